@@ -1,0 +1,55 @@
+# schoolit developer commands. `make demo` and `make test` work from a fresh clone: they create
+# .venv, install the project into it, and install the system packages the tests need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the test suite talks to (real peers); later issues add to this list.
+SYSTEM_PACKAGES ?=
+
+.PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
+
+help:
+	@echo "make demo     - install, start an embedded PostgreSQL, migrate, load demo data, serve on :8000"
+	@echo "make test     - install, then lint, type-check and run the whole test suite"
+	@echo "make lint     - ruff and mypy only"
+	@echo "make migrate  - apply pending migrations to DATABASE_URL (or the embedded database)"
+	@echo "make messages - extract translatable strings and update the catalogs"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing system packages:$$missing -- install them with: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/schoolit demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check schoolit tests piccolo_conf.py $(wildcard bench)
+	$(BIN)/mypy
+
+test: $(STAMP) system-packages lint
+	$(BIN)/pytest
+
+migrate: $(STAMP)
+	$(BIN)/schoolit migrate
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ -o schoolit/web/translations/messages.pot schoolit
+	$(BIN)/pybabel update -i schoolit/web/translations/messages.pot -d schoolit/web/translations -l de --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

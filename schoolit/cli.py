@@ -1,0 +1,141 @@
+"""The `schoolit` command: serve, migrate, seed, demo (later issues add import, user, token, probe,
+maintenance).
+
+Configuration and database errors print one line to stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
+
+from schoolit import __version__
+from schoolit.errors import ConfigError, DatabaseUnavailable
+from schoolit.settings import Settings, get_settings
+
+EXIT_CONFIG = 2
+T = TypeVar("T")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def _migrate(settings: Settings) -> int:
+    from schoolit.db import connected
+    from schoolit.migrations import apply_migrations
+
+    async with connected(settings, pool=False):
+        applied = await apply_migrations()
+    print(f"migrations applied: {applied}" if applied else "database is up to date")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_migrate(settings))
+
+
+async def _seed(settings: Settings) -> int:
+    from schoolit.db import connected
+    from schoolit.demo import seed_demo
+
+    async with connected(settings, pool=False):
+        report = await seed_demo()
+    print(f"demo data: {report.counties} counties, {report.arrangements} arrangement, {report.schools} schools")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.demo:
+        print("schoolit seed: nothing to do (use --demo to load the demo data)", file=sys.stderr)
+        return EXIT_CONFIG
+    return _run(_seed(settings))
+
+
+def _serve(settings: Settings, workers: int) -> int:
+    import uvicorn
+
+    settings.require_secret_key()
+    uvicorn.run(
+        "schoolit.app:create_app", factory=True, host=settings.host, port=settings.port, workers=workers,
+        log_config=None, access_log=False, proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.migrate:
+        _run(_migrate(settings))
+    return _serve(settings, args.workers)
+
+
+async def _demo_prepare(settings: Settings) -> None:
+    from schoolit.db import connected
+    from schoolit.demo import seed_demo
+    from schoolit.migrations import apply_migrations
+
+    async with connected(settings, pool=False):
+        await apply_migrations()
+        await seed_demo()
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    _run(_demo_prepare(settings))
+    print(f"\nschoolit demo: http://{settings.host}:{settings.port}/  (Ctrl+C stops it)\n", flush=True)
+    return _serve(settings, 1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schoolit",
+        description="School-IT fleet inventory and support tickets for counties that run schools.",
+    )
+    parser.add_argument("--version", action="version", version=f"schoolit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server (HOST, PORT from the environment)",
+                                description="Run the web server. Migrations are applied only with --migrate.")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--migrate", action="store_true", help="apply pending migrations before serving")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply all pending database migrations (idempotent)",
+                                  description="Apply all pending database migrations; safe to run again.")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    seed = commands.add_parser("seed", help="load data into the database",
+                               description="Load data into the database; running it twice changes nothing.")
+    seed.add_argument("--demo", action="store_true", help="the demo counties, arrangement and schools")
+    seed.set_defaults(handler=cmd_seed)
+
+    demo = commands.add_parser("demo", help="migrate, load the demo data and serve (for trying schoolit out)",
+                               description="Demo mode: embedded database unless DATABASE_URL is set, a "
+                                           "generated secret key in DATA_DIR, demo data, then serve.")
+    demo.set_defaults(handler=cmd_demo, demo_mode=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "demo_mode", False):
+        os.environ["SCHOOLIT_DEMO"] = "1"
+        get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except (ConfigError, DatabaseUnavailable) as exc:
+        print(f"schoolit: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dashboards: read-only views and exports for school authorities."""

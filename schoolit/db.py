@@ -1,0 +1,159 @@
+"""The database engine: DATABASE_URL when set, otherwise an embedded PostgreSQL in DATA_DIR/pg.
+
+`connected()` is the one way in, used by the app's lifespan, the CLI and the tests: it resolves the
+DSN, checks that the server answers, opens the pool, and on exit closes the pool and stops an
+embedded server it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.querystring import QueryString
+
+from schoolit.errors import DatabaseUnavailable
+from schoolit.settings import Settings
+
+MIN_SERVER_VERSION = 15
+
+
+class Engine(PostgresEngine):
+    """Piccolo's engine, minus its connect-at-import version check (we check in `connected()`)."""
+
+    def __init__(self) -> None:
+        super().__init__(config={})
+
+    async def check_version(self) -> None:
+        return None
+
+    async def prep_database(self) -> None:
+        return None
+
+
+DB = Engine()
+
+_embedded: Any = None
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN with any password replaced, for error messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
+
+
+def _start_embedded(settings: Settings) -> str:
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns about a missing XDG_RUNTIME_DIR on servers; pgserver copes without it.
+        warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: only needed when DATABASE_URL is unset
+
+    global _embedded
+    settings.embedded_database_dir.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _embedded = pgserver.get_server(settings.embedded_database_dir, cleanup_mode="stop")
+    return str(_embedded.get_uri())
+
+
+def _stop_embedded() -> None:
+    global _embedded
+    if _embedded is not None:
+        _embedded.cleanup()
+        _embedded = None
+
+
+async def resolve_dsn(settings: Settings) -> str:
+    """DATABASE_URL, or the DSN of the embedded server (started on first use)."""
+    if settings.database_url:
+        return settings.database_url
+    if _embedded is not None:
+        return str(_embedded.get_uri())
+    try:
+        return await asyncio.to_thread(_start_embedded, settings)
+    except Exception as exc:  # pgserver raises plain exceptions with the server's log in them
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot start the embedded PostgreSQL in {settings.embedded_database_dir}: {first_line}"
+        ) from exc
+
+
+async def check_server(dsn: str, connect_timeout: float = 5.0) -> None:
+    """Connect once and check the server version; raise DatabaseUnavailable with one clear line."""
+    try:
+        conn = await asyncpg.connect(dsn=dsn, timeout=connect_timeout)
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot reach the database at {redact_dsn(dsn)}: {reason}") from exc
+    try:
+        version = conn.get_server_version()
+    finally:
+        await conn.close()
+    if version.major < MIN_SERVER_VERSION:
+        raise DatabaseUnavailable(
+            f"PostgreSQL {version.major} at {redact_dsn(dsn)} is too old; {MIN_SERVER_VERSION} or newer is needed"
+        )
+
+
+@contextlib.asynccontextmanager
+async def connected(settings: Settings, *, pool: bool = True) -> AsyncIterator[str]:
+    """Point the engine at the database, check it answers, and hold a pool while inside."""
+    dsn = await resolve_dsn(settings)
+    started_embedded = settings.database_url is None
+    try:
+        await check_server(dsn)
+        DB.config = {"dsn": dsn}
+        if pool:
+            await DB.start_connection_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        try:
+            yield dsn
+        finally:
+            if pool and DB.pool is not None:
+                await DB.close_connection_pool()
+    finally:
+        if started_embedded:
+            await asyncio.to_thread(_stop_embedded)
+
+
+async def ping(within: float = 2.0) -> bool:
+    """True when the database answers a trivial query within the timeout."""
+    try:
+        async with asyncio.timeout(within):
+            if DB.pool is not None:
+                async with DB.pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+            else:
+                await DB.run_ddl("SELECT 1")
+        return True
+    except Exception:  # any failure means "not healthy"; the reason is logged by the caller
+        return False
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run raw SQL (`{}` placeholders, values bound as parameters) in the current transaction if any."""
+    return list(await DB.run_querystring(QueryString(sql, *args)))
+
+
+@contextlib.asynccontextmanager
+async def atomic() -> AsyncIterator[PostgresTransaction]:
+    """A transaction, or a savepoint inside the current one, so that a service is all-or-nothing
+    whether it is called alone or from inside another service's (or a test's) transaction."""
+    current = DB.current_transaction.get()
+    if current is None:
+        async with DB.transaction() as transaction:
+            yield transaction
+        return
+    savepoint = await current.savepoint()
+    try:
+        yield current
+    except BaseException:
+        await savepoint.rollback_to()
+        raise
+    else:
+        await savepoint.release()

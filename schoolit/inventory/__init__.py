@@ -1,0 +1,1 @@
+"""Inventory: schools, buildings and rooms, uplinks, access points, pupil devices and loans."""

@@ -1,0 +1,15 @@
+"""Piccolo app of the inventory domain."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from schoolit.inventory.tables import School
+
+APP_CONFIG = AppConfig(
+    app_name="inventory",
+    migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
+    table_classes=[School],
+    migration_dependencies=["schoolit.accounts.piccolo_app"],
+    commands=[],
+)

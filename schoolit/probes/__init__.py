@@ -1,0 +1,1 @@
+"""Probes: the SNMP cron agent, sample ingest, availability, coverage and utilisation."""

@@ -1,0 +1,134 @@
+"""All configuration, read from the environment once (`get_settings()`).
+
+No secret has a built-in default. In demo mode (`SCHOOLIT_DEMO=1`, set by `schoolit demo`) a secret
+key is generated once into `DATA_DIR` so a fresh clone runs without any setup.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from schoolit.errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0, maximum: int = 2**31) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; see the table in README.md."""
+
+    data_dir: Path
+    database_url: str | None
+    secret_key: str | None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_format: str = "console"
+    log_level: str = "info"
+    demo: bool = False
+    default_locale: str = "de"
+    secure_cookies: bool = False
+    session_idle_minutes: int = 60
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def require_secret_key(self) -> str:
+        """The secret key, or a clear configuration error when none is set."""
+        if not self.secret_key:
+            raise ConfigError(
+                "SECRET_KEY is not set (generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self.secret_key
+
+    @property
+    def embedded_database_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+
+def _demo_secret_key(data_dir: Path) -> str:
+    """Load, or create once, the demo secret key kept in DATA_DIR (mode 0600)."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (the process environment by default)."""
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("DATA_DIR") or "./data").expanduser().resolve()
+    demo = _flag(env, "SCHOOLIT_DEMO", False)
+    secret_key = env.get("SECRET_KEY") or None
+    if secret_key is not None and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long")
+    if secret_key is None and demo:
+        secret_key = _demo_secret_key(data_dir)
+    pool_min = _int(env, "DB_POOL_MIN", 1, 0, 100)
+    pool_max = _int(env, "DB_POOL_MAX", 10, 1, 500)
+    if pool_max < pool_min:
+        raise ConfigError("DB_POOL_MAX must not be smaller than DB_POOL_MIN")
+    return Settings(
+        data_dir=data_dir,
+        database_url=env.get("DATABASE_URL") or None,
+        secret_key=secret_key,
+        host=env.get("HOST") or "127.0.0.1",
+        port=_int(env, "PORT", 8000, 1, 65535),
+        log_format=_choice(env, "LOG_FORMAT", "console", ("console", "json")),
+        log_level=_choice(env, "LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        demo=demo,
+        default_locale=_choice(env, "DEFAULT_LOCALE", "de", ("de", "en")),
+        secure_cookies=_flag(env, "SECURE_COOKIES", False),
+        session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
+        db_pool_min=pool_min,
+        db_pool_max=pool_max,
+        extra=env,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return load_settings()

@@ -1,0 +1,63 @@
+"""Translations: gettext catalogs (Babel .po files), German by default, English selectable.
+
+Message ids are English; `translations/<locale>/LC_MESSAGES/messages.po` holds each language. The
+.po files are compiled in memory at start-up, so no build step or binary .mo file is needed.
+The locale of the request being handled lives in a context variable set by the locale middleware.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES: tuple[str, ...] = ("de", "en")
+LOCALE_NAMES = {"de": "Deutsch", "en": "English"}
+DEFAULT_LOCALE = "de"
+CATALOG_DIR = Path(__file__).parent / "translations"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """The compiled catalog of one locale (English message ids need no catalog of their own)."""
+    po_path = CATALOG_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def gettext(message: str, **variables: object) -> str:
+    text = translations(current_locale.get()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(current_locale.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is translated later (module-level tables)."""
+    return message
+
+
+def negotiate(cookie_value: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The locale chosen by the user's cookie, else the configured default."""
+    if cookie_value is not None and cookie_value in LOCALES:
+        return cookie_value
+    return default

@@ -1,0 +1,38 @@
+"""Jinja2 set-up shared by every domain: template folders, gettext, and a few globals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from schoolit import __version__
+from schoolit.web.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")
+
+
+def template_dirs() -> list[Path | os.PathLike[Any] | str]:
+    """`templates/` of every domain package that has one (each holds `templates/<domain>/...`)."""
+    return [PACKAGE_DIR / d / "templates" for d in DOMAINS if (PACKAGE_DIR / d / "templates").is_dir()]
+
+
+def _configure(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        app_version=__version__,
+        locale_names=LOCALE_NAMES,
+        current_locale=current_locale.get,
+    )
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=template_dirs(), engine=JinjaTemplateEngine, engine_callback=_configure)

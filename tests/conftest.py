@@ -1,0 +1,104 @@
+"""Test harness: one throw-away database per run, migrations applied once, an ASGI client.
+
+The database is a new database on the server named by DATABASE_URL when that is set, otherwise an
+embedded PostgreSQL (pgserver) in a temporary directory. Integration tests each run inside a
+transaction that is rolled back at teardown (see tests/integration/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+
+# Fixed before anything reads the settings: the tests never touch a developer's DATA_DIR or key.
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="schoolit-test-"))
+_SERVER_URL = os.environ.pop("DATABASE_URL", None)
+os.environ.update({
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "DATA_DIR": str(_DATA_DIR),
+    "LOG_LEVEL": "warning",
+})
+os.environ.pop("SCHOOLIT_DEMO", None)
+
+from schoolit import db  # noqa: E402
+from schoolit.migrations import apply_migrations  # noqa: E402
+from schoolit.settings import Settings, get_settings  # noqa: E402
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DSN of this run's own, empty database."""
+    if _SERVER_URL:
+        import asyncio
+
+        name = f"schoolit_test_{uuid.uuid4().hex[:12]}"
+
+        async def admin(sql: str) -> None:
+            conn = await asyncpg.connect(_SERVER_URL)
+            try:
+                await conn.execute(sql)
+            finally:
+                await conn.close()
+
+        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        try:
+            yield _with_database(_SERVER_URL, name)
+        finally:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+        try:
+            yield str(server.get_uri())
+        finally:
+            server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    os.environ["DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+async def database(settings: Settings) -> AsyncIterator[str]:
+    """The migrated test database with the engine's pool open for the whole run."""
+    async with db.connected(settings) as dsn:
+        await apply_migrations()
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    from schoolit.app import create_app
+
+    return create_app(settings, manage_database=False)
+
+
+@pytest.fixture
+async def client(app: Litestar, database: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return _DATA_DIR

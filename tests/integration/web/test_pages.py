@@ -1,0 +1,96 @@
+"""The web base: German pages by default, English selectable, problem details, OpenAPI, logs."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import pytest
+
+from schoolit.logs import configure_logging
+from schoolit.settings import Settings
+
+
+async def test_home_is_german_by_default(client: httpx.AsyncClient) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert '<html lang="de">' in response.text
+    assert "Schul-IT für Landkreise" in response.text
+    assert "/static/vendor/htmx-2.0.11.min.js" in response.text
+
+
+async def test_language_switch_sets_cookie_and_only_redirects_locally(client: httpx.AsyncClient) -> None:
+    response = await client.get("/language/en", params={"next": "/"})
+    assert response.status_code in (302, 303)
+    assert response.headers["location"] == "/"
+    assert "lang=en" in response.headers["set-cookie"]
+    english = await client.get("/", headers={"cookie": "lang=en"})
+    assert '<html lang="en">' in english.text
+    assert "School IT for counties" in english.text
+    evil = await client.get("/language/en", params={"next": "https://evil.example/"})
+    assert evil.headers["location"] == "/"
+    protocol_relative = await client.get("/language/en", params={"next": "//evil.example/"})
+    assert protocol_relative.headers["location"] == "/"
+
+
+async def test_unknown_language_keeps_german(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", headers={"cookie": "lang=fr"})
+    assert '<html lang="de">' in response.text
+
+
+async def test_api_errors_are_problem_details(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 404
+    assert body["title"] == "Not found"
+
+
+async def test_page_errors_are_german_pages(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no-such-page", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Nicht gefunden" in response.text
+
+
+async def test_openapi_schema(client: httpx.AsyncClient) -> None:
+    response = await client.get("/schema")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/health" in schema["paths"]
+    assert "/" not in schema["paths"]  # pages stay out of the API description
+
+
+async def test_static_htmx_is_vendored(client: httpx.AsyncClient) -> None:
+    response = await client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert response.status_code == 200
+    assert "htmx" in response.text[:200]
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.get("/health", headers={"x-request-id": "proxy-abc-123"})
+    assert given.headers["x-request-id"] == "proxy-abc-123"
+    made = await client.get("/health", headers={"x-request-id": "bad id with spaces\n"})
+    assert made.headers["x-request-id"] != "bad id with spaces\n"
+    assert len(made.headers["x-request-id"]) == 32
+
+
+@pytest.fixture
+def json_log(settings: Settings):  # type: ignore[no-untyped-def]
+    buffer = io.StringIO()
+    configure_logging(Settings(**{**settings.__dict__, "log_format": "json", "log_level": "info"}), stream=buffer)
+    yield buffer
+    configure_logging(settings)
+
+
+async def test_json_logs_carry_the_request_id(client: httpx.AsyncClient, json_log: io.StringIO) -> None:
+    response = await client.get("/health")
+    records = [json.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
+    request_lines = [r for r in records if r.get("event") == "request" and r.get("path") == "/health"]
+    assert request_lines, records
+    assert request_lines[-1]["request_id"] == response.headers["x-request-id"]
+    assert request_lines[-1]["status"] == 200
+    assert request_lines[-1]["level"] == "info"

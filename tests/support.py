@@ -1,0 +1,60 @@
+"""Helpers for tests that run the real `schoolit` command as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+SCHOOLIT = [sys.executable, "-m", "schoolit.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
+            input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SCHOOLIT, *args], env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout, input=input_text, check=False)
+
+
+@contextmanager
+def running_server(env: dict[str, str], *args: str, log_path: Path | None = None) -> Iterator[str]:
+    """`schoolit serve` in a subprocess on a free loopback port; yields its base URL once /health answers."""
+    port = free_port()
+    full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env}
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen([*SCHOOLIT, "serve", *args], env=full_env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("server did not become healthy in 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log_path and log is not subprocess.DEVNULL:
+            log.close()

@@ -1,0 +1,64 @@
+"""Settings come from the environment; no secret has a production default."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from schoolit.errors import ConfigError
+from schoolit.settings import load_settings
+
+
+def test_defaults_without_secret(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    assert settings.database_url is None
+    assert settings.secret_key is None
+    assert (settings.host, settings.port, settings.log_format) == ("127.0.0.1", 8000, "console")
+    assert settings.embedded_database_dir == tmp_path / "pg"
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        settings.require_secret_key()
+
+
+def test_demo_mode_generates_key_once_and_keeps_it(tmp_path: Path) -> None:
+    first = load_settings({"DATA_DIR": str(tmp_path), "SCHOOLIT_DEMO": "1"})
+    second = load_settings({"DATA_DIR": str(tmp_path), "SCHOOLIT_DEMO": "true"})
+    assert first.secret_key and len(first.secret_key) >= 32
+    assert first.secret_key == second.secret_key
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_explicit_secret_wins_over_demo_key(tmp_path: Path) -> None:
+    key = "k" * 40
+    settings = load_settings({"DATA_DIR": str(tmp_path), "SCHOOLIT_DEMO": "1", "SECRET_KEY": key})
+    assert settings.require_secret_key() == key
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"PORT": "eighty"}, "PORT must be a whole number"),
+        ({"PORT": "70000"}, "PORT must be between 1 and 65535"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of console, json"),
+        ({"SCHOOLIT_DEMO": "maybe"}, "SCHOOLIT_DEMO must be true or false"),
+        ({"DB_POOL_MIN": "5", "DB_POOL_MAX": "2"}, "DB_POOL_MAX must not be smaller"),
+    ],
+)
+def test_invalid_values_are_named(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"DATA_DIR": str(tmp_path), **env})
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    settings = load_settings({
+        "DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db/x", "HOST": "0.0.0.0",  # noqa: S104
+        "PORT": "9000", "LOG_FORMAT": "JSON", "DEFAULT_LOCALE": "en", "SECURE_COOKIES": "yes",
+    })
+    assert settings.database_url == "postgresql://u:p@db/x"
+    assert (settings.host, settings.port, settings.log_format) == ("0.0.0.0", 9000, "json")  # noqa: S104
+    assert settings.default_locale == "en"
+    assert settings.secure_cookies is True
