@@ -6,6 +6,7 @@ bearer tokens and a probe. Built inside each test's transaction, so it costs a f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -32,6 +33,9 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
     probe_id: int = 0
+    # Domain objects per school, for the access matrix: by_school["access_point"]["kib"] = id.
+    # A path parameter `access_point_id` is then filled with the actor's own or a foreign school's.
+    by_school: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def auth(self, actor: str) -> dict[str, str]:
         return {"authorization": f"Bearer {self.tokens[actor]}"}
@@ -58,6 +62,12 @@ USERS = {
     "ludwigsburg_authority": ("authority", "st@lb.test.example", {"county": "ludwigsburg"}),
     "school_contact": ("school", "it@kib.test.example", {"school": "kib"}),
 }
+
+
+WorldExtension = Callable[[World], Awaitable[None]]
+# Each domain adds one entry: an async function that creates its objects for every school key in
+# SCHOOLS and records them in world.by_school (see tests/integration/<domain>/world.py).
+EXTENSIONS: list[WorldExtension] = []
 
 
 async def build_world() -> World:
@@ -94,4 +104,7 @@ async def build_world() -> World:
     token_row = (await ApiToken.insert(ApiToken(name="probe test", prefix=prefix, token_hash=digest,
                                                 probe_id=probe["id"])).returning(ApiToken.id))[0]
     world.tokens["probe"], world.token_ids["probe"] = token, token_row["id"]
+    world.by_school["school"] = {key: school["id"] for key, school in world.schools.items()}
+    for extend in EXTENSIONS:
+        await extend(world)
     return world

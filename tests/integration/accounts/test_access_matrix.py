@@ -59,8 +59,6 @@ def _token(world: World, actor: str, foreign: bool) -> str | None:
 PATH_PARAMS: dict[str, Filler] = {
     "county_id": lambda w, a, f: (str(w.counties[FOREIGN_COUNTY[a]]) if a in FOREIGN_COUNTY else None) if f
     else str(w.counties[OWN_COUNTY[a]]),
-    "school_id": lambda w, a, f: (str(w.schools[FOREIGN_SCHOOL[a]]["id"]) if a in FOREIGN_SCHOOL else None) if f
-    else str(w.schools[OWN_SCHOOL[a]]["id"]),
     "user_id": _user,
     "token_id": _token,
     "code": lambda w, a, f: None if f else "en",
@@ -103,12 +101,24 @@ def routes(app: Litestar) -> list[tuple[str, str, Any]]:
     return found
 
 
+def _school_bound(world: World, name: str, actor: str, foreign: bool) -> str | None:
+    """`<kind>_id` of a school-bound object: the one at the actor's own school, or at a foreign one."""
+    objects = world.by_school.get(name.removesuffix("_id"))
+    assert objects, (f"path parameter {name!r}: record the objects in world.by_school"
+                     f"[{name.removesuffix('_id')!r}] (tests/integration/world.py EXTENSIONS)")
+    school = FOREIGN_SCHOOL.get(actor) if foreign else OWN_SCHOOL[actor]
+    return None if school is None else str(objects[school])
+
+
 def fill(path: str, world: World, actor: str, foreign: bool) -> str | None:
     names = re.findall(r"{(\w+)(?::\w+)?}", path)
     values = {}
     for name in names:
-        assert name in PATH_PARAMS, f"add a filler for path parameter {name!r} ({path}) to the access-matrix test"
-        value = PATH_PARAMS[name](world, actor, foreign)
+        if name in PATH_PARAMS:
+            value = PATH_PARAMS[name](world, actor, foreign)
+        else:
+            assert name.endswith("_id"), f"add a filler for path parameter {name!r} ({path}) to the matrix test"
+            value = _school_bound(world, name, actor, foreign)
         if value is None:
             return None
         values[name] = value
