@@ -12,11 +12,39 @@ from pathlib import Path
 
 import pytest
 
-from schoolit.probes.simulators import RunningAgent, V3User, free_udp_ports, net_snmp_agent, snmp_simulator
+from schoolit.probes.schemas import ProbeTarget
+from schoolit.probes.simulators import (
+    LOOPBACK,
+    RunningAgent,
+    V3User,
+    free_udp_ports,
+    net_snmp_agent,
+    snmp_simulator,
+)
 
 RECORDINGS = Path(__file__).parent / "recordings"
 V3_USER = V3User(name="probe", auth_key="auth-schoolit-2026", priv_key="priv-schoolit-2026")
 SNMPD_PORTS = 20
+
+
+def v2c(port: int, *, community: str = "public", **fields: object) -> ProbeTarget:
+    options: dict = {"asset_kind": "access_point", "asset_id": port, **fields}
+    return ProbeTarget(host=LOOPBACK, port=port, community=community, **options)
+
+
+def v3(port: int, user: V3User, **fields: object) -> ProbeTarget:
+    options: dict = {"asset_kind": "access_point", "asset_id": port, **fields}
+    return ProbeTarget(
+        host=LOOPBACK,
+        port=port,
+        snmp_version="3",
+        v3_user=user.name,
+        auth_protocol="SHA",
+        auth_key=user.auth_key,
+        priv_protocol="AES",
+        priv_key=user.priv_key,
+        **options,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -8,30 +8,10 @@ import time
 import pytest
 
 from schoolit.probes.schemas import ProbeTarget
-from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User, free_udp_ports, net_snmp_agent
+from schoolit.probes.simulators import RunningAgent, V3User, free_udp_ports, net_snmp_agent
 from schoolit.probes.snmp import SnmpPoller
 
-from .conftest import V3_USER
-
-
-def v2c(port: int, *, community: str = "public", **fields: object) -> ProbeTarget:
-    options: dict = {"asset_kind": "access_point", "asset_id": port, **fields}
-    return ProbeTarget(host=LOOPBACK, port=port, community=community, **options)
-
-
-def v3(port: int, user: V3User, **fields: object) -> ProbeTarget:
-    options: dict = {"asset_kind": "access_point", "asset_id": port, **fields}
-    return ProbeTarget(
-        host=LOOPBACK,
-        port=port,
-        snmp_version="3",
-        v3_user=user.name,
-        auth_protocol="SHA",
-        auth_key=user.auth_key,
-        priv_protocol="AES",
-        priv_key=user.priv_key,
-        **options,
-    )
+from .conftest import V3_USER, v2c, v3
 
 
 async def test_v2c_uplink_poll_reads_system_group_and_interface(snmpd: RunningAgent) -> None:
