@@ -8,7 +8,7 @@ import time
 import pytest
 
 from schoolit.probes.schemas import ProbeTarget
-from schoolit.probes.simulators import RunningAgent, V3User, free_udp_ports, net_snmp_agent
+from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User, free_udp_ports, net_snmp_agent
 from schoolit.probes.snmp import SnmpPoller
 
 from .conftest import V3_USER, v2c, v3
@@ -108,15 +108,30 @@ async def test_counter64_and_timeticks_are_read_exactly(snmpsim: RunningAgent) -
     assert result.sys_object_id == "1.3.6.1.4.1.2356.11.8.2"
 
 
-async def test_closed_port_is_unreachable_within_the_timeout_budget(dead_ports: list[int]) -> None:
-    timeout, retries = 0.3, 1
+async def test_closed_port_is_refused_at_once_not_after_the_timeout(dead_ports: list[int]) -> None:
+    # The ICMP "port unreachable" of a device whose agent is off ends the request immediately.
+    timeout, retries = 2.0, 1
     async with SnmpPoller(timeout=timeout, retries=retries) as poller:
         started = time.monotonic()
-        result = await poller.poll(v2c(dead_ports[0]))
+        results = await poller.poll_all([v2c(port) for port in dead_ports])
         elapsed = time.monotonic() - started
+    assert not any(result.sample.reachable for result in results)
+    assert all("refused" in (result.sample.error or "") for result in results)
+    assert elapsed < timeout
+
+
+async def test_silent_device_costs_the_timeout_budget_and_no_more() -> None:
+    # A device that swallows requests (no answer, no ICMP): bounded by timeout * (retries + 1).
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind((LOOPBACK, 0))
+        timeout, retries = 0.3, 1
+        async with SnmpPoller(timeout=timeout, retries=retries) as poller:
+            started = time.monotonic()
+            result = await poller.poll(v2c(black_hole.getsockname()[1]))
+            elapsed = time.monotonic() - started
     assert not result.sample.reachable
     assert result.sample.error and "timeout" in result.sample.error.lower()
-    assert elapsed < timeout * (retries + 1) + 1.0
+    assert timeout * (retries + 1) * 0.9 < elapsed < timeout * (retries + 1) + 1.0
 
 
 async def test_many_targets_concurrently_with_one_engine(snmpd: RunningAgent, dead_ports: list[int]) -> None:
@@ -126,18 +141,20 @@ async def test_many_targets_concurrently_with_one_engine(snmpd: RunningAgent, de
         for i in range(15)
     ]
     dead = [v2c(port, asset_id=10_000 + i * 10 + n) for n, port in enumerate(dead_ports) for i in range(10)]
-    timeout = 0.5
-    async with SnmpPoller(concurrency=100, timeout=timeout, retries=0) as poller:
+    mixed = [target for pair in zip(live[::6], dead, strict=False) for target in pair] + live  # dead ones interleaved
+    timeout = 2.0
+    async with SnmpPoller(concurrency=100, timeout=timeout, retries=1) as poller:
         started = time.monotonic()
-        results = await poller.poll_all(live + dead)
+        results = await poller.poll_all(mixed)
         elapsed = time.monotonic() - started
         engines = poller.engine_count
-    assert [r.sample.asset_id for r in results] == [t.asset_id for t in live + dead]  # order kept
-    assert all(r.sample.reachable for r in results[: len(live)])
-    assert not any(r.sample.reachable for r in results[len(live) :])
+    assert [r.sample.asset_id for r in results] == [t.asset_id for t in mixed]  # order kept
+    dead_ids = {t.asset_id for t in dead}
+    assert all(r.sample.reachable != (r.sample.asset_id in dead_ids) for r in results)
     assert engines == 1
-    # 50 dead targets fit into 100 slots at once: their timeouts overlap instead of adding up.
-    assert elapsed < timeout * 3 + 3.0
+    # Refused ports end at once, and no request to a live agent was lost to a pending ICMP error
+    # (a lost one would wait for its retry after the 2 s timeout).
+    assert elapsed < timeout
 
 
 async def test_unknown_host_name_fails_that_target_only(snmpd: RunningAgent) -> None:
