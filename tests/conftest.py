@@ -41,7 +41,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """DSN of this run's own, empty database."""
     if _SERVER_URL:
         import asyncio
@@ -61,13 +61,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         finally:
             asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
-        import pgserver
+        from tests.support import throwaway_cluster
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
-        try:
+        with throwaway_cluster() as server:
             yield str(server.get_uri())
-        finally:
-            server.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -58,3 +60,23 @@ def running_server(env: dict[str, str], *args: str, log_path: Path | None = None
             proc.kill()
         if log_path and log is not subprocess.DEVNULL:
             log.close()
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[Any]:
+    """A fresh embedded PostgreSQL (pgserver) in its own directory, deleted afterwards.
+
+    Not under pytest's tmp_path: as root, pgserver runs PostgreSQL as its own system user, and pytest
+    keeps /tmp/pytest-of-<user> private (0700), which would lock that user out.
+    """
+    import tempfile
+
+    import pgserver
+
+    directory = Path(tempfile.mkdtemp(prefix="schoolit-pg-"))
+    server = pgserver.get_server(directory / "pg", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(directory, ignore_errors=True)

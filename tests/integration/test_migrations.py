@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schoolit.db import fetch
 from schoolit.migrations import apply_migrations, pending_migrations
-from tests.support import run_cli
+from tests.support import run_cli, throwaway_cluster
 
 SCHEMA_SNAPSHOT = """
 SELECT 'column', table_name || '.' || column_name || ':' || data_type || ':' || is_nullable
@@ -33,10 +33,7 @@ async def test_all_migrations_applied_and_rerun_changes_nothing() -> None:
 
 
 def test_cli_migrate_twice_on_a_fresh_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import pgserver
-
-    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
-    try:
+    with throwaway_cluster() as server:
         env = {"DATABASE_URL": str(server.get_uri()), "DATA_DIR": str(tmp_path / "data")}
         first = run_cli("migrate", env=env)
         assert first.returncode == 0, first.stderr
@@ -44,8 +41,6 @@ def test_cli_migrate_twice_on_a_fresh_database(tmp_path) -> None:  # type: ignor
         second = run_cli("migrate", env=env)
         assert second.returncode == 0, second.stderr
         assert second.stdout.strip() == "database is up to date"
-    finally:
-        server.cleanup()
 
 
 async def test_database_rules_hold() -> None:
