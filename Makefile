@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite talks to (real peers); later issues add to this list.
-SYSTEM_PACKAGES ?=
+# systemd: `systemd-analyze verify` checks the units in deploy/
+SYSTEM_PACKAGES ?= systemd
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 

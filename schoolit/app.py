@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from schoolit import __version__, db
 from schoolit.logs import configure_logging, get_logger
+from schoolit.metrics import metrics_handler
 from schoolit.settings import Settings, get_settings
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         route_handlers=[
             WebController,
             health,
+            metrics_handler(settings.metrics_allow),
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        cache_control=None),
