@@ -33,9 +33,19 @@ def _database_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsync
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with db.connected(settings) as dsn:
             log.info("database connected", database=db.redact_dsn(dsn))
+            await _warn_about_pending_migrations()
             yield
 
     return lifespan
+
+
+async def _warn_about_pending_migrations() -> None:
+    """`serve` migrates only with --migrate; say so in the log when an upgrade forgot to."""
+    from schoolit.migrations import pending_migrations
+
+    pending = await pending_migrations(read_only=True)
+    if pending:
+        log.warning("database migrations are pending; run `schoolit migrate`", pending=len(pending))
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:

@@ -103,9 +103,11 @@ def test_migrate_check_and_serve_migrate_only_when_asked() -> None:
             assert {line.split()[0] for line in lines[1:]} >= {"accounts", "inventory"}
             assert not asyncio.run(has_bookkeeping(dsn))  # --check wrote nothing
 
-            with running_server(env):
+            log = Path(root) / "serve.log"
+            with running_server(env, log_path=log):
                 pass
             assert run_cli("migrate", "--check", env=env).stdout == before.stdout
+            assert "database migrations are pending; run `schoolit migrate`" in log.read_text()
 
             with running_server(env, "--migrate"):
                 pass
