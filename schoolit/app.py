@@ -9,13 +9,18 @@ from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from schoolit import __version__, db
+from schoolit.accounts.access import access_guard, declared_access, public
+from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
+from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
 from schoolit.settings import Settings, get_settings
@@ -48,6 +53,18 @@ async def _warn_about_pending_migrations() -> None:
         log.warning("database migrations are pending; run `schoolit migrate`", pending=len(pending))
 
 
+def check_route_access(app: Litestar) -> None:
+    """Refuse to start when a route does not declare who may call it (schoolit.accounts.access)."""
+    undeclared = [
+        f"{sorted(handler.http_methods)} {route.path}"
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if declared_access(handler, route.path) is None
+    ]
+    if undeclared:
+        raise RuntimeError(f"routes without an access declaration: {', '.join(undeclared)}")
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
     """The ASGI application.
 
@@ -56,18 +73,28 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
-    api = Router(path="/api/v1", route_handlers=[])
-    return Litestar(
+    api = Router(path="/api/v1", route_handlers=[AccountsApi], security=[{"bearer": []}])
+    app = Litestar(
         route_handlers=[
             WebController,
             health,
-            metrics_handler(settings.metrics_allow),
+            AuthPages,
+            AdminPages,
+            AuditPage,
+            # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.
+            metrics_handler(settings.metrics_allow, opt=public()),
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
-                                       cache_control=None),
+                                       opt=public()),
         ],
         lifespan=[_database_lifespan(settings)] if manage_database else [],
-        middleware=[request_id_middleware, locale_middleware_factory(settings.default_locale)],
+        middleware=[
+            request_id_middleware,
+            locale_middleware_factory(settings.default_locale),
+            authentication_middleware_factory(settings),
+        ],
+        guards=[access_guard],
+        dependencies={"caller": Provide(provide_scope, sync_to_thread=False)},
         template_config=template_config(),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -75,10 +102,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         openapi_config=OpenAPIConfig(
             title="schoolit API",
             version=__version__,
-            description="School-IT inventory, tickets and probes for German counties that run schools.",
+            description="School-IT inventory, tickets and probes for German counties that run schools. "
+                        "Authenticate with `Authorization: Bearer <token>` (schoolit token create).",
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="schoolit API token"),
+            }),
         ),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         debug=False,
     )
+    check_route_access(app)
+    return app

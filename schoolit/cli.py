@@ -63,9 +63,18 @@ async def _seed(settings: Settings) -> int:
     from schoolit.demo import seed_demo
 
     async with connected(settings, pool=False):
-        report = await seed_demo()
+        report = await seed_demo(settings.secret_key if settings.demo else None)
     print(f"demo data: {report.counties} counties, {report.arrangements} arrangement, {report.schools} schools")
+    _print_logins(report)
     return 0
+
+
+def _print_logins(report: Any) -> None:
+    if not report.logins:
+        return
+    print("\ndemo logins (passwords derived from this installation's secret key):")
+    for login, password in report.logins:
+        print(f"  {login.role:<10} {login.email:<52} {password}   ({login.note})")
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,20 +105,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return _serve(settings, args.workers)
 
 
-async def _demo_prepare(settings: Settings) -> None:
+async def _demo_prepare(settings: Settings) -> Any:
     from schoolit.db import connected
     from schoolit.demo import seed_demo
     from schoolit.migrations import apply_migrations
 
     async with connected(settings, pool=False):
         await apply_migrations()
-        await seed_demo()
+        return await seed_demo(settings.require_secret_key())
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    _run(_demo_prepare(settings))
+    _print_logins(_run(_demo_prepare(settings)))
     print(f"\nschoolit demo: http://{settings.host}:{settings.port}/  (Ctrl+C stops it)\n", flush=True)
     return _serve(settings, 1)
+
+
+async def _with_database(settings: Settings, coroutine: Coroutine[Any, Any, T]) -> T:
+    from schoolit.db import connected
+
+    async with connected(settings, pool=False):
+        return await coroutine
+
+
+def run_with_database(settings: Settings, coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one command's coroutine with the database connected (domains' commands use this)."""
+    return _run(_with_database(settings, coroutine))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                                            "generated secret key in DATA_DIR, demo data, then serve.")
     demo.set_defaults(handler=cmd_demo, demo_mode=True)
 
+    from schoolit.accounts import commands as accounts_commands
+
+    accounts_commands.register(commands, run_with_database)
     ops.add_commands(commands)
     return parser
 

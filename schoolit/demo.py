@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.demo import (
@@ -11,7 +11,11 @@ from schoolit.accounts.demo import (
     DEMO_ARRANGEMENT_NAME,
     DEMO_ARRANGEMENT_SLUG,
     DEMO_COUNTIES,
+    DEMO_LOGINS,
+    DemoLogin,
+    demo_password,
 )
+from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory import services as inventory
 from schoolit.inventory.demo import demo_schools
@@ -22,10 +26,12 @@ class SeedReport:
     counties: int = 0
     arrangements: int = 0
     schools: int = 0
+    logins: list[tuple[DemoLogin, str]] = field(default_factory=list)
 
 
-async def seed_demo() -> SeedReport:
-    """Load (or refresh) the demo data in one transaction."""
+async def seed_demo(secret_key: str | None = None) -> SeedReport:
+    """Load (or refresh) the demo data in one transaction. With a secret key (demo mode) the demo
+    logins are created too, with passwords derived from that key."""
     report = SeedReport()
     async with atomic():
         county_ids: dict[str, int] = {}
@@ -45,4 +51,13 @@ async def seed_demo() -> SeedReport:
                 school_type=school.school_type.value, city=school.city, pupils=school.pupils,
             )
             report.schools += 1
+        if secret_key:
+            system = Scope.system("demo")
+            for login in DEMO_LOGINS:
+                password = demo_password(secret_key, login.email)
+                await accounts.ensure_user(
+                    system, email=login.email, display_name=login.display_name, role=login.role, password=password,
+                    ref=accounts.UserScopeRef(county_slug=login.county_slug, arrangement_slug=login.arrangement_slug,
+                                              school_number=login.school_number))
+                report.logins.append((login, password))
     return report

@@ -200,10 +200,11 @@ def client_allowed(host: str | None, allowed: Sequence[Network]) -> bool:
     return any(address in network for network in allowed)
 
 
-def metrics_handler(allowed: Sequence[Network]) -> HTTPRouteHandler:
-    """`GET /metrics`, answered only to clients in `allowed` (404 for everyone else)."""
+def metrics_handler(allowed: Sequence[Network], opt: dict[str, Any] | None = None) -> HTTPRouteHandler:
+    """`GET /metrics`, answered only to clients in `allowed` (404 for everyone else); `opt` carries the
+    route's access declaration (schoolit.accounts.access)."""
 
-    @get("/metrics", name="metrics", include_in_schema=False)
+    @get("/metrics", name="metrics", include_in_schema=False, opt=opt or {})
     async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
         if not client_allowed(request.client.host if request.client else None, allowed):
             raise NotFoundException()

@@ -82,3 +82,41 @@ DEMO_ARRANGEMENT_SLUG = "verbund-donnersberg-kl-kus"
 DEMO_ARRANGEMENT_NAME = "Schul-IT-Verbund Donnersberg–Kaiserslautern–Kusel"
 DEMO_ARRANGEMENT_MEMBERS = ("donnersbergkreis", "kaiserslautern", "kusel")
 DEMO_ARRANGEMENT_LEAD = "donnersbergkreis"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    display_name: str
+    county_slug: str | None = None
+    arrangement_slug: str | None = None
+    school_number: str | None = None
+    note: str = ""
+
+
+# One login per role, including a supporter of the shared arrangement and an authority outside it.
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("admin", "admin@demo.schoolit.example", "Demo-Admin", note="everything"),
+    DemoLogin("supporter", "support@verbund.demo.schoolit.example", "Verbund-Support",
+              arrangement_slug=DEMO_ARRANGEMENT_SLUG, note=DEMO_ARRANGEMENT_NAME),
+    DemoLogin("supporter", "support@ludwigsburg.demo.schoolit.example", "Support Ludwigsburg",
+              county_slug="ludwigsburg", note="Landkreis Ludwigsburg"),
+    DemoLogin("authority", "schultraeger@donnersbergkreis.demo.schoolit.example", "Schulträger Donnersbergkreis",
+              county_slug="donnersbergkreis", note="Donnersbergkreis"),
+    DemoLogin("authority", "schultraeger@ludwigsburg.demo.schoolit.example", "Schulträger Ludwigsburg",
+              county_slug="ludwigsburg", note="Landkreis Ludwigsburg"),
+    DemoLogin("school", "it@schule-51600.demo.schoolit.example", "IT-Beauftragte Schule 51600",
+              school_number="51600", note="first demo school of Donnersbergkreis"),
+)
+
+
+def demo_password(secret_key: str, email: str) -> str:
+    """A per-installation demo password: derived from this installation's secret key, never a
+    well-known default (so a demo seeded by mistake elsewhere has no guessable logins)."""
+    import base64
+    import hashlib
+    import hmac
+
+    raw = hmac.new(secret_key.encode(), f"demo-login:{email}".encode(), hashlib.sha256).digest()
+    return "demo-" + base64.b32encode(raw).decode()[:16].lower()

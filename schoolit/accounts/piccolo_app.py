@@ -4,12 +4,24 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from schoolit.accounts.tables import Arrangement, ArrangementMember, County
+from schoolit.accounts.tables import (
+    ApiToken,
+    Arrangement,
+    ArrangementMember,
+    AuditEvent,
+    County,
+    LoginFailure,
+    Probe,
+    User,
+    WebSession,
+)
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
-    table_classes=[County, Arrangement, ArrangementMember],
+    table_classes=[
+        County, Arrangement, ArrangementMember, User, Probe, ApiToken, WebSession, LoginFailure, AuditEvent,
+    ],
     migration_dependencies=[],
     commands=[],
 )

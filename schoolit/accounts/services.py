@@ -1,10 +1,54 @@
-"""Services of the accounts domain: counties and arrangements (users, scopes and audit follow)."""
+"""Services of the accounts domain: tenants, users, logins and sessions, tokens, probes, scopes.
+
+Services own queries, transactions and rules; they never see a Request. Each call that reads tenant
+data takes the caller's Scope.
+"""
 
 from __future__ import annotations
 
-from schoolit.accounts.tables import Arrangement, ArrangementMember, County
-from schoolit.db import atomic
-from schoolit.errors import NotFound
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from schoolit.accounts import audit
+from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
+from schoolit.accounts.scope import Actor, Scope
+from schoolit.accounts.security import (
+    MIN_PASSWORD_LENGTH,
+    digest,
+    generate_password,
+    hash_password,
+    needs_rehash,
+    new_session_id,
+    new_token,
+    verify_password,
+)
+from schoolit.accounts.tables import (
+    ApiToken,
+    Arrangement,
+    ArrangementMember,
+    County,
+    LoginFailure,
+    Probe,
+    User,
+    WebSession,
+)
+from schoolit.db import atomic, fetch
+from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+
+LOGIN_WINDOW = dt.timedelta(minutes=15)
+LOGIN_MAX_FAILURES = 5
+SESSION_MAX_AGE = dt.timedelta(hours=12)
+TOUCH_EVERY = dt.timedelta(seconds=60)  # write last-seen times at most this often
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- tenants -------------------------------------------------------------------------------------
 
 
 async def upsert_county(*, slug: str, name: str, ags: str, seat: str, state: str) -> int:
@@ -42,3 +86,379 @@ async def upsert_arrangement(*, slug: str, name: str, lead_county_slug: str, mem
             ).on_conflict(target=ArrangementMember.county_id, action="DO UPDATE",
                           values=[ArrangementMember.arrangement_id])
         return arrangement_id
+
+
+async def list_counties(scope: Scope) -> list[dict[str, Any]]:
+    """Counties the caller may see, with the arrangement each belongs to."""
+    query = County.select(
+        County.id, County.name, County.slug, County.state, County.ags, County.seat,
+    ).order_by(County.name)
+    rows = await scope.apply(query, County.id, school_column=None)
+    memberships = {m["county_id"]: m["arrangement_id"] for m in await ArrangementMember.select(
+        ArrangementMember.county_id, ArrangementMember.arrangement_id)}
+    for row in rows:
+        row["arrangement_id"] = memberships.get(row["id"])
+    return rows
+
+
+async def get_county(scope: Scope, county_id: int) -> dict[str, Any]:
+    scope.check(county_id, what="county")
+    for row in await list_counties(scope):
+        if row["id"] == county_id:
+            return row
+    raise NotFound("county not found")
+
+
+async def list_arrangements(scope: Scope) -> list[dict[str, Any]]:
+    """Arrangements with at least one member county in scope, with the members the caller may see."""
+    arrangements = await Arrangement.select(
+        Arrangement.id, Arrangement.name, Arrangement.slug, Arrangement.lead_county_id
+    ).order_by(Arrangement.name)
+    members = await ArrangementMember.select(ArrangementMember.arrangement_id, ArrangementMember.county_id)
+    result = []
+    for arrangement in arrangements:
+        county_ids = sorted(m["county_id"] for m in members
+                            if m["arrangement_id"] == arrangement["id"] and scope.sees_county(m["county_id"]))
+        if county_ids:
+            result.append({**arrangement, "county_ids": county_ids})
+    return result
+
+
+# --- scopes --------------------------------------------------------------------------------------
+
+
+async def arrangement_county_ids(arrangement_id: int) -> frozenset[int]:
+    rows = await ArrangementMember.select(ArrangementMember.county_id).where(
+        ArrangementMember.arrangement_id == arrangement_id)
+    return frozenset(r["county_id"] for r in rows)
+
+
+async def scope_for_user(user: dict[str, Any], token_id: int | None = None) -> Scope:
+    """The Scope of a user row (DESIGN.md §3)."""
+    role = Role(user["role"])
+    actor = Actor(ActorKind.TOKEN if token_id else ActorKind.USER, user["id"], user["email"], token_id)
+    if role == Role.ADMIN:
+        return Scope(role=role, actor=actor, county_ids=None)
+    if role == Role.SUPPORTER and user["arrangement_id"] is not None:
+        return Scope(role=role, actor=actor, county_ids=await arrangement_county_ids(user["arrangement_id"]),
+                     arrangement_id=user["arrangement_id"])
+    return Scope(role=role, actor=actor, county_ids=frozenset({user["county_id"]}),
+                 school_id=user["school_id"] if role == Role.SCHOOL else None)
+
+
+def scope_for_probe(probe: dict[str, Any], token_id: int) -> Scope:
+    return Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, probe["id"], f"probe:{probe['name']}", token_id),
+                 county_ids=frozenset({probe["county_id"]}), school_id=probe["school_id"])
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+USER_COLUMNS = (User.id, User.email, User.display_name, User.role, User.county_id, User.arrangement_id,
+                User.school_id, User.active, User.last_login_at, User.created_at)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class UserScopeRef:
+    """Where a new user's scope points, by natural keys (as the CLI and forms give them)."""
+
+    county_slug: str | None = None
+    arrangement_slug: str | None = None
+    school_number: str | None = None
+
+
+async def _resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldError]) -> dict[str, int | None]:
+    given = [name for name, value in (("county", ref.county_slug), ("arrangement", ref.arrangement_slug),
+                                      ("school", ref.school_number)) if value]
+    allowed = {Role.ADMIN: set(), Role.SUPPORTER: {"county", "arrangement"}, Role.AUTHORITY: {"county"},
+               Role.SCHOOL: {"school"}}[role]
+    if len(given) > 1 or (given and given[0] not in allowed):
+        errors.append(FieldError("scope", f"role {role.value} takes {' or '.join(sorted(allowed)) or 'no scope'}"))
+        return {}
+    if allowed and not given:
+        errors.append(FieldError("scope", f"role {role.value} needs {' or '.join(sorted(allowed))}"))
+        return {}
+    result: dict[str, int | None] = {"county_id": None, "arrangement_id": None, "school_id": None}
+    # Schools are inventory's; accounts reads them by SQL so that imports keep flowing accounts <- inventory.
+    lookups = (
+        ("county", ref.county_slug, "SELECT id AS county_id FROM county WHERE slug = {}", "unknown county"),
+        ("arrangement", ref.arrangement_slug, "SELECT id AS arrangement_id FROM arrangement WHERE slug = {}",
+         "unknown arrangement"),
+        ("school", ref.school_number, "SELECT id AS school_id, county_id FROM school WHERE school_number = {}",
+         "unknown school number"),
+    )
+    for field, value, sql, unknown in lookups:
+        if not value:
+            continue
+        rows = await fetch(sql, value)
+        if rows:
+            result.update(rows[0])
+        else:
+            errors.append(FieldError(field, f"{unknown} {value!r}"))
+    return result
+
+
+async def create_user(scope: Scope, *, email: str, display_name: str, role: str, ref: UserScopeRef,
+                      password: str | None = None) -> tuple[dict[str, Any], str | None]:
+    """Create a user; returns the user and the generated password (None when one was given)."""
+    scope.require(Permission.USERS_MANAGE)
+    errors: list[FieldError] = []
+    email = normalise_email(email)
+    if not _EMAIL.match(email) or len(email) > 254:
+        errors.append(FieldError("email", "not a valid e-mail address"))
+    display_name = display_name.strip()
+    if not display_name:
+        errors.append(FieldError("display_name", "must not be empty"))
+    if role not in {r.value for r in PERSON_ROLES}:
+        errors.append(FieldError("role", f"must be one of {', '.join(r.value for r in PERSON_ROLES)}"))
+        scope_ids: dict[str, int | None] = {}
+    else:
+        scope_ids = await _resolve_user_scope(Role(role), ref, errors)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
+    if errors:
+        raise ValidationFailed(errors)
+    if scope_ids.get("county_id") is not None and not scope.sees_county(scope_ids["county_id"]):
+        raise NotFound("county not found")
+    generated = None if password is not None else generate_password()
+    async with atomic():
+        if await User.exists().where(User.email == email):
+            raise Conflict("a user with this e-mail address exists")
+        new_user = User(email=email, display_name=display_name, role=role,
+                        password_hash=hash_password(password or generated or ""))
+        for column, value in scope_ids.items():
+            setattr(new_user, column, value)
+        rows = await User.insert(new_user).returning(*USER_COLUMNS)
+        user = rows[0]
+        await audit.record(scope, "user.create", object_type="user", object_id=user["id"],
+                           county_id=user["county_id"], after=user)
+    return user, generated
+
+
+async def ensure_user(scope: Scope, *, email: str, display_name: str, role: str, ref: UserScopeRef,
+                      password: str) -> dict[str, Any]:
+    """Create the user, or reset an existing one's name, scope and password (demo seeding)."""
+    existing = await User.select(User.id).where(User.email == normalise_email(email)).first()
+    if existing is None:
+        user, _ = await create_user(scope, email=email, display_name=display_name, role=role, ref=ref,
+                                    password=password)
+        return user
+    errors: list[FieldError] = []
+    scope_ids = await _resolve_user_scope(Role(role), ref, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    async with atomic():
+        await User.update({User.display_name: display_name, User.role: role, User.active: True,
+                           User.password_hash: hash_password(password), User.updated_at: now(),
+                           **{getattr(User, k): v for k, v in scope_ids.items()}}).where(User.id == existing["id"])
+        updated = await User.select(*USER_COLUMNS).where(User.id == existing["id"]).first()
+        assert updated is not None
+        user = updated
+        await audit.record(scope, "user.update", object_type="user", object_id=user["id"],
+                           county_id=user["county_id"], after=user)
+    return user
+
+
+async def list_users(scope: Scope) -> list[dict[str, Any]]:
+    scope.require(Permission.USERS_MANAGE)
+    return await User.select(*USER_COLUMNS).order_by(User.email)
+
+
+async def get_user_by_email(scope: Scope, email: str) -> dict[str, Any]:
+    scope.require(Permission.USERS_MANAGE)
+    user = await User.select(*USER_COLUMNS).where(User.email == normalise_email(email)).first()
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
+    """Disable a user: they cannot log in, their sessions end and their tokens stop working."""
+    scope.require(Permission.USERS_MANAGE)
+    async with atomic():
+        before = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
+        if before is None:
+            raise NotFound("user not found")
+        if scope.actor.user_id == user_id:
+            raise Conflict("you cannot disable yourself")
+        await User.update({User.active: False, User.updated_at: now()}).where(User.id == user_id)
+        await WebSession.delete().where(WebSession.user_id == user_id)
+        after = {**before, "active": False}
+        await audit.record(scope, "user.disable", object_type="user", object_id=user_id,
+                           county_id=before["county_id"], before=before, after=after)
+    return after
+
+
+# --- logins and sessions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: dict[str, Any] | None = None
+    retry_after: int | None = None  # seconds, when throttled
+
+
+async def authenticate(email: str, password: str, *, client_ip: str | None, request_id: str = "") -> LoginResult:
+    """Check a login. Unknown e-mail, wrong password and disabled user look and take the same."""
+    email = normalise_email(email)[:254]
+    anonymous = Scope(role=Role.SCHOOL, actor=Actor(ActorKind.ANONYMOUS, label=email), county_ids=frozenset(),
+                      request_id=request_id, client_ip=client_ip)
+    since = now() - LOGIN_WINDOW
+    failures = await LoginFailure.select(LoginFailure.failed_at).where(
+        (LoginFailure.email == email) & (LoginFailure.failed_at > since)
+        & (LoginFailure.client_ip == client_ip if client_ip else LoginFailure.client_ip.is_null())
+    ).order_by(LoginFailure.failed_at)
+    if len(failures) >= LOGIN_MAX_FAILURES:
+        oldest = failures[-LOGIN_MAX_FAILURES]["failed_at"]
+        retry_after = max(1, int((oldest + LOGIN_WINDOW - now()).total_seconds()) + 1)
+        await audit.record(anonymous, "login.throttled", object_type="user", actor_label=email)
+        return LoginResult(retry_after=retry_after)
+    user = await User.select(*USER_COLUMNS, User.password_hash).where(User.email == email).first()
+    ok = verify_password(user["password_hash"] if user else None, password)
+    if not ok or user is None or not user["active"]:
+        async with atomic():
+            await LoginFailure.insert(LoginFailure(email=email, client_ip=client_ip))
+            await audit.record(anonymous, "login.failure", object_type="user",
+                               object_id=user["id"] if user else "", county_id=user["county_id"] if user else None)
+        return LoginResult()
+    async with atomic():
+        values: dict[Any, Any] = {User.last_login_at: now()}
+        if needs_rehash(user["password_hash"]):
+            values[User.password_hash] = hash_password(password)
+        await User.update(values).where(User.id == user["id"])
+        scope = (await scope_for_user(user)).with_request(request_id, client_ip)
+        await audit.record(scope, "login.success", object_type="user", object_id=user["id"],
+                           county_id=user["county_id"])
+    user.pop("password_hash")
+    return LoginResult(user=user)
+
+
+async def start_session(user_id: int, *, client_ip: str | None, user_agent: str,
+                        replaces: str | None = None) -> str:
+    """A new session (a new id at every login); the session it replaces, if any, ends."""
+    session_id, session_hash = new_session_id()
+    async with atomic():
+        if replaces:
+            await WebSession.delete().where(WebSession.session_hash == digest(replaces))
+        await WebSession.insert(WebSession(session_hash=session_hash, user_id=user_id, client_ip=client_ip,
+                                           user_agent=user_agent[:300]))
+    return session_id
+
+
+async def end_session(session_id: str) -> None:
+    await WebSession.delete().where(WebSession.session_hash == digest(session_id))
+
+
+async def user_for_session(session_id: str, idle: dt.timedelta) -> dict[str, Any] | None:
+    """The active user of a live session, or None; idle or too old sessions end here."""
+    row = await WebSession.select(
+        WebSession.id, WebSession.created_at, WebSession.last_seen_at, WebSession.user_id
+    ).where(WebSession.session_hash == digest(session_id)).first()
+    if row is None:
+        return None
+    moment = now()
+    if moment - row["last_seen_at"] > idle or moment - row["created_at"] > SESSION_MAX_AGE:
+        await WebSession.delete().where(WebSession.id == row["id"])
+        return None
+    user = await User.select(*USER_COLUMNS).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712
+    if user is None:
+        return None
+    if moment - row["last_seen_at"] > TOUCH_EVERY:
+        await WebSession.update({WebSession.last_seen_at: moment}).where(WebSession.id == row["id"])
+    return user
+
+
+# --- tokens and probes ---------------------------------------------------------------------------
+
+TOKEN_COLUMNS = (ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.user_id, ApiToken.probe_id,
+                 ApiToken.created_at, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
+
+
+async def create_token(scope: Scope, *, user_id: int, name: str,
+                       expires_days: int | None = None) -> tuple[str, dict[str, Any]]:
+    """A new API token for a user; the token itself is returned once and never stored."""
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("name", "must not be empty"))
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        errors.append(FieldError("expires_days", "must be between 1 and 3650"))
+    if errors:
+        raise ValidationFailed(errors)
+    if not (scope.can(Permission.USERS_MANAGE) or scope.actor.user_id == user_id):
+        raise Forbidden("you may only create tokens for yourself")
+    user = await User.select(User.id, User.county_id, User.active).where(User.id == user_id).first()
+    if user is None or not user["active"]:
+        raise NotFound("user not found")
+    token, prefix, token_hash = new_token()
+    expires_at = now() + dt.timedelta(days=expires_days) if expires_days else None
+    async with atomic():
+        rows = await ApiToken.insert(ApiToken(
+            name=name.strip(), prefix=prefix, token_hash=token_hash, user_id=user_id, expires_at=expires_at,
+        )).returning(*TOKEN_COLUMNS)
+        await audit.record(scope, "token.create", object_type="token", object_id=rows[0]["id"],
+                           county_id=user["county_id"], after=rows[0])
+    return token, rows[0]
+
+
+async def register_probe(scope: Scope, *, name: str, county_id: int,
+                         school_id: int | None = None) -> tuple[str, dict[str, Any]]:
+    """A new probe for a county (or one school) and its token, returned once."""
+    scope.require(Permission.INVENTORY_WRITE)
+    scope.check(county_id, what="county")
+    if not name.strip():
+        raise ValidationFailed([FieldError("name", "must not be empty")])
+    token, prefix, token_hash = new_token()
+    async with atomic():
+        probe = (await Probe.insert(Probe(name=name.strip(), county_id=county_id, school_id=school_id))
+                 .returning(Probe.id, Probe.name, Probe.county_id, Probe.school_id))[0]
+        await ApiToken.insert(ApiToken(name=f"probe {name.strip()}", prefix=prefix, token_hash=token_hash,
+                                       probe_id=probe["id"]))
+        await audit.record(scope, "probe.register", object_type="probe", object_id=probe["id"],
+                           county_id=county_id, after=probe)
+    return token, probe
+
+
+async def scope_for_token(token: str) -> Scope | None:
+    """The Scope of a valid bearer token, or None (unknown, revoked, expired, or owner disabled)."""
+    row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.token_hash == digest(token)).first()
+    moment = now()
+    if row is None or row["revoked_at"] is not None or (row["expires_at"] and row["expires_at"] <= moment):
+        return None
+    scope: Scope | None = None
+    if row["user_id"] is not None:
+        user = await User.select(*USER_COLUMNS).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712
+        scope = await scope_for_user(user, token_id=row["id"]) if user else None
+    elif row["probe_id"] is not None:
+        probe = await Probe.select(Probe.id, Probe.name, Probe.county_id, Probe.school_id).where(
+            (Probe.id == row["probe_id"]) & (Probe.active == True)).first()  # noqa: E712
+        scope = scope_for_probe(probe, row["id"]) if probe else None
+    if scope is not None and (row["last_used_at"] is None or moment - row["last_used_at"] > TOUCH_EVERY):
+        await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == row["id"])
+    return scope
+
+
+async def list_tokens(scope: Scope) -> list[dict[str, Any]]:
+    """All tokens for admins; a person's own tokens otherwise."""
+    query = ApiToken.select(*TOKEN_COLUMNS, ApiToken.user_id.email, ApiToken.probe_id.name).order_by(
+        ApiToken.id, ascending=False)
+    if not scope.can(Permission.USERS_MANAGE):
+        query = query.where(ApiToken.user_id == (scope.actor.user_id or -1))
+    return await query
+
+
+async def revoke_token(scope: Scope, token_id: int) -> dict[str, Any]:
+    async with atomic():
+        row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.id == token_id).first()
+        owns = row is not None and row["user_id"] is not None and row["user_id"] == scope.actor.user_id
+        if row is None or not (owns or scope.can(Permission.USERS_MANAGE)):
+            raise NotFound("token not found")
+        if row["revoked_at"] is not None:
+            return row
+        moment = now()
+        await ApiToken.update({ApiToken.revoked_at: moment}).where(ApiToken.id == token_id)
+        after = {**row, "revoked_at": moment}
+        await audit.record(scope, "token.revoke", object_type="token", object_id=token_id, before=row, after=after)
+    return after

@@ -1,15 +1,28 @@
-"""Tenancy tables: counties (Landkreise) and the support arrangements they share.
+"""Accounts tables: the tenants (counties and the support arrangements they share), users, probes,
+API tokens, browser sessions, login failures and the append-only audit log.
 
 Counties and arrangements are reference tables (replicated, not sharded, in a Citus deployment);
 every tenant-owned row elsewhere carries a `county_id`. They live in `accounts` because a user's
 scope is made of them, and imports flow accounts <- inventory.
 """
 
-from piccolo.columns import ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from schoolit.accounts.choices import FederalState
+from schoolit.accounts.choices import ActorKind, FederalState, Role
+from schoolit.columns import Inet
 
 
 class County(Table):
@@ -45,3 +58,97 @@ class ArrangementMember(Table):
     arrangement_id = ForeignKey(Arrangement, null=False, on_delete=OnDelete.cascade)
     county_id = ForeignKey(County, null=False, unique=True, on_delete=OnDelete.restrict)
     joined_at = Timestamptz(default=TimestamptzNow())
+
+
+class User(Table, tablename="app_user"):
+    """A person who logs in: admin, supporter, authority or school contact.
+
+    Scope columns by role (a CHECK constraint enforces it): supporter — arrangement or county;
+    authority — county; school — school (and its county, kept for scope filters); admin — none.
+    `school_id` references `school`; that constraint is added by an inventory migration because
+    imports and migrations flow accounts <- inventory.
+    """
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    email = Varchar(length=254, unique=True)  # stored lower-case: e-mail addresses compare case-insensitively
+    display_name = Varchar(length=200)
+    password_hash = Text(null=True, default=None)
+    role = Varchar(length=20, choices=Role)
+    county_id = ForeignKey(County, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    arrangement_id = ForeignKey(Arrangement, null=True, default=None, on_delete=OnDelete.restrict)
+    school_id = Integer(null=True, default=None, index=True)
+    active = Boolean(default=True)
+    last_login_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Probe(Table):
+    """A probe (cron agent) that polls SNMP devices for a county or one school; it acts by token."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    name = Varchar(length=120)
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = Integer(null=True, default=None)  # FK added by an inventory migration
+    active = Boolean(default=True)
+    last_seen_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table):
+    """A bearer token of a user or a probe. Only a SHA-256 of the secret is stored (tokens are long
+    random strings, so a fast hash is safe), with a short prefix to recognise it in lists."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    name = Varchar(length=120)
+    prefix = Varchar(length=16, index=True)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    user_id = ForeignKey(User, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    probe_id = ForeignKey(Probe, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class WebSession(Table):
+    """A browser login. The cookie holds a random id; the table keeps its SHA-256, so a leaked
+    database does not hand out live sessions. A new row (new id) is made at every login."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    session_hash = Varchar(length=64, unique=True, secret=True)
+    user_id = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    client_ip = Inet(null=True, default=None)
+    user_agent = Varchar(length=300, default="")
+
+
+class LoginFailure(Table):
+    """Failed logins per e-mail and client address, for throttling; old rows are pruned."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    email = Varchar(length=254, index=True)
+    client_ip = Inet(null=True, default=None)
+    failed_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AuditEvent(Table, tablename="audit_log"):
+    """Append-only record of who changed what (a trigger rejects UPDATE, DELETE and TRUNCATE).
+
+    Actor and county are plain ids, not foreign keys: an audit row must outlive what it names.
+    """
+
+    id = BigSerial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor_kind = Varchar(length=20, choices=ActorKind)
+    actor_id = Integer(null=True, default=None)
+    actor_label = Varchar(length=254, default="")
+    action = Varchar(length=60, index=True)
+    object_type = Varchar(length=60, default="")
+    object_id = Varchar(length=60, default="")
+    county_id = Integer(null=True, default=None, index=True)
+    before = JSONB(null=True, default=None)
+    after = JSONB(null=True, default=None)
+    request_id = Varchar(length=64, default="")
+    client_ip = Inet(null=True, default=None)

@@ -24,3 +24,82 @@ SCHOOL_TYPE_LABELS = {
     SchoolType.FOERDERSCHULE: N_("Special-needs school (Förderschule)"),
     SchoolType.OTHER: N_("Other"),
 }
+
+
+class UplinkTechnology(StrEnum):
+    FTTB = "fttb"
+    FTTH = "ftth"
+    VDSL = "vdsl"
+    CABLE = "cable"
+    LTE = "lte"
+
+
+class UplinkStatus(StrEnum):
+    PLANNED = "planned"
+    ORDERED = "ordered"
+    CONSTRUCTION = "construction"
+    LIVE = "live"
+    TERMINATED = "terminated"
+
+
+class SnmpVersion(StrEnum):
+    V2C = "2c"
+    V3 = "3"
+
+
+class SnmpAuthProtocol(StrEnum):
+    SHA = "SHA"
+    SHA256 = "SHA-256"
+    SHA512 = "SHA-512"
+
+
+class SnmpPrivProtocol(StrEnum):
+    AES = "AES"
+    AES256 = "AES-256"
+
+
+class Vendor(StrEnum):
+    """Access-point vendors with an SNMP profile in the probe (generic: IF-MIB only)."""
+
+    ARUBA = "aruba"
+    CISCO = "cisco"
+    UNIFI = "unifi"
+    LANCOM = "lancom"
+    AEROHIVE = "aerohive"
+    RUCKUS = "ruckus"
+    GENERIC = "generic"
+
+
+class AccessPointStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    FAULTY = "faulty"
+    RETIRED = "retired"
+
+
+class DeviceKind(StrEnum):
+    TABLET = "tablet"
+    LAPTOP = "laptop"
+    CONVERTIBLE = "convertible"
+    DESKTOP = "desktop"
+    OTHER = "other"
+
+
+class DeviceStatus(StrEnum):
+    STOCK = "stock"
+    LENT = "lent"
+    REPAIR = "repair"
+    LOST = "lost"
+    RETIRED = "retired"
+
+
+class FundingProgramme(StrEnum):
+    """Where the money came from: the funding proof (Verwendungsnachweis) groups by it."""
+
+    DIGITALPAKT_BASIS = "digitalpakt_basis"
+    DIGITALPAKT_SOFORTAUSSTATTUNG = "digitalpakt_sofortausstattung"  # pupil devices, 2020
+    DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE = "digitalpakt_leihgeraete_lehrkraefte"
+    DIGITALPAKT_ADMINISTRATION = "digitalpakt_administration"
+    DIGITALPAKT_2 = "digitalpakt_2"
+    COUNTY_BUDGET = "county_budget"  # Schulträger's own money
+    OTHER = "other"

@@ -1,11 +1,36 @@
-"""Inventory tables. Every tenant table carries `county_id` (the scope and distribution column)."""
+"""Inventory tables. Every tenant table carries `county_id` (the scope and distribution column).
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
+A composite foreign key `(school_id, county_id) -> school (id, county_id)` on every school-bound table
+(added in a raw migration) keeps the denormalised `county_id` equal to the school's, in the database.
+"""
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from schoolit.accounts.tables import County
-from schoolit.inventory.choices import SchoolType
+from schoolit.columns import Cidr, Inet, MacAddr
+from schoolit.inventory.choices import (
+    AccessPointStatus,
+    DeviceKind,
+    DeviceStatus,
+    FundingProgramme,
+    SchoolType,
+    SnmpVersion,
+    UplinkStatus,
+    UplinkTechnology,
+    Vendor,
+)
 
 
 class School(Table):
@@ -20,5 +45,145 @@ class School(Table):
     postal_code = Varchar(length=5, default="")
     city = Varchar(length=120, default="")
     pupils = Integer(default=0)
+    # The school's management network: access points' management addresses must lie inside it.
+    management_prefix = Cidr(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Building(Table):
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=120)  # e.g. "Hauptgebäude", "Neubau", "Haus B"
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Room(Table):
+    """A room; teaching rooms are what WLAN coverage is measured against."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.cascade, index=True)
+    building_id = ForeignKey(Building, null=True, default=None, on_delete=OnDelete.set_null)
+    name = Varchar(length=60)  # room number as signposted, e.g. "A 1.12"
+    floor = Varchar(length=20, default="")
+    is_teaching = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SnmpProfile(Table):
+    """SNMP credentials. Community and v3 keys are encrypted at rest (`schoolit.inventory.secrets`)
+    and never returned by the API or shown in pages."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    name = Varchar(length=120)
+    version = Varchar(length=2, choices=SnmpVersion, default=SnmpVersion.V3.value)
+    community_encrypted = Text(null=True, default=None, secret=True)
+    v3_user = Varchar(length=64, default="")
+    auth_protocol = Varchar(length=10, default="")
+    auth_key_encrypted = Text(null=True, default=None, secret=True)
+    priv_protocol = Varchar(length=10, default="")
+    priv_key_encrypted = Text(null=True, default=None, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Uplink(Table):
+    """A school's internet circuit (FttB when all goes well). "Gigabit symmetric" is derived."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.cascade, index=True)
+    provider = Varchar(length=120)
+    line_id = Varchar(length=80, default="")
+    technology = Varchar(length=10, choices=UplinkTechnology, default=UplinkTechnology.FTTB.value)
+    down_mbps = Integer()
+    up_mbps = Integer()
+    status = Varchar(length=15, choices=UplinkStatus, default=UplinkStatus.PLANNED.value)
+    live_since = Date(null=True, default=None)
+    contract_end = Date(null=True, default=None)
+    router_ip = Inet(null=True, default=None)
+    router_if_index = Integer(null=True, default=None)  # the uplink interface polled for counters
+    public_prefix = Cidr(null=True, default=None)
+    snmp_profile_id = ForeignKey(SnmpProfile, null=True, default=None, on_delete=OnDelete.set_null)
+    notes = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AccessPoint(Table):
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.cascade, index=True)
+    room_id = ForeignKey(Room, null=True, default=None, on_delete=OnDelete.set_null)  # where it hangs
+    name = Varchar(length=120, default="")
+    vendor = Varchar(length=20, choices=Vendor, default=Vendor.GENERIC.value)
+    model = Varchar(length=120, default="")
+    serial = Varchar(length=80, unique=True)
+    mac = MacAddr(null=True, default=None, unique=True)
+    management_ip = Inet(null=True, default=None)
+    snmp_profile_id = ForeignKey(SnmpProfile, null=True, default=None, on_delete=OnDelete.set_null)
+    status = Varchar(length=10, choices=AccessPointStatus, default=AccessPointStatus.ACTIVE.value)
+    installed_on = Date(null=True, default=None)
+    warranty_end = Date(null=True, default=None)
+    funding_programme = Varchar(length=40, choices=FundingProgramme, default=FundingProgramme.OTHER.value)
+    purchase_date = Date(null=True, default=None)
+    price_cents = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AccessPointRoom(Table):
+    """Coverage from the WLAN survey: an access point covers one or more rooms."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    access_point_id = ForeignKey(AccessPoint, null=False, on_delete=OnDelete.cascade, index=True)
+    room_id = ForeignKey(Room, null=False, on_delete=OnDelete.cascade, index=True)
+
+
+class Device(Table):
+    """A pupil device (Schülerleihgerät and the like)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=15, choices=DeviceKind, default=DeviceKind.TABLET.value)
+    vendor = Varchar(length=80, default="")
+    model = Varchar(length=120, default="")
+    serial = Varchar(length=80, unique=True)
+    asset_tag = Varchar(length=40, null=True, default=None)  # Inventarnummer, unique per county
+    mdm_id = Varchar(length=80, default="")
+    mdm_enrolled = Boolean(default=False)
+    funding_programme = Varchar(length=40, choices=FundingProgramme, default=FundingProgramme.OTHER.value)
+    purchase_date = Date(null=True, default=None)
+    price_cents = Integer(null=True, default=None)
+    warranty_end = Date(null=True, default=None)
+    status = Varchar(length=10, choices=DeviceStatus, default=DeviceStatus.STOCK.value)
+    accessories = Varchar(length=300, default="")  # e.g. "Hülle, Stift, Ladegerät"
+    notes = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Loan(Table):
+    """A Leihvertrag. The pupil appears only as the school's pseudonymous reference, which the
+    retention job erases one year after the end of the school year in which the loan ended."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.restrict, index=True)
+    device_id = ForeignKey(Device, null=False, on_delete=OnDelete.restrict, index=True)
+    pupil_ref = Varchar(length=40, null=True, default=None)
+    class_name = Varchar(length=20, default="")  # e.g. "7b", "BVJ 2"
+    lent_on = Date()
+    due_on = Date()
+    returned_on = Date(null=True, default=None)
+    condition_out = Text(default="")
+    condition_in = Text(default="")
+    agreement_signed = Boolean(default=False)
+    pupil_ref_erased_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import Cookie
@@ -11,8 +10,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from schoolit import db
+from schoolit.accounts.access import public
 from schoolit.logs import get_logger
 from schoolit.web.i18n import LOCALES
+from schoolit.web.urls import local_path
 
 log = get_logger("schoolit.web")
 
@@ -20,26 +21,23 @@ log = get_logger("schoolit.web")
 class WebController(Controller):
     include_in_schema = False
 
-    @get("/", name="home")
+    @get("/", name="home", opt=public())
     async def home(self) -> Template:
         return Template(template_name="web/home.html")
 
-    @get("/language/{code:str}", name="language")
+    @get("/language/{code:str}", name="language", opt=public())
     async def language(
         self, request: Request[Any, Any, Any], code: FromPath[str],
         next_: Annotated[str, QueryParameter(name="next")] = "/",
     ) -> Redirect:
-        # Only local paths: an open redirect would let a phishing link borrow our name.
-        parts = urlsplit(next_)
-        target = next_ if not parts.scheme and not parts.netloc and next_.startswith("/") else "/"
-        response = Redirect(path=target)
+        response = Redirect(path=local_path(next_))
         if code in LOCALES:
             response.cookies.append(Cookie(key="lang", value=code, max_age=365 * 24 * 3600,
                                            httponly=True, samesite="lax", path="/"))
         return response
 
 
-@get("/health", name="health", summary="Liveness and database check", tags=["system"])
+@get("/health", name="health", summary="Liveness and database check", tags=["system"], opt=public())
 async def health() -> Response[dict[str, str]]:
     """200 `{"status": "ok"}` only when the database answers; 503 otherwise."""
     if await db.ping():

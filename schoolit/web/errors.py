@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schoolit.errors import DomainError, ValidationFailed
@@ -91,6 +91,10 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 401 and not wants_problem_json(request):
+        # A page that needs a login sends the browser to the login form and back afterwards.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path="/login", query_params={"next": target}, status_code=303)
     return _answer(request, exc.status_code, str(exc.detail), None, headers)
 
 

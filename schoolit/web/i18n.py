@@ -1,7 +1,9 @@
 """Translations: gettext catalogs (Babel .po files), German by default, English selectable.
 
-Message ids are English; `translations/<locale>/LC_MESSAGES/messages.po` holds each language. The
-.po files are compiled in memory at start-up, so no build step or binary .mo file is needed.
+Message ids are English; `translations/<locale>/LC_MESSAGES/*.po` hold each language — one file per
+domain (`messages.po` for web and accounts, `inventory.po`, `tickets.po`, ...), merged at start-up, so
+parallel work on different domains never edits the same catalog. The .po files are compiled in
+memory, so no build step or binary .mo file is needed.
 The locale of the request being handled lives in a context variable set by the locale middleware.
 """
 
@@ -12,6 +14,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -24,14 +27,22 @@ CATALOG_DIR = Path(__file__).parent / "translations"
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
+def catalog_files(locale: str) -> list[Path]:
+    return sorted((CATALOG_DIR / locale / "LC_MESSAGES").glob("*.po"))
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
-    """The compiled catalog of one locale (English message ids need no catalog of their own)."""
-    po_path = CATALOG_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
+    """The compiled catalogs of one locale (English message ids need no catalog of their own)."""
+    files = catalog_files(locale)
+    if not files:
         return NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
+    catalog = Catalog(locale=locale)
+    for po_path in files:
+        with po_path.open("rb") as handle:
+            for message in read_po(handle, locale=locale):
+                if message.id and message.string:
+                    catalog.add(message.id, message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

@@ -11,6 +11,7 @@ from litestar.template.config import TemplateConfig
 
 from schoolit import __version__
 from schoolit.web.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
+from schoolit.web.navigation import current_user, navigation
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")
@@ -29,6 +30,8 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         app_version=__version__,
         locale_names=LOCALE_NAMES,
         current_locale=current_locale.get,
+        navigation=navigation,
+        current_user=current_user,
     )
     env.trim_blocks = True
     env.lstrip_blocks = True

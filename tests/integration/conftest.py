@@ -10,6 +10,7 @@ import pytest
 from piccolo.engine.postgres import PostgresTransaction
 
 from schoolit.db import DB
+from tests.integration.world import World, build_world
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +18,8 @@ async def transaction(database: str) -> AsyncIterator[PostgresTransaction]:
     async with DB.transaction() as txn:
         yield txn
         await txn.rollback()
+
+
+@pytest.fixture
+async def world(transaction: PostgresTransaction) -> World:
+    return await build_world()

@@ -1,0 +1,104 @@
+"""The Scope: who is asking and which counties (and school) they may see — decided once per request.
+
+Every service that reads tenant data takes a Scope and filters by it; rows outside answer 404 (never
+403, so existence does not leak). An action the role may not take raises Forbidden (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
+from piccolo.query.base import Query
+
+from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Permission, Role
+from schoolit.errors import Forbidden, NotFound
+
+Q = TypeVar("Q", bound=Query[Any, Any])
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the audit log names them."""
+
+    kind: ActorKind
+    id: int | None = None
+    label: str = ""
+    token_id: int | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        """The person acting (logged in, or through one of their tokens); None for probes and the system."""
+        return self.id if self.kind in (ActorKind.USER, ActorKind.TOKEN) else None
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: Role
+    actor: Actor
+    # None means every county (admins and the system); otherwise the counties this caller may see.
+    county_ids: frozenset[int] | None = field(default=frozenset())
+    school_id: int | None = None
+    arrangement_id: int | None = None
+    request_id: str = ""
+    client_ip: str | None = None
+
+    @classmethod
+    def system(cls, label: str = "system") -> Scope:
+        """For jobs run by the system itself (retention, seeding): everything, audited as system."""
+        return cls(role=Role.ADMIN, actor=Actor(ActorKind.SYSTEM, label=label), county_ids=None)
+
+    def with_request(self, request_id: str, client_ip: str | None) -> Scope:
+        return replace(self, request_id=request_id, client_ip=client_ip)
+
+    @property
+    def everything(self) -> bool:
+        return self.county_ids is None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden("your role may not do this")
+
+    def sees_county(self, county_id: int | None) -> bool:
+        return self.county_ids is None or (county_id is not None and county_id in self.county_ids)
+
+    def sees(self, county_id: int | None, school_id: int | None = None) -> bool:
+        """Whether a row of this county is inside the scope; for a school-bound row (school_id given)
+        a school contact sees only their own school's."""
+        if not self.sees_county(county_id):
+            return False
+        return school_id is None or self.school_id is None or school_id == self.school_id
+
+    def check(self, county_id: int | None, school_id: int | None = None, what: str = "object") -> None:
+        """Raise NotFound for a row outside the scope (404 hides its existence)."""
+        if not self.sees(county_id, school_id):
+            raise NotFound(f"{what} not found")
+
+    def apply(self, query: Q, county_column: Column, *, school_column: Column | None) -> Q:
+        """Restrict a Piccolo query to the scope: the county column, and for school contacts the school
+        column of school-bound tables. County-level tables pass `school_column=None` explicitly."""
+        if self.county_ids is not None:
+            if self.county_ids:
+                query = query.where(county_column.is_in(sorted(self.county_ids)))  # type: ignore[attr-defined]
+            else:
+                query = query.where(WhereRaw("FALSE"))  # type: ignore[attr-defined]
+        if self.school_id is not None and school_column is not None:
+            query = query.where(school_column == self.school_id)  # type: ignore[attr-defined]
+        return query
+
+    def sql(self, county_expr: str, *, school_expr: str | None) -> tuple[str, list[Any]]:
+        """The same restriction for raw SQL: a condition with `{}` placeholders and its values."""
+        parts: list[str] = []
+        values: list[Any] = []
+        if self.county_ids is not None:
+            parts.append(f"{county_expr} = ANY({{}})")
+            values.append(sorted(self.county_ids))
+        if self.school_id is not None and school_expr is not None:
+            parts.append(f"{school_expr} = {{}}")
+            values.append(self.school_id)
+        return (" AND ".join(parts) or "TRUE"), values

@@ -1,0 +1,23 @@
+"""Shared API shapes: the list envelope and pagination (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+from litestar.params import QueryParameter
+
+T = TypeVar("T")
+
+MAX_LIMIT = 500
+
+
+class Page(msgspec.Struct, Generic[T]):
+    """`{"items": [...], "total": n}` — total counts every match, not just this page."""
+
+    items: list[T]
+    total: int
+
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="page size")]
+Offset = Annotated[int, QueryParameter(ge=0, description="rows to skip")]

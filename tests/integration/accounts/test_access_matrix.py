@@ -1,0 +1,182 @@
+"""Every route × every role × own and foreign tenant: the right status, and never foreign data.
+
+Routes are enumerated from the app's router, so a route added later is covered automatically; a route
+that declares no access, or a path parameter this test cannot fill, fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from schoolit.accounts.access import AUTHENTICATED, PUBLIC, declared_access
+from schoolit.accounts.choices import ROLE_PERMISSIONS, Permission, Role
+from schoolit.db import atomic
+from tests.integration.world import COUNTIES, SCHOOLS, World
+
+ACTORS: dict[str, Role | None] = {
+    "anonymous": None,
+    "admin": Role.ADMIN,
+    "verbund_supporter": Role.SUPPORTER,
+    "ludwigsburg_authority": Role.AUTHORITY,
+    "school_contact": Role.SCHOOL,
+    "probe": Role.PROBE,
+}
+# Which county and school are the actor's own, and which are foreign to it (None: nothing is foreign).
+OWN_COUNTY = {"admin": "donnersbergkreis", "verbund_supporter": "kusel", "ludwigsburg_authority": "ludwigsburg",
+              "school_contact": "donnersbergkreis", "probe": "donnersbergkreis", "anonymous": "donnersbergkreis"}
+FOREIGN_COUNTY = {"verbund_supporter": "ludwigsburg", "ludwigsburg_authority": "donnersbergkreis",
+                  "school_contact": "ludwigsburg", "probe": "kusel", "anonymous": "ludwigsburg"}
+OWN_SCHOOL = {"admin": "kib", "verbund_supporter": "kus", "ludwigsburg_authority": "lb", "school_contact": "kib",
+              "probe": "kib", "anonymous": "kib"}
+FOREIGN_SCHOOL = {"verbund_supporter": "lb", "ludwigsburg_authority": "kib", "school_contact": "rok",
+                  "probe": "kus", "anonymous": "lb"}
+FOREIGN_USER = {"verbund_supporter": "ludwigsburg_authority", "ludwigsburg_authority": "donnersberg_authority",
+                "school_contact": "donnersberg_authority", "probe": "ludwigsburg_authority",
+                "anonymous": "ludwigsburg_authority"}
+
+Filler = Callable[[World, str, bool], str | None]
+
+
+def _user(world: World, actor: str, foreign: bool) -> str | None:
+    if foreign:
+        other = FOREIGN_USER.get(actor)
+        return str(world.users[other]["id"]) if other else None
+    return str(world.users[actor]["id"]) if actor in world.users else str(world.users["donnersberg_authority"]["id"])
+
+
+def _token(world: World, actor: str, foreign: bool) -> str | None:
+    if foreign:
+        other = FOREIGN_USER.get(actor)
+        return str(world.token_ids[other]) if other else None
+    return str(world.token_ids.get(actor, world.token_ids["donnersberg_authority"]))
+
+
+PATH_PARAMS: dict[str, Filler] = {
+    "county_id": lambda w, a, f: (str(w.counties[FOREIGN_COUNTY[a]]) if a in FOREIGN_COUNTY else None) if f
+    else str(w.counties[OWN_COUNTY[a]]),
+    "user_id": _user,
+    "token_id": _token,
+    "code": lambda w, a, f: None if f else "en",
+    "file_path": lambda w, a, f: None if f else "css/app.css",
+    "path": lambda w, a, f: None if f else "openapi.json",  # /schema/{path}
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def foreign_markers(world: World, actor: str) -> list[str]:
+    """Strings that must never appear in an answer to this actor."""
+    if actor == "admin":
+        return []
+    markers = []
+    county = FOREIGN_COUNTY.get(actor)
+    if county:
+        markers.append(COUNTIES[county][0])
+    for key, school in SCHOOLS.items():
+        visible = {
+            "verbund_supporter": school[0] in ("donnersbergkreis", "kaiserslautern", "kusel"),
+            "ludwigsburg_authority": school[0] == "ludwigsburg",
+            "school_contact": key == "kib",
+            "probe": school[0] == "donnersbergkreis",
+        }.get(actor, False)
+        if not visible:
+            markers += [school[2], school[1]]
+    other = FOREIGN_USER.get(actor)
+    if other:
+        markers.append(world.users[other]["email"])
+    return markers
+
+
+def routes(app: Litestar) -> list[tuple[str, str, Any]]:
+    found = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in sorted(handler.http_methods):
+                if method not in ("OPTIONS", "HEAD"):
+                    found.append((route.path, method, handler))
+    return found
+
+
+def _school_bound(world: World, name: str, actor: str, foreign: bool) -> str | None:
+    """`<kind>_id` of a school-bound object: the one at the actor's own school, or at a foreign one."""
+    objects = world.by_school.get(name.removesuffix("_id"))
+    assert objects, (f"path parameter {name!r}: record the objects in world.by_school"
+                     f"[{name.removesuffix('_id')!r}] (tests/integration/world.py EXTENSIONS)")
+    school = FOREIGN_SCHOOL.get(actor) if foreign else OWN_SCHOOL[actor]
+    return None if school is None else str(objects[school])
+
+
+def fill(path: str, world: World, actor: str, foreign: bool) -> str | None:
+    names = re.findall(r"{(\w+)(?::\w+)?}", path)
+    values = {}
+    for name in names:
+        if name in PATH_PARAMS:
+            value = PATH_PARAMS[name](world, actor, foreign)
+        else:
+            assert name.endswith("_id"), f"add a filler for path parameter {name!r} ({path}) to the matrix test"
+            value = _school_bound(world, name, actor, foreign)
+        if value is None:
+            return None
+        values[name] = value
+    if foreign and not names:
+        return None
+    return re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m.group(1)], path)
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def isolated(call: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    """Each probe request runs in a savepoint that is rolled back: a revoked token or a disabled user
+    in one request must not change the next."""
+    try:
+        async with atomic():
+            response = await call()
+            raise _Rollback(response)
+    except _Rollback as done:
+        return done.args[0]  # type: ignore[no-any-return]
+
+
+async def test_access_matrix(app: Litestar, client: httpx.AsyncClient, world: World) -> None:
+    checked = 0
+    all_routes = routes(app)
+    assert len(all_routes) >= 20
+    for path, method, handler in all_routes:
+        access = declared_access(handler, path)
+        assert access is not None, f"{method} {path} declares no access"
+        for actor, role in ACTORS.items():
+            headers = {} if role is None else world.auth(actor)
+            headers["accept"] = "application/json" if path.startswith("/api/") else "text/html"
+            for foreign in (False, True):
+                url = fill(path, world, actor, foreign)
+                if url is None:
+                    continue
+                body: dict[str, Any] = {"json": {}} if method in UNSAFE and path.startswith("/api/") else {}
+                response = await isolated(lambda url=url, body=body, headers=headers, method=method: client.request(
+                    method, url, headers=headers, **body))
+                label = f"{method} {url} as {actor} ({'foreign' if foreign else 'own'})"
+                status = response.status_code
+                if role is None and method in UNSAFE:
+                    # Without a bearer token every form post must carry a CSRF token first.
+                    assert status == 403 and "CSRF" in response.text, f"{label}: {status}"
+                elif access != PUBLIC and role is None:
+                    assert status == 401 or (status == 303 and response.headers["location"].startswith("/login")), label
+                elif access not in (PUBLIC, AUTHENTICATED) and role is not None \
+                        and Permission(access) not in ROLE_PERMISSIONS[role]:
+                    assert status == 403, f"{label}: {status}"
+                elif foreign:
+                    assert status >= 400, f"{label}: {status} — a foreign object must not be reachable"
+                elif method in UNSAFE:
+                    # The role may: whatever the (empty) body makes of it, access is not what fails.
+                    assert access == PUBLIC or status not in (401, 403), f"{label}: {status}"
+                else:
+                    assert status < 400, f"{label}: {status} {response.text[:200]}"
+                for marker in foreign_markers(world, actor):
+                    assert marker not in response.text, f"{label} leaked {marker!r}"
+                checked += 1
+    assert checked >= len(all_routes) * len(ACTORS)
