@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite talks to (real peers); later issues add to this list.
-SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl
+# systemd: `systemd-analyze verify` checks the units in deploy/; curl drives bench/probe_sweep.py
+SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 

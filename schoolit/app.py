@@ -22,6 +22,7 @@ from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.logs import configure_logging, get_logger
+from schoolit.metrics import metrics_handler
 from schoolit.settings import Settings, get_settings
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
@@ -37,9 +38,19 @@ def _database_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsync
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with db.connected(settings) as dsn:
             log.info("database connected", database=db.redact_dsn(dsn))
+            await _warn_about_pending_migrations()
             yield
 
     return lifespan
+
+
+async def _warn_about_pending_migrations() -> None:
+    """`serve` migrates only with --migrate; say so in the log when an upgrade forgot to."""
+    from schoolit.migrations import pending_migrations
+
+    pending = await pending_migrations(read_only=True)
+    if pending:
+        log.warning("database migrations are pending; run `schoolit migrate`", pending=len(pending))
 
 
 def check_route_access(app: Litestar) -> None:
@@ -70,6 +81,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             AuthPages,
             AdminPages,
             AuditPage,
+            # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.
+            metrics_handler(settings.metrics_allow, opt=public()),
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),

@@ -6,6 +6,7 @@ key is generated once into `DATA_DIR` so a fresh clone runs without any setup.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -43,6 +44,20 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 0, maximum
     return value
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK = "127.0.0.0/8,::1/128"
+
+
+def _networks(env: dict[str, str], name: str, default: str) -> tuple[Network, ...]:
+    """A comma-separated list of addresses or CIDR networks (a bare address is a /32 or /128)."""
+    raw = env.get(name)
+    raw = default if raw is None or raw.strip() == "" else raw
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a comma-separated list of IP addresses or networks, not {raw!r}") from None
+
+
 def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(name, default).strip().lower() or default
     if value not in choices:
@@ -67,6 +82,11 @@ class Settings:
     session_idle_minutes: int = 60
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # Who may read /metrics (others get 404), and whose X-Forwarded-For/-Proto headers are believed.
+    metrics_allow: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", LOOPBACK))
+    trusted_proxies: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", "127.0.0.1"))
+    # Directory of pg_dump/pg_restore/psql to use instead of searching (backup and restore).
+    pg_bindir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def require_secret_key(self) -> str:
@@ -124,6 +144,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
+        metrics_allow=_networks(env, "METRICS_ALLOW", LOOPBACK),
+        trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1"),
+        pg_bindir=Path(env["PG_BINDIR"]).expanduser() if env.get("PG_BINDIR") else None,
         extra=env,
     )
 

@@ -99,3 +99,27 @@ async def client(app: Litestar, database: str) -> AsyncIterator[httpx.AsyncClien
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return _DATA_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary directories outside /tmp/pytest-of-<user>.
+
+    Run as root, pgserver starts PostgreSQL as user `pgserver` and opens the path to its data directory
+    for it; every pytest session that starts on the same machine (other checkouts, other engineers)
+    resets /tmp/pytest-of-root to mode 0700 and cuts a running cluster off ("Permission denied" in
+    initdb or pg_ctl). A private base directory per run avoids that; `--basetemp` still wins.
+    """
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="schoolit-pytest-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own:
+        import shutil
+
+        shutil.rmtree(own, ignore_errors=True)
+
+
+_OWN_BASETEMP = pytest.StashKey[str]()
