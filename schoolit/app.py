@@ -23,6 +23,8 @@ from schoolit.accounts.auth import authentication_middleware_factory, provide_sc
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
+from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
+from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
@@ -39,6 +41,7 @@ def _database_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsync
         async with db.connected(settings) as dsn:
             log.info("database connected", database=db.redact_dsn(dsn))
             await _warn_about_pending_migrations()
+            await _prepare_sample_partitions()
             yield
 
     return lifespan
@@ -51,6 +54,14 @@ async def _warn_about_pending_migrations() -> None:
     pending = await pending_migrations(read_only=True)
     if pending:
         log.warning("database migrations are pending; run `schoolit migrate`", pending=len(pending))
+
+
+async def _prepare_sample_partitions() -> None:
+    """Today's and the next days' sample partitions, in case the maintenance timer is not set up yet."""
+    try:
+        await ensure_partitions()
+    except Exception:  # an old schema (migrations pending) must not keep the app from starting
+        log.exception("could not create sample partitions")
 
 
 def check_route_access(app: Litestar) -> None:
@@ -73,7 +84,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi], security=[{"bearer": []}])
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, ProbeApi, NetworkStatsApi], security=[{"bearer": []}])
     app = Litestar(
         route_handlers=[
             WebController,

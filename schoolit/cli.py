@@ -167,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     accounts_commands.register(commands, run_with_database)
     ops.add_commands(commands)
+
+    from schoolit.probes import commands as probes_commands
+
+    maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
+                                      description="Periodic jobs; each is safe to run again.")
+    jobs = maintenance.add_subparsers(dest="job", metavar="JOB", required=True)
+    probes_commands.register_maintenance(jobs, run_with_database)
     return parser
 
 

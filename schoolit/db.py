@@ -137,7 +137,7 @@ async def ping(within: float = 2.0) -> bool:
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     """Run raw SQL (`{}` placeholders, values bound as parameters) in the current transaction if any."""
-    return list(await DB.run_querystring(QueryString(sql, *args)))
+    return [dict(row) for row in await DB.run_querystring(QueryString(sql, *args))]
 
 
 @contextlib.asynccontextmanager

@@ -87,6 +87,12 @@ class Settings:
     trusted_proxies: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", "127.0.0.1"))
     # Directory of pg_dump/pg_restore/psql to use instead of searching (backup and restore).
     pg_bindir: Path | None = None
+    # Probe data: raw samples, hourly and daily rollups are kept this many days; an asset down for
+    # this many consecutive polls opens an outage ticket.
+    probe_raw_retention_days: int = 14
+    probe_hourly_retention_days: int = 8
+    probe_daily_retention_days: int = 400
+    outage_after_failures: int = 3
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def require_secret_key(self) -> str:
@@ -142,6 +148,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         default_locale=_choice(env, "DEFAULT_LOCALE", "de", ("de", "en")),
         secure_cookies=_flag(env, "SECURE_COOKIES", False),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
+        probe_raw_retention_days=_int(env, "PROBE_RAW_RETENTION_DAYS", 14, 1, 3650),
+        probe_hourly_retention_days=_int(env, "PROBE_HOURLY_RETENTION_DAYS", 8, 1, 3650),
+        probe_daily_retention_days=_int(env, "PROBE_DAILY_RETENTION_DAYS", 400, 1, 3650),
+        outage_after_failures=_int(env, "OUTAGE_AFTER_FAILURES", 3, 1, 100),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         metrics_allow=_networks(env, "METRICS_ALLOW", LOOPBACK),

@@ -98,3 +98,72 @@ class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_key: uuid.UUID
     sent_at: UtcDatetime  # when the probe made the batch (a replayed batch keeps it)
     samples: list[Sample]
+
+
+# --- server answers (not part of the agent's contract) ------------------------------------------
+
+
+class IngestOut(msgspec.Struct):
+    """The answer to a posted batch: how many samples were stored (0 for a replayed batch)."""
+
+    stored: int
+    duplicate: bool
+
+
+Share = float | None  # 0..1, None without samples
+
+
+class AvailabilityOut(msgspec.Struct):
+    h24: Share = msgspec.field(name="24h")
+    d7: Share = msgspec.field(name="7d")
+    d30: Share = msgspec.field(name="30d")
+
+
+class AccessPointStatusOut(msgspec.Struct):
+    id: int
+    name: str
+    vendor: str
+    status: str
+    live: bool
+    reachable: bool | None
+    last_polled_at: datetime | None
+    clients: int | None
+    reboots: int | None
+    last_reboot_at: datetime | None
+    down_since: datetime | None
+    availability: AvailabilityOut
+
+
+class UplinkStatusOut(msgspec.Struct):
+    id: int
+    provider: str
+    down_mbps: int
+    up_mbps: int
+    status: str
+    live: bool
+    reachable: bool | None
+    last_polled_at: datetime | None
+    in_mbps: float | None
+    out_mbps: float | None
+    utilisation: float | None
+    utilisation_peak_7d: float | None
+    availability: AvailabilityOut
+
+
+class RoomRef(msgspec.Struct):
+    id: int
+    name: str
+
+
+class CoverageOut(msgspec.Struct):
+    teaching_rooms: int
+    planned: Share
+    live: Share
+    rooms_without_working_wlan: list[RoomRef]
+
+
+class SchoolNetworkOut(msgspec.Struct):
+    school_id: int
+    access_points: list[AccessPointStatusOut]
+    uplinks: list[UplinkStatusOut]
+    coverage: CoverageOut
