@@ -22,5 +22,10 @@ async def touch_probe(scope: Scope) -> None:
 
 async def after_ingest(scope: Scope, result: IngestResult) -> None:
     await touch_probe(scope)
-    if result.transitions.down or result.transitions.back:
-        log.info("asset transitions", down=len(result.transitions.down), back=len(result.transitions.back))
+    if result.assets:
+        down = await fetch(
+            "SELECT count(*) AS n FROM probe_asset_state WHERE (asset_kind, asset_id) IN "
+            "(SELECT * FROM unnest({}::smallint[], {}::integer[])) AND NOT reachable",
+            [int(kind) for kind, _ in result.assets], [asset_id for _, asset_id in result.assets])
+        if down[0]["n"]:
+            log.info("assets down after ingest", down=down[0]["n"])

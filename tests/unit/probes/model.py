@@ -1,9 +1,11 @@
-"""Pure arithmetic on consecutive samples of one asset: up/down runs, reboots, counter rates.
+"""The reference model of probe ingest, in plain Python: what the SQL in schoolit/probes/ingest.py
+must compute, sample by sample — up/down runs, reboots, counter rates, rollups.
 
-No database here, so the edge cases (counter wrap, sysUpTime wrap, reboot, garbage) are tested on
-plain values. Rates come from counter deltas over the device's own sysUpTime delta (the device's
-clock, not the probe's, which may poll late); a sysUpTime or Counter64 going backwards means a
-restart or reset, and that sample yields no rate.
+The rules are easy to read and to test on edge cases here (counter reset, sysUpTime wrap, reboot,
+garbage); a randomized integration test feeds the same samples to the real ingest and to this model
+and compares state and rollups. Rates come from counter deltas over the device's own sysUpTime delta
+(the device's clock, not the probe's, which may poll late); a sysUpTime or Counter64 going backwards
+means a restart or reset, and that sample yields no rate.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from schoolit.probes.ingest import MAX_PLAUSIBLE_MBPS
+
 TIMETICKS_WRAP = 2**32  # sysUpTime is a TimeTicks (1/100 s) and wraps after ~497 days
 COUNTER64_WRAP = 2**64
-_MAX_PLAUSIBLE_MBPS = 400_000  # nothing a school connects to is faster; more means garbage
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def _rate(previous: State, sample: Observation, ticks: int, contract: tuple[int,
         return None  # counter reset (interface restart) — no honest rate from this pair
     seconds = ticks / 100
     in_mbps, out_mbps = d_in * 8 / seconds / 1e6, d_out * 8 / seconds / 1e6
-    ceiling = min(_MAX_PLAUSIBLE_MBPS, sample.if_speed_mbps * 1.05) if sample.if_speed_mbps else _MAX_PLAUSIBLE_MBPS
+    ceiling = min(MAX_PLAUSIBLE_MBPS, sample.if_speed_mbps * 1.05) if sample.if_speed_mbps else MAX_PLAUSIBLE_MBPS
     if in_mbps > ceiling or out_mbps > ceiling:
         return None
     utilisation = None
@@ -114,7 +117,7 @@ def advance(previous: State | None, sample: Observation, contract: tuple[int, in
     rebooted = False
     rate = None
     if previous.uptime_ticks is not None and sample.uptime_ticks is not None:
-        wall = (sample.polled_at - previous.last_polled_at).total_seconds() if previous.last_polled_at else None
+        wall = (sample.polled_at - previous.last_up_at).total_seconds() if previous.last_up_at else None
         ticks = _elapsed_ticks(previous.uptime_ticks, sample.uptime_ticks, wall)
         if ticks is None:
             rebooted = True
@@ -139,3 +142,35 @@ def advance(previous: State | None, sample: Observation, contract: tuple[int, in
     )
     return Step(state, rate, rebooted=rebooted, went_down=False,
                 came_back=previous.consecutive_failures > 0)
+
+
+@dataclass
+class Rollup:
+    """What a rollup row holds for the samples of one asset and period."""
+
+    samples: int = 0
+    up_samples: int = 0
+    clients_sum: int = 0
+    clients_max: int | None = None
+    rate_samples: int = 0
+    in_mbps_sum: float = 0.0
+    out_mbps_sum: float = 0.0
+    in_mbps_max: float | None = None
+    out_mbps_max: float | None = None
+    utilisation_max: float | None = None
+
+    def add(self, sample: Observation, rate: Rate | None) -> None:
+        self.samples += 1
+        if sample.reachable:
+            self.up_samples += 1
+            if sample.clients is not None:
+                self.clients_sum += sample.clients
+                self.clients_max = max(self.clients_max or 0, sample.clients)
+        if rate is not None:
+            self.rate_samples += 1
+            self.in_mbps_sum += rate.in_mbps
+            self.out_mbps_sum += rate.out_mbps
+            self.in_mbps_max = max(self.in_mbps_max or 0.0, rate.in_mbps)
+            self.out_mbps_max = max(self.out_mbps_max or 0.0, rate.out_mbps)
+            if rate.utilisation is not None:
+                self.utilisation_max = max(self.utilisation_max or 0.0, rate.utilisation)

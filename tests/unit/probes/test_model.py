@@ -1,4 +1,4 @@
-"""Rates, reboots and outages from consecutive samples, on plain values."""
+"""The reference model of ingest: rates, reboots and outages from consecutive samples, on plain values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from schoolit.probes.derive import TIMETICKS_WRAP, Observation, State, advance
+from tests.unit.probes.model import TIMETICKS_WRAP, Observation, State, advance
 
 T0 = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 GIGABIT = (1000, 1000)
