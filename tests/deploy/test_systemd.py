@@ -101,6 +101,7 @@ def test_cron_example_commands_exist_in_the_cli() -> None:
         fields = line.split(None, 6)  # five time fields, the user, the command
         assert len(fields) == 7, line
         found += our_commands(fields[6])
-    assert {Path(argv[0]).name + " " + argv[1] for argv in found} == {"schoolit-probe run", "schoolit backup"}
+    assert {Path(argv[0]).name + " " + argv[1] for argv in found} == {
+        "schoolit-probe run", "schoolit backup", "schoolit maintenance"}
     for argv in found:
         parse(argv)
