@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
                                       description="Periodic jobs; each is safe to run again.")
     jobs = maintenance.add_subparsers(dest="job", metavar="JOB", required=True)
+    accounts_commands.register_maintenance(jobs, run_with_database)
     probes_commands.register_maintenance(jobs, run_with_database)
     return parser
 

@@ -117,6 +117,22 @@ async def probe_register(args: argparse.Namespace) -> int:
     return 0
 
 
+async def prune_sessions(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    sessions, failures = await services.prune_sessions(dt.timedelta(minutes=settings.session_idle_minutes))
+    print(f"ended sessions removed: {sessions}; old login failures removed: {failures}")
+    return 0
+
+
+def register_maintenance(jobs: Any, run: Any) -> None:
+    """`schoolit maintenance sessions`."""
+    job = jobs.add_parser("sessions", help="remove ended login sessions and old login failures",
+                          description="Remove sessions past the idle time-out or maximum age, and login "
+                                      "failures older than the throttling window.")
+    job.set_defaults(handler=lambda args, settings: int(run(settings, prune_sessions(args, settings))))
+
+
 def register(commands: Any, run: Any) -> None:
     """Add the accounts commands to the `schoolit` parser; `run` wraps a coroutine with a database."""
 
