@@ -23,6 +23,8 @@ from schoolit.accounts.auth import authentication_middleware_factory, provide_sc
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.logs import configure_logging, get_logger
 from schoolit.settings import Settings, get_settings
+from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
+from schoolit.tickets.mail import sender_lifespan
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
@@ -62,7 +64,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi], security=[{"bearer": []}])
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, TicketsApi, TicketSettingsApi], security=[{"bearer": []}])
     app = Litestar(
         route_handlers=[
             WebController,
@@ -70,11 +72,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             AuthPages,
             AdminPages,
             AuditPage,
+            TicketPages,
+            TicketAdminPages,
+            PublicPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),
         ],
-        lifespan=[_database_lifespan(settings)] if manage_database else [],
+        # The mail sender needs the database, so it starts after (and stops before) the pool.
+        lifespan=([_database_lifespan(settings)] if manage_database else [])
+        + ([sender_lifespan(settings)] if manage_database and settings.smtp_configured else []),
         middleware=[
             request_id_middleware,
             locale_middleware_factory(settings.default_locale),

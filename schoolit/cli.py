@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from schoolit.accounts import commands as accounts_commands
 
     accounts_commands.register(commands, run_with_database)
+    from schoolit.tickets import commands as tickets_commands
+
+    tickets_commands.register(commands, run_with_database)
     return parser
 
 
