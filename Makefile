@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite talks to (real peers); later issues add to this list.
-SYSTEM_PACKAGES ?=
+SYSTEM_PACKAGES ?= chromium
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 
