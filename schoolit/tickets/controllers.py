@@ -257,6 +257,13 @@ def _filters(view: str | None, status: str | None, county_id: str | None, school
                          school_id=_int_or_none(school_id), q=(q or "").strip() or None)
 
 
+def _query(filters: queue.Filters) -> str:
+    """The filters as a query string (for links, the htmx refresh and saved views)."""
+    return urlencode({k: v for k, v in (("view", filters.view), ("status", filters.status or ""),
+                                        ("county_id", filters.county_id or ""),
+                                        ("school_id", filters.school_id or ""), ("q", filters.q or "")) if v})
+
+
 class CommentForm(msgspec.Struct):
     body: str = ""
     visibility: str = "public"
@@ -295,10 +302,7 @@ class TicketPages(Controller):
 
     async def _queue_context(self, caller: Scope, filters: queue.Filters) -> dict[str, Any]:
         rows, total = await queue.list_tickets(caller, filters, limit=200)
-        return {"tickets": rows, "total": total, "filters": filters, "query": urlencode(
-            {k: v for k, v in (("view", filters.view), ("status", filters.status or ""),
-                               ("county_id", filters.county_id or ""), ("school_id", filters.school_id or ""),
-                               ("q", filters.q or "")) if v}), **LABELS}
+        return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters), **LABELS}
 
     @get("/", name="tickets", opt=requires(Permission.TICKETS_READ))
     async def queue_page(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
@@ -330,7 +334,7 @@ class TicketPages(Controller):
     async def save_view(self, caller: Caller, data: URLEncodedBody[QueueFilters]) -> Redirect:
         filters = _filters(data.view, data.status, data.county_id, data.school_id, data.q)
         await queue.save_view(caller, data.name, filters)
-        return Redirect(path="/tickets?" + (await self._queue_context(caller, filters))["query"], status_code=303)
+        return Redirect(path="/tickets?" + _query(filters), status_code=303)
 
     @post("/views/delete", opt=requires(Permission.TICKETS_READ), status_code=303)
     async def delete_view(self, caller: Caller, data: URLEncodedBody[ViewDeleteForm]) -> Redirect:

@@ -22,9 +22,9 @@ from schoolit.tickets.schemas import ReportForm
 from schoolit.tickets.services import (
     TICKET_SELECT,
     NewTicket,
-    _insert_ticket,
     add_event,
     apply_status,
+    insert_ticket,
     now,
     public_timeline,
     validate_new,
@@ -105,7 +105,7 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: 
     errors += [e for e in more if e.field != "subject" or subject]
     if errors:
         raise ValidationFailed(errors)
-    return await _insert_ticket(scope, data, school)
+    return await insert_ticket(scope, data, school)
 
 
 async def ticket_by_token(token: str) -> dict[str, Any]:

@@ -230,10 +230,3 @@ async def touch_presence(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
         "SELECT u.id, u.display_name FROM ticket_presence p JOIN app_user u ON u.id = p.user_id "
         "WHERE p.ticket_id = {} AND p.user_id <> {} AND p.last_seen_at > {} ORDER BY u.display_name",
         ticket["id"], user_id or -1, moment - PRESENCE_WINDOW)
-
-
-async def open_ticket_rows(scope: Scope, ticket_ids: list[int]) -> list[dict[str, Any]]:
-    """Rows of the given tickets in scope (for refreshing a page fragment)."""
-    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
-    rows = await fetch(TICKET_SELECT + f" WHERE t.id = ANY({{}}) AND {condition}", ticket_ids, *values)
-    return [with_sla_state(row) for row in rows]

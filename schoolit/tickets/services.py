@@ -212,10 +212,11 @@ async def create_ticket(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], 
     school, errors = await validate_new(scope, data)
     if errors:
         raise ValidationFailed(errors)
-    return await _insert_ticket(scope, data, school)
+    return await insert_ticket(scope, data, school)
 
 
-async def _insert_ticket(scope: Scope, data: NewTicket, school: dict[str, Any]) -> tuple[dict[str, Any], str]:
+async def insert_ticket(scope: Scope, data: NewTicket, school: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Write a validated ticket (callers check input and scope first) with its event, audit row and mail."""
     impact = data.impact if data.impact and _is_worker(scope) else Level.MEDIUM.value
     moment = now()
     policy = await policy_for_county(school["county_id"])
@@ -645,7 +646,7 @@ async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind:
         data = NewTicket(school_id=school_id, category_id=categories["id"], subject=summary[:200],
                          description=summary, urgency=Level.HIGH.value, source=Source.PROBE, asset_kind=asset_kind,
                          asset_id=asset_id)
-        ticket, _token = await _insert_ticket(scope, data, schools[0])
+        ticket, _token = await insert_ticket(scope, data, schools[0])
     return ticket
 
 

@@ -251,3 +251,15 @@ async def test_sla_breach_flag(world: World) -> None:
     assert await services.flag_breaches(Scope.system("maintenance")) == 1
     ticket = await services.get_ticket(Scope.system("test"), ticket_id)
     assert ticket["sla_breached"] and ticket["sla_state"] == "breached"
+
+
+async def test_tickets_for_the_school_page(world: World) -> None:
+    school_id = world.schools["kib"]["id"]
+    rows = await services.tickets_for_school(await _scope(world, "school_contact"), school_id, limit=5)
+    assert [r["id"] for r in rows] == [world.by_school["ticket"]["kib"]]
+    assert await services.tickets_for_school(await _scope(world, "ludwigsburg_authority"), school_id) == []
+    from schoolit.web.templating import template_config
+
+    engine = template_config().engine_instance
+    html = engine.get_template("tickets/_school_tickets.html").render(tickets=rows)
+    assert rows[0]["number"] in html and "Neu" in html
