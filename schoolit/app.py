@@ -26,6 +26,8 @@ from schoolit.metrics import metrics_handler
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
+from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
+from schoolit.tickets.mail import sender_lifespan
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
@@ -84,7 +86,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi, ProbeApi, NetworkStatsApi], security=[{"bearer": []}])
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, ProbeApi, NetworkStatsApi, TicketsApi, TicketSettingsApi],
+                 security=[{"bearer": []}])
     app = Litestar(
         route_handlers=[
             WebController,
@@ -94,11 +97,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             AuditPage,
             # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.
             metrics_handler(settings.metrics_allow, opt=public()),
+            TicketPages,
+            TicketAdminPages,
+            PublicPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),
         ],
-        lifespan=[_database_lifespan(settings)] if manage_database else [],
+        # The mail sender needs the database, so it starts after (and stops before) the pool.
+        lifespan=([_database_lifespan(settings)] if manage_database else [])
+        + ([sender_lifespan(settings)] if manage_database and settings.smtp_configured else []),
         middleware=[
             request_id_middleware,
             locale_middleware_factory(settings.default_locale),

@@ -121,18 +121,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return _serve(settings, 1)
 
 
-async def _with_database(settings: Settings, coroutine: Coroutine[Any, Any, T]) -> T:
-    from schoolit.db import connected
-
-    async with connected(settings, pool=False):
-        return await coroutine
-
-
-def run_with_database(settings: Settings, coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run one command's coroutine with the database connected (domains' commands use this)."""
-    return _run(_with_database(settings, coroutine))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolit",
@@ -165,16 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     from schoolit.accounts import commands as accounts_commands
 
-    accounts_commands.register(commands, run_with_database)
+    accounts_commands.register(commands)
     ops.add_commands(commands)
 
     from schoolit.probes import commands as probes_commands
+    from schoolit.tickets import commands as tickets_commands
+
+    tickets_commands.register(commands)
 
     maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
                                       description="Periodic jobs; each is safe to run again.")
     jobs = maintenance.add_subparsers(dest="job", metavar="JOB", required=True)
-    accounts_commands.register_maintenance(jobs, run_with_database)
-    probes_commands.register_maintenance(jobs, run_with_database)
+    accounts_commands.register_maintenance(jobs)
+    tickets_commands.register_maintenance(jobs)
+    probes_commands.register_maintenance(jobs)
     return parser
 
 

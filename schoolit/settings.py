@@ -93,6 +93,15 @@ class Settings:
     probe_hourly_retention_days: int = 8
     probe_daily_retention_days: int = 400
     outage_after_failures: int = 3
+    # Outgoing e-mail (ticket notifications); nothing is sent while smtp_host is unset.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_tls: str = "starttls"
+    smtp_from: str = "schoolit@localhost"
+    # The address people reach this installation at, for links in e-mails (tracking pages).
+    public_url: str = "http://127.0.0.1:8000"
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def require_secret_key(self) -> str:
@@ -103,6 +112,10 @@ class Settings:
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self.secret_key
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def embedded_database_dir(self) -> Path:
@@ -136,12 +149,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     pool_max = _int(env, "DB_POOL_MAX", 10, 1, 500)
     if pool_max < pool_min:
         raise ConfigError("DB_POOL_MAX must not be smaller than DB_POOL_MIN")
+    host = env.get("HOST") or "127.0.0.1"
+    port = _int(env, "PORT", 8000, 1, 65535)
+    smtp_tls = _choice(env, "SMTP_TLS", "starttls", ("starttls", "tls", "off"))
     return Settings(
         data_dir=data_dir,
         database_url=env.get("DATABASE_URL") or None,
         secret_key=secret_key,
-        host=env.get("HOST") or "127.0.0.1",
-        port=_int(env, "PORT", 8000, 1, 65535),
+        host=host,
+        port=port,
         log_format=_choice(env, "LOG_FORMAT", "console", ("console", "json")),
         log_level=_choice(env, "LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         demo=demo,
@@ -157,6 +173,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         metrics_allow=_networks(env, "METRICS_ALLOW", LOOPBACK),
         trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1"),
         pg_bindir=Path(env["PG_BINDIR"]).expanduser() if env.get("PG_BINDIR") else None,
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=_int(env, "SMTP_PORT", 465 if smtp_tls == "tls" else 587, 1, 65535),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_tls=smtp_tls,
+        smtp_from=env.get("SMTP_FROM") or "schoolit@localhost",
+        public_url=(env.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
         extra=env,
     )
 

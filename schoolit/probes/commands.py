@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from schoolit.commandline import with_database
 from schoolit.probes import partitions
-from schoolit.settings import Settings
+from schoolit.settings import get_settings
 
 
-async def make_partitions(args: argparse.Namespace, settings: Settings) -> int:
+async def make_partitions(args: argparse.Namespace) -> int:
     created = await partitions.ensure_partitions(days_ahead=args.days_ahead)
     print(f"sample partitions: {created} created")
     return 0
 
 
-async def expire_samples(args: argparse.Namespace, settings: Settings) -> int:
+async def expire_samples(args: argparse.Namespace) -> int:
+    settings = get_settings()
     expired = await partitions.drop_expired(raw_days=settings.probe_raw_retention_days,
                                             hourly_days=settings.probe_hourly_retention_days,
                                             daily_days=settings.probe_daily_retention_days)
@@ -24,14 +26,9 @@ async def expire_samples(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register_maintenance(jobs: Any, run: Any) -> None:
-    """Add the probes' maintenance jobs; `run(settings, coroutine)` runs one with a database."""
-
-    def handler(job: Any) -> Any:
-        def call(args: argparse.Namespace, settings: Settings) -> int:
-            return int(run(settings, job(args, settings)))
-
-        return call
+def register_maintenance(jobs: Any) -> None:
+    """Add the probes' maintenance jobs."""
+    handler = with_database
 
     make = jobs.add_parser("partitions", help="create the daily sample partitions ahead",
                            description="Create the day partitions of the sample table from yesterday to N days ahead.")
