@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import msgspec
@@ -33,16 +33,8 @@ from rich.table import Table
 
 from schoolit import __version__
 from schoolit.probes.profiles import PROFILE_NAMES
-from schoolit.probes.schemas import ProbeTarget, Sample, SampleBatch, TargetList
-from schoolit.probes.snmp import (
-    AUTH_PROTOCOLS,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    PRIV_PROTOCOLS,
-    PollResult,
-    SnmpPoller,
-)
+from schoolit.probes.schemas import AuthProtocol, PrivProtocol, ProbeTarget, Sample, SampleBatch, TargetList
+from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
 from schoolit.probes.spool import Spool, default_spool_dir
 
 EXIT_OK = 0
@@ -463,9 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     credentials = check_parser.add_mutually_exclusive_group(required=True)
     credentials.add_argument("--community", metavar="C", help="SNMP v2c community")
     credentials.add_argument("--v3-user", metavar="U", help="SNMP v3 user (authPriv)")
-    check_parser.add_argument("--auth-proto", choices=sorted(AUTH_PROTOCOLS), default="SHA", help="v3 auth protocol")
+    check_parser.add_argument(
+        "--auth-proto", choices=sorted(get_args(AuthProtocol)), default="SHA", help="v3 auth protocol"
+    )
     check_parser.add_argument("--auth-key", metavar="K", help="v3 auth passphrase")
-    check_parser.add_argument("--priv-proto", choices=sorted(PRIV_PROTOCOLS), default="AES", help="v3 privacy protocol")
+    check_parser.add_argument(
+        "--priv-proto", choices=sorted(get_args(PrivProtocol)), default="AES", help="v3 privacy protocol"
+    )
     check_parser.add_argument("--priv-key", metavar="K", help="v3 privacy passphrase")
     check_parser.add_argument("--profile", choices=PROFILE_NAMES, default="generic", help="access-point vendor profile")
     check_parser.add_argument("--row-index", default="", metavar="INDEX", help="controller row index of the AP")

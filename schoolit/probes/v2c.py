@@ -1,0 +1,259 @@
+"""SNMP v2c through pysnmp's message API: one UDP socket, request-id matching, our own deadlines.
+
+pysnmp's v3 architecture (engine, MIB-backed target tables, message processing models, USM) costs
+about 5 ms CPU per target and poll, most of it in machinery a v2c GET does not need. For v2c the poller
+therefore uses pysnmp's protocol API (`pysnmp.proto.api`, the "v1arch" level) directly:
+
+- Requests are built with `api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]` and BER-encoded by pyasn1 once
+  per distinct (PDU type, community, OIDs); every later request reuses those bytes. Request-ids are
+  drawn from 0x00800000..0x7FFFFFFF, whose BER encoding is always four bytes, so a new id only replaces
+  those four bytes. Where they sit is found by letting pyasn1 encode the message with the lowest and the
+  highest id and comparing the two: nothing here parses or writes BER by hand.
+- Every request of the client goes out of ONE asyncio datagram endpoint; answers are decoded with
+  pyasn1 against pysnmp's v2c `Message` spec and matched to their request by request-id and source
+  address. Anything else (an answer after its request gave up, a stranger's datagram, garbage) is
+  counted in `ignored` and dropped.
+- Timeouts and retries are ours: all requests share one timeout, so their deadlines come due in the
+  order they were set, and a FIFO queue with ONE timer handle serves them all (no sleeping task per
+  request). A due request is sent again with the same request-id (an answer to either try is good)
+  until its retries are spent, then fails with a timeout.
+- The socket hears ICMP errors (`schoolit.probes.udp`): a closed port fails its requests at once.
+
+SNMPv3 stays on pysnmp's v3 architecture (`schoolit.probes.snmpv3`); both paths give the poller the
+same `(name, value)` pairs of pysnmp/pyasn1 objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, NamedTuple, cast
+
+from pyasn1.codec.ber import decoder, encoder
+from pysnmp.proto import api
+
+from schoolit.probes.udp import Address, IcmpErrors
+
+_V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+_V2C_VERSION = 1  # the version field of an SNMP v2c message
+_RESPONSE_TAGS = _V2C.ResponsePDU.tagSet
+# BER needs exactly four bytes for every request-id from 2^23 to 2^31 - 1 (smaller ones take fewer,
+# larger ones a fifth for the sign), so one encoded message fits every id of this range.
+FIRST_REQUEST_ID = 0x0080_0000
+LAST_REQUEST_ID = 0x7FFF_FFFF
+_ID_BYTES = 4
+
+VarBinds = list[tuple[Any, Any]]
+
+
+class SnmpRequestError(Exception):
+    """The agent did not answer, or answered with an error status."""
+
+
+class RequestTemplate(NamedTuple):
+    """An encoded request message with its request-id cut out: `head + id (4 bytes) + tail`."""
+
+    head: bytes
+    tail: bytes
+
+    def message(self, request_id: int) -> bytes:
+        return self.head + request_id.to_bytes(_ID_BYTES, "big") + self.tail
+
+
+def _encode(community: str, oids: Sequence[str], max_repetitions: int | None, request_id: int) -> bytes:
+    """A GET (or, with `max_repetitions`, a GETBULK) message, encoded by pyasn1."""
+    if max_repetitions is None:
+        pdu, pdu_api = _V2C.GetRequestPDU(), _V2C.apiPDU
+        pdu_api.set_defaults(pdu)
+    else:
+        pdu, pdu_api = _V2C.GetBulkRequestPDU(), _V2C.apiBulkPDU
+        pdu_api.set_defaults(pdu)
+        pdu_api.set_non_repeaters(pdu, 0)
+        pdu_api.set_max_repetitions(pdu, max_repetitions)
+    pdu_api.set_request_id(pdu, request_id)
+    pdu_api.set_varbinds(pdu, [(oid, _V2C.null) for oid in oids])
+    message = _V2C.Message()
+    _V2C.apiMessage.set_defaults(message)
+    _V2C.apiMessage.set_community(message, community)
+    _V2C.apiMessage.set_pdu(message, pdu)
+    return bytes(encoder.encode(message))
+
+
+def request_template(community: str, oids: Sequence[str], max_repetitions: int | None = None) -> RequestTemplate:
+    """Encode the request twice (lowest and highest request-id) and cut where the two differ."""
+    low = _encode(community, oids, max_repetitions, FIRST_REQUEST_ID)
+    high = _encode(community, oids, max_repetitions, LAST_REQUEST_ID)
+    differ = [position for position, (a, b) in enumerate(zip(low, high, strict=True)) if a != b]
+    start = differ[0]
+    if len(low) != len(high) or differ[-1] - start >= _ID_BYTES or low[start - 2 : start] != b"\x02\x04":
+        raise RuntimeError("pyasn1 did not encode the request-id as a four-byte INTEGER")
+    return RequestTemplate(low[:start], low[start + _ID_BYTES :])
+
+
+class _Request:
+    """One request in flight: where it goes, its bytes, who waits for it, the tries it has left."""
+
+    __slots__ = ("address", "attempt", "future", "message", "tries_left")
+
+    def __init__(self, address: Address, message: bytes, future: asyncio.Future[VarBinds], retries: int) -> None:
+        self.address = address
+        self.message = message
+        self.future = future
+        self.tries_left = retries
+        self.attempt = 0
+
+
+class V2cClient(asyncio.DatagramProtocol):
+    """SNMP v2c GET and GETBULK to many agents over one UDP socket: `async with V2cClient(...)`."""
+
+    def __init__(self, *, timeout: float, retries: int) -> None:
+        self.timeout = timeout
+        self.retries = retries
+        self.ignored = 0  # datagrams that matched no request in flight
+        self._transport: asyncio.DatagramTransport | None = None
+        self._icmp: IcmpErrors | None = None
+        self._pending: dict[int, _Request] = {}
+        # (deadline, request-id, attempt) in the order they were set, which is the order they come due.
+        self._deadlines: deque[tuple[float, int, int]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._templates: dict[tuple[str, tuple[str, ...], int | None], RequestTemplate] = {}
+        # Not 0 after each start: an answer meant for an earlier process must not match by accident.
+        self._next_id = random.randint(FIRST_REQUEST_ID, LAST_REQUEST_ID)  # noqa: S311 -- not a secret
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __aenter__(self) -> V2cClient:
+        self._loop = asyncio.get_running_loop()
+        await self._loop.create_datagram_endpoint(lambda: self, family=socket.AF_INET)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for request in self._pending.values():
+            if not request.future.done():
+                request.future.set_exception(SnmpRequestError("client closed"))
+        self._pending.clear()
+        self._deadlines.clear()
+        if self._icmp is not None:
+            self._icmp.close()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    # --- requests ---------------------------------------------------------------------------------
+
+    async def get(self, address: Address, community: str, oids: Sequence[str]) -> VarBinds:
+        """GET `oids`; the answer's var-binds in the agent's order (which is the request's)."""
+        return await self._request(address, self._template(community, oids, None))
+
+    async def bulk(self, address: Address, community: str, oids: Sequence[str], max_repetitions: int) -> VarBinds:
+        """GETBULK from `oids` (no non-repeaters): up to `max_repetitions` rows of successors."""
+        return await self._request(address, self._template(community, oids, max_repetitions))
+
+    def _template(self, community: str, oids: Sequence[str], max_repetitions: int | None) -> RequestTemplate:
+        key = (community, tuple(oids), max_repetitions)
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = request_template(community, oids, max_repetitions)
+        return template
+
+    def _new_request_id(self) -> int:
+        request_id = self._next_id
+        self._next_id = request_id + 1 if request_id < LAST_REQUEST_ID else FIRST_REQUEST_ID
+        return request_id
+
+    async def _request(self, address: Address, template: RequestTemplate) -> VarBinds:
+        if self._loop is None or self._transport is None:
+            raise RuntimeError("use the client inside `async with`")
+        request_id = self._new_request_id()
+        future: asyncio.Future[VarBinds] = self._loop.create_future()
+        request = _Request(address, template.message(request_id), future, self.retries)
+        self._pending[request_id] = request
+        try:
+            self._send(request)
+            self._set_deadline(request_id, request)
+            return await future
+        finally:
+            # Answered, timed out, refused or cancelled: a later answer with this id is a stray.
+            self._pending.pop(request_id, None)
+
+    def _send(self, request: _Request) -> None:
+        assert self._icmp is not None  # set with the transport, before any request
+        self._icmp.send(request.message, request.address)
+
+    def _set_deadline(self, request_id: int, request: _Request) -> None:
+        assert self._loop is not None
+        deadline = self._loop.time() + self.timeout
+        self._deadlines.append((deadline, request_id, request.attempt))
+        if self._timer is None:
+            self._timer = self._loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        """The one timer: resend or fail every request whose deadline has come, then re-arm."""
+        assert self._loop is not None
+        self._timer = None
+        now = self._loop.time()
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][0] <= now:
+            _, request_id, attempt = deadlines.popleft()
+            request = self._pending.get(request_id)
+            if request is None or request.attempt != attempt or request.future.done():
+                continue  # answered, refused or given up since: this deadline is stale
+            if request.tries_left > 0:
+                request.tries_left -= 1
+                request.attempt += 1
+                self._send(request)
+                self._set_deadline(request_id, request)
+            else:
+                request.future.set_exception(SnmpRequestError("No SNMP response received before timeout"))
+        if deadlines and self._timer is None:
+            self._timer = self._loop.call_at(deadlines[0][0], self._expire)
+
+    # --- the datagram endpoint --------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio's selector transport does not derive from asyncio.DatagramTransport; it behaves as one.
+        self._transport = cast(asyncio.DatagramTransport, transport)
+        self._icmp = IcmpErrors(self._transport, self._unreachable)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            message, _ = decoder.decode(data, asn1Spec=_V2C.Message())
+            pdu = _V2C.apiMessage.get_pdu(message)
+            request_id = int(_V2C.apiPDU.get_request_id(pdu))
+            is_response = int(message[0]) == _V2C_VERSION and pdu.tagSet == _RESPONSE_TAGS
+        except Exception:  # whatever a malformed or foreign datagram makes pyasn1 raise
+            self.ignored += 1
+            return
+        request = self._pending.get(request_id)
+        if (
+            not is_response
+            or request is None
+            or request.future.done()
+            or (str(addr[0]), int(addr[1])) != request.address
+        ):
+            self.ignored += 1
+            return
+        error_status = _V2C.apiPDU.get_error_status(pdu)
+        if error_status:
+            error_index = _V2C.apiPDU.get_error_index(pdu, muteErrors=True)
+            request.future.set_exception(SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}"))
+        else:
+            request.future.set_result(_V2C.apiPDU.get_varbinds(pdu))
+
+    def error_received(self, exc: Exception) -> None:
+        if self._icmp is not None:
+            self._icmp.drain()
+
+    def _unreachable(self, address: Address, reason: str) -> None:
+        # Few requests are in flight (the poller's concurrency), so a scan is cheaper than an index.
+        for request in self._pending.values():
+            if request.address == address and not request.future.done():
+                request.future.set_exception(SnmpRequestError(f"unreachable: {reason}"))
