@@ -156,6 +156,11 @@ class SnmpPoller:
         """v2c datagrams that answered no request in flight (late, foreign or malformed)."""
         return self._v2c.ignored
 
+    @property
+    def resent_requests(self) -> int:
+        """v2c requests sent again after a timeout."""
+        return self._v2c.resent
+
     def _v3_sessions(self) -> V3Sessions:
         if self._v3 is None:
             from schoolit.probes.snmpv3 import V3Sessions  # the v3 machinery only when needed

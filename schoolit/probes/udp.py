@@ -6,7 +6,9 @@ With IP_RECVERR the error is queued on the socket together with the destination 
 `IcmpErrors` reads that queue and names the refusing address, so the caller ends its requests at once.
 
 A queued error also makes the *next* send on the socket fail, whatever its destination, and asyncio
-would drop that datagram; `IcmpErrors.send` therefore drains the queue first and repeats the send.
+would drop that datagram; `IcmpErrors.send` therefore sends itself and, when the send fails that way,
+drains the queue and sends again. (Draining before every send instead cost a failing system call
+per request.)
 Used by the v2c client (`schoolit.probes.v2c`) and by the v3 path's pysnmp transport.
 """
 
@@ -53,20 +55,19 @@ class IcmpErrors:
                 self._on_unreachable((str(address[0]), int(address[1])), reason)
 
     def send(self, data: bytes, address: Address) -> None:
-        """Send one datagram: report queued errors first, then send; if an error arrived in between,
-        the send fails, the errors are reported and the send repeated."""
+        """Send one datagram. A queued ICMP error fails the send (the datagram is not sent) and is
+        cleared by it; then the queue is reported and the send repeated."""
         if self._socket is None:
             self._transport.sendto(data, address)
             return
         for _ in range(3):
-            self.drain()
             try:
                 self._socket.sendto(data, address)
                 return
             except (BlockingIOError, InterruptedError):
                 break  # the socket buffer is full: let asyncio queue the datagram
             except OSError:
-                continue
+                self.drain()
         self._transport.sendto(data, address)
 
     def close(self) -> None:

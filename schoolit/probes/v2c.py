@@ -113,6 +113,7 @@ class V2cClient(asyncio.DatagramProtocol):
         self.timeout = timeout
         self.retries = retries
         self.ignored = 0  # datagrams that matched no request in flight
+        self.resent = 0  # requests sent again after their timeout
         self._transport: asyncio.DatagramTransport | None = None
         self._icmp: IcmpErrors | None = None
         self._pending: dict[int, _Request] = {}
@@ -209,6 +210,7 @@ class V2cClient(asyncio.DatagramProtocol):
             if request.tries_left > 0:
                 request.tries_left -= 1
                 request.attempt += 1
+                self.resent += 1
                 self._send(request)
                 self._set_deadline(request_id, request)
             else:

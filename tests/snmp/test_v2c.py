@@ -91,6 +91,7 @@ async def test_a_lost_request_is_sent_again_with_the_same_bytes(snmpd: RunningAg
         result = await poller.poll(v2c(relay.port, asset_kind="uplink", if_index=1))
         elapsed = time.monotonic() - started
         resent = list(relay.requests)
+        assert poller.resent_requests == 1
     assert result.sample.reachable and result.sample.oper_status == 1
     assert timeout <= elapsed < timeout + 1.0  # answered after the resend, not before
     assert len(resent) == 2 and resent[0] == resent[1]
