@@ -9,10 +9,14 @@ therefore uses pysnmp's protocol API (`pysnmp.proto.api`, the "v1arch" level) di
   drawn from 0x00800000..0x7FFFFFFF, whose BER encoding is always four bytes, so a new id only replaces
   those four bytes. Where they sit is found by letting pyasn1 encode the message with the lowest and the
   highest id and comparing the two: nothing here parses or writes BER by hand.
-- Every request of the client goes out of ONE asyncio datagram endpoint; answers are decoded with
-  pyasn1 against pysnmp's v2c `Message` spec and matched to their request by request-id and source
-  address. Anything else (an answer after its request gave up, a stranger's datagram, garbage) is
-  counted in `ignored` and dropped.
+- Every request of the client goes out of ONE asyncio datagram endpoint; answers are decoded by
+  pyasn1 and matched to their request by request-id and source address. Anything else (an answer
+  after its request gave up, a stranger's datagram, garbage) is counted in `ignored` and dropped.
+- Decoding is most of a poll's CPU, so answers are decoded against `RESPONSE_SPEC`: pysnmp's v2c
+  `Message` narrowed to a Response PDU, with the value CHOICE flattened (same alternatives, same
+  rfc1902 types) and the var-bind names left as their BER bytes. A GET's answer must repeat the
+  asked OIDs, which is checked by comparing those bytes with the request's; a GETBULK's names are
+  decoded. ~25 % less decoding time than with the full `Message` spec.
 - Timeouts and retries are ours: all requests share one timeout, so their deadlines come due in the
   order they were set, and a FIFO queue with ONE timer handle serves them all (no sleeping task per
   request). A due request is sent again with the same request-id (an answer to either try is good)
@@ -29,17 +33,17 @@ import asyncio
 import random
 import socket
 from collections import deque
-from collections.abc import Sequence
-from typing import Any, NamedTuple, cast
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
 from pyasn1.codec.ber import decoder, encoder
-from pysnmp.proto import api
+from pyasn1.type import namedtype, univ
+from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
 from schoolit.probes.udp import Address, IcmpErrors
 
 _V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
 _V2C_VERSION = 1  # the version field of an SNMP v2c message
-_RESPONSE_TAGS = _V2C.ResponsePDU.tagSet
 # BER needs exactly four bytes for every request-id from 2^23 to 2^31 - 1 (smaller ones take fewer,
 # larger ones a fifth for the sign), so one encoded message fits every id of this range.
 FIRST_REQUEST_ID = 0x0080_0000
@@ -53,14 +57,79 @@ class SnmpRequestError(Exception):
     """The agent did not answer, or answered with an error status."""
 
 
-class RequestTemplate(NamedTuple):
-    """An encoded request message with its request-id cut out: `head + id (4 bytes) + tail`."""
+class RequestTemplate:
+    """An encoded request with its request-id cut out (`head + id (4 bytes) + tail`), and the OIDs
+    it asks for: as pysnmp `ObjectName`s and as the BER bytes an agent's answer repeats them in."""
 
-    head: bytes
-    tail: bytes
+    __slots__ = ("bulk", "encoded_names", "head", "names", "tail")
+
+    def __init__(self, head: bytes, tail: bytes, oids: Sequence[str], bulk: bool) -> None:
+        self.head = head
+        self.tail = tail
+        self.bulk = bulk
+        self.names = [rfc1902.ObjectName(oid) for oid in oids]
+        self.encoded_names = [bytes(encoder.encode(name)) for name in self.names]
 
     def message(self, request_id: int) -> bytes:
         return self.head + request_id.to_bytes(_ID_BYTES, "big") + self.tail
+
+    def var_binds(self, answer: Any) -> VarBinds:
+        """The `(name, value)` pairs of an answer decoded with `RESPONSE_SPEC`.
+
+        A GET's answer must name exactly the OIDs asked for (RFC 3416), so the names are compared as
+        bytes and the request's own `ObjectName`s returned; a GETBULK's names are new and decoded.
+        """
+        pairs = _V2C.apiPDU.get_varbinds(answer)
+        if self.bulk:
+            return [(decoder.decode(bytes(name), asn1Spec=_OBJECT_NAME)[0], value) for name, value in pairs]
+        if [bytes(name) for name, _ in pairs] != self.encoded_names:
+            raise SnmpRequestError("the answer names other OIDs than were asked for")
+        return [(name, value) for name, (_, value) in zip(self.names, pairs, strict=True)]
+
+
+def _leaf_alternatives(choice: univ.Choice) -> Iterator[namedtype.NamedType]:
+    for alternative in choice.componentType.namedTypes:
+        if isinstance(alternative.asn1Object, univ.Choice):
+            yield from _leaf_alternatives(alternative.asn1Object)
+        else:
+            yield alternative
+
+
+class _Value(univ.Choice):
+    """pysnmp's var-bind value CHOICE (rfc1905) with its nested CHOICEs (ObjectSyntax, SimpleSyntax,
+    ApplicationSyntax) flattened: the same alternatives and tags, the same rfc1902 value types."""
+
+    componentType = namedtype.NamedTypes(*_leaf_alternatives(rfc1905.VarBind.componentType.getTypeByPosition(1)))
+
+
+class _VarBind(univ.Sequence):
+    # The name stays undecoded (`Any` keeps its BER bytes): see RequestTemplate.var_binds.
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("name", univ.Any()), namedtype.NamedType("value", _Value())
+    )
+
+
+class _VarBindList(univ.SequenceOf):
+    componentType = _VarBind()
+
+
+class _Response(rfc1905.ResponsePDU):
+    componentType = namedtype.NamedTypes(
+        *rfc1905.PDU.componentType.namedTypes[:3], namedtype.NamedType("variable-bindings", _VarBindList())
+    )
+
+
+class _ResponseMessage(rfc1901.Message):
+    componentType = namedtype.NamedTypes(
+        *rfc1901.Message.componentType.namedTypes[:2], namedtype.NamedType("data", _Response())
+    )
+
+
+# What answers are decoded against: pysnmp's v2c Message narrowed to a Response PDU (anything else
+# fails to decode and is ignored), with the value CHOICE flattened and the var-bind names left as
+# bytes. pyasn1 decodes it ~25 % faster than the full Message, and decoding is most of a poll's CPU.
+RESPONSE_SPEC = _ResponseMessage()
+_OBJECT_NAME = rfc1902.ObjectName()
 
 
 def _encode(community: str, oids: Sequence[str], max_repetitions: int | None, request_id: int) -> bytes:
@@ -90,17 +159,25 @@ def request_template(community: str, oids: Sequence[str], max_repetitions: int |
     start = differ[0]
     if len(low) != len(high) or differ[-1] - start >= _ID_BYTES or low[start - 2 : start] != b"\x02\x04":
         raise RuntimeError("pyasn1 did not encode the request-id as a four-byte INTEGER")
-    return RequestTemplate(low[:start], low[start + _ID_BYTES :])
+    return RequestTemplate(low[:start], low[start + _ID_BYTES :], oids, bulk=max_repetitions is not None)
 
 
 class _Request:
-    """One request in flight: where it goes, its bytes, who waits for it, the tries it has left."""
+    """One request in flight: where it goes, what it asks, who waits for it, the tries it has left."""
 
-    __slots__ = ("address", "attempt", "future", "message", "tries_left")
+    __slots__ = ("address", "attempt", "future", "message", "template", "tries_left")
 
-    def __init__(self, address: Address, message: bytes, future: asyncio.Future[VarBinds], retries: int) -> None:
+    def __init__(
+        self,
+        address: Address,
+        template: RequestTemplate,
+        request_id: int,
+        future: asyncio.Future[VarBinds],
+        retries: int,
+    ) -> None:
         self.address = address
-        self.message = message
+        self.template = template
+        self.message = template.message(request_id)
         self.future = future
         self.tries_left = retries
         self.attempt = 0
@@ -175,7 +252,7 @@ class V2cClient(asyncio.DatagramProtocol):
             raise RuntimeError("use the client inside `async with`")
         request_id = self._new_request_id()
         future: asyncio.Future[VarBinds] = self._loop.create_future()
-        request = _Request(address, template.message(request_id), future, self.retries)
+        request = _Request(address, template, request_id, future, self.retries)
         self._pending[request_id] = request
         try:
             self._send(request)
@@ -227,28 +304,30 @@ class V2cClient(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         try:
-            message, _ = decoder.decode(data, asn1Spec=_V2C.Message())
-            pdu = _V2C.apiMessage.get_pdu(message)
-            request_id = int(_V2C.apiPDU.get_request_id(pdu))
-            is_response = int(message[0]) == _V2C_VERSION and pdu.tagSet == _RESPONSE_TAGS
-        except Exception:  # whatever a malformed or foreign datagram makes pyasn1 raise
+            message, _ = decoder.decode(data, asn1Spec=RESPONSE_SPEC)
+            answer = message.getComponentByPosition(2)  # no PDUs CHOICE around it in RESPONSE_SPEC
+            request_id = int(_V2C.apiPDU.get_request_id(answer))
+            version = int(_V2C.apiMessage.get_version(message))
+        except Exception:  # whatever a malformed or foreign datagram (not a Response) makes pyasn1 raise
             self.ignored += 1
             return
         request = self._pending.get(request_id)
         if (
-            not is_response
+            version != _V2C_VERSION
             or request is None
             or request.future.done()
             or (str(addr[0]), int(addr[1])) != request.address
         ):
             self.ignored += 1
             return
-        error_status = _V2C.apiPDU.get_error_status(pdu)
-        if error_status:
-            error_index = _V2C.apiPDU.get_error_index(pdu, muteErrors=True)
-            request.future.set_exception(SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}"))
-        else:
-            request.future.set_result(_V2C.apiPDU.get_varbinds(pdu))
+        try:
+            error_status = _V2C.apiPDU.get_error_status(answer)
+            if error_status:
+                error_index = _V2C.apiPDU.get_error_index(answer, muteErrors=True)
+                raise SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}")
+            request.future.set_result(request.template.var_binds(answer))
+        except Exception as exc:  # an error status, or names that do not fit the request
+            request.future.set_exception(exc if isinstance(exc, SnmpRequestError) else SnmpRequestError(str(exc)))
 
     def error_received(self, exc: Exception) -> None:
         if self._icmp is not None:

@@ -11,12 +11,19 @@ import time
 
 import msgspec
 import pytest
-from pyasn1.codec.ber import decoder
+from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api
 
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
 from schoolit.probes.snmp import SnmpPoller
-from schoolit.probes.v2c import FIRST_REQUEST_ID, LAST_REQUEST_ID, V2cClient, request_template
+from schoolit.probes.v2c import (
+    FIRST_REQUEST_ID,
+    LAST_REQUEST_ID,
+    RESPONSE_SPEC,
+    SnmpRequestError,
+    V2cClient,
+    request_template,
+)
 
 from .conftest import V3_USER, v2c, v3
 from .relay import udp_relay
@@ -48,6 +55,37 @@ def test_request_template_carries_any_request_id(request_id: int, max_repetition
     else:
         assert pdu.tagSet == V2C.GetBulkRequestPDU.tagSet
         assert int(V2C.apiBulkPDU.get_max_repetitions(pdu)) == max_repetitions
+
+
+def test_answers_decode_to_the_same_values_as_with_pysnmps_full_message_spec() -> None:
+    # RESPONSE_SPEC flattens the value CHOICE and keeps names as bytes; every SNMP value type must
+    # still come out as pysnmp's own type with the same value. The answer is built by pysnmp's API.
+    values = [
+        V2C.Integer(-5), V2C.OctetString(b"raum-114"), V2C.ObjectIdentifier("1.3.6.1.4.1.2356.11.8.2"),
+        V2C.IpAddress("10.20.30.40"), V2C.Counter32(4294967295), V2C.Gauge32(1000), V2C.TimeTicks(4294967000),
+        V2C.Opaque(b"\x9f\x78\x04"), V2C.Counter64(18446744073709551000), V2C.NoSuchObject(""),
+        V2C.NoSuchInstance(""), V2C.EndOfMibView(""), V2C.Null(""),
+    ]  # fmt: skip
+    oids = [f"1.3.6.1.4.1.99999.{n}.0" for n in range(len(values))]
+    template = request_template("public", oids)
+    request, _ = decoder.decode(template.message(FIRST_REQUEST_ID), asn1Spec=V2C.Message())
+    answer = V2C.apiMessage.get_response(request)
+    V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(answer), list(zip(oids, values, strict=True)))
+    encoded = encoder.encode(answer)
+
+    full, _ = decoder.decode(encoded, asn1Spec=V2C.Message())
+    narrow, _ = decoder.decode(encoded, asn1Spec=RESPONSE_SPEC)
+    expected = V2C.apiPDU.get_varbinds(V2C.apiMessage.get_pdu(full))
+    got = template.var_binds(narrow.getComponentByPosition(2))
+    assert [str(name) for name, _ in got] == [str(name) for name, _ in expected] == oids
+    for (_, mine), (_, theirs) in zip(got, expected, strict=True):
+        assert type(mine) is type(theirs) and mine == theirs
+
+    bulk = request_template("public", oids, max_repetitions=5)  # a GETBULK answer's names are decoded
+    assert [str(name) for name, _ in bulk.var_binds(narrow.getComponentByPosition(2))] == oids
+    other = request_template("public", list(reversed(oids)))
+    with pytest.raises(SnmpRequestError, match="other OIDs"):
+        other.var_binds(narrow.getComponentByPosition(2))
 
 
 async def test_answers_arriving_in_reverse_order_reach_their_own_requests(snmpsim: RunningAgent) -> None:
