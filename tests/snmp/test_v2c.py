@@ -12,7 +12,8 @@ import time
 import msgspec
 import pytest
 from pyasn1.codec.ber import decoder, encoder
-from pysnmp.proto import api
+from pyasn1.type import univ
+from pysnmp.proto import api, rfc1902
 
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
 from schoolit.probes.snmp import SnmpPoller
@@ -23,6 +24,7 @@ from schoolit.probes.v2c import (
     SnmpRequestError,
     V2cClient,
     request_template,
+    same_value,
 )
 
 from .conftest import V3_USER, v2c, v3
@@ -76,16 +78,29 @@ def test_answers_decode_to_the_same_values_as_with_pysnmps_full_message_spec() -
     full, _ = decoder.decode(encoded, asn1Spec=V2C.Message())
     narrow, _ = decoder.decode(encoded, asn1Spec=RESPONSE_SPEC)
     expected = V2C.apiPDU.get_varbinds(V2C.apiMessage.get_pdu(full))
-    got = template.var_binds(narrow.getComponentByPosition(2))
+    got = template.var_binds(narrow)
     assert [str(name) for name, _ in got] == [str(name) for name, _ in expected] == oids
     for (_, mine), (_, theirs) in zip(got, expected, strict=True):
         assert type(mine) is type(theirs) and mine == theirs
 
     bulk = request_template("public", oids, max_repetitions=5)  # a GETBULK answer's names are decoded
-    assert [str(name) for name, _ in bulk.var_binds(narrow.getComponentByPosition(2))] == oids
+    assert [str(name) for name, _ in bulk.var_binds(narrow)] == oids
     other = request_template("public", list(reversed(oids)))
     with pytest.raises(SnmpRequestError, match="other OIDs"):
-        other.var_binds(narrow.getComponentByPosition(2))
+        other.var_binds(narrow)
+    assert template.answered_by(narrow)
+    assert not request_template("not-public", oids).answered_by(narrow)  # not an answer to that request
+
+
+def test_undecoded_components_compare_by_value_not_only_by_bytes() -> None:
+    name = rfc1902.ObjectName("1.3.6.1.2.1.1.3.0")
+    minimal = bytes(encoder.encode(name))  # 06 08 2b 06 01 02 01 01 03 00
+    long_form = minimal[:1] + b"\x81" + minimal[1:]  # the same OID with a long-form length, as BER allows
+    assert same_value(univ.Any(minimal), minimal, rfc1902.ObjectName())
+    assert same_value(univ.Any(long_form), minimal, rfc1902.ObjectName())
+    other = bytes(encoder.encode(rfc1902.ObjectName("1.3.6.1.2.1.1.5.0")))
+    assert not same_value(univ.Any(other), minimal, rfc1902.ObjectName())
+    assert not same_value(univ.Any(b"\x04\x02hi"), minimal, rfc1902.ObjectName())  # not an OID at all
 
 
 async def test_answers_arriving_in_reverse_order_reach_their_own_requests(snmpsim: RunningAgent) -> None:
