@@ -208,7 +208,8 @@ def main() -> int:
                 else:
                     reference.append(exporter_sweep(workdir, order, args.concurrency))
                     ours.append(schoolit_sweep(targets_file, args.concurrency))
-                print(f", after {load()}: schoolit {ours[-1].wall_s:.2f} s, snmp_exporter {reference[-1].wall_s:.2f} s,"
+                print(f", after {load()}: schoolit {ours[-1].wall_s:.2f} s (CPU {ours[-1].cpu_s:.2f} s),"
+                      f" snmp_exporter {reference[-1].wall_s:.2f} s (CPU {reference[-1].cpu_s:.2f} s),"
                       f" ratio {ours[-1].wall_s / reference[-1].wall_s:.2f}")  # fmt: skip
 
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
