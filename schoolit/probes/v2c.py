@@ -305,9 +305,12 @@ class V2cClient(asyncio.DatagramProtocol):
             self._timer = self._loop.call_at(deadline, self._expire)
 
     def _expire(self) -> None:
-        """The one timer: resend or fail every request whose deadline has come, then re-arm."""
+        """The one timer: resend or fail every request whose deadline has come, then re-arm.
+
+        `self._timer` keeps this spent handle until the end, so that a resend's new deadline (at the
+        back of the queue) does not arm the timer later than the deadlines still waiting before it.
+        """
         assert self._loop is not None
-        self._timer = None
         now = self._loop.time()
         deadlines = self._deadlines
         while deadlines and deadlines[0][0] <= now:
@@ -323,8 +326,7 @@ class V2cClient(asyncio.DatagramProtocol):
                 self._set_deadline(request_id, request)
             else:
                 request.future.set_exception(SnmpRequestError("No SNMP response received before timeout"))
-        if deadlines and self._timer is None:
-            self._timer = self._loop.call_at(deadlines[0][0], self._expire)
+        self._timer = self._loop.call_at(deadlines[0][0], self._expire) if deadlines else None
 
     # --- the datagram endpoint --------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ datagrams the way a network can; the agents themselves are Net-SNMP and snmpsim.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 
@@ -152,6 +153,26 @@ async def test_a_lost_request_is_sent_again_with_the_same_bytes(snmpd: RunningAg
     async with udp_relay(snmpd.ports[5], drop_first=True) as relay, SnmpPoller(timeout=timeout, retries=0) as poller:
         unlucky = await poller.poll(v2c(relay.port))
     assert not unlucky.sample.reachable and "timeout" in (unlucky.sample.error or "")
+
+
+async def test_each_request_gives_up_after_its_own_timeouts_whatever_else_is_in_flight() -> None:
+    # Requests to a device that swallows them, sent 50 ms apart: one timer serves all deadlines,
+    # and a resend must not push back the deadlines of the requests sent after it.
+    timeout, retries, stagger = 0.5, 1, 0.05
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind((LOOPBACK, 0))
+        async with SnmpPoller(timeout=timeout, retries=retries) as poller:
+
+            async def one(n: int) -> float:
+                await asyncio.sleep(n * stagger)
+                started = time.monotonic()
+                result = await poller.poll(v2c(black_hole.getsockname()[1], asset_id=n))
+                assert not result.sample.reachable and "timeout" in (result.sample.error or "")
+                return time.monotonic() - started
+
+            elapsed = await asyncio.gather(*(one(n) for n in range(10)))
+    budget = timeout * (retries + 1)
+    assert all(budget * 0.9 < took < budget + 0.3 for took in elapsed), elapsed
 
 
 async def test_wrong_community_gets_no_answer_and_times_out(snmpd: RunningAgent) -> None:
