@@ -48,6 +48,9 @@ async def _seed(settings: Settings) -> int:
     async with connected(settings, pool=False):
         report = await seed_demo(settings.secret_key if settings.demo else None)
     print(f"demo data: {report.counties} counties, {report.arrangements} arrangement, {report.schools} schools")
+    if report.inventory:
+        print("demo inventory: " + ", ".join(f"{count} {kind.replace('_', ' ')}"
+                                             for kind, count in report.inventory.items()))
     _print_logins(report)
     return 0
 
@@ -143,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     from schoolit.accounts import commands as accounts_commands
 
     accounts_commands.register(commands, run_with_database)
+    from schoolit.inventory import commands as inventory_commands
+
+    inventory_commands.register(commands, run_with_database)
     return parser
 
 
