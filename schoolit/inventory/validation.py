@@ -17,11 +17,17 @@ SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,79}$")
 SCHOOL_NUMBER = re.compile(r"^[0-9]{5}$")
 PUPIL_REF = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
 DIGIT = re.compile(r"[0-9]")
+MAC_DIGITS = re.compile(r"[0-9A-Fa-f]{12}")
 
 
 def mac_address(value: str) -> str:
-    """An EUI-48 MAC in any common notation -> aa:bb:cc:dd:ee:ff."""
+    """An EUI-48 MAC in any common notation -> aa:bb:cc:dd:ee:ff.
+
+    All twelve hex digits must be there: netaddr alone would read "3C:22:FB" as 00:3c:00:22:00:fb.
+    """
     text = value.strip()
+    if not MAC_DIGITS.fullmatch(re.sub(r"[:.\-]", "", text)):
+        raise ValueError(N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)"))
     try:
         eui = netaddr.EUI(text, version=48)
     except (netaddr.AddrFormatError, TypeError, ValueError):
