@@ -261,7 +261,11 @@ def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 async def seed_inventory() -> dict[str, int]:
-    """Insert the demo inventory (idempotent); returns how many rows of each kind the demo has."""
+    """Insert the demo inventory (idempotent); returns how many rows of each kind the demo has.
+
+    Ids are looked up in Python and every insert is a plain `unnest` of arrays: an INSERT ... SELECT with
+    joins would be planned on the statistics of tables that were nearly empty a moment ago.
+    """
     from schoolit.db import fetch
     from schoolit.inventory import secrets
     from schoolit.settings import get_settings
@@ -271,74 +275,85 @@ async def seed_inventory() -> dict[str, int]:
     await fetch("UPDATE school s SET management_prefix = p.prefix::cidr FROM unnest({}::text[], {}::text[]) "
                 "AS p(number, prefix) WHERE s.school_number = p.number AND s.management_prefix IS NULL",
                 numbers, prefixes)
+    schools = {r["school_number"]: (r["id"], r["county_id"]) for r in await fetch(
+        "SELECT id, county_id, school_number FROM school WHERE school_number = ANY({})", numbers)}
+    school_ids = [school_id for school_id, _ in schools.values()]
     if get_settings().secret_key:  # secrets need the key; without one the demo has no SNMP profiles
-        counties = await fetch("SELECT DISTINCT county_id FROM school WHERE school_number = ANY({}) AND NOT EXISTS "
-                               "(SELECT 1 FROM snmp_profile p WHERE p.county_id = school.county_id AND "
-                               "lower(p.name) = 'demo snmpv3')", numbers)
-        for row in counties:
+        for county_id in sorted({county for _, county in schools.values()}):
             await fetch("INSERT INTO snmp_profile (county_id, name, version, v3_user, auth_protocol, "
                         "auth_key_encrypted, priv_protocol, priv_key_encrypted) VALUES ({}, 'Demo SNMPv3', '3', "
-                        "'schoolit-monitor', 'SHA-256', {}, 'AES', {}) ON CONFLICT DO NOTHING", row["county_id"],
+                        "'schoolit-monitor', 'SHA-256', {}, 'AES', {}) ON CONFLICT DO NOTHING", county_id,
                         secrets.encrypt("demo-auth-passphrase"), secrets.encrypt("demo-priv-passphrase"))
+    profiles = {r["county_id"]: r["id"] for r in await fetch(
+        "SELECT id, county_id FROM snmp_profile WHERE lower(name) = 'demo snmpv3'")}
+
+    def ids(number: str) -> tuple[int, int, int | None]:
+        school_id, county_id = schools[number]
+        return school_id, county_id, profiles.get(county_id)
+
     await fetch(
-        "INSERT INTO uplink (county_id, school_id, provider, line_id, technology, down_mbps, up_mbps, status, "
-        "live_since, contract_end, snmp_profile_id) SELECT s.county_id, s.id, u.provider, u.line, u.tech, u.down, "
-        "u.up, u.status, u.live, u.until, (SELECT id FROM snmp_profile p WHERE p.county_id = s.county_id AND "
-        "lower(p.name) = 'demo snmpv3') FROM unnest({}::text[], {}::text[], {}::text[], {}::text[], {}::int[], "
-        "{}::int[], {}::text[], {}::date[], {}::date[]) AS u(number, provider, line, tech, down, up, status, live, "
-        "until) JOIN school s ON s.school_number = u.number "
-        "ON CONFLICT (school_id, line_id) WHERE line_id <> '' DO NOTHING", *_columns(plan.uplinks))
-    await fetch("INSERT INTO building (county_id, school_id, name) SELECT s.county_id, s.id, b.name FROM "
-                "unnest({}::text[], {}::text[]) AS b(number, name) JOIN school s ON s.school_number = b.number "
-                "ON CONFLICT (school_id, lower(name)) DO NOTHING", *_columns(plan.buildings))
+        "INSERT INTO uplink (school_id, county_id, snmp_profile_id, provider, line_id, technology, down_mbps, "
+        "up_mbps, status, live_since, contract_end) SELECT * FROM unnest({}::int[], {}::int[], {}::int[], "
+        "{}::text[], {}::text[], {}::text[], {}::int[], {}::int[], {}::text[], {}::date[], {}::date[]) "
+        "ON CONFLICT (school_id, line_id) WHERE line_id <> '' DO NOTHING",
+        *_columns([(*ids(u[0]), *u[1:]) for u in plan.uplinks]))
+    await fetch("INSERT INTO building (school_id, county_id, name) SELECT * FROM unnest({}::int[], {}::int[], "
+                "{}::text[]) ON CONFLICT (school_id, lower(name)) DO NOTHING",
+                *_columns([(*schools[b[0]], b[1]) for b in plan.buildings]))
+    buildings = {(r["school_id"], r["name"]): r["id"] for r in await fetch(
+        "SELECT id, school_id, name FROM building WHERE school_id = ANY({})", school_ids)}
     await fetch(
-        "INSERT INTO room (county_id, school_id, building_id, name, floor, is_teaching) SELECT s.county_id, s.id, "
-        "b.id, r.name, r.floor, r.teaching FROM unnest({}::text[], {}::text[], {}::text[], {}::text[], "
-        "{}::boolean[]) AS r(number, building, name, floor, teaching) JOIN school s ON s.school_number = r.number "
-        "JOIN building b ON b.school_id = s.id AND b.name = r.building "
-        "ON CONFLICT (school_id, coalesce(building_id, 0), lower(name)) DO NOTHING", *_columns(plan.rooms))
+        "INSERT INTO room (school_id, county_id, building_id, name, floor, is_teaching) SELECT * FROM unnest("
+        "{}::int[], {}::int[], {}::int[], {}::text[], {}::text[], {}::boolean[]) "
+        "ON CONFLICT (school_id, coalesce(building_id, 0), lower(name)) DO NOTHING",
+        *_columns([(*schools[r[0]], buildings[(schools[r[0]][0], r[1])], *r[2:]) for r in plan.rooms]))
+    rooms = {(r["building_id"], r["name"]): r["id"] for r in await fetch(
+        "SELECT id, building_id, name FROM room WHERE school_id = ANY({})", school_ids)}
+
+    def room(number: str, building: str, name: str) -> int:
+        return rooms[(buildings[(schools[number][0], building)], name)]
+
     new_aps = await fetch(
-        "INSERT INTO access_point (county_id, school_id, room_id, name, vendor, model, serial, mac, management_ip, "
-        "status, installed_on, warranty_end, funding_programme, purchase_date, price_cents, snmp_profile_id) "
-        "SELECT s.county_id, s.id, r.id, a.name, a.vendor, a.model, a.serial, a.mac::macaddr, a.ip::inet, a.status, "
-        "a.installed, a.warranty, a.funding, a.bought, a.price, (SELECT id FROM snmp_profile p WHERE p.county_id = "
-        "s.county_id AND lower(p.name) = 'demo snmpv3') FROM unnest({}::text[], {}::text[], {}::text[], {}::text[], "
-        "{}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::date[], {}::date[], "
-        "{}::text[], {}::date[], {}::int[]) AS a(number, building, room, name, vendor, model, serial, mac, ip, "
-        "status, installed, warranty, funding, bought, price) JOIN school s ON s.school_number = a.number "
-        "JOIN building b ON b.school_id = s.id AND b.name = a.building JOIN room r ON r.building_id = b.id AND "
-        "r.name = a.room ON CONFLICT DO NOTHING RETURNING serial", *_columns(plan.access_points))
-    fresh = {row["serial"] for row in new_aps}
-    coverage = [row for row in plan.coverage if row[0] in fresh]  # only new access points get their survey
+        "INSERT INTO access_point (school_id, county_id, snmp_profile_id, room_id, name, vendor, model, serial, "
+        "mac, management_ip, status, installed_on, warranty_end, funding_programme, purchase_date, price_cents) "
+        "SELECT a.school_id, a.county_id, a.profile, a.room, a.name, a.vendor, a.model, a.serial, a.mac::macaddr, "
+        "a.ip::inet, a.status, a.installed, a.warranty, a.funding, a.bought, a.price FROM unnest({}::int[], "
+        "{}::int[], {}::int[], {}::int[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
+        "{}::text[], {}::date[], {}::date[], {}::text[], {}::date[], {}::int[]) AS a(school_id, county_id, "
+        "profile, room, name, vendor, model, serial, mac, ip, status, installed, warranty, funding, bought, price) "
+        "ON CONFLICT DO NOTHING RETURNING id, serial, county_id, school_id",
+        *_columns([(*ids(a[0]), room(*a[:3]), *a[3:]) for a in plan.access_points]))
+    fresh = {r["serial"]: r for r in new_aps}
+    numbers_by_school = {school_id: number for number, (school_id, _) in schools.items()}
+    coverage = [(fresh[serial]["county_id"], fresh[serial]["id"],
+                 room(numbers_by_school[fresh[serial]["school_id"]], building, name))
+                for serial, building, name in plan.coverage if serial in fresh]  # only new APs get their survey
     if coverage:
-        await fetch(
-            "INSERT INTO access_point_room (county_id, access_point_id, room_id) SELECT a.county_id, a.id, r.id "
-            "FROM unnest({}::text[], {}::text[], {}::text[]) AS c(serial, building, room) JOIN access_point a ON "
-            "a.serial = c.serial JOIN building b ON b.school_id = a.school_id AND b.name = c.building JOIN room r "
-            "ON r.building_id = b.id AND r.name = c.room ON CONFLICT DO NOTHING", *_columns(coverage))
+        await fetch("INSERT INTO access_point_room (county_id, access_point_id, room_id) SELECT * FROM unnest("
+                    "{}::int[], {}::int[], {}::int[]) ON CONFLICT DO NOTHING", *_columns(coverage))
     new_devices = await fetch(
-        "INSERT INTO device (county_id, school_id, kind, vendor, model, serial, asset_tag, mac, mdm_id, mdm_enrolled, "
-        "funding_programme, purchase_date, price_cents, warranty_end, status, accessories) SELECT s.county_id, s.id, "
-        "d.kind, d.vendor, d.model, d.serial, d.tag, d.mac::macaddr, d.mdm, d.enrolled, d.funding, d.bought, d.price, "
-        "d.warranty, d.status, d.accessories FROM unnest({}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
-        "{}::text[], {}::text[], {}::text[], {}::boolean[], {}::text[], {}::date[], {}::int[], {}::date[], "
-        "{}::text[], {}::text[]) AS d(number, kind, vendor, model, serial, tag, mac, mdm, enrolled, funding, bought, "
-        "price, warranty, status, accessories) JOIN school s ON s.school_number = d.number "
-        "ON CONFLICT DO NOTHING RETURNING serial", *_columns(plan.devices))
-    fresh = {row["serial"] for row in new_devices}
-    loans = [row for row in plan.loans if row[0] in fresh]  # loans only for devices this run created
+        "INSERT INTO device (school_id, county_id, kind, vendor, model, serial, asset_tag, mac, mdm_id, "
+        "mdm_enrolled, funding_programme, purchase_date, price_cents, warranty_end, status, accessories) "
+        "SELECT d.school_id, d.county_id, d.kind, d.vendor, d.model, d.serial, d.tag, d.mac::macaddr, d.mdm, "
+        "d.enrolled, d.funding, d.bought, d.price, d.warranty, d.status, d.accessories FROM unnest({}::int[], "
+        "{}::int[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
+        "{}::boolean[], {}::text[], {}::date[], {}::int[], {}::date[], {}::text[], {}::text[]) AS d(school_id, "
+        "county_id, kind, vendor, model, serial, tag, mac, mdm, enrolled, funding, bought, price, warranty, status, "
+        "accessories) ON CONFLICT DO NOTHING RETURNING id, serial, county_id, school_id",
+        *_columns([(*schools[d[0]], *d[1:]) for d in plan.devices]))
+    fresh = {r["serial"]: r for r in new_devices}
+    loans = [(fresh[loan[0]]["county_id"], fresh[loan[0]]["school_id"], fresh[loan[0]]["id"], *loan[1:])
+             for loan in plan.loans if loan[0] in fresh]  # loans only for devices this run created
     if loans:
         await fetch(
             "INSERT INTO loan (county_id, school_id, device_id, pupil_ref, class_name, lent_on, due_on, returned_on, "
-            "condition_in, agreement_signed) SELECT d.county_id, d.school_id, d.id, l.ref, l.class, l.lent, l.due, "
-            "l.returned, l.condition, TRUE FROM unnest({}::text[], {}::text[], {}::text[], {}::date[], {}::date[], "
-            "{}::date[], {}::text[]) AS l(serial, ref, class, lent, due, returned, condition) JOIN device d ON "
-            "d.serial = l.serial", *_columns(loans))
+            "condition_in, agreement_signed) SELECT *, TRUE FROM unnest({}::int[], {}::int[], {}::int[], "
+            "{}::text[], {}::text[], {}::date[], {}::date[], {}::date[], {}::text[])", *_columns(loans))
     counts = await fetch(
-        "WITH s AS (SELECT id FROM school WHERE school_number = ANY({})) SELECT "
+        "WITH s AS (SELECT unnest({}::int[]) AS id) SELECT "
         "(SELECT count(*) FROM uplink WHERE school_id IN (SELECT id FROM s)) AS uplinks, "
         "(SELECT count(*) FROM room WHERE school_id IN (SELECT id FROM s)) AS rooms, "
         "(SELECT count(*) FROM access_point WHERE school_id IN (SELECT id FROM s)) AS access_points, "
         "(SELECT count(*) FROM device WHERE school_id IN (SELECT id FROM s)) AS devices, "
-        "(SELECT count(*) FROM loan WHERE school_id IN (SELECT id FROM s)) AS loans", numbers)
+        "(SELECT count(*) FROM loan WHERE school_id IN (SELECT id FROM s)) AS loans", school_ids)
     return dict(counts[0])

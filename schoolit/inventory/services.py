@@ -245,6 +245,13 @@ async def _same_county_profile(f: Input, county_id: int | None, current: Mapping
         f.error("snmp_profile_id", N_("unknown SNMP profile of this county"))
 
 
+def _stays_at_school(f: Input, current: Mapping[str, Any]) -> None:
+    """Buildings, rooms and uplinks belong to their school; only access points and devices move."""
+    f.reference("school_id")
+    if f.value("school_id", current) != current["school_id"] and not f.has_error("school_id"):
+        f.error("school_id", N_("cannot move to another school"))
+
+
 def _audit_view(row: Mapping[str, Any]) -> dict[str, Any]:
     """What the audit log keeps of a row: never a pupil reference (the log is append-only, and the
     retention job must be able to erase every reference), never a secret."""
@@ -449,8 +456,10 @@ async def update_building(scope: Scope, building_id: int, data: Mapping[str, Any
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_building(scope, building_id)
     f = Input(data, partial=True)
+    _stays_at_school(f, before)
     f.text("name", max_length=120, required=True)
     f.raise_if_invalid()
+    f.values.pop("school_id", None)
     async with _writing():
         await _update("building", building_id, f.values, touch=False)
         after = await get_building(scope, building_id)
@@ -526,9 +535,11 @@ async def update_room(scope: Scope, room_id: int, data: Mapping[str, Any]) -> di
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_room(scope, room_id)
     f = Input(data, partial=True)
+    _stays_at_school(f, before)
     _room_input(f)
     await _same_school(f, "building_id", "building", before["school_id"])
     f.raise_if_invalid()
+    f.values.pop("school_id", None)
     async with _writing():
         await _update("room", room_id, f.values, touch=False)
         after = await get_room(scope, room_id)
@@ -595,7 +606,7 @@ def _secret(f: Input, field_name: str, needed: bool, stored: bool) -> str | None
     return None
 
 
-async def _snmp_values(f: Input, current: Mapping[str, Any] | None) -> dict[str, Any]:
+def _snmp_values(f: Input, current: Mapping[str, Any] | None) -> dict[str, Any]:
     f.text("name", max_length=120, required=True)
     f.choice("version", SnmpVersion, required=True)
     f.text("v3_user", max_length=64)
@@ -642,7 +653,7 @@ async def create_snmp_profile(scope: Scope, data: Mapping[str, Any]) -> dict[str
     scope.require(Permission.INVENTORY_WRITE)
     f = Input(data, partial=False)
     f.reference("county_id")
-    values = await _snmp_values(f, None)
+    values = _snmp_values(f, None)
     county_id = f.value("county_id") or only_county(scope)
     if county_id is None:
         f.error("county_id", REQUIRED)
@@ -661,7 +672,7 @@ async def update_snmp_profile(scope: Scope, profile_id: int, data: Mapping[str, 
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_snmp_profile(scope, profile_id)
     f = Input(data, partial=True)
-    values = await _snmp_values(f, await _snmp_stored(profile_id))
+    values = _snmp_values(f, await _snmp_stored(profile_id))
     if "county_id" in data and data["county_id"] not in (None, "", before["county_id"], str(before["county_id"])):
         f.error("county_id", N_("a profile stays in its county"))
     f.raise_if_invalid()
@@ -793,8 +804,10 @@ async def update_uplink(scope: Scope, uplink_id: int, data: Mapping[str, Any]) -
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_uplink(scope, uplink_id)
     f = Input(data, partial=True)
+    _stays_at_school(f, before)
     await _uplink_input(f, before["county_id"], before)
     f.raise_if_invalid()
+    f.values.pop("school_id", None)
     async with _writing():
         await _update("uplink", uplink_id, f.values)
         after = await get_uplink(scope, uplink_id)

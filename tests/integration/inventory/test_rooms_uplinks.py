@@ -82,3 +82,10 @@ async def test_uplink_profile_must_be_of_the_schools_county(client: httpx.AsyncC
     response = await call(client, world, "admin", "PATCH", f"/uplinks/{obj(world, 'uplink', 'kib')}",
                           {"snmp_profile_id": obj(world, "snmp_profile", "lb")})
     assert field_errors(response) == {"snmp_profile_id": "unknown SNMP profile of this county"}
+
+
+async def test_rooms_buildings_and_uplinks_stay_at_their_school(client: httpx.AsyncClient, world: World) -> None:
+    for path, kind in (("rooms", "room"), ("buildings", "building"), ("uplinks", "uplink")):
+        response = await call(client, world, "admin", "PATCH", f"/{path}/{obj(world, kind, 'kib')}",
+                              {"school_id": school(world, "rok")})
+        assert field_errors(response) == {"school_id": "cannot move to another school"}, path
