@@ -8,6 +8,7 @@ successful save answers with HX-Redirect.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -501,9 +502,7 @@ class SchoolPages(Controller):
 
     @post("/schools/new", opt=WRITE, status_code=303)
     async def create_school(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._school_form(request, caller, None, values, errors, general, status)
+        render = functools.partial(self._school_form, request, caller, None)
 
         return await _submit(request, forms.SCHOOL, lambda data: services.create_school(caller, data),
                              lambda row: f"/schools/{row['id']}", render)
@@ -535,9 +534,7 @@ class SchoolPages(Controller):
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._school_form(request, caller, school, values, errors, general, status)
+        render = functools.partial(self._school_form, request, caller, school)
 
         return await _submit(request, [f for f in forms.SCHOOL if f.name != "county_id"],
                              lambda data: services.update_school(caller, school_id, data),
@@ -550,23 +547,26 @@ class SchoolPages(Controller):
 
     # --- buildings and rooms ---
 
+    async def _building_form(self, request: Request[Any, Any, Any], caller: Scope, school_id: int,
+                             building: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
+                             general: Sequence[str], status: int) -> Template:
+        if building is None:
+            title, action = gettext("New building"), f"/schools/{school_id}/buildings/new"
+        else:
+            title, action = gettext("Edit %(name)s", name=building["name"]), f"/buildings/{building['id']}/edit"
+        return _form_page(request, caller, title=title, form=forms.BUILDING, values=values, errors=errors,
+                          general=general, status=status, action=action, back=f"/schools/{school_id}#rooms")
+
     @get("/schools/{school_id:int}/buildings/new", opt=WRITE)
     async def new_building(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
-        school = await services.get_school(caller, school_id)
-        return _form_page(request, caller, title=gettext("New building"), form=forms.BUILDING, values={},
-                          action=f"/schools/{school_id}/buildings/new", back=f"/schools/{school['id']}")
+        await services.get_school(caller, school_id)
+        return await self._building_form(request, caller, school_id, None, {}, {}, (), 200)
 
     @post("/schools/{school_id:int}/buildings/new", opt=WRITE, status_code=303)
     async def create_building(self, request: Request[Any, Any, Any], caller: Caller,
                               school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
-
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return _form_page(request, caller, title=gettext("New building"), form=forms.BUILDING, values=values,
-                              errors=errors, general=general, status=status,
-                              action=f"/schools/{school_id}/buildings/new", back=f"/schools/{school_id}")
-
+        render = functools.partial(self._building_form, request, caller, school_id, None)
         return await _submit(request, forms.BUILDING, lambda data: services.create_building(caller, data),
                              lambda row: f"/schools/{school_id}#rooms", render, {"school_id": school_id})
 
@@ -574,21 +574,14 @@ class SchoolPages(Controller):
     async def edit_building(self, request: Request[Any, Any, Any], caller: Caller,
                             building_id: FromPath[int]) -> Template:
         building = await services.get_building(caller, building_id)
-        return _form_page(request, caller, title=gettext("Edit %(name)s", name=building["name"]), form=forms.BUILDING,
-                          values=forms.from_row(forms.BUILDING, building), action=f"/buildings/{building_id}/edit",
-                          back=f"/schools/{building['school_id']}#rooms")
+        return await self._building_form(request, caller, building["school_id"], building,
+                                         forms.from_row(forms.BUILDING, building), {}, (), 200)
 
     @post("/buildings/{building_id:int}/edit", opt=WRITE, status_code=303)
     async def update_building(self, request: Request[Any, Any, Any], caller: Caller,
                               building_id: FromPath[int]) -> Response[Any]:
         building = await services.get_building(caller, building_id)
-
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return _form_page(request, caller, title=gettext("Edit %(name)s", name=building["name"]),
-                              form=forms.BUILDING, values=values, errors=errors, general=general, status=status,
-                              action=f"/buildings/{building_id}/edit", back=f"/schools/{building['school_id']}#rooms")
-
+        render = functools.partial(self._building_form, request, caller, building["school_id"], building)
         return await _submit(request, forms.BUILDING, lambda data: services.update_building(caller, building_id, data),
                              lambda row: f"/schools/{row['school_id']}#rooms", render)
 
@@ -622,9 +615,7 @@ class SchoolPages(Controller):
                           school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._room_form(request, caller, school_id, None, values, errors, general, status)
+        render = functools.partial(self._room_form, request, caller, school_id, None)
 
         return await _submit(request, forms.ROOM, lambda data: services.create_room(caller, data),
                              lambda row: f"/schools/{school_id}#rooms", render, {"school_id": school_id})
@@ -640,9 +631,7 @@ class SchoolPages(Controller):
                           room_id: FromPath[int]) -> Response[Any]:
         room = await services.get_room(caller, room_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._room_form(request, caller, room["school_id"], room, values, errors, general, status)
+        render = functools.partial(self._room_form, request, caller, room["school_id"], room)
 
         return await _submit(request, forms.ROOM, lambda data: services.update_room(caller, room_id, data),
                              lambda row: f"/schools/{row['school_id']}#rooms", render)
@@ -677,9 +666,7 @@ class SchoolPages(Controller):
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._uplink_form(request, caller, school, None, values, errors, general, status)
+        render = functools.partial(self._uplink_form, request, caller, school, None)
 
         return await _submit(request, forms.UPLINK, lambda data: services.create_uplink(caller, data),
                              lambda row: f"/schools/{school_id}#uplink", render, {"school_id": school_id})
@@ -697,9 +684,7 @@ class SchoolPages(Controller):
         uplink = await services.get_uplink(caller, uplink_id)
         school = await services.get_school(caller, uplink["school_id"])
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._uplink_form(request, caller, school, uplink, values, errors, general, status)
+        render = functools.partial(self._uplink_form, request, caller, school, uplink)
 
         return await _submit(request, forms.UPLINK, lambda data: services.update_uplink(caller, uplink_id, data),
                              lambda row: f"/schools/{row['school_id']}#uplink", render)
@@ -746,9 +731,7 @@ class AssetPages(Controller):
                                   school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._ap_form(request, caller, school, None, values, errors, general, status)
+        render = functools.partial(self._ap_form, request, caller, school, None)
 
         form = [f for f in forms.ACCESS_POINT if f.name != "school_id"]
         return await _submit(request, form, lambda data: services.create_access_point(caller, data),
@@ -773,9 +756,7 @@ class AssetPages(Controller):
         ap = await services.get_access_point(caller, access_point_id)
         school = await services.get_school(caller, ap["school_id"])
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._ap_form(request, caller, school, ap, values, errors, general, status)
+        render = functools.partial(self._ap_form, request, caller, school, ap)
 
         async def save(data: dict[str, Any]) -> dict[str, Any]:
             if str(data.get("school_id", "")) != str(ap["school_id"]):
@@ -812,9 +793,7 @@ class AssetPages(Controller):
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._device_form(request, caller, school, None, values, errors, general, status)
+        render = functools.partial(self._device_form, request, caller, school, None)
 
         form = [f for f in forms.DEVICE if f.name != "school_id"]
         return await _submit(request, form, lambda data: services.create_device(caller, data),
@@ -839,9 +818,7 @@ class AssetPages(Controller):
         device = await services.get_device(caller, device_id)
         school = await services.get_school(caller, device["school_id"])
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._device_form(request, caller, school, device, values, errors, general, status)
+        render = functools.partial(self._device_form, request, caller, school, device)
 
         return await _submit(request, forms.DEVICE, lambda data: services.update_device(caller, device_id, data),
                              lambda row: f"/devices/{row['id']}", render)
@@ -919,9 +896,7 @@ class LoanPages(Controller):
     async def lend(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Response[Any]:
         device = await services.get_device(caller, device_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._lend_form(request, caller, device, values, errors, general, status)
+        render = functools.partial(self._lend_form, request, caller, device)
 
         return await _submit(request, forms.LOAN, lambda data: services.lend_device(caller, data),
                              lambda row: f"/loans/{row['id']}/agreement", render, {"device_id": device_id})
@@ -946,9 +921,7 @@ class LoanPages(Controller):
                           loan_id: FromPath[int]) -> Response[Any]:
         loan = await services.get_loan(caller, loan_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._return_form(request, caller, loan, values, errors, general, status)
+        render = functools.partial(self._return_form, request, caller, loan)
 
         return await _submit(request, forms.RETURN, lambda data: services.return_loan(caller, loan_id, data),
                              lambda row: f"/devices/{row['device_id']}", render)
@@ -1026,9 +999,7 @@ class SnmpProfilePages(Controller):
 
     @post("/snmp-profiles/new", opt=WRITE, status_code=303)
     async def create_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._profile_form(request, caller, None, values, errors, general, status)
+        render = functools.partial(self._profile_form, request, caller, None)
 
         return await _submit(request, forms.SNMP_PROFILE, lambda data: services.create_snmp_profile(caller, data),
                              lambda row: "/snmp-profiles", render)
@@ -1045,9 +1016,7 @@ class SnmpProfilePages(Controller):
                              snmp_profile_id: FromPath[int]) -> Response[Any]:
         profile = await services.get_snmp_profile(caller, snmp_profile_id)
 
-        async def render(values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
-            return await self._profile_form(request, caller, profile, values, errors, general, status)
+        render = functools.partial(self._profile_form, request, caller, profile)
 
         form = [f for f in forms.SNMP_PROFILE if f.name != "county_id"]
         return await _submit(request, form, lambda data: services.update_snmp_profile(caller, snmp_profile_id, data),

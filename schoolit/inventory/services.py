@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,6 +265,32 @@ async def _record(scope: Scope, action: str, kind: str, row: Mapping[str, Any],
                        after=_audit_view(after) if after is not None else None)
 
 
+Getter = Callable[[Scope, int], Awaitable[dict[str, Any]]]
+
+
+async def _create(scope: Scope, table: str, values: Mapping[str, Any], get: Getter) -> dict[str, Any]:
+    """Insert a row, read it back through the scope, and audit it — all or nothing."""
+    async with _writing():
+        row = await get(scope, await _insert(table, values))
+        await _record(scope, f"{table}.create", table, row, after=row)
+    return row
+
+
+async def _change(scope: Scope, table: str, before: Mapping[str, Any], values: Mapping[str, Any], get: Getter,
+                  *, touch: bool = True, action: str = "update") -> dict[str, Any]:
+    async with _writing():
+        await _update(table, before["id"], values, touch=touch)
+        after = await get(scope, before["id"])
+        await _record(scope, f"{table}.{action}", table, after, before=before, after=after)
+    return after
+
+
+async def _delete(scope: Scope, table: str, before: Mapping[str, Any]) -> None:
+    async with _writing():
+        await fetch(f"DELETE FROM {table} WHERE id = {{}}", before["id"])  # noqa: S608
+        await _record(scope, f"{table}.delete", table, before, before=before)
+
+
 # --- schools -------------------------------------------------------------------------------------
 
 _COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "
@@ -349,12 +375,8 @@ async def create_school(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
     elif not scope.sees_county(county_id):
         f.error("county_id", N_("unknown county"))
     f.raise_if_invalid()
-    async with _writing():
-        school_id = await _insert("school", {**f.values, "county_id": county_id, "postal_code":
-                                             f.values.get("postal_code") or ""})
-        school = await get_school(scope, school_id)
-        await _record(scope, "school.create", "school", school, after=school)
-    return school
+    return await _create(scope, "school", {**f.values, "county_id": county_id,
+                                           "postal_code": f.values.get("postal_code") or ""}, get_school)
 
 
 async def update_school(scope: Scope, school_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -374,11 +396,7 @@ async def update_school(scope: Scope, school_id: int, data: Mapping[str, Any]) -
             f.error("management_prefix", N_("access points of this school have addresses outside this prefix"))
     f.raise_if_invalid()
     values = {k: ("" if k == "postal_code" and v is None else v) for k, v in f.values.items() if k != "county_id"}
-    async with _writing():
-        await _update("school", school_id, values)
-        after = await get_school(scope, school_id)
-        await _record(scope, "school.update", "school", after, before=before, after=after)
-    return after
+    return await _change(scope, "school", before, values, get_school)
 
 
 async def delete_school(scope: Scope, school_id: int) -> None:
@@ -391,9 +409,7 @@ async def delete_school(scope: Scope, school_id: int) -> None:
         "WHERE school_id = {}) AS held", school_id, school_id, school_id, school_id)
     if held[0]["held"]:
         raise Conflict("the school still has access points, devices, users or probes")
-    async with _writing():
-        await fetch("DELETE FROM school WHERE id = {}", school_id)
-        await _record(scope, "school.delete", "school", before, before=before)
+    await _delete(scope, "school", before)
 
 
 async def school_coverage(scope: Scope, school_id: int) -> dict[str, Any]:
@@ -444,12 +460,8 @@ async def create_building(scope: Scope, data: Mapping[str, Any]) -> dict[str, An
     f.text("name", max_length=120, required=True)
     f.raise_if_invalid()
     assert school is not None
-    async with _writing():
-        building_id = await _insert("building", {"county_id": school["county_id"], "school_id": school["id"],
-                                                 "name": f.values["name"]})
-        building = await get_building(scope, building_id)
-        await _record(scope, "building.create", "building", building, after=building)
-    return building
+    return await _create(scope, "building", {"county_id": school["county_id"], "school_id": school["id"],
+                                             "name": f.values["name"]}, get_building)
 
 
 async def update_building(scope: Scope, building_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -460,20 +472,14 @@ async def update_building(scope: Scope, building_id: int, data: Mapping[str, Any
     f.text("name", max_length=120, required=True)
     f.raise_if_invalid()
     f.values.pop("school_id", None)
-    async with _writing():
-        await _update("building", building_id, f.values, touch=False)
-        after = await get_building(scope, building_id)
-        await _record(scope, "building.update", "building", after, before=before, after=after)
-    return after
+    return await _change(scope, "building", before, f.values, get_building, touch=False)
 
 
 async def delete_building(scope: Scope, building_id: int) -> None:
     """Its rooms stay, without a building."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_building(scope, building_id)
-    async with _writing():
-        await fetch("DELETE FROM building WHERE id = {}", building_id)
-        await _record(scope, "building.delete", "building", before, before=before)
+    await _delete(scope, "building", before)
 
 
 ROOMS = Listing(
@@ -524,11 +530,8 @@ async def create_room(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     await _same_school(f, "building_id", "building", school["id"] if school else None)
     f.raise_if_invalid()
     assert school is not None
-    async with _writing():
-        room_id = await _insert("room", {**f.values, "county_id": school["county_id"], "school_id": school["id"]})
-        room = await get_room(scope, room_id)
-        await _record(scope, "room.create", "room", room, after=room)
-    return room
+    return await _create(scope, "room", {**f.values, "county_id": school["county_id"], "school_id": school["id"]},
+                         get_room)
 
 
 async def update_room(scope: Scope, room_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -540,20 +543,14 @@ async def update_room(scope: Scope, room_id: int, data: Mapping[str, Any]) -> di
     await _same_school(f, "building_id", "building", before["school_id"])
     f.raise_if_invalid()
     f.values.pop("school_id", None)
-    async with _writing():
-        await _update("room", room_id, f.values, touch=False)
-        after = await get_room(scope, room_id)
-        await _record(scope, "room.update", "room", after, before=before, after=after)
-    return after
+    return await _change(scope, "room", before, f.values, get_room, touch=False)
 
 
 async def delete_room(scope: Scope, room_id: int) -> None:
     """Its coverage goes with it; access points hanging there keep hanging, without a room."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_room(scope, room_id)
-    async with _writing():
-        await fetch("DELETE FROM room WHERE id = {}", room_id)
-        await _record(scope, "room.delete", "room", before, before=before)
+    await _delete(scope, "room", before)
 
 
 # --- SNMP profiles -------------------------------------------------------------------------------
@@ -661,11 +658,7 @@ async def create_snmp_profile(scope: Scope, data: Mapping[str, Any]) -> dict[str
         f.error("county_id", N_("unknown county"))
     f.raise_if_invalid()
     values["county_id"] = county_id
-    async with _writing():
-        profile_id = await _insert("snmp_profile", values)
-        profile = await get_snmp_profile(scope, profile_id)
-        await _record(scope, "snmp_profile.create", "snmp_profile", profile, after=profile)
-    return profile
+    return await _create(scope, "snmp_profile", values, get_snmp_profile)
 
 
 async def update_snmp_profile(scope: Scope, profile_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -677,20 +670,14 @@ async def update_snmp_profile(scope: Scope, profile_id: int, data: Mapping[str, 
         f.error("county_id", N_("a profile stays in its county"))
     f.raise_if_invalid()
     values.pop("county_id", None)
-    async with _writing():
-        await _update("snmp_profile", profile_id, values)
-        after = await get_snmp_profile(scope, profile_id)
-        await _record(scope, "snmp_profile.update", "snmp_profile", after, before=before, after=after)
-    return after
+    return await _change(scope, "snmp_profile", before, values, get_snmp_profile)
 
 
 async def delete_snmp_profile(scope: Scope, profile_id: int) -> None:
     """Access points and uplinks that used it are left without a profile."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_snmp_profile(scope, profile_id)
-    async with _writing():
-        await fetch("DELETE FROM snmp_profile WHERE id = {}", profile_id)
-        await _record(scope, "snmp_profile.delete", "snmp_profile", before, before=before)
+    await _delete(scope, "snmp_profile", before)
 
 
 @dataclass(frozen=True)
@@ -793,11 +780,8 @@ async def create_uplink(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
     await _uplink_input(f, school["county_id"] if school else None, None)
     f.raise_if_invalid()
     assert school is not None
-    async with _writing():
-        uplink_id = await _insert("uplink", {**f.values, "county_id": school["county_id"], "school_id": school["id"]})
-        uplink = await get_uplink(scope, uplink_id)
-        await _record(scope, "uplink.create", "uplink", uplink, after=uplink)
-    return uplink
+    return await _create(scope, "uplink", {**f.values, "county_id": school["county_id"],
+                                           "school_id": school["id"]}, get_uplink)
 
 
 async def update_uplink(scope: Scope, uplink_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -808,19 +792,13 @@ async def update_uplink(scope: Scope, uplink_id: int, data: Mapping[str, Any]) -
     await _uplink_input(f, before["county_id"], before)
     f.raise_if_invalid()
     f.values.pop("school_id", None)
-    async with _writing():
-        await _update("uplink", uplink_id, f.values)
-        after = await get_uplink(scope, uplink_id)
-        await _record(scope, "uplink.update", "uplink", after, before=before, after=after)
-    return after
+    return await _change(scope, "uplink", before, f.values, get_uplink)
 
 
 async def delete_uplink(scope: Scope, uplink_id: int) -> None:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_uplink(scope, uplink_id)
-    async with _writing():
-        await fetch("DELETE FROM uplink WHERE id = {}", uplink_id)
-        await _record(scope, "uplink.delete", "uplink", before, before=before)
+    await _delete(scope, "uplink", before)
 
 
 # --- access points -------------------------------------------------------------------------------
@@ -1039,11 +1017,8 @@ async def create_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
     _device_input(f, None)
     f.raise_if_invalid()
     assert school is not None
-    async with _writing():
-        device_id = await _insert("device", {**f.values, "county_id": school["county_id"], "school_id": school["id"]})
-        device = await get_device(scope, device_id)
-        await _record(scope, "device.create", "device", device, after=device)
-    return device
+    return await _create(scope, "device", {**f.values, "county_id": school["county_id"],
+                                           "school_id": school["id"]}, get_device)
 
 
 async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -1065,12 +1040,7 @@ async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -
             # Its loan records stay with the county that lent it.
             raise Conflict("a device with loan records stays in its county")
         values.update(school_id=school["id"], county_id=school["county_id"])
-    async with _writing():
-        await _update("device", device_id, values)
-        after = await get_device(scope, device_id)
-        await _record(scope, "device.move" if moving else "device.update", "device", after, before=before,
-                      after=after)
-    return after
+    return await _change(scope, "device", before, values, get_device, action="move" if moving else "update")
 
 
 async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:

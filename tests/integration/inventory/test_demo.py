@@ -13,7 +13,7 @@ from schoolit.inventory.demo import demo_schools
 async def test_demo_inventory_is_complete_with_realistic_gaps() -> None:
     started = time.perf_counter()
     report = await seed_demo()
-    assert time.perf_counter() - started < 20
+    assert time.perf_counter() - started < 60  # about 2 s here; a quadratic plan once took minutes
     schools = len(demo_schools())
     per_school = await fetch(
         "SELECT s.school_number, (SELECT count(*) FROM uplink u WHERE u.school_id = s.id) AS uplinks, "
