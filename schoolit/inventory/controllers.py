@@ -402,12 +402,14 @@ def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, fo
                values: Mapping[str, Any], action: str, back: str, errors: Mapping[str, str] | None = None,
                general: Sequence[str] = (), options: Mapping[str, forms.Options] | None = None,
                skip: Sequence[str] = (), status: int = 200, submit: str = N_("Save"),
-               intro: str = "") -> Template:
+               intro: str = "", delete: str | None = None) -> Template:
+    """A create or edit form; `delete` is the action of the row's delete button (edit forms of rows that
+    may be deleted)."""
     errors = errors or {}
     names = {f.name for f in form if f.name not in skip}
     context = {
         **_base_context(caller), "title": title, "action": action, "back": back, "submit": gettext(submit),
-        "intro": intro, "fields": forms.fields(form, values, errors, options, skip=skip),
+        "intro": intro, "delete": delete, "fields": forms.fields(form, values, errors, options, skip=skip),
         "general": [*general, *(gettext(m) for f, m in errors.items() if f not in names)],
     }
     partial = _htmx(request) and status >= 400
@@ -432,7 +434,7 @@ async def _submit(request: Request[Any, Any, Any], form: Sequence[forms.Field],
     except ValidationFailed as exc:
         return await render(_posted_values(form, posted), {e.field: e.message for e in exc.errors}, (), 422)
     except Conflict as exc:
-        return await render(_posted_values(form, posted), {}, (exc.detail,), 409)
+        return await render(_posted_values(form, posted), {}, (gettext(exc.detail),), 409)
     return _done(request, success(row))
 
 
@@ -492,7 +494,8 @@ class SchoolPages(Controller):
                               options={"county_id": await _county_options(caller)})
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=school["name"]), form=forms.SCHOOL,
                           values=values, errors=errors, general=general, status=status, skip=("county_id",),
-                          action=f"/schools/{school['id']}/edit", back=f"/schools/{school['id']}")
+                          action=f"/schools/{school['id']}/edit", back=f"/schools/{school['id']}",
+                          delete=f"/schools/{school['id']}/delete")
 
     @get("/schools/new", opt=WRITE)
     async def new_school(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
@@ -555,7 +558,8 @@ class SchoolPages(Controller):
         else:
             title, action = gettext("Edit %(name)s", name=building["name"]), f"/buildings/{building['id']}/edit"
         return _form_page(request, caller, title=title, form=forms.BUILDING, values=values, errors=errors,
-                          general=general, status=status, action=action, back=f"/schools/{school_id}#rooms")
+                          general=general, status=status, action=action, back=f"/schools/{school_id}#rooms",
+                          delete=f"/buildings/{building['id']}/delete" if building else None)
 
     @get("/schools/{school_id:int}/buildings/new", opt=WRITE)
     async def new_building(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
@@ -601,7 +605,8 @@ class SchoolPages(Controller):
                               action=f"/schools/{school_id}/rooms/new", back=f"/schools/{school_id}#rooms")
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=room["name"]), form=forms.ROOM,
                           values=values, errors=errors, general=general, status=status, options=options,
-                          action=f"/rooms/{room['id']}/edit", back=f"/schools/{school_id}#rooms")
+                          action=f"/rooms/{room['id']}/edit", back=f"/schools/{school_id}#rooms",
+                          delete=f"/rooms/{room['id']}/delete")
 
     @get("/schools/{school_id:int}/rooms/new", opt=WRITE)
     async def new_room(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int],
@@ -653,7 +658,8 @@ class SchoolPages(Controller):
         action = f"/schools/{school['id']}/uplinks/new" if uplink is None else f"/uplinks/{uplink['id']}/edit"
         return _form_page(request, caller, title=title, form=forms.UPLINK, values=values, errors=errors,
                           general=general, status=status, options=options, action=action,
-                          back=f"/schools/{school['id']}#uplink")
+                          back=f"/schools/{school['id']}#uplink",
+                          delete=f"/uplinks/{uplink['id']}/delete" if uplink else None)
 
     @get("/schools/{school_id:int}/uplinks/new", opt=WRITE)
     async def new_uplink(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:

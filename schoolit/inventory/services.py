@@ -45,6 +45,7 @@ MAX_BULK_ROWS = 200
 UNKNOWN_SCHOOL = N_("unknown school")
 ALREADY_IN_USE = N_("already in use")
 DATES_WARRANTY = N_("the warranty cannot end before the purchase")
+OPEN_LOAN = N_("the device already has an open loan: return it first")
 
 # --- dates ---------------------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ async def _writing() -> AsyncIterator[None]:
     except asyncpg.UniqueViolationError as exc:
         name = exc.constraint_name or ""
         if name == OPEN_LOAN_INDEX:
-            raise Conflict("the device already has an open loan: return it first") from None
+            raise Conflict(OPEN_LOAN) from None
         raise ValidationFailed([FieldError(_UNIQUE_FIELDS.get(name, "id"), ALREADY_IN_USE)]) from None
 
 
@@ -408,7 +409,7 @@ async def delete_school(scope: Scope, school_id: int) -> None:
         "school_id = {}) OR EXISTS (SELECT 1 FROM app_user WHERE school_id = {}) OR EXISTS (SELECT 1 FROM probe "
         "WHERE school_id = {}) AS held", school_id, school_id, school_id, school_id)
     if held[0]["held"]:
-        raise Conflict("the school still has access points, devices, users or probes")
+        raise Conflict(N_("the school still has access points, devices, users or probes"))
     await _delete(scope, "school", before)
 
 
@@ -1034,11 +1035,11 @@ async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -
     moving = school["id"] != before["school_id"]
     if moving:
         if before["open_loan_id"] is not None:
-            raise Conflict("the device is lent: return it before it moves to another school")
+            raise Conflict(N_("the device is lent: return it before it moves to another school"))
         if school["county_id"] != before["county_id"] and (await fetch(
                 "SELECT count(*) AS n FROM loan WHERE device_id = {}", device_id))[0]["n"]:
             # Its loan records stay with the county that lent it.
-            raise Conflict("a device with loan records stays in its county")
+            raise Conflict(N_("a device with loan records stays in its county"))
         values.update(school_id=school["id"], county_id=school["county_id"])
     return await _change(scope, "device", before, values, get_device, action="move" if moving else "update")
 
@@ -1047,7 +1048,7 @@ async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
     """Devices are retired, not deleted (funding proof, loan history); a lent one is returned first."""
     scope.require(Permission.INVENTORY_WRITE)
     if (await get_device(scope, device_id))["open_loan_id"] is not None:
-        raise Conflict("the device is lent: return it first")
+        raise Conflict(N_("the device is lent: return it first"))
     return await update_device(scope, device_id, {"status": DeviceStatus.RETIRED.value})
 
 
@@ -1151,7 +1152,7 @@ async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
         with contextlib.suppress(NotFound):
             device = await get_device(scope, f.value("device_id"))
         if device is not None and device["open_loan_id"] is not None:
-            raise Conflict(f"the device already has an open loan (#{device['open_loan_id']}): return it first")
+            raise Conflict(OPEN_LOAN)
         _lendable_device(f, "device_id", device)
     _loan_terms(f, None)
     _loan_dates(f, None)
@@ -1191,7 +1192,7 @@ async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
     scope.require(Permission.LOANS_WRITE)
     before = await get_loan(scope, loan_id)
     if before["returned_on"] is not None:
-        raise Conflict("the loan has been returned already")
+        raise Conflict(N_("the loan has been returned already"))
     f = Input(data, partial=False)
     f.date("returned_on")
     f.text("condition_in", max_length=2000)

@@ -132,10 +132,24 @@ async def test_lend_and_return_pages(client: httpx.AsyncClient, world: World) ->
     assert lent.status_code == 303 and lent.headers["location"].endswith("/agreement")
     loan_id = int(lent.headers["location"].split("/")[2])
     again = await client.post(url, headers=HTMX, data={"_csrf_token": token, "pupil_ref": "7b-10"})
-    assert again.status_code == 409 and "open loan" in again.text
+    assert again.status_code == 409 and "bereits ausgeliehen: bitte erst die Rückgabe erfassen" in again.text
     back = f"/loans/{loan_id}/return"
     returned = await client.post(back, data={"_csrf_token": await csrf_token(client, back),
                                              "condition_in": "Kratzer am Gehäuse", "device_status": "stock"})
     assert returned.status_code == 303
     device_page = await client.get(f"/devices/{device_id}")
     assert "7b-09" in device_page.text and "im Lager" in device_page.text  # loan history, back in stock
+
+
+async def test_edit_pages_offer_delete_and_it_works(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    url = f"/uplinks/{obj(world, 'uplink', 'kib')}/edit"
+    form = await client.get(url)
+    delete = f"/uplinks/{obj(world, 'uplink', 'kib')}/delete"
+    assert f'action="{delete}"' in form.text and "Löschen" in form.text
+    gone = await client.post(delete, data={"_csrf_token": await csrf_token(client, url)})
+    assert gone.status_code == 303 and gone.headers["location"].endswith("#uplink")
+    assert (await client.get(url)).status_code == 404
+    busy = await client.post(f"/schools/{school(world, 'kib')}/delete",
+                             data={"_csrf_token": await csrf_token(client, f"/schools/{school(world, 'kib')}/edit")})
+    assert busy.status_code == 409 and "Konflikt" in busy.text
