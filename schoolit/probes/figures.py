@@ -14,6 +14,7 @@ from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.errors import NotFound
+from schoolit.inventory import services as inventory
 from schoolit.probes.choices import AssetKind
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
@@ -63,12 +64,10 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
     for ap in access_points:
         ap["live"] = bool(ap["live"])
         ap["availability"] = shares.get(ap["id"], {w: None for w in WINDOWS})
+    # Planned coverage is the inventory's figure (one definition); live coverage adds the probes' view.
+    planned = await inventory.school_coverage(scope, school_id)
     coverage = (await fetch(
-        "SELECT count(*) FILTER (WHERE r.is_teaching) AS teaching_rooms, "
-        "count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
-        "  JOIN access_point ap ON ap.id = c.access_point_id "
-        "  WHERE c.room_id = r.id AND ap.status = 'active')) AS planned, "
-        "count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
+        "SELECT count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
         "  JOIN access_point ap ON ap.id = c.access_point_id "
         "  JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
         "  WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {})) AS live "
@@ -79,7 +78,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         "  JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
         "  WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {}) "
         "ORDER BY r.name", school_id, int(AssetKind.ACCESS_POINT), fresh_after)
-    teaching = coverage["teaching_rooms"]
+    teaching = planned["teaching_rooms"]
     uplinks = await fetch(
         "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "
         "s.out_mbps, s.utilisation, (s.reachable AND s.last_polled_at > {}) AS live, "
@@ -98,7 +97,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         "uplinks": uplinks,
         "coverage": {
             "teaching_rooms": teaching,
-            "planned": coverage["planned"] / teaching if teaching else None,
+            "planned": planned["planned_coverage"],
             "live": coverage["live"] / teaching if teaching else None,
             "rooms_without_working_wlan": rooms_without_wlan,
         },
