@@ -137,17 +137,19 @@ class AuditEvent(Table, tablename="audit_log"):
     """Append-only record of who changed what (a trigger rejects UPDATE, DELETE and TRUNCATE).
 
     Actor and county are plain ids, not foreign keys: an audit row must outlive what it names.
+    One index beyond the key, (county_id, id): browsing is scoped by county and newest first, and
+    every audited write (a ticket claim among them) pays for each index.
     """
 
     id = BigSerial(primary_key=True)
-    at = Timestamptz(default=TimestamptzNow(), index=True)
+    at = Timestamptz(default=TimestamptzNow())
     actor_kind = Varchar(length=20, choices=ActorKind)
     actor_id = Integer(null=True, default=None)
     actor_label = Varchar(length=254, default="")
-    action = Varchar(length=60, index=True)
+    action = Varchar(length=60)
     object_type = Varchar(length=60, default="")
     object_id = Varchar(length=60, default="")
-    county_id = Integer(null=True, default=None, index=True)
+    county_id = Integer(null=True, default=None)  # indexed with id: (county_id, id)
     before = JSONB(null=True, default=None)
     after = JSONB(null=True, default=None)
     request_id = Varchar(length=64, default="")
