@@ -21,6 +21,7 @@ from schoolit import __version__, db
 from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
+from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.logs import configure_logging, get_logger
 from schoolit.settings import Settings, get_settings
 from schoolit.web.controllers import WebController, health
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings.require_secret_key()
     configure_logging(settings)
     api = Router(path="/api/v1", route_handlers=[AccountsApi], security=[{"bearer": []}])
+    api.register(ImportExportApi)
     app = Litestar(
         route_handlers=[
             WebController,

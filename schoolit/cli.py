@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from schoolit.accounts import commands as accounts_commands
 
     accounts_commands.register(commands, run_with_database)
+    from schoolit.inventory import import_commands
+
+    import_commands.register(commands, run_with_database)
     return parser
 
 

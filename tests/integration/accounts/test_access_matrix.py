@@ -64,6 +64,7 @@ PATH_PARAMS: dict[str, Filler] = {
     "code": lambda w, a, f: None if f else "en",
     "file_path": lambda w, a, f: None if f else "css/app.css",
     "path": lambda w, a, f: None if f else "openapi.json",  # /schema/{path}
+    "kind": lambda w, a, f: None if f else "devices",  # /api/v1/import/{kind}, /api/v1/export/{kind}
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

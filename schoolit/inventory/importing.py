@@ -1,0 +1,734 @@
+"""CSV import of schools, rooms, access points, uplinks and devices: check every row, then write all
+rows in one transaction — or, when any row is wrong, nothing.
+
+The work is set-based so that 100,000 devices import in seconds: the file is read and checked in
+Python in one pass (with the few lookups it needs fetched up front, one query each), the checked
+rows are copied (`COPY`) into a temporary staging table, and one `UPDATE … FROM` and one
+`INSERT … SELECT` write them, each writing its per-object audit rows in the same statement.
+
+Rows are matched by natural key (docs/import.md): school number; (school, building, room); serial
+number, or MAC address for access points without one; (school, line id or provider) for uplinks.
+Existing objects are updated by id rather than with `ON CONFLICT`: a key that belongs to an object
+outside the caller's scope is a row error found while checking, never an overwrite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import msgspec
+import netaddr
+
+from schoolit.accounts import audit
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import DB, atomic
+from schoolit.errors import Conflict, NotFound
+from schoolit.inventory.choices import DeviceStatus
+from schoolit.inventory.csvformat import (
+    ACCESS_POINTS,
+    DEVICES,
+    KINDS,
+    ROOMS,
+    SCHOOLS,
+    UPLINKS,
+    Kind,
+    ParsedFile,
+    Progress,
+    RowError,
+    normalise,
+    read,
+)
+from schoolit.web.i18n import N_
+from schoolit.web.i18n import gettext as _
+
+
+class ImportReport(msgspec.Struct):
+    """What an import did, or in a dry run would do. `updated` counts rows that match an existing
+    object; `changed` those of them whose stored values differ (None when errors stopped the import)."""
+
+    kind: str
+    dry_run: bool
+    ok: bool
+    rows: int
+    created: int
+    updated: int
+    changed: int | None
+    errors: list[RowError]
+    ignored_columns: list[str]
+    encoding: str
+    delimiter: str
+
+
+def kind_named(name: str) -> Kind:
+    kind = KINDS.get(name.removesuffix(".csv"))
+    if kind is None:
+        raise NotFound(_("unknown kind %(kind)s; one of: %(kinds)s", kind=name, kinds=", ".join(KINDS)))
+    return kind
+
+
+def numbered(template: str) -> str:
+    """`{}` placeholders (as `Scope.sql` writes them) as asyncpg's `$1, $2, …`."""
+    parts = template.split("{}")
+    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+
+
+def connection() -> asyncpg.Connection:
+    """The asyncpg connection of the current transaction (call inside `atomic()`)."""
+    transaction = DB.current_transaction.get()
+    assert transaction is not None, "call inside atomic()"
+    return transaction.connection
+
+
+async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+    return list(await connection().fetch(numbered(sql), *args))
+
+
+@dataclass(frozen=True)
+class SchoolRef:
+    id: int
+    county_id: int
+    prefix: netaddr.IPNetwork | None
+
+
+@dataclass
+class Plan:
+    """The checked rows, ready for the staging table: `(row, id or None, *values of columns)`."""
+
+    columns: list[str]
+    records: list[tuple[Any, ...]] = field(default_factory=list)
+    extra: list[tuple[str, str]] = field(default_factory=list)  # staged helper columns: (name, SQL type)
+    coverage: dict[int, set[int]] = field(default_factory=dict)  # row -> covered room ids (access points)
+
+
+class Planner:
+    """Checks one file of one kind; subclasses add the kind's lookups and rules (`resolve`)."""
+
+    kind: Kind
+    fixed: tuple[str, ...] = ("county_id", "school_id")  # staged columns the planner resolves itself
+    key_name: str = ""  # the field whose column a duplicate key is reported on
+
+    def __init__(self, parsed: ParsedFile, scope: Scope) -> None:
+        self.parsed = parsed
+        self.scope = scope
+        self.schools: dict[str, SchoolRef] = {}
+        self.direct = [(j, c.field) for j, c in enumerate(parsed.columns) if c.direct and c.field not in self.fixed]
+        school_index = parsed.index("school_number")
+        assert school_index is not None or not parsed.rows  # a required column: without it no row is read
+        self.school_index = school_index or 0
+        self.keys: dict[Hashable, list[int]] = defaultdict(list)
+        self.targets: dict[int, list[int]] = defaultdict(list)
+
+    def values_of(self, name: str) -> set[Any]:
+        j = self.parsed.index(name)
+        if j is None:
+            return set()
+        return {values[j] for _row, values in self.parsed.rows if values[j] not in (None, "")}
+
+    def value(self, values: list[Any], name: str, default: Any = None) -> Any:
+        j = self.parsed.index(name)
+        return default if j is None else values[j]
+
+    def has(self, name: str) -> bool:
+        return self.parsed.index(name) is not None
+
+    def error(self, row: int, name: str, message: str) -> None:
+        self.parsed.error(row, name, message)
+
+    async def lookup(self) -> None:
+        numbers = sorted(self.values_of("school_number"))
+        condition, values = self.scope.sql("county_id", school_expr="id")
+        rows = await fetch(f"SELECT id, county_id, school_number, management_prefix FROM school "  # noqa: S608
+                           f"WHERE school_number = ANY({{}}) AND {condition}", numbers, *values)
+        self.schools = {r["school_number"]: SchoolRef(r["id"], r["county_id"], _network(r["management_prefix"]))
+                        for r in rows}
+
+    def school(self, row: int, values: list[Any]) -> SchoolRef | None:
+        number = values[self.school_index]
+        school = self.schools.get(number)
+        if school is None and self.parsed.readable(row, "school_number"):
+            # Foreign schools read exactly like unknown ones: the answer must not tell them apart.
+            self.error(row, "school_number", _("unknown school number"))
+        return school
+
+    def resolve(self, row: int, values: list[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        """(id of the matched object or None, values of the `fixed` columns); record errors as found."""
+        raise NotImplementedError
+
+    def plan(self, progress: Progress | None = None) -> Plan:
+        plan = Plan(columns=[*self.fixed, *(name for _j, name in self.direct)], extra=self.extra())
+        total = len(self.parsed.rows)
+        for done, (row, values) in enumerate(self.parsed.rows, start=1):
+            school = None if self.kind is SCHOOLS else self.school(row, values)
+            existing_id, fixed = self.resolve(row, values, school)
+            if existing_id is not None:
+                self.targets[existing_id].append(row)
+            else:
+                self.check_create(row)
+            self.check_required(row, values)
+            plan.records.append((row, existing_id, *fixed, *(values[j] for j, _name in self.direct)))
+            if progress is not None and done % 5000 == 0:
+                progress("check", done, total)
+        self.report_duplicates()
+        return plan
+
+    def extra(self) -> list[tuple[str, str]]:
+        return []
+
+    def key(self, row: int, key: Hashable) -> None:
+        self.keys[key].append(row)
+
+    def check_create(self, row: int) -> None:
+        for column in self.kind.columns:
+            if column.to_create and not self.has(column.field):
+                self.error(row, column.field, _("needed to create a new %(what)s", what=_(self.kind.label)))
+
+    def check_required(self, row: int, values: list[Any]) -> None:
+        """A value needed to create an object cannot be emptied later either."""
+        for j, column in enumerate(self.parsed.columns):
+            if column.to_create and values[j] in (None, "") and self.parsed.readable(row, column.field):
+                self.error(row, column.field, _("a value is required"))
+
+    def report_duplicates(self) -> None:
+        repeated = self.report_repeats(self.keys, self.key_name, N_("the same key appears more than once in this "
+                                                                    "file (rows %(rows)s)"))
+        # Different keys that match one object (a room without building, an access point by its MAC).
+        for rows in self.targets.values():
+            if len(rows) > 1 and not repeated.issuperset(rows):
+                for row in rows:
+                    self.error(row, self.key_name, _("rows %(rows)s match the same existing %(what)s",
+                                                     rows=", ".join(map(str, rows)), what=_(self.kind.label)))
+
+    def report_repeats(self, groups: dict[Any, list[int]], name: str, message: str) -> set[int]:
+        """An error on every row of a value that must be unique in the file; returns those rows."""
+        repeated: set[int] = set()
+        for rows in groups.values():
+            if len(rows) > 1:
+                repeated.update(rows)
+                for row in rows:
+                    self.error(row, name, _(message, rows=", ".join(map(str, rows))))
+        return repeated
+
+    def snmp_profile(self, row: int, values: list[Any], county_id: int, existing: Any) -> int | None:
+        """The named SNMP profile of the county; without the column the current one stays (same county)."""
+        if not self.has("snmp_profile"):
+            same_county = existing is not None and existing["county_id"] == county_id
+            return existing["snmp_profile_id"] if same_county else None
+        name = self.value(values, "snmp_profile")
+        if not name:
+            return None
+        profile = self.profiles.get((county_id, name.lower()))
+        if profile is None and self.parsed.readable(row, "snmp_profile"):
+            self.error(row, "snmp_profile", _("unknown SNMP profile"))
+        return profile
+
+    profiles: dict[tuple[int, str], int]
+
+    async def lookup_profiles(self) -> None:
+        counties = sorted({s.county_id for s in self.schools.values()})
+        rows = await fetch("SELECT id, county_id, lower(name) AS name FROM snmp_profile WHERE county_id = ANY({})",
+                           counties)
+        self.profiles = {(r["county_id"], r["name"]): r["id"] for r in rows}
+
+    def check_dates(self, row: int, values: list[Any], first: str, last: str) -> None:
+        start, end = self.value(values, first), self.value(values, last)
+        if start is not None and end is not None and end < start:
+            self.error(row, last, _("before %(other)s", other=self.parsed.header_of(first)))
+
+
+def _network(value: Any) -> netaddr.IPNetwork | None:
+    return None if value is None else netaddr.IPNetwork(str(value))
+
+
+class SchoolPlanner(Planner):
+    kind = SCHOOLS
+    fixed = ("county_id", "school_number")
+    key_name = "school_number"
+
+    async def lookup(self) -> None:
+        condition, values = self.scope.sql("id", school_expr=None)
+        counties = await fetch(f"SELECT id, slug, name, ags FROM county WHERE {condition}", *values)  # noqa: S608
+        self.counties: dict[str, int] = {}
+        for county in counties:
+            for name in (county["slug"], county["name"], county["ags"]):
+                self.counties[normalise(name)] = county["id"]
+        self.only_county = counties[0]["id"] if len(counties) == 1 else None
+        # Every school with these numbers, in scope or not: a number is unique state-wide.
+        self.existing = {r["school_number"]: r for r in await fetch(
+            "SELECT id, county_id, school_number FROM school WHERE school_number = ANY({})",
+            sorted(self.values_of("school_number")))}
+
+    def resolve(self, row: int, values: list[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        number = values[self.school_index]
+        self.key(row, number)
+        existing = self.existing.get(number)
+        if existing is not None and not self.scope.sees(existing["county_id"], existing["id"]):
+            self.error(row, "school_number", _("the school number belongs to a school outside your scope"))
+            return None, (None, number)
+        county_name = self.value(values, "county")
+        county_id = self.counties.get(normalise(county_name)) if county_name else None
+        if county_name and county_id is None and self.parsed.readable(row, "county"):
+            self.error(row, "county", _("unknown county"))
+        if existing is not None:
+            if county_id is not None and county_id != existing["county_id"]:
+                self.error(row, "county", _("a school cannot move to another county by import"))
+            return existing["id"], (existing["county_id"], number)
+        county_id = county_id or self.only_county
+        if county_id is None and not county_name:
+            self.error(row, "county", _("needed to create a new %(what)s", what=_(self.kind.label)))
+        return None, (county_id, number)
+
+
+class RoomPlanner(Planner):
+    kind = ROOMS
+    fixed = ("county_id", "school_id", "building_id")
+    key_name = "name"
+
+    def extra(self) -> list[tuple[str, str]]:
+        return [("new_building", "text")]
+
+    async def lookup(self) -> None:
+        await super().lookup()
+        school_ids = [s.id for s in self.schools.values()]
+        buildings = await fetch("SELECT id, school_id, lower(name) AS name FROM building WHERE school_id = ANY({})",
+                                school_ids)
+        self.buildings = {(b["school_id"], b["name"]): b["id"] for b in buildings}
+        self.rooms: dict[tuple[int, str], list[asyncpg.Record]] = defaultdict(list)
+        for room in await fetch("SELECT r.id, r.school_id, r.building_id, lower(coalesce(b.name, '')) AS building, "
+                                "lower(r.name) AS name FROM room r LEFT JOIN building b ON b.id = r.building_id "
+                                "WHERE r.school_id = ANY({})", school_ids):
+            self.rooms[(room["school_id"], room["name"])].append(room)
+
+    def resolve(self, row: int, values: list[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        if school is None:
+            return None, (None, None, None)
+        name = self.value(values, "name") or ""
+        candidates = self.rooms.get((school.id, name.lower()), [])
+        if not self.has("building"):
+            # Without a building column a room name must say which room it is.
+            self.key(row, (school.id, name.lower()))
+            if len(candidates) > 1:
+                self.error(row, "name", _("several rooms of this school have this name; add the building column"))
+                return None, (school.county_id, school.id, None)
+            if candidates:
+                return candidates[0]["id"], (school.county_id, school.id, candidates[0]["building_id"])
+            return None, (school.county_id, school.id, None)
+        building = self.value(values, "building") or ""
+        self.key(row, (school.id, building.lower(), name.lower()))
+        match = next((c for c in candidates if c["building"] == building.lower()), None)
+        building_id = self.buildings.get((school.id, building.lower()))
+        return (match["id"] if match else None), (school.county_id, school.id, building_id)
+
+    def plan(self, progress: Progress | None = None) -> Plan:
+        plan = super().plan(progress)
+        # Buildings not yet known are created by name when the rows are written.
+        j = self.parsed.index("building")
+        if j is not None:
+            plan.records = [(*record, values[j] if values[j] and record[4] is None else None)
+                            for record, (_row, values) in zip(plan.records, self.parsed.rows, strict=True)]
+        else:
+            plan.records = [(*record, None) for record in plan.records]
+        return plan
+
+
+class AccessPointPlanner(Planner):
+    kind = ACCESS_POINTS
+    fixed = ("county_id", "school_id", "room_id", "snmp_profile_id", "serial")
+    key_name = "serial"
+
+    async def lookup(self) -> None:
+        await super().lookup()
+        await self.lookup_profiles()
+        found = await fetch("SELECT id, serial, mac::text AS mac, county_id, school_id, room_id, snmp_profile_id "
+                            "FROM access_point WHERE serial = ANY({}) OR mac = ANY({}::macaddr[])",
+                            sorted(self.values_of("serial")), sorted(self.values_of("mac")))
+        self.by_serial = {r["serial"]: r for r in found}
+        self.by_mac = {r["mac"]: r for r in found if r["mac"]}
+        self.rooms = RoomIndex(await fetch(
+            "SELECT r.id, r.school_id, lower(r.name) AS name, lower(coalesce(b.name, '')) AS building "
+            "FROM room r LEFT JOIN building b ON b.id = r.building_id WHERE r.school_id = ANY({})",
+            [s.id for s in self.schools.values()]))
+        self.macs: dict[str, list[int]] = defaultdict(list)
+
+    def resolve(self, row: int, values: list[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        serial, mac = self.value(values, "serial"), self.value(values, "mac")
+        if serial:
+            self.key(row, serial)
+        if mac:
+            self.macs[mac].append(row)
+        existing = self.by_serial.get(serial) if serial else None
+        holder = self.by_mac.get(mac) if mac else None
+        where = "serial" if self.has("serial") else "mac"
+        if serial:
+            if holder is not None and (existing is None or holder["id"] != existing["id"]):
+                self.error(row, "mac", _("the MAC address belongs to another access point"))
+        elif mac:
+            existing = holder  # known by its MAC address
+            if existing is None and self.parsed.readable(row, "serial"):
+                self.error(row, where, _("a new access point needs a serial number"))
+        elif self.parsed.readable(row, "serial") and self.parsed.readable(row, "mac"):
+            self.error(row, where, _("a serial number or MAC address is required"))
+        if existing is not None and not self.scope.sees(existing["county_id"], existing["school_id"]):
+            self.error(row, "serial" if serial else "mac", _("already in use"))
+            existing = None
+        if school is None:
+            return None, (None, None, None, None, serial)
+        ip = self.value(values, "management_ip")
+        if ip is not None and school.prefix is not None and netaddr.IPAddress(ip) not in school.prefix:
+            self.error(row, "management_ip", _("not inside the school's management network %(prefix)s",
+                                               prefix=str(school.prefix)))
+        self.check_dates(row, values, "purchase_date", "warranty_end")
+        room_id = self.room(row, values, school, existing)
+        if self.has("covers"):
+            self.coverage[row] = self.covered(row, values, school)
+        profile = self.snmp_profile(row, values, school.county_id, existing)
+        return (existing["id"] if existing else None), (
+            school.county_id, school.id, room_id, profile, existing["serial"] if existing else serial)
+
+    def room(self, row: int, values: list[Any], school: SchoolRef, existing: Any) -> int | None:
+        if not self.has("room"):
+            # The room stays unless the access point moves to another school.
+            return existing["room_id"] if existing is not None and existing["school_id"] == school.id else None
+        name = self.value(values, "room")
+        if not name:
+            return None
+        found, problem = self.rooms.find(school.id, self.value(values, "building") or None, name)
+        if problem:
+            self.error(row, "room", problem)
+        return found
+
+    def covered(self, row: int, values: list[Any], school: SchoolRef) -> set[int]:
+        rooms: set[int] = set()
+        for entry in filter(None, (part.strip() for part in (self.value(values, "covers") or "").split(","))):
+            building, _sep, name = entry.rpartition(":")
+            found, problem = self.rooms.find(school.id, building.strip() or None, name.strip())
+            if problem:
+                self.error(row, "covers", f"{entry}: {problem}")
+            elif found is not None:
+                rooms.add(found)
+        return rooms
+
+    def plan(self, progress: Progress | None = None) -> Plan:
+        self.coverage: dict[int, set[int]] = {}
+        plan = super().plan(progress)
+        self.report_repeats(self.macs, "mac", N_("the same MAC address appears more than once in this file (rows "
+                                                 "%(rows)s)"))
+        plan.coverage = self.coverage
+        return plan
+
+
+class RoomIndex:
+    """A school's rooms by name, for rooms given as "Raum" or "Gebäude: Raum"."""
+
+    def __init__(self, rooms: Iterable[asyncpg.Record]) -> None:
+        self.by_name: dict[tuple[int, str], list[asyncpg.Record]] = defaultdict(list)
+        for room in rooms:
+            self.by_name[(room["school_id"], room["name"])].append(room)
+
+    def find(self, school_id: int, building: str | None, name: str) -> tuple[int | None, str]:
+        candidates = self.by_name.get((school_id, name.lower()), [])
+        if building is not None:
+            candidates = [c for c in candidates if c["building"] == building.lower()]
+        if not candidates:
+            return None, _("unknown room (import the rooms first)")
+        if len(candidates) > 1:
+            return None, _("several rooms have this name; give the building")
+        return candidates[0]["id"], ""
+
+
+class UplinkPlanner(Planner):
+    kind = UPLINKS
+    fixed = ("county_id", "school_id", "snmp_profile_id")
+    key_name = "provider"
+
+    async def lookup(self) -> None:
+        await super().lookup()
+        await self.lookup_profiles()
+        self.uplinks: dict[int, list[asyncpg.Record]] = defaultdict(list)
+        for uplink in await fetch("SELECT id, school_id, county_id, lower(provider) AS provider, line_id, "
+                                  "snmp_profile_id FROM uplink WHERE school_id = ANY({}) ORDER BY id",
+                                  [s.id for s in self.schools.values()]):
+            self.uplinks[uplink["school_id"]].append(uplink)
+
+    def resolve(self, row: int, values: list[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        if school is None:
+            return None, (None, None, None)
+        provider = (self.value(values, "provider") or "").lower()
+        line_id = self.value(values, "line_id") or ""
+        self.key(row, (school.id, "line", line_id) if line_id else (school.id, "provider", provider))
+        existing = [u for u in self.uplinks.get(school.id, []) if line_id and u["line_id"] == line_id]
+        if not existing:
+            # By provider: a line id may be filled in later, so an uplink without one matches too.
+            existing = [u for u in self.uplinks.get(school.id, []) if u["provider"] == provider
+                        and (not line_id or not u["line_id"])]
+            if len(existing) > 1:
+                self.error(row, "provider", _("the school has several uplinks of this provider; add the line id"))
+                existing = []
+        match = existing[0] if existing else None
+        self.check_dates(row, values, "live_since", "contract_end")
+        profile = self.snmp_profile(row, values, school.county_id, match)
+        return (match["id"] if match else None), (school.county_id, school.id, profile)
+
+
+class DevicePlanner(Planner):
+    kind = DEVICES
+    fixed = ("county_id", "school_id", "serial")
+    key_name = "serial"
+
+    async def lookup(self) -> None:
+        await super().lookup()
+        # Every device with these serials, in scope or not: a serial is unique everywhere.
+        self.existing = {r["serial"]: r for r in await fetch(
+            "SELECT d.id, d.serial, d.county_id, d.school_id, d.status, "
+            "EXISTS (SELECT 1 FROM loan l WHERE l.device_id = d.id AND l.returned_on IS NULL) AS on_loan, "
+            "EXISTS (SELECT 1 FROM loan l WHERE l.device_id = d.id) AS has_loans "
+            "FROM device d WHERE d.serial = ANY({})", sorted(self.values_of("serial")))}
+        counties = sorted({s.county_id for s in self.schools.values()})
+        self.asset_tags = {(r["county_id"], r["asset_tag"]): r["serial"] for r in await fetch(
+            "SELECT county_id, asset_tag, serial FROM device WHERE county_id = ANY({}) AND asset_tag = ANY({})",
+            counties, sorted(self.values_of("asset_tag")))}
+        self.tags: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.status_index = self.parsed.index("status")
+        self.tag_index = self.parsed.index("asset_tag")
+
+    def resolve(self, row: int, values: list[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        serial = self.value(values, "serial")
+        self.key(row, serial)
+        existing = self.existing.get(serial)
+        if existing is not None and not self.scope.sees(existing["county_id"], existing["school_id"]):
+            self.error(row, "serial", _("already in use"))
+            existing = None
+        if school is None:
+            return None, (None, None, serial)
+        if existing is not None and existing["school_id"] != school.id:
+            if existing["on_loan"]:
+                self.error(row, "school_number", _("the device is on loan; return it before moving it"))
+            elif existing["county_id"] != school.county_id and existing["has_loans"]:
+                self.error(row, "school_number", _("a device with loans cannot move to another county"))
+        if self.status_index is not None and self.parsed.readable(row, "status"):
+            self.check_status(row, values[self.status_index], existing)
+        if self.tag_index is not None and values[self.tag_index]:
+            tag = values[self.tag_index]
+            self.tags[(school.county_id, tag)].append(row)
+            holder = self.asset_tags.get((school.county_id, tag))
+            if holder is not None and holder != serial:
+                self.error(row, "asset_tag", _("already used by device %(serial)s", serial=holder))
+        self.check_dates(row, values, "purchase_date", "warranty_end")
+        return (existing["id"] if existing else None), (school.county_id, school.id, serial)
+
+    def check_status(self, row: int, status: str, existing: Any) -> None:
+        """'lent' comes from lending (a loan), never from a file; a device on loan stays 'lent'."""
+        lent = DeviceStatus.LENT.value
+        if existing is not None and existing["on_loan"]:
+            if status != lent:
+                self.error(row, "status", _("the device is on loan; return it to change its status"))
+        elif status == lent and (existing is None or existing["status"] != lent):
+            self.error(row, "status", _("'lent' is set by lending the device; import it as 'stock'"))
+
+    def plan(self, progress: Progress | None = None) -> Plan:
+        plan = super().plan(progress)
+        self.report_repeats(self.tags, "asset_tag", N_("the same asset tag appears more than once in this file "
+                                                       "(rows %(rows)s)"))
+        return plan
+
+
+PLANNERS: dict[str, type[Planner]] = {planner.kind.name: planner for planner in (
+    SchoolPlanner, RoomPlanner, AccessPointPlanner, UplinkPlanner, DevicePlanner)}
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+@dataclass
+class Written:
+    created: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # county -> rows
+    changed: set[int] = field(default_factory=set)  # ids of existing objects whose values changed
+    changed_by_county: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+STAGE = "import_stage"
+# asyncpg has no binary COPY format for macaddr: such columns are staged as text and cast when written.
+TEXT_STAGED = {"mac": "macaddr"}
+
+
+def _staged(name: str) -> str:
+    return f"s.{name}::{TEXT_STAGED[name]}" if name in TEXT_STAGED else f"s.{name}"
+
+
+async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
+    conn = connection()
+    table, columns = kind.table, plan.columns
+    column_list = ", ".join(columns)
+    stage_columns = ", ".join(f"{name}::text AS {name}" if name in TEXT_STAGED else name for name in columns)
+    extra = "".join(f", NULL::{sql_type} AS {name}" for name, sql_type in plan.extra)
+    await conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    await conn.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT NULL::integer AS _row, id, "  # noqa: S608
+                       f"{stage_columns}{extra} FROM {table} WITH NO DATA")
+    await conn.copy_records_to_table(STAGE, records=plan.records,
+                                     columns=["_row", "id", *columns, *(name for name, _type in plan.extra)])
+    await conn.execute(f"ANALYZE {STAGE}")
+    if kind is ROOMS:
+        await _create_buildings(scope)
+    if kind is ACCESS_POINTS:
+        await _drop_coverage_of_moved_access_points()
+    actor = (scope.actor.kind.value, scope.actor.id, scope.actor.label[:254], scope.request_id[:64], scope.client_ip)
+    snapshot = ", ".join(f"'{name}', {{alias}}.{name}" for name in columns)
+    audit_insert = ("INSERT INTO audit_log (actor_kind, actor_id, actor_label, request_id, client_ip, action, "
+                    "object_type, object_id, county_id, before, after) "
+                    "SELECT $1, $2, $3, $4, $5::inet, $6, $7, id::text, county_id, before, after FROM done")
+    touched = ", updated_at = now()" if kind.has_updated_at else ""
+    assignments = ", ".join(f"{name} = {_staged(name)}" for name in columns)
+    old_values = ", ".join(f"old.{name}" for name in columns)
+    new_values = ", ".join(_staged(name) for name in columns)
+    written = Written()
+    for record in await conn.fetch(
+            f"WITH done AS (UPDATE {table} AS t SET {assignments}{touched} "  # noqa: S608
+            f"FROM {STAGE} AS s JOIN {table} AS old ON old.id = s.id "
+            f"WHERE t.id = s.id AND ({old_values}) IS DISTINCT FROM ({new_values}) "
+            f"RETURNING t.id, t.county_id, jsonb_build_object({snapshot.format(alias='old')}) AS before, "
+            f"jsonb_build_object({snapshot.format(alias='t')}) AS after), "
+            f"logged AS ({audit_insert}) SELECT id, county_id FROM done",
+            *actor, f"{kind.table}.update", kind.table):
+        written.changed.add(record["id"])
+        written.changed_by_county[record["county_id"]] += 1
+    for record in await conn.fetch(
+            f"WITH done AS (INSERT INTO {table} ({column_list}) "  # noqa: S608
+            f"SELECT {new_values} FROM {STAGE} AS s WHERE s.id IS NULL ORDER BY s._row "
+            f"RETURNING id, county_id, NULL::jsonb AS before, jsonb_build_object({snapshot.format(alias=table)}) "
+            f"AS after), logged AS ({audit_insert}) SELECT county_id, count(*) AS n FROM done GROUP BY county_id",
+            *actor, f"{kind.table}.create", kind.table):
+        written.created[record["county_id"]] = record["n"]
+    if kind is ACCESS_POINTS and plan.coverage:
+        await _replace_coverage(plan, written, scope)
+    await conn.execute(f"DROP TABLE {STAGE}")
+    return written
+
+
+async def _create_buildings(scope: Scope) -> None:
+    """Rooms name their building; buildings not known yet are created (and audited) before the rooms."""
+    conn = connection()
+    created = await conn.fetch(
+        f"INSERT INTO building (county_id, school_id, name) SELECT DISTINCT ON (school_id, lower(new_building)) "  # noqa: S608
+        f"county_id, school_id, new_building FROM {STAGE} WHERE new_building IS NOT NULL "
+        f"ORDER BY school_id, lower(new_building), _row ON CONFLICT DO NOTHING RETURNING id, county_id, name")
+    for building in created:
+        await audit.record(scope, "building.create", object_type="building", object_id=building["id"],
+                           county_id=building["county_id"], after={"name": building["name"]})
+    await conn.execute(f"UPDATE {STAGE} AS s SET building_id = b.id FROM building b "  # noqa: S608
+                       f"WHERE s.new_building IS NOT NULL AND b.school_id = s.school_id "
+                       f"AND lower(b.name) = lower(s.new_building)")
+
+
+async def _drop_coverage_of_moved_access_points() -> None:
+    """An access point that moves to another school no longer covers its old school's rooms."""
+    await connection().execute(
+        f"DELETE FROM access_point_room apr USING {STAGE} s, room r "  # noqa: S608
+        f"WHERE apr.access_point_id = s.id AND apr.room_id = r.id AND r.school_id <> s.school_id")
+
+
+async def _replace_coverage(plan: Plan, written: Written, scope: Scope) -> None:
+    """The file's list of covered rooms replaces each access point's coverage."""
+    conn = connection()
+    updates = {record[0] for record in plan.records if record[1] is not None}
+    ids = {r["_row"]: (r["id"], r["county_id"]) for r in await conn.fetch(
+        f"SELECT s._row, a.id, a.county_id FROM {STAGE} s JOIN access_point a ON a.serial = s.serial")}  # noqa: S608
+    current: dict[int, set[int]] = defaultdict(set)
+    for pair in await conn.fetch("SELECT access_point_id, room_id FROM access_point_room "
+                                 "WHERE access_point_id = ANY($1)", [ap for ap, _county in ids.values()]):
+        current[pair["access_point_id"]].add(pair["room_id"])
+    for row, rooms in plan.coverage.items():
+        ap_id, county_id = ids[row]
+        before = current.get(ap_id, set())
+        if rooms == before:
+            continue
+        await conn.execute("DELETE FROM access_point_room WHERE access_point_id = $1 AND NOT room_id = ANY($2)",
+                           ap_id, sorted(rooms))
+        await conn.execute("INSERT INTO access_point_room (county_id, access_point_id, room_id) "
+                           "SELECT $1, $2, unnest($3::integer[])", county_id, ap_id, sorted(rooms - before))
+        await audit.record(scope, "access_point.coverage", object_type="access_point", object_id=ap_id,
+                           county_id=county_id, before={"room_ids": sorted(before)}, after={"room_ids": sorted(rooms)})
+        if row in updates and ap_id not in written.changed:
+            written.changed.add(ap_id)
+            written.changed_by_county[county_id] += 1
+
+
+# --- the entry point -------------------------------------------------------------------------------
+
+class _DryRun(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+async def import_csv(scope: Scope, kind_name: str, data: bytes, *, dry_run: bool,
+                     progress: Progress | None = None) -> ImportReport:
+    """Import one CSV file of one kind; with `dry_run` (or any row error) nothing is written."""
+    scope.require(Permission.INVENTORY_WRITE)
+    kind = kind_named(kind_name)
+    # Reading is pure CPU; in a thread it does not hold up the server's other requests for its duration.
+    parsed = await asyncio.to_thread(read, data, kind, progress)
+    try:
+        async with atomic():
+            report = await _import(scope, kind, parsed, dry_run=dry_run, progress=progress)
+            if dry_run:
+                raise _DryRun(report)  # roll back: the dry run wrote to find out what would change
+    except _DryRun as done:
+        return done.report
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        # Only a change made by someone else between checking and writing gets here.
+        raise Conflict(_("the data changed during the import (%(constraint)s); run it again",
+                         constraint=getattr(exc, "constraint_name", "") or type(exc).__name__)) from None
+    return report
+
+
+async def _import(scope: Scope, kind: Kind, parsed: ParsedFile, *, dry_run: bool,
+                  progress: Progress | None) -> ImportReport:
+    plan = Plan(columns=[])
+    if parsed.rows:
+        planner = PLANNERS[kind.name](parsed, scope)
+        await planner.lookup()
+        plan = planner.plan(progress)
+    bad_rows = {error.row for error in parsed.errors}
+    matched = [record for record in plan.records if record[0] not in bad_rows]
+    updated = sum(1 for record in matched if record[1] is not None)
+    report = ImportReport(
+        kind=kind.name, dry_run=dry_run, ok=not parsed.errors, rows=len(parsed.rows),
+        created=len(matched) - updated, updated=updated, changed=None,
+        errors=_in_file_order(parsed), ignored_columns=parsed.ignored_columns,
+        encoding=parsed.encoding, delimiter=parsed.delimiter)
+    if parsed.errors or not plan.records:
+        report.changed = 0 if report.ok else None
+        return report
+    if progress is not None:
+        progress("write", 0, 1)
+    written = await _write(kind, plan, scope)
+    report.changed = len(written.changed)
+    if not dry_run:
+        await _audit_import(scope, kind, plan, written)
+    if progress is not None:
+        progress("write", 1, 1)
+    return report
+
+
+def _in_file_order(parsed: ParsedFile) -> list[RowError]:
+    """Errors by row, and in a row from left to right (problems of the whole row first)."""
+    position = {header: i for i, header in enumerate(parsed.headers.values())}
+    return sorted(parsed.errors, key=lambda e: (e.row, position.get(e.column, -1)))
+
+
+async def _audit_import(scope: Scope, kind: Kind, plan: Plan, written: Written) -> None:
+    """One `import.<kind>` event per county the file touched, with its counts (authorities see their county's)."""
+    rows: dict[int, int] = defaultdict(int)
+    updated: dict[int, int] = defaultdict(int)
+    for record in plan.records:
+        rows[record[2]] += 1
+        if record[1] is not None:
+            updated[record[2]] += 1
+    for county_id in sorted(rows):
+        await audit.record(scope, f"import.{kind.name}", object_type=kind.table, county_id=county_id, after={
+            "rows": rows[county_id], "created": written.created.get(county_id, 0), "updated": updated[county_id],
+            "changed": written.changed_by_county.get(county_id, 0)})
