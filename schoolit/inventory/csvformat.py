@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -465,18 +465,16 @@ class ParsedFile:
     header_row: int = 1
     width: int = 0  # cells in the header row
     columns: list[Column] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)  # field -> where its values are in each row
     headers: dict[str, str] = field(default_factory=dict)  # field -> the header as written in the file
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, values)
+    rows: list[tuple[int, Sequence[Any]]] = field(default_factory=list)  # (row number, values)
     errors: list[RowError] = field(default_factory=list)
     bad_cells: set[tuple[int, str]] = field(default_factory=set)  # (row, field) whose cell could not be read
     ignored_columns: list[str] = field(default_factory=list)
 
     def index(self, name: str) -> int | None:
         """Where a field's values are in each row, or None when the file has no such column."""
-        for i, column in enumerate(self.columns):
-            if column.field == name:
-                return i
-        return None
+        return self.positions.get(name)
 
     def header_of(self, name: str) -> str:
         return self.headers.get(name) or self.kind.column(name).de
@@ -484,6 +482,11 @@ class ParsedFile:
     def error(self, row: int, name: str, message: str) -> None:
         self.errors.append(RowError(row, self.header_of(name) if name else "", message))
         self.bad_cells.add((row, name))
+
+    def in_file_order(self) -> list[RowError]:
+        """The errors by row, and in a row from left to right (problems of the whole row first)."""
+        position = {header: i for i, header in enumerate(self.headers.values())}
+        return sorted(self.errors, key=lambda e: (e.row, position.get(e.column, -1)))
 
     def readable(self, row: int, name: str) -> bool:
         """Whether the row's cell of this field was read (checks on a bad cell would only repeat its error)."""
@@ -506,22 +509,21 @@ def read(data: bytes, kind: Kind, progress: Progress | None = None) -> ParsedFil
         parsed.errors.append(RowError(1, "", exc.text()))
         return parsed
     parsed.delimiter = sniff_delimiter(text)
-    comma = parsed.delimiter == ";"
+    comma, quoted = parsed.delimiter == ";", "'" in text
     estimate = max(1, text.count("\n"))
     row = 0
     mapping: list[tuple[int, Column, dict[str, Any] | None]] = []
-    records = _records(text, parsed.delimiter)
     try:
-        for record in records:
+        for record in _records(text, parsed.delimiter):
             row += 1
-            if not any(cell.strip() for cell in record):
+            if not any(record) or not any(cell.strip() for cell in record):
                 continue  # empty lines, and the ";;;;" Excel writes for them
             if not mapping:
                 mapping = _read_header(parsed, record, row)
                 if parsed.errors or not mapping:
                     return parsed
                 continue
-            parsed.rows.append((row, _read_row(parsed, record, row, mapping, comma)))
+            parsed.rows.append((row, _read_row(parsed, record, row, mapping, comma, quoted)))
             if progress is not None and row % 5000 == 0:
                 progress("read", row, estimate)
     except csv.Error as exc:
@@ -529,6 +531,7 @@ def read(data: bytes, kind: Kind, progress: Progress | None = None) -> ParsedFil
         return parsed
     if not mapping:
         parsed.errors.append(RowError(1, "", _("the file has no header row")))
+    parsed.errors = parsed.in_file_order()
     if progress is not None:
         progress("read", row, row)
     return parsed
@@ -558,6 +561,7 @@ def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[
         parsed.errors.append(RowError(row, f"{_SERIAL.de} / {_SERIAL.en}", _("required column is missing")))
     parsed.width = len(record)
     parsed.columns = [column for _index, column, _memo in mapping]
+    parsed.positions = {column.field: i for i, column in enumerate(parsed.columns)}
     return mapping
 
 
@@ -565,12 +569,14 @@ _MISSING = object()
 
 
 def _read_row(parsed: ParsedFile, record: list[str], row: int,
-              mapping: list[tuple[int, Column, dict[str, Any] | None]], comma: bool) -> list[Any]:
+              mapping: list[tuple[int, Column, dict[str, Any] | None]], comma: bool, quoted: bool) -> list[Any]:
+    """One data row's values. `memo` holds the values of the distinct cells of a column read so far
+    (`Column.memo`: a column with few distinct values parses each of them once)."""
     values: list[Any] = []
     width = len(record)
     for index, column, memo in mapping:
         cell = record[index].strip() if index < width else ""
-        if cell[:1] == "'" and cell[1:2] in FORMULA_START:
+        if quoted and cell[:1] == "'" and cell[1:2] in FORMULA_START:
             cell = cell[1:]  # the quote our export puts before a formula-like cell
         if not cell:
             if column.required:
@@ -585,7 +591,7 @@ def _read_row(parsed: ParsedFile, record: list[str], row: int,
                 value = RowError(row, parsed.headers[column.field], reason(exc))
             if memo is not None:
                 memo[cell] = value
-        if isinstance(value, RowError):
+        if type(value) is RowError:
             parsed.error(row, column.field, value.message)
             value = column.empty
         values.append(value)

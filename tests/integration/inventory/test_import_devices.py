@@ -274,9 +274,14 @@ async def test_multipart_upload(client: httpx.AsyncClient, world: World) -> None
     assert response.json()["created"] == 2
 
 
-async def test_unknown_kind_is_404(client: httpx.AsyncClient, world: World) -> None:
+async def test_unknown_kind_is_404_and_json_is_no_csv(client: httpx.AsyncClient, world: World) -> None:
     response = await post_import(client, world, "admin", "pupils", b"a;b\n")
     assert response.status_code == 404
+    response = await client.post("/api/v1/import/devices", json={}, headers=world.auth("admin"))
+    assert response.status_code == 422
+    assert [e["message"] for e in response.json()["errors"]] == ["Pflichtspalte fehlt", "Pflichtspalte fehlt"]
+    response = await post_import(client, world, "admin", "devices", b"")
+    assert [e["message"] for e in response.json()["errors"]] == ["die Datei hat keine Kopfzeile"]
 
 
 async def test_one_audit_event_per_county_and_one_per_object(client: httpx.AsyncClient, world: World) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -194,3 +195,17 @@ def test_every_kind_has_its_key_columns() -> None:
     assert {k.name for k in (SCHOOLS, ROOMS, ACCESS_POINTS, UPLINKS, DEVICES)} == set(KINDS)
     for kind in KINDS.values():
         assert kind.columns[0].field == "school_number" and kind.columns[0].required
+
+
+def test_short_rows_read_as_empty_cells() -> None:
+    parsed = _read("Schulnummer;Seriennummer;Modell;Bemerkungen\n41001;A1\n41001\n")
+    assert parsed.rows[0] == (2, ["41001", "A1", "", ""])
+    assert parsed.errors == [RowError(3, "Seriennummer", "a value is required")]
+
+
+def test_docs_list_every_column() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "import.md").read_text(encoding="utf-8")
+    for kind in KINDS.values():
+        section = docs.split(f"\n### {kind.name}\n", 1)[1].split("\n##", 1)[0]
+        for column in kind.columns:
+            assert f"| {column.de} | {column.en} |" in section, (kind.name, column.de)
