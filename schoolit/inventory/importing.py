@@ -88,7 +88,8 @@ def connection() -> asyncpg.Connection:
     return transaction.connection
 
 
-async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+async def query(sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Raw SQL with `{}` placeholders in the current transaction."""
     return list(await connection().fetch(numbered(sql), *args))
 
 
@@ -152,7 +153,7 @@ class Planner:
     async def lookup(self) -> None:
         numbers = sorted(self.values_of("school_number"))
         condition, values = self.scope.sql("county_id", school_expr="id")
-        rows = await fetch(f"SELECT id, county_id, school_number, management_prefix FROM school "  # noqa: S608
+        rows = await query(f"SELECT id, county_id, school_number, management_prefix FROM school "  # noqa: S608
                            f"WHERE school_number = ANY({{}}) AND {condition}", numbers, *values)
         self.schools = {r["school_number"]: SchoolRef(r["id"], r["county_id"], _network(r["management_prefix"]))
                         for r in rows}
@@ -191,8 +192,10 @@ class Planner:
     def extra(self) -> list[tuple[str, str]]:
         return []
 
-    def key(self, row: int, key: Hashable) -> None:
-        self.keys[key].append(row)
+    def key(self, row: int, key: Hashable | None) -> None:
+        """Note the row's natural key (None: the cell that makes it could not be read, already an error)."""
+        if key is not None:
+            self.keys[key].append(row)
 
     def check_create(self, row: int) -> None:
         for name in self.lacking:
@@ -241,7 +244,7 @@ class Planner:
 
     async def lookup_profiles(self) -> None:
         counties = sorted({s.county_id for s in self.schools.values()})
-        rows = await fetch("SELECT id, county_id, lower(name) AS name FROM snmp_profile WHERE county_id = ANY({})",
+        rows = await query("SELECT id, county_id, lower(name) AS name FROM snmp_profile WHERE county_id = ANY({})",
                            counties)
         self.profiles = {(r["county_id"], r["name"]): r["id"] for r in rows}
 
@@ -270,14 +273,14 @@ class SchoolPlanner(Planner):
 
     async def lookup(self) -> None:
         condition, values = self.scope.sql("id", school_expr=None)
-        counties = await fetch(f"SELECT id, slug, name, ags FROM county WHERE {condition}", *values)  # noqa: S608
+        counties = await query(f"SELECT id, slug, name, ags FROM county WHERE {condition}", *values)  # noqa: S608
         self.counties: dict[str, int] = {}
         for county in counties:
             for name in (county["slug"], county["name"], county["ags"]):
                 self.counties[normalise(name)] = county["id"]
         self.only_county = counties[0]["id"] if len(counties) == 1 else None
         # Every school with these numbers, in scope or not: a number is unique state-wide.
-        self.existing = {r["school_number"]: r for r in await fetch(
+        self.existing = {r["school_number"]: r for r in await query(
             "SELECT id, county_id, school_number FROM school WHERE school_number = ANY({})",
             sorted(self.values_of("school_number")))}
 
@@ -302,6 +305,32 @@ class SchoolPlanner(Planner):
         return None, (county_id, number)
 
 
+class RoomIndex:
+    """A school's rooms by name, for rooms given as "Raum" or "Gebäude: Raum"."""
+
+    def __init__(self, rooms: Iterable[asyncpg.Record]) -> None:
+        self.by_name: dict[tuple[int, str], list[asyncpg.Record]] = defaultdict(list)
+        for room in rooms:
+            self.by_name[(room["school_id"], room["name"])].append(room)
+
+    @classmethod
+    async def of(cls, school_ids: list[int]) -> RoomIndex:
+        """The rooms of these schools, names and buildings in lower case."""
+        return cls(await query("SELECT r.id, r.school_id, r.building_id, lower(r.name) AS name, "
+                               "lower(coalesce(b.name, '')) AS building FROM room r "
+                               "LEFT JOIN building b ON b.id = r.building_id WHERE r.school_id = ANY({})", school_ids))
+
+    def find(self, school_id: int, building: str | None, name: str) -> tuple[int | None, str]:
+        candidates = self.by_name.get((school_id, name.lower()), [])
+        if building is not None:
+            candidates = [c for c in candidates if c["building"] == building.lower()]
+        if not candidates:
+            return None, _("unknown room (import the rooms first)")
+        if len(candidates) > 1:
+            return None, _("several rooms have this name; give the building")
+        return candidates[0]["id"], ""
+
+
 class RoomPlanner(Planner):
     kind = ROOMS
     fixed = ("county_id", "school_id", "building_id")
@@ -314,23 +343,20 @@ class RoomPlanner(Planner):
     async def lookup(self) -> None:
         await super().lookup()
         school_ids = [s.id for s in self.schools.values()]
-        buildings = await fetch("SELECT id, school_id, lower(name) AS name FROM building WHERE school_id = ANY({})",
+        buildings = await query("SELECT id, school_id, lower(name) AS name FROM building WHERE school_id = ANY({})",
                                 school_ids)
         self.buildings = {(b["school_id"], b["name"]): b["id"] for b in buildings}
-        self.rooms: dict[tuple[int, str], list[asyncpg.Record]] = defaultdict(list)
-        for room in await fetch("SELECT r.id, r.school_id, r.building_id, lower(coalesce(b.name, '')) AS building, "
-                                "lower(r.name) AS name FROM room r LEFT JOIN building b ON b.id = r.building_id "
-                                "WHERE r.school_id = ANY({})", school_ids):
-            self.rooms[(room["school_id"], room["name"])].append(room)
+        self.rooms = await RoomIndex.of(school_ids)
+        self.new_buildings: dict[int, str] = {}  # row -> the name of a building to create
 
     def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
         if school is None:
             return None, (None, None, None)
         name = self.value(values, "name") or ""
-        candidates = self.rooms.get((school.id, name.lower()), [])
+        candidates = self.rooms.by_name.get((school.id, name.lower()), [])
         if not self.has("building"):
             # Without a building column a room name must say which room it is.
-            self.key(row, (school.id, name.lower()))
+            self.key(row, (school.id, name.lower()) if name else None)
             if len(candidates) > 1:
                 self.error(row, "name", _("several rooms of this school have this name; add the building column"))
                 return None, (school.county_id, school.id, None)
@@ -338,20 +364,17 @@ class RoomPlanner(Planner):
                 return candidates[0]["id"], (school.county_id, school.id, candidates[0]["building_id"])
             return None, (school.county_id, school.id, None)
         building = self.value(values, "building") or ""
-        self.key(row, (school.id, building.lower(), name.lower()))
+        self.key(row, (school.id, building.lower(), name.lower()) if name else None)
         match = next((c for c in candidates if c["building"] == building.lower()), None)
         building_id = self.buildings.get((school.id, building.lower()))
+        if building and building_id is None:
+            self.new_buildings[row] = building
         return (match["id"] if match else None), (school.county_id, school.id, building_id)
 
     def plan(self, progress: Progress | None = None) -> Plan:
         plan = super().plan(progress)
-        # Buildings not yet known are created by name when the rows are written.
-        j = self.parsed.index("building")
-        if j is not None:
-            plan.records = [(*record, values[j] if values[j] and record[4] is None else None)
-                            for record, (_row, values) in zip(plan.records, self.parsed.rows, strict=True)]
-        else:
-            plan.records = [(*record, None) for record in plan.records]
+        # Buildings not yet known are created by name when the rows are written (`new_building`).
+        plan.records = [(*record, self.new_buildings.get(record[0])) for record in plan.records]
         return plan
 
 
@@ -364,15 +387,12 @@ class AccessPointPlanner(Planner):
     async def lookup(self) -> None:
         await super().lookup()
         await self.lookup_profiles()
-        found = await fetch("SELECT id, serial, mac::text AS mac, county_id, school_id, room_id, snmp_profile_id "
+        found = await query("SELECT id, serial, mac::text AS mac, county_id, school_id, room_id, snmp_profile_id "
                             "FROM access_point WHERE serial = ANY({}) OR mac = ANY({}::macaddr[])",
                             sorted(self.values_of("serial")), sorted(self.values_of("mac")))
         self.by_serial = {r["serial"]: r for r in found}
         self.by_mac = {r["mac"]: r for r in found if r["mac"]}
-        self.rooms = RoomIndex(await fetch(
-            "SELECT r.id, r.school_id, lower(r.name) AS name, lower(coalesce(b.name, '')) AS building "
-            "FROM room r LEFT JOIN building b ON b.id = r.building_id WHERE r.school_id = ANY({})",
-            [s.id for s in self.schools.values()]))
+        self.rooms = await RoomIndex.of([s.id for s in self.schools.values()])
         self.macs: dict[str, list[int]] = defaultdict(list)
 
     def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
@@ -442,25 +462,6 @@ class AccessPointPlanner(Planner):
         return plan
 
 
-class RoomIndex:
-    """A school's rooms by name, for rooms given as "Raum" or "Gebäude: Raum"."""
-
-    def __init__(self, rooms: Iterable[asyncpg.Record]) -> None:
-        self.by_name: dict[tuple[int, str], list[asyncpg.Record]] = defaultdict(list)
-        for room in rooms:
-            self.by_name[(room["school_id"], room["name"])].append(room)
-
-    def find(self, school_id: int, building: str | None, name: str) -> tuple[int | None, str]:
-        candidates = self.by_name.get((school_id, name.lower()), [])
-        if building is not None:
-            candidates = [c for c in candidates if c["building"] == building.lower()]
-        if not candidates:
-            return None, _("unknown room (import the rooms first)")
-        if len(candidates) > 1:
-            return None, _("several rooms have this name; give the building")
-        return candidates[0]["id"], ""
-
-
 class UplinkPlanner(Planner):
     kind = UPLINKS
     fixed = ("county_id", "school_id", "snmp_profile_id")
@@ -471,7 +472,7 @@ class UplinkPlanner(Planner):
         await super().lookup()
         await self.lookup_profiles()
         self.uplinks: dict[int, list[asyncpg.Record]] = defaultdict(list)
-        for uplink in await fetch("SELECT id, school_id, county_id, lower(provider) AS provider, line_id, "
+        for uplink in await query("SELECT id, school_id, county_id, lower(provider) AS provider, line_id, "
                                   "snmp_profile_id FROM uplink WHERE school_id = ANY({}) ORDER BY id",
                                   [s.id for s in self.schools.values()]):
             self.uplinks[uplink["school_id"]].append(uplink)
@@ -481,7 +482,8 @@ class UplinkPlanner(Planner):
             return None, (None, None, None)
         provider = (self.value(values, "provider") or "").lower()
         line_id = self.value(values, "line_id") or ""
-        self.key(row, (school.id, "line", line_id) if line_id else (school.id, "provider", provider))
+        self.key(row, (school.id, "line", line_id) if line_id else (school.id, "provider", provider) if provider
+                 else None)
         existing = [u for u in self.uplinks.get(school.id, []) if line_id and u["line_id"] == line_id]
         if not existing:
             # By provider: a line id may be filled in later, so an uplink without one matches too.
@@ -505,7 +507,7 @@ class DevicePlanner(Planner):
     async def lookup(self) -> None:
         await super().lookup()
         # Every device with these serials, in scope or not: a serial is unique everywhere.
-        self.existing = {r["serial"]: r for r in await fetch(
+        self.existing = {r["serial"]: r for r in await query(
             "SELECT d.id, d.serial, d.county_id, d.school_id, d.status, "
             "EXISTS (SELECT 1 FROM loan l WHERE l.device_id = d.id AND l.returned_on IS NULL) AS on_loan, "
             "EXISTS (SELECT 1 FROM loan l WHERE l.device_id = d.id) AS has_loans "
@@ -514,7 +516,7 @@ class DevicePlanner(Planner):
         # All tags of the counties concerned (a county has thousands of devices, not millions): matching a
         # long list of tags in SQL costs more than reading them.
         counties = sorted({s.county_id for s in self.schools.values()})
-        self.asset_tags = {(r["county_id"], r["asset_tag"]): r["serial"] for r in await fetch(
+        self.asset_tags = {(r["county_id"], r["asset_tag"]): r["serial"] for r in await query(
             "SELECT county_id, asset_tag, serial FROM device WHERE county_id = ANY({}) AND asset_tag IS NOT NULL",
             counties)} if self.has("asset_tag") else {}
         self.tags: dict[tuple[int, str], list[int]] = defaultdict(list)

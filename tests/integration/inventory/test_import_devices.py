@@ -310,3 +310,11 @@ async def test_one_audit_event_per_county_and_one_per_object(client: httpx.Async
     supporter = world.users["verbund_supporter"]
     assert {(e["actor_kind"], e["actor_id"], e["actor_label"]) for e in events} == {
         ("token", supporter["id"], supporter["email"])}
+
+
+async def test_unreadable_keys_are_not_duplicates_of_each_other(client: httpx.AsyncClient, world: World) -> None:
+    rows = [["Schulnummer", "Seriennummer"], ["41001", "x"], ["41001", ""], ["41001", "ä"], ["41001", "OK-1"]]
+    response = await post_import(client, world, "admin", "devices", csv_bytes(rows))
+    reason = reason_of(validation.serial_number, "x")
+    assert _errors(response) == [(2, "Seriennummer", reason), (3, "Seriennummer", "ein Wert ist erforderlich"),
+                                 (4, "Seriennummer", reason)]
