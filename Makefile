@@ -6,7 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite talks to (real peers); later issues add to this list.
-SYSTEM_PACKAGES ?=
+# systemd: `systemd-analyze verify` checks the units in deploy/; curl drives bench/probe_sweep.py;
+# chromium is the browser of the end-to-end tests (Playwright drives it).
+SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 

@@ -23,7 +23,12 @@ from schoolit.accounts.auth import authentication_middleware_factory, provide_sc
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.logs import configure_logging, get_logger
+from schoolit.metrics import metrics_handler
+from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
+from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
+from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
+from schoolit.tickets.mail import sender_lifespan
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
@@ -38,9 +43,28 @@ def _database_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsync
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with db.connected(settings) as dsn:
             log.info("database connected", database=db.redact_dsn(dsn))
+            await _warn_about_pending_migrations()
+            await _prepare_sample_partitions()
             yield
 
     return lifespan
+
+
+async def _warn_about_pending_migrations() -> None:
+    """`serve` migrates only with --migrate; say so in the log when an upgrade forgot to."""
+    from schoolit.migrations import pending_migrations
+
+    pending = await pending_migrations(read_only=True)
+    if pending:
+        log.warning("database migrations are pending; run `schoolit migrate`", pending=len(pending))
+
+
+async def _prepare_sample_partitions() -> None:
+    """Today's and the next days' sample partitions, in case the maintenance timer is not set up yet."""
+    try:
+        await ensure_partitions()
+    except Exception:  # an old schema (migrations pending) must not keep the app from starting
+        log.exception("could not create sample partitions")
 
 
 def check_route_access(app: Litestar) -> None:
@@ -63,7 +87,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi], security=[{"bearer": []}])
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, ProbeApi, NetworkStatsApi, TicketsApi, TicketSettingsApi],
+                 security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(
         route_handlers=[
@@ -72,11 +97,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             AuthPages,
             AdminPages,
             AuditPage,
+            # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.
+            metrics_handler(settings.metrics_allow, opt=public()),
+            TicketPages,
+            TicketAdminPages,
+            PublicPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),
         ],
-        lifespan=[_database_lifespan(settings)] if manage_database else [],
+        # The mail sender needs the database, so it starts after (and stops before) the pool.
+        lifespan=([_database_lifespan(settings)] if manage_database else [])
+        + ([sender_lifespan(settings)] if manage_database and settings.smtp_configured else []),
         middleware=[
             request_id_middleware,
             locale_middleware_factory(settings.default_locale),

@@ -1,5 +1,5 @@
-"""The `schoolit` command: serve, migrate, seed, demo (later issues add import, user, token, probe,
-maintenance).
+"""The `schoolit` command: serve, migrate, seed, demo, backup, restore (later issues add import, user,
+token, probe, maintenance).
 
 Configuration and database errors print one line to stderr and exit with code 2.
 """
@@ -13,11 +13,12 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
-from schoolit import __version__
-from schoolit.errors import ConfigError, DatabaseUnavailable
+from schoolit import __version__, ops
+from schoolit.errors import CommandFailed, ConfigError, DatabaseUnavailable
 from schoolit.settings import Settings, get_settings
 
 EXIT_CONFIG = 2
+EXIT_PENDING = 1
 T = TypeVar("T")
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -37,8 +38,24 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+async def _check_migrations(settings: Settings) -> int:
+    """Exit 1 and list what is pending, without changing the database (for upgrade scripts)."""
+    from schoolit.db import connected
+    from schoolit.migrations import pending_migrations
+
+    async with connected(settings, pool=False):
+        pending = await pending_migrations(read_only=True)
+    if not pending:
+        print("database is up to date")
+        return 0
+    print(f"pending migrations: {len(pending)}")
+    for app_name, migration_id in pending:
+        print(f"  {app_name} {migration_id}")
+    return EXIT_PENDING
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    return _run(_migrate(settings))
+    return _run(_check_migrations(settings) if args.check else _migrate(settings))
 
 
 async def _seed(settings: Settings) -> int:
@@ -70,10 +87,14 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(settings: Settings, workers: int) -> int:
     import uvicorn
 
+    from schoolit.metrics import prepare_workers
+
     settings.require_secret_key()
+    prepare_workers(workers)
     uvicorn.run(
         "schoolit.app:create_app", factory=True, host=settings.host, port=settings.port, workers=workers,
-        log_config=None, access_log=False, proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
+        log_config=None, access_log=False, proxy_headers=True, server_header=False,
+        forwarded_allow_ips=[str(network) for network in settings.trusted_proxies],
     )
     return 0
 
@@ -100,18 +121,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return _serve(settings, 1)
 
 
-async def _with_database(settings: Settings, coroutine: Coroutine[Any, Any, T]) -> T:
-    from schoolit.db import connected
-
-    async with connected(settings, pool=False):
-        return await coroutine
-
-
-def run_with_database(settings: Settings, coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run one command's coroutine with the database connected (domains' commands use this)."""
-    return _run(_with_database(settings, coroutine))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolit",
@@ -128,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply all pending database migrations (idempotent)",
                                   description="Apply all pending database migrations; safe to run again.")
+    migrate.add_argument("--check", action="store_true",
+                         help="apply nothing; list pending migrations and exit 1 if there are any")
     migrate.set_defaults(handler=cmd_migrate)
 
     seed = commands.add_parser("seed", help="load data into the database",
@@ -142,10 +153,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     from schoolit.accounts import commands as accounts_commands
 
-    accounts_commands.register(commands, run_with_database)
-    from schoolit.inventory import import_commands
+    accounts_commands.register(commands)
+    ops.add_commands(commands)
 
-    import_commands.register(commands, run_with_database)
+    from schoolit.inventory import import_commands
+    from schoolit.probes import commands as probes_commands
+    from schoolit.tickets import commands as tickets_commands
+
+    tickets_commands.register(commands)
+    import_commands.register(commands)
+
+    maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
+                                      description="Periodic jobs; each is safe to run again.")
+    jobs = maintenance.add_subparsers(dest="job", metavar="JOB", required=True)
+    accounts_commands.register_maintenance(jobs)
+    tickets_commands.register_maintenance(jobs)
+    probes_commands.register_maintenance(jobs)
     return parser
 
 
@@ -158,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         handler: Handler = args.handler
         return handler(args, settings)
-    except (ConfigError, DatabaseUnavailable) as exc:
+    except (ConfigError, DatabaseUnavailable, CommandFailed) as exc:
         print(f"schoolit: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

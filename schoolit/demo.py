@@ -19,6 +19,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory import services as inventory
 from schoolit.inventory.demo import demo_schools
+from schoolit.tickets.demo import seed_demo_tickets
 
 
 @dataclass
@@ -26,6 +27,7 @@ class SeedReport:
     counties: int = 0
     arrangements: int = 0
     schools: int = 0
+    tickets: int = 0
     logins: list[tuple[DemoLogin, str]] = field(default_factory=list)
 
 
@@ -60,4 +62,5 @@ async def seed_demo(secret_key: str | None = None) -> SeedReport:
                     ref=accounts.UserScopeRef(county_slug=login.county_slug, arrangement_slug=login.arrangement_slug,
                                               school_number=login.school_number))
                 report.logins.append((login, password))
+        report.tickets = await seed_demo_tickets()
     return report

@@ -57,3 +57,8 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: list[FieldError], detail: str = "Validation failed") -> None:
         super().__init__(detail)
         self.errors = errors
+
+
+class CommandFailed(Exception):
+    """A CLI command cannot do what was asked (bad archive, missing tool, non-empty target, ...);
+    printed as one line, exit code 2."""

@@ -12,14 +12,22 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import Finder
 
 
-async def pending_migrations() -> list[tuple[str, str]]:
-    """(app, migration id) of every migration not yet applied, in the order they would run."""
-    await Migration.create_table(if_not_exists=True)
+async def pending_migrations(*, read_only: bool = False) -> list[tuple[str, str]]:
+    """(app, migration id) of every migration not yet applied, in the order they would run.
+
+    `read_only=True` (for `migrate --check` and /metrics) never creates Piccolo's bookkeeping table:
+    on a fresh database every migration is pending.
+    """
+    if read_only:
+        tracked = await Migration.table_exists().run()
+    else:
+        await Migration.create_table(if_not_exists=True)
+        tracked = True
     pending: list[tuple[str, str]] = []
     finder = Finder()
     for app_name in BaseMigrationManager().get_sorted_app_names():
         app_config = finder.get_app_config(app_name)
-        applied = set(await Migration.get_migrations_which_ran(app_name=app_name))
+        applied = set(await Migration.get_migrations_which_ran(app_name=app_name)) if tracked else set()
         ids = sorted(BaseMigrationManager().get_migration_ids(
             BaseMigrationManager().get_migration_modules(app_config.resolved_migrations_folder_path)))
         pending += [(app_name, mid) for mid in ids if mid not in applied]

@@ -6,6 +6,7 @@ key is generated once into `DATA_DIR` so a fresh clone runs without any setup.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -43,6 +44,20 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int = 0, maximum
     return value
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK = "127.0.0.0/8,::1/128"
+
+
+def _networks(env: dict[str, str], name: str, default: str) -> tuple[Network, ...]:
+    """A comma-separated list of addresses or CIDR networks (a bare address is a /32 or /128)."""
+    raw = env.get(name)
+    raw = default if raw is None or raw.strip() == "" else raw
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a comma-separated list of IP addresses or networks, not {raw!r}") from None
+
+
 def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(name, default).strip().lower() or default
     if value not in choices:
@@ -67,6 +82,26 @@ class Settings:
     session_idle_minutes: int = 60
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # Who may read /metrics (others get 404), and whose X-Forwarded-For/-Proto headers are believed.
+    metrics_allow: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", LOOPBACK))
+    trusted_proxies: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", "127.0.0.1"))
+    # Directory of pg_dump/pg_restore/psql to use instead of searching (backup and restore).
+    pg_bindir: Path | None = None
+    # Probe data: raw samples, hourly and daily rollups are kept this many days; an asset down for
+    # this many consecutive polls opens an outage ticket.
+    probe_raw_retention_days: int = 14
+    probe_hourly_retention_days: int = 8
+    probe_daily_retention_days: int = 400
+    outage_after_failures: int = 3
+    # Outgoing e-mail (ticket notifications); nothing is sent while smtp_host is unset.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_tls: str = "starttls"
+    smtp_from: str = "schoolit@localhost"
+    # The address people reach this installation at, for links in e-mails (tracking pages).
+    public_url: str = "http://127.0.0.1:8000"
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def require_secret_key(self) -> str:
@@ -77,6 +112,10 @@ class Settings:
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self.secret_key
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def embedded_database_dir(self) -> Path:
@@ -110,20 +149,37 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     pool_max = _int(env, "DB_POOL_MAX", 10, 1, 500)
     if pool_max < pool_min:
         raise ConfigError("DB_POOL_MAX must not be smaller than DB_POOL_MIN")
+    host = env.get("HOST") or "127.0.0.1"
+    port = _int(env, "PORT", 8000, 1, 65535)
+    smtp_tls = _choice(env, "SMTP_TLS", "starttls", ("starttls", "tls", "off"))
     return Settings(
         data_dir=data_dir,
         database_url=env.get("DATABASE_URL") or None,
         secret_key=secret_key,
-        host=env.get("HOST") or "127.0.0.1",
-        port=_int(env, "PORT", 8000, 1, 65535),
+        host=host,
+        port=port,
         log_format=_choice(env, "LOG_FORMAT", "console", ("console", "json")),
         log_level=_choice(env, "LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         demo=demo,
         default_locale=_choice(env, "DEFAULT_LOCALE", "de", ("de", "en")),
         secure_cookies=_flag(env, "SECURE_COOKIES", False),
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
+        probe_raw_retention_days=_int(env, "PROBE_RAW_RETENTION_DAYS", 14, 1, 3650),
+        probe_hourly_retention_days=_int(env, "PROBE_HOURLY_RETENTION_DAYS", 8, 1, 3650),
+        probe_daily_retention_days=_int(env, "PROBE_DAILY_RETENTION_DAYS", 400, 1, 3650),
+        outage_after_failures=_int(env, "OUTAGE_AFTER_FAILURES", 3, 1, 100),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
+        metrics_allow=_networks(env, "METRICS_ALLOW", LOOPBACK),
+        trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1"),
+        pg_bindir=Path(env["PG_BINDIR"]).expanduser() if env.get("PG_BINDIR") else None,
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=_int(env, "SMTP_PORT", 465 if smtp_tls == "tls" else 587, 1, 65535),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_tls=smtp_tls,
+        smtp_from=env.get("SMTP_FROM") or "schoolit@localhost",
+        public_url=(env.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
         extra=env,
     )
 

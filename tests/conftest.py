@@ -41,7 +41,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """DSN of this run's own, empty database."""
     if _SERVER_URL:
         import asyncio
@@ -61,13 +61,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         finally:
             asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
-        import pgserver
+        from tests.support import throwaway_cluster
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
-        try:
+        with throwaway_cluster() as server:
             yield str(server.get_uri())
-        finally:
-            server.cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +99,27 @@ async def client(app: Litestar, database: str) -> AsyncIterator[httpx.AsyncClien
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return _DATA_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary directories outside /tmp/pytest-of-<user>.
+
+    Run as root, pgserver starts PostgreSQL as user `pgserver` and opens the path to its data directory
+    for it; every pytest session that starts on the same machine (other checkouts, other engineers)
+    resets /tmp/pytest-of-root to mode 0700 and cuts a running cluster off ("Permission denied" in
+    initdb or pg_ctl). A private base directory per run avoids that; `--basetemp` still wins.
+    """
+    if config.option.basetemp is None:
+        config.option.basetemp = tempfile.mkdtemp(prefix="schoolit-pytest-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_BASETEMP, None)
+    if own:
+        import shutil
+
+        shutil.rmtree(own, ignore_errors=True)
+
+
+_OWN_BASETEMP = pytest.StashKey[str]()

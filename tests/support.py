@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -28,33 +30,64 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
                           timeout=timeout, input=input_text, check=False)
 
 
-@contextmanager
-def running_server(env: dict[str, str], *args: str, log_path: Path | None = None) -> Iterator[str]:
-    """`schoolit serve` in a subprocess on a free loopback port; yields its base URL once /health answers."""
+def start_server(env: dict[str, str], *args: str, log: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen[bytes], str]:
+    """`schoolit serve` in a subprocess on a free loopback port, returned once /health answers 200."""
     port = free_port()
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env}
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen([*SCHOOLIT, "serve", *args], env=full_env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise TimeoutError("server did not become healthy in 30 s")
+        time.sleep(0.1)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError("server did not become healthy in 30 s")
-            time.sleep(0.1)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def running_server(env: dict[str, str], *args: str, log_path: Path | None = None) -> Iterator[str]:
+    """`schoolit serve` in a subprocess; yields its base URL once /health answers, stops it after."""
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    proc, base = start_server(env, *args, log=log)
+    try:
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
         if log_path and log is not subprocess.DEVNULL:
             log.close()
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[Any]:
+    """A fresh embedded PostgreSQL (pgserver) in its own directory, deleted afterwards.
+
+    Not under pytest's tmp_path: as root, pgserver runs PostgreSQL as its own system user, and pytest
+    keeps /tmp/pytest-of-<user> private (0700), which would lock that user out.
+    """
+    import tempfile
+
+    import pgserver
+
+    directory = Path(tempfile.mkdtemp(prefix="schoolit-pg-"))
+    server = pgserver.get_server(directory / "pg", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(directory, ignore_errors=True)

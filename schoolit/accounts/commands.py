@@ -11,8 +11,9 @@ from typing import Any
 
 from schoolit.accounts import services
 from schoolit.accounts.scope import Scope
+from schoolit.commandline import with_database
 from schoolit.errors import DomainError, ValidationFailed
-from schoolit.settings import Settings
+from schoolit.settings import get_settings
 
 CLI_SCOPE = Scope.system("cli")
 
@@ -117,14 +118,26 @@ async def probe_register(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: Any, run: Any) -> None:
-    """Add the accounts commands to the `schoolit` parser; `run` wraps a coroutine with a database."""
+async def prune_sessions(args: argparse.Namespace) -> int:
+    import datetime as dt
 
-    def handler(coroutine: Any) -> Any:
-        def call(args: argparse.Namespace, settings: Settings) -> int:
-            return int(run(settings, coroutine(args)))
+    idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
+    sessions, failures = await services.prune_sessions(idle)
+    print(f"ended sessions removed: {sessions}; old login failures removed: {failures}")
+    return 0
 
-        return call
+
+def register_maintenance(jobs: Any) -> None:
+    """`schoolit maintenance sessions`."""
+    job = jobs.add_parser("sessions", help="remove ended login sessions and old login failures",
+                          description="Remove sessions past the idle time-out or maximum age, and login "
+                                      "failures older than the throttling window.")
+    job.set_defaults(handler=with_database(prune_sessions))
+
+
+def register(commands: Any) -> None:
+    """Add the accounts commands to the `schoolit` parser."""
+    handler = with_database
 
     user = commands.add_parser("user", help="manage users", description="Create, list and disable users.")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)

@@ -348,6 +348,17 @@ async def start_session(user_id: int, *, client_ip: str | None, user_agent: str,
     return session_id
 
 
+async def prune_sessions(idle: dt.timedelta) -> tuple[int, int]:
+    """Delete ended sessions (idle or too old) and login failures past the throttling window."""
+    moment = now()
+    sessions = await WebSession.delete().where(
+        (WebSession.last_seen_at < moment - idle) | (WebSession.created_at < moment - SESSION_MAX_AGE)
+    ).returning(WebSession.id)
+    failures = await LoginFailure.delete().where(LoginFailure.failed_at < moment - LOGIN_WINDOW).returning(
+        LoginFailure.id)
+    return len(sessions), len(failures)
+
+
 async def end_session(session_id: str) -> None:
     await WebSession.delete().where(WebSession.session_hash == digest(session_id))
 

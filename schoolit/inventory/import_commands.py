@@ -7,6 +7,7 @@ bar on a terminal and prints every row error; the exit code is 1 when the file h
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -14,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from schoolit.accounts.scope import Scope
+from schoolit.commandline import with_database
 from schoolit.errors import DomainError
 from schoolit.inventory.csvformat import KINDS, Progress
+from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import ImportReport, import_csv
-from schoolit.settings import Settings
+from schoolit.settings import get_settings
 from schoolit.web.i18n import current_locale
 
 CLI_SCOPE = Scope.system("cli")
@@ -61,8 +64,13 @@ def print_report(report: ImportReport) -> None:
         print("dry run: nothing was written")
 
 
-async def _import(args: argparse.Namespace, data: bytes, settings: Settings) -> int:
-    current_locale.set(settings.default_locale)
+async def import_file(args: argparse.Namespace) -> int:
+    try:
+        data = await asyncio.to_thread(Path(args.file).read_bytes)
+    except OSError as exc:
+        print(f"schoolit: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    current_locale.set(get_settings().default_locale)
     try:
         with progress_bar() as progress:
             report = await import_csv(CLI_SCOPE, args.kind, data, dry_run=args.dry_run, progress=progress)
@@ -73,34 +81,17 @@ async def _import(args: argparse.Namespace, data: bytes, settings: Settings) -> 
     return 0 if report.ok else 1
 
 
-def _commands(run: Any) -> tuple[Any, Any]:
-    """The two command handlers; `run(settings, coroutine)` runs a coroutine with the database connected."""
-
-    def import_command(args: argparse.Namespace, settings: Settings) -> int:
-        try:
-            data = Path(args.file).read_bytes()
-        except OSError as exc:
-            print(f"schoolit: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-            return 1
-        return int(run(settings, _import(args, data, settings)))
-
-    def export_command(args: argparse.Namespace, settings: Settings) -> int:
-        from schoolit.inventory.exporting import export_csv
-
-        content = run(settings, export_csv(CLI_SCOPE, args.kind, args.lang))
-        if args.output in (None, "-"):
-            sys.stdout.buffer.write(content)
-        else:
-            Path(args.output).write_bytes(content)
-        return 0
-
-    return import_command, export_command
+async def export_file(args: argparse.Namespace) -> int:
+    content = await export_csv(CLI_SCOPE, args.kind, args.lang)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(content)
+    else:
+        await asyncio.to_thread(Path(args.output).write_bytes, content)
+    return 0
 
 
-def register(commands: Any, run: Any) -> None:
-    """Add `import` and `export` to the `schoolit` parser; `run` wraps a coroutine with a database."""
-
-    import_command, export_command = _commands(run)
+def register(commands: Any) -> None:
+    """`schoolit import KIND FILE [--dry-run]` and `schoolit export KIND [--lang en] [-o FILE]`."""
     kinds = list(KINDS)
     importer = commands.add_parser(
         "import", help="import a CSV file of schools, rooms, access points, uplinks or devices",
@@ -110,7 +101,7 @@ def register(commands: Any, run: Any) -> None:
     importer.add_argument("kind", choices=kinds, metavar="KIND", help=f"one of: {', '.join(kinds)}")
     importer.add_argument("file", metavar="FILE", help="the CSV file")
     importer.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-    importer.set_defaults(handler=import_command)
+    importer.set_defaults(handler=with_database(import_file))
 
     exporter = commands.add_parser(
         "export", help="export schools, rooms, access points, uplinks or devices as CSV (the import format)",
@@ -118,4 +109,4 @@ def register(commands: Any, run: Any) -> None:
     exporter.add_argument("kind", choices=kinds, metavar="KIND", help=f"one of: {', '.join(kinds)}")
     exporter.add_argument("--lang", choices=["de", "en"], default="de", help="header language (default de)")
     exporter.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    exporter.set_defaults(handler=export_command)
+    exporter.set_defaults(handler=with_database(export_file))

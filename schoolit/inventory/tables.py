@@ -106,6 +106,7 @@ class Uplink(Table):
     contract_end = Date(null=True, default=None)
     router_ip = Inet(null=True, default=None)
     router_if_index = Integer(null=True, default=None)  # the uplink interface polled for counters
+    snmp_port = Integer(default=161)
     public_prefix = Cidr(null=True, default=None)
     snmp_profile_id = ForeignKey(SnmpProfile, null=True, default=None, on_delete=OnDelete.set_null)
     notes = Text(default="")
@@ -124,6 +125,7 @@ class AccessPoint(Table):
     serial = Varchar(length=80, unique=True)
     mac = MacAddr(null=True, default=None, unique=True)
     management_ip = Inet(null=True, default=None)
+    snmp_port = Integer(default=161)  # 161 but for agents behind port forwarding (and simulators)
     snmp_profile_id = ForeignKey(SnmpProfile, null=True, default=None, on_delete=OnDelete.set_null)
     status = Varchar(length=10, choices=AccessPointStatus, default=AccessPointStatus.ACTIVE.value)
     installed_on = Date(null=True, default=None)

@@ -1,34 +1,501 @@
 """`schoolit-probe`: the SNMP cron agent that polls access points and uplink routers.
 
-The polling commands (`run`, `check`) arrive with the probes issue; this entry point exists from the
-start so packaging, deployment units and the docker image can refer to it.
+Commands:
+- `run`: replay spooled batches, fetch the target list (ETag-cached; the cache serves when the server
+  is unreachable), poll every target concurrently, post the samples in batches with idempotency keys;
+  batches the server cannot take now go to the spool for the next run.
+- `check`: poll one device by hand and show what it answered (for a supporter on site).
+- `sweep`: poll the targets of a local file without any server (benchmarks, offline checks).
+
+Exit codes: 0 all fine; 1 some targets failed or samples wait in the spool; 2 configuration or
+authentication error (unreadable token file, 401/403, wrong server URL). `run` and `sweep` print one JSON
+summary line on stdout; a progress bar goes to stderr only when stderr is a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+import time
+import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from schoolit import __version__
+from schoolit.probes.profiles import PROFILE_NAMES
+from schoolit.probes.schemas import ProbeTarget, Sample, SampleBatch, TargetList
+from schoolit.probes.snmp import (
+    AUTH_PROTOCOLS,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    PRIV_PROTOCOLS,
+    PollResult,
+    SnmpPoller,
+)
+from schoolit.probes.spool import Spool, default_spool_dir
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_CONFIG = 2
+
+TARGETS_PATH = "/api/v1/probe/targets"
+SAMPLES_PATH = "/api/v1/probe/samples"
+DEFAULT_BATCH_SIZE = 500
+
+
+class ConfigurationError(Exception):
+    """The probe cannot work as configured (exit 2)."""
+
+
+class ServerUnavailable(Exception):
+    """No answer, or a 5xx: try again on the next run."""
+
+
+class BatchRejected(Exception):
+    """The server refused a batch as invalid; resending it would not help."""
+
+
+# --- the server ------------------------------------------------------------------------------------
+
+
+class ProbeServer:
+    """The two probe endpoints of a schoolit server, with the probe's bearer token."""
+
+    def __init__(self, base_url: str, token: str, timeout: float) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": f"schoolit-probe/{__version__}"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ServerUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise ConfigurationError(f"{method} {path}: the server refused the probe token ({response.status_code})")
+        if response.status_code >= 500:
+            raise ServerUnavailable(f"{method} {path}: server error {response.status_code}")
+        return response
+
+    async def fetch_targets(self, cached: TargetList | None) -> TargetList | None:
+        """The current target list; None when the server says the cached one is current (304)."""
+        headers = {"If-None-Match": cached.etag} if cached is not None and cached.etag else {}
+        response = await self._request("GET", TARGETS_PATH, headers=headers)
+        if response.status_code == 304 and cached is not None:
+            return None
+        if response.status_code != 200:
+            raise ConfigurationError(f"GET {TARGETS_PATH}: unexpected answer {response.status_code}")
+        try:
+            targets = msgspec.json.decode(response.content, type=TargetList)
+        except msgspec.DecodeError as exc:
+            raise ConfigurationError(f"GET {TARGETS_PATH}: invalid target list: {exc}") from exc
+        etag = response.headers.get("ETag", targets.etag)
+        return msgspec.structs.replace(targets, etag=etag)
+
+    async def post_batch(self, key: str, body: bytes) -> None:
+        response = await self._request(
+            "POST",
+            SAMPLES_PATH,
+            content=body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        )
+        if response.status_code >= 400:
+            raise BatchRejected(f"POST {SAMPLES_PATH}: {response.status_code} {response.text[:200]}")
+
+
+# --- polling ---------------------------------------------------------------------------------------
+
+
+async def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace) -> list[PollResult]:
+    """Poll with one engine; a progress bar on stderr when it is a terminal."""
+    progress = (
+        Progress(
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        if sys.stderr.isatty()
+        else None
+    )
+    with progress or nullcontext():
+        task = progress.add_task("poll", total=len(targets)) if progress else None
+
+        def advance(_: PollResult) -> None:
+            if progress is not None and task is not None:
+                progress.advance(task)
+
+        async with SnmpPoller(concurrency=args.concurrency, timeout=args.timeout, retries=args.retries) as poller:
+            return await poller.poll_all(targets, on_result=advance)
+
+
+def count_results(results: Sequence[PollResult]) -> dict[str, int]:
+    failed = sum(1 for result in results if not result.sample.reachable or result.sample.error)
+    return {"targets": len(results), "reachable": sum(r.sample.reachable for r in results), "failed": failed}
+
+
+def make_batches(samples: Sequence[Sample], size: int) -> list[SampleBatch]:
+    now = datetime.now(UTC)
+    return [
+        SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now, samples=list(samples[start : start + size]))
+        for start in range(0, len(samples), size)
+    ]
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
+    sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"schoolit-probe: {message}\n")
+
+
+# --- run -------------------------------------------------------------------------------------------
+
+
+async def _replay(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -> bool:
+    """Send spooled batches oldest first; False when the server is unavailable (keep the rest)."""
+    for path in spool.pending():
+        try:
+            await server.post_batch(spool.key_of(path), path.read_bytes())
+        except ServerUnavailable as exc:
+            warn(f"spool replay stopped: {exc}")
+            return False
+        except BatchRejected as exc:
+            warn(f"spooled batch {path.name} rejected, moved aside: {exc}")
+            spool.reject(path)
+            summary["spool_rejected"] += 1
+            continue
+        path.unlink()
+        summary["spool_replayed"] += 1
+    return True
+
+
+async def _targets(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -> list[ProbeTarget]:
+    cached = spool.load_targets()
+    try:
+        fresh = await server.fetch_targets(cached)
+    except ServerUnavailable as exc:
+        if cached is None:
+            summary["targets_from"] = "none"
+            raise ServerUnavailable(f"{exc}; no cached target list") from exc
+        warn(f"using the cached target list: {exc}")
+        summary["targets_from"] = "cache"
+        return cached.targets
+    if fresh is None:
+        summary["targets_from"] = "cache-current"
+        return cached.targets if cached is not None else []
+    spool.save_targets(fresh)
+    summary["targets_from"] = "server"
+    return fresh.targets
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    summary: dict[str, Any] = {
+        "command": "run",
+        "targets": 0,
+        "reachable": 0,
+        "failed": 0,
+        "targets_from": None,
+        "batches_sent": 0,
+        "batches_spooled": 0,
+        "spool_replayed": 0,
+        "spool_rejected": 0,
+        "spool_pending": 0,
+    }
+    spool: Spool | None = None
+    try:
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read the token file: {exc}") from exc
+        if not token:
+            raise ConfigurationError(f"the token file {args.token_file} is empty")
+        try:
+            spool = Spool(Path(args.spool) if args.spool else default_spool_dir())
+        except OSError as exc:
+            raise ConfigurationError(f"cannot use the spool directory: {exc}") from exc
+        exit_code = asyncio.run(_run(args, token, spool, summary))
+    except ConfigurationError as exc:
+        warn(str(exc))
+        summary["error"] = str(exc)
+        exit_code = EXIT_CONFIG
+    if spool is not None:
+        summary["spool_pending"] = len(spool.pending())
+    summary["duration_s"] = round(time.perf_counter() - started, 3)
+    summary["exit_code"] = exit_code
+    print_summary(summary)
+    return exit_code
+
+
+async def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, Any]) -> int:
+    server = ProbeServer(args.server, token, args.http_timeout)
+    try:
+        return await _exchange(args, server, spool, summary)
+    finally:
+        await server.aclose()
+
+
+async def _exchange(args: argparse.Namespace, server: ProbeServer, spool: Spool, summary: dict[str, Any]) -> int:
+    """Replay the spool, fetch the targets, poll, post (or spool) the new batches."""
+    server_up = await _replay(server, spool, summary)
+    try:
+        targets = await _targets(server, spool, summary)
+    except ServerUnavailable as exc:
+        warn(str(exc))
+        summary["error"] = str(exc)
+        return EXIT_PARTIAL
+    results = await poll_targets(targets, args)
+    summary.update(count_results(results))
+    for batch in make_batches([result.sample for result in results], args.batch_size):
+        body = msgspec.json.encode(batch)
+        if server_up:
+            try:
+                await server.post_batch(str(batch.idempotency_key), body)
+            except ServerUnavailable as exc:
+                warn(f"spooling samples: {exc}")
+                server_up = False
+            except BatchRejected as exc:
+                warn(f"batch {batch.idempotency_key} rejected: {exc}")
+                summary["batch_rejected"] = summary.get("batch_rejected", 0) + 1
+                continue
+            else:
+                summary["batches_sent"] += 1
+                continue
+        # The server is unavailable: keep this batch, and every later one, for the next run.
+        spool.put(batch, body)
+        summary["batches_spooled"] += 1
+    if summary["failed"] or summary["batches_spooled"] or summary.get("batch_rejected") or not server_up:
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+# --- sweep -----------------------------------------------------------------------------------------
+
+
+def read_targets_file(path: str) -> list[ProbeTarget]:
+    """A TargetList document, or a bare JSON list of targets."""
+    data = Path(path).read_bytes()
+    try:
+        return msgspec.json.decode(data, type=TargetList).targets
+    except msgspec.ValidationError:
+        return msgspec.json.decode(data, type=list[ProbeTarget])
+
+
+def sweep(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        targets = read_targets_file(args.targets_file)
+    except (OSError, msgspec.DecodeError) as exc:
+        warn(f"cannot read the targets file: {exc}")
+        print_summary({"command": "sweep", "error": str(exc), "exit_code": EXIT_CONFIG})
+        return EXIT_CONFIG
+    results = asyncio.run(poll_targets(targets, args))
+    if args.samples_out:
+        with open(args.samples_out, "wb") as out:
+            for result in results:
+                out.write(msgspec.json.encode(result.sample) + b"\n")
+    summary: dict[str, Any] = {"command": "sweep", **count_results(results)}
+    exit_code = EXIT_PARTIAL if summary["failed"] else EXIT_OK
+    summary.update(duration_s=round(time.perf_counter() - started, 3), exit_code=exit_code)
+    print_summary(summary)
+    return exit_code
+
+
+# --- check -----------------------------------------------------------------------------------------
+
+
+def parse_host_port(value: str) -> tuple[str, int]:
+    """`HOST`, `HOST:PORT`, `[IPv6]` or `[IPv6]:PORT`; the SNMP port 161 by default."""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") or "161"
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    else:
+        host, port = value, "161"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"not HOST[:PORT]: {value!r}")
+    return host, int(port)
+
+
+def check_target(args: argparse.Namespace) -> ProbeTarget:
+    host, port = args.target
+    common: dict[str, Any] = {
+        "asset_kind": "uplink" if args.if_index else "access_point",
+        "asset_id": 0,
+        "host": host,
+        "port": port,
+        "profile": args.profile,
+        "row_index": args.row_index,
+        "if_index": args.if_index,
+    }
+    if args.community is not None:
+        return ProbeTarget(snmp_version="2c", community=args.community, **common)
+    return ProbeTarget(
+        snmp_version="3",
+        v3_user=args.v3_user,
+        auth_protocol=args.auth_proto,
+        auth_key=args.auth_key,
+        priv_protocol=args.priv_proto,
+        priv_key=args.priv_key,
+        **common,
+    )
+
+
+async def _poll_one(target: ProbeTarget, args: argparse.Namespace) -> PollResult:
+    async with SnmpPoller(concurrency=1, timeout=args.timeout, retries=args.retries) as poller:
+        return await poller.poll(target)
+
+
+def check(args: argparse.Namespace) -> int:
+    try:
+        target = check_target(args)
+    except (ValueError, msgspec.ValidationError) as exc:
+        warn(str(exc))
+        return EXIT_CONFIG
+    result = asyncio.run(_poll_one(target, args))
+    if args.json:
+        # Not the target itself: it holds the community or the v3 keys.
+        shown = {"sys_name": result.sys_name, "sys_object_id": result.sys_object_id, "sample": result.sample}
+        sys.stdout.write(msgspec.json.encode(shown).decode() + "\n")
+    else:
+        table = Table(title=f"{target.address} ({target.asset_kind}, profile {target.profile})", show_header=False)
+        rows: dict[str, Any] = {"sysName": result.sys_name, "sysObjectID": result.sys_object_id}
+        rows.update(msgspec.structs.asdict(result.sample))
+        for name, value in rows.items():
+            if name not in ("asset_kind", "asset_id") and value is not None:
+                table.add_row(name, str(value))
+        Console().print(table)
+    return EXIT_OK if result.sample.reachable and not result.sample.error else EXIT_PARTIAL
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+
+def _add_polling_options(parser: argparse.ArgumentParser, *, concurrency: bool = True) -> None:
+    if concurrency:
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=DEFAULT_CONCURRENCY,
+            metavar="N",
+            help=f"SNMP requests in flight at once (default {DEFAULT_CONCURRENCY})",
+        )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for one SNMP answer (default {DEFAULT_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=DEFAULT_RETRIES,
+        metavar="N",
+        help=f"resends after a timeout (default {DEFAULT_RETRIES}); a dead device costs timeout*(retries+1)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolit-probe",
         description="Poll access points and uplink routers by SNMP and push the results to a schoolit server.",
+        epilog="Exit codes: 0 all fine, 1 some targets failed or samples are spooled, 2 configuration or "
+        "authentication error.",
     )
     parser.add_argument("--version", action="version", version=f"schoolit-probe {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run_parser = commands.add_parser(
+        "run",
+        help="poll all targets of this probe and send the samples (for cron)",
+        description="Fetch the target list, poll every target, post the samples; spool what cannot be sent.",
+    )
+    run_parser.add_argument(
+        "--server", required=True, metavar="URL", help="schoolit server, e.g. https://it.example.de"
+    )
+    run_parser.add_argument("--token-file", required=True, metavar="FILE", help="file holding the probe's API token")
+    run_parser.add_argument(
+        "--spool",
+        metavar="DIR",
+        help="spool and cache directory (default: $STATE_DIRECTORY or ~/.local/state/schoolit-probe)",
+    )
+    _add_polling_options(run_parser)
+    run_parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"samples per POST (default {DEFAULT_BATCH_SIZE})",
+    )
+    run_parser.add_argument(
+        "--http-timeout", type=float, default=30.0, metavar="S", help="seconds for one HTTP request (default 30)"
+    )
+
+    check_parser = commands.add_parser(
+        "check",
+        help="poll one device by hand and show what it answered",
+        description="Poll one access point (or, with --if-index, one uplink router) and print the answer.",
+    )
+    check_parser.add_argument("--target", required=True, type=parse_host_port, metavar="HOST[:PORT]")
+    credentials = check_parser.add_mutually_exclusive_group(required=True)
+    credentials.add_argument("--community", metavar="C", help="SNMP v2c community")
+    credentials.add_argument("--v3-user", metavar="U", help="SNMP v3 user (authPriv)")
+    check_parser.add_argument("--auth-proto", choices=sorted(AUTH_PROTOCOLS), default="SHA", help="v3 auth protocol")
+    check_parser.add_argument("--auth-key", metavar="K", help="v3 auth passphrase")
+    check_parser.add_argument("--priv-proto", choices=sorted(PRIV_PROTOCOLS), default="AES", help="v3 privacy protocol")
+    check_parser.add_argument("--priv-key", metavar="K", help="v3 privacy passphrase")
+    check_parser.add_argument("--profile", choices=PROFILE_NAMES, default="generic", help="access-point vendor profile")
+    check_parser.add_argument("--row-index", default="", metavar="INDEX", help="controller row index of the AP")
+    check_parser.add_argument("--if-index", type=int, metavar="N", help="poll as an uplink router, this interface")
+    check_parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_polling_options(check_parser, concurrency=False)
+
+    sweep_parser = commands.add_parser(
+        "sweep",
+        help="poll the targets of a local file, without a server (benchmarks, offline checks)",
+        description="Poll every target of a JSON file (a target list or a list of targets) and print a summary.",
+    )
+    sweep_parser.add_argument("--targets-file", required=True, metavar="FILE")
+    sweep_parser.add_argument("--samples-out", metavar="FILE", help="write the samples as JSON lines")
+    _add_polling_options(sweep_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command is None:
-        build_parser().print_help(sys.stderr)
-        return 2
-    return 0
+        parser.print_help(sys.stderr)
+        return EXIT_CONFIG
+    if getattr(args, "concurrency", 1) < 1 or getattr(args, "batch_size", 1) < 1:
+        parser.error("--concurrency and --batch-size must be at least 1")
+    if args.timeout <= 0 or args.retries < 0:
+        parser.error("--timeout must be positive and --retries not negative")
+    command = {"run": run, "check": check, "sweep": sweep}[args.command]
+    return command(args)
 
 
 if __name__ == "__main__":

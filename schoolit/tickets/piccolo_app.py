@@ -4,10 +4,27 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from schoolit.tickets.tables import (
+    BusinessCalendar,
+    Holiday,
+    OutboxMail,
+    ReportAttempt,
+    SavedView,
+    SupportPolicy,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketCounter,
+    TicketEvent,
+    TicketPresence,
+    TimeEntry,
+)
+
 APP_CONFIG = AppConfig(
     app_name="tickets",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
-    table_classes=[],
+    table_classes=[TicketCategory, TicketCounter, Ticket, TicketEvent, TicketAttachment, TimeEntry, BusinessCalendar,
+                   Holiday, SupportPolicy, SavedView, TicketPresence, OutboxMail, ReportAttempt],
     migration_dependencies=["schoolit.inventory.piccolo_app"],
     commands=[],
 )

@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and access logs, and the locale of each request."""
+"""ASGI middleware: request ids, access logs and request metrics, and the locale of each request."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from schoolit.logs import get_logger
+from schoolit.metrics import observe_request
 from schoolit.web.i18n import current_locale, negotiate
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -20,7 +21,8 @@ log = get_logger("schoolit.http")
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Take a sane X-Request-ID from the proxy or make one; bind it to every log line and echo it."""
+    """Take a sane X-Request-ID from the proxy or make one; bind it to every log line and echo it.
+    Also counts the request in /metrics (by route template and status)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,12 +45,14 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            observe_request(scope, status, elapsed)
             log.info(
                 "request",
                 method=scope.get("method", ""),
                 path=scope["path"],
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(elapsed * 1000, 1),
             )
             structlog.contextvars.unbind_contextvars("request_id")
 

@@ -7,7 +7,7 @@ import pytest
 from tests.support import run_cli
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["seed"], ["demo"], ["backup"], ["restore"]])
 def test_help_everywhere(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0

@@ -15,6 +15,7 @@ from schoolit.accounts.security import hash_password, new_token
 from schoolit.accounts.services import upsert_arrangement, upsert_county
 from schoolit.accounts.tables import ApiToken, Probe, User
 from schoolit.inventory.services import upsert_school
+from tests.integration.tickets.world import add_tickets
 
 PASSWORD = "correct horse battery staple"
 
@@ -67,7 +68,7 @@ USERS = {
 WorldExtension = Callable[[World], Awaitable[None]]
 # Each domain adds one entry: an async function that creates its objects for every school key in
 # SCHOOLS and records them in world.by_school (see tests/integration/<domain>/world.py).
-EXTENSIONS: list[WorldExtension] = []
+EXTENSIONS: list[WorldExtension] = [add_tickets]
 
 
 async def build_world() -> World:

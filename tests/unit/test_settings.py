@@ -46,6 +46,8 @@ def test_explicit_secret_wins_over_demo_key(tmp_path: Path) -> None:
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of console, json"),
         ({"SCHOOLIT_DEMO": "maybe"}, "SCHOOLIT_DEMO must be true or false"),
         ({"DB_POOL_MIN": "5", "DB_POOL_MAX": "2"}, "DB_POOL_MAX must not be smaller"),
+        ({"METRICS_ALLOW": "10.0.0.0/8, intranet"}, "METRICS_ALLOW must be a comma-separated list"),
+        ({"TRUSTED_PROXIES": "10.0.0.300"}, "TRUSTED_PROXIES must be a comma-separated list"),
     ],
 )
 def test_invalid_values_are_named(tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -62,3 +64,13 @@ def test_values_are_read(tmp_path: Path) -> None:
     assert (settings.host, settings.port, settings.log_format) == ("0.0.0.0", 9000, "json")  # noqa: S104
     assert settings.default_locale == "en"
     assert settings.secure_cookies is True
+
+
+def test_networks_are_read(tmp_path: Path) -> None:
+    settings = load_settings({
+        "DATA_DIR": str(tmp_path), "METRICS_ALLOW": "10.1.2.0/24, 192.0.2.7 ,::1",
+        "TRUSTED_PROXIES": "172.16.0.0/12,192.168.0.0/16", "PG_BINDIR": "/usr/lib/postgresql/16/bin",
+    })
+    assert [str(n) for n in settings.metrics_allow] == ["10.1.2.0/24", "192.0.2.7/32", "::1/128"]
+    assert [str(n) for n in settings.trusted_proxies] == ["172.16.0.0/12", "192.168.0.0/16"]
+    assert settings.pg_bindir == Path("/usr/lib/postgresql/16/bin")

@@ -9,21 +9,17 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
-import pgserver
 import pytest
 
-from tests.support import run_cli, running_server
+from tests.support import run_cli, running_server, throwaway_cluster
 
 
 @pytest.fixture
 def fresh_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
-    env = {"DATABASE_URL": str(server.get_uri()), "DATA_DIR": str(tmp_path / "data")}
-    try:
+    with throwaway_cluster() as server:
+        env = {"DATABASE_URL": str(server.get_uri()), "DATA_DIR": str(tmp_path / "data")}
         assert run_cli("migrate", env=env).returncode == 0
         yield env
-    finally:
-        server.cleanup()
 
 
 def _login(base: str, email: str, password: str) -> httpx.Client:

@@ -146,3 +146,18 @@ async def test_five_failures_throttle_the_account_and_address(client: httpx.Asyn
 async def test_disabled_user_cannot_log_in(client: httpx.AsyncClient, world: World) -> None:
     await User.update({User.active: False}).where(User.id == world.users["donnersberg_authority"]["id"])
     assert (await login(client, "st@dbk.test.example")).status_code == 401
+
+
+async def test_ended_sessions_and_old_failures_are_pruned(client: httpx.AsyncClient, world: World) -> None:
+    from schoolit.accounts.services import prune_sessions, start_session
+    from schoolit.accounts.tables import LoginFailure
+
+    await login(client, "st@dbk.test.example")
+    await start_session(world.users["admin"]["id"], client_ip="127.0.0.1", user_agent="test")
+    await login(client, "nobody@test.example", "wrong")
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    await WebSession.update({WebSession.last_seen_at: old}).where(
+        WebSession.user_id == world.users["donnersberg_authority"]["id"])
+    await LoginFailure.update({LoginFailure.failed_at: old}).where(LoginFailure.email == "nobody@test.example")
+    assert await prune_sessions(dt.timedelta(minutes=60)) == (1, 1)
+    assert await WebSession.count() == 1  # the admin's live session stays

@@ -1,0 +1,198 @@
+"""Probe sweep benchmark: schoolit-probe against Prometheus snmp_exporter on the same 2,000 targets.
+
+Net-SNMP `snmpd` answers on many loopback ports (each port is a "device"); 10 % of the targets point
+at closed ports (dead devices). One snmpd stops listening after 128 ports (a Net-SNMP limit, see
+net-snmp issue #454), so the 1,800 live ports are spread over as few snmpd processes as that allows
+(15, at most 120 ports each); only 127.0.0.1 is used. Every target is an uplink poll: sysUpTime, sysName, sysObjectID
+and ifHCInOctets/ifHCOutOctets/ifHighSpeed/ifOperStatus of ifIndex 1, as SNMP v2c, timeout 1 s with
+one retry for both tools.
+
+- schoolit: `schoolit-probe sweep --targets-file FILE --concurrency N` as a subprocess (one process,
+  one pysnmp engine); wall time, CPU seconds (user + system) and peak RSS from wait4().
+- reference: `prometheus-snmp-exporter` with a module asking the same OIDs, scraped once per target
+  by `curl --parallel --parallel-max N` (a lean C client, so the driver does not slow the reference);
+  CPU is the exporter's plus curl's, peak RSS the exporter's.
+
+Run: `.venv/bin/python bench/probe_sweep.py [--targets 2000] [--dead 0.1] [--concurrency 64]`.
+Needs the Debian packages snmpd, prometheus-snmp-exporter and curl. Everything listens on 127.0.0.1
+and is stopped at the end. Results go to docs/performance.md ("Probe sweep").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from schoolit.probes.profiles import SYSTEM_OIDS, uplink_oids
+from schoolit.probes.schemas import ProbeTarget, TargetList
+from schoolit.probes.simulators import LOOPBACK, free_udp_ports, net_snmp_agent
+
+IF_INDEX = 1
+PORTS_PER_SNMPD = 120  # Net-SNMP snmpd opens at most ~128 listening sockets
+TIMEOUT_S = 1.0
+RETRIES = 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Figures:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+    answered: int
+    failed: int
+
+
+def run_measured(command: list[str], stdout: int | None = subprocess.PIPE) -> tuple[float, float, float, bytes]:
+    """Wall seconds, CPU seconds, peak RSS (MiB) and stdout of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL)
+    out = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+
+
+def schoolit_sweep(targets_file: Path, concurrency: int) -> Figures:
+    probe = str(Path(sys.executable).with_name("schoolit-probe"))
+    command = [probe, "sweep", "--targets-file", str(targets_file), "--concurrency", str(concurrency),
+               "--timeout", str(TIMEOUT_S), "--retries", str(RETRIES)]  # fmt: skip
+    wall, cpu, rss, out = run_measured(command)
+    summary = msgspec.json.decode(out.strip().splitlines()[-1])
+    return Figures(wall, cpu, rss, summary["reachable"], summary["targets"] - summary["reachable"])
+
+
+def exporter_config(path: Path) -> None:
+    oids = [*SYSTEM_OIDS, *uplink_oids(IF_INDEX)]
+    lines = ["schoolit:", "  version: 2", "  auth:", "    community: public",
+             f"  timeout: {TIMEOUT_S:g}s", f"  retries: {RETRIES}", "  get:"]  # fmt: skip
+    lines += [f"  - {oid}" for oid in oids]
+    lines.append("  metrics:")
+    for oid in oids:
+        column = oid.rsplit(".", 1)[0]
+        name = "m_" + column.replace(".", "_")
+        kind = "DisplayString" if oid == SYSTEM_OIDS[1] else "gauge"
+        lines += [f"  - name: {name}", f"    oid: {column}", f"    type: {kind}", "    help: benchmark"]
+        if not oid.endswith(".0"):
+            lines += ["    indexes:", "    - labelname: ifIndex", "      type: gauge"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def proc_peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def exporter_sweep(workdir: Path, ports: list[int], concurrency: int) -> Figures:
+    exporter = shutil.which("prometheus-snmp-exporter")
+    curl = shutil.which("curl")
+    if exporter is None or curl is None:
+        raise SystemExit("needs the Debian packages prometheus-snmp-exporter and curl")
+    config = workdir / "snmp.yml"
+    exporter_config(config)
+    http_port = free_port()
+    process = subprocess.Popen(
+        [exporter, f"--config.file={config}", f"--web.listen-address={LOOPBACK}:{http_port}", "--log.level=error"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://{LOOPBACK}:{http_port}"
+        deadline = time.monotonic() + 10
+        while subprocess.run([curl, "-sf", "-o", "/dev/null", base], check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise SystemExit("snmp_exporter did not start")
+            time.sleep(0.05)
+        urls = workdir / "urls.txt"
+        entry = 'url = "{base}/snmp?module=schoolit&target={host}:{port}"\noutput = "/dev/null"\n'
+        urls.write_text("".join(entry.format(base=base, host=LOOPBACK, port=port) for port in ports))
+        cpu_before = proc_cpu_s(process.pid)
+        command = [curl, "-s", "--parallel", "--parallel-immediate", "--parallel-max", str(concurrency),
+                   "-K", str(urls), "-w", "%{http_code}\n"]  # fmt: skip
+        wall, curl_cpu, _, out = run_measured(command)
+        cpu = proc_cpu_s(process.pid) - cpu_before + curl_cpu
+        codes = Counter(out.decode().split())
+        return Figures(wall, cpu, proc_peak_rss_mib(process.pid), codes["200"], len(ports) - codes["200"])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", type=int, default=2000)
+    parser.add_argument("--dead", type=float, default=0.1, help="share of targets on closed ports")
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+
+    dead_count = round(args.targets * args.dead)
+    all_ports = free_udp_ports(args.targets)
+    rng = random.Random(6)  # the same mix of live and dead ports on every run
+    rng.shuffle(all_ports)
+    live_ports, dead_ports = all_ports[dead_count:], all_ports[:dead_count]
+    order = all_ports[:]
+    rng.shuffle(order)
+
+    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
+        workdir = Path(tmp)
+        targets = [
+            ProbeTarget(
+                asset_kind="uplink", asset_id=n, host=LOOPBACK, port=port, community="public", if_index=IF_INDEX
+            )
+            for n, port in enumerate(order)
+        ]
+        targets_file = workdir / "targets.json"
+        targets_file.write_bytes(msgspec.json.encode(TargetList(targets=targets)))
+        with ExitStack() as agents:
+            for n, start in enumerate(range(0, len(live_ports), PORTS_PER_SNMPD)):
+                agents.enter_context(
+                    net_snmp_agent(workdir / f"snmpd-{n}", live_ports[start : start + PORTS_PER_SNMPD])
+                )
+            ours = schoolit_sweep(targets_file, args.concurrency)
+            reference = exporter_sweep(workdir, order, args.concurrency)
+
+    print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
+    agents = -(-len(live_ports) // PORTS_PER_SNMPD)
+    print(f"targets: {args.targets} ({len(dead_ports)} dead, {len(live_ports)} live on {agents} snmpd), "
+          f"concurrency {args.concurrency}, "
+          f"timeout {TIMEOUT_S:g} s, retries {RETRIES}")  # fmt: skip
+    print(f"{'':16}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'answered':>10}{'failed':>8}")
+    for name, figures in (("schoolit-probe", ours), ("snmp_exporter", reference)):
+        print(f"{name:16}{figures.wall_s:9.2f}{figures.cpu_s:9.2f}{figures.peak_rss_mib:14.1f}"
+              f"{figures.answered:10}{figures.failed:8}")  # fmt: skip
+    ratio = ours.wall_s / reference.wall_s
+    print(f"wall-time ratio schoolit/snmp_exporter: {ratio:.2f}")
+    met = ours.wall_s < 30 and ratio <= 1.5 and ours.peak_rss_mib < 200
+    print(f"targets (<30 s, <=1.5x, <200 MiB): {'met' if met else 'MISSED'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""HTTP layer of the probes domain: the probe's two endpoints and the network figures of a school."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+
+from schoolit.accounts.access import requires
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import Permission
+from schoolit.probes import figures, ingest, outages, targets
+from schoolit.probes.schemas import IngestOut, SampleBatch, SchoolNetworkOut, TargetList
+
+
+class ProbeApi(Controller):
+    """`/api/v1/probe`: what to poll, and where the results go (probe tokens only)."""
+
+    path = "/probe"
+    tags = ["probes"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/targets", opt=requires(Permission.PROBE_INGEST))
+    async def targets(self, caller: Caller, request: Request[Any, Any, Any]) -> Response[TargetList | bytes]:
+        """The targets of this probe; answers 304 when `If-None-Match` carries the current ETag."""
+        target_list = await targets.targets_for(caller)
+        await outages.touch_probe(caller)
+        headers = {"ETag": target_list.etag, "Cache-Control": "no-store"}
+        if request.headers.get("if-none-match") == target_list.etag:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(target_list, headers=headers)
+
+    @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200)
+    async def samples(self, caller: Caller, data: JSONBody[SampleBatch]) -> IngestOut:
+        """Store a batch once per idempotency key; samples for assets outside the probe's scope reject it."""
+        result = await ingest.ingest(caller, data)
+        await outages.after_ingest(caller, result)
+        return IngestOut(stored=result.stored, duplicate=result.duplicate)
+
+
+class NetworkStatsApi(Controller):
+    """`/api/v1/stats`: live status, availability and coverage figures."""
+
+    path = "/stats"
+    tags = ["probes"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/schools/{school_id:int}/network", opt=requires(Permission.INVENTORY_READ))
+    async def school_network(self, caller: Caller, school_id: FromPath[int]) -> SchoolNetworkOut:
+        return msgspec.convert(await figures.school_network(caller, school_id), SchoolNetworkOut, from_attributes=True)

@@ -1,0 +1,105 @@
+"""Figures derived from probe data: availability, live WLAN coverage, uplink utilisation.
+
+Availability is up samples / samples over a window, from hourly rollups (24 h, 7 d) or daily ones
+(30 d). Live coverage counts teaching rooms covered by an access point that answered its latest
+poll, and only while that poll is recent (older state is "unknown", not "up").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import fetch
+from schoolit.errors import NotFound
+from schoolit.probes.choices import AssetKind
+
+STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
+WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
+
+
+async def _school(scope: Scope, school_id: int) -> dict[str, Any]:
+    rows = await fetch("SELECT id, county_id, name FROM school WHERE id = {}", school_id)
+    if not rows or not scope.sees(rows[0]["county_id"], rows[0]["id"]):
+        raise NotFound("school not found")
+    return rows[0]
+
+
+async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) -> dict[int, dict[str, float | None]]:
+    """Per asset of one school: availability (0..1, None without samples) over 24 h, 7 d and 30 d."""
+    result: dict[int, dict[str, float | None]] = {}
+    for window, length in WINDOWS.items():
+        if window == "30d":
+            rows = await fetch(
+                "SELECT asset_id, sum(up_samples)::float / nullif(sum(samples), 0) AS share FROM probe_rollup_daily "
+                "WHERE school_id = {} AND asset_kind = {} "
+                "AND day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - 30 GROUP BY asset_id",
+                school_id, int(asset_kind), now)
+        else:
+            rows = await fetch(
+                "SELECT asset_id, sum(up_samples)::float / nullif(sum(samples), 0) AS share FROM probe_rollup_hourly "
+                "WHERE school_id = {} AND asset_kind = {} AND hour > {} GROUP BY asset_id",
+                school_id, int(asset_kind), now - length)
+        for row in rows:
+            result.setdefault(row["asset_id"], {w: None for w in WINDOWS})[window] = row["share"]
+    return result
+
+
+async def school_network(scope: Scope, school_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Live status of a school's access points and uplink, coverage planned and live."""
+    scope.require(Permission.INVENTORY_READ)
+    await _school(scope, school_id)
+    now = now or dt.datetime.now(dt.UTC)
+    fresh_after = now - STALE_AFTER
+    access_points = await fetch(
+        "SELECT ap.id, ap.name, ap.vendor, ap.status, s.reachable, s.last_polled_at, s.clients, s.reboots, "
+        "s.last_reboot_at, s.down_since, (s.reachable AND s.last_polled_at > {}) AS live "
+        "FROM access_point ap LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
+        "WHERE ap.school_id = {} AND ap.status <> 'retired' ORDER BY ap.name, ap.id",
+        fresh_after, int(AssetKind.ACCESS_POINT), school_id)
+    shares = await availability(school_id, AssetKind.ACCESS_POINT, now)
+    for ap in access_points:
+        ap["live"] = bool(ap["live"])
+        ap["availability"] = shares.get(ap["id"], {w: None for w in WINDOWS})
+    coverage = (await fetch(
+        "SELECT count(*) FILTER (WHERE r.is_teaching) AS teaching_rooms, "
+        "count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
+        "  JOIN access_point ap ON ap.id = c.access_point_id "
+        "  WHERE c.room_id = r.id AND ap.status = 'active')) AS planned, "
+        "count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
+        "  JOIN access_point ap ON ap.id = c.access_point_id "
+        "  JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
+        "  WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {})) AS live "
+        "FROM room r WHERE r.school_id = {}", int(AssetKind.ACCESS_POINT), fresh_after, school_id))[0]
+    rooms_without_wlan = await fetch(
+        "SELECT r.id, r.name FROM room r WHERE r.school_id = {} AND r.is_teaching AND NOT EXISTS ("
+        "  SELECT 1 FROM access_point_room c JOIN access_point ap ON ap.id = c.access_point_id "
+        "  JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
+        "  WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {}) "
+        "ORDER BY r.name", school_id, int(AssetKind.ACCESS_POINT), fresh_after)
+    teaching = coverage["teaching_rooms"]
+    uplinks = await fetch(
+        "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "
+        "s.out_mbps, s.utilisation, (s.reachable AND s.last_polled_at > {}) AS live, "
+        "(SELECT max(h.utilisation_max) FROM probe_rollup_hourly h WHERE h.asset_kind = {} AND h.asset_id = u.id "
+        " AND h.hour > {}) AS utilisation_peak_7d "
+        "FROM uplink u LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = u.id "
+        "WHERE u.school_id = {} ORDER BY u.id",
+        fresh_after, int(AssetKind.UPLINK), now - WINDOWS["7d"], int(AssetKind.UPLINK), school_id)
+    uplink_shares = await availability(school_id, AssetKind.UPLINK, now)
+    for uplink in uplinks:
+        uplink["live"] = bool(uplink["live"])
+        uplink["availability"] = uplink_shares.get(uplink["id"], {w: None for w in WINDOWS})
+    return {
+        "school_id": school_id,
+        "access_points": access_points,
+        "uplinks": uplinks,
+        "coverage": {
+            "teaching_rooms": teaching,
+            "planned": coverage["planned"] / teaching if teaching else None,
+            "live": coverage["live"] / teaching if teaching else None,
+            "rooms_without_working_wlan": rooms_without_wlan,
+        },
+    }

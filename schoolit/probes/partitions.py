@@ -1,0 +1,99 @@
+"""Day partitions of `probe_sample`, created ahead and dropped after the retention period.
+
+Partitions are days in UTC. A partition for a day whose rows already sit in the default partition
+(a probe's clock was off, or maintenance did not run) is built beside it, filled from the default
+partition and attached, so no sample is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from schoolit.db import atomic, fetch
+
+_NAME = re.compile(r"^probe_sample_(\d{8})$")
+
+
+def partition_name(day: dt.date) -> str:
+    return f"probe_sample_{day:%Y%m%d}"
+
+
+def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return start, start + dt.timedelta(days=1)
+
+
+async def existing_partitions() -> list[dt.date]:
+    rows = await fetch(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'probe_sample'::regclass")
+    days = []
+    for row in rows:
+        match = _NAME.match(row["relname"])
+        if match:
+            days.append(dt.datetime.strptime(match.group(1), "%Y%m%d").date())
+    return sorted(days)
+
+
+async def create_partition(day: dt.date) -> bool:
+    """Create the partition of one day; False when it existed already."""
+    name = partition_name(day)
+    if day in await existing_partitions():
+        return False
+    start, end = _bounds(day)
+    async with atomic():
+        waiting = await fetch("SELECT 1 FROM probe_sample_default WHERE polled_at >= {} AND polled_at < {} LIMIT 1",
+                              start, end)
+        if not waiting:
+            await fetch(f"CREATE TABLE {name} PARTITION OF probe_sample FOR VALUES FROM ('{start.isoformat()}') "
+                        f"TO ('{end.isoformat()}')")
+            return True
+        await fetch(f"CREATE TABLE {name} (LIKE probe_sample INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        await fetch(f"WITH moved AS (DELETE FROM probe_sample_default WHERE polled_at >= {{}} AND polled_at < {{}} "  # noqa: S608
+                    f"RETURNING *) INSERT INTO {name} SELECT * FROM moved", start, end)
+        await fetch(f"ALTER TABLE probe_sample ATTACH PARTITION {name} FOR VALUES FROM ('{start.isoformat()}') "
+                    f"TO ('{end.isoformat()}')")
+    return True
+
+
+async def ensure_partitions(today: dt.date | None = None, days_ahead: int = 3) -> int:
+    """Partitions from yesterday to `days_ahead` days ahead; returns how many were created."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    created = 0
+    for offset in range(-1, days_ahead + 1):
+        created += await create_partition(today + dt.timedelta(days=offset))
+    return created
+
+
+@dataclass
+class Expired:
+    partitions: int = 0
+    default_rows: int = 0
+    hourly_rows: int = 0
+    daily_rows: int = 0
+    batches: int = 0
+
+
+async def drop_expired(*, raw_days: int, hourly_days: int, daily_days: int, today: dt.date | None = None) -> Expired:
+    """Drop raw samples older than `raw_days` (whole partitions), and old rollups and batch keys."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    raw_cut = today - dt.timedelta(days=raw_days)
+    result = Expired()
+    async with atomic():
+        for day in await existing_partitions():
+            if day < raw_cut:
+                await fetch(f"DROP TABLE {partition_name(day)}")
+                result.partitions += 1
+        cut_time = dt.datetime.combine(raw_cut, dt.time(), tzinfo=dt.UTC)
+        result.default_rows = len(await fetch(
+            "DELETE FROM probe_sample_default WHERE polled_at < {} RETURNING 1", cut_time))
+        result.batches = len(await fetch(
+            "DELETE FROM probe_ingest_batch WHERE received_at < {} RETURNING 1", cut_time))
+        hourly_cut = dt.datetime.combine(today - dt.timedelta(days=hourly_days), dt.time(), tzinfo=dt.UTC)
+        result.hourly_rows = len(await fetch("DELETE FROM probe_rollup_hourly WHERE hour < {} RETURNING 1",
+                                             hourly_cut))
+        result.daily_rows = len(await fetch("DELETE FROM probe_rollup_daily WHERE day < {} RETURNING 1",
+                                            today - dt.timedelta(days=daily_days)))
+    return result

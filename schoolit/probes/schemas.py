@@ -1,0 +1,169 @@
+"""Wire contract between the probe agent and the server (msgspec Structs, JSON on the wire).
+
+`GET /api/v1/probe/targets` answers a `TargetList` (with an `ETag` header; the agent sends
+`If-None-Match` and accepts 304). `POST /api/v1/probe/samples` takes a `SampleBatch`; the server stores
+a batch at most once per `idempotency_key` (the agent also sends it as the `Idempotency-Key` header),
+so a batch replayed from the agent's spool after a lost answer is not stored twice.
+
+Secrets (community, v3 keys) travel only server -> probe, over HTTPS in production; samples carry none.
+Unknown fields are ignored on decode, so either side may add optional fields first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from schoolit.probes.profiles import PROFILES
+
+AssetKind = Literal["access_point", "uplink"]
+SnmpVersion = Literal["2c", "3"]
+AuthProtocol = Literal["SHA", "SHA256", "SHA512"]
+PrivProtocol = Literal["AES"]  # AES-128 CFB; the 256-bit variants differ between vendors
+UtcDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
+    """One device to poll: an access point (vendor profile) or an uplink router (one interface).
+
+    SNMP v2c needs `community`; v3 is authPriv only (`v3_user`, auth and priv protocol and key).
+    `row_index` selects this access point's rows when a controller answers for many (the AP's MAC as
+    six decimal arcs for Cisco AireOS and Aruba Instant); empty means all rows.
+    """
+
+    asset_kind: AssetKind
+    asset_id: int
+    host: str
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 161
+    snmp_version: SnmpVersion = "2c"
+    community: str | None = None
+    v3_user: str | None = None
+    auth_protocol: AuthProtocol | None = None
+    auth_key: str | None = None
+    priv_protocol: PrivProtocol | None = None
+    priv_key: str | None = None
+    profile: str = "generic"
+    row_index: str = ""
+    if_index: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+    def __post_init__(self) -> None:
+        # Raised here, msgspec reports these as validation errors of the decoded document.
+        if self.snmp_version == "2c" and not self.community:
+            raise ValueError("SNMP v2c needs a community")
+        if self.snmp_version == "3" and not (
+            self.v3_user and self.auth_protocol and self.auth_key and self.priv_protocol and self.priv_key
+        ):
+            raise ValueError("SNMP v3 needs a user with auth and priv protocol and key (authPriv)")
+        if self.asset_kind == "uplink" and self.if_index is None:
+            raise ValueError("an uplink target needs if_index")
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown vendor profile {self.profile!r}")
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class TargetList(msgspec.Struct, frozen=True, kw_only=True):
+    """What a probe polls; `etag` repeats the response's ETag so a cached copy knows its version."""
+
+    targets: list[ProbeTarget]
+    etag: str = ""
+
+
+class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One poll of one asset. Figures the device did not give are absent (null)."""
+
+    asset_kind: AssetKind
+    asset_id: int
+    polled_at: UtcDatetime
+    reachable: bool
+    response_ms: float | None = None
+    uptime_ticks: int | None = None  # sysUpTime, 1/100 s; going back means a reboot
+    clients: int | None = None  # access points
+    radio_up: bool | None = None  # access points
+    in_octets: int | None = None  # uplinks: ifHCInOctets (Counter64)
+    out_octets: int | None = None  # uplinks: ifHCOutOctets (Counter64)
+    if_speed_mbps: int | None = None  # uplinks: ifHighSpeed
+    oper_status: int | None = None  # uplinks: ifOperStatus, 1 = up
+    error: str | None = None
+
+
+class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
+    """Samples posted together; stored at most once per idempotency key."""
+
+    idempotency_key: uuid.UUID
+    sent_at: UtcDatetime  # when the probe made the batch (a replayed batch keeps it)
+    samples: list[Sample]
+
+
+# --- server answers (not part of the agent's contract) ------------------------------------------
+
+
+class IngestOut(msgspec.Struct):
+    """The answer to a posted batch: how many samples were stored (0 for a replayed batch)."""
+
+    stored: int
+    duplicate: bool
+
+
+Share = float | None  # 0..1, None without samples
+
+
+class AvailabilityOut(msgspec.Struct):
+    h24: Share = msgspec.field(name="24h")
+    d7: Share = msgspec.field(name="7d")
+    d30: Share = msgspec.field(name="30d")
+
+
+class AccessPointStatusOut(msgspec.Struct):
+    id: int
+    name: str
+    vendor: str
+    status: str
+    live: bool
+    reachable: bool | None
+    last_polled_at: datetime | None
+    clients: int | None
+    reboots: int | None
+    last_reboot_at: datetime | None
+    down_since: datetime | None
+    availability: AvailabilityOut
+
+
+class UplinkStatusOut(msgspec.Struct):
+    id: int
+    provider: str
+    down_mbps: int
+    up_mbps: int
+    status: str
+    live: bool
+    reachable: bool | None
+    last_polled_at: datetime | None
+    in_mbps: float | None
+    out_mbps: float | None
+    utilisation: float | None
+    utilisation_peak_7d: float | None
+    availability: AvailabilityOut
+
+
+class RoomRef(msgspec.Struct):
+    id: int
+    name: str
+
+
+class CoverageOut(msgspec.Struct):
+    teaching_rooms: int
+    planned: Share
+    live: Share
+    rooms_without_working_wlan: list[RoomRef]
+
+
+class SchoolNetworkOut(msgspec.Struct):
+    school_id: int
+    access_points: list[AccessPointStatusOut]
+    uplinks: list[UplinkStatusOut]
+    coverage: CoverageOut

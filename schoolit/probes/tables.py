@@ -1,0 +1,98 @@
+"""Probe data: ingested batches, the current state per asset, and hourly and daily rollups.
+
+Raw samples live in `probe_sample`, a table partitioned by day that Piccolo cannot declare; it is
+created by a raw migration and written with COPY (see `schoolit.probes.ingest`).
+"""
+
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    Boolean,
+    Date,
+    Integer,
+    Numeric,
+    Real,
+    Serial,
+    SmallInt,
+    Timestamptz,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class IngestBatch(Table, tablename="probe_ingest_batch"):
+    """One stored batch, by the probe's idempotency key: a replayed batch is recognised and ignored."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    idempotency_key = UUID(unique=True)
+    probe_id = Integer(index=True)
+    county_id = Integer()
+    received_at = Timestamptz(default=TimestamptzNow(), index=True)
+    sent_at = Timestamptz(null=True, default=None)
+    samples = Integer(default=0)
+
+
+class AssetState(Table, tablename="probe_asset_state"):
+    """The current state of each polled asset (one row each; small and hot)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    asset_kind = SmallInt()
+    asset_id = Integer()
+    county_id = Integer(index=True)
+    school_id = Integer(index=True)
+    probe_id = Integer(null=True, default=None)
+    last_polled_at = Timestamptz(null=True, default=None)
+    reachable = Boolean(default=False)
+    consecutive_failures = Integer(default=0)
+    down_since = Timestamptz(null=True, default=None)
+    last_up_at = Timestamptz(null=True, default=None)
+    uptime_ticks = BigInt(null=True, default=None)
+    reboots = Integer(default=0)
+    last_reboot_at = Timestamptz(null=True, default=None)
+    clients = Integer(null=True, default=None)
+    radio_up = Boolean(null=True, default=None)
+    in_octets = Numeric(digits=(20, 0), null=True, default=None)  # Counter64 exceeds bigint
+    out_octets = Numeric(digits=(20, 0), null=True, default=None)
+    in_mbps = Real(null=True, default=None)
+    out_mbps = Real(null=True, default=None)
+    utilisation = Real(null=True, default=None)  # of the contracted rate, 0..1 (can exceed 1 briefly)
+    outage_ticket_id = Integer(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class RollupFigures:
+    """The figures every rollup keeps: sums and counts (so periods merge by addition) and maxima."""
+
+    samples = Integer(default=0)
+    up_samples = Integer(default=0)
+    clients_sum = BigInt(default=0)
+    clients_max = Integer(null=True, default=None)
+    rate_samples = Integer(default=0)
+    in_mbps_sum = Real(default=0)
+    out_mbps_sum = Real(default=0)
+    in_mbps_max = Real(null=True, default=None)
+    out_mbps_max = Real(null=True, default=None)
+    utilisation_max = Real(null=True, default=None)
+
+
+class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
+    """Per asset and hour: availability, clients, uplink rates. Kept for a few days (dashboards'
+    24 h and 7 d figures and charts); daily rollups carry the longer history."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    asset_kind = SmallInt()
+    asset_id = Integer()
+    hour = Timestamptz()
+    county_id = Integer()
+    school_id = Integer()
+
+
+class RollupDaily(RollupFigures, Table, tablename="probe_rollup_daily"):
+    """Per asset and day (Europe/Berlin): the same figures as hourly, kept for months."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    asset_kind = SmallInt()
+    asset_id = Integer()
+    day = Date()
+    county_id = Integer()
+    school_id = Integer()

@@ -1,0 +1,81 @@
+"""What a probe polls: the active access points and live uplink routers in its scope, with their
+SNMP credentials decrypted for this one answer (the only place they leave the database)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import fetch
+from schoolit.inventory.secrets import decrypt
+from schoolit.probes.schemas import ProbeTarget, TargetList
+
+# Inventory vendor -> the probe's vendor profile (schoolit.probes.profiles); others fall back to IF-MIB.
+VENDOR_PROFILES = {"aruba": "aruba-instant", "cisco": "cisco-aireos", "unifi": "unifi", "lancom": "lancom"}
+# Controller-style profiles answer for many access points; the AP's rows are indexed by its MAC.
+ROW_INDEXED = {"aruba-instant", "cisco-aireos"}
+# Inventory spells protocols for people; the wire uses the agent's names.
+AUTH_PROTOCOLS = {"SHA": "SHA", "SHA-256": "SHA256", "SHA-512": "SHA512"}
+PRIV_PROTOCOLS = {"AES": "AES"}
+
+_ACCESS_POINTS = """
+SELECT ap.id, host(ap.management_ip) AS host, ap.snmp_port AS port, ap.vendor, ap.mac::text AS mac,
+       p.version, p.community_encrypted, p.v3_user, p.auth_protocol, p.auth_key_encrypted,
+       p.priv_protocol, p.priv_key_encrypted
+  FROM access_point ap JOIN snmp_profile p ON p.id = ap.snmp_profile_id
+ WHERE ap.status = 'active' AND ap.management_ip IS NOT NULL AND {where}
+ ORDER BY ap.id
+"""
+_UPLINKS = """
+SELECT u.id, host(u.router_ip) AS host, u.snmp_port AS port, u.router_if_index AS if_index,
+       p.version, p.community_encrypted, p.v3_user, p.auth_protocol, p.auth_key_encrypted,
+       p.priv_protocol, p.priv_key_encrypted
+  FROM uplink u JOIN snmp_profile p ON p.id = u.snmp_profile_id
+ WHERE u.status = 'live' AND u.router_ip IS NOT NULL AND u.router_if_index IS NOT NULL AND {where}
+ ORDER BY u.id
+"""
+
+
+def _mac_arcs(mac: str | None) -> str:
+    return ".".join(str(int(part, 16)) for part in mac.split(":")) if mac else ""
+
+
+def _credentials(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The SNMP part of a target, or None when the profile cannot be used by the agent."""
+    if row["version"] == "2c":
+        community = decrypt(row["community_encrypted"])
+        return {"snmp_version": "2c", "community": community} if community else None
+    auth, priv = AUTH_PROTOCOLS.get(row["auth_protocol"]), PRIV_PROTOCOLS.get(row["priv_protocol"])
+    auth_key, priv_key = decrypt(row["auth_key_encrypted"]), decrypt(row["priv_key_encrypted"])
+    if not (auth and priv and auth_key and priv_key and row["v3_user"]):
+        return None
+    return {"snmp_version": "3", "v3_user": row["v3_user"], "auth_protocol": auth, "auth_key": auth_key,
+            "priv_protocol": priv, "priv_key": priv_key}
+
+
+async def targets_for(scope: Scope) -> TargetList:
+    """The probe's target list; `etag` changes whenever anything in it changes."""
+    scope.require(Permission.PROBE_INGEST)
+    targets: list[ProbeTarget] = []
+    where, values = scope.sql("ap.county_id", school_expr="ap.school_id")
+    for row in await fetch(_ACCESS_POINTS.format(where=where), *values):
+        credentials = _credentials(row)
+        if credentials is None:
+            continue
+        profile = VENDOR_PROFILES.get(row["vendor"], "generic")
+        targets.append(ProbeTarget(asset_kind="access_point", asset_id=row["id"], host=row["host"],
+                                   port=row["port"], profile=profile,
+                                   row_index=_mac_arcs(row["mac"]) if profile in ROW_INDEXED else "", **credentials))
+    where, values = scope.sql("u.county_id", school_expr="u.school_id")
+    for row in await fetch(_UPLINKS.format(where=where), *values):
+        credentials = _credentials(row)
+        if credentials is None:
+            continue
+        targets.append(ProbeTarget(asset_kind="uplink", asset_id=row["id"], host=row["host"], port=row["port"],
+                                   if_index=row["if_index"], **credentials))
+    etag = '"' + hashlib.sha256(msgspec.json.encode(targets)).hexdigest()[:32] + '"'
+    return TargetList(targets=targets, etag=etag)

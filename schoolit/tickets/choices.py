@@ -1,0 +1,104 @@
+"""Enumerations of the tickets domain: status, urgency, impact, priority, sources, event kinds."""
+
+from enum import IntEnum, StrEnum
+
+from schoolit.web.i18n import N_
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"  # waiting for the school or a vendor: the SLA clock stops
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+STATUS_LABELS = {
+    Status.NEW: N_("New"),
+    Status.ASSIGNED: N_("Assigned"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.WAITING: N_("Waiting"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.CLOSED: N_("Closed"),
+}
+OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
+# The SLA clock does not run while a ticket waits for someone else or is resolved (it may reopen).
+PAUSED_STATUSES = (Status.WAITING, Status.RESOLVED, Status.CLOSED)
+
+
+class Level(StrEnum):
+    """Urgency (how soon, said by the reporter) and impact (how many are hit, said by the supporter)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+LEVEL_LABELS = {Level.LOW: N_("low"), Level.MEDIUM: N_("medium"), Level.HIGH: N_("high")}
+
+
+class Priority(IntEnum):
+    """1 is the most urgent; the queue sorts by it."""
+
+    CRITICAL = 1
+    HIGH = 2
+    MEDIUM = 3
+    LOW = 4
+
+
+PRIORITY_LABELS = {
+    Priority.CRITICAL: N_("critical"),
+    Priority.HIGH: N_("high"),
+    Priority.MEDIUM: N_("medium"),
+    Priority.LOW: N_("low"),
+}
+
+
+class Source(StrEnum):
+    WEB_FORM = "web_form"  # the public /report form
+    UI = "ui"  # a logged-in person in the web UI
+    API = "api"
+    PROBE = "probe"  # an outage seen by a probe
+
+
+SOURCE_LABELS = {Source.WEB_FORM: N_("fault form"), Source.UI: N_("web UI"), Source.API: N_("API"),
+                 Source.PROBE: N_("probe")}
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    COMMENT = "comment"  # public: the reporter sees it
+    NOTE = "note"  # internal: supporters and authorities only
+    REPLY = "reply"  # the reporter, through the tracking page
+    STATUS = "status"
+    ASSIGNMENT = "assignment"
+    PRIORITY = "priority"
+    ATTACHMENT = "attachment"
+    TIME = "time"
+
+
+EVENT_LABELS = {
+    EventKind.CREATED: N_("reported"),
+    EventKind.COMMENT: N_("public comment"),
+    EventKind.NOTE: N_("internal note"),
+    EventKind.REPLY: N_("reply from the reporter"),
+    EventKind.STATUS: N_("status changed"),
+    EventKind.ASSIGNMENT: N_("assignment changed"),
+    EventKind.PRIORITY: N_("priority changed"),
+    EventKind.ATTACHMENT: N_("attachment added"),
+    EventKind.TIME: N_("time logged"),
+}
+# Kinds a reporter sees on the tracking page (never internal notes).
+PUBLIC_KINDS = (EventKind.CREATED, EventKind.COMMENT, EventKind.REPLY, EventKind.STATUS)
+
+
+class AssetKind(StrEnum):
+    ACCESS_POINT = "access_point"
+    DEVICE = "device"
+    UPLINK = "uplink"
+    ROOM = "room"
+
+
+DEFAULT_CATEGORIES = ("WLAN/Netzwerk", "Internet/Anschluss", "Endgerät", "Präsentationstechnik", "Konto/Passwort",
+                      "Software", "Sonstiges")

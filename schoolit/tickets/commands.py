@@ -1,0 +1,99 @@
+"""`schoolit maintenance …` and `schoolit calendar …`: the tickets domain's jobs on the command line.
+
+`close-resolved` closes tickets resolved longer ago than their policy's close-after days (run it
+daily from cron or a systemd timer); `sla-breaches` flags running tickets past a due time;
+`calendar import-holidays` reads the VEVENT dates of an iCalendar file as holidays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from schoolit.accounts.scope import Scope
+from schoolit.commandline import with_database
+from schoolit.errors import DomainError, ValidationFailed
+from schoolit.tickets import policy, services
+
+CLI_SCOPE = Scope.system("cli")
+
+
+def _fail(exc: DomainError) -> int:
+    messages = [f"{e.field}: {e.message}" for e in exc.errors] if isinstance(exc, ValidationFailed) else [exc.detail]
+    for message in messages:
+        print(f"schoolit: error: {message}", file=sys.stderr)
+    return 1
+
+
+async def close_resolved(args: argparse.Namespace) -> int:
+    closed = await services.close_resolved(Scope.system("maintenance"))
+    print(f"closed {closed} resolved ticket(s)")
+    return 0
+
+
+async def sla_breaches(args: argparse.Namespace) -> int:
+    flagged = await services.flag_breaches(Scope.system("maintenance"))
+    print(f"flagged {flagged} ticket(s) as SLA breached")
+    return 0
+
+
+async def create_calendar(args: argparse.Namespace) -> int:
+    try:
+        calendar_id = await policy.ensure_calendar(
+            CLI_SCOPE, name=args.name, weekdays=args.weekdays, day_start=dt.time.fromisoformat(args.start),
+            day_end=dt.time.fromisoformat(args.end))
+    except ValueError as exc:  # a bad time or weekday string
+        print(f"schoolit: error: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"calendar {calendar_id} '{args.name}'")
+    return 0
+
+
+async def import_holidays(args: argparse.Namespace) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")  # noqa: ASYNC240 (a CLI reading one small file)
+    except OSError as exc:
+        print(f"schoolit: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        added = await policy.import_holidays_ical(CLI_SCOPE, args.calendar, text)
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"imported {added} new holiday(s) into '{args.calendar}'")
+    return 0
+
+
+def register_maintenance(jobs: Any) -> None:
+    """`schoolit maintenance close-resolved` and `… sla-breaches`."""
+    handler = with_database
+    job = jobs.add_parser("close-resolved", help="close tickets resolved longer ago than the policy allows",
+                          description="Close resolved tickets after their policy's close-after days (default 7).")
+    job.set_defaults(handler=handler(close_resolved))
+    job = jobs.add_parser("sla-breaches", help="flag running tickets past a due time",
+                          description="Set the SLA breach flag on running tickets past their due times.")
+    job.set_defaults(handler=handler(sla_breaches))
+
+
+def register(commands: Any) -> None:
+    """`schoolit calendar create|import-holidays`."""
+    handler = with_database
+    calendar = commands.add_parser("calendar", help="business calendars of the SLAs",
+                                   description="Business calendars (working days, hours, holidays).")
+    actions = calendar.add_subparsers(dest="calendar_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create or update a calendar",
+                                description="Create or update a business calendar by name.")
+    create.add_argument("name")
+    create.add_argument("--weekdays", default="01234", help="working weekdays, 0 = Monday (default 01234)")
+    create.add_argument("--start", default="08:00", help="start of the working day (default 08:00)")
+    create.add_argument("--end", default="16:00", help="end of the working day (default 16:00)")
+    create.set_defaults(handler=handler(create_calendar))
+    imported = actions.add_parser("import-holidays", help="import holidays from an iCalendar (.ics) file",
+                                  description="Add every VEVENT's start date in an .ics file as a holiday.")
+    imported.add_argument("calendar", help="calendar name")
+    imported.add_argument("file", help="path of the .ics file")
+    imported.set_defaults(handler=handler(import_holidays))

@@ -1,0 +1,518 @@
+"""HTTP layer of the tickets domain: the JSON API, the supporters' pages (queue and ticket), the public
+fault form and tracking page, and the admins' category page.
+
+Thin: parse, call a service with the caller's Scope, shape the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_201_CREATED
+
+from schoolit.accounts import services as accounts
+from schoolit.accounts.access import authenticated, public, requires
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.errors import FieldError, ValidationFailed
+from schoolit.schemas import Limit, Offset, Page
+from schoolit.tickets import policy, queue, reports, services, workflow
+from schoolit.tickets import public as public_services
+from schoolit.tickets.attachments import MAX_BYTES
+from schoolit.tickets.choices import (
+    EVENT_LABELS,
+    LEVEL_LABELS,
+    PRIORITY_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    Level,
+    Source,
+    Status,
+)
+from schoolit.tickets.schemas import (
+    AttachmentOut,
+    CategoryIn,
+    CategoryOut,
+    CommentIn,
+    EventOut,
+    PolicyIn,
+    PolicyOut,
+    ReportForm,
+    TicketCreated,
+    TicketIn,
+    TicketOut,
+    TicketPatch,
+    TimeEntryOut,
+    TimeIn,
+)
+from schoolit.web.i18n import N_
+from schoolit.web.navigation import NavItem, register
+
+register(NavItem("/tickets", N_("Tickets"), Permission.TICKETS_READ), before="/admin/users")
+register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission.USERS_MANAGE), before="/audit")
+
+BERLIN = ZoneInfo("Europe/Berlin")
+UPLOAD_LIMIT = MAX_BYTES + 64 * 1024  # the file plus the multipart envelope
+OptionalInt = FromQuery[int | None]
+OptionalText = FromQuery[str | None]
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("state", {}).get("request_id", ""))
+
+
+def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
+    if moment is None:
+        return "–"
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+
+
+LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "level_labels": LEVEL_LABELS,
+          "event_labels": EVENT_LABELS, "source_labels": SOURCE_LABELS, "views": queue.VIEWS,
+          "local_time": local_time, "levels": list(Level)}
+
+
+def _ticket_out(row: dict[str, Any]) -> TicketOut:
+    return msgspec.convert(row, TicketOut, from_attributes=True, strict=False)
+
+
+def _csv(filename: str, text: str) -> Response[bytes]:
+    return Response(content=("\ufeff" + text).encode(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+def _file(row: dict[str, Any], content: bytes) -> Response[bytes]:
+    disposition = "inline" if row["content_type"] != "application/pdf" else "attachment"
+    return Response(content=content, media_type=row["content_type"], headers={
+        "content-disposition": f'{disposition}; filename="{row["filename"]}"',
+        "x-content-type-options": "nosniff", "content-security-policy": "default-src 'none'",
+    })
+
+
+@dataclass
+class UploadForm:
+    file: UploadFile
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+class TicketsApi(Controller):
+    """`/api/v1/tickets`: the queue, tickets, their timeline, time and attachments; reports."""
+
+    path = "/tickets"
+    tags = ["tickets"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/", opt=requires(Permission.TICKETS_READ))
+    async def list_tickets(
+        self, caller: Caller, view: FromQuery[str] = "open", status: OptionalText = None,
+        county_id: OptionalInt = None, school_id: OptionalInt = None, category_id: OptionalInt = None,
+        assignee_id: OptionalInt = None, q: OptionalText = None, limit: Limit = 50, offset: Offset = 0,
+    ) -> Page[TicketOut]:
+        rows, total = await queue.list_tickets(caller, queue.Filters(
+            view=view, status=status, county_id=county_id, school_id=school_id, category_id=category_id,
+            assignee_id=assignee_id, q=q), limit=limit, offset=offset)
+        return Page(items=[_ticket_out(r) for r in rows], total=total)
+
+    @post("/", opt=requires(Permission.TICKETS_REPORT), status_code=HTTP_201_CREATED)
+    async def create(self, caller: Caller, data: JSONBody[TicketIn]) -> TicketCreated:
+        ticket, token = await services.create_ticket(caller, services.NewTicket(
+            school_id=data.school_id, category_id=data.category_id, subject=data.subject,
+            description=data.description, urgency=data.urgency, impact=data.impact, source=Source.API,
+            reporter_email=data.reporter_email, reporter_name=data.reporter_name, asset_kind=data.asset_kind,
+            asset_id=data.asset_id))
+        return TicketCreated(ticket=_ticket_out(ticket), tracking_token=token,
+                             tracking_url=services.tracking_url(token))
+
+    @post("/claim-next", opt=requires(Permission.TICKETS_WORK), status_code=200)
+    async def claim_next(self, caller: Caller) -> Response[TicketOut | None]:
+        """The most urgent unassigned ticket in your queue, now yours; 204 when there is none."""
+        claimed = await queue.claim_next(caller)
+        if claimed is None:
+            return Response(content=None, status_code=204)
+        return Response(content=_ticket_out(await services.get_ticket(caller, claimed["id"])))
+
+    @get("/{ticket_id:int}", opt=requires(Permission.TICKETS_READ))
+    async def get_ticket(self, caller: Caller, ticket_id: FromPath[int]) -> TicketOut:
+        return _ticket_out(await services.get_ticket(caller, ticket_id))
+
+    @patch("/{ticket_id:int}", opt=requires(Permission.TICKETS_WORK))
+    async def update(self, caller: Caller, ticket_id: FromPath[int], data: JSONBody[TicketPatch]) -> TicketOut:
+        if data.impact is not None or data.urgency is not None or data.category_id is not None:
+            await services.reprioritise(caller, ticket_id, impact=data.impact, urgency=data.urgency,
+                                        category_id=data.category_id)
+        if data.assignee_id is not msgspec.UNSET:
+            await services.assign(caller, ticket_id, data.assignee_id)
+        if data.status is not None:
+            await services.change_status(caller, ticket_id, data.status, comment=data.comment)
+        return _ticket_out(await services.get_ticket(caller, ticket_id))
+
+    @get("/{ticket_id:int}/events", opt=requires(Permission.TICKETS_READ))
+    async def events(self, caller: Caller, ticket_id: FromPath[int]) -> list[EventOut]:
+        return msgspec.convert(await services.timeline(caller, ticket_id), list[EventOut])
+
+    @post("/{ticket_id:int}/comments", opt=requires(Permission.TICKETS_REPORT), status_code=HTTP_201_CREATED)
+    async def comment(self, caller: Caller, ticket_id: FromPath[int], data: JSONBody[CommentIn]) -> TicketOut:
+        return _ticket_out(await services.add_comment(caller, ticket_id, data.body, public=data.public))
+
+    @get("/{ticket_id:int}/time", opt=requires(Permission.TICKETS_READ))
+    async def time_entries(self, caller: Caller, ticket_id: FromPath[int]) -> list[TimeEntryOut]:
+        return msgspec.convert(await services.time_entries(caller, ticket_id), list[TimeEntryOut])
+
+    @post("/{ticket_id:int}/time", opt=requires(Permission.TICKETS_WORK), status_code=HTTP_201_CREATED)
+    async def log_time(self, caller: Caller, ticket_id: FromPath[int], data: JSONBody[TimeIn]) -> TimeEntryOut:
+        row = await services.log_time(caller, ticket_id, data.minutes, worked_on=data.worked_on, note=data.note)
+        return msgspec.convert(row, TimeEntryOut)
+
+    @get("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_READ))
+    async def attachments(self, caller: Caller, ticket_id: FromPath[int]) -> list[AttachmentOut]:
+        return msgspec.convert(await services.list_attachments(caller, ticket_id), list[AttachmentOut])
+
+    @post("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_REPORT), status_code=HTTP_201_CREATED,
+          request_max_body_size=UPLOAD_LIMIT)
+    async def upload(self, caller: Caller, ticket_id: FromPath[int],
+                     data: MultipartBody[UploadForm]) -> AttachmentOut:
+        content = await data.file.read()
+        row = await services.add_attachment(caller, ticket_id, data.file.filename or "datei", content)
+        return msgspec.convert(row, AttachmentOut)
+
+    @get("/attachments/{attachment_id:int}", opt=requires(Permission.TICKETS_READ))
+    async def download(self, caller: Caller, attachment_id: FromPath[int]) -> Response[bytes]:
+        return _file(*await services.get_attachment(caller, attachment_id))
+
+    @get("/reports/time.csv", opt=requires(Permission.EXPORT))
+    async def time_report(self, caller: Caller, month: OptionalText = None,
+                          county_id: OptionalInt = None) -> Response[bytes]:
+        """Minutes per county and ticket in a month (`month=2026-11`, default this month)."""
+        return _csv(*await reports.monthly_time_csv(caller, month, county_id))
+
+    @get("/reports/cost-split.csv", opt=requires(Permission.EXPORT))
+    async def cost_split(self, caller: Caller, month: OptionalText = None,
+                         arrangement_id: OptionalInt = None) -> Response[bytes]:
+        """Hours per member county of an arrangement and each county's share of the total."""
+        return _csv(*await reports.cost_split_csv(caller, month, arrangement_id))
+
+
+class TicketSettingsApi(Controller):
+    """`/api/v1/ticket-categories` and `/api/v1/ticket-policies` (changes by admins)."""
+
+    tags = ["tickets"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/ticket-categories", opt=authenticated())
+    async def categories(self, caller: Caller) -> list[CategoryOut]:
+        return msgspec.convert(await services.list_categories(active_only=False), list[CategoryOut])
+
+    @post("/ticket-categories", opt=requires(Permission.USERS_MANAGE), status_code=HTTP_201_CREATED)
+    async def create_category(self, caller: Caller, data: JSONBody[CategoryIn]) -> CategoryOut:
+        row = await services.save_category(caller, name=data.name, position=data.position, active=data.active)
+        return msgspec.convert(row, CategoryOut)
+
+    @put("/ticket-categories/{category_id:int}", opt=requires(Permission.USERS_MANAGE))
+    async def update_category(self, caller: Caller, category_id: FromPath[int],
+                              data: JSONBody[CategoryIn]) -> CategoryOut:
+        row = await services.save_category(caller, name=data.name, position=data.position, active=data.active,
+                                           category_id=category_id)
+        return msgspec.convert(row, CategoryOut)
+
+    @put("/ticket-policies", opt=requires(Permission.USERS_MANAGE))
+    async def set_policy(self, caller: Caller, data: JSONBody[PolicyIn]) -> PolicyOut:
+        """Priority matrix, SLA targets (business hours), calendar and close-after days of an arrangement
+        or a county."""
+        return msgspec.convert(await policy.set_policy(caller, data), PolicyOut)
+
+
+# --- supporter pages -----------------------------------------------------------------------------
+
+
+class QueueFilters(msgspec.Struct):
+    view: str = "open"
+    status: str = ""
+    county_id: str = ""
+    school_id: str = ""
+    q: str = ""
+    name: str = ""  # for saving the view
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _filters(view: str | None, status: str | None, county_id: str | None, school_id: str | None,
+             q: str | None) -> queue.Filters:
+    return queue.Filters(view=view or "open", status=status or None, county_id=_int_or_none(county_id),
+                         school_id=_int_or_none(school_id), q=(q or "").strip() or None)
+
+
+def _query(filters: queue.Filters) -> str:
+    """The filters as a query string (for links, the htmx refresh and saved views)."""
+    return urlencode({k: v for k, v in (("view", filters.view), ("status", filters.status or ""),
+                                        ("county_id", filters.county_id or ""),
+                                        ("school_id", filters.school_id or ""), ("q", filters.q or "")) if v})
+
+
+class CommentForm(msgspec.Struct):
+    body: str = ""
+    visibility: str = "public"
+
+
+class StatusForm(msgspec.Struct):
+    status: str = ""
+    comment: str = ""
+
+
+class AssignForm(msgspec.Struct):
+    assignee_id: str = ""
+
+
+class TimeForm(msgspec.Struct):
+    minutes: str = ""
+    worked_on: str = ""
+    note: str = ""
+
+
+class PriorityForm(msgspec.Struct):
+    impact: str = ""
+    urgency: str = ""
+
+
+class ViewDeleteForm(msgspec.Struct):
+    id: str = ""
+
+
+QueueQuery = Annotated[str | None, QueryParameter(required=False)]
+
+
+class TicketPages(Controller):
+    path = "/tickets"
+    include_in_schema = False
+
+    async def _queue_context(self, caller: Scope, filters: queue.Filters) -> dict[str, Any]:
+        rows, total = await queue.list_tickets(caller, filters, limit=200)
+        return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters), **LABELS}
+
+    @get("/", name="tickets", opt=requires(Permission.TICKETS_READ))
+    async def queue_page(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
+                         county_id: QueueQuery = None, school_id: QueueQuery = None, q: QueueQuery = None,
+                         claimed: QueueQuery = None) -> Template:
+        filters = _filters(view, status, county_id, school_id, q)
+        context = await self._queue_context(caller, filters)
+        return Template("tickets/queue.html", context={
+            **context, "counties": await accounts.list_counties(caller), "saved_views": await queue.saved_views(caller),
+            "can_work": caller.can(Permission.TICKETS_WORK), "queue_empty": claimed == "none",
+            "statuses": list(Status)})
+
+    @get("/rows", opt=requires(Permission.TICKETS_READ))
+    async def queue_rows(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
+                         county_id: QueueQuery = None, school_id: QueueQuery = None,
+                         q: QueueQuery = None) -> Template:
+        """The queue's table body, refreshed by htmx every 30 seconds and on filter changes."""
+        context = await self._queue_context(caller, _filters(view, status, county_id, school_id, q))
+        return Template("tickets/_queue_rows.html", context=context)
+
+    @post("/claim-next", opt=requires(Permission.TICKETS_WORK), status_code=303)
+    async def claim_next(self, caller: Caller) -> Redirect:
+        claimed = await queue.claim_next(caller)
+        if claimed is None:
+            return Redirect(path="/tickets", query_params={"claimed": "none"}, status_code=303)
+        return Redirect(path=f"/tickets/{claimed['id']}", status_code=303)
+
+    @post("/views", opt=requires(Permission.TICKETS_READ), status_code=303)
+    async def save_view(self, caller: Caller, data: URLEncodedBody[QueueFilters]) -> Redirect:
+        filters = _filters(data.view, data.status, data.county_id, data.school_id, data.q)
+        await queue.save_view(caller, data.name, filters)
+        return Redirect(path="/tickets?" + _query(filters), status_code=303)
+
+    @post("/views/delete", opt=requires(Permission.TICKETS_READ), status_code=303)
+    async def delete_view(self, caller: Caller, data: URLEncodedBody[ViewDeleteForm]) -> Redirect:
+        await queue.delete_view(caller, _int_or_none(data.id) or 0)
+        return Redirect(path="/tickets", status_code=303)
+
+    async def _ticket_page(self, caller: Scope, ticket_id: int, *, status_code: int = 200,
+                           errors: dict[str, str] | None = None) -> Template:
+        ticket = await services.get_ticket(caller, ticket_id)
+        works = caller.can(Permission.TICKETS_WORK)
+        entries = await services.time_entries(caller, ticket_id) if works else []
+        return Template("tickets/ticket.html", status_code=status_code, context={
+            "ticket": ticket, "events": await services.timeline(caller, ticket_id),
+            "attachments": await services.list_attachments(caller, ticket_id), "time_entries": entries,
+            "assignees": await services.eligible_assignees(caller, ticket["county_id"]) if works else [],
+            "targets": sorted(workflow.allowed_targets(caller.role, Status(ticket["status"]))),
+            "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
+            "minutes_total": sum(e["minutes"] for e in entries),
+            **LABELS})
+
+    @get("/{ticket_id:int}", name="ticket", opt=requires(Permission.TICKETS_READ))
+    async def ticket_page(self, caller: Caller, ticket_id: FromPath[int]) -> Template:
+        return await self._ticket_page(caller, ticket_id)
+
+    @get("/{ticket_id:int}/presence", opt=requires(Permission.TICKETS_READ))
+    async def presence(self, caller: Caller, ticket_id: FromPath[int]) -> Template:
+        """Polled by the ticket page: records the caller and names the others who have it open."""
+        return Template("tickets/_presence.html", context={"others": await queue.touch_presence(caller, ticket_id)})
+
+    async def _act(self, caller: Scope, ticket_id: int, action: Any) -> Response[Any]:
+        try:
+            await action
+        except ValidationFailed as exc:
+            return await self._ticket_page(caller, ticket_id, status_code=422,
+                                           errors={e.field: e.message for e in exc.errors})
+        return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
+
+    @post("/{ticket_id:int}/claim", opt=requires(Permission.TICKETS_WORK), status_code=303)
+    async def claim(self, caller: Caller, ticket_id: FromPath[int]) -> Response[Any]:
+        return await self._act(caller, ticket_id, services.assign(caller, ticket_id, caller.actor.user_id))
+
+    @post("/{ticket_id:int}/assign", opt=requires(Permission.TICKETS_WORK), status_code=303)
+    async def assign(self, caller: Caller, ticket_id: FromPath[int],
+                     data: URLEncodedBody[AssignForm]) -> Response[Any]:
+        return await self._act(caller, ticket_id, services.assign(caller, ticket_id, _int_or_none(data.assignee_id)))
+
+    @post("/{ticket_id:int}/status", opt=requires(Permission.TICKETS_READ), status_code=303)
+    async def status(self, caller: Caller, ticket_id: FromPath[int],
+                     data: URLEncodedBody[StatusForm]) -> Response[Any]:
+        return await self._act(caller, ticket_id, services.change_status(
+            caller, ticket_id, data.status, comment=data.comment.strip() or None))
+
+    @post("/{ticket_id:int}/comment", opt=requires(Permission.TICKETS_REPORT), status_code=303)
+    async def comment(self, caller: Caller, ticket_id: FromPath[int],
+                      data: URLEncodedBody[CommentForm]) -> Response[Any]:
+        return await self._act(caller, ticket_id, services.add_comment(
+            caller, ticket_id, data.body, public=data.visibility != "internal"))
+
+    @post("/{ticket_id:int}/time", opt=requires(Permission.TICKETS_WORK), status_code=303)
+    async def log_time(self, caller: Caller, ticket_id: FromPath[int],
+                       data: URLEncodedBody[TimeForm]) -> Response[Any]:
+        async def book() -> None:
+            errors = []
+            minutes = _int_or_none(data.minutes)
+            if minutes is None:
+                errors.append(FieldError("minutes", N_("must be a whole number of minutes")))
+            try:
+                day = dt.date.fromisoformat(data.worked_on) if data.worked_on else None
+            except ValueError:
+                errors.append(FieldError("worked_on", N_("must be a date like 2026-11-22")))
+            if errors:
+                raise ValidationFailed(errors)
+            await services.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)
+
+        return await self._act(caller, ticket_id, book())
+
+    @post("/{ticket_id:int}/priority", opt=requires(Permission.TICKETS_WORK), status_code=303)
+    async def priority(self, caller: Caller, ticket_id: FromPath[int],
+                       data: URLEncodedBody[PriorityForm]) -> Response[Any]:
+        return await self._act(caller, ticket_id, services.reprioritise(
+            caller, ticket_id, impact=data.impact or None, urgency=data.urgency or None))
+
+    @post("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_REPORT), status_code=303,
+          request_max_body_size=UPLOAD_LIMIT)
+    async def upload(self, caller: Caller, ticket_id: FromPath[int],
+                     data: MultipartBody[UploadForm]) -> Response[Any]:
+        content = await data.file.read()
+        return await self._act(caller, ticket_id, services.add_attachment(
+            caller, ticket_id, data.file.filename or "datei", content))
+
+    @get("/attachments/{attachment_id:int}", opt=requires(Permission.TICKETS_READ))
+    async def download(self, caller: Caller, attachment_id: FromPath[int]) -> Response[bytes]:
+        return _file(*await services.get_attachment(caller, attachment_id))
+
+
+class CategoryForm(msgspec.Struct):
+    id: str = ""
+    name: str = ""
+    position: str = "0"
+    active: str = ""
+
+
+class TicketAdminPages(Controller):
+    path = "/admin/ticket-categories"
+    include_in_schema = False
+
+    async def _page(self, caller: Scope, *, status_code: int = 200, error: str | None = None) -> Template:
+        return Template("tickets/categories.html", status_code=status_code, context={
+            "categories": await services.list_categories(active_only=False), "error": error})
+
+    @get("/", name="ticket_categories", opt=requires(Permission.USERS_MANAGE))
+    async def categories(self, caller: Caller) -> Template:
+        return await self._page(caller)
+
+    @post("/", opt=requires(Permission.USERS_MANAGE), status_code=303)
+    async def save(self, caller: Caller, data: URLEncodedBody[CategoryForm]) -> Response[Any]:
+        try:
+            position = int(data.position or 0)
+        except ValueError:
+            position = 0
+        try:
+            await services.save_category(caller, name=data.name, position=position, active=bool(data.active),
+                                         category_id=_int_or_none(data.id))
+        except ValidationFailed as exc:
+            return await self._page(caller, status_code=422, error="; ".join(e.message for e in exc.errors))
+        return Redirect(path="/admin/ticket-categories", status_code=303)
+
+
+# --- public pages --------------------------------------------------------------------------------
+
+
+class ReplyForm(msgspec.Struct):
+    body: str = ""
+
+
+class PublicPages(Controller):
+    include_in_schema = False
+
+    async def _form(self, form: ReportForm, *, status_code: int = 200, errors: dict[str, str] | None = None,
+                    headers: dict[str, str] | None = None, school: dict[str, Any] | None = None) -> Template:
+        return Template("tickets/report.html", status_code=status_code, headers=headers, context={
+            "form": form, "errors": errors or {}, "school": school, "categories": await services.list_categories(),
+            **LABELS})
+
+    @get("/report", name="report", opt=public())
+    async def report_form(self, school: Annotated[str, QueryParameter(required=False)] = "") -> Template:
+        found = await public_services.school_by_number(school) if school.strip().isdigit() else None
+        return await self._form(ReportForm(school_number=found["school_number"] if found else ""), school=found)
+
+    @post("/report", opt=public(), status_code=201)
+    async def report(self, request: Request[Any, Any, Any], data: URLEncodedBody[ReportForm]) -> Template:
+        try:
+            ticket, token = await public_services.submit_report(data, client_ip=_client_ip(request),
+                                                                request_id=_request_id(request))
+        except public_services.RateLimited as exc:
+            return await self._form(data, status_code=429, headers={"Retry-After": str(exc.retry_after)},
+                                    errors={"form": N_("Too many reports from your network. Please try again "
+                                                       "in a few minutes.")})
+        except ValidationFailed as exc:
+            return await self._form(data, status_code=422, errors={e.field: e.message for e in exc.errors})
+        return Template("tickets/report_done.html", status_code=201, context={
+            "ticket": ticket, "tracking_path": f"/track/{token}", "tracking_url": services.tracking_url(token)})
+
+    @get("/track/{token:str}", name="track", opt=public())
+    async def track(self, token: FromPath[str]) -> Template:
+        ticket, events = await public_services.tracking_view(token)
+        return Template("tickets/track.html", context={"ticket": ticket, "events": events, "token": token,
+                                                       "errors": {}, **LABELS})
+
+    @post("/track/{token:str}", opt=public(), status_code=303)
+    async def reply(self, request: Request[Any, Any, Any], token: FromPath[str],
+                    data: URLEncodedBody[ReplyForm]) -> Response[Any]:
+        try:
+            await public_services.reply(token, data.body, client_ip=_client_ip(request),
+                                        request_id=_request_id(request))
+        except ValidationFailed as exc:
+            ticket, events = await public_services.tracking_view(token)
+            return Template("tickets/track.html", status_code=422, context={
+                "ticket": ticket, "events": events, "token": token,
+                "errors": {e.field: e.message for e in exc.errors}, **LABELS})
+        return Redirect(path=f"/track/{token}", status_code=303)

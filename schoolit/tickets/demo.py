@@ -1,0 +1,142 @@
+"""Demo tickets: the arrangement's business calendar (RLP holidays 2026/2027), its support policy, and
+open and closed tickets across its counties (plus a few in Ludwigsburg) with comments and time entries.
+
+Idempotent: each demo ticket is known by its reporter address; one that exists is left as it is.
+Deterministic: the same tickets, texts and times (relative to the day of seeding) every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from schoolit.accounts import services as accounts
+from schoolit.accounts.scope import Scope
+from schoolit.db import fetch
+from schoolit.tickets import policy, services
+from schoolit.tickets.choices import Level, Source, Status
+from schoolit.tickets.schemas import PolicyIn
+from schoolit.tickets.sla import due_times, priority_of, rlp_public_holidays
+
+CALENDAR = "Schul-IT-Verbund Donnersberg–Kaiserslautern–Kusel"
+SUPPORTER = "support@verbund.demo.schoolit.example"
+MEMBER_COUNTIES = ("donnersbergkreis", "kaiserslautern", "kusel")
+
+
+@dataclass(frozen=True)
+class DemoTicket:
+    category: str
+    subject: str
+    description: str
+    urgency: Level
+    status: Status
+    comment: str = ""
+    minutes: int = 0
+
+
+FAULTS: tuple[DemoTicket, ...] = (
+    DemoTicket("WLAN/Netzwerk", "WLAN im Neubau fällt zeitweise aus", "Im 2. OG des Neubaus bricht das WLAN "
+               "mehrmals pro Stunde ab, besonders in den Räumen 2.14 bis 2.18.", Level.HIGH, Status.IN_PROGRESS,
+               "Controller-Log zeigt Neustarts von AP-2.16, Tausch ist bestellt.", 50),
+    DemoTicket("Internet/Anschluss", "Internet sehr langsam seit Montag", "Downloads im Computerraum laufen nur "
+               "mit wenigen Mbit/s.", Level.MEDIUM, Status.WAITING, "Störung beim Provider gemeldet, "
+               "wir warten auf die Rückmeldung.", 35),
+    DemoTicket("Endgerät", "Tablet startet nicht mehr", "Ein Schülertablet aus der 7b bleibt beim Logo hängen.",
+               Level.LOW, Status.RESOLVED, "Gerät per MDM zurückgesetzt, es läuft wieder.", 25),
+    DemoTicket("Präsentationstechnik", "Beamer in Raum A 1.12 ohne Bild", "Der Beamer zeigt 'Kein Signal', "
+               "obwohl das HDMI-Kabel steckt.", Level.HIGH, Status.NEW),
+    DemoTicket("Konto/Passwort", "Lehrkraft kann sich nicht anmelden", "Nach der Passwortänderung geht die "
+               "Anmeldung am Lehrerrechner nicht mehr.", Level.MEDIUM, Status.CLOSED,
+               "Konto entsperrt und Passwort zurückgesetzt.", 15),
+    DemoTicket("Software", "Lernsoftware fehlt auf den Laptops", "Auf den Leihlaptops der Oberstufe fehlt "
+               "GeoGebra.", Level.LOW, Status.ASSIGNED),
+    DemoTicket("WLAN/Netzwerk", "Access Point im Lehrerzimmer blinkt rot", "Der AP an der Decke des "
+               "Lehrerzimmers blinkt seit heute Morgen rot.", Level.MEDIUM, Status.NEW),
+    DemoTicket("Sonstiges", "Dokumentenkamera defekt", "Die Dokumentenkamera im Chemieraum zeigt Streifen.",
+               Level.LOW, Status.CLOSED, "Gerät unter Garantie getauscht.", 40),
+)
+
+
+def _reporter(index: int) -> str:
+    return f"meldung-{index:03d}@schule.demo.schoolit.example"
+
+
+async def _calendar_and_policy(system: Scope) -> None:
+    await policy.ensure_calendar(system, name=CALENDAR, day_start=dt.time(7, 30), day_end=dt.time(16))
+    await policy.add_holidays(system, CALENDAR, rlp_public_holidays(2026) + rlp_public_holidays(2027))
+    arrangement = await fetch("SELECT a.slug FROM arrangement a JOIN county c ON c.id = a.lead_county_id "
+                              "WHERE c.slug = 'donnersbergkreis'")
+    if arrangement:
+        await policy.set_policy(system, PolicyIn(arrangement=arrangement[0]["slug"], calendar=CALENDAR,
+                                                 close_after_days=7))
+
+
+async def _supporter_scope() -> Scope | None:
+    rows = await fetch("SELECT id, email, role, county_id, arrangement_id, school_id FROM app_user WHERE email = {}",
+                       SUPPORTER)
+    return await accounts.scope_for_user(dict(rows[0])) if rows else None
+
+
+async def _backdate(ticket_id: int, county_id: int, days: int) -> None:
+    """Move a fresh ticket into the past, with the due times that creation time gives."""
+    rows = await fetch("SELECT created_at, urgency, impact FROM ticket WHERE id = {}", ticket_id)
+    support = await policy.policy_for_county(county_id)
+    created = rows[0]["created_at"] - dt.timedelta(days=days, hours=days % 5)
+    due = due_times(support.calendar, created,
+                    support.target(priority_of(rows[0]["urgency"], rows[0]["impact"], support.matrix)))
+    await fetch("UPDATE ticket SET created_at = {}, response_due_at = {}, resolution_due_at = {}, "
+                "resolution_warn_at = {} WHERE id = {}", created, due.response_due_at, due.resolution_due_at,
+                due.resolution_warn_at, ticket_id)
+    await fetch("UPDATE ticket_event SET at = {} WHERE ticket_id = {} AND kind = 'created'", created, ticket_id)
+
+
+async def _work(worker: Scope | None, ticket_id: int, fault: DemoTicket) -> None:
+    if worker is None:  # without the demo logins nobody works the tickets
+        return
+    if fault.status == Status.NEW:
+        return
+    await services.assign(worker, ticket_id, worker.actor.user_id)
+    if fault.minutes:
+        await services.log_time(worker, ticket_id, fault.minutes, note="Demo")
+    if fault.comment:
+        await services.add_comment(worker, ticket_id, fault.comment)
+    path = {Status.ASSIGNED: [], Status.IN_PROGRESS: [Status.IN_PROGRESS],
+            Status.WAITING: [Status.IN_PROGRESS, Status.WAITING],
+            Status.RESOLVED: [Status.IN_PROGRESS, Status.RESOLVED],
+            Status.CLOSED: [Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]}[fault.status]
+    for status in path:
+        await services.change_status(worker, ticket_id, status.value)
+
+
+async def seed_demo_tickets() -> int:
+    """Create the demo tickets that do not exist yet; returns how many demo tickets there are."""
+    system = Scope.system("demo")
+    await _calendar_and_policy(system)
+    worker = await _supporter_scope()
+    categories = {c["name"]: c["id"] for c in await services.list_categories(active_only=False)}
+    schools = await fetch("SELECT s.id, s.county_id, c.slug FROM school s JOIN county c ON c.id = s.county_id "
+                          "WHERE c.slug = ANY({}) ORDER BY s.school_number", [*MEMBER_COUNTIES, "ludwigsburg"])
+    arrangement_schools = [s for s in schools if s["slug"] in MEMBER_COUNTIES]
+    ludwigsburg = [s for s in schools if s["slug"] == "ludwigsburg"]
+    if not arrangement_schools:
+        return 0
+    rng = random.Random(2026)  # noqa: S311 (demo data, not secrets)
+    plan = [(rng.choice(arrangement_schools), FAULTS[i % len(FAULTS)]) for i in range(24)]
+    plan += [(ludwigsburg[i % len(ludwigsburg)], FAULTS[i]) for i in range(3) if ludwigsburg]
+    existing = {r["reporter_email"] for r in await fetch(
+        "SELECT reporter_email FROM ticket WHERE reporter_email LIKE 'meldung-%@schule.demo.schoolit.example'")}
+    for index, (school, fault) in enumerate(plan):
+        if _reporter(index) in existing:
+            continue
+        ticket, _token = await services.create_ticket(system, services.NewTicket(
+            school_id=school["id"], category_id=categories.get(fault.category, categories["Sonstiges"]),
+            subject=fault.subject, description=fault.description, urgency=fault.urgency.value,
+            source=Source.WEB_FORM if index % 3 else Source.UI, reporter_email=_reporter(index),
+            reporter_name="Demo-Lehrkraft"))
+        await _backdate(ticket["id"], school["county_id"], rng.randint(0, 20))
+        await _work(worker if school["slug"] in MEMBER_COUNTIES else None, ticket["id"], fault)
+    # The demo never sends its mails: they stay in the outbox as examples.
+    await fetch("UPDATE outbox_mail SET sent_at = now(), last_error = 'demo' WHERE sent_at IS NULL "
+                "AND recipient LIKE '%demo.schoolit.example'")
+    return len(plan)

@@ -1,0 +1,150 @@
+"""The public side: the fault form for school staff without an account, and the tracking page.
+
+Nobody is logged in here, so these services act as an anonymous Scope limited to the one school (the
+form) or the one ticket (the tracking token). A per-address rate limit is kept in PostgreSQL so it
+holds across worker processes; an advisory lock per address makes count-and-insert atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from schoolit.accounts.choices import ActorKind, Role
+from schoolit.accounts.scope import Actor, Scope
+from schoolit.accounts.security import digest
+from schoolit.db import atomic, fetch
+from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.tickets import workflow
+from schoolit.tickets.choices import EventKind, Source, Status
+from schoolit.tickets.schemas import ReportForm
+from schoolit.tickets.services import (
+    TICKET_SELECT,
+    NewTicket,
+    add_event,
+    apply_status,
+    insert_ticket,
+    now,
+    public_timeline,
+    validate_new,
+    with_sla_state,
+)
+from schoolit.web.i18n import N_
+
+RATE_LIMIT = 5
+RATE_WINDOW = dt.timedelta(minutes=10)
+MAX_REPLY = 5_000
+
+
+class RateLimited(Exception):
+    """Too many submissions from one address; `retry_after` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def anonymous(label: str, county_id: int | None = None, school_id: int | None = None, *,
+              request_id: str = "", client_ip: str | None = None) -> Scope:
+    counties = frozenset({county_id}) if county_id is not None else frozenset()
+    return Scope(role=Role.SCHOOL, actor=Actor(ActorKind.ANONYMOUS, label=label[:254]), county_ids=counties,
+                 school_id=school_id, request_id=request_id, client_ip=client_ip)
+
+
+async def school_by_number(number: str) -> dict[str, Any] | None:
+    rows = await fetch("SELECT id, county_id, name, school_number FROM school WHERE school_number = {}",
+                       number.strip())
+    return rows[0] if rows else None
+
+
+async def check_rate(client_key: str, moment: dt.datetime) -> None:
+    """Count this submission; RateLimited when the address used up its quota in the window."""
+    await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "report:" + client_key)
+    recent = await fetch("SELECT at FROM report_attempt WHERE client_key = {} AND at > {} ORDER BY at",
+                         client_key, moment - RATE_WINDOW)
+    if len(recent) >= RATE_LIMIT:
+        oldest = recent[-RATE_LIMIT]["at"]
+        raise RateLimited(max(1, math.ceil((oldest + RATE_WINDOW - moment).total_seconds())))
+    await fetch("INSERT INTO report_attempt (client_key, at) VALUES ({}, {})", client_key, moment)
+    await fetch("DELETE FROM report_attempt WHERE at < {}", moment - 2 * RATE_WINDOW)
+
+
+async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: str = "") -> tuple[dict[str, Any], str]:
+    """Validate the form and open a ticket; returns the ticket and its tracking token.
+
+    The rate limit counts every submission that passes the honeypot, valid or not (it runs in its own
+    transaction, so a rejected form still counts)."""
+    moment = now()
+    if form.website.strip():
+        raise ValidationFailed([FieldError("form", N_("the form could not be processed"))])
+    async with atomic():
+        await check_rate(digest(client_ip or "unknown")[:64], moment)
+    errors: list[FieldError] = []
+    if not form.consent.strip():
+        errors.append(FieldError("consent", N_("please agree to the processing of your details")))
+    if not form.email.strip():
+        errors.append(FieldError("email", N_("an e-mail address is needed for replies")))
+    if not form.description.strip():
+        errors.append(FieldError("description", N_("please describe the fault")))
+    school = await school_by_number(form.school_number) if form.school_number.strip() else None
+    if school is None:
+        errors.append(FieldError("school_number", N_("unknown school number")))
+    category_id = int(form.category_id) if form.category_id.strip().isdigit() else 0
+    subject = form.subject.strip() or form.description.strip().splitlines()[0][:120] if (
+        form.subject.strip() or form.description.strip()) else ""
+    data = NewTicket(school_id=school["id"] if school else 0, category_id=category_id, subject=subject,
+                     description=form.description, urgency=form.urgency, source=Source.WEB_FORM,
+                     reporter_email=form.email.strip(), reporter_name=form.name, device_serial=form.device_serial,
+                     room_text=form.room)
+    if school is None:
+        raise ValidationFailed(errors)
+    scope = anonymous(form.email.strip() or "anonymous", school["county_id"], school["id"],
+                      request_id=request_id, client_ip=client_ip)
+    _school, more = await validate_new(scope, data)
+    errors += [e for e in more if e.field != "subject" or subject]
+    if errors:
+        raise ValidationFailed(errors)
+    return await insert_ticket(scope, data, school)
+
+
+async def ticket_by_token(token: str) -> dict[str, Any]:
+    """The ticket a tracking token opens (404 for any other string)."""
+    if not token or len(token) > 100:
+        raise NotFound("ticket not found")
+    rows = await fetch(TICKET_SELECT + " WHERE t.tracking_hash = {}", digest(token))
+    if not rows:
+        raise NotFound("ticket not found")
+    return with_sla_state(rows[0])
+
+
+async def tracking_view(token: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What the tracking page shows: the ticket and its public events."""
+    ticket = await ticket_by_token(token)
+    return ticket, await public_timeline(ticket["id"])
+
+
+async def reply(token: str, body: str, *, client_ip: str | None, request_id: str = "") -> dict[str, Any]:
+    """The reporter answers on the tracking page; a ticket resolved in the last 14 days reopens."""
+    body = body.strip()
+    if not body:
+        raise ValidationFailed([FieldError("body", N_("must not be empty"))])
+    if len(body) > MAX_REPLY:
+        raise ValidationFailed([FieldError("body", f"at most {MAX_REPLY} characters")])
+    async with atomic():
+        found = await ticket_by_token(token)
+        await fetch("SELECT id FROM ticket WHERE id = {} FOR UPDATE", found["id"])
+        ticket = await ticket_by_token(token)
+        scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
+                          request_id=request_id, client_ip=client_ip)
+        status = Status(ticket["status"])
+        if status == Status.CLOSED or (status == Status.RESOLVED and not workflow.reopens_on_reply(
+                status, ticket["resolved_at"], now())):
+            raise ValidationFailed([FieldError("body", N_("this ticket is closed; please report a new fault"))])
+        await add_event(scope, ticket, EventKind.REPLY, public=True, body=body)
+        if status == Status.RESOLVED:
+            await apply_status(scope, ticket, workflow.reopened_status(ticket["assignee_id"]),
+                               reason="ticket.reopen")
+        else:
+            await fetch("UPDATE ticket SET updated_at = {} WHERE id = {}", now(), ticket["id"])
+    return await ticket_by_token(token)

@@ -1,0 +1,232 @@
+"""The shared queue: filtered ticket lists and views, claim-next, saved views and presence.
+
+A supporter of an arrangement sees the tickets of every member county (the Scope does that).
+`claim_next` hands out the most urgent unassigned ticket with one UPDATE whose sub-select locks the
+row with FOR UPDATE SKIP LOCKED: concurrent claimers skip each other's rows instead of waiting, and
+the status re-check under the lock means no ticket is ever claimed twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+import msgspec
+
+from schoolit.accounts import audit
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import DB, atomic, fetch
+from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.tickets.choices import OPEN_STATUSES, Status
+from schoolit.tickets.services import TICKET_SELECT, get_ticket, now, with_sla_state
+from schoolit.tickets.tables import SavedView
+from schoolit.web.i18n import N_
+
+PRESENCE_WINDOW = dt.timedelta(seconds=45)  # a page polls every 15 s; three misses and it is gone
+
+# Built-in views: name -> label. "county" and "school" group the open tickets by where they are.
+VIEWS = {
+    "open": N_("All open"),
+    "mine": N_("Mine"),
+    "unassigned": N_("Unassigned"),
+    "breaching": N_("Breaching soon"),
+    "county": N_("By county"),
+    "school": N_("By school"),
+    "all": N_("All, including closed"),
+}
+ORDERS = {
+    "county": "c.name, t.priority, t.resolution_due_at NULLS LAST, t.id",
+    "school": "c.name, s.name, t.priority, t.resolution_due_at NULLS LAST, t.id",
+}
+DEFAULT_ORDER = "t.priority, t.resolution_due_at NULLS LAST, t.id"
+
+
+@dataclass(frozen=True)
+class Filters:
+    view: str = "open"
+    status: str | None = None
+    county_id: int | None = None
+    school_id: int | None = None
+    category_id: int | None = None
+    assignee_id: int | None = None
+    q: str | None = None
+
+
+def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> tuple[str, list[Any]]:
+    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
+    parts, args = [condition], list(values)
+    open_values = [s.value for s in OPEN_STATUSES]
+    if filters.view not in VIEWS:
+        raise ValidationFailed([FieldError("view", f"must be one of {', '.join(VIEWS)}")])
+    if filters.status:
+        try:
+            args.append(Status(filters.status).value)
+        except ValueError:
+            raise ValidationFailed([FieldError("status", N_("unknown status"))]) from None
+        parts.append("t.status = {}")
+    elif filters.view != "all":
+        parts.append("t.status = ANY({})")
+        args.append(open_values)
+    if filters.view == "mine":
+        parts.append("t.assignee_id = {}")
+        args.append(scope.actor.user_id or -1)
+    elif filters.view == "unassigned":
+        parts.append("t.assignee_id IS NULL")
+    elif filters.view == "breaching":
+        parts.append("t.status IN ('new', 'assigned', 'in_progress') AND (t.sla_breached OR t.resolution_warn_at <= {} "
+                     "OR (t.first_response_at IS NULL AND t.response_due_at <= {}))")
+        args += [moment, moment]
+    for column, value in (("t.county_id", filters.county_id), ("t.school_id", filters.school_id),
+                          ("t.category_id", filters.category_id), ("t.assignee_id", filters.assignee_id)):
+        if value is not None:
+            parts.append(f"{column} = {{}}")
+            args.append(value)
+    if filters.q:
+        parts.append("(t.number ILIKE {} OR t.subject ILIKE {} OR s.name ILIKE {})")
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        args += [pattern, pattern, pattern]
+    return " AND ".join(parts), args
+
+
+async def list_tickets(scope: Scope, filters: Filters, *, limit: int = 50,
+                       offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Tickets in scope matching the filters, most urgent first; and how many match in total."""
+    scope.require(Permission.TICKETS_READ)
+    moment = now()
+    where, args = _where(scope, filters, moment)
+    order = ORDERS.get(filters.view, DEFAULT_ORDER)
+    rows = await fetch(TICKET_SELECT + f" WHERE {where} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
+                       *args, limit, offset)
+    total = await fetch("SELECT count(*) AS n FROM ticket t JOIN school s ON s.id = t.school_id "  # noqa: S608
+                        f"WHERE {where}", *args)
+    return [with_sla_state(row, moment) for row in rows], int(total[0]["n"])
+
+
+# $1 user id, $2 actor label, $3 actor kind, $4 actor id, $5 request id, $6 client address; the scope's
+# condition follows from $7. Constants are inlined and times come from now() (the statement's
+# transaction time): fewer parameters to encode keep the hot path close to the bare UPDATE.
+CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE ticket SET assignee_id = $1, status = 'assigned', updated_at = now(), worked_by_person = true,
+           first_response_at = coalesce(first_response_at, now()),
+           sla_breached = sla_breached OR coalesce(first_response_at IS NULL AND response_due_at < now(), false)
+     WHERE id = (SELECT id FROM ticket t
+                  WHERE t.status = 'new' AND t.assignee_id IS NULL AND %s
+                  ORDER BY t.priority, t.resolution_due_at NULLS LAST, t.id
+                  LIMIT 1 FOR UPDATE SKIP LOCKED)
+       AND status = 'new' AND assignee_id IS NULL
+    RETURNING id, number, county_id, school_id, priority, status, assignee_id
+), event AS (
+    INSERT INTO ticket_event (ticket_id, county_id, at, kind, public, actor_id, actor_label, body, data)
+    SELECT id, county_id, now(), 'status', true, $1, $2, '',
+           '{"from": "new", "to": "assigned", "claimed": true}'::jsonb FROM claimed
+), audited AS (
+    INSERT INTO audit_log (at, actor_kind, actor_id, actor_label, action, object_type, object_id, county_id,
+                           before, after, request_id, client_ip)
+    SELECT now(), $3, $4, $2, 'ticket.claim', 'ticket', id::text, county_id,
+           '{"status": "new", "assignee_id": null}'::jsonb,
+           jsonb_build_object('status', 'assigned', 'assignee_id', $1::int), $5, $6::inet
+      FROM claimed
+)
+SELECT * FROM claimed
+"""
+
+
+@lru_cache(maxsize=64)
+def _claim_statement(condition: str) -> str:
+    """The claim SQL for one scope condition (its `{}` placeholders numbered from $7), built once."""
+    head, *rest = condition.split("{}")
+    return CLAIM_SQL % (head + "".join(f"${number}{part}" for number, part in enumerate(rest, 7)))
+
+
+async def _fetch_prepared(sql: str, *args: Any) -> list[Any]:
+    """`schoolit.db.fetch` for a statement already in asyncpg's form: the claim is the hot path, and
+    skipping the query builder is part of what keeps it close to the bare SQL."""
+    transaction = DB.current_transaction.get()
+    if transaction is not None:
+        return list(await transaction.connection.fetch(sql, *args))
+    assert DB.pool is not None, "the database pool is not open"
+    async with DB.pool.acquire() as connection:
+        return list(await connection.fetch(sql, *args))
+
+
+async def claim_next(scope: Scope) -> dict[str, Any] | None:
+    """Assign the most urgent unassigned ticket in scope to the caller; None when the queue is empty.
+
+    One statement claims, writes the timeline event and appends the audit row (the columns
+    `audit.record` writes; nothing in it is secret): a claim is a single round trip, atomic on its
+    own, so 32 supporters claiming at once cost little more than the bare UPDATE (bench/claim.py)."""
+    scope.require(Permission.TICKETS_WORK)
+    user_id = scope.actor.user_id
+    if user_id is None:
+        raise ValidationFailed([FieldError("caller", N_("only people claim tickets"))])
+    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
+    rows = await _fetch_prepared(_claim_statement(condition), user_id, scope.actor.label[:254],
+                                 scope.actor.kind.value, scope.actor.id, scope.request_id[:64], scope.client_ip,
+                                 *values)
+    return dict(rows[0]) if rows else None
+
+
+# --- saved views ---------------------------------------------------------------------------------
+
+
+async def saved_views(scope: Scope) -> list[dict[str, Any]]:
+    if scope.actor.user_id is None:
+        return []
+    return await SavedView.select(SavedView.id, SavedView.name, SavedView.filters).where(
+        SavedView.user_id == scope.actor.user_id).order_by(SavedView.name).output(load_json=True)
+
+
+async def save_view(scope: Scope, name: str, filters: Filters) -> dict[str, Any]:
+    """Keep the current filters under a name (per person; the same name replaces)."""
+    scope.require(Permission.TICKETS_READ)
+    if scope.actor.user_id is None:
+        raise ValidationFailed([FieldError("caller", N_("only people save views"))])
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed([FieldError("name", N_("must be 1 to 80 characters"))])
+    _where(scope, filters, now())  # validates the filters
+    encoded = msgspec.json.encode({k: v for k, v in asdict(filters).items() if v is not None}).decode()
+    async with atomic():
+        await fetch("DELETE FROM saved_view WHERE user_id = {} AND lower(name) = lower({})",
+                    scope.actor.user_id, name)
+        row = (await SavedView.insert(SavedView(user_id=scope.actor.user_id, name=name, filters=encoded))
+               .returning(SavedView.id, SavedView.name))[0]
+        await audit.record(scope, "ticket_view.save", object_type="saved_view", object_id=row["id"],
+                           after={"name": name, "filters": encoded})
+    return row
+
+
+async def delete_view(scope: Scope, view_id: int) -> None:
+    async with atomic():
+        rows = await SavedView.delete().where(
+            (SavedView.id == view_id) & (SavedView.user_id == (scope.actor.user_id or -1))).returning(SavedView.id)
+        if not rows:
+            raise NotFound("view not found")
+        await audit.record(scope, "ticket_view.delete", object_type="saved_view", object_id=view_id)
+
+
+def filters_of(saved: dict[str, Any]) -> Filters:
+    known = {k: v for k, v in (saved or {}).items() if k in Filters.__dataclass_fields__}
+    return Filters(**known)
+
+
+# --- presence ------------------------------------------------------------------------------------
+
+
+async def touch_presence(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    """Record that the caller has the ticket open; returns the others who have it open right now."""
+    ticket = await get_ticket(scope, ticket_id)
+    user_id = scope.actor.user_id
+    moment = now()
+    if user_id is not None:
+        await fetch("INSERT INTO ticket_presence (ticket_id, user_id, last_seen_at) VALUES ({}, {}, {}) "
+                    "ON CONFLICT (ticket_id, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+                    ticket["id"], user_id, moment)
+    return await fetch(
+        "SELECT u.id, u.display_name FROM ticket_presence p JOIN app_user u ON u.id = p.user_id "
+        "WHERE p.ticket_id = {} AND p.user_id <> {} AND p.last_seen_at > {} ORDER BY u.display_name",
+        ticket["id"], user_id or -1, moment - PRESENCE_WINDOW)

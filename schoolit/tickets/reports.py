@@ -1,0 +1,126 @@
+"""Time accounting reports as CSV: the month's minutes per county (per ticket), and the cost split of
+an arrangement — hours per member county and each county's share, with the lead county named.
+
+Rows are limited to the caller's scope; the cost split's shares are of the whole arrangement's hours
+(a total, not any other county's tickets), so an authority sees its county's share of the team.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import fetch
+from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.web.i18n import N_
+
+
+def month_range(month: str | None, today: dt.date | None = None) -> tuple[dt.date, dt.date, str]:
+    """First day, first day of the next month, and the label of 'YYYY-MM' (default: this month)."""
+    if month is None or month == "":
+        today = today or dt.date.today()
+        month = f"{today.year:04d}-{today.month:02d}"
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValidationFailed([FieldError("month", N_("must look like 2026-11"))])
+    first = dt.date(int(match[1]), int(match[2]), 1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following, month
+
+
+def _hours(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")  # semicolons: what German Excel opens
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | None = None) -> tuple[str, str]:
+    """Per county and ticket: minutes booked in the month. Returns (filename, CSV text)."""
+    scope.require(Permission.EXPORT)
+    first, following, label = month_range(month)
+    if county_id is not None:
+        scope.check(county_id, what="county")
+    condition, values = scope.sql("e.county_id", school_expr="t.school_id")
+    rows = await fetch(
+        "SELECT c.name AS county, t.number, s.name AS school, cat.name AS category, t.subject, "  # noqa: S608 (scope.sql condition; values bound)
+        "sum(e.minutes)::int AS minutes FROM time_entry e JOIN ticket t ON t.id = e.ticket_id "
+        "JOIN county c ON c.id = e.county_id JOIN school s ON s.id = t.school_id "
+        "JOIN ticket_category cat ON cat.id = t.category_id "
+        f"WHERE e.worked_on >= {{}} AND e.worked_on < {{}} AND {condition} "
+        "AND ({}::int IS NULL OR e.county_id = {}) "
+        "GROUP BY c.name, t.number, s.name, cat.name, t.subject ORDER BY c.name, t.number",
+        first, following, *values, county_id, county_id)
+    body = [[label, r["county"], r["number"], r["school"], r["category"], r["subject"], r["minutes"],
+             _hours(r["minutes"])] for r in rows]
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["county"]] = totals.get(r["county"], 0) + r["minutes"]
+    body += [[label, county, "TOTAL", "", "", "", minutes, _hours(minutes)] for county, minutes in totals.items()]
+    return f"zeiten-{label}.csv", _csv(["month", "county", "ticket", "school", "category", "subject", "minutes",
+                                        "hours"], body)
+
+
+async def _arrangement_for(scope: Scope, arrangement_id: int | None) -> dict[str, Any] | None:
+    if arrangement_id is None:
+        arrangement_id = scope.arrangement_id
+    if arrangement_id is None and scope.county_ids is not None and len(scope.county_ids) == 1:
+        found = await fetch("SELECT arrangement_id FROM arrangement_member WHERE county_id = {}",
+                            next(iter(scope.county_ids)))
+        arrangement_id = found[0]["arrangement_id"] if found else None
+    if arrangement_id is None:
+        return None
+    rows = await fetch("SELECT a.id, a.name, a.lead_county_id, c.name AS lead_name FROM arrangement a "
+                       "LEFT JOIN county c ON c.id = a.lead_county_id WHERE a.id = {}", arrangement_id)
+    if not rows:
+        raise NotFound("arrangement not found")
+    members = await fetch("SELECT county_id FROM arrangement_member WHERE arrangement_id = {}", arrangement_id)
+    if not any(scope.sees_county(m["county_id"]) for m in members):
+        raise NotFound("arrangement not found")
+    return rows[0]
+
+
+async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | None = None) -> tuple[str, str]:
+    """Hours per member county of an arrangement in a month and each one's share of the total.
+
+    Without an arrangement (a county that runs its own team) the caller's counties stand alone."""
+    scope.require(Permission.EXPORT)
+    first, following, label = month_range(month)
+    arrangement = await _arrangement_for(scope, arrangement_id)
+    if arrangement is not None:
+        counties = await fetch("SELECT c.id, c.name FROM arrangement_member m JOIN county c ON c.id = m.county_id "
+                               "WHERE m.arrangement_id = {} ORDER BY c.name", arrangement["id"])
+    else:
+        condition, values = scope.sql("c.id", school_expr=None)
+        counties = await fetch(f"SELECT c.id, c.name FROM county c WHERE {condition} ORDER BY c.name",  # noqa: S608
+                               *values)
+    ids = [c["id"] for c in counties]
+    sums = {r["county_id"]: r["minutes"] for r in await fetch(
+        "SELECT county_id, sum(minutes)::int AS minutes FROM time_entry WHERE county_id = ANY({}) "
+        "AND worked_on >= {} AND worked_on < {} GROUP BY county_id", ids, first, following)}
+    total = sum(sums.values())
+    name = arrangement["name"] if arrangement else ""
+    lead_id = arrangement["lead_county_id"] if arrangement else None
+    body = []
+    for county in counties:
+        if not scope.sees_county(county["id"]):
+            continue
+        minutes = sums.get(county["id"], 0)
+        share = (Decimal(minutes) * 100 / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if total else 0
+        body.append([label, name, county["name"], "yes" if county["id"] == lead_id else "no", minutes,
+                     _hours(minutes), f"{share}"])
+    body.append([label, name, "TOTAL", arrangement["lead_name"] if arrangement else "", total, _hours(total),
+                 "100.0" if total else "0"])
+    return f"kostenaufteilung-{label}.csv", _csv(
+        ["month", "arrangement", "county", "lead county", "minutes", "hours", "share %"], body)

@@ -1,0 +1,706 @@
+"""Services of the tickets domain: creating and reading tickets, the status machine with its SLA
+bookkeeping, assignment, comments, time entries, attachments, categories, and the functions probes
+call for outages. The queue and claim are in `queue.py`, the public form in `public.py`, the reports
+in `reports.py`, e-mail in `mail.py`.
+
+Every function takes the caller's Scope first; every change is audited in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from schoolit.accounts import audit
+from schoolit.accounts.choices import ActorKind, Permission, Role
+from schoolit.accounts.scope import Scope
+from schoolit.accounts.security import digest
+from schoolit.db import atomic, fetch
+from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.settings import get_settings
+from schoolit.tickets import attachments, mail, workflow
+from schoolit.tickets.choices import (
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    PUBLIC_KINDS,
+    STATUS_LABELS,
+    AssetKind,
+    EventKind,
+    Level,
+    Source,
+    Status,
+)
+from schoolit.tickets.policy import Policy, policy_for_county
+from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
+from schoolit.tickets.tables import TicketAttachment, TicketCategory, TicketEvent, TimeEntry
+from schoolit.web.i18n import N_
+from schoolit.web.i18n import gettext as _
+
+BERLIN = ZoneInfo("Europe/Berlin")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TRACKING_PREFIX = "trk_"
+
+TICKET_SELECT = """
+SELECT t.id, t.number, t.county_id, c.name AS county_name, t.school_id, s.name AS school_name,
+       s.school_number, t.category_id, cat.name AS category, t.source, t.subject, t.description, t.urgency,
+       t.impact, t.priority, t.status, t.assignee_id, u.display_name AS assignee_name, t.reporter_email,
+       t.reporter_name, t.reporter_user_id, t.access_point_id, t.device_id, t.uplink_id, t.room_id,
+       t.device_serial, t.room_text, t.response_due_at, t.resolution_due_at, t.resolution_warn_at,
+       t.paused_seconds, t.paused_since, t.first_response_at, t.sla_breached, t.worked_by_person,
+       t.resolved_at, t.closed_at, t.created_at, t.updated_at
+  FROM ticket t
+  JOIN school s ON s.id = t.school_id
+  JOIN county c ON c.id = t.county_id
+  JOIN ticket_category cat ON cat.id = t.category_id
+  LEFT JOIN app_user u ON u.id = t.assignee_id
+"""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> dict[str, Any]:
+    """The ticket row as a dict with its `sla_state` (ok, warning, breached, paused)."""
+    row = dict(row)
+    moment = moment or now()
+    state = sla_state(moment, row["resolution_due_at"], row["resolution_warn_at"],
+                      paused=row["status"] in PAUSED_STATUSES, done_at=row["resolved_at"])
+    if row["sla_breached"]:
+        state = "breached"
+    row["sla_state"] = state
+    return row
+
+
+async def _ticket_row(ticket_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    if lock:
+        # Lock the ticket row only (the joined rows are read, not locked).
+        await fetch("SELECT id FROM ticket WHERE id = {} FOR UPDATE", ticket_id)
+    rows = await fetch(TICKET_SELECT + " WHERE t.id = {}", ticket_id)
+    return dict(rows[0]) if rows else None
+
+
+async def get_ticket(scope: Scope, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:
+    """One ticket in the caller's scope (404 otherwise)."""
+    scope.require(Permission.TICKETS_READ)
+    row = await _ticket_row(ticket_id, lock=lock)
+    if row is None:
+        raise NotFound("ticket not found")
+    scope.check(row["county_id"], row["school_id"], what="ticket")
+    return with_sla_state(row)
+
+
+def _actor_label(scope: Scope) -> str:
+    return scope.actor.label or scope.actor.kind.value
+
+
+async def add_event(scope: Scope, ticket: dict[str, Any], kind: EventKind, *, public: bool, body: str = "",
+                    data: dict[str, Any] | None = None, actor_label: str | None = None) -> None:
+    await TicketEvent.insert(TicketEvent(
+        ticket_id=ticket["id"], county_id=ticket["county_id"], kind=kind.value, public=public,
+        actor_id=scope.actor.user_id, actor_label=(actor_label if actor_label is not None else _actor_label(scope)),
+        body=body, data=msgspec.json.encode(data, enc_hook=str).decode() if data is not None else None,
+    ))
+
+
+def _audit_view(ticket: dict[str, Any]) -> dict[str, Any]:
+    keys = ("number", "status", "priority", "urgency", "impact", "assignee_id", "category_id", "school_id",
+            "sla_breached")
+    return {key: ticket.get(key) for key in keys}
+
+
+def _is_worker(scope: Scope) -> bool:
+    return scope.can(Permission.TICKETS_WORK)
+
+
+def _person_acts(scope: Scope) -> bool:
+    return scope.actor.kind in (ActorKind.USER, ActorKind.TOKEN)
+
+
+# --- numbers and tokens --------------------------------------------------------------------------
+
+
+async def next_number(moment: dt.datetime) -> str:
+    """SIT-<year>-<5 digits>: the year's counter row is bumped in the caller's transaction, so the
+    row lock orders concurrent creators and a rolled-back ticket gives its number back."""
+    year = moment.astimezone(BERLIN).year
+    rows = await fetch(
+        "INSERT INTO ticket_counter (year, last_value) VALUES ({}, 1) ON CONFLICT (year) "
+        "DO UPDATE SET last_value = ticket_counter.last_value + 1 RETURNING last_value", year)
+    return f"SIT-{year}-{rows[0]['last_value']:05d}"
+
+
+def new_tracking_token() -> tuple[str, str]:
+    token = TRACKING_PREFIX + secrets.token_urlsafe(24)
+    return token, digest(token)
+
+
+def tracking_url(token: str) -> str:
+    return f"{get_settings().public_url}/track/{token}"
+
+
+# --- creating ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    school_id: int
+    category_id: int
+    subject: str
+    description: str = ""
+    urgency: str = Level.MEDIUM.value
+    impact: str | None = None
+    source: Source = Source.UI
+    reporter_email: str = ""
+    reporter_name: str = ""
+    asset_kind: str | None = None
+    asset_id: int | None = None
+    device_serial: str = ""
+    room_text: str = ""
+
+
+_ASSET_TABLES = {AssetKind.ACCESS_POINT: "access_point", AssetKind.DEVICE: "device", AssetKind.UPLINK: "uplink",
+                 AssetKind.ROOM: "room"}
+
+
+async def _check_asset(kind: str | None, asset_id: int | None, school_id: int, errors: list[FieldError]) -> None:
+    if kind is None and asset_id is None:
+        return
+    if kind not in {k.value for k in AssetKind} or asset_id is None:
+        errors.append(FieldError("asset_kind", N_("give asset_kind (access_point, device, uplink, room) and asset_id")))
+        return
+    found = await fetch(f"SELECT 1 FROM {_ASSET_TABLES[AssetKind(kind)]} WHERE id = {{}} AND school_id = {{}}",  # noqa: S608 (table from a fixed map)
+                        asset_id, school_id)
+    if not found:
+        errors.append(FieldError("asset_id", N_("no such asset at this school")))
+
+
+async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], list[FieldError]]:
+    """The school row and every problem with the input (the school must be in scope: 404)."""
+    errors: list[FieldError] = []
+    if not data.subject.strip():
+        errors.append(FieldError("subject", N_("must not be empty")))
+    if len(data.subject) > 200:
+        errors.append(FieldError("subject", N_("at most 200 characters")))
+    if len(data.description) > 10_000:
+        errors.append(FieldError("description", N_("at most 10,000 characters")))
+    if data.urgency not in {level.value for level in Level}:
+        errors.append(FieldError("urgency", N_("must be low, medium or high")))
+    if data.impact is not None and data.impact not in {level.value for level in Level}:
+        errors.append(FieldError("impact", N_("must be low, medium or high")))
+    if data.reporter_email and (not _EMAIL.match(data.reporter_email) or len(data.reporter_email) > 254):
+        errors.append(FieldError("reporter_email", N_("not a valid e-mail address")))
+    category = await TicketCategory.select(TicketCategory.active).where(TicketCategory.id == data.category_id).first()
+    if category is None or not category["active"]:
+        errors.append(FieldError("category_id", N_("unknown category")))
+    schools = await fetch("SELECT id, county_id, name, school_number FROM school WHERE id = {}", data.school_id)
+    if not schools or not scope.sees(schools[0]["county_id"], schools[0]["id"]):
+        raise NotFound("school not found")
+    await _check_asset(data.asset_kind, data.asset_id, data.school_id, errors)
+    return schools[0], errors
+
+
+async def create_ticket(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], str]:
+    """Open a ticket; returns it and its tracking token (shown once, only the digest is kept)."""
+    scope.require(Permission.TICKETS_REPORT)
+    school, errors = await validate_new(scope, data)
+    if errors:
+        raise ValidationFailed(errors)
+    return await insert_ticket(scope, data, school)
+
+
+async def insert_ticket(scope: Scope, data: NewTicket, school: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Write a validated ticket (callers check input and scope first) with its event, audit row and mail."""
+    impact = data.impact if data.impact and _is_worker(scope) else Level.MEDIUM.value
+    moment = now()
+    policy = await policy_for_county(school["county_id"])
+    priority = priority_of(data.urgency, impact, policy.matrix)
+    due = due_times(policy.calendar, moment, policy.target(priority))
+    token, token_hash = new_tracking_token()
+    assets = {f"{k.value}_id": data.asset_id if data.asset_kind == k.value else None for k in AssetKind}
+    reporter_user_id = scope.actor.user_id if scope.role == Role.SCHOOL else None
+    async with atomic():
+        number = await next_number(moment)
+        rows = await fetch(
+            "INSERT INTO ticket (number, county_id, school_id, category_id, source, subject, description, urgency, "
+            "impact, priority, status, reporter_user_id, reporter_email, reporter_name, tracking_hash, "
+            "device_serial, room_text, response_due_at, resolution_due_at, resolution_warn_at, created_at, "
+            "updated_at, access_point_id, device_id, uplink_id, room_id) VALUES ({}, {}, {}, {}, {}, {}, {}, "
+            "{}, {}, {}, 'new', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+            number, school["county_id"], school["id"], data.category_id, data.source.value, data.subject.strip(),
+            data.description.strip(), data.urgency, impact, int(priority), reporter_user_id,
+            data.reporter_email.strip().lower(), data.reporter_name.strip()[:120], token_hash,
+            data.device_serial.strip()[:80], data.room_text.strip()[:60], due.response_due_at, due.resolution_due_at,
+            due.resolution_warn_at, moment, moment, assets["access_point_id"], assets["device_id"],
+            assets["uplink_id"], assets["room_id"])
+        ticket = await _ticket_row(rows[0]["id"])
+        assert ticket is not None
+        await add_event(scope, ticket, EventKind.CREATED, public=True, data={"source": data.source.value})
+        await audit.record(scope, "ticket.create", object_type="ticket", object_id=ticket["id"],
+                           county_id=ticket["county_id"], after=_audit_view(ticket))
+        if ticket["reporter_email"]:
+            await mail.enqueue(ticket["reporter_email"], _("Your fault report %(number)s", number=number),
+                               _("Thank you for your report. Your ticket number is %(number)s.\n\n"
+                                 "Follow it and reply here:\n%(url)s\n", number=number, url=tracking_url(token)),
+                               ticket_id=ticket["id"])
+    return with_sla_state(ticket, moment), token
+
+
+# --- status, assignment, priority ----------------------------------------------------------------
+
+
+def sla_changes(ticket: dict[str, Any], target: Status, moment: dt.datetime, policy: Policy) -> dict[str, Any]:
+    """Column changes a status change makes to the SLA bookkeeping (pure)."""
+    changes: dict[str, Any] = {"status": target.value, "updated_at": moment}
+    was_paused = Status(ticket["status"]) in PAUSED_STATUSES
+    paused = target in PAUSED_STATUSES
+    paused_seconds = ticket["paused_seconds"]
+    if paused and not was_paused:
+        changes["paused_since"] = moment
+    elif was_paused and not paused:
+        since = ticket["paused_since"] or moment
+        paused_seconds += int(business_seconds_between(policy.calendar, since, moment))
+        changes.update(paused_since=None, paused_seconds=paused_seconds)
+        due = due_times(policy.calendar, ticket["created_at"], policy.target(ticket["priority"]), paused_seconds)
+        changes.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at,
+                       resolution_warn_at=due.resolution_warn_at)
+    if target == Status.RESOLVED:
+        changes["resolved_at"] = moment
+        if ticket["resolution_due_at"] is not None and moment > ticket["resolution_due_at"]:
+            changes["sla_breached"] = True
+    elif target != Status.CLOSED:
+        changes["resolved_at"] = None
+    changes["closed_at"] = moment if target == Status.CLOSED else None
+    return changes
+
+
+def response_changes(ticket: dict[str, Any], scope: Scope, moment: dt.datetime) -> dict[str, Any]:
+    """A supporter acting on a ticket for the first time answers it (the response SLA)."""
+    if not (_person_acts(scope) and _is_worker(scope)):
+        return {}
+    changes: dict[str, Any] = {"worked_by_person": True}
+    if ticket["first_response_at"] is None:
+        changes["first_response_at"] = moment
+        if ticket["response_due_at"] is not None and moment > ticket["response_due_at"]:
+            changes["sla_breached"] = True
+    return changes
+
+
+async def _update(ticket_id: int, changes: dict[str, Any]) -> None:
+    if not changes:
+        return
+    columns = list(changes)
+    assignments = ", ".join(f"{column} = {{}}" for column in columns)
+    await fetch(f"UPDATE ticket SET {assignments} WHERE id = {{}}", *changes.values(), ticket_id)  # noqa: S608 (column names are ours)
+
+
+async def _notify_reporter(ticket: dict[str, Any], status: Status) -> None:
+    if ticket["reporter_email"]:
+        await mail.enqueue(
+            ticket["reporter_email"], _("Ticket %(number)s: %(status)s", number=ticket["number"],
+                                        status=_(STATUS_LABELS[status])),
+            _("The status of your ticket %(number)s (%(subject)s) is now: %(status)s.\n",
+              number=ticket["number"], subject=ticket["subject"], status=_(STATUS_LABELS[status])),
+            ticket_id=ticket["id"])
+
+
+async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, comment: str | None = None,
+                       extra: dict[str, Any] | None = None, reason: str = "ticket.status") -> dict[str, Any]:
+    """Move a locked ticket to `target` (the caller has checked the transition) with its SLA bookkeeping,
+    timeline event, audit row and reporter mail."""
+    moment = now()
+    current = Status(ticket["status"])
+    policy = await policy_for_county(ticket["county_id"])
+    changes = {**sla_changes(ticket, target, moment, policy), **response_changes(ticket, scope, moment),
+               **(extra or {})}
+    if workflow.needs_assignee(target) and ticket["assignee_id"] is None and "assignee_id" not in changes:
+        if scope.actor.user_id is None or not _is_worker(scope):
+            raise Conflict("an assigned ticket needs an assignee")
+        changes["assignee_id"] = scope.actor.user_id
+    if target == Status.NEW:
+        changes["assignee_id"] = None
+    await _update(ticket["id"], changes)
+    await add_event(scope, ticket, EventKind.STATUS, public=True, body=comment or "",
+                    data={"from": current.value, "to": target.value})
+    if "assignee_id" in changes and changes["assignee_id"] != ticket["assignee_id"]:
+        await add_event(scope, ticket, EventKind.ASSIGNMENT, public=False,
+                        data={"from": ticket["assignee_id"], "to": changes["assignee_id"]})
+    after = {**ticket, **changes}
+    await audit.record(scope, reason, object_type="ticket", object_id=ticket["id"], county_id=ticket["county_id"],
+                       before=_audit_view(ticket), after=_audit_view(after))
+    if target != current:
+        await _notify_reporter(ticket, target)
+    return after
+
+
+async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: str | None = None) -> dict[str, Any]:
+    """A status change by a person, within the transitions their role may make."""
+    scope.require(Permission.TICKETS_READ)
+    try:
+        status = Status(target)
+    except ValueError:
+        raise ValidationFailed([FieldError("status", N_("unknown status"))]) from None
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        current = Status(ticket["status"])
+        if status == current:
+            return ticket
+        if not workflow.may_transition(scope.role, current, status):
+            if not _is_worker(scope) and not workflow.allowed_targets(scope.role, current):
+                raise Forbidden("your role may not change this ticket's status")
+            raise Conflict(f"a ticket cannot go from {current.value} to {status.value}")
+        await apply_status(scope, ticket, status, comment=comment)
+    return await get_ticket(scope, ticket_id)
+
+
+async def eligible_assignees(scope: Scope, county_id: int) -> list[dict[str, Any]]:
+    """Active supporters (and admins) whose scope covers the county."""
+    scope.check(county_id, what="county")
+    return await fetch(
+        "SELECT u.id, u.display_name FROM app_user u WHERE u.active AND (u.role = 'admin' OR (u.role = 'supporter' "
+        "AND (u.county_id = {} OR u.arrangement_id IN (SELECT arrangement_id FROM arrangement_member "
+        "WHERE county_id = {})))) ORDER BY u.display_name", county_id, county_id)
+
+
+async def assign(scope: Scope, ticket_id: int, assignee_id: int | None) -> dict[str, Any]:
+    """Give a ticket to a supporter (or back to the queue with None)."""
+    scope.require(Permission.TICKETS_WORK)
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        if assignee_id is not None and assignee_id not in {
+                u["id"] for u in await eligible_assignees(scope, ticket["county_id"])}:
+            raise ValidationFailed([FieldError("assignee_id", N_("not a supporter of this ticket's county"))])
+        if assignee_id == ticket["assignee_id"]:
+            return ticket
+        current = Status(ticket["status"])
+        if current == Status.CLOSED:
+            raise Conflict("a closed ticket cannot be assigned")
+        if assignee_id is not None and current == Status.NEW:
+            await apply_status(scope, ticket, Status.ASSIGNED, extra={"assignee_id": assignee_id},
+                               reason="ticket.assign")
+        elif assignee_id is None and workflow.needs_assignee(current):
+            await apply_status(scope, ticket, Status.NEW, reason="ticket.assign")
+        else:
+            moment = now()
+            await _update(ticket_id, {"assignee_id": assignee_id, "updated_at": moment,
+                                      **response_changes(ticket, scope, moment)})
+            await add_event(scope, ticket, EventKind.ASSIGNMENT, public=False,
+                            data={"from": ticket["assignee_id"], "to": assignee_id})
+            await audit.record(scope, "ticket.assign", object_type="ticket", object_id=ticket_id,
+                               county_id=ticket["county_id"], before=_audit_view(ticket),
+                               after=_audit_view({**ticket, "assignee_id": assignee_id}))
+        if assignee_id is not None and assignee_id != scope.actor.user_id:
+            await notify_assignee(ticket, assignee_id)
+    return await get_ticket(scope, ticket_id)
+
+
+async def notify_assignee(ticket: dict[str, Any], assignee_id: int) -> None:
+    rows = await fetch("SELECT email FROM app_user WHERE id = {}", assignee_id)
+    if rows:
+        await mail.enqueue(rows[0]["email"], _("Ticket %(number)s was assigned to you", number=ticket["number"]),
+                           _("%(number)s: %(subject)s\n%(school)s\n\n%(url)s/tickets/%(id)s\n",
+                             number=ticket["number"], subject=ticket["subject"], school=ticket["school_name"],
+                             url=get_settings().public_url, id=ticket["id"]), ticket_id=ticket["id"])
+
+
+async def reprioritise(scope: Scope, ticket_id: int, *, impact: str | None = None, urgency: str | None = None,
+                       category_id: int | None = None) -> dict[str, Any]:
+    """Change impact, urgency or category; the priority and the due times follow."""
+    scope.require(Permission.TICKETS_WORK)
+    errors = [FieldError(name, N_("must be low, medium or high")) for name, value in (("impact", impact),
+              ("urgency", urgency)) if value is not None and value not in {level.value for level in Level}]
+    if category_id is not None and not await TicketCategory.exists().where(TicketCategory.id == category_id):
+        errors.append(FieldError("category_id", N_("unknown category")))
+    if errors:
+        raise ValidationFailed(errors)
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        policy = await policy_for_county(ticket["county_id"])
+        new_impact, new_urgency = impact or ticket["impact"], urgency or ticket["urgency"]
+        priority = int(priority_of(new_urgency, new_impact, policy.matrix))
+        moment = now()
+        changes: dict[str, Any] = {"impact": new_impact, "urgency": new_urgency, "priority": priority,
+                                   "updated_at": moment, **response_changes(ticket, scope, moment)}
+        if category_id is not None:
+            changes["category_id"] = category_id
+        if priority != ticket["priority"]:
+            paused = ticket["paused_seconds"]
+            if ticket["paused_since"] is not None:
+                paused += int(business_seconds_between(policy.calendar, ticket["paused_since"], moment))
+            due = due_times(policy.calendar, ticket["created_at"], policy.target(priority), paused)
+            changes.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at,
+                           resolution_warn_at=due.resolution_warn_at)
+            await add_event(scope, ticket, EventKind.PRIORITY, public=False,
+                            data={"from": ticket["priority"], "to": priority})
+        await _update(ticket_id, changes)
+        await audit.record(scope, "ticket.update", object_type="ticket", object_id=ticket_id,
+                           county_id=ticket["county_id"], before=_audit_view(ticket),
+                           after=_audit_view({**ticket, **changes}))
+    return await get_ticket(scope, ticket_id)
+
+
+# --- comments, time, attachments ----------------------------------------------------------------
+
+
+async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool = True) -> dict[str, Any]:
+    """A public comment (the reporter sees it) or an internal note (supporters only)."""
+    scope.require(Permission.TICKETS_REPORT)
+    if not public and not _is_worker(scope):
+        raise Forbidden("only supporters write internal notes")
+    if not body.strip():
+        raise ValidationFailed([FieldError("body", N_("must not be empty"))])
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        moment = now()
+        await _update(ticket_id, {"updated_at": moment, **(response_changes(ticket, scope, moment) if public else
+                                                           {"worked_by_person": _person_acts(scope)})})
+        await add_event(scope, ticket, EventKind.COMMENT if public else EventKind.NOTE, public=public,
+                        body=body.strip())
+        await audit.record(scope, "ticket.comment" if public else "ticket.note", object_type="ticket",
+                           object_id=ticket_id, county_id=ticket["county_id"], after={"public": public})
+        if public and _is_worker(scope) and ticket["reporter_email"]:
+            await mail.enqueue(ticket["reporter_email"], _("Ticket %(number)s: new reply", number=ticket["number"]),
+                               _("%(number)s (%(subject)s):\n\n%(body)s\n", number=ticket["number"],
+                                 subject=ticket["subject"], body=body.strip()), ticket_id=ticket_id)
+    return await get_ticket(scope, ticket_id)
+
+
+async def timeline(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    """Events of a ticket, oldest first; internal notes only for supporters and authorities."""
+    ticket = await get_ticket(scope, ticket_id)
+    query = TicketEvent.select(TicketEvent.id, TicketEvent.at, TicketEvent.kind, TicketEvent.public,
+                               TicketEvent.actor_label, TicketEvent.body, TicketEvent.data).where(
+        TicketEvent.ticket_id == ticket["id"]).order_by(TicketEvent.id)
+    if scope.role == Role.SCHOOL:
+        query = query.where(TicketEvent.public == True)  # noqa: E712
+    return await query.output(load_json=True)
+
+
+async def public_timeline(ticket_id: int) -> list[dict[str, Any]]:
+    """What the reporter sees: public comments, replies and status changes, never internal notes."""
+    return await TicketEvent.select(TicketEvent.at, TicketEvent.kind, TicketEvent.body, TicketEvent.data,
+                                    TicketEvent.actor_id).where(
+        (TicketEvent.ticket_id == ticket_id) & (TicketEvent.public == True)  # noqa: E712
+        & TicketEvent.kind.is_in([k.value for k in PUBLIC_KINDS])).order_by(TicketEvent.id).output(load_json=True)
+
+
+async def log_time(scope: Scope, ticket_id: int, minutes: int, *, worked_on: dt.date | None = None,
+                   note: str = "") -> dict[str, Any]:
+    """Book minutes of work on a ticket (1 to 1440 per entry)."""
+    scope.require(Permission.TICKETS_WORK)
+    errors = []
+    if not 1 <= minutes <= 1440:
+        errors.append(FieldError("minutes", N_("must be between 1 and 1440")))
+    day = worked_on or now().astimezone(BERLIN).date()
+    if day > now().astimezone(BERLIN).date() + dt.timedelta(days=1):
+        errors.append(FieldError("worked_on", N_("must not be in the future")))
+    if errors:
+        raise ValidationFailed(errors)
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        rows = await TimeEntry.insert(TimeEntry(ticket_id=ticket_id, county_id=ticket["county_id"],
+                                                user_id=scope.actor.user_id, minutes=minutes, worked_on=day,
+                                                note=note.strip()[:300])).returning(*TimeEntry.all_columns())
+        await _update(ticket_id, {"worked_by_person": True} if _person_acts(scope) else {})
+        await add_event(scope, ticket, EventKind.TIME, public=False, body=note.strip()[:300],
+                        data={"minutes": minutes, "worked_on": day.isoformat()})
+        await audit.record(scope, "ticket.time", object_type="ticket", object_id=ticket_id,
+                           county_id=ticket["county_id"], after={"minutes": minutes, "worked_on": day})
+    return rows[0]
+
+
+async def time_entries(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    ticket = await get_ticket(scope, ticket_id)
+    return await TimeEntry.select(*TimeEntry.all_columns()).where(TimeEntry.ticket_id == ticket["id"]).order_by(
+        TimeEntry.id)
+
+
+async def add_attachment(scope: Scope, ticket_id: int, filename: str, content: bytes) -> dict[str, Any]:
+    """Attach an image or PDF (checked by its bytes, at most 10 MiB)."""
+    scope.require(Permission.TICKETS_REPORT)
+    content_type = attachments.check(filename, content)
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        sha = attachments.store(get_settings().data_dir, content)
+        name = attachments.clean_filename(filename)
+        rows = await TicketAttachment.insert(TicketAttachment(
+            ticket_id=ticket_id, county_id=ticket["county_id"], filename=name, content_type=content_type,
+            size=len(content), sha256=sha, uploaded_by=_actor_label(scope),
+        )).returning(*TicketAttachment.all_columns())
+        await add_event(scope, ticket, EventKind.ATTACHMENT, public=True, body=name,
+                        data={"attachment_id": rows[0]["id"], "size": len(content)})
+        await audit.record(scope, "ticket.attachment", object_type="ticket", object_id=ticket_id,
+                           county_id=ticket["county_id"], after={"filename": name, "size": len(content),
+                                                                 "content_type": content_type})
+    return rows[0]
+
+
+async def list_attachments(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    ticket = await get_ticket(scope, ticket_id)
+    return await TicketAttachment.select(*TicketAttachment.all_columns()).where(
+        TicketAttachment.ticket_id == ticket["id"]).order_by(TicketAttachment.id)
+
+
+async def get_attachment(scope: Scope, attachment_id: int) -> tuple[dict[str, Any], bytes]:
+    """An attachment's row and bytes, if its ticket is in scope."""
+    row = await TicketAttachment.select(*TicketAttachment.all_columns()).where(
+        TicketAttachment.id == attachment_id).first()
+    if row is None:
+        raise NotFound("attachment not found")
+    await get_ticket(scope, row["ticket_id"])
+    path = attachments.path_of(get_settings().data_dir, row["sha256"])
+    if not path.exists():
+        raise NotFound("attachment file is missing")
+    return row, path.read_bytes()
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+
+async def list_categories(*, active_only: bool = True) -> list[dict[str, Any]]:
+    query = TicketCategory.select().order_by(TicketCategory.position).order_by(TicketCategory.name)
+    if active_only:
+        query = query.where(TicketCategory.active == True)  # noqa: E712
+    return await query
+
+
+async def save_category(scope: Scope, *, name: str, position: int = 0, active: bool = True,
+                        category_id: int | None = None) -> dict[str, Any]:
+    """Create a category, or rename / reorder / (de)activate one (admins)."""
+    scope.require(Permission.USERS_MANAGE)  # an admin-only permission: categories are installation-wide
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed([FieldError("name", N_("must be 1 to 80 characters"))])
+    async with atomic():
+        clash = TicketCategory.exists().where(TicketCategory.name == name)
+        if category_id is not None:
+            clash = clash.where(TicketCategory.id != category_id)
+        if await clash:
+            raise Conflict("a category with this name exists")
+        if category_id is None:
+            row = (await TicketCategory.insert(TicketCategory(name=name, position=position, active=active))
+                   .returning(*TicketCategory.all_columns()))[0]
+            before = None
+        else:
+            before = await TicketCategory.select().where(TicketCategory.id == category_id).first()
+            if before is None:
+                raise NotFound("category not found")
+            row = (await TicketCategory.update({TicketCategory.name: name, TicketCategory.position: position,
+                                                TicketCategory.active: active})
+                   .where(TicketCategory.id == category_id).returning(*TicketCategory.all_columns()))[0]
+        await audit.record(scope, "ticket_category.save", object_type="ticket_category", object_id=row["id"],
+                           before=before, after=row)
+    return row
+
+
+# --- for other domains: the school page and the probes ------------------------------------------
+
+
+async def tickets_for_school(scope: Scope, school_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """A school's open tickets first, then the latest closed ones (for the school page's partial)."""
+    scope.require(Permission.TICKETS_READ)
+    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
+    rows = await fetch(
+        TICKET_SELECT + f" WHERE t.school_id = {{}} AND {condition} "
+        "ORDER BY (t.status IN ('resolved', 'closed')), t.priority, t.created_at DESC LIMIT {}",
+        school_id, *values, limit)
+    return [with_sla_state(row) for row in rows]
+
+
+async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind: str, asset_id: int,
+                                    category: str, summary: str) -> dict[str, Any]:
+    """The open ticket for an asset's outage, opened now if there is none (idempotent while open).
+
+    Called by the probes domain with the probe's scope; the source is `probe`."""
+    if asset_kind not in {k.value for k in AssetKind}:
+        raise ValidationFailed([FieldError("asset_kind", N_("must be access_point, device, uplink or room"))])
+    column = f"{asset_kind}_id"
+    async with atomic():
+        schools = await fetch("SELECT id, county_id, name, school_number FROM school WHERE id = {}", school_id)
+        if not schools or not scope.sees(schools[0]["county_id"], school_id):
+            raise NotFound("school not found")
+        # Serialise openers of the same asset so two probe rounds cannot open two tickets.
+        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"outage:{asset_kind}:{asset_id}")
+        existing = await fetch(f"SELECT id FROM ticket WHERE school_id = {{}} AND {column} = {{}} "  # noqa: S608 (column from AssetKind)
+                               "AND status NOT IN ('resolved', 'closed') ORDER BY id LIMIT 1", school_id, asset_id)
+        if existing:
+            row = await _ticket_row(existing[0]["id"])
+            assert row is not None
+            return with_sla_state(row)
+        categories = await TicketCategory.select(TicketCategory.id).where(TicketCategory.name == category).first()
+        if categories is None:
+            categories = await TicketCategory.select(TicketCategory.id).where(
+                TicketCategory.name == "Sonstiges").first()
+        if categories is None:
+            raise ValidationFailed([FieldError("category", f"unknown category {category!r}")])
+        errors: list[FieldError] = []
+        await _check_asset(asset_kind, asset_id, school_id, errors)
+        if errors:
+            raise ValidationFailed(errors)
+        data = NewTicket(school_id=school_id, category_id=categories["id"], subject=summary[:200],
+                         description=summary, urgency=Level.HIGH.value, source=Source.PROBE, asset_kind=asset_kind,
+                         asset_id=asset_id)
+        ticket, _token = await insert_ticket(scope, data, schools[0])
+    return ticket
+
+
+async def resolve_outage_ticket(scope: Scope, ticket_id: int, comment: str) -> dict[str, Any]:
+    """The asset answers again: a public comment, and the ticket resolves unless a person worked on it."""
+    async with atomic():
+        row = await _ticket_row(ticket_id, lock=True)
+        if row is None or not scope.sees(row["county_id"], row["school_id"]):
+            raise NotFound("ticket not found")
+        ticket = with_sla_state(row)
+        await add_event(scope, ticket, EventKind.COMMENT, public=True, body=comment.strip())
+        await audit.record(scope, "ticket.comment", object_type="ticket", object_id=ticket_id,
+                           county_id=ticket["county_id"], after={"public": True})
+        if Status(ticket["status"]) in OPEN_STATUSES and not ticket["worked_by_person"]:
+            await apply_status(scope, ticket, Status.RESOLVED, reason="ticket.status")
+        result = await _ticket_row(ticket_id)
+    assert result is not None
+    return with_sla_state(result)
+
+
+# --- maintenance ---------------------------------------------------------------------------------
+
+
+async def close_resolved(scope: Scope, moment: dt.datetime | None = None) -> int:
+    """Close tickets resolved longer ago than their county's policy allows; returns how many."""
+    moment = moment or now()
+    resolved = await fetch("SELECT id, county_id, resolved_at FROM ticket WHERE status = 'resolved' "
+                           "AND resolved_at IS NOT NULL ORDER BY id")
+    policies: dict[int, Policy] = {}
+    closed = 0
+    for item in resolved:
+        county_id = item["county_id"]
+        if county_id not in policies:
+            policies[county_id] = await policy_for_county(county_id)
+        if moment - item["resolved_at"] < dt.timedelta(days=policies[county_id].close_after_days):
+            continue
+        async with atomic():
+            ticket = await _ticket_row(item["id"], lock=True)
+            if ticket is None or ticket["status"] != Status.RESOLVED.value:
+                continue
+            await apply_status(scope, ticket, Status.CLOSED, reason="ticket.autoclose")
+            closed += 1
+    return closed
+
+
+async def flag_breaches(scope: Scope, moment: dt.datetime | None = None) -> int:
+    """Set the breach flag on running tickets past a due time (the queue also shows it live)."""
+    moment = moment or now()
+    async with atomic():
+        rows = await fetch(
+            "UPDATE ticket SET sla_breached = true WHERE NOT sla_breached AND status IN ('new', 'assigned', "
+            "'in_progress') AND (resolution_due_at < {} OR (first_response_at IS NULL AND response_due_at < {})) "
+            "RETURNING id, county_id", moment, moment)
+        for row in rows:
+            await audit.record(scope, "ticket.sla_breach", object_type="ticket", object_id=row["id"],
+                               county_id=row["county_id"], after={"sla_breached": True})
+    return len(rows)

@@ -1,0 +1,91 @@
+"""In Chromium: a teacher reports a fault on the public form; a supporter logs in, claims the ticket,
+comments publicly and resolves it; the teacher's tracking page shows the comment and the status.
+
+Runs `schoolit serve` on a free loopback port against a fresh database. Screenshots go to
+tests/e2e/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pgserver
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.support import run_cli, running_server
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "ein langes Passwort für den Test"
+SUPPORTER = "support@ahrweiler.test.example"
+SCHOOL_NUMBER = "50000"  # the first demo school of Landkreis Ahrweiler, a county without demo tickets
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    db = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
+    env = {"DATABASE_URL": str(db.get_uri()), "DATA_DIR": str(tmp_path / "data")}
+    try:
+        for args, stdin in ((("migrate",), None), (("seed", "--demo"), None),
+                            (("user", "create", "--email", SUPPORTER, "--name", "Sabine Support", "--role",
+                              "supporter", "--county", "ahrweiler", "--password-stdin"), PASSWORD + "\n")):
+            result = run_cli(*args, env=env, input_text=stdin)
+            assert result.returncode == 0, result.stderr
+        with running_server(env, log_path=tmp_path / "server.log") as base:
+            yield base
+    finally:
+        db.cleanup()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_report_claim_comment_resolve_and_track(server: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            reporter = browser.new_page(base_url=server)
+            reporter.goto(f"/report?school={SCHOOL_NUMBER}")
+            expect(reporter.get_by_role("heading", name="Störung melden")).to_be_visible()
+            reporter.select_option("select[name=urgency]", "high")
+            reporter.fill("textarea[name=description]", "Das WLAN im Raum B 2.04 ist seit der ersten Stunde weg.")
+            reporter.fill("input[name=email]", "lehrkraft@schule.example")
+            reporter.check("input[name=consent]")
+            reporter.get_by_role("button", name="Meldung absenden").click()
+            number = reporter.get_by_test_id("ticket-number").inner_text()
+            assert re.fullmatch(r"SIT-\d{4}-\d{5}", number)
+            tracking = reporter.get_by_test_id("tracking-link").get_attribute("href")
+            assert tracking and tracking.startswith("/track/")
+            shot(reporter, "1-reported")
+
+            supporter = browser.new_page(base_url=server)
+            supporter.goto("/login")
+            supporter.fill("input[name=email]", SUPPORTER)
+            supporter.fill("input[name=password]", PASSWORD)
+            supporter.get_by_role("button", name="Anmelden").click()
+            supporter.goto("/tickets")
+            expect(supporter.get_by_role("heading", name="Ticket-Warteschlange")).to_be_visible()
+            expect(supporter.get_by_role("link", name=number)).to_be_visible()
+            supporter.get_by_test_id("claim-next").click()
+            expect(supporter.get_by_role("heading", name=re.compile(number))).to_be_visible()
+            expect(supporter.get_by_test_id("status")).to_have_text("Zugewiesen")
+            expect(supporter.get_by_test_id("assignee")).to_have_text("Sabine Support")
+            supporter.get_by_test_id("comment-body").fill("Der Access Point wurde neu gestartet, das WLAN läuft.")
+            supporter.get_by_test_id("comment-submit").click()
+            supporter.get_by_test_id("status-select").select_option("resolved")
+            supporter.get_by_test_id("set-status").click()
+            expect(supporter.get_by_test_id("status")).to_have_text("Gelöst")
+            shot(supporter, "2-resolved")
+
+            reporter.goto(tracking)
+            expect(reporter.get_by_test_id("status")).to_have_text("Gelöst")
+            expect(reporter.get_by_text("Der Access Point wurde neu gestartet, das WLAN läuft.")).to_be_visible()
+            shot(reporter, "3-tracking")
+        finally:
+            browser.close()

@@ -1,0 +1,147 @@
+"""The probe endpoints: targets for the probe's scope, batches stored once, state and rollups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+
+from schoolit.db import fetch
+from schoolit.probes.schemas import TargetList
+from tests.integration.probes.network import Network, build_network
+from tests.integration.world import World
+
+T0 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def network(world: World) -> Network:
+    return await build_network(world)
+
+
+def batch(*samples: dict[str, Any], key: uuid.UUID | None = None) -> dict[str, Any]:
+    return {"idempotency_key": str(key or uuid.uuid4()), "sent_at": T0.isoformat(), "samples": list(samples)}
+
+
+def ap_sample(ap_id: int, minute: int, reachable: bool = True, **fields: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"asset_kind": "access_point", "asset_id": ap_id, "reachable": reachable,
+                              "polled_at": (T0 + dt.timedelta(minutes=minute)).isoformat()}
+    if reachable:
+        values.update(uptime_ticks=1_000_000 + minute * 6000, clients=fields.pop("clients", 12), response_ms=3.5)
+    return {**values, **fields}
+
+
+async def test_targets_are_the_probes_scope_with_credentials(client: httpx.AsyncClient, world: World,
+                                                             network: Network) -> None:
+    response = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    assert response.status_code == 200
+    targets = msgspec.json.decode(response.content, type=TargetList)
+    ids = {(t.asset_kind, t.asset_id) for t in targets.targets}
+    donnersberg = {("access_point", ap) for key in ("kib", "rok") for ap in network.access_points[key]} | {
+        ("uplink", network.uplinks[key]) for key in ("kib", "rok")}
+    assert ids == donnersberg
+    kib_ap = next(t for t in targets.targets if t.asset_id == network.access_points["kib"][0])
+    assert kib_ap.community == "community-kib" and kib_ap.profile == "aruba-instant"
+    assert kib_ap.row_index.count(".") == 5
+    uplink = next(t for t in targets.targets if t.asset_kind == "uplink")
+    assert uplink.if_index == 1
+    assert response.headers["etag"] == targets.etag
+    unchanged = await client.get("/api/v1/probe/targets",
+                                 headers={**world.auth("probe"), "if-none-match": targets.etag})
+    assert unchanged.status_code == 304
+    assert (await client.get("/api/v1/probe/targets", headers=world.auth("admin"))).status_code == 403
+    probe_row = await fetch("SELECT last_seen_at FROM probe WHERE id = {}", world.probe_id)
+    assert probe_row[0]["last_seen_at"] is not None
+
+
+async def test_batch_is_stored_once(client: httpx.AsyncClient, world: World, network: Network) -> None:
+    ap = network.access_points["kib"][0]
+    body = batch(ap_sample(ap, 0), ap_sample(ap, 5), ap_sample(ap, 10))
+    first = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
+    assert first.status_code == 200 and first.json() == {"stored": 3, "duplicate": False}
+    again = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
+    assert again.json() == {"stored": 0, "duplicate": True}
+    rows = await fetch("SELECT count(*) AS n FROM probe_sample WHERE asset_id = {} AND asset_kind = 1", ap)
+    assert rows[0]["n"] == 3
+    state = (await fetch("SELECT * FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}", ap))[0]
+    assert state["reachable"] and state["clients"] == 12
+    assert state["last_polled_at"] == T0 + dt.timedelta(minutes=10)
+    hourly = await fetch("SELECT samples, up_samples, clients_max FROM probe_rollup_hourly WHERE asset_id = {}", ap)
+    assert hourly == [{"samples": 3, "up_samples": 3, "clients_max": 12}]
+
+
+async def test_samples_for_another_countys_asset_reject_the_batch(client: httpx.AsyncClient, world: World,
+                                                                  network: Network) -> None:
+    own = network.access_points["kib"][0]
+    foreign = network.access_points["lb"][0]
+    body = batch(ap_sample(own, 0), ap_sample(foreign, 0), ap_sample(999_999, 0))
+    response = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == ["samples[1].asset_id", "samples[2].asset_id"]
+    assert errors[0]["message"] == f"unknown access point {foreign}"  # same words as for a non-existent one
+    assert (await fetch("SELECT count(*) AS n FROM probe_sample"))[0]["n"] == 0
+    assert (await fetch("SELECT count(*) AS n FROM probe_ingest_batch"))[0]["n"] == 0  # can be fixed and resent
+
+
+async def test_invalid_batch_names_fields(client: httpx.AsyncClient, world: World, network: Network) -> None:
+    response = await client.post("/api/v1/probe/samples", headers=world.auth("probe"), json={
+        "idempotency_key": "not-a-uuid", "sent_at": T0.isoformat(), "samples": []})
+    assert response.status_code in (400, 422)
+    assert "idempotency_key" in response.text
+
+
+async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient, world: World,
+                                                      network: Network) -> None:
+    uplink = network.uplinks["kib"]
+    ap0, ap1 = network.access_points["kib"]
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=20)
+
+    def at(minute: int) -> str:
+        return (now + dt.timedelta(minutes=minute)).isoformat()
+
+    samples = []
+    for minute in (0, 5, 10, 15):
+        samples.append({"asset_kind": "uplink", "asset_id": uplink, "polled_at": at(minute), "reachable": True,
+                        "uptime_ticks": 500_000 + minute * 6000, "in_octets": minute * 60 * 12_500_000,
+                        "out_octets": minute * 60 * 1_250_000, "if_speed_mbps": 1000, "oper_status": 1})
+        samples.append({"asset_kind": "access_point", "asset_id": ap0, "polled_at": at(minute), "reachable": True,
+                        "uptime_ticks": 10_000 + minute * 6000, "clients": 20 + minute})
+        samples.append({"asset_kind": "access_point", "asset_id": ap1, "polled_at": at(minute),
+                        "reachable": minute == 0, **({"uptime_ticks": 7000} if minute == 0 else {})})
+    response = await client.post("/api/v1/probe/samples", json=batch(*samples), headers=world.auth("probe"))
+    assert response.status_code == 200, response.text
+
+    school = world.schools["kib"]["id"]
+    figures = (await client.get(f"/api/v1/stats/schools/{school}/network",
+                                headers=world.auth("verbund_supporter"))).json()
+    link = figures["uplinks"][0]
+    assert link["live"] is True
+    assert link["in_mbps"] == pytest.approx(100.0) and link["out_mbps"] == pytest.approx(10.0)
+    assert link["utilisation"] == pytest.approx(0.1) and link["utilisation_peak_7d"] == pytest.approx(0.1)
+    by_id = {ap["id"]: ap for ap in figures["access_points"]}
+    assert by_id[ap0]["live"] and by_id[ap0]["availability"]["24h"] == 1.0 and by_id[ap0]["clients"] == 35
+    assert not by_id[ap1]["live"] and by_id[ap1]["availability"]["24h"] == pytest.approx(0.25)
+    coverage = figures["coverage"]
+    # Rooms 1 and 2 are covered by AP 0 (live); room 2 also by AP 1 (down); room 3 by nothing.
+    assert coverage["teaching_rooms"] == 3
+    assert coverage["planned"] == pytest.approx(2 / 3) and coverage["live"] == pytest.approx(2 / 3)
+    assert [r["name"] for r in coverage["rooms_without_working_wlan"]] == ["A 1.03"]
+    foreign = await client.get(f"/api/v1/stats/schools/{school}/network", headers=world.auth("ludwigsburg_authority"))
+    assert foreign.status_code == 404
+
+
+async def test_stale_state_is_not_live(client: httpx.AsyncClient, world: World, network: Network) -> None:
+    ap = network.access_points["kib"][0]
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    sample = {"asset_kind": "access_point", "asset_id": ap, "polled_at": long_ago.isoformat(), "reachable": True,
+              "uptime_ticks": 5}
+    posted = await client.post("/api/v1/probe/samples", json=batch(sample), headers=world.auth("probe"))
+    assert posted.status_code == 200
+    figures = (await client.get(f"/api/v1/stats/schools/{world.schools['kib']['id']}/network",
+                                headers=world.auth("admin"))).json()
+    assert figures["coverage"]["live"] == 0.0 and figures["coverage"]["planned"] == pytest.approx(2 / 3)

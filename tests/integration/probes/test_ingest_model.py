@@ -1,0 +1,126 @@
+"""The set-based ingest in SQL against the reference model, on random sample histories.
+
+Each history mixes what real networks do: answered polls with moving counters, outages, reboots,
+interface counter resets, the 497-day sysUpTime wrap, garbage counters, late stragglers. The same
+samples go through `ingest()` in random batch splits and through the model one by one; state and
+hourly and daily rollups must agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from schoolit.accounts.choices import ActorKind, Role
+from schoolit.accounts.scope import Actor, Scope
+from schoolit.db import fetch
+from schoolit.probes.ingest import ingest
+from schoolit.probes.schemas import Sample, SampleBatch
+from tests.integration.probes.network import Network, build_network
+from tests.integration.world import World
+from tests.unit.probes.model import TIMETICKS_WRAP, Observation, Rollup, State, advance
+
+T0 = dt.datetime(2026, 11, 20, 21, 30, tzinfo=dt.UTC)  # crosses midnight in Berlin and UTC
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def history(rng: random.Random, kind: str, asset_id: int, polls: int) -> list[Sample]:
+    samples = []
+    uptime = rng.choice([50_000, TIMETICKS_WRAP - 40_000])  # some start just before the wrap
+    in_octets, out_octets = rng.randrange(2**40), rng.randrange(2**40)
+    at = T0
+    for _ in range(polls):
+        step = rng.choice([300, 300, 300, 290, 310, 420])
+        at += dt.timedelta(seconds=step)
+        uptime = (uptime + step * 100) % TIMETICKS_WRAP
+        in_octets += rng.randrange(0, 5 * 10**9)
+        out_octets += rng.randrange(0, 10**9)
+        event = rng.random()
+        if event < 0.15:
+            samples.append(Sample(asset_kind=kind, asset_id=asset_id, polled_at=at, reachable=False))  # type: ignore[arg-type]
+            continue
+        if event < 0.22:
+            uptime = rng.randrange(1000, 20_000)  # rebooted
+        elif event < 0.27:
+            in_octets = rng.randrange(10**6)  # interface counters reset
+        elif event < 0.30:
+            in_octets += 10**14  # garbage: faster than any line
+        fields: dict = {"uptime_ticks": uptime, "response_ms": 2.0}
+        if kind == "uplink":
+            fields.update(in_octets=in_octets, out_octets=out_octets, if_speed_mbps=1000, oper_status=1)
+        else:
+            fields.update(clients=rng.randrange(0, 60), radio_up=True)
+        samples.append(Sample(asset_kind=kind, asset_id=asset_id, polled_at=at, reachable=True, **fields))  # type: ignore[arg-type]
+    return samples
+
+
+def model(samples: list[Sample], contract: tuple[int, int] | None) -> tuple[State | None, dict, dict]:
+    state: State | None = None
+    hourly: dict[dt.datetime, Rollup] = {}
+    daily: dict[dt.date, Rollup] = {}
+    for sample in samples:  # in arrival order, as ingest sees them across batches
+        observation = Observation(polled_at=sample.polled_at, reachable=sample.reachable,
+                                  uptime_ticks=sample.uptime_ticks, clients=sample.clients, radio_up=sample.radio_up,
+                                  in_octets=sample.in_octets, out_octets=sample.out_octets,
+                                  if_speed_mbps=sample.if_speed_mbps)
+        rate = None
+        if state is None or state.last_polled_at is None or sample.polled_at > state.last_polled_at:
+            step = advance(state, observation, contract)
+            state, rate = step.state, step.rate
+        hourly.setdefault(sample.polled_at.replace(minute=0, second=0), Rollup()).add(observation, rate)
+        daily.setdefault(sample.polled_at.astimezone(BERLIN).date(), Rollup()).add(observation, rate)
+    return state, hourly, daily
+
+
+def close(a: object, b: object) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-6, abs=1e-9)
+    return a == b
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+async def test_sql_ingest_agrees_with_the_model(world: World, seed: int) -> None:
+    network: Network = await build_network(world, aps_per_school=1)
+    rng = random.Random(seed)
+    assets = [("access_point", network.access_points["kib"][0], None),
+              ("uplink", network.uplinks["kib"], (1000, 1000)),
+              ("uplink", network.uplinks["rok"], (1000, 1000))]
+    histories = {(kind, asset_id): history(rng, kind, asset_id, 60) for kind, asset_id, _ in assets}
+    # Batches as a probe makes them: each poll round together, rounds cut into random batch sizes, and
+    # now and then a sample held back and sent in a later batch (a straggler).
+    arrival = [s for round_ in zip(*histories.values(), strict=True) for s in round_]
+    for _ in range(4):
+        late = arrival.pop(rng.randrange(10, len(arrival) - 20))
+        arrival.insert(min(len(arrival), arrival.index(late) + 12) if late in arrival else len(arrival) - 5, late)
+    scope = Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, world.probe_id, "probe"),
+                  county_ids=frozenset({world.counties["donnersbergkreis"]}))
+    position = 0
+    while position < len(arrival):
+        size = rng.randrange(1, 40)
+        batch = SampleBatch(idempotency_key=uuid.uuid4(), sent_at=T0, samples=arrival[position:position + size])
+        assert (await ingest(scope, batch)).stored == len(batch.samples)
+        position += size
+
+    kinds = {"access_point": 1, "uplink": 2}
+    for kind, asset_id, contract in assets:
+        in_order = [s for s in arrival if (s.asset_kind, s.asset_id) == (kind, asset_id)]
+        expected_state, hourly, daily = model(in_order, contract)
+        assert expected_state is not None
+        row = (await fetch("SELECT * FROM probe_asset_state WHERE asset_kind = {} AND asset_id = {}",
+                           kinds[kind], asset_id))[0]
+        for name, value in vars(expected_state).items():
+            stored = row[name]
+            if name in ("in_octets", "out_octets") and stored is not None:
+                stored = int(stored)
+            assert close(stored, value), f"seed {seed} {kind} {asset_id} state.{name}: {stored!r} != {value!r}"
+        for table, period, expected in (("probe_rollup_hourly", "hour", hourly), ("probe_rollup_daily", "day", daily)):
+            rows = await fetch(f"SELECT * FROM {table} WHERE asset_kind = {{}} AND asset_id = {{}}",  # noqa: S608
+                               kinds[kind], asset_id)
+            assert {r[period] for r in rows} == set(expected), f"{table} periods"
+            for r in rows:
+                for name, value in vars(expected[r[period]]).items():
+                    assert close(r[name], value), f"seed {seed} {table} {r[period]} {name}: {r[name]!r} != {value!r}"

@@ -1,0 +1,109 @@
+"""The public fault form and tracking page through the real HTTP stack: validation, honeypot, CSRF,
+the per-address rate limit, reopen by reply, and that reporters never see internal notes."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from schoolit.db import fetch
+from schoolit.tickets import services
+from tests.integration.tickets.test_tickets_api import _scope
+from tests.integration.tickets.world import category_id
+from tests.integration.world import World
+
+
+async def csrf(client: httpx.AsyncClient, path: str = "/report") -> str:
+    page = await client.get(path)
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:300]
+    return match.group(1)
+
+
+async def report(client: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    form = {"school_number": "41001", "category_id": str(await category_id()), "urgency": "high",
+            "description": "Der Beamer in Raum 204 geht nicht an.", "email": "Lehrerin@Schule.example",
+            "consent": "yes", "room": "204", "_csrf_token": await csrf(client), **fields}
+    return await client.post("/report", data=form)
+
+
+async def test_form_is_german_and_prefills_the_school(client: httpx.AsyncClient, world: World) -> None:
+    page = await client.get("/report?school=41001")
+    assert page.status_code == 200
+    assert "Störung melden" in page.text and "Nordpfalzgymnasium Kirchheimbolanden" in page.text
+    assert 'value="41001"' in page.text and "WLAN/Netzwerk" in page.text
+    assert "Mörike" not in (await client.get("/report")).text  # no list of schools
+
+
+async def test_report_opens_a_ticket_with_a_tracking_link(client: httpx.AsyncClient, world: World) -> None:
+    response = await report(client)
+    assert response.status_code == 201, response.text
+    number = re.search(r'data-testid="ticket-number">([^<]+)<', response.text)
+    link = re.search(r'href="(/track/trk_[^"]+)"', response.text)
+    assert number and link
+    ticket = (await fetch("SELECT * FROM ticket WHERE number = {}", number.group(1)))[0]
+    assert ticket["source"] == "web_form" and ticket["reporter_email"] == "lehrerin@schule.example"
+    assert ticket["room_text"] == "204" and ticket["subject"] == "Der Beamer in Raum 204 geht nicht an."
+    track = await client.get(link.group(1))
+    assert track.status_code == 200 and number.group(1) in track.text and "Neu" in track.text
+    assert "Nordpfalzgymnasium" not in track.text  # the link alone must not reveal the school
+    assert (await client.get("/track/trk_guessed")).status_code == 404
+    mails = await fetch("SELECT recipient, body FROM outbox_mail WHERE ticket_id = {}", ticket["id"])
+    assert mails[0]["recipient"] == "lehrerin@schule.example" and link.group(1) in mails[0]["body"]
+
+
+async def test_validation_lists_every_problem_in_german(client: httpx.AsyncClient, world: World) -> None:
+    response = await report(client, school_number="99999", email="", consent="", description=" ")
+    assert response.status_code == 422
+    for message in ("unbekannte Schulnummer", "für Antworten wird eine E-Mail-Adresse benötigt",
+                    "bitte stimmen Sie der Verarbeitung Ihrer Angaben zu", "bitte beschreiben Sie die Störung"):
+        assert message in response.text
+    bad_email = await report(client, email="kein-at-zeichen")
+    assert bad_email.status_code == 422 and "keine gültige E-Mail-Adresse" in bad_email.text
+    assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
+
+
+async def test_honeypot_and_csrf(client: httpx.AsyncClient, world: World) -> None:
+    trapped = await report(client, website="http://spam.example")
+    assert trapped.status_code == 422
+    assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
+    no_token = await client.post("/report", data={"school_number": "41001", "description": "x"})
+    assert no_token.status_code == 403
+
+
+async def test_rate_limit_per_address(client: httpx.AsyncClient, world: World) -> None:
+    for _ in range(5):
+        assert (await report(client, consent="")).status_code == 422  # invalid attempts count too
+    limited = await report(client)
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 600
+    assert "Zu viele Meldungen" in limited.text
+    assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
+
+
+async def test_reply_reopens_a_recently_resolved_ticket(client: httpx.AsyncClient, world: World) -> None:
+    created = await report(client)
+    link = re.search(r'href="(/track/trk_[^"]+)"', created.text)
+    assert link
+    ticket_id = (await fetch("SELECT id FROM ticket WHERE source = 'web_form'"))[0]["id"]
+    supporter = await _scope(world, "verbund_supporter")
+    await services.assign(supporter, ticket_id, world.users["verbund_supporter"]["id"])
+    await services.add_comment(supporter, ticket_id, "Lampe getauscht.")
+    await services.add_comment(supporter, ticket_id, "Interne Notiz: Ersatzlampe aus Lager B", public=False)
+    await services.change_status(supporter, ticket_id, "resolved")
+    page = await client.get(link.group(1))
+    assert "Lampe getauscht." in page.text and "Lager B" not in page.text and "Gelöst" in page.text
+    token = await csrf(client, link.group(1))
+    replied = await client.post(link.group(1), data={"body": "Geht leider wieder nicht.", "_csrf_token": token})
+    assert replied.status_code == 303
+    reopened = await services.get_ticket(supporter, ticket_id)
+    assert reopened["status"] == "in_progress" and reopened["resolved_at"] is None
+    await services.change_status(supporter, ticket_id, "resolved")
+    await fetch("UPDATE ticket SET resolved_at = now() - interval '15 days' WHERE id = {}", ticket_id)
+    token = await csrf(client, link.group(1))
+    late = await client.post(link.group(1), data={"body": "Und jetzt?", "_csrf_token": token})
+    assert late.status_code == 422 and "dieses Ticket ist geschlossen" in late.text
+    assert (await services.get_ticket(supporter, ticket_id))["status"] == "resolved"
+    without_csrf = await client.post(link.group(1), data={"body": "x"})
+    assert without_csrf.status_code == 403

@@ -1,0 +1,69 @@
+"""Real SNMP peers for the probe tests: one Net-SNMP `snmpd` and one snmpsim, each for the whole session.
+
+`snmpd` answers on several loopback ports (each looks like a device) with the community `public` and
+an SNMPv3 authPriv user; snmpsim serves the vendor recordings in `recordings/` (community = file name).
+Both are stopped at the end of the session by their context managers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from schoolit.probes.schemas import ProbeTarget
+from schoolit.probes.simulators import (
+    LOOPBACK,
+    RunningAgent,
+    V3User,
+    free_udp_ports,
+    net_snmp_agent,
+    snmp_simulator,
+)
+
+RECORDINGS = Path(__file__).parent / "recordings"
+V3_USER = V3User(name="probe", auth_key="auth-schoolit-2026", priv_key="priv-schoolit-2026")
+SNMPD_PORTS = 20
+
+
+def v2c(port: int, *, community: str = "public", **fields: object) -> ProbeTarget:
+    options: dict = {"asset_kind": "access_point", "asset_id": port, **fields}
+    return ProbeTarget(host=LOOPBACK, port=port, community=community, **options)
+
+
+def v3(port: int, user: V3User, **fields: object) -> ProbeTarget:
+    options: dict = {"asset_kind": "access_point", "asset_id": port, **fields}
+    return ProbeTarget(
+        host=LOOPBACK,
+        port=port,
+        snmp_version="3",
+        v3_user=user.name,
+        auth_protocol="SHA",
+        auth_key=user.auth_key,
+        priv_protocol="AES",
+        priv_key=user.priv_key,
+        **options,
+    )
+
+
+@pytest.fixture(scope="session")
+def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAgent]:
+    ports = free_udp_ports(SNMPD_PORTS)
+    with net_snmp_agent(
+        tmp_path_factory.mktemp("snmpd"), ports, v3_users=[V3_USER], engine_id="schoolit-test-a"
+    ) as agent:
+        yield agent
+
+
+@pytest.fixture(scope="session")
+def snmpsim() -> Iterator[RunningAgent]:
+    (port,) = free_udp_ports(1)
+    with snmp_simulator(RECORDINGS, port, ready_community="generic") as agent:
+        yield agent
+
+
+@pytest.fixture
+def dead_ports() -> list[int]:
+    """Loopback UDP ports nobody listens on: a closed port stands for a dead device."""
+    return free_udp_ports(5)

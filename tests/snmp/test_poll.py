@@ -1,0 +1,168 @@
+"""The SNMP client against real agents: Net-SNMP for v2c/v3 and load, snmpsim for vendor recordings."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from schoolit.probes.schemas import ProbeTarget
+from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User, free_udp_ports, net_snmp_agent
+from schoolit.probes.snmp import SnmpPoller
+
+from .conftest import V3_USER, v2c, v3
+
+
+async def test_v2c_uplink_poll_reads_system_group_and_interface(snmpd: RunningAgent) -> None:
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v2c(snmpd.ports[0], asset_kind="uplink", if_index=1))
+    sample = result.sample
+    assert sample.reachable and sample.error is None
+    assert result.sys_name == socket.gethostname()  # Net-SNMP answers the host name
+    assert result.sys_object_id is not None and result.sys_object_id.startswith("1.3.6.1.4.1.8072.")
+    assert sample.uptime_ticks is not None and sample.uptime_ticks > 0
+    assert sample.oper_status == 1  # ifIndex 1 is the loopback interface, always up
+    assert isinstance(sample.in_octets, int) and isinstance(sample.out_octets, int)
+    assert isinstance(sample.if_speed_mbps, int)
+    assert sample.response_ms is not None and 0 < sample.response_ms < 1000
+    assert sample.polled_at.tzinfo is not None
+
+
+async def test_v3_authpriv_poll(snmpd: RunningAgent) -> None:
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v3(snmpd.ports[1], V3_USER, asset_kind="uplink", if_index=1))
+    assert result.sample.reachable, result.sample.error
+    assert result.sys_name == socket.gethostname()
+    assert result.sample.oper_status == 1
+
+
+async def test_v3_wrong_auth_key_is_reported(snmpd: RunningAgent) -> None:
+    wrong = V3User(name=V3_USER.name, auth_key="not-the-auth-key", priv_key=V3_USER.priv_key)
+    async with SnmpPoller(timeout=0.5, retries=0) as poller:
+        result = await poller.poll(v3(snmpd.ports[2], wrong))
+    assert not result.sample.reachable
+    assert result.sample.error
+
+
+async def test_v3_same_user_name_with_different_keys_on_two_agents(
+    snmpd: RunningAgent, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # pysnmp keys v3 users by (name, engine id): the second key set must not overwrite the first.
+    other_user = V3User(name=V3_USER.name, auth_key="other-auth-key-77", priv_key="other-priv-key-77")
+    ports = free_udp_ports(1)
+    with net_snmp_agent(tmp_path_factory.mktemp("snmpd-b"), ports, v3_users=[other_user], engine_id="schoolit-test-b"):
+        targets = [v3(snmpd.ports[3], V3_USER, asset_id=1), v3(ports[0], other_user, asset_id=2)] * 10
+        async with SnmpPoller(concurrency=20) as poller:
+            results = await poller.poll_all(targets)
+            engines = poller.engine_count
+    assert [r.sample.error for r in results] == [None] * len(targets)
+    assert all(r.sample.reachable for r in results)
+    assert engines == 2  # one engine per conflicting key set, not one per target
+
+
+@pytest.mark.parametrize(
+    ("profile", "row_index", "clients", "radio_up"),
+    [
+        # Values are those written in tests/snmp/recordings/<profile>.snmprec.
+        ("aruba-instant", "", 7 + 16 + 0 + 0, True),
+        ("aruba-instant", "104.40.207.200.4.72", 0, False),
+        ("cisco-aireos", "", 12 + 21 + 0 + 0 + 5 + 0, True),
+        ("cisco-aireos", "0.11.134.1.2.3", 12 + 21, True),
+        ("cisco-aireos", "0.11.134.4.5.6", 0, False),
+        ("unifi", "", 9 + 14 + 2 + 0, True),
+        ("lancom", "", 3, None),  # three of five stations in state connected(3)
+        ("generic", "", None, True),  # one of two ieee80211 interfaces up
+    ],
+)
+async def test_vendor_profile_reads_recorded_clients_and_radio(
+    snmpsim: RunningAgent, profile: str, row_index: str, clients: int | None, radio_up: bool | None
+) -> None:
+    target = v2c(snmpsim.ports[0], community=profile, profile=profile, row_index=row_index)
+    async with SnmpPoller() as poller:
+        result = await poller.poll(target)
+    assert result.sample.reachable and result.sample.error is None
+    assert result.sample.clients == clients
+    assert result.sample.radio_up is radio_up
+
+
+async def test_profile_that_does_not_fit_the_device_gives_no_figures(snmpsim: RunningAgent) -> None:
+    # A UniFi profile pointed at a LANCOM: reachable, but no client count or radio state to report.
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v2c(snmpsim.ports[0], community="lancom", profile="unifi"))
+    assert result.sample.reachable
+    assert result.sample.clients is None and result.sample.radio_up is None
+
+
+async def test_counter64_and_timeticks_are_read_exactly(snmpsim: RunningAgent) -> None:
+    target = v2c(snmpsim.ports[0], community="uplink-router", asset_kind="uplink", if_index=2)
+    async with SnmpPoller() as poller:
+        result = await poller.poll(target)
+    sample = result.sample
+    assert sample.uptime_ticks == 4294967000  # TimeTicks near 2^32
+    assert sample.in_octets == 98765432109876  # Counter64 beyond 2^32
+    assert sample.out_octets == 18446744073709551000  # Counter64 beyond 2^63
+    assert sample.if_speed_mbps == 1000
+    assert sample.oper_status == 2
+    assert result.sys_name == "router-bbs-kirchheimbolanden"
+    assert result.sys_object_id == "1.3.6.1.4.1.2356.11.8.2"
+
+
+async def test_closed_port_is_refused_at_once_not_after_the_timeout(dead_ports: list[int]) -> None:
+    # The ICMP "port unreachable" of a device whose agent is off ends the request immediately.
+    timeout, retries = 2.0, 1
+    async with SnmpPoller(timeout=timeout, retries=retries) as poller:
+        started = time.monotonic()
+        results = await poller.poll_all([v2c(port) for port in dead_ports])
+        elapsed = time.monotonic() - started
+    assert not any(result.sample.reachable for result in results)
+    assert all("refused" in (result.sample.error or "") for result in results)
+    assert elapsed < timeout
+
+
+async def test_silent_device_costs_the_timeout_budget_and_no_more() -> None:
+    # A device that swallows requests (no answer, no ICMP): bounded by timeout * (retries + 1).
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind((LOOPBACK, 0))
+        timeout, retries = 0.3, 1
+        async with SnmpPoller(timeout=timeout, retries=retries) as poller:
+            started = time.monotonic()
+            result = await poller.poll(v2c(black_hole.getsockname()[1]))
+            elapsed = time.monotonic() - started
+    assert not result.sample.reachable
+    assert result.sample.error and "timeout" in result.sample.error.lower()
+    assert timeout * (retries + 1) * 0.9 < elapsed < timeout * (retries + 1) + 1.0
+
+
+async def test_many_targets_concurrently_with_one_engine(snmpd: RunningAgent, dead_ports: list[int]) -> None:
+    live = [
+        v2c(port, asset_id=i * 100 + n, asset_kind="uplink", if_index=1)
+        for n, port in enumerate(snmpd.ports)
+        for i in range(15)
+    ]
+    dead = [v2c(port, asset_id=10_000 + i * 10 + n) for n, port in enumerate(dead_ports) for i in range(10)]
+    mixed = [target for pair in zip(live[::6], dead, strict=False) for target in pair] + live  # dead ones interleaved
+    timeout = 2.0
+    async with SnmpPoller(concurrency=100, timeout=timeout, retries=1) as poller:
+        started = time.monotonic()
+        results = await poller.poll_all(mixed)
+        elapsed = time.monotonic() - started
+        engines = poller.engine_count
+    assert [r.sample.asset_id for r in results] == [t.asset_id for t in mixed]  # order kept
+    dead_ids = {t.asset_id for t in dead}
+    assert all(r.sample.reachable != (r.sample.asset_id in dead_ids) for r in results)
+    assert engines == 1
+    # Refused ports end at once, and no request to a live agent was lost to a pending ICMP error
+    # (a lost one would wait for its retry after the 2 s timeout).
+    assert elapsed < timeout
+
+
+async def test_unknown_host_name_fails_that_target_only(snmpd: RunningAgent) -> None:
+    targets = [
+        v2c(snmpd.ports[0]),
+        ProbeTarget(asset_kind="access_point", asset_id=9, host="no-such-host.invalid", community="public"),
+    ]
+    async with SnmpPoller(timeout=0.5, retries=0) as poller:
+        good, bad = await poller.poll_all(targets)
+    assert good.sample.reachable
+    assert not bad.sample.reachable and bad.sample.error
