@@ -3,8 +3,8 @@ rows in one transaction — or, when any row is wrong, nothing.
 
 The work is set-based so that 100,000 devices import in seconds: the file is read and checked in
 Python in one pass (with the few lookups it needs fetched up front, one query each), the checked
-rows are copied (`COPY`) into a temporary staging table, and one `UPDATE … FROM` and one
-`INSERT … SELECT` write them, each writing its per-object audit rows in the same statement.
+rows are copied (`COPY`) into a temporary staging table, and one `UPDATE … FROM` (which writes the
+audit rows of the objects it changes in the same statement) and one `INSERT … SELECT` write them.
 
 Rows are matched by natural key (docs/import.md): school number; (school, building, room); serial
 number, or MAC address for access points without one; (school, line id or provider) for uplinks.
@@ -105,7 +105,6 @@ class Plan:
     """The checked rows, ready for the staging table: `(row, id or None, *values of columns)`."""
 
     columns: list[str]
-    noted: list[str] = field(default_factory=list)  # what the audit event of a created object records
     records: list[tuple[Any, ...]] = field(default_factory=list)
     extra: list[tuple[str, str]] = field(default_factory=list)  # staged helper columns: (name, SQL type)
     coverage: dict[int, set[int]] = field(default_factory=dict)  # row -> covered room ids (access points)
@@ -117,7 +116,6 @@ class Planner:
     kind: Kind
     fixed: tuple[str, ...] = ("county_id", "school_id")  # staged columns the planner resolves itself
     key_name: str = ""  # the field whose column a duplicate key is reported on
-    noted: tuple[str, ...] = ("school_id",)  # recorded in the audit event of a created object (when staged)
 
     def __init__(self, parsed: ParsedFile, scope: Scope) -> None:
         self.parsed = parsed
@@ -171,8 +169,7 @@ class Planner:
         raise NotImplementedError
 
     def plan(self, progress: Progress | None = None) -> Plan:
-        columns = [*self.fixed, *(name for _j, name in self.direct)]
-        plan = Plan(columns=columns, noted=[name for name in self.noted if name in columns], extra=self.extra())
+        plan = Plan(columns=[*self.fixed, *(name for _j, name in self.direct)], extra=self.extra())
         total = len(self.parsed.rows)
         direct = _picker([j for j, _name in self.direct])
         for done, (row, values) in enumerate(self.parsed.rows, start=1):
@@ -269,7 +266,6 @@ class SchoolPlanner(Planner):
     kind = SCHOOLS
     fixed = ("county_id", "school_number")
     key_name = "school_number"
-    noted = ("school_number", "name")
 
     async def lookup(self) -> None:
         condition, values = self.scope.sql("id", school_expr=None)
@@ -335,7 +331,6 @@ class RoomPlanner(Planner):
     kind = ROOMS
     fixed = ("county_id", "school_id", "building_id")
     key_name = "name"
-    noted = ("school_id", "building_id", "name")
 
     def extra(self) -> list[tuple[str, str]]:
         return [("new_building", "text")]
@@ -382,7 +377,6 @@ class AccessPointPlanner(Planner):
     kind = ACCESS_POINTS
     fixed = ("county_id", "school_id", "room_id", "snmp_profile_id", "serial")
     key_name = "serial"
-    noted = ("school_id", "serial", "mac")
 
     async def lookup(self) -> None:
         await super().lookup()
@@ -466,7 +460,6 @@ class UplinkPlanner(Planner):
     kind = UPLINKS
     fixed = ("county_id", "school_id", "snmp_profile_id")
     key_name = "provider"
-    noted = ("school_id", "provider", "line_id")
 
     async def lookup(self) -> None:
         await super().lookup()
@@ -502,7 +495,6 @@ class DevicePlanner(Planner):
     kind = DEVICES
     fixed = ("county_id", "school_id", "serial")
     key_name = "serial"
-    noted = ("school_id", "serial", "asset_tag")
 
     async def lookup(self) -> None:
         await super().lookup()
@@ -574,6 +566,7 @@ PLANNERS: dict[str, type[Planner]] = {planner.kind.name: planner for planner in 
 @dataclass
 class Written:
     created: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # county -> rows
+    created_ids: dict[int, list[list[int]]] = field(default_factory=lambda: defaultdict(list))  # county -> runs
     changed: set[int] = field(default_factory=set)  # ids of existing objects whose values changed
     changed_by_county: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -601,22 +594,24 @@ async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
     if kind is ACCESS_POINTS:
         await _drop_coverage_of_moved_access_points()
     written = Written()
-    actor = (scope.actor.kind.value, scope.actor.id, scope.actor.label[:254], scope.request_id[:64], scope.client_ip)
     if any(record[1] is not None for record in plan.records):
+        actor = (scope.actor.kind.value, scope.actor.id, scope.actor.label[:254], scope.request_id[:64],
+                 scope.client_ip)
         for record in await conn.fetch(_update_sql(kind, plan.columns), *actor, f"{kind.table}.update", kind.table):
             written.changed.add(record["id"])
             written.changed_by_county[record["county_id"]] += 1
     if any(record[1] is None for record in plan.records):
-        for record in await conn.fetch(_insert_sql(kind, plan), *actor, f"{kind.table}.create", kind.table):
-            written.created[record["county_id"]] = record["n"]
+        for record in await conn.fetch(_insert_sql(kind, plan)):
+            written.created[record["county_id"]] += record["n"]
+            written.created_ids[record["county_id"]].append([record["first"], record["last"]])
     if kind is ACCESS_POINTS and plan.coverage:
         await _replace_coverage(plan, written, scope)
     await conn.execute(f"DROP TABLE {STAGE}")
     return written
 
 
-# Both statements write their audit rows from the rows they return (`done`); $1-$7 are the actor's
-# kind, id, label, request id and address, the action and the object type.
+# The update writes its audit rows from the rows it returns (`done`); $1-$7 are the actor's kind, id,
+# label, request id and address, the action and the object type.
 _AUDIT = ("logged AS (INSERT INTO audit_log (actor_kind, actor_id, actor_label, request_id, client_ip, action, "
           "object_type, object_id, county_id, before, after) "
           "SELECT $1, $2, $3, $4, $5::inet, $6, $7, id::text, county_id, before, after FROM done)")
@@ -640,13 +635,16 @@ def _update_sql(kind: Kind, columns: list[str]) -> str:
 
 
 def _insert_sql(kind: Kind, plan: Plan) -> str:
-    """New objects in file order: one INSERT. A created object's audit event names it by its key; its
-    values are in the row (writing them all again as JSON would cost a third of a large import)."""
+    """New objects: one INSERT, county by county in file order. It returns the runs of new ids per county
+    for the import's audit event; an event per created object would cost a fifth of a large import (its
+    values are in the row, and its creation in that event)."""
     new_values = ", ".join(_staged(name) for name in plan.columns)
     return (f"WITH done AS (INSERT INTO {kind.table} ({', '.join(plan.columns)}) "  # noqa: S608
-            f"SELECT {new_values} FROM {STAGE} AS s WHERE s.id IS NULL ORDER BY s._row "
-            f"RETURNING id, county_id, NULL::jsonb AS before, {_json(plan.noted, kind.table)} AS after), "
-            f"{_AUDIT} SELECT county_id, count(*) AS n FROM done GROUP BY county_id")
+            f"SELECT {new_values} FROM {STAGE} AS s WHERE s.id IS NULL ORDER BY s.county_id, s._row "
+            f"RETURNING id, county_id) "
+            f"SELECT county_id, min(id) AS first, max(id) AS last, count(*) AS n "
+            f"FROM (SELECT id, county_id, id - row_number() OVER (PARTITION BY county_id ORDER BY id) AS run "
+            f"FROM done) AS numbered GROUP BY county_id, run ORDER BY county_id, first")
 
 
 async def _create_buildings(scope: Scope) -> None:
@@ -776,7 +774,8 @@ async def _import(scope: Scope, kind: Kind, parsed: ParsedFile, *, dry_run: bool
 
 
 async def _audit_import(scope: Scope, kind: Kind, plan: Plan, written: Written) -> None:
-    """One `import.<kind>` event per county the file touched, with its counts (authorities see their county's)."""
+    """One `import.<kind>` event per county the file touched, with its counts and the ids of the objects it
+    created as runs `[first, last]` (authorities see their county's)."""
     rows: dict[int, int] = defaultdict(int)
     updated: dict[int, int] = defaultdict(int)
     for record in plan.records:
@@ -786,4 +785,5 @@ async def _audit_import(scope: Scope, kind: Kind, plan: Plan, written: Written) 
     for county_id in sorted(rows):
         await audit.record(scope, f"import.{kind.name}", object_type=kind.table, county_id=county_id, after={
             "rows": rows[county_id], "created": written.created.get(county_id, 0), "updated": updated[county_id],
-            "changed": written.changed_by_county.get(county_id, 0)})
+            "changed": written.changed_by_county.get(county_id, 0),
+            "created_ids": written.created_ids.get(county_id, [])})

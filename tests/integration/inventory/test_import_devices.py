@@ -284,27 +284,31 @@ async def test_unknown_kind_is_404_and_json_is_no_csv(client: httpx.AsyncClient,
     assert [e["message"] for e in response.json()["errors"]] == ["die Datei hat keine Kopfzeile"]
 
 
-async def test_one_audit_event_per_county_and_one_per_object(client: httpx.AsyncClient, world: World) -> None:
-    await imported(client, world, "devices", [DEVICE_HEADER_DE, *device_rows("41001", 2),
-                                              *device_rows("41003", 1, start=3)], actor="verbund_supporter")
+async def test_one_audit_event_per_county_and_one_per_changed_object(client: httpx.AsyncClient,
+                                                                    world: World) -> None:
+    # Rows of two counties in turn: the new ids still come as one run per county.
+    await imported(client, world, "devices", [DEVICE_HEADER_DE, *device_rows("41001", 1),
+                                              *device_rows("41003", 1, start=3), *device_rows("41001", 1, start=2)],
+                   actor="verbund_supporter")
     await imported(client, world, "devices", [["Schulnummer", "Seriennummer", "Modell"],
                                               ["41001", "SN000001", "iPad 10"], ["41001", "SN000002", "iPad 9"]],
                    actor="verbund_supporter")
+    ids = {d["serial"]: d["id"] for d in await _devices()}
     events = await fetch("SELECT action, county_id, object_id, before, after, actor_kind, actor_id, actor_label "
                          "FROM audit_log WHERE action LIKE 'import.%' OR action LIKE 'device.%' ORDER BY id")
-
     summary = [(e["action"], e["county_id"], msgspec.json.decode(e["after"])) for e in events
                if e["action"].startswith("import.")]
     dbk, kus = world.counties["donnersbergkreis"], world.counties["kusel"]
     assert summary == [
-        ("import.devices", dbk, {"rows": 2, "created": 2, "updated": 0, "changed": 0}),
-        ("import.devices", kus, {"rows": 1, "created": 1, "updated": 0, "changed": 0}),
-        ("import.devices", dbk, {"rows": 2, "created": 0, "updated": 2, "changed": 1}),
+        ("import.devices", dbk, {"rows": 2, "created": 2, "updated": 0, "changed": 0,
+                                 "created_ids": [[ids["SN000001"], ids["SN000002"]]]}),
+        ("import.devices", kus, {"rows": 1, "created": 1, "updated": 0, "changed": 0,
+                                 "created_ids": [[ids["SN000003"], ids["SN000003"]]]}),
+        ("import.devices", dbk, {"rows": 2, "created": 0, "updated": 2, "changed": 1, "created_ids": []}),
     ]
-    per_object = [(e["action"], e["county_id"]) for e in events if e["action"].startswith("device.")]
-    assert per_object == [("device.create", dbk), ("device.create", dbk), ("device.create", kus),
-                          ("device.update", dbk)]
-    update = next(e for e in events if e["action"] == "device.update")
+    (update,) = [e for e in events if e["action"].startswith("device.")]  # the one change, not every row
+    assert (update["action"], update["county_id"], update["object_id"]) == ("device.update", dbk,
+                                                                            str(ids["SN000001"]))
     assert msgspec.json.decode(update["before"])["model"] == "iPad 9"
     assert msgspec.json.decode(update["after"])["model"] == "iPad 10"
     supporter = world.users["verbund_supporter"]
