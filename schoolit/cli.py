@@ -105,20 +105,44 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return _serve(settings, args.workers)
 
 
-async def _demo_prepare(settings: Settings) -> Any:
+async def _demo_prepare(settings: Settings, snmp_port: int, dead_port: int) -> tuple[Any, Any]:
     from schoolit.db import connected
     from schoolit.demo import seed_demo
     from schoolit.migrations import apply_migrations
+    from schoolit.probes import demo as probes_demo
 
     async with connected(settings, pool=False):
         await apply_migrations()
-        return await seed_demo(settings.require_secret_key())
+        report = await seed_demo(settings.require_secret_key())
+        network = await probes_demo.prepare(settings.data_dir / "demo-network", snmp_port, dead_port)
+    return report, network
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    _print_logins(_run(_demo_prepare(settings)))
-    print(f"\nschoolit demo: http://{settings.host}:{settings.port}/  (Ctrl+C stops it)\n", flush=True)
-    return _serve(settings, 1)
+    """Migrate, seed, bring the simulated network and the probe up, and serve."""
+    import contextlib
+    import threading
+
+    from schoolit.probes import demo as probes_demo
+    from schoolit.probes.simulators import free_udp_ports, snmp_simulator
+
+    snmp_port, dead_port = free_udp_ports(2)
+    report, network = _run(_demo_prepare(settings, snmp_port, dead_port))
+    _print_logins(report)
+    stop = threading.Event()
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(snmp_simulator(network.recordings, snmp_port, ready_community=min(
+                p.stem for p in network.recordings.glob("*.snmprec"))))
+            probes_demo.probe_loop(f"http://127.0.0.1:{settings.port}", network, settings.data_dir / "demo-spool", stop)
+            print(f"\nsimulated network: {network.assets} access points and routers of "
+                  f"{probes_demo.DEMO_COUNTY} on udp 127.0.0.1:{snmp_port} ({network.dead} silent), "
+                  f"polled every {probes_demo.POLL_EVERY_S} s by the demo probe", flush=True)
+        except Exception as exc:  # the demo still serves without the simulator (e.g. snmpsim not installed)
+            print(f"\nsimulated network not started: {exc}", file=sys.stderr)
+        stack.callback(stop.set)
+        print(f"\nschoolit demo: http://{settings.host}:{settings.port}/  (Ctrl+C stops it)\n", flush=True)
+        return _serve(settings, 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -56,6 +56,9 @@ def _start_embedded(settings: Settings) -> str:
 
     global _embedded
     settings.embedded_database_dir.mkdir(parents=True, exist_ok=True)
+    import logging
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs pg_ctl's whole output at INFO
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _embedded = pgserver.get_server(settings.embedded_database_dir, cleanup_mode="stop")

@@ -1,17 +1,32 @@
 """What happens after ingest: the probe is seen, and assets that stay down open outage tickets.
 
-Opening and resolving tickets is the tickets domain's job (`schoolit.tickets.services`); this module
-only decides when. Until the tickets domain offers that service, transitions are logged.
+An access point or uplink that failed `OUTAGE_AFTER_FAILURES` polls in a row (default 3) opens one
+ticket (source probe, category WLAN/Netzwerk or Internet/Anschluss, linked to the asset), never a
+second while it is open. When every monitored asset of a school is down, that is one school-level
+outage: one ticket (on the uplink when the school has one), not one per access point. When the
+assets of a ticket answer again, a public comment is added and the ticket is resolved unless a
+person has worked on it. Opening and resolving are the tickets domain's services; this module only
+decides when, and remembers the ticket on the assets' state.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.logs import get_logger
+from schoolit.probes.choices import AssetKind
 from schoolit.probes.ingest import IngestResult
+from schoolit.settings import get_settings
+from schoolit.tickets import services as tickets
 
 log = get_logger("schoolit.probes")
+BERLIN = ZoneInfo("Europe/Berlin")
+CATEGORY = {AssetKind.ACCESS_POINT: "WLAN/Netzwerk", AssetKind.UPLINK: "Internet/Anschluss"}
 
 
 async def touch_probe(scope: Scope) -> None:
@@ -20,12 +35,84 @@ async def touch_probe(scope: Scope) -> None:
         await fetch("UPDATE probe SET last_seen_at = now() WHERE id = {}", scope.actor.id)
 
 
+async def _school_assets(school_ids: list[int]) -> list[dict[str, Any]]:
+    """Every monitored asset (one with a state row) of these schools, with its name for tickets."""
+    return await fetch(
+        "SELECT s.asset_kind, s.asset_id, s.school_id, s.reachable, s.consecutive_failures, s.down_since, "
+        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name "
+        "FROM probe_asset_state s "
+        "LEFT JOIN access_point ap ON s.asset_kind = {} AND ap.id = s.asset_id AND ap.status = 'active' "
+        "LEFT JOIN uplink u ON s.asset_kind = {} AND u.id = s.asset_id AND u.status = 'live' "
+        "WHERE s.school_id = ANY({}) AND (ap.id IS NOT NULL OR u.id IS NOT NULL) "
+        "ORDER BY s.asset_kind DESC, s.asset_id",
+        int(AssetKind.ACCESS_POINT), int(AssetKind.UPLINK), school_ids)
+
+
+async def _remember(ticket_id: int | None, assets: list[dict[str, Any]]) -> None:
+    await fetch("UPDATE probe_asset_state SET outage_ticket_id = {} WHERE (asset_kind, asset_id) IN "
+                "(SELECT * FROM unnest({}::smallint[], {}::integer[]))",
+                ticket_id, [a["asset_kind"] for a in assets], [a["asset_id"] for a in assets])
+
+
+def _since(moment: dt.datetime | None) -> str:
+    return f" seit {moment.astimezone(BERLIN):%d.%m.%Y %H:%M}" if moment else ""
+
+
+async def _open(scope: Scope, school_id: int, carrier: dict[str, Any], summary: str) -> int:
+    kind = AssetKind(carrier["asset_kind"])
+    ticket = await tickets.open_or_get_outage_ticket(
+        scope, school_id=school_id, asset_kind=kind.wire, asset_id=carrier["asset_id"], category=CATEGORY[kind],
+        summary=summary)
+    return int(ticket["id"])
+
+
+async def handle_outages(scope: Scope, result: IngestResult, threshold: int | None = None) -> None:
+    """Open tickets for assets down long enough; resolve those whose assets all answer again."""
+    if not result.assets:
+        return
+    threshold = threshold or get_settings().outage_after_failures
+    touched = {(int(kind), asset_id) for kind, asset_id in result.assets}
+    rows = await fetch("SELECT DISTINCT school_id FROM probe_asset_state WHERE (asset_kind, asset_id) IN "
+                       "(SELECT * FROM unnest({}::smallint[], {}::integer[]))",
+                       [k for k, _ in touched], [i for _, i in touched])
+    by_school: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for asset in await _school_assets([r["school_id"] for r in rows]):
+        by_school[asset["school_id"]].append(asset)
+
+    for school_id, assets in by_school.items():
+        down = [a for a in assets if not a["reachable"] and a["consecutive_failures"] >= threshold]
+        new = [a for a in down if a["outage_ticket_id"] is None]
+        if new and len(down) == len(assets):
+            # Nothing at the school answers: one school-level ticket, on the uplink if there is one.
+            carrier = next((a for a in assets if a["asset_kind"] == AssetKind.UPLINK), assets[0])
+            existing = next((a["outage_ticket_id"] for a in down if a["outage_ticket_id"]), None)
+            ticket_id = existing or await _open(
+                scope, school_id, carrier,
+                f"Schule nicht erreichbar: keines der {len(assets)} überwachten Geräte antwortet"
+                f"{_since(min((a['down_since'] for a in down if a['down_since']), default=None))}.")
+            await _remember(ticket_id, new)
+        else:
+            for asset in new:
+                kind = AssetKind(asset["asset_kind"])
+                what = "Access Point" if kind == AssetKind.ACCESS_POINT else "Internetanschluss"
+                ticket_id = await _open(scope, school_id, asset,
+                                        f"{what} „{asset['name']}“ antwortet nicht{_since(asset['down_since'])} "
+                                        f"({asset['consecutive_failures']} Abfragen in Folge).")
+                await _remember(ticket_id, [asset])
+
+        # A ticket is done when every asset it stands for answers again.
+        open_tickets: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for asset in assets:
+            if asset["outage_ticket_id"] is not None:
+                open_tickets[asset["outage_ticket_id"]].append(asset)
+        for ticket_id, members in open_tickets.items():
+            if all(m["reachable"] for m in members):
+                await tickets.resolve_outage_ticket(
+                    scope, ticket_id, "Die Sonde meldet: alle betroffenen Geräte antworten wieder.")
+                await _remember(None, members)
+                log.info("outage resolved", ticket_id=ticket_id, school_id=school_id)
+
+
 async def after_ingest(scope: Scope, result: IngestResult) -> None:
     await touch_probe(scope)
-    if result.assets:
-        down = await fetch(
-            "SELECT count(*) AS n FROM probe_asset_state WHERE (asset_kind, asset_id) IN "
-            "(SELECT * FROM unnest({}::smallint[], {}::integer[])) AND NOT reachable",
-            [int(kind) for kind, _ in result.assets], [asset_id for _, asset_id in result.assets])
-        if down[0]["n"]:
-            log.info("assets down after ingest", down=down[0]["n"])
+    await handle_outages(scope, result)

@@ -7,7 +7,7 @@ from schoolit.migrations import apply_migrations, pending_migrations
 from tests.support import run_cli, throwaway_cluster
 
 SCHEMA_SNAPSHOT = """
-SELECT 'column', table_name || '.' || column_name || ':' || data_type || ':' || is_nullable
+SELECT 'column' AS kind, table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS name
   FROM information_schema.columns WHERE table_schema = 'public'
 UNION ALL
 SELECT 'constraint', conrelid::regclass::text || ':' || conname || ':' || pg_get_constraintdef(oid)

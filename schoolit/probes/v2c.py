@@ -1,0 +1,370 @@
+"""SNMP v2c through pysnmp's message API: one UDP socket, request-id matching, our own deadlines.
+
+pysnmp's v3 architecture (engine, MIB-backed target tables, message processing models, USM) costs
+about 5 ms CPU per target and poll, most of it in machinery a v2c GET does not need. For v2c the poller
+therefore uses pysnmp's protocol API (`pysnmp.proto.api`, the "v1arch" level) directly:
+
+- Requests are built with `api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]` and BER-encoded by pyasn1 once
+  per distinct (PDU type, community, OIDs); every later request reuses those bytes. Request-ids are
+  drawn from 0x00800000..0x7FFFFFFF, whose BER encoding is always four bytes, so a new id only replaces
+  those four bytes. Where they sit is found by letting pyasn1 encode the message with the lowest and the
+  highest id and comparing the two: nothing here parses or writes BER by hand.
+- Every request of the client goes out of ONE asyncio datagram endpoint; answers are decoded by
+  pyasn1 and matched to their request by request-id and source address. Anything else (an answer
+  after its request gave up, a stranger's datagram, garbage) is counted in `ignored` and dropped.
+- Decoding is most of a poll's CPU, so answers are decoded against `RESPONSE_SPEC`: pysnmp's v2c
+  `Message` narrowed to a Response PDU, with the value CHOICE flattened (same alternatives, same
+  rfc1902 types), and the version, the community and the var-bind names left as their BER bytes.
+  Those are compared with the request's (decoded and compared by value only when the bytes differ):
+  an answer must carry our version and community, and a GET's answer must name the asked OIDs. A
+  GETBULK's names are decoded. pyasn1 takes about 2/3 of the time it takes for the full `Message`.
+- Timeouts and retries are ours: all requests share one timeout, so their deadlines come due in the
+  order they were set, and a FIFO queue with ONE timer handle serves them all (no sleeping task per
+  request). A due request is sent again with the same request-id (an answer to either try is good)
+  until its retries are spent, then fails with a timeout.
+- The socket hears ICMP errors (`schoolit.probes.udp`): a closed port fails its requests at once.
+
+SNMPv3 stays on pysnmp's v3 architecture (`schoolit.probes.snmpv3`); both paths give the poller the
+same `(name, value)` pairs of pysnmp/pyasn1 objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections import deque
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from pyasn1.codec.ber import decoder, encoder
+from pyasn1.type import namedtype, univ
+from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
+
+from schoolit.probes.udp import Address, IcmpErrors
+
+_V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+_V2C_VERSION = 1  # the version field of an SNMP v2c message
+# BER needs exactly four bytes for every request-id from 2^23 to 2^31 - 1 (smaller ones take fewer,
+# larger ones a fifth for the sign), so one encoded message fits every id of this range.
+FIRST_REQUEST_ID = 0x0080_0000
+LAST_REQUEST_ID = 0x7FFF_FFFF
+_ID_BYTES = 4
+
+VarBinds = list[tuple[Any, Any]]
+
+
+class SnmpRequestError(Exception):
+    """The agent did not answer, or answered with an error status."""
+
+
+def same_value(raw: Any, encoded: bytes, spec: Any) -> bool:
+    """Whether an undecoded component (an `Any`, its BER bytes) holds the value `encoded` holds.
+
+    Compared as bytes first; only when they differ are both decoded with `spec` and compared, because
+    BER allows other length forms for the same value (agents rarely use them, pyasn1 never does).
+    """
+    data = bytes(raw)
+    if data == encoded:
+        return True
+    try:
+        return bool(decoder.decode(data, asn1Spec=spec)[0] == decoder.decode(encoded, asn1Spec=spec)[0])
+    except Exception:  # not even that type: certainly not the same value
+        return False
+
+
+class RequestTemplate:
+    """An encoded request with its request-id cut out (`head + id (4 bytes) + tail`), with what an
+    answer must repeat: the version, the community and (for a GET) the names of the OIDs asked for."""
+
+    __slots__ = ("bulk", "encoded_community", "encoded_names", "head", "names", "tail")
+
+    def __init__(self, head: bytes, tail: bytes, community: str, oids: Sequence[str], bulk: bool) -> None:
+        self.head = head
+        self.tail = tail
+        self.bulk = bulk
+        self.encoded_community = bytes(encoder.encode(_COMMUNITY.clone(community)))
+        self.names = [rfc1902.ObjectName(oid) for oid in oids]
+        self.encoded_names = [bytes(encoder.encode(name)) for name in self.names]
+
+    def message(self, request_id: int) -> bytes:
+        return self.head + request_id.to_bytes(_ID_BYTES, "big") + self.tail
+
+    def answered_by(self, message: Any) -> bool:
+        """Whether a message decoded with `RESPONSE_SPEC` is v2c and carries this request's community."""
+        return same_value(message[0], _ENCODED_VERSION, _VERSION) and same_value(
+            message[1], self.encoded_community, _COMMUNITY
+        )
+
+    def var_binds(self, message: Any) -> VarBinds:
+        """The `(name, value)` pairs of an answer decoded with `RESPONSE_SPEC`.
+
+        A GET's answer must name exactly the OIDs asked for (RFC 3416): the names are compared and
+        the request's own `ObjectName`s returned. A GETBULK's names are new and therefore decoded.
+        """
+        pairs = _V2C.apiPDU.get_varbinds(message[2])
+        if self.bulk:
+            return [(decoder.decode(bytes(name), asn1Spec=_OBJECT_NAME)[0], value) for name, value in pairs]
+        names = [name for name, _ in pairs]
+        if len(names) != len(self.names) or not all(
+            same_value(name, encoded, _OBJECT_NAME) for name, encoded in zip(names, self.encoded_names, strict=True)
+        ):
+            raise SnmpRequestError("the answer names other OIDs than were asked for")
+        return [(name, value) for name, (_, value) in zip(self.names, pairs, strict=True)]
+
+
+def _leaf_alternatives(choice: univ.Choice) -> Iterator[namedtype.NamedType]:
+    for alternative in choice.componentType.namedTypes:
+        if isinstance(alternative.asn1Object, univ.Choice):
+            yield from _leaf_alternatives(alternative.asn1Object)
+        else:
+            yield alternative
+
+
+class _Value(univ.Choice):
+    """pysnmp's var-bind value CHOICE (rfc1905) with its nested CHOICEs (ObjectSyntax, SimpleSyntax,
+    ApplicationSyntax) flattened: the same alternatives and tags, the same rfc1902 value types."""
+
+    componentType = namedtype.NamedTypes(*_leaf_alternatives(rfc1905.VarBind.componentType.getTypeByPosition(1)))
+
+
+class _VarBind(univ.Sequence):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("name", univ.Any()), namedtype.NamedType("value", _Value())
+    )
+
+
+class _VarBindList(univ.SequenceOf):
+    componentType = _VarBind()
+
+
+class _Response(rfc1905.ResponsePDU):
+    componentType = namedtype.NamedTypes(
+        *rfc1905.PDU.componentType.namedTypes[:3], namedtype.NamedType("variable-bindings", _VarBindList())
+    )
+
+
+class _ResponseMessage(rfc1901.Message):
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("version", univ.Any()),
+        namedtype.NamedType("community", univ.Any()),
+        namedtype.NamedType("data", _Response()),
+    )
+
+
+# What answers are decoded against: pysnmp's v2c Message narrowed to a Response PDU (anything else
+# fails to decode and is ignored), with the value CHOICE flattened, and the version, the community
+# and the var-bind names left as BER bytes (`Any`) to be compared with the request's. pyasn1 decodes
+# it in ~2/3 of the time the full Message takes, and decoding is most of a poll's CPU.
+RESPONSE_SPEC = _ResponseMessage()
+_VERSION = rfc1901.Message.componentType.getTypeByPosition(0)
+_ENCODED_VERSION = bytes(encoder.encode(_VERSION.clone(_V2C_VERSION)))
+_COMMUNITY = rfc1901.Message.componentType.getTypeByPosition(1)
+_OBJECT_NAME = rfc1902.ObjectName()
+
+
+def _encode(community: str, oids: Sequence[str], max_repetitions: int | None, request_id: int) -> bytes:
+    """A GET (or, with `max_repetitions`, a GETBULK) message, encoded by pyasn1."""
+    if max_repetitions is None:
+        pdu, pdu_api = _V2C.GetRequestPDU(), _V2C.apiPDU
+        pdu_api.set_defaults(pdu)
+    else:
+        pdu, pdu_api = _V2C.GetBulkRequestPDU(), _V2C.apiBulkPDU
+        pdu_api.set_defaults(pdu)
+        pdu_api.set_non_repeaters(pdu, 0)
+        pdu_api.set_max_repetitions(pdu, max_repetitions)
+    pdu_api.set_request_id(pdu, request_id)
+    pdu_api.set_varbinds(pdu, [(oid, _V2C.null) for oid in oids])
+    message = _V2C.Message()
+    _V2C.apiMessage.set_defaults(message)
+    _V2C.apiMessage.set_community(message, community)
+    _V2C.apiMessage.set_pdu(message, pdu)
+    return bytes(encoder.encode(message))
+
+
+def request_template(community: str, oids: Sequence[str], max_repetitions: int | None = None) -> RequestTemplate:
+    """Encode the request twice (lowest and highest request-id) and cut where the two differ."""
+    low = _encode(community, oids, max_repetitions, FIRST_REQUEST_ID)
+    high = _encode(community, oids, max_repetitions, LAST_REQUEST_ID)
+    differ = [position for position, (a, b) in enumerate(zip(low, high, strict=True)) if a != b]
+    start = differ[0]
+    if len(low) != len(high) or differ[-1] - start >= _ID_BYTES or low[start - 2 : start] != b"\x02\x04":
+        raise RuntimeError("pyasn1 did not encode the request-id as a four-byte INTEGER")
+    return RequestTemplate(low[:start], low[start + _ID_BYTES :], community, oids, bulk=max_repetitions is not None)
+
+
+class _Request:
+    """One request in flight: where it goes, what it asks, who waits for it, the tries it has left."""
+
+    __slots__ = ("address", "attempt", "future", "message", "template", "tries_left")
+
+    def __init__(
+        self,
+        address: Address,
+        template: RequestTemplate,
+        request_id: int,
+        future: asyncio.Future[VarBinds],
+        retries: int,
+    ) -> None:
+        self.address = address
+        self.template = template
+        self.message = template.message(request_id)
+        self.future = future
+        self.tries_left = retries
+        self.attempt = 0
+
+
+class V2cClient(asyncio.DatagramProtocol):
+    """SNMP v2c GET and GETBULK to many agents over one UDP socket: `async with V2cClient(...)`."""
+
+    def __init__(self, *, timeout: float, retries: int) -> None:
+        self.timeout = timeout
+        self.retries = retries
+        self.ignored = 0  # datagrams that matched no request in flight
+        self.resent = 0  # requests sent again after their timeout
+        self._transport: asyncio.DatagramTransport | None = None
+        self._icmp: IcmpErrors | None = None
+        self._pending: dict[int, _Request] = {}
+        # (deadline, request-id, attempt) in the order they were set, which is the order they come due.
+        self._deadlines: deque[tuple[float, int, int]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._templates: dict[tuple[str, tuple[str, ...], int | None], RequestTemplate] = {}
+        # Not 0 after each start: an answer meant for an earlier process must not match by accident.
+        self._next_id = random.randint(FIRST_REQUEST_ID, LAST_REQUEST_ID)  # noqa: S311 -- not a secret
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __aenter__(self) -> V2cClient:
+        self._loop = asyncio.get_running_loop()
+        await self._loop.create_datagram_endpoint(lambda: self, family=socket.AF_INET)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for request in self._pending.values():
+            if not request.future.done():
+                request.future.set_exception(SnmpRequestError("client closed"))
+        self._pending.clear()
+        self._deadlines.clear()
+        if self._icmp is not None:
+            self._icmp.close()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    # --- requests ---------------------------------------------------------------------------------
+
+    async def get(self, address: Address, community: str, oids: Sequence[str]) -> VarBinds:
+        """GET `oids`; the answer's var-binds in the agent's order (which is the request's)."""
+        return await self._request(address, self._template(community, oids, None))
+
+    async def bulk(self, address: Address, community: str, oids: Sequence[str], max_repetitions: int) -> VarBinds:
+        """GETBULK from `oids` (no non-repeaters): up to `max_repetitions` rows of successors."""
+        return await self._request(address, self._template(community, oids, max_repetitions))
+
+    def _template(self, community: str, oids: Sequence[str], max_repetitions: int | None) -> RequestTemplate:
+        key = (community, tuple(oids), max_repetitions)
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = request_template(community, oids, max_repetitions)
+        return template
+
+    def _new_request_id(self) -> int:
+        request_id = self._next_id
+        self._next_id = request_id + 1 if request_id < LAST_REQUEST_ID else FIRST_REQUEST_ID
+        return request_id
+
+    async def _request(self, address: Address, template: RequestTemplate) -> VarBinds:
+        if self._loop is None or self._transport is None:
+            raise RuntimeError("use the client inside `async with`")
+        request_id = self._new_request_id()
+        future: asyncio.Future[VarBinds] = self._loop.create_future()
+        request = _Request(address, template, request_id, future, self.retries)
+        self._pending[request_id] = request
+        try:
+            self._send(request)
+            self._set_deadline(request_id, request)
+            return await future
+        finally:
+            # Answered, timed out, refused or cancelled: a later answer with this id is a stray.
+            self._pending.pop(request_id, None)
+
+    def _send(self, request: _Request) -> None:
+        assert self._icmp is not None  # set with the transport, before any request
+        self._icmp.send(request.message, request.address)
+
+    def _set_deadline(self, request_id: int, request: _Request) -> None:
+        assert self._loop is not None
+        deadline = self._loop.time() + self.timeout
+        self._deadlines.append((deadline, request_id, request.attempt))
+        if self._timer is None:
+            self._timer = self._loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        """The one timer: resend or fail every request whose deadline has come, then re-arm.
+
+        `self._timer` keeps this spent handle until the end, so that a resend's new deadline (at the
+        back of the queue) does not arm the timer later than the deadlines still waiting before it.
+        """
+        assert self._loop is not None
+        now = self._loop.time()
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][0] <= now:
+            _, request_id, attempt = deadlines.popleft()
+            request = self._pending.get(request_id)
+            if request is None or request.attempt != attempt or request.future.done():
+                continue  # answered, refused or given up since: this deadline is stale
+            if request.tries_left > 0:
+                request.tries_left -= 1
+                request.attempt += 1
+                self.resent += 1
+                self._send(request)
+                self._set_deadline(request_id, request)
+            else:
+                request.future.set_exception(SnmpRequestError("No SNMP response received before timeout"))
+        self._timer = self._loop.call_at(deadlines[0][0], self._expire) if deadlines else None
+
+    # --- the datagram endpoint --------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio's selector transport does not derive from asyncio.DatagramTransport; it behaves as one.
+        self._transport = cast(asyncio.DatagramTransport, transport)
+        self._icmp = IcmpErrors(self._transport, self._unreachable)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        try:
+            message, _ = decoder.decode(data, asn1Spec=RESPONSE_SPEC)
+            answer = message.getComponentByPosition(2)  # the Response PDU (no PDUs CHOICE around it)
+            request = self._pending.get(int(_V2C.apiPDU.get_request_id(answer)))
+        except Exception:  # whatever a malformed or foreign datagram (not a Response) makes pyasn1 raise
+            request = None
+        if (
+            request is None
+            or request.future.done()
+            or (str(addr[0]), int(addr[1])) != request.address
+            or not request.template.answered_by(message)
+        ):
+            self.ignored += 1
+            return
+        try:
+            error_status = _V2C.apiPDU.get_error_status(answer)
+            if error_status:
+                error_index = _V2C.apiPDU.get_error_index(answer, muteErrors=True)
+                raise SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}")
+            request.future.set_result(request.template.var_binds(message))
+        except Exception as exc:  # an error status, or names that do not fit the request
+            request.future.set_exception(exc if isinstance(exc, SnmpRequestError) else SnmpRequestError(str(exc)))
+
+    def error_received(self, exc: Exception) -> None:
+        if self._icmp is not None:
+            self._icmp.drain()
+
+    def _unreachable(self, address: Address, reason: str) -> None:
+        # Few requests are in flight (the poller's concurrency), so a scan is cheaper than an index.
+        for request in self._pending.values():
+            if request.address == address and not request.future.done():
+                request.future.set_exception(SnmpRequestError(f"unreachable: {reason}"))

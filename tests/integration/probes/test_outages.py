@@ -1,0 +1,109 @@
+"""Outage tickets from probe data: one per asset that stays down, one per school when nothing there
+answers, resolved when everything is back unless a person has worked on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from schoolit.db import fetch
+from tests.integration.probes.network import Network, build_network
+from tests.integration.world import World
+
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+
+
+@pytest.fixture
+async def network(world: World) -> Network:
+    # The tickets world extension already opened one ticket per school; these tests look at probe tickets.
+    return await build_network(world)
+
+
+async def poll_round(client: httpx.AsyncClient, world: World, minute: int, states: dict[tuple[str, int], bool]) -> None:
+    samples: list[dict[str, Any]] = []
+    for (kind, asset_id), up in states.items():
+        sample: dict[str, Any] = {"asset_kind": kind, "asset_id": asset_id, "reachable": up,
+                                  "polled_at": (T0 + dt.timedelta(minutes=minute)).isoformat()}
+        if up:
+            sample["uptime_ticks"] = 100_000 + minute * 6000
+        samples.append(sample)
+    body = {"idempotency_key": str(uuid.uuid4()), "sent_at": T0.isoformat(), "samples": samples}
+    response = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
+    assert response.status_code == 200, response.text
+
+
+async def probe_tickets(school_id: int) -> list[dict[str, Any]]:
+    return await fetch(
+        "SELECT t.id, t.status, t.access_point_id, t.uplink_id, c.name AS category, t.subject FROM ticket t "
+        "JOIN ticket_category c ON c.id = t.category_id WHERE t.school_id = {} AND t.source = 'probe' ORDER BY t.id",
+        school_id)
+
+
+def kib(network: Network, *, ap0: bool = True, ap1: bool = True, uplink: bool = True) -> dict[tuple[str, int], bool]:
+    first, second = network.access_points["kib"]
+    return {("access_point", first): ap0, ("access_point", second): ap1, ("uplink", network.uplinks["kib"]): uplink}
+
+
+async def test_access_point_down_three_polls_opens_one_ticket_and_recovery_resolves(
+        client: httpx.AsyncClient, world: World, network: Network) -> None:
+    school = world.schools["kib"]["id"]
+    await poll_round(client, world, 0, kib(network))
+    for minute in (5, 10):
+        await poll_round(client, world, minute, kib(network, ap1=False))
+    assert await probe_tickets(school) == []  # two failures are not an outage yet
+    for minute in (15, 20, 25):
+        await poll_round(client, world, minute, kib(network, ap1=False))
+    tickets = await probe_tickets(school)
+    assert len(tickets) == 1  # the fourth and fifth failure open nothing new
+    assert tickets[0]["access_point_id"] == network.access_points["kib"][1]
+    assert tickets[0]["category"] == "WLAN/Netzwerk" and tickets[0]["status"] == "new"
+    assert "antwortet nicht" in tickets[0]["subject"]
+    await poll_round(client, world, 30, kib(network))
+    resolved = await probe_tickets(school)
+    assert resolved[0]["status"] == "resolved"
+    comments = await fetch("SELECT body, public FROM ticket_event WHERE ticket_id = {} AND kind = 'comment'",
+                           resolved[0]["id"])
+    assert any(c["public"] and "antworten wieder" in c["body"] for c in comments)
+    state = await fetch("SELECT outage_ticket_id FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}",
+                        network.access_points["kib"][1])
+    assert state[0]["outage_ticket_id"] is None
+
+
+async def test_whole_school_down_is_one_ticket_on_the_uplink(client: httpx.AsyncClient, world: World,
+                                                            network: Network) -> None:
+    school = world.schools["kib"]["id"]
+    await poll_round(client, world, 0, kib(network))
+    for minute in (5, 10, 15, 20):
+        await poll_round(client, world, minute, kib(network, ap0=False, ap1=False, uplink=False))
+    tickets = await probe_tickets(school)
+    assert len(tickets) == 1
+    assert tickets[0]["uplink_id"] == network.uplinks["kib"] and tickets[0]["category"] == "Internet/Anschluss"
+    assert "Schule nicht erreichbar" in tickets[0]["subject"]
+    states = await fetch("SELECT DISTINCT outage_ticket_id FROM probe_asset_state WHERE school_id = {}", school)
+    assert states == [{"outage_ticket_id": tickets[0]["id"]}]
+    await poll_round(client, world, 25, kib(network, ap1=False))  # the uplink and one AP are back
+    assert (await probe_tickets(school))[0]["status"] == "new"  # not everything answers yet
+    await poll_round(client, world, 30, kib(network))
+    assert (await probe_tickets(school))[0]["status"] == "resolved"
+
+
+async def test_a_ticket_a_person_worked_on_stays_open(client: httpx.AsyncClient, world: World,
+                                                     network: Network) -> None:
+    school = world.schools["kib"]["id"]
+    await poll_round(client, world, 0, kib(network))
+    for minute in (5, 10, 15):
+        await poll_round(client, world, minute, kib(network, uplink=False))
+    ticket = (await probe_tickets(school))[0]
+    claimed = await client.post(f"/api/v1/tickets/{ticket['id']}/comments", headers=world.auth("verbund_supporter"),
+                                json={"body": "Telekom ist informiert.", "public": True})
+    assert claimed.status_code in (200, 201), claimed.text
+    await poll_round(client, world, 20, kib(network))
+    after = (await probe_tickets(school))[0]
+    assert after["status"] != "resolved"
+    bodies = [e["body"] for e in await fetch("SELECT body FROM ticket_event WHERE ticket_id = {} AND kind = 'comment'",
+                                              ticket["id"])]
+    assert any("antworten wieder" in b for b in bodies)  # still told, just not closed behind the person's back

@@ -1,0 +1,212 @@
+"""The v2c client's own machinery against real agents: request-ids, deadlines, retries, strays.
+
+A relay (tests/snmp/relay.py) between the probe and a real agent loses, delays or reorders
+datagrams the way a network can; the agents themselves are Net-SNMP and snmpsim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import msgspec
+import pytest
+from pyasn1.codec.ber import decoder, encoder
+from pyasn1.type import univ
+from pysnmp.proto import api, rfc1902
+
+from schoolit.probes.simulators import LOOPBACK, RunningAgent
+from schoolit.probes.snmp import SnmpPoller
+from schoolit.probes.v2c import (
+    FIRST_REQUEST_ID,
+    LAST_REQUEST_ID,
+    RESPONSE_SPEC,
+    SnmpRequestError,
+    V2cClient,
+    request_template,
+    same_value,
+)
+
+from .conftest import V3_USER, v2c, v3
+from .relay import udp_relay
+
+V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+SYS_NAMES = {  # sysName.0 of each recording in tests/snmp/recordings (community = file name)
+    "aruba-instant": "ap-gym-a-og1",
+    "cisco-aireos": "wlc-kreis",
+    "generic": "ap-generic",
+    "lancom": "lancom-lw-600-igs",
+    "unifi": "u6-lr-bbs-raum-114",
+    "uplink-router": "router-bbs-kirchheimbolanden",
+}
+
+
+@pytest.mark.parametrize("request_id", [FIRST_REQUEST_ID, 0x1234_5678, LAST_REQUEST_ID])
+@pytest.mark.parametrize("max_repetitions", [None, 20])
+def test_request_template_carries_any_request_id(request_id: int, max_repetitions: int | None) -> None:
+    oids = ["1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.2.2.1.8"]
+    template = request_template("schul-netz", oids, max_repetitions)
+    message, rest = decoder.decode(template.message(request_id), asn1Spec=V2C.Message())
+    assert not rest
+    pdu = V2C.apiMessage.get_pdu(message)
+    assert int(message[0]) == 1 and bytes(V2C.apiMessage.get_community(message)) == b"schul-netz"
+    assert int(V2C.apiPDU.get_request_id(pdu)) == request_id
+    assert [str(name) for name, _ in V2C.apiPDU.get_varbinds(pdu)] == oids
+    if max_repetitions is None:
+        assert pdu.tagSet == V2C.GetRequestPDU.tagSet
+    else:
+        assert pdu.tagSet == V2C.GetBulkRequestPDU.tagSet
+        assert int(V2C.apiBulkPDU.get_max_repetitions(pdu)) == max_repetitions
+
+
+def test_answers_decode_to_the_same_values_as_with_pysnmps_full_message_spec() -> None:
+    # RESPONSE_SPEC flattens the value CHOICE and keeps names as bytes; every SNMP value type must
+    # still come out as pysnmp's own type with the same value. The answer is built by pysnmp's API.
+    values = [
+        V2C.Integer(-5), V2C.OctetString(b"raum-114"), V2C.ObjectIdentifier("1.3.6.1.4.1.2356.11.8.2"),
+        V2C.IpAddress("10.20.30.40"), V2C.Counter32(4294967295), V2C.Gauge32(1000), V2C.TimeTicks(4294967000),
+        V2C.Opaque(b"\x9f\x78\x04"), V2C.Counter64(18446744073709551000), V2C.NoSuchObject(""),
+        V2C.NoSuchInstance(""), V2C.EndOfMibView(""), V2C.Null(""),
+    ]  # fmt: skip
+    oids = [f"1.3.6.1.4.1.99999.{n}.0" for n in range(len(values))]
+    template = request_template("public", oids)
+    request, _ = decoder.decode(template.message(FIRST_REQUEST_ID), asn1Spec=V2C.Message())
+    answer = V2C.apiMessage.get_response(request)
+    V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(answer), list(zip(oids, values, strict=True)))
+    encoded = encoder.encode(answer)
+
+    full, _ = decoder.decode(encoded, asn1Spec=V2C.Message())
+    narrow, _ = decoder.decode(encoded, asn1Spec=RESPONSE_SPEC)
+    expected = V2C.apiPDU.get_varbinds(V2C.apiMessage.get_pdu(full))
+    got = template.var_binds(narrow)
+    assert [str(name) for name, _ in got] == [str(name) for name, _ in expected] == oids
+    for (_, mine), (_, theirs) in zip(got, expected, strict=True):
+        assert type(mine) is type(theirs) and mine == theirs
+
+    bulk = request_template("public", oids, max_repetitions=5)  # a GETBULK answer's names are decoded
+    assert [str(name) for name, _ in bulk.var_binds(narrow)] == oids
+    other = request_template("public", list(reversed(oids)))
+    with pytest.raises(SnmpRequestError, match="other OIDs"):
+        other.var_binds(narrow)
+    assert template.answered_by(narrow)
+    assert not request_template("not-public", oids).answered_by(narrow)  # not an answer to that request
+
+
+def test_undecoded_components_compare_by_value_not_only_by_bytes() -> None:
+    name = rfc1902.ObjectName("1.3.6.1.2.1.1.3.0")
+    minimal = bytes(encoder.encode(name))  # 06 08 2b 06 01 02 01 01 03 00
+    long_form = minimal[:1] + b"\x81" + minimal[1:]  # the same OID with a long-form length, as BER allows
+    assert same_value(univ.Any(minimal), minimal, rfc1902.ObjectName())
+    assert same_value(univ.Any(long_form), minimal, rfc1902.ObjectName())
+    other = bytes(encoder.encode(rfc1902.ObjectName("1.3.6.1.2.1.1.5.0")))
+    assert not same_value(univ.Any(other), minimal, rfc1902.ObjectName())
+    assert not same_value(univ.Any(b"\x04\x02hi"), minimal, rfc1902.ObjectName())  # not an OID at all
+
+
+async def test_answers_arriving_in_reverse_order_reach_their_own_requests(snmpsim: RunningAgent) -> None:
+    # One address, six communities (six recordings), answers passed on newest first: only the
+    # request-id can tell which answer is whose.
+    communities = list(SYS_NAMES)
+    async with udp_relay(snmpsim.ports[0], reverse=len(communities)) as relay:
+        targets = [
+            v2c(relay.port, community=community, asset_id=n, asset_kind="uplink", if_index=1)
+            for n, community in enumerate(communities)
+        ]
+        async with SnmpPoller(concurrency=len(targets), timeout=3.0, retries=0) as poller:
+            results = await poller.poll_all(targets)
+            ignored = poller.ignored_datagrams
+    assert [result.sys_name for result in results] == [SYS_NAMES[community] for community in communities]
+    assert results[communities.index("uplink-router")].sample.uptime_ticks == 4294967000
+    assert ignored == 0
+
+
+async def test_a_late_answer_is_ignored_even_with_a_new_request_waiting(snmpd: RunningAgent) -> None:
+    # Every answer takes 0.5 s, the timeout is 0.3 s: the first request gives up, the second is in
+    # flight to the same address when the first one's answer arrives. Matching by address alone would
+    # hand it to the second request.
+    async with udp_relay(snmpd.ports[4], delay=0.5) as relay, SnmpPoller(timeout=0.3, retries=0) as poller:
+        first = await poller.poll(v2c(relay.port, asset_id=1))
+        second = await poller.poll(v2c(relay.port, asset_id=2))
+        await relay.wait_for_answers(2)
+        # Straight to the agent on the same client: its answer queues behind the two late ones.
+        after = await poller.poll(v2c(snmpd.ports[4], asset_id=3))
+        ignored = poller.ignored_datagrams
+    assert not first.sample.reachable and "timeout" in (first.sample.error or "")
+    assert not second.sample.reachable and "timeout" in (second.sample.error or "")
+    assert ignored == 2
+    assert after.sample.reachable and after.sys_name == socket.gethostname()
+
+
+async def test_a_lost_request_is_sent_again_with_the_same_bytes(snmpd: RunningAgent) -> None:
+    timeout = 0.3
+    async with udp_relay(snmpd.ports[5], drop_first=True) as relay, SnmpPoller(timeout=timeout, retries=1) as poller:
+        started = time.monotonic()
+        result = await poller.poll(v2c(relay.port, asset_kind="uplink", if_index=1))
+        elapsed = time.monotonic() - started
+        resent = list(relay.requests)
+        assert poller.resent_requests == 1
+    assert result.sample.reachable and result.sample.oper_status == 1
+    assert timeout <= elapsed < timeout + 1.0  # answered after the resend, not before
+    assert len(resent) == 2 and resent[0] == resent[1]
+
+    async with udp_relay(snmpd.ports[5], drop_first=True) as relay, SnmpPoller(timeout=timeout, retries=0) as poller:
+        unlucky = await poller.poll(v2c(relay.port))
+    assert not unlucky.sample.reachable and "timeout" in (unlucky.sample.error or "")
+
+
+async def test_each_request_gives_up_after_its_own_timeouts_whatever_else_is_in_flight() -> None:
+    # Requests to a device that swallows them, sent 50 ms apart: one timer serves all deadlines,
+    # and a resend must not push back the deadlines of the requests sent after it.
+    timeout, retries, stagger = 0.5, 1, 0.05
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+        black_hole.bind((LOOPBACK, 0))
+        async with SnmpPoller(timeout=timeout, retries=retries) as poller:
+
+            async def one(n: int) -> float:
+                await asyncio.sleep(n * stagger)
+                started = time.monotonic()
+                result = await poller.poll(v2c(black_hole.getsockname()[1], asset_id=n))
+                assert not result.sample.reachable and "timeout" in (result.sample.error or "")
+                return time.monotonic() - started
+
+            elapsed = await asyncio.gather(*(one(n) for n in range(10)))
+    budget = timeout * (retries + 1)
+    assert all(budget * 0.9 < took < budget + 0.3 for took in elapsed), elapsed
+
+
+async def test_wrong_community_gets_no_answer_and_times_out(snmpd: RunningAgent) -> None:
+    timeout, retries = 0.3, 1
+    async with SnmpPoller(timeout=timeout, retries=retries) as poller:
+        started = time.monotonic()
+        result = await poller.poll(v2c(snmpd.ports[6], community="not-public"))
+        elapsed = time.monotonic() - started
+    assert not result.sample.reachable
+    assert result.sample.error and "timeout" in result.sample.error.lower()
+    assert timeout * (retries + 1) * 0.9 < elapsed < timeout * (retries + 1) + 1.0
+
+
+async def test_v2c_and_v3_polls_of_one_device_give_the_same_result(snmpd: RunningAgent) -> None:
+    port = snmpd.ports[7]
+    async with SnmpPoller() as poller:
+        by_v2c, by_v3 = await poller.poll_all(
+            [v2c(port, asset_kind="uplink", if_index=1), v3(port, V3_USER, asset_kind="uplink", if_index=1)]
+        )
+        ap_v2c, ap_v3 = await poller.poll_all([v2c(port), v3(port, V3_USER)])  # generic profile: a walk
+    # Counters and uptime move between the two polls; everything else must be equal.
+    moving = {"polled_at", "response_ms", "uptime_ticks", "in_octets", "out_octets"}
+    for one, other in ((by_v2c, by_v3), (ap_v2c, ap_v3)):
+        assert (one.sys_name, one.sys_object_id) == (other.sys_name, other.sys_object_id)
+        first, second = (
+            {name: value for name, value in msgspec.structs.asdict(result.sample).items() if name not in moving}
+            for result in (one, other)
+        )
+        assert first == second
+        assert one.sample.reachable and one.sample.error is None
+    assert by_v2c.sample.oper_status == 1 and by_v2c.sample.in_octets is not None
+
+
+async def test_client_used_outside_its_context_refuses(snmpd: RunningAgent) -> None:
+    client = V2cClient(timeout=0.3, retries=0)
+    with pytest.raises(RuntimeError, match="async with"):
+        await client.get((LOOPBACK, snmpd.ports[0]), "public", ["1.3.6.1.2.1.1.3.0"])
