@@ -21,6 +21,8 @@ from schoolit import __version__, db
 from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
+from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
+from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
@@ -87,8 +89,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi, ProbeApi, NetworkStatsApi, TicketsApi, TicketSettingsApi],
-                 security=[{"bearer": []}])
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, *INVENTORY_API, ProbeApi, NetworkStatsApi, TicketsApi,
+                                                 TicketSettingsApi], security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(
         route_handlers=[
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TicketPages,
             TicketAdminPages,
             PublicPages,
+            *INVENTORY_PAGES,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),

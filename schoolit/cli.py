@@ -65,6 +65,9 @@ async def _seed(settings: Settings) -> int:
     async with connected(settings, pool=False):
         report = await seed_demo(settings.secret_key if settings.demo else None)
     print(f"demo data: {report.counties} counties, {report.arrangements} arrangement, {report.schools} schools")
+    if report.inventory:
+        print("demo inventory: " + ", ".join(f"{count} {kind.replace('_', ' ')}"
+                                             for kind, count in report.inventory.items()))
     _print_logins(report)
     return 0
 
@@ -180,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts_commands.register(commands)
     ops.add_commands(commands)
 
+    from schoolit.inventory import commands as inventory_commands
     from schoolit.inventory import import_commands
     from schoolit.probes import commands as probes_commands
     from schoolit.tickets import commands as tickets_commands
@@ -191,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       description="Periodic jobs; each is safe to run again.")
     jobs = maintenance.add_subparsers(dest="job", metavar="JOB", required=True)
     accounts_commands.register_maintenance(jobs)
+    inventory_commands.register_maintenance(jobs)
     tickets_commands.register_maintenance(jobs)
     probes_commands.register_maintenance(jobs)
     return parser

@@ -18,7 +18,7 @@ from schoolit.accounts.demo import (
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory import services as inventory
-from schoolit.inventory.demo import demo_schools
+from schoolit.inventory.demo import demo_schools, seed_inventory
 from schoolit.tickets.demo import seed_demo_tickets
 
 
@@ -27,6 +27,7 @@ class SeedReport:
     counties: int = 0
     arrangements: int = 0
     schools: int = 0
+    inventory: dict[str, int] = field(default_factory=dict)  # rows of each kind in the demo schools
     tickets: int = 0
     logins: list[tuple[DemoLogin, str]] = field(default_factory=list)
 
@@ -53,6 +54,7 @@ async def seed_demo(secret_key: str | None = None) -> SeedReport:
                 school_type=school.school_type.value, city=school.city, pupils=school.pupils,
             )
             report.schools += 1
+        report.inventory = await seed_inventory()
         if secret_key:
             system = Scope.system("demo")
             for login in DEMO_LOGINS:

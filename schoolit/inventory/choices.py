@@ -103,3 +103,54 @@ class FundingProgramme(StrEnum):
     DIGITALPAKT_2 = "digitalpakt_2"
     COUNTY_BUDGET = "county_budget"  # Schulträger's own money
     OTHER = "other"
+
+
+# Labels shown in pages and forms (English message ids; German in the inventory catalog).
+UPLINK_TECHNOLOGY_LABELS = {
+    UplinkTechnology.FTTB: N_("Fibre to the building (FTTB)"),
+    UplinkTechnology.FTTH: N_("Fibre to the home (FTTH)"),
+    UplinkTechnology.VDSL: N_("VDSL"),
+    UplinkTechnology.CABLE: N_("Cable"),
+    UplinkTechnology.LTE: N_("LTE/5G"),
+}
+UPLINK_STATUS_LABELS = {
+    UplinkStatus.PLANNED: N_("planned"),
+    UplinkStatus.ORDERED: N_("ordered"),
+    UplinkStatus.CONSTRUCTION: N_("under construction"),
+    UplinkStatus.LIVE: N_("live"),
+    UplinkStatus.TERMINATED: N_("terminated"),
+}
+SNMP_VERSION_LABELS = {SnmpVersion.V2C: N_("SNMP v2c (community)"), SnmpVersion.V3: N_("SNMP v3 (user)")}
+VENDOR_LABELS = {
+    Vendor.ARUBA: "Aruba", Vendor.CISCO: "Cisco", Vendor.UNIFI: "UniFi", Vendor.LANCOM: "LANCOM",
+    Vendor.AEROHIVE: "Aerohive", Vendor.RUCKUS: "Ruckus", Vendor.GENERIC: N_("Other vendor"),
+}
+ACCESS_POINT_STATUS_LABELS = {
+    AccessPointStatus.PLANNED: N_("planned"),
+    AccessPointStatus.ACTIVE: N_("active"),
+    AccessPointStatus.FAULTY: N_("faulty"),
+    AccessPointStatus.RETIRED: N_("retired"),
+}
+DEVICE_KIND_LABELS = {
+    DeviceKind.TABLET: N_("Tablet"),
+    DeviceKind.LAPTOP: N_("Laptop"),
+    DeviceKind.CONVERTIBLE: N_("Convertible"),
+    DeviceKind.DESKTOP: N_("Desktop"),
+    DeviceKind.OTHER: N_("Other device"),
+}
+DEVICE_STATUS_LABELS = {
+    DeviceStatus.STOCK: N_("in stock"),
+    DeviceStatus.LENT: N_("lent"),
+    DeviceStatus.REPAIR: N_("in repair"),
+    DeviceStatus.LOST: N_("lost"),
+    DeviceStatus.RETIRED: N_("retired"),
+}
+FUNDING_PROGRAMME_LABELS = {
+    FundingProgramme.DIGITALPAKT_BASIS: N_("DigitalPakt Schule (basic)"),
+    FundingProgramme.DIGITALPAKT_SOFORTAUSSTATTUNG: N_("DigitalPakt immediate equipment programme"),
+    FundingProgramme.DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE: N_("DigitalPakt loan devices for teachers"),
+    FundingProgramme.DIGITALPAKT_ADMINISTRATION: N_("DigitalPakt administration"),
+    FundingProgramme.DIGITALPAKT_2: N_("DigitalPakt 2.0"),
+    FundingProgramme.COUNTY_BUDGET: N_("County budget"),
+    FundingProgramme.OTHER: N_("Other funding"),
+}

@@ -273,6 +273,8 @@ _SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", _valida
                         required=True, direct=False, memo=True)
 _SERIAL = Column("serial", "Seriennummer", "serial", _validated(validation.serial_number),
                  aliases=("Serien-Nr.", "Seriennr", "SN", "S/N", "serial number", "serial_number"))
+_MAC = Column("mac", "MAC-Adresse", "mac", _validated(validation.mac_address),
+              aliases=("MAC", "MAC Adresse", "WLAN-MAC", "Ethernet-MAC", "mac address"))
 _PURCHASE_DATE = Column("purchase_date", "Kaufdatum", "purchase_date", date, format_date,
                         aliases=("Anschaffungsdatum", "Beschaffungsdatum", "purchase date", "purchased"), memo=True)
 _PRICE = Column("price_cents", "Preis (EUR)", "price_eur", price_cents, format_price,
@@ -333,8 +335,7 @@ ACCESS_POINTS = Kind("access-points", "access_point", N_("access point"), (
     }), aliases=("Marke", "manufacturer", "make"), empty=Vendor.GENERIC.value, memo=True),
     Column("model", "Modell", "model", text(120), aliases=("Typ", "Gerätetyp"), empty="", memo=True),
     _SERIAL,
-    Column("mac", "MAC-Adresse", "mac", _validated(validation.mac_address),
-           aliases=("MAC", "MAC Adresse", "Ethernet-MAC", "mac address")),
+    _MAC,
     Column("management_ip", "Management-IP", "management_ip", _validated(validation.ip_address),
            aliases=("IP", "IP-Adresse", "Management IP-Adresse", "ip address", "ip")),
     _SNMP_PROFILE,
@@ -398,6 +399,7 @@ DEVICES = Kind("devices", "device", N_("device"), (
     replace(_SERIAL, required=True),
     Column("asset_tag", "Inventarnummer", "asset_tag", text(40),
            aliases=("Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset")),
+    _MAC,
     Column("mdm_id", "MDM-ID", "mdm_id", text(80), aliases=("MDM ID", "MDM-Kennung"), empty=""),
     Column("mdm_enrolled", "MDM registriert", "mdm_enrolled", boolean, format_bool,
            aliases=("MDM", "im MDM", "MDM-Registrierung", "enrolled", "mdm enrolled"), empty=False, memo=True),

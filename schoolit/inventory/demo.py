@@ -1,12 +1,15 @@
-"""Synthetic demo schools for every demo county: plausible names, types, numbers and pupil counts.
+"""Synthetic demo schools for every demo county: plausible names, types, numbers and pupil counts, and
+each school's inventory (uplinks, buildings and rooms, access points, pupil devices and loans).
 
-Deterministic (seeded by the county's AGS), so seeding twice gives the same schools.
+Deterministic (seeded by the county's AGS and the school number), so seeding twice gives the same data.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from schoolit.accounts.demo import DEMO_COUNTIES, DemoCounty
 from schoolit.inventory.choices import SchoolType
@@ -81,3 +84,276 @@ def demo_schools() -> list[DemoSchool]:
                 pupils=rng.randint(low, high) // 5 * 5,
             ))
     return schools
+
+
+# --- the inventory of each demo school ------------------------------------------------------------
+# Uplinks, buildings, rooms, access points with the rooms they cover, pupil devices and loans, with the
+# gaps real schools have: about half without fibre yet (VDSL, cable, fibre planned or under construction)
+# and teaching rooms without WLAN. Everything is derived from the school number, so a second run finds
+# the same natural keys and adds nothing; rows go in with one batch insert per table.
+
+_VENDOR_OUI = {"aruba": "20:4c:03", "cisco": "00:3a:7d", "unifi": "f0:9f:c2", "lancom": "00:a0:57"}
+_VENDOR_MODELS = {"aruba": ("AP-515", "AP-535", "AP-505"), "cisco": ("C9120AXI-E", "C9130AXI-E"),
+                  "unifi": ("U6-Pro", "U6-LR", "U7-Pro"), "lancom": ("LX-6500", "LX-6400", "LW-600")}
+_VENDOR_SERIAL = {"aruba": "CN", "cisco": "FGL", "unifi": "F09FC2", "lancom": "4003"}
+_DEVICE_MODELS = (("tablet", "Apple", "iPad (9. Gen.)", "DMP", "3c:22:fb", "Hülle, Ladekabel, Netzteil"),
+                  ("tablet", "Apple", "iPad (10. Gen.)", "GG7", "3c:22:fb", "Hülle, Stift, Ladekabel, Netzteil"),
+                  ("laptop", "Lenovo", "ThinkPad L13 Yoga", "PF", "8c:16:45", "Netzteil, Stift"),
+                  ("convertible", "HP", "ProBook x360 11 G7", "5CD", "f4:39:09", "Netzteil, Tasche"),
+                  ("tablet", "Samsung", "Galaxy Tab S6 Lite", "R52", "5c:51:81", "Hülle, Ladekabel"))
+_PROVIDERS = ("Deutsche Telekom", "Pfalzwerke Netz", "Inexio", "Vodafone", "Thüga SmartService", "Deutsche Glasfaser")
+
+
+@dataclass
+class InventoryPlan:
+    """Rows to insert, as plain tuples keyed by natural keys (school number, names, serials)."""
+
+    prefixes: list[tuple[str, str]]  # school number, management prefix
+    uplinks: list[tuple[Any, ...]]
+    buildings: list[tuple[str, str]]  # school number, name
+    rooms: list[tuple[str, str, str, str, bool]]  # school number, building, name, floor, teaching
+    access_points: list[tuple[Any, ...]]
+    coverage: list[tuple[str, str, str]]  # AP serial, building, room name
+    devices: list[tuple[Any, ...]]
+    loans: list[tuple[Any, ...]]  # device serial, pupil ref, class, lent, due, returned, condition in
+
+
+def _school_key(school: DemoSchool) -> tuple[int, int]:
+    return int(school.school_number[1:3]), int(school.school_number[3:5])
+
+
+def _mac(oui: str, number: int) -> str:
+    return f"{oui}:{(number >> 16) & 0xFF:02x}:{(number >> 8) & 0xFF:02x}:{number & 0xFF:02x}"
+
+
+def inventory_plan(today: dt.date) -> InventoryPlan:
+    """The demo inventory of every demo school, as of `today` (loan dates follow the school year)."""
+    plan = InventoryPlan([], [], [], [], [], [], [], [])
+    year_end = dt.date(today.year if today.month <= 7 else today.year + 1, 7, 31)
+    year_start = dt.date(year_end.year - 1, 8, 1)
+    for school in demo_schools():
+        county_index, school_index = _school_key(school)
+        seq = county_index * 20 + school_index
+        number = school.school_number
+        rng = random.Random(int(number))  # noqa: S311 (demo data)
+        plan.prefixes.append((number, f"10.{county_index + 1}.{school_index * 4}.0/22"))
+        _plan_uplinks(plan, school, rng, today)
+        teaching = _plan_rooms(plan, school, rng)
+        _plan_access_points(plan, school, rng, seq, teaching, county_index)
+        _plan_devices(plan, school, rng, seq, year_start, year_end, today)
+    return plan
+
+
+def _plan_uplinks(plan: InventoryPlan, school: DemoSchool, rng: random.Random, today: dt.date) -> None:
+    provider = rng.choice(_PROVIDERS)
+    line = f"DEMO-{school.school_number}"
+    roll = rng.random()
+    live_since = dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 1)
+    contract_end = dt.date(live_since.year + 5, live_since.month, 1) - dt.timedelta(days=1)
+    if roll < 0.5:  # the goal: symmetric gigabit fibre
+        plan.uplinks.append((school.school_number, provider, line + "-F", "fttb", 1000, 1000, "live", live_since,
+                             contract_end))
+    elif roll < 0.7:  # fibre on its way, the school still runs on VDSL
+        plan.uplinks.append((school.school_number, "Deutsche Telekom", line + "-V", "vdsl", 250, 40, "live",
+                             live_since, None))
+        plan.uplinks.append((school.school_number, provider, line + "-F", "fttb", 1000, 1000,
+                             rng.choice(("ordered", "construction")), None, None))
+    elif roll < 0.85:
+        plan.uplinks.append((school.school_number, "Deutsche Telekom", line + "-V", "vdsl", rng.choice((100, 250)),
+                             rng.choice((40, 40, 20)), "live", live_since, None))
+    elif roll < 0.95:
+        plan.uplinks.append((school.school_number, "Vodafone", line + "-C", "cable", 1000, 50, "live", live_since,
+                             contract_end))
+    else:  # only a planned fibre line and a stop-gap
+        plan.uplinks.append((school.school_number, "Telefónica", line + "-L", "lte", 150, 50, "live",
+                             min(live_since, today), None))
+        plan.uplinks.append((school.school_number, provider, line + "-F", "fttb", 1000, 1000, "planned", None, None))
+
+
+def _plan_rooms(plan: InventoryPlan, school: DemoSchool, rng: random.Random) -> list[tuple[str, str]]:
+    """Buildings and rooms; returns the teaching rooms as (building, room)."""
+    buildings = ["Hauptgebäude"] + (["Neubau"] if school.pupils > 400 else []) + (
+        ["Haus B"] if school.pupils > 1000 else [])
+    for building in buildings:
+        plan.buildings.append((school.school_number, building))
+    count = max(6, school.pupils // 24)
+    teaching: list[tuple[str, str]] = []
+    per_building = [0] * len(buildings)
+    specials = ["Informatik", "Chemie", "Physik"]
+    for i in range(count):
+        index = i % len(buildings)
+        building, j = buildings[index], per_building[index]
+        per_building[index] += 1
+        name = specials.pop(0) if index == 0 and specials else f"{'ANB'[index]} {j // 8}.{j % 8 + 1:02d}"
+        plan.rooms.append((school.school_number, building, name, str(j // 8), True))
+        teaching.append((building, name))
+    for name in ("Lehrerzimmer", "Sekretariat", "Bibliothek"):
+        plan.rooms.append((school.school_number, "Hauptgebäude", name, "0", False))
+    return teaching
+
+
+def _plan_access_points(plan: InventoryPlan, school: DemoSchool, rng: random.Random, seq: int,
+                        teaching: list[tuple[str, str]], county_index: int) -> None:
+    vendor = ("aruba", "cisco", "unifi", "lancom")[(county_index + seq) % 4] if rng.random() < 0.85 else \
+        rng.choice(("aruba", "cisco", "unifi", "lancom"))
+    # Most schools cover 80 % or more of their teaching rooms; a few lag behind (rooms without WLAN).
+    share = 1.0 if rng.random() < 0.3 else rng.uniform(0.55, 0.98)
+    covered = teaching[: round(len(teaching) * share)]
+    groups = [covered[i:i + 2] for i in range(0, len(covered), 2)] + [[("Hauptgebäude", "Lehrerzimmer"),
+                                                                        ("Hauptgebäude", "Sekretariat")]]
+    installed = dt.date(rng.randint(2020, 2024), rng.randint(1, 12), 1)
+    for i, rooms in enumerate(groups):
+        serial = f"{_VENDOR_SERIAL[vendor]}{school.school_number}{i:04d}"
+        host = 10 + i
+        prefix_third = school_key_third(school) + host // 250
+        status = "faulty" if rng.random() < 0.02 else "active"
+        plan.access_points.append((
+            school.school_number, rooms[0][0], rooms[0][1], f"AP-{school.school_number}-{i + 1:03d}", vendor,
+            rng.choice(_VENDOR_MODELS[vendor]), serial, _mac(_VENDOR_OUI[vendor], seq * 512 + i),
+            f"10.{county_index + 1}.{prefix_third}.{host % 250 + 1}", status, installed,
+            dt.date(installed.year + 5, installed.month, 1), "digitalpakt_basis", installed, 69000))
+        for building, room in rooms:
+            plan.coverage.append((serial, building, room))
+
+
+def school_key_third(school: DemoSchool) -> int:
+    """The third octet where the school's management prefix (a /22) begins."""
+    return _school_key(school)[1] * 4
+
+
+def _plan_devices(plan: InventoryPlan, school: DemoSchool, rng: random.Random, seq: int, year_start: dt.date,
+                  year_end: dt.date, today: dt.date) -> None:
+    kind, vendor, model, serial_prefix, oui, accessories = rng.choice(_DEVICE_MODELS)
+    count = max(12, round(school.pupils * rng.uniform(0.06, 0.14)))
+    purchase = dt.date(2020, rng.randint(9, 12), rng.randint(1, 28))
+    classes = ["5a", "5b", "6a", "6b", "7a", "7b", "8a", "8c", "9a", "10b"] if school.school_type != "bbs" else \
+        ["BVJ 1", "BF 1", "HBF 2", "BOS 1", "FOS 11"]
+    for i in range(count):
+        serial = f"{serial_prefix}{school.school_number}{i:04d}"
+        roll = rng.random()
+        status = "stock"
+        class_name = classes[i % len(classes)]
+        ref = f"S{school.school_number[-3:]}-{i + 1:04d}"
+        if roll < 0.62:  # lent this school year, due at its end
+            lent = min(year_start + dt.timedelta(days=rng.randint(30, 50)), today)
+            plan.loans.append((serial, ref, class_name, lent, year_end, None, ""))
+            status = "lent"
+        elif roll < 0.66:  # not returned at the end of last school year: overdue
+            lent = year_start - dt.timedelta(days=rng.randint(300, 330))
+            plan.loans.append((serial, ref, class_name, lent, year_start - dt.timedelta(days=1), None, ""))
+            status = "lent"
+        elif roll < 0.70:
+            status = rng.choice(("repair", "lost", "retired"))
+        if roll >= 0.62 and roll < 0.9 and status != "lent":  # an earlier loan, returned two summers ago
+            lent = dt.date(year_start.year - 2, 9, 15)
+            plan.loans.append((serial, f"S{school.school_number[-3:]}-A{i + 1:03d}", class_name, lent,
+                               dt.date(year_start.year - 1, 7, 31), dt.date(year_start.year - 1, 7, 10),
+                               "Gebrauchsspuren, vollständig"))
+        plan.devices.append((
+            school.school_number, kind, vendor, model, serial, f"{school.school_number}-{i + 1:04d}",
+            _mac(oui, seq * 1024 + i), f"MDM-{serial}", status != "retired", "digitalpakt_sofortausstattung",
+            purchase, 44900 if kind == "tablet" else 61900, dt.date(purchase.year + 3, purchase.month, purchase.day),
+            status, accessories))
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else []
+
+
+async def seed_inventory() -> dict[str, int]:
+    """Insert the demo inventory (idempotent); returns how many rows of each kind the demo has.
+
+    Ids are looked up in Python and every insert is a plain `unnest` of arrays: an INSERT ... SELECT with
+    joins would be planned on the statistics of tables that were nearly empty a moment ago.
+    """
+    from schoolit.db import fetch
+    from schoolit.inventory import secrets
+    from schoolit.settings import get_settings
+
+    plan = inventory_plan(dt.date.today())
+    numbers, prefixes = _columns(plan.prefixes)
+    await fetch("UPDATE school s SET management_prefix = p.prefix::cidr FROM unnest({}::text[], {}::text[]) "
+                "AS p(number, prefix) WHERE s.school_number = p.number AND s.management_prefix IS NULL",
+                numbers, prefixes)
+    schools = {r["school_number"]: (r["id"], r["county_id"]) for r in await fetch(
+        "SELECT id, county_id, school_number FROM school WHERE school_number = ANY({})", numbers)}
+    school_ids = [school_id for school_id, _ in schools.values()]
+    if get_settings().secret_key:  # secrets need the key; without one the demo has no SNMP profiles
+        for county_id in sorted({county for _, county in schools.values()}):
+            await fetch("INSERT INTO snmp_profile (county_id, name, version, v3_user, auth_protocol, "
+                        "auth_key_encrypted, priv_protocol, priv_key_encrypted) VALUES ({}, 'Demo SNMPv3', '3', "
+                        "'schoolit-monitor', 'SHA-256', {}, 'AES', {}) ON CONFLICT DO NOTHING", county_id,
+                        secrets.encrypt("demo-auth-passphrase"), secrets.encrypt("demo-priv-passphrase"))
+    profiles = {r["county_id"]: r["id"] for r in await fetch(
+        "SELECT id, county_id FROM snmp_profile WHERE lower(name) = 'demo snmpv3'")}
+
+    def ids(number: str) -> tuple[int, int, int | None]:
+        school_id, county_id = schools[number]
+        return school_id, county_id, profiles.get(county_id)
+
+    await fetch(
+        "INSERT INTO uplink (school_id, county_id, snmp_profile_id, provider, line_id, technology, down_mbps, "
+        "up_mbps, status, live_since, contract_end) SELECT * FROM unnest({}::int[], {}::int[], {}::int[], "
+        "{}::text[], {}::text[], {}::text[], {}::int[], {}::int[], {}::text[], {}::date[], {}::date[]) "
+        "ON CONFLICT (school_id, line_id) WHERE line_id <> '' DO NOTHING",
+        *_columns([(*ids(u[0]), *u[1:]) for u in plan.uplinks]))
+    await fetch("INSERT INTO building (school_id, county_id, name) SELECT * FROM unnest({}::int[], {}::int[], "
+                "{}::text[]) ON CONFLICT (school_id, lower(name)) DO NOTHING",
+                *_columns([(*schools[b[0]], b[1]) for b in plan.buildings]))
+    buildings = {(r["school_id"], r["name"]): r["id"] for r in await fetch(
+        "SELECT id, school_id, name FROM building WHERE school_id = ANY({})", school_ids)}
+    await fetch(
+        "INSERT INTO room (school_id, county_id, building_id, name, floor, is_teaching) SELECT * FROM unnest("
+        "{}::int[], {}::int[], {}::int[], {}::text[], {}::text[], {}::boolean[]) "
+        "ON CONFLICT (school_id, coalesce(building_id, 0), lower(name)) DO NOTHING",
+        *_columns([(*schools[r[0]], buildings[(schools[r[0]][0], r[1])], *r[2:]) for r in plan.rooms]))
+    rooms = {(r["building_id"], r["name"]): r["id"] for r in await fetch(
+        "SELECT id, building_id, name FROM room WHERE school_id = ANY({})", school_ids)}
+
+    def room(number: str, building: str, name: str) -> int:
+        return rooms[(buildings[(schools[number][0], building)], name)]
+
+    new_aps = await fetch(
+        "INSERT INTO access_point (school_id, county_id, snmp_profile_id, room_id, name, vendor, model, serial, "
+        "mac, management_ip, status, installed_on, warranty_end, funding_programme, purchase_date, price_cents) "
+        "SELECT a.school_id, a.county_id, a.profile, a.room, a.name, a.vendor, a.model, a.serial, a.mac::macaddr, "
+        "a.ip::inet, a.status, a.installed, a.warranty, a.funding, a.bought, a.price FROM unnest({}::int[], "
+        "{}::int[], {}::int[], {}::int[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
+        "{}::text[], {}::date[], {}::date[], {}::text[], {}::date[], {}::int[]) AS a(school_id, county_id, "
+        "profile, room, name, vendor, model, serial, mac, ip, status, installed, warranty, funding, bought, price) "
+        "ON CONFLICT DO NOTHING RETURNING id, serial, county_id, school_id",
+        *_columns([(*ids(a[0]), room(*a[:3]), *a[3:]) for a in plan.access_points]))
+    fresh = {r["serial"]: r for r in new_aps}
+    numbers_by_school = {school_id: number for number, (school_id, _) in schools.items()}
+    coverage = [(fresh[serial]["county_id"], fresh[serial]["id"],
+                 room(numbers_by_school[fresh[serial]["school_id"]], building, name))
+                for serial, building, name in plan.coverage if serial in fresh]  # only new APs get their survey
+    if coverage:
+        await fetch("INSERT INTO access_point_room (county_id, access_point_id, room_id) SELECT * FROM unnest("
+                    "{}::int[], {}::int[], {}::int[]) ON CONFLICT DO NOTHING", *_columns(coverage))
+    new_devices = await fetch(
+        "INSERT INTO device (school_id, county_id, kind, vendor, model, serial, asset_tag, mac, mdm_id, "
+        "mdm_enrolled, funding_programme, purchase_date, price_cents, warranty_end, status, accessories) "
+        "SELECT d.school_id, d.county_id, d.kind, d.vendor, d.model, d.serial, d.tag, d.mac::macaddr, d.mdm, "
+        "d.enrolled, d.funding, d.bought, d.price, d.warranty, d.status, d.accessories FROM unnest({}::int[], "
+        "{}::int[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
+        "{}::boolean[], {}::text[], {}::date[], {}::int[], {}::date[], {}::text[], {}::text[]) AS d(school_id, "
+        "county_id, kind, vendor, model, serial, tag, mac, mdm, enrolled, funding, bought, price, warranty, status, "
+        "accessories) ON CONFLICT DO NOTHING RETURNING id, serial, county_id, school_id",
+        *_columns([(*schools[d[0]], *d[1:]) for d in plan.devices]))
+    fresh = {r["serial"]: r for r in new_devices}
+    loans = [(fresh[loan[0]]["county_id"], fresh[loan[0]]["school_id"], fresh[loan[0]]["id"], *loan[1:])
+             for loan in plan.loans if loan[0] in fresh]  # loans only for devices this run created
+    if loans:
+        await fetch(
+            "INSERT INTO loan (county_id, school_id, device_id, pupil_ref, class_name, lent_on, due_on, returned_on, "
+            "condition_in, agreement_signed) SELECT *, TRUE FROM unnest({}::int[], {}::int[], {}::int[], "
+            "{}::text[], {}::text[], {}::date[], {}::date[], {}::date[], {}::text[])", *_columns(loans))
+    counts = await fetch(
+        "WITH s AS (SELECT unnest({}::int[]) AS id) SELECT "
+        "(SELECT count(*) FROM uplink WHERE school_id IN (SELECT id FROM s)) AS uplinks, "
+        "(SELECT count(*) FROM room WHERE school_id IN (SELECT id FROM s)) AS rooms, "
+        "(SELECT count(*) FROM access_point WHERE school_id IN (SELECT id FROM s)) AS access_points, "
+        "(SELECT count(*) FROM device WHERE school_id IN (SELECT id FROM s)) AS devices, "
+        "(SELECT count(*) FROM loan WHERE school_id IN (SELECT id FROM s)) AS loans", school_ids)
+    return dict(counts[0])

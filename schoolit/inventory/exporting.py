@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.errors import NotFound
-from schoolit.inventory.choices import FundingProgramme
+from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
     BOM,
@@ -64,7 +65,7 @@ _QUERIES: dict[str, str] = {
         FROM uplink u JOIN school s ON s.id = u.school_id LEFT JOIN snmp_profile p ON p.id = u.snmp_profile_id
         WHERE {scope} ORDER BY s.school_number, u.id""",
     DEVICES.name: """
-        SELECT s.school_number, d.kind, d.vendor, d.model, d.serial, d.asset_tag, d.mdm_id, d.mdm_enrolled,
+        SELECT s.school_number, d.kind, d.vendor, d.model, d.serial, d.asset_tag, d.mac, d.mdm_id, d.mdm_enrolled,
                d.funding_programme, d.purchase_date, d.price_cents, d.warranty_end, d.status, d.accessories, d.notes
         FROM device d JOIN school s ON s.id = d.school_id
         WHERE {scope} ORDER BY s.school_number, d.serial""",
@@ -104,15 +105,6 @@ async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:
 
 
 OBJECT_LABELS = {"device": N_("pupil device"), "access_point": N_("WLAN access point")}
-FUNDING_LABELS: dict[str, str] = {
-    FundingProgramme.DIGITALPAKT_BASIS: N_("DigitalPakt Schule, basic funding"),
-    FundingProgramme.DIGITALPAKT_SOFORTAUSSTATTUNG: N_("DigitalPakt Schule, immediate equipment programme"),
-    FundingProgramme.DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE: N_("DigitalPakt Schule, loan devices for teachers"),
-    FundingProgramme.DIGITALPAKT_ADMINISTRATION: N_("DigitalPakt Schule, administration"),
-    FundingProgramme.DIGITALPAKT_2: N_("DigitalPakt 2.0"),
-    FundingProgramme.COUNTY_BUDGET: N_("County budget"),
-    FundingProgramme.OTHER: N_("Other"),
-}
 FUNDING_HEADER = {
     "de": ("Landkreis", "Förderprogramm", "Bezeichnung", "Objektart", "Anzahl", "Erstes Kaufdatum",
            "Letztes Kaufdatum", "Summe (EUR)", "davon ohne Preis"),
@@ -121,7 +113,7 @@ FUNDING_HEADER = {
 }
 
 
-def _label(labels: Mapping[str, str], code: str) -> str:
+def _label(labels: Mapping[Any, str], code: str) -> str:
     label = labels.get(code)
     return _(label) if label else code
 
@@ -152,7 +144,7 @@ async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: 
         ORDER BY c.name, x.funding_programme, x.object DESC""", *values)  # noqa: S608
     token = current_locale.set(lang)  # the labels follow the file's language, not the page's
     try:
-        lines = [(row["county"], row["funding_programme"], _label(FUNDING_LABELS, row["funding_programme"]),
+        lines = [(row["county"], row["funding_programme"], _label(FUNDING_PROGRAMME_LABELS, row["funding_programme"]),
                   _label(OBJECT_LABELS, row["object"]), str(row["n"]), format_date(row["first"], lang),
                   format_date(row["last"], lang), format_price(row["total"], lang), str(row["without_price"]))
                  for row in rows]

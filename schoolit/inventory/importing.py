@@ -50,6 +50,9 @@ from schoolit.inventory.csvformat import (
 from schoolit.web.i18n import N_
 from schoolit.web.i18n import gettext as _
 
+LENT = DeviceStatus.LENT.value
+SAME_MAC = N_("the same MAC address appears more than once in this file (rows %(rows)s)")
+
 
 class ImportReport(msgspec.Struct):
     """What an import did, or in a dry run would do. `updated` counts rows that match an existing
@@ -450,8 +453,7 @@ class AccessPointPlanner(Planner):
     def plan(self, progress: Progress | None = None) -> Plan:
         self.coverage: dict[int, set[int]] = {}
         plan = super().plan(progress)
-        self.report_repeats(self.macs, "mac", N_("the same MAC address appears more than once in this file (rows "
-                                                 "%(rows)s)"))
+        self.report_repeats(self.macs, "mac", SAME_MAC)
         plan.coverage = self.coverage
         return plan
 
@@ -511,9 +513,15 @@ class DevicePlanner(Planner):
         self.asset_tags = {(r["county_id"], r["asset_tag"]): r["serial"] for r in await query(
             "SELECT county_id, asset_tag, serial FROM device WHERE county_id = ANY({}) AND asset_tag IS NOT NULL",
             counties)} if self.has("asset_tag") else {}
+        # A MAC address is unique among all devices (a scanned label finds the device).
+        self.mac_holders = {r["mac"]: r for r in await query(
+            "SELECT mac::text AS mac, serial, county_id, school_id FROM device WHERE mac = ANY({}::macaddr[])",
+            sorted(self.values_of("mac")))}
         self.tags: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.macs: dict[str, list[int]] = defaultdict(list)
         self.status_index = self.at.get("status")
         self.tag_index = self.at.get("asset_tag")
+        self.mac_index = self.at.get("mac")
 
     def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
         serial = self.value(values, "serial")
@@ -537,8 +545,19 @@ class DevicePlanner(Planner):
             holder = self.asset_tags.get((school.county_id, tag))
             if holder is not None and holder != serial:
                 self.error(row, "asset_tag", _("already used by device %(serial)s", serial=holder))
+        if self.mac_index is not None and values[self.mac_index]:
+            self.check_mac(row, values[self.mac_index], serial)
         self.check_dates(row, values, "purchase_date", "warranty_end")
         return (existing["id"] if existing else None), (school.county_id, school.id, serial)
+
+    def check_mac(self, row: int, mac: str, serial: str) -> None:
+        self.macs[mac].append(row)
+        holder = self.mac_holders.get(mac)
+        if holder is not None and holder["serial"] != serial:
+            if self.scope.sees(holder["county_id"], holder["school_id"]):
+                self.error(row, "mac", _("already used by device %(serial)s", serial=holder["serial"]))
+            else:
+                self.error(row, "mac", _("already in use"))
 
     def check_status(self, row: int, status: str, existing: Any) -> None:
         """'lent' comes from lending (a loan), never from a file; a device on loan stays 'lent'."""
@@ -552,10 +571,10 @@ class DevicePlanner(Planner):
         plan = super().plan(progress)
         self.report_repeats(self.tags, "asset_tag", N_("the same asset tag appears more than once in this file "
                                                        "(rows %(rows)s)"))
+        self.report_repeats(self.macs, "mac", SAME_MAC)
         return plan
 
 
-LENT = DeviceStatus.LENT.value
 
 PLANNERS: dict[str, type[Planner]] = {planner.kind.name: planner for planner in (
     SchoolPlanner, RoomPlanner, AccessPointPlanner, UplinkPlanner, DevicePlanner)}

@@ -1,8 +1,1350 @@
-"""Services of the inventory domain: queries, transactions and rules (never a Request)."""
+"""Services of the inventory domain: queries, transactions and rules (never a Request).
+
+Every function that reads or writes tenant data takes the caller's Scope first: lists are filtered by it,
+single rows outside it answer NotFound (404, so existence does not leak), and actions the role may not
+take raise Forbidden. Writes run inside `atomic()` and append an audit row in the same transaction.
+Input is checked field by field (`schoolit.inventory.inputs.Input`): every bad field is reported at once
+and nothing is written. Database uniqueness rules become field errors; the one-open-loan rule a 409.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from schoolit.accounts import audit
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import atomic, fetch
+from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.inventory import secrets, validation
+from schoolit.inventory.choices import (
+    AccessPointStatus,
+    DeviceKind,
+    DeviceStatus,
+    FundingProgramme,
+    SchoolType,
+    SnmpAuthProtocol,
+    SnmpPrivProtocol,
+    SnmpVersion,
+    UplinkStatus,
+    UplinkTechnology,
+    Vendor,
+)
+from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.tables import School
+from schoolit.web.i18n import N_
+
+GIGABIT_MBPS = 1000
+MAX_BULK_ROWS = 200
+UNKNOWN_SCHOOL = N_("unknown school")
+ALREADY_IN_USE = N_("already in use")
+DATES_WARRANTY = N_("the warranty cannot end before the purchase")
+OPEN_LOAN = N_("the device already has an open loan: return it first")
+
+# --- dates ---------------------------------------------------------------------------------------
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def school_year_end(day: dt.date) -> dt.date:
+    """The last day of the school year `day` lies in: 31 July in Rheinland-Pfalz."""
+    return dt.date(day.year if day.month <= 7 else day.year + 1, 7, 31)
+
+
+def retention_cutoff(on: dt.date) -> dt.date:
+    """Loans that ended on or before this day ended in a school year that closed at least a year
+    before `on`, so their pupil references are erased (RLP school rules)."""
+    return dt.date(on.year - 1 if on >= dt.date(on.year, 7, 31) else on.year - 2, 7, 31)
+
+
+# --- SQL plumbing --------------------------------------------------------------------------------
+# Table and column names in the SQL built here come from this module's constants, never from input;
+# every value is a bound parameter (`{}`), which is why the S608 warnings below are silenced.
+
+# Columns whose text input is cast to a network type in SQL (netaddr has normalised it already).
+_CASTS = {"management_prefix": "cidr", "public_prefix": "cidr", "router_ip": "inet", "management_ip": "inet",
+          "mac": "macaddr"}
+# Columns that take NULL; an empty value of any other column means "leave as it is / the default".
+_NULLABLE = {"management_prefix", "building_id", "live_since", "contract_end", "router_ip", "router_if_index",
+             "public_prefix", "snmp_profile_id", "room_id", "mac", "management_ip", "installed_on", "warranty_end",
+             "purchase_date", "price_cents", "asset_tag", "returned_on", "community_encrypted",
+             "auth_key_encrypted", "priv_key_encrypted"}
+# Unique indexes and constraints -> the input field they are about.
+_UNIQUE_FIELDS = {
+    "school_school_number_key": "school_number",
+    "device_serial_key": "serial",
+    "access_point_serial_key": "serial",
+    "device_mac_key": "mac",
+    "access_point_mac_key": "mac",
+    "device_asset_tag_per_county": "asset_tag",
+    "building_name_per_school": "name",
+    "room_name_per_building": "name",
+    "snmp_profile_name_per_county": "name",
+    "uplink_line_per_school": "line_id",
+}
+OPEN_LOAN_INDEX = "loan_one_open_per_device"
+
+
+@contextlib.asynccontextmanager
+async def _writing() -> AsyncIterator[None]:
+    """A transaction (or savepoint) whose uniqueness violations become clear errors."""
+    try:
+        async with atomic():
+            yield
+    except asyncpg.UniqueViolationError as exc:
+        name = exc.constraint_name or ""
+        if name == OPEN_LOAN_INDEX:
+            raise Conflict(OPEN_LOAN) from None
+        raise ValidationFailed([FieldError(_UNIQUE_FIELDS.get(name, "id"), ALREADY_IN_USE)]) from None
+
+
+def _placeholder(column: str) -> str:
+    return "{}::" + _CASTS[column] if column in _CASTS else "{}"
+
+
+def _storable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None or k in _NULLABLE}
+
+
+async def _insert(table: str, values: Mapping[str, Any]) -> int:
+    values = _storable(values)
+    columns = ", ".join(values)
+    placeholders = ", ".join(_placeholder(c) for c in values)
+    rows = await fetch(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id", *values.values())  # noqa: S608
+    return int(rows[0]["id"])
+
+
+async def _update(table: str, row_id: int, values: Mapping[str, Any], *, touch: bool = True) -> None:
+    values = _storable(values)
+    sets = [f"{column} = " + _placeholder(column) for column in values]
+    if touch:
+        sets.append("updated_at = now()")
+    if sets:
+        await fetch(f"UPDATE {table} SET {', '.join(sets)} WHERE id = {{}}", *values.values(), row_id)  # noqa: S608
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one resource is listed: its columns and source, scope columns, filters, search and sorts."""
+
+    columns: str
+    source: str
+    county: str
+    school: str | None
+    filters: Mapping[str, str] = field(default_factory=dict)  # name -> condition with one {}
+    search: tuple[str, ...] = ()  # text expressions matched with ILIKE
+    mac: str | None = None  # a macaddr expression matched exactly when q is a MAC
+    sorts: Mapping[str, str] = field(default_factory=dict)  # public name -> SQL expression
+    default_sort: str = "id"
+    id_column: str = "id"
+
+    def where(self, scope: Scope, filters: Mapping[str, Any], q: str | None,
+              extra: Sequence[tuple[str, Sequence[Any]]] = ()) -> tuple[str, list[Any]]:
+        condition, values = scope.sql(self.county, school_expr=self.school)
+        conditions = [condition]
+        for name, value in filters.items():
+            if value is None or value == "":
+                continue
+            conditions.append(self.filters[name])
+            values.append(value)
+        if q and q.strip():
+            text = q.strip()
+            alternatives = [f"{expr} ILIKE {{}}" for expr in self.search]
+            values += [_like(text)] * len(self.search)
+            if self.mac:
+                with contextlib.suppress(ValueError):
+                    mac = validation.mac_address(text)
+                    alternatives.append(f"{self.mac} = {{}}::macaddr")
+                    values.append(mac)
+            conditions.append("(" + " OR ".join(alternatives) + ")")
+        for sql, args in extra:
+            conditions.append(sql)
+            values += list(args)
+        return " AND ".join(conditions), values
+
+    def order(self, sort: str | None) -> str:
+        key = (sort or self.default_sort).strip()
+        descending = key.startswith("-")
+        expression = self.sorts.get(key.lstrip("-"))
+        if expression is None:
+            raise ValidationFailed([FieldError("sort", N_("unknown sort key"))])
+        direction = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
+        return f"{expression} {direction}, {self.id_column}"
+
+
+async def _page(listing: Listing, scope: Scope, *, filters: Mapping[str, Any] | None = None, q: str | None = None,
+                sort: str | None = None, limit: int = 50, offset: int = 0,
+                extra: Sequence[tuple[str, Sequence[Any]]] = ()) -> tuple[list[dict[str, Any]], int]:
+    where, values = listing.where(scope, filters or {}, q, extra)
+    order = listing.order(sort)
+    total = await fetch(f"SELECT count(*) AS n FROM {listing.source} WHERE {where}", *values)  # noqa: S608
+    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {where} ORDER BY {order} "  # noqa: S608
+                       "LIMIT {} OFFSET {}", *values, limit, offset)
+    return [dict(row) for row in rows], int(total[0]["n"])
+
+
+async def _one(listing: Listing, scope: Scope, row_id: int, what: str) -> dict[str, Any]:
+    """One row by id, inside the scope, or NotFound."""
+    where, values = listing.where(scope, {}, None, [(f"{listing.id_column} = {{}}", [row_id])])
+    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {where}", *values)  # noqa: S608
+    if not rows:
+        raise NotFound(f"{what} not found")
+    return dict(rows[0])
+
+
+def only_county(scope: Scope) -> int | None:
+    """The caller's county when there is exactly one (a sensible default for new rows)."""
+    if scope.county_ids is not None and len(scope.county_ids) == 1:
+        return next(iter(scope.county_ids))
+    return None
+
+
+async def _school_for_write(scope: Scope, f: Input, field_name: str = "school_id",
+                            current: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The school a row is (or is moved) to, when the caller may see it; else a field error."""
+    f.reference(field_name, required=True)
+    school_id = f.value(field_name, current)
+    if school_id is None:
+        return None
+    rows = await fetch("SELECT id, county_id, management_prefix::text AS management_prefix FROM school "
+                       "WHERE id = {}", school_id)
+    if not rows or not scope.sees(rows[0]["county_id"], rows[0]["id"]):
+        f.error(field_name, UNKNOWN_SCHOOL)
+        return None
+    return rows[0]
+
+
+async def _same_school(f: Input, field_name: str, table: str, school_id: int | None,
+                       current: Mapping[str, Any] | None = None) -> None:
+    """A referenced building or room must belong to the row's school."""
+    ref = f.value(field_name, current)
+    if ref is None or school_id is None or f.has_error(field_name):
+        return
+    rows = await fetch(f"SELECT school_id FROM {table} WHERE id = {{}}", ref)  # noqa: S608
+    if not rows or rows[0]["school_id"] != school_id:
+        f.error(field_name, N_("not at this school"))
+
+
+async def _same_county_profile(f: Input, county_id: int | None, current: Mapping[str, Any] | None = None) -> None:
+    profile_id = f.value("snmp_profile_id", current)
+    if profile_id is None or county_id is None or f.has_error("snmp_profile_id"):
+        return
+    rows = await fetch("SELECT county_id FROM snmp_profile WHERE id = {}", profile_id)
+    if not rows or rows[0]["county_id"] != county_id:
+        f.error("snmp_profile_id", N_("unknown SNMP profile of this county"))
+
+
+def _stays_at_school(f: Input, current: Mapping[str, Any]) -> None:
+    """Buildings, rooms and uplinks belong to their school; only access points and devices move."""
+    f.reference("school_id")
+    if f.value("school_id", current) != current["school_id"] and not f.has_error("school_id"):
+        f.error("school_id", N_("cannot move to another school"))
+
+
+def _audit_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of a row: never a pupil reference (the log is append-only, and the
+    retention job must be able to erase every reference), never a secret."""
+    return {k: v for k, v in row.items() if k != "pupil_ref" and not k.endswith("_encrypted")}
+
+
+async def _record(scope: Scope, action: str, kind: str, row: Mapping[str, Any],
+                  before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None) -> None:
+    await audit.record(scope, action, object_type=kind, object_id=row["id"], county_id=row["county_id"],
+                       before=_audit_view(before) if before is not None else None,
+                       after=_audit_view(after) if after is not None else None)
+
+
+Getter = Callable[[Scope, int], Awaitable[dict[str, Any]]]
+
+
+async def _create(scope: Scope, table: str, values: Mapping[str, Any], get: Getter) -> dict[str, Any]:
+    """Insert a row, read it back through the scope, and audit it — all or nothing."""
+    async with _writing():
+        row = await get(scope, await _insert(table, values))
+        await _record(scope, f"{table}.create", table, row, after=row)
+    return row
+
+
+async def _change(scope: Scope, table: str, before: Mapping[str, Any], values: Mapping[str, Any], get: Getter,
+                  *, touch: bool = True, action: str = "update") -> dict[str, Any]:
+    async with _writing():
+        await _update(table, before["id"], values, touch=touch)
+        after = await get(scope, before["id"])
+        await _record(scope, f"{table}.{action}", table, after, before=before, after=after)
+    return after
+
+
+async def _delete(scope: Scope, table: str, before: Mapping[str, Any]) -> None:
+    async with _writing():
+        await fetch(f"DELETE FROM {table} WHERE id = {{}}", before["id"])  # noqa: S608
+        await _record(scope, f"{table}.delete", table, before, before=before)
+
+
+# --- schools -------------------------------------------------------------------------------------
+
+_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "
+            "WHERE ar.room_id = r.id AND a.status <> 'retired')")
+SCHOOLS = Listing(
+    columns="s.id, s.county_id, c.name AS county_name, s.school_number, s.name, s.school_type, s.street, "  # noqa: S608
+            "s.postal_code, s.city, s.pupils, s.management_prefix::text AS management_prefix, s.created_at, "
+            "s.updated_at, "
+            "(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching) AS teaching_rooms, "
+            f"(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching AND {_COVERED}) "
+            "AS covered_teaching_rooms, "
+            "(SELECT count(*) FROM access_point a WHERE a.school_id = s.id AND a.status <> 'retired') "
+            "AS access_points, "
+            "(SELECT count(*) FROM device d WHERE d.school_id = s.id AND d.status <> 'retired') AS devices, "
+            "(SELECT count(*) FROM loan l WHERE l.school_id = s.id AND l.returned_on IS NULL) AS open_loans, "
+            "u.status AS uplink_status, u.technology AS uplink_technology, u.down_mbps AS uplink_down_mbps, "
+            "u.up_mbps AS uplink_up_mbps",
+    # The school's main uplink: the live one, else the one furthest along; terminated lines do not count.
+    source="school s JOIN county c ON c.id = s.county_id LEFT JOIN LATERAL (SELECT status, technology, down_mbps, "
+           "up_mbps FROM uplink WHERE school_id = s.id AND status <> 'terminated' ORDER BY (status = 'live') DESC, "
+           "down_mbps DESC, id LIMIT 1) u ON TRUE",
+    county="s.county_id",
+    school="s.id",
+    filters={"county_id": "s.county_id = {}", "school_type": "s.school_type = {}", "id": "s.id = {}",
+             "uplink_status": "u.status = {}"},
+    search=("s.name", "s.school_number", "s.city"),
+    sorts={"name": "s.name", "school_number": "s.school_number", "city": "s.city", "pupils": "s.pupils",
+           "county": "c.name", "school_type": "s.school_type", "created_at": "s.created_at"},
+    default_sort="name",
+    id_column="s.id",
+)
+
+
+def _with_school_figures(row: dict[str, Any]) -> dict[str, Any]:
+    teaching, covered = row["teaching_rooms"], row["covered_teaching_rooms"]
+    row["planned_coverage"] = round(covered / teaching, 4) if teaching else None
+    down, up = row["uplink_down_mbps"], row["uplink_up_mbps"]
+    row["uplink_gigabit_symmetric"] = bool(down and up and down >= GIGABIT_MBPS and up >= GIGABIT_MBPS)
+    return row
+
+
+async def list_schools(scope: Scope, *, county_id: int | None = None, school_type: str | None = None,
+                       uplink_status: str | None = None, q: str | None = None, sort: str | None = None,
+                       limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    rows, total = await _page(SCHOOLS, scope, filters={"county_id": county_id, "school_type": school_type,
+                                                       "uplink_status": uplink_status},
+                              q=q, sort=sort, limit=limit, offset=offset)
+    return [_with_school_figures(r) for r in rows], total
+
+
+async def get_school(scope: Scope, school_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return _with_school_figures(await _one(SCHOOLS, scope, school_id, "school"))
+
+
+def _school_input(f: Input) -> None:
+    f.convert("school_number", validation.school_number, required=True)
+    f.text("name", max_length=200, required=True)
+    f.choice("school_type", SchoolType, required=True)
+    f.text("street", max_length=200)
+    f.convert("postal_code", _postal_code)
+    f.text("city", max_length=120)
+    f.integer("pupils", minimum=0, maximum=20000, positive_message=N_("must not be negative"))
+    f.convert("management_prefix", validation.ip_prefix)
+
+
+def _postal_code(value: str) -> str:
+    if not (len(value) == 5 and value.isdigit()):
+        raise ValueError(N_("five digits"))
+    return value
+
+
+async def create_school(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    f.reference("county_id")
+    _school_input(f)
+    county_id = f.value("county_id") or only_county(scope)
+    if county_id is None:
+        f.error("county_id", REQUIRED)
+    elif not scope.sees_county(county_id):
+        f.error("county_id", N_("unknown county"))
+    f.raise_if_invalid()
+    return await _create(scope, "school", {**f.values, "county_id": county_id,
+                                           "postal_code": f.values.get("postal_code") or ""}, get_school)
+
+
+async def update_school(scope: Scope, school_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_school(scope, school_id)
+    f = Input(data, partial=True)
+    f.reference("county_id")
+    _school_input(f)
+    if f.value("county_id", before) != before["county_id"]:
+        # Users, probes and loan records of the school belong to its county: schools do not move.
+        f.error("county_id", N_("a school cannot move to another county"))
+    prefix = f.values.get("management_prefix")
+    if prefix is not None and not f.has_error("management_prefix"):
+        outside = await fetch("SELECT count(*) AS n FROM access_point WHERE school_id = {} AND management_ip IS NOT "
+                              "NULL AND NOT (management_ip <<= {}::cidr)", school_id, prefix)
+        if outside[0]["n"]:
+            f.error("management_prefix", N_("access points of this school have addresses outside this prefix"))
+    f.raise_if_invalid()
+    values = {k: ("" if k == "postal_code" and v is None else v) for k, v in f.values.items() if k != "county_id"}
+    return await _change(scope, "school", before, values, get_school)
+
+
+async def delete_school(scope: Scope, school_id: int) -> None:
+    """Only an empty school goes: access points, devices, loans, users and probes keep it."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_school(scope, school_id)
+    held = await fetch(
+        "SELECT EXISTS (SELECT 1 FROM access_point WHERE school_id = {}) OR EXISTS (SELECT 1 FROM device WHERE "
+        "school_id = {}) OR EXISTS (SELECT 1 FROM app_user WHERE school_id = {}) OR EXISTS (SELECT 1 FROM probe "
+        "WHERE school_id = {}) AS held", school_id, school_id, school_id, school_id)
+    if held[0]["held"]:
+        raise Conflict(N_("the school still has access points, devices, users or probes"))
+    await _delete(scope, "school", before)
+
+
+async def school_coverage(scope: Scope, school_id: int) -> dict[str, Any]:
+    """Planned WLAN coverage: teaching rooms with a covering access point / all teaching rooms."""
+    school = await get_school(scope, school_id)
+    uncovered = await fetch(
+        "SELECT r.id, r.name, b.name AS building_name FROM room r LEFT JOIN building b ON b.id = r.building_id "  # noqa: S608
+        f"WHERE r.school_id = {{}} AND r.is_teaching AND NOT {_COVERED} ORDER BY b.name NULLS FIRST, r.name",
+        school_id)
+    return {"school_id": school_id, "teaching_rooms": school["teaching_rooms"],
+            "covered_teaching_rooms": school["covered_teaching_rooms"],
+            "planned_coverage": school["planned_coverage"], "uncovered_rooms": uncovered}
+
+
+# --- buildings and rooms -------------------------------------------------------------------------
+
+BUILDINGS = Listing(
+    columns="b.id, b.county_id, b.school_id, s.name AS school_name, b.name, b.created_at, "
+            "(SELECT count(*) FROM room r WHERE r.building_id = b.id) AS rooms",
+    source="building b JOIN school s ON s.id = b.school_id",
+    county="b.county_id",
+    school="b.school_id",
+    filters={"school_id": "b.school_id = {}", "county_id": "b.county_id = {}"},
+    search=("b.name",),
+    sorts={"name": "b.name", "school": "s.name", "created_at": "b.created_at"},
+    default_sort="name",
+    id_column="b.id",
+)
+
+
+async def list_buildings(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
+                         q: str | None = None, sort: str | None = None, limit: int = 50,
+                         offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _page(BUILDINGS, scope, filters={"school_id": school_id, "county_id": county_id}, q=q, sort=sort,
+                       limit=limit, offset=offset)
+
+
+async def get_building(scope: Scope, building_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _one(BUILDINGS, scope, building_id, "building")
+
+
+async def create_building(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    school = await _school_for_write(scope, f)
+    f.text("name", max_length=120, required=True)
+    f.raise_if_invalid()
+    assert school is not None
+    return await _create(scope, "building", {"county_id": school["county_id"], "school_id": school["id"],
+                                             "name": f.values["name"]}, get_building)
+
+
+async def update_building(scope: Scope, building_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_building(scope, building_id)
+    f = Input(data, partial=True)
+    _stays_at_school(f, before)
+    f.text("name", max_length=120, required=True)
+    f.raise_if_invalid()
+    f.values.pop("school_id", None)
+    return await _change(scope, "building", before, f.values, get_building, touch=False)
+
+
+async def delete_building(scope: Scope, building_id: int) -> None:
+    """Its rooms stay, without a building."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_building(scope, building_id)
+    await _delete(scope, "building", before)
+
+
+ROOMS = Listing(
+    columns="r.id, r.county_id, r.school_id, s.name AS school_name, r.building_id, b.name AS building_name, r.name, "
+            "r.floor, r.is_teaching, r.created_at, ARRAY(SELECT ar.access_point_id FROM access_point_room ar "
+            "JOIN access_point a ON a.id = ar.access_point_id WHERE ar.room_id = r.id AND a.status <> 'retired' "
+            "ORDER BY ar.access_point_id) AS covering_access_point_ids",
+    source="room r JOIN school s ON s.id = r.school_id LEFT JOIN building b ON b.id = r.building_id",
+    county="r.county_id",
+    school="r.school_id",
+    filters={"school_id": "r.school_id = {}", "county_id": "r.county_id = {}", "building_id": "r.building_id = {}",
+             "is_teaching": "r.is_teaching = {}"},
+    search=("r.name", "b.name"),
+    sorts={"name": "r.name", "building": "b.name", "floor": "r.floor", "school": "s.name"},
+    default_sort="building",
+    id_column="r.id",
+)
+
+
+async def list_rooms(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
+                     building_id: int | None = None, is_teaching: bool | None = None, q: str | None = None,
+                     sort: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _page(ROOMS, scope, filters={"school_id": school_id, "county_id": county_id,
+                                              "building_id": building_id, "is_teaching": is_teaching},
+                       q=q, sort=sort, limit=limit, offset=offset)
+
+
+async def get_room(scope: Scope, room_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _one(ROOMS, scope, room_id, "room")
+
+
+def _room_input(f: Input) -> None:
+    f.reference("building_id")
+    f.text("name", max_length=60, required=True)
+    f.text("floor", max_length=20)
+    f.boolean("is_teaching")
+
+
+async def create_room(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    school = await _school_for_write(scope, f)
+    _room_input(f)
+    if "is_teaching" not in data:
+        f.values["is_teaching"] = True  # most rooms of a school are classrooms
+    await _same_school(f, "building_id", "building", school["id"] if school else None)
+    f.raise_if_invalid()
+    assert school is not None
+    return await _create(scope, "room", {**f.values, "county_id": school["county_id"], "school_id": school["id"]},
+                         get_room)
+
+
+async def update_room(scope: Scope, room_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_room(scope, room_id)
+    f = Input(data, partial=True)
+    _stays_at_school(f, before)
+    _room_input(f)
+    await _same_school(f, "building_id", "building", before["school_id"])
+    f.raise_if_invalid()
+    f.values.pop("school_id", None)
+    return await _change(scope, "room", before, f.values, get_room, touch=False)
+
+
+async def delete_room(scope: Scope, room_id: int) -> None:
+    """Its coverage goes with it; access points hanging there keep hanging, without a room."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_room(scope, room_id)
+    await _delete(scope, "room", before)
+
+
+# --- SNMP profiles -------------------------------------------------------------------------------
+
+SNMP_PROFILES = Listing(
+    columns="p.id, p.county_id, c.name AS county_name, p.name, p.version, "
+            "(p.community_encrypted IS NOT NULL) AS has_community, p.v3_user, p.auth_protocol, p.priv_protocol, "
+            "p.created_at, p.updated_at",
+    source="snmp_profile p JOIN county c ON c.id = p.county_id",
+    county="p.county_id",
+    school=None,
+    filters={"county_id": "p.county_id = {}", "version": "p.version = {}"},
+    search=("p.name", "p.v3_user"),
+    sorts={"name": "p.name", "county": "c.name", "version": "p.version"},
+    default_sort="name",
+    id_column="p.id",
+)
+MIN_SNMP_SECRET = 8  # RFC 3414: v3 passphrases have at least 8 characters; communities should too
+
+
+def _snmp_read(scope: Scope) -> None:
+    # Profiles are the network team's working material: only those who maintain the inventory see
+    # even their names (authorities and school contacts see which profile an access point uses).
+    scope.require(Permission.INVENTORY_WRITE)
+
+
+async def list_snmp_profiles(scope: Scope, *, county_id: int | None = None, version: str | None = None,
+                             q: str | None = None, sort: str | None = None, limit: int = 50,
+                             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    _snmp_read(scope)
+    return await _page(SNMP_PROFILES, scope, filters={"county_id": county_id, "version": version}, q=q, sort=sort,
+                       limit=limit, offset=offset)
+
+
+async def get_snmp_profile(scope: Scope, profile_id: int) -> dict[str, Any]:
+    _snmp_read(scope)
+    return await _one(SNMP_PROFILES, scope, profile_id, "SNMP profile")
+
+
+def _secret(f: Input, field_name: str, needed: bool, stored: bool) -> str | None:
+    """A write-only secret: empty keeps the stored one; a new one is checked and encrypted."""
+    f.text(field_name, max_length=200)
+    plain = f.values.pop(field_name, None)
+    if plain:
+        if len(plain) < MIN_SNMP_SECRET:
+            f.error(field_name, N_("at least 8 characters"))
+        return secrets.encrypt(plain)
+    if needed and not stored:
+        f.error(field_name, REQUIRED)
+    return None
+
+
+def _snmp_values(f: Input, current: Mapping[str, Any] | None) -> dict[str, Any]:
+    f.text("name", max_length=120, required=True)
+    f.choice("version", SnmpVersion, required=True)
+    f.text("v3_user", max_length=64)
+    f.choice("auth_protocol", SnmpAuthProtocol, empty="")
+    f.choice("priv_protocol", SnmpPrivProtocol, empty="")
+    version = f.value("version", current) or SnmpVersion.V3.value
+    stored = dict(current or {})
+    if current is not None and version != current["version"]:
+        stored = {}  # switching versions: the other version's secrets go
+    values = dict(f.values)
+    if version == SnmpVersion.V2C.value:
+        community = _secret(f, "community", True, bool(stored.get("has_community")))
+        if community:
+            values["community_encrypted"] = community
+        values.update(v3_user="", auth_protocol="", priv_protocol="", auth_key_encrypted=None,
+                      priv_key_encrypted=None)
+        return values
+    # SNMPv3: authentication is required (BSI NET.2.1); privacy is recommended and needs authentication.
+    if not f.value("v3_user", current):
+        f.error("v3_user", REQUIRED)
+    if not f.value("auth_protocol", stored or None):
+        f.error("auth_protocol", REQUIRED)
+    auth_key = _secret(f, "auth_key", True, bool(stored.get("has_auth_key")))
+    priv_protocol = f.value("priv_protocol", stored or None)
+    priv_key = _secret(f, "priv_key", bool(priv_protocol), bool(stored.get("has_priv_key")))
+    if auth_key:
+        values["auth_key_encrypted"] = auth_key
+    if priv_key:
+        values["priv_key_encrypted"] = priv_key
+    if not priv_protocol:
+        values["priv_key_encrypted"] = None
+    values["community_encrypted"] = None
+    return values
+
+
+async def _snmp_stored(profile_id: int) -> dict[str, Any]:
+    rows = await fetch("SELECT version, v3_user, auth_protocol, priv_protocol, community_encrypted IS NOT NULL AS "
+                       "has_community, auth_key_encrypted IS NOT NULL AS has_auth_key, priv_key_encrypted IS NOT "
+                       "NULL AS has_priv_key FROM snmp_profile WHERE id = {}", profile_id)
+    return rows[0]
+
+
+async def create_snmp_profile(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    f.reference("county_id")
+    values = _snmp_values(f, None)
+    county_id = f.value("county_id") or only_county(scope)
+    if county_id is None:
+        f.error("county_id", REQUIRED)
+    elif not scope.sees_county(county_id):
+        f.error("county_id", N_("unknown county"))
+    f.raise_if_invalid()
+    values["county_id"] = county_id
+    return await _create(scope, "snmp_profile", values, get_snmp_profile)
+
+
+async def update_snmp_profile(scope: Scope, profile_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_snmp_profile(scope, profile_id)
+    f = Input(data, partial=True)
+    values = _snmp_values(f, await _snmp_stored(profile_id))
+    if "county_id" in data and data["county_id"] not in (None, "", before["county_id"], str(before["county_id"])):
+        f.error("county_id", N_("a profile stays in its county"))
+    f.raise_if_invalid()
+    values.pop("county_id", None)
+    return await _change(scope, "snmp_profile", before, values, get_snmp_profile)
+
+
+async def delete_snmp_profile(scope: Scope, profile_id: int) -> None:
+    """Access points and uplinks that used it are left without a profile."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_snmp_profile(scope, profile_id)
+    await _delete(scope, "snmp_profile", before)
+
+
+@dataclass(frozen=True)
+class SnmpCredentials:
+    """Decrypted SNMP credentials, for the probes domain only (never an API answer or a page)."""
+
+    profile_id: int
+    version: str
+    community: str | None = None
+    v3_user: str = ""
+    auth_protocol: str = ""
+    auth_key: str | None = None
+    priv_protocol: str = ""
+    priv_key: str | None = None
+
+    def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
+        return f"SnmpCredentials(profile_id={self.profile_id}, version={self.version!r}, v3_user={self.v3_user!r})"
+
+
+async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
+    """The decrypted credentials of a profile in the caller's scope: for probes (and the people who
+    maintain the inventory, e.g. to test a profile)."""
+    if not (scope.can(Permission.PROBE_INGEST) or scope.can(Permission.INVENTORY_WRITE)):
+        raise Forbidden("your role may not do this")
+    rows = await fetch("SELECT id, county_id, version, community_encrypted, v3_user, auth_protocol, "
+                       "auth_key_encrypted, priv_protocol, priv_key_encrypted FROM snmp_profile WHERE id = {}",
+                       profile_id)
+    if not rows:
+        raise NotFound("SNMP profile not found")
+    row = rows[0]
+    scope.check(row["county_id"], what="SNMP profile")
+    return SnmpCredentials(
+        profile_id=row["id"], version=row["version"], community=secrets.decrypt(row["community_encrypted"]),
+        v3_user=row["v3_user"], auth_protocol=row["auth_protocol"], auth_key=secrets.decrypt(row["auth_key_encrypted"]),
+        priv_protocol=row["priv_protocol"], priv_key=secrets.decrypt(row["priv_key_encrypted"]))
+
+
+# --- uplinks -------------------------------------------------------------------------------------
+
+UPLINKS = Listing(
+    columns="u.id, u.county_id, u.school_id, s.name AS school_name, u.provider, u.line_id, u.technology, "
+            f"u.down_mbps, u.up_mbps, (u.down_mbps >= {GIGABIT_MBPS} AND u.up_mbps >= {GIGABIT_MBPS}) "
+            "AS gigabit_symmetric, u.status, u.live_since, u.contract_end, host(u.router_ip) AS router_ip, "
+            "u.router_if_index, u.public_prefix::text AS public_prefix, u.snmp_profile_id, u.notes, u.created_at, "
+            "u.updated_at",
+    source="uplink u JOIN school s ON s.id = u.school_id",
+    county="u.county_id",
+    school="u.school_id",
+    filters={"school_id": "u.school_id = {}", "county_id": "u.county_id = {}", "status": "u.status = {}",
+             "technology": "u.technology = {}",
+             "gigabit_symmetric": f"(u.down_mbps >= {GIGABIT_MBPS} AND u.up_mbps >= {GIGABIT_MBPS}) = {{}}"},
+    search=("u.provider", "u.line_id", "s.name", "host(u.router_ip)", "u.public_prefix::text"),
+    sorts={"school": "s.name", "provider": "u.provider", "status": "u.status", "down_mbps": "u.down_mbps",
+           "up_mbps": "u.up_mbps", "live_since": "u.live_since", "contract_end": "u.contract_end"},
+    default_sort="school",
+    id_column="u.id",
+)
+
+
+async def list_uplinks(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
+                       status: str | None = None, technology: str | None = None,
+                       gigabit_symmetric: bool | None = None, q: str | None = None, sort: str | None = None,
+                       limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _page(UPLINKS, scope, filters={"school_id": school_id, "county_id": county_id, "status": status,
+                                                "technology": technology, "gigabit_symmetric": gigabit_symmetric},
+                       q=q, sort=sort, limit=limit, offset=offset)
+
+
+async def get_uplink(scope: Scope, uplink_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _one(UPLINKS, scope, uplink_id, "uplink")
+
+
+async def _uplink_input(f: Input, county_id: int | None, current: Mapping[str, Any] | None) -> None:
+    f.text("provider", max_length=120, required=True)
+    f.text("line_id", max_length=80)
+    f.choice("technology", UplinkTechnology, required=True)
+    f.integer("down_mbps", required=True, minimum=1, maximum=1_000_000, positive_message=N_("must be positive"))
+    f.integer("up_mbps", required=True, minimum=1, maximum=1_000_000, positive_message=N_("must be positive"))
+    f.choice("status", UplinkStatus, required=True)
+    f.date("live_since")
+    f.date("contract_end")
+    f.convert("router_ip", validation.ip_address)
+    f.integer("router_if_index", minimum=1)
+    f.convert("public_prefix", validation.ip_prefix)
+    f.reference("snmp_profile_id")
+    f.text("notes", max_length=4000)
+    f.dates_in_order("live_since", "contract_end", N_("the contract cannot end before the line went live"), current)
+    if f.value("status", current) == UplinkStatus.LIVE.value and (f.value("live_since", current) or dt.date.min) > \
+            today():
+        f.error("live_since", N_("a live line cannot go live in the future"))
+    await _same_county_profile(f, county_id, current)
+
+
+async def create_uplink(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    school = await _school_for_write(scope, f)
+    await _uplink_input(f, school["county_id"] if school else None, None)
+    f.raise_if_invalid()
+    assert school is not None
+    return await _create(scope, "uplink", {**f.values, "county_id": school["county_id"],
+                                           "school_id": school["id"]}, get_uplink)
+
+
+async def update_uplink(scope: Scope, uplink_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_uplink(scope, uplink_id)
+    f = Input(data, partial=True)
+    _stays_at_school(f, before)
+    await _uplink_input(f, before["county_id"], before)
+    f.raise_if_invalid()
+    f.values.pop("school_id", None)
+    return await _change(scope, "uplink", before, f.values, get_uplink)
+
+
+async def delete_uplink(scope: Scope, uplink_id: int) -> None:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_uplink(scope, uplink_id)
+    await _delete(scope, "uplink", before)
+
+
+# --- access points -------------------------------------------------------------------------------
+
+ACCESS_POINTS = Listing(
+    columns="a.id, a.county_id, a.school_id, s.name AS school_name, a.room_id, r.name AS room_name, a.name, "
+            "a.vendor, a.model, a.serial, a.mac::text AS mac, host(a.management_ip) AS management_ip, "
+            "a.snmp_profile_id, p.name AS snmp_profile_name, a.status, a.installed_on, a.warranty_end, "
+            "a.funding_programme, a.purchase_date, a.price_cents, a.created_at, a.updated_at, "
+            "ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id ORDER BY ar.room_id) "
+            "AS covered_room_ids",
+    source="access_point a JOIN school s ON s.id = a.school_id LEFT JOIN room r ON r.id = a.room_id "
+           "LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id",
+    county="a.county_id",
+    school="a.school_id",
+    filters={"school_id": "a.school_id = {}", "county_id": "a.county_id = {}", "status": "a.status = {}",
+             "vendor": "a.vendor = {}", "model": "a.model ILIKE {}", "room_id": "a.room_id = {}"},
+    search=("a.name", "a.serial", "a.model", "a.mac::text", "host(a.management_ip)"),
+    mac="a.mac",
+    sorts={"name": "a.name", "serial": "a.serial", "vendor": "a.vendor", "model": "a.model", "status": "a.status",
+           "school": "s.name", "room": "r.name", "management_ip": "a.management_ip", "installed_on": "a.installed_on",
+           "warranty_end": "a.warranty_end"},
+    default_sort="name",
+    id_column="a.id",
+)
+
+
+async def list_access_points(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
+                             status: str | None = None, vendor: str | None = None, model: str | None = None,
+                             room_id: int | None = None, q: str | None = None, sort: str | None = None,
+                             limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _page(ACCESS_POINTS, scope, filters={
+        "school_id": school_id, "county_id": county_id, "status": status, "vendor": vendor,
+        "model": _like(model) if model else None, "room_id": room_id}, q=q, sort=sort, limit=limit, offset=offset)
+
+
+async def get_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _one(ACCESS_POINTS, scope, access_point_id, "access point")
+
+
+async def _access_point_input(f: Input, school: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> None:
+    f.reference("room_id")
+    f.text("name", max_length=120)
+    f.choice("vendor", Vendor, required=True)
+    f.text("model", max_length=120)
+    f.convert("serial", validation.serial_number, required=True)
+    f.convert("mac", validation.mac_address)
+    f.convert("management_ip", validation.ip_address)
+    f.reference("snmp_profile_id")
+    f.choice("status", AccessPointStatus, required=True)
+    f.date("installed_on")
+    f.date("warranty_end")
+    f.choice("funding_programme", FundingProgramme, required=True)
+    f.date("purchase_date")
+    f.money("price_cents")
+    f.id_list("covered_room_ids")
+    f.dates_in_order("purchase_date", "warranty_end", DATES_WARRANTY, current)
+    f.dates_in_order("purchase_date", "installed_on", N_("cannot be installed before it was bought"), current)
+    if school is None:
+        return
+    moving = current is not None and school["id"] != current["school_id"]
+    if moving and "room_id" not in f.values:
+        f.values["room_id"] = None  # the old school's room does not come along
+    await _same_school(f, "room_id", "room", school["id"], None if moving else current)
+    rooms = f.values.get("covered_room_ids")
+    if rooms:
+        found = await fetch("SELECT count(*) AS n FROM room WHERE id = ANY({}) AND school_id = {}", rooms, school["id"])
+        if found[0]["n"] != len(rooms):
+            f.error("covered_room_ids", N_("rooms must be at this school"))
+    ip = f.value("management_ip", current)
+    if ip and not f.has_error("management_ip"):
+        # Containment is decided by PostgreSQL, on the stored prefix of the (new) school.
+        inside = await fetch("SELECT management_prefix IS NULL OR {}::inet <<= management_prefix AS ok "
+                             "FROM school WHERE id = {}", ip, school["id"])
+        if not inside[0]["ok"]:
+            f.error("management_ip", N_("outside the school's management network"))
+    await _same_county_profile(f, school["county_id"], None if moving else current)
+
+
+async def _set_coverage(access_point_id: int, county_id: int, room_ids: Sequence[int]) -> None:
+    await fetch("DELETE FROM access_point_room WHERE access_point_id = {}", access_point_id)
+    if room_ids:
+        await fetch("INSERT INTO access_point_room (county_id, access_point_id, room_id) "
+                    "SELECT {}, {}, unnest({}::int[])", county_id, access_point_id, list(room_ids))
+
+
+async def create_access_point(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    school = await _school_for_write(scope, f)
+    await _access_point_input(f, school, None)
+    f.raise_if_invalid()
+    assert school is not None
+    values = dict(f.values)
+    rooms = values.pop("covered_room_ids", None) or []
+    async with _writing():
+        ap_id = await _insert("access_point", {**values, "county_id": school["county_id"], "school_id": school["id"]})
+        await _set_coverage(ap_id, school["county_id"], rooms)
+        ap = await get_access_point(scope, ap_id)
+        await _record(scope, "access_point.create", "access_point", ap, after=ap)
+    return ap
+
+
+async def update_access_point(scope: Scope, access_point_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Also moves an access point to another school in the caller's scope (its coverage is then
+    the rooms given, or none: the old school's rooms do not come along)."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_access_point(scope, access_point_id)
+    f = Input(data, partial=True)
+    school = await _school_for_write(scope, f, current=before)
+    await _access_point_input(f, school, before)
+    f.raise_if_invalid()
+    assert school is not None
+    values = dict(f.values)
+    rooms = values.pop("covered_room_ids", None)
+    moving = school["id"] != before["school_id"]
+    async with _writing():
+        if moving:
+            await _set_coverage(access_point_id, before["county_id"], [])
+            values.update(school_id=school["id"], county_id=school["county_id"])
+            if "snmp_profile_id" not in values and school["county_id"] != before["county_id"]:
+                values["snmp_profile_id"] = None  # profiles belong to a county
+        await _update("access_point", access_point_id, values)
+        if rooms is not None or moving:
+            await _set_coverage(access_point_id, school["county_id"], rooms or [])
+        after = await get_access_point(scope, access_point_id)
+        await _record(scope, "access_point.move" if moving else "access_point.update", "access_point", after,
+                      before=before, after=after)
+    return after
+
+
+async def retire_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]:
+    """Access points are retired, not deleted: the funding proof and the history still need them."""
+    return await update_access_point(scope, access_point_id, {"status": AccessPointStatus.RETIRED.value})
+
+
+async def access_point_rooms(scope: Scope, access_point_id: int) -> list[dict[str, Any]]:
+    """The rooms an access point covers, with their buildings."""
+    ap = await get_access_point(scope, access_point_id)
+    return await fetch("SELECT r.id, r.name, r.is_teaching, b.name AS building_name FROM room r LEFT JOIN building b "
+                       "ON b.id = r.building_id WHERE r.id = ANY({}) ORDER BY b.name NULLS FIRST, r.name",
+                       ap["covered_room_ids"])
+
+
+# --- devices -------------------------------------------------------------------------------------
+
+DEVICES = Listing(
+    columns="d.id, d.county_id, d.school_id, s.name AS school_name, d.kind, d.vendor, d.model, d.serial, "
+            "d.asset_tag, d.mac::text AS mac, d.mdm_id, d.mdm_enrolled, d.funding_programme, d.purchase_date, "
+            "d.price_cents, d.warranty_end, d.status, d.accessories, d.notes, d.created_at, d.updated_at, "
+            "l.id AS open_loan_id, l.due_on AS open_loan_due_on",
+    source="device d JOIN school s ON s.id = d.school_id LEFT JOIN loan l ON l.device_id = d.id "
+           "AND l.returned_on IS NULL",
+    county="d.county_id",
+    school="d.school_id",
+    filters={"school_id": "d.school_id = {}", "county_id": "d.county_id = {}", "status": "d.status = {}",
+             "vendor": "d.vendor ILIKE {}", "model": "d.model ILIKE {}", "kind": "d.kind = {}",
+             "funding_programme": "d.funding_programme = {}"},
+    search=("d.serial", "d.asset_tag", "d.model", "d.mdm_id", "d.mac::text"),
+    mac="d.mac",
+    sorts={"serial": "d.serial", "asset_tag": "d.asset_tag", "vendor": "d.vendor", "model": "d.model",
+           "status": "d.status", "kind": "d.kind", "school": "s.name", "purchase_date": "d.purchase_date",
+           "warranty_end": "d.warranty_end", "created_at": "d.created_at"},
+    default_sort="serial",
+    id_column="d.id",
+)
+
+
+async def list_devices(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
+                       status: str | None = None, vendor: str | None = None, model: str | None = None,
+                       kind: str | None = None, funding_programme: str | None = None, q: str | None = None,
+                       sort: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _page(DEVICES, scope, filters={
+        "school_id": school_id, "county_id": county_id, "status": status, "vendor": _like(vendor) if vendor else None,
+        "model": _like(model) if model else None, "kind": kind, "funding_programme": funding_programme},
+        q=q, sort=sort, limit=limit, offset=offset)
+
+
+async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _one(DEVICES, scope, device_id, "device")
+
+
+def _device_input(f: Input, current: Mapping[str, Any] | None) -> None:
+    f.choice("kind", DeviceKind, required=True)
+    f.text("vendor", max_length=80)
+    f.text("model", max_length=120)
+    f.convert("serial", validation.serial_number, required=True)
+    f.text("asset_tag", max_length=40, empty=None)
+    f.convert("mac", validation.mac_address)
+    f.text("mdm_id", max_length=80)
+    f.boolean("mdm_enrolled")
+    f.choice("funding_programme", FundingProgramme, required=True)
+    f.date("purchase_date")
+    f.money("price_cents")
+    f.date("warranty_end")
+    f.choice("status", DeviceStatus, required=True)
+    f.text("accessories", max_length=300)
+    f.text("notes", max_length=4000)
+    f.dates_in_order("purchase_date", "warranty_end", DATES_WARRANTY, current)
+    status = f.values.get("status")
+    was_lent = current is not None and current["open_loan_id"] is not None
+    if status == DeviceStatus.LENT.value and not was_lent:
+        f.error("status", N_("a device becomes lent through a loan"))
+    elif status is not None and status != DeviceStatus.LENT.value and was_lent:
+        f.error("status", N_("a lent device changes status when it is returned"))
+
+
+async def create_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    school = await _school_for_write(scope, f)
+    _device_input(f, None)
+    f.raise_if_invalid()
+    assert school is not None
+    return await _create(scope, "device", {**f.values, "county_id": school["county_id"],
+                                           "school_id": school["id"]}, get_device)
+
+
+async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Also moves a device to another school in the caller's scope (not while it is lent)."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_device(scope, device_id)
+    f = Input(data, partial=True)
+    school = await _school_for_write(scope, f, current=before)
+    _device_input(f, before)
+    f.raise_if_invalid()
+    assert school is not None
+    values = dict(f.values)
+    moving = school["id"] != before["school_id"]
+    if moving:
+        if before["open_loan_id"] is not None:
+            raise Conflict(N_("the device is lent: return it before it moves to another school"))
+        if school["county_id"] != before["county_id"] and (await fetch(
+                "SELECT count(*) AS n FROM loan WHERE device_id = {}", device_id))[0]["n"]:
+            # Its loan records stay with the county that lent it.
+            raise Conflict(N_("a device with loan records stays in its county"))
+        values.update(school_id=school["id"], county_id=school["county_id"])
+    return await _change(scope, "device", before, values, get_device, action="move" if moving else "update")
+
+
+async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
+    """Devices are retired, not deleted (funding proof, loan history); a lent one is returned first."""
+    scope.require(Permission.INVENTORY_WRITE)
+    if (await get_device(scope, device_id))["open_loan_id"] is not None:
+        raise Conflict(N_("the device is lent: return it first"))
+    return await update_device(scope, device_id, {"status": DeviceStatus.RETIRED.value})
+
+
+# --- loans ---------------------------------------------------------------------------------------
+
+LOANS = Listing(
+    columns="l.id, l.county_id, l.school_id, s.name AS school_name, s.school_number, l.device_id, "
+            "d.serial AS device_serial, d.asset_tag AS device_asset_tag, d.kind AS device_kind, "
+            "d.vendor AS device_vendor, d.model AS device_model, d.accessories AS device_accessories, l.pupil_ref, "
+            "l.class_name, l.lent_on, l.due_on, l.returned_on, l.condition_out, l.condition_in, "
+            "l.agreement_signed, l.pupil_ref_erased_at, l.created_at, l.updated_at",
+    source="loan l JOIN school s ON s.id = l.school_id JOIN device d ON d.id = l.device_id",
+    county="l.county_id",
+    school="l.school_id",
+    filters={"school_id": "l.school_id = {}", "county_id": "l.county_id = {}", "device_id": "l.device_id = {}",
+             "class_name": "l.class_name = {}"},
+    search=("l.pupil_ref", "l.class_name", "d.serial", "d.asset_tag"),
+    sorts={"due_on": "l.due_on", "lent_on": "l.lent_on", "returned_on": "l.returned_on", "class": "l.class_name",
+           "pupil_ref": "l.pupil_ref", "school": "s.name", "serial": "d.serial"},
+    default_sort="due_on",
+    id_column="l.id",
+)
+LOAN_STATES = ("open", "returned", "overdue", "due")
+
+
+def _loan_figures(row: dict[str, Any], on: dt.date | None = None) -> dict[str, Any]:
+    row["overdue"] = row["returned_on"] is None and row["due_on"] < (on or today())
+    return row
+
+
+async def list_loans(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
+                     device_id: int | None = None, class_name: str | None = None, state: str | None = None,
+                     due_before: dt.date | None = None, q: str | None = None, sort: str | None = None,
+                     limit: int = 50, offset: int = 0, on: dt.date | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Loans; `state`: open, returned, overdue (open and past due) or due (open and due by the end of
+    the current school year — the list to work through before the summer)."""
+    scope.require(Permission.INVENTORY_READ)
+    day = on or today()
+    extra: list[tuple[str, Sequence[Any]]] = []
+    if state == "open":
+        extra.append(("l.returned_on IS NULL", []))
+    elif state == "returned":
+        extra.append(("l.returned_on IS NOT NULL", []))
+    elif state == "overdue":
+        extra.append(("l.returned_on IS NULL AND l.due_on < {}", [day]))
+    elif state == "due":
+        extra.append(("l.returned_on IS NULL AND l.due_on <= {}", [school_year_end(day)]))
+    elif state:
+        raise ValidationFailed([FieldError("state", N_("not one of the allowed values"))])
+    if due_before is not None:
+        extra.append(("l.due_on < {}", [due_before]))
+    rows, total = await _page(LOANS, scope, filters={"school_id": school_id, "county_id": county_id,
+                                                     "device_id": device_id, "class_name": class_name},
+                              q=q, sort=sort, limit=limit, offset=offset, extra=extra)
+    return [_loan_figures(r, day) for r in rows], total
+
+
+async def get_loan(scope: Scope, loan_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return _loan_figures(await _one(LOANS, scope, loan_id, "loan"))
+
+
+def _loan_terms(f: Input, current: Mapping[str, Any] | None) -> None:
+    f.convert("pupil_ref", validation.pupil_reference, required=current is None)
+    f.text("class_name", max_length=20)
+    f.date("lent_on")
+    f.date("due_on")
+    f.text("condition_out", max_length=2000)
+    f.boolean("agreement_signed")
+
+
+def _loan_dates(f: Input, current: Mapping[str, Any] | None) -> None:
+    if current is None:
+        lent_on = f.values.get("lent_on") or today()
+        f.values["lent_on"] = lent_on
+        if f.values.get("due_on") is None and not f.has_error("due_on"):
+            f.values["due_on"] = school_year_end(lent_on)  # loans run to the end of the school year
+    f.dates_in_order("lent_on", "due_on", N_("due before it was lent"), current)
+    if (f.value("lent_on", current) or dt.date.min) > today():
+        f.error("lent_on", N_("cannot lie in the future"))
+
+
+def _lendable_device(f: Input, field_name: str, device: Mapping[str, Any] | None,
+                     school_id: int | None = None) -> None:
+    """A device can be lent when it is in stock at a school the caller sees (and at `school_id`)."""
+    if device is None or (school_id is not None and device["school_id"] != school_id):
+        f.error(field_name, N_("unknown device"))
+    elif device["open_loan_id"] is not None:
+        f.error(field_name, N_("already lent"))
+    elif device["status"] != DeviceStatus.STOCK.value:
+        f.error(field_name, N_("not in stock (in repair, lost or retired)"))
+
+
+async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Lend one device to a pupil (by the school's pseudonymous reference) until the due date."""
+    scope.require(Permission.LOANS_WRITE)
+    f = Input(data, partial=False)
+    f.reference("device_id", required=True)
+    device = None
+    if f.value("device_id") is not None:
+        with contextlib.suppress(NotFound):
+            device = await get_device(scope, f.value("device_id"))
+        if device is not None and device["open_loan_id"] is not None:
+            raise Conflict(OPEN_LOAN)
+        _lendable_device(f, "device_id", device)
+    _loan_terms(f, None)
+    _loan_dates(f, None)
+    f.raise_if_invalid()
+    assert device is not None
+    async with _writing():
+        loan_id = await _insert("loan", {**f.values, "county_id": device["county_id"],
+                                         "school_id": device["school_id"]})
+        await _update("device", device["id"], {"status": DeviceStatus.LENT.value})
+        loan = await get_loan(scope, loan_id)
+        await _record(scope, "loan.lend", "loan", loan, after=loan)
+    return loan
+
+
+async def update_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Correct an open loan's terms (class, due date, condition, signed agreement, reference)."""
+    scope.require(Permission.LOANS_WRITE)
+    before = await get_loan(scope, loan_id)
+    f = Input(data, partial=True)
+    _loan_terms(f, before)
+    _loan_dates(f, before)
+    if before["pupil_ref_erased_at"] is not None and "pupil_ref" in f.values:
+        f.error("pupil_ref", N_("erased by the retention rule"))
+    f.raise_if_invalid()
+    async with _writing():
+        await _update("loan", loan_id, f.values)
+        after = await get_loan(scope, loan_id)
+        await _record(scope, "loan.update", "loan", after, before=before, after=after)
+    return after
+
+
+RETURN_STATUSES = (DeviceStatus.STOCK, DeviceStatus.REPAIR, DeviceStatus.LOST)
+
+
+async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The device comes back (or is reported lost): condition notes, and where the device goes next."""
+    scope.require(Permission.LOANS_WRITE)
+    before = await get_loan(scope, loan_id)
+    if before["returned_on"] is not None:
+        raise Conflict(N_("the loan has been returned already"))
+    f = Input(data, partial=False)
+    f.date("returned_on")
+    f.text("condition_in", max_length=2000)
+    f.choice("device_status", DeviceStatus)
+    returned_on = f.values.get("returned_on") or today()
+    if returned_on < before["lent_on"]:
+        f.error("returned_on", N_("returned before it was lent"))
+    elif returned_on > today():
+        f.error("returned_on", N_("cannot lie in the future"))
+    device_status = f.values.get("device_status") or DeviceStatus.STOCK.value
+    if device_status not in {s.value for s in RETURN_STATUSES}:
+        f.error("device_status", N_("in stock, in repair or lost"))
+    f.raise_if_invalid()
+    async with _writing():
+        await _update("loan", loan_id, {"returned_on": returned_on, "condition_in": f.values.get("condition_in") or ""})
+        await _update("device", before["device_id"], {"status": device_status})
+        after = await get_loan(scope, loan_id)
+        await _record(scope, "loan.return", "loan", after, before=before,
+                      after={**after, "device_status": device_status})
+    return after
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    serial: str
+    pupil_ref: str
+
+
+async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
+                    data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Lend many devices at once (a class): all or nothing. Errors name the row: `rows.3.serial`."""
+    scope.require(Permission.LOANS_WRITE)
+    school = await get_school(scope, school_id)
+    f = Input(data, partial=False)
+    _loan_terms(f, {"pupil_ref": None})  # the references come per row
+    _loan_dates(f, None)
+    filled = [(i, r) for i, r in enumerate(rows) if r.serial.strip() or r.pupil_ref.strip()]
+    if not filled:
+        f.error("rows", N_("scan at least one device"))
+    if len(filled) > MAX_BULK_ROWS:
+        f.error("rows", N_("too many rows"))
+    serials: dict[str, int] = {}
+    refs: dict[str, int] = {}
+    found: dict[str, dict[str, Any]] = {}
+    normalised: list[tuple[int, str, str]] = []
+    for index, row in filled:
+        serial_field, ref_field = f"rows.{index}.serial", f"rows.{index}.pupil_ref"
+        serial = ref = ""
+        try:
+            serial = validation.serial_number(row.serial)
+        except ValueError as exc:
+            f.error(serial_field, REQUIRED if not row.serial.strip() else str(exc))
+        try:
+            ref = validation.pupil_reference(row.pupil_ref)
+        except ValueError as exc:
+            f.error(ref_field, REQUIRED if not row.pupil_ref.strip() else str(exc))
+        if serial and serial in serials:
+            f.error(serial_field, N_("scanned twice"))
+        if ref and ref in refs:
+            f.error(ref_field, N_("the same pupil twice"))
+        serials.setdefault(serial, index)
+        refs.setdefault(ref, index)
+        normalised.append((index, serial, ref))
+    wanted = [s for _, s, _ in normalised if s]
+    if wanted:
+        listed, _total = await _page(DEVICES, scope, filters={"school_id": school["id"]}, limit=len(wanted) + 1,
+                                     extra=[("d.serial = ANY({})", [wanted])])
+        found = {d["serial"]: d for d in listed}
+    for index, serial, _ref in normalised:
+        if serial and not f.has_error(f"rows.{index}.serial"):
+            _lendable_device(f, f"rows.{index}.serial", found.get(serial), school["id"])
+    f.raise_if_invalid()
+    loans = []
+    async with _writing():
+        for _index, serial, ref in normalised:
+            device = found[serial]
+            loan_id = await _insert("loan", {**f.values, "pupil_ref": ref, "county_id": device["county_id"],
+                                             "school_id": device["school_id"], "device_id": device["id"]})
+            loans.append(loan_id)
+        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", DeviceStatus.LENT.value,
+                    [found[s]["id"] for _, s, _ in normalised])
+        result, _total = await _page(LOANS, scope, limit=len(loans), extra=[("l.id = ANY({})", [loans])],
+                                     sort="serial")
+        for loan in result:
+            await _record(scope, "loan.lend", "loan", loan, after={**loan, "bulk": True})
+    return [_loan_figures(r) for r in result]
+
+
+async def loan_agreement(scope: Scope, loan_id: int) -> dict[str, Any]:
+    """What the printed Leihvertrag shows: device, accessories, pupil reference, dates — no names."""
+    loan = await get_loan(scope, loan_id)
+    school = await get_school(scope, loan["school_id"])
+    return {"loan": loan, "school": school}
+
+
+# --- lookup (typed or scanned) -------------------------------------------------------------------
+
+
+async def lookup(scope: Scope, text: str) -> list[dict[str, Any]]:
+    """Devices and access points whose serial, asset tag or MAC is exactly what was typed or scanned."""
+    scope.require(Permission.INVENTORY_READ)
+    text = text.strip()
+    if not text:
+        return []
+    serial = text.upper()
+    mac = None
+    with contextlib.suppress(ValueError):
+        mac = validation.mac_address(text)
+    devices, _ = await _page(DEVICES, scope, limit=20, extra=[(
+        "(d.serial = {} OR upper(d.asset_tag) = {} OR d.mac = {}::macaddr)", [serial, serial, mac])])
+    access_points, _ = await _page(ACCESS_POINTS, scope, limit=20, extra=[(
+        "(a.serial = {} OR a.mac = {}::macaddr)", [serial, mac])])
+    found = [{"kind": "device", "id": d["id"], "school_id": d["school_id"], "school_name": d["school_name"],
+              "label": " ".join(p for p in (d["vendor"], d["model"]) if p) or d["kind"], "serial": d["serial"],
+              "asset_tag": d["asset_tag"], "mac": d["mac"], "status": d["status"]} for d in devices]
+    found += [{"kind": "access_point", "id": a["id"], "school_id": a["school_id"], "school_name": a["school_name"],
+               "label": a["name"] or " ".join(p for p in (a["vendor"], a["model"]) if p), "serial": a["serial"],
+               "asset_tag": None, "mac": a["mac"], "status": a["status"]} for a in access_points]
+    return found
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    cutoff: dt.date
+    erased: int
+    by_county: dict[int, int]
+
+
+async def erase_pupil_references(scope: Scope, on: dt.date | None = None) -> RetentionReport:
+    """Erase the pupil reference of every loan that ended in a school year which closed at least a
+    year ago. Idempotent: erased references are NULL and are not counted again."""
+    if not scope.everything:
+        raise Forbidden("only the system runs the retention job")
+    cutoff = retention_cutoff(on or today())
+    by_county: dict[int, list[int]] = {}
+    async with atomic():
+        rows = await fetch("UPDATE loan SET pupil_ref = NULL, pupil_ref_erased_at = now(), updated_at = now() "
+                           "WHERE returned_on <= {} AND pupil_ref IS NOT NULL RETURNING id, county_id", cutoff)
+        for row in rows:
+            by_county.setdefault(row["county_id"], []).append(row["id"])
+        for county_id, loan_ids in sorted(by_county.items()):
+            await audit.record(scope, "loan.retention", object_type="loan", county_id=county_id,
+                               after={"erased": len(loan_ids), "cutoff": cutoff.isoformat(),
+                                      "loan_ids": sorted(loan_ids)})
+    return RetentionReport(cutoff=cutoff, erased=len(rows),
+                           by_county={k: len(v) for k, v in sorted(by_county.items())})
+
+
+# --- seeding -------------------------------------------------------------------------------------
 
 
 async def upsert_school(*, county_id: int, school_number: str, name: str, school_type: str, city: str,

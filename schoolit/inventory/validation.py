@@ -1,7 +1,8 @@
 """Validation of network identifiers at the edges (netaddr), shared by services, forms and imports.
 
-Each function returns the normalised text to store, or raises ValueError with a German-friendly,
-field-free reason; callers attach the field name (FieldError).
+Each function returns the normalised text to store, or raises ValueError with a field-free reason
+(an English message id, marked for translation: pages show it in German); callers attach the field
+name (FieldError).
 """
 
 from __future__ import annotations
@@ -10,18 +11,27 @@ import re
 
 import netaddr
 
+from schoolit.web.i18n import N_
+
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,79}$")
 SCHOOL_NUMBER = re.compile(r"^[0-9]{5}$")
 PUPIL_REF = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
+DIGIT = re.compile(r"[0-9]")
+MAC_DIGITS = re.compile(r"[0-9A-Fa-f]{12}")
 
 
 def mac_address(value: str) -> str:
-    """An EUI-48 MAC in any common notation -> aa:bb:cc:dd:ee:ff."""
+    """An EUI-48 MAC in any common notation -> aa:bb:cc:dd:ee:ff.
+
+    All twelve hex digits must be there: netaddr alone would read "3C:22:FB" as 00:3c:00:22:00:fb.
+    """
     text = value.strip()
+    if not MAC_DIGITS.fullmatch(re.sub(r"[:.\-]", "", text)):
+        raise ValueError(N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)"))
     try:
         eui = netaddr.EUI(text, version=48)
     except (netaddr.AddrFormatError, TypeError, ValueError):
-        raise ValueError("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)") from None
+        raise ValueError(N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)")) from None
     eui.dialect = netaddr.mac_unix_expanded
     return str(eui).lower()
 
@@ -30,24 +40,24 @@ def ip_address(value: str) -> str:
     """A single IPv4 or IPv6 host address (no prefix length)."""
     text = value.strip()
     if "/" in text:
-        raise ValueError("an address without prefix length")
+        raise ValueError(N_("an address without prefix length"))
     try:
         return str(netaddr.IPAddress(text))
     except (netaddr.AddrFormatError, ValueError):
-        raise ValueError("not an IP address") from None
+        raise ValueError(N_("not an IP address")) from None
 
 
 def ip_prefix(value: str) -> str:
     """A network prefix such as 10.20.0.0/24; host bits must be zero."""
     text = value.strip()
     if "/" not in text:
-        raise ValueError("a prefix with length, e.g. 10.20.0.0/24")
+        raise ValueError(N_("a prefix with length, e.g. 10.20.0.0/24"))
     try:
         network = netaddr.IPNetwork(text)
     except (netaddr.AddrFormatError, ValueError):
-        raise ValueError("not a network prefix") from None
+        raise ValueError(N_("not a network prefix")) from None
     if network.ip != network.network:
-        raise ValueError(f"host bits set; did you mean {network.cidr}?")
+        raise ValueError(N_("host bits are set: give the network address, e.g. 10.20.0.0/24"))
     return str(network.cidr)
 
 
@@ -55,20 +65,25 @@ def serial_number(value: str) -> str:
     """Serial numbers compare upper-case and without surrounding blanks (scanners add them)."""
     text = value.strip().upper()
     if not SERIAL.match(text):
-        raise ValueError("2–80 letters, digits, '.', '_', '/' or '-'")
+        raise ValueError(N_("2–80 letters, digits, '.', '_', '/' or '-'"))
     return text
 
 
 def school_number(value: str) -> str:
     text = value.strip()
     if not SCHOOL_NUMBER.match(text):
-        raise ValueError("five digits")
+        raise ValueError(N_("five digits"))
     return text
 
 
 def pupil_reference(value: str) -> str:
-    """The school's pseudonym for a pupil; names and spaces are refused (no personal data here)."""
+    """The school's pseudonym for a pupil; names and spaces are refused (no personal data here).
+
+    A pseudonym the school issues carries a number ("7b-14", "S2026-0042"); a reference without any
+    digit ("Max.Mustermann") looks like a name and is refused.
+    """
     text = value.strip()
-    if not PUPIL_REF.match(text):
-        raise ValueError("a pseudonymous reference (letters, digits, '.', '_', '/', '-'; no spaces or names)")
+    if not PUPIL_REF.match(text) or not DIGIT.search(text):
+        raise ValueError(N_("a pseudonymous reference with a number, e.g. 7b-14 (letters, digits, '.', '_', '/', "
+                            "'-'; no spaces, no names)"))
     return text

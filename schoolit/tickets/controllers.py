@@ -323,6 +323,12 @@ class TicketPages(Controller):
         context = await self._queue_context(caller, _filters(view, status, county_id, school_id, q))
         return Template("tickets/_queue_rows.html", context=context)
 
+    @get("/for-school/{school_id:int}", opt=requires(Permission.TICKETS_READ))
+    async def school_section(self, caller: Caller, school_id: FromPath[int]) -> Template:
+        """The tickets section of a school page, loaded by htmx (inventory does not import tickets)."""
+        tickets = await services.tickets_for_school(caller, school_id, limit=10)
+        return Template("tickets/_school_tickets.html", context={"tickets": tickets, "school_id": school_id})
+
     @post("/claim-next", opt=requires(Permission.TICKETS_WORK), status_code=303)
     async def claim_next(self, caller: Caller) -> Redirect:
         claimed = await queue.claim_next(caller)

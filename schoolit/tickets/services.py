@@ -603,8 +603,11 @@ async def save_category(scope: Scope, *, name: str, position: int = 0, active: b
 
 
 async def tickets_for_school(scope: Scope, school_id: int, limit: int = 10) -> list[dict[str, Any]]:
-    """A school's open tickets first, then the latest closed ones (for the school page's partial)."""
+    """A school's open tickets first, then the latest closed ones (for the school page's partial);
+    a school outside the scope is NotFound, not an empty list."""
     scope.require(Permission.TICKETS_READ)
+    schools = await fetch("SELECT county_id FROM school WHERE id = {}", school_id)
+    scope.check(schools[0]["county_id"] if schools else None, school_id, what="school")
     condition, values = scope.sql("t.county_id", school_expr="t.school_id")
     rows = await fetch(
         TICKET_SELECT + f" WHERE t.school_id = {{}} AND {condition} "

@@ -109,3 +109,8 @@ async def build_world() -> World:
     for extend in EXTENSIONS:
         await extend(world)
     return world
+
+
+from tests.integration.inventory.world import inventory_world  # noqa: E402 (it needs World, defined above)
+
+EXTENSIONS.append(inventory_world)

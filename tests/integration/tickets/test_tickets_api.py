@@ -7,10 +7,12 @@ import datetime as dt
 import re
 
 import httpx
+import pytest
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import AuditEvent
 from schoolit.db import fetch
+from schoolit.errors import NotFound
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint
 from schoolit.tickets import services
@@ -257,9 +259,21 @@ async def test_tickets_for_the_school_page(world: World) -> None:
     school_id = world.schools["kib"]["id"]
     rows = await services.tickets_for_school(await _scope(world, "school_contact"), school_id, limit=5)
     assert [r["id"] for r in rows] == [world.by_school["ticket"]["kib"]]
-    assert await services.tickets_for_school(await _scope(world, "ludwigsburg_authority"), school_id) == []
+    with pytest.raises(NotFound):  # a school outside the scope is not there, not merely empty
+        await services.tickets_for_school(await _scope(world, "ludwigsburg_authority"), school_id)
     from schoolit.web.templating import template_config
 
     engine = template_config().engine_instance
     html = engine.get_template("tickets/_school_tickets.html").render(tickets=rows)
     assert rows[0]["number"] in html and "Neu" in html
+
+
+async def test_school_page_loads_its_tickets_section(client: httpx.AsyncClient, world: World) -> None:
+    school = world.schools["kib"]["id"]
+    page = await client.get(f"/schools/{school}", headers={**world.auth("verbund_supporter"), "accept": "text/html"})
+    assert page.status_code == 200
+    assert f'hx-get="/tickets/for-school/{school}"' in page.text
+    section = await client.get(f"/tickets/for-school/{school}", headers=world.auth("verbund_supporter"))
+    assert section.status_code == 200 and "SIT-" in section.text
+    foreign = await client.get(f"/tickets/for-school/{school}", headers=world.auth("ludwigsburg_authority"))
+    assert foreign.status_code == 404

@@ -1,0 +1,1037 @@
+"""HTTP layer of the inventory domain: the JSON API under /api/v1 and the German pages.
+
+Thin: parse, call a service with the caller's Scope, shape the answer. Forms post back to themselves;
+with htmx the form is swapped in place with the errors next to the fields (422, nothing written), and a
+successful save answers with HX-Redirect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from schoolit.accounts import services as accounts
+from schoolit.accounts.access import requires
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.errors import Conflict, ValidationFailed
+from schoolit.inventory import forms, services
+from schoolit.inventory.choices import (
+    ACCESS_POINT_STATUS_LABELS,
+    DEVICE_KIND_LABELS,
+    DEVICE_STATUS_LABELS,
+    FUNDING_PROGRAMME_LABELS,
+    SCHOOL_TYPE_LABELS,
+    SNMP_VERSION_LABELS,
+    UPLINK_STATUS_LABELS,
+    UPLINK_TECHNOLOGY_LABELS,
+    VENDOR_LABELS,
+)
+from schoolit.inventory.schemas import (
+    AccessPointIn,
+    AccessPointOut,
+    BuildingIn,
+    BuildingOut,
+    BulkLendIn,
+    CoverageOut,
+    DeviceIn,
+    DeviceOut,
+    LoanIn,
+    LoanOut,
+    LoanPatch,
+    LookupHit,
+    ReturnIn,
+    RoomIn,
+    RoomOut,
+    SchoolIn,
+    SchoolOut,
+    SnmpProfileIn,
+    SnmpProfileOut,
+    UplinkIn,
+    UplinkOut,
+    given,
+)
+from schoolit.schemas import Limit, Offset, Page
+from schoolit.web import navigation
+from schoolit.web.i18n import N_, gettext
+
+READ = requires(Permission.INVENTORY_READ)
+WRITE = requires(Permission.INVENTORY_WRITE)
+LOANS = requires(Permission.LOANS_WRITE)
+
+Text = FromQuery[str | None]
+Number = FromQuery[int | None]
+Flag = FromQuery[bool | None]
+Day = FromQuery[dt.date | None]
+# `state` is a name Litestar reserves (the app state), so the loan-list filter arrives under another name.
+LoanState = Annotated[str | None, QueryParameter(name="state", description="open, returned, overdue or due")]
+
+navigation.register(
+    navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
+    navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
+    navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
+    before="/admin/users",
+)
+
+
+def _page(rows: list[dict[str, Any]], total: int, out: Any) -> Page[Any]:
+    return Page(items=msgspec.convert(rows, list[out]), total=total)
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+class SchoolsApi(Controller):
+    path = "/schools"
+    tags = ["inventory"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/", opt=READ, summary="List schools")
+    async def list_schools(self, caller: Caller, county_id: Number = None, school_type: Text = None,
+                           uplink_status: Text = None, q: Text = None, sort: Text = None, limit: Limit = 50,
+                           offset: Offset = 0) -> Page[SchoolOut]:
+        """`q` searches name, school number and city; `sort` is one of name, school_number, city, pupils,
+        county, school_type, created_at (prefix `-` for descending)."""
+        rows, total = await services.list_schools(caller, county_id=county_id, school_type=school_type,
+                                                  uplink_status=uplink_status, q=q, sort=sort, limit=limit,
+                                                  offset=offset)
+        return _page(rows, total, SchoolOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a school")
+    async def create_school(self, caller: Caller, data: JSONBody[SchoolIn]) -> SchoolOut:
+        return msgspec.convert(await services.create_school(caller, given(data)), SchoolOut)
+
+    @get("/{school_id:int}", opt=READ, summary="One school")
+    async def get_school(self, caller: Caller, school_id: FromPath[int]) -> SchoolOut:
+        return msgspec.convert(await services.get_school(caller, school_id), SchoolOut)
+
+    @patch("/{school_id:int}", opt=WRITE, summary="Change a school")
+    async def update_school(self, caller: Caller, school_id: FromPath[int], data: JSONBody[SchoolIn]) -> SchoolOut:
+        return msgspec.convert(await services.update_school(caller, school_id, given(data)), SchoolOut)
+
+    @delete("/{school_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete an empty school")
+    async def delete_school(self, caller: Caller, school_id: FromPath[int]) -> None:
+        await services.delete_school(caller, school_id)
+
+    @get("/{school_id:int}/coverage", opt=READ, summary="Planned WLAN coverage of a school")
+    async def coverage(self, caller: Caller, school_id: FromPath[int]) -> CoverageOut:
+        return msgspec.convert(await services.school_coverage(caller, school_id), CoverageOut)
+
+
+class BuildingsApi(Controller):
+    path = "/buildings"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=READ, summary="List buildings")
+    async def list_buildings(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+                             q: Text = None, sort: Text = None, limit: Limit = 50,
+                             offset: Offset = 0) -> Page[BuildingOut]:
+        rows, total = await services.list_buildings(caller, school_id=school_id, county_id=county_id, q=q,
+                                                    sort=sort, limit=limit, offset=offset)
+        return _page(rows, total, BuildingOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a building")
+    async def create_building(self, caller: Caller, data: JSONBody[BuildingIn]) -> BuildingOut:
+        return msgspec.convert(await services.create_building(caller, given(data)), BuildingOut)
+
+    @get("/{building_id:int}", opt=READ, summary="One building")
+    async def get_building(self, caller: Caller, building_id: FromPath[int]) -> BuildingOut:
+        return msgspec.convert(await services.get_building(caller, building_id), BuildingOut)
+
+    @patch("/{building_id:int}", opt=WRITE, summary="Rename a building")
+    async def update_building(self, caller: Caller, building_id: FromPath[int],
+                              data: JSONBody[BuildingIn]) -> BuildingOut:
+        return msgspec.convert(await services.update_building(caller, building_id, given(data)), BuildingOut)
+
+    @delete("/{building_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete a building")
+    async def delete_building(self, caller: Caller, building_id: FromPath[int]) -> None:
+        await services.delete_building(caller, building_id)
+
+
+class RoomsApi(Controller):
+    path = "/rooms"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=READ, summary="List rooms")
+    async def list_rooms(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+                         building_id: Number = None, is_teaching: Flag = None, q: Text = None, sort: Text = None,
+                         limit: Limit = 50, offset: Offset = 0) -> Page[RoomOut]:
+        rows, total = await services.list_rooms(caller, school_id=school_id, county_id=county_id,
+                                                building_id=building_id, is_teaching=is_teaching, q=q, sort=sort,
+                                                limit=limit, offset=offset)
+        return _page(rows, total, RoomOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a room")
+    async def create_room(self, caller: Caller, data: JSONBody[RoomIn]) -> RoomOut:
+        return msgspec.convert(await services.create_room(caller, given(data)), RoomOut)
+
+    @get("/{room_id:int}", opt=READ, summary="One room")
+    async def get_room(self, caller: Caller, room_id: FromPath[int]) -> RoomOut:
+        return msgspec.convert(await services.get_room(caller, room_id), RoomOut)
+
+    @patch("/{room_id:int}", opt=WRITE, summary="Change a room")
+    async def update_room(self, caller: Caller, room_id: FromPath[int], data: JSONBody[RoomIn]) -> RoomOut:
+        return msgspec.convert(await services.update_room(caller, room_id, given(data)), RoomOut)
+
+    @delete("/{room_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete a room")
+    async def delete_room(self, caller: Caller, room_id: FromPath[int]) -> None:
+        await services.delete_room(caller, room_id)
+
+
+class SnmpProfilesApi(Controller):
+    path = "/snmp-profiles"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=WRITE, summary="List SNMP profiles (secrets are never returned)")
+    async def list_profiles(self, caller: Caller, county_id: Number = None, version: Text = None, q: Text = None,
+                            sort: Text = None, limit: Limit = 50, offset: Offset = 0) -> Page[SnmpProfileOut]:
+        rows, total = await services.list_snmp_profiles(caller, county_id=county_id, version=version, q=q,
+                                                        sort=sort, limit=limit, offset=offset)
+        return _page(rows, total, SnmpProfileOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an SNMP profile")
+    async def create_profile(self, caller: Caller, data: JSONBody[SnmpProfileIn]) -> SnmpProfileOut:
+        return msgspec.convert(await services.create_snmp_profile(caller, given(data)), SnmpProfileOut)
+
+    @get("/{snmp_profile_id:int}", opt=WRITE, summary="One SNMP profile (without its secrets)")
+    async def get_profile(self, caller: Caller, snmp_profile_id: FromPath[int]) -> SnmpProfileOut:
+        return msgspec.convert(await services.get_snmp_profile(caller, snmp_profile_id), SnmpProfileOut)
+
+    @patch("/{snmp_profile_id:int}", opt=WRITE, summary="Change an SNMP profile (empty secrets keep the stored)")
+    async def update_profile(self, caller: Caller, snmp_profile_id: FromPath[int],
+                             data: JSONBody[SnmpProfileIn]) -> SnmpProfileOut:
+        return msgspec.convert(await services.update_snmp_profile(caller, snmp_profile_id, given(data)),
+                               SnmpProfileOut)
+
+    @delete("/{snmp_profile_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete an SNMP profile")
+    async def delete_profile(self, caller: Caller, snmp_profile_id: FromPath[int]) -> None:
+        await services.delete_snmp_profile(caller, snmp_profile_id)
+
+
+class UplinksApi(Controller):
+    path = "/uplinks"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=READ, summary="List uplinks")
+    async def list_uplinks(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+                           status: Text = None, technology: Text = None, gigabit_symmetric: Flag = None,
+                           q: Text = None, sort: Text = None, limit: Limit = 50,
+                           offset: Offset = 0) -> Page[UplinkOut]:
+        rows, total = await services.list_uplinks(caller, school_id=school_id, county_id=county_id, status=status,
+                                                  technology=technology, gigabit_symmetric=gigabit_symmetric, q=q,
+                                                  sort=sort, limit=limit, offset=offset)
+        return _page(rows, total, UplinkOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an uplink")
+    async def create_uplink(self, caller: Caller, data: JSONBody[UplinkIn]) -> UplinkOut:
+        return msgspec.convert(await services.create_uplink(caller, given(data)), UplinkOut)
+
+    @get("/{uplink_id:int}", opt=READ, summary="One uplink")
+    async def get_uplink(self, caller: Caller, uplink_id: FromPath[int]) -> UplinkOut:
+        return msgspec.convert(await services.get_uplink(caller, uplink_id), UplinkOut)
+
+    @patch("/{uplink_id:int}", opt=WRITE, summary="Change an uplink")
+    async def update_uplink(self, caller: Caller, uplink_id: FromPath[int], data: JSONBody[UplinkIn]) -> UplinkOut:
+        return msgspec.convert(await services.update_uplink(caller, uplink_id, given(data)), UplinkOut)
+
+    @delete("/{uplink_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete an uplink")
+    async def delete_uplink(self, caller: Caller, uplink_id: FromPath[int]) -> None:
+        await services.delete_uplink(caller, uplink_id)
+
+
+class AccessPointsApi(Controller):
+    path = "/access-points"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=READ, summary="List access points")
+    async def list_access_points(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+                                 status: Text = None, vendor: Text = None, model: Text = None, room_id: Number = None,
+                                 q: Text = None, sort: Text = None, limit: Limit = 50,
+                                 offset: Offset = 0) -> Page[AccessPointOut]:
+        """`q` searches name, serial, model, MAC (any notation) and management IP."""
+        rows, total = await services.list_access_points(caller, school_id=school_id, county_id=county_id,
+                                                        status=status, vendor=vendor, model=model, room_id=room_id,
+                                                        q=q, sort=sort, limit=limit, offset=offset)
+        return _page(rows, total, AccessPointOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an access point")
+    async def create_access_point(self, caller: Caller, data: JSONBody[AccessPointIn]) -> AccessPointOut:
+        return msgspec.convert(await services.create_access_point(caller, given(data)), AccessPointOut)
+
+    @get("/{access_point_id:int}", opt=READ, summary="One access point")
+    async def get_access_point(self, caller: Caller, access_point_id: FromPath[int]) -> AccessPointOut:
+        return msgspec.convert(await services.get_access_point(caller, access_point_id), AccessPointOut)
+
+    @patch("/{access_point_id:int}", opt=WRITE, summary="Change or move an access point")
+    async def update_access_point(self, caller: Caller, access_point_id: FromPath[int],
+                                  data: JSONBody[AccessPointIn]) -> AccessPointOut:
+        return msgspec.convert(await services.update_access_point(caller, access_point_id, given(data)),
+                               AccessPointOut)
+
+    @post("/{access_point_id:int}/retire", opt=WRITE, status_code=200, summary="Retire an access point")
+    async def retire_access_point(self, caller: Caller, access_point_id: FromPath[int]) -> AccessPointOut:
+        return msgspec.convert(await services.retire_access_point(caller, access_point_id), AccessPointOut)
+
+
+class DevicesApi(Controller):
+    path = "/devices"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=READ, summary="List pupil devices")
+    async def list_devices(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+                           status: Text = None, vendor: Text = None, model: Text = None, kind: Text = None,
+                           funding_programme: Text = None, q: Text = None, sort: Text = None, limit: Limit = 50,
+                           offset: Offset = 0) -> Page[DeviceOut]:
+        """`q` searches serial, asset tag, model, MDM id and MAC (any notation)."""
+        rows, total = await services.list_devices(caller, school_id=school_id, county_id=county_id, status=status,
+                                                  vendor=vendor, model=model, kind=kind,
+                                                  funding_programme=funding_programme, q=q, sort=sort, limit=limit,
+                                                  offset=offset)
+        return _page(rows, total, DeviceOut)
+
+    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a device")
+    async def create_device(self, caller: Caller, data: JSONBody[DeviceIn]) -> DeviceOut:
+        return msgspec.convert(await services.create_device(caller, given(data)), DeviceOut)
+
+    @get("/{device_id:int}", opt=READ, summary="One device")
+    async def get_device(self, caller: Caller, device_id: FromPath[int]) -> DeviceOut:
+        return msgspec.convert(await services.get_device(caller, device_id), DeviceOut)
+
+    @patch("/{device_id:int}", opt=WRITE, summary="Change or move a device")
+    async def update_device(self, caller: Caller, device_id: FromPath[int], data: JSONBody[DeviceIn]) -> DeviceOut:
+        return msgspec.convert(await services.update_device(caller, device_id, given(data)), DeviceOut)
+
+    @post("/{device_id:int}/retire", opt=WRITE, status_code=200, summary="Retire a device")
+    async def retire_device(self, caller: Caller, device_id: FromPath[int]) -> DeviceOut:
+        return msgspec.convert(await services.retire_device(caller, device_id), DeviceOut)
+
+
+class LoansApi(Controller):
+    path = "/loans"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @get("/", opt=READ, summary="List loans")
+    async def list_loans(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+                         device_id: Number = None, class_name: Text = None, loan_state: LoanState = None,
+                         due_before: Day = None, q: Text = None, sort: Text = None, limit: Limit = 50,
+                         offset: Offset = 0) -> Page[LoanOut]:
+        """`state`: open, returned, overdue (open, past due) or due (open, due by the end of this school
+        year). `q` searches pupil reference, class, serial and asset tag."""
+        rows, total = await services.list_loans(caller, school_id=school_id, county_id=county_id,
+                                                device_id=device_id, class_name=class_name, state=loan_state,
+                                                due_before=due_before, q=q, sort=sort, limit=limit, offset=offset)
+        return _page(rows, total, LoanOut)
+
+    @post("/", opt=LOANS, status_code=HTTP_201_CREATED, summary="Lend a device (409 when it is lent already)")
+    async def lend(self, caller: Caller, data: JSONBody[LoanIn]) -> LoanOut:
+        return msgspec.convert(await services.lend_device(caller, given(data)), LoanOut)
+
+    @post("/bulk", opt=LOANS, status_code=HTTP_201_CREATED, summary="Lend devices to a class (all or nothing)")
+    async def bulk(self, caller: Caller, data: JSONBody[BulkLendIn]) -> list[LoanOut]:
+        rows = [services.BulkRow(serial=r.serial, pupil_ref=r.pupil_ref) for r in data.rows]
+        terms = {k: v for k, v in given(data).items() if k not in ("school_id", "rows")}
+        return msgspec.convert(await services.bulk_lend(caller, data.school_id, rows, terms), list[LoanOut])
+
+    @get("/{loan_id:int}", opt=READ, summary="One loan")
+    async def get_loan(self, caller: Caller, loan_id: FromPath[int]) -> LoanOut:
+        return msgspec.convert(await services.get_loan(caller, loan_id), LoanOut)
+
+    @patch("/{loan_id:int}", opt=LOANS, summary="Correct a loan's terms")
+    async def update_loan(self, caller: Caller, loan_id: FromPath[int], data: JSONBody[LoanPatch]) -> LoanOut:
+        return msgspec.convert(await services.update_loan(caller, loan_id, given(data)), LoanOut)
+
+    @post("/{loan_id:int}/return", opt=LOANS, status_code=200, summary="Return a loan")
+    async def return_loan(self, caller: Caller, loan_id: FromPath[int], data: JSONBody[ReturnIn]) -> LoanOut:
+        return msgspec.convert(await services.return_loan(caller, loan_id, given(data)), LoanOut)
+
+
+@get("/lookup", opt=READ, tags=["inventory"], summary="Find a device or access point by serial, asset tag or MAC")
+async def lookup_api(caller: Caller, q: Text = None) -> list[LookupHit]:
+    return msgspec.convert(await services.lookup(caller, q or ""), list[LookupHit])
+
+
+API_HANDLERS: list[Any] = [SchoolsApi, BuildingsApi, RoomsApi, SnmpProfilesApi, UplinksApi, AccessPointsApi,
+                           DevicesApi, LoansApi, lookup_api]
+
+
+# --- pages: helpers ------------------------------------------------------------------------------
+
+LABELS: dict[str, Mapping[Any, str]] = {
+    "school_type": SCHOOL_TYPE_LABELS, "uplink_status": UPLINK_STATUS_LABELS,
+    "uplink_technology": UPLINK_TECHNOLOGY_LABELS, "vendor": VENDOR_LABELS, "ap_status": ACCESS_POINT_STATUS_LABELS,
+    "device_kind": DEVICE_KIND_LABELS, "device_status": DEVICE_STATUS_LABELS, "funding": FUNDING_PROGRAMME_LABELS,
+    "snmp_version": SNMP_VERSION_LABELS,
+}
+
+
+def _label(kind: str, value: Any) -> str:
+    """The translated label of a stored choice value (the value itself when it has none)."""
+    labels = LABELS[kind]
+    for key, label in labels.items():
+        if getattr(key, "value", key) == value:
+            return gettext(label)
+    return "" if value is None else str(value)
+
+
+def _htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _done(request: Request[Any, Any, Any], url: str) -> Response[Any]:
+    """After a successful save: htmx follows HX-Redirect, a plain form the 303."""
+    if _htmx(request):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": url})
+    return Redirect(path=url, status_code=303)
+
+
+def _base_context(caller: Scope) -> dict[str, Any]:
+    return {"label": _label, "can_write": caller.can(Permission.INVENTORY_WRITE),
+            "can_lend": caller.can(Permission.LOANS_WRITE), "today": services.today()}
+
+
+def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, form: Sequence[forms.Field],
+               values: Mapping[str, Any], action: str, back: str, errors: Mapping[str, str] | None = None,
+               general: Sequence[str] = (), options: Mapping[str, forms.Options] | None = None,
+               skip: Sequence[str] = (), status: int = 200, submit: str = N_("Save"),
+               intro: str = "", delete: str | None = None) -> Template:
+    """A create or edit form; `delete` is the action of the row's delete button (edit forms of rows that
+    may be deleted)."""
+    errors = errors or {}
+    names = {f.name for f in form if f.name not in skip}
+    context = {
+        **_base_context(caller), "title": title, "action": action, "back": back, "submit": gettext(submit),
+        "intro": intro, "delete": delete, "fields": forms.fields(form, values, errors, options, skip=skip),
+        "general": [*general, *(gettext(m) for f, m in errors.items() if f not in names)],
+    }
+    partial = _htmx(request) and status >= 400
+    return Template("inventory/_form.html" if partial else "inventory/form.html", context=context, status_code=status)
+
+
+def _posted_values(form: Sequence[forms.Field], posted: Any) -> dict[str, Any]:
+    return {f.name: posted.getall(f.name, []) if f.kind == "checkboxes" else posted.get(f.name, "") for f in form}
+
+
+Render = Callable[[Mapping[str, Any], Mapping[str, str], Sequence[str], int], Awaitable[Template]]
+
+
+async def _submit(request: Request[Any, Any, Any], form: Sequence[forms.Field],
+                  save: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]], success: Callable[[dict[str, Any]], str],
+                  render: Render, extra: Mapping[str, Any] | None = None) -> Response[Any]:
+    """Check and save a posted form; on errors show it again with each error next to its field."""
+    posted = await request.form()
+    data = {**forms.from_form(form, posted), **(extra or {})}
+    try:
+        row = await save(data)
+    except ValidationFailed as exc:
+        return await render(_posted_values(form, posted), {e.field: e.message for e in exc.errors}, (), 422)
+    except Conflict as exc:
+        return await render(_posted_values(form, posted), {}, (gettext(exc.detail),), 409)
+    return _done(request, success(row))
+
+
+async def _county_options(caller: Scope) -> list[tuple[str, str]]:
+    return [(str(c["id"]), c["name"]) for c in await accounts.list_counties(caller)]
+
+
+async def _school_options(caller: Scope) -> list[tuple[str, str]]:
+    rows, _ = await services.list_schools(caller, limit=500)
+    return [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in rows]
+
+
+async def _room_options(caller: Scope, school_id: int) -> list[tuple[str, str]]:
+    rows, _ = await services.list_rooms(caller, school_id=school_id, limit=500)
+    return [(str(r["id"]), " · ".join(p for p in (r["building_name"], r["name"]) if p)) for r in rows]
+
+
+async def _profile_options(caller: Scope, county_id: int) -> list[tuple[str, str]]:
+    if not caller.can(Permission.INVENTORY_WRITE):
+        return []
+    rows, _ = await services.list_snmp_profiles(caller, county_id=county_id, limit=500)
+    return [(str(p["id"]), p["name"]) for p in rows]
+
+
+async def _building_options(caller: Scope, school_id: int) -> list[tuple[str, str]]:
+    rows, _ = await services.list_buildings(caller, school_id=school_id, limit=500)
+    return [(str(b["id"]), b["name"]) for b in rows]
+
+
+# --- pages: schools ------------------------------------------------------------------------------
+
+
+class SchoolPages(Controller):
+    include_in_schema = False
+
+    @get("/schools", name="schools", opt=READ)
+    async def schools(self, caller: Caller, county_id: Number = None, school_type: Text = None,
+                      uplink_status: Text = None, q: Text = None, sort: Text = None, offset: Offset = 0) -> Template:
+        rows, total = await services.list_schools(caller, county_id=county_id, school_type=school_type or None,
+                                                  uplink_status=uplink_status or None, q=q, sort=sort or "name",
+                                                  limit=100, offset=offset)
+        return Template("inventory/schools.html", context={
+            **_base_context(caller), "schools": rows, "total": total, "offset": offset, "limit": 100,
+            "counties": await _county_options(caller),
+            "school_types": forms.enum_options(SCHOOL_TYPE_LABELS),
+            "uplink_statuses": forms.enum_options(UPLINK_STATUS_LABELS),
+            "filters": {"county_id": str(county_id or ""), "school_type": school_type or "",
+                        "uplink_status": uplink_status or "", "q": q or "", "sort": sort or "name"},
+        })
+
+    async def _school_form(self, request: Request[Any, Any, Any], caller: Scope, school: dict[str, Any] | None,
+                           values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
+                           status: int) -> Template:
+        if school is None:
+            return _form_page(request, caller, title=gettext("New school"), form=forms.SCHOOL, values=values,
+                              errors=errors, general=general, status=status, action="/schools/new", back="/schools",
+                              options={"county_id": await _county_options(caller)})
+        return _form_page(request, caller, title=gettext("Edit %(name)s", name=school["name"]), form=forms.SCHOOL,
+                          values=values, errors=errors, general=general, status=status, skip=("county_id",),
+                          action=f"/schools/{school['id']}/edit", back=f"/schools/{school['id']}",
+                          delete=f"/schools/{school['id']}/delete")
+
+    @get("/schools/new", opt=WRITE)
+    async def new_school(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
+        only = services.only_county(caller)
+        return await self._school_form(request, caller, None, {"school_type": "gymnasium",
+                                                               "county_id": str(only or "")}, {}, (), 200)
+
+    @post("/schools/new", opt=WRITE, status_code=303)
+    async def create_school(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
+        render = functools.partial(self._school_form, request, caller, None)
+
+        return await _submit(request, forms.SCHOOL, lambda data: services.create_school(caller, data),
+                             lambda row: f"/schools/{row['id']}", render)
+
+    @get("/schools/{school_id:int}", opt=READ)
+    async def school(self, caller: Caller, school_id: FromPath[int]) -> Template:
+        school = await services.get_school(caller, school_id)
+        uplinks, _ = await services.list_uplinks(caller, school_id=school_id, sort="-status", limit=50)
+        buildings, _ = await services.list_buildings(caller, school_id=school_id, limit=100)
+        rooms, _ = await services.list_rooms(caller, school_id=school_id, sort="building", limit=500)
+        access_points, ap_total = await services.list_access_points(caller, school_id=school_id, limit=500)
+        devices, device_total = await services.list_devices(caller, school_id=school_id, limit=500)
+        loans, loan_total = await services.list_loans(caller, school_id=school_id, state="open", limit=500)
+        ap_names = {a["id"]: a["name"] or a["serial"] for a in access_points}
+        return Template("inventory/school.html", context={
+            **_base_context(caller), "school": school, "uplinks": uplinks, "buildings": buildings, "rooms": rooms,
+            "access_points": access_points, "ap_total": ap_total, "ap_names": ap_names, "devices": devices,
+            "device_total": device_total, "loans": loans, "loan_total": loan_total,
+            "school_year_end": services.school_year_end(services.today()),
+        })
+
+    @get("/schools/{school_id:int}/edit", opt=WRITE)
+    async def edit_school(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
+        school = await services.get_school(caller, school_id)
+        return await self._school_form(request, caller, school, forms.from_row(forms.SCHOOL, school), {}, (), 200)
+
+    @post("/schools/{school_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_school(self, request: Request[Any, Any, Any], caller: Caller,
+                            school_id: FromPath[int]) -> Response[Any]:
+        school = await services.get_school(caller, school_id)
+
+        render = functools.partial(self._school_form, request, caller, school)
+
+        return await _submit(request, [f for f in forms.SCHOOL if f.name != "county_id"],
+                             lambda data: services.update_school(caller, school_id, data),
+                             lambda row: f"/schools/{row['id']}", render)
+
+    @post("/schools/{school_id:int}/delete", opt=WRITE, status_code=303)
+    async def delete_school(self, caller: Caller, school_id: FromPath[int]) -> Redirect:
+        await services.delete_school(caller, school_id)
+        return Redirect(path="/schools", status_code=303)
+
+    # --- buildings and rooms ---
+
+    async def _building_form(self, request: Request[Any, Any, Any], caller: Scope, school_id: int,
+                             building: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
+                             general: Sequence[str], status: int) -> Template:
+        if building is None:
+            title, action = gettext("New building"), f"/schools/{school_id}/buildings/new"
+        else:
+            title, action = gettext("Edit %(name)s", name=building["name"]), f"/buildings/{building['id']}/edit"
+        return _form_page(request, caller, title=title, form=forms.BUILDING, values=values, errors=errors,
+                          general=general, status=status, action=action, back=f"/schools/{school_id}#rooms",
+                          delete=f"/buildings/{building['id']}/delete" if building else None)
+
+    @get("/schools/{school_id:int}/buildings/new", opt=WRITE)
+    async def new_building(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
+        await services.get_school(caller, school_id)
+        return await self._building_form(request, caller, school_id, None, {}, {}, (), 200)
+
+    @post("/schools/{school_id:int}/buildings/new", opt=WRITE, status_code=303)
+    async def create_building(self, request: Request[Any, Any, Any], caller: Caller,
+                              school_id: FromPath[int]) -> Response[Any]:
+        await services.get_school(caller, school_id)
+        render = functools.partial(self._building_form, request, caller, school_id, None)
+        return await _submit(request, forms.BUILDING, lambda data: services.create_building(caller, data),
+                             lambda row: f"/schools/{school_id}#rooms", render, {"school_id": school_id})
+
+    @get("/buildings/{building_id:int}/edit", opt=WRITE)
+    async def edit_building(self, request: Request[Any, Any, Any], caller: Caller,
+                            building_id: FromPath[int]) -> Template:
+        building = await services.get_building(caller, building_id)
+        return await self._building_form(request, caller, building["school_id"], building,
+                                         forms.from_row(forms.BUILDING, building), {}, (), 200)
+
+    @post("/buildings/{building_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_building(self, request: Request[Any, Any, Any], caller: Caller,
+                              building_id: FromPath[int]) -> Response[Any]:
+        building = await services.get_building(caller, building_id)
+        render = functools.partial(self._building_form, request, caller, building["school_id"], building)
+        return await _submit(request, forms.BUILDING, lambda data: services.update_building(caller, building_id, data),
+                             lambda row: f"/schools/{row['school_id']}#rooms", render)
+
+    @post("/buildings/{building_id:int}/delete", opt=WRITE, status_code=303)
+    async def delete_building(self, caller: Caller, building_id: FromPath[int]) -> Redirect:
+        building = await services.get_building(caller, building_id)
+        await services.delete_building(caller, building_id)
+        return Redirect(path=f"/schools/{building['school_id']}#rooms", status_code=303)
+
+    async def _room_form(self, request: Request[Any, Any, Any], caller: Scope, school_id: int,
+                         room: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
+                         general: Sequence[str], status: int) -> Template:
+        options = {"building_id": await _building_options(caller, school_id)}
+        if room is None:
+            return _form_page(request, caller, title=gettext("New room"), form=forms.ROOM, values=values,
+                              errors=errors, general=general, status=status, options=options,
+                              action=f"/schools/{school_id}/rooms/new", back=f"/schools/{school_id}#rooms")
+        return _form_page(request, caller, title=gettext("Edit %(name)s", name=room["name"]), form=forms.ROOM,
+                          values=values, errors=errors, general=general, status=status, options=options,
+                          action=f"/rooms/{room['id']}/edit", back=f"/schools/{school_id}#rooms",
+                          delete=f"/rooms/{room['id']}/delete")
+
+    @get("/schools/{school_id:int}/rooms/new", opt=WRITE)
+    async def new_room(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int],
+                       building_id: Number = None) -> Template:
+        await services.get_school(caller, school_id)
+        return await self._room_form(request, caller, school_id, None,
+                                     {"is_teaching": True, "building_id": str(building_id or "")}, {}, (), 200)
+
+    @post("/schools/{school_id:int}/rooms/new", opt=WRITE, status_code=303)
+    async def create_room(self, request: Request[Any, Any, Any], caller: Caller,
+                          school_id: FromPath[int]) -> Response[Any]:
+        await services.get_school(caller, school_id)
+
+        render = functools.partial(self._room_form, request, caller, school_id, None)
+
+        return await _submit(request, forms.ROOM, lambda data: services.create_room(caller, data),
+                             lambda row: f"/schools/{school_id}#rooms", render, {"school_id": school_id})
+
+    @get("/rooms/{room_id:int}/edit", opt=WRITE)
+    async def edit_room(self, request: Request[Any, Any, Any], caller: Caller, room_id: FromPath[int]) -> Template:
+        room = await services.get_room(caller, room_id)
+        return await self._room_form(request, caller, room["school_id"], room, forms.from_row(forms.ROOM, room), {},
+                                     (), 200)
+
+    @post("/rooms/{room_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_room(self, request: Request[Any, Any, Any], caller: Caller,
+                          room_id: FromPath[int]) -> Response[Any]:
+        room = await services.get_room(caller, room_id)
+
+        render = functools.partial(self._room_form, request, caller, room["school_id"], room)
+
+        return await _submit(request, forms.ROOM, lambda data: services.update_room(caller, room_id, data),
+                             lambda row: f"/schools/{row['school_id']}#rooms", render)
+
+    @post("/rooms/{room_id:int}/delete", opt=WRITE, status_code=303)
+    async def delete_room(self, caller: Caller, room_id: FromPath[int]) -> Redirect:
+        room = await services.get_room(caller, room_id)
+        await services.delete_room(caller, room_id)
+        return Redirect(path=f"/schools/{room['school_id']}#rooms", status_code=303)
+
+    # --- uplinks ---
+
+    async def _uplink_form(self, request: Request[Any, Any, Any], caller: Scope, school: dict[str, Any],
+                           uplink: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
+                           general: Sequence[str], status: int) -> Template:
+        options = {"snmp_profile_id": await _profile_options(caller, school["county_id"])}
+        title = gettext("New uplink") if uplink is None else gettext("Edit uplink %(line)s",
+                                                                     line=uplink["line_id"] or uplink["provider"])
+        action = f"/schools/{school['id']}/uplinks/new" if uplink is None else f"/uplinks/{uplink['id']}/edit"
+        return _form_page(request, caller, title=title, form=forms.UPLINK, values=values, errors=errors,
+                          general=general, status=status, options=options, action=action,
+                          back=f"/schools/{school['id']}#uplink",
+                          delete=f"/uplinks/{uplink['id']}/delete" if uplink else None)
+
+    @get("/schools/{school_id:int}/uplinks/new", opt=WRITE)
+    async def new_uplink(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
+        school = await services.get_school(caller, school_id)
+        return await self._uplink_form(request, caller, school, None, {"technology": "fttb", "status": "planned"},
+                                       {}, (), 200)
+
+    @post("/schools/{school_id:int}/uplinks/new", opt=WRITE, status_code=303)
+    async def create_uplink(self, request: Request[Any, Any, Any], caller: Caller,
+                            school_id: FromPath[int]) -> Response[Any]:
+        school = await services.get_school(caller, school_id)
+
+        render = functools.partial(self._uplink_form, request, caller, school, None)
+
+        return await _submit(request, forms.UPLINK, lambda data: services.create_uplink(caller, data),
+                             lambda row: f"/schools/{school_id}#uplink", render, {"school_id": school_id})
+
+    @get("/uplinks/{uplink_id:int}/edit", opt=WRITE)
+    async def edit_uplink(self, request: Request[Any, Any, Any], caller: Caller, uplink_id: FromPath[int]) -> Template:
+        uplink = await services.get_uplink(caller, uplink_id)
+        school = await services.get_school(caller, uplink["school_id"])
+        return await self._uplink_form(request, caller, school, uplink, forms.from_row(forms.UPLINK, uplink), {}, (),
+                                       200)
+
+    @post("/uplinks/{uplink_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_uplink(self, request: Request[Any, Any, Any], caller: Caller,
+                            uplink_id: FromPath[int]) -> Response[Any]:
+        uplink = await services.get_uplink(caller, uplink_id)
+        school = await services.get_school(caller, uplink["school_id"])
+
+        render = functools.partial(self._uplink_form, request, caller, school, uplink)
+
+        return await _submit(request, forms.UPLINK, lambda data: services.update_uplink(caller, uplink_id, data),
+                             lambda row: f"/schools/{row['school_id']}#uplink", render)
+
+    @post("/uplinks/{uplink_id:int}/delete", opt=WRITE, status_code=303)
+    async def delete_uplink(self, caller: Caller, uplink_id: FromPath[int]) -> Redirect:
+        uplink = await services.get_uplink(caller, uplink_id)
+        await services.delete_uplink(caller, uplink_id)
+        return Redirect(path=f"/schools/{uplink['school_id']}#uplink", status_code=303)
+
+
+# --- pages: access points and devices ------------------------------------------------------------
+
+
+class AssetPages(Controller):
+    include_in_schema = False
+
+    async def _ap_form(self, request: Request[Any, Any, Any], caller: Scope, school: dict[str, Any],
+                       ap: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
+                       general: Sequence[str], status: int) -> Template:
+        rooms = await _room_options(caller, school["id"])
+        options = {"room_id": rooms, "covered_room_ids": rooms,
+                   "snmp_profile_id": await _profile_options(caller, school["county_id"]),
+                   "school_id": await _school_options(caller)}
+        if ap is None:
+            return _form_page(request, caller, title=gettext("New access point"), form=forms.ACCESS_POINT,
+                              values=values, errors=errors, general=general, status=status, options=options,
+                              skip=("school_id",), action=f"/schools/{school['id']}/access-points/new",
+                              back=f"/schools/{school['id']}#access-points")
+        return _form_page(request, caller, title=gettext("Edit %(name)s", name=ap["name"] or ap["serial"]),
+                          form=forms.ACCESS_POINT, values=values, errors=errors, general=general, status=status,
+                          options=options, action=f"/access-points/{ap['id']}/edit",
+                          back=f"/access-points/{ap['id']}")
+
+    @get("/schools/{school_id:int}/access-points/new", opt=WRITE)
+    async def new_access_point(self, request: Request[Any, Any, Any], caller: Caller,
+                               school_id: FromPath[int]) -> Template:
+        school = await services.get_school(caller, school_id)
+        return await self._ap_form(request, caller, school, None, {
+            "vendor": "aruba", "status": "active", "funding_programme": "digitalpakt_basis"}, {}, (), 200)
+
+    @post("/schools/{school_id:int}/access-points/new", opt=WRITE, status_code=303)
+    async def create_access_point(self, request: Request[Any, Any, Any], caller: Caller,
+                                  school_id: FromPath[int]) -> Response[Any]:
+        school = await services.get_school(caller, school_id)
+
+        render = functools.partial(self._ap_form, request, caller, school, None)
+
+        form = [f for f in forms.ACCESS_POINT if f.name != "school_id"]
+        return await _submit(request, form, lambda data: services.create_access_point(caller, data),
+                             lambda row: f"/access-points/{row['id']}", render, {"school_id": school_id})
+
+    @get("/access-points/{access_point_id:int}", opt=READ)
+    async def access_point(self, caller: Caller, access_point_id: FromPath[int]) -> Template:
+        ap = await services.get_access_point(caller, access_point_id)
+        return Template("inventory/access_point.html", context={
+            **_base_context(caller), "ap": ap, "rooms": await services.access_point_rooms(caller, access_point_id)})
+
+    @get("/access-points/{access_point_id:int}/edit", opt=WRITE)
+    async def edit_access_point(self, request: Request[Any, Any, Any], caller: Caller,
+                                access_point_id: FromPath[int]) -> Template:
+        ap = await services.get_access_point(caller, access_point_id)
+        school = await services.get_school(caller, ap["school_id"])
+        return await self._ap_form(request, caller, school, ap, forms.from_row(forms.ACCESS_POINT, ap), {}, (), 200)
+
+    @post("/access-points/{access_point_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_access_point(self, request: Request[Any, Any, Any], caller: Caller,
+                                  access_point_id: FromPath[int]) -> Response[Any]:
+        ap = await services.get_access_point(caller, access_point_id)
+        school = await services.get_school(caller, ap["school_id"])
+
+        render = functools.partial(self._ap_form, request, caller, school, ap)
+
+        async def save(data: dict[str, Any]) -> dict[str, Any]:
+            if str(data.get("school_id", "")) != str(ap["school_id"]):
+                data.pop("covered_room_ids", None)  # the listed rooms are the old school's
+            return await services.update_access_point(caller, access_point_id, data)
+
+        return await _submit(request, forms.ACCESS_POINT, save, lambda row: f"/access-points/{row['id']}", render)
+
+    @post("/access-points/{access_point_id:int}/retire", opt=WRITE, status_code=303)
+    async def retire_access_point(self, caller: Caller, access_point_id: FromPath[int]) -> Redirect:
+        await services.retire_access_point(caller, access_point_id)
+        return Redirect(path=f"/access-points/{access_point_id}", status_code=303)
+
+    async def _device_form(self, request: Request[Any, Any, Any], caller: Scope, school: dict[str, Any],
+                           device: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
+                           general: Sequence[str], status: int) -> Template:
+        options = {"school_id": await _school_options(caller)}
+        if device is None:
+            return _form_page(request, caller, title=gettext("New device"), form=forms.DEVICE, values=values,
+                              errors=errors, general=general, status=status, options=options, skip=("school_id",),
+                              action=f"/schools/{school['id']}/devices/new", back=f"/schools/{school['id']}#devices")
+        return _form_page(request, caller, title=gettext("Edit device %(serial)s", serial=device["serial"]),
+                          form=forms.DEVICE, values=values, errors=errors, general=general, status=status,
+                          options=options, action=f"/devices/{device['id']}/edit", back=f"/devices/{device['id']}")
+
+    @get("/schools/{school_id:int}/devices/new", opt=WRITE)
+    async def new_device(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
+        school = await services.get_school(caller, school_id)
+        return await self._device_form(request, caller, school, None, {
+            "kind": "tablet", "status": "stock", "funding_programme": "digitalpakt_sofortausstattung"}, {}, (), 200)
+
+    @post("/schools/{school_id:int}/devices/new", opt=WRITE, status_code=303)
+    async def create_device(self, request: Request[Any, Any, Any], caller: Caller,
+                            school_id: FromPath[int]) -> Response[Any]:
+        school = await services.get_school(caller, school_id)
+
+        render = functools.partial(self._device_form, request, caller, school, None)
+
+        form = [f for f in forms.DEVICE if f.name != "school_id"]
+        return await _submit(request, form, lambda data: services.create_device(caller, data),
+                             lambda row: f"/devices/{row['id']}", render, {"school_id": school_id})
+
+    @get("/devices/{device_id:int}", opt=READ)
+    async def device(self, caller: Caller, device_id: FromPath[int]) -> Template:
+        device = await services.get_device(caller, device_id)
+        loans, _ = await services.list_loans(caller, device_id=device_id, sort="-lent_on", limit=100)
+        return Template("inventory/device.html", context={**_base_context(caller), "device": device, "loans": loans})
+
+    @get("/devices/{device_id:int}/edit", opt=WRITE)
+    async def edit_device(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:
+        device = await services.get_device(caller, device_id)
+        school = await services.get_school(caller, device["school_id"])
+        return await self._device_form(request, caller, school, device, forms.from_row(forms.DEVICE, device), {}, (),
+                                       200)
+
+    @post("/devices/{device_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_device(self, request: Request[Any, Any, Any], caller: Caller,
+                            device_id: FromPath[int]) -> Response[Any]:
+        device = await services.get_device(caller, device_id)
+        school = await services.get_school(caller, device["school_id"])
+
+        render = functools.partial(self._device_form, request, caller, school, device)
+
+        return await _submit(request, forms.DEVICE, lambda data: services.update_device(caller, device_id, data),
+                             lambda row: f"/devices/{row['id']}", render)
+
+    @post("/devices/{device_id:int}/retire", opt=WRITE, status_code=303)
+    async def retire_device(self, caller: Caller, device_id: FromPath[int]) -> Redirect:
+        await services.retire_device(caller, device_id)
+        return Redirect(path=f"/devices/{device_id}", status_code=303)
+
+    @get("/lookup", name="lookup", opt=READ)
+    async def lookup(self, caller: Caller, q: Text = None) -> Response[Any]:
+        """Typed or scanned (a scanner types and presses Enter): one hit opens it, several are listed."""
+        hits = await services.lookup(caller, q or "")
+        if len(hits) == 1:
+            hit = hits[0]
+            kind = "devices" if hit["kind"] == "device" else "access-points"
+            return Redirect(path=f"/{kind}/{hit['id']}", status_code=303)
+        return Template("inventory/lookup.html", context={**_base_context(caller), "q": q or "", "hits": hits})
+
+
+# --- pages: loans --------------------------------------------------------------------------------
+
+LOAN_TABS = (("due", N_("Due by the end of the school year")), ("overdue", N_("Overdue")), ("open", N_("All open")),
+             ("returned", N_("Returned")))
+
+
+class BulkForm:
+    """The bulk-lending form's rows: `serial_N` and `pupil_ref_N` side by side."""
+
+    ROWS = 30
+
+    @staticmethod
+    def rows(posted: Any) -> list[services.BulkRow]:
+        indexes = sorted({int(k.rsplit("_", 1)[1]) for k in posted if k.startswith(("serial_", "pupil_ref_"))
+                          and k.rsplit("_", 1)[1].isdigit()})
+        return [services.BulkRow(serial=posted.get(f"serial_{i}", ""), pupil_ref=posted.get(f"pupil_ref_{i}", ""))
+                for i in indexes]
+
+
+class LoanPages(Controller):
+    include_in_schema = False
+
+    @get("/loans", name="loans", opt=READ)
+    async def loans(self, caller: Caller, loan_state: LoanState = None, school_id: Number = None,
+                    class_name: Text = None, q: Text = None, offset: Offset = 0) -> Template:
+        state = loan_state if loan_state in services.LOAN_STATES else "due"
+        rows, total = await services.list_loans(caller, school_id=school_id, class_name=class_name or None,
+                                                state=state, q=q, sort="-returned_on" if state == "returned" else
+                                                "due_on", limit=200, offset=offset)
+        return Template("inventory/loans.html", context={
+            **_base_context(caller), "loans": rows, "total": total, "offset": offset, "limit": 200,
+            "tabs": [(key, gettext(label)) for key, label in LOAN_TABS], "state": state,
+            "schools": await _school_options(caller),
+            "filters": {"school_id": str(school_id or ""), "class_name": class_name or "", "q": q or ""},
+            "school_year_end": services.school_year_end(services.today()),
+        })
+
+    async def _lend_form(self, request: Request[Any, Any, Any], caller: Scope, device: dict[str, Any],
+                         values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
+                         status: int) -> Template:
+        intro = gettext("%(kind)s %(model)s, serial %(serial)s", kind=_label("device_kind", device["kind"]),
+                        model=" ".join(p for p in (device["vendor"], device["model"]) if p), serial=device["serial"])
+        return _form_page(request, caller, title=gettext("Lend device"), form=forms.LOAN, values=values, errors=errors,
+                          general=general, status=status, intro=intro, submit=N_("Lend"),
+                          action=f"/devices/{device['id']}/lend", back=f"/devices/{device['id']}")
+
+    @get("/devices/{device_id:int}/lend", opt=LOANS)
+    async def lend_form(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:
+        device = await services.get_device(caller, device_id)
+        today = services.today()
+        return await self._lend_form(request, caller, device, {
+            "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat()}, {}, (), 200)
+
+    @post("/devices/{device_id:int}/lend", opt=LOANS, status_code=303)
+    async def lend(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Response[Any]:
+        device = await services.get_device(caller, device_id)
+
+        render = functools.partial(self._lend_form, request, caller, device)
+
+        return await _submit(request, forms.LOAN, lambda data: services.lend_device(caller, data),
+                             lambda row: f"/loans/{row['id']}/agreement", render, {"device_id": device_id})
+
+    async def _return_form(self, request: Request[Any, Any, Any], caller: Scope, loan: dict[str, Any],
+                           values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
+                           status: int) -> Template:
+        intro = gettext("Device %(serial)s, lent on %(lent)s to %(ref)s", serial=loan["device_serial"],
+                        lent=loan["lent_on"].strftime("%d.%m.%Y"), ref=loan["pupil_ref"] or "–")
+        return _form_page(request, caller, title=gettext("Return device"), form=forms.RETURN, values=values,
+                          errors=errors, general=general, status=status, intro=intro, submit=N_("Record return"),
+                          action=f"/loans/{loan['id']}/return", back=f"/devices/{loan['device_id']}")
+
+    @get("/loans/{loan_id:int}/return", opt=LOANS)
+    async def return_form(self, request: Request[Any, Any, Any], caller: Caller, loan_id: FromPath[int]) -> Template:
+        loan = await services.get_loan(caller, loan_id)
+        return await self._return_form(request, caller, loan, {"returned_on": services.today().isoformat(),
+                                                               "device_status": "stock"}, {}, (), 200)
+
+    @post("/loans/{loan_id:int}/return", opt=LOANS, status_code=303)
+    async def return_loan(self, request: Request[Any, Any, Any], caller: Caller,
+                          loan_id: FromPath[int]) -> Response[Any]:
+        loan = await services.get_loan(caller, loan_id)
+
+        render = functools.partial(self._return_form, request, caller, loan)
+
+        return await _submit(request, forms.RETURN, lambda data: services.return_loan(caller, loan_id, data),
+                             lambda row: f"/devices/{row['device_id']}", render)
+
+    @get("/loans/{loan_id:int}/agreement", opt=READ)
+    async def agreement(self, caller: Caller, loan_id: FromPath[int]) -> Template:
+        return Template("inventory/agreement.html",
+                        context={**_base_context(caller), **await services.loan_agreement(caller, loan_id)})
+
+    def _bulk_page(self, caller: Scope, school: dict[str, Any], *, values: Mapping[str, Any],
+                   rows: Sequence[services.BulkRow], errors: Mapping[str, str], status: int = 200) -> Template:
+        count = max(BulkForm.ROWS, len(rows) + 5)
+        padded = list(rows) + [services.BulkRow("", "")] * (count - len(rows))
+        return Template("inventory/bulk.html", status_code=status, context={
+            **_base_context(caller), "school": school, "values": values, "rows": padded,
+            "errors": {k: gettext(v) for k, v in errors.items()},
+            "general": [gettext(v) for k, v in errors.items() if not k.startswith("rows.") and k not in (
+                "class_name", "lent_on", "due_on")]})
+
+    @get("/schools/{school_id:int}/loans/bulk", opt=LOANS)
+    async def bulk_form(self, caller: Caller, school_id: FromPath[int]) -> Template:
+        school = await services.get_school(caller, school_id)
+        today = services.today()
+        return self._bulk_page(caller, school, rows=[], errors={}, values={
+            "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat(), "class_name": ""})
+
+    @post("/schools/{school_id:int}/loans/bulk", opt=LOANS, status_code=303)
+    async def bulk(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Response[Any]:
+        school = await services.get_school(caller, school_id)
+        posted = await request.form()
+        rows = BulkForm.rows(posted)
+        terms = {k: posted.get(k, "") for k in ("class_name", "lent_on", "due_on")}
+        terms["agreement_signed"] = posted.get("agreement_signed", "")
+        try:
+            await services.bulk_lend(caller, school_id, rows, terms)
+        except ValidationFailed as exc:
+            return self._bulk_page(caller, school, rows=rows, values=terms, status=422,
+                                   errors={e.field: e.message for e in exc.errors})
+        query = urlencode({"state": "open", "school_id": school_id, "class_name": terms["class_name"]})
+        return Redirect(path=f"/loans?{query}", status_code=303)
+
+
+# --- pages: SNMP profiles ------------------------------------------------------------------------
+
+
+class SnmpProfilePages(Controller):
+    include_in_schema = False
+
+    @get("/snmp-profiles", name="snmp_profiles", opt=WRITE)
+    async def profiles(self, caller: Caller, county_id: Number = None) -> Template:
+        rows, total = await services.list_snmp_profiles(caller, county_id=county_id, limit=500)
+        return Template("inventory/snmp_profiles.html", context={**_base_context(caller), "profiles": rows,
+                                                                 "total": total})
+
+    async def _profile_form(self, request: Request[Any, Any, Any], caller: Scope, profile: dict[str, Any] | None,
+                            values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
+                            status: int) -> Template:
+        intro = gettext("Secrets are stored encrypted and never shown again. Leave a secret empty to keep it.")
+        if profile is None:
+            return _form_page(request, caller, title=gettext("New SNMP profile"), form=forms.SNMP_PROFILE,
+                              values=values, errors=errors, general=general, status=status, intro=intro,
+                              options={"county_id": await _county_options(caller)}, action="/snmp-profiles/new",
+                              back="/snmp-profiles")
+        return _form_page(request, caller, title=gettext("Edit %(name)s", name=profile["name"]),
+                          form=forms.SNMP_PROFILE, values=values, errors=errors, general=general, status=status,
+                          intro=intro, skip=("county_id",), action=f"/snmp-profiles/{profile['id']}/edit",
+                          back="/snmp-profiles")
+
+    @get("/snmp-profiles/new", opt=WRITE)
+    async def new_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
+        only = services.only_county(caller)
+        return await self._profile_form(request, caller, None, {"version": "3", "auth_protocol": "SHA-256",
+                                                                "priv_protocol": "AES", "county_id": str(only or "")},
+                                        {}, (), 200)
+
+    @post("/snmp-profiles/new", opt=WRITE, status_code=303)
+    async def create_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
+        render = functools.partial(self._profile_form, request, caller, None)
+
+        return await _submit(request, forms.SNMP_PROFILE, lambda data: services.create_snmp_profile(caller, data),
+                             lambda row: "/snmp-profiles", render)
+
+    @get("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE)
+    async def edit_profile(self, request: Request[Any, Any, Any], caller: Caller,
+                           snmp_profile_id: FromPath[int]) -> Template:
+        profile = await services.get_snmp_profile(caller, snmp_profile_id)
+        return await self._profile_form(request, caller, profile, forms.from_row(forms.SNMP_PROFILE, profile), {},
+                                        (), 200)
+
+    @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE, status_code=303)
+    async def update_profile(self, request: Request[Any, Any, Any], caller: Caller,
+                             snmp_profile_id: FromPath[int]) -> Response[Any]:
+        profile = await services.get_snmp_profile(caller, snmp_profile_id)
+
+        render = functools.partial(self._profile_form, request, caller, profile)
+
+        form = [f for f in forms.SNMP_PROFILE if f.name != "county_id"]
+        return await _submit(request, form, lambda data: services.update_snmp_profile(caller, snmp_profile_id, data),
+                             lambda row: "/snmp-profiles", render)
+
+    @post("/snmp-profiles/{snmp_profile_id:int}/delete", opt=WRITE, status_code=303)
+    async def delete_profile(self, caller: Caller, snmp_profile_id: FromPath[int]) -> Redirect:
+        await services.delete_snmp_profile(caller, snmp_profile_id)
+        return Redirect(path="/snmp-profiles", status_code=303)
+
+
+PAGE_HANDLERS: list[Any] = [SchoolPages, AssetPages, LoanPages, SnmpProfilePages]

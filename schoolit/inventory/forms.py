@@ -1,0 +1,216 @@
+"""The create and edit forms of the inventory pages, described as data and rendered by one template.
+
+A form is a tuple of `Field`s. `fields()` turns it into what `inventory/_form.html` shows (value, options,
+the translated error next to each field); `from_form()` turns a posted form back into the mapping the
+services check; `from_row()` fills an edit form from a stored row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from schoolit.inventory.choices import (
+    ACCESS_POINT_STATUS_LABELS,
+    DEVICE_KIND_LABELS,
+    DEVICE_STATUS_LABELS,
+    FUNDING_PROGRAMME_LABELS,
+    SCHOOL_TYPE_LABELS,
+    SNMP_VERSION_LABELS,
+    UPLINK_STATUS_LABELS,
+    UPLINK_TECHNOLOGY_LABELS,
+    VENDOR_LABELS,
+    SnmpAuthProtocol,
+    SnmpPrivProtocol,
+)
+from schoolit.web.i18n import N_, gettext
+
+Options = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str  # English message id
+    kind: str = "text"  # text, number, date, select, checkbox, checkboxes, textarea, secret, money
+    required: bool = False
+    labels: Mapping[Any, str] | None = None  # fixed choices: value -> English label
+    blank: bool = False  # a select that may be left empty
+    help: str | None = None
+    inputmode: str | None = None
+    autofocus: bool = False
+
+
+def enum_options(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
+    return [(str(value.value if isinstance(value, StrEnum) else value), gettext(label))
+            for value, label in labels.items()]
+
+
+SCHOOL = (
+    Field("school_number", N_("School number"), required=True, inputmode="numeric",
+          help=N_("The 5-digit number of the school in Rhineland-Palatinate.")),
+    Field("name", N_("Name"), required=True),
+    Field("school_type", N_("School type"), "select", required=True, labels=SCHOOL_TYPE_LABELS),
+    Field("county_id", N_("County"), "select", required=True),
+    Field("street", N_("Street")),
+    Field("postal_code", N_("Postal code"), inputmode="numeric"),
+    Field("city", N_("City")),
+    Field("pupils", N_("Pupils"), "number"),
+    Field("management_prefix", N_("Management network"),
+          help=N_("Access points' management addresses must lie inside it, e.g. 10.20.0.0/24.")),
+)
+BUILDING = (Field("name", N_("Name"), required=True, autofocus=True),)
+ROOM = (
+    Field("name", N_("Room"), required=True, autofocus=True, help=N_("As signposted, e.g. A 1.12")),
+    Field("building_id", N_("Building"), "select", blank=True),
+    Field("floor", N_("Floor")),
+    Field("is_teaching", N_("Teaching room"), "checkbox",
+          help=N_("Teaching rooms count for the WLAN coverage.")),
+)
+UPLINK = (
+    Field("provider", N_("Provider"), required=True),
+    Field("line_id", N_("Line ID")),
+    Field("technology", N_("Technology"), "select", required=True, labels=UPLINK_TECHNOLOGY_LABELS),
+    Field("status", N_("Status"), "select", required=True, labels=UPLINK_STATUS_LABELS),
+    Field("down_mbps", N_("Download (Mbit/s)"), "number", required=True),
+    Field("up_mbps", N_("Upload (Mbit/s)"), "number", required=True,
+          help=N_("Gigabit symmetric is derived: at least 1000 Mbit/s in both directions.")),
+    Field("live_since", N_("Live since"), "date"),
+    Field("contract_end", N_("Contract end"), "date"),
+    Field("router_ip", N_("Router management IP")),
+    Field("router_if_index", N_("Uplink interface index (SNMP)"), "number"),
+    Field("public_prefix", N_("Public prefix")),
+    Field("snmp_profile_id", N_("SNMP profile"), "select", blank=True),
+    Field("notes", N_("Notes"), "textarea"),
+)
+ACCESS_POINT = (
+    Field("name", N_("Name")),
+    Field("vendor", N_("Vendor"), "select", required=True, labels=VENDOR_LABELS),
+    Field("model", N_("Model")),
+    Field("serial", N_("Serial number"), required=True),
+    Field("mac", N_("MAC address")),
+    Field("management_ip", N_("Management IP")),
+    Field("status", N_("Status"), "select", required=True, labels=ACCESS_POINT_STATUS_LABELS),
+    Field("school_id", N_("School"), "select", required=True,
+          help=N_("Moving it to another school clears its room and coverage.")),
+    Field("room_id", N_("Mounted in room"), "select", blank=True),
+    Field("covered_room_ids", N_("Covered rooms"), "checkboxes", help=N_("From the WLAN survey.")),
+    Field("snmp_profile_id", N_("SNMP profile"), "select", blank=True),
+    Field("installed_on", N_("Installed on"), "date"),
+    Field("purchase_date", N_("Purchase date"), "date"),
+    Field("warranty_end", N_("Warranty end"), "date"),
+    Field("funding_programme", N_("Funding programme"), "select", required=True, labels=FUNDING_PROGRAMME_LABELS),
+    Field("price_cents", N_("Price (EUR)"), "money"),
+)
+DEVICE = (
+    Field("serial", N_("Serial number"), required=True, autofocus=True),
+    Field("asset_tag", N_("Asset tag")),
+    Field("kind", N_("Kind"), "select", required=True, labels=DEVICE_KIND_LABELS),
+    Field("vendor", N_("Vendor")),
+    Field("model", N_("Model")),
+    Field("mac", N_("MAC address (Wi-Fi)")),
+    Field("status", N_("Status"), "select", required=True, labels=DEVICE_STATUS_LABELS,
+          help=N_("A device becomes lent through a loan.")),
+    Field("school_id", N_("School"), "select", required=True),
+    Field("mdm_id", N_("MDM ID")),
+    Field("mdm_enrolled", N_("Enrolled in the MDM"), "checkbox"),
+    Field("funding_programme", N_("Funding programme"), "select", required=True, labels=FUNDING_PROGRAMME_LABELS),
+    Field("purchase_date", N_("Purchase date"), "date"),
+    Field("warranty_end", N_("Warranty end"), "date"),
+    Field("price_cents", N_("Price (EUR)"), "money"),
+    Field("accessories", N_("Accessories"), help=N_("e.g. case, pen, charger")),
+    Field("notes", N_("Notes"), "textarea"),
+)
+SNMP_PROFILE = (
+    Field("name", N_("Name"), required=True),
+    Field("county_id", N_("County"), "select", required=True),
+    Field("version", N_("Version"), "select", required=True, labels=SNMP_VERSION_LABELS),
+    Field("community", N_("Community (v2c)"), "secret"),
+    Field("v3_user", N_("User (v3)")),
+    Field("auth_protocol", N_("Authentication protocol (v3)"), "select", blank=True,
+          labels={p: p.value for p in SnmpAuthProtocol}),
+    Field("auth_key", N_("Authentication key (v3)"), "secret"),
+    Field("priv_protocol", N_("Privacy protocol (v3)"), "select", blank=True,
+          labels={p: p.value for p in SnmpPrivProtocol}),
+    Field("priv_key", N_("Privacy key (v3)"), "secret"),
+)
+LOAN = (
+    Field("pupil_ref", N_("Pupil reference"), required=True, autofocus=True,
+          help=N_("The pseudonym your school issues, e.g. 7b-14. Never a name.")),
+    Field("class_name", N_("Class")),
+    Field("lent_on", N_("Lent on"), "date"),
+    Field("due_on", N_("Due on"), "date", help=N_("Empty: the end of the school year (31 July).")),
+    Field("condition_out", N_("Condition when lent"), "textarea"),
+    Field("agreement_signed", N_("Loan agreement signed"), "checkbox"),
+)
+RETURN = (
+    Field("returned_on", N_("Returned on"), "date", help=N_("Empty: today.")),
+    Field("condition_in", N_("Condition on return"), "textarea", autofocus=True),
+    Field("device_status", N_("The device goes"), "select", required=True, labels={
+        "stock": N_("back into stock"), "repair": N_("to repair"), "lost": N_("reported lost")}),
+)
+
+
+def _text(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "money" and isinstance(value, int):
+        return f"{value / 100:.2f}".replace(".", ",")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def from_row(form: Sequence[Field], row: Mapping[str, Any]) -> dict[str, Any]:
+    """Form values of a stored row (secrets are never filled in)."""
+    values: dict[str, Any] = {}
+    for f in form:
+        if f.kind == "secret" or f.name not in row:
+            continue
+        value = row[f.name]
+        values[f.name] = value if f.kind in ("checkbox", "checkboxes") else _text(value, f.kind)
+    return values
+
+
+def from_form(form: Sequence[Field], posted: Any) -> dict[str, Any]:
+    """The mapping a service checks, from a posted form (a Litestar FormMultiDict). An unticked box is
+    not posted, so it means False; an empty secret keeps the stored one."""
+    data: dict[str, Any] = {}
+    for f in form:
+        if f.kind == "checkboxes":
+            data[f.name] = posted.getall(f.name, [])
+        elif f.kind == "checkbox":
+            data[f.name] = posted.get(f.name, "")
+        elif f.kind == "secret":
+            if posted.get(f.name):
+                data[f.name] = posted.get(f.name)
+        elif f.name in posted:
+            data[f.name] = posted.get(f.name)
+    return data
+
+
+def fields(form: Sequence[Field], values: Mapping[str, Any], errors: Mapping[str, str],
+           options: Mapping[str, Options] | None = None, *, skip: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """What the template shows for each field."""
+    shown = []
+    for f in form:
+        if f.name in skip:
+            continue
+        value = values.get(f.name, "")
+        choices: Options = enum_options(f.labels) if f.labels is not None else (options or {}).get(f.name, ())
+        if f.kind == "checkboxes":
+            chosen = {str(v) for v in (value or [])}
+        else:
+            chosen = {str(value)} if value not in (None, "") else set()
+        shown.append({
+            "name": f.name, "label": gettext(f.label), "kind": f.kind, "required": f.required, "blank": f.blank,
+            "help": gettext(f.help) if f.help else "", "inputmode": f.inputmode, "autofocus": f.autofocus,
+            "value": "" if f.kind in ("checkboxes", "secret") else ("" if value is None else value),
+            "checked": bool(value) and str(value).lower() not in ("false", "0", "off"),
+            "options": [{"value": v, "label": label, "selected": v in chosen} for v, label in choices],
+            "error": gettext(errors[f.name]) if f.name in errors else "",
+        })
+    return shown

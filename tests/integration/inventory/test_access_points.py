@@ -1,0 +1,106 @@
+"""Access points: MAC and IP validation, management IP containment (in SQL), unique serials, coverage,
+moves between schools within the caller's scope, retiring instead of deleting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from schoolit.inventory.tables import AccessPoint, AccessPointRoom
+from tests.integration.inventory.support import call, field_errors, obj, school
+from tests.integration.world import World
+
+
+def ap(world: World, key: str = "kib", **changes: Any) -> dict[str, Any]:
+    return {"school_id": school(world, key), "vendor": "cisco", "model": "C9120AXI-E", "serial": "fgl2231abcd",
+            "mac": "00-3A-7D-11-22-33", "management_ip": "10.1.0.50", "status": "active",
+            "funding_programme": "digitalpakt_basis", **changes}
+
+
+async def test_create_normalises_and_covers_rooms(client: httpx.AsyncClient, world: World) -> None:
+    rooms = (await call(client, world, "admin", "GET", "/rooms", school_id=school(world, "kib"))).json()["items"]
+    uncovered = next(r for r in rooms if r["name"] == "A 102")
+    created = await call(client, world, "admin", "POST", "/access-points", ap(world, covered_room_ids=[uncovered["id"]],
+                                                                               price_cents=61900))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["serial"], body["mac"], body["management_ip"]) == ("FGL2231ABCD", "00:3a:7d:11:22:33", "10.1.0.50")
+    assert body["covered_room_ids"] == [uncovered["id"]]
+    school_now = (await call(client, world, "admin", "GET", f"/schools/{school(world, 'kib')}")).json()
+    assert school_now["planned_coverage"] == 1.0
+
+
+async def test_every_bad_field_is_reported(client: httpx.AsyncClient, world: World) -> None:
+    before = await AccessPoint.count()
+    response = await call(client, world, "admin", "POST", "/access-points", ap(
+        world, serial="x", mac="00:3a:7d:11:22", management_ip="10.1.0.500", vendor="netgear", status="broken",
+        purchase_date="2024-05-01", warranty_end="2023-05-01", installed_on="2024-01-01", price_cents=-1,
+        covered_room_ids=[obj(world, "room", "rok")], room_id=obj(world, "room", "rok")))
+    assert field_errors(response) == {
+        "serial": "2–80 letters, digits, '.', '_', '/' or '-'", "mac": "not a MAC address (e.g. 00:1a:2b:3c:4d:5e)",
+        "management_ip": "not an IP address", "vendor": "not one of the allowed values",
+        "status": "not one of the allowed values", "warranty_end": "the warranty cannot end before the purchase",
+        "installed_on": "cannot be installed before it was bought", "price_cents": "must not be negative",
+        "covered_room_ids": "rooms must be at this school", "room_id": "not at this school"}
+    assert await AccessPoint.count() == before
+
+
+async def test_management_ip_must_lie_in_the_schools_prefix(client: httpx.AsyncClient, world: World) -> None:
+    outside = await call(client, world, "admin", "POST", "/access-points", ap(world, management_ip="10.2.0.50"))
+    assert field_errors(outside) == {"management_ip": "outside the school's management network"}
+    without_prefix = await call(client, world, "admin", "PATCH", f"/schools/{school(world, 'rok')}",
+                                {"management_prefix": None})
+    assert without_prefix.status_code == 200
+    anywhere = await call(client, world, "admin", "POST", "/access-points", ap(world, "rok", management_ip="192.0.2.9"))
+    assert anywhere.status_code == 201  # no prefix set: any address
+
+
+async def test_serial_and_mac_are_unique(client: httpx.AsyncClient, world: World) -> None:
+    first = await call(client, world, "admin", "POST", "/access-points", ap(world))
+    assert first.status_code == 201
+    same_serial = await call(client, world, "admin", "POST", "/access-points", ap(world, mac="00:3a:7d:11:22:44",
+                                                                                 serial=" FGL2231ABCD "))
+    assert field_errors(same_serial) == {"serial": "already in use"}
+    same_mac = await call(client, world, "admin", "POST", "/access-points",
+                          ap(world, serial="FGL999", mac="003a.7d11.2233"))
+    assert field_errors(same_mac) == {"mac": "already in use"}
+
+
+async def test_search_by_mac_in_any_notation_and_by_ip(client: httpx.AsyncClient, world: World) -> None:
+    by_mac = await call(client, world, "admin", "GET", "/access-points", q="001A1E000101")
+    assert [a["id"] for a in by_mac.json()["items"]] == [obj(world, "access_point", "kib")]
+    by_ip = await call(client, world, "admin", "GET", "/access-points", q="10.3.0.11")
+    assert [a["id"] for a in by_ip.json()["items"]] == [obj(world, "access_point", "kus")]
+    by_vendor = await call(client, world, "verbund_supporter", "GET", "/access-points", vendor="aruba", model="515")
+    assert by_vendor.json()["total"] == 3  # the three schools of the arrangement
+
+
+async def test_move_within_scope_clears_room_and_coverage(client: httpx.AsyncClient, world: World) -> None:
+    ap_id = obj(world, "access_point", "kib")
+    moved = await call(client, world, "verbund_supporter", "PATCH", f"/access-points/{ap_id}", {
+        "school_id": school(world, "kus"), "management_ip": "10.3.0.77"})
+    assert moved.status_code == 200, moved.text
+    body = moved.json()
+    assert body["school_id"] == school(world, "kus") and body["county_id"] == world.counties["kusel"]
+    assert body["room_id"] is None and body["covered_room_ids"] == [] and body["snmp_profile_id"] is None
+    assert await AccessPointRoom.count().where(AccessPointRoom.access_point_id == ap_id) == 0
+
+
+async def test_move_keeps_the_address_check_and_the_scope(client: httpx.AsyncClient, world: World) -> None:
+    ap_id = obj(world, "access_point", "kib")
+    wrong_net = await call(client, world, "admin", "PATCH", f"/access-points/{ap_id}",
+                           {"school_id": school(world, "kus")})
+    assert field_errors(wrong_net) == {"management_ip": "outside the school's management network"}
+    foreign = await call(client, world, "verbund_supporter", "PATCH", f"/access-points/{ap_id}",
+                         {"school_id": school(world, "lb"), "management_ip": "10.4.0.9"})
+    assert field_errors(foreign) == {"school_id": "unknown school"}
+
+
+async def test_access_points_are_retired_not_deleted(client: httpx.AsyncClient, world: World) -> None:
+    ap_id = obj(world, "access_point", "kib")
+    retired = await call(client, world, "admin", "POST", f"/access-points/{ap_id}/retire")
+    assert retired.status_code == 200 and retired.json()["status"] == "retired"
+    assert (await call(client, world, "admin", "DELETE", f"/access-points/{ap_id}")).status_code == 405
+    school_now = (await call(client, world, "admin", "GET", f"/schools/{school(world, 'kib')}")).json()
+    assert school_now["covered_teaching_rooms"] == 0  # a retired access point covers nothing

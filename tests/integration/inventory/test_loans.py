@@ -1,0 +1,177 @@
+"""Loans: lend, return with condition notes, one open loan per device (also in the database), bulk
+lending for a class (all or nothing), due and overdue lists, the printable agreement without names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+import httpx
+import pytest
+
+from schoolit.accounts.tables import AuditEvent
+from schoolit.db import atomic, fetch
+from schoolit.inventory import services
+from schoolit.inventory.tables import Device, Loan
+from tests.integration.accounts.test_login import login
+from tests.integration.inventory.support import call, field_errors, obj, school
+from tests.integration.inventory.world import SYSTEM
+from tests.integration.world import World
+
+
+async def _stock_devices(world: World, key: str, *serials: str) -> list[int]:
+    ids = []
+    for serial in serials:
+        row = await services.create_device(SYSTEM, {"school_id": school(world, key), "kind": "tablet",
+                                                    "serial": serial, "status": "stock",
+                                                    "funding_programme": "digitalpakt_sofortausstattung"})
+        ids.append(row["id"])
+    return ids
+
+
+async def test_lend_defaults_to_the_end_of_the_school_year(client: httpx.AsyncClient, world: World) -> None:
+    device_id = obj(world, "device", "kib")
+    lent = await call(client, world, "school_contact", "POST", "/loans", {
+        "device_id": device_id, "pupil_ref": "7b-14", "class_name": "7b", "condition_out": "neu"})
+    assert lent.status_code == 201, lent.text
+    body = lent.json()
+    today = services.today()
+    assert body["lent_on"] == today.isoformat()
+    assert body["due_on"] == services.school_year_end(today).isoformat()
+    assert body["overdue"] is False and body["device_serial"] == "DMPXKIB0001"
+    assert await Device.select(Device.status).where(Device.id == device_id).first() == {"status": "lent"}
+
+
+async def test_one_open_loan_per_device(client: httpx.AsyncClient, world: World) -> None:
+    lent_device = (await call(client, world, "admin", "GET", f"/loans/{obj(world, 'loan', 'kib')}")).json()["device_id"]
+    again = await call(client, world, "admin", "POST", "/loans", {"device_id": lent_device, "pupil_ref": "7b-99"})
+    assert again.status_code == 409
+    assert "open loan" in again.json()["detail"]
+    # The database holds the rule too, whoever writes the row.
+    with pytest.raises(asyncpg.UniqueViolationError):
+        async with atomic():
+            await fetch("INSERT INTO loan (county_id, school_id, device_id, pupil_ref, lent_on, due_on) "
+                        "SELECT county_id, school_id, id, '7b-98', current_date, current_date FROM device "
+                        "WHERE id = {}", lent_device)
+
+
+async def test_loan_validation(client: httpx.AsyncClient, world: World) -> None:
+    before = await Loan.count()
+    response = await call(client, world, "admin", "POST", "/loans", {
+        "device_id": obj(world, "device", "kib"), "pupil_ref": "Max Mustermann", "class_name": "x" * 21,
+        "lent_on": "2026-09-01", "due_on": "2026-08-01"})
+    assert field_errors(response) == {
+        "pupil_ref": "a pseudonymous reference with a number, e.g. 7b-14 (letters, digits, '.', '_', '/', '-'; "
+                     "no spaces, no names)",
+        "class_name": "too long", "due_on": "due before it was lent"}
+    future = await call(client, world, "admin", "POST", "/loans", {
+        "device_id": obj(world, "device", "kib"), "pupil_ref": "7b-1",
+        "lent_on": (services.today() + dt.timedelta(days=3)).isoformat()})
+    assert field_errors(future) == {"lent_on": "cannot lie in the future"}
+    assert await Loan.count() == before
+
+
+async def test_only_devices_in_stock_at_a_visible_school_are_lent(client: httpx.AsyncClient, world: World) -> None:
+    device_id = obj(world, "device", "kib")
+    await call(client, world, "admin", "PATCH", f"/devices/{device_id}", {"status": "repair"})
+    in_repair = await call(client, world, "admin", "POST", "/loans", {"device_id": device_id, "pupil_ref": "7b-2"})
+    assert field_errors(in_repair) == {"device_id": "not in stock (in repair, lost or retired)"}
+    foreign = await call(client, world, "school_contact", "POST", "/loans",
+                         {"device_id": obj(world, "device", "rok"), "pupil_ref": "7b-2"})
+    assert field_errors(foreign) == {"device_id": "unknown device"}
+
+
+async def test_return_with_condition_notes(client: httpx.AsyncClient, world: World) -> None:
+    loan_id = obj(world, "loan", "kib")
+    bad = await call(client, world, "school_contact", "POST", f"/loans/{loan_id}/return",
+                     {"returned_on": "2026-08-01", "device_status": "retired"})
+    assert field_errors(bad) == {"returned_on": "returned before it was lent",
+                                 "device_status": "in stock, in repair or lost"}
+    returned = await call(client, world, "school_contact", "POST", f"/loans/{loan_id}/return",
+                          {"condition_in": "Display gesprungen", "device_status": "repair"})
+    assert returned.status_code == 200
+    body = returned.json()
+    assert body["returned_on"] == services.today().isoformat() and body["condition_in"] == "Display gesprungen"
+    device = await Device.select(Device.status).where(Device.id == body["device_id"]).first()
+    assert device == {"status": "repair"}
+    twice = await call(client, world, "school_contact", "POST", f"/loans/{loan_id}/return", {})
+    assert twice.status_code == 409
+    relend = await call(client, world, "admin", "POST", "/loans", {"device_id": body["device_id"], "pupil_ref": "7b-5"})
+    assert field_errors(relend) == {"device_id": "not in stock (in repair, lost or retired)"}
+
+
+async def test_bulk_lending_is_all_or_nothing(client: httpx.AsyncClient, world: World) -> None:
+    first, second = await _stock_devices(world, "kib", "BULK0001", "BULK0002")
+    before = await Loan.count()
+    response = await call(client, world, "school_contact", "POST", "/loans/bulk", {
+        "school_id": school(world, "kib"), "class_name": "5a", "rows": [
+            {"serial": "bulk0001", "pupil_ref": "5a-01"},
+            {"serial": "NOPE0001", "pupil_ref": "5a-02"},
+            {"serial": "BULK0001", "pupil_ref": "5a-03"},
+            {"serial": "BULK0002", "pupil_ref": "5a-01"},
+            {"serial": "DMPXROK0001", "pupil_ref": "Lisa Muster"}]})
+    assert field_errors(response) == {
+        "rows.1.serial": "unknown device", "rows.2.serial": "scanned twice", "rows.3.pupil_ref": "the same pupil twice",
+        "rows.4.serial": "unknown device",  # another school's device
+        "rows.4.pupil_ref": "a pseudonymous reference with a number, e.g. 7b-14 (letters, digits, '.', '_', '/', "
+                            "'-'; no spaces, no names)"}
+    assert await Loan.count() == before
+    statuses = await Device.select(Device.status).where(Device.id.is_in([first, second]))
+    assert statuses == [{"status": "stock"}, {"status": "stock"}]
+    good = await call(client, world, "school_contact", "POST", "/loans/bulk", {
+        "school_id": school(world, "kib"), "class_name": "5a", "agreement_signed": True,
+        "rows": [{"serial": "bulk0001", "pupil_ref": "5a-01"}, {"serial": "BULK0002", "pupil_ref": "5a-02"}]})
+    assert good.status_code == 201, good.text
+    assert [(loan["device_serial"], loan["pupil_ref"], loan["class_name"]) for loan in good.json()] == [
+        ("BULK0001", "5a-01", "5a"), ("BULK0002", "5a-02", "5a")]
+    assert await Device.count().where(Device.id.is_in([first, second]), Device.status == "lent") == 2
+
+
+async def test_bulk_lending_cannot_reach_another_school(client: httpx.AsyncClient, world: World) -> None:
+    response = await call(client, world, "school_contact", "POST", "/loans/bulk", {
+        "school_id": school(world, "rok"), "rows": [{"serial": "DMPXROK0001", "pupil_ref": "5a-01"}]})
+    assert response.status_code == 404
+
+
+async def test_due_and_overdue_lists(client: httpx.AsyncClient, world: World) -> None:
+    (device_id,) = await _stock_devices(world, "kib", "LATE0001")
+    year_end = services.school_year_end(services.today())
+    last_year_end = dt.date(year_end.year - 1, 7, 31)
+    late = await services.lend_device(SYSTEM, {"device_id": device_id, "pupil_ref": "9c-07", "class_name": "9c",
+                                               "lent_on": last_year_end - dt.timedelta(days=300),
+                                               "due_on": last_year_end})
+    overdue = await call(client, world, "school_contact", "GET", "/loans", state="overdue")
+    assert [loan["id"] for loan in overdue.json()["items"]] == [late["id"]]
+    assert overdue.json()["items"][0]["overdue"] is True
+    due = await call(client, world, "school_contact", "GET", "/loans", state="due")
+    assert {loan["id"] for loan in due.json()["items"]} == {late["id"], obj(world, "loan", "kib")}
+    returned = await call(client, world, "school_contact", "GET", "/loans", state="returned")
+    assert returned.json()["total"] == 0
+    page = await client.get("/loans?state=overdue", headers=world.auth("school_contact"))
+    assert page.status_code == 200 and "9c-07" in page.text and "überfällig" in page.text
+
+
+async def test_agreement_page_is_printable_and_names_no_one(client: httpx.AsyncClient, world: World) -> None:
+    await services.update_device(SYSTEM, obj(world, "device", "kib"), {"accessories": "Hülle, Stift"})
+    loan = await services.lend_device(SYSTEM, {"device_id": obj(world, "device", "kib"), "pupil_ref": "7b-23",
+                                               "class_name": "7b"})
+    await login(client, "it@kib.test.example")
+    page = await client.get(f"/loans/{loan['id']}/agreement")
+    assert page.status_code == 200
+    text = page.text
+    for expected in ("Leihvertrag", "7b-23", "DMPXKIB0001", "Hülle, Stift", "Nordpfalzgymnasium Kirchheimbolanden",
+                     "Unterschrift", "window.print()", "Eigentum des Schulträgers"):
+        assert expected in text, expected
+    agreement = text[text.index('<article class="agreement"'):text.index("</article>")]
+    for absent in ("Vorname", "Nachname", "Geburtsdatum", "Wohnort", "<input", "School Contact"):
+        assert absent not in agreement, absent  # nothing to fill in about the pupil, no staff names either
+
+
+async def test_loan_audit_keeps_no_pupil_reference(client: httpx.AsyncClient, world: World) -> None:
+    lent = await call(client, world, "admin", "POST", "/loans", {"device_id": obj(world, "device", "kib"),
+                                                                 "pupil_ref": "8a-31"})
+    await call(client, world, "admin", "POST", f"/loans/{lent.json()['id']}/return", {})
+    rows = await AuditEvent.select(AuditEvent.action, AuditEvent.before, AuditEvent.after).where(
+        AuditEvent.object_type == "loan", AuditEvent.object_id == str(lent.json()["id"]))
+    assert [r["action"] for r in rows] == ["loan.lend", "loan.return"]
+    assert all("8a-31" not in str(r["before"]) + str(r["after"]) for r in rows)

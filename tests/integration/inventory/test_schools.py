@@ -1,0 +1,115 @@
+"""Schools through the API: create, read, update, delete, validation, filters, sorting, pagination."""
+
+from __future__ import annotations
+
+import httpx
+
+from schoolit.accounts.tables import AuditEvent
+from schoolit.inventory.tables import School
+from tests.integration.inventory.support import call, field_errors, school
+from tests.integration.world import World
+
+
+async def test_create_read_update_school(client: httpx.AsyncClient, world: World) -> None:
+    created = await call(client, world, "verbund_supporter", "POST", "/schools", {
+        "county_id": world.counties["kusel"], "school_number": "41099", "name": "Gymnasium Lauterecken",
+        "school_type": "gymnasium", "city": "Lauterecken", "pupils": 640, "management_prefix": "10.99.0.0/24"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["county_name"] == "Landkreis Kusel" and body["planned_coverage"] is None
+    assert body["uplink_gigabit_symmetric"] is False
+    changed = await call(client, world, "verbund_supporter", "PATCH", f"/schools/{body['id']}", {"pupils": 655})
+    assert changed.status_code == 200 and changed.json()["pupils"] == 655
+    assert changed.json()["name"] == "Gymnasium Lauterecken"
+    actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).where(
+        AuditEvent.object_id == str(body["id"]), AuditEvent.object_type == "school")]
+    assert actions == ["school.create", "school.update"]
+
+
+async def test_school_validation_lists_every_field(client: httpx.AsyncClient, world: World) -> None:
+    before = await School.count()
+    response = await call(client, world, "admin", "POST", "/schools", {
+        "county_id": world.counties["kusel"], "school_number": "4109", "name": "", "school_type": "uni",
+        "postal_code": "6674", "pupils": -3, "management_prefix": "10.99.0.1/24"})
+    assert field_errors(response) == {
+        "school_number": "five digits", "name": "required", "school_type": "not one of the allowed values",
+        "postal_code": "five digits", "pupils": "must not be negative",
+        "management_prefix": "host bits are set: give the network address, e.g. 10.20.0.0/24"}
+    assert await School.count() == before
+
+
+async def test_school_numbers_are_unique(client: httpx.AsyncClient, world: World) -> None:
+    response = await call(client, world, "admin", "POST", "/schools", {
+        "county_id": world.counties["kusel"], "school_number": world.schools["kus"]["number"], "name": "Doppelt",
+        "school_type": "igs"})
+    assert field_errors(response) == {"school_number": "already in use"}
+
+
+async def test_unknown_fields_are_refused(client: httpx.AsyncClient, world: World) -> None:
+    response = await call(client, world, "admin", "PATCH", f"/schools/{school(world, 'kib')}", {"nmae": "Tippfehler"})
+    assert response.status_code in (400, 422)
+
+
+async def test_a_school_does_not_move_to_another_county(client: httpx.AsyncClient, world: World) -> None:
+    response = await call(client, world, "admin", "PATCH", f"/schools/{school(world, 'kib')}",
+                          {"county_id": world.counties["kusel"]})
+    assert field_errors(response) == {"county_id": "a school cannot move to another county"}
+
+
+async def test_prefix_change_must_keep_access_points_inside(client: httpx.AsyncClient, world: World) -> None:
+    response = await call(client, world, "admin", "PATCH", f"/schools/{school(world, 'kib')}",
+                          {"management_prefix": "10.200.0.0/24"})
+    assert field_errors(response) == {
+        "management_prefix": "access points of this school have addresses outside this prefix"}
+
+
+async def test_supporter_cannot_create_a_school_in_a_foreign_county(client: httpx.AsyncClient, world: World) -> None:
+    response = await call(client, world, "verbund_supporter", "POST", "/schools", {
+        "county_id": world.counties["ludwigsburg"], "school_number": "41098", "name": "Fremd", "school_type": "igs"})
+    assert field_errors(response) == {"county_id": "unknown county"}
+
+
+async def test_filters_search_sort_and_pagination(client: httpx.AsyncClient, world: World) -> None:
+    everything = await call(client, world, "admin", "GET", "/schools", sort="-school_number")
+    numbers = [s["school_number"] for s in everything.json()["items"]]
+    assert numbers == sorted(numbers, reverse=True) and everything.json()["total"] == 4
+    county = await call(client, world, "admin", "GET", "/schools", county_id=world.counties["donnersbergkreis"])
+    assert {s["school_number"] for s in county.json()["items"]} == {"41001", "41002"}
+    typed = await call(client, world, "admin", "GET", "/schools", school_type="igs")
+    assert [s["name"] for s in typed.json()["items"]] == ["IGS Rockenhausen"]
+    found = await call(client, world, "admin", "GET", "/schools", q="rocken")
+    assert [s["school_number"] for s in found.json()["items"]] == ["41002"]
+    page = await call(client, world, "admin", "GET", "/schools", sort="school_number", limit=2, offset=2)
+    assert page.json()["total"] == 4 and [s["school_number"] for s in page.json()["items"]] == ["41003", "41004"]
+    bad = await call(client, world, "admin", "GET", "/schools", sort="password_hash")
+    assert field_errors(bad) == {"sort": "unknown sort key"}
+
+
+async def test_school_figures_uplink_and_coverage(client: httpx.AsyncClient, world: World) -> None:
+    body = (await call(client, world, "admin", "GET", f"/schools/{school(world, 'kib')}")).json()
+    # The world: two teaching rooms, one covered; a live symmetric gigabit line.
+    assert (body["teaching_rooms"], body["covered_teaching_rooms"], body["planned_coverage"]) == (2, 1, 0.5)
+    assert body["uplink_status"] == "live" and body["uplink_gigabit_symmetric"] is True
+    coverage = (await call(client, world, "admin", "GET", f"/schools/{school(world, 'kib')}/coverage")).json()
+    assert [r["name"] for r in coverage["uncovered_rooms"]] == ["A 102"]
+
+
+async def test_only_an_empty_school_can_be_deleted(client: httpx.AsyncClient, world: World) -> None:
+    busy = await call(client, world, "admin", "DELETE", f"/schools/{school(world, 'kib')}")
+    assert busy.status_code == 409
+    created = await call(client, world, "admin", "POST", "/schools", {
+        "county_id": world.counties["kusel"], "school_number": "41097", "name": "Leer", "school_type": "igs"})
+    gone = await call(client, world, "admin", "DELETE", f"/schools/{created.json()['id']}")
+    assert gone.status_code == 204
+    assert (await call(client, world, "admin", "GET", f"/schools/{created.json()['id']}")).status_code == 404
+
+
+async def test_inventory_paths_are_in_the_openapi_schema(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path in ("/api/v1/schools", "/api/v1/schools/{school_id}", "/api/v1/rooms", "/api/v1/buildings",
+                 "/api/v1/uplinks", "/api/v1/access-points", "/api/v1/devices", "/api/v1/loans",
+                 "/api/v1/loans/bulk", "/api/v1/loans/{loan_id}/return", "/api/v1/snmp-profiles", "/api/v1/lookup"):
+        assert path in paths, path
+    parameters = {p["name"] for p in paths["/api/v1/devices"]["get"]["parameters"]}
+    assert {"school_id", "county_id", "status", "vendor", "model", "q", "sort", "limit", "offset"} <= parameters
+    assert "/schools" not in paths  # pages stay out
