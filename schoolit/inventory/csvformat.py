@@ -302,10 +302,10 @@ SCHOOLS = Kind("schools", "school", N_("school"), (
     Column("county", "Landkreis", "county", text(200), aliases=("Kreis", "Schulträger", "district"), direct=False,
            empty="", memo=True),
     Column("street", "Straße", "street", text(200), aliases=("Anschrift", "Adresse", "address"), empty=""),
-    Column("postal_code", "PLZ", "postal_code", _validated(lambda v: _postal_code(v)),
+    Column("postal_code", "PLZ", "postal_code", _validated(validation.postal_code),
            aliases=("Postleitzahl", "postcode", "zip"), empty=""),
     Column("city", "Ort", "city", text(120), aliases=("Stadt", "Gemeinde", "town"), empty="", memo=True),
-    Column("pupils", "Schülerzahl", "pupils", integer(0, 100_000), aliases=("Schüler", "Schülerinnen und Schüler",
+    Column("pupils", "Schülerzahl", "pupils", integer(0, 20_000), aliases=("Schüler", "Schülerinnen und Schüler",
                                                                            "Anzahl Schüler", "pupil count"), empty=0),
     Column("management_prefix", "Management-Netz", "management_prefix", _validated(validation.ip_prefix),
            aliases=("Management-Präfix", "Managementnetz", "Verwaltungsnetz", "management network")),
@@ -365,11 +365,10 @@ UPLINKS = Kind("uplinks", "uplink", N_("uplink"), (
         "vdsl": ("DSL", "Kupfer"), "lte": ("Mobilfunk", "5G"),
     }), aliases=("Anschlussart", "Technik", "Zugangstechnik", "technology"), empty=UplinkTechnology.FTTB.value,
         memo=True),
-    Column("down_mbps", "Download (Mbit/s)", "down_mbps", integer(1), aliases=("Download", "Downstream",
-                                                                               "Downstream (Mbit/s)", "down"),
-           to_create=True, memo=True),
-    Column("up_mbps", "Upload (Mbit/s)", "up_mbps", integer(1), aliases=("Upload", "Upstream", "Upstream (Mbit/s)",
-                                                                         "up"), to_create=True, memo=True),
+    Column("down_mbps", "Download (Mbit/s)", "down_mbps", integer(1, 1_000_000),
+           aliases=("Download", "Downstream", "Downstream (Mbit/s)", "down"), to_create=True, memo=True),
+    Column("up_mbps", "Upload (Mbit/s)", "up_mbps", integer(1, 1_000_000),
+           aliases=("Upload", "Upstream", "Upstream (Mbit/s)", "up"), to_create=True, memo=True),
     Column("status", "Status", "status", choice(UplinkStatus, {
         "planned": ("geplant",), "ordered": ("bestellt", "beauftragt"), "construction": ("im Bau", "Bau", "Ausbau"),
         "live": ("in Betrieb", "aktiv", "online"), "terminated": ("gekündigt", "abgeschaltet", "beendet"),
@@ -418,12 +417,6 @@ DEVICES = Kind("devices", "device", N_("device"), (
 ))
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (SCHOOLS, ROOMS, ACCESS_POINTS, UPLINKS, DEVICES)}
-
-
-def _postal_code(value: str) -> str:
-    if not re.fullmatch(r"[0-9]{5}", value):
-        raise CellError(N_("five digits"))
-    return value
 
 
 # --- reading a file --------------------------------------------------------------------------------

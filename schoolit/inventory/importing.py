@@ -32,7 +32,7 @@ from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic
 from schoolit.errors import Conflict, NotFound
-from schoolit.inventory.choices import DeviceStatus
+from schoolit.inventory.choices import DeviceStatus, UplinkStatus
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
     DEVICES,
@@ -47,6 +47,7 @@ from schoolit.inventory.csvformat import (
     normalise,
     read,
 )
+from schoolit.inventory.services import DATES_WARRANTY, today
 from schoolit.web.i18n import N_
 from schoolit.web.i18n import gettext as _
 
@@ -248,10 +249,11 @@ class Planner:
                            counties)
         self.profiles = {(r["county_id"], r["name"]): r["id"] for r in rows}
 
-    def check_dates(self, row: int, values: Sequence[Any], first: str, last: str) -> None:
+    def check_dates(self, row: int, values: Sequence[Any], first: str, last: str, message: str) -> None:
+        """`last` must not lie before `first` (the rules and words of the inventory's forms)."""
         start, end = self.value(values, first), self.value(values, last)
         if start is not None and end is not None and end < start:
-            self.error(row, last, _("before %(other)s", other=self.parsed.header_of(first)))
+            self.error(row, last, _(message))
 
 
 def _picker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -419,7 +421,8 @@ class AccessPointPlanner(Planner):
         if ip is not None and school.prefix is not None and netaddr.IPAddress(ip) not in school.prefix:
             self.error(row, "management_ip", _("not inside the school's management network %(prefix)s",
                                                prefix=str(school.prefix)))
-        self.check_dates(row, values, "purchase_date", "warranty_end")
+        self.check_dates(row, values, "purchase_date", "warranty_end", DATES_WARRANTY)
+        self.check_dates(row, values, "purchase_date", "installed_on", N_("cannot be installed before it was bought"))
         room_id = self.room(row, values, school, existing)
         if self.has("covers"):
             self.coverage[row] = self.covered(row, values, school)
@@ -467,7 +470,7 @@ class UplinkPlanner(Planner):
         await super().lookup()
         await self.lookup_profiles()
         self.uplinks: dict[int, list[asyncpg.Record]] = defaultdict(list)
-        for uplink in await query("SELECT id, school_id, county_id, lower(provider) AS provider, line_id, "
+        for uplink in await query("SELECT id, school_id, county_id, lower(provider) AS provider, line_id, status, "
                                   "snmp_profile_id FROM uplink WHERE school_id = ANY({}) ORDER BY id",
                                   [s.id for s in self.schools.values()]):
             self.uplinks[uplink["school_id"]].append(uplink)
@@ -488,7 +491,12 @@ class UplinkPlanner(Planner):
                 self.error(row, "provider", _("the school has several uplinks of this provider; add the line id"))
                 existing = []
         match = existing[0] if existing else None
-        self.check_dates(row, values, "live_since", "contract_end")
+        self.check_dates(row, values, "live_since", "contract_end",
+                         N_("the contract cannot end before the line went live"))
+        status = self.value(values, "status") or (match["status"] if match else None)
+        live_since = self.value(values, "live_since")
+        if status == UplinkStatus.LIVE.value and live_since is not None and live_since > today():
+            self.error(row, "live_since", _("a live line cannot go live in the future"))
         profile = self.snmp_profile(row, values, school.county_id, match)
         return (match["id"] if match else None), (school.county_id, school.id, profile)
 
@@ -534,9 +542,10 @@ class DevicePlanner(Planner):
             return None, (None, None, serial)
         if existing is not None and existing["school_id"] != school.id:
             if existing["on_loan"]:
-                self.error(row, "school_number", _("the device is on loan; return it before moving it"))
+                self.error(row, "school_number", _("the device is lent: return it before it moves to another school"))
             elif existing["county_id"] != school.county_id and existing["has_loans"]:
-                self.error(row, "school_number", _("a device with loans cannot move to another county"))
+                # Its loan records stay with the county that lent it.
+                self.error(row, "school_number", _("a device with loan records stays in its county"))
         if self.status_index is not None and self.parsed.readable(row, "status"):
             self.check_status(row, values[self.status_index], existing)
         if self.tag_index is not None and values[self.tag_index]:
@@ -547,7 +556,7 @@ class DevicePlanner(Planner):
                 self.error(row, "asset_tag", _("already used by device %(serial)s", serial=holder))
         if self.mac_index is not None and values[self.mac_index]:
             self.check_mac(row, values[self.mac_index], serial)
-        self.check_dates(row, values, "purchase_date", "warranty_end")
+        self.check_dates(row, values, "purchase_date", "warranty_end", DATES_WARRANTY)
         return (existing["id"] if existing else None), (school.county_id, school.id, serial)
 
     def check_mac(self, row: int, mac: str, serial: str) -> None:
@@ -563,9 +572,9 @@ class DevicePlanner(Planner):
         """'lent' comes from lending (a loan), never from a file; a device on loan stays 'lent'."""
         if existing is not None and existing["on_loan"]:
             if status != LENT:
-                self.error(row, "status", _("the device is on loan; return it to change its status"))
+                self.error(row, "status", _("a lent device changes status when it is returned"))
         elif status == LENT and (existing is None or existing["status"] != LENT):
-            self.error(row, "status", _("'lent' is set by lending the device; import it as 'stock'"))
+            self.error(row, "status", _("a device becomes lent through a loan"))
 
     def plan(self, progress: Progress | None = None) -> Plan:
         plan = super().plan(progress)

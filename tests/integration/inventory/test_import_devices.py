@@ -250,8 +250,9 @@ async def test_moves_between_counties_in_scope_and_loans(client: httpx.AsyncClie
     rows = [DEVICE_HEADER_DE, *device_rows("41003", 2)]  # Kusel: another county of the Verbund
     response = await post_import(client, world, "verbund_supporter", "devices", csv_bytes(rows))
     assert _errors(response) == [
-        (2, "Schulnummer", "das Gerät ist verliehen; vor dem Umzug zurückgeben"),
-        (2, "Status", "das Gerät ist verliehen; für einen anderen Status erst zurückgeben")]
+        (2, "Schulnummer", "das Gerät ist ausgeliehen: bitte vor dem Wechsel an eine andere Schule die Rückgabe "
+                           "erfassen"),
+        (2, "Status", "ein verliehenes Gerät ändert seinen Status bei der Rückgabe")]
     del rows[1]
     report = await imported(client, world, "devices", rows, actor="verbund_supporter")
     assert (report["created"], report["updated"], report["changed"]) == (0, 1, 1)
@@ -263,7 +264,7 @@ async def test_lent_is_set_by_lending_not_by_import(client: httpx.AsyncClient, w
     rows = [DEVICE_HEADER_DE, *device_rows("41001", 1)]
     rows[1][9] = "verliehen"
     response = await post_import(client, world, "admin", "devices", csv_bytes(rows))
-    assert _errors(response) == [(2, "Status", "„verliehen“ entsteht durch eine Ausleihe; als „Lager“ importieren")]
+    assert _errors(response) == [(2, "Status", "ein Gerät wird durch eine Ausleihe verliehen")]
 
 
 async def test_asset_tags_are_unique_per_county(client: httpx.AsyncClient, world: World) -> None:

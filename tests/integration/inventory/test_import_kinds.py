@@ -205,7 +205,7 @@ async def test_uplink_rules(client: httpx.AsyncClient, world: World) -> None:
     assert _errors(response) == [
         (2, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
         (2, "Download (Mbit/s)", "mindestens 1"),
-        (2, "Vertragsende", "liegt vor In Betrieb seit"),
+        (2, "Vertragsende", "der Vertrag kann nicht vor der Inbetriebnahme enden"),
         (2, "Öffentliches Netz", reason_of(validation.ip_prefix, "198.51.100.1/29")),
         (3, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
         (3, "Upload (Mbit/s)", "ein Wert ist erforderlich")]
@@ -213,3 +213,17 @@ async def test_uplink_rules(client: httpx.AsyncClient, world: World) -> None:
                                                                                ["41001", "Pfalzwerke"]]))
     assert _errors(response) == [(2, "Download (Mbit/s)", "für eine Neuanlage (Internetanschluss) erforderlich"),
                                  (2, "Upload (Mbit/s)", "für eine Neuanlage (Internetanschluss) erforderlich")]
+
+
+async def test_dates_follow_the_inventory_rules(client: httpx.AsyncClient, world: World) -> None:
+    response = await post_import(client, world, "admin", "uplinks", csv_bytes([
+        ["Schulnummer", "Anbieter", "Download (Mbit/s)", "Upload (Mbit/s)", "Status", "In Betrieb seit"],
+        ["41003", "Vodafone", "500", "50", "in Betrieb", "01.01.2099"],
+        ["41002", "Vodafone", "500", "50", "bestellt", "01.01.2099"]]))
+    assert _errors(response) == [
+        (2, "In Betrieb seit", "ein aktiver Anschluss kann nicht erst in der Zukunft in Betrieb gehen")]
+    response = await post_import(client, world, "admin", "access-points", csv_bytes([
+        ["Schulnummer", "Seriennummer", "Kaufdatum", "Installiert am", "Garantie bis"],
+        ["41001", "AP-9", "01.08.2021", "01.07.2021", "01.07.2021"]]))
+    assert _errors(response) == [(2, "Installiert am", "kann nicht vor dem Kauf installiert worden sein"),
+                                 (2, "Garantie bis", "die Garantie kann nicht vor dem Kauf enden")]
