@@ -156,7 +156,7 @@ def test_restore_refuses_a_non_empty_database_unless_forced(cluster: Cluster, tm
     before = cluster.snapshot()
     archive = _backup(cluster, tmp_path / "backups")
     # Changes after the backup, which a forced restore must undo.
-    asyncio.run(_execute(cluster.dsn, "DELETE FROM school WHERE school_number IN "
+    asyncio.run(_execute(cluster.dsn, "UPDATE school SET name = name || ' (geändert)' WHERE school_number IN "
                                       "(SELECT school_number FROM school ORDER BY school_number LIMIT 5)",
                          "CREATE TABLE stray (id int)"))
     changed = cluster.snapshot()

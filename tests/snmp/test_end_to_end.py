@@ -58,9 +58,18 @@ def deployment(snmpd: RunningAgent, tmp_path: Path) -> Iterator[dict[str, Any]]:
                 "INSERT INTO access_point (county_id, school_id, name, vendor, model, serial, management_ip, "
                 "snmp_port, snmp_profile_id, status, funding_programme, created_at, updated_at) "
                 "SELECT s.county_id, s.id, $1, 'generic', 'Net-SNMP', $2, '127.0.0.1', $3, p.id, 'active', 'other', "
-                "now(), now() FROM school s JOIN snmp_profile p ON p.county_id = s.county_id "
+                "now(), now() FROM school s JOIN snmp_profile p ON p.county_id = s.county_id AND p.name = 'v2c' "
                 "WHERE s.school_number = '51600'", (f"AP {index}", f"E2E{index:04d}", port)))
+        # The demo gives the school's own access points and router 10.x addresses; take them out of the
+        # probe's targets, and make sure nothing but loopback is ever polled from here.
+        statements += [
+            ("UPDATE access_point SET management_ip = NULL WHERE serial NOT LIKE 'E2E%'", ()),
+            ("UPDATE uplink SET router_ip = NULL", ()),
+        ]
         _sql(dsn, statements)
+        hosts = _sql(dsn, [("SELECT DISTINCT host(management_ip) AS host FROM access_point "
+                            "WHERE management_ip IS NOT NULL", ())])[0]
+        assert [h["host"] for h in hosts] == ["127.0.0.1"]
         registered = run_cli("probe", "register", "--name", "Sonde KIB", "--school", "51600", env=env)
         token = re.search(r"token \(shown once\): (\S+)", registered.stdout)
         assert token, registered.stderr

@@ -36,7 +36,7 @@ async def test_school_page_shows_uplink_rooms_coverage_assets_loans(client: http
     text = page.text
     for expected in ("Internetanschluss", "Pfalzwerke Netz", "Räume und WLAN-Abdeckung", "50 %", "kein WLAN",
                      "Access Points", "CNKEYKIB01", "Schülerendgeräte", "DMPXKIB0001", "Offene Ausleihen", "7b-01",
-                     "An eine Klasse ausleihen", 'data-section="tickets"'):
+                     "An eine Klasse ausleihen", 'hx-get="/tickets/for-school/'):
         assert expected in text, expected
     assert "Schule bearbeiten" not in text  # school contacts do not edit the inventory
 

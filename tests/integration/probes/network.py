@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schoolit.inventory.secrets import encrypt
+from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Room, SnmpProfile, Uplink
 from tests.integration.world import World
 
@@ -18,9 +19,21 @@ class Network:
     rooms: dict[str, list[int]] = field(default_factory=dict)  # teaching rooms
 
 
-async def build_network(world: World, *, port: int = 161, aps_per_school: int = 2) -> Network:
+async def fresh_school(world: World, key: str = "probe-school") -> dict[str, int]:
+    """A Donnersbergkreis school holding nothing but what a probe test puts there."""
+    school_id = await upsert_school(county_id=world.counties["donnersbergkreis"], school_number="41099",
+                                    name="Testschule Sonde", school_type="igs", city="Göllheim", pupils=400)
+    world.schools[key] = {"id": school_id, "number": "41099", "name": "Testschule Sonde",
+                          "county_id": world.counties["donnersbergkreis"]}
+    return world.schools[key]
+
+
+async def build_network(world: World, *, port: int = 161, aps_per_school: int = 2,
+                        only: tuple[str, ...] | None = None) -> Network:
     network = Network()
     for key, school in world.schools.items():
+        if only is not None and key not in only:
+            continue
         county, school_id = school["county_id"], school["id"]
         profile = (await SnmpProfile.insert(SnmpProfile(
             county_id=county, name=f"v2c {key}", version="2c", community_encrypted=encrypt(f"community-{key}"),

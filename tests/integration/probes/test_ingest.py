@@ -12,7 +12,7 @@ import pytest
 
 from schoolit.db import fetch
 from schoolit.probes.schemas import TargetList
-from tests.integration.probes.network import Network, build_network
+from tests.integration.probes.network import Network, build_network, fresh_school
 from tests.integration.world import World
 
 T0 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
@@ -43,7 +43,12 @@ async def test_targets_are_the_probes_scope_with_credentials(client: httpx.Async
     ids = {(t.asset_kind, t.asset_id) for t in targets.targets}
     donnersberg = {("access_point", ap) for key in ("kib", "rok") for ap in network.access_points[key]} | {
         ("uplink", network.uplinks[key]) for key in ("kib", "rok")}
-    assert ids == donnersberg
+    elsewhere = {("access_point", ap) for key in ("kus", "lb") for ap in network.access_points[key]} | {
+        ("uplink", network.uplinks[key]) for key in ("kus", "lb")}
+    assert donnersberg <= ids and not ids & elsewhere
+    counties = await fetch("SELECT DISTINCT county_id FROM access_point WHERE id = ANY({})",
+                           [asset_id for kind, asset_id in ids if kind == "access_point"])
+    assert counties == [{"county_id": world.counties["donnersbergkreis"]}]
     kib_ap = next(t for t in targets.targets if t.asset_id == network.access_points["kib"][0])
     assert kib_ap.community == "community-kib" and kib_ap.profile == "aruba-instant"
     assert kib_ap.row_index.count(".") == 5
@@ -95,10 +100,11 @@ async def test_invalid_batch_names_fields(client: httpx.AsyncClient, world: Worl
     assert "idempotency_key" in response.text
 
 
-async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient, world: World,
-                                                      network: Network) -> None:
-    uplink = network.uplinks["kib"]
-    ap0, ap1 = network.access_points["kib"]
+async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient, world: World) -> None:
+    await fresh_school(world, "fresh")
+    network = await build_network(world, only=("fresh",))
+    uplink = network.uplinks["fresh"]
+    ap0, ap1 = network.access_points["fresh"]
     now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=20)
 
     def at(minute: int) -> str:
@@ -116,7 +122,7 @@ async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient,
     response = await client.post("/api/v1/probe/samples", json=batch(*samples), headers=world.auth("probe"))
     assert response.status_code == 200, response.text
 
-    school = world.schools["kib"]["id"]
+    school = world.schools["fresh"]["id"]
     figures = (await client.get(f"/api/v1/stats/schools/{school}/network",
                                 headers=world.auth("verbund_supporter"))).json()
     link = figures["uplinks"][0]
@@ -135,13 +141,15 @@ async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient,
     assert foreign.status_code == 404
 
 
-async def test_stale_state_is_not_live(client: httpx.AsyncClient, world: World, network: Network) -> None:
-    ap = network.access_points["kib"][0]
+async def test_stale_state_is_not_live(client: httpx.AsyncClient, world: World) -> None:
+    await fresh_school(world, "fresh")
+    network = await build_network(world, only=("fresh",))
+    ap = network.access_points["fresh"][0]
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     sample = {"asset_kind": "access_point", "asset_id": ap, "polled_at": long_ago.isoformat(), "reachable": True,
               "uptime_ticks": 5}
     posted = await client.post("/api/v1/probe/samples", json=batch(sample), headers=world.auth("probe"))
     assert posted.status_code == 200
-    figures = (await client.get(f"/api/v1/stats/schools/{world.schools['kib']['id']}/network",
+    figures = (await client.get(f"/api/v1/stats/schools/{world.schools['fresh']['id']}/network",
                                 headers=world.auth("admin"))).json()
     assert figures["coverage"]["live"] == 0.0 and figures["coverage"]["planned"] == pytest.approx(2 / 3)
