@@ -23,6 +23,7 @@ from schoolit.accounts.auth import authentication_middleware_factory, provide_sc
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
+from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     configure_logging(settings)
     api = Router(path="/api/v1", route_handlers=[AccountsApi, *INVENTORY_API, ProbeApi, NetworkStatsApi, TicketsApi,
                                                  TicketSettingsApi], security=[{"bearer": []}])
+    api.register(ImportExportApi)
     app = Litestar(
         route_handlers=[
             WebController,

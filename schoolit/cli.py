@@ -184,10 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_commands(commands)
 
     from schoolit.inventory import commands as inventory_commands
+    from schoolit.inventory import import_commands
     from schoolit.probes import commands as probes_commands
     from schoolit.tickets import commands as tickets_commands
 
     tickets_commands.register(commands)
+    import_commands.register(commands)
 
     maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
                                       description="Periodic jobs; each is safe to run again.")

@@ -87,3 +87,11 @@ def pupil_reference(value: str) -> str:
         raise ValueError(N_("a pseudonymous reference with a number, e.g. 7b-14 (letters, digits, '.', '_', '/', "
                             "'-'; no spaces, no names)"))
     return text
+
+
+def postal_code(value: str) -> str:
+    """A German postcode: five digits."""
+    text = value.strip()
+    if not (len(text) == 5 and text.isdigit()):
+        raise ValueError(N_("five digits"))
+    return text

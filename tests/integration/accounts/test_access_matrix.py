@@ -67,6 +67,7 @@ PATH_PARAMS: dict[str, Filler] = {
     # A ticket's tracking token (public pages): the one of the actor's own school's ticket; guessing is 404.
     "token": lambda w, a, f: None if f else w.tracking_tokens[OWN_SCHOOL[a]],
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
+    "kind": lambda w, a, f: None if f else "devices",  # /api/v1/import/{kind}, /api/v1/export/{kind}
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -1,0 +1,595 @@
+"""The inventory's CSV format, shared by import and export: columns per kind, cell formats, file reading.
+
+One table of columns per kind names each column in German and English (plus the spellings people
+type), says how a cell is read and how a value is written, so that an exported file imports again
+unchanged. Files come from German Excel as often as from scripts: UTF-8 with or without BOM or
+Windows-1252, `;` or `,` between cells, decimal commas, dates as 31.07.2026 or 2026-07-31.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from schoolit.inventory import validation
+from schoolit.inventory.choices import (
+    AccessPointStatus,
+    DeviceKind,
+    DeviceStatus,
+    FundingProgramme,
+    SchoolType,
+    UplinkStatus,
+    UplinkTechnology,
+    Vendor,
+)
+from schoolit.web.i18n import N_
+from schoolit.web.i18n import gettext as _
+
+LANGS = ("de", "en")
+# Spreadsheets run a cell that starts like this as a formula: the export quotes such cells with "'".
+FORMULA_START = frozenset("=+-@\t\r")
+EXPORT_DELIMITER = ";"
+BOM = "\ufeff"
+MAX_INT = 2_147_483_647
+
+
+class CellError(ValueError):
+    """Why a cell cannot be read: an English message id with named parameters, translated when shown."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def text(self) -> str:
+        return _(self.message, **self.params)
+
+
+def reason(exc: ValueError) -> str:
+    """The translated reason of a cell error, or of a ValueError from `validation`."""
+    return exc.text() if isinstance(exc, CellError) else _(str(exc))
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def normalise(name: str) -> str:
+    """Header names and choice values compare without case, blanks, punctuation and umlauts:
+    "MAC-Adresse" == "mac adresse", "Download (Mbit/s)" == "download mbit/s", "Gebäude" == "Gebaeude"."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold().translate(_UMLAUTS))
+
+
+# A cell parser gets the stripped, non-empty cell and whether the file writes decimal commas.
+Parser = Callable[[str, bool], Any]
+Formatter = Callable[[Any, str], str]
+
+
+# --- cell formats ----------------------------------------------------------------------------------
+
+def text(max_length: int) -> Parser:
+    def parse(cell: str, comma: bool) -> str:
+        if len(cell) > max_length:
+            raise CellError(N_("at most %(max)s characters"), max=max_length)
+        return cell
+
+    return parse
+
+
+def _validated(check: Callable[[str], str]) -> Parser:
+    return lambda cell, comma: check(cell)
+
+
+_INT_DE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+_INT_EN = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+def integer(minimum: int, maximum: int = MAX_INT) -> Parser:
+    """A whole number; German files may group thousands with '.', English ones with ','."""
+
+    def parse(cell: str, comma: bool) -> int:
+        digits = cell.replace(" ", "").replace("\u00a0", "")
+        if (_INT_DE if comma else _INT_EN).fullmatch(digits):
+            digits = digits.replace("." if comma else ",", "")
+        if not re.fullmatch(r"-?[0-9]+", digits):
+            raise CellError(N_("a whole number"))
+        number = int(digits)
+        if number < minimum:
+            raise CellError(N_("at least %(min)s"), min=minimum)
+        if number > maximum:
+            raise CellError(N_("at most %(max)s"), max=maximum)
+        return number
+
+    return parse
+
+
+# Amounts in euros with at most two decimals. The file's convention decides what is ambiguous:
+# in a German file "1.234" is 1234 € and "1,234" an error; in an English file the other way round.
+_MONEY_DE = (re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]{1,2}))?"), re.compile(r"([0-9]+)(?:,([0-9]{1,2}))?"),
+             re.compile(r"([0-9]+)\.([0-9]{1,2})"))
+_MONEY_EN = (re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+)(?:\.([0-9]{1,2}))?"), re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?"),
+             re.compile(r"([0-9]+),([0-9]{1,2})"))
+_CURRENCY = re.compile(r"€|eur|euro|[\s\u00a0]", re.IGNORECASE)
+
+
+def price_cents(cell: str, comma: bool) -> int:
+    amount = _CURRENCY.sub("", cell)
+    for pattern in _MONEY_DE if comma else _MONEY_EN:
+        match = pattern.fullmatch(amount)
+        if match:
+            euros = int(re.sub(r"[.,]", "", match.group(1)))
+            cents = int((match.group(2) or "0").ljust(2, "0"))
+            total = euros * 100 + cents
+            if total > MAX_INT:
+                raise CellError(N_("at most %(max)s"), max="21.474.836,47 €")
+            return total
+    raise CellError(N_("an amount in euros with at most two decimals, e.g. 1.234,56"))
+
+
+def format_price(cents: int | None, lang: str) -> str:
+    if cents is None:
+        return ""
+    euros, rest = divmod(cents, 100)
+    return f"{euros}{',' if lang == 'de' else '.'}{rest:02d}"
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_GERMAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})")
+_TIME = re.compile(r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?")  # Excel sometimes adds 00:00
+
+
+def date(cell: str, comma: bool) -> dt.date:
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_GERMAN_DATE, (2, 1, 0))):
+        match = pattern.match(cell)
+        if match and _TIME.fullmatch(cell[match.end():]):
+            parts = match.groups()
+            year, month, day = (int(parts[i]) for i in order)
+            if year < 100:
+                year += 2000
+            try:
+                value = dt.date(year, month, day)
+            except ValueError:
+                raise CellError(N_("no such date")) from None
+            if not 1970 <= value.year <= 2100:
+                raise CellError(N_("a date between 1970 and 2100"))
+            return value
+    raise CellError(N_("a date like 31.07.2026 or 2026-07-31"))
+
+
+def format_date(value: dt.date | None, lang: str) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+
+
+_TRUE = frozenset({"ja", "j", "yes", "y", "true", "wahr", "1", "x"})
+_FALSE = frozenset({"nein", "n", "no", "false", "falsch", "0"})
+
+
+def boolean(cell: str, comma: bool) -> bool:
+    word = cell.casefold()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise CellError(N_("yes or no (ja/nein)"))
+
+
+def format_bool(value: bool | None, lang: str) -> str:
+    if value is None:
+        return ""
+    return ("ja" if value else "nein") if lang == "de" else ("yes" if value else "no")
+
+
+def choice(enum: type[StrEnum], synonyms: dict[str, tuple[str, ...]] | None = None) -> Parser:
+    """A stored code ("stock"), or a German or English word for it ("Lager", "in stock")."""
+    words = {normalise(member.value): member.value for member in enum}
+    for value, names in (synonyms or {}).items():
+        words.update({normalise(name): enum(value).value for name in names})
+    codes = ", ".join(member.value for member in enum)
+
+    def parse(cell: str, comma: bool) -> str:
+        found = words.get(normalise(cell))
+        if found is None:
+            raise CellError(N_("one of: %(choices)s"), choices=codes)
+        return found
+
+    return parse
+
+
+def format_text(value: Any, lang: str) -> str:
+    return "" if value is None else str(value)
+
+
+# --- columns per kind ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column. `field` is the stored column where `direct`, else a value the import resolves
+    (a school number, a room name, ...)."""
+
+    field: str
+    de: str
+    en: str
+    parse: Parser
+    fmt: Formatter = format_text
+    aliases: tuple[str, ...] = ()
+    required: bool = False  # every file has it and every row a value
+    to_create: bool = False  # a row that creates an object needs a value
+    direct: bool = True  # stored as is in the kind's table
+    empty: Any = None  # the value of an empty cell
+    memo: bool = False  # few distinct values in a file: read each distinct cell once
+
+    def header(self, lang: str) -> str:
+        return self.de if lang == "de" else self.en
+
+    def names(self) -> set[str]:
+        return {normalise(n) for n in (self.de, self.en, self.field, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one import/export kind is made of: its URL name, table and columns."""
+
+    name: str
+    table: str
+    label: str
+    columns: tuple[Column, ...]
+    has_updated_at: bool = True
+    columns_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, Column] = {}
+        for column in self.columns:
+            for name in column.names():
+                assert name not in by_name, f"{self.name}: header name {name!r} used twice"
+                by_name[name] = column
+        object.__setattr__(self, "columns_by_name", by_name)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.field == name)
+
+
+_FUNDING = choice(FundingProgramme, {
+    "digitalpakt_basis": ("DigitalPakt Basis", "DigitalPakt Schule", "DigitalPakt 1", "Basisförderung"),
+    "digitalpakt_sofortausstattung": ("DigitalPakt Sofortausstattung", "Sofortausstattung",
+                                      "Sofortausstattungsprogramm"),
+    "digitalpakt_leihgeraete_lehrkraefte": ("DigitalPakt Leihgeräte Lehrkräfte", "Leihgeräte Lehrkräfte",
+                                            "Lehrkräfte-Endgeräte"),
+    "digitalpakt_administration": ("DigitalPakt Administration", "Administration", "Administratoren"),
+    "digitalpakt_2": ("DigitalPakt 2.0", "DigitalPakt 2"),
+    "county_budget": ("Kreishaushalt", "Eigenmittel", "Schulträger", "Haushalt"),
+    "other": ("Sonstige", "Sonstiges", "andere"),
+})
+_SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", _validated(validation.school_number),
+                        aliases=("Schul-Nr.", "Schulnr", "Schulnummer (5-stellig)", "school number", "school"),
+                        required=True, direct=False, memo=True)
+_SERIAL = Column("serial", "Seriennummer", "serial", _validated(validation.serial_number),
+                 aliases=("Serien-Nr.", "Seriennr", "SN", "S/N", "serial number", "serial_number"))
+_MAC = Column("mac", "MAC-Adresse", "mac", _validated(validation.mac_address),
+              aliases=("MAC", "MAC Adresse", "WLAN-MAC", "Ethernet-MAC", "mac address"))
+_PURCHASE_DATE = Column("purchase_date", "Kaufdatum", "purchase_date", date, format_date,
+                        aliases=("Anschaffungsdatum", "Beschaffungsdatum", "purchase date", "purchased"), memo=True)
+_PRICE = Column("price_cents", "Preis (EUR)", "price_eur", price_cents, format_price,
+                aliases=("Preis", "Preis (€)", "Preis in EUR", "Kaufpreis", "Anschaffungspreis", "Bruttopreis",
+                         "price", "price (EUR)"), memo=True)
+_WARRANTY_END = Column("warranty_end", "Garantie bis", "warranty_end", date, format_date,
+                       aliases=("Garantieende", "Gewährleistung bis", "warranty", "warranty end"), memo=True)
+_FUNDING_COLUMN = Column("funding_programme", "Förderprogramm", "funding_programme", _FUNDING,
+                         aliases=("Förderung", "Finanzierung", "funding", "funding programme", "funding program"),
+                         empty=FundingProgramme.OTHER.value, memo=True)
+_BUILDING = Column("building", "Gebäude", "building", text(120), aliases=("Haus", "Gebäudeteil"), direct=False,
+                   empty="", memo=True)
+_SNMP_PROFILE = Column("snmp_profile", "SNMP-Profil", "snmp_profile", text(120), aliases=("SNMP", "snmp profile"),
+                       direct=False, empty="", memo=True)
+_NOTES = Column("notes", "Bemerkungen", "notes", text(4000), aliases=("Bemerkung", "Notizen", "Notiz", "Hinweise"),
+                empty="")
+
+SCHOOLS = Kind("schools", "school", N_("school"), (
+    _SCHOOL_NUMBER,
+    Column("name", "Name", "name", text(200), aliases=("Schulname", "Schule", "school name"), to_create=True),
+    Column("school_type", "Schulart", "school_type", choice(SchoolType, {
+        "igs": ("Integrierte Gesamtschule", "Gesamtschule"), "realschule_plus": ("Realschule+", "RS+"),
+        "bbs": ("Berufsbildende Schule", "Berufsschule"), "other": ("Sonstige", "andere"),
+    }), aliases=("Schulform", "Schultyp", "type", "school type"), empty=SchoolType.GYMNASIUM.value, memo=True),
+    Column("county", "Landkreis", "county", text(200), aliases=("Kreis", "Schulträger", "district"), direct=False,
+           empty="", memo=True),
+    Column("street", "Straße", "street", text(200), aliases=("Anschrift", "Adresse", "address"), empty=""),
+    Column("postal_code", "PLZ", "postal_code", _validated(validation.postal_code),
+           aliases=("Postleitzahl", "postcode", "zip"), empty=""),
+    Column("city", "Ort", "city", text(120), aliases=("Stadt", "Gemeinde", "town"), empty="", memo=True),
+    Column("pupils", "Schülerzahl", "pupils", integer(0, 20_000), aliases=("Schüler", "Schülerinnen und Schüler",
+                                                                           "Anzahl Schüler", "pupil count"), empty=0),
+    Column("management_prefix", "Management-Netz", "management_prefix", _validated(validation.ip_prefix),
+           aliases=("Management-Präfix", "Managementnetz", "Verwaltungsnetz", "management network")),
+))
+
+ROOMS = Kind("rooms", "room", N_("room"), (
+    _SCHOOL_NUMBER,
+    _BUILDING,
+    Column("name", "Raum", "room", text(60), aliases=("Raumnummer", "Raumname", "Raumbezeichnung", "room name", "name"),
+           required=True),
+    Column("floor", "Etage", "floor", text(20), aliases=("Stockwerk", "Geschoss", "Ebene", "level"), empty="",
+           memo=True),
+    Column("is_teaching", "Unterrichtsraum", "teaching_room", boolean, format_bool,
+           aliases=("Unterricht", "Klassenraum", "teaching", "is_teaching", "is teaching"), empty=False, memo=True),
+), has_updated_at=False)
+
+ACCESS_POINTS = Kind("access-points", "access_point", N_("access point"), (
+    _SCHOOL_NUMBER,
+    _BUILDING,
+    Column("room", "Raum", "room", text(60), aliases=("Standort", "Raumnummer", "location"), direct=False, empty="",
+           memo=True),
+    Column("name", "Name", "name", text(120), aliases=("Bezeichnung", "Hostname", "AP-Name"), empty=""),
+    Column("vendor", "Hersteller", "vendor", choice(Vendor, {
+        "aruba": ("HPE Aruba", "Aruba Networks"), "unifi": ("Ubiquiti", "UniFi"), "lancom": ("LANCOM Systems",),
+        "cisco": ("Cisco Meraki", "Meraki"), "aerohive": ("Extreme Networks", "Extreme"),
+        "ruckus": ("CommScope",), "generic": ("Sonstige", "andere", "other"),
+    }), aliases=("Marke", "manufacturer", "make"), empty=Vendor.GENERIC.value, memo=True),
+    Column("model", "Modell", "model", text(120), aliases=("Typ", "Gerätetyp"), empty="", memo=True),
+    _SERIAL,
+    _MAC,
+    Column("management_ip", "Management-IP", "management_ip", _validated(validation.ip_address),
+           aliases=("IP", "IP-Adresse", "Management IP-Adresse", "ip address", "ip")),
+    _SNMP_PROFILE,
+    Column("status", "Status", "status", choice(AccessPointStatus, {
+        "planned": ("geplant",), "active": ("aktiv", "in Betrieb", "online"),
+        "faulty": ("defekt", "gestört", "Störung"), "retired": ("ausgemustert", "außer Betrieb", "abgebaut"),
+    }), aliases=("Zustand", "state"), empty=AccessPointStatus.ACTIVE.value, memo=True),
+    Column("installed_on", "Installiert am", "installed_on", date, format_date,
+           aliases=("Installationsdatum", "Montagedatum", "installed", "installation date"), memo=True),
+    _WARRANTY_END,
+    _FUNDING_COLUMN,
+    _PURCHASE_DATE,
+    _PRICE,
+    Column("covers", "Versorgte Räume", "covered_rooms", text(4000),
+           aliases=("Abdeckung", "WLAN-Abdeckung", "versorgt", "coverage", "covers"), direct=False, empty=""),
+))
+
+UPLINKS = Kind("uplinks", "uplink", N_("uplink"), (
+    _SCHOOL_NUMBER,
+    Column("provider", "Anbieter", "provider", text(120), aliases=("Provider", "Netzbetreiber", "Carrier"),
+           required=True, memo=True),
+    Column("line_id", "Leitungs-ID", "line_id", text(80),
+           aliases=("Leitungsnummer", "Leitungs-Nr.", "Anschlusskennung", "Vertragsnummer", "line id", "circuit id"),
+           empty=""),
+    Column("technology", "Technologie", "technology", choice(UplinkTechnology, {
+        "fttb": ("Glasfaser", "Glasfaser (FttB)"), "ftth": ("Glasfaser (FttH)",), "cable": ("Kabel", "Koax"),
+        "vdsl": ("DSL", "Kupfer"), "lte": ("Mobilfunk", "5G"),
+    }), aliases=("Anschlussart", "Technik", "Zugangstechnik", "technology"), empty=UplinkTechnology.FTTB.value,
+        memo=True),
+    Column("down_mbps", "Download (Mbit/s)", "down_mbps", integer(1, 1_000_000),
+           aliases=("Download", "Downstream", "Downstream (Mbit/s)", "down"), to_create=True, memo=True),
+    Column("up_mbps", "Upload (Mbit/s)", "up_mbps", integer(1, 1_000_000),
+           aliases=("Upload", "Upstream", "Upstream (Mbit/s)", "up"), to_create=True, memo=True),
+    Column("status", "Status", "status", choice(UplinkStatus, {
+        "planned": ("geplant",), "ordered": ("bestellt", "beauftragt"), "construction": ("im Bau", "Bau", "Ausbau"),
+        "live": ("in Betrieb", "aktiv", "online"), "terminated": ("gekündigt", "abgeschaltet", "beendet"),
+    }), aliases=("Zustand", "state"), empty=UplinkStatus.PLANNED.value, memo=True),
+    Column("live_since", "In Betrieb seit", "live_since", date, format_date,
+           aliases=("Live seit", "Inbetriebnahme", "Schaltung", "live since", "live"), memo=True),
+    Column("contract_end", "Vertragsende", "contract_end", date, format_date,
+           aliases=("Vertrag bis", "Laufzeit bis", "contract end"), memo=True),
+    Column("router_ip", "Router-IP", "router_ip", _validated(validation.ip_address),
+           aliases=("Router IP-Adresse", "Router", "router ip")),
+    Column("router_if_index", "Router-Interface (ifIndex)", "router_if_index", integer(1),
+           aliases=("ifIndex", "Router-Interface", "Interface-Index", "if index", "interface index")),
+    Column("public_prefix", "Öffentliches Netz", "public_prefix", _validated(validation.ip_prefix),
+           aliases=("Öffentliches Präfix", "Öffentliche IP-Adressen", "public prefix", "public network")),
+    _SNMP_PROFILE,
+    _NOTES,
+))
+
+DEVICES = Kind("devices", "device", N_("device"), (
+    _SCHOOL_NUMBER,
+    Column("kind", "Geräteart", "kind", choice(DeviceKind, {
+        "laptop": ("Notebook", "Laptop"), "convertible": ("2-in-1", "Convertible"), "desktop": ("PC", "Desktop-PC"),
+        "other": ("Sonstiges", "andere"),
+    }), aliases=("Art", "Gerätetyp", "device kind", "type"), empty=DeviceKind.TABLET.value, memo=True),
+    Column("vendor", "Hersteller", "vendor", text(80), aliases=("Marke", "manufacturer", "make"), empty="", memo=True),
+    Column("model", "Modell", "model", text(120), aliases=("Typ", "Gerätemodell"), empty="", memo=True),
+    replace(_SERIAL, required=True),
+    Column("asset_tag", "Inventarnummer", "asset_tag", text(40),
+           aliases=("Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset")),
+    _MAC,
+    Column("mdm_id", "MDM-ID", "mdm_id", text(80), aliases=("MDM ID", "MDM-Kennung"), empty=""),
+    Column("mdm_enrolled", "MDM registriert", "mdm_enrolled", boolean, format_bool,
+           aliases=("MDM", "im MDM", "MDM-Registrierung", "enrolled", "mdm enrolled"), empty=False, memo=True),
+    _FUNDING_COLUMN,
+    _PURCHASE_DATE,
+    _PRICE,
+    _WARRANTY_END,
+    Column("status", "Status", "status", choice(DeviceStatus, {
+        "stock": ("Lager", "im Lager", "Bestand", "verfügbar", "in stock"), "lent": ("verliehen", "ausgeliehen"),
+        "repair": ("Reparatur", "in Reparatur"), "lost": ("verloren", "gestohlen"),
+        "retired": ("ausgemustert", "ausgesondert", "entsorgt"),
+    }), aliases=("Zustand", "state"), empty=DeviceStatus.STOCK.value, memo=True),
+    Column("accessories", "Zubehör", "accessories", text(300), aliases=("Ausstattung",), empty="",
+           memo=True),
+    _NOTES,
+))
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (SCHOOLS, ROOMS, ACCESS_POINTS, UPLINKS, DEVICES)}
+
+
+# --- reading a file --------------------------------------------------------------------------------
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and its encoding: UTF-8 (a BOM is dropped) when it decodes strictly, else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        raise CellError(N_("the file is neither UTF-8 nor Windows-1252 text")) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """`;` (German Excel), `,` or tab: whichever the first non-empty line (the header) has most of."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+class RowError(msgspec.Struct, frozen=True):
+    """A problem in one row: `row` is the number Excel shows (the header is row 1), `column` the
+    header as written in the file (empty when the problem is the whole row)."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedFile:
+    """A file read against one kind's columns: the values of each row, aligned to `columns`."""
+
+    kind: Kind
+    encoding: str = ""
+    delimiter: str = ";"
+    header_row: int = 1
+    width: int = 0  # cells in the header row
+    columns: list[Column] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)  # field -> where its values are in each row
+    headers: dict[str, str] = field(default_factory=dict)  # field -> the header as written in the file
+    rows: list[tuple[int, Sequence[Any]]] = field(default_factory=list)  # (row number, values)
+    errors: list[RowError] = field(default_factory=list)
+    bad_cells: set[tuple[int, str]] = field(default_factory=set)  # (row, field) whose cell could not be read
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def index(self, name: str) -> int | None:
+        """Where a field's values are in each row, or None when the file has no such column."""
+        return self.positions.get(name)
+
+    def header_of(self, name: str) -> str:
+        return self.headers.get(name) or self.kind.column(name).de
+
+    def error(self, row: int, name: str, message: str) -> None:
+        self.errors.append(RowError(row, self.header_of(name) if name else "", message))
+        self.bad_cells.add((row, name))
+
+    def in_file_order(self) -> list[RowError]:
+        """The errors by row, and in a row from left to right (problems of the whole row first)."""
+        position = {header: i for i, header in enumerate(self.headers.values())}
+        return sorted(self.errors, key=lambda e: (e.row, position.get(e.column, -1)))
+
+    def readable(self, row: int, name: str) -> bool:
+        """Whether the row's cell of this field was read (checks on a bad cell would only repeat its error)."""
+        return (row, name) not in self.bad_cells
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _records(text: str, delimiter: str) -> Iterator[list[str]]:
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def read(data: bytes, kind: Kind, progress: Progress | None = None) -> ParsedFile:
+    """Decode and read a whole file; every problem becomes a RowError, nothing is raised."""
+    parsed = ParsedFile(kind)
+    try:
+        text, parsed.encoding = decode(data)
+    except CellError as exc:
+        parsed.errors.append(RowError(1, "", exc.text()))
+        return parsed
+    parsed.delimiter = sniff_delimiter(text)
+    comma, quoted = parsed.delimiter == ";", "'" in text
+    estimate = max(1, text.count("\n"))
+    row = 0
+    mapping: list[tuple[int, Column, dict[str, Any] | None]] = []
+    try:
+        for record in _records(text, parsed.delimiter):
+            row += 1
+            if not any(record) or not any(cell.strip() for cell in record):
+                continue  # empty lines, and the ";;;;" Excel writes for them
+            if not mapping:
+                mapping = _read_header(parsed, record, row)
+                if parsed.errors or not mapping:
+                    return parsed
+                continue
+            parsed.rows.append((row, _read_row(parsed, record, row, mapping, comma, quoted)))
+            if progress is not None and row % 5000 == 0:
+                progress("read", row, estimate)
+    except csv.Error as exc:
+        parsed.error(row + 1, "", _("the CSV cannot be read here (%(reason)s); check the quotes", reason=str(exc)))
+        return parsed
+    if not mapping:
+        parsed.errors.append(RowError(1, "", _("the file has no header row")))
+    parsed.errors = parsed.in_file_order()
+    if progress is not None:
+        progress("read", row, row)
+    return parsed
+
+
+def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[int, Column, dict[str, Any] | None]]:
+    parsed.header_row = row
+    mapping: list[tuple[int, Column, dict[str, Any] | None]] = []
+    for index, cell in enumerate(record):
+        title = cell.strip().lstrip(BOM).strip()
+        if not title:
+            continue
+        column = parsed.kind.columns_by_name.get(normalise(title))
+        if column is None:
+            parsed.ignored_columns.append(title)
+        elif column.field in parsed.headers:
+            parsed.errors.append(RowError(row, title, _("the column appears twice (also as %(other)s)",
+                                                        other=parsed.headers[column.field])))
+        else:
+            parsed.headers[column.field] = title
+            mapping.append((index, column, {} if column.memo else None))
+    for column in parsed.kind.columns:
+        if column.required and column.field not in parsed.headers:
+            parsed.errors.append(RowError(row, f"{column.de} / {column.en}", _("required column is missing")))
+    if parsed.kind is ACCESS_POINTS and "serial" not in parsed.headers and "mac" not in parsed.headers:
+        # Access points are known by serial number or, failing that, by MAC address.
+        parsed.errors.append(RowError(row, f"{_SERIAL.de} / {_SERIAL.en}", _("required column is missing")))
+    parsed.width = len(record)
+    parsed.columns = [column for _index, column, _memo in mapping]
+    parsed.positions = {column.field: i for i, column in enumerate(parsed.columns)}
+    return mapping
+
+
+_MISSING = object()
+
+
+def _read_row(parsed: ParsedFile, record: list[str], row: int,
+              mapping: list[tuple[int, Column, dict[str, Any] | None]], comma: bool, quoted: bool) -> list[Any]:
+    """One data row's values. `memo` holds the values of the distinct cells of a column read so far
+    (`Column.memo`: a column with few distinct values parses each of them once)."""
+    values: list[Any] = []
+    width = len(record)
+    for index, column, memo in mapping:
+        cell = record[index].strip() if index < width else ""
+        if quoted and cell[:1] == "'" and cell[1:2] in FORMULA_START:
+            cell = cell[1:]  # the quote our export puts before a formula-like cell
+        if not cell:
+            if column.required:
+                parsed.error(row, column.field, _("a value is required"))
+            values.append(column.empty)
+            continue
+        value = _MISSING if memo is None else memo.get(cell, _MISSING)
+        if value is _MISSING:
+            try:
+                value = column.parse(cell, comma)
+            except ValueError as exc:
+                value = RowError(row, parsed.headers[column.field], reason(exc))
+            if memo is not None:
+                memo[cell] = value
+        if type(value) is RowError:
+            parsed.error(row, column.field, value.message)
+            value = column.empty
+        values.append(value)
+    if width > parsed.width and any(cell.strip() for cell in record[parsed.width:]):
+        parsed.error(row, "", _("more cells than the header has columns (a delimiter in an unquoted cell?)"))
+    return values

@@ -1,0 +1,153 @@
+"""CSV export of the inventory in the import's format (so that export -> import changes nothing), and
+the DigitalPakt funding proof (Verwendungsnachweis) per county.
+
+Files are written for German Excel: `;` between cells, UTF-8 with BOM (so umlauts show right),
+German headers unless `lang="en"`, decimal commas and dates as 31.07.2026 in German files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.db import fetch
+from schoolit.errors import NotFound
+from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
+from schoolit.inventory.csvformat import (
+    ACCESS_POINTS,
+    BOM,
+    DEVICES,
+    EXPORT_DELIMITER,
+    FORMULA_START,
+    ROOMS,
+    SCHOOLS,
+    UPLINKS,
+    Kind,
+    format_date,
+    format_price,
+)
+from schoolit.inventory.importing import kind_named
+from schoolit.web.i18n import N_, current_locale
+from schoolit.web.i18n import gettext as _
+
+# The SELECT of each kind names its columns like the kind's fields; `{scope}` is the scope condition.
+_QUERIES: dict[str, str] = {
+    SCHOOLS.name: """
+        SELECT s.school_number, s.name, s.school_type, c.slug AS county, s.street, s.postal_code, s.city, s.pupils,
+               s.management_prefix
+        FROM school s JOIN county c ON c.id = s.county_id
+        WHERE {scope} ORDER BY s.school_number""",
+    ROOMS.name: """
+        SELECT s.school_number, coalesce(b.name, '') AS building, r.name, r.floor, r.is_teaching
+        FROM room r JOIN school s ON s.id = r.school_id LEFT JOIN building b ON b.id = r.building_id
+        WHERE {scope} ORDER BY s.school_number, lower(coalesce(b.name, '')), lower(r.name)""",
+    ACCESS_POINTS.name: """
+        SELECT s.school_number, coalesce(b.name, '') AS building, coalesce(r.name, '') AS room, a.name, a.vendor,
+               a.model, a.serial, a.mac, a.management_ip, coalesce(p.name, '') AS snmp_profile, a.status,
+               a.installed_on, a.warranty_end, a.funding_programme, a.purchase_date, a.price_cents,
+               coalesce((SELECT string_agg(CASE WHEN cb.name IS NULL THEN cr.name ELSE cb.name || ': ' || cr.name END,
+                                           ', ' ORDER BY lower(coalesce(cb.name, '')), lower(cr.name))
+                         FROM access_point_room apr JOIN room cr ON cr.id = apr.room_id
+                         LEFT JOIN building cb ON cb.id = cr.building_id
+                         WHERE apr.access_point_id = a.id), '') AS covers
+        FROM access_point a JOIN school s ON s.id = a.school_id
+        LEFT JOIN room r ON r.id = a.room_id LEFT JOIN building b ON b.id = r.building_id
+        LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id
+        WHERE {scope} ORDER BY s.school_number, a.serial""",
+    UPLINKS.name: """
+        SELECT s.school_number, u.provider, u.line_id, u.technology, u.down_mbps, u.up_mbps, u.status, u.live_since,
+               u.contract_end, u.router_ip, u.router_if_index, u.public_prefix, coalesce(p.name, '') AS snmp_profile,
+               u.notes
+        FROM uplink u JOIN school s ON s.id = u.school_id LEFT JOIN snmp_profile p ON p.id = u.snmp_profile_id
+        WHERE {scope} ORDER BY s.school_number, u.id""",
+    DEVICES.name: """
+        SELECT s.school_number, d.kind, d.vendor, d.model, d.serial, d.asset_tag, d.mac, d.mdm_id, d.mdm_enrolled,
+               d.funding_programme, d.purchase_date, d.price_cents, d.warranty_end, d.status, d.accessories, d.notes
+        FROM device d JOIN school s ON s.id = d.school_id
+        WHERE {scope} ORDER BY s.school_number, d.serial""",
+}
+# Which table alias carries county and school in each query (the school table itself for schools).
+_SCOPE_COLUMNS = {
+    SCHOOLS.name: ("s.county_id", "s.id"), ROOMS.name: ("r.county_id", "r.school_id"),
+    ACCESS_POINTS.name: ("a.county_id", "a.school_id"), UPLINKS.name: ("u.county_id", "u.school_id"),
+    DEVICES.name: ("d.county_id", "d.school_id"),
+}
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value[:1] in FORMULA_START else value
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """A CSV file as German Excel opens it: BOM, `;`, CRLF; formula-like cells quoted with "'"."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=EXPORT_DELIMITER, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:
+    """Every object of one kind in the caller's scope, in the import format."""
+    scope.require(Permission.EXPORT)
+    kind: Kind = kind_named(kind_name)
+    county_column, school_column = _SCOPE_COLUMNS[kind.name]
+    condition, values = scope.sql(county_column, school_expr=school_column)
+    rows = await fetch(_QUERIES[kind.name].format(scope=condition), *values)
+    columns = kind.columns
+    return write_csv([c.header(lang) for c in columns],
+                     ([c.fmt(row[c.field], lang) for c in columns] for row in rows))
+
+
+OBJECT_LABELS = {"device": N_("pupil device"), "access_point": N_("WLAN access point")}
+FUNDING_HEADER = {
+    "de": ("Landkreis", "Förderprogramm", "Bezeichnung", "Objektart", "Anzahl", "Erstes Kaufdatum",
+           "Letztes Kaufdatum", "Summe (EUR)", "davon ohne Preis"),
+    "en": ("county", "funding_programme", "programme", "object", "count", "first_purchase", "last_purchase",
+           "sum_eur", "without_price"),
+}
+
+
+def _label(labels: Mapping[Any, str], code: str) -> str:
+    label = labels.get(code)
+    return _(label) if label else code
+
+
+async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: str = "de") -> bytes:
+    """Devices and access points per county and funding programme: count, first and last purchase
+    date, sum of prices, and how many have no price (the proof needs them filled in)."""
+    scope.require(Permission.EXPORT)
+    condition, values = scope.sql("x.county_id", school_expr="x.school_id")
+    if county_slug is not None:
+        county = await fetch("SELECT id FROM county WHERE slug = {}", county_slug)
+        if not county or not scope.sees_county(county[0]["id"]):
+            raise NotFound(_("county not found"))
+        condition += " AND x.county_id = {}"
+        values.append(county[0]["id"])
+    rows = await fetch(f"""
+        SELECT c.name AS county, x.object, x.funding_programme, count(*) AS n, min(x.purchase_date) AS first,
+               max(x.purchase_date) AS last, coalesce(sum(x.price_cents), 0) AS total,
+               count(*) FILTER (WHERE x.price_cents IS NULL) AS without_price
+        FROM (SELECT 'device' AS object, county_id, school_id, funding_programme, purchase_date, price_cents
+              FROM device
+              UNION ALL
+              SELECT 'access_point', county_id, school_id, funding_programme, purchase_date, price_cents
+              FROM access_point) AS x
+        JOIN county c ON c.id = x.county_id
+        WHERE {condition}
+        GROUP BY c.name, x.object, x.funding_programme
+        ORDER BY c.name, x.funding_programme, x.object DESC""", *values)  # noqa: S608
+    token = current_locale.set(lang)  # the labels follow the file's language, not the page's
+    try:
+        lines = [(row["county"], row["funding_programme"], _label(FUNDING_PROGRAMME_LABELS, row["funding_programme"]),
+                  _label(OBJECT_LABELS, row["object"]), str(row["n"]), format_date(row["first"], lang),
+                  format_date(row["last"], lang), format_price(row["total"], lang), str(row["without_price"]))
+                 for row in rows]
+    finally:
+        current_locale.reset(token)
+    return write_csv(FUNDING_HEADER[lang], lines)

@@ -1,0 +1,84 @@
+"""HTTP of the CSV import and export (thin: read the upload, call the service, shape the answer).
+
+- `POST /api/v1/import/{kind}?dry_run=true|false` — body: the CSV file (`text/csv`, or any other
+  type, as is) or a multipart form with one file. 200 with the report when the import ran or was a
+  dry run; 422 problem details with the same report when rows have errors (nothing was written).
+- `GET /api/v1/export/{kind}.csv?lang=de|en` (also without `.csv`) — the import format.
+- `GET /api/v1/export/funding-proof.csv?county=SLUG&lang=de|en` — the DigitalPakt funding proof.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
+
+from schoolit.accounts.access import requires
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import Permission
+from schoolit.inventory import exporting, importing
+from schoolit.web.errors import PROBLEM_JSON
+from schoolit.web.i18n import gettext as _
+
+MAX_UPLOAD = 64 * 1024 * 1024  # 100,000 devices are about 15 MiB
+Lang = FromQuery[Literal["de", "en"]]
+
+
+async def _upload(request: Request[Any, Any, Any]) -> bytes:
+    """The uploaded file: the first file of a multipart form, otherwise the body as it came."""
+    if request.content_type[0] == "multipart/form-data":
+        form = await request.form()
+        for value in form.values():
+            if isinstance(value, UploadFile):
+                return await value.read()
+        return b""
+    return await request.body()
+
+
+def _csv(content: bytes, filename: str) -> Response[bytes]:
+    return Response(content=content, media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+class ImportExportApi(Controller):
+    """`/api/v1/import/…` and `/api/v1/export/…`: inventory as CSV, both ways."""
+
+    tags = ["import/export"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @post("/import/{kind:str}", opt=requires(Permission.INVENTORY_WRITE), status_code=200,
+          request_max_body_size=MAX_UPLOAD, summary="Import a CSV file",
+          description="Kinds: schools, rooms, access-points, uplinks, devices. Body: the CSV file (text/csv) or a "
+                      "multipart form with one file. UTF-8 (with or without BOM) or Windows-1252, ';' or ',', German "
+                      "or English headers (docs/import.md). Every row is checked first; with any error nothing is "
+                      "written (422 with every error). `dry_run=true` reports what would happen and writes nothing.")
+    async def import_file(self, caller: Caller, request: Request[Any, Any, Any], kind: FromPath[str],
+                          dry_run: FromQuery[bool] = False) -> Response[Any]:
+        report = await importing.import_csv(caller, kind, await _upload(request), dry_run=dry_run)
+        if report.ok or report.dry_run:
+            return Response(content=report)
+        body = {
+            "type": "about:blank", "title": _("Invalid input"), "status": 422,
+            "detail": _("%(n)s errors in the file; nothing was imported", n=len(report.errors)),
+            **msgspec.to_builtins(report),
+        }
+        # Problem details list `field` and `message`; the row and column say where in the file.
+        body["errors"] = [{"field": e["column"], **e} for e in body["errors"]]
+        return Response(content=body, status_code=422, media_type=PROBLEM_JSON)
+
+    @get("/export/funding-proof.csv", opt=requires(Permission.EXPORT), summary="DigitalPakt funding proof (CSV)",
+         description="Devices and access points per county and funding programme: count, first and last purchase "
+                     "date, sum of prices, and how many lack a price. Without `county`, every county in scope.")
+    async def funding_proof(self, caller: Caller, county: FromQuery[str | None] = None,
+                            lang: Lang = "de") -> Response[bytes]:
+        content = await exporting.funding_proof_csv(caller, county, lang)
+        return _csv(content, f"foerdernachweis-{county}.csv" if county else "foerdernachweis.csv")
+
+    @get("/export/{kind:str}", opt=requires(Permission.EXPORT), summary="Export as CSV",
+         description="`/export/devices.csv` (kinds as for the import): everything in the caller's scope in the "
+                     "import format — German headers, ';', UTF-8 with BOM; `lang=en` for English headers.")
+    async def export(self, caller: Caller, kind: FromPath[str], lang: Lang = "de") -> Response[bytes]:
+        content = await exporting.export_csv(caller, kind, lang)
+        return _csv(content, f"{importing.kind_named(kind).name}.csv")

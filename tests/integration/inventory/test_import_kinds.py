@@ -1,0 +1,229 @@
+"""CSV import of schools, rooms, access points and uplinks: natural keys, references and their rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from schoolit.db import fetch
+from schoolit.inventory import validation
+from tests.integration.inventory.csvfiles import csv_bytes, imported, post_import, reason_of
+from tests.integration.world import World
+
+
+def _errors(response: httpx.Response) -> list[tuple[int, str, str]]:
+    return [(e["row"], e["column"], e["message"]) for e in response.json()["errors"]]
+
+
+async def _rows(sql: str, *args: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in await fetch(sql, *args)]
+
+
+SCHOOLS_1252 = [
+    ["Schulnummer", "Name", "Schulart", "Landkreis", "Straße", "PLZ", "Ort", "Schülerzahl", "Management-Netz"],
+    ["41011", "Gymnasium Weierhof am Donnersberg", "Gymnasium", "Donnersbergkreis", "Am Weierhof 2", "67295",
+     "Bolanden-Weierhof", "612", "10.41.11.0/24"],
+    ["41012", "Realschule plus Göllheim", "Realschule plus", "donnersbergkreis", "Schulstraße 5", "67307",
+     "Göllheim", "1.034", ""],
+    ["41013", "Förderschule Rüssingen", "Förderschule", "07333", "Hauptstraße 1", "67308", "Rüssingen", "88", ""],
+]
+
+
+async def test_schools_from_a_windows_1252_file(client: httpx.AsyncClient, world: World) -> None:
+    response = await post_import(client, world, "verbund_supporter", "schools",
+                                 csv_bytes(SCHOOLS_1252, encoding="cp1252"))
+    assert response.status_code == 200, response.text
+    assert response.json()["encoding"] == "windows-1252" and response.json()["created"] == 3
+    schools = await _rows("SELECT * FROM school WHERE school_number LIKE '4101_' ORDER BY school_number")
+    assert [s["city"] for s in schools] == ["Bolanden-Weierhof", "Göllheim", "Rüssingen"]
+    assert [s["school_type"] for s in schools] == ["gymnasium", "realschule_plus", "foerderschule"]
+    assert {s["county_id"] for s in schools} == {world.counties["donnersbergkreis"]}
+    assert schools[1]["pupils"] == 1034 and schools[1]["name"] == "Realschule plus Göllheim"
+    assert str(schools[0]["management_prefix"]) == "10.41.11.0/24"
+    # The existing Kirchheimbolanden school is updated by its number; the county stays implied.
+    report = await imported(client, world, "schools", [["Schulnummer", "Ort", "Schülerzahl"],
+                                                       ["41001", "Kirchheimbolanden", "777"]],
+                            actor="verbund_supporter", encoding="cp1252")
+    assert (report["created"], report["updated"], report["changed"]) == (0, 1, 1)
+    kib = await _rows("SELECT pupils, name FROM school WHERE school_number = '41001'")
+    assert kib == [{"pupils": 777, "name": "Nordpfalzgymnasium Kirchheimbolanden"}]
+
+
+async def test_school_rules(client: httpx.AsyncClient, world: World) -> None:
+    rows = [["Schulnummer", "Name", "Landkreis"],
+            ["41004", "Übernahme", "kusel"],  # a Ludwigsburg school
+            ["41001", "Nordpfalzgymnasium", "kusel"],  # may not change county
+            ["41020", "Neue Schule", ""],  # the Verbund has three counties: which one?
+            ["41021", "", "kusel"],
+            ["41022", "Schule im Nirgendwo", "Atlantis"]]
+    response = await post_import(client, world, "verbund_supporter", "schools", csv_bytes(rows))
+    assert _errors(response) == [
+        (2, "Schulnummer", "die Schulnummer gehört zu einer Schule außerhalb Ihres Zuständigkeitsbereichs"),
+        (3, "Landkreis", "eine Schule kann nicht per Import in einen anderen Landkreis wechseln"),
+        (4, "Landkreis", "für eine Neuanlage (Schule) erforderlich"),
+        (5, "Name", "ein Wert ist erforderlich"),
+        (6, "Landkreis", "unbekannter Landkreis")]
+    # A county supporter's new schools go to their county without a county column.
+    report = await imported(client, world, "schools", [["Schulnummer", "Name"], ["41030", "Neue Schule LB"]],
+                            actor="ludwigsburg_supporter")
+    assert report["created"] == 1
+    assert (await _rows("SELECT county_id FROM school WHERE school_number = '41030'"))[0]["county_id"] == \
+        world.counties["ludwigsburg"]
+
+
+ROOMS = [["Schulnummer", "Gebäude", "Raum", "Etage", "Unterrichtsraum"],
+         ["41001", "Hauptgebäude", "A 1.12", "1. OG", "ja"],
+         ["41001", "Hauptgebäude", "A 1.13", "1. OG", "ja"],
+         ["41001", "Neubau", "A 1.12", "EG", "ja"],
+         ["41001", "", "Sporthalle", "", "nein"],
+         ["41002", "Haus B", "Physik", "", "x"]]
+
+
+async def test_rooms_create_their_buildings_and_match_by_school_building_and_name(client: httpx.AsyncClient,
+                                                                                  world: World) -> None:
+    buildings_sql = "SELECT b.name, s.school_number FROM building b JOIN school s ON s.id = b.school_id"
+    before = {(b["name"], b["school_number"]) for b in await _rows(buildings_sql)}
+    assert ("Hauptgebäude", "41001") in before  # the test world's: the rows' building is found, not made again
+    report = await imported(client, world, "rooms", ROOMS)
+    assert report["created"] == 5
+    after = {(b["name"], b["school_number"]) for b in await _rows(buildings_sql)}
+    assert after - before == {("Neubau", "41001"), ("Haus B", "41002")}
+    again = [row[:] for row in ROOMS]
+    again[1][1] = "HAUPTGEBÄUDE"  # buildings and rooms compare without case
+    again[2][2] = "a 1.13"
+    again[4][4] = "ja"
+    report = await imported(client, world, "rooms", again)
+    assert (report["created"], report["updated"], report["changed"]) == (0, 5, 2)  # the spelling follows the file
+    assert len(await _rows(buildings_sql)) == len(after)
+    assert len(await _rows("SELECT id FROM room WHERE name = 'a 1.13' OR (name = 'Sporthalle' AND is_teaching)")) == 2
+    # Without a building column a name must be unique in the school.
+    response = await post_import(client, world, "admin", "rooms", csv_bytes([["Schulnummer", "Raum", "Etage"],
+                                                                             ["41001", "A 1.12", "2. OG"],
+                                                                             ["41001", "A 1.13", "2. OG"]]))
+    assert _errors(response) == [
+        (2, "Raum", "mehrere Räume der Schule heißen so; bitte die Spalte Gebäude ergänzen")]
+    duplicate = [ROOMS[0], ROOMS[1], ["41001", "hauptgebäude", "a 1.12", "", "ja"]]
+    response = await post_import(client, world, "admin", "rooms", csv_bytes(duplicate))
+    assert [(row, column) for row, column, _m in _errors(response)] == [(2, "Raum"), (3, "Raum")]
+
+
+AP_HEADER = ["Schulnummer", "Gebäude", "Raum", "Name", "Hersteller", "Modell", "Seriennummer", "MAC-Adresse",
+             "Management-IP", "Status", "Förderprogramm", "Kaufdatum", "Preis (EUR)", "Versorgte Räume"]
+
+
+async def test_access_points_with_rooms_coverage_and_mac_matching(client: httpx.AsyncClient, world: World) -> None:
+    await imported(client, world, "schools", [["Schulnummer", "Management-Netz"], ["41001", "10.41.1.0/24"]])
+    await imported(client, world, "rooms", ROOMS)
+    rows = [AP_HEADER,
+            ["41001", "Hauptgebäude", "A 1.12", "ap-kib-a112", "Aruba", "AP-505", "cnk1aa0001", "00-1A-2B-3C-4D-01",
+             "10.41.1.11", "aktiv", "DigitalPakt Basis", "01.08.2021", "489,00",
+             "Hauptgebäude: A 1.12, Hauptgebäude: A 1.13"],
+            ["41001", "", "Sporthalle", "ap-kib-halle", "LANCOM", "LX-6500", "CNK1AA0002", "001a.2b3c.4d02",
+             "10.41.1.12", "geplant", "", "", "", "Sporthalle"]]
+    report = await imported(client, world, "access-points", rows)
+    assert report["created"] == 2
+    aps = await _rows("SELECT a.*, r.name AS room FROM access_point a LEFT JOIN room r ON r.id = a.room_id "
+                      "WHERE a.serial LIKE 'CNK1%' ORDER BY a.serial")
+    assert [(a["serial"], a["mac"], a["room"], a["vendor"], a["status"]) for a in aps] == [
+        ("CNK1AA0001", "00:1a:2b:3c:4d:01", "A 1.12", "aruba", "active"),
+        ("CNK1AA0002", "00:1a:2b:3c:4d:02", "Sporthalle", "lancom", "planned")]
+    assert str(aps[0]["management_ip"]) == "10.41.1.11" and aps[0]["price_cents"] == 48900
+    covered = await _rows("SELECT a.serial, r.name FROM access_point_room apr JOIN access_point a "
+                          "ON a.id = apr.access_point_id JOIN room r ON r.id = apr.room_id "
+                          "WHERE a.serial LIKE 'CNK1%' ORDER BY 1, 2")
+    assert [(c["serial"], c["name"]) for c in covered] == [("CNK1AA0001", "A 1.12"), ("CNK1AA0001", "A 1.13"),
+                                                           ("CNK1AA0002", "Sporthalle")]
+    # Known by MAC when the serial is missing; coverage replaced; a coverage-only change counts as changed.
+    report = await imported(client, world, "access-points", [
+        ["Schulnummer", "Seriennummer", "MAC-Adresse", "Versorgte Räume"],
+        ["41001", "", "00:1a:2b:3c:4d:01", "Hauptgebäude: A 1.13"]])
+    assert (report["created"], report["updated"], report["changed"]) == (0, 1, 1)
+    covered = await _rows("SELECT r.name FROM access_point_room apr JOIN room r ON r.id = apr.room_id "
+                          "JOIN access_point a ON a.id = apr.access_point_id WHERE a.serial = 'CNK1AA0001'")
+    assert covered == [{"name": "A 1.13"}]
+
+
+async def test_access_point_rules(client: httpx.AsyncClient, world: World) -> None:
+    await imported(client, world, "schools", [["Schulnummer", "Management-Netz"], ["41001", "10.41.1.0/24"]])
+    await imported(client, world, "rooms", ROOMS)
+    await imported(client, world, "access-points", [AP_HEADER[:9], ["41001", "", "", "", "", "", "AP-1",
+                                                                    "00:1a:2b:3c:4d:01", ""]])
+    rows = [[*AP_HEADER[:9], "Versorgte Räume"],
+            ["41001", "", "A 1.12", "", "", "", "AP-2", "00:1a:2b:3c:4d:01", "10.99.0.1", "Aula"],
+            ["41001", "", "", "", "Fritz", "", "", "00:1a:2b:3c:4d:99", "", ""],
+            ["41001", "", "", "", "", "", "", "", "", ""],
+            ["41001", "Neubau", "Keller", "", "", "", "AP-3", "00:1a:2b:3c:4d:03", "10.41.1.300", ""],
+            ["41001", "", "", "", "", "", "AP-4", "00:1a:2b:3c:4d:03", "", ""]]
+    response = await post_import(client, world, "admin", "access-points", csv_bytes(rows))
+    assert _errors(response) == [
+        (2, "Raum", "mehrere Räume heißen so; bitte das Gebäude angeben"),
+        (2, "MAC-Adresse", "die MAC-Adresse gehört zu einem anderen Access Point"),
+        (2, "Management-IP", "nicht im Management-Netz der Schule (10.41.1.0/24)"),
+        (2, "Versorgte Räume", "Aula: unbekannter Raum (zuerst die Räume importieren)"),
+        (3, "Hersteller", "einer von: aruba, cisco, unifi, lancom, aerohive, ruckus, generic"),
+        (3, "Seriennummer", "ein neuer Access Point braucht eine Seriennummer"),
+        (4, "Seriennummer", "Seriennummer oder MAC-Adresse erforderlich"),
+        (5, "Raum", "unbekannter Raum (zuerst die Räume importieren)"),
+        (5, "MAC-Adresse", "dieselbe MAC-Adresse steht mehrmals in dieser Datei (Zeilen 5, 6)"),
+        (5, "Management-IP", reason_of(validation.ip_address, "10.41.1.300")),
+        (6, "MAC-Adresse", "dieselbe MAC-Adresse steht mehrmals in dieser Datei (Zeilen 5, 6)")]
+
+
+UPLINK_HEADER = ["Schulnummer", "Anbieter", "Leitungs-ID", "Technologie", "Download (Mbit/s)", "Upload (Mbit/s)",
+                 "Status", "In Betrieb seit", "Vertragsende", "Router-IP", "Öffentliches Netz"]
+
+
+async def test_uplinks_match_by_line_id_or_provider(client: httpx.AsyncClient, world: World) -> None:
+    rows = [UPLINK_HEADER,
+            ["41001", "Pfalzwerke", "", "Glasfaser", "1.000", "1.000", "in Betrieb", "01.03.2022", "28.02.2027",
+             "192.0.2.1", "198.51.100.0/29"],
+            ["41002", "Telekom", "DEU-4711", "VDSL", "250", "40", "in Betrieb", "2019-05-01", "", "", ""]]
+    assert (await imported(client, world, "uplinks", rows))["created"] == 2
+    # The line id is filled in later; the Telekom line is matched by its id; Kusel gets a new one.
+    rows = [UPLINK_HEADER[:6],
+            ["41001", "pfalzwerke", "PW-0815", "fttb", "1000", "1000"],
+            ["41002", "Deutsche Telekom", "DEU-4711", "FTTB", "1000", "200"],
+            ["41003", "Vodafone", "", "Kabel", "500", "50"]]
+    report = await imported(client, world, "uplinks", rows)
+    assert (report["created"], report["updated"], report["changed"]) == (1, 2, 2)
+    uplinks = await _rows("SELECT s.school_number, u.provider, u.line_id, u.technology, u.down_mbps, u.up_mbps, "
+                          "u.status FROM uplink u JOIN school s ON s.id = u.school_id "
+                          "WHERE u.line_id NOT LIKE 'LINE-%' ORDER BY 1")  # not the test world's
+    assert [(u["school_number"], u["provider"], u["line_id"], u["technology"], u["down_mbps"], u["up_mbps"])
+            for u in uplinks] == [("41001", "pfalzwerke", "PW-0815", "fttb", 1000, 1000),
+                                  ("41002", "Deutsche Telekom", "DEU-4711", "fttb", 1000, 200),
+                                  ("41003", "Vodafone", "", "cable", 500, 50)]
+    assert uplinks[0]["status"] == "live"  # absent columns keep their value
+
+
+async def test_uplink_rules(client: httpx.AsyncClient, world: World) -> None:
+    rows = [UPLINK_HEADER,
+            ["41001", "Pfalzwerke", "", "", "0", "1000", "", "01.03.2022", "28.02.2021", "", "198.51.100.1/29"],
+            ["41001", "Pfalzwerke", "", "", "1000", "", "", "", "", "", ""]]
+    response = await post_import(client, world, "admin", "uplinks", csv_bytes(rows))
+    assert _errors(response) == [
+        (2, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
+        (2, "Download (Mbit/s)", "mindestens 1"),
+        (2, "Vertragsende", "der Vertrag kann nicht vor der Inbetriebnahme enden"),
+        (2, "Öffentliches Netz", reason_of(validation.ip_prefix, "198.51.100.1/29")),
+        (3, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
+        (3, "Upload (Mbit/s)", "ein Wert ist erforderlich")]
+    response = await post_import(client, world, "admin", "uplinks", csv_bytes([["Schulnummer", "Anbieter"],
+                                                                               ["41001", "Pfalzwerke"]]))
+    assert _errors(response) == [(2, "Download (Mbit/s)", "für eine Neuanlage (Internetanschluss) erforderlich"),
+                                 (2, "Upload (Mbit/s)", "für eine Neuanlage (Internetanschluss) erforderlich")]
+
+
+async def test_dates_follow_the_inventory_rules(client: httpx.AsyncClient, world: World) -> None:
+    response = await post_import(client, world, "admin", "uplinks", csv_bytes([
+        ["Schulnummer", "Anbieter", "Download (Mbit/s)", "Upload (Mbit/s)", "Status", "In Betrieb seit"],
+        ["41003", "Vodafone", "500", "50", "in Betrieb", "01.01.2099"],
+        ["41002", "Vodafone", "500", "50", "bestellt", "01.01.2099"]]))
+    assert _errors(response) == [
+        (2, "In Betrieb seit", "ein aktiver Anschluss kann nicht erst in der Zukunft in Betrieb gehen")]
+    response = await post_import(client, world, "admin", "access-points", csv_bytes([
+        ["Schulnummer", "Seriennummer", "Kaufdatum", "Installiert am", "Garantie bis"],
+        ["41001", "AP-9", "01.08.2021", "01.07.2021", "01.07.2021"]]))
+    assert _errors(response) == [(2, "Installiert am", "kann nicht vor dem Kauf installiert worden sein"),
+                                 (2, "Garantie bis", "die Garantie kann nicht vor dem Kauf enden")]
