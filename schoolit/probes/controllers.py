@@ -11,7 +11,9 @@ from litestar.params import FromPath, JSONBody
 from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import Permission
+from schoolit.errors import ValidationFailed
 from schoolit.probes import figures, ingest, outages, targets
+from schoolit.probes.metrics import INGEST_BATCHES, INGEST_SAMPLES
 from schoolit.probes.schemas import IngestOut, SampleBatch, SchoolNetworkOut, TargetList
 
 
@@ -34,7 +36,13 @@ class ProbeApi(Controller):
     @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200)
     async def samples(self, caller: Caller, data: JSONBody[SampleBatch]) -> IngestOut:
         """Store a batch once per idempotency key; samples for assets outside the probe's scope reject it."""
-        result = await ingest.ingest(caller, data)
+        try:
+            result = await ingest.ingest(caller, data)
+        except ValidationFailed:
+            INGEST_BATCHES.labels("rejected").inc()
+            raise
+        INGEST_BATCHES.labels("duplicate" if result.duplicate else "stored").inc()
+        INGEST_SAMPLES.inc(result.stored)
         await outages.after_ingest(caller, result)
         return IngestOut(stored=result.stored, duplicate=result.duplicate)
 

@@ -26,6 +26,7 @@ from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.schemas import Limit, Offset, Page
+from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
 from schoolit.tickets import policy, queue, reports, services, workflow
 from schoolit.tickets import public as public_services
 from schoolit.tickets.attachments import MAX_BYTES

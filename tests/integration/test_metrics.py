@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from schoolit import metrics
 from schoolit.app import create_app
 from schoolit.settings import Settings
+from tests.integration.world import World
 from tests.support import running_server
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -133,3 +134,35 @@ def test_workers_share_their_counts(database: str, tmp_path: Path) -> None:
         scrapes = [_parse(httpx.get(base + "/metrics", timeout=5).text) for _ in range(6)]
     # +1 for the readiness probe of running_server
     assert {_requests(samples, "/health") for samples in scrapes} == {requests + 1}
+
+
+async def test_domain_metrics_ingest_tickets_and_probes(client: httpx.AsyncClient, world: World) -> None:
+    """The domains' own series: ingest batches and samples, open tickets by county, probe last contact."""
+    import datetime as dt
+    import uuid
+
+    from tests.integration.probes.network import build_network
+
+    network = await build_network(world)
+    before = await _scrape(client)
+    sample = {"asset_kind": "access_point", "asset_id": network.access_points["kib"][0], "reachable": True,
+              "polled_at": dt.datetime.now(dt.UTC).isoformat(), "uptime_ticks": 100}
+    for key in (uuid.uuid4(), uuid.uuid4()):
+        body = {"idempotency_key": str(key), "sent_at": sample["polled_at"], "samples": [sample]}
+        assert (await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))).status_code == 200
+    foreign = {**sample, "asset_id": network.access_points["lb"][0]}
+    rejected = await client.post("/api/v1/probe/samples", headers=world.auth("probe"), json={
+        "idempotency_key": str(uuid.uuid4()), "sent_at": sample["polled_at"], "samples": [foreign]})
+    assert rejected.status_code == 422
+    after = await _scrape(client)
+
+    def grew(name: str, labels: tuple[tuple[str, str], ...] = ()) -> float:
+        return after.get((name, labels), 0.0) - before.get((name, labels), 0.0)
+
+    assert grew("schoolit_ingest_batches_total", (("result", "stored"),)) == 2
+    assert grew("schoolit_ingest_batches_total", (("result", "rejected"),)) == 1
+    assert grew("schoolit_ingest_samples_total") == 2
+    open_in_kusel = after[("schoolit_open_tickets", (("county", "kusel"), ("status", "new")))]
+    assert open_in_kusel >= 1  # the tickets world extension opened one at the Kusel school
+    ages = [v for (name, labels), v in after.items() if name == "schoolit_probe_last_seen_seconds"]
+    assert ages and min(ages) < 60

@@ -1,0 +1,19 @@
+"""Probe metrics for /metrics: ingest batches and samples as they arrive, and each probe's last contact."""
+
+from __future__ import annotations
+
+from schoolit import metrics
+from schoolit.db import fetch
+
+INGEST_BATCHES = metrics.counter("schoolit_ingest_batches_total", "Sample batches received, by outcome",
+                                 ("result",))
+INGEST_SAMPLES = metrics.counter("schoolit_ingest_samples_total", "Samples stored")
+
+
+@metrics.gauge_source("schoolit_probe_last_seen_seconds", "Seconds since each probe last talked to the server",
+                      ("county", "probe"))
+async def probe_last_seen() -> metrics.Samples:
+    rows = await fetch("SELECT c.slug, p.name, extract(epoch FROM now() - p.last_seen_at) AS age "
+                       "FROM probe p JOIN county c ON c.id = p.county_id "
+                       "WHERE p.active AND p.last_seen_at IS NOT NULL")
+    return [((row["slug"], row["name"]), float(row["age"])) for row in rows]
