@@ -36,7 +36,8 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support import start_server, stop_server, throwaway_cluster  # noqa: E402
+from schoolit.probes.simulators import stop_process  # noqa: E402
+from tests.support import start_server, throwaway_cluster  # noqa: E402
 
 T0 = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
 
@@ -162,7 +163,7 @@ def main() -> None:
         try:
             api_seconds = asyncio.run(post_all(base, token.group(1), bodies, args.concurrency))
         finally:
-            stop_server(server)
+            stop_process(server)
         stored = asyncio.run(_count(dsn))
         assert stored == total, f"stored {stored} of {total}"
         copy_seconds = asyncio.run(copy_reference(dsn, batches, county_id))

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from schoolit.probes.simulators import stop_process
+
 SCHOOLIT = [sys.executable, "-m", "schoolit.cli"]
 
 
@@ -51,15 +53,6 @@ def start_server(env: dict[str, str], *args: str, log: Any = subprocess.DEVNULL)
         time.sleep(0.1)
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @contextmanager
 def running_server(env: dict[str, str], *args: str, log_path: Path | None = None) -> Iterator[str]:
     """`schoolit serve` in a subprocess; yields its base URL once /health answers, stops it after."""
@@ -68,7 +61,7 @@ def running_server(env: dict[str, str], *args: str, log_path: Path | None = None
     try:
         yield base
     finally:
-        stop_server(proc)
+        stop_process(proc)
         if log_path and log is not subprocess.DEVNULL:
             log.close()
 

@@ -37,7 +37,7 @@ from schoolit.probes.profiles import (
     SYS_OBJECT_ID,
     SYS_UPTIME,
 )
-from schoolit.probes.targets import VENDOR_PROFILES
+from schoolit.probes.targets import VENDOR_PROFILES, mac_arcs
 
 log = get_logger("schoolit.demo")
 DEMO_COUNTY = "donnersbergkreis"
@@ -58,10 +58,6 @@ class DemoNetwork:
     token_file: Path
 
 
-def _mac_arcs(mac: str) -> str:
-    return ".".join(str(int(part, 16)) for part in mac.split(":"))
-
-
 def _system(rng: random.Random, name: str, profile: str) -> list[str]:
     return [f"{SYS_OBJECT_ID}|6|{_OBJECT_IDS[profile]}",
             f"{SYS_UPTIME}|67:numeric|rate=100,initial={rng.randrange(10**5, 10**9)}",
@@ -73,7 +69,7 @@ def access_point_recording(rng: random.Random, name: str, profile_name: str, mac
     lines = _system(rng, name, profile_name)
     profile = PROFILES[profile_name]
     if profile_name in ("aruba-instant", "cisco-aireos"):
-        index = _mac_arcs(mac or "00:00:00:00:00:01")
+        index = mac_arcs(mac or "00:00:00:00:00:01")
         for radio in (0, 1):
             assert profile.clients is not None and profile.radio is not None
             lines.append(f"{profile.radio.column}.{index}.{radio}|2|{_VALUE_FOR_UP[profile_name]}")

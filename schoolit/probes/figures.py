@@ -10,22 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
-from schoolit.errors import NotFound
 from schoolit.inventory import services as inventory
 from schoolit.probes.choices import AssetKind
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
 WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
-
-
-async def _school(scope: Scope, school_id: int) -> dict[str, Any]:
-    rows = await fetch("SELECT id, county_id, name FROM school WHERE id = {}", school_id)
-    if not rows or not scope.sees(rows[0]["county_id"], rows[0]["id"]):
-        raise NotFound("school not found")
-    return rows[0]
 
 
 async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) -> dict[int, dict[str, float | None]]:
@@ -50,8 +41,8 @@ async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) 
 
 async def school_network(scope: Scope, school_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """Live status of a school's access points and uplink, coverage planned and live."""
-    scope.require(Permission.INVENTORY_READ)
-    await _school(scope, school_id)
+    # The inventory's planned coverage also checks permission and scope (404 outside it).
+    planned = await inventory.school_coverage(scope, school_id)
     now = now or dt.datetime.now(dt.UTC)
     fresh_after = now - STALE_AFTER
     access_points = await fetch(
@@ -65,7 +56,6 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         ap["live"] = bool(ap["live"])
         ap["availability"] = shares.get(ap["id"], {w: None for w in WINDOWS})
     # Planned coverage is the inventory's figure (one definition); live coverage adds the probes' view.
-    planned = await inventory.school_coverage(scope, school_id)
     coverage = (await fetch(
         "SELECT count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
         "  JOIN access_point ap ON ap.id = c.access_point_id "

@@ -97,7 +97,8 @@ def _wait_until_answering(process: subprocess.Popen[bytes], port: int, community
     raise RuntimeError(f"SNMP agent did not answer on port {port} within {limit} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 10 s; always reaped."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -150,7 +151,7 @@ def net_snmp_agent(
         _wait_until_answering(process, ready_port or ports[0], community, log, limit=20)
         yield RunningAgent(ports=list(ports), community=community, v3_users=list(v3_users), pid=process.pid)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @contextmanager
@@ -194,7 +195,7 @@ def snmp_simulator(recordings: Path, port: int, *, ready_community: str) -> Iter
             _wait_until_answering(process, port, ready_community, log, limit=60)
             yield RunningAgent(ports=[port], community=ready_community, pid=process.pid)
         finally:
-            _stop(process)
+            stop_process(process)
     finally:
         with suppress(OSError):
             shutil.rmtree(data)

@@ -40,7 +40,8 @@ SELECT u.id, host(u.router_ip) AS host, u.snmp_port AS port, u.router_if_index A
 """
 
 
-def _mac_arcs(mac: str | None) -> str:
+def mac_arcs(mac: str | None) -> str:
+    """A MAC as the six decimal arcs controllers index their per-AP rows with (00:1a:… -> 0.26.…)."""
     return ".".join(str(int(part, 16)) for part in mac.split(":")) if mac else ""
 
 
@@ -69,7 +70,7 @@ async def targets_for(scope: Scope) -> TargetList:
         profile = VENDOR_PROFILES.get(row["vendor"], "generic")
         targets.append(ProbeTarget(asset_kind="access_point", asset_id=row["id"], host=row["host"],
                                    port=row["port"], profile=profile,
-                                   row_index=_mac_arcs(row["mac"]) if profile in ROW_INDEXED else "", **credentials))
+                                   row_index=mac_arcs(row["mac"]) if profile in ROW_INDEXED else "", **credentials))
     where, values = scope.sql("u.county_id", school_expr="u.school_id")
     for row in await fetch(_UPLINKS.format(where=where), *values):
         credentials = _credentials(row)
