@@ -88,9 +88,12 @@ class Settings:
     # Directory of pg_dump/pg_restore/psql to use instead of searching (backup and restore).
     pg_bindir: Path | None = None
     # Probe data: raw samples, hourly and daily rollups are kept this many days; an asset down for
-    # this many consecutive polls opens an outage ticket.
+    # this many consecutive polls opens an outage ticket. Hourly rollups of access points are kept
+    # only for the 24 h figure (a million access points × 8 days of hours would not fit); uplinks keep
+    # theirs for the 7-day utilisation chart. Longer windows come from the daily rollups.
     probe_raw_retention_days: int = 14
     probe_hourly_retention_days: int = 8
+    probe_ap_hourly_retention_days: int = 1
     probe_daily_retention_days: int = 400
     outage_after_failures: int = 3
     # Outgoing e-mail (ticket notifications); nothing is sent while smtp_host is unset.
@@ -166,6 +169,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 60, 5, 24 * 60),
         probe_raw_retention_days=_int(env, "PROBE_RAW_RETENTION_DAYS", 14, 1, 3650),
         probe_hourly_retention_days=_int(env, "PROBE_HOURLY_RETENTION_DAYS", 8, 1, 3650),
+        probe_ap_hourly_retention_days=_int(env, "PROBE_AP_HOURLY_RETENTION_DAYS", 1, 1, 3650),
         probe_daily_retention_days=_int(env, "PROBE_DAILY_RETENTION_DAYS", 400, 1, 3650),
         outage_after_failures=_int(env, "OUTAGE_AFTER_FAILURES", 3, 1, 100),
         db_pool_min=pool_min,

@@ -20,6 +20,7 @@ async def expire_samples(args: argparse.Namespace) -> int:
     settings = get_settings()
     expired = await partitions.drop_expired(raw_days=settings.probe_raw_retention_days,
                                             hourly_days=settings.probe_hourly_retention_days,
+                                            ap_hourly_days=settings.probe_ap_hourly_retention_days,
                                             daily_days=settings.probe_daily_retention_days)
     print(f"expired: {expired.partitions} sample partitions, {expired.default_rows} stray samples, "
           f"{expired.hourly_rows} hourly and {expired.daily_rows} daily rollups, {expired.batches} batch keys")
@@ -36,5 +37,5 @@ def register_maintenance(jobs: Any) -> None:
     make.set_defaults(handler=handler(make_partitions))
     expire = jobs.add_parser("samples", help="drop samples and rollups past their retention",
                              description="Drop raw sample partitions older than PROBE_RAW_RETENTION_DAYS and "
-                                         "rollups older than PROBE_HOURLY/DAILY_RETENTION_DAYS.")
+                                         "rollups older than PROBE_HOURLY/AP_HOURLY/DAILY_RETENTION_DAYS.")
     expire.set_defaults(handler=handler(expire_samples))

@@ -1,8 +1,11 @@
 """Figures derived from probe data: availability, live WLAN coverage, uplink utilisation.
 
-Availability is up samples / samples over a window, from hourly rollups (24 h, 7 d) or daily ones
-(30 d). Live coverage counts teaching rooms covered by an access point that answered its latest
-poll, and only while that poll is recent (older state is "unknown", not "up").
+Availability is up samples / samples over a window, from hourly rollups (24 h) or daily ones (7 d and
+30 d, Europe/Berlin days including today): access points keep hourly rollups only a day
+(PROBE_AP_HOURLY_RETENTION_DAYS), so anything longer has to come from the daily ones.
+
+Live coverage counts teaching rooms covered by an access point that answered its latest poll, and
+only while that poll is recent (older state is "unknown", not "up").
 """
 
 from __future__ import annotations
@@ -17,18 +20,19 @@ from schoolit.probes.choices import AssetKind
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
 WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
+DAILY_WINDOWS = {"7d": 7, "30d": 30}  # windows answered from daily rollups: the last N days
 
 
 async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) -> dict[int, dict[str, float | None]]:
     """Per asset of one school: availability (0..1, None without samples) over 24 h, 7 d and 30 d."""
     result: dict[int, dict[str, float | None]] = {}
     for window, length in WINDOWS.items():
-        if window == "30d":
+        if window in DAILY_WINDOWS:
             rows = await fetch(
                 "SELECT asset_id, sum(up_samples)::float / nullif(sum(samples), 0) AS share FROM probe_rollup_daily "
                 "WHERE school_id = {} AND asset_kind = {} "
-                "AND day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - 30 GROUP BY asset_id",
-                school_id, int(asset_kind), now)
+                "AND day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - {}::int GROUP BY asset_id",
+                school_id, int(asset_kind), now, DAILY_WINDOWS[window])
         else:
             rows = await fetch(
                 "SELECT asset_id, sum(up_samples)::float / nullif(sum(samples), 0) AS share FROM probe_rollup_hourly "

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from schoolit.db import atomic, fetch
+from schoolit.probes.choices import AssetKind
 
 _NAME = re.compile(r"^probe_sample_(\d{8})$")
 
@@ -76,8 +77,13 @@ class Expired:
     batches: int = 0
 
 
-async def drop_expired(*, raw_days: int, hourly_days: int, daily_days: int, today: dt.date | None = None) -> Expired:
-    """Drop raw samples older than `raw_days` (whole partitions), and old rollups and batch keys."""
+async def drop_expired(*, raw_days: int, hourly_days: int, ap_hourly_days: int, daily_days: int,
+                       today: dt.date | None = None) -> Expired:
+    """Drop raw samples older than `raw_days` (whole partitions), and old rollups and batch keys.
+
+    Hourly rollups are kept `hourly_days` (uplinks: the 7-day utilisation chart), those of access
+    points only `ap_hourly_days` (their 24 h figure): they are by far the most assets.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     raw_cut = today - dt.timedelta(days=raw_days)
     result = Expired()
@@ -94,6 +100,10 @@ async def drop_expired(*, raw_days: int, hourly_days: int, daily_days: int, toda
         hourly_cut = dt.datetime.combine(today - dt.timedelta(days=hourly_days), dt.time(), tzinfo=dt.UTC)
         result.hourly_rows = len(await fetch("DELETE FROM probe_rollup_hourly WHERE hour < {} RETURNING 1",
                                              hourly_cut))
+        ap_hourly_cut = dt.datetime.combine(today - dt.timedelta(days=ap_hourly_days), dt.time(), tzinfo=dt.UTC)
+        result.hourly_rows += len(await fetch(
+            "DELETE FROM probe_rollup_hourly WHERE asset_kind = {} AND hour < {} RETURNING 1",
+            int(AssetKind.ACCESS_POINT), ap_hourly_cut))
         result.daily_rows = len(await fetch("DELETE FROM probe_rollup_daily WHERE day < {} RETURNING 1",
                                             today - dt.timedelta(days=daily_days)))
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from schoolit.db import fetch
+from schoolit.probes.choices import AssetKind
 from schoolit.probes.partitions import create_partition, drop_expired, ensure_partitions, existing_partitions
 
 TODAY = dt.date(2031, 5, 12)  # far from any real data in the test database
@@ -51,8 +52,29 @@ async def test_expiry_drops_old_partitions_and_rollups() -> None:
         await fetch("INSERT INTO probe_rollup_hourly (asset_kind, asset_id, hour, county_id, school_id, samples, "
                     "up_samples, clients_sum, rate_samples, in_mbps_sum, out_mbps_sum) "
                     "VALUES (1, 1, {}, 1, 1, 1, 1, 0, 0, 0, 0)", hour)
-    expired = await drop_expired(raw_days=14, hourly_days=8, daily_days=400, today=TODAY)
+    expired = await drop_expired(raw_days=14, hourly_days=8, ap_hourly_days=1, daily_days=400, today=TODAY)
     assert expired.partitions >= 2 and expired.hourly_rows == 1
     assert await fetch("SELECT 1 FROM probe_sample WHERE polled_at = {}", old) == []
     assert len(await fetch("SELECT 1 FROM probe_sample WHERE polled_at = {}", recent)) == 1
     assert TODAY - dt.timedelta(days=20) not in await existing_partitions()
+
+
+async def _hourly(asset_kind: int, hour: dt.datetime) -> None:
+    await fetch("INSERT INTO probe_rollup_hourly (asset_kind, asset_id, hour, county_id, school_id, samples, "
+                "up_samples, clients_sum, rate_samples, in_mbps_sum, out_mbps_sum) "
+                "VALUES ({}, 7, {}, 1, 1, 12, 12, 0, 0, 0, 0)", asset_kind, hour)
+
+
+async def test_access_points_keep_hourly_rollups_a_day_uplinks_eight() -> None:
+    # Midnight UTC one day back is the access points' cut; eight days back the uplinks'.
+    day_cut = dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    week_cut = dt.datetime.combine(TODAY - dt.timedelta(days=8), dt.time(), tzinfo=dt.UTC)
+    for kind in (int(AssetKind.ACCESS_POINT), int(AssetKind.UPLINK)):
+        for hour in (day_cut - dt.timedelta(hours=1), day_cut, week_cut - dt.timedelta(hours=1), week_cut):
+            await _hourly(kind, hour)
+    expired = await drop_expired(raw_days=14, hourly_days=8, ap_hourly_days=1, daily_days=400, today=TODAY)
+    assert expired.hourly_rows == 4
+    kept = await fetch("SELECT asset_kind, hour FROM probe_rollup_hourly WHERE asset_id = 7 ORDER BY asset_kind, hour")
+    assert [(r["asset_kind"], r["hour"]) for r in kept] == [
+        (AssetKind.ACCESS_POINT, day_cut), (AssetKind.UPLINK, week_cut),
+        (AssetKind.UPLINK, day_cut - dt.timedelta(hours=1)), (AssetKind.UPLINK, day_cut)]

@@ -1,0 +1,41 @@
+"""Availability windows: 24 h from hourly rollups, 7 d and 30 d from daily ones (Europe/Berlin days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from schoolit.db import fetch
+from schoolit.probes.choices import AssetKind
+from schoolit.probes.figures import availability
+
+NOW = dt.datetime(2031, 3, 20, 12, 0, tzinfo=dt.UTC)  # far from any real data in the test database
+SCHOOL = 987_654  # rollups carry plain ids: no school row is needed to read them back
+
+
+async def _daily(asset_id: int, days_ago: int, samples: int, up: int) -> None:
+    await fetch("INSERT INTO probe_rollup_daily (asset_kind, asset_id, day, county_id, school_id, samples, up_samples, "
+                "clients_sum, rate_samples, in_mbps_sum, out_mbps_sum) VALUES ({}, {}, {}, 1, {}, {}, {}, 0, 0, 0, 0)",
+                int(AssetKind.ACCESS_POINT), asset_id, NOW.date() - dt.timedelta(days=days_ago), SCHOOL, samples, up)
+
+
+async def _hourly(asset_id: int, hours_ago: int, samples: int, up: int) -> None:
+    await fetch("INSERT INTO probe_rollup_hourly (asset_kind, asset_id, hour, county_id, school_id, samples, "
+                "up_samples, clients_sum, rate_samples, in_mbps_sum, out_mbps_sum) "
+                "VALUES ({}, {}, {}, 1, {}, {}, {}, 0, 0, 0, 0)",
+                int(AssetKind.ACCESS_POINT), asset_id, NOW - dt.timedelta(hours=hours_ago), SCHOOL, samples, up)
+
+
+async def test_week_and_month_come_from_daily_rollups_the_day_from_hourly() -> None:
+    await _hourly(1, 2, 12, 6)  # the last 24 h: half up
+    await _hourly(1, 30, 12, 0)  # older than 24 h: not in the day's figure
+    await _daily(1, 0, 144, 72)
+    await _daily(1, 6, 288, 288)  # inside the week (today and six days back)
+    await _daily(1, 7, 288, 0)  # outside the week, inside the month
+    await _daily(1, 29, 288, 288)
+    await _daily(1, 30, 288, 0)  # outside the month
+    shares = (await availability(SCHOOL, AssetKind.ACCESS_POINT, NOW))[1]
+    assert shares["24h"] == pytest.approx(0.5)
+    assert shares["7d"] == pytest.approx((72 + 288) / (144 + 288))
+    assert shares["30d"] == pytest.approx((72 + 288 + 288) / (144 + 288 * 3))
