@@ -330,8 +330,8 @@ def steps(plan: Plan, profile_secret: str, password_hash: str, categories: list[
             "urgency, impact, priority, status, assignee_id, reporter_email, reporter_name, tracking_hash, "
             "access_point_id, device_id, response_due_at, resolution_due_at, resolution_warn_at, first_response_at, "
             "sla_breached, worked_by_person, resolved_at, closed_at, created_at, updated_at) "
-            "SELECT n, 'SIT-' || yr || '-' || lpad((n - " + number_base + " + 1)::text, "
-            f"5, '0'), {county_of('s')}, s, "
+            "SELECT n, 'SIT-' || yr || '-' || lpad(seq::text, greatest(5, length(seq::text)), '0'), "
+            f"{county_of('s')}, s, "
             f"CASE WHEN n % 10 = 0 THEN {categories[0]} WHEN n % 10 < 4 THEN {categories[2]} "
             f"ELSE {array([str(c) for c in categories])}[n % {len(categories)} + 1]::int END, "
             "(ARRAY['probe','web_form','web_form','web_form','web_form','web_form','ui','ui','ui','api'])[n % 10 + 1], "
@@ -353,14 +353,16 @@ def steps(plan: Plan, profile_secret: str, password_hash: str, categories: list[
             f"  SELECT *, {priority_case()} AS priority, CASE WHEN open THEN (ARRAY['new','assigned','in_progress',"
             f"    'waiting'])[n % 4 + 1] WHEN resolved > {now} - interval '7 days' THEN 'resolved' ELSE 'closed' END "
             "    AS st FROM ("
-            "    SELECT n, s, created, extract(year FROM created)::int AS yr, "
+            "    SELECT n, s, created, yr, n - " + number_base + " + 1 AS seq, "
             "      (ARRAY['low','medium','medium','high'])[n % 4 + 1] AS urgency, "
             "      (ARRAY['medium','low','high','medium','medium'])[n % 5 + 1] AS impact, "
             f"      ({plan.tickets} - n < 60000 * {plan.tickets} / 1000000 AND n % 5 <> 0) OR n % 1000 = 7 AS open, "
             f"      created + least((2 + n % 70) * interval '1 hour', ({now} - created) / 2) AS resolved "
-            f"    FROM (SELECT n, (n * 7919) % {plan.schools} + 1 AS s, "
+            f"    FROM (SELECT n, ((n::bigint * 7919) % {plan.schools})::int + 1 AS s, "
             f"      {now} - ({plan.tickets} - n) * interval '{TICKET_STEP_SECONDS} seconds' AS created "
-            "      FROM generate_series({lo}, {hi}) AS n) AS base) AS t1) AS t2) AS t3")),
+            "      FROM generate_series({lo}, {hi}) AS n) AS base0 "
+            "      CROSS JOIN LATERAL (SELECT extract(year FROM created AT TIME ZONE 'UTC')::int AS yr) AS y"
+            "    ) AS t1) AS t2) AS t3")),
         Step("ticket_counter", 1, load=lambda conn: load_ticket_counters(conn, plan)),
         Step("ticket_event", plan.tickets, chunk=50_000, sql=(
             "INSERT INTO ticket_event (ticket_id, county_id, at, kind, public, actor_id, actor_label, body, data) "

@@ -1,0 +1,284 @@
+"""Page benchmark on the nationwide dataset: p50/p95/p99 of the county dashboard, the arrangement
+dashboard, the ticket queue and a school page (with the htmx sections it loads), next to their targets.
+
+Runs against the database bench/dataset.py made (`schoolit_bench` on DATABASE_URL's server, else the
+embedded cluster under bench/out/pg, started here and stopped at the end): starts `schoolit serve`
+on a free port of 127.0.0.1 (or measures `--url` of a running server), logs in through the login form
+(session cookie + CSRF token) as the role each page is for — the county's authority for its dashboard,
+a supporter of the arrangement for the arrangement dashboard, the queue and school pages — warms up,
+then requests each page N times, cycling through randomly chosen counties, arrangements and schools,
+with `--concurrency` requests in flight. The reference is `GET /health` in the same run: the fixed
+cost of the stack (routing, middleware, one database round trip).
+
+A school page is measured as the page plus every section it loads with `hx-trigger="load"`; its
+total is the page's time plus its sections' (one after the other, as measured; a browser fetches
+the sections in parallel, so it sees less). A page answering 404 (the dashboards before they exist)
+is reported as missing.
+
+`--wrk SECONDS` also runs `wrk` (Debian package) against each page with the session cookie, for
+requests per second per worker.
+
+Run: `.venv/bin/python bench/pages.py [--requests 200] [--concurrency 1] [--workers 1] [--wrk 10]`.
+Results go to docs/performance.md ("Nationwide dataset and pages").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.dataset import BENCH_PASSWORD, BENCH_SECRET_KEY, CLUSTER_DIR, DATABASE  # noqa: E402
+from schoolit.probes.simulators import stop_process  # noqa: E402
+from tests.support import start_server  # noqa: E402
+
+SECTION = re.compile(r'hx-get="([^"]+)"[^>]*hx-trigger="load"')
+CSRF_INPUT = re.compile(r'name="_csrf_token"\s+value="([^"]+)"')
+
+
+@dataclass
+class Page:
+    """One page to measure: a name, its target p95 in ms, and (path, login) pairs to cycle through."""
+
+    name: str
+    target_ms: float | None
+    visits: list[tuple[str, str]]
+    times: list[float] = field(default_factory=list)
+    sections: dict[str, list[float]] = field(default_factory=dict)
+    totals: list[float] = field(default_factory=list)
+    missing: bool = False
+
+
+@contextlib.contextmanager
+def bench_dsn() -> Iterator[str]:
+    """The DSN of the dataset database; the embedded cluster runs while inside."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield urlunsplit(urlsplit(url)._replace(path="/" + DATABASE))
+        return
+    if not CLUSTER_DIR.exists():
+        raise SystemExit("no dataset: run bench/dataset.py first")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(CLUSTER_DIR, cleanup_mode="stop")
+    try:
+        yield str(server.get_uri(DATABASE))
+    finally:
+        server.cleanup()
+
+
+async def choose(dsn: str, count: int, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
+    """Random counties (with their authority), arrangements and schools (with a supporter)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        counties = await conn.fetch("SELECT c.slug, u.email FROM county c JOIN app_user u ON u.county_id = c.id "
+                                    "AND u.role = 'authority'")
+        arrangements = await conn.fetch("SELECT a.id, min(u.email) AS email FROM arrangement a JOIN app_user u "
+                                        "ON u.arrangement_id = a.id GROUP BY a.id")
+        chosen = rng.sample(list(arrangements), min(count, len(arrangements)))
+        schools = []
+        for arrangement in chosen:
+            school_ids = await conn.fetch(
+                "SELECT s.id FROM school s JOIN arrangement_member m ON m.county_id = s.county_id "
+                "WHERE m.arrangement_id = $1", arrangement["id"])
+            schools.append((f"/schools/{rng.choice(school_ids)['id']}", arrangement["email"]))
+    finally:
+        await conn.close()
+    return {
+        "county": [(f"/dashboards/counties/{r['slug']}", r["email"]) for r in rng.sample(list(counties), count)],
+        "arrangement": [(f"/dashboards/arrangements/{r['id']}", r["email"]) for r in chosen],
+        "queue": [("/tickets", r["email"]) for r in chosen],
+        "school": schools,
+    }
+
+
+async def login(http: httpx.AsyncClient, email: str) -> httpx.Cookies:
+    """A session through the login form, as a browser gets one."""
+    http.cookies.clear()
+    form = await http.get("/login")
+    token = CSRF_INPUT.search(form.text)
+    if token is None:
+        raise RuntimeError("no CSRF field in the login form")
+    answer = await http.post("/login", data={"email": email, "password": BENCH_PASSWORD, "next": "/",
+                                             "_csrf_token": token.group(1)})
+    if answer.status_code != 303:
+        raise RuntimeError(f"login of {email} answered {answer.status_code}")
+    cookies = httpx.Cookies(http.cookies)
+    http.cookies.clear()
+    return cookies
+
+
+async def visit(http: httpx.AsyncClient, page: Page, path: str, cookies: httpx.Cookies, record: bool) -> None:
+    started = time.perf_counter()
+    answer = await http.get(path, cookies=cookies)
+    elapsed = time.perf_counter() - started
+    if answer.status_code == 404:
+        page.missing = True
+        return
+    if answer.status_code != 200:
+        raise RuntimeError(f"{path} answered {answer.status_code}")
+    total = elapsed
+    for section in SECTION.findall(answer.text):
+        begun = time.perf_counter()
+        part = await http.get(section, cookies=cookies, headers={"hx-request": "true"})
+        took = time.perf_counter() - begun
+        if part.status_code != 200:
+            raise RuntimeError(f"{section} answered {part.status_code}")
+        total += took
+        if record:
+            page.sections.setdefault(re.sub(r"\d+", "{id}", section), []).append(took)
+    if record:
+        page.times.append(elapsed)
+        page.totals.append(total)
+
+
+async def measure(base: str, pages: list[Page], requests: int, concurrency: int, warmup: int) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False) as http:
+        sessions = {email: await login(http, email) for page in pages for _, email in page.visits}
+        for page in pages:
+            visits = [page.visits[i % len(page.visits)] for i in range(warmup + requests)]
+            for path, email in visits[:warmup]:
+                await visit(http, page, path, sessions[email], record=False)
+                if page.missing:
+                    break
+            if page.missing:
+                continue
+            queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+            for item in visits[warmup:]:
+                queue.put_nowait(item)
+
+            async def worker(page: Page = page, queue: asyncio.Queue[tuple[str, str]] = queue) -> None:
+                while not queue.empty():
+                    path, email = queue.get_nowait()
+                    await visit(http, page, path, sessions[email], record=True)
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
+
+
+def report(pages: list[Page], reference: Page) -> None:
+    health = statistics.median(reference.times) * 1000
+    print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'target p95':>11} {'p50/health':>11}")
+
+    def row(name: str, times: list[float], target: float | None) -> None:
+        p95 = percentile(times, 0.95)
+        verdict = "" if target is None else ("ok" if p95 < target else "MISSED")
+        print(f"{name:<44} {percentile(times, 0.5):>8.1f} {p95:>8.1f} {percentile(times, 0.99):>8.1f} "
+              f"{'' if target is None else f'< {target:.0f}':>11} {percentile(times, 0.5) / health:>10.1f}x "
+              f"{verdict}")
+
+    row("reference: GET /health", reference.times, None)
+    for page in pages:
+        if page.missing:
+            print(f"{page.name:<44} missing (404)")
+            continue
+        if page.sections:
+            row(f"{page.name}: page alone", page.times, None)
+            for section, times in page.sections.items():
+                row(f"  section {section}", times, None)
+            row(f"{page.name}: total (page + sections)", page.totals, page.target_ms)
+        else:
+            row(page.name, page.times, page.target_ms)
+
+
+def run_wrk(base: str, pages: list[Page], cookies: dict[str, httpx.Cookies], seconds: int) -> None:
+    """Requests per second per page with wrk (2 connections, 1 thread), against the same server."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("wrk not installed (apt-get install wrk): skipped")
+        return
+    for page in pages:
+        if page.missing:
+            continue
+        path, email = page.visits[0]
+        header = "; ".join(f"{k}={v}" for k, v in cookies[email].items())
+        result = subprocess.run([wrk, "-t1", "-c2", f"-d{seconds}s", "-H", f"Cookie: {header}", base + path],
+                                capture_output=True, text=True, check=True)
+        rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
+        print(f"wrk {page.name:<40} {path:<36} {float(rate.group(1)) if rate else 0:>8.1f} req/s"
+              f"{'' if errors is None else f' ({errors.group(1)} non-2xx)'}")
+
+
+async def wrk_sessions(base: str, pages: list[Page]) -> dict[str, httpx.Cookies]:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        return {email: await login(http, email) for page in pages for _, email in page.visits[:1]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="measure this running server instead of starting one")
+    parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
+    parser.add_argument("--workers", type=int, default=1, help="`schoolit serve --workers`")
+    parser.add_argument("--sample", type=int, default=8, help="how many counties, arrangements, schools")
+    parser.add_argument("--wrk", type=int, default=0, metavar="SECONDS", help="also run wrk this long per page")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.requests} requests per page, "
+          f"concurrency {args.concurrency}, {args.workers} worker(s)")
+    with bench_dsn() as dsn:
+        targets = asyncio.run(choose(dsn, args.sample, rng))
+        pages = [
+            Page("county dashboard (authority)", 300, targets["county"]),
+            Page("arrangement dashboard (supporter)", 500, targets["arrangement"]),
+            Page("ticket queue /tickets (supporter)", 200, targets["queue"]),
+            Page("ticket queue /tickets (admin, all counties)", 200, [("/tickets", "admin@bench.example")]),
+            Page("school page (supporter)", 200, targets["school"]),
+        ]
+        reference = Page("reference", None, [("/health", "admin@bench.example")])
+        with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as base:
+            asyncio.run(measure(base, [reference], args.requests, args.concurrency, args.warmup))
+            asyncio.run(measure(base, pages, args.requests, args.concurrency, args.warmup))
+            report(pages, reference)
+            if args.wrk:
+                run_wrk(base, pages, asyncio.run(wrk_sessions(base, pages)), args.wrk)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+@contextlib.contextmanager
+def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[str]:
+    if args.url:
+        yield args.url.rstrip("/")
+        return
+    env = {"DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
+           "DB_POOL_MAX": "10"}
+    proc, base = start_server(env, "--workers", str(args.workers))
+    try:
+        yield base
+    finally:
+        stop_process(proc)
+
+
+if __name__ == "__main__":
+    main()
