@@ -356,7 +356,7 @@ def steps(plan: Plan, profile_secret: str, password_hash: str, categories: list[
             "    SELECT n, s, created, yr, n - " + number_base + " + 1 AS seq, "
             "      (ARRAY['low','medium','medium','high'])[n % 4 + 1] AS urgency, "
             "      (ARRAY['medium','low','high','medium','medium'])[n % 5 + 1] AS impact, "
-            f"      ({plan.tickets} - n < 60000 * {plan.tickets} / 1000000 AND n % 5 <> 0) OR n % 1000 = 7 AS open, "
+            f"      ({plan.tickets} - n < {plan.tickets * 3 // 50} AND n % 5 <> 0) OR n % 1000 = 7 AS open, "
             f"      created + least((2 + n % 70) * interval '1 hour', ({now} - created) / 2) AS resolved "
             f"    FROM (SELECT n, ((n::bigint * 7919) % {plan.schools})::int + 1 AS s, "
             f"      {now} - ({plan.tickets} - n) * interval '{TICKET_STEP_SECONDS} seconds' AS created "

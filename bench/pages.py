@@ -16,7 +16,11 @@ the sections in parallel, so it sees less). A page answering 404 (the dashboards
 is reported as missing.
 
 `--wrk SECONDS` also runs `wrk` (Debian package) against each page with the session cookie, for
-requests per second per worker.
+requests per second per worker. `--ingest` measures under ingest load: a probe registered for the
+first sampled county posts batches of 2,000 samples (its access points, polled "now") to
+`/api/v1/probe/samples` of the same server, one batch in flight, for as long as the pages are
+measured; the samples per second it achieved are printed. (The samples change that county's rollups
+of the current hour and day: the dataset is then no longer exactly as generated.)
 
 Run: `.venv/bin/python bench/pages.py [--requests 200] [--concurrency 1] [--workers 1] [--wrk 10]`.
 Results go to docs/performance.md ("Nationwide dataset and pages").
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import platform
 import random
@@ -37,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,6 +61,7 @@ from tests.support import start_server  # noqa: E402
 
 SECTION = re.compile(r'hx-get="([^"]+)"[^>]*hx-trigger="load"')
 CSRF_INPUT = re.compile(r'name="_csrf_token"\s+value="([^"]+)"')
+INGEST_BATCH = 2000
 
 
 @dataclass
@@ -115,9 +122,9 @@ async def choose(dsn: str, count: int, rng: random.Random) -> dict[str, list[tup
     }
 
 
-async def login(http: httpx.AsyncClient, email: str) -> httpx.Cookies:
-    """A session through the login form, as a browser gets one."""
-    http.cookies.clear()
+async def login(base: str, email: str) -> httpx.AsyncClient:
+    """A client holding a session made through the login form, as a browser gets one."""
+    http = httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False)
     form = await http.get("/login")
     token = CSRF_INPUT.search(form.text)
     if token is None:
@@ -126,14 +133,12 @@ async def login(http: httpx.AsyncClient, email: str) -> httpx.Cookies:
                                              "_csrf_token": token.group(1)})
     if answer.status_code != 303:
         raise RuntimeError(f"login of {email} answered {answer.status_code}")
-    cookies = httpx.Cookies(http.cookies)
-    http.cookies.clear()
-    return cookies
+    return http
 
 
-async def visit(http: httpx.AsyncClient, page: Page, path: str, cookies: httpx.Cookies, record: bool) -> None:
+async def visit(http: httpx.AsyncClient, page: Page, path: str, record: bool) -> None:
     started = time.perf_counter()
-    answer = await http.get(path, cookies=cookies)
+    answer = await http.get(path)
     elapsed = time.perf_counter() - started
     if answer.status_code == 404:
         page.missing = True
@@ -143,7 +148,7 @@ async def visit(http: httpx.AsyncClient, page: Page, path: str, cookies: httpx.C
     total = elapsed
     for section in SECTION.findall(answer.text):
         begun = time.perf_counter()
-        part = await http.get(section, cookies=cookies, headers={"hx-request": "true"})
+        part = await http.get(section, headers={"hx-request": "true"})
         took = time.perf_counter() - begun
         if part.status_code != 200:
             raise RuntimeError(f"{section} answered {part.status_code}")
@@ -155,13 +160,77 @@ async def visit(http: httpx.AsyncClient, page: Page, path: str, cookies: httpx.C
         page.totals.append(total)
 
 
-async def measure(base: str, pages: list[Page], requests: int, concurrency: int, warmup: int) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False) as http:
-        sessions = {email: await login(http, email) for page in pages for _, email in page.visits}
+@dataclass
+class IngestLoad:
+    """A probe posting samples of its county's access points while the pages are measured."""
+
+    token: str
+    access_points: list[int]
+    samples: int = 0
+    seconds: float = 0.0
+
+    async def run(self, base: str, done: asyncio.Event) -> None:
+        started = time.perf_counter()
+        async with httpx.AsyncClient(base_url=base, timeout=120,
+                                     headers={"authorization": f"Bearer {self.token}"}) as http:
+            offset = 0
+            while not done.is_set():
+                polled_at = dt.datetime.now(dt.UTC).isoformat()
+                chosen = [self.access_points[(offset + i) % len(self.access_points)] for i in range(INGEST_BATCH)]
+                offset += INGEST_BATCH
+                body = {"idempotency_key": str(uuid.uuid4()), "sent_at": polled_at, "samples": [
+                    {"asset_kind": "access_point", "asset_id": ap, "polled_at": polled_at, "reachable": True,
+                     "response_ms": 2.5, "uptime_ticks": 1_000_000 + offset, "clients": ap % 40, "radio_up": True}
+                    for ap in chosen]}
+                answer = await http.post("/api/v1/probe/samples", json=body)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"ingest answered {answer.status_code}: {answer.text[:300]}")
+                self.samples += INGEST_BATCH
+        self.seconds = time.perf_counter() - started
+
+
+def register_probe(dsn: str, env: dict[str, str], county_slug: str) -> str:
+    """A probe token for the county (and sample partitions around today), through our CLI."""
+    full_env = {**os.environ, **env, "DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY}
+    cli = [sys.executable, "-m", "schoolit.cli"]
+    subprocess.run([*cli, "maintenance", "partitions"], env=full_env, check=True, capture_output=True)
+    out = subprocess.run([*cli, "probe", "register", "--name", f"bench-load-{uuid.uuid4().hex[:6]}",
+                          "--county", county_slug], env=full_env, check=True, capture_output=True, text=True).stdout
+    token = re.search(r"token \(shown once\): (\S+)", out)
+    if token is None:
+        raise RuntimeError(f"no token in: {out}")
+    return token.group(1)
+
+
+async def county_access_points(dsn: str, county_slug: str) -> list[int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT ap.id FROM access_point ap JOIN county c ON c.id = ap.county_id "
+                                "WHERE c.slug = $1 AND ap.status IN ('active', 'faulty') ORDER BY ap.id", county_slug)
+        return [r["id"] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def measure(base: str, pages: list[Page], requests: int, concurrency: int, warmup: int,
+                  load: IngestLoad | None = None) -> None:
+    done = asyncio.Event()
+    background = asyncio.create_task(load.run(base, done)) if load else None
+    try:
+        await measure_pages(base, pages, requests, concurrency, warmup)
+    finally:
+        done.set()
+        if background is not None:
+            await background
+
+
+async def measure_pages(base: str, pages: list[Page], requests: int, concurrency: int, warmup: int) -> None:
+    sessions = {email: await login(base, email) for page in pages for _, email in page.visits}
+    try:
         for page in pages:
             visits = [page.visits[i % len(page.visits)] for i in range(warmup + requests)]
             for path, email in visits[:warmup]:
-                await visit(http, page, path, sessions[email], record=False)
+                await visit(sessions[email], page, path, record=False)
                 if page.missing:
                     break
             if page.missing:
@@ -173,9 +242,12 @@ async def measure(base: str, pages: list[Page], requests: int, concurrency: int,
             async def worker(page: Page = page, queue: asyncio.Queue[tuple[str, str]] = queue) -> None:
                 while not queue.empty():
                     path, email = queue.get_nowait()
-                    await visit(http, page, path, sessions[email], record=True)
+                    await visit(sessions[email], page, path, record=True)
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        for http in sessions.values():
+            await http.aclose()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -208,7 +280,7 @@ def report(pages: list[Page], reference: Page) -> None:
             row(page.name, page.times, page.target_ms)
 
 
-def run_wrk(base: str, pages: list[Page], cookies: dict[str, httpx.Cookies], seconds: int) -> None:
+def run_wrk(base: str, pages: list[Page], cookies: dict[str, str], seconds: int) -> None:
     """Requests per second per page with wrk (2 connections, 1 thread), against the same server."""
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -218,18 +290,23 @@ def run_wrk(base: str, pages: list[Page], cookies: dict[str, httpx.Cookies], sec
         if page.missing:
             continue
         path, email = page.visits[0]
-        header = "; ".join(f"{k}={v}" for k, v in cookies[email].items())
-        result = subprocess.run([wrk, "-t1", "-c2", f"-d{seconds}s", "-H", f"Cookie: {header}", base + path],
+        result = subprocess.run([wrk, "-t1", "-c2", f"-d{seconds}s", "-H", f"Cookie: {cookies[email]}", base + path],
                                 capture_output=True, text=True, check=True)
         rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
-        print(f"wrk {page.name:<40} {path:<36} {float(rate.group(1)) if rate else 0:>8.1f} req/s"
+        print(f"wrk {page.name:<44} {path:<36} {float(rate.group(1)) if rate else 0:>8.1f} req/s"
               f"{'' if errors is None else f' ({errors.group(1)} non-2xx)'}")
 
 
-async def wrk_sessions(base: str, pages: list[Page]) -> dict[str, httpx.Cookies]:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        return {email: await login(http, email) for page in pages for _, email in page.visits[:1]}
+async def wrk_sessions(base: str, pages: list[Page]) -> dict[str, str]:
+    """A Cookie header per login, for wrk."""
+    headers = {}
+    for page in pages:
+        for _, email in page.visits[:1]:
+            http = await login(base, email)
+            headers[email] = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+            await http.aclose()
+    return headers
 
 
 def main() -> None:
@@ -241,6 +318,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="`schoolit serve --workers`")
     parser.add_argument("--sample", type=int, default=8, help="how many counties, arrangements, schools")
     parser.add_argument("--wrk", type=int, default=0, metavar="SECONDS", help="also run wrk this long per page")
+    parser.add_argument("--ingest", action="store_true", help="measure while a probe posts samples")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -259,8 +337,16 @@ def main() -> None:
         reference = Page("reference", None, [("/health", "admin@bench.example")])
         with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as base:
             asyncio.run(measure(base, [reference], args.requests, args.concurrency, args.warmup))
-            asyncio.run(measure(base, pages, args.requests, args.concurrency, args.warmup))
+            load = None
+            if args.ingest:
+                slug = targets["county"][0][0].rsplit("/", 1)[1]
+                load = IngestLoad(register_probe(dsn, {"DATA_DIR": data_dir}, slug),
+                                  asyncio.run(county_access_points(dsn, slug)))
+            asyncio.run(measure(base, pages, args.requests, args.concurrency, args.warmup, load))
             report(pages, reference)
+            if load is not None:
+                print(f"ingest load: {load.samples:,} samples in {load.seconds:.1f} s "
+                      f"({load.samples / load.seconds:,.0f} samples/s) for {len(load.access_points):,} access points")
             if args.wrk:
                 run_wrk(base, pages, asyncio.run(wrk_sessions(base, pages)), args.wrk)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
