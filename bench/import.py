@@ -32,14 +32,10 @@ import sys
 import tempfile
 import time
 import uuid
-import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
+from support import throwaway_database
 
 HEADER = ["Schulnummer", "Geräteart", "Hersteller", "Modell", "Seriennummer", "Inventarnummer", "MDM-ID",
           "MDM registriert", "Förderprogramm", "Kaufdatum", "Preis (EUR)", "Garantie bis", "Status", "Zubehör",
@@ -83,31 +79,6 @@ def write_csv(path: Path, rows: int, schools: list[str]) -> None:
                 (bought + dt.timedelta(days=3 * 365)).strftime("%d.%m.%Y"),
                 rng.choice(["Lager", "Lager", "Lager", "Reparatur", "ausgemustert"]), rng.choice(ACCESSORIES),
                 rng.choice(NOTES)])
-
-
-@asynccontextmanager
-async def throwaway_database() -> AsyncIterator[str]:
-    server_url = os.environ.get("DATABASE_URL")
-    if server_url:
-        name = f"schoolit_bench_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(server_url)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlunsplit(urlsplit(server_url)._replace(path="/" + name))
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-pg-") as directory:
-        server = await asyncio.to_thread(pgserver.get_server, Path(directory), cleanup_mode="stop")
-        try:
-            yield str(server.get_uri())
-        finally:
-            await asyncio.to_thread(server.cleanup)
 
 
 @dataclass
