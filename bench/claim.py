@@ -18,14 +18,13 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from support import throwaway_database
+from support import schoolit_environment
 
 TICKETS = 100_000
 CLAIMERS = 32
@@ -160,11 +159,8 @@ def main() -> int:
 
 
 async def _run(seconds: float) -> int:
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
-        async with throwaway_database() as dsn:
-            os.environ.update({"DATABASE_URL": dsn, "DATA_DIR": tmp, "SECRET_KEY": secrets.token_urlsafe(48),
-                               "LOG_LEVEL": "warning", "DB_POOL_MIN": str(CLAIMERS), "DB_POOL_MAX": str(CLAIMERS)})
-            return await _bench(dsn, seconds)
+    async with schoolit_environment(DB_POOL_MIN=str(CLAIMERS), DB_POOL_MAX=str(CLAIMERS)) as (dsn, _):
+        return await _bench(dsn, seconds)
 
 
 async def _bench(dsn: str, seconds: float) -> int:

@@ -26,16 +26,14 @@ import os
 import platform
 import random
 import resource
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from support import throwaway_database
+from support import schoolit_environment
 
 HEADER = ["Schulnummer", "Geräteart", "Hersteller", "Modell", "Seriennummer", "Inventarnummer", "MDM-ID",
           "MDM registriert", "Förderprogramm", "Kaufdatum", "Preis (EUR)", "Garantie bis", "Status", "Zubehör",
@@ -92,11 +90,8 @@ class Round:
 
 
 async def run(rows: int, school_count: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as work:
-        async with throwaway_database() as dsn:
-            os.environ.update({"DATABASE_URL": dsn, "SECRET_KEY": secrets.token_urlsafe(48),
-                               "DATA_DIR": str(Path(work) / "data"), "LOG_LEVEL": "warning"})
-            await measure(Path(work) / "geraete.csv", rows, school_count, rounds)
+    async with schoolit_environment() as (_, work):
+        await measure(work / "geraete.csv", rows, school_count, rounds)
 
 
 async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None:

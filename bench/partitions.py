@@ -18,13 +18,11 @@ import asyncio
 import datetime as dt
 import os
 import platform
-import secrets
 import sys
-import tempfile
 import time
 
 import asyncpg
-from support import throwaway_database
+from support import schoolit_environment
 
 POLLS_PER_DAY = 24 * 12  # every 5 minutes
 
@@ -122,11 +120,8 @@ def main() -> int:
 
 
 async def _run(access_points: int) -> int:
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
-        async with throwaway_database() as dsn:
-            os.environ.update({"DATABASE_URL": dsn, "DATA_DIR": tmp, "SECRET_KEY": secrets.token_urlsafe(48),
-                               "LOG_LEVEL": "warning"})
-            await measure(dsn, access_points)
+    async with schoolit_environment() as (dsn, _):
+        await measure(dsn, access_points)
     return 0
 
 

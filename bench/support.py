@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import tempfile
 import uuid
 import warnings
@@ -45,3 +46,14 @@ async def throwaway_database() -> AsyncIterator[str]:
             yield str(server.get_uri())
         finally:
             await asyncio.to_thread(server.cleanup)
+
+
+@asynccontextmanager
+async def schoolit_environment(**settings: str) -> AsyncIterator[tuple[str, Path]]:
+    """A throw-away database and work directory, with schoolit's settings pointing at them (plus
+    `settings`, e.g. pool sizes): yields the database's DSN and the directory."""
+    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as work:
+        async with throwaway_database() as dsn:
+            os.environ.update({"DATABASE_URL": dsn, "DATA_DIR": str(Path(work) / "data"),
+                               "SECRET_KEY": secrets.token_urlsafe(48), "LOG_LEVEL": "warning", **settings})
+            yield dsn, Path(work)
