@@ -25,7 +25,8 @@ ingest benchmark's subject (bench/ingest.py), not the pages'.
 Every user's password is BENCH_PASSWORD: admin@bench.example, authority-<county slug>@bench.example
 and supporter-<arrangement id>-<1|2>@bench.example / supporter-<county slug>@bench.example.
 
-Run: `.venv/bin/python bench/dataset.py [--counties 400] [--keep]`. `--counties 12` makes a small
+Run: `.venv/bin/python bench/dataset.py [--counties 400] [--keep]`; with `--keep` an existing dataset is
+only brought up to the current migrations. `--counties 12` makes a small
 dataset with the same proportions (for trying the script). Results go to docs/performance.md
 ("Nationwide dataset and pages").
 """
@@ -788,7 +789,9 @@ def main() -> None:
     async def run() -> None:
         async with bench_database(args.keep) as (dsn, filled):
             if filled:
-                console.print(f"keeping the dataset in {DATABASE}")
+                # Migrations that came since (e.g. after `git merge main`) still apply to the kept data.
+                await migrate(dsn)
+                console.print(f"keeping the dataset in {DATABASE} (migrated)")
                 return
             started = time.perf_counter()
             work = await generate(dsn, plan, console, args.workers)
