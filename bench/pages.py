@@ -318,6 +318,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="`schoolit serve --workers`")
     parser.add_argument("--sample", type=int, default=8, help="how many counties, arrangements, schools")
     parser.add_argument("--wrk", type=int, default=0, metavar="SECONDS", help="also run wrk this long per page")
+    parser.add_argument("--only", help="comma-separated words: measure only pages whose name has one")
     parser.add_argument("--ingest", action="store_true", help="measure while a probe posts samples")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -334,6 +335,8 @@ def main() -> None:
             Page("ticket queue /tickets (admin, all counties)", 200, [("/tickets", "admin@bench.example")]),
             Page("school page (supporter)", 200, targets["school"]),
         ]
+        if args.only:
+            pages = [page for page in pages if any(word in page.name for word in args.only.split(","))]
         reference = Page("reference", None, [("/health", "admin@bench.example")])
         with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as base:
             asyncio.run(measure(base, [reference], args.requests, args.concurrency, args.warmup))
