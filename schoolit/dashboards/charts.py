@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
@@ -36,8 +37,10 @@ def percent(share: float | None, digits: int = 1) -> str:
     """A share 0..1 as a percentage in the locale ("99,5 %"); "–" for none."""
     if share is None:
         return "–"
-    return format_percent(share, format="#,##0." + "0" * digits + " %" if digits else "#,##0 %",
-                          locale=current_locale.get())
+    locale = Locale.parse(current_locale.get())
+    pattern = locale.percent_formats[None].pattern  # "#,##0 %" in German, "#,##0%" in English
+    return format_percent(share, format=pattern.replace("0", "0." + "0" * digits, 1) if digits else pattern,
+                          locale=locale)
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -108,8 +111,9 @@ def bar_chart(bars: Sequence[Bar], label: str, *, marks: Sequence[float] = (), w
     row, top, left, right = 18.0, 22.0, 250.0, 64.0
     plot = width - left - right
     height = top + row * len(bars) + 6
-    body = [f'<text x="{left:.0f}" y="12" font-size="10" fill="{MUTED}">0 %</text>',
-            f'<text x="{left + plot:.0f}" y="12" font-size="10" fill="{MUTED}" text-anchor="end">100 %</text>']
+    body = [f'<text x="{left:.0f}" y="12" font-size="10" fill="{MUTED}">{escape(percent(0.0, 0))}</text>',
+            f'<text x="{left + plot:.0f}" y="12" font-size="10" fill="{MUTED}" text-anchor="end">'
+            f"{escape(percent(1.0, 0))}</text>"]
     for mark in marks:
         x = left + plot * mark
         body.append(f'<line x1="{x:.1f}" y1="16" x2="{x:.1f}" y2="{height - 4:.1f}" stroke="{MUTED}" '

@@ -67,7 +67,7 @@ def _write(columns: Sequence[Column], rows: Sequence[Any], lang: str) -> bytes:
 
 SCHOOL_COLUMNS = (
     Column("Schulnummer", "school_number", _attr("school_number")),
-    Column("Schule", "school", _attr("name")),
+    Column("Schule", "name", _attr("name")),
     Column("Schulart", "school_type", _attr("school_type")),
     Column("Schüler", "pupils", _attr("pupils")),
     Column("Anbindung Ampel", "uplink_light", _attr("uplink_light"), "light"),
@@ -153,7 +153,7 @@ def arrangement_csv(dashboard: ArrangementDashboard, lang: str = "de") -> bytes:
 
 OPEN_DATA_COLUMNS = (
     Column("Schulnummer", "school_number", _attr("school_number")),
-    Column("Schule", "school", _attr("name")),
+    Column("Schule", "name", _attr("name")),
     Column("Landkreis", "county", _attr("county")),
     Column("Schulart", "school_type", _attr("school_type")),
     Column("Anbindungsklasse", "uplink_class", _attr("uplink_class")),

@@ -120,7 +120,7 @@ async def test_page_shows_the_lights_of_the_data(client: httpx.AsyncClient, worl
             assert marker in html, marker
     assert "Kennzahlen Donnersbergkreis" in html and "keine Unterrichtsräume erfasst" in html
     assert "B 1.02" in html  # the rooms without working WLAN are listed
-    assert "96,88 %" in html  # German number format
+    assert "96,88\u00a0%" in html  # German number format
     assert "<svg" in html and 'role="img"' in html
     # An authority of one county gets that county's dashboard at /dashboards.
     home = await client.get("/dashboards", headers=world.auth("donnersberg_authority"))
@@ -150,7 +150,7 @@ async def test_csv_has_the_json_figures(client: httpx.AsyncClient, world: World,
         assert line["live_coverage_percent"] == ("" if share is None else f"{share * 100:.1f}")
         assert line["rooms_without_wlan"] == ", ".join(school["rooms_without_wlan"])
     total = rows[-1]
-    assert total["school"] == "Total" and total["pupils"] == str(body["totals"]["pupils"])
+    assert total["name"] == "Total" and total["pupils"] == str(body["totals"]["pupils"])
     german = _csv_rows((await client.get(API + ".csv", headers=auth)).content)
     full = next(r for r in german if r["Schulnummer"] == FULL)
     assert full["Geräte je Schüler"] == "0,70" and full["AP-Verfügbarkeit 30 Tage (%)"] == "96,9"
