@@ -28,7 +28,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 COLOURS = {Light.GREEN: "#1d7a3a", Light.AMBER: "#c77700", Light.RED: "#b3261e", Light.GREY: "#9aa4b1"}
 INK, MUTED, GRID = "#1d2733", "#5b6776", "#d9dee5"
 FONT = 'font-family="system-ui, sans-serif"'
-LABEL_CHARS = 38  # school names longer than this are cut (the full name is in the bar's title)
+LABEL_CHARS = 36  # school names longer than this are cut (the full name is in the bar's title)
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -105,17 +105,24 @@ class Bar:
     text: str  # the figure written next to the bar
 
 
-def bar_chart(bars: Sequence[Bar], label: str, *, marks: Sequence[float] = (), width: float = 720) -> Markup:
-    """One row per item (school names on the left, readable for 50+ schools), bars 0..100 % with the
-    value written at the end; dashed lines at the thresholds in `marks`."""
-    row, top, left, right = 18.0, 22.0, 250.0, 64.0
+def bar_chart(bars: Sequence[Bar], label: str, *, marks: Sequence[float] = (), low: float = 0.0,
+              width: float = 720) -> Markup:
+    """One row per item (school names on the left, readable for 50+ schools), bars from `low` to 100 %
+    with the value written at the end; dashed lines at the thresholds in `marks`. A `low` above 0 makes
+    small differences visible (availability 95 % against 99 %); values below it show no bar."""
+    row, top, left, right = 18.0, 22.0, 270.0, 64.0
     plot = width - left - right
     height = top + row * len(bars) + 6
-    body = [f'<text x="{left:.0f}" y="12" font-size="10" fill="{MUTED}">{escape(percent(0.0, 0))}</text>',
-            f'<text x="{left + plot:.0f}" y="12" font-size="10" fill="{MUTED}" text-anchor="end">'
-            f"{escape(percent(1.0, 0))}</text>"]
+
+    def scaled(value: float) -> float:
+        return min(max((value - low) / (1 - low), 0.0), 1.0)
+
+    body = [f'<text x="{left:.0f}" y="12" font-size="10" fill="{MUTED}">{escape(percent(low, 0))}</text>']
+    if all(scaled(mark) < 0.85 for mark in marks):  # else the mark's label would cover the end's
+        body.append(f'<text x="{left + plot:.0f}" y="12" font-size="10" fill="{MUTED}" text-anchor="end">'
+                    f"{escape(percent(1.0, 0))}</text>")
     for mark in marks:
-        x = left + plot * mark
+        x = left + plot * scaled(mark)
         body.append(f'<line x1="{x:.1f}" y1="16" x2="{x:.1f}" y2="{height - 4:.1f}" stroke="{MUTED}" '
                     f'stroke-dasharray="3 3"/><text x="{x:.1f}" y="12" font-size="10" fill="{MUTED}" '
                     f'text-anchor="middle">{escape(percent(mark, 0))}</text>')
@@ -128,7 +135,7 @@ def bar_chart(bars: Sequence[Bar], label: str, *, marks: Sequence[float] = (), w
                     f'<rect x="{left:.0f}" y="{y + 3:.1f}" width="{plot:.1f}" height="{row - 6:.1f}" fill="none" '
                     f'stroke="{GRID}"/>')
         if item.value is not None:
-            body.append(f'<rect x="{left:.0f}" y="{y + 3:.1f}" width="{plot * min(max(item.value, 0), 1):.1f}" '
+            body.append(f'<rect x="{left:.0f}" y="{y + 3:.1f}" width="{plot * scaled(item.value):.1f}" '
                         f'height="{row - 6:.1f}" fill="{COLOURS[item.light]}"/>')
         body.append(f'<text x="{left + plot + 6:.0f}" y="{y + 12:.1f}" font-size="11" fill="{INK}">'
                     f'{escape(item.text)}</text></g>')

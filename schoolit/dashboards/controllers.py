@@ -38,12 +38,11 @@ register(NavItem("/dashboards", N_("Dashboards"), Permission.DASHBOARDS_READ), b
 
 Lang = FromQuery[Literal["de", "en"]]
 CSV_SUFFIX = ".csv"
+AVAILABILITY_LOW = 0.9  # the availability chart starts at 90 %: the thresholds are 95 and 99 %
 # What every dashboard template needs: the light labels and shapes, and the chart and number helpers.
 HELPERS: dict[str, Any] = {
     "charts": charts, "light_labels": LIGHT_LABELS, "light_symbols": LIGHT_SYMBOLS, "light_order": LIGHT_ORDER,
-    "school_types": SCHOOL_TYPE_LABELS, "uplink_statuses": UPLINK_STATUS_LABELS, "thresholds": {
-        "coverage": COVERAGE_AMBER, "availability": (AVAILABILITY_AMBER, AVAILABILITY_GREEN),
-        "utilisation": (UTILISATION_AMBER, UTILISATION_RED)},
+    "school_types": SCHOOL_TYPE_LABELS, "uplink_statuses": UPLINK_STATUS_LABELS,
 }
 
 
@@ -72,7 +71,7 @@ def county_charts(dashboard: CountyDashboard) -> dict[str, Any]:
         "availability": charts.bar_chart(
             [charts.Bar(s.name, s.ap_availability_30d, s.availability_light, charts.percent(s.ap_availability_30d))
              for s in dashboard.schools], label=_("Access point availability per school, 30 days"),
-            marks=(AVAILABILITY_AMBER,)),
+            marks=(AVAILABILITY_AMBER, AVAILABILITY_GREEN), low=AVAILABILITY_LOW),
     }
 
 

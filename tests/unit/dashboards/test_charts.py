@@ -29,7 +29,7 @@ def test_bar_chart_writes_every_value_and_escapes_names() -> None:
     # 50 rows: the chart grows in height instead of squeezing the names.
     assert float(root.get("viewBox", "").split()[3]) > 50 * 18
     long_name = charts.bar_chart([charts.Bar("B" * 80, None, Light.GREY, "–")], "x")
-    assert "B" * 37 + "…" in long_name and f"<title>{'B' * 80}: –</title>" in long_name
+    assert "B" * 35 + "…" in long_name and f"<title>{'B' * 80}: –</title>" in long_name
 
 
 def test_sparkline_marks_missing_days() -> None:
