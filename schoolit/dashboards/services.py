@@ -50,7 +50,7 @@ from schoolit.dashboards.schemas import (
 from schoolit.db import fetch
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import UplinkStatus
-from schoolit.inventory.services import DEVICES_IN_SERVICE, LOAN_OPEN, LOAN_OVERDUE, PLANNED_COVERED
+from schoolit.inventory.services import AP_COVERS_AS_PLANNED, DEVICES_IN_SERVICE, LOAN_OPEN, LOAN_OVERDUE
 from schoolit.probes import figures
 from schoolit.probes.choices import AssetKind
 from schoolit.tickets import reports
@@ -70,12 +70,22 @@ _SCHOOLS = ("SELECT id, county_id, school_number, name, school_type, pupils FROM
             "WHERE county_id = ANY({}) ORDER BY name, id")
 _UPLINKS = ("SELECT school_id, status, down_mbps, up_mbps FROM uplink WHERE county_id = ANY({}) "
             "AND status <> 'terminated'")
+# Per teaching room whether an access point covers it as planned and with working WLAN (the inventory's and
+# the probes' conditions), as joins restricted to the counties rather than a subquery per room. (The county
+# conditions on the joined tables are implied — their rows carry their room's county — but let the planner
+# read only the counties' rows through their county_id indexes.)
 _ROOMS = (
     "SELECT school_id, count(*) AS teaching, count(*) FILTER (WHERE planned) AS planned, "  # noqa: S608 (constants)
     "count(*) FILTER (WHERE live) AS live, "
     "coalesce(array_agg(name ORDER BY name) FILTER (WHERE NOT live), ARRAY[]::text[]) AS without_wlan "
-    f"FROM (SELECT r.school_id, r.name, {PLANNED_COVERED} AS planned, {figures.LIVE_COVERED} AS live "
-    "      FROM room r WHERE r.county_id = ANY({}) AND r.is_teaching) AS rooms GROUP BY school_id")
+    f"FROM (SELECT r.school_id, r.name, coalesce(bool_or({AP_COVERS_AS_PLANNED}), false) AS planned, "
+    f"      coalesce(bool_or({figures.AP_COVERS_LIVE}), false) AS live "
+    "      FROM room r "
+    "      LEFT JOIN access_point_room ar ON ar.room_id = r.id AND ar.county_id = ANY({}) "
+    "      LEFT JOIN access_point a ON a.id = ar.access_point_id AND a.county_id = ANY({}) "
+    f"     LEFT JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = a.id "
+    "      WHERE r.county_id = ANY({}) AND r.is_teaching GROUP BY r.id, r.school_id, r.name) AS rooms "
+    "GROUP BY school_id")
 _DEVICES = ("SELECT school_id, count(*) AS available FROM device WHERE county_id = ANY({}) AND status = ANY({}) "
             "GROUP BY school_id")
 _LOANS = (f"SELECT l.school_id, count(*) AS open, count(*) FILTER (WHERE {LOAN_OVERDUE}) AS overdue "  # noqa: S608
@@ -112,7 +122,7 @@ async def _figures(county_ids: Sequence[int], now: dt.datetime) -> dict[int, tup
     uplinks: dict[int, list[UplinkLine]] = defaultdict(list)
     for row in await fetch(_UPLINKS, ids):
         uplinks[row["school_id"]].append(UplinkLine(row["status"], row["down_mbps"], row["up_mbps"]))
-    rooms = {r["school_id"]: r for r in await fetch(_ROOMS, now - figures.STALE_AFTER, ids)}
+    rooms = {r["school_id"]: r for r in await fetch(_ROOMS, now - figures.STALE_AFTER, ids, ids, ids)}
     devices = {r["school_id"]: r["available"] for r in await fetch(_DEVICES, ids, list(DEVICES_IN_SERVICE))}
     loans = {r["school_id"]: r for r in await fetch(_LOANS, today, ids)}
     rollups: dict[tuple[int, int], dict[str, Any]] = {

@@ -305,9 +305,10 @@ def gigabit_symmetric_sql(alias: str) -> str:
     return f"({alias}.down_mbps >= {GIGABIT_MBPS} AND {alias}.up_mbps = {alias}.down_mbps)"
 
 
-# A room (alias `r`) is covered as planned when an access point that is not retired covers it.
-PLANNED_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "
-                   "WHERE ar.room_id = r.id AND a.status <> 'retired')")
+# A room (alias `r`) is covered as planned when an access point (alias `a`) that is not retired covers it.
+AP_COVERS_AS_PLANNED = "a.status <> 'retired'"
+PLANNED_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "  # noqa: S608 (constants)
+                   f"WHERE ar.room_id = r.id AND {AP_COVERS_AS_PLANNED})")
 # Devices the school still has for its pupils: lent, in stock or in repair (not lost, not retired).
 DEVICES_IN_SERVICE = tuple(s.value for s in (DeviceStatus.STOCK, DeviceStatus.LENT, DeviceStatus.REPAIR))
 # Loans (alias `l`): open, and open past their due day (`{}`: the day to compare with).

@@ -21,11 +21,13 @@ WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.
 SHARE = "sum(up_samples)::float / nullif(sum(samples), 0)"
 # The last `days` days of daily rollups (days are Europe/Berlin dates): `{}` is now, then the days.
 DAYS_WINDOW = "day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - {}::int"
-# A room (alias `r`) has working WLAN when an active access point covering it answered its latest poll,
-# and that poll is recent: `{}` is the moment after which a poll counts (now - STALE_AFTER).
-LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point ap ON ap.id = c.access_point_id "  # noqa: S608
-                f"JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = ap.id "
-                "WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {})")
+# An access point (alias `a`, its state `s`) gives working WLAN when it is active and answered its latest
+# poll, and that poll is recent: `{}` is the moment after which a poll counts (now - STALE_AFTER).
+AP_COVERS_LIVE = "a.status = 'active' AND s.reachable AND s.last_polled_at > {}"
+# A room (alias `r`) has working WLAN when such an access point covers it.
+LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point a ON a.id = c.access_point_id "  # noqa: S608
+                f"JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = a.id "
+                f"WHERE c.room_id = r.id AND {AP_COVERS_LIVE})")
 
 
 async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) -> dict[int, dict[str, float | None]]:
