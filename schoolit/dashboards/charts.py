@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 from markupsafe import Markup
 
 from schoolit.dashboards.choices import Light
@@ -33,22 +33,30 @@ LABEL_CHARS = 36  # school names longer than this are cut (the full name is in t
 
 # --- formatting ------------------------------------------------------------------------------------
 
-def percent(share: float | None, digits: int = 1) -> str:
-    """A share 0..1 as a percentage in the locale ("99,5 %"); "–" for none."""
-    if share is None:
-        return "–"
-    locale = Locale.parse(current_locale.get())
-    pattern = locale.percent_formats[None].pattern  # "#,##0 %" in German, "#,##0%" in English
-    return format_percent(share, format=pattern.replace("0", "0." + "0" * digits, 1) if digits else pattern,
-                          locale=locale)
+@cache
+def _number_format(locale: str) -> tuple[str, str, str, str]:
+    """The locale's decimal and group symbols and what its percentages put before and after the number
+    (from Babel once per locale; formatting each of the page's hundreds of figures through Babel is slow)."""
+    sample = format_percent(0.5, locale=locale)  # "50 %" in German, "50%" in English
+    before, _, after = sample.partition("50")
+    return get_decimal_symbol(locale), get_group_symbol(locale), before, after
 
 
 def number(value: float | None, digits: int = 0) -> str:
     """A number in the locale ("1.000", "0,75"); "–" for none."""
     if value is None:
         return "–"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=current_locale.get())
+    decimal, group, _, _ = _number_format(current_locale.get())
+    text = f"{value:,.{digits}f}"
+    return text.translate({ord(","): group, ord("."): decimal})
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share 0..1 as a percentage in the locale ("99,5 %"); "–" for none."""
+    if share is None:
+        return "–"
+    _, _, before, after = _number_format(current_locale.get())
+    return before + number(share * 100, digits) + after
 
 
 def day(value: dt.date) -> str:
