@@ -4,7 +4,8 @@ planned line, no rooms, access points that never answered) and agree with the JS
 
 Runs `schoolit serve` on a free loopback port against a fresh database with the demo data, the edge
 schools imported with `schoolit import`, and 30 days of rollups written for the county's access points.
-The screenshot goes to tests/e2e/artifacts/county-dashboard.png (git-ignored).
+The screenshots go to tests/e2e/artifacts/ (git-ignored): county-dashboard.png, its print view, and
+the network section of a school page.
 """
 
 from __future__ import annotations
@@ -139,5 +140,16 @@ def test_authority_sees_the_county_dashboard(server: str) -> None:
             expect(page.get_by_test_id("totals")).to_contain_text(str(figures["totals"]["schools"]))
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "county-dashboard.png"), full_page=True)
+            page.emulate_media(media="print")
+            page.screenshot(path=str(ARTIFACTS / "county-dashboard-print.png"), full_page=True)
+            page.emulate_media(media="screen")
+            # A school with measurements: its page loads the network section (htmx) with a sparkline per
+            # access point and the uplink chart.
+            measured = next(s for s in figures["schools"] if s["availability_light"] != "grey")
+            page.get_by_role("link", name=measured["name"], exact=True).first.click()
+            expect(page.get_by_role("heading", name="Netzwerkstatus")).to_be_visible()
+            expect(page.locator("svg.sparkline").first).to_be_visible()
+            expect(page.get_by_test_id("live-coverage")).not_to_have_text("–")
+            page.locator("section#network").screenshot(path=str(ARTIFACTS / "school-network.png"))
         finally:
             browser.close()
