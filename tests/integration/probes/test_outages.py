@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from schoolit.db import fetch
+from schoolit.probes.derivation import derive_pending
 from tests.integration.probes.network import Network, build_network
 from tests.integration.world import World
 
@@ -34,6 +35,7 @@ async def poll_round(client: httpx.AsyncClient, world: World, minute: int, state
     body = {"idempotency_key": str(uuid.uuid4()), "sent_at": T0.isoformat(), "samples": samples}
     response = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
     assert response.status_code == 200, response.text
+    await derive_pending()  # what the server's worker does right after the answer
 
 
 async def probe_tickets(school_id: int) -> list[dict[str, Any]]:
