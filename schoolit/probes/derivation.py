@@ -54,73 +54,70 @@ MAX_SAMPLES_PER_PASS = 500_000  # bounds one transaction when a large backlog wa
 RETRY_SECONDS = 2.0  # the timer behind the wake-ups: another process held the lock, or a wake-up was lost
 DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any constant the project uses once)
 
-_INCOMING = """
-CREATE TEMP TABLE IF NOT EXISTS probe_incoming (
-    batch_id bigint NOT NULL, probe_id integer NOT NULL, polled_at timestamptz NOT NULL, asset_kind smallint NOT NULL,
-    asset_id integer NOT NULL, county_id integer NOT NULL, school_id integer NOT NULL, reachable boolean NOT NULL,
-    uptime_ticks bigint, clients integer, radio_up boolean, in_octets numeric(20, 0), out_octets numeric(20, 0),
-    if_speed_mbps integer, down_mbps integer, up_mbps integer
-) ON COMMIT DELETE ROWS
-"""
-_DERIVED = """
-CREATE TEMP TABLE IF NOT EXISTS probe_derived (
-    polled_at timestamptz NOT NULL, asset_kind smallint NOT NULL, asset_id integer NOT NULL, probe_id integer NOT NULL,
-    county_id integer NOT NULL, school_id integer NOT NULL, reachable boolean NOT NULL, straggler boolean NOT NULL,
-    uptime_ticks bigint, clients integer, radio_up boolean, in_octets numeric(20, 0), out_octets numeric(20, 0),
-    rebooted boolean NOT NULL, in_mbps double precision, out_mbps double precision, utilisation double precision
-) ON COMMIT DELETE ROWS
-"""
-
-# The samples of the pass's batches, with the asset's school and (uplinks) contracted rates. The BRIN
-# index on batch_id narrows the scan to the pages of these batches; the id list keeps out a batch that
-# committed meanwhile inside the id range.
-_GATHER = """
-INSERT INTO probe_incoming
-SELECT s.batch_id, s.probe_id, s.polled_at, s.asset_kind, s.asset_id, s.county_id, a.school_id, s.reachable,
-       s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, a.down_mbps, a.up_mbps
-  FROM probe_sample s
-  JOIN (SELECT 1::smallint AS kind, id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
-          FROM access_point
-        UNION ALL
-        SELECT 2::smallint, id, school_id, down_mbps, up_mbps FROM uplink) a
-    ON a.kind = s.asset_kind AND a.id = s.asset_id
- WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
-"""
-
-# Per sample: is it a straggler, did the device reboot, and the rate since the previous answered poll.
-_DERIVE = f"""
-INSERT INTO probe_derived
-WITH fresh AS (
-    SELECT i.*, s.reachable AS s_reachable, s.uptime_ticks AS s_uptime, s.last_up_at AS s_last_up_at,
-           s.in_octets AS s_in, s.out_octets AS s_out,
-           -- not newer than the state, nor than the asset's samples in the pass's earlier batches
-           coalesce(i.polled_at <= greatest(s.last_polled_at, max(i.polled_at) OVER earlier), false) AS straggler
-      FROM probe_incoming i
-      LEFT JOIN probe_asset_state s ON s.asset_kind = i.asset_kind AND s.asset_id = i.asset_id
-    WINDOW earlier AS (PARTITION BY i.asset_kind, i.asset_id ORDER BY i.batch_id
-                       RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-), ordered AS (
-    SELECT f.*, CASE WHEN row_number() OVER w = 1 THEN f.s_reachable ELSE lag(f.reachable) OVER w END
-                AS prev_reachable
-      FROM fresh f WHERE NOT f.straggler
-    WINDOW w AS (PARTITION BY f.asset_kind, f.asset_id ORDER BY f.polled_at)
-), answered AS (
-    SELECT o.*,
-           CASE WHEN row_number() OVER w = 1 THEN o.s_uptime ELSE lag(o.uptime_ticks) OVER w END AS p_uptime,
-           CASE WHEN row_number() OVER w = 1 THEN o.s_last_up_at ELSE lag(o.polled_at) OVER w END AS p_up_at,
-           CASE WHEN row_number() OVER w = 1 THEN o.s_in ELSE lag(o.in_octets) OVER w END AS p_in,
-           CASE WHEN row_number() OVER w = 1 THEN o.s_out ELSE lag(o.out_octets) OVER w END AS p_out
-      FROM ordered o WHERE o.reachable
-    WINDOW w AS (PARTITION BY o.asset_kind, o.asset_id ORDER BY o.polled_at)
+# One pass is one statement, in three steps over the samples of the pass's batches, all in one order
+# per asset, (batch, time) — one sort; it is time order for the samples that move the state:
+#  1. a sample is a straggler when it is not newer than the state nor than a sample before it (of an
+#     earlier batch; of the same batch only with the very same time, a duplicate);
+#  2. where the previous sample that moved the state is, and the previous answered one;
+#  3. their values (lag by that distance), and from them reboots and rates.
+# Then the hourly rollups, the daily ones from those (a UTC hour lies in one Berlin day), and the
+# state from the few rows that decide it. The BRIN index on batch_id narrows the scan to the pages of
+# the pass's batches; the id list keeps out a batch that committed meanwhile inside the id range.
+_PASS = f"""
+WITH batch_samples AS (
+    SELECT s.batch_id, s.probe_id, s.polled_at, s.asset_kind, s.asset_id, s.county_id, a.school_id, s.reachable,
+           s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, a.down_mbps, a.up_mbps
+      FROM probe_sample s
+      JOIN (SELECT 1::smallint AS kind, id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
+              FROM access_point
+            UNION ALL
+            SELECT 2::smallint, id, school_id, down_mbps, up_mbps FROM uplink) a
+        ON a.kind = s.asset_kind AND a.id = s.asset_id
+     WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
+), step1 AS (
+    SELECT b.*, st.reachable AS s_reachable, st.uptime_ticks AS s_uptime, st.last_up_at AS s_last_up_at,
+           st.in_octets AS s_in, st.out_octets AS s_out, row_number() OVER w AS n,
+           coalesce(b.polled_at <= greatest(st.last_polled_at, max(b.polled_at) OVER before), false) AS straggler
+      FROM batch_samples b
+      LEFT JOIN probe_asset_state st ON st.asset_kind = b.asset_kind AND st.asset_id = b.asset_id
+    WINDOW w AS (PARTITION BY b.asset_kind, b.asset_id ORDER BY b.batch_id, b.polled_at),
+           before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), step2 AS (
+    SELECT x.*, NOT x.straggler AND x.reachable AS answered,
+           max(x.n) FILTER (WHERE NOT x.straggler) OVER before AS prev_n,
+           max(x.n) FILTER (WHERE NOT x.straggler AND x.reachable) OVER before AS prev_up_n,
+           max(x.n) FILTER (WHERE NOT x.straggler) OVER asset AS latest_n,
+           max(x.n) FILTER (WHERE NOT x.straggler AND x.reachable) OVER asset AS latest_up_n,
+           max(x.polled_at) FILTER (WHERE NOT x.straggler AND x.reachable) OVER asset AS last_up
+      FROM step1 x
+    WINDOW w AS (PARTITION BY x.asset_kind, x.asset_id ORDER BY x.batch_id, x.polled_at),
+           before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           asset AS (PARTITION BY x.asset_kind, x.asset_id)
+), step3 AS (
+    SELECT x.*,
+           CASE WHEN x.prev_n IS NULL THEN x.s_reachable ELSE lag(x.reachable, (x.n - x.prev_n)::int) OVER w END
+           AS prev_reachable,
+           CASE WHEN x.prev_up_n IS NULL THEN x.s_uptime ELSE lag(x.uptime_ticks, (x.n - x.prev_up_n)::int) OVER w END
+           AS p_uptime,
+           CASE WHEN x.prev_up_n IS NULL THEN x.s_last_up_at ELSE lag(x.polled_at, (x.n - x.prev_up_n)::int) OVER w END
+           AS p_up_at,
+           CASE WHEN x.prev_up_n IS NULL THEN x.s_in ELSE lag(x.in_octets, (x.n - x.prev_up_n)::int) OVER w END AS p_in,
+           CASE WHEN x.prev_up_n IS NULL THEN x.s_out ELSE lag(x.out_octets, (x.n - x.prev_up_n)::int) OVER w END
+           AS p_out
+      FROM step2 x
+    WINDOW w AS (PARTITION BY x.asset_kind, x.asset_id ORDER BY x.batch_id, x.polled_at)
 ), ticks AS (
     SELECT a.*,
-           CASE WHEN a.p_uptime IS NULL OR a.uptime_ticks IS NULL THEN NULL
+           CASE WHEN NOT a.answered OR a.p_uptime IS NULL OR a.uptime_ticks IS NULL THEN NULL
                 WHEN a.uptime_ticks >= a.p_uptime THEN a.uptime_ticks - a.p_uptime
-                WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0 - a.wall) <= greatest(60, a.wall * 0.1)
+                WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0
+                         - extract(epoch FROM a.polled_at - a.p_up_at))
+                     <= greatest(60, extract(epoch FROM a.polled_at - a.p_up_at) * 0.1)
                 THEN a.uptime_ticks + 4294967296 - a.p_uptime
                 ELSE -1  -- went back without wrapping: a reboot
            END AS elapsed
-      FROM (SELECT x.*, extract(epoch FROM x.polled_at - x.p_up_at) AS wall FROM answered x) a
+      FROM step3 a
+    OFFSET 0  -- computed once per row: flattened, every use below would evaluate it again
 ), rates AS (
     SELECT t.*,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
@@ -129,98 +126,116 @@ WITH fresh AS (
                 THEN ((t.out_octets - t.p_out) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS out_raw,
            least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * 1.05, {MAX_PLAUSIBLE_MBPS})) AS ceiling
       FROM ticks t
+    OFFSET 0
 ), plausible AS (
-    SELECT r.asset_kind, r.asset_id, r.polled_at, coalesce(r.elapsed = -1, false) AS rebooted,
+    SELECT r.*, coalesce(r.elapsed = -1, false) AS rebooted,
            CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
-           CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.out_raw END AS out_mbps,
-           r.down_mbps, r.up_mbps
+           CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.out_raw END AS out_mbps
       FROM rates r
+    OFFSET 0
+), derived AS (
+    SELECT p.polled_at, p.asset_kind, p.asset_id, p.probe_id, p.county_id, p.school_id, p.reachable, p.straggler,
+           p.uptime_ticks, p.clients, p.radio_up, p.in_octets, p.out_octets, p.rebooted, p.in_mbps, p.out_mbps,
+           CASE WHEN p.in_mbps IS NOT NULL AND p.down_mbps > 0 AND p.up_mbps > 0
+                THEN greatest(p.in_mbps / p.down_mbps, p.out_mbps / p.up_mbps) END AS utilisation,
+           p.last_up, p.n = p.latest_n AS latest, p.n = p.latest_up_n AS latest_answered
+      FROM plausible p
+), hours AS (
+    SELECT asset_kind, asset_id, date_trunc('hour', polled_at, 'UTC') AS hour, county_id, school_id,
+           count(*) AS samples, count(*) FILTER (WHERE reachable) AS up_samples,
+           coalesce(sum(clients) FILTER (WHERE reachable), 0) AS clients_sum,
+           max(clients) FILTER (WHERE reachable) AS clients_max, count(in_mbps) AS rate_samples,
+           coalesce(sum(in_mbps), 0) AS in_mbps_sum, coalesce(sum(out_mbps), 0) AS out_mbps_sum,
+           max(in_mbps) AS in_mbps_max, max(out_mbps) AS out_mbps_max, max(utilisation) AS utilisation_max
+      FROM derived GROUP BY 1, 2, 3, 4, 5
+), hourly AS (
+    INSERT INTO probe_rollup_hourly AS r ({{columns}})
+    SELECT * FROM hours
+    {{merge}}
+), daily AS (
+    INSERT INTO probe_rollup_daily AS r ({{columns_daily}})
+    SELECT asset_kind, asset_id, (hour AT TIME ZONE 'Europe/Berlin')::date, county_id, school_id, sum(samples),
+           sum(up_samples), sum(clients_sum), max(clients_max), sum(rate_samples), sum(in_mbps_sum),
+           sum(out_mbps_sum), max(in_mbps_max), max(out_mbps_max), max(utilisation_max)
+      FROM hours GROUP BY 1, 2, 3, 4, 5
+    {{merge_daily}}
+), state AS ({{state}}
 )
-SELECT f.polled_at, f.asset_kind, f.asset_id, f.probe_id, f.county_id, f.school_id, f.reachable, f.straggler,
-       f.uptime_ticks, f.clients, f.radio_up, f.in_octets, f.out_octets, coalesce(p.rebooted, false), p.in_mbps,
-       p.out_mbps,
-       CASE WHEN p.in_mbps IS NOT NULL AND p.down_mbps > 0 AND p.up_mbps > 0
-            THEN greatest(p.in_mbps / p.down_mbps, p.out_mbps / p.up_mbps) END
-  FROM fresh f
-  LEFT JOIN plausible p ON p.asset_kind = f.asset_kind AND p.asset_id = f.asset_id AND p.polled_at = f.polled_at
+SELECT DISTINCT probe_id, school_id FROM derived
 """  # noqa: S608 (only constants are formatted in)
 
-# Aggregates merge by addition (sums and counts) or GREATEST (maxima), so any split into batches
-# or passes gives the same rollup.
-_ROLLUP = """
-INSERT INTO {table} AS r (asset_kind, asset_id, {period}, county_id, school_id, samples, up_samples, clients_sum,
-                          clients_max, rate_samples, in_mbps_sum, out_mbps_sum, in_mbps_max, out_mbps_max,
-                          utilisation_max)
-SELECT asset_kind, asset_id, {bucket}, county_id, school_id, count(*), count(*) FILTER (WHERE reachable),
-       coalesce(sum(clients) FILTER (WHERE reachable), 0), max(clients) FILTER (WHERE reachable),
-       count(in_mbps), coalesce(sum(in_mbps), 0), coalesce(sum(out_mbps), 0), max(in_mbps), max(out_mbps),
-       max(utilisation)
-  FROM probe_derived GROUP BY 1, 2, 3, 4, 5
-ON CONFLICT (asset_kind, asset_id, {period}) DO UPDATE SET
-    samples = r.samples + EXCLUDED.samples, up_samples = r.up_samples + EXCLUDED.up_samples,
-    clients_sum = r.clients_sum + EXCLUDED.clients_sum,
-    clients_max = GREATEST(r.clients_max, EXCLUDED.clients_max),
-    rate_samples = r.rate_samples + EXCLUDED.rate_samples, in_mbps_sum = r.in_mbps_sum + EXCLUDED.in_mbps_sum,
-    out_mbps_sum = r.out_mbps_sum + EXCLUDED.out_mbps_sum,
-    in_mbps_max = GREATEST(r.in_mbps_max, EXCLUDED.in_mbps_max),
-    out_mbps_max = GREATEST(r.out_mbps_max, EXCLUDED.out_mbps_max),
-    utilisation_max = GREATEST(r.utilisation_max, EXCLUDED.utilisation_max)
-"""
+# Rollups merge by addition (sums and counts) or GREATEST (maxima), so any split into batches or
+# passes gives the same rollup.
+_ROLLUP_COLUMNS = ("asset_kind, asset_id, {period}, county_id, school_id, samples, up_samples, clients_sum, "
+                   "clients_max, rate_samples, in_mbps_sum, out_mbps_sum, in_mbps_max, out_mbps_max, utilisation_max")
+_MERGE = """ON CONFLICT (asset_kind, asset_id, {period}) DO UPDATE SET
+        samples = r.samples + EXCLUDED.samples, up_samples = r.up_samples + EXCLUDED.up_samples,
+        clients_sum = r.clients_sum + EXCLUDED.clients_sum,
+        clients_max = GREATEST(r.clients_max, EXCLUDED.clients_max),
+        rate_samples = r.rate_samples + EXCLUDED.rate_samples, in_mbps_sum = r.in_mbps_sum + EXCLUDED.in_mbps_sum,
+        out_mbps_sum = r.out_mbps_sum + EXCLUDED.out_mbps_sum,
+        in_mbps_max = GREATEST(r.in_mbps_max, EXCLUDED.in_mbps_max),
+        out_mbps_max = GREATEST(r.out_mbps_max, EXCLUDED.out_mbps_max),
+        utilisation_max = GREATEST(r.utilisation_max, EXCLUDED.utilisation_max)"""
 
-# The state after the pass: the last sample decides up or down; while down, the figures of the last
-# answered poll stay (from this pass, or from before it). The probe is the one of the last sample.
+# The state after the pass: the latest sample decides up or down (and the probe, county, school);
+# while down, the figures of the latest answered poll stay (from this pass, or from before it).
+# Only the rows that decide it are read: the latest, the latest answered, reboots, and the failures
+# since the last answer (the down tail).
 _STATE = """
-WITH marked AS (
-    SELECT d.*, max(d.polled_at) FILTER (WHERE d.reachable) OVER (PARTITION BY d.asset_kind, d.asset_id) AS last_up
-      FROM probe_derived d WHERE NOT d.straggler
-), per AS (
-    SELECT asset_kind, asset_id, county_id, school_id, max(polled_at) AS last_at, max(last_up) AS last_up,
-           (array_agg(probe_id ORDER BY polled_at DESC))[1] AS probe_id,
-           (array_agg(reachable ORDER BY polled_at DESC))[1] AS reachable,
-           (array_agg(in_mbps ORDER BY polled_at DESC))[1] AS in_mbps,
-           (array_agg(out_mbps ORDER BY polled_at DESC))[1] AS out_mbps,
-           (array_agg(utilisation ORDER BY polled_at DESC))[1] AS utilisation,
-           count(*) FILTER (WHERE NOT reachable AND (last_up IS NULL OR polled_at > last_up)) AS trailing,
-           min(polled_at) FILTER (WHERE NOT reachable AND (last_up IS NULL OR polled_at > last_up)) AS first_down,
-           count(*) FILTER (WHERE rebooted) AS reboots, max(polled_at) FILTER (WHERE rebooted) AS last_reboot,
-           count(*) FILTER (WHERE reachable) AS answered,
-           (array_agg(uptime_ticks ORDER BY polled_at DESC) FILTER (WHERE reachable))[1] AS a_uptime,
-           (array_agg(clients ORDER BY polled_at DESC) FILTER (WHERE reachable))[1] AS a_clients,
-           (array_agg(radio_up ORDER BY polled_at DESC) FILTER (WHERE reachable))[1] AS a_radio_up,
-           (array_agg(in_octets ORDER BY polled_at DESC) FILTER (WHERE reachable))[1] AS a_in,
-           (array_agg(out_octets ORDER BY polled_at DESC) FILTER (WHERE reachable))[1] AS a_out
-      FROM marked GROUP BY asset_kind, asset_id, county_id, school_id
-)
-INSERT INTO probe_asset_state (asset_kind, asset_id, county_id, school_id, probe_id, last_polled_at, reachable,
-                               consecutive_failures, down_since, last_up_at, uptime_ticks, reboots, last_reboot_at,
-                               clients, radio_up, in_octets, out_octets, in_mbps, out_mbps, utilisation, updated_at)
-SELECT p.asset_kind, p.asset_id, p.county_id, p.school_id, p.probe_id, p.last_at, p.reachable,
-       CASE WHEN p.reachable THEN 0
-            ELSE p.trailing + CASE WHEN p.last_up IS NULL THEN coalesce(s.consecutive_failures, 0) ELSE 0 END
-       END,
-       CASE WHEN p.reachable THEN NULL WHEN p.last_up IS NULL THEN coalesce(s.down_since, p.first_down)
-            ELSE p.first_down END,
-       coalesce(p.last_up, s.last_up_at),
-       CASE WHEN p.answered = 0 THEN s.uptime_ticks ELSE p.a_uptime END,
-       coalesce(s.reboots, 0) + p.reboots,
-       coalesce(p.last_reboot, s.last_reboot_at),
-       CASE WHEN p.answered = 0 THEN s.clients ELSE p.a_clients END,
-       CASE WHEN p.answered = 0 THEN s.radio_up ELSE p.a_radio_up END,
-       CASE WHEN p.answered = 0 THEN s.in_octets ELSE p.a_in END,
-       CASE WHEN p.answered = 0 THEN s.out_octets ELSE p.a_out END,
-       CASE WHEN p.reachable THEN p.in_mbps END, CASE WHEN p.reachable THEN p.out_mbps END,
-       CASE WHEN p.reachable THEN p.utilisation END, now()
-  FROM per p
-  LEFT JOIN probe_asset_state s ON s.asset_kind = p.asset_kind AND s.asset_id = p.asset_id
-ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
-    county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
-    last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
-    consecutive_failures = EXCLUDED.consecutive_failures, down_since = EXCLUDED.down_since,
-    last_up_at = EXCLUDED.last_up_at, uptime_ticks = EXCLUDED.uptime_ticks, reboots = EXCLUDED.reboots,
-    last_reboot_at = EXCLUDED.last_reboot_at, clients = EXCLUDED.clients, radio_up = EXCLUDED.radio_up,
-    in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
-    out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now()
-"""
+    INSERT INTO probe_asset_state (asset_kind, asset_id, county_id, school_id, probe_id, last_polled_at, reachable,
+                                   consecutive_failures, down_since, last_up_at, uptime_ticks, reboots,
+                                   last_reboot_at, clients, radio_up, in_octets, out_octets, in_mbps, out_mbps,
+                                   utilisation, updated_at)
+    SELECT p.asset_kind, p.asset_id, p.county_id, p.school_id, p.probe_id, p.last_at, p.reachable,
+           CASE WHEN p.reachable THEN 0
+                ELSE p.down_tail + CASE WHEN p.last_up IS NULL THEN coalesce(s.consecutive_failures, 0) ELSE 0 END
+           END,
+           CASE WHEN p.reachable THEN NULL WHEN p.last_up IS NULL THEN coalesce(s.down_since, p.first_down)
+                ELSE p.first_down END,
+           coalesce(p.last_up, s.last_up_at),
+           CASE WHEN p.answered THEN p.a_uptime ELSE s.uptime_ticks END,
+           coalesce(s.reboots, 0) + p.reboots,
+           coalesce(p.last_reboot, s.last_reboot_at),
+           CASE WHEN p.answered THEN p.a_clients ELSE s.clients END,
+           CASE WHEN p.answered THEN p.a_radio_up ELSE s.radio_up END,
+           CASE WHEN p.answered THEN p.a_in ELSE s.in_octets END,
+           CASE WHEN p.answered THEN p.a_out ELSE s.out_octets END,
+           CASE WHEN p.reachable THEN p.in_mbps END, CASE WHEN p.reachable THEN p.out_mbps END,
+           CASE WHEN p.reachable THEN p.utilisation END, now()
+      FROM (SELECT asset_kind, asset_id,
+                   max(county_id) FILTER (WHERE latest) AS county_id,
+                   max(school_id) FILTER (WHERE latest) AS school_id,
+                   max(probe_id) FILTER (WHERE latest) AS probe_id, max(polled_at) FILTER (WHERE latest) AS last_at,
+                   bool_or(reachable) FILTER (WHERE latest) AS reachable, max(last_up) AS last_up,
+                   max(in_mbps) FILTER (WHERE latest) AS in_mbps, max(out_mbps) FILTER (WHERE latest) AS out_mbps,
+                   max(utilisation) FILTER (WHERE latest) AS utilisation,
+                   count(*) FILTER (WHERE down_tail) AS down_tail,
+                   min(polled_at) FILTER (WHERE down_tail) AS first_down,
+                   count(*) FILTER (WHERE rebooted) AS reboots, max(polled_at) FILTER (WHERE rebooted) AS last_reboot,
+                   bool_or(latest_answered) AS answered,
+                   max(uptime_ticks) FILTER (WHERE latest_answered) AS a_uptime,
+                   max(clients) FILTER (WHERE latest_answered) AS a_clients,
+                   bool_or(radio_up) FILTER (WHERE latest_answered) AS a_radio_up,
+                   max(in_octets) FILTER (WHERE latest_answered) AS a_in,
+                   max(out_octets) FILTER (WHERE latest_answered) AS a_out
+              FROM (SELECT d.*, NOT d.reachable AND (d.last_up IS NULL OR d.polled_at > d.last_up) AS down_tail
+                      FROM derived d WHERE NOT d.straggler) d
+             WHERE latest OR latest_answered OR rebooted OR down_tail
+             GROUP BY asset_kind, asset_id) p
+      LEFT JOIN probe_asset_state s ON s.asset_kind = p.asset_kind AND s.asset_id = p.asset_id
+    ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
+        county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
+        last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
+        consecutive_failures = EXCLUDED.consecutive_failures, down_since = EXCLUDED.down_since,
+        last_up_at = EXCLUDED.last_up_at, uptime_ticks = EXCLUDED.uptime_ticks, reboots = EXCLUDED.reboots,
+        last_reboot_at = EXCLUDED.last_reboot_at, clients = EXCLUDED.clients, radio_up = EXCLUDED.radio_up,
+        in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
+        out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now()"""
+
+PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.format(period="hour"),
+                    columns_daily=_ROLLUP_COLUMNS.format(period="day"), merge_daily=_MERGE.format(period="day"),
+                    state=_STATE)
 
 
 @dataclass
@@ -259,21 +274,12 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         batch_ids = _take(pending, limit)
         if not batch_ids:
             return Derived(), {}
-        await connection.execute(_INCOMING)
-        await connection.execute(_DERIVED)
-        # Session-local tables outlive one pass when a caller's transaction spans several.
-        await connection.execute("TRUNCATE probe_incoming, probe_derived")
-        await connection.execute(_GATHER, batch_ids[0], batch_ids[-1], batch_ids)
-        await connection.execute("ANALYZE probe_incoming")  # fresh statistics: the planner's joins depend on them
-        await connection.execute(_DERIVE)
-        await connection.execute("ANALYZE probe_derived")
-        await connection.execute(_ROLLUP.format(table="probe_rollup_hourly", period="hour",
-                                                bucket="date_trunc('hour', polled_at, 'UTC')"))
-        await connection.execute(_ROLLUP.format(table="probe_rollup_daily", period="day",
-                                                bucket="(polled_at AT TIME ZONE 'Europe/Berlin')::date"))
-        await connection.execute(_STATE)
+        # Sorts and hashes of a pass fit in memory this way (the default 4 MB spills them to disk); the
+        # statistics of a day partition lag behind its newest rows, and with them the planner would
+        # probe indexes row by row where hash joins are many times faster.
+        await connection.execute("SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off")
         touched: dict[int, set[int]] = defaultdict(set)
-        for row in await connection.fetch("SELECT DISTINCT probe_id, school_id FROM probe_incoming"):
+        for row in await connection.fetch(PASS, batch_ids[0], batch_ids[-1], batch_ids):
             touched[row["probe_id"]].add(row["school_id"])
         samples = await connection.fetchval(
             "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY($1::bigint[]) "

@@ -14,6 +14,7 @@ state and rollup upserts that dominated when every batch paid for its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
@@ -25,10 +26,8 @@ from schoolit.probes.schemas import SampleBatch
 SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
                   "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",
                   "oper_status", "error")
-_KINDS = {"access_point": AssetKind.ACCESS_POINT, "uplink": AssetKind.UPLINK}
-
-Key = tuple[AssetKind, int]  # (asset kind, asset id)
-
+# Plain ints, not the IntEnum: a batch builds thousands of keys, and an enum member hashes in Python.
+_KINDS = {"access_point": int(AssetKind.ACCESS_POINT), "uplink": int(AssetKind.UPLINK)}
 
 @dataclass
 class IngestResult:
@@ -37,21 +36,28 @@ class IngestResult:
     batch_id: int | None = None
 
 
-async def _assets(keys: set[Key]) -> dict[Key, tuple[int, int]]:
-    """County and school of every asset a batch names that exists."""
-    ap_ids = [asset_id for kind, asset_id in keys if kind == AssetKind.ACCESS_POINT]
-    uplink_ids = [asset_id for kind, asset_id in keys if kind == AssetKind.UPLINK]
-    rows = await fetch("SELECT {}::smallint AS kind, id, county_id, school_id FROM access_point WHERE id = ANY({}) "
-                       "UNION ALL "
-                       "SELECT {}::smallint, id, county_id, school_id FROM uplink WHERE id = ANY({})",
-                       int(AssetKind.ACCESS_POINT), ap_ids, int(AssetKind.UPLINK), uplink_ids)
-    return {(AssetKind(row["kind"]), row["id"]): (row["county_id"], row["school_id"]) for row in rows}
+async def _visible_counties(connection: Any, scope: Scope, ids: dict[str, set[int]]) -> dict[str, dict[int, int]]:
+    """The county of every named asset that exists and that the scope may see, by wire kind and id."""
+    rows = await connection.fetch(
+        "SELECT $1::smallint AS kind, id, county_id, school_id FROM access_point WHERE id = ANY($2::integer[]) "
+        "UNION ALL "
+        "SELECT $3::smallint, id, county_id, school_id FROM uplink WHERE id = ANY($4::integer[])",
+        _KINDS["access_point"], list(ids["access_point"]), _KINDS["uplink"], list(ids["uplink"]))
+    # A batch names thousands of assets at a handful of schools: ask the scope once per school.
+    sees = {(county_id, school_id): scope.sees(county_id, school_id)
+            for county_id, school_id in {(row["county_id"], row["school_id"]) for row in rows}}
+    wire = {kind: name for name, kind in _KINDS.items()}
+    county: dict[str, dict[int, int]] = {name: {} for name in _KINDS}
+    for row in rows:
+        if sees[(row["county_id"], row["school_id"])]:
+            county[wire[row["kind"]]][row["id"]] = row["county_id"]
+    return county
 
 
-def _check_scope(batch: SampleBatch, visible: dict[Key, int]) -> None:
+def _check_scope(batch: SampleBatch, visible: dict[str, dict[int, int]]) -> None:
     errors = []
     for index, sample in enumerate(batch.samples):
-        if (_KINDS[sample.asset_kind], sample.asset_id) not in visible:
+        if sample.asset_id not in visible[sample.asset_kind]:
             # The same message for unknown and foreign assets: nothing about other counties leaks.
             errors.append(FieldError(f"samples[{index}].asset_id",
                                      f"unknown {sample.asset_kind.replace('_', ' ')} {sample.asset_id}"))
@@ -71,18 +77,16 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
             batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(batch.samples))
         if not claimed:
             return IngestResult(stored=0, duplicate=True)
-        keys = {(_KINDS[s.asset_kind], s.asset_id) for s in batch.samples}
-        # The scope is checked per asset, not per sample: a batch names each asset a few times.
-        county = {key: county_id for key, (county_id, school_id) in (await _assets(keys)).items()
-                  if scope.sees(county_id, school_id)}
-        if len(county) < len(keys):
+        ids: dict[str, set[int]] = {name: set() for name in _KINDS}
+        for sample in batch.samples:
+            ids[sample.asset_kind].add(sample.asset_id)
+        county = await _visible_counties(transaction.connection, scope, ids)
+        if sum(map(len, county.values())) < sum(map(len, ids.values())):
             _check_scope(batch, county)
         batch_id = claimed[0]["id"]
-        records = []
-        for s in batch.samples:
-            kind = _KINDS[s.asset_kind]
-            records.append((s.polled_at, kind, s.asset_id, county[(kind, s.asset_id)], probe_id, batch_id,
-                            s.reachable, s.response_ms, s.uptime_ticks, s.clients, s.radio_up, s.in_octets,
-                            s.out_octets, s.if_speed_mbps, s.oper_status, s.error))
+        kinds = _KINDS
+        records = [(s.polled_at, kinds[s.asset_kind], s.asset_id, county[s.asset_kind][s.asset_id], probe_id, batch_id,
+                    s.reachable, s.response_ms, s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets,
+                    s.if_speed_mbps, s.oper_status, s.error) for s in batch.samples]
         await transaction.connection.copy_records_to_table("probe_sample", records=records, columns=SAMPLE_COLUMNS)
     return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id)
