@@ -183,6 +183,7 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 answered, derived = asyncio.run(post_all(base, token.group(1), bodies, args.concurrency, dsn))
                 stored, counted = asyncio.run(_counts(dsn))
+                passes = asyncio.run(_passes(dsn))
                 assert stored == counted == (round_no + 1) * total, f"stored {stored}, derived {counted}"
                 copy_seconds = asyncio.run(copy_reference(dsn, batches, county_id, 10**6 + round_no * args.batches))
                 answered_rates.append(total / answered)
@@ -192,6 +193,7 @@ def main() -> None:
                       f"{answered_rates[-1]:>9,.0f}/s | until derived {derived:6.2f} s {derived_rates[-1]:>9,.0f}/s | "
                       f"bare COPY {copy_seconds:6.2f} s {copy_rates[-1]:>9,.0f}/s | "
                       f"ratio derived/COPY {derived_rates[-1] / copy_rates[-1]:.2f}")
+                print(f"  derivation passes this round: {len(passes)}, batches per pass: {passes}")
         finally:
             stop_process(server)
     answered_rate, derived_rate = statistics.median(answered_rates), statistics.median(derived_rates)
@@ -207,6 +209,18 @@ async def _county(dsn: str) -> int:
     conn = await asyncpg.connect(dsn)
     try:
         return int(await conn.fetchval("SELECT county_id FROM school WHERE school_number = '51600'"))
+    finally:
+        await conn.close()
+
+
+async def _passes(dsn: str) -> list[int]:
+    """Batches per derivation pass of the last round (a pass marks its batches with one time)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT count(*) AS n FROM probe_ingest_batch WHERE derived_at >= "
+                                "(SELECT max(received_at) - interval '30 seconds' FROM probe_ingest_batch) "
+                                "GROUP BY derived_at ORDER BY derived_at")
+        return [row["n"] for row in rows]
     finally:
         await conn.close()
 

@@ -76,12 +76,12 @@ WITH batch_samples AS (
      WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
 ), step1 AS (
     SELECT b.*, st.reachable AS s_reachable, st.uptime_ticks AS s_uptime, st.last_up_at AS s_last_up_at,
-           st.in_octets AS s_in, st.out_octets AS s_out, row_number() OVER w AS n,
+           st.in_octets AS s_in, st.out_octets AS s_out, row_number() OVER before AS n,
            coalesce(b.polled_at <= greatest(st.last_polled_at, max(b.polled_at) OVER before), false) AS straggler
       FROM batch_samples b
       LEFT JOIN probe_asset_state st ON st.asset_kind = b.asset_kind AND st.asset_id = b.asset_id
-    WINDOW w AS (PARTITION BY b.asset_kind, b.asset_id ORDER BY b.batch_id, b.polled_at),
-           before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    WINDOW before AS (PARTITION BY b.asset_kind, b.asset_id ORDER BY b.batch_id, b.polled_at
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), step2 AS (
     SELECT x.*, NOT x.straggler AND x.reachable AS answered,
            max(x.n) FILTER (WHERE NOT x.straggler) OVER before AS prev_n,
@@ -124,18 +124,19 @@ WITH batch_samples AS (
                 THEN ((t.in_octets - t.p_in) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS in_raw,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
                 THEN ((t.out_octets - t.p_out) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS out_raw,
-           least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * 1.05, {MAX_PLAUSIBLE_MBPS})) AS ceiling
+           CASE WHEN t.in_octets IS NOT NULL  -- only counters give rates (not access points)
+                THEN least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * 1.05, {MAX_PLAUSIBLE_MBPS}))
+           END AS ceiling
       FROM ticks t
     OFFSET 0
 ), plausible AS (
-    SELECT r.*, coalesce(r.elapsed = -1, false) AS rebooted,
-           CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
+    SELECT r.*, CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
            CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.out_raw END AS out_mbps
       FROM rates r
-    OFFSET 0
 ), derived AS (
     SELECT p.polled_at, p.asset_kind, p.asset_id, p.probe_id, p.county_id, p.school_id, p.reachable, p.straggler,
-           p.uptime_ticks, p.clients, p.radio_up, p.in_octets, p.out_octets, p.rebooted, p.in_mbps, p.out_mbps,
+           p.uptime_ticks, p.clients, p.radio_up, p.in_octets, p.out_octets,
+           coalesce(p.elapsed = -1, false) AS rebooted, p.in_mbps, p.out_mbps,
            CASE WHEN p.in_mbps IS NOT NULL AND p.down_mbps > 0 AND p.up_mbps > 0
                 THEN greatest(p.in_mbps / p.down_mbps, p.out_mbps / p.up_mbps) END AS utilisation,
            p.last_up, p.n = p.latest_n AS latest, p.n = p.latest_up_n AS latest_answered

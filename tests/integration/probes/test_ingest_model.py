@@ -99,13 +99,17 @@ async def test_sql_ingest_agrees_with_the_model(world: World, seed: int, groupin
     for _ in range(4):
         late = arrival.pop(rng.randrange(10, len(arrival) - 20))
         arrival.insert(min(len(arrival), arrival.index(late) + 12) if late in arrival else len(arrival) - 5, late)
+    # And one answered straggler as the very last sample, in a batch of its own: the last word on its
+    # asset in time of arrival, yet not the state's.
+    late = arrival.pop(next(i for i in range(len(arrival) - 20, 0, -1) if arrival[i].reachable))
+    arrival.append(late)
     scope = Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, world.probe_id, "probe"),
                   county_ids=frozenset({world.counties["donnersbergkreis"]}))
     grouper = random.Random(seed + 1000)  # its own generator: every grouping sees the same batches
     position = 0
     seen: list[Sample] = []  # as derivation sees them: batch after batch, each batch in time order
     while position < len(arrival):
-        size = rng.randrange(1, 40)
+        size = min(rng.randrange(1, 40), max(1, len(arrival) - 1 - position))  # the last sample alone
         batch = SampleBatch(idempotency_key=uuid.uuid4(), sent_at=T0, samples=arrival[position:position + size])
         assert (await ingest(scope, batch)).stored == len(batch.samples)
         seen += sorted(batch.samples, key=lambda s: s.polled_at)
