@@ -183,7 +183,7 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 answered, derived = asyncio.run(post_all(base, token.group(1), bodies, args.concurrency, dsn))
                 stored, counted = asyncio.run(_counts(dsn))
-                passes = asyncio.run(_passes(dsn))
+                passes = asyncio.run(_passes(dsn, round_no * args.batches))
                 assert stored == counted == (round_no + 1) * total, f"stored {stored}, derived {counted}"
                 copy_seconds = asyncio.run(copy_reference(dsn, batches, county_id, 10**6 + round_no * args.batches))
                 answered_rates.append(total / answered)
@@ -213,13 +213,12 @@ async def _county(dsn: str) -> int:
         await conn.close()
 
 
-async def _passes(dsn: str) -> list[int]:
+async def _passes(dsn: str, before: int) -> list[int]:
     """Batches per derivation pass of the last round (a pass marks its batches with one time)."""
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch("SELECT count(*) AS n FROM probe_ingest_batch WHERE derived_at >= "
-                                "(SELECT max(received_at) - interval '30 seconds' FROM probe_ingest_batch) "
-                                "GROUP BY derived_at ORDER BY derived_at")
+        rows = await conn.fetch("SELECT count(*) AS n FROM (SELECT derived_at FROM probe_ingest_batch ORDER BY id "
+                                "OFFSET $1) b GROUP BY derived_at ORDER BY derived_at", before)
         return [row["n"] for row in rows]
     finally:
         await conn.close()

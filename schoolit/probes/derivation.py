@@ -7,18 +7,19 @@ in PostgreSQL amortises the state and rollup upserts over many batches. A pass:
 - takes the batches not derived yet (`probe_ingest_batch.derived_at IS NULL`) in id order, up to a
   bound, under a transaction-level advisory lock, so exactly one process derives at a time however
   many server workers run;
-- copies their samples into a session-local staging table, derives per sample whether it is a
-  straggler, a reboot, and its counter rates (window functions), merges the hourly and daily
-  rollups by addition and writes the state per asset;
+- reads their samples (one statement), derives per sample whether it is a straggler, a reboot, and
+  its counter rates (window functions in one order per asset: one sort), merges the hourly and
+  daily rollups by addition and writes the state per asset;
 - marks those batches derived in the same transaction: a crash loses nothing and counts nothing
   twice, the next pass simply starts where the last committed one ended;
 - then looks for outages at the schools it touched (`schoolit.probes.outages`), with the scope of
   the probe that sent the samples.
 
-The result is the one processing batch by batch would give, in the order the batches are derived:
-a sample is a straggler when it is not newer than the asset's state and than every sample of the
-asset in an earlier batch of the pass; the samples that do move the state are then in time order
-across the pass, so the lag windows continue where the state left off. The rules are those of the
+The result is the one processing batch by batch would give, in the order the batches are derived
+(id order; within a batch, time order): a sample is a straggler when it is not newer than the
+asset's state and than every sample of the asset before it in the pass; the samples that do move
+the state are then in time order across the pass, so the windows continue where the state left off.
+(Two samples of one asset with the very same time in one batch: the second is a straggler.) The rules are those of the
 reference model in tests/unit/probes/model.py, and a randomized test holds the two to the same
 answers over random batch splits and random groupings of batches into passes:
 
@@ -277,8 +278,10 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
             return Derived(), {}
         # Sorts and hashes of a pass fit in memory this way (the default 4 MB spills them to disk); the
         # statistics of a day partition lag behind its newest rows, and with them the planner would
-        # probe indexes row by row where hash joins are many times faster.
-        await connection.execute("SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off")
+        # probe indexes row by row where hash joins are many times faster. The commit need not wait
+        # for the disk: a pass lost in a crash is lost whole, marks included, and simply done again.
+        await connection.execute("SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off; "
+                                 "SET LOCAL synchronous_commit = off")
         touched: dict[int, set[int]] = defaultdict(set)
         for row in await connection.fetch(PASS, batch_ids[0], batch_ids[-1], batch_ids):
             touched[row["probe_id"]].add(row["school_id"])
