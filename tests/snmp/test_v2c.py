@@ -22,6 +22,7 @@ from schoolit.probes.v2c import (
     FIRST_REQUEST_ID,
     LAST_REQUEST_ID,
     RESPONSE_SPEC,
+    RequestTemplate,
     SnmpRequestError,
     V2cClient,
     request_template,
@@ -91,6 +92,44 @@ def test_answers_decode_to_the_same_values_as_with_pysnmps_full_message_spec() -
         other.var_binds(narrow)
     assert template.answered_by(narrow)
     assert not request_template("not-public", oids).answered_by(narrow)  # not an answer to that request
+
+
+def encoded_answer(template: RequestTemplate, oids: list[str], values: list[object]) -> bytes:
+    """An answer to `template`'s request carrying these var-binds, built and encoded by pysnmp/pyasn1."""
+    request, _ = decoder.decode(template.message(FIRST_REQUEST_ID), asn1Spec=V2C.Message())
+    answer = V2C.apiMessage.get_response(request)
+    V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(answer), list(zip(oids, values, strict=True)))
+    return bytes(encoder.encode(answer))
+
+
+def test_answers_with_other_types_than_the_last_one_decode_as_well() -> None:
+    # A GET's answers are decoded against the value types of the request's last answer; an answer
+    # with other types (a counter gone missing, an extra or a missing var-bind) must still come out
+    # exactly as pysnmp's full Message spec decodes it.
+    oids = ["1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.31.1.1.1.6.1", "1.3.6.1.2.1.2.2.1.8.1"]
+    template = request_template("public", oids)
+    usual = [V2C.TimeTicks(4294967000), V2C.Counter64(18446744073709551000), V2C.Integer(1)]
+    gone = [V2C.TimeTicks(12), V2C.NoSuchInstance(""), V2C.Integer(2)]
+    answers = [
+        encoded_answer(template, oids, usual),
+        encoded_answer(template, oids, usual),
+        encoded_answer(template, oids, gone),
+        encoded_answer(template, oids, usual),
+        encoded_answer(template, oids[:2], usual[:2]),
+        encoded_answer(template, [*oids, oids[0]], [*usual, usual[0]]),
+    ]
+    for encoded in answers:
+        expected = V2C.apiPDU.get_varbinds(V2C.apiMessage.get_pdu(decoder.decode(encoded, asn1Spec=V2C.Message())[0]))
+        narrow, _ = decoder.decode(encoded, asn1Spec=RESPONSE_SPEC)
+        if len(expected) != len(oids):
+            with pytest.raises(SnmpRequestError, match="other OIDs"):
+                template.var_binds(narrow)
+            continue
+        got = template.var_binds(narrow)
+        assert template.learnt_spec is not None  # the next answer is tried against these types first
+        assert [(str(name), type(value), value) for name, value in got] == [
+            (str(name), type(value), value) for name, value in expected
+        ]
 
 
 def test_undecoded_components_compare_by_value_not_only_by_bytes() -> None:
