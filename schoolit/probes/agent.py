@@ -32,7 +32,7 @@ from schoolit.probes.profiles import PROFILE_NAMES
 from schoolit.probes.schemas import AuthProtocol, PrivProtocol, ProbeTarget, Sample, SampleBatch, TargetList
 from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
 from schoolit.probes.spool import Spool, default_spool_dir
-from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, auto_workers, poll_split
+from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
 
 if TYPE_CHECKING:
     import httpx
@@ -135,10 +135,12 @@ def _progress_bar() -> Progress | None:
 def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace) -> list[PollResult]:
     """Poll every target, over `--workers` processes; a progress bar on stderr when it is a terminal.
 
-    Synchronous, and called where no event loop runs: the workers are forked from here.
+    Synchronous, and called where no event loop runs: the workers are forked from here, before the
+    progress bar starts its thread.
     """
     workers = args.workers or auto_workers(len(targets))
     settings = PollSettings(concurrency=args.concurrency, timeout=args.timeout, retries=args.retries)
+    sweep = SplitSweep.fork(targets, workers=workers, settings=settings)
     progress = _progress_bar()
     with progress or nullcontext():
         task = progress.add_task("poll", total=len(targets)) if progress else None
@@ -147,7 +149,7 @@ def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace) -> li
             if progress is not None and task is not None:
                 progress.advance(task)
 
-        return poll_split(targets, workers=workers, settings=settings, on_result=advance)
+        return sweep.run(on_result=advance)
 
 
 def count_results(results: Sequence[PollResult]) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Large sweeps split over forked worker processes, so that a sweep uses every core it may.
 
 Most of a v2c poll's CPU is pyasn1 decoding the answer (see `schoolit.probes.v2c`), and one Python
-process decodes on one core. `poll_split` therefore deals the targets out to `workers` processes
+process decodes on one core. A split sweep therefore deals the targets out to `workers` processes
 (every `workers`-th target to the same one, so dead devices and profiles spread evenly), each with its
 own poller, its own socket and its share of the concurrency: `workers - 1` children forked from here
 plus this process itself. Results are merged back into target order, so callers see exactly what one
@@ -9,8 +9,9 @@ process would have returned.
 
 - Forked, not spawned: a child starts with the imports already done (a spawned interpreter costs
   ~0.1-0.2 s CPU of start-up and imports per worker). It is forked before any event loop runs in
-  this process (call `poll_split` from synchronous code), so the child starts its own loop with
-  nothing inherited but the targets.
+  this process (`poll_split`, or `SplitSweep.fork` then `.run`, from synchronous code) and before
+  any thread of ours starts (a progress bar's), so the child starts its own loop with nothing
+  inherited but the targets.
 - A child sends each result as soon as it has it, as a length-prefixed msgpack frame
   `(position in its share, PollResult)` over a pipe; the parent reads the pipes from its own event
   loop while it polls its share (a child never blocks on a full pipe, and a progress bar moves for
@@ -73,32 +74,60 @@ def poll_split(
 
     Call it where no event loop is running. `settings.concurrency` is the total over all workers.
     """
-    targets = list(targets)
-    workers = max(1, min(workers, len(targets), settings.concurrency))
-    if not hasattr(os, "fork"):
-        workers = 1  # no fork (Windows): one process
-    shares = [targets[k::workers] for k in range(workers)]
-    # The concurrency dealt out like the targets: the workers' shares add up to the whole.
-    share_settings = [
-        settings._replace(concurrency=settings.concurrency // workers + (k < settings.concurrency % workers))
-        for k in range(workers)
-    ]
-    children: list[_Child] = []
-    try:
-        for k in range(1, workers):
-            children.append(_Child.fork(shares[k], share_settings[k]))
-        own = asyncio.run(_poll_with_children(shares[0], share_settings[0], children, on_result))
-    except BaseException:
+    return SplitSweep.fork(targets, workers=workers, settings=settings).run(on_result)
+
+
+class SplitSweep:
+    """A sweep whose workers are forked (`fork`) before it runs here (`run`), so that the caller can
+    start threads in between (a progress bar's) without forking a process that has threads."""
+
+    def __init__(self, shares: list[list[ProbeTarget]], own: PollSettings, children: list[_Child]) -> None:
+        self._shares = shares
+        self._own = own
+        self._children = children
+
+    @classmethod
+    def fork(cls, targets: Sequence[ProbeTarget], *, workers: int, settings: PollSettings) -> SplitSweep:
+        targets = list(targets)
+        workers = max(1, min(workers, len(targets), settings.concurrency))
+        if not hasattr(os, "fork"):
+            workers = 1  # no fork (Windows): one process
+        shares = [targets[k::workers] for k in range(workers)]
+        # The concurrency dealt out like the targets: the workers' shares add up to the whole.
+        share_settings = [
+            settings._replace(concurrency=settings.concurrency // workers + (k < settings.concurrency % workers))
+            for k in range(workers)
+        ]
+        children: list[_Child] = []
+        try:
+            for k in range(1, workers):
+                children.append(_Child.fork(shares[k], share_settings[k]))
+        except BaseException:
+            _reap_killing(children)
+            raise
+        return cls(shares, share_settings[0], children)
+
+    def run(self, on_result: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+        """Poll this process's share while the workers report; every result in target order."""
+        children = self._children
+        try:
+            own = asyncio.run(_poll_with_children(self._shares[0], self._own, children, on_result))
+        except BaseException:
+            _reap_killing(children)
+            raise
         for child in children:
-            child.reap(kill=True)  # no orphans polling on, no zombies
-        raise
+            child.reap(kill=False)  # its pipe has ended: it has reported everything it will
+        workers = len(self._shares)
+        merged: list[PollResult | None] = [None] * sum(len(share) for share in self._shares)
+        merged[0::workers] = own
+        for k, child in enumerate(children, start=1):
+            merged[k::workers] = child.final_results()
+        return [result for result in merged if result is not None]
+
+
+def _reap_killing(children: list[_Child]) -> None:
     for child in children:
-        child.reap(kill=False)  # its pipe has ended: it has reported everything it will
-    merged: list[PollResult | None] = [None] * len(targets)
-    merged[0::workers] = own
-    for k, child in enumerate(children, start=1):
-        merged[k::workers] = child.final_results()
-    return [result for result in merged if result is not None]
+        child.reap(kill=True)  # no orphans polling on, no zombies
 
 
 async def _poll(
