@@ -156,6 +156,32 @@ def exporter_sweep(workdir: Path, ports: list[int], concurrency: int) -> Figures
         process.wait(timeout=10)
 
 
+def start_agents(workdir: Path, targets: int, dead: int) -> tuple[list[int], list[int], list[int], ExitStack]:
+    """Live ports served by running snmpd processes, dead ports, all ports in target order.
+
+    Ports are free when chosen, but another process on the shared machine can take one before
+    snmpd binds it; then the agents are stopped and other ports chosen (three tries).
+    """
+    for attempt in range(3):
+        all_ports = free_udp_ports(targets)
+        rng = random.Random(6)  # the same mix of live and dead ports on every run
+        rng.shuffle(all_ports)
+        live_ports, dead_ports = all_ports[dead:], all_ports[:dead]
+        order = all_ports[:]
+        rng.shuffle(order)
+        agents = ExitStack()
+        try:
+            for n, start in enumerate(range(0, len(live_ports), PORTS_PER_SNMPD)):
+                agent_dir = workdir / f"snmpd-{attempt}-{n}"
+                agents.enter_context(net_snmp_agent(agent_dir, live_ports[start : start + PORTS_PER_SNMPD]))
+        except RuntimeError as exc:
+            agents.close()
+            print(f"snmpd did not start ({str(exc).splitlines()[-2:]}), trying other ports", flush=True)
+            continue
+        return live_ports, dead_ports, order, agents
+    raise SystemExit("snmpd did not start on three sets of ports")
+
+
 def median_figures(runs: list[Figures]) -> Figures:
     """Each figure's median over the runs (wall and CPU may come from different runs)."""
     return Figures(
@@ -182,17 +208,11 @@ def main() -> int:
     workers = args.workers or auto_workers(args.targets)
 
     dead_count = round(args.targets * args.dead)
-    all_ports = free_udp_ports(args.targets)
-    rng = random.Random(6)  # the same mix of live and dead ports on every run
-    rng.shuffle(all_ports)
-    live_ports, dead_ports = all_ports[dead_count:], all_ports[:dead_count]
-    order = all_ports[:]
-    rng.shuffle(order)
-
     ours: list[Figures] = []
     reference: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
         workdir = Path(tmp)
+        live_ports, dead_ports, order, agents = start_agents(workdir, args.targets, dead_count)
         targets = [
             ProbeTarget(
                 asset_kind="uplink", asset_id=n, host=LOOPBACK, port=port, community="public", if_index=IF_INDEX
@@ -201,11 +221,7 @@ def main() -> int:
         ]
         targets_file = workdir / "targets.json"
         targets_file.write_bytes(msgspec.json.encode(TargetList(targets=targets)))
-        with ExitStack() as agents:
-            for n, start in enumerate(range(0, len(live_ports), PORTS_PER_SNMPD)):
-                agents.enter_context(
-                    net_snmp_agent(workdir / f"snmpd-{n}", live_ports[start : start + PORTS_PER_SNMPD])
-                )
+        with agents:
             # The machine is shared: the tools take turns at going first, and the load is shown per run.
             for run in range(args.runs):
                 print(f"run {run + 1}: load average before {load()}", end="", flush=True)
@@ -220,8 +236,8 @@ def main() -> int:
                       f" ratio {ours[-1].wall_s / reference[-1].wall_s:.2f}")  # fmt: skip
 
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
-    agents = -(-len(live_ports) // PORTS_PER_SNMPD)
-    print(f"targets: {args.targets} ({len(dead_ports)} dead, {len(live_ports)} live on {agents} snmpd), "
+    agent_count = -(-len(live_ports) // PORTS_PER_SNMPD)
+    print(f"targets: {args.targets} ({len(dead_ports)} dead, {len(live_ports)} live on {agent_count} snmpd), "
           f"concurrency {args.concurrency}, schoolit-probe workers {workers}, "
           f"timeout {TIMEOUT_S:g} s, retries {RETRIES}; medians of {args.runs} runs")  # fmt: skip
     print(f"{'':16}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'answered':>10}{'failed':>8}")
