@@ -407,14 +407,20 @@ class V2cClient(asyncio.DatagramProtocol):
         ):
             self.ignored += 1
             return
+        error_status = _V2C.apiPDU.get_error_status(answer)
+        if error_status:
+            error_index = _V2C.apiPDU.get_error_index(answer, muteErrors=True)
+            request.future.set_exception(SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}"))
+            return
         try:
-            error_status = _V2C.apiPDU.get_error_status(answer)
-            if error_status:
-                error_index = _V2C.apiPDU.get_error_index(answer, muteErrors=True)
-                raise SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}")
-            request.future.set_result(request.template.var_binds(message))
-        except Exception as exc:  # an error status, or names that do not fit the request
-            request.future.set_exception(exc if isinstance(exc, SnmpRequestError) else SnmpRequestError(str(exc)))
+            var_binds = request.template.var_binds(message)
+        except PyAsn1Error:  # a var-bind list that is no var-bind list: garbage, as if undecodable
+            self.ignored += 1
+            return
+        except SnmpRequestError as exc:  # names that do not fit the request
+            request.future.set_exception(exc)
+            return
+        request.future.set_result(var_binds)
 
     def error_received(self, exc: Exception) -> None:
         if self._icmp is not None:

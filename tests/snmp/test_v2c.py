@@ -13,8 +13,8 @@ import time
 import msgspec
 import pytest
 from pyasn1.codec.ber import decoder, encoder
-from pyasn1.type import univ
-from pysnmp.proto import api, rfc1902
+from pyasn1.type import namedtype, univ
+from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
 from schoolit.probes.snmp import SnmpPoller
@@ -175,6 +175,47 @@ async def test_a_late_answer_is_ignored_even_with_a_new_request_waiting(snmpd: R
     assert not second.sample.reachable and "timeout" in (second.sample.error or "")
     assert ignored == 2
     assert after.sample.reachable and after.sys_name == socket.gethostname()
+
+
+class BrokenResponse(rfc1905.ResponsePDU):
+    """A Response PDU whose var-bind list is a list of INTEGERs: valid BER, no var-binds."""
+
+    componentType = namedtype.NamedTypes(
+        *rfc1905.PDU.componentType.namedTypes[:3],
+        namedtype.NamedType("variable-bindings", univ.SequenceOf(componentType=univ.Integer())),
+    )
+
+
+class BrokenAnswer(rfc1901.Message):
+    componentType = namedtype.NamedTypes(
+        *rfc1901.Message.componentType.namedTypes[:2], namedtype.NamedType("data", BrokenResponse())
+    )
+
+
+async def test_an_answer_with_a_broken_var_bind_list_is_ignored_and_the_good_one_taken() -> None:
+    # The var-bind list is decoded only after the request-id has matched: an answer whose list is not
+    # a var-bind list must be dropped like any undecodable datagram, not end the request.
+    oids = ["1.3.6.1.2.1.1.5.0"]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as device:
+        device.bind((LOOPBACK, 0))
+        device.setblocking(False)
+        loop = asyncio.get_running_loop()
+        async with V2cClient(timeout=3.0, retries=0) as client:
+            polling = asyncio.ensure_future(client.get(device.getsockname(), "public", oids))
+            data, probe = await loop.sock_recvfrom(device, 2048)
+            request, _ = decoder.decode(data, asn1Spec=V2C.Message())
+            broken = BrokenAnswer()
+            broken["version"], broken["community"] = 1, "public"
+            broken["data"]["request-id"] = V2C.apiPDU.get_request_id(V2C.apiMessage.get_pdu(request))
+            broken["data"]["error-status"], broken["data"]["error-index"] = 0, 0
+            broken["data"]["variable-bindings"].extend([1, 2])
+            await loop.sock_sendto(device, encoder.encode(broken), probe)
+            good = V2C.apiMessage.get_response(request)
+            V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(good), [(oids[0], V2C.OctetString(b"ap-raum-114"))])
+            await loop.sock_sendto(device, encoder.encode(good), probe)
+            ((name, value),) = await polling
+            assert client.ignored == 1
+    assert str(name) == oids[0] and bytes(value) == b"ap-raum-114"
 
 
 async def test_a_lost_request_is_sent_again_with_the_same_bytes(snmpd: RunningAgent) -> None:
