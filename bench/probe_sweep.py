@@ -47,7 +47,7 @@ import msgspec
 
 from schoolit.probes.profiles import SYSTEM_OIDS, uplink_oids
 from schoolit.probes.schemas import ProbeTarget, TargetList
-from schoolit.probes.simulators import LOOPBACK, free_udp_ports, net_snmp_agent
+from schoolit.probes.simulators import LOOPBACK, free_udp_ports, net_snmp_agent_on_free_ports
 from schoolit.probes.workers import auto_workers
 
 IF_INDEX = 1
@@ -157,29 +157,20 @@ def exporter_sweep(workdir: Path, ports: list[int], concurrency: int) -> Figures
 
 
 def start_agents(workdir: Path, targets: int, dead: int) -> tuple[list[int], list[int], list[int], ExitStack]:
-    """Live ports served by running snmpd processes, dead ports, all ports in target order.
-
-    Ports are free when chosen, but another process on the shared machine can take one before
-    snmpd binds it; then the agents are stopped and other ports chosen (three tries).
-    """
-    for attempt in range(3):
-        all_ports = free_udp_ports(targets)
-        rng = random.Random(6)  # the same mix of live and dead ports on every run
-        rng.shuffle(all_ports)
-        live_ports, dead_ports = all_ports[dead:], all_ports[:dead]
-        order = all_ports[:]
-        rng.shuffle(order)
-        agents = ExitStack()
-        try:
-            for n, start in enumerate(range(0, len(live_ports), PORTS_PER_SNMPD)):
-                agent_dir = workdir / f"snmpd-{attempt}-{n}"
-                agents.enter_context(net_snmp_agent(agent_dir, live_ports[start : start + PORTS_PER_SNMPD]))
-        except RuntimeError as exc:
-            agents.close()
-            print(f"snmpd did not start ({str(exc).splitlines()[-2:]}), trying other ports", flush=True)
-            continue
-        return live_ports, dead_ports, order, agents
-    raise SystemExit("snmpd did not start on three sets of ports")
+    """Live ports served by running snmpd processes, dead ports, all ports in target order."""
+    agents = ExitStack()
+    live_ports: list[int] = []
+    try:
+        for n, start in enumerate(range(0, targets - dead, PORTS_PER_SNMPD)):
+            count = min(PORTS_PER_SNMPD, targets - dead - start)
+            live_ports += agents.enter_context(net_snmp_agent_on_free_ports(workdir / f"snmpd-{n}", count)).ports
+    except BaseException:
+        agents.close()
+        raise
+    dead_ports = free_udp_ports(dead)  # nobody listens there: closed ports
+    order = live_ports + dead_ports
+    random.Random(6).shuffle(order)  # the same mix of live and dead ports on every run
+    return live_ports, dead_ports, order, agents
 
 
 def median_figures(runs: list[Figures]) -> Figures:
