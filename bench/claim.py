@@ -18,16 +18,13 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from support import schoolit_environment
 
 TICKETS = 100_000
 CLAIMERS = 32
@@ -39,28 +36,6 @@ UPDATE ticket SET assignee_id = $1, status = 'assigned', updated_at = now()
               ORDER BY t.priority, t.resolution_due_at NULLS LAST, t.id LIMIT 1 FOR UPDATE SKIP LOCKED)
 RETURNING id
 """
-
-
-def _database_url(tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A DSN of an empty database and a function that removes it."""
-    server_url = os.environ.get("DATABASE_URL")
-    if server_url:
-        name = f"schoolit_bench_{uuid.uuid4().hex[:10]}"
-
-        async def admin(sql: str) -> None:
-            conn = await asyncpg.connect(server_url)
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-        return (urlunsplit(urlsplit(server_url)._replace(path="/" + name)),
-                lambda: asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
-    import pgserver
-
-    server = pgserver.get_server(tmp / "pg", cleanup_mode="delete")
-    return str(server.get_uri()), server.cleanup
 
 
 async def seed(dsn: str) -> tuple[int, list[int]]:
@@ -180,15 +155,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="claiming time of each side (default 20)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
-        os.chmod(tmp, 0o755)  # noqa: S103 (the embedded server runs as its own user and must reach its directory)
-        dsn, cleanup = _database_url(Path(tmp))
-        try:
-            os.environ.update({"DATABASE_URL": dsn, "DATA_DIR": tmp, "SECRET_KEY": secrets.token_urlsafe(48),
-                               "LOG_LEVEL": "warning", "DB_POOL_MIN": str(CLAIMERS), "DB_POOL_MAX": str(CLAIMERS)})
-            return asyncio.run(_bench(dsn, args.seconds))
-        finally:
-            cleanup()
+    return asyncio.run(_run(args.seconds))
+
+
+async def _run(seconds: float) -> int:
+    async with schoolit_environment(DB_POOL_MIN=str(CLAIMERS), DB_POOL_MAX=str(CLAIMERS)) as (dsn, _):
+        return await _bench(dsn, seconds)
 
 
 async def _bench(dsn: str, seconds: float) -> int:

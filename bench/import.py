@@ -26,20 +26,14 @@ import os
 import platform
 import random
 import resource
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
+from support import schoolit_environment
 
 HEADER = ["Schulnummer", "Geräteart", "Hersteller", "Modell", "Seriennummer", "Inventarnummer", "MDM-ID",
           "MDM registriert", "Förderprogramm", "Kaufdatum", "Preis (EUR)", "Garantie bis", "Status", "Zubehör",
@@ -85,31 +79,6 @@ def write_csv(path: Path, rows: int, schools: list[str]) -> None:
                 rng.choice(NOTES)])
 
 
-@asynccontextmanager
-async def throwaway_database() -> AsyncIterator[str]:
-    server_url = os.environ.get("DATABASE_URL")
-    if server_url:
-        name = f"schoolit_bench_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(server_url)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlunsplit(urlsplit(server_url)._replace(path="/" + name))
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-pg-") as directory:
-        server = await asyncio.to_thread(pgserver.get_server, Path(directory), cleanup_mode="stop")
-        try:
-            yield str(server.get_uri())
-        finally:
-            await asyncio.to_thread(server.cleanup)
-
-
 @dataclass
 class Round:
     import_s: float
@@ -121,11 +90,8 @@ class Round:
 
 
 async def run(rows: int, school_count: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as work:
-        async with throwaway_database() as dsn:
-            os.environ.update({"DATABASE_URL": dsn, "SECRET_KEY": secrets.token_urlsafe(48),
-                               "DATA_DIR": str(Path(work) / "data"), "LOG_LEVEL": "warning"})
-            await measure(Path(work) / "geraete.csv", rows, school_count, rounds)
+    async with schoolit_environment() as (_, work):
+        await measure(work / "geraete.csv", rows, school_count, rounds)
 
 
 async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None:

@@ -21,6 +21,8 @@ from schoolit import __version__, db
 from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
+from schoolit.dashboards.controllers import API_HANDLERS as DASHBOARD_API
+from schoolit.dashboards.controllers import PAGE_HANDLERS as DASHBOARD_PAGES
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings.require_secret_key()
     configure_logging(settings)
     api = Router(path="/api/v1", route_handlers=[AccountsApi, *INVENTORY_API, ProbeApi, NetworkStatsApi, TicketsApi,
-                                                 TicketSettingsApi], security=[{"bearer": []}])
+                                                 TicketSettingsApi, *DASHBOARD_API], security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(
         route_handlers=[
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TicketAdminPages,
             PublicPages,
             *INVENTORY_PAGES,
+            *DASHBOARD_PAGES,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),

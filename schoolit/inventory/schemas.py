@@ -154,7 +154,7 @@ class SnmpProfileOut(msgspec.Struct):
 
 
 class UplinkIn(Input):
-    """`gigabit_symmetric` is derived (both directions at least 1000 Mbit/s) and cannot be given."""
+    """`gigabit_symmetric` is derived (the same rate both ways, at least 1000 Mbit/s) and cannot be given."""
 
     school_id: int | UnsetType = UNSET
     provider: str | UnsetType = UNSET

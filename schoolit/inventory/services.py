@@ -292,16 +292,37 @@ async def _delete(scope: Scope, table: str, before: Mapping[str, Any]) -> None:
         await _record(scope, f"{table}.delete", table, before, before=before)
 
 
+# --- shared definitions (the dashboards read the inventory with these, so there is one of each) ----
+
+
+def gigabit_symmetric(down_mbps: int | None, up_mbps: int | None) -> bool:
+    """A gigabit symmetric line: the same rate both ways, at least 1,000 Mbit/s (derived, never typed in)."""
+    return bool(down_mbps and up_mbps and down_mbps >= GIGABIT_MBPS and up_mbps == down_mbps)
+
+
+def gigabit_symmetric_sql(alias: str) -> str:
+    """`gigabit_symmetric` in SQL, for the uplink table under `alias`."""
+    return f"({alias}.down_mbps >= {GIGABIT_MBPS} AND {alias}.up_mbps = {alias}.down_mbps)"
+
+
+# A room (alias `r`) is covered as planned when an access point (alias `a`) that is not retired covers it.
+AP_COVERS_AS_PLANNED = "a.status <> 'retired'"
+PLANNED_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "  # noqa: S608 (constants)
+                   f"WHERE ar.room_id = r.id AND {AP_COVERS_AS_PLANNED})")
+# Devices the school still has for its pupils: lent, in stock or in repair (not lost, not retired).
+DEVICES_IN_SERVICE = tuple(s.value for s in (DeviceStatus.STOCK, DeviceStatus.LENT, DeviceStatus.REPAIR))
+# Loans (alias `l`): open, and open past their due day (`{}`: the day to compare with).
+LOAN_OPEN = "l.returned_on IS NULL"
+LOAN_OVERDUE = LOAN_OPEN + " AND l.due_on < {}"
+
 # --- schools -------------------------------------------------------------------------------------
 
-_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "
-            "WHERE ar.room_id = r.id AND a.status <> 'retired')")
 SCHOOLS = Listing(
     columns="s.id, s.county_id, c.name AS county_name, s.school_number, s.name, s.school_type, s.street, "  # noqa: S608
             "s.postal_code, s.city, s.pupils, s.management_prefix::text AS management_prefix, s.created_at, "
             "s.updated_at, "
             "(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching) AS teaching_rooms, "
-            f"(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching AND {_COVERED}) "
+            f"(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching AND {PLANNED_COVERED}) "
             "AS covered_teaching_rooms, "
             "(SELECT count(*) FROM access_point a WHERE a.school_id = s.id AND a.status <> 'retired') "
             "AS access_points, "
@@ -329,7 +350,7 @@ def _with_school_figures(row: dict[str, Any]) -> dict[str, Any]:
     teaching, covered = row["teaching_rooms"], row["covered_teaching_rooms"]
     row["planned_coverage"] = round(covered / teaching, 4) if teaching else None
     down, up = row["uplink_down_mbps"], row["uplink_up_mbps"]
-    row["uplink_gigabit_symmetric"] = bool(down and up and down >= GIGABIT_MBPS and up >= GIGABIT_MBPS)
+    row["uplink_gigabit_symmetric"] = gigabit_symmetric(down, up)
     return row
 
 
@@ -418,7 +439,7 @@ async def school_coverage(scope: Scope, school_id: int) -> dict[str, Any]:
     school = await get_school(scope, school_id)
     uncovered = await fetch(
         "SELECT r.id, r.name, b.name AS building_name FROM room r LEFT JOIN building b ON b.id = r.building_id "  # noqa: S608
-        f"WHERE r.school_id = {{}} AND r.is_teaching AND NOT {_COVERED} ORDER BY b.name NULLS FIRST, r.name",
+        f"WHERE r.school_id = {{}} AND r.is_teaching AND NOT {PLANNED_COVERED} ORDER BY b.name NULLS FIRST, r.name",
         school_id)
     return {"school_id": school_id, "teaching_rooms": school["teaching_rooms"],
             "covered_teaching_rooms": school["covered_teaching_rooms"],
@@ -720,8 +741,8 @@ async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
 
 UPLINKS = Listing(
     columns="u.id, u.county_id, u.school_id, s.name AS school_name, u.provider, u.line_id, u.technology, "
-            f"u.down_mbps, u.up_mbps, (u.down_mbps >= {GIGABIT_MBPS} AND u.up_mbps >= {GIGABIT_MBPS}) "
-            "AS gigabit_symmetric, u.status, u.live_since, u.contract_end, host(u.router_ip) AS router_ip, "
+            f"u.down_mbps, u.up_mbps, {gigabit_symmetric_sql('u')} AS gigabit_symmetric, u.status, u.live_since, "
+            "u.contract_end, host(u.router_ip) AS router_ip, "
             "u.router_if_index, u.public_prefix::text AS public_prefix, u.snmp_profile_id, u.notes, u.created_at, "
             "u.updated_at",
     source="uplink u JOIN school s ON s.id = u.school_id",
@@ -729,7 +750,7 @@ UPLINKS = Listing(
     school="u.school_id",
     filters={"school_id": "u.school_id = {}", "county_id": "u.county_id = {}", "status": "u.status = {}",
              "technology": "u.technology = {}",
-             "gigabit_symmetric": f"(u.down_mbps >= {GIGABIT_MBPS} AND u.up_mbps >= {GIGABIT_MBPS}) = {{}}"},
+             "gigabit_symmetric": f"{gigabit_symmetric_sql('u')} = {{}}"},
     search=("u.provider", "u.line_id", "s.name", "host(u.router_ip)", "u.public_prefix::text"),
     sorts={"school": "s.name", "provider": "u.provider", "status": "u.status", "down_mbps": "u.down_mbps",
            "up_mbps": "u.up_mbps", "live_since": "u.live_since", "contract_end": "u.contract_end"},
@@ -1075,7 +1096,7 @@ LOAN_STATES = ("open", "returned", "overdue", "due")
 
 
 def _loan_figures(row: dict[str, Any], on: dt.date | None = None) -> dict[str, Any]:
-    row["overdue"] = row["returned_on"] is None and row["due_on"] < (on or today())
+    row["overdue"] = row["returned_on"] is None and row["due_on"] < (on or today())  # as LOAN_OVERDUE
     return row
 
 
@@ -1089,11 +1110,11 @@ async def list_loans(scope: Scope, *, school_id: int | None = None, county_id: i
     day = on or today()
     extra: list[tuple[str, Sequence[Any]]] = []
     if state == "open":
-        extra.append(("l.returned_on IS NULL", []))
+        extra.append((LOAN_OPEN, []))
     elif state == "returned":
         extra.append(("l.returned_on IS NOT NULL", []))
     elif state == "overdue":
-        extra.append(("l.returned_on IS NULL AND l.due_on < {}", [day]))
+        extra.append((LOAN_OVERDUE, [day]))
     elif state == "due":
         extra.append(("l.returned_on IS NULL AND l.due_on <= {}", [school_year_end(day)]))
     elif state:

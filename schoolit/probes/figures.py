@@ -17,6 +17,17 @@ from schoolit.probes.choices import AssetKind
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
 WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
+# Availability of the rollup rows summed: up samples / samples (None without samples).
+SHARE = "sum(up_samples)::float / nullif(sum(samples), 0)"
+# The last `days` days of daily rollups (days are Europe/Berlin dates): `{}` is now, then the days.
+DAYS_WINDOW = "day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - {}::int"
+# An access point (alias `a`, its state `s`) gives working WLAN when it is active and answered its latest
+# poll, and that poll is recent: `{}` is the moment after which a poll counts (now - STALE_AFTER).
+AP_COVERS_LIVE = "a.status = 'active' AND s.reachable AND s.last_polled_at > {}"
+# A room (alias `r`) has working WLAN when such an access point covers it.
+LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point a ON a.id = c.access_point_id "  # noqa: S608
+                f"JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = a.id "
+                f"WHERE c.room_id = r.id AND {AP_COVERS_LIVE})")
 
 
 async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) -> dict[int, dict[str, float | None]]:
@@ -25,13 +36,12 @@ async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) 
     for window, length in WINDOWS.items():
         if window == "30d":
             rows = await fetch(
-                "SELECT asset_id, sum(up_samples)::float / nullif(sum(samples), 0) AS share FROM probe_rollup_daily "
-                "WHERE school_id = {} AND asset_kind = {} "
-                "AND day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - 30 GROUP BY asset_id",
-                school_id, int(asset_kind), now)
+                f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_daily "  # noqa: S608 (constants)
+                f"WHERE school_id = {{}} AND asset_kind = {{}} AND {DAYS_WINDOW} GROUP BY asset_id",
+                school_id, int(asset_kind), now, 30)
         else:
             rows = await fetch(
-                "SELECT asset_id, sum(up_samples)::float / nullif(sum(samples), 0) AS share FROM probe_rollup_hourly "
+                f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_hourly "  # noqa: S608 (constants)
                 "WHERE school_id = {} AND asset_kind = {} AND hour > {} GROUP BY asset_id",
                 school_id, int(asset_kind), now - length)
         for row in rows:
@@ -57,17 +67,11 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         ap["availability"] = shares.get(ap["id"], {w: None for w in WINDOWS})
     # Planned coverage is the inventory's figure (one definition); live coverage adds the probes' view.
     coverage = (await fetch(
-        "SELECT count(*) FILTER (WHERE r.is_teaching AND EXISTS (SELECT 1 FROM access_point_room c "
-        "  JOIN access_point ap ON ap.id = c.access_point_id "
-        "  JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
-        "  WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {})) AS live "
-        "FROM room r WHERE r.school_id = {}", int(AssetKind.ACCESS_POINT), fresh_after, school_id))[0]
+        f"SELECT count(*) FILTER (WHERE r.is_teaching AND {LIVE_COVERED}) AS live "  # noqa: S608 (constants)
+        "FROM room r WHERE r.school_id = {}", fresh_after, school_id))[0]
     rooms_without_wlan = await fetch(
-        "SELECT r.id, r.name FROM room r WHERE r.school_id = {} AND r.is_teaching AND NOT EXISTS ("
-        "  SELECT 1 FROM access_point_room c JOIN access_point ap ON ap.id = c.access_point_id "
-        "  JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
-        "  WHERE c.room_id = r.id AND ap.status = 'active' AND s.reachable AND s.last_polled_at > {}) "
-        "ORDER BY r.name", school_id, int(AssetKind.ACCESS_POINT), fresh_after)
+        f"SELECT r.id, r.name FROM room r WHERE r.school_id = {{}} AND r.is_teaching AND NOT {LIVE_COVERED} "  # noqa: S608
+        "ORDER BY r.name", school_id, fresh_after)
     teaching = planned["teaching_rooms"]
     uplinks = await fetch(
         "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "

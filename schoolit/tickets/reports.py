@@ -91,12 +91,14 @@ async def _arrangement_for(scope: Scope, arrangement_id: int | None) -> dict[str
     return rows[0]
 
 
-async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | None = None) -> tuple[str, str]:
-    """Hours per member county of an arrangement in a month and each one's share of the total.
+async def cost_split(scope: Scope, first: dt.date, following: dt.date,
+                     arrangement_id: int | None = None) -> dict[str, Any]:
+    """Minutes booked per member county of an arrangement from `first` up to (not including)
+    `following`, and each county's share of the arrangement's total (the CSV and the dashboards).
 
-    Without an arrangement (a county that runs its own team) the caller's counties stand alone."""
-    scope.require(Permission.EXPORT)
-    first, following, label = month_range(month)
+    Without an arrangement (a county that runs its own team) the caller's counties stand alone.
+    Counties outside the scope are left out; the total stays the whole arrangement's."""
+    scope.require(Permission.TICKETS_READ)
     arrangement = await _arrangement_for(scope, arrangement_id)
     if arrangement is not None:
         counties = await fetch("SELECT c.id, c.name FROM arrangement_member m JOIN county c ON c.id = m.county_id "
@@ -110,17 +112,29 @@ async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | 
         "SELECT county_id, sum(minutes)::int AS minutes FROM time_entry WHERE county_id = ANY({}) "
         "AND worked_on >= {} AND worked_on < {} GROUP BY county_id", ids, first, following)}
     total = sum(sums.values())
-    name = arrangement["name"] if arrangement else ""
     lead_id = arrangement["lead_county_id"] if arrangement else None
-    body = []
+    rows = []
     for county in counties:
         if not scope.sees_county(county["id"]):
             continue
         minutes = sums.get(county["id"], 0)
         share = (Decimal(minutes) * 100 / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if total else 0
-        body.append([label, name, county["name"], "yes" if county["id"] == lead_id else "no", minutes,
-                     _hours(minutes), f"{share}"])
-    body.append([label, name, "TOTAL", arrangement["lead_name"] if arrangement else "", total, _hours(total),
+        rows.append({"county_id": county["id"], "county": county["name"], "lead": county["id"] == lead_id,
+                     "minutes": minutes, "hours": _hours(minutes), "share": f"{share}"})
+    return {"arrangement": arrangement, "counties": rows, "total_minutes": total, "total_hours": _hours(total)}
+
+
+async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | None = None) -> tuple[str, str]:
+    """Hours per member county of an arrangement in a month and each one's share of the total."""
+    scope.require(Permission.EXPORT)
+    first, following, label = month_range(month)
+    split = await cost_split(scope, first, following, arrangement_id)
+    arrangement = split["arrangement"]
+    name = arrangement["name"] if arrangement else ""
+    body: list[list[Any]] = [[label, name, r["county"], "yes" if r["lead"] else "no", r["minutes"], r["hours"],
+                              r["share"]] for r in split["counties"]]
+    total = split["total_minutes"]
+    body.append([label, name, "TOTAL", arrangement["lead_name"] if arrangement else "", total, split["total_hours"],
                  "100.0" if total else "0"])
     return f"kostenaufteilung-{label}.csv", _csv(
         ["month", "arrangement", "county", "lead county", "minutes", "hours", "share %"], body)

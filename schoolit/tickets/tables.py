@@ -92,6 +92,9 @@ class TicketEvent(Table):
     """The timeline: comments (public), notes (internal), replies, status/assignment/priority changes."""
 
     id = BigSerial(primary_key=True)
+    # In the database only the composite key (ticket_id, county_id) -> ticket (id, county_id) remains: the
+    # single-column keys were dropped by a migration, because the one to `county` share-locked the county's
+    # row on every timeline write (bench/claim.py). Declared here for Piccolo's joins.
     ticket_id = ForeignKey(Ticket, null=False, on_delete=OnDelete.cascade, index=True)
     county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict)
     at = Timestamptz(default=TimestamptzNow())

@@ -68,7 +68,12 @@ PATH_PARAMS: dict[str, Filler] = {
     "token": lambda w, a, f: None if f else w.tracking_tokens[OWN_SCHOOL[a]],
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
     "kind": lambda w, a, f: None if f else "devices",  # /api/v1/import/{kind}, /api/v1/export/{kind}
+    # Dashboards: a county by its slug; the one arrangement, own to those whose scope covers it.
+    "county_slug": lambda w, a, f: FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a],
+    "arrangement_id": lambda w, a, f: (str(w.arrangement_id) if (a in FOREIGN_ARRANGEMENT) == f else None),
 }
+# Actors whose scope does not cover the arrangement (one of its counties is not enough: 404).
+FOREIGN_ARRANGEMENT = {"ludwigsburg_authority"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
