@@ -252,7 +252,8 @@ async def test_each_request_gives_up_after_its_own_timeouts_whatever_else_is_in_
 
             elapsed = await asyncio.gather(*(one(n) for n in range(10)))
     budget = timeout * (retries + 1)
-    assert all(budget * 0.9 < took < budget + 0.3 for took in elapsed), elapsed
+    # The lower bound is the behaviour; the upper one leaves room for a busy machine.
+    assert all(budget * 0.9 < took < budget + 1.0 for took in elapsed), elapsed
 
 
 async def test_wrong_community_gets_no_answer_and_times_out(snmpd: RunningAgent) -> None:

@@ -77,7 +77,7 @@ def test_dead_ports_fail_at_once_in_every_worker(dead_ports: list[int]) -> None:
     elapsed = time.monotonic() - started
     assert [r.sample.asset_id for r in results] == list(range(len(dead_ports)))
     assert all(not r.sample.reachable and "refused" in (r.sample.error or "") for r in results)
-    assert elapsed < timeout  # refused, not timed out
+    assert elapsed < timeout * 2  # refused, not timed out: no request waited for its budget (2 × timeout)
 
 
 def forked_children() -> list[int]:
