@@ -7,9 +7,10 @@ net-snmp issue #454), so the 1,800 live ports are spread over as few snmpd proce
 and ifHCInOctets/ifHCOutOctets/ifHighSpeed/ifOperStatus of ifIndex 1, as SNMP v2c, timeout 1 s with
 one retry for both tools.
 
-- schoolit: `schoolit-probe sweep --targets-file FILE --concurrency N` as a subprocess (one process;
-  v2c through pysnmp's message API on one socket); wall time, CPU seconds (user + system) and peak
-  RSS from wait4().
+- schoolit: `schoolit-probe sweep --targets-file FILE --concurrency N --workers W` as a subprocess
+  (W processes, by default the probe's own default: one per 500 targets, at most one per core; v2c
+  through pysnmp's message API, one socket per worker); wall time, CPU seconds (user + system, the
+  workers included) and peak RSS from wait4(), the latter counted once per worker (an upper bound).
 - reference: `prometheus-snmp-exporter` with a module asking the same OIDs, scraped once per target
   by `curl --parallel --parallel-max N` (a lean C client, so the driver does not slow the reference);
   CPU is the exporter's plus curl's, peak RSS the exporter's.
@@ -18,7 +19,8 @@ Both tools sweep `--runs` times (default 3) against the same agents, taking turn
 machine is shared, and the order should not favour either); the load average is printed
 before and after each run, and the table shows each figure's median.
 
-Run: `.venv/bin/python bench/probe_sweep.py [--targets 2000] [--dead 0.1] [--concurrency 64] [--runs 3]`.
+Run: `.venv/bin/python bench/probe_sweep.py [--targets 2000] [--dead 0.1] [--concurrency 64] [--runs 3]
+[--workers W]`.
 Needs the Debian packages snmpd, prometheus-snmp-exporter and curl. Everything listens on 127.0.0.1
 and is stopped at the end. Results go to docs/performance.md ("Probe sweep").
 """
@@ -45,7 +47,8 @@ import msgspec
 
 from schoolit.probes.profiles import SYSTEM_OIDS, uplink_oids
 from schoolit.probes.schemas import ProbeTarget, TargetList
-from schoolit.probes.simulators import LOOPBACK, free_udp_ports, net_snmp_agent
+from schoolit.probes.simulators import LOOPBACK, free_udp_ports, net_snmp_agent_on_free_ports
+from schoolit.probes.workers import auto_workers
 
 IF_INDEX = 1
 PORTS_PER_SNMPD = 120  # Net-SNMP snmpd opens at most ~128 listening sockets
@@ -79,13 +82,15 @@ def run_measured(command: list[str], stdout: int | None = subprocess.PIPE) -> tu
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
-def schoolit_sweep(targets_file: Path, concurrency: int) -> Figures:
+def schoolit_sweep(targets_file: Path, concurrency: int, workers: int) -> Figures:
     probe = str(Path(sys.executable).with_name("schoolit-probe"))
     command = [probe, "sweep", "--targets-file", str(targets_file), "--concurrency", str(concurrency),
-               "--timeout", str(TIMEOUT_S), "--retries", str(RETRIES)]  # fmt: skip
+               "--workers", str(workers), "--timeout", str(TIMEOUT_S), "--retries", str(RETRIES)]  # fmt: skip
     wall, cpu, rss, out = run_measured(command)
     summary = msgspec.json.decode(out.strip().splitlines()[-1])
-    return Figures(wall, cpu, rss, summary["reachable"], summary["targets"] - summary["reachable"])
+    # wait4() gives the largest process's peak, not the sum: count every worker at that peak (an
+    # upper bound, as the forked workers share the parent's pages until they write to them).
+    return Figures(wall, cpu, rss * workers, summary["reachable"], summary["targets"] - summary["reachable"])
 
 
 def exporter_config(path: Path) -> None:
@@ -151,6 +156,23 @@ def exporter_sweep(workdir: Path, ports: list[int], concurrency: int) -> Figures
         process.wait(timeout=10)
 
 
+def start_agents(workdir: Path, targets: int, dead: int) -> tuple[list[int], list[int], list[int], ExitStack]:
+    """Live ports served by running snmpd processes, dead ports, all ports in target order."""
+    agents = ExitStack()
+    live_ports: list[int] = []
+    try:
+        for n, start in enumerate(range(0, targets - dead, PORTS_PER_SNMPD)):
+            count = min(PORTS_PER_SNMPD, targets - dead - start)
+            live_ports += agents.enter_context(net_snmp_agent_on_free_ports(workdir / f"snmpd-{n}", count)).ports
+    except BaseException:
+        agents.close()
+        raise
+    dead_ports = free_udp_ports(dead)  # nobody listens there: closed ports
+    order = live_ports + dead_ports
+    random.Random(6).shuffle(order)  # the same mix of live and dead ports on every run
+    return live_ports, dead_ports, order, agents
+
+
 def median_figures(runs: list[Figures]) -> Figures:
     """Each figure's median over the runs (wall and CPU may come from different runs)."""
     return Figures(
@@ -172,20 +194,16 @@ def main() -> int:
     parser.add_argument("--dead", type=float, default=0.1, help="share of targets on closed ports")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--runs", type=int, default=3, help="sweeps per tool, taking turns at going first")
+    parser.add_argument("--workers", type=int, help="schoolit-probe's worker processes (default: its own default)")
     args = parser.parse_args()
+    workers = args.workers or auto_workers(args.targets)
 
     dead_count = round(args.targets * args.dead)
-    all_ports = free_udp_ports(args.targets)
-    rng = random.Random(6)  # the same mix of live and dead ports on every run
-    rng.shuffle(all_ports)
-    live_ports, dead_ports = all_ports[dead_count:], all_ports[:dead_count]
-    order = all_ports[:]
-    rng.shuffle(order)
-
     ours: list[Figures] = []
     reference: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
         workdir = Path(tmp)
+        live_ports, dead_ports, order, agents = start_agents(workdir, args.targets, dead_count)
         targets = [
             ProbeTarget(
                 asset_kind="uplink", asset_id=n, host=LOOPBACK, port=port, community="public", if_index=IF_INDEX
@@ -194,28 +212,24 @@ def main() -> int:
         ]
         targets_file = workdir / "targets.json"
         targets_file.write_bytes(msgspec.json.encode(TargetList(targets=targets)))
-        with ExitStack() as agents:
-            for n, start in enumerate(range(0, len(live_ports), PORTS_PER_SNMPD)):
-                agents.enter_context(
-                    net_snmp_agent(workdir / f"snmpd-{n}", live_ports[start : start + PORTS_PER_SNMPD])
-                )
+        with agents:
             # The machine is shared: the tools take turns at going first, and the load is shown per run.
             for run in range(args.runs):
                 print(f"run {run + 1}: load average before {load()}", end="", flush=True)
                 if run % 2 == 0:
-                    ours.append(schoolit_sweep(targets_file, args.concurrency))
+                    ours.append(schoolit_sweep(targets_file, args.concurrency, workers))
                     reference.append(exporter_sweep(workdir, order, args.concurrency))
                 else:
                     reference.append(exporter_sweep(workdir, order, args.concurrency))
-                    ours.append(schoolit_sweep(targets_file, args.concurrency))
+                    ours.append(schoolit_sweep(targets_file, args.concurrency, workers))
                 print(f", after {load()}: schoolit {ours[-1].wall_s:.2f} s (CPU {ours[-1].cpu_s:.2f} s),"
                       f" snmp_exporter {reference[-1].wall_s:.2f} s (CPU {reference[-1].cpu_s:.2f} s),"
                       f" ratio {ours[-1].wall_s / reference[-1].wall_s:.2f}")  # fmt: skip
 
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
-    agents = -(-len(live_ports) // PORTS_PER_SNMPD)
-    print(f"targets: {args.targets} ({len(dead_ports)} dead, {len(live_ports)} live on {agents} snmpd), "
-          f"concurrency {args.concurrency}, "
+    agent_count = -(-len(live_ports) // PORTS_PER_SNMPD)
+    print(f"targets: {args.targets} ({len(dead_ports)} dead, {len(live_ports)} live on {agent_count} snmpd), "
+          f"concurrency {args.concurrency}, schoolit-probe workers {workers}, "
           f"timeout {TIMEOUT_S:g} s, retries {RETRIES}; medians of {args.runs} runs")  # fmt: skip
     print(f"{'':16}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'answered':>10}{'failed':>8}")
     ours_median, reference_median = median_figures(ours), median_figures(reference)

@@ -29,6 +29,7 @@ from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
+from schoolit.probes.derivation import derivation_lifespan
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
 from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
@@ -112,8 +113,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),
         ],
-        # The mail sender needs the database, so it starts after (and stops before) the pool.
-        lifespan=([_database_lifespan(settings)] if manage_database else [])
+        # The mail sender and the probe derivation need the database, so they start after (and stop
+        # before) the pool.
+        lifespan=([_database_lifespan(settings), derivation_lifespan()] if manage_database else [])
         + ([sender_lifespan(settings)] if manage_database and settings.smtp_configured else []),
         middleware=[
             request_id_middleware,

@@ -146,7 +146,7 @@ async def scope_for_user(user: dict[str, Any], token_id: int | None = None) -> S
                  school_id=user["school_id"] if role == Role.SCHOOL else None)
 
 
-def scope_for_probe(probe: dict[str, Any], token_id: int) -> Scope:
+def scope_for_probe(probe: dict[str, Any], token_id: int | None) -> Scope:
     return Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, probe["id"], f"probe:{probe['name']}", token_id),
                  county_ids=frozenset({probe["county_id"]}), school_id=probe["school_id"])
 

@@ -19,11 +19,11 @@ import asyncio
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import msgspec
 
@@ -32,10 +32,13 @@ from schoolit.probes.profiles import PROFILE_NAMES
 from schoolit.probes.schemas import AuthProtocol, PrivProtocol, ProbeTarget, Sample, SampleBatch, TargetList
 from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
 from schoolit.probes.spool import Spool, default_spool_dir
+from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
 
 if TYPE_CHECKING:
     import httpx
     from rich.progress import Progress
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -129,8 +132,15 @@ def _progress_bar() -> Progress | None:
     return Progress(*columns, console=Console(stderr=True), transient=True)
 
 
-async def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace) -> list[PollResult]:
-    """Poll every target with one poller; a progress bar on stderr when it is a terminal."""
+def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace) -> list[PollResult]:
+    """Poll every target, over `--workers` processes; a progress bar on stderr when it is a terminal.
+
+    Synchronous, and called where no event loop runs: the workers are forked from here, before the
+    progress bar starts its thread.
+    """
+    workers = args.workers or auto_workers(len(targets))
+    settings = PollSettings(concurrency=args.concurrency, timeout=args.timeout, retries=args.retries)
+    sweep = SplitSweep.fork(targets, workers=workers, settings=settings)
     progress = _progress_bar()
     with progress or nullcontext():
         task = progress.add_task("poll", total=len(targets)) if progress else None
@@ -139,8 +149,7 @@ async def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace)
             if progress is not None and task is not None:
                 progress.advance(task)
 
-        async with SnmpPoller(concurrency=args.concurrency, timeout=args.timeout, retries=args.retries) as poller:
-            return await poller.poll_all(targets, on_result=advance)
+        return sweep.run(on_result=advance)
 
 
 def count_results(results: Sequence[PollResult]) -> dict[str, int]:
@@ -231,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
             spool = Spool(Path(args.spool) if args.spool else default_spool_dir())
         except OSError as exc:
             raise ConfigurationError(f"cannot use the spool directory: {exc}") from exc
-        exit_code = asyncio.run(_run(args, token, spool, summary))
+        exit_code = _run(args, token, spool, summary)
     except ConfigurationError as exc:
         warn(str(exc))
         summary["error"] = str(exc)
@@ -244,26 +253,50 @@ def run(args: argparse.Namespace) -> int:
     return exit_code
 
 
-async def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, Any]) -> int:
-    server = ProbeServer(args.server, token, args.http_timeout)
-    try:
-        return await _exchange(args, server, spool, summary)
-    finally:
-        await server.aclose()
+def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, Any]) -> int:
+    """Replay the spool and fetch the targets, poll, post (or spool) the new batches.
 
-
-async def _exchange(args: argparse.Namespace, server: ProbeServer, spool: Spool, summary: dict[str, Any]) -> int:
-    """Replay the spool, fetch the targets, poll, post (or spool) the new batches."""
-    server_up = await _replay(server, spool, summary)
+    Three steps, the HTTP ones each in their own event loop: polling runs where no loop runs, so
+    that its worker processes are forked from a process without one (`schoolit.probes.workers`).
+    """
     try:
-        targets = await _targets(server, spool, summary)
+        server_up, targets = asyncio.run(_with_server(args, token, lambda server: _prepare(server, spool, summary)))
     except ServerUnavailable as exc:
         warn(str(exc))
         summary["error"] = str(exc)
         return EXIT_PARTIAL
-    results = await poll_targets(targets, args)
+    results = poll_targets(targets, args)
     summary.update(count_results(results))
-    for batch in make_batches([result.sample for result in results], args.batch_size):
+    samples = [result.sample for result in results]
+    return asyncio.run(
+        _with_server(args, token, lambda server: _deliver(server, server_up, samples, args, spool, summary))
+    )
+
+
+async def _with_server(args: argparse.Namespace, token: str, step: Callable[[ProbeServer], Awaitable[T]]) -> T:
+    server = ProbeServer(args.server, token, args.http_timeout)
+    try:
+        return await step(server)
+    finally:
+        await server.aclose()
+
+
+async def _prepare(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -> tuple[bool, list[ProbeTarget]]:
+    """Replay the spool (whether the server took it all) and the targets to poll."""
+    server_up = await _replay(server, spool, summary)
+    return server_up, await _targets(server, spool, summary)
+
+
+async def _deliver(
+    server: ProbeServer,
+    server_up: bool,
+    samples: Sequence[Sample],
+    args: argparse.Namespace,
+    spool: Spool,
+    summary: dict[str, Any],
+) -> int:
+    """Post the samples in batches, or spool them once the server is unavailable; the exit code."""
+    for batch in make_batches(samples, args.batch_size):
         body = msgspec.json.encode(batch)
         if server_up:
             try:
@@ -306,7 +339,7 @@ def sweep(args: argparse.Namespace) -> int:
         warn(f"cannot read the targets file: {exc}")
         print_summary({"command": "sweep", "error": str(exc), "exit_code": EXIT_CONFIG})
         return EXIT_CONFIG
-    results = asyncio.run(poll_targets(targets, args))
+    results = poll_targets(targets, args)
     if args.samples_out:
         with open(args.samples_out, "wb") as out:
             for result in results:
@@ -399,7 +432,15 @@ def _add_polling_options(parser: argparse.ArgumentParser, *, concurrency: bool =
             type=int,
             default=DEFAULT_CONCURRENCY,
             metavar="N",
-            help=f"SNMP requests in flight at once (default {DEFAULT_CONCURRENCY})",
+            help=f"SNMP requests in flight at once, over all workers (default {DEFAULT_CONCURRENCY})",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            metavar="N",
+            help=f"processes polling side by side (default 0: one per {TARGETS_PER_WORKER} targets, "
+            "at most one per usable core)",
         )
     parser.add_argument(
         "--timeout",
@@ -495,6 +536,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     if getattr(args, "concurrency", 1) < 1 or getattr(args, "batch_size", 1) < 1:
         parser.error("--concurrency and --batch-size must be at least 1")
+    if getattr(args, "workers", 0) < 0:
+        parser.error("--workers must not be negative (0: automatic)")
     if args.timeout <= 0 or args.retries < 0:
         parser.error("--timeout must be positive and --retries not negative")
     command = {"run": run, "check": check, "sweep": sweep}[args.command]

@@ -1,4 +1,5 @@
-"""`schoolit maintenance partitions|samples`: sample partitions ahead, retention behind."""
+"""`schoolit maintenance partitions|samples|derive`: sample partitions ahead, retention behind, and the
+derivation of stored batches without a running server."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from typing import Any
 
 from schoolit.commandline import with_database
-from schoolit.probes import partitions
+from schoolit.probes import derivation, partitions
 from schoolit.settings import get_settings
 
 
@@ -27,6 +28,12 @@ async def expire_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+async def derive(args: argparse.Namespace) -> int:
+    derived = await derivation.derive_pending()
+    print(f"derived: {derived.batches} batches, {derived.samples} samples")
+    return 0
+
+
 def register_maintenance(jobs: Any) -> None:
     """Add the probes' maintenance jobs."""
     handler = with_database
@@ -39,3 +46,7 @@ def register_maintenance(jobs: Any) -> None:
                              description="Drop raw sample partitions older than PROBE_RAW_RETENTION_DAYS and "
                                          "rollups older than PROBE_HOURLY/AP_HOURLY/DAILY_RETENTION_DAYS.")
     expire.set_defaults(handler=handler(expire_samples))
+    derive_job = jobs.add_parser("derive", help="derive state, rollups and outages from stored batches",
+                                 description="Derive state, rollups and outage tickets from every stored batch not "
+                                             "derived yet (the server does this by itself while it runs).")
+    derive_job.set_defaults(handler=handler(derive))

@@ -12,7 +12,7 @@ from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import Permission
 from schoolit.errors import ValidationFailed
-from schoolit.probes import figures, ingest, outages, targets
+from schoolit.probes import derivation, figures, ingest, outages, targets
 from schoolit.probes.metrics import INGEST_BATCHES, INGEST_SAMPLES
 from schoolit.probes.schemas import IngestOut, SampleBatch, SchoolNetworkOut, TargetList
 
@@ -35,7 +35,10 @@ class ProbeApi(Controller):
 
     @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200)
     async def samples(self, caller: Caller, data: JSONBody[SampleBatch]) -> IngestOut:
-        """Store a batch once per idempotency key; samples for assets outside the probe's scope reject it."""
+        """Store a batch once per idempotency key; samples for assets outside the probe's scope reject it.
+
+        A 2xx means the samples are stored durably; state, rollups and outage tickets follow within
+        moments (the derivation worker is woken here)."""
         try:
             result = await ingest.ingest(caller, data)
         except ValidationFailed:
@@ -43,7 +46,9 @@ class ProbeApi(Controller):
             raise
         INGEST_BATCHES.labels("duplicate" if result.duplicate else "stored").inc()
         INGEST_SAMPLES.inc(result.stored)
-        await outages.after_ingest(caller, result)
+        if not result.duplicate:
+            derivation.wake()
+        await outages.touch_probe(caller)
         return IngestOut(stored=result.stored, duplicate=result.duplicate)
 
 

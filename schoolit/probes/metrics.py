@@ -1,4 +1,5 @@
-"""Probe metrics for /metrics: ingest batches and samples as they arrive, and each probe's last contact."""
+"""Probe metrics for /metrics: ingest batches and samples as they arrive, the derivation backlog, and each
+probe's last contact."""
 
 from __future__ import annotations
 
@@ -17,3 +18,11 @@ async def probe_last_seen() -> metrics.Samples:
                        "FROM probe p JOIN county c ON c.id = p.county_id "
                        "WHERE p.active AND p.last_seen_at IS NOT NULL")
     return [((row["slug"], row["name"]), float(row["age"])) for row in rows]
+
+
+@metrics.gauge_source("schoolit_ingest_derivation_backlog", "Batches and samples stored but not derived yet",
+                      ("unit",))
+async def derivation_backlog() -> metrics.Samples:
+    rows = await fetch("SELECT count(*) AS batches, coalesce(sum(samples), 0) AS samples "
+                       "FROM probe_ingest_batch WHERE derived_at IS NULL")  # a partial index keeps this cheap
+    return [(("batches",), float(rows[0]["batches"])), (("samples",), float(rows[0]["samples"]))]

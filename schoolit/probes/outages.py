@@ -1,4 +1,4 @@
-"""What happens after ingest: the probe is seen, and assets that stay down open outage tickets.
+"""Outage tickets from the state per asset, looked at after each derivation pass.
 
 An access point or uplink that failed `OUTAGE_AFTER_FAILURES` polls in a row (default 3) opens one
 ticket (source probe, category WLAN/Netzwerk or Internet/Anschluss, linked to the asset), never a
@@ -6,7 +6,9 @@ second while it is open. When every monitored asset of a school is down, that is
 outage: one ticket (on the uplink when the school has one), not one per access point. When the
 assets of a ticket answer again, a public comment is added and the ticket is resolved unless a
 person has worked on it. Opening and resolving are the tickets domain's services; this module only
-decides when, and remembers the ticket on the assets' state.
+decides when, and remembers the ticket on the assets' state. It runs after each derivation pass
+(`schoolit.probes.derivation`) for the schools whose samples the pass took in: an outage that began
+and ended within one pass (a replayed backlog) opens nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.logs import get_logger
 from schoolit.probes.choices import AssetKind
-from schoolit.probes.ingest import IngestResult
 from schoolit.settings import get_settings
 from schoolit.tickets import services as tickets
 
@@ -66,17 +67,13 @@ async def _open(scope: Scope, school_id: int, carrier: dict[str, Any], summary: 
     return int(ticket["id"])
 
 
-async def handle_outages(scope: Scope, result: IngestResult, threshold: int | None = None) -> None:
-    """Open tickets for assets down long enough; resolve those whose assets all answer again."""
-    if not result.assets:
+async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | None = None) -> None:
+    """At these schools: open tickets for assets down long enough; resolve those whose assets all answer again."""
+    if not school_ids:
         return
     threshold = threshold or get_settings().outage_after_failures
-    touched = {(int(kind), asset_id) for kind, asset_id in result.assets}
-    rows = await fetch("SELECT DISTINCT school_id FROM probe_asset_state WHERE (asset_kind, asset_id) IN "
-                       "(SELECT * FROM unnest({}::smallint[], {}::integer[]))",
-                       [k for k, _ in touched], [i for _, i in touched])
     by_school: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for asset in await _school_assets([r["school_id"] for r in rows]):
+    for asset in await _school_assets(school_ids):
         by_school[asset["school_id"]].append(asset)
 
     for school_id, assets in by_school.items():
@@ -111,8 +108,3 @@ async def handle_outages(scope: Scope, result: IngestResult, threshold: int | No
                     scope, ticket_id, "Die Sonde meldet: alle betroffenen Geräte antworten wieder.")
                 await _remember(None, members)
                 log.info("outage resolved", ticket_id=ticket_id, school_id=school_id)
-
-
-async def after_ingest(scope: Scope, result: IngestResult) -> None:
-    await touch_probe(scope)
-    await handle_outages(scope, result)

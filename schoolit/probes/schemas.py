@@ -74,8 +74,11 @@ class TargetList(msgspec.Struct, frozen=True, kw_only=True):
     etag: str = ""
 
 
-class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One poll of one asset. Figures the device did not give are absent (null)."""
+class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
+    """One poll of one asset. Figures the device did not give are absent (null).
+
+    Only scalars, so no reference cycles: untracked by the garbage collector (`gc=False`), which
+    would otherwise walk the thousands of samples of every batch."""
 
     asset_kind: AssetKind
     asset_id: int

@@ -1,7 +1,8 @@
 """Real SNMP agents on loopback ports for tests, benchmarks and the demo: Net-SNMP and snmpsim.
 
 `net_snmp_agent` runs one Net-SNMP `snmpd` without root, answering on many loopback ports at once
-(each port looks like a device of its own), with a v2c community and SNMPv3 authPriv users.
+(each port looks like a device of its own), with a v2c community and SNMPv3 authPriv users;
+`net_snmp_agent_on_free_ports` chooses the ports, and chooses again when one was taken meanwhile.
 `snmp_simulator` runs snmpsim serving `.snmprec` recordings; the community is the file name.
 Both stop their process when the `with` block ends, whatever happens inside it.
 """
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,6 +153,40 @@ def net_snmp_agent(
         yield RunningAgent(ports=list(ports), community=community, v3_users=list(v3_users), pid=process.pid)
     finally:
         stop_process(process)
+
+
+# A port chosen free can be taken by another process before snmpd binds it (a shared machine's other
+# UDP clients get ports from the same range), so a start that fails is tried on other ports.
+START_ATTEMPTS = 3
+
+
+@contextmanager
+def net_snmp_agent_on_free_ports(
+    workdir: Path,
+    count: int,
+    *,
+    community: str = "public",
+    v3_users: Sequence[V3User] = (),
+    engine_id: str | None = None,
+) -> Iterator[RunningAgent]:
+    """`net_snmp_agent` on `count` loopback ports that are free, in `workdir/attempt-N`."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        with ExitStack() as stack:
+            agent = net_snmp_agent(
+                workdir / f"attempt-{attempt}",
+                free_udp_ports(count),
+                community=community,
+                v3_users=v3_users,
+                engine_id=engine_id,
+            )
+            try:
+                running = stack.enter_context(agent)
+            except RuntimeError:
+                if attempt == START_ATTEMPTS:
+                    raise
+                continue
+            yield running
+            return
 
 
 @contextmanager

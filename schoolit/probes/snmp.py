@@ -49,6 +49,7 @@ __all__ = [
     "PollResult",
     "SnmpPoller",
     "SnmpRequestError",
+    "failed_result",
 ]
 
 DEFAULT_CONCURRENCY = 64
@@ -222,7 +223,7 @@ class SnmpPoller:
                     raise channel
                 return await self._poll(target, channel, polled_at)
             except Exception as exc:  # a bad host name, a transport error: this target failed
-                return _failed(target, polled_at, f"{type(exc).__name__}: {exc}")
+                return failed_result(target, polled_at, f"{type(exc).__name__}: {exc}")
 
     async def _poll(self, target: ProbeTarget, channel: _Channel, polled_at: datetime) -> PollResult:
         oids = list(SYSTEM_OIDS)
@@ -232,9 +233,9 @@ class SnmpPoller:
         try:
             values = [value for _, value in await channel.get(oids)]
         except SnmpRequestError as exc:
-            return _failed(target, polled_at, str(exc))
+            return failed_result(target, polled_at, str(exc))
         if len(values) != len(oids):
-            return _failed(target, polled_at, f"answer with {len(values)} values for {len(oids)} OIDs")
+            return failed_result(target, polled_at, f"answer with {len(values)} values for {len(oids)} OIDs")
         response_ms = round((time.perf_counter() - started) * 1000, 2)
 
         figures: dict[str, Any] = {"uptime_ticks": _number(values[0])}
@@ -265,7 +266,8 @@ def _sample(target: ProbeTarget, polled_at: datetime, **fields: Any) -> Sample:
     return Sample(asset_kind=target.asset_kind, asset_id=target.asset_id, polled_at=polled_at, **fields)
 
 
-def _failed(target: ProbeTarget, polled_at: datetime, error: str) -> PollResult:
+def failed_result(target: ProbeTarget, polled_at: datetime, error: str) -> PollResult:
+    """The result of a poll that got no usable answer: unreachable, with what went wrong."""
     return PollResult(target=target, sample=_sample(target, polled_at, reachable=False, error=error))
 
 

@@ -21,7 +21,10 @@ from piccolo.table import Table
 
 
 class IngestBatch(Table, tablename="probe_ingest_batch"):
-    """One stored batch, by the probe's idempotency key: a replayed batch is recognised and ignored."""
+    """One stored batch, by the probe's idempotency key: a replayed batch is recognised and ignored.
+
+    `derived_at` stays empty until state, rollups and outages have taken the batch in
+    (`schoolit.probes.derivation`); it is set in the same transaction as the derived rows."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     idempotency_key = UUID(unique=True)
@@ -30,6 +33,7 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
     received_at = Timestamptz(default=TimestamptzNow(), index=True)
     sent_at = Timestamptz(null=True, default=None)
     samples = Integer(default=0)
+    derived_at = Timestamptz(null=True, default=None)
 
 
 class AssetState(Table, tablename="probe_asset_state"):

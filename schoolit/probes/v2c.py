@@ -12,12 +12,16 @@ therefore uses pysnmp's protocol API (`pysnmp.proto.api`, the "v1arch" level) di
 - Every request of the client goes out of ONE asyncio datagram endpoint; answers are decoded by
   pyasn1 and matched to their request by request-id and source address. Anything else (an answer
   after its request gave up, a stranger's datagram, garbage) is counted in `ignored` and dropped.
-- Decoding is most of a poll's CPU, so answers are decoded against `RESPONSE_SPEC`: pysnmp's v2c
-  `Message` narrowed to a Response PDU, with the value CHOICE flattened (same alternatives, same
-  rfc1902 types), and the version, the community and the var-bind names left as their BER bytes.
-  Those are compared with the request's (decoded and compared by value only when the bytes differ):
-  an answer must carry our version and community, and a GET's answer must name the asked OIDs. A
-  GETBULK's names are decoded. pyasn1 takes about 2/3 of the time it takes for the full `Message`.
+- Decoding is most of a poll's CPU, so pyasn1 is given as little to do as possible. An answer is
+  first decoded against `RESPONSE_SPEC`: pysnmp's v2c `Message` narrowed to a Response PDU, with
+  the version, the community and the var-bind list left as their BER bytes. The version and the
+  community are compared with the request's (decoded and compared by value only when the bytes
+  differ): an answer must carry our version and community. Once the request-id has named the
+  request, the var-bind list is decoded with the names left as bytes (a GET's answer must name the
+  asked OIDs; a GETBULK's names are decoded) and the values against the types of that request's
+  previous answer (`RequestTemplate`: an exact sequence of types instead of the value CHOICE), or,
+  when they do not fit, against the CHOICE flattened (same alternatives, same rfc1902 types).
+  Against pysnmp's full `Message` this takes pyasn1 about half the time.
 - Timeouts and retries are ours: all requests share one timeout, so their deadlines come due in the
   order they were set, and a FIFO queue with ONE timer handle serves them all (no sleeping task per
   request). A due request is sent again with the same request-id (an answer to either try is good)
@@ -31,6 +35,7 @@ same `(name, value)` pairs of pysnmp/pyasn1 objects.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import socket
 from collections import deque
@@ -38,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from pyasn1.codec.ber import decoder, encoder
+from pyasn1.error import PyAsn1Error
 from pyasn1.type import namedtype, univ
 from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
@@ -77,7 +83,7 @@ class RequestTemplate:
     """An encoded request with its request-id cut out (`head + id (4 bytes) + tail`), with what an
     answer must repeat: the version, the community and (for a GET) the names of the OIDs asked for."""
 
-    __slots__ = ("bulk", "encoded_community", "encoded_names", "head", "names", "tail")
+    __slots__ = ("bulk", "encoded_community", "encoded_names", "head", "learnt_spec", "names", "tail")
 
     def __init__(self, head: bytes, tail: bytes, community: str, oids: Sequence[str], bulk: bool) -> None:
         self.head = head
@@ -86,6 +92,7 @@ class RequestTemplate:
         self.encoded_community = bytes(encoder.encode(_COMMUNITY.clone(community)))
         self.names = [rfc1902.ObjectName(oid) for oid in oids]
         self.encoded_names = [bytes(encoder.encode(name)) for name in self.names]
+        self.learnt_spec: univ.Sequence | None = None  # see _decode_get_answer
 
     def message(self, request_id: int) -> bytes:
         return self.head + request_id.to_bytes(_ID_BYTES, "big") + self.tail
@@ -102,15 +109,32 @@ class RequestTemplate:
         A GET's answer must name exactly the OIDs asked for (RFC 3416): the names are compared and
         the request's own `ObjectName`s returned. A GETBULK's names are new and therefore decoded.
         """
-        pairs = _V2C.apiPDU.get_varbinds(message[2])
+        encoded = bytes(message[2][3])
         if self.bulk:
-            return [(decoder.decode(bytes(name), asn1Spec=_OBJECT_NAME)[0], value) for name, value in pairs]
-        names = [name for name, _ in pairs]
-        if len(names) != len(self.names) or not all(
-            same_value(name, encoded, _OBJECT_NAME) for name, encoded in zip(names, self.encoded_names, strict=True)
+            return [(decoder.decode(bytes(name), asn1Spec=_OBJECT_NAME)[0], value) for name, value in _decode(encoded)]
+        pairs = self._decode_get_answer(encoded)
+        if len(pairs) != len(self.names) or not all(
+            same_value(name, encoded_name, _OBJECT_NAME)
+            for (name, _), encoded_name in zip(pairs, self.encoded_names, strict=True)
         ):
             raise SnmpRequestError("the answer names other OIDs than were asked for")
         return [(name, value) for name, (_, value) in zip(self.names, pairs, strict=True)]
+
+    def _decode_get_answer(self, encoded: bytes) -> list[tuple[Any, Any]]:
+        """A GET answer's var-binds: against the value types of this request's last answer where they
+        fit (most answers to one request have the same types), else against the full CHOICE."""
+        spec = self.learnt_spec
+        if spec is not None:
+            try:
+                var_binds, rest = decoder.decode(encoded, asn1Spec=spec)
+            except PyAsn1Error:  # other types (or more or fewer values) than last time
+                pass
+            else:
+                if not rest:
+                    return [(var_bind[0], var_bind[1]) for var_bind in var_binds.values()]
+        pairs = _decode(encoded)
+        self.learnt_spec = _exact_var_bind_list(tuple(type(value) for _, value in pairs))
+        return pairs
 
 
 def _leaf_alternatives(choice: univ.Choice) -> Iterator[namedtype.NamedType]:
@@ -140,7 +164,7 @@ class _VarBindList(univ.SequenceOf):
 
 class _Response(rfc1905.ResponsePDU):
     componentType = namedtype.NamedTypes(
-        *rfc1905.PDU.componentType.namedTypes[:3], namedtype.NamedType("variable-bindings", _VarBindList())
+        *rfc1905.PDU.componentType.namedTypes[:3], namedtype.NamedType("variable-bindings", univ.Any())
     )
 
 
@@ -153,14 +177,47 @@ class _ResponseMessage(rfc1901.Message):
 
 
 # What answers are decoded against: pysnmp's v2c Message narrowed to a Response PDU (anything else
-# fails to decode and is ignored), with the value CHOICE flattened, and the version, the community
-# and the var-bind names left as BER bytes (`Any`) to be compared with the request's. pyasn1 decodes
-# it in ~2/3 of the time the full Message takes, and decoding is most of a poll's CPU.
+# fails to decode and is ignored), with the version, the community and the var-bind list left as
+# BER bytes (`Any`): the first two are compared with the request's, the list is decoded once the
+# request-id has named the request, against what that request's answers carry (`RequestTemplate`).
 RESPONSE_SPEC = _ResponseMessage()
+_VAR_BIND_LIST = _VarBindList()
 _VERSION = rfc1901.Message.componentType.getTypeByPosition(0)
 _ENCODED_VERSION = bytes(encoder.encode(_VERSION.clone(_V2C_VERSION)))
 _COMMUNITY = rfc1901.Message.componentType.getTypeByPosition(1)
 _OBJECT_NAME = rfc1902.ObjectName()
+_VALUE_SPECS = {type(alternative.asn1Object): alternative.asn1Object for alternative in _Value.componentType.namedTypes}
+
+
+def _decode(encoded: bytes) -> list[tuple[Any, Any]]:
+    """A var-bind list against the full value CHOICE: `(name as BER bytes, value)` pairs."""
+    var_binds, _ = decoder.decode(encoded, asn1Spec=_VAR_BIND_LIST)
+    return [(var_bind[0], var_bind[1].getComponent(True)) for var_bind in var_binds]
+
+
+@functools.cache
+def _exact_var_bind_list(value_types: tuple[type, ...]) -> univ.Sequence | None:
+    """A var-bind list spec for exactly these value types in this order: no CHOICE to resolve.
+
+    The alternatives of the value CHOICE differ in their tags, so an answer that decodes against it
+    decodes to the very types and values the CHOICE would give; any other answer fails to decode.
+    pyasn1 decodes a 7-value list against it in ~4/5 of the time the CHOICE takes.
+    """
+    if not all(value_type in _VALUE_SPECS for value_type in value_types):
+        return None
+
+    def var_bind(value_type: type) -> univ.Sequence:
+        return univ.Sequence(
+            componentType=namedtype.NamedTypes(
+                namedtype.NamedType("name", univ.Any()), namedtype.NamedType("value", _VALUE_SPECS[value_type])
+            )
+        )
+
+    return univ.Sequence(
+        componentType=namedtype.NamedTypes(
+            *(namedtype.NamedType(f"var-bind-{n}", var_bind(value_type)) for n, value_type in enumerate(value_types))
+        )
+    )
 
 
 def _encode(community: str, oids: Sequence[str], max_repetitions: int | None, request_id: int) -> bytes:
@@ -350,14 +407,20 @@ class V2cClient(asyncio.DatagramProtocol):
         ):
             self.ignored += 1
             return
+        error_status = _V2C.apiPDU.get_error_status(answer)
+        if error_status:
+            error_index = _V2C.apiPDU.get_error_index(answer, muteErrors=True)
+            request.future.set_exception(SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}"))
+            return
         try:
-            error_status = _V2C.apiPDU.get_error_status(answer)
-            if error_status:
-                error_index = _V2C.apiPDU.get_error_index(answer, muteErrors=True)
-                raise SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}")
-            request.future.set_result(request.template.var_binds(message))
-        except Exception as exc:  # an error status, or names that do not fit the request
-            request.future.set_exception(exc if isinstance(exc, SnmpRequestError) else SnmpRequestError(str(exc)))
+            var_binds = request.template.var_binds(message)
+        except PyAsn1Error:  # a var-bind list that is no var-bind list: garbage, as if undecodable
+            self.ignored += 1
+            return
+        except SnmpRequestError as exc:  # names that do not fit the request
+            request.future.set_exception(exc)
+            return
+        request.future.set_result(var_binds)
 
     def error_received(self, exc: Exception) -> None:
         if self._icmp is not None:

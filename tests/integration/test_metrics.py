@@ -166,3 +166,12 @@ async def test_domain_metrics_ingest_tickets_and_probes(client: httpx.AsyncClien
     assert open_in_kusel >= 1  # the tickets world extension opened one at the Kusel school
     ages = [v for (name, labels), v in after.items() if name == "schoolit_probe_last_seen_seconds"]
     assert ages and min(ages) < 60
+    # Stored, not derived yet (no worker runs under the test client): the backlog shows them until derived.
+    assert after[("schoolit_ingest_derivation_backlog", (("unit", "batches"),))] == 2
+    assert after[("schoolit_ingest_derivation_backlog", (("unit", "samples"),))] == 2
+    from schoolit.probes.derivation import derive_pending
+
+    await derive_pending()
+    derived = await _scrape(client)
+    assert derived[("schoolit_ingest_derivation_backlog", (("unit", "batches"),))] == 0
+    assert derived[("schoolit_ingest_derivation_backlog", (("unit", "samples"),))] == 0

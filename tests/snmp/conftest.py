@@ -18,7 +18,7 @@ from schoolit.probes.simulators import (
     RunningAgent,
     V3User,
     free_udp_ports,
-    net_snmp_agent,
+    net_snmp_agent_on_free_ports,
     snmp_simulator,
 )
 
@@ -49,9 +49,8 @@ def v3(port: int, user: V3User, **fields: object) -> ProbeTarget:
 
 @pytest.fixture(scope="session")
 def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAgent]:
-    ports = free_udp_ports(SNMPD_PORTS)
-    with net_snmp_agent(
-        tmp_path_factory.mktemp("snmpd"), ports, v3_users=[V3_USER], engine_id="schoolit-test-a"
+    with net_snmp_agent_on_free_ports(
+        tmp_path_factory.mktemp("snmpd"), SNMPD_PORTS, v3_users=[V3_USER], engine_id="schoolit-test-a"
     ) as agent:
         yield agent
 

@@ -130,10 +130,12 @@ def stored_keys(server: FakeServer) -> list[str]:
     return [str(batch.idempotency_key) for batch in server.stored]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_run_posts_all_samples_and_caches_the_targets(
-    server: FakeServer, token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: FakeServer, token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
 ) -> None:
-    code, summary = run_probe(capsys, *run_args(server, token_file, tmp_path / "spool", "--batch-size", "3"))
+    extra = ("--batch-size", "3", "--workers", workers)
+    code, summary = run_probe(capsys, *run_args(server, token_file, tmp_path / "spool", *extra))
     assert code == agent.EXIT_OK, summary
     assert summary["targets"] == 4 and summary["reachable"] == 4 and summary["failed"] == 0
     assert summary["targets_from"] == "server" and summary["batches_sent"] == 2
@@ -305,12 +307,22 @@ def test_check_shows_what_the_device_answered(snmpd: RunningAgent, dead_ports: l
     assert incomplete.returncode == 2 and "authPriv" in incomplete.stderr
 
 
-def test_sweep_polls_a_local_targets_file(snmpd: RunningAgent, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_sweep_polls_a_local_targets_file(snmpd: RunningAgent, tmp_path: Path, workers: str) -> None:
+    targets = targets_on(snmpd, count=5)
     targets_file = tmp_path / "targets.json"
-    targets_file.write_bytes(msgspec.json.encode(targets_on(snmpd, count=5)))
+    targets_file.write_bytes(msgspec.json.encode(targets))
     samples_file = tmp_path / "samples.jsonl"
-    result = probe_command("sweep", "--targets-file", str(targets_file), "--samples-out", str(samples_file))
+    result = probe_command(
+        "sweep", "--targets-file", str(targets_file), "--samples-out", str(samples_file), "--workers", workers
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["targets"] == 6 and summary["reachable"] == 6
-    assert len(samples_file.read_text().splitlines()) == 6
+    samples = [json.loads(line) for line in samples_file.read_text().splitlines()]
+    assert [sample["asset_id"] for sample in samples] == [target.asset_id for target in targets.targets]
+
+
+def test_negative_worker_count_is_a_configuration_error(tmp_path: Path) -> None:
+    result = probe_command("sweep", "--targets-file", str(tmp_path / "none.json"), "--workers", "-1")
+    assert result.returncode == 2 and "--workers" in result.stderr

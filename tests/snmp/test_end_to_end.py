@@ -1,5 +1,6 @@
 """Agent and server together, over real HTTP, against real Net-SNMP: every poll is stored exactly
-once, whether the server dies during a run or an answer is lost on the way back."""
+once, and counted once in state and rollups, whether the server dies during a run or an answer is
+lost on the way back."""
 
 from __future__ import annotations
 
@@ -93,12 +94,43 @@ def stored(dsn: str) -> list[Any]:
                        "GROUP BY asset_id, polled_at ORDER BY polled_at", ())])[0]
 
 
+def assert_derived_once(deployment: dict[str, Any]) -> None:
+    """Every stored poll is in the rollups exactly once and the state is at each asset's last poll.
+
+    What the servers' workers had not derived when they stopped, `schoolit maintenance derive` does."""
+    derive = run_cli("maintenance", "derive", env=deployment["env"])
+    assert derive.returncode == 0, derive.stderr
+    pending, counts, current = _sql(deployment["dsn"], [
+        ("SELECT count(*) AS n FROM probe_ingest_batch WHERE derived_at IS NULL", ()),
+        ("SELECT (SELECT count(*) FROM probe_sample) AS stored, "
+         "(SELECT sum(samples) FROM probe_rollup_hourly) AS hourly, "
+         "(SELECT sum(samples) FROM probe_rollup_daily) AS daily", ()),
+        ("SELECT count(*) AS n FROM probe_asset_state s WHERE s.last_polled_at = "
+         "(SELECT max(p.polled_at) FROM probe_sample p WHERE p.asset_kind = s.asset_kind AND p.asset_id = s.asset_id)",
+         ()),
+    ])
+    assert pending[0]["n"] == 0
+    assert counts[0]["stored"] == counts[0]["hourly"] == counts[0]["daily"], dict(counts[0])
+    assert current[0]["n"] == deployment["targets"]
+
+
+def wait_until_derived(dsn: str, within: float = 30) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if _sql(dsn, [("SELECT count(*) AS n FROM probe_ingest_batch WHERE derived_at IS NULL", ())])[0][0]["n"] == 0:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_a_run_stores_every_poll(deployment: dict[str, Any]) -> None:
     with running_server(deployment["env"]) as base:
         code, summary = run_agent(base, deployment)
+        assert wait_until_derived(deployment["dsn"])  # the server's own worker derives, unasked
     assert code == 0, summary
     rows = stored(deployment["dsn"])
     assert len(rows) == deployment["targets"] and all(r["copies"] == 1 for r in rows)
+    assert_derived_once(deployment)
 
 
 @contextlib.contextmanager
@@ -165,6 +197,7 @@ def test_lost_answers_are_replayed_and_stored_once(deployment: dict[str, Any]) -
     rows = stored(deployment["dsn"])
     assert len(rows) == 2 * deployment["targets"]  # two runs, each poll once
     assert all(r["copies"] == 1 for r in rows)
+    assert_derived_once(deployment)
 
 
 def test_server_killed_during_a_run_loses_nothing(deployment: dict[str, Any]) -> None:
@@ -191,3 +224,4 @@ def test_server_killed_during_a_run_loses_nothing(deployment: dict[str, Any]) ->
     rows = stored(deployment["dsn"])
     assert len(rows) == 2 * deployment["targets"], (first, second)
     assert all(r["copies"] == 1 for r in rows)
+    assert_derived_once(deployment)

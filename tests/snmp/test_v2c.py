@@ -13,8 +13,8 @@ import time
 import msgspec
 import pytest
 from pyasn1.codec.ber import decoder, encoder
-from pyasn1.type import univ
-from pysnmp.proto import api, rfc1902
+from pyasn1.type import namedtype, univ
+from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
 from schoolit.probes.snmp import SnmpPoller
@@ -22,6 +22,7 @@ from schoolit.probes.v2c import (
     FIRST_REQUEST_ID,
     LAST_REQUEST_ID,
     RESPONSE_SPEC,
+    RequestTemplate,
     SnmpRequestError,
     V2cClient,
     request_template,
@@ -93,6 +94,44 @@ def test_answers_decode_to_the_same_values_as_with_pysnmps_full_message_spec() -
     assert not request_template("not-public", oids).answered_by(narrow)  # not an answer to that request
 
 
+def encoded_answer(template: RequestTemplate, oids: list[str], values: list[object]) -> bytes:
+    """An answer to `template`'s request carrying these var-binds, built and encoded by pysnmp/pyasn1."""
+    request, _ = decoder.decode(template.message(FIRST_REQUEST_ID), asn1Spec=V2C.Message())
+    answer = V2C.apiMessage.get_response(request)
+    V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(answer), list(zip(oids, values, strict=True)))
+    return bytes(encoder.encode(answer))
+
+
+def test_answers_with_other_types_than_the_last_one_decode_as_well() -> None:
+    # A GET's answers are decoded against the value types of the request's last answer; an answer
+    # with other types (a counter gone missing, an extra or a missing var-bind) must still come out
+    # exactly as pysnmp's full Message spec decodes it.
+    oids = ["1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.31.1.1.1.6.1", "1.3.6.1.2.1.2.2.1.8.1"]
+    template = request_template("public", oids)
+    usual = [V2C.TimeTicks(4294967000), V2C.Counter64(18446744073709551000), V2C.Integer(1)]
+    gone = [V2C.TimeTicks(12), V2C.NoSuchInstance(""), V2C.Integer(2)]
+    answers = [
+        encoded_answer(template, oids, usual),
+        encoded_answer(template, oids, usual),
+        encoded_answer(template, oids, gone),
+        encoded_answer(template, oids, usual),
+        encoded_answer(template, oids[:2], usual[:2]),
+        encoded_answer(template, [*oids, oids[0]], [*usual, usual[0]]),
+    ]
+    for encoded in answers:
+        expected = V2C.apiPDU.get_varbinds(V2C.apiMessage.get_pdu(decoder.decode(encoded, asn1Spec=V2C.Message())[0]))
+        narrow, _ = decoder.decode(encoded, asn1Spec=RESPONSE_SPEC)
+        if len(expected) != len(oids):
+            with pytest.raises(SnmpRequestError, match="other OIDs"):
+                template.var_binds(narrow)
+            continue
+        got = template.var_binds(narrow)
+        assert template.learnt_spec is not None  # the next answer is tried against these types first
+        assert [(str(name), type(value), value) for name, value in got] == [
+            (str(name), type(value), value) for name, value in expected
+        ]
+
+
 def test_undecoded_components_compare_by_value_not_only_by_bytes() -> None:
     name = rfc1902.ObjectName("1.3.6.1.2.1.1.3.0")
     minimal = bytes(encoder.encode(name))  # 06 08 2b 06 01 02 01 01 03 00
@@ -138,6 +177,47 @@ async def test_a_late_answer_is_ignored_even_with_a_new_request_waiting(snmpd: R
     assert after.sample.reachable and after.sys_name == socket.gethostname()
 
 
+class BrokenResponse(rfc1905.ResponsePDU):
+    """A Response PDU whose var-bind list is a list of INTEGERs: valid BER, no var-binds."""
+
+    componentType = namedtype.NamedTypes(
+        *rfc1905.PDU.componentType.namedTypes[:3],
+        namedtype.NamedType("variable-bindings", univ.SequenceOf(componentType=univ.Integer())),
+    )
+
+
+class BrokenAnswer(rfc1901.Message):
+    componentType = namedtype.NamedTypes(
+        *rfc1901.Message.componentType.namedTypes[:2], namedtype.NamedType("data", BrokenResponse())
+    )
+
+
+async def test_an_answer_with_a_broken_var_bind_list_is_ignored_and_the_good_one_taken() -> None:
+    # The var-bind list is decoded only after the request-id has matched: an answer whose list is not
+    # a var-bind list must be dropped like any undecodable datagram, not end the request.
+    oids = ["1.3.6.1.2.1.1.5.0"]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as device:
+        device.bind((LOOPBACK, 0))
+        device.setblocking(False)
+        loop = asyncio.get_running_loop()
+        async with V2cClient(timeout=3.0, retries=0) as client:
+            polling = asyncio.ensure_future(client.get(device.getsockname(), "public", oids))
+            data, probe = await loop.sock_recvfrom(device, 2048)
+            request, _ = decoder.decode(data, asn1Spec=V2C.Message())
+            broken = BrokenAnswer()
+            broken["version"], broken["community"] = 1, "public"
+            broken["data"]["request-id"] = V2C.apiPDU.get_request_id(V2C.apiMessage.get_pdu(request))
+            broken["data"]["error-status"], broken["data"]["error-index"] = 0, 0
+            broken["data"]["variable-bindings"].extend([1, 2])
+            await loop.sock_sendto(device, encoder.encode(broken), probe)
+            good = V2C.apiMessage.get_response(request)
+            V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(good), [(oids[0], V2C.OctetString(b"ap-raum-114"))])
+            await loop.sock_sendto(device, encoder.encode(good), probe)
+            ((name, value),) = await polling
+            assert client.ignored == 1
+    assert str(name) == oids[0] and bytes(value) == b"ap-raum-114"
+
+
 async def test_a_lost_request_is_sent_again_with_the_same_bytes(snmpd: RunningAgent) -> None:
     timeout = 0.3
     async with udp_relay(snmpd.ports[5], drop_first=True) as relay, SnmpPoller(timeout=timeout, retries=1) as poller:
@@ -172,7 +252,8 @@ async def test_each_request_gives_up_after_its_own_timeouts_whatever_else_is_in_
 
             elapsed = await asyncio.gather(*(one(n) for n in range(10)))
     budget = timeout * (retries + 1)
-    assert all(budget * 0.9 < took < budget + 0.3 for took in elapsed), elapsed
+    # The lower bound is the behaviour; the upper one leaves room for a busy machine.
+    assert all(budget * 0.9 < took < budget + 1.0 for took in elapsed), elapsed
 
 
 async def test_wrong_community_gets_no_answer_and_times_out(snmpd: RunningAgent) -> None:

@@ -1,9 +1,8 @@
 """The demo inventory: every demo school has an uplink, rooms, access points, devices and loans, with the
-gaps real schools have (no fibre yet, teaching rooms without WLAN); seeding is fast and idempotent."""
+gaps real schools have (no fibre yet, teaching rooms without WLAN); seeding is idempotent (its speed
+is a figure for docs/performance.md, not a timed test)."""
 
 from __future__ import annotations
-
-import time
 
 from schoolit.db import fetch
 from schoolit.demo import seed_demo
@@ -11,9 +10,7 @@ from schoolit.inventory.demo import demo_schools
 
 
 async def test_demo_inventory_is_complete_with_realistic_gaps() -> None:
-    started = time.perf_counter()
     report = await seed_demo()
-    assert time.perf_counter() - started < 60  # about 2 s here; a quadratic plan once took minutes
     schools = len(demo_schools())
     per_school = await fetch(
         "SELECT s.school_number, (SELECT count(*) FROM uplink u WHERE u.school_id = s.id) AS uplinks, "

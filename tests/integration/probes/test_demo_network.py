@@ -12,6 +12,7 @@ from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.db import fetch
 from schoolit.probes.demo import DEAD_EVERY, prepare
+from schoolit.probes.derivation import derive_pending
 from schoolit.probes.ingest import ingest
 from schoolit.probes.schemas import SampleBatch
 from schoolit.probes.simulators import free_udp_ports, snmp_simulator
@@ -70,5 +71,6 @@ async def test_demo_devices_answer_like_their_vendor_and_counters_move(demo_worl
     stored = await ingest(probe_scope, SampleBatch(idempotency_key=uuid.uuid4(), sent_at=first[0].sample.polled_at,
                                                    samples=[r.sample for r in first + second]))
     assert stored.stored == 2 * len(targets)
+    await derive_pending()
     rates = await fetch("SELECT in_mbps FROM probe_asset_state WHERE asset_kind = 2")
-    assert all(r["in_mbps"] and r["in_mbps"] > 0 for r in rates)
+    assert rates and all(r["in_mbps"] and r["in_mbps"] > 0 for r in rates)

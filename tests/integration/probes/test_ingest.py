@@ -1,4 +1,4 @@
-"""The probe endpoints: targets for the probe's scope, batches stored once, state and rollups."""
+"""The probe endpoints: targets for the probe's scope, batches stored once, state and rollups once derived."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import msgspec
 import pytest
 
 from schoolit.db import fetch
+from schoolit.probes.derivation import DERIVATION_LOCK, derive_pending
 from schoolit.probes.schemas import TargetList
 from tests.integration.probes.network import Network, build_network, fresh_school
 from tests.integration.world import World
@@ -72,11 +74,35 @@ async def test_batch_is_stored_once(client: httpx.AsyncClient, world: World, net
     assert again.json() == {"stored": 0, "duplicate": True}
     rows = await fetch("SELECT count(*) AS n FROM probe_sample WHERE asset_id = {} AND asset_kind = 1", ap)
     assert rows[0]["n"] == 3
+    # The answer means "stored"; state and rollups come with the derivation, once.
+    assert await fetch("SELECT 1 FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}", ap) == []
+    derived = await derive_pending()
+    assert (derived.batches, derived.samples) == (1, 3)
+    assert (await derive_pending()).batches == 0
     state = (await fetch("SELECT * FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}", ap))[0]
     assert state["reachable"] and state["clients"] == 12
     assert state["last_polled_at"] == T0 + dt.timedelta(minutes=10)
     hourly = await fetch("SELECT samples, up_samples, clients_max FROM probe_rollup_hourly WHERE asset_id = {}", ap)
     assert hourly == [{"samples": 3, "up_samples": 3, "clients_max": 12}]
+
+
+async def test_one_process_derives_at_a_time(client: httpx.AsyncClient, world: World, network: Network,
+                                             database: str) -> None:
+    ap = network.access_points["kib"][0]
+    posted = await client.post("/api/v1/probe/samples", json=batch(ap_sample(ap, 0)), headers=world.auth("probe"))
+    assert posted.status_code == 200
+    other_worker = await asyncpg.connect(database)  # another server process, in the middle of a pass
+    try:
+        await other_worker.execute("SELECT pg_advisory_lock($1)", DERIVATION_LOCK)
+        skipped = await derive_pending(wait=False)
+        assert skipped.busy and skipped.batches == 0
+        assert await fetch("SELECT 1 FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}", ap) == []
+    finally:
+        await other_worker.close()
+    derived = await derive_pending(wait=False)
+    assert not derived.busy and derived.batches == 1
+    state = await fetch("SELECT last_polled_at FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}", ap)
+    assert state == [{"last_polled_at": T0}]
 
 
 async def test_samples_for_another_countys_asset_reject_the_batch(client: httpx.AsyncClient, world: World,
@@ -121,6 +147,7 @@ async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient,
                         "reachable": minute == 0, **({"uptime_ticks": 7000} if minute == 0 else {})})
     response = await client.post("/api/v1/probe/samples", json=batch(*samples), headers=world.auth("probe"))
     assert response.status_code == 200, response.text
+    await derive_pending()
 
     school = world.schools["fresh"]["id"]
     figures = (await client.get(f"/api/v1/stats/schools/{school}/network",
@@ -150,6 +177,7 @@ async def test_stale_state_is_not_live(client: httpx.AsyncClient, world: World) 
               "uptime_ticks": 5}
     posted = await client.post("/api/v1/probe/samples", json=batch(sample), headers=world.auth("probe"))
     assert posted.status_code == 200
+    await derive_pending()
     figures = (await client.get(f"/api/v1/stats/schools/{world.schools['fresh']['id']}/network",
                                 headers=world.auth("admin"))).json()
     assert figures["coverage"]["live"] == 0.0 and figures["coverage"]["planned"] == pytest.approx(2 / 3, abs=1e-4)

@@ -1,4 +1,4 @@
-"""The reference model of probe ingest, in plain Python: what the SQL in schoolit/probes/ingest.py
+"""The reference model of probe ingest, in plain Python: what the SQL in schoolit/probes/derivation.py
 must compute, sample by sample — up/down runs, reboots, counter rates, rollups.
 
 The rules are easy to read and to test on edge cases here (counter reset, sysUpTime wrap, reboot,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from schoolit.probes.ingest import MAX_PLAUSIBLE_MBPS
+from schoolit.probes.derivation import MAX_PLAUSIBLE_MBPS
 
 TIMETICKS_WRAP = 2**32  # sysUpTime is a TimeTicks (1/100 s) and wraps after ~497 days
 COUNTER64_WRAP = 2**64
