@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import pgserver
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.test_ticket_flow import ARTIFACTS, CHROMIUM
+from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für die Kennzahlen"
@@ -90,30 +89,21 @@ async def _probe_data(dsn: str) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    db = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
-    env = {"DATABASE_URL": str(db.get_uri()), "DATA_DIR": str(tmp_path / "data")}
-    try:
-        for args, stdin in ((("migrate",), None), (("seed", "--demo"), None),
-                            (("user", "create", "--email", AUTHORITY, "--name", "Anna Amt", "--role", "authority",
-                              "--county", COUNTY, "--password-stdin"), PASSWORD + "\n")):
-            result = run_cli(*args, env=env, input_text=stdin)
-            assert result.returncode == 0, result.stderr
+    with demo_database(tmp_path, email=AUTHORITY, name="Anna Amt", role="authority", county=COUNTY,
+                       password=PASSWORD) as env:
         for kind in ("schools", "uplinks", "rooms", "access-points"):
             path = tmp_path / f"{kind}.csv"
             path.write_text(FILES[kind], encoding="utf-8")
             result = run_cli("import", kind, str(path), env=env)
             assert result.returncode == 0, result.stdout + result.stderr
-        asyncio.run(_probe_data(str(db.get_uri())))
+        asyncio.run(_probe_data(env["DATABASE_URL"]))
         with running_server(env, log_path=tmp_path / "server.log") as base:
             yield base
-    finally:
-        db.cleanup()
 
 
 def test_authority_sees_the_county_dashboard(server: str) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(base_url=server, viewport={"width": 1360, "height": 900})
             page.goto("/login")

@@ -11,14 +11,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import pgserver
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.support import run_cli, running_server
+from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium
+from tests.support import running_server
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "ein langes Passwort für den Test"
 SUPPORTER = "support@ahrweiler.test.example"
 SCHOOL_NUMBER = "50000"  # the first demo school of Landkreis Ahrweiler, a county without demo tickets
@@ -26,18 +24,9 @@ SCHOOL_NUMBER = "50000"  # the first demo school of Landkreis Ahrweiler, a count
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    db = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
-    env = {"DATABASE_URL": str(db.get_uri()), "DATA_DIR": str(tmp_path / "data")}
-    try:
-        for args, stdin in ((("migrate",), None), (("seed", "--demo"), None),
-                            (("user", "create", "--email", SUPPORTER, "--name", "Sabine Support", "--role",
-                              "supporter", "--county", "ahrweiler", "--password-stdin"), PASSWORD + "\n")):
-            result = run_cli(*args, env=env, input_text=stdin)
-            assert result.returncode == 0, result.stderr
-        with running_server(env, log_path=tmp_path / "server.log") as base:
-            yield base
-    finally:
-        db.cleanup()
+    with demo_database(tmp_path, email=SUPPORTER, name="Sabine Support", role="supporter", county="ahrweiler",
+                       password=PASSWORD) as env, running_server(env, log_path=tmp_path / "server.log") as base:
+        yield base
 
 
 def shot(page: Page, name: str) -> None:
@@ -47,8 +36,7 @@ def shot(page: Page, name: str) -> None:
 
 def test_report_claim_comment_resolve_and_track(server: str) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         try:
             reporter = browser.new_page(base_url=server)
             reporter.goto(f"/report?school={SCHOOL_NUMBER}")
