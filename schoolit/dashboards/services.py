@@ -208,11 +208,15 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
 
-async def _county(scope: Scope, slug: str) -> dict[str, Any]:
-    rows = await fetch("SELECT id, slug, name FROM county WHERE slug = {}", slug)
-    if not rows or not scope.sees_county(rows[0]["id"]):
-        raise NotFound("county not found")
-    return rows[0]
+async def _counties(scope: Scope, slug: str | None = None) -> list[dict[str, Any]]:
+    """The counties in the caller's scope by name; with `slug` only that one (404 when it is outside)."""
+    if slug is not None:
+        rows = await fetch("SELECT id, slug, name FROM county WHERE slug = {}", slug)
+        if not rows or not scope.sees_county(rows[0]["id"]):
+            raise NotFound("county not found")
+        return rows
+    condition, values = scope.sql("id", school_expr=None)
+    return await fetch(f"SELECT id, slug, name FROM county WHERE {condition} ORDER BY name", *values)  # noqa: S608
 
 
 # --- county dashboard ------------------------------------------------------------------------------
@@ -220,7 +224,7 @@ async def _county(scope: Scope, slug: str) -> dict[str, Any]:
 async def county_dashboard(scope: Scope, county_slug: str, now: dt.datetime | None = None) -> CountyDashboard:
     """Per school of the county a row of traffic lights with the figures behind them; totals on top."""
     scope.require(Permission.DASHBOARDS_READ)
-    county = await _county(scope, county_slug)
+    county = (await _counties(scope, county_slug))[0]
     now = _now(now)
     rows, totals = (await _figures([county["id"]], now))[county["id"]]
     return CountyDashboard(county_id=county["id"], county_slug=county["slug"], county_name=county["name"],
@@ -280,9 +284,7 @@ async def arrangement_dashboard_csv(scope: Scope, arrangement_id: int, lang: str
 async def dashboards_in_scope(scope: Scope) -> list[DashboardLink]:
     """The arrangements the caller's scope covers entirely, then the counties it sees."""
     scope.require(Permission.DASHBOARDS_READ)
-    condition, values = scope.sql("c.id", school_expr=None)
-    counties = await fetch(f"SELECT c.id, c.slug, c.name FROM county c WHERE {condition} ORDER BY c.name",  # noqa: S608
-                           *values)
+    counties = await _counties(scope)
     seen = {c["id"] for c in counties}
     arrangements = await fetch("SELECT a.id, a.name, array_agg(m.county_id) AS members FROM arrangement a "
                                "JOIN arrangement_member m ON m.arrangement_id = a.id GROUP BY a.id, a.name "
@@ -305,12 +307,7 @@ async def open_data(scope: Scope, county_slug: str | None = None, now: dt.dateti
     """Non-personal infrastructure figures per school in the scope (or of one county): uplink class and
     rates, planned and live coverage, devices per pupil; no people, no addresses, no serials."""
     scope.require(Permission.EXPORT)
-    if county_slug:
-        counties = [await _county(scope, county_slug)]
-    else:
-        condition, values = scope.sql("id", school_expr=None)
-        counties = await fetch(f"SELECT id, slug, name FROM county WHERE {condition} ORDER BY name",  # noqa: S608
-                               *values)
+    counties = await _counties(scope, county_slug or None)
     now = _now(now)
     county_figures = await _figures([c["id"] for c in counties], now)
     items = [OpenDataSchool(
