@@ -38,6 +38,7 @@ from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
 from schoolit.web.templating import template_config
+from schoolit.web.urls import ids_in_range
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 log = get_logger("schoolit.app")
@@ -122,7 +123,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             locale_middleware_factory(settings.default_locale),
             authentication_middleware_factory(settings),
         ],
-        guards=[access_guard],
+        # Access first: without a login, an out-of-range id says nothing either (401 before 404).
+        guards=[access_guard, ids_in_range],
         dependencies={"caller": Provide(provide_scope, sync_to_thread=False)},
         template_config=template_config(),
         plugins=[HTMXPlugin()],

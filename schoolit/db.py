@@ -21,6 +21,7 @@ from schoolit.errors import DatabaseUnavailable
 from schoolit.settings import Settings
 
 MIN_SERVER_VERSION = 15
+MAX_INT = 2_147_483_647  # PostgreSQL `integer`: every id column, and most counts
 
 
 class Engine(PostgresEngine):

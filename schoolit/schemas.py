@@ -7,6 +7,8 @@ from typing import Annotated, Generic, TypeVar
 import msgspec
 from litestar.params import QueryParameter
 
+from schoolit.db import MAX_INT
+
 T = TypeVar("T")
 
 MAX_LIMIT = 500
@@ -21,3 +23,6 @@ class Page(msgspec.Struct, Generic[T]):
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="page size")]
 Offset = Annotated[int, QueryParameter(ge=0, description="rows to skip")]
+# A filter by id (`?school_id=`): ids are PostgreSQL integers, so anything else is a field error, not a
+# database error when the service binds it.
+IdFilter = Annotated[int | None, QueryParameter(required=False, ge=1, le=MAX_INT, description="an id")]

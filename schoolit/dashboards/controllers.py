@@ -28,6 +28,7 @@ from schoolit.dashboards.choices import (
     availability_light,
 )
 from schoolit.dashboards.schemas import CountyDashboard, OpenData
+from schoolit.db import MAX_INT
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import SCHOOL_TYPE_LABELS, UPLINK_STATUS_LABELS
 from schoolit.web.i18n import N_
@@ -57,7 +58,8 @@ def _split(value: str) -> tuple[str, bool]:
 
 
 def _arrangement_id(value: str) -> int:
-    if not value.isdigit():
+    # A string in the path (for the `.csv` form), so the app's id range check does not see it.
+    if not value.isdigit() or int(value) > MAX_INT:
         raise NotFound("arrangement not found")
     return int(value)
 

@@ -61,7 +61,7 @@ from schoolit.inventory.schemas import (
     UplinkOut,
     given,
 )
-from schoolit.schemas import Limit, Offset, Page
+from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.web import navigation
 from schoolit.web.i18n import N_, gettext
 
@@ -70,7 +70,6 @@ WRITE = requires(Permission.INVENTORY_WRITE)
 LOANS = requires(Permission.LOANS_WRITE)
 
 Text = FromQuery[str | None]
-Number = FromQuery[int | None]
 Flag = FromQuery[bool | None]
 Day = FromQuery[dt.date | None]
 # `state` is a name Litestar reserves (the app state), so the loan-list filter arrives under another name.
@@ -96,7 +95,7 @@ class SchoolsApi(Controller):
     tags = ["inventory"]  # noqa: RUF012 (Litestar reads it as a class attribute)
 
     @get("/", opt=READ, summary="List schools")
-    async def list_schools(self, caller: Caller, county_id: Number = None, school_type: Text = None,
+    async def list_schools(self, caller: Caller, county_id: IdFilter = None, school_type: Text = None,
                            uplink_status: Text = None, q: Text = None, sort: Text = None, limit: Limit = 50,
                            offset: Offset = 0) -> Page[SchoolOut]:
         """`q` searches name, school number and city; `sort` is one of name, school_number, city, pupils,
@@ -132,7 +131,7 @@ class BuildingsApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=READ, summary="List buildings")
-    async def list_buildings(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+    async def list_buildings(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
                              q: Text = None, sort: Text = None, limit: Limit = 50,
                              offset: Offset = 0) -> Page[BuildingOut]:
         rows, total = await services.list_buildings(caller, school_id=school_id, county_id=county_id, q=q,
@@ -162,8 +161,8 @@ class RoomsApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=READ, summary="List rooms")
-    async def list_rooms(self, caller: Caller, school_id: Number = None, county_id: Number = None,
-                         building_id: Number = None, is_teaching: Flag = None, q: Text = None, sort: Text = None,
+    async def list_rooms(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
+                         building_id: IdFilter = None, is_teaching: Flag = None, q: Text = None, sort: Text = None,
                          limit: Limit = 50, offset: Offset = 0) -> Page[RoomOut]:
         rows, total = await services.list_rooms(caller, school_id=school_id, county_id=county_id,
                                                 building_id=building_id, is_teaching=is_teaching, q=q, sort=sort,
@@ -192,7 +191,7 @@ class SnmpProfilesApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=WRITE, summary="List SNMP profiles (secrets are never returned)")
-    async def list_profiles(self, caller: Caller, county_id: Number = None, version: Text = None, q: Text = None,
+    async def list_profiles(self, caller: Caller, county_id: IdFilter = None, version: Text = None, q: Text = None,
                             sort: Text = None, limit: Limit = 50, offset: Offset = 0) -> Page[SnmpProfileOut]:
         rows, total = await services.list_snmp_profiles(caller, county_id=county_id, version=version, q=q,
                                                         sort=sort, limit=limit, offset=offset)
@@ -222,7 +221,7 @@ class UplinksApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=READ, summary="List uplinks")
-    async def list_uplinks(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+    async def list_uplinks(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
                            status: Text = None, technology: Text = None, gigabit_symmetric: Flag = None,
                            q: Text = None, sort: Text = None, limit: Limit = 50,
                            offset: Offset = 0) -> Page[UplinkOut]:
@@ -253,8 +252,8 @@ class AccessPointsApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=READ, summary="List access points")
-    async def list_access_points(self, caller: Caller, school_id: Number = None, county_id: Number = None,
-                                 status: Text = None, vendor: Text = None, model: Text = None, room_id: Number = None,
+    async def list_access_points(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
+                                 status: Text = None, vendor: Text = None, model: Text = None, room_id: IdFilter = None,
                                  q: Text = None, sort: Text = None, limit: Limit = 50,
                                  offset: Offset = 0) -> Page[AccessPointOut]:
         """`q` searches name, serial, model, MAC (any notation) and management IP."""
@@ -287,7 +286,7 @@ class DevicesApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=READ, summary="List pupil devices")
-    async def list_devices(self, caller: Caller, school_id: Number = None, county_id: Number = None,
+    async def list_devices(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
                            status: Text = None, vendor: Text = None, model: Text = None, kind: Text = None,
                            funding_programme: Text = None, q: Text = None, sort: Text = None, limit: Limit = 50,
                            offset: Offset = 0) -> Page[DeviceOut]:
@@ -320,8 +319,8 @@ class LoansApi(Controller):
     tags = ["inventory"]  # noqa: RUF012
 
     @get("/", opt=READ, summary="List loans")
-    async def list_loans(self, caller: Caller, school_id: Number = None, county_id: Number = None,
-                         device_id: Number = None, class_name: Text = None, loan_state: LoanState = None,
+    async def list_loans(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
+                         device_id: IdFilter = None, class_name: Text = None, loan_state: LoanState = None,
                          due_before: Day = None, q: Text = None, sort: Text = None, limit: Limit = 50,
                          offset: Offset = 0) -> Page[LoanOut]:
         """`state`: open, returned, overdue (open, past due) or due (open, due by the end of this school
@@ -471,7 +470,7 @@ class SchoolPages(Controller):
     include_in_schema = False
 
     @get("/schools", name="schools", opt=READ)
-    async def schools(self, caller: Caller, county_id: Number = None, school_type: Text = None,
+    async def schools(self, caller: Caller, county_id: IdFilter = None, school_type: Text = None,
                       uplink_status: Text = None, q: Text = None, sort: Text = None, offset: Offset = 0) -> Template:
         rows, total = await services.list_schools(caller, county_id=county_id, school_type=school_type or None,
                                                   uplink_status=uplink_status or None, q=q, sort=sort or "name",
@@ -610,7 +609,7 @@ class SchoolPages(Controller):
 
     @get("/schools/{school_id:int}/rooms/new", opt=WRITE)
     async def new_room(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int],
-                       building_id: Number = None) -> Template:
+                       building_id: IdFilter = None) -> Template:
         await services.get_school(caller, school_id)
         return await self._room_form(request, caller, school_id, None,
                                      {"is_teaching": True, "building_id": str(building_id or "")}, {}, (), 200)
@@ -868,7 +867,7 @@ class LoanPages(Controller):
     include_in_schema = False
 
     @get("/loans", name="loans", opt=READ)
-    async def loans(self, caller: Caller, loan_state: LoanState = None, school_id: Number = None,
+    async def loans(self, caller: Caller, loan_state: LoanState = None, school_id: IdFilter = None,
                     class_name: Text = None, q: Text = None, offset: Offset = 0) -> Template:
         state = loan_state if loan_state in services.LOAN_STATES else "due"
         rows, total = await services.list_loans(caller, school_id=school_id, class_name=class_name or None,
@@ -977,7 +976,7 @@ class SnmpProfilePages(Controller):
     include_in_schema = False
 
     @get("/snmp-profiles", name="snmp_profiles", opt=WRITE)
-    async def profiles(self, caller: Caller, county_id: Number = None) -> Template:
+    async def profiles(self, caller: Caller, county_id: IdFilter = None) -> Template:
         rows, total = await services.list_snmp_profiles(caller, county_id=county_id, limit=500)
         return Template("inventory/snmp_profiles.html", context={**_base_context(caller), "profiles": rows,
                                                                  "total": total})

@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from schoolit.db import MAX_INT
 from schoolit.inventory import validation
 from schoolit.inventory.choices import (
     AccessPointStatus,
@@ -38,7 +39,6 @@ LANGS = ("de", "en")
 FORMULA_START = frozenset("=+-@\t\r")
 EXPORT_DELIMITER = ";"
 BOM = "\ufeff"
-MAX_INT = 2_147_483_647
 
 
 class CellError(ValueError):

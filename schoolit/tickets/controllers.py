@@ -25,7 +25,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.schemas import Limit, Offset, Page
+from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
 from schoolit.tickets import policy, queue, reports, services, workflow
 from schoolit.tickets import public as public_services
@@ -64,7 +64,6 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UPLOAD_LIMIT = MAX_BYTES + 64 * 1024  # the file plus the multipart envelope
-OptionalInt = FromQuery[int | None]
 OptionalText = FromQuery[str | None]
 
 
@@ -121,8 +120,8 @@ class TicketsApi(Controller):
     @get("/", opt=requires(Permission.TICKETS_READ))
     async def list_tickets(
         self, caller: Caller, view: FromQuery[str] = "open", status: OptionalText = None,
-        county_id: OptionalInt = None, school_id: OptionalInt = None, category_id: OptionalInt = None,
-        assignee_id: OptionalInt = None, q: OptionalText = None, limit: Limit = 50, offset: Offset = 0,
+        county_id: IdFilter = None, school_id: IdFilter = None, category_id: IdFilter = None,
+        assignee_id: IdFilter = None, q: OptionalText = None, limit: Limit = 50, offset: Offset = 0,
     ) -> Page[TicketOut]:
         rows, total = await queue.list_tickets(caller, queue.Filters(
             view=view, status=status, county_id=county_id, school_id=school_id, category_id=category_id,
@@ -197,13 +196,13 @@ class TicketsApi(Controller):
 
     @get("/reports/time.csv", opt=requires(Permission.EXPORT))
     async def time_report(self, caller: Caller, month: OptionalText = None,
-                          county_id: OptionalInt = None) -> Response[bytes]:
+                          county_id: IdFilter = None) -> Response[bytes]:
         """Minutes per county and ticket in a month (`month=2026-11`, default this month)."""
         return _csv(*await reports.monthly_time_csv(caller, month, county_id))
 
     @get("/reports/cost-split.csv", opt=requires(Permission.EXPORT))
     async def cost_split(self, caller: Caller, month: OptionalText = None,
-                         arrangement_id: OptionalInt = None) -> Response[bytes]:
+                         arrangement_id: IdFilter = None) -> Response[bytes]:
         """Hours per member county of an arrangement and each county's share of the total."""
         return _csv(*await reports.cost_split_csv(caller, month, arrangement_id))
 

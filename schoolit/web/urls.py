@@ -1,8 +1,23 @@
-"""URL helpers shared by pages."""
+"""URL helpers shared by pages and routes."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from schoolit.db import MAX_INT
+from schoolit.errors import NotFound
+
+
+def ids_in_range(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """An id in a path that no row can have (beyond PostgreSQL's `integer`) is unknown: 404, like any
+    other unknown id, instead of a database error when a service binds it."""
+    for value in connection.path_params.values():
+        if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+            raise NotFound("not found")
 
 
 def local_path(target: str | None, default: str = "/") -> str:
