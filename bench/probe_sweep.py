@@ -47,7 +47,7 @@ import msgspec
 
 from schoolit.probes.profiles import SYSTEM_OIDS, uplink_oids
 from schoolit.probes.schemas import ProbeTarget, TargetList
-from schoolit.probes.simulators import LOOPBACK, free_udp_ports, net_snmp_agent_on_free_ports
+from schoolit.probes.simulators import LOOPBACK, closed_udp_ports, net_snmp_agent_on_free_ports
 from schoolit.probes.workers import auto_workers
 
 IF_INDEX = 1
@@ -167,7 +167,7 @@ def start_agents(workdir: Path, targets: int, dead: int) -> tuple[list[int], lis
     except BaseException:
         agents.close()
         raise
-    dead_ports = free_udp_ports(dead)  # nobody listens there: closed ports
+    dead_ports = closed_udp_ports(dead)  # nobody listens there, nor can an ephemeral socket take one
     order = live_ports + dead_ports
     random.Random(6).shuffle(order)  # the same mix of live and dead ports on every run
     return live_ports, dead_ports, order, agents

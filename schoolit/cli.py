@@ -149,9 +149,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
     from schoolit.probes import demo as probes_demo
-    from schoolit.probes.simulators import free_udp_ports, snmp_simulator
+    from schoolit.probes.simulators import closed_udp_ports, free_udp_ports, snmp_simulator
 
-    snmp_port, dead_port = free_udp_ports(2)
+    (snmp_port,), (dead_port,) = free_udp_ports(1), closed_udp_ports(1)
     report, network = _run(_demo_prepare(settings, snmp_port, dead_port))
     _print_logins(report)
     stop = threading.Event()

@@ -10,6 +10,7 @@ Both stop their process when the `with` block ends, whatever happens inside it.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -61,6 +62,36 @@ def free_udp_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands to sockets bound to port 0 (Linux's ip_local_port_range)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    return range(low, high + 1)
+
+
+def closed_udp_ports(count: int) -> list[int]:
+    """Loopback UDP ports nobody listens on, for dead devices: free now, and outside the ephemeral
+    range, so that no socket bound to port 0 later (the probe's own, another tool's) can be given
+    one — it would hear the requests meant for the dead device, which would then time out instead of
+    being refused."""
+    ephemeral = _ephemeral_ports()
+    below, above = range(max(1024, ephemeral.start - 16384), ephemeral.start), range(ephemeral.stop, 65536)
+    pool = below if len(below) >= len(above) else above
+    closed: list[int] = []
+    for port in random.sample(pool, len(pool)):  # spreads parallel runs over the range
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue  # taken: someone listens there
+        closed.append(port)
+        if len(closed) == count:
+            return closed
+    raise RuntimeError(f"fewer than {count} free UDP ports outside the ephemeral range")
 
 
 def answers(port: int, *, community: str = "public", timeout: float = 0.3) -> bool:

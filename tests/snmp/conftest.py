@@ -17,6 +17,7 @@ from schoolit.probes.simulators import (
     LOOPBACK,
     RunningAgent,
     V3User,
+    closed_udp_ports,
     free_udp_ports,
     net_snmp_agent_on_free_ports,
     snmp_simulator,
@@ -65,4 +66,4 @@ def snmpsim() -> Iterator[RunningAgent]:
 @pytest.fixture
 def dead_ports() -> list[int]:
     """Loopback UDP ports nobody listens on: a closed port stands for a dead device."""
-    return free_udp_ports(5)
+    return closed_udp_ports(5)

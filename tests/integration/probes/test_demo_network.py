@@ -15,7 +15,7 @@ from schoolit.probes.demo import DEAD_EVERY, prepare
 from schoolit.probes.derivation import derive_pending
 from schoolit.probes.ingest import ingest
 from schoolit.probes.schemas import SampleBatch
-from schoolit.probes.simulators import free_udp_ports, snmp_simulator
+from schoolit.probes.simulators import closed_udp_ports, free_udp_ports, snmp_simulator
 from schoolit.probes.snmp import SnmpPoller
 from schoolit.probes.targets import targets_for
 from tests.integration.probes.network import build_network
@@ -34,7 +34,7 @@ async def demo_world(world: World) -> World:
 
 
 async def test_demo_devices_answer_like_their_vendor_and_counters_move(demo_world: World, tmp_path: Path) -> None:
-    snmp_port, dead_port = free_udp_ports(2)
+    (snmp_port,), (dead_port,) = free_udp_ports(1), closed_udp_ports(1)
     network = await prepare(tmp_path, snmp_port, dead_port)
     silent = await fetch("SELECT count(*) AS n FROM access_point WHERE county_id = {} AND status = 'active' "
                          "AND id % {} = 0", demo_world.counties["donnersbergkreis"], DEAD_EVERY)
