@@ -13,7 +13,9 @@ import time
 import msgspec
 import pytest
 from pyasn1.codec.ber import decoder, encoder
+from pyasn1.error import PyAsn1Error
 from pyasn1.type import namedtype, univ
+from pyasn1_fasder import decode_der
 from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
@@ -25,6 +27,7 @@ from schoolit.probes.v2c import (
     RequestTemplate,
     SnmpRequestError,
     V2cClient,
+    decode,
     request_template,
     same_value,
 )
@@ -61,15 +64,18 @@ def test_request_template_carries_any_request_id(request_id: int, max_repetition
         assert int(V2C.apiBulkPDU.get_max_repetitions(pdu)) == max_repetitions
 
 
+ALL_TYPES = [  # every SNMP value type, by pysnmp's API
+    V2C.Integer(-5), V2C.OctetString(b"raum-114"), V2C.ObjectIdentifier("1.3.6.1.4.1.2356.11.8.2"),
+    V2C.IpAddress("10.20.30.40"), V2C.Counter32(4294967295), V2C.Gauge32(1000), V2C.TimeTicks(4294967000),
+    V2C.Opaque(b"\x9f\x78\x04"), V2C.Counter64(18446744073709551000), V2C.NoSuchObject(""),
+    V2C.NoSuchInstance(""), V2C.EndOfMibView(""), V2C.Null(""),
+]  # fmt: skip
+
+
 def test_answers_decode_to_the_same_values_as_with_pysnmps_full_message_spec() -> None:
     # RESPONSE_SPEC flattens the value CHOICE and keeps names as bytes; every SNMP value type must
     # still come out as pysnmp's own type with the same value. The answer is built by pysnmp's API.
-    values = [
-        V2C.Integer(-5), V2C.OctetString(b"raum-114"), V2C.ObjectIdentifier("1.3.6.1.4.1.2356.11.8.2"),
-        V2C.IpAddress("10.20.30.40"), V2C.Counter32(4294967295), V2C.Gauge32(1000), V2C.TimeTicks(4294967000),
-        V2C.Opaque(b"\x9f\x78\x04"), V2C.Counter64(18446744073709551000), V2C.NoSuchObject(""),
-        V2C.NoSuchInstance(""), V2C.EndOfMibView(""), V2C.Null(""),
-    ]  # fmt: skip
+    values = ALL_TYPES
     oids = [f"1.3.6.1.4.1.99999.{n}.0" for n in range(len(values))]
     template = request_template("public", oids)
     request, _ = decoder.decode(template.message(FIRST_REQUEST_ID), asn1Spec=V2C.Message())
@@ -130,6 +136,39 @@ def test_answers_with_other_types_than_the_last_one_decode_as_well() -> None:
         assert [(str(name), type(value), value) for name, value in got] == [
             (str(name), type(value), value) for name, value in expected
         ]
+
+
+
+
+def long_form(der: bytes) -> bytes:
+    """The same message with its outer length in a longer form than needed: BER, but not DER."""
+    octets = der[1] & 0x7F if der[1] & 0x80 else 0  # length octets after the first (0: short form)
+    length = der[2 : 2 + octets] if octets else der[1:2]
+    return der[:1] + bytes([0x80 | (len(length) + 1)]) + b"\x00" + length + der[2 + octets :]
+
+
+def test_der_answers_decode_natively_to_what_pyasn1_gives_and_ber_falls_back_to_pyasn1() -> None:
+    # `decode` takes pyasn1-fasder's native DER decoder first; its objects must be pysnmp's very types
+    # and values, for every value type, whether the var-binds are decoded against the CHOICE or the
+    # learnt exact types. BER that is not DER (a long-form length; SNMP forbids indefinite lengths,
+    # RFC 3417 section 8) is left to pyasn1.
+    oids = [f"1.3.6.1.4.1.99999.{n}.0" for n in range(len(ALL_TYPES))]
+    template = request_template("public", oids)
+    der = encoded_answer(template, oids, ALL_TYPES)
+    for encoded in (der, long_form(der)):
+        if encoded != der:
+            with pytest.raises(PyAsn1Error):
+                decode_der(encoded, asn1Spec=RESPONSE_SPEC)  # not DER: pyasn1 decides
+        expected, _ = decoder.decode(encoded, asn1Spec=RESPONSE_SPEC)
+        message, rest = decode(encoded, RESPONSE_SPEC)
+        assert not rest and message == expected
+        assert int(V2C.apiPDU.get_request_id(message[2])) == FIRST_REQUEST_ID
+        for _ in range(2):  # against the CHOICE, then against the types learnt from that
+            got = template.var_binds(message)
+            assert [(type(v), v) for _, v in got] == [(type(v), v) for v in ALL_TYPES]
+        assert template.learnt_spec is not None
+    with pytest.raises(PyAsn1Error):
+        decode(b"\x30\x05\x02\x01", RESPONSE_SPEC)  # garbage: neither DER nor BER
 
 
 def test_undecoded_components_compare_by_value_not_only_by_bytes() -> None:
