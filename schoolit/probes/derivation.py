@@ -8,8 +8,8 @@ in PostgreSQL amortises the state and rollup upserts over many batches. A pass:
   bound, under a transaction-level advisory lock, so exactly one process derives at a time however
   many server workers run;
 - reads their samples (one statement), derives per sample whether it is a straggler, a reboot, and
-  its counter rates (window functions in one order per asset: one sort), merges the hourly and
-  daily rollups by addition and writes the state per asset;
+  its counter rates (window functions per asset: two sorts), merges the hourly and daily rollups
+  by addition and writes the state per asset;
 - marks those batches derived in the same transaction: a crash loses nothing and counts nothing
   twice, the next pass simply starts where the last committed one ended;
 - then looks for outages at the schools it touched (`schoolit.probes.outages`), with the scope of
@@ -55,72 +55,57 @@ MAX_SAMPLES_PER_PASS = 500_000  # bounds one transaction when a large backlog wa
 RETRY_SECONDS = 2.0  # the timer behind the wake-ups: another process held the lock, or a wake-up was lost
 DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any constant the project uses once)
 
-# One pass is one statement, in three steps over the samples of the pass's batches, all in one order
-# per asset, (batch, time) — one sort; it is time order for the samples that move the state:
-#  1. a sample is a straggler when it is not newer than the state nor than a sample before it (of an
-#     earlier batch; of the same batch only with the very same time, a duplicate);
-#  2. where the previous sample that moved the state is, and the previous answered one;
-#  3. their values (lag by that distance), and from them reboots and rates.
-# Then the hourly rollups, the daily ones from those (a UTC hour lies in one Berlin day), and the
-# state from the few rows that decide it. The BRIN index on batch_id narrows the scan to the pages of
-# the pass's batches; the id list keeps out a batch that committed meanwhile inside the id range.
+# One pass is one statement over the samples of the pass's batches:
+#  1. `samples`, in (batch, time) order per asset (the first sort): a sample is a straggler when it
+#     is not newer than the state nor than a sample before it (of an earlier batch; of the same batch
+#     only with the very same time, a duplicate);
+#  2. `answered`: the samples that move the state are newer than everything before them, so their
+#     time order (the second sort) is their order; numbered in it, the answered ones then find the
+#     previous answered poll with a plain lag(1) — the state's figures where there is none in the
+#     pass — and whether the poll just before was answered too (consecutive numbers): reboots, rates;
+#  3. the hourly rollups straight from the samples (counts and clients need no order), with the
+#     rates of step 2 added; the daily ones from the hourly (a UTC hour lies in one Berlin day);
+#     the state from the few rows that decide it.
+# The BRIN index on batch_id narrows the scan to the pages of the pass's batches; the id list keeps
+# out a batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
+# looked up by the ids of the pass only, never by a scan of all access points.
 _PASS = f"""
-WITH batch_samples AS (
-    SELECT s.batch_id, s.probe_id, s.polled_at, s.asset_kind, s.asset_id, s.county_id, a.school_id, s.reachable,
-           s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, a.down_mbps, a.up_mbps
+WITH samples AS MATERIALIZED (
+    SELECT s.batch_id, s.polled_at, s.asset_kind, s.asset_id, s.probe_id, s.county_id, s.reachable, s.uptime_ticks,
+           s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, st.reachable AS s_reachable,
+           st.uptime_ticks AS s_uptime, st.last_up_at AS s_up_at, st.in_octets AS s_in, st.out_octets AS s_out,
+           coalesce(s.polled_at <= greatest(st.last_polled_at, max(s.polled_at) OVER before), false) AS straggler
       FROM probe_sample s
-      JOIN (SELECT 1::smallint AS kind, id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
-              FROM access_point
-            UNION ALL
-            SELECT 2::smallint, id, school_id, down_mbps, up_mbps FROM uplink) a
-        ON a.kind = s.asset_kind AND a.id = s.asset_id
+      LEFT JOIN probe_asset_state st ON st.asset_kind = s.asset_kind AND st.asset_id = s.asset_id
      WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
-), step1 AS (
-    SELECT b.*, st.reachable AS s_reachable, st.uptime_ticks AS s_uptime, st.last_up_at AS s_last_up_at,
-           st.in_octets AS s_in, st.out_octets AS s_out, row_number() OVER before AS n,
-           coalesce(b.polled_at <= greatest(st.last_polled_at, max(b.polled_at) OVER before), false) AS straggler
-      FROM batch_samples b
-      LEFT JOIN probe_asset_state st ON st.asset_kind = b.asset_kind AND st.asset_id = b.asset_id
-    WINDOW before AS (PARTITION BY b.asset_kind, b.asset_id ORDER BY b.batch_id, b.polled_at
+    WINDOW before AS (PARTITION BY s.asset_kind, s.asset_id ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-), step2 AS (
-    SELECT x.*, NOT x.straggler AND x.reachable AS answered,
-           max(x.n) FILTER (WHERE NOT x.straggler) OVER before AS prev_n,
-           max(x.n) FILTER (WHERE NOT x.straggler AND x.reachable) OVER before AS prev_up_n,
-           max(x.n) FILTER (WHERE NOT x.straggler) OVER asset AS latest_n,
-           max(x.n) FILTER (WHERE NOT x.straggler AND x.reachable) OVER asset AS latest_up_n,
-           max(x.polled_at) FILTER (WHERE NOT x.straggler AND x.reachable) OVER asset AS last_up
-      FROM step1 x
-    WINDOW w AS (PARTITION BY x.asset_kind, x.asset_id ORDER BY x.batch_id, x.polled_at),
-           before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-           asset AS (PARTITION BY x.asset_kind, x.asset_id)
-), step3 AS (
-    SELECT x.*,
-           CASE WHEN x.prev_n IS NULL THEN x.s_reachable ELSE lag(x.reachable, (x.n - x.prev_n)::int) OVER w END
+), answered AS (
+    SELECT a.asset_kind, a.asset_id, a.polled_at, a.uptime_ticks, a.in_octets, a.out_octets, a.if_speed_mbps,
+           -- the poll just before was answered: the state's (first in the pass), or the previous
+           -- answered one of the pass right before this one (consecutive numbers)
+           CASE WHEN lag(a.k) OVER w IS NULL THEN a.k = 1 AND a.s_reachable ELSE lag(a.k) OVER w = a.k - 1 END
            AS prev_reachable,
-           CASE WHEN x.prev_up_n IS NULL THEN x.s_uptime ELSE lag(x.uptime_ticks, (x.n - x.prev_up_n)::int) OVER w END
-           AS p_uptime,
-           CASE WHEN x.prev_up_n IS NULL THEN x.s_last_up_at ELSE lag(x.polled_at, (x.n - x.prev_up_n)::int) OVER w END
-           AS p_up_at,
-           CASE WHEN x.prev_up_n IS NULL THEN x.s_in ELSE lag(x.in_octets, (x.n - x.prev_up_n)::int) OVER w END AS p_in,
-           CASE WHEN x.prev_up_n IS NULL THEN x.s_out ELSE lag(x.out_octets, (x.n - x.prev_up_n)::int) OVER w END
-           AS p_out
-      FROM step2 x
-    WINDOW w AS (PARTITION BY x.asset_kind, x.asset_id ORDER BY x.batch_id, x.polled_at)
+           lag(a.uptime_ticks, 1, a.s_uptime) OVER w AS p_uptime,
+           extract(epoch FROM a.polled_at - lag(a.polled_at, 1, a.s_up_at) OVER w) AS since_up,
+           lag(a.in_octets, 1, a.s_in) OVER w AS p_in, lag(a.out_octets, 1, a.s_out) OVER w AS p_out
+      FROM (SELECT m.*, row_number() OVER (PARTITION BY m.asset_kind, m.asset_id ORDER BY m.polled_at) AS k
+              FROM samples m WHERE NOT m.straggler) a
+     WHERE a.reachable
+    WINDOW w AS (PARTITION BY a.asset_kind, a.asset_id ORDER BY a.polled_at)
 ), ticks AS (
     SELECT a.*,
-           CASE WHEN NOT a.answered OR a.p_uptime IS NULL OR a.uptime_ticks IS NULL THEN NULL
+           CASE WHEN a.p_uptime IS NULL OR a.uptime_ticks IS NULL THEN NULL
                 WHEN a.uptime_ticks >= a.p_uptime THEN a.uptime_ticks - a.p_uptime
-                WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0
-                         - extract(epoch FROM a.polled_at - a.p_up_at))
-                     <= greatest(60, extract(epoch FROM a.polled_at - a.p_up_at) * 0.1)
+                WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0 - a.since_up)
+                     <= greatest(60, a.since_up * 0.1)
                 THEN a.uptime_ticks + 4294967296 - a.p_uptime
                 ELSE -1  -- went back without wrapping: a reboot
            END AS elapsed
-      FROM step3 a
+      FROM answered a
     OFFSET 0  -- computed once per row: flattened, every use below would evaluate it again
 ), rates AS (
-    SELECT t.*,
+    SELECT t.asset_kind, t.asset_id, t.polled_at, coalesce(t.elapsed = -1, false) AS rebooted,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
                 THEN ((t.in_octets - t.p_in) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS in_raw,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
@@ -130,26 +115,39 @@ WITH batch_samples AS (
            END AS ceiling
       FROM ticks t
     OFFSET 0
-), plausible AS (
-    SELECT r.*, CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
+), rated AS (
+    SELECT r.asset_kind, r.asset_id, r.polled_at, r.rebooted,
+           CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
            CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.out_raw END AS out_mbps
       FROM rates r
-), derived AS (
-    SELECT p.polled_at, p.asset_kind, p.asset_id, p.probe_id, p.county_id, p.school_id, p.reachable, p.straggler,
-           p.uptime_ticks, p.clients, p.radio_up, p.in_octets, p.out_octets,
-           coalesce(p.elapsed = -1, false) AS rebooted, p.in_mbps, p.out_mbps,
-           CASE WHEN p.in_mbps IS NOT NULL AND p.down_mbps > 0 AND p.up_mbps > 0
-                THEN greatest(p.in_mbps / p.down_mbps, p.out_mbps / p.up_mbps) END AS utilisation,
-           p.last_up, p.n = p.latest_n AS latest, p.n = p.latest_up_n AS latest_answered
-      FROM plausible p
+), last AS (
+    SELECT asset_kind, asset_id, max(polled_at) FILTER (WHERE NOT straggler) AS last_at,
+           max(polled_at) FILTER (WHERE NOT straggler AND reachable) AS last_up
+      FROM samples GROUP BY 1, 2
+), assets AS (
+    SELECT 1::smallint AS asset_kind, id AS asset_id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
+      FROM access_point WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 1))
+    UNION ALL
+    SELECT 2::smallint, id, school_id, down_mbps, up_mbps
+      FROM uplink WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 2))
 ), hours AS (
-    SELECT asset_kind, asset_id, date_trunc('hour', polled_at, 'UTC') AS hour, county_id, school_id,
-           count(*) AS samples, count(*) FILTER (WHERE reachable) AS up_samples,
-           coalesce(sum(clients) FILTER (WHERE reachable), 0) AS clients_sum,
-           max(clients) FILTER (WHERE reachable) AS clients_max, count(in_mbps) AS rate_samples,
-           coalesce(sum(in_mbps), 0) AS in_mbps_sum, coalesce(sum(out_mbps), 0) AS out_mbps_sum,
-           max(in_mbps) AS in_mbps_max, max(out_mbps) AS out_mbps_max, max(utilisation) AS utilisation_max
-      FROM derived GROUP BY 1, 2, 3, 4, 5
+    SELECT h.asset_kind, h.asset_id, h.hour, h.county_id, a.school_id, h.samples, h.up_samples, h.clients_sum,
+           h.clients_max, coalesce(r.rate_samples, 0) AS rate_samples, coalesce(r.in_mbps_sum, 0) AS in_mbps_sum,
+           coalesce(r.out_mbps_sum, 0) AS out_mbps_sum, r.in_mbps_max, r.out_mbps_max,
+           -- the largest utilisation of the hour is the largest rate over the contracted one
+           CASE WHEN a.down_mbps > 0 AND a.up_mbps > 0
+                THEN greatest(r.in_mbps_max / a.down_mbps, r.out_mbps_max / a.up_mbps) END AS utilisation_max
+      FROM (SELECT asset_kind, asset_id, date_trunc('hour', polled_at, 'UTC') AS hour, county_id,
+                   count(*) AS samples, count(*) FILTER (WHERE reachable) AS up_samples,
+                   coalesce(sum(clients) FILTER (WHERE reachable), 0) AS clients_sum,
+                   max(clients) FILTER (WHERE reachable) AS clients_max
+              FROM samples GROUP BY 1, 2, 3, 4) h
+      JOIN assets a ON a.asset_kind = h.asset_kind AND a.asset_id = h.asset_id
+      LEFT JOIN (SELECT asset_kind, asset_id, date_trunc('hour', polled_at, 'UTC') AS hour,
+                        count(in_mbps) AS rate_samples, sum(in_mbps) AS in_mbps_sum, sum(out_mbps) AS out_mbps_sum,
+                        max(in_mbps) AS in_mbps_max, max(out_mbps) AS out_mbps_max
+                   FROM rated WHERE in_mbps IS NOT NULL GROUP BY 1, 2, 3) r
+        ON r.asset_kind = h.asset_kind AND r.asset_id = h.asset_id AND r.hour = h.hour
 ), hourly AS (
     INSERT INTO probe_rollup_hourly AS r ({{columns}})
     SELECT * FROM hours
@@ -163,7 +161,9 @@ WITH batch_samples AS (
     {{merge_daily}}
 ), state AS ({{state}}
 )
-SELECT DISTINCT probe_id, school_id FROM derived
+SELECT DISTINCT t.probe_id, a.school_id
+  FROM (SELECT DISTINCT probe_id, asset_kind, asset_id FROM samples) t
+  JOIN assets a ON a.asset_kind = t.asset_kind AND a.asset_id = t.asset_id
 """  # noqa: S608 (only constants are formatted in)
 
 # Rollups merge by addition (sums and counts) or GREATEST (maxima), so any split into batches or
@@ -189,7 +189,7 @@ _STATE = """
                                    consecutive_failures, down_since, last_up_at, uptime_ticks, reboots,
                                    last_reboot_at, clients, radio_up, in_octets, out_octets, in_mbps, out_mbps,
                                    utilisation, updated_at)
-    SELECT p.asset_kind, p.asset_id, p.county_id, p.school_id, p.probe_id, p.last_at, p.reachable,
+    SELECT p.asset_kind, p.asset_id, p.county_id, a.school_id, p.probe_id, p.last_at, p.reachable,
            CASE WHEN p.reachable THEN 0
                 ELSE p.down_tail + CASE WHEN p.last_up IS NULL THEN coalesce(s.consecutive_failures, 0) ELSE 0 END
            END,
@@ -197,35 +197,42 @@ _STATE = """
                 ELSE p.first_down END,
            coalesce(p.last_up, s.last_up_at),
            CASE WHEN p.answered THEN p.a_uptime ELSE s.uptime_ticks END,
-           coalesce(s.reboots, 0) + p.reboots,
-           coalesce(p.last_reboot, s.last_reboot_at),
+           coalesce(s.reboots, 0) + coalesce(b.reboots, 0),
+           coalesce(b.last_reboot, s.last_reboot_at),
            CASE WHEN p.answered THEN p.a_clients ELSE s.clients END,
            CASE WHEN p.answered THEN p.a_radio_up ELSE s.radio_up END,
            CASE WHEN p.answered THEN p.a_in ELSE s.in_octets END,
            CASE WHEN p.answered THEN p.a_out ELSE s.out_octets END,
-           CASE WHEN p.reachable THEN p.in_mbps END, CASE WHEN p.reachable THEN p.out_mbps END,
-           CASE WHEN p.reachable THEN p.utilisation END, now()
-      FROM (SELECT asset_kind, asset_id,
-                   max(county_id) FILTER (WHERE latest) AS county_id,
-                   max(school_id) FILTER (WHERE latest) AS school_id,
-                   max(probe_id) FILTER (WHERE latest) AS probe_id, max(polled_at) FILTER (WHERE latest) AS last_at,
-                   bool_or(reachable) FILTER (WHERE latest) AS reachable, max(last_up) AS last_up,
-                   max(in_mbps) FILTER (WHERE latest) AS in_mbps, max(out_mbps) FILTER (WHERE latest) AS out_mbps,
-                   max(utilisation) FILTER (WHERE latest) AS utilisation,
-                   count(*) FILTER (WHERE down_tail) AS down_tail,
-                   min(polled_at) FILTER (WHERE down_tail) AS first_down,
-                   count(*) FILTER (WHERE rebooted) AS reboots, max(polled_at) FILTER (WHERE rebooted) AS last_reboot,
-                   bool_or(latest_answered) AS answered,
-                   max(uptime_ticks) FILTER (WHERE latest_answered) AS a_uptime,
-                   max(clients) FILTER (WHERE latest_answered) AS a_clients,
-                   bool_or(radio_up) FILTER (WHERE latest_answered) AS a_radio_up,
-                   max(in_octets) FILTER (WHERE latest_answered) AS a_in,
-                   max(out_octets) FILTER (WHERE latest_answered) AS a_out
-              FROM (SELECT d.*, NOT d.reachable AND (d.last_up IS NULL OR d.polled_at > d.last_up) AS down_tail
-                      FROM derived d WHERE NOT d.straggler) d
-             WHERE latest OR latest_answered OR rebooted OR down_tail
-             GROUP BY asset_kind, asset_id) p
+           CASE WHEN p.reachable THEN r.in_mbps END, CASE WHEN p.reachable THEN r.out_mbps END,
+           CASE WHEN p.reachable AND r.in_mbps IS NOT NULL AND a.down_mbps > 0 AND a.up_mbps > 0
+                THEN greatest(r.in_mbps / a.down_mbps, r.out_mbps / a.up_mbps) END, now()
+      FROM (SELECT d.asset_kind, d.asset_id,
+                   max(d.county_id) FILTER (WHERE d.latest) AS county_id,
+                   max(d.probe_id) FILTER (WHERE d.latest) AS probe_id, max(d.last_at) AS last_at,
+                   bool_or(d.reachable) FILTER (WHERE d.latest) AS reachable, max(d.last_up) AS last_up,
+                   count(*) FILTER (WHERE d.down_tail) AS down_tail,
+                   min(d.polled_at) FILTER (WHERE d.down_tail) AS first_down,
+                   bool_or(d.latest_answered) AS answered,
+                   max(d.uptime_ticks) FILTER (WHERE d.latest_answered) AS a_uptime,
+                   max(d.clients) FILTER (WHERE d.latest_answered) AS a_clients,
+                   bool_or(d.radio_up) FILTER (WHERE d.latest_answered) AS a_radio_up,
+                   max(d.in_octets) FILTER (WHERE d.latest_answered) AS a_in,
+                   max(d.out_octets) FILTER (WHERE d.latest_answered) AS a_out
+              FROM (SELECT x.*, l.last_at, l.last_up, x.polled_at = l.last_at AS latest,
+                           x.reachable AND x.polled_at = l.last_up AS latest_answered,
+                           NOT x.reachable AND (l.last_up IS NULL OR x.polled_at > l.last_up) AS down_tail
+                      FROM samples x
+                      JOIN last l ON l.asset_kind = x.asset_kind AND l.asset_id = x.asset_id
+                     WHERE NOT x.straggler
+                       AND (x.polled_at = l.last_at OR x.polled_at = l.last_up
+                            OR NOT x.reachable AND (l.last_up IS NULL OR x.polled_at > l.last_up))) d
+             GROUP BY 1, 2) p
+      JOIN assets a ON a.asset_kind = p.asset_kind AND a.asset_id = p.asset_id
       LEFT JOIN probe_asset_state s ON s.asset_kind = p.asset_kind AND s.asset_id = p.asset_id
+      LEFT JOIN (SELECT asset_kind, asset_id, count(*) FILTER (WHERE rebooted) AS reboots,
+                        max(polled_at) FILTER (WHERE rebooted) AS last_reboot
+                   FROM rated GROUP BY 1, 2) b ON b.asset_kind = p.asset_kind AND b.asset_id = p.asset_id
+      LEFT JOIN rated r ON r.asset_kind = p.asset_kind AND r.asset_id = p.asset_id AND r.polled_at = p.last_at
     ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
         county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
         last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
