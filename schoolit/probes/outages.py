@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from schoolit.accounts.scope import Scope
+from schoolit.accounts.services import TOUCH_EVERY
 from schoolit.db import fetch
 from schoolit.logs import get_logger
 from schoolit.probes.choices import AssetKind
@@ -31,9 +32,13 @@ CATEGORY = {AssetKind.ACCESS_POINT: "WLAN/Netzwerk", AssetKind.UPLINK: "Internet
 
 
 async def touch_probe(scope: Scope) -> None:
-    """Record that the probe talked to us (for 'probe last seen' in dashboards and metrics)."""
+    """Record that the probe talked to us (for 'probe last seen' in dashboards and metrics).
+
+    At most once per `TOUCH_EVERY`, as for tokens: a probe posts a batch every few seconds during a
+    sweep, and each write would cost a row version, WAL and a commit that waits for the disk."""
     if scope.actor.id is not None:
-        await fetch("UPDATE probe SET last_seen_at = now() WHERE id = {}", scope.actor.id)
+        await fetch("UPDATE probe SET last_seen_at = now() WHERE id = {} "
+                    "AND (last_seen_at IS NULL OR last_seen_at < now() - {}::interval)", scope.actor.id, TOUCH_EVERY)
 
 
 async def _school_assets(school_ids: list[int]) -> list[dict[str, Any]]:

@@ -105,6 +105,22 @@ async def test_one_process_derives_at_a_time(client: httpx.AsyncClient, world: W
     assert state == [{"last_polled_at": T0}]
 
 
+async def test_probe_last_seen_is_written_at_most_once_a_minute(client: httpx.AsyncClient, world: World,
+                                                                network: Network) -> None:
+    ap = network.access_points["kib"][0]
+    recently = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30)
+    await fetch("UPDATE probe SET last_seen_at = {} WHERE id = {}", recently, world.probe_id)
+    posted = await client.post("/api/v1/probe/samples", json=batch(ap_sample(ap, 0)), headers=world.auth("probe"))
+    assert posted.status_code == 200
+    assert (await fetch("SELECT last_seen_at FROM probe WHERE id = {}", world.probe_id))[0]["last_seen_at"] == recently
+    long_ago = recently - dt.timedelta(minutes=2)
+    await fetch("UPDATE probe SET last_seen_at = {} WHERE id = {}", long_ago, world.probe_id)
+    posted = await client.post("/api/v1/probe/samples", json=batch(ap_sample(ap, 5)), headers=world.auth("probe"))
+    assert posted.status_code == 200
+    seen = (await fetch("SELECT last_seen_at FROM probe WHERE id = {}", world.probe_id))[0]["last_seen_at"]
+    assert seen > recently
+
+
 async def test_samples_for_another_countys_asset_reject_the_batch(client: httpx.AsyncClient, world: World,
                                                                   network: Network) -> None:
     own = network.access_points["kib"][0]
