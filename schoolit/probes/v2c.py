@@ -37,6 +37,7 @@ same `(name, value)` pairs of pysnmp/pyasn1 objects.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import random
 import socket
@@ -72,12 +73,19 @@ def decode(data: bytes, spec: Any) -> tuple[Any, bytes]:
     and where that fails, as BER by pyasn1 itself, which decides (and raises `PyAsn1Error` on garbage).
 
     Agents encode their answers in DER's subset of BER almost always; the rest (long length forms, a
-    trailing octet) is legal BER or garbage, and only pyasn1 tells which.
+    trailing octet) is legal BER or garbage, and only pyasn1 tells which. Garbage always raises
+    `PyAsn1Error`: on some (an eight-octet length, a nested indefinite length) pyasn1 lets a plain
+    IndexError or OverflowError out, which would escape the datagram handler into the event loop's
+    error log instead of counting as an ignored datagram.
     """
-    try:
+    with contextlib.suppress(Exception):  # not DER (or not even BER): pyasn1's decoder has the last word
         return cast(tuple[Any, bytes], decode_der(data, asn1Spec=spec))
-    except Exception:  # not DER (or not even BER): pyasn1's decoder has the last word
+    try:
         return cast(tuple[Any, bytes], decoder.decode(data, asn1Spec=spec))
+    except PyAsn1Error:
+        raise
+    except Exception as exc:
+        raise PyAsn1Error(f"undecodable: {type(exc).__name__}: {exc}") from exc
 
 
 def same_value(raw: Any, encoded: bytes, spec: Any) -> bool:

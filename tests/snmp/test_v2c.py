@@ -231,9 +231,23 @@ class BrokenAnswer(rfc1901.Message):
     )
 
 
+# Var-bind lists on which pyasn1's decoder raises a plain Python error, not PyAsn1Error (found by
+# fuzzing): an OID whose length is given in eight octets, and a var-bind of indefinite length.
+GARBAGE_LISTS = [bytes.fromhex("301930170688f806010201010500040b61702d7261756d2d313134"),
+                 bytes.fromhex("3019308006082b060102e60128010500040b61702d7261756d2d313134")]
+
+
+def test_garbage_is_always_a_decoding_error() -> None:
+    for garbage in GARBAGE_LISTS:
+        with pytest.raises(PyAsn1Error):  # what the client counts as an undecodable datagram
+            request_template("public", ["1.3.6.1.2.1.1.5.0"]).var_binds(
+                [None, None, [None, None, None, univ.Any(garbage)]])
+
+
 async def test_an_answer_with_a_broken_var_bind_list_is_ignored_and_the_good_one_taken() -> None:
     # The var-bind list is decoded only after the request-id has matched: an answer whose list is not
-    # a var-bind list must be dropped like any undecodable datagram, not end the request.
+    # a var-bind list must be dropped like any undecodable datagram, not end the request — also when
+    # pyasn1 fails on it with a plain IndexError or OverflowError.
     oids = ["1.3.6.1.2.1.1.5.0"]
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as device:
         device.bind((LOOPBACK, 0))
@@ -249,11 +263,19 @@ async def test_an_answer_with_a_broken_var_bind_list_is_ignored_and_the_good_one
             broken["data"]["error-status"], broken["data"]["error-index"] = 0, 0
             broken["data"]["variable-bindings"].extend([1, 2])
             await loop.sock_sendto(device, encoder.encode(broken), probe)
+            for garbage in GARBAGE_LISTS:
+                answer = RESPONSE_SPEC.clone()
+                answer["version"] = univ.Any(encoder.encode(univ.Integer(1)))
+                answer["community"] = univ.Any(encoder.encode(univ.OctetString("public")))
+                answer["data"]["request-id"] = broken["data"]["request-id"]
+                answer["data"]["error-status"], answer["data"]["error-index"] = 0, 0
+                answer["data"]["variable-bindings"] = univ.Any(garbage)
+                await loop.sock_sendto(device, encoder.encode(answer), probe)
             good = V2C.apiMessage.get_response(request)
             V2C.apiPDU.set_varbinds(V2C.apiMessage.get_pdu(good), [(oids[0], V2C.OctetString(b"ap-raum-114"))])
             await loop.sock_sendto(device, encoder.encode(good), probe)
             ((name, value),) = await polling
-            assert client.ignored == 1
+            assert client.ignored == 1 + len(GARBAGE_LISTS)
     assert str(name) == oids[0] and bytes(value) == b"ap-raum-114"
 
 
