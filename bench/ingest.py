@@ -26,9 +26,7 @@ import asyncio
 import datetime as dt
 import os
 import platform
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,15 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from schoolit.probes.ingest import SAMPLE_COLUMNS  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
-from tests.support import start_server, throwaway_cluster  # noqa: E402
+from tests.support import register_probe, run_cli, start_server, throwaway_cluster  # noqa: E402
 
 T0 = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
-
-
-def cli(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run([sys.executable, "-m", "schoolit.cli", *args], env={**os.environ, **env},
-                            capture_output=True, text=True, check=True)
-    return result.stdout
 
 
 async def prepare(dsn: str, access_points: int) -> list[int]:
@@ -168,12 +160,10 @@ def main() -> None:
         dsn = str(cluster.get_uri())
         env = {"DATABASE_URL": dsn, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
                "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + "k" * 40}
-        cli("migrate", env=env)
-        cli("seed", "--demo", env=env)
+        run_cli("migrate", env=env).check_returncode()
+        run_cli("seed", "--demo", env=env).check_returncode()
         ap_ids = asyncio.run(prepare(dsn, args.access_points))
-        token_line = cli("probe", "register", "--name", "bench", "--school", "51600", env=env)
-        token = re.search(r"token \(shown once\): (\S+)", token_line)
-        assert token
+        token = register_probe(env, "--name", "bench", "--school", "51600")
         county_id = asyncio.run(_county(dsn))
         server, base = start_server(env, "--workers", "1")
         try:
@@ -181,7 +171,7 @@ def main() -> None:
                 batches = make_batches(ap_ids, args.batches, args.batch_size, round_no * total)
                 bodies = [msgspec.json.encode(b) for b in batches]
                 load = os.getloadavg()[0]
-                answered, derived = asyncio.run(post_all(base, token.group(1), bodies, args.concurrency, dsn))
+                answered, derived = asyncio.run(post_all(base, token, bodies, args.concurrency, dsn))
                 stored, counted = asyncio.run(_counts(dsn))
                 passes = asyncio.run(_passes(dsn, round_no * args.batches))
                 assert stored == counted == (round_no + 1) * total, f"stored {stored}, derived {counted}"

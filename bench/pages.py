@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.dataset import BENCH_PASSWORD, BENCH_SECRET_KEY, CLUSTER_DIR, DATABASE  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
-from tests.support import start_server  # noqa: E402
+from tests.support import register_probe, run_cli, start_server  # noqa: E402
 
 SECTION = re.compile(r'hx-get="([^"]+)"[^>]*hx-trigger="load"')
 CSRF_INPUT = re.compile(r'name="_csrf_token"\s+value="([^"]+)"')
@@ -189,17 +189,11 @@ class IngestLoad:
         self.seconds = time.perf_counter() - started
 
 
-def register_probe(dsn: str, env: dict[str, str], county_slug: str) -> str:
+def county_probe_token(dsn: str, env: dict[str, str], county_slug: str) -> str:
     """A probe token for the county (and sample partitions around today), through our CLI."""
-    full_env = {**os.environ, **env, "DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY}
-    cli = [sys.executable, "-m", "schoolit.cli"]
-    subprocess.run([*cli, "maintenance", "partitions"], env=full_env, check=True, capture_output=True)
-    out = subprocess.run([*cli, "probe", "register", "--name", f"bench-load-{uuid.uuid4().hex[:6]}",
-                          "--county", county_slug], env=full_env, check=True, capture_output=True, text=True).stdout
-    token = re.search(r"token \(shown once\): (\S+)", out)
-    if token is None:
-        raise RuntimeError(f"no token in: {out}")
-    return token.group(1)
+    full_env = {**env, "DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY}
+    run_cli("maintenance", "partitions", env=full_env).check_returncode()
+    return register_probe(full_env, "--name", f"bench-load-{uuid.uuid4().hex[:6]}", "--county", county_slug)
 
 
 async def county_access_points(dsn: str, county_slug: str) -> list[int]:
@@ -343,7 +337,7 @@ def main() -> None:
             load = None
             if args.ingest:
                 slug = targets["county"][0][0].rsplit("/", 1)[1]
-                load = IngestLoad(register_probe(dsn, {"DATA_DIR": data_dir}, slug),
+                load = IngestLoad(county_probe_token(dsn, {"DATA_DIR": data_dir}, slug),
                                   asyncio.run(county_access_points(dsn, slug)))
             asyncio.run(measure(base, pages, args.requests, args.concurrency, args.warmup, load))
             report(pages, reference)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
             input_text: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*SCHOOLIT, *args], env={**os.environ, **(env or {})}, capture_output=True, text=True,
                           timeout=timeout, input=input_text, check=False)
+
+
+def register_probe(env: dict[str, str], *args: str) -> str:
+    """`schoolit probe register ARGS` through the CLI; the token it prints once."""
+    result = run_cli("probe", "register", *args, env=env)
+    token = re.search(r"token \(shown once\): (\S+)", result.stdout)
+    if token is None:
+        raise RuntimeError(f"probe register printed no token: {result.stderr or result.stdout}")
+    return token.group(1)
 
 
 def start_server(env: dict[str, str], *args: str, log: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen[bytes], str]:

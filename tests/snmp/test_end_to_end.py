@@ -22,7 +22,7 @@ import pytest
 
 from schoolit.inventory.secrets import encrypt
 from schoolit.probes.simulators import RunningAgent
-from tests.support import free_port, run_cli, running_server, start_server, throwaway_cluster
+from tests.support import free_port, register_probe, run_cli, running_server, start_server, throwaway_cluster
 
 AGENT = [sys.executable, "-m", "schoolit.probes.agent"]
 
@@ -71,11 +71,9 @@ def deployment(snmpd: RunningAgent, tmp_path: Path) -> Iterator[dict[str, Any]]:
         hosts = _sql(dsn, [("SELECT DISTINCT host(management_ip) AS host FROM access_point "
                             "WHERE management_ip IS NOT NULL", ())])[0]
         assert [h["host"] for h in hosts] == ["127.0.0.1"]
-        registered = run_cli("probe", "register", "--name", "Sonde KIB", "--school", "51600", env=env)
-        token = re.search(r"token \(shown once\): (\S+)", registered.stdout)
-        assert token, registered.stderr
+        token = register_probe(env, "--name", "Sonde KIB", "--school", "51600")
         token_file = tmp_path / "token"
-        token_file.write_text(token.group(1) + "\n")
+        token_file.write_text(token + "\n")
         yield {"dsn": dsn, "env": env, "token_file": token_file, "targets": len(ports),
                "spool": tmp_path / "spool"}
 
