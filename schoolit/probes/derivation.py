@@ -66,6 +66,9 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 #  3. the hourly rollups straight from the samples (counts and clients need no order), with the
 #     rates of step 2 added; the daily ones from the hourly (a UTC hour lies in one Berlin day);
 #     the state from the few rows that decide it.
+# The windows partition by (asset_id, asset_kind), not the other way round: the sorts compare the first
+# key from the sort's own array, and only ties fall back to reading both rows — with the kind first
+# (nearly always the same) every comparison read both rows.
 # The BRIN index on batch_id narrows the scan to the pages of the pass's batches; the id list keeps
 # out a batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
 # looked up by the ids of the pass only, never by a scan of all access points.
@@ -78,7 +81,7 @@ WITH samples AS MATERIALIZED (
       FROM probe_sample s
       LEFT JOIN probe_asset_state st ON st.asset_kind = s.asset_kind AND st.asset_id = s.asset_id
      WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
-    WINDOW before AS (PARTITION BY s.asset_kind, s.asset_id ORDER BY s.batch_id, s.polled_at
+    WINDOW before AS (PARTITION BY s.asset_id, s.asset_kind ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), answered AS (
     SELECT a.asset_kind, a.asset_id, a.polled_at, a.uptime_ticks, a.in_octets, a.out_octets, a.if_speed_mbps,
@@ -87,18 +90,22 @@ WITH samples AS MATERIALIZED (
            CASE WHEN lag(a.k) OVER w IS NULL THEN a.k = 1 AND a.s_reachable ELSE lag(a.k) OVER w = a.k - 1 END
            AS prev_reachable,
            lag(a.uptime_ticks, 1, a.s_uptime) OVER w AS p_uptime,
-           extract(epoch FROM a.polled_at - lag(a.polled_at, 1, a.s_up_at) OVER w) AS since_up,
+           lag(a.polled_at, 1, a.s_up_at) OVER w AS p_up_at,
            lag(a.in_octets, 1, a.s_in) OVER w AS p_in, lag(a.out_octets, 1, a.s_out) OVER w AS p_out
-      FROM (SELECT m.*, row_number() OVER (PARTITION BY m.asset_kind, m.asset_id ORDER BY m.polled_at) AS k
+      FROM (SELECT m.asset_kind, m.asset_id, m.polled_at, m.reachable, m.uptime_ticks, m.in_octets, m.out_octets,
+                   m.if_speed_mbps, m.s_reachable, m.s_uptime, m.s_up_at, m.s_in, m.s_out,
+                   row_number() OVER (PARTITION BY m.asset_id, m.asset_kind ORDER BY m.polled_at) AS k
               FROM samples m WHERE NOT m.straggler) a
      WHERE a.reachable
-    WINDOW w AS (PARTITION BY a.asset_kind, a.asset_id ORDER BY a.polled_at)
+    WINDOW w AS (PARTITION BY a.asset_id, a.asset_kind ORDER BY a.polled_at)
 ), ticks AS (
     SELECT a.*,
            CASE WHEN a.p_uptime IS NULL OR a.uptime_ticks IS NULL THEN NULL
                 WHEN a.uptime_ticks >= a.p_uptime THEN a.uptime_ticks - a.p_uptime
-                WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0 - a.since_up)
-                     <= greatest(60, a.since_up * 0.1)
+                -- (the seconds since are numeric arithmetic: only worked out where uptime went back)
+                WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0
+                         - extract(epoch FROM a.polled_at - a.p_up_at))
+                     <= greatest(60, extract(epoch FROM a.polled_at - a.p_up_at) * 0.1)
                 THEN a.uptime_ticks + 4294967296 - a.p_uptime
                 ELSE -1  -- went back without wrapping: a reboot
            END AS elapsed
