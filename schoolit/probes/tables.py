@@ -37,7 +37,9 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
 
 
 class AssetState(Table, tablename="probe_asset_state"):
-    """The current state of each polled asset (one row each; small and hot)."""
+    """The current state of each polled asset (one row each; small and hot: every derivation pass
+    rewrites it, so its pages are kept half empty for heap-only updates — fillfactor 50, migration
+    2026-11-22T20:50)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()
@@ -81,7 +83,8 @@ class RollupFigures:
 
 class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
     """Per asset and hour: availability, clients, uplink rates. Kept for a few days (dashboards'
-    24 h and 7 d figures and charts); daily rollups carry the longer history."""
+    24 h and 7 d figures and charts); daily rollups carry the longer history. The current hour's rows
+    are rewritten by every pass: fillfactor 70 keeps room for that on their pages."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()
