@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.dto import MsgspecDTO
 from litestar.params import FromPath, JSONBody
 
 from schoolit.accounts.access import requires
@@ -14,7 +15,18 @@ from schoolit.accounts.choices import Permission
 from schoolit.errors import ValidationFailed
 from schoolit.probes import derivation, figures, ingest, outages, targets
 from schoolit.probes.metrics import INGEST_BATCHES, INGEST_SAMPLES
-from schoolit.probes.schemas import IngestOut, SampleBatch, SchoolNetworkOut, TargetList
+from schoolit.probes.schemas import IngestOut, SampleBatch, SchoolNetworkOut, TargetList, decode_batch
+
+
+class SampleBatchBody(MsgspecDTO[SampleBatch]):
+    """The posted batch decoded by msgspec straight from the body into its Structs, in one pass.
+
+    Without it Litestar decodes the JSON into dicts and lists and converts those afterwards: for the
+    thousands of samples of a batch about a fifth of the server's time on ingest. The DTO keeps the
+    request body documented in the OpenAPI schema."""
+
+    def decode_bytes(self, value: bytes) -> SampleBatch:
+        return decode_batch(value)
 
 
 class ProbeApi(Controller):
@@ -33,7 +45,7 @@ class ProbeApi(Controller):
             return Response(b"", status_code=304, headers=headers)
         return Response(target_list, headers=headers)
 
-    @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200)
+    @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200, dto=SampleBatchBody, return_dto=None)
     async def samples(self, caller: Caller, data: JSONBody[SampleBatch]) -> IngestOut:
         """Store a batch once per idempotency key; samples for assets outside the probe's scope reject it.
 

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from schoolit.errors import DomainError, FieldError, ValidationFailed
 from schoolit.probes.profiles import PROFILES
 
 AssetKind = Literal["access_point", "uplink"]
@@ -101,6 +102,22 @@ class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_key: uuid.UUID
     sent_at: UtcDatetime  # when the probe made the batch (a replayed batch keeps it)
     samples: list[Sample]
+
+
+_BATCH_DECODER = msgspec.json.Decoder(SampleBatch)
+
+
+def decode_batch(body: bytes) -> SampleBatch:
+    """A posted batch from its JSON body; invalid input names the field (`samples[3].asset_id`) and why.
+
+    Strict as msgspec is by default: a number sent as a string ("12") is refused, not converted."""
+    try:
+        return _BATCH_DECODER.decode(body)
+    except msgspec.ValidationError as error:
+        message, _, path = str(error).partition(" - at `$")
+        raise ValidationFailed([FieldError(path.rstrip("`").lstrip("."), message)]) from None
+    except msgspec.DecodeError as error:
+        raise DomainError(f"the body is not valid JSON: {error}") from None
 
 
 # --- server answers (not part of the agent's contract) ------------------------------------------

@@ -141,8 +141,17 @@ async def test_samples_for_another_countys_asset_reject_the_batch(client: httpx.
 async def test_invalid_batch_names_fields(client: httpx.AsyncClient, world: World, network: Network) -> None:
     response = await client.post("/api/v1/probe/samples", headers=world.auth("probe"), json={
         "idempotency_key": "not-a-uuid", "sent_at": T0.isoformat(), "samples": []})
-    assert response.status_code in (400, 422)
-    assert "idempotency_key" in response.text
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "idempotency_key", "message": "Invalid UUID"}]
+    body = batch(ap_sample(network.access_points["kib"][0], 0), ap_sample(network.access_points["kib"][0], 5))
+    body["samples"][1]["clients"] = "viele"
+    response = await client.post("/api/v1/probe/samples", headers=world.auth("probe"), json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "samples[1].clients", "message": "Expected `int | null`, got `str`"}]
+    response = await client.post("/api/v1/probe/samples", headers={**world.auth("probe"),
+                                 "content-type": "application/json"}, content=b'{"samples": [')
+    assert response.status_code == 400 and "not valid JSON" in response.json()["detail"]
+    assert (await fetch("SELECT count(*) AS n FROM probe_ingest_batch"))[0]["n"] == 0
 
 
 async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient, world: World) -> None:
