@@ -69,8 +69,9 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 # The windows partition by (asset_id, asset_kind), not the other way round: the sorts compare the first
 # key from the sort's own array, and only ties fall back to reading both rows — with the kind first
 # (nearly always the same) every comparison read both rows.
-# The BRIN index on batch_id narrows the scan to the pages of the pass's batches; the id list keeps
-# out a batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
+# The b-tree on batch_id finds the rows of the pass's batches, however many the day's partition holds
+# (a BRIN index skipped only ranges vacuum had summarised, never the newest); the id list keeps out a
+# batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
 # looked up by the ids of the pass only, never by a scan of all access points.
 _PASS = f"""
 WITH samples AS MATERIALIZED (
@@ -254,6 +255,13 @@ PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.
                     state=_STATE)
 
 
+# Sorts and hashes of a pass fit in memory this way (the default 4 MB spills them to disk); the
+# statistics of a day partition lag behind its newest rows, and with them the planner would probe
+# indexes row by row where hash joins are many times faster. The commit need not wait for the disk: a
+# pass lost in a crash is lost whole, marks included, and simply done again.
+DERIVATION_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off; SET LOCAL synchronous_commit = off"
+
+
 @dataclass
 class Derived:
     """What derivation took in: batches and samples; `busy` when another process held the lock."""
@@ -290,12 +298,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         batch_ids = _take(pending, limit)
         if not batch_ids:
             return Derived(), {}
-        # Sorts and hashes of a pass fit in memory this way (the default 4 MB spills them to disk); the
-        # statistics of a day partition lag behind its newest rows, and with them the planner would
-        # probe indexes row by row where hash joins are many times faster. The commit need not wait
-        # for the disk: a pass lost in a crash is lost whole, marks included, and simply done again.
-        await connection.execute("SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off; "
-                                 "SET LOCAL synchronous_commit = off")
+        await connection.execute(DERIVATION_SETTINGS)
         touched: dict[int, set[int]] = defaultdict(set)
         for row in await connection.fetch(PASS, batch_ids[0], batch_ids[-1], batch_ids):
             touched[row["probe_id"]].add(row["school_id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -13,8 +14,8 @@ import pytest
 
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
-from schoolit.db import fetch
-from schoolit.probes.derivation import DERIVATION_LOCK, derive_pending
+from schoolit.db import atomic, fetch
+from schoolit.probes.derivation import DERIVATION_LOCK, DERIVATION_SETTINGS, PASS, derive_pending
 from schoolit.probes.ingest import ingest
 from schoolit.probes.schemas import Sample, SampleBatch, TargetList
 from tests.integration.probes.network import Network, build_network, fresh_school
@@ -211,28 +212,39 @@ async def test_stale_state_is_not_live(client: httpx.AsyncClient, world: World) 
     assert figures["coverage"]["live"] == 0.0 and figures["coverage"]["planned"] == pytest.approx(2 / 3, abs=1e-4)
 
 
-async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> None:
-    """A pass rewrites the state and current-hour rollup of every asset polled: the new row versions
-    stay on their rows' pages (heap-only updates, no new index entries, old versions pruned in place)."""
+async def bulk_access_points(world: World, count: int) -> tuple[Scope, list[int]]:
+    """`count` access points at one school (straight in SQL: many), and the scope of the school's probe."""
     school = world.schools["kib"]
     aps = [row["id"] for row in await fetch(
         "INSERT INTO access_point (county_id, school_id, name, vendor, model, serial, snmp_port, status, "
         "funding_programme, created_at, updated_at) SELECT {}, {}, 'AP ' || n, 'aruba', 'AP-505', "
-        "'HOT' || lpad(n::text, 5, '0'), 161, 'active', 'other', now(), now() FROM generate_series(1, 400) AS n "
-        "RETURNING id", school["county_id"], school["id"])]
+        "'BULK' || lpad(n::text, 5, '0'), 161, 'active', 'other', now(), now() FROM generate_series(1, {}) AS n "
+        "RETURNING id", school["county_id"], school["id"], count)]
     scope = Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, world.probe_id, "probe"),
                   county_ids=frozenset({school["county_id"]}))
+    return scope, aps
+
+
+def sweep_batch(aps: list[int], at: dt.datetime, sweeps: int = 1) -> SampleBatch:
+    """Every access point polled `sweeps` times a minute apart, all answering."""
+    samples = [Sample(asset_kind="access_point", asset_id=ap, polled_at=at + dt.timedelta(minutes=minute),
+                      reachable=True, uptime_ticks=10_000 + minute * 6000, clients=minute, radio_up=True)
+               for minute in range(sweeps) for ap in aps]
+    return SampleBatch(idempotency_key=uuid.uuid4(), sent_at=at, samples=samples)
+
+
+async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> None:
+    """A pass rewrites the state and current-hour rollup of every asset polled: the new row versions
+    stay on their rows' pages (heap-only updates, no new index entries, old versions pruned in place)."""
+    scope, aps = await bulk_access_points(world, 400)
     pages = []
     for sweep in range(2):  # one sweep a minute, within one hour
-        at = T0 + dt.timedelta(minutes=sweep)
-        batch = SampleBatch(idempotency_key=uuid.uuid4(), sent_at=at, samples=[
-            Sample(asset_kind="access_point", asset_id=ap, polled_at=at, reachable=True, uptime_ticks=10_000 + sweep,
-                   clients=sweep, radio_up=True) for ap in aps])
-        assert (await ingest(scope, batch)).stored == len(aps)
+        assert (await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(minutes=sweep)))).stored == len(aps)
         assert (await derive_pending()).batches == 1
         pages.append({table: {row["asset_id"]: row["page"] for row in await fetch(
             f"SELECT asset_id, (ctid::text::point)[0] AS page FROM {table} WHERE asset_id = ANY({{}})", aps)}  # noqa: S608
             for table in ("probe_asset_state", "probe_rollup_hourly")})
+
     def stayed(table: str) -> int:
         return sum(pages[1][table][ap] == pages[0][table][ap] for ap in aps)
 
@@ -240,3 +252,26 @@ async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> Non
     # The test's transaction keeps every old version, so only the room left free on each page takes new
     # ones (in production earlier passes' versions are pruned): on full pages not one would stay.
     assert stayed("probe_rollup_hourly") > len(aps) // 4
+
+
+async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> None:
+    """Late in the day the partition holds every sample so far; a pass finds its batches' rows by the
+    batch index instead of scanning them all."""
+    scope, aps = await bulk_access_points(world, 400)
+    await ingest(scope, sweep_batch(aps, T0, sweeps=60))  # the hour so far: 24,000 samples
+    await derive_pending()
+    latest = await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(hours=1)))
+    async with atomic() as transaction:
+        await transaction.connection.execute(DERIVATION_SETTINGS)
+        plan = await transaction.connection.fetchval(
+            "EXPLAIN (FORMAT JSON) " + PASS, latest.batch_id, latest.batch_id, [latest.batch_id])
+
+    def scans(node: dict[str, Any]) -> list[tuple[str, str]]:
+        found = [(node["Node Type"], node.get("Relation Name", ""))]
+        for child in node.get("Plans", []):
+            found += scans(child)
+        return found
+
+    plan_scans = scans(json.loads(plan)[0]["Plan"])
+    sample_scans = [kind for kind, relation in plan_scans if relation.startswith("probe_sample")]
+    assert sample_scans and "Seq Scan" not in sample_scans, sample_scans
