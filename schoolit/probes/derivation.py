@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -47,11 +48,13 @@ from schoolit.accounts.services import scope_for_probe
 from schoolit.db import atomic, fetch
 from schoolit.logs import get_logger
 from schoolit.probes import outages
+from schoolit.probes.metrics import DERIVATION_PASS_BATCHES, DERIVATION_PASS_SECONDS
 
 log = get_logger("schoolit.probes")
 
 MAX_PLAUSIBLE_MBPS = 400_000  # nothing a school connects to is faster; more means garbage
 MAX_SAMPLES_PER_PASS = 500_000  # bounds one transaction when a large backlog waits (after an outage)
+GATHER_SECONDS = 0.1  # after a wake-up, before the pass: what a probe's derived state may lag more
 RETRY_SECONDS = 2.0  # the timer behind the wake-ups: another process held the lock, or a wake-up was lost
 DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any constant the project uses once)
 
@@ -322,6 +325,7 @@ async def derive_pending(*, wait: bool = True, limit: int = MAX_SAMPLES_PER_PASS
     what is left; without it (the server's worker) it leaves the work to that process."""
     total = Derived()
     while True:
+        started = time.perf_counter()
         step = await _derive_pass(wait=wait, limit=limit)
         if step is None:
             total.busy = True
@@ -329,6 +333,8 @@ async def derive_pending(*, wait: bool = True, limit: int = MAX_SAMPLES_PER_PASS
         derived, touched = step
         if not derived.batches:
             return total
+        DERIVATION_PASS_BATCHES.observe(derived.batches)
+        DERIVATION_PASS_SECONDS.observe(time.perf_counter() - started)
         total.batches += derived.batches
         total.samples += derived.samples
         if touched:
@@ -346,16 +352,21 @@ def wake() -> None:
         _wakeup.set()
 
 
-async def run_worker(stop: asyncio.Event, wakeup: asyncio.Event, every: float = RETRY_SECONDS) -> None:
-    """Derive whenever woken, and every `every` seconds, until `stop`."""
+async def run_worker(stop: asyncio.Event, wakeup: asyncio.Event, every: float = RETRY_SECONDS,
+                     derive: Callable[..., Awaitable[Derived]] = derive_pending) -> None:
+    """Derive (`derive_pending`) whenever woken, and every `every` seconds, until `stop`."""
     while not stop.is_set():
         wakeup.clear()  # batches stored from here on wake the next round
         try:
-            await derive_pending(wait=False)
+            await derive(wait=False)
         except Exception:  # the next round tries again; nothing is marked derived that was not
             log.exception("derivation pass failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=every)
+            if not stop.is_set():
+                # Woken after a quiet spell by one stored batch: the batches in flight join it, and
+                # the pass pays its costs per asset (state and rollup rows) once for all of them.
+                await asyncio.sleep(GATHER_SECONDS)
 
 
 def derivation_lifespan() -> Callable[[Any], AbstractAsyncContextManager[None]]:

@@ -1,5 +1,5 @@
-"""Probe metrics for /metrics: ingest batches and samples as they arrive, the derivation backlog, and each
-probe's last contact."""
+"""Probe metrics for /metrics: ingest batches and samples as they arrive, derivation passes and backlog,
+and each probe's last contact."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from schoolit.db import fetch
 INGEST_BATCHES = metrics.counter("schoolit_ingest_batches_total", "Sample batches received, by outcome",
                                  ("result",))
 INGEST_SAMPLES = metrics.counter("schoolit_ingest_samples_total", "Samples stored")
+DERIVATION_PASS_BATCHES = metrics.histogram("schoolit_derivation_pass_batches", "Batches one derivation pass took in",
+                                            buckets=(1, 2, 5, 10, 20, 50, 100, 1000))
+DERIVATION_PASS_SECONDS = metrics.histogram("schoolit_derivation_pass_seconds", "Time of one derivation pass",
+                                            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 
 
 @metrics.gauge_source("schoolit_probe_last_seen_seconds", "Seconds since each probe last talked to the server",

@@ -15,6 +15,7 @@ import pytest
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.db import atomic, fetch
+from schoolit.metrics import REGISTRY
 from schoolit.probes.derivation import DERIVATION_LOCK, DERIVATION_SETTINGS, PASS, derive_pending
 from schoolit.probes.ingest import ingest
 from schoolit.probes.schemas import Sample, SampleBatch, TargetList
@@ -275,3 +276,16 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
     plan_scans = scans(json.loads(plan)[0]["Plan"])
     sample_scans = [kind for kind, relation in plan_scans if relation.startswith("probe_sample")]
     assert sample_scans and "Seq Scan" not in sample_scans, sample_scans
+
+
+async def test_passes_are_counted_in_metrics(world: World, network: Network) -> None:
+    scope = Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, world.probe_id, "probe"),
+                  county_ids=frozenset({world.counties["donnersbergkreis"]}))
+    passes = REGISTRY.get_sample_value("schoolit_derivation_pass_batches_count") or 0.0
+    batches = REGISTRY.get_sample_value("schoolit_derivation_pass_batches_sum") or 0.0
+    for minute in range(2):
+        await ingest(scope, sweep_batch(network.access_points["kib"], T0 + dt.timedelta(minutes=minute)))
+    assert (await derive_pending()).batches == 2
+    assert REGISTRY.get_sample_value("schoolit_derivation_pass_batches_count") == passes + 1
+    assert REGISTRY.get_sample_value("schoolit_derivation_pass_batches_sum") == batches + 2
+    assert (REGISTRY.get_sample_value("schoolit_derivation_pass_seconds_count") or 0.0) >= passes + 1
