@@ -29,8 +29,9 @@ answers over random batch splits and random groupings of batches into passes:
   by comparing the wrapped difference with the time that really passed;
 - a straggler is stored and counted in rollups, but does not move the state.
 
-In the server a lifespan task derives after each stored batch and on a short timer; tests and the
-`schoolit maintenance derive` command call `derive_pending()`.
+In the server a lifespan task derives after each stored batch (waiting `GATHER_SECONDS` for the
+batches in flight when it was idle) and on a short timer; tests and the `schoolit maintenance derive`
+command call `derive_pending()`.
 """
 
 from __future__ import annotations
