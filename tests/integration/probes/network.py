@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schoolit.accounts.scope import Scope
+from schoolit.accounts.services import scope_for_probe
+from schoolit.db import fetch
 from schoolit.inventory.secrets import encrypt
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Room, SnmpProfile, Uplink
@@ -17,6 +20,12 @@ class Network:
     access_points: dict[str, list[int]] = field(default_factory=dict)  # school key -> AP ids
     uplinks: dict[str, int] = field(default_factory=dict)
     rooms: dict[str, list[int]] = field(default_factory=dict)  # teaching rooms
+
+
+async def probe_scope(world: World) -> Scope:
+    """The scope the world's probe posts its samples with, made as the server makes it from its token."""
+    probe = (await fetch("SELECT id, name, county_id, school_id FROM probe WHERE id = {}", world.probe_id))[0]
+    return scope_for_probe(probe, None)
 
 
 async def fresh_school(world: World, key: str = "probe-school") -> dict[str, int]:

@@ -16,13 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from schoolit.accounts.choices import ActorKind, Role
-from schoolit.accounts.scope import Actor, Scope
 from schoolit.db import fetch
 from schoolit.probes.derivation import derive_pending
 from schoolit.probes.ingest import ingest
 from schoolit.probes.schemas import Sample, SampleBatch
-from tests.integration.probes.network import Network, build_network
+from tests.integration.probes.network import Network, build_network, probe_scope
 from tests.integration.world import World
 from tests.unit.probes.model import TIMETICKS_WRAP, Observation, Rollup, State, advance
 
@@ -103,8 +101,7 @@ async def test_sql_ingest_agrees_with_the_model(world: World, seed: int, groupin
     # asset in time of arrival, yet not the state's.
     late = arrival.pop(next(i for i in range(len(arrival) - 20, 0, -1) if arrival[i].reachable))
     arrival.append(late)
-    scope = Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, world.probe_id, "probe"),
-                  county_ids=frozenset({world.counties["donnersbergkreis"]}))
+    scope = await probe_scope(world)
     grouper = random.Random(seed + 1000)  # its own generator: every grouping sees the same batches
     position = 0
     seen: list[Sample] = []  # as derivation sees them: batch after batch, each batch in time order
