@@ -138,8 +138,6 @@ def test_answers_with_other_types_than_the_last_one_decode_as_well() -> None:
         ]
 
 
-
-
 def long_form(der: bytes) -> bytes:
     """The same message with its outer length in a longer form than needed: BER, but not DER."""
     octets = der[1] & 0x7F if der[1] & 0x80 else 0  # length octets after the first (0: short form)
