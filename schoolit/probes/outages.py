@@ -41,17 +41,33 @@ async def touch_probe(scope: Scope) -> None:
                     "AND (last_seen_at IS NULL OR last_seen_at < now() - {}::interval)", scope.actor.id, TOUCH_EVERY)
 
 
-async def _school_assets(school_ids: list[int]) -> list[dict[str, Any]]:
-    """Every monitored asset (one with a state row) of these schools, with its name for tickets."""
+# The monitored assets of some schools: those with a state row whose access point is active or whose
+# uplink is live.
+_MONITORED = (
+    "FROM probe_asset_state s "
+    "LEFT JOIN access_point ap ON s.asset_kind = {} AND ap.id = s.asset_id AND ap.status = 'active' "
+    "LEFT JOIN uplink u ON s.asset_kind = {} AND u.id = s.asset_id AND u.status = 'live' "
+    "WHERE s.school_id = ANY({}) AND (ap.id IS NOT NULL OR u.id IS NOT NULL) ")
+_KINDS = (int(AssetKind.ACCESS_POINT), int(AssetKind.UPLINK))
+
+
+async def _outage_assets(school_ids: list[int], threshold: int) -> list[dict[str, Any]]:
+    """The monitored assets of these schools that tickets are about: down long enough, or on a ticket.
+
+    Only these, not every asset of the schools: this runs after every derivation pass, and nearly
+    always nothing is down."""
     return await fetch(
         "SELECT s.asset_kind, s.asset_id, s.school_id, s.reachable, s.consecutive_failures, s.down_since, "
-        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name "
-        "FROM probe_asset_state s "
-        "LEFT JOIN access_point ap ON s.asset_kind = {} AND ap.id = s.asset_id AND ap.status = 'active' "
-        "LEFT JOIN uplink u ON s.asset_kind = {} AND u.id = s.asset_id AND u.status = 'live' "
-        "WHERE s.school_id = ANY({}) AND (ap.id IS NOT NULL OR u.id IS NOT NULL) "
-        "ORDER BY s.asset_kind DESC, s.asset_id",
-        int(AssetKind.ACCESS_POINT), int(AssetKind.UPLINK), school_ids)
+        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name " + _MONITORED
+        + "AND (s.outage_ticket_id IS NOT NULL OR (NOT s.reachable AND s.consecutive_failures >= {})) "
+        "ORDER BY s.asset_kind DESC, s.asset_id", *_KINDS, school_ids, threshold)
+
+
+async def _monitored_counts(school_ids: list[int]) -> dict[int, int]:
+    """How many assets each of these schools monitors (is everything there down?)."""
+    rows = await fetch("SELECT s.school_id, count(*) AS assets " + _MONITORED + "GROUP BY s.school_id",
+                       *_KINDS, school_ids)
+    return {row["school_id"]: row["assets"] for row in rows}
 
 
 async def _remember(ticket_id: int | None, assets: list[dict[str, Any]]) -> None:
@@ -78,19 +94,22 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
         return
     threshold = threshold or get_settings().outage_after_failures
     by_school: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for asset in await _school_assets(school_ids):
+    for asset in await _outage_assets(school_ids, threshold):
         by_school[asset["school_id"]].append(asset)
+    new_down = [school for school, assets in by_school.items()
+                if any(a["outage_ticket_id"] is None and not a["reachable"] for a in assets)]
+    monitored = await _monitored_counts(new_down) if new_down else {}
 
     for school_id, assets in by_school.items():
         down = [a for a in assets if not a["reachable"] and a["consecutive_failures"] >= threshold]
         new = [a for a in down if a["outage_ticket_id"] is None]
-        if new and len(down) == len(assets):
+        if new and len(down) == monitored[school_id]:
             # Nothing at the school answers: one school-level ticket, on the uplink if there is one.
-            carrier = next((a for a in assets if a["asset_kind"] == AssetKind.UPLINK), assets[0])
+            carrier = next((a for a in down if a["asset_kind"] == AssetKind.UPLINK), down[0])
             existing = next((a["outage_ticket_id"] for a in down if a["outage_ticket_id"]), None)
             ticket_id = existing or await _open(
                 scope, school_id, carrier,
-                f"Schule nicht erreichbar: keines der {len(assets)} überwachten Geräte antwortet"
+                f"Schule nicht erreichbar: keines der {len(down)} überwachten Geräte antwortet"
                 f"{_since(min((a['down_since'] for a in down if a['down_since']), default=None))}.")
             await _remember(ticket_id, new)
         else:
