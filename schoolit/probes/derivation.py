@@ -8,7 +8,7 @@ in PostgreSQL amortises the state and rollup upserts over many batches. A pass:
   bound, under a transaction-level advisory lock, so exactly one process derives at a time however
   many server workers run;
 - reads their samples (one statement), derives per sample whether it is a straggler, a reboot, and
-  its counter rates (window functions per asset: two sorts), merges the hourly and daily rollups
+  its counter rates (window functions per asset), merges the hourly and daily rollups
   by addition and writes the state per asset;
 - marks those batches derived in the same transaction: a crash loses nothing and counts nothing
   twice, the next pass simply starts where the last committed one ended;
@@ -49,6 +49,7 @@ from schoolit.accounts.services import scope_for_probe
 from schoolit.db import atomic, fetch
 from schoolit.logs import get_logger
 from schoolit.probes import outages
+from schoolit.probes.choices import AssetKind
 from schoolit.probes.metrics import DERIVATION_PASS_BATCHES, DERIVATION_PASS_SECONDS
 
 log = get_logger("schoolit.probes")
@@ -63,20 +64,27 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 #  1. `samples`, in (batch, time) order per asset (the first sort): a sample is a straggler when it
 #     is not newer than the state nor than a sample before it (of an earlier batch; of the same batch
 #     only with the very same time, a duplicate);
-#  2. `answered`: the samples that move the state are newer than everything before them, so their
-#     time order (the second sort) is their order; numbered in it, the answered ones then find the
-#     previous answered poll with a plain lag(1) — the state's figures where there is none in the
-#     pass — and whether the poll just before was answered too (consecutive numbers): reboots, rates;
-#  3. the hourly rollups straight from the samples (counts and clients need no order), with the
-#     rates of step 2 added; the daily ones from the hourly (a UTC hour lies in one Berlin day);
+#  2. `polls`: the answered samples that move the state are newer than everything before them, so
+#     their time order (the second sort) is their order, and each finds the answered poll before it
+#     with a plain lag(1) (the state's figures before the first one): sysUpTime going back is a reboot;
+#  3. `answered` .. `rated`, for uplinks only (access points have no counters): the samples that move
+#     the state, numbered in time order; the answered ones find the previous answered poll with lag(1)
+#     and whether the poll just before was answered too (consecutive numbers): counter rates;
+#  4. the hourly rollups straight from the samples (counts and clients need no order), with the
+#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day);
 #     the state from the few rows that decide it.
+# Steps 2 and 3 are apart because rates need three more values of the previous poll and the numbering
+# (a window step of its own): for the access points, nearly all the samples, two lags are enough.
 # The windows partition by (asset_id, asset_kind), not the other way round: the sorts compare the first
 # key from the sort's own array, and only ties fall back to reading both rows — with the kind first
-# (nearly always the same) every comparison read both rows.
+# (nearly always the same) every comparison read both rows. Hours are binned on the UTC epoch
+# (`date_bin`): integer arithmetic, where date_trunc with a time zone converts every sample's time.
 # The b-tree on batch_id finds the rows of the pass's batches, however many the day's partition holds
 # (a BRIN index skipped only ranges vacuum had summarised, never the newest); the id list keeps out a
 # batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
-# looked up by the ids of the pass only, never by a scan of all access points.
+# looked up by the ids of the pass only, never by a scan of all access points; `seen` (one row per
+# asset and probe) gives both the assets' last polls and the schools each probe reported on.
+_HOUR = "date_bin('1 hour', {}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 _PASS = f"""
 WITH samples AS MATERIALIZED (
     SELECT s.batch_id, s.polled_at, s.asset_kind, s.asset_id, s.probe_id, s.county_id, s.reachable, s.uptime_ticks,
@@ -88,6 +96,19 @@ WITH samples AS MATERIALIZED (
      WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
     WINDOW before AS (PARTITION BY s.asset_id, s.asset_kind ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), polls AS (
+    SELECT a.asset_kind, a.asset_id, a.polled_at,
+           -- went back, and not by the wrap: the seconds since (numeric arithmetic) only where it went back
+           coalesce(a.uptime_ticks < a.p_uptime
+                    AND NOT coalesce(abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0
+                                         - extract(epoch FROM a.polled_at - a.p_up_at))
+                                     <= greatest(60, extract(epoch FROM a.polled_at - a.p_up_at) * 0.1), false),
+                    false) AS rebooted
+      FROM (SELECT m.asset_kind, m.asset_id, m.polled_at, m.uptime_ticks,
+                   lag(m.uptime_ticks, 1, m.s_uptime) OVER w AS p_uptime,
+                   lag(m.polled_at, 1, m.s_up_at) OVER w AS p_up_at
+              FROM samples m WHERE m.reachable AND NOT m.straggler
+            WINDOW w AS (PARTITION BY m.asset_id, m.asset_kind ORDER BY m.polled_at)) a
 ), answered AS (
     SELECT a.asset_kind, a.asset_id, a.polled_at, a.uptime_ticks, a.in_octets, a.out_octets, a.if_speed_mbps,
            -- the poll just before was answered: the state's (first in the pass), or the previous
@@ -96,46 +117,44 @@ WITH samples AS MATERIALIZED (
            AS prev_reachable,
            lag(a.uptime_ticks, 1, a.s_uptime) OVER w AS p_uptime,
            lag(a.polled_at, 1, a.s_up_at) OVER w AS p_up_at,
-           lag(a.in_octets, 1, a.s_in) OVER w AS p_in, lag(a.out_octets, 1, a.s_out) OVER w AS p_out
+           lag(a.in_octets, 1, a.s_in) OVER w AS p_in, lag(a.out_octets, 1, a.s_out) OVER w AS p_out,
+           lead(a.k) OVER w IS NULL AS latest
       FROM (SELECT m.asset_kind, m.asset_id, m.polled_at, m.reachable, m.uptime_ticks, m.in_octets, m.out_octets,
                    m.if_speed_mbps, m.s_reachable, m.s_uptime, m.s_up_at, m.s_in, m.s_out,
                    row_number() OVER (PARTITION BY m.asset_id, m.asset_kind ORDER BY m.polled_at) AS k
-              FROM samples m WHERE NOT m.straggler) a
+              FROM samples m WHERE NOT m.straggler AND m.asset_kind = {int(AssetKind.UPLINK)}) a
      WHERE a.reachable
     WINDOW w AS (PARTITION BY a.asset_id, a.asset_kind ORDER BY a.polled_at)
 ), ticks AS (
     SELECT a.*,
-           CASE WHEN a.p_uptime IS NULL OR a.uptime_ticks IS NULL THEN NULL
-                WHEN a.uptime_ticks >= a.p_uptime THEN a.uptime_ticks - a.p_uptime
-                -- (the seconds since are numeric arithmetic: only worked out where uptime went back)
+           CASE WHEN a.uptime_ticks >= a.p_uptime THEN a.uptime_ticks - a.p_uptime
                 WHEN abs((a.uptime_ticks + 4294967296 - a.p_uptime) / 100.0
                          - extract(epoch FROM a.polled_at - a.p_up_at))
                      <= greatest(60, extract(epoch FROM a.polled_at - a.p_up_at) * 0.1)
                 THEN a.uptime_ticks + 4294967296 - a.p_uptime
-                ELSE -1  -- went back without wrapping: a reboot
-           END AS elapsed
+           END AS elapsed  -- none: no uptime, or a reboot (`polls` counts it)
       FROM answered a
     OFFSET 0  -- computed once per row: flattened, every use below would evaluate it again
 ), rates AS (
-    SELECT t.asset_kind, t.asset_id, t.polled_at, coalesce(t.elapsed = -1, false) AS rebooted,
+    SELECT t.asset_kind, t.asset_id, t.polled_at, t.latest,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
                 THEN ((t.in_octets - t.p_in) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS in_raw,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
                 THEN ((t.out_octets - t.p_out) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS out_raw,
-           CASE WHEN t.in_octets IS NOT NULL  -- only counters give rates (not access points)
-                THEN least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * 1.05, {MAX_PLAUSIBLE_MBPS}))
-           END AS ceiling
+           least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * 1.05, {MAX_PLAUSIBLE_MBPS})) AS ceiling
       FROM ticks t
     OFFSET 0
 ), rated AS (
-    SELECT r.asset_kind, r.asset_id, r.polled_at, r.rebooted,
+    SELECT r.asset_kind, r.asset_id, r.polled_at, r.latest,
            CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
            CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.out_raw END AS out_mbps
       FROM rates r
-), last AS (
-    SELECT asset_kind, asset_id, max(polled_at) FILTER (WHERE NOT straggler) AS last_at,
+), seen AS (
+    SELECT asset_kind, asset_id, probe_id, max(polled_at) FILTER (WHERE NOT straggler) AS last_at,
            max(polled_at) FILTER (WHERE NOT straggler AND reachable) AS last_up
-      FROM samples GROUP BY 1, 2
+      FROM samples GROUP BY 1, 2, 3
+), last AS (
+    SELECT asset_kind, asset_id, max(last_at) AS last_at, max(last_up) AS last_up FROM seen GROUP BY 1, 2
 ), assets AS (
     SELECT 1::smallint AS asset_kind, id AS asset_id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
       FROM access_point WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 1))
@@ -149,13 +168,13 @@ WITH samples AS MATERIALIZED (
            -- the largest utilisation of the hour is the largest rate over the contracted one
            CASE WHEN a.down_mbps > 0 AND a.up_mbps > 0
                 THEN greatest(r.in_mbps_max / a.down_mbps, r.out_mbps_max / a.up_mbps) END AS utilisation_max
-      FROM (SELECT asset_kind, asset_id, date_trunc('hour', polled_at, 'UTC') AS hour, county_id,
+      FROM (SELECT asset_kind, asset_id, {_HOUR.format("polled_at")} AS hour, county_id,
                    count(*) AS samples, count(*) FILTER (WHERE reachable) AS up_samples,
                    coalesce(sum(clients) FILTER (WHERE reachable), 0) AS clients_sum,
                    max(clients) FILTER (WHERE reachable) AS clients_max
               FROM samples GROUP BY 1, 2, 3, 4) h
       JOIN assets a ON a.asset_kind = h.asset_kind AND a.asset_id = h.asset_id
-      LEFT JOIN (SELECT asset_kind, asset_id, date_trunc('hour', polled_at, 'UTC') AS hour,
+      LEFT JOIN (SELECT asset_kind, asset_id, {_HOUR.format("polled_at")} AS hour,
                         count(in_mbps) AS rate_samples, sum(in_mbps) AS in_mbps_sum, sum(out_mbps) AS out_mbps_sum,
                         max(in_mbps) AS in_mbps_max, max(out_mbps) AS out_mbps_max
                    FROM rated WHERE in_mbps IS NOT NULL GROUP BY 1, 2, 3) r
@@ -174,7 +193,7 @@ WITH samples AS MATERIALIZED (
 ), state AS ({{state}}
 )
 SELECT DISTINCT t.probe_id, a.school_id
-  FROM (SELECT DISTINCT probe_id, asset_kind, asset_id FROM samples) t
+  FROM seen t
   JOIN assets a ON a.asset_kind = t.asset_kind AND a.asset_id = t.asset_id
 """  # noqa: S608 (only constants are formatted in)
 
@@ -241,10 +260,10 @@ _STATE = """
              GROUP BY 1, 2) p
       JOIN assets a ON a.asset_kind = p.asset_kind AND a.asset_id = p.asset_id
       LEFT JOIN probe_asset_state s ON s.asset_kind = p.asset_kind AND s.asset_id = p.asset_id
-      LEFT JOIN (SELECT asset_kind, asset_id, count(*) FILTER (WHERE rebooted) AS reboots,
-                        max(polled_at) FILTER (WHERE rebooted) AS last_reboot
-                   FROM rated GROUP BY 1, 2) b ON b.asset_kind = p.asset_kind AND b.asset_id = p.asset_id
-      LEFT JOIN rated r ON r.asset_kind = p.asset_kind AND r.asset_id = p.asset_id AND r.polled_at = p.last_at
+      LEFT JOIN (SELECT asset_kind, asset_id, count(*) AS reboots, max(polled_at) AS last_reboot
+                   FROM polls WHERE rebooted GROUP BY 1, 2) b ON b.asset_kind = p.asset_kind AND b.asset_id = p.asset_id
+      -- the rates of the latest answered poll, which is the latest poll when the asset is up
+      LEFT JOIN rated r ON r.asset_kind = p.asset_kind AND r.asset_id = p.asset_id AND r.latest
     ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
         county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
         last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
