@@ -94,7 +94,7 @@ _DEVICES = ("SELECT school_id, count(*) AS available FROM device WHERE county_id
 _LOANS = (f"SELECT l.school_id, count(*) AS open, count(*) FILTER (WHERE {LOAN_OVERDUE}) AS overdue "  # noqa: S608
           f"FROM loan l WHERE l.county_id = ANY({{}}) AND {LOAN_OPEN} GROUP BY l.school_id")
 _ROLLUPS = (f"SELECT school_id, asset_kind, {figures.SHARE} AS share, sum(up_samples)::bigint AS up, "  # noqa: S608
-            "sum(samples)::bigint AS samples, max(utilisation_max) AS peak FROM probe_rollup_daily "
+            "sum(samples)::bigint AS samples, max(utilisation_max) AS peak FROM probe_rollup_days "
             f"WHERE county_id = ANY({{}}) AND {figures.DAYS_WINDOW} GROUP BY school_id, asset_kind")
 # Per school and per county (GROUPING SETS): the county's median is over its tickets, not of the medians.
 _TICKETS = (
@@ -336,7 +336,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
     days = [today - dt.timedelta(days=SPARKLINE_DAYS - 1 - i) for i in range(SPARKLINE_DAYS)]
     daily: dict[int, dict[dt.date, float | None]] = defaultdict(dict)
     for row in await fetch(
-            f"SELECT asset_id, day, {figures.SHARE} AS share FROM probe_rollup_daily "  # noqa: S608 (constants)
+            f"SELECT asset_id, day, {figures.SHARE} AS share FROM probe_rollup_days "  # noqa: S608 (constants)
             f"WHERE school_id = {{}} AND asset_kind = {{}} AND {figures.DAYS_WINDOW} GROUP BY asset_id, day",
             school_id, int(AssetKind.ACCESS_POINT), now, SPARKLINE_DAYS):
         daily[row["asset_id"]][row["day"]] = row["share"]

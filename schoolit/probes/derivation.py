@@ -71,8 +71,9 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 #     the state, numbered in time order; the answered ones find the previous answered poll with lag(1)
 #     and whether the poll just before was answered too (consecutive numbers): counter rates;
 #  4. the hourly rollups straight from the samples (counts and clients need no order), with the
-#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day);
-#     the state from the few rows that decide it.
+#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day) —
+#     today's into `probe_rollup_today`, whose updates stay heap-only, earlier days' (late samples)
+#     into `probe_rollup_daily` (see `CLOSE_DAYS`); the state from the few rows that decide it.
 # Steps 2 and 3 are apart because rates need three more values of the previous poll and the numbering
 # (a window step of its own): for the access points, nearly all the samples, two lags are enough.
 # The windows partition by (asset_id, asset_kind), not the other way round: the sorts compare the first
@@ -84,6 +85,7 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 # batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
 # looked up by the ids of the pass only, never by a scan of all access points; `seen` (one row per
 # asset and probe) gives both the assets' last polls and the schools each probe reported on.
+TODAY = "(now() AT TIME ZONE 'Europe/Berlin')::date"  # the pass's day (now(): its transaction's start)
 _HOUR = "date_bin('1 hour', {}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 _PASS = f"""
 WITH samples AS MATERIALIZED (
@@ -183,12 +185,18 @@ WITH samples AS MATERIALIZED (
     INSERT INTO probe_rollup_hourly AS r ({{columns}})
     SELECT * FROM hours
     {{merge}}
-), daily AS (
-    INSERT INTO probe_rollup_daily AS r ({{columns_daily}})
-    SELECT asset_kind, asset_id, (hour AT TIME ZONE 'Europe/Berlin')::date, county_id, school_id, sum(samples),
+), days AS (
+    SELECT asset_kind, asset_id, (hour AT TIME ZONE 'Europe/Berlin')::date AS day, county_id, school_id, sum(samples),
            sum(up_samples), sum(clients_sum), max(clients_max), sum(rate_samples), sum(in_mbps_sum),
            sum(out_mbps_sum), max(in_mbps_max), max(out_mbps_max), max(utilisation_max)
       FROM hours GROUP BY 1, 2, 3, 4, 5
+), today AS (
+    INSERT INTO probe_rollup_today AS r ({{columns_daily}})
+    SELECT * FROM days WHERE day >= {TODAY}
+    {{merge_daily}}
+), daily AS (  -- late samples of a day already closed
+    INSERT INTO probe_rollup_daily AS r ({{columns_daily}})
+    SELECT * FROM days WHERE day < {TODAY}
     {{merge_daily}}
 ), state AS ({{state}}
 )
@@ -273,6 +281,15 @@ _STATE = """
         in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
         out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now()"""
 
+# The first pass of a day moves the finished days' rows to the daily rollups (by addition: a day that
+# had late samples there already sums up). Readers see both tables through `probe_rollup_days`.
+CLOSE_DAYS = f"""
+WITH closed AS (DELETE FROM probe_rollup_today WHERE day < {TODAY} RETURNING {_ROLLUP_COLUMNS.format(period="day")})
+INSERT INTO probe_rollup_daily AS r ({_ROLLUP_COLUMNS.format(period="day")})
+SELECT * FROM closed
+{_MERGE.format(period="day")}
+"""  # noqa: S608 (only constants are formatted in)
+
 PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.format(period="hour"),
                     columns_daily=_ROLLUP_COLUMNS.format(period="day"), merge_daily=_MERGE.format(period="day"),
                     state=_STATE)
@@ -322,6 +339,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         if not batch_ids:
             return Derived(), {}
         await connection.execute(DERIVATION_SETTINGS)
+        await connection.execute(CLOSE_DAYS)
         touched: dict[int, set[int]] = defaultdict(set)
         for row in await connection.fetch(PASS, batch_ids[0], batch_ids[-1], batch_ids):
             touched[row["probe_id"]].add(row["school_id"])

@@ -1,8 +1,9 @@
 """Figures derived from probe data: availability, live WLAN coverage, uplink utilisation.
 
 Availability is up samples / samples over a window, from hourly rollups (24 h) or daily ones (7 d and
-30 d, Europe/Berlin days including today): access points keep hourly rollups only a day
-(PROBE_AP_HOURLY_RETENTION_DAYS), so anything longer has to come from the daily ones.
+30 d, Europe/Berlin days including today; `probe_rollup_days`, finished and open days): access points
+keep hourly rollups only a day (PROBE_AP_HOURLY_RETENTION_DAYS), so anything longer has to come from
+the daily ones.
 
 Live coverage counts teaching rooms covered by an access point that answered its latest poll, and
 only while that poll is recent (older state is "unknown", not "up").
@@ -40,7 +41,7 @@ async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) 
     for window, length in WINDOWS.items():
         if window in DAILY_WINDOWS:
             rows = await fetch(
-                f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_daily "  # noqa: S608 (constants)
+                f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_days "  # noqa: S608 (constants)
                 f"WHERE school_id = {{}} AND asset_kind = {{}} AND {DAYS_WINDOW} GROUP BY asset_id",
                 school_id, int(asset_kind), now, DAILY_WINDOWS[window])
         else:

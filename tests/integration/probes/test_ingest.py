@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -21,6 +22,7 @@ from tests.integration.probes.network import Network, build_network, fresh_schoo
 from tests.integration.world import World
 
 T0 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -248,6 +250,42 @@ async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> Non
     # The test's transaction keeps every old version, so only the room left free on each page takes new
     # ones (in production earlier passes' versions are pruned): on full pages not one would stay.
     assert stayed("probe_rollup_hourly") > len(aps) // 4
+
+
+async def test_todays_daily_rollups_update_in_place_and_a_new_day_closes_them(world: World) -> None:
+    """Every pass rewrites today's daily rollup of every asset polled. Apart from the finished days
+    (whose covering index holds the figures, so no update there is heap-only) the new versions stay on
+    their pages. The first pass of a new day moves the finished days to the daily rollups, adding to
+    what late samples of such a day put there."""
+    scope, aps = await probe_scope(world), await bulk_access_points(world, 400)
+    today = (await fetch("SELECT (now() AT TIME ZONE 'Europe/Berlin')::date AS day"))[0]["day"]
+    at = dt.datetime.combine(today, dt.time(0, 30), tzinfo=BERLIN).astimezone(dt.UTC)
+    pages = []
+    for sweep in range(2):
+        assert (await ingest(scope, sweep_batch(aps, at + dt.timedelta(minutes=sweep)))).stored == len(aps)
+        assert (await derive_pending()).batches == 1
+        pages.append({row["asset_id"]: row["page"] for row in await fetch(
+            "SELECT asset_id, (ctid::text::point)[0] AS page FROM probe_rollup_today WHERE asset_id = ANY({})", aps)})
+    assert len(pages[1]) == len(aps) and all(pages[1][ap] == pages[0][ap] for ap in aps)
+    assert await fetch("SELECT 1 FROM probe_rollup_daily WHERE asset_id = ANY({})", aps) == []
+
+    # Yesterday is still open (no pass since midnight), and a late sample of it already reached the
+    # daily rollups: the next pass closes it, and the view counts every sample once.
+    ap, yesterday = aps[0], today - dt.timedelta(days=1)
+    county, school = (await fetch("SELECT county_id, school_id FROM access_point WHERE id = {}", ap))[0].values()
+    for table, samples, up, clients_max in (("probe_rollup_today", 280, 270, 31), ("probe_rollup_daily", 2, 1, 40)):
+        await fetch(f"INSERT INTO {table} (asset_kind, asset_id, day, county_id, school_id, samples, up_samples, "  # noqa: S608
+                    "clients_max) VALUES (1, {}, {}, {}, {}, {}, {}, {})",
+                    ap, yesterday, county, school, samples, up, clients_max)
+    await ingest(scope, sweep_batch(aps, at + dt.timedelta(minutes=2)))
+    await derive_pending()
+    assert await fetch("SELECT 1 FROM probe_rollup_today WHERE day < {}", today) == []
+    closed = await fetch("SELECT samples, up_samples, clients_max FROM probe_rollup_daily WHERE asset_id = {} "
+                         "AND day = {}", ap, yesterday)
+    assert closed == [{"samples": 282, "up_samples": 271, "clients_max": 40}]
+    counted = await fetch("SELECT day, sum(samples) AS samples FROM probe_rollup_days WHERE asset_id = {} "
+                          "GROUP BY day ORDER BY day", ap)
+    assert counted == [{"day": yesterday, "samples": 282}, {"day": today, "samples": 3}]
 
 
 async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> None:

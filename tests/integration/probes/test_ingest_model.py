@@ -4,7 +4,9 @@ Each history mixes what real networks do: answered polls with moving counters, o
 interface counter resets, the 497-day sysUpTime wrap, garbage counters, late stragglers. The same
 samples go through `ingest()` in random batch splits, derived batch by batch, in random groups of
 batches (random pass sizes too) or all in one pass at the end, and through the model one by one;
-state and hourly and daily rollups must agree.
+state and hourly and daily rollups must agree. Half the seeds poll a finished day (the daily
+rollups), the other half into today, whose rollups derivation keeps in a table of their own: both are
+compared through `probe_rollup_days`, the view readers use.
 """
 
 from __future__ import annotations
@@ -26,13 +28,26 @@ from tests.unit.probes.model import TIMETICKS_WRAP, Observation, Rollup, State, 
 
 T0 = dt.datetime(2026, 11, 20, 21, 30, tzinfo=dt.UTC)  # crosses midnight in Berlin and UTC
 BERLIN = ZoneInfo("Europe/Berlin")
+HOURS = "SELECT * FROM probe_rollup_hourly WHERE asset_kind = {} AND asset_id = {}"
+# The daily rollups merged from both tables as readers see them (sums add up, maxima are the larger).
+DAYS = ("SELECT day, sum(samples) AS samples, sum(up_samples) AS up_samples, sum(clients_sum) AS clients_sum, "
+        "max(clients_max) AS clients_max, sum(rate_samples) AS rate_samples, sum(in_mbps_sum) AS in_mbps_sum, "
+        "sum(out_mbps_sum) AS out_mbps_sum, max(in_mbps_max) AS in_mbps_max, max(out_mbps_max) AS out_mbps_max, "
+        "max(utilisation_max) AS utilisation_max FROM probe_rollup_days WHERE asset_kind = {} AND asset_id = {} "
+        "GROUP BY day")
 
 
-def history(rng: random.Random, kind: str, asset_id: int, polls: int) -> list[Sample]:
+def into_today() -> dt.datetime:
+    """Two hours before today's midnight in Berlin: the histories' five hours end in today."""
+    midnight = dt.datetime.combine(dt.datetime.now(BERLIN).date(), dt.time(), tzinfo=BERLIN)
+    return midnight.astimezone(dt.UTC) - dt.timedelta(hours=2)
+
+
+def history(rng: random.Random, kind: str, asset_id: int, polls: int, start: dt.datetime) -> list[Sample]:
     samples = []
     uptime = rng.choice([50_000, TIMETICKS_WRAP - 40_000])  # some start just before the wrap
     in_octets, out_octets = rng.randrange(2**40), rng.randrange(2**40)
-    at = T0
+    at = start
     for _ in range(polls):
         step = rng.choice([300, 300, 300, 290, 310, 420])
         at += dt.timedelta(seconds=step)
@@ -90,7 +105,8 @@ async def test_sql_ingest_agrees_with_the_model(world: World, seed: int, groupin
     assets = [("access_point", network.access_points["kib"][0], None),
               ("uplink", network.uplinks["kib"], (1000, 1000)),
               ("uplink", network.uplinks["rok"], (1000, 1000))]
-    histories = {(kind, asset_id): history(rng, kind, asset_id, 60) for kind, asset_id, _ in assets}
+    start = T0 if seed % 2 else into_today()
+    histories = {(kind, asset_id): history(rng, kind, asset_id, 60, start) for kind, asset_id, _ in assets}
     # Batches as a probe makes them: each poll round together, rounds cut into random batch sizes, and
     # now and then a sample held back and sent in a later batch (a straggler).
     arrival = [s for round_ in zip(*histories.values(), strict=True) for s in round_]
@@ -131,10 +147,17 @@ async def test_sql_ingest_agrees_with_the_model(world: World, seed: int, groupin
             if name in ("in_octets", "out_octets") and stored is not None:
                 stored = int(stored)
             assert close(stored, value), f"seed {seed} {kind} {asset_id} state.{name}: {stored!r} != {value!r}"
-        for table, period, expected in (("probe_rollup_hourly", "hour", hourly), ("probe_rollup_daily", "day", daily)):
-            rows = await fetch(f"SELECT * FROM {table} WHERE asset_kind = {{}} AND asset_id = {{}}",  # noqa: S608
-                               kinds[kind], asset_id)
-            assert {r[period] for r in rows} == set(expected), f"{table} periods"
+        for query, period, expected in ((HOURS, "hour", hourly), (DAYS, "day", daily)):
+            rows = await fetch(query, kinds[kind], asset_id)
+            assert {r[period] for r in rows} == set(expected), f"{period} periods"
             for r in rows:
                 for name, value in vars(expected[r[period]]).items():
-                    assert close(r[name], value), f"seed {seed} {table} {r[period]} {name}: {r[name]!r} != {value!r}"
+                    assert close(r[name], value), f"seed {seed} {period} {r[period]} {name}: {r[name]!r} != {value!r}"
+    # Each table holds its days: finished ones the daily rollups, today the open days' table.
+    ids = [asset_id for _, asset_id, _ in assets]
+    today = (await fetch("SELECT (now() AT TIME ZONE 'Europe/Berlin')::date AS day"))[0]["day"]
+    days = {table: {r["day"] for r in await fetch(f"SELECT DISTINCT day FROM {table} WHERE asset_id = ANY({{}})", ids)}  # noqa: S608
+            for table in ("probe_rollup_daily", "probe_rollup_today")}
+    assert all(day < today for day in days["probe_rollup_daily"]) and days["probe_rollup_daily"]
+    assert all(day >= today for day in days["probe_rollup_today"])
+    assert bool(days["probe_rollup_today"]) == (start != T0)

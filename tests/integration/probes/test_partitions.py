@@ -52,8 +52,14 @@ async def test_expiry_drops_old_partitions_and_rollups() -> None:
         await fetch("INSERT INTO probe_rollup_hourly (asset_kind, asset_id, hour, county_id, school_id, samples, "
                     "up_samples, clients_sum, rate_samples, in_mbps_sum, out_mbps_sum) "
                     "VALUES (1, 1, {}, 1, 1, 1, 1, 0, 0, 0, 0)", hour)
+    # Daily rollups of finished days, and of a day still open (derivation had stopped since): 400 days.
+    for table, day in (("probe_rollup_daily", TODAY - dt.timedelta(days=401)), ("probe_rollup_daily", TODAY),
+                       ("probe_rollup_today", TODAY - dt.timedelta(days=401)), ("probe_rollup_today", TODAY)):
+        await fetch(f"INSERT INTO {table} (asset_kind, asset_id, day, county_id, school_id) "  # noqa: S608
+                    "VALUES (1, 1, {}, 1, 1)", day)
     expired = await drop_expired(raw_days=14, hourly_days=8, ap_hourly_days=1, daily_days=400, today=TODAY)
-    assert expired.partitions >= 2 and expired.hourly_rows == 1
+    assert expired.partitions >= 2 and expired.hourly_rows == 1 and expired.daily_rows == 2
+    assert await fetch("SELECT day FROM probe_rollup_days WHERE asset_id = 1") == [{"day": TODAY}] * 2
     assert await fetch("SELECT 1 FROM probe_sample WHERE polled_at = {}", old) == []
     assert len(await fetch("SELECT 1 FROM probe_sample WHERE polled_at = {}", recent)) == 1
     assert TODAY - dt.timedelta(days=20) not in await existing_partitions()
