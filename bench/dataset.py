@@ -420,7 +420,8 @@ ROLLUP_COLUMNS = ("samples, up_samples, clients_sum, clients_max, rate_samples, 
 
 def rollup_steps(plan: Plan) -> list[Step]:
     """Daily rollups for 30 days and hourly ones for the kept window, of polled access points and live
-    uplinks: 5-minute polls, so 288 samples a day and 12 an hour (fewer in the current day and hour)."""
+    uplinks: 5-minute polls, so 288 samples a day and 12 an hour (fewer in the current day and hour).
+    As derivation keeps them: the 29 finished days in `probe_rollup_daily`, today in `probe_rollup_today`."""
     aps = (f"(SELECT n, {AP_SCHOOL} AS school, NULL::int AS down_mbps, NULL::int AS up_mbps "
            f"FROM generate_series({{lo}}, {{hi}}) AS n WHERE {POLLED_AP}) AS a")
     uplinks = ("(SELECT id AS n, school_id AS school, down_mbps, up_mbps FROM uplink "
@@ -449,6 +450,7 @@ def rollup_steps(plan: Plan) -> list[Step]:
                 f"    FROM {source} CROSS JOIN generate_series(0, {periods - 1}) AS k) AS g WHERE smp > 0) AS h")
 
     first_day = plan.today - dt.timedelta(days=DAILY_DAYS - 1)
+    finished = DAILY_DAYS - 1
     ap_from = dt.datetime.combine(plan.now.date() - dt.timedelta(days=AP_HOURLY_DAYS), dt.time(), dt.UTC)
     uplink_from = dt.datetime.combine(plan.now.date() - dt.timedelta(days=UPLINK_HOURLY_DAYS), dt.time(), dt.UTC)
 
@@ -457,10 +459,13 @@ def rollup_steps(plan: Plan) -> list[Step]:
 
     return [
         Step("probe_rollup_daily", plan.access_points, chunk=25_000, label="probe_rollup_daily (access points)",
-             sql=sql("probe_rollup_daily", "day", aps, first_day, DAILY_DAYS, samples_today, 288, ap_figures, 1)),
+             sql=sql("probe_rollup_daily", "day", aps, first_day, finished, 288, 288, ap_figures, 1)),
         Step("probe_rollup_daily", plan.schools, chunk=4000, label="probe_rollup_daily (uplinks)",
-             sql=sql("probe_rollup_daily", "day", uplinks, first_day, DAILY_DAYS, samples_today, 288,
-                     uplink_figures, 2)),
+             sql=sql("probe_rollup_daily", "day", uplinks, first_day, finished, 288, 288, uplink_figures, 2)),
+        Step("probe_rollup_today", plan.access_points, chunk=25_000, label="probe_rollup_today (access points)",
+             sql=sql("probe_rollup_today", "day", aps, plan.today, 1, samples_today, 288, ap_figures, 1)),
+        Step("probe_rollup_today", plan.schools, chunk=4000, label="probe_rollup_today (uplinks)",
+             sql=sql("probe_rollup_today", "day", uplinks, plan.today, 1, samples_today, 288, uplink_figures, 2)),
         Step("probe_rollup_hourly", plan.access_points, chunk=25_000, label="probe_rollup_hourly (access points)",
              sql=sql("probe_rollup_hourly", "hour", aps, ap_from, hours(ap_from), samples_this_hour, 12,
                      ap_figures, 1)),
@@ -584,7 +589,7 @@ async def restore(conn: asyncpg.Connection, dropped: Dropped) -> None:
 
 
 BULK_TABLES = ("room", "access_point", "access_point_room", "device", "loan", "ticket", "ticket_event", "time_entry",
-               "probe_asset_state", "probe_rollup_daily", "probe_rollup_hourly")
+               "probe_asset_state", "probe_rollup_daily", "probe_rollup_today", "probe_rollup_hourly")
 SESSION = ("SET synchronous_commit = off", "SET maintenance_work_mem = '1GB'", "SET work_mem = '256MB'")
 
 
@@ -768,7 +773,7 @@ async def report(dsn: str, work: list[Step], total: float, console: Console) -> 
         table_size = sizes.get(step.table) if step.label in ("", step.table) else None
         console.print(f"{label:<38} {step.rows:>12,} {step.seconds:>9.1f} "
                       f"{'' if table_size is None else f'{table_size / 2**30:>8.2f} GiB'}")
-    for table in ("probe_rollup_daily", "probe_rollup_hourly", "probe_asset_state"):
+    for table in ("probe_rollup_daily", "probe_rollup_today", "probe_rollup_hourly", "probe_asset_state"):
         console.print(f"{table:<38} {'':>12} {'':>9} {sizes.get(table, 0) / 2**30:>6.2f} GiB")
     console.print(f"total {total / 60:.1f} min (target under 15 min); database size {size / 2**30:.2f} GiB "
                   "(target under 20 GiB)")
