@@ -81,10 +81,12 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 # (nearly always the same) every comparison read both rows. Hours are binned on the UTC epoch
 # (`date_bin`): integer arithmetic, where date_trunc with a time zone converts every sample's time.
 # The b-tree on batch_id finds the rows of the pass's batches, however many the day's partition holds
-# (a BRIN index skipped only ranges vacuum had summarised, never the newest); the id list keeps out a
-# batch that committed meanwhile inside the id range. Assets (school, contracted rates) are
-# looked up by the ids of the pass only, never by a scan of all access points; `seen` (one row per
-# asset and probe) gives both the assets' last polls and the schools each probe reported on.
+# (a BRIN index skipped only ranges vacuum had summarised, never the newest), by their ids alone: an
+# id range besides (once for the BRIN) made the planner expect a few dozen rows, multiplying the two
+# conditions' selectivities, and hash thousands of samples to probe them with the state's rows.
+# Assets (school, contracted rates) are looked up by the ids of the pass only, never by a scan of all
+# access points; `seen` (one row per asset and probe) gives both the assets' last polls and the
+# schools each probe reported on.
 TODAY = "(now() AT TIME ZONE 'Europe/Berlin')::date"  # the pass's day (now(): its transaction's start)
 _HOUR = "date_bin('1 hour', {}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 _PASS = f"""
@@ -95,7 +97,7 @@ WITH samples AS MATERIALIZED (
            coalesce(s.polled_at <= greatest(st.last_polled_at, max(s.polled_at) OVER before), false) AS straggler
       FROM probe_sample s
       LEFT JOIN probe_asset_state st ON st.asset_kind = s.asset_kind AND st.asset_id = s.asset_id
-     WHERE s.batch_id BETWEEN $1 AND $2 AND s.batch_id = ANY($3::bigint[])
+     WHERE s.batch_id = ANY($1::bigint[])
     WINDOW before AS (PARTITION BY s.asset_id, s.asset_kind ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), polls AS (
@@ -341,7 +343,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         await connection.execute(DERIVATION_SETTINGS)
         await connection.execute(CLOSE_DAYS)
         touched: dict[int, set[int]] = defaultdict(set)
-        for row in await connection.fetch(PASS, batch_ids[0], batch_ids[-1], batch_ids):
+        for row in await connection.fetch(PASS, batch_ids):
             touched[row["probe_id"]].add(row["school_id"])
         samples = await connection.fetchval(
             "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY($1::bigint[]) "

@@ -298,7 +298,7 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
     async with atomic() as transaction:
         await transaction.connection.execute(DERIVATION_SETTINGS)
         plan = await transaction.connection.fetchval(
-            "EXPLAIN (FORMAT JSON) " + PASS, latest.batch_id, latest.batch_id, [latest.batch_id])
+            "EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id])
 
     def scans(node: dict[str, Any]) -> list[tuple[str, str]]:
         found = [(node["Node Type"], node.get("Relation Name", ""))]
