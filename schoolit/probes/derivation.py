@@ -71,9 +71,9 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 #     the state, numbered in time order; the answered ones find the previous answered poll with lag(1)
 #     and whether the poll just before was answered too (consecutive numbers): counter rates;
 #  4. the hourly rollups straight from the samples (counts and clients need no order), with the
-#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day) —
-#     today's into `probe_rollup_today`, whose updates stay heap-only, earlier days' (late samples)
-#     into `probe_rollup_daily` (see `CLOSE_DAYS`); the state from the few rows that decide it.
+#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day),
+#     into `probe_rollup_today`, whose updates stay heap-only (see `CLOSE_DAYS`); the state from the
+#     few rows that decide it.
 # Steps 2 and 3 are apart because rates need three more values of the previous poll and the numbering
 # (a window step of its own): for the access points, nearly all the samples, two lags are enough.
 # The windows partition by (asset_id, asset_kind), not the other way round: the sorts compare the first
@@ -192,13 +192,9 @@ WITH samples AS MATERIALIZED (
            sum(up_samples), sum(clients_sum), max(clients_max), sum(rate_samples), sum(in_mbps_sum),
            sum(out_mbps_sum), max(in_mbps_max), max(out_mbps_max), max(utilisation_max)
       FROM hours GROUP BY 1, 2, 3, 4, 5
-), today AS (
+), daily AS (
     INSERT INTO probe_rollup_today AS r ({{columns_daily}})
-    SELECT * FROM days WHERE day >= {TODAY}
-    {{merge_daily}}
-), daily AS (  -- late samples of a day already closed
-    INSERT INTO probe_rollup_daily AS r ({{columns_daily}})
-    SELECT * FROM days WHERE day < {TODAY}
+    SELECT * FROM days
     {{merge_daily}}
 ), state AS ({{state}}
 )
@@ -283,10 +279,16 @@ _STATE = """
         in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
         out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now()"""
 
-# The first pass of a day moves the finished days' rows to the daily rollups (by addition: a day that
-# had late samples there already sums up). Readers see both tables through `probe_rollup_days`.
+# Passes merge every day's rollups into `probe_rollup_today` (no figures in its indexes: updates stay
+# heap-only). The first pass of a day (`probe_rollup_close` remembers the day) moves the rows of
+# earlier days to `probe_rollup_daily`, whose covering index for the dashboards holds the figures, so
+# that a finished day is written there once — by addition: a day moved there before sums up. Late
+# samples of a finished day (a spool replayed after an outage) stay open until the next day's move.
+# Readers see both tables through the view `probe_rollup_days`.
 CLOSE_DAYS = f"""
-WITH closed AS (DELETE FROM probe_rollup_today WHERE day < {TODAY} RETURNING {_ROLLUP_COLUMNS.format(period="day")})
+WITH first AS (INSERT INTO probe_rollup_close (day) VALUES ({TODAY}) ON CONFLICT (day) DO NOTHING RETURNING day),
+closed AS (DELETE FROM probe_rollup_today WHERE day < {TODAY} AND EXISTS (SELECT FROM first)
+           RETURNING {_ROLLUP_COLUMNS.format(period="day")})
 INSERT INTO probe_rollup_daily AS r ({_ROLLUP_COLUMNS.format(period="day")})
 SELECT * FROM closed
 {_MERGE.format(period="day")}

@@ -105,6 +105,7 @@ async def drop_expired(*, raw_days: int, hourly_days: int, ap_hourly_days: int, 
             "DELETE FROM probe_rollup_hourly WHERE asset_kind = {} AND hour < {} RETURNING 1",
             int(AssetKind.ACCESS_POINT), ap_hourly_cut))
         daily_cut = today - dt.timedelta(days=daily_days)
+        await fetch("DELETE FROM probe_rollup_close WHERE day < {}", daily_cut)
         for table in ("probe_rollup_daily", "probe_rollup_today"):  # (an open day that old: derivation stopped)
             result.daily_rows += len(await fetch(f"DELETE FROM {table} WHERE day < {{}} RETURNING 1",  # noqa: S608
                                                  daily_cut))

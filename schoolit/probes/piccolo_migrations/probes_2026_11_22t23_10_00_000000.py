@@ -5,7 +5,7 @@ for the county dashboards holds the figures the merge changes, so none of these 
 heap-only: each wrote a new row version on another page and into all three indexes, the largest part
 of a pass over one poll per asset. Days still open (today, Europe/Berlin) now go to
 `probe_rollup_today`, whose indexes hold no figures; the first pass after midnight moves the finished
-days into `probe_rollup_daily`, which from then on only takes late samples. Readers see both through
+days into `probe_rollup_daily` (see the next migration for late samples). Readers see both through
 the view `probe_rollup_days` (rollups merge by addition, so a day in both tables sums up right).
 """
 

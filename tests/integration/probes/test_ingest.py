@@ -252,40 +252,44 @@ async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> Non
     assert stayed("probe_rollup_hourly") > len(aps) // 4
 
 
-async def test_todays_daily_rollups_update_in_place_and_a_new_day_closes_them(world: World) -> None:
-    """Every pass rewrites today's daily rollup of every asset polled. Apart from the finished days
+async def test_daily_rollups_update_in_place_and_the_first_pass_of_a_day_closes_them(world: World) -> None:
+    """Every pass rewrites the current day's rollup of every asset polled. Apart from the finished days
     (whose covering index holds the figures, so no update there is heap-only) the new versions stay on
-    their pages. The first pass of a new day moves the finished days to the daily rollups, adding to
-    what late samples of such a day put there."""
+    their pages. The first pass of a day moves the days before to the daily rollups, adding to what an
+    earlier move put there; late samples of a finished day wait, updated in place, for the next move."""
     scope, aps = await probe_scope(world), await bulk_access_points(world, 400)
     today = (await fetch("SELECT (now() AT TIME ZONE 'Europe/Berlin')::date AS day"))[0]["day"]
+    ap, yesterday = aps[0], today - dt.timedelta(days=1)
+    # Yesterday still open (no pass since midnight), and an earlier move already put some of it away.
+    await fetch("DELETE FROM probe_rollup_close WHERE day = {}", today)
+    county, school = (await fetch("SELECT county_id, school_id FROM access_point WHERE id = {}", ap))[0].values()
+    for table, samples, up, clients_max in (("probe_rollup_today", 280, 270, 31), ("probe_rollup_daily", 2, 1, 40)):
+        await fetch(f"INSERT INTO {table} (asset_kind, asset_id, day, county_id, school_id, samples, up_samples, "  # noqa: S608
+                    "clients_max) VALUES (1, {}, {}, {}, {}, {}, {}, {})",
+                    ap, yesterday, county, school, samples, up, clients_max)
+
     at = dt.datetime.combine(today, dt.time(0, 30), tzinfo=BERLIN).astimezone(dt.UTC)
     pages = []
     for sweep in range(2):
         assert (await ingest(scope, sweep_batch(aps, at + dt.timedelta(minutes=sweep)))).stored == len(aps)
         assert (await derive_pending()).batches == 1
         pages.append({row["asset_id"]: row["page"] for row in await fetch(
-            "SELECT asset_id, (ctid::text::point)[0] AS page FROM probe_rollup_today WHERE asset_id = ANY({})", aps)})
+            "SELECT asset_id, (ctid::text::point)[0] AS page FROM probe_rollup_today WHERE day = {} "
+            "AND asset_id = ANY({})", today, aps)})
     assert len(pages[1]) == len(aps) and all(pages[1][ap] == pages[0][ap] for ap in aps)
-    assert await fetch("SELECT 1 FROM probe_rollup_daily WHERE asset_id = ANY({})", aps) == []
+    closed = await fetch("SELECT day, samples, up_samples, clients_max FROM probe_rollup_daily "
+                         "WHERE asset_id = ANY({})", aps)
+    assert closed == [{"day": yesterday, "samples": 282, "up_samples": 271, "clients_max": 40}]
+    assert await fetch("SELECT 1 FROM probe_rollup_today WHERE day < {} AND asset_id = ANY({})", today, aps) == []
 
-    # Yesterday is still open (no pass since midnight), and a late sample of it already reached the
-    # daily rollups: the next pass closes it, and the view counts every sample once.
-    ap, yesterday = aps[0], today - dt.timedelta(days=1)
-    county, school = (await fetch("SELECT county_id, school_id FROM access_point WHERE id = {}", ap))[0].values()
-    for table, samples, up, clients_max in (("probe_rollup_today", 280, 270, 31), ("probe_rollup_daily", 2, 1, 40)):
-        await fetch(f"INSERT INTO {table} (asset_kind, asset_id, day, county_id, school_id, samples, up_samples, "  # noqa: S608
-                    "clients_max) VALUES (1, {}, {}, {}, {}, {}, {}, {})",
-                    ap, yesterday, county, school, samples, up, clients_max)
-    await ingest(scope, sweep_batch(aps, at + dt.timedelta(minutes=2)))
+    # A late sample of yesterday after the move: open again until tomorrow's; counted once either way.
+    assert (await ingest(scope, sweep_batch([ap], at - dt.timedelta(hours=2)))).stored == 1
     await derive_pending()
-    assert await fetch("SELECT 1 FROM probe_rollup_today WHERE day < {}", today) == []
-    closed = await fetch("SELECT samples, up_samples, clients_max FROM probe_rollup_daily WHERE asset_id = {} "
-                         "AND day = {}", ap, yesterday)
-    assert closed == [{"samples": 282, "up_samples": 271, "clients_max": 40}]
+    assert [r["day"] for r in await fetch("SELECT day FROM probe_rollup_today WHERE asset_id = {} ORDER BY day",
+                                          ap)] == [yesterday, today]
     counted = await fetch("SELECT day, sum(samples) AS samples FROM probe_rollup_days WHERE asset_id = {} "
                           "GROUP BY day ORDER BY day", ap)
-    assert counted == [{"day": yesterday, "samples": 282}, {"day": today, "samples": 3}]
+    assert counted == [{"day": yesterday, "samples": 283}, {"day": today, "samples": 2}]
 
 
 async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> None:
