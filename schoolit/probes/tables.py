@@ -1,9 +1,10 @@
 """Probe data: ingested batches, the current state per asset, and hourly and daily rollups.
 
 Raw samples live in `probe_sample`, a table partitioned by day that Piccolo cannot declare; it is
-created by a raw migration and written with COPY (see `schoolit.probes.ingest`). The rollups of the
-days still open (today) live in `probe_rollup_today`, the daily rollups' columns without an id, also
-created by a raw migration; readers take both through the view `probe_rollup_days`.
+created by a raw migration and written with COPY (see `schoolit.probes.ingest`). The daily rollups
+derivation writes go to `probe_rollup_today` (today's, and late samples of finished days until the
+next day's move), the daily rollups' columns without an id, also created by a raw migration; readers
+take both tables through the view `probe_rollup_days`.
 """
 
 from piccolo.columns import (
@@ -98,7 +99,8 @@ class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
 
 class RollupDaily(RollupFigures, Table, tablename="probe_rollup_daily"):
     """Per asset and finished day (Europe/Berlin): the same figures as hourly, kept for months. Written
-    once when the day is over (from `probe_rollup_today`), and by late samples of a finished day."""
+    by the first derivation pass of the next day (moved from `probe_rollup_today`, by addition: late
+    samples of a finished day follow with the next day's move)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()
