@@ -96,13 +96,14 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
     by_school: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for asset in await _outage_assets(school_ids, threshold):
         by_school[asset["school_id"]].append(asset)
-    new_down = [school for school, assets in by_school.items()
-                if any(a["outage_ticket_id"] is None and not a["reachable"] for a in assets)]
-    monitored = await _monitored_counts(new_down) if new_down else {}
+    downs = {school_id: [a for a in assets if not a["reachable"] and a["consecutive_failures"] >= threshold]
+             for school_id, assets in by_school.items()}
+    news = {school_id: [a for a in down if a["outage_ticket_id"] is None] for school_id, down in downs.items()}
+    newly_down = [school_id for school_id, new in news.items() if new]
+    monitored = await _monitored_counts(newly_down) if newly_down else {}
 
     for school_id, assets in by_school.items():
-        down = [a for a in assets if not a["reachable"] and a["consecutive_failures"] >= threshold]
-        new = [a for a in down if a["outage_ticket_id"] is None]
+        down, new = downs[school_id], news[school_id]
         if new and len(down) == monitored[school_id]:
             # Nothing at the school answers: one school-level ticket, on the uplink if there is one.
             carrier = next((a for a in down if a["asset_kind"] == AssetKind.UPLINK), down[0])
