@@ -91,7 +91,7 @@ TODAY = "(now() AT TIME ZONE 'Europe/Berlin')::date"  # the pass's day (now(): i
 _HOUR = "date_bin('1 hour', {}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 _PASS = f"""
 WITH samples AS MATERIALIZED (
-    SELECT s.batch_id, s.polled_at, s.asset_kind, s.asset_id, s.probe_id, s.county_id, s.reachable, s.uptime_ticks,
+    SELECT s.polled_at, s.asset_kind, s.asset_id, s.probe_id, s.county_id, s.reachable, s.uptime_ticks,
            s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, st.reachable AS s_reachable,
            st.uptime_ticks AS s_uptime, st.last_up_at AS s_up_at, st.in_octets AS s_in, st.out_octets AS s_out,
            coalesce(s.polled_at <= greatest(st.last_polled_at, max(s.polled_at) OVER before), false) AS straggler
@@ -187,14 +187,12 @@ WITH samples AS MATERIALIZED (
     INSERT INTO probe_rollup_hourly AS r ({{columns}})
     SELECT * FROM hours
     {{merge}}
-), days AS (
-    SELECT asset_kind, asset_id, (hour AT TIME ZONE 'Europe/Berlin')::date AS day, county_id, school_id, sum(samples),
+), daily AS (  -- into the open days' table (see CLOSE_DAYS)
+    INSERT INTO probe_rollup_today AS r ({{columns_daily}})
+    SELECT asset_kind, asset_id, (hour AT TIME ZONE 'Europe/Berlin')::date, county_id, school_id, sum(samples),
            sum(up_samples), sum(clients_sum), max(clients_max), sum(rate_samples), sum(in_mbps_sum),
            sum(out_mbps_sum), max(in_mbps_max), max(out_mbps_max), max(utilisation_max)
       FROM hours GROUP BY 1, 2, 3, 4, 5
-), daily AS (
-    INSERT INTO probe_rollup_today AS r ({{columns_daily}})
-    SELECT * FROM days
     {{merge_daily}}
 ), state AS ({{state}}
 )
