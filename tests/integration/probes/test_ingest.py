@@ -231,6 +231,13 @@ def sweep_batch(aps: list[int], at: dt.datetime, sweeps: int = 1) -> SampleBatch
     return SampleBatch(idempotency_key=uuid.uuid4(), sent_at=at, samples=samples)
 
 
+async def row_pages(table: str, aps: list[int], condition: str = "true", *args: Any) -> dict[int, int]:
+    """The heap page of each access point's row in `table` (rows where `condition` holds)."""
+    return {row["asset_id"]: row["page"] for row in await fetch(
+        f"SELECT asset_id, (ctid::text::point)[0] AS page FROM {table} WHERE asset_id = ANY({{}}) "  # noqa: S608
+        f"AND {condition}", aps, *args)}
+
+
 async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> None:
     """A pass rewrites the state and current-hour rollup of every asset polled: the new row versions
     stay on their rows' pages (heap-only updates, no new index entries, old versions pruned in place)."""
@@ -239,9 +246,7 @@ async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> Non
     for sweep in range(2):  # one sweep a minute, within one hour
         assert (await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(minutes=sweep)))).stored == len(aps)
         assert (await derive_pending()).batches == 1
-        pages.append({table: {row["asset_id"]: row["page"] for row in await fetch(
-            f"SELECT asset_id, (ctid::text::point)[0] AS page FROM {table} WHERE asset_id = ANY({{}})", aps)}  # noqa: S608
-            for table in ("probe_asset_state", "probe_rollup_hourly")})
+        pages.append({table: await row_pages(table, aps) for table in ("probe_asset_state", "probe_rollup_hourly")})
 
     def stayed(table: str) -> int:
         return sum(pages[1][table][ap] == pages[0][table][ap] for ap in aps)
@@ -273,9 +278,7 @@ async def test_daily_rollups_update_in_place_and_the_first_pass_of_a_day_closes_
     for sweep in range(2):
         assert (await ingest(scope, sweep_batch(aps, at + dt.timedelta(minutes=sweep)))).stored == len(aps)
         assert (await derive_pending()).batches == 1
-        pages.append({row["asset_id"]: row["page"] for row in await fetch(
-            "SELECT asset_id, (ctid::text::point)[0] AS page FROM probe_rollup_today WHERE day = {} "
-            "AND asset_id = ANY({})", today, aps)})
+        pages.append(await row_pages("probe_rollup_today", aps, "day = {}", today))
     assert len(pages[1]) == len(aps) and all(pages[1][ap] == pages[0][ap] for ap in aps)
     closed = await fetch("SELECT day, samples, up_samples, clients_max FROM probe_rollup_daily "
                          "WHERE asset_id = ANY({})", aps)
