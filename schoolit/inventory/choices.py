@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from schoolit.web.i18n import N_
 
 
@@ -47,15 +48,10 @@ class SnmpVersion(StrEnum):
     V3 = "3"
 
 
-class SnmpAuthProtocol(StrEnum):
-    SHA = "SHA"
-    SHA256 = "SHA-256"
-    SHA512 = "SHA-512"
-
-
-class SnmpPrivProtocol(StrEnum):
-    AES = "AES"
-    AES256 = "AES-256"
+# Exactly the protocols the probe polls with (one list, `schoolit.probes.usm`): a profile the probe
+# could not use is refused when entered. MD5 and DES are not offered (BSI NET.2.1: broken).
+SnmpAuthProtocol = StrEnum("SnmpAuthProtocol", {name: name for name in AUTH_PROTOCOLS})  # type: ignore[misc]
+SnmpPrivProtocol = StrEnum("SnmpPrivProtocol", {name: name for name in PRIV_PROTOCOLS})  # type: ignore[misc]
 
 
 class Vendor(StrEnum):

@@ -23,15 +23,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from schoolit import __version__
 from schoolit.probes.profiles import PROFILE_NAMES
-from schoolit.probes.schemas import AuthProtocol, PrivProtocol, ProbeTarget, Sample, SampleBatch, TargetList
+from schoolit.probes.schemas import ProbeTarget, Sample, SampleBatch, TargetList
 from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
 from schoolit.probes.spool import Spool, default_spool_dir
+from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
 
 if TYPE_CHECKING:
@@ -381,13 +382,15 @@ def check_target(args: argparse.Namespace) -> ProbeTarget:
     }
     if args.community is not None:
         return ProbeTarget(snmp_version="2c", community=args.community, **common)
+    # The security level follows from the keys given, as with Net-SNMP's tools: no key noAuthNoPriv,
+    # an auth key authNoPriv, both keys authPriv.
     return ProbeTarget(
         snmp_version="3",
         v3_user=args.v3_user,
-        auth_protocol=args.auth_proto,
-        auth_key=args.auth_key,
-        priv_protocol=args.priv_proto,
-        priv_key=args.priv_key,
+        auth_protocol=AUTH_PROTOCOLS[args.auth_proto] if args.auth_key else None,
+        auth_key=args.auth_key or None,
+        priv_protocol=PRIV_PROTOCOLS[args.priv_proto] if args.priv_key else None,
+        priv_key=args.priv_key or None,
         **common,
     )
 
@@ -502,13 +505,20 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--target", required=True, type=parse_host_port, metavar="HOST[:PORT]")
     credentials = check_parser.add_mutually_exclusive_group(required=True)
     credentials.add_argument("--community", metavar="C", help="SNMP v2c community")
-    credentials.add_argument("--v3-user", metavar="U", help="SNMP v3 user (authPriv)")
+    credentials.add_argument(
+        "--v3-user",
+        metavar="U",
+        help="SNMP v3 user; with --auth-key authNoPriv, with --priv-key too authPriv, without keys noAuthNoPriv",
+    )
     check_parser.add_argument(
-        "--auth-proto", choices=sorted(get_args(AuthProtocol)), default="SHA", help="v3 auth protocol"
+        "--auth-proto", choices=tuple(AUTH_PROTOCOLS), default="SHA", help="v3 auth protocol (default SHA)"
     )
     check_parser.add_argument("--auth-key", metavar="K", help="v3 auth passphrase")
     check_parser.add_argument(
-        "--priv-proto", choices=sorted(get_args(PrivProtocol)), default="AES", help="v3 privacy protocol"
+        "--priv-proto",
+        choices=tuple(PRIV_PROTOCOLS),
+        default="AES",
+        help="v3 privacy protocol (default AES, i.e. AES-128; -C: Cisco's key extension)",
     )
     check_parser.add_argument("--priv-key", metavar="K", help="v3 privacy passphrase")
     check_parser.add_argument("--profile", choices=PROFILE_NAMES, default="generic", help="access-point vendor profile")

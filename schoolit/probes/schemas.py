@@ -19,18 +19,18 @@ import msgspec
 
 from schoolit.errors import DomainError, FieldError, ValidationFailed
 from schoolit.probes.profiles import PROFILES
+from schoolit.probes.usm import AuthProtocol, PrivProtocol
 
 AssetKind = Literal["access_point", "uplink"]
 SnmpVersion = Literal["2c", "3"]
-AuthProtocol = Literal["SHA", "SHA256", "SHA512"]
-PrivProtocol = Literal["AES"]  # AES-128 CFB; the 256-bit variants differ between vendors
 UtcDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
 class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
     """One device to poll: an access point (vendor profile) or an uplink router (one interface).
 
-    SNMP v2c needs `community`; v3 is authPriv only (`v3_user`, auth and priv protocol and key).
+    SNMP v2c needs `community`; v3 needs `v3_user` and, per security level, an auth protocol and key
+    (authNoPriv) and a privacy protocol and key as well (authPriv); protocols: `schoolit.probes.usm`.
     `row_index` selects this access point's rows when a controller answers for many (the AP's MAC as
     six decimal arcs for Cisco AireOS and Aruba Instant); empty means all rows.
     """
@@ -54,10 +54,15 @@ class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
         # Raised here, msgspec reports these as validation errors of the decoded document.
         if self.snmp_version == "2c" and not self.community:
             raise ValueError("SNMP v2c needs a community")
-        if self.snmp_version == "3" and not (
-            self.v3_user and self.auth_protocol and self.auth_key and self.priv_protocol and self.priv_key
-        ):
-            raise ValueError("SNMP v3 needs a user with auth and priv protocol and key (authPriv)")
+        if self.snmp_version == "3":
+            if not self.v3_user:
+                raise ValueError("SNMP v3 needs a user")
+            if bool(self.auth_protocol) != bool(self.auth_key):
+                raise ValueError("SNMP v3 authentication needs both a protocol and a key")
+            if bool(self.priv_protocol) != bool(self.priv_key):
+                raise ValueError("SNMP v3 privacy needs both a protocol and a key")
+            if self.priv_protocol and not self.auth_protocol:
+                raise ValueError("SNMP v3 privacy needs authentication (authPriv)")
         if self.asset_kind == "uplink" and self.if_index is None:
             raise ValueError("an uplink target needs if_index")
         if self.profile not in PROFILES:

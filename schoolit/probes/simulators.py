@@ -1,7 +1,7 @@
 """Real SNMP agents on loopback ports for tests, benchmarks and the demo: Net-SNMP and snmpsim.
 
 `net_snmp_agent` runs one Net-SNMP `snmpd` without root, answering on many loopback ports at once
-(each port looks like a device of its own), with a v2c community and SNMPv3 authPriv users;
+(each port looks like a device of its own), with a v2c community and SNMPv3 users;
 `net_snmp_agent_on_free_ports` chooses the ports, and chooses again when one was taken meanwhile.
 `snmp_simulator` runs snmpsim serving `.snmprec` recordings; the community is the file name.
 Both stop their process when the `with` block ends, whatever happens inside it.
@@ -33,11 +33,24 @@ LOOPBACK = "127.0.0.1"
 
 @dataclass(frozen=True)
 class V3User:
-    """An SNMPv3 authPriv user (SHA + AES) as Net-SNMP's `createUser` takes it."""
+    """An SNMPv3 user as Net-SNMP's `createUser` takes it; protocols spelled as Net-SNMP (and the
+    inventory, `schoolit.probes.usm`) do. No priv key: authNoPriv; no auth key either: noAuthNoPriv."""
 
     name: str
-    auth_key: str
-    priv_key: str
+    auth_key: str | None
+    priv_key: str | None
+    auth_protocol: str = "SHA"
+    priv_protocol: str = "AES"
+
+    @property
+    def create_user(self) -> str:
+        """The `createUser` and `rouser` lines of snmpd.conf (rouser demands the user's level)."""
+        if not self.auth_key:
+            return f"createUser {self.name}\nrouser {self.name} noauth"
+        line = f'createUser {self.name} {self.auth_protocol} "{self.auth_key}"'
+        if not self.priv_key:
+            return f"{line}\nrouser {self.name} auth"
+        return f'{line} {self.priv_protocol} "{self.priv_key}"\nrouser {self.name} priv'
 
 
 @dataclass
@@ -161,7 +174,7 @@ def net_snmp_agent(
         "dontLogTCPWrappersConnects yes",
     ]
     for user in v3_users:
-        lines += [f'createUser {user.name} SHA "{user.auth_key}" AES "{user.priv_key}"', f"rouser {user.name} priv"]
+        lines.append(user.create_user)
     (workdir / "snmpd.conf").write_text("\n".join(lines) + "\n")
     persistent = workdir / "persistent"
     persistent.mkdir(exist_ok=True)

@@ -1,4 +1,8 @@
-"""SNMPv3 authPriv through pysnmp's v3 architecture (engine, USM, target tables).
+"""SNMPv3 through pysnmp's v3 architecture (engine, USM, target tables), at every security level.
+
+Every protocol of `schoolit.probes.usm` maps to its pysnmp implementation here (a unit test holds the
+two lists together). Net-SNMP's `AES-192`/`AES-256` are pysnmp's *Blumenthal* classes; pysnmp's plain
+`usmAesCfb256Protocol` is the Cisco (Reeder) key extension, Net-SNMP's `AES-256-C`.
 
 Imported only when a sweep has v3 targets: the v3 machinery costs ~0.3 s of imports and ~5 ms CPU
 per target and poll, which v2c targets avoid through `schoolit.probes.v2c`.
@@ -37,10 +41,18 @@ from pysnmp.hlapi.v3arch.asyncio import (
     UsmUserData,
     bulk_cmd,
     get_cmd,
+    usmAesBlumenthalCfb192Protocol,
+    usmAesBlumenthalCfb256Protocol,
     usmAesCfb128Protocol,
+    usmAesCfb192Protocol,
+    usmAesCfb256Protocol,
+    usmHMAC128SHA224AuthProtocol,
     usmHMAC192SHA256AuthProtocol,
+    usmHMAC256SHA384AuthProtocol,
     usmHMAC384SHA512AuthProtocol,
     usmHMACSHAAuthProtocol,
+    usmNoAuthProtocol,
+    usmNoPrivProtocol,
 )
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 
@@ -48,12 +60,23 @@ from schoolit.probes.schemas import ProbeTarget
 from schoolit.probes.udp import Address, IcmpErrors, ipv4_literal
 from schoolit.probes.v2c import SnmpRequestError, VarBinds
 
-AUTH_PROTOCOLS = {
+# Wire names (schoolit.probes.usm) -> pysnmp; "" is the security level without it.
+AUTH_PROTOCOLS: dict[str, tuple[int, ...]] = {
+    "": usmNoAuthProtocol,
     "SHA": usmHMACSHAAuthProtocol,
+    "SHA224": usmHMAC128SHA224AuthProtocol,
     "SHA256": usmHMAC192SHA256AuthProtocol,
+    "SHA384": usmHMAC256SHA384AuthProtocol,
     "SHA512": usmHMAC384SHA512AuthProtocol,
 }
-PRIV_PROTOCOLS = {"AES": usmAesCfb128Protocol}
+PRIV_PROTOCOLS: dict[str, tuple[int, ...]] = {
+    "": usmNoPrivProtocol,
+    "AES": usmAesCfb128Protocol,
+    "AES192": usmAesBlumenthalCfb192Protocol,
+    "AES256": usmAesBlumenthalCfb256Protocol,
+    "AES192C": usmAesCfb192Protocol,
+    "AES256C": usmAesCfb256Protocol,
+}
 
 _T = TypeVar("_T")
 
@@ -197,10 +220,10 @@ class V3Sessions:
             known.append(key_set)
         auth = UsmUserData(
             user,
-            authKey=target.auth_key,
-            privKey=target.priv_key,
-            authProtocol=AUTH_PROTOCOLS[target.auth_protocol or "SHA"],
-            privProtocol=PRIV_PROTOCOLS[target.priv_protocol or "AES"],
+            authKey=target.auth_key or None,
+            privKey=target.priv_key or None,
+            authProtocol=AUTH_PROTOCOLS[target.auth_protocol or ""],
+            privProtocol=PRIV_PROTOCOLS[target.priv_protocol or ""],
         )
         return self._engine(known.index(key_set)), auth
 

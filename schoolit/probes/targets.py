@@ -13,14 +13,12 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.inventory.secrets import decrypt
 from schoolit.probes.schemas import ProbeTarget, TargetList
+from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 # Inventory vendor -> the probe's vendor profile (schoolit.probes.profiles); others fall back to IF-MIB.
 VENDOR_PROFILES = {"aruba": "aruba-instant", "cisco": "cisco-aireos", "unifi": "unifi", "lancom": "lancom"}
 # Controller-style profiles answer for many access points; the AP's rows are indexed by its MAC.
 ROW_INDEXED = {"aruba-instant", "cisco-aireos"}
-# Inventory spells protocols for people; the wire uses the agent's names.
-AUTH_PROTOCOLS = {"SHA": "SHA", "SHA-256": "SHA256", "SHA-512": "SHA512"}
-PRIV_PROTOCOLS = {"AES": "AES"}
 
 _ACCESS_POINTS = """
 SELECT ap.id, host(ap.management_ip) AS host, ap.snmp_port AS port, ap.vendor, ap.mac::text AS mac,
@@ -46,13 +44,18 @@ def mac_arcs(mac: str | None) -> str:
 
 
 def _credentials(row: dict[str, Any]) -> dict[str, Any] | None:
-    """The SNMP part of a target, or None when the profile cannot be used by the agent."""
+    """The SNMP part of a target, or None when the profile lacks a secret.
+
+    Inventory accepts only the protocols of `schoolit.probes.usm`, so every stored profile maps; the
+    inventory spells them for people (SHA-256), the wire the agent's way (SHA256). A v3 profile without
+    a privacy protocol is authNoPriv."""
     if row["version"] == "2c":
         community = decrypt(row["community_encrypted"])
         return {"snmp_version": "2c", "community": community} if community else None
     auth, priv = AUTH_PROTOCOLS.get(row["auth_protocol"]), PRIV_PROTOCOLS.get(row["priv_protocol"])
-    auth_key, priv_key = decrypt(row["auth_key_encrypted"]), decrypt(row["priv_key_encrypted"])
-    if not (auth and priv and auth_key and priv_key and row["v3_user"]):
+    auth_key = decrypt(row["auth_key_encrypted"]) if auth else None
+    priv_key = decrypt(row["priv_key_encrypted"]) if priv else None
+    if not row["v3_user"] or bool(auth) != bool(auth_key) or bool(priv) != bool(priv_key):
         return None
     return {"snmp_version": "3", "v3_user": row["v3_user"], "auth_protocol": auth, "auth_key": auth_key,
             "priv_protocol": priv, "priv_key": priv_key}

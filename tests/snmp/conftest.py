@@ -22,9 +22,25 @@ from schoolit.probes.simulators import (
     net_snmp_agent_on_free_ports,
     snmp_simulator,
 )
+from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 RECORDINGS = Path(__file__).parent / "recordings"
 V3_USER = V3User(name="probe", auth_key="auth-schoolit-2026", priv_key="priv-schoolit-2026")
+# One user per protocol the inventory offers (schoolit.probes.usm), and the lower security levels.
+V3_VARIANTS = [
+    *(
+        V3User(name=f"auth-{auth}", auth_key="auth-variant-2026", priv_key=None, auth_protocol=auth)
+        for auth in AUTH_PROTOCOLS
+    ),
+    *(
+        V3User(name=f"priv-{priv}", auth_key="auth-variant-2026", priv_key="priv-variant-2026",
+               auth_protocol="SHA", priv_protocol=priv)  # SHA-1's 20 bytes: 192/256 need key extension
+        for priv in PRIV_PROTOCOLS
+    ),
+    V3User(name="sha512-aes256", auth_key="auth-variant-2026", priv_key="priv-variant-2026",
+           auth_protocol="SHA-512", priv_protocol="AES-256"),
+    V3User(name="noauth", auth_key=None, priv_key=None),
+]
 SNMPD_PORTS = 20
 
 
@@ -40,9 +56,9 @@ def v3(port: int, user: V3User, **fields: object) -> ProbeTarget:
         port=port,
         snmp_version="3",
         v3_user=user.name,
-        auth_protocol="SHA",
+        auth_protocol=AUTH_PROTOCOLS[user.auth_protocol] if user.auth_key else None,
         auth_key=user.auth_key,
-        priv_protocol="AES",
+        priv_protocol=PRIV_PROTOCOLS[user.priv_protocol] if user.priv_key else None,
         priv_key=user.priv_key,
         **options,
     )
@@ -51,7 +67,7 @@ def v3(port: int, user: V3User, **fields: object) -> ProbeTarget:
 @pytest.fixture(scope="session")
 def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAgent]:
     with net_snmp_agent_on_free_ports(
-        tmp_path_factory.mktemp("snmpd"), SNMPD_PORTS, v3_users=[V3_USER], engine_id="schoolit-test-a"
+        tmp_path_factory.mktemp("snmpd"), SNMPD_PORTS, v3_users=[V3_USER, *V3_VARIANTS], engine_id="schoolit-test-a"
     ) as agent:
         yield agent
 

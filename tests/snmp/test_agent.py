@@ -21,10 +21,10 @@ import pytest
 
 from schoolit.probes import agent, spool
 from schoolit.probes.schemas import ProbeTarget, SampleBatch, TargetList
-from schoolit.probes.simulators import LOOPBACK, RunningAgent
+from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User
 from tests.support import free_port
 
-from .conftest import V3_USER, v2c, v3
+from .conftest import V3_USER, V3_VARIANTS, v2c, v3
 
 TOKEN = "probe-token-donnersbergkreis"
 
@@ -303,8 +303,23 @@ def test_check_shows_what_the_device_answered(snmpd: RunningAgent, dead_ports: l
                          "--timeout", "0.2", "--retries", "0")  # fmt: skip
     assert dead.returncode == 1
 
-    incomplete = probe_command("check", "--target", f"{LOOPBACK}:{snmpd.ports[1]}", "--v3-user", "probe")
+    incomplete = probe_command("check", "--target", f"{LOOPBACK}:{snmpd.ports[1]}", "--v3-user", "probe",
+                               "--priv-key", V3_USER.priv_key)  # fmt: skip
     assert incomplete.returncode == 2 and "authPriv" in incomplete.stderr
+
+
+@pytest.mark.parametrize("user", [u for u in V3_VARIANTS if u.name in ("priv-AES-256", "priv-AES-192-C", "auth-SHA-384",
+                                                                     "noauth")], ids=lambda user: user.name)
+def test_check_speaks_every_security_level_and_protocol(snmpd: RunningAgent, user: V3User) -> None:
+    keys = []
+    if user.auth_key:
+        keys += ["--auth-proto", user.auth_protocol, "--auth-key", user.auth_key]
+    if user.priv_key:
+        keys += ["--priv-proto", user.priv_protocol, "--priv-key", user.priv_key]
+    result = probe_command("check", "--target", f"{LOOPBACK}:{snmpd.ports[6]}", "--v3-user", user.name, *keys,
+                           "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["sample"]["reachable"]
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])

@@ -11,7 +11,7 @@ from schoolit.probes.schemas import ProbeTarget
 from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User, net_snmp_agent_on_free_ports
 from schoolit.probes.snmp import SnmpPoller
 
-from .conftest import V3_USER, v2c, v3
+from .conftest import V3_USER, V3_VARIANTS, v2c, v3
 
 
 async def test_v2c_uplink_poll_reads_system_group_and_interface(snmpd: RunningAgent) -> None:
@@ -35,6 +35,26 @@ async def test_v3_authpriv_poll(snmpd: RunningAgent) -> None:
     assert result.sample.reachable, result.sample.error
     assert result.sys_name == socket.gethostname()
     assert result.sample.oper_status == 1
+
+
+@pytest.mark.parametrize("user", V3_VARIANTS, ids=lambda user: user.name)
+async def test_v3_every_protocol_and_security_level_the_inventory_offers(snmpd: RunningAgent, user: V3User) -> None:
+    async with SnmpPoller(timeout=2) as poller:
+        result = await poller.poll(v3(snmpd.ports[4], user, asset_kind="uplink", if_index=1))
+    assert result.sample.reachable, result.sample.error
+    assert result.sample.error is None and result.sample.oper_status == 1
+
+
+async def test_v3_wrong_privacy_variant_is_not_polled(snmpd: RunningAgent) -> None:
+    # Net-SNMP's AES-256 (Blumenthal) and Cisco's AES-256-C derive different keys from one passphrase:
+    # the profile must name the device's variant; the wrong one does not decrypt. (They differ only where
+    # the auth digest is shorter than the AES key: SHA-1's 20 bytes for AES-256.)
+    (user,) = (u for u in V3_VARIANTS if u.priv_protocol == "AES-256" and u.auth_protocol == "SHA")
+    cisco = V3User(name=user.name, auth_key=user.auth_key, priv_key=user.priv_key, auth_protocol="SHA",
+                   priv_protocol="AES-256-C")
+    async with SnmpPoller(timeout=0.5, retries=0) as poller:
+        result = await poller.poll(v3(snmpd.ports[5], cisco))
+    assert not result.sample.reachable and result.sample.error
 
 
 async def test_v3_wrong_auth_key_is_reported(snmpd: RunningAgent) -> None:
