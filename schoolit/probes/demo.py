@@ -5,8 +5,11 @@ demo county (Donnersbergkreis) gets an SNMP recording of its own (community = re
 shape its vendor profile reads — client counts and radio status in the vendor's table, sysUpTime and
 the uplink's Counter64 octets moving with snmpsim's `numeric` variation — and is pointed at one
 snmpsim process on 127.0.0.1. A few point at a closed port instead, so outages and outage tickets
-show up. A demo probe is registered for the county; `probe_loop()` runs the real `schoolit-probe run`
-against the demo server every minute.
+show up. As in a real installation, the probe reaches a school's devices in the school's management
+network: for the simulated county that network is the loopback network the simulator answers in
+(127.0.0.0/8), so the demo's data passes the same rules (an access point's address inside its
+school's management network) as any imported or edited data. A demo probe is registered for the
+county; `probe_loop()` runs the real `schoolit-probe run` against the demo server every minute.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ DEMO_COUNTY = "donnersbergkreis"
 DEAD_EVERY = 17  # about one asset in seventeen does not answer
 PROBE_NAME = "Demo-Sonde Donnersbergkreis"
 POLL_EVERY_S = 60
+SIMULATED_NETWORK = "127.0.0.0/8"  # the management network of the simulated county's schools
 
 _OBJECT_IDS = {"aruba-instant": "1.3.6.1.4.1.14823.1.2.118", "cisco-aireos": "1.3.6.1.4.1.9.1.2170",
                "unifi": "1.3.6.1.4.1.41112", "lancom": "1.3.6.1.4.1.2356.11", "generic": "1.3.6.1.4.1.8072.3.2.10"}
@@ -122,6 +126,11 @@ async def prepare(directory: Path, snmp_port: int, dead_port: int) -> DemoNetwor
     recordings = directory / "recordings"
     recordings.mkdir(parents=True, exist_ok=True)
     assets = dead = 0
+    await fetch("UPDATE school SET management_prefix = {}::cidr WHERE county_id = {}", SIMULATED_NETWORK, county_id)
+    # Access points that are not polled (faulty, retired) keep their host part, moved into that network.
+    await fetch("UPDATE access_point SET management_ip = {}::inet + (management_ip - network(set_masklen("
+                "management_ip, 8))) WHERE county_id = {} AND NOT (management_ip <<= {}::cidr)",
+                SIMULATED_NETWORK.split("/")[0], county_id, SIMULATED_NETWORK)
     for ap in await fetch("SELECT id, name, vendor, mac::text AS mac FROM access_point "
                           "WHERE county_id = {} AND status = 'active' ORDER BY id", county_id):
         community = f"demo-ap-{ap['id']}"
