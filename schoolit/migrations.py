@@ -1,4 +1,10 @@
-"""Applying Piccolo migrations programmatically (CLI, app start with --migrate, tests)."""
+"""Applying Piccolo migrations programmatically (CLI, app start with --migrate, tests).
+
+Each app's history starts with a baseline pair of 2026-11-22T00:00 (the tables, then the raw SQL
+Piccolo cannot declare), which replaced the chain of migrations the project grew on 2026-11-22
+before its first release. A database that ran that whole chain has the baseline's schema (a test
+compares the two), so for such a database the baseline is recorded as applied instead of run.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,57 @@ from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import Finder
+
+from schoolit.db import atomic
+from schoolit.errors import CommandFailed
+
+BASELINE = ("2026-11-22T00:00:00:000000", "2026-11-22T00:00:01:000000")
+
+# The migrations each app's baseline replaced, as Piccolo recorded them in its `migration` table.
+SQUASHED: dict[str, tuple[str, ...]] = {
+    "accounts": ("2026-11-22T13:59:05:943289", "2026-11-22T13:59:06:943289", "2026-11-22T14:05:37:943385",
+                 "2026-11-22T14:05:38:943385", "2026-11-22T15:34:13:220341", "2026-11-22T15:34:14:220341"),
+    "inventory": ("2026-11-22T13:59:06:486335", "2026-11-22T13:59:07:486335", "2026-11-22T14:05:39:000000",
+                  "2026-11-22T14:18:36:327273", "2026-11-22T14:18:37:327273", "2026-11-22T14:23:15:178037",
+                  "2026-11-22T14:23:16:178037", "2026-11-22T14:33:30:982160", "2026-11-22T16:40:00:000000"),
+    "tickets": ("2026-11-22T14:24:51:999917", "2026-11-22T14:24:52:999917", "2026-11-22T16:10:00:000000",
+                "2026-11-22T16:45:00:000000", "2026-11-22T16:50:00:000000"),
+    "probes": ("2026-11-22T14:32:52:926743", "2026-11-22T14:32:53:926743", "2026-11-22T16:08:11:479607",
+               "2026-11-22T16:08:12:479607", "2026-11-22T16:32:00:000000", "2026-11-22T20:50:00:000000",
+               "2026-11-22T21:00:00:000000", "2026-11-22T23:10:00:000000", "2026-11-22T23:40:00:000000"),
+}
+
+
+class PartialSquashedChain(CommandFailed):
+    """The database ran part of a chain the baseline replaced: its schema is neither old nor new."""
+
+
+def _applied_with_baseline(app_name: str, applied: set[str]) -> tuple[set[str], bool]:
+    """The applied ids as the baseline sees them, and whether the baseline must be recorded."""
+    squashed = set(SQUASHED.get(app_name, ()))
+    ran_squashed = applied & squashed
+    if not ran_squashed or set(BASELINE) <= applied:
+        return applied, False
+    if ran_squashed != squashed:
+        missing = ", ".join(sorted(squashed - ran_squashed))
+        raise PartialSquashedChain(
+            f"the database ran only part of the {app_name} migrations of 2026-11-22 (missing: {missing}); "
+            "restore a backup of a complete installation or start from an empty database"
+        )
+    return applied | set(BASELINE), True
+
+
+async def _adopt_baselines() -> None:
+    """Record the baselines as applied where the chain they replaced ran in full (one transaction)."""
+    async with atomic():
+        for app_name in SQUASHED:
+            applied = set(await Migration.get_migrations_which_ran(app_name=app_name))
+            _, adopt = _applied_with_baseline(app_name, applied)
+            if adopt:
+                await Migration.delete().where(
+                    (Migration.app_name == app_name) & Migration.name.is_in(list(SQUASHED[app_name]))
+                )
+                await Migration.insert(*(Migration(name=mid, app_name=app_name) for mid in BASELINE))
 
 
 async def pending_migrations(*, read_only: bool = False) -> list[tuple[str, str]]:
@@ -28,6 +85,7 @@ async def pending_migrations(*, read_only: bool = False) -> list[tuple[str, str]
     for app_name in BaseMigrationManager().get_sorted_app_names():
         app_config = finder.get_app_config(app_name)
         applied = set(await Migration.get_migrations_which_ran(app_name=app_name)) if tracked else set()
+        applied, _ = _applied_with_baseline(app_name, applied)
         ids = sorted(BaseMigrationManager().get_migration_ids(
             BaseMigrationManager().get_migration_modules(app_config.resolved_migrations_folder_path)))
         pending += [(app_name, mid) for mid in ids if mid not in applied]
@@ -37,6 +95,7 @@ async def pending_migrations(*, read_only: bool = False) -> list[tuple[str, str]
 async def apply_migrations() -> int:
     """Apply every pending migration; returns how many ran. Piccolo's progress output is swallowed."""
     pending = await pending_migrations()
+    await _adopt_baselines()
     if not pending:
         return 0
     buffer = io.StringIO()

@@ -41,8 +41,8 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
 
 class AssetState(Table, tablename="probe_asset_state"):
     """The current state of each polled asset (one row each; small and hot: every derivation pass
-    rewrites it, so its pages are kept half empty for heap-only updates — fillfactor 50, migration
-    2026-11-22T20:50)."""
+    rewrites it, so its pages are kept half empty for heap-only updates — fillfactor 50, set by the
+    probes baseline migration)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()

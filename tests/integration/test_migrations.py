@@ -1,32 +1,86 @@
-"""Migrations are idempotent: running them again changes nothing."""
+"""Migrations: idempotent, applied only when asked, and the baseline equals the chain it replaced."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
 from schoolit.db import fetch
-from schoolit.migrations import apply_migrations, pending_migrations
+from schoolit.migrations import BASELINE, SQUASHED, apply_migrations, pending_migrations
 from tests.support import run_cli, throwaway_cluster
 
-SCHEMA_SNAPSHOT = """
-SELECT 'column' AS kind, table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS name
-  FROM information_schema.columns WHERE table_schema = 'public'
+# The schema as PostgreSQL's catalogue states it, one line per relation, column, constraint, index,
+# trigger, function, view and sequence, plus the rows the migrations seed; sorted, so column order
+# and creation order do not count. Definitions are PostgreSQL's own rendering (whitespace collapsed),
+# so two ways of writing the same DDL compare equal.
+SCHEMA_CATALOGUE = r"""
+WITH rel AS (
+  SELECT c.oid, c.relname, c.relkind, c.reloptions, c.relispartition, c.relpartbound
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+)
+SELECT 'relation ' || relname || ' kind=' || relkind::text
+       || coalesce(' options=' || array_to_string(reloptions, ','), '')
+       || CASE WHEN relkind = 'p' THEN ' ' || pg_get_partkeydef(oid) ELSE '' END
+       || CASE WHEN relispartition THEN ' partition of ' || (SELECT i.inhparent::regclass::text FROM pg_inherits i
+                WHERE i.inhrelid = rel.oid) || ' ' || pg_get_expr(relpartbound, oid) ELSE '' END
+  FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'S')
 UNION ALL
-SELECT 'constraint', conrelid::regclass::text || ':' || conname || ':' || pg_get_constraintdef(oid)
+SELECT 'column ' || rel.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+       || CASE WHEN a.attidentity::text <> '' THEN ' identity ' || a.attidentity::text ELSE '' END
+  FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE rel.relkind IN ('r', 'p', 'v', 'm')
+UNION ALL
+SELECT 'constraint ' || conrelid::regclass::text || '.' || conname || ' ' || pg_get_constraintdef(oid)
   FROM pg_constraint WHERE connamespace = 'public'::regnamespace
 UNION ALL
-SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
-ORDER BY 1, 2
+SELECT CASE WHEN rel.relispartition
+            -- a partition's index is named by PostgreSQL, numbered around names taken before: by definition
+            THEN 'index ' || i.tablename || '.* ' || regexp_replace(i.indexdef, 'INDEX \S+ ON', 'INDEX * ON')
+            ELSE 'index ' || i.tablename || '.' || i.indexname || ' ' || i.indexdef END
+  FROM pg_indexes i JOIN rel ON rel.relname = i.tablename WHERE i.schemaname = 'public'
+UNION ALL
+SELECT 'trigger ' || tgrelid::regclass::text || '.' || tgname || ' ' || pg_get_triggerdef(oid)
+  FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM rel)
+UNION ALL
+SELECT 'function ' || p.proname || ' ' || regexp_replace(pg_get_functiondef(p.oid), '\s+', ' ', 'g')
+  FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'view ' || relname || ' ' || regexp_replace(pg_get_viewdef(oid), '\s+', ' ', 'g')
+  FROM rel WHERE relkind IN ('v', 'm')
+UNION ALL
+SELECT 'sequence ' || sequencename || ' ' || data_type::text || ' start ' || start_value || ' increment '
+       || increment_by FROM pg_sequences WHERE schemaname = 'public'
+UNION ALL
+SELECT 'row ticket_category ' || name || ' ' || position || ' ' || active FROM ticket_category
 """
 
+BASELINE_SCHEMA = Path(__file__).with_name("baseline_schema.txt")
 
-async def _snapshot() -> list[tuple[str, str]]:
-    rows = await fetch(SCHEMA_SNAPSHOT)
-    return [tuple(r.values()) for r in rows]  # type: ignore[misc]
+
+async def _catalogue(dsn: str) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return sorted(row[0] for row in await conn.fetch(SCHEMA_CATALOGUE))
+    finally:
+        await conn.close()
+
+
+async def _snapshot() -> list[str]:
+    return sorted(next(iter(row.values())) for row in await fetch(SCHEMA_CATALOGUE))
 
 
 async def test_all_migrations_applied_and_rerun_changes_nothing() -> None:
     assert await pending_migrations() == []
     before = await _snapshot()
-    tables = {name.split(".")[0] for kind, name in before if kind == "column"}
+    tables = {line.split()[1] for line in before if line.startswith("relation ")}
     assert {"county", "arrangement", "arrangement_member", "school", "migration"} <= tables
     assert await apply_migrations() == 0
     assert await _snapshot() == before
@@ -110,3 +164,118 @@ def test_migrate_check_and_serve_migrate_only_when_asked() -> None:
             assert (after.returncode, after.stdout.strip()) == (0, "database is up to date")
         finally:
             server.cleanup()
+
+
+# --- the baseline -----------------------------------------------------------------------------------
+
+@pytest.fixture
+async def empty_database(database: str) -> AsyncIterator[str]:
+    """A new, empty database on the test server, dropped afterwards."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    name = f"schoolit_baseline_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(database)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(urlsplit(database)._replace(path="/" + name))
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+# Runs in its own process: the engine is one per process, and the tests' engine holds the test database.
+_APPLY_BASELINE_ONLY = f"""
+import asyncio
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from schoolit.db import connected
+from schoolit.settings import get_settings
+
+async def main():
+    async with connected(get_settings(), pool=False):
+        for app_name in BaseMigrationManager().get_sorted_app_names():
+            result = await run_forwards(app_name, migration_id={BASELINE[-1]!r})
+            assert result.success, result.message
+
+asyncio.run(main())
+"""
+
+
+async def _apply_baseline_only(dsn: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": dsn}
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", _APPLY_BASELINE_ONLY], env=env,
+                                     capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+async def test_baseline_schema_equals_the_chain_it_replaced(empty_database: str) -> None:
+    """The baseline migrations alone build the schema the 2026-11-22 chain built (its catalogue,
+    dumped by this query before the chain was deleted, is tests/integration/baseline_schema.txt)."""
+    await _apply_baseline_only(empty_database)
+    assert await _catalogue(empty_database) == BASELINE_SCHEMA.read_text().splitlines()
+
+
+async def _record_the_old_chain(dsn: str, *, leave_out: str | None = None) -> None:
+    """Make a baseline database look like one that ran the old chain (the schemas are equal, as the
+    test above shows): its bookkeeping lists the squashed ids instead of the baseline."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("DELETE FROM migration")
+            for app_name, ids in SQUASHED.items():
+                await conn.executemany("INSERT INTO migration (name, app_name, ran_on) VALUES ($1, $2, now())",
+                                       [(mid, app_name) for mid in ids if mid != leave_out])
+    finally:
+        await conn.close()
+
+
+async def _recorded(dsn: str) -> set[tuple[str, str]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return {(row["app_name"], row["name"]) for row in await conn.fetch("SELECT app_name, name FROM migration")}
+    finally:
+        await conn.close()
+
+
+async def test_a_database_of_the_old_chain_adopts_the_baseline(empty_database: str, tmp_path: Path) -> None:
+    """A developer's database that ran the whole old chain: `migrate --check` does not list the
+    baseline, `migrate` records it as applied (running it would fail on the existing tables), runs
+    what came after it, and ends with the schema of a fresh database."""
+    await _apply_baseline_only(empty_database)
+    await _record_the_old_chain(empty_database)
+    env = {"DATABASE_URL": empty_database, "DATA_DIR": str(tmp_path / "data")}
+    check = await asyncio.to_thread(run_cli, "migrate", "--check", env=env)
+    assert not {line.split()[1] for line in check.stdout.splitlines()[1:]} & set(BASELINE), check.stdout
+
+    migrate = await asyncio.to_thread(run_cli, "migrate", env=env)
+    assert migrate.returncode == 0, migrate.stderr
+    recorded = await _recorded(empty_database)
+    for app_name, ids in SQUASHED.items():
+        assert {(app_name, mid) for mid in BASELINE} <= recorded
+        assert not {(app_name, mid) for mid in ids} & recorded
+    assert await _catalogue(empty_database) == await _snapshot()
+    again = await asyncio.to_thread(run_cli, "migrate", "--check", env=env)
+    assert (again.returncode, again.stdout.strip()) == (0, "database is up to date")
+
+
+async def test_a_database_with_part_of_the_old_chain_is_refused(empty_database: str, tmp_path: Path) -> None:
+    """Part of the old chain is neither the old schema nor the new one: one clear line, exit 2, and
+    the bookkeeping is left as it was."""
+    await _apply_baseline_only(empty_database)
+    missing = SQUASHED["inventory"][-1]
+    await _record_the_old_chain(empty_database, leave_out=missing)
+    before = await _recorded(empty_database)
+    env = {"DATABASE_URL": empty_database, "DATA_DIR": str(tmp_path / "data")}
+    result = await asyncio.to_thread(run_cli, "migrate", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "schoolit: error: the database ran only part of the inventory migrations of 2026-11-22 "
+        f"(missing: {missing}); restore a backup of a complete installation or start from an empty database"
+    ]
+    assert await _recorded(empty_database) == before

@@ -2,24 +2,26 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
+from piccolo.columns.column_types import BigSerial
 from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
+from piccolo.columns.column_types import JSONB
 from piccolo.columns.column_types import Serial
+from piccolo.columns.column_types import SmallInt
 from piccolo.columns.column_types import Text
+from piccolo.columns.column_types import Time
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.date import DateNow
+from piccolo.columns.defaults.time import TimeNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
-from schoolit.columns import Cidr
-from schoolit.columns import Inet
-from schoolit.columns import MacAddr
 
 
-class AccessPoint(Table, tablename="access_point", schema=None):
+class Arrangement(Table, tablename="arrangement", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -32,7 +34,7 @@ class AccessPoint(Table, tablename="access_point", schema=None):
     )
 
 
-class Building(Table, tablename="building", schema=None):
+class BusinessCalendar(Table, tablename="business_calendar", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -58,32 +60,6 @@ class County(Table, tablename="county", schema=None):
     )
 
 
-class Device(Table, tablename="device", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
-
-
-class Room(Table, tablename="room", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
-
-
 class School(Table, tablename="school", schema=None):
     id = Serial(
         null=False,
@@ -97,7 +73,7 @@ class School(Table, tablename="school", schema=None):
     )
 
 
-class SnmpProfile(Table, tablename="snmp_profile", schema=None):
+class Ticket(Table, tablename="ticket", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -110,60 +86,146 @@ class SnmpProfile(Table, tablename="snmp_profile", schema=None):
     )
 
 
-ID = "2026-11-22T14:18:36:327273"
+class TicketCategory(Table, tablename="ticket_category", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
+
+
+class User(Table, tablename="app_user", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
+
+
+ID = "2026-11-22T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "buildings, rooms, SNMP profiles, uplinks, access points, coverage, devices, loans"
+DESCRIPTION = "baseline: tables"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="inventory", description=DESCRIPTION
+        migration_id=ID, app_name="tickets", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="Room", tablename="room", schema=None, columns=None
+        class_name="Ticket", tablename="ticket", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="Uplink", tablename="uplink", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="AccessPointRoom",
-        tablename="access_point_room",
+        class_name="BusinessCalendar",
+        tablename="business_calendar",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="Device", tablename="device", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Building", tablename="building", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Loan", tablename="loan", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="SnmpProfile",
-        tablename="snmp_profile",
+        class_name="OutboxMail",
+        tablename="outbox_mail",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="AccessPoint",
-        tablename="access_point",
+        class_name="SavedView", tablename="saved_view", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="TicketCounter",
+        tablename="ticket_counter",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="TicketCategory",
+        tablename="ticket_category",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="TicketEvent",
+        tablename="ticket_event",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="TimeEntry", tablename="time_entry", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="ReportAttempt",
+        tablename="report_attempt",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="Holiday", tablename="holiday", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="TicketPresence",
+        tablename="ticket_presence",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="SupportPolicy",
+        tablename="support_policy",
         schema=None,
         columns=None,
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="number",
+        db_column_name="number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
         column_name="county_id",
         db_column_name="county_id",
         column_class_name="ForeignKey",
@@ -186,15 +248,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
+        table_class_name="Ticket",
+        tablename="ticket",
         column_name="school_id",
         db_column_name="school_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
             "references": School,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
@@ -210,14 +272,236 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
-        column_name="building_id",
-        db_column_name="building_id",
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="category_id",
+        db_column_name="category_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Building,
+            "references": TicketCategory,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="source",
+        db_column_name="source",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "ui",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "Source",
+                {
+                    "WEB_FORM": "web_form",
+                    "UI": "ui",
+                    "API": "api",
+                    "PROBE": "probe",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="subject",
+        db_column_name="subject",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="description",
+        db_column_name="description",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="urgency",
+        db_column_name="urgency",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "medium",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "Level", {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="impact",
+        db_column_name="impact",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "medium",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "Level", {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="priority",
+        db_column_name="priority",
+        column_class_name="SmallInt",
+        column_class=SmallInt,
+        params={
+            "default": 3,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 15,
+            "default": "new",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "Status",
+                {
+                    "NEW": "new",
+                    "ASSIGNED": "assigned",
+                    "IN_PROGRESS": "in_progress",
+                    "WAITING": "waiting",
+                    "RESOLVED": "resolved",
+                    "CLOSED": "closed",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="assignee_id",
+        db_column_name="assignee_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="reporter_user_id",
+        db_column_name="reporter_user_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
             "on_delete": OnDelete.set_null,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -234,10 +518,182 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="reporter_email",
+        db_column_name="reporter_email",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 254,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="reporter_name",
+        db_column_name="reporter_name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="tracking_hash",
+        db_column_name="tracking_hash",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="access_point_id",
+        db_column_name="access_point_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="device_id",
+        db_column_name="device_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="uplink_id",
+        db_column_name="uplink_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="room_id",
+        db_column_name="room_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="device_serial",
+        db_column_name="device_serial",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 80,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="room_text",
+        db_column_name="room_text",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -256,15 +712,77 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
-        column_name="floor",
-        db_column_name="floor",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="response_due_at",
+        db_column_name="response_due_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "length": 20,
-            "default": "",
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="resolution_due_at",
+        db_column_name="resolution_due_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="resolution_warn_at",
+        db_column_name="resolution_warn_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="paused_seconds",
+        db_column_name="paused_seconds",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -278,14 +796,56 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
-        column_name="is_teaching",
-        db_column_name="is_teaching",
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="paused_since",
+        db_column_name="paused_since",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="first_response_at",
+        db_column_name="first_response_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="sla_breached",
+        db_column_name="sla_breached",
         column_class_name="Boolean",
         column_class=Boolean,
         params={
-            "default": True,
+            "default": False,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -299,8 +859,71 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Room",
-        tablename="room",
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="worked_by_person",
+        db_column_name="worked_by_person",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="resolved_at",
+        db_column_name="resolved_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
+        column_name="closed_at",
+        db_column_name="closed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Ticket",
+        tablename="ticket",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -320,375 +943,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="county_id",
-        db_column_name="county_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="school_id",
-        db_column_name="school_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": School,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="provider",
-        db_column_name="provider",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="line_id",
-        db_column_name="line_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 80,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="technology",
-        db_column_name="technology",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 10,
-            "default": "fttb",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "UplinkTechnology",
-                {
-                    "FTTB": "fttb",
-                    "FTTH": "ftth",
-                    "VDSL": "vdsl",
-                    "CABLE": "cable",
-                    "LTE": "lte",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="down_mbps",
-        db_column_name="down_mbps",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="up_mbps",
-        db_column_name="up_mbps",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 15,
-            "default": "planned",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "UplinkStatus",
-                {
-                    "PLANNED": "planned",
-                    "ORDERED": "ordered",
-                    "CONSTRUCTION": "construction",
-                    "LIVE": "live",
-                    "TERMINATED": "terminated",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="live_since",
-        db_column_name="live_since",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="contract_end",
-        db_column_name="contract_end",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="router_ip",
-        db_column_name="router_ip",
-        column_class_name="Inet",
-        column_class=Inet,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="router_if_index",
-        db_column_name="router_if_index",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="public_prefix",
-        db_column_name="public_prefix",
-        column_class_name="Cidr",
-        column_class=Cidr,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="snmp_profile_id",
-        db_column_name="snmp_profile_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": SnmpProfile,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="notes",
-        db_column_name="notes",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Uplink",
-        tablename="uplink",
+        table_class_name="Ticket",
+        tablename="ticket",
         column_name="updated_at",
         db_column_name="updated_at",
         column_class_name="Timestamptz",
@@ -708,150 +964,43 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AccessPointRoom",
-        tablename="access_point_room",
-        column_name="county_id",
-        db_column_name="county_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPointRoom",
-        tablename="access_point_room",
-        column_name="access_point_id",
-        db_column_name="access_point_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": AccessPoint,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPointRoom",
-        tablename="access_point_room",
-        column_name="room_id",
-        db_column_name="room_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Room,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="county_id",
-        db_column_name="county_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="school_id",
-        db_column_name="school_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": School,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="kind",
-        db_column_name="kind",
+        table_class_name="BusinessCalendar",
+        tablename="business_calendar",
+        column_name="name",
+        db_column_name="name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 15,
-            "default": "tablet",
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="BusinessCalendar",
+        tablename="business_calendar",
+        column_name="timezone",
+        db_column_name="timezone",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "Europe/Berlin",
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "DeviceKind",
-                {
-                    "TABLET": "tablet",
-                    "LAPTOP": "laptop",
-                    "CONVERTIBLE": "convertible",
-                    "DESKTOP": "desktop",
-                    "OTHER": "other",
-                },
-            ),
+            "choices": None,
             "db_column_name": None,
             "secret": False,
         },
@@ -859,10 +1008,293 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="vendor",
-        db_column_name="vendor",
+        table_class_name="BusinessCalendar",
+        tablename="business_calendar",
+        column_name="weekdays",
+        db_column_name="weekdays",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 7,
+            "default": "01234",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="BusinessCalendar",
+        tablename="business_calendar",
+        column_name="day_start",
+        db_column_name="day_start",
+        column_class_name="Time",
+        column_class=Time,
+        params={
+            "default": TimeNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="BusinessCalendar",
+        tablename="business_calendar",
+        column_name="day_end",
+        db_column_name="day_end",
+        column_class_name="Time",
+        column_class=Time,
+        params={
+            "default": TimeNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="ticket_id",
+        db_column_name="ticket_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Ticket,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="recipient",
+        db_column_name="recipient",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 254,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="subject",
+        db_column_name="subject",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 250,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="body",
+        db_column_name="body",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="attempts",
+        db_column_name="attempts",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="next_attempt_at",
+        db_column_name="next_attempt_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="sent_at",
+        db_column_name="sent_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="last_error",
+        db_column_name="last_error",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 500,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxMail",
+        tablename="outbox_mail",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SavedView",
+        tablename="saved_view",
+        column_name="user_id",
+        db_column_name="user_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SavedView",
+        tablename="saved_view",
+        column_name="name",
+        db_column_name="name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -881,15 +1313,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="model",
-        db_column_name="model",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="SavedView",
+        tablename="saved_view",
+        column_name="filters",
+        db_column_name="filters",
+        column_class_name="JSONB",
+        column_class=JSONB,
         params={
-            "length": 120,
-            "default": "",
+            "default": "{}",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -903,10 +1334,73 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="serial",
-        db_column_name="serial",
+        table_class_name="SavedView",
+        tablename="saved_view",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketCounter",
+        tablename="ticket_counter",
+        column_name="year",
+        db_column_name="year",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketCounter",
+        tablename="ticket_counter",
+        column_name="last_value",
+        db_column_name="last_value",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketCategory",
+        tablename="ticket_category",
+        column_name="name",
+        db_column_name="name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -925,37 +1419,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="asset_tag",
-        db_column_name="asset_tag",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="TicketCategory",
+        tablename="ticket_category",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 40,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="mdm_id",
-        db_column_name="mdm_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 80,
-            "default": "",
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -969,10 +1440,155 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="mdm_enrolled",
-        db_column_name="mdm_enrolled",
+        table_class_name="TicketCategory",
+        tablename="ticket_category",
+        column_name="active",
+        db_column_name="active",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": True,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="ticket_id",
+        db_column_name="ticket_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Ticket,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="at",
+        db_column_name="at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 15,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "EventKind",
+                {
+                    "CREATED": "created",
+                    "COMMENT": "comment",
+                    "NOTE": "note",
+                    "REPLY": "reply",
+                    "STATUS": "status",
+                    "ASSIGNMENT": "assignment",
+                    "PRIORITY": "priority",
+                    "ATTACHMENT": "attachment",
+                    "TIME": "time",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="public",
+        db_column_name="public",
         column_class_name="Boolean",
         column_class=Boolean,
         params={
@@ -990,64 +1606,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="funding_programme",
-        db_column_name="funding_programme",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "other",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "FundingProgramme",
-                {
-                    "DIGITALPAKT_BASIS": "digitalpakt_basis",
-                    "DIGITALPAKT_SOFORTAUSSTATTUNG": "digitalpakt_sofortausstattung",
-                    "DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE": "digitalpakt_leihgeraete_lehrkraefte",
-                    "DIGITALPAKT_ADMINISTRATION": "digitalpakt_administration",
-                    "DIGITALPAKT_2": "digitalpakt_2",
-                    "COUNTY_BUDGET": "county_budget",
-                    "OTHER": "other",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="purchase_date",
-        db_column_name="purchase_date",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="price_cents",
-        db_column_name="price_cents",
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="actor_id",
+        db_column_name="actor_id",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -1065,12 +1627,55 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="warranty_end",
-        db_column_name="warranty_end",
-        column_class_name="Date",
-        column_class=Date,
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="actor_label",
+        db_column_name="actor_label",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 254,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="body",
+        db_column_name="body",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketEvent",
+        tablename="ticket_event",
+        column_name="data",
+        db_column_name="data",
+        column_class_name="JSONB",
+        column_class=JSONB,
         params={
             "default": None,
             "null": True,
@@ -1086,30 +1691,23 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="TimeEntry",
+        tablename="time_entry",
+        column_name="ticket_id",
+        db_column_name="ticket_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "length": 10,
-            "default": "stock",
+            "references": Ticket,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "DeviceStatus",
-                {
-                    "STOCK": "stock",
-                    "LENT": "lent",
-                    "REPAIR": "repair",
-                    "LOST": "lost",
-                    "RETIRED": "retired",
-                },
-            ),
+            "choices": None,
             "db_column_name": None,
             "secret": False,
         },
@@ -1117,10 +1715,100 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="accessories",
-        db_column_name="accessories",
+        table_class_name="TimeEntry",
+        tablename="time_entry",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TimeEntry",
+        tablename="time_entry",
+        column_name="user_id",
+        db_column_name="user_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TimeEntry",
+        tablename="time_entry",
+        column_name="minutes",
+        db_column_name="minutes",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TimeEntry",
+        tablename="time_entry",
+        column_name="worked_on",
+        db_column_name="worked_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TimeEntry",
+        tablename="time_entry",
+        column_name="note",
+        db_column_name="note",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1139,29 +1827,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="notes",
-        db_column_name="notes",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Device",
-        tablename="device",
+        table_class_name="TimeEntry",
+        tablename="time_entry",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1181,10 +1848,52 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Device",
-        tablename="device",
-        column_name="updated_at",
-        db_column_name="updated_at",
+        table_class_name="ReportAttempt",
+        tablename="report_attempt",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportAttempt",
+        tablename="report_attempt",
+        column_name="client_key",
+        db_column_name="client_key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ReportAttempt",
+        tablename="report_attempt",
+        column_name="at",
+        db_column_name="at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -1202,38 +1911,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Building",
-        tablename="building",
-        column_name="county_id",
-        db_column_name="county_id",
+        table_class_name="Holiday",
+        tablename="holiday",
+        column_name="calendar_id",
+        db_column_name="calendar_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Building",
-        tablename="building",
-        column_name="school_id",
-        db_column_name="school_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": School,
+            "references": BusinessCalendar,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -1250,8 +1935,29 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Building",
-        tablename="building",
+        table_class_name="Holiday",
+        tablename="holiday",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Holiday",
+        tablename="holiday",
         column_name="name",
         db_column_name="name",
         column_class_name="Varchar",
@@ -1272,10 +1978,58 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Building",
-        tablename="building",
-        column_name="created_at",
-        db_column_name="created_at",
+        table_class_name="TicketPresence",
+        tablename="ticket_presence",
+        column_name="ticket_id",
+        db_column_name="ticket_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Ticket,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketPresence",
+        tablename="ticket_presence",
+        column_name="user_id",
+        db_column_name="user_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketPresence",
+        tablename="ticket_presence",
+        column_name="last_seen_at",
+        db_column_name="last_seen_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -1293,8 +2047,32 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        column_name="ticket_id",
+        db_column_name="ticket_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Ticket,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
         column_name="county_id",
         db_column_name="county_id",
         column_class_name="ForeignKey",
@@ -1307,76 +2085,6 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="school_id",
-        db_column_name="school_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": School,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="device_id",
-        db_column_name="device_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Device,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="pupil_ref",
-        db_column_name="pupil_ref",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -1387,14 +2095,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="class_name",
-        db_column_name="class_name",
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        column_name="filename",
+        db_column_name="filename",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 20,
+            "length": 200,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1409,227 +2117,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="lent_on",
-        db_column_name="lent_on",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="due_on",
-        db_column_name="due_on",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="returned_on",
-        db_column_name="returned_on",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="condition_out",
-        db_column_name="condition_out",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="condition_in",
-        db_column_name="condition_in",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="agreement_signed",
-        db_column_name="agreement_signed",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="pupil_ref_erased_at",
-        db_column_name="pupil_ref_erased_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Loan",
-        tablename="loan",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="county_id",
-        db_column_name="county_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        column_name="content_type",
+        db_column_name="content_type",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 120,
+            "length": 60,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1644,21 +2139,20 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="version",
-        db_column_name="version",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        column_name="size",
+        db_column_name="size",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 2,
-            "default": "3",
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum("SnmpVersion", {"V2C": "2c", "V3": "3"}),
+            "choices": None,
             "db_column_name": None,
             "secret": False,
         },
@@ -1666,31 +2160,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="community_encrypted",
-        db_column_name="community_encrypted",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": True,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="v3_user",
-        db_column_name="v3_user",
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        column_name="sha256",
+        db_column_name="sha256",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1709,14 +2182,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="auth_protocol",
-        db_column_name="auth_protocol",
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
+        column_name="uploaded_by",
+        db_column_name="uploaded_by",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 10,
+            "length": 254,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1731,72 +2204,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="auth_key_encrypted",
-        db_column_name="auth_key_encrypted",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": True,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="priv_protocol",
-        db_column_name="priv_protocol",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 10,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="priv_key_encrypted",
-        db_column_name="priv_key_encrypted",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": True,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
+        table_class_name="TicketAttachment",
+        tablename="ticket_attachment",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1816,17 +2225,20 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SnmpProfile",
-        tablename="snmp_profile",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
+        table_class_name="SupportPolicy",
+        tablename="support_policy",
+        column_name="arrangement_id",
+        db_column_name="arrangement_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "default": TimestamptzNow(),
-            "null": False,
+            "references": Arrangement,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
             "primary_key": False,
-            "unique": False,
+            "unique": True,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -1837,45 +2249,21 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
+        table_class_name="SupportPolicy",
+        tablename="support_policy",
         column_name="county_id",
         db_column_name="county_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
             "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="school_id",
-        db_column_name="school_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": School,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
-            "null": False,
+            "null": True,
             "primary_key": False,
-            "unique": False,
-            "index": True,
+            "unique": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -1885,14 +2273,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="room_id",
-        db_column_name="room_id",
+        table_class_name="SupportPolicy",
+        tablename="support_policy",
+        column_name="calendar_id",
+        db_column_name="calendar_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Room,
+            "references": BusinessCalendar,
             "on_delete": OnDelete.set_null,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -1909,132 +2297,12 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="vendor",
-        db_column_name="vendor",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "generic",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Vendor",
-                {
-                    "ARUBA": "aruba",
-                    "CISCO": "cisco",
-                    "UNIFI": "unifi",
-                    "LANCOM": "lancom",
-                    "AEROHIVE": "aerohive",
-                    "RUCKUS": "ruckus",
-                    "GENERIC": "generic",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="model",
-        db_column_name="model",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="serial",
-        db_column_name="serial",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 80,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="mac",
-        db_column_name="mac",
-        column_class_name="MacAddr",
-        column_class=MacAddr,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="management_ip",
-        db_column_name="management_ip",
-        column_class_name="Inet",
-        column_class=Inet,
+        table_class_name="SupportPolicy",
+        tablename="support_policy",
+        column_name="matrix",
+        db_column_name="matrix",
+        column_class_name="JSONB",
+        column_class=JSONB,
         params={
             "default": None,
             "null": True,
@@ -2050,66 +2318,12 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="snmp_profile_id",
-        db_column_name="snmp_profile_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": SnmpProfile,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 10,
-            "default": "active",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "AccessPointStatus",
-                {
-                    "PLANNED": "planned",
-                    "ACTIVE": "active",
-                    "FAULTY": "faulty",
-                    "RETIRED": "retired",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="installed_on",
-        db_column_name="installed_on",
-        column_class_name="Date",
-        column_class=Date,
+        table_class_name="SupportPolicy",
+        tablename="support_policy",
+        column_name="targets",
+        db_column_name="targets",
+        column_class_name="JSONB",
+        column_class=JSONB,
         params={
             "default": None,
             "null": True,
@@ -2125,153 +2339,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="warranty_end",
-        db_column_name="warranty_end",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="funding_programme",
-        db_column_name="funding_programme",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "other",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "FundingProgramme",
-                {
-                    "DIGITALPAKT_BASIS": "digitalpakt_basis",
-                    "DIGITALPAKT_SOFORTAUSSTATTUNG": "digitalpakt_sofortausstattung",
-                    "DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE": "digitalpakt_leihgeraete_lehrkraefte",
-                    "DIGITALPAKT_ADMINISTRATION": "digitalpakt_administration",
-                    "DIGITALPAKT_2": "digitalpakt_2",
-                    "COUNTY_BUDGET": "county_budget",
-                    "OTHER": "other",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="purchase_date",
-        db_column_name="purchase_date",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="price_cents",
-        db_column_name="price_cents",
+        table_class_name="SupportPolicy",
+        tablename="support_policy",
+        column_name="close_after_days",
+        db_column_name="close_after_days",
         column_class_name="Integer",
         column_class=Integer,
         params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
+            "default": 7,
             "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessPoint",
-        tablename="access_point",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="School",
-        tablename="school",
-        column_name="management_prefix",
-        db_column_name="management_prefix",
-        column_class_name="Cidr",
-        column_class=Cidr,
-        params={
-            "default": None,
-            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -1,12 +1,17 @@
-"""Database-enforced rules of the tickets: county consistency, asset links, the claim index, categories."""
+"""Baseline of the tickets domain, part 2: rules, keys, indexes and the default categories.
+
+Piccolo runs a migration's raw steps before its table changes, so the SQL that needs the tables
+lives in this second file after `tickets_2026_11_22t00_00_00_000000` (the tables). Together they
+replace the chain of 2026-11-22 (see `schoolit.migrations.SQUASHED` for databases that ran it).
+"""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from schoolit.migrations import sql
 
-ID = "2026-11-22T14:24:52:999917"
+ID = "2026-11-22T00:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "ticket rules, indexes and default categories"
+DESCRIPTION = "baseline: ticket rules, composite keys, indexes and default categories"
 
 CATEGORIES = ("WLAN/Netzwerk", "Internet/Anschluss", "Endgerät", "Präsentationstechnik", "Konto/Passwort",
               "Software", "Sonstiges")
@@ -32,6 +37,12 @@ async def forwards() -> MigrationManager:
             "ALTER TABLE ticket ADD CONSTRAINT ticket_one_asset CHECK (num_nonnulls(access_point_id, device_id, "
             "uplink_id, room_id) <= 1)",
             "ALTER TABLE ticket ADD CONSTRAINT ticket_id_county UNIQUE (id, county_id)",
+            # Timeline rows reference their ticket once, by the composite key. The single-column keys
+            # Piccolo creates say nothing more, and the one to `county` made every timeline write
+            # share-lock the county's row: a team claiming tickets of one county queued on it
+            # (bench/claim.py).
+            "ALTER TABLE ticket_event DROP CONSTRAINT ticket_event_county_id_fkey",
+            "ALTER TABLE ticket_event DROP CONSTRAINT ticket_event_ticket_id_fkey",
             "ALTER TABLE ticket_event ADD CONSTRAINT ticket_event_ticket_county_fkey FOREIGN KEY (ticket_id, county_id) "
             "REFERENCES ticket (id, county_id) ON UPDATE CASCADE ON DELETE CASCADE",
             "ALTER TABLE time_entry ADD CONSTRAINT time_entry_minutes CHECK (minutes BETWEEN 1 AND 1440)",
@@ -51,6 +62,15 @@ async def forwards() -> MigrationManager:
             "CREATE INDEX ticket_resolved_at ON ticket (resolved_at) WHERE status = 'resolved'",
             "CREATE INDEX ticket_open_asset ON ticket (school_id, access_point_id, device_id, uplink_id, room_id) "
             "WHERE status NOT IN ('resolved', 'closed')",
+            # The queue's default view, most urgent first, 50 at a time: walking this index stops after
+            # the rows shown instead of sorting every open ticket an admin sees (228 ms nationwide,
+            # bench/pages.py). Partial: resolved and closed tickets add nothing to it.
+            "CREATE INDEX ticket_open_queue ON ticket (priority, resolution_due_at, id) "
+            "WHERE status IN ('new', 'assigned', 'in_progress', 'waiting')",
+            # The dashboards' per-school figures of a county (open, breaching, time to resolve) as an
+            # index-only scan instead of a heap fetch per ticket (66 ms of a county dashboard nationwide).
+            "CREATE INDEX ticket_county_figures ON ticket (county_id, school_id) "
+            "INCLUDE (status, sla_breached, created_at, resolved_at)",
             "CREATE INDEX time_entry_month ON time_entry (county_id, worked_on)",
             "CREATE INDEX outbox_due ON outbox_mail (next_attempt_at) WHERE sent_at IS NULL",
             "CREATE INDEX report_attempt_recent ON report_attempt (client_key, at)",

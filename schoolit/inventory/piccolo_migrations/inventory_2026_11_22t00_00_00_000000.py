@@ -2,26 +2,24 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigSerial
 from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSONB
 from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import SmallInt
 from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Time
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.date import DateNow
-from piccolo.columns.defaults.time import TimeNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+from schoolit.columns import Cidr
+from schoolit.columns import Inet
+from schoolit.columns import MacAddr
 
 
-class Arrangement(Table, tablename="arrangement", schema=None):
+class AccessPoint(Table, tablename="access_point", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -34,7 +32,7 @@ class Arrangement(Table, tablename="arrangement", schema=None):
     )
 
 
-class BusinessCalendar(Table, tablename="business_calendar", schema=None):
+class Building(Table, tablename="building", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -60,6 +58,32 @@ class County(Table, tablename="county", schema=None):
     )
 
 
+class Device(Table, tablename="device", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
+
+
+class Room(Table, tablename="room", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
+
+
 class School(Table, tablename="school", schema=None):
     id = Serial(
         null=False,
@@ -73,7 +97,7 @@ class School(Table, tablename="school", schema=None):
     )
 
 
-class Ticket(Table, tablename="ticket", schema=None):
+class SnmpProfile(Table, tablename="snmp_profile", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -86,146 +110,64 @@ class Ticket(Table, tablename="ticket", schema=None):
     )
 
 
-class TicketCategory(Table, tablename="ticket_category", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
-
-
-class User(Table, tablename="app_user", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
-
-
-ID = "2026-11-22T14:24:51:999917"
+ID = "2026-11-22T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "tickets tables"
+DESCRIPTION = "baseline: tables"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="tickets", description=DESCRIPTION
+        migration_id=ID, app_name="inventory", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="Ticket", tablename="ticket", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="OutboxMail",
-        tablename="outbox_mail",
+        class_name="AccessPoint",
+        tablename="access_point",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="TicketAttachment",
-        tablename="ticket_attachment",
+        class_name="AccessPointRoom",
+        tablename="access_point_room",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="SupportPolicy",
-        tablename="support_policy",
+        class_name="Building", tablename="building", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Uplink", tablename="uplink", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="School", tablename="school", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="SnmpProfile",
+        tablename="snmp_profile",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="SavedView", tablename="saved_view", schema=None, columns=None
+        class_name="Loan", tablename="loan", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="TicketPresence",
-        tablename="ticket_presence",
-        schema=None,
-        columns=None,
+        class_name="Room", tablename="room", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="Holiday", tablename="holiday", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="BusinessCalendar",
-        tablename="business_calendar",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="TicketCounter",
-        tablename="ticket_counter",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="ReportAttempt",
-        tablename="report_attempt",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="TicketEvent",
-        tablename="ticket_event",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="TimeEntry", tablename="time_entry", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="TicketCategory",
-        tablename="ticket_category",
-        schema=None,
-        columns=None,
+        class_name="Device", tablename="device", schema=None, columns=None
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="number",
-        db_column_name="number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
+        table_class_name="AccessPoint",
+        tablename="access_point",
         column_name="county_id",
         db_column_name="county_id",
         column_class_name="ForeignKey",
@@ -248,8 +190,1516 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="school_id",
+        db_column_name="school_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": School,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="room_id",
+        db_column_name="room_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Room,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="vendor",
+        db_column_name="vendor",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "generic",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "Vendor",
+                {
+                    "ARUBA": "aruba",
+                    "CISCO": "cisco",
+                    "UNIFI": "unifi",
+                    "LANCOM": "lancom",
+                    "AEROHIVE": "aerohive",
+                    "RUCKUS": "ruckus",
+                    "GENERIC": "generic",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="model",
+        db_column_name="model",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="serial",
+        db_column_name="serial",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 80,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="mac",
+        db_column_name="mac",
+        column_class_name="MacAddr",
+        column_class=MacAddr,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="management_ip",
+        db_column_name="management_ip",
+        column_class_name="Inet",
+        column_class=Inet,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="snmp_port",
+        db_column_name="snmp_port",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 161,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="snmp_profile_id",
+        db_column_name="snmp_profile_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": SnmpProfile,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "active",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "AccessPointStatus",
+                {
+                    "PLANNED": "planned",
+                    "ACTIVE": "active",
+                    "FAULTY": "faulty",
+                    "RETIRED": "retired",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="installed_on",
+        db_column_name="installed_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="warranty_end",
+        db_column_name="warranty_end",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="funding_programme",
+        db_column_name="funding_programme",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "other",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "FundingProgramme",
+                {
+                    "DIGITALPAKT_BASIS": "digitalpakt_basis",
+                    "DIGITALPAKT_SOFORTAUSSTATTUNG": "digitalpakt_sofortausstattung",
+                    "DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE": "digitalpakt_leihgeraete_lehrkraefte",
+                    "DIGITALPAKT_ADMINISTRATION": "digitalpakt_administration",
+                    "DIGITALPAKT_2": "digitalpakt_2",
+                    "COUNTY_BUDGET": "county_budget",
+                    "OTHER": "other",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="purchase_date",
+        db_column_name="purchase_date",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="price_cents",
+        db_column_name="price_cents",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPoint",
+        tablename="access_point",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPointRoom",
+        tablename="access_point_room",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPointRoom",
+        tablename="access_point_room",
+        column_name="access_point_id",
+        db_column_name="access_point_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": AccessPoint,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessPointRoom",
+        tablename="access_point_room",
+        column_name="room_id",
+        db_column_name="room_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Room,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Building",
+        tablename="building",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Building",
+        tablename="building",
+        column_name="school_id",
+        db_column_name="school_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": School,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Building",
+        tablename="building",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Building",
+        tablename="building",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="school_id",
+        db_column_name="school_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": School,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="provider",
+        db_column_name="provider",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="line_id",
+        db_column_name="line_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 80,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="technology",
+        db_column_name="technology",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "fttb",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "UplinkTechnology",
+                {
+                    "FTTB": "fttb",
+                    "FTTH": "ftth",
+                    "VDSL": "vdsl",
+                    "CABLE": "cable",
+                    "LTE": "lte",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="down_mbps",
+        db_column_name="down_mbps",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="up_mbps",
+        db_column_name="up_mbps",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 15,
+            "default": "planned",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "UplinkStatus",
+                {
+                    "PLANNED": "planned",
+                    "ORDERED": "ordered",
+                    "CONSTRUCTION": "construction",
+                    "LIVE": "live",
+                    "TERMINATED": "terminated",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="live_since",
+        db_column_name="live_since",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="contract_end",
+        db_column_name="contract_end",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="router_ip",
+        db_column_name="router_ip",
+        column_class_name="Inet",
+        column_class=Inet,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="router_if_index",
+        db_column_name="router_if_index",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="snmp_port",
+        db_column_name="snmp_port",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 161,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="public_prefix",
+        db_column_name="public_prefix",
+        column_class_name="Cidr",
+        column_class=Cidr,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="snmp_profile_id",
+        db_column_name="snmp_profile_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": SnmpProfile,
+            "on_delete": OnDelete.set_null,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="notes",
+        db_column_name="notes",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Uplink",
+        tablename="uplink",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="school_number",
+        db_column_name="school_number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 5,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="school_type",
+        db_column_name="school_type",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 30,
+            "default": "gymnasium",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "SchoolType",
+                {
+                    "GYMNASIUM": "gymnasium",
+                    "IGS": "igs",
+                    "REALSCHULE_PLUS": "realschule_plus",
+                    "BBS": "bbs",
+                    "FOERDERSCHULE": "foerderschule",
+                    "OTHER": "other",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="street",
+        db_column_name="street",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="postal_code",
+        db_column_name="postal_code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 5,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="city",
+        db_column_name="city",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="pupils",
+        db_column_name="pupils",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="management_prefix",
+        db_column_name="management_prefix",
+        column_class_name="Cidr",
+        column_class=Cidr,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="School",
+        tablename="school",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="version",
+        db_column_name="version",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 2,
+            "default": "3",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum("SnmpVersion", {"V2C": "2c", "V3": "3"}),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="community_encrypted",
+        db_column_name="community_encrypted",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="v3_user",
+        db_column_name="v3_user",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="auth_protocol",
+        db_column_name="auth_protocol",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="auth_key_encrypted",
+        db_column_name="auth_key_encrypted",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="priv_protocol",
+        db_column_name="priv_protocol",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="priv_key_encrypted",
+        db_column_name="priv_key_encrypted",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SnmpProfile",
+        tablename="snmp_profile",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="county_id",
+        db_column_name="county_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": County,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Loan",
+        tablename="loan",
         column_name="school_id",
         db_column_name="school_id",
         column_class_name="ForeignKey",
@@ -272,18 +1722,40 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="category_id",
-        db_column_name="category_id",
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="device_id",
+        db_column_name="device_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": TicketCategory,
+            "references": Device,
             "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="pupil_ref",
+        db_column_name="pupil_ref",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -296,44 +1768,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="source",
-        db_column_name="source",
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="class_name",
+        db_column_name="class_name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 10,
-            "default": "ui",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Source",
-                {
-                    "WEB_FORM": "web_form",
-                    "UI": "ui",
-                    "API": "api",
-                    "PROBE": "probe",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="subject",
-        db_column_name="subject",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
+            "length": 20,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -348,10 +1790,73 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="description",
-        db_column_name="description",
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="lent_on",
+        db_column_name="lent_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="due_on",
+        db_column_name="due_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="returned_on",
+        db_column_name="returned_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="condition_out",
+        db_column_name="condition_out",
         column_class_name="Text",
         column_class=Text,
         params={
@@ -369,163 +1874,13 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="urgency",
-        db_column_name="urgency",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="condition_in",
+        db_column_name="condition_in",
+        column_class_name="Text",
+        column_class=Text,
         params={
-            "length": 10,
-            "default": "medium",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Level", {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="impact",
-        db_column_name="impact",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 10,
-            "default": "medium",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Level", {"LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="priority",
-        db_column_name="priority",
-        column_class_name="SmallInt",
-        column_class=SmallInt,
-        params={
-            "default": 3,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 15,
-            "default": "new",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Status",
-                {
-                    "NEW": "new",
-                    "ASSIGNED": "assigned",
-                    "IN_PROGRESS": "in_progress",
-                    "WAITING": "waiting",
-                    "RESOLVED": "resolved",
-                    "CLOSED": "closed",
-                },
-            ),
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="assignee_id",
-        db_column_name="assignee_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="reporter_user_id",
-        db_column_name="reporter_user_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="reporter_email",
-        db_column_name="reporter_email",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 254,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -540,308 +1895,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="reporter_name",
-        db_column_name="reporter_name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="tracking_hash",
-        db_column_name="tracking_hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": True,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="access_point_id",
-        db_column_name="access_point_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="device_id",
-        db_column_name="device_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="uplink_id",
-        db_column_name="uplink_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="room_id",
-        db_column_name="room_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="device_serial",
-        db_column_name="device_serial",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 80,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="room_text",
-        db_column_name="room_text",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 60,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="response_due_at",
-        db_column_name="response_due_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="resolution_due_at",
-        db_column_name="resolution_due_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="resolution_warn_at",
-        db_column_name="resolution_warn_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="paused_seconds",
-        db_column_name="paused_seconds",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="paused_since",
-        db_column_name="paused_since",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="first_response_at",
-        db_column_name="first_response_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="sla_breached",
-        db_column_name="sla_breached",
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="agreement_signed",
+        db_column_name="agreement_signed",
         column_class_name="Boolean",
         column_class=Boolean,
         params={
@@ -859,31 +1916,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="worked_by_person",
-        db_column_name="worked_by_person",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="resolved_at",
-        db_column_name="resolved_at",
+        table_class_name="Loan",
+        tablename="loan",
+        column_name="pupil_ref_erased_at",
+        db_column_name="pupil_ref_erased_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -901,29 +1937,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
-        column_name="closed_at",
-        db_column_name="closed_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
+        table_class_name="Loan",
+        tablename="loan",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -943,8 +1958,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Ticket",
-        tablename="ticket",
+        table_class_name="Loan",
+        tablename="loan",
         column_name="updated_at",
         db_column_name="updated_at",
         column_class_name="Timestamptz",
@@ -964,43 +1979,21 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="ticket_id",
-        db_column_name="ticket_id",
+        table_class_name="Room",
+        tablename="room",
+        column_name="county_id",
+        db_column_name="county_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Ticket,
-            "on_delete": OnDelete.set_null,
+            "references": County,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="recipient",
-        db_column_name="recipient",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 254,
-            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -1010,163 +2003,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="subject",
-        db_column_name="subject",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 250,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="attempts",
-        db_column_name="attempts",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="next_attempt_at",
-        db_column_name="next_attempt_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="sent_at",
-        db_column_name="sent_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="last_error",
-        db_column_name="last_error",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 500,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxMail",
-        tablename="outbox_mail",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="ticket_id",
-        db_column_name="ticket_id",
+        table_class_name="Room",
+        tablename="room",
+        column_name="school_id",
+        db_column_name="school_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Ticket,
+            "references": School,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -1183,18 +2027,18 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="county_id",
-        db_column_name="county_id",
+        table_class_name="Room",
+        tablename="room",
+        column_name="building_id",
+        db_column_name="building_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
+            "references": Building,
+            "on_delete": OnDelete.set_null,
             "on_update": OnUpdate.cascade,
             "target_column": None,
-            "null": False,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -1207,32 +2051,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="filename",
-        db_column_name="filename",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="content_type",
-        db_column_name="content_type",
+        table_class_name="Room",
+        tablename="room",
+        column_name="name",
+        db_column_name="name",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1251,35 +2073,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="size",
-        db_column_name="size",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="sha256",
-        db_column_name="sha256",
+        table_class_name="Room",
+        tablename="room",
+        column_name="floor",
+        db_column_name="floor",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 20,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1294,15 +2095,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
-        column_name="uploaded_by",
-        db_column_name="uploaded_by",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Room",
+        tablename="room",
+        column_name="is_teaching",
+        db_column_name="is_teaching",
+        column_class_name="Boolean",
+        column_class=Boolean,
         params={
-            "length": 254,
-            "default": "",
+            "default": True,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1316,8 +2116,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketAttachment",
-        tablename="ticket_attachment",
+        table_class_name="Room",
+        tablename="room",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1337,150 +2137,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SupportPolicy",
-        tablename="support_policy",
-        column_name="arrangement_id",
-        db_column_name="arrangement_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Arrangement,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportPolicy",
-        tablename="support_policy",
+        table_class_name="Device",
+        tablename="device",
         column_name="county_id",
         db_column_name="county_id",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
             "references": County,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportPolicy",
-        tablename="support_policy",
-        column_name="calendar_id",
-        db_column_name="calendar_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": BusinessCalendar,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportPolicy",
-        tablename="support_policy",
-        column_name="matrix",
-        db_column_name="matrix",
-        column_class_name="JSONB",
-        column_class=JSONB,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportPolicy",
-        tablename="support_policy",
-        column_name="targets",
-        db_column_name="targets",
-        column_class_name="JSONB",
-        column_class=JSONB,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportPolicy",
-        tablename="support_policy",
-        column_name="close_after_days",
-        db_column_name="close_after_days",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 7,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SavedView",
-        tablename="saved_view",
-        column_name="user_id",
-        db_column_name="user_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.cascade,
+            "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
             "null": False,
@@ -1496,10 +2161,65 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SavedView",
-        tablename="saved_view",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="Device",
+        tablename="device",
+        column_name="school_id",
+        db_column_name="school_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": School,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Device",
+        tablename="device",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 15,
+            "default": "tablet",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "DeviceKind",
+                {
+                    "TABLET": "tablet",
+                    "LAPTOP": "laptop",
+                    "CONVERTIBLE": "convertible",
+                    "DESKTOP": "desktop",
+                    "OTHER": "other",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Device",
+        tablename="device",
+        column_name="vendor",
+        db_column_name="vendor",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1518,166 +2238,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SavedView",
-        tablename="saved_view",
-        column_name="filters",
-        db_column_name="filters",
-        column_class_name="JSONB",
-        column_class=JSONB,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SavedView",
-        tablename="saved_view",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketPresence",
-        tablename="ticket_presence",
-        column_name="ticket_id",
-        db_column_name="ticket_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Ticket,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketPresence",
-        tablename="ticket_presence",
-        column_name="user_id",
-        db_column_name="user_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketPresence",
-        tablename="ticket_presence",
-        column_name="last_seen_at",
-        db_column_name="last_seen_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Holiday",
-        tablename="holiday",
-        column_name="calendar_id",
-        db_column_name="calendar_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": BusinessCalendar,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Holiday",
-        tablename="holiday",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Holiday",
-        tablename="holiday",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="Device",
+        tablename="device",
+        column_name="model",
+        db_column_name="model",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1696,14 +2260,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="BusinessCalendar",
-        tablename="business_calendar",
-        column_name="name",
-        db_column_name="name",
+        table_class_name="Device",
+        tablename="device",
+        column_name="serial",
+        db_column_name="serial",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 120,
+            "length": 80,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1718,16 +2282,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="BusinessCalendar",
-        tablename="business_calendar",
-        column_name="timezone",
-        db_column_name="timezone",
+        table_class_name="Device",
+        tablename="device",
+        column_name="asset_tag",
+        db_column_name="asset_tag",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 60,
-            "default": "Europe/Berlin",
-            "null": False,
+            "length": 40,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -1740,79 +2304,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="BusinessCalendar",
-        tablename="business_calendar",
-        column_name="weekdays",
-        db_column_name="weekdays",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Device",
+        tablename="device",
+        column_name="mac",
+        db_column_name="mac",
+        column_class_name="MacAddr",
+        column_class=MacAddr,
         params={
-            "length": 7,
-            "default": "01234",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="BusinessCalendar",
-        tablename="business_calendar",
-        column_name="day_start",
-        db_column_name="day_start",
-        column_class_name="Time",
-        column_class=Time,
-        params={
-            "default": TimeNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="BusinessCalendar",
-        tablename="business_calendar",
-        column_name="day_end",
-        db_column_name="day_end",
-        column_class_name="Time",
-        column_class=Time,
-        params={
-            "default": TimeNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketCounter",
-        tablename="ticket_counter",
-        column_name="year",
-        db_column_name="year",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": True,
             "index": False,
@@ -1825,207 +2325,21 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketCounter",
-        tablename="ticket_counter",
-        column_name="last_value",
-        db_column_name="last_value",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ReportAttempt",
-        tablename="report_attempt",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ReportAttempt",
-        tablename="report_attempt",
-        column_name="client_key",
-        db_column_name="client_key",
+        table_class_name="Device",
+        tablename="device",
+        column_name="mdm_id",
+        db_column_name="mdm_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ReportAttempt",
-        tablename="report_attempt",
-        column_name="at",
-        db_column_name="at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="ticket_id",
-        db_column_name="ticket_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Ticket,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="county_id",
-        db_column_name="county_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="at",
-        db_column_name="at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 15,
+            "length": 80,
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "EventKind",
-                {
-                    "CREATED": "created",
-                    "COMMENT": "comment",
-                    "NOTE": "note",
-                    "REPLY": "reply",
-                    "STATUS": "status",
-                    "ASSIGNMENT": "assignment",
-                    "PRIORITY": "priority",
-                    "ATTACHMENT": "attachment",
-                    "TIME": "time",
-                },
-            ),
+            "choices": None,
             "db_column_name": None,
             "secret": False,
         },
@@ -2033,10 +2347,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="public",
-        db_column_name="public",
+        table_class_name="Device",
+        tablename="device",
+        column_name="mdm_enrolled",
+        db_column_name="mdm_enrolled",
         column_class_name="Boolean",
         column_class=Boolean,
         params={
@@ -2054,42 +2368,32 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="actor_id",
-        db_column_name="actor_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="actor_label",
-        db_column_name="actor_label",
+        table_class_name="Device",
+        tablename="device",
+        column_name="funding_programme",
+        db_column_name="funding_programme",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 254,
-            "default": "",
+            "length": 40,
+            "default": "other",
             "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": None,
+            "choices": Enum(
+                "FundingProgramme",
+                {
+                    "DIGITALPAKT_BASIS": "digitalpakt_basis",
+                    "DIGITALPAKT_SOFORTAUSSTATTUNG": "digitalpakt_sofortausstattung",
+                    "DIGITALPAKT_LEIHGERAETE_LEHRKRAEFTE": "digitalpakt_leihgeraete_lehrkraefte",
+                    "DIGITALPAKT_ADMINISTRATION": "digitalpakt_administration",
+                    "DIGITALPAKT_2": "digitalpakt_2",
+                    "COUNTY_BUDGET": "county_budget",
+                    "OTHER": "other",
+                },
+            ),
             "db_column_name": None,
             "secret": False,
         },
@@ -2097,33 +2401,12 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketEvent",
-        tablename="ticket_event",
-        column_name="data",
-        db_column_name="data",
-        column_class_name="JSONB",
-        column_class=JSONB,
+        table_class_name="Device",
+        tablename="device",
+        column_name="purchase_date",
+        db_column_name="purchase_date",
+        column_class_name="Date",
+        column_class=Date,
         params={
             "default": None,
             "null": True,
@@ -2139,65 +2422,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
-        column_name="ticket_id",
-        db_column_name="ticket_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Device",
+        tablename="device",
+        column_name="price_cents",
+        db_column_name="price_cents",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "references": Ticket,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
-        column_name="county_id",
-        db_column_name="county_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": County,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
-        column_name="user_id",
-        db_column_name="user_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.set_null,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "default": None,
             "null": True,
             "primary_key": False,
             "unique": False,
@@ -2211,36 +2443,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
-        column_name="minutes",
-        db_column_name="minutes",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
-        column_name="worked_on",
-        db_column_name="worked_on",
+        table_class_name="Device",
+        tablename="device",
+        column_name="warranty_end",
+        db_column_name="warranty_end",
         column_class_name="Date",
         column_class=Date,
         params={
-            "default": DateNow(),
-            "null": False,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -2253,10 +2464,41 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
-        column_name="note",
-        db_column_name="note",
+        table_class_name="Device",
+        tablename="device",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "stock",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": Enum(
+                "DeviceStatus",
+                {
+                    "STOCK": "stock",
+                    "LENT": "lent",
+                    "REPAIR": "repair",
+                    "LOST": "lost",
+                    "RETIRED": "retired",
+                },
+            ),
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Device",
+        tablename="device",
+        column_name="accessories",
+        db_column_name="accessories",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -2275,8 +2517,29 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimeEntry",
-        tablename="time_entry",
+        table_class_name="Device",
+        tablename="device",
+        column_name="notes",
+        db_column_name="notes",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Device",
+        tablename="device",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -2296,57 +2559,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TicketCategory",
-        tablename="ticket_category",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Device",
+        tablename="device",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "length": 80,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketCategory",
-        tablename="ticket_category",
-        column_name="position",
-        db_column_name="position",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TicketCategory",
-        tablename="ticket_category",
-        column_name="active",
-        db_column_name="active",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": True,
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,

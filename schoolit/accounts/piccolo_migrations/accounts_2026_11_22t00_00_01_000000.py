@@ -1,18 +1,24 @@
-"""Database-enforced rules of users and tokens, and the append-only audit log trigger."""
+"""Baseline of the accounts domain, part 2: the rules Piccolo cannot declare.
+
+Piccolo runs a migration's raw steps before its table changes, so the SQL that needs the tables
+lives in this second file after `accounts_2026_11_22t00_00_00_000000` (the tables). Together they
+replace the chain of 2026-11-22 (see `schoolit.migrations.SQUASHED` for databases that ran it).
+"""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from schoolit.migrations import sql
 
-ID = "2026-11-22T14:05:38:943385"
+ID = "2026-11-22T00:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "user scope rules, token owner rule, append-only audit log"
+DESCRIPTION = "baseline: check constraints, append-only audit log, indexes"
 
 
 async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="accounts", description=DESCRIPTION)
     manager.add_raw(
         sql(
+            "ALTER TABLE county ADD CONSTRAINT county_ags_format CHECK (ags ~ '^[0-9]{5}$')",
             "ALTER TABLE app_user ADD CONSTRAINT app_user_email_lower CHECK (email = lower(email))",
             """ALTER TABLE app_user ADD CONSTRAINT app_user_role_scope CHECK (
                 (role = 'admin' AND county_id IS NULL AND arrangement_id IS NULL AND school_id IS NULL)
@@ -30,6 +36,9 @@ async def forwards() -> MigrationManager:
                FOR EACH ROW EXECUTE FUNCTION audit_log_reject_change()""",
             """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
                FOR EACH STATEMENT EXECUTE FUNCTION audit_log_reject_change()""",
+            # The audit log's one index beyond the key: browsing is scoped by county, newest first,
+            # and every audited write (a ticket claim among them) pays for each index.
+            "CREATE INDEX audit_log_county_newest ON audit_log (county_id, id)",
         )
     )
     return manager
