@@ -3,12 +3,13 @@
 An access point or uplink that failed `OUTAGE_AFTER_FAILURES` polls in a row (default 3) opens one
 ticket (source probe, category WLAN/Netzwerk or Internet/Anschluss, linked to the asset), never a
 second while it is open. When every monitored asset of a school is down, that is one school-level
-outage: one ticket (on the uplink when the school has one), not one per access point. When the
-assets of a ticket answer again, a public comment is added and the ticket is resolved unless a
-person has worked on it. Opening and resolving are the tickets domain's services; this module only
-decides when, and remembers the ticket on the assets' state. It runs after each derivation pass
-(`schoolit.probes.derivation`) for the schools whose samples the pass took in: an outage that began
-and ended within one pass (a replayed backlog) opens nothing.
+outage: one ticket (on the uplink when the school has one), not one per access point; when its devices
+went down one after another, the oldest of their tickets is promoted to that school-level ticket and
+the others are folded into it. When the assets of a ticket answer again, a public comment is added
+and the ticket is resolved unless a person has worked on it. Opening, promoting and resolving are the
+tickets domain's services; this module only decides when, and remembers the ticket on the assets'
+state. It runs after each derivation pass (`schoolit.probes.derivation`) for the schools whose samples
+the pass took in: an outage that began and ended within one pass (a replayed backlog) opens nothing.
 """
 
 from __future__ import annotations
@@ -107,12 +108,20 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
         if new and len(down) == monitored[school_id]:
             # Nothing at the school answers: one school-level ticket, on the uplink if there is one.
             carrier = next((a for a in down if a["asset_kind"] == AssetKind.UPLINK), down[0])
-            existing = next((a["outage_ticket_id"] for a in down if a["outage_ticket_id"]), None)
-            ticket_id = existing or await _open(
-                scope, school_id, carrier,
-                f"Schule nicht erreichbar: keines der {len(down)} überwachten Geräte antwortet"
-                f"{_since(min((a['down_since'] for a in down if a['down_since']), default=None))}.")
-            await _remember(ticket_id, new)
+            summary = (f"Schule nicht erreichbar: keines der {len(down)} überwachten Geräte antwortet"
+                       f"{_since(min((a['down_since'] for a in down if a['down_since']), default=None))}.")
+            existing = sorted({a["outage_ticket_id"] for a in down if a["outage_ticket_id"]})
+            if existing:
+                # Devices went down one after another: the oldest ticket becomes the school's, the others
+                # are folded into it, so the school ends with one ticket however many passes it took.
+                kind = AssetKind(carrier["asset_kind"])
+                await tickets.promote_to_school_outage(
+                    scope, existing[0], uplink_id=carrier["asset_id"] if kind == AssetKind.UPLINK else None,
+                    category=CATEGORY[kind], summary=summary, merged=existing[1:])
+                ticket_id = existing[0]
+            else:
+                ticket_id = await _open(scope, school_id, carrier, summary)
+            await _remember(ticket_id, down)
         else:
             for asset in new:
                 kind = AssetKind(asset["asset_kind"])

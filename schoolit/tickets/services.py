@@ -409,6 +409,25 @@ async def notify_assignee(ticket: dict[str, Any], assignee_id: int) -> None:
                              url=get_settings().public_url, id=ticket["id"]), ticket_id=ticket["id"])
 
 
+async def _priority_changes(scope: Scope, ticket: dict[str, Any], impact: str, urgency: str,
+                            moment: dt.datetime) -> dict[str, Any]:
+    """New impact and urgency: the priority follows and, when it changes, the due times (with the time
+    paused so far) and a priority event on the timeline."""
+    policy = await policy_for_county(ticket["county_id"])
+    priority = int(priority_of(urgency, impact, policy.matrix))
+    changes: dict[str, Any] = {"impact": impact, "urgency": urgency, "priority": priority, "updated_at": moment}
+    if priority != ticket["priority"]:
+        paused = ticket["paused_seconds"]
+        if ticket["paused_since"] is not None:
+            paused += int(business_seconds_between(policy.calendar, ticket["paused_since"], moment))
+        due = due_times(policy.calendar, ticket["created_at"], policy.target(priority), paused)
+        changes.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at,
+                       resolution_warn_at=due.resolution_warn_at)
+        await add_event(scope, ticket, EventKind.PRIORITY, public=False,
+                        data={"from": ticket["priority"], "to": priority})
+    return changes
+
+
 async def reprioritise(scope: Scope, ticket_id: int, *, impact: str | None = None, urgency: str | None = None,
                        category_id: int | None = None) -> dict[str, Any]:
     """Change impact, urgency or category; the priority and the due times follow."""
@@ -421,23 +440,11 @@ async def reprioritise(scope: Scope, ticket_id: int, *, impact: str | None = Non
         raise ValidationFailed(errors)
     async with atomic():
         ticket = await get_ticket(scope, ticket_id, lock=True)
-        policy = await policy_for_county(ticket["county_id"])
-        new_impact, new_urgency = impact or ticket["impact"], urgency or ticket["urgency"]
-        priority = int(priority_of(new_urgency, new_impact, policy.matrix))
         moment = now()
-        changes: dict[str, Any] = {"impact": new_impact, "urgency": new_urgency, "priority": priority,
-                                   "updated_at": moment, **response_changes(ticket, scope, moment)}
+        changes = {**await _priority_changes(scope, ticket, impact or ticket["impact"], urgency or ticket["urgency"],
+                                             moment), **response_changes(ticket, scope, moment)}
         if category_id is not None:
             changes["category_id"] = category_id
-        if priority != ticket["priority"]:
-            paused = ticket["paused_seconds"]
-            if ticket["paused_since"] is not None:
-                paused += int(business_seconds_between(policy.calendar, ticket["paused_since"], moment))
-            due = due_times(policy.calendar, ticket["created_at"], policy.target(priority), paused)
-            changes.update(response_due_at=due.response_due_at, resolution_due_at=due.resolution_due_at,
-                           resolution_warn_at=due.resolution_warn_at)
-            await add_event(scope, ticket, EventKind.PRIORITY, public=False,
-                            data={"from": ticket["priority"], "to": priority})
         await _update(ticket_id, changes)
         await audit.record(scope, "ticket.update", object_type="ticket", object_id=ticket_id,
                            county_id=ticket["county_id"], before=_audit_view(ticket),
@@ -636,21 +643,26 @@ async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind:
             row = await _ticket_row(existing[0]["id"])
             assert row is not None
             return with_sla_state(row)
-        categories = await TicketCategory.select(TicketCategory.id).where(TicketCategory.name == category).first()
-        if categories is None:
-            categories = await TicketCategory.select(TicketCategory.id).where(
-                TicketCategory.name == "Sonstiges").first()
-        if categories is None:
-            raise ValidationFailed([FieldError("category", f"unknown category {category!r}")])
+        category_id = await _probe_category(category)
         errors: list[FieldError] = []
         await _check_asset(asset_kind, asset_id, school_id, errors)
         if errors:
             raise ValidationFailed(errors)
-        data = NewTicket(school_id=school_id, category_id=categories["id"], subject=summary[:200],
+        data = NewTicket(school_id=school_id, category_id=category_id, subject=summary[:200],
                          description=summary, urgency=Level.HIGH.value, source=Source.PROBE, asset_kind=asset_kind,
                          asset_id=asset_id)
         ticket, _token = await insert_ticket(scope, data, schools[0])
     return ticket
+
+
+async def _probe_category(category: str) -> int:
+    """The id of a probe ticket's category, "Sonstiges" when it is missing."""
+    categories = await TicketCategory.select(TicketCategory.id).where(TicketCategory.name == category).first()
+    if categories is None:
+        categories = await TicketCategory.select(TicketCategory.id).where(TicketCategory.name == "Sonstiges").first()
+    if categories is None:
+        raise ValidationFailed([FieldError("category", f"unknown category {category!r}")])
+    return int(categories["id"])
 
 
 async def resolve_outage_ticket(scope: Scope, ticket_id: int, comment: str) -> dict[str, Any]:
@@ -665,6 +677,43 @@ async def resolve_outage_ticket(scope: Scope, ticket_id: int, comment: str) -> d
                            county_id=ticket["county_id"], after={"public": True})
         if Status(ticket["status"]) in OPEN_STATUSES and not ticket["worked_by_person"]:
             await apply_status(scope, ticket, Status.RESOLVED, reason="ticket.status")
+        result = await _ticket_row(ticket_id)
+    assert result is not None
+    return with_sla_state(result)
+
+
+async def promote_to_school_outage(scope: Scope, ticket_id: int, *, uplink_id: int | None, category: str,
+                                   summary: str, merged: list[int]) -> dict[str, Any]:
+    """Nothing at a school answers any more: an asset's outage ticket becomes the school's.
+
+    Its subject and category become the school outage's, the uplink (when the school has one) becomes
+    its asset, impact and urgency go to high (the priority and due times follow), and a public event
+    says the school went offline. The school's other probe tickets in `merged` are resolved with a
+    comment naming this one (unless a person worked on them). Idempotent: a ticket already promoted
+    only takes in further merged tickets."""
+    async with atomic():
+        row = await _ticket_row(ticket_id, lock=True)
+        if row is None or not scope.sees(row["county_id"], row["school_id"]):
+            raise NotFound("ticket not found")
+        ticket = with_sla_state(row)
+        promoted = await fetch("SELECT 1 FROM ticket_event WHERE ticket_id = {} AND data->>'outage' = 'school'",
+                               ticket_id)
+        if not promoted:
+            moment = now()
+            changes = {"subject": summary[:200], "category_id": await _probe_category(category),
+                       **await _priority_changes(scope, ticket, Level.HIGH.value, Level.HIGH.value, moment)}
+            if uplink_id is not None:
+                changes.update(access_point_id=None, device_id=None, room_id=None, uplink_id=uplink_id)
+            await _update(ticket_id, changes)
+            await add_event(scope, ticket, EventKind.COMMENT, public=True, body=f"Schule offline: {summary}",
+                            data={"outage": "school", "previous_subject": ticket["subject"]})
+            await audit.record(scope, "ticket.update", object_type="ticket", object_id=ticket_id,
+                               county_id=ticket["county_id"], before=_audit_view(ticket),
+                               after=_audit_view({**ticket, **changes}))
+        for other in merged:
+            if other != ticket_id:
+                await resolve_outage_ticket(scope, other, f"Zusammengeführt in die Schulstörung {ticket['number']}: "
+                                                          "keines der überwachten Geräte der Schule antwortet.")
         result = await _ticket_row(ticket_id)
     assert result is not None
     return with_sla_state(result)

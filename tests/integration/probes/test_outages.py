@@ -132,3 +132,54 @@ async def test_batches_derived_together_open_one_ticket_and_a_past_outage_none(
     await derive_pending()
     after = await probe_tickets(school)
     assert [t["id"] for t in after] == [tickets[0]["id"]] and after[0]["status"] == "resolved"
+
+
+async def test_devices_failing_in_three_passes_end_with_one_school_level_ticket(
+        client: httpx.AsyncClient, world: World, network: Network) -> None:
+    """One access point, then the other, then the uplink, each in passes of its own: the first
+    access point's ticket becomes the school's (subject, category, uplink, priority, a public event),
+    the second's is folded into it, and recovery resolves it with a public comment."""
+    school = world.schools["kib"]["id"]
+    await poll_round(client, world, 0, kib(network))
+    for minute in (5, 10, 15):
+        await poll_round(client, world, minute, kib(network, ap0=False))
+    for minute in (20, 25, 30):
+        await poll_round(client, world, minute, kib(network, ap0=False, ap1=False))
+    first, second = await probe_tickets(school)
+    assert first["access_point_id"] == network.access_points["kib"][0]
+    assert second["access_point_id"] == network.access_points["kib"][1]
+    before = (await fetch("SELECT priority FROM ticket WHERE id = {}", first["id"]))[0]["priority"]
+    for minute in (35, 40, 45):
+        await poll_round(client, world, minute, kib(network, ap0=False, ap1=False, uplink=False))
+
+    tickets = await probe_tickets(school)
+    assert [t["id"] for t in tickets] == [first["id"], second["id"]]  # nothing new opened
+    school_ticket, folded = tickets
+    assert school_ticket["status"] == "new" and folded["status"] == "resolved"
+    assert "Schule nicht erreichbar" in school_ticket["subject"] and school_ticket["category"] == "Internet/Anschluss"
+    assert school_ticket["uplink_id"] == network.uplinks["kib"] and school_ticket["access_point_id"] is None
+    after = (await fetch("SELECT priority, impact FROM ticket WHERE id = {}", school_ticket["id"]))[0]
+    assert after["priority"] < before and after["impact"] == "high"
+    events = await fetch("SELECT kind, public, body FROM ticket_event WHERE ticket_id = {} ORDER BY id",
+                         school_ticket["id"])
+    assert any(e["public"] and e["body"].startswith("Schule offline") for e in events)
+    assert any(e["kind"] == "priority" for e in events)
+    number = (await fetch("SELECT number FROM ticket WHERE id = {}", school_ticket["id"]))[0]["number"]
+    folded_comments = await fetch("SELECT body FROM ticket_event WHERE ticket_id = {} AND kind = 'comment'",
+                                  folded["id"])
+    assert any(number in c["body"] for c in folded_comments)
+    states = await fetch("SELECT DISTINCT outage_ticket_id FROM probe_asset_state WHERE school_id = {}", school)
+    assert states == [{"outage_ticket_id": school_ticket["id"]}]
+
+    # Another pass while everything is still down changes nothing.
+    await poll_round(client, world, 50, kib(network, ap0=False, ap1=False, uplink=False))
+    assert await probe_tickets(school) == tickets
+    assert len(await fetch("SELECT 1 FROM ticket_event WHERE ticket_id = {} AND data->>'outage' = 'school'",
+                           school_ticket["id"])) == 1
+
+    await poll_round(client, world, 55, kib(network))
+    recovered = await probe_tickets(school)
+    assert [t["status"] for t in recovered] == ["resolved", "resolved"]
+    comments = await fetch("SELECT body, public FROM ticket_event WHERE ticket_id = {} AND kind = 'comment' "
+                           "ORDER BY id DESC LIMIT 1", school_ticket["id"])
+    assert comments[0]["public"] and "antworten wieder" in comments[0]["body"]
