@@ -719,22 +719,77 @@ class SnmpCredentials:
         return f"SnmpCredentials(profile_id={self.profile_id}, version={self.version!r}, v3_user={self.v3_user!r})"
 
 
+_CREDENTIAL_COLUMNS = ("version, community_encrypted, v3_user, auth_protocol, auth_key_encrypted, priv_protocol, "
+                       "priv_key_encrypted")
+
+
+def _decrypted(profile_id: int, row: Mapping[str, Any]) -> SnmpCredentials:
+    """The one place SNMP secrets are decrypted."""
+    return SnmpCredentials(
+        profile_id=profile_id, version=row["version"], community=secrets.decrypt(row["community_encrypted"]),
+        v3_user=row["v3_user"], auth_protocol=row["auth_protocol"], auth_key=secrets.decrypt(row["auth_key_encrypted"]),
+        priv_protocol=row["priv_protocol"], priv_key=secrets.decrypt(row["priv_key_encrypted"]))
+
+
 async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
     """The decrypted credentials of a profile in the caller's scope: for probes (and the people who
     maintain the inventory, e.g. to test a profile)."""
     if not (scope.can(Permission.PROBE_INGEST) or scope.can(Permission.INVENTORY_WRITE)):
         raise Forbidden("your role may not do this")
-    rows = await fetch("SELECT id, county_id, version, community_encrypted, v3_user, auth_protocol, "
-                       "auth_key_encrypted, priv_protocol, priv_key_encrypted FROM snmp_profile WHERE id = {}",
+    rows = await fetch(f"SELECT id, county_id, {_CREDENTIAL_COLUMNS} FROM snmp_profile WHERE id = {{}}",  # noqa: S608
                        profile_id)
     if not rows:
         raise NotFound("SNMP profile not found")
     row = rows[0]
     scope.check(row["county_id"], what="SNMP profile")
-    return SnmpCredentials(
-        profile_id=row["id"], version=row["version"], community=secrets.decrypt(row["community_encrypted"]),
-        v3_user=row["v3_user"], auth_protocol=row["auth_protocol"], auth_key=secrets.decrypt(row["auth_key_encrypted"]),
-        priv_protocol=row["priv_protocol"], priv_key=secrets.decrypt(row["priv_key_encrypted"]))
+    return _decrypted(row["id"], row)
+
+
+@dataclass(frozen=True)
+class MonitoredAsset:
+    """An access point or uplink router a probe polls, with its profile's credentials decrypted."""
+
+    kind: str  # "access_point" or "uplink" (the probes domain's asset kinds)
+    id: int
+    host: str
+    port: int
+    credentials: SnmpCredentials
+    vendor: str = ""  # access points
+    mac: str | None = None  # access points
+    if_index: int | None = None  # uplinks: the router's interface of the line
+
+
+_MONITORED_ACCESS_POINTS = f"""
+SELECT ap.id, host(ap.management_ip) AS host, ap.snmp_port AS port, ap.vendor, ap.mac::text AS mac,
+       p.id AS profile_id, {_CREDENTIAL_COLUMNS}
+  FROM access_point ap JOIN snmp_profile p ON p.id = ap.snmp_profile_id
+ WHERE ap.status = 'active' AND ap.management_ip IS NOT NULL AND {{where}}
+ ORDER BY ap.id
+"""  # noqa: S608 (constants)
+_MONITORED_UPLINKS = f"""
+SELECT u.id, host(u.router_ip) AS host, u.snmp_port AS port, u.router_if_index AS if_index,
+       p.id AS profile_id, {_CREDENTIAL_COLUMNS}
+  FROM uplink u JOIN snmp_profile p ON p.id = u.snmp_profile_id
+ WHERE u.status = 'live' AND u.router_ip IS NOT NULL AND u.router_if_index IS NOT NULL AND {{where}}
+ ORDER BY u.id
+"""  # noqa: S608 (constants)
+
+
+async def monitored_assets(scope: Scope) -> list[MonitoredAsset]:
+    """What a probe polls: the active access points and live uplink routers in its scope that have an
+    SNMP profile and an address, access points first, each kind in id order. SNMP secrets leave the
+    inventory only through this function and `snmp_credentials`."""
+    scope.require(Permission.PROBE_INGEST)
+    assets: list[MonitoredAsset] = []
+    where, values = scope.sql("ap.county_id", school_expr="ap.school_id")
+    for row in await fetch(_MONITORED_ACCESS_POINTS.format(where=where), *values):
+        assets.append(MonitoredAsset("access_point", row["id"], row["host"], row["port"],
+                                     _decrypted(row["profile_id"], row), vendor=row["vendor"], mac=row["mac"]))
+    where, values = scope.sql("u.county_id", school_expr="u.school_id")
+    for row in await fetch(_MONITORED_UPLINKS.format(where=where), *values):
+        assets.append(MonitoredAsset("uplink", row["id"], row["host"], row["port"],
+                                     _decrypted(row["profile_id"], row), if_index=row["if_index"]))
+    return assets
 
 
 # --- uplinks -------------------------------------------------------------------------------------
