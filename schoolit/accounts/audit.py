@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -37,6 +38,38 @@ def _to_json(value: dict[str, Any] | None) -> str | None:
     if value is None:
         return None
     return msgspec.json.encode(redact(value), enc_hook=str).decode()
+
+
+def actor_values(scope: Scope) -> tuple[str, int | None, str, str, str | None]:
+    """The actor's kind, id, label, request id and client address, cut to their columns, for a
+    statement built with `insert_sql` (the values `record` writes)."""
+    return (scope.actor.kind.value, scope.actor.id, scope.actor.label[:254], scope.request_id[:64],
+            scope.client_ip)
+
+
+def json_sql(names: Iterable[str], alias: str) -> str:
+    """SQL building the `before`/`after` object of `alias`'s columns, secrets redacted as `record` does."""
+    return "jsonb_build_object(" + ", ".join(
+        f"'{name}', " + (f"CASE WHEN coalesce({alias}.{name}::text, '') = '' THEN {alias}.{name}::text "
+                         f"ELSE '{REDACTED}' END"
+                         if _is_secret(name) else f"{alias}.{name}")
+        for name in names) + ")"
+
+
+def insert_sql(source: str, *, actor_kind: str, actor_id: str, actor_label: str, request_id: str,
+               client_ip: str, action: str, object_type: str, object_id: str, county_id: str,
+               before: str, after: str, at: str | None = None) -> str:
+    """`INSERT INTO audit_log … SELECT … FROM source`: the audit rows of a write that must stay one
+    statement (a data-modifying CTE beside the write), each column an SQL expression over `source`'s
+    rows or a parameter of the caller's statement (`actor_values` gives the actor's). Everything else
+    writes the log through `record`; only this module names the table."""
+    columns = {"actor_kind": actor_kind, "actor_id": actor_id, "actor_label": actor_label, "request_id": request_id,
+               "client_ip": client_ip, "action": action, "object_type": object_type, "object_id": object_id,
+               "county_id": county_id, "before": before, "after": after}
+    if at is not None:
+        columns["at"] = at
+    return (f"INSERT INTO audit_log ({', '.join(columns)}) "  # noqa: S608 (column names are constants)
+            f"SELECT {', '.join(columns.values())} FROM {source}")
 
 
 async def record(scope: Scope, action: str, *, object_type: str = "", object_id: object = "",

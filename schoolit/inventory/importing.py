@@ -623,9 +623,8 @@ async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
         await _drop_coverage_of_moved_access_points()
     written = Written()
     if any(record[1] is not None for record in plan.records):
-        actor = (scope.actor.kind.value, scope.actor.id, scope.actor.label[:254], scope.request_id[:64],
-                 scope.client_ip)
-        for record in await conn.fetch(_update_sql(kind, plan.columns), *actor, f"{kind.table}.update", kind.table):
+        for record in await conn.fetch(_update_sql(kind, plan.columns), *audit.actor_values(scope),
+                                       f"{kind.table}.update", kind.table):
             written.changed.add(record["id"])
             written.changed_by_county[record["county_id"]] += 1
     if any(record[1] is None for record in plan.records):
@@ -640,13 +639,9 @@ async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
 
 # The update writes its audit rows from the rows it returns (`done`); $1-$7 are the actor's kind, id,
 # label, request id and address, the action and the object type.
-_AUDIT = ("logged AS (INSERT INTO audit_log (actor_kind, actor_id, actor_label, request_id, client_ip, action, "
-          "object_type, object_id, county_id, before, after) "
-          "SELECT $1, $2, $3, $4, $5::inet, $6, $7, id::text, county_id, before, after FROM done)")
-
-
-def _json(names: Iterable[str], alias: str) -> str:
-    return "jsonb_build_object(" + ", ".join(f"'{name}', {alias}.{name}" for name in names) + ")"
+_AUDIT = "logged AS (" + audit.insert_sql(
+    "done", actor_kind="$1", actor_id="$2", actor_label="$3", request_id="$4", client_ip="$5::inet", action="$6",
+    object_type="$7", object_id="id::text", county_id="county_id", before="before", after="after") + ")"
 
 
 def _update_sql(kind: Kind, columns: list[str]) -> str:
@@ -658,7 +653,8 @@ def _update_sql(kind: Kind, columns: list[str]) -> str:
     return (f"WITH done AS (UPDATE {kind.table} AS t SET {assignments}{touched} "  # noqa: S608
             f"FROM {STAGE} AS s JOIN {kind.table} AS old ON old.id = s.id "
             f"WHERE t.id = s.id AND ({old_values}) IS DISTINCT FROM ({new_values}) "
-            f"RETURNING t.id, t.county_id, {_json(columns, 'old')} AS before, {_json(columns, 't')} AS after), "
+            f"RETURNING t.id, t.county_id, {audit.json_sql(columns, 'old')} AS before, "
+            f"{audit.json_sql(columns, 't')} AS after), "
             f"{_AUDIT} SELECT id, county_id FROM done")
 
 

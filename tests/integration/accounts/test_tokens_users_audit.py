@@ -153,3 +153,20 @@ async def test_audit_browsing_is_scoped_and_filtered(client: httpx.AsyncClient, 
     assert page.status_code == 200 and "b1@test.example" not in page.text  # labels show the actor, not the object
     forbidden = await client.get("/api/v1/audit", headers=world.auth("verbund_supporter"))
     assert forbidden.status_code == 403
+
+
+async def test_audit_json_of_a_one_statement_write_redacts_what_record_redacts() -> None:
+    """`audit.json_sql` (before/after of a write audited inside one statement) hides secret columns
+    as `audit.record` does: a value becomes '***', NULL and '' stay."""
+    import msgspec
+
+    from schoolit.accounts.audit import json_sql
+
+    rows = await fetch(f"SELECT {json_sql(['name', 'community_encrypted', 'snmp_profile_id'], 't')} AS j "  # noqa: S608
+                       "FROM (VALUES ('Profil', 'gAAAA-secret', 5), ('Leer', '', 6), ('Ohne', NULL, 7)) "
+                       "AS t (name, community_encrypted, snmp_profile_id) ORDER BY t.snmp_profile_id")
+    assert [msgspec.json.decode(row["j"]) for row in rows] == [
+        {"name": "Profil", "community_encrypted": "***", "snmp_profile_id": 5},
+        {"name": "Leer", "community_encrypted": "", "snmp_profile_id": 6},
+        {"name": "Ohne", "community_encrypted": None, "snmp_profile_id": 7},
+    ]
