@@ -98,15 +98,15 @@ async def token_revoke(args: argparse.Namespace) -> int:
 
 
 async def probe_register(args: argparse.Namespace) -> int:
-    from schoolit.db import fetch
+    from schoolit.accounts import schools
 
     try:
         if args.school:
-            rows = await fetch("SELECT id, county_id FROM school WHERE school_number = {}", args.school)
-            if not rows:
+            school = await schools.by_number(args.school)
+            if school is None:
                 print(f"schoolit: error: school: unknown school number {args.school!r}", file=sys.stderr)
                 return 1
-            county_id, school_id = rows[0]["county_id"], rows[0]["id"]
+            county_id, school_id = school.county_id, school.id
         else:
             county_id, school_id = await services.county_id_by_slug(args.county), None
         token, probe = await services.register_probe(CLI_SCOPE, name=args.name, county_id=county_id,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, schools
 from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import (
@@ -182,13 +182,10 @@ async def _resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldE
         errors.append(FieldError("scope", f"role {role.value} needs {' or '.join(sorted(allowed))}"))
         return {}
     result: dict[str, int | None] = {"county_id": None, "arrangement_id": None, "school_id": None}
-    # Schools are inventory's; accounts reads them by SQL so that imports keep flowing accounts <- inventory.
     lookups = (
         ("county", ref.county_slug, "SELECT id AS county_id FROM county WHERE slug = {}", "unknown county"),
         ("arrangement", ref.arrangement_slug, "SELECT id AS arrangement_id FROM arrangement WHERE slug = {}",
          "unknown arrangement"),
-        ("school", ref.school_number, "SELECT id AS school_id, county_id FROM school WHERE school_number = {}",
-         "unknown school number"),
     )
     for field, value, sql, unknown in lookups:
         if not value:
@@ -198,6 +195,13 @@ async def _resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldE
             result.update(rows[0])
         else:
             errors.append(FieldError(field, f"{unknown} {value!r}"))
+    if ref.school_number:
+        # Schools are inventory's: found through the lookup it registers (accounts <- inventory).
+        school = await schools.by_number(ref.school_number)
+        if school is None:
+            errors.append(FieldError("school", f"unknown school number {ref.school_number!r}"))
+        else:
+            result.update(school_id=school.id, county_id=school.county_id)
     return result
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, schools
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
@@ -63,6 +63,19 @@ def retention_cutoff(on: dt.date) -> dt.date:
     """Loans that ended on or before this day ended in a school year that closed at least a year
     before `on`, so their pupil references are erased (RLP school rules)."""
     return dt.date(on.year - 1 if on >= dt.date(on.year, 7, 31) else on.year - 2, 7, 31)
+
+
+# --- for other domains ----------------------------------------------------------------------------
+
+
+async def school_ref_by_number(school_number: str) -> schools.SchoolRef | None:
+    """Id and county of the school with this number, unscoped: accounts resolves a school user's or a
+    probe's school with it (registered below); the caller checks the scope."""
+    row = await School.select(School.id, School.county_id).where(School.school_number == school_number).first()
+    return None if row is None else schools.SchoolRef(int(row["id"]), int(row["county_id"]))
+
+
+schools.register_lookup(school_ref_by_number)
 
 
 # --- SQL plumbing --------------------------------------------------------------------------------
