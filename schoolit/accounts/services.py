@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from schoolit import throttle
 from schoolit.accounts import audit, schools
 from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
 from schoolit.accounts.scope import Actor, Scope
@@ -305,28 +306,56 @@ class LoginResult:
     retry_after: int | None = None  # seconds, when throttled
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    failure_id: int | None = None  # the failure recorded before the check; forgiven when it succeeds
+    retry_after: int | None = None  # seconds, when throttled
+
+
+async def reserve_login_attempt(email: str, client_ip: str | None) -> LoginAttempt:
+    """Count a login attempt as failed *before* its secret is checked, atomically per e-mail and
+    address (schoolit.throttle), so that however many arrive at once at most LOGIN_MAX_FAILURES in
+    the window are evaluated and the rest are refused; `forgive_login_attempt` takes back the failure
+    of an attempt that succeeds."""
+    same = (LoginFailure.email == email) & (
+        LoginFailure.client_ip == client_ip if client_ip else LoginFailure.client_ip.is_null())
+    moment = now()
+    recorded: list[int] = []
+
+    async def recent(since: dt.datetime) -> list[dt.datetime]:
+        rows = await LoginFailure.select(LoginFailure.failed_at).where(
+            same & (LoginFailure.failed_at > since)).order_by(LoginFailure.failed_at)
+        return [row["failed_at"] for row in rows]
+
+    async def record() -> None:
+        rows = await LoginFailure.insert(
+            LoginFailure(email=email, client_ip=client_ip, failed_at=moment)).returning(LoginFailure.id)
+        recorded.append(rows[0]["id"])
+
+    wait = await throttle.admit(f"login:{email}|{client_ip or ''}", limit=LOGIN_MAX_FAILURES, window=LOGIN_WINDOW,
+                                moment=moment, recent=recent, record=record)
+    return LoginAttempt(failure_id=recorded[0] if recorded else None, retry_after=wait)
+
+
+async def forgive_login_attempt(attempt: LoginAttempt) -> None:
+    if attempt.failure_id is not None:
+        await LoginFailure.delete().where(LoginFailure.id == attempt.failure_id)
+
+
 async def authenticate(email: str, password: str, *, client_ip: str | None, request_id: str = "") -> LoginResult:
     """Check a login. Unknown e-mail, wrong password and disabled user look and take the same."""
     email = normalise_email(email)[:254]
     anonymous = Scope(role=Role.SCHOOL, actor=Actor(ActorKind.ANONYMOUS, label=email), county_ids=frozenset(),
                       request_id=request_id, client_ip=client_ip)
-    since = now() - LOGIN_WINDOW
-    failures = await LoginFailure.select(LoginFailure.failed_at).where(
-        (LoginFailure.email == email) & (LoginFailure.failed_at > since)
-        & (LoginFailure.client_ip == client_ip if client_ip else LoginFailure.client_ip.is_null())
-    ).order_by(LoginFailure.failed_at)
-    if len(failures) >= LOGIN_MAX_FAILURES:
-        oldest = failures[-LOGIN_MAX_FAILURES]["failed_at"]
-        retry_after = max(1, int((oldest + LOGIN_WINDOW - now()).total_seconds()) + 1)
+    attempt = await reserve_login_attempt(email, client_ip)
+    if attempt.retry_after is not None:
         await audit.record(anonymous, "login.throttled", object_type="user", actor_label=email)
-        return LoginResult(retry_after=retry_after)
+        return LoginResult(retry_after=attempt.retry_after)
     user = await User.select(*USER_COLUMNS, User.password_hash).where(User.email == email).first()
     ok = verify_password(user["password_hash"] if user else None, password)
     if not ok or user is None or not user["active"]:
-        async with atomic():
-            await LoginFailure.insert(LoginFailure(email=email, client_ip=client_ip))
-            await audit.record(anonymous, "login.failure", object_type="user",
-                               object_id=user["id"] if user else "", county_id=user["county_id"] if user else None)
+        await audit.record(anonymous, "login.failure", object_type="user",
+                           object_id=user["id"] if user else "", county_id=user["county_id"] if user else None)
         return LoginResult()
     async with atomic():
         values: dict[Any, Any] = {User.last_login_at: now()}

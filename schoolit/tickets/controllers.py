@@ -516,9 +516,16 @@ class PublicPages(Controller):
         try:
             await public_services.reply(token, data.body, client_ip=_client_ip(request),
                                         request_id=_request_id(request))
+        except public_services.RateLimited as exc:
+            return await self._tracking_page(token, 429, {"body": N_("Too many replies from your network. Please "
+                                                                     "try again in a few minutes.")},
+                                             headers={"Retry-After": str(exc.retry_after)})
         except ValidationFailed as exc:
-            ticket, events = await public_services.tracking_view(token)
-            return Template("tickets/track.html", status_code=422, context={
-                "ticket": ticket, "events": events, "token": token,
-                "errors": {e.field: e.message for e in exc.errors}, **LABELS})
+            return await self._tracking_page(token, 422, {e.field: e.message for e in exc.errors})
         return Redirect(path=f"/track/{token}", status_code=303)
+
+    async def _tracking_page(self, token: str, status_code: int, errors: dict[str, str],
+                             headers: dict[str, str] | None = None) -> Template:
+        ticket, events = await public_services.tracking_view(token)
+        return Template("tickets/track.html", status_code=status_code, headers=headers, context={
+            "ticket": ticket, "events": events, "token": token, "errors": errors, **LABELS})

@@ -1,16 +1,17 @@
 """The public side: the fault form for school staff without an account, and the tracking page.
 
 Nobody is logged in here, so these services act as an anonymous Scope limited to the one school (the
-form) or the one ticket (the tracking token). A per-address rate limit is kept in PostgreSQL so it
-holds across worker processes; an advisory lock per address makes count-and-insert atomic.
+form) or the one ticket (the tracking token). Both anonymous writes (reports and replies) have a
+per-address rate limit kept in PostgreSQL (schoolit.throttle), so it holds across worker processes
+and under concurrency.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
+from schoolit import throttle
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest
@@ -33,6 +34,7 @@ from schoolit.tickets.services import (
 from schoolit.web.i18n import N_
 
 RATE_LIMIT = 5
+REPLY_RATE_LIMIT = 20
 RATE_WINDOW = dt.timedelta(minutes=10)
 MAX_REPLY = 5_000
 
@@ -58,16 +60,22 @@ async def school_by_number(number: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-async def check_rate(client_key: str, moment: dt.datetime) -> None:
-    """Count this submission; RateLimited when the address used up its quota in the window."""
-    await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "report:" + client_key)
-    recent = await fetch("SELECT at FROM report_attempt WHERE client_key = {} AND at > {} ORDER BY at",
-                         client_key, moment - RATE_WINDOW)
-    if len(recent) >= RATE_LIMIT:
-        oldest = recent[-RATE_LIMIT]["at"]
-        raise RateLimited(max(1, math.ceil((oldest + RATE_WINDOW - moment).total_seconds())))
-    await fetch("INSERT INTO report_attempt (client_key, at) VALUES ({}, {})", client_key, moment)
-    await fetch("DELETE FROM report_attempt WHERE at < {}", moment - 2 * RATE_WINDOW)
+async def check_rate(client_key: str, moment: dt.datetime, *, limit: int = RATE_LIMIT) -> None:
+    """Count this anonymous write against its key; RateLimited when the key used up its quota in
+    the window (schoolit.throttle: counted and recorded atomically)."""
+    async def recent(since: dt.datetime) -> list[dt.datetime]:
+        rows = await fetch("SELECT at FROM report_attempt WHERE client_key = {} AND at > {} ORDER BY at",
+                           client_key, since)
+        return [row["at"] for row in rows]
+
+    async def record() -> None:
+        await fetch("INSERT INTO report_attempt (client_key, at) VALUES ({}, {})", client_key, moment)
+        await fetch("DELETE FROM report_attempt WHERE at < {}", moment - 2 * RATE_WINDOW)
+
+    wait = await throttle.admit("report:" + client_key, limit=limit, window=RATE_WINDOW, moment=moment,
+                                recent=recent, record=record)
+    if wait is not None:
+        raise RateLimited(wait)
 
 
 async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: str = "") -> tuple[dict[str, Any], str]:
@@ -78,8 +86,7 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: 
     moment = now()
     if form.website.strip():
         raise ValidationFailed([FieldError("form", N_("the form could not be processed"))])
-    async with atomic():
-        await check_rate(digest(client_ip or "unknown")[:64], moment)
+    await check_rate(digest(client_ip or "unknown"), moment)
     errors: list[FieldError] = []
     if not form.consent.strip():
         errors.append(FieldError("consent", N_("please agree to the processing of your details")))
@@ -126,6 +133,9 @@ async def tracking_view(token: str) -> tuple[dict[str, Any], list[dict[str, Any]
 
 async def reply(token: str, body: str, *, client_ip: str | None, request_id: str = "") -> dict[str, Any]:
     """The reporter answers on the tracking page; a ticket resolved in the last 14 days reopens."""
+    # Replies are anonymous writes too: counted per address (a key of their own, so a school's
+    # reports and its staff's replies do not use up each other's quota).
+    await check_rate(digest("reply:" + (client_ip or "unknown")), now(), limit=REPLY_RATE_LIMIT)
     body = body.strip()
     if not body:
         raise ValidationFailed([FieldError("body", N_("must not be empty"))])

@@ -8,7 +8,7 @@ import re
 import httpx
 
 from schoolit.db import fetch
-from schoolit.tickets import services
+from schoolit.tickets import public, services
 from tests.integration.tickets.test_tickets_api import _scope
 from tests.integration.tickets.world import category_id
 from tests.integration.world import World
@@ -107,3 +107,20 @@ async def test_reply_reopens_a_recently_resolved_ticket(client: httpx.AsyncClien
     assert (await services.get_ticket(supporter, ticket_id))["status"] == "resolved"
     without_csrf = await client.post(link.group(1), data={"body": "x"})
     assert without_csrf.status_code == 403
+
+
+async def test_replies_are_rate_limited_per_address(client: httpx.AsyncClient, world: World) -> None:
+    created = await report(client)
+    link = re.search(r'href="(/track/trk_[^"]+)"', created.text)
+    assert link
+    token = await csrf(client, link.group(1))
+    for _ in range(public.REPLY_RATE_LIMIT):  # empty replies are refused, but they count
+        assert (await client.post(link.group(1), data={"body": " ", "_csrf_token": token})).status_code == 422
+    limited = await client.post(link.group(1), data={"body": "Noch eine Antwort", "_csrf_token": token})
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 600
+    assert "Zu viele Antworten" in limited.text
+    guessed = await client.post("/track/trk_guessed", data={"body": "x", "_csrf_token": token})
+    assert guessed.status_code == 404  # a guessed token learns nothing more than before
+    replies = await fetch("SELECT count(*) AS n FROM ticket_event WHERE kind = 'reply'")
+    assert replies[0]["n"] == 0
