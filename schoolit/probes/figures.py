@@ -12,6 +12,8 @@ only while that poll is recent (older state is "unknown", not "up").
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
@@ -33,6 +35,73 @@ AP_COVERS_LIVE = "a.status = 'active' AND s.reachable AND s.last_polled_at > {}"
 LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point a ON a.id = c.access_point_id "  # noqa: S608
                 f"JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = a.id "
                 f"WHERE c.room_id = r.id AND {AP_COVERS_LIVE})")
+
+
+# Per teaching room whether an access point covers it as planned (the inventory's condition) and with working
+# WLAN, as joins restricted to the counties rather than a subquery per room. (The county conditions on the
+# joined tables are implied — their rows carry their room's county — but let the planner read only the
+# counties' rows through their county_id indexes.) `{}`: the moment after which a poll counts, then the
+# counties four times.
+_ROOM_COVERAGE = (
+    "SELECT school_id, count(*) AS teaching, count(*) FILTER (WHERE planned) AS planned, "  # noqa: S608 (constants)
+    "count(*) FILTER (WHERE live) AS live, "
+    "coalesce(array_agg(name ORDER BY name) FILTER (WHERE NOT live), ARRAY[]::text[]) AS without_wlan "
+    f"FROM (SELECT r.school_id, r.name, coalesce(bool_or({inventory.AP_COVERS_AS_PLANNED}), false) AS planned, "
+    f"      coalesce(bool_or({AP_COVERS_LIVE}), false) AS live "
+    "      FROM room r "
+    "      LEFT JOIN access_point_room ar ON ar.room_id = r.id AND ar.county_id = ANY({}) "
+    "      LEFT JOIN access_point a ON a.id = ar.access_point_id AND a.county_id = ANY({}) "
+    # The state rows restricted by county too: for several counties (an arrangement) the planner otherwise
+    # hashes all ~1,000,000 state rows of the country (190 of 340 ms, bench/pages.py).
+    f"     LEFT JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = a.id "
+    "      AND s.county_id = ANY({}) "
+    "      WHERE r.county_id = ANY({}) AND r.is_teaching GROUP BY r.id, r.school_id, r.name) AS rooms "
+    "GROUP BY school_id")
+_ROLLUPS = (f"SELECT school_id, asset_kind, {SHARE} AS share, sum(up_samples)::bigint AS up, "  # noqa: S608
+            "sum(samples)::bigint AS samples, max(utilisation_max) AS peak FROM probe_rollup_days "
+            f"WHERE county_id = ANY({{}}) AND {DAYS_WINDOW} GROUP BY school_id, asset_kind")
+
+
+def _visible(scope: Scope, county_ids: Sequence[int]) -> list[int]:
+    """The counties asked for that the scope sees."""
+    return sorted(c for c in county_ids if scope.sees_county(c))
+
+
+async def room_coverage(scope: Scope, county_ids: Sequence[int], now: dt.datetime) -> dict[int, dict[str, Any]]:
+    """Per school of the counties: `teaching` rooms, how many are covered as `planned` and `live`, and
+    the names of teaching rooms `without_wlan` now."""
+    ids = _visible(scope, county_ids)
+    rows = await fetch(_ROOM_COVERAGE, now - STALE_AFTER, ids, ids, ids, ids)
+    return {row["school_id"]: row for row in rows}
+
+
+async def rollup_figures(scope: Scope, county_ids: Sequence[int], now: dt.datetime,
+                         days: int) -> dict[tuple[int, int], dict[str, Any]]:
+    """Per (school, asset kind) over the last `days` days: availability `share`, `up` and all `samples`,
+    and the `peak` utilisation."""
+    rows = await fetch(_ROLLUPS, _visible(scope, county_ids), now, days)
+    return {(row["school_id"], row["asset_kind"]): row for row in rows}
+
+
+async def daily_availability(school_id: int, asset_kind: AssetKind, now: dt.datetime,
+                             days: int) -> dict[int, dict[dt.date, float | None]]:
+    """Per asset of one school its availability on each of the last `days` days (the caller checked the
+    school's scope)."""
+    result: dict[int, dict[dt.date, float | None]] = defaultdict(dict)
+    for row in await fetch(
+            f"SELECT asset_id, day, {SHARE} AS share FROM probe_rollup_days "  # noqa: S608 (constants)
+            f"WHERE school_id = {{}} AND asset_kind = {{}} AND {DAYS_WINDOW} GROUP BY asset_id, day",
+            school_id, int(asset_kind), now, days):
+        result[row["asset_id"]][row["day"]] = row["share"]
+    return result
+
+
+async def hourly_peaks(school_id: int, asset_kind: AssetKind, since: dt.datetime) -> list[tuple[dt.datetime, Any]]:
+    """(hour, peak utilisation) of one school's assets of a kind since a moment, oldest first."""
+    rows = await fetch(
+        "SELECT hour, max(utilisation_max) AS peak FROM probe_rollup_hourly WHERE school_id = {} "
+        "AND asset_kind = {} AND hour > {} GROUP BY hour ORDER BY hour", school_id, int(asset_kind), since)
+    return [(row["hour"], row["peak"]) for row in rows]
 
 
 async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) -> dict[int, dict[str, float | None]]:

@@ -11,13 +11,16 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from schoolit.accounts import directory
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.tickets.choices import OPEN_STATUSES
 from schoolit.web.i18n import N_
 
 
@@ -72,23 +75,42 @@ async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | Non
                                         "hours"], body)
 
 
+# Per school and per county (GROUPING SETS): the county's median is over its tickets, not of the medians.
+_COUNTY_FIGURES = (
+    "SELECT county_id, school_id, GROUPING(school_id) AS county_row, "
+    "count(*) FILTER (WHERE status = ANY({})) AS open, "
+    "count(*) FILTER (WHERE status = ANY({}) AND sla_breached) AS breaching, "
+    "count(*) FILTER (WHERE resolved_at >= {}) AS resolved, "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)) "
+    "  FILTER (WHERE resolved_at >= {}) AS median_seconds "
+    "FROM ticket WHERE county_id = ANY({}) AND (status = ANY({}) OR resolved_at >= {}) "
+    "GROUP BY GROUPING SETS ((county_id, school_id), (county_id))")
+
+
+async def county_figures(scope: Scope, county_ids: Sequence[int],
+                         since: dt.datetime) -> dict[tuple[int, int | None], dict[str, Any]]:
+    """The dashboards' ticket figures per (county, school) and per (county, None) for the whole county:
+    `open` and `breaching` tickets now, `resolved` since `since` and their `median_seconds` to resolve."""
+    ids = sorted(c for c in county_ids if scope.sees_county(c))
+    open_ = [s.value for s in OPEN_STATUSES]
+    rows = await fetch(_COUNTY_FIGURES, open_, open_, since, since, ids, open_, since)
+    return {(row["county_id"], None if row["county_row"] else row["school_id"]): row for row in rows}
+
+
 async def _arrangement_for(scope: Scope, arrangement_id: int | None) -> dict[str, Any] | None:
     if arrangement_id is None:
         arrangement_id = scope.arrangement_id
     if arrangement_id is None and scope.county_ids is not None and len(scope.county_ids) == 1:
-        found = await fetch("SELECT arrangement_id FROM arrangement_member WHERE county_id = {}",
-                            next(iter(scope.county_ids)))
-        arrangement_id = found[0]["arrangement_id"] if found else None
+        arrangement_id = await directory.arrangement_of_county(next(iter(scope.county_ids)))
     if arrangement_id is None:
         return None
-    rows = await fetch("SELECT a.id, a.name, a.lead_county_id, c.name AS lead_name FROM arrangement a "
-                       "LEFT JOIN county c ON c.id = a.lead_county_id WHERE a.id = {}", arrangement_id)
-    if not rows:
+    found = await directory.arrangement(arrangement_id)
+    if found is None:
         raise NotFound("arrangement not found")
-    members = await fetch("SELECT county_id FROM arrangement_member WHERE arrangement_id = {}", arrangement_id)
-    if not any(scope.sees_county(m["county_id"]) for m in members):
+    members = await directory.arrangement_members(arrangement_id)
+    if not any(scope.sees_county(m["id"]) for m in members):
         raise NotFound("arrangement not found")
-    return rows[0]
+    return {**found, "members": members}
 
 
 async def cost_split(scope: Scope, first: dt.date, following: dt.date,
@@ -100,13 +122,7 @@ async def cost_split(scope: Scope, first: dt.date, following: dt.date,
     Counties outside the scope are left out; the total stays the whole arrangement's."""
     scope.require(Permission.TICKETS_READ)
     arrangement = await _arrangement_for(scope, arrangement_id)
-    if arrangement is not None:
-        counties = await fetch("SELECT c.id, c.name FROM arrangement_member m JOIN county c ON c.id = m.county_id "
-                               "WHERE m.arrangement_id = {} ORDER BY c.name", arrangement["id"])
-    else:
-        condition, values = scope.sql("c.id", school_expr=None)
-        counties = await fetch(f"SELECT c.id, c.name FROM county c WHERE {condition} ORDER BY c.name",  # noqa: S608
-                               *values)
+    counties = arrangement.pop("members") if arrangement is not None else await directory.counties(scope)
     ids = [c["id"] for c in counties]
     sums = {r["county_id"]: r["minutes"] for r in await fetch(
         "SELECT county_id, sum(minutes)::int AS minutes FROM time_entry WHERE county_id = ANY({}) "

@@ -1,0 +1,58 @@
+"""Read functions over the tenants (counties and arrangements) for the other domains.
+
+Counties and arrangements are the accounts domain's tables; dashboards, tickets and the inventory
+need their names, slugs and memberships and ask here instead of naming the tables in their SQL.
+Functions taking a Scope answer only what it sees; the others answer names of ids the caller already
+holds (from rows it was allowed to read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from schoolit.accounts.scope import Scope
+from schoolit.db import fetch
+from schoolit.errors import NotFound
+
+
+async def counties(scope: Scope, slug: str | None = None) -> list[dict[str, Any]]:
+    """`id, slug, name` of the counties in scope by name; with `slug` only that one (NotFound outside)."""
+    if slug is not None:
+        rows = await fetch("SELECT id, slug, name FROM county WHERE slug = {}", slug)
+        if not rows or not scope.sees_county(rows[0]["id"]):
+            raise NotFound("county not found")
+        return rows
+    condition, values = scope.sql("id", school_expr=None)
+    return await fetch(f"SELECT id, slug, name FROM county WHERE {condition} ORDER BY name", *values)  # noqa: S608
+
+
+async def county_slugs(county_ids: Iterable[int]) -> dict[int, str]:
+    """The slug of each county id given (labels for metrics and exports)."""
+    rows = await fetch("SELECT id, slug FROM county WHERE id = ANY({})", sorted(set(county_ids)))
+    return {row["id"]: row["slug"] for row in rows}
+
+
+async def arrangement(arrangement_id: int) -> dict[str, Any] | None:
+    """`id, name, lead_county_id, lead_name` of an arrangement, None when there is none."""
+    rows = await fetch("SELECT a.id, a.name, a.lead_county_id, c.name AS lead_name FROM arrangement a "
+                       "LEFT JOIN county c ON c.id = a.lead_county_id WHERE a.id = {}", arrangement_id)
+    return rows[0] if rows else None
+
+
+async def arrangement_members(arrangement_id: int) -> list[dict[str, Any]]:
+    """`id, slug, name` of an arrangement's member counties by name."""
+    return await fetch("SELECT c.id, c.slug, c.name FROM arrangement_member m JOIN county c ON c.id = m.county_id "
+                       "WHERE m.arrangement_id = {} ORDER BY c.name", arrangement_id)
+
+
+async def arrangements_with_members() -> list[dict[str, Any]]:
+    """`id, name, members` (county ids) of every arrangement with members, by name."""
+    return await fetch("SELECT a.id, a.name, array_agg(m.county_id) AS members FROM arrangement a "
+                       "JOIN arrangement_member m ON m.arrangement_id = a.id GROUP BY a.id, a.name ORDER BY a.name")
+
+
+async def arrangement_of_county(county_id: int) -> int | None:
+    """The arrangement a county belongs to (a county is in at most one), None when it runs its own team."""
+    rows = await fetch("SELECT arrangement_id FROM arrangement_member WHERE county_id = {}", county_id)
+    return rows[0]["arrangement_id"] if rows else None
