@@ -7,9 +7,16 @@ Commands:
 - `check`: poll one device by hand and show what it answered (for a supporter on site).
 - `sweep`: poll the targets of a local file without any server (benchmarks, offline checks).
 
-Exit codes: 0 all fine; 1 some targets failed or samples wait in the spool; 2 configuration or
-authentication error (unreadable token file, 401/403, wrong server URL). `run` and `sweep` print one JSON
-summary line on stdout; a progress bar goes to stderr only when stderr is a terminal.
+Exit codes (also in docs/operations.md; when several apply, the first of 2, 3, 5, 6, 4, 1):
+- 0: every target answered and every sample is stored;
+- 1: some targets did not answer (normal: the server turns outages into tickets);
+- 2: configuration or authentication error (unreadable token file, 401/403, wrong server URL);
+- 3: another run still holds the spool's lock; this one did nothing;
+- 4: the server was unavailable: samples wait in the spool for the next run;
+- 5: the server refused samples (of unknown or foreign assets) or whole batches: kept in `rejected/`;
+- 6: a spool entry was unreadable or no batch: set aside in `damaged/` (the run went on polling).
+`run` and `sweep` print one JSON summary line on stdout; a progress bar goes to stderr only when stderr
+is a terminal.
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ import msgspec
 
 from schoolit import __version__
 from schoolit.probes.profiles import PROFILE_NAMES
-from schoolit.probes.schemas import ProbeTarget, Sample, SampleBatch, TargetList
+from schoolit.probes.schemas import IngestOut, ProbeTarget, RunReport, Sample, SampleBatch, TargetList
 from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
-from schoolit.probes.spool import Spool, default_spool_dir
+from schoolit.probes.spool import AlreadyRunning, DamagedEntry, Spool, default_spool_dir
 from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
 
@@ -42,8 +49,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 EXIT_OK = 0
-EXIT_PARTIAL = 1
+EXIT_TARGETS_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_LOCKED = 3
+EXIT_SPOOLED = 4
+EXIT_REFUSED = 5
+EXIT_SPOOL_DAMAGED = 6
+# When a run has several outcomes, the code of the most serious one (first here) is the exit code.
+EXIT_PRIORITY = (EXIT_CONFIG, EXIT_LOCKED, EXIT_REFUSED, EXIT_SPOOL_DAMAGED, EXIT_SPOOLED, EXIT_TARGETS_FAILED)
 
 TARGETS_PATH = "/api/v1/probe/targets"
 SAMPLES_PATH = "/api/v1/probe/samples"
@@ -108,7 +121,8 @@ class ProbeServer:
         etag = response.headers.get("ETag", targets.etag)
         return msgspec.structs.replace(targets, etag=etag)
 
-    async def post_batch(self, key: str, body: bytes) -> None:
+    async def post_batch(self, key: str, body: bytes) -> IngestOut:
+        """Post a batch; the answer lists the samples the server refused (the others are stored)."""
         response = await self._request(
             "POST",
             SAMPLES_PATH,
@@ -117,6 +131,10 @@ class ProbeServer:
         )
         if response.status_code >= 400:
             raise BatchRejected(f"POST {SAMPLES_PATH}: {response.status_code} {response.text[:200]}")
+        try:
+            return msgspec.json.decode(response.content, type=IngestOut)
+        except msgspec.DecodeError:  # a 2xx means stored; an older server answers less
+            return IngestOut(stored=0, duplicate=False)
 
 
 # --- polling ---------------------------------------------------------------------------------------
@@ -158,14 +176,6 @@ def count_results(results: Sequence[PollResult]) -> dict[str, int]:
     return {"targets": len(results), "reachable": sum(r.sample.reachable for r in results), "failed": failed}
 
 
-def make_batches(samples: Sequence[Sample], size: int) -> list[SampleBatch]:
-    now = datetime.now(UTC)
-    return [
-        SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now, samples=list(samples[start : start + size]))
-        for start in range(0, len(samples), size)
-    ]
-
-
 def print_summary(summary: dict[str, Any]) -> None:
     sys.stdout.write(msgspec.json.encode(summary).decode() + "\n")
     sys.stdout.flush()
@@ -178,20 +188,52 @@ def warn(message: str) -> None:
 # --- run -------------------------------------------------------------------------------------------
 
 
+def _keep_refused(
+    spool: Spool, key: str, samples: Sequence[Sample], answer: IngestOut, summary: dict[str, Any]
+) -> None:
+    """Set the samples the server refused aside in `rejected/`, with its reasons; the rest are stored."""
+    if not answer.refused:
+        return
+    refused = [
+        {"sample": samples[item.index] if 0 <= item.index < len(samples) else None, "reason": item.reason}
+        for item in answer.refused
+    ]
+    for item in answer.refused[:3]:
+        warn(f"batch {key}: sample of {item.asset_kind} {item.asset_id} refused: {item.reason}")
+    summary["samples_refused"] += len(refused)
+    try:
+        spool.put_refused(key, msgspec.json.encode({"idempotency_key": key, "refused": refused}))
+    except OSError as exc:
+        warn(f"cannot keep the refused samples of batch {key}: {exc}")
+
+
 async def _replay(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -> bool:
-    """Send spooled batches oldest first; False when the server is unavailable (keep the rest)."""
+    """Send spooled batches oldest first; False when the server is unavailable (keep the rest).
+
+    An entry that is no batch (a directory, unreadable, damaged) is set aside and the rest go on."""
     for path in spool.pending():
         try:
-            await server.post_batch(spool.key_of(path), path.read_bytes())
+            key, body = spool.read(path)
+        except DamagedEntry as exc:
+            warn(f"spool entry {path.name} set aside as damaged: {exc}")
+            summary["spool_damaged"] += 1
+            continue
+        try:
+            answer = await server.post_batch(key, body)
         except ServerUnavailable as exc:
             warn(f"spool replay stopped: {exc}")
             return False
         except BatchRejected as exc:
             warn(f"spooled batch {path.name} rejected, moved aside: {exc}")
-            spool.reject(path)
             summary["spool_rejected"] += 1
+            try:
+                spool.reject(path)
+            except DamagedEntry as moved:
+                warn(f"spooled batch {path.name}: {moved}")
+                summary["spool_damaged"] += 1
             continue
-        path.unlink()
+        _keep_refused(spool, key, msgspec.json.decode(body, type=SampleBatch).samples, answer, summary)
+        path.unlink(missing_ok=True)
         summary["spool_replayed"] += 1
     return True
 
@@ -210,7 +252,10 @@ async def _targets(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -
     if fresh is None:
         summary["targets_from"] = "cache-current"
         return cached.targets if cached is not None else []
-    spool.save_targets(fresh)
+    try:
+        spool.save_targets(fresh)
+    except OSError as exc:  # polling goes on; only the cache for a later unreachable server is missing
+        warn(f"cannot cache the target list: {exc}")
     summary["targets_from"] = "server"
     return fresh.targets
 
@@ -219,16 +264,21 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     summary: dict[str, Any] = {
         "command": "run",
+        "started_at": datetime.now(UTC).isoformat(),
         "targets": 0,
         "reachable": 0,
         "failed": 0,
         "targets_from": None,
         "batches_sent": 0,
         "batches_spooled": 0,
+        "batches_rejected": 0,
+        "samples_refused": 0,
         "spool_replayed": 0,
         "spool_rejected": 0,
+        "spool_damaged": 0,
         "spool_pending": 0,
     }
+    outcomes: set[int] = set()
     spool: Spool | None = None
     try:
         try:
@@ -239,39 +289,73 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigurationError(f"the token file {args.token_file} is empty")
         try:
             spool = Spool(Path(args.spool) if args.spool else default_spool_dir())
+            lock = spool.locked()
+            lock.__enter__()
+        except AlreadyRunning as exc:
+            warn(f"{exc}: not starting a second run (exit {EXIT_LOCKED})")
+            summary["error"] = str(exc)
+            outcomes.add(EXIT_LOCKED)
+            spool = None  # not ours to count while the other run works in it
         except OSError as exc:
             raise ConfigurationError(f"cannot use the spool directory: {exc}") from exc
-        exit_code = _run(args, token, spool, summary)
+        else:
+            try:
+                outcomes |= _run(args, token, spool, summary, started)
+            finally:
+                lock.__exit__(None, None, None)
     except ConfigurationError as exc:
         warn(str(exc))
         summary["error"] = str(exc)
-        exit_code = EXIT_CONFIG
+        outcomes.add(EXIT_CONFIG)
     if spool is not None:
         summary["spool_pending"] = len(spool.pending())
     summary["duration_s"] = round(time.perf_counter() - started, 3)
+    exit_code = next((code for code in EXIT_PRIORITY if code in outcomes), EXIT_OK)
     summary["exit_code"] = exit_code
     print_summary(summary)
     return exit_code
 
 
-def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, Any]) -> int:
-    """Replay the spool and fetch the targets, poll, post (or spool) the new batches.
+def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, Any], started: float) -> set[int]:
+    """Replay the spool and fetch the targets, poll, post (or spool) the new batches; the outcomes.
 
     Three steps, the HTTP ones each in their own event loop: polling runs where no loop runs, so
     that its worker processes are forked from a process without one (`schoolit.probes.workers`).
     """
+    outcomes: set[int] = set()
     try:
         server_up, targets = asyncio.run(_with_server(args, token, lambda server: _prepare(server, spool, summary)))
     except ServerUnavailable as exc:
         warn(str(exc))
         summary["error"] = str(exc)
-        return EXIT_PARTIAL
-    results = poll_targets(targets, args)
-    summary.update(count_results(results))
-    samples = [result.sample for result in results]
-    return asyncio.run(
-        _with_server(args, token, lambda server: _deliver(server, server_up, samples, args, spool, summary))
-    )
+        outcomes.add(EXIT_SPOOLED)
+        targets, server_up = [], False
+    else:
+        results = poll_targets(targets, args)
+        summary.update(count_results(results))
+        report = RunReport(
+            started_at=datetime.fromisoformat(summary["started_at"]),
+            duration_s=round(time.perf_counter() - started, 3),
+            targets=summary["targets"],
+            reachable=summary["reachable"],
+            failed=summary["failed"],
+            spool_replayed=summary["spool_replayed"],
+            spool_damaged=summary["spool_damaged"],
+            version=__version__,
+        )
+        samples = [result.sample for result in results]
+        asyncio.run(
+            _with_server(args, token, lambda server: _deliver(server, server_up, samples, report, args, spool, summary))
+        )
+    if summary["failed"]:
+        outcomes.add(EXIT_TARGETS_FAILED)
+    if summary["batches_spooled"] or summary.get("spool_write_failed"):
+        outcomes.add(EXIT_SPOOLED)
+    if summary["batches_rejected"] or summary["spool_rejected"] or summary["samples_refused"]:
+        outcomes.add(EXIT_REFUSED)
+    if summary["spool_damaged"] or summary.get("spool_write_failed"):
+        outcomes.add(EXIT_SPOOL_DAMAGED)
+    return outcomes
 
 
 async def _with_server(args: argparse.Namespace, token: str, step: Callable[[ProbeServer], Awaitable[T]]) -> T:
@@ -288,36 +372,63 @@ async def _prepare(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -
     return server_up, await _targets(server, spool, summary)
 
 
+def make_batches(samples: Sequence[Sample], size: int, report: RunReport | None = None) -> list[SampleBatch]:
+    """The samples in batches of `size`; the run's report rides with the last (an empty one if none)."""
+    now = datetime.now(UTC)
+    starts = range(0, len(samples), size) if samples else range(1)
+    batches = [
+        SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now, samples=list(samples[start : start + size]))
+        for start in starts
+    ]
+    if report is not None:
+        batches[-1] = msgspec.structs.replace(batches[-1], run=report)
+    return batches if samples or report is not None else []
+
+
 async def _deliver(
     server: ProbeServer,
     server_up: bool,
     samples: Sequence[Sample],
+    report: RunReport,
     args: argparse.Namespace,
     spool: Spool,
     summary: dict[str, Any],
-) -> int:
-    """Post the samples in batches, or spool them once the server is unavailable; the exit code."""
-    for batch in make_batches(samples, args.batch_size):
+) -> None:
+    """Post the samples in batches, or spool them once the server is unavailable."""
+    batches = make_batches(samples, args.batch_size, report)
+    for number, batch in enumerate(batches, 1):
+        if number == len(batches) and batch.run is not None:  # the report counts the earlier batches' refusals
+            batch = msgspec.structs.replace(
+                batch, run=msgspec.structs.replace(batch.run, samples_refused=summary["samples_refused"])
+            )
         body = msgspec.json.encode(batch)
+        key = str(batch.idempotency_key)
         if server_up:
             try:
-                await server.post_batch(str(batch.idempotency_key), body)
+                answer = await server.post_batch(key, body)
             except ServerUnavailable as exc:
                 warn(f"spooling samples: {exc}")
                 server_up = False
             except BatchRejected as exc:
-                warn(f"batch {batch.idempotency_key} rejected: {exc}")
-                summary["batch_rejected"] = summary.get("batch_rejected", 0) + 1
+                warn(f"batch {key} rejected: {exc}")
+                summary["batches_rejected"] += 1
+                try:
+                    spool.put_refused(key, body)
+                except OSError as kept:
+                    warn(f"cannot keep the rejected batch {key}: {kept}")
                 continue
             else:
+                _keep_refused(spool, key, batch.samples, answer, summary)
                 summary["batches_sent"] += 1
                 continue
         # The server is unavailable: keep this batch, and every later one, for the next run.
-        spool.put(batch, body)
+        try:
+            spool.put(batch, body)
+        except OSError as exc:
+            warn(f"cannot spool batch {key}, its samples are lost: {exc}")
+            summary["spool_write_failed"] = summary.get("spool_write_failed", 0) + 1
+            continue
         summary["batches_spooled"] += 1
-    if summary["failed"] or summary["batches_spooled"] or summary.get("batch_rejected") or not server_up:
-        return EXIT_PARTIAL
-    return EXIT_OK
 
 
 # --- sweep -----------------------------------------------------------------------------------------
@@ -346,7 +457,7 @@ def sweep(args: argparse.Namespace) -> int:
             for result in results:
                 out.write(msgspec.json.encode(result.sample) + b"\n")
     summary: dict[str, Any] = {"command": "sweep", **count_results(results)}
-    exit_code = EXIT_PARTIAL if summary["failed"] else EXIT_OK
+    exit_code = EXIT_TARGETS_FAILED if summary["failed"] else EXIT_OK
     summary.update(duration_s=round(time.perf_counter() - started, 3), exit_code=exit_code)
     print_summary(summary)
     return exit_code
@@ -422,7 +533,7 @@ def check(args: argparse.Namespace) -> int:
             if name not in ("asset_kind", "asset_id") and value is not None:
                 table.add_row(name, str(value))
         Console().print(table)
-    return EXIT_OK if result.sample.reachable and not result.sample.error else EXIT_PARTIAL
+    return EXIT_OK if result.sample.reachable and not result.sample.error else EXIT_TARGETS_FAILED
 
 
 # --- command line ----------------------------------------------------------------------------------
@@ -465,8 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolit-probe",
         description="Poll access points and uplink routers by SNMP and push the results to a schoolit server.",
-        epilog="Exit codes: 0 all fine, 1 some targets failed or samples are spooled, 2 configuration or "
-        "authentication error.",
+        epilog="Exit codes: 0 all fine, 1 some targets did not answer, 2 configuration or authentication error, "
+        "3 another run holds the lock, 4 samples spooled (server unavailable), 5 samples refused by the server, "
+        "6 damaged spool entry set aside.",
     )
     parser.add_argument("--version", action="version", version=f"schoolit-probe {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -12,10 +12,9 @@ from litestar.params import FromPath, JSONBody
 from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import Permission
-from schoolit.errors import ValidationFailed
-from schoolit.probes import derivation, figures, ingest, outages, targets
-from schoolit.probes.metrics import INGEST_BATCHES, INGEST_SAMPLES
-from schoolit.probes.schemas import IngestOut, SampleBatch, SchoolNetworkOut, TargetList, decode_batch
+from schoolit.probes import derivation, figures, health, ingest, outages, targets
+from schoolit.probes.metrics import INGEST_BATCHES, INGEST_REFUSED_SAMPLES, INGEST_SAMPLES
+from schoolit.probes.schemas import IngestOut, ProbeStatusOut, SampleBatch, SchoolNetworkOut, TargetList, decode_batch
 
 
 class SampleBatchBody(MsgspecDTO[SampleBatch]):
@@ -47,21 +46,20 @@ class ProbeApi(Controller):
 
     @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200, dto=SampleBatchBody, return_dto=None)
     async def samples(self, caller: Caller, data: JSONBody[SampleBatch]) -> IngestOut:
-        """Store a batch once per idempotency key; samples for assets outside the probe's scope reject it.
+        """Store a batch once per idempotency key; samples of assets unknown or outside the probe's
+        scope are refused one by one (listed in `refused`), the others stored.
 
-        A 2xx means the samples are stored durably; state, rollups and outage tickets follow within
+        A 2xx means the stored samples are durable; state, rollups and outage tickets follow within
         moments (the derivation worker is woken here)."""
-        try:
-            result = await ingest.ingest(caller, data)
-        except ValidationFailed:
-            INGEST_BATCHES.labels("rejected").inc()
-            raise
+        result = await ingest.ingest(caller, data)
         INGEST_BATCHES.labels("duplicate" if result.duplicate else "stored").inc()
         INGEST_SAMPLES.inc(result.stored)
+        if result.refused:
+            INGEST_REFUSED_SAMPLES.inc(len(result.refused))
         if not result.duplicate:
             derivation.wake()
         await outages.touch_probe(caller)
-        return IngestOut(stored=result.stored, duplicate=result.duplicate)
+        return IngestOut(stored=result.stored, duplicate=result.duplicate, refused=result.refused)
 
 
 class NetworkStatsApi(Controller):
@@ -69,6 +67,11 @@ class NetworkStatsApi(Controller):
 
     path = "/stats"
     tags = ["probes"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/probes", opt=requires(Permission.INVENTORY_WRITE))
+    async def probes(self, caller: Caller) -> list[ProbeStatusOut]:
+        """The probes in scope: last contact, last reported run (targets, answered, failed), silence ticket."""
+        return msgspec.convert(await health.probe_statuses(caller), list[ProbeStatusOut])
 
     @get("/schools/{school_id:int}/network", opt=requires(Permission.INVENTORY_READ))
     async def school_network(self, caller: Caller, school_id: FromPath[int]) -> SchoolNetworkOut:

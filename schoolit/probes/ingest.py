@@ -2,8 +2,12 @@
 
 One batch is one transaction: the idempotency key and the raw samples (COPY straight into the day
 partitions of `probe_sample`), durable before the probe gets its 2xx, which means "stored". A
-replayed batch (the probe lost our answer) is recognised by its key and ignored, and a rejected or
-failed batch leaves nothing behind.
+replayed batch (the probe lost our answer) is recognised by its key and ignored, and a failed batch
+leaves nothing behind. Samples of assets that do not exist (deleted since the probe fetched its
+targets) or that the probe may not report are refused one by one and named in the answer; the batch's
+other samples are stored. The one query that finds the assets' counties decides this for the whole
+batch, so a batch costs no more queries with refusals than without. The run report a batch may carry
+(`RunReport`) is kept per probe in `probe_run`.
 
 What follows from the samples — reboots and rates, the state per asset, hourly and daily rollups,
 outage tickets — is derived afterwards from the stored batches, in batch order and over many batches
@@ -13,15 +17,14 @@ state and rollup upserts that dominated when every batch paid for its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
-from schoolit.errors import FieldError, ValidationFailed
 from schoolit.probes.choices import AssetKind
-from schoolit.probes.schemas import SampleBatch
+from schoolit.probes.schemas import RefusedSample, SampleBatch
 
 SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
                   "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",
@@ -34,6 +37,7 @@ class IngestResult:
     stored: int
     duplicate: bool
     batch_id: int | None = None
+    refused: list[RefusedSample] = field(default_factory=list)
 
 
 async def _visible_counties(connection: Any, scope: Scope, ids: dict[str, set[int]]) -> dict[str, dict[int, int]]:
@@ -54,39 +58,54 @@ async def _visible_counties(connection: Any, scope: Scope, ids: dict[str, set[in
     return county
 
 
-def _check_scope(batch: SampleBatch, visible: dict[str, dict[int, int]]) -> None:
-    errors = []
-    for index, sample in enumerate(batch.samples):
-        if sample.asset_id not in visible[sample.asset_kind]:
-            # The same message for unknown and foreign assets: nothing about other counties leaks.
-            errors.append(FieldError(f"samples[{index}].asset_id",
-                                     f"unknown {sample.asset_kind.replace('_', ' ')} {sample.asset_id}"))
-    if errors:
-        raise ValidationFailed(errors, detail="the batch names assets outside this probe's scope")
+def _refused(batch: SampleBatch, visible: dict[str, dict[int, int]]) -> list[RefusedSample]:
+    # The same words for unknown and foreign assets: nothing about other counties leaks.
+    return [RefusedSample(index, sample.asset_kind, sample.asset_id,
+                          f"unknown {sample.asset_kind.replace('_', ' ')} {sample.asset_id}")
+            for index, sample in enumerate(batch.samples) if sample.asset_id not in visible[sample.asset_kind]]
+
+
+_RUN_UPSERT = (
+    "INSERT INTO probe_run AS r (probe_id, started_at, reported_at, duration_s, targets, reachable, failed, "
+    "spool_damaged, samples_refused, version) VALUES ({}, {}, now(), {}, {}, {}, {}, {}, {}, {}) "
+    "ON CONFLICT (probe_id) DO UPDATE SET started_at = EXCLUDED.started_at, reported_at = now(), "
+    "duration_s = EXCLUDED.duration_s, targets = EXCLUDED.targets, reachable = EXCLUDED.reachable, "
+    "failed = EXCLUDED.failed, spool_damaged = EXCLUDED.spool_damaged, samples_refused = EXCLUDED.samples_refused, "
+    "version = EXCLUDED.version WHERE r.started_at <= EXCLUDED.started_at")  # a late replay keeps the newer run
 
 
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
-    """Store a batch once; returns how many samples were stored (0 for a replay)."""
+    """Store a batch once: the samples of visible assets, the others refused (and listed)."""
     scope.require(Permission.PROBE_INGEST)
     probe_id = scope.actor.id
     probe_county = min(scope.county_ids) if scope.county_ids else None
     async with atomic() as transaction:
-        claimed = await fetch(
-            "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples) "
-            "VALUES ({}, {}, {}, now(), {}, {}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(batch.samples))
-        if not claimed:
-            return IngestResult(stored=0, duplicate=True)
         ids: dict[str, set[int]] = {name: set() for name in _KINDS}
         for sample in batch.samples:
             ids[sample.asset_kind].add(sample.asset_id)
         county = await _visible_counties(transaction.connection, scope, ids)
-        if sum(map(len, county.values())) < sum(map(len, ids.values())):
-            _check_scope(batch, county)
-        batch_id = claimed[0]["id"]
         kinds = _KINDS
+        if sum(map(len, county.values())) == sum(map(len, ids.values())):
+            refused: list[RefusedSample] = []
+            samples = batch.samples
+        else:
+            refused = _refused(batch, county)
+            samples = [s for s in batch.samples if s.asset_id in county[s.asset_kind]]
+        claimed = await fetch(
+            "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples) "
+            "VALUES ({}, {}, {}, now(), {}, {}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(samples))
+        if not claimed:
+            return IngestResult(stored=0, duplicate=True)
+        batch_id = claimed[0]["id"]
         records = [(s.polled_at, kinds[s.asset_kind], s.asset_id, county[s.asset_kind][s.asset_id], probe_id, batch_id,
                     s.reachable, s.response_ms, s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets,
-                    s.if_speed_mbps, s.oper_status, s.error) for s in batch.samples]
-        await transaction.connection.copy_records_to_table("probe_sample", records=records, columns=SAMPLE_COLUMNS)
-    return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id)
+                    s.if_speed_mbps, s.oper_status, s.error) for s in samples]
+        if records:
+            await transaction.connection.copy_records_to_table("probe_sample", records=records,
+                                                               columns=SAMPLE_COLUMNS)
+        if batch.run is not None and probe_id is not None:
+            run = batch.run
+            await fetch(_RUN_UPSERT, probe_id, run.started_at, run.duration_s, run.targets, run.reachable, run.failed,
+                        run.spool_damaged, run.samples_refused + len(refused), run.version[:40])
+    return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id, refused=refused)

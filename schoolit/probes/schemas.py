@@ -101,12 +101,28 @@ class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=F
     error: str | None = None
 
 
+class RunReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What one run of the agent did, sent with the run's last batch (an empty batch if it polled
+    nothing): the server shows it per probe, and a probe whose reports stop is itself an outage."""
+
+    started_at: UtcDatetime
+    duration_s: float
+    targets: int
+    reachable: int
+    failed: int
+    spool_replayed: int = 0
+    spool_damaged: int = 0  # spool entries set aside as unreadable or not a batch
+    samples_refused: int = 0  # by the server, in this run's earlier batches
+    version: str = ""
+
+
 class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
     """Samples posted together; stored at most once per idempotency key."""
 
     idempotency_key: uuid.UUID
     sent_at: UtcDatetime  # when the probe made the batch (a replayed batch keeps it)
     samples: list[Sample]
+    run: RunReport | None = None
 
 
 _BATCH_DECODER = msgspec.json.Decoder(SampleBatch)
@@ -125,14 +141,25 @@ def decode_batch(body: bytes) -> SampleBatch:
         raise DomainError(f"the body is not valid JSON: {error}") from None
 
 
-# --- server answers (not part of the agent's contract) ------------------------------------------
+class RefusedSample(msgspec.Struct, frozen=True):
+    """A sample the server did not store: its position in the batch, its asset, and why."""
+
+    index: int
+    asset_kind: str
+    asset_id: int
+    reason: str
 
 
 class IngestOut(msgspec.Struct):
-    """The answer to a posted batch: how many samples were stored (0 for a replayed batch)."""
+    """The answer to a posted batch: how many samples were stored (0 for a replayed batch), and each
+    sample it refused (an asset deleted meanwhile, or not this probe's); the rest are stored."""
 
     stored: int
     duplicate: bool
+    refused: list[RefusedSample] = msgspec.field(default_factory=list)
+
+
+# --- server answers (not part of the agent's contract) ------------------------------------------
 
 
 Share = float | None  # 0..1, None without samples
@@ -192,3 +219,24 @@ class SchoolNetworkOut(msgspec.Struct):
     access_points: list[AccessPointStatusOut]
     uplinks: list[UplinkStatusOut]
     coverage: CoverageOut
+
+
+class ProbeStatusOut(msgspec.Struct):
+    """A probe as the server sees it: last contact, last reported run, silence ticket."""
+
+    id: int
+    name: str
+    county_id: int
+    school_id: int | None
+    active: bool
+    last_seen_at: datetime | None
+    silent: bool | None
+    last_run_at: datetime | None
+    last_run_seconds: float | None
+    targets: int | None
+    reachable: int | None
+    failed: int | None
+    samples_refused: int | None
+    spool_damaged: int | None
+    version: str | None
+    silence_ticket_id: int | None

@@ -18,6 +18,7 @@ from piccolo.columns import (
     Serial,
     SmallInt,
     Timestamptz,
+    Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -108,3 +109,21 @@ class RollupDaily(RollupFigures, Table, tablename="probe_rollup_daily"):
     day = Date()
     county_id = Integer()
     school_id = Integer()
+
+
+class ProbeRun(Table, tablename="probe_run"):
+    """The last run each probe reported (`RunReport`, sent with the run's last batch), and the ticket
+    open while the probe is silent (`schoolit.probes.silence`). One row per probe, upserted."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    probe_id = Integer(unique=True)
+    started_at = Timestamptz()
+    reported_at = Timestamptz(default=TimestamptzNow())
+    duration_s = Real(default=0)
+    targets = Integer(default=0)
+    reachable = Integer(default=0)
+    failed = Integer(default=0)
+    spool_damaged = Integer(default=0)
+    samples_refused = Integer(default=0)  # refused by the server in this run's batches
+    version = Varchar(length=40, default="")
+    silence_ticket_id = Integer(null=True, default=None)

@@ -665,6 +665,21 @@ async def _probe_category(category: str) -> int:
     return int(categories["id"])
 
 
+async def open_probe_ticket(scope: Scope, *, school_id: int, category: str, summary: str) -> dict[str, Any]:
+    """A ticket about something that is no asset, opened by the probes domain (a probe gone silent).
+
+    Source `probe`, high urgency like an outage. The caller remembers the ticket and keeps it from
+    opening twice; it resolves through `resolve_outage_ticket`."""
+    async with atomic():
+        schools = await fetch("SELECT id, county_id, name, school_number FROM school WHERE id = {}", school_id)
+        if not schools or not scope.sees(schools[0]["county_id"], school_id):
+            raise NotFound("school not found")
+        data = NewTicket(school_id=school_id, category_id=await _probe_category(category), subject=summary[:200],
+                         description=summary, urgency=Level.HIGH.value, source=Source.PROBE)
+        ticket, _token = await insert_ticket(scope, data, schools[0])
+    return ticket
+
+
 async def resolve_outage_ticket(scope: Scope, ticket_id: int, comment: str) -> dict[str, Any]:
     """The asset answers again: a public comment, and the ticket resolves unless a person worked on it."""
     async with atomic():

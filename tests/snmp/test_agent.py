@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ import msgspec
 import pytest
 
 from schoolit.probes import agent, spool
-from schoolit.probes.schemas import ProbeTarget, SampleBatch, TargetList
+from schoolit.probes.schemas import IngestOut, ProbeTarget, RefusedSample, SampleBatch, TargetList
 from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User
 from tests.support import free_port
 
@@ -38,6 +39,7 @@ class FakeServer:
     targets_status: int = 200
     samples_status: int = 200
     stored: list[SampleBatch] = field(default_factory=list)
+    refuse_assets: set[int] = field(default_factory=set)  # samples of these are refused, the rest stored
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     url: str = ""
 
@@ -76,9 +78,13 @@ def make_handler(state: FakeServer) -> type[BaseHTTPRequestHandler]:
                 return self._answer(state.samples_status if state.samples_status != 200 else 401)
             batch = msgspec.json.decode(body, type=SampleBatch)
             assert self.headers.get("Idempotency-Key") == str(batch.idempotency_key)
+            refused = [RefusedSample(n, s.asset_kind, s.asset_id, f"unknown {s.asset_kind} {s.asset_id}")
+                       for n, s in enumerate(batch.samples) if s.asset_id in state.refuse_assets]
+            kept = [s for s in batch.samples if s.asset_id not in state.refuse_assets]
             if all(stored.idempotency_key != batch.idempotency_key for stored in state.stored):
-                state.stored.append(batch)
-            self._answer(202)
+                state.stored.append(msgspec.structs.replace(batch, samples=kept))
+            answer = IngestOut(stored=len(kept), duplicate=False, refused=refused)
+            self._answer(200, msgspec.json.encode(answer), {"Content-Type": "application/json"})
 
     return Handler
 
@@ -139,6 +145,9 @@ def test_run_posts_all_samples_and_caches_the_targets(
     assert code == agent.EXIT_OK, summary
     assert summary["targets"] == 4 and summary["reachable"] == 4 and summary["failed"] == 0
     assert summary["targets_from"] == "server" and summary["batches_sent"] == 2
+    # The run's report rides with its last batch.
+    assert server.stored[0].run is None and server.stored[1].run is not None
+    assert (server.stored[1].run.targets, server.stored[1].run.reachable, server.stored[1].run.failed) == (4, 4, 0)
     samples = [sample for batch in server.stored for sample in batch.samples]
     assert sorted(s.asset_id for s in samples) == [100, 101, 102, 200]
     assert all(s.reachable and s.uptime_ticks for s in samples)
@@ -166,7 +175,7 @@ def test_503_spools_atomically_and_the_next_run_replays_oldest_first(
     spool_dir = tmp_path / "spool"
     server.samples_status = 503
     code, summary = run_probe(capsys, *run_args(server, token_file, spool_dir, "--batch-size", "2"))
-    assert code == agent.EXIT_PARTIAL
+    assert code == agent.EXIT_SPOOLED
     assert summary["batches_spooled"] == 2 and summary["spool_pending"] == 2 and not server.stored
     spooled = sorted(spool_dir.glob("*-*.json"))
     assert len(spooled) == 2
@@ -212,19 +221,19 @@ def test_unreachable_server_polls_the_cached_targets_and_spools(
     args = run_args(server, token_file, spool_dir)
     args[args.index("--server") + 1] = f"http://{LOOPBACK}:{closed_port}"
     code, summary = run_probe(capsys, *args)
-    assert code == agent.EXIT_PARTIAL
+    assert code == agent.EXIT_SPOOLED
     assert summary["targets_from"] == "cache" and summary["reachable"] == 4
     assert summary["batches_spooled"] == 1 and summary["spool_pending"] == 1
 
 
-def test_unreachable_server_without_cache_exits_1(
+def test_unreachable_server_without_cache_exits_4(
     token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     closed_port = free_port()
     args = ["run", "--server", f"http://{LOOPBACK}:{closed_port}", "--token-file", str(token_file),
             "--spool", str(tmp_path / "spool")]  # fmt: skip
     code, summary = run_probe(capsys, *args)
-    assert code == agent.EXIT_PARTIAL
+    assert code == agent.EXIT_SPOOLED
     assert summary["targets_from"] == "none" and summary["targets"] == 0
 
 
@@ -234,7 +243,7 @@ def test_some_dead_targets_exit_1_but_their_samples_are_sent(
     dead = ProbeTarget(asset_kind="access_point", asset_id=999, host=LOOPBACK, port=dead_ports[0], community="x")
     server.targets = TargetList(targets=[*server.targets.targets, dead])
     code, summary = run_probe(capsys, *run_args(server, token_file, tmp_path / "spool"))
-    assert code == agent.EXIT_PARTIAL
+    assert code == agent.EXIT_TARGETS_FAILED
     assert summary["failed"] == 1 and summary["batches_sent"] == 1
     (unreachable,) = [s for b in server.stored for s in b.samples if not s.reachable]
     assert unreachable.asset_id == 999 and unreachable.error
@@ -248,9 +257,96 @@ def test_batch_the_server_refuses_goes_aside_instead_of_blocking(
     run_probe(capsys, *run_args(server, token_file, spool_dir))
     server.samples_status = 422
     code, summary = run_probe(capsys, *run_args(server, token_file, spool_dir))
-    assert code == agent.EXIT_PARTIAL
-    assert summary["spool_rejected"] == 1
-    assert len(list((spool_dir / spool.REJECTED_DIR).glob("*.json"))) == 1
+    assert code == agent.EXIT_REFUSED
+    assert summary["spool_rejected"] == 1 and summary["batches_rejected"] == 1
+    assert len(list((spool_dir / spool.REJECTED_DIR).glob("*.json"))) == 2  # the spooled one and this run's
+    assert not list(spool_dir.glob("*-*.json"))
+
+
+def test_samples_the_server_refuses_are_kept_aside_and_the_rest_stored(
+    server: FakeServer, token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spool_dir = tmp_path / "spool"
+    server.refuse_assets = {101}  # deleted from the inventory after the targets were fetched
+    code, summary = run_probe(capsys, *run_args(server, token_file, spool_dir, "--batch-size", "2"))
+    assert code == agent.EXIT_REFUSED, summary
+    assert summary["samples_refused"] == 1 and summary["batches_sent"] == 2 and summary["spool_pending"] == 0
+    assert sorted(s.asset_id for b in server.stored for s in b.samples) == [100, 102, 200]
+    assert server.stored[-1].run is not None and server.stored[-1].run.samples_refused == 1  # the first batch's
+    (kept,) = (spool_dir / spool.REJECTED_DIR).glob("*.refused.json")
+    refused = json.loads(kept.read_bytes())["refused"]
+    assert [(r["sample"]["asset_id"], r["reason"]) for r in refused] == [(101, "unknown uplink 101")]
+
+
+def test_a_second_run_exits_3_while_the_first_holds_the_lock(
+    server: FakeServer, token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spool_dir = tmp_path / "spool"
+    with spool.Spool(spool_dir).locked():  # a run still going (its own open file, its own flock)
+        code, summary = run_probe(capsys, *run_args(server, token_file, spool_dir))
+        assert code == agent.EXIT_LOCKED == 3
+        assert f"pid {os.getpid()}" in summary["error"] and not server.requests
+    assert run_probe(capsys, *run_args(server, token_file, spool_dir))[0] == agent.EXIT_OK
+
+
+def test_two_overlapping_processes_one_polls(server: FakeServer, token_file: Path, tmp_path: Path) -> None:
+    # A silent device keeps the first run polling for its timeout while the second one starts.
+    (silent,) = free_udp_ports_bound(1)
+    try:
+        slow = ProbeTarget(asset_kind="access_point", asset_id=998, host=LOOPBACK, port=silent[1], community="x")
+        server.targets = TargetList(targets=[*server.targets.targets, slow])
+        command = [sys.executable, "-m", "schoolit.probes.agent",
+                   *run_args(server, token_file, tmp_path / "spool", "--timeout", "3", "--retries", "0")]
+        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while not any(method == "GET" for method, _, _ in server.requests):  # the first run is under way
+            assert first.poll() is None
+        second = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        out, _ = first.communicate(timeout=60)
+    finally:
+        silent[0].close()
+    assert second.returncode == agent.EXIT_LOCKED, second.stderr
+    assert "another run" in second.stderr
+    assert first.returncode == agent.EXIT_TARGETS_FAILED, out
+    assert len([m for m, _, _ in server.requests if m == "GET"]) == 1
+
+
+def test_damaged_spool_entries_are_set_aside_and_the_run_goes_on(
+    server: FakeServer, token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spool_dir = tmp_path / "spool"
+    server.samples_status = 503
+    run_probe(capsys, *run_args(server, token_file, spool_dir))  # one good batch waits in the spool
+    server.samples_status = 200
+    (spool_dir / "00000000000000000001-4b1c5f0e-0000-4000-8000-000000000001.json").mkdir()
+    (spool_dir / "00000000000000000002-4b1c5f0e-0000-4000-8000-000000000002.json").write_text('{"half a batch')
+    (spool_dir / "00000000000000000003-not-a-key.json").write_bytes(b"{}")
+    code, summary = run_probe(capsys, *run_args(server, token_file, spool_dir))
+    assert code == agent.EXIT_SPOOL_DAMAGED == 6, summary
+    assert summary["spool_damaged"] == 3 and summary["spool_replayed"] == 1 and summary["spool_pending"] == 0
+    assert summary["reachable"] == 4 and summary["batches_sent"] == 1  # polled and sent as ever
+    assert sorted(p.name[:20] for p in (spool_dir / spool.DAMAGED_DIR).iterdir()) == [
+        "00000000000000000001", "00000000000000000002", "00000000000000000003"]
+    assert run_probe(capsys, *run_args(server, token_file, spool_dir))[0] == agent.EXIT_OK  # set aside for good
+
+
+def test_a_spool_file_the_probe_may_not_read_is_set_aside(
+    server: FakeServer, token_file: Path, tmp_path: Path
+) -> None:
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir(mode=0o700)
+    left = spool_dir / "00000000000000000001-4b1c5f0e-0000-4000-8000-000000000001.json"
+    left.write_bytes(b"{}")
+    left.chmod(0o000)  # left by a run as root with a strict umask
+    # The agent runs without the root's power to read anything (as a probe's own user would be).
+    command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", sys.executable, "-m",
+               "schoolit.probes.agent", *run_args(server, token_file, spool_dir)]
+    if os.geteuid() != 0:
+        command = command[3:]  # an ordinary user cannot read a mode-000 file anyway
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == agent.EXIT_SPOOL_DAMAGED, result.stderr
+    assert "set aside as damaged" in result.stderr and "Permission denied" in result.stderr
+    assert json.loads(result.stdout)["reachable"] == 4
+    assert (spool_dir / spool.DAMAGED_DIR / left.name).exists()
 
 
 def test_atomic_write_keeps_the_old_content_when_writing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -265,6 +361,16 @@ def test_atomic_write_keeps_the_old_content_when_writing_fails(tmp_path: Path, m
         spool.write_atomic(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["targets.json"]
+
+
+def free_udp_ports_bound(count: int) -> list[tuple[socket.socket, int]]:
+    """Loopback UDP sockets held open and never read: devices that stay silent (no ICMP refusal)."""
+    bound = []
+    for _ in range(count):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((LOOPBACK, 0))
+        bound.append((sock, int(sock.getsockname()[1])))
+    return bound
 
 
 def probe_command(*args: str) -> subprocess.CompletedProcess[str]:

@@ -185,7 +185,7 @@ def test_lost_answers_are_replayed_and_stored_once(deployment: dict[str, Any]) -
         upstream = int(base.rsplit(":", 1)[1])
         with answer_dropping_proxy(upstream) as proxy:
             code, summary = run_agent(proxy, deployment)
-        assert code == 1 and summary["batches_spooled"] == deployment["targets"], summary
+        assert code == 4 and summary["batches_spooled"] == deployment["targets"], summary
         # The first batch reached the server and was stored; its answer was lost, so the agent took the
         # server for gone and spooled that batch and all the rest.
         assert len(stored(deployment["dsn"])) == 1
