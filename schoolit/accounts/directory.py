@@ -17,20 +17,21 @@ from schoolit.errors import NotFound
 
 
 async def counties(scope: Scope, slug: str | None = None) -> list[dict[str, Any]]:
-    """`id, slug, name` of the counties in scope by name; with `slug` only that one (NotFound outside)."""
+    """`id, slug, name, ags` of the counties in scope by name; with `slug` only that one (NotFound outside)."""
     if slug is not None:
-        rows = await fetch("SELECT id, slug, name FROM county WHERE slug = {}", slug)
+        rows = await fetch("SELECT id, slug, name, ags FROM county WHERE slug = {}", slug)
         if not rows or not scope.sees_county(rows[0]["id"]):
             raise NotFound("county not found")
         return rows
     condition, values = scope.sql("id", school_expr=None)
-    return await fetch(f"SELECT id, slug, name FROM county WHERE {condition} ORDER BY name", *values)  # noqa: S608
+    return await fetch(f"SELECT id, slug, name, ags FROM county WHERE {condition} ORDER BY name",  # noqa: S608
+                       *values)
 
 
-async def county_slugs(county_ids: Iterable[int]) -> dict[int, str]:
-    """The slug of each county id given (labels for metrics and exports)."""
-    rows = await fetch("SELECT id, slug FROM county WHERE id = ANY({})", sorted(set(county_ids)))
-    return {row["id"]: row["slug"] for row in rows}
+async def counties_by_id(county_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """`id, slug, name, ags` of each county id given (labels of rows the caller was allowed to read)."""
+    rows = await fetch("SELECT id, slug, name, ags FROM county WHERE id = ANY({})", sorted(set(county_ids)))
+    return {row["id"]: row for row in rows}
 
 
 async def arrangement(arrangement_id: int) -> dict[str, Any] | None:
@@ -56,3 +57,32 @@ async def arrangement_of_county(county_id: int) -> int | None:
     """The arrangement a county belongs to (a county is in at most one), None when it runs its own team."""
     rows = await fetch("SELECT arrangement_id FROM arrangement_member WHERE county_id = {}", county_id)
     return rows[0]["arrangement_id"] if rows else None
+
+
+async def county_id_by_slug(slug: str) -> int | None:
+    rows = await fetch("SELECT id FROM county WHERE slug = {}", slug)
+    return rows[0]["id"] if rows else None
+
+
+async def arrangement_id_by_slug(slug: str) -> int | None:
+    rows = await fetch("SELECT id FROM arrangement WHERE slug = {}", slug)
+    return rows[0]["id"] if rows else None
+
+
+async def user_email(user_id: int) -> str | None:
+    """The address to notify a user at (tickets' assignment mail)."""
+    rows = await fetch("SELECT email FROM app_user WHERE id = {}", user_id)
+    return rows[0]["email"] if rows else None
+
+
+async def probes_by_id(probe_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """`id, name, county_id, school_id` of the probes given (to rebuild a probe's scope)."""
+    return await fetch("SELECT id, name, county_id, school_id FROM probe WHERE id = ANY({})", sorted(set(probe_ids)))
+
+
+async def probes_last_seen() -> list[dict[str, Any]]:
+    """`county` (slug), `name` and `age` (seconds since it last talked to the server) of each active probe
+    that ever did."""
+    return await fetch("SELECT c.slug AS county, p.name, extract(epoch FROM now() - p.last_seen_at) AS age "
+                       "FROM probe p JOIN county c ON c.id = p.county_id "
+                       "WHERE p.active AND p.last_seen_at IS NOT NULL")

@@ -465,6 +465,15 @@ async def register_probe(scope: Scope, *, name: str, county_id: int,
     return token, probe
 
 
+async def touch_probe(probe_id: int) -> None:
+    """Record that a probe talked to the server (for 'probe last seen' in dashboards and metrics).
+
+    At most once per `TOUCH_EVERY`, as for tokens: a probe posts a batch every few seconds during a
+    sweep, and each write would cost a row version, WAL and a commit that waits for the disk."""
+    await fetch("UPDATE probe SET last_seen_at = now() WHERE id = {} "
+                "AND (last_seen_at IS NULL OR last_seen_at < now() - {}::interval)", probe_id, TOUCH_EVERY)
+
+
 async def scope_for_token(token: str) -> Scope | None:
     """The Scope of a valid bearer token, or None (unknown, revoked, expired, or owner disabled)."""
     row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.token_hash == digest(token)).first()

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from schoolit.accounts import directory
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
@@ -124,13 +125,13 @@ async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: 
     scope.require(Permission.EXPORT)
     condition, values = scope.sql("x.county_id", school_expr="x.school_id")
     if county_slug is not None:
-        county = await fetch("SELECT id FROM county WHERE slug = {}", county_slug)
-        if not county or not scope.sees_county(county[0]["id"]):
+        county_id = await directory.county_id_by_slug(county_slug)
+        if county_id is None or not scope.sees_county(county_id):
             raise NotFound(_("county not found"))
         condition += " AND x.county_id = {}"
-        values.append(county[0]["id"])
+        values.append(county_id)
     rows = await fetch(f"""
-        SELECT c.name AS county, x.object, x.funding_programme, count(*) AS n, min(x.purchase_date) AS first,
+        SELECT x.county_id, x.object, x.funding_programme, count(*) AS n, min(x.purchase_date) AS first,
                max(x.purchase_date) AS last, coalesce(sum(x.price_cents), 0) AS total,
                count(*) FILTER (WHERE x.price_cents IS NULL) AS without_price
         FROM (SELECT 'device' AS object, county_id, school_id, funding_programme, purchase_date, price_cents
@@ -138,13 +139,18 @@ async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: 
               UNION ALL
               SELECT 'access_point', county_id, school_id, funding_programme, purchase_date, price_cents
               FROM access_point) AS x
-        JOIN county c ON c.id = x.county_id
         WHERE {condition}
-        GROUP BY c.name, x.object, x.funding_programme
-        ORDER BY c.name, x.funding_programme, x.object DESC""", *values)  # noqa: S608
+        GROUP BY x.county_id, x.object, x.funding_programme""", *values)  # noqa: S608
+    counties = await directory.counties(scope)  # in scope, by name in the database's collation
+    names = {county["id"]: county["name"] for county in counties}
+    rank = {county["id"]: position for position, county in enumerate(counties)}
+    # By county name, programme, then devices before access points (the object names sort that way reversed).
+    rows.sort(key=lambda row: row["object"], reverse=True)
+    rows.sort(key=lambda row: (rank[row["county_id"]], row["funding_programme"]))
     token = current_locale.set(lang)  # the labels follow the file's language, not the page's
     try:
-        lines = [(row["county"], row["funding_programme"], _label(FUNDING_PROGRAMME_LABELS, row["funding_programme"]),
+        lines = [(names[row["county_id"]], row["funding_programme"],
+                  _label(FUNDING_PROGRAMME_LABELS, row["funding_programme"]),
                   _label(OBJECT_LABELS, row["object"]), str(row["n"]), format_date(row["first"], lang),
                   format_date(row["last"], lang), format_price(row["total"], lang), str(row["without_price"]))
                  for row in rows]

@@ -27,7 +27,7 @@ import asyncpg
 import msgspec
 import netaddr
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, directory
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic
@@ -273,8 +273,7 @@ class SchoolPlanner(Planner):
     key_name = "school_number"
 
     async def lookup(self) -> None:
-        condition, values = self.scope.sql("id", school_expr=None)
-        counties = await query(f"SELECT id, slug, name, ags FROM county WHERE {condition}", *values)  # noqa: S608
+        counties = await directory.counties(self.scope)
         self.counties: dict[str, int] = {}
         for county in counties:
             for name in (county["slug"], county["name"], county["ags"]):

@@ -78,6 +78,25 @@ async def school_ref_by_number(school_number: str) -> schools.SchoolRef | None:
 schools.register_lookup(school_ref_by_number)
 
 
+_ASSET_TABLES = {"access_point": "access_point", "device": "device", "uplink": "uplink", "room": "room"}
+
+
+async def asset_at_school(kind: str, asset_id: int, school_id: int) -> bool:
+    """Whether the access point, device, uplink or room `asset_id` belongs to the school (a ticket's asset)."""
+    table = _ASSET_TABLES[kind]
+    return bool(await fetch(f"SELECT 1 FROM {table} WHERE id = {{}} AND school_id = {{}}",  # noqa: S608 (fixed map)
+                            asset_id, school_id))
+
+
+async def school_summary(*, school_id: int | None = None, school_number: str | None = None) -> dict[str, Any] | None:
+    """`id, county_id, name, school_number` of one school by id or by number, unscoped: for other domains
+    (a ticket's school, the public fault form), which check the caller's scope on the county and id."""
+    column, value = ("id", school_id) if school_id is not None else ("school_number", school_number)
+    rows = await fetch(f"SELECT id, county_id, name, school_number FROM school WHERE {column} = {{}}",  # noqa: S608
+                       value)
+    return rows[0] if rows else None
+
+
 # --- SQL plumbing --------------------------------------------------------------------------------
 # Table and column names in the SQL built here come from this module's constants, never from input;
 # every value is a bound parameter (`{}`), which is why the S608 warnings below are silenced.

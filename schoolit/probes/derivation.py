@@ -45,9 +45,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.services import scope_for_probe
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.logs import get_logger
 from schoolit.probes import health, outages
 from schoolit.probes.choices import AssetKind
@@ -354,8 +355,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
 
 async def _handle_outages(touched: dict[int, set[int]]) -> None:
     """Outage tickets for the schools a pass touched, each with the scope of the probe that reported."""
-    probes = await fetch("SELECT id, name, county_id, school_id FROM probe WHERE id = ANY({})", list(touched))
-    for probe in probes:
+    for probe in await directory.probes_by_id(touched):
         await outages.handle_outages(scope_for_probe(probe, None), sorted(touched[probe["id"]]))
 
 

@@ -4,6 +4,7 @@ each probe's last contact and its last reported run."""
 from __future__ import annotations
 
 from schoolit import metrics
+from schoolit.accounts import directory
 from schoolit.db import fetch
 
 INGEST_BATCHES = metrics.counter("schoolit_ingest_batches_total", "Sample batches received, by outcome",
@@ -20,10 +21,7 @@ DERIVATION_PASS_SECONDS = metrics.histogram("schoolit_derivation_pass_seconds", 
 @metrics.gauge_source("schoolit_probe_last_seen_seconds", "Seconds since each probe last talked to the server",
                       ("county", "probe"))
 async def probe_last_seen() -> metrics.Samples:
-    rows = await fetch("SELECT c.slug, p.name, extract(epoch FROM now() - p.last_seen_at) AS age "
-                       "FROM probe p JOIN county c ON c.id = p.county_id "
-                       "WHERE p.active AND p.last_seen_at IS NOT NULL")
-    return [((row["slug"], row["name"]), float(row["age"])) for row in rows]
+    return [((row["county"], row["name"]), float(row["age"])) for row in await directory.probes_last_seen()]
 
 
 @metrics.gauge_source("schoolit_probe_last_run", "Each probe's last reported run: targets, reachable, failed, "

@@ -19,8 +19,8 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
-from schoolit.accounts.services import TOUCH_EVERY
 from schoolit.db import fetch
 from schoolit.logs import get_logger
 from schoolit.probes.choices import AssetKind
@@ -33,13 +33,9 @@ CATEGORY = {AssetKind.ACCESS_POINT: "WLAN/Netzwerk", AssetKind.UPLINK: "Internet
 
 
 async def touch_probe(scope: Scope) -> None:
-    """Record that the probe talked to us (for 'probe last seen' in dashboards and metrics).
-
-    At most once per `TOUCH_EVERY`, as for tokens: a probe posts a batch every few seconds during a
-    sweep, and each write would cost a row version, WAL and a commit that waits for the disk."""
+    """Record that the probe talked to us (the probe row is accounts': `accounts.services.touch_probe`)."""
     if scope.actor.id is not None:
-        await fetch("UPDATE probe SET last_seen_at = now() WHERE id = {} "
-                    "AND (last_seen_at IS NULL OR last_seen_at < now() - {}::interval)", scope.actor.id, TOUCH_EVERY)
+        await accounts.touch_probe(scope.actor.id)
 
 
 # The monitored assets of some schools: those with a state row whose access point is active or whose

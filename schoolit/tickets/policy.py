@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, directory
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
@@ -62,9 +62,8 @@ async def policy_for_county(county_id: int) -> Policy:
     """The policy of the county's arrangement, else the county's own, else the defaults."""
     rows = await fetch(
         "SELECT p.calendar_id, p.matrix, p.targets, p.close_after_days FROM support_policy p "
-        "LEFT JOIN arrangement_member m ON m.arrangement_id = p.arrangement_id "
-        "WHERE m.county_id = {} OR p.county_id = {} ORDER BY p.arrangement_id NULLS LAST LIMIT 1",
-        county_id, county_id)
+        "WHERE p.arrangement_id = {} OR p.county_id = {} ORDER BY p.arrangement_id NULLS LAST LIMIT 1",
+        await directory.arrangement_of_county(county_id), county_id)
     if not rows:
         return Policy()
     row = rows[0]
@@ -88,13 +87,13 @@ async def set_policy(scope: Scope, data: PolicyIn) -> dict[str, Any]:
     if not 1 <= data.close_after_days <= 365:
         errors.append(FieldError("close_after_days", N_("must be between 1 and 365")))
     owner: dict[str, int] = {}
-    lookups = (("arrangement", data.arrangement, "SELECT id FROM arrangement WHERE slug = {}"),
-               ("county", data.county, "SELECT id FROM county WHERE slug = {}"))
-    for name, slug, sql in lookups:
+    lookups = (("arrangement", data.arrangement, directory.arrangement_id_by_slug),
+               ("county", data.county, directory.county_id_by_slug))
+    for name, slug, lookup in lookups:
         if slug is not None:
-            found = await fetch(sql, slug)
-            if found:
-                owner[f"{name}_id"] = found[0]["id"]
+            found = await lookup(slug)
+            if found is not None:
+                owner[f"{name}_id"] = found
             else:
                 errors.append(FieldError(name, f"unknown {name} {slug!r}"))
     calendar_id = None

@@ -17,6 +17,7 @@ from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest
 from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.inventory import services as inventory
 from schoolit.tickets import workflow
 from schoolit.tickets.choices import EventKind, Source, Status
 from schoolit.tickets.schemas import ReportForm
@@ -55,9 +56,7 @@ def anonymous(label: str, county_id: int | None = None, school_id: int | None = 
 
 
 async def school_by_number(number: str) -> dict[str, Any] | None:
-    rows = await fetch("SELECT id, county_id, name, school_number FROM school WHERE school_number = {}",
-                       number.strip())
-    return rows[0] if rows else None
+    return await inventory.school_summary(school_number=number.strip())
 
 
 async def check_rate(client_key: str, moment: dt.datetime, *, limit: int = RATE_LIMIT) -> None:

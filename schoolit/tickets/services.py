@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, directory
 from schoolit.accounts.choices import ActorKind, Permission, Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import digest
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.inventory import services as inventory
 from schoolit.settings import get_settings
 from schoolit.tickets import attachments, mail, workflow
 from schoolit.tickets.choices import (
@@ -165,19 +166,13 @@ class NewTicket:
     room_text: str = ""
 
 
-_ASSET_TABLES = {AssetKind.ACCESS_POINT: "access_point", AssetKind.DEVICE: "device", AssetKind.UPLINK: "uplink",
-                 AssetKind.ROOM: "room"}
-
-
 async def _check_asset(kind: str | None, asset_id: int | None, school_id: int, errors: list[FieldError]) -> None:
     if kind is None and asset_id is None:
         return
     if kind not in {k.value for k in AssetKind} or asset_id is None:
         errors.append(FieldError("asset_kind", N_("give asset_kind (access_point, device, uplink, room) and asset_id")))
         return
-    found = await fetch(f"SELECT 1 FROM {_ASSET_TABLES[AssetKind(kind)]} WHERE id = {{}} AND school_id = {{}}",  # noqa: S608 (table from a fixed map)
-                        asset_id, school_id)
-    if not found:
+    if not await inventory.asset_at_school(kind, asset_id, school_id):
         errors.append(FieldError("asset_id", N_("no such asset at this school")))
 
 
@@ -199,11 +194,11 @@ async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], l
     category = await TicketCategory.select(TicketCategory.active).where(TicketCategory.id == data.category_id).first()
     if category is None or not category["active"]:
         errors.append(FieldError("category_id", N_("unknown category")))
-    schools = await fetch("SELECT id, county_id, name, school_number FROM school WHERE id = {}", data.school_id)
-    if not schools or not scope.sees(schools[0]["county_id"], schools[0]["id"]):
+    school = await inventory.school_summary(school_id=data.school_id)
+    if school is None or not scope.sees(school["county_id"], school["id"]):
         raise NotFound("school not found")
     await _check_asset(data.asset_kind, data.asset_id, data.school_id, errors)
-    return schools[0], errors
+    return school, errors
 
 
 async def create_ticket(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], str]:
@@ -401,9 +396,9 @@ async def assign(scope: Scope, ticket_id: int, assignee_id: int | None) -> dict[
 
 
 async def notify_assignee(ticket: dict[str, Any], assignee_id: int) -> None:
-    rows = await fetch("SELECT email FROM app_user WHERE id = {}", assignee_id)
-    if rows:
-        await mail.enqueue(rows[0]["email"], _("Ticket %(number)s was assigned to you", number=ticket["number"]),
+    email = await directory.user_email(assignee_id)
+    if email:
+        await mail.enqueue(email, _("Ticket %(number)s was assigned to you", number=ticket["number"]),
                            _("%(number)s: %(subject)s\n%(school)s\n\n%(url)s/tickets/%(id)s\n",
                              number=ticket["number"], subject=ticket["subject"], school=ticket["school_name"],
                              url=get_settings().public_url, id=ticket["id"]), ticket_id=ticket["id"])
@@ -613,8 +608,8 @@ async def tickets_for_school(scope: Scope, school_id: int, limit: int = 10) -> l
     """A school's open tickets first, then the latest closed ones (for the school page's partial);
     a school outside the scope is NotFound, not an empty list."""
     scope.require(Permission.TICKETS_READ)
-    schools = await fetch("SELECT county_id FROM school WHERE id = {}", school_id)
-    scope.check(schools[0]["county_id"] if schools else None, school_id, what="school")
+    school = await inventory.school_summary(school_id=school_id)
+    scope.check(school["county_id"] if school else None, school_id, what="school")
     condition, values = scope.sql("t.county_id", school_expr="t.school_id")
     rows = await fetch(
         TICKET_SELECT + f" WHERE t.school_id = {{}} AND {condition} "
@@ -632,8 +627,8 @@ async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind:
         raise ValidationFailed([FieldError("asset_kind", N_("must be access_point, device, uplink or room"))])
     column = f"{asset_kind}_id"
     async with atomic():
-        schools = await fetch("SELECT id, county_id, name, school_number FROM school WHERE id = {}", school_id)
-        if not schools or not scope.sees(schools[0]["county_id"], school_id):
+        school = await inventory.school_summary(school_id=school_id)
+        if school is None or not scope.sees(school["county_id"], school_id):
             raise NotFound("school not found")
         # Serialise openers of the same asset so two probe rounds cannot open two tickets.
         await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"outage:{asset_kind}:{asset_id}")
@@ -651,7 +646,7 @@ async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind:
         data = NewTicket(school_id=school_id, category_id=category_id, subject=summary[:200],
                          description=summary, urgency=Level.HIGH.value, source=Source.PROBE, asset_kind=asset_kind,
                          asset_id=asset_id)
-        ticket, _token = await insert_ticket(scope, data, schools[0])
+        ticket, _token = await insert_ticket(scope, data, school)
     return ticket
 
 
