@@ -75,6 +75,13 @@ async def user_email(user_id: int) -> str | None:
     return rows[0]["email"] if rows else None
 
 
+async def school_has_accounts(school_id: int) -> bool:
+    """Whether users or probes belong to the school (it cannot be deleted while they do)."""
+    rows = await fetch("SELECT EXISTS (SELECT 1 FROM app_user WHERE school_id = {}) "
+                       "OR EXISTS (SELECT 1 FROM probe WHERE school_id = {}) AS held", school_id, school_id)
+    return bool(rows[0]["held"])
+
+
 async def probes_by_id(probe_ids: Iterable[int]) -> list[dict[str, Any]]:
     """`id, name, county_id, school_id` of the probes given (to rebuild a probe's scope)."""
     return await fetch("SELECT id, name, county_id, school_id FROM probe WHERE id = ANY({})", sorted(set(probe_ids)))

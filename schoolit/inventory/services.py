@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from schoolit.accounts import audit, schools
+from schoolit.accounts import audit, directory, schools
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
@@ -459,9 +459,8 @@ async def delete_school(scope: Scope, school_id: int) -> None:
     before = await get_school(scope, school_id)
     held = await fetch(
         "SELECT EXISTS (SELECT 1 FROM access_point WHERE school_id = {}) OR EXISTS (SELECT 1 FROM device WHERE "
-        "school_id = {}) OR EXISTS (SELECT 1 FROM app_user WHERE school_id = {}) OR EXISTS (SELECT 1 FROM probe "
-        "WHERE school_id = {}) AS held", school_id, school_id, school_id, school_id)
-    if held[0]["held"]:
+        "school_id = {}) AS held", school_id, school_id)
+    if held[0]["held"] or await directory.school_has_accounts(school_id):
         raise Conflict(N_("the school still has access points, devices, users or probes"))
     await _delete(scope, "school", before)
 

@@ -104,6 +104,20 @@ async def test_only_an_empty_school_can_be_deleted(client: httpx.AsyncClient, wo
     assert (await call(client, world, "admin", "GET", f"/schools/{created.json()['id']}")).status_code == 404
 
 
+async def test_a_school_with_a_probe_of_its_own_is_kept(client: httpx.AsyncClient, world: World) -> None:
+    """Users and probes are accounts' rows: the inventory asks accounts whether any belong to the school."""
+    from schoolit.accounts.scope import Scope
+    from schoolit.accounts.services import register_probe
+
+    created = await call(client, world, "admin", "POST", "/schools", {
+        "county_id": world.counties["kusel"], "school_number": "41098", "name": "Mit Sonde", "school_type": "igs"})
+    await register_probe(Scope.system(), name="sonde-41098", county_id=world.counties["kusel"],
+                         school_id=created.json()["id"])
+    kept = await call(client, world, "admin", "DELETE", f"/schools/{created.json()['id']}")
+    assert kept.status_code == 409
+    assert (await call(client, world, "admin", "GET", f"/schools/{created.json()['id']}")).status_code == 200
+
+
 async def test_inventory_paths_are_in_the_openapi_schema(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     for path in ("/api/v1/schools", "/api/v1/schools/{school_id}", "/api/v1/rooms", "/api/v1/buildings",

@@ -1,0 +1,140 @@
+"""Domain walls hold for SQL too: no module's SQL names a table or view of another domain.
+
+Each domain's tables are its Piccolo tables plus the tables and views its migrations create with raw
+SQL (`CREATE TABLE`/`CREATE VIEW` in its piccolo_migrations). A module belongs to the domain package
+it lives in (`schoolit/<domain>/...`); modules outside the domain packages (the kernel, `web`,
+`dashboards`) own no table. SQL is found in every string literal of a module (docstrings aside, f-string
+parts included): an upper-case `FROM`, `JOIN`, `INTO`, `UPDATE`, `TABLE`, `REFERENCES`, `ONLY`,
+`TRUNCATE` or `COPY` followed by a table name. (Table names put together at run time are not seen.)
+Domains offer read functions for what others need (e.g. `accounts.directory`, `inventory.figures`,
+`inventory.services.school_summary`, `probes.figures`, `tickets.reports.county_figures`).
+
+KNOWN_CROSSINGS lists the reads that remain, each with its reason; a crossing that is not listed fails,
+and so does a listed one that is gone (so the list only shrinks).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from schoolit.piccolo_conf import APP_REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2] / "schoolit"
+_REFERENCE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|REFERENCES|ONLY|TRUNCATE|COPY)\s+([a-z_][a-z0-9_]*)")
+_CREATED = re.compile(r"CREATE\s+(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)",
+                      re.IGNORECASE)
+
+# (module, table): why the module still reads another domain's table. Each is a join that filters or
+# sorts by the other domain's columns inside one statement, or a hot path, or demo seeding; the way out
+# is a view or read function of the owner (see docs/architecture.md, "Domain walls").
+KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
+    # inventory -> accounts: lists and exports show and sort by the county's slug and name.
+    ("inventory/exporting.py", "county"): "the schools export's county column (slug) per row",
+    ("inventory/services.py", "county"): "school and SNMP profile lists show, filter and sort by county",
+    # probes -> inventory: probe figures are about inventory assets, joined in the same statement.
+    ("probes/derivation.py", "access_point"): "derivation pass: an asset's county and school (hot path)",
+    ("probes/derivation.py", "uplink"): "derivation pass: an asset's county and school (hot path)",
+    ("probes/ingest.py", "access_point"): "ingest: which reported assets are visible to the probe (hot path)",
+    ("probes/ingest.py", "uplink"): "ingest: which reported assets are visible to the probe (hot path)",
+    ("probes/outages.py", "access_point"): "outage check: monitored means an active access point",
+    ("probes/outages.py", "uplink"): "outage check: monitored means a live uplink",
+    ("probes/figures.py", "access_point"): "live coverage and a school's network section join states to assets",
+    ("probes/figures.py", "access_point_room"): "live coverage: which access points cover a room",
+    ("probes/figures.py", "room"): "live coverage of teaching rooms, per school and per county",
+    ("probes/figures.py", "uplink"): "a school's network section: its lines with their states",
+    # probes -> accounts: the probe row (registration, token) is accounts'; run reports join it.
+    ("probes/health.py", "probe"): "silent probes: last run report per registered probe",
+    ("probes/metrics.py", "probe"): "last run report metrics per registered probe",
+    ("probes/metrics.py", "county"): "last run report metrics labelled by county",
+    # tickets -> accounts/inventory: the queue and reports show, filter and sort by these names.
+    ("tickets/services.py", "school"): "ticket rows carry their school's name and number (list, search)",
+    ("tickets/services.py", "county"): "ticket rows carry their county's slug",
+    ("tickets/services.py", "app_user"): "ticket rows carry the assignee's name; assignable supporters",
+    ("tickets/services.py", "arrangement_member"): "assignable supporters of the ticket's arrangement",
+    ("tickets/queue.py", "school"): "the queue searches school names in the same statement",
+    ("tickets/queue.py", "app_user"): "who else is looking at a ticket (presence) by name",
+    ("tickets/reports.py", "school"): "the monthly time CSV names each ticket's school",
+    ("tickets/reports.py", "county"): "the monthly time CSV names each ticket's county",
+    # demo seeding builds a world across domains (never run in production).
+    ("probes/demo.py", "access_point"): "demo: points the simulated access points at the simulator",
+    ("probes/demo.py", "uplink"): "demo: points the simulated uplink at the simulator",
+    ("probes/demo.py", "school"): "demo: the simulated county's management network",
+    ("probes/demo.py", "snmp_profile"): "demo: the simulator's SNMP profile",
+    ("probes/demo.py", "probe"): "demo: the demo probe's registration",
+    ("tickets/demo.py", "county"): "demo: tickets for the demo counties' schools",
+    ("tickets/demo.py", "arrangement"): "demo: the demo arrangement's policy",
+    ("tickets/demo.py", "app_user"): "demo: the demo supporters",
+    ("tickets/demo.py", "school"): "demo: tickets for the demo schools",
+}
+
+
+def _owners() -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for module_name in APP_REGISTRY.apps:
+        config = importlib.import_module(module_name).APP_CONFIG
+        for table in config.table_classes:
+            owners[table._meta.tablename] = config.app_name
+        for migration in Path(config.resolved_migrations_folder_path).glob("*.py"):
+            for match in _CREATED.finditer(migration.read_text()):
+                owners[match.group(1).lower()] = config.app_name
+    return owners
+
+
+def _sql_strings(tree: ast.Module) -> list[tuple[int, str]]:
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    parts = {id(value) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for value in node.values}
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            found.append((node.lineno, "".join(v.value if isinstance(v, ast.Constant) else " {} " for v in node.values
+                                               if isinstance(v, ast.Constant | ast.FormattedValue))))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings | parts:
+            found.append((node.lineno, node.value))
+    return found
+
+
+def _crossings() -> dict[tuple[str, str], list[str]]:
+    owners = _owners()
+    domains = set(owners.values())
+    crossings: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if "piccolo_migrations" in relative.parts:
+            continue
+        domain = relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in domains else None
+        for line, text in _sql_strings(ast.parse(path.read_text(), str(path))):
+            for match in _REFERENCE.finditer(text):
+                table = match.group(1)
+                owner = owners.get(table)
+                if owner is not None and owner != domain:
+                    crossings[(relative.as_posix(), table)].append(f"line {line}: {owner}'s table {table}")
+    return crossings
+
+
+def test_no_module_names_another_domains_table_in_sql() -> None:
+    crossings = _crossings()
+    unexpected = {key: places for key, places in crossings.items() if key not in KNOWN_CROSSINGS}
+    assert not unexpected, "SQL naming another domain's table (offer a read function in the owner):\n" + "\n".join(
+        f"  schoolit/{module}: {', '.join(places)}" for (module, _table), places in sorted(unexpected.items()))
+    gone = sorted(set(KNOWN_CROSSINGS) - set(crossings))
+    assert not gone, f"listed in KNOWN_CROSSINGS but no longer there (remove them): {gone}"
+
+
+def test_the_check_sees_a_crossing() -> None:
+    """The parser finds table names in the SQL shapes the code uses (and not in prose or docstrings)."""
+    tree = ast.parse('"""Reads FROM school in a docstring."""\n'
+                     'table = "ticket"\n'
+                     'A = "SELECT c.slug FROM ticket t JOIN county c ON c.id = t.county_id"\n'
+                     'B = f"UPDATE probe SET x = 1 WHERE {table} AND id IN (SELECT id FROM room)"\n'
+                     'C = "counts from school data"\n')
+    names = [m.group(1) for _line, text in _sql_strings(tree) for m in _REFERENCE.finditer(text)]
+    assert names == ["ticket", "county", "probe", "room"]
+    owners = _owners()
+    assert owners["school"] == "inventory" and owners["audit_log"] == "accounts"
+    assert owners["probe_rollup_days"] == "probes"  # a view made by a raw migration
