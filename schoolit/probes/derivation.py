@@ -57,6 +57,10 @@ from schoolit.probes.metrics import DERIVATION_PASS_BATCHES, DERIVATION_PASS_SEC
 log = get_logger("schoolit.probes")
 
 MAX_PLAUSIBLE_MBPS = 400_000  # nothing a school connects to is faster; more means garbage
+SPEED_HEADROOM = 1.05  # a rate above the interface's own speed is a counter glitch
+# Without an interface speed, the contracted rate plus what providers typically provision above it
+# (and what a 5-minute average can overshoot by counter timing): beyond that, a rate is a glitch.
+CONTRACT_HEADROOM = 1.2
 MAX_SAMPLES_PER_PASS = 500_000  # bounds one transaction when a large backlog waits (after an outage)
 GATHER_SECONDS = 0.1  # after a wake-up, before the pass: what a probe's derived state may lag more
 RETRY_SECONDS = 2.0  # the timer behind the wake-ups: another process held the lock, or a wake-up was lost
@@ -71,7 +75,8 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 #     with a plain lag(1) (the state's figures before the first one): sysUpTime going back is a reboot;
 #  3. `answered` .. `rated`, for uplinks only (access points have no counters): the samples that move
 #     the state, numbered in time order; the answered ones find the previous answered poll with lag(1)
-#     and whether the poll just before was answered too (consecutive numbers): counter rates;
+#     and whether the poll just before was answered too (consecutive numbers): counter rates, kept
+#     only up to the interface's speed, or without one (ifHighSpeed 0) the contracted rate;
 #  4. the hourly rollups straight from the samples (counts and clients need no order), with the
 #     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day),
 #     into `probe_rollup_today`, whose updates stay heap-only (see `CLOSE_DAYS`); the state from the
@@ -115,6 +120,18 @@ WITH samples AS MATERIALIZED (
                    lag(m.polled_at, 1, m.s_up_at) OVER w AS p_up_at
               FROM samples m WHERE m.reachable AND NOT m.straggler
             WINDOW w AS (PARTITION BY m.asset_id, m.asset_kind ORDER BY m.polled_at)) a
+), seen AS (
+    SELECT asset_kind, asset_id, probe_id, max(polled_at) FILTER (WHERE NOT straggler) AS last_at,
+           max(polled_at) FILTER (WHERE NOT straggler AND reachable) AS last_up
+      FROM samples GROUP BY 1, 2, 3
+), last AS (
+    SELECT asset_kind, asset_id, max(last_at) AS last_at, max(last_up) AS last_up FROM seen GROUP BY 1, 2
+), assets AS (
+    SELECT 1::smallint AS asset_kind, id AS asset_id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
+      FROM access_point WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 1))
+    UNION ALL
+    SELECT 2::smallint, id, school_id, down_mbps, up_mbps
+      FROM uplink WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 2))
 ), answered AS (
     SELECT a.asset_kind, a.asset_id, a.polled_at, a.uptime_ticks, a.in_octets, a.out_octets, a.if_speed_mbps,
            -- the poll just before was answered: the state's (first in the pass), or the previous
@@ -147,26 +164,20 @@ WITH samples AS MATERIALIZED (
                 THEN ((t.in_octets - t.p_in) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS in_raw,
            CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
                 THEN ((t.out_octets - t.p_out) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS out_raw,
-           least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * 1.05, {MAX_PLAUSIBLE_MBPS})) AS ceiling
+           -- the interface's speed caps a plausible rate; without one (ifHighSpeed 0 or missing, as on
+           -- PPPoE WAN interfaces) the contracted rate does, each direction by its own
+           least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * {SPEED_HEADROOM},
+                                                u.down_mbps * {CONTRACT_HEADROOM}, {MAX_PLAUSIBLE_MBPS})) AS in_ceiling,
+           least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * {SPEED_HEADROOM},
+                                                u.up_mbps * {CONTRACT_HEADROOM}, {MAX_PLAUSIBLE_MBPS})) AS out_ceiling
       FROM ticks t
+      LEFT JOIN assets u ON u.asset_kind = t.asset_kind AND u.asset_id = t.asset_id
     OFFSET 0
 ), rated AS (
     SELECT r.asset_kind, r.asset_id, r.polled_at, r.latest,
-           CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.in_raw END AS in_mbps,
-           CASE WHEN r.in_raw <= r.ceiling AND r.out_raw <= r.ceiling THEN r.out_raw END AS out_mbps
+           CASE WHEN r.in_raw <= r.in_ceiling AND r.out_raw <= r.out_ceiling THEN r.in_raw END AS in_mbps,
+           CASE WHEN r.in_raw <= r.in_ceiling AND r.out_raw <= r.out_ceiling THEN r.out_raw END AS out_mbps
       FROM rates r
-), seen AS (
-    SELECT asset_kind, asset_id, probe_id, max(polled_at) FILTER (WHERE NOT straggler) AS last_at,
-           max(polled_at) FILTER (WHERE NOT straggler AND reachable) AS last_up
-      FROM samples GROUP BY 1, 2, 3
-), last AS (
-    SELECT asset_kind, asset_id, max(last_at) AS last_at, max(last_up) AS last_up FROM seen GROUP BY 1, 2
-), assets AS (
-    SELECT 1::smallint AS asset_kind, id AS asset_id, school_id, NULL::integer AS down_mbps, NULL::integer AS up_mbps
-      FROM access_point WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 1))
-    UNION ALL
-    SELECT 2::smallint, id, school_id, down_mbps, up_mbps
-      FROM uplink WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 2))
 ), hours AS (
     SELECT h.asset_kind, h.asset_id, h.hour, h.county_id, a.school_id, h.samples, h.up_samples, h.clients_sum,
            h.clients_max, coalesce(r.rate_samples, 0) AS rate_samples, coalesce(r.in_mbps_sum, 0) AS in_mbps_sum,

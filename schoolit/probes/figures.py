@@ -20,6 +20,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.inventory import services as inventory
 from schoolit.probes.choices import AssetKind
+from schoolit.settings import get_settings
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
 WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
@@ -28,9 +29,12 @@ DAILY_WINDOWS = {"7d": 7, "30d": 30}  # windows answered from daily rollups: the
 SHARE = "sum(up_samples)::float / nullif(sum(samples), 0)"
 # The last `days` days of daily rollups (days are Europe/Berlin dates): `{}` is now, then the days.
 DAYS_WINDOW = "day > ({}::timestamptz AT TIME ZONE 'Europe/Berlin')::date - {}::int"
-# An access point (alias `a`, its state `s`) gives working WLAN when it is active and answered its latest
-# poll, and that poll is recent: `{}` is the moment after which a poll counts (now - STALE_AFTER).
-AP_COVERS_LIVE = "a.status = 'active' AND s.reachable AND s.last_polled_at > {}"
+# An access point (alias `a`, its state `s`) gives working WLAN when it is active, its latest poll is
+# recent, it has not failed as many polls in a row as open an outage ticket (OUTAGE_AFTER_FAILURES: one
+# lost poll does not flip a room), and its radios are not all down (the figure of its latest answer).
+# `{}`: the moment after which a poll counts (now - STALE_AFTER), then the failure threshold.
+AP_COVERS_LIVE = ("a.status = 'active' AND s.last_polled_at > {} AND (s.reachable OR s.consecutive_failures < {}) "
+                  "AND s.radio_up IS NOT FALSE")
 # A room (alias `r`) has working WLAN when such an access point covers it.
 LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point a ON a.id = c.access_point_id "  # noqa: S608
                 f"JOIN probe_asset_state s ON s.asset_kind = {int(AssetKind.ACCESS_POINT)} AND s.asset_id = a.id "
@@ -40,8 +44,8 @@ LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point a O
 # Per teaching room whether an access point covers it as planned (the inventory's condition) and with working
 # WLAN, as joins restricted to the counties rather than a subquery per room. (The county conditions on the
 # joined tables are implied — their rows carry their room's county — but let the planner read only the
-# counties' rows through their county_id indexes.) `{}`: the moment after which a poll counts, then the
-# counties four times.
+# counties' rows through their county_id indexes.) `{}`: the moment after which a poll counts, the failure
+# threshold, then the counties four times.
 _ROOM_COVERAGE = (
     "SELECT school_id, count(*) AS teaching, count(*) FILTER (WHERE planned) AS planned, "  # noqa: S608 (constants)
     "count(*) FILTER (WHERE live) AS live, "
@@ -62,6 +66,11 @@ _ROLLUPS = (f"SELECT school_id, asset_kind, {SHARE} AS share, sum(up_samples)::b
             f"WHERE county_id = ANY({{}}) AND {DAYS_WINDOW} GROUP BY school_id, asset_kind")
 
 
+def _failures() -> int:
+    """Failed polls in a row that make an access point's WLAN count as gone (as for outage tickets)."""
+    return get_settings().outage_after_failures
+
+
 def _visible(scope: Scope, county_ids: Sequence[int]) -> list[int]:
     """The counties asked for that the scope sees."""
     return sorted(c for c in county_ids if scope.sees_county(c))
@@ -71,7 +80,7 @@ async def room_coverage(scope: Scope, county_ids: Sequence[int], now: dt.datetim
     """Per school of the counties: `teaching` rooms, how many are covered as `planned` and `live`, and
     the names of teaching rooms `without_wlan` now."""
     ids = _visible(scope, county_ids)
-    rows = await fetch(_ROOM_COVERAGE, now - STALE_AFTER, ids, ids, ids, ids)
+    rows = await fetch(_ROOM_COVERAGE, now - STALE_AFTER, _failures(), ids, ids, ids, ids)
     return {row["school_id"]: row for row in rows}
 
 
@@ -142,10 +151,10 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
     # Planned coverage is the inventory's figure (one definition); live coverage adds the probes' view.
     coverage = (await fetch(
         f"SELECT count(*) FILTER (WHERE r.is_teaching AND {LIVE_COVERED}) AS live "  # noqa: S608 (constants)
-        "FROM room r WHERE r.school_id = {}", fresh_after, school_id))[0]
+        "FROM room r WHERE r.school_id = {}", fresh_after, _failures(), school_id))[0]
     rooms_without_wlan = await fetch(
         f"SELECT r.id, r.name FROM room r WHERE r.school_id = {{}} AND r.is_teaching AND NOT {LIVE_COVERED} "  # noqa: S608
-        "ORDER BY r.name", school_id, fresh_after)
+        "ORDER BY r.name", school_id, fresh_after, _failures())
     teaching = planned["teaching_rooms"]
     uplinks = await fetch(
         "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "

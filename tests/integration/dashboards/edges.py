@@ -72,9 +72,10 @@ async def _rooms_and_aps(world: World, edges: Edges, number: str, names: list[st
 async def state(world: World, edges: Edges, number: str, kind: AssetKind, asset_id: int, *, reachable: bool,
                 polled: dt.datetime | None = None) -> None:
     await fetch("INSERT INTO probe_asset_state (asset_kind, asset_id, county_id, school_id, last_polled_at, reachable, "
-                "consecutive_failures, reboots, updated_at) VALUES ({}, {}, {}, {}, {}, {}, 0, 0, {})",
+                "consecutive_failures, reboots, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, 0, {})",
                 int(kind), asset_id, world.counties["donnersbergkreis"], edges.schools[number],
-                polled or NOW - dt.timedelta(minutes=3), reachable, NOW)
+                polled or NOW - dt.timedelta(minutes=3), reachable,
+                0 if reachable else 3, NOW)  # down: as many failed polls as open an outage ticket
 
 
 async def daily(world: World, edges: Edges, number: str, kind: AssetKind, asset_id: int, day: dt.date, *,

@@ -353,3 +353,64 @@ async def test_passes_are_counted_in_metrics(world: World, network: Network) -> 
     assert REGISTRY.get_sample_value("schoolit_derivation_pass_batches_count") == passes + 1
     assert REGISTRY.get_sample_value("schoolit_derivation_pass_batches_sum") == batches + 2
     assert REGISTRY.get_sample_value("schoolit_derivation_pass_seconds_count") == passes + 1
+
+
+async def test_rates_without_an_interface_speed_are_capped_by_the_contract(client: httpx.AsyncClient,
+                                                                          world: World) -> None:
+    """A PPPoE WAN interface reports ifHighSpeed 0: the contracted rate is then the plausibility
+    ceiling, so a 10 GB counter jump (a counter reset to garbage) gives no rate at all, and the
+    utilisation never shows 62 times the contract."""
+    await fresh_school(world, "fresh")
+    network = await build_network(world, only=("fresh",))
+    uplink = network.uplinks["fresh"]
+    await fetch("UPDATE uplink SET down_mbps = 100, up_mbps = 40 WHERE id = {}", uplink)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=20)
+    octets = {0: (0, 0), 5: (1_500_000_000, 300_000_000), 10: (11_500_000_000, 600_000_000),
+              15: (13_000_000_000, 900_000_000)}  # 40 Mbit/s in, 8 out; then 10 GB in 5 minutes; then 40 again
+    samples = [{"asset_kind": "uplink", "asset_id": uplink, "polled_at": (now + dt.timedelta(minutes=m)).isoformat(),
+                "reachable": True, "uptime_ticks": 500_000 + m * 6000, "in_octets": i, "out_octets": o,
+                "if_speed_mbps": 0, "oper_status": 1} for m, (i, o) in octets.items()]
+    for sample in samples:  # one batch each: the state's rate follows every poll
+        assert (await client.post("/api/v1/probe/samples", json=batch(sample),
+                                  headers=world.auth("probe"))).status_code == 200
+        await derive_pending()
+        if sample["polled_at"] == samples[2]["polled_at"]:
+            state = await fetch("SELECT in_mbps, utilisation FROM probe_asset_state WHERE asset_id = {} "
+                                "AND asset_kind = 2", uplink)
+            assert state[0]["in_mbps"] is None and state[0]["utilisation"] is None  # 267 Mbit/s on 100: garbage
+    hours = await fetch("SELECT sum(rate_samples) AS rates, max(in_mbps_max) AS peak, max(utilisation_max) AS util "
+                        "FROM probe_rollup_hourly WHERE asset_kind = 2 AND asset_id = {}", uplink)
+    assert hours[0]["rates"] == 2  # minutes 5 and 15; the jump gave none
+    assert hours[0]["peak"] == pytest.approx(40.0) and hours[0]["util"] == pytest.approx(0.4)
+
+
+async def test_one_lost_poll_does_not_flip_a_room_but_dead_radios_do(client: httpx.AsyncClient,
+                                                                       world: World) -> None:
+    await fresh_school(world, "fresh")
+    network = await build_network(world, only=("fresh",))
+    ap0, ap1 = network.access_points["fresh"]
+    school = world.schools["fresh"]["id"]
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=20)
+
+    async def poll(minute: int, ap: int, reachable: bool, **fields: Any) -> None:
+        sample = {"asset_kind": "access_point", "asset_id": ap, "reachable": reachable,
+                  "polled_at": (now + dt.timedelta(minutes=minute)).isoformat(), **fields}
+        assert (await client.post("/api/v1/probe/samples", json=batch(sample),
+                                  headers=world.auth("probe"))).status_code == 200
+        await derive_pending()
+
+    async def without_wlan() -> list[str]:
+        figures = (await client.get(f"/api/v1/stats/schools/{school}/network",
+                                    headers=world.auth("verbund_supporter"))).json()
+        return [room["name"] for room in figures["coverage"]["rooms_without_working_wlan"]]
+
+    await poll(0, ap0, True, uptime_ticks=100, clients=3, radio_up=True)
+    await poll(0, ap1, True, uptime_ticks=100, clients=1, radio_up=True)
+    assert await without_wlan() == ["A 1.03"]  # room 3 has no access point
+    for minute in (5, 10):  # ap0 misses two polls: fewer than the outage threshold (3)
+        await poll(minute, ap0, False)
+        assert await without_wlan() == ["A 1.03"]
+    await poll(15, ap0, False)  # the third: as the outage ticket opens, its rooms lose WLAN
+    assert await without_wlan() == ["A 1.01", "A 1.03"]  # room 2 keeps ap1
+    await poll(20, ap1, True, uptime_ticks=120_100, clients=0, radio_up=False)  # answers, but radios are off
+    assert await without_wlan() == ["A 1.01", "A 1.02", "A 1.03"]
