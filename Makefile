@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite talks to (real peers); later issues add to this list.
 # systemd: `systemd-analyze verify` checks the units in deploy/; curl drives bench/probe_sweep.py;
-# chromium is the browser of the end-to-end tests (Playwright drives it).
-SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium
+# chromium is the browser of the end-to-end tests (Playwright drives it); slapd (OpenLDAP) and ldap-utils are
+# the directory the single sign-on tests sign in against.
+SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium slapd ldap-utils
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 

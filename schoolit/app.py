@@ -21,6 +21,7 @@ from schoolit import __version__, db
 from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
+from schoolit.accounts.sso.controllers import SignInAdminPages, SignInPages
 from schoolit.dashboards.controllers import API_HANDLERS as DASHBOARD_API
 from schoolit.dashboards.controllers import PAGE_HANDLERS as DASHBOARD_PAGES
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             health,
             AuthPages,
             AdminPages,
+            SignInPages,
+            SignInAdminPages,
             AuditPage,
             # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.
             metrics_handler(settings.metrics_allow, opt=public()),

@@ -32,6 +32,7 @@ from schoolit.accounts.schemas import (
     UserOut,
 )
 from schoolit.accounts.scope import Scope
+from schoolit.accounts.sso import services as sso
 from schoolit.errors import FieldError, Forbidden, ValidationFailed
 from schoolit.schemas import Limit, Offset, Page
 from schoolit.settings import get_settings
@@ -58,7 +59,8 @@ class AuthPages(Controller):
 
     @get("/login", name="login", opt=public())
     async def login_form(self, next_: Annotated[str, QueryParameter(name="next")] = "/") -> Template:
-        return Template("accounts/login.html", context={"next": local_path(next_), "email": "", "error": None})
+        return Template("accounts/login.html", context={"next": local_path(next_), "email": "", "error": None,
+                                                        "sign_in_options": await sso.login_options()})
 
     @post("/login", opt=public(), status_code=303)
     async def login(

@@ -4,6 +4,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from schoolit.accounts.sso.tables import SignInMapping, SignInProvider
 from schoolit.accounts.tables import (
     ApiToken,
     Arrangement,
@@ -21,6 +22,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
     table_classes=[
         County, Arrangement, ArrangementMember, User, Probe, ApiToken, WebSession, LoginFailure, AuditEvent,
+        SignInProvider, SignInMapping,
     ],
     migration_dependencies=[],
     commands=[],

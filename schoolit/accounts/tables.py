@@ -12,7 +12,6 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
-    Numeric,
     OnDelete,
     Serial,
     Text,
@@ -22,7 +21,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from schoolit.accounts.choices import ActorKind, FederalState, Role, ShareRule
+from schoolit.accounts.choices import ActorKind, FederalState, Role
 from schoolit.columns import Inet
 
 
@@ -37,9 +36,6 @@ class County(Table):
     ags = Varchar(length=5, unique=True)
     seat = Varchar(length=120, default="")
     created_at = Timestamptz(default=TimestamptzNow())
-    # A retired county keeps its rows (tickets, inventory, audit) but no longer works: its users and
-    # probes are disabled and it has left its arrangement (schoolit.accounts.tenants.retire_county).
-    retired_at = Timestamptz(null=True, default=None)
 
 
 class Arrangement(Table):
@@ -52,8 +48,6 @@ class Arrangement(Table):
     name = Varchar(length=200, unique=True)
     slug = Varchar(length=80, unique=True)
     lead_county_id = ForeignKey(County, null=True, default=None, on_delete=OnDelete.restrict)
-    # How the team's cost is split among the members (one rule per arrangement, used by the cost split).
-    share_rule = Varchar(length=20, choices=ShareRule, default=ShareRule.HOURS.value)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -63,8 +57,6 @@ class ArrangementMember(Table):
     id: Serial  # added by Piccolo; declared for the type checker
     arrangement_id = ForeignKey(Arrangement, null=False, on_delete=OnDelete.cascade)
     county_id = ForeignKey(County, null=False, unique=True, on_delete=OnDelete.restrict)
-    # The member's share in percent when the arrangement's rule is `fixed` (the shares sum to 100).
-    share_percent = Numeric(digits=(5, 2), null=True, default=None)
     joined_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -81,6 +73,10 @@ class User(Table, tablename="app_user"):
     email = Varchar(length=254, unique=True)  # stored lower-case: e-mail addresses compare case-insensitively
     display_name = Varchar(length=200)
     password_hash = Text(null=True, default=None)
+    # Where the person signs in: "local" (password here), "ldap:<provider>" or "oidc:<provider>"
+    # (no local password; role and scope follow the provider's groups) — schoolit.accounts.sso.
+    source = Varchar(length=50, default="local")
+    external_id = Varchar(length=500, null=True, default=None)  # login name or subject at the provider
     role = Varchar(length=20, choices=Role)
     county_id = ForeignKey(County, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     arrangement_id = ForeignKey(Arrangement, null=True, default=None, on_delete=OnDelete.restrict)

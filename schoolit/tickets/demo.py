@@ -17,7 +17,7 @@ from schoolit.db import fetch
 from schoolit.tickets import policy, services
 from schoolit.tickets.choices import Level, Source, Status
 from schoolit.tickets.schemas import PolicyIn
-from schoolit.tickets.sla import due_times, priority_of, public_holidays
+from schoolit.tickets.sla import due_times, priority_of, rlp_public_holidays
 
 CALENDAR = "Schul-IT-Verbund Donnersberg–Kaiserslautern–Kusel"
 SUPPORTER = "support@verbund.demo.schoolit.example"
@@ -64,7 +64,7 @@ def _reporter(index: int) -> str:
 
 async def _calendar_and_policy(system: Scope) -> None:
     await policy.ensure_calendar(system, name=CALENDAR, day_start=dt.time(7, 30), day_end=dt.time(16))
-    await policy.add_holidays(system, CALENDAR, public_holidays("RP", 2026) + public_holidays("RP", 2027))
+    await policy.add_holidays(system, CALENDAR, rlp_public_holidays(2026) + rlp_public_holidays(2027))
     arrangement = await fetch("SELECT a.slug FROM arrangement a JOIN county c ON c.id = a.lead_county_id "
                               "WHERE c.slug = 'donnersbergkreis'")
     if arrangement:

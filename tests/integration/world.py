@@ -12,8 +12,8 @@ from functools import cache
 from typing import Any
 
 from schoolit.accounts.security import hash_password, new_token
+from schoolit.accounts.services import upsert_arrangement, upsert_county
 from schoolit.accounts.tables import ApiToken, Probe, User
-from schoolit.accounts.tenants import upsert_arrangement, upsert_county
 from schoolit.inventory.services import upsert_school
 from tests.integration.tickets.world import add_tickets
 
@@ -114,3 +114,7 @@ async def build_world() -> World:
 from tests.integration.inventory.world import inventory_world  # noqa: E402 (it needs World, defined above)
 
 EXTENSIONS.append(inventory_world)
+
+from tests.integration.accounts.sso.world import add_sign_in  # noqa: E402
+
+EXTENSIONS.append(add_sign_in)

@@ -67,6 +67,10 @@ PATH_PARAMS: dict[str, Filler] = {
     # A ticket's tracking token (public pages): the one of the actor's own school's ticket; guessing is 404.
     "token": lambda w, a, f: None if f else w.tracking_tokens[OWN_SCHOOL[a]],
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
+    # Sign-in providers and their mappings are installation-wide (tests/integration/accounts/sso/world.py).
+    "provider_name": lambda w, a, f: None if f else "matrix",
+    "provider_id": lambda w, a, f: None if f else str(w.sign_in_provider_id),  # type: ignore[attr-defined]
+    "mapping_id": lambda w, a, f: None if f else str(w.sign_in_mapping_id),  # type: ignore[attr-defined]
     "kind": lambda w, a, f: None if f else "devices",  # /api/v1/import/{kind}, /api/v1/export/{kind}
     # Dashboards: a county by its slug; the one arrangement, own to those whose scope covers it.
     "county_slug": lambda w, a, f: FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a],

@@ -1,0 +1,246 @@
+"""HTTP layer of single sign-on: the directory login form, the OpenID Connect redirect and callback,
+and the admin page of providers and mappings (`/admin/sign-in`).
+
+Thin: parse, call a service, shape the answer. A refused sign-in is a German page that says why,
+never a session.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from schoolit.accounts import services as accounts
+from schoolit.accounts.access import public, requires
+from schoolit.accounts.auth import Caller, session_cookie, session_id_of
+from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
+from schoolit.accounts.scope import Scope
+from schoolit.accounts.sso import services
+from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind
+from schoolit.accounts.sso.services import Refusal
+from schoolit.errors import NotFound, ValidationFailed
+from schoolit.settings import get_settings
+from schoolit.web.i18n import N_
+from schoolit.web.i18n import gettext as _
+from schoolit.web.navigation import NavItem, register
+from schoolit.web.urls import local_path
+
+register(NavItem("/admin/sign-in", N_("Sign-in providers"), Permission.USERS_MANAGE), before="/audit")
+
+REFUSALS: dict[str, tuple[int, str]] = {
+    Refusal.DISABLED: (403, N_("Your account is disabled in the directory. Please contact your IT department.")),
+    Refusal.NO_ROLE: (403, N_("You signed in successfully, but none of your groups is given a role in schoolit, "
+                              "so you cannot use it. If you need access, ask the administrator to add your group "
+                              "to the sign-in mappings.")),
+    Refusal.NO_EMAIL: (403, N_("The sign-in provider did not give an e-mail address for your account, so "
+                               "schoolit cannot sign you in.")),
+    Refusal.TAKEN: (409, N_("Another schoolit account already uses your e-mail address. Please ask the "
+                            "administrator to sort this out.")),
+    Refusal.INACTIVE: (403, N_("Your schoolit account is disabled. Please contact the administrator.")),
+    Refusal.UNAVAILABLE: (503, N_("The sign-in provider cannot be reached at the moment. Please try again later.")),
+    Refusal.REJECTED: (400, N_("The answer of the sign-in provider failed our security checks, so you were not "
+                               "signed in. Please start again from the login page.")),
+}
+UNKNOWN_PROVIDER = N_("There is no sign-in provider of this name.")
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("state", {}).get("request_id", ""))
+
+
+def refused_page(status: int, message: str) -> Template:
+    return Template("sso/refused.html", status_code=status, context={"message": _(message)})
+
+
+async def finish(request: Request[Any, Any, Any], result: services.SignInResult, next_: str) -> Response[Any]:
+    """A session and the way on for a signed-in person; the refusal page otherwise."""
+    if result.user is None:
+        status, message = REFUSALS[result.refusal or Refusal.REJECTED]
+        return refused_page(status, message)
+    session_id = await accounts.start_session(result.user["id"], client_ip=_client_ip(request),
+                                              user_agent=request.headers.get("user-agent", ""),
+                                              replaces=session_id_of(request))
+    response: Response[Any] = Redirect(path=local_path(next_), status_code=303)
+    response.set_cookie(session_cookie(session_id, get_settings()))
+    return response
+
+
+class DirectoryLoginForm(msgspec.Struct):
+    login: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+class SignInPages(Controller):
+    path = "/sso"
+    include_in_schema = False
+
+    async def _ldap_provider(self, name: str) -> dict[str, Any] | None:
+        try:
+            provider = await services.provider_by_name(name)
+        except NotFound:
+            return None
+        return provider if provider["kind"] == ProviderKind.LDAP else None
+
+    @get("/ldap/{provider_name:str}", name="sso_ldap", opt=public())
+    async def ldap_form(self, provider_name: FromPath[str],
+                        next_: Annotated[str, QueryParameter(name="next")] = "/") -> Template:
+        provider = await self._ldap_provider(provider_name)
+        if provider is None:
+            return refused_page(404, UNKNOWN_PROVIDER)
+        return Template("sso/ldap_login.html", context={"provider": provider, "next": local_path(next_),
+                                                        "login": "", "error": None})
+
+    @post("/ldap/{provider_name:str}", opt=public(), status_code=303)
+    async def ldap_login(self, request: Request[Any, Any, Any], provider_name: FromPath[str],
+                         data: URLEncodedBody[DirectoryLoginForm]) -> Response[Any]:
+        provider = await self._ldap_provider(provider_name)
+        if provider is None:
+            return refused_page(404, UNKNOWN_PROVIDER)
+        result = await services.ldap_sign_in(provider_name, data.login, data.password, client_ip=_client_ip(request),
+                                             request_id=_request_id(request))
+        context = {"provider": provider, "next": local_path(data.next), "login": data.login}
+        if result.refusal == Refusal.WRONG:
+            return Template("sso/ldap_login.html", status_code=401, context={
+                **context, "error": _("User name or password is wrong.")})
+        if result.retry_after is not None:
+            minutes = max(1, round(result.retry_after / 60))
+            return Template("sso/ldap_login.html", status_code=429, headers={"Retry-After": str(result.retry_after)},
+                            context={**context, "error": _("Too many failed attempts. Please try again in "
+                                                           "%(minutes)s minutes.", minutes=minutes)})
+        return await finish(request, result, data.next)
+
+
+# --- admin page ----------------------------------------------------------------------------------
+
+
+class ProviderForm(msgspec.Struct):
+    name: str = ""
+    label: str = ""
+    kind: str = ""
+    enabled: str = ""
+    secret: str = ""
+    url: str = ""
+    start_tls: str = ""
+    ca_pem: str = ""
+    bind_dn: str = ""
+    base_dn: str = ""
+    user_filter: str = ""
+    group_base_dn: str = ""
+    group_filter: str = ""
+    mail_attribute: str = ""
+    name_attribute: str = ""
+    issuer: str = ""
+    client_id: str = ""
+    scopes: str = ""
+    groups_claim: str = ""
+
+    def to_input(self) -> services.ProviderInput:
+        fields = services.LDAP_FIELDS if self.kind == ProviderKind.LDAP else services.OIDC_FIELDS
+        config: dict[str, Any] = {name: getattr(self, name) for name in fields}
+        if "start_tls" in config:
+            config["start_tls"] = bool(self.start_tls)
+        return services.ProviderInput(name=self.name, label=self.label, kind=self.kind, enabled=bool(self.enabled),
+                                      secret=self.secret, config=config)
+
+
+class MappingForm(msgspec.Struct):
+    provider: str = ""
+    group_name: str = ""
+    role: str = ""
+    county: str = ""
+    arrangement: str = ""
+    school: str = ""
+    position: str = "100"
+
+
+def _errors(exc: ValidationFailed) -> dict[str, str]:
+    return {error.field: _(error.message) for error in exc.errors}
+
+
+class SignInAdminPages(Controller):
+    path = "/admin/sign-in"
+    include_in_schema = False
+
+    async def _page(self, caller: Scope, *, status_code: int = 200, **context: Any) -> Template:
+        providers = await services.list_providers(caller)
+        return Template("sso/admin.html", status_code=status_code, context={
+            "providers": providers, "mappings": await services.list_mappings(caller),
+            "counties": await accounts.list_counties(caller), "arrangements": await accounts.list_arrangements(caller),
+            "roles": PERSON_ROLES, "role_labels": ROLE_LABELS, "kinds": list(ProviderKind), "kind_labels": KIND_LABELS,
+            "public_url": get_settings().public_url,
+            "provider_form": context.pop("provider_form", ProviderForm(kind=ProviderKind.LDAP, enabled="on",
+                                                                       start_tls="on")),
+            "mapping_form": context.pop("mapping_form", MappingForm()),
+            "provider_errors": context.pop("provider_errors", {}), "mapping_errors": context.pop("mapping_errors", {}),
+            "edit_id": context.pop("edit_id", None), **context,
+        })
+
+    @get("", name="admin_sign_in", opt=requires(Permission.USERS_MANAGE))
+    async def page(self, caller: Caller, edit: Annotated[int | None, QueryParameter()] = None) -> Template:
+        if edit is not None:
+            for provider in await services.list_providers(caller):
+                if provider["id"] == edit:
+                    form = ProviderForm(name=provider["name"], label=provider["label"], kind=provider["kind"],
+                                        enabled="on" if provider["enabled"] else "",
+                                        **{k: ("on" if v is True else "" if v is False else str(v))
+                                           for k, v in provider["config"].items()
+                                           if k in ProviderForm.__struct_fields__})
+                    return await self._page(caller, provider_form=form, edit_id=edit)
+            raise NotFound("provider not found")
+        return await self._page(caller)
+
+    @post("/providers", opt=requires(Permission.USERS_MANAGE), status_code=303)
+    async def create_provider(self, caller: Caller, data: URLEncodedBody[ProviderForm]) -> Response[Any]:
+        try:
+            await services.save_provider(caller, data.to_input())
+        except ValidationFailed as exc:
+            return await self._page(caller, status_code=422, provider_form=data, provider_errors=_errors(exc))
+        return Redirect(path="/admin/sign-in", status_code=303)
+
+    @post("/providers/{provider_id:int}", opt=requires(Permission.USERS_MANAGE), status_code=303)
+    async def update_provider(self, caller: Caller, provider_id: FromPath[int],
+                              data: URLEncodedBody[ProviderForm]) -> Response[Any]:
+        try:
+            await services.save_provider(caller, data.to_input(), provider_id)
+        except ValidationFailed as exc:
+            return await self._page(caller, status_code=422, provider_form=data, provider_errors=_errors(exc),
+                                    edit_id=provider_id)
+        return Redirect(path="/admin/sign-in", status_code=303)
+
+    @post("/providers/{provider_id:int}/delete", opt=requires(Permission.USERS_MANAGE), status_code=303)
+    async def delete_provider(self, caller: Caller, provider_id: FromPath[int]) -> Redirect:
+        await services.delete_provider(caller, provider_id)
+        return Redirect(path="/admin/sign-in", status_code=303)
+
+    @post("/mappings", opt=requires(Permission.USERS_MANAGE), status_code=303)
+    async def create_mapping(self, caller: Caller, data: URLEncodedBody[MappingForm]) -> Response[Any]:
+        try:
+            position = int(data.position or "100")
+        except ValueError:
+            position = -1
+        try:
+            provider_id = int(data.provider)
+        except ValueError:
+            provider_id = 0
+        try:
+            await services.add_mapping(
+                caller, provider_id=provider_id, group_name=data.group_name, role=data.role, position=position,
+                ref=accounts.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
+                                          school_number=data.school or None))
+        except ValidationFailed as exc:
+            return await self._page(caller, status_code=422, mapping_form=data, mapping_errors=_errors(exc))
+        return Redirect(path="/admin/sign-in", status_code=303)
+
+    @post("/mappings/{mapping_id:int}/delete", opt=requires(Permission.USERS_MANAGE), status_code=303)
+    async def delete_mapping(self, caller: Caller, mapping_id: FromPath[int]) -> Redirect:
+        await services.delete_mapping(caller, mapping_id)
+        return Redirect(path="/admin/sign-in", status_code=303)

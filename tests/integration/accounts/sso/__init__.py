@@ -1,0 +1,1 @@
+"""Tests of single sign-on against real sign-in servers."""
