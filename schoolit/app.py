@@ -17,26 +17,31 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from schoolit import __version__, db
+from schoolit import __version__, db, jobs
+from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.accounts.sso.controllers import SignInAdminPages, SignInPages
 from schoolit.dashboards.controllers import API_HANDLERS as DASHBOARD_API
 from schoolit.dashboards.controllers import PAGE_HANDLERS as DASHBOARD_PAGES
+from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
+from schoolit.probes import jobs as probes_jobs
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
 from schoolit.probes.derivation import derivation_lifespan
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
+from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
 from schoolit.tickets.mail import sender_lifespan
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
+from schoolit.web.jobs import JobsPage
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
 from schoolit.web.templating import template_config
 from schoolit.web.urls import ids_in_range
@@ -74,6 +79,13 @@ async def _prepare_sample_partitions() -> None:
         log.exception("could not create sample partitions")
 
 
+def register_jobs() -> list[jobs.Job]:
+    """Every domain's scheduled jobs (schoolit.jobs), registered in this one place; also used by
+    `schoolit maintenance due`. Returns them."""
+    jobs.register(*accounts_jobs.JOBS, *inventory_jobs.JOBS, *tickets_jobs.JOBS, *probes_jobs.JOBS)
+    return jobs.registered()
+
+
 def check_route_access(app: Litestar) -> None:
     """Refuse to start when a route does not declare who may call it (schoolit.accounts.access)."""
     undeclared = [
@@ -94,6 +106,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     settings.require_secret_key()
     configure_logging(settings)
+    scheduled = register_jobs()
     api = Router(path="/api/v1", route_handlers=[AccountsApi, *INVENTORY_API, ProbeApi, NetworkStatsApi, TicketsApi,
                                                  TicketSettingsApi, *DASHBOARD_API], security=[{"bearer": []}])
     api.register(ImportExportApi)
@@ -106,6 +119,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             SignInPages,
             SignInAdminPages,
             AuditPage,
+            JobsPage,
             # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.
             metrics_handler(settings.metrics_allow, opt=public()),
             TicketPages,
@@ -117,10 +131,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),
         ],
-        # The mail sender and the probe derivation need the database, so they start after (and stop
-        # before) the pool.
+        # The mail sender, the probe derivation and the scheduler need the database, so they start after
+        # (and stop before) the pool.
         lifespan=([_database_lifespan(settings), derivation_lifespan()] if manage_database else [])
-        + ([sender_lifespan(settings)] if manage_database and settings.smtp_configured else []),
+        + ([sender_lifespan(settings)] if manage_database and settings.smtp_configured else [])
+        + ([jobs.scheduler_lifespan(scheduled)] if manage_database and settings.scheduler else []),
         middleware=[
             request_id_middleware,
             locale_middleware_factory(settings.default_locale),

@@ -170,6 +170,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         return _serve(settings, 1)
 
 
+async def _maintenance_due(settings: Settings) -> int:
+    from schoolit.app import register_jobs
+    from schoolit.db import connected
+    from schoolit.jobs import run_due
+
+    async with connected(settings, pool=False):
+        runs = await run_due(register_jobs())
+    for run in runs:
+        print(f"{run.job}: {'ok' if run.ok else 'FAILED'} in {run.seconds:.1f} s: {run.outcome}")
+    if not runs:
+        print("no job is due")
+    return 1 if any(not run.ok for run in runs) else 0
+
+
+def cmd_maintenance_due(args: argparse.Namespace, settings: Settings) -> int:
+    return _run(_maintenance_due(settings))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolit",
@@ -219,11 +237,25 @@ def build_parser() -> argparse.ArgumentParser:
     maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
                                       description="Periodic jobs; each is safe to run again.")
     jobs = maintenance.add_subparsers(dest="job", metavar="JOB", required=True)
+    due = jobs.add_parser("due", help="run every scheduled job that is due (for a timer or cron; SCHEDULER=off)",
+                          description="One pass of the scheduler: run each job whose interval has passed (the "
+                                      "same jobs, lock and records as the server's scheduler). Exit 1 if one failed.")
+    due.set_defaults(handler=cmd_maintenance_due)
     accounts_commands.register_maintenance(jobs)
     inventory_commands.register_maintenance(jobs)
     tickets_commands.register_maintenance(jobs)
     probes_commands.register_maintenance(jobs)
     return parser
+
+
+def _configure_logging(settings: Settings) -> None:
+    """Log lines go to stderr (stdout carries what a command prints). A command prints its own outcome,
+    so at the default level only warnings and errors are logged; `serve` sets the level it is given."""
+    import dataclasses
+
+    from schoolit.logs import configure_logging
+
+    configure_logging(dataclasses.replace(settings, log_level="warning") if settings.log_level == "info" else settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         get_settings.cache_clear()
     try:
         settings = get_settings()
+        _configure_logging(settings)
         handler: Handler = args.handler
         return handler(args, settings)
     except (ConfigError, DatabaseUnavailable, CommandFailed) as exc:

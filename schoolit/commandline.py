@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from schoolit.settings import Settings
+
+if TYPE_CHECKING:
+    from schoolit.jobs import Job as JobSpec
 
 Job = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -26,3 +29,31 @@ def with_database(job: Job) -> Handler:
         return asyncio.run(run())
 
     return handler
+
+
+def job_command(job: JobSpec, variant: Callable[[argparse.Namespace], Callable[[], Awaitable[str]]] | None = None,
+                ) -> Handler:
+    """A parser handler for `schoolit maintenance NAME`: runs the scheduled job `job` now, through the
+    same `schoolit.jobs.run_job` as the in-app scheduler (its lock, its record in `job_run`).
+
+    `variant(args)` gives the job's function with the command's options (`--today`, `--days-ahead`).
+    Prints the outcome; exit 1 with the error when the job fails."""
+
+    async def run(args: argparse.Namespace) -> int:
+        import dataclasses
+        import sys
+
+        from schoolit.jobs import run_job
+
+        chosen = dataclasses.replace(job, run=variant(args)) if variant else job
+        result = await run_job(chosen, force=True)
+        if result is None:
+            print(f"{job.name}: another process is running this job right now; nothing done")
+            return 0
+        if not result.ok:
+            print(f"schoolit: error: {job.name} failed: {result.outcome}", file=sys.stderr)
+            return 1
+        print(result.outcome)
+        return 0
+
+    return with_database(run)

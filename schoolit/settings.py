@@ -97,6 +97,9 @@ class Settings:
     probe_daily_retention_days: int = 400
     outage_after_failures: int = 3
     probe_silent_after_minutes: int = 30
+    # The in-app scheduler of periodic jobs (schoolit.jobs); off for installations that run
+    # `schoolit maintenance due` from a systemd timer or cron instead.
+    scheduler: bool = True
     # Outgoing e-mail (ticket notifications); nothing is sent while smtp_host is unset.
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -174,6 +177,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         probe_daily_retention_days=_int(env, "PROBE_DAILY_RETENTION_DAYS", 400, 1, 3650),
         outage_after_failures=_int(env, "OUTAGE_AFTER_FAILURES", 3, 1, 100),
         probe_silent_after_minutes=_int(env, "PROBE_SILENT_AFTER_MINUTES", 30, 5, 10080),
+        scheduler=_flag(env, "SCHEDULER", True),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
         metrics_allow=_networks(env, "METRICS_ALLOW", LOOPBACK),

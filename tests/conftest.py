@@ -27,6 +27,9 @@ os.environ.update({
     "SECRET_KEY": secrets.token_urlsafe(48),
     "DATA_DIR": str(_DATA_DIR),
     "LOG_LEVEL": "warning",
+    # Servers started by tests run no scheduled jobs against the shared database; tests/integration/
+    # test_jobs.py turns the scheduler on where it is the subject.
+    "SCHEDULER": "off",
 })
 os.environ.pop("SCHOOLIT_DEMO", None)
 

@@ -49,6 +49,7 @@ class Permission(StrEnum):
     EXPORT = "export"
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
+    JOBS_MANAGE = "jobs.manage"  # the scheduled jobs page (admins)
     PROBE_INGEST = "probe.ingest"
 
 

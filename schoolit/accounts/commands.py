@@ -9,11 +9,11 @@ import argparse
 import sys
 from typing import Any
 
+from schoolit.accounts import jobs as scheduled
 from schoolit.accounts import services
 from schoolit.accounts.scope import Scope
-from schoolit.commandline import with_database
+from schoolit.commandline import job_command, with_database
 from schoolit.errors import DomainError, ValidationFailed
-from schoolit.settings import get_settings
 
 CLI_SCOPE = Scope.system("cli")
 
@@ -118,21 +118,12 @@ async def probe_register(args: argparse.Namespace) -> int:
     return 0
 
 
-async def prune_sessions(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
-    sessions, failures = await services.prune_sessions(idle)
-    print(f"ended sessions removed: {sessions}; old login failures removed: {failures}")
-    return 0
-
-
 def register_maintenance(jobs: Any) -> None:
     """`schoolit maintenance sessions`."""
     job = jobs.add_parser("sessions", help="remove ended login sessions and old login failures",
                           description="Remove sessions past the idle time-out or maximum age, and login "
                                       "failures older than the throttling window.")
-    job.set_defaults(handler=with_database(prune_sessions))
+    job.set_defaults(handler=job_command(scheduled.JOBS[0]))
 
 
 def register(commands: Any) -> None:

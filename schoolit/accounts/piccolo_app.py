@@ -16,6 +16,7 @@ from schoolit.accounts.tables import (
     User,
     WebSession,
 )
+from schoolit.jobs import JobRun
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
@@ -23,6 +24,7 @@ APP_CONFIG = AppConfig(
     table_classes=[
         County, Arrangement, ArrangementMember, User, Probe, ApiToken, WebSession, LoginFailure, AuditEvent,
         SignInProvider, SignInMapping,
+        JobRun,  # the scheduler's table (schoolit.jobs, a kernel module without an app of its own)
     ],
     migration_dependencies=[],
     commands=[],

@@ -76,6 +76,7 @@ class EventKind(StrEnum):
     PRIORITY = "priority"
     ATTACHMENT = "attachment"
     TIME = "time"
+    SLA_WARNING = "sla_warning"  # 80 % of the resolution time used (internal; set by the SLA job)
 
 
 EVENT_LABELS = {
@@ -87,6 +88,7 @@ EVENT_LABELS = {
     EventKind.ASSIGNMENT: N_("assignment changed"),
     EventKind.PRIORITY: N_("priority changed"),
     EventKind.ATTACHMENT: N_("attachment added"),
+    EventKind.SLA_WARNING: N_("80 % of the resolution time used"),
     EventKind.TIME: N_("time logged"),
 }
 # Kinds a reporter sees on the tracking page (never internal notes).

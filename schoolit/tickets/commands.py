@@ -1,7 +1,8 @@
 """`schoolit maintenance …` and `schoolit calendar …`: the tickets domain's jobs on the command line.
 
-`close-resolved` closes tickets resolved longer ago than their policy's close-after days (run it
-daily from cron or a systemd timer); `sla-breaches` flags running tickets past a due time;
+`close-resolved` closes tickets resolved longer ago than their policy's close-after days;
+`sla-breaches` flags running tickets past a due time and records the 80 % warnings (both are run by the
+server's scheduler, `schoolit.tickets.jobs`; the commands run them now);
 `calendar import-holidays` reads the VEVENT dates of an iCalendar file as holidays.
 """
 
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.commandline import with_database
+from schoolit.commandline import job_command, with_database
 from schoolit.errors import DomainError, ValidationFailed
-from schoolit.tickets import policy, services
+from schoolit.tickets import jobs as scheduled
+from schoolit.tickets import policy
 
 CLI_SCOPE = Scope.system("cli")
 
@@ -26,18 +28,6 @@ def _fail(exc: DomainError) -> int:
     for message in messages:
         print(f"schoolit: error: {message}", file=sys.stderr)
     return 1
-
-
-async def close_resolved(args: argparse.Namespace) -> int:
-    closed = await services.close_resolved(Scope.system("maintenance"))
-    print(f"closed {closed} resolved ticket(s)")
-    return 0
-
-
-async def sla_breaches(args: argparse.Namespace) -> int:
-    flagged = await services.flag_breaches(Scope.system("maintenance"))
-    print(f"flagged {flagged} ticket(s) as SLA breached")
-    return 0
 
 
 async def create_calendar(args: argparse.Namespace) -> int:
@@ -70,13 +60,13 @@ async def import_holidays(args: argparse.Namespace) -> int:
 
 def register_maintenance(jobs: Any) -> None:
     """`schoolit maintenance close-resolved` and `… sla-breaches`."""
-    handler = with_database
     job = jobs.add_parser("close-resolved", help="close tickets resolved longer ago than the policy allows",
                           description="Close resolved tickets after their policy's close-after days (default 7).")
-    job.set_defaults(handler=handler(close_resolved))
+    job.set_defaults(handler=job_command(scheduled.JOBS[1]))
     job = jobs.add_parser("sla-breaches", help="flag running tickets past a due time",
-                          description="Set the SLA breach flag on running tickets past their due times.")
-    job.set_defaults(handler=handler(sla_breaches))
+                          description="Set the SLA breach flag on running tickets past their due times, and record "
+                                      "the 80 % warning on those past 80 % of their resolution time.")
+    job.set_defaults(handler=job_command(scheduled.JOBS[0]))
 
 
 def register(commands: Any) -> None:

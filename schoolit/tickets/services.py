@@ -766,3 +766,19 @@ async def flag_breaches(scope: Scope, moment: dt.datetime | None = None) -> int:
             await audit.record(scope, "ticket.sla_breach", object_type="ticket", object_id=row["id"],
                                county_id=row["county_id"], after={"sla_breached": True})
     return len(rows)
+
+
+async def flag_warnings(scope: Scope, moment: dt.datetime | None = None) -> int:
+    """Record the 80 % warning once per ticket: running, not yet breached tickets past their
+    `resolution_warn_at` get `sla_warned_at` and an internal `sla_warning` event (the notifications send
+    mail for these events)."""
+    moment = moment or now()
+    async with atomic():
+        rows = await fetch(
+            "UPDATE ticket SET sla_warned_at = {} WHERE sla_warned_at IS NULL AND NOT sla_breached AND status IN "
+            "('new', 'assigned', 'in_progress') AND resolution_warn_at <= {} RETURNING id, county_id, "
+            "resolution_due_at", moment, moment)
+        for row in rows:
+            await add_event(scope, row, EventKind.SLA_WARNING, public=False,
+                            data={"resolution_due_at": row["resolution_due_at"].isoformat()})
+    return len(rows)

@@ -81,6 +81,7 @@ class Ticket(Table):
     paused_since = Timestamptz(null=True, default=None)
     first_response_at = Timestamptz(null=True, default=None)
     sla_breached = Boolean(default=False)
+    sla_warned_at = Timestamptz(null=True, default=None)  # the 80 % warning was recorded (once per ticket)
     worked_by_person = Boolean(default=False)  # a person acted on it (probes then leave it open)
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)

@@ -71,6 +71,7 @@ PATH_PARAMS: dict[str, Filler] = {
     "provider_name": lambda w, a, f: None if f else "matrix",
     "provider_id": lambda w, a, f: None if f else str(w.sign_in_provider_id),  # type: ignore[attr-defined]
     "mapping_id": lambda w, a, f: None if f else str(w.sign_in_mapping_id),  # type: ignore[attr-defined]
+    "job": lambda w, a, f: None if f else "sessions",  # /admin/jobs/{job}/run: installation-wide
     "kind": lambda w, a, f: None if f else "devices",  # /api/v1/import/{kind}, /api/v1/export/{kind}
     # Dashboards: a county by its slug; the one arrangement, own to those whose scope covers it.
     "county_slug": lambda w, a, f: FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a],

@@ -255,6 +255,22 @@ async def test_sla_breach_flag(world: World) -> None:
     assert ticket["sla_breached"] and ticket["sla_state"] == "breached"
 
 
+async def test_sla_warning_at_80_percent_is_recorded_once_as_an_internal_event(world: World) -> None:
+    ticket_id = world.by_school["ticket"]["rok"]
+    system = Scope.system("maintenance")
+    await fetch("UPDATE ticket SET resolution_warn_at = now() + interval '1 hour' WHERE id = {}", ticket_id)
+    assert await services.flag_warnings(system) == 0
+    await fetch("UPDATE ticket SET resolution_warn_at = now() - interval '1 minute', "
+                "resolution_due_at = now() + interval '1 hour' WHERE id = {}", ticket_id)
+    assert await services.flag_warnings(system) == 1
+    assert await services.flag_warnings(system) == 0  # once per ticket
+    events = await fetch("SELECT kind, public FROM ticket_event WHERE ticket_id = {} AND kind = 'sla_warning'",
+                         ticket_id)
+    assert events == [{"kind": "sla_warning", "public": False}]
+    ticket = await services.get_ticket(Scope.system("test"), ticket_id)
+    assert not ticket["sla_breached"] and ticket["sla_state"] == "warning"
+
+
 async def test_tickets_for_the_school_page(world: World) -> None:
     school_id = world.schools["kib"]["id"]
     rows = await services.tickets_for_school(await _scope(world, "school_contact"), school_id, limit=5)

@@ -1,0 +1,19 @@
+"""The inventory's scheduled job (`schoolit.jobs`): pupil references erased a year after the school year
+in which their loan ended (audited as `retention`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from schoolit.accounts.scope import Scope
+from schoolit.inventory import services
+from schoolit.jobs import Job
+from schoolit.web.i18n import N_
+
+
+async def retention(today: dt.date | None = None) -> str:
+    report = await services.erase_pupil_references(Scope.system("retention"), today)
+    return f"pupil references erased: {report.erased} (loans that ended on or before {report.cutoff:%Y-%m-%d})"
+
+
+JOBS = (Job("retention", dt.timedelta(days=1), retention, N_("Erase pupil references after the retention period")),)

@@ -1,0 +1,33 @@
+"""The probes' scheduled jobs (`schoolit.jobs`): day partitions of the samples created ahead (hourly),
+samples and rollups past their retention dropped (daily)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from schoolit.jobs import Job
+from schoolit.probes import partitions
+from schoolit.settings import get_settings
+from schoolit.web.i18n import N_
+
+DAYS_AHEAD = 3
+
+
+async def make_partitions(days_ahead: int = DAYS_AHEAD) -> str:
+    return f"sample partitions: {await partitions.ensure_partitions(days_ahead=days_ahead)} created"
+
+
+async def expire_samples() -> str:
+    settings = get_settings()
+    expired = await partitions.drop_expired(raw_days=settings.probe_raw_retention_days,
+                                            hourly_days=settings.probe_hourly_retention_days,
+                                            ap_hourly_days=settings.probe_ap_hourly_retention_days,
+                                            daily_days=settings.probe_daily_retention_days)
+    return (f"expired: {expired.partitions} sample partitions, {expired.default_rows} stray samples, "
+            f"{expired.hourly_rows} hourly and {expired.daily_rows} daily rollups, {expired.batches} batch keys")
+
+
+JOBS = (
+    Job("partitions", dt.timedelta(hours=1), make_partitions, N_("Create sample partitions ahead")),
+    Job("samples", dt.timedelta(days=1), expire_samples, N_("Drop samples past their retention")),
+)

@@ -1,0 +1,80 @@
+"""`/admin/jobs`: the scheduled jobs (schoolit.jobs) — interval, last run, duration, outcome, next due
+time — for admins, with a "run now" button that makes a job due (the next scheduler tick runs it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from schoolit import jobs
+from schoolit.accounts.access import requires
+from schoolit.accounts.choices import Permission
+from schoolit.settings import get_settings
+from schoolit.web import navigation
+from schoolit.web.i18n import N_, gettext, ngettext
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ACCESS = requires(Permission.JOBS_MANAGE)
+
+navigation.register(navigation.NavItem("/admin/jobs", N_("Scheduled jobs"), Permission.JOBS_MANAGE),
+                    before="/audit")
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M:%S") if moment else "–"
+
+
+def _interval(every: dt.timedelta) -> str:
+    seconds = int(every.total_seconds())
+    if seconds % 86400 == 0:
+        return ngettext("every day", "every %(num)s days", seconds // 86400)
+    if seconds % 3600 == 0:
+        return ngettext("every hour", "every %(num)s hours", seconds // 3600)
+    if seconds % 60 == 0:
+        return ngettext("every minute", "every %(num)s minutes", seconds // 60)
+    return ngettext("every second", "every %(num)s seconds", seconds)
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s".replace(".", ",")
+
+
+async def _rows() -> list[dict[str, Any]]:
+    records = await jobs.job_runs()
+    rows = []
+    for job in jobs.registered():
+        record = records.get(job.name, {})
+        rows.append({
+            "name": job.name, "label": gettext(job.label) if job.label else job.name, "every": _interval(job.every),
+            "running": record.get("running_since") is not None, "ok": record.get("last_ok"),
+            "started": _when(record.get("last_started_at")), "duration": _seconds(record.get("last_duration_seconds")),
+            "outcome": record.get("last_outcome") or "", "error": record.get("last_error") or "",
+            "success": _when(record.get("last_success_at")), "next": _when(record.get("next_due_at")),
+            "failures_in_row": record.get("failures_in_row") or 0, "runs": record.get("runs") or 0,
+            "where": record.get("running_on") or "",
+        })
+    return rows
+
+
+class JobsPage(Controller):
+    path = "/admin/jobs"
+    include_in_schema = False
+
+    @get("/", name="admin_jobs", opt=ACCESS)
+    async def page(self, requested: FromQuery[str | None] = None) -> Template:
+        return Template("web/jobs.html", context={
+            "jobs": await _rows(), "scheduler_on": get_settings().scheduler,
+            "requested": requested if jobs.get(requested or "") else None,
+        })
+
+    @post("/{job:str}/run", opt=ACCESS, status_code=303)
+    async def run_now(self, job: FromPath[str]) -> Redirect:
+        if jobs.get(job) is None or not await jobs.request_run(job):
+            raise NotFoundException()
+        return Redirect(path=f"/admin/jobs?requested={job}", status_code=303)

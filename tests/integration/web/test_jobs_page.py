@@ -1,0 +1,47 @@
+"""`/admin/jobs`: every scheduled job with its last run, for admins only; "run now" makes a job due."""
+
+from __future__ import annotations
+
+import httpx
+
+from schoolit.db import fetch
+from tests.integration.accounts.test_login import csrf_token, login
+from tests.integration.world import World
+
+
+async def test_admin_sees_every_job_in_german(client: httpx.AsyncClient, world: World) -> None:
+    await fetch("INSERT INTO job_run (name, next_due_at, last_started_at, last_duration_seconds, last_ok, last_error, "
+                "failures_in_row, runs, failures) VALUES ('samples', now(), now(), 1.5, false, "
+                "'RuntimeError: disk full', 2, 2, 2)")
+    await login(client, "admin@test.example")
+    page = await client.get("/admin/jobs")
+    assert page.status_code == 200
+    for label in ("Geplante Aufgaben", "SLA-Verletzungen und 80-%-Warnungen markieren", "Gelöste Tickets schließen",
+                  "Schülerbezüge nach Ablauf der Aufbewahrungsfrist löschen", "Messwert-Partitionen im Voraus anlegen",
+                  "Beendete Anmeldesitzungen entfernen", "alle 5 Minuten", "täglich", "stündlich"):
+        assert label in page.text, label
+    assert "RuntimeError: disk full" in page.text and "fehlgeschlagen" in page.text and "1,50 s" in page.text
+    assert 'href="/admin/jobs"' in page.text  # in the navigation
+
+
+async def test_run_now_makes_the_job_due(client: httpx.AsyncClient, world: World) -> None:
+    await fetch("INSERT INTO job_run (name, next_due_at) VALUES ('retention', now() + interval '1 day')")
+    await login(client, "admin@test.example")
+    token = await csrf_token(client, "/admin/jobs")
+    response = await client.post("/admin/jobs/retention/run", data={"_csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"] == "/admin/jobs?requested=retention"
+    due = await fetch("SELECT next_due_at <= now() AS due FROM job_run WHERE name = 'retention'")
+    assert due == [{"due": True}]
+    page = await client.get("/admin/jobs?requested=retention")
+    assert "retention ist jetzt fällig" in page.text
+    unknown = await client.post("/admin/jobs/no-such-job/run", data={"_csrf_token": token})
+    assert unknown.status_code == 404
+    no_csrf = await client.post("/admin/jobs/retention/run")
+    assert no_csrf.status_code == 403
+
+
+async def test_only_admins(client: httpx.AsyncClient, world: World) -> None:
+    assert (await client.get("/admin/jobs", follow_redirects=False)).status_code in (302, 303, 401)
+    await login(client, "support@verbund.test.example")
+    assert (await client.get("/admin/jobs")).status_code == 403
+    assert 'href="/admin/jobs"' not in (await client.get("/")).text
