@@ -59,6 +59,8 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     ("tickets/queue.py", "app_user"): "who else is looking at a ticket (presence) by name",
     ("tickets/reports.py", "school"): "the monthly time CSV names each ticket's school",
     ("tickets/reports.py", "county"): "the monthly time CSV names each ticket's county",
+    # the kernel's scheduler keeps its own table, registered in the accounts app (a kernel module has no app).
+    ("jobs.py", "job_run"): "the scheduler's own records (schoolit/jobs.py is their only reader and writer)",
     # demo seeding builds a world across domains (never run in production).
     ("probes/demo.py", "access_point"): "demo: points the simulated access points at the simulator",
     ("probes/demo.py", "uplink"): "demo: points the simulated uplink at the simulator",
