@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import pytest
 from litestar import Litestar
@@ -47,22 +46,14 @@ def _with_database(url: str, name: str) -> str:
 def database_url() -> Iterator[str]:
     """DSN of this run's own, empty database."""
     if _SERVER_URL:
-        import asyncio
+        from tests.support import run_sql
 
         name = f"schoolit_test_{uuid.uuid4().hex[:12]}"
-
-        async def admin(sql: str) -> None:
-            conn = await asyncpg.connect(_SERVER_URL)
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        run_sql(_SERVER_URL, f'CREATE DATABASE "{name}"')
         try:
             yield _with_database(_SERVER_URL, name)
         finally:
-            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            run_sql(_SERVER_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         from tests.support import throwaway_cluster
 

@@ -21,6 +21,22 @@ from schoolit.probes.simulators import stop_process
 SCHOOLIT = [sys.executable, "-m", "schoolit.cli"]
 
 
+def run_sql(url: str, sql: str) -> None:
+    """One statement on the server at `url`, outside any transaction (CREATE/DROP DATABASE)."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

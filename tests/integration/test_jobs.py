@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from schoolit import jobs
 from schoolit.app import register_jobs
 from schoolit.db import fetch
-from tests.support import run_cli, start_server, stop_process
+from tests.support import run_cli, run_sql, start_server, stop_process
 
 FAST_TICK = 0.05
 
@@ -204,22 +204,14 @@ def _with_database(url: str, name: str) -> str:
 def fresh_database(database_url: str) -> Iterator[str]:
     """A migrated database of its own on the test server (the servers' jobs commit into it)."""
     name = f"schoolit_jobs_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(database_url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    run_sql(database_url, f'CREATE DATABASE "{name}"')
     url = _with_database(database_url, name)
     try:
         migrated = run_cli("migrate", env={"DATABASE_URL": url}, timeout=120)
         assert migrated.returncode == 0, migrated.stderr
         yield url
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _job_rows(url: str) -> list[dict[str, Any]]:
