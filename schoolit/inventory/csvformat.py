@@ -287,6 +287,9 @@ _FUNDING_COLUMN = Column("funding_programme", "Förderprogramm", "funding_progra
                          empty=FundingProgramme.OTHER.value, memo=True)
 _BUILDING = Column("building", "Gebäude", "building", text(120), aliases=("Haus", "Gebäudeteil"), direct=False,
                    empty="", memo=True)
+# 161 but for devices reached through port forwarding (or a simulator): an empty cell is the default.
+_SNMP_PORT = Column("snmp_port", "SNMP-Port", "snmp_port", integer(1, 65535), aliases=("Port", "snmp port"),
+                    empty=161)
 _SNMP_PROFILE = Column("snmp_profile", "SNMP-Profil", "snmp_profile", text(120), aliases=("SNMP", "snmp profile"),
                        direct=False, empty="", memo=True)
 _NOTES = Column("notes", "Bemerkungen", "notes", text(4000), aliases=("Bemerkung", "Notizen", "Notiz", "Hinweise"),
@@ -338,6 +341,7 @@ ACCESS_POINTS = Kind("access-points", "access_point", N_("access point"), (
     _MAC,
     Column("management_ip", "Management-IP", "management_ip", _validated(validation.ip_address),
            aliases=("IP", "IP-Adresse", "Management IP-Adresse", "ip address", "ip")),
+    _SNMP_PORT,
     _SNMP_PROFILE,
     Column("status", "Status", "status", choice(AccessPointStatus, {
         "planned": ("geplant",), "active": ("aktiv", "in Betrieb", "online"),
@@ -381,6 +385,7 @@ UPLINKS = Kind("uplinks", "uplink", N_("uplink"), (
            aliases=("Router IP-Adresse", "Router", "router ip")),
     Column("router_if_index", "Router-Interface (ifIndex)", "router_if_index", integer(1),
            aliases=("ifIndex", "Router-Interface", "Interface-Index", "if index", "interface index")),
+    _SNMP_PORT,
     Column("public_prefix", "Öffentliches Netz", "public_prefix", _validated(validation.ip_prefix),
            aliases=("Öffentliches Präfix", "Öffentliche IP-Adressen", "public prefix", "public network")),
     _SNMP_PROFILE,

@@ -48,7 +48,8 @@ _QUERIES: dict[str, str] = {
         WHERE {scope} ORDER BY s.school_number, lower(coalesce(b.name, '')), lower(r.name)""",
     ACCESS_POINTS.name: """
         SELECT s.school_number, coalesce(b.name, '') AS building, coalesce(r.name, '') AS room, a.name, a.vendor,
-               a.model, a.serial, a.mac, a.management_ip, coalesce(p.name, '') AS snmp_profile, a.status,
+               a.model, a.serial, a.mac, a.management_ip, a.snmp_port, coalesce(p.name, '') AS snmp_profile,
+               a.status,
                a.installed_on, a.warranty_end, a.funding_programme, a.purchase_date, a.price_cents,
                coalesce((SELECT string_agg(CASE WHEN cb.name IS NULL THEN cr.name ELSE cb.name || ': ' || cr.name END,
                                            ', ' ORDER BY lower(coalesce(cb.name, '')), lower(cr.name))
@@ -61,8 +62,8 @@ _QUERIES: dict[str, str] = {
         WHERE {scope} ORDER BY s.school_number, a.serial""",
     UPLINKS.name: """
         SELECT s.school_number, u.provider, u.line_id, u.technology, u.down_mbps, u.up_mbps, u.status, u.live_since,
-               u.contract_end, u.router_ip, u.router_if_index, u.public_prefix, coalesce(p.name, '') AS snmp_profile,
-               u.notes
+               u.contract_end, u.router_ip, u.router_if_index, u.snmp_port, u.public_prefix,
+               coalesce(p.name, '') AS snmp_profile, u.notes
         FROM uplink u JOIN school s ON s.id = u.school_id LEFT JOIN snmp_profile p ON p.id = u.snmp_profile_id
         WHERE {scope} ORDER BY s.school_number, u.id""",
     DEVICES.name: """

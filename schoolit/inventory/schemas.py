@@ -167,6 +167,7 @@ class UplinkIn(Input):
     contract_end: dt.date | UnsetType | None = UNSET
     router_ip: str | UnsetType | None = UNSET
     router_if_index: int | UnsetType | None = UNSET
+    snmp_port: int | UnsetType = UNSET  # 161 unless the router is reached through port forwarding
     public_prefix: str | UnsetType | None = UNSET
     snmp_profile_id: int | UnsetType | None = UNSET
     notes: str | UnsetType = UNSET
@@ -188,6 +189,7 @@ class UplinkOut(msgspec.Struct):
     contract_end: dt.date | None
     router_ip: str | None
     router_if_index: int | None
+    snmp_port: int
     public_prefix: str | None
     snmp_profile_id: int | None
     notes: str
@@ -209,6 +211,7 @@ class AccessPointIn(Input):
     serial: str | UnsetType = UNSET
     mac: str | UnsetType | None = UNSET
     management_ip: str | UnsetType | None = UNSET
+    snmp_port: int | UnsetType = UNSET  # 161 unless the device is reached through port forwarding
     snmp_profile_id: int | UnsetType | None = UNSET
     status: str | UnsetType = UNSET
     installed_on: dt.date | UnsetType | None = UNSET
@@ -232,6 +235,7 @@ class AccessPointOut(msgspec.Struct):
     serial: str
     mac: str | None
     management_ip: str | None
+    snmp_port: int
     snmp_profile_id: int | None
     snmp_profile_name: str | None
     status: str

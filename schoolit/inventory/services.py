@@ -829,7 +829,8 @@ UPLINKS = Listing(
     columns="u.id, u.county_id, u.school_id, s.name AS school_name, u.provider, u.line_id, u.technology, "
             f"u.down_mbps, u.up_mbps, {gigabit_symmetric_sql('u')} AS gigabit_symmetric, u.status, u.live_since, "
             "u.contract_end, host(u.router_ip) AS router_ip, "
-            "u.router_if_index, u.public_prefix::text AS public_prefix, u.snmp_profile_id, u.notes, u.created_at, "
+            "u.router_if_index, u.snmp_port, u.public_prefix::text AS public_prefix, u.snmp_profile_id, u.notes, "
+            "u.created_at, "
             "u.updated_at",
     source="uplink u JOIN school s ON s.id = u.school_id",
     county="u.county_id",
@@ -871,6 +872,7 @@ async def _uplink_input(f: Input, county_id: int | None, current: Mapping[str, A
     f.date("contract_end")
     f.convert("router_ip", validation.ip_address)
     f.integer("router_if_index", minimum=1)
+    f.integer("snmp_port", minimum=1, maximum=65535)
     f.convert("public_prefix", validation.ip_prefix)
     f.reference("snmp_profile_id")
     f.text("notes", max_length=4000)
@@ -913,7 +915,7 @@ async def delete_uplink(scope: Scope, uplink_id: int) -> None:
 
 ACCESS_POINTS = Listing(
     columns="a.id, a.county_id, a.school_id, s.name AS school_name, a.room_id, r.name AS room_name, a.name, "
-            "a.vendor, a.model, a.serial, a.mac::text AS mac, host(a.management_ip) AS management_ip, "
+            "a.vendor, a.model, a.serial, a.mac::text AS mac, host(a.management_ip) AS management_ip, a.snmp_port, "
             "a.snmp_profile_id, p.name AS snmp_profile_name, a.status, a.installed_on, a.warranty_end, "
             "a.funding_programme, a.purchase_date, a.price_cents, a.created_at, a.updated_at, "
             "ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id ORDER BY ar.room_id) "
@@ -957,6 +959,7 @@ async def _access_point_input(f: Input, school: Mapping[str, Any] | None, curren
     f.convert("serial", validation.serial_number, required=True)
     f.convert("mac", validation.mac_address)
     f.convert("management_ip", validation.ip_address)
+    f.integer("snmp_port", minimum=1, maximum=65535)
     f.reference("snmp_profile_id")
     f.choice("status", AccessPointStatus, required=True)
     f.date("installed_on")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+import httpx
 import msgspec
 import pytest
 
 from schoolit.db import fetch
 from schoolit.errors import ValidationFailed
 from schoolit.inventory import services
+from schoolit.probes.schemas import TargetList
 from schoolit.probes.targets import targets_for
 from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from tests.integration.inventory.world import SYSTEM
@@ -48,3 +50,23 @@ async def test_a_profile_the_probe_cannot_poll_is_refused(world: World, auth: st
             "county_id": world.counties["donnersbergkreis"], "name": "unpollbar", "version": "3", "v3_user": "x",
             "auth_protocol": auth, "auth_key": "auth-key-2026", "priv_protocol": priv, "priv_key": "priv-key-2026"})
     assert {error.field for error in refused.value.errors} & {"auth_protocol", "priv_protocol"}
+
+
+async def test_snmp_port_is_set_through_the_api_and_reaches_the_probe(client: httpx.AsyncClient, world: World,
+                                                                      network: Network) -> None:
+    ap = network.access_points["kib"][0]
+    uplink = network.uplinks["kib"]
+    # The test network polls 127.0.0.1, outside the school's management network: no network entered.
+    await fetch("UPDATE school SET management_prefix = NULL WHERE id = {}", world.schools["kib"]["id"])
+    changed = await client.patch(f"/api/v1/access-points/{ap}", json={"snmp_port": 1161}, headers=world.auth("admin"))
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["snmp_port"] == 1161
+    wrong = await client.patch(f"/api/v1/uplinks/{uplink}", json={"snmp_port": 70000}, headers=world.auth("admin"))
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.json()["errors"]] == ["snmp_port"]
+    assert (await client.patch(f"/api/v1/uplinks/{uplink}", json={"snmp_port": 10161},
+                               headers=world.auth("admin"))).status_code == 200
+    targets = msgspec.json.decode((await client.get("/api/v1/probe/targets", headers=world.auth("probe"))).content,
+                                  type=TargetList).targets
+    ports = {(t.asset_kind, t.asset_id): t.port for t in targets}
+    assert ports[("access_point", ap)] == 1161 and ports[("uplink", uplink)] == 10161
