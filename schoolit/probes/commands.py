@@ -1,5 +1,5 @@
-"""`schoolit maintenance partitions|samples|derive`: sample partitions ahead, retention behind, and the
-derivation of stored batches without a running server."""
+"""`schoolit maintenance partitions|samples|silent-probes|derive`: sample partitions ahead, retention
+behind, tickets for silent probes, and the derivation of stored batches without a running server."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def register_maintenance(jobs: Any) -> None:
                              description="Drop raw sample partitions older than PROBE_RAW_RETENTION_DAYS and "
                                          "rollups older than PROBE_HOURLY/AP_HOURLY/DAILY_RETENTION_DAYS.")
     expire.set_defaults(handler=job_command(scheduled.JOBS[1]))
+    silent = jobs.add_parser("silent-probes", help="open (resolve) tickets for probes gone silent (back)",
+                             description="Open a ticket for each probe that has not talked to the server for "
+                                         "PROBE_SILENT_AFTER_MINUTES; resolve those of probes that are back.")
+    silent.set_defaults(handler=job_command(scheduled.JOBS[2]))
     derive_job = jobs.add_parser("derive", help="derive state, rollups and outages from stored batches",
                                  description="Derive state, rollups and outage tickets from every stored batch not "
                                              "derived yet (the server does this by itself while it runs).")

@@ -46,11 +46,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from schoolit.accounts import directory
-from schoolit.accounts.scope import Scope
 from schoolit.accounts.services import scope_for_probe
 from schoolit.db import atomic
 from schoolit.logs import get_logger
-from schoolit.probes import health, outages
+from schoolit.probes import outages
 from schoolit.probes.choices import AssetKind
 from schoolit.probes.metrics import DERIVATION_PASS_BATCHES, DERIVATION_PASS_SECONDS
 
@@ -405,31 +404,20 @@ def wake() -> None:
 
 
 async def run_worker(stop: asyncio.Event, wakeup: asyncio.Event, every: float = RETRY_SECONDS,
-                     derive: Callable[..., Awaitable[Derived]] = derive_pending,
-                     also: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Derive (`derive_pending`) whenever woken, and every `every` seconds, until `stop`; `also` runs
-    after each round (the server's: the silent-probe check, which no batch would ever trigger)."""
+                     derive: Callable[..., Awaitable[Derived]] = derive_pending) -> None:
+    """Derive (`derive_pending`) whenever woken, and every `every` seconds, until `stop`."""
     while not stop.is_set():
         wakeup.clear()  # batches stored from here on wake the next round
         try:
             await derive(wait=False)
         except Exception:  # the next round tries again; nothing is marked derived that was not
             log.exception("derivation pass failed")
-        if also is not None:
-            try:
-                await also()
-            except Exception:
-                log.exception("periodic check failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=every)
             if not stop.is_set():
                 # Woken after a quiet spell by one stored batch: the batches in flight join it, and
                 # the pass pays its costs per asset (state and rollup rows) once for all of them.
                 await asyncio.sleep(GATHER_SECONDS)
-
-
-async def _silence_check() -> None:
-    await health.check_if_due(Scope.system("probe-silence"))
 
 
 def derivation_lifespan() -> Callable[[Any], AbstractAsyncContextManager[None]]:
@@ -439,7 +427,7 @@ def derivation_lifespan() -> Callable[[Any], AbstractAsyncContextManager[None]]:
     async def lifespan(app: Any) -> AsyncIterator[None]:
         global _wakeup  # one worker per process; controllers wake it through wake()
         stop, _wakeup = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(run_worker(stop, _wakeup, also=_silence_check), name="schoolit-probe-derivation")
+        task = asyncio.create_task(run_worker(stop, _wakeup), name="schoolit-probe-derivation")
         try:
             yield
         finally:

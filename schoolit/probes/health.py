@@ -15,15 +15,15 @@ The ticket needs a school: a school's probe files it there; a county's central p
 school with most of its polled assets (where its silence hurts most). A county probe that has never
 polled anything has no such school and is only logged.
 
-`check_silent_probes` runs in the server's derivation worker at most once a minute (probes post every
-few minutes; silence is a matter of half hours), under an advisory lock so that several server
-processes do not open a ticket twice.
+`check_silent_probes` is the scheduled job `silent-probes` (`schoolit.probes.jobs`, every five
+minutes: probes post every few minutes, silence is a matter of half hours); the scheduler runs a job
+once in the whole installation, and an advisory lock keeps a second caller (the command line) from
+opening a ticket twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,6 @@ from schoolit.settings import get_settings
 from schoolit.tickets import services as tickets
 
 log = get_logger("schoolit.probes")
-CHECK_EVERY = 60.0  # seconds between checks in one server process
 CATEGORY = "WLAN/Netzwerk"
 BERLIN = ZoneInfo("Europe/Berlin")
 _LOCK = "probe-silence"
@@ -57,7 +56,6 @@ SELECT p.id, p.name, p.county_id, p.school_id, p.active, p.last_seen_at,
   FROM probe p LEFT JOIN probe_run r ON r.probe_id = p.id
  WHERE {where} ORDER BY p.name, p.id
 """
-_last_check = 0.0
 
 
 def silent_after_interval() -> dt.timedelta:
@@ -71,10 +69,10 @@ async def _remember(probe_id: int, ticket_id: int | None, since: Any) -> None:
                 probe_id, since, ticket_id)
 
 
-async def check_silent_probes(scope: Scope) -> None:
-    """Open a ticket for each probe silent too long, resolve those of probes that are back.
-
-    `scope` is the system's (the caller's); tickets are opened as the probe itself would."""
+async def check_silent_probes(scope: Scope) -> tuple[int, int]:
+    """Open a ticket for each probe silent too long, resolve those of probes that are back; how many
+    tickets were opened and resolved. `scope` is the system's (the scheduled job's)."""
+    opened = resolved = 0
     silent_after = silent_after_interval()
     async with atomic():
         await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", _LOCK)
@@ -84,6 +82,7 @@ async def check_silent_probes(scope: Scope) -> None:
                     scope, probe["silence_ticket_id"], f"Die Sonde „{probe['name']}“ meldet sich wieder.")
                 await _remember(probe["id"], None, probe["last_seen_at"])
                 log.info("probe back", probe_id=probe["id"], ticket_id=probe["silence_ticket_id"])
+                resolved += 1
                 continue
             if probe["ticket_school_id"] is None:
                 log.warning("probe silent, no school to file a ticket at", probe_id=probe["id"])
@@ -96,15 +95,8 @@ async def check_silent_probes(scope: Scope) -> None:
                         "keine Messwerte, keine Ausfallmeldungen ihrer Geräte.")
             await _remember(probe["id"], int(ticket["id"]), probe["last_seen_at"])
             log.warning("probe silent", probe_id=probe["id"], ticket_id=ticket["id"])
-
-
-async def check_if_due(scope: Scope) -> None:
-    """`check_silent_probes` when the last check in this process is `CHECK_EVERY` ago."""
-    global _last_check
-    if time.monotonic() - _last_check < CHECK_EVERY:
-        return
-    _last_check = time.monotonic()
-    await check_silent_probes(scope)
+            opened += 1
+    return opened, resolved
 
 
 async def probe_statuses(scope: Scope) -> list[dict[str, Any]]:

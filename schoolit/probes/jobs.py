@@ -1,12 +1,13 @@
 """The probes' scheduled jobs (`schoolit.jobs`): day partitions of the samples created ahead (hourly),
-samples and rollups past their retention dropped (daily)."""
+samples and rollups past their retention dropped (daily), silent probes' tickets (every 5 minutes)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job
-from schoolit.probes import partitions
+from schoolit.probes import health, partitions
 from schoolit.settings import get_settings
 from schoolit.web.i18n import N_
 
@@ -27,7 +28,13 @@ async def expire_samples() -> str:
             f"{expired.hourly_rows} hourly and {expired.daily_rows} daily rollups, {expired.batches} batch keys")
 
 
+async def silent_probes() -> str:
+    opened, resolved = await health.check_silent_probes(Scope.system("probe-silence"))
+    return f"silent probes: {opened} ticket(s) opened, {resolved} resolved"
+
+
 JOBS = (
     Job("partitions", dt.timedelta(hours=1), make_partitions, N_("Create sample partitions ahead")),
     Job("samples", dt.timedelta(days=1), expire_samples, N_("Drop samples past their retention")),
+    Job("silent-probes", dt.timedelta(minutes=5), silent_probes, N_("Open tickets for probes gone silent")),
 )
