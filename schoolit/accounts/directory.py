@@ -82,6 +82,21 @@ async def school_has_accounts(school_id: int) -> bool:
     return bool(rows[0]["held"])
 
 
+async def display_names(user_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """`id, display_name` of the users given, by name (who else has a ticket open)."""
+    return await fetch("SELECT id, display_name FROM app_user WHERE id = ANY({}) ORDER BY display_name",
+                       sorted(set(user_ids)))
+
+
+async def supporters_of_county(county_id: int) -> list[dict[str, Any]]:
+    """`id, display_name` of the active supporters whose scope covers the county (its own, or its
+    arrangement's) and of the active admins, by name: who may be given a ticket of the county."""
+    return await fetch(
+        "SELECT u.id, u.display_name FROM app_user u WHERE u.active AND (u.role = 'admin' OR (u.role = 'supporter' "
+        "AND (u.county_id = {} OR u.arrangement_id IN (SELECT arrangement_id FROM arrangement_member "
+        "WHERE county_id = {})))) ORDER BY u.display_name", county_id, county_id)
+
+
 async def probes_by_id(probe_ids: Iterable[int]) -> list[dict[str, Any]]:
     """`id, name, county_id, school_id` of the probes given (to rebuild a probe's scope)."""
     return await fetch("SELECT id, name, county_id, school_id FROM probe WHERE id = ANY({})", sorted(set(probe_ids)))

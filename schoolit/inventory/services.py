@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +86,12 @@ async def asset_at_school(kind: str, asset_id: int, school_id: int) -> bool:
     table = _ASSET_TABLES[kind]
     return bool(await fetch(f"SELECT 1 FROM {table} WHERE id = {{}} AND school_id = {{}}",  # noqa: S608 (fixed map)
                             asset_id, school_id))
+
+
+async def school_names(school_ids: Iterable[int]) -> dict[int, str]:
+    """The name of each school id given (labels of rows the caller was allowed to read)."""
+    rows = await fetch("SELECT id, name FROM school WHERE id = ANY({})", sorted(set(school_ids)))
+    return {row["id"]: row["name"] for row in rows}
 
 
 async def school_summary(*, school_id: int | None = None, school_number: str | None = None) -> dict[str, Any] | None:

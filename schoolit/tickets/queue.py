@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, directory
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic, fetch
@@ -226,7 +226,6 @@ async def touch_presence(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
         await fetch("INSERT INTO ticket_presence (ticket_id, user_id, last_seen_at) VALUES ({}, {}, {}) "
                     "ON CONFLICT (ticket_id, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
                     ticket["id"], user_id, moment)
-    return await fetch(
-        "SELECT u.id, u.display_name FROM ticket_presence p JOIN app_user u ON u.id = p.user_id "
-        "WHERE p.ticket_id = {} AND p.user_id <> {} AND p.last_seen_at > {} ORDER BY u.display_name",
-        ticket["id"], user_id or -1, moment - PRESENCE_WINDOW)
+    present = await fetch("SELECT user_id FROM ticket_presence WHERE ticket_id = {} AND user_id <> {} "
+                          "AND last_seen_at > {}", ticket["id"], user_id or -1, moment - PRESENCE_WINDOW)
+    return await directory.display_names(row["user_id"] for row in present)

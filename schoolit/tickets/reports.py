@@ -20,6 +20,7 @@ from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.inventory import services as inventory
 from schoolit.tickets.choices import OPEN_STATUSES
 from schoolit.web.i18n import N_
 
@@ -57,14 +58,21 @@ async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | Non
         scope.check(county_id, what="county")
     condition, values = scope.sql("e.county_id", school_expr="t.school_id")
     rows = await fetch(
-        "SELECT c.name AS county, t.number, s.name AS school, cat.name AS category, t.subject, "  # noqa: S608 (scope.sql condition; values bound)
+        "SELECT e.county_id, t.number, t.school_id, cat.name AS category, t.subject, "  # noqa: S608 (scope.sql condition; values bound)
         "sum(e.minutes)::int AS minutes FROM time_entry e JOIN ticket t ON t.id = e.ticket_id "
-        "JOIN county c ON c.id = e.county_id JOIN school s ON s.id = t.school_id "
         "JOIN ticket_category cat ON cat.id = t.category_id "
         f"WHERE e.worked_on >= {{}} AND e.worked_on < {{}} AND {condition} "
         "AND ({}::int IS NULL OR e.county_id = {}) "
-        "GROUP BY c.name, t.number, s.name, cat.name, t.subject ORDER BY c.name, t.number",
+        "GROUP BY e.county_id, t.number, t.school_id, cat.name, t.subject",
         first, following, *values, county_id, county_id)
+    # Names from their domains; rows by county name (the database's order of the counties), then number.
+    counties = await directory.counties(scope)
+    rank = {county["id"]: position for position, county in enumerate(counties)}
+    county_names = {county["id"]: county["name"] for county in counties}
+    schools = await inventory.school_names(r["school_id"] for r in rows)
+    rows.sort(key=lambda r: (rank[r["county_id"]], r["number"]))
+    for r in rows:
+        r["county"], r["school"] = county_names[r["county_id"]], schools[r["school_id"]]
     body = [[label, r["county"], r["number"], r["school"], r["category"], r["subject"], r["minutes"],
              _hours(r["minutes"])] for r in rows]
     totals: dict[str, int] = {}

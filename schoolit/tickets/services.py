@@ -357,10 +357,7 @@ async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: s
 async def eligible_assignees(scope: Scope, county_id: int) -> list[dict[str, Any]]:
     """Active supporters (and admins) whose scope covers the county."""
     scope.check(county_id, what="county")
-    return await fetch(
-        "SELECT u.id, u.display_name FROM app_user u WHERE u.active AND (u.role = 'admin' OR (u.role = 'supporter' "
-        "AND (u.county_id = {} OR u.arrangement_id IN (SELECT arrangement_id FROM arrangement_member "
-        "WHERE county_id = {})))) ORDER BY u.display_name", county_id, county_id)
+    return await directory.supporters_of_county(county_id)
 
 
 async def assign(scope: Scope, ticket_id: int, assignee_id: int | None) -> dict[str, Any]:

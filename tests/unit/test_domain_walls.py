@@ -53,12 +53,8 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     # tickets -> accounts/inventory: the queue and reports show, filter and sort by these names.
     ("tickets/services.py", "school"): "ticket rows carry their school's name and number (list, search)",
     ("tickets/services.py", "county"): "ticket rows carry their county's slug",
-    ("tickets/services.py", "app_user"): "ticket rows carry the assignee's name; assignable supporters",
-    ("tickets/services.py", "arrangement_member"): "assignable supporters of the ticket's arrangement",
+    ("tickets/services.py", "app_user"): "ticket rows carry the assignee's name",
     ("tickets/queue.py", "school"): "the queue searches school names in the same statement",
-    ("tickets/queue.py", "app_user"): "who else is looking at a ticket (presence) by name",
-    ("tickets/reports.py", "school"): "the monthly time CSV names each ticket's school",
-    ("tickets/reports.py", "county"): "the monthly time CSV names each ticket's county",
     # the kernel's scheduler keeps its own table, registered in the accounts app (a kernel module has no app).
     ("jobs.py", "job_run"): "the scheduler's own records (schoolit/jobs.py is their only reader and writer)",
     # demo seeding builds a world across domains (never run in production).
