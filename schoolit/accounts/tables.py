@@ -158,3 +158,9 @@ class AuditEvent(Table, tablename="audit_log"):
     after = JSONB(null=True, default=None)
     request_id = Varchar(length=64, default="")
     client_ip = Inet(null=True, default=None)
+
+
+# Views (created by migrations) that other domains may name in their SQL: ids with their labels, for
+# lists that show, search or sort by them inside one statement. Everything else they ask through
+# `schoolit.accounts.directory`.
+PUBLISHED_VIEWS = ("county_directory", "user_directory")

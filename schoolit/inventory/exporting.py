@@ -40,7 +40,7 @@ _QUERIES: dict[str, str] = {
     SCHOOLS.name: """
         SELECT s.school_number, s.name, s.school_type, c.slug AS county, s.street, s.postal_code, s.city, s.pupils,
                s.management_prefix
-        FROM school s JOIN county c ON c.id = s.county_id
+        FROM school s JOIN county_directory c ON c.id = s.county_id
         WHERE {scope} ORDER BY s.school_number""",
     ROOMS.name: """
         SELECT s.school_number, coalesce(b.name, '') AS building, r.name, r.floor, r.is_teaching

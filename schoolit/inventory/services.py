@@ -369,9 +369,9 @@ SCHOOLS = Listing(
             "u.status AS uplink_status, u.technology AS uplink_technology, u.down_mbps AS uplink_down_mbps, "
             "u.up_mbps AS uplink_up_mbps",
     # The school's main uplink: the live one, else the one furthest along; terminated lines do not count.
-    source="school s JOIN county c ON c.id = s.county_id LEFT JOIN LATERAL (SELECT status, technology, down_mbps, "
-           "up_mbps FROM uplink WHERE school_id = s.id AND status <> 'terminated' ORDER BY (status = 'live') DESC, "
-           "down_mbps DESC, id LIMIT 1) u ON TRUE",
+    source="school s JOIN county_directory c ON c.id = s.county_id "
+           "LEFT JOIN LATERAL (SELECT status, technology, down_mbps, up_mbps FROM uplink WHERE school_id = s.id "
+           "AND status <> 'terminated' ORDER BY (status = 'live') DESC, down_mbps DESC, id LIMIT 1) u ON TRUE",
     county="s.county_id",
     school="s.id",
     filters={"county_id": "s.county_id = {}", "school_type": "s.school_type = {}", "id": "s.id = {}",
@@ -618,7 +618,7 @@ SNMP_PROFILES = Listing(
     columns="p.id, p.county_id, c.name AS county_name, p.name, p.version, "
             "(p.community_encrypted IS NOT NULL) AS has_community, p.v3_user, p.auth_protocol, p.priv_protocol, "
             "p.created_at, p.updated_at",
-    source="snmp_profile p JOIN county c ON c.id = p.county_id",
+    source="snmp_profile p JOIN county_directory c ON c.id = p.county_id",
     county="p.county_id",
     school=None,
     filters={"county_id": "p.county_id = {}", "version": "p.version = {}"},

@@ -191,3 +191,8 @@ class Loan(Table):
     pupil_ref_erased_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+# Views (created by migrations) that other domains may name in their SQL: schools by id with their
+# number and name, for lists that show, search or sort by them inside one statement.
+PUBLISHED_VIEWS = ("school_directory",)

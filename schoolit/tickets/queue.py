@@ -100,7 +100,7 @@ async def list_tickets(scope: Scope, filters: Filters, *, limit: int = 50,
     order = ORDERS.get(filters.view, DEFAULT_ORDER)
     rows = await fetch(TICKET_SELECT + f" WHERE {where} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
                        *args, limit, offset)
-    total = await fetch("SELECT count(*) AS n FROM ticket t JOIN school s ON s.id = t.school_id "  # noqa: S608
+    total = await fetch("SELECT count(*) AS n FROM ticket t JOIN school_directory s ON s.id = t.school_id "  # noqa: S608
                         f"WHERE {where}", *args)
     return [with_sla_state(row, moment) for row in rows], int(total[0]["n"])
 

@@ -56,10 +56,10 @@ SELECT t.id, t.number, t.county_id, c.name AS county_name, t.school_id, s.name A
        t.paused_seconds, t.paused_since, t.first_response_at, t.sla_breached, t.worked_by_person,
        t.resolved_at, t.closed_at, t.created_at, t.updated_at
   FROM ticket t
-  JOIN school s ON s.id = t.school_id
-  JOIN county c ON c.id = t.county_id
+  JOIN school_directory s ON s.id = t.school_id
+  JOIN county_directory c ON c.id = t.county_id
   JOIN ticket_category cat ON cat.id = t.category_id
-  LEFT JOIN app_user u ON u.id = t.assignee_id
+  LEFT JOIN user_directory u ON u.id = t.assignee_id
 """
 
 
@@ -663,12 +663,12 @@ async def open_probe_ticket(scope: Scope, *, school_id: int, category: str, summ
     Source `probe`, high urgency like an outage. The caller remembers the ticket and keeps it from
     opening twice; it resolves through `resolve_outage_ticket`."""
     async with atomic():
-        schools = await fetch("SELECT id, county_id, name, school_number FROM school WHERE id = {}", school_id)
-        if not schools or not scope.sees(schools[0]["county_id"], school_id):
+        school = await inventory.school_summary(school_id=school_id)
+        if school is None or not scope.sees(school["county_id"], school_id):
             raise NotFound("school not found")
         data = NewTicket(school_id=school_id, category_id=await _probe_category(category), subject=summary[:200],
                          description=summary, urgency=Level.HIGH.value, source=Source.PROBE)
-        ticket, _token = await insert_ticket(scope, data, schools[0])
+        ticket, _token = await insert_ticket(scope, data, school)
     return ticket
 
 
