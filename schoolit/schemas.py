@@ -1,4 +1,4 @@
-"""Shared API shapes: the list envelope and pagination (DESIGN.md §5)."""
+"""Shared API shapes: the list envelope and pagination."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ class FederalState(StrEnum):
 
 
 class Role(StrEnum):
-    """A user's one role; its scope is set on the user (DESIGN.md §3)."""
+    """A user's one role; its scope (counties, arrangement or school) is set on the user."""
 
     ADMIN = "admin"
     SUPPORTER = "supporter"

@@ -135,7 +135,7 @@ async def arrangement_county_ids(arrangement_id: int) -> frozenset[int]:
 
 
 async def scope_for_user(user: dict[str, Any], token_id: int | None = None) -> Scope:
-    """The Scope of a user row (DESIGN.md §3)."""
+    """The Scope of a user row: its role and the counties, arrangement or school set on it."""
     role = Role(user["role"])
     actor = Actor(ActorKind.TOKEN if token_id else ActorKind.USER, user["id"], user["email"], token_id)
     if role == Role.ADMIN:
