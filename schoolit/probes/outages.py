@@ -1,15 +1,18 @@
 """Outage tickets from the state per asset, looked at after each derivation pass.
 
 An access point or uplink that failed `OUTAGE_AFTER_FAILURES` polls in a row (default 3) opens one
-ticket (source probe, category WLAN/Netzwerk or Internet/Anschluss, linked to the asset), never a
-second while it is open. When every monitored asset of a school is down, that is one school-level
-outage: one ticket (on the uplink when the school has one), not one per access point; when its devices
-went down one after another, the oldest of their tickets is promoted to that school-level ticket and
-the others are folded into it. When the assets of a ticket answer again, a public comment is added
-and the ticket is resolved unless a person has worked on it. Opening, promoting and resolving are the
-tickets domain's services; this module only decides when, and remembers the ticket on the assets'
-state. It runs after each derivation pass (`schoolit.probes.derivation`) for the schools whose samples
-the pass took in: an outage that began and ended within one pass (a replayed backlog) opens nothing.
+ticket (source probe, category WLAN/Netzwerk or Internet/Anschluss, linked to the asset), never a second
+while it is open. When the device answered but refused the probe's SNMP credentials (the agent marks
+such samples, `CREDENTIALS_REJECTED`), the ticket says "SNMP-Zugangsdaten abgelehnt" instead of
+"antwortet nicht", and such a device never makes a school count as offline. When every monitored asset
+of a school is down, that is one school-level outage: one ticket (on the uplink when the school has
+one), not one per access point; when its devices went down one after another, the oldest of their
+tickets is promoted to that school-level ticket and the others are folded into it. When the assets of a
+ticket answer again, a public comment is added and the ticket is resolved unless a person has worked on
+it. Opening, promoting and resolving are the tickets domain's services; this module only decides when,
+and remembers the ticket on the assets' state. It runs after each derivation pass
+(`schoolit.probes.derivation`) for the schools whose samples the pass took in: an outage that began and
+ended within one pass (a replayed backlog) opens nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.logs import get_logger
 from schoolit.probes.choices import AssetKind
+from schoolit.probes.schemas import CREDENTIALS_REJECTED
 from schoolit.settings import get_settings
 from schoolit.tickets import services as tickets
 
@@ -46,6 +50,9 @@ _MONITORED = (
     "LEFT JOIN uplink u ON s.asset_kind = {} AND u.id = s.asset_id AND u.status = 'live' "
     "WHERE s.school_id = ANY({}) AND (ap.id IS NOT NULL OR u.id IS NOT NULL) ")
 _KINDS = (int(AssetKind.ACCESS_POINT), int(AssetKind.UPLINK))
+# What a down asset's latest poll ran into (through the samples' (kind, id, time) index; few rows here).
+_LAST_ERROR = ("CASE WHEN NOT s.reachable THEN (SELECT p.error FROM probe_sample p WHERE p.asset_kind = s.asset_kind "
+               "AND p.asset_id = s.asset_id AND p.polled_at = s.last_polled_at LIMIT 1) END AS last_error ")
 
 
 async def _outage_assets(school_ids: list[int], threshold: int) -> list[dict[str, Any]]:
@@ -55,7 +62,7 @@ async def _outage_assets(school_ids: list[int], threshold: int) -> list[dict[str
     always nothing is down."""
     return await fetch(
         "SELECT s.asset_kind, s.asset_id, s.school_id, s.reachable, s.consecutive_failures, s.down_since, "
-        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name " + _MONITORED
+        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name, " + _LAST_ERROR + _MONITORED
         + "AND (s.outage_ticket_id IS NOT NULL OR (NOT s.reachable AND s.consecutive_failures >= {})) "
         "ORDER BY s.asset_kind DESC, s.asset_id", *_KINDS, school_ids, threshold)
 
@@ -71,6 +78,11 @@ async def _remember(ticket_id: int | None, assets: list[dict[str, Any]]) -> None
     await fetch("UPDATE probe_asset_state SET outage_ticket_id = {} WHERE (asset_kind, asset_id) IN "
                 "(SELECT * FROM unnest({}::smallint[], {}::integer[]))",
                 ticket_id, [a["asset_kind"] for a in assets], [a["asset_id"] for a in assets])
+
+
+def _rejected(asset: dict[str, Any]) -> bool:
+    """The asset's latest poll was answered with a refusal of the credentials (not silence)."""
+    return str(asset.get("last_error") or "").startswith(CREDENTIALS_REJECTED)
 
 
 def _since(moment: dt.datetime | None) -> str:
@@ -101,7 +113,7 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
 
     for school_id, assets in by_school.items():
         down, new = downs[school_id], news[school_id]
-        if new and len(down) == monitored[school_id]:
+        if new and len(down) == monitored[school_id] and not any(map(_rejected, down)):
             # Nothing at the school answers: one school-level ticket, on the uplink if there is one.
             carrier = next((a for a in down if a["asset_kind"] == AssetKind.UPLINK), down[0])
             summary = (f"Schule nicht erreichbar: keines der {len(down)} überwachten Geräte antwortet"
@@ -122,9 +134,16 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
             for asset in new:
                 kind = AssetKind(asset["asset_kind"])
                 what = "Access Point" if kind == AssetKind.ACCESS_POINT else "Internetanschluss"
-                ticket_id = await _open(scope, school_id, asset,
-                                        f"{what} „{asset['name']}“ antwortet nicht{_since(asset['down_since'])} "
-                                        f"({asset['consecutive_failures']} Abfragen in Folge).")
+                if _rejected(asset):
+                    # The device answers but refuses the profile's credentials: a configuration fault.
+                    reason = asset["last_error"].removeprefix(CREDENTIALS_REJECTED)
+                    summary = (f"{what} „{asset['name']}“: SNMP-Zugangsdaten abgelehnt{_since(asset['down_since'])} "
+                               f"({reason}; {asset['consecutive_failures']} Abfragen in Folge). "
+                               "Bitte das SNMP-Profil prüfen.")
+                else:
+                    summary = (f"{what} „{asset['name']}“ antwortet nicht{_since(asset['down_since'])} "
+                               f"({asset['consecutive_failures']} Abfragen in Folge).")
+                ticket_id = await _open(scope, school_id, asset, summary)
                 await _remember(ticket_id, [asset])
 
         # A ticket is done when every asset it stands for answers again.

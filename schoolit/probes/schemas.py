@@ -80,6 +80,11 @@ class TargetList(msgspec.Struct, frozen=True, kw_only=True):
     etag: str = ""
 
 
+# The start of a failed sample's `error` when the device refused the probe's credentials (SNMPv3
+# report, access denied): the server's outage ticket then says so instead of "does not answer".
+CREDENTIALS_REJECTED = "credentials rejected: "
+
+
 class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=False):
     """One poll of one asset. Figures the device did not give are absent (null).
 

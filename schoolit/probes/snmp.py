@@ -35,9 +35,9 @@ import msgspec
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
 from schoolit.probes.profiles import PROFILES, SYSTEM_OIDS, uplink_oids
-from schoolit.probes.schemas import ProbeTarget, Sample
+from schoolit.probes.schemas import CREDENTIALS_REJECTED, ProbeTarget, Sample
 from schoolit.probes.udp import Address, ipv4_literal
-from schoolit.probes.v2c import SnmpRequestError, V2cClient, VarBinds
+from schoolit.probes.v2c import SnmpCredentialsRejected, SnmpRequestError, V2cClient, VarBinds
 
 if TYPE_CHECKING:
     from schoolit.probes.snmpv3 import V3Sessions
@@ -232,6 +232,8 @@ class SnmpPoller:
         started = time.perf_counter()
         try:
             values = [value for _, value in await channel.get(oids)]
+        except SnmpCredentialsRejected as exc:
+            return failed_result(target, polled_at, f"{CREDENTIALS_REJECTED}{exc}")
         except SnmpRequestError as exc:
             return failed_result(target, polled_at, str(exc))
         if len(values) != len(oids):

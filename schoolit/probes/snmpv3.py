@@ -55,10 +55,11 @@ from pysnmp.hlapi.v3arch.asyncio import (
     usmNoPrivProtocol,
 )
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
+from pysnmp.proto import errind
 
 from schoolit.probes.schemas import ProbeTarget
 from schoolit.probes.udp import Address, IcmpErrors, ipv4_literal
-from schoolit.probes.v2c import SnmpRequestError, VarBinds
+from schoolit.probes.v2c import SnmpCredentialsRejected, SnmpRequestError, VarBinds
 
 # Wire names (schoolit.probes.usm) -> pysnmp; "" is the security level without it.
 AUTH_PROTOCOLS: dict[str, tuple[int, ...]] = {
@@ -77,6 +78,20 @@ PRIV_PROTOCOLS: dict[str, tuple[int, ...]] = {
     "AES192C": usmAesCfb192Protocol,
     "AES256C": usmAesCfb256Protocol,
 }
+
+# The agent's USM reports (RFC 3414 usmStats*) and local checks that mean "these credentials are not
+# accepted" rather than "no answer"; and the PDU errors that mean access is denied (RFC 3416).
+CREDENTIAL_ERRORS = (
+    errind.WrongDigest,
+    errind.UnknownUserName,
+    errind.UnknownSecurityName,
+    errind.UnsupportedSecurityLevel,
+    errind.AuthenticationFailure,
+    errind.AuthenticationError,
+    errind.UnsupportedAuthProtocol,
+    errind.NoAuthentication,
+)
+ACCESS_DENIED = {6, 16}  # noAccess, authorizationError
 
 _T = TypeVar("_T")
 
@@ -165,8 +180,12 @@ class V3Channel(NamedTuple):
             self.transport.transport_address, request
         )
         if error_indication:
+            if isinstance(error_indication, CREDENTIAL_ERRORS):
+                raise SnmpCredentialsRejected(str(error_indication))
             raise SnmpRequestError(str(error_indication))
         if error_status:
+            if int(error_status) in ACCESS_DENIED:
+                raise SnmpCredentialsRejected(f"{error_status.prettyPrint()} at {error_index}")
             raise SnmpRequestError(f"{error_status.prettyPrint()} at {error_index}")
         return [(name, value) for name, value in var_binds]
 

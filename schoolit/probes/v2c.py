@@ -68,6 +68,11 @@ class SnmpRequestError(Exception):
     """The agent did not answer, or answered with an error status."""
 
 
+class SnmpCredentialsRejected(SnmpRequestError):
+    """The agent answered that it refuses the credentials (an SNMPv3 report: unknown user, wrong
+    digest, unsupported security level) or denies access: a configuration fault, not an outage."""
+
+
 def decode(data: bytes, spec: Any) -> tuple[Any, bytes]:
     """`data` decoded against `spec`: as DER by pyasn1-fasder (native code, the same pyasn1 objects),
     and where that fails, as BER by pyasn1 itself, which decides (and raises `PyAsn1Error` on garbage).

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from schoolit.probes.schemas import ProbeTarget
+from schoolit.probes.schemas import CREDENTIALS_REJECTED, ProbeTarget
 from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User, net_snmp_agent_on_free_ports
 from schoolit.probes.snmp import SnmpPoller
 
@@ -59,10 +59,14 @@ async def test_v3_wrong_privacy_variant_is_not_polled(snmpd: RunningAgent) -> No
 
 async def test_v3_wrong_auth_key_is_reported(snmpd: RunningAgent) -> None:
     wrong = V3User(name=V3_USER.name, auth_key="not-the-auth-key", priv_key=V3_USER.priv_key)
+    unknown = V3User(name="nobody-here", auth_key=V3_USER.auth_key, priv_key=V3_USER.priv_key)
     async with SnmpPoller(timeout=0.5, retries=0) as poller:
         result = await poller.poll(v3(snmpd.ports[2], wrong))
+        nobody = await poller.poll(v3(snmpd.ports[2], unknown))
+    # Net-SNMP answers with a report (usmStatsWrongDigests, usmStatsUnknownUserNames): refused, not silent.
     assert not result.sample.reachable
-    assert result.sample.error
+    assert result.sample.error == f"{CREDENTIALS_REJECTED}Wrong SNMP PDU digest"
+    assert nobody.sample.error == f"{CREDENTIALS_REJECTED}Unknown USM user"
 
 
 async def test_v3_same_user_name_with_different_keys_on_two_agents(

@@ -12,6 +12,7 @@ import pytest
 
 from schoolit.db import fetch
 from schoolit.probes.derivation import derive_pending
+from schoolit.probes.schemas import CREDENTIALS_REJECTED
 from tests.integration.probes.network import Network, build_network
 from tests.integration.world import World
 
@@ -183,3 +184,25 @@ async def test_devices_failing_in_three_passes_end_with_one_school_level_ticket(
     comments = await fetch("SELECT body, public FROM ticket_event WHERE ticket_id = {} AND kind = 'comment' "
                            "ORDER BY id DESC LIMIT 1", school_ticket["id"])
     assert comments[0]["public"] and "antworten wieder" in comments[0]["body"]
+
+
+async def test_refused_credentials_open_a_ticket_that_says_so(client: httpx.AsyncClient, world: World,
+                                                             network: Network) -> None:
+    """Every device of the school refuses the profile's key (a wrong key entered): tickets per device
+    that say "SNMP-Zugangsdaten abgelehnt", not a school outage titled "antwortet nicht"."""
+    school = world.schools["kib"]["id"]
+    await poll_round(client, world, 0, kib(network))
+    for minute in (5, 10, 15):
+        samples = [{"asset_kind": kind, "asset_id": asset_id, "reachable": False,
+                    "polled_at": (T0 + dt.timedelta(minutes=minute)).isoformat(),
+                    "error": f"{CREDENTIALS_REJECTED}Wrong SNMP PDU digest"}
+                   for kind, asset_id in kib(network)]
+        body = {"idempotency_key": str(uuid.uuid4()), "sent_at": T0.isoformat(), "samples": samples}
+        assert (await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))).status_code == 200
+        await derive_pending()
+    tickets = await probe_tickets(school)
+    assert len(tickets) == 3
+    assert all("SNMP-Zugangsdaten abgelehnt" in t["subject"] and "antwortet nicht" not in t["subject"]
+               for t in tickets), [t["subject"] for t in tickets]
+    await poll_round(client, world, 20, kib(network))  # the profile is fixed
+    assert {t["status"] for t in await probe_tickets(school)} == {"resolved"}
