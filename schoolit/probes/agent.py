@@ -2,8 +2,9 @@
 
 Commands:
 - `run`: replay spooled batches, fetch the target list (ETag-cached; the cache serves when the server
-  is unreachable), poll every target concurrently, post the samples in batches with idempotency keys;
-  batches the server cannot take now go to the spool for the next run.
+  is unreachable), poll every target concurrently, ping those that gave no SNMP answer (down, or only
+  SNMP silent? `schoolit.probes.icmp`), post the samples in batches with idempotency keys; batches the
+  server cannot take now go to the spool for the next run.
 - `check`: poll one device by hand and show what it answered (for a supporter on site).
 - `sweep`: poll the targets of a local file without any server (benchmarks, offline checks).
 
@@ -35,10 +36,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from schoolit import __version__
+from schoolit.probes.icmp import PingUnavailable, ping_all
 from schoolit.probes.profiles import PROFILE_NAMES
-from schoolit.probes.schemas import IngestOut, ProbeTarget, RunReport, Sample, SampleBatch, TargetList
+from schoolit.probes.schemas import (
+    CREDENTIALS_REJECTED,
+    IngestOut,
+    ProbeTarget,
+    RunReport,
+    Sample,
+    SampleBatch,
+    TargetList,
+)
 from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
 from schoolit.probes.spool import AlreadyRunning, DamagedEntry, Spool, default_spool_dir
+from schoolit.probes.udp import ipv4_literal
 from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
 
@@ -61,6 +72,7 @@ EXIT_PRIORITY = (EXIT_CONFIG, EXIT_LOCKED, EXIT_REFUSED, EXIT_SPOOL_DAMAGED, EXI
 TARGETS_PATH = "/api/v1/probe/targets"
 SAMPLES_PATH = "/api/v1/probe/samples"
 DEFAULT_BATCH_SIZE = 500
+PING_TIMEOUT = 1.0  # at most, for all unanswered devices together (less with a shorter --timeout)
 
 
 class ConfigurationError(Exception):
@@ -169,6 +181,36 @@ def poll_targets(targets: Sequence[ProbeTarget], args: argparse.Namespace) -> li
                 progress.advance(task)
 
         return sweep.run(on_result=advance)
+
+
+def ping_unanswered(results: list[PollResult], args: argparse.Namespace, counts: dict[str, Any]) -> list[PollResult]:
+    """Ping the devices that gave no SNMP answer, so their samples say "down" or "only SNMP silent".
+
+    Not those that refused the credentials (they answered) and not host names (only addresses are
+    pinged); called where no event loop runs. Without ICMP sockets, one warning and no ping."""
+    if not args.ping:
+        return results
+    silent = {
+        n: result.target.host
+        for n, result in enumerate(results)
+        if not result.sample.reachable
+        and not (result.sample.error or "").startswith(CREDENTIALS_REJECTED)
+        and ipv4_literal(result.target.host, result.target.port) is not None
+    }
+    if not silent:
+        return results
+    try:
+        answered = asyncio.run(ping_all(silent.values(), wait=min(args.timeout, PING_TIMEOUT)))
+    except PingUnavailable as exc:
+        warn(f"no ping fallback: {exc}")
+        return results
+    counts["pinged"] = len(silent)
+    counts["ping_answered"] = sum(answered[host] for host in silent.values())
+    results = list(results)
+    for n, host in silent.items():
+        sample = msgspec.structs.replace(results[n].sample, icmp_reachable=answered[host])
+        results[n] = msgspec.structs.replace(results[n], sample=sample)
+    return results
 
 
 def count_results(results: Sequence[PollResult]) -> dict[str, int]:
@@ -331,7 +373,7 @@ def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, 
         outcomes.add(EXIT_SPOOLED)
         targets, server_up = [], False
     else:
-        results = poll_targets(targets, args)
+        results = ping_unanswered(poll_targets(targets, args), args, summary)
         summary.update(count_results(results))
         report = RunReport(
             started_at=datetime.fromisoformat(summary["started_at"]),
@@ -451,12 +493,13 @@ def sweep(args: argparse.Namespace) -> int:
         warn(f"cannot read the targets file: {exc}")
         print_summary({"command": "sweep", "error": str(exc), "exit_code": EXIT_CONFIG})
         return EXIT_CONFIG
-    results = poll_targets(targets, args)
+    summary: dict[str, Any] = {"command": "sweep"}
+    results = ping_unanswered(poll_targets(targets, args), args, summary)
     if args.samples_out:
         with open(args.samples_out, "wb") as out:
             for result in results:
                 out.write(msgspec.json.encode(result.sample) + b"\n")
-    summary: dict[str, Any] = {"command": "sweep", **count_results(results)}
+    summary.update(count_results(results))
     exit_code = EXIT_TARGETS_FAILED if summary["failed"] else EXIT_OK
     summary.update(duration_s=round(time.perf_counter() - started, 3), exit_code=exit_code)
     print_summary(summary)
@@ -517,7 +560,7 @@ def check(args: argparse.Namespace) -> int:
     except (ValueError, msgspec.ValidationError) as exc:
         warn(str(exc))
         return EXIT_CONFIG
-    result = asyncio.run(_poll_one(target, args))
+    (result,) = ping_unanswered([asyncio.run(_poll_one(target, args))], args, {})
     if args.json:
         # Not the target itself: it holds the community or the v3 keys.
         shown = {"sys_name": result.sys_name, "sys_object_id": result.sys_object_id, "sample": result.sample}
@@ -569,6 +612,12 @@ def _add_polling_options(parser: argparse.ArgumentParser, *, concurrency: bool =
         default=DEFAULT_RETRIES,
         metavar="N",
         help=f"resends after a timeout (default {DEFAULT_RETRIES}); a dead device costs timeout*(retries+1)",
+    )
+    parser.add_argument(
+        "--no-ping",
+        dest="ping",
+        action="store_false",
+        help="do not ping the devices that gave no SNMP answer (the ping tells 'down' from 'SNMP not answering')",
     )
 
 

@@ -44,15 +44,19 @@ async def touch_probe(scope: Scope) -> None:
 
 # The monitored assets of some schools: those with a state row whose access point is active or whose
 # uplink is live.
-_MONITORED = (
+_MONITORED_FROM = (
     "FROM probe_asset_state s "
     "LEFT JOIN access_point ap ON s.asset_kind = {} AND ap.id = s.asset_id AND ap.status = 'active' "
-    "LEFT JOIN uplink u ON s.asset_kind = {} AND u.id = s.asset_id AND u.status = 'live' "
-    "WHERE s.school_id = ANY({}) AND (ap.id IS NOT NULL OR u.id IS NOT NULL) ")
+    "LEFT JOIN uplink u ON s.asset_kind = {} AND u.id = s.asset_id AND u.status = 'live' ")
+_MONITORED_WHERE = "WHERE s.school_id = ANY({}) AND (ap.id IS NOT NULL OR u.id IS NOT NULL) "
+_MONITORED = _MONITORED_FROM + _MONITORED_WHERE
 _KINDS = (int(AssetKind.ACCESS_POINT), int(AssetKind.UPLINK))
-# What a down asset's latest poll ran into (through the samples' (kind, id, time) index; few rows here).
-_LAST_ERROR = ("CASE WHEN NOT s.reachable THEN (SELECT p.error FROM probe_sample p WHERE p.asset_kind = s.asset_kind "
-               "AND p.asset_id = s.asset_id AND p.polled_at = s.last_polled_at LIMIT 1) END AS last_error ")
+# What a down asset's latest poll ran into, and whether the device answered a ping then (through the
+# samples' (kind, id, time) index; few rows here).
+_LAST_ERROR = ("l.error AS last_error, l.icmp_reachable ")
+_LATEST_SAMPLE = ("LEFT JOIN LATERAL (SELECT p.error, p.icmp_reachable FROM probe_sample p WHERE NOT s.reachable "
+                  "AND p.asset_kind = s.asset_kind AND p.asset_id = s.asset_id AND p.polled_at = s.last_polled_at "
+                  "LIMIT 1) l ON true ")
 
 
 async def _outage_assets(school_ids: list[int], threshold: int) -> list[dict[str, Any]]:
@@ -62,7 +66,8 @@ async def _outage_assets(school_ids: list[int], threshold: int) -> list[dict[str
     always nothing is down."""
     return await fetch(
         "SELECT s.asset_kind, s.asset_id, s.school_id, s.reachable, s.consecutive_failures, s.down_since, "
-        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name, " + _LAST_ERROR + _MONITORED
+        "s.outage_ticket_id, coalesce(ap.name, u.provider) AS name, " + _LAST_ERROR + _MONITORED_FROM + _LATEST_SAMPLE
+        + _MONITORED_WHERE
         + "AND (s.outage_ticket_id IS NOT NULL OR (NOT s.reachable AND s.consecutive_failures >= {})) "
         "ORDER BY s.asset_kind DESC, s.asset_id", *_KINDS, school_ids, threshold)
 
@@ -141,7 +146,10 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
                                f"({reason}; {asset['consecutive_failures']} Abfragen in Folge). "
                                "Bitte das SNMP-Profil prüfen.")
                 else:
-                    summary = (f"{what} „{asset['name']}“ antwortet nicht{_since(asset['down_since'])} "
+                    # The agent's ping tells a device that is down from one whose SNMP agent is not answering.
+                    ping = {True: " auf SNMP, ist aber per Ping erreichbar (SNMP-Dienst oder -Profil prüfen)",
+                            False: " und ist auch per Ping nicht erreichbar", None: ""}[asset["icmp_reachable"]]
+                    summary = (f"{what} „{asset['name']}“ antwortet nicht{ping}{_since(asset['down_since'])} "
                                f"({asset['consecutive_failures']} Abfragen in Folge).")
                 ticket_id = await _open(scope, school_id, asset, summary)
                 await _remember(ticket_id, [asset])

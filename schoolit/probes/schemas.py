@@ -104,6 +104,7 @@ class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=F
     if_speed_mbps: int | None = None  # uplinks: ifHighSpeed
     oper_status: int | None = None  # uplinks: ifOperStatus, 1 = up
     error: str | None = None
+    icmp_reachable: bool | None = None  # not reachable by SNMP: did it answer a ping? (None: not pinged)
 
 
 class RunReport(msgspec.Struct, frozen=True, kw_only=True):

@@ -247,6 +247,26 @@ def test_some_dead_targets_exit_1_but_their_samples_are_sent(
     assert summary["failed"] == 1 and summary["batches_sent"] == 1
     (unreachable,) = [s for b in server.stored for s in b.samples if not s.reachable]
     assert unreachable.asset_id == 999 and unreachable.error
+    # Its SNMP port is closed, but the host answers a ping: not down, only its SNMP agent is off.
+    assert unreachable.icmp_reachable is True and summary["pinged"] == 1 and summary["ping_answered"] == 1
+
+
+def test_a_device_that_answers_neither_snmp_nor_ping_is_down(
+    server: FakeServer, token_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # TEST-NET-3 (RFC 5737): never assigned, nothing there answers SNMP or ICMP.
+    gone = ProbeTarget(asset_kind="uplink", asset_id=997, host="203.0.113.9", port=161, community="x", if_index=1)
+    server.targets = TargetList(targets=[*server.targets.targets, gone])
+    code, summary = run_probe(capsys, *run_args(server, token_file, tmp_path / "spool", "--retries", "0"))
+    assert code == agent.EXIT_TARGETS_FAILED
+    (down,) = [s for b in server.stored for s in b.samples if not s.reachable]
+    assert down.asset_id == 997 and down.icmp_reachable is False
+    assert summary["pinged"] == 1 and summary["ping_answered"] == 0
+    assert summary["duration_s"] < 5  # the ping costs its one-second budget at most, for all devices at once
+    code, summary = run_probe(capsys, *run_args(server, token_file, tmp_path / "spool", "--retries", "0",
+                                                "--no-ping"))  # fmt: skip
+    assert "pinged" not in summary
+    assert server.stored[-1].samples[-1].icmp_reachable is None
 
 
 def test_batch_the_server_refuses_goes_aside_instead_of_blocking(

@@ -206,3 +206,23 @@ async def test_refused_credentials_open_a_ticket_that_says_so(client: httpx.Asyn
                for t in tickets), [t["subject"] for t in tickets]
     await poll_round(client, world, 20, kib(network))  # the profile is fixed
     assert {t["status"] for t in await probe_tickets(school)} == {"resolved"}
+
+
+async def test_the_ping_tells_a_dead_device_from_a_silent_snmp_agent(client: httpx.AsyncClient, world: World,
+                                                                    network: Network) -> None:
+    school = world.schools["kib"]["id"]
+    first, second = network.access_points["kib"]
+    await poll_round(client, world, 0, kib(network))
+    for minute in (5, 10, 15):
+        samples = [{"asset_kind": "access_point", "asset_id": ap, "reachable": False, "icmp_reachable": pings,
+                    "polled_at": (T0 + dt.timedelta(minutes=minute)).isoformat(), "error": "No SNMP response"}
+                   for ap, pings in ((first, True), (second, False))]
+        samples.append({"asset_kind": "uplink", "asset_id": network.uplinks["kib"], "reachable": True,
+                        "uptime_ticks": 100_000 + minute * 6000,
+                        "polled_at": (T0 + dt.timedelta(minutes=minute)).isoformat()})
+        body = {"idempotency_key": str(uuid.uuid4()), "sent_at": T0.isoformat(), "samples": samples}
+        assert (await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))).status_code == 200
+        await derive_pending()
+    subjects = {t["access_point_id"]: t["subject"] for t in await probe_tickets(school)}
+    assert "antwortet nicht auf SNMP, ist aber per Ping erreichbar" in subjects[first]
+    assert "antwortet nicht und ist auch per Ping nicht erreichbar" in subjects[second]
