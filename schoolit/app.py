@@ -39,6 +39,7 @@ from schoolit.settings import Settings, get_settings
 from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
 from schoolit.tickets.mail import sender_lifespan
+from schoolit.tickets.notification_controllers import NotificationPages
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.jobs import JobsPage
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             metrics_handler(settings.metrics_allow, opt=public()),
             TicketPages,
             TicketAdminPages,
+            NotificationPages,
             PublicPages,
             *INVENTORY_PAGES,
             *DASHBOARD_PAGES,

@@ -1,7 +1,8 @@
 """Read functions over the tenants (counties and arrangements) for the other domains.
 
 Counties and arrangements are the accounts domain's tables; dashboards, tickets and the inventory
-need their names, slugs and memberships and ask here instead of naming the tables in their SQL.
+need their names, slugs and memberships, and tickets' notifications the people to tell; they ask
+here instead of naming the tables in their SQL.
 Functions taking a Scope answer only what it sees; the others answer names of ids the caller already
 holds (from rows it was allowed to read).
 """
@@ -69,10 +70,18 @@ async def arrangement_id_by_slug(slug: str) -> int | None:
     return rows[0]["id"] if rows else None
 
 
-async def user_email(user_id: int) -> str | None:
-    """The address to notify a user at (tickets' assignment mail)."""
-    rows = await fetch("SELECT email FROM app_user WHERE id = {}", user_id)
-    return rows[0]["email"] if rows else None
+async def school_contacts(school_id: int) -> list[int]:
+    """Ids of the active school contacts of a school."""
+    rows = await fetch("SELECT id FROM app_user WHERE active AND role = 'school' AND school_id = {} ORDER BY id",
+                       school_id)
+    return [row["id"] for row in rows]
+
+
+async def people(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """`id, email, role, active, county_id` of each user id given (whom to notify, and how)."""
+    rows = await fetch("SELECT id, email, role, active, county_id FROM app_user WHERE id = ANY({})",
+                       sorted(set(user_ids)))
+    return {row["id"]: row for row in rows}
 
 
 async def school_has_accounts(school_id: int) -> bool:
@@ -88,13 +97,14 @@ async def display_names(user_ids: Iterable[int]) -> list[dict[str, Any]]:
                        sorted(set(user_ids)))
 
 
-async def supporters_of_county(county_id: int) -> list[dict[str, Any]]:
+async def supporters_of_county(county_id: int, *, admins: bool = True) -> list[dict[str, Any]]:
     """`id, display_name` of the active supporters whose scope covers the county (its own, or its
-    arrangement's) and of the active admins, by name: who may be given a ticket of the county."""
+    arrangement's) and of the active admins, by name: who may be given a ticket of the county. Without
+    `admins`, the supporters alone (whom a new ticket of the county is told to)."""
     return await fetch(
-        "SELECT u.id, u.display_name FROM app_user u WHERE u.active AND (u.role = 'admin' OR (u.role = 'supporter' "
-        "AND (u.county_id = {} OR u.arrangement_id IN (SELECT arrangement_id FROM arrangement_member "
-        "WHERE county_id = {})))) ORDER BY u.display_name", county_id, county_id)
+        "SELECT u.id, u.display_name FROM app_user u WHERE u.active AND ((u.role = 'admin' AND {}) OR "
+        "(u.role = 'supporter' AND (u.county_id = {} OR u.arrangement_id IN (SELECT arrangement_id "
+        "FROM arrangement_member WHERE county_id = {})))) ORDER BY u.display_name", admins, county_id, county_id)
 
 
 async def probes_by_id(probe_ids: Iterable[int]) -> list[dict[str, Any]]:

@@ -123,17 +123,14 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
             carrier = next((a for a in down if a["asset_kind"] == AssetKind.UPLINK), down[0])
             summary = (f"Schule nicht erreichbar: keines der {len(down)} überwachten Geräte antwortet"
                        f"{_since(min((a['down_since'] for a in down if a['down_since']), default=None))}.")
+            # Devices that went down one after another have tickets: the oldest becomes the school's, the
+            # others are folded into it, so the school ends with one ticket however many passes it took.
             existing = sorted({a["outage_ticket_id"] for a in down if a["outage_ticket_id"]})
-            if existing:
-                # Devices went down one after another: the oldest ticket becomes the school's, the others
-                # are folded into it, so the school ends with one ticket however many passes it took.
-                kind = AssetKind(carrier["asset_kind"])
-                await tickets.promote_to_school_outage(
-                    scope, existing[0], uplink_id=carrier["asset_id"] if kind == AssetKind.UPLINK else None,
-                    category=CATEGORY[kind], summary=summary, merged=existing[1:])
-                ticket_id = existing[0]
-            else:
-                ticket_id = await _open(scope, school_id, carrier, summary)
+            ticket_id = existing[0] if existing else await _open(scope, school_id, carrier, summary)
+            kind = AssetKind(carrier["asset_kind"])
+            await tickets.promote_to_school_outage(
+                scope, ticket_id, uplink_id=carrier["asset_id"] if kind == AssetKind.UPLINK else None,
+                category=CATEGORY[kind], summary=summary, merged=existing[1:])
             await _remember(ticket_id, down)
         else:
             for asset in new:

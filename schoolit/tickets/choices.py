@@ -104,3 +104,51 @@ class AssetKind(StrEnum):
 
 DEFAULT_CATEGORIES = ("WLAN/Netzwerk", "Internet/Anschluss", "Endgerät", "Präsentationstechnik", "Konto/Passwort",
                       "Software", "Sonstiges")
+
+
+class Happening(StrEnum):
+    """Domain events in the notification outbox (what happened to a ticket or a school)."""
+
+    TICKET_CREATED = "ticket_created"
+    REPORTER_REPLY = "reporter_reply"
+    ASSIGNED = "assigned"
+    STATUS_CHANGED = "status_changed"
+    SLA_WARNING = "sla_warning"  # 80 % of the resolution time used
+    SLA_BREACH = "sla_breach"
+    SCHOOL_OFFLINE = "school_offline"
+
+
+class NotifyKind(StrEnum):
+    """What a person may choose to be told about (one setting each)."""
+
+    NEW_TICKET = "new_ticket"  # supporters: a new ticket in their counties
+    REPORTER_REPLY = "reporter_reply"  # supporters: the reporter answered
+    ASSIGNED = "assigned"  # supporters: a ticket was given to them
+    SLA_WARNING = "sla_warning"  # supporters: 80 % of an SLA reached
+    SLA_BREACH = "sla_breach"  # supporters: an SLA was breached
+    SCHOOL_OFFLINE = "school_offline"  # supporters: nothing at a school answers
+    OUTAGE = "outage"  # school contacts: an outage at their school opened or resolved
+    OWN_TICKET = "own_ticket"  # school contacts: status changes of the tickets they filed
+    WEEKLY_SUMMARY = "weekly_summary"  # authorities: the county's week in figures (optional)
+
+
+NOTIFY_LABELS = {
+    NotifyKind.NEW_TICKET: N_("A new ticket in my counties"),
+    NotifyKind.REPORTER_REPLY: N_("The reporter replied"),
+    NotifyKind.ASSIGNED: N_("A ticket was assigned to me"),
+    NotifyKind.SLA_WARNING: N_("80 %% of an SLA reached"),  # shown through a template, which %-formats
+    NotifyKind.SLA_BREACH: N_("SLA breached"),
+    NotifyKind.SCHOOL_OFFLINE: N_("A whole school is offline"),
+    NotifyKind.OUTAGE: N_("An outage at my school opened or resolved"),
+    NotifyKind.OWN_TICKET: N_("My tickets: status changes"),
+    NotifyKind.WEEKLY_SUMMARY: N_("Weekly summary of my county"),
+}
+
+
+class NotifyMode(StrEnum):
+    ON = "on"  # a mail for each event
+    OFF = "off"
+    DIGEST = "digest"  # one mail a day with everything
+
+
+NOTIFY_MODE_LABELS = {NotifyMode.ON: N_("each time"), NotifyMode.DIGEST: N_("daily digest"), NotifyMode.OFF: N_("off")}

@@ -1,7 +1,8 @@
 """`schoolit maintenance …` and `schoolit calendar …`: the tickets domain's jobs on the command line.
 
 `close-resolved` closes tickets resolved longer ago than their policy's close-after days;
-`sla-breaches` flags running tickets past a due time and records the 80 % warnings (both are run by the
+`sla-breaches` flags running tickets past a due time and records the 80 % warnings; `notifications` works
+the notification outbox, `notification-digests` sends digests and weekly summaries (all are run by the
 server's scheduler, `schoolit.tickets.jobs`; the commands run them now);
 `calendar import-holidays` reads the VEVENT dates of an iCalendar file as holidays.
 """
@@ -59,7 +60,7 @@ async def import_holidays(args: argparse.Namespace) -> int:
 
 
 def register_maintenance(jobs: Any) -> None:
-    """`schoolit maintenance close-resolved` and `… sla-breaches`."""
+    """`schoolit maintenance close-resolved`, `… sla-breaches`, `… notifications`, `… notification-digests`."""
     job = jobs.add_parser("close-resolved", help="close tickets resolved longer ago than the policy allows",
                           description="Close resolved tickets after their policy's close-after days (default 7).")
     job.set_defaults(handler=job_command(scheduled.JOBS[1]))
@@ -67,6 +68,14 @@ def register_maintenance(jobs: Any) -> None:
                           description="Set the SLA breach flag on running tickets past their due times, and record "
                                       "the 80 % warning on those past 80 % of their resolution time.")
     job.set_defaults(handler=job_command(scheduled.JOBS[0]))
+    job = jobs.add_parser("notifications", help="turn ticket events into notification mails",
+                          description="Work the notification outbox: mails (or digest items) for everyone each event "
+                                      "concerns, as they chose.")
+    job.set_defaults(handler=job_command(scheduled.JOBS[2]))
+    job = jobs.add_parser("notification-digests", help="send daily digests and weekly summaries",
+                          description="Queue the daily digests and the authorities' weekly summaries that are due "
+                                      "(each once, from 07:00 local time).")
+    job.set_defaults(handler=job_command(scheduled.JOBS[3]))
 
 
 def register(commands: Any) -> None:

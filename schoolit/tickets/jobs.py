@@ -1,5 +1,7 @@
 """The tickets domain's scheduled jobs (`schoolit.jobs`): SLA breaches and 80 % warnings flagged every
-five minutes, resolved tickets closed after their policy's close-after days (checked hourly)."""
+five minutes, resolved tickets closed after their policy's close-after days (checked hourly), the
+notification outbox worked every minute, daily digests and weekly summaries looked at every 15 minutes
+(each goes out once, from 07:00)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime as dt
 
 from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job
-from schoolit.tickets import services
+from schoolit.tickets import notifications, services
 from schoolit.web.i18n import N_
 
 SYSTEM = Scope.system("maintenance")
@@ -23,7 +25,20 @@ async def close_resolved() -> str:
     return f"closed {await services.close_resolved(SYSTEM)} resolved ticket(s)"
 
 
+async def notify() -> str:
+    return f"dispatched {await notifications.dispatch_all()} notification event(s)"
+
+
+async def digests() -> str:
+    digests = await notifications.send_digests()
+    summaries = await notifications.weekly_summaries()
+    return f"queued {digests} daily digest(s), {summaries} weekly summary(ies)"
+
+
 JOBS = (
     Job("sla-breaches", dt.timedelta(minutes=5), sla, N_("Flag SLA breaches and 80 % warnings")),
     Job("close-resolved", dt.timedelta(hours=1), close_resolved, N_("Close resolved tickets")),
+    Job("notifications", dt.timedelta(minutes=1), notify, N_("Turn ticket events into notification mails")),
+    Job("notification-digests", dt.timedelta(minutes=15), digests,
+        N_("Send daily digests and weekly summaries")),
 )

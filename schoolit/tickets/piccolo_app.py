@@ -7,6 +7,9 @@ from piccolo.conf.apps import AppConfig
 from schoolit.tickets.tables import (
     BusinessCalendar,
     Holiday,
+    NotificationDigestItem,
+    NotificationEvent,
+    NotificationProfile,
     OutboxMail,
     ReportAttempt,
     SavedView,
@@ -24,7 +27,8 @@ APP_CONFIG = AppConfig(
     app_name="tickets",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
     table_classes=[TicketCategory, TicketCounter, Ticket, TicketEvent, TicketAttachment, TimeEntry, BusinessCalendar,
-                   Holiday, SupportPolicy, SavedView, TicketPresence, OutboxMail, ReportAttempt],
+                   Holiday, SupportPolicy, SavedView, TicketPresence, OutboxMail, ReportAttempt,
+                   NotificationEvent, NotificationProfile, NotificationDigestItem],
     migration_dependencies=["schoolit.inventory.piccolo_app"],
     commands=[],
 )

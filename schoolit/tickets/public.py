@@ -18,8 +18,8 @@ from schoolit.accounts.security import digest
 from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
-from schoolit.tickets import workflow
-from schoolit.tickets.choices import EventKind, Source, Status
+from schoolit.tickets import notifications, workflow
+from schoolit.tickets.choices import EventKind, Happening, Source, Status
 from schoolit.tickets.schemas import ReportForm
 from schoolit.tickets.services import (
     TICKET_SELECT,
@@ -151,6 +151,7 @@ async def reply(token: str, body: str, *, client_ip: str | None, request_id: str
                 status, ticket["resolved_at"], now())):
             raise ValidationFailed([FieldError("body", N_("this ticket is closed; please report a new fault"))])
         await add_event(scope, ticket, EventKind.REPLY, public=True, body=body)
+        await notifications.emit(Happening.REPORTER_REPLY, ticket, body=body)
         if status == Status.RESOLVED:
             await apply_status(scope, ticket, workflow.reopened_status(ticket["assignee_id"]),
                                reason="ticket.reopen")

@@ -25,7 +25,7 @@ from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.settings import get_settings
-from schoolit.tickets import attachments, mail, workflow
+from schoolit.tickets import attachments, mail, notifications, workflow
 from schoolit.tickets.choices import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -33,6 +33,7 @@ from schoolit.tickets.choices import (
     STATUS_LABELS,
     AssetKind,
     EventKind,
+    Happening,
     Level,
     Source,
     Status,
@@ -239,6 +240,7 @@ async def insert_ticket(scope: Scope, data: NewTicket, school: dict[str, Any]) -
         await add_event(scope, ticket, EventKind.CREATED, public=True, data={"source": data.source.value})
         await audit.record(scope, "ticket.create", object_type="ticket", object_id=ticket["id"],
                            county_id=ticket["county_id"], after=_audit_view(ticket))
+        await notifications.emit(Happening.TICKET_CREATED, ticket, actor_user_id=scope.actor.user_id)
         if ticket["reporter_email"]:
             await mail.enqueue(ticket["reporter_email"], _("Your fault report %(number)s", number=number),
                                _("Thank you for your report. Your ticket number is %(number)s.\n\n"
@@ -331,6 +333,8 @@ async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, 
                        before=_audit_view(ticket), after=_audit_view(after))
     if target != current:
         await _notify_reporter(ticket, target)
+        await notifications.emit(Happening.STATUS_CHANGED, ticket, actor_user_id=scope.actor.user_id,
+                                 **{"from": current.value, "to": target.value})
     return after
 
 
@@ -387,18 +391,9 @@ async def assign(scope: Scope, ticket_id: int, assignee_id: int | None) -> dict[
             await audit.record(scope, "ticket.assign", object_type="ticket", object_id=ticket_id,
                                county_id=ticket["county_id"], before=_audit_view(ticket),
                                after=_audit_view({**ticket, "assignee_id": assignee_id}))
-        if assignee_id is not None and assignee_id != scope.actor.user_id:
-            await notify_assignee(ticket, assignee_id)
+        if assignee_id is not None:
+            await notifications.emit(Happening.ASSIGNED, ticket, actor_user_id=scope.actor.user_id, to=assignee_id)
     return await get_ticket(scope, ticket_id)
-
-
-async def notify_assignee(ticket: dict[str, Any], assignee_id: int) -> None:
-    email = await directory.user_email(assignee_id)
-    if email:
-        await mail.enqueue(email, _("Ticket %(number)s was assigned to you", number=ticket["number"]),
-                           _("%(number)s: %(subject)s\n%(school)s\n\n%(url)s/tickets/%(id)s\n",
-                             number=ticket["number"], subject=ticket["subject"], school=ticket["school_name"],
-                             url=get_settings().public_url, id=ticket["id"]), ticket_id=ticket["id"])
 
 
 async def _priority_changes(scope: Scope, ticket: dict[str, Any], impact: str, urgency: str,
@@ -463,6 +458,9 @@ async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool =
                         body=body.strip())
         await audit.record(scope, "ticket.comment" if public else "ticket.note", object_type="ticket",
                            object_id=ticket_id, county_id=ticket["county_id"], after={"public": public})
+        if public and not _is_worker(scope):  # the school answers on its own ticket
+            await notifications.emit(Happening.REPORTER_REPLY, ticket, actor_user_id=scope.actor.user_id,
+                                     body=body.strip())
         if public and _is_worker(scope) and ticket["reporter_email"]:
             await mail.enqueue(ticket["reporter_email"], _("Ticket %(number)s: new reply", number=ticket["number"]),
                                _("%(number)s (%(subject)s):\n\n%(body)s\n", number=ticket["number"],
@@ -717,6 +715,7 @@ async def promote_to_school_outage(scope: Scope, ticket_id: int, *, uplink_id: i
             await audit.record(scope, "ticket.update", object_type="ticket", object_id=ticket_id,
                                county_id=ticket["county_id"], before=_audit_view(ticket),
                                after=_audit_view({**ticket, **changes}))
+            await notifications.emit(Happening.SCHOOL_OFFLINE, ticket, body=summary)
         for other in merged:
             if other != ticket_id:
                 await resolve_outage_ticket(scope, other, f"Zusammengeführt in die Schulstörung {ticket['number']}: "
@@ -758,10 +757,11 @@ async def flag_breaches(scope: Scope, moment: dt.datetime | None = None) -> int:
         rows = await fetch(
             "UPDATE ticket SET sla_breached = true WHERE NOT sla_breached AND status IN ('new', 'assigned', "
             "'in_progress') AND (resolution_due_at < {} OR (first_response_at IS NULL AND response_due_at < {})) "
-            "RETURNING id, county_id", moment, moment)
+            "RETURNING id, county_id, school_id", moment, moment)
         for row in rows:
             await audit.record(scope, "ticket.sla_breach", object_type="ticket", object_id=row["id"],
                                county_id=row["county_id"], after={"sla_breached": True})
+            await notifications.emit(Happening.SLA_BREACH, row)
     return len(rows)
 
 
@@ -773,9 +773,10 @@ async def flag_warnings(scope: Scope, moment: dt.datetime | None = None) -> int:
     async with atomic():
         rows = await fetch(
             "UPDATE ticket SET sla_warned_at = {} WHERE sla_warned_at IS NULL AND NOT sla_breached AND status IN "
-            "('new', 'assigned', 'in_progress') AND resolution_warn_at <= {} RETURNING id, county_id, "
+            "('new', 'assigned', 'in_progress') AND resolution_warn_at <= {} RETURNING id, county_id, school_id, "
             "resolution_due_at", moment, moment)
         for row in rows:
             await add_event(scope, row, EventKind.SLA_WARNING, public=False,
                             data={"resolution_due_at": row["resolution_due_at"].isoformat()})
+            await notifications.emit(Happening.SLA_WARNING, row)
     return len(rows)

@@ -1,6 +1,6 @@
 """Tickets tables: tickets and their per-year numbers, categories, the timeline, attachments, time
-entries, SLA policies and business calendars, saved views, presence, the e-mail outbox and the public
-form's rate limit.
+entries, SLA policies and business calendars, saved views, presence, the e-mail outbox, the public
+form's rate limit, and notifications (the event outbox, per-person choices, digest items).
 
 Tenant rows carry `county_id` next to `school_id`; a composite foreign key `(school_id, county_id)
 -> school (id, county_id)` (raw migration) keeps the two consistent, like the inventory tables.
@@ -206,3 +206,41 @@ class ReportAttempt(Table):
     id = BigSerial(primary_key=True)
     client_key = Varchar(length=64, index=True)
     at = Timestamptz(default=TimestamptzNow())
+
+
+class NotificationEvent(Table):
+    """The outbox of domain events (ticket created, reporter reply, assigned, status changed, SLA at
+    80 %, SLA breached, school offline): written in the transaction of the change, turned into mails
+    (per recipient's setting) by the dispatcher afterwards (`schoolit.tickets.notifications`)."""
+
+    id = BigSerial(primary_key=True)
+    kind = Varchar(length=30)
+    ticket_id = ForeignKey(Ticket, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.cascade)
+    school_id = Integer(null=True, default=None)
+    actor_user_id = Integer(null=True, default=None)  # who caused it (not told about their own doing)
+    data = JSONB(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    dispatched_at = Timestamptz(null=True, default=None)
+
+
+class NotificationProfile(Table):
+    """A person's notification choices: a mode (on, off, digest) per kind where it differs from the
+    default, the language of their mails, and when their last weekly summary went out."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    user_id = ForeignKey(User, null=False, unique=True, on_delete=OnDelete.cascade)
+    locale = Varchar(length=5, default="")  # "" = the installation's default language
+    modes = JSONB(default="{}")  # {"new_ticket": "digest", …}
+    weekly_sent_on = Date(null=True, default=None)
+
+
+class NotificationDigestItem(Table):
+    """An event a person chose to get in their daily digest, until the digest goes out."""
+
+    id = BigSerial(primary_key=True)
+    user_id = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    event_id = ForeignKey(NotificationEvent, null=False, on_delete=OnDelete.cascade)
+    notify_kind = Varchar(length=30)
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)

@@ -40,3 +40,11 @@ def demo_database(tmp_path: Path, *, email: str, name: str, role: str, county: s
 def launch_chromium(playwright: Any) -> Any:
     """Debian's Chromium, headless, as the tests drive it."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def log_in(page: Any, email: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Anmelden").click()

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium
+from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für die Kennzahlen"
@@ -106,10 +106,7 @@ def test_authority_sees_the_county_dashboard(server: str) -> None:
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page(base_url=server, viewport={"width": 1360, "height": 900})
-            page.goto("/login")
-            page.fill("input[name=email]", AUTHORITY)
-            page.fill("input[name=password]", PASSWORD)
-            page.get_by_role("button", name="Anmelden").click()
+            log_in(page, AUTHORITY, PASSWORD)
             page.get_by_role("link", name="Kennzahlen").click()
             expect(page.get_by_role("heading", name="Kennzahlen Landkreis Ahrweiler")).to_be_visible()
             for number, (uplink, coverage) in EXPECTED.items():

@@ -1,5 +1,5 @@
 """E-mail goes out through a real SMTP server (aiosmtpd on a loopback port): the reporter gets the
-number, a supporter gets the assignment; failures are retried later; nothing without SMTP."""
+number, a supporter the new ticket and the assignment; failures are retried later; nothing without SMTP."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 from schoolit.db import fetch
 from schoolit.settings import Settings
-from schoolit.tickets import mail, services
+from schoolit.tickets import mail, notifications, services
 from tests.integration.tickets.test_tickets_api import _scope
 from tests.integration.tickets.world import category_id
 from tests.integration.world import World
@@ -58,6 +58,7 @@ async def test_reporter_and_assignee_receive_mail(settings: Settings, smtp_serve
     admin = await _scope(world, "admin")
     await services.assign(admin, ticket["id"], world.users["verbund_supporter"]["id"])
     assert await mail.send_due(settings) == 0  # no SMTP configured: nothing is sent
+    await notifications.dispatch()  # the assignment is an event first, a mail per the assignee's setting
     configured = smtp_settings(settings, port)
     # The world's own tickets queued their mails too; everything due goes out in one round.
     sent = await mail.send_due(configured)
@@ -69,7 +70,8 @@ async def test_reporter_and_assignee_receive_mail(settings: Settings, smtp_serve
     assert reporter[0]["From"] == "support@schoolit.example"
     assert "/track/trk_" in reporter[0].get_content()
     assignee = [m["Subject"] for m in mine if m["To"] == "support@verbund.test.example"]
-    assert assignee == [f"Ticket {ticket['number']} wurde Ihnen zugewiesen"]
+    assert assignee == [f"Neues Ticket {ticket['number']}: Tablet lädt nicht",
+                        f"Ticket {ticket['number']} wurde Ihnen zugewiesen"]
     assert await mail.send_due(configured) == 0  # sent once only
     rows = await fetch("SELECT sent_at, attempts FROM outbox_mail WHERE ticket_id = {}", ticket["id"])
     assert all(r["sent_at"] is not None and r["attempts"] == 1 for r in rows)

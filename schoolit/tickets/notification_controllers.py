@@ -1,0 +1,70 @@
+"""Pages for a person's own notification choices (`/account/notifications`): which mails they get
+for each kind their role offers (each time, daily digest, off) and the language of those mails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from schoolit.accounts.access import requires
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import Permission
+from schoolit.accounts.scope import Scope
+from schoolit.errors import ValidationFailed
+from schoolit.tickets import notifications
+from schoolit.tickets.choices import NotifyKind
+from schoolit.web.i18n import LOCALE_NAMES, N_
+from schoolit.web.navigation import NavItem, register
+
+register(NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ), before="/admin/users")
+
+
+class NotificationForm(msgspec.Struct):
+    """The form's fields: the language and one mode per kind (only the caller's role's are sent)."""
+
+    locale: str = ""
+    new_ticket: str | None = None
+    reporter_reply: str | None = None
+    assigned: str | None = None
+    sla_warning: str | None = None
+    sla_breach: str | None = None
+    school_offline: str | None = None
+    outage: str | None = None
+    own_ticket: str | None = None
+    weekly_summary: str | None = None
+
+    def modes(self) -> dict[str, str]:
+        return {kind.value: value for kind in NotifyKind if (value := getattr(self, kind.value)) is not None}
+
+
+class NotificationPages(Controller):
+    path = "/account/notifications"
+    include_in_schema = False
+
+    async def _page(self, caller: Scope, *, status_code: int = 200, errors: dict[str, str] | None = None,
+                    saved: bool = False, chosen: NotificationForm | None = None) -> Template:
+        preferences = await notifications.my_preferences(caller)
+        if chosen is not None:  # show what was sent again next to its errors
+            modes = chosen.modes()
+            preferences["locale"] = chosen.locale
+            for kind in preferences["kinds"]:
+                kind["mode"] = modes.get(kind["kind"], kind["mode"])
+        return Template("tickets/notifications.html", status_code=status_code, context={
+            "preferences": preferences, "errors": errors or {}, "saved": saved, "locale_names": LOCALE_NAMES})
+
+    @get("/", name="notifications", opt=requires(Permission.TICKETS_READ))
+    async def show(self, caller: Caller, saved: FromQuery[bool] = False) -> Template:
+        return await self._page(caller, saved=saved)
+
+    @post("/", opt=requires(Permission.TICKETS_READ), status_code=303)
+    async def save(self, caller: Caller, data: URLEncodedBody[NotificationForm]) -> Response[Any]:
+        try:
+            await notifications.save_my_preferences(caller, locale=data.locale, modes=data.modes())
+        except ValidationFailed as exc:
+            return await self._page(caller, status_code=422, errors={e.field: e.message for e in exc.errors},
+                                    chosen=data)
+        return Redirect(path="/account/notifications?saved=true", status_code=303)

@@ -1,0 +1,77 @@
+"""In Chromium: a supporter, a school contact and an authority each open their notification settings
+(at 1366 and 390 px) and see the choices of their role; the supporter changes two and the language,
+and the page shows them saved. Screenshots: tests/e2e/artifacts/notifications-<role>-<width>.png."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in
+from tests.support import run_cli, running_server
+
+PASSWORD = "ein langes Passwort für Benachrichtigungen"
+PEOPLE = {
+    "supporter": ("sabine@ahrweiler.test.example", ("--county", "ahrweiler")),
+    "school": ("sekretariat@schule51600.test.example", ("--school", "51600")),
+    "authority": ("amt@donnersberg.test.example", ("--county", "donnersbergkreis")),
+}
+# A choice each role sees, and one it must not.
+SEES = {"supporter": ("Eine ganze Schule ist offline", "Wochenübersicht meines Landkreises"),
+        "school": ("Eine Störung an meiner Schule beginnt oder ist behoben", "Ein neues Ticket in meinen Landkreisen"),
+        "authority": ("Wochenübersicht meines Landkreises", "SLA verletzt")}
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    email, scope = PEOPLE["supporter"]
+    with demo_database(tmp_path, email=email, name="Sabine Support", role="supporter", county=scope[1],
+                       password=PASSWORD) as env:
+        for role in ("school", "authority"):
+            email, scope = PEOPLE[role]
+            result = run_cli("user", "create", "--email", email, "--name", f"Person {role}", "--role", role, *scope,
+                             "--password-stdin", env=env, input_text=PASSWORD + "\n")
+            assert result.returncode == 0, result.stderr
+        with running_server(env, log_path=tmp_path / "server.log") as base:
+            yield base
+
+
+def test_each_role_chooses_its_notifications(server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for role, (email, _scope) in PEOPLE.items():
+                for width in (1366, 390):
+                    page = browser.new_page(base_url=server, viewport={"width": width, "height": 900})
+                    log_in(page, email, PASSWORD)
+                    page.get_by_role("link", name="Benachrichtigungen").click()
+                    expect(page.get_by_role("heading", name="Benachrichtigungen")).to_be_visible()
+                    shown, hidden = SEES[role]
+                    expect(page.get_by_role("rowheader", name=shown)).to_be_visible()
+                    expect(page.get_by_role("rowheader", name=hidden)).to_have_count(0)
+                    page.screenshot(path=str(ARTIFACTS / f"notifications-{role}-{width}.png"), full_page=True)
+                    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+                    assert not overflow, f"{role} at {width} px scrolls sideways"
+                    page.close()
+
+            email, _scope = PEOPLE["supporter"]
+            page = browser.new_page(base_url=server, viewport={"width": 390, "height": 900})
+            log_in(page, email, PASSWORD)
+            page.goto("/account/notifications")
+            page.get_by_role("group", name="Ein neues Ticket in meinen Landkreisen").get_by_label(
+                "tägliche Zusammenfassung").check()
+            page.get_by_role("group", name="SLA verletzt").get_by_label("aus").check()
+            page.get_by_label("Sprache der E-Mails").select_option("en")
+            page.get_by_role("button", name="Speichern").click()
+            expect(page.get_by_role("status")).to_have_text("Ihre Auswahl ist gespeichert.")
+            expect(page.get_by_role("group", name="Ein neues Ticket in meinen Landkreisen").get_by_label(
+                "tägliche Zusammenfassung")).to_be_checked()
+            expect(page.get_by_role("group", name="SLA verletzt").get_by_label("aus")).to_be_checked()
+            expect(page.get_by_label("Sprache der E-Mails")).to_have_value("en")
+            page.screenshot(path=str(ARTIFACTS / "notifications-saved-390.png"), full_page=True)
+        finally:
+            browser.close()
