@@ -36,8 +36,8 @@ async def counties_by_id(county_ids: Iterable[int]) -> dict[int, dict[str, Any]]
 
 
 async def arrangement(arrangement_id: int) -> dict[str, Any] | None:
-    """`id, name, lead_county_id, lead_name` of an arrangement, None when there is none."""
-    rows = await fetch("SELECT a.id, a.name, a.lead_county_id, c.name AS lead_name FROM arrangement a "
+    """`id, slug, name, lead_county_id, lead_name` of an arrangement, None when there is none."""
+    rows = await fetch("SELECT a.id, a.slug, a.name, a.lead_county_id, c.name AS lead_name FROM arrangement a "
                        "LEFT JOIN county c ON c.id = a.lead_county_id WHERE a.id = {}", arrangement_id)
     return rows[0] if rows else None
 

@@ -11,9 +11,12 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from schoolit.accounts import directory
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
+from schoolit.errors import NotFound
+from schoolit.inventory import figures as inventory_figures
 from schoolit.tickets import policy, services
 from schoolit.tickets.choices import Level, Source, Status
 from schoolit.tickets.schemas import PolicyIn
@@ -65,17 +68,20 @@ def _reporter(index: int) -> str:
 async def _calendar_and_policy(system: Scope) -> None:
     await policy.ensure_calendar(system, name=CALENDAR, day_start=dt.time(7, 30), day_end=dt.time(16))
     await policy.add_holidays(system, CALENDAR, rlp_public_holidays(2026) + rlp_public_holidays(2027))
-    arrangement = await fetch("SELECT a.slug FROM arrangement a JOIN county c ON c.id = a.lead_county_id "
-                              "WHERE c.slug = 'donnersbergkreis'")
-    if arrangement:
-        await policy.set_policy(system, PolicyIn(arrangement=arrangement[0]["slug"], calendar=CALENDAR,
+    county_id = await directory.county_id_by_slug("donnersbergkreis")
+    arrangement_id = await directory.arrangement_of_county(county_id) if county_id is not None else None
+    arrangement = await directory.arrangement(arrangement_id) if arrangement_id is not None else None
+    if arrangement is not None and arrangement["lead_county_id"] == county_id:
+        await policy.set_policy(system, PolicyIn(arrangement=arrangement["slug"], calendar=CALENDAR,
                                                  close_after_days=7))
 
 
 async def _supporter_scope() -> Scope | None:
-    rows = await fetch("SELECT id, email, role, county_id, arrangement_id, school_id FROM app_user WHERE email = {}",
-                       SUPPORTER)
-    return await accounts.scope_for_user(dict(rows[0])) if rows else None
+    try:
+        user = await accounts.get_user_by_email(Scope.system("demo"), SUPPORTER)
+    except NotFound:
+        return None
+    return await accounts.scope_for_user(user)
 
 
 async def _backdate(ticket_id: int, county_id: int, days: int) -> None:
@@ -115,8 +121,11 @@ async def seed_demo_tickets() -> int:
     await _calendar_and_policy(system)
     worker = await _supporter_scope()
     categories = {c["name"]: c["id"] for c in await services.list_categories(active_only=False)}
-    schools = await fetch("SELECT s.id, s.county_id, c.slug FROM school s JOIN county c ON c.id = s.county_id "
-                          "WHERE c.slug = ANY({}) ORDER BY s.school_number", [*MEMBER_COUNTIES, "ludwigsburg"])
+    counties = {county["id"]: county["slug"] for county in await directory.counties(system)
+                if county["slug"] in {*MEMBER_COUNTIES, "ludwigsburg"}}
+    schools = [{**school, "slug": counties[school["county_id"]]}
+               for school in sorted(await inventory_figures.schools(system, list(counties)),
+                                    key=lambda school: school["school_number"])]
     arrangement_schools = [s for s in schools if s["slug"] in MEMBER_COUNTIES]
     ludwigsburg = [s for s in schools if s["slug"] == "ludwigsburg"]
     if not arrangement_schools:

@@ -58,10 +58,6 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     ("probes/demo.py", "school"): "demo: the simulated county's management network",
     ("probes/demo.py", "snmp_profile"): "demo: the simulator's SNMP profile",
     ("probes/demo.py", "probe"): "demo: the demo probe's registration",
-    ("tickets/demo.py", "county"): "demo: tickets for the demo counties' schools",
-    ("tickets/demo.py", "arrangement"): "demo: the demo arrangement's policy",
-    ("tickets/demo.py", "app_user"): "demo: the demo supporters",
-    ("tickets/demo.py", "school"): "demo: tickets for the demo schools",
 }
 
 
