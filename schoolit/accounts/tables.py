@@ -163,4 +163,4 @@ class AuditEvent(Table, tablename="audit_log"):
 # Views (created by migrations) that other domains may name in their SQL: ids with their labels, for
 # lists that show, search or sort by them inside one statement. Everything else they ask through
 # `schoolit.accounts.directory`.
-PUBLISHED_VIEWS = ("county_directory", "user_directory")
+PUBLISHED_VIEWS = ("county_directory", "user_directory", "probe_directory")

@@ -43,7 +43,7 @@ _CANDIDATES = """
 SELECT p.id, p.name, p.county_id, p.school_id, p.last_seen_at, r.silence_ticket_id,
        coalesce(p.school_id, (SELECT s.school_id FROM probe_asset_state s WHERE s.probe_id = p.id
                               GROUP BY s.school_id ORDER BY count(*) DESC, s.school_id LIMIT 1)) AS ticket_school_id
-  FROM probe p LEFT JOIN probe_run r ON r.probe_id = p.id
+  FROM probe_directory p LEFT JOIN probe_run r ON r.probe_id = p.id
  WHERE p.active AND p.last_seen_at IS NOT NULL
    AND ((r.silence_ticket_id IS NULL AND p.last_seen_at < now() - {}::interval)
         OR (r.silence_ticket_id IS NOT NULL AND p.last_seen_at >= now() - {}::interval))
@@ -53,7 +53,7 @@ SELECT p.id, p.name, p.county_id, p.school_id, p.active, p.last_seen_at,
        p.active AND p.last_seen_at < now() - {{}}::interval AS silent, r.started_at AS last_run_at,
        r.duration_s AS last_run_seconds, r.targets, r.reachable, r.failed, r.samples_refused, r.spool_damaged,
        r.version, r.silence_ticket_id
-  FROM probe p LEFT JOIN probe_run r ON r.probe_id = p.id
+  FROM probe_directory p LEFT JOIN probe_run r ON r.probe_id = p.id
  WHERE {where} ORDER BY p.name, p.id
 """
 

@@ -29,7 +29,8 @@ async def probe_last_seen() -> metrics.Samples:
 async def probe_last_run() -> metrics.Samples:
     rows = await fetch("SELECT c.slug, p.name, r.targets, r.reachable, r.failed, r.samples_refused, r.spool_damaged, "
                        "extract(epoch FROM now() - r.started_at) AS age_seconds FROM probe_run r "
-                       "JOIN probe p ON p.id = r.probe_id JOIN county c ON c.id = p.county_id WHERE p.active")
+                       "JOIN probe_directory p ON p.id = r.probe_id JOIN county_directory c ON c.id = p.county_id "
+                       "WHERE p.active")
     figures = ("targets", "reachable", "failed", "samples_refused", "spool_damaged", "age_seconds")
     return [((row["slug"], row["name"], figure), float(row[figure])) for row in rows for figure in figures]
 

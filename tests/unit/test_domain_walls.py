@@ -46,10 +46,6 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     ("probes/figures.py", "access_point_room"): "live coverage: which access points cover a room",
     ("probes/figures.py", "room"): "live coverage of teaching rooms, per school and per county",
     ("probes/figures.py", "uplink"): "a school's network section: its lines with their states",
-    # probes -> accounts: the probe row (registration, token) is accounts'; run reports join it.
-    ("probes/health.py", "probe"): "silent probes: last run report per registered probe",
-    ("probes/metrics.py", "probe"): "last run report metrics per registered probe",
-    ("probes/metrics.py", "county"): "last run report metrics labelled by county",
     # the kernel's scheduler keeps its own table, registered in the accounts app (a kernel module has no app).
     ("jobs.py", "job_run"): "the scheduler's own records (schoolit/jobs.py is their only reader and writer)",
     # demo seeding builds a world across domains (never run in production).
