@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schoolit.accounts import services as accounts
+from schoolit.accounts import tenants
 from schoolit.accounts.demo import (
     DEMO_ARRANGEMENT_LEAD,
     DEMO_ARRANGEMENT_MEMBERS,
@@ -39,11 +40,11 @@ async def seed_demo(secret_key: str | None = None) -> SeedReport:
     async with atomic():
         county_ids: dict[str, int] = {}
         for county in DEMO_COUNTIES:
-            county_ids[county.slug] = await accounts.upsert_county(
+            county_ids[county.slug] = await tenants.upsert_county(
                 slug=county.slug, name=county.name, ags=county.ags, seat=county.seat, state=county.state.value
             )
             report.counties += 1
-        await accounts.upsert_arrangement(
+        await tenants.upsert_arrangement(
             slug=DEMO_ARRANGEMENT_SLUG, name=DEMO_ARRANGEMENT_NAME,
             lead_county_slug=DEMO_ARRANGEMENT_LEAD, member_slugs=DEMO_ARRANGEMENT_MEMBERS,
         )

@@ -6,13 +6,41 @@ from schoolit.web.i18n import N_
 
 
 class FederalState(StrEnum):
-    """German Länder by their ISO 3166-2 suffix (the ones our counties are in are enough for now)."""
+    """German Länder by their ISO 3166-2 suffix (the `holidays` library's subdivisions of DE)."""
 
-    RP = "RP"  # Rheinland-Pfalz
     BW = "BW"  # Baden-Württemberg
-    HE = "HE"
-    SL = "SL"
-    NW = "NW"
+    BY = "BY"  # Bayern
+    BE = "BE"  # Berlin
+    BB = "BB"  # Brandenburg
+    HB = "HB"  # Bremen
+    HH = "HH"  # Hamburg
+    HE = "HE"  # Hessen
+    MV = "MV"  # Mecklenburg-Vorpommern
+    NI = "NI"  # Niedersachsen
+    NW = "NW"  # Nordrhein-Westfalen
+    RP = "RP"  # Rheinland-Pfalz
+    SL = "SL"  # Saarland
+    SN = "SN"  # Sachsen
+    ST = "ST"  # Sachsen-Anhalt
+    SH = "SH"  # Schleswig-Holstein
+    TH = "TH"  # Thüringen
+
+
+class ShareRule(StrEnum):
+    """How an arrangement splits the shared team's cost among its member counties."""
+
+    HOURS = "hours"  # by the support time booked on each county's tickets in the period
+    SCHOOLS = "schools"  # by each county's number of schools
+    PUPILS = "pupils"  # by each county's number of pupils
+    FIXED = "fixed"  # by a fixed percentage per member (they sum to 100)
+
+
+SHARE_RULE_LABELS = {
+    ShareRule.HOURS: N_("by support hours booked"),
+    ShareRule.SCHOOLS: N_("by number of schools"),
+    ShareRule.PUPILS: N_("by number of pupils"),
+    ShareRule.FIXED: N_("fixed percentage per county"),
+}
 
 
 class Role(StrEnum):
@@ -50,6 +78,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     JOBS_MANAGE = "jobs.manage"  # the scheduled jobs page (admins)
+    TENANTS_MANAGE = "tenants.manage"  # counties and support arrangements
     PROBE_INGEST = "probe.ingest"
 
 

@@ -12,6 +12,7 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
+    Numeric,
     OnDelete,
     Serial,
     Text,
@@ -21,7 +22,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from schoolit.accounts.choices import ActorKind, FederalState, Role
+from schoolit.accounts.choices import ActorKind, FederalState, Role, ShareRule
 from schoolit.columns import Inet
 
 
@@ -36,6 +37,9 @@ class County(Table):
     ags = Varchar(length=5, unique=True)
     seat = Varchar(length=120, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    # A retired county keeps its rows (tickets, inventory, audit) but no longer works: its users and
+    # probes are disabled and it has left its arrangement (schoolit.accounts.tenants.retire_county).
+    retired_at = Timestamptz(null=True, default=None)
 
 
 class Arrangement(Table):
@@ -48,6 +52,8 @@ class Arrangement(Table):
     name = Varchar(length=200, unique=True)
     slug = Varchar(length=80, unique=True)
     lead_county_id = ForeignKey(County, null=True, default=None, on_delete=OnDelete.restrict)
+    # How the team's cost is split among the members (one rule per arrangement, used by the cost split).
+    share_rule = Varchar(length=20, choices=ShareRule, default=ShareRule.HOURS.value)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -57,6 +63,8 @@ class ArrangementMember(Table):
     id: Serial  # added by Piccolo; declared for the type checker
     arrangement_id = ForeignKey(Arrangement, null=False, on_delete=OnDelete.cascade)
     county_id = ForeignKey(County, null=False, unique=True, on_delete=OnDelete.restrict)
+    # The member's share in percent when the arrangement's rule is `fixed` (the shares sum to 100).
+    share_percent = Numeric(digits=(5, 2), null=True, default=None)
     joined_at = Timestamptz(default=TimestamptzNow())
 
 

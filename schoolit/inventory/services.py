@@ -407,6 +407,14 @@ async def get_school(scope: Scope, school_id: int) -> dict[str, Any]:
     return _with_school_figures(await _one(SCHOOLS, scope, school_id, "school"))
 
 
+async def school_totals(county_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Number of schools and of pupils per county: aggregates only (an arrangement's cost split weighs
+    its members by them, over the whole arrangement whoever asks)."""
+    rows = await fetch("SELECT county_id, count(*)::int AS schools, coalesce(sum(pupils), 0)::int AS pupils "
+                       "FROM school WHERE county_id = ANY({}) GROUP BY county_id", list(county_ids))
+    return {r["county_id"]: {"schools": r["schools"], "pupils": r["pupils"]} for r in rows}
+
+
 def _school_input(f: Input) -> None:
     f.convert("school_number", validation.school_number, required=True)
     f.text("name", max_length=200, required=True)

@@ -20,7 +20,7 @@ from schoolit.inventory import figures as inventory_figures
 from schoolit.tickets import policy, services
 from schoolit.tickets.choices import Level, Source, Status
 from schoolit.tickets.schemas import PolicyIn
-from schoolit.tickets.sla import due_times, priority_of, rlp_public_holidays
+from schoolit.tickets.sla import due_times, priority_of, public_holidays
 
 CALENDAR = "Schul-IT-Verbund Donnersberg–Kaiserslautern–Kusel"
 SUPPORTER = "support@verbund.demo.schoolit.example"
@@ -67,7 +67,7 @@ def _reporter(index: int) -> str:
 
 async def _calendar_and_policy(system: Scope) -> None:
     await policy.ensure_calendar(system, name=CALENDAR, day_start=dt.time(7, 30), day_end=dt.time(16))
-    await policy.add_holidays(system, CALENDAR, rlp_public_holidays(2026) + rlp_public_holidays(2027))
+    await policy.add_holidays(system, CALENDAR, public_holidays("RP", 2026) + public_holidays("RP", 2027))
     county_id = await directory.county_id_by_slug("donnersbergkreis")
     arrangement_id = await directory.arrangement_of_county(county_id) if county_id is not None else None
     arrangement = await directory.arrangement(arrangement_id) if arrangement_id is not None else None

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from schoolit.accounts import directory
-from schoolit.accounts.choices import Permission
+from schoolit.accounts import directory, tenants
+from schoolit.accounts.choices import Permission, ShareRule
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
@@ -121,10 +121,25 @@ async def _arrangement_for(scope: Scope, arrangement_id: int | None) -> dict[str
     return {**found, "members": members}
 
 
+async def _weights(arrangement: dict[str, Any] | None, county_ids: list[int],
+                   minutes: dict[int, int]) -> tuple[ShareRule, dict[int, Decimal | int]]:
+    """Each county's weight under its arrangement's share rule (the hours booked without one)."""
+    if arrangement is None:
+        return ShareRule.HOURS, dict(minutes)
+    rule, fixed = await tenants.share_rule_of(arrangement["id"])
+    if rule == ShareRule.FIXED:
+        return rule, {county_id: share or 0 for county_id, share in fixed.items()}
+    if rule in (ShareRule.SCHOOLS, ShareRule.PUPILS):
+        totals = await inventory.school_totals(county_ids)
+        return rule, {county_id: figures[rule.value] for county_id, figures in totals.items()}
+    return rule, dict(minutes)
+
+
 async def cost_split(scope: Scope, first: dt.date, following: dt.date,
                      arrangement_id: int | None = None) -> dict[str, Any]:
     """Minutes booked per member county of an arrangement from `first` up to (not including)
-    `following`, and each county's share of the arrangement's total (the CSV and the dashboards).
+    `following`, and each county's share under the arrangement's share rule (the CSV and the
+    dashboards): of the hours booked (the default), of the schools or pupils, or fixed percentages.
 
     Without an arrangement (a county that runs its own team) the caller's counties stand alone.
     Counties outside the scope are left out; the total stays the whole arrangement's."""
@@ -136,16 +151,21 @@ async def cost_split(scope: Scope, first: dt.date, following: dt.date,
         "SELECT county_id, sum(minutes)::int AS minutes FROM time_entry WHERE county_id = ANY({}) "
         "AND worked_on >= {} AND worked_on < {} GROUP BY county_id", ids, first, following)}
     total = sum(sums.values())
+    rule, weights = await _weights(arrangement, ids, sums)
+    total_weight = sum(weights.values())
     lead_id = arrangement["lead_county_id"] if arrangement else None
     rows = []
     for county in counties:
         if not scope.sees_county(county["id"]):
             continue
         minutes = sums.get(county["id"], 0)
-        share = (Decimal(minutes) * 100 / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if total else 0
+        weight = weights.get(county["id"], 0)
+        share = (Decimal(weight) * 100 / total_weight).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) \
+            if total_weight else 0
         rows.append({"county_id": county["id"], "county": county["name"], "lead": county["id"] == lead_id,
                      "minutes": minutes, "hours": _hours(minutes), "share": f"{share}"})
-    return {"arrangement": arrangement, "counties": rows, "total_minutes": total, "total_hours": _hours(total)}
+    return {"arrangement": arrangement, "rule": rule.value, "counties": rows, "total_minutes": total,
+            "total_hours": _hours(total)}
 
 
 async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | None = None) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from schoolit.accounts import audit, directory
+from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.choices import ActorKind, Permission, Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import digest
@@ -723,6 +723,17 @@ async def promote_to_school_outage(scope: Scope, ticket_id: int, *, uplink_id: i
         result = await _ticket_row(ticket_id)
     assert result is not None
     return with_sla_state(result)
+# --- tenants -----------------------------------------------------------------------------------
+
+
+@tenants.hold_county_retirement
+async def open_tickets_in_county(scope: Scope, county_id: int) -> tuple[int, str]:
+    """How many tickets of a county are still open (new, assigned, in progress, waiting): a county
+    with open tickets is not retired."""
+    scope.check(county_id, what="county")
+    rows = await fetch("SELECT count(*)::int AS n FROM ticket WHERE county_id = {} AND status = ANY({})",
+                       county_id, [s.value for s in OPEN_STATUSES])
+    return rows[0]["n"], "open tickets"
 
 
 # --- maintenance ---------------------------------------------------------------------------------

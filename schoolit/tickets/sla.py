@@ -10,10 +10,12 @@ pause covered.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+import holidays
+import icalendar
 
 from schoolit.tickets.choices import Level, Priority
 
@@ -189,88 +191,45 @@ def sla_state(now: dt.datetime, due: dt.datetime | None, warn: dt.datetime | Non
 # --- holidays ------------------------------------------------------------------------------------
 
 
-def easter_sunday(year: int) -> dt.date:
-    """Gregorian Easter Sunday (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
+def public_holidays(state: str, year: int) -> list[tuple[dt.date, str]]:
+    """The statutory public holidays of a German Land (ISO 3166-2 suffix, e.g. "RP") in a year, with
+    their German names, from the `holidays` library."""
+    days = holidays.country_holidays("DE", subdiv=state, years=year, language="de")
+    return sorted((day, str(name)) for day, name in days.items())
 
 
-def rlp_public_holidays(year: int) -> list[tuple[dt.date, str]]:
-    """The statutory public holidays of Rheinland-Pfalz in a year."""
-    easter = easter_sunday(year)
-    days = [
-        (dt.date(year, 1, 1), "Neujahr"),
-        (easter - dt.timedelta(days=2), "Karfreitag"),
-        (easter + dt.timedelta(days=1), "Ostermontag"),
-        (dt.date(year, 5, 1), "Tag der Arbeit"),
-        (easter + dt.timedelta(days=39), "Christi Himmelfahrt"),
-        (easter + dt.timedelta(days=50), "Pfingstmontag"),
-        (easter + dt.timedelta(days=60), "Fronleichnam"),
-        (dt.date(year, 10, 3), "Tag der Deutschen Einheit"),
-        (dt.date(year, 11, 1), "Allerheiligen"),
-        (dt.date(year, 12, 25), "1. Weihnachtstag"),
-        (dt.date(year, 12, 26), "2. Weihnachtstag"),
-    ]
-    return sorted(days)
-
-
-_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})")
-
-
-def _unfold(text: str) -> Iterable[str]:
-    """iCalendar content lines: a line starting with a space or tab continues the previous one."""
-    current: str | None = None
-    for raw in text.splitlines():
-        if raw[:1] in (" ", "\t") and current is not None:
-            current += raw[1:]
-            continue
-        if current is not None:
-            yield current
-        current = raw
-    if current is not None:
-        yield current
-
-
-def _unescape(value: str) -> str:
-    return value.replace("\\n", " ").replace("\\N", " ").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
+# A school-holiday event longer than this is a mistake in the file, not a holiday.
+MAX_EVENT_DAYS = 120
 
 
 def parse_ical_holidays(text: str) -> list[tuple[dt.date, str]]:
-    """(date, name) of every VEVENT's DTSTART in an iCalendar file (RFC 5545), sorted and unique.
+    """(date, name) of every day an iCalendar file's events cover, sorted and unique.
 
-    Date values (`DTSTART;VALUE=DATE:20261003`) and date-times (the date part is taken) are both
-    accepted; events without a DTSTART are skipped. Raises ValueError for text that is no calendar.
+    Parsed with the `icalendar` library. An all-day event covers DTSTART up to (not including)
+    DTEND, so a file of school holidays gives every day of the holidays; an event with a time
+    covers the date of its start. Events without a DTSTART are skipped. Raises ValueError for text
+    that is no calendar.
     """
     if "BEGIN:VCALENDAR" not in text.upper():
         raise ValueError("not an iCalendar file (BEGIN:VCALENDAR missing)")
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except ValueError as exc:
+        raise ValueError(f"not a valid iCalendar file ({exc})") from None
     found: dict[dt.date, str] = {}
-    in_event = False
-    start: dt.date | None = None
-    summary = ""
-    for line in _unfold(text):
-        name, _, value = line.partition(":")
-        key = name.split(";", 1)[0].strip().upper()
-        if key == "BEGIN" and value.strip().upper() == "VEVENT":
-            in_event, start, summary = True, None, ""
-        elif key == "END" and value.strip().upper() == "VEVENT":
-            if in_event and start is not None:
-                found.setdefault(start, summary.strip()[:120])
-            in_event = False
-        elif in_event and key == "DTSTART":
-            match = _DATE.match(value.strip())
-            if match:
-                try:
-                    start = dt.date(int(match[1]), int(match[2]), int(match[3]))
-                except ValueError:
-                    start = None
-        elif in_event and key == "SUMMARY":
-            summary = _unescape(value)
+    for calendar in calendars:
+        for event in calendar.walk("VEVENT"):
+            start = event.get("DTSTART")
+            if start is None:
+                continue
+            first = start.dt.date() if isinstance(start.dt, dt.datetime) else start.dt
+            end = event.get("DTEND")
+            following = first + dt.timedelta(days=1)
+            if end is not None and not isinstance(start.dt, dt.datetime) and not isinstance(end.dt, dt.datetime):
+                following = max(following, min(end.dt, first + dt.timedelta(days=MAX_EVENT_DAYS)))
+            summary = " ".join(str(event.get("SUMMARY", "")).split())[:120]
+            day = first
+            while day < following:
+                found.setdefault(day, summary)
+                day += dt.timedelta(days=1)
     return sorted(found.items())

@@ -12,8 +12,8 @@ from functools import cache
 from typing import Any
 
 from schoolit.accounts.security import hash_password, new_token
-from schoolit.accounts.services import upsert_arrangement, upsert_county
 from schoolit.accounts.tables import ApiToken, Probe, User
+from schoolit.accounts.tenants import upsert_arrangement, upsert_county
 from schoolit.inventory.services import upsert_school
 from tests.integration.tickets.world import add_tickets
 

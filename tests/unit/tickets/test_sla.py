@@ -13,10 +13,9 @@ from schoolit.tickets.sla import (
     add_business_time,
     business_seconds_between,
     due_times,
-    easter_sunday,
     parse_ical_holidays,
     priority_of,
-    rlp_public_holidays,
+    public_holidays,
     sla_state,
     validate_matrix,
 )
@@ -24,7 +23,7 @@ from schoolit.tickets.sla import (
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600.0
 # Mon–Fri 08:00–16:00 Berlin, with the RLP holidays of 2026.
-CAL = Calendar(holidays=frozenset(day for day, _ in rlp_public_holidays(2026)))
+CAL = Calendar(holidays=frozenset(day for day, _ in public_holidays("RP", 2026)))
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
@@ -124,12 +123,12 @@ def test_priority_matrix() -> None:
 
 
 def test_rlp_holidays() -> None:
-    assert easter_sunday(2026) == dt.date(2026, 4, 5)
-    assert easter_sunday(2027) == dt.date(2027, 3, 28)
-    days = dict(rlp_public_holidays(2027))
+    days = dict(public_holidays("RP", 2027))
     assert days[dt.date(2027, 3, 26)] == "Karfreitag"
+    assert days[dt.date(2027, 3, 28) + dt.timedelta(days=1)] == "Ostermontag"  # Easter Sunday 2027 is 28 March
     assert days[dt.date(2027, 5, 27)] == "Fronleichnam"
     assert len(days) == 11
+    assert dt.date(2027, 11, 1) not in dict(public_holidays("HE", 2027))  # Allerheiligen is not a Hessian holiday
 
 
 ICS = (
@@ -150,3 +149,15 @@ def test_ical_holidays() -> None:
     ]
     with pytest.raises(ValueError):
         parse_ical_holidays("not a calendar")
+
+
+def test_ical_school_holidays_cover_every_day() -> None:
+    """An all-day event covers DTSTART up to (not including) DTEND: every day of the autumn holidays."""
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//DE\r\nBEGIN:VEVENT\r\nUID:h\r\n"
+           "DTSTART;VALUE=DATE:20261012\r\nDTEND;VALUE=DATE:20261024\r\nSUMMARY:Herbstferien\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n")
+    days = parse_ical_holidays(ics)
+    assert [d for d, _ in days] == [dt.date(2026, 10, 12) + dt.timedelta(days=n) for n in range(12)]
+    assert {name for _, name in days} == {"Herbstferien"}
+    with pytest.raises(ValueError):
+        parse_ical_holidays("BEGIN:VCALENDAR\r\nkaputt")

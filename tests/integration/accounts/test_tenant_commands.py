@@ -1,0 +1,71 @@
+"""`schoolit county|arrangement|school …` against a fresh PostgreSQL, as an administrator would type
+them: counties, an arrangement and a school without SQL, one line per bad field, exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pgserver
+import pytest
+
+from tests.support import run_cli
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    tmp_path = tmp_path_factory.mktemp("tenants-cli")
+    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
+    environment = {"DATABASE_URL": str(server.get_uri()), "DATA_DIR": str(tmp_path / "data")}
+    try:
+        assert run_cli("migrate", env=environment).returncode == 0
+        yield environment
+    finally:
+        server.cleanup()
+
+
+def ok(*args: str, env: dict[str, str]) -> str:
+    result = run_cli(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_counties_arrangement_and_school_without_sql(env: dict[str, str]) -> None:
+    assert "no counties yet" in ok("county", "list", env=env)
+    created = ok("county", "create", "--name", "Donnersbergkreis", "--slug", "donnersbergkreis", "--ags", "07333",
+                 "--seat", "Kirchheimbolanden", env=env)
+    assert created.startswith("created county donnersbergkreis 'Donnersbergkreis' (AGS 07333")
+    ok("county", "create", "--name", "Landkreis Kusel", "--slug", "kusel", "--ags", "07336", env=env)
+    taken = run_cli("county", "create", "--name", "Kusel", "--slug", "kusel", "--ags", "0733", env=env)
+    assert taken.returncode == 1
+    assert sorted(taken.stderr.splitlines()) == [
+        "schoolit: error: ags: five digits (Amtlicher Gemeindeschlüssel of the district)",
+        "schoolit: error: slug: already in use"]
+    assert "renamed" not in ok("county", "rename", "kusel", "Landkreis Kusel (Pfalz)", env=env)
+    made = ok("arrangement", "create", "--name", "Schul-IT-Verbund", "--slug", "verbund", "--lead",
+              "donnersbergkreis", env=env)
+    assert "led by Donnersbergkreis" in made
+    added = ok("arrangement", "add-county", "verbund", "kusel", env=env)
+    assert added.strip() == "kusel added to verbund; members now: donnersbergkreis, kusel"
+    outside = run_cli("arrangement", "set-rule", "verbund", "fixed", "--shares", "donnersbergkreis=50", env=env)
+    assert outside.returncode == 1 and "shares:" in outside.stderr
+    ok("arrangement", "set-rule", "verbund", "fixed", "--shares", "donnersbergkreis=60,kusel=40", env=env)
+    lead = run_cli("arrangement", "remove-county", "verbund", "donnersbergkreis", env=env)
+    assert lead.returncode == 1 and "lead county must be a member" in lead.stderr
+    listing = ok("arrangement", "list", env=env)
+    assert "rule fixed" in listing and "member kusel 40.00 %" in listing and "member donnersbergkreis (lead)" in listing
+    school = ok("school", "create", "--county", "kusel", "--number", "41003", "--name", "Realschule plus Kusel",
+                "--type", "realschule_plus", "--pupils", "420", env=env)
+    assert school.startswith("created school 41003 'Realschule plus Kusel' in Landkreis Kusel (Pfalz)")
+    bad = run_cli("school", "create", "--county", "kusel", "--number", "41003", "--name", "Doppelt",
+                  "--type", "igs", "--postal-code", "6686", env=env)
+    assert bad.returncode == 1 and bad.stderr == "schoolit: error: postal_code: five digits\n"
+    twice = run_cli("school", "create", "--county", "kusel", "--number", "41003", "--name", "Doppelt",
+                    "--type", "igs", env=env)
+    assert twice.returncode == 1 and twice.stderr == "schoolit: error: school_number: already in use\n"
+    assert "41003  realschule_plus" in ok("school", "list", "--county", "kusel", env=env)
+    counties = ok("county", "list", env=env)
+    assert "verbund" in counties and "Landkreis Kusel (Pfalz)" in counties
+    unknown = run_cli("county", "retire", "gibt-es-nicht", env=env)
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "schoolit: error: unknown county 'gibt-es-nicht'"
+    led = run_cli("county", "retire", "donnersbergkreis", env=env)
+    assert led.returncode == 1 and "leads the arrangement" in led.stderr
