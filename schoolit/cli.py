@@ -221,9 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     from schoolit.accounts import commands as accounts_commands
 
     accounts_commands.register(commands)
+    from schoolit import setup
     from schoolit.accounts import tenant_commands
     from schoolit.inventory import school_commands
 
+    setup.register(commands)
     tenant_commands.register(commands)
     school_commands.register(commands)
     ops.add_commands(commands)
