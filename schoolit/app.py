@@ -23,6 +23,7 @@ from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.accounts.sso.controllers import SignInAdminPages, SignInPages
+from schoolit.accounts.tenant_controllers import TenantApi, TenantPages
 from schoolit.dashboards.controllers import API_HANDLERS as DASHBOARD_API
 from schoolit.dashboards.controllers import PAGE_HANDLERS as DASHBOARD_PAGES
 from schoolit.inventory import jobs as inventory_jobs
@@ -108,8 +109,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings.require_secret_key()
     configure_logging(settings)
     scheduled = register_jobs()
-    api = Router(path="/api/v1", route_handlers=[AccountsApi, *INVENTORY_API, ProbeApi, NetworkStatsApi, TicketsApi,
-                                                 TicketSettingsApi, *DASHBOARD_API], security=[{"bearer": []}])
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, *INVENTORY_API, ProbeApi, NetworkStatsApi,
+                                                 TicketsApi, TicketSettingsApi, *DASHBOARD_API],
+                 security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(
         route_handlers=[
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             health,
             AuthPages,
             AdminPages,
+            TenantPages,
             SignInPages,
             SignInAdminPages,
             AuditPage,

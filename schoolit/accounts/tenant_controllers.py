@@ -1,0 +1,332 @@
+"""HTTP layer of tenant administration: admin pages for counties and support arrangements, and their
+JSON API under /api/v1 (admins only). Thin: the rules are in `schoolit.accounts.tenants`.
+
+Pages re-render the form with the errors next to the fields (422) or the refusal (409); success
+redirects (303) back to the page with a message in the query string.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_201_CREATED
+
+from schoolit.accounts import tenants
+from schoolit.accounts.access import requires
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import SHARE_RULE_LABELS, FederalState, Permission, ShareRule
+from schoolit.accounts.scope import Scope
+from schoolit.errors import Conflict, DomainError, FieldError, ValidationFailed
+from schoolit.web.i18n import N_
+from schoolit.web.i18n import gettext as _
+from schoolit.web.navigation import NavItem, register
+
+MANAGE = requires(Permission.TENANTS_MANAGE)
+
+register(NavItem("/admin/counties", N_("Counties"), Permission.TENANTS_MANAGE),
+         NavItem("/admin/arrangements", N_("Support arrangements"), Permission.TENANTS_MANAGE), before="/admin/users")
+
+# Messages a page shows after a redirect (?done=...): fixed ids, so nothing from the URL is echoed.
+DONE = {
+    "county-created": N_("County created. Import or create its schools next."),
+    "county-saved": N_("County saved."),
+    "county-retired": N_("County retired: its users and probes are disabled, its data is kept."),
+    "arrangement-created": N_("Arrangement created. Add its other counties below."),
+    "arrangement-saved": N_("Arrangement saved."),
+    "member-added": N_("County added: the arrangement's supporters see it from now on."),
+    "member-removed": N_("County removed: the arrangement's supporters no longer see it."),
+}
+
+
+def _errors(exc: ValidationFailed) -> dict[str, str]:
+    return {e.field: _(e.message) for e in exc.errors}
+
+
+def _refusal(exc: DomainError) -> str:
+    if isinstance(exc, tenants.CountyHeld):
+        return _("The county still has %(count)s open tickets; close them before retiring it.", count=exc.count)
+    if "leads the arrangement" in exc.detail:
+        return _("The county leads its arrangement; make another member the lead county first.")
+    if "already retired" in exc.detail:
+        return _("The county is already retired.")
+    return exc.detail
+
+
+def _shares_from_form(data: dict[str, str]) -> dict[int, str]:
+    """The share fields of the arrangement form: `share_<county id>` → percentage."""
+    return {int(key.removeprefix("share_")): value for key, value in data.items()
+            if key.startswith("share_") and key.removeprefix("share_").isdigit()}
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+class CountyForm(msgspec.Struct):
+    name: str = ""
+    slug: str = ""
+    ags: str = ""
+    seat: str = ""
+    state: str = FederalState.RP.value
+
+
+class NewArrangementForm(msgspec.Struct):
+    name: str = ""
+    slug: str = ""
+    lead_county: str = ""
+    share_rule: str = ShareRule.HOURS.value
+
+
+class TenantPages(Controller):
+    path = "/admin"
+    include_in_schema = False
+
+    async def _counties(self, caller: Scope, *, status_code: int = 200, done: str | None = None,
+                        form: CountyForm | None = None, errors: dict[str, str] | None = None) -> Template:
+        return Template("accounts/counties.html", status_code=status_code, context={
+            "counties": await tenants.list_counties(caller), "states": list(FederalState),
+            "form": form or CountyForm(), "errors": errors or {}, "done": DONE.get(done or "")})
+
+    @get("/counties", name="admin_counties", opt=MANAGE)
+    async def counties(self, caller: Caller, done: FromQuery[str | None] = None) -> Template:
+        return await self._counties(caller, done=done)
+
+    @post("/counties", opt=MANAGE, status_code=303)
+    async def create_county(self, caller: Caller, data: URLEncodedBody[CountyForm]) -> Template | Redirect:
+        try:
+            county = await tenants.create_county(caller, msgspec.structs.asdict(data))
+        except ValidationFailed as exc:
+            return await self._counties(caller, status_code=422, form=data, errors=_errors(exc))
+        return Redirect(path=f"/admin/counties/{county['id']}?done=county-created", status_code=303)
+
+    async def _county(self, caller: Scope, county_id: int, *, status_code: int = 200, done: str | None = None,
+                      form: CountyForm | None = None, errors: dict[str, str] | None = None,
+                      refusal: str | None = None) -> Template:
+        county = await tenants.get_county(caller, county_id)
+        listed = next(c for c in await tenants.list_counties(caller) if c["id"] == county_id)
+        return Template("accounts/county.html", status_code=status_code, context={
+            "county": listed, "states": list(FederalState), "errors": errors or {}, "refusal": refusal,
+            "form": form or CountyForm(**{k: county[k] for k in ("name", "slug", "ags", "seat", "state")}),
+            "done": DONE.get(done or "")})
+
+    @get("/counties/{county_id:int}", opt=MANAGE)
+    async def county(self, caller: Caller, county_id: FromPath[int], done: FromQuery[str | None] = None) -> Template:
+        return await self._county(caller, county_id, done=done)
+
+    @post("/counties/{county_id:int}", opt=MANAGE, status_code=303)
+    async def save_county(self, caller: Caller, county_id: FromPath[int],
+                          data: URLEncodedBody[CountyForm]) -> Template | Redirect:
+        try:
+            await tenants.update_county(caller, county_id, msgspec.structs.asdict(data))
+        except ValidationFailed as exc:
+            return await self._county(caller, county_id, status_code=422, form=data, errors=_errors(exc))
+        return Redirect(path=f"/admin/counties/{county_id}?done=county-saved", status_code=303)
+
+    @post("/counties/{county_id:int}/retire", opt=MANAGE, status_code=303)
+    async def retire_county(self, caller: Caller, county_id: FromPath[int]) -> Template | Redirect:
+        try:
+            await tenants.retire_county(caller, county_id)
+        except Conflict as exc:
+            return await self._county(caller, county_id, status_code=409, refusal=_refusal(exc))
+        except ValidationFailed as exc:
+            return await self._county(caller, county_id, status_code=422,
+                                      refusal="; ".join(_errors(exc).values()))
+        return Redirect(path=f"/admin/counties/{county_id}?done=county-retired", status_code=303)
+
+    async def _arrangements(self, caller: Scope, *, status_code: int = 200, done: str | None = None,
+                            form: NewArrangementForm | None = None,
+                            errors: dict[str, str] | None = None) -> Template:
+        counties = await tenants.list_counties(caller)
+        return Template("accounts/arrangements.html", status_code=status_code, context={
+            "arrangements": await tenants.list_arrangements(caller), "rules": SHARE_RULE_LABELS,
+            "free_counties": [c for c in counties if c["arrangement_id"] is None and c["retired_at"] is None],
+            "form": form or NewArrangementForm(), "errors": errors or {}, "done": DONE.get(done or "")})
+
+    @get("/arrangements", name="admin_arrangements", opt=MANAGE)
+    async def arrangements(self, caller: Caller, done: FromQuery[str | None] = None) -> Template:
+        return await self._arrangements(caller, done=done)
+
+    @post("/arrangements", opt=MANAGE, status_code=303)
+    async def create_arrangement(self, caller: Caller,
+                                 data: URLEncodedBody[NewArrangementForm]) -> Template | Redirect:
+        try:
+            arrangement = await tenants.create_arrangement(caller, name=data.name, slug=data.slug,
+                                                           lead_county_id=_int(data.lead_county),
+                                                           share_rule=data.share_rule)
+        except ValidationFailed as exc:
+            return await self._arrangements(caller, status_code=422, form=data, errors=_errors(exc))
+        return Redirect(path=f"/admin/arrangements/{arrangement['id']}?done=arrangement-created", status_code=303)
+
+    async def _arrangement(self, caller: Scope, arrangement_id: int, *, status_code: int = 200,
+                           done: str | None = None, form: dict[str, str] | None = None,
+                           errors: dict[str, str] | None = None) -> Template:
+        arrangement = await tenants.get_arrangement(caller, arrangement_id)
+        counties = await tenants.list_counties(caller)
+        return Template("accounts/arrangement.html", status_code=status_code, context={
+            "arrangement": arrangement, "rules": SHARE_RULE_LABELS, "form": form or {}, "errors": errors or {},
+            "free_counties": [c for c in counties if c["arrangement_id"] is None and c["retired_at"] is None],
+            "done": DONE.get(done or "")})
+
+    @get("/arrangements/{arrangement_id:int}", opt=MANAGE)
+    async def arrangement(self, caller: Caller, arrangement_id: FromPath[int],
+                          done: FromQuery[str | None] = None) -> Template:
+        return await self._arrangement(caller, arrangement_id, done=done)
+
+    @post("/arrangements/{arrangement_id:int}", opt=MANAGE, status_code=303)
+    async def save_arrangement(self, caller: Caller, arrangement_id: FromPath[int],
+                               data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+        try:
+            await tenants.update_arrangement(
+                caller, arrangement_id, name=data.get("name"), lead_county_id=_int(data.get("lead_county")),
+                share_rule=data.get("share_rule"), shares=_shares_from_form(data))
+        except ValidationFailed as exc:
+            return await self._arrangement(caller, arrangement_id, status_code=422, form=data, errors=_errors(exc))
+        return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=arrangement-saved", status_code=303)
+
+    @post("/arrangements/{arrangement_id:int}/members", opt=MANAGE, status_code=303)
+    async def add_member(self, caller: Caller, arrangement_id: FromPath[int],
+                         data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+        county_id = _int(data.get("county"))
+        try:
+            if county_id is None:
+                raise ValidationFailed([FieldError("county", tenants.REQUIRED)])
+            shares = _shares_from_form(data)
+            if data.get("share"):
+                shares[county_id] = data["share"]
+            await tenants.add_member(caller, arrangement_id, county_id, shares or None)
+        except ValidationFailed as exc:
+            return await self._arrangement(caller, arrangement_id, status_code=422, form=data, errors=_errors(exc))
+        return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=member-added", status_code=303)
+
+    @post("/arrangements/{arrangement_id:int}/members/{county_id:int}/remove", opt=MANAGE, status_code=303)
+    async def remove_member(self, caller: Caller, arrangement_id: FromPath[int],
+                            county_id: FromPath[int]) -> Template | Redirect:
+        try:
+            await tenants.remove_member(caller, arrangement_id, county_id)
+        except ValidationFailed as exc:
+            return await self._arrangement(caller, arrangement_id, status_code=422, errors=_errors(exc))
+        return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=member-removed", status_code=303)
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+class CountyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A county; on PATCH only the fields given change."""
+
+    name: str | None = None
+    slug: str | None = None
+    ags: str | None = None  # Amtlicher Gemeindeschlüssel, 5 digits
+    seat: str | None = None
+    state: str | None = None  # ISO 3166-2 suffix, e.g. RP
+
+
+class CountyAdminOut(msgspec.Struct):
+    id: int
+    name: str
+    slug: str
+    ags: str
+    seat: str
+    state: str
+    retired: bool
+    arrangement_id: int | None = None
+
+
+class MemberOut(msgspec.Struct):
+    county_id: int
+    name: str
+    slug: str
+    share_percent: Decimal | None
+
+
+class ArrangementIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An arrangement; on PATCH only the fields given change. `shares`: county id → percentage."""
+
+    name: str | None = None
+    slug: str | None = None
+    lead_county_id: int | None = None
+    share_rule: str | None = None
+    shares: dict[int, Decimal] | None = None
+
+
+class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
+    county_id: int
+    shares: dict[int, Decimal] | None = None  # the members' new fixed shares (rule `fixed`)
+
+
+class SharesIn(msgspec.Struct, forbid_unknown_fields=True):
+    shares: dict[int, Decimal] | None = None  # the remaining members' new fixed shares (rule `fixed`)
+
+
+class ArrangementAdminOut(msgspec.Struct):
+    id: int
+    name: str
+    slug: str
+    lead_county_id: int | None
+    share_rule: str
+    members: list[MemberOut]
+
+
+def _county_out(row: dict[str, Any]) -> CountyAdminOut:
+    return CountyAdminOut(id=row["id"], name=row["name"], slug=row["slug"], ags=row["ags"], seat=row["seat"],
+                          state=row["state"], retired=row["retired_at"] is not None,
+                          arrangement_id=row.get("arrangement_id"))
+
+
+def _arrangement_out(row: dict[str, Any]) -> ArrangementAdminOut:
+    return msgspec.convert({k: row[k] for k in ("id", "name", "slug", "lead_county_id", "share_rule", "members")},
+                           ArrangementAdminOut)
+
+
+def _given(data: msgspec.Struct) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+
+
+class TenantApi(Controller):
+    """`/api/v1`: create, change and retire counties; arrangements and their members (admins)."""
+
+    tags = ["accounts"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @post("/counties", opt=MANAGE, status_code=HTTP_201_CREATED, summary="Create a county")
+    async def create_county(self, caller: Caller, data: JSONBody[CountyIn]) -> CountyAdminOut:
+        return _county_out(await tenants.create_county(caller, _given(data)))
+
+    @patch("/counties/{county_id:int}", opt=MANAGE, summary="Rename or change a county")
+    async def update_county(self, caller: Caller, county_id: FromPath[int], data: JSONBody[CountyIn]) -> CountyAdminOut:
+        return _county_out(await tenants.update_county(caller, county_id, _given(data)))
+
+    @post("/counties/{county_id:int}/retire", opt=MANAGE, status_code=200,
+          summary="Retire a county (409 while it has open tickets or leads an arrangement)")
+    async def retire_county(self, caller: Caller, county_id: FromPath[int]) -> CountyAdminOut:
+        return _county_out(await tenants.retire_county(caller, county_id))
+
+    @post("/arrangements", opt=MANAGE, status_code=HTTP_201_CREATED, summary="Create an arrangement")
+    async def create_arrangement(self, caller: Caller, data: JSONBody[ArrangementIn]) -> ArrangementAdminOut:
+        return _arrangement_out(await tenants.create_arrangement(
+            caller, name=data.name or "", slug=data.slug or "", lead_county_id=data.lead_county_id,
+            share_rule=data.share_rule or ShareRule.HOURS.value, shares=data.shares))
+
+    @patch("/arrangements/{arrangement_id:int}", opt=MANAGE, summary="Rename, set lead county, share rule")
+    async def update_arrangement(self, caller: Caller, arrangement_id: FromPath[int],
+                                 data: JSONBody[ArrangementIn]) -> ArrangementAdminOut:
+        return _arrangement_out(await tenants.update_arrangement(
+            caller, arrangement_id, name=data.name, slug=data.slug, lead_county_id=data.lead_county_id,
+            share_rule=data.share_rule, shares=data.shares))
+
+    @post("/arrangements/{arrangement_id:int}/members", opt=MANAGE, status_code=200,
+          summary="Add a county to an arrangement")
+    async def add_member(self, caller: Caller, arrangement_id: FromPath[int],
+                         data: JSONBody[MemberIn]) -> ArrangementAdminOut:
+        return _arrangement_out(await tenants.add_member(caller, arrangement_id, data.county_id, data.shares))
+
+    @post("/arrangements/{arrangement_id:int}/members/{county_id:int}/remove", opt=MANAGE, status_code=200,
+          summary="Remove a county from an arrangement")
+    async def remove_member(self, caller: Caller, arrangement_id: FromPath[int], county_id: FromPath[int],
+                            data: JSONBody[SharesIn | None] = None) -> ArrangementAdminOut:
+        return _arrangement_out(await tenants.remove_member(caller, arrangement_id, county_id,
+                                                            data.shares if data else None))
