@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pgserver
 import pytest
 
-from tests.support import run_cli
+from tests.support import run_cli, throwaway_cluster
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    tmp_path = tmp_path_factory.mktemp("tenants-cli")
-    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
-    environment = {"DATABASE_URL": str(server.get_uri()), "DATA_DIR": str(tmp_path / "data")}
-    try:
+    with throwaway_cluster() as server:
+        environment = {"DATABASE_URL": str(server.get_uri()), "DATA_DIR": str(tmp_path_factory.mktemp("data"))}
         assert run_cli("migrate", env=environment).returncode == 0
         yield environment
-    finally:
-        server.cleanup()
 
 
 def ok(*args: str, env: dict[str, str]) -> str:
