@@ -66,6 +66,10 @@ _ROLLUPS = (f"SELECT school_id, asset_kind, {SHARE} AS share, sum(up_samples)::b
             f"WHERE county_id = ANY({{}}) AND {DAYS_WINDOW} GROUP BY school_id, asset_kind")
 
 
+# When the device last started: its sysUpTime (1/100 s) back from the poll that read it, while it answers.
+_UP_SINCE = "CASE WHEN s.reachable THEN s.last_polled_at - s.uptime_ticks * interval '10 milliseconds' END AS up_since"
+
+
 def _failures() -> int:
     """Failed polls in a row that make an access point's WLAN count as gone (as for outage tickets)."""
     return get_settings().outage_after_failures
@@ -140,7 +144,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
     fresh_after = now - STALE_AFTER
     access_points = await fetch(
         "SELECT ap.id, ap.name, ap.vendor, ap.status, s.reachable, s.last_polled_at, s.clients, s.reboots, "
-        "s.last_reboot_at, s.down_since, (s.reachable AND s.last_polled_at > {}) AS live "
+        "s.last_reboot_at, s.down_since, (s.reachable AND s.last_polled_at > {}) AS live, " + _UP_SINCE + " "
         "FROM access_point ap LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
         "WHERE ap.school_id = {} AND ap.status <> 'retired' ORDER BY ap.name, ap.id",
         fresh_after, int(AssetKind.ACCESS_POINT), school_id)
@@ -157,8 +161,8 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         "ORDER BY r.name", school_id, fresh_after, _failures())
     teaching = planned["teaching_rooms"]
     uplinks = await fetch(
-        "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "
-        "s.out_mbps, s.utilisation, (s.reachable AND s.last_polled_at > {}) AS live, "
+        "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "  # noqa: S608
+        "s.out_mbps, s.utilisation, (s.reachable AND s.last_polled_at > {}) AS live, " + _UP_SINCE + ", "
         "(SELECT max(h.utilisation_max) FROM probe_rollup_hourly h WHERE h.asset_kind = {} AND h.asset_id = u.id "
         " AND h.hour > {}) AS utilisation_peak_7d "
         "FROM uplink u LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = u.id "

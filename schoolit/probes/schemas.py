@@ -190,6 +190,7 @@ class AccessPointStatusOut(msgspec.Struct):
     last_reboot_at: datetime | None
     down_since: datetime | None
     availability: AvailabilityOut
+    up_since: datetime | None = None  # from sysUpTime, while it answers
 
 
 class UplinkStatusOut(msgspec.Struct):
@@ -206,6 +207,7 @@ class UplinkStatusOut(msgspec.Struct):
     utilisation: float | None
     utilisation_peak_7d: float | None
     availability: AvailabilityOut
+    up_since: datetime | None = None  # the router's sysUpTime, while it answers
 
 
 class RoomRef(msgspec.Struct):

@@ -214,6 +214,10 @@ async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient,
     by_id = {ap["id"]: ap for ap in figures["access_points"]}
     assert by_id[ap0]["live"] and by_id[ap0]["availability"]["24h"] == 1.0 and by_id[ap0]["clients"] == 35
     assert not by_id[ap1]["live"] and by_id[ap1]["availability"]["24h"] == pytest.approx(0.25)
+    # Up since: sysUpTime back from the poll that read it (10,000 + 15 * 6,000 ticks = 1,000 s at minute 15).
+    assert dt.datetime.fromisoformat(by_id[ap0]["up_since"]) == now + dt.timedelta(minutes=15, seconds=-1000)
+    assert by_id[ap1]["up_since"] is None  # down: no uptime to show
+    assert dt.datetime.fromisoformat(link["up_since"]) == now + dt.timedelta(minutes=15, seconds=-5900)
     coverage = figures["coverage"]
     # Rooms 1 and 2 are covered by AP 0 (live); room 2 also by AP 1 (down); room 3 by nothing.
     assert coverage["teaching_rooms"] == 3
@@ -414,3 +418,21 @@ async def test_one_lost_poll_does_not_flip_a_room_but_dead_radios_do(client: htt
     assert await without_wlan() == ["A 1.01", "A 1.03"]  # room 2 keeps ap1
     await poll(20, ap1, True, uptime_ticks=120_100, clients=0, radio_up=False)  # answers, but radios are off
     assert await without_wlan() == ["A 1.01", "A 1.02", "A 1.03"]
+
+
+async def test_the_school_page_shows_since_when_devices_run(client: httpx.AsyncClient, world: World) -> None:
+    await fresh_school(world, "fresh")
+    network = await build_network(world, only=("fresh",))
+    ap = network.access_points["fresh"][0]
+    polled = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    samples = [ap_sample(ap, 0) | {"polled_at": polled.isoformat(), "uptime_ticks": 360_000},  # up one hour
+               {"asset_kind": "uplink", "asset_id": network.uplinks["fresh"], "polled_at": polled.isoformat(),
+                "reachable": True, "uptime_ticks": 8_640_000}]  # up one day
+    assert (await client.post("/api/v1/probe/samples", json=batch(*samples),
+                              headers=world.auth("probe"))).status_code == 200
+    await derive_pending()
+    page = await client.get(f"/dashboards/schools/{world.schools['fresh']['id']}/network",
+                            headers=world.auth("verbund_supporter"))
+    assert page.status_code == 200
+    assert "<th>Läuft seit</th>" in page.text and 'data-testid="up-since">1.12.2026 09:00' in page.text
+    assert "Router des Anschlusses Deutsche Glasfaser läuft seit 30.11.2026 10:00" in page.text
