@@ -1,7 +1,9 @@
 """Probe sweep benchmark: schoolit-probe against Prometheus snmp_exporter on the same 2,000 targets.
 
 Net-SNMP `snmpd` answers on many loopback ports (each port is a "device"); 10 % of the targets point
-at closed ports (dead devices). One snmpd stops listening after 128 ports (a Net-SNMP limit, see
+at closed ports (dead devices the kernel refuses at once) and `--silent` (default 5 %) at ports where a
+socket is bound and never read: dead devices as they really are, silent, each costing both tools the
+whole timeout budget (timeout x (retries + 1)). One snmpd stops listening after 128 ports (a Net-SNMP limit, see
 net-snmp issue #454), so the 1,800 live ports are spread over as few snmpd processes as that allows
 (15, at most 120 ports each); only 127.0.0.1 is used. Every target is an uplink poll: sysUpTime, sysName, sysObjectID
 and ifHCInOctets/ifHCOutOctets/ifHighSpeed/ifOperStatus of ifIndex 1, as SNMP v2c, timeout 1 s with
@@ -19,8 +21,9 @@ Both tools sweep `--runs` times (default 3) against the same agents, taking turn
 machine is shared, and the order should not favour either); the load average is printed
 before and after each run, and the table shows each figure's median.
 
-Run: `.venv/bin/python bench/probe_sweep.py [--targets 2000] [--dead 0.1] [--concurrency 64] [--runs 3]
-[--workers W]`.
+Run: `.venv/bin/python bench/probe_sweep.py [--targets 2000] [--dead 0.1] [--silent 0.05] [--concurrency 64]
+[--runs 3] [--workers W] [--target-ratio 1.0]`. schoolit-probe pings the devices that gave no SNMP answer
+(its reachability fallback); on loopback every ping is answered at once.
 Needs the Debian packages snmpd, prometheus-snmp-exporter and curl. Everything listens on 127.0.0.1
 and is stopped at the end. Results go to docs/performance.md ("Probe sweep").
 """
@@ -156,18 +159,32 @@ def exporter_sweep(workdir: Path, ports: list[int], concurrency: int) -> Figures
         process.wait(timeout=10)
 
 
-def start_agents(workdir: Path, targets: int, dead: int) -> tuple[list[int], list[int], list[int], ExitStack]:
-    """Live ports served by running snmpd processes, dead ports, all ports in target order."""
+def silent_ports(count: int, agents: ExitStack) -> list[int]:
+    """Loopback ports with a socket bound and never read (closed with `agents`): no answer, no refusal."""
+    ports = []
+    for _ in range(count):
+        sock = agents.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        sock.bind((LOOPBACK, 0))
+        ports.append(int(sock.getsockname()[1]))
+    return ports
+
+
+def start_agents(
+    workdir: Path, targets: int, dead: int, silent: int = 0
+) -> tuple[list[int], list[int], list[int], ExitStack]:
+    """Live ports served by running snmpd processes, dead ports (closed, then silent), all ports in
+    target order."""
     agents = ExitStack()
     live_ports: list[int] = []
     try:
-        for n, start in enumerate(range(0, targets - dead, PORTS_PER_SNMPD)):
-            count = min(PORTS_PER_SNMPD, targets - dead - start)
+        for n, start in enumerate(range(0, targets - dead - silent, PORTS_PER_SNMPD)):
+            count = min(PORTS_PER_SNMPD, targets - dead - silent - start)
             live_ports += agents.enter_context(net_snmp_agent_on_free_ports(workdir / f"snmpd-{n}", count)).ports
+        quiet = silent_ports(silent, agents)
     except BaseException:
         agents.close()
         raise
-    dead_ports = closed_udp_ports(dead)  # nobody listens there, nor can an ephemeral socket take one
+    dead_ports = closed_udp_ports(dead) + quiet  # closed: nobody listens, nor can an ephemeral socket take one
     order = live_ports + dead_ports
     random.Random(6).shuffle(order)  # the same mix of live and dead ports on every run
     return live_ports, dead_ports, order, agents
@@ -192,6 +209,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--targets", type=int, default=2000)
     parser.add_argument("--dead", type=float, default=0.1, help="share of targets on closed ports")
+    parser.add_argument("--silent", type=float, default=0.05,
+                        help="share of targets on silent ports (bound, never answering, no ICMP refusal)")
+    parser.add_argument("--target-ratio", type=float, default=1.0,
+                        help="wall-time ratio to snmp_exporter that counts as met (issue 18: 1.0)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--runs", type=int, default=3, help="sweeps per tool, taking turns at going first")
     parser.add_argument("--workers", type=int, help="schoolit-probe's worker processes (default: its own default)")
@@ -199,11 +220,12 @@ def main() -> int:
     workers = args.workers or auto_workers(args.targets)
 
     dead_count = round(args.targets * args.dead)
+    silent_count = round(args.targets * args.silent)
     ours: list[Figures] = []
     reference: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="schoolit-bench-") as tmp:
         workdir = Path(tmp)
-        live_ports, dead_ports, order, agents = start_agents(workdir, args.targets, dead_count)
+        live_ports, dead_ports, order, agents = start_agents(workdir, args.targets, dead_count, silent_count)
         targets = [
             ProbeTarget(
                 asset_kind="uplink", asset_id=n, host=LOOPBACK, port=port, community="public", if_index=IF_INDEX
@@ -228,7 +250,8 @@ def main() -> int:
 
     print(f"machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
     agent_count = -(-len(live_ports) // PORTS_PER_SNMPD)
-    print(f"targets: {args.targets} ({len(dead_ports)} dead, {len(live_ports)} live on {agent_count} snmpd), "
+    print(f"targets: {args.targets} ({len(dead_ports) - silent_count} closed, {silent_count} silent, "
+          f"{len(live_ports)} live on {agent_count} snmpd), "
           f"concurrency {args.concurrency}, schoolit-probe workers {workers}, "
           f"timeout {TIMEOUT_S:g} s, retries {RETRIES}; medians of {args.runs} runs")  # fmt: skip
     print(f"{'':16}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}{'answered':>10}{'failed':>8}")
@@ -238,8 +261,8 @@ def main() -> int:
               f"{figures.answered:10}{figures.failed:8}")  # fmt: skip
     ratio = statistics.median(o.wall_s / r.wall_s for o, r in zip(ours, reference, strict=True))
     print(f"wall-time ratio schoolit/snmp_exporter (median of the runs' ratios): {ratio:.2f}")
-    met = ours_median.wall_s < 30 and ratio <= 1.5 and ours_median.peak_rss_mib < 200
-    print(f"targets (<30 s, <=1.5x, <200 MiB): {'met' if met else 'MISSED'}")
+    met = ours_median.wall_s < 30 and ratio <= args.target_ratio and ours_median.peak_rss_mib < 200
+    print(f"targets (<30 s, <={args.target_ratio:g}x, <200 MiB): {'met' if met else 'MISSED'}")
     return 0 if met else 1
 
 
