@@ -31,9 +31,11 @@ _REFERENCE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|REFERENCES|ONLY|TRUNC
 _CREATED = re.compile(r"CREATE\s+(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)",
                       re.IGNORECASE)
 
-# (module, table): why the module still reads another domain's table. Each is a join that filters or
-# sorts by the other domain's columns inside one statement, or a hot path, or demo seeding; the way out
-# is a view or read function of the owner (see docs/architecture.md, "Domain walls").
+# (module, table): why the module still reads another domain's table: the probes' figures are about
+# inventory assets and join their states with them inside one statement (the derivation pass and ingest
+# are hot paths), the scheduler's table lives in the accounts app, and the demo seeds across domains. The
+# way out is a view or read function of the owner (docs/architecture.md, "Domains and how they call
+# each other").
 KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     # probes -> inventory: probe figures are about inventory assets, joined in the same statement.
     ("probes/derivation.py", "access_point"): "derivation pass: an asset's county and school (hot path)",
