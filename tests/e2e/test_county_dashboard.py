@@ -72,8 +72,9 @@ SELECT 1, a.id, a.county_id, a.school_id, now(), a.id % 11 <> 0 OR a.name LIKE '
 FROM access_point a JOIN county c ON c.id = a.county_id WHERE c.slug = $1 AND a.status = 'active'
 ON CONFLICT (asset_kind, asset_id) DO NOTHING
 """
-# The edge school's access points answered, but "down": none of its rooms has working WLAN.
-DOWN = ("UPDATE probe_asset_state SET reachable = false "
+# The edge school's access points are down (as many failed polls as open an outage ticket): none of its
+# rooms has working WLAN.
+DOWN = ("UPDATE probe_asset_state SET reachable = false, consecutive_failures = 3 "
         "WHERE asset_kind = 1 AND asset_id IN (SELECT id FROM access_point WHERE name LIKE 'AP %bau')")
 
 
