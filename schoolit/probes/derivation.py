@@ -24,7 +24,10 @@ reference model in tests/unit/probes/model.py, and a randomized test holds the t
 answers over random batch splits and random groupings of batches into passes:
 
 - rates come from counter deltas over the device's own sysUpTime delta, only between two consecutive
-  answered polls; a counter going back (interface reset) or an implausible rate gives no rate;
+  answered polls; a counter going back (interface reset) or an implausible rate gives no rate, except
+  the wrap of a 32-bit counter (a router without HC counters: the agent marks such samples), which
+  adds 2^32 (a wrap that gives an implausible rate was a reset after all; a counter that wrapped more
+  than once between two polls, above ~110 Mbit/s over five minutes, cannot be told and reads low);
 - a sysUpTime below the last one is a reboot, unless it is the 2^32 wrap (~497 days) — told apart
   by comparing the wrapped difference with the time that really passed;
 - a straggler is stored and counted in rollups, but does not move the state.
@@ -98,7 +101,8 @@ _HOUR = "date_bin('1 hour', {}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 _PASS = f"""
 WITH samples AS MATERIALIZED (
     SELECT s.polled_at, s.asset_kind, s.asset_id, s.probe_id, s.county_id, s.reachable, s.uptime_ticks,
-           s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, st.reachable AS s_reachable,
+           s.clients, s.radio_up, s.in_octets, s.out_octets, s.if_speed_mbps, s.counter_bits,
+           st.reachable AS s_reachable,
            st.uptime_ticks AS s_uptime, st.last_up_at AS s_up_at, st.in_octets AS s_in, st.out_octets AS s_out,
            coalesce(s.polled_at <= greatest(st.last_polled_at, max(s.polled_at) OVER before), false) AS straggler
       FROM probe_sample s
@@ -133,6 +137,7 @@ WITH samples AS MATERIALIZED (
       FROM uplink WHERE id = ANY(ARRAY(SELECT asset_id FROM last WHERE asset_kind = 2))
 ), answered AS (
     SELECT a.asset_kind, a.asset_id, a.polled_at, a.uptime_ticks, a.in_octets, a.out_octets, a.if_speed_mbps,
+           a.counter_bits,
            -- the poll just before was answered: the state's (first in the pass), or the previous
            -- answered one of the pass right before this one (consecutive numbers)
            CASE WHEN lag(a.k) OVER w IS NULL THEN a.k = 1 AND a.s_reachable ELSE lag(a.k) OVER w = a.k - 1 END
@@ -142,7 +147,7 @@ WITH samples AS MATERIALIZED (
            lag(a.in_octets, 1, a.s_in) OVER w AS p_in, lag(a.out_octets, 1, a.s_out) OVER w AS p_out,
            lead(a.k) OVER w IS NULL AS latest
       FROM (SELECT m.asset_kind, m.asset_id, m.polled_at, m.reachable, m.uptime_ticks, m.in_octets, m.out_octets,
-                   m.if_speed_mbps, m.s_reachable, m.s_uptime, m.s_up_at, m.s_in, m.s_out,
+                   m.if_speed_mbps, m.counter_bits, m.s_reachable, m.s_uptime, m.s_up_at, m.s_in, m.s_out,
                    row_number() OVER (PARTITION BY m.asset_id, m.asset_kind ORDER BY m.polled_at) AS k
               FROM samples m WHERE NOT m.straggler AND m.asset_kind = {int(AssetKind.UPLINK)}) a
      WHERE a.reachable
@@ -154,15 +159,21 @@ WITH samples AS MATERIALIZED (
                          - extract(epoch FROM a.polled_at - a.p_up_at))
                      <= greatest(60, extract(epoch FROM a.polled_at - a.p_up_at) * 0.1)
                 THEN a.uptime_ticks + 4294967296 - a.p_uptime
-           END AS elapsed  -- none: no uptime, or a reboot (`polls` counts it)
+           END AS elapsed,  -- none: no uptime, or a reboot (`polls` counts it)
+           -- counter deltas: none where a counter went back (reset), unless it is a 32-bit counter's wrap
+           CASE WHEN a.in_octets >= a.p_in THEN a.in_octets - a.p_in
+                WHEN a.counter_bits = 32 AND a.p_in < 4294967296 THEN a.in_octets + 4294967296 - a.p_in END AS in_delta,
+           CASE WHEN a.out_octets >= a.p_out THEN a.out_octets - a.p_out
+                WHEN a.counter_bits = 32 AND a.p_out < 4294967296 THEN a.out_octets + 4294967296 - a.p_out
+           END AS out_delta
       FROM answered a
     OFFSET 0  -- computed once per row: flattened, every use below would evaluate it again
 ), rates AS (
     SELECT t.asset_kind, t.asset_id, t.polled_at, t.latest,
-           CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
-                THEN ((t.in_octets - t.p_in) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS in_raw,
-           CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_octets >= t.p_in AND t.out_octets >= t.p_out
-                THEN ((t.out_octets - t.p_out) * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS out_raw,
+           CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_delta IS NOT NULL AND t.out_delta IS NOT NULL
+                THEN (t.in_delta * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS in_raw,
+           CASE WHEN t.elapsed > 0 AND t.prev_reachable AND t.in_delta IS NOT NULL AND t.out_delta IS NOT NULL
+                THEN (t.out_delta * 8 / (t.elapsed / 100.0) / 1e6)::double precision END AS out_raw,
            -- the interface's speed caps a plausible rate; without one (ifHighSpeed 0 or missing, as on
            -- PPPoE WAN interfaces) the contracted rate does, each direction by its own
            least({MAX_PLAUSIBLE_MBPS}, coalesce(nullif(t.if_speed_mbps, 0) * {SPEED_HEADROOM},

@@ -28,7 +28,7 @@ from schoolit.probes.schemas import RefusedSample, SampleBatch
 
 SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
                   "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",
-                  "oper_status", "error", "icmp_reachable")
+                  "oper_status", "error", "icmp_reachable", "counter_bits")
 # Plain ints, not the IntEnum: a batch builds thousands of keys, and an enum member hashes in Python.
 _KINDS = {"access_point": int(AssetKind.ACCESS_POINT), "uplink": int(AssetKind.UPLINK)}
 
@@ -100,7 +100,7 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
         batch_id = claimed[0]["id"]
         records = [(s.polled_at, kinds[s.asset_kind], s.asset_id, county[s.asset_kind][s.asset_id], probe_id, batch_id,
                     s.reachable, s.response_ms, s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets,
-                    s.if_speed_mbps, s.oper_status, s.error, s.icmp_reachable) for s in samples]
+                    s.if_speed_mbps, s.oper_status, s.error, s.icmp_reachable, s.counter_bits) for s in samples]
         if records:
             await transaction.connection.copy_records_to_table("probe_sample", records=records,
                                                                columns=SAMPLE_COLUMNS)

@@ -41,7 +41,11 @@ IF_HC_OUT_OCTETS = "1.3.6.1.2.1.31.1.1.1.10"  # Counter64
 IF_HIGH_SPEED = "1.3.6.1.2.1.31.1.1.1.15"  # Gauge32, Mbit/s
 IF_OPER_STATUS = "1.3.6.1.2.1.2.2.1.8"  # up(1), down(2), ...
 IF_TYPE = "1.3.6.1.2.1.2.2.1.3"
-UPLINK_COLUMNS = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_OPER_STATUS)
+IF_IN_OCTETS = "1.3.6.1.2.1.2.2.1.10"  # Counter32: the fallback where a router has no HC counters
+IF_OUT_OCTETS = "1.3.6.1.2.1.2.2.1.16"
+# The 32-bit counters come along in the same GET (two more varbinds, no extra round trip); they are
+# used only when the HC counters are missing.
+UPLINK_COLUMNS = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_OPER_STATUS, IF_IN_OCTETS, IF_OUT_OCTETS)
 
 IF_TYPE_IEEE80211 = 71
 

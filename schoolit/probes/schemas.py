@@ -99,8 +99,9 @@ class Sample(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, gc=F
     uptime_ticks: int | None = None  # sysUpTime, 1/100 s; going back means a reboot
     clients: int | None = None  # access points
     radio_up: bool | None = None  # access points
-    in_octets: int | None = None  # uplinks: ifHCInOctets (Counter64)
-    out_octets: int | None = None  # uplinks: ifHCOutOctets (Counter64)
+    in_octets: int | None = None  # uplinks: ifHCInOctets (Counter64), or ifInOctets (see counter_bits)
+    out_octets: int | None = None  # uplinks: ifHCOutOctets (Counter64), or ifOutOctets
+    counter_bits: int | None = None  # 32: the octets are the 32-bit counters (no HC ones), wrapping at 2^32
     if_speed_mbps: int | None = None  # uplinks: ifHighSpeed
     oper_status: int | None = None  # uplinks: ifOperStatus, 1 = up
     error: str | None = None

@@ -243,12 +243,13 @@ class SnmpPoller:
         figures: dict[str, Any] = {"uptime_ticks": _number(values[0])}
         error: str | None = None
         if target.asset_kind == "uplink":
-            figures.update(
-                in_octets=_number(values[3]),
-                out_octets=_number(values[4]),
-                if_speed_mbps=_number(values[5]),
-                oper_status=_number(values[6]),
-            )
+            figures.update(if_speed_mbps=_number(values[5]), oper_status=_number(values[6]))
+            hc_in, hc_out = _number(values[3]), _number(values[4])
+            if hc_in is None and hc_out is None and _number(values[7]) is not None:
+                # No IF-MIB HC counters (old or small routers): the 32-bit ones, which wrap at 4 GiB.
+                figures.update(in_octets=_number(values[7]), out_octets=_number(values[8]), counter_bits=32)
+            else:
+                figures.update(in_octets=hc_in, out_octets=hc_out)
         else:
             profile = PROFILES[target.profile]
             try:

@@ -133,6 +133,19 @@ async def test_counter64_and_timeticks_are_read_exactly(snmpsim: RunningAgent) -
     assert result.sys_object_id == "1.3.6.1.4.1.2356.11.8.2"
 
 
+async def test_a_router_without_hc_counters_gives_its_32_bit_ones(snmpsim: RunningAgent) -> None:
+    # A PPPoE router of the old kind: no ifHCInOctets/ifHCOutOctets, ifHighSpeed 0 (recording router-32bit).
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v2c(snmpsim.ports[0], community="router-32bit", asset_kind="uplink", if_index=1))
+    sample = result.sample
+    assert sample.reachable and sample.error is None
+    assert (sample.in_octets, sample.out_octets, sample.counter_bits) == (4294000000, 123456789, 32)
+    assert sample.if_speed_mbps == 0 and sample.oper_status == 1
+    async with SnmpPoller() as poller:  # a router with HC counters: those, unmarked
+        modern = await poller.poll(v2c(snmpsim.ports[0], community="uplink-router", asset_kind="uplink", if_index=1))
+    assert (modern.sample.in_octets, modern.sample.counter_bits) == (1000, None)
+
+
 async def test_closed_port_is_refused_at_once_not_after_the_timeout(dead_ports: list[int]) -> None:
     # The ICMP "port unreachable" of a device whose agent is off ends the request immediately.
     timeout, retries = 2.0, 1

@@ -43,6 +43,7 @@ SYS_NAMES = {  # sysName.0 of each recording in tests/snmp/recordings (community
     "lancom": "lancom-lw-600-igs",
     "unifi": "u6-lr-bbs-raum-114",
     "uplink-router": "router-bbs-kirchheimbolanden",
+    "router-32bit": "router-pppoe-alt",
 }
 
 

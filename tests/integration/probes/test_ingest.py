@@ -436,3 +436,30 @@ async def test_the_school_page_shows_since_when_devices_run(client: httpx.AsyncC
     assert page.status_code == 200
     assert "<th>Läuft seit</th>" in page.text and 'data-testid="up-since">1.12.2026 09:00' in page.text
     assert "Router des Anschlusses Deutsche Glasfaser läuft seit 30.11.2026 10:00" in page.text
+
+
+async def test_32_bit_counters_wrap_into_a_rate(client: httpx.AsyncClient, world: World) -> None:
+    """A router without HC counters: its 32-bit counters wrap at 4 GiB (every 5.7 minutes at 100 Mbit/s);
+    a wrap of a marked sample is a rate, a counter going back in an unmarked (HC) sample is none."""
+    await fresh_school(world, "fresh")
+    network = await build_network(world, only=("fresh",))
+    uplink = network.uplinks["fresh"]
+    await fetch("UPDATE uplink SET down_mbps = 250, up_mbps = 40 WHERE id = {}", uplink)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=20)
+    wrap, step = 2**32, 3_750_000_000  # 100 Mbit/s for 5 minutes
+    octets = {0: 4_000_000_000, 5: (4_000_000_000 + step) % wrap, 10: (4_000_000_000 + 2 * step) % wrap}
+    for minute, in_octets in octets.items():
+        sample = {"asset_kind": "uplink", "asset_id": uplink, "reachable": True,
+                  "uptime_ticks": 500_000 + minute * 6000, "in_octets": in_octets,
+                  "polled_at": (now + dt.timedelta(minutes=minute)).isoformat(),
+                  "out_octets": 150_000 * minute, "if_speed_mbps": 0, "oper_status": 1, "counter_bits": 32}
+        assert (await client.post("/api/v1/probe/samples", json=batch(sample),
+                                  headers=world.auth("probe"))).status_code == 200
+        await derive_pending()
+        if minute == 5:  # the counter went from 4.0 billion back to 3.46 billion: it wrapped
+            state = (await fetch("SELECT in_mbps, out_mbps FROM probe_asset_state WHERE asset_kind = 2 AND "
+                                 "asset_id = {}", uplink))[0]
+            assert state["in_mbps"] == pytest.approx(100.0) and state["out_mbps"] == pytest.approx(0.02)
+    hours = await fetch("SELECT sum(rate_samples) AS rates, max(in_mbps_max) AS peak FROM probe_rollup_hourly "
+                        "WHERE asset_kind = 2 AND asset_id = {}", uplink)
+    assert hours[0]["rates"] == 2 and hours[0]["peak"] == pytest.approx(100.0)
