@@ -22,6 +22,7 @@ from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts.access import access_guard, declared_access, public
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
+from schoolit.accounts.credential_controllers import CREDENTIAL_PAGES
 from schoolit.accounts.sso.controllers import SignInAdminPages, SignInPages
 from schoolit.accounts.tenant_controllers import TenantApi, TenantPages
 from schoolit.dashboards.controllers import API_HANDLERS as DASHBOARD_API
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TenantPages,
             SignInPages,
             SignInAdminPages,
+            *CREDENTIAL_PAGES,
             AuditPage,
             JobsPage,
             # Public as far as login goes: METRICS_ALLOW (client addresses) guards it instead.

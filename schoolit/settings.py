@@ -58,6 +58,18 @@ def _networks(env: dict[str, str], name: str, default: str) -> tuple[Network, ..
         raise ConfigError(f"{name} must be a comma-separated list of IP addresses or networks, not {raw!r}") from None
 
 
+def _roles(env: dict[str, str], name: str) -> frozenset[str]:
+    """A comma-separated list of person roles (admin, supporter, authority, school)."""
+    from schoolit.accounts.choices import PERSON_ROLES
+
+    known = {role.value for role in PERSON_ROLES}
+    roles = frozenset(part.strip().lower() for part in env.get(name, "").split(",") if part.strip())
+    unknown = sorted(roles - known)
+    if unknown:
+        raise ConfigError(f"{name} names unknown roles ({', '.join(unknown)}); known: {', '.join(sorted(known))}")
+    return roles
+
+
 def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(name, default).strip().lower() or default
     if value not in choices:
@@ -109,6 +121,8 @@ class Settings:
     smtp_from: str = "schoolit@localhost"
     # The address people reach this installation at, for links in e-mails (tracking pages).
     public_url: str = "http://127.0.0.1:8000"
+    # Roles that must log in with a second factor (TOTP); their users enrol at their next login.
+    require_totp_roles: frozenset[str] = frozenset()
     extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def require_secret_key(self) -> str:
@@ -190,6 +204,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_tls=smtp_tls,
         smtp_from=env.get("SMTP_FROM") or "schoolit@localhost",
         public_url=(env.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
+        require_totp_roles=_roles(env, "REQUIRE_TOTP_ROLES"),
         extra=env,
     )
 

@@ -9,11 +9,12 @@ import argparse
 import sys
 from typing import Any
 
+from schoolit.accounts import credentials, services
 from schoolit.accounts import jobs as scheduled
-from schoolit.accounts import services
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import job_command, with_database
 from schoolit.errors import DomainError, ValidationFailed
+from schoolit.settings import get_settings
 
 CLI_SCOPE = Scope.system("cli")
 
@@ -64,6 +65,27 @@ async def user_disable(args: argparse.Namespace) -> int:
     except DomainError as exc:
         return _fail(exc)
     print(f"disabled {user['email']}; their sessions ended and their tokens stopped working")
+    return 0
+
+
+async def user_enable(args: argparse.Namespace) -> int:
+    try:
+        user = await services.get_user_by_email(CLI_SCOPE, args.email)
+        await credentials.enable_user(CLI_SCOPE, user["id"])
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"enabled {user['email']}; they can log in again")
+    return 0
+
+
+async def user_reset_password(args: argparse.Namespace) -> int:
+    try:
+        user = await services.get_user_by_email(CLI_SCOPE, args.email)
+        token, expires_at = await credentials.create_password_reset(CLI_SCOPE, user["id"])
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"one-time link for {user['email']} to set a new password, valid until {expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"link (shown once): {get_settings().public_url}/password-reset/{token}")
     return 0
 
 
@@ -130,7 +152,7 @@ def register(commands: Any) -> None:
     """Add the accounts commands to the `schoolit` parser."""
     handler = with_database
 
-    user = commands.add_parser("user", help="manage users", description="Create, list and disable users.")
+    user = commands.add_parser("user", help="manage users", description="Create, list, disable and enable users; reset passwords.")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     create = user_commands.add_parser(
         "create", help="create a user (password generated and printed once, or read from stdin)",
@@ -151,6 +173,16 @@ def register(commands: Any) -> None:
                                        description="Disable a user: no login, sessions end, tokens stop working.")
     disable.add_argument("email")
     disable.set_defaults(handler=handler(user_disable))
+    enable = user_commands.add_parser("enable", help="enable a disabled user again",
+                                      description="Enable a disabled user: they can log in again.")
+    enable.add_argument("email")
+    enable.set_defaults(handler=handler(user_enable))
+    reset = user_commands.add_parser(
+        "reset-password", help="print a one-time link to set a new password",
+        description="Create a one-time link (valid 48 hours) with which the user sets a new password; "
+                    "earlier unused links stop working. The link is printed once.")
+    reset.add_argument("email")
+    reset.set_defaults(handler=handler(user_reset_password))
 
     token = commands.add_parser("token", help="manage API tokens", description="Create, list and revoke API tokens.")
     token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)

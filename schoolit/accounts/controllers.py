@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -14,11 +15,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEn
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 
-from schoolit.accounts import audit, services
+from schoolit.accounts import audit, credentials, services, twofactor
 from schoolit.accounts.access import authenticated as any_login
 from schoolit.accounts.access import public, requires
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
+from schoolit.accounts.credential_controllers import field_errors, scope_options
 from schoolit.accounts.schemas import (
     ArrangementOut,
     AuditEventOut,
@@ -33,7 +35,7 @@ from schoolit.accounts.schemas import (
 )
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services as sso
-from schoolit.errors import FieldError, Forbidden, ValidationFailed
+from schoolit.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from schoolit.schemas import Limit, Offset, Page
 from schoolit.settings import get_settings
 from schoolit.web.i18n import gettext as _
@@ -78,10 +80,16 @@ class AuthPages(Controller):
         if result.user is None:
             return Template("accounts/login.html", status_code=401,
                             context={**context, "error": _("E-mail address or password is wrong.")})
+        # With a second factor (or one to enrol) the session is only half logged in: it grants no access.
+        stage = await twofactor.login_stage(result.user)
         session_id = await services.start_session(
             result.user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
-            replaces=session_id_of(request))
-        response: Response[Any] = Redirect(path=local_path(data.next), status_code=303)
+            replaces=session_id_of(request), stage=stage)
+        target = {services.FULL: local_path(data.next), services.CODE: "/login/code",
+                  services.ENROL: "/account/two-factor"}[stage]
+        if stage != services.FULL:
+            target += "?" + urlencode({"next": local_path(data.next)})
+        response: Response[Any] = Redirect(path=target, status_code=303)
         response.set_cookie(session_cookie(session_id, get_settings()))
         return response
 
@@ -109,12 +117,11 @@ class AdminPages(Controller):
     include_in_schema = False
 
     async def _users_page(self, caller: Scope, *, status_code: int = 200, **context: Any) -> Template:
-        counties = await services.list_counties(caller)
-        arrangements = await services.list_arrangements(caller)
+        users = await services.list_users(caller)
         return Template("accounts/users.html", status_code=status_code, context={
-            "users": await services.list_users(caller), "roles": PERSON_ROLES, "role_labels": ROLE_LABELS,
-            "counties": counties, "arrangements": arrangements, "form": context.pop("form", NewUserForm()),
-            "errors": context.pop("errors", {}), **context,
+            "users": users, "roles": PERSON_ROLES, "role_labels": ROLE_LABELS,
+            "names": await credentials.scope_names(users), **await scope_options(caller),
+            "form": context.pop("form", NewUserForm()), "errors": context.pop("errors", {}), **context,
         })
 
     @get("/users", name="admin_users", opt=requires(Permission.USERS_MANAGE))
@@ -131,14 +138,10 @@ class AdminPages(Controller):
                 ref=services.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
                                           school_number=data.school or None))
         except ValidationFailed as exc:
-            return await self._users_page(caller, status_code=422, form=data,
-                                          errors={e.field: e.message for e in exc.errors})
+            return await self._users_page(caller, status_code=422, form=data, errors=field_errors(exc))
+        except Conflict as exc:
+            return await self._users_page(caller, status_code=409, form=data, problem=_(exc.detail))
         return await self._users_page(caller, created=user, generated_password=password)
-
-    @post("/users/{user_id:int}/disable", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def disable_user(self, caller: Caller, user_id: FromPath[int]) -> Redirect:
-        await services.disable_user(caller, user_id)
-        return Redirect(path="/admin/users", status_code=303)
 
     @get("/tokens", name="admin_tokens", opt=requires(Permission.USERS_MANAGE))
     async def tokens(self, caller: Caller) -> Template:

@@ -12,7 +12,9 @@ from schoolit.accounts.tables import (
     AuditEvent,
     County,
     LoginFailure,
+    PasswordReset,
     Probe,
+    RecoveryCode,
     User,
     WebSession,
 )
@@ -25,6 +27,7 @@ APP_CONFIG = AppConfig(
         County, Arrangement, ArrangementMember, User, Probe, ApiToken, WebSession, LoginFailure, AuditEvent,
         SignInProvider, SignInMapping,
         JobRun,  # the scheduler's table (schoolit.jobs, a kernel module without an app of its own)
+        RecoveryCode, PasswordReset,
     ],
     migration_dependencies=[],
     commands=[],

@@ -1,11 +1,15 @@
-"""Secrets of the accounts domain: argon2id password hashes, random tokens and their digests."""
+"""Secrets of the accounts domain: argon2id password hashes, random tokens and their digests, TOTP codes
+and recovery codes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
 import secrets
 from functools import cache
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -59,3 +63,44 @@ def new_session_id() -> tuple[str, str]:
     """A new session id and its digest."""
     session_id = secrets.token_urlsafe(32)
     return session_id, digest(session_id)
+
+
+# --- second factor (TOTP, RFC 6238) and recovery codes ------------------------------------------
+
+TOTP_ISSUER = "schoolit"
+RECOVERY_CODES = 10
+_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alike characters
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, email: str) -> str:
+    """The otpauth:// URI authenticator apps read from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=TOTP_ISSUER)
+
+
+def totp_step(secret: str, code: str, *, after: int | None) -> int | None:
+    """The time step a 6-digit code belongs to (now, or one step either side for clock drift), or
+    None when it matches none or a step not later than `after` (a code is used once)."""
+    code = "".join(code.split())
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(dt.datetime.now(dt.UTC))
+    for step in (current, current - 1, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def new_recovery_codes() -> list[str]:
+    """Ten one-time codes (about 78 bits each), shown once; only their digests are stored."""
+    return ["-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4))
+            for _ in range(RECOVERY_CODES)]
+
+
+def recovery_digest(code: str) -> str:
+    """Digest of a recovery code as typed: blanks and case do not matter."""
+    return digest("".join(code.split()).lower())

@@ -37,11 +37,16 @@ from schoolit.accounts.tables import (
 )
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.web.i18n import N_
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_MAX_FAILURES = 5
 SESSION_MAX_AGE = dt.timedelta(hours=12)
 TOUCH_EVERY = dt.timedelta(seconds=60)  # write last-seen times at most this often
+# Login stages of a session (WebSession.stage): only FULL grants access.
+FULL, CODE, ENROL = "full", "code", "enrol"
+PENDING_MAX_AGE = dt.timedelta(minutes=10)  # a half-finished login is given up after this
+LAST_ADMIN = N_("This is the last active administrator: make another user an administrator first.")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -141,7 +146,7 @@ class UserScopeRef:
     school_number: str | None = None
 
 
-async def _resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldError]) -> dict[str, int | None]:
+async def resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldError]) -> dict[str, int | None]:
     given = [name for name, value in (("county", ref.county_slug), ("arrangement", ref.arrangement_slug),
                                       ("school", ref.school_number)) if value]
     allowed = {Role.ADMIN: set(), Role.SUPPORTER: {"county", "arrangement"}, Role.AUTHORITY: {"county"},
@@ -183,15 +188,16 @@ async def create_user(scope: Scope, *, email: str, display_name: str, role: str,
     errors: list[FieldError] = []
     email = normalise_email(email)
     if not _EMAIL.match(email) or len(email) > 254:
-        errors.append(FieldError("email", "not a valid e-mail address"))
+        errors.append(FieldError("email", N_("not a valid e-mail address")))
     display_name = display_name.strip()
     if not display_name:
-        errors.append(FieldError("display_name", "must not be empty"))
+        errors.append(FieldError("display_name", N_("must not be empty")))
     if role not in {r.value for r in PERSON_ROLES}:
-        errors.append(FieldError("role", f"must be one of {', '.join(r.value for r in PERSON_ROLES)}"))
+        # No default: the form preselects no role, so an admin is never made by a forgotten field.
+        errors.append(FieldError("role", N_("choose a role")))
         scope_ids: dict[str, int | None] = {}
     else:
-        scope_ids = await _resolve_user_scope(Role(role), ref, errors)
+        scope_ids = await resolve_user_scope(Role(role), ref, errors)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
     if errors:
@@ -201,7 +207,7 @@ async def create_user(scope: Scope, *, email: str, display_name: str, role: str,
     generated = None if password is not None else generate_password()
     async with atomic():
         if await User.exists().where(User.email == email):
-            raise Conflict("a user with this e-mail address exists")
+            raise Conflict(N_("A user with this e-mail address exists."))
         new_user = User(email=email, display_name=display_name, role=role,
                         password_hash=hash_password(password or generated or ""))
         for column, value in scope_ids.items():
@@ -222,7 +228,7 @@ async def ensure_user(scope: Scope, *, email: str, display_name: str, role: str,
                                     password=password)
         return user
     errors: list[FieldError] = []
-    scope_ids = await _resolve_user_scope(Role(role), ref, errors)
+    scope_ids = await resolve_user_scope(Role(role), ref, errors)
     if errors:
         raise ValidationFailed(errors)
     async with atomic():
@@ -250,6 +256,17 @@ async def get_user_by_email(scope: Scope, email: str) -> dict[str, Any]:
     return user
 
 
+async def keep_an_admin(user_id: int) -> None:
+    """Refuse when this user is the last active admin (called before disabling, demoting or
+    deleting an admin, inside the transaction that does it). A transaction-level advisory lock makes
+    two admins disabling each other at the same moment take turns, so one of them stays."""
+    await fetch("SELECT pg_advisory_xact_lock(hashtext('schoolit.last-admin'))")
+    others = await User.count().where((User.role == Role.ADMIN.value) & (User.active == True)  # noqa: E712
+                                      & (User.id != user_id))
+    if not others:
+        raise Conflict(LAST_ADMIN)
+
+
 async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
     """Disable a user: they cannot log in, their sessions end and their tokens stop working."""
     scope.require(Permission.USERS_MANAGE)
@@ -258,7 +275,9 @@ async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
         if before is None:
             raise NotFound("user not found")
         if scope.actor.user_id == user_id:
-            raise Conflict("you cannot disable yourself")
+            raise Conflict(N_("You cannot disable yourself."))
+        if before["role"] == Role.ADMIN and before["active"]:
+            await keep_an_admin(user_id)
         await User.update({User.active: False, User.updated_at: now()}).where(User.id == user_id)
         await WebSession.delete().where(WebSession.user_id == user_id)
         after = {**before, "active": False}
@@ -274,6 +293,12 @@ async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
 class LoginResult:
     user: dict[str, Any] | None = None
     retry_after: int | None = None  # seconds, when throttled
+
+
+def anonymous_scope(email: str, *, client_ip: str | None, request_id: str = "") -> Scope:
+    """The Scope of someone not (yet) logged in, as the audit log records login attempts."""
+    return Scope(role=Role.SCHOOL, actor=Actor(ActorKind.ANONYMOUS, label=email), county_ids=frozenset(),
+                 request_id=request_id, client_ip=client_ip)
 
 
 @dataclass(frozen=True)
@@ -315,8 +340,7 @@ async def forgive_login_attempt(attempt: LoginAttempt) -> None:
 async def authenticate(email: str, password: str, *, client_ip: str | None, request_id: str = "") -> LoginResult:
     """Check a login. Unknown e-mail, wrong password and disabled user look and take the same."""
     email = normalise_email(email)[:254]
-    anonymous = Scope(role=Role.SCHOOL, actor=Actor(ActorKind.ANONYMOUS, label=email), county_ids=frozenset(),
-                      request_id=request_id, client_ip=client_ip)
+    anonymous = anonymous_scope(email, client_ip=client_ip, request_id=request_id)
     attempt = await reserve_login_attempt(email, client_ip)
     if attempt.retry_after is not None:
         await audit.record(anonymous, "login.throttled", object_type="user", actor_label=email)
@@ -332,6 +356,7 @@ async def authenticate(email: str, password: str, *, client_ip: str | None, requ
         if needs_rehash(user["password_hash"]):
             values[User.password_hash] = hash_password(password)
         await User.update(values).where(User.id == user["id"])
+        await forgive_login_attempt(attempt)
         scope = (await scope_for_user(user)).with_request(request_id, client_ip)
         await audit.record(scope, "login.success", object_type="user", object_id=user["id"],
                            county_id=user["county_id"])
@@ -340,14 +365,15 @@ async def authenticate(email: str, password: str, *, client_ip: str | None, requ
 
 
 async def start_session(user_id: int, *, client_ip: str | None, user_agent: str,
-                        replaces: str | None = None) -> str:
-    """A new session (a new id at every login); the session it replaces, if any, ends."""
+                        replaces: str | None = None, stage: str = FULL) -> str:
+    """A new session (a new id at every login and at every step of it); the session it replaces,
+    if any, ends. Only a session in the `full` stage grants the user's scope."""
     session_id, session_hash = new_session_id()
     async with atomic():
         if replaces:
             await WebSession.delete().where(WebSession.session_hash == digest(replaces))
         await WebSession.insert(WebSession(session_hash=session_hash, user_id=user_id, client_ip=client_ip,
-                                           user_agent=user_agent[:300]))
+                                           user_agent=user_agent[:300], stage=stage))
     return session_id
 
 
@@ -366,15 +392,18 @@ async def end_session(session_id: str) -> None:
     await WebSession.delete().where(WebSession.session_hash == digest(session_id))
 
 
-async def user_for_session(session_id: str, idle: dt.timedelta) -> dict[str, Any] | None:
-    """The active user of a live session, or None; idle or too old sessions end here."""
+async def user_for_session(session_id: str, idle: dt.timedelta, stage: str = FULL) -> dict[str, Any] | None:
+    """The active user of a live session in this login stage, or None; idle or too old sessions end
+    here. The authentication middleware asks for `full` sessions only, so a half-finished login
+    (password right, second factor not yet given or enrolled) grants no access at all."""
     row = await WebSession.select(
         WebSession.id, WebSession.created_at, WebSession.last_seen_at, WebSession.user_id
-    ).where(WebSession.session_hash == digest(session_id)).first()
+    ).where((WebSession.session_hash == digest(session_id)) & (WebSession.stage == stage)).first()
     if row is None:
         return None
     moment = now()
-    if moment - row["last_seen_at"] > idle or moment - row["created_at"] > SESSION_MAX_AGE:
+    max_age = SESSION_MAX_AGE if stage == FULL else PENDING_MAX_AGE
+    if moment - row["last_seen_at"] > idle or moment - row["created_at"] > max_age:
         await WebSession.delete().where(WebSession.id == row["id"])
         return None
     user = await User.select(*USER_COLUMNS).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712

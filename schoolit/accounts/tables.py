@@ -8,6 +8,7 @@ scope is made of them, and imports flow accounts <- inventory.
 
 from piccolo.columns import (
     JSONB,
+    BigInt,
     BigSerial,
     Boolean,
     ForeignKey,
@@ -93,6 +94,11 @@ class User(Table, tablename="app_user"):
     last_login_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Second factor: the TOTP secret, encrypted (schoolit.encryption); it counts once confirmed by a
+    # first code. The last time step used is kept so that a code cannot be used twice.
+    totp_secret_encrypted = Text(null=True, default=None, secret=True)
+    totp_confirmed_at = Timestamptz(null=True, default=None)
+    totp_last_step = BigInt(null=True, default=None)
 
 
 class Probe(Table):
@@ -134,6 +140,31 @@ class WebSession(Table):
     last_seen_at = Timestamptz(default=TimestamptzNow())
     client_ip = Inet(null=True, default=None)
     user_agent = Varchar(length=300, default="")
+    # "full" grants the user's scope; "code" (password right, second factor still to give) and "enrol"
+    # (password right, must enrol a second factor first) grant nothing but their own step's pages.
+    stage = Varchar(length=10, default="full")
+
+
+class RecoveryCode(Table):
+    """A one-time recovery code for a lost second factor (SHA-256 of a random code; each usable once)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    user_id = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    code_hash = Varchar(length=64, unique=True, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table):
+    """A one-time password-reset link an admin hands out: SHA-256 of its random token, an expiry,
+    and when it was used (then never again)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    user_id = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
 
 
 class LoginFailure(Table):

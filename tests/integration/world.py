@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from schoolit.accounts.credentials import create_password_reset
+from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import hash_password, new_token
 from schoolit.accounts.tables import ApiToken, Probe, User
 from schoolit.accounts.tenants import upsert_arrangement, upsert_county
@@ -37,6 +39,7 @@ class World:
     # Domain objects per school, for the access matrix: by_school["access_point"]["kib"] = id.
     # A path parameter `access_point_id` is then filled with the actor's own or a foreign school's.
     by_school: dict[str, dict[str, int]] = field(default_factory=dict)
+    reset_token: str = ""  # a valid one-time password-reset link of the Donnersberg authority
 
     def auth(self, actor: str) -> dict[str, str]:
         return {"authorization": f"Bearer {self.tokens[actor]}"}
@@ -106,6 +109,7 @@ async def build_world() -> World:
                                                 probe_id=probe["id"])).returning(ApiToken.id))[0]
     world.tokens["probe"], world.token_ids["probe"] = token, token_row["id"]
     world.by_school["school"] = {key: school["id"] for key, school in world.schools.items()}
+    world.reset_token, _ = await create_password_reset(Scope.system("test"), world.users["donnersberg_authority"]["id"])
     for extend in EXTENSIONS:
         await extend(world)
     return world

@@ -38,7 +38,8 @@ async def test_invalid_form_shows_field_errors_and_writes_nothing(client: httpx.
     response = await client.post("/admin/users", data={
         "_csrf_token": token, "email": "kaputt", "display_name": "", "role": "school", "school": "00000"})
     assert response.status_code == 422
-    assert "not a valid e-mail address" in response.text and "unknown school number" in response.text
+    assert "keine gültige E-Mail-Adresse" in response.text and "darf nicht leer sein" in response.text
+    assert "unknown school number" in response.text
     assert await User.count() == len(world.users)
 
 
