@@ -152,7 +152,8 @@ def register(commands: Any) -> None:
     """Add the accounts commands to the `schoolit` parser."""
     handler = with_database
 
-    user = commands.add_parser("user", help="manage users", description="Create, list, disable and enable users; reset passwords.")
+    user = commands.add_parser("user", help="manage users",
+                               description="Create, list, disable and enable users; reset passwords.")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     create = user_commands.add_parser(
         "create", help="create a user (password generated and printed once, or read from stdin)",

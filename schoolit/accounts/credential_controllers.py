@@ -120,7 +120,7 @@ class SecondFactorPages(Controller):
     async def _enrolment_page(self, user: dict[str, Any], pending: bool, next_: str, errors: dict[str, str],
                               status_code: int) -> Template:
         state = await twofactor.status(user["id"])
-        context: dict[str, Any] = {"user": user, "pending": pending, "next": next_, "errors": errors, **state}
+        context: dict[str, Any] = {"pending": pending, "next": next_, "errors": errors, **state}
         if not state["enrolled"]:
             enrolment = await twofactor.start_enrolment(user)
             context.update(secret=enrolment.secret, qr_svg=segno.make(enrolment.uri, error="m").svg_inline(
@@ -193,13 +193,13 @@ class AccountPages(Controller):
     async def reset_form(self, reset_token: FromPath[str]) -> Template:
         user = await credentials.password_reset_user(reset_token)
         return Template("accounts/password_reset.html", status_code=200 if user else 410, context={
-            "user": user, "errors": {}, "done": False, "min_length": MIN_PASSWORD_LENGTH})
+            "person": user, "errors": {}, "done": False, "min_length": MIN_PASSWORD_LENGTH})
 
     @post("/password-reset/{reset_token:str}", opt=public(), status_code=200)
     async def reset(self, request: AnyRequest, reset_token: FromPath[str],
                     data: URLEncodedBody[ResetForm]) -> Template:
         user = await credentials.password_reset_user(reset_token)
-        context = {"user": user, "errors": {}, "done": False, "min_length": MIN_PASSWORD_LENGTH}
+        context = {"person": user, "errors": {}, "done": False, "min_length": MIN_PASSWORD_LENGTH}
         if user is None:
             return Template("accounts/password_reset.html", status_code=410, context=context)
         try:
@@ -211,7 +211,7 @@ class AccountPages(Controller):
             return Template("accounts/password_reset.html", status_code=422,
                             context={**context, "errors": field_errors(exc)})
         except Conflict:
-            return Template("accounts/password_reset.html", status_code=410, context={**context, "user": None})
+            return Template("accounts/password_reset.html", status_code=410, context={**context, "person": None})
         return Template("accounts/password_reset.html", context={**context, "done": True})
 
 
@@ -241,7 +241,7 @@ class UserAdminPages(Controller):
                               if a["id"] == user["arrangement_id"]), ""),
             school=names["school_number"].get(user["school_id"], ""))
         return Template("accounts/user.html", status_code=status_code, context={
-            "user": user, "form": form, "errors": context.pop("errors", {}), "roles": PERSON_ROLES,
+            "person": user, "form": form, "errors": context.pop("errors", {}), "roles": PERSON_ROLES,
             "role_labels": ROLE_LABELS, **await scope_options(caller), **await twofactor.status(user_id),
             "is_self": caller.actor.user_id == user_id, **context})
 

@@ -39,7 +39,7 @@ class World:
     # Domain objects per school, for the access matrix: by_school["access_point"]["kib"] = id.
     # A path parameter `access_point_id` is then filled with the actor's own or a foreign school's.
     by_school: dict[str, dict[str, int]] = field(default_factory=dict)
-    reset_token: str = ""  # a valid one-time password-reset link of the Donnersberg authority
+    reset_tokens: dict[str, str] = field(default_factory=dict)  # a valid password-reset link of each user
 
     def auth(self, actor: str) -> dict[str, str]:
         return {"authorization": f"Bearer {self.tokens[actor]}"}
@@ -109,7 +109,8 @@ async def build_world() -> World:
                                                 probe_id=probe["id"])).returning(ApiToken.id))[0]
     world.tokens["probe"], world.token_ids["probe"] = token, token_row["id"]
     world.by_school["school"] = {key: school["id"] for key, school in world.schools.items()}
-    world.reset_token, _ = await create_password_reset(Scope.system("test"), world.users["donnersberg_authority"]["id"])
+    for actor, user in world.users.items():
+        world.reset_tokens[actor], _ = await create_password_reset(Scope.system("test"), user["id"])
     for extend in EXTENSIONS:
         await extend(world)
     return world

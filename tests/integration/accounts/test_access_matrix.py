@@ -66,7 +66,8 @@ PATH_PARAMS: dict[str, Filler] = {
     "path": lambda w, a, f: None if f else "openapi.json",  # /schema/{path}
     # A ticket's tracking token (public pages): the one of the actor's own school's ticket; guessing is 404.
     "token": lambda w, a, f: None if f else w.tracking_tokens[OWN_SCHOOL[a]],
-    "reset_token": lambda w, a, f: None if f else w.reset_token,  # a password-reset link (public page)
+    # A password-reset link (public page): the actor's own, or the Donnersberg authority's for those without one.
+    "reset_token": lambda w, a, f: None if f else w.reset_tokens.get(a, w.reset_tokens["donnersberg_authority"]),
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
     # Sign-in providers and their mappings are installation-wide (tests/integration/accounts/sso/world.py).
     "provider_name": lambda w, a, f: None if f else "matrix",
