@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, schools
 from schoolit.accounts.choices import PERSON_ROLES, Permission, Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import MIN_PASSWORD_LENGTH, digest, hash_password, verify_password
@@ -25,7 +25,7 @@ from schoolit.accounts.services import (
     resolve_user_scope,
     scope_for_user,
 )
-from schoolit.accounts.tables import PasswordReset, User, WebSession
+from schoolit.accounts.tables import Arrangement, County, PasswordReset, User, WebSession
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.web.i18n import N_
@@ -174,24 +174,19 @@ async def reset_password(token: str, new: str, *, client_ip: str | None, request
     return user
 
 
-async def scope_choices() -> list[dict[str, Any]]:
-    """The schools a school contact can be given, by county and name (number kept as the value).
-
-    Schools are inventory's; accounts reads them by SQL so that imports keep flowing accounts <- inventory.
-    Admins only see this list (user administration), so it is not filtered by a scope.
-    """
-    return await fetch("SELECT s.school_number, s.name, s.city, c.name AS county FROM school s "
-                       "JOIN county c ON c.id = s.county_id ORDER BY c.name, s.name")
+async def scope_choices() -> list[schools.SchoolChoice]:
+    """The schools a school contact can be given, by county and name (the number kept as the value).
+    Only admins see this list (user administration), so it is not filtered by a scope."""
+    return await schools.listing()
 
 
 async def scope_names(users: list[dict[str, Any]]) -> dict[str, dict[int, str]]:
     """Names of the counties, arrangements and schools these users are scoped to, for lists."""
     school_ids = sorted({u["school_id"] for u in users if u["school_id"]})
-    schools = await fetch("SELECT id, name || ' (' || school_number || ')' AS name, school_number FROM school "
-                          "WHERE id = ANY({})", school_ids) if school_ids else []
-    counties = await fetch("SELECT id, name FROM county")
-    arrangements = await fetch("SELECT id, name FROM arrangement")
+    found = await schools.listing(school_ids) if school_ids else []
+    counties = await County.select(County.id, County.name)
+    arrangements = await Arrangement.select(Arrangement.id, Arrangement.name)
     return {"county": {r["id"]: r["name"] for r in counties},
             "arrangement": {r["id"]: r["name"] for r in arrangements},
-            "school": {r["id"]: r["name"] for r in schools},
-            "school_number": {r["id"]: r["school_number"] for r in schools}}
+            "school": {s.id: f"{s.name} ({s.school_number})" for s in found},
+            "school_number": {s.id: s.school_number for s in found}}

@@ -75,7 +75,18 @@ async def school_ref_by_number(school_number: str) -> schools.SchoolRef | None:
     return None if row is None else schools.SchoolRef(int(row["id"]), int(row["county_id"]))
 
 
+async def school_choices(ids: Sequence[int] | None = None) -> list[schools.SchoolChoice]:
+    """Every school (or these), by county and name, unscoped: accounts lists them for an admin who
+    picks a school contact's school (registered below)."""
+    wanted = None if ids is None else list(ids)
+    rows = await fetch("SELECT s.id, s.school_number, s.name, s.city, c.name AS county FROM school s "
+                       "JOIN county c ON c.id = s.county_id WHERE {}::int[] IS NULL OR s.id = ANY({}) "
+                       "ORDER BY c.name, s.name", wanted, wanted)
+    return [schools.SchoolChoice(**row) for row in rows]
+
+
 schools.register_lookup(school_ref_by_number)
+schools.register_listing(school_choices)
 
 
 _ASSET_TABLES = {"access_point": "access_point", "device": "device", "uplink": "uplink", "room": "room"}
