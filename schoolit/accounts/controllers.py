@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -15,12 +14,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEn
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 
-from schoolit.accounts import audit, credentials, services, twofactor
+from schoolit.accounts import audit, credentials, services
 from schoolit.accounts.access import authenticated as any_login
 from schoolit.accounts.access import public, requires
-from schoolit.accounts.auth import Caller, expired_session_cookie, session_cookie, session_id_of
+from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
-from schoolit.accounts.credential_controllers import field_errors, scope_options
+from schoolit.accounts.credential_controllers import begin_login, field_errors, scope_options
 from schoolit.accounts.schemas import (
     ArrangementOut,
     AuditEventOut,
@@ -80,18 +79,7 @@ class AuthPages(Controller):
         if result.user is None:
             return Template("accounts/login.html", status_code=401,
                             context={**context, "error": _("E-mail address or password is wrong.")})
-        # With a second factor (or one to enrol) the session is only half logged in: it grants no access.
-        stage = await twofactor.login_stage(result.user)
-        session_id = await services.start_session(
-            result.user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
-            replaces=session_id_of(request), stage=stage)
-        target = {services.FULL: local_path(data.next), services.CODE: "/login/code",
-                  services.ENROL: "/account/two-factor"}[stage]
-        if stage != services.FULL:
-            target += "?" + urlencode({"next": local_path(data.next)})
-        response: Response[Any] = Redirect(path=target, status_code=303)
-        response.set_cookie(session_cookie(session_id, get_settings()))
-        return response
+        return await begin_login(request, result.user, data.next)
 
     @post("/logout", name="logout", opt=public(), status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:

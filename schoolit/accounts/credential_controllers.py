@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 import segno
@@ -65,6 +66,23 @@ async def _logged_in(request: AnyRequest, user: dict[str, Any], next_: str) -> R
         user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
         replaces=session_id_of(request), stage=services.FULL)
     response: Response[Any] = Redirect(path=local_path(next_), status_code=303)
+    response.set_cookie(session_cookie(session_id, get_settings()))
+    return response
+
+
+async def begin_login(request: AnyRequest, user: dict[str, Any], next_: str) -> Response[Any]:
+    """A session for someone whose password (or directory sign-in) was right, and the way on. With a
+    second factor, or one their role must enrol first, the session is only half logged in: it grants
+    no access, only the code or enrolment page it is sent to."""
+    stage = await twofactor.login_stage(user)
+    session_id = await services.start_session(
+        user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
+        replaces=session_id_of(request), stage=stage)
+    target = {services.FULL: local_path(next_), services.CODE: "/login/code",
+              services.ENROL: "/account/two-factor"}[stage]
+    if stage != services.FULL:
+        target += "?" + urlencode({"next": local_path(next_)})
+    response: Response[Any] = Redirect(path=target, status_code=303)
     response.set_cookie(session_cookie(session_id, get_settings()))
     return response
 

@@ -16,8 +16,9 @@ from litestar.response import Redirect, Template
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.access import public, requires
-from schoolit.accounts.auth import Caller, session_cookie, session_id_of
+from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
+from schoolit.accounts.credential_controllers import begin_login
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services
 from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind
@@ -65,12 +66,7 @@ async def finish(request: Request[Any, Any, Any], result: services.SignInResult,
     if result.user is None:
         status, message = REFUSALS[result.refusal or Refusal.REJECTED]
         return refused_page(status, message)
-    session_id = await accounts.start_session(result.user["id"], client_ip=_client_ip(request),
-                                              user_agent=request.headers.get("user-agent", ""),
-                                              replaces=session_id_of(request))
-    response: Response[Any] = Redirect(path=local_path(next_), status_code=303)
-    response.set_cookie(session_cookie(session_id, get_settings()))
-    return response
+    return await begin_login(request, result.user, next_)  # a second factor applies to directory logins too
 
 
 class DirectoryLoginForm(msgspec.Struct):

@@ -253,7 +253,7 @@ async def add_mapping(scope: Scope, *, provider_id: int, group_name: str, role: 
         # The accounts service resolves slugs and school numbers as it does for users; its messages
         # name the value, ours stay translatable.
         found: list[FieldError] = []
-        scope_ids = await accounts._resolve_user_scope(Role(role), ref, found)
+        scope_ids = await accounts.resolve_user_scope(Role(role), ref, found)
         errors += [FieldError(e.field, UNKNOWN_SCOPE) for e in found]
     if not await SignInProvider.exists().where(SignInProvider.id == provider_id):
         errors.append(FieldError("provider", N_("unknown sign-in provider")))
