@@ -21,12 +21,13 @@ from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für den Test"
 ADMIN = "admin@kreis.test.example"
+SUPPORTER = "support@ahrweiler.test.example"
 WIDTHS = (1366, 390)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    with demo_database(tmp_path, email="support@ahrweiler.test.example", name="Sabine Support", role="supporter",
+    with demo_database(tmp_path, email=SUPPORTER, name="Sabine Support", role="supporter",
                        county="ahrweiler", password=PASSWORD) as env:
         created = run_cli("user", "create", "--email", ADMIN, "--name", "Anna Admin", "--role", "admin",
                           "--password-stdin", env=env, input_text=PASSWORD + "\n")
@@ -90,5 +91,31 @@ def test_enrol_then_log_in_with_a_code(server: str) -> None:
             page.get_by_role("link", name="Anna Admin").click()
             expect(page.get_by_role("heading", name="Mein Konto")).to_be_visible()
             shots(page, "account")
+
+            # The admin's user page: role and scope by name, a one-time reset link for the supporter.
+            page.goto("/admin/users")
+            page.get_by_role("link", name=SUPPORTER).first.click()
+            expect(page.get_by_role("heading", name="Sabine Support")).to_be_visible()
+            assert page.locator("select[name=county] option[selected]").inner_text() == "Landkreis Ahrweiler"
+            page.get_by_role("button", name="Link zum Zurücksetzen des Passworts erzeugen").click()
+            link = page.get_by_test_id("reset-link").inner_text()
+            shots(page, "user")
+
+            holder = browser.new_page(base_url=server)
+            holder.goto(link)
+            expect(holder.get_by_role("heading", name="Neues Passwort setzen")).to_be_visible()
+            shots(holder, "password-reset")
+            new = "das neue Passwort von Sabine"
+            holder.fill("input[name=password]", new)
+            holder.fill("input[name=repeat_password]", new)
+            holder.get_by_role("button", name="Passwort speichern").click()
+            expect(holder.get_by_role("status")).to_contain_text("Ihr neues Passwort ist gesetzt")
+            # The supporter's role requires a second factor too: the login leads to the enrolment.
+            holder.goto("/login")
+            holder.fill("input[name=email]", SUPPORTER)
+            holder.fill("input[name=password]", new)
+            holder.get_by_role("button", name="Anmelden").click()
+            expect(holder.get_by_text("Ihre Rolle verlangt einen zweiten Faktor")).to_be_visible()
+            shots(holder, "enrol-supporter")
         finally:
             browser.close()
