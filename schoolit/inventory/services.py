@@ -80,7 +80,7 @@ async def school_choices(ids: Sequence[int] | None = None) -> list[schools.Schoo
     picks a school contact's school (registered below)."""
     wanted = None if ids is None else list(ids)
     rows = await fetch("SELECT s.id, s.school_number, s.name, s.city, c.name AS county FROM school s "
-                       "JOIN county c ON c.id = s.county_id WHERE {}::int[] IS NULL OR s.id = ANY({}) "
+                       "JOIN county_directory c ON c.id = s.county_id WHERE {}::int[] IS NULL OR s.id = ANY({}) "
                        "ORDER BY c.name, s.name", wanted, wanted)
     return [schools.SchoolChoice(**row) for row in rows]
 
