@@ -19,6 +19,7 @@ from schoolit.settings import Settings, get_settings
 
 EXIT_CONFIG = 2
 EXIT_PENDING = 1
+EXIT_STARTUP = 3  # the app's start-up (lifespan) failed after the checks passed
 T = TypeVar("T")
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -61,8 +62,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 async def _seed(settings: Settings) -> int:
     from schoolit.db import connected
     from schoolit.demo import seed_demo
+    from schoolit.migrations import require_migrated
 
     async with connected(settings, pool=False):
+        await require_migrated()
         report = await seed_demo(settings.secret_key if settings.demo else None)
     print(f"demo data: {report.counties} counties, {report.arrangements} arrangement, {report.schools} schools")
     if report.inventory:
@@ -87,39 +90,67 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return _run(_seed(settings))
 
 
-def _serve(settings: Settings, workers: int) -> int:
+async def _preflight(settings: Settings) -> None:
+    """What `serve` checks in the parent, before a worker starts: the database answers and has every
+    migration (a worker that cannot start would only be restarted by uvicorn, and an old schema
+    answers 500 on every page)."""
+    from schoolit.db import connected
+    from schoolit.migrations import require_migrated
+
+    async with connected(settings, pool=False):
+        await require_migrated()
+
+
+def _serve(settings: Settings, workers: int, listener: Any = None, ready: str = "") -> int:
+    """Check settings and database, listen, print `ready`, then run the workers.
+
+    Any failure up to the listening socket is one line and exit 2 (through `main`), before anything
+    says the server started."""
     import uvicorn
 
     from schoolit.metrics import prepare_workers
 
+    if workers < 1:
+        raise ConfigError(f"--workers must be 1 or more, not {workers}")
     settings.require_secret_key()
-    prepare_workers(workers)
-    options: dict[str, Any] = dict(
-        factory=True, host=settings.host, port=settings.port, workers=workers, log_config=None, access_log=False,
-        proxy_headers=True, server_header=False,
+    _run(_preflight(settings))
+    config = uvicorn.Config(
+        "schoolit.app:create_app", factory=True, host=settings.host, port=settings.port, workers=workers,
+        log_config=None, access_log=False, proxy_headers=True, server_header=False,
         forwarded_allow_ips=[str(network) for network in settings.trusted_proxies])
-    if workers <= 1:
-        uvicorn.run("schoolit.app:create_app", **options)
-        return 0
+    listener = listener or tcp_listener(settings.host, settings.port)
+    if ready:
+        print(ready, flush=True)
+    prepare_workers(workers)
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run(sockets=[listener])
+        return 0 if server.started else EXIT_STARTUP
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("schoolit.app:create_app", **options)
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+    Multiprocess(config, sockets=[listener]).run()
     return 0
 
 
-def tcp_listener(config: Any) -> Any:
-    """uvicorn's listening socket for its worker processes, marked as TCP.
+def tcp_listener(host: str, port: int) -> Any:
+    """The listening socket (the parent binds it; workers inherit it), marked as TCP.
 
-    uvicorn 0.54 binds it with protocol number 0; accepted connections inherit that, and asyncio sets
+    Bound here rather than by uvicorn so that a port in use is one clear line before anything starts.
+    uvicorn 0.54 binds with protocol number 0; accepted connections inherit that, and asyncio sets
     TCP_NODELAY only on sockets that say IPPROTO_TCP. Without it every keep-alive request after the
     first waits ~40 ms for the client's delayed ACK (uvicorn issue #3149; bench/pages.py measured
-    /health at 48 ms with `--workers 2` against 3 ms with one worker). Same descriptor, same address.
+    /health at 48 ms with `--workers 2` against 3 ms with one worker).
     """
     import socket
 
-    bound = config.bind_socket()
-    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        raise CommandFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     listener.set_inheritable(True)
     return listener
 
@@ -151,6 +182,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from schoolit.probes import demo as probes_demo
     from schoolit.probes.simulators import closed_udp_ports, free_udp_ports, snmp_simulator
 
+    listener = tcp_listener(settings.host, settings.port)  # a port in use stops the demo before it starts
     (snmp_port,), (dead_port,) = free_udp_ports(1), closed_udp_ports(1)
     report, network = _run(_demo_prepare(settings, snmp_port, dead_port))
     _print_logins(report)
@@ -166,16 +198,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         except Exception as exc:  # the demo still serves without the simulator (e.g. snmpsim not installed)
             print(f"\nsimulated network not started: {exc}", file=sys.stderr)
         stack.callback(stop.set)
-        print(f"\nschoolit demo: http://{settings.host}:{settings.port}/  (Ctrl+C stops it)\n", flush=True)
-        return _serve(settings, 1)
+        return _serve(settings, 1, listener,
+                      ready=f"\nschoolit demo: http://{settings.host}:{settings.port}/  (Ctrl+C stops it)\n")
 
 
 async def _maintenance_due(settings: Settings) -> int:
     from schoolit.app import register_jobs
     from schoolit.db import connected
     from schoolit.jobs import run_due
+    from schoolit.migrations import require_migrated
 
     async with connected(settings, pool=False):
+        await require_migrated()
         runs = await run_due(register_jobs())
     for run in runs:
         print(f"{run.job}: {'ok' if run.ok else 'FAILED'} in {run.seconds:.1f} s: {run.outcome}")

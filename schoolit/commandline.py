@@ -17,13 +17,16 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def with_database(job: Job) -> Handler:
-    """A parser handler that runs `job(args)` with the database connected (no pool: one connection)."""
+    """A parser handler that runs `job(args)` with the database connected (no pool: one connection) and
+    migrated (otherwise one line: run `schoolit migrate`)."""
 
     def handler(args: argparse.Namespace, settings: Settings) -> int:
         from schoolit.db import connected
+        from schoolit.migrations import require_migrated
 
         async def run() -> int:
             async with connected(settings, pool=False):
+                await require_migrated()
                 return await job(args)
 
         return asyncio.run(run())

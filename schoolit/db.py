@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -62,8 +63,57 @@ def _start_embedded(settings: Settings) -> str:
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs pg_ctl's whole output at INFO
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        _clear_stale_state(settings.embedded_database_dir)
         _embedded = pgserver.get_server(settings.embedded_database_dir, cleanup_mode="stop")
     return str(_embedded.get_uri())
+
+
+def _runs_postgres_on(pid: int, directory: Path) -> bool:
+    """Whether `pid` is a PostgreSQL server on `directory` (when in doubt, yes: nothing is removed)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return process.name() == "postgres" and str(directory) in " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:  # not allowed to look: assume it is the server
+        return True
+
+
+def _clear_stale_state(directory: Path) -> None:
+    """What a killed run (a demo ended with SIGKILL, a crash) leaves behind in the embedded server's
+    directory, removed under pgserver's own lock before it starts the server:
+
+    - pgserver counts the processes using the server in `.handle_pids.json` and stops the server when
+      the last one exits; a killed process stays listed, and the server then outlives every later run.
+      Dead pids are dropped.
+    - `postmaster.pid` of a server that no longer runs, whose pid now belongs to another process:
+      pgserver would take that process for the server (and hand out a socket nobody listens on),
+      PostgreSQL would refuse to start. The file is removed.
+    """
+    import json
+
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    with PostgresServer._lock:
+        handles = directory / ".handle_pids.json"
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            pids = None
+        if isinstance(pids, list):
+            alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+            if alive != pids:
+                handles.write_text(json.dumps(alive))
+        pidfile = directory / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        if not _runs_postgres_on(pid, directory):
+            pidfile.unlink(missing_ok=True)
 
 
 def _stop_embedded() -> None:

@@ -92,6 +92,15 @@ async def pending_migrations(*, read_only: bool = False) -> list[tuple[str, str]
     return pending
 
 
+async def require_migrated() -> None:
+    """Raise CommandFailed (one line) unless every migration is applied: `serve` and the commands that
+    read or write the tables refuse an unmigrated database instead of failing on a missing table."""
+    pending = await pending_migrations(read_only=True)
+    if pending:
+        raise CommandFailed(f"the database is not migrated ({len(pending)} migrations pending): "
+                            "run `schoolit migrate` first")
+
+
 async def apply_migrations() -> int:
     """Apply every pending migration; returns how many ran. Piccolo's progress output is swallowed."""
     pending = await pending_migrations()

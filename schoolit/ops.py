@@ -222,6 +222,8 @@ async def backup(settings: Settings, directory: Path) -> BackupReport:
 
 def _read_archive(archive: Path, scratch: Path) -> dict[str, Any]:
     """Unpack the archive into `scratch` and check it; returns the manifest."""
+    if archive.is_dir():
+        raise CommandFailed(f"{archive} is a directory; name a schoolit-backup-*.tar file in it")
     if not archive.is_file():
         raise CommandFailed(f"backup file {archive} does not exist")
     try:
@@ -323,7 +325,10 @@ async def restore(settings: Settings, archive: Path, *, force: bool) -> RestoreR
 # --- command line -----------------------------------------------------------------------------------
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    report = asyncio.run(backup(settings, args.directory.expanduser().resolve()))
+    directory = args.directory.expanduser().resolve()
+    if directory.exists() and not directory.is_dir():
+        raise CommandFailed(f"{directory} is a file, not a directory for backups")
+    report = asyncio.run(backup(settings, directory))
     print(f"backup written: {report.path} (database {report.manifest['database']['bytes']} bytes, "
           f"{report.manifest['attachments']['files']} attachments)")
     return 0

@@ -82,11 +82,19 @@ async def import_file(args: argparse.Namespace) -> int:
 
 
 async def export_file(args: argparse.Namespace) -> int:
+    target = None if args.output in (None, "-") else Path(args.output)
+    if target is not None and not target.parent.is_dir():  # before the export's work, not after it
+        print(f"schoolit: error: cannot write {target}: directory {target.parent} does not exist", file=sys.stderr)
+        return 1
     content = await export_csv(CLI_SCOPE, args.kind, args.lang)
-    if args.output in (None, "-"):
+    if target is None:
         sys.stdout.buffer.write(content)
-    else:
-        await asyncio.to_thread(Path(args.output).write_bytes, content)
+        return 0
+    try:
+        await asyncio.to_thread(target.write_bytes, content)  # an existing file is replaced, like `>` does
+    except OSError as exc:
+        print(f"schoolit: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,6 +11,18 @@ from schoolit.commandline import job_command, with_database
 from schoolit.probes import derivation
 from schoolit.probes import jobs as scheduled
 
+MAX_DAYS_AHEAD = 60  # a day partition each: a typo like 3000 would create thousands of tables
+
+
+def _days_ahead(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number from 0 to {MAX_DAYS_AHEAD}, not {value!r}") from None
+    if not 0 <= days <= MAX_DAYS_AHEAD:
+        raise argparse.ArgumentTypeError(f"a whole number from 0 to {MAX_DAYS_AHEAD}, not {days}")
+    return days
+
 
 async def derive(args: argparse.Namespace) -> int:
     derived = await derivation.derive_pending()
@@ -24,7 +36,8 @@ def register_maintenance(jobs: Any) -> None:
 
     make = jobs.add_parser("partitions", help="create the daily sample partitions ahead",
                            description="Create the day partitions of the sample table from yesterday to N days ahead.")
-    make.add_argument("--days-ahead", type=int, default=3, metavar="N")
+    make.add_argument("--days-ahead", type=_days_ahead, default=scheduled.DAYS_AHEAD, metavar="N",
+                      help=f"0 to {MAX_DAYS_AHEAD} (default {scheduled.DAYS_AHEAD})")
     make.set_defaults(handler=job_command(
         scheduled.JOBS[0], lambda args: functools.partial(scheduled.make_partitions, args.days_ahead)))
     expire = jobs.add_parser("samples", help="drop samples and rollups past their retention",

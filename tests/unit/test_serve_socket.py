@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import uvicorn
+import pytest
 
 from schoolit.cli import tcp_listener
+from schoolit.errors import CommandFailed
 from tests.support import free_port
 
 
 async def test_connections_on_the_workers_listener_do_not_wait_for_delayed_acks() -> None:
-    listener = tcp_listener(uvicorn.Config("schoolit.app:create_app", host="127.0.0.1", port=free_port()))
+    listener = tcp_listener("127.0.0.1", free_port())
     accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     class Report(asyncio.Protocol):
@@ -30,3 +31,14 @@ async def test_connections_on_the_workers_listener_do_not_wait_for_delayed_acks(
     finally:
         server.close()
         await server.wait_closed()
+
+
+def test_a_port_in_use_is_one_clear_error() -> None:
+    port = free_port()
+    first = tcp_listener("127.0.0.1", port)
+    first.listen()
+    try:
+        with pytest.raises(CommandFailed, match=rf"^cannot listen on 127.0.0.1:{port}: Address already in use$"):
+            tcp_listener("127.0.0.1", port)
+    finally:
+        first.close()
