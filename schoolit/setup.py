@@ -43,6 +43,7 @@ class Answers:
     calendar_name: str = ""
     calendar_ical: str = ""
     years: list[int] = field(default_factory=list)
+    school_holidays: list[tuple[dt.date, str]] = field(default_factory=list)  # read from calendar_ical
 
 
 @dataclass
@@ -115,11 +116,27 @@ def check(answers: Answers) -> list[str]:
     if answers.state not in FederalState.__members__:
         problems.append(f"--state: {answers.state!r} is no German state code (one of "
                         f"{', '.join(s.value for s in FederalState)})")
-    if answers.calendar_ical and not Path(answers.calendar_ical).is_file():
-        problems.append(f"--calendar-ical: no such file {answers.calendar_ical}")
+    if answers.calendar_ical:
+        problems += _read_school_holidays(answers)
     if any(not 2000 <= year <= 2100 for year in answers.years):
         problems.append("--years: between 2000 and 2100")
     return problems
+
+
+def _read_school_holidays(answers: Answers) -> list[str]:
+    """Read and parse the iCalendar file before anything is written; a problem is one line."""
+    from schoolit.tickets.sla import parse_ical_holidays
+
+    try:
+        text = Path(answers.calendar_ical).read_text(encoding="utf-8-sig")
+        answers.school_holidays = parse_ical_holidays(text)
+    except OSError as exc:
+        return [f"--calendar-ical: cannot read {answers.calendar_ical}: {exc.strerror}"]
+    except UnicodeDecodeError:
+        return [f"--calendar-ical: {answers.calendar_ical} is not UTF-8 text"]
+    except ValueError as exc:
+        return [f"--calendar-ical: {exc}"]
+    return []
 
 
 async def run_setup(answers: Answers) -> SetupReport:
@@ -138,7 +155,6 @@ async def run_setup(answers: Answers) -> SetupReport:
     if await User.exists().where(User.role == Role.ADMIN.value):
         raise SetupRefused("this installation is set up already (an administrator exists); "
                            "use the county, arrangement, school and user commands instead")
-    ical_text = Path(answers.calendar_ical).read_text(encoding="utf-8-sig") if answers.calendar_ical else ""  # noqa: ASYNC240 (one small file, once)
     scope = Scope.system("setup")
     async with atomic():
         admin, report.generated_password = await accounts.create_user(
@@ -160,8 +176,8 @@ async def run_setup(answers: Answers) -> SetupReport:
         await policy.ensure_calendar(scope, name=answers.calendar_name)
         days = [day for year in answers.years for day in public_holidays(answers.state, year)]
         report.public_holidays = await policy.add_holidays(scope, answers.calendar_name, days)
-        if ical_text:
-            report.school_holidays = await policy.import_holidays_ical(scope, answers.calendar_name, ical_text)
+        if answers.school_holidays:
+            report.school_holidays = await policy.add_holidays(scope, answers.calendar_name, answers.school_holidays)
         await policy.set_policy(scope, PolicyIn(arrangement=owner.arrangement, county=owner.county,
                                                 calendar=answers.calendar_name))
     return report
@@ -217,8 +233,6 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
         return _one_line([f"{e.field}: {e.message}" for e in exc.errors])
     except DomainError as exc:
         return _one_line([exc.detail])
-    except OSError as exc:
-        return _one_line([f"--calendar-ical: cannot read {answers.calendar_ical}: {exc.strerror}"])
     print(f"migrations applied: {report.migrations}" if report.migrations else "database is up to date")
     print(f"administrator: {report.admin_email}")
     if report.generated_password:

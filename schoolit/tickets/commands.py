@@ -51,6 +51,9 @@ async def import_holidays(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"schoolit: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
+    except UnicodeDecodeError:
+        print(f"schoolit: error: {args.file} is not UTF-8 text", file=sys.stderr)
+        return 1
     try:
         added = await policy.import_holidays_ical(CLI_SCOPE, args.calendar, text)
     except DomainError as exc:

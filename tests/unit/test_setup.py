@@ -47,4 +47,16 @@ def test_bad_flags_are_one_line_and_exit_1(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert code == 1 and len(err.splitlines()) == 1
     assert err.startswith("schoolit: error: --admin-name: required; ")
-    assert "--state: 'XY' is no German state code" in err and "--calendar-ical: no such file" in err
+    assert "--state: 'XY' is no German state code" in err and "--calendar-ical: cannot read" in err
+
+
+def test_a_broken_calendar_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    latin = tmp_path / "ferien.ics"
+    latin.write_bytes("BEGIN:VCALENDAR\nSUMMARY:Herbstferien Rheinland-Pfälz\n".encode("latin-1"))
+    broken = tmp_path / "kaputt.ics"
+    broken.write_text("kein Kalender")
+    for path, reason in ((latin, "is not UTF-8 text"), (broken, "not an iCalendar file")):
+        code = main(["setup", "--yes", "--admin-email", "a@b.example", "--admin-name", "A", "--county-name", "K",
+                     "--county-slug", "k", "--county-ags", "07336", "--calendar-ical", str(path)])
+        err = capsys.readouterr().err
+        assert code == 1 and len(err.splitlines()) == 1 and reason in err, err
