@@ -9,8 +9,10 @@ DEMO_STAMP := $(VENV)/.installed-demo
 # Debian packages the test suite talks to (real peers); later issues add to this list.
 # systemd: `systemd-analyze verify` checks the units in deploy/; curl drives bench/probe_sweep.py;
 # chromium is the browser of the end-to-end tests (Playwright drives it); slapd (OpenLDAP) and ldap-utils are
-# the directory the single sign-on tests sign in against.
-SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium slapd ldap-utils
+# the directory the single sign-on tests sign in against, nodejs and npm run their OpenID provider (the npm
+# package oidc-provider, installed by the tests). A package counts as present when dpkg knows it or a command
+# of its name is on PATH (Node.js from another source brings its own npm).
+SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium slapd ldap-utils nodejs npm
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 
@@ -35,7 +37,8 @@ $(DEMO_STAMP): pyproject.toml
 	@touch $(DEMO_STAMP)
 
 system-packages:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "installing system packages:$$missing"; \

@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "same jobs, lock and records as the server's scheduler). Exit 1 if one failed.")
     due.set_defaults(handler=cmd_maintenance_due)
     accounts_commands.register_maintenance(jobs)
+    sso_commands.register_maintenance(jobs)
     inventory_commands.register_maintenance(jobs)
     tickets_commands.register_maintenance(jobs)
     probes_commands.register_maintenance(jobs)

@@ -76,6 +76,11 @@ class AuthPages(Controller):
             return Template("accounts/login.html", status_code=429, headers={"Retry-After": str(result.retry_after)},
                             context={**context, "error": _("Too many failed attempts. Please try again in "
                                                            "%(minutes)s minutes.", minutes=minutes)})
+        if result.password_off:
+            return Template("accounts/login.html", status_code=403, context={
+                **context, "sign_in_options": await sso.login_options(),
+                "error": _("Signing in with a password is switched off for your role: please sign in through "
+                           "your organisation.")})
         if result.user is None:
             return Template("accounts/login.html", status_code=401,
                             context={**context, "error": _("E-mail address or password is wrong.")})

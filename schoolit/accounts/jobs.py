@@ -1,10 +1,12 @@
-"""The accounts domain's scheduled job (`schoolit.jobs`): ended login sessions and old login failures."""
+"""The accounts domain's scheduled jobs (`schoolit.jobs`): ended login sessions and old login failures;
+the directory sync of single sign-on (schoolit.accounts.sso.jobs)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from schoolit.accounts import services
+from schoolit.accounts.sso import jobs as sso_jobs
 from schoolit.jobs import Job
 from schoolit.settings import get_settings
 from schoolit.web.i18n import N_
@@ -16,4 +18,4 @@ async def sessions() -> str:
     return f"ended sessions removed: {ended}; old login failures removed: {failures}"
 
 
-JOBS = (Job("sessions", dt.timedelta(hours=1), sessions, N_("Remove ended login sessions")),)
+JOBS = (Job("sessions", dt.timedelta(hours=1), sessions, N_("Remove ended login sessions")), *sso_jobs.JOBS)

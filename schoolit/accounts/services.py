@@ -25,6 +25,7 @@ from schoolit.accounts.security import (
     new_token,
     verify_password,
 )
+from schoolit.accounts.sso.choices import password_login_off_roles
 from schoolit.accounts.tables import (
     ApiToken,
     Arrangement,
@@ -37,6 +38,7 @@ from schoolit.accounts.tables import (
 )
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.settings import get_settings
 from schoolit.web.i18n import N_
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
@@ -293,6 +295,7 @@ async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
 class LoginResult:
     user: dict[str, Any] | None = None
     retry_after: int | None = None  # seconds, when throttled
+    password_off: bool = False  # right password, but the role must sign in through its organisation
 
 
 def anonymous_scope(email: str, *, client_ip: str | None, request_id: str = "") -> Scope:
@@ -351,6 +354,11 @@ async def authenticate(email: str, password: str, *, client_ip: str | None, requ
         await audit.record(anonymous, "login.failure", object_type="user",
                            object_id=user["id"] if user else "", county_id=user["county_id"] if user else None)
         return LoginResult()
+    if Role(user["role"]) in password_login_off_roles(get_settings()):
+        await forgive_login_attempt(attempt)
+        await audit.record(anonymous, "login.refused", object_type="user", object_id=user["id"],
+                           county_id=user["county_id"], after={"source": "local", "reason": "password_off"})
+        return LoginResult(password_off=True)
     async with atomic():
         values: dict[Any, Any] = {User.last_login_at: now()}
         if needs_rehash(user["password_hash"]):
@@ -359,7 +367,7 @@ async def authenticate(email: str, password: str, *, client_ip: str | None, requ
         await forgive_login_attempt(attempt)
         scope = (await scope_for_user(user)).with_request(request_id, client_ip)
         await audit.record(scope, "login.success", object_type="user", object_id=user["id"],
-                           county_id=user["county_id"])
+                           county_id=user["county_id"], after={"source": "local"})
     user.pop("password_hash")
     return LoginResult(user=user)
 

@@ -1,7 +1,11 @@
-"""Enumerations of single sign-on: the kinds of sign-in providers and where an account comes from."""
+"""Enumerations of single sign-on: the kinds of sign-in providers, where an account comes from, and
+the roles that may not use a local password."""
 
 from enum import StrEnum
 
+from schoolit.accounts.choices import PERSON_ROLES, Role
+from schoolit.errors import ConfigError
+from schoolit.settings import Settings
 from schoolit.web.i18n import N_
 
 
@@ -19,3 +23,14 @@ LOCAL_SOURCE = "local"
 def source_of(kind: ProviderKind | str, name: str) -> str:
     """The `source` of accounts a provider signs in: `ldap:<name>` or `oidc:<name>`."""
     return f"{ProviderKind(kind).value}:{name}"
+
+
+def password_login_off_roles(settings: Settings) -> frozenset[Role]:
+    """Roles that may not sign in with a local password (PASSWORD_LOGIN_OFF_ROLES, comma-separated):
+    their people sign in through a directory or an OpenID provider only."""
+    raw = settings.extra.get("PASSWORD_LOGIN_OFF_ROLES", "")
+    roles = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    unknown = roles - {r.value for r in PERSON_ROLES}
+    if unknown:
+        raise ConfigError(f"PASSWORD_LOGIN_OFF_ROLES: unknown roles {', '.join(sorted(unknown))}")
+    return frozenset(Role(r) for r in roles)

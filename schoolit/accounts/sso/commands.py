@@ -1,23 +1,19 @@
-"""`schoolit sso sync`: the directory sync on the command line (run it nightly from cron or a timer;
-the same function is the daily job of the app's scheduler where there is one)."""
+"""`schoolit sso sync`: the directory sync on the command line. It is the scheduled job `sso-sync`
+(daily, run by the server's scheduler), run now through the same lock and record."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
-from schoolit.accounts.sso import services
-from schoolit.commandline import with_database
+from schoolit.accounts.sso.jobs import SYNC
+from schoolit.commandline import job_command
 
 
-async def sync(args: argparse.Namespace) -> int:
-    report = await services.sync_directories()
-    print(f"directory accounts checked: {report.checked}; disabled: {report.disabled}; "
-          f"moved to another role or scope: {report.updated}")
-    for error in report.errors:
-        print(f"schoolit: error: {error}", file=sys.stderr)
-    return 1 if report.errors else 0
+def register_maintenance(jobs: Any) -> None:
+    """`schoolit maintenance sso-sync` (the job's own name, like every scheduled job's)."""
+    job = jobs.add_parser("sso-sync", help="the directory sync (as `schoolit sso sync`)",
+                          description="Run the directory sync of single sign-on now (see `schoolit sso sync`).")
+    job.set_defaults(handler=job_command(SYNC))
 
 
 def register(commands: Any) -> None:
@@ -30,5 +26,5 @@ def register(commands: Any) -> None:
         description="Check every active account of every enabled directory: people who left the directory, "
                     "are disabled there or lost every mapped group are disabled here (their sessions end); the "
                     "others get the role and scope their groups map to now. A directory that cannot be reached "
-                    "disables nobody (exit code 1).")
-    job.set_defaults(handler=with_database(sync))
+                    "disables nobody (exit code 1). The server runs this daily by itself (job sso-sync).")
+    job.set_defaults(handler=job_command(SYNC))

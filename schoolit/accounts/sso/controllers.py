@@ -7,11 +7,15 @@ never a session.
 
 from __future__ import annotations
 
+import hmac
+import json
+import time
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.datastructures import Cookie
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from schoolit.accounts import services as accounts
@@ -20,10 +24,11 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
 from schoolit.accounts.credential_controllers import begin_login
 from schoolit.accounts.scope import Scope
-from schoolit.accounts.sso import services
+from schoolit.accounts.sso import oidc, services
 from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind
 from schoolit.accounts.sso.services import Refusal
-from schoolit.errors import NotFound, ValidationFailed
+from schoolit.encryption import Sealer
+from schoolit.errors import ConfigError, NotFound, ValidationFailed
 from schoolit.settings import get_settings
 from schoolit.web.i18n import N_
 from schoolit.web.i18n import gettext as _
@@ -47,6 +52,37 @@ REFUSALS: dict[str, tuple[int, str]] = {
                                "signed in. Please start again from the login page.")),
 }
 UNKNOWN_PROVIDER = N_("There is no sign-in provider of this name.")
+
+# A sign-in started at an OpenID provider: state, nonce and PKCE verifier wait for the callback in a
+# sealed (encrypted and authenticated) cookie of this browser, only sent to /sso/oidc/.
+PENDING = Sealer(purpose=b"schoolit openid pending sign-in", what="a pending sign-in")
+PENDING_COOKIE = "schoolit_oidc"
+PENDING_PATH = "/sso/oidc/"
+PENDING_MAX_AGE = 600  # seconds to sign in at the provider
+
+
+def redirect_uri(provider_name: str) -> str:
+    """The callback address registered at the provider (PUBLIC_URL, so proxies cannot change it)."""
+    return f"{get_settings().public_url}/sso/oidc/{provider_name}/callback"
+
+
+def _pending_cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(key=PENDING_COOKIE, value=value, httponly=True, samesite="lax", path=PENDING_PATH,
+                  secure=get_settings().secure_cookies, max_age=max_age)
+
+
+def _read_pending(request: Request[Any, Any, Any], provider_name: str) -> tuple[oidc.Pending, str] | None:
+    """The pending sign-in of this browser at this provider (and where to go after), if still fresh."""
+    sealed = request.cookies.get(PENDING_COOKIE)
+    if not sealed:
+        return None
+    try:
+        data = json.loads(PENDING.decrypt(sealed) or "{}")
+    except (ConfigError, ValueError):
+        return None
+    if data.get("p") != provider_name or not 0 <= time.time() - data.get("t", 0) <= PENDING_MAX_AGE:
+        return None
+    return oidc.Pending(state=data["s"], nonce=data["n"], verifier=data["v"]), str(data.get("x") or "/")
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str | None:
@@ -113,6 +149,51 @@ class SignInPages(Controller):
                             context={**context, "error": _("Too many failed attempts. Please try again in "
                                                            "%(minutes)s minutes.", minutes=minutes)})
         return await finish(request, result, data.next)
+
+
+    @get("/oidc/{oidc_provider:str}/start", name="sso_oidc_start", opt=public())
+    async def oidc_start(self, oidc_provider: FromPath[str],
+                         next_: Annotated[str, QueryParameter(name="next")] = "/") -> Response[Any]:
+        try:
+            provider = await services.oidc_provider(oidc_provider)
+        except NotFound:
+            return refused_page(404, UNKNOWN_PROVIDER)
+        begun = await services.oidc_begin(provider, redirect_uri(provider["name"]))
+        if begun is None:
+            return refused_page(*REFUSALS[Refusal.UNAVAILABLE])
+        url, pending = begun
+        sealed = PENDING.encrypt(json.dumps({"p": provider["name"], "s": pending.state, "n": pending.nonce,
+                                             "v": pending.verifier, "x": local_path(next_), "t": int(time.time())}))
+        response: Response[Any] = Redirect(path=url, status_code=302)
+        response.set_cookie(_pending_cookie(sealed or "", PENDING_MAX_AGE))
+        return response
+
+    @get("/oidc/{oidc_provider:str}/callback", name="sso_oidc_callback", opt=public())
+    async def oidc_callback(self, request: Request[Any, Any, Any], oidc_provider: FromPath[str],
+                            code: FromQuery[str | None] = None,
+                            state_: Annotated[str | None, QueryParameter(name="state")] = None,  # `state` is Litestar's
+                            error: FromQuery[str | None] = None) -> Response[Any]:
+        try:
+            provider = await services.oidc_provider(oidc_provider)
+        except NotFound:
+            return refused_page(404, UNKNOWN_PROVIDER)
+        found = _read_pending(request, provider["name"])
+        problem = ("no pending sign-in in this browser" if found is None else
+                   f"the provider answered {error!r}" if error else
+                   "state does not match" if not state_ or not hmac.compare_digest(state_, found[0].state) else
+                   "no code" if not code else None)
+        if found is None or problem is not None or code is None:
+            await services.sign_in_refused(provider["name"], Refusal.REJECTED, problem or "",
+                                           client_ip=_client_ip(request), request_id=_request_id(request))
+            response: Response[Any] = refused_page(*REFUSALS[Refusal.REJECTED])
+        else:
+            pending, next_ = found
+            result = await services.oidc_sign_in(provider, redirect_uri(provider["name"]), code, pending,
+                                                 client_ip=_client_ip(request), request_id=_request_id(request))
+            response = await finish(request, result, next_)
+        # The pending sign-in is used up whatever came of it: a second callback finds nothing.
+        response.set_cookie(_pending_cookie("", 0))
+        return response
 
 
 # --- admin page ----------------------------------------------------------------------------------

@@ -17,15 +17,14 @@ from schoolit.accounts import audit
 from schoolit.accounts import services as accounts
 from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
 from schoolit.accounts.scope import Actor, Scope
-from schoolit.accounts.sso import ldap
+from schoolit.accounts.sso import ldap, oidc
 from schoolit.accounts.sso.choices import ProviderKind, source_of
 from schoolit.accounts.sso.mapping import Grant, grant_for
 from schoolit.accounts.sso.tables import SignInMapping, SignInProvider
 from schoolit.accounts.tables import User, WebSession
 from schoolit.db import atomic
 from schoolit.encryption import Sealer
-from schoolit.errors import ConfigError, FieldError, NotFound, ValidationFailed
-from schoolit.settings import Settings
+from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.web.i18n import N_
 
 SECRETS = Sealer(purpose=b"schoolit sign-in secrets", what="a sign-in provider's secret")
@@ -209,6 +208,11 @@ async def provider_by_name(name: str) -> dict[str, Any]:
 def ldap_config(provider: dict[str, Any]) -> ldap.LdapConfig:
     config = provider["config"]
     return ldap.LdapConfig(bind_password=provider["secret"], **{k: config[k] for k in LDAP_FIELDS if k in config})
+
+
+def oidc_config(provider: dict[str, Any]) -> oidc.OidcConfig:
+    config = provider["config"]
+    return oidc.OidcConfig(client_secret=provider["secret"], **{k: config[k] for k in OIDC_FIELDS if k in config})
 
 
 # --- mappings ------------------------------------------------------------------------------------
@@ -425,6 +429,57 @@ async def ldap_sign_in(name: str, login: str, password: str, *, client_ip: str |
     return await sign_in(provider, identity, client_ip=client_ip, request_id=request_id)
 
 
+async def oidc_provider(name: str) -> dict[str, Any]:
+    """An enabled OpenID Connect provider by name; NotFound otherwise (also for a directory's name)."""
+    provider = await provider_by_name(name)
+    if provider["kind"] != ProviderKind.OIDC:
+        raise NotFound("unknown sign-in provider")
+    return provider
+
+
+async def oidc_begin(provider: dict[str, Any], redirect_uri: str) -> tuple[str, oidc.Pending] | None:
+    """Where to send the browser to sign in at the provider; None when it cannot be reached."""
+    config = oidc_config(provider)
+    try:
+        return oidc.begin(config, await oidc.discover(config), redirect_uri)
+    except oidc.ProviderUnavailable:
+        return None
+
+
+async def oidc_sign_in(provider: dict[str, Any], redirect_uri: str, code: str, pending: oidc.Pending, *,
+                       client_ip: str | None, request_id: str = "") -> SignInResult:
+    """Finish a sign-in at the provider's callback: redeem the code, check the ID token, sign in."""
+    config = oidc_config(provider)
+    source = source_of(ProviderKind.OIDC, provider["name"])
+    scope = _provider_scope(provider, "openid callback", client_ip=client_ip, request_id=request_id)
+    try:
+        claims = await oidc.complete(config, await oidc.discover(config), redirect_uri, code, pending)
+    except oidc.ProviderUnavailable as exc:
+        await audit.record(scope, "login.refused", object_type="user",
+                           after={"source": source, "reason": Refusal.UNAVAILABLE, "error": str(exc)[:300]})
+        return SignInResult(refusal=Refusal.UNAVAILABLE)
+    except oidc.Rejected as exc:
+        await audit.record(scope, "login.refused", object_type="user",
+                           after={"source": source, "reason": Refusal.REJECTED, "error": str(exc)[:300]})
+        return SignInResult(refusal=Refusal.REJECTED)
+    # An address the provider has not verified could name anyone's account.
+    email = str(claims.get("email") or "") if claims.get("email_verified") is not False else ""
+    identity = Identity(external_id=str(claims["sub"])[:500], email=email,
+                        name=str(claims.get("name") or claims.get("preferred_username") or ""),
+                        groups=oidc.groups_of(claims, config.groups_claim))
+    return await sign_in(provider, identity, client_ip=client_ip, request_id=request_id)
+
+
+async def sign_in_refused(provider_name: str, reason: str, detail: str, *, client_ip: str | None,
+                          request_id: str = "") -> None:
+    """Audit a callback refused before the provider was asked (wrong state, no pending sign-in, error)."""
+    scope = Scope(role=Role.SCHOOL, actor=Actor(ActorKind.ANONYMOUS, label="openid callback"),
+                  county_ids=frozenset(), request_id=request_id, client_ip=client_ip)
+    await audit.record(scope, "login.refused", object_type="user",
+                       after={"source": source_of(ProviderKind.OIDC, provider_name[:40]), "reason": reason,
+                              "error": detail[:300]})
+
+
 # --- directory sync ------------------------------------------------------------------------------
 
 
@@ -471,15 +526,4 @@ async def sync_directories(scope: Scope | None = None) -> SyncReport:
                                        after={**user, **_scope_values(grant)})
                     report.updated += 1
     return report
-
-
-def password_login_off_roles(settings: Settings) -> frozenset[Role]:
-    """Roles that may not sign in with a local password (PASSWORD_LOGIN_OFF_ROLES, comma-separated)."""
-    raw = settings.extra.get("PASSWORD_LOGIN_OFF_ROLES", "")
-    roles = {part.strip().lower() for part in raw.split(",") if part.strip()}
-    unknown = roles - {r.value for r in PERSON_ROLES}
-    if unknown:
-        raise ConfigError(f"PASSWORD_LOGIN_OFF_ROLES: unknown roles {', '.join(sorted(unknown))}")
-    return frozenset(Role(r) for r in roles)
-
 

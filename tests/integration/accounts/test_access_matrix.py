@@ -71,6 +71,9 @@ PATH_PARAMS: dict[str, Filler] = {
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
     # Sign-in providers and their mappings are installation-wide (tests/integration/accounts/sso/world.py).
     "provider_name": lambda w, a, f: None if f else "matrix",
+    # The OpenID routes (public) need a live provider and a pending sign-in in the browser:
+    # tests/integration/accounts/sso/test_oidc.py drives them.
+    "oidc_provider": lambda w, a, f: None,
     "provider_id": lambda w, a, f: None if f else str(w.sign_in_provider_id),  # type: ignore[attr-defined]
     "mapping_id": lambda w, a, f: None if f else str(w.sign_in_mapping_id),  # type: ignore[attr-defined]
     "job": lambda w, a, f: None if f else "sessions",  # /admin/jobs/{job}/run: installation-wide
