@@ -10,13 +10,13 @@ and look the pending session up themselves; everything else sees no login at all
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
 import segno
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from schoolit.accounts import credentials, services, twofactor
@@ -31,6 +31,7 @@ from schoolit.web.i18n import gettext as _
 from schoolit.web.urls import local_path
 
 AnyRequest = Request[Any, Any, Any]
+NextParam = Annotated[str, QueryParameter(name="next")]
 
 
 def _client_ip(request: AnyRequest) -> str | None:
@@ -96,7 +97,7 @@ class SecondFactorPages(Controller):
     include_in_schema = False
 
     @get("/login/code", name="login_code", opt=public())
-    async def code_form(self, request: AnyRequest, next_: FromQuery[str] = "/") -> Response[Any]:
+    async def code_form(self, request: AnyRequest, next_: NextParam = "/") -> Response[Any]:
         if await _pending(request, services.CODE) is None:
             return Redirect(path="/login", status_code=303)
         return Template("accounts/login_code.html", context={"next": local_path(next_), "error": None})
@@ -129,7 +130,7 @@ class SecondFactorPages(Controller):
         return await _pending(request, services.ENROL), True
 
     @get("/account/two-factor", name="two_factor", opt=public())
-    async def enrolment(self, request: AnyRequest, next_: FromQuery[str] = "/") -> Response[Any]:
+    async def enrolment(self, request: AnyRequest, next_: NextParam = "/") -> Response[Any]:
         user, pending = await self._enrolling(request)
         if user is None:
             return Redirect(path="/login?next=/account/two-factor", status_code=303)

@@ -66,7 +66,7 @@ def test_enrol_then_log_in_with_a_code(server: str) -> None:
             shots(page, "enrol")
             page.goto("/admin/users")  # half logged in: nothing else opens
             expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
-            page.goto("/account/two-factor")
+            page.goto("/account/two-factor?next=/admin/users")
             assert page.get_by_test_id("totp-secret").inner_text() == secret  # a reload keeps the key
             page.fill("input[name=code]", pyotp.TOTP(secret).now())
             page.get_by_role("button", name="Bestätigen").click()
@@ -74,7 +74,7 @@ def test_enrol_then_log_in_with_a_code(server: str) -> None:
             assert len(codes) == 10
             shots(page, "recovery-codes")
             page.get_by_role("link", name="Weiter").click()
-            expect(page.get_by_role("heading", name="Benutzer")).to_be_visible()
+            expect(page.get_by_role("heading", name="Benutzer", exact=True)).to_be_visible()
             shots(page, "users")
             page.get_by_role("button", name="Abmelden").click()
 
@@ -87,7 +87,7 @@ def test_enrol_then_log_in_with_a_code(server: str) -> None:
             # The enrolment used this time step's code: the next step's is accepted (clock drift window).
             page.fill("input[name=code]", pyotp.TOTP(secret).at(time.time() + 30))
             page.get_by_role("button", name="Anmelden").click()
-            expect(page.get_by_role("heading", name="Benutzer")).to_be_visible()
+            expect(page.get_by_role("heading", name="Benutzer", exact=True)).to_be_visible()
             page.get_by_role("link", name="Anna Admin").click()
             expect(page.get_by_role("heading", name="Mein Konto")).to_be_visible()
             shots(page, "account")

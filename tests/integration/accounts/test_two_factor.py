@@ -65,6 +65,8 @@ async def test_half_login_grants_no_access_until_the_code(client: httpx.AsyncCli
         assert answer.status_code in (401, 303, 405), path
         assert answer.status_code != 303 or answer.headers["location"].startswith("/login"), path
     assert (await client.get("/api/v1/me")).status_code == 401
+    form = await client.get(response.headers["location"])
+    assert '<input type="hidden" name="next" value="/tickets">' in form.text  # the way on is kept
     done = await client.post("/login/code", data={"_csrf_token": await csrf_token(client, "/login/code"),
                                                   "code": next_code(secret), "next": "/tickets"})
     assert done.status_code == 303 and done.headers["location"] == "/tickets"
