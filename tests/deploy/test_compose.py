@@ -186,3 +186,17 @@ def test_dockerfile() -> None:
                if line.strip() and not line.startswith("#")]
     assert {".env", "secrets", ".venv", "data", ".git"} <= set(ignored)
     assert not {"schoolit", "pyproject.toml", "README.md"} & set(ignored)
+
+
+def test_the_app_runs_the_scheduled_jobs(compose: dict[str, Any], filled_env: dict[str, str]) -> None:
+    """The jobs (retention, SLA flags, partitions, sessions) run inside the app: it is `schoolit serve` with
+    the scheduler on, as the settings read it, and nothing else in the file runs them instead."""
+    from schoolit.settings import load_settings
+
+    app = compose["services"]["app"]
+    argv = our_commands(_interpolate(" ".join(app["command"]), filled_env))[0]
+    assert parse(argv).handler.__name__ == "cmd_serve"
+    environment = {name: _interpolate(str(value), filled_env) for name, value in app["environment"].items()}
+    assert load_settings({**environment, "SECRET_KEY": "x" * 40}).scheduler
+    # Exactly one service serves with the scheduler: the one-shot migrate does not run jobs.
+    assert parse(our_commands(" ".join(compose["services"]["migrate"]["command"]))[0]).handler.__name__ == "cmd_migrate"
