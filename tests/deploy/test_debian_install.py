@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.commands import ROOT
-from tests.deploy.test_systemd import SYSTEM_UNITS, _exec_lines, _verify
+from tests.deploy.test_systemd import _exec_lines, _root, _verify
 
 OPERATIONS = ROOT / "docs" / "operations.md"
 DEPLOY = ROOT / "deploy"
@@ -49,20 +49,6 @@ def _steps(heading: str) -> tuple[list[list[str]], list[list[str]]]:
     return copies, enables
 
 
-def _empty_root(tmp_path: Path) -> Path:
-    """A tree with the host's own units and stand-ins at our units' ExecStart paths, none of our units."""
-    root = tmp_path / "root"
-    shutil.copytree(SYSTEM_UNITS, root / SYSTEM_UNITS.relative_to("/"), symlinks=True)
-    (root / UNIT_DIR.strip("/")).mkdir(parents=True)
-    for unit in DEPLOY.glob("*.service"):
-        for argv in _exec_lines(unit):
-            stand_in = root / argv[0].lstrip("/")
-            stand_in.parent.mkdir(parents=True, exist_ok=True)
-            stand_in.write_text("#!/bin/sh\n")
-            stand_in.chmod(0o755)
-    return root
-
-
 def _perform(root: Path, copies: list[list[str]], enables: list[list[str]]) -> list[str]:
     """Run the doc's steps inside `root`; the units enabled."""
     for argv in copies:
@@ -86,7 +72,7 @@ def _perform(root: Path, copies: list[list[str]], enables: list[list[str]]) -> l
 def test_the_documented_debian_steps_install_working_units(tmp_path: Path, heading: str) -> None:
     copies, enables = _steps(heading)
     assert copies and enables, f"no cp/systemctl enable steps found under {heading!r}"
-    root = _empty_root(tmp_path)
+    root = _root(tmp_path, ours=False)
     enabled = _perform(root, copies, enables)
     installed = {path.name for path in (root / UNIT_DIR.strip("/")).iterdir() if path.is_file()}
     for unit in enabled:
@@ -105,7 +91,7 @@ def test_the_documented_debian_steps_install_working_units(tmp_path: Path, headi
 
 
 def test_the_server_steps_enable_the_web_server_the_backup_and_optionally_the_jobs_timer(tmp_path: Path) -> None:
-    enabled = _perform(_empty_root(tmp_path), *_steps(SECTIONS[0]))
+    enabled = _perform(_root(tmp_path, ours=False), *_steps(SECTIONS[0]))
     assert {"schoolit.service", "schoolit-backup.timer", "schoolit-maintenance.timer"} <= set(enabled)
     section = _section(SECTIONS[0])
     # The jobs timer is for SCHEDULER=off only: the server runs the jobs itself otherwise.

@@ -32,11 +32,12 @@ def _exec_lines(unit: Path) -> list[list[str]]:
     return [[m.group(1), *shlex.split(m.group(2))] for m in EXEC.finditer(unit.read_text())]
 
 
-def _root(tmp_path: Path, *, stand_ins: bool = True) -> Path:
+def _root(tmp_path: Path, *, stand_ins: bool = True, ours: bool = True) -> Path:
+    """The scratch tree; `ours=False` leaves /etc/systemd/system empty (test_debian_install copies)."""
     root = tmp_path / "root"
     shutil.copytree(SYSTEM_UNITS, root / SYSTEM_UNITS.relative_to("/"), symlinks=True)
     (root / "etc/systemd/system").mkdir(parents=True)
-    for unit in UNITS:
+    for unit in UNITS if ours else ():
         shutil.copy(unit, root / "etc/systemd/system" / unit.name)
     if stand_ins:
         for unit in UNITS:
