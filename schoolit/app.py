@@ -42,6 +42,7 @@ from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
 from schoolit.tickets.mail import sender_lifespan
 from schoolit.tickets.notification_controllers import NotificationPages
+from schoolit.tickets.webhook_controllers import WebhookPages
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.jobs import JobsPage
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TicketPages,
             TicketAdminPages,
             NotificationPages,
+            WebhookPages,
             PublicPages,
             *INVENTORY_PAGES,
             *DASHBOARD_PAGES,

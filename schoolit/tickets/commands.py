@@ -1,9 +1,10 @@
 """`schoolit maintenance …` and `schoolit calendar …`: the tickets domain's jobs on the command line.
 
 `close-resolved` closes tickets resolved longer ago than their policy's close-after days;
-`sla-breaches` flags running tickets past a due time and records the 80 % warnings; `notifications` works
-the notification outbox, `notification-digests` sends digests and weekly summaries (all are run by the
-server's scheduler, `schoolit.tickets.jobs`; the commands run them now);
+`sla-breaches` flags running tickets past a due time and records the 80 % warnings; `notifications`
+works the notification outbox, `notification-digests` sends digests and weekly summaries, `webhooks`
+posts webhook deliveries (all are run by the server's scheduler, `schoolit.tickets.jobs`; the commands
+run them now);
 `calendar import-holidays` reads the VEVENT dates of an iCalendar file as holidays.
 """
 
@@ -63,7 +64,8 @@ async def import_holidays(args: argparse.Namespace) -> int:
 
 
 def register_maintenance(jobs: Any) -> None:
-    """`schoolit maintenance close-resolved`, `… sla-breaches`, `… notifications`, `… notification-digests`."""
+    """`schoolit maintenance close-resolved`, `… sla-breaches`, `… notifications`, `… notification-digests`,
+    `… webhooks`."""
     job = jobs.add_parser("close-resolved", help="close tickets resolved longer ago than the policy allows",
                           description="Close resolved tickets after their policy's close-after days (default 7).")
     job.set_defaults(handler=job_command(scheduled.JOBS[1]))
@@ -79,6 +81,9 @@ def register_maintenance(jobs: Any) -> None:
                           description="Queue the daily digests and the authorities' weekly summaries that are due "
                                       "(each once, from 07:00 local time).")
     job.set_defaults(handler=job_command(scheduled.JOBS[3]))
+    job = jobs.add_parser("webhooks", help="post due webhook deliveries",
+                          description="Post the due webhook deliveries (signed JSON); failures are retried later.")
+    job.set_defaults(handler=job_command(scheduled.JOBS[4]))
 
 
 def register(commands: Any) -> None:

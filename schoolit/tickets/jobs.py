@@ -1,7 +1,7 @@
 """The tickets domain's scheduled jobs (`schoolit.jobs`): SLA breaches and 80 % warnings flagged every
 five minutes, resolved tickets closed after their policy's close-after days (checked hourly), the
 notification outbox worked every minute, daily digests and weekly summaries looked at every 15 minutes
-(each goes out once, from 07:00)."""
+(each goes out once, from 07:00), webhook deliveries posted every minute."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import datetime as dt
 
 from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job
-from schoolit.tickets import notifications, services
+from schoolit.tickets import notifications, services, webhooks
 from schoolit.web.i18n import N_
 
 SYSTEM = Scope.system("maintenance")
@@ -35,10 +35,16 @@ async def digests() -> str:
     return f"queued {digests} daily digest(s), {summaries} weekly summary(ies)"
 
 
+async def deliver_webhooks() -> str:
+    delivered, failed = await webhooks.deliver_due()
+    return f"delivered {delivered} webhook post(s), {failed} failed (retried later)"
+
+
 JOBS = (
     Job("sla-breaches", dt.timedelta(minutes=5), sla, N_("Flag SLA breaches and 80 % warnings")),
     Job("close-resolved", dt.timedelta(hours=1), close_resolved, N_("Close resolved tickets")),
     Job("notifications", dt.timedelta(minutes=1), notify, N_("Turn ticket events into notification mails")),
     Job("notification-digests", dt.timedelta(minutes=15), digests,
         N_("Send daily digests and weekly summaries")),
+    Job("webhooks", dt.timedelta(minutes=1), deliver_webhooks, N_("Post ticket events to webhooks")),
 )

@@ -31,7 +31,7 @@ from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.settings import get_settings
-from schoolit.tickets import mail
+from schoolit.tickets import mail, webhooks
 from schoolit.tickets.choices import (
     NOTIFY_LABELS,
     NOTIFY_MODE_LABELS,
@@ -232,7 +232,8 @@ def mode_of(person: dict[str, Any], kind: NotifyKind) -> NotifyMode:
 
 
 async def dispatch(limit: int = BATCH) -> int:
-    """Turn pending events into mails and digest items; returns how many events were worked.
+    """Turn pending events into mails, digest items and webhook deliveries; returns how many events
+    were worked.
 
     Rows are taken with SKIP LOCKED, so two processes never work the same event."""
     async with atomic():
@@ -247,6 +248,7 @@ async def dispatch(limit: int = BATCH) -> int:
             ticket = tickets.get(event["ticket_id"])
             if ticket is None:
                 continue
+            await webhooks.queue_deliveries(event, ticket)
             wanted = await recipients(event, ticket)
             people = await _people([user_id for user_id, _kind in wanted])
             for user_id, kind in wanted:

@@ -21,6 +21,8 @@ from schoolit.tickets.tables import (
     TicketEvent,
     TicketPresence,
     TimeEntry,
+    Webhook,
+    WebhookDelivery,
 )
 
 APP_CONFIG = AppConfig(
@@ -28,7 +30,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
     table_classes=[TicketCategory, TicketCounter, Ticket, TicketEvent, TicketAttachment, TimeEntry, BusinessCalendar,
                    Holiday, SupportPolicy, SavedView, TicketPresence, OutboxMail, ReportAttempt,
-                   NotificationEvent, NotificationProfile, NotificationDigestItem],
+                   NotificationEvent, NotificationProfile, NotificationDigestItem, Webhook, WebhookDelivery],
     migration_dependencies=["schoolit.inventory.piccolo_app"],
     commands=[],
 )

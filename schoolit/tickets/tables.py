@@ -1,6 +1,6 @@
 """Tickets tables: tickets and their per-year numbers, categories, the timeline, attachments, time
 entries, SLA policies and business calendars, saved views, presence, the e-mail outbox, the public
-form's rate limit, and notifications (the event outbox, per-person choices, digest items).
+form's rate limit, notifications (the event outbox, per-person choices, digest items) and webhooks.
 
 Tenant rows carry `county_id` next to `school_id`; a composite foreign key `(school_id, county_id)
 -> school (id, county_id)` (raw migration) keeps the two consistent, like the inventory tables.
@@ -244,3 +244,33 @@ class NotificationDigestItem(Table):
     notify_kind = Varchar(length=30)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+
+
+class Webhook(Table):
+    """A URL that receives ticket events as signed JSON (chat bridges: Matrix, Teams, Rocket.Chat).
+    Installation-wide, kept by admins; the signing secret is encrypted at rest and shown once."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    name = Varchar(length=120)
+    url = Varchar(length=500)
+    events = JSONB(default="[]")  # ["ticket_created", "school_offline", …]
+    secret = Text(secret=True)  # Fernet-encrypted (schoolit.inventory.secrets)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookDelivery(Table):
+    """One event for one webhook: posted with retries and exponential back-off until it is answered
+    with 2xx or given up; the admin page lists deliveries and failures."""
+
+    id = BigSerial(primary_key=True)
+    webhook_id = ForeignKey(Webhook, null=False, on_delete=OnDelete.cascade, index=True)
+    event_id = ForeignKey(NotificationEvent, null=True, default=None, on_delete=OnDelete.set_null)
+    kind = Varchar(length=30)
+    payload = Text()  # the exact JSON body that is signed and posted
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    delivered_at = Timestamptz(null=True, default=None)
+    last_status = Integer(null=True, default=None)  # HTTP status of the last attempt
+    last_error = Varchar(length=500, default="")
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -188,7 +188,7 @@ def test_every_domain_job_is_registered_with_a_cli_command() -> None:
 
     names = [job.name for job in register_jobs()]
     assert names == ["close-resolved", "notification-digests", "notifications", "partitions", "retention", "samples",
-                     "sessions", "silent-probes", "sla-breaches", "sso-sync"]
+                     "sessions", "silent-probes", "sla-breaches", "sso-sync", "webhooks"]
     parser = build_parser()
     for name in names:
         assert parser.parse_args(["maintenance", name]).handler is not None

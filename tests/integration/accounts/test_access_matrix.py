@@ -69,6 +69,7 @@ PATH_PARAMS: dict[str, Filler] = {
     # A password-reset link (public page): the actor's own, or the Donnersberg authority's for those without one.
     "reset_token": lambda w, a, f: None if f else w.reset_tokens.get(a, w.reset_tokens["donnersberg_authority"]),
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
+    "webhook_id": lambda w, a, f: None if f else str(w.webhook_id),  # type: ignore[attr-defined]
     # Sign-in providers and their mappings are installation-wide (tests/integration/accounts/sso/world.py).
     "provider_name": lambda w, a, f: None if f else "matrix",
     # The OpenID routes (public) need a live provider and a pending sign-in in the browser:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from schoolit.accounts.scope import Scope
-from schoolit.tickets import services
+from schoolit.tickets import services, webhooks
 from schoolit.tickets.tables import TicketCategory
 
 if TYPE_CHECKING:  # world.py imports this module for its EXTENSIONS
@@ -41,3 +41,8 @@ async def add_tickets(world: World) -> None:
     # Read by the access matrix's `token` and `category_id` fillers.
     world.tracking_tokens = tokens  # type: ignore[attr-defined]
     world.ticket_category_id = wlan  # type: ignore[attr-defined]
+    # Webhooks are installation-wide (admins): one, for the matrix's `webhook_id`. Nothing listens at
+    # its address; deliveries are posted only when a test asks for it.
+    hook, _secret = await webhooks.create_webhook(system, name="Matrix-Brücke", url="http://127.0.0.1:9/hook",
+                                                  events=["school_offline"])
+    world.webhook_id = hook["id"]  # type: ignore[attr-defined]
