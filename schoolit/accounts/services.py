@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schoolit import throttle
-from schoolit.accounts import audit, schools
+from schoolit.accounts import audit, schools, tenants
 from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import (
@@ -180,6 +180,8 @@ async def resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldEr
             errors.append(FieldError("school", f"unknown school number {ref.school_number!r}"))
         else:
             result.update(school_id=school.id, county_id=school.county_id)
+    # A retired county takes no new users, neither directly nor through one of its schools.
+    await tenants.refuse_retired_county(result["county_id"], "school" if ref.school_number else "county", errors)
     return result
 
 
@@ -459,8 +461,12 @@ async def register_probe(scope: Scope, *, name: str, county_id: int,
     """A new probe for a county (or one school) and its token, returned once."""
     scope.require(Permission.INVENTORY_WRITE)
     scope.check(county_id, what="county")
+    errors: list[FieldError] = []
     if not name.strip():
-        raise ValidationFailed([FieldError("name", "must not be empty")])
+        errors.append(FieldError("name", N_("must not be empty")))
+    await tenants.refuse_retired_county(county_id, "school" if school_id is not None else "county", errors)
+    if errors:
+        raise ValidationFailed(errors)
     token, prefix, token_hash = new_token()
     async with atomic():
         probe = (await Probe.insert(Probe(name=name.strip(), county_id=county_id, school_id=school_id))

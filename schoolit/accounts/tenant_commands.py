@@ -138,6 +138,17 @@ async def arrangement_update(args: argparse.Namespace) -> int:
     return 0
 
 
+async def arrangement_dissolve(args: argparse.Namespace) -> int:
+    try:
+        arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
+        before = await tenants.dissolve_arrangement(CLI_SCOPE, arrangement["id"])
+    except DomainError as exc:
+        return _fail(exc)
+    members = ", ".join(m["slug"] for m in before["members"]) or "-"
+    print(f"dissolved arrangement {before['slug']}; its counties belong to none now: {members}")
+    return 0
+
+
 async def arrangement_list(args: argparse.Namespace) -> int:
     arrangements = await tenants.list_arrangements(CLI_SCOPE)
     if not arrangements:
@@ -225,5 +236,11 @@ def register(commands: Any) -> None:
     rename.add_argument("arrangement", metavar="ARRANGEMENT")
     rename.add_argument("name", metavar="NEW_NAME")
     rename.set_defaults(handler=handler(arrangement_update))
+    dissolve = actions.add_parser(
+        "dissolve", help="dissolve an arrangement (refused while users are scoped to it)",
+        description="Dissolve an arrangement: its counties leave it and it is deleted; audited. Refused while "
+                    "supporter users are scoped to it: move them to another arrangement or county first.")
+    dissolve.add_argument("arrangement", metavar="ARRANGEMENT")
+    dissolve.set_defaults(handler=handler(arrangement_dissolve))
     listing = actions.add_parser("list", help="list arrangements", description="List arrangements and members.")
     listing.set_defaults(handler=handler(arrangement_list))

@@ -39,6 +39,7 @@ DONE = {
     "arrangement-created": N_("Arrangement created. Add its other counties below."),
     "arrangement-saved": N_("Arrangement saved."),
     "member-added": N_("County added: the arrangement's supporters see it from now on."),
+    "arrangement-dissolved": N_("Arrangement dissolved: its counties belong to no arrangement now."),
     "member-removed": N_("County removed: the arrangement's supporters no longer see it."),
 }
 
@@ -48,6 +49,9 @@ def _errors(exc: ValidationFailed) -> dict[str, str]:
 
 
 def _refusal(exc: DomainError) -> str:
+    if isinstance(exc, tenants.ArrangementInUse):
+        return _("%(count)s users are scoped to the arrangement; move them to another arrangement or county "
+                 "before dissolving it.", count=exc.count)
     if isinstance(exc, tenants.CountyHeld):
         return _("The county still has %(count)s open tickets; close them before retiring it.", count=exc.count)
     if "leads the arrangement" in exc.detail:
@@ -164,11 +168,12 @@ class TenantPages(Controller):
 
     async def _arrangement(self, caller: Scope, arrangement_id: int, *, status_code: int = 200,
                            done: str | None = None, form: dict[str, str] | None = None,
-                           errors: dict[str, str] | None = None) -> Template:
+                           errors: dict[str, str] | None = None, refusal: str | None = None) -> Template:
         arrangement = await tenants.get_arrangement(caller, arrangement_id)
         counties = await tenants.list_counties(caller)
         return Template("accounts/arrangement.html", status_code=status_code, context={
             "arrangement": arrangement, "rules": SHARE_RULE_LABELS, "form": form or {}, "errors": errors or {},
+            "refusal": refusal,
             "free_counties": [c for c in counties if c["arrangement_id"] is None and c["retired_at"] is None],
             "done": DONE.get(done or "")})
 
@@ -211,6 +216,14 @@ class TenantPages(Controller):
         except ValidationFailed as exc:
             return await self._arrangement(caller, arrangement_id, status_code=422, errors=_errors(exc))
         return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=member-removed", status_code=303)
+
+    @post("/arrangements/{arrangement_id:int}/dissolve", opt=MANAGE, status_code=303)
+    async def dissolve_arrangement(self, caller: Caller, arrangement_id: FromPath[int]) -> Template | Redirect:
+        try:
+            await tenants.dissolve_arrangement(caller, arrangement_id)
+        except Conflict as exc:
+            return await self._arrangement(caller, arrangement_id, status_code=409, refusal=_refusal(exc))
+        return Redirect(path="/admin/arrangements?done=arrangement-dissolved", status_code=303)
 
 
 # --- API -------------------------------------------------------------------------------------------
@@ -330,3 +343,8 @@ class TenantApi(Controller):
                             data: JSONBody[SharesIn | None] = None) -> ArrangementAdminOut:
         return _arrangement_out(await tenants.remove_member(caller, arrangement_id, county_id,
                                                             data.shares if data else None))
+
+    @post("/arrangements/{arrangement_id:int}/dissolve", opt=MANAGE, status_code=200,
+          summary="Dissolve an arrangement (409 while users are scoped to it)")
+    async def dissolve_arrangement(self, caller: Caller, arrangement_id: FromPath[int]) -> ArrangementAdminOut:
+        return _arrangement_out(await tenants.dissolve_arrangement(caller, arrangement_id))

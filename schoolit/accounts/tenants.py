@@ -12,6 +12,10 @@ Rules (docs/operations.md, "First run"):
 - A county with open tickets is not retired (other domains say what holds a county, see
   `hold_county_retirement`); nor is the lead county of an arrangement. Retiring a county ends its
   membership, disables its users and probes and keeps its data.
+- An arrangement is dissolved (deleted, audited) only when no user is scoped to it: its supporters are
+  moved to another arrangement or county first. Its members then belong to none.
+- A retired county takes nothing new: no user scoped to it or to one of its schools, no school, no
+  probe (`retired_counties`, `refuse_retired_county`: every path that creates one asks here).
 - The share rule is one per arrangement (`ShareRule`); with `fixed`, every member has a percentage
   and the percentages sum to 100 after every change.
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,6 +43,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AGS = re.compile(r"^\d{5}$")
 REQUIRED = N_("required")
 TAKEN = N_("already in use")
+COUNTY_RETIRED = N_("the county is retired")
 HUNDRED = Decimal(100)
 SEED_SCOPE = Scope.system("seed")
 
@@ -72,6 +77,26 @@ def hold_county_retirement(check: CountyHold) -> CountyHold:
     if check not in _HOLDS:
         _HOLDS.append(check)
     return check
+
+
+# --- retired counties take nothing new ----------------------------------------------------------------
+
+
+async def retired_counties(county_ids: Iterable[int | None]) -> set[int]:
+    """Which of these counties are retired: the one rule for every path that creates a user, school or
+    probe in a county (users, inventory, the CSV import, probe registration). Unscoped: it answers
+    only about ids the caller already holds."""
+    ids = sorted({i for i in county_ids if i is not None})
+    if not ids:
+        return set()
+    rows = await County.select(County.id).where(County.id.is_in(ids) & County.retired_at.is_not_null())
+    return {r["id"] for r in rows}
+
+
+async def refuse_retired_county(county_id: int | None, field: str, errors: list[FieldError]) -> None:
+    """Add the field error `field: the county is retired` when `county_id` is a retired county."""
+    if await retired_counties([county_id]):
+        errors.append(FieldError(field, COUNTY_RETIRED))
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -323,7 +348,7 @@ async def _county_for_member(field: str, county_id: int, errors: list[FieldError
     if row is None:
         errors.append(FieldError(field, N_("unknown county")))
     elif row["retired_at"] is not None:
-        errors.append(FieldError(field, N_("the county is retired")))
+        errors.append(FieldError(field, COUNTY_RETIRED))
         return None
     return row
 
@@ -464,6 +489,31 @@ async def remove_member(scope: Scope, arrangement_id: int, county_id: int,
         after = await get_arrangement(scope, arrangement_id)
         await _audit_arrangement(scope, "arrangement.member_remove", arrangement_id, before, after, county_id)
     return after
+
+
+class ArrangementInUse(Conflict):
+    """An arrangement cannot be dissolved: users are still scoped to it (they must be moved first)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} user(s) are scoped to the arrangement; move them to another arrangement "
+                         "or county before dissolving it")
+        self.count = count
+
+
+async def dissolve_arrangement(scope: Scope, arrangement_id: int) -> dict[str, Any]:
+    """Dissolve an arrangement: refused while users are scoped to it; otherwise its members leave it
+    (they belong to no arrangement afterwards) and it is deleted. Returns it as it was."""
+    before = await get_arrangement(scope, arrangement_id)
+    async with atomic():
+        # Counted inside the transaction, and the foreign key (on delete restrict) guards it as well.
+        users = await User.count().where(User.arrangement_id == arrangement_id)
+        if users:
+            raise ArrangementInUse(users)
+        await ArrangementMember.delete().where(ArrangementMember.arrangement_id == arrangement_id)
+        await Arrangement.delete().where(Arrangement.id == arrangement_id)
+        await _audit_arrangement(scope, "arrangement.dissolve", arrangement_id, before, {"dissolved": True},
+                                 before["lead_county_id"])
+    return before
 
 
 # --- seeding -----------------------------------------------------------------------------------------

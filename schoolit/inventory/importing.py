@@ -27,7 +27,7 @@ import asyncpg
 import msgspec
 import netaddr
 
-from schoolit.accounts import audit, directory
+from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic
@@ -279,6 +279,8 @@ class SchoolPlanner(Planner):
             for name in (county["slug"], county["name"], county["ags"]):
                 self.counties[normalise(name)] = county["id"]
         self.only_county = counties[0]["id"] if len(counties) == 1 else None
+        # A retired county takes no new school (tenants.retired_counties holds the rule).
+        self.retired = await tenants.retired_counties(c["id"] for c in counties)
         # Every school with these numbers, in scope or not: a number is unique state-wide.
         self.existing = {r["school_number"]: r for r in await query(
             "SELECT id, county_id, school_number FROM school WHERE school_number = ANY({})",
@@ -302,6 +304,8 @@ class SchoolPlanner(Planner):
         county_id = county_id or self.only_county
         if county_id is None and not county_name:
             self.error(row, "county", _("needed to create a new %(what)s", what=_(self.kind.label)))
+        elif county_id in self.retired:
+            self.error(row, "county", _(tenants.COUNTY_RETIRED))
         return None, (county_id, number)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from schoolit.accounts import audit, directory, schools
+from schoolit.accounts import audit, directory, schools, tenants
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
@@ -453,6 +453,8 @@ async def create_school(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
         f.error("county_id", REQUIRED)
     elif not scope.sees_county(county_id):
         f.error("county_id", N_("unknown county"))
+    elif await tenants.retired_counties([county_id]):
+        f.error("county_id", tenants.COUNTY_RETIRED)
     f.raise_if_invalid()
     return await _create(scope, "school", {**f.values, "county_id": county_id,
                                            "postal_code": f.values.get("postal_code") or ""}, get_school)
@@ -1484,7 +1486,11 @@ async def erase_pupil_references(scope: Scope, on: dt.date | None = None) -> Ret
 
 async def upsert_school(*, county_id: int, school_number: str, name: str, school_type: str, city: str,
                         pupils: int) -> int:
-    """Create or update a school by its school number; returns its id."""
+    """Create or update a school by its school number; returns its id. A retired county takes no new
+    school (one already there is still brought up to date)."""
+    exists = await School.exists().where((School.school_number == school_number) & (School.county_id == county_id))
+    if not exists and await tenants.retired_counties([county_id]):
+        raise ValidationFailed([FieldError("county", tenants.COUNTY_RETIRED)])
     rows = await School.insert(
         School(county_id=county_id, school_number=school_number, name=name, school_type=school_type, city=city,
                pupils=pupils)

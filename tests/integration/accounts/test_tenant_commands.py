@@ -48,6 +48,32 @@ def test_counties_arrangement_and_school_without_sql(env: dict[str, str]) -> Non
     assert lead.returncode == 1 and "lead county must be a member" in lead.stderr
     listing = ok("arrangement", "list", env=env)
     assert "rule fixed" in listing and "member kusel 40.00 %" in listing and "member donnersbergkreis (lead)" in listing
+    ok("county", "create", "--name", "Landkreis Bad Kreuznach", "--slug", "bad-kreuznach", "--ags", "07133", env=env)
+    ok("arrangement", "create", "--name", "Verbund Nahe", "--slug", "nahe", "--lead", "bad-kreuznach", env=env)
+    ok("user", "create", "--email", "support@nahe.test.example", "--name", "Support Nahe", "--role", "supporter",
+       "--arrangement", "nahe", env=env)
+    busy = run_cli("arrangement", "dissolve", "nahe", env=env)
+    assert busy.returncode == 1 and busy.stderr.startswith("schoolit: error: 1 user(s) are scoped to the arrangement")
+    ok("county", "create", "--name", "Landkreis Birkenfeld", "--slug", "birkenfeld", "--ags", "07134", env=env)
+    ok("arrangement", "create", "--name", "Verbund Hunsrück", "--slug", "hunsrueck", "--lead", "birkenfeld", env=env)
+    dissolved = ok("arrangement", "dissolve", "hunsrueck", env=env)
+    assert dissolved.strip() == "dissolved arrangement hunsrueck; its counties belong to none now: birkenfeld"
+    assert "hunsrueck" not in ok("arrangement", "list", env=env)
+    assert "nahe" in ok("arrangement", "list", env=env)
+    # A retired county takes no new users, schools or probes: one line naming the field.
+    ok("school", "create", "--county", "birkenfeld", "--number", "41090", "--name", "IGS Birkenfeld", "--type", "igs",
+       env=env)
+    ok("county", "retire", "birkenfeld", env=env)
+    for args, field in ((("user", "create", "--email", "x@birkenfeld.test.example", "--name", "X", "--role",
+                          "authority", "--county", "birkenfeld"), "county"),
+                        (("user", "create", "--email", "igs@birkenfeld.test.example", "--name", "IGS", "--role",
+                          "school", "--school", "41090"), "school"),
+                        (("school", "create", "--county", "birkenfeld", "--number", "41091", "--name", "Neu",
+                          "--type", "igs"), "county_id"),
+                        (("probe", "register", "--name", "Sonde", "--county", "birkenfeld"), "county"),
+                        (("probe", "register", "--name", "Sonde", "--school", "41090"), "school")):
+        refused = run_cli(*args, env=env)
+        assert refused.returncode == 1 and refused.stderr == f"schoolit: error: {field}: the county is retired\n", args
     school = ok("school", "create", "--county", "kusel", "--number", "41003", "--name", "Realschule plus Kusel",
                 "--type", "realschule_plus", "--pupils", "420", env=env)
     assert school.startswith("created school 41003 'Realschule plus Kusel' in Landkreis Kusel (Pfalz)")

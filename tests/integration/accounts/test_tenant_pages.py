@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from schoolit.accounts.tables import ArrangementMember, County
+from schoolit.accounts.tables import Arrangement, ArrangementMember, County, User
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.world import World
 
@@ -96,3 +96,35 @@ async def test_api_creates_counties_and_arrangements(client: httpx.AsyncClient, 
     assert [m["county_id"] for m in arrangement.json()["members"]] == [county_id]
     busy = await client.post(f"/api/v1/counties/{world.counties['kusel']}/retire", headers=admin)
     assert busy.status_code == 409 and "open tickets" in busy.json()["detail"]
+
+
+async def test_admin_dissolves_an_arrangement_once_no_user_is_scoped_to_it(client: httpx.AsyncClient,
+                                                                          world: World) -> None:
+    await login(client, "admin@test.example")
+    token = await csrf_token(client, "/admin/arrangements")
+    scoped = await User.count().where(User.arrangement_id == world.arrangement_id)
+    page = await client.get(f"/admin/arrangements/{world.arrangement_id}")
+    assert "Zweckvereinbarung auflösen" in page.text
+    busy = await client.post(f"/admin/arrangements/{world.arrangement_id}/dissolve", data={"_csrf_token": token})
+    assert busy.status_code == 409 and f"{scoped} Benutzer sind der Zweckvereinbarung zugeordnet" in busy.text
+    assert await Arrangement.exists().where(Arrangement.id == world.arrangement_id)
+    admin = world.auth("admin")
+    api_busy = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve", headers=admin)
+    assert api_busy.status_code == 409 and f"{scoped} user(s) are scoped" in api_busy.json()["detail"]
+    county = await client.post("/api/v1/counties", headers=admin,
+                               json={"name": "Landkreis Bad Kreuznach", "slug": "bad-kreuznach", "ags": "07133"})
+    county_id = county.json()["id"]
+    for path in ("/api/v1", "/admin"):
+        made = await client.post("/api/v1/arrangements", headers=admin, json={
+            "name": "Verbund Nahe", "slug": "verbund-nahe", "lead_county_id": county_id})
+        arrangement_id = made.json()["id"]
+        if path == "/api/v1":
+            gone = await client.post(f"/api/v1/arrangements/{arrangement_id}/dissolve", headers=admin)
+            assert gone.status_code == 200 and [m["county_id"] for m in gone.json()["members"]] == [county_id]
+        else:
+            gone = await client.post(f"/admin/arrangements/{arrangement_id}/dissolve", data={"_csrf_token": token})
+            assert gone.status_code == 303
+            assert gone.headers["location"] == "/admin/arrangements?done=arrangement-dissolved"
+            assert "Zweckvereinbarung aufgelöst" in (await client.get(gone.headers["location"])).text
+        assert not await Arrangement.exists().where(Arrangement.id == arrangement_id)
+        assert not await ArrangementMember.exists().where(ArrangementMember.county_id == county_id)

@@ -8,13 +8,16 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from schoolit.accounts import services as accounts
 from schoolit.accounts import tenants
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import ArrangementMember, AuditEvent, County, Probe, User
 from schoolit.db import fetch
-from schoolit.errors import Conflict, ValidationFailed
+from schoolit.errors import Conflict, NotFound, ValidationFailed
+from schoolit.inventory import services as inventory
 from schoolit.tickets import reports
 from tests.integration.accounts.test_login import login
+from tests.integration.inventory.csvfiles import csv_bytes, post_import
 from tests.integration.world import World
 
 ADMIN = Scope.system("test")
@@ -152,3 +155,68 @@ async def test_seed_upserts_follow_the_same_rules(world: World) -> None:
     arrangement = await tenants.get_arrangement(ADMIN, again)
     assert arrangement["lead_county_id"] == world.counties["kaiserslautern"]
     assert {m["slug"] for m in arrangement["members"]} == {"donnersbergkreis", "kaiserslautern"}
+
+
+async def test_dissolve_is_refused_while_users_are_scoped_then_frees_the_members(world: World) -> None:
+    scoped = await User.count().where(User.arrangement_id == world.arrangement_id)
+    assert scoped > 0
+    with pytest.raises(tenants.ArrangementInUse) as busy:
+        await tenants.dissolve_arrangement(ADMIN, world.arrangement_id)
+    assert busy.value.count == scoped and f"{scoped} user(s) are scoped" in busy.value.detail
+    assert await ArrangementMember.exists().where(ArrangementMember.arrangement_id == world.arrangement_id)
+    county = await tenants.create_county(ADMIN, NEW)
+    made = await tenants.create_arrangement(ADMIN, name="Verbund Nahe", slug="verbund-nahe",
+                                            lead_county_id=county["id"])
+    gone = await tenants.dissolve_arrangement(ADMIN, made["id"])
+    assert [m["county_id"] for m in gone["members"]] == [county["id"]]
+    assert not await ArrangementMember.exists().where(ArrangementMember.county_id == county["id"])
+    with pytest.raises(NotFound):
+        await tenants.get_arrangement(ADMIN, made["id"])
+    event = await AuditEvent.select(AuditEvent.object_id, AuditEvent.county_id).where(
+        AuditEvent.action == "arrangement.dissolve").first()
+    assert event == {"object_id": str(made["id"]), "county_id": county["id"]}
+    # The freed county can found or join another arrangement.
+    again = await tenants.create_arrangement(ADMIN, name="Verbund Nahe", slug="verbund-nahe",
+                                             lead_county_id=county["id"])
+    assert again["lead_county_id"] == county["id"]
+
+
+async def test_a_retired_county_takes_no_new_users_schools_or_probes(client: httpx.AsyncClient,
+                                                                    world: World) -> None:
+    county = await tenants.create_county(ADMIN, NEW)
+    school = await inventory.create_school(ADMIN, {"county_id": county["id"], "school_number": "49901",
+                                                   "name": "IGS Bad Kreuznach", "school_type": "igs"})
+    await tenants.retire_county(ADMIN, county["id"])
+    counts = (await User.count(), await Probe.count(), await fetch("SELECT count(*)::int AS n FROM school"))
+    with pytest.raises(ValidationFailed) as supporter:
+        await accounts.create_user(ADMIN, email="neu@kreuznach.test.example", display_name="Neu", role="supporter",
+                                   ref=accounts.UserScopeRef(county_slug="bad-kreuznach"))
+    assert fields(supporter) == {"county": "the county is retired"}
+    with pytest.raises(ValidationFailed) as contact:
+        await accounts.create_user(ADMIN, email="igs@kreuznach.test.example", display_name="IGS", role="school",
+                                   ref=accounts.UserScopeRef(school_number="49901"))
+    assert fields(contact) == {"school": "the county is retired"}
+    with pytest.raises(ValidationFailed) as new_school:
+        await inventory.create_school(ADMIN, {"county_id": county["id"], "school_number": "49902",
+                                              "name": "Neue Schule", "school_type": "igs"})
+    assert fields(new_school) == {"county_id": "the county is retired"}
+    with pytest.raises(ValidationFailed) as seeded:
+        await inventory.upsert_school(county_id=county["id"], school_number="49902", name="Neue Schule",
+                                      school_type="igs", city="", pupils=0)
+    assert fields(seeded) == {"county": "the county is retired"}
+    # A school already there is still brought up to date.
+    assert await inventory.upsert_school(county_id=county["id"], school_number="49901", name="IGS Bad Kreuznach",
+                                         school_type="igs", city="Bad Kreuznach", pupils=10) == school["id"]
+    with pytest.raises(ValidationFailed) as probe:
+        await accounts.register_probe(ADMIN, name="Sonde Kreuznach", county_id=county["id"])
+    assert fields(probe) == {"county": "the county is retired"}
+    admin = world.auth("admin")
+    api = await client.post("/api/v1/schools", headers=admin, json={
+        "county_id": county["id"], "school_number": "49902", "name": "Neue Schule", "school_type": "igs"})
+    assert api.status_code == 422 and {e["field"]: e["message"] for e in api.json()["errors"]} == {
+        "county_id": "the county is retired"}
+    report = await post_import(client, world, "admin", "schools", csv_bytes(
+        [["Schulnummer", "Name", "Schulart", "Landkreis"], ["49902", "Neue Schule", "Gymnasium", "bad-kreuznach"]]))
+    assert [(e["row"], e["column"], e["message"]) for e in report.json()["errors"]] == [
+        (2, "Landkreis", "der Landkreis ist stillgelegt")]
+    assert counts == (await User.count(), await Probe.count(), await fetch("SELECT count(*)::int AS n FROM school"))
