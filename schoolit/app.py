@@ -45,6 +45,7 @@ from schoolit.tickets.notification_controllers import NotificationPages
 from schoolit.tickets.webhook_controllers import WebhookPages
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
+from schoolit.web.input_limits import refuse_unfit_input
 from schoolit.web.jobs import JobsPage
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
 from schoolit.web.templating import template_config
@@ -152,6 +153,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ],
         # Access first: without a login, an out-of-range id says nothing either (401 before 404).
         guards=[access_guard, ids_in_range],
+        # After the guards, before any handler: input that its column cannot hold is a 422.
+        before_request=refuse_unfit_input,
         dependencies={"caller": Provide(provide_scope, sync_to_thread=False)},
         template_config=template_config(),
         plugins=[HTMXPlugin()],

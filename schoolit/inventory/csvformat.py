@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from schoolit import limits
 from schoolit.db import MAX_INT
 from schoolit.inventory import validation
 from schoolit.inventory.choices import (
@@ -471,6 +472,7 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
     bad_cells: set[tuple[int, str]] = field(default_factory=set)  # (row, field) whose cell could not be read
     ignored_columns: list[str] = field(default_factory=list)
+    limits: dict[str, limits.Limit] = field(default_factory=dict)  # field -> what its column holds
 
     def index(self, name: str) -> int | None:
         """Where a field's values are in each row, or None when the file has no such column."""
@@ -562,7 +564,29 @@ def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[
     parsed.width = len(record)
     parsed.columns = [column for _index, column, _memo in mapping]
     parsed.positions = {column.field: i for i, column in enumerate(parsed.columns)}
+    parsed.limits = {column.field: cell_limit(parsed.kind, column) for column in parsed.columns}
     return mapping
+
+
+def cell_limit(kind: Kind, column: Column) -> limits.Limit:
+    """What a cell may hold: a stored column's limit (schoolit.limits, from the table definition);
+    a value the import resolves (school number, room, ...) is one line of text."""
+    table = limits.table_by_name(kind.table)
+    if column.direct and table is not None:
+        return limits.limit_for(column.field, table)
+    return limits.Limit(multiline=False)
+
+
+def _checked_parse(column: Column, limit: limits.Limit, cell: str, comma: bool) -> Any:
+    """The cell's value, or CellError when it does not fit its column (before and after parsing:
+    control characters and length of the text, the range of a number)."""
+    problem = limit.problem(cell)
+    if problem is None:
+        value = column.parse(cell, comma)
+        problem = limit.problem(value) if isinstance(value, int) else None
+        if problem is None:
+            return value
+    raise CellError(problem[0], **problem[1])
 
 
 _MISSING = object()
@@ -586,7 +610,7 @@ def _read_row(parsed: ParsedFile, record: list[str], row: int,
         value = _MISSING if memo is None else memo.get(cell, _MISSING)
         if value is _MISSING:
             try:
-                value = column.parse(cell, comma)
+                value = _checked_parse(column, parsed.limits[column.field], cell, comma)
             except ValueError as exc:
                 value = RowError(row, parsed.headers[column.field], reason(exc))
             if memo is not None:

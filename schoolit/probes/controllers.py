@@ -15,6 +15,7 @@ from schoolit.accounts.choices import Permission
 from schoolit.probes import derivation, figures, health, ingest, outages, targets
 from schoolit.probes.metrics import INGEST_BATCHES, INGEST_REFUSED_SAMPLES, INGEST_SAMPLES
 from schoolit.probes.schemas import IngestOut, ProbeStatusOut, SampleBatch, SchoolNetworkOut, TargetList, decode_batch
+from schoolit.web.input_limits import OPT_KEY, OWN_DECODER
 
 
 class SampleBatchBody(MsgspecDTO[SampleBatch]):
@@ -44,7 +45,9 @@ class ProbeApi(Controller):
             return Response(b"", status_code=304, headers=headers)
         return Response(target_list, headers=headers)
 
-    @post("/samples", opt=requires(Permission.PROBE_INGEST), status_code=200, dto=SampleBatchBody, return_dto=None)
+    # The batch has a decoder of its own (schemas.decode_batch): not decoded twice for input limits.
+    @post("/samples", opt={**requires(Permission.PROBE_INGEST), OPT_KEY: OWN_DECODER}, status_code=200,
+          dto=SampleBatchBody, return_dto=None)
     async def samples(self, caller: Caller, data: JSONBody[SampleBatch]) -> IngestOut:
         """Store a batch once per idempotency key; samples of assets unknown or outside the probe's
         scope are refused one by one (listed in `refused`), the others stored.

@@ -58,12 +58,16 @@ async def test_one_open_loan_per_device(client: httpx.AsyncClient, world: World)
 async def test_loan_validation(client: httpx.AsyncClient, world: World) -> None:
     before = await Loan.count()
     response = await call(client, world, "admin", "POST", "/loans", {
-        "device_id": obj(world, "device", "kib"), "pupil_ref": "Max Mustermann", "class_name": "x" * 21,
+        "device_id": obj(world, "device", "kib"), "pupil_ref": "Max Mustermann", "class_name": "7b",
         "lent_on": "2026-09-01", "due_on": "2026-08-01"})
     assert field_errors(response) == {
         "pupil_ref": "a pseudonymous reference with a number, e.g. 7b-14 (letters, digits, '.', '_', '/', '-'; "
                      "no spaces, no names)",
-        "class_name": "too long", "due_on": "due before it was lent"}
+        "due_on": "due before it was lent"}
+    # Longer than its column: refused before the service (schoolit.limits), with the column's length.
+    too_long = await call(client, world, "admin", "POST", "/loans", {
+        "device_id": obj(world, "device", "kib"), "pupil_ref": "7b-1", "class_name": "x" * 21})
+    assert field_errors(too_long) == {"class_name": "at most 20 characters"}
     future = await call(client, world, "admin", "POST", "/loans", {
         "device_id": obj(world, "device", "kib"), "pupil_ref": "7b-1",
         "lent_on": (services.today() + dt.timedelta(days=3)).isoformat()})

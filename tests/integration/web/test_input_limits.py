@@ -1,0 +1,90 @@
+"""Input that its column cannot hold — control characters, text longer than the column, numbers
+beyond its range — is a 422 naming the field, in the API, the query string, forms and the public
+form without a login; nothing is written. The limits come from the table definitions."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from schoolit.db import fetch
+from schoolit.inventory.tables import School
+from schoolit.tickets.tables import Ticket
+from tests.integration.accounts.test_login import csrf_token, login
+from tests.integration.inventory.csvfiles import csv_bytes, post_import
+from tests.integration.inventory.support import call, field_errors, school
+from tests.integration.tickets.world import category_id
+from tests.integration.world import World
+
+BEYOND_INTEGER = 2**31
+BEYOND_BIGINT = 2**63
+
+
+async def test_public_report_form_refuses_a_nul_byte_in_german(client: httpx.AsyncClient, world: World) -> None:
+    token = await csrf_token(client, "/report")
+    response = await client.post("/report", data={
+        "_csrf_token": token, "school_number": "41001", "category_id": str(await category_id()), "urgency": "high",
+        "description": "Beamer\x00kaputt", "email": "lehrerin@schule.example", "consent": "yes"})
+    assert response.status_code == 422
+    assert "description" in response.text and "darf keine Steuerzeichen enthalten" in response.text
+    assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
+
+
+async def test_query_parameters(client: httpx.AsyncClient, world: World) -> None:
+    nul = await client.get("/api/v1/schools", params={"q": "Rock\x00"}, headers=world.auth("admin"))
+    assert field_errors(nul) == {"q": "must not contain control characters"}
+    offset = await client.get("/api/v1/tickets", params={"offset": str(BEYOND_BIGINT)}, headers=world.auth("admin"))
+    assert field_errors(offset) == {"offset": f"at most {BEYOND_BIGINT - 1}"}
+    page = await client.get("/api/v1/schools", params={"q": "x\x01"}, headers={**world.auth("admin")})
+    assert page.status_code == 422
+
+
+async def test_json_bodies_by_their_columns(client: httpx.AsyncClient, world: World) -> None:
+    kib = school(world, "kib")
+    ticket = await call(client, world, "admin", "POST", "/tickets", json={
+        "school_id": kib, "category_id": BEYOND_INTEGER, "subject": "Drucker\x00", "description": "a\nb\tc"})
+    # The subject is one line (varchar); the description may span lines (text).
+    assert field_errors(ticket) == {"category_id": f"at most {BEYOND_INTEGER - 1}",
+                                    "subject": "must not contain control characters"}
+    name = School.name._meta.params["length"]  # type: ignore[attr-defined]
+    too_long = await call(client, world, "admin", "PATCH", f"/schools/{kib}", json={"name": "N" * (name + 1)})
+    assert field_errors(too_long) == {"name": f"at most {name} characters"}
+    loan = await call(client, world, "admin", "POST", "/loans", json={"device_id": -BEYOND_INTEGER - 1,
+                                                                      "pupil_ref": "7b-99"})
+    assert field_errors(loan) == {"device_id": f"at least {-BEYOND_INTEGER}"}
+    bulk = await call(client, world, "admin", "POST", "/loans/bulk", json={
+        "school_id": kib, "rows": [{"serial": "OK1", "pupil_ref": "7b-01"}, {"serial": "S\x00", "pupil_ref": "x"}]})
+    assert field_errors(bulk) == {"rows[1].serial": "must not contain control characters"}
+    assert await Ticket.count().where(Ticket.subject.like("Drucker%")) == 0
+
+
+async def test_forms_refuse_in_german(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    url = f"/schools/{school(world, 'kib')}/edit"
+    token = await csrf_token(client, url)
+    response = await client.post(url, data={"_csrf_token": token, "school_number": "41001", "name": "Nord\x00",
+                                            "school_type": "gymnasium", "street": "x" * 201})
+    assert response.status_code == 422
+    errors = dict(re.findall(r"<strong>([^<]+)</strong>: ([^<]+)</li>", response.text))
+    assert errors == {"name": "darf keine Steuerzeichen enthalten", "street": "höchstens 200 Zeichen"}
+    assert (await School.select(School.name).where(School.id == school(world, "kib")).first())["name"] != "Nord\x00"
+
+
+async def test_a_nul_in_a_path_segment_is_not_found(client: httpx.AsyncClient, world: World) -> None:
+    assert (await client.get("/track/trk_%00abc")).status_code == 404
+
+
+async def test_csv_cells_get_a_per_row_error(client: httpx.AsyncClient, world: World) -> None:
+    rows = [["Schulnummer", "Name", "Straße", "Ort", "Schülerzahl", "Landkreis"],
+            ["41031", "Schule\x00Eins", "Hauptstraße 1", "Kusel", "100", "kusel"],
+            ["41032", "Schule Zwei", "S" * 201, "Kusel", "100", "kusel"],
+            ["41033", "Schule Drei", "Hauptstraße 3", "Kusel", "100", "kus\x07el"],
+            ["41034", "Schule Vier", "Hauptstraße 4", "Kusel", "100", "kusel"]]
+    response = await post_import(client, world, "admin", "schools", csv_bytes(rows))
+    assert response.status_code == 422, response.text
+    errors = [(e["row"], e["column"], e["message"]) for e in response.json()["errors"]]
+    assert {(2, "Name", "darf keine Steuerzeichen enthalten"), (3, "Straße", "höchstens 200 Zeichen"),
+            (4, "Landkreis", "darf keine Steuerzeichen enthalten")} <= set(errors)
+    assert 5 not in {row for row, _column, _message in errors}
+    assert (await fetch("SELECT count(*) AS n FROM school WHERE school_number LIKE '4103_'"))[0]["n"] == 0
