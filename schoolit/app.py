@@ -47,7 +47,7 @@ from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.input_limits import refuse_unfit_input
 from schoolit.web.jobs import JobsPage
-from schoolit.web.middleware import locale_middleware_factory, request_id_middleware
+from schoolit.web.middleware import locale_middleware_factory, request_id_middleware, security_headers
 from schoolit.web.templating import template_config
 from schoolit.web.urls import ids_in_range
 
@@ -155,6 +155,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         guards=[access_guard, ids_in_range],
         # After the guards, before any handler: input that its column cannot hold is a 422.
         before_request=refuse_unfit_input,
+        before_send=[security_headers],
         dependencies={"caller": Provide(provide_scope, sync_to_thread=False)},
         template_config=template_config(),
         plugins=[HTMXPlugin()],

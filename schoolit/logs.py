@@ -1,12 +1,14 @@
 """Structured logging (structlog): console lines for people, JSON lines with LOG_FORMAT=json.
 
 Every line logged while a request is handled carries its `request_id` (bound by the request-id
-middleware in `schoolit.web.middleware`).
+middleware in `schoolit.web.middleware`). Secrets that travel in paths (tracking tokens, one-time
+links) never reach a log line: every `path` value is redacted on the way out (`redact_path`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import TextIO
 
@@ -14,7 +16,26 @@ import structlog
 
 from schoolit.settings import Settings
 
+# A path segment that is a secret: our tokens by their prefix, or any long random-looking string
+# (20 or more URL-safe characters with a digit and a letter: slugs and names have no such run).
+_SECRET_SEGMENT = re.compile(r"(?<=/)(?:(?:trk|sit)_[^/]+|(?=[^/]*[0-9])(?=[^/]*[A-Za-z])[A-Za-z0-9_-]{20,})(?=/|$)")
+REDACTED = "[redacted]"
+
+
+def redact_path(path: str) -> str:
+    """The path with secret segments replaced: `/track/trk_abc…` -> `/track/[redacted]`."""
+    return _SECRET_SEGMENT.sub(REDACTED, path)
+
+
+def _redact_paths(logger: object, name: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    for key in ("path", "url"):
+        if isinstance(event.get(key), str):
+            event[key] = redact_path(event[key])
+    return event
+
+
 _SHARED: list[structlog.typing.Processor] = [
+    _redact_paths,
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,

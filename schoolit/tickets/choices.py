@@ -93,6 +93,10 @@ EVENT_LABELS = {
 }
 # Kinds a reporter sees on the tracking page (never internal notes).
 PUBLIC_KINDS = (EventKind.CREATED, EventKind.COMMENT, EventKind.REPLY, EventKind.STATUS)
+# What only the team (supporters, authorities, admins) sees, in every API and page: internal notes,
+# booked time (the time entries themselves too), who works on a ticket, its priority, SLA warnings.
+INTERNAL_KINDS = frozenset({EventKind.NOTE, EventKind.TIME, EventKind.ASSIGNMENT, EventKind.PRIORITY,
+                            EventKind.SLA_WARNING})
 
 
 class AssetKind(StrEnum):

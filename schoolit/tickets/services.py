@@ -27,6 +27,7 @@ from schoolit.inventory import services as inventory
 from schoolit.settings import get_settings
 from schoolit.tickets import attachments, mail, notifications, workflow
 from schoolit.tickets.choices import (
+    INTERNAL_KINDS,
     OPEN_STATUSES,
     PAUSED_STATUSES,
     PUBLIC_KINDS,
@@ -469,14 +470,21 @@ async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool =
 
 
 async def timeline(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
-    """Events of a ticket, oldest first; internal notes only for supporters and authorities."""
+    """Events of a ticket, oldest first; internal ones (`INTERNAL_KINDS`) only for the team."""
     ticket = await get_ticket(scope, ticket_id)
     query = TicketEvent.select(TicketEvent.id, TicketEvent.at, TicketEvent.kind, TicketEvent.public,
                                TicketEvent.actor_label, TicketEvent.body, TicketEvent.data).where(
         TicketEvent.ticket_id == ticket["id"]).order_by(TicketEvent.id)
-    if scope.role == Role.SCHOOL:
-        query = query.where(TicketEvent.public == True)  # noqa: E712
+    if not sees_internal(scope):
+        query = query.where((TicketEvent.public == True)  # noqa: E712
+                            & TicketEvent.kind.not_in([k.value for k in INTERNAL_KINDS]))
     return await query.output(load_json=True)
+
+
+def sees_internal(scope: Scope) -> bool:
+    """Whether the caller sees the team's internal events (`INTERNAL_KINDS`): school contacts (and
+    reporters, who act as anonymous school scopes) do not."""
+    return scope.role != Role.SCHOOL
 
 
 async def public_timeline(ticket_id: int) -> list[dict[str, Any]]:
@@ -513,7 +521,10 @@ async def log_time(scope: Scope, ticket_id: int, minutes: int, *, worked_on: dt.
 
 
 async def time_entries(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    """The time booked on a ticket: internal (`EventKind.TIME`), so none for school contacts."""
     ticket = await get_ticket(scope, ticket_id)
+    if EventKind.TIME in INTERNAL_KINDS and not sees_internal(scope):
+        return []
     return await TimeEntry.select(*TimeEntry.all_columns()).where(TimeEntry.ticket_id == ticket["id"]).order_by(
         TimeEntry.id)
 

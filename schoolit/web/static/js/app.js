@@ -1,0 +1,31 @@
+// Behaviour of the pages, loaded from here because the Content-Security-Policy allows no inline script.
+(function () {
+  "use strict";
+
+  // <button data-action="print">: print the page (loan agreements, loan lists).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action=print]");
+    if (button) { window.print(); }
+  });
+
+  // <form data-enter-moves-on>: a barcode scanner types the serial and presses Enter; move on to the
+  // next field instead of sending the form.
+  document.addEventListener("keydown", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-enter-moves-on]");
+    if (!form || event.key !== "Enter" || event.target.tagName !== "INPUT" || event.target.type === "checkbox") return;
+    event.preventDefault();
+    var inputs = Array.prototype.slice.call(form.querySelectorAll("input:not([type=hidden]):not([type=checkbox])"));
+    var next = inputs[inputs.indexOf(event.target) + 1];
+    if (next) { next.focus(); next.select(); }
+  });
+
+  // <form data-swap-errors>: htmx swaps the answer in place also for 422 and 409, which carry the
+  // form again with the errors next to its fields.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (event.detail.elt.closest("form[data-swap-errors]") && (status === 422 || status === 409)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

@@ -1,0 +1,75 @@
+"""The same visibility in the API and the pages, derived from the event kinds: what `INTERNAL_KINDS`
+names (internal notes, booked time, assignment, priority, SLA warnings) the team sees, school
+contacts and reporters never — in the timeline, the time entries, the ticket page and the tracking
+page."""
+
+from __future__ import annotations
+
+import httpx
+
+from schoolit.accounts.scope import Scope
+from schoolit.tickets import services
+from schoolit.tickets.choices import INTERNAL_KINDS, PUBLIC_KINDS, EventKind
+from tests.integration.accounts.test_login import login
+from tests.integration.world import World
+
+
+async def _every_kind(world: World) -> int:
+    """The kib ticket with one event of every kind, each body naming its kind; internal kinds are
+    recorded once as public too, so only the kind decides."""
+    ticket_id = world.by_school["ticket"]["kib"]
+    system = Scope.system("test")
+    ticket = await services.get_ticket(system, ticket_id)
+    for kind in EventKind:
+        for public in (True, False) if kind in INTERNAL_KINDS else (True,):
+            await services.add_event(system, ticket, kind, public=public, body=f"geheim-{kind.value}"
+                                     if kind in INTERNAL_KINDS else f"offen-{kind.value}")
+    await services.log_time(await _supporter(world), ticket_id, 30, note="geheim-zeitnotiz")
+    return ticket_id
+
+
+async def _supporter(world: World) -> Scope:
+    from schoolit.accounts.services import scope_for_token
+
+    scope = await scope_for_token(world.tokens["verbund_supporter"])
+    assert scope is not None
+    return scope
+
+
+async def test_api_timeline_and_time_entries(client: httpx.AsyncClient, world: World) -> None:
+    ticket_id = await _every_kind(world)
+    school = await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth("school_contact"))
+    team = await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth("verbund_supporter"))
+    assert school.status_code == team.status_code == 200
+    assert {e["kind"] for e in school.json()} == {k.value for k in EventKind} - {k.value for k in INTERNAL_KINDS}
+    assert {e["kind"] for e in team.json()} == {k.value for k in EventKind}
+    assert "geheim" not in school.text
+    for actor in ("school_contact",):
+        times = await client.get(f"/api/v1/tickets/{ticket_id}/time", headers=world.auth(actor))
+        assert times.status_code == 200 and times.json() == []
+    for actor in ("verbund_supporter", "donnersberg_authority", "admin"):
+        times = await client.get(f"/api/v1/tickets/{ticket_id}/time", headers=world.auth(actor))
+        assert [t["note"] for t in times.json()] == ["geheim-zeitnotiz"], actor
+
+
+async def test_pages_and_tracking_page(client: httpx.AsyncClient, world: World) -> None:
+    ticket_id = await _every_kind(world)
+    tracking = await client.get(f"/track/{world.tracking_tokens['kib']}")  # type: ignore[attr-defined]
+    assert tracking.status_code == 200 and "geheim" not in tracking.text
+    for kind in PUBLIC_KINDS:
+        assert f"offen-{kind.value}" in tracking.text or kind == EventKind.CREATED
+    await login(client, "it@kib.test.example")
+    page = await client.get(f"/tickets/{ticket_id}")
+    assert page.status_code == 200 and "geheim" not in page.text and "offen-comment" in page.text
+
+    # The team's own page shows what it recorded (real actions: a note, booked time, a comment).
+    other = world.by_school["ticket"]["rok"]
+    supporter = await _supporter(world)
+    await services.add_comment(supporter, other, "geheim-notiz", public=False)
+    await services.log_time(supporter, other, 15, note="geheim-zeit")
+    await services.add_comment(supporter, other, "offen-antwort")
+    await login(client, "support@verbund.test.example")
+    team_page = await client.get(f"/tickets/{other}")
+    assert team_page.status_code == 200 and "geheim-notiz" in team_page.text and "geheim-zeit" in team_page.text
+    await login(client, "it@kib.test.example")  # kib's contact does not see rok's ticket at all
+    assert (await client.get(f"/tickets/{other}")).status_code == 404
