@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schoolit.csvwriter import write_csv
 from schoolit.dashboards.choices import LIGHT_WORDS, Light
 from schoolit.dashboards.schemas import ArrangementDashboard, CountyDashboard, OpenData
-from schoolit.inventory.exporting import write_csv
 from schoolit.web.i18n import N_, current_locale
 from schoolit.web.i18n import gettext as _
 
@@ -62,7 +62,7 @@ def _write(columns: Sequence[Column], rows: Sequence[Any], lang: str) -> bytes:
         lines = [[_cell(c.get(row), c.kind, lang) for c in columns] for row in rows]
     finally:
         current_locale.reset(token)
-    return write_csv([c.de if lang == "de" else c.en for c in columns], lines)
+    return write_csv([c.de if lang == "de" else c.en for c in columns], lines, lang=lang)
 
 
 SCHOOL_COLUMNS = (

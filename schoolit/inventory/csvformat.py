@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from schoolit import limits
+from schoolit.csvwriter import BOM, FORMULA_START
 from schoolit.db import MAX_INT
 from schoolit.inventory import validation
 from schoolit.inventory.choices import (
@@ -36,10 +37,6 @@ from schoolit.web.i18n import N_
 from schoolit.web.i18n import gettext as _
 
 LANGS = ("de", "en")
-# Spreadsheets run a cell that starts like this as a formula: the export quotes such cells with "'".
-FORMULA_START = frozenset("=+-@\t\r")
-EXPORT_DELIMITER = ";"
-BOM = "\ufeff"
 
 
 class CellError(ValueError):

@@ -1,29 +1,25 @@
 """CSV export of the inventory in the import's format (so that export -> import changes nothing), and
 the DigitalPakt funding proof (Verwendungsnachweis) per county.
 
-Files are written for German Excel: `;` between cells, UTF-8 with BOM (so umlauts show right),
-German headers unless `lang="en"`, decimal commas and dates as 31.07.2026 in German files.
+Files are written by the app's one CSV writer (`schoolit.csvwriter`: `;`, UTF-8 with BOM, formula-like
+cells quoted), German headers unless `lang="en"`, decimal commas and dates as 31.07.2026 in German files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from schoolit.accounts import directory
 from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
+from schoolit.csvwriter import write_csv
 from schoolit.db import fetch
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
-    BOM,
     DEVICES,
-    EXPORT_DELIMITER,
-    FORMULA_START,
     ROOMS,
     SCHOOLS,
     UPLINKS,
@@ -80,20 +76,6 @@ _SCOPE_COLUMNS = {
 }
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value[:1] in FORMULA_START else value
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """A CSV file as German Excel opens it: BOM, `;`, CRLF; formula-like cells quoted with "'"."""
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, delimiter=EXPORT_DELIMITER, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:
     """Every object of one kind in the caller's scope, in the import format."""
     scope.require(Permission.EXPORT)
@@ -103,7 +85,7 @@ async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:
     rows = await fetch(_QUERIES[kind.name].format(scope=condition), *values)
     columns = kind.columns
     return write_csv([c.header(lang) for c in columns],
-                     ([c.fmt(row[c.field], lang) for c in columns] for row in rows))
+                     ([c.fmt(row[c.field], lang) for c in columns] for row in rows), lang=lang)
 
 
 OBJECT_LABELS = {"device": N_("pupil device"), "access_point": N_("WLAN access point")}
@@ -157,4 +139,4 @@ async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: 
                  for row in rows]
     finally:
         current_locale.reset(token)
-    return write_csv(FUNDING_HEADER[lang], lines)
+    return write_csv(FUNDING_HEADER[lang], lines, lang=lang)

@@ -90,8 +90,8 @@ def _ticket_out(row: dict[str, Any]) -> TicketOut:
     return msgspec.convert(row, TicketOut, from_attributes=True, strict=False)
 
 
-def _csv(filename: str, text: str) -> Response[bytes]:
-    return Response(content=("\ufeff" + text).encode(), media_type="text/csv; charset=utf-8",
+def _csv(filename: str, content: bytes) -> Response[bytes]:
+    return Response(content=content, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 

@@ -7,9 +7,7 @@ Rows are limited to the caller's scope; the cost split's shares are of the whole
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +16,7 @@ from typing import Any
 from schoolit.accounts import directory, tenants
 from schoolit.accounts.choices import Permission, ShareRule
 from schoolit.accounts.scope import Scope
+from schoolit.csvwriter import write_csv
 from schoolit.db import fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
@@ -42,15 +41,12 @@ def _hours(minutes: int) -> str:
     return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")  # semicolons: what German Excel opens
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    # English headers and numbers (hours as 1.50): the authorities' scripts read these files.
+    return write_csv(header, rows, lang="en")
 
 
-async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | None = None) -> tuple[str, str]:
+async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | None = None) -> tuple[str, bytes]:
     """Per county and ticket: minutes booked in the month. Returns (filename, CSV text)."""
     scope.require(Permission.EXPORT)
     first, following, label = month_range(month)
@@ -168,7 +164,7 @@ async def cost_split(scope: Scope, first: dt.date, following: dt.date,
             "total_hours": _hours(total)}
 
 
-async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | None = None) -> tuple[str, str]:
+async def cost_split_csv(scope: Scope, month: str | None, arrangement_id: int | None = None) -> tuple[str, bytes]:
     """Hours per member county of an arrangement in a month and each one's share of the total."""
     scope.require(Permission.EXPORT)
     first, following, label = month_range(month)

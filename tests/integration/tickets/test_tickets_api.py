@@ -293,3 +293,15 @@ async def test_school_page_loads_its_tickets_section(client: httpx.AsyncClient, 
     assert section.status_code == 200 and "SIT-" in section.text
     foreign = await client.get(f"/tickets/for-school/{school}", headers=world.auth("ludwigsburg_authority"))
     assert foreign.status_code == 404
+
+
+async def test_time_report_quotes_a_formula_subject(client: httpx.AsyncClient, world: World) -> None:
+    ticket_id = world.by_school["ticket"]["kib"]
+    await fetch("UPDATE ticket SET subject = {} WHERE id = {}", '=HYPERLINK("http://evil.example";"x")', ticket_id)
+    auth = world.auth("verbund_supporter")
+    assert (await client.post(f"/api/v1/tickets/{ticket_id}/time", json={"minutes": 30}, headers=auth)).status_code \
+        == 201
+    month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
+    report = await client.get(f"/api/v1/tickets/reports/time.csv?month={month}", headers=auth)
+    assert report.content.startswith("\ufeff".encode())
+    assert ";\"'=HYPERLINK(\"\"http://evil.example\"\";\"\"x\"\")\";" in report.text
