@@ -425,7 +425,13 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (SCHOOLS, ROOMS, ACCESS_PO
 # --- reading a file --------------------------------------------------------------------------------
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The text and its encoding: UTF-8 (a BOM is dropped) when it decodes strictly, else Windows-1252."""
+    """The text and its encoding: UTF-16 when it starts with a UTF-16 BOM (Excel's "Unicode text",
+    tab-separated), else UTF-8 (a BOM is dropped) when it decodes strictly, else Windows-1252."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise CellError(N_("the file starts like UTF-16 text but is not")) from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:

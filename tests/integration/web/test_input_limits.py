@@ -88,3 +88,16 @@ async def test_csv_cells_get_a_per_row_error(client: httpx.AsyncClient, world: W
             (4, "Landkreis", "darf keine Steuerzeichen enthalten")} <= set(errors)
     assert 5 not in {row for row, _column, _message in errors}
     assert (await fetch("SELECT count(*) AS n FROM school WHERE school_number LIKE '4103_'"))[0]["n"] == 0
+
+
+async def test_utf16_csv_with_bom_as_excel_writes_it(client: httpx.AsyncClient, world: World) -> None:
+    """Excel's "Unicode text": UTF-16 (little endian) with BOM, tab between cells."""
+    rows = [["Schulnummer", "Name", "Ort", "Landkreis"], ["41041", "Grundschule Öhringen-Süd", "Kusel", "kusel"]]
+    for encoding in ("utf-16", "utf-16-be"):
+        data = ("\ufeff" if encoding == "utf-16-be" else "") + "\r\n".join("\t".join(row) for row in rows) + "\r\n"
+        response = await post_import(client, world, "admin", "schools", data.encode(encoding), dry_run=True)
+        assert response.status_code == 200, response.text
+        assert response.json()["encoding"] == "utf-16" and response.json()["created"] == 1
+    broken = await post_import(client, world, "admin", "schools", b"\xff\xfe" + b"\x00\xd8", dry_run=True)
+    assert not broken.json()["ok"]
+    assert [e["message"] for e in broken.json()["errors"]] == ["die Datei beginnt wie UTF-16-Text, ist es aber nicht"]
