@@ -101,7 +101,11 @@ async def test_htmx_request_without_csrf_header_is_403(client: httpx.AsyncClient
     user_id = world.users["school_contact"]["id"]
     refused = await client.post(f"/admin/users/{user_id}/disable", headers={"hx-request": "true"})
     assert refused.status_code == 403
-    token = client.cookies[CSRF_COOKIE]
+    # The cookie alone is no token (the token is bound to the session): the page's token is.
+    cookie = client.cookies[CSRF_COOKIE]
+    assert (await client.post(f"/admin/users/{user_id}/disable", headers={
+        "hx-request": "true", "x-csrftoken": cookie})).status_code == 403
+    token = await csrf_token(client, "/admin/users")
     accepted = await client.post(f"/admin/users/{user_id}/disable", headers={"hx-request": "true",
                                                                             "x-csrftoken": token})
     assert accepted.status_code == 303
