@@ -44,7 +44,10 @@ def login(base: str, email: str, clients: contextlib.ExitStack) -> httpx.Client:
     assert token is not None
     answer = client.post("/login", data={"email": email, "password": PASSWORD, "_csrf_token": token.group(1)})
     assert answer.status_code == 303, answer.text[:300]
-    client.headers["x-csrftoken"] = client.cookies["schoolit_csrf"]
+    # The CSRF token is bound to the session: the one every page of the new session carries.
+    session_token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/").text)
+    assert session_token is not None
+    client.headers["x-csrftoken"] = session_token.group(1)
     return client
 
 
