@@ -163,8 +163,11 @@ def test_a_killed_run_leaves_nothing_that_keeps_the_embedded_server_from_startin
         pidfile = pgdata / "postmaster.pid"
         subprocess.run([sys.executable, "-c", _START_AND_DIE], env=env, capture_output=True, timeout=120,
                        check=False)
-        for process in _postgres_on(pgdata):
+        killed = _postgres_on(pgdata)
+        for process in killed:
             process.kill()
+        # Gone before the next run looks at its lock files (a dying postmaster still holds its socket lock).
+        psutil.wait_procs(killed, timeout=30)
         lines = pidfile.read_text().splitlines()
         pidfile.write_text("\n".join([str(os.getpid()), *lines[1:]]) + "\n")  # a live process, not postgres
         again = subprocess.run([*SCHOOLIT, "migrate", "--check"], env=env, capture_output=True, text=True,
