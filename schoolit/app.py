@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 
 from schoolit import __version__, db, jobs
 from schoolit.accounts import jobs as accounts_jobs
-from schoolit.accounts.access import access_guard, declared_access, public
+from schoolit.accounts.access import access_guard
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
 from schoolit.accounts.credential_controllers import CREDENTIAL_PAGES
@@ -31,6 +31,7 @@ from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
+from schoolit.kernel.access import declared_access, public
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
 from schoolit.probes import jobs as probes_jobs
@@ -92,7 +93,7 @@ def register_jobs() -> list[jobs.Job]:
 
 
 def check_route_access(app: Litestar) -> None:
-    """Refuse to start when a route does not declare who may call it (schoolit.accounts.access)."""
+    """Refuse to start when a route does not declare who may call it (schoolit.kernel.access)."""
     undeclared = [
         f"{sorted(handler.http_methods)} {route.path}"
         for route in app.routes

@@ -24,7 +24,7 @@ from typing import Any
 
 from piccolo.table import Table
 
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 _RANGES = {"SMALLINT": 2**15, "INTEGER": 2**31, "SERIAL": 2**31, "BIGINT": 2**63, "BIGSERIAL": 2**63}
 _VARCHAR = re.compile(r"^VARCHAR\((\d+)\)$")

@@ -202,7 +202,7 @@ def client_allowed(host: str | None, allowed: Sequence[Network]) -> bool:
 
 def metrics_handler(allowed: Sequence[Network], opt: dict[str, Any] | None = None) -> HTTPRouteHandler:
     """`GET /metrics`, answered only to clients in `allowed` (404 for everyone else); `opt` carries the
-    route's access declaration (schoolit.accounts.access)."""
+    route's access declaration (schoolit.kernel.access)."""
 
     @get("/metrics", name="metrics", include_in_schema=False, opt=opt or {})
     async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:

@@ -96,7 +96,7 @@ async def list_events(scope: Scope, *, actor: str | None = None, action: str | N
                       since: dt.datetime | None = None, until: dt.datetime | None = None,
                       limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Audit rows in the caller's scope (admins: all; authorities: their county), newest first."""
-    from schoolit.accounts.choices import Permission
+    from schoolit.kernel.access import Permission
 
     scope.require(Permission.AUDIT_READ)
     query = AuditEvent.select().order_by(AuditEvent.id, ascending=False)

@@ -29,8 +29,9 @@ from litestar.types import Scope as ASGIScope
 from litestar.utils.scope.state import ScopeState
 
 from schoolit.accounts import services
-from schoolit.accounts.access import PUBLIC, current_scope, declared_access
+from schoolit.accounts.access import current_scope
 from schoolit.accounts.scope import Scope
+from schoolit.kernel.access import PUBLIC, declared_access
 from schoolit.logs import get_logger
 from schoolit.settings import Settings
 

@@ -2,7 +2,8 @@
 
 from enum import StrEnum
 
-from schoolit.web.i18n import N_
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 
 class FederalState(StrEnum):
@@ -62,24 +63,6 @@ ROLE_LABELS = {
 }
 
 PERSON_ROLES = (Role.ADMIN, Role.SUPPORTER, Role.AUTHORITY, Role.SCHOOL)
-
-
-class Permission(StrEnum):
-    """What a role may do; rows are still filtered by the scope."""
-
-    INVENTORY_READ = "inventory.read"
-    INVENTORY_WRITE = "inventory.write"
-    LOANS_WRITE = "loans.write"
-    TICKETS_READ = "tickets.read"
-    TICKETS_REPORT = "tickets.report"
-    TICKETS_WORK = "tickets.work"
-    DASHBOARDS_READ = "dashboards.read"
-    EXPORT = "export"
-    AUDIT_READ = "audit.read"
-    USERS_MANAGE = "users.manage"
-    JOBS_MANAGE = "jobs.manage"  # the scheduled jobs page (admins)
-    TENANTS_MANAGE = "tenants.manage"  # counties and support arrangements
-    PROBE_INGEST = "probe.ingest"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -15,10 +15,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from schoolit.accounts import audit, credentials, services
-from schoolit.accounts.access import authenticated as any_login
-from schoolit.accounts.access import public, requires
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
-from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
+from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.credential_controllers import begin_login, field_errors, scope_options
 from schoolit.accounts.schemas import (
     ArrangementOut,
@@ -35,10 +33,12 @@ from schoolit.accounts.schemas import (
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services as sso
 from schoolit.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from schoolit.kernel.access import Permission, public, requires
+from schoolit.kernel.access import authenticated as any_login
+from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.urls import local_path
 from schoolit.schemas import Limit, Offset, Page
 from schoolit.settings import get_settings
-from schoolit.web.i18n import gettext as _
-from schoolit.web.urls import local_path
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str | None:

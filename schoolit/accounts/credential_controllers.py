@@ -20,15 +20,15 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from schoolit.accounts import credentials, services, twofactor
-from schoolit.accounts.access import authenticated, public, requires
 from schoolit.accounts.auth import Caller, session_cookie, session_id_of
-from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
+from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import MIN_PASSWORD_LENGTH
 from schoolit.errors import Conflict, FieldError, ValidationFailed
+from schoolit.kernel.access import Permission, authenticated, public, requires
+from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.urls import local_path
 from schoolit.settings import get_settings
-from schoolit.web.i18n import gettext as _
-from schoolit.web.urls import local_path
 
 AnyRequest = Request[Any, Any, Any]
 NextParam = Annotated[str, QueryParameter(name="next")]

@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from schoolit.accounts import audit, schools
-from schoolit.accounts.choices import PERSON_ROLES, Permission, Role
+from schoolit.accounts.choices import PERSON_ROLES, Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import MIN_PASSWORD_LENGTH, digest, hash_password, verify_password
 from schoolit.accounts.services import (
@@ -28,7 +28,8 @@ from schoolit.accounts.services import (
 from schoolit.accounts.tables import Arrangement, County, PasswordReset, User, WebSession
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from schoolit.web.i18n import N_
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 RESET_LINK_VALID = dt.timedelta(hours=48)
 PASSWORD_TOO_SHORT = N_("must be at least %(count)s characters long")

@@ -8,8 +8,8 @@ import datetime as dt
 from schoolit.accounts import services
 from schoolit.accounts.sso import jobs as sso_jobs
 from schoolit.jobs import Job
+from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
-from schoolit.web.i18n import N_
 
 
 async def sessions() -> str:

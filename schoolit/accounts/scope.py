@@ -13,8 +13,9 @@ from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.base import Query
 
-from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Permission, Role
+from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Role
 from schoolit.errors import Forbidden, NotFound
+from schoolit.kernel.access import Permission
 
 Q = TypeVar("Q", bound=Query[Any, Any])
 

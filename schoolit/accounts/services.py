@@ -13,7 +13,7 @@ from typing import Any
 
 from schoolit import throttle
 from schoolit.accounts import audit, schools, tenants
-from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
+from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import (
     MIN_PASSWORD_LENGTH,
@@ -38,8 +38,9 @@ from schoolit.accounts.tables import (
 )
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
-from schoolit.web.i18n import N_
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_MAX_FAILURES = 5

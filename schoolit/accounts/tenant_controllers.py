@@ -17,14 +17,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from schoolit.accounts import tenants
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import SHARE_RULE_LABELS, FederalState, Permission, ShareRule
+from schoolit.accounts.choices import SHARE_RULE_LABELS, FederalState, ShareRule
 from schoolit.accounts.scope import Scope
 from schoolit.errors import Conflict, DomainError, FieldError, ValidationFailed
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
-from schoolit.web.navigation import NavItem, register
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.navigation import NavItem, register
 
 MANAGE = requires(Permission.TENANTS_MANAGE)
 

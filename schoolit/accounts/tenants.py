@@ -32,12 +32,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schoolit.accounts import audit
-from schoolit.accounts.choices import FederalState, Permission, ShareRule
+from schoolit.accounts.choices import FederalState, ShareRule
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import Arrangement, ArrangementMember, County, Probe, User, WebSession
 from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from schoolit.web.i18n import N_
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AGS = re.compile(r"^\d{5}$")

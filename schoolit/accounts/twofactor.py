@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from schoolit.accounts import audit
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import (
     new_recovery_codes,
@@ -36,8 +35,9 @@ from schoolit.accounts.tables import RecoveryCode, User, WebSession
 from schoolit.db import atomic, fetch
 from schoolit.encryption import Sealer
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
-from schoolit.web.i18n import N_
 
 _TOTP = Sealer(b"schoolit totp secrets", "a TOTP secret")
 WRONG_CODE = N_("the code is wrong or was already used")

@@ -21,7 +21,7 @@ from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 from markupsafe import Markup
 
 from schoolit.dashboards.choices import Light
-from schoolit.web.i18n import current_locale
+from schoolit.kernel.i18n import current_locale
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Fill colours per light; the shapes and texts next to them carry the meaning in print.

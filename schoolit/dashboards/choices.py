@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from schoolit.inventory.choices import UplinkStatus
 from schoolit.inventory.services import gigabit_symmetric
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 
 class Light(StrEnum):

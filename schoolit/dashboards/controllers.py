@@ -12,9 +12,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
 from schoolit.dashboards import charts, services
 from schoolit.dashboards.choices import (
     AVAILABILITY_AMBER,
@@ -31,9 +29,10 @@ from schoolit.dashboards.schemas import CountyDashboard, OpenData
 from schoolit.db import MAX_INT
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import SCHOOL_TYPE_LABELS, UPLINK_STATUS_LABELS
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
-from schoolit.web.navigation import NavItem, register
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.navigation import NavItem, register
 
 register(NavItem("/dashboards", N_("Dashboards"), Permission.DASHBOARDS_READ), before="/admin/users")
 

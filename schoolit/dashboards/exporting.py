@@ -15,8 +15,8 @@ from typing import Any
 from schoolit.csvwriter import write_csv
 from schoolit.dashboards.choices import LIGHT_WORDS, Light
 from schoolit.dashboards.schemas import ArrangementDashboard, CountyDashboard, OpenData
-from schoolit.web.i18n import N_, current_locale
-from schoolit.web.i18n import gettext as _
+from schoolit.kernel.i18n import N_, current_locale
+from schoolit.kernel.i18n import gettext as _
 
 Getter = Callable[[Any], Any]
 

@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from schoolit.accounts import directory
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.dashboards import exporting
 from schoolit.dashboards.choices import (
@@ -53,6 +52,7 @@ from schoolit.dashboards.schemas import (
 from schoolit.errors import NotFound
 from schoolit.inventory import figures as inventory_figures
 from schoolit.inventory.choices import UplinkStatus
+from schoolit.kernel.access import Permission
 from schoolit.probes import figures
 from schoolit.probes.choices import AssetKind
 from schoolit.tickets import reports

@@ -2,8 +2,8 @@
 
 from enum import StrEnum
 
+from schoolit.kernel.i18n import N_
 from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
-from schoolit.web.i18n import N_
 
 
 class SchoolType(StrEnum):

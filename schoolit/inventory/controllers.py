@@ -20,9 +20,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from schoolit.accounts import services as accounts
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.errors import Conflict, ValidationFailed
 from schoolit.inventory import forms, services
@@ -61,9 +59,10 @@ from schoolit.inventory.schemas import (
     UplinkOut,
     given,
 )
+from schoolit.kernel import navigation
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page
-from schoolit.web import navigation
-from schoolit.web.i18n import N_, gettext
 
 READ = requires(Permission.INVENTORY_READ)
 WRITE = requires(Permission.INVENTORY_WRITE)

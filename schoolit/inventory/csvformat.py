@@ -33,8 +33,8 @@ from schoolit.inventory.choices import (
     UplinkTechnology,
     Vendor,
 )
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
 
 LANGS = ("de", "en")
 

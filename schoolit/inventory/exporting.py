@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from schoolit.accounts import directory
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
 from schoolit.db import fetch
@@ -28,8 +27,9 @@ from schoolit.inventory.csvformat import (
     format_price,
 )
 from schoolit.inventory.importing import kind_named
-from schoolit.web.i18n import N_, current_locale
-from schoolit.web.i18n import gettext as _
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_, current_locale
+from schoolit.kernel.i18n import gettext as _
 
 # The SELECT of each kind names its columns like the kind's fields; `{scope}` is the scope condition.
 _QUERIES: dict[str, str] = {

@@ -26,7 +26,7 @@ from schoolit.inventory.choices import (
     SnmpAuthProtocol,
     SnmpPrivProtocol,
 )
-from schoolit.web.i18n import N_, gettext
+from schoolit.kernel.i18n import N_, gettext
 
 Options = Sequence[tuple[str, str]]
 

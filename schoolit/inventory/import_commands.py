@@ -20,8 +20,8 @@ from schoolit.errors import DomainError
 from schoolit.inventory.csvformat import KINDS, Progress
 from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import ImportReport, import_csv
+from schoolit.kernel.i18n import current_locale
 from schoolit.settings import get_settings
-from schoolit.web.i18n import current_locale
 
 CLI_SCOPE = Scope.system("cli")
 PHASES = {"read": "reading", "check": "checking", "write": "writing"}

@@ -16,12 +16,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
 from schoolit.inventory import exporting, importing
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import gettext as _
 from schoolit.web.errors import PROBLEM_JSON
-from schoolit.web.i18n import gettext as _
 
 MAX_UPLOAD = 64 * 1024 * 1024  # 100,000 devices are about 15 MiB
 Lang = FromQuery[Literal["de", "en"]]

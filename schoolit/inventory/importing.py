@@ -28,7 +28,6 @@ import msgspec
 import netaddr
 
 from schoolit.accounts import audit, directory, tenants
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic
 from schoolit.errors import Conflict, NotFound
@@ -48,8 +47,9 @@ from schoolit.inventory.csvformat import (
     read,
 )
 from schoolit.inventory.services import DATES_WARRANTY, today
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
 
 LENT = DeviceStatus.LENT.value
 SAME_MAC = N_("the same MAC address appears more than once in this file (rows %(rows)s)")

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 REQUIRED = N_("required")
 _TRUE = {"1", "true", "on", "yes", "ja"}

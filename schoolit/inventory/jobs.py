@@ -8,7 +8,7 @@ import datetime as dt
 from schoolit.accounts.scope import Scope
 from schoolit.inventory import services
 from schoolit.jobs import Job
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 
 async def retention(today: dt.date | None = None) -> str:

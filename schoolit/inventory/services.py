@@ -18,7 +18,6 @@ from typing import Any
 import asyncpg
 
 from schoolit.accounts import audit, directory, schools, tenants
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -38,7 +37,8 @@ from schoolit.inventory.choices import (
 )
 from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.tables import School
-from schoolit.web.i18n import N_
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 GIGABIT_MBPS = 1000
 MAX_BULK_ROWS = 200

@@ -11,7 +11,7 @@ import re
 
 import netaddr
 
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,79}$")
 SCHOOL_NUMBER = re.compile(r"^[0-9]{5}$")

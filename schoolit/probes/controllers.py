@@ -9,9 +9,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.dto import MsgspecDTO
 from litestar.params import FromPath, JSONBody
 
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
+from schoolit.kernel.access import Permission, requires
 from schoolit.probes import derivation, figures, health, ingest, outages, targets
 from schoolit.probes.metrics import INGEST_BATCHES, INGEST_REFUSED_SAMPLES, INGEST_SAMPLES
 from schoolit.probes.schemas import IngestOut, ProbeStatusOut, SampleBatch, SchoolNetworkOut, TargetList, decode_batch

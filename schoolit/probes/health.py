@@ -27,9 +27,9 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
+from schoolit.kernel.access import Permission
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.tickets import services as tickets

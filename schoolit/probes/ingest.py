@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
+from schoolit.kernel.access import Permission
 from schoolit.probes.choices import AssetKind
 from schoolit.probes.schemas import RefusedSample, SampleBatch
 

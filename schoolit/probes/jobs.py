@@ -7,9 +7,9 @@ import datetime as dt
 
 from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job
+from schoolit.kernel.i18n import N_
 from schoolit.probes import health, partitions
 from schoolit.settings import get_settings
-from schoolit.web.i18n import N_
 
 DAYS_AHEAD = 3
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import msgspec
 
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.inventory.services import SnmpCredentials, monitored_assets
+from schoolit.kernel.access import Permission
 from schoolit.probes.schemas import ProbeTarget, TargetList
 from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 MAX_BYTES = 10 * 1024 * 1024
 # (content type, leading bytes); WebP also needs "WEBP" at offset 8, checked below.

@@ -2,7 +2,7 @@
 
 from enum import IntEnum, StrEnum
 
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 
 class Status(StrEnum):

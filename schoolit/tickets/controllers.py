@@ -20,11 +20,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from schoolit.accounts import services as accounts
-from schoolit.accounts.access import authenticated, public, requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.errors import FieldError, ValidationFailed
+from schoolit.kernel.access import Permission, authenticated, public, requires
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.navigation import NavItem, register
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
 from schoolit.tickets import policy, queue, reports, services, workflow
@@ -56,8 +57,6 @@ from schoolit.tickets.schemas import (
     TimeEntryOut,
     TimeIn,
 )
-from schoolit.web.i18n import N_
-from schoolit.web.navigation import NavItem, register
 
 register(NavItem("/tickets", N_("Tickets"), Permission.TICKETS_READ), before="/admin/users")
 register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission.USERS_MANAGE), before="/audit")

@@ -9,8 +9,8 @@ import datetime as dt
 
 from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job
+from schoolit.kernel.i18n import N_
 from schoolit.tickets import notifications, services, webhooks
-from schoolit.web.i18n import N_
 
 SYSTEM = Scope.system("maintenance")
 

@@ -10,15 +10,14 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import LOCALE_NAMES, N_
+from schoolit.kernel.navigation import NavItem, register
 from schoolit.tickets import notifications
 from schoolit.tickets.choices import NotifyKind
-from schoolit.web.i18n import LOCALE_NAMES, N_
-from schoolit.web.navigation import NavItem, register
 
 register(NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ), before="/admin/users")
 

@@ -30,6 +30,8 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
+from schoolit.kernel.i18n import LOCALES, N_, current_locale
+from schoolit.kernel.i18n import gettext as _
 from schoolit.settings import get_settings
 from schoolit.tickets import mail, webhooks
 from schoolit.tickets.choices import (
@@ -42,8 +44,6 @@ from schoolit.tickets.choices import (
     Source,
     Status,
 )
-from schoolit.web.i18n import LOCALES, N_, current_locale
-from schoolit.web.i18n import gettext as _
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DIGEST_HOUR = 7  # digests and weekly summaries go out from 07:00 local time

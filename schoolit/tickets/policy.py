@@ -12,10 +12,11 @@ from typing import Any
 import msgspec
 
 from schoolit.accounts import audit, directory
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.tickets.schemas import PolicyIn
 from schoolit.tickets.sla import (
     DEFAULT_MATRIX,
@@ -27,7 +28,6 @@ from schoolit.tickets.sla import (
     validate_matrix,
 )
 from schoolit.tickets.tables import BusinessCalendar, Holiday, SupportPolicy
-from schoolit.web.i18n import N_
 
 DEFAULT_CLOSE_AFTER_DAYS = 7
 

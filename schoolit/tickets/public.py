@@ -18,6 +18,7 @@ from schoolit.accounts.security import digest
 from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
+from schoolit.kernel.i18n import N_
 from schoolit.tickets import notifications, workflow
 from schoolit.tickets.choices import EventKind, Happening, Source, Status
 from schoolit.tickets.schemas import ReportForm
@@ -32,7 +33,6 @@ from schoolit.tickets.services import (
     validate_new,
     with_sla_state,
 )
-from schoolit.web.i18n import N_
 
 RATE_LIMIT = 5
 REPLY_RATE_LIMIT = 20

@@ -16,14 +16,14 @@ from typing import Any
 import msgspec
 
 from schoolit.accounts import audit, directory
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.tickets.choices import OPEN_STATUSES, Status
 from schoolit.tickets.services import TICKET_SELECT, get_ticket, now, with_sla_state
 from schoolit.tickets.tables import SavedView
-from schoolit.web.i18n import N_
 
 PRESENCE_WINDOW = dt.timedelta(seconds=45)  # a page polls every 15 s; three misses and it is gone
 

@@ -14,14 +14,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from schoolit.accounts import directory, tenants
-from schoolit.accounts.choices import Permission, ShareRule
+from schoolit.accounts.choices import ShareRule
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
 from schoolit.db import fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.tickets.choices import OPEN_STATUSES
-from schoolit.web.i18n import N_
 
 
 def month_range(month: str | None, today: dt.date | None = None) -> tuple[dt.date, dt.date, str]:

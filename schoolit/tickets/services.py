@@ -18,12 +18,15 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from schoolit.accounts import audit, directory, tenants
-from schoolit.accounts.choices import ActorKind, Permission, Role
+from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import digest
 from schoolit.db import atomic, fetch
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
 from schoolit.settings import get_settings
 from schoolit.tickets import attachments, mail, notifications, workflow
 from schoolit.tickets.choices import (
@@ -42,8 +45,6 @@ from schoolit.tickets.choices import (
 from schoolit.tickets.policy import Policy, policy_for_county
 from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
 from schoolit.tickets.tables import TicketAttachment, TicketCategory, TicketEvent, TimeEntry
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

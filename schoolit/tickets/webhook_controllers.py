@@ -11,15 +11,14 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts.access import requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.navigation import NavItem, register
 from schoolit.tickets import webhooks
 from schoolit.tickets.choices import Happening
-from schoolit.web.i18n import N_
-from schoolit.web.navigation import NavItem, register
 
 BERLIN = ZoneInfo("Europe/Berlin")
 register(NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE), before="/audit")

@@ -25,16 +25,16 @@ import httpx
 import msgspec
 
 from schoolit.accounts import audit
-from schoolit.accounts.choices import Permission
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic, fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import secrets as vault
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.tickets import mail
 from schoolit.tickets.choices import Happening
-from schoolit.web.i18n import N_
 
 log = get_logger("schoolit.webhooks")
 

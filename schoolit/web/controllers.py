@@ -10,10 +10,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from schoolit import db
-from schoolit.accounts.access import public
+from schoolit.kernel.access import public
+from schoolit.kernel.i18n import LOCALES
+from schoolit.kernel.urls import local_path
 from schoolit.logs import get_logger
-from schoolit.web.i18n import LOCALES
-from schoolit.web.urls import local_path
 
 log = get_logger("schoolit.web")
 

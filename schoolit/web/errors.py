@@ -14,9 +14,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schoolit.errors import DomainError, ValidationFailed
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("schoolit.errors")

@@ -26,7 +26,7 @@ from litestar import Request
 
 from schoolit import limits
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.web.i18n import gettext
+from schoolit.kernel.i18n import gettext
 
 OPT_KEY = "input_limits"
 OWN_DECODER = "decoder"

@@ -13,11 +13,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from schoolit import jobs
-from schoolit.accounts.access import requires
-from schoolit.accounts.choices import Permission
+from schoolit.kernel import navigation
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import N_, gettext, ngettext
 from schoolit.settings import get_settings
-from schoolit.web import navigation
-from schoolit.web.i18n import N_, gettext, ngettext
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ACCESS = requires(Permission.JOBS_MANAGE)

@@ -13,9 +13,9 @@ import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from schoolit.kernel.i18n import current_locale, negotiate
 from schoolit.logs import get_logger
 from schoolit.metrics import observe_request
-from schoolit.web.i18n import current_locale, negotiate
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = get_logger("schoolit.http")

@@ -10,8 +10,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from schoolit import __version__
-from schoolit.web.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
-from schoolit.web.navigation import current_user, navigation
+from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
+from schoolit.kernel.navigation import current_user, navigation
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")

@@ -1,9 +1,8 @@
-"""URL helpers shared by pages and routes."""
+"""The guard against path ids no row can have (same-site paths: `schoolit.kernel.urls`)."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -23,12 +22,3 @@ def ids_in_range(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
         if isinstance(value, str) and has_control_characters(value, multiline=False):
             raise NotFound("not found")
 
-
-def local_path(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target

@@ -5,8 +5,8 @@ from enum import StrEnum
 
 from schoolit.accounts.choices import PERSON_ROLES, Role
 from schoolit.errors import ConfigError
+from schoolit.kernel.i18n import N_
 from schoolit.settings import Settings
-from schoolit.web.i18n import N_
 
 
 class ProviderKind(StrEnum):

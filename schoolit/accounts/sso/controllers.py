@@ -19,9 +19,8 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from schoolit.accounts import services as accounts
-from schoolit.accounts.access import public, requires
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS, Permission
+from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.credential_controllers import begin_login
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import oidc, services
@@ -29,11 +28,12 @@ from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind
 from schoolit.accounts.sso.services import Refusal
 from schoolit.encryption import Sealer
 from schoolit.errors import ConfigError, NotFound, ValidationFailed
+from schoolit.kernel.access import Permission, public, requires
+from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.navigation import NavItem, register
+from schoolit.kernel.urls import local_path
 from schoolit.settings import get_settings
-from schoolit.web.i18n import N_
-from schoolit.web.i18n import gettext as _
-from schoolit.web.navigation import NavItem, register
-from schoolit.web.urls import local_path
 
 register(NavItem("/admin/sign-in", N_("Sign-in providers"), Permission.USERS_MANAGE), before="/audit")
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from schoolit.accounts.sso import services
 from schoolit.jobs import Job
-from schoolit.web.i18n import N_
+from schoolit.kernel.i18n import N_
 
 
 class DirectoryUnreachable(Exception):

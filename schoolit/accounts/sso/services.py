@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from schoolit.accounts import audit
 from schoolit.accounts import services as accounts
-from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Permission, Role
+from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.sso import ldap, oidc
 from schoolit.accounts.sso.choices import ProviderKind, source_of
@@ -25,7 +25,8 @@ from schoolit.accounts.tables import User, WebSession
 from schoolit.db import atomic
 from schoolit.encryption import Sealer
 from schoolit.errors import FieldError, NotFound, ValidationFailed
-from schoolit.web.i18n import N_
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 SECRETS = Sealer(purpose=b"schoolit sign-in secrets", what="a sign-in provider's secret")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")

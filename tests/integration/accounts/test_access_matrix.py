@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from schoolit.accounts.access import AUTHENTICATED, PUBLIC, declared_access
-from schoolit.accounts.choices import ROLE_PERMISSIONS, Permission, Role
+from schoolit.accounts.choices import ROLE_PERMISSIONS, Role
 from schoolit.db import atomic
+from schoolit.kernel.access import AUTHENTICATED, PUBLIC, Permission, declared_access
 from tests.integration.world import COUNTIES, SCHOOLS, World
 
 ACTORS: dict[str, Role | None] = {

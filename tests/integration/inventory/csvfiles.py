@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from schoolit.web.i18n import current_locale, gettext
+from schoolit.kernel.i18n import current_locale, gettext
 from tests.integration.world import World
 
 DEVICE_HEADER_DE = ["Schulnummer", "Geräteart", "Hersteller", "Modell", "Seriennummer", "Inventarnummer",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from schoolit.accounts.audit import redact
-from schoolit.accounts.choices import ActorKind, Permission, Role
+from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest, generate_password, hash_password, new_token, verify_password
 from schoolit.errors import Forbidden, NotFound
+from schoolit.kernel.access import Permission
 
 SUPPORTER = Scope(role=Role.SUPPORTER, actor=Actor(ActorKind.USER, 7, "s@x"), county_ids=frozenset({1, 2, 3}))
 SCHOOL = Scope(role=Role.SCHOOL, actor=Actor(ActorKind.TOKEN, 8, "t@x", 99), county_ids=frozenset({1}), school_id=10)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from schoolit.dashboards import charts
 from schoolit.dashboards.choices import Light
-from schoolit.web.i18n import current_locale
+from schoolit.kernel.i18n import current_locale
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -30,7 +30,7 @@ from schoolit.inventory.csvformat import (
     read,
     sniff_delimiter,
 )
-from schoolit.web.i18n import current_locale
+from schoolit.kernel.i18n import current_locale
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import schoolit
-from schoolit.web.i18n import catalog_files, current_locale, gettext, negotiate
+from schoolit.kernel.i18n import catalog_files, current_locale, gettext, negotiate
 
 ROOT = Path(schoolit.__file__).parent
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]

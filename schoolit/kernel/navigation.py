@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from schoolit.accounts.choices import Permission
-from schoolit.web.i18n import N_, gettext
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_, gettext
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from babel.support import NullTranslations, Translations
 LOCALES: tuple[str, ...] = ("de", "en")
 LOCALE_NAMES = {"de": "Deutsch", "en": "English"}
 DEFAULT_LOCALE = "de"
-CATALOG_DIR = Path(__file__).parent / "translations"
+# The catalogs stay with the templates that use most of them (`make messages` writes them there).
+CATALOG_DIR = Path(__file__).parent.parent / "web" / "translations"
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
