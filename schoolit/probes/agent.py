@@ -40,6 +40,7 @@ from schoolit.probes.icmp import PingUnavailable, ping_all
 from schoolit.probes.profiles import PROFILE_NAMES
 from schoolit.probes.schemas import (
     CREDENTIALS_REJECTED,
+    ControllerReport,
     IngestOut,
     ProbeTarget,
     RunReport,
@@ -385,9 +386,13 @@ def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, 
             spool_damaged=summary["spool_damaged"],
             version=__version__,
         )
-        samples = [result.sample for result in results]
+        samples = samples_to_send(results)
+        controllers = [result.report for result in results if result.report is not None]
         asyncio.run(
-            _with_server(args, token, lambda server: _deliver(server, server_up, samples, report, args, spool, summary))
+            _with_server(
+                args, token,
+                lambda server: _deliver(server, server_up, samples, report, args, spool, summary, controllers),
+            )
         )
     if summary["failed"]:
         outcomes.add(EXIT_TARGETS_FAILED)
@@ -414,17 +419,30 @@ async def _prepare(server: ProbeServer, spool: Spool, summary: dict[str, Any]) -
     return server_up, await _targets(server, spool, summary)
 
 
-def make_batches(samples: Sequence[Sample], size: int, report: RunReport | None = None) -> list[SampleBatch]:
-    """The samples in batches of `size`; the run's report rides with the last (an empty one if none)."""
+def samples_to_send(results: Sequence[PollResult]) -> list[Sample]:
+    """Each target's sample; for a controller, the samples of its access points instead of its own
+    (the controller itself is reported in the batch's `controllers`)."""
+    return [sample for result in results
+            for sample in (result.members if result.target.asset_kind == "controller" else (result.sample,))]
+
+
+def make_batches(
+    samples: Sequence[Sample],
+    size: int,
+    report: RunReport | None = None,
+    controllers: Sequence[ControllerReport] = (),
+) -> list[SampleBatch]:
+    """The samples in batches of `size`; the run's report and the controllers' reports ride with the last
+    (an empty one if none)."""
     now = datetime.now(UTC)
     starts = range(0, len(samples), size) if samples else range(1)
     batches = [
         SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now, samples=list(samples[start : start + size]))
         for start in starts
     ]
-    if report is not None:
-        batches[-1] = msgspec.structs.replace(batches[-1], run=report)
-    return batches if samples or report is not None else []
+    if report is not None or controllers:
+        batches[-1] = msgspec.structs.replace(batches[-1], run=report, controllers=list(controllers))
+    return batches if samples or report is not None or controllers else []
 
 
 async def _deliver(
@@ -435,9 +453,10 @@ async def _deliver(
     args: argparse.Namespace,
     spool: Spool,
     summary: dict[str, Any],
+    controllers: Sequence[ControllerReport] = (),
 ) -> None:
     """Post the samples in batches, or spool them once the server is unavailable."""
-    batches = make_batches(samples, args.batch_size, report)
+    batches = make_batches(samples, args.batch_size, report, controllers)
     for number, batch in enumerate(batches, 1):
         if number == len(batches) and batch.run is not None:  # the report counts the earlier batches' refusals
             batch = msgspec.structs.replace(
@@ -497,8 +516,8 @@ def sweep(args: argparse.Namespace) -> int:
     results = ping_unanswered(poll_targets(targets, args), args, summary)
     if args.samples_out:
         with open(args.samples_out, "wb") as out:
-            for result in results:
-                out.write(msgspec.json.encode(result.sample) + b"\n")
+            for sample in samples_to_send(results):
+                out.write(msgspec.json.encode(sample) + b"\n")
     summary.update(count_results(results))
     exit_code = EXIT_TARGETS_FAILED if summary["failed"] else EXIT_OK
     summary.update(duration_s=round(time.perf_counter() - started, 3), exit_code=exit_code)

@@ -62,7 +62,8 @@ def _refused(batch: SampleBatch, visible: dict[str, dict[int, int]]) -> list[Ref
     # The same words for unknown and foreign assets: nothing about other counties leaks.
     return [RefusedSample(index, sample.asset_kind, sample.asset_id,
                           f"unknown {sample.asset_kind.replace('_', ' ')} {sample.asset_id}")
-            for index, sample in enumerate(batch.samples) if sample.asset_id not in visible[sample.asset_kind]]
+            for index, sample in enumerate(batch.samples)
+            if sample.asset_id not in visible.get(sample.asset_kind, {})]
 
 
 _RUN_UPSERT = (
@@ -81,16 +82,20 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
     probe_county = min(scope.county_ids) if scope.county_ids else None
     async with atomic() as transaction:
         ids: dict[str, set[int]] = {name: set() for name in _KINDS}
+        other_kinds = 0
         for sample in batch.samples:
-            ids[sample.asset_kind].add(sample.asset_id)
+            if sample.asset_kind in ids:
+                ids[sample.asset_kind].add(sample.asset_id)
+            else:  # a controller's own sample (the agent sends its report instead): refused below
+                other_kinds += 1
         county = await _visible_counties(transaction.connection, scope, ids)
         kinds = _KINDS
-        if sum(map(len, county.values())) == sum(map(len, ids.values())):
+        if not other_kinds and sum(map(len, county.values())) == sum(map(len, ids.values())):
             refused: list[RefusedSample] = []
             samples = batch.samples
         else:
             refused = _refused(batch, county)
-            samples = [s for s in batch.samples if s.asset_id in county[s.asset_kind]]
+            samples = [s for s in batch.samples if s.asset_id in county.get(s.asset_kind, {})]
         claimed = await fetch(
             "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples) "
             "VALUES ({}, {}, {}, now(), {}, {}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",

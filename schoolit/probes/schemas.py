@@ -18,16 +18,28 @@ from typing import Annotated, Literal
 import msgspec
 
 from schoolit.errors import DomainError, FieldError, ValidationFailed
+from schoolit.probes.controller_profiles import CONTROLLER_PROFILES
 from schoolit.probes.profiles import PROFILES
 from schoolit.probes.usm import AuthProtocol, PrivProtocol
 
-AssetKind = Literal["access_point", "uplink"]
+# A controller is polled as one target; it answers with the samples of the access points it manages.
+AssetKind = Literal["access_point", "uplink", "controller"]
 SnmpVersion = Literal["2c", "3"]
 UtcDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
+class ControllerMember(msgspec.Struct, frozen=True, kw_only=True):
+    """An inventory access point a controller should list, found in its table by MAC or serial."""
+
+    asset_id: int
+    mac: str | None = None  # aa:bb:cc:dd:ee:ff
+    serial: str | None = None  # upper case
+
+
 class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
-    """One device to poll: an access point (vendor profile) or an uplink router (one interface).
+    """One device to poll: an access point (vendor profile), an uplink router (one interface), or a WLAN
+    controller (controller profile, `schoolit.probes.controller_profiles`) with the access points it
+    should list (`members`).
 
     SNMP v2c needs `community`; v3 needs `v3_user` and, per security level, an auth protocol and key
     (authNoPriv) and a privacy protocol and key as well (authPriv); protocols: `schoolit.probes.usm`.
@@ -49,6 +61,7 @@ class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
     profile: str = "generic"
     row_index: str = ""
     if_index: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    members: list[ControllerMember] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Raised here, msgspec reports these as validation errors of the decoded document.
@@ -65,7 +78,10 @@ class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
                 raise ValueError("SNMP v3 privacy needs authentication (authPriv)")
         if self.asset_kind == "uplink" and self.if_index is None:
             raise ValueError("an uplink target needs if_index")
-        if self.profile not in PROFILES:
+        if self.asset_kind == "controller":
+            if self.profile not in CONTROLLER_PROFILES:
+                raise ValueError(f"unknown controller profile {self.profile!r}")
+        elif self.profile not in PROFILES:
             raise ValueError(f"unknown vendor profile {self.profile!r}")
 
     @property
@@ -123,6 +139,35 @@ class RunReport(msgspec.Struct, frozen=True, kw_only=True):
     version: str = ""
 
 
+# The start of a controller-polled access point's `error` when the controller does not list it, and
+# when it lists it with every radio down (no WLAN from it): such a sample is not reachable.
+NOT_LISTED = "not listed by the controller: "
+RADIOS_DOWN = "radios down: "
+
+
+class ListedAccessPoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """An access point a controller lists that matches no inventory access point (for adoption)."""
+
+    mac: str
+    serial: str | None = None
+    name: str | None = None
+    model: str | None = None
+    up: bool | None = None
+
+
+class ControllerReport(msgspec.Struct, frozen=True, kw_only=True):
+    """One poll of a controller: did it answer, how many access points it listed, and those it lists
+    that the inventory does not know (their own samples travel as access-point samples)."""
+
+    controller_id: int
+    polled_at: UtcDatetime
+    reachable: bool
+    error: str | None = None
+    listed: int = 0
+    matched: int = 0
+    unknown: list[ListedAccessPoint] = msgspec.field(default_factory=list)
+
+
 class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
     """Samples posted together; stored at most once per idempotency key."""
 
@@ -130,6 +175,7 @@ class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
     sent_at: UtcDatetime  # when the probe made the batch (a replayed batch keeps it)
     samples: list[Sample]
     run: RunReport | None = None
+    controllers: list[ControllerReport] = msgspec.field(default_factory=list)
 
 
 _BATCH_DECODER = msgspec.json.Decoder(SampleBatch)

@@ -35,7 +35,7 @@ import msgspec
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
 from schoolit.probes.profiles import PROFILES, SYSTEM_OIDS, uplink_oids
-from schoolit.probes.schemas import CREDENTIALS_REJECTED, ProbeTarget, Sample
+from schoolit.probes.schemas import CREDENTIALS_REJECTED, ControllerReport, ProbeTarget, Sample
 from schoolit.probes.udp import Address, ipv4_literal
 from schoolit.probes.v2c import SnmpCredentialsRejected, SnmpRequestError, V2cClient, VarBinds
 
@@ -69,6 +69,9 @@ class PollResult(msgspec.Struct, kw_only=True):
     sample: Sample
     sys_name: str | None = None
     sys_object_id: str | None = None
+    # A controller's poll: the samples of the access points it manages, and what it reported.
+    members: list[Sample] = msgspec.field(default_factory=list)
+    report: ControllerReport | None = None
 
 
 class _Channel(Protocol):
@@ -242,6 +245,12 @@ class SnmpPoller:
 
         figures: dict[str, Any] = {"uptime_ticks": _number(values[0])}
         error: str | None = None
+        if target.asset_kind == "controller":
+            from schoolit.probes.controller_poll import poll_controller_tables
+
+            return await poll_controller_tables(
+                channel, target, polled_at, response_ms, figures, _text(values[1]), _oid_text(values[2])
+            )
         if target.asset_kind == "uplink":
             figures.update(if_speed_mbps=_number(values[5]), oper_status=_number(values[6]))
             hc_in, hc_out = _number(values[3]), _number(values[4])
@@ -270,16 +279,25 @@ def _sample(target: ProbeTarget, polled_at: datetime, **fields: Any) -> Sample:
 
 
 def failed_result(target: ProbeTarget, polled_at: datetime, error: str) -> PollResult:
-    """The result of a poll that got no usable answer: unreachable, with what went wrong."""
-    return PollResult(target=target, sample=_sample(target, polled_at, reachable=False, error=error))
+    """The result of a poll that got no usable answer: unreachable, with what went wrong.
+
+    A controller that does not answer says nothing about its access points: no samples for them (their
+    state stays as it was), only the controller's report that it failed."""
+    report = None
+    if target.asset_kind == "controller":
+        report = ControllerReport(controller_id=target.asset_id, polled_at=polled_at, reachable=False, error=error)
+    return PollResult(target=target, sample=_sample(target, polled_at, reachable=False, error=error), report=report)
 
 
-async def _walk(channel: _Channel, columns: Sequence[str], row_index: str) -> dict[str, dict[str, int]]:
+async def _walk(
+    channel: _Channel, columns: Sequence[str], row_index: str, convert: Callable[[Any], Any] = _number
+) -> dict[str, dict[str, Any]]:
     """Walk columns side by side with GETBULK: `{column: {row index: value}}`.
 
-    With `row_index`, only the rows below that index prefix are read.
+    With `row_index`, only the rows below that index prefix are read. `convert` turns each answered
+    value into what is kept (numbers by default; rows it turns into None are left out).
     """
-    table: dict[str, dict[str, int]] = {column: {} for column in columns}
+    table: dict[str, dict[str, Any]] = {column: {} for column in columns}
     roots = {column: _oid_tuple(f"{column}.{row_index}" if row_index else column) for column in columns}
     column_lengths = {column: len(_oid_tuple(column)) for column in columns}
     cursors = dict(roots)
@@ -300,9 +318,9 @@ async def _walk(channel: _Channel, columns: Sequence[str], row_index: str) -> di
                 finished.add(column)
                 continue
             cursors[column] = oid
-            number = _number(value)
-            if number is not None:
-                table[column][".".join(map(str, oid[column_lengths[column] :]))] = number
+            kept = convert(value)
+            if kept is not None:
+                table[column][".".join(map(str, oid[column_lengths[column] :]))] = kept
         if not var_binds:
             return table
         active = [column for column in active if column not in finished]

@@ -1,0 +1,159 @@
+"""Polling a WLAN controller: one walk of its AP and radio tables, matched to the inventory's access points.
+
+The controller answers for every access point it manages (`schoolit.probes.controller_profiles`). Each
+inventory access point the target names (`ProbeTarget.members`) gets a sample of its own:
+- listed and up, with a radio serving: reachable, with its clients and `radio_up` true;
+- listed and up, but every radio down: not reachable (no WLAN from it), `radio_up` false, error
+  `RADIOS_DOWN` — coverage and outage tickets treat it like a device that is down;
+- listed but down (the controller's status says so), or not listed at all: not reachable, with the
+  reason (`NOT_LISTED` for a missing one).
+Rows that match no member (by MAC, else serial) are reported for adoption in the `ControllerReport`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
+
+from schoolit.probes.controller_profiles import CONTROLLER_PROFILES, ControllerProfile
+from schoolit.probes.schemas import (
+    NOT_LISTED,
+    RADIOS_DOWN,
+    ControllerReport,
+    ListedAccessPoint,
+    ProbeTarget,
+    Sample,
+)
+from schoolit.probes.v2c import SnmpRequestError
+
+if TYPE_CHECKING:
+    from schoolit.probes.snmp import PollResult, _Channel
+
+_ABSENT = (NoSuchObject, NoSuchInstance, EndOfMibView)
+
+
+def cell(value: Any) -> int | str | None:
+    """A table cell as a number (INTEGER, Gauge, Counter, TimeTicks) or text (OCTET STRING)."""
+    if value is None or isinstance(value, _ABSENT):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return bytes(value.asOctets()).decode("utf-8", "replace").strip()
+    except AttributeError:
+        return str(value.prettyPrint())
+
+
+class _Row:
+    """What the tables say about one listed access point."""
+
+    def __init__(self, mac: str) -> None:
+        self.mac = mac
+        self.cells: dict[str, Any] = {}
+        self.radios: dict[str, dict[str, Any]] = defaultdict(dict)
+
+    def text(self, column: str | None) -> str | None:
+        value = self.cells.get(column) if column else None
+        return str(value) if value not in (None, "") else None
+
+
+def _rows(profile: ControllerProfile, table: dict[str, dict[str, Any]]) -> dict[str, _Row]:
+    """The listed access points by MAC, with their AP-table cells and radio rows."""
+    rows: dict[str, _Row] = {}
+    for column in profile.ap_columns:
+        for index, value in table.get(column, {}).items():
+            mac = profile.mac_of(index)
+            if mac is not None:
+                rows.setdefault(mac, _Row(mac)).cells[column] = value
+    for column in profile.radio_columns:
+        for index, value in table.get(column, {}).items():
+            mac = profile.mac_of(index)
+            if mac is not None and mac in rows:  # a radio of an AP the AP table does not list: ignored
+                radio = ".".join(index.split(".")[profile.index_arcs :])
+                rows[mac].radios[radio][column] = value
+    return rows
+
+
+def _member_sample(profile: ControllerProfile, row: _Row | None, base: dict[str, Any]) -> Sample:
+    if row is None:
+        return Sample(reachable=False, error=f"{NOT_LISTED}{base.pop('controller')}", **base)
+    base.pop("controller")
+    clients: int | None = None
+    if profile.ap_clients is not None and isinstance(row.cells.get(profile.ap_clients), int):
+        clients = row.cells[profile.ap_clients]
+    elif profile.radio_clients is not None:
+        counts = [radio[profile.radio_clients] for radio in row.radios.values()
+                  if isinstance(radio.get(profile.radio_clients), int)]
+        clients = sum(counts) if counts else None
+    if profile.ap_status is not None and row.cells.get(profile.ap_status) not in profile.ap_status_up:
+        status = row.cells.get(profile.ap_status)
+        return Sample(reachable=False, error=f"the controller reports the access point down (status {status})",
+                      **base)
+    radio_up: bool | None = None
+    if profile.radio_status is not None:
+        states = [radio.get(profile.radio_status) for radio in row.radios.values()]
+        states = [state for state in states if state is not None]
+        radio_up = any(profile.radio_serves(state) for state in states) if states else None
+    if radio_up is False:
+        return Sample(reachable=False, radio_up=False, clients=clients,
+                      error=f"{RADIOS_DOWN}{len(row.radios)} of {len(row.radios)} radios down", **base)
+    return Sample(reachable=True, radio_up=radio_up, clients=clients, **base)
+
+
+async def poll_controller_tables(
+    channel: _Channel,
+    target: ProbeTarget,
+    polled_at: datetime,
+    response_ms: float,
+    figures: dict[str, Any],
+    sys_name: str | None,
+    sys_object_id: str | None,
+) -> PollResult:
+    """Walk the controller's tables and turn them into member samples and a report."""
+    from schoolit.probes.snmp import PollResult, _walk
+
+    profile = CONTROLLER_PROFILES[target.profile]
+    controller_sample = Sample(asset_kind="controller", asset_id=target.asset_id, polled_at=polled_at,
+                               reachable=True, response_ms=response_ms, **figures)
+    try:
+        table = await _walk(channel, profile.ap_columns + profile.radio_columns, "", cell)
+    except SnmpRequestError as exc:
+        error = f"walk: {exc}"
+        report = ControllerReport(controller_id=target.asset_id, polled_at=polled_at, reachable=True, error=error)
+        sample = msgspec.structs.replace(controller_sample, error=error)
+        return PollResult(target=target, sample=sample, sys_name=sys_name, sys_object_id=sys_object_id,
+                          report=report)
+    rows = _rows(profile, table)
+    by_serial = {row.text(profile.ap_serial).upper(): row for row in rows.values()  # type: ignore[union-attr]
+                 if row.text(profile.ap_serial)}
+    matched: set[str] = set()
+    members: list[Sample] = []
+    for member in target.members:
+        row = rows.get(member.mac or "") or (by_serial.get(member.serial.upper()) if member.serial else None)
+        if row is not None:
+            matched.add(row.mac)
+        base = {"asset_kind": "access_point", "asset_id": member.asset_id, "polled_at": polled_at,
+                "response_ms": response_ms, "controller": target.address}
+        members.append(_member_sample(profile, row, base))
+    unknown = [
+        ListedAccessPoint(
+            mac=row.mac,
+            serial=row.text(profile.ap_serial),
+            name=row.text(profile.ap_name),
+            model=row.text(profile.ap_model),
+            up=None if profile.ap_status is None else row.cells.get(profile.ap_status) in profile.ap_status_up,
+        )
+        for mac, row in sorted(rows.items())
+        if mac not in matched
+    ]
+    report = ControllerReport(controller_id=target.asset_id, polled_at=polled_at, reachable=True,
+                              listed=len(rows), matched=len(matched), unknown=unknown)
+    return PollResult(target=target, sample=controller_sample, sys_name=sys_name, sys_object_id=sys_object_id,
+                      members=members, report=report)
+

@@ -1,0 +1,140 @@
+"""What the probe reads from a WLAN controller: its access-point table and radio table, per vendor, as data.
+
+A controller (or a virtual controller / cluster master) answers for many access points: one walk of its
+AP table and radio table gives, per access point it manages, whether it is joined and up, whether any
+radio serves, and its clients. The probe matches the rows to the inventory's access points by MAC (the
+row index) or serial; an inventory access point missing from the table is down, one whose radios all
+are down gives no WLAN, and rows that match no inventory access point are reported for adoption.
+Adding a vendor means adding a `ControllerProfile` row below, not code.
+
+Sources (MIB object names and numbers checked against the public MIB definitions, as compiled for pysnmp
+in public MIB collections, and against monitoring code that polls these controllers: LibreNMS, Centreon,
+OpenNMS, Checkmk):
+- Cisco Catalyst 9800 (IOS-XE): CISCO-LWAPP-AP-MIB cLApTable 1.3.6.1.4.1.9.9.513.1.1.1.1, indexed by
+  cLApSysMacAddress (MacAddress, six arcs), cLApName (.5). Its radio table cLApDot11IfTable has only the
+  admin state (cLApDot11IfAdminStatus, .14), so radio oper state and clients come from the
+  AIRESPACE-WIRELESS-MIB bsnAPIfTable the 9800 also serves: bsnAPIfOperStatus
+  1.3.6.1.4.1.14179.2.2.2.1.12 (down(1)/up(2)) and bsnApIfNoOfUsers (.15), rows MAC + slot.
+  A joined AP is listed; one that left the controller is not.
+- ArubaOS controllers (mobility controllers, 6.x/8.x), WLSX-WLAN-MIB: wlsxWlanAPTable
+  1.3.6.1.4.1.14823.2.2.1.5.2.1.4.1 indexed by wlanAPMacAddress (six arcs): wlanAPName (.3),
+  wlanAPSerialNumber (.6), wlanAPModelName (.13), wlanAPStatus (.19, up(1)/down(2)). wlsxWlanRadioTable
+  .5.1 indexed by MAC + wlanAPRadioNumber: wlanAPRadioNumAssociatedClients (.7) and
+  wlanAPRadioNumActiveBSSIDs (.9). The MIB has no radio oper status: a radio serves while it has an
+  active BSSID (a radio that is off or failed has none).
+- Ruckus SmartZone (vSZ/SZ-100/SZ-300), RUCKUS-SZ-WLAN-MIB: ruckusSZAPTable
+  1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1 indexed by ruckusSZAPMac (six arcs): ruckusSZAPName (.5),
+  ruckusSZAPModel (.8), ruckusSZAPSerial (.9), ruckusSZAPNumSta (.15), ruckusSZAPConnStatus (.16, text:
+  "Connect" or "Disconnect"). This MIB has no radio table: the radio state of SmartZone APs stays unknown
+  (an AP that is disconnected is down).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+# A radio is up when its status column has one of `radio_up`; `POSITIVE` means any value above zero
+# (a count such as active BSSIDs).
+POSITIVE: tuple[int, ...] = ()
+
+
+class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """The AP table and radio table of one controller family.
+
+    `ap_index`: how an AP row's index encodes the AP's MAC: `mac` six decimal arcs; `mac-length` the
+    length 6 and then six arcs (an OCTET STRING index without fixed size). Radio rows are indexed by
+    the AP's index followed by the radio's number.
+    `ap_status`/`ap_status_up`: an AP row whose status is not one of these is listed but down.
+    `radio_status`/`radio_up`: a radio row serves when its value is one of `radio_up` (empty: above 0).
+    """
+
+    name: str
+    title: str
+    vendor: str  # the inventory vendor of the access points this controller manages
+    ap_index: Literal["mac", "mac-length"] = "mac"
+    ap_name: str | None = None
+    ap_serial: str | None = None
+    ap_model: str | None = None
+    ap_status: str | None = None
+    ap_status_up: tuple[int | str, ...] = ()
+    ap_clients: str | None = None
+    radio_status: str | None = None
+    radio_up: tuple[int, ...] = POSITIVE
+    radio_clients: str | None = None
+
+    @property
+    def ap_columns(self) -> tuple[str, ...]:
+        """The AP-table columns to walk (every listed AP has a row in each)."""
+        columns = (self.ap_name, self.ap_serial, self.ap_model, self.ap_status, self.ap_clients)
+        return tuple(column for column in columns if column is not None)
+
+    @property
+    def radio_columns(self) -> tuple[str, ...]:
+        return tuple(column for column in (self.radio_status, self.radio_clients) if column is not None)
+
+    @property
+    def index_arcs(self) -> int:
+        """How many arcs of a row index belong to the AP (the rest name the radio)."""
+        return 6 if self.ap_index == "mac" else 7
+
+    def mac_of(self, index: str) -> str | None:
+        """The AP's MAC (aa:bb:…) from a row index, or None when the index is no MAC."""
+        arcs = index.split(".")[: self.index_arcs]
+        if self.ap_index == "mac-length":
+            if len(arcs) != 7 or arcs[0] != "6":
+                return None
+            arcs = arcs[1:]
+        try:
+            octets = [int(arc) for arc in arcs]
+        except ValueError:
+            return None
+        if len(octets) != 6 or any(not 0 <= octet <= 255 for octet in octets):
+            return None
+        return ":".join(f"{octet:02x}" for octet in octets)
+
+    def radio_serves(self, value: object) -> bool:
+        if not isinstance(value, int):
+            return False
+        return value > 0 if self.radio_up == POSITIVE else value in self.radio_up
+
+
+CONTROLLER_PROFILES: dict[str, ControllerProfile] = {
+    profile.name: profile
+    for profile in (
+        ControllerProfile(
+            name="cisco-9800",
+            title="Cisco Catalyst 9800 (CISCO-LWAPP-AP-MIB)",
+            vendor="cisco",
+            ap_name="1.3.6.1.4.1.9.9.513.1.1.1.1.5",
+            radio_status="1.3.6.1.4.1.14179.2.2.2.1.12",
+            radio_up=(2,),
+            radio_clients="1.3.6.1.4.1.14179.2.2.2.1.15",
+        ),
+        ControllerProfile(
+            name="aruba-os",
+            title="ArubaOS controller (WLSX-WLAN-MIB)",
+            vendor="aruba",
+            ap_name="1.3.6.1.4.1.14823.2.2.1.5.2.1.4.1.3",
+            ap_serial="1.3.6.1.4.1.14823.2.2.1.5.2.1.4.1.6",
+            ap_model="1.3.6.1.4.1.14823.2.2.1.5.2.1.4.1.13",
+            ap_status="1.3.6.1.4.1.14823.2.2.1.5.2.1.4.1.19",
+            ap_status_up=(1,),
+            radio_status="1.3.6.1.4.1.14823.2.2.1.5.2.1.5.1.9",
+            radio_clients="1.3.6.1.4.1.14823.2.2.1.5.2.1.5.1.7",
+        ),
+        ControllerProfile(
+            name="ruckus-smartzone",
+            title="Ruckus SmartZone (RUCKUS-SZ-WLAN-MIB)",
+            vendor="ruckus",
+            ap_name="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.5",
+            ap_model="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.8",
+            ap_serial="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.9",
+            ap_clients="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.15",
+            ap_status="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.16",
+            ap_status_up=("Connect",),
+        ),
+    )
+}
+CONTROLLER_PROFILE_NAMES = tuple(CONTROLLER_PROFILES)
