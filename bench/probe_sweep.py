@@ -48,10 +48,10 @@ from pathlib import Path
 
 import msgspec
 
-from schoolit.probes.profiles import SYSTEM_OIDS, uplink_oids
-from schoolit.probes.schemas import ProbeTarget, TargetList
+from schoolit.probes.agent.profiles import SYSTEM_OIDS, uplink_oids
+from schoolit.probes.agent.wire import ProbeTarget, TargetList
+from schoolit.probes.agent.workers import auto_workers
 from schoolit.probes.simulators import LOOPBACK, closed_udp_ports, net_snmp_agent_on_free_ports
-from schoolit.probes.workers import auto_workers
 
 IF_INDEX = 1
 PORTS_PER_SNMPD = 120  # Net-SNMP snmpd opens at most ~128 listening sockets

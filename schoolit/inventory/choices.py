@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from schoolit.kernel.i18n import N_
-from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 
 class SchoolType(StrEnum):
@@ -48,7 +48,7 @@ class SnmpVersion(StrEnum):
     V3 = "3"
 
 
-# Exactly the protocols the probe polls with (one list, `schoolit.probes.usm`): a profile the probe
+# Exactly the protocols the probe polls with (one list, `schoolit.snmp_protocols`): a profile the probe
 # could not use is refused when entered. MD5 and DES are not offered (BSI NET.2.1: broken).
 SnmpAuthProtocol = StrEnum("SnmpAuthProtocol", {name: name for name in AUTH_PROTOCOLS})  # type: ignore[misc]
 SnmpPrivProtocol = StrEnum("SnmpPrivProtocol", {name: name for name in PRIV_PROTOCOLS})  # type: ignore[misc]

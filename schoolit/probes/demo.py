@@ -29,7 +29,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.inventory.secrets import encrypt
 from schoolit.logs import get_logger
-from schoolit.probes.profiles import (
+from schoolit.probes.agent.profiles import (
     IF_HC_IN_OCTETS,
     IF_HC_OUT_OCTETS,
     IF_HIGH_SPEED,

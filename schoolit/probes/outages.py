@@ -26,8 +26,8 @@ from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.logs import get_logger
+from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
 from schoolit.probes.choices import AssetKind
-from schoolit.probes.schemas import CREDENTIALS_REJECTED
 from schoolit.settings import get_settings
 from schoolit.tickets import services as tickets
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from pyasn1.codec.ber import encoder
 from pysnmp.proto import api
 
-from schoolit.probes.profiles import SYS_UPTIME
+from schoolit.probes.agent.profiles import SYS_UPTIME
 
 LOOPBACK = "127.0.0.1"
 
@@ -34,7 +34,7 @@ LOOPBACK = "127.0.0.1"
 @dataclass(frozen=True)
 class V3User:
     """An SNMPv3 user as Net-SNMP's `createUser` takes it; protocols spelled as Net-SNMP (and the
-    inventory, `schoolit.probes.usm`) do. No priv key: authNoPriv; no auth key either: noAuthNoPriv."""
+    inventory, `schoolit.snmp_protocols`) do. No priv key: authNoPriv; no auth key either: noAuthNoPriv."""
 
     name: str
     auth_key: str | None

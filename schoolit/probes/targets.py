@@ -12,10 +12,10 @@ import msgspec
 from schoolit.accounts.scope import Scope
 from schoolit.inventory.services import SnmpCredentials, monitored_assets
 from schoolit.kernel.access import Permission
-from schoolit.probes.schemas import ProbeTarget, TargetList
-from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from schoolit.probes.agent.wire import ProbeTarget, TargetList
+from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
-# Inventory vendor -> the probe's vendor profile (schoolit.probes.profiles); others fall back to IF-MIB.
+# Inventory vendor -> the probe's vendor profile (schoolit.probes.agent.profiles); others fall back to IF-MIB.
 VENDOR_PROFILES = {"aruba": "aruba-instant", "cisco": "cisco-aireos", "unifi": "unifi", "lancom": "lancom"}
 # Controller-style profiles answer for many access points; the AP's rows are indexed by its MAC.
 ROW_INDEXED = {"aruba-instant", "cisco-aireos"}
@@ -29,7 +29,7 @@ def mac_arcs(mac: str | None) -> str:
 def _credentials(credentials: SnmpCredentials) -> dict[str, Any] | None:
     """The SNMP part of a target, or None when the profile lacks a secret.
 
-    Inventory accepts only the protocols of `schoolit.probes.usm`, so every stored profile maps; the
+    Inventory accepts only the protocols of `schoolit.snmp_protocols`, so every stored profile maps; the
     inventory spells them for people (SHA-256), the wire the agent's way (SHA256). A v3 profile without
     a privacy protocol is authNoPriv."""
     if credentials.version == "2c":

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 
 from schoolit.cli import build_parser as schoolit_parser
-from schoolit.probes.agent import build_parser as probe_parser
+from schoolit.probes.agent.cli import build_parser as probe_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_PROGRAMS = ("schoolit", "schoolit-probe")

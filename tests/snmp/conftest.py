@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from schoolit.probes.schemas import ProbeTarget
+from schoolit.probes.agent.wire import ProbeTarget
 from schoolit.probes.simulators import (
     LOOPBACK,
     RunningAgent,
@@ -22,11 +22,11 @@ from schoolit.probes.simulators import (
     net_snmp_agent_on_free_ports,
     snmp_simulator,
 )
-from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 RECORDINGS = Path(__file__).parent / "recordings"
 V3_USER = V3User(name="probe", auth_key="auth-schoolit-2026", priv_key="priv-schoolit-2026")
-# One user per protocol the inventory offers (schoolit.probes.usm), and the lower security levels.
+# One user per protocol the inventory offers (schoolit.snmp_protocols), and the lower security levels.
 V3_VARIANTS = [
     *(
         V3User(name=f"auth-{auth}", auth_key="auth-variant-2026", priv_key=None, auth_protocol=auth)

@@ -20,8 +20,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from schoolit.probes import agent, spool
-from schoolit.probes.schemas import IngestOut, ProbeTarget, RefusedSample, SampleBatch, TargetList
+from schoolit.probes.agent import cli as agent
+from schoolit.probes.agent import spool
+from schoolit.probes.agent.wire import IngestOut, ProbeTarget, RefusedSample, SampleBatch, TargetList
 from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User
 from tests.support import free_port
 

@@ -1,5 +1,5 @@
 """WLAN controllers against snmpsim recordings (tests/snmp/recordings/<profile>.snmprec, written from the
-public MIB definitions named in `schoolit.probes.controller_profiles`): one walk of the controller gives
+public MIB definitions named in `schoolit.probes.agent.controller_profiles`): one walk of the controller gives
 each inventory access point its sample; a removed one is down, one with every radio down gives no
 WLAN, and access points the inventory does not know are reported for adoption."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from schoolit.probes.schemas import NOT_LISTED, RADIOS_DOWN, ControllerMember, ProbeTarget, Sample
+from schoolit.probes.agent.snmp import PollResult, SnmpPoller
+from schoolit.probes.agent.wire import NOT_LISTED, RADIOS_DOWN, ControllerMember, ProbeTarget, Sample
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
-from schoolit.probes.snmp import PollResult, SnmpPoller
 
 
 def controller(port: int, profile: str, members: list[ControllerMember]) -> ProbeTarget:
@@ -98,7 +98,7 @@ async def test_a_controller_profile_on_an_access_point_gives_an_empty_table(snmp
 
 
 async def test_the_agent_sends_the_access_points_samples_and_the_controllers_report(snmpsim: RunningAgent) -> None:
-    from schoolit.probes.agent import make_batches, samples_to_send
+    from schoolit.probes.agent.cli import make_batches, samples_to_send
 
     result = await poll(snmpsim, "cisco-9800", [ControllerMember(asset_id=1, mac="00:3a:7d:10:00:01")])
     samples = samples_to_send([result])

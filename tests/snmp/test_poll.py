@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from schoolit.probes.schemas import CREDENTIALS_REJECTED, ProbeTarget
+from schoolit.probes.agent.snmp import SnmpPoller
+from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, ProbeTarget
 from schoolit.probes.simulators import LOOPBACK, RunningAgent, V3User, net_snmp_agent_on_free_ports
-from schoolit.probes.snmp import SnmpPoller
 
 from .conftest import V3_USER, V3_VARIANTS, v2c, v3
 

@@ -18,9 +18,8 @@ from pyasn1.type import namedtype, univ
 from pyasn1_fasder import decode_der
 from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
-from schoolit.probes.simulators import LOOPBACK, RunningAgent
-from schoolit.probes.snmp import SnmpPoller
-from schoolit.probes.v2c import (
+from schoolit.probes.agent.snmp import SnmpPoller
+from schoolit.probes.agent.v2c import (
     FIRST_REQUEST_ID,
     LAST_REQUEST_ID,
     RESPONSE_SPEC,
@@ -31,6 +30,7 @@ from schoolit.probes.v2c import (
     request_template,
     same_value,
 )
+from schoolit.probes.simulators import LOOPBACK, RunningAgent
 
 from .conftest import V3_USER, v2c, v3
 from .relay import udp_relay

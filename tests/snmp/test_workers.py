@@ -1,4 +1,4 @@
-"""Sweeps split over forked worker processes (`schoolit.probes.workers`), against the real snmpd.
+"""Sweeps split over forked worker processes (`schoolit.probes.agent.workers`), against the real snmpd.
 
 The same targets must give the same results with one worker and with several, in target order; dead
 devices still fail at once; a worker that dies costs its unreported targets, not the sweep.
@@ -12,10 +12,10 @@ import socket
 import time
 from pathlib import Path
 
-from schoolit.probes.schemas import ProbeTarget
+from schoolit.probes.agent.snmp import PollResult
+from schoolit.probes.agent.wire import ProbeTarget
+from schoolit.probes.agent.workers import TARGETS_PER_WORKER, PollSettings, auto_workers, poll_split, usable_cores
 from schoolit.probes.simulators import LOOPBACK, RunningAgent
-from schoolit.probes.snmp import PollResult
-from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, auto_workers, poll_split, usable_cores
 
 from .conftest import V3_USER, v2c, v3
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from schoolit.db import fetch
+from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
 from schoolit.probes.derivation import derive_pending
-from schoolit.probes.schemas import CREDENTIALS_REJECTED
 from tests.integration.probes.network import Network, build_network
 from tests.integration.world import World
 

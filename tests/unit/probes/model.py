@@ -42,7 +42,7 @@ class State:
 
 @dataclass(frozen=True)
 class Observation:
-    """One sample as derive needs it (a subset of `schoolit.probes.schemas.Sample`)."""
+    """One sample as derive needs it (a subset of `schoolit.probes.agent.wire.Sample`)."""
 
     polled_at: dt.datetime
     reachable: bool

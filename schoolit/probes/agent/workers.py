@@ -1,6 +1,6 @@
 """Large sweeps split over forked worker processes, so that a sweep uses every core it may.
 
-Most of a v2c poll's CPU is pyasn1 decoding the answer (see `schoolit.probes.v2c`), and one Python
+Most of a v2c poll's CPU is pyasn1 decoding the answer (see `schoolit.probes.agent.v2c`), and one Python
 process decodes on one core. A split sweep therefore deals the targets out to `workers` processes
 (every `workers`-th target to the same one, so dead devices and profiles spread evenly), each with its
 own poller, its own socket and its share of the concurrency: `workers - 1` children forked from here
@@ -34,8 +34,8 @@ from typing import NamedTuple, NoReturn
 
 import msgspec
 
-from schoolit.probes.schemas import ProbeTarget
-from schoolit.probes.snmp import PollResult, SnmpPoller, failed_result
+from schoolit.probes.agent.snmp import PollResult, SnmpPoller, failed_result
+from schoolit.probes.agent.wire import ProbeTarget
 
 # Below this many targets per worker, a second process does not pay for itself (start-up, merging).
 TARGETS_PER_WORKER = 500

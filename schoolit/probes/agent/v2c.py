@@ -28,9 +28,9 @@ therefore uses pysnmp's protocol API (`pysnmp.proto.api`, the "v1arch" level) di
   order they were set, and a FIFO queue with ONE timer handle serves them all (no sleeping task per
   request). A due request is sent again with the same request-id (an answer to either try is good)
   until its retries are spent, then fails with a timeout.
-- The socket hears ICMP errors (`schoolit.probes.udp`): a closed port fails its requests at once.
+- The socket hears ICMP errors (`schoolit.probes.agent.udp`): a closed port fails its requests at once.
 
-SNMPv3 stays on pysnmp's v3 architecture (`schoolit.probes.snmpv3`); both paths give the poller the
+SNMPv3 stays on pysnmp's v3 architecture (`schoolit.probes.agent.snmpv3`); both paths give the poller the
 same `(name, value)` pairs of pysnmp/pyasn1 objects.
 """
 
@@ -51,7 +51,7 @@ from pyasn1.type import namedtype, univ
 from pyasn1_fasder import decode_der
 from pysnmp.proto import api, rfc1901, rfc1902, rfc1905
 
-from schoolit.probes.udp import Address, IcmpErrors
+from schoolit.probes.agent.udp import Address, IcmpErrors
 
 _V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
 _V2C_VERSION = 1  # the version field of an SNMP v2c message

@@ -1,6 +1,6 @@
 """Polling a WLAN controller: one walk of its AP and radio tables, matched to the inventory's access points.
 
-The controller answers for every access point it manages (`schoolit.probes.controller_profiles`). Each
+The controller answers for every access point it manages (`schoolit.probes.agent.controller_profiles`). Each
 inventory access point the target names (`ProbeTarget.members`) gets a sample of its own:
 - listed and up, with a radio serving: reachable, with its clients and `radio_up` true;
 - listed and up, but every radio down: not reachable (no WLAN from it), `radio_up` false, error
@@ -19,19 +19,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
-from schoolit.probes.controller_profiles import CONTROLLER_PROFILES, ControllerProfile
-from schoolit.probes.schemas import (
-    NOT_LISTED,
-    RADIOS_DOWN,
-    ControllerReport,
-    ListedAccessPoint,
-    ProbeTarget,
-    Sample,
-)
-from schoolit.probes.v2c import SnmpRequestError
+from schoolit.probes.agent.controller_profiles import CONTROLLER_PROFILES, ControllerProfile
+from schoolit.probes.agent.v2c import SnmpRequestError
+from schoolit.probes.agent.wire import NOT_LISTED, RADIOS_DOWN, ControllerReport, ListedAccessPoint, ProbeTarget, Sample
 
 if TYPE_CHECKING:
-    from schoolit.probes.snmp import PollResult, _Channel
+    from schoolit.probes.agent.snmp import PollResult, _Channel
 
 _ABSENT = (NoSuchObject, NoSuchInstance, EndOfMibView)
 
@@ -116,7 +109,7 @@ async def poll_controller_tables(
     sys_object_id: str | None,
 ) -> PollResult:
     """Walk the controller's tables and turn them into member samples and a report."""
-    from schoolit.probes.snmp import PollResult, _walk
+    from schoolit.probes.agent.snmp import PollResult, _walk
 
     profile = CONTROLLER_PROFILES[target.profile]
     controller_sample = Sample(asset_kind="controller", asset_id=target.asset_id, polled_at=polled_at,

@@ -2,10 +2,10 @@
 
 Two ways to the devices, one poller on top (`SnmpPoller`):
 - SNMP v2c (what most school access points and routers offer, and what a sweep mostly is) goes
-  through `schoolit.probes.v2c`: pysnmp's message API, one UDP socket for every request, request-id
+  through `schoolit.probes.agent.v2c`: pysnmp's message API, one UDP socket for every request, request-id
   matching and one timer for all deadlines. ~0.5 ms CPU per poll instead of pysnmp's v3
   architecture's ~5 ms (target registration plus engine processing).
-- SNMPv3 authPriv stays on pysnmp's v3 architecture (`schoolit.probes.snmpv3`, imported only when a
+- SNMPv3 authPriv stays on pysnmp's v3 architecture (`schoolit.probes.agent.snmpv3`, imported only when a
   v3 target comes up: it alone costs ~0.3 s of imports).
 Both give the poller a *channel* with the same `get`/`bulk` calls answering `(name, value)` pairs of
 pysnmp/pyasn1 objects, so a v2c and a v3 poll of the same device give the same `PollResult`.
@@ -14,7 +14,7 @@ A dead device costs `timeout * (retries + 1)` seconds and holds one of `concurre
 meanwhile; the defaults (1 s, one retry) keep a sweep of thousands of targets with some dead ones well
 under a minute, while a busy access point over a school VPN still gets a second chance. A closed port
 (agent off) or an unreachable host is known at once rather than after the timeout: both paths hear
-ICMP errors (IP_RECVERR, `schoolit.probes.udp`) and end the requests to that address.
+ICMP errors (IP_RECVERR, `schoolit.probes.agent.udp`) and end the requests to that address.
 
 Tables are read with our own GETBULK loop (not pysnmp's `bulk_walk_cmd`, which retries forever on
 timeouts in 7.1.30): it stops on any error, at the end of each column's subtree, when the agent stops
@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
 import msgspec
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
-from schoolit.probes.profiles import PROFILES, SYSTEM_OIDS, uplink_oids
-from schoolit.probes.schemas import CREDENTIALS_REJECTED, ControllerReport, ProbeTarget, Sample
-from schoolit.probes.udp import Address, ipv4_literal
-from schoolit.probes.v2c import SnmpCredentialsRejected, SnmpRequestError, V2cClient, VarBinds
+from schoolit.probes.agent.profiles import PROFILES, SYSTEM_OIDS, uplink_oids
+from schoolit.probes.agent.udp import Address, ipv4_literal
+from schoolit.probes.agent.v2c import SnmpCredentialsRejected, SnmpRequestError, V2cClient, VarBinds
+from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, ControllerReport, ProbeTarget, Sample
 
 if TYPE_CHECKING:
-    from schoolit.probes.snmpv3 import V3Sessions
+    from schoolit.probes.agent.snmpv3 import V3Sessions
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -167,7 +167,7 @@ class SnmpPoller:
 
     def _v3_sessions(self) -> V3Sessions:
         if self._v3 is None:
-            from schoolit.probes.snmpv3 import V3Sessions  # the v3 machinery only when needed
+            from schoolit.probes.agent.snmpv3 import V3Sessions  # the v3 machinery only when needed
 
             self._v3 = V3Sessions(timeout=self.timeout, retries=self.retries)
         return self._v3
@@ -191,7 +191,7 @@ class SnmpPoller:
 
         `concurrency` workers take the targets in turn (not one task per target waiting on a
         semaphore). v3 targets are registered with their engine before the first request (see
-        `schoolit.probes.snmpv3`).
+        `schoolit.probes.agent.snmpv3`).
         """
         targets = list(targets)
         prepared: list[_Channel | BaseException | None] = [None] * len(targets)
@@ -246,7 +246,7 @@ class SnmpPoller:
         figures: dict[str, Any] = {"uptime_ticks": _number(values[0])}
         error: str | None = None
         if target.asset_kind == "controller":
-            from schoolit.probes.controller_poll import poll_controller_tables
+            from schoolit.probes.agent.controller_poll import poll_controller_tables
 
             return await poll_controller_tables(
                 channel, target, polled_at, response_ms, figures, _text(values[1]), _oid_text(values[2])

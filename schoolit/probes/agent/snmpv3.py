@@ -1,11 +1,11 @@
 """SNMPv3 through pysnmp's v3 architecture (engine, USM, target tables), at every security level.
 
-Every protocol of `schoolit.probes.usm` maps to its pysnmp implementation here (a unit test holds the
+Every protocol of `schoolit.snmp_protocols` maps to its pysnmp implementation here (a unit test holds the
 two lists together). Net-SNMP's `AES-192`/`AES-256` are pysnmp's *Blumenthal* classes; pysnmp's plain
 `usmAesCfb256Protocol` is the Cisco (Reeder) key extension, Net-SNMP's `AES-256-C`.
 
 Imported only when a sweep has v3 targets: the v3 machinery costs ~0.3 s of imports and ~5 ms CPU
-per target and poll, which v2c targets avoid through `schoolit.probes.v2c`.
+per target and poll, which v2c targets avoid through `schoolit.probes.agent.v2c`.
 
 One `SnmpEngine` serves every v3 request (an engine per target would cost ~50 ms CPU and ~2 MiB
 each); it is created inside the running event loop and closed at the end. OIDs are numeric and
@@ -20,7 +20,7 @@ Every target is registered with its engine before the first request (`V3Sessions
 by the poller): pysnmp rebuilds its address-to-credentials map on each answer that follows a change of
 its target table, which made a sweep quadratic in the number of targets.
 
-A closed port is known at once: the engine's UDP transport hears ICMP errors (`schoolit.probes.udp`)
+A closed port is known at once: the engine's UDP transport hears ICMP errors (`schoolit.probes.agent.udp`)
 and the requests to the refusing address end immediately.
 """
 
@@ -57,11 +57,11 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.proto import errind
 
-from schoolit.probes.schemas import ProbeTarget
-from schoolit.probes.udp import Address, IcmpErrors, ipv4_literal
-from schoolit.probes.v2c import SnmpCredentialsRejected, SnmpRequestError, VarBinds
+from schoolit.probes.agent.udp import Address, IcmpErrors, ipv4_literal
+from schoolit.probes.agent.v2c import SnmpCredentialsRejected, SnmpRequestError, VarBinds
+from schoolit.probes.agent.wire import ProbeTarget
 
-# Wire names (schoolit.probes.usm) -> pysnmp; "" is the security level without it.
+# Wire names (schoolit.snmp_protocols) -> pysnmp; "" is the security level without it.
 AUTH_PROTOCOLS: dict[str, tuple[int, ...]] = {
     "": usmNoAuthProtocol,
     "SHA": usmHMACSHAAuthProtocol,

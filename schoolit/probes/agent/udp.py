@@ -9,7 +9,7 @@ A queued error also makes the *next* send on the socket fail, whatever its desti
 would drop that datagram; `IcmpErrors.send` therefore sends itself and, when the send fails that way,
 drains the queue and sends again. (Draining before every send instead cost a failing system call
 per request.)
-Used by the v2c client (`schoolit.probes.v2c`) and by the v3 path's pysnmp transport.
+Used by the v2c client (`schoolit.probes.agent.v2c`) and by the v3 path's pysnmp transport.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import msgspec
 
-from schoolit.probes.schemas import SampleBatch, TargetList
+from schoolit.probes.agent.wire import SampleBatch, TargetList
 
 TARGETS_FILE = "targets.json"
 LOCK_FILE = "run.lock"

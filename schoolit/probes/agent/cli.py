@@ -3,7 +3,7 @@
 Commands:
 - `run`: replay spooled batches, fetch the target list (ETag-cached; the cache serves when the server
   is unreachable), poll every target concurrently, ping those that gave no SNMP answer (down, or only
-  SNMP silent? `schoolit.probes.icmp`), post the samples in batches with idempotency keys; batches the
+  SNMP silent? `schoolit.probes.agent.icmp`), post the samples in batches with idempotency keys; batches the
   server cannot take now go to the spool for the next run.
 - `check`: poll one device by hand and show what it answered (for a supporter on site).
 - `sweep`: poll the targets of a local file without any server (benchmarks, offline checks).
@@ -36,9 +36,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from schoolit import __version__
-from schoolit.probes.icmp import PingUnavailable, ping_all
-from schoolit.probes.profiles import PROFILE_NAMES
-from schoolit.probes.schemas import (
+from schoolit.probes.agent.icmp import PingUnavailable, ping_all
+from schoolit.probes.agent.profiles import PROFILE_NAMES
+from schoolit.probes.agent.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
+from schoolit.probes.agent.spool import AlreadyRunning, DamagedEntry, Spool, default_spool_dir
+from schoolit.probes.agent.udp import ipv4_literal
+from schoolit.probes.agent.wire import (
     CREDENTIALS_REJECTED,
     ControllerReport,
     IngestOut,
@@ -48,11 +51,8 @@ from schoolit.probes.schemas import (
     SampleBatch,
     TargetList,
 )
-from schoolit.probes.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
-from schoolit.probes.spool import AlreadyRunning, DamagedEntry, Spool, default_spool_dir
-from schoolit.probes.udp import ipv4_literal
-from schoolit.probes.usm import AUTH_PROTOCOLS, PRIV_PROTOCOLS
-from schoolit.probes.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
+from schoolit.probes.agent.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
+from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 if TYPE_CHECKING:
     import httpx
@@ -363,7 +363,7 @@ def _run(args: argparse.Namespace, token: str, spool: Spool, summary: dict[str, 
     """Replay the spool and fetch the targets, poll, post (or spool) the new batches; the outcomes.
 
     Three steps, the HTTP ones each in their own event loop: polling runs where no loop runs, so
-    that its worker processes are forked from a process without one (`schoolit.probes.workers`).
+    that its worker processes are forked from a process without one (`schoolit.probes.agent.workers`).
     """
     outcomes: set[int] = set()
     try:
