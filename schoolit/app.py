@@ -20,13 +20,14 @@ from litestar.static_files import create_static_files_router
 from schoolit import __version__, db, jobs
 from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts.access import access_guard
+from schoolit.accounts.api import AccountsApi, TenantApi
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
-from schoolit.accounts.controllers import AccountsApi, AdminPages, AuditPage, AuthPages
-from schoolit.accounts.credential_controllers import CREDENTIAL_PAGES
-from schoolit.accounts.sso.controllers import SignInAdminPages, SignInPages
-from schoolit.accounts.tenant_controllers import TenantApi, TenantPages
-from schoolit.dashboards.controllers import API_HANDLERS as DASHBOARD_API
-from schoolit.dashboards.controllers import PAGE_HANDLERS as DASHBOARD_PAGES
+from schoolit.accounts.credential_pages import CREDENTIAL_PAGES
+from schoolit.accounts.pages import AdminPages, AuditPage, AuthPages
+from schoolit.accounts.sso.pages import SignInAdminPages, SignInPages
+from schoolit.accounts.tenant_pages import TenantPages
+from schoolit.dashboards.api import DashboardsApi, OpenDataApi
+from schoolit.dashboards.pages import DashboardPages
 from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
@@ -40,10 +41,11 @@ from schoolit.probes.derivation import derivation_lifespan
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
 from schoolit.tickets import jobs as tickets_jobs
-from schoolit.tickets.controllers import PublicPages, TicketAdminPages, TicketPages, TicketsApi, TicketSettingsApi
+from schoolit.tickets.api import TicketsApi, TicketSettingsApi
 from schoolit.tickets.mail import sender_lifespan
-from schoolit.tickets.notification_controllers import NotificationPages
-from schoolit.tickets.webhook_controllers import WebhookPages
+from schoolit.tickets.notification_pages import NotificationPages
+from schoolit.tickets.pages import PublicPages, TicketAdminPages, TicketPages
+from schoolit.tickets.webhook_pages import WebhookPages
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.input_limits import refuse_unfit_input
@@ -114,7 +116,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     configure_logging(settings)
     scheduled = register_jobs()
     api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, *INVENTORY_API, ProbeApi, NetworkStatsApi,
-                                                 TicketsApi, TicketSettingsApi, *DASHBOARD_API],
+                                                 TicketsApi, TicketSettingsApi, DashboardsApi, OpenDataApi],
                  security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(
@@ -137,7 +139,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             WebhookPages,
             PublicPages,
             *INVENTORY_PAGES,
-            *DASHBOARD_PAGES,
+            DashboardPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),

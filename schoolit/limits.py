@@ -107,7 +107,7 @@ def table_by_name(tablename: str) -> type[Table] | None:
 
 @cache
 def tables_of_module(module: str) -> tuple[type[Table], ...]:
-    """The tables of the domain a module belongs to (`schoolit.tickets.controllers` -> tickets')."""
+    """The tables of the domain a module belongs to (`schoolit.tickets.pages` -> tickets')."""
     parts = module.split(".")
     domain = ".".join(parts[:2]) + "."
     return tuple(t for t in all_tables() if t.__module__.startswith(domain))

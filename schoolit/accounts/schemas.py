@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -103,3 +104,68 @@ class AuditEventOut(msgspec.Struct):
     after: dict[str, object] | None
     request_id: str
     client_ip: str | None
+
+
+def audit_events(rows: list[dict[str, Any]]) -> list[AuditEventOut]:
+    for row in rows:
+        row["client_ip"] = str(row["client_ip"]) if row["client_ip"] is not None else None
+    return msgspec.convert(rows, list[AuditEventOut])
+
+
+# --- tenant administration (admins) ---------------------------------------------------------------
+
+
+class CountyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A county; on PATCH only the fields given change."""
+
+    name: str | None = None
+    slug: str | None = None
+    ags: str | None = None  # Amtlicher Gemeindeschlüssel, 5 digits
+    seat: str | None = None
+    state: str | None = None  # ISO 3166-2 suffix, e.g. RP
+
+
+class CountyAdminOut(msgspec.Struct):
+    id: int
+    name: str
+    slug: str
+    ags: str
+    seat: str
+    state: str
+    retired: bool
+    arrangement_id: int | None = None
+
+
+class MemberOut(msgspec.Struct):
+    county_id: int
+    name: str
+    slug: str
+    share_percent: Decimal | None
+
+
+class ArrangementIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An arrangement; on PATCH only the fields given change. `shares`: county id → percentage."""
+
+    name: str | None = None
+    slug: str | None = None
+    lead_county_id: int | None = None
+    share_rule: str | None = None
+    shares: dict[int, Decimal] | None = None
+
+
+class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
+    county_id: int
+    shares: dict[int, Decimal] | None = None  # the members' new fixed shares (rule `fixed`)
+
+
+class SharesIn(msgspec.Struct, forbid_unknown_fields=True):
+    shares: dict[int, Decimal] | None = None  # the remaining members' new fixed shares (rule `fixed`)
+
+
+class ArrangementAdminOut(msgspec.Struct):
+    id: int
+    name: str
+    slug: str
+    lead_county_id: int | None
+    share_rule: str
+    members: list[MemberOut]

@@ -1,4 +1,5 @@
-"""HTTP layer of the accounts domain: login/logout pages, admin pages, audit page and the API.
+"""The pages of the accounts domain: login and logout, the users and tokens admin pages, the audit page
+(the JSON API is in `schoolit.accounts.api`).
 
 Thin: parse, call a service with the caller's Scope, shape the answer.
 """
@@ -9,35 +10,22 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, URLEncodedBody
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_201_CREATED
 
 from schoolit.accounts import audit, credentials, services
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
-from schoolit.accounts.credential_controllers import begin_login, field_errors, scope_options
-from schoolit.accounts.schemas import (
-    ArrangementOut,
-    AuditEventOut,
-    CountyOut,
-    MeOut,
-    TokenCreated,
-    TokenIn,
-    TokenOut,
-    UserCreated,
-    UserIn,
-    UserOut,
-)
+from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options
+from schoolit.accounts.schemas import audit_events
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services as sso
-from schoolit.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
-from schoolit.kernel.access import authenticated as any_login
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.urls import local_path
-from schoolit.schemas import Limit, Offset, Page
+from schoolit.schemas import Offset
 from schoolit.settings import get_settings
 
 
@@ -155,12 +143,6 @@ def _parse_day(value: str | None, field: str) -> dt.datetime | None:
         raise ValidationFailed([FieldError(field, "must be a date like 2026-11-22")]) from None
 
 
-def _audit_rows(rows: list[dict[str, Any]]) -> list[AuditEventOut]:
-    for row in rows:
-        row["client_ip"] = str(row["client_ip"]) if row["client_ip"] is not None else None
-    return msgspec.convert(rows, list[AuditEventOut])
-
-
 class AuditPage(Controller):
     include_in_schema = False
 
@@ -174,79 +156,7 @@ class AuditPage(Controller):
             caller, actor=actor, object_type=object_type, object_id=object_id, since=_parse_day(since, "since"),
             until=until_day + dt.timedelta(days=1) if until_day else None, limit=100, offset=offset)
         return Template("accounts/audit.html", context={
-            "events": _audit_rows(rows), "total": total, "offset": offset,
+            "events": audit_events(rows), "total": total, "offset": offset,
             "filters": {"actor": actor or "", "object_type": object_type or "", "object_id": object_id or "",
                         "since": since or "", "until": until or ""},
         })
-
-
-class AccountsApi(Controller):
-    """`/api/v1`: who am I, counties, arrangements, users, tokens, audit log."""
-
-    tags = ["accounts"]  # noqa: RUF012 (Litestar reads it as a class attribute)
-
-    @get("/me", opt=any_login())
-    async def me(self, caller: Caller) -> MeOut:
-        counties = None if caller.county_ids is None else sorted(caller.county_ids)
-        return MeOut(role=caller.role.value, actor_kind=caller.actor.kind.value, actor_id=caller.actor.id,
-                     label=caller.actor.label, county_ids=counties, school_id=caller.school_id,
-                     arrangement_id=caller.arrangement_id)
-
-    @get("/counties", opt=any_login())
-    async def counties(self, caller: Caller) -> Page[CountyOut]:
-        rows = await services.list_counties(caller)
-        return Page(items=msgspec.convert(rows, list[CountyOut]), total=len(rows))
-
-    @get("/counties/{county_id:int}", opt=any_login())
-    async def county(self, caller: Caller, county_id: FromPath[int]) -> CountyOut:
-        return msgspec.convert(await services.get_county(caller, county_id), CountyOut)
-
-    @get("/arrangements", opt=any_login())
-    async def arrangements(self, caller: Caller) -> Page[ArrangementOut]:
-        rows = await services.list_arrangements(caller)
-        return Page(items=msgspec.convert(rows, list[ArrangementOut]), total=len(rows))
-
-    @get("/users", opt=requires(Permission.USERS_MANAGE))
-    async def users(self, caller: Caller, limit: Limit = 50, offset: Offset = 0) -> Page[UserOut]:
-        rows = await services.list_users(caller)
-        return Page(items=msgspec.convert(rows[offset:offset + limit], list[UserOut]), total=len(rows))
-
-    @post("/users", opt=requires(Permission.USERS_MANAGE), status_code=HTTP_201_CREATED)
-    async def create_user(self, caller: Caller, data: JSONBody[UserIn]) -> UserCreated:
-        user, password = await services.create_user(
-            caller, email=data.email, display_name=data.display_name, role=data.role, password=data.password,
-            ref=services.UserScopeRef(county_slug=data.county, arrangement_slug=data.arrangement,
-                                      school_number=data.school))
-        return UserCreated(user=msgspec.convert(user, UserOut), generated_password=password)
-
-    @post("/users/{user_id:int}/disable", opt=requires(Permission.USERS_MANAGE), status_code=200)
-    async def disable_user(self, caller: Caller, user_id: FromPath[int]) -> UserOut:
-        return msgspec.convert(await services.disable_user(caller, user_id), UserOut)
-
-    @get("/tokens", opt=any_login())
-    async def tokens(self, caller: Caller) -> Page[TokenOut]:
-        rows = await services.list_tokens(caller)
-        return Page(items=msgspec.convert(rows, list[TokenOut]), total=len(rows))
-
-    @post("/tokens", opt=any_login(), status_code=HTTP_201_CREATED)
-    async def create_token(self, caller: Caller, data: JSONBody[TokenIn]) -> TokenCreated:
-        if caller.actor.user_id is None:
-            raise Forbidden("only people create tokens")
-        token, row = await services.create_token(caller, user_id=caller.actor.user_id, name=data.name,
-                                                 expires_days=data.expires_days)
-        return TokenCreated(token=token, details=msgspec.convert(row, TokenOut))
-
-    @delete("/tokens/{token_id:int}", opt=any_login(), status_code=200)
-    async def revoke_token(self, caller: Caller, token_id: FromPath[int]) -> TokenOut:
-        return msgspec.convert(await services.revoke_token(caller, token_id), TokenOut)
-
-    @get("/audit", opt=requires(Permission.AUDIT_READ))
-    async def audit_log(
-        self, caller: Caller, actor: OptionalText = None, action: OptionalText = None, object_type: OptionalText = None,
-        object_id: OptionalText = None, since: OptionalTime = None, until: OptionalTime = None,
-        limit: Limit = 50, offset: Offset = 0,
-    ) -> Page[AuditEventOut]:
-        rows, total = await audit.list_events(caller, actor=actor, action=action, object_type=object_type,
-                                              object_id=object_id, since=since, until=until, limit=limit,
-                                              offset=offset)
-        return Page(items=_audit_rows(rows), total=total)

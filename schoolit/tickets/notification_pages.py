@@ -14,12 +14,9 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.i18n import LOCALE_NAMES, N_
-from schoolit.kernel.navigation import NavItem, register
+from schoolit.kernel.i18n import LOCALE_NAMES
 from schoolit.tickets import notifications
 from schoolit.tickets.choices import NotifyKind
-
-register(NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ), before="/admin/users")
 
 
 class NotificationForm(msgspec.Struct):

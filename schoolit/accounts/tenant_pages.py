@@ -1,5 +1,5 @@
-"""HTTP layer of tenant administration: admin pages for counties and support arrangements, and their
-JSON API under /api/v1 (admins only). Thin: the rules are in `schoolit.accounts.tenants`.
+"""The admin pages for counties and support arrangements (their JSON API is in `schoolit.accounts.api`).
+Thin: the rules are in `schoolit.accounts.tenants`.
 
 Pages re-render the form with the errors next to the fields (422) or the refusal (409); success
 redirects (303) back to the page with a message in the query string.
@@ -7,14 +7,10 @@ redirects (303) back to the page with a message in the query string.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 import msgspec
-from litestar import Controller, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_201_CREATED
 
 from schoolit.accounts import tenants
 from schoolit.accounts.auth import Caller
@@ -224,127 +220,3 @@ class TenantPages(Controller):
         except Conflict as exc:
             return await self._arrangement(caller, arrangement_id, status_code=409, refusal=_refusal(exc))
         return Redirect(path="/admin/arrangements?done=arrangement-dissolved", status_code=303)
-
-
-# --- API -------------------------------------------------------------------------------------------
-
-
-class CountyIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A county; on PATCH only the fields given change."""
-
-    name: str | None = None
-    slug: str | None = None
-    ags: str | None = None  # Amtlicher Gemeindeschlüssel, 5 digits
-    seat: str | None = None
-    state: str | None = None  # ISO 3166-2 suffix, e.g. RP
-
-
-class CountyAdminOut(msgspec.Struct):
-    id: int
-    name: str
-    slug: str
-    ags: str
-    seat: str
-    state: str
-    retired: bool
-    arrangement_id: int | None = None
-
-
-class MemberOut(msgspec.Struct):
-    county_id: int
-    name: str
-    slug: str
-    share_percent: Decimal | None
-
-
-class ArrangementIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An arrangement; on PATCH only the fields given change. `shares`: county id → percentage."""
-
-    name: str | None = None
-    slug: str | None = None
-    lead_county_id: int | None = None
-    share_rule: str | None = None
-    shares: dict[int, Decimal] | None = None
-
-
-class MemberIn(msgspec.Struct, forbid_unknown_fields=True):
-    county_id: int
-    shares: dict[int, Decimal] | None = None  # the members' new fixed shares (rule `fixed`)
-
-
-class SharesIn(msgspec.Struct, forbid_unknown_fields=True):
-    shares: dict[int, Decimal] | None = None  # the remaining members' new fixed shares (rule `fixed`)
-
-
-class ArrangementAdminOut(msgspec.Struct):
-    id: int
-    name: str
-    slug: str
-    lead_county_id: int | None
-    share_rule: str
-    members: list[MemberOut]
-
-
-def _county_out(row: dict[str, Any]) -> CountyAdminOut:
-    return CountyAdminOut(id=row["id"], name=row["name"], slug=row["slug"], ags=row["ags"], seat=row["seat"],
-                          state=row["state"], retired=row["retired_at"] is not None,
-                          arrangement_id=row.get("arrangement_id"))
-
-
-def _arrangement_out(row: dict[str, Any]) -> ArrangementAdminOut:
-    return msgspec.convert({k: row[k] for k in ("id", "name", "slug", "lead_county_id", "share_rule", "members")},
-                           ArrangementAdminOut)
-
-
-def _given(data: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-
-
-class TenantApi(Controller):
-    """`/api/v1`: create, change and retire counties; arrangements and their members (admins)."""
-
-    tags = ["accounts"]  # noqa: RUF012 (Litestar reads it as a class attribute)
-
-    @post("/counties", opt=MANAGE, status_code=HTTP_201_CREATED, summary="Create a county")
-    async def create_county(self, caller: Caller, data: JSONBody[CountyIn]) -> CountyAdminOut:
-        return _county_out(await tenants.create_county(caller, _given(data)))
-
-    @patch("/counties/{county_id:int}", opt=MANAGE, summary="Rename or change a county")
-    async def update_county(self, caller: Caller, county_id: FromPath[int], data: JSONBody[CountyIn]) -> CountyAdminOut:
-        return _county_out(await tenants.update_county(caller, county_id, _given(data)))
-
-    @post("/counties/{county_id:int}/retire", opt=MANAGE, status_code=200,
-          summary="Retire a county (409 while it has open tickets or leads an arrangement)")
-    async def retire_county(self, caller: Caller, county_id: FromPath[int]) -> CountyAdminOut:
-        return _county_out(await tenants.retire_county(caller, county_id))
-
-    @post("/arrangements", opt=MANAGE, status_code=HTTP_201_CREATED, summary="Create an arrangement")
-    async def create_arrangement(self, caller: Caller, data: JSONBody[ArrangementIn]) -> ArrangementAdminOut:
-        return _arrangement_out(await tenants.create_arrangement(
-            caller, name=data.name or "", slug=data.slug or "", lead_county_id=data.lead_county_id,
-            share_rule=data.share_rule or ShareRule.HOURS.value, shares=data.shares))
-
-    @patch("/arrangements/{arrangement_id:int}", opt=MANAGE, summary="Rename, set lead county, share rule")
-    async def update_arrangement(self, caller: Caller, arrangement_id: FromPath[int],
-                                 data: JSONBody[ArrangementIn]) -> ArrangementAdminOut:
-        return _arrangement_out(await tenants.update_arrangement(
-            caller, arrangement_id, name=data.name, slug=data.slug, lead_county_id=data.lead_county_id,
-            share_rule=data.share_rule, shares=data.shares))
-
-    @post("/arrangements/{arrangement_id:int}/members", opt=MANAGE, status_code=200,
-          summary="Add a county to an arrangement")
-    async def add_member(self, caller: Caller, arrangement_id: FromPath[int],
-                         data: JSONBody[MemberIn]) -> ArrangementAdminOut:
-        return _arrangement_out(await tenants.add_member(caller, arrangement_id, data.county_id, data.shares))
-
-    @post("/arrangements/{arrangement_id:int}/members/{county_id:int}/remove", opt=MANAGE, status_code=200,
-          summary="Remove a county from an arrangement")
-    async def remove_member(self, caller: Caller, arrangement_id: FromPath[int], county_id: FromPath[int],
-                            data: JSONBody[SharesIn | None] = None) -> ArrangementAdminOut:
-        return _arrangement_out(await tenants.remove_member(caller, arrangement_id, county_id,
-                                                            data.shares if data else None))
-
-    @post("/arrangements/{arrangement_id:int}/dissolve", opt=MANAGE, status_code=200,
-          summary="Dissolve an arrangement (409 while users are scoped to it)")
-    async def dissolve_arrangement(self, caller: Caller, arrangement_id: FromPath[int]) -> ArrangementAdminOut:
-        return _arrangement_out(await tenants.dissolve_arrangement(caller, arrangement_id))

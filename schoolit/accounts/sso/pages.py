@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
-from schoolit.accounts.credential_controllers import begin_login
+from schoolit.accounts.credential_pages import begin_login
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import oidc, services
 from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind

@@ -15,14 +15,10 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.i18n import N_
-from schoolit.kernel.navigation import NavItem, register
 from schoolit.tickets import webhooks
 from schoolit.tickets.choices import Happening
 
 BERLIN = ZoneInfo("Europe/Berlin")
-register(NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE), before="/audit")
-
 
 class WebhookForm(msgspec.Struct):
     name: str = ""
