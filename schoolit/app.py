@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 
 from schoolit import __version__, db, jobs
 from schoolit.accounts import jobs as accounts_jobs
+from schoolit.accounts import start as accounts_start
 from schoolit.accounts.access import access_guard
 from schoolit.accounts.api import AccountsApi, TenantApi
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
@@ -26,26 +27,32 @@ from schoolit.accounts.credential_pages import CREDENTIAL_PAGES
 from schoolit.accounts.pages import AdminPages, AuditPage, AuthPages
 from schoolit.accounts.sso.pages import SignInAdminPages, SignInPages
 from schoolit.accounts.tenant_pages import TenantPages
+from schoolit.dashboards import start as dashboards_start
 from schoolit.dashboards.api import DashboardsApi, OpenDataApi
 from schoolit.dashboards.pages import DashboardPages
 from schoolit.inventory import jobs as inventory_jobs
+from schoolit.inventory import start as inventory_start
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
+from schoolit.kernel import start
 from schoolit.kernel.access import declared_access, public
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
 from schoolit.probes import jobs as probes_jobs
+from schoolit.probes import start as probes_start
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
 from schoolit.probes.derivation import derivation_lifespan
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
 from schoolit.tickets import jobs as tickets_jobs
+from schoolit.tickets import start as tickets_start
 from schoolit.tickets.api import TicketsApi, TicketSettingsApi
 from schoolit.tickets.mail import sender_lifespan
 from schoolit.tickets.notification_pages import NotificationPages
 from schoolit.tickets.pages import PublicPages, TicketAdminPages, TicketPages
 from schoolit.tickets.webhook_pages import WebhookPages
+from schoolit.web import jobs as web_jobs
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.input_limits import refuse_unfit_input
@@ -115,6 +122,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings.require_secret_key()
     configure_logging(settings)
     scheduled = register_jobs()
+    # The start page's panels, in the order they are asked (each panel carries its own position).
+    start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
+                   tickets_start.panels, inventory_start.panels)
     api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, *INVENTORY_API, ProbeApi, NetworkStatsApi,
                                                  TicketsApi, TicketSettingsApi, DashboardsApi, OpenDataApi],
                  security=[{"bearer": []}])

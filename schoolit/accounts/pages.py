@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts import audit, credentials, services
+from schoolit.accounts import audit, audit_labels, credentials, services
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options
@@ -157,6 +157,9 @@ class AuditPage(Controller):
             until=until_day + dt.timedelta(days=1) if until_day else None, limit=100, offset=offset)
         return Template("accounts/audit.html", context={
             "events": audit_events(rows), "total": total, "offset": offset,
+            "can_manage": caller.can(Permission.USERS_MANAGE), "object_types": audit_labels.object_types(),
+            "audit_action": audit_labels.action_label, "audit_object": audit_labels.object_label,
+            "audit_href": audit_labels.object_href,
             "filters": {"actor": actor or "", "object_type": object_type or "", "object_id": object_id or "",
                         "since": since or "", "until": until or ""},
         })

@@ -22,7 +22,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
-from schoolit.kernel.navigation import NavItem, register
+from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, uploads, workflow
 from schoolit.tickets.choices import (
@@ -316,9 +316,18 @@ class PublicPages(Controller):
             **LABELS})
 
     @get("/report", name="report", opt=public())
-    async def report_form(self, school: Annotated[str, QueryParameter(required=False)] = "") -> Template:
-        found = await public_services.school_by_number(school) if school.strip().isdigit() else None
-        return await self._form(ReportForm(school_number=found["school_number"] if found else ""), school=found)
+    async def report_form(self, request: Request[Any, Any, Any],
+                          school: Annotated[str, QueryParameter(required=False)] = "") -> Template:
+        """The fault form; a logged-in school contact finds their school, name and address filled in."""
+        user = current_user(request)
+        if user and user.get("role") == "school" and user.get("school_id") and not school.strip():
+            found = await public_services.school_by_id(user["school_id"])
+            form = ReportForm(name=user.get("display_name") or "", email=user.get("email") or "")
+        else:
+            found = await public_services.school_by_number(school) if school.strip().isdigit() else None
+            form = ReportForm()
+        form.school_number = found["school_number"] if found else ""
+        return await self._form(form, school=found)
 
     @post("/report", opt=public(), status_code=201)
     async def report(self, request: Request[Any, Any, Any], data: URLEncodedBody[ReportForm]) -> Template:

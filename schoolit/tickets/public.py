@@ -59,6 +59,10 @@ async def school_by_number(number: str) -> dict[str, Any] | None:
     return await inventory.school_summary(school_number=number.strip())
 
 
+async def school_by_id(school_id: int) -> dict[str, Any] | None:
+    return await inventory.school_summary(school_id=school_id)
+
+
 async def check_rate(client_key: str, moment: dt.datetime, *, limit: int = RATE_LIMIT) -> None:
     """Count this anonymous write against its key; RateLimited when the key used up its quota in
     the window (schoolit.throttle: counted and recorded atomically)."""

@@ -53,6 +53,7 @@ class Filters:
     category_id: int | None = None
     assignee_id: int | None = None
     q: str | None = None
+    source: str | None = None  # how the ticket came in (schoolit.tickets.choices.Source), e.g. probe outages
 
 
 def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> tuple[str, list[Any]]:
@@ -84,6 +85,9 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> tuple[str, li
         if value is not None:
             parts.append(f"{column} = {{}}")
             args.append(value)
+    if filters.source:
+        parts.append("t.source = {}")
+        args.append(filters.source)
     if filters.q:
         parts.append("(t.number ILIKE {} OR t.subject ILIKE {} OR s.name ILIKE {})")
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

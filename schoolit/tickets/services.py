@@ -79,6 +79,11 @@ def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> di
     if row["sla_breached"]:
         state = "breached"
     row["sla_state"] = state
+    # Which deadline is missed, for words next to the colour: the first answer, else the resolution.
+    late_answer = (row["first_response_at"] is None and row["response_due_at"] is not None
+                   and row["response_due_at"] < moment and row["status"] not in PAUSED_STATUSES
+                   and row["resolved_at"] is None)
+    row["sla_breach"] = "response" if late_answer else "resolution" if state == "breached" else None
     return row
 
 

@@ -10,8 +10,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from schoolit import db
+from schoolit.kernel import start
 from schoolit.kernel.access import public
 from schoolit.kernel.i18n import LOCALES
+from schoolit.kernel.navigation import current_user
 from schoolit.kernel.urls import local_path
 from schoolit.logs import get_logger
 
@@ -22,8 +24,14 @@ class WebController(Controller):
     include_in_schema = False
 
     @get("/", name="home", opt=public())
-    async def home(self) -> Template:
-        return Template(template_name="web/home.html")
+    async def home(self, request: Request[Any, Any, Any]) -> Template:
+        """Visitors see what schoolit is; a logged-in person their start page (schoolit.web.start)."""
+        caller = request.scope.get("state", {}).get("scope")
+        user = current_user(request)
+        if caller is None or user is None:
+            return Template(template_name="web/home.html")
+        return Template(template_name="web/start.html", context={
+            "panels": await start.panels(caller), "role": str(caller.role), "user_name": user["display_name"]})
 
     @get("/language/{code:str}", name="language", opt=public())
     async def language(

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from schoolit import jobs
-from schoolit.kernel import navigation
+from schoolit.kernel import navigation, start
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext, ngettext
 from schoolit.settings import get_settings
@@ -59,6 +59,19 @@ async def _rows() -> list[dict[str, Any]]:
             "where": record.get("running_on") or "",
         })
     return rows
+
+
+async def start_panels(scope: Any) -> list[start.Panel]:
+    """Admins' start page: the scheduled jobs that failed last time or never succeeded, and a count of
+    the healthy ones."""
+    if not scope.can(Permission.JOBS_MANAGE):
+        return []
+    rows = await _rows()
+    failing = [row for row in rows if row["ok"] is False]
+    return [start.Panel(order=10, title=gettext("Scheduled jobs"), template="web/_start_jobs.html",
+                        context={"failing": failing, "healthy": sum(1 for row in rows if row["ok"]),
+                                 "total": len(rows), "scheduler_on": get_settings().scheduler},
+                        link="/admin/jobs", testid="start-jobs")]
 
 
 class JobsPage(Controller):

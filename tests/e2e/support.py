@@ -1,10 +1,15 @@
-"""What the browser tests share: a fresh database with the demo data and one user, and Chromium.
+"""What the browser tests share: a fresh database with the demo data and one user, Chromium, and the
+axe-core accessibility check.
 
-Screenshots go to tests/e2e/artifacts/ (git-ignored).
+axe-core comes from the npm registry: `tests/e2e/node/package.json` (and its lock file) pin it and
+`axe_script()` runs `npm ci` there the first time (node_modules is git-ignored), as the single sign-on
+tests do for oidc-provider. Screenshots go to tests/e2e/artifacts/ (git-ignored).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +21,10 @@ from tests.support import run_cli
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
+NODE_DIR = Path(__file__).with_name("node")
+AXE_JS = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# The impacts that fail a test: axe-core's "serious" and "critical" (minor and moderate are reported only).
+FAILING_IMPACTS = ("serious", "critical")
 # Without the background-networking flag Chromium keeps calling out, which this machine refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -48,3 +57,43 @@ def log_in(page: Any, email: str, password: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="Anmelden").click()
+
+
+def axe_script() -> str:
+    """axe-core's browser bundle, installed from the npm registry on first use (a lock file pins it)."""
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is missing: install Node.js (Debian packages nodejs and npm)")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR, check=True,
+                       timeout=300, capture_output=True)
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations of the page as it is now (WCAG 2.1 A and AA rules).
+
+    The script is evaluated in the page (not added as a <script> tag), so the app's Content-Security-
+    Policy, which allows no inline script, needs no exception for the test.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_script())
+    result = page.evaluate("""async () => {
+        const r = await window.axe.run(document, {runOnly: {type: "tag",
+            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
+    }""")
+    return [v for v in result if v["impact"] in FAILING_IMPACTS]
+
+
+def assert_accessible(page: Any, what: str = "") -> None:
+    """Fail with axe-core's findings when the page has a serious or critical violation."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core on {what or page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations)
+
+
+def horizontal_overflow(page: Any) -> int:
+    """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium
+from tests.e2e.support import ARTIFACTS, assert_accessible, demo_database, launch_chromium
 from tests.support import running_server
 
 PASSWORD = "ein langes Passwort für den Test"
@@ -39,8 +39,14 @@ def test_report_claim_comment_resolve_and_track(server: str) -> None:
         browser = launch_chromium(playwright)
         try:
             reporter = browser.new_page(base_url=server)
-            reporter.goto(f"/report?school={SCHOOL_NUMBER}")
+            reporter.goto("/login")
+            reporter.get_by_test_id("login-report-link").click()
             expect(reporter.get_by_role("heading", name="Störung melden")).to_be_visible()
+            assert_accessible(reporter, "the fault form")
+            reporter.goto(f"/report?school={SCHOOL_NUMBER}")
+            # The category is chosen by the reporter, not preselected.
+            assert reporter.locator("select[name=category_id]").input_value() == ""
+            reporter.get_by_label("Kategorie").select_option(label="WLAN/Netzwerk")
             reporter.select_option("select[name=urgency]", "high")
             reporter.fill("textarea[name=description]", "Das WLAN im Raum B 2.04 ist seit der ersten Stunde weg.")
             reporter.fill("input[name=email]", "lehrkraft@schule.example")
@@ -73,6 +79,9 @@ def test_report_claim_comment_resolve_and_track(server: str) -> None:
 
             reporter.goto(tracking)
             expect(reporter.get_by_test_id("status")).to_have_text("Gelöst")
+            expect(reporter.get_by_test_id("own-description")).to_have_text(
+                "Das WLAN im Raum B 2.04 ist seit der ersten Stunde weg.")
+            assert_accessible(reporter, "the tracking page")
             expect(reporter.get_by_text("Der Access Point wurde neu gestartet, das WLAN läuft.")).to_be_visible()
             shot(reporter, "3-tracking")
         finally:
