@@ -23,6 +23,7 @@ from schoolit.accounts import start as accounts_start
 from schoolit.accounts.access import access_guard
 from schoolit.accounts.api import AccountsApi, TenantApi
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
+from schoolit.accounts.choices import check_settings
 from schoolit.accounts.credential_pages import CREDENTIAL_PAGES
 from schoolit.accounts.pages import AdminPages, AuditPage, AuthPages
 from schoolit.accounts.sso.pages import SignInAdminPages, SignInPages
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """
     settings = settings or get_settings()
     settings.require_secret_key()
+    check_settings(settings)
     configure_logging(settings)
     scheduled = register_jobs()
     # The start page's panels, in the order they are asked (each panel carries its own position).

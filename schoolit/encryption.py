@@ -39,7 +39,7 @@ class Sealer:
 
     def _current(self) -> Fernet:
         settings = get_settings()
-        return _fernet(settings.require_secret_key(), settings.extra.get("ENCRYPTION_KEY") or None, self.purpose)
+        return _fernet(settings.require_secret_key(), settings.encryption_key, self.purpose)
 
     def encrypt(self, plain: str | None) -> str | None:
         if plain is None or plain == "":

@@ -1,4 +1,5 @@
-"""All configuration, read from the environment once (`get_settings()`).
+"""All configuration, read from the environment once (`get_settings()`): the one loader every setting of
+the server goes through — no other module reads the environment for its configuration.
 
 No secret has a built-in default. In demo mode (`SCHOOLIT_DEMO=1`, set by `schoolit demo`) a secret
 key is generated once into `DATA_DIR` so a fresh clone runs without any setup.
@@ -58,16 +59,10 @@ def _networks(env: dict[str, str], name: str, default: str) -> tuple[Network, ..
         raise ConfigError(f"{name} must be a comma-separated list of IP addresses or networks, not {raw!r}") from None
 
 
-def _roles(env: dict[str, str], name: str) -> frozenset[str]:
-    """A comma-separated list of person roles (admin, supporter, authority, school)."""
-    from schoolit.accounts.choices import PERSON_ROLES
-
-    known = {role.value for role in PERSON_ROLES}
-    roles = frozenset(part.strip().lower() for part in env.get(name, "").split(",") if part.strip())
-    unknown = sorted(roles - known)
-    if unknown:
-        raise ConfigError(f"{name} names unknown roles ({', '.join(unknown)}); known: {', '.join(sorted(known))}")
-    return roles
+def _names(env: dict[str, str], name: str) -> frozenset[str]:
+    """A comma-separated list of names, lower case (role lists; accounts checks the roles when the app
+    starts: `schoolit.accounts.choices.check_settings`)."""
+    return frozenset(part.strip().lower() for part in env.get(name, "").split(",") if part.strip())
 
 
 def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -123,7 +118,10 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     # Roles that must log in with a second factor (TOTP); their users enrol at their next login.
     require_totp_roles: frozenset[str] = frozenset()
-    extra: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Roles whose people may not log in with a local password, only through a sign-in provider.
+    password_login_off_roles: frozenset[str] = frozenset()
+    # A Fernet key for secrets at rest; unset: derived from secret_key (schoolit.encryption).
+    encryption_key: str | None = field(default=None, repr=False)
 
     def require_secret_key(self) -> str:
         """The secret key, or a clear configuration error when none is set."""
@@ -204,8 +202,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_tls=smtp_tls,
         smtp_from=env.get("SMTP_FROM") or "schoolit@localhost",
         public_url=(env.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/"),
-        require_totp_roles=_roles(env, "REQUIRE_TOTP_ROLES"),
-        extra=env,
+        require_totp_roles=_names(env, "REQUIRE_TOTP_ROLES"),
+        password_login_off_roles=_names(env, "PASSWORD_LOGIN_OFF_ROLES"),
+        encryption_key=env.get("ENCRYPTION_KEY") or None,
     )
 
 

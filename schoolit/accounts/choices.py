@@ -1,9 +1,12 @@
 """Enumerations of the accounts domain: roles, permissions, actors."""
 
+from collections.abc import Iterable
 from enum import StrEnum
 
+from schoolit.errors import ConfigError
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.settings import Settings
 
 
 class FederalState(StrEnum):
@@ -63,6 +66,21 @@ ROLE_LABELS = {
 }
 
 PERSON_ROLES = (Role.ADMIN, Role.SUPPORTER, Role.AUTHORITY, Role.SCHOOL)
+
+
+def person_roles(names: Iterable[str], setting: str) -> frozenset[Role]:
+    """The person roles a setting names (a ConfigError names the unknown ones)."""
+    known = {role.value for role in PERSON_ROLES}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ConfigError(f"{setting} names unknown roles ({', '.join(unknown)}); known: {', '.join(sorted(known))}")
+    return frozenset(Role(name) for name in names)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start with a role setting that names no person role (create_app calls this)."""
+    person_roles(settings.require_totp_roles, "REQUIRE_TOTP_ROLES")
+    person_roles(settings.password_login_off_roles, "PASSWORD_LOGIN_OFF_ROLES")
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -17,9 +17,7 @@ import schoolit
 ROOT = Path(schoolit.__file__).parent
 
 # Imports that close a circle, not broken yet. Only remove entries.
-KNOWN_BACK_EDGES: set[tuple[str, str]] = {
-    ("settings", "accounts"),  # settings checks REQUIRE_TOTP_ROLES against accounts' roles
-}
+KNOWN_BACK_EDGES: set[tuple[str, str]] = set()
 
 
 def _node(module: str) -> str | None:

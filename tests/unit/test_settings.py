@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import stat
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
+import schoolit
+from schoolit.accounts.choices import check_settings
 from schoolit.errors import ConfigError
 from schoolit.settings import load_settings
 
@@ -74,3 +78,45 @@ def test_networks_are_read(tmp_path: Path) -> None:
     assert [str(n) for n in settings.metrics_allow] == ["10.1.2.0/24", "192.0.2.7/32", "::1/128"]
     assert [str(n) for n in settings.trusted_proxies] == ["172.16.0.0/12", "192.168.0.0/16"]
     assert settings.pg_bindir == Path("/usr/lib/postgresql/16/bin")
+
+
+def test_role_settings_are_read_and_checked_when_the_app_starts(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path), "REQUIRE_TOTP_ROLES": " Admin, supporter ",
+                              "PASSWORD_LOGIN_OFF_ROLES": "authority"})
+    assert settings.require_totp_roles == {"admin", "supporter"}
+    assert settings.password_login_off_roles == {"authority"}
+    check_settings(settings)
+    for name in ("REQUIRE_TOTP_ROLES", "PASSWORD_LOGIN_OFF_ROLES"):
+        wrong = load_settings({"DATA_DIR": str(tmp_path), name: "admin,janitor"})
+        with pytest.raises(ConfigError, match=f"{name} names unknown roles \\(janitor\\)"):
+            check_settings(wrong)
+
+
+def test_the_encryption_key_is_a_setting(tmp_path: Path) -> None:
+    assert load_settings({"DATA_DIR": str(tmp_path)}).encryption_key is None
+    key = Fernet.generate_key().decode()
+    settings = load_settings({"DATA_DIR": str(tmp_path), "ENCRYPTION_KEY": key})
+    assert settings.encryption_key == key
+    assert key not in repr(settings)
+
+
+# Modules that touch the process environment for something other than schoolit's own settings: the
+# variables of other programs (prometheus_client's multiprocess directory, systemd's state directory of
+# the probe agent, the environment handed to pg_dump and snmpd), the Piccolo configuration's module,
+# and `schoolit demo` switching demo mode on before the settings are read. Only remove entries.
+ENVIRONMENT_USERS = {
+    "__init__.py", "cli.py", "metrics.py", "ops.py", "probes/agent/spool.py", "probes/simulators.py",
+}
+
+
+def test_only_the_settings_loader_reads_the_environment() -> None:
+    root = Path(schoolit.__file__).parent
+    readers = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb")
+                    and isinstance(node.value, ast.Name) and node.value.id == "os"):
+                readers.add(str(path.relative_to(root)))
+    assert "settings.py" in readers
+    assert readers - {"settings.py"} <= ENVIRONMENT_USERS, sorted(readers - {"settings.py"} - ENVIRONMENT_USERS)

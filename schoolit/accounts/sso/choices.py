@@ -3,8 +3,7 @@ the roles that may not use a local password."""
 
 from enum import StrEnum
 
-from schoolit.accounts.choices import PERSON_ROLES, Role
-from schoolit.errors import ConfigError
+from schoolit.accounts.choices import Role, person_roles
 from schoolit.kernel.i18n import N_
 from schoolit.settings import Settings
 
@@ -28,9 +27,4 @@ def source_of(kind: ProviderKind | str, name: str) -> str:
 def password_login_off_roles(settings: Settings) -> frozenset[Role]:
     """Roles that may not sign in with a local password (PASSWORD_LOGIN_OFF_ROLES, comma-separated):
     their people sign in through a directory or an OpenID provider only."""
-    raw = settings.extra.get("PASSWORD_LOGIN_OFF_ROLES", "")
-    roles = {part.strip().lower() for part in raw.split(",") if part.strip()}
-    unknown = roles - {r.value for r in PERSON_ROLES}
-    if unknown:
-        raise ConfigError(f"PASSWORD_LOGIN_OFF_ROLES: unknown roles {', '.join(sorted(unknown))}")
-    return frozenset(Role(r) for r in roles)
+    return person_roles(settings.password_login_off_roles, "PASSWORD_LOGIN_OFF_ROLES")

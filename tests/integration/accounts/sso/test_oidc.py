@@ -21,7 +21,7 @@ from schoolit.accounts.services import UserScopeRef
 from schoolit.accounts.sso import services
 from schoolit.accounts.sso.services import ProviderInput
 from schoolit.accounts.tables import AuditEvent, User
-from schoolit.settings import Settings
+from schoolit.settings import Settings, get_settings
 from tests.integration.accounts.sso.conftest import OIDC_ACCOUNTS, OIDC_CLIENTS, OIDC_PASSWORD
 from tests.integration.world import PASSWORD, World
 from tests.sso.oidc import CLIENT_SECRET, set_claims
@@ -234,8 +234,11 @@ async def test_unverified_email_cannot_take_an_address(client: httpx.AsyncClient
 
 
 async def test_password_login_can_be_switched_off_per_role(
-        client: httpx.AsyncClient, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(settings.extra, "PASSWORD_LOGIN_OFF_ROLES", "supporter,authority")
+        client: httpx.AsyncClient, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> None:
+    monkeypatch.setenv("PASSWORD_LOGIN_OFF_ROLES", "supporter,authority")
+    get_settings.cache_clear()  # read anew with the setting, and once more after the test without it
+    request.addfinalizer(get_settings.cache_clear)
     page = await client.get("/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token
