@@ -44,6 +44,7 @@ from schoolit.probes import jobs as probes_jobs
 from schoolit.probes import start as probes_start
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
 from schoolit.probes.derivation import derivation_lifespan
+from schoolit.probes.pages import ProbePages
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.settings import Settings, get_settings
 from schoolit.tickets import jobs as tickets_jobs
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             PublicPages,
             *INVENTORY_PAGES,
             DashboardPages,
+            ProbePages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),

@@ -1,7 +1,8 @@
 """The probes' own health: each probe's last run as the server saw it, and silent probes' tickets.
 
 `probe_statuses` lists per probe its last contact and its last reported run (targets, answered,
-failed, refused samples, damaged spool entries), for the network team (API and /metrics).
+failed, refused samples, spool entries replayed and set aside), for the network team (API, the page
+`/probes` and /metrics).
 
 Probes that go silent get a ticket of their own, resolved when they are back.
 
@@ -49,12 +50,14 @@ SELECT p.id, p.name, p.county_id, p.school_id, p.last_seen_at, r.silence_ticket_
         OR (r.silence_ticket_id IS NOT NULL AND p.last_seen_at >= now() - {}::interval))
 """
 _STATUSES = """
-SELECT p.id, p.name, p.county_id, p.school_id, p.active, p.last_seen_at,
-       p.active AND p.last_seen_at < now() - {{}}::interval AS silent, r.started_at AS last_run_at,
-       r.duration_s AS last_run_seconds, r.targets, r.reachable, r.failed, r.samples_refused, r.spool_damaged,
-       r.version, r.silence_ticket_id
+SELECT p.id, p.name, p.county_id, c.name AS county_name, p.school_id, s.name AS school_name, p.active,
+       p.last_seen_at, p.active AND p.last_seen_at < now() - {{}}::interval AS silent,
+       now() - p.last_seen_at AS silent_for, r.started_at AS last_run_at, r.duration_s AS last_run_seconds,
+       r.targets, r.reachable, r.failed, r.samples_refused, r.spool_replayed, r.spool_damaged, r.version,
+       r.silence_ticket_id
   FROM probe_directory p LEFT JOIN probe_run r ON r.probe_id = p.id
- WHERE {where} ORDER BY p.name, p.id
+  JOIN county_directory c ON c.id = p.county_id LEFT JOIN school_directory s ON s.id = p.school_id
+ WHERE {where} ORDER BY c.name, p.name, p.id
 """
 
 

@@ -68,11 +68,12 @@ def _refused(batch: SampleBatch, visible: dict[str, dict[int, int]]) -> list[Ref
 
 _RUN_UPSERT = (
     "INSERT INTO probe_run AS r (probe_id, started_at, reported_at, duration_s, targets, reachable, failed, "
-    "spool_damaged, samples_refused, version) VALUES ({}, {}, now(), {}, {}, {}, {}, {}, {}, {}) "
+    "spool_replayed, spool_damaged, samples_refused, version) VALUES ({}, {}, now(), {}, {}, {}, {}, {}, {}, {}, {}) "
     "ON CONFLICT (probe_id) DO UPDATE SET started_at = EXCLUDED.started_at, reported_at = now(), "
     "duration_s = EXCLUDED.duration_s, targets = EXCLUDED.targets, reachable = EXCLUDED.reachable, "
-    "failed = EXCLUDED.failed, spool_damaged = EXCLUDED.spool_damaged, samples_refused = EXCLUDED.samples_refused, "
-    "version = EXCLUDED.version WHERE r.started_at <= EXCLUDED.started_at")  # a late replay keeps the newer run
+    "failed = EXCLUDED.failed, spool_replayed = EXCLUDED.spool_replayed, spool_damaged = EXCLUDED.spool_damaged, "
+    "samples_refused = EXCLUDED.samples_refused, version = EXCLUDED.version "
+    "WHERE r.started_at <= EXCLUDED.started_at")  # a late replay keeps the newer run
 
 
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
@@ -112,5 +113,5 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
         if batch.run is not None and probe_id is not None:
             run = batch.run
             await fetch(_RUN_UPSERT, probe_id, run.started_at, run.duration_s, run.targets, run.reachable, run.failed,
-                        run.spool_damaged, run.samples_refused + len(refused), run.version[:40])
+                        run.spool_replayed, run.spool_damaged, run.samples_refused + len(refused), run.version[:40])
     return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id, refused=refused)

@@ -95,7 +95,9 @@ class ProbeStatusOut(msgspec.Struct):
     id: int
     name: str
     county_id: int
+    county_name: str
     school_id: int | None
+    school_name: str | None
     active: bool
     last_seen_at: datetime | None
     silent: bool | None
@@ -105,6 +107,7 @@ class ProbeStatusOut(msgspec.Struct):
     reachable: int | None
     failed: int | None
     samples_refused: int | None
+    spool_replayed: int | None  # batches of earlier runs the last run delivered
     spool_damaged: int | None
     version: str | None
     silence_ticket_id: int | None

@@ -123,6 +123,7 @@ class ProbeRun(Table, tablename="probe_run"):
     targets = Integer(default=0)
     reachable = Integer(default=0)
     failed = Integer(default=0)
+    spool_replayed = Integer(default=0)  # batches of earlier runs this run delivered
     spool_damaged = Integer(default=0)
     samples_refused = Integer(default=0)  # refused by the server in this run's batches
     version = Varchar(length=40, default="")

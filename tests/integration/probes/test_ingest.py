@@ -151,7 +151,7 @@ async def test_a_run_report_is_shown_per_probe(client: httpx.AsyncClient, world:
     ap = network.access_points["kib"][0]
     started = T0 + dt.timedelta(minutes=1)
     report = {"started_at": started.isoformat(), "duration_s": 12.5, "targets": 40, "reachable": 37, "failed": 3,
-              "spool_damaged": 1, "samples_refused": 2, "version": "1.2.3"}
+              "spool_replayed": 4, "spool_damaged": 1, "samples_refused": 2, "version": "1.2.3"}
     body = {**batch(ap_sample(ap, 0), ap_sample(999_999, 0)), "run": report}
     assert (await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))).status_code == 200
     older = {**batch(), "run": {**report, "started_at": T0.isoformat(), "targets": 1}}  # replayed late
@@ -161,6 +161,7 @@ async def test_a_run_report_is_shown_per_probe(client: httpx.AsyncClient, world:
     (shown,) = [p for p in response.json() if p["id"] == world.probe_id]
     assert (shown["targets"], shown["reachable"], shown["failed"]) == (40, 37, 3)
     assert shown["samples_refused"] == 3 and shown["spool_damaged"] == 1 and shown["version"] == "1.2.3"
+    assert shown["spool_replayed"] == 4 and shown["county_name"] == "Donnersbergkreis" and shown["school_name"] is None
     assert shown["last_run_at"].startswith("2026-11-23T07:01") and shown["silent"] is False
     assert (await client.get("/api/v1/stats/probes", headers=world.auth("probe"))).status_code == 403
 
