@@ -100,6 +100,7 @@ async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None
     from schoolit.accounts.services import upsert_county
     from schoolit.inventory import csvformat
     from schoolit.inventory.importing import import_csv
+    from schoolit.inventory.resources.device import DEVICE
     from schoolit.inventory.services import upsert_school
     from schoolit.migrations import apply_migrations
     from schoolit.settings import get_settings
@@ -148,7 +149,7 @@ async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None
             assert again.ok and (again.created, again.updated, again.changed) == (0, rows, 0)
             if not records:
                 # The reference's input: the same rows, parsed and with school ids, prepared untimed.
-                parsed = csvformat.read(data, csvformat.DEVICES)
+                parsed = csvformat.read(data, DEVICE.csv_kind)
                 ids = {r["school_number"]: r["id"] for r in await db.fetch("SELECT id, school_number FROM school")}
                 columns = ["county_id", "school_id", *(c.field for c in parsed.columns if c.field != "school_number")]
                 records = [(county, ids[values[0]], *values[1:]) for _row, values in parsed.rows]

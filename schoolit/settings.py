@@ -15,21 +15,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from schoolit.errors import ConfigError
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+from schoolit.truth import truth
 
 
 def _flag(env: dict[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None:
         return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
+    if not raw.strip():
         return False
-    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    try:
+        return truth(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be true or false, not {raw!r}") from None
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 0, maximum: int = 2**31) -> int:

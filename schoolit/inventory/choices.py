@@ -150,3 +150,15 @@ FUNDING_PROGRAMME_LABELS = {
     FundingProgramme.COUNTY_BUDGET: N_("County budget"),
     FundingProgramme.OTHER: N_("Other funding"),
 }
+# What people write for each programme in spreadsheets (the CSV import reads these too).
+FUNDING_PROGRAMME_WORDS: dict[str, tuple[str, ...]] = {
+    "digitalpakt_basis": ("DigitalPakt Basis", "DigitalPakt Schule", "DigitalPakt 1", "Basisförderung"),
+    "digitalpakt_sofortausstattung": ("DigitalPakt Sofortausstattung", "Sofortausstattung",
+                                      "Sofortausstattungsprogramm"),
+    "digitalpakt_leihgeraete_lehrkraefte": ("DigitalPakt Leihgeräte Lehrkräfte", "Leihgeräte Lehrkräfte",
+                                            "Lehrkräfte-Endgeräte"),
+    "digitalpakt_administration": ("DigitalPakt Administration", "Administration", "Administratoren"),
+    "digitalpakt_2": ("DigitalPakt 2.0", "DigitalPakt 2"),
+    "county_budget": ("Kreishaushalt", "Eigenmittel", "Schulträger", "Haushalt"),
+    "other": ("Sonstige", "Sonstiges", "andere"),
+}

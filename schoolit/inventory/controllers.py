@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -35,6 +37,8 @@ from schoolit.inventory.choices import (
     UPLINK_TECHNOLOGY_LABELS,
     VENDOR_LABELS,
 )
+from schoolit.inventory.description import Listing
+from schoolit.inventory.resources.device import DEVICE, DEVICES
 from schoolit.inventory.schemas import (
     AccessPointIn,
     AccessPointOut,
@@ -64,6 +68,7 @@ from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 
+DEVICE_FORM = DEVICE.form()
 READ = requires(Permission.INVENTORY_READ)
 WRITE = requires(Permission.INVENTORY_WRITE)
 LOANS = requires(Permission.LOANS_WRITE)
@@ -84,6 +89,24 @@ navigation.register(
 
 def _page(rows: list[dict[str, Any]], total: int, out: Any) -> Page[Any]:
     return Page(items=msgspec.convert(rows, list[out]), total=total)
+
+
+Filters = NamedDependency[dict[str, str | None]]
+
+
+def list_filters(listing: Listing) -> Provide:
+    """A list's filters as query parameters (each documented in the API description), handed over as
+    text: the listing parses them (`Listing.parse`: an empty value means "all", a bad one is a 400)."""
+    annotation = Annotated[str | None, QueryParameter(required=False)]
+    parameters = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+                  for name in listing.filters]
+
+    def collect(**query: str | None) -> dict[str, str | None]:
+        return query
+
+    collect.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, str | None])  # type: ignore[attr-defined]
+    collect.__annotations__ = {**{p.name: annotation for p in parameters}, "return": dict[str, str | None]}
+    return Provide(collect, sync_to_thread=False)
 
 
 # --- API -----------------------------------------------------------------------------------------
@@ -284,16 +307,11 @@ class DevicesApi(Controller):
     path = "/devices"
     tags = ["inventory"]  # noqa: RUF012
 
-    @get("/", opt=READ, summary="List pupil devices")
-    async def list_devices(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
-                           status: Text = None, vendor: Text = None, model: Text = None, kind: Text = None,
-                           funding_programme: Text = None, q: Text = None, sort: Text = None, limit: Limit = 50,
-                           offset: Offset = 0) -> Page[DeviceOut]:
+    @get("/", opt=READ, summary="List pupil devices", dependencies={"filters": list_filters(DEVICES)})
+    async def list_devices(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                           limit: Limit = 50, offset: Offset = 0) -> Page[DeviceOut]:
         """`q` searches serial, asset tag, model, MDM id and MAC (any notation)."""
-        rows, total = await services.list_devices(caller, school_id=school_id, county_id=county_id, status=status,
-                                                  vendor=vendor, model=model, kind=kind,
-                                                  funding_programme=funding_programme, q=q, sort=sort, limit=limit,
-                                                  offset=offset)
+        rows, total = await services.list_devices(caller, q=q, sort=sort, limit=limit, offset=offset, **filters)
         return _page(rows, total, DeviceOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a device")
@@ -779,11 +797,11 @@ class AssetPages(Controller):
                            general: Sequence[str], status: int) -> Template:
         options = {"school_id": await _school_options(caller)}
         if device is None:
-            return _form_page(request, caller, title=gettext("New device"), form=forms.DEVICE, values=values,
+            return _form_page(request, caller, title=gettext("New device"), form=DEVICE_FORM, values=values,
                               errors=errors, general=general, status=status, options=options, skip=("school_id",),
                               action=f"/schools/{school['id']}/devices/new", back=f"/schools/{school['id']}#devices")
         return _form_page(request, caller, title=gettext("Edit device %(serial)s", serial=device["serial"]),
-                          form=forms.DEVICE, values=values, errors=errors, general=general, status=status,
+                          form=DEVICE_FORM, values=values, errors=errors, general=general, status=status,
                           options=options, action=f"/devices/{device['id']}/edit", back=f"/devices/{device['id']}")
 
     @get("/schools/{school_id:int}/devices/new", opt=WRITE)
@@ -799,7 +817,7 @@ class AssetPages(Controller):
 
         render = functools.partial(self._device_form, request, caller, school, None)
 
-        form = [f for f in forms.DEVICE if f.name != "school_id"]
+        form = [f for f in DEVICE_FORM if f.name != "school_id"]
         return await _submit(request, form, lambda data: services.create_device(caller, data),
                              lambda row: f"/devices/{row['id']}", render, {"school_id": school_id})
 
@@ -813,7 +831,7 @@ class AssetPages(Controller):
     async def edit_device(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:
         device = await services.get_device(caller, device_id)
         school = await services.get_school(caller, device["school_id"])
-        return await self._device_form(request, caller, school, device, forms.from_row(forms.DEVICE, device), {}, (),
+        return await self._device_form(request, caller, school, device, forms.from_row(DEVICE_FORM, device), {}, (),
                                        200)
 
     @post("/devices/{device_id:int}/edit", opt=WRITE, status_code=303)
@@ -824,7 +842,7 @@ class AssetPages(Controller):
 
         render = functools.partial(self._device_form, request, caller, school, device)
 
-        return await _submit(request, forms.DEVICE, lambda data: services.update_device(caller, device_id, data),
+        return await _submit(request, DEVICE_FORM, lambda data: services.update_device(caller, device_id, data),
                              lambda row: f"/devices/{row['id']}", render)
 
     @post("/devices/{device_id:int}/retire", opt=WRITE, status_code=303)

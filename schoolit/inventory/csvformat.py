@@ -1,9 +1,11 @@
 """The inventory's CSV format, shared by import and export: columns per kind, cell formats, file reading.
 
-One table of columns per kind names each column in German and English (plus the spellings people
-type), says how a cell is read and how a value is written, so that an exported file imports again
-unchanged. Files come from German Excel as often as from scripts: UTF-8 with or without BOM or
-Windows-1252, `;` or `,` between cells, decimal commas, dates as 31.07.2026 or 2026-07-31.
+The columns of a described resource derive from its description (`Resource.csv_kind`); the kinds
+not described yet are declared below. One table of columns per kind names each column in German and
+English (plus the spellings people type), says how a cell is read and how a value is written, so
+that an exported file imports again unchanged. Files come from German Excel as often as from
+scripts: UTF-8 with or without BOM or Windows-1252, `;` or `,` between cells, decimal commas, dates
+as 31.07.2026 or 2026-07-31.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -24,9 +26,8 @@ from schoolit.csvwriter import BOM, FORMULA_START
 from schoolit.db import MAX_INT
 from schoolit.inventory import validation
 from schoolit.inventory.choices import (
+    FUNDING_PROGRAMME_WORDS,
     AccessPointStatus,
-    DeviceKind,
-    DeviceStatus,
     FundingProgramme,
     SchoolType,
     UplinkStatus,
@@ -35,6 +36,7 @@ from schoolit.inventory.choices import (
 )
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
+from schoolit.truth import truth
 
 LANGS = ("de", "en")
 
@@ -167,17 +169,11 @@ def format_date(value: dt.date | None, lang: str) -> str:
     return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
 
 
-_TRUE = frozenset({"ja", "j", "yes", "y", "true", "wahr", "1", "x"})
-_FALSE = frozenset({"nein", "n", "no", "false", "falsch", "0"})
-
-
 def boolean(cell: str, comma: bool) -> bool:
-    word = cell.casefold()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise CellError(N_("yes or no (ja/nein)"))
+    try:
+        return truth(cell)
+    except ValueError:
+        raise CellError(N_("yes or no (ja/nein)")) from None
 
 
 def format_bool(value: bool | None, lang: str) -> str:
@@ -255,17 +251,7 @@ class Kind:
         return next(c for c in self.columns if c.field == name)
 
 
-_FUNDING = choice(FundingProgramme, {
-    "digitalpakt_basis": ("DigitalPakt Basis", "DigitalPakt Schule", "DigitalPakt 1", "Basisförderung"),
-    "digitalpakt_sofortausstattung": ("DigitalPakt Sofortausstattung", "Sofortausstattung",
-                                      "Sofortausstattungsprogramm"),
-    "digitalpakt_leihgeraete_lehrkraefte": ("DigitalPakt Leihgeräte Lehrkräfte", "Leihgeräte Lehrkräfte",
-                                            "Lehrkräfte-Endgeräte"),
-    "digitalpakt_administration": ("DigitalPakt Administration", "Administration", "Administratoren"),
-    "digitalpakt_2": ("DigitalPakt 2.0", "DigitalPakt 2"),
-    "county_budget": ("Kreishaushalt", "Eigenmittel", "Schulträger", "Haushalt"),
-    "other": ("Sonstige", "Sonstiges", "andere"),
-})
+_FUNDING = choice(FundingProgramme, FUNDING_PROGRAMME_WORDS)
 _SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", _validated(validation.school_number),
                         aliases=("Schul-Nr.", "Schulnr", "Schulnummer (5-stellig)", "school number", "school"),
                         required=True, direct=False, memo=True)
@@ -389,38 +375,6 @@ UPLINKS = Kind("uplinks", "uplink", N_("uplink"), (
     _SNMP_PROFILE,
     _NOTES,
 ))
-
-DEVICES = Kind("devices", "device", N_("device"), (
-    _SCHOOL_NUMBER,
-    Column("kind", "Geräteart", "kind", choice(DeviceKind, {
-        "laptop": ("Notebook", "Laptop"), "convertible": ("2-in-1", "Convertible"), "desktop": ("PC", "Desktop-PC"),
-        "other": ("Sonstiges", "andere"),
-    }), aliases=("Art", "Gerätetyp", "device kind", "type"), empty=DeviceKind.TABLET.value, memo=True),
-    Column("vendor", "Hersteller", "vendor", text(80), aliases=("Marke", "manufacturer", "make"), empty="", memo=True),
-    Column("model", "Modell", "model", text(120), aliases=("Typ", "Gerätemodell"), empty="", memo=True),
-    replace(_SERIAL, required=True),
-    Column("asset_tag", "Inventarnummer", "asset_tag", text(40),
-           aliases=("Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset")),
-    _MAC,
-    Column("mdm_id", "MDM-ID", "mdm_id", text(80), aliases=("MDM ID", "MDM-Kennung"), empty=""),
-    Column("mdm_enrolled", "MDM registriert", "mdm_enrolled", boolean, format_bool,
-           aliases=("MDM", "im MDM", "MDM-Registrierung", "enrolled", "mdm enrolled"), empty=False, memo=True),
-    _FUNDING_COLUMN,
-    _PURCHASE_DATE,
-    _PRICE,
-    _WARRANTY_END,
-    Column("status", "Status", "status", choice(DeviceStatus, {
-        "stock": ("Lager", "im Lager", "Bestand", "verfügbar", "in stock"), "lent": ("verliehen", "ausgeliehen"),
-        "repair": ("Reparatur", "in Reparatur"), "lost": ("verloren", "gestohlen"),
-        "retired": ("ausgemustert", "ausgesondert", "entsorgt"),
-    }), aliases=("Zustand", "state"), empty=DeviceStatus.STOCK.value, memo=True),
-    Column("accessories", "Zubehör", "accessories", text(300), aliases=("Ausstattung",), empty="",
-           memo=True),
-    _NOTES,
-))
-
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (SCHOOLS, ROOMS, ACCESS_POINTS, UPLINKS, DEVICES)}
-
 
 # --- reading a file --------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from schoolit.errors import NotFound
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
-    DEVICES,
     ROOMS,
     SCHOOLS,
     UPLINKS,
@@ -27,6 +26,7 @@ from schoolit.inventory.csvformat import (
     format_price,
 )
 from schoolit.inventory.importing import kind_named
+from schoolit.inventory.resources import RESOURCES
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
@@ -62,18 +62,15 @@ _QUERIES: dict[str, str] = {
                coalesce(p.name, '') AS snmp_profile, u.notes
         FROM uplink u JOIN school s ON s.id = u.school_id LEFT JOIN snmp_profile p ON p.id = u.snmp_profile_id
         WHERE {scope} ORDER BY s.school_number, u.id""",
-    DEVICES.name: """
-        SELECT s.school_number, d.kind, d.vendor, d.model, d.serial, d.asset_tag, d.mac, d.mdm_id, d.mdm_enrolled,
-               d.funding_programme, d.purchase_date, d.price_cents, d.warranty_end, d.status, d.accessories, d.notes
-        FROM device d JOIN school s ON s.id = d.school_id
-        WHERE {scope} ORDER BY s.school_number, d.serial""",
 }
 # Which table alias carries county and school in each query (the school table itself for schools).
 _SCOPE_COLUMNS = {
     SCHOOLS.name: ("s.county_id", "s.id"), ROOMS.name: ("r.county_id", "r.school_id"),
     ACCESS_POINTS.name: ("a.county_id", "a.school_id"), UPLINKS.name: ("u.county_id", "u.school_id"),
-    DEVICES.name: ("d.county_id", "d.school_id"),
 }
+# The described resources' export queries and scope columns derive from their descriptions.
+_QUERIES.update({r.plural: r.export_sql() for r in RESOURCES})
+_SCOPE_COLUMNS.update({r.plural: (r.county, r.school or f"{r.alias}.school_id") for r in RESOURCES})
 
 
 async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:

@@ -1,6 +1,7 @@
 """The create and edit forms of the inventory pages, described as data and rendered by one template.
 
-A form is a tuple of `Field`s. `fields()` turns it into what `inventory/_form.html` shows (value, options,
+A form is a tuple of `Field`s, derived from a resource's description (`Resource.form()`) or, for the
+resources not described yet, declared below. `fields()` turns it into what `inventory/_form.html` shows (value, options,
 the translated error next to each field); `from_form()` turns a posted form back into the mapping the
 services check; `from_row()` fills an edit form from a stored row.
 """
@@ -8,15 +9,13 @@ services check; `from_row()` fills an edit form from a stored row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
-    DEVICE_KIND_LABELS,
-    DEVICE_STATUS_LABELS,
     FUNDING_PROGRAMME_LABELS,
     SCHOOL_TYPE_LABELS,
     SNMP_VERSION_LABELS,
@@ -42,6 +41,7 @@ class Field:
     help: str | None = None
     inputmode: str | None = None
     autofocus: bool = False
+    text: Callable[[Any], Any] | None = None  # the value as the form shows it (described fields: their kind's)
 
 
 def enum_options(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
@@ -107,25 +107,6 @@ ACCESS_POINT = (
     Field("funding_programme", N_("Funding programme"), "select", required=True, labels=FUNDING_PROGRAMME_LABELS),
     Field("price_cents", N_("Price (EUR)"), "money"),
 )
-DEVICE = (
-    Field("serial", N_("Serial number"), required=True, autofocus=True),
-    Field("asset_tag", N_("Asset tag")),
-    Field("kind", N_("Kind"), "select", required=True, labels=DEVICE_KIND_LABELS),
-    Field("vendor", N_("Vendor")),
-    Field("model", N_("Model")),
-    Field("mac", N_("MAC address (Wi-Fi)")),
-    Field("status", N_("Status"), "select", required=True, labels=DEVICE_STATUS_LABELS,
-          help=N_("A device becomes lent through a loan.")),
-    Field("school_id", N_("School"), "select", required=True),
-    Field("mdm_id", N_("MDM ID")),
-    Field("mdm_enrolled", N_("Enrolled in the MDM"), "checkbox"),
-    Field("funding_programme", N_("Funding programme"), "select", required=True, labels=FUNDING_PROGRAMME_LABELS),
-    Field("purchase_date", N_("Purchase date"), "date"),
-    Field("warranty_end", N_("Warranty end"), "date"),
-    Field("price_cents", N_("Price (EUR)"), "money"),
-    Field("accessories", N_("Accessories"), help=N_("e.g. case, pen, charger")),
-    Field("notes", N_("Notes"), "textarea"),
-)
 SNMP_PROFILE = (
     Field("name", N_("Name"), required=True),
     Field("county_id", N_("County"), "select", required=True),
@@ -173,7 +154,10 @@ def from_row(form: Sequence[Field], row: Mapping[str, Any]) -> dict[str, Any]:
         if f.kind == "secret" or f.name not in row:
             continue
         value = row[f.name]
-        values[f.name] = value if f.kind in ("checkbox", "checkboxes") else _text(value, f.kind)
+        if f.text is not None:
+            values[f.name] = f.text(value)
+        else:
+            values[f.name] = value if f.kind in ("checkbox", "checkboxes") else _text(value, f.kind)
     return values
 
 

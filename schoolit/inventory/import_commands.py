@@ -17,9 +17,10 @@ from typing import Any
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import with_database
 from schoolit.errors import DomainError
-from schoolit.inventory.csvformat import KINDS, Progress
+from schoolit.inventory.csvformat import Progress
 from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import ImportReport, import_csv
+from schoolit.inventory.resources import KINDS
 from schoolit.kernel.i18n import current_locale
 from schoolit.settings import get_settings
 

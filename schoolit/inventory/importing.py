@@ -31,11 +31,9 @@ from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic
 from schoolit.errors import Conflict, NotFound
-from schoolit.inventory.choices import DeviceStatus, UplinkStatus
+from schoolit.inventory.choices import UplinkStatus
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
-    DEVICES,
-    KINDS,
     ROOMS,
     SCHOOLS,
     UPLINKS,
@@ -46,12 +44,15 @@ from schoolit.inventory.csvformat import (
     normalise,
     read,
 )
-from schoolit.inventory.services import DATES_WARRANTY, today
+from schoolit.inventory.description import Resource
+from schoolit.inventory.resources import KINDS
+from schoolit.inventory.resources.common import DATES_WARRANTY
+from schoolit.inventory.resources.device import DEVICE, move_problem
+from schoolit.inventory.services import today
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 
-LENT = DeviceStatus.LENT.value
 SAME_MAC = N_("the same MAC address appears more than once in this file (rows %(rows)s)")
 
 
@@ -114,10 +115,32 @@ class Plan:
     coverage: dict[int, set[int]] = field(default_factory=dict)  # row -> covered room ids (access points)
 
 
+class RowCheck:
+    """One row as a resource's `validate` sees it (`description.Check`): a value is the file's when it has
+    the column, and a problem goes to the row's cell, translated."""
+
+    def __init__(self, planner: Planner, row: int, values: Sequence[Any], creating: bool) -> None:
+        self.planner, self.row, self.values, self.creating = planner, row, values, creating
+
+    def value(self, name: str) -> Any:
+        return self.planner.value(self.values, name)
+
+    def given(self, name: str) -> bool:
+        return self.planner.has(name) and self.planner.parsed.readable(self.row, name)
+
+    def error(self, name: str, message: str) -> None:
+        self.planner.error(self.row, name, _(message))
+
+    def has_error(self, name: str) -> bool:
+        return not self.planner.parsed.readable(self.row, name)
+
+
 class Planner:
-    """Checks one file of one kind; subclasses add the kind's lookups and rules (`resolve`)."""
+    """Checks one file of one kind; subclasses add the kind's lookups and rules (`resolve`). A described
+    kind's rows are checked by its resource's `validate`, as the API and the forms check theirs."""
 
     kind: Kind
+    resource: Resource | None = None
     fixed: tuple[str, ...] = ("county_id", "school_id")  # staged columns the planner resolves itself
     key_name: str = ""  # the field whose column a duplicate key is reported on
 
@@ -248,6 +271,11 @@ class Planner:
         rows = await query("SELECT id, county_id, lower(name) AS name FROM snmp_profile WHERE county_id = ANY({})",
                            counties)
         self.profiles = {(r["county_id"], r["name"]): r["id"] for r in rows}
+
+    def validate(self, row: int, values: Sequence[Any], stored: Any) -> None:
+        """The resource's rules for this row (`stored`: what `validate` needs of the matched object)."""
+        assert self.resource is not None and self.resource.validate is not None
+        self.resource.validate(RowCheck(self, row, values, creating=not stored), stored or {})
 
     def check_dates(self, row: int, values: Sequence[Any], first: str, last: str, message: str) -> None:
         """`last` must not lie before `first` (the rules and words of the inventory's forms)."""
@@ -505,7 +533,8 @@ class UplinkPlanner(Planner):
 
 
 class DevicePlanner(Planner):
-    kind = DEVICES
+    kind = DEVICE.csv_kind
+    resource = DEVICE
     fixed = ("county_id", "school_id", "serial")
     key_name = "serial"
 
@@ -530,7 +559,6 @@ class DevicePlanner(Planner):
             sorted(self.values_of("mac")))}
         self.tags: dict[tuple[int, str], list[int]] = defaultdict(list)
         self.macs: dict[str, list[int]] = defaultdict(list)
-        self.status_index = self.at.get("status")
         self.tag_index = self.at.get("asset_tag")
         self.mac_index = self.at.get("mac")
 
@@ -544,13 +572,9 @@ class DevicePlanner(Planner):
         if school is None:
             return None, (None, None, serial)
         if existing is not None and existing["school_id"] != school.id:
-            if existing["on_loan"]:
-                self.error(row, "school_number", _("the device is lent: return it before it moves to another school"))
-            elif existing["county_id"] != school.county_id and existing["has_loans"]:
-                # Its loan records stay with the county that lent it.
-                self.error(row, "school_number", _("a device with loan records stays in its county"))
-        if self.status_index is not None and self.parsed.readable(row, "status"):
-            self.check_status(row, values[self.status_index], existing)
+            problem = move_problem(existing, school.county_id)
+            if problem:
+                self.error(row, "school_number", _(problem))
         if self.tag_index is not None and values[self.tag_index]:
             tag = values[self.tag_index]
             self.tags[(school.county_id, tag)].append(row)
@@ -559,7 +583,7 @@ class DevicePlanner(Planner):
                 self.error(row, "asset_tag", _("already used by device %(serial)s", serial=holder))
         if self.mac_index is not None and values[self.mac_index]:
             self.check_mac(row, values[self.mac_index], serial)
-        self.check_dates(row, values, "purchase_date", "warranty_end", DATES_WARRANTY)
+        self.validate(row, values, existing)
         return (existing["id"] if existing else None), (school.county_id, school.id, serial)
 
     def check_mac(self, row: int, mac: str, serial: str) -> None:
@@ -570,14 +594,6 @@ class DevicePlanner(Planner):
                 self.error(row, "mac", _("already used by device %(serial)s", serial=holder["serial"]))
             else:
                 self.error(row, "mac", _("already in use"))
-
-    def check_status(self, row: int, status: str, existing: Any) -> None:
-        """'lent' comes from lending (a loan), never from a file; a device on loan stays 'lent'."""
-        if existing is not None and existing["on_loan"]:
-            if status != LENT:
-                self.error(row, "status", _("a lent device changes status when it is returned"))
-        elif status == LENT and (existing is None or existing["status"] != LENT):
-            self.error(row, "status", _("a device becomes lent through a loan"))
 
     def plan(self, progress: Progress | None = None) -> Plan:
         plan = super().plan(progress)

@@ -1,37 +1,38 @@
 """Checking raw input field by field, the same way for a JSON body and for a form.
 
 A JSON body arrives typed (msgspec has already checked the types); a form arrives as strings. `Input`
-takes either, normalises each field it is asked about, and collects one `FieldError` per bad field, so a
-service can report every problem at once and write nothing. Messages are English message ids marked
-with `N_`: pages translate them when they show them next to the field.
+takes either, reads each field it is asked about with the field's value kind (`schoolit.inventory.kinds`),
+and collects one `FieldError` per bad field, so a service can report every problem at once and write
+nothing. Messages are English message ids marked with `N_`: pages translate them next to the field.
+An `Input` is also what a resource's `validate` checks (`description.Check`): `value` is the new value
+when given, else the stored one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schoolit.errors import FieldError, ValidationFailed
+from schoolit.inventory.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole, YesNo
 from schoolit.kernel.i18n import N_
 
+if TYPE_CHECKING:
+    from schoolit.inventory.description import Field
+
 REQUIRED = N_("required")
-_TRUE = {"1", "true", "on", "yes", "ja"}
-_FALSE = {"", "0", "false", "off", "no", "nein"}
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_EUROS = re.compile(r"^\d{1,7}([.,]\d{1,2})?$")
 
 
 class Input:
     """The fields of one create (`partial=False`: required fields must be there) or update
-    (`partial=True`: only the fields given are checked and changed)."""
+    (`partial=True`: only the fields given are checked and changed); `current` is the stored row."""
 
-    def __init__(self, data: Mapping[str, Any], *, partial: bool) -> None:
+    def __init__(self, data: Mapping[str, Any], *, partial: bool, current: Mapping[str, Any] | None = None) -> None:
         self.data = data
         self.partial = partial
+        self.current = current
+        self.creating = current is None
         self.errors: list[FieldError] = []
         self.values: dict[str, Any] = {}
 
@@ -45,7 +46,8 @@ class Input:
         return any(e.field == field for e in self.errors)
 
     def given(self, field: str) -> bool:
-        return field in self.data
+        """Whether the input gave the field a (readable) value."""
+        return field in self.values
 
     def raise_if_invalid(self) -> None:
         if self.errors:
@@ -79,90 +81,41 @@ class Input:
         except ValueError as exc:
             self.error(field, str(exc))
 
-    # --- field kinds ---------------------------------------------------------------------------
+    # --- fields ----------------------------------------------------------------------------------
+
+    def field(self, described: Field) -> None:
+        """A field of a resource description, read with its value kind."""
+        self._set(described.name, described.kind.parse, described.required,
+                  None if described.nullable else described.kind.blank)
 
     def text(self, field: str, *, max_length: int, required: bool = False, empty: str | None = "") -> None:
-        def parse(value: Any) -> str:
-            if not isinstance(value, str):
-                raise ValueError(N_("must be text"))
-            if len(value) > max_length:
-                raise ValueError(N_("too long"))
-            return value
-
-        self._set(field, parse, required, empty)
+        self._set(field, Text(max_length).parse, required, empty)
 
     def integer(self, field: str, *, required: bool = False, minimum: int | None = None,
                 maximum: int | None = None, positive_message: str | None = None) -> None:
-        def parse(value: Any) -> int:
-            if isinstance(value, bool):
-                raise ValueError(N_("must be a whole number"))
-            if isinstance(value, str):
-                if not re.fullmatch(r"-?\d{1,12}", value):
-                    raise ValueError(N_("must be a whole number"))
-                value = int(value)
-            if not isinstance(value, int):
-                raise ValueError(N_("must be a whole number"))
-            if minimum is not None and value < minimum:
-                raise ValueError(positive_message or N_("too small"))
-            if maximum is not None and value > maximum:
-                raise ValueError(N_("too large"))
-            return value
-
-        self._set(field, parse, required, None)
+        kind = Whole(minimum=-(2**63) if minimum is None else minimum, maximum=2**63 if maximum is None else maximum,
+                     below_minimum=positive_message)
+        self._set(field, kind.parse, required, None)
 
     def reference(self, field: str, *, required: bool = False) -> None:
         """The id of another row (checked for scope by the caller)."""
-        self.integer(field, required=required, minimum=1)
+        self._set(field, Reference().parse, required, None)
 
     def money(self, field: str) -> None:
-        """Cents: an integer in JSON, euros ("499,90" or "499.90") in a form."""
-        def parse(value: Any) -> int:
-            if isinstance(value, str):
-                if not _EUROS.match(value):
-                    raise ValueError(N_("an amount in euros, e.g. 499,90"))
-                try:
-                    return int(Decimal(value.replace(",", ".")) * 100)
-                except InvalidOperation:
-                    raise ValueError(N_("an amount in euros, e.g. 499,90")) from None
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(N_("must be a whole number"))
-            if value < 0:
-                raise ValueError(N_("must not be negative"))
-            return value
-
-        self._set(field, parse, False, None)
+        self._set(field, Money().parse, False, None)
 
     def date(self, field: str, *, required: bool = False) -> None:
-        self._set(field, parse_date, required, None)
+        self._set(field, Day().parse, required, None)
 
     def boolean(self, field: str) -> None:
-        def parse(value: Any) -> bool:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
-                return value.lower() in _TRUE
-            raise ValueError(N_("must be yes or no"))
-
-        self._set(field, parse, False, False)
+        self._set(field, YesNo().parse, False, False)
 
     def choice(self, field: str, choices: type[StrEnum], *, required: bool = False, empty: str | None = None) -> None:
-        allowed = {c.value for c in choices}
-
-        def parse(value: Any) -> str:
-            if value not in allowed:
-                raise ValueError(N_("not one of the allowed values"))
-            return str(value)
-
-        self._set(field, parse, required, empty)
+        self._set(field, Choice(choices).parse, required, empty)
 
     def convert(self, field: str, parse: Callable[[str], str], *, required: bool = False) -> None:
         """A text field normalised by one of `schoolit.inventory.validation`'s functions."""
-        def checked(value: Any) -> str:
-            if not isinstance(value, str):
-                raise ValueError(N_("must be text"))
-            return parse(value)
-
-        self._set(field, checked, required, None)
+        self._set(field, Normalised(parse).parse, required, None)
 
     def id_list(self, field: str) -> None:
         """A list of ids (a JSON array, or a form's repeated field)."""
@@ -186,7 +139,8 @@ class Input:
         """The new value when given, else the stored one (updates), else None."""
         if field in self.values:
             return self.values[field]
-        return None if current is None else current.get(field)
+        stored = current if current is not None else self.current
+        return None if stored is None else stored.get(field)
 
     def dates_in_order(self, earlier: str, later: str, message: str,
                        current: Mapping[str, Any] | None = None) -> None:
@@ -194,20 +148,3 @@ class Input:
         first, second = self.value(earlier, current), self.value(later, current)
         if first is not None and second is not None and second < first and not self.has_error(later):
             self.error(later if later in self.values or earlier not in self.values else earlier, message)
-
-
-def parse_date(value: Any) -> dt.date:
-    """An ISO date (2026-07-31, what <input type=date> sends) or a German one (31.07.2026)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        german = _GERMAN_DATE.match(value)
-        try:
-            if german:
-                return dt.date(int(german.group(3)), int(german.group(2)), int(german.group(1)))
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(N_("a date like 2026-07-31"))

@@ -1,17 +1,21 @@
 """API input and output of the inventory domain (msgspec Structs).
 
-Inputs leave every field unset by default: a POST checks that the required ones are there (the service
-reports each missing field), a PATCH changes only the fields it names. Outputs never carry an SNMP
+The Structs of a described resource derive from its description (`Resource.input_struct`,
+`Resource.output_struct`); the others are declared here. Inputs leave every field unset by default:
+a POST checks that the required ones are there (the service reports each missing field), a PATCH
+changes only the fields it names. Outputs never carry an SNMP
 secret: profiles show `has_community`, the v3 user and the protocols only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from schoolit.inventory.resources.device import DEVICE
 
 
 def given(data: msgspec.Struct) -> dict[str, Any]:
@@ -252,51 +256,13 @@ class AccessPointOut(msgspec.Struct):
 # --- devices -------------------------------------------------------------------------------------
 
 
-class DeviceIn(Input):
-    """Giving `school_id` on a PATCH moves the device (within your scope; not while it is lent)."""
-
-    school_id: int | UnsetType = UNSET
-    kind: str | UnsetType = UNSET
-    vendor: str | UnsetType = UNSET
-    model: str | UnsetType = UNSET
-    serial: str | UnsetType = UNSET
-    asset_tag: str | UnsetType | None = UNSET
-    mac: str | UnsetType | None = UNSET
-    mdm_id: str | UnsetType = UNSET
-    mdm_enrolled: bool | UnsetType = UNSET
-    funding_programme: str | UnsetType = UNSET
-    purchase_date: dt.date | UnsetType | None = UNSET
-    price_cents: int | UnsetType | None = UNSET
-    warranty_end: dt.date | UnsetType | None = UNSET
-    status: str | UnsetType = UNSET
-    accessories: str | UnsetType = UNSET
-    notes: str | UnsetType = UNSET
-
-
-class DeviceOut(msgspec.Struct):
-    id: int
-    county_id: int
-    school_id: int
-    school_name: str
-    kind: str
-    vendor: str
-    model: str
-    serial: str
-    asset_tag: str | None
-    mac: str | None
-    mdm_id: str
-    mdm_enrolled: bool
-    funding_programme: str
-    purchase_date: dt.date | None
-    price_cents: int | None
-    warranty_end: dt.date | None
-    status: str
-    accessories: str
-    notes: str
-    open_loan_id: int | None
-    open_loan_due_on: dt.date | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+if TYPE_CHECKING:  # the checker sees the bases; the app the Structs derived from the description
+    DeviceIn = Input
+    DeviceOut = msgspec.Struct
+else:
+    # Giving `school_id` on a PATCH moves the device (within your scope; not while it is lent).
+    DeviceIn = DEVICE.input_struct("DeviceIn", Input)
+    DeviceOut = DEVICE.output_struct("DeviceOut")
 
 
 # --- loans ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -24,7 +24,6 @@ from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, Validatio
 from schoolit.inventory import secrets, validation
 from schoolit.inventory.choices import (
     AccessPointStatus,
-    DeviceKind,
     DeviceStatus,
     FundingProgramme,
     SchoolType,
@@ -35,7 +34,11 @@ from schoolit.inventory.choices import (
     UplinkTechnology,
     Vendor,
 )
+from schoolit.inventory.description import Listing, like
 from schoolit.inventory.inputs import REQUIRED, Input
+from schoolit.inventory.resources import BY_TABLE
+from schoolit.inventory.resources.common import DATES_WARRANTY
+from schoolit.inventory.resources.device import DEVICE, DEVICES, move_problem
 from schoolit.inventory.tables import School
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
@@ -44,7 +47,6 @@ GIGABIT_MBPS = 1000
 MAX_BULK_ROWS = 200
 UNKNOWN_SCHOOL = N_("unknown school")
 ALREADY_IN_USE = N_("already in use")
-DATES_WARRANTY = N_("the warranty cannot end before the purchase")
 OPEN_LOAN = N_("the device already has an open loan: return it first")
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -155,82 +157,33 @@ async def _writing() -> AsyncIterator[None]:
         raise ValidationFailed([FieldError(_UNIQUE_FIELDS.get(name, "id"), ALREADY_IN_USE)]) from None
 
 
-def _placeholder(column: str) -> str:
+def _placeholder(table: str, column: str) -> str:
+    if table in BY_TABLE:
+        return BY_TABLE[table].placeholder(column)
     return "{}::" + _CASTS[column] if column in _CASTS else "{}"
 
 
-def _storable(values: Mapping[str, Any]) -> dict[str, Any]:
+def _storable(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    if table in BY_TABLE:
+        return BY_TABLE[table].storable(values)
     return {k: v for k, v in values.items() if v is not None or k in _NULLABLE}
 
 
 async def _insert(table: str, values: Mapping[str, Any]) -> int:
-    values = _storable(values)
+    values = _storable(table, values)
     columns = ", ".join(values)
-    placeholders = ", ".join(_placeholder(c) for c in values)
+    placeholders = ", ".join(_placeholder(table, c) for c in values)
     rows = await fetch(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id", *values.values())  # noqa: S608
     return int(rows[0]["id"])
 
 
 async def _update(table: str, row_id: int, values: Mapping[str, Any], *, touch: bool = True) -> None:
-    values = _storable(values)
-    sets = [f"{column} = " + _placeholder(column) for column in values]
+    values = _storable(table, values)
+    sets = [f"{column} = " + _placeholder(table, column) for column in values]
     if touch:
         sets.append("updated_at = now()")
     if sets:
         await fetch(f"UPDATE {table} SET {', '.join(sets)} WHERE id = {{}}", *values.values(), row_id)  # noqa: S608
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-@dataclass(frozen=True)
-class Listing:
-    """How one resource is listed: its columns and source, scope columns, filters, search and sorts."""
-
-    columns: str
-    source: str
-    county: str
-    school: str | None
-    filters: Mapping[str, str] = field(default_factory=dict)  # name -> condition with one {}
-    search: tuple[str, ...] = ()  # text expressions matched with ILIKE
-    mac: str | None = None  # a macaddr expression matched exactly when q is a MAC
-    sorts: Mapping[str, str] = field(default_factory=dict)  # public name -> SQL expression
-    default_sort: str = "id"
-    id_column: str = "id"
-
-    def where(self, scope: Scope, filters: Mapping[str, Any], q: str | None,
-              extra: Sequence[tuple[str, Sequence[Any]]] = ()) -> tuple[str, list[Any]]:
-        condition, values = scope.sql(self.county, school_expr=self.school)
-        conditions = [condition]
-        for name, value in filters.items():
-            if value is None or value == "":
-                continue
-            conditions.append(self.filters[name])
-            values.append(value)
-        if q and q.strip():
-            text = q.strip()
-            alternatives = [f"{expr} ILIKE {{}}" for expr in self.search]
-            values += [_like(text)] * len(self.search)
-            if self.mac:
-                with contextlib.suppress(ValueError):
-                    mac = validation.mac_address(text)
-                    alternatives.append(f"{self.mac} = {{}}::macaddr")
-                    values.append(mac)
-            conditions.append("(" + " OR ".join(alternatives) + ")")
-        for sql, args in extra:
-            conditions.append(sql)
-            values += list(args)
-        return " AND ".join(conditions), values
-
-    def order(self, sort: str | None) -> str:
-        key = (sort or self.default_sort).strip()
-        descending = key.startswith("-")
-        expression = self.sorts.get(key.lstrip("-"))
-        if expression is None:
-            raise ValidationFailed([FieldError("sort", N_("unknown sort key"))])
-        direction = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
-        return f"{expression} {direction}, {self.id_column}"
 
 
 async def _page(listing: Listing, scope: Scope, *, filters: Mapping[str, Any] | None = None, q: str | None = None,
@@ -970,7 +923,7 @@ async def list_access_points(scope: Scope, *, school_id: int | None = None, coun
     scope.require(Permission.INVENTORY_READ)
     return await _page(ACCESS_POINTS, scope, filters={
         "school_id": school_id, "county_id": county_id, "status": status, "vendor": vendor,
-        "model": _like(model) if model else None, "room_id": room_id}, q=q, sort=sort, limit=limit, offset=offset)
+        "model": like(model) if model else None, "room_id": room_id}, q=q, sort=sort, limit=limit, offset=offset)
 
 
 async def get_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]:
@@ -1085,37 +1038,12 @@ async def access_point_rooms(scope: Scope, access_point_id: int) -> list[dict[st
 
 # --- devices -------------------------------------------------------------------------------------
 
-DEVICES = Listing(
-    columns="d.id, d.county_id, d.school_id, s.name AS school_name, d.kind, d.vendor, d.model, d.serial, "
-            "d.asset_tag, d.mac::text AS mac, d.mdm_id, d.mdm_enrolled, d.funding_programme, d.purchase_date, "
-            "d.price_cents, d.warranty_end, d.status, d.accessories, d.notes, d.created_at, d.updated_at, "
-            "l.id AS open_loan_id, l.due_on AS open_loan_due_on",
-    source="device d JOIN school s ON s.id = d.school_id LEFT JOIN loan l ON l.device_id = d.id "
-           "AND l.returned_on IS NULL",
-    county="d.county_id",
-    school="d.school_id",
-    filters={"school_id": "d.school_id = {}", "county_id": "d.county_id = {}", "status": "d.status = {}",
-             "vendor": "d.vendor ILIKE {}", "model": "d.model ILIKE {}", "kind": "d.kind = {}",
-             "funding_programme": "d.funding_programme = {}"},
-    search=("d.serial", "d.asset_tag", "d.model", "d.mdm_id", "d.mac::text"),
-    mac="d.mac",
-    sorts={"serial": "d.serial", "asset_tag": "d.asset_tag", "vendor": "d.vendor", "model": "d.model",
-           "status": "d.status", "kind": "d.kind", "school": "s.name", "purchase_date": "d.purchase_date",
-           "warranty_end": "d.warranty_end", "created_at": "d.created_at"},
-    default_sort="serial",
-    id_column="d.id",
-)
-
-
-async def list_devices(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
-                       status: str | None = None, vendor: str | None = None, model: str | None = None,
-                       kind: str | None = None, funding_programme: str | None = None, q: str | None = None,
-                       sort: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                       offset: int = 0, **filters: Any) -> tuple[list[dict[str, Any]], int]:
+    """Devices; `filters` by the description's names (`DEVICES.filters`), typed or as query text."""
     scope.require(Permission.INVENTORY_READ)
-    return await _page(DEVICES, scope, filters={
-        "school_id": school_id, "county_id": county_id, "status": status, "vendor": _like(vendor) if vendor else None,
-        "model": _like(model) if model else None, "kind": kind, "funding_programme": funding_programme},
-        q=q, sort=sort, limit=limit, offset=offset)
+    return await _page(DEVICES, scope, filters=DEVICES.parse(filters), q=q, sort=sort, limit=limit,
+                       offset=offset)
 
 
 async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:
@@ -1123,36 +1051,18 @@ async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:
     return await _one(DEVICES, scope, device_id, "device")
 
 
-def _device_input(f: Input, current: Mapping[str, Any] | None) -> None:
-    f.choice("kind", DeviceKind, required=True)
-    f.text("vendor", max_length=80)
-    f.text("model", max_length=120)
-    f.convert("serial", validation.serial_number, required=True)
-    f.text("asset_tag", max_length=40, empty=None)
-    f.convert("mac", validation.mac_address)
-    f.text("mdm_id", max_length=80)
-    f.boolean("mdm_enrolled")
-    f.choice("funding_programme", FundingProgramme, required=True)
-    f.date("purchase_date")
-    f.money("price_cents")
-    f.date("warranty_end")
-    f.choice("status", DeviceStatus, required=True)
-    f.text("accessories", max_length=300)
-    f.text("notes", max_length=4000)
-    f.dates_in_order("purchase_date", "warranty_end", DATES_WARRANTY, current)
-    status = f.values.get("status")
-    was_lent = current is not None and current["open_loan_id"] is not None
-    if status == DeviceStatus.LENT.value and not was_lent:
-        f.error("status", N_("a device becomes lent through a loan"))
-    elif status is not None and status != DeviceStatus.LENT.value and was_lent:
-        f.error("status", N_("a lent device changes status when it is returned"))
+def _device_input(data: Mapping[str, Any], current: Mapping[str, Any] | None) -> Input:
+    f: Input = DEVICE.check(data, current, skip=("school_id",))
+    stored = {} if current is None else {"on_loan": current["open_loan_id"] is not None, "status": current["status"]}
+    assert DEVICE.validate is not None
+    DEVICE.validate(f, stored)
+    return f
 
 
 async def create_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f = _device_input(data, None)
     school = await _school_for_write(scope, f)
-    _device_input(f, None)
     f.raise_if_invalid()
     assert school is not None
     return await _create(scope, "device", {**f.values, "county_id": school["county_id"],
@@ -1163,20 +1073,18 @@ async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -
     """Also moves a device to another school in the caller's scope (not while it is lent)."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_device(scope, device_id)
-    f = Input(data, partial=True)
+    f = _device_input(data, before)
     school = await _school_for_write(scope, f, current=before)
-    _device_input(f, before)
     f.raise_if_invalid()
     assert school is not None
     values = dict(f.values)
     moving = school["id"] != before["school_id"]
     if moving:
-        if before["open_loan_id"] is not None:
-            raise Conflict(N_("the device is lent: return it before it moves to another school"))
-        if school["county_id"] != before["county_id"] and (await fetch(
-                "SELECT count(*) AS n FROM loan WHERE device_id = {}", device_id))[0]["n"]:
-            # Its loan records stay with the county that lent it.
-            raise Conflict(N_("a device with loan records stays in its county"))
+        has_loans = (await fetch("SELECT count(*) AS n FROM loan WHERE device_id = {}", device_id))[0]["n"] > 0
+        problem = move_problem({"on_loan": before["open_loan_id"] is not None, "has_loans": has_loans,
+                                "county_id": before["county_id"]}, school["county_id"])
+        if problem:
+            raise Conflict(problem)
         values.update(school_id=school["id"], county_id=school["county_id"])
     return await _change(scope, "device", before, values, get_device, action="move" if moving else "update")
 

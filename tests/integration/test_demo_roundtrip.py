@@ -13,9 +13,9 @@ import httpx
 from schoolit.accounts.scope import Scope
 from schoolit.db import fetch
 from schoolit.demo import seed_demo
-from schoolit.inventory.csvformat import KINDS
 from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import import_csv
+from schoolit.inventory.resources import KINDS
 from schoolit.probes import demo as probes_demo
 from tests.integration.accounts.test_login import csrf_token, login
 

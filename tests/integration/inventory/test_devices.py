@@ -60,6 +60,17 @@ async def test_search_and_filters(client: httpx.AsyncClient, world: World) -> No
     assert lenovo.json()["total"] == 2
 
 
+async def test_an_empty_filter_means_all_and_a_bad_one_names_its_label(client: httpx.AsyncClient,
+                                                                      world: World) -> None:
+    everything = (await call(client, world, "admin", "GET", "/devices")).json()
+    empty = await call(client, world, "admin", "GET", "/devices", county_id="", school_id="", status="", kind="")
+    assert empty.status_code == 200 and empty.json()["total"] == everything["total"] > 0
+    bad = await call(client, world, "admin", "GET", "/devices", county_id="alle", status="kaputt")
+    assert field_errors(bad) == {"county_id": "Landkreis: muss eine ganze Zahl sein",
+                                 "status": "Status: kein zulässiger Wert"}
+    assert "Landkreis" in bad.json()["detail"]
+
+
 async def test_a_lent_device_keeps_its_status_until_returned(client: httpx.AsyncClient, world: World) -> None:
     lent = (await call(client, world, "admin", "GET", "/devices", q="PFKIB0002")).json()["items"][0]
     response = await call(client, world, "admin", "PATCH", f"/devices/{lent['id']}", {"status": "repair"})

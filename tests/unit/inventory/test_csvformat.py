@@ -10,8 +10,6 @@ import pytest
 
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
-    DEVICES,
-    KINDS,
     ROOMS,
     SCHOOLS,
     UPLINKS,
@@ -30,7 +28,11 @@ from schoolit.inventory.csvformat import (
     read,
     sniff_delimiter,
 )
+from schoolit.inventory.resources import KINDS
+from schoolit.inventory.resources.device import DEVICE
 from schoolit.kernel.i18n import current_locale
+
+DEVICES = DEVICE.csv_kind
 
 
 @pytest.fixture(autouse=True)

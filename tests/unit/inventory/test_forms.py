@@ -7,6 +7,7 @@ import datetime as dt
 from litestar.datastructures import FormMultiDict
 
 from schoolit.inventory import forms
+from schoolit.inventory.resources.device import DEVICE
 
 
 def test_from_form_handles_checkboxes_lists_and_secrets() -> None:
@@ -15,12 +16,12 @@ def test_from_form_handles_checkboxes_lists_and_secrets() -> None:
     data = forms.from_form(forms.ACCESS_POINT, posted)
     assert data["covered_room_ids"] == ["4", "7"]
     assert "_csrf_token" not in data
-    assert forms.from_form(forms.DEVICE, posted)["mdm_enrolled"] == ""  # unticked box: no
+    assert forms.from_form(DEVICE.form(), posted)["mdm_enrolled"] == ""  # unticked box: no
     assert "community" not in forms.from_form(forms.SNMP_PROFILE, posted)  # empty secret: keep the stored one
 
 
 def test_from_row_never_fills_secrets_and_shows_euros() -> None:
-    values = forms.from_row(forms.DEVICE, {"serial": "ABC", "price_cents": 44900, "purchase_date": dt.date(2021, 3, 1),
+    values = forms.from_row(DEVICE.form(), {"serial": "ABC", "price_cents": 44900, "purchase_date": dt.date(2021, 3, 1),
                                            "mdm_enrolled": True})
     assert values == {"serial": "ABC", "price_cents": "449,00", "purchase_date": "2021-03-01", "mdm_enrolled": True}
     assert "community" not in forms.from_row(forms.SNMP_PROFILE, {"community": "geheim", "name": "x"})

@@ -8,7 +8,8 @@ import pytest
 
 from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
-from schoolit.inventory.inputs import Input, parse_date
+from schoolit.inventory.inputs import Input
+from schoolit.inventory.kinds import parse_date
 from schoolit.inventory.services import retention_cutoff, school_year_end
 
 

@@ -1,0 +1,355 @@
+"""Resource descriptions: each inventory resource is declared once, and everything else derives from it.
+
+A `Resource` lists its `Field`s: value kind (text, whole number, money, date, yes/no, choice, a normalised
+identifier such as a serial number or MAC address), whether it takes NULL, the SQL cast of its stored
+value, its label (an English message id; German comes from the catalog), its CSV column (German and
+English header, the spellings people type), its form widget, whether lists filter, sort and search by
+it. From that come:
+
+- the API's input and output Structs (`input_struct`, `output_struct`),
+- the create and edit form (`form`),
+- the CSV columns of import and export (`csv_kind`) and the export's SELECT (`export_sql`),
+- the list query with its filters and sort keys (`listing`), and the parsing of a list's query string
+  (`Listing.parse`: an empty choice means "all"; a bad value is a 422 naming the field's label),
+- the field-by-field check of raw input (`check`), followed by the resource's one `validate`, which the
+  API, the forms and the CSV import all call (the import with the context it fetched for all rows).
+
+Adding a stored field is a migration plus one `Field` line in the resource's description.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from schoolit.accounts.scope import Scope
+from schoolit.errors import FieldError, ValidationFailed
+from schoolit.inventory import csvformat, forms, validation
+from schoolit.inventory.inputs import Input
+from schoolit.inventory.kinds import Choice, Reference, Text, ValueKind
+from schoolit.kernel.i18n import N_, gettext
+
+# --- fields and resources ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Csv:
+    """A field's CSV column: German and English header and the other spellings people use."""
+
+    de: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    memo: bool = False  # few distinct values in a file: read each distinct cell once
+    required: bool = False  # every file has the column and every row a value
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a resource. Stored fields are `writable`; read-only ones (a joined name, a derived
+    figure) name their SQL in `select`."""
+
+    name: str
+    kind: ValueKind
+    label: str  # English message id
+    required: bool = False  # needed to create a row (API, form and import)
+    nullable: bool = False  # empty stores NULL; else an empty value stores `empty`
+    empty: Any = None  # the value of an empty input or cell (None: the column's default)
+    cast: str | None = None  # the SQL type a written text is cast to (inet, cidr, macaddr)
+    select: str | None = None  # SQL of the value read (default: `alias.name`, text for network types)
+    csv: Csv | None = None
+    widget: str | None = None  # the form's widget when not the kind's (textarea)
+    form: bool = True  # shown in the create and edit form
+    help: str | None = None
+    autofocus: bool = False
+    filter: str | None = None  # "eq" (equal) or "like" (contains, any case)
+    sort: str | None = None  # the sort key lists accept for it
+    search: bool = False  # the list's `q` searches it
+    writable: bool = True
+    out_type: Any = None  # the API output type when not the kind's
+
+    def output_type(self) -> Any:
+        base = self.out_type if self.out_type is not None else self.kind.api_type
+        return base | None if self.nullable else base
+
+
+def shown(name: str, out_type: Any, select: str, label: str = "", kind: ValueKind | None = None,
+          **options: Any) -> Field:
+    """A read-only field of the API output (a joined name, a derived figure); `kind` reads its filter value."""
+    return Field(name, kind or Text(200), label, writable=False, form=False, select=select, out_type=out_type,
+                 **options)
+
+
+class Check(Protocol):
+    """What a resource's `validate` sees: the values being written (new or, on an update, stored),
+    whether a field was given, and where its problems go. The API and the forms check through an
+    `inputs.Input`, the import through its planner (the same rules, the same messages)."""
+
+    creating: bool
+
+    def value(self, name: str) -> Any: ...
+
+    def given(self, name: str) -> bool: ...
+
+    def error(self, name: str, message: str) -> None: ...
+
+    def has_error(self, name: str) -> bool: ...
+
+
+Validate = Callable[[Check, Mapping[str, Any]], None]
+
+
+def dates_in_order(check: Check, earlier: str, later: str, message: str) -> None:
+    """`later` must not lie before `earlier`; reported on `later` unless only `earlier` was given."""
+    first, second = check.value(earlier), check.value(later)
+    if first is not None and second is not None and second < first and not check.has_error(later) \
+            and not check.has_error(earlier):
+        check.error(later if check.given(later) or not check.given(earlier) else earlier, message)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One inventory resource: its table, fields, list query and rules."""
+
+    name: str  # the API's name for one ("device")
+    plural: str  # the import/export kind's name ("devices")
+    table: str
+    alias: str
+    label: str  # English message id of one ("device")
+    fields: tuple[Field, ...]
+    source: str  # FROM of the list query, the table under `alias` joined with what it shows
+    county: str  # SQL of the row's county (scope)
+    school: str | None  # SQL of the row's school (scope), None for county-wide resources
+    default_sort: str
+    validate: Validate | None = None
+    csv_keys: tuple[tuple[csvformat.Column, str], ...] = ()  # resolved CSV columns and their export SQL
+    export_source: str = ""  # FROM of the export query (default: `source`)
+    export_order: str = ""
+    has_updated_at: bool = True
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def __getitem__(self, name: str) -> Field:
+        return self.by_name[name]
+
+    @property
+    def writable(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.writable)
+
+    def select_sql(self, f: Field) -> str:
+        if f.select is not None:
+            return f.select if f.select == f"{self.alias}.{f.name}" else f"{f.select} AS {f.name}"
+        column = f"{self.alias}.{f.name}"
+        if f.cast == "inet":
+            return f"host({column}) AS {f.name}"
+        if f.cast is not None:
+            return f"{column}::text AS {f.name}"
+        return column
+
+    # --- storage ---------------------------------------------------------------------------------
+
+    def placeholder(self, name: str) -> str:
+        f = self.by_name.get(name)
+        return "{}::" + f.cast if f is not None and f.cast else "{}"
+
+    def storable(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The values to write: an empty value of a column that takes no NULL keeps the stored one."""
+        return {k: v for k, v in values.items()
+                if v is not None or (k in self.by_name and self.by_name[k].nullable)}
+
+    # --- input -----------------------------------------------------------------------------------
+
+    def check(self, data: Any, current: Mapping[str, Any] | None, *, skip: Sequence[str] = ()) -> Any:
+        """Read every writable field given (`inputs.Input`): each bad field is an error, nothing raised yet."""
+        f = Input(data, partial=current is not None, current=current)
+        for fd in self.writable:
+            if fd.name not in skip:
+                f.field(fd)
+        return f
+
+    # --- derived shapes --------------------------------------------------------------------------
+
+    def input_struct(self, name: str, base: type[msgspec.Struct], *, skip: Sequence[str] = ()) -> type[Any]:
+        """The API input Struct: every writable field, unset unless given (a PATCH changes only those)."""
+        fields = [(f.name, f.kind.api_type | UnsetType | (None if f.nullable else UnsetType), UNSET)
+                  for f in self.writable if f.name not in skip]
+        return msgspec.defstruct(name, fields, bases=(base,), module=base.__module__)
+
+    def output_struct(self, name: str) -> type[Any]:
+        """The API output Struct: every field, stored and read-only, in the order described."""
+        return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.fields],
+                                 module="schoolit.inventory.schemas")
+
+    def form(self, *, only: Sequence[str] | None = None) -> tuple[forms.Field, ...]:
+        """The create and edit form's fields."""
+        shown_fields = [f for f in self.writable if f.form and (only is None or f.name in only)]
+        return tuple(forms.Field(
+            f.name, f.label, f.widget or f.kind.widget, required=f.required,
+            labels=f.kind.labels if isinstance(f.kind, Choice) else None,
+            blank=f.nullable and (f.widget or f.kind.widget) == "select", help=f.help,
+            inputmode=f.kind.inputmode, autofocus=f.autofocus, text=f.kind.form_text) for f in shown_fields)
+
+    def csv_columns(self) -> tuple[csvformat.Column, ...]:
+        columns = [column for column, _sql in self.csv_keys]
+        for f in self.writable:
+            if f.csv is not None:
+                columns.append(csvformat.Column(
+                    f.name, f.csv.de, f.csv.en, f.kind.cell, f.kind.format, aliases=f.csv.aliases,
+                    required=f.csv.required, to_create=f.required and not f.csv.required and f.empty is None,
+                    empty=f.empty if f.empty is not None or f.nullable else f.kind.blank, memo=f.csv.memo))
+        return tuple(columns)
+
+    @cached_property
+    def csv_kind(self) -> csvformat.Kind:
+        """The import and export kind (one instance: the import tells kinds apart by identity)."""
+        return csvformat.Kind(self.plural, self.table, self.label, self.csv_columns(),
+                              has_updated_at=self.has_updated_at)
+
+    def export_sql(self) -> str:
+        """The export's SELECT: each CSV column named like its field; `{scope}` is the scope condition."""
+        selects = [f"{sql} AS {column.field}" for column, sql in self.csv_keys]
+        selects += [self.select_sql(f) for f in self.writable if f.csv is not None]
+        return (f"SELECT {', '.join(selects)} FROM {self.export_source or self.source} "  # noqa: S608
+                f"WHERE {{scope}} ORDER BY {self.export_order}")
+
+    def listing(self, *, filters: Mapping[str, str] | None = None, sorts: Mapping[str, str] | None = None,
+                mac: str | None = None, search: Sequence[str] = ()) -> Listing:
+        """The list query; `filters`, `sorts` and `search` add what no single field says."""
+        described_filters: dict[str, Filter] = {}
+        for f in self.fields:
+            if f.filter is not None:
+                column = f.select or f"{self.alias}.{f.name}"
+                condition = f"{column} ILIKE {{}}" if f.filter == "like" else f"{column} = {{}}"
+                described_filters[f.name] = Filter(f.name, f.label, condition, f.kind, f.filter == "like")
+        for name, condition in (filters or {}).items():
+            described_filters[name] = Filter(name, "", condition, Reference())
+        described_sorts = {f.sort: (f.select or f"{self.alias}.{f.name}") for f in self.fields if f.sort}
+        described_sorts.update(sorts or {})
+        return Listing(
+            columns=", ".join(self.select_sql(f) for f in self.fields),
+            source=self.source, county=self.county, school=self.school, filters=described_filters,
+            search=(*(f"{self.alias}.{f.name}" for f in self.fields if f.search), *search), mac=mac,
+            sorts=described_sorts, default_sort=self.default_sort, id_column=f"{self.alias}.id")
+
+
+def row_fields(alias: str, *, updated_at: bool = True) -> tuple[Field, ...]:
+    """What every inventory row has: id, county and creation (and change) time."""
+    return (
+        shown("id", int, f"{alias}.id"),
+        shown("county_id", int, f"{alias}.county_id", N_("County"), Reference(), filter="eq"),
+        *(shown("created_at", dt.datetime, f"{alias}.created_at", sort="created_at"),),
+        *((shown("updated_at", dt.datetime, f"{alias}.updated_at"),) if updated_at else ()),
+    )
+
+
+# --- listing ---------------------------------------------------------------------------------------
+
+
+def like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    label: str  # English message id ("" for an id filter: the name is shown)
+    condition: str  # SQL with one {}
+    kind: ValueKind
+    contains: bool = False  # matched anywhere in the text, any case
+
+
+UNKNOWN_SORT = N_("unknown sort key")
+BAD_FILTER = N_("%(label)s: %(reason)s")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one resource is listed: its columns and source, scope columns, filters, search and sorts."""
+
+    columns: str
+    source: str
+    county: str
+    school: str | None
+    filters: Mapping[str, Filter | str] = field(default_factory=dict)
+    search: tuple[str, ...] = ()  # text expressions matched with ILIKE
+    mac: str | None = None  # a macaddr expression matched exactly when q is a MAC
+    sorts: Mapping[str, str] = field(default_factory=dict)  # public name -> SQL expression
+    default_sort: str = "id"
+    id_column: str = "id"
+
+    def parse(self, query: Mapping[str, Any]) -> dict[str, Any]:
+        """The list filters of a query string (or keyword arguments): an empty value means "all"; a value
+        that is not one the filter takes is a 422 whose message names the field's label, in the caller's
+        language (German by default). An unknown sort key is found by `order`."""
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for name, spec in self.filters.items():
+            raw = query.get(name)
+            if isinstance(spec, str):
+                values[name] = raw
+                continue
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            try:
+                values[name] = spec.kind.parse(raw.strip() if isinstance(raw, str) else raw)
+            except ValueError as exc:
+                label = gettext(spec.label) if spec.label else name
+                errors.append(FieldError(name, gettext(BAD_FILTER, label=label, reason=gettext(str(exc)))))
+        if errors:
+            raise FilterInvalid(errors)
+        return values
+
+    def where(self, scope: Scope, filters: Mapping[str, Any], q: str | None,
+              extra: Sequence[tuple[str, Sequence[Any]]] = ()) -> tuple[str, list[Any]]:
+        condition, values = scope.sql(self.county, school_expr=self.school)
+        conditions = [condition]
+        for name, value in filters.items():
+            if value is None or value == "":
+                continue
+            spec = self.filters[name]
+            if isinstance(spec, str):  # a condition of a list not described yet
+                conditions.append(spec)
+                values.append(value)
+                continue
+            conditions.append(spec.condition)
+            values.append(like(value) if spec.contains else value)
+        if q and q.strip():
+            text = q.strip()
+            alternatives = [f"{expr} ILIKE {{}}" for expr in self.search]
+            values += [like(text)] * len(self.search)
+            if self.mac:
+                with contextlib.suppress(ValueError):
+                    mac = validation.mac_address(text)
+                    alternatives.append(f"{self.mac} = {{}}::macaddr")
+                    values.append(mac)
+            conditions.append("(" + " OR ".join(alternatives) + ")")
+        for sql, args in extra:
+            conditions.append(sql)
+            values += list(args)
+        return " AND ".join(conditions), values
+
+    def order(self, sort: str | None) -> str:
+        key = (sort or self.default_sort).strip()
+        descending = key.startswith("-")
+        expression = self.sorts.get(key.lstrip("-"))
+        if expression is None:
+            raise ValidationFailed([FieldError("sort", UNKNOWN_SORT)])
+        direction = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
+        return f"{expression} {direction}, {self.id_column}"
+
+
+class FilterInvalid(ValidationFailed):
+    """A list's query string gives a filter a value it does not take: a 422 like any field error, its
+    messages in the caller's language and naming the field's label (they are shown as they are)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors, detail="; ".join(e.message for e in errors))

@@ -1,0 +1,220 @@
+"""Value kinds of the inventory's fields: how a value is read from the API (typed JSON), a form or a
+query string (text), and a CSV cell (German and English conventions), how it is written to a CSV cell
+and a form, and which widget and API type it has. Every `parse` raises ValueError with an English
+message id (pages and the import translate it); CSV parsers may raise `csvformat.CellError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from schoolit.db import MAX_INT
+from schoolit.inventory import csvformat
+from schoolit.kernel.i18n import N_
+from schoolit.truth import truth
+
+
+class ValueKind:
+    api_type: Any = str
+    widget = "text"
+    inputmode: str | None = None
+    blank: Any = None  # the value of an empty input where the column takes no NULL (None: keep or default)
+
+    def parse(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def cell(self, cell: str, comma: bool) -> Any:
+        return self.parse(cell)
+
+    def format(self, value: Any, lang: str) -> str:
+        return csvformat.format_text(value, lang)
+
+    def form_text(self, value: Any) -> Any:
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Text(ValueKind):
+    max_length: int
+
+    blank = ""
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(N_("must be text"))
+        if len(value) > self.max_length:
+            raise ValueError(N_("too long"))
+        return value
+
+    def cell(self, cell: str, comma: bool) -> str:
+        return csvformat.text(self.max_length)(cell, comma)
+
+
+_WHOLE = re.compile(r"-?\d{1,12}")
+
+
+@dataclass(frozen=True)
+class Whole(ValueKind):
+    minimum: int = 0
+    maximum: int = MAX_INT
+    below_minimum: str | None = None  # the message when the number is too small
+
+    api_type = int
+    widget = "number"
+
+    def parse(self, value: Any) -> int:
+        if isinstance(value, str):
+            if not _WHOLE.fullmatch(value):
+                raise ValueError(N_("must be a whole number"))
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(N_("must be a whole number"))
+        if value < self.minimum:
+            raise ValueError(self.below_minimum or N_("too small"))
+        if value > self.maximum:
+            raise ValueError(N_("too large"))
+        return value
+
+    def cell(self, cell: str, comma: bool) -> int:
+        return csvformat.integer(self.minimum, self.maximum)(cell, comma)
+
+
+@dataclass(frozen=True)
+class Reference(Whole):
+    """The id of another row (its scope is checked by the service)."""
+
+    minimum: int = 1
+
+
+_EUROS = re.compile(r"^\d{1,7}([.,]\d{1,2})?$")
+
+
+@dataclass(frozen=True)
+class Money(ValueKind):
+    """Cents: an integer in JSON, euros ("499,90" or "499.90") in a form, German or English in CSV."""
+
+    api_type = int
+    widget = "money"
+    inputmode = "decimal"
+
+    def parse(self, value: Any) -> int:
+        if isinstance(value, str):
+            if not _EUROS.match(value):
+                raise ValueError(N_("an amount in euros, e.g. 499,90"))
+            try:
+                return int(Decimal(value.replace(",", ".")) * 100)
+            except InvalidOperation:
+                raise ValueError(N_("an amount in euros, e.g. 499,90")) from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(N_("must be a whole number"))
+        if value < 0:
+            raise ValueError(N_("must not be negative"))
+        return value
+
+    def cell(self, cell: str, comma: bool) -> int:
+        return csvformat.price_cents(cell, comma)
+
+    def format(self, value: Any, lang: str) -> str:
+        return csvformat.format_price(value, lang)
+
+    def form_text(self, value: Any) -> Any:
+        return csvformat.format_price(value, "de") if isinstance(value, int) else ("" if value is None else value)
+
+
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def parse_date(value: Any) -> dt.date:
+    """An ISO date (2026-07-31, what <input type=date> sends) or a German one (31.07.2026)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        german = _GERMAN_DATE.match(value)
+        with contextlib.suppress(ValueError):
+            if german:
+                return dt.date(int(german.group(3)), int(german.group(2)), int(german.group(1)))
+            return dt.date.fromisoformat(value)
+    raise ValueError(N_("a date like 2026-07-31"))
+
+
+@dataclass(frozen=True)
+class Day(ValueKind):
+    api_type = dt.date
+    widget = "date"
+
+    def parse(self, value: Any) -> dt.date:
+        return parse_date(value)
+
+    def cell(self, cell: str, comma: bool) -> dt.date:
+        return csvformat.date(cell, comma)
+
+    def format(self, value: Any, lang: str) -> str:
+        return csvformat.format_date(value, lang)
+
+    def form_text(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else ("" if value is None else value)
+
+
+@dataclass(frozen=True)
+class YesNo(ValueKind):
+    api_type = bool
+    widget = "checkbox"
+    blank = False
+
+    def parse(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return truth(value)
+        raise ValueError(N_("must be yes or no"))
+
+    def cell(self, cell: str, comma: bool) -> bool:
+        return csvformat.boolean(cell, comma)
+
+    def format(self, value: Any, lang: str) -> str:
+        return csvformat.format_bool(value, lang)
+
+    def form_text(self, value: Any) -> Any:
+        return value
+
+
+@dataclass(frozen=True)
+class Choice(ValueKind):
+    """One of an enumeration's values; in CSV also a German or English word for it."""
+
+    enum: type[StrEnum]
+    labels: Mapping[Any, str] | None = None  # value -> English label (the form's options)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    widget = "select"
+
+    def parse(self, value: Any) -> str:
+        if value not in {member.value for member in self.enum}:
+            raise ValueError(N_("not one of the allowed values"))
+        return str(value)
+
+    def cell(self, cell: str, comma: bool) -> str:
+        return csvformat.choice(self.enum, dict(self.synonyms))(cell, comma)
+
+
+@dataclass(frozen=True)
+class Normalised(ValueKind):
+    """Text normalised by one of `schoolit.inventory.validation`'s functions (serial, MAC, address, ...)."""
+
+    normalise: Callable[[str], str]
+    inputmode: str | None = None
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(N_("must be text"))
+        return self.normalise(value)

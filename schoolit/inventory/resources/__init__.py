@@ -1,0 +1,14 @@
+"""The descriptions of the inventory's resources (`schoolit.inventory.description`), one module each."""
+
+from __future__ import annotations
+
+from schoolit.inventory import csvformat
+from schoolit.inventory.csvformat import Kind
+from schoolit.inventory.description import Resource
+from schoolit.inventory.resources.device import DEVICE
+
+RESOURCES: tuple[Resource, ...] = (DEVICE,)
+BY_TABLE: dict[str, Resource] = {r.table: r for r in RESOURCES}
+# The import and export kinds, in the order a county's inventory is imported.
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    csvformat.SCHOOLS, csvformat.ROOMS, csvformat.ACCESS_POINTS, csvformat.UPLINKS, DEVICE.csv_kind)}

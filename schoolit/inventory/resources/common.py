@@ -1,0 +1,50 @@
+"""Fields and CSV columns that several inventory resources share (serial number, MAC address, purchase
+data, funding programme, notes, the school a row belongs to)."""
+
+from __future__ import annotations
+
+from schoolit.inventory import validation
+from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS, FundingProgramme
+from schoolit.inventory.csvformat import Column
+from schoolit.inventory.description import Csv, Field, shown
+from schoolit.inventory.kinds import Choice, Day, Money, Normalised, Reference, Text
+from schoolit.kernel.i18n import N_
+
+DATES_WARRANTY = N_("the warranty cannot end before the purchase")
+
+# The school a row belongs to: an id in the API and forms, its school number in CSV files.
+SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", Normalised(validation.school_number).cell,
+                       aliases=("Schul-Nr.", "Schulnr", "Schulnummer (5-stellig)", "school number", "school"),
+                       required=True, direct=False, memo=True)
+
+
+def school_fields(alias: str) -> tuple[Field, ...]:
+    return (
+        Field("school_id", Reference(), N_("School"), required=True, widget="select", filter="eq",
+              select=f"{alias}.school_id"),
+        shown("school_name", str, "s.name", N_("School"), sort="school"),
+    )
+
+
+SERIAL = Field("serial", Normalised(validation.serial_number), N_("Serial number"), required=True, sort="serial",
+               search=True, csv=Csv("Seriennummer", "serial", aliases=(
+                   "Serien-Nr.", "Seriennr", "SN", "S/N", "serial number", "serial_number"), required=True))
+MAC = Field("mac", Normalised(validation.mac_address), N_("MAC address"), nullable=True, cast="macaddr",
+            csv=Csv("MAC-Adresse", "mac", aliases=("MAC", "MAC Adresse", "WLAN-MAC", "Ethernet-MAC", "mac address")))
+FUNDING_PROGRAMME = Field(
+    "funding_programme", Choice(FundingProgramme, FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS),
+    N_("Funding programme"), required=True, empty=FundingProgramme.OTHER.value, filter="eq",
+    csv=Csv("Förderprogramm", "funding_programme", aliases=(
+        "Förderung", "Finanzierung", "funding", "funding programme", "funding program"), memo=True))
+PURCHASE_DATE = Field("purchase_date", Day(), N_("Purchase date"), nullable=True, sort="purchase_date",
+                      csv=Csv("Kaufdatum", "purchase_date", aliases=(
+                          "Anschaffungsdatum", "Beschaffungsdatum", "purchase date", "purchased"), memo=True))
+PRICE = Field("price_cents", Money(), N_("Price (EUR)"), nullable=True,
+              csv=Csv("Preis (EUR)", "price_eur", aliases=(
+                  "Preis", "Preis (€)", "Preis in EUR", "Kaufpreis", "Anschaffungspreis", "Bruttopreis", "price",
+                  "price (EUR)"), memo=True))
+WARRANTY_END = Field("warranty_end", Day(), N_("Warranty end"), nullable=True, sort="warranty_end",
+                     csv=Csv("Garantie bis", "warranty_end", aliases=(
+                         "Garantieende", "Gewährleistung bis", "warranty", "warranty end"), memo=True))
+NOTES = Field("notes", Text(4000), N_("Notes"), widget="textarea", csv=Csv("Bemerkungen", "notes", aliases=(
+    "Bemerkung", "Notizen", "Notiz", "Hinweise")))

@@ -1,0 +1,104 @@
+"""Pupil devices (Schülerleihgeräte): the description and the rules of one device."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, DeviceKind, DeviceStatus
+from schoolit.inventory.description import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
+from schoolit.inventory.kinds import Choice, Text, YesNo
+from schoolit.inventory.resources.common import (
+    DATES_WARRANTY,
+    FUNDING_PROGRAMME,
+    MAC,
+    NOTES,
+    PRICE,
+    PURCHASE_DATE,
+    SCHOOL_NUMBER,
+    SERIAL,
+    WARRANTY_END,
+    school_fields,
+)
+from schoolit.kernel.i18n import N_
+
+LENT = DeviceStatus.LENT.value
+BECOMES_LENT = N_("a device becomes lent through a loan")
+STAYS_LENT = N_("a lent device changes status when it is returned")
+LENT_STAYS = N_("the device is lent: return it before it moves to another school")
+LOANS_STAY = N_("a device with loan records stays in its county")
+
+
+def validate(check: Check, stored: Mapping[str, Any]) -> None:
+    """The rules of one device. `stored`: `on_loan` (it has an open loan) and its `status` (empty when new)."""
+    dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
+    if not check.given("status"):
+        return
+    status = check.value("status")
+    if stored.get("on_loan"):
+        if status != LENT:
+            check.error("status", STAYS_LENT)
+    elif status == LENT and stored.get("status") != LENT:
+        check.error("status", BECOMES_LENT)
+
+
+def move_problem(stored: Mapping[str, Any], county_id: int) -> str | None:
+    """Why a device cannot move to a school of `county_id` (`stored`: `on_loan`, `has_loans`, `county_id`)."""
+    if stored["on_loan"]:
+        return LENT_STAYS
+    if stored["county_id"] != county_id and stored["has_loans"]:
+        return LOANS_STAY  # its loan records stay with the county that lent it
+    return None
+
+
+DEVICE = Resource(
+    name="device", plural="devices", table="device", alias="d", label=N_("device"),
+    source="device d JOIN school s ON s.id = d.school_id LEFT JOIN loan l ON l.device_id = d.id "
+           "AND l.returned_on IS NULL",
+    export_source="device d JOIN school s ON s.id = d.school_id",
+    county="d.county_id", school="d.school_id", default_sort="serial", export_order="s.school_number, d.serial",
+    validate=validate,
+    csv_keys=((SCHOOL_NUMBER, "s.school_number"),),
+    fields=(
+        *row_fields("d"),
+        *school_fields("d"),
+        Field("kind", Choice(DeviceKind, DEVICE_KIND_LABELS, {
+            "laptop": ("Notebook", "Laptop"), "convertible": ("2-in-1", "Convertible"),
+            "desktop": ("PC", "Desktop-PC"), "other": ("Sonstiges", "andere"),
+        }), N_("Kind"), required=True, empty=DeviceKind.TABLET.value, filter="eq", sort="kind",
+            csv=Csv("Geräteart", "kind", aliases=("Art", "Gerätetyp", "device kind", "type"), memo=True)),
+        Field("vendor", Text(80), N_("Vendor"), filter="like", sort="vendor",
+              csv=Csv("Hersteller", "vendor", aliases=("Marke", "manufacturer", "make"), memo=True)),
+        Field("model", Text(120), N_("Model"), filter="like", sort="model", search=True,
+              csv=Csv("Modell", "model", aliases=("Typ", "Gerätemodell"), memo=True)),
+        replace(SERIAL, autofocus=True),
+        Field("asset_tag", Text(40), N_("Asset tag"), nullable=True, sort="asset_tag", search=True,
+              csv=Csv("Inventarnummer", "asset_tag", aliases=(
+                  "Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset"))),
+        replace(MAC, label=N_("MAC address (Wi-Fi)")),
+        Field("mdm_id", Text(80), N_("MDM ID"), search=True,
+              csv=Csv("MDM-ID", "mdm_id", aliases=("MDM ID", "MDM-Kennung"))),
+        Field("mdm_enrolled", YesNo(), N_("Enrolled in the MDM"), empty=False, csv=Csv(
+            "MDM registriert", "mdm_enrolled", aliases=(
+                "MDM", "im MDM", "MDM-Registrierung", "enrolled", "mdm enrolled"), memo=True)),
+        FUNDING_PROGRAMME,
+        PURCHASE_DATE,
+        PRICE,
+        WARRANTY_END,
+        Field("status", Choice(DeviceStatus, DEVICE_STATUS_LABELS, {
+            "stock": ("Lager", "im Lager", "Bestand", "verfügbar", "in stock"), "lent": ("verliehen", "ausgeliehen"),
+            "repair": ("Reparatur", "in Reparatur"), "lost": ("verloren", "gestohlen"),
+            "retired": ("ausgemustert", "ausgesondert", "entsorgt"),
+        }), N_("Status"), required=True, empty=DeviceStatus.STOCK.value, filter="eq", sort="status",
+            help=N_("A device becomes lent through a loan."),
+            csv=Csv("Status", "status", aliases=("Zustand", "state"), memo=True)),
+        Field("accessories", Text(300), N_("Accessories"), help=N_("e.g. case, pen, charger"),
+              csv=Csv("Zubehör", "accessories", aliases=("Ausstattung",), memo=True)),
+        NOTES,
+        shown("open_loan_id", int | None, "l.id"),
+        shown("open_loan_due_on", dt.date | None, "l.due_on"),
+    ),
+)
+DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",))
