@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from schoolit import __version__, db, jobs
+from schoolit import __version__, db, jobs, replica
 from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts import start as accounts_start
 from schoolit.accounts.access import access_guard
@@ -46,6 +46,7 @@ from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
 from schoolit.probes.derivation import derivation_lifespan
 from schoolit.probes.pages import ProbePages
 from schoolit.probes.partitions import ensure_partitions
+from schoolit.replica import read_routing_middleware_factory
 from schoolit.settings import Settings, get_settings
 from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets import start as tickets_start
@@ -70,7 +71,7 @@ log = get_logger("schoolit.app")
 def _database_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with db.connected(settings) as dsn:
+        async with db.connected(settings) as dsn, replica.serving(settings):
             log.info("database connected", database=db.redact_dsn(dsn))
             await _warn_about_pending_migrations()
             await _prepare_sample_partitions()
@@ -167,6 +168,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             request_id_middleware,
             locale_middleware_factory(settings.default_locale),
             authentication_middleware_factory(settings),
+            # After the login is known (sessions are read and touched on the primary), before the handler.
+            read_routing_middleware_factory(settings.secure_cookies),
         ],
         # Access first: without a login, an out-of-range id says nothing either (401 before 404).
         guards=[access_guard, ids_in_range],

@@ -2,7 +2,8 @@
 
 `connected()` is the one way in, used by the app's lifespan, the CLI and the tests: it resolves the
 DSN, checks that the server answers, opens the pool, and on exit closes the pool and stops an
-embedded server it started.
+embedded server it started. `reading()` is where a caller sends reads that may go to a read replica
+(`schoolit.replica` opens it and hands it in with `read_source()`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
@@ -23,6 +24,9 @@ from schoolit.settings import Settings
 
 MIN_SERVER_VERSION = 15
 MAX_INT = 2_147_483_647  # PostgreSQL `integer`: every id column, and most counts
+# What a server that went away raises (as opposed to a query's own error).
+CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                     asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)
 
 
 class Engine(PostgresEngine):
@@ -155,7 +159,7 @@ async def check_server(dsn: str, connect_timeout: float = 5.0) -> None:
         )
 
 
-async def _keep_session(connection: asyncpg.Connection) -> None:
+async def keep_session(connection: asyncpg.Connection) -> None:
     """The pool's reset when a connection comes back. asyncpg has already ended any open transaction;
     we keep no other session state (no SET, LISTEN, cursors or session-level advisory locks), so its
     default reset query — one more round trip per request — is skipped."""
@@ -172,7 +176,7 @@ async def connected(settings: Settings, *, pool: bool = True) -> AsyncIterator[s
         DB.config = {"dsn": dsn}
         if pool:
             await DB.start_connection_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max,
-                                           reset=_keep_session)
+                                           reset=keep_session)
         try:
             yield dsn
         finally:
@@ -219,3 +223,120 @@ async def atomic() -> AsyncIterator[PostgresTransaction]:
         raise
     else:
         await savepoint.release()
+
+
+# --- the read replica (DATABASE_READ_URL) -----------------------------------------------------------
+
+
+class ReadSource(Protocol):
+    """A read replica as `reading()` needs it (schoolit.replica.ReadReplica)."""
+
+    pool: asyncpg.Pool
+
+    @property
+    def replayed(self) -> int:
+        """The replay position of the latest sample."""
+
+    def refusal(self) -> str | None:
+        """Why not to read there now (None: go ahead)."""
+
+    def failed(self, exc: BaseException) -> None:
+        """A read could not use it (it went away)."""
+
+    def counted(self, target: str, reason: str) -> None:
+        """One read-only request read from `target` ("replica" or "primary") for `reason`."""
+
+
+_read_source: ReadSource | None = None
+
+
+@contextlib.contextmanager
+def read_source(source: ReadSource) -> Iterator[None]:
+    """Let `reading()` use this replica while inside."""
+    global _read_source
+    _read_source = source
+    try:
+        yield
+    finally:
+        _read_source = None
+
+
+def has_read_source() -> bool:
+    return _read_source is not None
+
+
+class _ReplicaTransaction(PostgresTransaction):
+    """A read-only transaction on a replica connection, installed as the engine's current transaction:
+    every query inside (Piccolo's and `fetch`'s alike) runs on it. One snapshot (REPEATABLE READ) for
+    all of a page's queries."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(engine=DB)
+        self.pool = pool
+
+    async def __aenter__(self) -> _ReplicaTransaction:
+        self.connection = await self.pool.acquire()
+        try:
+            self.transaction = self.connection.transaction(isolation="repeatable_read", readonly=True)
+            await self.transaction.start()
+        except BaseException:
+            await self.pool.release(self.connection)
+            raise
+        self.context = DB.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> bool:
+        DB.current_transaction.reset(self.context)
+        try:
+            with contextlib.suppress(*CONNECTION_ERRORS):  # a replica gone meanwhile has ended it anyway
+                await self.transaction.rollback()  # it only read: nothing to commit
+        finally:
+            await self.pool.release(self.connection)
+        return False
+
+
+@contextlib.asynccontextmanager
+async def reading(after: int | None = None) -> AsyncIterator[str]:
+    """Run the queries inside on the read replica when there is one that answers, is a standby, is at most
+    DATABASE_READ_MAX_LAG behind and (with `after`, a primary WAL position: the caller's own last write)
+    has replayed that position; otherwise on the primary, like every other query. Yields where they run:
+    "replica" or "primary". Only for code that writes nothing: the replica refuses writes.
+
+    Inside a transaction (a service's, a test's) everything stays on that transaction's connection."""
+    replica = _read_source
+    if replica is None or DB.current_transaction.get() is not None:
+        yield "primary"
+        return
+    refusal = replica.refusal()
+    transaction = None
+    if refusal is None:
+        try:
+            transaction = await _ReplicaTransaction(replica.pool).__aenter__()
+            if after is not None and after > replica.replayed:
+                replayed = await transaction.connection.fetchval("SELECT pg_last_wal_replay_lsn()")
+                if replayed is None or replayed < after:
+                    refusal = "own_write"
+        except CONNECTION_ERRORS as exc:
+            replica.failed(exc)
+            refusal = "down"
+        if refusal is not None and transaction is not None:
+            await transaction.__aexit__(None, None, None)
+    if refusal is not None:
+        replica.counted("primary", refusal)
+        yield "primary"
+        return
+    assert transaction is not None
+    replica.counted("replica", "fresh")
+    try:
+        yield "replica"
+    finally:
+        await transaction.__aexit__(None, None, None)
+
+
+async def wal_position() -> int | None:
+    """The primary's current WAL position (a byte offset), for reading one's own writes on the replica
+    later; None without a read replica."""
+    if _read_source is None or DB.pool is None:
+        return None
+    async with DB.pool.acquire() as conn:
+        return int(await conn.fetchval("SELECT pg_current_wal_lsn()"))

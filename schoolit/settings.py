@@ -87,6 +87,9 @@ class Settings:
     session_idle_minutes: int = 60
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # A streaming replica for read-only pages (schoolit.replica), and how far behind it may be, in seconds.
+    database_read_url: str | None = None
+    database_read_max_lag: int = 30
     # Who may read /metrics (others get 404), and whose X-Forwarded-For/-Proto headers are believed.
     metrics_allow: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", LOOPBACK))
     trusted_proxies: tuple[Network, ...] = field(default_factory=lambda: _networks({}, "", "127.0.0.1"))
@@ -190,6 +193,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         scheduler=_flag(env, "SCHEDULER", True),
         db_pool_min=pool_min,
         db_pool_max=pool_max,
+        database_read_url=env.get("DATABASE_READ_URL") or None,
+        database_read_max_lag=_int(env, "DATABASE_READ_MAX_LAG", 30, 0, 86400),
         metrics_allow=_networks(env, "METRICS_ALLOW", LOOPBACK),
         trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1"),
         pg_bindir=Path(env["PG_BINDIR"]).expanduser() if env.get("PG_BINDIR") else None,

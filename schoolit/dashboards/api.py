@@ -1,7 +1,8 @@
 """The dashboards' JSON and CSV API under /api/v1, and the open-data export.
 
 Thin: call a service with the caller's Scope, hand its one result to the JSON encoder or the CSV
-writer. `…/{county_slug}.csv` and `…/{arrangement_id}.csv` answer the same figures as CSV.
+writer. `…/{county_slug}.csv` and `…/{arrangement_id}.csv` answer the same figures as CSV. Every route
+here only reads (`READ_ONLY`): with DATABASE_READ_URL it reads from the replica (schoolit.replica).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from schoolit.dashboards.schemas import OpenData
 from schoolit.db import MAX_INT
 from schoolit.errors import NotFound
 from schoolit.kernel.access import Permission, requires
+from schoolit.replica import READ_ONLY
 
 Lang = FromQuery[Literal["de", "en"]]
 CSV_SUFFIX = ".csv"
@@ -44,6 +46,7 @@ class DashboardsApi(Controller):
 
     path = "/dashboards"
     tags = ["dashboards"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+    opt = READ_ONLY
 
     @get("/counties/{county_slug:str}", opt=requires(Permission.DASHBOARDS_READ),
          summary="County dashboard (JSON, or CSV with .csv)",
@@ -75,6 +78,7 @@ class OpenDataApi(Controller):
 
     path = "/open-data"
     tags = ["dashboards"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+    opt = READ_ONLY
 
     @get("/schools.json", opt=requires(Permission.EXPORT), summary="Open data: schools (JSON)",
          description="Per school in the caller's scope (or of `county`): uplink class and rates, planned and live "

@@ -1,7 +1,8 @@
 """The dashboards' pages: the list in the caller's scope, the county and arrangement dashboards, and the
 network section of a school page (the JSON and CSV API is in `schoolit.dashboards.api`).
 
-Thin: call a service with the caller's Scope, hand its one result to the template.
+Thin: call a service with the caller's Scope, hand its one result to the template. Every page here only
+reads (`READ_ONLY`): with DATABASE_READ_URL it reads from the replica (schoolit.replica).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.navigation import NavItem, register
+from schoolit.replica import READ_ONLY
 
 register(NavItem("/dashboards", N_("Dashboards"), Permission.DASHBOARDS_READ), before="/admin/users")
 
@@ -63,6 +65,7 @@ async def _county_page(caller: Caller, county_slug: str) -> Template:
 class DashboardPages(Controller):
     path = "/dashboards"
     include_in_schema = False
+    opt = READ_ONLY
 
     @get("/", name="dashboards", opt=requires(Permission.DASHBOARDS_READ))
     async def index(self, caller: Caller) -> Template:
