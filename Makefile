@@ -10,9 +10,10 @@ DEMO_STAMP := $(VENV)/.installed-demo
 # systemd: `systemd-analyze verify` checks the units in deploy/; curl drives bench/probe_sweep.py;
 # chromium is the browser of the end-to-end tests (Playwright drives it); slapd (OpenLDAP) and ldap-utils are
 # the directory the single sign-on tests sign in against, nodejs and npm run their OpenID provider (the npm
-# package oidc-provider, installed by the tests). A package counts as present when dpkg knows it or a command
-# of its name is on PATH (Node.js from another source brings its own npm).
-SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium slapd ldap-utils nodejs npm
+# package oidc-provider, installed by the tests); dovecot-imapd is the IMAP server the inbound mail tests fetch
+# from. A package counts as present when dpkg knows it or a command of its name is on PATH (Node.js from another
+# source brings its own npm).
+SYSTEM_PACKAGES ?= snmpd snmp prometheus-snmp-exporter curl systemd chromium slapd ldap-utils nodejs npm dovecot-imapd
 
 .PHONY: demo test lint typecheck unit integration migrate messages system-packages clean help
 

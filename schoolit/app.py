@@ -51,6 +51,7 @@ from schoolit.settings import Settings, get_settings
 from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets import start as tickets_start
 from schoolit.tickets.api import TicketsApi, TicketSettingsApi
+from schoolit.tickets.inbound_pages import MailboxPages, TriagePages
 from schoolit.tickets.mail import sender_lifespan
 from schoolit.tickets.notification_pages import NotificationPages
 from schoolit.tickets.pages import PublicPages, TicketAdminPages, TicketPages
@@ -151,6 +152,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TicketAdminPages,
             NotificationPages,
             WebhookPages,
+            MailboxPages,
+            TriagePages,
             PublicPages,
             *INVENTORY_PAGES,
             DashboardPages,

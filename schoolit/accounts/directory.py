@@ -118,3 +118,12 @@ async def probes_last_seen() -> list[dict[str, Any]]:
     return await fetch("SELECT c.slug AS county, p.name, extract(epoch FROM now() - p.last_seen_at) AS age "
                        "FROM probe p JOIN county c ON c.id = p.county_id "
                        "WHERE p.active AND p.last_seen_at IS NOT NULL")
+
+
+async def person_by_email(email: str) -> dict[str, Any] | None:
+    """`id, email, role, active, county_id, arrangement_id, school_id` of the user with this address
+    (compared case-insensitively), None when there is none: the inbound mail channel finds the school
+    contact (and so the school) or the supporter a mail comes from."""
+    rows = await fetch("SELECT id, email, role, active, county_id, arrangement_id, school_id FROM app_user "
+                       "WHERE email = {}", email.strip().lower())
+    return rows[0] if rows else None

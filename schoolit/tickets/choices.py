@@ -60,10 +60,11 @@ class Source(StrEnum):
     UI = "ui"  # a logged-in person in the web UI
     API = "api"
     PROBE = "probe"  # an outage seen by a probe
+    EMAIL = "email"  # a mail fetched from an IMAP mailbox (`inbound.py`)
 
 
 SOURCE_LABELS = {Source.WEB_FORM: N_("fault form"), Source.UI: N_("web UI"), Source.API: N_("API"),
-                 Source.PROBE: N_("probe")}
+                 Source.PROBE: N_("probe"), Source.EMAIL: N_("e-mail")}
 
 
 class EventKind(StrEnum):

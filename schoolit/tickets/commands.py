@@ -3,8 +3,8 @@
 `close-resolved` closes tickets resolved longer ago than their policy's close-after days;
 `sla-breaches` flags running tickets past a due time and records the 80 % warnings; `notifications`
 works the notification outbox, `notification-digests` sends digests and weekly summaries, `webhooks`
-posts webhook deliveries (all are run by the server's scheduler, `schoolit.tickets.jobs`; the commands
-run them now);
+posts webhook deliveries, `mail-fetch` reads the IMAP mailboxes into tickets and replies (all are run
+by the server's scheduler, `schoolit.tickets.jobs`; the commands run them now);
 `calendar import-holidays` reads the VEVENT dates of an iCalendar file as holidays.
 """
 
@@ -65,7 +65,7 @@ async def import_holidays(args: argparse.Namespace) -> int:
 
 def register_maintenance(jobs: Any) -> None:
     """`schoolit maintenance close-resolved`, `… sla-breaches`, `… notifications`, `… notification-digests`,
-    `… webhooks`."""
+    `… webhooks`, `… mail-fetch`."""
     job = jobs.add_parser("close-resolved", help="close tickets resolved longer ago than the policy allows",
                           description="Close resolved tickets after their policy's close-after days (default 7).")
     job.set_defaults(handler=job_command(scheduled.JOBS[1]))
@@ -84,6 +84,10 @@ def register_maintenance(jobs: Any) -> None:
     job = jobs.add_parser("webhooks", help="post due webhook deliveries",
                           description="Post the due webhook deliveries (signed JSON); failures are retried later.")
     job.set_defaults(handler=job_command(scheduled.JOBS[4]))
+    job = jobs.add_parser("mail-fetch", help="read the IMAP mailboxes into tickets and replies",
+                          description="Fetch the unread mail of every active IMAP mailbox: new tickets, replies as "
+                                      "comments, unknown senders into the triage, auto-replies ignored.")
+    job.set_defaults(handler=job_command(scheduled.JOBS[5]))
 
 
 def register(commands: Any) -> None:

@@ -1,7 +1,8 @@
 """The tickets domain's scheduled jobs (`schoolit.jobs`): SLA breaches and 80 % warnings flagged every
 five minutes, resolved tickets closed after their policy's close-after days (checked hourly), the
 notification outbox worked every minute, daily digests and weekly summaries looked at every 15 minutes
-(each goes out once, from 07:00), webhook deliveries posted every minute."""
+(each goes out once, from 07:00), webhook deliveries posted every minute, the IMAP mailboxes read every
+minute (failures retried after 30 s, doubling)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job
 from schoolit.kernel.i18n import N_
-from schoolit.tickets import notifications, services, webhooks
+from schoolit.tickets import inbound, notifications, services, webhooks
 
 SYSTEM = Scope.system("maintenance")
 
@@ -47,4 +48,6 @@ JOBS = (
     Job("notification-digests", dt.timedelta(minutes=15), digests,
         N_("Send daily digests and weekly summaries")),
     Job("webhooks", dt.timedelta(minutes=1), deliver_webhooks, N_("Post ticket events to webhooks")),
+    Job("mail-fetch", dt.timedelta(minutes=1), inbound.fetch_all, N_("Turn mails of the IMAP mailboxes into tickets"),
+        retry=dt.timedelta(seconds=30)),
 )

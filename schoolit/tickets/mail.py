@@ -21,7 +21,7 @@ import aiosmtplib
 
 from schoolit.db import atomic, fetch
 from schoolit.logs import get_logger
-from schoolit.settings import Settings
+from schoolit.settings import Settings, get_settings
 from schoolit.tickets.tables import OutboxMail
 
 log = get_logger("schoolit.mail")
@@ -37,11 +37,26 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
+def new_message_id(ticket_id: int | None = None) -> str:
+    """A Message-ID under the sender's domain; a ticket's mails say which ticket in it."""
+    domain = get_settings().smtp_from.rpartition("@")[2] or "schoolit.invalid"
+    return make_msgid(idstring=f"ticket{ticket_id}" if ticket_id is not None else "schoolit", domain=domain)
+
+
 async def enqueue(recipient: str, subject: str, body: str, *, ticket_id: int | None = None) -> None:
-    """Queue one message (in the caller's transaction: it goes out only if the change commits)."""
+    """Queue one message (in the caller's transaction: it goes out only if the change commits).
+
+    A ticket's mail carries the ticket number in its subject (added in brackets where the text has
+    none) and a Message-ID kept with the row, so a reply finds its ticket (`schoolit.tickets.inbound`)."""
     if not recipient:
         return
-    await OutboxMail.insert(OutboxMail(recipient=recipient, subject=subject[:250], body=body, ticket_id=ticket_id))
+    if ticket_id is not None:
+        rows = await fetch("SELECT number FROM ticket WHERE id = {}", ticket_id)
+        if rows and rows[0]["number"] not in subject:
+            tag = f" [{rows[0]['number']}]"
+            subject = subject[:250 - len(tag)] + tag
+    await OutboxMail.insert(OutboxMail(recipient=recipient, subject=subject[:250], body=body, ticket_id=ticket_id,
+                                       message_id=new_message_id(ticket_id)))
 
 
 def _message(settings: Settings, row: dict[str, Any]) -> EmailMessage:
@@ -49,7 +64,10 @@ def _message(settings: Settings, row: dict[str, Any]) -> EmailMessage:
     message["From"] = settings.smtp_from
     message["To"] = row["recipient"]
     message["Subject"] = row["subject"]
-    message["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
+    message["Message-ID"] = row.get("message_id") or make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
+    # Machine-sent (RFC 3834): out-of-office and other auto-responders do not answer it.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
     message.set_content(row["body"])
     return message
 
@@ -73,7 +91,7 @@ async def send_due(settings: Settings, now: dt.datetime | None = None) -> int:
                     "next_attempt_at = 'infinity' WHERE sent_at IS NULL AND next_attempt_at <> 'infinity' "
                     "AND created_at < {}", moment - GIVE_UP_AFTER)
         rows = await fetch(
-            "SELECT id, recipient, subject, body, attempts FROM outbox_mail WHERE sent_at IS NULL "
+            "SELECT id, recipient, subject, body, message_id, attempts FROM outbox_mail WHERE sent_at IS NULL "
             "AND next_attempt_at <= {} ORDER BY next_attempt_at, id LIMIT {} FOR UPDATE SKIP LOCKED", moment, BATCH)
         for row in rows:
             attempts = row["attempts"] + 1

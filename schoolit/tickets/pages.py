@@ -36,12 +36,14 @@ from schoolit.tickets.choices import (
 )
 from schoolit.tickets.schemas import ReportForm
 
-# The navigation entries of every tickets page, here in their order (notification_pages.py and
-# webhook_pages.py hold the other two pages).
+# The navigation entries of every tickets page, here in their order (notification_pages.py,
+# webhook_pages.py and inbound_pages.py hold the other pages).
 register(NavItem("/tickets", N_("Tickets"), Permission.TICKETS_READ),
+         NavItem("/mail-triage", N_("Mail triage"), Permission.TICKETS_WORK),
          NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ), before="/admin/users")
 register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission.USERS_MANAGE),
-         NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE), before="/audit")
+         NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE),
+         NavItem("/admin/mailboxes", N_("Mailboxes"), Permission.USERS_MANAGE), before="/audit")
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -7,6 +7,9 @@ from piccolo.conf.apps import AppConfig
 from schoolit.tickets.tables import (
     BusinessCalendar,
     Holiday,
+    InboundMail,
+    Mailbox,
+    MailSender,
     NotificationDigestItem,
     NotificationEvent,
     NotificationProfile,
@@ -30,7 +33,8 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
     table_classes=[TicketCategory, TicketCounter, Ticket, TicketEvent, TicketAttachment, TimeEntry, BusinessCalendar,
                    Holiday, SupportPolicy, SavedView, TicketPresence, OutboxMail, ReportAttempt,
-                   NotificationEvent, NotificationProfile, NotificationDigestItem, Webhook, WebhookDelivery],
+                   NotificationEvent, NotificationProfile, NotificationDigestItem, Webhook, WebhookDelivery,
+                   Mailbox, InboundMail, MailSender],
     migration_dependencies=["schoolit.inventory.piccolo_app"],
     commands=[],
 )

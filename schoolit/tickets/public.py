@@ -150,15 +150,25 @@ async def reply(token: str, body: str, *, client_ip: str | None, request_id: str
         ticket = await ticket_by_token(token)
         scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
                           request_id=request_id, client_ip=client_ip)
-        status = Status(ticket["status"])
-        if status == Status.CLOSED or (status == Status.RESOLVED and not workflow.reopens_on_reply(
-                status, ticket["resolved_at"], now())):
-            raise ValidationFailed([FieldError("body", N_("this ticket is closed; please report a new fault"))])
-        await add_event(scope, ticket, EventKind.REPLY, public=True, body=body)
-        await notifications.emit(Happening.REPORTER_REPLY, ticket, body=body)
-        if status == Status.RESOLVED:
-            await apply_status(scope, ticket, workflow.reopened_status(ticket["assignee_id"]),
-                               reason="ticket.reopen")
-        else:
-            await fetch("UPDATE ticket SET updated_at = {} WHERE id = {}", now(), ticket["id"])
+        await record_reply(scope, ticket, body)
     return await ticket_by_token(token)
+
+
+def takes_replies(ticket: dict[str, Any]) -> bool:
+    """Whether the reporter may still answer: not closed, and not resolved longer ago than replies reopen."""
+    status = Status(ticket["status"])
+    return status != Status.CLOSED and (status != Status.RESOLVED or workflow.reopens_on_reply(
+        status, ticket["resolved_at"], now()))
+
+
+async def record_reply(scope: Scope, ticket: dict[str, Any], body: str) -> None:
+    """The reporter's reply on a locked ticket (the tracking page, or a mail answering ours): a public
+    `reply` event, the handlers told, and a resolved ticket reopened. ValidationFailed when closed."""
+    if not takes_replies(ticket):
+        raise ValidationFailed([FieldError("body", N_("this ticket is closed; please report a new fault"))])
+    await add_event(scope, ticket, EventKind.REPLY, public=True, body=body)
+    await notifications.emit(Happening.REPORTER_REPLY, ticket, body=body)
+    if ticket["status"] == Status.RESOLVED.value:
+        await apply_status(scope, ticket, workflow.reopened_status(ticket["assignee_id"]), reason="ticket.reopen")
+    else:
+        await fetch("UPDATE ticket SET updated_at = {} WHERE id = {}", now(), ticket["id"])

@@ -1,6 +1,7 @@
 """Tickets tables: tickets and their per-year numbers, categories, the timeline, attachments, time
 entries, SLA policies and business calendars, saved views, presence, the e-mail outbox, the public
-form's rate limit, notifications (the event outbox, per-person choices, digest items) and webhooks.
+form's rate limit, notifications (the event outbox, per-person choices, digest items), webhooks, and
+the inbound mail channel (IMAP mailboxes, every message taken from them, senders mapped to schools).
 
 Tenant rows carry `county_id` next to `school_id`; a composite foreign key `(school_id, county_id)
 -> school (id, county_id)` (raw migration) keeps the two consistent, like the inventory tables.
@@ -10,6 +11,7 @@ from piccolo.columns import (
     JSONB,
     BigSerial,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -192,6 +194,9 @@ class OutboxMail(Table):
     recipient = Varchar(length=254)
     subject = Varchar(length=250)
     body = Text()
+    # The Message-ID the mail goes out with: a reply names it in In-Reply-To/References, which is how
+    # the inbound channel finds the ticket (`schoolit.tickets.inbound`).
+    message_id = Varchar(length=250, default="", index=True)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
@@ -273,4 +278,57 @@ class WebhookDelivery(Table):
     delivered_at = Timestamptz(null=True, default=None)
     last_status = Integer(null=True, default=None)  # HTTP status of the last attempt
     last_error = Varchar(length=500, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Mailbox(Table):
+    """An IMAP mailbox the app fetches mail from, kept by admins for a support arrangement or a county
+    (exactly one of the two): its mails open tickets of that team's schools. The password is encrypted
+    at rest (`schoolit.tickets.mailboxes`) and never shown again."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    name = Varchar(length=120)
+    arrangement_id = ForeignKey(Arrangement, null=True, default=None, on_delete=OnDelete.cascade)
+    county_id = ForeignKey(County, null=True, default=None, on_delete=OnDelete.cascade)
+    host = Varchar(length=253)
+    port = Integer(default=993)
+    tls = Varchar(length=10, default="tls")  # tls (implicit, IMAPS), starttls, off (loopback and tests)
+    username = Varchar(length=254)
+    password = Text(secret=True)  # Fernet-encrypted
+    folder = Varchar(length=200, default="INBOX")
+    done_folder = Varchar(length=200, default="")  # processed mail is moved here; "" = only marked \Seen
+    active = Boolean(default=True)
+    last_fetch_at = Timestamptz(null=True, default=None)
+    last_error = Varchar(length=500, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class InboundMail(Table):
+    """Every message taken from a mailbox, once per Message-ID (the idempotence record, written in the
+    transaction of the ticket or comment it became): a ticket, a comment, ignored (auto-reply, bounce,
+    loop) or waiting in the triage for a supporter to name its school (then the raw message is kept
+    until the ticket is opened)."""
+
+    id = BigSerial(primary_key=True)
+    mailbox_id = ForeignKey(Mailbox, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    message_id = Varchar(length=250, unique=True)
+    sender = Varchar(length=254, default="")
+    subject = Varchar(length=250, default="")
+    outcome = Varchar(length=10)  # ticket, comment, triage, ignored
+    reason = Varchar(length=200, default="")
+    ticket_id = ForeignKey(Ticket, null=True, default=None, on_delete=OnDelete.set_null)
+    raw_message = Bytea(null=True, default=None)  # only while in the triage
+    received_at = Timestamptz(default=TimestamptzNow())
+    assigned_by = Varchar(length=254, default="")
+
+
+class MailSender(Table):
+    """A sender address (`name@domain`) or a whole mail domain (`@domain`) whose mails belong to a
+    school; set by supporters in the triage. School contacts' own addresses need no row."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    pattern = Varchar(length=254, unique=True)
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.cascade)
+    school_id = ForeignKey(School, null=False, on_delete=OnDelete.cascade)
+    created_by = Varchar(length=254, default="")
     created_at = Timestamptz(default=TimestamptzNow())

@@ -187,8 +187,8 @@ def test_every_domain_job_is_registered_with_a_cli_command() -> None:
     from schoolit.cli import build_parser
 
     names = [job.name for job in register_jobs()]
-    assert names == ["close-resolved", "notification-digests", "notifications", "partitions", "retention", "samples",
-                     "sessions", "silent-probes", "sla-breaches", "sso-sync", "webhooks"]
+    assert names == ["close-resolved", "mail-fetch", "notification-digests", "notifications", "partitions",
+                     "retention", "samples", "sessions", "silent-probes", "sla-breaches", "sso-sync", "webhooks"]
     parser = build_parser()
     for name in names:
         assert parser.parse_args(["maintenance", name]).handler is not None

@@ -56,6 +56,12 @@ def _token(world: World, actor: str, foreign: bool) -> str | None:
     return str(world.token_ids.get(actor, world.token_ids["donnersberg_authority"]))
 
 
+def _inbound(world: World, county: str | None) -> str | None:
+    if county is None:
+        return None
+    return str(world.inbound_ids["ludwigsburg" if county == "ludwigsburg" else "verbund"])  # type: ignore[attr-defined]
+
+
 PATH_PARAMS: dict[str, Filler] = {
     "county_id": lambda w, a, f: (str(w.counties[FOREIGN_COUNTY[a]]) if a in FOREIGN_COUNTY else None) if f
     else str(w.counties[OWN_COUNTY[a]]),
@@ -70,6 +76,9 @@ PATH_PARAMS: dict[str, Filler] = {
     "reset_token": lambda w, a, f: None if f else w.reset_tokens.get(a, w.reset_tokens["donnersberg_authority"]),
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
     "webhook_id": lambda w, a, f: None if f else str(w.webhook_id),  # type: ignore[attr-defined]
+    "mailbox_id": lambda w, a, f: None if f else str(w.mailbox_ids["verbund"]),  # type: ignore[attr-defined]
+    # A mail waiting in the triage of the actor's own county's team, or of a foreign one.
+    "inbound_id": lambda w, a, f: _inbound(w, FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a]),
     # Sign-in providers and their mappings are installation-wide (tests/integration/accounts/sso/world.py).
     "provider_name": lambda w, a, f: None if f else "matrix",
     # The OpenID routes (public) need a live provider and a pending sign-in in the browser:

@@ -191,15 +191,18 @@ async def test_outage_and_school_offline(world: World) -> None:
         system, school_id=school, asset_kind="access_point", asset_id=network.access_points["kib"][0],
         category="WLAN/Netzwerk", summary="Access Point „AP 1“ antwortet nicht.")
     opened = await mails(ticket["id"])
-    assert to(opened, CONTACT) == ["Störung an Ihrer Schule: Access Point „AP 1“ antwortet nicht."]
+    # A subject without the ticket number gets it in brackets: a reply finds its ticket by it.
+    number = f"[{ticket['number']}]"
+    assert to(opened, CONTACT) == [f"Störung an Ihrer Schule: Access Point „AP 1“ antwortet nicht. {number}"]
     assert to(opened, SUPPORTER) == [f"Neues Ticket {ticket['number']}: Access Point „AP 1“ antwortet nicht."]
 
     await services.promote_to_school_outage(system, ticket["id"], uplink_id=network.uplinks["kib"],
                                             category="Internet/Anschluss", summary="Schule nicht erreichbar.",
                                             merged=[])
     offline = await mails(ticket["id"])
-    assert "Schule offline: Nordpfalzgymnasium Kirchheimbolanden" in to(offline, SUPPORTER)
-    assert "Störung an Ihrer Schule: Schule nicht erreichbar." in to(offline, CONTACT)
+    assert f"Schule offline: Nordpfalzgymnasium Kirchheimbolanden {number}" in to(offline, SUPPORTER)
+    assert f"Störung an Ihrer Schule: Schule nicht erreichbar. {number}" in to(offline, CONTACT)
 
     await services.resolve_outage_ticket(system, ticket["id"], "Alle Geräte antworten wieder.")
-    assert "Störung an Ihrer Schule behoben: Schule nicht erreichbar." in to(await mails(ticket["id"]), CONTACT)
+    assert f"Störung an Ihrer Schule behoben: Schule nicht erreichbar. {number}" in to(await mails(ticket["id"]),
+                                                                                        CONTACT)

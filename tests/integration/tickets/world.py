@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from schoolit.accounts.scope import Scope
-from schoolit.tickets import services, webhooks
+from schoolit.db import fetch
+from schoolit.tickets import mailboxes, services, webhooks
 from schoolit.tickets.tables import TicketCategory
 
 if TYPE_CHECKING:  # world.py imports this module for its EXTENSIONS
@@ -46,3 +47,19 @@ async def add_tickets(world: World) -> None:
     hook, _secret = await webhooks.create_webhook(system, name="Matrix-Brücke", url="http://127.0.0.1:9/hook",
                                                   events=["school_offline"])
     world.webhook_id = hook["id"]  # type: ignore[attr-defined]
+    # Mailboxes are kept by admins (the matrix's `mailbox_id`); the triage is the team's: one waiting mail
+    # in the arrangement's mailbox and one in Ludwigsburg's, for `inbound_id` own and foreign. Switched off:
+    # no test fetches from them.
+    world.mailbox_ids = {}  # type: ignore[attr-defined]
+    world.inbound_ids = {}  # type: ignore[attr-defined]
+    for key, owner in (("verbund", f"arrangement:{world.arrangement_id}"),
+                       ("ludwigsburg", f"county:{world.counties['ludwigsburg']}")):
+        box = await mailboxes.create_mailbox(system, mailboxes.MailboxInput(
+            name=f"Postfach {key}", owner=owner, host="127.0.0.1", port=9, tls="off", username=f"{key}@mail.example",
+            password="geheim", active=False))
+        raw = f"From: unbekannt-{key}@elsewhere.example\r\nSubject: Hilfe\r\n\r\nDrucker kaputt\r\n".encode()
+        rows = await fetch("INSERT INTO inbound_mail (mailbox_id, message_id, sender, subject, outcome, reason, "
+                           "raw_message) VALUES ({}, {}, {}, 'Hilfe', 'triage', 'unknown sender', {}) RETURNING id",
+                           box["id"], f"<world-{key}@elsewhere.example>", f"unbekannt-{key}@elsewhere.example", raw)
+        world.mailbox_ids[key] = box["id"]  # type: ignore[attr-defined]
+        world.inbound_ids[key] = rows[0]["id"]  # type: ignore[attr-defined]
