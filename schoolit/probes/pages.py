@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
 from litestar.response import Template
@@ -25,15 +24,10 @@ from schoolit.probes import health
 from schoolit.tickets import services as tickets
 from schoolit.tickets.choices import OPEN_STATUSES, STATUS_LABELS, Status
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # What needs a look comes first: silent probes, those never heard from, those whose targets fail.
 STATE_ORDER = {"silent": 0, "never": 1, "failing": 2, "ok": 3, "inactive": 4}
 
 navigation.register(navigation.NavItem("/probes", N_("Probes"), Permission.INVENTORY_WRITE), before="/admin/users")
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if moment else "–"
 
 
 def span(delta: dt.timedelta) -> str:
@@ -76,9 +70,7 @@ async def probe_rows(scope: Scope) -> list[dict[str, Any]]:
         seconds = probe["last_run_seconds"]
         rows.append({
             **probe, "state": state,
-            "seen": _when(probe["last_seen_at"]),
             "silent_for": span(probe["silent_for"]) if probe["silent_for"] is not None else None,
-            "run": _when(probe["last_run_at"]),
             "run_seconds": None if seconds is None else f"{seconds:.1f}".replace(".", ","),
             "ticket": await _silence_ticket(scope, probe["silence_ticket_id"]),
         })

@@ -19,4 +19,5 @@ async def panels(scope: Scope) -> list[Panel]:
     silent = [p for p in probes if p["silent"] or (p["active"] and p["last_seen_at"] is None)]
     shown = (silent + [p for p in probes if p not in silent])[:LIMIT]
     return [Panel(order=20, title=gettext("Probes"), template="probes/_start_probes.html",
-                  context={"probes": shown, "silent": len(silent), "total": len(probes)}, testid="start-probes")]
+                  context={"probes": shown, "silent": len(silent), "total": len(probes)}, link="/probes",
+                  testid="start-probes")]

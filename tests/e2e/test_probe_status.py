@@ -1,8 +1,8 @@
-"""In Chromium: an admin and a supporter open the probes' status page from the navigation; each probe
-of the county shows its last run, its targets answered and failed, refused samples, its spool, how long
-it has been silent and the link to its open silence ticket, at 1366 px and at 390 px (a phone) without
-sideways scrolling. The silent probe's ticket is opened by the real job (`schoolit maintenance
-silent-probes`). Screenshots: tests/e2e/artifacts/probes-<role>-<width>.png (git-ignored).
+"""In Chromium: an admin (from the start page's panel) and a supporter (from the navigation) open the probes'
+status page; each probe of the county shows its last run, its targets answered and failed, refused samples,
+its spool, how long it has been silent and the link to its open silence ticket, at 1366 px and at 390 px (a
+phone) without sideways scrolling. The silent probe's ticket is opened by the real job (`schoolit
+maintenance silent-probes`). Screenshots: tests/e2e/artifacts/probes-<role>-<width>.png (git-ignored).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, assert_accessible, demo_database, horizontal_overflow, launch_chromium, log_in
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für die Sonden"
@@ -80,7 +80,13 @@ def test_the_probes_page_in_the_browser(server: str, role: str, email: str) -> N
         try:
             page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
             log_in(page, email, PASSWORD)
-            page.get_by_role("navigation").get_by_role("link", name="Sonden").click()
+            if role == "admin":  # the start page's probes panel links the page
+                panel = page.get_by_test_id("start-probes")
+                expect(panel).to_contain_text("Sonde Gymnasium")
+                panel.get_by_role("link").click()
+            else:
+                expect(page.get_by_test_id("start-probes")).to_have_count(0)
+                page.get_by_role("navigation").get_by_role("link", name="Sonden").click()
             expect(page.get_by_role("heading", name="Sonden", exact=True)).to_be_visible()
             reporting = page.locator("li[data-state=failing]", has_text="Sonde Kreisverwaltung")
             expect(reporting).to_contain_text("205 von 212 haben geantwortet, 7 ohne Antwort")
@@ -92,12 +98,14 @@ def test_the_probes_page_in_the_browser(server: str, role: str, email: str) -> N
             expect(page.locator("li[data-state=never]", has_text="Sonde Ersatzgerät")).to_contain_text(
                 "hat sich noch nie gemeldet")
             expect(page.locator("ul.probes > li").first).to_have_attribute("data-state", "silent")  # first
+            assert_accessible(page, "the probes page")
             page.screenshot(path=str(ARTIFACTS / f"probes-{role}-1366.png"), full_page=True)
             phone = browser.new_page(base_url=server, viewport={"width": 390, "height": 844})
             phone.context.add_cookies(page.context.cookies())
             phone.goto("/probes")
             expect(phone.locator("li[data-state=silent]")).to_be_visible()
-            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            assert horizontal_overflow(phone) == 0
+            assert_accessible(phone, "the probes page on a phone")
             phone.screenshot(path=str(ARTIFACTS / f"probes-{role}-390.png"), full_page=True)
             # The silence ticket opened by the job is linked, and opens.
             silent.get_by_role("link").click()
