@@ -3,20 +3,23 @@ read-only pages may read from; everything else stays on the primary (`DATABASE_U
 
 - **Which routes**: a route declares that it only reads with the route opt `READ_ONLY` (on a handler or a
   controller: `opt = READ_ONLY`). Only its GET and HEAD requests are routed; the middleware
-  (`read_routing_middleware`) runs their handler inside `schoolit.db.reading()`, so services stay free of
+  (`read_routing_middleware_factory`) runs their handler inside `schoolit.db.reading()`, so services stay free of
   the request and simply run their queries on the source the caller chose.
 - **How far behind**: a sampler (one task per worker, every `SAMPLE_INTERVAL`) reads the primary's WAL
   position (`pg_current_wal_lsn()`) and then the replica's replay position (`pg_last_wal_replay_lsn()`).
   The lag in bytes is their difference; the lag in seconds is how long ago the primary had written no
-  more than what the replica has replayed (from the recorded positions, so it is exact to one sampling
-  interval and an idle primary shows no lag, unlike `now() - pg_last_xact_replay_timestamp()`).
+  more than what the replica has replayed (from the recorded positions, exact to one sampling interval),
+  or the age of the last transaction the replica replayed if that is less — looked at only while the
+  replica is behind, so an idle primary shows no lag (`now() - pg_last_xact_replay_timestamp()` alone
+  grows without end when nothing is written).
   Both are on /metrics (`schoolit_replica_lag_seconds`, `schoolit_replica_lag_bytes`, `schoolit_replica_up`).
 - **When not**: the replica is not used when it is down, not in recovery (promoted, or not a standby), not
   sampled recently, more than `DATABASE_READ_MAX_LAG` seconds behind, or has not yet replayed the caller's
   own last write: after every successful write request the primary's WAL position goes into the
   `schoolit_wal` cookie, and a read-only page reads the replica only once it has replayed that position
-  (checked in the page's own replica transaction). A page whose replica connection breaks is answered
-  again from the primary. `schoolit_db_reads_total{target,reason}` counts the choices.
+  (checked in the page's own replica transaction). A page that fails on the replica (it went away, or
+  replay cancelled its query: a recovery conflict) is answered once more from the primary.
+  `schoolit_db_reads_total{target,reason}` counts the choices.
 """
 
 from __future__ import annotations
@@ -158,16 +161,6 @@ class ReadReplica:
             return "lag"
         return None
 
-    async def answers(self) -> bool:
-        """Whether the replica answers a trivial query now (after a page failed on it)."""
-        try:
-            async with asyncio.timeout(SAMPLE_TIMEOUT), self.pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-        except CONNECTION_ERRORS as exc:
-            self.failed(exc)
-            return False
-        return True
-
     def failed(self, exc: BaseException) -> None:
         """A page could not use the replica: treat it as down until the next sample says otherwise."""
         log.warning("read replica failed; pages read from the primary", error=repr(exc))
@@ -276,9 +269,9 @@ def read_routing_middleware_factory(secure_cookies: bool) -> Callable[[ASGIApp],
             async def send_unless_broken(message: Message) -> None:
                 nonlocal retry
                 if message["type"] == "http.response.start" and message["status"] >= 500:
-                    replica = _current
-                    if replica is not None and not await replica.answers():
-                        retry = True  # the replica went away during the page: answer it from the primary
+                    # The replica went away during the page, or replay cancelled its query (a recovery
+                    # conflict): the page is only read, so it is answered once more from the primary.
+                    retry = True
                 if not retry:
                     await send(message)
 
