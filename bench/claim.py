@@ -127,7 +127,7 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def bench_service(dsn: str, county: int, users: list[int], seconds: float) -> dict[str, Any]:
-    from schoolit import db
+    from schoolit import db, sql
     from schoolit.accounts.choices import ActorKind, Role
     from schoolit.accounts.scope import Actor, Scope
     from schoolit.settings import get_settings
@@ -141,10 +141,10 @@ async def bench_service(dsn: str, county: int, users: list[int], seconds: float)
         return None if row is None else int(row["id"])
 
     async with db.connected(get_settings()):
-        await db.fetch("TRUNCATE ticket_event")  # not DELETE: dead rows would slow the next round's inserts
+        await sql.fetch("TRUNCATE ticket_event")  # not DELETE: dead rows would slow the next round's inserts
         result = await run_claimers(claim, seconds)
         # The database's own count: a ticket claimed twice would have two claim events.
-        rows = await db.fetch("SELECT count(*) AS n FROM (SELECT ticket_id FROM ticket_event WHERE kind = 'status' "
+        rows = await sql.fetch("SELECT count(*) AS n FROM (SELECT ticket_id FROM ticket_event WHERE kind = 'status' "
                               "GROUP BY ticket_id HAVING count(*) > 1) twice")
         result["doubles"] = rows[0]["n"]
     return result

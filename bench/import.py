@@ -95,7 +95,7 @@ async def run(rows: int, school_count: int, rounds: int) -> None:
 
 
 async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None:
-    from schoolit import db
+    from schoolit import db, sql
     from schoolit.accounts.scope import Scope
     from schoolit.accounts.services import upsert_county
     from schoolit.inventory import csvformat
@@ -117,7 +117,7 @@ async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None
             numbers.append(number)
         await asyncio.to_thread(write_csv, path, rows, numbers)
         size = len(await asyncio.to_thread(path.read_bytes))
-        version = (await db.fetch("SHOW server_version"))[0]["server_version"]
+        version = (await sql.fetch("SHOW server_version"))[0]["server_version"]
         print(f"{platform.node()}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
               f"Python {platform.python_version()}, PostgreSQL {version}")
         print(f"file: {rows:,} devices, {len(numbers)} schools, {size / 2**20:.1f} MiB")
@@ -134,8 +134,7 @@ async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None
                 if done == 0 or done >= total:
                     phases[f"{phase}:{'end' if done else 'start'}"] = time.perf_counter()
 
-            async with db.DB.pool.acquire() as conn:  # type: ignore[union-attr]
-                await conn.execute("TRUNCATE device CASCADE")
+            await sql.execute("TRUNCATE device CASCADE")
             began = time.perf_counter()
             data = await asyncio.to_thread(path.read_bytes)  # as the command does: the file is part of the work
             report = await import_csv(scope, "devices", data, dry_run=False, progress=progress)
@@ -150,7 +149,7 @@ async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None
             if not records:
                 # The reference's input: the same rows, parsed and with school ids, prepared untimed.
                 parsed = csvformat.read(data, DEVICE.csv_kind)
-                ids = {r["school_number"]: r["id"] for r in await db.fetch("SELECT id, school_number FROM school")}
+                ids = {r["school_number"]: r["id"] for r in await sql.fetch("SELECT id, school_number FROM school")}
                 columns = ["county_id", "school_id", *(c.field for c in parsed.columns if c.field != "school_number")]
                 records = [(county, ids[values[0]], *values[1:]) for _row, values in parsed.rows]
             async with db.DB.pool.acquire() as conn:  # type: ignore[union-attr]

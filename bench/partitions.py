@@ -46,7 +46,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 async def measure(dsn: str, access_points: int) -> None:
-    from schoolit import db
+    from schoolit import db, sql
     from schoolit.migrations import apply_migrations
     from schoolit.probes import commands, partitions
     from schoolit.settings import get_settings
@@ -91,7 +91,7 @@ async def measure(dsn: str, access_points: int) -> None:
         started = time.perf_counter()
         await commands.expire_samples(argparse.Namespace())  # what `schoolit maintenance samples` runs
         drop_s = time.perf_counter() - started
-        left = await db.fetch("SELECT count(*) AS n FROM probe_sample WHERE polled_at < {}",
+        left = await sql.fetch("SELECT count(*) AS n FROM probe_sample WHERE polled_at < {}",
                               _midnight(kept_day))
 
     per_sample = size / counted

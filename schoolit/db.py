@@ -3,7 +3,7 @@
 `connected()` is the one way in, used by the app's lifespan, the CLI and the tests: it resolves the
 DSN, checks that the server answers, opens the pool, and on exit closes the pool and stops an
 embedded server it started. `reading()` is where a caller sends reads that may go to a read replica
-(`schoolit.replica` opens it and hands it in with `read_source()`).
+(`schoolit.replica` opens it and hands it in with `read_source()`). Statements run through `schoolit.sql`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.querystring import QueryString
 
 from schoolit.errors import DatabaseUnavailable
 from schoolit.settings import Settings
@@ -201,11 +200,6 @@ async def ping(within: float = 2.0) -> bool:
         return False
 
 
-async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Run raw SQL (`{}` placeholders, values bound as parameters) in the current transaction if any."""
-    return [dict(row) for row in await DB.run_querystring(QueryString(sql, *args))]
-
-
 @contextlib.asynccontextmanager
 async def atomic() -> AsyncIterator[PostgresTransaction]:
     """A transaction, or a savepoint inside the current one, so that a service is all-or-nothing
@@ -267,8 +261,8 @@ def has_read_source() -> bool:
 
 class _ReplicaTransaction(PostgresTransaction):
     """A read-only transaction on a replica connection, installed as the engine's current transaction:
-    every query inside (Piccolo's and `fetch`'s alike) runs on it. One snapshot (REPEATABLE READ) for
-    all of a page's queries."""
+    every query inside (Piccolo's and `schoolit.sql`'s alike) runs on it. One snapshot (REPEATABLE READ)
+    for all of a page's queries."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(engine=DB)

@@ -47,13 +47,12 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from piccolo.columns import Boolean, DoublePrecision, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from schoolit import metrics
-from schoolit.db import DB, fetch
 from schoolit.logs import get_logger
+from schoolit.sql import detach, fetch, session
 
 JOB_LOCK_SPACE = 0x5C4_10B  # first key of the two-key advisory locks of jobs (a space of its own)
 TICK_SECONDS = 30.0  # longest sleep of a job's task: a "run now" from another process is seen this late
@@ -146,21 +145,21 @@ def _error_text(exc: BaseException) -> str:
 
 
 _CLAIM = """
-INSERT INTO job_run AS j (name, next_due_at) VALUES ($1, now()) ON CONFLICT (name) DO UPDATE SET name = j.name
+INSERT INTO job_run AS j (name, next_due_at) VALUES ({}, now()) ON CONFLICT (name) DO UPDATE SET name = j.name
 RETURNING j.next_due_at <= clock_timestamp() AS due, j.failures_in_row
 """
 _SUCCESS = """
-UPDATE job_run SET running_since = NULL, last_started_at = $2::timestamptz, last_finished_at = clock_timestamp(),
-       last_duration_seconds = $3, last_ok = true, last_outcome = $4, last_error = '',
+UPDATE job_run SET running_since = NULL, last_started_at = {}::timestamptz, last_finished_at = clock_timestamp(),
+       last_duration_seconds = {}, last_ok = true, last_outcome = {}, last_error = '',
        last_success_at = clock_timestamp(), failures_in_row = 0, runs = runs + 1,
-       next_due_at = $2::timestamptz + $5::interval
- WHERE name = $1
+       next_due_at = {}::timestamptz + {}::interval
+ WHERE name = {}
 """
 _FAILURE = """
-UPDATE job_run SET running_since = NULL, last_started_at = $2::timestamptz, last_finished_at = clock_timestamp(),
-       last_duration_seconds = $3, last_ok = false, last_error = $4, failures_in_row = failures_in_row + 1,
-       runs = runs + 1, failures = failures + 1, next_due_at = clock_timestamp() + $5::interval
- WHERE name = $1
+UPDATE job_run SET running_since = NULL, last_started_at = {}::timestamptz, last_finished_at = clock_timestamp(),
+       last_duration_seconds = {}, last_ok = false, last_error = {}, failures_in_row = failures_in_row + 1,
+       runs = runs + 1, failures = failures + 1, next_due_at = clock_timestamp() + {}::interval
+ WHERE name = {}
 """
 
 
@@ -169,17 +168,17 @@ async def run_job(job: Job, *, force: bool = False) -> Run | None:
 
     None when another process holds the lock (it is running the job) or the job is not due. A failing
     job does not raise: its error is logged and recorded, and the Run says ok=False."""
-    conn: asyncpg.Connection = await asyncpg.connect(dsn=DB.config["dsn"])
-    try:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", JOB_LOCK_SPACE, job.lock_key):
+    async with session() as conn:
+        if not (await conn.fetch("SELECT pg_try_advisory_lock({}, {}) AS locked", JOB_LOCK_SPACE,
+                                 job.lock_key))[0]["locked"]:
             return None
         try:
-            claim = await conn.fetchrow(_CLAIM, job.name)
+            claim = (await conn.fetch(_CLAIM, job.name))[0]
             if not (force or claim["due"]):
                 return None
-            started_at = await conn.fetchval(
-                "UPDATE job_run SET running_since = clock_timestamp(), running_on = $2 WHERE name = $1 "
-                "RETURNING running_since", job.name, _here())
+            started_at = (await conn.fetch(
+                "UPDATE job_run SET running_since = clock_timestamp(), running_on = {} WHERE name = {} "
+                "RETURNING running_since", _here(), job.name))[0]["running_since"]
             started = time.monotonic()
             try:
                 outcome = (await job.run()).strip()[:OUTCOME_LENGTH]
@@ -187,17 +186,15 @@ async def run_job(job: Job, *, force: bool = False) -> Run | None:
                 seconds = time.monotonic() - started
                 log.exception("scheduled job failed", job=job.name, seconds=round(seconds, 3))
                 error = _error_text(exc)
-                await conn.execute(_FAILURE, job.name, started_at, seconds, error,
-                                   job.retry_after(claim["failures_in_row"] + 1))
+                await conn.execute(_FAILURE, started_at, seconds, error,
+                                   job.retry_after(claim["failures_in_row"] + 1), job.name)
                 return Run(job.name, False, error, seconds)
             seconds = time.monotonic() - started
             log.info("scheduled job done", job=job.name, outcome=outcome, seconds=round(seconds, 3))
-            await conn.execute(_SUCCESS, job.name, started_at, seconds, outcome, job.every)
+            await conn.execute(_SUCCESS, started_at, seconds, outcome, started_at, job.every, job.name)
             return Run(job.name, True, outcome, seconds)
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1, $2)", JOB_LOCK_SPACE, job.lock_key)
-    finally:
-        await conn.close()
+            await conn.execute("SELECT pg_advisory_unlock({}, {})", JOB_LOCK_SPACE, job.lock_key)
 
 
 async def run_due(jobs: Iterable[Job]) -> list[Run]:
@@ -233,7 +230,7 @@ _wakers: set[asyncio.Event] = set()  # one per job task; request_run() sets them
 async def _job_loop(job: Job, stop: asyncio.Event, tick: float) -> None:
     """Run `job` whenever it is due, until `stop`; any error (the database away) is logged and retried."""
     # A job opens its own transactions; never one of whoever started the scheduler (a test's).
-    DB.current_transaction.set(None)
+    detach()
     wake = asyncio.Event()
     _wakers.add(wake)
     try:

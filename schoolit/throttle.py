@@ -13,7 +13,8 @@ import datetime as dt
 import math
 from collections.abc import Awaitable, Callable
 
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
+from schoolit.sql import fetch
 
 
 def retry_after(oldest: dt.datetime, window: dt.timedelta, moment: dt.datetime) -> int:

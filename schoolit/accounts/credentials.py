@@ -26,10 +26,11 @@ from schoolit.accounts.services import (
     scope_for_user,
 )
 from schoolit.accounts.tables import Arrangement, County, PasswordReset, User, WebSession
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 
 RESET_LINK_VALID = dt.timedelta(hours=48)
 PASSWORD_TOO_SHORT = N_("must be at least %(count)s characters long")

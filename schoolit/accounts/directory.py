@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.errors import NotFound
+from schoolit.sql import fetch
 
 
 async def counties(scope: Scope, slug: str | None = None) -> list[dict[str, Any]]:
@@ -24,9 +24,7 @@ async def counties(scope: Scope, slug: str | None = None) -> list[dict[str, Any]
         if not rows or not scope.sees_county(rows[0]["id"]):
             raise NotFound("county not found")
         return rows
-    condition, values = scope.sql("id", school_expr=None)
-    return await fetch(f"SELECT id, slug, name, ags FROM county WHERE {condition} ORDER BY name",  # noqa: S608
-                       *values)
+    return await fetch("SELECT id, slug, name, ags FROM county WHERE {} ORDER BY name", scope.where("id", school=None))
 
 
 async def counties_by_id(county_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -16,6 +16,7 @@ from piccolo.query.base import Query
 from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Role
 from schoolit.errors import Forbidden, NotFound
 from schoolit.kernel.access import Permission
+from schoolit.sql import Fragment, all_of, flatten, fragment
 
 Q = TypeVar("Q", bound=Query[Any, Any])
 
@@ -80,26 +81,26 @@ class Scope:
         if not self.sees(county_id, school_id):
             raise NotFound(f"{what} not found")
 
-    def apply(self, query: Q, county_column: Column, *, school_column: Column | None) -> Q:
-        """Restrict a Piccolo query to the scope: the county column, and for school contacts the school
-        column of school-bound tables. County-level tables pass `school_column=None` explicitly."""
+    def where(self, county: str, *, school: str | None) -> Fragment:
+        """The scope as one SQL condition — the one scope predicate, for raw SQL and Piccolo alike: rows
+        of the caller's counties (`county`, an SQL expression), and for a school contact of their school
+        (`school`, the school expression of school-bound rows; None for county-level ones). A value of
+        a `schoolit.sql` statement: `fetch("… WHERE {} …", scope.where("t.county_id", school="t.school_id"))`."""
+        parts: list[Fragment] = []
         if self.county_ids is not None:
-            if self.county_ids:
-                query = query.where(county_column.is_in(sorted(self.county_ids)))  # type: ignore[attr-defined]
-            else:
-                query = query.where(WhereRaw("FALSE"))  # type: ignore[attr-defined]
-        if self.school_id is not None and school_column is not None:
-            query = query.where(school_column == self.school_id)  # type: ignore[attr-defined]
-        return query
+            parts.append(fragment(f"{county} = ANY({{}})", sorted(self.county_ids)))
+        if self.school_id is not None and school is not None:
+            parts.append(fragment(f"{school} = {{}}", self.school_id))
+        return all_of(*parts)
+
+    def apply(self, query: Q, county_column: Column, *, school_column: Column | None) -> Q:
+        """`where()` on a Piccolo query, over its table's county column and (for school-bound tables) its
+        school column. County-level tables pass `school_column=None` explicitly."""
+        school = None if school_column is None else school_column._meta.get_full_name(with_alias=False)
+        condition = self.where(county_column._meta.get_full_name(with_alias=False), school=school)
+        return query.where(WhereRaw("{}", condition))  # type: ignore[attr-defined]
 
     def sql(self, county_expr: str, *, school_expr: str | None) -> tuple[str, list[Any]]:
-        """The same restriction for raw SQL: a condition with `{}` placeholders and its values."""
-        parts: list[str] = []
-        values: list[Any] = []
-        if self.county_ids is not None:
-            parts.append(f"{county_expr} = ANY({{}})")
-            values.append(sorted(self.county_ids))
-        if self.school_id is not None and school_expr is not None:
-            parts.append(f"{school_expr} = {{}}")
-            values.append(self.school_id)
-        return (" AND ".join(parts) or "TRUE"), values
+        """`where()` as text with `{}` placeholders and its values, for statements built as text (the
+        inventory's, until they take the fragment itself)."""
+        return flatten(self.where(county_expr, school=school_expr))

@@ -36,11 +36,12 @@ from schoolit.accounts.tables import (
     User,
     WebSession,
 )
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_MAX_FAILURES = 5

@@ -32,12 +32,13 @@ from schoolit.accounts.services import (
     reserve_login_attempt,
 )
 from schoolit.accounts.tables import RecoveryCode, User, WebSession
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.encryption import Sealer
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 
 _TOTP = Sealer(b"schoolit totp secrets", "a TOTP secret")
 WRONG_CODE = N_("the code is wrong or was already used")

@@ -266,9 +266,9 @@ async def seed_inventory() -> dict[str, int]:
     Ids are looked up in Python and every insert is a plain `unnest` of arrays: an INSERT ... SELECT with
     joins would be planned on the statistics of tables that were nearly empty a moment ago.
     """
-    from schoolit.db import fetch
     from schoolit.inventory import secrets
     from schoolit.settings import get_settings
+    from schoolit.sql import fetch
 
     plan = inventory_plan(dt.date.today())
     numbers, prefixes = _columns(plan.prefixes)

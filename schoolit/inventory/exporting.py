@@ -13,7 +13,6 @@ from typing import Any
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
-from schoolit.db import fetch
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.csvformat import (
@@ -30,6 +29,7 @@ from schoolit.inventory.resources import RESOURCES
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
+from schoolit.sql import fetch
 
 # The SELECT of each kind names its columns like the kind's fields; `{scope}` is the scope condition.
 _QUERIES: dict[str, str] = {

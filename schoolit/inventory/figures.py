@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.inventory.services import DEVICES_IN_SERVICE, LOAN_OPEN, LOAN_OVERDUE
+from schoolit.sql import fetch
 
 
 def _in(scope: Scope, county_expr: str, county_ids: Sequence[int]) -> tuple[str, list[Any]]:

@@ -11,10 +11,10 @@ from typing import Any
 from schoolit.accounts.commands import CLI_SCOPE, _fail
 from schoolit.accounts.services import county_id_by_slug
 from schoolit.commandline import with_database
-from schoolit.db import fetch
 from schoolit.errors import DomainError, NotFound
 from schoolit.inventory import services
 from schoolit.inventory.choices import SchoolType
+from schoolit.sql import fetch
 
 FIELDS = ("name", "school_type", "street", "postal_code", "city", "pupils", "management_prefix")
 

@@ -19,7 +19,7 @@ import asyncpg
 
 from schoolit.accounts import audit, directory, schools, tenants
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.inventory import secrets, validation
 from schoolit.inventory.choices import (
@@ -42,6 +42,7 @@ from schoolit.inventory.resources.device import DEVICE, DEVICES, move_problem
 from schoolit.inventory.tables import School
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 
 GIGABIT_MBPS = 1000
 MAX_BULK_ROWS = 200

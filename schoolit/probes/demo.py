@@ -26,7 +26,6 @@ import httpx
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.inventory.secrets import encrypt
 from schoolit.logs import get_logger
 from schoolit.probes.agent.profiles import (
@@ -41,6 +40,7 @@ from schoolit.probes.agent.profiles import (
     SYS_UPTIME,
 )
 from schoolit.probes.targets import VENDOR_PROFILES, mac_arcs
+from schoolit.sql import fetch
 
 log = get_logger("schoolit.demo")
 DEMO_COUNTY = "donnersbergkreis"

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.inventory import services as inventory
 from schoolit.probes.choices import AssetKind
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
 WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}

@@ -29,10 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.kernel.access import Permission
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 from schoolit.tickets import services as tickets
 
 log = get_logger("schoolit.probes")
@@ -51,13 +52,13 @@ SELECT p.id, p.name, p.county_id, p.school_id, p.last_seen_at, r.silence_ticket_
 """
 _STATUSES = """
 SELECT p.id, p.name, p.county_id, c.name AS county_name, p.school_id, s.name AS school_name, p.active,
-       p.last_seen_at, p.active AND p.last_seen_at < now() - {{}}::interval AS silent,
+       p.last_seen_at, p.active AND p.last_seen_at < now() - {}::interval AS silent,
        now() - p.last_seen_at AS silent_for, r.started_at AS last_run_at, r.duration_s AS last_run_seconds,
        r.targets, r.reachable, r.failed, r.samples_refused, r.spool_replayed, r.spool_damaged, r.version,
        r.silence_ticket_id
   FROM probe_directory p LEFT JOIN probe_run r ON r.probe_id = p.id
   JOIN county_directory c ON c.id = p.county_id LEFT JOIN school_directory s ON s.id = p.school_id
- WHERE {where} ORDER BY c.name, p.name, p.id
+ WHERE {} ORDER BY c.name, p.name, p.id
 """
 
 
@@ -105,6 +106,4 @@ async def check_silent_probes(scope: Scope) -> tuple[int, int]:
 async def probe_statuses(scope: Scope) -> list[dict[str, Any]]:
     """Every probe in the scope with its last contact, its last reported run and its silence ticket."""
     scope.require(Permission.INVENTORY_WRITE)
-    where, values = scope.sql("p.county_id", school_expr="p.school_id")
-    silent_after = silent_after_interval()
-    return await fetch(_STATUSES.format(where=where), silent_after, *values)
+    return await fetch(_STATUSES, silent_after_interval(), scope.where("p.county_id", school="p.school_id"))

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.kernel.access import Permission
 from schoolit.probes.agent.wire import RefusedSample, SampleBatch
 from schoolit.probes.choices import AssetKind
+from schoolit.sql import fetch
 
 SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
                   "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from schoolit import metrics
 from schoolit.accounts import directory
-from schoolit.db import fetch
+from schoolit.sql import fetch
 
 INGEST_BATCHES = metrics.counter("schoolit_ingest_batches_total", "Sample batches received, by outcome",
                                  ("result",))

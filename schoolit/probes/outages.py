@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.logs import get_logger
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
 from schoolit.probes.choices import AssetKind
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 from schoolit.tickets import services as tickets
 
 log = get_logger("schoolit.probes")

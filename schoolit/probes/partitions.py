@@ -11,8 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.probes.choices import AssetKind
+from schoolit.sql import fetch
 
 _NAME = re.compile(r"^probe_sample_(\d{8})$")
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from schoolit.accounts import directory
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.errors import NotFound
 from schoolit.inventory import figures as inventory_figures
+from schoolit.sql import fetch
 from schoolit.tickets import policy, services
 from schoolit.tickets.choices import Level, Source, Status
 from schoolit.tickets.schemas import PolicyIn

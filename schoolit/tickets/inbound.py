@@ -42,7 +42,7 @@ from schoolit.accounts import audit, directory
 from schoolit.accounts import services as accounts
 from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.access import Permission
@@ -50,6 +50,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 from schoolit.tickets import attachments, mailboxes, public, services
 from schoolit.tickets.choices import Source
 

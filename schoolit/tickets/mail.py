@@ -19,9 +19,10 @@ from typing import Any
 
 import aiosmtplib
 
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.logs import get_logger
 from schoolit.settings import Settings, get_settings
+from schoolit.sql import fetch
 from schoolit.tickets.tables import OutboxMail
 
 log = get_logger("schoolit.mail")

@@ -22,11 +22,12 @@ import aioimaplib
 
 from schoolit.accounts import audit, directory
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.encryption import Sealer
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 
 _PASSWORDS = Sealer(b"schoolit imap passwords", "an IMAP password")
 TLS_MODES = {"tls": N_("TLS (IMAPS)"), "starttls": N_("STARTTLS"), "off": N_("none (same host only)")}

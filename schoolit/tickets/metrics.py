@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schoolit import metrics
 from schoolit.accounts import directory
-from schoolit.db import fetch
+from schoolit.sql import fetch
 
 
 @metrics.gauge_source("schoolit_open_tickets", "Tickets not yet closed, by county and status", ("county", "status"))

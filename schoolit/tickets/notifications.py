@@ -27,12 +27,13 @@ import msgspec
 from schoolit.accounts import audit, directory
 from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.i18n import LOCALES, N_, current_locale
 from schoolit.kernel.i18n import gettext as _
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 from schoolit.tickets import mail, webhooks
 from schoolit.tickets.choices import (
     NOTIFY_LABELS,

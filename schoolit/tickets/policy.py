@@ -13,10 +13,11 @@ import msgspec
 
 from schoolit.accounts import audit, directory
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 from schoolit.tickets.schemas import PolicyIn
 from schoolit.tickets.sla import (
     DEFAULT_MATRIX,

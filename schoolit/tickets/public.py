@@ -15,10 +15,11 @@ from schoolit import throttle
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 from schoolit.tickets import notifications, workflow
 from schoolit.tickets.choices import EventKind, Happening, Source, Status
 from schoolit.tickets.schemas import ReportForm

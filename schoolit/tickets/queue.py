@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
 import msgspec
 
 from schoolit.accounts import audit, directory
 from schoolit.accounts.scope import Scope
-from schoolit.db import DB, atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import Fragment, all_of, fetch, fragment
 from schoolit.tickets.choices import OPEN_STATUSES, Status
 from schoolit.tickets.services import TICKET_SELECT, get_ticket, now, with_sla_state
 from schoolit.tickets.tables import SavedView
@@ -56,43 +56,37 @@ class Filters:
     source: str | None = None  # how the ticket came in (schoolit.tickets.choices.Source), e.g. probe outages
 
 
-def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> tuple[str, list[Any]]:
-    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
-    parts, args = [condition], list(values)
+def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
+    parts = [scope.where("t.county_id", school="t.school_id")]
     open_values = [s.value for s in OPEN_STATUSES]
     if filters.view not in VIEWS:
         raise ValidationFailed([FieldError("view", f"must be one of {', '.join(VIEWS)}")])
     if filters.status:
         try:
-            args.append(Status(filters.status).value)
+            parts.append(fragment("t.status = {}", Status(filters.status).value))
         except ValueError:
             raise ValidationFailed([FieldError("status", N_("unknown status"))]) from None
-        parts.append("t.status = {}")
     elif filters.view != "all":
-        parts.append("t.status = ANY({})")
-        args.append(open_values)
+        parts.append(fragment("t.status = ANY({})", open_values))
     if filters.view == "mine":
-        parts.append("t.assignee_id = {}")
-        args.append(scope.actor.user_id or -1)
+        parts.append(fragment("t.assignee_id = {}", scope.actor.user_id or -1))
     elif filters.view == "unassigned":
-        parts.append("t.assignee_id IS NULL")
+        parts.append(fragment("t.assignee_id IS NULL"))
     elif filters.view == "breaching":
-        parts.append("t.status IN ('new', 'assigned', 'in_progress') AND (t.sla_breached OR t.resolution_warn_at <= {} "
-                     "OR (t.first_response_at IS NULL AND t.response_due_at <= {}))")
-        args += [moment, moment]
+        parts.append(fragment("t.status IN ('new', 'assigned', 'in_progress') AND (t.sla_breached OR "
+                              "t.resolution_warn_at <= {} OR "
+                              "(t.first_response_at IS NULL AND t.response_due_at <= {}))", moment, moment))
     for column, value in (("t.county_id", filters.county_id), ("t.school_id", filters.school_id),
                           ("t.category_id", filters.category_id), ("t.assignee_id", filters.assignee_id)):
         if value is not None:
-            parts.append(f"{column} = {{}}")
-            args.append(value)
+            parts.append(fragment(f"{column} = {{}}", value))
     if filters.source:
-        parts.append("t.source = {}")
-        args.append(filters.source)
+        parts.append(fragment("t.source = {}", filters.source))
     if filters.q:
-        parts.append("(t.number ILIKE {} OR t.subject ILIKE {} OR s.name ILIKE {})")
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        args += [pattern, pattern, pattern]
-    return " AND ".join(parts), args
+        parts.append(fragment("(t.number ILIKE {} OR t.subject ILIKE {} OR s.name ILIKE {})",
+                              pattern, pattern, pattern))
+    return all_of(*parts)
 
 
 async def list_tickets(scope: Scope, filters: Filters, *, limit: int = 50,
@@ -100,61 +94,48 @@ async def list_tickets(scope: Scope, filters: Filters, *, limit: int = 50,
     """Tickets in scope matching the filters, most urgent first; and how many match in total."""
     scope.require(Permission.TICKETS_READ)
     moment = now()
-    where, args = _where(scope, filters, moment)
+    where = _where(scope, filters, moment)
     order = ORDERS.get(filters.view, DEFAULT_ORDER)
-    rows = await fetch(TICKET_SELECT + f" WHERE {where} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
-                       *args, limit, offset)
-    total = await fetch("SELECT count(*) AS n FROM ticket t JOIN school_directory s ON s.id = t.school_id "  # noqa: S608
-                        f"WHERE {where}", *args)
+    rows = await fetch(TICKET_SELECT + f" WHERE {{}} ORDER BY {order} LIMIT {{}} OFFSET {{}}", where, limit, offset)
+    total = await fetch("SELECT count(*) AS n FROM ticket t JOIN school_directory s ON s.id = t.school_id WHERE {}",
+                        where)
     return [with_sla_state(row, moment) for row in rows], int(total[0]["n"])
 
 
-# $1 user id, $2 actor label, $3 actor kind, $4 actor id, $5 request id, $6 client address; the scope's
-# condition follows from $7. Constants are inlined and times come from now() (the statement's
-# transaction time): fewer parameters to encode keep the hot path close to the bare UPDATE.
+# The caller's values come once, in `caller`; the scope's condition follows. Constants are inlined and
+# times come from now() (the statement's transaction time): fewer parameters to encode keep the hot
+# path close to the bare UPDATE.
 _CLAIM_AUDITED = audit.insert_sql(
-    "claimed", at="now()", actor_kind="$3", actor_id="$4", actor_label="$2", request_id="$5", client_ip="$6::inet",
-    action="'ticket.claim'", object_type="'ticket'", object_id="id::text", county_id="county_id",
-    before="""'{"status": "new", "assignee_id": null}'::jsonb""",
-    after="jsonb_build_object('status', 'assigned', 'assignee_id', $1::int)")
+    "claimed, caller", at="now()", actor_kind="caller.actor_kind", actor_id="caller.actor_id",
+    actor_label="caller.label", request_id="caller.request_id", client_ip="caller.client_ip",
+    action="'ticket.claim'", object_type="'ticket'", object_id="claimed.id::text", county_id="claimed.county_id",
+    before="""'{{"status": "new", "assignee_id": null}}'::jsonb""",
+    after="jsonb_build_object('status', 'assigned', 'assignee_id', caller.user_id)")
 CLAIM_SQL = """
-WITH claimed AS (
-    UPDATE ticket SET assignee_id = $1, status = 'assigned', updated_at = now(), worked_by_person = true,
+WITH caller AS (
+    SELECT {}::int AS user_id, {}::text AS label, {}::text AS actor_kind, {}::int AS actor_id,
+           {}::text AS request_id, {}::inet AS client_ip
+), claimed AS (
+    UPDATE ticket SET assignee_id = caller.user_id, status = 'assigned', updated_at = now(), worked_by_person = true,
            first_response_at = coalesce(first_response_at, now()),
            sla_breached = sla_breached OR coalesce(first_response_at IS NULL AND response_due_at < now(), false)
-     WHERE id = (SELECT id FROM ticket t
-                  WHERE t.status = 'new' AND t.assignee_id IS NULL AND %s
-                  ORDER BY t.priority, t.resolution_due_at NULLS LAST, t.id
-                  LIMIT 1 FOR UPDATE SKIP LOCKED)
-       AND status = 'new' AND assignee_id IS NULL
-    RETURNING id, number, county_id, school_id, priority, status, assignee_id
+      FROM caller
+     WHERE ticket.id = (SELECT id FROM ticket t
+                         WHERE t.status = 'new' AND t.assignee_id IS NULL AND {}
+                         ORDER BY t.priority, t.resolution_due_at NULLS LAST, t.id
+                         LIMIT 1 FOR UPDATE SKIP LOCKED)
+       AND ticket.status = 'new' AND ticket.assignee_id IS NULL
+    RETURNING ticket.id, ticket.number, ticket.county_id, ticket.school_id, ticket.priority, ticket.status,
+              ticket.assignee_id
 ), event AS (
     INSERT INTO ticket_event (ticket_id, county_id, at, kind, public, actor_id, actor_label, body, data)
-    SELECT id, county_id, now(), 'status', true, $1, $2, '',
-           '{"from": "new", "to": "assigned", "claimed": true}'::jsonb FROM claimed
+    SELECT claimed.id, claimed.county_id, now(), 'status', true, caller.user_id, caller.label, '',
+           '{{"from": "new", "to": "assigned", "claimed": true}}'::jsonb FROM claimed, caller
 ), audited AS (
     """ + _CLAIM_AUDITED + """
 )
 SELECT * FROM claimed
 """  # noqa: S608 (constants)
-
-
-@lru_cache(maxsize=64)
-def _claim_statement(condition: str) -> str:
-    """The claim SQL for one scope condition (its `{}` placeholders numbered from $7), built once."""
-    head, *rest = condition.split("{}")
-    return CLAIM_SQL % (head + "".join(f"${number}{part}" for number, part in enumerate(rest, 7)))
-
-
-async def _fetch_prepared(sql: str, *args: Any) -> list[Any]:
-    """`schoolit.db.fetch` for a statement already in asyncpg's form: the claim is the hot path, and
-    skipping the query builder is part of what keeps it close to the bare SQL."""
-    transaction = DB.current_transaction.get()
-    if transaction is not None:
-        return list(await transaction.connection.fetch(sql, *args))
-    assert DB.pool is not None, "the database pool is not open"
-    async with DB.pool.acquire() as connection:
-        return list(await connection.fetch(sql, *args))
 
 
 async def claim_next(scope: Scope) -> dict[str, Any] | None:
@@ -167,11 +148,9 @@ async def claim_next(scope: Scope) -> dict[str, Any] | None:
     user_id = scope.actor.user_id
     if user_id is None:
         raise ValidationFailed([FieldError("caller", N_("only people claim tickets"))])
-    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
-    rows = await _fetch_prepared(_claim_statement(condition), user_id, scope.actor.label[:254],
-                                 scope.actor.kind.value, scope.actor.id, scope.request_id[:64], scope.client_ip,
-                                 *values)
-    return dict(rows[0]) if rows else None
+    rows = await fetch(CLAIM_SQL, user_id, scope.actor.label[:254], scope.actor.kind.value, scope.actor.id,
+                       scope.request_id[:64], scope.client_ip, scope.where("t.county_id", school="t.school_id"))
+    return rows[0] if rows else None
 
 
 # --- saved views ---------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ from schoolit.accounts import directory, tenants
 from schoolit.accounts.choices import ShareRule
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
-from schoolit.db import fetch
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 from schoolit.tickets.choices import OPEN_STATUSES
 
 
@@ -53,15 +53,14 @@ async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | Non
     first, following, label = month_range(month)
     if county_id is not None:
         scope.check(county_id, what="county")
-    condition, values = scope.sql("e.county_id", school_expr="t.school_id")
     rows = await fetch(
-        "SELECT e.county_id, t.number, t.school_id, cat.name AS category, t.subject, "  # noqa: S608 (scope.sql condition; values bound)
+        "SELECT e.county_id, t.number, t.school_id, cat.name AS category, t.subject, "
         "sum(e.minutes)::int AS minutes FROM time_entry e JOIN ticket t ON t.id = e.ticket_id "
         "JOIN ticket_category cat ON cat.id = t.category_id "
-        f"WHERE e.worked_on >= {{}} AND e.worked_on < {{}} AND {condition} "
+        "WHERE e.worked_on >= {} AND e.worked_on < {} AND {} "
         "AND ({}::int IS NULL OR e.county_id = {}) "
         "GROUP BY e.county_id, t.number, t.school_id, cat.name, t.subject",
-        first, following, *values, county_id, county_id)
+        first, following, scope.where("e.county_id", school="t.school_id"), county_id, county_id)
     # Names from their domains; rows by county name (the database's order of the counties), then number.
     counties = await directory.counties(scope)
     rank = {county["id"]: position for position, county in enumerate(counties)}

@@ -21,13 +21,14 @@ from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import digest
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 from schoolit.tickets import attachments, mail, notifications, workflow
 from schoolit.tickets.choices import (
     INTERNAL_KINDS,
@@ -622,11 +623,10 @@ async def tickets_for_school(scope: Scope, school_id: int, limit: int = 10) -> l
     scope.require(Permission.TICKETS_READ)
     school = await inventory.school_summary(school_id=school_id)
     scope.check(school["county_id"] if school else None, school_id, what="school")
-    condition, values = scope.sql("t.county_id", school_expr="t.school_id")
     rows = await fetch(
-        TICKET_SELECT + f" WHERE t.school_id = {{}} AND {condition} "
+        TICKET_SELECT + " WHERE t.school_id = {} AND {} "
         "ORDER BY (t.status IN ('resolved', 'closed')), t.priority, t.created_at DESC LIMIT {}",
-        school_id, *values, limit)
+        school_id, scope.where("t.county_id", school="t.school_id"), limit)
     return [with_sla_state(row) for row in rows]
 
 

@@ -26,13 +26,14 @@ import msgspec
 
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import secrets as vault
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 from schoolit.tickets import mail
 from schoolit.tickets.choices import Happening
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.demo import seed_demo
 from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import import_csv
 from schoolit.inventory.resources import KINDS
 from schoolit.probes import demo as probes_demo
+from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 
 SECRET = "demo-roundtrip-secret-key-of-at-least-32-characters"

@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from schoolit import jobs
 from schoolit.app import register_jobs
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from tests.support import run_cli, run_sql, start_server, stop_process
 
 FAST_TICK = 0.05

@@ -76,7 +76,7 @@ async def test_database_sources(client: httpx.AsyncClient) -> None:
 
 async def test_registry_hook_for_domains(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """A domain adds a scrape-time gauge with one decorator; a failing one does not break the scrape."""
-    from schoolit.db import fetch
+    from schoolit.sql import fetch
 
     monkeypatch.setattr(metrics, "SOURCES", dict(metrics.SOURCES))
 

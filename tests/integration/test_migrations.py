@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from schoolit.db import fetch
 from schoolit.migrations import BASELINE, SQUASHED, apply_migrations, pending_migrations
+from schoolit.sql import fetch
 from tests.support import run_cli, throwaway_cluster
 
 # The schema as PostgreSQL's catalogue states it, one line per relation, column, constraint, index,

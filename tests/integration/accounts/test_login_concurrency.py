@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from schoolit.accounts.services import LOGIN_MAX_FAILURES
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from tests.integration.world import password_hash
 
 T = TypeVar("T")

@@ -12,9 +12,9 @@ from schoolit.accounts import services as accounts
 from schoolit.accounts import tenants
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import ArrangementMember, AuditEvent, County, Probe, User
-from schoolit.db import fetch
 from schoolit.errors import Conflict, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
+from schoolit.sql import fetch
 from schoolit.tickets import reports
 from tests.integration.accounts.test_login import login
 from tests.integration.inventory.csvfiles import csv_bytes, post_import

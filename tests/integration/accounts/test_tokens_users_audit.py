@@ -11,7 +11,8 @@ import pytest
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.services import create_token, scope_for_token
 from schoolit.accounts.tables import ApiToken, AuditEvent, User
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
+from schoolit.sql import fetch
 from tests.integration.world import World
 
 

@@ -9,7 +9,7 @@ import httpx
 
 from schoolit.accounts.auth import SESSION_COOKIE
 from schoolit.accounts.tables import AuditEvent, PasswordReset, User
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.world import PASSWORD, World
 

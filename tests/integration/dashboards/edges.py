@@ -13,10 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Device, Loan, Room, Uplink
 from schoolit.probes.choices import AssetKind
+from schoolit.sql import fetch
 from schoolit.tickets import services as tickets
 from tests.integration.tickets.world import category_id
 from tests.integration.world import World

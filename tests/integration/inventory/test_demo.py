@@ -4,9 +4,9 @@ is a figure for docs/performance.md, not a timed test)."""
 
 from __future__ import annotations
 
-from schoolit.db import fetch
 from schoolit.demo import seed_demo
 from schoolit.inventory.demo import demo_schools
+from schoolit.sql import fetch
 
 
 async def test_demo_inventory_is_complete_with_realistic_gaps() -> None:

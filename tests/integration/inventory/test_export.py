@@ -8,7 +8,7 @@ import io
 import httpx
 import pytest
 
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from tests.integration.inventory.csvfiles import csv_bytes, exported, imported, post_import
 from tests.integration.world import World
 

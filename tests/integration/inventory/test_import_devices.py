@@ -10,8 +10,8 @@ import httpx
 import msgspec
 import pytest
 
-from schoolit.db import fetch
 from schoolit.inventory import validation
+from schoolit.sql import fetch
 from tests.integration.inventory.csvfiles import (
     DEVICE_HEADER_DE,
     csv_bytes,

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from schoolit.db import fetch
 from schoolit.inventory import validation
+from schoolit.sql import fetch
 from tests.integration.inventory.csvfiles import csv_bytes, imported, post_import, reason_of
 from tests.integration.world import World
 

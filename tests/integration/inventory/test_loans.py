@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from schoolit.accounts.tables import AuditEvent
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.inventory import services
 from schoolit.inventory.tables import Device, Loan
+from schoolit.sql import fetch
 from tests.integration.accounts.test_login import login
 from tests.integration.inventory.support import call, field_errors, obj, school
 from tests.integration.inventory.world import SYSTEM

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.services import scope_for_probe
-from schoolit.db import fetch
 from schoolit.inventory.secrets import encrypt
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Room, SnmpProfile, Uplink
+from schoolit.sql import fetch
 from tests.integration.world import World
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
-from schoolit.db import fetch
 from schoolit.probes.agent.snmp import SnmpPoller
 from schoolit.probes.agent.wire import SampleBatch
 from schoolit.probes.demo import DEAD_EVERY, prepare
@@ -18,6 +17,7 @@ from schoolit.probes.derivation import derive_pending
 from schoolit.probes.ingest import ingest
 from schoolit.probes.simulators import closed_udp_ports, free_udp_ports, snmp_simulator
 from schoolit.probes.targets import targets_for
+from schoolit.sql import fetch
 from tests.integration.probes.network import build_network
 from tests.integration.world import World
 

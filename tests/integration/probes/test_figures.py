@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from schoolit.db import fetch
 from schoolit.probes.choices import AssetKind
 from schoolit.probes.figures import availability
+from schoolit.sql import fetch
 
 NOW = dt.datetime(2031, 3, 20, 12, 0, tzinfo=dt.UTC)  # far from any real data in the test database
 SCHOOL = 987_654  # rollups carry plain ids: no school row is needed to read them back

@@ -9,10 +9,10 @@ import httpx
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import Probe
-from schoolit.db import fetch
 from schoolit.probes.derivation import derive_pending
 from schoolit.probes.health import check_silent_probes
 from schoolit.probes.jobs import silent_probes
+from schoolit.sql import fetch
 from tests.integration.probes.network import build_network
 from tests.integration.world import World
 

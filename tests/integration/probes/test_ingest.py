@@ -13,11 +13,12 @@ import httpx
 import msgspec
 import pytest
 
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
 from schoolit.metrics import REGISTRY
 from schoolit.probes.agent.wire import Sample, SampleBatch, TargetList
 from schoolit.probes.derivation import DERIVATION_LOCK, DERIVATION_SETTINGS, PASS, derive_pending
 from schoolit.probes.ingest import ingest
+from schoolit.sql import fetch
 from tests.integration.probes.network import Network, build_network, fresh_school, probe_scope
 from tests.integration.world import World
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from schoolit.db import fetch
 from schoolit.probes.agent.wire import Sample, SampleBatch
 from schoolit.probes.derivation import derive_pending
 from schoolit.probes.ingest import ingest
+from schoolit.sql import fetch
 from tests.integration.probes.network import Network, build_network, probe_scope
 from tests.integration.world import World
 from tests.unit.probes.model import TIMETICKS_WRAP, Observation, Rollup, State, advance

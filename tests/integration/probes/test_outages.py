@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from schoolit.db import fetch
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
 from schoolit.probes.derivation import derive_pending
+from schoolit.sql import fetch
 from tests.integration.probes.network import Network, build_network
 from tests.integration.world import World
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schoolit.db import fetch
 from schoolit.probes.choices import AssetKind
 from schoolit.probes.partitions import create_partition, drop_expired, ensure_partitions, existing_partitions
+from schoolit.sql import fetch
 
 TODAY = dt.date(2031, 5, 12)  # far from any real data in the test database
 

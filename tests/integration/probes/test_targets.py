@@ -8,12 +8,12 @@ import httpx
 import msgspec
 import pytest
 
-from schoolit.db import fetch
 from schoolit.errors import ValidationFailed
 from schoolit.inventory import services
 from schoolit.probes.agent.wire import TargetList
 from schoolit.probes.targets import targets_for
 from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from schoolit.sql import fetch
 from tests.integration.inventory.world import SYSTEM
 from tests.integration.probes.network import Network, build_network, probe_scope
 from tests.integration.world import World

@@ -14,7 +14,8 @@ import pytest
 
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
-from schoolit.db import atomic, fetch
+from schoolit.db import atomic
+from schoolit.sql import fetch
 from schoolit.tickets import queue, services
 from tests.integration.tickets.world import category_id
 

@@ -3,8 +3,8 @@ twice changes nothing."""
 
 from __future__ import annotations
 
-from schoolit.db import fetch
 from schoolit.demo import seed_demo
+from schoolit.sql import fetch
 from schoolit.tickets import policy
 from schoolit.tickets.demo import CALENDAR
 

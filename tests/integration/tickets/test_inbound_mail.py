@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from schoolit.db import fetch
 from schoolit.errors import ValidationFailed
 from schoolit.settings import Settings
+from schoolit.sql import fetch
 from schoolit.tickets import inbound, mail, mailboxes, notifications, services
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.tickets.dovecot import Imap, running_imap

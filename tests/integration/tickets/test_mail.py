@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from schoolit.db import fetch
 from schoolit.settings import Settings
+from schoolit.sql import fetch
 from schoolit.tickets import mail, notifications, services
 from tests.integration.tickets.test_tickets_api import _scope
 from tests.integration.tickets.world import category_id

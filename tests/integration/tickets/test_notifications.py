@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
 from schoolit.settings import Settings
+from schoolit.sql import fetch
 from schoolit.tickets import mail, notifications, services
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.tickets.test_mail import Inbox, smtp_server, smtp_settings  # noqa: F401 (a fixture)

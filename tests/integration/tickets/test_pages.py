@@ -8,7 +8,7 @@ import datetime as dt
 import httpx
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from schoolit.tickets import policy, services
 from schoolit.tickets.choices import Priority
 from tests.integration.accounts.test_login import csrf_token, login

@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from schoolit.tickets import public, services
 from tests.integration.tickets.test_tickets_api import _scope
 from tests.integration.tickets.world import category_id

@@ -11,10 +11,10 @@ import pytest
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import AuditEvent
-from schoolit.db import fetch
 from schoolit.errors import NotFound
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint
+from schoolit.sql import fetch
 from schoolit.tickets import services
 from schoolit.tickets.choices import Status
 from schoolit.tickets.policy import Policy

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from schoolit.tickets import notifications, services, webhooks
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.tickets.test_tickets_api import _scope, new_ticket

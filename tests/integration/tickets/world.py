@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from schoolit.tickets import mailboxes, services, webhooks
 from schoolit.tickets.tables import TicketCategory
 

@@ -8,8 +8,8 @@ import re
 
 import httpx
 
-from schoolit.db import fetch
 from schoolit.inventory.tables import School
+from schoolit.sql import fetch
 from schoolit.tickets.tables import Ticket
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.csvfiles import csv_bytes, post_import

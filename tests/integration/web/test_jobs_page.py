@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from schoolit.db import fetch
+from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.world import World
 

@@ -10,6 +10,8 @@ from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest, generate_password, hash_password, new_token, verify_password
 from schoolit.errors import Forbidden, NotFound
 from schoolit.kernel.access import Permission
+from schoolit.sql import compile_sql
+from schoolit.tickets.tables import Ticket
 
 SUPPORTER = Scope(role=Role.SUPPORTER, actor=Actor(ActorKind.USER, 7, "s@x"), county_ids=frozenset({1, 2, 3}))
 SCHOOL = Scope(role=Role.SCHOOL, actor=Actor(ActorKind.TOKEN, 8, "t@x", 99), county_ids=frozenset({1}), school_id=10)
@@ -34,11 +36,23 @@ def test_roles_and_permissions() -> None:
     assert not probe.can(Permission.INVENTORY_READ)
 
 
-def test_raw_sql_filter() -> None:
-    assert SUPPORTER.sql("s.county_id", school_expr="s.id") == ("s.county_id = ANY({})", [[1, 2, 3]])
-    assert SCHOOL.sql("d.county_id", school_expr="d.school_id") == ("d.county_id = ANY({}) AND d.school_id = {}",
-                                                                   [[1], 10])
-    assert Scope.system().sql("x", school_expr=None) == ("TRUE", [])
+def test_one_scope_predicate_for_raw_sql_and_piccolo() -> None:
+    def compiled(scope: Scope, county: str, school: str | None) -> tuple[str, list[object]]:
+        return compile_sql("WHERE {}", [scope.where(county, school=school)])
+
+    assert compiled(SUPPORTER, "s.county_id", "s.id") == ("WHERE s.county_id = ANY($1)", [[1, 2, 3]])
+    assert compiled(SCHOOL, "d.county_id", "d.school_id") == (
+        "WHERE (d.county_id = ANY($1)) AND (d.school_id = $2)", [[1], 10])
+    assert compiled(SCHOOL, "c.id", None) == ("WHERE c.id = ANY($1)", [[1]])
+    assert compiled(Scope.system(), "x", None) == ("WHERE TRUE", [])
+    # The same predicate as text for statements built as text, and on a Piccolo query.
+    assert SCHOOL.sql("d.county_id", school_expr="d.school_id") == (
+        "(d.county_id = ANY({})) AND (d.school_id = {})", [[1], 10])
+    query = SCHOOL.apply(Ticket.select(Ticket.id), Ticket.county_id, school_column=Ticket.school_id)
+    assert str(query).endswith('WHERE ("ticket"."county_id" = ANY([1])) AND ("ticket"."school_id" = 10)')
+    nobody = Scope(role=Role.AUTHORITY, actor=Actor(ActorKind.USER, 9), county_ids=frozenset())
+    assert 'WHERE "ticket"."county_id" = ANY([])' in str(nobody.apply(Ticket.select(), Ticket.county_id,
+                                                                      school_column=None))
 
 
 def test_redact_hides_secrets_at_any_depth() -> None:
