@@ -20,6 +20,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.inventory import exporting, importing
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import gettext as _
+from schoolit.replica import READ_ONLY
 from schoolit.web.errors import PROBLEM_JSON
 
 MAX_UPLOAD = 64 * 1024 * 1024  # 100,000 devices are about 15 MiB
@@ -67,7 +68,8 @@ class ImportExportApi(Controller):
         body["errors"] = [{"field": e["column"], **e} for e in body["errors"]]
         return Response(content=body, status_code=422, media_type=PROBLEM_JSON)
 
-    @get("/export/funding-proof.csv", opt=requires(Permission.EXPORT), summary="DigitalPakt funding proof (CSV)",
+    @get("/export/funding-proof.csv", opt={**requires(Permission.EXPORT), **READ_ONLY},
+         summary="DigitalPakt funding proof (CSV)",
          description="Devices and access points per county and funding programme: count, first and last purchase "
                      "date, sum of prices, and how many lack a price. Without `county`, every county in scope.")
     async def funding_proof(self, caller: Caller, county: FromQuery[str | None] = None,
@@ -75,7 +77,7 @@ class ImportExportApi(Controller):
         content = await exporting.funding_proof_csv(caller, county, lang)
         return _csv(content, f"foerdernachweis-{county}.csv" if county else "foerdernachweis.csv")
 
-    @get("/export/{kind:str}", opt=requires(Permission.EXPORT), summary="Export as CSV",
+    @get("/export/{kind:str}", opt={**requires(Permission.EXPORT), **READ_ONLY}, summary="Export as CSV",
          description="`/export/devices.csv` (kinds as for the import): everything in the caller's scope in the "
                      "import format — German headers, ';', UTF-8 with BOM; `lang=en` for English headers.")
     async def export(self, caller: Caller, kind: FromPath[str], lang: Lang = "de") -> Response[bytes]:

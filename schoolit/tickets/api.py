@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from schoolit.accounts.auth import Caller
 from schoolit.kernel.access import Permission, authenticated, requires
+from schoolit.replica import READ_ONLY
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
 from schoolit.tickets import policy, queue, reports, services, uploads
@@ -130,13 +131,13 @@ class TicketsApi(Controller):
     async def download(self, caller: Caller, attachment_id: FromPath[int]) -> Response[bytes]:
         return uploads.download(*await services.get_attachment(caller, attachment_id))
 
-    @get("/reports/time.csv", opt=requires(Permission.EXPORT))
+    @get("/reports/time.csv", opt={**requires(Permission.EXPORT), **READ_ONLY})
     async def time_report(self, caller: Caller, month: OptionalText = None,
                           county_id: IdFilter = None) -> Response[bytes]:
         """Minutes per county and ticket in a month (`month=2026-11`, default this month)."""
         return _csv(*await reports.monthly_time_csv(caller, month, county_id))
 
-    @get("/reports/cost-split.csv", opt=requires(Permission.EXPORT))
+    @get("/reports/cost-split.csv", opt={**requires(Permission.EXPORT), **READ_ONLY})
     async def cost_split(self, caller: Caller, month: OptionalText = None,
                          arrangement_id: IdFilter = None) -> Response[bytes]:
         """Hours per member county of an arrangement and each county's share of the total."""
