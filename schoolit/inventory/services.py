@@ -102,6 +102,19 @@ async def asset_at_school(kind: str, asset_id: int, school_id: int) -> bool:
                             asset_id, school_id))
 
 
+# How a ticket names its asset (the label of its link).
+_ASSET_LABELS = {"access_point": "coalesce(nullif(name, ''), serial)", "device": "serial",
+                 "uplink": "provider || coalesce(' ' || nullif(line_id, ''), '')", "room": "name"}
+
+
+async def asset_label(kind: str, asset_id: int, school_id: int) -> str | None:
+    """The label of a ticket's asset at its school (None when it is gone), for other domains' links."""
+    table, label = _ASSET_TABLES[kind], _ASSET_LABELS[kind]
+    rows = await fetch(f"SELECT {label} AS label FROM {table} WHERE id = {{}} AND school_id = {{}}",  # noqa: S608
+                       asset_id, school_id)
+    return rows[0]["label"] if rows else None
+
+
 async def school_names(school_ids: Iterable[int]) -> dict[int, str]:
     """The name of each school id given (labels of rows the caller was allowed to read)."""
     rows = await fetch("SELECT id, name FROM school WHERE id = ANY({})", sorted(set(school_ids)))

@@ -24,7 +24,7 @@ from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.tickets import public as public_services
-from schoolit.tickets import queue, services, uploads, workflow
+from schoolit.tickets import queue, services, text_modules, uploads, workflow
 from schoolit.tickets.choices import (
     EVENT_LABELS,
     LEVEL_LABELS,
@@ -61,6 +61,12 @@ def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
         return "–"
     return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
 
+
+# The form fields of the ticket page by their labels, so that an error names what the person sees.
+FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter (optional)"),
+                "status": N_("New status"), "minutes": N_("minutes"), "worked_on": N_("Day"),
+                "note": N_("what was done"), "assignee_id": N_("Assignee"), "impact": N_("impact"),
+                "urgency": N_("urgency"), "file": N_("File"), "category_id": N_("Category")}
 
 LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "level_labels": LEVEL_LABELS,
           "event_labels": EVENT_LABELS, "source_labels": SOURCE_LABELS, "views": queue.VIEWS,
@@ -161,6 +167,12 @@ class TicketPages(Controller):
         tickets = await services.tickets_for_school(caller, school_id, limit=10)
         return Template("tickets/_school_tickets.html", context={"tickets": tickets, "school_id": school_id})
 
+    @get("/for-asset/{kind:str}/{asset_id:int}", opt=requires(Permission.TICKETS_READ))
+    async def asset_section(self, caller: Caller, kind: FromPath[str], asset_id: FromPath[int]) -> Template:
+        """The tickets section of an access point's or device's page, loaded by htmx."""
+        tickets = await services.tickets_for_asset(caller, kind, asset_id)
+        return Template("tickets/_asset_tickets.html", context={"tickets": tickets, **LABELS})
+
     @post("/claim-next", opt=requires(Permission.TICKETS_WORK), status_code=303)
     async def claim_next(self, caller: Caller) -> Redirect:
         claimed = await queue.claim_next(caller)
@@ -184,13 +196,18 @@ class TicketPages(Controller):
         ticket = await services.get_ticket(caller, ticket_id)
         works = caller.can(Permission.TICKETS_WORK)
         entries = await services.time_entries(caller, ticket_id) if works else []
+        allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
+        modules = [{"title": m["title"], "text": text_modules.fill(m["body"], ticket, caller.actor.label)}
+                   for m in await text_modules.list_modules(caller)] if works else []
         return Template("tickets/ticket.html", status_code=status_code, context={
             "ticket": ticket, "events": await services.timeline(caller, ticket_id),
             "attachments": await services.list_attachments(caller, ticket_id), "time_entries": entries,
             "assignees": await services.eligible_assignees(caller, ticket["county_id"]) if works else [],
-            "targets": sorted(workflow.allowed_targets(caller.role, Status(ticket["status"]))),
+            "targets": [status for status in Status if status in allowed],  # the workflow's natural order
             "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
-            "minutes_total": sum(e["minutes"] for e in entries),
+            "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
+            "assets": await services.ticket_assets(ticket), "text_modules": modules,
+            "history": await services.reporter_history(caller, ticket) if works else [],
             **LABELS})
 
     @get("/{ticket_id:int}", name="ticket", opt=requires(Permission.TICKETS_READ))

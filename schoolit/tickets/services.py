@@ -630,6 +630,48 @@ async def tickets_for_school(scope: Scope, school_id: int, limit: int = 10) -> l
     return [with_sla_state(row) for row in rows]
 
 
+async def reporter_history(scope: Scope, ticket: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
+    """Other tickets of the same reporter (by account or e-mail address) in the caller's scope, newest
+    first: what they reported before helps to judge this one."""
+    scope.require(Permission.TICKETS_WORK)
+    if not ticket["reporter_user_id"] and not ticket["reporter_email"]:
+        return []
+    rows = await fetch(
+        TICKET_SELECT + " WHERE t.id <> {} AND (t.reporter_user_id = {} OR lower(t.reporter_email) = lower({})) "
+        "AND {} ORDER BY t.created_at DESC LIMIT {}",
+        ticket["id"], ticket["reporter_user_id"] or -1, ticket["reporter_email"] or "",
+        scope.where("t.county_id", school="t.school_id"), limit)
+    return [with_sla_state(row) for row in rows]
+
+
+async def tickets_for_asset(scope: Scope, kind: str, asset_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The tickets about one access point, device, uplink or room (open ones first), in the caller's scope."""
+    scope.require(Permission.TICKETS_READ)
+    if kind not in {k.value for k in AssetKind}:
+        raise NotFound("unknown asset kind")
+    rows = await fetch(
+        TICKET_SELECT + f" WHERE t.{kind}_id = {{}} AND {{}} "  # the column of a known kind (checked above)
+        "ORDER BY (t.status IN ('resolved', 'closed')), t.created_at DESC LIMIT {}",
+        asset_id, scope.where("t.county_id", school="t.school_id"), limit)
+    return [with_sla_state(row) for row in rows]
+
+
+async def ticket_assets(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ticket's asset with its label and page, for links: kind, id, label, href."""
+    pages = {"access_point": "/access-points/{id}", "device": "/devices/{id}",
+             "uplink": "/schools/{school}#network", "room": "/schools/{school}#rooms"}
+    found = []
+    for kind in AssetKind:
+        asset_id = ticket.get(f"{kind.value}_id")
+        if asset_id is None:
+            continue
+        label = await inventory.asset_label(kind.value, asset_id, ticket["school_id"])
+        if label is not None:
+            found.append({"kind": kind.value, "id": asset_id, "label": label,
+                          "href": pages[kind.value].format(id=asset_id, school=ticket["school_id"])})
+    return found
+
+
 async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind: str, asset_id: int,
                                     category: str, summary: str) -> dict[str, Any]:
     """The open ticket for an asset's outage, opened now if there is none (idempotent while open).

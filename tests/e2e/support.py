@@ -17,7 +17,7 @@ from typing import Any
 
 import pgserver
 
-from tests.support import run_cli
+from tests.support import run_cli, running_server
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -44,6 +44,42 @@ def demo_database(tmp_path: Path, *, email: str, name: str, role: str, county: s
         yield env
     finally:
         db.cleanup()
+
+
+# One person per role on the demo data, for the tests that walk every role's pages: the arrangement's
+# supporter and the first demo school of Donnersbergkreis (a member county) see demo tickets and loans.
+ROLE_PASSWORD = "ein langes Passwort für alle Rollen"
+ROLE_USERS = {
+    "admin": ("admin@e2e.example", "Ada Admin", ()),
+    "supporter": ("support@e2e.example", "Sabine Support", ("--arrangement", "verbund-donnersberg-kl-kus")),
+    "authority": ("amt@e2e.example", "Anna Amt", ("--county", "donnersbergkreis")),
+    "school": ("schule@e2e.example", "Stefan Schule", ("--school", "51600")),
+}
+
+
+def add_role_users(env: dict[str, str]) -> None:
+    """Create ROLE_USERS (password ROLE_PASSWORD) in the database of `env`."""
+    for email, name, where in ROLE_USERS.values():
+        role = next(r for r, user in ROLE_USERS.items() if user[0] == email)
+        result = run_cli("user", "create", "--email", email, "--name", name, "--role", role, *where,
+                         "--password-stdin", env=env, input_text=ROLE_PASSWORD + "\n")
+        assert result.returncode == 0, result.stderr
+
+
+@contextmanager
+def role_server(tmp_path: Path) -> Iterator[str]:
+    """`schoolit serve` on the demo data with ROLE_USERS; yields its base URL (one per test module)."""
+    with demo_database(tmp_path, email="ludwigsburg@e2e.example", name="Lu Amt", role="authority",
+                       county="ludwigsburg", password=ROLE_PASSWORD) as env:
+        add_role_users(env)
+        with running_server(env, log_path=tmp_path / "server.log") as base:
+            yield base
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot into tests/e2e/artifacts/NAME.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.support import ARTIFACTS, assert_accessible, demo_database, launch_chromium
+from tests.e2e.support import assert_accessible, demo_database, launch_chromium, shot
 from tests.support import running_server
 
 PASSWORD = "ein langes Passwort für den Test"
@@ -27,11 +27,6 @@ def server(tmp_path: Path) -> Iterator[str]:
     with demo_database(tmp_path, email=SUPPORTER, name="Sabine Support", role="supporter", county="ahrweiler",
                        password=PASSWORD) as env, running_server(env, log_path=tmp_path / "server.log") as base:
         yield base
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_report_claim_comment_resolve_and_track(server: str) -> None:

@@ -8,6 +8,22 @@
     if (button) { window.print(); }
   });
 
+  // <button data-action="insert-text" data-source="SELECT-ID" data-target="TEXTAREA-ID">: insert the chosen
+  // option's data-text (a text module, its placeholders filled in by the server) at the cursor.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action=insert-text]");
+    if (!button) return;
+    var select = document.getElementById(button.getAttribute("data-source"));
+    var target = document.getElementById(button.getAttribute("data-target"));
+    var option = select && select.options[select.selectedIndex];
+    var text = option && option.getAttribute("data-text");
+    if (!target || !text) return;
+    var start = target.selectionStart || 0, end = target.selectionEnd || 0;
+    target.value = target.value.slice(0, start) + text + target.value.slice(end);
+    target.focus();
+    target.selectionStart = target.selectionEnd = start + text.length;
+  });
+
   // <form data-enter-moves-on>: a barcode scanner types the serial and presses Enter; move on to the
   // next field instead of sending the form.
   document.addEventListener("keydown", function (event) {
