@@ -325,12 +325,3 @@ async def reading(after: int | None = None) -> AsyncIterator[str]:
         yield "replica"
     finally:
         await transaction.__aexit__(None, None, None)
-
-
-async def wal_position() -> int | None:
-    """The primary's current WAL position (a byte offset), for reading one's own writes on the replica
-    later; None without a read replica."""
-    if _read_source is None or DB.pool is None:
-        return None
-    async with DB.pool.acquire() as conn:
-        return int(await conn.fetchval("SELECT pg_current_wal_lsn()"))

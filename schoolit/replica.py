@@ -38,7 +38,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from schoolit import db, metrics
+from schoolit import db, metrics, sql
 from schoolit.db import CONNECTION_ERRORS
 from schoolit.logs import get_logger
 from schoolit.settings import Settings
@@ -64,6 +64,12 @@ READS = metrics.counter("schoolit_db_reads_total",
 LSN_QUERY = "SELECT pg_current_wal_lsn() AS lsn"
 REPLAY_QUERY = ("SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn() AS replayed, "
                 "extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS since_replay")
+
+
+async def primary_position() -> int:
+    """The primary's current WAL position: how far a replica must have replayed to hold everything
+    written so far."""
+    return int((await sql.fetch(LSN_QUERY))[0]["lsn"])
 
 
 @dataclass(frozen=True)
@@ -112,13 +118,12 @@ class ReadReplica:
             self._history.pop()
         self._history.append((now, primary))
 
-    async def sample(self, primary_pool: Any) -> Sample:
+    async def sample(self) -> Sample:
         """Measure now: the primary's position first, then the replica's (so caught up means caught up)."""
         now, previous = time.monotonic(), self.latest
         try:
             async with asyncio.timeout(SAMPLE_TIMEOUT):
-                async with primary_pool.acquire() as conn:
-                    primary = int(await conn.fetchval(LSN_QUERY))
+                primary = await primary_position()
                 async with self.pool.acquire() as conn:
                     row = await conn.fetchrow(REPLAY_QUERY)
         except CONNECTION_ERRORS as exc:
@@ -166,11 +171,11 @@ class ReadReplica:
         log.warning("read replica failed; pages read from the primary", error=repr(exc))
         self.latest = Sample(taken=time.monotonic(), up=False)
 
-    async def run(self, primary_pool: Any) -> None:
+    async def run(self) -> None:
         """Sample until cancelled."""
         while True:
             try:
-                await self.sample(primary_pool)
+                await self.sample()
             except Exception:  # a sampler that dies would leave the replica in use unmeasured
                 log.exception("read replica sampling failed")
                 self.latest = Sample(taken=time.monotonic(), up=False)
@@ -193,8 +198,8 @@ async def serving(settings: Settings) -> AsyncIterator[None]:
                                      timeout=SAMPLE_TIMEOUT, reset=db.keep_session)
     replica = ReadReplica(pool, settings.database_read_max_lag)
     try:
-        await replica.sample(db.DB.pool)
-        task = asyncio.create_task(replica.run(db.DB.pool), name="read-replica-sampler")
+        await replica.sample()
+        task = asyncio.create_task(replica.run(), name="read-replica-sampler")
         try:
             with db.read_source(replica):
                 _current = replica
@@ -254,8 +259,11 @@ def read_routing_middleware_factory(secure_cookies: bool) -> Callable[[ASGIApp],
         async def remember_write(scope: Scope, receive: Receive, send: Send) -> None:
             async def send_position(message: Message) -> None:
                 if message["type"] == "http.response.start" and message["status"] < 400:
-                    position = await db.wal_position()
-                    if position is not None:
+                    try:
+                        position = await primary_position()
+                    except CONNECTION_ERRORS as exc:  # the write is done; only the hint for later reads is lost
+                        log.warning("could not read the primary's WAL position", error=repr(exc))
+                    else:
                         MutableScopeHeaders.from_message(message).add("set-cookie", Cookie(
                             key=WAL_COOKIE, value=str(position), path="/", httponly=True, samesite="lax",
                             secure=secure_cookies, max_age=WAL_COOKIE_MAX_AGE).to_header(header=""))
