@@ -205,14 +205,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def _maintenance_due(settings: Settings) -> int:
     from schoolit.app import register_jobs
     from schoolit.db import connected
-    from schoolit.jobs import run_due
+    from schoolit.jobs import outcome_text, run_due
     from schoolit.migrations import require_migrated
 
     async with connected(settings, pool=False):
         await require_migrated()
         runs = await run_due(register_jobs())
     for run in runs:
-        print(f"{run.job}: {'ok' if run.ok else 'FAILED'} in {run.seconds:.1f} s: {run.outcome}")
+        text = outcome_text(run.outcome, english=True)
+        print(f"{run.job}: {'ok' if run.ok else 'FAILED'} in {run.seconds:.1f} s: {text}")
     if not runs:
         print("no job is due")
     return 1 if any(not run.ok for run in runs) else 0

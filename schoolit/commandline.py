@@ -46,7 +46,7 @@ def job_command(job: JobSpec, variant: Callable[[argparse.Namespace], Callable[[
         import dataclasses
         import sys
 
-        from schoolit.jobs import run_job
+        from schoolit.jobs import outcome_text, run_job
 
         chosen = dataclasses.replace(job, run=variant(args)) if variant else job
         result = await run_job(chosen, force=True)
@@ -56,7 +56,7 @@ def job_command(job: JobSpec, variant: Callable[[argparse.Namespace], Callable[[
         if not result.ok:
             print(f"schoolit: error: {job.name} failed: {result.outcome}", file=sys.stderr)
             return 1
-        print(result.outcome)
+        print(outcome_text(result.outcome, english=True))
         return 0
 
     return with_database(run)

@@ -31,6 +31,10 @@ The scheduler (`scheduler_lifespan`, in every `schoolit serve` process unless `S
 task per job that sleeps until the job's next due time (checked at least every `TICK_SECONDS`), so a
 slow or failing job delays no other. `/metrics` exports each job's last success time, last duration and
 failures in a row (read from `job_run`, the same for every worker); `/admin/jobs` shows them.
+
+A job states its outcome with `outcome(N_("closed %(count)s resolved ticket(s)"), count=3)`: the message id
+of the catalogs and its values are stored, and `/admin/jobs` and the command line show it in their
+language (`outcome_text`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import socket
 import time
@@ -51,6 +56,7 @@ from piccolo.columns import Boolean, DoublePrecision, Integer, Text, Timestamptz
 from piccolo.table import Table
 
 from schoolit import metrics
+from schoolit.kernel.i18n import gettext
 from schoolit.logs import get_logger
 from schoolit.sql import detach, fetch, session
 
@@ -137,6 +143,24 @@ class Run:
 
 def _here() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def outcome(message: str, **values: int | str) -> str:
+    """A job's outcome: an English message id of the catalogs (marked with N_) and its values, kept as
+    such in `job_run` and shown in the reader's language by `outcome_text`."""
+    return json.dumps({"message": message, "values": values}, ensure_ascii=False)
+
+
+def outcome_text(stored: str, *, english: bool = False) -> str:
+    """A stored outcome in the current language, or in English (the command line's); a plain text as it is."""
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return stored
+    values = data.get("values", {})
+    return str(data["message"] % values) if english else gettext(data["message"], **values)
 
 
 def _error_text(exc: BaseException) -> str:

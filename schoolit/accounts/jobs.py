@@ -7,7 +7,7 @@ import datetime as dt
 
 from schoolit.accounts import services
 from schoolit.accounts.sso import jobs as sso_jobs
-from schoolit.jobs import Job
+from schoolit.jobs import Job, outcome
 from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
 
@@ -15,7 +15,8 @@ from schoolit.settings import get_settings
 async def sessions() -> str:
     idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
     ended, failures = await services.prune_sessions(idle)
-    return f"ended sessions removed: {ended}; old login failures removed: {failures}"
+    return outcome(N_("ended sessions removed: %(ended)s; old login failures removed: %(failures)s"),
+                   ended=ended, failures=failures)
 
 
 JOBS = (Job("sessions", dt.timedelta(hours=1), sessions, N_("Remove ended login sessions")), *sso_jobs.JOBS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from schoolit.accounts.scope import Scope
-from schoolit.jobs import Job
+from schoolit.jobs import Job, outcome
 from schoolit.kernel.i18n import N_
 from schoolit.probes import health, partitions
 from schoolit.settings import get_settings
@@ -15,7 +15,8 @@ DAYS_AHEAD = 3
 
 
 async def make_partitions(days_ahead: int = DAYS_AHEAD) -> str:
-    return f"sample partitions: {await partitions.ensure_partitions(days_ahead=days_ahead)} created"
+    created = await partitions.ensure_partitions(days_ahead=days_ahead)
+    return outcome(N_("sample partitions: %(created)s created"), created=created)
 
 
 async def expire_samples() -> str:
@@ -24,13 +25,16 @@ async def expire_samples() -> str:
                                             hourly_days=settings.probe_hourly_retention_days,
                                             ap_hourly_days=settings.probe_ap_hourly_retention_days,
                                             daily_days=settings.probe_daily_retention_days)
-    return (f"expired: {expired.partitions} sample partitions, {expired.default_rows} stray samples, "
-            f"{expired.hourly_rows} hourly and {expired.daily_rows} daily rollups, {expired.batches} batch keys")
+    return outcome(N_("expired: %(partitions)s sample partitions, %(stray)s stray samples, %(hourly)s hourly and "
+                      "%(daily)s daily rollups, %(batches)s batch keys"),
+                   partitions=expired.partitions, stray=expired.default_rows, hourly=expired.hourly_rows,
+                   daily=expired.daily_rows, batches=expired.batches)
 
 
 async def silent_probes() -> str:
     opened, resolved = await health.check_silent_probes(Scope.system("probe-silence"))
-    return f"silent probes: {opened} ticket(s) opened, {resolved} resolved"
+    return outcome(N_("silent probes: %(opened)s ticket(s) opened, %(resolved)s resolved"),
+                   opened=opened, resolved=resolved)
 
 
 JOBS = (

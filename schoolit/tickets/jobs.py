@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from schoolit.accounts.scope import Scope
-from schoolit.jobs import Job
+from schoolit.jobs import Job, outcome
 from schoolit.kernel.i18n import N_
 from schoolit.tickets import inbound, notifications, services, webhooks
 
@@ -19,26 +19,29 @@ SYSTEM = Scope.system("maintenance")
 async def sla() -> str:
     breached = await services.flag_breaches(SYSTEM)
     warned = await services.flag_warnings(SYSTEM)
-    return f"flagged {breached} ticket(s) as SLA breached, {warned} at 80 % of the resolution time"
+    return outcome(N_("flagged %(breached)s ticket(s) as SLA breached, %(warned)s at 80 %% of the resolution time"),
+                   breached=breached, warned=warned)
 
 
 async def close_resolved() -> str:
-    return f"closed {await services.close_resolved(SYSTEM)} resolved ticket(s)"
+    return outcome(N_("closed %(count)s resolved ticket(s)"), count=await services.close_resolved(SYSTEM))
 
 
 async def notify() -> str:
-    return f"dispatched {await notifications.dispatch_all()} notification event(s)"
+    return outcome(N_("dispatched %(count)s notification event(s)"), count=await notifications.dispatch_all())
 
 
 async def digests() -> str:
     digests = await notifications.send_digests()
     summaries = await notifications.weekly_summaries()
-    return f"queued {digests} daily digest(s), {summaries} weekly summary(ies)"
+    return outcome(N_("queued %(digests)s daily digest(s), %(summaries)s weekly summary(ies)"),
+                   digests=digests, summaries=summaries)
 
 
 async def deliver_webhooks() -> str:
     delivered, failed = await webhooks.deliver_due()
-    return f"delivered {delivered} webhook post(s), {failed} failed (retried later)"
+    return outcome(N_("delivered %(delivered)s webhook post(s), %(failed)s failed (retried later)"),
+                   delivered=delivered, failed=failed)
 
 
 JOBS = (

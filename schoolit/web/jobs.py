@@ -53,7 +53,7 @@ async def _rows() -> list[dict[str, Any]]:
             "name": job.name, "label": gettext(job.label) if job.label else job.name, "every": _interval(job.every),
             "running": record.get("running_since") is not None, "ok": record.get("last_ok"),
             "started": _when(record.get("last_started_at")), "duration": _seconds(record.get("last_duration_seconds")),
-            "outcome": record.get("last_outcome") or "", "error": record.get("last_error") or "",
+            "outcome": jobs.outcome_text(record.get("last_outcome") or ""), "error": record.get("last_error") or "",
             "success": _when(record.get("last_success_at")), "next": _when(record.get("next_due_at")),
             "failures_in_row": record.get("failures_in_row") or 0, "runs": record.get("runs") or 0,
             "where": record.get("running_on") or "",

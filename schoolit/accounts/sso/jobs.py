@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from schoolit.accounts.sso import services
-from schoolit.jobs import Job
+from schoolit.jobs import Job, outcome
 from schoolit.kernel.i18n import N_
 
 
@@ -15,11 +15,12 @@ class DirectoryUnreachable(Exception):
 
 async def sync() -> str:
     report = await services.sync_directories()
-    outcome = (f"directory accounts checked: {report.checked}; disabled: {report.disabled}; "
-               f"moved to another role or scope: {report.updated}")
+    message = N_("directory accounts checked: %(checked)s; disabled: %(disabled)s; "
+                 "moved to another role or scope: %(updated)s")
+    values = {"checked": report.checked, "disabled": report.disabled, "updated": report.updated}
     if report.errors:
-        raise DirectoryUnreachable(f"{outcome}; {'; '.join(report.errors)}")
-    return outcome
+        raise DirectoryUnreachable(f"{message % values}; {'; '.join(report.errors)}")
+    return outcome(message, **values)
 
 
 SYNC = Job("sso-sync", dt.timedelta(days=1), sync, N_("Disable directory accounts that left or lost their group"))

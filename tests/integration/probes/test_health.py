@@ -9,6 +9,7 @@ import httpx
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import Probe
+from schoolit.jobs import outcome_text
 from schoolit.probes.derivation import derive_pending
 from schoolit.probes.health import check_silent_probes
 from schoolit.probes.jobs import silent_probes
@@ -47,7 +48,7 @@ async def test_silent_probe_opens_and_on_return_resolves_its_ticket(client: http
     assert await silence_ticket(world.probe_id) is None
 
     await fetch("UPDATE probe SET last_seen_at = now() - interval '2 hours' WHERE id = {}", world.probe_id)
-    assert await silent_probes() == "silent probes: 1 ticket(s) opened, 0 resolved"  # the scheduled job
+    assert outcome_text(await silent_probes(), english=True) == "silent probes: 1 ticket(s) opened, 0 resolved"
     ticket_id = await silence_ticket(world.probe_id)
     assert ticket_id is not None
     opened = await ticket(ticket_id)

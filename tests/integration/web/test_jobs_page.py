@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from schoolit.jobs import outcome, outcome_text
+from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.world import World
@@ -22,6 +24,20 @@ async def test_admin_sees_every_job_in_german(client: httpx.AsyncClient, world: 
         assert label in page.text, label
     assert "RuntimeError: disk full" in page.text and "fehlgeschlagen" in page.text and "1,50 s" in page.text
     assert 'href="/admin/jobs"' in page.text  # in the navigation
+
+
+async def test_outcomes_are_shown_in_the_readers_language(client: httpx.AsyncClient, world: World) -> None:
+    """A job's outcome is stored as message and values: German on the page, English on the command line."""
+    stored = outcome(N_("closed %(count)s resolved ticket(s)"), count=3)
+    await fetch("INSERT INTO job_run (name, next_due_at, last_started_at, last_ok, last_outcome, runs) "
+                "VALUES ('close-resolved', now(), now(), true, {}, 1)", stored)
+    await login(client, "admin@test.example")
+    page = await client.get("/admin/jobs")
+    assert "3 gelöste(s) Ticket(s) geschlossen" in page.text and "resolved ticket" not in page.text
+    assert outcome_text(stored, english=True) == "closed 3 resolved ticket(s)"
+    english = await client.get("/language/en", follow_redirects=False)
+    assert english.status_code in (302, 303)
+    assert "closed 3 resolved ticket(s)" in (await client.get("/admin/jobs")).text
 
 
 async def test_run_now_makes_the_job_due(client: httpx.AsyncClient, world: World) -> None:
