@@ -39,6 +39,9 @@ from schoolit.inventory.choices import (
 )
 from schoolit.inventory.description import Listing
 from schoolit.inventory.resources.device import DEVICE, DEVICES
+from schoolit.inventory.resources.loan import LOAN
+from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
+from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
 from schoolit.inventory.schemas import (
     AccessPointIn,
     AccessPointOut,
@@ -69,6 +72,8 @@ from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 
 DEVICE_FORM = DEVICE.form()
+SCHOOL_FORM = SCHOOL.form()
+LOAN_FORM = LOAN.form()
 READ = requires(Permission.INVENTORY_READ)
 WRITE = requires(Permission.INVENTORY_WRITE)
 LOANS = requires(Permission.LOANS_WRITE)
@@ -116,15 +121,12 @@ class SchoolsApi(Controller):
     path = "/schools"
     tags = ["inventory"]  # noqa: RUF012 (Litestar reads it as a class attribute)
 
-    @get("/", opt=READ, summary="List schools")
-    async def list_schools(self, caller: Caller, county_id: IdFilter = None, school_type: Text = None,
-                           uplink_status: Text = None, q: Text = None, sort: Text = None, limit: Limit = 50,
-                           offset: Offset = 0) -> Page[SchoolOut]:
+    @get("/", opt=READ, summary="List schools", dependencies={"filters": list_filters(SCHOOLS)})
+    async def list_schools(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                           limit: Limit = 50, offset: Offset = 0) -> Page[SchoolOut]:
         """`q` searches name, school number and city; `sort` is one of name, school_number, city, pupils,
         county, school_type, created_at (prefix `-` for descending)."""
-        rows, total = await services.list_schools(caller, county_id=county_id, school_type=school_type,
-                                                  uplink_status=uplink_status, q=q, sort=sort, limit=limit,
-                                                  offset=offset)
+        rows, total = await services.list_schools(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
         return _page(rows, total, SchoolOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a school")
@@ -311,7 +313,7 @@ class DevicesApi(Controller):
     async def list_devices(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
                            limit: Limit = 50, offset: Offset = 0) -> Page[DeviceOut]:
         """`q` searches serial, asset tag, model, MDM id and MAC (any notation)."""
-        rows, total = await services.list_devices(caller, q=q, sort=sort, limit=limit, offset=offset, **filters)
+        rows, total = await services.list_devices(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
         return _page(rows, total, DeviceOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a device")
@@ -335,16 +337,14 @@ class LoansApi(Controller):
     path = "/loans"
     tags = ["inventory"]  # noqa: RUF012
 
-    @get("/", opt=READ, summary="List loans")
-    async def list_loans(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
-                         device_id: IdFilter = None, class_name: Text = None, loan_state: LoanState = None,
+    @get("/", opt=READ, summary="List loans", dependencies={"filters": list_filters(LOAN_LIST)})
+    async def list_loans(self, caller: Caller, filters: Filters, loan_state: LoanState = None,
                          due_before: Day = None, q: Text = None, sort: Text = None, limit: Limit = 50,
                          offset: Offset = 0) -> Page[LoanOut]:
         """`state`: open, returned, overdue (open, past due) or due (open, due by the end of this school
         year). `q` searches pupil reference, class, serial and asset tag."""
-        rows, total = await services.list_loans(caller, school_id=school_id, county_id=county_id,
-                                                device_id=device_id, class_name=class_name, state=loan_state,
-                                                due_before=due_before, q=q, sort=sort, limit=limit, offset=offset)
+        rows, total = await services.list_loans(caller, state=loan_state, due_before=due_before, q=q, sort=sort,
+                                                limit=limit, offset=offset, filters=filters)
         return _page(rows, total, LoanOut)
 
     @post("/", opt=LOANS, status_code=HTTP_201_CREATED, summary="Lend a device (409 when it is lent already)")
@@ -486,29 +486,28 @@ async def _building_options(caller: Scope, school_id: int) -> list[tuple[str, st
 class SchoolPages(Controller):
     include_in_schema = False
 
-    @get("/schools", name="schools", opt=READ)
-    async def schools(self, caller: Caller, county_id: IdFilter = None, school_type: Text = None,
-                      uplink_status: Text = None, q: Text = None, sort: Text = None, offset: Offset = 0) -> Template:
-        rows, total = await services.list_schools(caller, county_id=county_id, school_type=school_type or None,
-                                                  uplink_status=uplink_status or None, q=q, sort=sort or "name",
-                                                  limit=100, offset=offset)
+    @get("/schools", name="schools", opt=READ, dependencies={"filters": list_filters(SCHOOLS)})
+    async def schools(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                      offset: Offset = 0) -> Template:
+        rows, total = await services.list_schools(caller, q=q, sort=sort or "name", limit=100, offset=offset,
+                                                  filters=filters)
         return Template("inventory/schools.html", context={
             **_base_context(caller), "schools": rows, "total": total, "offset": offset, "limit": 100,
             "counties": await _county_options(caller),
             "school_types": forms.enum_options(SCHOOL_TYPE_LABELS),
             "uplink_statuses": forms.enum_options(UPLINK_STATUS_LABELS),
-            "filters": {"county_id": str(county_id or ""), "school_type": school_type or "",
-                        "uplink_status": uplink_status or "", "q": q or "", "sort": sort or "name"},
+            "filters": {**{name: (value or "").strip() for name, value in filters.items()}, "q": q or "",
+                        "sort": sort or "name"},
         })
 
     async def _school_form(self, request: Request[Any, Any, Any], caller: Scope, school: dict[str, Any] | None,
                            values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
                            status: int) -> Template:
         if school is None:
-            return _form_page(request, caller, title=gettext("New school"), form=forms.SCHOOL, values=values,
+            return _form_page(request, caller, title=gettext("New school"), form=SCHOOL_FORM, values=values,
                               errors=errors, general=general, status=status, action="/schools/new", back="/schools",
                               options={"county_id": await _county_options(caller)})
-        return _form_page(request, caller, title=gettext("Edit %(name)s", name=school["name"]), form=forms.SCHOOL,
+        return _form_page(request, caller, title=gettext("Edit %(name)s", name=school["name"]), form=SCHOOL_FORM,
                           values=values, errors=errors, general=general, status=status, skip=("county_id",),
                           action=f"/schools/{school['id']}/edit", back=f"/schools/{school['id']}",
                           delete=f"/schools/{school['id']}/delete")
@@ -523,7 +522,7 @@ class SchoolPages(Controller):
     async def create_school(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._school_form, request, caller, None)
 
-        return await _submit(request, forms.SCHOOL, lambda data: services.create_school(caller, data),
+        return await _submit(request, SCHOOL_FORM, lambda data: services.create_school(caller, data),
                              lambda row: f"/schools/{row['id']}", render)
 
     @get("/schools/{school_id:int}", opt=READ)
@@ -546,7 +545,7 @@ class SchoolPages(Controller):
     @get("/schools/{school_id:int}/edit", opt=WRITE)
     async def edit_school(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:
         school = await services.get_school(caller, school_id)
-        return await self._school_form(request, caller, school, forms.from_row(forms.SCHOOL, school), {}, (), 200)
+        return await self._school_form(request, caller, school, forms.from_row(SCHOOL_FORM, school), {}, (), 200)
 
     @post("/schools/{school_id:int}/edit", opt=WRITE, status_code=303)
     async def update_school(self, request: Request[Any, Any, Any], caller: Caller,
@@ -555,7 +554,7 @@ class SchoolPages(Controller):
 
         render = functools.partial(self._school_form, request, caller, school)
 
-        return await _submit(request, [f for f in forms.SCHOOL if f.name != "county_id"],
+        return await _submit(request, [f for f in SCHOOL_FORM if f.name != "county_id"],
                              lambda data: services.update_school(caller, school_id, data),
                              lambda row: f"/schools/{row['id']}", render)
 
@@ -883,18 +882,17 @@ class BulkForm:
 class LoanPages(Controller):
     include_in_schema = False
 
-    @get("/loans", name="loans", opt=READ)
-    async def loans(self, caller: Caller, loan_state: LoanState = None, school_id: IdFilter = None,
-                    class_name: Text = None, q: Text = None, offset: Offset = 0) -> Template:
+    @get("/loans", name="loans", opt=READ, dependencies={"filters": list_filters(LOAN_LIST)})
+    async def loans(self, caller: Caller, filters: Filters, loan_state: LoanState = None, q: Text = None,
+                    offset: Offset = 0) -> Template:
         state = loan_state if loan_state in services.LOAN_STATES else "due"
-        rows, total = await services.list_loans(caller, school_id=school_id, class_name=class_name or None,
-                                                state=state, q=q, sort="-returned_on" if state == "returned" else
-                                                "due_on", limit=200, offset=offset)
+        rows, total = await services.list_loans(caller, state=state, q=q, sort="-returned_on" if state == "returned"
+                                                else "due_on", limit=200, offset=offset, filters=filters)
         return Template("inventory/loans.html", context={
             **_base_context(caller), "loans": rows, "total": total, "offset": offset, "limit": 200,
             "tabs": [(key, gettext(label)) for key, label in LOAN_TABS], "state": state,
             "schools": await _school_options(caller),
-            "filters": {"school_id": str(school_id or ""), "class_name": class_name or "", "q": q or ""},
+            "filters": {**{name: (value or "").strip() for name, value in filters.items() if value}, "q": q or ""},
             "school_year_end": services.school_year_end(services.today()),
         })
 
@@ -903,7 +901,7 @@ class LoanPages(Controller):
                          status: int) -> Template:
         intro = gettext("%(kind)s %(model)s, serial %(serial)s", kind=_label("device_kind", device["kind"]),
                         model=" ".join(p for p in (device["vendor"], device["model"]) if p), serial=device["serial"])
-        return _form_page(request, caller, title=gettext("Lend device"), form=forms.LOAN, values=values, errors=errors,
+        return _form_page(request, caller, title=gettext("Lend device"), form=LOAN_FORM, values=values, errors=errors,
                           general=general, status=status, intro=intro, submit=N_("Lend"),
                           action=f"/devices/{device['id']}/lend", back=f"/devices/{device['id']}")
 
@@ -920,7 +918,7 @@ class LoanPages(Controller):
 
         render = functools.partial(self._lend_form, request, caller, device)
 
-        return await _submit(request, forms.LOAN, lambda data: services.lend_device(caller, data),
+        return await _submit(request, LOAN_FORM, lambda data: services.lend_device(caller, data),
                              lambda row: f"/loans/{row['id']}/agreement", render, {"device_id": device_id})
 
     async def _return_form(self, request: Request[Any, Any, Any], caller: Scope, loan: dict[str, Any],

@@ -29,7 +29,6 @@ from schoolit.inventory.choices import (
     FUNDING_PROGRAMME_WORDS,
     AccessPointStatus,
     FundingProgramme,
-    SchoolType,
     UplinkStatus,
     UplinkTechnology,
     Vendor,
@@ -278,25 +277,6 @@ _SNMP_PROFILE = Column("snmp_profile", "SNMP-Profil", "snmp_profile", text(120),
                        direct=False, empty="", memo=True)
 _NOTES = Column("notes", "Bemerkungen", "notes", text(4000), aliases=("Bemerkung", "Notizen", "Notiz", "Hinweise"),
                 empty="")
-
-SCHOOLS = Kind("schools", "school", N_("school"), (
-    _SCHOOL_NUMBER,
-    Column("name", "Name", "name", text(200), aliases=("Schulname", "Schule", "school name"), to_create=True),
-    Column("school_type", "Schulart", "school_type", choice(SchoolType, {
-        "igs": ("Integrierte Gesamtschule", "Gesamtschule"), "realschule_plus": ("Realschule+", "RS+"),
-        "bbs": ("Berufsbildende Schule", "Berufsschule"), "other": ("Sonstige", "andere"),
-    }), aliases=("Schulform", "Schultyp", "type", "school type"), empty=SchoolType.GYMNASIUM.value, memo=True),
-    Column("county", "Landkreis", "county", text(200), aliases=("Kreis", "Schulträger", "district"), direct=False,
-           empty="", memo=True),
-    Column("street", "Straße", "street", text(200), aliases=("Anschrift", "Adresse", "address"), empty=""),
-    Column("postal_code", "PLZ", "postal_code", _validated(validation.postal_code),
-           aliases=("Postleitzahl", "postcode", "zip"), empty=""),
-    Column("city", "Ort", "city", text(120), aliases=("Stadt", "Gemeinde", "town"), empty="", memo=True),
-    Column("pupils", "Schülerzahl", "pupils", integer(0, 20_000), aliases=("Schüler", "Schülerinnen und Schüler",
-                                                                           "Anzahl Schüler", "pupil count"), empty=0),
-    Column("management_prefix", "Management-Netz", "management_prefix", _validated(validation.ip_prefix),
-           aliases=("Management-Präfix", "Managementnetz", "Verwaltungsnetz", "management network")),
-))
 
 ROOMS = Kind("rooms", "room", N_("room"), (
     _SCHOOL_NUMBER,

@@ -41,13 +41,20 @@ from schoolit.kernel.i18n import N_, gettext
 
 @dataclass(frozen=True)
 class Csv:
-    """A field's CSV column: German and English header and the other spellings people use."""
+    """A field's CSV column: German and English header and the other spellings people use. A `resolved`
+    column is not stored as it is: the import resolves it (a county's name to its id), the export writes
+    `export` (SQL) for it, and `kind` reads its cells."""
 
     de: str
     en: str
     aliases: tuple[str, ...] = ()
     memo: bool = False  # few distinct values in a file: read each distinct cell once
     required: bool = False  # every file has the column and every row a value
+    to_create: bool | None = None  # a new row needs a value (default: the field is required and has no default)
+    column: str | None = None  # the column's own name when not the field's ("county" for county_id)
+    resolved: bool = False
+    kind: ValueKind | None = None
+    export: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class Field:
     nullable: bool = False  # empty stores NULL; else an empty value stores `empty`
     empty: Any = None  # the value of an empty input or cell (None: the column's default)
     cast: str | None = None  # the SQL type a written text is cast to (inet, cidr, macaddr)
-    select: str | None = None  # SQL of the value read (default: `alias.name`, text for network types)
+    select: str | None = None  # SQL of the value read (default: `alias.name`, text for network types;
+    # "": computed by the service after reading)
     csv: Csv | None = None
     widget: str | None = None  # the form's widget when not the kind's (textarea)
     form: bool = True  # shown in the create and edit form
@@ -199,12 +207,17 @@ class Resource:
 
     def csv_columns(self) -> tuple[csvformat.Column, ...]:
         columns = [column for column, _sql in self.csv_keys]
-        for f in self.writable:
-            if f.csv is not None:
-                columns.append(csvformat.Column(
-                    f.name, f.csv.de, f.csv.en, f.kind.cell, f.kind.format, aliases=f.csv.aliases,
-                    required=f.csv.required, to_create=f.required and not f.csv.required and f.empty is None,
-                    empty=f.empty if f.empty is not None or f.nullable else f.kind.blank, memo=f.csv.memo))
+        for f in self.fields:
+            if f.csv is None:
+                continue
+            kind = f.csv.kind or f.kind
+            to_create = f.csv.to_create
+            if to_create is None:
+                to_create = f.required and not f.csv.required and f.empty is None
+            columns.append(csvformat.Column(
+                f.csv.column or f.name, f.csv.de, f.csv.en, kind.cell, kind.format, aliases=f.csv.aliases,
+                required=f.csv.required, to_create=to_create, direct=not f.csv.resolved,
+                empty=f.empty if f.empty is not None or f.nullable else kind.blank, memo=f.csv.memo))
         return tuple(columns)
 
     @cached_property
@@ -216,7 +229,8 @@ class Resource:
     def export_sql(self) -> str:
         """The export's SELECT: each CSV column named like its field; `{scope}` is the scope condition."""
         selects = [f"{sql} AS {column.field}" for column, sql in self.csv_keys]
-        selects += [self.select_sql(f) for f in self.writable if f.csv is not None]
+        selects += [f"{f.csv.export} AS {f.csv.column or f.name}" if f.csv.export else self.select_sql(f)
+                    for f in self.fields if f.csv is not None]
         return (f"SELECT {', '.join(selects)} FROM {self.export_source or self.source} "  # noqa: S608
                 f"WHERE {{scope}} ORDER BY {self.export_order}")
 
@@ -234,7 +248,7 @@ class Resource:
         described_sorts = {f.sort: (f.select or f"{self.alias}.{f.name}") for f in self.fields if f.sort}
         described_sorts.update(sorts or {})
         return Listing(
-            columns=", ".join(self.select_sql(f) for f in self.fields),
+            columns=", ".join(self.select_sql(f) for f in self.fields if f.select != ""),
             source=self.source, county=self.county, school=self.school, filters=described_filters,
             search=(*(f"{self.alias}.{f.name}" for f in self.fields if f.search), *search), mac=mac,
             sorts=described_sorts, default_sort=self.default_sort, id_column=f"{self.alias}.id")

@@ -18,7 +18,6 @@ from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
     ROOMS,
-    SCHOOLS,
     UPLINKS,
     Kind,
     format_date,
@@ -33,11 +32,6 @@ from schoolit.sql import fetch
 
 # The SELECT of each kind names its columns like the kind's fields; `{scope}` is the scope condition.
 _QUERIES: dict[str, str] = {
-    SCHOOLS.name: """
-        SELECT s.school_number, s.name, s.school_type, c.slug AS county, s.street, s.postal_code, s.city, s.pupils,
-               s.management_prefix
-        FROM school s JOIN county_directory c ON c.id = s.county_id
-        WHERE {scope} ORDER BY s.school_number""",
     ROOMS.name: """
         SELECT s.school_number, coalesce(b.name, '') AS building, r.name, r.floor, r.is_teaching
         FROM room r JOIN school s ON s.id = r.school_id LEFT JOIN building b ON b.id = r.building_id
@@ -65,12 +59,12 @@ _QUERIES: dict[str, str] = {
 }
 # Which table alias carries county and school in each query (the school table itself for schools).
 _SCOPE_COLUMNS = {
-    SCHOOLS.name: ("s.county_id", "s.id"), ROOMS.name: ("r.county_id", "r.school_id"),
+    ROOMS.name: ("r.county_id", "r.school_id"),
     ACCESS_POINTS.name: ("a.county_id", "a.school_id"), UPLINKS.name: ("u.county_id", "u.school_id"),
 }
 # The described resources' export queries and scope columns derive from their descriptions.
-_QUERIES.update({r.plural: r.export_sql() for r in RESOURCES})
-_SCOPE_COLUMNS.update({r.plural: (r.county, r.school or f"{r.alias}.school_id") for r in RESOURCES})
+_QUERIES.update({r.plural: r.export_sql() for r in RESOURCES if r.csv_columns()})
+_SCOPE_COLUMNS.update({r.plural: (r.county, r.school or f"{r.alias}.school_id") for r in RESOURCES if r.csv_columns()})
 
 
 async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:

@@ -17,7 +17,6 @@ from typing import Any
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
     FUNDING_PROGRAMME_LABELS,
-    SCHOOL_TYPE_LABELS,
     SNMP_VERSION_LABELS,
     UPLINK_STATUS_LABELS,
     UPLINK_TECHNOLOGY_LABELS,
@@ -49,19 +48,6 @@ def enum_options(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
             for value, label in labels.items()]
 
 
-SCHOOL = (
-    Field("school_number", N_("School number"), required=True, inputmode="numeric",
-          help=N_("The 5-digit number of the school in Rhineland-Palatinate.")),
-    Field("name", N_("Name"), required=True),
-    Field("school_type", N_("School type"), "select", required=True, labels=SCHOOL_TYPE_LABELS),
-    Field("county_id", N_("County"), "select", required=True),
-    Field("street", N_("Street")),
-    Field("postal_code", N_("Postal code"), inputmode="numeric"),
-    Field("city", N_("City")),
-    Field("pupils", N_("Pupils"), "number"),
-    Field("management_prefix", N_("Management network"),
-          help=N_("Access points' management addresses must lie inside it, e.g. 10.20.0.0/24.")),
-)
 BUILDING = (Field("name", N_("Name"), required=True, autofocus=True),)
 ROOM = (
     Field("name", N_("Room"), required=True, autofocus=True, help=N_("As signposted, e.g. A 1.12")),
@@ -119,15 +105,6 @@ SNMP_PROFILE = (
     Field("priv_protocol", N_("Privacy protocol (v3)"), "select", blank=True,
           labels={p: p.value for p in SnmpPrivProtocol}),
     Field("priv_key", N_("Privacy key (v3)"), "secret"),
-)
-LOAN = (
-    Field("pupil_ref", N_("Pupil reference"), required=True, autofocus=True,
-          help=N_("The pseudonym your school issues, e.g. 7b-14. Never a name.")),
-    Field("class_name", N_("Class")),
-    Field("lent_on", N_("Lent on"), "date"),
-    Field("due_on", N_("Due on"), "date", help=N_("Empty: the end of the school year (31 July).")),
-    Field("condition_out", N_("Condition when lent"), "textarea"),
-    Field("agreement_signed", N_("Loan agreement signed"), "checkbox"),
 )
 RETURN = (
     Field("returned_on", N_("Returned on"), "date", help=N_("Empty: today.")),

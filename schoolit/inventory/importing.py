@@ -35,7 +35,6 @@ from schoolit.inventory.choices import UplinkStatus
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
     ROOMS,
-    SCHOOLS,
     UPLINKS,
     Kind,
     ParsedFile,
@@ -44,11 +43,12 @@ from schoolit.inventory.csvformat import (
     normalise,
     read,
 )
+from schoolit.inventory.definitions import today
 from schoolit.inventory.description import Resource
 from schoolit.inventory.resources import KINDS
 from schoolit.inventory.resources.common import DATES_WARRANTY
 from schoolit.inventory.resources.device import DEVICE, move_problem
-from schoolit.inventory.services import today
+from schoolit.inventory.resources.school import SCHOOL
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
@@ -200,7 +200,7 @@ class Planner:
         total = len(self.parsed.rows)
         direct = _picker([j for j, _name in self.direct])
         for done, (row, values) in enumerate(self.parsed.rows, start=1):
-            school = None if self.kind is SCHOOLS else self.school(row, values)
+            school = None if self.kind is SCHOOL.csv_kind else self.school(row, values)
             existing_id, fixed = self.resolve(row, values, school)
             if existing_id is not None:
                 self.targets[existing_id].append(row)
@@ -296,7 +296,8 @@ def _network(value: Any) -> netaddr.IPNetwork | None:
 
 
 class SchoolPlanner(Planner):
-    kind = SCHOOLS
+    kind = SCHOOL.csv_kind
+    resource = SCHOOL
     fixed = ("county_id", "school_number")
     key_name = "school_number"
 
@@ -313,6 +314,13 @@ class SchoolPlanner(Planner):
         self.existing = {r["school_number"]: r for r in await query(
             "SELECT id, county_id, school_number FROM school WHERE school_number = ANY({})",
             sorted(self.values_of("school_number")))}
+        # The management addresses of those schools' access points: a new management network must hold them.
+        self.access_point_ips: dict[int, list[str]] = defaultdict(list)
+        if self.has("management_prefix"):
+            for r in await query("SELECT school_id, host(management_ip) AS ip FROM access_point "
+                                 "WHERE school_id = ANY({}) AND management_ip IS NOT NULL",
+                                 [e["id"] for e in self.existing.values()]):
+                self.access_point_ips[r["school_id"]].append(r["ip"])
 
     def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
         number = values[self.school_index]
@@ -328,12 +336,14 @@ class SchoolPlanner(Planner):
         if existing is not None:
             if county_id is not None and county_id != existing["county_id"]:
                 self.error(row, "county", _("a school cannot move to another county by import"))
+            self.validate(row, values, {"access_point_ips": self.access_point_ips.get(existing["id"], [])})
             return existing["id"], (existing["county_id"], number)
         county_id = county_id or self.only_county
         if county_id is None and not county_name:
             self.error(row, "county", _("needed to create a new %(what)s", what=_(self.kind.label)))
         elif county_id in self.retired:
             self.error(row, "county", _(tenants.COUNTY_RETIRED))
+        self.validate(row, values, None)
         return None, (county_id, number)
 
 

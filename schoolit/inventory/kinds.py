@@ -213,6 +213,7 @@ class Normalised(ValueKind):
 
     normalise: Callable[[str], str]
     inputmode: str | None = None
+    blank: Any = None  # "" for a column that takes no NULL and may be emptied
 
     def parse(self, value: Any) -> str:
         if not isinstance(value, str):

@@ -16,6 +16,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from schoolit.inventory.resources.device import DEVICE
+from schoolit.inventory.resources.loan import LOAN
+from schoolit.inventory.resources.school import SCHOOL
 
 
 def given(data: msgspec.Struct) -> dict[str, Any]:
@@ -30,43 +32,12 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 # --- schools -------------------------------------------------------------------------------------
 
 
-class SchoolIn(Input):
-    county_id: int | UnsetType = UNSET
-    school_number: str | UnsetType = UNSET  # 5 digits
-    name: str | UnsetType = UNSET
-    school_type: str | UnsetType = UNSET
-    street: str | UnsetType = UNSET
-    postal_code: str | UnsetType = UNSET
-    city: str | UnsetType = UNSET
-    pupils: int | UnsetType = UNSET
-    management_prefix: str | UnsetType | None = UNSET  # e.g. 10.20.0.0/24
-
-
-class SchoolOut(msgspec.Struct):
-    id: int
-    county_id: int
-    county_name: str
-    school_number: str
-    name: str
-    school_type: str
-    street: str
-    postal_code: str
-    city: str
-    pupils: int
-    management_prefix: str | None
-    teaching_rooms: int
-    covered_teaching_rooms: int
-    planned_coverage: float | None  # covered teaching rooms / teaching rooms (None without teaching rooms)
-    access_points: int
-    devices: int
-    open_loans: int
-    uplink_status: str | None
-    uplink_technology: str | None
-    uplink_down_mbps: int | None
-    uplink_up_mbps: int | None
-    uplink_gigabit_symmetric: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
+if TYPE_CHECKING:
+    SchoolIn = Input
+    SchoolOut = msgspec.Struct
+else:
+    SchoolIn = SCHOOL.input_struct("SchoolIn", Input)
+    SchoolOut = SCHOOL.output_struct("SchoolOut")
 
 
 class RoomRef(msgspec.Struct):
@@ -268,26 +239,16 @@ else:
 # --- loans ---------------------------------------------------------------------------------------
 
 
-class LoanIn(Input):
-    """A loan to a pupil, named only by the school's pseudonymous reference (no names, no addresses).
-    `lent_on` defaults to today, `due_on` to the end of that school year (31 July)."""
-
-    device_id: int | UnsetType = UNSET
-    pupil_ref: str | UnsetType = UNSET
-    class_name: str | UnsetType = UNSET
-    lent_on: dt.date | UnsetType = UNSET
-    due_on: dt.date | UnsetType = UNSET
-    condition_out: str | UnsetType = UNSET
-    agreement_signed: bool | UnsetType = UNSET
-
-
-class LoanPatch(Input):
-    pupil_ref: str | UnsetType = UNSET
-    class_name: str | UnsetType = UNSET
-    lent_on: dt.date | UnsetType = UNSET
-    due_on: dt.date | UnsetType = UNSET
-    condition_out: str | UnsetType = UNSET
-    agreement_signed: bool | UnsetType = UNSET
+if TYPE_CHECKING:
+    LoanIn = Input
+    LoanPatch = Input
+    LoanOut = msgspec.Struct
+else:
+    # A loan to a pupil, named only by the school's pseudonymous reference (no names, no addresses).
+    # `lent_on` defaults to today, `due_on` to the end of that school year (31 July).
+    LoanIn = LOAN.input_struct("LoanIn", Input)
+    LoanPatch = LOAN.input_struct("LoanPatch", Input, skip=("device_id",))
+    LoanOut = LOAN.output_struct("LoanOut")
 
 
 class ReturnIn(Input):
@@ -313,32 +274,6 @@ class BulkLendIn(Input):
     due_on: dt.date | UnsetType = UNSET
     condition_out: str | UnsetType = UNSET
     agreement_signed: bool | UnsetType = UNSET
-
-
-class LoanOut(msgspec.Struct):
-    id: int
-    county_id: int
-    school_id: int
-    school_name: str
-    device_id: int
-    device_serial: str
-    device_asset_tag: str | None
-    device_kind: str
-    device_vendor: str
-    device_model: str
-    device_accessories: str
-    pupil_ref: str | None  # None once erased by the retention rule
-    class_name: str
-    lent_on: dt.date
-    due_on: dt.date
-    returned_on: dt.date | None
-    overdue: bool
-    condition_out: str
-    condition_in: str
-    agreement_signed: bool
-    pupil_ref_erased_at: dt.datetime | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
 
 
 # --- lookup --------------------------------------------------------------------------------------

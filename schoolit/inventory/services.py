@@ -26,7 +26,6 @@ from schoolit.inventory.choices import (
     AccessPointStatus,
     DeviceStatus,
     FundingProgramme,
-    SchoolType,
     SnmpAuthProtocol,
     SnmpPrivProtocol,
     SnmpVersion,
@@ -34,39 +33,34 @@ from schoolit.inventory.choices import (
     UplinkTechnology,
     Vendor,
 )
+from schoolit.inventory.definitions import (
+    AP_COVERS_AS_PLANNED,
+    DEVICES_IN_SERVICE,
+    LOAN_OPEN,
+    LOAN_OVERDUE,
+    PLANNED_COVERED,
+    gigabit_symmetric,
+    gigabit_symmetric_sql,
+    retention_cutoff,
+    school_year_end,
+    today,
+)
 from schoolit.inventory.description import Listing, like
 from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.resources import BY_TABLE
 from schoolit.inventory.resources.common import DATES_WARRANTY
 from schoolit.inventory.resources.device import DEVICE, DEVICES, move_problem
+from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
+from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
 from schoolit.inventory.tables import School
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
-GIGABIT_MBPS = 1000
 MAX_BULK_ROWS = 200
 UNKNOWN_SCHOOL = N_("unknown school")
 ALREADY_IN_USE = N_("already in use")
 OPEN_LOAN = N_("the device already has an open loan: return it first")
-
-# --- dates ---------------------------------------------------------------------------------------
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-def school_year_end(day: dt.date) -> dt.date:
-    """The last day of the school year `day` lies in: 31 July in Rheinland-Pfalz."""
-    return dt.date(day.year if day.month <= 7 else day.year + 1, 7, 31)
-
-
-def retention_cutoff(on: dt.date) -> dt.date:
-    """Loans that ended on or before this day ended in a school year that closed at least a year
-    before `on`, so their pupil references are erased (RLP school rules)."""
-    return dt.date(on.year - 1 if on >= dt.date(on.year, 7, 31) else on.year - 2, 7, 31)
-
 
 # --- for other domains ----------------------------------------------------------------------------
 
@@ -91,6 +85,10 @@ async def school_choices(ids: Sequence[int] | None = None) -> list[schools.Schoo
 schools.register_lookup(school_ref_by_number)
 schools.register_listing(school_choices)
 
+
+# The shared definitions (`schoolit.inventory.definitions`) that other domains read through this module.
+__all__ = ["AP_COVERS_AS_PLANNED", "DEVICES_IN_SERVICE", "LOAN_OPEN", "LOAN_OVERDUE", "PLANNED_COVERED",
+           "gigabit_symmetric", "gigabit_symmetric_sql", "retention_cutoff", "school_year_end", "today"]
 
 _ASSET_TABLES = {"access_point": "access_point", "device": "device", "uplink": "uplink", "room": "room"}
 
@@ -308,59 +306,7 @@ async def _delete(scope: Scope, table: str, before: Mapping[str, Any]) -> None:
         await _record(scope, f"{table}.delete", table, before, before=before)
 
 
-# --- shared definitions (the dashboards read the inventory with these, so there is one of each) ----
-
-
-def gigabit_symmetric(down_mbps: int | None, up_mbps: int | None) -> bool:
-    """A gigabit symmetric line: the same rate both ways, at least 1,000 Mbit/s (derived, never typed in)."""
-    return bool(down_mbps and up_mbps and down_mbps >= GIGABIT_MBPS and up_mbps == down_mbps)
-
-
-def gigabit_symmetric_sql(alias: str) -> str:
-    """`gigabit_symmetric` in SQL, for the uplink table under `alias`."""
-    return f"({alias}.down_mbps >= {GIGABIT_MBPS} AND {alias}.up_mbps = {alias}.down_mbps)"
-
-
-# A room (alias `r`) is covered as planned when an access point (alias `a`) that is not retired covers it.
-AP_COVERS_AS_PLANNED = "a.status <> 'retired'"
-PLANNED_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "  # noqa: S608 (constants)
-                   f"WHERE ar.room_id = r.id AND {AP_COVERS_AS_PLANNED})")
-# Devices the school still has for its pupils: lent, in stock or in repair (not lost, not retired).
-DEVICES_IN_SERVICE = tuple(s.value for s in (DeviceStatus.STOCK, DeviceStatus.LENT, DeviceStatus.REPAIR))
-# Loans (alias `l`): open, and open past their due day (`{}`: the day to compare with).
-LOAN_OPEN = "l.returned_on IS NULL"
-LOAN_OVERDUE = LOAN_OPEN + " AND l.due_on < {}"
-
 # --- schools -------------------------------------------------------------------------------------
-
-SCHOOLS = Listing(
-    columns="s.id, s.county_id, c.name AS county_name, s.school_number, s.name, s.school_type, s.street, "  # noqa: S608
-            "s.postal_code, s.city, s.pupils, s.management_prefix::text AS management_prefix, s.created_at, "
-            "s.updated_at, "
-            "(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching) AS teaching_rooms, "
-            f"(SELECT count(*) FROM room r WHERE r.school_id = s.id AND r.is_teaching AND {PLANNED_COVERED}) "
-            "AS covered_teaching_rooms, "
-            "(SELECT count(*) FROM access_point a WHERE a.school_id = s.id AND a.status <> 'retired') "
-            "AS access_points, "
-            "(SELECT count(*) FROM device d WHERE d.school_id = s.id AND d.status <> 'retired') AS devices, "
-            "(SELECT count(*) FROM loan l WHERE l.school_id = s.id AND l.returned_on IS NULL) AS open_loans, "
-            "u.status AS uplink_status, u.technology AS uplink_technology, u.down_mbps AS uplink_down_mbps, "
-            "u.up_mbps AS uplink_up_mbps",
-    # The school's main uplink: the live one, else the one furthest along; terminated lines do not count.
-    source="school s JOIN county_directory c ON c.id = s.county_id "
-           "LEFT JOIN LATERAL (SELECT status, technology, down_mbps, up_mbps FROM uplink WHERE school_id = s.id "
-           "AND status <> 'terminated' ORDER BY (status = 'live') DESC, down_mbps DESC, id LIMIT 1) u ON TRUE",
-    county="s.county_id",
-    school="s.id",
-    filters={"county_id": "s.county_id = {}", "school_type": "s.school_type = {}", "id": "s.id = {}",
-             "uplink_status": "u.status = {}"},
-    search=("s.name", "s.school_number", "s.city"),
-    sorts={"name": "s.name", "school_number": "s.school_number", "city": "s.city", "pupils": "s.pupils",
-           "county": "c.name", "school_type": "s.school_type", "created_at": "s.created_at"},
-    default_sort="name",
-    id_column="s.id",
-)
-
 
 def _with_school_figures(row: dict[str, Any]) -> dict[str, Any]:
     teaching, covered = row["teaching_rooms"], row["covered_teaching_rooms"]
@@ -370,13 +316,13 @@ def _with_school_figures(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def list_schools(scope: Scope, *, county_id: int | None = None, school_type: str | None = None,
-                       uplink_status: str | None = None, q: str | None = None, sort: str | None = None,
-                       limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_schools(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                       offset: int = 0, filters: Mapping[str, Any] | None = None,
+                       **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Schools; `filters` (a query string's) and `by` by the description's names (`SCHOOLS.filters`)."""
     scope.require(Permission.INVENTORY_READ)
-    rows, total = await _page(SCHOOLS, scope, filters={"county_id": county_id, "school_type": school_type,
-                                                       "uplink_status": uplink_status},
-                              q=q, sort=sort, limit=limit, offset=offset)
+    rows, total = await _page(SCHOOLS, scope, filters=SCHOOLS.parse({**(filters or {}), **by}), q=q, sort=sort,
+                              limit=limit, offset=offset)
     return [_with_school_figures(r) for r in rows], total
 
 
@@ -393,28 +339,20 @@ async def school_totals(county_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     return {r["county_id"]: {"schools": r["schools"], "pupils": r["pupils"]} for r in rows}
 
 
-def _school_input(f: Input) -> None:
-    f.convert("school_number", validation.school_number, required=True)
-    f.text("name", max_length=200, required=True)
-    f.choice("school_type", SchoolType, required=True)
-    f.text("street", max_length=200)
-    f.convert("postal_code", _postal_code)
-    f.text("city", max_length=120)
-    f.integer("pupils", minimum=0, maximum=20000, positive_message=N_("must not be negative"))
-    f.convert("management_prefix", validation.ip_prefix)
-
-
-def _postal_code(value: str) -> str:
-    if not (len(value) == 5 and value.isdigit()):
-        raise ValueError(N_("five digits"))
-    return value
+async def _school_input(data: Mapping[str, Any], current: Mapping[str, Any] | None) -> Input:
+    f: Input = SCHOOL.check(data, current, skip=("county_id",))
+    f.reference("county_id")
+    ips = [] if current is None else [row["ip"] for row in await fetch(
+        "SELECT host(management_ip) AS ip FROM access_point WHERE school_id = {} AND management_ip IS NOT NULL",
+        current["id"])]
+    assert SCHOOL.validate is not None
+    SCHOOL.validate(f, {"access_point_ips": ips})
+    return f
 
 
 async def create_school(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
-    f.reference("county_id")
-    _school_input(f)
+    f = await _school_input(data, None)
     county_id = f.value("county_id") or only_county(scope)
     if county_id is None:
         f.error("county_id", REQUIRED)
@@ -423,27 +361,18 @@ async def create_school(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
     elif await tenants.retired_counties([county_id]):
         f.error("county_id", tenants.COUNTY_RETIRED)
     f.raise_if_invalid()
-    return await _create(scope, "school", {**f.values, "county_id": county_id,
-                                           "postal_code": f.values.get("postal_code") or ""}, get_school)
+    return await _create(scope, "school", {**f.values, "county_id": county_id}, get_school)
 
 
 async def update_school(scope: Scope, school_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_school(scope, school_id)
-    f = Input(data, partial=True)
-    f.reference("county_id")
-    _school_input(f)
-    if f.value("county_id", before) != before["county_id"]:
+    f = await _school_input(data, before)
+    if f.value("county_id") != before["county_id"]:
         # Users, probes and loan records of the school belong to its county: schools do not move.
         f.error("county_id", N_("a school cannot move to another county"))
-    prefix = f.values.get("management_prefix")
-    if prefix is not None and not f.has_error("management_prefix"):
-        outside = await fetch("SELECT count(*) AS n FROM access_point WHERE school_id = {} AND management_ip IS NOT "
-                              "NULL AND NOT (management_ip <<= {}::cidr)", school_id, prefix)
-        if outside[0]["n"]:
-            f.error("management_prefix", N_("access points of this school have addresses outside this prefix"))
     f.raise_if_invalid()
-    values = {k: ("" if k == "postal_code" and v is None else v) for k, v in f.values.items() if k != "county_id"}
+    values = {k: v for k, v in f.values.items() if k != "county_id"}
     return await _change(scope, "school", before, values, get_school)
 
 
@@ -1053,10 +982,11 @@ async def access_point_rooms(scope: Scope, access_point_id: int) -> list[dict[st
 # --- devices -------------------------------------------------------------------------------------
 
 async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
-                       offset: int = 0, **filters: Any) -> tuple[list[dict[str, Any]], int]:
-    """Devices; `filters` by the description's names (`DEVICES.filters`), typed or as query text."""
+                       offset: int = 0, filters: Mapping[str, Any] | None = None,
+                       **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Devices; `filters` (a query string's) and `by` by the description's names (`DEVICES.filters`)."""
     scope.require(Permission.INVENTORY_READ)
-    return await _page(DEVICES, scope, filters=DEVICES.parse(filters), q=q, sort=sort, limit=limit,
+    return await _page(DEVICES, scope, filters=DEVICES.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
                        offset=offset)
 
 
@@ -1113,23 +1043,6 @@ async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
 
 # --- loans ---------------------------------------------------------------------------------------
 
-LOANS = Listing(
-    columns="l.id, l.county_id, l.school_id, s.name AS school_name, s.school_number, l.device_id, "
-            "d.serial AS device_serial, d.asset_tag AS device_asset_tag, d.kind AS device_kind, "
-            "d.vendor AS device_vendor, d.model AS device_model, d.accessories AS device_accessories, l.pupil_ref, "
-            "l.class_name, l.lent_on, l.due_on, l.returned_on, l.condition_out, l.condition_in, "
-            "l.agreement_signed, l.pupil_ref_erased_at, l.created_at, l.updated_at",
-    source="loan l JOIN school s ON s.id = l.school_id JOIN device d ON d.id = l.device_id",
-    county="l.county_id",
-    school="l.school_id",
-    filters={"school_id": "l.school_id = {}", "county_id": "l.county_id = {}", "device_id": "l.device_id = {}",
-             "class_name": "l.class_name = {}"},
-    search=("l.pupil_ref", "l.class_name", "d.serial", "d.asset_tag"),
-    sorts={"due_on": "l.due_on", "lent_on": "l.lent_on", "returned_on": "l.returned_on", "class": "l.class_name",
-           "pupil_ref": "l.pupil_ref", "school": "s.name", "serial": "d.serial"},
-    default_sort="due_on",
-    id_column="l.id",
-)
 LOAN_STATES = ("open", "returned", "overdue", "due")
 
 
@@ -1138,10 +1051,10 @@ def _loan_figures(row: dict[str, Any], on: dt.date | None = None) -> dict[str, A
     return row
 
 
-async def list_loans(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
-                     device_id: int | None = None, class_name: str | None = None, state: str | None = None,
-                     due_before: dt.date | None = None, q: str | None = None, sort: str | None = None,
-                     limit: int = 50, offset: int = 0, on: dt.date | None = None) -> tuple[list[dict[str, Any]], int]:
+async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.date | None = None,
+                     q: str | None = None, sort: str | None = None, limit: int = 50, offset: int = 0,
+                     on: dt.date | None = None, filters: Mapping[str, Any] | None = None,
+                     **by: Any) -> tuple[list[dict[str, Any]], int]:
     """Loans; `state`: open, returned, overdue (open and past due) or due (open and due by the end of
     the current school year — the list to work through before the summer)."""
     scope.require(Permission.INVENTORY_READ)
@@ -1159,9 +1072,8 @@ async def list_loans(scope: Scope, *, school_id: int | None = None, county_id: i
         raise ValidationFailed([FieldError("state", N_("not one of the allowed values"))])
     if due_before is not None:
         extra.append(("l.due_on < {}", [due_before]))
-    rows, total = await _page(LOANS, scope, filters={"school_id": school_id, "county_id": county_id,
-                                                     "device_id": device_id, "class_name": class_name},
-                              q=q, sort=sort, limit=limit, offset=offset, extra=extra)
+    rows, total = await _page(LOANS, scope, filters=LOANS.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
+                              offset=offset, extra=extra)
     return [_loan_figures(r, day) for r in rows], total
 
 
@@ -1170,24 +1082,19 @@ async def get_loan(scope: Scope, loan_id: int) -> dict[str, Any]:
     return _loan_figures(await _one(LOANS, scope, loan_id, "loan"))
 
 
-def _loan_terms(f: Input, current: Mapping[str, Any] | None) -> None:
-    f.convert("pupil_ref", validation.pupil_reference, required=current is None)
-    f.text("class_name", max_length=20)
-    f.date("lent_on")
-    f.date("due_on")
-    f.text("condition_out", max_length=2000)
-    f.boolean("agreement_signed")
-
-
-def _loan_dates(f: Input, current: Mapping[str, Any] | None) -> None:
+def _loan_input(data: Mapping[str, Any], current: Mapping[str, Any] | None, *,
+                skip: Sequence[str] = ("device_id",)) -> Input:
+    """A loan's terms checked by the description and its rules; a new loan runs from today (unless
+    given) to the end of that school year."""
+    f: Input = LOAN.check(data, current, skip=skip)
     if current is None:
         lent_on = f.values.get("lent_on") or today()
         f.values["lent_on"] = lent_on
         if f.values.get("due_on") is None and not f.has_error("due_on"):
             f.values["due_on"] = school_year_end(lent_on)  # loans run to the end of the school year
-    f.dates_in_order("lent_on", "due_on", N_("due before it was lent"), current)
-    if (f.value("lent_on", current) or dt.date.min) > today():
-        f.error("lent_on", N_("cannot lie in the future"))
+    assert LOAN.validate is not None
+    LOAN.validate(f, {"erased": current is not None and current["pupil_ref_erased_at"] is not None})
+    return f
 
 
 def _lendable_device(f: Input, field_name: str, device: Mapping[str, Any] | None,
@@ -1204,7 +1111,7 @@ def _lendable_device(f: Input, field_name: str, device: Mapping[str, Any] | None
 async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     """Lend one device to a pupil (by the school's pseudonymous reference) until the due date."""
     scope.require(Permission.LOANS_WRITE)
-    f = Input(data, partial=False)
+    f = _loan_input(data, None)
     f.reference("device_id", required=True)
     device = None
     if f.value("device_id") is not None:
@@ -1213,8 +1120,6 @@ async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
         if device is not None and device["open_loan_id"] is not None:
             raise Conflict(OPEN_LOAN)
         _lendable_device(f, "device_id", device)
-    _loan_terms(f, None)
-    _loan_dates(f, None)
     f.raise_if_invalid()
     assert device is not None
     async with _writing():
@@ -1230,11 +1135,7 @@ async def update_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
     """Correct an open loan's terms (class, due date, condition, signed agreement, reference)."""
     scope.require(Permission.LOANS_WRITE)
     before = await get_loan(scope, loan_id)
-    f = Input(data, partial=True)
-    _loan_terms(f, before)
-    _loan_dates(f, before)
-    if before["pupil_ref_erased_at"] is not None and "pupil_ref" in f.values:
-        f.error("pupil_ref", N_("erased by the retention rule"))
+    f = _loan_input(data, before)
     f.raise_if_invalid()
     async with _writing():
         await _update("loan", loan_id, f.values)
@@ -1260,7 +1161,7 @@ async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
     if returned_on < before["lent_on"]:
         f.error("returned_on", N_("returned before it was lent"))
     elif returned_on > today():
-        f.error("returned_on", N_("cannot lie in the future"))
+        f.error("returned_on", IN_THE_FUTURE)
     device_status = f.values.get("device_status") or DeviceStatus.STOCK.value
     if device_status not in {s.value for s in RETURN_STATUSES}:
         f.error("device_status", N_("in stock, in repair or lost"))
@@ -1285,9 +1186,7 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
     """Lend many devices at once (a class): all or nothing. Errors name the row: `rows.3.serial`."""
     scope.require(Permission.LOANS_WRITE)
     school = await get_school(scope, school_id)
-    f = Input(data, partial=False)
-    _loan_terms(f, {"pupil_ref": None})  # the references come per row
-    _loan_dates(f, None)
+    f = _loan_input(data, None, skip=("device_id", "pupil_ref"))  # the devices and references come per row
     filled = [(i, r) for i, r in enumerate(rows) if r.serial.strip() or r.pupil_ref.strip()]
     if not filled:
         f.error("rows", N_("scan at least one device"))

@@ -8,6 +8,7 @@ name (FieldError).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import netaddr
 
@@ -95,3 +96,9 @@ def postal_code(value: str) -> str:
     if not (len(text) == 5 and text.isdigit()):
         raise ValueError(N_("five digits"))
     return text
+
+
+def in_network(address: Any, prefix: Any) -> bool:
+    """Whether a host address lies inside a network prefix (a school's management network); no prefix
+    puts no bound. The one place the containment is decided, for the API, the forms and the import."""
+    return prefix is None or netaddr.IPAddress(str(address).split("/")[0]) in netaddr.IPNetwork(str(prefix))

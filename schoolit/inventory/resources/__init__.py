@@ -6,9 +6,11 @@ from schoolit.inventory import csvformat
 from schoolit.inventory.csvformat import Kind
 from schoolit.inventory.description import Resource
 from schoolit.inventory.resources.device import DEVICE
+from schoolit.inventory.resources.loan import LOAN
+from schoolit.inventory.resources.school import SCHOOL
 
-RESOURCES: tuple[Resource, ...] = (DEVICE,)
+RESOURCES: tuple[Resource, ...] = (SCHOOL, DEVICE, LOAN)
 BY_TABLE: dict[str, Resource] = {r.table: r for r in RESOURCES}
 # The import and export kinds, in the order a county's inventory is imported.
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    csvformat.SCHOOLS, csvformat.ROOMS, csvformat.ACCESS_POINTS, csvformat.UPLINKS, DEVICE.csv_kind)}
+    SCHOOL.csv_kind, csvformat.ROOMS, csvformat.ACCESS_POINTS, csvformat.UPLINKS, DEVICE.csv_kind)}

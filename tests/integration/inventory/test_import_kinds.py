@@ -72,6 +72,21 @@ async def test_school_rules(client: httpx.AsyncClient, world: World) -> None:
         world.counties["ludwigsburg"]
 
 
+async def test_a_management_network_must_hold_the_schools_access_points(client: httpx.AsyncClient,
+                                                                        world: World) -> None:
+    """The rule and the message of the API (the school's one `validate`), checked for every row at once."""
+    await fetch("UPDATE access_point SET management_ip = '10.41.0.11' WHERE serial = 'CNKEYKIB01'")
+    rows = [["Schulnummer", "Management-Netz"], ["41001", "10.41.1.0/24"], ["41002", "10.2.0.0/16"]]
+    response = await post_import(client, world, "admin", "schools", csv_bytes(rows))
+    assert _errors(response) == [
+        (2, "Management-Netz", "Access Points dieser Schule haben Adressen außerhalb dieses Präfixes")]
+    api = await client.patch(f"/api/v1/schools/{world.schools['kib']['id']}", headers=world.auth("admin"),
+                             json={"management_prefix": "10.41.1.0/24"})
+    assert api.json()["errors"] == [{"field": "management_prefix",
+                                     "message": "access points of this school have addresses outside this prefix"}]
+    assert (await imported(client, world, "schools", [rows[0], ["41001", "10.41.0.0/16"]]))["updated"] == 1
+
+
 ROOMS = [["Schulnummer", "Gebäude", "Raum", "Etage", "Unterrichtsraum"],
          ["41001", "Hauptgebäude", "A 1.12", "1. OG", "ja"],
          ["41001", "Hauptgebäude", "A 1.13", "1. OG", "ja"],
@@ -108,12 +123,19 @@ async def test_rooms_create_their_buildings_and_match_by_school_building_and_nam
     assert [(row, column) for row, column, _m in _errors(response)] == [(2, "Raum"), (3, "Raum")]
 
 
+async def _network_of_41001(client: httpx.AsyncClient, world: World) -> None:
+    """School 41001 gets the management network 10.41.1.0/24; the test world's access point there moves
+    into it first (a network must hold the school's access points)."""
+    await fetch("UPDATE access_point SET management_ip = '10.41.1.250' WHERE serial = 'CNKEYKIB01'")
+    await imported(client, world, "schools", [["Schulnummer", "Management-Netz"], ["41001", "10.41.1.0/24"]])
+
+
 AP_HEADER = ["Schulnummer", "Gebäude", "Raum", "Name", "Hersteller", "Modell", "Seriennummer", "MAC-Adresse",
              "Management-IP", "Status", "Förderprogramm", "Kaufdatum", "Preis (EUR)", "Versorgte Räume"]
 
 
 async def test_access_points_with_rooms_coverage_and_mac_matching(client: httpx.AsyncClient, world: World) -> None:
-    await imported(client, world, "schools", [["Schulnummer", "Management-Netz"], ["41001", "10.41.1.0/24"]])
+    await _network_of_41001(client, world)
     await imported(client, world, "rooms", ROOMS)
     rows = [AP_HEADER,
             ["41001", "Hauptgebäude", "A 1.12", "ap-kib-a112", "Aruba", "AP-505", "cnk1aa0001", "00-1A-2B-3C-4D-01",
@@ -145,7 +167,7 @@ async def test_access_points_with_rooms_coverage_and_mac_matching(client: httpx.
 
 
 async def test_access_point_rules(client: httpx.AsyncClient, world: World) -> None:
-    await imported(client, world, "schools", [["Schulnummer", "Management-Netz"], ["41001", "10.41.1.0/24"]])
+    await _network_of_41001(client, world)
     await imported(client, world, "rooms", ROOMS)
     await imported(client, world, "access-points", [AP_HEADER[:9], ["41001", "", "", "", "", "", "AP-1",
                                                                     "00:1a:2b:3c:4d:01", ""]])

@@ -29,6 +29,22 @@ async def test_schools_list_with_filters(client: httpx.AsyncClient, world: World
     assert "IGS Rockenhausen" in searched.text and "Nordpfalzgymnasium" not in searched.text
 
 
+async def test_an_empty_filter_choice_means_all(client: httpx.AsyncClient, world: World) -> None:
+    """"alle" in a filter sends an empty value: the whole list, never an error (schools and every loan tab)."""
+    await login(client, "support@verbund.test.example")
+    everything = await client.get("/schools", params={"county_id": "", "school_type": "", "uplink_status": "",
+                                                      "q": "", "offset": "100"})
+    assert everything.status_code == 200, everything.text
+    listed = await client.get("/schools", params={"county_id": "", "school_type": "", "uplink_status": ""})
+    assert "IGS Rockenhausen" in listed.text and "Realschule plus Kusel" in listed.text
+    for state in ("due", "open", "overdue", "returned"):
+        tab = await client.get("/loans", params={"state": state, "school_id": "", "class_name": "", "q": ""})
+        assert tab.status_code == 200, (state, tab.text)
+    assert "7b-01" in (await client.get("/loans", params={"state": "open", "school_id": ""})).text
+    bad = await client.get("/schools", params={"county_id": "Kusel"}, headers={"accept": "text/html"})
+    assert bad.status_code == 422 and "Landkreis: muss eine ganze Zahl sein" in bad.text
+
+
 async def test_school_page_shows_uplink_rooms_coverage_assets_loans(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "it@kib.test.example")
     page = await client.get(f"/schools/{school(world, 'kib')}")

@@ -11,7 +11,6 @@ import pytest
 from schoolit.inventory.csvformat import (
     ACCESS_POINTS,
     ROOMS,
-    SCHOOLS,
     UPLINKS,
     CellError,
     Kind,
@@ -30,9 +29,11 @@ from schoolit.inventory.csvformat import (
 )
 from schoolit.inventory.resources import KINDS
 from schoolit.inventory.resources.device import DEVICE
+from schoolit.inventory.resources.school import SCHOOL
 from schoolit.kernel.i18n import current_locale
 
 DEVICES = DEVICE.csv_kind
+SCHOOLS = SCHOOL.csv_kind
 
 
 @pytest.fixture(autouse=True)

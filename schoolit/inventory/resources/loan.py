@@ -1,0 +1,61 @@
+"""Loans (Leihverträge): the description and the rules of one loan. The pupil appears only as the
+school's pseudonymous reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from schoolit.inventory import validation
+from schoolit.inventory.definitions import today
+from schoolit.inventory.description import Check, Field, Resource, dates_in_order, row_fields, shown
+from schoolit.inventory.kinds import Day, Normalised, Reference, Text, YesNo
+from schoolit.kernel.i18n import N_
+
+DUE_BEFORE_LENT = N_("due before it was lent")
+IN_THE_FUTURE = N_("cannot lie in the future")
+ERASED = N_("erased by the retention rule")
+
+
+def validate(check: Check, stored: Mapping[str, Any]) -> None:
+    """`stored`: whether the loan's pupil reference was erased by the retention rule (`erased`)."""
+    dates_in_order(check, "lent_on", "due_on", DUE_BEFORE_LENT)
+    if (check.value("lent_on") or dt.date.min) > today():
+        check.error("lent_on", IN_THE_FUTURE)
+    if stored.get("erased") and check.given("pupil_ref"):
+        check.error("pupil_ref", ERASED)
+
+
+LOAN = Resource(
+    name="loan", plural="loans", table="loan", alias="l", label=N_("loan"),
+    source="loan l JOIN school s ON s.id = l.school_id JOIN device d ON d.id = l.device_id",
+    county="l.county_id", school="l.school_id", default_sort="due_on", validate=validate,
+    fields=(
+        *row_fields("l"),
+        shown("school_id", int, "l.school_id", N_("School"), Reference(), filter="eq"),
+        shown("school_name", str, "s.name", sort="school"),
+        shown("school_number", str, "s.school_number"),
+        Field("device_id", Reference(), N_("Device"), required=True, form=False, filter="eq"),
+        shown("device_serial", str, "d.serial", sort="serial"),
+        shown("device_asset_tag", str | None, "d.asset_tag"),
+        shown("device_kind", str, "d.kind"),
+        shown("device_vendor", str, "d.vendor"),
+        shown("device_model", str, "d.model"),
+        shown("device_accessories", str, "d.accessories"),
+        # None once erased by the retention rule
+        Field("pupil_ref", Normalised(validation.pupil_reference), N_("Pupil reference"), required=True,
+              autofocus=True, sort="pupil_ref", search=True, out_type=str | None,
+              help=N_("The pseudonym your school issues, e.g. 7b-14. Never a name.")),
+        Field("class_name", Text(20), N_("Class"), filter="eq", sort="class", search=True),
+        Field("lent_on", Day(), N_("Lent on"), sort="lent_on"),
+        Field("due_on", Day(), N_("Due on"), sort="due_on", help=N_("Empty: the end of the school year (31 July).")),
+        shown("returned_on", dt.date | None, "l.returned_on", sort="returned_on"),
+        shown("overdue", bool, ""),
+        Field("condition_out", Text(2000), N_("Condition when lent"), widget="textarea"),
+        shown("condition_in", str, "l.condition_in"),
+        Field("agreement_signed", YesNo(), N_("Loan agreement signed")),
+        shown("pupil_ref_erased_at", dt.datetime | None, "l.pupil_ref_erased_at"),
+    ),
+)
+LOANS = LOAN.listing(search=("d.serial", "d.asset_tag"))
