@@ -397,7 +397,7 @@ async def fetch_mailbox(mailbox: dict[str, Any], own: frozenset[str]) -> dict[st
     county_ids = await mailboxes.county_ids(mailbox)
     counts: dict[str, int] = {}
     async with mailboxes.connected(mailbox) as client:
-        uids = mailboxes.uids_of(mailboxes.ok(await client.uid_search("UNSEEN"), "search"))
+        uids = mailboxes.uids_of(mailboxes.ok(await client.uid_search("UNSEEN", charset=None), "search"))
         for uid in uids[:BATCH]:
             raw = literal_of(mailboxes.ok(await client.uid("fetch", uid, "(BODY.PEEK[])"), "fetch"))
             try:
@@ -442,14 +442,15 @@ async def fetch_all() -> str:
 # --- the triage --------------------------------------------------------------------------------------
 
 
-async def _visible_boxes(scope: Scope) -> dict[int, frozenset[int]]:
+async def _visible_boxes(scope: Scope) -> dict[int, frozenset[int] | None]:
     """The mailboxes whose mails the caller may triage, with their counties."""
     rows = await fetch("SELECT id, arrangement_id, county_id FROM mailbox ORDER BY id")
-    visible = {}
+    visible: dict[int, frozenset[int] | None] = {}
     for row in rows:
         counties = await mailboxes.county_ids(row)
-        inside = counties if scope.everything else counties & (scope.county_ids or frozenset())
-        if inside:
+        if scope.everything:  # admins: every mailbox; one whose arrangement has no counties takes any school
+            visible[row["id"]] = counties or None
+        elif inside := counties & (scope.county_ids or frozenset()):
             visible[row["id"]] = frozenset(inside)
     return visible
 

@@ -1,7 +1,8 @@
 """The tickets domain's panels on the start page (schoolit.web.start).
 
 Supporters: their own tickets, the unassigned ones in their counties, those breaching their deadlines
-soon, and the open outages the probes reported. School contacts: their school's open tickets.
+soon, the open outages the probes reported, and (when there are any) the mails waiting in their triage
+for a school. School contacts: their school's open tickets.
 Everything comes from the queue service with the caller's Scope.
 """
 
@@ -13,7 +14,7 @@ from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.i18n import gettext
 from schoolit.kernel.start import Panel
-from schoolit.tickets import queue
+from schoolit.tickets import inbound, queue
 from schoolit.tickets.choices import PRIORITY_LABELS, STATUS_LABELS, Source
 
 LIMIT = 8
@@ -31,7 +32,11 @@ async def _panel(scope: Scope, order: int, title: str, view: str, testid: str, *
 
 async def panels(scope: Scope) -> list[Panel]:
     if scope.role == Role.SUPPORTER:
+        waiting = await inbound.triage_count(scope)
+        triage = [Panel(order=15, title=gettext("Mails without a school"), template="tickets/_start_triage.html",
+                        context={"waiting": waiting}, link="/mail-triage", testid="start-triage")] if waiting else []
         return [
+            *triage,
             await _panel(scope, 10, gettext("My tickets"), "mine", "start-mine",
                          empty=gettext("No tickets assigned to you.")),
             await _panel(scope, 20, gettext("Unassigned in my counties"), "unassigned", "start-unassigned",

@@ -24,6 +24,7 @@ from tests.integration.tickets.test_mail import Inbox, smtp_server, smtp_setting
 from tests.integration.tickets.test_tickets_api import _scope
 from tests.integration.tickets.world import category_id
 from tests.integration.world import World
+from tests.support import free_port
 
 CONTACT = "it@kib.test.example"  # the world's school contact of the Nordpfalzgymnasium (kib)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -293,6 +294,20 @@ async def test_a_failure_before_the_commit_loses_nothing_and_duplicates_nothing(
     assert await unseen(imap) == []
 
 
+async def test_an_unreachable_mailbox_fails_the_job_but_the_others_are_read(
+        imap: Imap, mailbox: dict[str, Any], world: World) -> None:
+    admin = await _scope(world, "admin")
+    broken = await mailboxes.create_mailbox(admin, mailboxes.MailboxInput(
+        name="Kusel alt", owner=f"county:{world.counties['kusel']}", host="127.0.0.1", port=free_port(), tls="off",
+        username="alt@kusel.test.example", password="x"))
+    await deliver(imap, message(CONTACT, "Tafel flackert", "Raum 3."))
+    with pytest.raises(inbound.InboundFailed, match=r"Kusel alt: cannot connect to 127\.0\.0\.1"):
+        await inbound.fetch_all()
+    assert [t["subject"] for t in await tickets_from(CONTACT)] == ["Tafel flackert"]  # the other one was read
+    [row] = await fetch("SELECT last_error, last_fetch_at FROM mailbox WHERE id = {}", broken["id"])
+    assert row["last_error"].startswith("cannot connect to 127.0.0.1:") and row["last_fetch_at"] is not None
+
+
 async def test_done_folder_tls_modes_and_the_stored_password(imap: Imap, world: World,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(imap.certificates.ca_file))
@@ -380,6 +395,9 @@ async def test_mailbox_admin_page(client: httpx.AsyncClient, imap: Imap, world: 
 
 async def test_triage_page(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "support@verbund.test.example")
+    start = await client.get("/")
+    assert 'data-testid="start-triage"' in start.text
+    assert "1 Mail(s) unbekannter Absender warten auf die Zuordnung zu einer Schule." in start.text
     page = await client.get("/mail-triage")
     assert page.status_code == 200
     assert "unbekannt-verbund@elsewhere.example" in page.text and "Drucker kaputt" in page.text
@@ -398,6 +416,7 @@ async def test_triage_page(client: httpx.AsyncClient, world: World) -> None:
     assert done.headers["location"] == f"/mail-triage?done={ticket['id']}"
     after = await client.get(done.headers["location"])
     assert "Das Ticket ist angelegt." in after.text and "Keine Mail wartet auf eine Schule." in after.text
+    assert 'data-testid="start-triage"' not in (await client.get("/")).text  # no panel while none waits
     assert (await fetch("SELECT school_id FROM mail_sender WHERE pattern = 'unbekannt-verbund@elsewhere.example'")
             )[0]["school_id"] == world.schools["rok"]["id"]
 
