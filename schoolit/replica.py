@@ -15,9 +15,10 @@ read-only pages may read from; everything else stays on the primary (`DATABASE_U
   Both are on /metrics (`schoolit_replica_lag_seconds`, `schoolit_replica_lag_bytes`, `schoolit_replica_up`).
 - **When not**: the replica is not used when it is down, not in recovery (promoted, or not a standby), not
   sampled recently, more than `DATABASE_READ_MAX_LAG` seconds behind, or has not yet replayed the caller's
-  own last write: after every successful write request the primary's WAL position goes into the
-  `schoolit_wal` cookie, and a read-only page reads the replica only once it has replayed that position
-  (checked in the page's own replica transaction). A page that fails on the replica (it went away, or
+  own last write: after every successful write request of a browser (not of bearer-token clients such as
+  probes, which keep no cookies) the primary's WAL position goes into the `schoolit_wal` cookie, and a
+  read-only page reads the replica only once it has replayed that position (checked in the page's own
+  replica transaction). A page that fails on the replica (it went away, or
   replay cancelled its query: a recovery conflict) is answered once more from the primary.
   `schoolit_db_reads_total{target,reason}` counts the choices.
 """
@@ -246,6 +247,11 @@ def _own_write(scope: Scope) -> int | None:
     return int(value) if value and _WAL_VALUE.match(value) else None
 
 
+def _bearer(scope: Scope) -> bool:
+    """A request with a bearer token (API clients and probes keep no cookies: they get none)."""
+    return ASGIConnection(scope).headers.get("authorization", "")[:7].lower() == "bearer "
+
+
 def _read_only(scope: Scope) -> bool:
     handler = scope.get("route_handler")
     return scope.get("method") in SAFE_METHODS and handler is not None and bool(handler.opt.get(READ_ONLY_OPT))
@@ -294,7 +300,7 @@ def read_routing_middleware_factory(secure_cookies: bool) -> Callable[[ASGIApp],
                 await app(scope, receive, send)
             elif _read_only(scope):
                 await read(scope, receive, send)
-            elif scope.get("method") not in SAFE_METHODS:
+            elif scope.get("method") not in SAFE_METHODS and not _bearer(scope):
                 await remember_write(scope, receive, send)
             else:
                 await app(scope, receive, send)
