@@ -1,0 +1,298 @@
+"""Mixed-load benchmark: page latency with and without probe ingest, in the same run.
+
+Runs against the dataset of bench/dataset.py (like bench/pages.py: `schoolit_bench` on DATABASE_URL's
+server, else the embedded cluster under bench/out/pg). Starts `schoolit serve` (or measures `--url`),
+logs in as the role each page is for and measures every page twice — idle, then under ingest:
+county dashboard (authority), arrangement dashboard, ticket queue, school page with its sections and a
+ticket page (supporter of the arrangement).
+
+Ingest: `--probes` probe tokens, one per county (the counties of the sampled pages first), post samples
+of their county's access points at `--rate` samples/s in all (default 16,700: a million access points
+polled every minute), in batches of `--batch` samples — each probe sends a batch every
+`batch / (rate / probes)` seconds, as a probe that polled that many devices would, with at most
+`--in-flight` of its batches unanswered. A probe the server cannot keep up with falls behind its
+schedule: that is the client backlog. The probes run in a process of their own, so that building and
+sending batches does not slow down the page client. Every second the database is asked for the
+derivation backlog (batches and samples stored but not yet derived).
+
+It prints per page p50/p95/p99 idle and under ingest and the ratio of the p95s against the targets
+(p95 under ingest at most 1.5 × idle, and under 300 ms for the county dashboard and the school page),
+then the ingest rate offered and stored, the client backlog at the end and the derivation backlog
+(largest seen, and at the end).
+
+With DATABASE_READ_URL in the environment the server it starts reads its read-only pages (dashboards,
+exports) from that replica.
+
+Run: `.venv/bin/python bench/mixed.py [--requests 100] [--rate 16700] [--probes 4] [--workers 2]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import datetime as dt
+import multiprocessing
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.dataset import BENCH_SECRET_KEY  # noqa: E402
+from bench.pages import (  # noqa: E402
+    Page,
+    bench_dsn,
+    choose,
+    county_access_points,
+    county_probe_token,
+    measure_pages,
+    percentile,
+)
+from schoolit.probes.simulators import stop_process  # noqa: E402
+from tests.support import start_server  # noqa: E402
+
+RATE = 16_700  # 1,000,000 access points polled every minute
+BACKLOG_QUERY = ("SELECT count(*) AS batches, coalesce(sum(samples), 0) AS samples "
+                 "FROM probe_ingest_batch WHERE derived_at IS NULL")
+
+
+@dataclass
+class Probe:
+    token: str
+    access_points: list[int]
+
+
+@dataclass
+class IngestResult:
+    offered: int  # samples the schedule asked for
+    stored: int  # samples answered 200
+    seconds: float
+    behind: float  # seconds the slowest probe was behind its schedule at the end
+    errors: int
+
+
+def _probe_process(base: str, probes: list[Probe], rate: float, batch: int, in_flight: int,
+                   stop: Any, results: Any) -> None:
+    """The probes, in a process of their own until `stop` is set; the result into `results`."""
+    results.put(asyncio.run(_post(base, probes, rate, batch, in_flight, stop)))
+
+
+async def _post(base: str, probes: list[Probe], rate: float, batch: int, in_flight: int,
+                stop: Any) -> IngestResult:
+    interval = batch / (rate / len(probes))
+    offered = stored = errors = 0
+    behind = 0.0
+    started = time.perf_counter()
+
+    async def probe(one: Probe, phase: float) -> None:
+        nonlocal offered, stored, errors, behind
+        gate = asyncio.Semaphore(in_flight)
+        pending: set[asyncio.Task[None]] = set()
+        async with httpx.AsyncClient(base_url=base, timeout=300,
+                                     headers={"authorization": f"Bearer {one.token}",
+                                              "content-type": "application/json"}) as http:
+
+            async def send(body: bytes) -> None:
+                nonlocal stored, errors
+                try:
+                    answer = await http.post("/api/v1/probe/samples", content=body)
+                    if answer.status_code == 200:
+                        stored += batch
+                    else:
+                        errors += 1
+                finally:
+                    gate.release()
+
+            due = started + phase
+            offset = 0
+            while not stop.is_set():
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(min(wait, 0.5))
+                    continue
+                await gate.acquire()  # at most in_flight unanswered: a slow server makes this probe late
+                polled_at = dt.datetime.now(dt.UTC).isoformat()
+                chosen = [one.access_points[(offset + i) % len(one.access_points)] for i in range(batch)]
+                offset += batch
+                body = msgspec.json.encode({"idempotency_key": str(uuid.uuid4()), "sent_at": polled_at, "samples": [
+                    {"asset_kind": "access_point", "asset_id": ap, "polled_at": polled_at, "reachable": True,
+                     "response_ms": 2.5, "uptime_ticks": 1_000_000 + offset, "clients": ap % 40, "radio_up": True}
+                    for ap in chosen]})
+                offered += batch
+                task = asyncio.create_task(send(body))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                due += interval
+            behind = max(behind, time.perf_counter() - due)
+            await asyncio.gather(*pending)
+
+    await asyncio.gather(*(probe(one, n * batch / rate) for n, one in enumerate(probes)))
+    return IngestResult(offered, stored, time.perf_counter() - started, max(0.0, behind), errors)
+
+
+@contextlib.contextmanager
+def ingesting(base: str, probes: list[Probe], args: argparse.Namespace) -> Iterator[list[IngestResult]]:
+    """The probes posting while inside; their result in the list afterwards."""
+    context = multiprocessing.get_context("fork")
+    stop, results = context.Event(), context.Queue()
+    process = context.Process(target=_probe_process, daemon=True,
+                              args=(base, probes, args.rate, args.batch, args.in_flight, stop, results))
+    outcome: list[IngestResult] = []
+    process.start()
+    try:
+        yield outcome
+    finally:
+        stop.set()
+        outcome.append(results.get(timeout=600))
+        process.join(timeout=60)
+
+
+async def watch_backlog(dsn: str, done: asyncio.Event, seen: list[tuple[int, int]]) -> None:
+    """The derivation backlog every second until done (and once more at the end)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        while True:
+            row = await conn.fetchrow(BACKLOG_QUERY)
+            seen.append((int(row["batches"]), int(row["samples"])))
+            if done.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), 1.0)
+    finally:
+        await conn.close()
+
+
+async def measure_with_backlog(base: str, dsn: str, pages: list[Page], args: argparse.Namespace,
+                               seen: list[tuple[int, int]]) -> None:
+    done = asyncio.Event()
+    watcher = asyncio.create_task(watch_backlog(dsn, done, seen))
+    try:
+        await measure_pages(base, pages, args.requests, args.concurrency, args.warmup)
+    finally:
+        done.set()
+        await watcher
+
+
+async def tickets_of(dsn: str, arrangements: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, str]]:
+    """A ticket page per sampled arrangement, for its supporter."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        visits = []
+        for path, email in arrangements:
+            rows = await conn.fetch("SELECT t.id FROM ticket t JOIN arrangement_member m ON m.county_id = t.county_id "
+                                    "WHERE m.arrangement_id = $1 ORDER BY t.id DESC LIMIT 200",
+                                    int(path.rsplit("/", 1)[1]))
+            if rows:
+                visits.append((f"/tickets/{rng.choice(rows)['id']}", email))
+        return visits
+    finally:
+        await conn.close()
+
+
+def report(idle: list[Page], loaded: list[Page]) -> None:
+    print(f"{'page':<38} {'idle p50/p95/p99 ms':>22} {'ingest p50/p95/p99 ms':>24} {'p95 ×':>6}  verdict")
+    for quiet, busy in zip(idle, loaded, strict=True):
+        if quiet.missing or busy.missing:
+            print(f"{quiet.name:<38} missing (404)")
+            continue
+        a, b = quiet.totals, busy.totals
+
+        def cells(times: list[float]) -> str:
+            return "/".join(f"{percentile(times, share):.0f}" for share in (0.5, 0.95, 0.99))
+
+        ratio = percentile(b, 0.95) / percentile(a, 0.95)
+        verdicts = ["ok" if ratio <= 1.5 else "over 1.5×"]
+        if busy.target_ms is not None:
+            verdicts.append("ok" if percentile(b, 0.95) < busy.target_ms else f"over {busy.target_ms:.0f} ms")
+        print(f"{quiet.name:<38} {cells(a):>22} {cells(b):>24} {ratio:>6.2f}  {', '.join(verdicts)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="measure this running server instead of starting one")
+    parser.add_argument("--requests", type=int, default=100, help="measured requests per page and phase")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=2, help="page requests in flight (clients)")
+    parser.add_argument("--workers", type=int, default=2, help="`schoolit serve --workers`")
+    parser.add_argument("--sample", type=int, default=8, help="how many counties, arrangements, schools")
+    parser.add_argument("--rate", type=float, default=RATE, help="samples per second from all probes")
+    parser.add_argument("--probes", type=int, default=4, help="probe tokens, one per county")
+    parser.add_argument("--batch", type=int, default=2000, help="samples per batch")
+    parser.add_argument("--in-flight", type=int, default=2, help="unanswered batches per probe at most")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.requests} requests per page "
+          f"and phase, {args.concurrency} in flight, {args.workers} worker(s); ingest {args.rate:,.0f} samples/s "
+          f"from {args.probes} probes in batches of {args.batch:,}"
+          + ("; read replica: DATABASE_READ_URL" if os.environ.get("DATABASE_READ_URL") else ""))
+    with bench_dsn() as dsn:
+        targets = asyncio.run(choose(dsn, args.sample, rng))
+        idle = [
+            Page("county dashboard (authority)", 300, targets["county"]),
+            Page("arrangement dashboard (supporter)", None, targets["arrangement"]),
+            Page("ticket queue (supporter)", None, targets["queue"]),
+            Page("school page + sections (supporter)", 300, targets["school"]),
+            Page("ticket page (supporter)", None, asyncio.run(tickets_of(dsn, targets["arrangement"], rng))),
+        ]
+        for page in idle:
+            if not page.visits:
+                print(f"{page.name}: none in this dataset, not measured")
+        idle = [page for page in idle if page.visits]
+        loaded = [copy.deepcopy(page) for page in idle]
+        slugs = list(dict.fromkeys(path.rsplit("/", 1)[1] for path, _ in targets["county"]))
+        with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as base:
+            probes = []
+            for slug in slugs[: args.probes]:
+                probes.append(Probe(county_probe_token(dsn, {"DATA_DIR": data_dir}, slug),
+                                    asyncio.run(county_access_points(dsn, slug))))
+            idle_backlog: list[tuple[int, int]] = []
+            asyncio.run(measure_with_backlog(base, dsn, idle, args, idle_backlog))
+            busy_backlog: list[tuple[int, int]] = []
+            with ingesting(base, probes, args) as outcome:
+                asyncio.run(measure_with_backlog(base, dsn, loaded, args, busy_backlog))
+            result = outcome[0]
+            report(idle, loaded)
+            print(f"ingest: offered {result.offered / result.seconds:,.0f} samples/s, stored "
+                  f"{result.stored / result.seconds:,.0f} samples/s ({result.stored:,} samples in "
+                  f"{result.seconds:.1f} s, {result.errors} refused); client backlog at the end "
+                  f"{result.behind:.1f} s behind schedule")
+            largest = max(busy_backlog, key=lambda seen: seen[1])
+            print(f"derivation backlog: largest {largest[0]:,} batches / {largest[1]:,} samples, at the end of "
+                  f"the pages {busy_backlog[-1][0]:,} / {busy_backlog[-1][1]:,} (idle phase: largest "
+                  f"{max(s for _, s in idle_backlog):,} samples)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+@contextlib.contextmanager
+def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[str]:
+    if args.url:
+        yield args.url.rstrip("/")
+        return
+    env = {"DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
+           "SCHEDULER": "off", "DB_POOL_MAX": "10"}
+    proc, base = start_server(env, "--workers", str(args.workers))
+    try:
+        yield base
+    finally:
+        stop_process(proc)
+
+
+if __name__ == "__main__":
+    main()
