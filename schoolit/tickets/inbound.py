@@ -411,12 +411,16 @@ async def fetch_mailbox(mailbox: dict[str, Any], own: frozenset[str]) -> dict[st
     return counts
 
 
-async def fetch_all() -> str:
-    """The `mail-fetch` job: every active mailbox once. Raises InboundFailed (after all mailboxes) when
-    a mailbox could not be read or a message not processed, so the job is retried sooner."""
+OUTCOMES = ("ticket", "comment", "triage", "ignored", "duplicate")
+
+
+async def fetch_all() -> dict[str, int]:
+    """Every active mailbox once (the `mail-fetch` job): how many mailboxes were read and how many messages
+    became what (`OUTCOMES`). Raises InboundFailed (after all mailboxes) when a mailbox could not be read
+    or a message not processed, so the job is retried sooner."""
     boxes = await mailboxes.active_mailboxes()
     own = own_addresses(boxes)
-    totals: dict[str, int] = {}
+    totals = dict.fromkeys(OUTCOMES, 0)
     problems = []
     for box in boxes:
         try:
@@ -426,17 +430,16 @@ async def fetch_all() -> str:
             await mailboxes.record_fetch(box["id"], str(exc))
             problems.append(f"{box['name']}: {exc}")
             continue
-        failed = counts.get("failed", 0)
+        failed = counts.pop("failed", 0)
         await mailboxes.record_fetch(box["id"], f"{failed} message(s) not processed" if failed else "")
         if failed:
             problems.append(f"{box['name']}: {failed} message(s) not processed")
         for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-    summary = ", ".join(f"{totals.get(k, 0)} {k}" for k in ("ticket", "comment", "triage", "ignored", "duplicate"))
-    outcome = f"{len(boxes)} mailbox(es): {summary}"
+            totals[key] += value
     if problems:
-        raise InboundFailed(f"{outcome}; {'; '.join(problems)}"[:480])
-    return outcome
+        summary = ", ".join(f"{totals[k]} {k}" for k in OUTCOMES)
+        raise InboundFailed(f"{len(boxes)} mailbox(es): {summary}; {'; '.join(problems)}"[:480])
+    return {"mailboxes": len(boxes), **totals}
 
 
 # --- the triage --------------------------------------------------------------------------------------

@@ -44,6 +44,12 @@ async def deliver_webhooks() -> str:
                    delivered=delivered, failed=failed)
 
 
+async def fetch_mail() -> str:
+    return outcome(N_("%(mailboxes)s mailbox(es) read: %(ticket)s new ticket(s), %(comment)s comment(s), "
+                      "%(triage)s to the triage, %(ignored)s ignored, %(duplicate)s taken before"),
+                   **await inbound.fetch_all())
+
+
 JOBS = (
     Job("sla-breaches", dt.timedelta(minutes=5), sla, N_("Flag SLA breaches and 80 % warnings")),
     Job("close-resolved", dt.timedelta(hours=1), close_resolved, N_("Close resolved tickets")),
@@ -51,6 +57,6 @@ JOBS = (
     Job("notification-digests", dt.timedelta(minutes=15), digests,
         N_("Send daily digests and weekly summaries")),
     Job("webhooks", dt.timedelta(minutes=1), deliver_webhooks, N_("Post ticket events to webhooks")),
-    Job("mail-fetch", dt.timedelta(minutes=1), inbound.fetch_all, N_("Turn mails of the IMAP mailboxes into tickets"),
+    Job("mail-fetch", dt.timedelta(minutes=1), fetch_mail, N_("Turn mails of the IMAP mailboxes into tickets"),
         retry=dt.timedelta(seconds=30)),
 )
