@@ -20,6 +20,9 @@ The `mail-fetch` job (`fetch_all()`, every minute) reads each active mailbox's u
   10 MiB); one kept off is named in the text with the reason;
 - records the message in `inbound_mail` with what became of it.
 
+A message `process()` fails on (a bug, input nothing foresaw) goes to the triage with the error as
+its reason, so it neither blocks the mailbox nor is lost; the job reports the failure.
+
 Only after that transaction committed is the message marked `\\Seen` (and moved to the mailbox's
 done folder, if it has one). A crash before the commit leaves the message unread and nothing
 written, so the next run takes it; a crash after the commit leaves an unread message whose
@@ -402,13 +405,39 @@ async def fetch_mailbox(mailbox: dict[str, Any], own: frozenset[str]) -> dict[st
             raw = literal_of(mailboxes.ok(await client.uid("fetch", uid, "(BODY.PEEK[])"), "fetch"))
             try:
                 outcome = await process(mailbox, raw, county_ids, own)
-            except Exception:  # one bad message must not hold up the others; it stays unread for the next run
+            except Exception as exc:  # one bad message must not hold up the others
                 log.exception("mail not processed", mailbox_id=mailbox["id"], uid=uid)
-                counts["failed"] = counts.get("failed", 0) + 1
-                continue
+                if not await keep_unprocessable(mailbox, raw, exc):
+                    counts["failed"] = counts.get("failed", 0) + 1  # unread: the next run takes it again
+                    continue
+                outcome = "unprocessable"
             await _mark_done(client, mailbox, uid)
             counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+async def keep_unprocessable(mailbox: dict[str, Any], raw: bytes, error: Exception) -> bool:
+    """A message `process()` failed on goes to the triage with the error as its reason (raw message kept),
+    for a supporter to open its ticket or dismiss it: a message that always fails neither blocks the
+    mailbox nor is lost. False when that cannot be written either (the database is away: the message
+    stays unread and is taken again by the next run)."""
+    try:
+        try:
+            parsed = parse(raw)
+            message_id, sender, subject = parsed.message_id, parsed.sender, parsed.subject
+        except Exception:  # not even the headers: keep the bytes under their digest
+            message_id, sender, subject = f"<{hashlib.sha256(raw).hexdigest()}@schoolit.invalid>", "", ""
+        async with atomic():
+            await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "inbound:" + message_id)
+            if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = {}", message_id):
+                return True
+            await fetch("INSERT INTO inbound_mail (mailbox_id, message_id, sender, subject, outcome, reason, "
+                        "raw_message) VALUES ({}, {}, {}, {}, 'triage', {}, {})", mailbox["id"], message_id,
+                        sender, subject[:250], f"not processed: {type(error).__name__}: {error}"[:200], raw)
+    except Exception:
+        log.exception("mail not kept in the triage either", mailbox_id=mailbox["id"])
+        return False
+    return True
 
 
 OUTCOMES = ("ticket", "comment", "triage", "ignored", "duplicate")
@@ -430,10 +459,13 @@ async def fetch_all() -> dict[str, int]:
             await mailboxes.record_fetch(box["id"], str(exc))
             problems.append(f"{box['name']}: {exc}")
             continue
-        failed = counts.pop("failed", 0)
-        await mailboxes.record_fetch(box["id"], f"{failed} message(s) not processed" if failed else "")
-        if failed:
-            problems.append(f"{box['name']}: {failed} message(s) not processed")
+        failed, kept = counts.pop("failed", 0), counts.pop("unprocessable", 0)
+        trouble = ", ".join(([f"{failed} message(s) not processed (left unread)"] if failed else [])
+                            + ([f"{kept} message(s) not processed (kept in the triage)"] if kept else []))
+        await mailboxes.record_fetch(box["id"], trouble)
+        if trouble:
+            problems.append(f"{box['name']}: {trouble}")
+        counts["triage"] = counts.get("triage", 0) + kept
         for key, value in counts.items():
             totals[key] += value
     if problems:

@@ -283,7 +283,7 @@ async def test_a_failure_before_the_commit_loses_nothing_and_duplicates_nothing(
     assert await tickets_from(CONTACT) == []  # nothing of it committed
     assert len(await unseen(imap)) == 1  # and the message is still there, unread
     [box] = await fetch("SELECT last_error FROM mailbox WHERE id = {}", mailbox["id"])
-    assert box["last_error"] == "1 message(s) not processed"
+    assert box["last_error"] == "1 message(s) not processed (left unread)"
 
     await fetch("DROP TRIGGER test_refuse_inbound ON inbound_mail")
     assert (await inbound.fetch_all()) == taken(ticket=1)
@@ -297,6 +297,27 @@ async def test_a_failure_before_the_commit_loses_nothing_and_duplicates_nothing(
     assert (await inbound.fetch_all()) == taken(duplicate=1)
     assert len(await tickets_from(CONTACT)) == 1
     assert await unseen(imap) == []
+
+
+async def test_a_message_that_cannot_be_processed_waits_in_the_triage(
+        imap: Imap, mailbox: dict[str, Any], world: World) -> None:
+    # Opening its ticket fails (as a bug would) while the database still takes the triage entry.
+    await fetch("CREATE FUNCTION test_refuse_ticket() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'ticket refused'; END $$")
+    await fetch("CREATE TRIGGER test_refuse_ticket BEFORE INSERT ON ticket FOR EACH ROW "
+                "EXECUTE FUNCTION test_refuse_ticket()")
+    await deliver(imap, message(CONTACT, "Lautsprecher brummt", "Aula."))
+    with pytest.raises(inbound.InboundFailed, match=r"kept in the triage"):
+        await inbound.fetch_all()
+    assert await unseen(imap) == []  # taken: it does not block the mailbox
+    [row] = await fetch("SELECT id, outcome, reason FROM inbound_mail WHERE mailbox_id = {}", mailbox["id"])
+    assert row["outcome"] == "triage" and row["reason"].startswith("not processed: ")
+    assert "ticket refused" in row["reason"]
+    await fetch("DROP TRIGGER test_refuse_ticket ON ticket")
+    assert await inbound.fetch_all() == taken()  # nothing is taken twice
+    supporter = await _scope(world, "verbund_supporter")
+    ticket = await inbound.assign_school(supporter, row["id"], world.schools["kib"]["id"])
+    assert ticket["subject"] == "Lautsprecher brummt"
 
 
 async def test_an_unreachable_mailbox_fails_the_job_but_the_others_are_read(
