@@ -1,12 +1,19 @@
-"""Helpers for the domains' `schoolit` subcommands: one way to run a command with the database."""
+"""Helpers for the domains' `schoolit` subcommands: one way to run a command with the database.
+
+A command is `async def command(args) -> int`: it calls the services as the system and prints what it
+did. A rule it breaks (a `DomainError` of a service) ends it here, the same for every command: one
+line per bad field (`schoolit: error: slug: already in use`) and exit code 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from schoolit.errors import DomainError, ValidationFailed
 from schoolit.settings import Settings
 
 if TYPE_CHECKING:
@@ -14,6 +21,14 @@ if TYPE_CHECKING:
 
 Job = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def fail(exc: DomainError) -> int:
+    """Print a refused command's errors, one line per bad field; exit code 1."""
+    messages = [f"{e.field}: {e.message}" for e in exc.errors] if isinstance(exc, ValidationFailed) else [exc.detail]
+    for message in messages:
+        print(f"schoolit: error: {message}", file=sys.stderr)
+    return 1
 
 
 def with_database(job: Job) -> Handler:
@@ -27,7 +42,10 @@ def with_database(job: Job) -> Handler:
         async def run() -> int:
             async with connected(settings, pool=False):
                 await require_migrated()
-                return await job(args)
+                try:
+                    return await job(args)
+                except DomainError as exc:
+                    return fail(exc)
 
         return asyncio.run(run())
 
@@ -44,7 +62,6 @@ def job_command(job: JobSpec, variant: Callable[[argparse.Namespace], Callable[[
 
     async def run(args: argparse.Namespace) -> int:
         import dataclasses
-        import sys
 
         from schoolit.jobs import outcome_text, run_job
 

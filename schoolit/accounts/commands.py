@@ -13,19 +13,9 @@ from schoolit.accounts import credentials, services
 from schoolit.accounts import jobs as scheduled
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import job_command, with_database
-from schoolit.errors import DomainError, ValidationFailed
 from schoolit.settings import get_settings
 
 CLI_SCOPE = Scope.system("cli")
-
-
-def _fail(exc: DomainError) -> int:
-    if isinstance(exc, ValidationFailed):
-        for error in exc.errors:
-            print(f"schoolit: error: {error.field}: {error.message}", file=sys.stderr)
-    else:
-        print(f"schoolit: error: {exc.detail}", file=sys.stderr)
-    return 1
 
 
 def _read_password(args: argparse.Namespace) -> str | None:
@@ -37,11 +27,8 @@ def _read_password(args: argparse.Namespace) -> str | None:
 async def user_create(args: argparse.Namespace) -> int:
     ref = services.UserScopeRef(county_slug=args.county, arrangement_slug=args.arrangement,
                                 school_number=args.school)
-    try:
-        user, generated = await services.create_user(CLI_SCOPE, email=args.email, display_name=args.name,
-                                                     role=args.role, ref=ref, password=_read_password(args))
-    except DomainError as exc:
-        return _fail(exc)
+    user, generated = await services.create_user(CLI_SCOPE, email=args.email, display_name=args.name,
+                                                 role=args.role, ref=ref, password=_read_password(args))
     print(f"created user {user['email']} ({user['role']}, id {user['id']})")
     if generated:
         print(f"password (shown once): {generated}")
@@ -59,43 +46,31 @@ async def user_list(args: argparse.Namespace) -> int:
 
 
 async def user_disable(args: argparse.Namespace) -> int:
-    try:
-        user = await services.get_user_by_email(CLI_SCOPE, args.email)
-        await services.disable_user(CLI_SCOPE, user["id"])
-    except DomainError as exc:
-        return _fail(exc)
+    user = await services.get_user_by_email(CLI_SCOPE, args.email)
+    await services.disable_user(CLI_SCOPE, user["id"])
     print(f"disabled {user['email']}; their sessions ended and their tokens stopped working")
     return 0
 
 
 async def user_enable(args: argparse.Namespace) -> int:
-    try:
-        user = await services.get_user_by_email(CLI_SCOPE, args.email)
-        await credentials.enable_user(CLI_SCOPE, user["id"])
-    except DomainError as exc:
-        return _fail(exc)
+    user = await services.get_user_by_email(CLI_SCOPE, args.email)
+    await credentials.enable_user(CLI_SCOPE, user["id"])
     print(f"enabled {user['email']}; they can log in again")
     return 0
 
 
 async def user_reset_password(args: argparse.Namespace) -> int:
-    try:
-        user = await services.get_user_by_email(CLI_SCOPE, args.email)
-        token, expires_at = await credentials.create_password_reset(CLI_SCOPE, user["id"])
-    except DomainError as exc:
-        return _fail(exc)
+    user = await services.get_user_by_email(CLI_SCOPE, args.email)
+    token, expires_at = await credentials.create_password_reset(CLI_SCOPE, user["id"])
     print(f"one-time link for {user['email']} to set a new password, valid until {expires_at:%Y-%m-%d %H:%M} UTC")
     print(f"link (shown once): {get_settings().public_url}/password-reset/{token}")
     return 0
 
 
 async def token_create(args: argparse.Namespace) -> int:
-    try:
-        user = await services.get_user_by_email(CLI_SCOPE, args.user)
-        token, row = await services.create_token(CLI_SCOPE, user_id=user["id"], name=args.name,
-                                                 expires_days=args.expires_days)
-    except DomainError as exc:
-        return _fail(exc)
+    user = await services.get_user_by_email(CLI_SCOPE, args.user)
+    token, row = await services.create_token(CLI_SCOPE, user_id=user["id"], name=args.name,
+                                             expires_days=args.expires_days)
     expiry = f", expires {row['expires_at']:%Y-%m-%d}" if row["expires_at"] else ""
     print(f"token {row['id']} '{row['name']}' for {user['email']}{expiry}")
     print(f"token (shown once): {token}")
@@ -111,10 +86,7 @@ async def token_list(args: argparse.Namespace) -> int:
 
 
 async def token_revoke(args: argparse.Namespace) -> int:
-    try:
-        row = await services.revoke_token(CLI_SCOPE, args.id)
-    except DomainError as exc:
-        return _fail(exc)
+    row = await services.revoke_token(CLI_SCOPE, args.id)
     print(f"revoked token {row['id']} '{row['name']}'")
     return 0
 
@@ -122,19 +94,16 @@ async def token_revoke(args: argparse.Namespace) -> int:
 async def probe_register(args: argparse.Namespace) -> int:
     from schoolit.accounts import schools
 
-    try:
-        if args.school:
-            school = await schools.by_number(args.school)
-            if school is None:
-                print(f"schoolit: error: school: unknown school number {args.school!r}", file=sys.stderr)
-                return 1
-            county_id, school_id = school.county_id, school.id
-        else:
-            county_id, school_id = await services.county_id_by_slug(args.county), None
-        token, probe = await services.register_probe(CLI_SCOPE, name=args.name, county_id=county_id,
-                                                     school_id=school_id)
-    except DomainError as exc:
-        return _fail(exc)
+    if args.school:
+        school = await schools.by_number(args.school)
+        if school is None:
+            print(f"schoolit: error: school: unknown school number {args.school!r}", file=sys.stderr)
+            return 1
+        county_id, school_id = school.county_id, school.id
+    else:
+        county_id, school_id = await services.county_id_by_slug(args.county), None
+    token, probe = await services.register_probe(CLI_SCOPE, name=args.name, county_id=county_id,
+                                                 school_id=school_id)
     print(f"registered probe {probe['id']} '{probe['name']}'")
     print(f"token (shown once): {token}")
     return 0

@@ -11,9 +11,9 @@ from typing import Any
 
 from schoolit.accounts import tenants
 from schoolit.accounts.choices import FederalState, ShareRule
-from schoolit.accounts.commands import CLI_SCOPE, _fail
+from schoolit.accounts.commands import CLI_SCOPE
 from schoolit.commandline import with_database
-from schoolit.errors import DomainError, FieldError, ValidationFailed
+from schoolit.errors import FieldError, ValidationFailed
 
 
 def _county_line(county: dict[str, Any]) -> str:
@@ -47,33 +47,24 @@ async def _shares(text: str | None) -> dict[int, str] | None:
 
 
 async def county_create(args: argparse.Namespace) -> int:
-    try:
-        county = await tenants.create_county(CLI_SCOPE, {"name": args.name, "slug": args.slug, "ags": args.ags,
-                                                         "seat": args.seat, "state": args.state})
-    except DomainError as exc:
-        return _fail(exc)
+    county = await tenants.create_county(CLI_SCOPE, {"name": args.name, "slug": args.slug, "ags": args.ags,
+                                                     "seat": args.seat, "state": args.state})
     print(f"created county {county['slug']} '{county['name']}' (AGS {county['ags']}, id {county['id']})")
     return 0
 
 
 async def county_update(args: argparse.Namespace) -> int:
     fields = {k: getattr(args, k, None) for k in ("name", "slug", "ags", "seat", "state")}
-    try:
-        county = await tenants.county_by_slug(CLI_SCOPE, args.county)
-        after = await tenants.update_county(CLI_SCOPE, county["id"], {k: v for k, v in fields.items()
-                                                                      if v is not None})
-    except DomainError as exc:
-        return _fail(exc)
+    county = await tenants.county_by_slug(CLI_SCOPE, args.county)
+    after = await tenants.update_county(CLI_SCOPE, county["id"], {k: v for k, v in fields.items()
+                                                                  if v is not None})
     print(f"updated county {after['slug']} '{after['name']}' (AGS {after['ags']})")
     return 0
 
 
 async def county_retire(args: argparse.Namespace) -> int:
-    try:
-        county = await tenants.county_by_slug(CLI_SCOPE, args.county)
-        after = await tenants.retire_county(CLI_SCOPE, county["id"])
-    except DomainError as exc:
-        return _fail(exc)
+    county = await tenants.county_by_slug(CLI_SCOPE, args.county)
+    after = await tenants.retire_county(CLI_SCOPE, county["id"])
     print(f"retired county {after['slug']}: {after['users_disabled']} user(s) and {after['probes_disabled']} "
           "probe(s) disabled; its data is kept")
     return 0
@@ -89,13 +80,10 @@ async def county_list(args: argparse.Namespace) -> int:
 
 
 async def arrangement_create(args: argparse.Namespace) -> int:
-    try:
-        lead = await tenants.county_by_slug(CLI_SCOPE, args.lead)
-        arrangement = await tenants.create_arrangement(
-            CLI_SCOPE, name=args.name, slug=args.slug, lead_county_id=lead["id"], share_rule=args.rule,
-            shares=await _shares(f"{args.lead}={args.lead_share}" if args.lead_share else None))
-    except DomainError as exc:
-        return _fail(exc)
+    lead = await tenants.county_by_slug(CLI_SCOPE, args.lead)
+    arrangement = await tenants.create_arrangement(
+        CLI_SCOPE, name=args.name, slug=args.slug, lead_county_id=lead["id"], share_rule=args.rule,
+        shares=await _shares(f"{args.lead}={args.lead_share}" if args.lead_share else None))
     print(f"created arrangement {arrangement['slug']} '{arrangement['name']}' led by {lead['name']} "
           f"(share rule {arrangement['share_rule']}); add counties with: schoolit arrangement add-county "
           f"{arrangement['slug']} COUNTY")
@@ -103,13 +91,10 @@ async def arrangement_create(args: argparse.Namespace) -> int:
 
 
 async def _membership(args: argparse.Namespace, add: bool) -> int:
-    try:
-        arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
-        county = await tenants.county_by_slug(CLI_SCOPE, args.county)
-        change = tenants.add_member if add else tenants.remove_member
-        after = await change(CLI_SCOPE, arrangement["id"], county["id"], await _shares(args.shares))
-    except DomainError as exc:
-        return _fail(exc)
+    arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
+    county = await tenants.county_by_slug(CLI_SCOPE, args.county)
+    change = tenants.add_member if add else tenants.remove_member
+    after = await change(CLI_SCOPE, arrangement["id"], county["id"], await _shares(args.shares))
     verb = "added to" if add else "removed from"
     print(f"{county['slug']} {verb} {after['slug']}; members now: "
           + ", ".join(m["slug"] for m in after["members"]))
@@ -125,25 +110,19 @@ async def arrangement_remove(args: argparse.Namespace) -> int:
 
 
 async def arrangement_update(args: argparse.Namespace) -> int:
-    try:
-        arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
-        lead = getattr(args, "lead", None)
-        after = await tenants.update_arrangement(
-            CLI_SCOPE, arrangement["id"], name=getattr(args, "name", None),
-            lead_county_id=(await tenants.county_by_slug(CLI_SCOPE, lead))["id"] if lead else None,
-            share_rule=getattr(args, "rule", None), shares=await _shares(getattr(args, "shares", None)))
-    except DomainError as exc:
-        return _fail(exc)
+    arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
+    lead = getattr(args, "lead", None)
+    after = await tenants.update_arrangement(
+        CLI_SCOPE, arrangement["id"], name=getattr(args, "name", None),
+        lead_county_id=(await tenants.county_by_slug(CLI_SCOPE, lead))["id"] if lead else None,
+        share_rule=getattr(args, "rule", None), shares=await _shares(getattr(args, "shares", None)))
     print("\n".join(_arrangement_lines(after)))
     return 0
 
 
 async def arrangement_dissolve(args: argparse.Namespace) -> int:
-    try:
-        arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
-        before = await tenants.dissolve_arrangement(CLI_SCOPE, arrangement["id"])
-    except DomainError as exc:
-        return _fail(exc)
+    arrangement = await tenants.arrangement_by_slug(CLI_SCOPE, args.arrangement)
+    before = await tenants.dissolve_arrangement(CLI_SCOPE, arrangement["id"])
     members = ", ".join(m["slug"] for m in before["members"]) or "-"
     print(f"dissolved arrangement {before['slug']}; its counties belong to none now: {members}")
     return 0

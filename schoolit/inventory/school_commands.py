@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from schoolit.accounts.commands import CLI_SCOPE, _fail
+from schoolit.accounts.commands import CLI_SCOPE
 from schoolit.accounts.services import county_id_by_slug
 from schoolit.commandline import with_database
-from schoolit.errors import DomainError, NotFound
+from schoolit.errors import NotFound
 from schoolit.inventory import services
 from schoolit.inventory.choices import SchoolType
 from schoolit.sql import fetch
@@ -31,30 +31,21 @@ async def _school_id(number: str) -> int:
 
 
 async def school_create(args: argparse.Namespace) -> int:
-    try:
-        data = {**_fields(args), "school_number": args.number, "county_id": await county_id_by_slug(args.county)}
-        school = await services.create_school(CLI_SCOPE, data)
-    except DomainError as exc:
-        return _fail(exc)
+    data = {**_fields(args), "school_number": args.number, "county_id": await county_id_by_slug(args.county)}
+    school = await services.create_school(CLI_SCOPE, data)
     print(f"created school {school['school_number']} '{school['name']}' in {school['county_name']} "
           f"(id {school['id']})")
     return 0
 
 
 async def school_update(args: argparse.Namespace) -> int:
-    try:
-        school = await services.update_school(CLI_SCOPE, await _school_id(args.number), _fields(args))
-    except DomainError as exc:
-        return _fail(exc)
+    school = await services.update_school(CLI_SCOPE, await _school_id(args.number), _fields(args))
     print(f"updated school {school['school_number']} '{school['name']}'")
     return 0
 
 
 async def school_list(args: argparse.Namespace) -> int:
-    try:
-        county_id = await county_id_by_slug(args.county) if args.county else None
-    except DomainError as exc:
-        return _fail(exc)
+    county_id = await county_id_by_slug(args.county) if args.county else None
     rows, total = await services.list_schools(CLI_SCOPE, county_id=county_id, sort="school_number", limit=10_000)
     for school in rows:
         print(f"{school['school_number']}  {school['school_type']:<16} {school['county_name']:<28} {school['name']}")

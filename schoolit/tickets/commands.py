@@ -18,18 +18,10 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import job_command, with_database
-from schoolit.errors import DomainError, ValidationFailed
 from schoolit.tickets import jobs as scheduled
 from schoolit.tickets import policy
 
 CLI_SCOPE = Scope.system("cli")
-
-
-def _fail(exc: DomainError) -> int:
-    messages = [f"{e.field}: {e.message}" for e in exc.errors] if isinstance(exc, ValidationFailed) else [exc.detail]
-    for message in messages:
-        print(f"schoolit: error: {message}", file=sys.stderr)
-    return 1
 
 
 async def create_calendar(args: argparse.Namespace) -> int:
@@ -40,8 +32,6 @@ async def create_calendar(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a bad time or weekday string
         print(f"schoolit: error: {exc}", file=sys.stderr)
         return 1
-    except DomainError as exc:
-        return _fail(exc)
     print(f"calendar {calendar_id} '{args.name}'")
     return 0
 
@@ -55,10 +45,7 @@ async def import_holidays(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         print(f"schoolit: error: {args.file} is not UTF-8 text", file=sys.stderr)
         return 1
-    try:
-        added = await policy.import_holidays_ical(CLI_SCOPE, args.calendar, text)
-    except DomainError as exc:
-        return _fail(exc)
+    added = await policy.import_holidays_ical(CLI_SCOPE, args.calendar, text)
     print(f"imported {added} new holiday(s) into '{args.calendar}'")
     return 0
 
