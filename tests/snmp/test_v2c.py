@@ -27,6 +27,8 @@ from schoolit.probes.agent.v2c import (
     SnmpRequestError,
     V2cClient,
     decode,
+    fast_answer,
+    fast_get_values,
     request_template,
     same_value,
 )
@@ -351,3 +353,35 @@ async def test_client_used_outside_its_context_refuses(snmpd: RunningAgent) -> N
     client = V2cClient(timeout=0.3, retries=0)
     with pytest.raises(RuntimeError, match="async with"):
         await client.get((LOOPBACK, snmpd.ports[0]), "public", ["1.3.6.1.2.1.1.3.0"])
+
+
+def test_der_get_answers_are_read_without_the_decoder_into_the_same_objects() -> None:
+    # The fast path of a GET answer must give exactly the objects the decoder gives (type and value)
+    # for every value type, and leave everything it is not sure of to the decoder: BER that is not DER,
+    # other names than asked for, an error status.
+    oids = [f"1.3.6.1.4.1.99999.{n}.0" for n in range(len(ALL_TYPES))]
+    template = request_template("public", oids)
+    der = encoded_answer(template, oids, ALL_TYPES)
+    header = fast_answer(der)
+    assert header is not None
+    request_id, version, community, error_status, at = header
+    assert (request_id, error_status) == (FIRST_REQUEST_ID, 0)
+    assert community == template.encoded_community and version == bytes(encoder.encode(V2C.Integer(1)))
+    values = fast_get_values(der, at, template.encoded_names)
+    assert values is not None
+    expected = [value for _, value in template.var_binds(decode(der, RESPONSE_SPEC)[0])]
+    assert [(type(v), v) for v in values] == [(type(v), v) for v in expected] == [(type(v), v) for v in ALL_TYPES]
+    assert fast_answer(long_form(der)) is None  # BER, not DER: the decoder's
+    assert fast_get_values(der, at, list(reversed(template.encoded_names))) is None  # other names
+    assert fast_get_values(der, at, template.encoded_names[:-1]) is None  # more var-binds than asked
+    sys_object_ids = ["1.3.6.1.4.1.8072.3.2.10", "0.0", "2.999.3", "1.3.6.1.4.1.4294967295.128.16383.16384"]
+    for oid in sys_object_ids:
+        answer = encoded_answer(template, oids[:1], [V2C.ObjectIdentifier(oid)])
+        start = fast_answer(answer)
+        assert start is not None
+        (value,) = fast_get_values(answer, start[4], template.encoded_names[:1]) or [None]
+        assert value == V2C.ObjectIdentifier(oid) and str(value) == oid
+    failed = decoder.decode(der, asn1Spec=V2C.Message())[0]
+    V2C.apiPDU.set_error_status(V2C.apiMessage.get_pdu(failed), 2)
+    header = fast_answer(bytes(encoder.encode(failed)))
+    assert header is not None and header[3] == 2  # an error status: not taken by the fast path

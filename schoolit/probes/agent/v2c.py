@@ -8,11 +8,16 @@ therefore uses pysnmp's protocol API (`pysnmp.proto.api`, the "v1arch" level) di
   per distinct (PDU type, community, OIDs); every later request reuses those bytes. Request-ids are
   drawn from 0x00800000..0x7FFFFFFF, whose BER encoding is always four bytes, so a new id only replaces
   those four bytes. Where they sit is found by letting pyasn1 encode the message with the lowest and the
-  highest id and comparing the two: nothing here parses or writes BER by hand.
+  highest id and comparing the two: requests are never written by hand.
+- A GET's answer in DER (what agents send) is read without pyasn1's decoder (`fast_answer`,
+  `fast_get_values`): the header and the names are compared byte for byte with what the request
+  expects, and each value is made as the very object the decoder would give (its spec cloned with the
+  value). That halves a sweep's CPU; anything it is not sure of goes the decoder's way below.
 - Every request of the client goes out of ONE asyncio datagram endpoint; answers are decoded by
   pyasn1 and matched to their request by request-id and source address. Anything else (an answer
   after its request gave up, a stranger's datagram, garbage) is counted in `ignored` and dropped.
-- Decoding is most of a poll's CPU, so pyasn1 is given as little to do as possible. An answer is
+- Decoding by pyasn1 (everything the fast path leaves: GETBULK answers, BER that is not DER, error
+  statuses, other names) is given as little to do as possible. An answer is
   first decoded against `RESPONSE_SPEC`: pysnmp's v2c `Message` narrowed to a Response PDU, with
   the version, the community and the var-bind list left as their BER bytes. The version and the
   community are compared with the request's (decoded and compared by value only when the bytes
@@ -216,6 +221,158 @@ _ENCODED_VERSION = bytes(encoder.encode(_VERSION.clone(_V2C_VERSION)))
 _COMMUNITY = rfc1901.Message.componentType.getTypeByPosition(1)
 _OBJECT_NAME = rfc1902.ObjectName()
 _VALUE_SPECS = {type(alternative.asn1Object): alternative.asn1Object for alternative in _Value.componentType.namedTypes}
+
+
+# --- the fast path of a GET answer -----------------------------------------------------------------
+#
+# Most of a sweep's CPU went into pyasn1 building the answer's objects (the message, the PDU, every
+# var-bind as a Sequence with its tags and constraints) only for the poller to read seven values out.
+# An answer in DER (what agents send) to a GET is therefore read here directly: its header compared
+# byte for byte with what the request expects, each var-bind's name compared with the name asked for
+# as bytes, and each value made as the very pysnmp/pyasn1 object the decoder would give (the same
+# spec, cloned with the value). Anything else (BER that is not DER, an error status, other names, a
+# value out of its type's range, a type not in the CHOICE) is left to the pyasn1 path, which decides
+# as before; so is every GETBULK answer.
+
+# The value CHOICE's alternatives by their one identifier octet (all have low tag numbers).
+_FAST_SPECS: dict[int, Any] = {
+    alternative.asn1Object.tagSet[0].tagClass
+    | alternative.asn1Object.tagSet[0].tagFormat
+    | alternative.asn1Object.tagSet[0].tagId: alternative.asn1Object
+    for alternative in _Value.componentType.namedTypes
+}
+_EMPTY_VALUES = {0x05, 0x80, 0x81, 0x82}  # NULL, noSuchObject, noSuchInstance, endOfMibView
+_INTEGERS = {0x02, 0x41, 0x42, 0x43, 0x46}  # INTEGER, Counter32, Gauge32, TimeTicks, Counter64
+_OCTETS = {0x04, 0x40, 0x44}  # OCTET STRING, IpAddress, Opaque
+_OID = 0x06
+
+
+def _tlv(data: bytes, at: int, end: int) -> tuple[int, int, int] | None:
+    """The identifier octet, content start and content end of the DER element at `at`, or None
+    (a high tag number, a length not in DER's shortest form, or past `end`)."""
+    if at + 2 > end:
+        return None
+    tag, length = data[at], data[at + 1]
+    if tag & 0x1F == 0x1F:
+        return None
+    start = at + 2
+    if length & 0x80:
+        octets = length & 0x7F
+        if octets == 0 or octets > 3 or start + octets > end or data[start] == 0:
+            return None
+        length = int.from_bytes(data[start : start + octets], "big")
+        if length < 0x80 or (octets > 1 and length < 1 << (8 * (octets - 1))):
+            return None  # a longer form than needed: BER, not DER
+        start += octets
+    if start + length > end:
+        return None
+    return tag, start, start + length
+
+
+def _der_integer(content: bytes) -> int | None:
+    if not content or (len(content) > 1 and ((content[0] == 0 and content[1] < 0x80)
+                                             or (content[0] == 0xFF and content[1] >= 0x80))):
+        return None  # empty, or not in the fewest octets
+    return int.from_bytes(content, "big", signed=True)
+
+
+def _der_oid(content: bytes) -> tuple[int, ...] | None:
+    arcs: list[int] = []
+    value = 0
+    fresh = True
+    for octet in content:
+        if fresh and octet == 0x80:
+            return None  # a padded subidentifier: not DER
+        value = (value << 7) | (octet & 0x7F)
+        fresh = not octet & 0x80
+        if fresh:
+            arcs.append(value)
+            value = 0
+    if not arcs or not fresh:
+        return None
+    first = arcs[0]
+    head = (first // 40, first % 40) if first < 80 else (2, first - 80)
+    return (*head, *arcs[1:])
+
+
+def _fast_value(tag: int, content: bytes) -> Any:
+    """The value object the decoder would make, or None to leave the answer to the decoder."""
+    spec = _FAST_SPECS.get(tag)
+    if spec is None:
+        return None
+    value: Any
+    if tag in _INTEGERS:
+        value = _der_integer(content)
+    elif tag in _OCTETS:
+        value = content
+    elif tag == _OID:
+        value = _der_oid(content)
+    elif tag in _EMPTY_VALUES:
+        value = "" if not content else None
+    else:
+        return None
+    if value is None:
+        return None
+    try:
+        return spec.clone(value)
+    except PyAsn1Error:  # out of the type's range or size: the decoder says what that is
+        return None
+
+
+def fast_answer(data: bytes) -> tuple[int, bytes, bytes, int, int] | None:
+    """A DER v2c Response's request-id, version and community (as their encoded bytes), error status
+    and where its var-bind list's content starts, or None when it is anything else."""
+    end = len(data)
+    message = _tlv(data, 0, end)
+    if message is None or message[0] != 0x30 or message[2] != end:
+        return None
+    version = _tlv(data, message[1], end)
+    if version is None or version[0] != 0x02:
+        return None
+    community = _tlv(data, version[2], end)
+    if community is None or community[0] != 0x04:
+        return None
+    pdu = _tlv(data, community[2], end)
+    if pdu is None or pdu[0] != 0xA2 or pdu[2] != end:
+        return None
+    fields = []
+    at = pdu[1]
+    for _ in range(3):  # request-id, error-status, error-index
+        element = _tlv(data, at, end)
+        if element is None or element[0] != 0x02:
+            return None
+        number = _der_integer(data[element[1] : element[2]])
+        if number is None:
+            return None
+        fields.append(number)
+        at = element[2]
+    var_binds = _tlv(data, at, end)
+    if var_binds is None or var_binds[0] != 0x30 or var_binds[2] != end:
+        return None
+    return (fields[0], data[message[1] : version[2]], data[version[2] : community[2]], fields[1], var_binds[1])
+
+
+def fast_get_values(data: bytes, at: int, encoded_names: Sequence[bytes]) -> list[Any] | None:
+    """The values of a GET answer's var-bind list (content from `at` to the end of `data`), when it
+    names exactly `encoded_names` in order and every value reads as DER; else None."""
+    end = len(data)
+    values = []
+    for encoded_name in encoded_names:
+        var_bind = _tlv(data, at, end)
+        if var_bind is None or var_bind[0] != 0x30:
+            return None
+        name_end = var_bind[1] + len(encoded_name)
+        if data[var_bind[1] : name_end] != encoded_name:
+            return None
+        value = _tlv(data, name_end, var_bind[2])
+        if value is None or value[2] != var_bind[2]:
+            return None
+        made = _fast_value(value[0], data[value[1] : value[2]])
+        if made is None:
+            return None
+        values.append(made)
+        at = var_bind[2]
+    return values if at == end else None
 
 
 def _decode(encoded: bytes) -> list[tuple[Any, Any]]:
@@ -422,6 +579,8 @@ class V2cClient(asyncio.DatagramProtocol):
         self._icmp = IcmpErrors(self._transport, self._unreachable)
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
+        if self._fast_get_answer(data, addr):
+            return
         try:
             message, _ = decode(data, RESPONSE_SPEC)
             answer = message.getComponentByPosition(2)  # the Response PDU (no PDUs CHOICE around it)
@@ -450,6 +609,30 @@ class V2cClient(asyncio.DatagramProtocol):
             request.future.set_exception(exc)
             return
         request.future.set_result(var_binds)
+
+    def _fast_get_answer(self, data: bytes, addr: Any) -> bool:
+        """Take a DER answer to a GET without pyasn1's decoder (see `fast_get_values`); False leaves
+        the datagram to the decoder, which handles everything else exactly as before."""
+        header = fast_answer(data)
+        if header is None:
+            return False
+        request_id, version, community, error_status, at = header
+        request = self._pending.get(request_id)
+        if (
+            request is None
+            or request.future.done()
+            or request.template.bulk
+            or error_status
+            or version != _ENCODED_VERSION
+            or community != request.template.encoded_community
+            or (str(addr[0]), int(addr[1])) != request.address
+        ):
+            return False
+        values = fast_get_values(data, at, request.template.encoded_names)
+        if values is None:
+            return False
+        request.future.set_result(list(zip(request.template.names, values, strict=True)))
+        return True
 
     def error_received(self, exc: Exception) -> None:
         if self._icmp is not None:
