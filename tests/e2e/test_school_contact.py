@@ -1,0 +1,99 @@
+"""In Chromium at phone width (390 px), a school contact's day on the demo data: the start page with its
+"Störung melden" button and the loans due; the fault form with their school and name filled in; lending
+a device, the loan agreement and its print view; returning the device. No page of theirs scrolls
+sideways, and axe-core finds no serious or critical violation on any of them.
+
+Runs `schoolit serve` on a free loopback port against a fresh database with the demo data and one person
+per role. Screenshots go to tests/e2e/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.support import (
+    ROLE_PASSWORD,
+    ROLE_USERS,
+    assert_accessible,
+    horizontal_overflow,
+    launch_chromium,
+    log_in,
+    role_server,
+    shot,
+)
+
+EMAIL, NAME, _ = ROLE_USERS["school"]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with role_server(tmp_path_factory.mktemp("school")) as base:
+        yield base
+
+
+def check(page: Page, what: str) -> None:
+    """The page fits the phone's width and passes axe-core; a screenshot for people to look at."""
+    page.wait_for_load_state("networkidle")
+    assert horizontal_overflow(page) == 0, f"{what} scrolls sideways at 390 px"
+    assert_accessible(page, what)
+    shot(page, "school-" + re.sub(r"\W+", "-", what))
+
+
+def test_report_lend_print_and_return_at_phone_width(server: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport=PHONE)
+            log_in(page, EMAIL, ROLE_PASSWORD)
+            expect(page.get_by_test_id("start-loans")).to_be_visible()
+            expect(page.get_by_test_id("start-school-tickets")).to_be_visible()
+            check(page, "start page")
+
+            page.get_by_test_id("start-report").click()
+            expect(page.get_by_role("heading", name="Störung melden")).to_be_visible()
+            assert page.locator("input[name=school_number]").input_value() == "51600"
+            assert page.locator("input[name=name]").input_value() == NAME
+            assert page.locator("input[name=email]").input_value() == EMAIL
+            assert page.locator("select[name=category_id]").input_value() == ""
+            check(page, "fault form")
+            page.get_by_label("Kategorie").select_option(label="Endgerät")
+            page.fill("textarea[name=description]", "Das Tablet im Klassensatz 7b lädt nicht mehr.")
+            page.check("input[name=consent]")
+            page.get_by_role("button", name="Meldung absenden").click()
+            expect(page.get_by_test_id("ticket-number")).to_have_text(re.compile(r"SIT-\d{4}-\d{5}"))
+
+            page.goto("/loans")
+            check(page, "loans")
+
+            page.goto("/schools")
+            page.locator("main a[href^='/schools/']").first.click()
+            page.locator("main a[href$='/lend']").first.click()
+            expect(page.get_by_role("heading", name="Gerät ausleihen")).to_be_visible()
+            check(page, "lend form")
+            page.get_by_label("Schülerkennung").fill("7b-14")
+            page.get_by_label("Klasse", exact=True).fill("7b")
+            page.get_by_role("button", name="Ausleihen", exact=True).click()
+
+            expect(page.get_by_role("heading", name="Leihvertrag über ein Schülerendgerät")).to_be_visible()
+            expect(page.get_by_text("7b-14").first).to_be_visible()
+            expect(page.locator("[data-action=print]")).to_be_visible()
+            check(page, "agreement")
+            page.emulate_media(media="print")
+            expect(page.locator("[data-action=print]")).to_be_hidden()
+            shot(page, "school-agreement-print")
+            page.emulate_media(media="screen")
+
+            page.get_by_role("link", name="Zurück zum Gerät").click()
+            page.locator("main a[href$='/return']").first.click()
+            expect(page.get_by_role("heading", name="Gerät zurücknehmen")).to_be_visible()
+            check(page, "return form")
+            page.get_by_role("button", name="Rückgabe erfassen").click()
+            expect(page.locator("main")).to_contain_text("im Lager")
+            check(page, "device after the return")
+        finally:
+            browser.close()
