@@ -40,7 +40,7 @@ AVAILABILITY_LOW = 0.9  # the availability chart starts at 90 %: the thresholds 
 # What every dashboard template needs: the light labels and shapes, and the chart and number helpers.
 HELPERS: dict[str, Any] = {
     "charts": charts, "light_labels": LIGHT_LABELS, "light_symbols": LIGHT_SYMBOLS, "light_order": LIGHT_ORDER,
-    "school_types": SCHOOL_TYPE_LABELS, "uplink_statuses": UPLINK_STATUS_LABELS,
+    "school_types": SCHOOL_TYPE_LABELS, "uplink_statuses": UPLINK_STATUS_LABELS, "availability_low": AVAILABILITY_LOW,
 }
 
 

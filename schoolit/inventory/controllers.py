@@ -117,6 +117,11 @@ def list_filters(listing: Listing) -> Provide:
 # --- API -----------------------------------------------------------------------------------------
 
 
+# The sections of a school page, each its own tab (`?section=`), and the rows of a list per page.
+SCHOOL_SECTIONS = ("overview", "network", "rooms", "devices", "tickets")
+SECTION_PAGE = 50
+
+
 class SchoolsApi(Controller):
     path = "/schools"
     tags = ["inventory"]  # noqa: RUF012 (Litestar reads it as a class attribute)
@@ -526,20 +531,38 @@ class SchoolPages(Controller):
                              lambda row: f"/schools/{row['id']}", render)
 
     @get("/schools/{school_id:int}", opt=READ)
-    async def school(self, caller: Caller, school_id: FromPath[int]) -> Template:
+    async def school(self, caller: Caller, school_id: FromPath[int], section: FromQuery[str] = "overview",
+                     page: FromQuery[int] = 1, loan_page: FromQuery[int] = 1) -> Template:
+        """A school in sections (overview, network, rooms, devices and loans, tickets), one shown at a time
+        as a tab, its lists SECTION_PAGE rows a page; the tickets and live network parts come by htmx."""
+        section = section if section in SCHOOL_SECTIONS else "overview"
         school = await services.get_school(caller, school_id)
+        offset, loan_offset = (max(page, 1) - 1) * SECTION_PAGE, (max(loan_page, 1) - 1) * SECTION_PAGE
         uplinks, _ = await services.list_uplinks(caller, school_id=school_id, sort="-status", limit=50)
-        buildings, _ = await services.list_buildings(caller, school_id=school_id, limit=100)
-        rooms, _ = await services.list_rooms(caller, school_id=school_id, sort="building", limit=500)
-        access_points, ap_total = await services.list_access_points(caller, school_id=school_id, limit=500)
-        devices, device_total = await services.list_devices(caller, school_id=school_id, limit=500)
-        loans, loan_total = await services.list_loans(caller, school_id=school_id, state="open", limit=500)
-        ap_names = {a["id"]: a["name"] or a["serial"] for a in access_points}
+        totals = {"rooms": (await services.list_rooms(caller, school_id=school_id, limit=1))[1],
+                  "access_points": (await services.list_access_points(caller, school_id=school_id, limit=1))[1],
+                  "devices": (await services.list_devices(caller, school_id=school_id, limit=1))[1],
+                  "loans": (await services.list_loans(caller, school_id=school_id, state="open", limit=1))[1]}
+        context: dict[str, Any] = {}
+        if section == "network":
+            context["access_points"], _ = await services.list_access_points(
+                caller, school_id=school_id, limit=SECTION_PAGE, offset=offset)
+        elif section == "rooms":
+            context["buildings"], _ = await services.list_buildings(caller, school_id=school_id, limit=100)
+            context["rooms"], _ = await services.list_rooms(caller, school_id=school_id, sort="building",
+                                                            limit=SECTION_PAGE, offset=offset)
+            aps, _ = await services.list_access_points(caller, school_id=school_id, limit=500)
+            context["ap_names"] = {a["id"]: a["name"] or a["serial"] for a in aps}
+        elif section == "devices":
+            context["devices"], _ = await services.list_devices(caller, school_id=school_id, limit=SECTION_PAGE,
+                                                                offset=offset)
+            context["loans"], _ = await services.list_loans(caller, school_id=school_id, state="open",
+                                                            limit=SECTION_PAGE, offset=loan_offset)
         return Template("inventory/school.html", context={
-            **_base_context(caller), "school": school, "uplinks": uplinks, "buildings": buildings, "rooms": rooms,
-            "access_points": access_points, "ap_total": ap_total, "ap_names": ap_names, "devices": devices,
-            "device_total": device_total, "loans": loans, "loan_total": loan_total,
-            "school_year_end": services.school_year_end(services.today()),
+            **_base_context(caller), "school": school, "uplinks": uplinks, "section": section, "totals": totals,
+            "page": max(page, 1), "loan_page": max(loan_page, 1), "page_size": SECTION_PAGE,
+            "ap_total": totals["access_points"], "device_total": totals["devices"], "loan_total": totals["loans"],
+            "school_year_end": services.school_year_end(services.today()), **context,
         })
 
     @get("/schools/{school_id:int}/edit", opt=WRITE)
@@ -573,7 +596,8 @@ class SchoolPages(Controller):
         else:
             title, action = gettext("Edit %(name)s", name=building["name"]), f"/buildings/{building['id']}/edit"
         return _form_page(request, caller, title=title, form=forms.BUILDING, values=values, errors=errors,
-                          general=general, status=status, action=action, back=f"/schools/{school_id}#rooms",
+                          general=general, status=status, action=action,
+                          back=f"/schools/{school_id}?section=rooms#rooms",
                           delete=f"/buildings/{building['id']}/delete" if building else None)
 
     @get("/schools/{school_id:int}/buildings/new", opt=WRITE)
@@ -587,7 +611,7 @@ class SchoolPages(Controller):
         await services.get_school(caller, school_id)
         render = functools.partial(self._building_form, request, caller, school_id, None)
         return await _submit(request, forms.BUILDING, lambda data: services.create_building(caller, data),
-                             lambda row: f"/schools/{school_id}#rooms", render, {"school_id": school_id})
+                             lambda row: f"/schools/{school_id}?section=rooms#rooms", render, {"school_id": school_id})
 
     @get("/buildings/{building_id:int}/edit", opt=WRITE)
     async def edit_building(self, request: Request[Any, Any, Any], caller: Caller,
@@ -602,13 +626,13 @@ class SchoolPages(Controller):
         building = await services.get_building(caller, building_id)
         render = functools.partial(self._building_form, request, caller, building["school_id"], building)
         return await _submit(request, forms.BUILDING, lambda data: services.update_building(caller, building_id, data),
-                             lambda row: f"/schools/{row['school_id']}#rooms", render)
+                             lambda row: f"/schools/{row['school_id']}?section=rooms#rooms", render)
 
     @post("/buildings/{building_id:int}/delete", opt=WRITE, status_code=303)
     async def delete_building(self, caller: Caller, building_id: FromPath[int]) -> Redirect:
         building = await services.get_building(caller, building_id)
         await services.delete_building(caller, building_id)
-        return Redirect(path=f"/schools/{building['school_id']}#rooms", status_code=303)
+        return Redirect(path=f"/schools/{building['school_id']}?section=rooms#rooms", status_code=303)
 
     async def _room_form(self, request: Request[Any, Any, Any], caller: Scope, school_id: int,
                          room: dict[str, Any] | None, values: Mapping[str, Any], errors: Mapping[str, str],
@@ -617,10 +641,11 @@ class SchoolPages(Controller):
         if room is None:
             return _form_page(request, caller, title=gettext("New room"), form=forms.ROOM, values=values,
                               errors=errors, general=general, status=status, options=options,
-                              action=f"/schools/{school_id}/rooms/new", back=f"/schools/{school_id}#rooms")
+                              action=f"/schools/{school_id}/rooms/new",
+                              back=f"/schools/{school_id}?section=rooms#rooms")
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=room["name"]), form=forms.ROOM,
                           values=values, errors=errors, general=general, status=status, options=options,
-                          action=f"/rooms/{room['id']}/edit", back=f"/schools/{school_id}#rooms",
+                          action=f"/rooms/{room['id']}/edit", back=f"/schools/{school_id}?section=rooms#rooms",
                           delete=f"/rooms/{room['id']}/delete")
 
     @get("/schools/{school_id:int}/rooms/new", opt=WRITE)
@@ -638,7 +663,7 @@ class SchoolPages(Controller):
         render = functools.partial(self._room_form, request, caller, school_id, None)
 
         return await _submit(request, forms.ROOM, lambda data: services.create_room(caller, data),
-                             lambda row: f"/schools/{school_id}#rooms", render, {"school_id": school_id})
+                             lambda row: f"/schools/{school_id}?section=rooms#rooms", render, {"school_id": school_id})
 
     @get("/rooms/{room_id:int}/edit", opt=WRITE)
     async def edit_room(self, request: Request[Any, Any, Any], caller: Caller, room_id: FromPath[int]) -> Template:
@@ -654,13 +679,13 @@ class SchoolPages(Controller):
         render = functools.partial(self._room_form, request, caller, room["school_id"], room)
 
         return await _submit(request, forms.ROOM, lambda data: services.update_room(caller, room_id, data),
-                             lambda row: f"/schools/{row['school_id']}#rooms", render)
+                             lambda row: f"/schools/{row['school_id']}?section=rooms#rooms", render)
 
     @post("/rooms/{room_id:int}/delete", opt=WRITE, status_code=303)
     async def delete_room(self, caller: Caller, room_id: FromPath[int]) -> Redirect:
         room = await services.get_room(caller, room_id)
         await services.delete_room(caller, room_id)
-        return Redirect(path=f"/schools/{room['school_id']}#rooms", status_code=303)
+        return Redirect(path=f"/schools/{room['school_id']}?section=rooms#rooms", status_code=303)
 
     # --- uplinks ---
 
@@ -734,7 +759,7 @@ class AssetPages(Controller):
             return _form_page(request, caller, title=gettext("New access point"), form=forms.ACCESS_POINT,
                               values=values, errors=errors, general=general, status=status, options=options,
                               skip=("school_id",), action=f"/schools/{school['id']}/access-points/new",
-                              back=f"/schools/{school['id']}#access-points")
+                              back=f"/schools/{school['id']}?section=network#access-points")
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=ap["name"] or ap["serial"]),
                           form=forms.ACCESS_POINT, values=values, errors=errors, general=general, status=status,
                           options=options, action=f"/access-points/{ap['id']}/edit",
@@ -798,7 +823,8 @@ class AssetPages(Controller):
         if device is None:
             return _form_page(request, caller, title=gettext("New device"), form=DEVICE_FORM, values=values,
                               errors=errors, general=general, status=status, options=options, skip=("school_id",),
-                              action=f"/schools/{school['id']}/devices/new", back=f"/schools/{school['id']}#devices")
+                              action=f"/schools/{school['id']}/devices/new",
+                              back=f"/schools/{school['id']}?section=devices#devices")
         return _form_page(request, caller, title=gettext("Edit device %(serial)s", serial=device["serial"]),
                           form=DEVICE_FORM, values=values, errors=errors, general=general, status=status,
                           options=options, action=f"/devices/{device['id']}/edit", back=f"/devices/{device['id']}")

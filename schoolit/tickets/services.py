@@ -659,7 +659,7 @@ async def tickets_for_asset(scope: Scope, kind: str, asset_id: int, limit: int =
 async def ticket_assets(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     """The ticket's asset with its label and page, for links: kind, id, label, href."""
     pages = {"access_point": "/access-points/{id}", "device": "/devices/{id}",
-             "uplink": "/schools/{school}#network", "room": "/schools/{school}#rooms"}
+             "uplink": "/schools/{school}?section=network#uplink", "room": "/schools/{school}?section=rooms#rooms"}
     found = []
     for kind in AssetKind:
         asset_id = ticket.get(f"{kind.value}_id")

@@ -93,6 +93,7 @@ def test_claim_comment_with_text_module_log_time_resolve(server: str) -> None:
 
             # The way back: the school page lists the ticket in its tickets section.
             page.get_by_test_id("school-link").click()
+            page.get_by_test_id("tab-tickets").click()
             expect(page.get_by_test_id("school-tickets")).to_contain_text(number)
         finally:
             browser.close()

@@ -150,5 +150,5 @@ async def test_school_network_section(client: httpx.AsyncClient, world: World, e
     other = await client.get(f"/dashboards/schools/{edges.schools[GIGABIT]}/network",
                              headers=world.auth("school_contact"))
     assert other.status_code == 404
-    school_page = await client.get(f"/schools/{own}", headers=world.auth("school_contact"))
+    school_page = await client.get(f"/schools/{own}?section=network", headers=world.auth("school_contact"))
     assert f'hx-get="/dashboards/schools/{own}/network"' in school_page.text

@@ -47,9 +47,13 @@ async def test_an_empty_filter_choice_means_all(client: httpx.AsyncClient, world
 
 async def test_school_page_shows_uplink_rooms_coverage_assets_loans(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "it@kib.test.example")
-    page = await client.get(f"/schools/{school(world, 'kib')}")
-    assert page.status_code == 200
-    text = page.text
+    # The page in sections, one a tab: together they show everything the school page shows.
+    text = ""
+    for section in ("overview", "network", "rooms", "devices", "tickets"):
+        page = await client.get(f"/schools/{school(world, 'kib')}", params={"section": section})
+        assert page.status_code == 200
+        assert f'href="?section={section}#content" aria-current="page"' in page.text
+        text += page.text
     for expected in ("Internetanschluss", "Pfalzwerke Netz", "Räume und WLAN-Abdeckung", "50 %", "kein WLAN",
                      "Access Points", "CNKEYKIB01", "Schülerendgeräte", "DMPXKIB0001", "Offene Ausleihen", "7b-01",
                      "An eine Klasse ausleihen", 'hx-get="/tickets/for-school/'):
