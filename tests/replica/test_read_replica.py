@@ -105,6 +105,8 @@ def pair() -> Iterator[Pair]:
             if (standby / "postmaster.pid").exists():  # the last test stops it itself
                 _pg("pg_ctl", "-D", str(standby), "-m", "immediate", "-w", "stop")
     finally:
+        # Immediate: the clusters are thrown away, so no shutdown checkpoint (seconds of writing).
+        _pg("pg_ctl", "-D", str(directory / "primary"), "-m", "immediate", "-w", "stop")
         primary.cleanup()
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -126,23 +128,29 @@ def site(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]
     env = {"DATABASE_URL": pair.primary, "DATABASE_READ_URL": pair.standby, "SECRET_KEY": SECRET,
            "DATA_DIR": str(tmp_path_factory.mktemp("data")), "SCHEDULER": "off"}
     run_cli("migrate", env=env).check_returncode()
-    run_cli("seed", "--demo", env={**env, "SCHOOLIT_DEMO": "1"}).check_returncode()
-    school_id = int(str(pair.sql(pair.primary, "SELECT id FROM school WHERE school_number = $1", SCHOOL)))
-    access_points = pair.sql(pair.primary, "SELECT array_agg(id) FROM access_point WHERE school_id = $1",
-                             school_id)
-    assert isinstance(access_points, list) and access_points
-    with ThreadPoolExecutor(3) as starting:  # the three take a few seconds each, mostly Python's start
-        token = starting.submit(register_probe, env, "--name", "replica-test", "--school", SCHOOL)
+
+    def demo_and_probe() -> str:
+        run_cli("seed", "--demo", env={**env, "SCHOOLIT_DEMO": "1"}).check_returncode()
+        return register_probe(env, "--name", "replica-test", "--school", SCHOOL)
+
+    # Mostly Python starting and importing: the servers start while the demo data is loaded.
+    with ThreadPoolExecutor(3) as starting:
+        token = starting.submit(demo_and_probe)
         servers = [starting.submit(start_server, {**env, "DATABASE_READ_MAX_LAG": lag})
                    for lag in ("3600", str(STRICT_LAG))]
         wait([token, *servers])
     try:
         (_, tolerant), (_, strict) = (server.result() for server in servers)
+        school_id = int(str(pair.sql(pair.primary, "SELECT id FROM school WHERE school_number = $1", SCHOOL)))
+        access_points = pair.sql(pair.primary, "SELECT array_agg(id) FROM access_point WHERE school_id = $1",
+                                 school_id)
+        assert isinstance(access_points, list) and access_points
         yield Site(pair, tolerant, strict, token.result(), access_points, school_id)
     finally:
-        for server in servers:
-            if server.exception() is None:
-                stop_process(server.result()[0])
+        with ThreadPoolExecutor(2) as stopping:
+            for server in servers:
+                if server.exception() is None:
+                    stopping.submit(stop_process, server.result()[0])
 
 
 # --- helpers ---------------------------------------------------------------------------------------
