@@ -292,6 +292,9 @@ def read_routing_middleware_factory(secure_cookies: bool) -> Callable[[ASGIApp],
             async with db.reading(after=_own_write(scope)) as target:
                 await app(scope, receive, send_unless_broken if target == "replica" else send)
             if retry:
+                # Also how a route wrongly declared READ_ONLY shows itself: the replica refuses its write.
+                log.warning("read-only page failed on the replica; answered from the primary",
+                            route=scope.get("path_template") or "", method=scope.get("method"))
                 READS.labels("primary", "broken").inc()
                 await app(scope, receive, send)
 
