@@ -31,6 +31,7 @@ Message-ID is recorded, so the next run only marks it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -390,9 +391,11 @@ def literal_of(response: Any) -> bytes:
 
 
 async def _mark_done(client: Any, mailbox: dict[str, Any], uid: str) -> None:
-    mailboxes.ok(await client.uid("store", uid, "+FLAGS.SILENT", r"(\Seen)"), "mark as seen")
-    if mailbox["done_folder"]:
-        mailboxes.ok(await client.uid("move", uid, mailboxes.quoted(mailbox["done_folder"])), "move")
+    # aioimaplib bounds only FETCH of its UID commands by the client's timeout: these get the same bound.
+    async with asyncio.timeout(mailboxes.TIMEOUT_SECONDS):
+        mailboxes.ok(await client.uid("store", uid, "+FLAGS.SILENT", r"(\Seen)"), "mark as seen")
+        if mailbox["done_folder"]:
+            mailboxes.ok(await client.uid("move", uid, mailboxes.quoted(mailbox["done_folder"])), "move")
 
 
 async def fetch_mailbox(mailbox: dict[str, Any], own: frozenset[str]) -> dict[str, int]:
@@ -454,10 +457,11 @@ async def fetch_all() -> dict[str, int]:
     for box in boxes:
         try:
             counts = await fetch_mailbox(box, own)
-        except mailboxes.MailboxError as exc:
-            log.warning("mailbox not read", mailbox_id=box["id"], error=str(exc))
-            await mailboxes.record_fetch(box["id"], str(exc))
-            problems.append(f"{box['name']}: {exc}")
+        except (mailboxes.MailboxError, *mailboxes.LOST) as exc:
+            error = str(exc) if isinstance(exc, mailboxes.MailboxError) else f"{type(exc).__name__}: {exc}"
+            log.warning("mailbox not read", mailbox_id=box["id"], error=error)
+            await mailboxes.record_fetch(box["id"], error)
+            problems.append(f"{box['name']}: {error}")
             continue
         failed, kept = counts.pop("failed", 0), counts.pop("unprocessable", 0)
         trouble = ", ".join(([f"{failed} message(s) not processed (left unread)"] if failed else [])

@@ -44,6 +44,10 @@ class MailboxError(Exception):
     """The mailbox cannot be reached, refused the login or the folder (the text says which)."""
 
 
+# What reading a mailbox may raise besides MailboxError: the connection lost or stalled mid-way.
+LOST = (OSError, TimeoutError, aioimaplib.AioImapException)
+
+
 @dataclass(frozen=True)
 class MailboxInput:
     name: str
