@@ -18,7 +18,8 @@ from schoolit.kernel.access import Permission, authenticated, requires
 from schoolit.replica import READ_ONLY
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
-from schoolit.tickets import policy, queue, reports, services, uploads
+from schoolit.tickets import policy, queue, reports, services, uploads, worktime
+from schoolit.tickets.categories import list_categories, save_category
 from schoolit.tickets.choices import Source
 from schoolit.tickets.schemas import (
     AttachmentOut,
@@ -108,11 +109,11 @@ class TicketsApi(Controller):
 
     @get("/{ticket_id:int}/time", opt=requires(Permission.TICKETS_READ))
     async def time_entries(self, caller: Caller, ticket_id: FromPath[int]) -> list[TimeEntryOut]:
-        return msgspec.convert(await services.time_entries(caller, ticket_id), list[TimeEntryOut])
+        return msgspec.convert(await worktime.time_entries(caller, ticket_id), list[TimeEntryOut])
 
     @post("/{ticket_id:int}/time", opt=requires(Permission.TICKETS_WORK), status_code=HTTP_201_CREATED)
     async def log_time(self, caller: Caller, ticket_id: FromPath[int], data: JSONBody[TimeIn]) -> TimeEntryOut:
-        row = await services.log_time(caller, ticket_id, data.minutes, worked_on=data.worked_on, note=data.note)
+        row = await worktime.log_time(caller, ticket_id, data.minutes, worked_on=data.worked_on, note=data.note)
         return msgspec.convert(row, TimeEntryOut)
 
     @get("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_READ))
@@ -151,17 +152,17 @@ class TicketSettingsApi(Controller):
 
     @get("/ticket-categories", opt=authenticated())
     async def categories(self, caller: Caller) -> list[CategoryOut]:
-        return msgspec.convert(await services.list_categories(active_only=False), list[CategoryOut])
+        return msgspec.convert(await list_categories(active_only=False), list[CategoryOut])
 
     @post("/ticket-categories", opt=requires(Permission.USERS_MANAGE), status_code=HTTP_201_CREATED)
     async def create_category(self, caller: Caller, data: JSONBody[CategoryIn]) -> CategoryOut:
-        row = await services.save_category(caller, name=data.name, position=data.position, active=data.active)
+        row = await save_category(caller, name=data.name, position=data.position, active=data.active)
         return msgspec.convert(row, CategoryOut)
 
     @put("/ticket-categories/{category_id:int}", opt=requires(Permission.USERS_MANAGE))
     async def update_category(self, caller: Caller, category_id: FromPath[int],
                               data: JSONBody[CategoryIn]) -> CategoryOut:
-        row = await services.save_category(caller, name=data.name, position=data.position, active=data.active,
+        row = await save_category(caller, name=data.name, position=data.position, active=data.active,
                                            category_id=category_id)
         return msgspec.convert(row, CategoryOut)
 

@@ -17,7 +17,8 @@ from schoolit.accounts.scope import Scope
 from schoolit.errors import NotFound
 from schoolit.inventory import figures as inventory_figures
 from schoolit.sql import fetch
-from schoolit.tickets import policy, services
+from schoolit.tickets import policy, services, worktime
+from schoolit.tickets.categories import list_categories
 from schoolit.tickets.choices import Level, Source, Status
 from schoolit.tickets.schemas import PolicyIn
 from schoolit.tickets.sla import due_times, priority_of, public_holidays
@@ -104,7 +105,7 @@ async def _work(worker: Scope | None, ticket_id: int, fault: DemoTicket) -> None
         return
     await services.assign(worker, ticket_id, worker.actor.user_id)
     if fault.minutes:
-        await services.log_time(worker, ticket_id, fault.minutes, note="Demo")
+        await worktime.log_time(worker, ticket_id, fault.minutes, note="Demo")
     if fault.comment:
         await services.add_comment(worker, ticket_id, fault.comment)
     path = {Status.ASSIGNED: [], Status.IN_PROGRESS: [Status.IN_PROGRESS],
@@ -120,7 +121,7 @@ async def seed_demo_tickets() -> int:
     system = Scope.system("demo")
     await _calendar_and_policy(system)
     worker = await _supporter_scope()
-    categories = {c["name"]: c["id"] for c in await services.list_categories(active_only=False)}
+    categories = {c["name"]: c["id"] for c in await list_categories(active_only=False)}
     counties = {county["id"]: county["slug"] for county in await directory.counties(system)
                 if county["slug"] in {*MEMBER_COUNTIES, "ludwigsburg"}}
     schools = [{**school, "slug": counties[school["county_id"]]}

@@ -56,6 +56,7 @@ from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
 from schoolit.tickets import attachments, mailboxes, public, services
+from schoolit.tickets.categories import list_categories
 from schoolit.tickets.choices import Source
 
 log = get_logger("schoolit.inbound")
@@ -316,7 +317,7 @@ async def _comment(parsed: Parsed, ticket_id: int, proven: bool) -> bool:
 
 
 async def _category_id() -> int:
-    categories = await services.list_categories()
+    categories = await list_categories()
     chosen = next((c for c in categories if c["name"] == "Sonstiges"), categories[-1] if categories else None)
     if chosen is None:
         raise NotFound("no ticket category")

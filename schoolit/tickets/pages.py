@@ -24,7 +24,8 @@ from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.tickets import public as public_services
-from schoolit.tickets import queue, services, text_modules, uploads, workflow
+from schoolit.tickets import queue, services, text_modules, uploads, workflow, worktime
+from schoolit.tickets.categories import list_categories, save_category
 from schoolit.tickets.choices import (
     EVENT_LABELS,
     LEVEL_LABELS,
@@ -195,7 +196,7 @@ class TicketPages(Controller):
                            errors: dict[str, str] | None = None) -> Template:
         ticket = await services.get_ticket(caller, ticket_id)
         works = caller.can(Permission.TICKETS_WORK)
-        entries = await services.time_entries(caller, ticket_id) if works else []
+        entries = await worktime.time_entries(caller, ticket_id) if works else []
         allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
         modules = [{"title": m["title"], "text": text_modules.fill(m["body"], ticket, caller.actor.label)}
                    for m in await text_modules.list_modules(caller)] if works else []
@@ -262,7 +263,7 @@ class TicketPages(Controller):
                 errors.append(FieldError("worked_on", N_("must be a date like 2026-11-22")))
             if errors:
                 raise ValidationFailed(errors)
-            await services.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)
+            await worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)
 
         return await self._act(caller, ticket_id, book())
 
@@ -298,7 +299,7 @@ class TicketAdminPages(Controller):
 
     async def _page(self, caller: Scope, *, status_code: int = 200, error: str | None = None) -> Template:
         return Template("tickets/categories.html", status_code=status_code, context={
-            "categories": await services.list_categories(active_only=False), "error": error})
+            "categories": await list_categories(active_only=False), "error": error})
 
     @get("/", name="ticket_categories", opt=requires(Permission.USERS_MANAGE))
     async def categories(self, caller: Caller) -> Template:
@@ -311,7 +312,7 @@ class TicketAdminPages(Controller):
         except ValueError:
             position = 0
         try:
-            await services.save_category(caller, name=data.name, position=position, active=bool(data.active),
+            await save_category(caller, name=data.name, position=position, active=bool(data.active),
                                          category_id=_int_or_none(data.id))
         except ValidationFailed as exc:
             return await self._page(caller, status_code=422, error="; ".join(e.message for e in exc.errors))
@@ -331,7 +332,7 @@ class PublicPages(Controller):
     async def _form(self, form: ReportForm, *, status_code: int = 200, errors: dict[str, str] | None = None,
                     headers: dict[str, str] | None = None, school: dict[str, Any] | None = None) -> Template:
         return Template("tickets/report.html", status_code=status_code, headers=headers, context={
-            "form": form, "errors": errors or {}, "school": school, "categories": await services.list_categories(),
+            "form": form, "errors": errors or {}, "school": school, "categories": await list_categories(),
             **LABELS})
 
     @get("/report", name="report", opt=public())

@@ -1,7 +1,7 @@
 """Services of the tickets domain: creating and reading tickets, the status machine with its SLA
-bookkeeping, assignment, comments, time entries, attachments, categories, and the functions probes
-call for outages. The queue and claim are in `queue.py`, the public form in `public.py`, the reports
-in `reports.py`, e-mail in `mail.py`.
+bookkeeping, assignment, comments, attachments, and the functions probes call for outages. Time
+booked on tickets is in `worktime.py`, the categories in `categories.py`, the queue and claim in
+`queue.py`, the public form in `public.py`, the reports in `reports.py`, e-mail in `mail.py`.
 
 Every function takes the caller's Scope first; every change is audited in its own transaction.
 """
@@ -45,7 +45,7 @@ from schoolit.tickets.choices import (
 )
 from schoolit.tickets.policy import Policy, policy_for_county
 from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
-from schoolit.tickets.tables import TicketAttachment, TicketCategory, TicketEvent, TimeEntry
+from schoolit.tickets.tables import TicketAttachment, TicketCategory, TicketEvent
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -131,6 +131,12 @@ def _is_worker(scope: Scope) -> bool:
 
 def _person_acts(scope: Scope) -> bool:
     return scope.actor.kind in (ActorKind.USER, ActorKind.TOKEN)
+
+
+async def mark_worked(scope: Scope, ticket_id: int) -> None:
+    """A person's work on a ticket (not a probe's) keeps the probes from resolving it by themselves."""
+    if _person_acts(scope):
+        await _update(ticket_id, {"worked_by_person": True})
 
 
 # --- numbers and tokens --------------------------------------------------------------------------
@@ -502,40 +508,6 @@ async def public_timeline(ticket_id: int) -> list[dict[str, Any]]:
         & TicketEvent.kind.is_in([k.value for k in PUBLIC_KINDS])).order_by(TicketEvent.id).output(load_json=True)
 
 
-async def log_time(scope: Scope, ticket_id: int, minutes: int, *, worked_on: dt.date | None = None,
-                   note: str = "") -> dict[str, Any]:
-    """Book minutes of work on a ticket (1 to 1440 per entry)."""
-    scope.require(Permission.TICKETS_WORK)
-    errors = []
-    if not 1 <= minutes <= 1440:
-        errors.append(FieldError("minutes", N_("must be between 1 and 1440")))
-    day = worked_on or now().astimezone(BERLIN).date()
-    if day > now().astimezone(BERLIN).date() + dt.timedelta(days=1):
-        errors.append(FieldError("worked_on", N_("must not be in the future")))
-    if errors:
-        raise ValidationFailed(errors)
-    async with atomic():
-        ticket = await get_ticket(scope, ticket_id, lock=True)
-        rows = await TimeEntry.insert(TimeEntry(ticket_id=ticket_id, county_id=ticket["county_id"],
-                                                user_id=scope.actor.user_id, minutes=minutes, worked_on=day,
-                                                note=note.strip()[:300])).returning(*TimeEntry.all_columns())
-        await _update(ticket_id, {"worked_by_person": True} if _person_acts(scope) else {})
-        await add_event(scope, ticket, EventKind.TIME, public=False, body=note.strip()[:300],
-                        data={"minutes": minutes, "worked_on": day.isoformat()})
-        await audit.record(scope, "ticket.time", object_type="ticket", object_id=ticket_id,
-                           county_id=ticket["county_id"], after={"minutes": minutes, "worked_on": day})
-    return rows[0]
-
-
-async def time_entries(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
-    """The time booked on a ticket: internal (`EventKind.TIME`), so none for school contacts."""
-    ticket = await get_ticket(scope, ticket_id)
-    if EventKind.TIME in INTERNAL_KINDS and not sees_internal(scope):
-        return []
-    return await TimeEntry.select(*TimeEntry.all_columns()).where(TimeEntry.ticket_id == ticket["id"]).order_by(
-        TimeEntry.id)
-
-
 async def add_attachment(scope: Scope, ticket_id: int, filename: str, content: bytes) -> dict[str, Any]:
     """Attach an image or PDF (checked by its bytes, at most 10 MiB)."""
     scope.require(Permission.TICKETS_REPORT)
@@ -573,45 +545,6 @@ async def get_attachment(scope: Scope, attachment_id: int) -> tuple[dict[str, An
     if not path.exists():
         raise NotFound("attachment file is missing")
     return row, path.read_bytes()
-
-
-# --- categories ----------------------------------------------------------------------------------
-
-
-async def list_categories(*, active_only: bool = True) -> list[dict[str, Any]]:
-    query = TicketCategory.select().order_by(TicketCategory.position).order_by(TicketCategory.name)
-    if active_only:
-        query = query.where(TicketCategory.active == True)  # noqa: E712
-    return await query
-
-
-async def save_category(scope: Scope, *, name: str, position: int = 0, active: bool = True,
-                        category_id: int | None = None) -> dict[str, Any]:
-    """Create a category, or rename / reorder / (de)activate one (admins)."""
-    scope.require(Permission.USERS_MANAGE)  # an admin-only permission: categories are installation-wide
-    name = name.strip()
-    if not name or len(name) > 80:
-        raise ValidationFailed([FieldError("name", N_("must be 1 to 80 characters"))])
-    async with atomic():
-        clash = TicketCategory.exists().where(TicketCategory.name == name)
-        if category_id is not None:
-            clash = clash.where(TicketCategory.id != category_id)
-        if await clash:
-            raise Conflict("a category with this name exists")
-        if category_id is None:
-            row = (await TicketCategory.insert(TicketCategory(name=name, position=position, active=active))
-                   .returning(*TicketCategory.all_columns()))[0]
-            before = None
-        else:
-            before = await TicketCategory.select().where(TicketCategory.id == category_id).first()
-            if before is None:
-                raise NotFound("category not found")
-            row = (await TicketCategory.update({TicketCategory.name: name, TicketCategory.position: position,
-                                                TicketCategory.active: active})
-                   .where(TicketCategory.id == category_id).returning(*TicketCategory.all_columns()))[0]
-        await audit.record(scope, "ticket_category.save", object_type="ticket_category", object_id=row["id"],
-                           before=before, after=row)
-    return row
 
 
 # --- for other domains: the school page and the probes ------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from schoolit.accounts.scope import Scope
-from schoolit.tickets import services
+from schoolit.tickets import services, worktime
 from schoolit.tickets.choices import INTERNAL_KINDS, PUBLIC_KINDS, EventKind
 from tests.integration.accounts.test_login import login
 from tests.integration.world import World
@@ -24,7 +24,7 @@ async def _every_kind(world: World) -> int:
         for public in (True, False) if kind in INTERNAL_KINDS else (True,):
             await services.add_event(system, ticket, kind, public=public, body=f"geheim-{kind.value}"
                                      if kind in INTERNAL_KINDS else f"offen-{kind.value}")
-    await services.log_time(await _supporter(world), ticket_id, 30, note="geheim-zeitnotiz")
+    await worktime.log_time(await _supporter(world), ticket_id, 30, note="geheim-zeitnotiz")
     return ticket_id
 
 
@@ -66,7 +66,7 @@ async def test_pages_and_tracking_page(client: httpx.AsyncClient, world: World) 
     other = world.by_school["ticket"]["rok"]
     supporter = await _supporter(world)
     await services.add_comment(supporter, other, "geheim-notiz", public=False)
-    await services.log_time(supporter, other, 15, note="geheim-zeit")
+    await worktime.log_time(supporter, other, 15, note="geheim-zeit")
     await services.add_comment(supporter, other, "offen-antwort")
     await login(client, "support@verbund.test.example")
     team_page = await client.get(f"/tickets/{other}")
