@@ -36,12 +36,14 @@ from schoolit.inventory import start as inventory_start
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
+from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
 from schoolit.kernel import start
 from schoolit.kernel.access import declared_access, public
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
 from schoolit.probes import jobs as probes_jobs
 from schoolit.probes import start as probes_start
+from schoolit.probes.adoption import AdoptionPages
 from schoolit.probes.controllers import NetworkStatsApi, ProbeApi
 from schoolit.probes.derivation import derivation_lifespan
 from schoolit.probes.pages import ProbePages
@@ -131,8 +133,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # The start page's panels, in the order they are asked (each panel carries its own position).
     start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
                    tickets_start.panels, inventory_start.panels)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, *INVENTORY_API, ProbeApi, NetworkStatsApi,
-                                                 TicketsApi, TicketSettingsApi, DashboardsApi, OpenDataApi],
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, *INVENTORY_API, WlanControllersApi, ProbeApi,
+                                                 NetworkStatsApi, TicketsApi, TicketSettingsApi, DashboardsApi,
+                                                 OpenDataApi],
                  security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(
@@ -160,6 +163,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             *INVENTORY_PAGES,
             DashboardPages,
             ProbePages,
+            WlanControllerPages,
+            AdoptionPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                        opt=public()),

@@ -66,6 +66,28 @@ class Vendor(StrEnum):
     GENERIC = "generic"
 
 
+class ControllerProfile(StrEnum):
+    """WLAN controllers the probe polls (one name per profile in `schoolit.probes.agent.controller_profiles`,
+    kept equal by a unit test; the inventory does not import the probes)."""
+
+    CISCO_9800 = "cisco-9800"
+    ARUBA_OS = "aruba-os"
+    RUCKUS_SMARTZONE = "ruckus-smartzone"
+
+
+# The access-point vendor each controller manages.
+CONTROLLER_VENDORS = {
+    ControllerProfile.CISCO_9800: "cisco",
+    ControllerProfile.ARUBA_OS: "aruba",
+    ControllerProfile.RUCKUS_SMARTZONE: "ruckus",
+}
+CONTROLLER_PROFILE_LABELS = {
+    ControllerProfile.CISCO_9800: "Cisco Catalyst 9800",
+    ControllerProfile.ARUBA_OS: N_("ArubaOS mobility controller"),
+    ControllerProfile.RUCKUS_SMARTZONE: "Ruckus SmartZone",
+}
+
+
 class AccessPointStatus(StrEnum):
     PLANNED = "planned"
     ACTIVE = "active"

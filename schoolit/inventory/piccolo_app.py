@@ -14,12 +14,14 @@ from schoolit.inventory.tables import (
     School,
     SnmpProfile,
     Uplink,
+    WlanController,
 )
 
 APP_CONFIG = AppConfig(
     app_name="inventory",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
-    table_classes=[School, Building, Room, SnmpProfile, Uplink, AccessPoint, AccessPointRoom, Device, Loan],
+    table_classes=[School, Building, Room, SnmpProfile, Uplink, AccessPoint, AccessPointRoom, Device, Loan,
+                   WlanController],
     migration_dependencies=["schoolit.accounts.piccolo_app"],
     commands=[],
 )

@@ -22,6 +22,7 @@ from schoolit.accounts.tables import County
 from schoolit.columns import Cidr, Inet, MacAddr
 from schoolit.inventory.choices import (
     AccessPointStatus,
+    ControllerProfile,
     DeviceKind,
     DeviceStatus,
     FundingProgramme,
@@ -189,6 +190,27 @@ class Loan(Table):
     condition_in = Text(default="")
     agreement_signed = Boolean(default=False)
     pupil_ref_erased_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class WlanController(Table, tablename="wlan_controller"):
+    """A WLAN controller, virtual controller or cluster master, entered once: for a county (no school) or
+    for one school. The probe polls through it the active access points of its vendor at its school, or,
+    for a county controller, at the county's schools without a controller of their own
+    (`schoolit.inventory.wlan_controllers`). Its address may lie outside every school's management
+    network."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
+    school_id = ForeignKey(School, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=120)
+    profile = Varchar(length=30, choices=ControllerProfile)  # the probe's controller profile (vendor MIB)
+    model = Varchar(length=120, default="")
+    management_ip = Inet()
+    snmp_port = Integer(default=161)
+    snmp_profile_id = ForeignKey(SnmpProfile, null=True, default=None, on_delete=OnDelete.set_null)
+    notes = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

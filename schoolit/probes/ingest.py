@@ -20,10 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
+from schoolit.inventory.wlan_controllers import controller_places
 from schoolit.kernel.access import Permission
-from schoolit.probes.agent.wire import RefusedSample, SampleBatch
+from schoolit.probes.agent.wire import ControllerReport, RefusedSample, SampleBatch
 from schoolit.probes.choices import AssetKind
 from schoolit.sql import fetch
 
@@ -77,6 +80,29 @@ _RUN_UPSERT = (
     "WHERE r.started_at <= EXCLUDED.started_at")  # a late replay keeps the newer run
 
 
+_CONTROLLER_UPSERT = (
+    "INSERT INTO probe_controller_state AS c (controller_id, county_id, probe_id, polled_at, reachable, error, "
+    "listed, matched, unknown, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, now()) "
+    "ON CONFLICT (controller_id) DO UPDATE SET county_id = EXCLUDED.county_id, probe_id = EXCLUDED.probe_id, "
+    "polled_at = EXCLUDED.polled_at, reachable = EXCLUDED.reachable, error = EXCLUDED.error, "
+    "listed = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.listed ELSE c.listed END, "
+    "matched = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.matched ELSE c.matched END, "
+    "unknown = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.unknown ELSE c.unknown END, updated_at = now() "
+    "WHERE c.polled_at <= EXCLUDED.polled_at")  # a late replay keeps the newer poll; a failed one its last list
+
+
+async def _store_controllers(scope: Scope, probe_id: int | None, reports: list[ControllerReport]) -> None:
+    """Keep each visible controller's last poll (the adoption list among it); others are ignored."""
+    places = await controller_places(sorted({report.controller_id for report in reports}))
+    for report in reports:
+        place = places.get(report.controller_id)
+        if place is None or not scope.sees(*place):
+            continue
+        unknown = msgspec.json.encode(report.unknown).decode()
+        await fetch(_CONTROLLER_UPSERT, report.controller_id, place[0], probe_id, report.polled_at, report.reachable,
+                    report.error, report.listed, report.matched, unknown)
+
+
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
     """Store a batch once: the samples of visible assets, the others refused (and listed)."""
     scope.require(Permission.PROBE_INGEST)
@@ -115,4 +141,6 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
             run = batch.run
             await fetch(_RUN_UPSERT, probe_id, run.started_at, run.duration_s, run.targets, run.reachable, run.failed,
                         run.spool_replayed, run.spool_damaged, run.samples_refused + len(refused), run.version[:40])
+        if batch.controllers:
+            await _store_controllers(scope, probe_id, batch.controllers)
     return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id, refused=refused)

@@ -4,7 +4,9 @@ An access point or uplink that failed `OUTAGE_AFTER_FAILURES` polls in a row (de
 ticket (source probe, category WLAN/Netzwerk or Internet/Anschluss, linked to the asset), never a second
 while it is open. When the device answered but refused the probe's SNMP credentials (the agent marks
 such samples, `CREDENTIALS_REJECTED`), the ticket says "SNMP-Zugangsdaten abgelehnt" instead of
-"antwortet nicht", and such a device never makes a school count as offline. When every monitored asset
+"antwortet nicht", and such a device never makes a school count as offline. An access point polled
+through its WLAN controller that the controller no longer lists, or lists with every radio down, gets a
+ticket that says which. When every monitored asset
 of a school is down, that is one school-level outage: one ticket (on the uplink when the school has
 one), not one per access point; when its devices went down one after another, the oldest of their
 tickets is promoted to that school-level ticket and the others are folded into it. When the assets of a
@@ -25,7 +27,7 @@ from zoneinfo import ZoneInfo
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.logs import get_logger
-from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
+from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, NOT_LISTED, RADIOS_DOWN
 from schoolit.probes.choices import AssetKind
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
@@ -142,6 +144,13 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
                     summary = (f"{what} „{asset['name']}“: SNMP-Zugangsdaten abgelehnt{_since(asset['down_since'])} "
                                f"({reason}; {asset['consecutive_failures']} Abfragen in Folge). "
                                "Bitte das SNMP-Profil prüfen.")
+                elif str(asset["last_error"] or "").startswith((RADIOS_DOWN, NOT_LISTED)):
+                    # Polled through its WLAN controller: all radios off, or the controller lost it.
+                    state = ("sendet nicht: alle Funkmodule sind laut WLAN-Controller aus"
+                             if asset["last_error"].startswith(RADIOS_DOWN)
+                             else "fehlt in der Liste des WLAN-Controllers (nicht verbunden oder entfernt)")
+                    summary = (f"{what} „{asset['name']}“ {state}{_since(asset['down_since'])} "
+                               f"({asset['consecutive_failures']} Abfragen in Folge).")
                 else:
                     # The agent's ping tells a device that is down from one whose SNMP agent is not answering.
                     ping = {True: " auf SNMP, ist aber per Ping erreichbar (SNMP-Dienst oder -Profil prüfen)",

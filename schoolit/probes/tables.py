@@ -8,6 +8,7 @@ take both tables through the view `probe_rollup_days`.
 """
 
 from piccolo.columns import (
+    JSONB,
     UUID,
     BigInt,
     Boolean,
@@ -17,6 +18,7 @@ from piccolo.columns import (
     Real,
     Serial,
     SmallInt,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -128,3 +130,21 @@ class ProbeRun(Table, tablename="probe_run"):
     samples_refused = Integer(default=0)  # refused by the server in this run's batches
     version = Varchar(length=40, default="")
     silence_ticket_id = Integer(null=True, default=None)
+
+
+class ControllerState(Table, tablename="probe_controller_state"):
+    """The last poll of each WLAN controller (`ControllerReport`): whether it answered, how many access
+    points it listed and matched, and those it lists that the inventory does not know (for adoption).
+    One row per controller, upserted by ingest (a late replay keeps the newer poll)."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    controller_id = Integer(unique=True)
+    county_id = Integer(index=True)
+    probe_id = Integer(null=True, default=None)
+    polled_at = Timestamptz()
+    reachable = Boolean(default=False)
+    error = Text(null=True, default=None)
+    listed = Integer(default=0)
+    matched = Integer(default=0)
+    unknown = JSONB(default="[]")
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,6 +1,7 @@
-"""What a probe polls, as the agent's target list: the inventory's monitored assets
-(`schoolit.inventory.services.monitored_assets`, which decrypts their SNMP credentials for this one
-answer) mapped to the agent's vendor profiles and protocol names."""
+"""What a probe polls, as the agent's target list: the inventory's WLAN controllers with the access points
+each manages (`schoolit.inventory.wlan_controllers.monitored_controllers`) and its other monitored assets
+(`schoolit.inventory.services.monitored_assets`; both decrypt the SNMP credentials for this one answer),
+mapped to the agent's vendor and controller profiles and protocol names."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import msgspec
 
 from schoolit.accounts.scope import Scope
 from schoolit.inventory.services import SnmpCredentials, monitored_assets
+from schoolit.inventory.wlan_controllers import monitored_controllers
 from schoolit.kernel.access import Permission
-from schoolit.probes.agent.wire import ProbeTarget, TargetList
+from schoolit.probes.agent.wire import ControllerMember, ProbeTarget, TargetList
 from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 # Inventory vendor -> the probe's vendor profile (schoolit.probes.agent.profiles); others fall back to IF-MIB.
@@ -48,9 +50,19 @@ async def targets_for(scope: Scope) -> TargetList:
     """The probe's target list; `etag` changes whenever anything in it changes."""
     scope.require(Permission.PROBE_INGEST)
     targets: list[ProbeTarget] = []
+    # Access points a controller manages are polled through it (one walk), not one by one.
+    through_controller: set[int] = set()
+    for controller in await monitored_controllers(scope):
+        credentials = _credentials(controller.credentials)
+        if credentials is None:
+            continue
+        members = [ControllerMember(asset_id=ap.id, mac=ap.mac, serial=ap.serial) for ap in controller.access_points]
+        through_controller.update(member.asset_id for member in members)
+        targets.append(ProbeTarget(asset_kind="controller", asset_id=controller.id, host=controller.host,
+                                   port=controller.port, profile=controller.profile, members=members, **credentials))
     for asset in await monitored_assets(scope):
         credentials = _credentials(asset.credentials)
-        if credentials is None:
+        if credentials is None or (asset.kind == "access_point" and asset.id in through_controller):
             continue
         if asset.kind == "access_point":
             profile = VENDOR_PROFILES.get(asset.vendor, "generic")

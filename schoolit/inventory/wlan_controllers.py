@@ -1,0 +1,236 @@
+"""WLAN controllers: entered once, for a county or a school, with their own address and SNMP profile.
+
+A controller (or virtual controller / cluster master) answers for many access points. It manages the
+active access points of its vendor (`CONTROLLER_VENDORS`): a school's controller those of its school; a
+county's controller those of the county's schools that have no controller of that vendor of their own.
+The probe polls those access points through it, not one by one (`monitored_controllers`, read by
+`schoolit.probes.targets`).
+
+Address rules: a school's controller lies in the school's management network when the school has one
+(as its access points do); a county's controller serves many schools from the county's own network, so
+its address is checked only for being a single unicast host — and no two controllers of a county share
+an address and port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import netaddr
+
+from schoolit.accounts.scope import Scope
+from schoolit.inventory import validation
+from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
+from schoolit.inventory.inputs import REQUIRED, Input
+from schoolit.inventory.services import (
+    _CREDENTIAL_COLUMNS,
+    Listing,
+    SnmpCredentials,
+    _change,
+    _create,
+    _decrypted,
+    _delete,
+    _one,
+    _page,
+    _same_county_profile,
+    _school_for_write,
+    only_county,
+)
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
+
+CONTROLLERS = Listing(
+    columns="c.id, c.county_id, c.school_id, s.name AS school_name, c.name, c.profile, c.model, "
+            "host(c.management_ip) AS management_ip, c.snmp_port, c.snmp_profile_id, p.name AS snmp_profile_name, "
+            "c.notes, c.created_at, c.updated_at",
+    source="wlan_controller c LEFT JOIN school s ON s.id = c.school_id "
+           "LEFT JOIN snmp_profile p ON p.id = c.snmp_profile_id",
+    county="c.county_id",
+    school="c.school_id",
+    filters={"county_id": "c.county_id = {}", "school_id": "c.school_id = {}", "profile": "c.profile = {}"},
+    search=("c.name", "c.model", "host(c.management_ip)", "s.name"),
+    sorts={"name": "c.name", "school": "s.name", "profile": "c.profile", "management_ip": "c.management_ip"},
+    default_sort="name",
+    id_column="c.id",
+)
+
+
+async def list_wlan_controllers(scope: Scope, *, county_id: int | None = None, school_id: int | None = None,
+                                profile: str | None = None, q: str | None = None, sort: str | None = None,
+                                limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _page(CONTROLLERS, scope, filters={"county_id": county_id, "school_id": school_id,
+                                                    "profile": profile}, q=q, sort=sort, limit=limit, offset=offset)
+
+
+async def get_wlan_controller(scope: Scope, controller_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await _one(CONTROLLERS, scope, controller_id, "WLAN controller")
+
+
+def unicast_host(value: str) -> str:
+    """A single unicast host address (no network, broadcast, multicast or unspecified address)."""
+    text = validation.ip_address(value)
+    address = netaddr.IPAddress(text)
+    if address.is_multicast() or text in ("0.0.0.0", "::", "255.255.255.255"):  # noqa: S104 (refused, not bound)
+        raise ValueError(N_("not the address of a single device"))
+    return text
+
+
+def _controller_input(f: Input) -> None:
+    f.text("name", max_length=120, required=True)
+    f.choice("profile", ControllerProfile, required=True)
+    f.text("model", max_length=120)
+    f.convert("management_ip", unicast_host, required=True)
+    f.integer("snmp_port", minimum=1, maximum=65535)
+    f.reference("snmp_profile_id")
+    f.text("notes", max_length=4000)
+
+
+async def _where(scope: Scope, f: Input, data: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """The county and school of a new controller (a school's, or the county's when no school is given)."""
+    if data.get("school_id") not in (None, ""):
+        school = await _school_for_write(scope, f)
+        return (school["county_id"], school["id"]) if school else (None, None)
+    f.reference("county_id")
+    county_id = f.value("county_id") or only_county(scope)
+    if county_id is None:
+        f.error("county_id", REQUIRED)
+    elif not scope.sees_county(county_id) or scope.school_id is not None:
+        f.error("county_id", N_("unknown county"))
+        county_id = None
+    return county_id, None
+
+
+async def _address_rules(f: Input, county_id: int | None, school_id: int | None,
+                         current: Mapping[str, Any] | None) -> None:
+    address, port = f.value("management_ip", current), f.value("snmp_port", current) or 161
+    if address is None or county_id is None or f.has_error("management_ip"):
+        return
+    if school_id is not None:
+        rows = await fetch("SELECT management_prefix::text AS prefix FROM school WHERE id = {}", school_id)
+        prefix = rows[0]["prefix"] if rows else None
+        if prefix and netaddr.IPAddress(address) not in netaddr.IPNetwork(prefix):
+            f.error("management_ip", N_("outside the school's management network"))
+            return
+    taken = await fetch("SELECT id FROM wlan_controller WHERE county_id = {} AND management_ip = {}::inet "
+                        "AND snmp_port = {} AND id <> {}", county_id, address, port,
+                        current["id"] if current else 0)
+    if taken:
+        f.error("management_ip", N_("another controller of this county has this address and port"))
+
+
+async def create_wlan_controller(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input(data, partial=False)
+    county_id, school_id = await _where(scope, f, data)
+    _controller_input(f)
+    await _same_county_profile(f, county_id)
+    await _address_rules(f, county_id, school_id, None)
+    f.raise_if_invalid()
+    values = {**f.values, "county_id": county_id, "school_id": school_id}
+    return await _create(scope, "wlan_controller", values, get_wlan_controller)
+
+
+async def update_wlan_controller(scope: Scope, controller_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A controller stays where it was entered (its county, its school or none)."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_wlan_controller(scope, controller_id)
+    f = Input(data, partial=True)
+    for moved in ("county_id", "school_id"):
+        if moved in data and data[moved] not in (None, "", before[moved], str(before[moved])):
+            f.error(moved, N_("a controller stays where it was entered"))
+    _controller_input(f)
+    await _same_county_profile(f, before["county_id"], before)
+    await _address_rules(f, before["county_id"], before["school_id"], before)
+    f.raise_if_invalid()
+    values = {k: v for k, v in f.values.items() if k not in ("county_id", "school_id")}
+    return await _change(scope, "wlan_controller", before, values, get_wlan_controller)
+
+
+async def delete_wlan_controller(scope: Scope, controller_id: int) -> None:
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_wlan_controller(scope, controller_id)
+    await _delete(scope, "wlan_controller", before)
+
+
+# --- what the probes poll ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManagedAccessPoint:
+    id: int
+    mac: str | None
+    serial: str
+
+
+@dataclass(frozen=True)
+class MonitoredController:
+    """A controller a probe polls, with its credentials decrypted and the access points it manages."""
+
+    id: int
+    county_id: int
+    school_id: int | None
+    profile: str
+    host: str
+    port: int
+    credentials: SnmpCredentials
+    access_points: list[ManagedAccessPoint] = field(default_factory=list)
+
+
+_MONITORED = f"""
+SELECT c.id, c.county_id, c.school_id, c.profile, host(c.management_ip) AS host, c.snmp_port AS port,
+       p.id AS profile_id, {_CREDENTIAL_COLUMNS}
+  FROM wlan_controller c JOIN snmp_profile p ON p.id = c.snmp_profile_id
+ WHERE {{where}}
+ ORDER BY c.id
+"""  # noqa: S608 (constants)
+# The active access points of a vendor that each controller manages: a school controller those of its
+# school, a county controller those at the county's schools without a controller of that vendor.
+_MANAGED = """
+SELECT c.id AS controller_id, a.id, a.mac::text AS mac, a.serial
+  FROM wlan_controller c
+  JOIN access_point a ON a.county_id = c.county_id AND a.vendor = {} AND a.status = 'active'
+   AND (a.school_id = c.school_id OR (c.school_id IS NULL AND NOT EXISTS (
+        SELECT 1 FROM wlan_controller o WHERE o.school_id = a.school_id AND o.profile = ANY({}))))
+ WHERE c.profile = ANY({}) AND c.id = ANY({})
+ ORDER BY a.id
+"""
+
+
+async def monitored_controllers(scope: Scope) -> list[MonitoredController]:
+    """The controllers in a probe's scope that have an SNMP profile, each with the access points it
+    manages. SNMP secrets leave the inventory only through this function, `monitored_assets` and
+    `snmp_credentials`."""
+    scope.require(Permission.PROBE_INGEST)
+    where, values = scope.sql("c.county_id", school_expr="c.school_id")
+    rows = await fetch(_MONITORED.format(where=where), *values)
+    controllers = {row["id"]: MonitoredController(row["id"], row["county_id"], row["school_id"], row["profile"],
+                                                  row["host"], row["port"], _decrypted(row["profile_id"], row))
+                   for row in rows}
+    for vendor in sorted({CONTROLLER_VENDORS[ControllerProfile(c.profile)] for c in controllers.values()}):
+        profiles = [p.value for p, v in CONTROLLER_VENDORS.items() if v == vendor]
+        for row in await fetch(_MANAGED, vendor, profiles, profiles, list(controllers)):
+            controllers[row["controller_id"]].access_points.append(ManagedAccessPoint(row["id"], row["mac"],
+                                                                                      row["serial"]))
+    return list(controllers.values())
+
+
+async def controller_places(controller_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """County and school of each of these controllers that exists (callers check their scope)."""
+    if not controller_ids:
+        return {}
+    rows = await fetch("SELECT id, county_id, school_id FROM wlan_controller WHERE id = ANY({})", controller_ids)
+    return {row["id"]: (row["county_id"], row["school_id"]) for row in rows}
+
+
+async def known_access_point_macs(macs: list[str]) -> set[str]:
+    """Which of these MACs (aa:bb:…) an inventory access point has, in any county: such an access point
+    is no longer one to adopt (a MAC belongs to one device)."""
+    if not macs:
+        return set()
+    rows = await fetch("SELECT mac::text AS mac FROM access_point WHERE mac = ANY({}::macaddr[])", macs)
+    return {row["mac"] for row in rows}

@@ -1,0 +1,136 @@
+"""WLAN controllers end to end: entered through the API (a county's controller outside every school's
+management network), polled by the probe against its snmpsim recording, the samples ingested and
+derived: a removed access point and one with all radios down open outage tickets and leave their rooms
+without working WLAN; the access point the controller knows and the inventory does not is listed for
+adoption, adopted in one step, and then no longer listed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+
+from schoolit.inventory import services
+from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Room
+from schoolit.probes import adoption
+from schoolit.probes.agent.cli import make_batches, samples_to_send
+from schoolit.probes.agent.snmp import SnmpPoller
+from schoolit.probes.agent.wire import TargetList
+from schoolit.probes.derivation import derive_pending
+from schoolit.probes.simulators import RunningAgent, free_udp_ports, snmp_simulator
+from schoolit.sql import fetch
+from tests.integration.inventory.world import SYSTEM
+from tests.integration.probes.network import fresh_school
+from tests.integration.world import World
+
+RECORDINGS = Path(__file__).resolve().parents[2] / "snmp" / "recordings"
+CISCO_APS = {"ok": "00:3a:7d:10:00:01", "radios_down": "00:3a:7d:10:00:02", "removed": "00:3a:7d:10:00:03"}
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[RunningAgent]:
+    (port,) = free_udp_ports(1)
+    with snmp_simulator(RECORDINGS, port, ready_community="cisco-9800") as agent:
+        yield agent
+
+
+async def _profile(world: World, community: str) -> int:
+    profile = await services.create_snmp_profile(SYSTEM, {"county_id": world.counties["donnersbergkreis"],
+                                                          "name": f"WLC {community}", "version": "2c",
+                                                          "community": community})
+    return int(profile["id"])
+
+
+async def test_a_county_controller_lies_outside_the_schools_networks_a_schools_inside(
+        client: httpx.AsyncClient, world: World) -> None:
+    county = world.counties["donnersbergkreis"]
+    kib = world.schools["kib"]["id"]
+    await fetch("UPDATE school SET management_prefix = {}::cidr WHERE id = {}", "10.20.0.0/24", kib)
+    profile = await _profile(world, "cisco-9800")
+    body = {"county_id": county, "name": "WLC Kreishaus", "profile": "cisco-9800", "model": "C9800-40",
+            "management_ip": "172.16.0.10", "snmp_profile_id": profile}
+    created = await client.post("/api/v1/wlan-controllers", json=body, headers=world.auth("admin"))
+    assert created.status_code == 201, created.text
+    assert created.json()["school_id"] is None and created.json()["management_ip"] == "172.16.0.10"
+    again = await client.post("/api/v1/wlan-controllers", json={**body, "name": "twice"}, headers=world.auth("admin"))
+    assert again.status_code == 422 and [e["field"] for e in again.json()["errors"]] == ["management_ip"]
+    school_wlc = {"school_id": kib, "name": "VC", "profile": "aruba-os", "management_ip": "172.16.0.11"}
+    outside = await client.post("/api/v1/wlan-controllers", json=school_wlc, headers=world.auth("admin"))
+    assert outside.status_code == 422 and [e["field"] for e in outside.json()["errors"]] == ["management_ip"]
+    inside = await client.post("/api/v1/wlan-controllers", json={**school_wlc, "management_ip": "10.20.0.2"},
+                               headers=world.auth("admin"))
+    assert inside.status_code == 201, inside.text
+    unknown = await client.post("/api/v1/wlan-controllers", json={**body, "profile": "fritzbox"},
+                                headers=world.auth("admin"))
+    assert unknown.status_code == 422
+    # Read by everyone with inventory access in the county; the school contact sees no county controller.
+    listed = await client.get("/api/v1/wlan-controllers", headers=world.auth("donnersberg_authority"))
+    assert {c["name"] for c in listed.json()["items"]} == {"WLC Kreishaus", "VC"}
+    mine = await client.get("/api/v1/wlan-controllers", headers=world.auth("school_contact"))
+    assert [c["name"] for c in mine.json()["items"]] == ["VC"]
+    moved = await client.patch(f"/api/v1/wlan-controllers/{created.json()['id']}", json={"school_id": kib},
+                               headers=world.auth("admin"))
+    assert moved.status_code == 422
+
+
+async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_adopted(
+        client: httpx.AsyncClient, world: World, simulator: RunningAgent) -> None:
+    school = await fresh_school(world)
+    county = school["county_id"]
+    aps: dict[str, int] = {}
+    rooms: dict[str, int] = {}
+    for key, mac in CISCO_APS.items():
+        rooms[key] = (await Room.insert(Room(county_id=county, school_id=school["id"], name=f"R {key}",
+                                             is_teaching=True)).returning(Room.id))[0]["id"]
+        aps[key] = (await AccessPoint.insert(AccessPoint(
+            county_id=county, school_id=school["id"], name=f"AP {key}", vendor="cisco", serial=f"FGL{mac[-2:]}X",
+            mac=mac, status="active")).returning(AccessPoint.id))[0]["id"]
+        await AccessPointRoom.insert(AccessPointRoom(county_id=county, access_point_id=aps[key], room_id=rooms[key]))
+    controller = await client.post("/api/v1/wlan-controllers", headers=world.auth("admin"), json={
+        "county_id": county, "name": "C9800 Kreis", "profile": "cisco-9800", "management_ip": "127.0.0.1",
+        "snmp_port": simulator.ports[0], "snmp_profile_id": await _profile(world, "cisco-9800")})
+    assert controller.status_code == 201, controller.text
+
+    answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    targets = msgspec.json.decode(answer.content, type=TargetList).targets
+    (target,) = [t for t in targets if t.asset_kind == "controller"]
+    assert {m.asset_id for m in target.members} >= set(aps.values())
+    assert not {t.asset_id for t in targets if t.asset_kind == "access_point"} & set(aps.values())
+
+    for _ in range(3):  # the outage threshold: three failed polls in a row
+        async with SnmpPoller() as poller:
+            result = await poller.poll(target)
+        assert result.report is not None
+        (batch,) = make_batches(samples_to_send([result]), 500, None, [result.report])
+        stored = await client.post("/api/v1/probe/samples", content=msgspec.json.encode(batch),
+                                   headers={**world.auth("probe"), "content-type": "application/json"})
+        assert stored.status_code == 200 and stored.json()["refused"] == [], stored.text
+        await derive_pending()
+
+    states = {row["asset_id"]: row["reachable"] for row in await fetch(
+        "SELECT asset_id, reachable FROM probe_asset_state WHERE asset_id = ANY({}) AND asset_kind = 1",
+        list(aps.values()))}
+    assert states == {aps["ok"]: True, aps["radios_down"]: False, aps["removed"]: False}
+    tickets = await fetch("SELECT access_point_id, subject FROM ticket WHERE school_id = {} AND source = 'probe'",
+                          school["id"])
+    subjects = {t["access_point_id"]: t["subject"] for t in tickets}
+    assert set(subjects) == {aps["radios_down"], aps["removed"]}
+    assert "alle Funkmodule" in subjects[aps["radios_down"]] and "WLAN-Controllers" in subjects[aps["removed"]]
+    network = (await client.get(f"/api/v1/stats/schools/{school['id']}/network", headers=world.auth("admin"))).json()
+    without = {room["id"] for room in network["coverage"]["rooms_without_working_wlan"]}
+    assert without == {rooms["radios_down"], rooms["removed"]}
+
+    (candidate,) = await adoption.candidates(SYSTEM)
+    assert (candidate.mac, candidate.name, candidate.vendor) == ("00:3a:7d:10:00:04", "APF01D.2E33.0001", "cisco")
+    csv = (await adoption.candidates_csv(SYSTEM)).decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("Schulnummer;Raum;Name;Hersteller") and "00:3a:7d:10:00:04" in csv
+    adopted = await adoption.adopt(SYSTEM, {"mac": candidate.mac, "school_id": school["id"], "serial": "FGL2233X04"})
+    assert (adopted["vendor"], adopted["mac"], adopted["status"]) == ("cisco", "00:3a:7d:10:00:04", "active")
+    assert await adoption.candidates(SYSTEM) == []
+    answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    targets = msgspec.json.decode(answer.content, type=TargetList).targets
+    (target,) = [t for t in targets if t.asset_kind == "controller"]
+    assert adopted["id"] in {m.asset_id for m in target.members}  # polled through the controller from now on

@@ -1,0 +1,20 @@
+"""The inventory's controller types and the probe's controller profiles name the same controllers (the
+inventory does not import the probes, so this test keeps the two lists equal), and each profile can
+tell a MAC from its rows' index."""
+
+from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile, Vendor
+from schoolit.probes.agent.controller_profiles import CONTROLLER_PROFILES
+
+
+def test_inventory_controller_types_are_the_probe_profiles() -> None:
+    assert {profile.value for profile in ControllerProfile} == set(CONTROLLER_PROFILES)
+    for profile in ControllerProfile:
+        assert CONTROLLER_VENDORS[profile] == CONTROLLER_PROFILES[profile.value].vendor
+        assert CONTROLLER_VENDORS[profile] in {vendor.value for vendor in Vendor}
+
+
+def test_mac_from_row_index() -> None:
+    cisco = CONTROLLER_PROFILES["cisco-9800"]
+    assert cisco.mac_of("0.58.125.16.0.1") == "00:3a:7d:10:00:01"
+    assert cisco.mac_of("0.58.125.16.0.1.1") == "00:3a:7d:10:00:01"  # a radio row: MAC + slot
+    assert cisco.mac_of("0.58.125") is None and cisco.mac_of("0.58.125.16.0.300") is None
