@@ -73,6 +73,7 @@ class ControllerProfile(StrEnum):
     CISCO_9800 = "cisco-9800"
     ARUBA_OS = "aruba-os"
     RUCKUS_SMARTZONE = "ruckus-smartzone"
+    RUCKUS_ZONEDIRECTOR = "ruckus-zonedirector"
 
 
 # The access-point vendor each controller manages.
@@ -80,11 +81,13 @@ CONTROLLER_VENDORS = {
     ControllerProfile.CISCO_9800: "cisco",
     ControllerProfile.ARUBA_OS: "aruba",
     ControllerProfile.RUCKUS_SMARTZONE: "ruckus",
+    ControllerProfile.RUCKUS_ZONEDIRECTOR: "ruckus",
 }
 CONTROLLER_PROFILE_LABELS = {
     ControllerProfile.CISCO_9800: "Cisco Catalyst 9800",
     ControllerProfile.ARUBA_OS: N_("ArubaOS mobility controller"),
     ControllerProfile.RUCKUS_SMARTZONE: "Ruckus SmartZone",
+    ControllerProfile.RUCKUS_ZONEDIRECTOR: "Ruckus ZoneDirector / Unleashed",
 }
 
 

@@ -68,6 +68,9 @@ UPLINK = (
     Field("contract_end", N_("Contract end"), "date"),
     Field("router_ip", N_("Router management IP")),
     Field("router_if_index", N_("Uplink interface index (SNMP)"), "number"),
+    Field("router_interface", N_("Uplink interface name (SNMP)"),
+          help=N_("Instead of the index: the interface's name or description on the router (ifName or ifAlias), "
+                  "e.g. pppoe-wan. The index can change when the router adds an interface.")),
     Field("snmp_port", N_("SNMP port"), "number", help=N_("161 unless the device is reached through port forwarding.")),
     Field("public_prefix", N_("Public prefix")),
     Field("snmp_profile_id", N_("SNMP profile"), "select", blank=True),

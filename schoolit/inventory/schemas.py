@@ -142,6 +142,7 @@ class UplinkIn(Input):
     contract_end: dt.date | UnsetType | None = UNSET
     router_ip: str | UnsetType | None = UNSET
     router_if_index: int | UnsetType | None = UNSET
+    router_interface: str | UnsetType = UNSET  # or the interface's ifName/ifAlias, e.g. "pppoe-wan"
     snmp_port: int | UnsetType = UNSET  # 161 unless the router is reached through port forwarding
     public_prefix: str | UnsetType | None = UNSET
     snmp_profile_id: int | UnsetType | None = UNSET
@@ -164,6 +165,7 @@ class UplinkOut(msgspec.Struct):
     contract_end: dt.date | None
     router_ip: str | None
     router_if_index: int | None
+    router_interface: str
     snmp_port: int
     public_prefix: str | None
     snmp_profile_id: int | None

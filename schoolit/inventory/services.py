@@ -711,6 +711,7 @@ class MonitoredAsset:
     vendor: str = ""  # access points
     mac: str | None = None  # access points
     if_index: int | None = None  # uplinks: the router's interface of the line
+    if_name: str = ""  # uplinks: or that interface's ifName/ifAlias (when no if_index is given)
 
 
 _MONITORED_ACCESS_POINTS = f"""
@@ -722,9 +723,11 @@ SELECT ap.id, host(ap.management_ip) AS host, ap.snmp_port AS port, ap.vendor, a
 """  # noqa: S608 (constants)
 _MONITORED_UPLINKS = f"""
 SELECT u.id, host(u.router_ip) AS host, u.snmp_port AS port, u.router_if_index AS if_index,
+       u.router_interface AS if_name,
        p.id AS profile_id, {_CREDENTIAL_COLUMNS}
   FROM uplink u JOIN snmp_profile p ON p.id = u.snmp_profile_id
- WHERE u.status = 'live' AND u.router_ip IS NOT NULL AND u.router_if_index IS NOT NULL AND {{where}}
+ WHERE u.status = 'live' AND u.router_ip IS NOT NULL
+   AND (u.router_if_index IS NOT NULL OR u.router_interface <> '') AND {{where}}
  ORDER BY u.id
 """  # noqa: S608 (constants)
 
@@ -742,7 +745,8 @@ async def monitored_assets(scope: Scope) -> list[MonitoredAsset]:
     where, values = scope.sql("u.county_id", school_expr="u.school_id")
     for row in await fetch(_MONITORED_UPLINKS.format(where=where), *values):
         assets.append(MonitoredAsset("uplink", row["id"], row["host"], row["port"],
-                                     _decrypted(row["profile_id"], row), if_index=row["if_index"]))
+                                     _decrypted(row["profile_id"], row), if_index=row["if_index"],
+                                     if_name=row["if_name"]))
     return assets
 
 
@@ -752,7 +756,8 @@ UPLINKS = Listing(
     columns="u.id, u.county_id, u.school_id, s.name AS school_name, u.provider, u.line_id, u.technology, "
             f"u.down_mbps, u.up_mbps, {gigabit_symmetric_sql('u')} AS gigabit_symmetric, u.status, u.live_since, "
             "u.contract_end, host(u.router_ip) AS router_ip, "
-            "u.router_if_index, u.snmp_port, u.public_prefix::text AS public_prefix, u.snmp_profile_id, u.notes, "
+            "u.router_if_index, u.router_interface, u.snmp_port, u.public_prefix::text AS public_prefix, "
+            "u.snmp_profile_id, u.notes, "
             "u.created_at, "
             "u.updated_at",
     source="uplink u JOIN school s ON s.id = u.school_id",
@@ -795,6 +800,7 @@ async def _uplink_input(f: Input, county_id: int | None, current: Mapping[str, A
     f.date("contract_end")
     f.convert("router_ip", validation.ip_address)
     f.integer("router_if_index", minimum=1)
+    f.text("router_interface", max_length=64)
     f.integer("snmp_port", minimum=1, maximum=65535)
     f.convert("public_prefix", validation.ip_prefix)
     f.reference("snmp_profile_id")

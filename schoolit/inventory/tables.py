@@ -107,6 +107,8 @@ class Uplink(Table):
     contract_end = Date(null=True, default=None)
     router_ip = Inet(null=True, default=None)
     router_if_index = Integer(null=True, default=None)  # the uplink interface polled for counters
+    # Or the interface by name: its ifName or ifAlias (ifDescr last), looked up by the probe on each poll.
+    router_interface = Varchar(length=64, default="")
     snmp_port = Integer(default=161)
     public_prefix = Cidr(null=True, default=None)
     snmp_profile_id = ForeignKey(SnmpProfile, null=True, default=None, on_delete=OnDelete.set_null)

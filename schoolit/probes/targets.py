@@ -72,6 +72,6 @@ async def targets_for(scope: Scope) -> TargetList:
                                        **credentials))
         else:
             targets.append(ProbeTarget(asset_kind="uplink", asset_id=asset.id, host=asset.host, port=asset.port,
-                                       if_index=asset.if_index, **credentials))
+                                       if_index=asset.if_index, if_name=asset.if_name or None, **credentials))
     etag = '"' + hashlib.sha256(msgspec.json.encode(targets)).hexdigest()[:32] + '"'
     return TargetList(targets=targets, etag=etag)

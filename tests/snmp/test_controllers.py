@@ -106,3 +106,16 @@ async def test_the_agent_sends_the_access_points_samples_and_the_controllers_rep
     assert result.report is not None
     (batch,) = make_batches(samples, 500, None, [result.report])
     assert batch.controllers == [result.report] and batch.samples == samples
+
+
+async def test_ruckus_zonedirector_index_with_length_and_radios_without_vaps(snmpsim: RunningAgent) -> None:
+    members = [ControllerMember(asset_id=n, mac=f"2c:c5:d3:40:00:0{n}") for n in (1, 2, 3)]
+    result = await poll(snmpsim, "ruckus-zonedirector", members)
+    samples = by_id(result)
+    assert samples[1].reachable and samples[1].radio_up is True and samples[1].clients == 17
+    assert not samples[2].reachable and samples[2].radio_up is False  # no virtual AP on either radio
+    assert (samples[2].error or "").startswith(RADIOS_DOWN)
+    assert not samples[3].reachable and (samples[3].error or "").startswith(NOT_LISTED)
+    report = result.report
+    assert report is not None
+    assert [(ap.mac, ap.serial, ap.up) for ap in report.unknown] == [("2c:c5:d3:40:00:04", "451809000004", True)]

@@ -204,3 +204,34 @@ async def test_unknown_host_name_fails_that_target_only(snmpd: RunningAgent) -> 
         good, bad = await poller.poll_all(targets)
     assert good.sample.reachable
     assert not bad.sample.reachable and bad.sample.error
+
+
+@pytest.mark.parametrize(("name", "if_index"), [
+    ("pppoe-wan", 2), ("WAN Deutsche Glasfaser", 2), ("wan deutsche glasfaser ", 2),  # ifName, ifAlias
+    ("eth0", 1), ("LAN Verwaltung", 1), ("PPPoE over eth1", 2),  # the LAN side; ifDescr as the last resort
+])
+async def test_uplink_interface_by_ifname_or_ifalias(snmpsim: RunningAgent, name: str, if_index: int) -> None:
+    by_name = v2c(snmpsim.ports[0], community="uplink-router", asset_kind="uplink", if_name=name)
+    by_index = v2c(snmpsim.ports[0], community="uplink-router", asset_kind="uplink", if_index=if_index)
+    async with SnmpPoller() as poller:
+        named, numbered = await poller.poll(by_name), await poller.poll(by_index)
+    assert named.sample.error is None and named.sample.reachable
+    figures = ("in_octets", "out_octets", "if_speed_mbps", "oper_status")
+    assert [getattr(named.sample, f) for f in figures] == [getattr(numbered.sample, f) for f in figures]
+
+
+async def test_uplink_interface_by_name_on_net_snmp(snmpd: RunningAgent) -> None:
+    # Net-SNMP names the loopback interface "lo" (ifName), index 1.
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v2c(snmpd.ports[6], asset_kind="uplink", if_name="lo"))
+    assert result.sample.reachable and result.sample.error is None
+    assert result.sample.oper_status == 1 and isinstance(result.sample.in_octets, int)
+
+
+async def test_an_interface_name_the_router_does_not_have_is_a_configuration_error(snmpsim: RunningAgent) -> None:
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v2c(snmpsim.ports[0], community="uplink-router", asset_kind="uplink",
+                                       if_name="dialer0"))
+    assert result.sample.reachable  # the router answers: not an outage
+    assert result.sample.error == "no interface named 'dialer0' (ifName, ifAlias or ifDescr)"
+    assert result.sample.in_octets is None

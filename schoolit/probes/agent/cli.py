@@ -545,13 +545,14 @@ def parse_host_port(value: str) -> tuple[str, int]:
 def check_target(args: argparse.Namespace) -> ProbeTarget:
     host, port = args.target
     common: dict[str, Any] = {
-        "asset_kind": "uplink" if args.if_index else "access_point",
+        "asset_kind": "uplink" if args.if_index or args.if_name else "access_point",
         "asset_id": 0,
         "host": host,
         "port": port,
         "profile": args.profile,
         "row_index": args.row_index,
         "if_index": args.if_index,
+        "if_name": args.if_name,
     }
     if args.community is not None:
         return ProbeTarget(snmp_version="2c", community=args.community, **common)
@@ -704,6 +705,8 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--profile", choices=PROFILE_NAMES, default="generic", help="access-point vendor profile")
     check_parser.add_argument("--row-index", default="", metavar="INDEX", help="controller row index of the AP")
     check_parser.add_argument("--if-index", type=int, metavar="N", help="poll as an uplink router, this interface")
+    check_parser.add_argument("--if-name", metavar="NAME",
+                              help="poll as an uplink router, the interface of this ifName, ifAlias or ifDescr")
     check_parser.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_polling_options(check_parser, concurrency=False)
 

@@ -27,6 +27,17 @@ OpenNMS, Checkmk):
   ruckusSZAPModel (.8), ruckusSZAPSerial (.9), ruckusSZAPNumSta (.15), ruckusSZAPConnStatus (.16, text:
   "Connect" or "Disconnect"). This MIB has no radio table: the radio state of SmartZone APs stays unknown
   (an AP that is disconnected is down).
+- Ruckus ZoneDirector and Unleashed masters, RUCKUS-ZD-WLAN-MIB: ruckusZDWLANAPTable
+  1.3.6.1.4.1.25053.1.2.2.1.1.2.1.1: ruckusZDWLANAPDescription (.2), ruckusZDWLANAPStatus (.3,
+  disconnected(0)/connected(1)/approvalPending(2)/upgradingFirmware(3)/provisioning(4)),
+  ruckusZDWLANAPModel (.4), ruckusZDWLANAPSerialNumber (.5); ruckusZDWLANAPRadioStatsTable
+  1.3.6.1.4.1.25053.1.2.2.1.1.2.2.1: ruckusZDWLANAPRadioStatsNumVAP (.7), ruckusZDWLANAPRadioStatsNumSta
+  (.8). The index MAC is sent as an OCTET STRING with its length (6 and six arcs), as monitoring plugins
+  walk it; a radio serves while it has a virtual AP (a radio switched off has none).
+
+Zyxel NXC and LANCOM WLC publish no per-access-point table in MIBs we could check (Zyxel's
+ZYXEL-ES-CAPWAP has only the counts capwapOnlineAP/capwapOfflineAP); Extreme/Aerohive access points are
+polled one by one. Their access points stay on the generic profile until a verified table is added here.
 """
 
 from __future__ import annotations
@@ -134,6 +145,19 @@ CONTROLLER_PROFILES: dict[str, ControllerProfile] = {
             ap_clients="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.15",
             ap_status="1.3.6.1.4.1.25053.1.4.2.1.1.2.2.1.16",
             ap_status_up=("Connect",),
+        ),
+        ControllerProfile(
+            name="ruckus-zonedirector",
+            title="Ruckus ZoneDirector / Unleashed (RUCKUS-ZD-WLAN-MIB)",
+            vendor="ruckus",
+            ap_index="mac-length",
+            ap_name="1.3.6.1.4.1.25053.1.2.2.1.1.2.1.1.2",
+            ap_status="1.3.6.1.4.1.25053.1.2.2.1.1.2.1.1.3",
+            ap_status_up=(1,),
+            ap_model="1.3.6.1.4.1.25053.1.2.2.1.1.2.1.1.4",
+            ap_serial="1.3.6.1.4.1.25053.1.2.2.1.1.2.1.1.5",
+            radio_status="1.3.6.1.4.1.25053.1.2.2.1.1.2.2.1.7",
+            radio_clients="1.3.6.1.4.1.25053.1.2.2.1.1.2.2.1.8",
         ),
     )
 }

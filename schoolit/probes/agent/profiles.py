@@ -48,6 +48,12 @@ IF_OUT_OCTETS = "1.3.6.1.2.1.2.2.1.16"
 UPLINK_COLUMNS = (IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_HIGH_SPEED, IF_OPER_STATUS, IF_IN_OCTETS, IF_OUT_OCTETS)
 
 IF_TYPE_IEEE80211 = 71
+# An uplink's interface named instead of numbered (ifIndex changes when a router adds a PPPoE or VLAN
+# interface): looked up in these columns, in this order (IF-MIB ifName, ifAlias; MIB-II ifDescr).
+IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
+IF_ALIAS = "1.3.6.1.2.1.31.1.1.1.18"
+IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
+INTERFACE_NAMES = (IF_NAME, IF_ALIAS, IF_DESCR)
 
 
 def uplink_oids(if_index: int) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self
 import msgspec
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
-from schoolit.probes.agent.profiles import PROFILES, SYSTEM_OIDS, uplink_oids
+from schoolit.probes.agent.profiles import INTERFACE_NAMES, PROFILES, SYSTEM_OIDS, uplink_oids
 from schoolit.probes.agent.udp import Address, ipv4_literal
 from schoolit.probes.agent.v2c import SnmpCredentialsRejected, SnmpRequestError, V2cClient, VarBinds
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, ControllerReport, ProbeTarget, Sample
@@ -230,10 +230,13 @@ class SnmpPoller:
 
     async def _poll(self, target: ProbeTarget, channel: _Channel, polled_at: datetime) -> PollResult:
         oids = list(SYSTEM_OIDS)
-        if target.asset_kind == "uplink" and target.if_index is not None:
-            oids += uplink_oids(target.if_index)
+        if_index = target.if_index
         started = time.perf_counter()
         try:
+            if target.asset_kind == "uplink" and if_index is None and target.if_name:
+                if_index = await interface_index(channel, target.if_name)
+            if target.asset_kind == "uplink" and if_index is not None:
+                oids += uplink_oids(if_index)
             values = [value for _, value in await channel.get(oids)]
         except SnmpCredentialsRejected as exc:
             return failed_result(target, polled_at, f"{CREDENTIALS_REJECTED}{exc}")
@@ -245,6 +248,12 @@ class SnmpPoller:
 
         figures: dict[str, Any] = {"uptime_ticks": _number(values[0])}
         error: str | None = None
+        if target.asset_kind == "uplink" and if_index is None:
+            # The router answers, but has no interface of that name: a configuration fault, not an outage.
+            error = f"no interface named {target.if_name!r} (ifName, ifAlias or ifDescr)"
+            sample = _sample(target, polled_at, reachable=True, response_ms=response_ms, error=error, **figures)
+            return PollResult(target=target, sample=sample, sys_name=_text(values[1]),
+                              sys_object_id=_oid_text(values[2]))
         if target.asset_kind == "controller":
             from schoolit.probes.agent.controller_poll import poll_controller_tables
 
@@ -287,6 +296,19 @@ def failed_result(target: ProbeTarget, polled_at: datetime, error: str) -> PollR
     if target.asset_kind == "controller":
         report = ControllerReport(controller_id=target.asset_id, polled_at=polled_at, reachable=False, error=error)
     return PollResult(target=target, sample=_sample(target, polled_at, reachable=False, error=error), report=report)
+
+
+async def interface_index(channel: _Channel, name: str) -> int | None:
+    """The ifIndex of the interface called `name`: its ifName, else its ifAlias (the description an
+    administrator gave, e.g. "WAN Glasfaser"), else its ifDescr; compared without case and surrounding
+    blanks. One walk of the three columns; None when no interface is called so."""
+    table = await _walk(channel, INTERFACE_NAMES, "", _text)
+    wanted = name.strip().casefold()
+    for column in INTERFACE_NAMES:
+        for index, text in sorted(table[column].items(), key=lambda item: int(item[0].split(".")[0])):
+            if str(text).strip().casefold() == wanted and index.isdigit():
+                return int(index)
+    return None
 
 
 async def _walk(

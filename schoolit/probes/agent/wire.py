@@ -60,6 +60,7 @@ class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
     profile: str = "generic"
     row_index: str = ""
     if_index: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    if_name: str | None = None  # an uplink's interface by ifName/ifAlias/ifDescr, when no if_index is given
     members: list[ControllerMember] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -75,8 +76,8 @@ class ProbeTarget(msgspec.Struct, frozen=True, kw_only=True):
                 raise ValueError("SNMP v3 privacy needs both a protocol and a key")
             if self.priv_protocol and not self.auth_protocol:
                 raise ValueError("SNMP v3 privacy needs authentication (authPriv)")
-        if self.asset_kind == "uplink" and self.if_index is None:
-            raise ValueError("an uplink target needs if_index")
+        if self.asset_kind == "uplink" and self.if_index is None and not self.if_name:
+            raise ValueError("an uplink target needs if_index or if_name")
         if self.asset_kind == "controller":
             if self.profile not in CONTROLLER_PROFILES:
                 raise ValueError(f"unknown controller profile {self.profile!r}")

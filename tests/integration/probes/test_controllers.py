@@ -134,3 +134,19 @@ async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_
     targets = msgspec.json.decode(answer.content, type=TargetList).targets
     (target,) = [t for t in targets if t.asset_kind == "controller"]
     assert adopted["id"] in {m.asset_id for m in target.members}  # polled through the controller from now on
+
+
+async def test_the_uplink_interface_named_in_the_inventory_reaches_the_probe(
+        client: httpx.AsyncClient, world: World) -> None:
+    school = await fresh_school(world)
+    profile = await _profile(world, "uplink-router")
+    created = await client.post("/api/v1/uplinks", headers=world.auth("admin"), json={
+        "school_id": school["id"], "provider": "Deutsche Glasfaser", "technology": "fttb", "down_mbps": 1000,
+        "up_mbps": 1000, "status": "live", "live_since": "2026-01-01", "router_ip": "127.0.0.1",
+        "router_interface": "WAN Deutsche Glasfaser", "snmp_profile_id": profile})
+    assert created.status_code == 201, created.text
+    assert (created.json()["router_interface"], created.json()["router_if_index"]) == ("WAN Deutsche Glasfaser", None)
+    answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    targets = msgspec.json.decode(answer.content, type=TargetList).targets
+    (target,) = [t for t in targets if (t.asset_kind, t.asset_id) == ("uplink", created.json()["id"])]
+    assert (target.if_index, target.if_name) == (None, "WAN Deutsche Glasfaser")
