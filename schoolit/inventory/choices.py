@@ -144,7 +144,10 @@ UPLINK_STATUS_LABELS = {
 SNMP_VERSION_LABELS = {SnmpVersion.V2C: N_("SNMP v2c (community)"), SnmpVersion.V3: N_("SNMP v3 (user)")}
 VENDOR_LABELS = {
     Vendor.ARUBA: "Aruba", Vendor.CISCO: "Cisco", Vendor.UNIFI: "UniFi", Vendor.LANCOM: "LANCOM",
-    Vendor.AEROHIVE: "Aerohive", Vendor.RUCKUS: "Ruckus", Vendor.GENERIC: N_("Other vendor"),
+    # No access-point profile of their own: polled with the generic IF-MIB profile (Ruckus access points
+    # through a Ruckus controller when one is entered, `schoolit.probes.agent.controller_profiles`).
+    Vendor.AEROHIVE: N_("Aerohive (generic SNMP)"), Vendor.RUCKUS: N_("Ruckus (via controller, else generic SNMP)"),
+    Vendor.GENERIC: N_("Other vendor"),
 }
 ACCESS_POINT_STATUS_LABELS = {
     AccessPointStatus.PLANNED: N_("planned"),

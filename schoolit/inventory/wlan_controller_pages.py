@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.inventory import services, wlan_controllers
+from schoolit.inventory import forms, services, wlan_controllers
 from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS
 from schoolit.inventory.controllers import (
     READ,
@@ -31,11 +31,11 @@ from schoolit.inventory.controllers import (
     _school_options,
     _submit,
 )
-from schoolit.inventory.forms import Field
+from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
 from schoolit.inventory.schemas import given
 from schoolit.inventory.wlan_controller_schemas import WlanControllerIn, WlanControllerOut
 from schoolit.kernel import navigation
-from schoolit.kernel.access import Permission
+from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 
@@ -46,20 +46,8 @@ navigation.register(
     before="/snmp-profiles",
 )
 
-FORM = (
-    Field("name", N_("Name"), required=True, autofocus=True),
-    Field("profile", N_("Controller type"), "select", required=True, labels=CONTROLLER_PROFILE_LABELS,
-          help=N_("The probe reads the controller's access-point table with this vendor's MIB.")),
-    Field("model", N_("Model")),
-    Field("county_id", N_("County"), "select", required=True),
-    Field("school_id", N_("School"), "select", blank=True,
-          help=N_("Empty: a controller of the county, for every school without a controller of its own.")),
-    Field("management_ip", N_("Management IP"), required=True,
-          help=N_("A county's controller may lie outside the schools' management networks.")),
-    Field("snmp_port", N_("SNMP port"), "number", help=N_("161 unless the device is reached through port forwarding.")),
-    Field("snmp_profile_id", N_("SNMP profile"), "select", blank=True),
-    Field("notes", N_("Notes"), "textarea"),
-)
+# The description's form, with the county a controller of no school belongs to.
+FORM = (forms.Field("county_id", N_("County"), "select", required=True), *WLAN_CONTROLLER.form())
 
 
 class WlanControllersApi(Controller):
@@ -109,7 +97,7 @@ class WlanControllerPages(Controller):
         labels = {profile.value: gettext(label) for profile, label in CONTROLLER_PROFILE_LABELS.items()}
         return Template("inventory/wlan_controllers.html", context={
             **_base_context(caller), "controllers": rows, "total": total, "counties": counties,
-            "profile_labels": labels})
+            "profile_labels": labels, "can_export": caller.can(Permission.EXPORT)})
 
     async def _form(self, request: Request[Any, Any, Any], caller: Scope, controller: dict[str, Any] | None,
                     values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
@@ -124,6 +112,12 @@ class WlanControllerPages(Controller):
                           values=values, errors=errors, general=general, status=status, options=options,
                           skip=("county_id", "school_id"), action=f"/wlan-controllers/{controller['id']}/edit",
                           back="/wlan-controllers", delete=f"/wlan-controllers/{controller['id']}/delete")
+
+    @get("/wlan-controllers.csv", opt=requires(Permission.EXPORT))
+    async def controllers_csv(self, caller: Caller, lang: Text = None) -> Response[bytes]:
+        content = await wlan_controllers.wlan_controllers_csv(caller, "en" if lang == "en" else "de")
+        return Response(content=content, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="wlan-controllers.csv"'})
 
     @get("/wlan-controllers/new", opt=WRITE)
     async def new_controller(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
@@ -140,8 +134,6 @@ class WlanControllerPages(Controller):
     @get("/wlan-controllers/{controller_id:int}/edit", opt=WRITE)
     async def edit_controller(self, request: Request[Any, Any, Any], caller: Caller,
                               controller_id: FromPath[int]) -> Template:
-        from schoolit.inventory import forms
-
         controller = await wlan_controllers.get_wlan_controller(caller, controller_id)
         return await self._form(request, caller, controller, forms.from_row(FORM, controller), {}, (), 200)
 

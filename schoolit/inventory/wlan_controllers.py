@@ -21,12 +21,12 @@ from typing import Any
 import netaddr
 
 from schoolit.accounts.scope import Scope
-from schoolit.inventory import validation
+from schoolit.csvwriter import write_csv
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
 from schoolit.inventory.inputs import REQUIRED, Input
+from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER, WLAN_CONTROLLERS
 from schoolit.inventory.services import (
     _CREDENTIAL_COLUMNS,
-    Listing,
     SnmpCredentials,
     _change,
     _create,
@@ -42,52 +42,29 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
-CONTROLLERS = Listing(
-    columns="c.id, c.county_id, c.school_id, s.name AS school_name, c.name, c.profile, c.model, "
-            "host(c.management_ip) AS management_ip, c.snmp_port, c.snmp_profile_id, p.name AS snmp_profile_name, "
-            "c.notes, c.created_at, c.updated_at",
-    source="wlan_controller c LEFT JOIN school s ON s.id = c.school_id "
-           "LEFT JOIN snmp_profile p ON p.id = c.snmp_profile_id",
-    county="c.county_id",
-    school="c.school_id",
-    filters={"county_id": "c.county_id = {}", "school_id": "c.school_id = {}", "profile": "c.profile = {}"},
-    search=("c.name", "c.model", "host(c.management_ip)", "s.name"),
-    sorts={"name": "c.name", "school": "s.name", "profile": "c.profile", "management_ip": "c.management_ip"},
-    default_sort="name",
-    id_column="c.id",
-)
-
 
 async def list_wlan_controllers(scope: Scope, *, county_id: int | None = None, school_id: int | None = None,
                                 profile: str | None = None, q: str | None = None, sort: str | None = None,
                                 limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     scope.require(Permission.INVENTORY_READ)
-    return await _page(CONTROLLERS, scope, filters={"county_id": county_id, "school_id": school_id,
-                                                    "profile": profile}, q=q, sort=sort, limit=limit, offset=offset)
+    filters = WLAN_CONTROLLERS.parse({"county_id": county_id, "school_id": school_id, "profile": profile})
+    return await _page(WLAN_CONTROLLERS, scope, filters=filters, q=q, sort=sort, limit=limit, offset=offset)
 
 
 async def get_wlan_controller(scope: Scope, controller_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await _one(CONTROLLERS, scope, controller_id, "WLAN controller")
+    return await _one(WLAN_CONTROLLERS, scope, controller_id, "WLAN controller")
 
 
-def unicast_host(value: str) -> str:
-    """A single unicast host address (no network, broadcast, multicast or unspecified address)."""
-    text = validation.ip_address(value)
-    address = netaddr.IPAddress(text)
-    if address.is_multicast() or text in ("0.0.0.0", "::", "255.255.255.255"):  # noqa: S104 (refused, not bound)
-        raise ValueError(N_("not the address of a single device"))
-    return text
-
-
-def _controller_input(f: Input) -> None:
-    f.text("name", max_length=120, required=True)
-    f.choice("profile", ControllerProfile, required=True)
-    f.text("model", max_length=120)
-    f.convert("management_ip", unicast_host, required=True)
-    f.integer("snmp_port", minimum=1, maximum=65535)
-    f.reference("snmp_profile_id")
-    f.text("notes", max_length=4000)
+async def wlan_controllers_csv(scope: Scope, lang: str = "de") -> bytes:
+    """Every controller in the caller's scope as CSV (county, school number, SNMP profile, the described
+    columns); there is no import of controllers yet."""
+    scope.require(Permission.EXPORT)
+    condition, values = scope.sql(WLAN_CONTROLLER.county, school_expr=WLAN_CONTROLLER.school)
+    rows = await fetch(WLAN_CONTROLLER.export_sql().format(scope=condition), *values)
+    columns = WLAN_CONTROLLER.csv_columns()
+    return write_csv([c.header(lang) for c in columns], ([c.fmt(row[c.field], lang) for c in columns] for row in rows),
+                     lang=lang)
 
 
 async def _where(scope: Scope, f: Input, data: Mapping[str, Any]) -> tuple[int | None, int | None]:
@@ -125,9 +102,8 @@ async def _address_rules(f: Input, county_id: int | None, school_id: int | None,
 
 async def create_wlan_controller(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f: Input = WLAN_CONTROLLER.check(data, None, skip=("school_id",))
     county_id, school_id = await _where(scope, f, data)
-    _controller_input(f)
     await _same_county_profile(f, county_id)
     await _address_rules(f, county_id, school_id, None)
     f.raise_if_invalid()
@@ -139,11 +115,10 @@ async def update_wlan_controller(scope: Scope, controller_id: int, data: Mapping
     """A controller stays where it was entered (its county, its school or none)."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_wlan_controller(scope, controller_id)
-    f = Input(data, partial=True)
+    f: Input = WLAN_CONTROLLER.check(data, before, skip=("school_id",))
     for moved in ("county_id", "school_id"):
         if moved in data and data[moved] not in (None, "", before[moved], str(before[moved])):
             f.error(moved, N_("a controller stays where it was entered"))
-    _controller_input(f)
     await _same_county_profile(f, before["county_id"], before)
     await _address_rules(f, before["county_id"], before["school_id"], before)
     f.raise_if_invalid()

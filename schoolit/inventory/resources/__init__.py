@@ -8,9 +8,11 @@ from schoolit.inventory.description import Resource
 from schoolit.inventory.resources.device import DEVICE
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
 
 RESOURCES: tuple[Resource, ...] = (SCHOOL, DEVICE, LOAN)
-BY_TABLE: dict[str, Resource] = {r.table: r for r in RESOURCES}
+# How rows are written (casts, which empty values store NULL), also of resources without CSV import.
+BY_TABLE: dict[str, Resource] = {r.table: r for r in (*RESOURCES, WLAN_CONTROLLER)}
 # The import and export kinds, in the order a county's inventory is imported.
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     SCHOOL.csv_kind, csvformat.ROOMS, csvformat.ACCESS_POINTS, csvformat.UPLINKS, DEVICE.csv_kind)}

@@ -150,3 +150,23 @@ async def test_the_uplink_interface_named_in_the_inventory_reaches_the_probe(
     targets = msgspec.json.decode(answer.content, type=TargetList).targets
     (target,) = [t for t in targets if (t.asset_kind, t.asset_id) == ("uplink", created.json()["id"])]
     assert (target.if_index, target.if_name) == (None, "WAN Deutsche Glasfaser")
+
+
+async def test_controllers_csv_names_county_school_and_profile(client: httpx.AsyncClient, world: World) -> None:
+    from schoolit.inventory.wlan_controllers import wlan_controllers_csv
+
+    county = world.counties["donnersbergkreis"]
+    await fetch("UPDATE school SET management_prefix = {}::cidr WHERE id = {}", "172.16.9.0/24",
+                world.schools["rok"]["id"])
+    profile = await _profile(world, "wlc-csv-export")
+    for body in ({"county_id": county, "name": "=WLC Kreis", "profile": "aruba-os", "management_ip": "172.16.9.1",
+                  "snmp_profile_id": profile},
+                 {"school_id": world.schools["rok"]["id"], "name": "VC Rockenhausen", "profile": "ruckus-zonedirector",
+                  "management_ip": "172.16.9.2", "snmp_port": 1161}):
+        created = await client.post("/api/v1/wlan-controllers", json=body, headers=world.auth("admin"))
+        assert created.status_code == 201, created.text
+    lines = (await wlan_controllers_csv(SYSTEM)).decode("utf-8-sig").splitlines()
+    assert lines[0] == ("Landkreis;Schulnummer;SNMP-Profil;Name;Controller-Typ;Modell;Management-IP;SNMP-Port;"
+                        "Bemerkungen")
+    assert lines[1] == "Donnersbergkreis;;WLC wlc-csv-export;'=WLC Kreis;aruba-os;;172.16.9.1;161;"  # formula quoted
+    assert lines[2] == "Donnersbergkreis;41002;;VC Rockenhausen;ruckus-zonedirector;;172.16.9.2;1161;"

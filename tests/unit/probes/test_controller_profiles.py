@@ -18,3 +18,12 @@ def test_mac_from_row_index() -> None:
     assert cisco.mac_of("0.58.125.16.0.1") == "00:3a:7d:10:00:01"
     assert cisco.mac_of("0.58.125.16.0.1.1") == "00:3a:7d:10:00:01"  # a radio row: MAC + slot
     assert cisco.mac_of("0.58.125") is None and cisco.mac_of("0.58.125.16.0.300") is None
+
+
+def test_every_vendor_the_inventory_offers_has_a_profile_or_is_labelled_generic() -> None:
+    from schoolit.inventory.choices import VENDOR_LABELS
+    from schoolit.probes.targets import VENDOR_PROFILES
+
+    for vendor in Vendor:
+        if vendor.value not in VENDOR_PROFILES and vendor is not Vendor.GENERIC:
+            assert "generic" in VENDOR_LABELS[vendor], vendor
