@@ -1,0 +1,122 @@
+"""In Chromium, as each role on the demo data: follow every link of the role's navigation and the links
+on those pages, one page per kind of address (`/schools/12` and `/schools/40` are one kind), and fail on
+any 4xx or 5xx answer and on any serious or critical axe-core violation.
+
+Bounded: at most MAX_PAGES pages per role and MAX_SECONDS per role, two levels from the navigation. One
+server for the module (`schoolit serve` on a free loopback port, the demo data and one person per role).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.e2e.support import (
+    ROLE_PASSWORD,
+    ROLE_USERS,
+    axe_violations,
+    launch_chromium,
+    log_in,
+    role_server,
+)
+
+MAX_PAGES = 40
+MAX_SECONDS = 75
+DEPTH = 2
+# Addresses a crawler must not open: they act (log out) or leave the HTML pages (files, the API, languages).
+SKIP = re.compile(r"^/(logout|language/|api/|static/|metrics|health|tickets/attachments/)|\.(csv|json|pdf)$")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with role_server(tmp_path_factory.mktemp("crawl")) as base:
+        yield base
+
+
+def kind_of(href: str) -> str:
+    """The kind of an address: numbers in the path as {id}, its query's names and word values."""
+    parts = urlsplit(href)
+    path = re.sub(r"/\d+(?=/|$)", "/{id}", parts.path)
+    # A query value that is a word (a tab, a view, a state) makes a page of its own; numbers do not.
+    keys = sorted({key if value.isdigit() or not value else f"{key}={value}" for key, value in parse_qsl(parts.query)
+                   if key not in ("offset", "page", "loan_page")})
+    return path + ("?" + "&".join(keys) if keys else "")
+
+
+def local_links(page: Page) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    found = []
+    for href in hrefs:
+        if not href or href.startswith(("#", "mailto:", "http:", "https:", "//")):
+            continue
+        href = href.split("#", 1)[0]
+        if href.startswith("/") and not SKIP.search(urlsplit(href).path):
+            found.append(href)
+    return found
+
+
+def crawl(page: Page, role: str) -> tuple[list[str], list[str]]:
+    """Visit the role's pages breadth first; returns the visited addresses and the problems found."""
+    page.goto("/")
+    nav = page.eval_on_selector_all("header nav a[href]", "els => els.map(e => e.getAttribute('href'))")
+    queue: list[tuple[str, int]] = [("/", 0)] + [(href, 1) for href in nav]
+    seen_kinds: set[str] = set()
+    visited: list[str] = []
+    problems: list[str] = []
+    deadline = time.monotonic() + MAX_SECONDS
+    while queue and len(visited) < MAX_PAGES and time.monotonic() < deadline:
+        href, depth = queue.pop(0)
+        kind = kind_of(href)
+        if kind in seen_kinds:
+            continue
+        seen_kinds.add(kind)
+        response = page.goto(href)
+        visited.append(href)
+        status = response.status if response else 0
+        if status >= 400:
+            problems.append(f"{role} {href}: HTTP {status}")
+            continue
+        page.wait_for_load_state("networkidle")
+        for violation in axe_violations(page):
+            problems.append(f"{role} {href}: axe {violation['id']} ({violation['impact']}): {violation['help']} "
+                            f"at {violation['nodes'][:2]}")
+        if depth < DEPTH:
+            queue += [(link, depth + 1) for link in local_links(page)]
+    return visited, problems
+
+
+@pytest.mark.parametrize("role", list(ROLE_USERS))
+def test_every_page_of_the_role_answers_and_passes_axe(server: str, role: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
+            log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
+            page.wait_for_url(re.compile(r"/$"))
+            visited, problems = crawl(page, role)
+        finally:
+            browser.close()
+    assert len(visited) >= 5, visited
+    assert not problems, "\n".join(problems)
+
+
+def test_anonymous_pages_answer_and_pass_axe(server: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
+            problems = []
+            for href in ("/", "/login", "/report"):
+                response = page.goto(href)
+                assert response is not None and response.status == 200, href
+                problems += [f"{href}: {v['id']} {v['nodes'][:2]}" for v in axe_violations(page)]
+            page.goto("/")
+            assert page.get_by_test_id("report-link").get_attribute("href") == "/report"
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)
