@@ -134,6 +134,13 @@ def detach() -> None:
     DB.current_transaction.set(None)
 
 
+async def copy_records(table: str, records: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+    """COPY rows into a table, in the current transaction (bulk inserts: the probes' samples)."""
+    transaction = DB.current_transaction.get()
+    assert transaction is not None, "COPY belongs into the caller's transaction (schoolit.db.atomic)"
+    await transaction.connection.copy_records_to_table(table, records=records, columns=columns)
+
+
 class Session:
     """A connection of its own (see `session()`), with the module's placeholder style."""
 

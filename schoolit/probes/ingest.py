@@ -18,7 +18,6 @@ state and rollup upserts that dominated when every batch paid for its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
@@ -28,7 +27,7 @@ from schoolit.inventory.wlan_controllers import controller_places
 from schoolit.kernel.access import Permission
 from schoolit.probes.agent.wire import ControllerReport, RefusedSample, SampleBatch
 from schoolit.probes.choices import AssetKind
-from schoolit.sql import fetch
+from schoolit.sql import copy_records, fetch
 
 SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
                   "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",
@@ -44,12 +43,12 @@ class IngestResult:
     refused: list[RefusedSample] = field(default_factory=list)
 
 
-async def _visible_counties(connection: Any, scope: Scope, ids: dict[str, set[int]]) -> dict[str, dict[int, int]]:
+async def _visible_counties(scope: Scope, ids: dict[str, set[int]]) -> dict[str, dict[int, int]]:
     """The county of every named asset that exists and that the scope may see, by wire kind and id."""
-    rows = await connection.fetch(
-        "SELECT $1::smallint AS kind, id, county_id, school_id FROM access_point WHERE id = ANY($2::integer[]) "
+    rows = await fetch(
+        "SELECT {}::smallint AS kind, id, county_id, school_id FROM access_point WHERE id = ANY({}::integer[]) "
         "UNION ALL "
-        "SELECT $3::smallint, id, county_id, school_id FROM uplink WHERE id = ANY($4::integer[])",
+        "SELECT {}::smallint, id, county_id, school_id FROM uplink WHERE id = ANY({}::integer[])",
         _KINDS["access_point"], list(ids["access_point"]), _KINDS["uplink"], list(ids["uplink"]))
     # A batch names thousands of assets at a handful of schools: ask the scope once per school.
     sees = {(county_id, school_id): scope.sees(county_id, school_id)
@@ -108,7 +107,7 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
     scope.require(Permission.PROBE_INGEST)
     probe_id = scope.actor.id
     probe_county = min(scope.county_ids) if scope.county_ids else None
-    async with atomic() as transaction:
+    async with atomic():
         ids: dict[str, set[int]] = {name: set() for name in _KINDS}
         other_kinds = 0
         for sample in batch.samples:
@@ -116,7 +115,7 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
                 ids[sample.asset_kind].add(sample.asset_id)
             else:  # a controller's own sample (the agent sends its report instead): refused below
                 other_kinds += 1
-        county = await _visible_counties(transaction.connection, scope, ids)
+        county = await _visible_counties(scope, ids)
         kinds = _KINDS
         if not other_kinds and sum(map(len, county.values())) == sum(map(len, ids.values())):
             refused: list[RefusedSample] = []
@@ -135,8 +134,7 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
                     s.reachable, s.response_ms, s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets,
                     s.if_speed_mbps, s.oper_status, s.error, s.icmp_reachable, s.counter_bits) for s in samples]
         if records:
-            await transaction.connection.copy_records_to_table("probe_sample", records=records,
-                                                               columns=SAMPLE_COLUMNS)
+            await copy_records("probe_sample", records, SAMPLE_COLUMNS)
         if batch.run is not None and probe_id is not None:
             run = batch.run
             await fetch(_RUN_UPSERT, probe_id, run.started_at, run.duration_s, run.targets, run.reachable, run.failed,
