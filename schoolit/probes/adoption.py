@@ -54,15 +54,32 @@ class Candidate:
     up: bool | None
 
 
-async def candidates(scope: Scope) -> list[Candidate]:
-    """The access points to adopt from every controller the caller sees, by controller and MAC."""
-    scope.require(Permission.INVENTORY_READ)
+async def _states(scope: Scope) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """The controllers the caller sees, by id, and the last poll of each that was polled."""
     controllers, _ = await wlan_controllers.list_wlan_controllers(scope, limit=1000)
     by_id = {c["id"]: c for c in controllers}
     if not by_id:
-        return []
-    rows = await fetch("SELECT controller_id, polled_at, unknown::text AS unknown FROM probe_controller_state "
-                       "WHERE controller_id = ANY({}) ORDER BY controller_id", list(by_id))
+        return by_id, []
+    rows = await fetch("SELECT controller_id, polled_at, reachable, error, listed, matched, unknown::text AS unknown "
+                       "FROM probe_controller_state WHERE controller_id = ANY({}) ORDER BY controller_id", list(by_id))
+    return by_id, rows
+
+
+async def controller_states(scope: Scope) -> list[dict[str, Any]]:
+    """Each controller the caller sees with its last poll: when, whether it answered (and why not), how
+    many access points it listed and how many of them the inventory knows. Never polled: no poll data."""
+    scope.require(Permission.INVENTORY_READ)
+    by_id, rows = await _states(scope)
+    polls = {row["controller_id"]: row for row in rows}
+    keys = ("polled_at", "reachable", "error", "listed", "matched")
+    return [{"id": c["id"], "name": c["name"], "school_name": c["school_name"],
+             **{key: polls.get(c["id"], {}).get(key) for key in keys}} for c in by_id.values()]
+
+
+async def candidates(scope: Scope) -> list[Candidate]:
+    """The access points to adopt from every controller the caller sees, by controller and MAC."""
+    scope.require(Permission.INVENTORY_READ)
+    by_id, rows = await _states(scope)
     found: list[Candidate] = []
     for row in rows:
         controller = by_id[row["controller_id"]]
@@ -117,7 +134,7 @@ class AdoptionPages(Controller):
         schools, _ = await inventory.list_schools(caller, limit=500)
         return Template("probes/adoption.html", context={
             "candidates": found, "schools": schools, "can_write": caller.can(Permission.INVENTORY_WRITE),
-            "adopted": adopted, "errors": {}})
+            "adopted": adopted, "errors": {}, "controllers": await controller_states(caller)})
 
     @get("/wlan-controllers/adoption.csv", opt=READ)
     async def adoption_csv(self, caller: Caller) -> Response[bytes]:
@@ -140,5 +157,5 @@ class AdoptionPages(Controller):
             errors = {e.field: gettext(e.message) for e in exc.errors}
             return Template("probes/adoption.html", status_code=422, context={
                 "candidates": found, "schools": schools, "can_write": True, "adopted": None,
-                "errors": errors, "failed_mac": data["mac"]})
+                "errors": errors, "failed_mac": data["mac"], "controllers": await controller_states(caller)})
         return Redirect(path=f"/wlan-controllers/adoption?adopted={row['id']}", status_code=303)

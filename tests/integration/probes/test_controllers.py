@@ -123,6 +123,8 @@ async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_
     without = {room["id"] for room in network["coverage"]["rooms_without_working_wlan"]}
     assert without == {rooms["radios_down"], rooms["removed"]}
 
+    (state,) = [c for c in await adoption.controller_states(SYSTEM) if c["id"] == controller.json()["id"]]
+    assert (state["reachable"], state["listed"], state["matched"], state["error"]) == (True, 3, 2, None)
     (candidate,) = await adoption.candidates(SYSTEM)
     assert (candidate.mac, candidate.name, candidate.vendor) == ("00:3a:7d:10:00:04", "APF01D.2E33.0001", "cisco")
     csv = (await adoption.candidates_csv(SYSTEM)).decode("utf-8-sig")
