@@ -119,3 +119,21 @@ async def test_ruckus_zonedirector_index_with_length_and_radios_without_vaps(snm
     report = result.report
     assert report is not None
     assert [(ap.mac, ap.serial, ap.up) for ap in report.unknown] == [("2c:c5:d3:40:00:04", "451809000004", True)]
+
+
+def test_check_lists_a_controllers_access_points(snmpsim: RunningAgent) -> None:
+    import json
+
+    from tests.snmp.test_agent import probe_command
+
+    result = probe_command("check", "--target", f"{LOOPBACK}:{snmpsim.ports[0]}", "--community", "aruba-os",
+                           "--controller", "aruba-os", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["sys_name"] == "mc-kreis-01" and shown["sample"]["asset_kind"] == "controller"
+    assert [(ap["mac"], ap.get("up")) for ap in shown["access_points"]] == [
+        ("00:24:6c:20:00:01", True), ("00:24:6c:20:00:02", True), ("00:24:6c:20:00:04", True),
+        ("00:24:6c:20:00:05", False)]
+    table = probe_command("check", "--target", f"{LOOPBACK}:{snmpsim.ports[0]}", "--community", "ruckus-zonedirector",
+                          "--controller", "ruckus-zonedirector")  # fmt: skip
+    assert table.returncode == 0 and "3 access points listed by the controller" in table.stdout

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from schoolit import __version__
+from schoolit.probes.agent.controller_profiles import CONTROLLER_PROFILE_NAMES
 from schoolit.probes.agent.icmp import PingUnavailable, ping_all
 from schoolit.probes.agent.profiles import PROFILE_NAMES
 from schoolit.probes.agent.snmp import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, PollResult, SnmpPoller
@@ -545,11 +546,12 @@ def parse_host_port(value: str) -> tuple[str, int]:
 def check_target(args: argparse.Namespace) -> ProbeTarget:
     host, port = args.target
     common: dict[str, Any] = {
-        "asset_kind": "uplink" if args.if_index or args.if_name else "access_point",
+        "asset_kind": "controller" if args.controller
+        else "uplink" if args.if_index or args.if_name else "access_point",
         "asset_id": 0,
         "host": host,
         "port": port,
-        "profile": args.profile,
+        "profile": args.controller or args.profile,
         "row_index": args.row_index,
         "if_index": args.if_index,
         "if_name": args.if_name,
@@ -583,7 +585,10 @@ def check(args: argparse.Namespace) -> int:
     (result,) = ping_unanswered([asyncio.run(_poll_one(target, args))], args, {})
     if args.json:
         # Not the target itself: it holds the community or the v3 keys.
-        shown = {"sys_name": result.sys_name, "sys_object_id": result.sys_object_id, "sample": result.sample}
+        shown: dict[str, Any] = {"sys_name": result.sys_name, "sys_object_id": result.sys_object_id,
+                                 "sample": result.sample}
+        if result.report is not None:  # a controller: the access points it lists
+            shown["access_points"] = result.report.unknown
         sys.stdout.write(msgspec.json.encode(shown).decode() + "\n")
     else:
         from rich.console import Console
@@ -596,6 +601,14 @@ def check(args: argparse.Namespace) -> int:
             if name not in ("asset_kind", "asset_id") and value is not None:
                 table.add_row(name, str(value))
         Console().print(table)
+        if result.report is not None and result.report.unknown:
+            listed = Table(title=f"{len(result.report.unknown)} access points listed by the controller")
+            for column in ("MAC", "serial", "name", "model", "up"):
+                listed.add_column(column)
+            for ap in result.report.unknown:
+                listed.add_row(ap.mac, ap.serial or "", ap.name or "", ap.model or "",
+                               "" if ap.up is None else "yes" if ap.up else "no")
+            Console().print(listed)
     return EXIT_OK if result.sample.reachable and not result.sample.error else EXIT_TARGETS_FAILED
 
 
@@ -703,6 +716,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check_parser.add_argument("--priv-key", metavar="K", help="v3 privacy passphrase")
     check_parser.add_argument("--profile", choices=PROFILE_NAMES, default="generic", help="access-point vendor profile")
+    check_parser.add_argument("--controller", choices=CONTROLLER_PROFILE_NAMES, metavar="PROFILE",
+                              help="poll as a WLAN controller with this profile and list its access points "
+                              f"({', '.join(CONTROLLER_PROFILE_NAMES)})")
     check_parser.add_argument("--row-index", default="", metavar="INDEX", help="controller row index of the AP")
     check_parser.add_argument("--if-index", type=int, metavar="N", help="poll as an uplink router, this interface")
     check_parser.add_argument("--if-name", metavar="NAME",
