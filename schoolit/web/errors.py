@@ -54,12 +54,42 @@ def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+# The names people see for the fields and query parameters an error page may name (the API keeps the
+# codes); a field not listed is shown by its code.
+FIELD_LABELS = {
+    "county_id": N_("County"), "school_id": N_("School"), "category_id": N_("Category"), "assignee_id": N_("Assignee"),
+    "status": N_("Status"), "state": N_("Status"), "view": N_("Views"), "q": N_("Search"), "sort": N_("Sort by"),
+    "since": N_("From"), "until": N_("To"), "offset": N_("Pages"), "limit": N_("Pages"), "page": N_("Pages"),
+    "loan_page": N_("Pages"), "section": N_("Sections of the school page"), "email": N_("E-mail address"),
+    "name": N_("Name"), "month": N_("Month"), "school_type": N_("School type"), "class_name": N_("Class"),
+    "device_id": N_("Device"), "body": N_("Comment"), "file": N_("File"),
+}
+
+
+def field_label(field: str) -> str:
+    label = FIELD_LABELS.get(field)
+    return _(label) if label else field
+
+
+def _message(message: str) -> str:
+    """A validation message in the page's language (the parser's English ones in words people use)."""
+    if message.startswith("Expected `int"):
+        return _("must be a whole number")
+    if message.startswith("Expected"):
+        return _("not one of the allowed values")
+    return _(message)
+
+
 def _page(request: Request[Any, Any, Any], status: int, detail: str,
           errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+    shown = [{"field": field_label(e.get("field", "")), "message": _message(e.get("message", ""))}
+             for e in errors or []]
+    if detail.startswith("Validation failed"):
+        detail = _("Some values could not be used:")
     return Template(
         template_name="web/error.html",
         context={"status": status, "title": _(_TITLES.get(status, "Error")), "detail": detail,
-                 "errors": errors or []},
+                 "errors": shown},
         status_code=status,
         media_type=MediaType.HTML,
         headers=headers,
