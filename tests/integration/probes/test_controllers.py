@@ -172,3 +172,31 @@ async def test_controllers_csv_names_county_school_and_profile(client: httpx.Asy
                         "Bemerkungen")
     assert lines[1] == "Donnersbergkreis;;WLC wlc-csv-export;'=WLC Kreis;aruba-os;;172.16.9.1;161;"  # formula quoted
     assert lines[2] == "Donnersbergkreis;41002;;VC Rockenhausen;ruckus-zonedirector;;172.16.9.2;1161;"
+
+
+async def test_a_schools_own_controller_takes_its_access_points_from_the_county_controller(
+        client: httpx.AsyncClient, world: World) -> None:
+    county = world.counties["donnersbergkreis"]
+    kib, rok = world.schools["kib"]["id"], world.schools["rok"]["id"]
+    await fetch("UPDATE school SET management_prefix = NULL WHERE id = ANY({})", [kib, rok])
+    aps = {}
+    for key, school_id, vendor in (("kib", kib, "cisco"), ("rok", rok, "cisco"), ("rok-aruba", rok, "aruba")):
+        aps[key] = (await AccessPoint.insert(AccessPoint(
+            county_id=county, school_id=school_id, name=f"AP {key}", vendor=vendor, serial=f"SN-{key.upper()}",
+            mac=None, status="active")).returning(AccessPoint.id))[0]["id"]
+    profile = await _profile(world, "cisco-9800")
+    ids = {}
+    for name, place in (("county", {"county_id": county}), ("kib", {"school_id": kib})):
+        created = await client.post("/api/v1/wlan-controllers", headers=world.auth("admin"), json={
+            **place, "name": f"C9800 {name}", "profile": "cisco-9800", "management_ip": f"172.16.7.{len(ids) + 1}",
+            "snmp_profile_id": profile})
+        assert created.status_code == 201, created.text
+        ids[name] = created.json()["id"]
+    answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    targets = msgspec.json.decode(answer.content, type=TargetList).targets
+    members = {t.asset_id: {m.asset_id for m in t.members} for t in targets if t.asset_kind == "controller"}
+    assert aps["kib"] in members[ids["kib"]] and aps["kib"] not in members[ids["county"]]
+    assert aps["rok"] in members[ids["county"]] and aps["rok"] not in members[ids["kib"]]
+    assert all(aps["rok-aruba"] not in m for m in members.values())  # another vendor's access point
+    (by_serial,) = [m for t in targets if t.asset_id == ids["county"] for m in t.members if m.asset_id == aps["rok"]]
+    assert (by_serial.mac, by_serial.serial) == (None, "SN-ROK")  # no MAC in the inventory: matched by serial
