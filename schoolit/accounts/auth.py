@@ -28,7 +28,7 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from litestar.types import Scope as ASGIScope
 from litestar.utils.scope.state import ScopeState
 
-from schoolit.accounts import services
+from schoolit.accounts import services, sessions
 from schoolit.accounts.access import current_scope
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import PUBLIC, declared_access
@@ -77,7 +77,7 @@ def _bearer(scope: ASGIScope) -> str | None:
 
 def session_cookie(session_id: str, settings: Settings) -> Cookie:
     return Cookie(key=SESSION_COOKIE, value=session_id, httponly=True, samesite="lax", secure=settings.secure_cookies,
-                  path="/", max_age=int(services.SESSION_MAX_AGE.total_seconds()))
+                  path="/", max_age=int(sessions.SESSION_MAX_AGE.total_seconds()))
 
 
 def expired_session_cookie(settings: Settings) -> Cookie:
@@ -151,7 +151,7 @@ def authentication_middleware_factory(settings: Settings) -> Any:
                 state["bearer_rejected"] = caller is None
             else:
                 session_id = _cookie(scope, SESSION_COOKIE)
-                user = await services.user_for_session(session_id, idle) if session_id else None
+                user = await sessions.user_for_session(session_id, idle) if session_id else None
                 if user is not None:
                     caller = await services.scope_for_user(user)
                     state["user"] = user

@@ -19,7 +19,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts import credentials, services, twofactor
+from schoolit.accounts import credentials, services, sessions, twofactor
 from schoolit.accounts.auth import Caller, session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.scope import Scope
@@ -54,7 +54,7 @@ async def _pending(request: AnyRequest, stage: str) -> dict[str, Any] | None:
     if not session_id:
         return None
     idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
-    return await services.user_for_session(session_id, idle, stage=stage)
+    return await sessions.user_for_session(session_id, idle, stage=stage)
 
 
 async def _scope_of(request: AnyRequest, user: dict[str, Any]) -> Scope:
@@ -63,9 +63,9 @@ async def _scope_of(request: AnyRequest, user: dict[str, Any]) -> Scope:
 
 async def _logged_in(request: AnyRequest, user: dict[str, Any], next_: str) -> Response[Any]:
     """Finish a login: a new session id in the `full` stage replaces the half-finished one."""
-    session_id = await services.start_session(
+    session_id = await sessions.start_session(
         user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
-        replaces=session_id_of(request), stage=services.FULL)
+        replaces=session_id_of(request), stage=sessions.FULL)
     response: Response[Any] = Redirect(path=local_path(next_), status_code=303)
     response.set_cookie(session_cookie(session_id, get_settings()))
     return response
@@ -76,12 +76,12 @@ async def begin_login(request: AnyRequest, user: dict[str, Any], next_: str) -> 
     second factor, or one their role must enrol first, the session is only half logged in: it grants
     no access, only the code or enrolment page it is sent to."""
     stage = await twofactor.login_stage(user)
-    session_id = await services.start_session(
+    session_id = await sessions.start_session(
         user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
         replaces=session_id_of(request), stage=stage)
-    target = {services.FULL: local_path(next_), services.CODE: "/login/code",
-              services.ENROL: "/account/two-factor"}[stage]
-    if stage != services.FULL:
+    target = {sessions.FULL: local_path(next_), sessions.CODE: "/login/code",
+              sessions.ENROL: "/account/two-factor"}[stage]
+    if stage != sessions.FULL:
         target += "?" + urlencode({"next": local_path(next_)})
     response: Response[Any] = Redirect(path=target, status_code=303)
     response.set_cookie(session_cookie(session_id, get_settings()))
@@ -98,13 +98,13 @@ class SecondFactorPages(Controller):
 
     @get("/login/code", name="login_code", opt=public())
     async def code_form(self, request: AnyRequest, next_: NextParam = "/") -> Response[Any]:
-        if await _pending(request, services.CODE) is None:
+        if await _pending(request, sessions.CODE) is None:
             return Redirect(path="/login", status_code=303)
         return Template("accounts/login_code.html", context={"next": local_path(next_), "error": None})
 
     @post("/login/code", opt=public(), status_code=303)
     async def code(self, request: AnyRequest, data: URLEncodedBody[CodeForm]) -> Response[Any]:
-        user = await _pending(request, services.CODE)
+        user = await _pending(request, sessions.CODE)
         if user is None:
             return Redirect(path="/login", status_code=303)
         result = await twofactor.check_login_code(await _scope_of(request, user), user, data.code)
@@ -127,7 +127,7 @@ class SecondFactorPages(Controller):
         user = request.scope.get("state", {}).get("user")
         if user is not None:
             return user, False
-        return await _pending(request, services.ENROL), True
+        return await _pending(request, sessions.ENROL), True
 
     @get("/account/two-factor", name="two_factor", opt=public())
     async def enrolment(self, request: AnyRequest, next_: NextParam = "/") -> Response[Any]:
@@ -160,9 +160,9 @@ class SecondFactorPages(Controller):
             return Redirect(path="/account/two-factor", status_code=303)
         response: Response[Any] = Template("accounts/recovery_codes.html", context={"codes": codes, "next": next_})
         if pending:  # enrolled as required: the login is complete now
-            session_id = await services.start_session(
+            session_id = await sessions.start_session(
                 user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
-                replaces=session_id_of(request), stage=services.FULL)
+                replaces=session_id_of(request), stage=sessions.FULL)
             response.set_cookie(session_cookie(session_id, get_settings()))
         return response
 

@@ -18,13 +18,12 @@ from schoolit.accounts.security import MIN_PASSWORD_LENGTH, digest, hash_passwor
 from schoolit.accounts.services import (
     USER_COLUMNS,
     UserScopeRef,
-    forgive_login_attempt,
     keep_an_admin,
     now,
-    reserve_login_attempt,
     resolve_user_scope,
     scope_for_user,
 )
+from schoolit.accounts.sessions import forgive_login_attempt, reserve_login_attempt
 from schoolit.accounts.tables import Arrangement, County, PasswordReset, User, WebSession
 from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed

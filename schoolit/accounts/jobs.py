@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schoolit.accounts import services
+from schoolit.accounts.sessions import prune_sessions
 from schoolit.accounts.sso import jobs as sso_jobs
 from schoolit.jobs import Job, outcome
 from schoolit.kernel.i18n import N_
@@ -14,7 +14,7 @@ from schoolit.settings import get_settings
 
 async def sessions() -> str:
     idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
-    ended, failures = await services.prune_sessions(idle)
+    ended, failures = await prune_sessions(idle)
     return outcome(N_("ended sessions removed: %(ended)s; old login failures removed: %(failures)s"),
                    ended=ended, failures=failures)
 

@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts import audit, audit_labels, credentials, services
+from schoolit.accounts import audit, audit_labels, credentials, services, sessions
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options
@@ -56,7 +56,7 @@ class AuthPages(Controller):
         self, request: Request[Any, Any, Any],
         data: URLEncodedBody[LoginForm],
     ) -> Response[Any]:
-        result = await services.authenticate(data.email, data.password, client_ip=_client_ip(request),
+        result = await sessions.authenticate(data.email, data.password, client_ip=_client_ip(request),
                                              request_id=request.scope.get("state", {}).get("request_id", ""))
         context = {"next": local_path(data.next), "email": data.email}
         if result.retry_after is not None:
@@ -78,7 +78,7 @@ class AuthPages(Controller):
     async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
         session_id = session_id_of(request)
         if session_id:
-            await services.end_session(session_id)
+            await sessions.end_session(session_id)
         response: Response[Any] = Redirect(path="/login", status_code=303)
         response.set_cookie(expired_session_cookie(get_settings()))
         return response

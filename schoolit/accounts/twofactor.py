@@ -22,15 +22,8 @@ from schoolit.accounts.security import (
     totp_step,
     totp_uri,
 )
-from schoolit.accounts.services import (
-    CODE,
-    ENROL,
-    FULL,
-    USER_COLUMNS,
-    forgive_login_attempt,
-    now,
-    reserve_login_attempt,
-)
+from schoolit.accounts.services import USER_COLUMNS, now
+from schoolit.accounts.sessions import CODE, ENROL, FULL, forgive_login_attempt, reserve_login_attempt
 from schoolit.accounts.tables import RecoveryCode, User, WebSession
 from schoolit.db import atomic
 from schoolit.encryption import Sealer

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, sessions
 from schoolit.accounts import services as accounts
 from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
@@ -408,7 +408,7 @@ async def ldap_sign_in(name: str, login: str, password: str, *, client_ip: str |
     # Failures count like those of local logins (per login and address, before the password is
     # tried), so schoolit is no faster way to guess directory passwords than the directory itself.
     key = f"{source_of(ProviderKind.LDAP, name)}:{login.strip().lower()}"[:254]
-    attempt = await accounts.reserve_login_attempt(key, client_ip)
+    attempt = await sessions.reserve_login_attempt(key, client_ip)
     if attempt.retry_after is not None:
         await audit.record(scope, "login.throttled", object_type="user")
         return SignInResult(refusal=Refusal.THROTTLED, retry_after=attempt.retry_after)
@@ -424,7 +424,7 @@ async def ldap_sign_in(name: str, login: str, password: str, *, client_ip: str |
                            after={"source": source_of(ProviderKind.LDAP, name)})
         return SignInResult(refusal=Refusal.WRONG)
     if not person.disabled:  # the directory accepted the password
-        await accounts.forgive_login_attempt(attempt)
+        await sessions.forgive_login_attempt(attempt)
     identity = Identity(external_id=person.login, email=person.email, name=person.name, groups=person.groups,
                         disabled=person.disabled)
     return await sign_in(provider, identity, client_ip=client_ip, request_id=request_id)

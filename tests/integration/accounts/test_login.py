@@ -153,7 +153,7 @@ async def test_disabled_user_cannot_log_in(client: httpx.AsyncClient, world: Wor
 
 
 async def test_ended_sessions_and_old_failures_are_pruned(client: httpx.AsyncClient, world: World) -> None:
-    from schoolit.accounts.services import prune_sessions, start_session
+    from schoolit.accounts.sessions import prune_sessions, start_session
     from schoolit.accounts.tables import LoginFailure
 
     await login(client, "st@dbk.test.example")

@@ -14,7 +14,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from schoolit.accounts.services import LOGIN_MAX_FAILURES
+from schoolit.accounts.sessions import LOGIN_MAX_FAILURES
 from schoolit.sql import fetch
 from tests.integration.world import password_hash
 
