@@ -38,10 +38,13 @@ from schoolit.inventory.choices import (
     VENDOR_LABELS,
 )
 from schoolit.inventory.description import Listing
+from schoolit.inventory.resources.access_point import ACCESS_POINT, ACCESS_POINTS
 from schoolit.inventory.resources.device import DEVICE, DEVICES
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
+from schoolit.inventory.resources.room import BUILDING_RESOURCE, BUILDINGS, ROOM, ROOMS
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
+from schoolit.inventory.resources.uplink import UPLINK, UPLINKS
 from schoolit.inventory.schemas import (
     AccessPointIn,
     AccessPointOut,
@@ -72,6 +75,10 @@ from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 
 DEVICE_FORM = DEVICE.form()
+BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
+ROOM_FORM = ROOM.form(skip=("school_id",))
+UPLINK_FORM = UPLINK.form(skip=("school_id",))  # an uplink stays at its school
+ACCESS_POINT_FORM = ACCESS_POINT.form()
 SCHOOL_FORM = SCHOOL.form()
 LOAN_FORM = LOAN.form()
 READ = requires(Permission.INVENTORY_READ)
@@ -159,12 +166,11 @@ class BuildingsApi(Controller):
     path = "/buildings"
     tags = ["inventory"]  # noqa: RUF012
 
-    @get("/", opt=READ, summary="List buildings")
-    async def list_buildings(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
-                             q: Text = None, sort: Text = None, limit: Limit = 50,
-                             offset: Offset = 0) -> Page[BuildingOut]:
-        rows, total = await services.list_buildings(caller, school_id=school_id, county_id=county_id, q=q,
-                                                    sort=sort, limit=limit, offset=offset)
+    @get("/", opt=READ, summary="List buildings", dependencies={"filters": list_filters(BUILDINGS)})
+    async def list_buildings(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                             limit: Limit = 50, offset: Offset = 0) -> Page[BuildingOut]:
+        rows, total = await services.list_buildings(caller, q=q, sort=sort, limit=limit, offset=offset,
+                                                    filters=filters)
         return _page(rows, total, BuildingOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a building")
@@ -189,13 +195,10 @@ class RoomsApi(Controller):
     path = "/rooms"
     tags = ["inventory"]  # noqa: RUF012
 
-    @get("/", opt=READ, summary="List rooms")
-    async def list_rooms(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
-                         building_id: IdFilter = None, is_teaching: Flag = None, q: Text = None, sort: Text = None,
+    @get("/", opt=READ, summary="List rooms", dependencies={"filters": list_filters(ROOMS)})
+    async def list_rooms(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
                          limit: Limit = 50, offset: Offset = 0) -> Page[RoomOut]:
-        rows, total = await services.list_rooms(caller, school_id=school_id, county_id=county_id,
-                                                building_id=building_id, is_teaching=is_teaching, q=q, sort=sort,
-                                                limit=limit, offset=offset)
+        rows, total = await services.list_rooms(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
         return _page(rows, total, RoomOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a room")
@@ -249,14 +252,10 @@ class UplinksApi(Controller):
     path = "/uplinks"
     tags = ["inventory"]  # noqa: RUF012
 
-    @get("/", opt=READ, summary="List uplinks")
-    async def list_uplinks(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
-                           status: Text = None, technology: Text = None, gigabit_symmetric: Flag = None,
-                           q: Text = None, sort: Text = None, limit: Limit = 50,
-                           offset: Offset = 0) -> Page[UplinkOut]:
-        rows, total = await services.list_uplinks(caller, school_id=school_id, county_id=county_id, status=status,
-                                                  technology=technology, gigabit_symmetric=gigabit_symmetric, q=q,
-                                                  sort=sort, limit=limit, offset=offset)
+    @get("/", opt=READ, summary="List uplinks", dependencies={"filters": list_filters(UPLINKS)})
+    async def list_uplinks(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                           limit: Limit = 50, offset: Offset = 0) -> Page[UplinkOut]:
+        rows, total = await services.list_uplinks(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
         return _page(rows, total, UplinkOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an uplink")
@@ -280,15 +279,12 @@ class AccessPointsApi(Controller):
     path = "/access-points"
     tags = ["inventory"]  # noqa: RUF012
 
-    @get("/", opt=READ, summary="List access points")
-    async def list_access_points(self, caller: Caller, school_id: IdFilter = None, county_id: IdFilter = None,
-                                 status: Text = None, vendor: Text = None, model: Text = None, room_id: IdFilter = None,
-                                 q: Text = None, sort: Text = None, limit: Limit = 50,
-                                 offset: Offset = 0) -> Page[AccessPointOut]:
+    @get("/", opt=READ, summary="List access points", dependencies={"filters": list_filters(ACCESS_POINTS)})
+    async def list_access_points(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                                 limit: Limit = 50, offset: Offset = 0) -> Page[AccessPointOut]:
         """`q` searches name, serial, model, MAC (any notation) and management IP."""
-        rows, total = await services.list_access_points(caller, school_id=school_id, county_id=county_id,
-                                                        status=status, vendor=vendor, model=model, room_id=room_id,
-                                                        q=q, sort=sort, limit=limit, offset=offset)
+        rows, total = await services.list_access_points(caller, q=q, sort=sort, limit=limit, offset=offset,
+                                                        filters=filters)
         return _page(rows, total, AccessPointOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an access point")
@@ -595,7 +591,7 @@ class SchoolPages(Controller):
             title, action = gettext("New building"), f"/schools/{school_id}/buildings/new"
         else:
             title, action = gettext("Edit %(name)s", name=building["name"]), f"/buildings/{building['id']}/edit"
-        return _form_page(request, caller, title=title, form=forms.BUILDING, values=values, errors=errors,
+        return _form_page(request, caller, title=title, form=BUILDING_FORM, values=values, errors=errors,
                           general=general, status=status, action=action,
                           back=f"/schools/{school_id}?section=rooms#rooms",
                           delete=f"/buildings/{building['id']}/delete" if building else None)
@@ -610,7 +606,7 @@ class SchoolPages(Controller):
                               school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
         render = functools.partial(self._building_form, request, caller, school_id, None)
-        return await _submit(request, forms.BUILDING, lambda data: services.create_building(caller, data),
+        return await _submit(request, BUILDING_FORM, lambda data: services.create_building(caller, data),
                              lambda row: f"/schools/{school_id}?section=rooms#rooms", render, {"school_id": school_id})
 
     @get("/buildings/{building_id:int}/edit", opt=WRITE)
@@ -618,14 +614,14 @@ class SchoolPages(Controller):
                             building_id: FromPath[int]) -> Template:
         building = await services.get_building(caller, building_id)
         return await self._building_form(request, caller, building["school_id"], building,
-                                         forms.from_row(forms.BUILDING, building), {}, (), 200)
+                                         forms.from_row(BUILDING_FORM, building), {}, (), 200)
 
     @post("/buildings/{building_id:int}/edit", opt=WRITE, status_code=303)
     async def update_building(self, request: Request[Any, Any, Any], caller: Caller,
                               building_id: FromPath[int]) -> Response[Any]:
         building = await services.get_building(caller, building_id)
         render = functools.partial(self._building_form, request, caller, building["school_id"], building)
-        return await _submit(request, forms.BUILDING, lambda data: services.update_building(caller, building_id, data),
+        return await _submit(request, BUILDING_FORM, lambda data: services.update_building(caller, building_id, data),
                              lambda row: f"/schools/{row['school_id']}?section=rooms#rooms", render)
 
     @post("/buildings/{building_id:int}/delete", opt=WRITE, status_code=303)
@@ -639,11 +635,11 @@ class SchoolPages(Controller):
                          general: Sequence[str], status: int) -> Template:
         options = {"building_id": await _building_options(caller, school_id)}
         if room is None:
-            return _form_page(request, caller, title=gettext("New room"), form=forms.ROOM, values=values,
+            return _form_page(request, caller, title=gettext("New room"), form=ROOM_FORM, values=values,
                               errors=errors, general=general, status=status, options=options,
                               action=f"/schools/{school_id}/rooms/new",
                               back=f"/schools/{school_id}?section=rooms#rooms")
-        return _form_page(request, caller, title=gettext("Edit %(name)s", name=room["name"]), form=forms.ROOM,
+        return _form_page(request, caller, title=gettext("Edit %(name)s", name=room["name"]), form=ROOM_FORM,
                           values=values, errors=errors, general=general, status=status, options=options,
                           action=f"/rooms/{room['id']}/edit", back=f"/schools/{school_id}?section=rooms#rooms",
                           delete=f"/rooms/{room['id']}/delete")
@@ -662,13 +658,13 @@ class SchoolPages(Controller):
 
         render = functools.partial(self._room_form, request, caller, school_id, None)
 
-        return await _submit(request, forms.ROOM, lambda data: services.create_room(caller, data),
+        return await _submit(request, ROOM_FORM, lambda data: services.create_room(caller, data),
                              lambda row: f"/schools/{school_id}?section=rooms#rooms", render, {"school_id": school_id})
 
     @get("/rooms/{room_id:int}/edit", opt=WRITE)
     async def edit_room(self, request: Request[Any, Any, Any], caller: Caller, room_id: FromPath[int]) -> Template:
         room = await services.get_room(caller, room_id)
-        return await self._room_form(request, caller, room["school_id"], room, forms.from_row(forms.ROOM, room), {},
+        return await self._room_form(request, caller, room["school_id"], room, forms.from_row(ROOM_FORM, room), {},
                                      (), 200)
 
     @post("/rooms/{room_id:int}/edit", opt=WRITE, status_code=303)
@@ -678,7 +674,7 @@ class SchoolPages(Controller):
 
         render = functools.partial(self._room_form, request, caller, room["school_id"], room)
 
-        return await _submit(request, forms.ROOM, lambda data: services.update_room(caller, room_id, data),
+        return await _submit(request, ROOM_FORM, lambda data: services.update_room(caller, room_id, data),
                              lambda row: f"/schools/{row['school_id']}?section=rooms#rooms", render)
 
     @post("/rooms/{room_id:int}/delete", opt=WRITE, status_code=303)
@@ -696,7 +692,7 @@ class SchoolPages(Controller):
         title = gettext("New uplink") if uplink is None else gettext("Edit uplink %(line)s",
                                                                      line=uplink["line_id"] or uplink["provider"])
         action = f"/schools/{school['id']}/uplinks/new" if uplink is None else f"/uplinks/{uplink['id']}/edit"
-        return _form_page(request, caller, title=title, form=forms.UPLINK, values=values, errors=errors,
+        return _form_page(request, caller, title=title, form=UPLINK_FORM, values=values, errors=errors,
                           general=general, status=status, options=options, action=action,
                           back=f"/schools/{school['id']}#uplink",
                           delete=f"/uplinks/{uplink['id']}/delete" if uplink else None)
@@ -714,14 +710,14 @@ class SchoolPages(Controller):
 
         render = functools.partial(self._uplink_form, request, caller, school, None)
 
-        return await _submit(request, forms.UPLINK, lambda data: services.create_uplink(caller, data),
+        return await _submit(request, UPLINK_FORM, lambda data: services.create_uplink(caller, data),
                              lambda row: f"/schools/{school_id}#uplink", render, {"school_id": school_id})
 
     @get("/uplinks/{uplink_id:int}/edit", opt=WRITE)
     async def edit_uplink(self, request: Request[Any, Any, Any], caller: Caller, uplink_id: FromPath[int]) -> Template:
         uplink = await services.get_uplink(caller, uplink_id)
         school = await services.get_school(caller, uplink["school_id"])
-        return await self._uplink_form(request, caller, school, uplink, forms.from_row(forms.UPLINK, uplink), {}, (),
+        return await self._uplink_form(request, caller, school, uplink, forms.from_row(UPLINK_FORM, uplink), {}, (),
                                        200)
 
     @post("/uplinks/{uplink_id:int}/edit", opt=WRITE, status_code=303)
@@ -732,7 +728,7 @@ class SchoolPages(Controller):
 
         render = functools.partial(self._uplink_form, request, caller, school, uplink)
 
-        return await _submit(request, forms.UPLINK, lambda data: services.update_uplink(caller, uplink_id, data),
+        return await _submit(request, UPLINK_FORM, lambda data: services.update_uplink(caller, uplink_id, data),
                              lambda row: f"/schools/{row['school_id']}#uplink", render)
 
     @post("/uplinks/{uplink_id:int}/delete", opt=WRITE, status_code=303)
@@ -756,12 +752,12 @@ class AssetPages(Controller):
                    "snmp_profile_id": await _profile_options(caller, school["county_id"]),
                    "school_id": await _school_options(caller)}
         if ap is None:
-            return _form_page(request, caller, title=gettext("New access point"), form=forms.ACCESS_POINT,
+            return _form_page(request, caller, title=gettext("New access point"), form=ACCESS_POINT_FORM,
                               values=values, errors=errors, general=general, status=status, options=options,
                               skip=("school_id",), action=f"/schools/{school['id']}/access-points/new",
                               back=f"/schools/{school['id']}?section=network#access-points")
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=ap["name"] or ap["serial"]),
-                          form=forms.ACCESS_POINT, values=values, errors=errors, general=general, status=status,
+                          form=ACCESS_POINT_FORM, values=values, errors=errors, general=general, status=status,
                           options=options, action=f"/access-points/{ap['id']}/edit",
                           back=f"/access-points/{ap['id']}")
 
@@ -779,7 +775,7 @@ class AssetPages(Controller):
 
         render = functools.partial(self._ap_form, request, caller, school, None)
 
-        form = [f for f in forms.ACCESS_POINT if f.name != "school_id"]
+        form = [f for f in ACCESS_POINT_FORM if f.name != "school_id"]
         return await _submit(request, form, lambda data: services.create_access_point(caller, data),
                              lambda row: f"/access-points/{row['id']}", render, {"school_id": school_id})
 
@@ -794,7 +790,7 @@ class AssetPages(Controller):
                                 access_point_id: FromPath[int]) -> Template:
         ap = await services.get_access_point(caller, access_point_id)
         school = await services.get_school(caller, ap["school_id"])
-        return await self._ap_form(request, caller, school, ap, forms.from_row(forms.ACCESS_POINT, ap), {}, (), 200)
+        return await self._ap_form(request, caller, school, ap, forms.from_row(ACCESS_POINT_FORM, ap), {}, (), 200)
 
     @post("/access-points/{access_point_id:int}/edit", opt=WRITE, status_code=303)
     async def update_access_point(self, request: Request[Any, Any, Any], caller: Caller,
@@ -809,7 +805,7 @@ class AssetPages(Controller):
                 data.pop("covered_room_ids", None)  # the listed rooms are the old school's
             return await services.update_access_point(caller, access_point_id, data)
 
-        return await _submit(request, forms.ACCESS_POINT, save, lambda row: f"/access-points/{row['id']}", render)
+        return await _submit(request, ACCESS_POINT_FORM, save, lambda row: f"/access-points/{row['id']}", render)
 
     @post("/access-points/{access_point_id:int}/retire", opt=WRITE, status_code=303)
     async def retire_access_point(self, caller: Caller, access_point_id: FromPath[int]) -> Redirect:

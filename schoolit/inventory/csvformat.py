@@ -1,9 +1,8 @@
 """The inventory's CSV format, shared by import and export: columns per kind, cell formats, file reading.
 
-The columns of a described resource derive from its description (`Resource.csv_kind`); the kinds
-not described yet are declared below. One table of columns per kind names each column in German and
-English (plus the spellings people type), says how a cell is read and how a value is written, so
-that an exported file imports again unchanged. Files come from German Excel as often as from
+The columns of each kind derive from its resource's description (`Resource.csv_kind`): each column's
+German and English header (plus the spellings people type), how a cell is read and how a value is
+written, so that an exported file imports again unchanged. Files come from German Excel as often as from
 scripts: UTF-8 with or without BOM or Windows-1252, `;` or `,` between cells, decimal commas, dates
 as 31.07.2026 or 2026-07-31.
 """
@@ -24,15 +23,6 @@ import msgspec
 from schoolit import limits
 from schoolit.csvwriter import BOM, FORMULA_START
 from schoolit.db import MAX_INT
-from schoolit.inventory import validation
-from schoolit.inventory.choices import (
-    FUNDING_PROGRAMME_WORDS,
-    AccessPointStatus,
-    FundingProgramme,
-    UplinkStatus,
-    UplinkTechnology,
-    Vendor,
-)
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.truth import truth
@@ -236,6 +226,7 @@ class Kind:
     label: str
     columns: tuple[Column, ...]
     has_updated_at: bool = True
+    one_of: tuple[str, ...] = ()  # a file has at least one of these columns (the first is named when none)
     columns_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -249,112 +240,6 @@ class Kind:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.field == name)
 
-
-_FUNDING = choice(FundingProgramme, FUNDING_PROGRAMME_WORDS)
-_SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", _validated(validation.school_number),
-                        aliases=("Schul-Nr.", "Schulnr", "Schulnummer (5-stellig)", "school number", "school"),
-                        required=True, direct=False, memo=True)
-_SERIAL = Column("serial", "Seriennummer", "serial", _validated(validation.serial_number),
-                 aliases=("Serien-Nr.", "Seriennr", "SN", "S/N", "serial number", "serial_number"))
-_MAC = Column("mac", "MAC-Adresse", "mac", _validated(validation.mac_address),
-              aliases=("MAC", "MAC Adresse", "WLAN-MAC", "Ethernet-MAC", "mac address"))
-_PURCHASE_DATE = Column("purchase_date", "Kaufdatum", "purchase_date", date, format_date,
-                        aliases=("Anschaffungsdatum", "Beschaffungsdatum", "purchase date", "purchased"), memo=True)
-_PRICE = Column("price_cents", "Preis (EUR)", "price_eur", price_cents, format_price,
-                aliases=("Preis", "Preis (€)", "Preis in EUR", "Kaufpreis", "Anschaffungspreis", "Bruttopreis",
-                         "price", "price (EUR)"), memo=True)
-_WARRANTY_END = Column("warranty_end", "Garantie bis", "warranty_end", date, format_date,
-                       aliases=("Garantieende", "Gewährleistung bis", "warranty", "warranty end"), memo=True)
-_FUNDING_COLUMN = Column("funding_programme", "Förderprogramm", "funding_programme", _FUNDING,
-                         aliases=("Förderung", "Finanzierung", "funding", "funding programme", "funding program"),
-                         empty=FundingProgramme.OTHER.value, memo=True)
-_BUILDING = Column("building", "Gebäude", "building", text(120), aliases=("Haus", "Gebäudeteil"), direct=False,
-                   empty="", memo=True)
-# 161 but for devices reached through port forwarding (or a simulator): an empty cell is the default.
-_SNMP_PORT = Column("snmp_port", "SNMP-Port", "snmp_port", integer(1, 65535), aliases=("Port", "snmp port"),
-                    empty=161)
-_SNMP_PROFILE = Column("snmp_profile", "SNMP-Profil", "snmp_profile", text(120), aliases=("SNMP", "snmp profile"),
-                       direct=False, empty="", memo=True)
-_NOTES = Column("notes", "Bemerkungen", "notes", text(4000), aliases=("Bemerkung", "Notizen", "Notiz", "Hinweise"),
-                empty="")
-
-ROOMS = Kind("rooms", "room", N_("room"), (
-    _SCHOOL_NUMBER,
-    _BUILDING,
-    Column("name", "Raum", "room", text(60), aliases=("Raumnummer", "Raumname", "Raumbezeichnung", "room name", "name"),
-           required=True),
-    Column("floor", "Etage", "floor", text(20), aliases=("Stockwerk", "Geschoss", "Ebene", "level"), empty="",
-           memo=True),
-    Column("is_teaching", "Unterrichtsraum", "teaching_room", boolean, format_bool,
-           aliases=("Unterricht", "Klassenraum", "teaching", "is_teaching", "is teaching"), empty=False, memo=True),
-), has_updated_at=False)
-
-ACCESS_POINTS = Kind("access-points", "access_point", N_("access point"), (
-    _SCHOOL_NUMBER,
-    _BUILDING,
-    Column("room", "Raum", "room", text(60), aliases=("Standort", "Raumnummer", "location"), direct=False, empty="",
-           memo=True),
-    Column("name", "Name", "name", text(120), aliases=("Bezeichnung", "Hostname", "AP-Name"), empty=""),
-    Column("vendor", "Hersteller", "vendor", choice(Vendor, {
-        "aruba": ("HPE Aruba", "Aruba Networks"), "unifi": ("Ubiquiti", "UniFi"), "lancom": ("LANCOM Systems",),
-        "cisco": ("Cisco Meraki", "Meraki"), "aerohive": ("Extreme Networks", "Extreme"),
-        "ruckus": ("CommScope",), "generic": ("Sonstige", "andere", "other"),
-    }), aliases=("Marke", "manufacturer", "make"), empty=Vendor.GENERIC.value, memo=True),
-    Column("model", "Modell", "model", text(120), aliases=("Typ", "Gerätetyp"), empty="", memo=True),
-    _SERIAL,
-    _MAC,
-    Column("management_ip", "Management-IP", "management_ip", _validated(validation.ip_address),
-           aliases=("IP", "IP-Adresse", "Management IP-Adresse", "ip address", "ip")),
-    _SNMP_PORT,
-    _SNMP_PROFILE,
-    Column("status", "Status", "status", choice(AccessPointStatus, {
-        "planned": ("geplant",), "active": ("aktiv", "in Betrieb", "online"),
-        "faulty": ("defekt", "gestört", "Störung"), "retired": ("ausgemustert", "außer Betrieb", "abgebaut"),
-    }), aliases=("Zustand", "state"), empty=AccessPointStatus.ACTIVE.value, memo=True),
-    Column("installed_on", "Installiert am", "installed_on", date, format_date,
-           aliases=("Installationsdatum", "Montagedatum", "installed", "installation date"), memo=True),
-    _WARRANTY_END,
-    _FUNDING_COLUMN,
-    _PURCHASE_DATE,
-    _PRICE,
-    Column("covers", "Versorgte Räume", "covered_rooms", text(4000),
-           aliases=("Abdeckung", "WLAN-Abdeckung", "versorgt", "coverage", "covers"), direct=False, empty=""),
-))
-
-UPLINKS = Kind("uplinks", "uplink", N_("uplink"), (
-    _SCHOOL_NUMBER,
-    Column("provider", "Anbieter", "provider", text(120), aliases=("Provider", "Netzbetreiber", "Carrier"),
-           required=True, memo=True),
-    Column("line_id", "Leitungs-ID", "line_id", text(80),
-           aliases=("Leitungsnummer", "Leitungs-Nr.", "Anschlusskennung", "Vertragsnummer", "line id", "circuit id"),
-           empty=""),
-    Column("technology", "Technologie", "technology", choice(UplinkTechnology, {
-        "fttb": ("Glasfaser", "Glasfaser (FttB)"), "ftth": ("Glasfaser (FttH)",), "cable": ("Kabel", "Koax"),
-        "vdsl": ("DSL", "Kupfer"), "lte": ("Mobilfunk", "5G"),
-    }), aliases=("Anschlussart", "Technik", "Zugangstechnik", "technology"), empty=UplinkTechnology.FTTB.value,
-        memo=True),
-    Column("down_mbps", "Download (Mbit/s)", "down_mbps", integer(1, 1_000_000),
-           aliases=("Download", "Downstream", "Downstream (Mbit/s)", "down"), to_create=True, memo=True),
-    Column("up_mbps", "Upload (Mbit/s)", "up_mbps", integer(1, 1_000_000),
-           aliases=("Upload", "Upstream", "Upstream (Mbit/s)", "up"), to_create=True, memo=True),
-    Column("status", "Status", "status", choice(UplinkStatus, {
-        "planned": ("geplant",), "ordered": ("bestellt", "beauftragt"), "construction": ("im Bau", "Bau", "Ausbau"),
-        "live": ("in Betrieb", "aktiv", "online"), "terminated": ("gekündigt", "abgeschaltet", "beendet"),
-    }), aliases=("Zustand", "state"), empty=UplinkStatus.PLANNED.value, memo=True),
-    Column("live_since", "In Betrieb seit", "live_since", date, format_date,
-           aliases=("Live seit", "Inbetriebnahme", "Schaltung", "live since", "live"), memo=True),
-    Column("contract_end", "Vertragsende", "contract_end", date, format_date,
-           aliases=("Vertrag bis", "Laufzeit bis", "contract end"), memo=True),
-    Column("router_ip", "Router-IP", "router_ip", _validated(validation.ip_address),
-           aliases=("Router IP-Adresse", "Router", "router ip")),
-    Column("router_if_index", "Router-Interface (ifIndex)", "router_if_index", integer(1),
-           aliases=("ifIndex", "Router-Interface", "Interface-Index", "if index", "interface index")),
-    _SNMP_PORT,
-    Column("public_prefix", "Öffentliches Netz", "public_prefix", _validated(validation.ip_prefix),
-           aliases=("Öffentliches Präfix", "Öffentliche IP-Adressen", "public prefix", "public network")),
-    _SNMP_PROFILE,
-    _NOTES,
-))
 
 # --- reading a file --------------------------------------------------------------------------------
 
@@ -495,9 +380,10 @@ def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[
     for column in parsed.kind.columns:
         if column.required and column.field not in parsed.headers:
             parsed.errors.append(RowError(row, f"{column.de} / {column.en}", _("required column is missing")))
-    if parsed.kind is ACCESS_POINTS and "serial" not in parsed.headers and "mac" not in parsed.headers:
-        # Access points are known by serial number or, failing that, by MAC address.
-        parsed.errors.append(RowError(row, f"{_SERIAL.de} / {_SERIAL.en}", _("required column is missing")))
+    if parsed.kind.one_of and not any(name in parsed.headers for name in parsed.kind.one_of):
+        # E.g. access points are known by serial number or, failing that, by MAC address.
+        first = parsed.kind.column(parsed.kind.one_of[0])
+        parsed.errors.append(RowError(row, f"{first.de} / {first.en}", _("required column is missing")))
     parsed.width = len(record)
     parsed.columns = [column for _index, column, _memo in mapping]
     parsed.positions = {column.field: i for i, column in enumerate(parsed.columns)}

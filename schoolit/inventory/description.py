@@ -140,6 +140,7 @@ class Resource:
     export_source: str = ""  # FROM of the export query (default: `source`)
     export_order: str = ""
     has_updated_at: bool = True
+    csv_one_of: tuple[str, ...] = ()  # a CSV file has at least one of these columns
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -196,9 +197,9 @@ class Resource:
         return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.fields],
                                  module="schoolit.inventory.schemas")
 
-    def form(self, *, only: Sequence[str] | None = None) -> tuple[forms.Field, ...]:
+    def form(self, *, skip: Sequence[str] = ()) -> tuple[forms.Field, ...]:
         """The create and edit form's fields."""
-        shown_fields = [f for f in self.writable if f.form and (only is None or f.name in only)]
+        shown_fields = [f for f in self.writable if f.form and f.name not in skip]
         return tuple(forms.Field(
             f.name, f.label, f.widget or f.kind.widget, required=f.required,
             labels=f.kind.labels if isinstance(f.kind, Choice) else None,
@@ -224,7 +225,7 @@ class Resource:
     def csv_kind(self) -> csvformat.Kind:
         """The import and export kind (one instance: the import tells kinds apart by identity)."""
         return csvformat.Kind(self.plural, self.table, self.label, self.csv_columns(),
-                              has_updated_at=self.has_updated_at)
+                              has_updated_at=self.has_updated_at, one_of=self.csv_one_of)
 
     def export_sql(self) -> str:
         """The export's SELECT: each CSV column named like its field; `{scope}` is the scope condition."""

@@ -16,9 +16,6 @@ from schoolit.csvwriter import write_csv
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.csvformat import (
-    ACCESS_POINTS,
-    ROOMS,
-    UPLINKS,
     Kind,
     format_date,
     format_price,
@@ -30,41 +27,10 @@ from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
 from schoolit.sql import fetch
 
-# The SELECT of each kind names its columns like the kind's fields; `{scope}` is the scope condition.
-_QUERIES: dict[str, str] = {
-    ROOMS.name: """
-        SELECT s.school_number, coalesce(b.name, '') AS building, r.name, r.floor, r.is_teaching
-        FROM room r JOIN school s ON s.id = r.school_id LEFT JOIN building b ON b.id = r.building_id
-        WHERE {scope} ORDER BY s.school_number, lower(coalesce(b.name, '')), lower(r.name)""",
-    ACCESS_POINTS.name: """
-        SELECT s.school_number, coalesce(b.name, '') AS building, coalesce(r.name, '') AS room, a.name, a.vendor,
-               a.model, a.serial, a.mac, a.management_ip, a.snmp_port, coalesce(p.name, '') AS snmp_profile,
-               a.status,
-               a.installed_on, a.warranty_end, a.funding_programme, a.purchase_date, a.price_cents,
-               coalesce((SELECT string_agg(CASE WHEN cb.name IS NULL THEN cr.name ELSE cb.name || ': ' || cr.name END,
-                                           ', ' ORDER BY lower(coalesce(cb.name, '')), lower(cr.name))
-                         FROM access_point_room apr JOIN room cr ON cr.id = apr.room_id
-                         LEFT JOIN building cb ON cb.id = cr.building_id
-                         WHERE apr.access_point_id = a.id), '') AS covers
-        FROM access_point a JOIN school s ON s.id = a.school_id
-        LEFT JOIN room r ON r.id = a.room_id LEFT JOIN building b ON b.id = r.building_id
-        LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id
-        WHERE {scope} ORDER BY s.school_number, a.serial""",
-    UPLINKS.name: """
-        SELECT s.school_number, u.provider, u.line_id, u.technology, u.down_mbps, u.up_mbps, u.status, u.live_since,
-               u.contract_end, u.router_ip, u.router_if_index, u.snmp_port, u.public_prefix,
-               coalesce(p.name, '') AS snmp_profile, u.notes
-        FROM uplink u JOIN school s ON s.id = u.school_id LEFT JOIN snmp_profile p ON p.id = u.snmp_profile_id
-        WHERE {scope} ORDER BY s.school_number, u.id""",
-}
-# Which table alias carries county and school in each query (the school table itself for schools).
-_SCOPE_COLUMNS = {
-    ROOMS.name: ("r.county_id", "r.school_id"),
-    ACCESS_POINTS.name: ("a.county_id", "a.school_id"), UPLINKS.name: ("u.county_id", "u.school_id"),
-}
-# The described resources' export queries and scope columns derive from their descriptions.
-_QUERIES.update({r.plural: r.export_sql() for r in RESOURCES if r.csv_columns()})
-_SCOPE_COLUMNS.update({r.plural: (r.county, r.school or f"{r.alias}.school_id") for r in RESOURCES if r.csv_columns()})
+# The export query of each kind and the columns that carry county and school (`{scope}`: the scope
+# condition), derived from the resources' descriptions.
+_QUERIES = {r.plural: r.export_sql() for r in RESOURCES if r.csv_columns()}
+_SCOPE_COLUMNS = {r.plural: (r.county, r.school or f"{r.alias}.school_id") for r in RESOURCES if r.csv_columns()}
 
 
 async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:

@@ -15,12 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from schoolit.inventory.choices import (
-    ACCESS_POINT_STATUS_LABELS,
-    FUNDING_PROGRAMME_LABELS,
     SNMP_VERSION_LABELS,
-    UPLINK_STATUS_LABELS,
-    UPLINK_TECHNOLOGY_LABELS,
-    VENDOR_LABELS,
     SnmpAuthProtocol,
     SnmpPrivProtocol,
 )
@@ -48,54 +43,6 @@ def enum_options(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
             for value, label in labels.items()]
 
 
-BUILDING = (Field("name", N_("Name"), required=True, autofocus=True),)
-ROOM = (
-    Field("name", N_("Room"), required=True, autofocus=True, help=N_("As signposted, e.g. A 1.12")),
-    Field("building_id", N_("Building"), "select", blank=True),
-    Field("floor", N_("Floor")),
-    Field("is_teaching", N_("Teaching room"), "checkbox",
-          help=N_("Teaching rooms count for the WLAN coverage.")),
-)
-UPLINK = (
-    Field("provider", N_("Provider"), required=True),
-    Field("line_id", N_("Line ID")),
-    Field("technology", N_("Technology"), "select", required=True, labels=UPLINK_TECHNOLOGY_LABELS),
-    Field("status", N_("Status"), "select", required=True, labels=UPLINK_STATUS_LABELS),
-    Field("down_mbps", N_("Download (Mbit/s)"), "number", required=True),
-    Field("up_mbps", N_("Upload (Mbit/s)"), "number", required=True,
-          help=N_("Gigabit symmetric is derived: at least 1000 Mbit/s in both directions.")),
-    Field("live_since", N_("Live since"), "date"),
-    Field("contract_end", N_("Contract end"), "date"),
-    Field("router_ip", N_("Router management IP")),
-    Field("router_if_index", N_("Uplink interface index (SNMP)"), "number"),
-    Field("router_interface", N_("Uplink interface name (SNMP)"),
-          help=N_("Instead of the index: the interface's name or description on the router (ifName or ifAlias), "
-                  "e.g. pppoe-wan. The index can change when the router adds an interface.")),
-    Field("snmp_port", N_("SNMP port"), "number", help=N_("161 unless the device is reached through port forwarding.")),
-    Field("public_prefix", N_("Public prefix")),
-    Field("snmp_profile_id", N_("SNMP profile"), "select", blank=True),
-    Field("notes", N_("Notes"), "textarea"),
-)
-ACCESS_POINT = (
-    Field("name", N_("Name")),
-    Field("vendor", N_("Vendor"), "select", required=True, labels=VENDOR_LABELS),
-    Field("model", N_("Model")),
-    Field("serial", N_("Serial number"), required=True),
-    Field("mac", N_("MAC address")),
-    Field("management_ip", N_("Management IP")),
-    Field("snmp_port", N_("SNMP port"), "number", help=N_("161 unless the device is reached through port forwarding.")),
-    Field("status", N_("Status"), "select", required=True, labels=ACCESS_POINT_STATUS_LABELS),
-    Field("school_id", N_("School"), "select", required=True,
-          help=N_("Moving it to another school clears its room and coverage.")),
-    Field("room_id", N_("Mounted in room"), "select", blank=True),
-    Field("covered_room_ids", N_("Covered rooms"), "checkboxes", help=N_("From the WLAN survey.")),
-    Field("snmp_profile_id", N_("SNMP profile"), "select", blank=True),
-    Field("installed_on", N_("Installed on"), "date"),
-    Field("purchase_date", N_("Purchase date"), "date"),
-    Field("warranty_end", N_("Warranty end"), "date"),
-    Field("funding_programme", N_("Funding programme"), "select", required=True, labels=FUNDING_PROGRAMME_LABELS),
-    Field("price_cents", N_("Price (EUR)"), "money"),
-)
 SNMP_PROFILE = (
     Field("name", N_("Name"), required=True),
     Field("county_id", N_("County"), "select", required=True),

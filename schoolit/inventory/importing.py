@@ -31,11 +31,7 @@ from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.scope import Scope
 from schoolit.db import DB, atomic
 from schoolit.errors import Conflict, NotFound
-from schoolit.inventory.choices import UplinkStatus
 from schoolit.inventory.csvformat import (
-    ACCESS_POINTS,
-    ROOMS,
-    UPLINKS,
     Kind,
     ParsedFile,
     Progress,
@@ -43,12 +39,13 @@ from schoolit.inventory.csvformat import (
     normalise,
     read,
 )
-from schoolit.inventory.definitions import today
 from schoolit.inventory.description import Resource
 from schoolit.inventory.resources import KINDS
-from schoolit.inventory.resources.common import DATES_WARRANTY
+from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE, move_problem
+from schoolit.inventory.resources.room import ROOM
 from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
@@ -374,7 +371,7 @@ class RoomIndex:
 
 
 class RoomPlanner(Planner):
-    kind = ROOMS
+    kind = ROOM.csv_kind
     fixed = ("county_id", "school_id", "building_id")
     key_name = "name"
 
@@ -420,7 +417,8 @@ class RoomPlanner(Planner):
 
 
 class AccessPointPlanner(Planner):
-    kind = ACCESS_POINTS
+    kind = ACCESS_POINT.csv_kind
+    resource = ACCESS_POINT
     fixed = ("county_id", "school_id", "room_id", "snmp_profile_id", "serial")
     key_name = "serial"
 
@@ -458,12 +456,7 @@ class AccessPointPlanner(Planner):
             existing = None
         if school is None:
             return None, (None, None, None, None, serial)
-        ip = self.value(values, "management_ip")
-        if ip is not None and school.prefix is not None and netaddr.IPAddress(ip) not in school.prefix:
-            self.error(row, "management_ip", _("not inside the school's management network %(prefix)s",
-                                               prefix=str(school.prefix)))
-        self.check_dates(row, values, "purchase_date", "warranty_end", DATES_WARRANTY)
-        self.check_dates(row, values, "purchase_date", "installed_on", N_("cannot be installed before it was bought"))
+        self.validate(row, values, {"prefix": school.prefix})
         room_id = self.room(row, values, school, existing)
         if self.has("covers"):
             self.coverage[row] = self.covered(row, values, school)
@@ -503,7 +496,8 @@ class AccessPointPlanner(Planner):
 
 
 class UplinkPlanner(Planner):
-    kind = UPLINKS
+    kind = UPLINK.csv_kind
+    resource = UPLINK
     fixed = ("county_id", "school_id", "snmp_profile_id")
     key_name = "provider"
 
@@ -532,12 +526,7 @@ class UplinkPlanner(Planner):
                 self.error(row, "provider", _("the school has several uplinks of this provider; add the line id"))
                 existing = []
         match = existing[0] if existing else None
-        self.check_dates(row, values, "live_since", "contract_end",
-                         N_("the contract cannot end before the line went live"))
-        status = self.value(values, "status") or (match["status"] if match else None)
-        live_since = self.value(values, "live_since")
-        if status == UplinkStatus.LIVE.value and live_since is not None and live_since > today():
-            self.error(row, "live_since", _("a live line cannot go live in the future"))
+        self.validate(row, values, {"status": match["status"] if match else None})
         profile = self.snmp_profile(row, values, school.county_id, match)
         return (match["id"] if match else None), (school.county_id, school.id, profile)
 
@@ -646,9 +635,9 @@ async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
                        f"{stage_columns}{extra} FROM {kind.table} WITH NO DATA")
     await conn.copy_records_to_table(STAGE, records=plan.records,
                                      columns=["_row", "id", *plan.columns, *(name for name, _type in plan.extra)])
-    if kind is ROOMS:
+    if kind is ROOM.csv_kind:
         await _create_buildings(scope)
-    if kind is ACCESS_POINTS:
+    if kind is ACCESS_POINT.csv_kind:
         await _drop_coverage_of_moved_access_points()
     written = Written()
     if any(record[1] is not None for record in plan.records):
@@ -660,7 +649,7 @@ async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
         for record in await conn.fetch(_insert_sql(kind, plan)):
             written.created[record["county_id"]] += record["n"]
             written.created_ids[record["county_id"]].append([record["first"], record["last"]])
-    if kind is ACCESS_POINTS and plan.coverage:
+    if kind is ACCESS_POINT.csv_kind and plan.coverage:
         await _replace_coverage(plan, written, scope)
     await conn.execute(f"DROP TABLE {STAGE}")
     return written

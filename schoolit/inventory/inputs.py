@@ -10,18 +10,19 @@ when given, else the stored one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.inventory.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole, YesNo
+from schoolit.inventory.kinds import Choice, Day, IdList, Money, Normalised, Reference, Text, Whole, YesNo
 from schoolit.kernel.i18n import N_
 
 if TYPE_CHECKING:
     from schoolit.inventory.description import Field
 
 REQUIRED = N_("required")
+STORED = object()  # `Input.value`'s default: fall back to the row being updated
 
 
 class Input:
@@ -118,29 +119,18 @@ class Input:
         self._set(field, Normalised(parse).parse, required, None)
 
     def id_list(self, field: str) -> None:
-        """A list of ids (a JSON array, or a form's repeated field)."""
-        present, value = self._raw(field, False)
-        if not present:
-            return
-        items: Iterable[Any] = [] if value is None else (value if isinstance(value, list | tuple) else [value])
-        ids: list[int] = []
-        for item in items:
-            if isinstance(item, str) and item.strip().isdigit():
-                item = int(item.strip())
-            if isinstance(item, bool) or not isinstance(item, int) or item < 1:
-                self.error(field, N_("must be a list of ids"))
-                return
-            ids.append(item)
-        self.values[field] = sorted(set(ids))
+        """A list of ids (a JSON array, or a form's repeated field); nothing chosen is an empty list."""
+        self._set(field, IdList().parse, False, [])
 
     # --- reading back ----------------------------------------------------------------------------
 
-    def value(self, field: str, current: Mapping[str, Any] | None = None) -> Any:
-        """The new value when given, else the stored one (updates), else None."""
+    def value(self, field: str, current: Mapping[str, Any] | object | None = STORED) -> Any:
+        """The new value when given, else the stored one (`current`, by default the row being updated),
+        else None."""
         if field in self.values:
             return self.values[field]
-        stored = current if current is not None else self.current
-        return None if stored is None else stored.get(field)
+        stored = self.current if current is STORED else current
+        return stored.get(field) if isinstance(stored, Mapping) else None
 
     def dates_in_order(self, earlier: str, later: str, message: str,
                        current: Mapping[str, Any] | None = None) -> None:

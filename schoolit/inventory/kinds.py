@@ -219,3 +219,25 @@ class Normalised(ValueKind):
         if not isinstance(value, str):
             raise ValueError(N_("must be text"))
         return self.normalise(value)
+
+
+@dataclass(frozen=True)
+class IdList(ValueKind):
+    """Ids of other rows: a JSON array, or a form's repeated field."""
+
+    api_type = list[int]
+    widget = "checkboxes"
+
+    def parse(self, value: Any) -> list[int]:
+        items = value if isinstance(value, list | tuple) else [value]
+        ids: list[int] = []
+        for item in items:
+            if isinstance(item, str) and item.strip().isdigit():
+                item = int(item.strip())
+            if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+                raise ValueError(N_("must be a list of ids"))
+            ids.append(item)
+        return sorted(set(ids))
+
+    def form_text(self, value: Any) -> Any:
+        return value

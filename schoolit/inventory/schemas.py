@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE
 from schoolit.inventory.resources.loan import LOAN
+from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.uplink import UPLINK
 
 
 def given(data: msgspec.Struct) -> dict[str, Any]:
@@ -29,15 +32,42 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """Base of input Structs: unknown fields are refused (a typo must not be ignored silently)."""
 
 
-# --- schools -------------------------------------------------------------------------------------
+# --- the described resources: their Structs derive from the descriptions -------------------------
+# Giving `school_id` on a PATCH moves an access point or a device (within your scope; a device not while
+# it is lent). An uplink's `gigabit_symmetric` is derived and cannot be given. A loan names its pupil only
+# by the school's pseudonymous reference; `lent_on` defaults to today, `due_on` to the end of that school
+# year (31 July).
 
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the checker sees the bases, the app the Structs derived from the descriptions
     SchoolIn = Input
+    BuildingIn = Input
+    RoomIn = Input
+    UplinkIn = Input
+    AccessPointIn = Input
+    DeviceIn = Input
+    LoanIn = Input
+    LoanPatch = Input
     SchoolOut = msgspec.Struct
+    BuildingOut = msgspec.Struct
+    RoomOut = msgspec.Struct
+    UplinkOut = msgspec.Struct
+    AccessPointOut = msgspec.Struct
+    DeviceOut = msgspec.Struct
+    LoanOut = msgspec.Struct
 else:
-    SchoolIn = SCHOOL.input_struct("SchoolIn", Input)
-    SchoolOut = SCHOOL.output_struct("SchoolOut")
+    SchoolIn, SchoolOut = SCHOOL.input_struct("SchoolIn", Input), SCHOOL.output_struct("SchoolOut")
+    BuildingIn = BUILDING_RESOURCE.input_struct("BuildingIn", Input)
+    BuildingOut = BUILDING_RESOURCE.output_struct("BuildingOut")
+    RoomIn, RoomOut = ROOM.input_struct("RoomIn", Input), ROOM.output_struct("RoomOut")
+    UplinkIn, UplinkOut = UPLINK.input_struct("UplinkIn", Input), UPLINK.output_struct("UplinkOut")
+    AccessPointIn = ACCESS_POINT.input_struct("AccessPointIn", Input)
+    AccessPointOut = ACCESS_POINT.output_struct("AccessPointOut")
+    DeviceIn, DeviceOut = DEVICE.input_struct("DeviceIn", Input), DEVICE.output_struct("DeviceOut")
+    LoanIn, LoanOut = LOAN.input_struct("LoanIn", Input), LOAN.output_struct("LoanOut")
+    LoanPatch = LOAN.input_struct("LoanPatch", Input, skip=("device_id",))
+
+
+# --- schools -------------------------------------------------------------------------------------
 
 
 class RoomRef(msgspec.Struct):
@@ -52,46 +82,6 @@ class CoverageOut(msgspec.Struct):
     covered_teaching_rooms: int
     planned_coverage: float | None
     uncovered_rooms: list[RoomRef]
-
-
-# --- buildings and rooms -------------------------------------------------------------------------
-
-
-class BuildingIn(Input):
-    school_id: int | UnsetType = UNSET
-    name: str | UnsetType = UNSET
-
-
-class BuildingOut(msgspec.Struct):
-    id: int
-    county_id: int
-    school_id: int
-    school_name: str
-    name: str
-    rooms: int
-    created_at: dt.datetime
-
-
-class RoomIn(Input):
-    school_id: int | UnsetType = UNSET
-    building_id: int | UnsetType | None = UNSET
-    name: str | UnsetType = UNSET
-    floor: str | UnsetType = UNSET
-    is_teaching: bool | UnsetType = UNSET
-
-
-class RoomOut(msgspec.Struct):
-    id: int
-    county_id: int
-    school_id: int
-    school_name: str
-    building_id: int | None
-    building_name: str | None
-    name: str
-    floor: str
-    is_teaching: bool
-    covering_access_point_ids: list[int]
-    created_at: dt.datetime
 
 
 # --- SNMP profiles -------------------------------------------------------------------------------
@@ -125,132 +115,7 @@ class SnmpProfileOut(msgspec.Struct):
     updated_at: dt.datetime
 
 
-# --- uplinks -------------------------------------------------------------------------------------
-
-
-class UplinkIn(Input):
-    """`gigabit_symmetric` is derived (the same rate both ways, at least 1000 Mbit/s) and cannot be given."""
-
-    school_id: int | UnsetType = UNSET
-    provider: str | UnsetType = UNSET
-    line_id: str | UnsetType = UNSET
-    technology: str | UnsetType = UNSET
-    down_mbps: int | UnsetType = UNSET
-    up_mbps: int | UnsetType = UNSET
-    status: str | UnsetType = UNSET
-    live_since: dt.date | UnsetType | None = UNSET
-    contract_end: dt.date | UnsetType | None = UNSET
-    router_ip: str | UnsetType | None = UNSET
-    router_if_index: int | UnsetType | None = UNSET
-    router_interface: str | UnsetType = UNSET  # or the interface's ifName/ifAlias, e.g. "pppoe-wan"
-    snmp_port: int | UnsetType = UNSET  # 161 unless the router is reached through port forwarding
-    public_prefix: str | UnsetType | None = UNSET
-    snmp_profile_id: int | UnsetType | None = UNSET
-    notes: str | UnsetType = UNSET
-
-
-class UplinkOut(msgspec.Struct):
-    id: int
-    county_id: int
-    school_id: int
-    school_name: str
-    provider: str
-    line_id: str
-    technology: str
-    down_mbps: int
-    up_mbps: int
-    gigabit_symmetric: bool
-    status: str
-    live_since: dt.date | None
-    contract_end: dt.date | None
-    router_ip: str | None
-    router_if_index: int | None
-    router_interface: str
-    snmp_port: int
-    public_prefix: str | None
-    snmp_profile_id: int | None
-    notes: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-# --- access points -------------------------------------------------------------------------------
-
-
-class AccessPointIn(Input):
-    """Giving `school_id` on a PATCH moves the access point (within your scope)."""
-
-    school_id: int | UnsetType = UNSET
-    room_id: int | UnsetType | None = UNSET
-    name: str | UnsetType = UNSET
-    vendor: str | UnsetType = UNSET
-    model: str | UnsetType = UNSET
-    serial: str | UnsetType = UNSET
-    mac: str | UnsetType | None = UNSET
-    management_ip: str | UnsetType | None = UNSET
-    snmp_port: int | UnsetType = UNSET  # 161 unless the device is reached through port forwarding
-    snmp_profile_id: int | UnsetType | None = UNSET
-    status: str | UnsetType = UNSET
-    installed_on: dt.date | UnsetType | None = UNSET
-    warranty_end: dt.date | UnsetType | None = UNSET
-    funding_programme: str | UnsetType = UNSET
-    purchase_date: dt.date | UnsetType | None = UNSET
-    price_cents: int | UnsetType | None = UNSET
-    covered_room_ids: list[int] | UnsetType = UNSET
-
-
-class AccessPointOut(msgspec.Struct):
-    id: int
-    county_id: int
-    school_id: int
-    school_name: str
-    room_id: int | None
-    room_name: str | None
-    name: str
-    vendor: str
-    model: str
-    serial: str
-    mac: str | None
-    management_ip: str | None
-    snmp_port: int
-    snmp_profile_id: int | None
-    snmp_profile_name: str | None
-    status: str
-    installed_on: dt.date | None
-    warranty_end: dt.date | None
-    funding_programme: str
-    purchase_date: dt.date | None
-    price_cents: int | None
-    covered_room_ids: list[int]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-# --- devices -------------------------------------------------------------------------------------
-
-
-if TYPE_CHECKING:  # the checker sees the bases; the app the Structs derived from the description
-    DeviceIn = Input
-    DeviceOut = msgspec.Struct
-else:
-    # Giving `school_id` on a PATCH moves the device (within your scope; not while it is lent).
-    DeviceIn = DEVICE.input_struct("DeviceIn", Input)
-    DeviceOut = DEVICE.output_struct("DeviceOut")
-
-
 # --- loans ---------------------------------------------------------------------------------------
-
-
-if TYPE_CHECKING:
-    LoanIn = Input
-    LoanPatch = Input
-    LoanOut = msgspec.Struct
-else:
-    # A loan to a pupil, named only by the school's pseudonymous reference (no names, no addresses).
-    # `lent_on` defaults to today, `due_on` to the end of that school year (31 July).
-    LoanIn = LOAN.input_struct("LoanIn", Input)
-    LoanPatch = LOAN.input_struct("LoanPatch", Input, skip=("device_id",))
-    LoanOut = LOAN.output_struct("LoanOut")
 
 
 class ReturnIn(Input):

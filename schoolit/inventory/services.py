@@ -25,13 +25,9 @@ from schoolit.inventory import secrets, validation
 from schoolit.inventory.choices import (
     AccessPointStatus,
     DeviceStatus,
-    FundingProgramme,
     SnmpAuthProtocol,
     SnmpPrivProtocol,
     SnmpVersion,
-    UplinkStatus,
-    UplinkTechnology,
-    Vendor,
 )
 from schoolit.inventory.definitions import (
     AP_COVERS_AS_PLANNED,
@@ -45,13 +41,15 @@ from schoolit.inventory.definitions import (
     school_year_end,
     today,
 )
-from schoolit.inventory.description import Listing, like
+from schoolit.inventory.description import Listing
 from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.resources import BY_TABLE
-from schoolit.inventory.resources.common import DATES_WARRANTY
+from schoolit.inventory.resources.access_point import ACCESS_POINT, ACCESS_POINTS
 from schoolit.inventory.resources.device import DEVICE, DEVICES, move_problem
 from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
+from schoolit.inventory.resources.room import BUILDING_RESOURCE, BUILDINGS, ROOM, ROOMS
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
+from schoolit.inventory.resources.uplink import UPLINK, UPLINKS
 from schoolit.inventory.tables import School
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
@@ -402,25 +400,12 @@ async def school_coverage(scope: Scope, school_id: int) -> dict[str, Any]:
 
 # --- buildings and rooms -------------------------------------------------------------------------
 
-BUILDINGS = Listing(
-    columns="b.id, b.county_id, b.school_id, s.name AS school_name, b.name, b.created_at, "
-            "(SELECT count(*) FROM room r WHERE r.building_id = b.id) AS rooms",
-    source="building b JOIN school s ON s.id = b.school_id",
-    county="b.county_id",
-    school="b.school_id",
-    filters={"school_id": "b.school_id = {}", "county_id": "b.county_id = {}"},
-    search=("b.name",),
-    sorts={"name": "b.name", "school": "s.name", "created_at": "b.created_at"},
-    default_sort="name",
-    id_column="b.id",
-)
-
-
-async def list_buildings(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
-                         q: str | None = None, sort: str | None = None, limit: int = 50,
-                         offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_buildings(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                         offset: int = 0, filters: Mapping[str, Any] | None = None,
+                         **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Buildings; `filters` (a query string's) and `by` by the description's names."""
     scope.require(Permission.INVENTORY_READ)
-    return await _page(BUILDINGS, scope, filters={"school_id": school_id, "county_id": county_id}, q=q, sort=sort,
+    return await _page(BUILDINGS, scope, filters=BUILDINGS.parse({**(filters or {}), **by}), q=q, sort=sort,
                        limit=limit, offset=offset)
 
 
@@ -431,9 +416,8 @@ async def get_building(scope: Scope, building_id: int) -> dict[str, Any]:
 
 async def create_building(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f = BUILDING_RESOURCE.check(data, None, skip=("school_id",))
     school = await _school_for_write(scope, f)
-    f.text("name", max_length=120, required=True)
     f.raise_if_invalid()
     assert school is not None
     return await _create(scope, "building", {"county_id": school["county_id"], "school_id": school["id"],
@@ -443,9 +427,8 @@ async def create_building(scope: Scope, data: Mapping[str, Any]) -> dict[str, An
 async def update_building(scope: Scope, building_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_building(scope, building_id)
-    f = Input(data, partial=True)
+    f = BUILDING_RESOURCE.check(data, before, skip=("school_id",))
     _stays_at_school(f, before)
-    f.text("name", max_length=120, required=True)
     f.raise_if_invalid()
     f.values.pop("school_id", None)
     return await _change(scope, "building", before, f.values, get_building, touch=False)
@@ -458,30 +441,13 @@ async def delete_building(scope: Scope, building_id: int) -> None:
     await _delete(scope, "building", before)
 
 
-ROOMS = Listing(
-    columns="r.id, r.county_id, r.school_id, s.name AS school_name, r.building_id, b.name AS building_name, r.name, "
-            "r.floor, r.is_teaching, r.created_at, ARRAY(SELECT ar.access_point_id FROM access_point_room ar "
-            "JOIN access_point a ON a.id = ar.access_point_id WHERE ar.room_id = r.id AND a.status <> 'retired' "
-            "ORDER BY ar.access_point_id) AS covering_access_point_ids",
-    source="room r JOIN school s ON s.id = r.school_id LEFT JOIN building b ON b.id = r.building_id",
-    county="r.county_id",
-    school="r.school_id",
-    filters={"school_id": "r.school_id = {}", "county_id": "r.county_id = {}", "building_id": "r.building_id = {}",
-             "is_teaching": "r.is_teaching = {}"},
-    search=("r.name", "b.name"),
-    sorts={"name": "r.name", "building": "b.name", "floor": "r.floor", "school": "s.name"},
-    default_sort="building",
-    id_column="r.id",
-)
-
-
-async def list_rooms(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
-                     building_id: int | None = None, is_teaching: bool | None = None, q: str | None = None,
-                     sort: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_rooms(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                     offset: int = 0, filters: Mapping[str, Any] | None = None,
+                     **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Rooms; `filters` (a query string's) and `by` by the description's names."""
     scope.require(Permission.INVENTORY_READ)
-    return await _page(ROOMS, scope, filters={"school_id": school_id, "county_id": county_id,
-                                              "building_id": building_id, "is_teaching": is_teaching},
-                       q=q, sort=sort, limit=limit, offset=offset)
+    return await _page(ROOMS, scope, filters=ROOMS.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
+                       offset=offset)
 
 
 async def get_room(scope: Scope, room_id: int) -> dict[str, Any]:
@@ -489,18 +455,10 @@ async def get_room(scope: Scope, room_id: int) -> dict[str, Any]:
     return await _one(ROOMS, scope, room_id, "room")
 
 
-def _room_input(f: Input) -> None:
-    f.reference("building_id")
-    f.text("name", max_length=60, required=True)
-    f.text("floor", max_length=20)
-    f.boolean("is_teaching")
-
-
 async def create_room(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f = ROOM.check(data, None, skip=("school_id",))
     school = await _school_for_write(scope, f)
-    _room_input(f)
     if "is_teaching" not in data:
         f.values["is_teaching"] = True  # most rooms of a school are classrooms
     await _same_school(f, "building_id", "building", school["id"] if school else None)
@@ -513,9 +471,8 @@ async def create_room(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
 async def update_room(scope: Scope, room_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_room(scope, room_id)
-    f = Input(data, partial=True)
+    f = ROOM.check(data, before, skip=("school_id",))
     _stays_at_school(f, before)
-    _room_input(f)
     await _same_school(f, "building_id", "building", before["school_id"])
     f.raise_if_invalid()
     f.values.pop("school_id", None)
@@ -752,36 +709,13 @@ async def monitored_assets(scope: Scope) -> list[MonitoredAsset]:
 
 # --- uplinks -------------------------------------------------------------------------------------
 
-UPLINKS = Listing(
-    columns="u.id, u.county_id, u.school_id, s.name AS school_name, u.provider, u.line_id, u.technology, "
-            f"u.down_mbps, u.up_mbps, {gigabit_symmetric_sql('u')} AS gigabit_symmetric, u.status, u.live_since, "
-            "u.contract_end, host(u.router_ip) AS router_ip, "
-            "u.router_if_index, u.router_interface, u.snmp_port, u.public_prefix::text AS public_prefix, "
-            "u.snmp_profile_id, u.notes, "
-            "u.created_at, "
-            "u.updated_at",
-    source="uplink u JOIN school s ON s.id = u.school_id",
-    county="u.county_id",
-    school="u.school_id",
-    filters={"school_id": "u.school_id = {}", "county_id": "u.county_id = {}", "status": "u.status = {}",
-             "technology": "u.technology = {}",
-             "gigabit_symmetric": f"{gigabit_symmetric_sql('u')} = {{}}"},
-    search=("u.provider", "u.line_id", "s.name", "host(u.router_ip)", "u.public_prefix::text"),
-    sorts={"school": "s.name", "provider": "u.provider", "status": "u.status", "down_mbps": "u.down_mbps",
-           "up_mbps": "u.up_mbps", "live_since": "u.live_since", "contract_end": "u.contract_end"},
-    default_sort="school",
-    id_column="u.id",
-)
-
-
-async def list_uplinks(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
-                       status: str | None = None, technology: str | None = None,
-                       gigabit_symmetric: bool | None = None, q: str | None = None, sort: str | None = None,
-                       limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_uplinks(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                       offset: int = 0, filters: Mapping[str, Any] | None = None,
+                       **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Uplinks; `filters` (a query string's) and `by` by the description's names."""
     scope.require(Permission.INVENTORY_READ)
-    return await _page(UPLINKS, scope, filters={"school_id": school_id, "county_id": county_id, "status": status,
-                                                "technology": technology, "gigabit_symmetric": gigabit_symmetric},
-                       q=q, sort=sort, limit=limit, offset=offset)
+    return await _page(UPLINKS, scope, filters=UPLINKS.parse({**(filters or {}), **by}), q=q, sort=sort,
+                       limit=limit, offset=offset)
 
 
 async def get_uplink(scope: Scope, uplink_id: int) -> dict[str, Any]:
@@ -790,31 +724,14 @@ async def get_uplink(scope: Scope, uplink_id: int) -> dict[str, Any]:
 
 
 async def _uplink_input(f: Input, county_id: int | None, current: Mapping[str, Any] | None) -> None:
-    f.text("provider", max_length=120, required=True)
-    f.text("line_id", max_length=80)
-    f.choice("technology", UplinkTechnology, required=True)
-    f.integer("down_mbps", required=True, minimum=1, maximum=1_000_000, positive_message=N_("must be positive"))
-    f.integer("up_mbps", required=True, minimum=1, maximum=1_000_000, positive_message=N_("must be positive"))
-    f.choice("status", UplinkStatus, required=True)
-    f.date("live_since")
-    f.date("contract_end")
-    f.convert("router_ip", validation.ip_address)
-    f.integer("router_if_index", minimum=1)
-    f.text("router_interface", max_length=64)
-    f.integer("snmp_port", minimum=1, maximum=65535)
-    f.convert("public_prefix", validation.ip_prefix)
-    f.reference("snmp_profile_id")
-    f.text("notes", max_length=4000)
-    f.dates_in_order("live_since", "contract_end", N_("the contract cannot end before the line went live"), current)
-    if f.value("status", current) == UplinkStatus.LIVE.value and (f.value("live_since", current) or dt.date.min) > \
-            today():
-        f.error("live_since", N_("a live line cannot go live in the future"))
+    assert UPLINK.validate is not None
+    UPLINK.validate(f, current or {})
     await _same_county_profile(f, county_id, current)
 
 
 async def create_uplink(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f = UPLINK.check(data, None, skip=("school_id",))
     school = await _school_for_write(scope, f)
     await _uplink_input(f, school["county_id"] if school else None, None)
     f.raise_if_invalid()
@@ -826,7 +743,7 @@ async def create_uplink(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
 async def update_uplink(scope: Scope, uplink_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_uplink(scope, uplink_id)
-    f = Input(data, partial=True)
+    f = UPLINK.check(data, before, skip=("school_id",))
     _stays_at_school(f, before)
     await _uplink_input(f, before["county_id"], before)
     f.raise_if_invalid()
@@ -842,37 +759,13 @@ async def delete_uplink(scope: Scope, uplink_id: int) -> None:
 
 # --- access points -------------------------------------------------------------------------------
 
-ACCESS_POINTS = Listing(
-    columns="a.id, a.county_id, a.school_id, s.name AS school_name, a.room_id, r.name AS room_name, a.name, "
-            "a.vendor, a.model, a.serial, a.mac::text AS mac, host(a.management_ip) AS management_ip, a.snmp_port, "
-            "a.snmp_profile_id, p.name AS snmp_profile_name, a.status, a.installed_on, a.warranty_end, "
-            "a.funding_programme, a.purchase_date, a.price_cents, a.created_at, a.updated_at, "
-            "ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id ORDER BY ar.room_id) "
-            "AS covered_room_ids",
-    source="access_point a JOIN school s ON s.id = a.school_id LEFT JOIN room r ON r.id = a.room_id "
-           "LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id",
-    county="a.county_id",
-    school="a.school_id",
-    filters={"school_id": "a.school_id = {}", "county_id": "a.county_id = {}", "status": "a.status = {}",
-             "vendor": "a.vendor = {}", "model": "a.model ILIKE {}", "room_id": "a.room_id = {}"},
-    search=("a.name", "a.serial", "a.model", "a.mac::text", "host(a.management_ip)"),
-    mac="a.mac",
-    sorts={"name": "a.name", "serial": "a.serial", "vendor": "a.vendor", "model": "a.model", "status": "a.status",
-           "school": "s.name", "room": "r.name", "management_ip": "a.management_ip", "installed_on": "a.installed_on",
-           "warranty_end": "a.warranty_end"},
-    default_sort="name",
-    id_column="a.id",
-)
-
-
-async def list_access_points(scope: Scope, *, school_id: int | None = None, county_id: int | None = None,
-                             status: str | None = None, vendor: str | None = None, model: str | None = None,
-                             room_id: int | None = None, q: str | None = None, sort: str | None = None,
-                             limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_access_points(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                             offset: int = 0, filters: Mapping[str, Any] | None = None,
+                             **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Access points; `filters` (a query string's) and `by` by the description's names."""
     scope.require(Permission.INVENTORY_READ)
-    return await _page(ACCESS_POINTS, scope, filters={
-        "school_id": school_id, "county_id": county_id, "status": status, "vendor": vendor,
-        "model": like(model) if model else None, "room_id": room_id}, q=q, sort=sort, limit=limit, offset=offset)
+    return await _page(ACCESS_POINTS, scope, filters=ACCESS_POINTS.parse({**(filters or {}), **by}), q=q,
+                       sort=sort, limit=limit, offset=offset)
 
 
 async def get_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]:
@@ -881,24 +774,7 @@ async def get_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]
 
 
 async def _access_point_input(f: Input, school: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> None:
-    f.reference("room_id")
-    f.text("name", max_length=120)
-    f.choice("vendor", Vendor, required=True)
-    f.text("model", max_length=120)
-    f.convert("serial", validation.serial_number, required=True)
-    f.convert("mac", validation.mac_address)
-    f.convert("management_ip", validation.ip_address)
-    f.integer("snmp_port", minimum=1, maximum=65535)
-    f.reference("snmp_profile_id")
-    f.choice("status", AccessPointStatus, required=True)
-    f.date("installed_on")
-    f.date("warranty_end")
-    f.choice("funding_programme", FundingProgramme, required=True)
-    f.date("purchase_date")
-    f.money("price_cents")
-    f.id_list("covered_room_ids")
-    f.dates_in_order("purchase_date", "warranty_end", DATES_WARRANTY, current)
-    f.dates_in_order("purchase_date", "installed_on", N_("cannot be installed before it was bought"), current)
+    """What the description cannot see: the rooms and the profile must be the (new) school's and county's."""
     if school is None:
         return
     moving = current is not None and school["id"] != current["school_id"]
@@ -910,13 +786,8 @@ async def _access_point_input(f: Input, school: Mapping[str, Any] | None, curren
         found = await fetch("SELECT count(*) AS n FROM room WHERE id = ANY({}) AND school_id = {}", rooms, school["id"])
         if found[0]["n"] != len(rooms):
             f.error("covered_room_ids", N_("rooms must be at this school"))
-    ip = f.value("management_ip", current)
-    if ip and not f.has_error("management_ip"):
-        # Containment is decided by PostgreSQL, on the stored prefix of the (new) school.
-        inside = await fetch("SELECT management_prefix IS NULL OR {}::inet <<= management_prefix AS ok "
-                             "FROM school WHERE id = {}", ip, school["id"])
-        if not inside[0]["ok"]:
-            f.error("management_ip", N_("outside the school's management network"))
+    assert ACCESS_POINT.validate is not None
+    ACCESS_POINT.validate(f, {"prefix": school["management_prefix"]})  # the (new) school's network
     await _same_county_profile(f, school["county_id"], None if moving else current)
 
 
@@ -929,7 +800,7 @@ async def _set_coverage(access_point_id: int, county_id: int, room_ids: Sequence
 
 async def create_access_point(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f = ACCESS_POINT.check(data, None, skip=("school_id",))
     school = await _school_for_write(scope, f)
     await _access_point_input(f, school, None)
     f.raise_if_invalid()
@@ -949,7 +820,7 @@ async def update_access_point(scope: Scope, access_point_id: int, data: Mapping[
     the rooms given, or none: the old school's rooms do not come along)."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_access_point(scope, access_point_id)
-    f = Input(data, partial=True)
+    f = ACCESS_POINT.check(data, before, skip=("school_id",))
     school = await _school_for_write(scope, f, current=before)
     await _access_point_input(f, school, before)
     f.raise_if_invalid()

@@ -7,7 +7,7 @@ from schoolit.inventory import validation
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS, FundingProgramme
 from schoolit.inventory.csvformat import Column
 from schoolit.inventory.description import Csv, Field, shown
-from schoolit.inventory.kinds import Choice, Day, Money, Normalised, Reference, Text
+from schoolit.inventory.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole
 from schoolit.kernel.i18n import N_
 
 DATES_WARRANTY = N_("the warranty cannot end before the purchase")
@@ -16,6 +16,11 @@ DATES_WARRANTY = N_("the warranty cannot end before the purchase")
 SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", Normalised(validation.school_number).cell,
                        aliases=("Schul-Nr.", "Schulnr", "Schulnummer (5-stellig)", "school number", "school"),
                        required=True, direct=False, memo=True)
+
+
+# The building a room is in: its name in CSV files (the import creates buildings it does not know).
+BUILDING = Column("building", "Gebäude", "building", Text(120).cell, aliases=("Haus", "Gebäudeteil"), direct=False,
+                  empty="", memo=True)
 
 
 def school_fields(alias: str) -> tuple[Field, ...]:
@@ -48,3 +53,11 @@ WARRANTY_END = Field("warranty_end", Day(), N_("Warranty end"), nullable=True, s
                          "Garantieende", "Gewährleistung bis", "warranty", "warranty end"), memo=True))
 NOTES = Field("notes", Text(4000), N_("Notes"), widget="textarea", csv=Csv("Bemerkungen", "notes", aliases=(
     "Bemerkung", "Notizen", "Notiz", "Hinweise")))
+# 161 but for devices reached through port forwarding (or a simulator): an empty value is the default.
+SNMP_PORT = Field("snmp_port", Whole(1, 65535), N_("SNMP port"), empty=161,
+                  help=N_("161 unless the device is reached through port forwarding."),
+                  csv=Csv("SNMP-Port", "snmp_port", aliases=("Port", "snmp port")))
+# The SNMP profile (alias `p`) of the county: by id in the API and forms, by name in CSV files.
+SNMP_PROFILE = Field("snmp_profile_id", Reference(), N_("SNMP profile"), nullable=True, widget="select",
+                     csv=Csv("SNMP-Profil", "snmp_profile", aliases=("SNMP", "snmp profile"), memo=True,
+                             column="snmp_profile", resolved=True, kind=Text(120), export="coalesce(p.name, '')"))

@@ -9,9 +9,6 @@ from pathlib import Path
 import pytest
 
 from schoolit.inventory.csvformat import (
-    ACCESS_POINTS,
-    ROOMS,
-    UPLINKS,
     CellError,
     Kind,
     ParsedFile,
@@ -28,11 +25,17 @@ from schoolit.inventory.csvformat import (
     sniff_delimiter,
 )
 from schoolit.inventory.resources import KINDS
+from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE
+from schoolit.inventory.resources.room import ROOM
 from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.kernel.i18n import current_locale
 
 DEVICES = DEVICE.csv_kind
+ROOMS = ROOM.csv_kind
+UPLINKS = UPLINK.csv_kind
+ACCESS_POINTS = ACCESS_POINT.csv_kind
 SCHOOLS = SCHOOL.csv_kind
 
 

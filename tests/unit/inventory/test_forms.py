@@ -7,13 +7,15 @@ import datetime as dt
 from litestar.datastructures import FormMultiDict
 
 from schoolit.inventory import forms
+from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE
+from schoolit.inventory.resources.room import ROOM
 
 
 def test_from_form_handles_checkboxes_lists_and_secrets() -> None:
     posted = FormMultiDict([("serial", "ABC123"), ("covered_room_ids", "4"), ("covered_room_ids", "7"),
                             ("community", ""), ("_csrf_token", "x")])
-    data = forms.from_form(forms.ACCESS_POINT, posted)
+    data = forms.from_form(ACCESS_POINT.form(), posted)
     assert data["covered_room_ids"] == ["4", "7"]
     assert "_csrf_token" not in data
     assert forms.from_form(DEVICE.form(), posted)["mdm_enrolled"] == ""  # unticked box: no
@@ -28,6 +30,6 @@ def test_from_row_never_fills_secrets_and_shows_euros() -> None:
 
 
 def test_fields_translate_errors_next_to_their_field() -> None:
-    shown = forms.fields(forms.ROOM, {"name": ""}, {"name": "required"})
+    shown = forms.fields(ROOM.form(), {"name": ""}, {"name": "required"})
     name = next(f for f in shown if f["name"] == "name")
     assert name["error"] == "Pflichtfeld" and name["label"] == "Raum"

@@ -1,0 +1,104 @@
+"""WLAN access points: the description and the rules of one access point."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from schoolit.inventory import validation
+from schoolit.inventory.choices import ACCESS_POINT_STATUS_LABELS, VENDOR_LABELS, AccessPointStatus, Vendor
+from schoolit.inventory.description import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
+from schoolit.inventory.kinds import Choice as ChoiceKind
+from schoolit.inventory.kinds import Day, IdList, Normalised, Reference, Text
+from schoolit.inventory.resources.common import (
+    BUILDING,
+    DATES_WARRANTY,
+    FUNDING_PROGRAMME,
+    MAC,
+    PRICE,
+    PURCHASE_DATE,
+    SCHOOL_NUMBER,
+    SERIAL,
+    SNMP_PORT,
+    SNMP_PROFILE,
+    WARRANTY_END,
+    school_fields,
+)
+from schoolit.kernel.i18n import N_
+
+OUTSIDE_NETWORK = N_("outside the school's management network")
+INSTALLED_BEFORE_BOUGHT = N_("cannot be installed before it was bought")
+
+
+def validate(check: Check, stored: Mapping[str, Any]) -> None:
+    """`stored`: the management network (`prefix`) of the school the access point is (or goes) at."""
+    dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
+    dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
+    ip = check.value("management_ip")
+    if ip and not check.has_error("management_ip") and not validation.in_network(ip, stored.get("prefix")):
+        check.error("management_ip", OUTSIDE_NETWORK)
+
+
+# Rooms an access point covers, as "Gebäude: Raum, …" in CSV files.
+_COVERS = ("coalesce((SELECT string_agg(CASE WHEN cb.name IS NULL THEN cr.name ELSE cb.name || ': ' || cr.name END, "
+           "', ' ORDER BY lower(coalesce(cb.name, '')), lower(cr.name)) FROM access_point_room apr "
+           "JOIN room cr ON cr.id = apr.room_id LEFT JOIN building cb ON cb.id = cr.building_id "
+           "WHERE apr.access_point_id = a.id), '')")
+
+ACCESS_POINT = Resource(
+    name="access_point", plural="access-points", table="access_point", alias="a", label=N_("access point"),
+    source="access_point a JOIN school s ON s.id = a.school_id LEFT JOIN room r ON r.id = a.room_id "
+           "LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id",
+    export_source="access_point a JOIN school s ON s.id = a.school_id LEFT JOIN room r ON r.id = a.room_id "
+                  "LEFT JOIN building b ON b.id = r.building_id LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id",
+    county="a.county_id", school="a.school_id", default_sort="name", export_order="s.school_number, a.serial",
+    validate=validate, csv_one_of=("serial", "mac"),
+    csv_keys=((SCHOOL_NUMBER, "s.school_number"), (BUILDING, "coalesce(b.name, '')")),
+    fields=(
+        *row_fields("a"),
+        *school_fields("a"),
+        Field("room_id", Reference(), N_("Mounted in room"), nullable=True, widget="select", filter="eq",
+              csv=Csv("Raum", "room", aliases=("Standort", "Raumnummer", "location"), memo=True, column="room",
+                      resolved=True, kind=Text(60), export="coalesce(r.name, '')")),
+        shown("room_name", str | None, "r.name", sort="room"),
+        Field("name", Text(120), N_("Name"), sort="name", search=True,
+              csv=Csv("Name", "name", aliases=("Bezeichnung", "Hostname", "AP-Name"))),
+        Field("vendor", ChoiceKind(Vendor, VENDOR_LABELS, {
+            "aruba": ("HPE Aruba", "Aruba Networks"), "unifi": ("Ubiquiti", "UniFi"), "lancom": ("LANCOM Systems",),
+            "cisco": ("Cisco Meraki", "Meraki"), "aerohive": ("Extreme Networks", "Extreme"),
+            "ruckus": ("CommScope",), "generic": ("Sonstige", "andere", "other"),
+        }), N_("Vendor"), required=True, empty=Vendor.GENERIC.value, filter="eq", sort="vendor",
+            csv=Csv("Hersteller", "vendor", aliases=("Marke", "manufacturer", "make"), memo=True)),
+        Field("model", Text(120), N_("Model"), filter="like", sort="model", search=True,
+              csv=Csv("Modell", "model", aliases=("Typ", "Gerätetyp"), memo=True)),
+        # Known by serial number or, failing that, by MAC address (the import resolves which).
+        replace(SERIAL, csv=replace(SERIAL.csv, required=False, to_create=False) if SERIAL.csv else None),
+        MAC,
+        Field("management_ip", Normalised(validation.ip_address), N_("Management IP"), nullable=True, cast="inet",
+              sort="management_ip", csv=Csv("Management-IP", "management_ip", aliases=(
+                  "IP", "IP-Adresse", "Management IP-Adresse", "ip address", "ip"))),
+        SNMP_PORT,
+        SNMP_PROFILE,
+        shown("snmp_profile_name", str | None, "p.name"),
+        Field("status", ChoiceKind(AccessPointStatus, ACCESS_POINT_STATUS_LABELS, {
+            "planned": ("geplant",), "active": ("aktiv", "in Betrieb", "online"),
+            "faulty": ("defekt", "gestört", "Störung"), "retired": ("ausgemustert", "außer Betrieb", "abgebaut"),
+        }), N_("Status"), required=True, empty=AccessPointStatus.ACTIVE.value, filter="eq", sort="status",
+            csv=Csv("Status", "status", aliases=("Zustand", "state"), memo=True)),
+        Field("installed_on", Day(), N_("Installed on"), nullable=True, sort="installed_on", csv=Csv(
+            "Installiert am", "installed_on", aliases=(
+                "Installationsdatum", "Montagedatum", "installed", "installation date"), memo=True)),
+        WARRANTY_END,
+        FUNDING_PROGRAMME,
+        PURCHASE_DATE,
+        PRICE,
+        Field("covered_room_ids", IdList(), N_("Covered rooms"), help=N_("From the WLAN survey."),
+              select="ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id "
+                     "ORDER BY ar.room_id)",
+              csv=Csv("Versorgte Räume", "covered_rooms", aliases=(
+                  "Abdeckung", "WLAN-Abdeckung", "versorgt", "coverage", "covers"), column="covers", resolved=True,
+                  kind=Text(4000), export=_COVERS)),
+    ),
+)
+ACCESS_POINTS = ACCESS_POINT.listing(mac="a.mac", search=("a.mac::text", "host(a.management_ip)"))
