@@ -5,6 +5,7 @@ The contract with the agent (targets, samples, batches, ingest answers) is `scho
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import msgspec
@@ -14,18 +15,66 @@ from schoolit.probes.agent.wire import SampleBatch
 
 _BATCH_DECODER = msgspec.json.Decoder(SampleBatch)
 
+# What the columns of probe_sample and probe_run hold (smallint, integer, bigint, numeric(20, 0), real):
+# the ingest route has a decoder of its own, so the app's input limits (schoolit.limits) do not see the
+# batch; a value beyond its column is a 422 naming the sample's field, not a database error (500).
+_INT16, _INT32, _INT64 = (-(2**15), 2**15 - 1), (-(2**31), 2**31 - 1), (-(2**63), 2**63 - 1)
+_SAMPLE_INTS = {"asset_id": _INT32, "uptime_ticks": _INT64, "clients": _INT32, "in_octets": (0, 10**20 - 1),
+                "out_octets": (0, 10**20 - 1), "counter_bits": _INT16, "if_speed_mbps": _INT32, "oper_status": _INT16}
+_RUN_INTS = {"targets": _INT32, "reachable": _INT32, "failed": _INT32, "spool_replayed": _INT32,
+             "spool_damaged": _INT32, "samples_refused": _INT32}
+_REAL = 3.4e38  # PostgreSQL's `real`
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _number_problem(value: float | None, bounds: tuple[int, int] | None = None) -> str | None:
+    if value is None:
+        return None
+    if bounds is None:
+        return None if abs(value) <= _REAL else f"at most {_REAL:g}"  # NaN fails too
+    low, high = bounds
+    if value < low:
+        return f"at least {low}"
+    return f"at most {high}" if value > high else None
+
+
+def _problems(batch: SampleBatch) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for index, sample in enumerate(batch.samples):
+        for name, bounds in _SAMPLE_INTS.items():
+            if (problem := _number_problem(getattr(sample, name), bounds)) is not None:
+                errors.append(FieldError(f"samples[{index}].{name}", problem))
+        if (problem := _number_problem(sample.response_ms)) is not None:
+            errors.append(FieldError(f"samples[{index}].response_ms", problem))
+        if sample.error is not None and _CONTROL.search(sample.error):
+            errors.append(FieldError(f"samples[{index}].error", "must not contain control characters"))
+    if batch.run is not None:
+        for name, bounds in _RUN_INTS.items():
+            if (problem := _number_problem(getattr(batch.run, name), bounds)) is not None:
+                errors.append(FieldError(f"run.{name}", problem))
+        if (problem := _number_problem(batch.run.duration_s)) is not None:
+            errors.append(FieldError("run.duration_s", problem))
+        if _CONTROL.search(batch.run.version):
+            errors.append(FieldError("run.version", "must not contain control characters"))
+    return errors
+
 
 def decode_batch(body: bytes) -> SampleBatch:
-    """A posted batch from its JSON body; invalid input names the field (`samples[3].asset_id`) and why.
+    """A posted batch from its JSON body; invalid input names the field (`samples[3].asset_id`) and why:
+    every sample whose number does not fit its column, or whose text holds a control character.
 
     Strict as msgspec is by default: a number sent as a string ("12") is refused, not converted."""
     try:
-        return _BATCH_DECODER.decode(body)
+        batch = _BATCH_DECODER.decode(body)
     except msgspec.ValidationError as error:
         message, _, path = str(error).partition(" - at `$")
         raise ValidationFailed([FieldError(path.rstrip("`").lstrip("."), message)]) from None
     except msgspec.DecodeError as error:
         raise DomainError(f"the body is not valid JSON: {error}") from None
+    errors = _problems(batch)
+    if errors:
+        raise ValidationFailed(errors)
+    return batch
 
 
 Share = float | None  # 0..1, None without samples

@@ -183,6 +183,30 @@ async def test_invalid_batch_names_fields(client: httpx.AsyncClient, world: Worl
     assert (await fetch("SELECT count(*) AS n FROM probe_ingest_batch"))[0]["n"] == 0
 
 
+async def test_numbers_beyond_their_columns_and_nul_bytes_are_a_422_per_sample(
+        client: httpx.AsyncClient, world: World, network: Network) -> None:
+    """The ingest route decodes its batch itself (no input-limit hook): what no column could hold is
+    still refused as a 422 naming every sample and field, never a database error (500)."""
+    ap = network.access_points["kib"][0]
+    body = batch(ap_sample(ap, 0), ap_sample(2**40, 1), ap_sample(ap, 2, reachable=False, error="timeout\x00"),
+                 ap_sample(ap, 3, in_octets=2**70, uptime_ticks=2**63), ap_sample(ap, 4, response_ms=1e300, clients=-1))
+    body["run"] = {"started_at": T0.isoformat(), "duration_s": 1.0, "targets": 2**31, "reachable": 0, "failed": 0,
+                   "version": "1.0\x00"}
+    response = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "samples[1].asset_id", "message": "at most 2147483647"},
+        {"field": "samples[2].error", "message": "must not contain control characters"},
+        {"field": "samples[3].uptime_ticks", "message": "at most 9223372036854775807"},
+        {"field": "samples[3].in_octets", "message": "at most 99999999999999999999"},
+        {"field": "samples[4].response_ms", "message": "at most 3.4e+38"},
+        {"field": "run.targets", "message": "at most 2147483647"},
+        {"field": "run.version", "message": "must not contain control characters"}]
+    assert (await fetch("SELECT count(*) AS n FROM probe_ingest_batch"))[0]["n"] == 0
+    counter64 = batch(ap_sample(ap, 0, in_octets=2**64 - 1, clients=-1))  # the largest Counter64 fits
+    assert (await client.post("/api/v1/probe/samples", json=counter64, headers=world.auth("probe"))).status_code == 200
+
+
 async def test_uplink_rates_availability_and_coverage(client: httpx.AsyncClient, world: World) -> None:
     await fresh_school(world, "fresh")
     network = await build_network(world, only=("fresh",))
