@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from schoolit import __version__, db, jobs, replica
+from schoolit import __version__, db, jobs, replica, sql
 from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts import start as accounts_start
 from schoolit.accounts.access import access_guard
@@ -78,6 +78,7 @@ def _database_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsync
         async with db.connected(settings) as dsn, replica.serving(settings):
             log.info("database connected", database=db.redact_dsn(dsn))
             await _warn_about_pending_migrations()
+            await _warn_when_the_app_owns_the_audit_log()
             await _prepare_sample_partitions()
             yield
 
@@ -91,6 +92,16 @@ async def _warn_about_pending_migrations() -> None:
     pending = await pending_migrations(read_only=True)
     if pending:
         log.warning("database migrations are pending; run `schoolit migrate`", pending=len(pending))
+
+
+async def _warn_when_the_app_owns_the_audit_log() -> None:
+    """One database role for app and migrations (no DATABASE_OWNER_URL) works, but the app could then
+    erase the audit log: say so in the log (docs/operations.md, "Database roles")."""
+    rows = await sql.fetch("SELECT pg_has_role(current_user, c.relowner, 'USAGE') AS owns FROM pg_class c "
+                          "WHERE c.oid = to_regclass('audit_log')")
+    if rows and rows[0]["owns"]:
+        log.warning("the app's database role owns the tables and could erase the audit log; "
+                    "give it a role of its own and set DATABASE_OWNER_URL (docs/operations.md)")
 
 
 async def _prepare_sample_partitions() -> None:

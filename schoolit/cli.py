@@ -30,11 +30,11 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _migrate(settings: Settings) -> int:
-    from schoolit.db import connected
+    from schoolit.db import app_role, connected
     from schoolit.migrations import apply_migrations
 
-    async with connected(settings, pool=False):
-        applied = await apply_migrations()
+    async with connected(settings, pool=False, owner=True):
+        applied = await apply_migrations(await app_role(settings))
     print(f"migrations applied: {applied}" if applied else "database is up to date")
     return 0
 
@@ -162,13 +162,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo_prepare(settings: Settings, snmp_port: int, dead_port: int) -> tuple[Any, Any]:
-    from schoolit.db import connected
+    from schoolit.db import app_role, connected
     from schoolit.demo import seed_demo
     from schoolit.migrations import apply_migrations
     from schoolit.probes import demo as probes_demo
 
-    async with connected(settings, pool=False):
-        await apply_migrations()
+    async with connected(settings, pool=False, owner=True):
+        await apply_migrations(await app_role(settings))
         report = await seed_demo(settings.require_secret_key())
         network = await probes_demo.prepare(settings.data_dir / "demo-network", snmp_port, dead_port)
     return report, network

@@ -4,6 +4,11 @@
 DSN, checks that the server answers, opens the pool, and on exit closes the pool and stops an
 embedded server it started. `reading()` is where a caller sends reads that may go to a read replica
 (`schoolit.replica` opens it and hands it in with `read_source()`). Statements run through `schoolit.sql`.
+
+Two roles: the owner of the tables (DATABASE_OWNER_URL; `connected(owner=True)`, for migrations,
+backup and restore) and the app's role (DATABASE_URL; everything else), which owns nothing and may
+only append to the audit log (`schoolit.migrations.grant_app_role`). The embedded server's owner is
+its own superuser; the app's role `schoolit_app` is created there on first start.
 """
 
 from __future__ import annotations
@@ -43,7 +48,10 @@ class Engine(PostgresEngine):
 
 DB = Engine()
 
+EMBEDDED_APP_ROLE = "schoolit_app"
+
 _embedded: Any = None
+_embedded_app_role_ready = False
 
 
 def redact_dsn(dsn: str) -> str:
@@ -120,16 +128,34 @@ def _clear_stale_state(directory: Path) -> None:
 
 
 def _stop_embedded() -> None:
-    global _embedded
+    global _embedded, _embedded_app_role_ready
     if _embedded is not None:
         _embedded.cleanup()
         _embedded = None
+        _embedded_app_role_ready = False
 
 
-async def resolve_dsn(settings: Settings) -> str:
-    """DATABASE_URL, or the DSN of the embedded server (started on first use)."""
-    if settings.database_url:
-        return settings.database_url
+def with_user(dsn: str, user: str) -> str:
+    """The DSN with its user name (and any password) replaced by `user`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+async def ensure_app_role(owner_dsn: str, role: str) -> None:
+    """Create the app's login role on the server at `owner_dsn` (a superuser's) unless it exists."""
+    conn = await asyncpg.connect(dsn=owner_dsn)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+            with contextlib.suppress(asyncpg.DuplicateObjectError):  # another process was quicker
+                await conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT')
+    finally:
+        await conn.close()
+
+
+async def _embedded_superuser_dsn(settings: Settings) -> str:
     if _embedded is not None:
         return str(_embedded.get_uri())
     try:
@@ -139,6 +165,54 @@ async def resolve_dsn(settings: Settings) -> str:
         raise DatabaseUnavailable(
             f"cannot start the embedded PostgreSQL in {settings.embedded_database_dir}: {first_line}"
         ) from exc
+
+
+async def resolve_dsn(settings: Settings, *, owner: bool = False) -> str:
+    """The app's DSN (DATABASE_URL), or with `owner` the owner's (DATABASE_OWNER_URL, else DATABASE_URL);
+    without DATABASE_URL those of the embedded server (started on first use): its superuser owns the
+    tables, the app connects as `schoolit_app`."""
+    global _embedded_app_role_ready
+    if settings.database_url:
+        return (settings.database_owner_url or settings.database_url) if owner else settings.database_url
+    superuser = await _embedded_superuser_dsn(settings)
+    if owner:
+        return superuser
+    if not _embedded_app_role_ready:
+        await check_server(superuser)
+        await ensure_app_role(superuser, EMBEDDED_APP_ROLE)
+        _embedded_app_role_ready = True
+    return with_user(superuser, EMBEDDED_APP_ROLE)
+
+
+def _dsn_user(dsn: str) -> str | None:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(dsn)
+    if parts.username:
+        return unquote(parts.username)
+    users = parse_qs(parts.query).get("user")
+    return users[0] if users else None
+
+
+async def _current_user(dsn: str) -> str:
+    await check_server(dsn)
+    conn = await asyncpg.connect(dsn=dsn)
+    try:
+        return str(await conn.fetchval("SELECT current_user"))
+    finally:
+        await conn.close()
+
+
+async def app_role(settings: Settings) -> str | None:
+    """The app's role when it is not the owner (the role `grant_app_role` grants to), else None.
+
+    The user DATABASE_URL names; asked from the server only when it names none (the migrations may run
+    where the app's own login, e.g. peer authentication, does not work)."""
+    owner_dsn, app_dsn = await resolve_dsn(settings, owner=True), await resolve_dsn(settings)
+    if owner_dsn == app_dsn:
+        return None
+    role = _dsn_user(app_dsn) or await _current_user(app_dsn)
+    return None if role == await _current_user(owner_dsn) else role
 
 
 async def check_server(dsn: str, connect_timeout: float = 5.0) -> None:
@@ -166,9 +240,10 @@ async def keep_session(connection: asyncpg.Connection) -> None:
 
 
 @contextlib.asynccontextmanager
-async def connected(settings: Settings, *, pool: bool = True) -> AsyncIterator[str]:
-    """Point the engine at the database, check it answers, and hold a pool while inside."""
-    dsn = await resolve_dsn(settings)
+async def connected(settings: Settings, *, pool: bool = True, owner: bool = False) -> AsyncIterator[str]:
+    """Point the engine at the database, check it answers, and hold a pool while inside; as the app's
+    role, or with `owner` as the owner of the tables (migrations, backup, restore)."""
+    dsn = await resolve_dsn(settings, owner=owner)
     started_embedded = settings.database_url is None
     try:
         await check_server(dsn)

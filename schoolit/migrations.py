@@ -4,6 +4,10 @@ Each app's history starts with a baseline pair of 2026-11-22T00:00 (the tables, 
 Piccolo cannot declare), which replaced the chain of migrations the project grew on 2026-11-22
 before its first release. A database that ran that whole chain has the baseline's schema (a test
 compares the two), so for such a database the baseline is recorded as applied instead of run.
+
+Migrations run as the owner of the tables. When the app connects as a role of its own, every run ends
+with `grant_app_role`: the app's role may read and write the tables, but only INSERT and SELECT the
+audit log, and owns nothing (so it cannot switch off the log's trigger either).
 """
 
 from __future__ import annotations
@@ -101,10 +105,62 @@ async def require_migrated() -> None:
                             "run `schoolit migrate` first")
 
 
-async def apply_migrations() -> int:
-    """Apply every pending migration; returns how many ran. Piccolo's progress output is swallowed."""
+# Tables the app's role gets fewer privileges on than SELECT, INSERT, UPDATE, DELETE: the audit log is
+# append-only for it, the key of the audit pseudonyms it must not read at all.
+APP_TABLE_LIMITS = {
+    "audit_log": "REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_log FROM {role}",
+    "audit_pseudonym_key": "REVOKE ALL ON audit_pseudonym_key FROM {role}",
+}
+
+
+async def grant_app_role(role: str) -> None:
+    """Give the app's role what it needs and no more (run as the owner after every migration run).
+
+    Default privileges grant tables, sequences and functions the owner creates later (next migrations,
+    sample partitions) automatically; the explicit grants cover what exists. Refused when the role could
+    act as the owner: a superuser, or a member of the owner's role."""
+    from schoolit.sql import fetch
+
+    facts = (await fetch(
+        "SELECT r.rolsuper, pg_has_role(r.oid, current_user, 'MEMBER') AS member, current_schema() AS schema "
+        "FROM pg_roles r WHERE r.rolname = {}", role))
+    if not facts:
+        raise CommandFailed(f"the app's database role {role!r} does not exist")
+    if facts[0]["rolsuper"] or facts[0]["member"]:
+        raise CommandFailed(f"the app's database role {role!r} is a superuser or a member of the owner's role, "
+                            "so it could erase the audit log: give the app a role of its own (docs/operations.md)")
+    quoted, schema = _ident(role), _ident(facts[0]["schema"])
+    statements = [
+        f"GRANT USAGE ON SCHEMA {schema} TO {quoted}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {quoted}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT EXECUTE ON FUNCTIONS TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {quoted}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {quoted}",
+        f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {quoted}",
+    ]
+    existing = {row["relname"] for row in await fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relname = ANY({})", list(APP_TABLE_LIMITS))}
+    statements += [limit.format(role=quoted) for table, limit in APP_TABLE_LIMITS.items() if table in existing]
+    async with atomic():
+        for statement in statements:
+            await fetch(statement)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def apply_migrations(app_role: str | None = None) -> int:
+    """Apply every pending migration; returns how many ran. Piccolo's progress output is swallowed.
+
+    With `app_role` (the app's own role, `schoolit.db.app_role`), its privileges are set before (the
+    default privileges) and after (everything the migrations made)."""
     pending = await pending_migrations()
     await _adopt_baselines()
+    if app_role:
+        await grant_app_role(app_role)
     if not pending:
         return 0
     buffer = io.StringIO()
@@ -112,6 +168,8 @@ async def apply_migrations() -> int:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}\n{buffer.getvalue()}")
+    if app_role:
+        await grant_app_role(app_role)
     return len(pending)
 
 

@@ -183,7 +183,7 @@ async def backup(settings: Settings, directory: Path) -> BackupReport:
     target = directory / f"schoolit-backup-{stamp}.tar"
     with _scratch(directory) as scratch:
         dump = scratch / DUMP
-        async with connected(settings, pool=False) as dsn:
+        async with connected(settings, pool=False, owner=True) as dsn:
             facts = await _database_facts(dsn)
             pg_dump = find_pg_tool("pg_dump", facts.server_major, settings)
             libpq_dsn, env = _libpq_target(dsn)
@@ -293,8 +293,8 @@ class RestoreReport:
 async def restore(settings: Settings, archive: Path, *, force: bool) -> RestoreReport:
     """Restore database and attachments from `archive` (an absolute path); refuses non-empty targets
     unless `force`."""
-    from schoolit.db import connected
-    from schoolit.migrations import pending_migrations
+    from schoolit.db import app_role, connected
+    from schoolit.migrations import grant_app_role, pending_migrations
 
     attachments = settings.data_dir / ATTACHMENTS
     with _scratch(settings.data_dir) as scratch:
@@ -303,7 +303,7 @@ async def restore(settings: Settings, archive: Path, *, force: bool) -> RestoreR
         if existing and not force:
             raise CommandFailed(f"{attachments} is not empty ({len(existing)} files); "
                                 "restore into an empty data directory, or pass --force to replace it")
-        async with connected(settings, pool=False) as dsn:
+        async with connected(settings, pool=False, owner=True) as dsn:
             facts = await _database_facts(dsn)
             if facts.user_relations and not force:
                 raise CommandFailed(f"the database is not empty ({facts.user_relations} tables and sequences); "
@@ -315,6 +315,9 @@ async def restore(settings: Settings, archive: Path, *, force: bool) -> RestoreR
             await asyncio.to_thread(_replay, pg_restore, psql, scratch / DUMP, dsn,
                                     replace=force and facts.user_relations > 0)
             pending = len(await pending_migrations(read_only=True))
+            role = await app_role(settings)
+            if role:  # the dump carries no privileges (--no-privileges): the app's are granted anew
+                await grant_app_role(role)
         restored = scratch / ATTACHMENTS
         if not restored.is_dir():
             restored.mkdir()

@@ -77,6 +77,9 @@ class Settings:
     data_dir: Path
     database_url: str | None
     secret_key: str | None
+    # The role that owns the tables and runs `schoolit migrate` (and backup/restore); DATABASE_URL is
+    # then the app's role, which owns nothing and may only append to the audit log. Unset: one role.
+    database_owner_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     log_format: str = "console"
@@ -104,6 +107,9 @@ class Settings:
     probe_ap_hourly_retention_days: int = 1
     probe_daily_retention_days: int = 400
     outage_after_failures: int = 3
+    # A closed ticket keeps its reporter's name and e-mail address this many days; then they are erased
+    # from the ticket and pseudonymised in the audit log (the ticket-retention job).
+    ticket_retention_days: int = 365
     probe_silent_after_minutes: int = 30
     # The in-app scheduler of periodic jobs (schoolit.jobs); off for installations that run
     # `schoolit maintenance due` from a systemd timer or cron instead.
@@ -172,9 +178,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     host = env.get("HOST") or "127.0.0.1"
     port = _int(env, "PORT", 8000, 1, 65535)
     smtp_tls = _choice(env, "SMTP_TLS", "starttls", ("starttls", "tls", "off"))
+    database_url = env.get("DATABASE_URL") or None
+    database_owner_url = env.get("DATABASE_OWNER_URL") or None
+    if database_owner_url and not database_url:
+        raise ConfigError("DATABASE_OWNER_URL needs DATABASE_URL (the app's role) beside it")
     return Settings(
         data_dir=data_dir,
-        database_url=env.get("DATABASE_URL") or None,
+        database_url=database_url,
+        database_owner_url=database_owner_url,
         secret_key=secret_key,
         host=host,
         port=port,
@@ -189,6 +200,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         probe_ap_hourly_retention_days=_int(env, "PROBE_AP_HOURLY_RETENTION_DAYS", 1, 1, 3650),
         probe_daily_retention_days=_int(env, "PROBE_DAILY_RETENTION_DAYS", 400, 1, 3650),
         outage_after_failures=_int(env, "OUTAGE_AFTER_FAILURES", 3, 1, 100),
+        ticket_retention_days=_int(env, "TICKET_RETENTION_DAYS", 365, 1, 3650),
         probe_silent_after_minutes=_int(env, "PROBE_SILENT_AFTER_MINUTES", 30, 5, 10080),
         scheduler=_flag(env, "SCHEDULER", True),
         db_pool_min=pool_min,

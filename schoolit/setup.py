@@ -139,8 +139,9 @@ def _read_school_holidays(answers: Answers) -> list[str]:
     return []
 
 
-async def run_setup(answers: Answers) -> SetupReport:
-    """Migrate, refuse when an administrator exists, then create everything in one transaction."""
+async def run_setup(answers: Answers, app_role: str | None = None) -> SetupReport:
+    """Migrate (granting `app_role` its privileges, `schoolit.migrations.grant_app_role`), refuse when an
+    administrator exists, then create everything in one transaction."""
     from schoolit.accounts import services as accounts
     from schoolit.accounts import tenants
     from schoolit.accounts.scope import Scope
@@ -151,7 +152,7 @@ async def run_setup(answers: Answers) -> SetupReport:
     from schoolit.tickets.schemas import PolicyIn
     from schoolit.tickets.sla import public_holidays
 
-    report = SetupReport(migrations=await apply_migrations())
+    report = SetupReport(migrations=await apply_migrations(app_role))
     if await User.exists().where(User.role == Role.ADMIN.value):
         raise SetupRefused("this installation is set up already (an administrator exists); "
                            "use the county, arrangement, school and user commands instead")
@@ -208,7 +209,7 @@ def _one_line(problems: list[str]) -> int:
 def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from schoolit.db import connected
+    from schoolit.db import app_role, connected
     from schoolit.errors import DomainError, ValidationFailed
 
     interactive = not args.yes and sys.stdin.isatty()
@@ -221,8 +222,8 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
         return _one_line(problems)
 
     async def run() -> SetupReport:
-        async with connected(settings, pool=False):
-            return await run_setup(answers)
+        async with connected(settings, pool=False, owner=True):
+            return await run_setup(answers, await app_role(settings))
 
     try:
         report = asyncio.run(run())

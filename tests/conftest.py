@@ -1,8 +1,10 @@
 """Test harness: one throw-away database per run, migrations applied once, an ASGI client.
 
 The database is a new database on the server named by DATABASE_URL when that is set, otherwise an
-embedded PostgreSQL (pgserver) in a temporary directory. Integration tests each run inside a
-transaction that is rolled back at teardown (see tests/integration/conftest.py).
+embedded PostgreSQL (pgserver) in a temporary directory. As in production, the migrations run as the
+owner of the tables (DATABASE_OWNER_URL) and everything else, the tests included, as the app's own role
+(DATABASE_URL), which owns nothing and may only append to the audit log. Integration tests each run
+inside a transaction that is rolled back at teardown (see tests/integration/conftest.py).
 """
 
 from __future__ import annotations
@@ -42,37 +44,64 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """DSN of this run's own, empty database."""
-    if _SERVER_URL:
-        from tests.support import run_sql
+def _with_login(url: str, user: str, password: str | None) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}" if password else f"{user}@{host}"))
 
+
+@pytest.fixture(scope="session")
+def database_urls() -> Iterator[tuple[str, str]]:
+    """DSNs (owner, app) of this run's own, empty database: the owner is the server's user, the app's
+    role is made for the run."""
+    from tests.support import run_sql
+
+    if _SERVER_URL:
         name = f"schoolit_test_{uuid.uuid4().hex[:12]}"
+        role, password = f"{name}_app", secrets.token_urlsafe(24)
         run_sql(_SERVER_URL, f'CREATE DATABASE "{name}"')
+        run_sql(_SERVER_URL, f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        owner = _with_database(_SERVER_URL, name)
         try:
-            yield _with_database(_SERVER_URL, name)
+            yield owner, _with_login(owner, role, password)
         finally:
             run_sql(_SERVER_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            run_sql(_SERVER_URL, f'DROP ROLE IF EXISTS "{role}"')
     else:
         from tests.support import throwaway_cluster
 
         with throwaway_cluster() as server:
-            yield str(server.get_uri())
+            owner = str(server.get_uri())
+            run_sql(owner, f'CREATE ROLE "{db.EMBEDDED_APP_ROLE}" LOGIN')
+            yield owner, db.with_user(owner, db.EMBEDDED_APP_ROLE)
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    os.environ["DATABASE_URL"] = database_url
+def database_url(database_urls: tuple[str, str]) -> str:
+    """DSN of this run's own database, as the app's role."""
+    return database_urls[1]
+
+
+@pytest.fixture(scope="session")
+def owner_database_url(database_urls: tuple[str, str]) -> str:
+    """DSN of this run's own database, as the owner of the tables."""
+    return database_urls[0]
+
+
+@pytest.fixture(scope="session")
+def settings(database_urls: tuple[str, str]) -> Settings:
+    os.environ["DATABASE_OWNER_URL"], os.environ["DATABASE_URL"] = database_urls
     get_settings.cache_clear()
     return get_settings()
 
 
 @pytest.fixture(scope="session")
 async def database(settings: Settings) -> AsyncIterator[str]:
-    """The migrated test database with the engine's pool open for the whole run."""
+    """The migrated test database (migrated as the owner) with the engine's pool open for the whole run,
+    as the app's role."""
+    async with db.connected(settings, pool=False, owner=True):
+        await apply_migrations(await db.app_role(settings))
     async with db.connected(settings) as dsn:
-        await apply_migrations()
         yield dsn
 
 

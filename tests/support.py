@@ -37,6 +37,15 @@ def run_sql(url: str, sql: str) -> None:
     asyncio.run(run())
 
 
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment with `env` over it. A test that points DATABASE_URL at a database of
+    its own (one role owns it) does not inherit the test database's DATABASE_OWNER_URL."""
+    full = {**os.environ, **(env or {})}
+    if env and "DATABASE_URL" in env and "DATABASE_OWNER_URL" not in env:
+        full.pop("DATABASE_OWNER_URL", None)
+    return full
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -45,7 +54,7 @@ def free_port() -> int:
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
             input_text: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SCHOOLIT, *args], env={**os.environ, **(env or {})}, capture_output=True, text=True,
+    return subprocess.run([*SCHOOLIT, *args], env=child_env(env), capture_output=True, text=True,
                           timeout=timeout, input=input_text, check=False)
 
 
@@ -61,7 +70,7 @@ def register_probe(env: dict[str, str], *args: str) -> str:
 def start_server(env: dict[str, str], *args: str, log: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen[bytes], str]:
     """`schoolit serve` in a subprocess on a free loopback port, returned once /health answers 200."""
     port = free_port()
-    full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **env}
+    full_env = child_env({"HOST": "127.0.0.1", "PORT": str(port), **env})
     proc = subprocess.Popen([*SCHOOLIT, "serve", *args], env=full_env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -1,7 +1,10 @@
 """The audit log: services record every change in the same transaction as the change itself.
 
-Rows are append-only (a database trigger rejects UPDATE, DELETE and TRUNCATE). Secrets are
-redacted before they are written: passwords, keys, communities and tokens never reach the log.
+Rows are append-only: the app's database role may only INSERT and SELECT them, and a trigger rejects
+UPDATE, DELETE and TRUNCATE by anyone else. Secrets are redacted before they are written: passwords,
+keys, communities and tokens never reach the log. The one change a row ever sees is the pseudonymisation
+of a reporter's e-mail and IP address when their ticket's retention ends (`pseudonymise_ticket_reporters`,
+done by a function of the owner of the tables).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import msgspec
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import AuditEvent
+from schoolit.sql import fetch
 
 _SECRET_KEY = re.compile(r"pass|secret|token|community|key|hash|session", re.IGNORECASE)
 _NOT_SECRET = ("_id", "_at", "prefix")  # ids, times and token prefixes name secrets without being one
@@ -89,6 +93,15 @@ async def record(scope: Scope, action: str, *, object_type: str = "", object_id:
         request_id=scope.request_id[:64],
         client_ip=scope.client_ip,
     ))
+
+
+async def pseudonymise_ticket_reporters(closed_before: dt.datetime) -> int:
+    """Replace reporters' e-mail and IP addresses in the audit rows of tickets closed before
+    `closed_before` by stable keyed pseudonyms; returns how many rows changed. The function of the
+    owner (tickets migration of 2026-12-05T22:00:01) picks the rows itself and writes nothing but
+    pseudonyms made with a key the app cannot read."""
+    rows = await fetch("SELECT ticket_audit_pseudonymise({}) AS changed", closed_before)
+    return int(rows[0]["changed"])
 
 
 async def list_events(scope: Scope, *, actor: str | None = None, action: str | None = None,

@@ -2,7 +2,8 @@
 
 Partitions are days in UTC. A partition for a day whose rows already sit in the default partition
 (a probe's clock was off, or maintenance did not run) is built beside it, filled from the default
-partition and attached, so no sample is lost.
+partition and attached, so no sample is lost. The app's database role owns no table, so the DDL runs in
+two SECURITY DEFINER functions of the owner (`probe_sample_partition_create`/`_drop`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,6 @@ def partition_name(day: dt.date) -> str:
     return f"probe_sample_{day:%Y%m%d}"
 
 
-def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    return start, start + dt.timedelta(days=1)
-
-
 async def existing_partitions() -> list[dt.date]:
     rows = await fetch(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -40,24 +36,10 @@ async def existing_partitions() -> list[dt.date]:
 
 
 async def create_partition(day: dt.date) -> bool:
-    """Create the partition of one day; False when it existed already."""
-    name = partition_name(day)
-    if day in await existing_partitions():
-        return False
-    start, end = _bounds(day)
-    async with atomic():
-        waiting = await fetch("SELECT 1 FROM probe_sample_default WHERE polled_at >= {} AND polled_at < {} LIMIT 1",
-                              start, end)
-        if not waiting:
-            await fetch(f"CREATE TABLE {name} PARTITION OF probe_sample FOR VALUES FROM ('{start.isoformat()}') "
-                        f"TO ('{end.isoformat()}')")
-            return True
-        await fetch(f"CREATE TABLE {name} (LIKE probe_sample INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-        await fetch(f"WITH moved AS (DELETE FROM probe_sample_default WHERE polled_at >= {{}} AND polled_at < {{}} "  # noqa: S608
-                    f"RETURNING *) INSERT INTO {name} SELECT * FROM moved", start, end)
-        await fetch(f"ALTER TABLE probe_sample ATTACH PARTITION {name} FOR VALUES FROM ('{start.isoformat()}') "
-                    f"TO ('{end.isoformat()}')")
-    return True
+    """Create the partition of one day; False when it existed already. The DDL runs in a function of the
+    owner of the tables (the app's role owns none; probes migration of 2026-12-05T22:00:02)."""
+    rows = await fetch("SELECT probe_sample_partition_create({}) AS created", day)
+    return bool(rows[0]["created"])
 
 
 async def ensure_partitions(today: dt.date | None = None, days_ahead: int = 3) -> int:
@@ -91,8 +73,8 @@ async def drop_expired(*, raw_days: int, hourly_days: int, ap_hourly_days: int, 
     async with atomic():
         for day in await existing_partitions():
             if day < raw_cut:
-                await fetch(f"DROP TABLE {partition_name(day)}")
-                result.partitions += 1
+                rows = await fetch("SELECT probe_sample_partition_drop({}) AS dropped", day)
+                result.partitions += bool(rows[0]["dropped"])
         cut_time = dt.datetime.combine(raw_cut, dt.time(), tzinfo=dt.UTC)
         result.default_rows = len(await fetch(
             "DELETE FROM probe_sample_default WHERE polled_at < {} RETURNING 1", cut_time))

@@ -3,8 +3,9 @@
 `close-resolved` closes tickets resolved longer ago than their policy's close-after days;
 `sla-breaches` flags running tickets past a due time and records the 80 % warnings; `notifications`
 works the notification outbox, `notification-digests` sends digests and weekly summaries, `webhooks`
-posts webhook deliveries, `mail-fetch` reads the IMAP mailboxes into tickets and replies (all are run
-by the server's scheduler, `schoolit.tickets.jobs`; the commands run them now);
+posts webhook deliveries, `mail-fetch` reads the IMAP mailboxes into tickets and replies,
+`ticket-retention` erases the reporters of tickets past their retention (all are run by the server's
+scheduler, `schoolit.tickets.jobs`; the commands run them now);
 `calendar import-holidays` reads the VEVENT dates of an iCalendar file as holidays.
 """
 
@@ -75,6 +76,11 @@ def register_maintenance(jobs: Any) -> None:
                           description="Fetch the unread mail of every active IMAP mailbox: new tickets, replies as "
                                       "comments, unknown senders into the triage, auto-replies ignored.")
     job.set_defaults(handler=job_command(scheduled.JOBS[5]))
+    job = jobs.add_parser("ticket-retention", help="erase reporters of tickets closed before the retention period",
+                          description="Erase the reporter's name and e-mail address from tickets closed longer "
+                                      "than TICKET_RETENTION_DAYS ago, and pseudonymise their e-mail and IP "
+                                      "address in the audit log.")
+    job.set_defaults(handler=job_command(scheduled.JOBS[6]))
 
 
 def register(commands: Any) -> None:

@@ -2,7 +2,8 @@
 five minutes, resolved tickets closed after their policy's close-after days (checked hourly), the
 notification outbox worked every minute, daily digests and weekly summaries looked at every 15 minutes
 (each goes out once, from 07:00), webhook deliveries posted every minute, the IMAP mailboxes read every
-minute (failures retried after 30 s, doubling)."""
+minute (failures retried after 30 s, doubling), reporters of tickets past their retention erased daily
+(`schoolit.tickets.retention`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import datetime as dt
 from schoolit.accounts.scope import Scope
 from schoolit.jobs import Job, outcome
 from schoolit.kernel.i18n import N_
-from schoolit.tickets import inbound, notifications, services, webhooks
+from schoolit.tickets import inbound, notifications, retention, services, webhooks
 
 SYSTEM = Scope.system("maintenance")
 
@@ -50,6 +51,13 @@ async def fetch_mail() -> str:
                    **await inbound.fetch_all())
 
 
+async def ticket_retention() -> str:
+    report = await retention.erase_reporters(Scope.system("retention"))
+    return outcome(N_("reporters erased from %(tickets)s ticket(s) closed before %(cutoff)s, %(rows)s audit row(s) "
+                      "pseudonymised"), tickets=report.tickets, cutoff=f"{report.closed_before:%Y-%m-%d}",
+                   rows=report.audit_rows)
+
+
 JOBS = (
     Job("sla-breaches", dt.timedelta(minutes=5), sla, N_("Flag SLA breaches and 80 % warnings")),
     Job("close-resolved", dt.timedelta(hours=1), close_resolved, N_("Close resolved tickets")),
@@ -59,4 +67,6 @@ JOBS = (
     Job("webhooks", dt.timedelta(minutes=1), deliver_webhooks, N_("Post ticket events to webhooks")),
     Job("mail-fetch", dt.timedelta(minutes=1), fetch_mail, N_("Turn mails of the IMAP mailboxes into tickets"),
         retry=dt.timedelta(seconds=30)),
+    Job("ticket-retention", dt.timedelta(days=1), ticket_retention,
+        N_("Erase reporters' details from tickets past their retention")),
 )

@@ -128,12 +128,14 @@ def test_published_ports_are_loopback_only(compose: dict[str, Any], filled_env: 
 
 
 def test_no_secret_literals(compose: dict[str, Any]) -> None:
-    """Passwords and keys appear only as ${VAR} references, in environments and inside DSNs alike."""
+    """Passwords and keys appear only as ${VAR} references (or blanked, ""), in environments and inside
+    DSNs alike."""
     variables: set[tuple[str, str]] = set()
     for name, service in compose["services"].items():
         for variable, value in (service.get("environment") or {}).items():
             if SECRET_NAME.search(variable):
-                assert ONLY_A_REFERENCE.match(str(value)), f"{name}: {variable} is a literal, not a ${{VAR}}"
+                assert value == "" or ONLY_A_REFERENCE.match(str(value)), \
+                    f"{name}: {variable} is a literal, not a ${{VAR}}"
                 variables.add((name, variable))
     assert {("db", "POSTGRES_PASSWORD"), ("migrate", "SECRET_KEY"), ("app", "SECRET_KEY")} <= variables
     dsns = 0
@@ -161,11 +163,35 @@ def test_env_example_documents_every_variable_and_holds_no_secret(compose: dict[
 
 def test_required_secrets_stop_compose_when_missing(compose: dict[str, Any]) -> None:
     env = {name: value for name, value in _env_example().items() if value}
-    texts = [t for t in _strings(compose["services"]["app"]) if "${SECRET_KEY" in t or "${POSTGRES_PASSWORD" in t]
+    texts = [t for t in _strings(compose["services"]["app"]) if "${SECRET_KEY" in t or "${APP_DB_PASSWORD" in t]
     assert len(texts) == 2  # SECRET_KEY and the DSN
     for text in texts:
         with pytest.raises(AssertionError, match="compose would stop"):
             _interpolate(text, env)
+
+
+def test_the_app_logs_in_as_its_own_role_and_only_migrate_as_the_owner(compose: dict[str, Any],
+                                                                        filled_env: dict[str, str]) -> None:
+    """#19: the app's role may only append to the audit log; the owner's password reaches only the database
+    and the one-shot migrate, never the app (whose env_file .env holds it: blanked) or the probe."""
+    from schoolit.settings import load_settings
+
+    services = compose["services"]
+    mounted = [volume for volume in services["db"]["volumes"] if "docker-entrypoint-initdb.d" in volume]
+    assert mounted and (ROOT / mounted[0].split(":")[0]).is_file()
+    assert "schoolit_app" in (ROOT / mounted[0].split(":")[0]).read_text()
+    for name in ("app", "migrate"):
+        environment = {key: _interpolate(str(value), filled_env)
+                       for key, value in services[name]["environment"].items()}
+        settings = load_settings({**environment, "SECRET_KEY": "x" * 40})
+        assert settings.database_url and "//schoolit_app:" in settings.database_url
+        assert environment["POSTGRES_PASSWORD"] == ""
+        if name == "migrate":
+            assert settings.database_owner_url and "//schoolit:filled-postgres_password@" in settings.database_owner_url
+        else:
+            assert settings.database_owner_url is None
+            assert filled_env["POSTGRES_PASSWORD"] not in " ".join(environment.values())
+    assert "POSTGRES_PASSWORD" not in " ".join(_strings(services["probe"]))
 
 
 def test_dockerfile() -> None:

@@ -58,14 +58,14 @@ def test_serve_with_no_workers_is_one_line() -> None:
 
 
 @pytest.fixture
-def empty_database(database_url: str) -> Iterator[str]:
+def empty_database(owner_database_url: str) -> Iterator[str]:
     """A new database on the test server that no migration ever touched."""
     name = f"schoolit_empty_{uuid.uuid4().hex[:10]}"
-    run_sql(database_url, f'CREATE DATABASE "{name}"')
+    run_sql(owner_database_url, f'CREATE DATABASE "{name}"')
     try:
-        yield urlunsplit(urlsplit(database_url)._replace(path="/" + name))
+        yield urlunsplit(urlsplit(owner_database_url)._replace(path="/" + name))
     finally:
-        run_sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        run_sql(owner_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_an_unmigrated_database_is_refused_by_serve_and_the_commands(empty_database: str) -> None:
@@ -142,6 +142,7 @@ def test_a_killed_run_leaves_nothing_that_keeps_the_embedded_server_from_startin
     data = root / "data"
     env = {**os.environ, "DATA_DIR": str(data)}
     env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_OWNER_URL", None)
     pgdata = data / "pg"
     try:
         # A run that started the embedded server and was killed (SIGKILL: no clean-up at all).

@@ -188,7 +188,8 @@ def test_every_domain_job_is_registered_with_a_cli_command() -> None:
 
     names = [job.name for job in register_jobs()]
     assert names == ["close-resolved", "mail-fetch", "notification-digests", "notifications", "partitions",
-                     "retention", "samples", "sessions", "silent-probes", "sla-breaches", "sso-sync", "webhooks"]
+                     "retention", "samples", "sessions", "silent-probes", "sla-breaches", "sso-sync",
+                     "ticket-retention", "webhooks"]
     parser = build_parser()
     for name in names:
         assert parser.parse_args(["maintenance", name]).handler is not None
@@ -202,17 +203,17 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture
-def fresh_database(database_url: str) -> Iterator[str]:
+def fresh_database(owner_database_url: str) -> Iterator[str]:
     """A migrated database of its own on the test server (the servers' jobs commit into it)."""
     name = f"schoolit_jobs_{uuid.uuid4().hex[:10]}"
-    run_sql(database_url, f'CREATE DATABASE "{name}"')
-    url = _with_database(database_url, name)
+    run_sql(owner_database_url, f'CREATE DATABASE "{name}"')
+    url = _with_database(owner_database_url, name)
     try:
         migrated = run_cli("migrate", env={"DATABASE_URL": url}, timeout=120)
         assert migrated.returncode == 0, migrated.stderr
         yield url
     finally:
-        run_sql(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        run_sql(owner_database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _job_rows(url: str) -> list[dict[str, Any]]:

@@ -16,15 +16,15 @@ import asyncpg
 import pytest
 
 from tests.integration.inventory.csvfiles import DEVICE_HEADER_DE, csv_bytes, device_rows
-from tests.support import SCHOOLIT, run_cli
+from tests.support import SCHOOLIT, child_env, run_cli
 
 
 @pytest.fixture
-async def cli_env(database_url: str) -> AsyncIterator[dict[str, str]]:
+async def cli_env(owner_database_url: str) -> AsyncIterator[dict[str, str]]:
     name = f"schoolit_cli_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_url)
+    admin = await asyncpg.connect(owner_database_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    env = {"DATABASE_URL": urlunsplit(urlsplit(database_url)._replace(path="/" + name))}
+    env = {"DATABASE_URL": urlunsplit(urlsplit(owner_database_url)._replace(path="/" + name))}
     try:
         migrated = await asyncio.to_thread(run_cli, "migrate", env=env)
         assert migrated.returncode == 0, migrated.stderr
@@ -105,7 +105,7 @@ async def test_progress_bar_on_a_terminal(cli_env: dict[str, str], tmp_path: Pat
         controller, terminal = pty.openpty()
         process = subprocess.Popen([*SCHOOLIT, "import", "devices", str(source), "--dry-run"],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal,
-                                   env={**os.environ, **cli_env})
+                                   env=child_env(cli_env))
         os.close(terminal)
         output = b""
         try:
