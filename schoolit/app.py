@@ -36,6 +36,7 @@ from schoolit.inventory import start as inventory_start
 from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.import_controllers import ImportExportApi
+from schoolit.inventory.import_pages import ImportPages
 from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
 from schoolit.kernel import start
 from schoolit.kernel.access import declared_access, public
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TicketPages,
             TicketAdminPages,
             NotificationPages,
+            ImportPages,
             TextModulePages,
             WebhookPages,
             MailboxPages,

@@ -3,7 +3,8 @@ on those pages, one page per kind of address (`/schools/12` and `/schools/40` ar
 any 4xx or 5xx answer and on any serious or critical axe-core violation.
 
 Bounded: at most MAX_PAGES pages per role and MAX_SECONDS per role, two levels from the navigation. One
-server for the module (`schoolit serve` on a free loopback port, the demo data and one person per role).
+server for the module (`schoolit serve` on a free loopback port, the demo data and one person per role),
+which also serves the admin's CSV import in the browser: a file with a bad row, checked, fixed, imported.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.e2e.support import (
     ROLE_PASSWORD,
@@ -23,6 +24,7 @@ from tests.e2e.support import (
     launch_chromium,
     log_in,
     role_server,
+    shot,
 )
 
 MAX_PAGES = 40
@@ -120,3 +122,36 @@ def test_anonymous_pages_answer_and_pass_axe(server: str) -> None:
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
+
+
+BAD_ROOMS = ("Schulnummer;Gebäude;Raum;Etage;Unterrichtsraum\n"
+             "51600;Erweiterung;Z 9.91;3;ja\n"
+             "99999;Erweiterung;Z 9.92;3;ja\n")
+
+
+def test_admin_imports_a_csv_with_a_bad_row_fixes_it_and_commits(server: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
+            log_in(page, ROLE_USERS["admin"][0], ROLE_PASSWORD)
+            page.get_by_role("link", name="CSV-Import").click()
+            page.get_by_label("Die Datei enthält").select_option("rooms")
+            page.get_by_label("CSV-Datei").set_input_files(
+                files=[{"name": "raeume.csv", "mimeType": "text/csv", "buffer": BAD_ROOMS.encode()}])
+            page.get_by_role("button", name="Datei prüfen").click()
+            expect(page.get_by_test_id("error-row-3")).to_contain_text("Schulnummer")
+            expect(page.get_by_test_id("import-result")).to_contain_text("es wurde nichts geschrieben")
+            expect(page.get_by_test_id("import-commit")).to_have_count(0)
+            assert not [v["id"] for v in axe_violations(page)]
+
+            page.get_by_label("CSV-Datei").set_input_files(files=[{
+                "name": "raeume.csv", "mimeType": "text/csv", "buffer": BAD_ROOMS.replace("99999", "51600").encode()}])
+            page.get_by_label("Die Datei enthält").select_option("rooms")
+            page.get_by_role("button", name="Datei prüfen").click()
+            expect(page.get_by_test_id("import-result")).to_contain_text("würde 2 anlegen")
+            page.get_by_role("button", name="Jetzt importieren").click()
+            expect(page.get_by_test_id("import-result")).to_contain_text("2 Zeilen importiert: 2 angelegt")
+            shot(page, "admin-import")
+        finally:
+            browser.close()
