@@ -1,7 +1,8 @@
 """In Chromium: an admin enters the county's WLAN controller through its form (an address outside every
 school's management network) and sees it listed; after a poll that reported an access point the
 inventory does not know, a supporter opens the adoption list and adopts it into a school in one click.
-At 1366 and 390 px (a phone) the pages fit the screen. Screenshots: tests/e2e/artifacts/wlc-*.png."""
+At 1366 and 390 px (a phone) the pages fit the screen and axe-core finds no serious violation.
+Screenshots: tests/e2e/artifacts/wlc-*.png."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import asyncpg
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, axe_violations, demo_database, launch_chromium, log_in
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für Controller"
@@ -55,7 +56,9 @@ def _reported(database_url: str, controller_name: str) -> None:
 
 
 def _fits(page: object) -> None:
+    """No sideways scrolling, and no serious or critical axe-core violation."""
     assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")  # type: ignore[attr-defined]
+    assert axe_violations(page) == []
 
 
 def test_admin_enters_a_controller_and_a_supporter_adopts_its_unknown_access_point(server: tuple[str, str]) -> None:
