@@ -55,6 +55,7 @@ from schoolit.logs import get_logger
 from schoolit.probes import outages
 from schoolit.probes.choices import AssetKind
 from schoolit.probes.metrics import DERIVATION_PASS_BATCHES, DERIVATION_PASS_SECONDS
+from schoolit.sql import execute, fetch
 
 log = get_logger("schoolit.probes")
 
@@ -107,7 +108,7 @@ WITH samples AS MATERIALIZED (
            coalesce(s.polled_at <= greatest(st.last_polled_at, max(s.polled_at) OVER before), false) AS straggler
       FROM probe_sample s
       LEFT JOIN probe_asset_state st ON st.asset_kind = s.asset_kind AND st.asset_id = s.asset_id
-     WHERE s.batch_id = ANY($1::bigint[])
+     WHERE s.batch_id = ANY({{batch_ids}}::bigint[])
     WINDOW before AS (PARTITION BY s.asset_id, s.asset_kind ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), polls AS (
@@ -317,7 +318,7 @@ SELECT * FROM closed
 
 PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.format(period="hour"),
                     columns_daily=_ROLLUP_COLUMNS.format(period="day"), merge_daily=_MERGE.format(period="day"),
-                    state=_STATE)
+                    state=_STATE, batch_ids="{}")
 
 
 # Sorts and hashes of a pass fit in memory this way (the default 4 MB spills them to disk); the
@@ -352,25 +353,24 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
     """One pass in one transaction; None when another process derives right now (and `wait` is off).
 
     Returns what was derived and, per probe, the schools its samples were about."""
-    async with atomic() as transaction:
-        connection = transaction.connection
+    async with atomic():
         if wait:
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", DERIVATION_LOCK)
-        elif not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", DERIVATION_LOCK):
+            await execute("SELECT pg_advisory_xact_lock({})", DERIVATION_LOCK)
+        elif not (await fetch("SELECT pg_try_advisory_xact_lock({}) AS locked", DERIVATION_LOCK))[0]["locked"]:
             return None
-        pending = await connection.fetch("SELECT id, samples FROM probe_ingest_batch WHERE derived_at IS NULL "
-                                         "ORDER BY id LIMIT 10000")
+        pending = await fetch("SELECT id, samples FROM probe_ingest_batch WHERE derived_at IS NULL "
+                              "ORDER BY id LIMIT 10000")
         batch_ids = _take(pending, limit)
         if not batch_ids:
             return Derived(), {}
-        await connection.execute(DERIVATION_SETTINGS)
-        await connection.execute(CLOSE_DAYS)
+        await execute(DERIVATION_SETTINGS)
+        await execute(CLOSE_DAYS)
         touched: dict[int, set[int]] = defaultdict(set)
-        for row in await connection.fetch(PASS, batch_ids):
+        for row in await fetch(PASS, batch_ids):
             touched[row["probe_id"]].add(row["school_id"])
-        samples = await connection.fetchval(
-            "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY($1::bigint[]) "
-            "RETURNING samples) SELECT coalesce(sum(samples), 0) FROM done", batch_ids)
+        samples = (await fetch(
+            "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY({}::bigint[]) "
+            "RETURNING samples) SELECT coalesce(sum(samples), 0) AS samples FROM done", batch_ids))[0]["samples"]
     return Derived(batches=len(batch_ids), samples=int(samples)), touched
 
 

@@ -25,7 +25,6 @@ ALLOWED = {
     "migrations.py": "raw-SQL migration steps run their DDL on the engine of the migration",
     "ops.py": "backup and restore talk to the server as its owner, outside the app's pool",
     "inventory/importing.py": "COPY and prepared statements of the CSV import (resources moves it)",
-    "probes/derivation.py": "the derivation's hot path and its transaction lock (to be moved onto the helper)",
 }
 CONNECTION_ATTRIBUTES = {"acquire", "run_querystring", "run_ddl", "get_new_connection", "fetchval", "fetchrow",
                          "executemany", "copy_records_to_table", "copy_to_table", "copy_from_query",

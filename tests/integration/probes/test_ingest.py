@@ -18,7 +18,7 @@ from schoolit.metrics import REGISTRY
 from schoolit.probes.agent.wire import Sample, SampleBatch, TargetList
 from schoolit.probes.derivation import DERIVATION_LOCK, DERIVATION_SETTINGS, PASS, derive_pending
 from schoolit.probes.ingest import ingest
-from schoolit.sql import fetch
+from schoolit.sql import execute, fetch
 from tests.integration.probes.network import Network, build_network, fresh_school, probe_scope
 from tests.integration.world import World
 
@@ -357,10 +357,9 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
     await ingest(scope, sweep_batch(aps, T0, sweeps=60))  # the hour so far: 24,000 samples
     await derive_pending()
     latest = await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(hours=1)))
-    async with atomic() as transaction:
-        await transaction.connection.execute(DERIVATION_SETTINGS)
-        plan = await transaction.connection.fetchval(
-            "EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id])
+    async with atomic():
+        await execute(DERIVATION_SETTINGS)
+        plan = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id]))[0]["QUERY PLAN"]
 
     def scans(node: dict[str, Any]) -> list[tuple[str, str]]:
         found = [(node["Node Type"], node.get("Relation Name", ""))]
