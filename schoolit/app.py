@@ -58,6 +58,7 @@ from schoolit.tickets.inbound_pages import MailboxPages, TriagePages
 from schoolit.tickets.mail import sender_lifespan
 from schoolit.tickets.notification_pages import NotificationPages
 from schoolit.tickets.pages import PublicPages, TicketAdminPages, TicketPages
+from schoolit.tickets.queue_bulk_pages import QueueListPages
 from schoolit.tickets.text_module_pages import TextModulePages
 from schoolit.tickets.webhook_pages import WebhookPages
 from schoolit.web import jobs as web_jobs
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             NotificationPages,
             ImportPages,
             TextModulePages,
+            QueueListPages,
             WebhookPages,
             MailboxPages,
             TriagePages,

@@ -141,15 +141,18 @@ class TicketPages(Controller):
 
     async def _queue_context(self, caller: Scope, filters: queue.Filters) -> dict[str, Any]:
         rows, total = await queue.list_tickets(caller, filters, limit=200)
-        return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters), **LABELS}
+        return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters),
+                "can_work": caller.can(Permission.TICKETS_WORK), **LABELS}
 
     @get("/", name="tickets", opt=requires(Permission.TICKETS_READ))
     async def queue_page(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
                          county_id: QueueQuery = None, school_id: QueueQuery = None, q: QueueQuery = None,
-                         claimed: QueueQuery = None) -> Template:
+                         claimed: QueueQuery = None, bulk_done: QueueQuery = None,
+                         bulk_skipped: QueueQuery = None) -> Template:
         filters = _filters(view, status, county_id, school_id, q)
         context = await self._queue_context(caller, filters)
         return Template("tickets/queue.html", context={
+            "bulk": (_int_or_none(bulk_done) or 0, _int_or_none(bulk_skipped) or 0) if bulk_done else None,
             **context, "counties": await accounts.list_counties(caller), "saved_views": await queue.saved_views(caller),
             "can_work": caller.can(Permission.TICKETS_WORK), "queue_empty": claimed == "none",
             "statuses": list(Status)})

@@ -83,3 +83,23 @@ async def test_error_pages_name_fields_by_their_labels(client: httpx.AsyncClient
                             headers={"accept": "text/html"})
     assert page.status_code in (400, 422)
     assert "<strong>Seiten</strong>: muss eine ganze Zahl sein" in page.text, page.text[-1500:]
+
+
+async def test_queue_as_csv_and_bulk_actions(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    page = await client.get("/tickets", params={"view": "unassigned"})
+    ids = re.findall(r'name="ids" value="(\d+)" form="bulk"', page.text)
+    assert len(ids) >= 2
+    csv_file = await client.get("/tickets/export.csv", params={"view": "unassigned"})
+    assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
+    lines = csv_file.content.decode("utf-8-sig").strip().split("\r\n")
+    assert lines[0].startswith("Nummer;Priorität;Betreff") and len(lines) == len(ids) + 1
+    token = await csrf_token(client, "/tickets")
+    done = await client.post("/tickets/bulk", data={"ids": ids[:2], "action": "claim", "query": "view=unassigned",
+                                                    "_csrf_token": token})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/tickets?view=unassigned&bulk_done=2&bulk_skipped=0"
+    mine = await client.get("/tickets", params={"view": "mine"})
+    assert all(f'name="ids" value="{ticket_id}"' in mine.text for ticket_id in ids[:2])
+    shown = await client.get(done.headers["location"])
+    assert "2 Tickets geändert" in shown.text

@@ -45,6 +45,14 @@
     }
   });
 
+  // The queue refreshes itself every 30 seconds; not while tickets are ticked for a bulk action.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.elt;
+    if (target && target.id === "queue-rows" && target.querySelector("input[type=checkbox]:checked")) {
+      event.preventDefault();
+    }
+  });
+
   // A table wider than its box scrolls inside it (app.css, phones): make it reachable by keyboard and
   // name it for screen readers, after the page loads and after every htmx swap.
   function focusableScrollers() {
