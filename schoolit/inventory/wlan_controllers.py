@@ -25,18 +25,16 @@ from schoolit.csvwriter import write_csv
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
 from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER, WLAN_CONTROLLERS
-from schoolit.inventory.services import (
-    _CREDENTIAL_COLUMNS,
-    SnmpCredentials,
-    _change,
-    _create,
-    _decrypted,
-    _delete,
-    _one,
-    _page,
-    _same_county_profile,
-    _school_for_write,
+from schoolit.inventory.services.snmp import _CREDENTIAL_COLUMNS, SnmpCredentials, _decrypted
+from schoolit.inventory.services.store import (
+    change_row,
+    create_row,
+    delete_row,
+    one,
     only_county,
+    page,
+    same_county_profile,
+    school_for_write,
 )
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
@@ -48,12 +46,12 @@ async def list_wlan_controllers(scope: Scope, *, county_id: int | None = None, s
                                 limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     scope.require(Permission.INVENTORY_READ)
     filters = WLAN_CONTROLLERS.parse({"county_id": county_id, "school_id": school_id, "profile": profile})
-    return await _page(WLAN_CONTROLLERS, scope, filters=filters, q=q, sort=sort, limit=limit, offset=offset)
+    return await page(WLAN_CONTROLLERS, scope, filters=filters, q=q, sort=sort, limit=limit, offset=offset)
 
 
 async def get_wlan_controller(scope: Scope, controller_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await _one(WLAN_CONTROLLERS, scope, controller_id, "WLAN controller")
+    return await one(WLAN_CONTROLLERS, scope, controller_id, "WLAN controller")
 
 
 async def wlan_controllers_csv(scope: Scope, lang: str = "de") -> bytes:
@@ -70,7 +68,7 @@ async def wlan_controllers_csv(scope: Scope, lang: str = "de") -> bytes:
 async def _where(scope: Scope, f: Input, data: Mapping[str, Any]) -> tuple[int | None, int | None]:
     """The county and school of a new controller (a school's, or the county's when no school is given)."""
     if data.get("school_id") not in (None, ""):
-        school = await _school_for_write(scope, f)
+        school = await school_for_write(scope, f)
         return (school["county_id"], school["id"]) if school else (None, None)
     f.reference("county_id")
     county_id = f.value("county_id") or only_county(scope)
@@ -104,11 +102,11 @@ async def create_wlan_controller(scope: Scope, data: Mapping[str, Any]) -> dict[
     scope.require(Permission.INVENTORY_WRITE)
     f: Input = WLAN_CONTROLLER.check(data, None, skip=("school_id",))
     county_id, school_id = await _where(scope, f, data)
-    await _same_county_profile(f, county_id)
+    await same_county_profile(f, county_id)
     await _address_rules(f, county_id, school_id, None)
     f.raise_if_invalid()
     values = {**f.values, "county_id": county_id, "school_id": school_id}
-    return await _create(scope, "wlan_controller", values, get_wlan_controller)
+    return await create_row(scope, "wlan_controller", values, get_wlan_controller)
 
 
 async def update_wlan_controller(scope: Scope, controller_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,17 +117,17 @@ async def update_wlan_controller(scope: Scope, controller_id: int, data: Mapping
     for moved in ("county_id", "school_id"):
         if moved in data and data[moved] not in (None, "", before[moved], str(before[moved])):
             f.error(moved, N_("a controller stays where it was entered"))
-    await _same_county_profile(f, before["county_id"], before)
+    await same_county_profile(f, before["county_id"], before)
     await _address_rules(f, before["county_id"], before["school_id"], before)
     f.raise_if_invalid()
     values = {k: v for k, v in f.values.items() if k not in ("county_id", "school_id")}
-    return await _change(scope, "wlan_controller", before, values, get_wlan_controller)
+    return await change_row(scope, "wlan_controller", before, values, get_wlan_controller)
 
 
 async def delete_wlan_controller(scope: Scope, controller_id: int) -> None:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_wlan_controller(scope, controller_id)
-    await _delete(scope, "wlan_controller", before)
+    await delete_row(scope, "wlan_controller", before)
 
 
 # --- what the probes poll ------------------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""Pupil devices, and the lookup of a typed or scanned serial, asset tag or MAC."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from schoolit.accounts.scope import Scope
+from schoolit.errors import Conflict
+from schoolit.inventory import validation
+from schoolit.inventory.choices import DeviceStatus
+from schoolit.inventory.inputs import Input
+from schoolit.inventory.resources.access_point import ACCESS_POINTS
+from schoolit.inventory.resources.device import DEVICE, DEVICES, move_problem
+from schoolit.inventory.services.store import change_row, create_row, one, page, school_for_write
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
+
+
+async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                       offset: int = 0, filters: Mapping[str, Any] | None = None,
+                       **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Devices; `filters` (a query string's) and `by` by the description's names (`DEVICES.filters`)."""
+    scope.require(Permission.INVENTORY_READ)
+    return await page(DEVICES, scope, filters=DEVICES.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
+                       offset=offset)
+
+
+async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return await one(DEVICES, scope, device_id, "device")
+
+
+def _device_input(data: Mapping[str, Any], current: Mapping[str, Any] | None) -> Input:
+    f: Input = DEVICE.check(data, current, skip=("school_id",))
+    stored = {} if current is None else {"on_loan": current["open_loan_id"] is not None, "status": current["status"]}
+    assert DEVICE.validate is not None
+    DEVICE.validate(f, stored)
+    return f
+
+
+async def create_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_WRITE)
+    f = _device_input(data, None)
+    school = await school_for_write(scope, f)
+    f.raise_if_invalid()
+    assert school is not None
+    return await create_row(scope, "device", {**f.values, "county_id": school["county_id"],
+                                           "school_id": school["id"]}, get_device)
+
+
+async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Also moves a device to another school in the caller's scope (not while it is lent)."""
+    scope.require(Permission.INVENTORY_WRITE)
+    before = await get_device(scope, device_id)
+    f = _device_input(data, before)
+    school = await school_for_write(scope, f, current=before)
+    f.raise_if_invalid()
+    assert school is not None
+    values = dict(f.values)
+    moving = school["id"] != before["school_id"]
+    if moving:
+        has_loans = (await fetch("SELECT count(*) AS n FROM loan WHERE device_id = {}", device_id))[0]["n"] > 0
+        problem = move_problem({"on_loan": before["open_loan_id"] is not None, "has_loans": has_loans,
+                                "county_id": before["county_id"]}, school["county_id"])
+        if problem:
+            raise Conflict(problem)
+        values.update(school_id=school["id"], county_id=school["county_id"])
+    return await change_row(scope, "device", before, values, get_device, action="move" if moving else "update")
+
+
+async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
+    """Devices are retired, not deleted (funding proof, loan history); a lent one is returned first."""
+    scope.require(Permission.INVENTORY_WRITE)
+    if (await get_device(scope, device_id))["open_loan_id"] is not None:
+        raise Conflict(N_("the device is lent: return it first"))
+    return await update_device(scope, device_id, {"status": DeviceStatus.RETIRED.value})
+
+
+# --- lookup (typed or scanned) -------------------------------------------------------------------
+
+
+async def lookup(scope: Scope, text: str) -> list[dict[str, Any]]:
+    """Devices and access points whose serial, asset tag or MAC is exactly what was typed or scanned."""
+    scope.require(Permission.INVENTORY_READ)
+    text = text.strip()
+    if not text:
+        return []
+    serial = text.upper()
+    mac = None
+    with contextlib.suppress(ValueError):
+        mac = validation.mac_address(text)
+    devices, _ = await page(DEVICES, scope, limit=20, extra=[(
+        "(d.serial = {} OR upper(d.asset_tag) = {} OR d.mac = {}::macaddr)", [serial, serial, mac])])
+    access_points, _ = await page(ACCESS_POINTS, scope, limit=20, extra=[(
+        "(a.serial = {} OR a.mac = {}::macaddr)", [serial, mac])])
+    found = [{"kind": "device", "id": d["id"], "school_id": d["school_id"], "school_name": d["school_name"],
+              "label": " ".join(p for p in (d["vendor"], d["model"]) if p) or d["kind"], "serial": d["serial"],
+              "asset_tag": d["asset_tag"], "mac": d["mac"], "status": d["status"]} for d in devices]
+    found += [{"kind": "access_point", "id": a["id"], "school_id": a["school_id"], "school_name": a["school_name"],
+               "label": a["name"] or " ".join(p for p in (a["vendor"], a["model"]) if p), "serial": a["serial"],
+               "asset_tag": None, "mac": a["mac"], "status": a["status"]} for a in access_points]
+    return found

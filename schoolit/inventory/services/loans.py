@@ -1,0 +1,275 @@
+"""Loans of pupil devices: lend (one or a class), correct, return, the agreement, and the retention of
+pupil references."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from schoolit.accounts import audit
+from schoolit.accounts.scope import Scope
+from schoolit.db import atomic
+from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.inventory import validation
+from schoolit.inventory.choices import DeviceStatus
+from schoolit.inventory.definitions import (
+    LOAN_OPEN,
+    LOAN_OVERDUE,
+    retention_cutoff,
+    school_year_end,
+    today,
+)
+from schoolit.inventory.inputs import REQUIRED, Input
+from schoolit.inventory.resources.device import DEVICES
+from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
+from schoolit.inventory.services.devices import get_device
+from schoolit.inventory.services.schools import get_school
+from schoolit.inventory.services.store import (
+    MAX_BULK_ROWS,
+    OPEN_LOAN,
+    insert_row,
+    one,
+    page,
+    record,
+    update_row,
+    writing,
+)
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
+
+LOAN_STATES = ("open", "returned", "overdue", "due")
+
+
+def _loan_figures(row: dict[str, Any], on: dt.date | None = None) -> dict[str, Any]:
+    row["overdue"] = row["returned_on"] is None and row["due_on"] < (on or today())  # as LOAN_OVERDUE
+    return row
+
+
+async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.date | None = None,
+                     q: str | None = None, sort: str | None = None, limit: int = 50, offset: int = 0,
+                     on: dt.date | None = None, filters: Mapping[str, Any] | None = None,
+                     **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Loans; `state`: open, returned, overdue (open and past due) or due (open and due by the end of
+    the current school year — the list to work through before the summer)."""
+    scope.require(Permission.INVENTORY_READ)
+    day = on or today()
+    extra: list[tuple[str, Sequence[Any]]] = []
+    if state == "open":
+        extra.append((LOAN_OPEN, []))
+    elif state == "returned":
+        extra.append(("l.returned_on IS NOT NULL", []))
+    elif state == "overdue":
+        extra.append((LOAN_OVERDUE, [day]))
+    elif state == "due":
+        extra.append(("l.returned_on IS NULL AND l.due_on <= {}", [school_year_end(day)]))
+    elif state:
+        raise ValidationFailed([FieldError("state", N_("not one of the allowed values"))])
+    if due_before is not None:
+        extra.append(("l.due_on < {}", [due_before]))
+    rows, total = await page(LOANS, scope, filters=LOANS.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
+                              offset=offset, extra=extra)
+    return [_loan_figures(r, day) for r in rows], total
+
+
+async def get_loan(scope: Scope, loan_id: int) -> dict[str, Any]:
+    scope.require(Permission.INVENTORY_READ)
+    return _loan_figures(await one(LOANS, scope, loan_id, "loan"))
+
+
+def _loan_input(data: Mapping[str, Any], current: Mapping[str, Any] | None, *,
+                skip: Sequence[str] = ("device_id",)) -> Input:
+    """A loan's terms checked by the description and its rules; a new loan runs from today (unless
+    given) to the end of that school year."""
+    f: Input = LOAN.check(data, current, skip=skip)
+    if current is None:
+        lent_on = f.values.get("lent_on") or today()
+        f.values["lent_on"] = lent_on
+        if f.values.get("due_on") is None and not f.has_error("due_on"):
+            f.values["due_on"] = school_year_end(lent_on)  # loans run to the end of the school year
+    assert LOAN.validate is not None
+    LOAN.validate(f, {"erased": current is not None and current["pupil_ref_erased_at"] is not None})
+    return f
+
+
+def _lendable_device(f: Input, field_name: str, device: Mapping[str, Any] | None,
+                     school_id: int | None = None) -> None:
+    """A device can be lent when it is in stock at a school the caller sees (and at `school_id`)."""
+    if device is None or (school_id is not None and device["school_id"] != school_id):
+        f.error(field_name, N_("unknown device"))
+    elif device["open_loan_id"] is not None:
+        f.error(field_name, N_("already lent"))
+    elif device["status"] != DeviceStatus.STOCK.value:
+        f.error(field_name, N_("not in stock (in repair, lost or retired)"))
+
+
+async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Lend one device to a pupil (by the school's pseudonymous reference) until the due date."""
+    scope.require(Permission.LOANS_WRITE)
+    f = _loan_input(data, None)
+    f.reference("device_id", required=True)
+    device = None
+    if f.value("device_id") is not None:
+        with contextlib.suppress(NotFound):
+            device = await get_device(scope, f.value("device_id"))
+        if device is not None and device["open_loan_id"] is not None:
+            raise Conflict(OPEN_LOAN)
+        _lendable_device(f, "device_id", device)
+    f.raise_if_invalid()
+    assert device is not None
+    async with writing():
+        loan_id = await insert_row("loan", {**f.values, "county_id": device["county_id"],
+                                         "school_id": device["school_id"]})
+        await update_row("device", device["id"], {"status": DeviceStatus.LENT.value})
+        loan = await get_loan(scope, loan_id)
+        await record(scope, "loan.lend", "loan", loan, after=loan)
+    return loan
+
+
+async def update_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Correct an open loan's terms (class, due date, condition, signed agreement, reference)."""
+    scope.require(Permission.LOANS_WRITE)
+    before = await get_loan(scope, loan_id)
+    f = _loan_input(data, before)
+    f.raise_if_invalid()
+    async with writing():
+        await update_row("loan", loan_id, f.values)
+        after = await get_loan(scope, loan_id)
+        await record(scope, "loan.update", "loan", after, before=before, after=after)
+    return after
+
+
+RETURN_STATUSES = (DeviceStatus.STOCK, DeviceStatus.REPAIR, DeviceStatus.LOST)
+
+
+async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The device comes back (or is reported lost): condition notes, and where the device goes next."""
+    scope.require(Permission.LOANS_WRITE)
+    before = await get_loan(scope, loan_id)
+    if before["returned_on"] is not None:
+        raise Conflict(N_("the loan has been returned already"))
+    f = Input(data, partial=False)
+    f.date("returned_on")
+    f.text("condition_in", max_length=2000)
+    f.choice("device_status", DeviceStatus)
+    returned_on = f.values.get("returned_on") or today()
+    if returned_on < before["lent_on"]:
+        f.error("returned_on", N_("returned before it was lent"))
+    elif returned_on > today():
+        f.error("returned_on", IN_THE_FUTURE)
+    device_status = f.values.get("device_status") or DeviceStatus.STOCK.value
+    if device_status not in {s.value for s in RETURN_STATUSES}:
+        f.error("device_status", N_("in stock, in repair or lost"))
+    f.raise_if_invalid()
+    async with writing():
+        await update_row("loan", loan_id, {"returned_on": returned_on,
+                                           "condition_in": f.values.get("condition_in") or ""})
+        await update_row("device", before["device_id"], {"status": device_status})
+        after = await get_loan(scope, loan_id)
+        await record(scope, "loan.return", "loan", after, before=before,
+                      after={**after, "device_status": device_status})
+    return after
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    serial: str
+    pupil_ref: str
+
+
+async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
+                    data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Lend many devices at once (a class): all or nothing. Errors name the row: `rows.3.serial`."""
+    scope.require(Permission.LOANS_WRITE)
+    school = await get_school(scope, school_id)
+    f = _loan_input(data, None, skip=("device_id", "pupil_ref"))  # the devices and references come per row
+    filled = [(i, r) for i, r in enumerate(rows) if r.serial.strip() or r.pupil_ref.strip()]
+    if not filled:
+        f.error("rows", N_("scan at least one device"))
+    if len(filled) > MAX_BULK_ROWS:
+        f.error("rows", N_("too many rows"))
+    serials: dict[str, int] = {}
+    refs: dict[str, int] = {}
+    found: dict[str, dict[str, Any]] = {}
+    normalised: list[tuple[int, str, str]] = []
+    for index, row in filled:
+        serial_field, ref_field = f"rows.{index}.serial", f"rows.{index}.pupil_ref"
+        serial = ref = ""
+        try:
+            serial = validation.serial_number(row.serial)
+        except ValueError as exc:
+            f.error(serial_field, REQUIRED if not row.serial.strip() else str(exc))
+        try:
+            ref = validation.pupil_reference(row.pupil_ref)
+        except ValueError as exc:
+            f.error(ref_field, REQUIRED if not row.pupil_ref.strip() else str(exc))
+        if serial and serial in serials:
+            f.error(serial_field, N_("scanned twice"))
+        if ref and ref in refs:
+            f.error(ref_field, N_("the same pupil twice"))
+        serials.setdefault(serial, index)
+        refs.setdefault(ref, index)
+        normalised.append((index, serial, ref))
+    wanted = [s for _, s, _ in normalised if s]
+    if wanted:
+        listed, _total = await page(DEVICES, scope, filters={"school_id": school["id"]}, limit=len(wanted) + 1,
+                                     extra=[("d.serial = ANY({})", [wanted])])
+        found = {d["serial"]: d for d in listed}
+    for index, serial, _ref in normalised:
+        if serial and not f.has_error(f"rows.{index}.serial"):
+            _lendable_device(f, f"rows.{index}.serial", found.get(serial), school["id"])
+    f.raise_if_invalid()
+    loans = []
+    async with writing():
+        for _index, serial, ref in normalised:
+            device = found[serial]
+            loan_id = await insert_row("loan", {**f.values, "pupil_ref": ref, "county_id": device["county_id"],
+                                             "school_id": device["school_id"], "device_id": device["id"]})
+            loans.append(loan_id)
+        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", DeviceStatus.LENT.value,
+                    [found[s]["id"] for _, s, _ in normalised])
+        result, _total = await page(LOANS, scope, limit=len(loans), extra=[("l.id = ANY({})", [loans])],
+                                     sort="serial")
+        for loan in result:
+            await record(scope, "loan.lend", "loan", loan, after={**loan, "bulk": True})
+    return [_loan_figures(r) for r in result]
+
+
+async def loan_agreement(scope: Scope, loan_id: int) -> dict[str, Any]:
+    """What the printed Leihvertrag shows: device, accessories, pupil reference, dates — no names."""
+    loan = await get_loan(scope, loan_id)
+    school = await get_school(scope, loan["school_id"])
+    return {"loan": loan, "school": school}
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    cutoff: dt.date
+    erased: int
+    by_county: dict[int, int]
+
+
+async def erase_pupil_references(scope: Scope, on: dt.date | None = None) -> RetentionReport:
+    """Erase the pupil reference of every loan that ended in a school year which closed at least a
+    year ago. Idempotent: erased references are NULL and are not counted again."""
+    if not scope.everything:
+        raise Forbidden("only the system runs the retention job")
+    cutoff = retention_cutoff(on or today())
+    by_county: dict[int, list[int]] = {}
+    async with atomic():
+        rows = await fetch("UPDATE loan SET pupil_ref = NULL, pupil_ref_erased_at = now(), updated_at = now() "
+                           "WHERE returned_on <= {} AND pupil_ref IS NOT NULL RETURNING id, county_id", cutoff)
+        for row in rows:
+            by_county.setdefault(row["county_id"], []).append(row["id"])
+        for county_id, loan_ids in sorted(by_county.items()):
+            await audit.record(scope, "loan.retention", object_type="loan", county_id=county_id,
+                               after={"erased": len(loan_ids), "cutoff": cutoff.isoformat(),
+                                      "loan_ids": sorted(loan_ids)})
+    return RetentionReport(cutoff=cutoff, erased=len(rows),
+                           by_county={k: len(v) for k, v in sorted(by_county.items())})
