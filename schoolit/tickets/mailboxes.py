@@ -223,16 +223,18 @@ async def connected(mailbox: dict[str, Any], *, select: bool = True) -> AsyncIte
     the server cannot be reached, refuses the login or has no such folder."""
     host, port, mode = mailbox["host"], mailbox["port"], mailbox["tls"]
     context = ssl.create_default_context()
+    client: aioimaplib.IMAP4 | None = None
     try:
         if mode == "tls":
-            client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(host=host, port=port, timeout=TIMEOUT_SECONDS,
-                                                           ssl_context=context)
+            client = aioimaplib.IMAP4_SSL(host=host, port=port, timeout=TIMEOUT_SECONDS, ssl_context=context)
         else:
             client = aioimaplib.IMAP4(host=host, port=port, timeout=TIMEOUT_SECONDS)
         await client.wait_hello_from_server()
         if mode == "starttls":
             await _starttls(client, host, context)
     except (OSError, TimeoutError, ssl.SSLError, aioimaplib.AioImapException) as exc:
+        if client is not None:
+            _close(client)
         raise MailboxError(f"cannot connect to {host}:{port}: {type(exc).__name__}: {exc}"[:300]) from None
     try:
         try:
@@ -245,6 +247,14 @@ async def connected(mailbox: dict[str, Any], *, select: bool = True) -> AsyncIte
     finally:
         with contextlib.suppress(Exception):  # the server may have closed the connection already
             await client.logout()
+        _close(client)
+
+
+def _close(client: aioimaplib.IMAP4) -> None:
+    """Close the socket now: aioimaplib leaves it to the server's BYE, which may come after we are gone."""
+    transport = getattr(client.protocol, "transport", None)
+    if transport is not None and not transport.is_closing():
+        transport.close()
 
 
 def quoted(folder: str) -> str:
