@@ -63,6 +63,7 @@ class Vendor(StrEnum):
     LANCOM = "lancom"
     AEROHIVE = "aerohive"
     RUCKUS = "ruckus"
+    EXTREME = "extreme"  # Extreme Wireless (ex-Enterasys/HiPath) access points, managed by a controller
     GENERIC = "generic"
 
 
@@ -74,6 +75,7 @@ class ControllerProfile(StrEnum):
     ARUBA_OS = "aruba-os"
     RUCKUS_SMARTZONE = "ruckus-smartzone"
     RUCKUS_ZONEDIRECTOR = "ruckus-zonedirector"
+    EXTREME_WIRELESS = "extreme-wireless"
 
 
 # The access-point vendor each controller manages.
@@ -82,12 +84,14 @@ CONTROLLER_VENDORS = {
     ControllerProfile.ARUBA_OS: "aruba",
     ControllerProfile.RUCKUS_SMARTZONE: "ruckus",
     ControllerProfile.RUCKUS_ZONEDIRECTOR: "ruckus",
+    ControllerProfile.EXTREME_WIRELESS: "extreme",
 }
 CONTROLLER_PROFILE_LABELS = {
     ControllerProfile.CISCO_9800: "Cisco Catalyst 9800",
     ControllerProfile.ARUBA_OS: N_("ArubaOS mobility controller"),
     ControllerProfile.RUCKUS_SMARTZONE: "Ruckus SmartZone",
     ControllerProfile.RUCKUS_ZONEDIRECTOR: "Ruckus ZoneDirector / Unleashed",
+    ControllerProfile.EXTREME_WIRELESS: N_("Extreme Wireless controller (EWC, ex-Enterasys/HiPath)"),
 }
 
 
@@ -144,9 +148,11 @@ UPLINK_STATUS_LABELS = {
 SNMP_VERSION_LABELS = {SnmpVersion.V2C: N_("SNMP v2c (community)"), SnmpVersion.V3: N_("SNMP v3 (user)")}
 VENDOR_LABELS = {
     Vendor.ARUBA: "Aruba", Vendor.CISCO: "Cisco", Vendor.UNIFI: "UniFi", Vendor.LANCOM: "LANCOM",
-    # No access-point profile of their own: polled with the generic IF-MIB profile (Ruckus access points
-    # through a Ruckus controller when one is entered, `schoolit.probes.agent.controller_profiles`).
+    # No access-point profile of their own: polled with the generic IF-MIB profile (Ruckus and Extreme
+    # Wireless access points through their controller when one is entered,
+    # `schoolit.probes.agent.controller_profiles`).
     Vendor.AEROHIVE: N_("Aerohive (generic SNMP)"), Vendor.RUCKUS: N_("Ruckus (via controller, else generic SNMP)"),
+    Vendor.EXTREME: N_("Extreme Wireless (via controller, else generic SNMP)"),
     Vendor.GENERIC: N_("Other vendor"),
 }
 ACCESS_POINT_STATUS_LABELS = {

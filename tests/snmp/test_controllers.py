@@ -76,7 +76,7 @@ async def test_ruckus_smartzone_connection_status_text(snmpsim: RunningAgent) ->
     assert [(ap.mac, ap.serial, ap.model) for ap in report.unknown] == [("ec:8c:a2:30:00:04", "321903000004", "R550")]
 
 
-@pytest.mark.parametrize("profile", ["cisco-9800", "aruba-os", "ruckus-smartzone"])
+@pytest.mark.parametrize("profile", ["cisco-9800", "aruba-os", "ruckus-smartzone", "extreme-wireless"])
 async def test_a_controller_that_does_not_answer_says_nothing_about_its_access_points(
     profile: str, dead_ports: list[int]
 ) -> None:
@@ -137,3 +137,25 @@ def test_check_lists_a_controllers_access_points(snmpsim: RunningAgent) -> None:
     table = probe_command("check", "--target", f"{LOOPBACK}:{snmpsim.ports[0]}", "--community", "ruckus-zonedirector",
                           "--controller", "ruckus-zonedirector")  # fmt: skip
     assert table.returncode == 0 and "3 access points listed by the controller" in table.stdout
+
+
+async def test_extreme_wireless_index_is_no_mac_the_mac_is_a_column(snmpsim: RunningAgent) -> None:
+    # HIPATH-WIRELESS-HWC-MIB numbers its apTable rows (apIndex 1, 2, 7, 9); the MAC is apIfMAC's six octets.
+    members = [
+        ControllerMember(asset_id=1, mac="00:1f:45:50:00:01"),
+        ControllerMember(asset_id=2, serial="1508y-1000100002"),  # no MAC in the inventory: found by serial
+        ControllerMember(asset_id=3, mac="00:1f:45:50:00:03"),  # removed from the controller
+        ControllerMember(asset_id=5, mac="00:1f:45:50:00:05"),  # listed, apState inactive(2)
+    ]
+    result = await poll(snmpsim, "extreme-wireless", members)
+    samples = by_id(result)
+    assert result.sys_name == "ewc-kreis"
+    assert samples[1].reachable and samples[1].radio_up is True and samples[1].clients == 9
+    assert not samples[2].reachable and samples[2].radio_up is False  # apRadioType off(0) on both radios
+    assert (samples[2].error or "").startswith(RADIOS_DOWN)
+    assert not samples[3].reachable and (samples[3].error or "").startswith(NOT_LISTED)
+    assert not samples[5].reachable and "down (status 2)" in (samples[5].error or "")
+    report = result.report
+    assert report is not None and (report.listed, report.matched) == (4, 3)
+    assert [(ap.mac, ap.serial, ap.name, ap.up) for ap in report.unknown] == [
+        ("00:1f:45:50:00:04", "1508Y-1000100004", "AP3912-0004", True)]

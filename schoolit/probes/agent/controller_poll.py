@@ -43,6 +43,24 @@ def cell(value: Any) -> int | str | None:
         return str(value.prettyPrint())
 
 
+def _raw(value: Any) -> Any:
+    return None if value is None or isinstance(value, _ABSENT) else value
+
+
+def mac_cell(value: Any) -> str | None:
+    """A MacAddress cell (six octets; some agents send the text `00:1f:45:…` instead) as aa:bb:…."""
+    try:
+        octets = bytes(value.asOctets())
+    except AttributeError:
+        return None
+    if len(octets) == 6:
+        return ":".join(f"{octet:02x}" for octet in octets)
+    digits = "".join(ch for ch in octets.decode("ascii", "replace") if ch not in ":-. ").lower()
+    if len(digits) == 12 and all(ch in "0123456789abcdef" for ch in digits):
+        return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    return None
+
+
 class _Row:
     """What the tables say about one listed access point."""
 
@@ -57,20 +75,31 @@ class _Row:
 
 
 def _rows(profile: ControllerProfile, table: dict[str, dict[str, Any]]) -> dict[str, _Row]:
-    """The listed access points by MAC, with their AP-table cells and radio rows."""
+    """The listed access points by MAC, with their AP-table cells and radio rows.
+
+    Rows are gathered by the AP part of their index (the MAC itself, or the table's own number whose
+    MAC is the `ap_mac` column); a row whose MAC cannot be told is left out."""
     rows: dict[str, _Row] = {}
     for column in profile.ap_columns:
         for index, value in table.get(column, {}).items():
-            mac = profile.mac_of(index)
-            if mac is not None:
-                rows.setdefault(mac, _Row(mac)).cells[column] = value
+            key = profile.key_of(index)
+            if key is not None:
+                rows.setdefault(key, _Row(key)).cells[column] = value
     for column in profile.radio_columns:
         for index, value in table.get(column, {}).items():
-            mac = profile.mac_of(index)
-            if mac is not None and mac in rows:  # a radio of an AP the AP table does not list: ignored
+            key = profile.key_of(index)
+            if key is not None and key in rows:  # a radio of an AP the AP table does not list: ignored
                 radio = ".".join(index.split(".")[profile.index_arcs :])
-                rows[mac].radios[radio][column] = value
-    return rows
+                rows[key].radios[radio][column] = value
+    if profile.ap_mac is None:
+        return rows
+    by_mac: dict[str, _Row] = {}
+    for row in rows.values():
+        mac = row.cells.get(profile.ap_mac)
+        if isinstance(mac, str):
+            row.mac = mac
+            by_mac[mac] = row
+    return by_mac
 
 
 def _member_sample(profile: ControllerProfile, row: _Row | None, base: dict[str, Any]) -> Sample:
@@ -115,13 +144,18 @@ async def poll_controller_tables(
     controller_sample = Sample(asset_kind="controller", asset_id=target.asset_id, polled_at=polled_at,
                                reachable=True, response_ms=response_ms, **figures)
     try:
-        table = await _walk(channel, profile.ap_columns + profile.radio_columns, "", cell)
+        raw = await _walk(channel, profile.ap_columns + profile.radio_columns, "", _raw)
     except SnmpRequestError as exc:
         error = f"walk: {exc}"
         report = ControllerReport(controller_id=target.asset_id, polled_at=polled_at, reachable=True, error=error)
         sample = msgspec.structs.replace(controller_sample, error=error)
         return PollResult(target=target, sample=sample, sys_name=sys_name, sys_object_id=sys_object_id,
                           report=report)
+    table = {
+        column: {index: kept for index, value in values.items()
+                 if (kept := (mac_cell(value) if column == profile.ap_mac else cell(value))) is not None}
+        for column, values in raw.items()
+    }
     rows = _rows(profile, table)
     by_serial = {row.text(profile.ap_serial).upper(): row for row in rows.values()  # type: ignore[union-attr]
                  if row.text(profile.ap_serial)}

@@ -35,9 +35,19 @@ OpenNMS, Checkmk):
   (.8). The index MAC is sent as an OCTET STRING with its length (6 and six arcs), as monitoring plugins
   walk it; a radio serves while it has a virtual AP (a radio switched off has none).
 
+- Extreme Wireless controllers (EWC / ExtremeWireless, ex-Enterasys and Siemens HiPath Wireless),
+  HIPATH-WIRELESS-HWC-MIB (LibreNMS mibs/ewc; accessPoints 1.3.6.1.4.1.4329.15.3.5): apTable
+  1.3.6.1.4.1.4329.15.3.5.1.2.1 indexed by apIndex (Integer32, not the MAC): apName (.2),
+  apSerialNumber (.4, 16 octets), apIfMAC (.13, MacAddress), apState (.22, active(1)/inactive(2)).
+  apStatsTable 1.3.6.1.4.1.4329.15.3.5.2.2.1, same index: apStatsMuCounts (.14, the AP's clients).
+  apRadioTable 1.3.6.1.4.1.4329.15.3.5.1.3.1 indexed by apIndex + the radio's ifIndex: apRadioType (.3,
+  off(0), else the 802.11 mode the radio runs). apRadioType is deprecated since the 2014 revision in favour
+  of apRadioProtocol (BITS, which cannot say off); a controller that no longer answers it leaves the radio
+  state unknown rather than down.
+
 Zyxel NXC and LANCOM WLC publish no per-access-point table in MIBs we could check (Zyxel's
-ZYXEL-ES-CAPWAP has only the counts capwapOnlineAP/capwapOfflineAP); Extreme/Aerohive access points are
-polled one by one. Their access points stay on the generic profile until a verified table is added here.
+ZYXEL-ES-CAPWAP has only the counts capwapOnlineAP/capwapOfflineAP). Their access points stay on their
+per-AP or generic profile until a verified table is added here.
 """
 
 from __future__ import annotations
@@ -55,8 +65,9 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     """The AP table and radio table of one controller family.
 
     `ap_index`: how an AP row's index encodes the AP's MAC: `mac` six decimal arcs; `mac-length` the
-    length 6 and then six arcs (an OCTET STRING index without fixed size). Radio rows are indexed by
-    the AP's index followed by the radio's number.
+    length 6 and then six arcs (an OCTET STRING index without fixed size); `integer` one arc that is no
+    MAC (the table's own number), the MAC then being the value of the `ap_mac` column. Radio rows are
+    indexed by the AP's index followed by the radio's number.
     `ap_status`/`ap_status_up`: an AP row whose status is not one of these is listed but down.
     `radio_status`/`radio_up`: a radio row serves when its value is one of `radio_up` (empty: above 0).
     """
@@ -64,7 +75,8 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     title: str
     vendor: str  # the inventory vendor of the access points this controller manages
-    ap_index: Literal["mac", "mac-length"] = "mac"
+    ap_index: Literal["mac", "mac-length", "integer"] = "mac"
+    ap_mac: str | None = None  # with `ap_index="integer"`: the column holding the AP's MAC
     ap_name: str | None = None
     ap_serial: str | None = None
     ap_model: str | None = None
@@ -78,7 +90,7 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def ap_columns(self) -> tuple[str, ...]:
         """The AP-table columns to walk (every listed AP has a row in each)."""
-        columns = (self.ap_name, self.ap_serial, self.ap_model, self.ap_status, self.ap_clients)
+        columns = (self.ap_mac, self.ap_name, self.ap_serial, self.ap_model, self.ap_status, self.ap_clients)
         return tuple(column for column in columns if column is not None)
 
     @property
@@ -88,10 +100,19 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def index_arcs(self) -> int:
         """How many arcs of a row index belong to the AP (the rest name the radio)."""
-        return 6 if self.ap_index == "mac" else 7
+        return {"mac": 6, "mac-length": 7, "integer": 1}[self.ap_index]
+
+    def key_of(self, index: str) -> str | None:
+        """The AP a row belongs to: its MAC when the index is one, else the index's AP arcs."""
+        if self.ap_index != "integer":
+            return self.mac_of(index)
+        arcs = index.split(".")[: self.index_arcs]
+        return arcs[0] if len(arcs) == 1 and arcs[0].isdigit() else None
 
     def mac_of(self, index: str) -> str | None:
         """The AP's MAC (aa:bb:…) from a row index, or None when the index is no MAC."""
+        if self.ap_index == "integer":
+            return None
         arcs = index.split(".")[: self.index_arcs]
         if self.ap_index == "mac-length":
             if len(arcs) != 7 or arcs[0] != "6":
@@ -158,6 +179,19 @@ CONTROLLER_PROFILES: dict[str, ControllerProfile] = {
             ap_serial="1.3.6.1.4.1.25053.1.2.2.1.1.2.1.1.5",
             radio_status="1.3.6.1.4.1.25053.1.2.2.1.1.2.2.1.7",
             radio_clients="1.3.6.1.4.1.25053.1.2.2.1.1.2.2.1.8",
+        ),
+        ControllerProfile(
+            name="extreme-wireless",
+            title="Extreme Wireless controller (HIPATH-WIRELESS-HWC-MIB)",
+            vendor="extreme",
+            ap_index="integer",
+            ap_mac="1.3.6.1.4.1.4329.15.3.5.1.2.1.13",
+            ap_name="1.3.6.1.4.1.4329.15.3.5.1.2.1.2",
+            ap_serial="1.3.6.1.4.1.4329.15.3.5.1.2.1.4",
+            ap_status="1.3.6.1.4.1.4329.15.3.5.1.2.1.22",
+            ap_status_up=(1,),
+            ap_clients="1.3.6.1.4.1.4329.15.3.5.2.2.1.14",
+            radio_status="1.3.6.1.4.1.4329.15.3.5.1.3.1.3",
         ),
     )
 }

@@ -27,7 +27,16 @@ from tests.integration.probes.network import fresh_school
 from tests.integration.world import World
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "snmp" / "recordings"
-CISCO_APS = {"ok": "00:3a:7d:10:00:01", "radios_down": "00:3a:7d:10:00:02", "removed": "00:3a:7d:10:00:03"}
+# Per controller profile: the access points' vendor, the MACs of the recording's three inventory access
+# points, and the access point it lists that the inventory does not know (MAC, name).
+CASES = {
+    "cisco-9800": ("cisco", {"ok": "00:3a:7d:10:00:01", "radios_down": "00:3a:7d:10:00:02",
+                             "removed": "00:3a:7d:10:00:03"}, ("00:3a:7d:10:00:04", "APF01D.2E33.0001")),
+    # HIPATH-WIRELESS-HWC-MIB: rows numbered by apIndex, the MAC a column; its recording also lists an
+    # inactive access point the inventory does not know here (so two candidates).
+    "extreme-wireless": ("extreme", {"ok": "00:1f:45:50:00:01", "radios_down": "00:1f:45:50:00:02",
+                                     "removed": "00:1f:45:50:00:03"}, ("00:1f:45:50:00:04", "AP3912-0004")),
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,22 +85,24 @@ async def test_a_county_controller_lies_outside_the_schools_networks_a_schools_i
     assert moved.status_code == 422
 
 
+@pytest.mark.parametrize("profile", list(CASES))
 async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_adopted(
-        client: httpx.AsyncClient, world: World, simulator: RunningAgent) -> None:
+        client: httpx.AsyncClient, world: World, simulator: RunningAgent, profile: str) -> None:
+    vendor, macs, (unknown_mac, unknown_name) = CASES[profile]
     school = await fresh_school(world)
     county = school["county_id"]
     aps: dict[str, int] = {}
     rooms: dict[str, int] = {}
-    for key, mac in CISCO_APS.items():
+    for key, mac in macs.items():
         rooms[key] = (await Room.insert(Room(county_id=county, school_id=school["id"], name=f"R {key}",
                                              is_teaching=True)).returning(Room.id))[0]["id"]
         aps[key] = (await AccessPoint.insert(AccessPoint(
-            county_id=county, school_id=school["id"], name=f"AP {key}", vendor="cisco", serial=f"FGL{mac[-2:]}X",
+            county_id=county, school_id=school["id"], name=f"AP {key}", vendor=vendor, serial=f"FGL{mac[-2:]}X",
             mac=mac, status="active")).returning(AccessPoint.id))[0]["id"]
         await AccessPointRoom.insert(AccessPointRoom(county_id=county, access_point_id=aps[key], room_id=rooms[key]))
     controller = await client.post("/api/v1/wlan-controllers", headers=world.auth("admin"), json={
-        "county_id": county, "name": "C9800 Kreis", "profile": "cisco-9800", "management_ip": "127.0.0.1",
-        "snmp_port": simulator.ports[0], "snmp_profile_id": await _profile(world, "cisco-9800")})
+        "county_id": county, "name": f"{profile} Kreis", "profile": profile, "management_ip": "127.0.0.1",
+        "snmp_port": simulator.ports[0], "snmp_profile_id": await _profile(world, profile)})
     assert controller.status_code == 201, controller.text
 
     answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
@@ -124,14 +135,17 @@ async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_
     assert without == {rooms["radios_down"], rooms["removed"]}
 
     (state,) = [c for c in await adoption.controller_states(SYSTEM) if c["id"] == controller.json()["id"]]
-    assert (state["reachable"], state["listed"], state["matched"], state["error"]) == (True, 3, 2, None)
-    (candidate,) = await adoption.candidates(SYSTEM)
-    assert (candidate.mac, candidate.name, candidate.vendor) == ("00:3a:7d:10:00:04", "APF01D.2E33.0001", "cisco")
+    listed = 3 if profile == "cisco-9800" else 4
+    assert (state["reachable"], state["listed"], state["matched"], state["error"]) == (True, listed, 2, None)
+    candidates = await adoption.candidates(SYSTEM)
+    (candidate,) = [c for c in candidates if c.mac == unknown_mac]
+    assert (candidate.name, candidate.vendor) == (unknown_name, vendor)
     csv = (await adoption.candidates_csv(SYSTEM)).decode("utf-8-sig")
-    assert csv.splitlines()[0].startswith("Schulnummer;Raum;Name;Hersteller") and "00:3a:7d:10:00:04" in csv
+    assert csv.splitlines()[0].startswith("Schulnummer;Raum;Name;Hersteller") and unknown_mac in csv
     adopted = await adoption.adopt(SYSTEM, {"mac": candidate.mac, "school_id": school["id"], "serial": "FGL2233X04"})
-    assert (adopted["vendor"], adopted["mac"], adopted["status"]) == ("cisco", "00:3a:7d:10:00:04", "active")
-    assert await adoption.candidates(SYSTEM) == []
+    assert (adopted["vendor"], adopted["mac"], adopted["status"]) == (vendor, unknown_mac, "active")
+    assert unknown_mac not in {c.mac for c in await adoption.candidates(SYSTEM)}
+    assert len(await adoption.candidates(SYSTEM)) == len(candidates) - 1
     answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
     targets = msgspec.json.decode(answer.content, type=TargetList).targets
     (target,) = [t for t in targets if t.asset_kind == "controller"]

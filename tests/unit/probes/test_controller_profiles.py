@@ -2,7 +2,10 @@
 inventory does not import the probes, so this test keeps the two lists equal), and each profile can
 tell a MAC from its rows' index."""
 
+from pysnmp.proto.rfc1902 import OctetString
+
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile, Vendor
+from schoolit.probes.agent.controller_poll import mac_cell
 from schoolit.probes.agent.controller_profiles import CONTROLLER_PROFILES
 
 
@@ -27,3 +30,13 @@ def test_every_vendor_the_inventory_offers_has_a_profile_or_is_labelled_generic(
     for vendor in Vendor:
         if vendor.value not in VENDOR_PROFILES and vendor is not Vendor.GENERIC:
             assert "generic" in VENDOR_LABELS[vendor], vendor
+
+
+def test_an_integer_index_names_the_access_point_and_its_mac_comes_from_a_column() -> None:
+    extreme = CONTROLLER_PROFILES["extreme-wireless"]
+    assert extreme.ap_mac in extreme.ap_columns
+    assert extreme.key_of("7") == "7" and extreme.key_of("7.1013") == "7"  # an AP row, a radio row (ifIndex)
+    assert extreme.key_of("x") is None and extreme.mac_of("7") is None
+    assert mac_cell(OctetString(hexValue="001f45500004")) == "00:1f:45:50:00:04"
+    assert mac_cell(OctetString("00:1F:45:50:00:04")) == "00:1f:45:50:00:04"  # sent as text by some agents
+    assert mac_cell(OctetString("")) is None and mac_cell(OctetString("not a mac")) is None
