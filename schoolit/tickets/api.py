@@ -19,6 +19,7 @@ from schoolit.replica import READ_ONLY
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
 from schoolit.tickets import policy, queue, reports, services, uploads, worktime
+from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
 from schoolit.tickets.categories import list_categories, save_category
 from schoolit.tickets.choices import Source
 from schoolit.tickets.schemas import (
@@ -118,19 +119,19 @@ class TicketsApi(Controller):
 
     @get("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_READ))
     async def attachments(self, caller: Caller, ticket_id: FromPath[int]) -> list[AttachmentOut]:
-        return msgspec.convert(await services.list_attachments(caller, ticket_id), list[AttachmentOut])
+        return msgspec.convert(await list_attachments(caller, ticket_id), list[AttachmentOut])
 
     @post("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_REPORT), status_code=HTTP_201_CREATED,
           request_max_body_size=uploads.UPLOAD_LIMIT)
     async def upload(self, caller: Caller, ticket_id: FromPath[int],
                      data: MultipartBody[uploads.UploadForm]) -> AttachmentOut:
         content = await data.file.read()
-        row = await services.add_attachment(caller, ticket_id, data.file.filename or "datei", content)
+        row = await add_attachment(caller, ticket_id, data.file.filename or "datei", content)
         return msgspec.convert(row, AttachmentOut)
 
     @get("/attachments/{attachment_id:int}", opt=requires(Permission.TICKETS_READ))
     async def download(self, caller: Caller, attachment_id: FromPath[int]) -> Response[bytes]:
-        return uploads.download(*await services.get_attachment(caller, attachment_id))
+        return uploads.download(*await get_attachment(caller, attachment_id))
 
     @get("/reports/time.csv", opt={**requires(Permission.EXPORT), **READ_ONLY})
     async def time_report(self, caller: Caller, month: OptionalText = None,

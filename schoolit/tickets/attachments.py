@@ -1,5 +1,6 @@
-"""Attachment files: type checked by their first bytes (not by name or declared type), at most
-10 MiB, stored once per content under DATA_DIR/attachments/<2 hex>/<sha256>."""
+"""Attachments of tickets: files type checked by their first bytes (not by name or declared type), at
+most 10 MiB, stored once per content under DATA_DIR/attachments/<2 hex>/<sha256>; attaching one (an
+event on the ticket's timeline and an audit row) and reading them back within the caller's scope."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
-from schoolit.errors import FieldError, ValidationFailed
+from schoolit.accounts import audit
+from schoolit.accounts.scope import Scope
+from schoolit.db import atomic
+from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.settings import get_settings
+from schoolit.tickets.choices import EventKind
+from schoolit.tickets.services import add_event, get_ticket, label_of
+from schoolit.tickets.tables import TicketAttachment
 
 MAX_BYTES = 10 * 1024 * 1024
 # (content type, leading bytes); WebP also needs "WEBP" at offset 8, checked below.
@@ -68,3 +78,42 @@ def path_of(data_dir: Path, digest: str) -> Path:
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise ValueError("not a SHA-256 digest")
     return data_dir / "attachments" / digest[:2] / digest
+
+
+async def add_attachment(scope: Scope, ticket_id: int, filename: str, content: bytes) -> dict[str, Any]:
+    """Attach an image or PDF (checked by its bytes, at most 10 MiB)."""
+    scope.require(Permission.TICKETS_REPORT)
+    content_type = check(filename, content)
+    async with atomic():
+        ticket = await get_ticket(scope, ticket_id, lock=True)
+        sha = store(get_settings().data_dir, content)
+        name = clean_filename(filename)
+        rows = await TicketAttachment.insert(TicketAttachment(
+            ticket_id=ticket_id, county_id=ticket["county_id"], filename=name, content_type=content_type,
+            size=len(content), sha256=sha, uploaded_by=label_of(scope),
+        )).returning(*TicketAttachment.all_columns())
+        await add_event(scope, ticket, EventKind.ATTACHMENT, public=True, body=name,
+                        data={"attachment_id": rows[0]["id"], "size": len(content)})
+        await audit.record(scope, "ticket.attachment", object_type="ticket", object_id=ticket_id,
+                           county_id=ticket["county_id"], after={"filename": name, "size": len(content),
+                                                                 "content_type": content_type})
+    return rows[0]
+
+
+async def list_attachments(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
+    ticket = await get_ticket(scope, ticket_id)
+    return await TicketAttachment.select(*TicketAttachment.all_columns()).where(
+        TicketAttachment.ticket_id == ticket["id"]).order_by(TicketAttachment.id)
+
+
+async def get_attachment(scope: Scope, attachment_id: int) -> tuple[dict[str, Any], bytes]:
+    """An attachment's row and bytes, if its ticket is in scope."""
+    row = await TicketAttachment.select(*TicketAttachment.all_columns()).where(
+        TicketAttachment.id == attachment_id).first()
+    if row is None:
+        raise NotFound("attachment not found")
+    await get_ticket(scope, row["ticket_id"])
+    path = path_of(get_settings().data_dir, row["sha256"])
+    if not path.exists():
+        raise NotFound("attachment file is missing")
+    return row, path.read_bytes()

@@ -56,6 +56,7 @@ from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
 from schoolit.tickets import attachments, mailboxes, public, services
+from schoolit.tickets.attachments import add_attachment
 from schoolit.tickets.categories import list_categories
 from schoolit.tickets.choices import Source
 
@@ -240,7 +241,7 @@ async def _checked(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, byte
 
 async def _attach(scope: Scope, ticket_id: int, files: list[tuple[str, bytes]]) -> None:
     for name, content in files:
-        await services.add_attachment(scope, ticket_id, name, content)
+        await add_attachment(scope, ticket_id, name, content)
 
 
 def _with_notes(text: str, notes: list[str]) -> str:

@@ -25,6 +25,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, text_modules, uploads, workflow, worktime
+from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
 from schoolit.tickets.categories import list_categories, save_category
 from schoolit.tickets.choices import (
     EVENT_LABELS,
@@ -205,7 +206,7 @@ class TicketPages(Controller):
                    for m in await text_modules.list_modules(caller)] if works else []
         return Template("tickets/ticket.html", status_code=status_code, context={
             "ticket": ticket, "events": await services.timeline(caller, ticket_id),
-            "attachments": await services.list_attachments(caller, ticket_id), "time_entries": entries,
+            "attachments": await list_attachments(caller, ticket_id), "time_entries": entries,
             "assignees": await services.eligible_assignees(caller, ticket["county_id"]) if works else [],
             "targets": [status for status in Status if status in allowed],  # the workflow's natural order
             "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
@@ -281,12 +282,12 @@ class TicketPages(Controller):
     async def upload(self, caller: Caller, ticket_id: FromPath[int],
                      data: MultipartBody[uploads.UploadForm]) -> Response[Any]:
         content = await data.file.read()
-        return await self._act(caller, ticket_id, services.add_attachment(
+        return await self._act(caller, ticket_id, add_attachment(
             caller, ticket_id, data.file.filename or "datei", content))
 
     @get("/attachments/{attachment_id:int}", opt=requires(Permission.TICKETS_READ))
     async def download(self, caller: Caller, attachment_id: FromPath[int]) -> Response[bytes]:
-        return uploads.download(*await services.get_attachment(caller, attachment_id))
+        return uploads.download(*await get_attachment(caller, attachment_id))
 
 
 class CategoryForm(msgspec.Struct):

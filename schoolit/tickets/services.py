@@ -1,5 +1,5 @@
 """Services of the tickets domain: creating and reading tickets, the status machine with its SLA
-bookkeeping, assignment, comments, attachments, and the functions probes call for outages. Time
+bookkeeping, assignment, comments, and the functions probes call for outages. Time
 booked on tickets is in `worktime.py`, the categories in `categories.py`, the queue and claim in
 `queue.py`, the public form in `public.py`, the reports in `reports.py`, e-mail in `mail.py`.
 
@@ -29,7 +29,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
-from schoolit.tickets import attachments, mail, notifications, workflow
+from schoolit.tickets import mail, notifications, workflow
 from schoolit.tickets.choices import (
     INTERNAL_KINDS,
     OPEN_STATUSES,
@@ -45,7 +45,7 @@ from schoolit.tickets.choices import (
 )
 from schoolit.tickets.policy import Policy, policy_for_county
 from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
-from schoolit.tickets.tables import TicketAttachment, TicketCategory, TicketEvent
+from schoolit.tickets.tables import TicketCategory, TicketEvent
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -106,7 +106,8 @@ async def get_ticket(scope: Scope, ticket_id: int, *, lock: bool = False) -> dic
     return with_sla_state(row)
 
 
-def _actor_label(scope: Scope) -> str:
+def label_of(scope: Scope) -> str:
+    """How the timeline and attachments name who acted."""
     return scope.actor.label or scope.actor.kind.value
 
 
@@ -114,7 +115,7 @@ async def add_event(scope: Scope, ticket: dict[str, Any], kind: EventKind, *, pu
                     data: dict[str, Any] | None = None, actor_label: str | None = None) -> None:
     await TicketEvent.insert(TicketEvent(
         ticket_id=ticket["id"], county_id=ticket["county_id"], kind=kind.value, public=public,
-        actor_id=scope.actor.user_id, actor_label=(actor_label if actor_label is not None else _actor_label(scope)),
+        actor_id=scope.actor.user_id, actor_label=(actor_label if actor_label is not None else label_of(scope)),
         body=body, data=msgspec.json.encode(data, enc_hook=str).decode() if data is not None else None,
     ))
 
@@ -453,7 +454,7 @@ async def reprioritise(scope: Scope, ticket_id: int, *, impact: str | None = Non
     return await get_ticket(scope, ticket_id)
 
 
-# --- comments, time, attachments ----------------------------------------------------------------
+# --- comments ----------------------------------------------------------------
 
 
 async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool = True) -> dict[str, Any]:
@@ -506,45 +507,6 @@ async def public_timeline(ticket_id: int) -> list[dict[str, Any]]:
                                     TicketEvent.actor_id).where(
         (TicketEvent.ticket_id == ticket_id) & (TicketEvent.public == True)  # noqa: E712
         & TicketEvent.kind.is_in([k.value for k in PUBLIC_KINDS])).order_by(TicketEvent.id).output(load_json=True)
-
-
-async def add_attachment(scope: Scope, ticket_id: int, filename: str, content: bytes) -> dict[str, Any]:
-    """Attach an image or PDF (checked by its bytes, at most 10 MiB)."""
-    scope.require(Permission.TICKETS_REPORT)
-    content_type = attachments.check(filename, content)
-    async with atomic():
-        ticket = await get_ticket(scope, ticket_id, lock=True)
-        sha = attachments.store(get_settings().data_dir, content)
-        name = attachments.clean_filename(filename)
-        rows = await TicketAttachment.insert(TicketAttachment(
-            ticket_id=ticket_id, county_id=ticket["county_id"], filename=name, content_type=content_type,
-            size=len(content), sha256=sha, uploaded_by=_actor_label(scope),
-        )).returning(*TicketAttachment.all_columns())
-        await add_event(scope, ticket, EventKind.ATTACHMENT, public=True, body=name,
-                        data={"attachment_id": rows[0]["id"], "size": len(content)})
-        await audit.record(scope, "ticket.attachment", object_type="ticket", object_id=ticket_id,
-                           county_id=ticket["county_id"], after={"filename": name, "size": len(content),
-                                                                 "content_type": content_type})
-    return rows[0]
-
-
-async def list_attachments(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
-    ticket = await get_ticket(scope, ticket_id)
-    return await TicketAttachment.select(*TicketAttachment.all_columns()).where(
-        TicketAttachment.ticket_id == ticket["id"]).order_by(TicketAttachment.id)
-
-
-async def get_attachment(scope: Scope, attachment_id: int) -> tuple[dict[str, Any], bytes]:
-    """An attachment's row and bytes, if its ticket is in scope."""
-    row = await TicketAttachment.select(*TicketAttachment.all_columns()).where(
-        TicketAttachment.id == attachment_id).first()
-    if row is None:
-        raise NotFound("attachment not found")
-    await get_ticket(scope, row["ticket_id"])
-    path = attachments.path_of(get_settings().data_dir, row["sha256"])
-    if not path.exists():
-        raise NotFound("attachment file is missing")
-    return row, path.read_bytes()
 
 
 # --- for other domains: the school page and the probes ------------------------------------------

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from schoolit.accounts.scope import Scope
 from schoolit.sql import fetch
 from schoolit.tickets import mailboxes, services, webhooks
+from schoolit.tickets.attachments import add_attachment
 from schoolit.tickets.tables import TicketCategory
 
 if TYPE_CHECKING:  # world.py imports this module for its EXTENSIONS
@@ -36,7 +37,7 @@ async def add_tickets(world: World) -> None:
             description="Seit heute früh kein Netz.", urgency="high", reporter_email=f"lehrkraft-{key}@schule.example"))
         tickets[key] = ticket["id"]
         tokens[key] = token
-        attachments[key] = (await services.add_attachment(system, ticket["id"], "foto.png", PNG))["id"]
+        attachments[key] = (await add_attachment(system, ticket["id"], "foto.png", PNG))["id"]
     world.by_school["ticket"] = tickets
     world.by_school["attachment"] = attachments
     # Read by the access matrix's `token` and `category_id` fillers.
