@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -270,22 +271,30 @@ async def test_attachments_follow_the_web_form_rules(imap: Imap, mailbox: dict[s
 
 
 async def test_a_failure_before_the_commit_loses_nothing_and_duplicates_nothing(
-        imap: Imap, mailbox: dict[str, Any], world: World) -> None:
-    # The record of the message is the transaction's last write: make PostgreSQL refuse it, as a crash
-    # or a lost connection at the commit would leave things (the ticket's rows are written by then).
-    await fetch("CREATE FUNCTION test_refuse_inbound() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'connection lost at commit'; END $$")
-    await fetch("CREATE TRIGGER test_refuse_inbound BEFORE INSERT ON inbound_mail "
-                "FOR EACH ROW EXECUTE FUNCTION test_refuse_inbound()")
-    await deliver(imap, message(CONTACT, "Whiteboard defekt", "Raum 12."))
-    with pytest.raises(inbound.InboundFailed, match="1 message"):
-        await inbound.fetch_all()
-    assert await tickets_from(CONTACT) == []  # nothing of it committed
-    assert len(await unseen(imap)) == 1  # and the message is still there, unread
-    [box] = await fetch("SELECT last_error FROM mailbox WHERE id = {}", mailbox["id"])
-    assert box["last_error"] == "1 message(s) not processed (left unread)"
+        imap: Imap, mailbox: dict[str, Any], world: World, settings: Settings) -> None:
+    # The record of the message is the transaction's last write. Another session holds an uncommitted
+    # record of the same Message-ID (as a second fetcher that then died would), so PostgreSQL makes that
+    # write wait and, after the lock timeout, refuses it: the ticket's rows are written by then and must
+    # go with it, as with a crash or a lost connection at the commit.
+    await fetch("SET LOCAL lock_timeout = '300ms'")
+    mail_ = message(CONTACT, "Whiteboard defekt", "Raum 12.")
+    other = await asyncpg.connect(settings.database_url)
+    try:
+        holding = other.transaction()
+        await holding.start()
+        await other.execute("INSERT INTO inbound_mail (message_id, outcome) VALUES ($1, 'ignored')",
+                            mail_["Message-ID"])
+        await deliver(imap, mail_)
+        with pytest.raises(inbound.InboundFailed, match="1 message"):
+            await inbound.fetch_all()
+        assert await tickets_from(CONTACT) == []  # nothing of it committed
+        assert len(await unseen(imap)) == 1  # and the message is still there, unread
+        [box] = await fetch("SELECT last_error FROM mailbox WHERE id = {}", mailbox["id"])
+        assert box["last_error"] == "1 message(s) not processed (left unread)"
+        await holding.rollback()  # the other fetcher is gone
+    finally:
+        await other.close()
 
-    await fetch("DROP TRIGGER test_refuse_inbound ON inbound_mail")
     assert (await inbound.fetch_all()) == taken(ticket=1)
     assert len(await tickets_from(CONTACT)) == 1
     assert await unseen(imap) == []
@@ -301,19 +310,17 @@ async def test_a_failure_before_the_commit_loses_nothing_and_duplicates_nothing(
 
 async def test_a_message_that_cannot_be_processed_waits_in_the_triage(
         imap: Imap, mailbox: dict[str, Any], world: World) -> None:
-    # Opening its ticket fails (as a bug would) while the database still takes the triage entry.
-    await fetch("CREATE FUNCTION test_refuse_ticket() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'ticket refused'; END $$")
-    await fetch("CREATE TRIGGER test_refuse_ticket BEFORE INSERT ON ticket FOR EACH ROW "
-                "EXECUTE FUNCTION test_refuse_ticket()")
+    # Opening its ticket fails (every category switched off: no category for it) while the triage entry
+    # can still be written.
+    await fetch("UPDATE ticket_category SET active = false")
     await deliver(imap, message(CONTACT, "Lautsprecher brummt", "Aula."))
     with pytest.raises(inbound.InboundFailed, match=r"kept in the triage"):
         await inbound.fetch_all()
     assert await unseen(imap) == []  # taken: it does not block the mailbox
     [row] = await fetch("SELECT id, outcome, reason FROM inbound_mail WHERE mailbox_id = {}", mailbox["id"])
     assert row["outcome"] == "triage" and row["reason"].startswith("not processed: ")
-    assert "ticket refused" in row["reason"]
-    await fetch("DROP TRIGGER test_refuse_ticket ON ticket")
+    assert "no ticket category" in row["reason"]
+    await fetch("UPDATE ticket_category SET active = true")
     assert await inbound.fetch_all() == taken()  # nothing is taken twice
     supporter = await _scope(world, "verbund_supporter")
     ticket = await inbound.assign_school(supporter, row["id"], world.schools["kib"]["id"])
