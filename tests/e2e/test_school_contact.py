@@ -1,5 +1,6 @@
 """In Chromium at phone width (390 px), a school contact's day on the demo data: the start page with its
-"Störung melden" button and the loans due; the fault form with their school and name filled in; lending
+"Störung melden" button and the loans due; the fault form with their school and name filled in; a
+ticket of their school; lending
 a device, the loan agreement and its print view; returning the device. No page of theirs scrolls
 sideways, and axe-core finds no serious or critical violation on any of them.
 
@@ -67,11 +68,18 @@ def test_report_lend_print_and_return_at_phone_width(server: str) -> None:
             page.get_by_role("button", name="Meldung absenden").click()
             expect(page.get_by_test_id("ticket-number")).to_have_text(re.compile(r"SIT-\d{4}-\d{5}"))
 
+            page.goto("/")
+            page.get_by_test_id("start-school-tickets").locator("li a").first.click()
+            expect(page.get_by_test_id("status")).to_be_visible()
+            check(page, "ticket")
+
             page.goto("/loans")
             check(page, "loans")
 
             page.goto("/schools")
             page.locator("main a[href^='/schools/']").first.click()
+            page.get_by_test_id("tab-devices").click()
+            check(page, "school page, devices and loans")
             page.locator("main a[href$='/lend']").first.click()
             expect(page.get_by_role("heading", name="Gerät ausleihen")).to_be_visible()
             check(page, "lend form")
