@@ -148,10 +148,11 @@ UPLINK_STATUS_LABELS = {
 SNMP_VERSION_LABELS = {SnmpVersion.V2C: N_("SNMP v2c (community)"), SnmpVersion.V3: N_("SNMP v3 (user)")}
 VENDOR_LABELS = {
     Vendor.ARUBA: "Aruba", Vendor.CISCO: "Cisco", Vendor.UNIFI: "UniFi", Vendor.LANCOM: "LANCOM",
+    Vendor.AEROHIVE: "Aerohive / Extreme IQ Engine",
     # No access-point profile of their own: polled with the generic IF-MIB profile (Ruckus and Extreme
     # Wireless access points through their controller when one is entered,
     # `schoolit.probes.agent.controller_profiles`).
-    Vendor.AEROHIVE: N_("Aerohive (generic SNMP)"), Vendor.RUCKUS: N_("Ruckus (via controller, else generic SNMP)"),
+    Vendor.RUCKUS: N_("Ruckus (via controller, else generic SNMP)"),
     Vendor.EXTREME: N_("Extreme Wireless (via controller, else generic SNMP)"),
     Vendor.GENERIC: N_("Other vendor"),
 }

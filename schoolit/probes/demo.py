@@ -50,7 +50,8 @@ POLL_EVERY_S = 60
 SIMULATED_NETWORK = "127.0.0.0/8"  # the management network of the simulated county's schools
 
 _OBJECT_IDS = {"aruba-instant": "1.3.6.1.4.1.14823.1.2.118", "cisco-aireos": "1.3.6.1.4.1.9.1.2170",
-               "unifi": "1.3.6.1.4.1.41112", "lancom": "1.3.6.1.4.1.2356.11", "generic": "1.3.6.1.4.1.8072.3.2.10"}
+               "unifi": "1.3.6.1.4.1.41112", "lancom": "1.3.6.1.4.1.2356.11",
+               "aerohive": "1.3.6.1.4.1.26928", "generic": "1.3.6.1.4.1.8072.3.2.10"}
 _VALUE_FOR_UP = {"aruba-instant": 1, "cisco-aireos": 2, "unifi": 1}
 
 
@@ -89,6 +90,10 @@ def access_point_recording(rng: random.Random, name: str, profile_name: str, mac
             lines.append(f"{profile.clients.column}.{station}|2|3")
     else:
         lines += [f"{IF_TYPE}.1|2|6", f"{IF_TYPE}.2|2|71", f"{IF_OPER_STATUS}.1|2|1", f"{IF_OPER_STATUS}.2|2|1"]
+        if profile_name == "aerohive":  # one ahAssociationTable row per client: ifIndex + client MAC
+            assert profile.clients is not None
+            for station in range(1, rng.randrange(2, 30)):
+                lines.append(f"{profile.clients.column}.2.0.25.119.0.0.{station}|2|36")
     return "\n".join(sorted(lines, key=_oid_key)) + "\n"
 
 

@@ -97,6 +97,7 @@ async def test_v3_same_user_name_with_different_keys_on_two_agents(
         ("cisco-aireos", "0.11.134.4.5.6", 0, False),
         ("unifi", "", 9 + 14 + 2 + 0, True),
         ("lancom", "", 3, None),  # three of five stations in state connected(3)
+        ("aerohive", "", 3 + 1, True),  # four ahAssociationTable rows; wifi0 up, wifi1 down
         ("generic", "", None, True),  # one of two ieee80211 interfaces up
     ],
 )
@@ -235,3 +236,4 @@ async def test_an_interface_name_the_router_does_not_have_is_a_configuration_err
     assert result.sample.reachable  # the router answers: not an outage
     assert result.sample.error == "no interface named 'dialer0' (ifName, ifAlias or ifDescr)"
     assert result.sample.in_octets is None
+

@@ -19,6 +19,12 @@ polls these devices: LibreNMS, Centreon plugins, Observium, Zenoss and Datadog p
 - LANCOM LCOS, LCOS-MIB: no client-count object; lcsStatusWlanStationTableEntryState
   1.3.6.1.4.1.2356.11.1.3.32.1.10 has one row per station, 3 = connected. We found no radio
   oper-status column we could verify, so `radio_up` stays unknown for LANCOM.
+- Aerohive / Extreme IQ Engine (HiveOS) access points, AH-INTERFACE-MIB (enterprise 26928, LibreNMS
+  mibs/aerohive): ahAssociationTable 1.3.6.1.4.1.26928.1.1.1.2.1.2.1 has one row per associated client,
+  indexed by ifIndex + ahClientMac; its column ahClientChannel (.13, Integer32) is walked and its rows
+  counted. The MIB has no radio oper-status column (ahXIfTable augments ifTable with names, SSIDs and
+  modes only), so the radio state is IF-MIB's, as in the generic profile: ifOperStatus of the
+  ieee80211(71) interfaces wifi0/wifi1.
 - Generic: IF-MIB ifOperStatus 1.3.6.1.2.1.2.2.1.8 of interfaces whose ifType (.3) is
   ieee80211(71); no standard MIB counts clients.
 """
@@ -66,13 +72,14 @@ class ColumnRead(msgspec.Struct, frozen=True, kw_only=True):
 
     `sum`: add the values (None when the table has no rows: the profile does not fit the device).
     `count`: count the rows whose value is one of `values` (0 for an empty table: no stations).
+    `rows`: count the rows whatever their value (a table with one row per client; 0 when empty).
     `any`: True when any row's value is one of `values`, False when none is, None without rows.
     `where_column`/`where_values` keep only rows whose value in that other column is one of
     `where_values` (rows are matched by their index).
     """
 
     column: str
-    aggregate: Literal["sum", "count", "any"]
+    aggregate: Literal["sum", "count", "rows", "any"]
     values: tuple[int, ...] = ()
     where_column: str | None = None
     where_values: tuple[int, ...] = ()
@@ -89,6 +96,8 @@ class ColumnRead(msgspec.Struct, frozen=True, kw_only=True):
             rows = {index: value for index, value in rows.items() if where.get(index) in self.where_values}
         if self.aggregate == "sum":
             return sum(rows.values()) if rows else None
+        if self.aggregate == "rows":
+            return len(rows)
         if self.aggregate == "count":
             return sum(1 for value in rows.values() if value in self.values)
         if not rows:
@@ -110,6 +119,10 @@ class VendorProfile(msgspec.Struct, frozen=True, kw_only=True):
         reads = [read for read in (self.clients, self.radio) if read is not None]
         return tuple(dict.fromkeys(column for read in reads for column in read.columns))
 
+
+# A radio is up when any ieee80211 interface of IF-MIB is oper up (the generic profile's radio figure).
+RADIO_BY_IF_MIB = ColumnRead(column=IF_OPER_STATUS, aggregate="any", values=(1,), where_column=IF_TYPE,
+                             where_values=(IF_TYPE_IEEE80211,))
 
 PROFILES: dict[str, VendorProfile] = {
     profile.name: profile
@@ -139,16 +152,16 @@ PROFILES: dict[str, VendorProfile] = {
             radio=None,
         ),
         VendorProfile(
+            name="aerohive",
+            title="Aerohive / Extreme IQ Engine (AH-INTERFACE-MIB, radios by IF-MIB)",
+            clients=ColumnRead(column="1.3.6.1.4.1.26928.1.1.1.2.1.2.1.13", aggregate="rows"),
+            radio=RADIO_BY_IF_MIB,
+        ),
+        VendorProfile(
             name="generic",
             title="Generic (IF-MIB, no client count)",
             clients=None,
-            radio=ColumnRead(
-                column=IF_OPER_STATUS,
-                aggregate="any",
-                values=(1,),
-                where_column=IF_TYPE,
-                where_values=(IF_TYPE_IEEE80211,),
-            ),
+            radio=RADIO_BY_IF_MIB,
         ),
     )
 }

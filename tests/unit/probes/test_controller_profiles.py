@@ -40,3 +40,16 @@ def test_an_integer_index_names_the_access_point_and_its_mac_comes_from_a_column
     assert mac_cell(OctetString(hexValue="001f45500004")) == "00:1f:45:50:00:04"
     assert mac_cell(OctetString("00:1F:45:50:00:04")) == "00:1f:45:50:00:04"  # sent as text by some agents
     assert mac_cell(OctetString("")) is None and mac_cell(OctetString("not a mac")) is None
+
+
+def test_aerohive_counts_association_rows_and_reads_radios_from_if_mib() -> None:
+    from schoolit.probes.agent.profiles import IF_OPER_STATUS, IF_TYPE, PROFILES
+
+    aerohive = PROFILES["aerohive"]
+    assert aerohive.clients is not None and aerohive.radio is not None
+    nobody = {aerohive.clients.column: {}}
+    assert aerohive.clients.fold(nobody) == 0  # no client associated: 0, not unknown
+    assoc = {aerohive.clients.column: {"7.60.6.48.1.2.1": 36, "8.60.6.48.1.2.2": 6}}
+    assert aerohive.clients.fold(assoc) == 2
+    radios_down = {IF_TYPE: {"1": 6, "7": 71, "8": 71}, IF_OPER_STATUS: {"1": 1, "7": 2, "8": 2}}
+    assert aerohive.radio.fold(radios_down) is False  # the wired port being up does not count
