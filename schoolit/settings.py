@@ -110,6 +110,9 @@ class Settings:
     # A closed ticket keeps its reporter's name and e-mail address this many days; then they are erased
     # from the ticket and pseudonymised in the audit log (the ticket-retention job).
     ticket_retention_days: int = 365
+    # Days a mail of an unknown sender is kept when it never became a ticket (dismissed, ignored, or left
+    # in the triage): then its sender, subject and text are erased (the ticket-retention job).
+    mail_triage_retention_days: int = 90
     probe_silent_after_minutes: int = 30
     # The in-app scheduler of periodic jobs (schoolit.jobs); off for installations that run
     # `schoolit maintenance due` from a systemd timer or cron instead.
@@ -201,6 +204,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         probe_daily_retention_days=_int(env, "PROBE_DAILY_RETENTION_DAYS", 400, 1, 3650),
         outage_after_failures=_int(env, "OUTAGE_AFTER_FAILURES", 3, 1, 100),
         ticket_retention_days=_int(env, "TICKET_RETENTION_DAYS", 365, 1, 3650),
+        mail_triage_retention_days=_int(env, "MAIL_TRIAGE_RETENTION_DAYS", 90, 1, 3650),
         probe_silent_after_minutes=_int(env, "PROBE_SILENT_AFTER_MINUTES", 30, 5, 10080),
         scheduler=_flag(env, "SCHEDULER", True),
         db_pool_min=pool_min,

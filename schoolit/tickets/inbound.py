@@ -370,7 +370,8 @@ async def process(mailbox: dict[str, Any], raw: bytes, county_ids: frozenset[int
     async with atomic():
         # Two fetchers that got the same message (a second process, a mailbox listed twice) wait here.
         await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "inbound:" + parsed.message_id)
-        if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = {}", parsed.message_id):
+        if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = ANY({})",
+                       [parsed.message_id, erased_message_id(parsed.message_id)]):
             return "duplicate"
         outcome, reason, ticket_id = await _act(mailbox, parsed, county_ids)
         await fetch("INSERT INTO inbound_mail (mailbox_id, message_id, sender, subject, outcome, reason, ticket_id, "
@@ -434,7 +435,8 @@ async def keep_unprocessable(mailbox: dict[str, Any], raw: bytes, error: Excepti
             message_id, sender, subject = f"<{hashlib.sha256(raw).hexdigest()}@schoolit.invalid>", "", ""
         async with atomic():
             await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "inbound:" + message_id)
-            if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = {}", message_id):
+            if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = ANY({})",
+                           [message_id, erased_message_id(message_id)]):
                 return True
             await fetch("INSERT INTO inbound_mail (mailbox_id, message_id, sender, subject, outcome, reason, "
                         "raw_message) VALUES ({}, {}, {}, {}, 'triage', {}, {})", mailbox["id"], message_id,
@@ -586,3 +588,48 @@ async def triage_count(scope: Scope) -> int:
     rows = await fetch("SELECT count(*)::int AS n FROM inbound_mail WHERE outcome = 'triage' AND "
                        "(mailbox_id = ANY({}) OR (mailbox_id IS NULL AND {}))", sorted(boxes), scope.everything)
     return int(rows[0]["n"])
+
+
+# --- retention -----------------------------------------------------------------------------------------
+
+
+def erased_message_id(message_id: str) -> str:
+    """What a Message-ID becomes when its mail is erased: a digest, still unique, so the same message
+    fetched again is still known as taken (a Message-ID may name its sender)."""
+    return f"<{hashlib.sha256(message_id.encode()).hexdigest()[:48]}@erased.invalid>"
+
+
+async def ticket_senders(ticket_ids: list[int]) -> dict[int, set[str]]:
+    """The sender addresses of the mails that became these tickets or their comments."""
+    senders: dict[int, set[str]] = {}
+    for row in await fetch("SELECT ticket_id, sender FROM inbound_mail WHERE ticket_id = ANY({}) AND sender <> ''",
+                           ticket_ids):
+        senders.setdefault(row["ticket_id"], set()).add(row["sender"])
+    return senders
+
+
+async def erase_ticket_mails(ticket_ids: list[int], found: dict[int, re.Pattern[str] | None], erased: str) -> int:
+    """At the end of the tickets' retention (`schoolit.tickets.retention`): their mails lose sender, raw
+    message and Message-ID, and the reporter's name and addresses (`found`) leave the subject."""
+    rows = await fetch("SELECT id, ticket_id, message_id, subject FROM inbound_mail WHERE ticket_id = ANY({}) "
+                       "AND message_id NOT LIKE '%@erased.invalid>'", ticket_ids)
+    for row in rows:
+        pattern = found.get(row["ticket_id"])
+        subject = pattern.sub(erased, row["subject"]) if pattern else row["subject"]
+        await fetch("UPDATE inbound_mail SET sender = '', raw_message = NULL, subject = {}, message_id = {} "
+                    "WHERE id = {}", subject, erased_message_id(row["message_id"]), row["id"])
+    return len(rows)
+
+
+async def erase_unticketed(received_before: Any) -> int:
+    """Mails that never became a ticket (dismissed, ignored, or still in the triage) received before
+    `received_before` (`MAIL_TRIAGE_RETENTION_DAYS`): sender, subject, raw message and Message-ID erased;
+    one left in the triage leaves it as ignored. Returns how many."""
+    rows = await fetch(
+        "UPDATE inbound_mail SET sender = '', subject = '', raw_message = NULL, message_id = "
+        "'<' || left(encode(sha256(convert_to(message_id, 'UTF8')), 'hex'), 48) || '@erased.invalid>', "
+        "reason = CASE WHEN outcome = 'triage' THEN 'expired in the triage' ELSE reason END, "
+        "outcome = CASE WHEN outcome = 'triage' THEN 'ignored' ELSE outcome END "
+        "WHERE ticket_id IS NULL AND received_at < {} AND message_id NOT LIKE '%@erased.invalid>' RETURNING id",
+        received_before)
+    return len(rows)

@@ -54,8 +54,9 @@ async def fetch_mail() -> str:
 async def ticket_retention() -> str:
     report = await retention.erase_reporters(Scope.system("retention"))
     return outcome(N_("reporters erased from %(tickets)s ticket(s) closed before %(cutoff)s, %(rows)s audit row(s) "
-                      "pseudonymised"), tickets=report.tickets, cutoff=f"{report.closed_before:%Y-%m-%d}",
-                   rows=report.audit_rows)
+                      "pseudonymised, %(mails)s mail(s) of unknown senders erased"),
+                   tickets=report.tickets, cutoff=f"{report.closed_before:%Y-%m-%d}", rows=report.audit_rows,
+                   mails=report.mails)
 
 
 JOBS = (

@@ -23,6 +23,7 @@ from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, current_user, register
+from schoolit.settings import get_settings
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, text_modules, uploads, workflow, worktime
 from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
@@ -337,7 +338,7 @@ class PublicPages(Controller):
                     headers: dict[str, str] | None = None, school: dict[str, Any] | None = None) -> Template:
         return Template("tickets/report.html", status_code=status_code, headers=headers, context={
             "form": form, "errors": errors or {}, "school": school, "categories": await list_categories(),
-            **LABELS})
+            "retention_days": get_settings().ticket_retention_days, **LABELS})
 
     @get("/report", name="report", opt=public())
     async def report_form(self, request: Request[Any, Any, Any],

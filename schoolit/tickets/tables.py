@@ -87,6 +87,8 @@ class Ticket(Table):
     worked_by_person = Boolean(default=False)  # a person acted on it (probes then leave it open)
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
+    # The retention job erased the reporter's traces (`schoolit.tickets.retention`).
+    reporter_erased_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

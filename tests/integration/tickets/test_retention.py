@@ -132,3 +132,111 @@ async def test_the_trigger_lets_only_pseudonyms_through(owner: asyncpg.Connectio
                             "WHERE id = $1", anonymous)
     finally:
         await transaction.rollback()
+
+
+# --- every trace of a reporter, in every table ----------------------------------------------------------
+
+ADDRESS, NAME, IP = "Anna.Kowalski@Schule.example", "Anna Kowalski", "192.0.2.77"
+STRANGER = "fremd@unbekannt.example"
+TEXT_TYPES = ("text", "character varying", "character", "jsonb", "json", "bytea", "inet", "cidr", "ARRAY")
+
+
+async def traces(*terms: str) -> dict[str, int]:
+    """`table.column` -> rows holding one of `terms` (any case), over every column of every table the app's
+    role can read (information_schema, so a new table or column is searched without naming it here)."""
+    columns = await fetch(
+        "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
+        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.data_type = ANY({}) "
+        "AND has_table_privilege(format('%I.%I', c.table_schema, c.table_name), 'SELECT') ORDER BY 1, 2",
+        list(TEXT_TYPES))
+    assert len(columns) > 100  # the query sees the schema, not an empty selection
+    found: dict[str, int] = {}
+    for column in columns:
+        table, name = '"' + column["table_name"] + '"', '"' + column["column_name"] + '"'
+        value = f"encode({name}, 'escape')" if column["data_type"] == "bytea" else (
+            f"host({name})" if column["data_type"] in ("inet", "cidr") else f"{name}::text")
+        query = (f"SELECT count(*)::int AS n FROM {table} WHERE EXISTS (SELECT 1 FROM unnest({{}}::text[]) term "  # noqa: S608
+                 f"WHERE strpos(lower({value}), lower(term)) > 0)")
+        rows = await fetch(query, list(terms))
+        if rows[0]["n"]:
+            found[f"{column['table_name']}.{column['column_name']}"] = rows[0]["n"]
+    return found
+
+
+def _mail(sender: str, subject: str, body: str, in_reply_to: str = "") -> bytes:
+    reply = f"In-Reply-To: {in_reply_to}\r\nReferences: {in_reply_to}\r\n" if in_reply_to else ""
+    return (f"From: {NAME if sender == ADDRESS else 'Jemand'} <{sender}>\r\nTo: support@county.example\r\n"
+            f"Subject: {subject}\r\nMessage-ID: <{abs(hash((sender, subject)))}.{sender}>\r\n{reply}"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+async def _rows(ticket_id: int) -> list[object]:
+    """Everything stored about a ticket, to see that it did not change."""
+    found: list[object] = []
+    for table in ("ticket", "ticket_event", "ticket_attachment", "outbox_mail", "notification_event", "inbound_mail"):
+        key = "id" if table == "ticket" else "ticket_id"
+        found += await fetch(f"SELECT * FROM {table} WHERE {key} = {{}} ORDER BY 1", ticket_id)  # noqa: S608
+    return found + await _audit(ticket_id)
+
+
+async def test_no_trace_of_a_reporter_is_left_when_the_retention_ends(app: object, client: httpx.AsyncClient,
+                                                                     world: World) -> None:
+    from schoolit.tickets import inbound, notifications
+
+    transport = httpx.ASGITransport(app=app, client=(IP, 4711))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as reporter:
+        await fetch("INSERT INTO webhook (name, url, events, secret) VALUES ('Chat', 'http://127.0.0.1:9/hook', "
+                    "'[\"ticket_created\", \"reporter_reply\"]'::jsonb, 'x')")
+        created = await report(reporter, email=ADDRESS, name=NAME, subject=f"Beamer defekt ({NAME})",
+                               description=f"Der Beamer in Raum 204 geht nicht an.\nGrüße, {NAME} ({ADDRESS})")
+        assert created.status_code == 201, created.text
+        link = re.search(r'href="(/track/(trk_[^"]+))"', created.text)
+        assert link
+        token = link.group(2)
+        replied = await reporter.post(link.group(1), data={"body": f"Noch da? {NAME}",
+                                                           "_csrf_token": await csrf(reporter, link.group(1))})
+        assert replied.status_code == 303
+    kept_id = await _reported(client, "hausmeister@schule.example", "Danke!")  # another reporter, another address
+    expired = (await fetch("SELECT id, number, county_id, tracking_hash FROM ticket WHERE reporter_email = {}",
+                           ADDRESS.lower()))[0]
+    await notifications.dispatch_all()  # mails to staff and webhook deliveries about the ticket
+    ours = await fetch("SELECT message_id FROM outbox_mail WHERE ticket_id = {} AND lower(recipient) = {}",
+                       expired["id"], ADDRESS.lower())
+    assert ours
+    counties = frozenset({expired["county_id"]})
+    mailbox = {"id": None}
+    assert await inbound.process(mailbox, _mail(ADDRESS, f"Re: {expired['number']}", f"Immer noch kaputt.\n{NAME}",
+                                                ours[0]["message_id"]), counties) == "comment"
+    assert await inbound.process(mailbox, _mail(STRANGER, "Hilfe", "Drucker?"), counties) == "triage"
+    assert await inbound.process(mailbox, _mail("neu@unbekannt.example", "Hallo", "WLAN?"), counties) == "triage"
+    await fetch("UPDATE inbound_mail SET received_at = now() - interval '100 days' WHERE sender = {}", STRANGER)
+    await fetch("UPDATE ticket SET status = 'closed', closed_at = now() - interval '400 days' WHERE id = {}",
+                expired["id"])
+    await fetch("UPDATE ticket SET status = 'closed', closed_at = now() - interval '30 days' WHERE id = {}", kept_id)
+    terms = (ADDRESS, NAME, "Kowalski", IP, token, expired["tracking_hash"], STRANGER)
+    before = await traces(*terms)
+    for table in ("ticket.", "ticket_event.", "outbox_mail.", "inbound_mail.", "audit_log.", "notification_event.",
+                  "webhook_delivery."):
+        assert any(place.startswith(table) for place in before), (table, before)  # the search finds them
+    kept_before = await _rows(kept_id)
+    fresh_before = await fetch("SELECT * FROM inbound_mail WHERE sender = 'neu@unbekannt.example'")
+
+    done = await retention.erase_reporters(Scope.system("retention"))
+
+    assert (done.tickets, done.mails) == (1, 1) and done.audit_rows >= 1
+    assert await traces(*terms) == {}
+    assert await _rows(kept_id) == kept_before  # another ticket's reporter is still in retention
+    assert await fetch("SELECT * FROM inbound_mail WHERE sender = 'neu@unbekannt.example'") == fresh_before
+    facts = (await fetch("SELECT category_id, school_id, county_id, created_at, closed_at, status, number FROM ticket "
+                         "WHERE id = {}", expired["id"]))[0]
+    assert facts["category_id"] and facts["closed_at"] and facts["number"] == expired["number"]  # statistics stay
+    assert (await fetch("SELECT outcome, reason FROM inbound_mail WHERE ticket_id IS NULL AND sender = '' "))[0] == \
+        {"outcome": "ignored", "reason": "expired in the triage"}
+    # The erased mails are still known: the same message fetched again is not taken twice.
+    assert await inbound.process(mailbox, _mail(STRANGER, "Hilfe", "Drucker?"), counties) == "duplicate"
+
+    everything = await _rows(expired["id"])
+    again = await retention.erase_reporters(Scope.system("retention"))
+    assert (again.tickets, again.audit_rows, again.mails) == (0, 0, 0)
+    assert await _rows(expired["id"]) == everything
