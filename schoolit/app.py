@@ -33,10 +33,10 @@ from schoolit.dashboards.api import DashboardsApi, OpenDataApi
 from schoolit.dashboards.pages import DashboardPages
 from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory import start as inventory_start
-from schoolit.inventory.controllers import API_HANDLERS as INVENTORY_API
-from schoolit.inventory.controllers import PAGE_HANDLERS as INVENTORY_PAGES
+from schoolit.inventory.api import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.inventory.import_pages import ImportPages
+from schoolit.inventory.pages import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
 from schoolit.kernel import start
 from schoolit.kernel.access import declared_access, public

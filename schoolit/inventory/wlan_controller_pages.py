@@ -21,16 +21,8 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.inventory import forms, services, wlan_controllers
 from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS
-from schoolit.inventory.controllers import (
-    READ,
-    WRITE,
-    _base_context,
-    _county_options,
-    _form_page,
-    _page,
-    _school_options,
-    _submit,
-)
+from schoolit.inventory.http import READ, WRITE, page_of
+from schoolit.inventory.pages import _base_context, _county_options, _form_page, _school_options, _submit
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
 from schoolit.inventory.schemas import given
 from schoolit.inventory.wlan_controller_schemas import WlanControllerIn, WlanControllerOut
@@ -61,7 +53,7 @@ class WlanControllersApi(Controller):
         rows, total = await wlan_controllers.list_wlan_controllers(
             caller, county_id=county_id, school_id=school_id, profile=profile, q=q, sort=sort, limit=limit,
             offset=offset)
-        return _page(rows, total, WlanControllerOut)
+        return page_of(rows, total, WlanControllerOut)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Enter a WLAN controller (county or school)")
     async def create_controller(self, caller: Caller, data: JSONBody[WlanControllerIn]) -> WlanControllerOut:

@@ -1,25 +1,18 @@
-"""HTTP layer of the inventory domain: the JSON API under /api/v1 and the German pages.
-
-Thin: parse, call a service with the caller's Scope, shape the answer. Forms post back to themselves;
-with htmx the form is swapped in place with the errors next to the fields (422, nothing written), and a
-successful save answers with HX-Redirect.
-"""
+"""The inventory's German pages: lists, school, asset and loan pages, and the create and edit forms
+derived from the resource descriptions. Forms post back to themselves; with htmx the form is swapped
+in place with the errors next to the fields (422, nothing written), and a successful save answers with
+HX-Redirect."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
@@ -37,42 +30,18 @@ from schoolit.inventory.choices import (
     UPLINK_TECHNOLOGY_LABELS,
     VENDOR_LABELS,
 )
-from schoolit.inventory.description import Listing
-from schoolit.inventory.resources.access_point import ACCESS_POINT, ACCESS_POINTS
-from schoolit.inventory.resources.device import DEVICE, DEVICES
+from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text, list_filters
+from schoolit.inventory.resources.access_point import ACCESS_POINT
+from schoolit.inventory.resources.device import DEVICE
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
-from schoolit.inventory.resources.room import BUILDING_RESOURCE, BUILDINGS, ROOM, ROOMS
+from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
-from schoolit.inventory.resources.uplink import UPLINK, UPLINKS
-from schoolit.inventory.schemas import (
-    AccessPointIn,
-    AccessPointOut,
-    BuildingIn,
-    BuildingOut,
-    BulkLendIn,
-    CoverageOut,
-    DeviceIn,
-    DeviceOut,
-    LoanIn,
-    LoanOut,
-    LoanPatch,
-    LookupHit,
-    ReturnIn,
-    RoomIn,
-    RoomOut,
-    SchoolIn,
-    SchoolOut,
-    SnmpProfileIn,
-    SnmpProfileOut,
-    UplinkIn,
-    UplinkOut,
-    given,
-)
+from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.kernel import navigation
-from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.schemas import IdFilter, Limit, Offset, Page
+from schoolit.schemas import IdFilter, Offset
 
 DEVICE_FORM = DEVICE.form()
 BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
@@ -81,16 +50,6 @@ UPLINK_FORM = UPLINK.form(skip=("school_id",))  # an uplink stays at its school
 ACCESS_POINT_FORM = ACCESS_POINT.form()
 SCHOOL_FORM = SCHOOL.form()
 LOAN_FORM = LOAN.form()
-READ = requires(Permission.INVENTORY_READ)
-WRITE = requires(Permission.INVENTORY_WRITE)
-LOANS = requires(Permission.LOANS_WRITE)
-
-Text = FromQuery[str | None]
-Flag = FromQuery[bool | None]
-Day = FromQuery[dt.date | None]
-# `state` is a name Litestar reserves (the app state), so the loan-list filter arrives under another name.
-LoanState = Annotated[str | None, QueryParameter(name="state", description="open, returned, overdue or due")]
-
 navigation.register(
     navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
@@ -98,286 +57,9 @@ navigation.register(
     before="/admin/users",
 )
 
-
-def _page(rows: list[dict[str, Any]], total: int, out: Any) -> Page[Any]:
-    return Page(items=msgspec.convert(rows, list[out]), total=total)
-
-
-Filters = NamedDependency[dict[str, str | None]]
-
-
-def list_filters(listing: Listing) -> Provide:
-    """A list's filters as query parameters (each documented in the API description), handed over as
-    text: the listing parses them (`Listing.parse`: an empty value means "all", a bad one is a 400)."""
-    annotation = Annotated[str | None, QueryParameter(required=False)]
-    parameters = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-                  for name in listing.filters]
-
-    def collect(**query: str | None) -> dict[str, str | None]:
-        return query
-
-    collect.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, str | None])  # type: ignore[attr-defined]
-    collect.__annotations__ = {**{p.name: annotation for p in parameters}, "return": dict[str, str | None]}
-    return Provide(collect, sync_to_thread=False)
-
-
-# --- API -----------------------------------------------------------------------------------------
-
-
 # The sections of a school page, each its own tab (`?section=`), and the rows of a list per page.
 SCHOOL_SECTIONS = ("overview", "network", "rooms", "devices", "tickets")
 SECTION_PAGE = 50
-
-
-class SchoolsApi(Controller):
-    path = "/schools"
-    tags = ["inventory"]  # noqa: RUF012 (Litestar reads it as a class attribute)
-
-    @get("/", opt=READ, summary="List schools", dependencies={"filters": list_filters(SCHOOLS)})
-    async def list_schools(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                           limit: Limit = 50, offset: Offset = 0) -> Page[SchoolOut]:
-        """`q` searches name, school number and city; `sort` is one of name, school_number, city, pupils,
-        county, school_type, created_at (prefix `-` for descending)."""
-        rows, total = await services.list_schools(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
-        return _page(rows, total, SchoolOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a school")
-    async def create_school(self, caller: Caller, data: JSONBody[SchoolIn]) -> SchoolOut:
-        return msgspec.convert(await services.create_school(caller, given(data)), SchoolOut)
-
-    @get("/{school_id:int}", opt=READ, summary="One school")
-    async def get_school(self, caller: Caller, school_id: FromPath[int]) -> SchoolOut:
-        return msgspec.convert(await services.get_school(caller, school_id), SchoolOut)
-
-    @patch("/{school_id:int}", opt=WRITE, summary="Change a school")
-    async def update_school(self, caller: Caller, school_id: FromPath[int], data: JSONBody[SchoolIn]) -> SchoolOut:
-        return msgspec.convert(await services.update_school(caller, school_id, given(data)), SchoolOut)
-
-    @delete("/{school_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete an empty school")
-    async def delete_school(self, caller: Caller, school_id: FromPath[int]) -> None:
-        await services.delete_school(caller, school_id)
-
-    @get("/{school_id:int}/coverage", opt=READ, summary="Planned WLAN coverage of a school")
-    async def coverage(self, caller: Caller, school_id: FromPath[int]) -> CoverageOut:
-        return msgspec.convert(await services.school_coverage(caller, school_id), CoverageOut)
-
-
-class BuildingsApi(Controller):
-    path = "/buildings"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=READ, summary="List buildings", dependencies={"filters": list_filters(BUILDINGS)})
-    async def list_buildings(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                             limit: Limit = 50, offset: Offset = 0) -> Page[BuildingOut]:
-        rows, total = await services.list_buildings(caller, q=q, sort=sort, limit=limit, offset=offset,
-                                                    filters=filters)
-        return _page(rows, total, BuildingOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a building")
-    async def create_building(self, caller: Caller, data: JSONBody[BuildingIn]) -> BuildingOut:
-        return msgspec.convert(await services.create_building(caller, given(data)), BuildingOut)
-
-    @get("/{building_id:int}", opt=READ, summary="One building")
-    async def get_building(self, caller: Caller, building_id: FromPath[int]) -> BuildingOut:
-        return msgspec.convert(await services.get_building(caller, building_id), BuildingOut)
-
-    @patch("/{building_id:int}", opt=WRITE, summary="Rename a building")
-    async def update_building(self, caller: Caller, building_id: FromPath[int],
-                              data: JSONBody[BuildingIn]) -> BuildingOut:
-        return msgspec.convert(await services.update_building(caller, building_id, given(data)), BuildingOut)
-
-    @delete("/{building_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete a building")
-    async def delete_building(self, caller: Caller, building_id: FromPath[int]) -> None:
-        await services.delete_building(caller, building_id)
-
-
-class RoomsApi(Controller):
-    path = "/rooms"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=READ, summary="List rooms", dependencies={"filters": list_filters(ROOMS)})
-    async def list_rooms(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                         limit: Limit = 50, offset: Offset = 0) -> Page[RoomOut]:
-        rows, total = await services.list_rooms(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
-        return _page(rows, total, RoomOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a room")
-    async def create_room(self, caller: Caller, data: JSONBody[RoomIn]) -> RoomOut:
-        return msgspec.convert(await services.create_room(caller, given(data)), RoomOut)
-
-    @get("/{room_id:int}", opt=READ, summary="One room")
-    async def get_room(self, caller: Caller, room_id: FromPath[int]) -> RoomOut:
-        return msgspec.convert(await services.get_room(caller, room_id), RoomOut)
-
-    @patch("/{room_id:int}", opt=WRITE, summary="Change a room")
-    async def update_room(self, caller: Caller, room_id: FromPath[int], data: JSONBody[RoomIn]) -> RoomOut:
-        return msgspec.convert(await services.update_room(caller, room_id, given(data)), RoomOut)
-
-    @delete("/{room_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete a room")
-    async def delete_room(self, caller: Caller, room_id: FromPath[int]) -> None:
-        await services.delete_room(caller, room_id)
-
-
-class SnmpProfilesApi(Controller):
-    path = "/snmp-profiles"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=WRITE, summary="List SNMP profiles (secrets are never returned)")
-    async def list_profiles(self, caller: Caller, county_id: IdFilter = None, version: Text = None, q: Text = None,
-                            sort: Text = None, limit: Limit = 50, offset: Offset = 0) -> Page[SnmpProfileOut]:
-        rows, total = await services.list_snmp_profiles(caller, county_id=county_id, version=version, q=q,
-                                                        sort=sort, limit=limit, offset=offset)
-        return _page(rows, total, SnmpProfileOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an SNMP profile")
-    async def create_profile(self, caller: Caller, data: JSONBody[SnmpProfileIn]) -> SnmpProfileOut:
-        return msgspec.convert(await services.create_snmp_profile(caller, given(data)), SnmpProfileOut)
-
-    @get("/{snmp_profile_id:int}", opt=WRITE, summary="One SNMP profile (without its secrets)")
-    async def get_profile(self, caller: Caller, snmp_profile_id: FromPath[int]) -> SnmpProfileOut:
-        return msgspec.convert(await services.get_snmp_profile(caller, snmp_profile_id), SnmpProfileOut)
-
-    @patch("/{snmp_profile_id:int}", opt=WRITE, summary="Change an SNMP profile (empty secrets keep the stored)")
-    async def update_profile(self, caller: Caller, snmp_profile_id: FromPath[int],
-                             data: JSONBody[SnmpProfileIn]) -> SnmpProfileOut:
-        return msgspec.convert(await services.update_snmp_profile(caller, snmp_profile_id, given(data)),
-                               SnmpProfileOut)
-
-    @delete("/{snmp_profile_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete an SNMP profile")
-    async def delete_profile(self, caller: Caller, snmp_profile_id: FromPath[int]) -> None:
-        await services.delete_snmp_profile(caller, snmp_profile_id)
-
-
-class UplinksApi(Controller):
-    path = "/uplinks"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=READ, summary="List uplinks", dependencies={"filters": list_filters(UPLINKS)})
-    async def list_uplinks(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                           limit: Limit = 50, offset: Offset = 0) -> Page[UplinkOut]:
-        rows, total = await services.list_uplinks(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
-        return _page(rows, total, UplinkOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an uplink")
-    async def create_uplink(self, caller: Caller, data: JSONBody[UplinkIn]) -> UplinkOut:
-        return msgspec.convert(await services.create_uplink(caller, given(data)), UplinkOut)
-
-    @get("/{uplink_id:int}", opt=READ, summary="One uplink")
-    async def get_uplink(self, caller: Caller, uplink_id: FromPath[int]) -> UplinkOut:
-        return msgspec.convert(await services.get_uplink(caller, uplink_id), UplinkOut)
-
-    @patch("/{uplink_id:int}", opt=WRITE, summary="Change an uplink")
-    async def update_uplink(self, caller: Caller, uplink_id: FromPath[int], data: JSONBody[UplinkIn]) -> UplinkOut:
-        return msgspec.convert(await services.update_uplink(caller, uplink_id, given(data)), UplinkOut)
-
-    @delete("/{uplink_id:int}", opt=WRITE, status_code=HTTP_204_NO_CONTENT, summary="Delete an uplink")
-    async def delete_uplink(self, caller: Caller, uplink_id: FromPath[int]) -> None:
-        await services.delete_uplink(caller, uplink_id)
-
-
-class AccessPointsApi(Controller):
-    path = "/access-points"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=READ, summary="List access points", dependencies={"filters": list_filters(ACCESS_POINTS)})
-    async def list_access_points(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                                 limit: Limit = 50, offset: Offset = 0) -> Page[AccessPointOut]:
-        """`q` searches name, serial, model, MAC (any notation) and management IP."""
-        rows, total = await services.list_access_points(caller, q=q, sort=sort, limit=limit, offset=offset,
-                                                        filters=filters)
-        return _page(rows, total, AccessPointOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create an access point")
-    async def create_access_point(self, caller: Caller, data: JSONBody[AccessPointIn]) -> AccessPointOut:
-        return msgspec.convert(await services.create_access_point(caller, given(data)), AccessPointOut)
-
-    @get("/{access_point_id:int}", opt=READ, summary="One access point")
-    async def get_access_point(self, caller: Caller, access_point_id: FromPath[int]) -> AccessPointOut:
-        return msgspec.convert(await services.get_access_point(caller, access_point_id), AccessPointOut)
-
-    @patch("/{access_point_id:int}", opt=WRITE, summary="Change or move an access point")
-    async def update_access_point(self, caller: Caller, access_point_id: FromPath[int],
-                                  data: JSONBody[AccessPointIn]) -> AccessPointOut:
-        return msgspec.convert(await services.update_access_point(caller, access_point_id, given(data)),
-                               AccessPointOut)
-
-    @post("/{access_point_id:int}/retire", opt=WRITE, status_code=200, summary="Retire an access point")
-    async def retire_access_point(self, caller: Caller, access_point_id: FromPath[int]) -> AccessPointOut:
-        return msgspec.convert(await services.retire_access_point(caller, access_point_id), AccessPointOut)
-
-
-class DevicesApi(Controller):
-    path = "/devices"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=READ, summary="List pupil devices", dependencies={"filters": list_filters(DEVICES)})
-    async def list_devices(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                           limit: Limit = 50, offset: Offset = 0) -> Page[DeviceOut]:
-        """`q` searches serial, asset tag, model, MDM id and MAC (any notation)."""
-        rows, total = await services.list_devices(caller, q=q, sort=sort, limit=limit, offset=offset, filters=filters)
-        return _page(rows, total, DeviceOut)
-
-    @post("/", opt=WRITE, status_code=HTTP_201_CREATED, summary="Create a device")
-    async def create_device(self, caller: Caller, data: JSONBody[DeviceIn]) -> DeviceOut:
-        return msgspec.convert(await services.create_device(caller, given(data)), DeviceOut)
-
-    @get("/{device_id:int}", opt=READ, summary="One device")
-    async def get_device(self, caller: Caller, device_id: FromPath[int]) -> DeviceOut:
-        return msgspec.convert(await services.get_device(caller, device_id), DeviceOut)
-
-    @patch("/{device_id:int}", opt=WRITE, summary="Change or move a device")
-    async def update_device(self, caller: Caller, device_id: FromPath[int], data: JSONBody[DeviceIn]) -> DeviceOut:
-        return msgspec.convert(await services.update_device(caller, device_id, given(data)), DeviceOut)
-
-    @post("/{device_id:int}/retire", opt=WRITE, status_code=200, summary="Retire a device")
-    async def retire_device(self, caller: Caller, device_id: FromPath[int]) -> DeviceOut:
-        return msgspec.convert(await services.retire_device(caller, device_id), DeviceOut)
-
-
-class LoansApi(Controller):
-    path = "/loans"
-    tags = ["inventory"]  # noqa: RUF012
-
-    @get("/", opt=READ, summary="List loans", dependencies={"filters": list_filters(LOAN_LIST)})
-    async def list_loans(self, caller: Caller, filters: Filters, loan_state: LoanState = None,
-                         due_before: Day = None, q: Text = None, sort: Text = None, limit: Limit = 50,
-                         offset: Offset = 0) -> Page[LoanOut]:
-        """`state`: open, returned, overdue (open, past due) or due (open, due by the end of this school
-        year). `q` searches pupil reference, class, serial and asset tag."""
-        rows, total = await services.list_loans(caller, state=loan_state, due_before=due_before, q=q, sort=sort,
-                                                limit=limit, offset=offset, filters=filters)
-        return _page(rows, total, LoanOut)
-
-    @post("/", opt=LOANS, status_code=HTTP_201_CREATED, summary="Lend a device (409 when it is lent already)")
-    async def lend(self, caller: Caller, data: JSONBody[LoanIn]) -> LoanOut:
-        return msgspec.convert(await services.lend_device(caller, given(data)), LoanOut)
-
-    @post("/bulk", opt=LOANS, status_code=HTTP_201_CREATED, summary="Lend devices to a class (all or nothing)")
-    async def bulk(self, caller: Caller, data: JSONBody[BulkLendIn]) -> list[LoanOut]:
-        rows = [services.BulkRow(serial=r.serial, pupil_ref=r.pupil_ref) for r in data.rows]
-        terms = {k: v for k, v in given(data).items() if k not in ("school_id", "rows")}
-        return msgspec.convert(await services.bulk_lend(caller, data.school_id, rows, terms), list[LoanOut])
-
-    @get("/{loan_id:int}", opt=READ, summary="One loan")
-    async def get_loan(self, caller: Caller, loan_id: FromPath[int]) -> LoanOut:
-        return msgspec.convert(await services.get_loan(caller, loan_id), LoanOut)
-
-    @patch("/{loan_id:int}", opt=LOANS, summary="Correct a loan's terms")
-    async def update_loan(self, caller: Caller, loan_id: FromPath[int], data: JSONBody[LoanPatch]) -> LoanOut:
-        return msgspec.convert(await services.update_loan(caller, loan_id, given(data)), LoanOut)
-
-    @post("/{loan_id:int}/return", opt=LOANS, status_code=200, summary="Return a loan")
-    async def return_loan(self, caller: Caller, loan_id: FromPath[int], data: JSONBody[ReturnIn]) -> LoanOut:
-        return msgspec.convert(await services.return_loan(caller, loan_id, given(data)), LoanOut)
-
-
-@get("/lookup", opt=READ, tags=["inventory"], summary="Find a device or access point by serial, asset tag or MAC")
-async def lookup_api(caller: Caller, q: Text = None) -> list[LookupHit]:
-    return msgspec.convert(await services.lookup(caller, q or ""), list[LookupHit])
-
-
-API_HANDLERS: list[Any] = [SchoolsApi, BuildingsApi, RoomsApi, SnmpProfilesApi, UplinksApi, AccessPointsApi,
-                           DevicesApi, LoansApi, lookup_api]
 
 
 # --- pages: helpers ------------------------------------------------------------------------------
