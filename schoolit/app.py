@@ -21,7 +21,7 @@ from schoolit import __version__, db, jobs, replica, sql
 from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts import start as accounts_start
 from schoolit.accounts.access import access_guard
-from schoolit.accounts.api import AccountsApi, TenantApi
+from schoolit.accounts.api import AccountsApi, TenantApi, UserAdminApi
 from schoolit.accounts.auth import authentication_middleware_factory, provide_scope
 from schoolit.accounts.choices import check_settings
 from schoolit.accounts.credential_pages import CREDENTIAL_PAGES
@@ -146,8 +146,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # The start page's panels, in the order they are asked (each panel carries its own position).
     start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
                    tickets_start.panels, inventory_start.panels)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, *INVENTORY_API, WlanControllersApi, ProbeApi,
-                                                 NetworkStatsApi, TicketsApi, TicketSettingsApi, DashboardsApi,
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, UserAdminApi, *INVENTORY_API, WlanControllersApi,
+                                                 ProbeApi, NetworkStatsApi, TicketsApi, TicketSettingsApi, DashboardsApi,
                                                  OpenDataApi],
                  security=[{"bearer": []}])
     api.register(ImportExportApi)

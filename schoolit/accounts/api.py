@@ -11,11 +11,11 @@ import datetime as dt
 from typing import Any
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schoolit.accounts import audit, services, tenants
+from schoolit.accounts import audit, credentials, services, tenants, twofactor
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import ShareRule
 from schoolit.accounts.schemas import (
@@ -28,23 +28,28 @@ from schoolit.accounts.schemas import (
     CountyOut,
     MemberIn,
     MeOut,
+    PasswordResetOut,
     SharesIn,
     TokenCreated,
     TokenIn,
     TokenOut,
     UserCreated,
+    UserDetailOut,
     UserIn,
     UserOut,
+    UserUpdateIn,
     audit_events,
 )
 from schoolit.errors import Forbidden
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.access import authenticated as any_login
 from schoolit.schemas import Limit, Offset, Page
+from schoolit.settings import get_settings
 
 OptionalText = FromQuery[str | None]
 OptionalTime = FromQuery[dt.datetime | None]
 MANAGE_TENANTS = requires(Permission.TENANTS_MANAGE)
+MANAGE_USERS = requires(Permission.USERS_MANAGE)
 
 
 class AccountsApi(Controller):
@@ -86,9 +91,6 @@ class AccountsApi(Controller):
                                       school_number=data.school))
         return UserCreated(user=msgspec.convert(user, UserOut), generated_password=password)
 
-    @post("/users/{user_id:int}/disable", opt=requires(Permission.USERS_MANAGE), status_code=200)
-    async def disable_user(self, caller: Caller, user_id: FromPath[int]) -> UserOut:
-        return msgspec.convert(await services.disable_user(caller, user_id), UserOut)
 
     @get("/tokens", opt=any_login())
     async def tokens(self, caller: Caller) -> Page[TokenOut]:
@@ -117,6 +119,53 @@ class AccountsApi(Controller):
                                               object_id=object_id, since=since, until=until, limit=limit,
                                               offset=offset)
         return Page(items=audit_events(rows), total=total)
+
+
+async def _user_detail(user: dict[str, Any]) -> UserDetailOut:
+    state = await twofactor.status(user["id"])
+    return UserDetailOut(user=msgspec.convert(user, UserOut), two_factor_enrolled=state["enrolled"],
+                         recovery_codes_left=state["recovery_codes_left"])
+
+
+class UserAdminApi(Controller):
+    """`/api/v1/users/{user_id}`: what the user page does (`schoolit.accounts.credential_pages`), through
+    the same services and rules: read, change name, role and scope, disable and enable, a one-time
+    password-reset link, reset the second factor. Every change is audited by the services."""
+
+    path = "/users/{user_id:int}"
+    tags = ["accounts"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/", opt=MANAGE_USERS, summary="A user and the state of their second factor")
+    async def user(self, caller: Caller, user_id: FromPath[int]) -> UserDetailOut:
+        return await _user_detail(await credentials.get_user(caller, user_id))
+
+    @put("/", opt=MANAGE_USERS, summary="Change a user's name, role and scope (their sessions end on a new scope)")
+    async def update_user(self, caller: Caller, user_id: FromPath[int], data: JSONBody[UserUpdateIn]) -> UserDetailOut:
+        return await _user_detail(await credentials.update_user(
+            caller, user_id, display_name=data.display_name, role=data.role,
+            ref=services.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
+                                      school_number=data.school or None)))
+
+    @post("/disable", opt=MANAGE_USERS, status_code=200,
+          summary="Disable a user: no login, sessions end, tokens stop (409 for oneself and the last admin)")
+    async def disable_user(self, caller: Caller, user_id: FromPath[int]) -> UserOut:
+        return msgspec.convert(await services.disable_user(caller, user_id), UserOut)
+
+    @post("/enable", opt=MANAGE_USERS, status_code=200, summary="Enable a disabled user again")
+    async def enable_user(self, caller: Caller, user_id: FromPath[int]) -> UserOut:
+        return msgspec.convert(await credentials.enable_user(caller, user_id), UserOut)
+
+    @post("/password-reset", opt=MANAGE_USERS, status_code=HTTP_201_CREATED,
+          summary="A one-time link to set a new password (returned once; earlier links stop working)")
+    async def password_reset(self, caller: Caller, user_id: FromPath[int]) -> PasswordResetOut:
+        token, expires_at = await credentials.create_password_reset(caller, user_id)
+        return PasswordResetOut(user_id=user_id, link=f"{get_settings().public_url}/password-reset/{token}",
+                                expires_at=expires_at)
+
+    @post("/two-factor/reset", opt=MANAGE_USERS, status_code=200,
+          summary="Reset a user's second factor: secret and recovery codes go, sessions end, they enrol again")
+    async def reset_two_factor(self, caller: Caller, user_id: FromPath[int]) -> UserDetailOut:
+        return await _user_detail(await twofactor.reset(caller, user_id))
 
 
 def _county_out(row: dict[str, Any]) -> CountyAdminOut:

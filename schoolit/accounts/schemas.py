@@ -53,6 +53,32 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     password: str | None = None  # generated and returned once when omitted
 
 
+class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A user's name, role and scope, all given (as on the user page): the scope by natural keys."""
+
+    display_name: str
+    role: str
+    county: str | None = None  # county slug (supporter, authority)
+    arrangement: str | None = None  # arrangement slug (supporter)
+    school: str | None = None  # 5-digit school number (school contact)
+
+
+class UserDetailOut(msgspec.Struct):
+    """A user with the state of their second factor (never its secret)."""
+
+    user: UserOut
+    two_factor_enrolled: bool
+    recovery_codes_left: int
+
+
+class PasswordResetOut(msgspec.Struct):
+    """A one-time link to set a new password: shown once, only its digest is stored."""
+
+    user_id: int
+    link: str
+    expires_at: dt.datetime
+
+
 class UserCreated(msgspec.Struct):
     user: UserOut
     generated_password: str | None

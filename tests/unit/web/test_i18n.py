@@ -2,40 +2,110 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import schoolit
 from schoolit.kernel.i18n import catalog_files, current_locale, gettext, negotiate
 
 ROOT = Path(schoolit.__file__).parent
-METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+REPO = ROOT.parent
+CATALOG_HINT = "schoolit/web/translations/de/LC_MESSAGES/<domain>.po"
 
 
-def _source_messages() -> set[str]:
-    found: set[str] = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS,
-        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
-    ):
-        found.update([message] if isinstance(message, str) else [m for m in message if m])
+def _keywords() -> dict[str, Any]:
+    """Babel's default keywords, as `make messages` extracts with (its `-k` options add no other)."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    extra = {name.split(":")[0] for name in re.findall(r"-k (\S+)", makefile)}
+    assert extra and extra <= set(DEFAULT_KEYWORDS), f"make messages extracts keywords the test does not: {extra}"
+    return dict(DEFAULT_KEYWORDS)
+
+
+def source_messages() -> dict[tuple[str, str | None], list[str]]:
+    """Every message id (with its context) that babel extracts per babel.cfg, and where it stands
+    (`schoolit/...py:LINE`). A plural message counts by its singular id, as the catalogs key it."""
+    with (REPO / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[tuple[str, str | None], list[str]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=_keywords()):
+        msgid = message if isinstance(message, str) else message[0]
+        if msgid:
+            found.setdefault((msgid, context), []).append(f"schoolit/{filename}:{lineno}")
     return found
 
 
-def test_every_source_string_has_a_german_translation() -> None:
-    translated: set[str] = set()
+@dataclass
+class Entry:
+    """A message id's entries in the German catalogs: which files translate it, which mark it fuzzy."""
+
+    translated: list[str] = field(default_factory=list)
+    fuzzy: list[str] = field(default_factory=list)
+
+
+def german_entries() -> dict[tuple[str, str | None], Entry]:
+    entries: dict[tuple[str, str | None], Entry] = {}
     for path in catalog_files("de"):
         with path.open("rb") as handle:
-            for m in read_po(handle):
-                if m.id and (m.string if isinstance(m.string, str) else all(m.string)):
-                    translated.update([m.id] if isinstance(m.id, str) else m.id)
-    messages = _source_messages()
-    assert len(messages) > 10  # the extraction itself works
-    missing = sorted(messages - translated)
-    assert missing == [], f"add German translations to the domain's .po file in translations/de/LC_MESSAGES: {missing}"
+            catalog = read_po(handle, locale="de")
+        for message in catalog:
+            if not message.id:
+                continue  # the header
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            strings = [message.string] if isinstance(message.string, str) else list(message.string)
+            entry = entries.setdefault((msgid, message.context), Entry())
+            if message.fuzzy:
+                entry.fuzzy.append(path.name)
+            elif strings and all(strings):
+                entry.translated.append(path.name)
+    return entries
+
+
+def untranslated(messages: dict[tuple[str, str | None], list[str]],
+                 entries: dict[tuple[str, str | None], Entry]) -> list[str]:
+    """One line per source message without a German translation that the app would use: none in any
+    catalog (or only an empty one), or an entry marked fuzzy (which `i18n.translations` would show
+    although nobody confirmed it)."""
+    problems = []
+    for (msgid, context), places in sorted(messages.items(), key=lambda item: item[1][0]):
+        entry = entries.get((msgid, context), Entry())
+        where = ", ".join(places[:3]) + (f" (+{len(places) - 3} more)" if len(places) > 3 else "")
+        label = f"{msgid!r}" + (f" (context {context!r})" if context else "")
+        if entry.fuzzy:
+            problems.append(f"{where}: {label} is marked fuzzy in {', '.join(entry.fuzzy)}")
+        elif not entry.translated:
+            problems.append(f"{where}: {label} has no German translation")
+    return problems
+
+
+def test_every_source_string_has_a_german_translation() -> None:
+    messages = source_messages()
+    assert len(messages) > 500  # the extraction itself works (templates and Python sources)
+    assert any("/templates/" in place for places in messages.values() for place in places)
+    problems = untranslated(messages, german_entries())
+    assert not problems, (f"{len(problems)} message(s) untranslated; add them to the domain's catalog "
+                          f"({CATALOG_HINT}), see `make messages`:\n" + "\n".join(problems))
+
+
+def test_the_completeness_check_names_file_and_message() -> None:
+    """The check itself: a missing, an empty, a fuzzy and a translated entry, each judged right."""
+    messages = {("Gone", None): ["schoolit/a.py:3"], ("Empty", None): ["schoolit/t/x.html:9"],
+                ("Guessed", None): ["schoolit/b.py:1"], ("Fine", None): ["schoolit/c.py:2"],
+                ("Fine", "menu"): ["schoolit/c.py:5"]}
+    entries = {("Empty", None): Entry(), ("Guessed", None): Entry(fuzzy=["sso.po"]),
+               ("Fine", None): Entry(translated=["messages.po"])}
+    assert untranslated(messages, entries) == [
+        "schoolit/a.py:3: 'Gone' has no German translation",
+        "schoolit/b.py:1: 'Guessed' is marked fuzzy in sso.po",
+        "schoolit/c.py:5: 'Fine' (context 'menu') has no German translation",
+        "schoolit/t/x.html:9: 'Empty' has no German translation",
+    ]
 
 
 def test_gettext_follows_the_request_locale() -> None:
