@@ -26,6 +26,7 @@ from schoolit.accounts.auth import authentication_middleware_factory, provide_sc
 from schoolit.accounts.choices import check_settings
 from schoolit.accounts.credential_pages import CREDENTIAL_PAGES
 from schoolit.accounts.pages import AdminPages, AuditPage, AuthPages
+from schoolit.accounts.sso.api import SignInApi
 from schoolit.accounts.sso.pages import SignInAdminPages, SignInPages
 from schoolit.accounts.tenant_pages import TenantPages
 from schoolit.dashboards import start as dashboards_start
@@ -146,9 +147,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # The start page's panels, in the order they are asked (each panel carries its own position).
     start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
                    tickets_start.panels, inventory_start.panels)
-    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, UserAdminApi, *INVENTORY_API, WlanControllersApi,
-                                                 ProbeApi, NetworkStatsApi, TicketsApi, TicketSettingsApi, DashboardsApi,
-                                                 OpenDataApi],
+    api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, UserAdminApi, SignInApi, *INVENTORY_API,
+                                                 WlanControllersApi, ProbeApi, NetworkStatsApi, TicketsApi,
+                                                 TicketSettingsApi, DashboardsApi, OpenDataApi],
                  security=[{"bearer": []}])
     api.register(ImportExportApi)
     app = Litestar(

@@ -119,6 +119,10 @@ def _validate(data: ProviderInput, *, has_secret: bool) -> tuple[dict[str, Any],
         config = _check_oidc(data.config, errors)
     else:
         errors.append(FieldError("kind", N_("must be ldap or oidc")))
+    known = LDAP_FIELDS if data.kind == ProviderKind.LDAP else OIDC_FIELDS
+    # A setting of the other kind, or a misspelt one, would be dropped without a word.
+    errors += [FieldError(name, N_("not a setting of this kind of provider")) for name in sorted(data.config)
+               if name not in known and data.kind in (ProviderKind.LDAP, ProviderKind.OIDC)]
     if not data.secret and not has_secret:
         errors.append(FieldError("secret", N_("must not be empty")))
     return config, errors
@@ -132,6 +136,15 @@ async def list_providers(scope: Scope) -> list[dict[str, Any]]:
     for row in rows:
         row["has_secret"] = row.pop("secret_encrypted") is not None
     return rows
+
+
+async def provider_id_by_name(scope: Scope, name: str) -> int:
+    """The id of a provider (enabled or not) by its name; NotFound otherwise."""
+    scope.require(Permission.USERS_MANAGE)
+    row = await SignInProvider.select(SignInProvider.id).where(SignInProvider.name == name.strip().lower()).first()
+    if row is None:
+        raise NotFound("unknown sign-in provider")
+    return int(row["id"])
 
 
 async def login_options() -> list[dict[str, Any]]:
