@@ -63,6 +63,7 @@ class Vendor(StrEnum):
     LANCOM = "lancom"
     AEROHIVE = "aerohive"
     RUCKUS = "ruckus"
+    ZYXEL = "zyxel"
     EXTREME = "extreme"  # Extreme Wireless (ex-Enterasys/HiPath) access points, managed by a controller
     GENERIC = "generic"
 
@@ -148,7 +149,7 @@ UPLINK_STATUS_LABELS = {
 SNMP_VERSION_LABELS = {SnmpVersion.V2C: N_("SNMP v2c (community)"), SnmpVersion.V3: N_("SNMP v3 (user)")}
 VENDOR_LABELS = {
     Vendor.ARUBA: "Aruba", Vendor.CISCO: "Cisco", Vendor.UNIFI: "UniFi", Vendor.LANCOM: "LANCOM",
-    Vendor.AEROHIVE: "Aerohive / Extreme IQ Engine",
+    Vendor.AEROHIVE: "Aerohive / Extreme IQ Engine", Vendor.ZYXEL: "Zyxel",
     # No access-point profile of their own: polled with the generic IF-MIB profile (Ruckus and Extreme
     # Wireless access points through their controller when one is entered,
     # `schoolit.probes.agent.controller_profiles`).

@@ -51,7 +51,7 @@ SIMULATED_NETWORK = "127.0.0.0/8"  # the management network of the simulated cou
 
 _OBJECT_IDS = {"aruba-instant": "1.3.6.1.4.1.14823.1.2.118", "cisco-aireos": "1.3.6.1.4.1.9.1.2170",
                "unifi": "1.3.6.1.4.1.41112", "lancom": "1.3.6.1.4.1.2356.11",
-               "aerohive": "1.3.6.1.4.1.26928", "generic": "1.3.6.1.4.1.8072.3.2.10"}
+               "aerohive": "1.3.6.1.4.1.26928", "zyxel": "1.3.6.1.4.1.890", "generic": "1.3.6.1.4.1.8072.3.2.10"}
 _VALUE_FOR_UP = {"aruba-instant": 1, "cisco-aireos": 2, "unifi": 1}
 
 
@@ -84,6 +84,11 @@ def access_point_recording(rng: random.Random, name: str, profile_name: str, mac
             assert profile.clients is not None and profile.radio is not None
             lines.append(f"{profile.clients.column}.{vap}|66|{rng.randrange(0, 30)}")
             lines.append(f"{profile.radio.column}.{vap}|2|1")
+    elif profile_name == "zyxel":
+        for radio in (1, 2):
+            assert profile.clients is not None and profile.radio is not None
+            lines.append(f"{profile.radio.column}.{radio}|2|{(6, 36)[radio - 1]}")
+            lines.append(f"{profile.clients.column}.{radio}|66|{rng.randrange(0, 30)}")
     elif profile_name == "lancom":
         assert profile.clients is not None
         for station in range(1, rng.randrange(2, 30)):

@@ -19,7 +19,7 @@ from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
 # Inventory vendor -> the probe's vendor profile (schoolit.probes.agent.profiles); others fall back to IF-MIB.
 VENDOR_PROFILES = {"aruba": "aruba-instant", "cisco": "cisco-aireos", "unifi": "unifi", "lancom": "lancom",
-                   "aerohive": "aerohive"}
+                   "aerohive": "aerohive", "zyxel": "zyxel"}
 # Controller-style profiles answer for many access points; the AP's rows are indexed by its MAC.
 ROW_INDEXED = {"aruba-instant", "cisco-aireos"}
 

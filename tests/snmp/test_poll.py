@@ -98,6 +98,7 @@ async def test_v3_same_user_name_with_different_keys_on_two_agents(
         ("unifi", "", 9 + 14 + 2 + 0, True),
         ("lancom", "", 3, None),  # three of five stations in state connected(3)
         ("aerohive", "", 3 + 1, True),  # four ahAssociationTable rows; wifi0 up, wifi1 down
+        ("zyxel", "", 0 + 15, True),  # 2.4 GHz radio switched off (channel 0), 5 GHz on channel 36
         ("generic", "", None, True),  # one of two ieee80211 interfaces up
     ],
 )
@@ -237,3 +238,9 @@ async def test_an_interface_name_the_router_does_not_have_is_a_configuration_err
     assert result.sample.error == "no interface named 'dialer0' (ifName, ifAlias or ifDescr)"
     assert result.sample.in_octets is None
 
+
+async def test_zyxel_with_every_radio_switched_off_gives_no_wlan(snmpsim: RunningAgent) -> None:
+    # tests/snmp/recordings/zyxel-off.snmprec: both radios device_is_disable(0), nobody associated.
+    async with SnmpPoller() as poller:
+        result = await poller.poll(v2c(snmpsim.ports[0], community="zyxel-off", profile="zyxel"))
+    assert result.sample.reachable and result.sample.clients == 0 and result.sample.radio_up is False

@@ -68,7 +68,7 @@ ACCESS_POINT = Resource(
             "aruba": ("HPE Aruba", "Aruba Networks"), "unifi": ("Ubiquiti", "UniFi"), "lancom": ("LANCOM Systems",),
             "cisco": ("Cisco Meraki", "Meraki"), "aerohive": ("Extreme Networks", "Extreme"),
             "ruckus": ("CommScope",), "extreme": ("Enterasys", "ExtremeWireless", "HiPath Wireless"),
-            "generic": ("Sonstige", "andere", "other"),
+            "zyxel": ("ZyXEL Networks",), "generic": ("Sonstige", "andere", "other"),
         }), N_("Vendor"), required=True, empty=Vendor.GENERIC.value, filter="eq", sort="vendor",
             csv=Csv("Hersteller", "vendor", aliases=("Marke", "manufacturer", "make"), memo=True)),
         Field("model", Text(120), N_("Model"), filter="like", sort="model", search=True,

@@ -25,6 +25,12 @@ polls these devices: LibreNMS, Centreon plugins, Observium, Zenoss and Datadog p
   counted. The MIB has no radio oper-status column (ahXIfTable augments ifTable with names, SSIDs and
   modes only), so the radio state is IF-MIB's, as in the generic profile: ifOperStatus of the
   ieee80211(71) interfaces wifi0/wifi1.
+- Zyxel access points (NWA/WAC, standalone or managed by an NXC controller: they answer for themselves),
+  ZYXEL-ES-WIRELESS (LibreNMS mibs/zyxel; esMgmt 1.3.6.1.4.1.890.1.15.3): wlanRadioTable
+  1.3.6.1.4.1.890.1.15.3.5.1.1 indexed by wlanRadioIndex: wlanCurrentChannel (.1, device_is_disable(0)
+  for a radio switched off, else its channel), wlanStationCount (.2). The NXC controller itself has no
+  per-access-point table in a public MIB (ZYXEL-ES-CAPWAP: only the counts capwapOnlineAP/
+  capwapOfflineAP/capwapTotalStation; ZYXEL-ES-ZyxelAPMgmt: only operationMode).
 - Generic: IF-MIB ifOperStatus 1.3.6.1.2.1.2.2.1.8 of interfaces whose ifType (.3) is
   ieee80211(71); no standard MIB counts clients.
 """
@@ -73,13 +79,14 @@ class ColumnRead(msgspec.Struct, frozen=True, kw_only=True):
     `sum`: add the values (None when the table has no rows: the profile does not fit the device).
     `count`: count the rows whose value is one of `values` (0 for an empty table: no stations).
     `rows`: count the rows whatever their value (a table with one row per client; 0 when empty).
+    `nonzero`: like `any`, True when any row's value is not 0 (a channel column where 0 means off).
     `any`: True when any row's value is one of `values`, False when none is, None without rows.
     `where_column`/`where_values` keep only rows whose value in that other column is one of
     `where_values` (rows are matched by their index).
     """
 
     column: str
-    aggregate: Literal["sum", "count", "rows", "any"]
+    aggregate: Literal["sum", "count", "rows", "any", "nonzero"]
     values: tuple[int, ...] = ()
     where_column: str | None = None
     where_values: tuple[int, ...] = ()
@@ -102,6 +109,8 @@ class ColumnRead(msgspec.Struct, frozen=True, kw_only=True):
             return sum(1 for value in rows.values() if value in self.values)
         if not rows:
             return None
+        if self.aggregate == "nonzero":
+            return any(value != 0 for value in rows.values())
         return any(value in self.values for value in rows.values())
 
 
@@ -156,6 +165,12 @@ PROFILES: dict[str, VendorProfile] = {
             title="Aerohive / Extreme IQ Engine (AH-INTERFACE-MIB, radios by IF-MIB)",
             clients=ColumnRead(column="1.3.6.1.4.1.26928.1.1.1.2.1.2.1.13", aggregate="rows"),
             radio=RADIO_BY_IF_MIB,
+        ),
+        VendorProfile(
+            name="zyxel",
+            title="Zyxel NWA/WAC (ZYXEL-ES-WIRELESS)",
+            clients=ColumnRead(column="1.3.6.1.4.1.890.1.15.3.5.1.1.2", aggregate="sum"),
+            radio=ColumnRead(column="1.3.6.1.4.1.890.1.15.3.5.1.1.1", aggregate="nonzero"),
         ),
         VendorProfile(
             name="generic",

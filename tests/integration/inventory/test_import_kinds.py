@@ -183,7 +183,7 @@ async def test_access_point_rules(client: httpx.AsyncClient, world: World) -> No
         (2, "MAC-Adresse", "die MAC-Adresse gehört zu einem anderen Access Point"),
         (2, "Management-IP", "außerhalb des Management-Netzes der Schule"),
         (2, "Versorgte Räume", "Aula: unbekannter Raum (zuerst die Räume importieren)"),
-        (3, "Hersteller", "einer von: aruba, cisco, unifi, lancom, aerohive, ruckus, extreme, generic"),
+        (3, "Hersteller", "einer von: aruba, cisco, unifi, lancom, aerohive, ruckus, zyxel, extreme, generic"),
         (3, "Seriennummer", "ein neuer Access Point braucht eine Seriennummer"),
         (4, "Seriennummer", "Seriennummer oder MAC-Adresse erforderlich"),
         (5, "Raum", "unbekannter Raum (zuerst die Räume importieren)"),
