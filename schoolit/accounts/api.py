@@ -87,8 +87,7 @@ class AccountsApi(Controller):
     async def create_user(self, caller: Caller, data: JSONBody[UserIn]) -> UserCreated:
         user, password = await services.create_user(
             caller, email=data.email, display_name=data.display_name, role=data.role, password=data.password,
-            ref=services.UserScopeRef(county_slug=data.county, arrangement_slug=data.arrangement,
-                                      school_number=data.school))
+            ref=data.ref())
         return UserCreated(user=msgspec.convert(user, UserOut), generated_password=password)
 
 
@@ -142,9 +141,7 @@ class UserAdminApi(Controller):
     @put("/", opt=MANAGE_USERS, summary="Change a user's name, role and scope (their sessions end on a new scope)")
     async def update_user(self, caller: Caller, user_id: FromPath[int], data: JSONBody[UserUpdateIn]) -> UserDetailOut:
         return await _user_detail(await credentials.update_user(
-            caller, user_id, display_name=data.display_name, role=data.role,
-            ref=services.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
-                                      school_number=data.school or None)))
+            caller, user_id, display_name=data.display_name, role=data.role, ref=data.ref()))
 
     @post("/disable", opt=MANAGE_USERS, status_code=200,
           summary="Disable a user: no login, sessions end, tokens stop (409 for oneself and the last admin)")

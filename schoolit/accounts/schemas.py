@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from schoolit.accounts.services import UserScopeRef
+
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
@@ -43,24 +45,31 @@ class UserOut(msgspec.Struct):
     created_at: dt.datetime
 
 
-class UserIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: Email
-    display_name: Name
-    role: str
+class ScopeRefIn(msgspec.Struct, kw_only=True):
+    """Where a user's (or a group mapping's) scope points, by natural keys; which one the role takes
+    is the service's rule (`services.resolve_user_scope`)."""
+
     county: str | None = None  # county slug (supporter, authority)
     arrangement: str | None = None  # arrangement slug (supporter)
     school: str | None = None  # 5-digit school number (school contact)
+
+    def ref(self) -> UserScopeRef:
+        return UserScopeRef(county_slug=self.county or None, arrangement_slug=self.arrangement or None,
+                            school_number=self.school or None)
+
+
+class UserIn(ScopeRefIn, forbid_unknown_fields=True):
+    email: Email
+    display_name: Name
+    role: str
     password: str | None = None  # generated and returned once when omitted
 
 
-class UserUpdateIn(msgspec.Struct, forbid_unknown_fields=True):
+class UserUpdateIn(ScopeRefIn, forbid_unknown_fields=True):
     """A user's name, role and scope, all given (as on the user page): the scope by natural keys."""
 
     display_name: str
     role: str
-    county: str | None = None  # county slug (supporter, authority)
-    arrangement: str | None = None  # arrangement slug (supporter)
-    school: str | None = None  # 5-digit school number (school contact)
 
 
 class UserDetailOut(msgspec.Struct):

@@ -16,8 +16,8 @@ from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
+from schoolit.accounts.schemas import ScopeRefIn
 from schoolit.accounts.sso import services
 from schoolit.kernel.access import Permission, requires
 from schoolit.schemas import Page
@@ -50,15 +50,12 @@ class ProviderOut(msgspec.Struct):
     updated_at: dt.datetime
 
 
-class MappingIn(msgspec.Struct, forbid_unknown_fields=True):
+class MappingIn(ScopeRefIn, forbid_unknown_fields=True):
     """A provider's group → a role and its scope, by natural keys (as for users)."""
 
     provider_id: int
     group_name: str
     role: str
-    county: str | None = None  # county slug (supporter, authority)
-    arrangement: str | None = None  # arrangement slug (supporter)
-    school: str | None = None  # 5-digit school number (school contact)
     position: int = 100  # the lowest position wins when a person is in several mapped groups
 
 
@@ -117,8 +114,7 @@ class SignInApi(Controller):
     async def create_mapping(self, caller: Caller, data: JSONBody[MappingIn]) -> MappingOut:
         return msgspec.convert(await services.add_mapping(
             caller, provider_id=data.provider_id, group_name=data.group_name, role=data.role, position=data.position,
-            ref=accounts.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
-                                      school_number=data.school or None)), MappingOut)
+            ref=data.ref()), MappingOut)
 
     @delete("/mappings/{mapping_id:int}", opt=MANAGE, status_code=204, summary="Remove a group mapping")
     async def delete_mapping(self, caller: Caller, mapping_id: FromPath[int]) -> None:
