@@ -45,9 +45,12 @@ OpenNMS, Checkmk):
   of apRadioProtocol (BITS, which cannot say off); a controller that no longer answers it leaves the radio
   state unknown rather than down.
 
-Zyxel NXC and LANCOM WLC publish no per-access-point table in MIBs we could check (Zyxel's
-ZYXEL-ES-CAPWAP has only the counts capwapOnlineAP/capwapOfflineAP). Their access points stay on their
-per-AP or generic profile until a verified table is added here.
+No controller profile for Zyxel NXC and LANCOM WLC: Zyxel's public MIBs for the NXC (ZYXEL-ES-CAPWAP:
+the scalars capwapOnlineAP, capwapOfflineAP, capwapUnMgntAP, capwapTotalStation; ZYXEL-ES-ZyxelAPMgmt:
+operationMode only) have no per-access-point table, and the LCOS-MIB status tree that holds the WLC's
+managed access points (lcsStatusWlanMngmt…) was not available to us as MIB text to take OIDs from.
+Their access points are polled one by one with the Zyxel (ZYXEL-ES-WIRELESS) and LANCOM (LCOS-MIB)
+access-point profiles, `schoolit.probes.agent.profiles`.
 """
 
 from __future__ import annotations
