@@ -47,8 +47,10 @@ OpenNMS, Checkmk):
 
 No controller profile for Zyxel NXC and LANCOM WLC: Zyxel's public MIBs for the NXC (ZYXEL-ES-CAPWAP:
 the scalars capwapOnlineAP, capwapOfflineAP, capwapUnMgntAP, capwapTotalStation; ZYXEL-ES-ZyxelAPMgmt:
-operationMode only) have no per-access-point table, and the LCOS-MIB status tree that holds the WLC's
-managed access points (lcsStatusWlanMngmt…) was not available to us as MIB text to take OIDs from.
+operationMode only) have no per-access-point table. LANCOM's WLC status lies in LCOS-MIB under
+lcsStatusWlanMngmt 1.3.6.1.4.1.2356.11.1.73 (netdisco-mibs lancom/LC-UNIFIED-LCOS-10-94-REL-OIDS.mib); its
+table of managed access points and their index are not yet read from it (lcsStatusWlanMngmtApConf, .73.2,
+holds the profiles pushed to the access points, not their state).
 Their access points are polled one by one with the Zyxel (ZYXEL-ES-WIRELESS) and LANCOM (LCOS-MIB)
 access-point profiles, `schoolit.probes.agent.profiles`.
 """
