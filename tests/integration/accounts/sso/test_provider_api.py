@@ -44,6 +44,10 @@ async def test_a_provider_set_up_by_api_signs_people_in_and_keeps_its_secret(
         "provider_id": provider["id"], "group_name": "schule-41001-it", "role": "school", "school": "41001"})
     assert mapping.status_code == 201, mapping.text
     assert mapping.json()["school_id"] == world.schools["kib"]["id"]
+    mappings = await client.get("/api/v1/sign-in/mappings", headers=admin)
+    assert mappings.status_code == 200
+    assert [(m["group_name"], m["role"]) for m in mappings.json()["items"]
+            if m["provider_id"] == provider["id"]] == [("schule-41001-it", "school")]
 
     assert (await sign_in(client, identity_provider, "lehrerin")).status_code == 303
     account = await user("lehrerin")
