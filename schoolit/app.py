@@ -37,6 +37,7 @@ from schoolit.inventory import start as inventory_start
 from schoolit.inventory.api import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.inventory.import_pages import ImportPages
+from schoolit.inventory.label_pages import LabelPages
 from schoolit.inventory.pages import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
 from schoolit.kernel import start
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             DashboardPages,
             ProbePages,
             WlanControllerPages,
+            LabelPages,
             AdoptionPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
