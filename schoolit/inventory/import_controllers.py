@@ -5,6 +5,7 @@
   dry run; 422 problem details with the same report when rows have errors (nothing was written).
 - `GET /api/v1/export/{kind}.csv?lang=de|en` (also without `.csv`) — the import format.
 - `GET /api/v1/export/funding-proof.csv?county=SLUG&lang=de|en` — the DigitalPakt funding proof.
+- `GET /api/v1/export/funding-proof-items.csv?county=SLUG&lang=de|en` — its items with their procurement data.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 
 from schoolit.accounts.auth import Caller
-from schoolit.inventory import exporting, importing
+from schoolit.inventory import exporting, importing, procurement
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import gettext as _
 from schoolit.replica import READ_ONLY
@@ -76,6 +77,15 @@ class ImportExportApi(Controller):
                             lang: Lang = "de") -> Response[bytes]:
         content = await exporting.funding_proof_csv(caller, county, lang)
         return _csv(content, f"foerdernachweis-{county}.csv" if county else "foerdernachweis.csv")
+
+    @get("/export/funding-proof-items.csv", opt={**requires(Permission.EXPORT), **READ_ONLY},
+         summary="DigitalPakt funding proof: the items (CSV)",
+         description="Each device and access point (retired ones too) with funding programme, supplier, order and "
+                     "invoice number, invoice and purchase date and price. Without `county`, every county in scope.")
+    async def funding_proof_items(self, caller: Caller, county: FromQuery[str | None] = None,
+                                  lang: Lang = "de") -> Response[bytes]:
+        content = await procurement.funding_proof_items_csv(caller, county, lang)
+        return _csv(content, f"foerdernachweis-einzeln-{county}.csv" if county else "foerdernachweis-einzeln.csv")
 
     @get("/export/{kind:str}", opt={**requires(Permission.EXPORT), **READ_ONLY}, summary="Export as CSV",
          description="`/export/devices.csv` (kinds as for the import): everything in the caller's scope in the "

@@ -25,6 +25,7 @@ from schoolit.inventory.resources.common import (
     WARRANTY_END,
     school_fields,
 )
+from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
 
 OUTSIDE_NETWORK = N_("outside the school's management network")
@@ -94,6 +95,7 @@ ACCESS_POINT = Resource(
         FUNDING_PROGRAMME,
         PURCHASE_DATE,
         PRICE,
+        *PROCUREMENT,
         Field("covered_room_ids", IdList(), N_("Covered rooms"), help=N_("From the WLAN survey."),
               select="ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id "
                      "ORDER BY ar.room_id)",

@@ -22,6 +22,7 @@ from schoolit.inventory.resources.common import (
     WARRANTY_END,
     school_fields,
 )
+from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
 
 LENT = DeviceStatus.LENT.value
@@ -87,6 +88,7 @@ DEVICE = Resource(
         PURCHASE_DATE,
         PRICE,
         WARRANTY_END,
+        *PROCUREMENT,
         Field("status", Choice(DeviceStatus, DEVICE_STATUS_LABELS, {
             "stock": ("Lager", "im Lager", "Bestand", "verfügbar", "in stock"), "lent": ("verliehen", "ausgeliehen"),
             "repair": ("Reparatur", "in Reparatur"), "lost": ("verloren", "gestohlen"),
