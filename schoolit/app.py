@@ -39,6 +39,7 @@ from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.inventory.import_pages import ImportPages
 from schoolit.inventory.label_pages import LabelPages
 from schoolit.inventory.pages import PAGE_HANDLERS as INVENTORY_PAGES
+from schoolit.inventory.warranty_pages import WarrantyPages
 from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
 from schoolit.kernel import start
 from schoolit.kernel.access import declared_access, public
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             ProbePages,
             WlanControllerPages,
             LabelPages,
+            WarrantyPages,
             AdoptionPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,

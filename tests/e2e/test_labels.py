@@ -1,4 +1,5 @@
-"""In Chromium, as each role that sees it (admin, supporter, authority, school contact), at 1366 and 390 px:
+"""In Chromium, as each role that sees them (admin, supporter, authority, school contact), at 1366 and 390 px:
+the warranty and replacement page, and
 a school's label sheet, reached from the school page's device section. The QR code as Chromium draws it
 decodes (zxing-cpp) to the label's scan address; printed, the first label sits where the format puts it;
 the scan address takes the school contact to the lend form and the others to the device. No page scrolls
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from schoolit.inventory.labels import FORMATS
 from tests.e2e.support import (
+    ARTIFACTS,
     ROLE_PASSWORD,
     ROLE_USERS,
     assert_accessible,
@@ -58,7 +60,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _drawn_qr(page: Page) -> str:
     size, grey = page.evaluate(DRAW_QR)
-    found = zxingcpp.read_barcode(zxingcpp.ImageView(base64.b64decode(grey), size, size, zxingcpp.ImageFormat.Lum))
+    image = zxingcpp.ImageView(base64.b64decode(grey), size, size, zxingcpp.ImageFormat.Lum)
+    found = zxingcpp.read_barcode(image, binarizer=zxingcpp.Binarizer.FixedThreshold)
+    if found is None:  # keep what Chromium drew, to look at
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "labels-qr-undecoded.pgm").write_bytes(f"P5 {size} {size} 255\n".encode() + base64.b64decode(grey))
+        (ARTIFACTS / "labels-qr-undecoded.svg").write_text(page.evaluate(
+            "() => document.querySelector('[data-testid=asset-label] svg').outerHTML"))
     assert found is not None
     return found.text
 
@@ -79,6 +87,8 @@ def test_label_sheet_per_role_and_width(server: str, role: str) -> None:
             expect(page.get_by_role("heading", name="Etiketten")).to_be_visible()
             page.select_option("select[name=format]", "L4736")
             page.get_by_role("button", name="Anzeigen").click()
+            page.wait_for_url("**format=L4736**")
+            page.wait_for_load_state("networkidle")
             labels = page.get_by_test_id("asset-label")
             expect(labels.first).to_be_visible()
             count = labels.count()
@@ -106,5 +116,30 @@ def test_label_sheet_per_role_and_width(server: str, role: str) -> None:
                     page.get_by_role("heading", name="Gerät zurücknehmen"))).to_be_visible()
             else:
                 assert urlsplit(page.url).path.startswith("/devices/")
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])
+def test_warranty_page_per_role_and_width(server: str, role: str) -> None:
+    """The warranty and replacement page, from the navigation: a bad number of days is named by its label."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
+            log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
+            page.get_by_role("link", name="Garantie", exact=True).first.click()
+            expect(page.get_by_role("heading", name="Garantie und Ersatz")).to_be_visible()
+            page.fill("input[name=days]", "365")
+            page.get_by_role("button", name="Anzeigen").click()
+            expect(page.get_by_test_id("warranty-plan")).to_be_visible()
+            for width in (1366, 390):
+                page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+                assert horizontal_overflow(page) == 0, f"warranty scrolls sideways at {width} px as {role}"
+                assert_accessible(page, f"warranty as {role} at {width} px")
+                shot(page, f"warranty-{role}-{width}")
+            page.fill("input[name=days]", "0")
+            page.get_by_role("button", name="Anzeigen").click()
+            expect(page.locator(".field-error")).to_contain_text("Garantie endet innerhalb von (Tagen)")
         finally:
             browser.close()

@@ -1,0 +1,126 @@
+"""Warranty and replacement (#22 item 3): what a county's IT plans with. Three lists, each also a CSV file:
+
+- warranty ending: devices and access points whose warranty ends in the next N days (retired ones left out),
+- out of warranty in repair: devices in repair whose warranty has ended (the repair is paid by the county),
+- replacement plan: active devices by year of purchase and kind, with the year they are due for
+  replacement (`LIFETIME_YEARS` after purchase) and what they cost then.
+
+Rows carry the county's name (from accounts' directory: inventory's SQL names only its own tables).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from schoolit.accounts import directory
+from schoolit.accounts.scope import Scope
+from schoolit.csvwriter import write_csv
+from schoolit.errors import FieldError, ValidationFailed
+from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS
+from schoolit.inventory.csvformat import format_date, format_price
+from schoolit.inventory.definitions import today
+from schoolit.inventory.exporting import OBJECT_LABELS
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_, current_locale, gettext
+from schoolit.sql import fetch
+
+LIFETIME_YEARS = 5  # a pupil device's use before it is replaced (the DigitalPakt's planning assumption)
+MAX_DAYS = 3650
+BAD_DAYS = N_("a whole number of days from 1 to 3650")
+LISTS = ("ending", "repair", "plan")
+
+_ENDING = """
+    SELECT x.*, s.school_number, s.name AS school_name
+    FROM (SELECT 'device' AS object, id, county_id, school_id, serial, asset_tag, vendor, model, status,
+                 warranty_end FROM device WHERE status <> 'retired'
+          UNION ALL
+          SELECT 'access_point', id, county_id, school_id, serial, NULL, vendor, model, status, warranty_end
+          FROM access_point WHERE status <> 'retired') AS x
+    JOIN school s ON s.id = x.school_id
+    WHERE x.warranty_end BETWEEN {} AND {} AND {scope}
+    ORDER BY x.warranty_end, s.school_number, x.serial"""
+_REPAIR = """
+    SELECT 'device' AS object, d.id, d.county_id, d.school_id, d.serial, d.asset_tag, d.vendor, d.model, d.status,
+           d.warranty_end, s.school_number, s.name AS school_name
+    FROM device d JOIN school s ON s.id = d.school_id
+    WHERE d.status = 'repair' AND d.warranty_end < {} AND {scope}
+    ORDER BY d.warranty_end, s.school_number, d.serial"""
+_PLAN = """
+    SELECT d.county_id, extract(year FROM d.purchase_date)::int AS purchased, d.kind, count(*) AS n,
+           coalesce(sum(d.price_cents), 0) AS total, count(*) FILTER (WHERE d.price_cents IS NULL) AS without_price
+    FROM device d
+    WHERE d.status <> 'retired' AND d.purchase_date IS NOT NULL AND {scope}
+    GROUP BY d.county_id, purchased, d.kind
+    ORDER BY purchased, d.kind"""
+
+
+def days_ahead(raw: str | None) -> int:
+    """The list's horizon in days (default 90); a bad value is a 422 on `days`."""
+    text = (raw or "").strip() or "90"
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+        raise ValidationFailed([FieldError("days", BAD_DAYS)])
+    return int(text)
+
+
+async def _named(scope: Scope, rows: list[Any]) -> list[dict[str, Any]]:
+    names = {c["id"]: c["name"] for c in await directory.counties(scope)}
+    return [{**dict(r), "county_name": names.get(r["county_id"], "")} for r in rows]
+
+
+async def warranty_ending(scope: Scope, days: int) -> list[dict[str, Any]]:
+    scope.require(Permission.INVENTORY_READ)
+    condition, values = scope.sql("x.county_id", school_expr="x.school_id")
+    start = today()
+    rows = await fetch(_ENDING.replace("{scope}", condition), start, start + dt.timedelta(days=days), *values)
+    return await _named(scope, rows)
+
+
+async def out_of_warranty_in_repair(scope: Scope) -> list[dict[str, Any]]:
+    scope.require(Permission.INVENTORY_READ)
+    condition, values = scope.sql("d.county_id", school_expr="d.school_id")
+    return await _named(scope, await fetch(_REPAIR.replace("{scope}", condition), today(), *values))
+
+
+async def replacement_plan(scope: Scope) -> list[dict[str, Any]]:
+    """Active devices per county, year of purchase and kind, with the year of their replacement."""
+    scope.require(Permission.INVENTORY_READ)
+    condition, values = scope.sql("d.county_id", school_expr="d.school_id")
+    rows = await _named(scope, await fetch(_PLAN.replace("{scope}", condition), *values))
+    for row in rows:
+        row["replace_in"] = row["purchased"] + LIFETIME_YEARS
+    rows.sort(key=lambda r: (r["county_name"], r["purchased"], r["kind"]))
+    return rows
+
+
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ending": {"de": ("Landkreis", "Schulnummer", "Schule", "Objektart", "Seriennummer", "Inventarnummer",
+                      "Hersteller", "Modell", "Status", "Garantie bis"),
+               "en": ("county", "school_number", "school", "object", "serial", "asset_tag", "vendor", "model",
+                      "status", "warranty_end")},
+    "plan": {"de": ("Landkreis", "Kaufjahr", "Geräteart", "Anzahl", "Ersatz fällig", "Summe (EUR)",
+                    "davon ohne Preis"),
+             "en": ("county", "purchase_year", "kind", "count", "replacement_due", "sum_eur", "without_price")},
+}
+HEADERS["repair"] = HEADERS["ending"]
+
+
+async def list_csv(scope: Scope, which: str, days: int, lang: str = "de") -> bytes:
+    """One of the three lists as a CSV file (`which`: ending, repair or plan)."""
+    scope.require(Permission.EXPORT)
+    rows = (await warranty_ending(scope, days) if which == "ending" else
+            await out_of_warranty_in_repair(scope) if which == "repair" else await replacement_plan(scope))
+    token = current_locale.set(lang)  # the labels follow the file's language, not the page's
+    lines: list[tuple[Any, ...]]
+    try:
+        if which == "plan":
+            lines = [(r["county_name"], r["purchased"], gettext(DEVICE_KIND_LABELS.get(r["kind"], r["kind"])),
+                      r["n"], r["replace_in"], format_price(r["total"], lang), r["without_price"]) for r in rows]
+        else:
+            lines = [(r["county_name"], r["school_number"], r["school_name"], gettext(OBJECT_LABELS[r["object"]]),
+                      r["serial"], r["asset_tag"] or "", r["vendor"], r["model"],
+                      gettext(DEVICE_STATUS_LABELS.get(r["status"], r["status"])) if r["object"] == "device"
+                      else r["status"], format_date(r["warranty_end"], lang)) for r in rows]
+    finally:
+        current_locale.reset(token)
+    return write_csv(HEADERS[which][lang], lines, lang=lang)
