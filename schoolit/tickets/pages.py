@@ -173,10 +173,10 @@ class TicketPages(Controller):
         tickets = await services.tickets_for_school(caller, school_id, limit=10)
         return Template("tickets/_school_tickets.html", context={"tickets": tickets, "school_id": school_id})
 
-    @get("/for-asset/{kind:str}/{asset_id:int}", opt=requires(Permission.TICKETS_READ))
-    async def asset_section(self, caller: Caller, kind: FromPath[str], asset_id: FromPath[int]) -> Template:
+    @get("/for-asset/{asset_kind:str}/{asset_id:int}", opt=requires(Permission.TICKETS_READ))
+    async def asset_section(self, caller: Caller, asset_kind: FromPath[str], asset_id: FromPath[int]) -> Template:
         """The tickets section of an access point's or device's page, loaded by htmx."""
-        tickets = await services.tickets_for_asset(caller, kind, asset_id)
+        tickets = await services.tickets_for_asset(caller, asset_kind, asset_id)
         return Template("tickets/_asset_tickets.html", context={"tickets": tickets, **LABELS})
 
     @post("/claim-next", opt=requires(Permission.TICKETS_WORK), status_code=303)

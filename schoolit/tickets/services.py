@@ -542,8 +542,8 @@ async def reporter_history(scope: Scope, ticket: dict[str, Any], limit: int = 10
 async def tickets_for_asset(scope: Scope, kind: str, asset_id: int, limit: int = 20) -> list[dict[str, Any]]:
     """The tickets about one access point, device, uplink or room (open ones first), in the caller's scope."""
     scope.require(Permission.TICKETS_READ)
-    if kind not in {k.value for k in AssetKind}:
-        raise NotFound("unknown asset kind")
+    if kind not in {k.value for k in AssetKind} or not await inventory.asset_visible(scope, kind, asset_id):
+        raise NotFound("unknown asset")
     rows = await fetch(
         TICKET_SELECT + f" WHERE t.{kind}_id = {{}} AND {{}} "  # the column of a known kind (checked above)
         "ORDER BY (t.status IN ('resolved', 'closed')), t.created_at DESC LIMIT {}",

@@ -81,6 +81,7 @@ from schoolit.inventory.services.schools import (
 from schoolit.inventory.services.shared import (
     asset_at_school,
     asset_label,
+    asset_visible,
     school_choices,
     school_names,
     school_ref_by_number,
@@ -139,6 +140,7 @@ __all__ = [
     "access_point_rooms",
     "asset_at_school",
     "asset_label",
+    "asset_visible",
     "bulk_lend",
     "create_access_point",
     "create_building",

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from schoolit.accounts import schools
+from schoolit.accounts.scope import Scope
 from schoolit.inventory.tables import School
 from schoolit.sql import fetch
 
@@ -39,6 +40,14 @@ async def asset_at_school(kind: str, asset_id: int, school_id: int) -> bool:
     table = _ASSET_TABLES[kind]
     return bool(await fetch(f"SELECT 1 FROM {table} WHERE id = {{}} AND school_id = {{}}",  # noqa: S608 (fixed map)
                             asset_id, school_id))
+
+
+async def asset_visible(scope: Scope, kind: str, asset_id: int) -> bool:
+    """Whether the access point, device, uplink or room `asset_id` lies in the caller's scope (a page
+    about an asset in another domain answers 404 for one outside it)."""
+    table = _ASSET_TABLES[kind]
+    return bool(await fetch(f"SELECT 1 FROM {table} a WHERE a.id = {{}} AND {{}}",  # noqa: S608 (fixed map)
+                            asset_id, scope.where("a.county_id", school="a.school_id")))
 
 
 # How a ticket names its asset (the label of its link).

@@ -14,7 +14,9 @@ import httpx
 from litestar import Litestar
 
 from schoolit.accounts.choices import ROLE_PERMISSIONS, Role
+from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
+from schoolit.inventory import wlan_controllers
 from schoolit.kernel.access import AUTHENTICATED, PUBLIC, Permission, declared_access
 from tests.integration.world import COUNTIES, SCHOOLS, World
 
@@ -56,10 +58,11 @@ def _token(world: World, actor: str, foreign: bool) -> str | None:
     return str(world.token_ids.get(actor, world.token_ids["donnersberg_authority"]))
 
 
-def _inbound(world: World, county: str | None) -> str | None:
+def _team_object(objects: dict[str, int], county: str | None) -> str | None:
+    """The object of a county's support team: Ludwigsburg's own, or the arrangement's."""
     if county is None:
         return None
-    return str(world.inbound_ids["ludwigsburg" if county == "ludwigsburg" else "verbund"])  # type: ignore[attr-defined]
+    return str(objects["ludwigsburg" if county == "ludwigsburg" else "verbund"])
 
 
 PATH_PARAMS: dict[str, Filler] = {
@@ -75,10 +78,18 @@ PATH_PARAMS: dict[str, Filler] = {
     # A password-reset link (public page): the actor's own, or the Donnersberg authority's for those without one.
     "reset_token": lambda w, a, f: None if f else w.reset_tokens.get(a, w.reset_tokens["donnersberg_authority"]),
     "category_id": lambda w, a, f: None if f else str(w.ticket_category_id),  # installation-wide
+    # The tickets of an asset (/tickets/for-asset/{kind}/{asset_id}): an access point of the actor's own
+    # school, or of a foreign one.
+    "asset_kind": lambda w, a, f: "access_point",
+    "asset_id": lambda w, a, f: _school_bound(w, "access_point_id", a, f),
     "webhook_id": lambda w, a, f: None if f else str(w.webhook_id),  # type: ignore[attr-defined]
     "mailbox_id": lambda w, a, f: None if f else str(w.mailbox_ids["verbund"]),  # type: ignore[attr-defined]
     # A mail waiting in the triage of the actor's own county's team, or of a foreign one.
-    "inbound_id": lambda w, a, f: _inbound(w, FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a]),
+    "inbound_id": lambda w, a, f: _team_object(w.inbound_ids,  # type: ignore[attr-defined]
+                                               FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a]),
+    # A text module of the actor's own county's team, or of a foreign one.
+    "module_id": lambda w, a, f: _team_object(w.text_module_ids,  # type: ignore[attr-defined]
+                                              FOREIGN_COUNTY.get(a) if f else OWN_COUNTY[a]),
     # Sign-in providers and their mappings are installation-wide (tests/integration/accounts/sso/world.py).
     "provider_name": lambda w, a, f: None if f else "matrix",
     # The OpenID routes (public) need a live provider and a pending sign-in in the browser:
@@ -177,7 +188,20 @@ async def isolated(call: Callable[[], Awaitable[httpx.Response]]) -> httpx.Respo
         return done.args[0]  # type: ignore[no-any-return]
 
 
+async def _add_controllers(world: World) -> None:
+    """A WLAN controller of each school, for `controller_id` (only here: a controller changes what the
+    probes poll, which other tests of the shared world count). Extreme: the world's access points are
+    Aruba's, so none of them is polled through it."""
+    system = Scope.system("access matrix")
+    for index, key in enumerate(SCHOOLS, start=1):
+        controller = await wlan_controllers.create_wlan_controller(system, {
+            "school_id": world.schools[key]["id"], "name": f"Controller {key}", "profile": "extreme-wireless",
+            "management_ip": f"10.{index}.0.2", "snmp_profile_id": world.by_school["snmp_profile"][key]})
+        world.by_school.setdefault("controller", {})[key] = controller["id"]
+
+
 async def test_access_matrix(app: Litestar, client: httpx.AsyncClient, world: World) -> None:
+    await _add_controllers(world)
     checked = 0
     all_routes = routes(app)
     assert len(all_routes) >= 20

@@ -64,3 +64,12 @@ async def add_tickets(world: World) -> None:
                            box["id"], f"<world-{key}@elsewhere.example>", f"unbekannt-{key}@elsewhere.example", raw)
         world.mailbox_ids[key] = box["id"]  # type: ignore[attr-defined]
         world.inbound_ids[key] = rows[0]["id"]  # type: ignore[attr-defined]
+    # Text modules are the team's too: one of the arrangement's team and one of Ludwigsburg's, for the
+    # matrix's `module_id` own and foreign.
+    world.text_module_ids = {}  # type: ignore[attr-defined]
+    for key, arrangement_id, county_id in (("verbund", world.arrangement_id, None),
+                                           ("ludwigsburg", None, world.counties["ludwigsburg"])):
+        rows = await fetch("INSERT INTO text_module (arrangement_id, county_id, title, body) "
+                           "VALUES ({}, {}, 'Gruß', 'Viele Grüße, {{bearbeiter}}') RETURNING id",
+                           arrangement_id, county_id)
+        world.text_module_ids[key] = rows[0]["id"]  # type: ignore[attr-defined]
