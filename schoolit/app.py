@@ -33,6 +33,7 @@ from schoolit.dashboards import start as dashboards_start
 from schoolit.dashboards.api import DashboardsApi, OpenDataApi
 from schoolit.dashboards.pages import DashboardPages
 from schoolit.inventory import jobs as inventory_jobs
+from schoolit.inventory import resources as inventory_resources
 from schoolit.inventory import start as inventory_start
 from schoolit.inventory.api import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.import_controllers import ImportExportApi
@@ -41,7 +42,7 @@ from schoolit.inventory.label_pages import LabelPages
 from schoolit.inventory.pages import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.warranty_pages import WarrantyPages
 from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
-from schoolit.kernel import start
+from schoolit.kernel import labels, start
 from schoolit.kernel.access import declared_access, public
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
@@ -149,6 +150,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # The start page's panels, in the order they are asked (each panel carries its own position).
     start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
                    tickets_start.panels, inventory_start.panels)
+    # The labels of the inventory's described fields, for pages that name a field by its code.
+    labels.register({field.name: field.label for resource in inventory_resources.BY_TABLE.values()
+                     for field in resource.fields})
     api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, UserAdminApi, SignInApi, *INVENTORY_API,
                                                  WlanControllersApi, ProbeApi, NetworkStatsApi, TicketsApi,
                                                  TicketSettingsApi, DashboardsApi, OpenDataApi],

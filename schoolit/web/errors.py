@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schoolit.errors import DomainError, ValidationFailed
+from schoolit.kernel import labels
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
@@ -54,8 +55,9 @@ def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-# The names people see for the fields and query parameters an error page may name (the API keeps the
-# codes); a field not listed is shown by its code.
+# The names people see for the query parameters and shared fields an error page may name (the API keeps
+# the codes); the fields of the domains' descriptions come from schoolit.kernel.labels, and a field
+# named nowhere is shown by its code.
 FIELD_LABELS = {
     "county_id": N_("County"), "school_id": N_("School"), "category_id": N_("Category"), "assignee_id": N_("Assignee"),
     "status": N_("Status"), "state": N_("Status"), "view": N_("Views"), "q": N_("Search"), "sort": N_("Sort by"),
@@ -67,7 +69,7 @@ FIELD_LABELS = {
 
 
 def field_label(field: str) -> str:
-    label = FIELD_LABELS.get(field)
+    label = FIELD_LABELS.get(field) or labels.label_of(field)
     return _(label) if label else field
 
 

@@ -286,7 +286,8 @@ async def test_tickets_for_the_school_page(world: World) -> None:
 
 async def test_school_page_loads_its_tickets_section(client: httpx.AsyncClient, world: World) -> None:
     school = world.schools["kib"]["id"]
-    page = await client.get(f"/schools/{school}", headers={**world.auth("verbund_supporter"), "accept": "text/html"})
+    page = await client.get(f"/schools/{school}?section=tickets",
+                            headers={**world.auth("verbund_supporter"), "accept": "text/html"})
     assert page.status_code == 200
     assert f'hx-get="/tickets/for-school/{school}"' in page.text
     section = await client.get(f"/tickets/for-school/{school}", headers=world.auth("verbund_supporter"))

@@ -67,7 +67,8 @@ async def test_forms_refuse_in_german(client: httpx.AsyncClient, world: World) -
                                             "school_type": "gymnasium", "street": "x" * 201})
     assert response.status_code == 422
     errors = dict(re.findall(r"<strong>([^<]+)</strong>: ([^<]+)</li>", response.text))
-    assert errors == {"name": "darf keine Steuerzeichen enthalten", "street": "höchstens 200 Zeichen"}
+    # Named by their labels (from the school's description), not by their codes.
+    assert errors == {"Name": "darf keine Steuerzeichen enthalten", "Straße": "höchstens 200 Zeichen"}
     assert (await School.select(School.name).where(School.id == school(world, "kib")).first())["name"] != "Nord\x00"
 
 
