@@ -42,7 +42,7 @@ def translations(locale: str) -> NullTranslations:
     for po_path in files:
         with po_path.open("rb") as handle:
             for message in read_po(handle, locale=locale):
-                if message.id and message.string:
+                if message.id and message.string and not message.fuzzy:  # a fuzzy guess is no translation
                     catalog.add(message.id, message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
