@@ -167,7 +167,6 @@ class Device(Table):
     funding_programme = Varchar(length=40, choices=FundingProgramme, default=FundingProgramme.OTHER.value)
     purchase_date = Date(null=True, default=None)
     price_cents = Integer(null=True, default=None)
-    invoice_number = Varchar(length=60, default="")  # Rechnungsnummer, for the funding proof
     warranty_end = Date(null=True, default=None)
     status = Varchar(length=10, choices=DeviceStatus, default=DeviceStatus.STOCK.value)
     accessories = Varchar(length=300, default="")  # e.g. "Hülle, Stift, Ladegerät"

@@ -87,8 +87,6 @@ DEVICE = Resource(
         FUNDING_PROGRAMME,
         PURCHASE_DATE,
         PRICE,
-        Field("invoice_number", Text(60), N_("Invoice number"), filter="like", sort="invoice_number", search=True,
-              csv=Csv("Rechnungsnummer", "invoice_number", aliases=("Rechnungs-Nr.", "Rechnung", "invoice"))),
         WARRANTY_END,
         *PROCUREMENT,
         Field("status", Choice(DeviceStatus, DEVICE_STATUS_LABELS, {

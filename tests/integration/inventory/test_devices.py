@@ -7,8 +7,6 @@ from typing import Any
 import httpx
 
 from schoolit.inventory.tables import Device
-from tests.integration.accounts.test_login import login
-from tests.integration.inventory.csvfiles import imported
 from tests.integration.inventory.support import call, field_errors, obj, school
 from tests.integration.world import World
 
@@ -110,28 +108,3 @@ async def test_devices_are_retired_not_deleted(client: httpx.AsyncClient, world:
     retired = await call(client, world, "admin", "POST", f"/devices/{device_id}/retire")
     assert retired.status_code == 200 and retired.json()["status"] == "retired"
     assert (await call(client, world, "admin", "DELETE", f"/devices/{device_id}")).status_code == 405
-
-
-async def test_the_invoice_number_reaches_api_form_csv_and_lists(client: httpx.AsyncClient, world: World) -> None:
-    """A field added by a migration and one line of the device's description (`invoice_number`)."""
-    created = await call(client, world, "admin", "POST", "/devices", device(world, invoice_number="RE-2021-0815"))
-    assert created.status_code == 201 and created.json()["invoice_number"] == "RE-2021-0815"
-    found = await call(client, world, "admin", "GET", "/devices", invoice_number="0815", sort="-invoice_number")
-    assert [d["serial"] for d in found.json()["items"]] == ["DMPZQ1XYZ2"]
-    everything = (await call(client, world, "admin", "GET", "/devices")).json()["total"]
-    assert (await call(client, world, "admin", "GET", "/devices", invoice_number="")).json()["total"] == everything
-    assert (await call(client, world, "admin", "GET", "/devices", q="RE-2021")).json()["total"] == 1
-    too_long = await call(client, world, "admin", "PATCH", f"/devices/{created.json()['id']}",
-                          {"invoice_number": "R" * 61})
-    assert field_errors(too_long) == {"invoice_number": "at most 60 characters"}  # the column's varchar(60)
-    # The CSV import reads it (German header), the export writes it.
-    await imported(client, world, "devices", [["Schulnummer", "Seriennummer", "Rechnungsnummer"],
-                                              ["41001", "DMPZQ1XYZ2", "RE-2021-0816"]])
-    export = (await client.get("/api/v1/export/devices.csv", headers=world.auth("admin"))).content.decode("utf-8-sig")
-    header, *rows = export.splitlines()
-    assert "Rechnungsnummer" in header.split(";")
-    assert any("DMPZQ1XYZ2" in row and "RE-2021-0816" in row for row in rows)
-    # The edit form shows it, labelled in German, filled in.
-    await login(client, "support@verbund.test.example")
-    form = await client.get(f"/devices/{created.json()['id']}/edit")
-    assert "Rechnungsnummer" in form.text and 'name="invoice_number"' in form.text and "RE-2021-0816" in form.text
