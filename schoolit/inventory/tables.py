@@ -46,6 +46,7 @@ class School(Table):
     postal_code = Varchar(length=5, default="")
     city = Varchar(length=120, default="")
     pupils = Integer(default=0)
+    website = Varchar(length=200, default="")
     # The school's management network: access points' management addresses must lie inside it.
     management_prefix = Cidr(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -61,6 +61,7 @@ SCHOOL = Resource(
         Field("pupils", Whole(0, 20_000, N_("must not be negative")), N_("Pupils"), empty=0, sort="pupils",
               csv=Csv("Schülerzahl", "pupils", aliases=(
                   "Schüler", "Schülerinnen und Schüler", "Anzahl Schüler", "pupil count"))),
+        Field("website", Text(200), N_("Website"), filter="like", sort="website", csv=Csv("Webseite", "website")),
         Field("management_prefix", Normalised(validation.ip_prefix), N_("Management network"), nullable=True,
               cast="cidr", help=N_("Access points' management addresses must lie inside it, e.g. 10.20.0.0/24."),
               csv=Csv("Management-Netz", "management_prefix", aliases=(

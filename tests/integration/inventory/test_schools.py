@@ -6,6 +6,8 @@ import httpx
 
 from schoolit.accounts.tables import AuditEvent
 from schoolit.inventory.tables import School
+from tests.integration.accounts.test_login import login
+from tests.integration.inventory.csvfiles import imported
 from tests.integration.inventory.support import call, field_errors, school
 from tests.integration.world import World
 
@@ -127,3 +129,21 @@ async def test_inventory_paths_are_in_the_openapi_schema(client: httpx.AsyncClie
     parameters = {p["name"] for p in paths["/api/v1/devices"]["get"]["parameters"]}
     assert {"school_id", "county_id", "status", "vendor", "model", "q", "sort", "limit", "offset"} <= parameters
     assert "/schools" not in paths  # pages stay out
+
+
+async def test_the_website_reaches_api_form_csv_and_lists(client: httpx.AsyncClient, world: World) -> None:
+    """A field added by a migration and one line of the school's description (`website`)."""
+    kib = school(world, "kib")
+    changed = await call(client, world, "admin", "PATCH", f"/schools/{kib}", {"website": "https://nordpfalz.example"})
+    assert changed.status_code == 200 and changed.json()["website"] == "https://nordpfalz.example"
+    found = await call(client, world, "admin", "GET", "/schools", website="nordpfalz", sort="-website")
+    assert [s["id"] for s in found.json()["items"]] == [kib]
+    everything = (await call(client, world, "admin", "GET", "/schools")).json()["total"]
+    assert (await call(client, world, "admin", "GET", "/schools", website="")).json()["total"] == everything
+    await imported(client, world, "schools", [["Schulnummer", "Webseite"], ["41001", "https://kib.example"]])
+    export = (await client.get("/api/v1/export/schools.csv", headers=world.auth("admin"))).content.decode("utf-8-sig")
+    header, *rows = export.splitlines()
+    assert "Webseite" in header.split(";") and any("https://kib.example" in row for row in rows)
+    await login(client, "support@verbund.test.example")
+    form = await client.get(f"/schools/{kib}/edit")
+    assert "Webseite" in form.text and 'name="website"' in form.text and "https://kib.example" in form.text
