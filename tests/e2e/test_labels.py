@@ -60,11 +60,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _drawn_qr(page: Page) -> str:
     size, grey = page.evaluate(DRAW_QR)
-    image = zxingcpp.ImageView(base64.b64decode(grey), size, size, zxingcpp.ImageFormat.Lum)
+    # The pixels stay referenced while zxing reads them: an ImageView does not keep its buffer alive, and
+    # a temporary freed before the read made the decode fail now and then.
+    pixels = base64.b64decode(grey)
+    image = zxingcpp.ImageView(pixels, size, size, zxingcpp.ImageFormat.Lum)
     found = zxingcpp.read_barcode(image, binarizer=zxingcpp.Binarizer.FixedThreshold)
     if found is None:  # keep what Chromium drew, to look at
         ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "labels-qr-undecoded.pgm").write_bytes(f"P5 {size} {size} 255\n".encode() + base64.b64decode(grey))
+        (ARTIFACTS / "labels-qr-undecoded.pgm").write_bytes(f"P5 {size} {size} 255\n".encode() + pixels)
         (ARTIFACTS / "labels-qr-undecoded.svg").write_text(page.evaluate(
             "() => document.querySelector('[data-testid=asset-label] svg').outerHTML"))
     assert found is not None
