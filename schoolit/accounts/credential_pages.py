@@ -27,6 +27,7 @@ from schoolit.accounts.security import MIN_PASSWORD_LENGTH
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, authenticated, public, requires
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.urls import local_path
 from schoolit.settings import get_settings
 
@@ -34,12 +35,6 @@ AnyRequest = Request[Any, Any, Any]
 NextParam = Annotated[str, QueryParameter(name="next")]
 
 
-def _client_ip(request: AnyRequest) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _request_id(request: AnyRequest) -> str:
-    return str(request.scope.get("state", {}).get("request_id", ""))
 
 
 def field_errors(exc: ValidationFailed) -> dict[str, str]:
@@ -58,13 +53,13 @@ async def _pending(request: AnyRequest, stage: str) -> dict[str, Any] | None:
 
 
 async def _scope_of(request: AnyRequest, user: dict[str, Any]) -> Scope:
-    return (await services.scope_for_user(user)).with_request(_request_id(request), _client_ip(request))
+    return (await services.scope_for_user(user)).with_request(request_id(request), client_ip(request))
 
 
 async def _logged_in(request: AnyRequest, user: dict[str, Any], next_: str) -> Response[Any]:
     """Finish a login: a new session id in the `full` stage replaces the half-finished one."""
     session_id = await sessions.start_session(
-        user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
+        user["id"], client_ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
         replaces=session_id_of(request), stage=sessions.FULL)
     response: Response[Any] = Redirect(path=local_path(next_), status_code=303)
     response.set_cookie(session_cookie(session_id, get_settings()))
@@ -77,7 +72,7 @@ async def begin_login(request: AnyRequest, user: dict[str, Any], next_: str) -> 
     no access, only the code or enrolment page it is sent to."""
     stage = await twofactor.login_stage(user)
     session_id = await sessions.start_session(
-        user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
+        user["id"], client_ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
         replaces=session_id_of(request), stage=stage)
     target = {sessions.FULL: local_path(next_), sessions.CODE: "/login/code",
               sessions.ENROL: "/account/two-factor"}[stage]
@@ -161,7 +156,7 @@ class SecondFactorPages(Controller):
         response: Response[Any] = Template("accounts/recovery_codes.html", context={"codes": codes, "next": next_})
         if pending:  # enrolled as required: the login is complete now
             session_id = await sessions.start_session(
-                user["id"], client_ip=_client_ip(request), user_agent=request.headers.get("user-agent", ""),
+                user["id"], client_ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
                 replaces=session_id_of(request), stage=sessions.FULL)
             response.set_cookie(session_cookie(session_id, get_settings()))
         return response
@@ -224,8 +219,8 @@ class AccountPages(Controller):
         try:
             if data.password != data.repeat_password:
                 raise ValidationFailed([FieldError("repeat_password", credentials.PASSWORDS_DIFFER)])
-            await credentials.reset_password(reset_token, data.password, client_ip=_client_ip(request),
-                                             request_id=_request_id(request))
+            await credentials.reset_password(reset_token, data.password, client_ip=client_ip(request),
+                                             request_id=request_id(request))
         except ValidationFailed as exc:
             return Template("accounts/password_reset.html", status_code=422,
                             context={**context, "errors": field_errors(exc)})

@@ -24,14 +24,10 @@ from schoolit.accounts.sso import services as sso
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.urls import local_path
 from schoolit.schemas import Offset
 from schoolit.settings import get_settings
-
-
-def _client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
-
 
 OptionalText = FromQuery[str | None]
 OptionalTime = FromQuery[dt.datetime | None]
@@ -56,8 +52,8 @@ class AuthPages(Controller):
         self, request: Request[Any, Any, Any],
         data: URLEncodedBody[LoginForm],
     ) -> Response[Any]:
-        result = await sessions.authenticate(data.email, data.password, client_ip=_client_ip(request),
-                                             request_id=request.scope.get("state", {}).get("request_id", ""))
+        result = await sessions.authenticate(data.email, data.password, client_ip=client_ip(request),
+                                             request_id=request_id(request))
         context = {"next": local_path(data.next), "email": data.email}
         if result.retry_after is not None:
             minutes = max(1, round(result.retry_after / 60))

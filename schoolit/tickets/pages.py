@@ -23,6 +23,7 @@ from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, current_user, register
+from schoolit.kernel.requests import client_ip, request_id
 from schoolit.settings import get_settings
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, text_modules, uploads, workflow, worktime
@@ -51,12 +52,6 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _request_id(request: Request[Any, Any, Any]) -> str:
-    return str(request.scope.get("state", {}).get("request_id", ""))
 
 
 def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
@@ -357,8 +352,8 @@ class PublicPages(Controller):
     @post("/report", opt=public(), status_code=201)
     async def report(self, request: Request[Any, Any, Any], data: URLEncodedBody[ReportForm]) -> Template:
         try:
-            ticket, token = await public_services.submit_report(data, client_ip=_client_ip(request),
-                                                                request_id=_request_id(request))
+            ticket, token = await public_services.submit_report(data, client_ip=client_ip(request),
+                                                                request_id=request_id(request))
         except public_services.RateLimited as exc:
             return await self._form(data, status_code=429, headers={"Retry-After": str(exc.retry_after)},
                                     errors={"form": N_("Too many reports from your network. Please try again "
@@ -378,8 +373,8 @@ class PublicPages(Controller):
     async def reply(self, request: Request[Any, Any, Any], token: FromPath[str],
                     data: URLEncodedBody[ReplyForm]) -> Response[Any]:
         try:
-            await public_services.reply(token, data.body, client_ip=_client_ip(request),
-                                        request_id=_request_id(request))
+            await public_services.reply(token, data.body, client_ip=client_ip(request),
+                                        request_id=request_id(request))
         except public_services.RateLimited as exc:
             return await self._tracking_page(token, 429, {"body": N_("Too many replies from your network. Please "
                                                                      "try again in a few minutes.")},

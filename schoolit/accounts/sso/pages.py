@@ -32,6 +32,7 @@ from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.navigation import NavItem, register
+from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.urls import local_path
 from schoolit.settings import get_settings
 
@@ -85,12 +86,6 @@ def _read_pending(request: Request[Any, Any, Any], provider_name: str) -> tuple[
     return oidc.Pending(state=data["s"], nonce=data["n"], verifier=data["v"]), str(data.get("x") or "/")
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _request_id(request: Request[Any, Any, Any]) -> str:
-    return str(request.scope.get("state", {}).get("request_id", ""))
 
 
 def refused_page(status: int, message: str) -> Template:
@@ -137,8 +132,8 @@ class SignInPages(Controller):
         provider = await self._ldap_provider(provider_name)
         if provider is None:
             return refused_page(404, UNKNOWN_PROVIDER)
-        result = await services.ldap_sign_in(provider_name, data.login, data.password, client_ip=_client_ip(request),
-                                             request_id=_request_id(request))
+        result = await services.ldap_sign_in(provider_name, data.login, data.password, client_ip=client_ip(request),
+                                             request_id=request_id(request))
         context = {"provider": provider, "next": local_path(data.next), "login": data.login}
         if result.refusal == Refusal.WRONG:
             return Template("sso/ldap_login.html", status_code=401, context={
@@ -184,12 +179,12 @@ class SignInPages(Controller):
                    "no code" if not code else None)
         if found is None or problem is not None or code is None:
             await services.sign_in_refused(provider["name"], Refusal.REJECTED, problem or "",
-                                           client_ip=_client_ip(request), request_id=_request_id(request))
+                                           client_ip=client_ip(request), request_id=request_id(request))
             response: Response[Any] = refused_page(*REFUSALS[Refusal.REJECTED])
         else:
             pending, next_ = found
             result = await services.oidc_sign_in(provider, redirect_uri(provider["name"]), code, pending,
-                                                 client_ip=_client_ip(request), request_id=_request_id(request))
+                                                 client_ip=client_ip(request), request_id=request_id(request))
             response = await finish(request, result, next_)
         # The pending sign-in is used up whatever came of it: a second callback finds nothing.
         response.set_cookie(_pending_cookie("", 0))
