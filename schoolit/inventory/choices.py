@@ -77,6 +77,7 @@ class ControllerProfile(StrEnum):
     RUCKUS_SMARTZONE = "ruckus-smartzone"
     RUCKUS_ZONEDIRECTOR = "ruckus-zonedirector"
     EXTREME_WIRELESS = "extreme-wireless"
+    LANCOM_WLC = "lancom-wlc"
 
 
 # The access-point vendor each controller manages.
@@ -86,6 +87,7 @@ CONTROLLER_VENDORS = {
     ControllerProfile.RUCKUS_SMARTZONE: "ruckus",
     ControllerProfile.RUCKUS_ZONEDIRECTOR: "ruckus",
     ControllerProfile.EXTREME_WIRELESS: "extreme",
+    ControllerProfile.LANCOM_WLC: "lancom",
 }
 CONTROLLER_PROFILE_LABELS = {
     ControllerProfile.CISCO_9800: "Cisco Catalyst 9800",
@@ -93,6 +95,7 @@ CONTROLLER_PROFILE_LABELS = {
     ControllerProfile.RUCKUS_SMARTZONE: "Ruckus SmartZone",
     ControllerProfile.RUCKUS_ZONEDIRECTOR: "Ruckus ZoneDirector / Unleashed",
     ControllerProfile.EXTREME_WIRELESS: N_("Extreme Wireless controller (EWC, ex-Enterasys/HiPath)"),
+    ControllerProfile.LANCOM_WLC: "LANCOM WLC",
 }
 
 

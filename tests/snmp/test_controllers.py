@@ -76,7 +76,7 @@ async def test_ruckus_smartzone_connection_status_text(snmpsim: RunningAgent) ->
     assert [(ap.mac, ap.serial, ap.model) for ap in report.unknown] == [("ec:8c:a2:30:00:04", "321903000004", "R550")]
 
 
-@pytest.mark.parametrize("profile", ["cisco-9800", "aruba-os", "ruckus-smartzone", "extreme-wireless"])
+@pytest.mark.parametrize("profile", ["cisco-9800", "aruba-os", "ruckus-smartzone", "extreme-wireless", "lancom-wlc"])
 async def test_a_controller_that_does_not_answer_says_nothing_about_its_access_points(
     profile: str, dead_ports: list[int]
 ) -> None:
@@ -159,3 +159,26 @@ async def test_extreme_wireless_index_is_no_mac_the_mac_is_a_column(snmpsim: Run
     assert report is not None and (report.listed, report.matched) == (4, 3)
     assert [(ap.mac, ap.serial, ap.name, ap.up) for ap in report.unknown] == [
         ("00:1f:45:50:00:04", "1508Y-1000100004", "AP3912-0004", True)]
+
+
+async def test_lancom_wlc_connection_table_by_job_radios_by_mac(snmpsim: RunningAgent) -> None:
+    # LCOS-MIB numbers the CAPWAP connections (jobs 1, 2, 5, 7) with ApLanMac as a column; the active-radios
+    # table is indexed by the AP's MAC + WLAN interface and carries the AP's name, module and serial.
+    members = [
+        ControllerMember(asset_id=1, mac="00:a0:57:60:00:01"),
+        ControllerMember(asset_id=2, serial="4003170100000002"),  # no MAC in the inventory: found by serial
+        ControllerMember(asset_id=3, mac="00:a0:57:60:00:03"),  # expected, but no longer connected
+        ControllerMember(asset_id=5, mac="00:a0:57:60:00:05"),  # connected, CAPWAP state eSulking(45)
+    ]
+    result = await poll(snmpsim, "lancom-wlc", members)
+    samples = by_id(result)
+    assert result.sys_name == "wlc-kreis-kib"
+    assert samples[1].reachable and samples[1].radio_up is True and samples[1].clients == 6 + 11
+    assert not samples[2].reachable and samples[2].radio_up is False  # Operating eNo(0) on both radios
+    assert (samples[2].error or "").startswith(RADIOS_DOWN)
+    assert not samples[3].reachable and (samples[3].error or "").startswith(NOT_LISTED)
+    assert not samples[5].reachable and "down (status 45)" in (samples[5].error or "")
+    report = result.report
+    assert report is not None and (report.listed, report.matched) == (4, 3)
+    assert [(ap.mac, ap.serial, ap.name, ap.model, ap.up) for ap in report.unknown] == [
+        ("00:a0:57:60:00:04", "4003170100000004", "LN-1700-0004", "LANCOM LN-1700", True)]

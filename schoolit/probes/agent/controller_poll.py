@@ -70,35 +70,41 @@ class _Row:
         self.radios: dict[str, dict[str, Any]] = defaultdict(dict)
 
     def text(self, column: str | None) -> str | None:
-        value = self.cells.get(column) if column else None
-        return str(value) if value not in (None, "") else None
+        """An AP-table cell as text, or the first radio row's (profiles with `details_in_radios`)."""
+        if column is None:
+            return None
+        values = [self.cells.get(column)] + [radio.get(column) for _, radio in sorted(self.radios.items())]
+        return next((str(value) for value in values if value not in (None, "")), None)
 
 
 def _rows(profile: ControllerProfile, table: dict[str, dict[str, Any]]) -> dict[str, _Row]:
     """The listed access points by MAC, with their AP-table cells and radio rows.
 
     Rows are gathered by the AP part of their index (the MAC itself, or the table's own number whose
-    MAC is the `ap_mac` column); a row whose MAC cannot be told is left out."""
+    MAC is the `ap_mac` column); a row whose MAC cannot be told is left out. Radio rows join their AP by
+    the same key, or by MAC when the radio table is indexed by MAC (`radio_index="mac"`); a radio of an
+    AP the AP table does not list is ignored."""
     rows: dict[str, _Row] = {}
     for column in profile.ap_columns:
         for index, value in table.get(column, {}).items():
             key = profile.key_of(index)
             if key is not None:
                 rows.setdefault(key, _Row(key)).cells[column] = value
+    if profile.ap_mac is not None:
+        by_mac: dict[str, _Row] = {}
+        for row in rows.values():
+            mac = row.cells.get(profile.ap_mac)
+            if isinstance(mac, str):
+                row.mac = mac
+                by_mac[mac] = row
+        by_key = by_mac if profile.radio_index == "mac" else rows
+    else:
+        by_mac = by_key = rows
     for column in profile.radio_columns:
         for index, value in table.get(column, {}).items():
-            key = profile.key_of(index)
-            if key is not None and key in rows:  # a radio of an AP the AP table does not list: ignored
-                radio = ".".join(index.split(".")[profile.index_arcs :])
-                rows[key].radios[radio][column] = value
-    if profile.ap_mac is None:
-        return rows
-    by_mac: dict[str, _Row] = {}
-    for row in rows.values():
-        mac = row.cells.get(profile.ap_mac)
-        if isinstance(mac, str):
-            row.mac = mac
-            by_mac[mac] = row
+            keyed = profile.radio_key_of(index)
+            if keyed is not None and keyed[0] in by_key:
+                by_key[keyed[0]].radios[keyed[1]][column] = value
     return by_mac
 
 

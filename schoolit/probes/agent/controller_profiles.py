@@ -45,14 +45,20 @@ OpenNMS, Checkmk):
   of apRadioProtocol (BITS, which cannot say off); a controller that no longer answers it leaves the radio
   state unknown rather than down.
 
-No controller profile for Zyxel NXC and LANCOM WLC: Zyxel's public MIBs for the NXC (ZYXEL-ES-CAPWAP:
-the scalars capwapOnlineAP, capwapOfflineAP, capwapUnMgntAP, capwapTotalStation; ZYXEL-ES-ZyxelAPMgmt:
-operationMode only) have no per-access-point table. LANCOM's WLC status lies in LCOS-MIB under
-lcsStatusWlanMngmt 1.3.6.1.4.1.2356.11.1.73 (netdisco-mibs lancom/LC-UNIFIED-LCOS-10-94-REL-OIDS.mib); its
-table of managed access points and their index are not yet read from it (lcsStatusWlanMngmtApConf, .73.2,
-holds the profiles pushed to the access points, not their state).
-Their access points are polled one by one with the Zyxel (ZYXEL-ES-WIRELESS) and LANCOM (LCOS-MIB)
-access-point profiles, `schoolit.probes.agent.profiles`.
+- LANCOM WLC (WLC-4006+, WLC-1000, routers with the WLC option; LCOS), LCOS-MIB lcsStatusWlanMngmt
+  1.3.6.1.4.1.2356.11.1.73 (netdisco-mibs lancom/LC-UNIFIED-LCOS-10-94-REL-OIDS.mib): the AP table is the
+  CAPWAP connection table lcsStatusWlanMngmtApConnectionsTable .73.4.1, indexed by its job number (not the
+  MAC): ApLanMac (.3, MacAddress), IpAddress (.4), State (.6, eRun(100) when the AP is joined and serving;
+  eDiscovery(10) … eSulking(45) while it joins or fails). The radio table
+  lcsStatusWlanMngmtApStatusActiveRadiosTable .73.9.2.1 is indexed by ApLanMac (six arcs) + Ifc (the WLAN
+  interface): Name (.3), ClientCount (.10), Operating (.15, eNo(0)/eYes(1)), Module (.21), SerialNumber (.22).
+  An expected AP that is not connected leaves the connection table (LCOS lists it under MissingAp, .73.9.1).
+  The AP's name, model and serial are columns of its radio rows, not of the AP table.
+
+No controller profile for Zyxel NXC: Zyxel's public MIBs for the NXC (ZYXEL-ES-CAPWAP: the scalars
+capwapOnlineAP, capwapOfflineAP, capwapUnMgntAP, capwapTotalStation; ZYXEL-ES-ZyxelAPMgmt: operationMode
+only) have no per-access-point table. Its access points are polled one by one with the Zyxel
+(ZYXEL-ES-WIRELESS) access-point profile, `schoolit.probes.agent.profiles`.
 """
 
 from __future__ import annotations
@@ -66,6 +72,16 @@ import msgspec
 POSITIVE: tuple[int, ...] = ()
 
 
+def _mac_from_arcs(arcs: list[str]) -> str | None:
+    try:
+        octets = [int(arc) for arc in arcs]
+    except ValueError:
+        return None
+    if len(octets) != 6 or any(not 0 <= octet <= 255 for octet in octets):
+        return None
+    return ":".join(f"{octet:02x}" for octet in octets)
+
+
 class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     """The AP table and radio table of one controller family.
 
@@ -75,6 +91,10 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     indexed by the AP's index followed by the radio's number.
     `ap_status`/`ap_status_up`: an AP row whose status is not one of these is listed but down.
     `radio_status`/`radio_up`: a radio row serves when its value is one of `radio_up` (empty: above 0).
+    `radio_index`: `ap` when radio rows are indexed by the AP's index + the radio's number, `mac` when they
+    are indexed by the AP's MAC (six arcs) + the radio's number although the AP table has an `integer` index.
+    `details_in_radios`: `ap_name`, `ap_serial` and `ap_model` are columns of the radio table (every radio row
+    of an AP repeats them), not of the AP table.
     """
 
     name: str
@@ -91,16 +111,32 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
     radio_status: str | None = None
     radio_up: tuple[int, ...] = POSITIVE
     radio_clients: str | None = None
+    radio_index: Literal["ap", "mac"] = "ap"
+    details_in_radios: bool = False
+
+    @property
+    def _details(self) -> tuple[str | None, ...]:
+        return (self.ap_name, self.ap_serial, self.ap_model)
 
     @property
     def ap_columns(self) -> tuple[str, ...]:
         """The AP-table columns to walk (every listed AP has a row in each)."""
-        columns = (self.ap_mac, self.ap_name, self.ap_serial, self.ap_model, self.ap_status, self.ap_clients)
+        details = () if self.details_in_radios else self._details
+        columns = (self.ap_mac, *details, self.ap_status, self.ap_clients)
         return tuple(column for column in columns if column is not None)
 
     @property
     def radio_columns(self) -> tuple[str, ...]:
-        return tuple(column for column in (self.radio_status, self.radio_clients) if column is not None)
+        details = self._details if self.details_in_radios else ()
+        return tuple(column for column in (self.radio_status, self.radio_clients, *details) if column is not None)
+
+    def radio_key_of(self, index: str) -> tuple[str, str] | None:
+        """The AP a radio row belongs to (as `key_of`, or its MAC with `radio_index="mac"`) and the radio's part."""
+        if self.radio_index == "mac":
+            mac = _mac_from_arcs(index.split(".")[:6])
+            return None if mac is None else (mac, ".".join(index.split(".")[6:]))
+        key = self.key_of(index)
+        return None if key is None else (key, ".".join(index.split(".")[self.index_arcs :]))
 
     @property
     def index_arcs(self) -> int:
@@ -123,13 +159,7 @@ class ControllerProfile(msgspec.Struct, frozen=True, kw_only=True):
             if len(arcs) != 7 or arcs[0] != "6":
                 return None
             arcs = arcs[1:]
-        try:
-            octets = [int(arc) for arc in arcs]
-        except ValueError:
-            return None
-        if len(octets) != 6 or any(not 0 <= octet <= 255 for octet in octets):
-            return None
-        return ":".join(f"{octet:02x}" for octet in octets)
+        return _mac_from_arcs(arcs)
 
     def radio_serves(self, value: object) -> bool:
         if not isinstance(value, int):
@@ -197,6 +227,23 @@ CONTROLLER_PROFILES: dict[str, ControllerProfile] = {
             ap_status_up=(1,),
             ap_clients="1.3.6.1.4.1.4329.15.3.5.2.2.1.14",
             radio_status="1.3.6.1.4.1.4329.15.3.5.1.3.1.3",
+        ),
+        ControllerProfile(
+            name="lancom-wlc",
+            title="LANCOM WLC (LCOS-MIB lcsStatusWlanMngmt)",
+            vendor="lancom",
+            ap_index="integer",
+            ap_mac="1.3.6.1.4.1.2356.11.1.73.4.1.3",
+            ap_status="1.3.6.1.4.1.2356.11.1.73.4.1.6",
+            ap_status_up=(100,),
+            radio_index="mac",
+            details_in_radios=True,
+            ap_name="1.3.6.1.4.1.2356.11.1.73.9.2.1.3",
+            ap_model="1.3.6.1.4.1.2356.11.1.73.9.2.1.21",
+            ap_serial="1.3.6.1.4.1.2356.11.1.73.9.2.1.22",
+            radio_status="1.3.6.1.4.1.2356.11.1.73.9.2.1.15",
+            radio_up=(1,),
+            radio_clients="1.3.6.1.4.1.2356.11.1.73.9.2.1.10",
         ),
     )
 }

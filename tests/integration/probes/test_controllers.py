@@ -36,6 +36,9 @@ CASES = {
     # inactive access point the inventory does not know here (so two candidates).
     "extreme-wireless": ("extreme", {"ok": "00:1f:45:50:00:01", "radios_down": "00:1f:45:50:00:02",
                                      "removed": "00:1f:45:50:00:03"}, ("00:1f:45:50:00:04", "AP3912-0004")),
+    # LCOS-MIB: CAPWAP connections numbered by job, the radios indexed by MAC and naming the access point.
+    "lancom-wlc": ("lancom", {"ok": "00:a0:57:60:00:01", "radios_down": "00:a0:57:60:00:02",
+                              "removed": "00:a0:57:60:00:03"}, ("00:a0:57:60:00:04", "LN-1700-0004")),
 }
 
 

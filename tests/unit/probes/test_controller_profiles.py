@@ -53,3 +53,11 @@ def test_aerohive_counts_association_rows_and_reads_radios_from_if_mib() -> None
     assert aerohive.clients.fold(assoc) == 2
     radios_down = {IF_TYPE: {"1": 6, "7": 71, "8": 71}, IF_OPER_STATUS: {"1": 1, "7": 2, "8": 2}}
     assert aerohive.radio.fold(radios_down) is False  # the wired port being up does not count
+
+
+def test_lancom_radio_rows_are_indexed_by_mac_although_the_ap_table_is_numbered() -> None:
+    lancom = CONTROLLER_PROFILES["lancom-wlc"]
+    assert lancom.key_of("5") == "5"  # a CAPWAP connection (job 5)
+    assert lancom.radio_key_of("0.160.87.96.0.4.2") == ("00:a0:57:60:00:04", "2")  # MAC + WLAN interface
+    assert lancom.radio_key_of("0.160.87") is None
+    assert lancom.ap_name not in lancom.ap_columns and lancom.ap_name in lancom.radio_columns
