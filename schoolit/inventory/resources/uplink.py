@@ -71,8 +71,10 @@ UPLINK = Resource(
               csv=Csv("Router-IP", "router_ip", aliases=("Router IP-Adresse", "Router", "router ip"))),
         Field("router_if_index", Whole(1), N_("Uplink interface index (SNMP)"), nullable=True, csv=Csv(
             "Router-Interface (ifIndex)", "router_if_index", aliases=(
-                "ifIndex", "Router-Interface", "Interface-Index", "if index", "interface index"))),
-        Field("router_interface", Text(64), N_("Uplink interface name (SNMP)"),
+                "ifIndex", "Interface-Index", "if index", "interface index"))),
+        Field("router_interface", Text(64), N_("Uplink interface name (SNMP)"), csv=Csv(
+            "Router-Interface-Name", "router_interface", aliases=(
+                "ifName", "ifAlias", "Interface-Name", "WAN-Interface", "interface name")),
               help=N_("Instead of the index: the interface's name or description on the router (ifName or ifAlias), "
                       "e.g. pppoe-wan. The index can change when the router adds an interface.")),
         SNMP_PORT,

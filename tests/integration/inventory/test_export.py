@@ -37,11 +37,11 @@ async def _build_inventory(client: httpx.AsyncClient, world: World) -> None:
         ["41001", "", "Sporthalle", "lancom", "CNK2", "", "", "", "", "", "", "Sporthalle"]])
     await imported(client, world, "uplinks", [
         ["Schulnummer", "Anbieter", "Leitungs-ID", "Download (Mbit/s)", "Upload (Mbit/s)", "Status",
-         "In Betrieb seit", "Router-IP", "Router-Interface (ifIndex)", "Öffentliches Netz", "SNMP-Profil",
-         "Bemerkungen"],
-        ["41001", "Pfalzwerke", "PW-1", "1000", "1000", "live", "01.03.2022", "192.0.2.1", "3", "198.51.100.0/29",
+         "In Betrieb seit", "Router-IP", "Router-Interface (ifIndex)", "Router-Interface-Name", "Öffentliches Netz",
+         "SNMP-Profil", "Bemerkungen"],
+        ["41001", "Pfalzwerke", "PW-1", "1000", "1000", "live", "01.03.2022", "192.0.2.1", "3", "", "198.51.100.0/29",
          "Verbund v3", "Übergabepunkt im Keller,\nRaum 0.04"],
-        ["41004", "Netze BW", "", "500", "100", "ordered", "", "", "", "", "", ""]])
+        ["41004", "Netze BW", "", "500", "100", "ordered", "", "192.0.2.9", "", "pppoe-wan", "", "", ""]])
     await imported(client, world, "devices", [
         ["Schulnummer", "Geräteart", "Hersteller", "Modell", "Seriennummer", "Inventarnummer", "MAC-Adresse",
          "MDM-ID", "MDM registriert", "Förderprogramm", "Kaufdatum", "Preis (EUR)", "Garantie bis", "Status",
