@@ -163,15 +163,17 @@ SELECT c.id, c.county_id, c.school_id, c.profile, host(c.management_ip) AS host,
 """  # noqa: S608 (constants)
 # The active access points of a vendor that each controller manages: a school controller those of its
 # school, a county controller those at the county's schools without a controller of that vendor.
-_MANAGED = """
-SELECT c.id AS controller_id, a.id, a.mac::text AS mac, a.serial
+_MANAGED_FROM = """
   FROM wlan_controller c
   JOIN access_point a ON a.county_id = c.county_id AND a.vendor = {} AND a.status = 'active'
    AND (a.school_id = c.school_id OR (c.school_id IS NULL AND NOT EXISTS (
         SELECT 1 FROM wlan_controller o WHERE o.school_id = a.school_id AND o.profile = ANY({}))))
  WHERE c.profile = ANY({}) AND c.id = ANY({})
- ORDER BY a.id
 """
+_MANAGED = "SELECT c.id AS controller_id, a.id, a.mac::text AS mac, a.serial" + _MANAGED_FROM + "ORDER BY a.id"
+# The school where most of each controller's access points are (the lowest id on a tie).
+_MANAGED_SCHOOLS = ("SELECT DISTINCT ON (c.id) c.id AS controller_id, a.school_id" + _MANAGED_FROM
+                    + "GROUP BY c.id, a.school_id ORDER BY c.id, count(*) DESC, a.school_id")
 
 
 async def monitored_controllers(scope: Scope) -> list[MonitoredController]:
@@ -198,6 +200,25 @@ async def controller_places(controller_ids: list[int]) -> dict[int, tuple[int, i
         return {}
     rows = await fetch("SELECT id, county_id, school_id FROM wlan_controller WHERE id = ANY({})", controller_ids)
     return {row["id"]: (row["county_id"], row["school_id"]) for row in rows}
+
+
+async def controller_ticket_places(controller_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per controller that exists: its county, name, and the school a ticket about it is filed at — its
+    own school, or for a county's controller the school with most of the access points it manages
+    (None when it manages none; callers check their scope)."""
+    if not controller_ids:
+        return {}
+    rows = await fetch("SELECT id, county_id, school_id, name, profile FROM wlan_controller WHERE id = ANY({})",
+                       controller_ids)
+    places = {row["id"]: {"county_id": row["county_id"], "school_id": row["school_id"], "name": row["name"]}
+              for row in rows}
+    county_wide = [row for row in rows if row["school_id"] is None]
+    for vendor in sorted({CONTROLLER_VENDORS[ControllerProfile(row["profile"])] for row in county_wide}):
+        profiles = [p.value for p, v in CONTROLLER_VENDORS.items() if v == vendor]
+        ids = [row["id"] for row in county_wide if CONTROLLER_VENDORS[ControllerProfile(row["profile"])] == vendor]
+        for managed in await fetch(_MANAGED_SCHOOLS, vendor, profiles, profiles, ids):
+            places[managed["controller_id"]]["school_id"] = managed["school_id"]
+    return places
 
 
 async def known_access_point_macs(macs: list[str]) -> set[str]:

@@ -25,9 +25,13 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory.wlan_controllers import controller_places
 from schoolit.kernel.access import Permission
+from schoolit.logs import get_logger
+from schoolit.probes import outages
 from schoolit.probes.agent.wire import ControllerReport, RefusedSample, SampleBatch
 from schoolit.probes.choices import AssetKind
 from schoolit.sql import copy_records, fetch
+
+log = get_logger("schoolit.probes")
 
 SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
                   "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",
@@ -81,13 +85,17 @@ _RUN_UPSERT = (
 
 _CONTROLLER_UPSERT = (
     "INSERT INTO probe_controller_state AS c (controller_id, county_id, probe_id, polled_at, reachable, error, "
-    "listed, matched, unknown, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, now()) "
+    "listed, matched, unknown, updated_at, consecutive_failures, down_since) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, now(), CASE WHEN {} THEN 0 ELSE 1 END, "
+    "CASE WHEN {} THEN NULL ELSE {}::timestamptz END) "
     "ON CONFLICT (controller_id) DO UPDATE SET county_id = EXCLUDED.county_id, probe_id = EXCLUDED.probe_id, "
     "polled_at = EXCLUDED.polled_at, reachable = EXCLUDED.reachable, error = EXCLUDED.error, "
     "listed = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.listed ELSE c.listed END, "
     "matched = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.matched ELSE c.matched END, "
-    "unknown = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.unknown ELSE c.unknown END, updated_at = now() "
-    "WHERE c.polled_at <= EXCLUDED.polled_at")  # a late replay keeps the newer poll; a failed one its last list
+    "unknown = CASE WHEN EXCLUDED.reachable THEN EXCLUDED.unknown ELSE c.unknown END, updated_at = now(), "
+    "consecutive_failures = CASE WHEN EXCLUDED.reachable THEN 0 ELSE c.consecutive_failures + 1 END, "
+    "down_since = CASE WHEN EXCLUDED.reachable THEN NULL ELSE coalesce(c.down_since, EXCLUDED.polled_at) END "
+    "WHERE c.polled_at < EXCLUDED.polled_at")  # a late replay keeps the newer poll; a failed one its last list
 
 
 async def _store_controllers(scope: Scope, probe_id: int | None, reports: list[ControllerReport]) -> None:
@@ -99,7 +107,8 @@ async def _store_controllers(scope: Scope, probe_id: int | None, reports: list[C
             continue
         unknown = msgspec.json.encode(report.unknown).decode()
         await fetch(_CONTROLLER_UPSERT, report.controller_id, place[0], probe_id, report.polled_at, report.reachable,
-                    report.error, report.listed, report.matched, unknown)
+                    report.error, report.listed, report.matched, unknown, report.reachable, report.reachable,
+                    report.polled_at)
 
 
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
@@ -141,4 +150,10 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
                         run.spool_replayed, run.spool_damaged, run.samples_refused + len(refused), run.version[:40])
         if batch.controllers:
             await _store_controllers(scope, probe_id, batch.controllers)
+    if batch.controllers:
+        # After the batch is durable: a ticket that cannot be filed must not cost the samples.
+        try:
+            await outages.handle_controller_outages(scope, [report.controller_id for report in batch.controllers])
+        except Exception:
+            log.exception("controller outages not handled", probe_id=probe_id)
     return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id, refused=refused)

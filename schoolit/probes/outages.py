@@ -15,6 +15,13 @@ it. Opening, promoting and resolving are the tickets domain's services; this mod
 and remembers the ticket on the assets' state. It runs after each derivation pass
 (`schoolit.probes.derivation`) for the schools whose samples the pass took in: an outage that began and
 ended within one pass (a replayed backlog) opens nothing.
+
+A WLAN controller that has not answered `OUTAGE_AFTER_FAILURES` polls in a row opens a ticket of its own
+("WLAN-Controller … antwortet nicht", or "SNMP-Zugangsdaten abgelehnt"), at its school or, for a county's
+controller, at the school with most of the access points it manages; it is resolved when the controller
+answers again (`handle_controller_outages`, after each batch with controller reports). Its access points
+keep their last state meanwhile: a silent controller says nothing about them (unknown is not down), and
+the agent sends no samples for them.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from zoneinfo import ZoneInfo
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
+from schoolit.db import atomic
+from schoolit.inventory.wlan_controllers import controller_ticket_places
 from schoolit.logs import get_logger
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, NOT_LISTED, RADIOS_DOWN
 from schoolit.probes.choices import AssetKind
@@ -171,3 +180,64 @@ async def handle_outages(scope: Scope, school_ids: list[int], threshold: int | N
                     scope, ticket_id, "Die Sonde meldet: alle betroffenen Geräte antworten wieder.")
                 await _remember(None, members)
                 log.info("outage resolved", ticket_id=ticket_id, school_id=school_id)
+
+
+_CONTROLLERS_DUE = (
+    "SELECT controller_id, reachable, consecutive_failures, down_since, outage_ticket_id, error "
+    "FROM probe_controller_state WHERE controller_id = ANY({}) "
+    "AND (outage_ticket_id IS NOT NULL OR (NOT reachable AND consecutive_failures >= {}))")
+
+
+async def handle_controller_outages(scope: Scope, controller_ids: list[int], threshold: int | None = None) -> None:
+    """Open a ticket for each of these controllers silent long enough; resolve those that answer again."""
+    if not controller_ids:
+        return
+    threshold = threshold or get_settings().outage_after_failures
+    due = await fetch(_CONTROLLERS_DUE, sorted(set(controller_ids)), threshold)
+    if not due:
+        return
+    places = await controller_ticket_places([row["controller_id"] for row in due])
+    for row in due:
+        place = places.get(row["controller_id"])
+        if place is None or not scope.sees(place["county_id"], place["school_id"]):
+            continue
+        async with atomic():
+            # One opener per controller: two batches at once cannot open two tickets.
+            await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"outage:controller:{row['controller_id']}")
+            (state,) = await fetch("SELECT reachable, consecutive_failures, down_since, outage_ticket_id, error "
+                                   "FROM probe_controller_state WHERE controller_id = {}", row["controller_id"])
+            await _controller_outage(scope, row["controller_id"], place, dict(state), threshold)
+
+
+async def _controller_outage(scope: Scope, controller_id: int, place: dict[str, Any], state: dict[str, Any],
+                             threshold: int) -> None:
+    name = place["name"]
+    if state["outage_ticket_id"] is not None:
+        if state["reachable"]:
+            await tickets.resolve_outage_ticket(
+                scope, state["outage_ticket_id"], f"Die Sonde meldet: der WLAN-Controller „{name}“ antwortet wieder.")
+            await _remember_controller(controller_id, None)
+            log.info("controller outage resolved", controller_id=controller_id, ticket_id=state["outage_ticket_id"])
+        return
+    if state["reachable"] or state["consecutive_failures"] < threshold:
+        return
+    if place["school_id"] is None:
+        log.warning("controller silent, no school to file a ticket at", controller_id=controller_id)
+        return
+    polls = f"{state['consecutive_failures']} Abfragen in Folge"
+    if str(state["error"] or "").startswith(CREDENTIALS_REJECTED):
+        reason = state["error"].removeprefix(CREDENTIALS_REJECTED)
+        summary = (f"WLAN-Controller „{name}“: SNMP-Zugangsdaten abgelehnt{_since(state['down_since'])} "
+                   f"({reason}; {polls}). Bitte das SNMP-Profil prüfen.")
+    else:
+        summary = (f"WLAN-Controller „{name}“ antwortet nicht{_since(state['down_since'])} ({polls}): "
+                   "der Zustand seiner Access Points ist unbekannt, bis er wieder antwortet.")
+    ticket = await tickets.open_probe_ticket(scope, school_id=place["school_id"],
+                                             category=CATEGORY[AssetKind.ACCESS_POINT], summary=summary)
+    await _remember_controller(controller_id, int(ticket["id"]))
+    log.warning("controller silent", controller_id=controller_id, ticket_id=ticket["id"])
+
+
+async def _remember_controller(controller_id: int, ticket_id: int | None) -> None:
+    await fetch("UPDATE probe_controller_state SET outage_ticket_id = {} WHERE controller_id = {}",
+                ticket_id, controller_id)

@@ -134,7 +134,8 @@ class ProbeRun(Table, tablename="probe_run"):
 
 class ControllerState(Table, tablename="probe_controller_state"):
     """The last poll of each WLAN controller (`ControllerReport`): whether it answered, how many access
-    points it listed and matched, and those it lists that the inventory does not know (for adoption).
+    points it listed and matched, and those it lists that the inventory does not know (for adoption);
+    how many polls in a row it has not answered, since when, and the outage ticket open about it.
     One row per controller, upserted by ingest (a late replay keeps the newer poll)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
@@ -148,3 +149,6 @@ class ControllerState(Table, tablename="probe_controller_state"):
     matched = Integer(default=0)
     unknown = JSONB(default="[]")
     updated_at = Timestamptz(default=TimestamptzNow())
+    consecutive_failures = Integer(default=0)
+    down_since = Timestamptz(null=True, default=None)
+    outage_ticket_id = Integer(null=True, default=None)

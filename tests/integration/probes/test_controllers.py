@@ -18,7 +18,7 @@ from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Room
 from schoolit.probes import adoption
 from schoolit.probes.agent.cli import make_batches, samples_to_send
 from schoolit.probes.agent.snmp import SnmpPoller
-from schoolit.probes.agent.wire import TargetList
+from schoolit.probes.agent.wire import ProbeTarget, TargetList
 from schoolit.probes.derivation import derive_pending
 from schoolit.probes.simulators import RunningAgent, free_udp_ports, snmp_simulator
 from schoolit.sql import fetch
@@ -88,6 +88,18 @@ async def test_a_county_controller_lies_outside_the_schools_networks_a_schools_i
     assert moved.status_code == 422
 
 
+async def _poll_and_ingest(client: httpx.AsyncClient, world: World, target: ProbeTarget, wait: float = 1.0) -> None:
+    """Poll the target once, post what the agent would send, and run the derivation."""
+    async with SnmpPoller(timeout=wait, retries=0) as poller:
+        result = await poller.poll(target)
+    assert result.report is not None
+    (batch,) = make_batches(samples_to_send([result]), 500, None, [result.report])
+    stored = await client.post("/api/v1/probe/samples", content=msgspec.json.encode(batch),
+                               headers={**world.auth("probe"), "content-type": "application/json"})
+    assert stored.status_code == 200 and stored.json()["refused"] == [], stored.text
+    await derive_pending()
+
+
 @pytest.mark.parametrize("profile", list(CASES))
 async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_adopted(
         client: httpx.AsyncClient, world: World, simulator: RunningAgent, profile: str) -> None:
@@ -115,14 +127,7 @@ async def test_controller_polled_removed_and_radios_down_are_outages_unknown_is_
     assert not {t.asset_id for t in targets if t.asset_kind == "access_point"} & set(aps.values())
 
     for _ in range(3):  # the outage threshold: three failed polls in a row
-        async with SnmpPoller() as poller:
-            result = await poller.poll(target)
-        assert result.report is not None
-        (batch,) = make_batches(samples_to_send([result]), 500, None, [result.report])
-        stored = await client.post("/api/v1/probe/samples", content=msgspec.json.encode(batch),
-                                   headers={**world.auth("probe"), "content-type": "application/json"})
-        assert stored.status_code == 200 and stored.json()["refused"] == [], stored.text
-        await derive_pending()
+        await _poll_and_ingest(client, world, target)
 
     states = {row["asset_id"]: row["reachable"] for row in await fetch(
         "SELECT asset_id, reachable FROM probe_asset_state WHERE asset_id = ANY({}) AND asset_kind = 1",
@@ -217,3 +222,67 @@ async def test_a_schools_own_controller_takes_its_access_points_from_the_county_
     assert all(aps["rok-aruba"] not in m for m in members.values())  # another vendor's access point
     (by_serial,) = [m for t in targets if t.asset_id == ids["county"] for m in t.members if m.asset_id == aps["rok"]]
     assert (by_serial.mac, by_serial.serial) == (None, "SN-ROK")  # no MAC in the inventory: matched by serial
+
+
+async def test_a_silent_controller_opens_its_own_ticket_and_leaves_its_access_points_unknown(
+        client: httpx.AsyncClient, world: World) -> None:
+    school = await fresh_school(world)
+    county = school["county_id"]
+    room = (await Room.insert(Room(county_id=county, school_id=school["id"], name="Aula", is_teaching=True))
+            .returning(Room.id))[0]["id"]
+    ap = (await AccessPoint.insert(AccessPoint(
+        county_id=county, school_id=school["id"], name="AP Aula", vendor="cisco", serial="FGL01X",
+        mac="00:3a:7d:10:00:01", status="active")).returning(AccessPoint.id))[0]["id"]
+    await AccessPointRoom.insert(AccessPointRoom(county_id=county, access_point_id=ap, room_id=room))
+    (port,) = free_udp_ports(1)
+    created = await client.post("/api/v1/wlan-controllers", headers=world.auth("admin"), json={
+        "county_id": county, "name": "C9800 Kreishaus", "profile": "cisco-9800", "management_ip": "127.0.0.1",
+        "snmp_port": port, "snmp_profile_id": await _profile(world, "cisco-9800")})
+    assert created.status_code == 201, created.text
+    controller_id = created.json()["id"]
+    answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    (target,) = [t for t in msgspec.json.decode(answer.content, type=TargetList).targets
+                 if (t.asset_kind, t.asset_id) == ("controller", controller_id)]
+
+    async def tickets() -> list[dict[str, object]]:
+        return [dict(row) for row in await fetch(
+            "SELECT id, subject, status, access_point_id FROM ticket WHERE school_id = {} AND source = 'probe' "
+            "ORDER BY id", school["id"])]
+
+    async def ap_state() -> tuple[bool, int]:
+        (row,) = await fetch("SELECT reachable, consecutive_failures FROM probe_asset_state "
+                             "WHERE asset_kind = 1 AND asset_id = {}", ap)
+        return row["reachable"], row["consecutive_failures"]
+
+    async def without_wlan() -> set[int]:
+        network = (await client.get(f"/api/v1/stats/schools/{school['id']}/network",
+                                    headers=world.auth("admin"))).json()
+        return {room["id"] for room in network["coverage"]["rooms_without_working_wlan"]}
+
+    with snmp_simulator(RECORDINGS, port, ready_community="cisco-9800"):
+        await _poll_and_ingest(client, world, target)
+    assert await ap_state() == (True, 0)
+    # The agent is stopped: the controller is silent (no answer at all, not a refusal).
+    for poll in range(1, 4):
+        await _poll_and_ingest(client, world, target, wait=0.3)
+        (state,) = await fetch("SELECT reachable, consecutive_failures FROM probe_controller_state "
+                               "WHERE controller_id = {}", controller_id)
+        assert (state["reachable"], state["consecutive_failures"]) == (False, poll)
+        assert len(await tickets()) == (1 if poll == 3 else 0)  # the outage threshold: three polls in a row
+    (ticket,) = await tickets()
+    assert str(ticket["subject"]).startswith("WLAN-Controller „C9800 Kreishaus“ antwortet nicht")
+    assert ticket["access_point_id"] is None and ticket["status"] == "new"
+    # Its access point is unknown meanwhile, not down: no ticket of its own, its room keeps its WLAN.
+    assert await ap_state() == (True, 0)
+    assert room not in await without_wlan()
+    await _poll_and_ingest(client, world, target, wait=0.3)
+    assert len(await tickets()) == 1  # never a second while it is open
+
+    with snmp_simulator(RECORDINGS, port, ready_community="cisco-9800"):
+        await _poll_and_ingest(client, world, target)
+    (back,) = await tickets()
+    assert back["id"] == ticket["id"] and back["status"] == "resolved"
+    (state,) = await fetch("SELECT reachable, consecutive_failures, down_since, outage_ticket_id "
+                           "FROM probe_controller_state WHERE controller_id = {}", controller_id)
+    assert dict(state) == {"reachable": True, "consecutive_failures": 0, "down_since": None, "outage_ticket_id": None}
+    assert await ap_state() == (True, 0)
