@@ -147,8 +147,7 @@ async def _school_options(caller: Scope) -> list[tuple[str, str]]:
 
 
 async def _room_options(caller: Scope, school_id: int) -> list[tuple[str, str]]:
-    rows, _ = await services.list_rooms(caller, school_id=school_id, limit=500)
-    return [(str(r["id"]), " · ".join(p for p in (r["building_name"], r["name"]) if p)) for r in rows]
+    return await services.room_choices(caller, school_id)
 
 
 async def _profile_options(caller: Scope, county_id: int) -> list[tuple[str, str]]:

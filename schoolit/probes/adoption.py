@@ -34,6 +34,9 @@ from schoolit.sql import fetch
 
 READ = requires(Permission.INVENTORY_READ)
 WRITE = requires(Permission.INVENTORY_WRITE)
+# The form's fields, named in its error messages.
+FIELD_LABELS = {"mac": N_("MAC address"), "school_id": N_("School"), "room_id": N_("Room"),
+                "serial": N_("Serial number"), "name": N_("Name")}
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,36 @@ async def candidates_csv(scope: Scope) -> bytes:
     return write_csv(CSV_HEADER, rows)
 
 
+async def _page(caller: Scope, *, adopted: str | None = None, errors: dict[str, str] | None = None,
+                failed: dict[str, Any] | None = None, status_code: int = 200) -> Template:
+    """The adoption page; each row's room choice holds the rooms of the school chosen in it (the
+    controller's school to begin with, or the school of a failed attempt)."""
+    found = await candidates(caller)
+    schools, _ = await inventory.list_schools(caller, limit=500)
+    failed = failed or {}
+    chosen = {c.mac: (failed.get("school_id") if c.mac == failed.get("mac") else None) or c.school_id
+              for c in found}
+    rooms = {school_id: await inventory.room_choices(caller, school_id)
+             for school_id in {s for s in chosen.values() if isinstance(s, int)}}
+    return Template("probes/adoption.html", status_code=status_code, context={
+        "candidates": found, "schools": schools, "can_write": caller.can(Permission.INVENTORY_WRITE),
+        "adopted": adopted, "errors": errors or {}, "failed": failed, "chosen": chosen, "rooms": rooms,
+        "controllers": await controller_states(caller)})
+
+
 class AdoptionPages(Controller):
     include_in_schema = False
 
     @get("/wlan-controllers/adoption", opt=READ)
     async def adoption(self, caller: Caller, adopted: FromQuery[str | None] = None) -> Template:
-        found = await candidates(caller)
-        schools, _ = await inventory.list_schools(caller, limit=500)
-        return Template("probes/adoption.html", context={
-            "candidates": found, "schools": schools, "can_write": caller.can(Permission.INVENTORY_WRITE),
-            "adopted": adopted, "errors": {}, "controllers": await controller_states(caller)})
+        return await _page(caller, adopted=adopted)
+
+    @get("/wlan-controllers/adoption/rooms", opt=READ)
+    async def adoption_rooms(self, caller: Caller, school_id: FromQuery[str | None] = None) -> Template:
+        """The room options of the school just chosen in a row (htmx swaps them into its room choice)."""
+        text = school_id or ""
+        rooms = await inventory.room_choices(caller, int(text)) if text.isdigit() else []
+        return Template("probes/_adoption_rooms.html", context={"rooms": rooms, "selected": None})
 
     @get("/wlan-controllers/adoption.csv", opt=READ)
     async def adoption_csv(self, caller: Caller) -> Response[bytes]:
@@ -152,10 +175,7 @@ class AdoptionPages(Controller):
         try:
             row = await adopt(caller, data)
         except ValidationFailed as exc:
-            found = await candidates(caller)
-            schools, _ = await inventory.list_schools(caller, limit=500)
-            errors = {e.field: gettext(e.message) for e in exc.errors}
-            return Template("probes/adoption.html", status_code=422, context={
-                "candidates": found, "schools": schools, "can_write": True, "adopted": None,
-                "errors": errors, "failed_mac": data["mac"], "controllers": await controller_states(caller)})
+            errors = {e.field: f"{gettext(FIELD_LABELS.get(e.field, e.field))}: {gettext(e.message)}"
+                      for e in exc.errors}
+            return await _page(caller, errors=errors, failed=data, status_code=422)
         return Redirect(path=f"/wlan-controllers/adoption?adopted={row['id']}", status_code=303)

@@ -65,6 +65,7 @@ from schoolit.inventory.services.rooms import (
     get_room,
     list_buildings,
     list_rooms,
+    room_choices,
     update_building,
     update_room,
 )
@@ -182,6 +183,7 @@ __all__ = [
     "retire_access_point",
     "retire_device",
     "return_loan",
+    "room_choices",
     "school_choices",
     "school_coverage",
     "school_names",

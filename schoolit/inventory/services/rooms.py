@@ -70,6 +70,12 @@ async def list_rooms(scope: Scope, *, q: str | None = None, sort: str | None = N
                        offset=offset)
 
 
+async def room_choices(scope: Scope, school_id: int) -> list[tuple[str, str]]:
+    """A school's rooms as (id, "building · room") for a select (none outside the scope)."""
+    rows, _ = await list_rooms(scope, school_id=school_id, limit=500)
+    return [(str(r["id"]), " · ".join(p for p in (r["building_name"], r["name"]) if p)) for r in rows]
+
+
 async def get_room(scope: Scope, room_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
     return await one(ROOMS, scope, room_id, "room")

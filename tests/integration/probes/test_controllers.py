@@ -286,3 +286,49 @@ async def test_a_silent_controller_opens_its_own_ticket_and_leaves_its_access_po
                            "FROM probe_controller_state WHERE controller_id = {}", controller_id)
     assert dict(state) == {"reachable": True, "consecutive_failures": 0, "down_since": None, "outage_ticket_id": None}
     assert await ap_state() == (True, 0)
+
+
+async def test_adoption_picks_the_school_and_one_of_its_rooms(
+        client: httpx.AsyncClient, world: World, simulator: RunningAgent) -> None:
+    from tests.integration.accounts.test_login import csrf_token, login
+
+    school = await fresh_school(world)
+    county = school["county_id"]
+    rooms = {}
+    for name, school_id in (("Aula", school["id"]), ("R 101", school["id"]), ("Fremdraum", world.schools["kib"]["id"])):
+        rooms[name] = (await Room.insert(Room(county_id=county, school_id=school_id, name=name, is_teaching=True))
+                       .returning(Room.id))[0]["id"]
+    created = await client.post("/api/v1/wlan-controllers", headers=world.auth("admin"), json={
+        "county_id": county, "name": "C9800 Kreis", "profile": "cisco-9800", "management_ip": "127.0.0.1",
+        "snmp_port": simulator.ports[0], "snmp_profile_id": await _profile(world, "cisco-9800")})
+    assert created.status_code == 201, created.text
+    answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+    (target,) = [t for t in msgspec.json.decode(answer.content, type=TargetList).targets
+                 if (t.asset_kind, t.asset_id) == ("controller", created.json()["id"])]
+    await _poll_and_ingest(client, world, target)
+    mac = "00:3a:7d:10:00:04"  # listed by the controller, unknown to the inventory
+
+    await login(client, "support@verbund.test.example")
+    page = await client.get("/wlan-controllers/adoption")
+    assert page.status_code == 200 and mac in page.text
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Controller" not in title  # the page title only, no markup in it
+    assert ">Raum" in page.text and 'hx-get="/wlan-controllers/adoption/rooms"' in page.text
+    options = await client.get("/wlan-controllers/adoption/rooms", params={"school_id": school["id"]})
+    assert options.status_code == 200
+    assert "noch kein Raum" in options.text and "Aula" in options.text and "R 101" in options.text
+    assert "Fremdraum" not in options.text  # another school's room
+    assert "Aula" not in (await client.get("/wlan-controllers/adoption/rooms", params={"school_id": "x"})).text
+
+    token = await csrf_token(client, "/wlan-controllers/adoption")
+    form = {"_csrf_token": token, "mac": mac, "school_id": str(school["id"]), "serial": "FGL2233X04"}
+    wrong = await client.post("/wlan-controllers/adoption", data={**form, "room_id": str(rooms["Fremdraum"])})
+    assert wrong.status_code == 422 and "Raum: nicht an dieser Schule" in wrong.text
+    assert await fetch("SELECT id FROM access_point WHERE mac = {}::macaddr", mac) == []
+    # The failed row keeps the chosen school and offers its rooms again.
+    assert f'<option value="{rooms["Aula"]}"' in wrong.text
+    adopted = await client.post("/wlan-controllers/adoption", data={**form, "room_id": str(rooms["Aula"])},
+                                follow_redirects=False)
+    assert adopted.status_code == 303, adopted.text
+    (ap,) = await fetch("SELECT school_id, room_id, vendor FROM access_point WHERE mac = {}::macaddr", mac)
+    assert dict(ap) == {"school_id": school["id"], "room_id": rooms["Aula"], "vendor": "cisco"}
