@@ -51,10 +51,11 @@ class ImportExportApi(Controller):
 
     @post("/import/{kind:str}", opt=requires(Permission.INVENTORY_WRITE), status_code=200,
           request_max_body_size=MAX_UPLOAD, summary="Import a CSV file",
-          description="Kinds: schools, rooms, access-points, uplinks, devices. Body: the CSV file (text/csv) or a "
-                      "multipart form with one file. UTF-8 (with or without BOM) or Windows-1252, ';' or ',', German "
-                      "or English headers (docs/import.md). Every row is checked first; with any error nothing is "
-                      "written (422 with every error). `dry_run=true` reports what would happen and writes nothing.")
+          description="Kinds: schools, rooms, access-points, uplinks, devices, wlan-controllers. Body: the CSV file "
+                      "(text/csv) or a multipart form with one file. UTF-8 (with or without BOM) or Windows-1252, "
+                      "';' or ',', German or English headers (docs/import.md). Every row is checked first; with any "
+                      "error nothing is written (422 with every error). `dry_run=true` reports what would happen "
+                      "and writes nothing.")
     async def import_file(self, caller: Caller, request: Request[Any, Any, Any], kind: FromPath[str],
                           dry_run: FromQuery[bool] = False) -> Response[Any]:
         report = await importing.import_csv(caller, kind, await _upload(request), dry_run=dry_run)

@@ -1,5 +1,5 @@
-"""CSV import of schools, rooms, access points, uplinks and devices: check every row, then write all
-rows in one transaction — or, when any row is wrong, nothing.
+"""CSV import of schools, rooms, access points, uplinks, devices and WLAN controllers: check every row,
+then write all rows in one transaction — or, when any row is wrong, nothing.
 
 The work is set-based so that 100,000 devices import in seconds: the file is read and checked in
 Python in one pass (with the few lookups it needs fetched up front, one query each), the checked
@@ -7,7 +7,8 @@ rows are copied (`COPY`) into a temporary staging table, and one `UPDATE … FRO
 audit rows of the objects it changes in the same statement) and one `INSERT … SELECT` write them.
 
 Rows are matched by natural key (docs/import.md): school number; (school, building, room); serial
-number, or MAC address for access points without one; (school, line id or provider) for uplinks.
+number, or MAC address for access points without one; (school, line id or provider) for uplinks;
+(county, management address and port) for WLAN controllers.
 Existing objects are updated by id rather than with `ON CONFLICT`: a key that belongs to an object
 outside the caller's scope is a row error found while checking, never an overwrite.
 """
@@ -46,6 +47,7 @@ from schoolit.inventory.resources.device import DEVICE, move_problem
 from schoolit.inventory.resources.room import ROOM
 from schoolit.inventory.resources.school import SCHOOL
 from schoolit.inventory.resources.uplink import UPLINK
+from schoolit.inventory.resources.wlan_controller import OUTSIDE_SCHOOL_NETWORK, STAYS, WLAN_CONTROLLER
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
@@ -151,7 +153,8 @@ class Planner:
         self.lacking = [c.field for c in self.kind.columns if c.to_create and c.field not in self.at]
         self.needed = [(j, c.field) for j, c in enumerate(parsed.columns) if c.to_create]
         school_index = parsed.index("school_number")
-        assert school_index is not None or not parsed.rows  # a required column: without it no row is read
+        # A required column: without it no row is read (a WLAN controller's school is optional).
+        assert school_index is not None or not parsed.rows or not self.kind.column("school_number").required
         self.school_index = school_index or 0
         self.keys: dict[Hashable, list[int]] = defaultdict(list)
         self.targets: dict[int, list[int]] = defaultdict(list)
@@ -269,6 +272,25 @@ class Planner:
                            counties)
         self.profiles = {(r["county_id"], r["name"]): r["id"] for r in rows}
 
+    counties: dict[str, int]
+    only_county: int | None
+
+    async def lookup_counties(self) -> list[dict[str, Any]]:
+        """The counties in scope, found by slug, name or AGS (`county_named`); the only one, if so."""
+        counties = await directory.counties(self.scope)
+        self.counties = {normalise(name): county["id"] for county in counties
+                         for name in (county["slug"], county["name"], county["ags"])}
+        self.only_county = counties[0]["id"] if len(counties) == 1 else None
+        return counties
+
+    def county_named(self, row: int, values: Sequence[Any]) -> tuple[str | None, int | None]:
+        """The row's county cell and the county in scope it names (an error when it names none)."""
+        name = self.value(values, "county")
+        county_id = self.counties.get(normalise(name)) if name else None
+        if name and county_id is None and self.parsed.readable(row, "county"):
+            self.error(row, "county", _("unknown county"))
+        return name, county_id
+
     def validate(self, row: int, values: Sequence[Any], stored: Any) -> None:
         """The resource's rules for this row (`stored`: what `validate` needs of the matched object)."""
         assert self.resource is not None and self.resource.validate is not None
@@ -299,12 +321,7 @@ class SchoolPlanner(Planner):
     key_name = "school_number"
 
     async def lookup(self) -> None:
-        counties = await directory.counties(self.scope)
-        self.counties: dict[str, int] = {}
-        for county in counties:
-            for name in (county["slug"], county["name"], county["ags"]):
-                self.counties[normalise(name)] = county["id"]
-        self.only_county = counties[0]["id"] if len(counties) == 1 else None
+        counties = await self.lookup_counties()
         # A retired county takes no new school (tenants.retired_counties holds the rule).
         self.retired = await tenants.retired_counties(c["id"] for c in counties)
         # Every school with these numbers, in scope or not: a number is unique state-wide.
@@ -326,10 +343,7 @@ class SchoolPlanner(Planner):
         if existing is not None and not self.scope.sees(existing["county_id"], existing["id"]):
             self.error(row, "school_number", _("the school number belongs to a school outside your scope"))
             return None, (None, number)
-        county_name = self.value(values, "county")
-        county_id = self.counties.get(normalise(county_name)) if county_name else None
-        if county_name and county_id is None and self.parsed.readable(row, "county"):
-            self.error(row, "county", _("unknown county"))
+        county_name, county_id = self.county_named(row, values)
         if existing is not None:
             if county_id is not None and county_id != existing["county_id"]:
                 self.error(row, "county", _("a school cannot move to another county by import"))
@@ -602,9 +616,67 @@ class DevicePlanner(Planner):
         return plan
 
 
+class ControllerPlanner(Planner):
+    """WLAN controllers: a county's (no school number) or a school's; matched by county, address and port.
+    Like the API, a controller stays where it was entered: a row cannot move it to another school."""
+
+    kind = WLAN_CONTROLLER.csv_kind
+    resource = WLAN_CONTROLLER
+    fixed = ("county_id", "school_id", "snmp_profile_id")
+    key_name = "management_ip"
+
+    async def lookup(self) -> None:
+        await super().lookup()
+        county_ids = [c["id"] for c in await self.lookup_counties()]
+        rows = await query("SELECT id, county_id, lower(name) AS name FROM snmp_profile WHERE county_id = ANY({})",
+                           county_ids)
+        self.profiles = {(r["county_id"], r["name"]): r["id"] for r in rows}
+        self.existing = {(r["county_id"], r["ip"], r["snmp_port"]): r for r in await query(
+            "SELECT id, county_id, school_id, host(management_ip) AS ip, snmp_port, snmp_profile_id "
+            "FROM wlan_controller WHERE county_id = ANY({})", county_ids)}
+
+    def school(self, row: int, values: Sequence[Any]) -> SchoolRef | None:
+        if not self.has("school_number") or not values[self.school_index]:
+            return None  # the county's controller
+        return super().school(row, values)
+
+    def county(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> int | None:
+        name, county_id = self.county_named(row, values)
+        if school is not None:
+            if county_id is not None and county_id != school.county_id:
+                self.error(row, "county", _("the school is in another county"))
+            return school.county_id
+        if self.has("school_number") and not self.parsed.readable(row, "school_number"):
+            return None  # an unreadable school number: already an error
+        if self.scope.school_id is not None:  # a school's user enters the school's controller only
+            self.error(row, "school_number", _("a value is required"))
+            return None
+        county_id = county_id or (None if name else self.only_county)
+        if county_id is None and not name:
+            self.error(row, "county", _("a value is required"))
+        return county_id
+
+    def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
+        county_id = self.county(row, values, school)
+        if county_id is None:
+            return None, (None, None, None)
+        address, port = self.value(values, "management_ip"), self.value(values, "snmp_port") or 161
+        self.key(row, (county_id, address, port) if address else None)
+        existing = self.existing.get((county_id, address, port))
+        school_id = school.id if school is not None else None
+        if existing is not None and existing["school_id"] != school_id and (school_id or self.has("school_number")):
+            self.error(row, "school_number", _(STAYS))
+        elif school is not None and school.prefix is not None and address \
+                and netaddr.IPAddress(address) not in school.prefix:
+            self.error(row, "management_ip", _(OUTSIDE_SCHOOL_NETWORK))
+        profile = self.snmp_profile(row, values, county_id, existing)
+        if existing is not None:
+            return existing["id"], (county_id, existing["school_id"], profile)
+        return None, (county_id, school_id, profile)
+
 
 PLANNERS: dict[str, type[Planner]] = {planner.kind.name: planner for planner in (
-    SchoolPlanner, RoomPlanner, AccessPointPlanner, UplinkPlanner, DevicePlanner)}
+    SchoolPlanner, RoomPlanner, AccessPointPlanner, UplinkPlanner, DevicePlanner, ControllerPlanner)}
 
 
 # --- writing ---------------------------------------------------------------------------------------

@@ -24,7 +24,12 @@ from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
 from schoolit.inventory.inputs import REQUIRED, Input
-from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER, WLAN_CONTROLLERS
+from schoolit.inventory.resources.wlan_controller import (
+    OUTSIDE_SCHOOL_NETWORK,
+    STAYS,
+    WLAN_CONTROLLER,
+    WLAN_CONTROLLERS,
+)
 from schoolit.inventory.services.snmp import _CREDENTIAL_COLUMNS, SnmpCredentials, _decrypted
 from schoolit.inventory.services.store import (
     change_row,
@@ -56,7 +61,7 @@ async def get_wlan_controller(scope: Scope, controller_id: int) -> dict[str, Any
 
 async def wlan_controllers_csv(scope: Scope, lang: str = "de") -> bytes:
     """Every controller in the caller's scope as CSV (county, school number, SNMP profile, the described
-    columns); there is no import of controllers yet."""
+    columns), in the import format (`schoolit.inventory.importing`, kind `wlan-controllers`)."""
     scope.require(Permission.EXPORT)
     condition, values = scope.sql(WLAN_CONTROLLER.county, school_expr=WLAN_CONTROLLER.school)
     rows = await fetch(WLAN_CONTROLLER.export_sql().format(scope=condition), *values)
@@ -89,7 +94,7 @@ async def _address_rules(f: Input, county_id: int | None, school_id: int | None,
         rows = await fetch("SELECT management_prefix::text AS prefix FROM school WHERE id = {}", school_id)
         prefix = rows[0]["prefix"] if rows else None
         if prefix and netaddr.IPAddress(address) not in netaddr.IPNetwork(prefix):
-            f.error("management_ip", N_("outside the school's management network"))
+            f.error("management_ip", OUTSIDE_SCHOOL_NETWORK)
             return
     taken = await fetch("SELECT id FROM wlan_controller WHERE county_id = {} AND management_ip = {}::inet "
                         "AND snmp_port = {} AND id <> {}", county_id, address, port,
@@ -116,7 +121,7 @@ async def update_wlan_controller(scope: Scope, controller_id: int, data: Mapping
     f: Input = WLAN_CONTROLLER.check(data, before, skip=("school_id",))
     for moved in ("county_id", "school_id"):
         if moved in data and data[moved] not in (None, "", before[moved], str(before[moved])):
-            f.error(moved, N_("a controller stays where it was entered"))
+            f.error(moved, STAYS)
     await same_county_profile(f, before["county_id"], before)
     await _address_rules(f, before["county_id"], before["school_id"], before)
     f.raise_if_invalid()

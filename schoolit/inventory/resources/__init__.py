@@ -12,9 +12,11 @@ from schoolit.inventory.resources.school import SCHOOL
 from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
 
-RESOURCES: tuple[Resource, ...] = (SCHOOL, BUILDING_RESOURCE, ROOM, UPLINK, ACCESS_POINT, DEVICE, LOAN)
+RESOURCES: tuple[Resource, ...] = (SCHOOL, BUILDING_RESOURCE, ROOM, UPLINK, ACCESS_POINT, DEVICE, LOAN,
+                                   WLAN_CONTROLLER)
 # How rows are written (casts, which empty values store NULL), also of resources without CSV import.
-BY_TABLE: dict[str, Resource] = {r.table: r for r in (*RESOURCES, WLAN_CONTROLLER)}
+BY_TABLE: dict[str, Resource] = {r.table: r for r in RESOURCES}
 # The import and export kinds, in the order a county's inventory is imported.
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    SCHOOL.csv_kind, ROOM.csv_kind, ACCESS_POINT.csv_kind, UPLINK.csv_kind, DEVICE.csv_kind)}
+    SCHOOL.csv_kind, ROOM.csv_kind, ACCESS_POINT.csv_kind, UPLINK.csv_kind, DEVICE.csv_kind,
+    WLAN_CONTROLLER.csv_kind)}

@@ -8,16 +8,20 @@ in a county) are `schoolit.inventory.wlan_controllers`'.
 
 from __future__ import annotations
 
+import dataclasses
+
 import netaddr
 
 from schoolit.inventory import csvformat, validation
 from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS, ControllerProfile
 from schoolit.inventory.description import Csv, Field, Resource, row_fields, shown
-from schoolit.inventory.kinds import Choice, Normalised, Reference, Text, Whole
-from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER
+from schoolit.inventory.kinds import Choice, Normalised, Reference, Text
+from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER, SNMP_PORT
 from schoolit.kernel.i18n import N_
 
 NOT_ONE_DEVICE = N_("not the address of a single device")
+OUTSIDE_SCHOOL_NETWORK = N_("outside the school's management network")
+STAYS = N_("a controller stays where it was entered")
 
 
 def unicast_host(value: str) -> str:
@@ -30,16 +34,20 @@ def unicast_host(value: str) -> str:
 
 _SOURCE = ("wlan_controller c LEFT JOIN school s ON s.id = c.school_id "
            "LEFT JOIN snmp_profile p ON p.id = c.snmp_profile_id")
-# The CSV export names the county, the school (empty for a county's controller) and the SNMP profile.
-_COUNTY = csvformat.Column("county", "Landkreis", "county", csvformat.text(200), direct=False)
-_PROFILE_NAME = csvformat.Column("snmp_profile", "SNMP-Profil", "snmp_profile", csvformat.text(120), direct=False)
+# The CSV names the county, the school (empty for a county's controller) and the SNMP profile; the import
+# needs the county only where neither the school nor the caller's scope tells it.
+_COUNTY = csvformat.Column("county", "Landkreis", "county", csvformat.text(200),
+                           aliases=("Kreis", "Schulträger", "county"), direct=False, memo=True)
+_SCHOOL_NUMBER = dataclasses.replace(SCHOOL_NUMBER, required=False)
+_PROFILE_NAME = csvformat.Column("snmp_profile", "SNMP-Profil", "snmp_profile", csvformat.text(120),
+                                 aliases=("SNMP", "snmp profile"), direct=False, memo=True)
 
 WLAN_CONTROLLER = Resource(
     name="wlan_controller", plural="wlan-controllers", table="wlan_controller", alias="c",
     label=N_("WLAN controller"), source=_SOURCE, county="c.county_id", school="c.school_id", default_sort="name",
     export_source=_SOURCE + " JOIN county_directory cd ON cd.id = c.county_id",
     export_order="cd.name, s.school_number NULLS FIRST, c.name",
-    csv_keys=((_COUNTY, "cd.name"), (SCHOOL_NUMBER, "coalesce(s.school_number, '')"),
+    csv_keys=((_COUNTY, "cd.name"), (_SCHOOL_NUMBER, "coalesce(s.school_number, '')"),
               (_PROFILE_NAME, "coalesce(p.name, '')")),
     fields=(
         *row_fields("c"),
@@ -48,16 +56,17 @@ WLAN_CONTROLLER = Resource(
               help=N_("Empty: a controller of the county, for every school without a controller of its own.")),
         shown("school_name", str | None, "s.name", N_("School"), sort="school"),
         Field("name", Text(120), N_("Name"), required=True, sort="name", search=True, autofocus=True,
-              csv=Csv("Name", "name")),
+              csv=Csv("Name", "name", aliases=("Bezeichnung", "Hostname", "Controller"))),
         Field("profile", Choice(ControllerProfile, CONTROLLER_PROFILE_LABELS), N_("Controller type"), required=True,
-              filter="eq", sort="profile", csv=Csv("Controller-Typ", "profile"),
+              filter="eq", sort="profile", csv=Csv("Controller-Typ", "profile", aliases=(
+                  "Typ", "Controllertyp", "Controller-Profil", "controller type")),
               help=N_("The probe reads the controller's access-point table with this vendor's MIB.")),
-        Field("model", Text(120), N_("Model"), search=True, csv=Csv("Modell", "model")),
+        Field("model", Text(120), N_("Model"), search=True, csv=Csv("Modell", "model", aliases=("Gerätetyp",))),
         Field("management_ip", Normalised(unicast_host), N_("Management IP"), required=True, cast="inet",
-              sort="management_ip", csv=Csv("Management-IP", "management_ip"),
+              sort="management_ip", csv=Csv("Management-IP", "management_ip", aliases=(
+                  "IP", "IP-Adresse", "ip address")),
               help=N_("A county's controller may lie outside the schools' management networks.")),
-        Field("snmp_port", Whole(1, 65535), N_("SNMP port"), csv=Csv("SNMP-Port", "snmp_port"),
-              help=N_("161 unless the device is reached through port forwarding.")),
+        SNMP_PORT,
         Field("snmp_profile_id", Reference(), N_("SNMP profile"), nullable=True, widget="select"),
         shown("snmp_profile_name", str | None, "p.name", N_("SNMP profile")),
         NOTES,

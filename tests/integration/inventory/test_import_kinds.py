@@ -269,3 +269,83 @@ async def test_dates_follow_the_inventory_rules(client: httpx.AsyncClient, world
         ["41001", "AP-9", "01.08.2021", "01.07.2021", "01.07.2021"]]))
     assert _errors(response) == [(2, "Installiert am", "kann nicht vor dem Kauf installiert worden sein"),
                                  (2, "Garantie bis", "die Garantie kann nicht vor dem Kauf enden")]
+
+
+CONTROLLER_HEADER = ["Landkreis", "Schulnummer", "SNMP-Profil", "Name", "Controller-Typ", "Modell", "Management-IP",
+                     "SNMP-Port", "Bemerkungen"]
+
+
+async def test_wlan_controllers_import_for_county_and_school_and_export_again(
+        client: httpx.AsyncClient, world: World) -> None:
+    from schoolit.inventory import services
+    from tests.integration.inventory.csvfiles import exported
+    from tests.integration.inventory.world import SYSTEM
+
+    county = world.counties["donnersbergkreis"]
+    await fetch("UPDATE school SET management_prefix = {}::cidr WHERE id = {}", "10.41.1.0/24",
+                world.schools["kib"]["id"])
+    await services.create_snmp_profile(SYSTEM, {"county_id": county, "name": "WLC v2c", "version": "2c",
+                                                "community": "wlc-secret"})
+    rows = [CONTROLLER_HEADER,
+            ["Donnersbergkreis", "", "wlc v2c", "WLC Kreishaus", "cisco-9800", "C9800-40", "172.16.0.10", "", ""],
+            ["donnersbergkreis", "41001", "", "VC Kirchheimbolanden", "aruba-os", "", "10.41.1.2", "1161", ""],
+            ["07333", "", "", "WLC LANCOM", "lancom-wlc", "WLC-4006+", "172.16.0.11", "", "Serverraum"]]
+    report = await imported(client, world, "wlan-controllers", rows)
+    assert (report["created"], report["updated"]) == (3, 0)
+    stored = await _rows("SELECT c.name, c.school_id, c.profile, host(c.management_ip) AS ip, c.snmp_port, "
+                         "p.name AS snmp_profile FROM wlan_controller c LEFT JOIN snmp_profile p "
+                         "ON p.id = c.snmp_profile_id WHERE c.county_id = {} ORDER BY c.name", county)
+    assert stored == [
+        {"name": "VC Kirchheimbolanden", "school_id": world.schools["kib"]["id"], "profile": "aruba-os",
+         "ip": "10.41.1.2", "snmp_port": 1161, "snmp_profile": None},
+        {"name": "WLC Kreishaus", "school_id": None, "profile": "cisco-9800", "ip": "172.16.0.10", "snmp_port": 161,
+         "snmp_profile": "WLC v2c"},
+        {"name": "WLC LANCOM", "school_id": None, "profile": "lancom-wlc", "ip": "172.16.0.11", "snmp_port": 161,
+         "snmp_profile": None}]
+    # Matched by county, address and port: a new model changes one controller, creates none.
+    rows[1][5] = "C9800-80"
+    report = await imported(client, world, "wlan-controllers", rows)
+    assert (report["created"], report["updated"], report["changed"]) == (0, 3, 1)
+    # The export imports again without changing anything.
+    before = await exported(client, world, "wlan-controllers")
+    assert before.decode("utf-8-sig").splitlines()[0] == ";".join(CONTROLLER_HEADER)
+    response = await post_import(client, world, "admin", "wlan-controllers", before)
+    assert response.status_code == 200 and response.json()["changed"] == 0, response.text
+
+
+async def test_wlan_controller_rows_are_checked_and_nothing_is_written(client: httpx.AsyncClient, world: World) -> None:
+    county = world.counties["donnersbergkreis"]
+    await fetch("UPDATE school SET management_prefix = {}::cidr WHERE id = {}", "10.41.1.0/24",
+                world.schools["kib"]["id"])
+    await imported(client, world, "wlan-controllers", [
+        CONTROLLER_HEADER, ["Donnersbergkreis", "", "", "WLC Kreishaus", "cisco-9800", "", "172.16.0.10", "", ""]])
+    rows = [CONTROLLER_HEADER,
+            # the county's controller cannot become a school's by import
+            ["Donnersbergkreis", "41001", "", "WLC Kreishaus", "cisco-9800", "", "172.16.0.10", "", ""],
+            ["Donnersbergkreis", "41001", "", "VC", "aruba-os", "", "172.16.0.99", "", ""],
+            ["Donnersbergkreis", "", "", "WLC 2", "fritzbox", "", "224.0.0.5", "", ""],
+            ["Ludwigsburg", "41001", "", "WLC 3", "aruba-os", "", "10.41.1.3", "", ""],
+            ["Nirgendwo", "", "", "WLC 4", "aruba-os", "", "172.16.0.12", "", ""],
+            ["", "", "", "WLC 5", "aruba-os", "", "172.16.0.13", "", ""],
+            ["Donnersbergkreis", "", "unbekannt", "WLC 6", "aruba-os", "", "172.16.0.10", "1161", ""],
+            ["Donnersbergkreis", "", "", "WLC 6", "aruba-os", "", "172.16.0.10", "1161", ""]]
+    response = await post_import(client, world, "admin", "wlan-controllers", csv_bytes(rows))
+    assert response.status_code == 422
+    twice = "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 8, 9)"
+    assert _errors(response) == [
+        (2, "Schulnummer", "ein Controller bleibt, wo er angelegt wurde"),
+        (3, "Management-IP", "außerhalb des Management-Netzes der Schule"),
+        (4, "Controller-Typ", "einer von: cisco-9800, aruba-os, ruckus-smartzone, ruckus-zonedirector, "
+                              "extreme-wireless, lancom-wlc"),
+        (4, "Management-IP", "keine Adresse eines einzelnen Geräts"),
+        (5, "Landkreis", "die Schule liegt in einem anderen Landkreis"),
+        (6, "Landkreis", "unbekannter Landkreis"),
+        (7, "Landkreis", "ein Wert ist erforderlich"),
+        (8, "SNMP-Profil", "unbekanntes SNMP-Profil"),
+        (8, "Management-IP", twice), (9, "Management-IP", twice)]
+    stored = await _rows("SELECT name, school_id FROM wlan_controller WHERE county_id = {}", county)
+    assert stored == [{"name": "WLC Kreishaus", "school_id": None}]  # all or nothing
+    # A supporter of another county sees no Donnersbergkreis: its name is unknown there.
+    response = await post_import(client, world, "ludwigsburg_supporter", "wlan-controllers", csv_bytes(
+        [CONTROLLER_HEADER, ["Donnersbergkreis", "", "", "WLC X", "aruba-os", "", "172.16.0.20", "", ""]]))
+    assert response.status_code == 422 and _errors(response) == [(2, "Landkreis", "unbekannter Landkreis")]

@@ -198,8 +198,15 @@ def test_formula_quote_from_our_export_is_removed() -> None:
 
 
 def test_every_kind_has_its_key_columns() -> None:
-    assert {k.name for k in (SCHOOLS, ROOMS, ACCESS_POINTS, UPLINKS, DEVICES)} == set(KINDS)
+    from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
+
+    controllers = WLAN_CONTROLLER.csv_kind
+    assert {k.name for k in (SCHOOLS, ROOMS, ACCESS_POINTS, UPLINKS, DEVICES, controllers)} == set(KINDS)
     for kind in KINDS.values():
+        if kind is controllers:  # a county's controller has no school: the county, then the school number
+            assert [c.field for c in kind.columns[:2]] == ["county", "school_number"]
+            assert not any(c.required for c in kind.columns[:2])
+            continue
         assert kind.columns[0].field == "school_number" and kind.columns[0].required
 
 
