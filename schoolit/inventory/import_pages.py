@@ -75,7 +75,8 @@ class ImportPages(Controller):
     async def run(self, caller: Caller, request: Request[Any, Any, Any]) -> Template:
         """`action=check` (a dry run of the uploaded file) or `action=commit` (the checked content)."""
         form = await request.form()
-        kind = str(form.get("kind") or "")
+        # Not `kind`: that names the devices' column, whose input limit a kind's name need not fit.
+        kind = str(form.get("import_kind") or "")
         commit = form.get("action") == "commit"
         upload = form.get("file")
         if commit:

@@ -1,8 +1,9 @@
 """In Chromium: an admin enters the county's WLAN controller through its form (an address outside every
 school's management network) and sees it listed; after a poll that reported an access point the
-inventory does not know, a supporter opens the adoption list and adopts it into a school in one click.
-At 1366 and 390 px (a phone) the pages fit the screen and axe-core finds no serious violation.
-Screenshots: tests/e2e/artifacts/wlc-*.png."""
+inventory does not know, a supporter opens the adoption list and adopts it into a school and one of its
+rooms (the room choice follows the school chosen). Admins and supporters import controllers from a CSV
+file on the import page. At 1366 and 390 px (a phone) the pages fit the screen and axe-core finds no
+serious violation. Screenshots: tests/e2e/artifacts/wlc-*.png."""
 
 from __future__ import annotations
 
@@ -93,18 +94,27 @@ def test_admin_enters_a_controller_and_a_supporter_adopts_its_unknown_access_poi
                 _fits(phone)
 
             _reported(database_url, "C9800 Kreishaus")
-            for width in (390, 1366):
-                page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
-                log_in(page, SUPPORTER, PASSWORD)
-                page.goto("/wlan-controllers")
-                expect(page.get_by_role("cell", name="C9800 Kreishaus C9800-40")).to_be_visible()
-                page.screenshot(path=str(ARTIFACTS / f"wlc-list-supporter-{width}.png"), full_page=True)
-                page.get_by_role("link", name="Access Points zur Übernahme").click()
-                expect(page.get_by_role("cell", name=UNKNOWN_AP["mac"])).to_be_visible()
-                page.screenshot(path=str(ARTIFACTS / f"wlc-adoption-supporter-{width}.png"), full_page=True)
-                _fits(page)
+            for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
+                for width in (390, 1366):
+                    page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
+                    log_in(page, email, PASSWORD)
+                    page.goto("/wlan-controllers")
+                    expect(page.get_by_role("cell", name="C9800 Kreishaus C9800-40")).to_be_visible()
+                    page.screenshot(path=str(ARTIFACTS / f"wlc-list-{who}-{width}.png"), full_page=True)
+                    page.get_by_role("link", name="Access Points zur Übernahme").click()
+                    expect(page.get_by_role("cell", name=UNKNOWN_AP["mac"])).to_be_visible()
+                    expect(page).to_have_title("Access Points zur Übernahme · schoolit")
+                    page.screenshot(path=str(ARTIFACTS / f"wlc-adoption-{who}-{width}.png"), full_page=True)
+                    _fits(page)
             row = page.get_by_role("row").filter(has_text=UNKNOWN_AP["mac"])
-            row.locator("select[name=school_id]").select_option(index=1)
+            rooms = row.get_by_label("Raum")
+            expect(rooms.locator("option")).to_have_count(1)  # a county's controller: no school chosen yet
+            row.get_by_label("Schule").select_option(index=1)
+            expect(rooms.locator("option").nth(1)).to_be_attached()  # htmx brought the school's rooms
+            room = rooms.locator("option").nth(1).inner_text()
+            rooms.select_option(index=1)
+            page.screenshot(path=str(ARTIFACTS / "wlc-adoption-room-supporter-1366.png"), full_page=True)
+            _fits(page)
             row.locator("input[name=serial]").fill("FGL2233X04")
             row.get_by_role("button", name="Übernehmen").click()
             expect(page.get_by_role("status")).to_contain_text("Übernommen.")
@@ -112,6 +122,47 @@ def test_admin_enters_a_controller_and_a_supporter_adopts_its_unknown_access_poi
             page.screenshot(path=str(ARTIFACTS / "wlc-adopted-supporter-1366.png"), full_page=True)
             page.get_by_role("link", name="Access Point öffnen").click()
             expect(page.locator("body")).to_contain_text("00:3a:7d:10:00:04")
+            expect(page.locator("body")).to_contain_text(room.split(" · ")[-1])
             page.screenshot(path=str(ARTIFACTS / "wlc-adopted-ap-supporter-1366.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+CONTROLLERS_CSV = ("Landkreis;Name;Controller-Typ;Modell;Management-IP;SNMP-Port\n"
+                   "ahrweiler;WLC LANCOM Kreishaus;lancom-wlc;WLC-4006+;172.16.40.20;\n"
+                   "ahrweiler;VC Instant;fritzbox;;172.16.40.21;1161\n")
+
+
+def test_admins_and_supporters_import_controllers_from_csv(server: tuple[str, str]) -> None:
+    base, _database_url = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
+                for width in (390, 1366):
+                    page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
+                    log_in(page, email, PASSWORD)
+                    page.goto("/import")
+                    page.get_by_label("Die Datei enthält").select_option(label="WLAN-Controller")
+                    wrong = CONTROLLERS_CSV.replace("WLC LANCOM Kreishaus", f"WLC {who} {width}").replace(
+                        "172.16.40.2", f"172.16.{width % 256}.{2 if who == 'admin' else 3}")
+                    page.set_input_files("input[name=file]", files=[{
+                        "name": "controller.csv", "mimeType": "text/csv", "buffer": wrong.encode()}])
+                    page.get_by_role("button", name="Datei prüfen").click()
+                    expect(page.get_by_test_id("error-row-3")).to_contain_text("Controller-Typ")
+                    page.screenshot(path=str(ARTIFACTS / f"wlc-import-error-{who}-{width}.png"), full_page=True)
+                    _fits(page)
+                    right = wrong.replace("fritzbox", "aruba-os")
+                    page.set_input_files("input[name=file]", files=[{
+                        "name": "controller.csv", "mimeType": "text/csv", "buffer": right.encode()}])
+                    page.get_by_label("Die Datei enthält").select_option(label="WLAN-Controller")
+                    page.get_by_role("button", name="Datei prüfen").click()
+                    page.get_by_role("button", name="Jetzt importieren").click()
+                    expect(page.get_by_test_id("import-result")).to_contain_text("2 angelegt")
+                    page.screenshot(path=str(ARTIFACTS / f"wlc-import-done-{who}-{width}.png"), full_page=True)
+                    _fits(page)
+                    page.goto("/wlan-controllers")
+                    expect(page.get_by_role("cell", name=f"WLC {who} {width} WLC-4006+")).to_be_visible()
         finally:
             browser.close()
