@@ -11,7 +11,9 @@ import asyncio
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -56,6 +58,17 @@ def _reported(database_url: str, controller_name: str) -> None:
         pool.submit(asyncio.run, store()).result()
 
 
+@contextmanager
+def _chromium() -> Iterator[Any]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def _fits(page: object) -> None:
     """No sideways scrolling, and no serious or critical axe-core violation."""
     assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")  # type: ignore[attr-defined]
@@ -64,68 +77,63 @@ def _fits(page: object) -> None:
 
 def test_admin_enters_a_controller_and_a_supporter_adopts_its_unknown_access_point(server: tuple[str, str]) -> None:
     base, database_url = server
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
-            log_in(page, ADMIN, PASSWORD)
-            page.get_by_role("link", name="WLAN-Controller").first.click()
-            expect(page.get_by_role("heading", name="WLAN-Controller")).to_be_visible()
-            page.get_by_role("link", name="Neuer WLAN-Controller").click()
-            page.fill("input[name=name]", "C9800 Kreishaus")
-            page.select_option("select[name=profile]", label="Cisco Catalyst 9800")
-            page.fill("input[name=model]", "C9800-40")
-            page.select_option("select[name=county_id]", label="Landkreis Ahrweiler")
-            page.fill("input[name=management_ip]", "224.0.0.5")  # multicast: refused
-            page.get_by_role("button", name="Speichern").click()
-            expect(page.locator(".field-error")).to_contain_text("keine Adresse eines einzelnen Geräts")
-            page.screenshot(path=str(ARTIFACTS / "wlc-form-error-admin-1366.png"), full_page=True)
-            page.fill("input[name=management_ip]", "172.16.40.10")
-            page.get_by_role("button", name="Speichern").click()
-            expect(page.get_by_role("cell", name="C9800 Kreishaus C9800-40")).to_be_visible()
-            expect(page.get_by_role("cell", name="Landkreis Ahrweiler (kreisweit)")).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "wlc-list-admin-1366.png"), full_page=True)
-            phone = browser.new_page(base_url=base, viewport={"width": 390, "height": 844})
-            log_in(phone, ADMIN, PASSWORD)
-            for path, name in (("/wlan-controllers", "list"), ("/wlan-controllers/new", "form")):
-                phone.goto(path)
-                phone.screenshot(path=str(ARTIFACTS / f"wlc-{name}-admin-390.png"), full_page=True)
-                _fits(phone)
+    with _chromium() as browser:
+        page = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
+        log_in(page, ADMIN, PASSWORD)
+        page.get_by_role("link", name="WLAN-Controller").first.click()
+        expect(page.get_by_role("heading", name="WLAN-Controller")).to_be_visible()
+        page.get_by_role("link", name="Neuer WLAN-Controller").click()
+        page.fill("input[name=name]", "C9800 Kreishaus")
+        page.select_option("select[name=profile]", label="Cisco Catalyst 9800")
+        page.fill("input[name=model]", "C9800-40")
+        page.select_option("select[name=county_id]", label="Landkreis Ahrweiler")
+        page.fill("input[name=management_ip]", "224.0.0.5")  # multicast: refused
+        page.get_by_role("button", name="Speichern").click()
+        expect(page.locator(".field-error")).to_contain_text("keine Adresse eines einzelnen Geräts")
+        page.screenshot(path=str(ARTIFACTS / "wlc-form-error-admin-1366.png"), full_page=True)
+        page.fill("input[name=management_ip]", "172.16.40.10")
+        page.get_by_role("button", name="Speichern").click()
+        expect(page.get_by_role("cell", name="C9800 Kreishaus C9800-40")).to_be_visible()
+        expect(page.get_by_role("cell", name="Landkreis Ahrweiler (kreisweit)")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "wlc-list-admin-1366.png"), full_page=True)
+        phone = browser.new_page(base_url=base, viewport={"width": 390, "height": 844})
+        log_in(phone, ADMIN, PASSWORD)
+        for path, name in (("/wlan-controllers", "list"), ("/wlan-controllers/new", "form")):
+            phone.goto(path)
+            phone.screenshot(path=str(ARTIFACTS / f"wlc-{name}-admin-390.png"), full_page=True)
+            _fits(phone)
 
-            _reported(database_url, "C9800 Kreishaus")
-            for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
-                for width in (390, 1366):
-                    page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
-                    log_in(page, email, PASSWORD)
-                    page.goto("/wlan-controllers")
-                    expect(page.get_by_role("cell", name="C9800 Kreishaus C9800-40")).to_be_visible()
-                    page.screenshot(path=str(ARTIFACTS / f"wlc-list-{who}-{width}.png"), full_page=True)
-                    page.get_by_role("link", name="Access Points zur Übernahme").click()
-                    expect(page.get_by_role("cell", name=UNKNOWN_AP["mac"])).to_be_visible()
-                    expect(page).to_have_title("Access Points zur Übernahme · schoolit")
-                    page.screenshot(path=str(ARTIFACTS / f"wlc-adoption-{who}-{width}.png"), full_page=True)
-                    _fits(page)
-            row = page.get_by_role("row").filter(has_text=UNKNOWN_AP["mac"])
-            rooms = row.get_by_label("Raum")
-            expect(rooms.locator("option")).to_have_count(1)  # a county's controller: no school chosen yet
-            row.get_by_label("Schule").select_option(index=1)
-            expect(rooms.locator("option").nth(1)).to_be_attached()  # htmx brought the school's rooms
-            room = rooms.locator("option").nth(1).inner_text()
-            rooms.select_option(index=1)
-            page.screenshot(path=str(ARTIFACTS / "wlc-adoption-room-supporter-1366.png"), full_page=True)
-            _fits(page)
-            row.locator("input[name=serial]").fill("FGL2233X04")
-            row.get_by_role("button", name="Übernehmen").click()
-            expect(page.get_by_role("status")).to_contain_text("Übernommen.")
-            expect(page.get_by_role("cell", name=UNKNOWN_AP["mac"])).to_have_count(0)
-            page.screenshot(path=str(ARTIFACTS / "wlc-adopted-supporter-1366.png"), full_page=True)
-            page.get_by_role("link", name="Access Point öffnen").click()
-            expect(page.locator("body")).to_contain_text("00:3a:7d:10:00:04")
-            expect(page.locator("body")).to_contain_text(room.split(" · ")[-1])
-            page.screenshot(path=str(ARTIFACTS / "wlc-adopted-ap-supporter-1366.png"), full_page=True)
-        finally:
-            browser.close()
+        _reported(database_url, "C9800 Kreishaus")
+        for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
+            for width in (390, 1366):
+                page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
+                log_in(page, email, PASSWORD)
+                page.goto("/wlan-controllers")
+                expect(page.get_by_role("cell", name="C9800 Kreishaus C9800-40")).to_be_visible()
+                page.screenshot(path=str(ARTIFACTS / f"wlc-list-{who}-{width}.png"), full_page=True)
+                page.get_by_role("link", name="Access Points zur Übernahme").click()
+                expect(page.get_by_role("cell", name=UNKNOWN_AP["mac"])).to_be_visible()
+                expect(page).to_have_title("Access Points zur Übernahme · schoolit")
+                page.screenshot(path=str(ARTIFACTS / f"wlc-adoption-{who}-{width}.png"), full_page=True)
+                _fits(page)
+        row = page.get_by_role("row").filter(has_text=UNKNOWN_AP["mac"])
+        rooms = row.get_by_label("Raum")
+        expect(rooms.locator("option")).to_have_count(1)  # a county's controller: no school chosen yet
+        row.get_by_label("Schule").select_option(index=1)
+        expect(rooms.locator("option").nth(1)).to_be_attached()  # htmx brought the school's rooms
+        room = rooms.locator("option").nth(1).inner_text()
+        rooms.select_option(index=1)
+        page.screenshot(path=str(ARTIFACTS / "wlc-adoption-room-supporter-1366.png"), full_page=True)
+        _fits(page)
+        row.locator("input[name=serial]").fill("FGL2233X04")
+        row.get_by_role("button", name="Übernehmen").click()
+        expect(page.get_by_role("status")).to_contain_text("Übernommen.")
+        expect(page.get_by_role("cell", name=UNKNOWN_AP["mac"])).to_have_count(0)
+        page.screenshot(path=str(ARTIFACTS / "wlc-adopted-supporter-1366.png"), full_page=True)
+        page.get_by_role("link", name="Access Point öffnen").click()
+        expect(page.locator("body")).to_contain_text("00:3a:7d:10:00:04")
+        expect(page.locator("body")).to_contain_text(room.split(" · ")[-1])
+        page.screenshot(path=str(ARTIFACTS / "wlc-adopted-ap-supporter-1366.png"), full_page=True)
 
 
 CONTROLLERS_CSV = ("Landkreis;Name;Controller-Typ;Modell;Management-IP;SNMP-Port\n"
@@ -135,34 +143,29 @@ CONTROLLERS_CSV = ("Landkreis;Name;Controller-Typ;Modell;Management-IP;SNMP-Port
 
 def test_admins_and_supporters_import_controllers_from_csv(server: tuple[str, str]) -> None:
     base, _database_url = server
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
-                for width in (390, 1366):
-                    page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
-                    log_in(page, email, PASSWORD)
-                    page.goto("/import")
-                    page.get_by_label("Die Datei enthält").select_option(label="WLAN-Controller")
-                    wrong = CONTROLLERS_CSV.replace("WLC LANCOM Kreishaus", f"WLC {who} {width}").replace(
-                        "172.16.40.2", f"172.16.{width % 256}.{2 if who == 'admin' else 3}")
-                    page.set_input_files("input[name=file]", files=[{
-                        "name": "controller.csv", "mimeType": "text/csv", "buffer": wrong.encode()}])
-                    page.get_by_role("button", name="Datei prüfen").click()
-                    expect(page.get_by_test_id("error-row-3")).to_contain_text("Controller-Typ")
-                    page.screenshot(path=str(ARTIFACTS / f"wlc-import-error-{who}-{width}.png"), full_page=True)
-                    _fits(page)
-                    right = wrong.replace("fritzbox", "aruba-os")
-                    page.set_input_files("input[name=file]", files=[{
-                        "name": "controller.csv", "mimeType": "text/csv", "buffer": right.encode()}])
-                    page.get_by_label("Die Datei enthält").select_option(label="WLAN-Controller")
-                    page.get_by_role("button", name="Datei prüfen").click()
-                    page.get_by_role("button", name="Jetzt importieren").click()
-                    expect(page.get_by_test_id("import-result")).to_contain_text("2 angelegt")
-                    page.screenshot(path=str(ARTIFACTS / f"wlc-import-done-{who}-{width}.png"), full_page=True)
-                    _fits(page)
-                    page.goto("/wlan-controllers")
-                    expect(page.get_by_role("cell", name=f"WLC {who} {width} WLC-4006+")).to_be_visible()
-        finally:
-            browser.close()
+    with _chromium() as browser:
+        for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
+            for width in (390, 1366):
+                page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
+                log_in(page, email, PASSWORD)
+                page.goto("/import")
+                page.get_by_label("Die Datei enthält").select_option(label="WLAN-Controller")
+                wrong = CONTROLLERS_CSV.replace("WLC LANCOM Kreishaus", f"WLC {who} {width}").replace(
+                    "172.16.40.2", f"172.16.{width % 256}.{2 if who == 'admin' else 3}")
+                page.set_input_files("input[name=file]", files=[{
+                    "name": "controller.csv", "mimeType": "text/csv", "buffer": wrong.encode()}])
+                page.get_by_role("button", name="Datei prüfen").click()
+                expect(page.get_by_test_id("error-row-3")).to_contain_text("Controller-Typ")
+                page.screenshot(path=str(ARTIFACTS / f"wlc-import-error-{who}-{width}.png"), full_page=True)
+                _fits(page)
+                right = wrong.replace("fritzbox", "aruba-os")
+                page.set_input_files("input[name=file]", files=[{
+                    "name": "controller.csv", "mimeType": "text/csv", "buffer": right.encode()}])
+                page.get_by_label("Die Datei enthält").select_option(label="WLAN-Controller")
+                page.get_by_role("button", name="Datei prüfen").click()
+                page.get_by_role("button", name="Jetzt importieren").click()
+                expect(page.get_by_test_id("import-result")).to_contain_text("2 angelegt")
+                page.screenshot(path=str(ARTIFACTS / f"wlc-import-done-{who}-{width}.png"), full_page=True)
+                _fits(page)
+                page.goto("/wlan-controllers")
+                expect(page.get_by_role("cell", name=f"WLC {who} {width} WLC-4006+")).to_be_visible()
