@@ -25,9 +25,11 @@ from schoolit.inventory.schemas import (
     BuildingIn,
     BuildingOut,
     BulkLendIn,
+    BulkReturnIn,
     CoverageOut,
     DeviceIn,
     DeviceOut,
+    DeviceStatusIn,
     LoanIn,
     LoanOut,
     LoanPatch,
@@ -242,6 +244,12 @@ class DevicesApi(Controller):
     async def create_device(self, caller: Caller, data: JSONBody[DeviceIn]) -> DeviceOut:
         return msgspec.convert(await services.create_device(caller, given(data)), DeviceOut)
 
+    @post("/status", opt=WRITE, status_code=200, summary="Set the status of several devices (all or nothing)")
+    async def set_status(self, caller: Caller, data: JSONBody[DeviceStatusIn]) -> list[DeviceOut]:
+        """422 naming every device whose rules block the change (a lent one stays lent until it is
+        returned); 404 when one is not in your scope. Nothing is changed then."""
+        return msgspec.convert(await services.set_device_status(caller, data.ids, data.status), list[DeviceOut])
+
     @get("/{device_id:int}", opt=READ, summary="One device")
     async def get_device(self, caller: Caller, device_id: FromPath[int]) -> DeviceOut:
         return msgspec.convert(await services.get_device(caller, device_id), DeviceOut)
@@ -278,6 +286,13 @@ class LoansApi(Controller):
         rows = [services.BulkRow(serial=r.serial, pupil_ref=r.pupil_ref) for r in data.rows]
         terms = {k: v for k, v in given(data).items() if k not in ("school_id", "rows")}
         return msgspec.convert(await services.bulk_lend(caller, data.school_id, rows, terms), list[LoanOut])
+
+    @post("/return", opt=LOANS, status_code=200, summary="Return several loans, e.g. a class's (all or nothing)")
+    async def return_loans(self, caller: Caller, data: JSONBody[BulkReturnIn]) -> list[LoanOut]:
+        """422 naming every loan that blocks it (returned already, lent after the day); 404 when one is
+        not in your scope. Nothing is returned then."""
+        terms = {k: v for k, v in given(data).items() if k != "ids"}
+        return msgspec.convert(await services.return_loans(caller, data.ids, terms), list[LoanOut])
 
     @get("/{loan_id:int}", opt=READ, summary="One loan")
     async def get_loan(self, caller: Caller, loan_id: FromPath[int]) -> LoanOut:

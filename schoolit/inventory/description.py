@@ -235,17 +235,18 @@ class Resource:
         return (f"SELECT {', '.join(selects)} FROM {self.export_source or self.source} "  # noqa: S608
                 f"WHERE {{scope}} ORDER BY {self.export_order}")
 
-    def listing(self, *, filters: Mapping[str, str] | None = None, sorts: Mapping[str, str] | None = None,
+    def listing(self, *, filters: Mapping[str, str | Filter] | None = None, sorts: Mapping[str, str] | None = None,
                 mac: str | None = None, search: Sequence[str] = ()) -> Listing:
-        """The list query; `filters`, `sorts` and `search` add what no single field says."""
+        """The list query; `filters`, `sorts` and `search` add what no single field says (a filter given
+        as SQL takes an id; a `Filter` names its label and value kind, e.g. a date it compares with)."""
         described_filters: dict[str, Filter] = {}
         for f in self.fields:
             if f.filter is not None:
                 column = f.select or f"{self.alias}.{f.name}"
                 condition = f"{column} ILIKE {{}}" if f.filter == "like" else f"{column} = {{}}"
                 described_filters[f.name] = Filter(f.name, f.label, condition, f.kind, f.filter == "like")
-        for name, condition in (filters or {}).items():
-            described_filters[name] = Filter(name, "", condition, Reference())
+        for name, given in (filters or {}).items():
+            described_filters[name] = given if isinstance(given, Filter) else Filter(name, "", given, Reference())
         described_sorts = {f.sort: (f.select or f"{self.alias}.{f.name}") for f in self.fields if f.sort}
         described_sorts.update(sorts or {})
         return Listing(

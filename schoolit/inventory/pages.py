@@ -30,6 +30,7 @@ from schoolit.inventory.choices import (
     UPLINK_TECHNOLOGY_LABELS,
     VENDOR_LABELS,
 )
+from schoolit.inventory.device_list_pages import PAGE_HANDLERS as DEVICE_LIST_PAGES
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text, list_filters
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE
@@ -52,6 +53,7 @@ SCHOOL_FORM = SCHOOL.form()
 LOAN_FORM = LOAN.form()
 navigation.register(
     navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
+    navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
     navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
     before="/admin/users",
@@ -751,4 +753,4 @@ class SnmpProfilePages(Controller):
         return Redirect(path="/snmp-profiles", status_code=303)
 
 
-PAGE_HANDLERS: list[Any] = [SchoolPages, AssetPages, LoanPages, SnmpProfilePages]
+PAGE_HANDLERS: list[Any] = [SchoolPages, AssetPages, LoanPages, SnmpProfilePages, *DEVICE_LIST_PAGES]

@@ -126,6 +126,24 @@ class ReturnIn(Input):
     device_status: str | UnsetType = UNSET
 
 
+class BulkReturnIn(Input):
+    """The devices of a class come back: the loans `ids`, one day, one condition note and where the
+    devices go (defaults as `ReturnIn`); every loan is returned, or none (all-or-nothing)."""
+
+    ids: list[int]
+    returned_on: dt.date | UnsetType = UNSET
+    condition_in: str | UnsetType = UNSET
+    device_status: str | UnsetType = UNSET
+
+
+class DeviceStatusIn(Input):
+    """The devices `ids` get `status` (stock, repair, lost or retired; never lent, which only a loan
+    sets): every device, or none (all-or-nothing)."""
+
+    ids: list[int]
+    status: str
+
+
 class BulkRowIn(Input):
     serial: str
     pupil_ref: str

@@ -8,8 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, DeviceKind, DeviceStatus
-from schoolit.inventory.description import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
-from schoolit.inventory.kinds import Choice, Text, YesNo
+from schoolit.inventory.description import Check, Csv, Field, Filter, Resource, dates_in_order, row_fields, shown
+from schoolit.inventory.kinds import Choice, Day, Text, YesNo
 from schoolit.inventory.resources.common import (
     DATES_WARRANTY,
     FUNDING_PROGRAMME,
@@ -81,7 +81,7 @@ DEVICE = Resource(
         replace(MAC, label=N_("MAC address (Wi-Fi)")),
         Field("mdm_id", Text(80), N_("MDM ID"), search=True,
               csv=Csv("MDM-ID", "mdm_id", aliases=("MDM ID", "MDM-Kennung"))),
-        Field("mdm_enrolled", YesNo(), N_("Enrolled in the MDM"), empty=False, csv=Csv(
+        Field("mdm_enrolled", YesNo(), N_("Enrolled in the MDM"), empty=False, filter="eq", csv=Csv(
             "MDM registriert", "mdm_enrolled", aliases=(
                 "MDM", "im MDM", "MDM-Registrierung", "enrolled", "mdm enrolled"), memo=True)),
         FUNDING_PROGRAMME,
@@ -103,4 +103,9 @@ DEVICE = Resource(
         shown("open_loan_due_on", dt.date | None, "l.due_on"),
     ),
 )
-DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",))
+DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",), filters={
+    "warranty_before": Filter("warranty_before", N_("Warranty ending before"), "d.warranty_end < {}", Day()),
+})
+# What a bulk change may set (`set_device_status`): never "lent", which only a loan sets and only a return ends.
+BULK_STATUSES = tuple(s for s in DeviceStatus if s is not DeviceStatus.LENT)
+BULK_LENT = N_("not lent: a device becomes lent through a loan")

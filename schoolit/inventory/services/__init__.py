@@ -40,6 +40,7 @@ from schoolit.inventory.services.devices import (
     list_devices,
     lookup,
     retire_device,
+    set_device_status,
     update_device,
 )
 from schoolit.inventory.services.loans import (
@@ -54,6 +55,7 @@ from schoolit.inventory.services.loans import (
     list_loans,
     loan_agreement,
     return_loan,
+    return_loans,
     update_loan,
 )
 from schoolit.inventory.services.rooms import (
@@ -183,6 +185,7 @@ __all__ = [
     "retire_access_point",
     "retire_device",
     "return_loan",
+    "return_loans",
     "room_choices",
     "school_choices",
     "school_coverage",
@@ -191,6 +194,7 @@ __all__ = [
     "school_summary",
     "school_totals",
     "school_year_end",
+    "set_device_status",
     "snmp_credentials",
     "today",
     "update_access_point",

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.errors import Conflict
+from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
 from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources.access_point import ACCESS_POINTS
-from schoolit.inventory.resources.device import DEVICE, DEVICES, move_problem
-from schoolit.inventory.services.store import change_row, create_row, one, page, school_for_write
+from schoolit.inventory.resources.device import BULK_LENT, DEVICE, DEVICES, LENT, STAYS_LENT, move_problem
+from schoolit.inventory.services.store import (
+    MAX_BULK_ROWS,
+    change_row,
+    create_row,
+    one,
+    page,
+    record,
+    school_for_write,
+    writing,
+)
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch
 
 
@@ -77,6 +86,55 @@ async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
     if (await get_device(scope, device_id))["open_loan_id"] is not None:
         raise Conflict(N_("the device is lent: return it first"))
     return await update_device(scope, device_id, {"status": DeviceStatus.RETIRED.value})
+
+
+# --- bulk status ---------------------------------------------------------------------------------
+
+BLOCKED = N_("Nothing was changed. These devices block it: %(devices)s")
+BLOCKING = N_("%(serial)s (%(reason)s)")
+
+
+async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any) -> list[dict[str, Any]]:
+    """Set the status of many devices at once (stock, repair, lost or retired): all or nothing. The
+    device's `validate` rules apply to each, and a lent device keeps its status until it is returned;
+    the message names every device that blocks the change. A device outside the caller's scope is a
+    404 like a single one. One audit entry per changed device (`device.status`, marked as bulk)."""
+    scope.require(Permission.INVENTORY_WRITE)
+    f = Input({"status": status}, partial=False)
+    f.choice("status", DeviceStatus, required=True)
+    ids = sorted({int(i) for i in device_ids})
+    if not ids:
+        f.error("ids", N_("choose at least one device"))
+    elif len(ids) > MAX_BULK_ROWS:
+        f.error("ids", N_("too many rows"))
+    if f.value("status") == LENT:
+        f.error("status", BULK_LENT)
+    f.raise_if_invalid()
+    status = f.value("status")
+    before, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial", extra=[("d.id = ANY({})", [ids])])
+    if len(before) != len(ids):
+        raise NotFound("device not found")
+    blocked = []
+    for device in before:
+        check = _device_input({"status": status}, device)
+        if device["status"] == LENT and not check.has_error("status"):
+            check.error("status", STAYS_LENT)
+        if check.errors:
+            blocked.append(gettext(BLOCKING, serial=device["serial"], reason=gettext(check.errors[0].message)))
+    if blocked:
+        raise ValidationFailed([FieldError("ids", gettext(BLOCKED, devices="; ".join(blocked)))])
+    changing = {d["id"]: d for d in before if d["status"] != status}
+    if not changing:
+        return before
+    async with writing():
+        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", status, list(changing))
+        after, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial",
+                                   extra=[("d.id = ANY({})", [ids])])
+        for device in after:
+            if device["id"] in changing:
+                await record(scope, "device.status", "device", device, before=changing[device["id"]],
+                             after={**device, "bulk": True})
+    return after
 
 
 # --- lookup (typed or scanned) -------------------------------------------------------------------

@@ -38,7 +38,7 @@ from schoolit.inventory.services.store import (
     writing,
 )
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch
 
 LOAN_STATES = ("open", "returned", "overdue", "due")
@@ -145,33 +145,87 @@ async def update_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
 RETURN_STATUSES = (DeviceStatus.STOCK, DeviceStatus.REPAIR, DeviceStatus.LOST)
 
 
-async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The device comes back (or is reported lost): condition notes, and where the device goes next."""
-    scope.require(Permission.LOANS_WRITE)
-    before = await get_loan(scope, loan_id)
-    if before["returned_on"] is not None:
-        raise Conflict(N_("the loan has been returned already"))
+RETURNED_ALREADY = N_("the loan has been returned already")
+RETURNED_BEFORE_LENT = N_("returned before it was lent")
+
+
+def _return_input(data: Mapping[str, Any]) -> tuple[Input, dt.date, str]:
+    """A return's terms: the day (default today, never in the future), the condition note and where
+    the device goes (in stock unless in repair or lost)."""
     f = Input(data, partial=False)
     f.date("returned_on")
     f.text("condition_in", max_length=2000)
     f.choice("device_status", DeviceStatus)
     returned_on = f.values.get("returned_on") or today()
-    if returned_on < before["lent_on"]:
-        f.error("returned_on", N_("returned before it was lent"))
-    elif returned_on > today():
+    if returned_on > today() and not f.has_error("returned_on"):
         f.error("returned_on", IN_THE_FUTURE)
     device_status = f.values.get("device_status") or DeviceStatus.STOCK.value
     if device_status not in {s.value for s in RETURN_STATUSES}:
         f.error("device_status", N_("in stock, in repair or lost"))
-    f.raise_if_invalid()
+    return f, returned_on, device_status
+
+
+async def _record_returns(scope: Scope, returned_on: dt.date, condition_in: str, device_status: str,
+                          before: Sequence[Mapping[str, Any]], *, bulk: bool = False) -> list[dict[str, Any]]:
+    """Write the returns of open loans (one transaction with their audit entries) and read them back."""
+    ids = [loan["id"] for loan in before]
     async with writing():
-        await update_row("loan", loan_id, {"returned_on": returned_on,
-                                           "condition_in": f.values.get("condition_in") or ""})
-        await update_row("device", before["device_id"], {"status": device_status})
-        after = await get_loan(scope, loan_id)
-        await record(scope, "loan.return", "loan", after, before=before,
-                      after={**after, "device_status": device_status})
-    return after
+        await fetch("UPDATE loan SET returned_on = {}, condition_in = {}, updated_at = now() WHERE id = ANY({})",
+                    returned_on, condition_in, ids)
+        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", device_status,
+                    [loan["device_id"] for loan in before])
+        after, _total = await page(LOANS, scope, limit=len(ids), sort="serial", extra=[("l.id = ANY({})", [ids])])
+        by_id = {loan["id"]: loan for loan in before}
+        for loan in after:
+            await record(scope, "loan.return", "loan", loan, before=by_id[loan["id"]],
+                         after={**loan, "device_status": device_status, **({"bulk": True} if bulk else {})})
+    return [_loan_figures(loan) for loan in after]
+
+
+async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The device comes back (or is reported lost): condition notes, and where the device goes next."""
+    scope.require(Permission.LOANS_WRITE)
+    before = await get_loan(scope, loan_id)
+    if before["returned_on"] is not None:
+        raise Conflict(RETURNED_ALREADY)
+    f, returned_on, device_status = _return_input(data)
+    if returned_on < before["lent_on"] and not f.has_error("returned_on"):
+        f.error("returned_on", RETURNED_BEFORE_LENT)
+    f.raise_if_invalid()
+    return (await _record_returns(scope, returned_on, f.values.get("condition_in") or "", device_status,
+                                  [before]))[0]
+
+
+BLOCKING_LOANS = N_("Nothing was returned. These loans block it: %(loans)s")
+BLOCKING_LOAN = N_("%(serial)s (%(reason)s)")
+
+
+async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return many loans at once (the devices of a class) with one date, one condition note and one
+    place for the devices: all or nothing. The message names every loan that blocks it (returned
+    already, or lent after the return date); a loan outside the caller's scope is a 404 like a single
+    one. One audit entry per loan (`loan.return`, marked as bulk)."""
+    scope.require(Permission.LOANS_WRITE)
+    f, returned_on, device_status = _return_input(data)
+    ids = sorted({int(i) for i in loan_ids})
+    if not ids:
+        f.error("ids", N_("choose at least one loan"))
+    elif len(ids) > MAX_BULK_ROWS:
+        f.error("ids", N_("too many rows"))
+    f.raise_if_invalid()
+    before, _total = await page(LOANS, scope, limit=len(ids) + 1, sort="serial", extra=[("l.id = ANY({})", [ids])])
+    if len(before) != len(ids):
+        raise NotFound("loan not found")
+    blocked = []
+    for loan in before:
+        reason = RETURNED_ALREADY if loan["returned_on"] is not None else (
+            RETURNED_BEFORE_LENT if returned_on < loan["lent_on"] else None)
+        if reason:
+            blocked.append(gettext(BLOCKING_LOAN, serial=loan["device_serial"], reason=gettext(reason)))
+    if blocked:
+        raise ValidationFailed([FieldError("ids", gettext(BLOCKING_LOANS, loans="; ".join(blocked)))])
+    return await _record_returns(scope, returned_on, f.values.get("condition_in") or "", device_status, before,
+                                 bulk=True)
 
 
 @dataclass(frozen=True)

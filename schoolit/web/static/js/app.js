@@ -45,6 +45,17 @@
     }
   });
 
+  // <input type="checkbox" data-select-all="NAME">: ticks or unticks every checkbox
+  // NAME of its form (also those outside it that name the form with form="…"), e.g. a list's page.
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest && event.target.closest("input[data-select-all]");
+    if (!box || !box.form) return;
+    var name = box.getAttribute("data-select-all");
+    Array.prototype.forEach.call(box.form.elements, function (element) {
+      if (element.type === "checkbox" && element.name === name) { element.checked = box.checked; }
+    });
+  });
+
   // The queue refreshes itself every 30 seconds; not while tickets are ticked for a bulk action.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.elt;

@@ -1,0 +1,197 @@
+"""The device list across schools (`/devices`): the device description's filters (an empty choice means
+"all"), search by serial, asset tag or MAC, sortable columns, a pager with the total, the CSV file of
+exactly the filtered list in the shown columns and order, and the bulk status change of the devices
+ticked in it. The class return of loans (`/loans/return`): a school's class's open loans returned with
+one day and one condition note. Thin: `services.list_devices`, `set_device_status`, `list_loans` and
+`return_loans` do the work, with the caller's Scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from schoolit.accounts import services as accounts
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.scope import Scope
+from schoolit.csvwriter import write_csv
+from schoolit.errors import ValidationFailed
+from schoolit.inventory import forms, services
+from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, FUNDING_PROGRAMME_LABELS
+from schoolit.inventory.http import LOANS, READ, WRITE, Filters, Text, list_filters
+from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
+from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_, gettext
+from schoolit.schemas import Offset
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 20_000
+
+
+def _choice(labels: Mapping[Any, str], value: Any) -> str:
+    for key, label in labels.items():
+        if getattr(key, "value", key) == value:
+            return gettext(label)
+    return "" if value is None else str(value)
+
+
+def _day(value: Any) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the device list, the same on the page and in its CSV file."""
+
+    label: str  # English message id
+    sort: str | None  # the description's sort key
+    text: Callable[[Mapping[str, Any]], Any]
+
+
+COLUMNS = (
+    Column(N_("Serial number"), "serial", lambda d: d["serial"]),
+    Column(N_("Asset tag"), "asset_tag", lambda d: d["asset_tag"] or ""),
+    Column(N_("Kind"), "kind", lambda d: _choice(DEVICE_KIND_LABELS, d["kind"])),
+    Column(N_("Vendor"), "vendor", lambda d: d["vendor"]),
+    Column(N_("Model"), "model", lambda d: d["model"]),
+    Column(N_("School"), "school", lambda d: d["school_name"]),
+    Column(N_("Status"), "status", lambda d: _choice(DEVICE_STATUS_LABELS, d["status"])),
+    Column(N_("Warranty end"), "warranty_end", lambda d: _day(d["warranty_end"])),
+    Column(N_("Enrolled in the MDM"), None, lambda d: gettext("yes") if d["mdm_enrolled"] else gettext("no")),
+)
+# The filters in the order the form shows them (each described in the device's resource).
+FILTERS = ("county_id", "school_id", "status", "kind", "vendor", "model", "funding_programme", "warranty_before",
+           "mdm_enrolled")
+
+
+def _clean(filters: Mapping[str, str | None], q: str | None, sort: str | None) -> dict[str, str]:
+    """The list's query string as given, without empty values (they mean "all")."""
+    given = {name: (value or "").strip() for name, value in filters.items()}
+    given.update(q=(q or "").strip(), sort=(sort or "").strip())
+    return {name: value for name, value in given.items() if value}
+
+
+def _query_from(text: str) -> dict[str, str]:
+    """A list's query string posted back by the bulk form (only the list's own parameters)."""
+    allowed = {*DEVICES.filters, "q", "sort", "offset"}
+    return {k: v for k, v in parse_qsl(text) if k in allowed and v}
+
+
+class DeviceListPages(Controller):
+    include_in_schema = False
+
+    async def _page(self, caller: Scope, query: Mapping[str, str], *, offset: int = 0, status: int = 200,
+                    errors: Sequence[str] = (), ticked: Sequence[int] = (), bulk_status: str = "",
+                    changed: int | None = None) -> Template:
+        sort = query.get("sort") or DEVICES.default_sort
+        filters = {name: query.get(name) for name in DEVICES.filters}
+        filter_errors: dict[str, str] = {}
+        try:
+            rows, total = await services.list_devices(caller, q=query.get("q"), sort=sort, limit=PAGE_SIZE,
+                                                      offset=offset, filters=filters)
+        except ValidationFailed as exc:  # a filter's value or the sort key it does not take: the form says which
+            rows, total, status = [], 0, 422
+            filter_errors = {e.field: gettext(e.message) for e in exc.errors}
+        counties = await accounts.list_counties(caller)
+        schools, _ = await services.list_schools(caller, limit=500, sort="name")
+        return Template("inventory/devices.html", status_code=status, context={
+            "devices": rows, "total": total, "offset": offset, "limit": PAGE_SIZE, "query": dict(query),
+            "sort": sort, "columns": [(gettext(c.label), c.sort) for c in COLUMNS],
+            "cells": [[c.text(d) for c in COLUMNS] for d in rows],
+            "counties": [(str(c["id"]), c["name"]) for c in counties] if len(counties) > 1 else [],
+            "schools": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools] if len(schools) > 1
+            else [],
+            "kinds": forms.enum_options(DEVICE_KIND_LABELS), "statuses": forms.enum_options(DEVICE_STATUS_LABELS),
+            "funding": forms.enum_options(FUNDING_PROGRAMME_LABELS),
+            "bulk_statuses": [(s.value, gettext(DEVICE_STATUS_LABELS[s])) for s in BULK_STATUSES],
+            "labels": {name: gettext(spec.label) for name, spec in DEVICES.filters.items()
+                       if not isinstance(spec, str) and spec.label},
+            "filter_errors": filter_errors, "errors": errors, "ticked": set(ticked), "bulk_status": bulk_status,
+            "changed": changed, "can_write": caller.can(Permission.INVENTORY_WRITE),
+            "status_label": lambda value: _choice(DEVICE_STATUS_LABELS, value),
+        })
+
+    @get("/devices", name="devices", opt=READ, dependencies={"filters": list_filters(DEVICES)})
+    async def devices(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
+                      offset: Offset = 0, changed: Text = None) -> Template:
+        done = int(changed) if changed and changed.isdigit() else None
+        return await self._page(caller, _clean(filters, q, sort), offset=offset, changed=done)
+
+    @get("/devices/export.csv", opt=READ, dependencies={"filters": list_filters(DEVICES)})
+    async def export(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None) -> Response[bytes]:
+        """The filtered list as the page shows it (its columns, its order), every page of it."""
+        rows, _total = await services.list_devices(caller, q=q, sort=sort or DEVICES.default_sort,
+                                                   limit=EXPORT_LIMIT, filters=filters)
+        content = write_csv([gettext(c.label) for c in COLUMNS], ([c.text(d) for c in COLUMNS] for d in rows))
+        return Response(content=content, media_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="geraete.csv"'})
+
+    @post("/devices/status", opt=WRITE, status_code=303)
+    async def set_status(self, caller: Caller, request: Request[Any, Any, Any]) -> Response[Any]:
+        """The ticked devices (`ids`) get `status`: all of them, or — with the devices that block it named —
+        none, and the list comes back with the ticks kept (422)."""
+        form = await request.form()
+        ids = [int(value) for value in form.getall("ids", []) if str(value).isdigit()]
+        status = str(form.get("status") or "")
+        query = _query_from(str(form.get("query") or ""))
+        try:
+            changed = await services.set_device_status(caller, ids, status)
+        except ValidationFailed as exc:
+            offset = int(query["offset"]) if query.get("offset", "").isdigit() else 0
+            return await self._page(caller, query, offset=offset, status=422, ticked=ids, bulk_status=status,
+                                    errors=[gettext(e.message) for e in exc.errors])
+        return Redirect(path="/devices?" + urlencode({**query, "changed": len(changed)}), status_code=303)
+
+
+# --- the class return of loans -------------------------------------------------------------------
+
+RETURN_FORM = forms.RETURN
+
+
+class ClassReturnPages(Controller):
+    include_in_schema = False
+
+    async def _page(self, caller: Scope, school_id: str, class_name: str, *, values: Mapping[str, Any],
+                    errors: Mapping[str, str] | None = None, ticked: Sequence[int] | None = None,
+                    status: int = 200) -> Template:
+        schools, _ = await services.list_schools(caller, limit=500, sort="name")
+        school = school_id if school_id.isdigit() else (str(schools[0]["id"]) if len(schools) == 1 else "")
+        loans: list[dict[str, Any]] = []
+        if school and class_name:
+            loans, _ = await services.list_loans(caller, state="open", school_id=school, class_name=class_name,
+                                                 sort="serial", limit=200)
+        errors = dict(errors or {})
+        return Template("inventory/class_return.html", status_code=status, context={
+            "schools": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools],
+            "school_id": school, "class_name": class_name, "loans": loans,
+            "ticked": set(ticked) if ticked is not None else {loan["id"] for loan in loans},
+            "fields": forms.fields(RETURN_FORM, values, errors, None),
+            "general": [gettext(m) for f, m in errors.items() if f not in {f.name for f in RETURN_FORM}],
+        })
+
+    @get("/loans/return", opt=LOANS)
+    async def form(self, caller: Caller, school_id: Text = None, class_name: Text = None) -> Template:
+        return await self._page(caller, (school_id or "").strip(), (class_name or "").strip(), values={
+            "returned_on": services.today().isoformat(), "device_status": "stock"})
+
+    @post("/loans/return", opt=LOANS, status_code=303)
+    async def return_class(self, caller: Caller, request: Request[Any, Any, Any]) -> Response[Any]:
+        form = await request.form()
+        ids = [int(value) for value in form.getall("ids", []) if str(value).isdigit()]
+        school_id, class_name = str(form.get("school_id") or ""), str(form.get("class_name") or "")
+        data = forms.from_form(RETURN_FORM, form)
+        try:
+            await services.return_loans(caller, ids, data)
+        except ValidationFailed as exc:
+            return await self._page(caller, school_id, class_name, ticked=ids, status=422,
+                                    values={f.name: form.get(f.name, "") for f in RETURN_FORM},
+                                    errors={e.field: e.message for e in exc.errors})
+        query = urlencode({"state": "returned", "school_id": school_id, "class_name": class_name})
+        return Redirect(path=f"/loans?{query}", status_code=303)
+
+
+PAGE_HANDLERS: list[Any] = [DeviceListPages, ClassReturnPages]
