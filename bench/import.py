@@ -97,7 +97,7 @@ async def run(rows: int, school_count: int, rounds: int) -> None:
 async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None:
     from schoolit import db, sql
     from schoolit.accounts.scope import Scope
-    from schoolit.accounts.services import upsert_county
+    from schoolit.accounts.tenants import upsert_county
     from schoolit.inventory import csvformat
     from schoolit.inventory.importing import import_csv
     from schoolit.inventory.resources.device import DEVICE

@@ -209,6 +209,7 @@ class Column:
     direct: bool = True  # stored as is in the kind's table
     empty: Any = None  # the value of an empty cell
     memo: bool = False  # few distinct values in a file: read each distinct cell once
+    spelled: bool = False  # a cell names the stored value in other words (a choice's label): it may be longer
 
     def header(self, lang: str) -> str:
         return self.de if lang == "de" else self.en
@@ -393,9 +394,10 @@ def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[
 
 def cell_limit(kind: Kind, column: Column) -> limits.Limit:
     """What a cell may hold: a stored column's limit (schoolit.limits, from the table definition);
-    a value the import resolves (school number, room, ...) is one line of text."""
+    a value the import resolves (school number, room, ...) or spells (a choice's label: 'ausgemustert'
+    for 'retired') is one line of text."""
     table = limits.table_by_name(kind.table)
-    if column.direct and table is not None:
+    if column.direct and not column.spelled and table is not None:
         return limits.limit_for(column.field, table)
     return limits.Limit(multiline=False)
 

@@ -218,7 +218,8 @@ class Resource:
             columns.append(csvformat.Column(
                 f.csv.column or f.name, f.csv.de, f.csv.en, kind.cell, kind.format, aliases=f.csv.aliases,
                 required=f.csv.required, to_create=to_create, direct=not f.csv.resolved,
-                empty=f.empty if f.empty is not None or f.nullable else kind.blank, memo=f.csv.memo))
+                empty=f.empty if f.empty is not None or f.nullable else kind.blank, memo=f.csv.memo,
+                spelled=isinstance(kind, Choice)))
         return tuple(columns)
 
     @cached_property

@@ -192,6 +192,13 @@ def test_choices_take_codes_and_german_or_english_words() -> None:
     assert parsed.errors[0].message == "one of: tablet, laptop, convertible, desktop, other"
 
 
+def test_a_choice_word_may_be_longer_than_the_stored_value() -> None:
+    # 'ausgemustert' (12 characters) is 'retired' in a status column of 10.
+    parsed = _read("Schulnummer;Seriennummer;Status\n41001;A1;ausgemustert\n41001;A2;im Lager\n")
+    assert not parsed.errors
+    assert [values[2] for _row, values in parsed.rows] == ["retired", "stock"]
+
+
 def test_formula_quote_from_our_export_is_removed() -> None:
     parsed = _read("Schulnummer;Seriennummer;Bemerkungen\n41001;A1;'=SUMME(A1)\n41001;A2;'ok\n")
     assert [values[2] for _row, values in parsed.rows] == ["=SUMME(A1)", "'ok"]
