@@ -182,3 +182,17 @@ async def test_lancom_wlc_connection_table_by_job_radios_by_mac(snmpsim: Running
     assert report is not None and (report.listed, report.matched) == (4, 3)
     assert [(ap.mac, ap.serial, ap.name, ap.model, ap.up) for ap in report.unknown] == [
         ("00:a0:57:60:00:04", "4003170100000004", "LN-1700-0004", "LANCOM LN-1700", True)]
+
+
+def test_check_lists_a_lancom_wlcs_access_points_with_their_names(snmpsim: RunningAgent) -> None:
+    import json
+
+    from tests.snmp.test_agent import probe_command
+
+    result = probe_command("check", "--target", f"{LOOPBACK}:{snmpsim.ports[0]}", "--community", "lancom-wlc",
+                           "--controller", "lancom-wlc", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert [(ap["mac"], ap.get("name"), ap.get("up")) for ap in shown["access_points"]] == [
+        ("00:a0:57:60:00:01", "ap-kib-aula", True), ("00:a0:57:60:00:02", "ap-kib-r112", True),
+        ("00:a0:57:60:00:04", "LN-1700-0004", True), ("00:a0:57:60:00:05", None, False)]
