@@ -15,7 +15,7 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schoolit.accounts import audit, credentials, services, tenants, twofactor
+from schoolit.accounts import audit, credentials, services, tenants, tokens, twofactor
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import ShareRule
 from schoolit.accounts.schemas import (
@@ -93,20 +93,20 @@ class AccountsApi(Controller):
 
     @get("/tokens", opt=any_login())
     async def tokens(self, caller: Caller) -> Page[TokenOut]:
-        rows = await services.list_tokens(caller)
+        rows = await tokens.list_tokens(caller)
         return Page(items=msgspec.convert(rows, list[TokenOut]), total=len(rows))
 
     @post("/tokens", opt=any_login(), status_code=HTTP_201_CREATED)
     async def create_token(self, caller: Caller, data: JSONBody[TokenIn]) -> TokenCreated:
         if caller.actor.user_id is None:
             raise Forbidden("only people create tokens")
-        token, row = await services.create_token(caller, user_id=caller.actor.user_id, name=data.name,
+        token, row = await tokens.create_token(caller, user_id=caller.actor.user_id, name=data.name,
                                                  expires_days=data.expires_days)
         return TokenCreated(token=token, details=msgspec.convert(row, TokenOut))
 
     @delete("/tokens/{token_id:int}", opt=any_login(), status_code=200)
     async def revoke_token(self, caller: Caller, token_id: FromPath[int]) -> TokenOut:
-        return msgspec.convert(await services.revoke_token(caller, token_id), TokenOut)
+        return msgspec.convert(await tokens.revoke_token(caller, token_id), TokenOut)
 
     @get("/audit", opt=requires(Permission.AUDIT_READ))
     async def audit_log(

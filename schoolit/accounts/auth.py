@@ -28,7 +28,7 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from litestar.types import Scope as ASGIScope
 from litestar.utils.scope.state import ScopeState
 
-from schoolit.accounts import services, sessions
+from schoolit.accounts import services, sessions, tokens
 from schoolit.accounts.access import current_scope
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import PUBLIC, declared_access
@@ -147,7 +147,7 @@ def authentication_middleware_factory(settings: Settings) -> Any:
             caller: Scope | None = None
             session_id = None
             if token is not None:
-                caller = await services.scope_for_token(token)
+                caller = await tokens.scope_for_token(token)
                 state["bearer_rejected"] = caller is None
             else:
                 session_id = _cookie(scope, SESSION_COOKIE)

@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from schoolit.accounts import credentials, services
+from schoolit.accounts import credentials, probes, services, tokens
 from schoolit.accounts import jobs as scheduled
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import job_command, with_database
@@ -69,7 +69,7 @@ async def user_reset_password(args: argparse.Namespace) -> int:
 
 async def token_create(args: argparse.Namespace) -> int:
     user = await services.get_user_by_email(CLI_SCOPE, args.user)
-    token, row = await services.create_token(CLI_SCOPE, user_id=user["id"], name=args.name,
+    token, row = await tokens.create_token(CLI_SCOPE, user_id=user["id"], name=args.name,
                                              expires_days=args.expires_days)
     expiry = f", expires {row['expires_at']:%Y-%m-%d}" if row["expires_at"] else ""
     print(f"token {row['id']} '{row['name']}' for {user['email']}{expiry}")
@@ -78,7 +78,7 @@ async def token_create(args: argparse.Namespace) -> int:
 
 
 async def token_list(args: argparse.Namespace) -> int:
-    for token in await services.list_tokens(CLI_SCOPE):
+    for token in await tokens.list_tokens(CLI_SCOPE):
         owner = token["user_id.email"] or f"probe {token['probe_id.name']}"
         state = "revoked" if token["revoked_at"] else "active"
         print(f"{token['id']:>5}  {token['prefix']}…  {token['name']:<30} {owner:<40} {state}")
@@ -86,7 +86,7 @@ async def token_list(args: argparse.Namespace) -> int:
 
 
 async def token_revoke(args: argparse.Namespace) -> int:
-    row = await services.revoke_token(CLI_SCOPE, args.id)
+    row = await tokens.revoke_token(CLI_SCOPE, args.id)
     print(f"revoked token {row['id']} '{row['name']}'")
     return 0
 
@@ -102,7 +102,7 @@ async def probe_register(args: argparse.Namespace) -> int:
         county_id, school_id = school.county_id, school.id
     else:
         county_id, school_id = await services.county_id_by_slug(args.county), None
-    token, probe = await services.register_probe(CLI_SCOPE, name=args.name, county_id=county_id,
+    token, probe = await probes.register_probe(CLI_SCOPE, name=args.name, county_id=county_id,
                                                  school_id=school_id)
     print(f"registered probe {probe['id']} '{probe['name']}'")
     print(f"token (shown once): {token}")

@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts import audit, audit_labels, credentials, services, sessions
+from schoolit.accounts import audit, audit_labels, credentials, services, sessions, tokens
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options
@@ -122,11 +122,11 @@ class AdminPages(Controller):
 
     @get("/tokens", name="admin_tokens", opt=requires(Permission.USERS_MANAGE))
     async def tokens(self, caller: Caller) -> Template:
-        return Template("accounts/tokens.html", context={"tokens": await services.list_tokens(caller)})
+        return Template("accounts/tokens.html", context={"tokens": await tokens.list_tokens(caller)})
 
     @post("/tokens/{token_id:int}/revoke", opt=requires(Permission.USERS_MANAGE), status_code=303)
     async def revoke_token(self, caller: Caller, token_id: FromPath[int]) -> Redirect:
-        await services.revoke_token(caller, token_id)
+        await tokens.revoke_token(caller, token_id)
         return Redirect(path="/admin/tokens", status_code=303)
 
 

@@ -1,5 +1,5 @@
-"""Services of the accounts domain: tenants, users, tokens, probes, scopes (logins and sessions are in
-`sessions.py`).
+"""Services of the accounts domain: counties and arrangements, users and their scopes. API tokens are
+in `tokens.py`, probe records in `probes.py`, logins and sessions in `sessions.py`.
 
 Services own queries, transactions and rules; they never see a Request. Each call that reads tenant
 data takes the caller's Scope.
@@ -17,22 +17,18 @@ from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import (
     MIN_PASSWORD_LENGTH,
-    digest,
     generate_password,
     hash_password,
-    new_token,
 )
 from schoolit.accounts.tables import (
-    ApiToken,
     Arrangement,
     ArrangementMember,
     County,
-    Probe,
     User,
     WebSession,
 )
 from schoolit.db import atomic
-from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
@@ -112,11 +108,6 @@ async def scope_for_user(user: dict[str, Any], token_id: int | None = None) -> S
                      arrangement_id=user["arrangement_id"])
     return Scope(role=role, actor=actor, county_ids=frozenset({user["county_id"]}),
                  school_id=user["school_id"] if role == Role.SCHOOL else None)
-
-
-def scope_for_probe(probe: dict[str, Any], token_id: int | None) -> Scope:
-    return Scope(role=Role.PROBE, actor=Actor(ActorKind.PROBE, probe["id"], f"probe:{probe['name']}", token_id),
-                 county_ids=frozenset({probe["county_id"]}), school_id=probe["school_id"])
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -277,110 +268,4 @@ async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
         after = {**before, "active": False}
         await audit.record(scope, "user.disable", object_type="user", object_id=user_id,
                            county_id=before["county_id"], before=before, after=after)
-    return after
-
-
-# --- tokens and probes ---------------------------------------------------------------------------
-
-TOKEN_COLUMNS = (ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.user_id, ApiToken.probe_id,
-                 ApiToken.created_at, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
-
-
-async def create_token(scope: Scope, *, user_id: int, name: str,
-                       expires_days: int | None = None) -> tuple[str, dict[str, Any]]:
-    """A new API token for a user; the token itself is returned once and never stored."""
-    errors = []
-    if not name.strip():
-        errors.append(FieldError("name", "must not be empty"))
-    if expires_days is not None and not 1 <= expires_days <= 3650:
-        errors.append(FieldError("expires_days", "must be between 1 and 3650"))
-    if errors:
-        raise ValidationFailed(errors)
-    if not (scope.can(Permission.USERS_MANAGE) or scope.actor.user_id == user_id):
-        raise Forbidden("you may only create tokens for yourself")
-    user = await User.select(User.id, User.county_id, User.active).where(User.id == user_id).first()
-    if user is None or not user["active"]:
-        raise NotFound("user not found")
-    token, prefix, token_hash = new_token()
-    expires_at = now() + dt.timedelta(days=expires_days) if expires_days else None
-    async with atomic():
-        rows = await ApiToken.insert(ApiToken(
-            name=name.strip(), prefix=prefix, token_hash=token_hash, user_id=user_id, expires_at=expires_at,
-        )).returning(*TOKEN_COLUMNS)
-        await audit.record(scope, "token.create", object_type="token", object_id=rows[0]["id"],
-                           county_id=user["county_id"], after=rows[0])
-    return token, rows[0]
-
-
-async def register_probe(scope: Scope, *, name: str, county_id: int,
-                         school_id: int | None = None) -> tuple[str, dict[str, Any]]:
-    """A new probe for a county (or one school) and its token, returned once."""
-    scope.require(Permission.INVENTORY_WRITE)
-    scope.check(county_id, what="county")
-    errors: list[FieldError] = []
-    if not name.strip():
-        errors.append(FieldError("name", N_("must not be empty")))
-    await tenants.refuse_retired_county(county_id, "school" if school_id is not None else "county", errors)
-    if errors:
-        raise ValidationFailed(errors)
-    token, prefix, token_hash = new_token()
-    async with atomic():
-        probe = (await Probe.insert(Probe(name=name.strip(), county_id=county_id, school_id=school_id))
-                 .returning(Probe.id, Probe.name, Probe.county_id, Probe.school_id))[0]
-        await ApiToken.insert(ApiToken(name=f"probe {name.strip()}", prefix=prefix, token_hash=token_hash,
-                                       probe_id=probe["id"]))
-        await audit.record(scope, "probe.register", object_type="probe", object_id=probe["id"],
-                           county_id=county_id, after=probe)
-    return token, probe
-
-
-async def touch_probe(probe_id: int) -> None:
-    """Record that a probe talked to the server (for 'probe last seen' in dashboards and metrics).
-
-    At most once per `TOUCH_EVERY`, as for tokens: a probe posts a batch every few seconds during a
-    sweep, and each write would cost a row version, WAL and a commit that waits for the disk."""
-    await fetch("UPDATE probe SET last_seen_at = now() WHERE id = {} "
-                "AND (last_seen_at IS NULL OR last_seen_at < now() - {}::interval)", probe_id, TOUCH_EVERY)
-
-
-async def scope_for_token(token: str) -> Scope | None:
-    """The Scope of a valid bearer token, or None (unknown, revoked, expired, or owner disabled)."""
-    row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.token_hash == digest(token)).first()
-    moment = now()
-    if row is None or row["revoked_at"] is not None or (row["expires_at"] and row["expires_at"] <= moment):
-        return None
-    scope: Scope | None = None
-    if row["user_id"] is not None:
-        user = await User.select(*USER_COLUMNS).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712
-        scope = await scope_for_user(user, token_id=row["id"]) if user else None
-    elif row["probe_id"] is not None:
-        probe = await Probe.select(Probe.id, Probe.name, Probe.county_id, Probe.school_id).where(
-            (Probe.id == row["probe_id"]) & (Probe.active == True)).first()  # noqa: E712
-        scope = scope_for_probe(probe, row["id"]) if probe else None
-    if scope is not None and (row["last_used_at"] is None or moment - row["last_used_at"] > TOUCH_EVERY):
-        await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == row["id"])
-    return scope
-
-
-async def list_tokens(scope: Scope) -> list[dict[str, Any]]:
-    """All tokens for admins; a person's own tokens otherwise."""
-    query = ApiToken.select(*TOKEN_COLUMNS, ApiToken.user_id.email, ApiToken.probe_id.name).order_by(
-        ApiToken.id, ascending=False)
-    if not scope.can(Permission.USERS_MANAGE):
-        query = query.where(ApiToken.user_id == (scope.actor.user_id or -1))
-    return await query
-
-
-async def revoke_token(scope: Scope, token_id: int) -> dict[str, Any]:
-    async with atomic():
-        row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.id == token_id).first()
-        owns = row is not None and row["user_id"] is not None and row["user_id"] == scope.actor.user_id
-        if row is None or not (owns or scope.can(Permission.USERS_MANAGE)):
-            raise NotFound("token not found")
-        if row["revoked_at"] is not None:
-            return row
-        moment = now()
-        await ApiToken.update({ApiToken.revoked_at: moment}).where(ApiToken.id == token_id)
-        after = {**row, "revoked_at": moment}
-        await audit.record(scope, "token.revoke", object_type="token", object_id=token_id, before=row, after=after)
     return after

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from schoolit.accounts import probes as accounts_probes
 from schoolit.accounts import services as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.inventory.secrets import encrypt
@@ -164,7 +165,7 @@ async def prepare(directory: Path, snmp_port: int, dead_port: int) -> DemoNetwor
     token_file = directory / "probe-token"
     existing = await fetch("SELECT id FROM probe WHERE name = {} AND county_id = {}", PROBE_NAME, county_id)
     if not existing or not token_file.exists():
-        token, _probe = await accounts.register_probe(Scope.system("demo"), name=PROBE_NAME, county_id=county_id)
+        token, _probe = await accounts_probes.register_probe(Scope.system("demo"), name=PROBE_NAME, county_id=county_id)
         token_file.write_text(token + "\n")
         token_file.chmod(0o600)
     return DemoNetwork(recordings=recordings, assets=assets, dead=dead, token_file=token_file)

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schoolit.accounts import directory
-from schoolit.accounts.services import scope_for_probe
+from schoolit.accounts.probes import scope_for_probe
 from schoolit.db import atomic
 from schoolit.logs import get_logger
 from schoolit.probes import outages

@@ -34,7 +34,7 @@ from schoolit.kernel.access import Permission
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
-from schoolit.tickets import services as tickets
+from schoolit.tickets import outages as tickets
 
 log = get_logger("schoolit.probes")
 CATEGORY = "WLAN/Netzwerk"

@@ -31,7 +31,7 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from schoolit.accounts import services as accounts
+from schoolit.accounts import probes as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory.wlan_controllers import controller_ticket_places
@@ -40,7 +40,7 @@ from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, NOT_LISTED, RADIOS_
 from schoolit.probes.choices import AssetKind
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
-from schoolit.tickets import services as tickets
+from schoolit.tickets import outages as tickets
 
 log = get_logger("schoolit.probes")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,7 +48,7 @@ CATEGORY = {AssetKind.ACCESS_POINT: "WLAN/Netzwerk", AssetKind.UPLINK: "Internet
 
 
 async def touch_probe(scope: Scope) -> None:
-    """Record that the probe talked to us (the probe row is accounts': `accounts.services.touch_probe`)."""
+    """Record that the probe talked to us (the probe row is accounts': `accounts.probes.touch_probe`)."""
     if scope.actor.id is not None:
         await accounts.touch_probe(scope.actor.id)
 

@@ -1,7 +1,8 @@
 """Services of the tickets domain: creating and reading tickets, the status machine with its SLA
-bookkeeping, assignment, comments, and the functions probes call for outages. Time
-booked on tickets is in `worktime.py`, the categories in `categories.py`, the queue and claim in
-`queue.py`, the public form in `public.py`, the reports in `reports.py`, e-mail in `mail.py`.
+bookkeeping, assignment and comments. The tickets the probes domain opens and resolves for outages
+are in `outages.py`, time booked on tickets in `worktime.py`, the categories in `categories.py`, the
+queue and claim in `queue.py`, the public form in `public.py`, the reports in `reports.py`, e-mail in
+`mail.py`.
 
 Every function takes the caller's Scope first; every change is audited in its own transaction.
 """
@@ -88,7 +89,7 @@ def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> di
     return row
 
 
-async def _ticket_row(ticket_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+async def ticket_row(ticket_id: int, *, lock: bool = False) -> dict[str, Any] | None:
     if lock:
         # Lock the ticket row only (the joined rows are read, not locked).
         await fetch("SELECT id FROM ticket WHERE id = {} FOR UPDATE", ticket_id)
@@ -99,7 +100,7 @@ async def _ticket_row(ticket_id: int, *, lock: bool = False) -> dict[str, Any] |
 async def get_ticket(scope: Scope, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:
     """One ticket in the caller's scope (404 otherwise)."""
     scope.require(Permission.TICKETS_READ)
-    row = await _ticket_row(ticket_id, lock=lock)
+    row = await ticket_row(ticket_id, lock=lock)
     if row is None:
         raise NotFound("ticket not found")
     scope.check(row["county_id"], row["school_id"], what="ticket")
@@ -120,7 +121,7 @@ async def add_event(scope: Scope, ticket: dict[str, Any], kind: EventKind, *, pu
     ))
 
 
-def _audit_view(ticket: dict[str, Any]) -> dict[str, Any]:
+def audit_view(ticket: dict[str, Any]) -> dict[str, Any]:
     keys = ("number", "status", "priority", "urgency", "impact", "assignee_id", "category_id", "school_id",
             "sla_breached")
     return {key: ticket.get(key) for key in keys}
@@ -137,7 +138,7 @@ def _person_acts(scope: Scope) -> bool:
 async def mark_worked(scope: Scope, ticket_id: int) -> None:
     """A person's work on a ticket (not a probe's) keeps the probes from resolving it by themselves."""
     if _person_acts(scope):
-        await _update(ticket_id, {"worked_by_person": True})
+        await update_ticket(ticket_id, {"worked_by_person": True})
 
 
 # --- numbers and tokens --------------------------------------------------------------------------
@@ -182,7 +183,7 @@ class NewTicket:
     room_text: str = ""
 
 
-async def _check_asset(kind: str | None, asset_id: int | None, school_id: int, errors: list[FieldError]) -> None:
+async def check_asset(kind: str | None, asset_id: int | None, school_id: int, errors: list[FieldError]) -> None:
     if kind is None and asset_id is None:
         return
     if kind not in {k.value for k in AssetKind} or asset_id is None:
@@ -213,7 +214,7 @@ async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], l
     school = await inventory.school_summary(school_id=data.school_id)
     if school is None or not scope.sees(school["county_id"], school["id"]):
         raise NotFound("school not found")
-    await _check_asset(data.asset_kind, data.asset_id, data.school_id, errors)
+    await check_asset(data.asset_kind, data.asset_id, data.school_id, errors)
     return school, errors
 
 
@@ -250,11 +251,11 @@ async def insert_ticket(scope: Scope, data: NewTicket, school: dict[str, Any]) -
             data.device_serial.strip()[:80], data.room_text.strip()[:60], due.response_due_at, due.resolution_due_at,
             due.resolution_warn_at, moment, moment, assets["access_point_id"], assets["device_id"],
             assets["uplink_id"], assets["room_id"])
-        ticket = await _ticket_row(rows[0]["id"])
+        ticket = await ticket_row(rows[0]["id"])
         assert ticket is not None
         await add_event(scope, ticket, EventKind.CREATED, public=True, data={"source": data.source.value})
         await audit.record(scope, "ticket.create", object_type="ticket", object_id=ticket["id"],
-                           county_id=ticket["county_id"], after=_audit_view(ticket))
+                           county_id=ticket["county_id"], after=audit_view(ticket))
         await notifications.emit(Happening.TICKET_CREATED, ticket, actor_user_id=scope.actor.user_id)
         if ticket["reporter_email"]:
             await mail.enqueue(ticket["reporter_email"], _("Your fault report %(number)s", number=number),
@@ -304,7 +305,7 @@ def response_changes(ticket: dict[str, Any], scope: Scope, moment: dt.datetime) 
     return changes
 
 
-async def _update(ticket_id: int, changes: dict[str, Any]) -> None:
+async def update_ticket(ticket_id: int, changes: dict[str, Any]) -> None:
     if not changes:
         return
     columns = list(changes)
@@ -337,7 +338,7 @@ async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, 
         changes["assignee_id"] = scope.actor.user_id
     if target == Status.NEW:
         changes["assignee_id"] = None
-    await _update(ticket["id"], changes)
+    await update_ticket(ticket["id"], changes)
     await add_event(scope, ticket, EventKind.STATUS, public=True, body=comment or "",
                     data={"from": current.value, "to": target.value})
     if "assignee_id" in changes and changes["assignee_id"] != ticket["assignee_id"]:
@@ -345,7 +346,7 @@ async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, 
                         data={"from": ticket["assignee_id"], "to": changes["assignee_id"]})
     after = {**ticket, **changes}
     await audit.record(scope, reason, object_type="ticket", object_id=ticket["id"], county_id=ticket["county_id"],
-                       before=_audit_view(ticket), after=_audit_view(after))
+                       before=audit_view(ticket), after=audit_view(after))
     if target != current:
         await _notify_reporter(ticket, target)
         await notifications.emit(Happening.STATUS_CHANGED, ticket, actor_user_id=scope.actor.user_id,
@@ -399,19 +400,19 @@ async def assign(scope: Scope, ticket_id: int, assignee_id: int | None) -> dict[
             await apply_status(scope, ticket, Status.NEW, reason="ticket.assign")
         else:
             moment = now()
-            await _update(ticket_id, {"assignee_id": assignee_id, "updated_at": moment,
+            await update_ticket(ticket_id, {"assignee_id": assignee_id, "updated_at": moment,
                                       **response_changes(ticket, scope, moment)})
             await add_event(scope, ticket, EventKind.ASSIGNMENT, public=False,
                             data={"from": ticket["assignee_id"], "to": assignee_id})
             await audit.record(scope, "ticket.assign", object_type="ticket", object_id=ticket_id,
-                               county_id=ticket["county_id"], before=_audit_view(ticket),
-                               after=_audit_view({**ticket, "assignee_id": assignee_id}))
+                               county_id=ticket["county_id"], before=audit_view(ticket),
+                               after=audit_view({**ticket, "assignee_id": assignee_id}))
         if assignee_id is not None:
             await notifications.emit(Happening.ASSIGNED, ticket, actor_user_id=scope.actor.user_id, to=assignee_id)
     return await get_ticket(scope, ticket_id)
 
 
-async def _priority_changes(scope: Scope, ticket: dict[str, Any], impact: str, urgency: str,
+async def priority_changes(scope: Scope, ticket: dict[str, Any], impact: str, urgency: str,
                             moment: dt.datetime) -> dict[str, Any]:
     """New impact and urgency: the priority follows and, when it changes, the due times (with the time
     paused so far) and a priority event on the timeline."""
@@ -443,14 +444,14 @@ async def reprioritise(scope: Scope, ticket_id: int, *, impact: str | None = Non
     async with atomic():
         ticket = await get_ticket(scope, ticket_id, lock=True)
         moment = now()
-        changes = {**await _priority_changes(scope, ticket, impact or ticket["impact"], urgency or ticket["urgency"],
+        changes = {**await priority_changes(scope, ticket, impact or ticket["impact"], urgency or ticket["urgency"],
                                              moment), **response_changes(ticket, scope, moment)}
         if category_id is not None:
             changes["category_id"] = category_id
-        await _update(ticket_id, changes)
+        await update_ticket(ticket_id, changes)
         await audit.record(scope, "ticket.update", object_type="ticket", object_id=ticket_id,
-                           county_id=ticket["county_id"], before=_audit_view(ticket),
-                           after=_audit_view({**ticket, **changes}))
+                           county_id=ticket["county_id"], before=audit_view(ticket),
+                           after=audit_view({**ticket, **changes}))
     return await get_ticket(scope, ticket_id)
 
 
@@ -467,7 +468,7 @@ async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool =
     async with atomic():
         ticket = await get_ticket(scope, ticket_id, lock=True)
         moment = now()
-        await _update(ticket_id, {"updated_at": moment, **(response_changes(ticket, scope, moment) if public else
+        await update_ticket(ticket_id, {"updated_at": moment, **(response_changes(ticket, scope, moment) if public else
                                                            {"worked_by_person": _person_acts(scope)})})
         await add_event(scope, ticket, EventKind.COMMENT if public else EventKind.NOTE, public=public,
                         body=body.strip())
@@ -567,116 +568,6 @@ async def ticket_assets(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind: str, asset_id: int,
-                                    category: str, summary: str) -> dict[str, Any]:
-    """The open ticket for an asset's outage, opened now if there is none (idempotent while open).
-
-    Called by the probes domain with the probe's scope; the source is `probe`."""
-    if asset_kind not in {k.value for k in AssetKind}:
-        raise ValidationFailed([FieldError("asset_kind", N_("must be access_point, device, uplink or room"))])
-    column = f"{asset_kind}_id"
-    async with atomic():
-        school = await inventory.school_summary(school_id=school_id)
-        if school is None or not scope.sees(school["county_id"], school_id):
-            raise NotFound("school not found")
-        # Serialise openers of the same asset so two probe rounds cannot open two tickets.
-        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"outage:{asset_kind}:{asset_id}")
-        existing = await fetch(f"SELECT id FROM ticket WHERE school_id = {{}} AND {column} = {{}} "  # noqa: S608 (column from AssetKind)
-                               "AND status NOT IN ('resolved', 'closed') ORDER BY id LIMIT 1", school_id, asset_id)
-        if existing:
-            row = await _ticket_row(existing[0]["id"])
-            assert row is not None
-            return with_sla_state(row)
-        category_id = await _probe_category(category)
-        errors: list[FieldError] = []
-        await _check_asset(asset_kind, asset_id, school_id, errors)
-        if errors:
-            raise ValidationFailed(errors)
-        data = NewTicket(school_id=school_id, category_id=category_id, subject=summary[:200],
-                         description=summary, urgency=Level.HIGH.value, source=Source.PROBE, asset_kind=asset_kind,
-                         asset_id=asset_id)
-        ticket, _token = await insert_ticket(scope, data, school)
-    return ticket
-
-
-async def _probe_category(category: str) -> int:
-    """The id of a probe ticket's category, "Sonstiges" when it is missing."""
-    categories = await TicketCategory.select(TicketCategory.id).where(TicketCategory.name == category).first()
-    if categories is None:
-        categories = await TicketCategory.select(TicketCategory.id).where(TicketCategory.name == "Sonstiges").first()
-    if categories is None:
-        raise ValidationFailed([FieldError("category", f"unknown category {category!r}")])
-    return int(categories["id"])
-
-
-async def open_probe_ticket(scope: Scope, *, school_id: int, category: str, summary: str) -> dict[str, Any]:
-    """A ticket about something that is no asset, opened by the probes domain (a probe gone silent).
-
-    Source `probe`, high urgency like an outage. The caller remembers the ticket and keeps it from
-    opening twice; it resolves through `resolve_outage_ticket`."""
-    async with atomic():
-        school = await inventory.school_summary(school_id=school_id)
-        if school is None or not scope.sees(school["county_id"], school_id):
-            raise NotFound("school not found")
-        data = NewTicket(school_id=school_id, category_id=await _probe_category(category), subject=summary[:200],
-                         description=summary, urgency=Level.HIGH.value, source=Source.PROBE)
-        ticket, _token = await insert_ticket(scope, data, school)
-    return ticket
-
-
-async def resolve_outage_ticket(scope: Scope, ticket_id: int, comment: str) -> dict[str, Any]:
-    """The asset answers again: a public comment, and the ticket resolves unless a person worked on it."""
-    async with atomic():
-        row = await _ticket_row(ticket_id, lock=True)
-        if row is None or not scope.sees(row["county_id"], row["school_id"]):
-            raise NotFound("ticket not found")
-        ticket = with_sla_state(row)
-        await add_event(scope, ticket, EventKind.COMMENT, public=True, body=comment.strip())
-        await audit.record(scope, "ticket.comment", object_type="ticket", object_id=ticket_id,
-                           county_id=ticket["county_id"], after={"public": True})
-        if Status(ticket["status"]) in OPEN_STATUSES and not ticket["worked_by_person"]:
-            await apply_status(scope, ticket, Status.RESOLVED, reason="ticket.status")
-        result = await _ticket_row(ticket_id)
-    assert result is not None
-    return with_sla_state(result)
-
-
-async def promote_to_school_outage(scope: Scope, ticket_id: int, *, uplink_id: int | None, category: str,
-                                   summary: str, merged: list[int]) -> dict[str, Any]:
-    """Nothing at a school answers any more: an asset's outage ticket becomes the school's.
-
-    Its subject and category become the school outage's, the uplink (when the school has one) becomes
-    its asset, impact and urgency go to high (the priority and due times follow), and a public event
-    says the school went offline. The school's other probe tickets in `merged` are resolved with a
-    comment naming this one (unless a person worked on them). Idempotent: a ticket already promoted
-    only takes in further merged tickets."""
-    async with atomic():
-        row = await _ticket_row(ticket_id, lock=True)
-        if row is None or not scope.sees(row["county_id"], row["school_id"]):
-            raise NotFound("ticket not found")
-        ticket = with_sla_state(row)
-        promoted = await fetch("SELECT 1 FROM ticket_event WHERE ticket_id = {} AND data->>'outage' = 'school'",
-                               ticket_id)
-        if not promoted:
-            moment = now()
-            changes = {"subject": summary[:200], "category_id": await _probe_category(category),
-                       **await _priority_changes(scope, ticket, Level.HIGH.value, Level.HIGH.value, moment)}
-            if uplink_id is not None:
-                changes.update(access_point_id=None, device_id=None, room_id=None, uplink_id=uplink_id)
-            await _update(ticket_id, changes)
-            await add_event(scope, ticket, EventKind.COMMENT, public=True, body=f"Schule offline: {summary}",
-                            data={"outage": "school", "previous_subject": ticket["subject"]})
-            await audit.record(scope, "ticket.update", object_type="ticket", object_id=ticket_id,
-                               county_id=ticket["county_id"], before=_audit_view(ticket),
-                               after=_audit_view({**ticket, **changes}))
-            await notifications.emit(Happening.SCHOOL_OFFLINE, ticket, body=summary)
-        for other in merged:
-            if other != ticket_id:
-                await resolve_outage_ticket(scope, other, f"Zusammengeführt in die Schulstörung {ticket['number']}: "
-                                                          "keines der überwachten Geräte der Schule antwortet.")
-        result = await _ticket_row(ticket_id)
-    assert result is not None
-    return with_sla_state(result)
 # --- tenants -----------------------------------------------------------------------------------
 
 
@@ -707,7 +598,7 @@ async def close_resolved(scope: Scope, moment: dt.datetime | None = None) -> int
         if moment - item["resolved_at"] < dt.timedelta(days=policies[county_id].close_after_days):
             continue
         async with atomic():
-            ticket = await _ticket_row(item["id"], lock=True)
+            ticket = await ticket_row(item["id"], lock=True)
             if ticket is None or ticket["status"] != Status.RESOLVED.value:
                 continue
             await apply_status(scope, ticket, Status.CLOSED, reason="ticket.autoclose")

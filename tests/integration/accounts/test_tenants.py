@@ -8,8 +8,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from schoolit.accounts import probes, tenants
 from schoolit.accounts import services as accounts
-from schoolit.accounts import tenants
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import ArrangementMember, AuditEvent, County, Probe, User
 from schoolit.errors import Conflict, NotFound, ValidationFailed
@@ -208,7 +208,7 @@ async def test_a_retired_county_takes_no_new_users_schools_or_probes(client: htt
     assert await inventory.upsert_school(county_id=county["id"], school_number="49901", name="IGS Bad Kreuznach",
                                          school_type="igs", city="Bad Kreuznach", pupils=10) == school["id"]
     with pytest.raises(ValidationFailed) as probe:
-        await accounts.register_probe(ADMIN, name="Sonde Kreuznach", county_id=county["id"])
+        await probes.register_probe(ADMIN, name="Sonde Kreuznach", county_id=county["id"])
     assert fields(probe) == {"county": "the county is retired"}
     admin = world.auth("admin")
     api = await client.post("/api/v1/schools", headers=admin, json={

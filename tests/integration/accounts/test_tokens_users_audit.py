@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from schoolit.accounts.scope import Scope
-from schoolit.accounts.services import create_token, scope_for_token
 from schoolit.accounts.tables import ApiToken, AuditEvent, User
+from schoolit.accounts.tokens import create_token, scope_for_token
 from schoolit.db import atomic
 from schoolit.sql import fetch
 from tests.integration.world import World

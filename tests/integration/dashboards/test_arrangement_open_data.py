@@ -11,7 +11,7 @@ import json
 import httpx
 import pytest
 
-from schoolit.accounts.services import scope_for_token
+from schoolit.accounts.tokens import scope_for_token
 from schoolit.probes.choices import AssetKind
 from schoolit.tickets import reports
 from tests.integration.dashboards.edges import ALL_DOWN, FULL, GIGABIT, NOW, TODAY, Edges, build_edges, hourly, state

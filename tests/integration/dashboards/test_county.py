@@ -36,7 +36,7 @@ async def edges(world: World) -> Edges:
 
 
 async def dashboard(world: World, actor: str = "donnersberg_authority") -> CountyDashboard:
-    from schoolit.accounts.services import scope_for_token
+    from schoolit.accounts.tokens import scope_for_token
 
     scope = await scope_for_token(world.tokens[actor])
     assert scope is not None

@@ -108,8 +108,8 @@ async def test_only_an_empty_school_can_be_deleted(client: httpx.AsyncClient, wo
 
 async def test_a_school_with_a_probe_of_its_own_is_kept(client: httpx.AsyncClient, world: World) -> None:
     """Users and probes are accounts' rows: the inventory asks accounts whether any belong to the school."""
+    from schoolit.accounts.probes import register_probe
     from schoolit.accounts.scope import Scope
-    from schoolit.accounts.services import register_probe
 
     created = await call(client, world, "admin", "POST", "/schools", {
         "county_id": world.counties["kusel"], "school_number": "41098", "name": "Mit Sonde", "school_type": "igs"})

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schoolit.accounts.probes import scope_for_probe
 from schoolit.accounts.scope import Scope
-from schoolit.accounts.services import scope_for_probe
 from schoolit.inventory.secrets import encrypt
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom, Room, SnmpProfile, Uplink

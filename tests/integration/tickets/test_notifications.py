@@ -11,7 +11,7 @@ import httpx
 from schoolit.accounts.scope import Scope
 from schoolit.settings import Settings
 from schoolit.sql import fetch
-from schoolit.tickets import mail, notifications, services
+from schoolit.tickets import mail, notifications, outages, services
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.tickets.test_mail import Inbox, smtp_server, smtp_settings  # noqa: F401 (a fixture)
 from tests.integration.tickets.test_tickets_api import _scope, new_ticket
@@ -187,7 +187,7 @@ async def test_outage_and_school_offline(world: World) -> None:
     network = await build_network(world)
     system = Scope.system("probe")
     school = world.schools["kib"]["id"]
-    ticket = await services.open_or_get_outage_ticket(
+    ticket = await outages.open_or_get_outage_ticket(
         system, school_id=school, asset_kind="access_point", asset_id=network.access_points["kib"][0],
         category="WLAN/Netzwerk", summary="Access Point „AP 1“ antwortet nicht.")
     opened = await mails(ticket["id"])
@@ -196,13 +196,13 @@ async def test_outage_and_school_offline(world: World) -> None:
     assert to(opened, CONTACT) == [f"Störung an Ihrer Schule: Access Point „AP 1“ antwortet nicht. {number}"]
     assert to(opened, SUPPORTER) == [f"Neues Ticket {ticket['number']}: Access Point „AP 1“ antwortet nicht."]
 
-    await services.promote_to_school_outage(system, ticket["id"], uplink_id=network.uplinks["kib"],
+    await outages.promote_to_school_outage(system, ticket["id"], uplink_id=network.uplinks["kib"],
                                             category="Internet/Anschluss", summary="Schule nicht erreichbar.",
                                             merged=[])
     offline = await mails(ticket["id"])
     assert f"Schule offline: Nordpfalzgymnasium Kirchheimbolanden {number}" in to(offline, SUPPORTER)
     assert f"Störung an Ihrer Schule: Schule nicht erreichbar. {number}" in to(offline, CONTACT)
 
-    await services.resolve_outage_ticket(system, ticket["id"], "Alle Geräte antworten wieder.")
+    await outages.resolve_outage_ticket(system, ticket["id"], "Alle Geräte antworten wieder.")
     assert f"Störung an Ihrer Schule behoben: Schule nicht erreichbar. {number}" in to(await mails(ticket["id"]),
                                                                                         CONTACT)

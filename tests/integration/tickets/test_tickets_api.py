@@ -15,7 +15,7 @@ from schoolit.errors import NotFound
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint
 from schoolit.sql import fetch
-from schoolit.tickets import services
+from schoolit.tickets import outages, services
 from schoolit.tickets.choices import Status
 from schoolit.tickets.policy import Policy
 from schoolit.tickets.sla import Calendar
@@ -105,7 +105,7 @@ async def test_school_contact_confirms_a_resolution(client: httpx.AsyncClient, w
 
 
 async def _scope(world: World, actor: str) -> Scope:
-    from schoolit.accounts.services import scope_for_token
+    from schoolit.accounts.tokens import scope_for_token
 
     scope = await scope_for_token(world.tokens[actor])
     assert scope is not None
@@ -212,26 +212,26 @@ async def test_outage_tickets_from_probes(world: World) -> None:
     school = world.schools["kib"]
     ap = (await AccessPoint.insert(AccessPoint(county_id=school["county_id"], school_id=school["id"],
                                                serial="AP-KIB-0001", name="AP Aula")).returning(AccessPoint.id))[0]
-    from schoolit.accounts.services import scope_for_token
+    from schoolit.accounts.tokens import scope_for_token
 
     probe = await scope_for_token(world.tokens["probe"])
     assert probe is not None
-    first = await services.open_or_get_outage_ticket(probe, school_id=school["id"], asset_kind="access_point",
+    first = await outages.open_or_get_outage_ticket(probe, school_id=school["id"], asset_kind="access_point",
                                                      asset_id=ap["id"], category="WLAN/Netzwerk",
                                                      summary="AP Aula antwortet nicht")
-    again = await services.open_or_get_outage_ticket(probe, school_id=school["id"], asset_kind="access_point",
+    again = await outages.open_or_get_outage_ticket(probe, school_id=school["id"], asset_kind="access_point",
                                                      asset_id=ap["id"], category="WLAN/Netzwerk",
                                                      summary="AP Aula antwortet nicht")
     assert first["id"] == again["id"] and first["source"] == "probe" and first["access_point_id"] == ap["id"]
-    resolved = await services.resolve_outage_ticket(probe, first["id"], "AP Aula antwortet wieder.")
+    resolved = await outages.resolve_outage_ticket(probe, first["id"], "AP Aula antwortet wieder.")
     assert resolved["status"] == "resolved"
     # A new outage opens a new ticket; once a person has worked on it, the probe only comments.
-    second = await services.open_or_get_outage_ticket(probe, school_id=school["id"], asset_kind="access_point",
+    second = await outages.open_or_get_outage_ticket(probe, school_id=school["id"], asset_kind="access_point",
                                                       asset_id=ap["id"], category="WLAN/Netzwerk",
                                                       summary="AP Aula antwortet nicht")
     assert second["id"] != first["id"]
     await services.add_comment(await _scope(world, "verbund_supporter"), second["id"], "Bin unterwegs.")
-    kept = await services.resolve_outage_ticket(probe, second["id"], "AP Aula antwortet wieder.")
+    kept = await outages.resolve_outage_ticket(probe, second["id"], "AP Aula antwortet wieder.")
     assert kept["status"] == "new"
 
 

@@ -29,7 +29,7 @@ async def _every_kind(world: World) -> int:
 
 
 async def _supporter(world: World) -> Scope:
-    from schoolit.accounts.services import scope_for_token
+    from schoolit.accounts.tokens import scope_for_token
 
     scope = await scope_for_token(world.tokens["verbund_supporter"])
     assert scope is not None
