@@ -28,9 +28,10 @@ import asyncpg
 import msgspec
 import netaddr
 
+from schoolit import sql
 from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.scope import Scope
-from schoolit.db import DB, atomic
+from schoolit.db import atomic
 from schoolit.errors import Conflict, NotFound
 from schoolit.inventory.csvformat import (
     Kind,
@@ -79,22 +80,9 @@ def kind_named(name: str) -> Kind:
     return kind
 
 
-def numbered(template: str) -> str:
-    """`{}` placeholders (as `Scope.sql` writes them) as asyncpg's `$1, $2, …`."""
-    parts = template.split("{}")
-    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
-
-
-def connection() -> asyncpg.Connection:
-    """The asyncpg connection of the current transaction (call inside `atomic()`)."""
-    transaction = DB.current_transaction.get()
-    assert transaction is not None, "call inside atomic()"
-    return transaction.connection
-
-
-async def query(sql: str, *args: Any) -> list[asyncpg.Record]:
-    """Raw SQL with `{}` placeholders in the current transaction."""
-    return list(await connection().fetch(numbered(sql), *args))
+async def query(text: str, *args: Any) -> list[dict[str, Any]]:
+    """Raw SQL with `{}` placeholders (schoolit.sql), in the import's transaction."""
+    return await sql.fetch(text, *args)
 
 
 @dataclass(frozen=True)
@@ -177,9 +165,8 @@ class Planner:
 
     async def lookup(self) -> None:
         numbers = sorted(self.values_of("school_number"))
-        condition, values = self.scope.sql("county_id", school_expr="id")
-        rows = await query(f"SELECT id, county_id, school_number, management_prefix FROM school "  # noqa: S608
-                           f"WHERE school_number = ANY({{}}) AND {condition}", numbers, *values)
+        rows = await query("SELECT id, county_id, school_number, management_prefix FROM school "
+                           "WHERE school_number = ANY({}) AND {}", numbers, self.scope.where("county_id", school="id"))
         self.schools = {r["school_number"]: SchoolRef(r["id"], r["county_id"], _network(r["management_prefix"]))
                         for r in rows}
 
@@ -699,39 +686,37 @@ def _staged(name: str) -> str:
 
 
 async def _write(kind: Kind, plan: Plan, scope: Scope) -> Written:
-    conn = connection()
     stage_columns = ", ".join(f"{name}::text AS {name}" if name in TEXT_STAGED else name for name in plan.columns)
     extra = "".join(f", NULL::{sql_type} AS {name}" for name, sql_type in plan.extra)
-    await conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    await conn.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT NULL::integer AS _row, id, "  # noqa: S608
+    await sql.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    await sql.execute(f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT NULL::integer AS _row, id, "  # noqa: S608
                        f"{stage_columns}{extra} FROM {kind.table} WITH NO DATA")
-    await conn.copy_records_to_table(STAGE, records=plan.records,
-                                     columns=["_row", "id", *plan.columns, *(name for name, _type in plan.extra)])
+    await sql.copy_records(STAGE, plan.records, ["_row", "id", *plan.columns, *(name for name, _type in plan.extra)])
     if kind is ROOM.csv_kind:
         await _create_buildings(scope)
     if kind is ACCESS_POINT.csv_kind:
         await _drop_coverage_of_moved_access_points()
     written = Written()
     if any(record[1] is not None for record in plan.records):
-        for record in await conn.fetch(_update_sql(kind, plan.columns), *audit.actor_values(scope),
-                                       f"{kind.table}.update", kind.table):
+        for record in await sql.fetch(_update_sql(kind, plan.columns), *audit.actor_values(scope),
+                                      f"{kind.table}.update", kind.table):
             written.changed.add(record["id"])
             written.changed_by_county[record["county_id"]] += 1
     if any(record[1] is None for record in plan.records):
-        for record in await conn.fetch(_insert_sql(kind, plan)):
+        for record in await sql.fetch(_insert_sql(kind, plan)):
             written.created[record["county_id"]] += record["n"]
             written.created_ids[record["county_id"]].append([record["first"], record["last"]])
     if kind is ACCESS_POINT.csv_kind and plan.coverage:
         await _replace_coverage(plan, written, scope)
-    await conn.execute(f"DROP TABLE {STAGE}")
+    await sql.execute(f"DROP TABLE {STAGE}")
     return written
 
 
-# The update writes its audit rows from the rows it returns (`done`); $1-$7 are the actor's kind, id,
-# label, request id and address, the action and the object type.
+# The update writes its audit rows from the rows it returns (`done`); its seven values are the actor's
+# kind, id, label, request id and address, the action and the object type (in this order in the SQL).
 _AUDIT = "logged AS (" + audit.insert_sql(
-    "done", actor_kind="$1", actor_id="$2", actor_label="$3", request_id="$4", client_ip="$5::inet", action="$6",
-    object_type="$7", object_id="id::text", county_id="county_id", before="before", after="after") + ")"
+    "done", actor_kind="{}", actor_id="{}", actor_label="{}", request_id="{}", client_ip="{}::inet", action="{}",
+    object_type="{}", object_id="id::text", county_id="county_id", before="before", after="after") + ")"
 
 
 def _update_sql(kind: Kind, columns: list[str]) -> str:
@@ -763,45 +748,43 @@ def _insert_sql(kind: Kind, plan: Plan) -> str:
 
 async def _create_buildings(scope: Scope) -> None:
     """Rooms name their building; buildings not known yet are created (and audited) before the rooms."""
-    conn = connection()
-    created = await conn.fetch(
+    created = await sql.fetch(
         f"INSERT INTO building (county_id, school_id, name) SELECT DISTINCT ON (school_id, lower(new_building)) "  # noqa: S608
         f"county_id, school_id, new_building FROM {STAGE} WHERE new_building IS NOT NULL "
         f"ORDER BY school_id, lower(new_building), _row ON CONFLICT DO NOTHING RETURNING id, county_id, name")
     for building in created:
         await audit.record(scope, "building.create", object_type="building", object_id=building["id"],
                            county_id=building["county_id"], after={"name": building["name"]})
-    await conn.execute(f"UPDATE {STAGE} AS s SET building_id = b.id FROM building b "  # noqa: S608
+    await sql.execute(f"UPDATE {STAGE} AS s SET building_id = b.id FROM building b "  # noqa: S608
                        f"WHERE s.new_building IS NOT NULL AND b.school_id = s.school_id "
                        f"AND lower(b.name) = lower(s.new_building)")
 
 
 async def _drop_coverage_of_moved_access_points() -> None:
     """An access point that moves to another school no longer covers its old school's rooms."""
-    await connection().execute(
+    await sql.execute(
         f"DELETE FROM access_point_room apr USING {STAGE} s, room r "  # noqa: S608
         f"WHERE apr.access_point_id = s.id AND apr.room_id = r.id AND r.school_id <> s.school_id")
 
 
 async def _replace_coverage(plan: Plan, written: Written, scope: Scope) -> None:
     """The file's list of covered rooms replaces each access point's coverage."""
-    conn = connection()
     updates = {record[0] for record in plan.records if record[1] is not None}
-    ids = {r["_row"]: (r["id"], r["county_id"]) for r in await conn.fetch(
+    ids = {r["_row"]: (r["id"], r["county_id"]) for r in await sql.fetch(
         f"SELECT s._row, a.id, a.county_id FROM {STAGE} s JOIN access_point a ON a.serial = s.serial")}  # noqa: S608
     current: dict[int, set[int]] = defaultdict(set)
-    for pair in await conn.fetch("SELECT access_point_id, room_id FROM access_point_room "
-                                 "WHERE access_point_id = ANY($1)", [ap for ap, _county in ids.values()]):
+    for pair in await sql.fetch("SELECT access_point_id, room_id FROM access_point_room "
+                                "WHERE access_point_id = ANY({})", [ap for ap, _county in ids.values()]):
         current[pair["access_point_id"]].add(pair["room_id"])
     for row, rooms in plan.coverage.items():
         ap_id, county_id = ids[row]
         before = current.get(ap_id, set())
         if rooms == before:
             continue
-        await conn.execute("DELETE FROM access_point_room WHERE access_point_id = $1 AND NOT room_id = ANY($2)",
-                           ap_id, sorted(rooms))
-        await conn.execute("INSERT INTO access_point_room (county_id, access_point_id, room_id) "
-                           "SELECT $1, $2, unnest($3::integer[])", county_id, ap_id, sorted(rooms - before))
+        await sql.execute("DELETE FROM access_point_room WHERE access_point_id = {} AND NOT room_id = ANY({})",
+                          ap_id, sorted(rooms))
+        await sql.execute("INSERT INTO access_point_room (county_id, access_point_id, room_id) "
+                          "SELECT {}, {}, unnest({}::integer[])", county_id, ap_id, sorted(rooms - before))
         await audit.record(scope, "access_point.coverage", object_type="access_point", object_id=ap_id,
                            county_id=county_id, before={"room_ids": sorted(before)}, after={"room_ids": sorted(rooms)})
         if row in updates and ap_id not in written.changed:

@@ -17,14 +17,13 @@ import schoolit
 
 ROOT = Path(schoolit.__file__).parent
 
-# Where connections are handled by design, and the modules still to be moved onto the helper.
+# Where connections are handled by design.
 ALLOWED = {
     "sql.py": "the helper itself",
     "db.py": "the engine: pools, the server check, transactions",
     "replica.py": "the read replica's own pool and its lag sampler on both servers",
     "migrations.py": "raw-SQL migration steps run their DDL on the engine of the migration",
     "ops.py": "backup and restore talk to the server as its owner, outside the app's pool",
-    "inventory/importing.py": "COPY and prepared statements of the CSV import (resources moves it)",
 }
 CONNECTION_ATTRIBUTES = {"acquire", "run_querystring", "run_ddl", "get_new_connection", "fetchval", "fetchrow",
                          "executemany", "copy_records_to_table", "copy_to_table", "copy_from_query",
