@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from schoolit import lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
@@ -42,7 +43,7 @@ from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.schemas import IdFilter, Offset
+from schoolit.schemas import IdFilter
 
 DEVICE_FORM = DEVICE.form()
 BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
@@ -164,6 +165,32 @@ async def _building_options(caller: Scope, school_id: int) -> list[tuple[str, st
     return [(str(b["id"]), b["name"]) for b in rows]
 
 
+def _uplink_cell(row: Mapping[str, Any]) -> str:
+    if not row.get("uplink_status"):
+        return gettext("no uplink recorded")
+    return (f"{_label('uplink_status', row['uplink_status'])} {_label('uplink_technology', row['uplink_technology'])} "
+            f"{row['uplink_down_mbps']}/{row['uplink_up_mbps']} Mbit/s")
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+# The schools list's table and CSV columns; the sort keys are the school description's.
+SCHOOL_COLUMNS = lists.check_sorts((
+    lists.Column(N_("No."), "school_number", lists.key("school_number")),
+    lists.Column(N_("School"), "name", lists.key("name")),
+    lists.Column(N_("School type"), "school_type", lambda r: _label("school_type", r["school_type"])),
+    lists.Column(N_("City"), "city", lists.key("city")),
+    lists.Column(N_("County"), "county", lists.key("county_name")),
+    lists.Column(N_("Uplink"), "uplink", _uplink_cell),
+    lists.Column(N_("WLAN coverage (percent)"), None, lambda r: _percent(r["planned_coverage"]), numeric=True),
+    lists.Column(N_("Access points"), "access_points", lists.key("access_points"), numeric=True),
+    lists.Column(N_("Devices"), "devices", lists.key("devices"), numeric=True),
+    lists.Column(N_("Open loans"), "open_loans", lists.key("open_loans"), numeric=True),
+), SCHOOLS.sorts)
+
+
 # --- pages: schools ------------------------------------------------------------------------------
 
 
@@ -171,17 +198,21 @@ class SchoolPages(Controller):
     include_in_schema = False
 
     @get("/schools", name="schools", opt=READ, dependencies={"filters": list_filters(SCHOOLS)})
-    async def schools(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                      offset: Offset = 0) -> Template:
-        rows, total = await services.list_schools(caller, q=q, sort=sort or "name", limit=100, offset=offset,
-                                                  filters=filters)
+    async def schools(self, request: Request[Any, Any, Any], caller: Caller, filters: Filters,
+                      q: Text = None) -> Response[Any]:
+        wanted = lists.params(request.query_params, default_sort="name", sorts=SCHOOLS.sorts)
+        rows, total = await services.list_schools(caller, q=q, sort=wanted.sort, limit=wanted.fetch_limit,
+                                                  offset=wanted.fetch_offset, filters=filters)
+        view = lists.view("/schools", request.query_params, SCHOOL_COLUMNS, wanted, total=total, shown=len(rows),
+                          default_sort="name")
+        if wanted.csv:
+            return lists.csv_response(view, rows, "schulen.csv")
         return Template("inventory/schools.html", context={
-            **_base_context(caller), "schools": rows, "total": total, "offset": offset, "limit": 100,
+            **_base_context(caller), "schools": rows, "view": view,
             "counties": await _county_options(caller),
             "school_types": forms.enum_options(SCHOOL_TYPE_LABELS),
             "uplink_statuses": forms.enum_options(UPLINK_STATUS_LABELS),
-            "filters": {**{name: (value or "").strip() for name, value in filters.items()}, "q": q or "",
-                        "sort": sort or "name"},
+            "filters": {**{name: (value or "").strip() for name, value in filters.items()}, "q": q or ""},
         })
 
     async def _school_form(self, request: Request[Any, Any, Any], caller: Scope, school: dict[str, Any] | None,
@@ -571,6 +602,28 @@ LOAN_TABS = (("due", N_("Due by the end of the school year")), ("overdue", N_("O
              ("returned", N_("Returned")))
 
 
+def _day(value: Any) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+def _device_cell(row: Mapping[str, Any]) -> str:
+    made = " ".join(p for p in (row.get("device_vendor"), row.get("device_model")) if p)
+    return f"{row['device_serial']} ({made})" if made else row["device_serial"]
+
+
+# The loan list's table and CSV columns (all tabs); the sort keys are the loan description's.
+LOAN_COLUMNS = lists.check_sorts((
+    lists.Column(N_("Device"), "serial", _device_cell),
+    lists.Column(N_("School"), "school", lists.key("school_name")),
+    lists.Column(N_("Pupil reference"), "pupil_ref", lists.key("pupil_ref")),
+    lists.Column(N_("Class"), "class", lists.key("class_name")),
+    lists.Column(N_("Lent on"), "lent_on", lambda r: _day(r["lent_on"])),
+    lists.Column(N_("Due on"), "due_on", lambda r: _day(r["due_on"])),
+    lists.Column(N_("Returned on"), "returned_on", lambda r: _day(r["returned_on"])),
+    lists.Column(N_("Actions"), hidden_label=True),
+), LOAN_LIST.sorts)
+
+
 class BulkForm:
     """The bulk-lending form's rows: `serial_N` and `pupil_ref_N` side by side."""
 
@@ -588,13 +641,19 @@ class LoanPages(Controller):
     include_in_schema = False
 
     @get("/loans", name="loans", opt=READ, dependencies={"filters": list_filters(LOAN_LIST)})
-    async def loans(self, caller: Caller, filters: Filters, loan_state: LoanState = None, q: Text = None,
-                    offset: Offset = 0) -> Template:
+    async def loans(self, request: Request[Any, Any, Any], caller: Caller, filters: Filters,
+                    loan_state: LoanState = None, q: Text = None) -> Response[Any]:
         state = loan_state if loan_state in services.LOAN_STATES else "due"
-        rows, total = await services.list_loans(caller, state=state, q=q, sort="-returned_on" if state == "returned"
-                                                else "due_on", limit=200, offset=offset, filters=filters)
+        default_sort = "-returned_on" if state == "returned" else "due_on"
+        wanted = lists.params(request.query_params, default_sort=default_sort, sorts=LOAN_LIST.sorts)
+        rows, total = await services.list_loans(caller, state=state, q=q, sort=wanted.sort, limit=wanted.fetch_limit,
+                                                offset=wanted.fetch_offset, filters=filters)
+        view = lists.view("/loans", {**request.query_params, "state": state}, LOAN_COLUMNS, wanted, total=total,
+                          shown=len(rows), default_sort=default_sort)
+        if wanted.csv:
+            return lists.csv_response(view, rows, f"ausleihen-{state}.csv")
         return Template("inventory/loans.html", context={
-            **_base_context(caller), "loans": rows, "total": total, "offset": offset, "limit": 200,
+            **_base_context(caller), "loans": rows, "view": view,
             "tabs": [(key, gettext(label)) for key, label in LOAN_TABS], "state": state,
             "schools": await _school_options(caller),
             "filters": {**{name: (value or "").strip() for name, value in filters.items() if value}, "q": q or ""},
