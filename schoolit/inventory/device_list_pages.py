@@ -26,6 +26,7 @@ from schoolit.inventory.http import LOANS, READ, WRITE, Filters, Text, list_filt
 from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.replica import READ_ONLY
 from schoolit.schemas import Offset
 
 PAGE_SIZE = 50
@@ -121,7 +122,7 @@ class DeviceListPages(Controller):
         done = int(changed) if changed and changed.isdigit() else None
         return await self._page(caller, _clean(filters, q, sort), offset=offset, changed=done)
 
-    @get("/devices/export.csv", opt=READ, dependencies={"filters": list_filters(DEVICES)})
+    @get("/devices/export.csv", opt={**READ, **READ_ONLY}, dependencies={"filters": list_filters(DEVICES)})
     async def export(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None) -> Response[bytes]:
         """The filtered list as the page shows it (its columns, its order), every page of it."""
         rows, _total = await services.list_devices(caller, q=q, sort=sort or DEVICES.default_sort,

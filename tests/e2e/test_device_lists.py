@@ -1,0 +1,141 @@
+"""In Chromium on the demo data: a supporter lists "all devices in repair in my county" with one filter on
+the device list and sets two of them back to stock in bulk; a school contact returns a class's open loans
+at phone width (390 px); the device list and the class return as each role that sees them, at 1366 and
+390 px — no sideways scrolling at 390 px, no serious or critical axe-core violation, a screenshot each.
+
+Screenshots go to tests/e2e/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.support import (
+    ROLE_PASSWORD,
+    ROLE_USERS,
+    assert_accessible,
+    horizontal_overflow,
+    launch_chromium,
+    log_in,
+    role_server,
+    shot,
+)
+
+WIDE = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with role_server(tmp_path_factory.mktemp("device-lists")) as base:
+        yield base
+
+
+def check(page: Page, what: str) -> None:
+    """No sideways scrolling at phone width, axe-core clean, a screenshot for people to look at."""
+    page.wait_for_load_state("networkidle")
+    if page.viewport_size and page.viewport_size["width"] <= 390:
+        assert horizontal_overflow(page) == 0, f"{what} scrolls sideways at 390 px"
+    assert_accessible(page, what)
+    shot(page, "device-lists-" + re.sub(r"\W+", "-", what))
+
+
+def total(page: Page) -> int:
+    text = page.get_by_test_id("device-total").inner_text()
+    match = re.search(r"von (\d+) Geräten", text)
+    return int(match.group(1)) if match else 0
+
+
+def test_supporter_sets_devices_in_repair_back_to_stock(server: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport=WIDE)
+            log_in(page, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
+            page.get_by_role("link", name="Geräte", exact=True).click()
+            expect(page.get_by_role("heading", name="Geräte", exact=True)).to_be_visible()
+            filters = page.get_by_test_id("device-filters")
+            filters.locator("select[name=county_id]").select_option(label="Donnersbergkreis")
+            filters.locator("select[name=status]").select_option(label="in Reparatur")
+            filters.get_by_role("button", name="Filtern").click()
+            expect(page).to_have_url(re.compile(r"status=repair"))
+            in_repair = total(page)
+            assert in_repair >= 2
+            statuses = page.get_by_test_id("device-list").locator("td[data-label=Status]").all_inner_texts()
+            assert statuses and set(statuses) == {"in Reparatur"}
+            check(page, "supporter devices in repair 1366")
+
+            boxes = page.get_by_test_id("device-list").locator("input[name=ids]")
+            serials = [page.get_by_test_id("device-list").locator("tbody tr").nth(i).locator("code").inner_text()
+                       for i in range(2)]
+            boxes.nth(0).check()
+            boxes.nth(1).check()
+            bulk = page.get_by_test_id("device-bulk")
+            bulk.locator("select[name=status]").select_option(label="im Lager")
+            bulk.get_by_role("button", name="Status setzen").click()
+            expect(page.get_by_test_id("bulk-result")).to_have_text("2 Geräte geändert")
+            assert total(page) == in_repair - 2
+            for serial in serials:
+                expect(page.get_by_test_id("device-list")).not_to_contain_text(serial)
+            page.goto("/devices?q=" + serials[0])
+            expect(page.get_by_test_id("device-list").locator("td[data-label=Status]")).to_have_text("im Lager")
+
+            # "select all on this page" ticks every row; a lent device among them blocks, naming it
+            page.goto("/devices?status=lent&sort=serial")
+            page.get_by_test_id("select-all").check()
+            assert page.locator("input[name=ids]:checked").count() == page.locator("input[name=ids]").count() > 0
+            page.get_by_test_id("device-bulk").get_by_role("button", name="Status setzen").click()
+            expect(page.get_by_test_id("bulk-errors")).to_contain_text("Es wurde nichts geändert")
+            check(page, "supporter bulk refused 1366")
+        finally:
+            browser.close()
+
+
+def test_school_contact_returns_a_class_at_phone_width(server: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport=PHONE)
+            log_in(page, ROLE_USERS["school"][0], ROLE_PASSWORD)
+            page.goto("/loans?state=open")
+            class_name = page.locator("td[data-label=Klasse]").first.inner_text().strip()
+            assert class_name and class_name != "–"
+            page.get_by_test_id("class-return-link").click()
+            page.locator("input[name=class_name]").fill(class_name)
+            page.get_by_role("button", name="Offene Ausleihen zeigen").click()
+            loans = page.get_by_test_id("class-loans").locator("input[name=ids]")
+            count = loans.count()
+            assert count >= 1 and page.locator("input[name=ids]:checked").count() == count  # all of the class
+            check(page, "school class return 390")
+            page.locator("textarea[name=condition_in]").fill("vollständig, ohne Schäden")
+            page.get_by_role("button", name="Rückgaben erfassen").click()
+            expect(page).to_have_url(re.compile(r"/loans\?state=returned"))
+            check(page, "school class returned 390")
+            page.goto(f"/loans/return?class_name={class_name}")
+            expect(page.get_by_test_id("no-class-loans")).to_be_visible()
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])
+def test_device_list_and_class_return_as_each_role(server: str, role: str) -> None:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for name, viewport in (("1366", WIDE), ("390", PHONE)):
+                page = browser.new_page(base_url=server, viewport=viewport)
+                log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
+                page.goto("/devices")
+                expect(page.get_by_test_id("device-list")).to_be_visible()
+                assert total(page) > 0
+                check(page, f"{role} devices {name}")
+                if role != "authority":  # authorities do not lend or return
+                    page.goto("/loans/return?class_name=7b")
+                    check(page, f"{role} class return page {name}")
+                page.close()
+        finally:
+            browser.close()
