@@ -16,7 +16,7 @@ from piccolo.query.base import Query
 from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Role
 from schoolit.errors import Forbidden, NotFound
 from schoolit.kernel.access import Permission
-from schoolit.sql import Fragment, all_of, flatten, fragment
+from schoolit.sql import Fragment, all_of, fragment
 
 Q = TypeVar("Q", bound=Query[Any, Any])
 
@@ -99,8 +99,3 @@ class Scope:
         school = None if school_column is None else school_column._meta.get_full_name(with_alias=False)
         condition = self.where(county_column._meta.get_full_name(with_alias=False), school=school)
         return query.where(WhereRaw("{}", condition))  # type: ignore[attr-defined]
-
-    def sql(self, county_expr: str, *, school_expr: str | None) -> tuple[str, list[Any]]:
-        """`where()` as text with `{}` placeholders and its values, for statements built as text (the
-        inventory's, until they take the fragment itself)."""
-        return flatten(self.where(county_expr, school=school_expr))

@@ -210,6 +210,8 @@ class Column:
     empty: Any = None  # the value of an empty cell
     memo: bool = False  # few distinct values in a file: read each distinct cell once
     spelled: bool = False  # a cell names the stored value in other words (a choice's label): it may be longer
+    note: str = ""  # docs/import.md's word on the column (else: required, to create, or `what`)
+    what: str = ""  # the kind of value, for docs/import.md ("date", "choice", ...)
 
     def header(self, lang: str) -> str:
         return self.de if lang == "de" else self.en

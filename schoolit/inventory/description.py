@@ -35,6 +35,7 @@ from schoolit.inventory import csvformat, forms, validation
 from schoolit.inventory.inputs import Input
 from schoolit.inventory.kinds import Choice, Reference, Text, ValueKind
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.sql import Fragment, all_of, fragment
 
 # --- fields and resources ------------------------------------------------------------------------
 
@@ -55,6 +56,7 @@ class Csv:
     resolved: bool = False
     kind: ValueKind | None = None
     export: str | None = None
+    note: str = ""  # what docs/import.md says of the column when more than its kind of value
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class Resource:
                 f.csv.column or f.name, f.csv.de, f.csv.en, kind.cell, kind.format, aliases=f.csv.aliases,
                 required=f.csv.required, to_create=to_create, direct=not f.csv.resolved,
                 empty=f.empty if f.empty is not None or f.nullable else kind.blank, memo=f.csv.memo,
-                spelled=isinstance(kind, Choice)))
+                spelled=isinstance(kind, Choice), note=f.csv.note, what=kind.doc or _CAST_DOC.get(f.cast or "", "")))
         return tuple(columns)
 
     @cached_property
@@ -229,12 +231,13 @@ class Resource:
                               has_updated_at=self.has_updated_at, one_of=self.csv_one_of)
 
     def export_sql(self) -> str:
-        """The export's SELECT: each CSV column named like its field; `{scope}` is the scope condition."""
+        """The export's SELECT: each CSV column named like its field; its one value is the scope
+        condition (`Scope.where` over `county` and `school`)."""
         selects = [f"{sql} AS {column.field}" for column, sql in self.csv_keys]
         selects += [f"{f.csv.export} AS {f.csv.column or f.name}" if f.csv.export else self.select_sql(f)
                     for f in self.fields if f.csv is not None]
         return (f"SELECT {', '.join(selects)} FROM {self.export_source or self.source} "  # noqa: S608
-                f"WHERE {{scope}} ORDER BY {self.export_order}")
+                f"WHERE {{}} ORDER BY {self.export_order}")
 
     def listing(self, *, filters: Mapping[str, str | Filter] | None = None, sorts: Mapping[str, str] | None = None,
                 mac: str | None = None, search: Sequence[str] = ()) -> Listing:
@@ -255,6 +258,9 @@ class Resource:
             source=self.source, county=self.county, school=self.school, filters=described_filters,
             search=(*(f"{self.alias}.{f.name}" for f in self.fields if f.search), *search), mac=mac,
             sorts=described_sorts, default_sort=self.default_sort, id_column=f"{self.alias}.id")
+
+
+_CAST_DOC = {"cidr": "network", "inet": "address"}
 
 
 def row_fields(alias: str, *, updated_at: bool = True) -> tuple[Field, ...]:
@@ -326,33 +332,28 @@ class Listing:
         return values
 
     def where(self, scope: Scope, filters: Mapping[str, Any], q: str | None,
-              extra: Sequence[tuple[str, Sequence[Any]]] = ()) -> tuple[str, list[Any]]:
-        condition, values = scope.sql(self.county, school_expr=self.school)
-        conditions = [condition]
+              extra: Sequence[Fragment] = ()) -> Fragment:
+        """The list's condition: the scope (`Scope.where`), the filters given, the search and `extra`."""
+        conditions = [scope.where(self.county, school=self.school)]
         for name, value in filters.items():
             if value is None or value == "":
                 continue
             spec = self.filters[name]
             if isinstance(spec, str):  # a condition of a list not described yet
-                conditions.append(spec)
-                values.append(value)
+                conditions.append(fragment(spec, value))
                 continue
-            conditions.append(spec.condition)
-            values.append(like(value) if spec.contains else value)
+            conditions.append(fragment(spec.condition, like(value) if spec.contains else value))
         if q and q.strip():
             text = q.strip()
             alternatives = [f"{expr} ILIKE {{}}" for expr in self.search]
-            values += [like(text)] * len(self.search)
+            values: list[Any] = [like(text)] * len(self.search)
             if self.mac:
                 with contextlib.suppress(ValueError):
                     mac = validation.mac_address(text)
                     alternatives.append(f"{self.mac} = {{}}::macaddr")
                     values.append(mac)
-            conditions.append("(" + " OR ".join(alternatives) + ")")
-        for sql, args in extra:
-            conditions.append(sql)
-            values += list(args)
-        return " AND ".join(conditions), values
+            conditions.append(fragment(" OR ".join(alternatives), *values))
+        return all_of(*conditions, *extra)
 
     def order(self, sort: str | None) -> str:
         key = (sort or self.default_sort).strip()

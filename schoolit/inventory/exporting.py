@@ -25,10 +25,10 @@ from schoolit.inventory.resources import RESOURCES
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
-from schoolit.sql import fetch
+from schoolit.sql import all_of, fetch, fragment
 
-# The export query of each kind and the columns that carry county and school (`{scope}`: the scope
-# condition), derived from the resources' descriptions.
+# The export query of each kind (its one value: the scope condition) and the columns that carry county
+# and school, derived from the resources' descriptions.
 _QUERIES = {r.plural: r.export_sql() for r in RESOURCES if r.csv_columns()}
 _SCOPE_COLUMNS = {r.plural: (r.county, r.school or f"{r.alias}.school_id") for r in RESOURCES if r.csv_columns()}
 
@@ -38,8 +38,7 @@ async def export_csv(scope: Scope, kind_name: str, lang: str = "de") -> bytes:
     scope.require(Permission.EXPORT)
     kind: Kind = kind_named(kind_name)
     county_column, school_column = _SCOPE_COLUMNS[kind.name]
-    condition, values = scope.sql(county_column, school_expr=school_column)
-    rows = await fetch(_QUERIES[kind.name].format(scope=condition), *values)
+    rows = await fetch(_QUERIES[kind.name], scope.where(county_column, school=school_column))
     columns = kind.columns
     return write_csv([c.header(lang) for c in columns],
                      ([c.fmt(row[c.field], lang) for c in columns] for row in rows), lang=lang)
@@ -63,14 +62,13 @@ async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: 
     """Devices and access points per county and funding programme: count, first and last purchase
     date, sum of prices, and how many have no price (the proof needs them filled in)."""
     scope.require(Permission.EXPORT)
-    condition, values = scope.sql("x.county_id", school_expr="x.school_id")
+    condition = scope.where("x.county_id", school="x.school_id")
     if county_slug is not None:
         county_id = await directory.county_id_by_slug(county_slug)
         if county_id is None or not scope.sees_county(county_id):
             raise NotFound(_("county not found"))
-        condition += " AND x.county_id = {}"
-        values.append(county_id)
-    rows = await fetch(f"""
+        condition = all_of(condition, fragment("x.county_id = {}", county_id))
+    rows = await fetch("""
         SELECT x.county_id, x.object, x.funding_programme, count(*) AS n, min(x.purchase_date) AS first,
                max(x.purchase_date) AS last, coalesce(sum(x.price_cents), 0) AS total,
                count(*) FILTER (WHERE x.price_cents IS NULL) AS without_price
@@ -79,8 +77,8 @@ async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: 
               UNION ALL
               SELECT 'access_point', county_id, school_id, funding_programme, purchase_date, price_cents
               FROM access_point) AS x
-        WHERE {condition}
-        GROUP BY x.county_id, x.object, x.funding_programme""", *values)  # noqa: S608
+        WHERE {}
+        GROUP BY x.county_id, x.object, x.funding_programme""", condition)
     counties = await directory.counties(scope)  # in scope, by name in the database's collation
     names = {county["id"]: county["name"] for county in counties}
     rank = {county["id"]: position for position, county in enumerate(counties)}

@@ -14,40 +14,37 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.inventory.services import DEVICES_IN_SERVICE, LOAN_OPEN, LOAN_OVERDUE
-from schoolit.sql import fetch
+from schoolit.sql import Fragment, all_of, fetch, fragment
 
 
-def _in(scope: Scope, county_expr: str, county_ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """`county_expr = ANY(ids)` within the scope: a condition and its values."""
-    condition, values = scope.sql(county_expr, school_expr=None)
-    return f"{county_expr} = ANY({{}}) AND {condition}", [sorted(county_ids), *values]
+def _in(scope: Scope, county_expr: str, county_ids: Sequence[int]) -> Fragment:
+    """`county_expr = ANY(ids)` within the scope."""
+    return all_of(fragment(f"{county_expr} = ANY({{}})", sorted(county_ids)), scope.where(county_expr, school=None))
 
 
 async def schools(scope: Scope, county_ids: Sequence[int]) -> list[dict[str, Any]]:
     """`id, county_id, school_number, name, school_type, pupils` of the counties' schools by name."""
-    where, values = _in(scope, "county_id", county_ids)
-    return await fetch("SELECT id, county_id, school_number, name, school_type, pupils FROM school "  # noqa: S608
-                       f"WHERE {where} ORDER BY name, id", *values)
+    return await fetch("SELECT id, county_id, school_number, name, school_type, pupils FROM school "
+                       "WHERE {} ORDER BY name, id", _in(scope, "county_id", county_ids))
 
 
 async def uplink_lines(scope: Scope, county_ids: Sequence[int]) -> list[dict[str, Any]]:
     """`school_id, status, down_mbps, up_mbps` of every line not terminated."""
-    where, values = _in(scope, "county_id", county_ids)
-    return await fetch("SELECT school_id, status, down_mbps, up_mbps FROM uplink "  # noqa: S608
-                       f"WHERE {where} AND status <> 'terminated'", *values)
+    return await fetch("SELECT school_id, status, down_mbps, up_mbps FROM uplink "
+                       "WHERE {} AND status <> 'terminated'", _in(scope, "county_id", county_ids))
 
 
 async def devices_in_service(scope: Scope, county_ids: Sequence[int]) -> dict[int, int]:
     """Per school the devices it still has for its pupils (lent, in stock or in repair)."""
-    where, values = _in(scope, "county_id", county_ids)
-    rows = await fetch(f"SELECT school_id, count(*) AS available FROM device WHERE {where} "  # noqa: S608
-                       "AND status = ANY({}) GROUP BY school_id", *values, list(DEVICES_IN_SERVICE))
+    rows = await fetch("SELECT school_id, count(*) AS available FROM device WHERE {} "
+                       "AND status = ANY({}) GROUP BY school_id", _in(scope, "county_id", county_ids),
+                       list(DEVICES_IN_SERVICE))
     return {row["school_id"]: row["available"] for row in rows}
 
 
 async def loans(scope: Scope, county_ids: Sequence[int], today: dt.date) -> dict[int, dict[str, int]]:
     """Per school `open` and `overdue` (open past their due day on `today`) loans."""
-    where, values = _in(scope, "l.county_id", county_ids)
     rows = await fetch(f"SELECT l.school_id, count(*) AS open, count(*) FILTER (WHERE {LOAN_OVERDUE}) AS overdue "  # noqa: S608
-                       f"FROM loan l WHERE {where} AND {LOAN_OPEN} GROUP BY l.school_id", today, *values)
+                       f"FROM loan l WHERE {{}} AND {LOAN_OPEN} GROUP BY l.school_id", today,
+                       _in(scope, "l.county_id", county_ids))
     return {row["school_id"]: {"open": row["open"], "overdue": row["overdue"]} for row in rows}

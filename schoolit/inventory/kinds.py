@@ -24,6 +24,7 @@ from schoolit.truth import truth
 class ValueKind:
     api_type: Any = str
     widget = "text"
+    doc = ""  # the kind of value in docs/import.md's column tables
     inputmode: str | None = None
     blank: Any = None  # the value of an empty input where the column takes no NULL (None: keep or default)
 
@@ -98,6 +99,7 @@ _EUROS = re.compile(r"^\d{1,7}([.,]\d{1,2})?$")
 
 @dataclass(frozen=True)
 class Money(ValueKind):
+    doc = "price"
     """Cents: an integer in JSON, euros ("499,90" or "499.90") in a form, German or English in CSV."""
 
     api_type = int
@@ -149,6 +151,7 @@ def parse_date(value: Any) -> dt.date:
 @dataclass(frozen=True)
 class Day(ValueKind):
     api_type = dt.date
+    doc = "date"
     widget = "date"
 
     def parse(self, value: Any) -> dt.date:
@@ -167,6 +170,7 @@ class Day(ValueKind):
 @dataclass(frozen=True)
 class YesNo(ValueKind):
     api_type = bool
+    doc = "yes/no"
     widget = "checkbox"
     blank = False
 
@@ -190,6 +194,7 @@ class YesNo(ValueKind):
 
 @dataclass(frozen=True)
 class Choice(ValueKind):
+    doc = "choice"
     """One of an enumeration's values; in CSV also a German or English word for it."""
 
     enum: type[StrEnum]

@@ -16,7 +16,7 @@ from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import current_locale
 from schoolit.kernel.i18n import gettext as _
-from schoolit.sql import fetch
+from schoolit.sql import all_of, fetch, fragment
 
 ITEMS_HEADER = {
     "de": ("Landkreis", "Schulnummer", "Schule", "Objektart", "Seriennummer", "Inventarnummer", "Förderprogramm",
@@ -34,21 +34,20 @@ _ITEMS = """
                  invoice_number, invoice_date, purchase_date, price_cents, status
           FROM access_point) AS x
     JOIN school s ON s.id = x.school_id
-    WHERE {condition}
+    WHERE {}
     ORDER BY x.funding_programme, s.school_number, x.object DESC, x.serial"""
 
 
 async def funding_proof_items_csv(scope: Scope, county_slug: str | None = None, lang: str = "de") -> bytes:
     """Each device and access point in scope (or of one county) with its procurement data."""
     scope.require(Permission.EXPORT)
-    condition, values = scope.sql("x.county_id", school_expr="x.school_id")
+    condition = scope.where("x.county_id", school="x.school_id")
     if county_slug is not None:
         county_id = await directory.county_id_by_slug(county_slug)
         if county_id is None or not scope.sees_county(county_id):
             raise NotFound(_("county not found"))
-        condition += " AND x.county_id = {}"
-        values.append(county_id)
-    rows = await fetch(_ITEMS.format(condition=condition), *values)
+        condition = all_of(condition, fragment("x.county_id = {}", county_id))
+    rows = await fetch(_ITEMS, condition)
     names = {county["id"]: county["name"] for county in await directory.counties(scope)}
     token = current_locale.set(lang)  # the labels follow the file's language, not the page's
     try:

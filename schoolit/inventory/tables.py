@@ -137,6 +137,11 @@ class AccessPoint(Table):
     funding_programme = Varchar(length=40, choices=FundingProgramme, default=FundingProgramme.OTHER.value)
     purchase_date = Date(null=True, default=None)
     price_cents = Integer(null=True, default=None)
+    # Procurement (#22): who delivered it and on which order and invoice.
+    supplier = Varchar(length=120, default="")
+    order_number = Varchar(length=60, default="")
+    invoice_number = Varchar(length=60, default="")
+    invoice_date = Date(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -168,6 +173,11 @@ class Device(Table):
     funding_programme = Varchar(length=40, choices=FundingProgramme, default=FundingProgramme.OTHER.value)
     purchase_date = Date(null=True, default=None)
     price_cents = Integer(null=True, default=None)
+    # Procurement (#22): who delivered it and on which order and invoice.
+    supplier = Varchar(length=120, default="")
+    order_number = Varchar(length=60, default="")
+    invoice_number = Varchar(length=60, default="")
+    invoice_date = Date(null=True, default=None)
     warranty_end = Date(null=True, default=None)
     status = Varchar(length=10, choices=DeviceStatus, default=DeviceStatus.STOCK.value)
     accessories = Varchar(length=300, default="")  # e.g. "Hülle, Stift, Ladegerät"

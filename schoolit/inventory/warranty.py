@@ -38,19 +38,19 @@ _ENDING = """
           SELECT 'access_point', id, county_id, school_id, serial, NULL, vendor, model, status, warranty_end
           FROM access_point WHERE status <> 'retired') AS x
     JOIN school s ON s.id = x.school_id
-    WHERE x.warranty_end BETWEEN {} AND {} AND {scope}
+    WHERE x.warranty_end BETWEEN {} AND {} AND {}
     ORDER BY x.warranty_end, s.school_number, x.serial"""
 _REPAIR = """
     SELECT 'device' AS object, d.id, d.county_id, d.school_id, d.serial, d.asset_tag, d.vendor, d.model, d.status,
            d.warranty_end, s.school_number, s.name AS school_name
     FROM device d JOIN school s ON s.id = d.school_id
-    WHERE d.status = 'repair' AND d.warranty_end < {} AND {scope}
+    WHERE d.status = 'repair' AND d.warranty_end < {} AND {}
     ORDER BY d.warranty_end, s.school_number, d.serial"""
 _PLAN = """
     SELECT d.county_id, extract(year FROM d.purchase_date)::int AS purchased, d.kind, count(*) AS n,
            coalesce(sum(d.price_cents), 0) AS total, count(*) FILTER (WHERE d.price_cents IS NULL) AS without_price
     FROM device d
-    WHERE d.status <> 'retired' AND d.purchase_date IS NOT NULL AND {scope}
+    WHERE d.status <> 'retired' AND d.purchase_date IS NOT NULL AND {}
     GROUP BY d.county_id, purchased, d.kind
     ORDER BY purchased, d.kind"""
 
@@ -70,23 +70,21 @@ async def _named(scope: Scope, rows: list[Any]) -> list[dict[str, Any]]:
 
 async def warranty_ending(scope: Scope, days: int) -> list[dict[str, Any]]:
     scope.require(Permission.INVENTORY_READ)
-    condition, values = scope.sql("x.county_id", school_expr="x.school_id")
     start = today()
-    rows = await fetch(_ENDING.replace("{scope}", condition), start, start + dt.timedelta(days=days), *values)
+    rows = await fetch(_ENDING, start, start + dt.timedelta(days=days),
+                       scope.where("x.county_id", school="x.school_id"))
     return await _named(scope, rows)
 
 
 async def out_of_warranty_in_repair(scope: Scope) -> list[dict[str, Any]]:
     scope.require(Permission.INVENTORY_READ)
-    condition, values = scope.sql("d.county_id", school_expr="d.school_id")
-    return await _named(scope, await fetch(_REPAIR.replace("{scope}", condition), today(), *values))
+    return await _named(scope, await fetch(_REPAIR, today(), scope.where("d.county_id", school="d.school_id")))
 
 
 async def replacement_plan(scope: Scope) -> list[dict[str, Any]]:
     """Active devices per county, year of purchase and kind, with the year of their replacement."""
     scope.require(Permission.INVENTORY_READ)
-    condition, values = scope.sql("d.county_id", school_expr="d.school_id")
-    rows = await _named(scope, await fetch(_PLAN.replace("{scope}", condition), *values))
+    rows = await _named(scope, await fetch(_PLAN, scope.where("d.county_id", school="d.school_id")))
     for row in rows:
         row["replace_in"] = row["purchased"] + LIFETIME_YEARS
     rows.sort(key=lambda r: (r["county_name"], r["purchased"], r["kind"]))

@@ -63,8 +63,7 @@ async def wlan_controllers_csv(scope: Scope, lang: str = "de") -> bytes:
     """Every controller in the caller's scope as CSV (county, school number, SNMP profile, the described
     columns), in the import format (`schoolit.inventory.importing`, kind `wlan-controllers`)."""
     scope.require(Permission.EXPORT)
-    condition, values = scope.sql(WLAN_CONTROLLER.county, school_expr=WLAN_CONTROLLER.school)
-    rows = await fetch(WLAN_CONTROLLER.export_sql().format(scope=condition), *values)
+    rows = await fetch(WLAN_CONTROLLER.export_sql(), scope.where(WLAN_CONTROLLER.county, school=WLAN_CONTROLLER.school))
     columns = WLAN_CONTROLLER.csv_columns()
     return write_csv([c.header(lang) for c in columns], ([c.fmt(row[c.field], lang) for c in columns] for row in rows),
                      lang=lang)
@@ -163,7 +162,7 @@ _MONITORED = f"""
 SELECT c.id, c.county_id, c.school_id, c.profile, host(c.management_ip) AS host, c.snmp_port AS port,
        p.id AS profile_id, {_CREDENTIAL_COLUMNS}
   FROM wlan_controller c JOIN snmp_profile p ON p.id = c.snmp_profile_id
- WHERE {{where}}
+ WHERE {{}}
  ORDER BY c.id
 """  # noqa: S608 (constants)
 # The active access points of a vendor that each controller manages: a school controller those of its
@@ -186,8 +185,7 @@ async def monitored_controllers(scope: Scope) -> list[MonitoredController]:
     manages. SNMP secrets leave the inventory only through this function, `monitored_assets` and
     `snmp_credentials`."""
     scope.require(Permission.PROBE_INGEST)
-    where, values = scope.sql("c.county_id", school_expr="c.school_id")
-    rows = await fetch(_MONITORED.format(where=where), *values)
+    rows = await fetch(_MONITORED, scope.where("c.county_id", school="c.school_id"))
     controllers = {row["id"]: MonitoredController(row["id"], row["county_id"], row["school_id"], row["profile"],
                                                   row["host"], row["port"], _decrypted(row["profile_id"], row))
                    for row in rows}

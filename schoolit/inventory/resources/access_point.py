@@ -55,13 +55,13 @@ ACCESS_POINT = Resource(
                   "LEFT JOIN building b ON b.id = r.building_id LEFT JOIN snmp_profile p ON p.id = a.snmp_profile_id",
     county="a.county_id", school="a.school_id", default_sort="name", export_order="s.school_number, a.serial",
     validate=validate, csv_one_of=("serial", "mac"),
-    csv_keys=((SCHOOL_NUMBER, "s.school_number"), (BUILDING, "coalesce(b.name, '')")),
+    csv_keys=((SCHOOL_NUMBER, "s.school_number"), (replace(BUILDING, note="of the room"), "coalesce(b.name, '')")),
     fields=(
         *row_fields("a"),
         *school_fields("a"),
         Field("room_id", Reference(), N_("Mounted in room"), nullable=True, widget="select", filter="eq",
-              csv=Csv("Raum", "room", aliases=("Standort", "Raumnummer", "location"), memo=True, column="room",
-                      resolved=True, kind=Text(60), export="coalesce(r.name, '')")),
+              csv=Csv("Raum", "room", note="where it hangs", aliases=("Standort", "Raumnummer", "location"),
+                      memo=True, column="room", resolved=True, kind=Text(60), export="coalesce(r.name, '')")),
         shown("room_name", str | None, "r.name", sort="room"),
         Field("name", Text(120), N_("Name"), sort="name", search=True,
               csv=Csv("Name", "name", aliases=("Bezeichnung", "Hostname", "AP-Name"))),
@@ -75,7 +75,8 @@ ACCESS_POINT = Resource(
         Field("model", Text(120), N_("Model"), filter="like", sort="model", search=True,
               csv=Csv("Modell", "model", aliases=("Typ", "Gerätetyp"), memo=True)),
         # Known by serial number or, failing that, by MAC address (the import resolves which).
-        replace(SERIAL, csv=replace(SERIAL.csv, required=False, to_create=False) if SERIAL.csv else None),
+        replace(SERIAL, csv=replace(SERIAL.csv, required=False, to_create=False, note="key (or the MAC)")
+                if SERIAL.csv else None),
         MAC,
         Field("management_ip", Normalised(validation.ip_address), N_("Management IP"), nullable=True, cast="inet",
               sort="management_ip", csv=Csv("Management-IP", "management_ip", aliases=(
@@ -99,7 +100,7 @@ ACCESS_POINT = Resource(
         Field("covered_room_ids", IdList(), N_("Covered rooms"), help=N_("From the WLAN survey."),
               select="ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id "
                      "ORDER BY ar.room_id)",
-              csv=Csv("Versorgte Räume", "covered_rooms", aliases=(
+              csv=Csv("Versorgte Räume", "covered_rooms", note="`A 1.12, Haus B: Physik`", aliases=(
                   "Abdeckung", "WLAN-Abdeckung", "versorgt", "coverage", "covers"), column="covers", resolved=True,
                   kind=Text(4000), export=_COVERS)),
     ),

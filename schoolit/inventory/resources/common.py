@@ -56,8 +56,10 @@ NOTES = Field("notes", Text(4000), N_("Notes"), widget="textarea", csv=Csv("Beme
 # 161 but for devices reached through port forwarding (or a simulator): an empty value is the default.
 SNMP_PORT = Field("snmp_port", Whole(1, 65535), N_("SNMP port"), empty=161,
                   help=N_("161 unless the device is reached through port forwarding."),
-                  csv=Csv("SNMP-Port", "snmp_port", aliases=("Port", "snmp port")))
+                  csv=Csv("SNMP-Port", "snmp_port", aliases=("Port", "snmp port"),
+                          note="1–65535; empty: 161 (change it only for port forwarding)"))
 # The SNMP profile (alias `p`) of the county: by id in the API and forms, by name in CSV files.
 SNMP_PROFILE = Field("snmp_profile_id", Reference(), N_("SNMP profile"), nullable=True, widget="select",
-                     csv=Csv("SNMP-Profil", "snmp_profile", aliases=("SNMP", "snmp profile"), memo=True,
-                             column="snmp_profile", resolved=True, kind=Text(120), export="coalesce(p.name, '')"))
+                     csv=Csv("SNMP-Profil", "snmp_profile", note="profile name", aliases=("SNMP", "snmp profile"),
+                             memo=True, column="snmp_profile", resolved=True, kind=Text(120),
+                             export="coalesce(p.name, '')"))

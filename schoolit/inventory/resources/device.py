@@ -71,14 +71,15 @@ DEVICE = Resource(
         }), N_("Kind"), required=True, empty=DeviceKind.TABLET.value, filter="eq", sort="kind",
             csv=Csv("Geräteart", "kind", aliases=("Art", "Gerätetyp", "device kind", "type"), memo=True)),
         Field("vendor", Text(80), N_("Vendor"), filter="like", sort="vendor",
-              csv=Csv("Hersteller", "vendor", aliases=("Marke", "manufacturer", "make"), memo=True)),
+              csv=Csv("Hersteller", "vendor", note="free text", aliases=("Marke", "manufacturer", "make"), memo=True)),
         Field("model", Text(120), N_("Model"), filter="like", sort="model", search=True,
               csv=Csv("Modell", "model", aliases=("Typ", "Gerätemodell"), memo=True)),
         replace(SERIAL, autofocus=True),
         Field("asset_tag", Text(40), N_("Asset tag"), nullable=True, sort="asset_tag", search=True,
-              csv=Csv("Inventarnummer", "asset_tag", aliases=(
+              csv=Csv("Inventarnummer", "asset_tag", note="unique per county", aliases=(
                   "Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset"))),
-        replace(MAC, label=N_("MAC address (Wi-Fi)")),
+        replace(MAC, label=N_("MAC address (Wi-Fi)"),
+                csv=replace(MAC.csv, note="unique among devices") if MAC.csv else None),
         Field("mdm_id", Text(80), N_("MDM ID"), search=True,
               csv=Csv("MDM-ID", "mdm_id", aliases=("MDM ID", "MDM-Kennung"))),
         Field("mdm_enrolled", YesNo(), N_("Enrolled in the MDM"), empty=False, filter="eq", csv=Csv(

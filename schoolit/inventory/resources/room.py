@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from schoolit.inventory.description import Csv, Field, Resource, row_fields, shown
 from schoolit.inventory.kinds import Reference, Text, YesNo
 from schoolit.inventory.resources.common import BUILDING, SCHOOL_NUMBER, school_fields
@@ -25,7 +27,8 @@ ROOM = Resource(
     source="room r JOIN school s ON s.id = r.school_id LEFT JOIN building b ON b.id = r.building_id",
     county="r.county_id", school="r.school_id", default_sort="building", has_updated_at=False,
     export_order="s.school_number, lower(coalesce(b.name, '')), lower(r.name)",
-    csv_keys=((SCHOOL_NUMBER, "s.school_number"), (BUILDING, "coalesce(b.name, '')")),
+    csv_keys=((SCHOOL_NUMBER, "s.school_number"),
+              (replace(BUILDING, note="empty: no building"), "coalesce(b.name, '')")),
     fields=(
         *row_fields("r", updated_at=False),
         *school_fields("r"),

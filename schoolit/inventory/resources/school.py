@@ -50,18 +50,20 @@ SCHOOL = Resource(
             csv=Csv("Schulart", "school_type", aliases=("Schulform", "Schultyp", "type", "school type"), memo=True)),
         Field("county_id", Reference(), N_("County"), required=True, widget="select", filter="eq",
               csv=Csv("Landkreis", "county", aliases=("Kreis", "Schulträger", "district"), memo=True,
+                      note="to create (several counties in scope)",
                       to_create=False, column="county", resolved=True, kind=Text(200), export="c.slug")),
         shown("county_name", str, "c.name", N_("County"), sort="county"),
         Field("street", Text(200), N_("Street"),
               csv=Csv("Straße", "street", aliases=("Anschrift", "Adresse", "address"))),
         Field("postal_code", Normalised(validation.postal_code, inputmode="numeric", blank=""), N_("Postal code"),
-              csv=Csv("PLZ", "postal_code", aliases=("Postleitzahl", "postcode", "zip"))),
+              csv=Csv("PLZ", "postal_code", note="five digits", aliases=("Postleitzahl", "postcode", "zip"))),
         Field("city", Text(120), N_("City"), sort="city", search=True,
               csv=Csv("Ort", "city", aliases=("Stadt", "Gemeinde", "town"), memo=True)),
         Field("pupils", Whole(0, 20_000, N_("must not be negative")), N_("Pupils"), empty=0, sort="pupils",
-              csv=Csv("Schülerzahl", "pupils", aliases=(
+              csv=Csv("Schülerzahl", "pupils", note="0–20,000", aliases=(
                   "Schüler", "Schülerinnen und Schüler", "Anzahl Schüler", "pupil count"))),
-        Field("website", Text(200), N_("Website"), filter="like", sort="website", csv=Csv("Webseite", "website")),
+        Field("website", Text(200), N_("Website"), filter="like", sort="website",
+              csv=Csv("Webseite", "website", note="free text")),
         Field("management_prefix", Normalised(validation.ip_prefix), N_("Management network"), nullable=True,
               cast="cidr", help=N_("Access points' management addresses must lie inside it, e.g. 10.20.0.0/24."),
               csv=Csv("Management-Netz", "management_prefix", aliases=(

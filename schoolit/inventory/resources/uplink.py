@@ -70,10 +70,12 @@ UPLINK = Resource(
         Field("router_ip", Normalised(validation.ip_address), N_("Router management IP"), nullable=True, cast="inet",
               csv=Csv("Router-IP", "router_ip", aliases=("Router IP-Adresse", "Router", "router ip"))),
         Field("router_if_index", Whole(1), N_("Uplink interface index (SNMP)"), nullable=True, csv=Csv(
-            "Router-Interface (ifIndex)", "router_if_index", aliases=(
+            "Router-Interface (ifIndex)", "router_if_index", note="whole number", aliases=(
                 "ifIndex", "Interface-Index", "if index", "interface index"))),
         Field("router_interface", Text(64), N_("Uplink interface name (SNMP)"), csv=Csv(
-            "Router-Interface-Name", "router_interface", aliases=(
+            "Router-Interface-Name", "router_interface",
+            note="instead of the index: the interface's ifName or ifAlias, e.g. `pppoe-wan` (a bare "
+                 "`Router-Interface` header means this name, not the index)", aliases=(
                 "ifName", "ifAlias", "Interface-Name", "WAN-Interface", "interface name")),
               help=N_("Instead of the index: the interface's name or description on the router (ifName or ifAlias), "
                       "e.g. pppoe-wan. The index can change when the router adds an interface.")),

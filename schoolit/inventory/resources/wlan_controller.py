@@ -37,10 +37,13 @@ _SOURCE = ("wlan_controller c LEFT JOIN school s ON s.id = c.school_id "
 # The CSV names the county, the school (empty for a county's controller) and the SNMP profile; the import
 # needs the county only where neither the school nor the caller's scope tells it.
 _COUNTY = csvformat.Column("county", "Landkreis", "county", csvformat.text(200),
-                           aliases=("Kreis", "Schulträger", "county"), direct=False, memo=True)
-_SCHOOL_NUMBER = dataclasses.replace(SCHOOL_NUMBER, required=False)
+                           aliases=("Kreis", "Schulträger", "county"), direct=False, memo=True,
+                           note="county name, slug or AGS; needed for a county's controller unless you see one "
+                                "county only")
+_SCHOOL_NUMBER = dataclasses.replace(SCHOOL_NUMBER, required=False, note="empty for the county's controller")
 _PROFILE_NAME = csvformat.Column("snmp_profile", "SNMP-Profil", "snmp_profile", csvformat.text(120),
-                                 aliases=("SNMP", "snmp profile"), direct=False, memo=True)
+                                 aliases=("SNMP", "snmp profile"), direct=False, memo=True,
+                                 note="profile name of the county")
 
 WLAN_CONTROLLER = Resource(
     name="wlan_controller", plural="wlan-controllers", table="wlan_controller", alias="c",
@@ -59,12 +62,14 @@ WLAN_CONTROLLER = Resource(
               csv=Csv("Name", "name", aliases=("Bezeichnung", "Hostname", "Controller"))),
         Field("profile", Choice(ControllerProfile, CONTROLLER_PROFILE_LABELS), N_("Controller type"), required=True,
               filter="eq", sort="profile", csv=Csv("Controller-Typ", "profile", aliases=(
-                  "Typ", "Controllertyp", "Controller-Profil", "controller type")),
+                  "Typ", "Controllertyp", "Controller-Profil", "controller type"),
+                  note="to create; `cisco-9800`, `aruba-os`, `ruckus-smartzone`, `ruckus-zonedirector`, "
+                       "`extreme-wireless`, `lancom-wlc`"),
               help=N_("The probe reads the controller's access-point table with this vendor's MIB.")),
         Field("model", Text(120), N_("Model"), search=True, csv=Csv("Modell", "model", aliases=("Gerätetyp",))),
         Field("management_ip", Normalised(unicast_host), N_("Management IP"), required=True, cast="inet",
               sort="management_ip", csv=Csv("Management-IP", "management_ip", aliases=(
-                  "IP", "IP-Adresse", "ip address")),
+                  "IP", "IP-Adresse", "ip address"), note="key; one device's address"),
               help=N_("A county's controller may lie outside the schools' management networks.")),
         SNMP_PORT,
         Field("snmp_profile_id", Reference(), N_("SNMP profile"), nullable=True, widget="select"),

@@ -25,7 +25,7 @@ from schoolit.inventory.services.store import (
 )
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.sql import fetch
+from schoolit.sql import fetch, fragment
 
 
 async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
@@ -111,7 +111,8 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
         f.error("status", BULK_LENT)
     f.raise_if_invalid()
     status = f.value("status")
-    before, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial", extra=[("d.id = ANY({})", [ids])])
+    before, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial",
+                                extra=[fragment("d.id = ANY({})", ids)])
     if len(before) != len(ids):
         raise NotFound("device not found")
     blocked = []
@@ -129,7 +130,7 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
     async with writing():
         await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", status, list(changing))
         after, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial",
-                                   extra=[("d.id = ANY({})", [ids])])
+                                   extra=[fragment("d.id = ANY({})", ids)])
         for device in after:
             if device["id"] in changing:
                 await record(scope, "device.status", "device", device, before=changing[device["id"]],
@@ -150,10 +151,10 @@ async def lookup(scope: Scope, text: str) -> list[dict[str, Any]]:
     mac = None
     with contextlib.suppress(ValueError):
         mac = validation.mac_address(text)
-    devices, _ = await page(DEVICES, scope, limit=20, extra=[(
-        "(d.serial = {} OR upper(d.asset_tag) = {} OR d.mac = {}::macaddr)", [serial, serial, mac])])
-    access_points, _ = await page(ACCESS_POINTS, scope, limit=20, extra=[(
-        "(a.serial = {} OR a.mac = {}::macaddr)", [serial, mac])])
+    devices, _ = await page(DEVICES, scope, limit=20, extra=[fragment(
+        "(d.serial = {} OR upper(d.asset_tag) = {} OR d.mac = {}::macaddr)", serial, serial, mac)])
+    access_points, _ = await page(ACCESS_POINTS, scope, limit=20, extra=[fragment(
+        "(a.serial = {} OR a.mac = {}::macaddr)", serial, mac)])
     found = [{"kind": "device", "id": d["id"], "school_id": d["school_id"], "school_name": d["school_name"],
               "label": " ".join(p for p in (d["vendor"], d["model"]) if p) or d["kind"], "serial": d["serial"],
               "asset_tag": d["asset_tag"], "mac": d["mac"], "status": d["status"]} for d in devices]

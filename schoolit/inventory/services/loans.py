@@ -39,7 +39,7 @@ from schoolit.inventory.services.store import (
 )
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.sql import fetch
+from schoolit.sql import Fragment, fetch, fragment
 
 LOAN_STATES = ("open", "returned", "overdue", "due")
 
@@ -57,19 +57,19 @@ async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.d
     the current school year — the list to work through before the summer)."""
     scope.require(Permission.INVENTORY_READ)
     day = on or today()
-    extra: list[tuple[str, Sequence[Any]]] = []
+    extra: list[Fragment] = []
     if state == "open":
-        extra.append((LOAN_OPEN, []))
+        extra.append(fragment(LOAN_OPEN))
     elif state == "returned":
-        extra.append(("l.returned_on IS NOT NULL", []))
+        extra.append(fragment("l.returned_on IS NOT NULL"))
     elif state == "overdue":
-        extra.append((LOAN_OVERDUE, [day]))
+        extra.append(fragment(LOAN_OVERDUE, day))
     elif state == "due":
-        extra.append(("l.returned_on IS NULL AND l.due_on <= {}", [school_year_end(day)]))
+        extra.append(fragment("l.returned_on IS NULL AND l.due_on <= {}", school_year_end(day)))
     elif state:
         raise ValidationFailed([FieldError("state", N_("not one of the allowed values"))])
     if due_before is not None:
-        extra.append(("l.due_on < {}", [due_before]))
+        extra.append(fragment("l.due_on < {}", due_before))
     rows, total = await page(LOANS, scope, filters=LOANS.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
                               offset=offset, extra=extra)
     return [_loan_figures(r, day) for r in rows], total
@@ -174,7 +174,7 @@ async def _record_returns(scope: Scope, returned_on: dt.date, condition_in: str,
                     returned_on, condition_in, ids)
         await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", device_status,
                     [loan["device_id"] for loan in before])
-        after, _total = await page(LOANS, scope, limit=len(ids), sort="serial", extra=[("l.id = ANY({})", [ids])])
+        after, _total = await page(LOANS, scope, limit=len(ids), sort="serial", extra=[fragment("l.id = ANY({})", ids)])
         by_id = {loan["id"]: loan for loan in before}
         for loan in after:
             await record(scope, "loan.return", "loan", loan, before=by_id[loan["id"]],
@@ -213,7 +213,8 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
     elif len(ids) > MAX_BULK_ROWS:
         f.error("ids", N_("too many rows"))
     f.raise_if_invalid()
-    before, _total = await page(LOANS, scope, limit=len(ids) + 1, sort="serial", extra=[("l.id = ANY({})", [ids])])
+    before, _total = await page(LOANS, scope, limit=len(ids) + 1, sort="serial",
+                                extra=[fragment("l.id = ANY({})", ids)])
     if len(before) != len(ids):
         raise NotFound("loan not found")
     blocked = []
@@ -270,7 +271,7 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
     wanted = [s for _, s, _ in normalised if s]
     if wanted:
         listed, _total = await page(DEVICES, scope, filters={"school_id": school["id"]}, limit=len(wanted) + 1,
-                                     extra=[("d.serial = ANY({})", [wanted])])
+                                     extra=[fragment("d.serial = ANY({})", wanted)])
         found = {d["serial"]: d for d in listed}
     for index, serial, _ref in normalised:
         if serial and not f.has_error(f"rows.{index}.serial"):
@@ -285,7 +286,7 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
             loans.append(loan_id)
         await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", DeviceStatus.LENT.value,
                     [found[s]["id"] for _, s, _ in normalised])
-        result, _total = await page(LOANS, scope, limit=len(loans), extra=[("l.id = ANY({})", [loans])],
+        result, _total = await page(LOANS, scope, limit=len(loans), extra=[fragment("l.id = ANY({})", loans)],
                                      sort="serial")
         for loan in result:
             await record(scope, "loan.lend", "loan", loan, after={**loan, "bulk": True})

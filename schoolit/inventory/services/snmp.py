@@ -208,7 +208,7 @@ _MONITORED_ACCESS_POINTS = f"""
 SELECT ap.id, host(ap.management_ip) AS host, ap.snmp_port AS port, ap.vendor, ap.mac::text AS mac,
        p.id AS profile_id, {_CREDENTIAL_COLUMNS}
   FROM access_point ap JOIN snmp_profile p ON p.id = ap.snmp_profile_id
- WHERE ap.status = 'active' AND ap.management_ip IS NOT NULL AND {{where}}
+ WHERE ap.status = 'active' AND ap.management_ip IS NOT NULL AND {{}}
  ORDER BY ap.id
 """  # noqa: S608 (constants)
 _MONITORED_UPLINKS = f"""
@@ -217,7 +217,7 @@ SELECT u.id, host(u.router_ip) AS host, u.snmp_port AS port, u.router_if_index A
        p.id AS profile_id, {_CREDENTIAL_COLUMNS}
   FROM uplink u JOIN snmp_profile p ON p.id = u.snmp_profile_id
  WHERE u.status = 'live' AND u.router_ip IS NOT NULL
-   AND (u.router_if_index IS NOT NULL OR u.router_interface <> '') AND {{where}}
+   AND (u.router_if_index IS NOT NULL OR u.router_interface <> '') AND {{}}
  ORDER BY u.id
 """  # noqa: S608 (constants)
 
@@ -228,12 +228,10 @@ async def monitored_assets(scope: Scope) -> list[MonitoredAsset]:
     inventory only through this function and `snmp_credentials`."""
     scope.require(Permission.PROBE_INGEST)
     assets: list[MonitoredAsset] = []
-    where, values = scope.sql("ap.county_id", school_expr="ap.school_id")
-    for row in await fetch(_MONITORED_ACCESS_POINTS.format(where=where), *values):
+    for row in await fetch(_MONITORED_ACCESS_POINTS, scope.where("ap.county_id", school="ap.school_id")):
         assets.append(MonitoredAsset("access_point", row["id"], row["host"], row["port"],
                                      _decrypted(row["profile_id"], row), vendor=row["vendor"], mac=row["mac"]))
-    where, values = scope.sql("u.county_id", school_expr="u.school_id")
-    for row in await fetch(_MONITORED_UPLINKS.format(where=where), *values):
+    for row in await fetch(_MONITORED_UPLINKS, scope.where("u.county_id", school="u.school_id")):
         assets.append(MonitoredAsset("uplink", row["id"], row["host"], row["port"],
                                      _decrypted(row["profile_id"], row), if_index=row["if_index"],
                                      if_name=row["if_name"]))

@@ -18,7 +18,7 @@ from schoolit.inventory.description import Listing
 from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources import BY_TABLE
 from schoolit.kernel.i18n import N_
-from schoolit.sql import fetch
+from schoolit.sql import Fragment, fetch, fragment
 
 MAX_BULK_ROWS = 200
 UNKNOWN_SCHOOL = N_("unknown school")
@@ -97,19 +97,19 @@ async def update_row(table: str, row_id: int, values: Mapping[str, Any], *, touc
 
 async def page(listing: Listing, scope: Scope, *, filters: Mapping[str, Any] | None = None, q: str | None = None,
                 sort: str | None = None, limit: int = 50, offset: int = 0,
-                extra: Sequence[tuple[str, Sequence[Any]]] = ()) -> tuple[list[dict[str, Any]], int]:
-    where, values = listing.where(scope, filters or {}, q, extra)
+                extra: Sequence[Fragment] = ()) -> tuple[list[dict[str, Any]], int]:
+    where = listing.where(scope, filters or {}, q, extra)
     order = listing.order(sort)
-    total = await fetch(f"SELECT count(*) AS n FROM {listing.source} WHERE {where}", *values)  # noqa: S608
-    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {where} ORDER BY {order} "  # noqa: S608
-                       "LIMIT {} OFFSET {}", *values, limit, offset)
+    total = await fetch(f"SELECT count(*) AS n FROM {listing.source} WHERE {{}}", where)  # noqa: S608
+    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {{}} ORDER BY {order} "  # noqa: S608
+                       "LIMIT {} OFFSET {}", where, limit, offset)
     return [dict(row) for row in rows], int(total[0]["n"])
 
 
 async def one(listing: Listing, scope: Scope, row_id: int, what: str) -> dict[str, Any]:
     """One row by id, inside the scope, or NotFound."""
-    where, values = listing.where(scope, {}, None, [(f"{listing.id_column} = {{}}", [row_id])])
-    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {where}", *values)  # noqa: S608
+    where = listing.where(scope, {}, None, [fragment(f"{listing.id_column} = {{}}", row_id)])
+    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {{}}", where)  # noqa: S608
     if not rows:
         raise NotFound(f"{what} not found")
     return dict(rows[0])

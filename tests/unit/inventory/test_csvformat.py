@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -223,8 +222,12 @@ def test_short_rows_read_as_empty_cells() -> None:
     assert parsed.errors == [RowError(3, "Seriennummer", "a value is required")]
 
 
-def test_docs_list_every_column() -> None:
-    docs = (Path(__file__).parents[3] / "docs" / "import.md").read_text(encoding="utf-8")
+def test_the_column_tables_of_docs_import_md_are_written_from_the_descriptions() -> None:
+    """`python -m schoolit.inventory.import_docs` writes them; run it after changing a CSV column."""
+    from schoolit.inventory import import_docs
+
+    docs = import_docs.DOC.read_text(encoding="utf-8")
+    assert import_docs.render(docs) == docs, "run `python -m schoolit.inventory.import_docs`"
     for kind in KINDS.values():
         section = docs.split(f"\n### {kind.name}\n", 1)[1].split("\n##", 1)[0]
         for column in kind.columns:
