@@ -13,12 +13,13 @@ from litestar import Controller, Response, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from schoolit import uploads
 from schoolit.accounts.auth import Caller
 from schoolit.kernel.access import Permission, authenticated, requires
 from schoolit.replica import READ_ONLY
 from schoolit.schemas import IdFilter, Limit, Offset, Page
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
-from schoolit.tickets import policy, queue, reports, services, uploads, worktime
+from schoolit.tickets import policy, queue, reports, services, worktime
 from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
 from schoolit.tickets.categories import list_categories, save_category
 from schoolit.tickets.choices import Source

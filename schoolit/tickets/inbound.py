@@ -16,7 +16,7 @@ The `mail-fetch` job (`fetch_all()`, every minute) reads each active mailbox's u
   an address or mail domain a supporter assigned to a school (`mail_sender`), within the mailbox's
   counties. An unknown sender's mail waits in the triage (`/tickets/triage`, raw message kept) until a
   supporter names its school (or dismisses it): nothing is dropped;
-- keeps attachments under the web form's rules (`attachments.check`: images and PDF, at most
+- keeps attachments under the web form's rules (`uploads.check`: images and PDF, at most
   10 MiB); one kept off is named in the text with the reason;
 - records the message in `inbound_mail` with what became of it.
 
@@ -42,6 +42,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 from typing import Any
 
+from schoolit import uploads
 from schoolit.accounts import audit, directory
 from schoolit.accounts import services as accounts
 from schoolit.accounts.choices import Role
@@ -55,7 +56,7 @@ from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
-from schoolit.tickets import attachments, mailboxes, public, services
+from schoolit.tickets import mailboxes, public, services
 from schoolit.tickets.attachments import add_attachment
 from schoolit.tickets.categories import list_categories
 from schoolit.tickets.choices import Source
@@ -228,9 +229,9 @@ async def _checked(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, byte
     """The attachments the web form would take, and a line for each one kept off."""
     kept, notes = [], []
     for filename, content in files:
-        name = attachments.clean_filename(filename)
+        name = uploads.clean_filename(filename)
         try:
-            attachments.check(name, content)
+            uploads.check(name, content)
         except ValidationFailed as exc:
             notes.append(_("Attachment %(name)s was not kept: %(reason)s", name=name,
                            reason=_(exc.errors[0].message)))

@@ -16,6 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
@@ -26,7 +27,7 @@ from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.kernel.requests import client_ip, request_id
 from schoolit.settings import get_settings
 from schoolit.tickets import public as public_services
-from schoolit.tickets import queue, services, text_modules, uploads, workflow, worktime
+from schoolit.tickets import queue, services, text_modules, workflow, worktime
 from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
 from schoolit.tickets.categories import list_categories, save_category
 from schoolit.tickets.choices import (
