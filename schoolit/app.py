@@ -39,6 +39,7 @@ from schoolit.inventory.api import API_HANDLERS as INVENTORY_API
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.inventory.import_pages import ImportPages
 from schoolit.inventory.label_pages import LabelPages
+from schoolit.inventory.mdm_pages import MdmApi, MdmPages
 from schoolit.inventory.pages import PAGE_HANDLERS as INVENTORY_PAGES
 from schoolit.inventory.warranty_pages import WarrantyPages
 from schoolit.inventory.wlan_controller_pages import WlanControllerPages, WlanControllersApi
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                                                  TicketSettingsApi, DashboardsApi, OpenDataApi],
                  security=[{"bearer": []}])
     api.register(ImportExportApi)
+    api.register(MdmApi)
     app = Litestar(
         route_handlers=[
             WebController,
@@ -176,6 +178,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             TicketAdminPages,
             NotificationPages,
             ImportPages,
+            MdmPages,
             TextModulePages,
             QueueListPages,
             WebhookPages,

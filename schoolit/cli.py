@@ -275,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     tickets_commands.register(commands)
     import_commands.register(commands)
+    from schoolit.inventory import mdm_commands
+
+    mdm_commands.register(commands)
 
     maintenance = commands.add_parser("maintenance", help="periodic jobs (run them from cron or a timer)",
                                       description="Periodic jobs; each is safe to run again.")

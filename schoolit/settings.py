@@ -114,6 +114,7 @@ class Settings:
     # in the triage): then its sender, subject and text are erased (the ticket-retention job).
     mail_triage_retention_days: int = 90
     probe_silent_after_minutes: int = 30
+    mdm_silent_after_days: int = 30
     # The in-app scheduler of periodic jobs (schoolit.jobs); off for installations that run
     # `schoolit maintenance due` from a systemd timer or cron instead.
     scheduler: bool = True
@@ -206,6 +207,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ticket_retention_days=_int(env, "TICKET_RETENTION_DAYS", 365, 1, 3650),
         mail_triage_retention_days=_int(env, "MAIL_TRIAGE_RETENTION_DAYS", 90, 1, 3650),
         probe_silent_after_minutes=_int(env, "PROBE_SILENT_AFTER_MINUTES", 30, 5, 10080),
+        mdm_silent_after_days=_int(env, "MDM_SILENT_AFTER_DAYS", 30, 1, 3650),
         scheduler=_flag(env, "SCHEDULER", True),
         db_pool_min=pool_min,
         db_pool_max=pool_max,

@@ -66,7 +66,7 @@ COLUMNS = (
 )
 # The filters in the order the form shows them (each described in the device's resource).
 FILTERS = ("county_id", "school_id", "status", "kind", "vendor", "model", "funding_programme", "warranty_before",
-           "mdm_enrolled")
+           "mdm_enrolled", "mdm_silent")
 
 
 def _clean(filters: Mapping[str, str | None], q: str | None, sort: str | None) -> dict[str, str]:

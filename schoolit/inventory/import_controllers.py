@@ -28,7 +28,7 @@ MAX_UPLOAD = 64 * 1024 * 1024  # 100,000 devices are about 15 MiB
 Lang = FromQuery[Literal["de", "en"]]
 
 
-async def _upload(request: Request[Any, Any, Any]) -> bytes:
+async def read_upload(request: Request[Any, Any, Any]) -> bytes:
     """The uploaded file: the first file of a multipart form, otherwise the body as it came."""
     if request.content_type[0] == "multipart/form-data":
         form = await request.form()
@@ -58,7 +58,7 @@ class ImportExportApi(Controller):
                       "and writes nothing.")
     async def import_file(self, caller: Caller, request: Request[Any, Any, Any], kind: FromPath[str],
                           dry_run: FromQuery[bool] = False) -> Response[Any]:
-        report = await importing.import_csv(caller, kind, await _upload(request), dry_run=dry_run)
+        report = await importing.import_csv(caller, kind, await read_upload(request), dry_run=dry_run)
         if report.ok or report.dry_run:
             return Response(content=report)
         body = {

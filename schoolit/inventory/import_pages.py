@@ -56,11 +56,24 @@ def _preview(text: str, delimiter: str, errors: list[Any]) -> tuple[list[str], l
     return header, rows
 
 
-def _decode(data: bytes, encoding: str) -> str:
+def decode_text(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding or "utf-8-sig")
     except (LookupError, UnicodeDecodeError):
         return data.decode("utf-8", errors="replace")
+
+
+async def posted_file(form: Any) -> tuple[bytes, str, bool]:
+    """A check-then-commit form's file: (bytes, text, commit) — the upload for `action=check`, the checked
+    content sent back (text) for `action=commit`."""
+    commit = form.get("action") == "commit"
+    upload = form.get("file")
+    if commit:
+        text = str(form.get("content") or "")
+        return text.encode("utf-8"), text, True
+    if isinstance(upload, UploadFile):
+        return await upload.read(), "", False
+    return b"", "", False
 
 
 class ImportPages(Controller):
@@ -77,16 +90,7 @@ class ImportPages(Controller):
         form = await request.form()
         # Not `kind`: that names the devices' column, whose input limit a kind's name need not fit.
         kind = str(form.get("import_kind") or "")
-        commit = form.get("action") == "commit"
-        upload = form.get("file")
-        if commit:
-            text = str(form.get("content") or "")
-            data = text.encode("utf-8")
-        elif isinstance(upload, UploadFile):
-            data = await upload.read()
-            text = ""
-        else:
-            data, text = b"", ""
+        data, text, commit = await posted_file(form)
         context: dict[str, Any] = {"kinds": _kinds(), "kind": kind, "report": None, "missing": None}
         if kind not in KINDS:
             context["missing"] = N_("Choose what the file holds.")
@@ -95,7 +99,7 @@ class ImportPages(Controller):
             context["missing"] = N_("Choose a CSV file.")
             return Template("inventory/import.html", status_code=422, context=context)
         report = await importing.import_csv(caller, kind, data, dry_run=not commit)
-        text = text or _decode(data, report.encoding)
+        text = text or decode_text(data, report.encoding)
         header, rows = _preview(text, report.delimiter, report.errors)
         context.update(report=report, header=header, rows=rows, content=text, committed=commit and report.ok,
                        error_rows=len({e.row for e in report.errors}))

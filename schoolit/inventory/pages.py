@@ -34,7 +34,7 @@ from schoolit.inventory.choices import (
 from schoolit.inventory.device_list_pages import PAGE_HANDLERS as DEVICE_LIST_PAGES
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text, list_filters
 from schoolit.inventory.resources.access_point import ACCESS_POINT
-from schoolit.inventory.resources.device import DEVICE
+from schoolit.inventory.resources.device import DEVICE, mdm_silent
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
 from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
@@ -44,6 +44,7 @@ from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter
+from schoolit.settings import get_settings
 
 DEVICE_FORM = DEVICE.form()
 BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
@@ -560,7 +561,9 @@ class AssetPages(Controller):
     async def device(self, caller: Caller, device_id: FromPath[int]) -> Template:
         device = await services.get_device(caller, device_id)
         loans, _ = await services.list_loans(caller, device_id=device_id, sort="-lent_on", limit=100)
-        return Template("inventory/device.html", context={**_base_context(caller), "device": device, "loans": loans})
+        return Template("inventory/device.html", context={
+            **_base_context(caller), "device": device, "loans": loans, "mdm_silent": mdm_silent(device),
+            "silent_after_days": get_settings().mdm_silent_after_days})
 
     @get("/devices/{device_id:int}/edit", opt=WRITE)
     async def edit_device(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:

@@ -170,6 +170,10 @@ class Device(Table):
     mac = MacAddr(null=True, default=None, unique=True)
     mdm_id = Varchar(length=80, default="")
     mdm_enrolled = Boolean(default=False)
+    # What the MDM sync last read (inventory/mdm.py): check-in, OS version, which MDM ("intune", ...).
+    mdm_last_seen = Timestamptz(null=True, default=None)
+    os_version = Varchar(length=40, default="")
+    mdm_source = Varchar(length=20, default="")
     funding_programme = Varchar(length=40, choices=FundingProgramme, default=FundingProgramme.OTHER.value)
     purchase_date = Date(null=True, default=None)
     price_cents = Integer(null=True, default=None)

@@ -24,12 +24,32 @@ from schoolit.inventory.resources.common import (
 )
 from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
+from schoolit.settings import get_settings
 
 LENT = DeviceStatus.LENT.value
 BECOMES_LENT = N_("a device becomes lent through a loan")
 STAYS_LENT = N_("a lent device changes status when it is returned")
 LENT_STAYS = N_("the device is lent: return it before it moves to another school")
 LOANS_STAY = N_("a device with loan records stays in its county")
+
+
+def silent_cutoff() -> dt.datetime:
+    """A device the MDM last saw before this moment is flagged (`MDM_SILENT_AFTER_DAYS`, 30 by default)."""
+    return dt.datetime.now(dt.UTC) - dt.timedelta(days=get_settings().mdm_silent_after_days)
+
+
+def mdm_silent(device: Mapping[str, Any]) -> bool:
+    """Not seen by the MDM for too long: computed when read, never stored (a retired device is not missed)."""
+    last_seen = device.get("mdm_last_seen")
+    return last_seen is not None and last_seen < silent_cutoff() and device.get("status") != DeviceStatus.RETIRED
+
+
+class SilentSince(YesNo):
+    """The list filter "not seen by the MDM": yes filters by the moment before which a check-in is too old,
+    no filters nothing."""
+
+    def parse(self, value: Any) -> dt.datetime | None:  # type: ignore[override]
+        return silent_cutoff() if super().parse(value) else None
 
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
@@ -85,6 +105,9 @@ DEVICE = Resource(
         Field("mdm_enrolled", YesNo(), N_("Enrolled in the MDM"), empty=False, filter="eq", csv=Csv(
             "MDM registriert", "mdm_enrolled", aliases=(
                 "MDM", "im MDM", "MDM-Registrierung", "enrolled", "mdm enrolled"), memo=True)),
+        shown("mdm_last_seen", dt.datetime | None, "d.mdm_last_seen", N_("Last MDM check-in"), sort="mdm_last_seen"),
+        shown("os_version", str, "d.os_version", N_("OS version")),
+        shown("mdm_source", str, "d.mdm_source", N_("MDM")),
         FUNDING_PROGRAMME,
         PURCHASE_DATE,
         PRICE,
@@ -106,6 +129,8 @@ DEVICE = Resource(
 )
 DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",), filters={
     "warranty_before": Filter("warranty_before", N_("Warranty ending before"), "d.warranty_end < {}", Day()),
+    "mdm_silent": Filter("mdm_silent", N_("Not seen by the MDM lately"),
+                         "(d.mdm_last_seen < {} AND d.status <> 'retired')", SilentSince()),
 })
 # What a bulk change may set (`set_device_status`): never "lent", which only a loan sets and only a return ends.
 BULK_STATUSES = tuple(s for s in DeviceStatus if s is not DeviceStatus.LENT)
