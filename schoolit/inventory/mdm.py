@@ -39,7 +39,7 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.settings import get_settings
-from schoolit.sql import fetch
+from schoolit.sql import fetch, fragment
 
 NOT_ADOPTABLE = N_("not a device of this file the inventory lacks")
 FLAGGED_SHOWN = 500
@@ -148,7 +148,7 @@ async def _in_scope(scope: Scope, serials: list[str]) -> dict[str, dict[str, Any
     if not serials:
         return {}
     rows, _total = await page(DEVICES, scope, limit=len(serials) + 1, sort="serial",
-                              extra=[("d.serial = ANY({})", [serials])])
+                              extra=[fragment("d.serial = ANY({})", serials)])
     return {row["serial"]: row for row in rows}
 
 
