@@ -145,7 +145,6 @@ async def run_setup(answers: Answers, app_role: str | None = None) -> SetupRepor
     from schoolit.accounts import services as accounts
     from schoolit.accounts import tenants
     from schoolit.accounts.scope import Scope
-    from schoolit.accounts.tables import User
     from schoolit.db import atomic
     from schoolit.migrations import apply_migrations
     from schoolit.tickets import policy
@@ -153,7 +152,7 @@ async def run_setup(answers: Answers, app_role: str | None = None) -> SetupRepor
     from schoolit.tickets.sla import public_holidays
 
     report = SetupReport(migrations=await apply_migrations(app_role))
-    if await User.exists().where(User.role == Role.ADMIN.value):
+    if await accounts.an_admin_exists():
         raise SetupRefused("this installation is set up already (an administrator exists); "
                            "use the county, arrangement, school and user commands instead")
     scope = Scope.system("setup")

@@ -241,6 +241,11 @@ async def get_user_by_email(scope: Scope, email: str) -> dict[str, Any]:
     return user
 
 
+async def an_admin_exists() -> bool:
+    """Whether the installation has an administrator (active or not): `schoolit setup` runs only before."""
+    return bool(await User.exists().where(User.role == Role.ADMIN.value))
+
+
 async def keep_an_admin(user_id: int) -> None:
     """Refuse when this user is the last active admin (called before disabling, demoting or
     deleting an admin, inside the transaction that does it). A transaction-level advisory lock makes

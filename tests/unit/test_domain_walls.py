@@ -5,7 +5,13 @@ SQL (`CREATE TABLE`/`CREATE VIEW` in its piccolo_migrations). A module belongs t
 it lives in (`schoolit/<domain>/...`); modules outside the domain packages (the kernel, `web`,
 `dashboards`) own no table. SQL is found in every string literal of a module (docstrings aside, f-string
 parts included): an upper-case `FROM`, `JOIN`, `INTO`, `UPDATE`, `TABLE`, `REFERENCES`, `ONLY`,
-`TRUNCATE` or `COPY` followed by a table name. (Table names put together at run time are not seen.)
+`TRUNCATE` or `COPY` followed by a table name (schema-qualified or quoted too), and in a string that
+starts like a statement (`select …`) the same words in lower case; `.sql` files under schoolit/ count as
+their directory's module. Piccolo queries are held by imports: only a domain's own tables.py (its foreign
+keys) and piccolo_app.py import another domain's Piccolo tables, so a query builder cannot reach a
+foreign table either. (Table names put together at run time are not seen.) Every domain is checked:
+the apps' (accounts, inventory, tickets, probes) modules against the others' tables, and modules outside
+them (dashboards, the kernel, web, the top-level modules) against all tables.
 Domains offer read functions for what others need (e.g. `accounts.directory`, `inventory.figures`,
 `inventory.services.school_summary`, `probes.figures`, `tickets.reports.county_figures`), and views
 for lists that show, search or sort by another domain's labels inside one statement: the views named
@@ -27,7 +33,11 @@ from pathlib import Path
 from schoolit.piccolo_conf import APP_REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2] / "schoolit"
-_REFERENCE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|REFERENCES|ONLY|TRUNCATE|COPY)\s+([a-z_][a-z0-9_]*)")
+_KEYWORDS = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|REFERENCES|ONLY|TRUNCATE|COPY)\s+(?:public\.)?\"?([a-z_][a-z0-9_]*)"
+_REFERENCE = re.compile(_KEYWORDS)
+_REFERENCE_ANY_CASE = re.compile(_KEYWORDS, re.IGNORECASE)
+_STATEMENT = re.compile(r"^\s*\(?\s*(?:select|insert|update|delete|with|copy|create|alter|lock|truncate)\s",
+                        re.IGNORECASE)
 _CREATED = re.compile(r"CREATE\s+(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)",
                       re.IGNORECASE)
 
@@ -106,12 +116,57 @@ def _crossings() -> dict[tuple[str, str], list[str]]:
             continue
         domain = relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in domains else None
         for line, text in _sql_strings(ast.parse(path.read_text(), str(path))):
-            for match in _REFERENCE.finditer(text):
-                table = match.group(1)
+            for table in _tables_named(text):
                 owner = owners.get(table)
                 if owner is not None and owner != domain and table not in published:
                     crossings[(relative.as_posix(), table)].append(f"line {line}: {owner}'s table {table}")
+    for path in sorted(ROOT.rglob("*.sql")):
+        relative = path.relative_to(ROOT)
+        if "piccolo_migrations" in relative.parts:
+            continue
+        domain = relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in domains else None
+        for table in _tables_named(path.read_text()):
+            owner = owners.get(table)
+            if owner is not None and owner != domain and table not in published:
+                crossings[(relative.as_posix(), table)].append(f"{owner}'s table {table}")
     return crossings
+
+
+def _tables_named(text: str) -> list[str]:
+    """The table names a piece of SQL names: after upper-case keywords anywhere, after keywords in any
+    case in a string that is a statement (lower-case SQL; prose such as "counts from school data" is
+    not one)."""
+    pattern = _REFERENCE_ANY_CASE if _STATEMENT.match(text) else _REFERENCE
+    return [match.group(1).lower() for match in pattern.finditer(text)]
+
+
+def _foreign_table_imports() -> list[str]:
+    """Imports of another domain's Piccolo tables outside the places that declare the schema."""
+    domains = {module.split(".")[1] for module in APP_REGISTRY.apps}
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if "piccolo_migrations" in relative.parts or relative.name in {"tables.py", "piccolo_app.py"}:
+            continue
+        domain = relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in domains else None
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            modules: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            for module in modules:
+                parts = module.split(".")
+                if (len(parts) >= 3 and parts[0] == "schoolit" and parts[1] in domains and parts[2] == "tables"
+                        and parts[1] != domain):
+                    found.append(f"schoolit/{relative.as_posix()}:{node.lineno}: {module}")
+    return found
+
+
+def test_no_module_queries_another_domains_piccolo_tables() -> None:
+    found = _foreign_table_imports()
+    assert not found, "Piccolo tables of another domain imported (offer a read function in the owner):\n" + "\n".join(
+        sorted(set(found)))
 
 
 def test_no_module_names_another_domains_table_in_sql() -> None:
@@ -130,8 +185,11 @@ def test_the_check_sees_a_crossing() -> None:
                      'A = "SELECT c.slug FROM ticket t JOIN county c ON c.id = t.county_id"\n'
                      'B = f"UPDATE probe SET x = 1 WHERE {table} AND id IN (SELECT id FROM room)"\n'
                      'C = "counts from school data"\n')
-    names = [m.group(1) for _line, text in _sql_strings(tree) for m in _REFERENCE.finditer(text)]
+    names = [name for _line, text in _sql_strings(tree) for name in _tables_named(text)]
     assert names == ["ticket", "county", "probe", "room"]
+    assert _tables_named('select * from public."school" s join room r on r.school_id = s.id') == ["school", "room"]
+    assert _tables_named("WITH x AS (SELECT 1) DELETE FROM ticket_event") == ["ticket_event"]
+    assert _tables_named("read from school data") == []
     owners = _owners()
     assert owners["school"] == "inventory" and owners["audit_log"] == "accounts"
     assert owners["probe_rollup_days"] == "probes"  # a view made by a raw migration
