@@ -123,6 +123,7 @@ class AccessPoint(Table):
     county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict, index=True)
     school_id = ForeignKey(School, null=False, on_delete=OnDelete.cascade, index=True)
     room_id = ForeignKey(Room, null=True, default=None, on_delete=OnDelete.set_null)  # where it hangs
+    mounting_location = Varchar(length=120, default="")  # where in the room: "Decke über der Tür"
     name = Varchar(length=120, default="")
     vendor = Varchar(length=20, choices=Vendor, default=Vendor.GENERIC.value)
     model = Varchar(length=120, default="")

@@ -63,6 +63,9 @@ ACCESS_POINT = Resource(
               csv=Csv("Raum", "room", note="where it hangs", aliases=("Standort", "Raumnummer", "location"),
                       memo=True, column="room", resolved=True, kind=Text(60), export="coalesce(r.name, '')")),
         shown("room_name", str | None, "r.name", sort="room"),
+        Field("mounting_location", Text(120), N_("Mounting location"), filter="like",
+              help=N_("e.g. ceiling above the door"), csv=Csv("Montageort", "mounting_location", aliases=(
+                  "Montageposition", "Montagestelle", "mounting location"))),
         Field("name", Text(120), N_("Name"), sort="name", search=True,
               csv=Csv("Name", "name", aliases=("Bezeichnung", "Hostname", "AP-Name"))),
         Field("vendor", ChoiceKind(Vendor, VENDOR_LABELS, {

@@ -3,11 +3,15 @@ moves between schools within the caller's scope, retiring instead of deleting.""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
 
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom
+from tests.integration.accounts.test_login import login
+from tests.integration.inventory.csvfiles import exported, imported
 from tests.integration.inventory.support import call, field_errors, obj, school
 from tests.integration.world import World
 
@@ -104,3 +108,27 @@ async def test_access_points_are_retired_not_deleted(client: httpx.AsyncClient, 
     assert (await call(client, world, "admin", "DELETE", f"/access-points/{ap_id}")).status_code == 405
     school_now = (await call(client, world, "admin", "GET", f"/schools/{school(world, 'kib')}")).json()
     assert school_now["covered_teaching_rooms"] == 0  # a retired access point covers nothing
+
+
+async def test_mounting_location_through_api_filter_form_and_csv(client: httpx.AsyncClient, world: World) -> None:
+    """A field added by a migration and one line in the description: API, list filter, form, CSV both ways."""
+    created = await call(client, world, "admin", "POST", "/access-points",
+                         ap(world, mounting_location="Decke über der Tür"))
+    assert created.status_code == 201, created.text
+    assert created.json()["mounting_location"] == "Decke über der Tür"
+    found = (await call(client, world, "admin", "GET", "/access-points", mounting_location="DECKE")).json()
+    assert [a["serial"] for a in found["items"]] == ["FGL2231ABCD"]
+    too_long = await call(client, world, "admin", "PATCH", f"/access-points/{created.json()['id']}",
+                          {"mounting_location": "x" * 121})
+    assert too_long.status_code == 422 and "mounting_location" in field_errors(too_long)
+
+    await imported(client, world, "access-points", [["Schulnummer", "Seriennummer", "Montageort"],
+                                                    ["41001", "FGL2231ABCD", "Flur vor A 101, Wand"]])
+    rows = list(csv.reader(io.StringIO((await exported(client, world, "access-points")).decode("utf-8-sig")),
+                           delimiter=";"))
+    column = rows[0].index("Montageort")
+    assert [row[column] for row in rows[1:] if "FGL2231ABCD" in row] == ["Flur vor A 101, Wand"]
+
+    await login(client, "support@verbund.test.example")
+    form = await client.get(f"/access-points/{created.json()['id']}/edit")
+    assert form.status_code == 200 and "Montageort" in form.text and 'value="Flur vor A 101, Wand"' in form.text
