@@ -47,7 +47,9 @@ def _columns(resource: Resource) -> dict[str, Column]:
 def test_every_field_is_a_column_and_every_column_a_field(resource: Resource) -> None:
     fields, columns = _stored(resource), _columns(resource)
     assert sorted(set(fields) - set(columns)) == [], "described but not in tables.py"
-    undescribed = set(columns) - set(fields) - ROW_COLUMNS - NOT_DESCRIBED.get(resource.table, set())
+    # A column that services of their own write (the MDM sync's) is a read-only field reading it.
+    shown = {f.name for f in resource.fields if not f.writable and f.select == f"{resource.alias}.{f.name}"}
+    undescribed = set(columns) - set(fields) - shown - ROW_COLUMNS - NOT_DESCRIBED.get(resource.table, set())
     assert sorted(undescribed) == [], "in tables.py but not described"
 
 
