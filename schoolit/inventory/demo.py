@@ -112,9 +112,9 @@ class InventoryPlan:
     uplinks: list[tuple[Any, ...]]
     buildings: list[tuple[str, str]]  # school number, name
     rooms: list[tuple[str, str, str, str, bool]]  # school number, building, name, floor, teaching
-    access_points: list[tuple[Any, ...]]
+    access_points: list[tuple[str, str, str, dict[str, Any]]]  # school number, building, room, columns
     coverage: list[tuple[str, str, str]]  # AP serial, building, room name
-    devices: list[tuple[Any, ...]]
+    devices: list[tuple[str, dict[str, Any]]]  # school number, columns
     loans: list[tuple[Any, ...]]  # device serial, pupil ref, class, lent, due, returned, condition in
 
 
@@ -207,11 +207,13 @@ def _plan_access_points(plan: InventoryPlan, school: DemoSchool, rng: random.Ran
         host = 10 + i
         prefix_third = school_key_third(school) + host // 250
         status = "faulty" if rng.random() < 0.02 else "active"
-        plan.access_points.append((
-            school.school_number, rooms[0][0], rooms[0][1], f"AP-{school.school_number}-{i + 1:03d}", vendor,
-            rng.choice(_VENDOR_MODELS[vendor]), serial, _mac(_VENDOR_OUI[vendor], seq * 512 + i),
-            f"10.{county_index + 1}.{prefix_third}.{host % 250 + 1}", status, installed,
-            dt.date(installed.year + 5, installed.month, 1), "digitalpakt_basis", installed, 69000))
+        plan.access_points.append((school.school_number, rooms[0][0], rooms[0][1], {
+            "name": f"AP-{school.school_number}-{i + 1:03d}", "vendor": vendor,
+            "model": rng.choice(_VENDOR_MODELS[vendor]), "serial": serial,
+            "mac": _mac(_VENDOR_OUI[vendor], seq * 512 + i),
+            "management_ip": f"10.{county_index + 1}.{prefix_third}.{host % 250 + 1}", "status": status,
+            "installed_on": installed, "warranty_end": dt.date(installed.year + 5, installed.month, 1),
+            "funding_programme": "digitalpakt_basis", "purchase_date": installed, "price_cents": 69000}))
         for building, room in rooms:
             plan.coverage.append((serial, building, room))
 
@@ -249,11 +251,14 @@ def _plan_devices(plan: InventoryPlan, school: DemoSchool, rng: random.Random, s
             plan.loans.append((serial, f"S{school.school_number[-3:]}-A{i + 1:03d}", class_name, lent,
                                dt.date(year_start.year - 1, 7, 31), dt.date(year_start.year - 1, 7, 10),
                                "Gebrauchsspuren, vollständig"))
-        plan.devices.append((
-            school.school_number, kind, vendor, model, serial, f"{school.school_number}-{i + 1:04d}",
-            _mac(oui, seq * 1024 + i), f"MDM-{serial}", status != "retired", "digitalpakt_sofortausstattung",
-            purchase, 44900 if kind == "tablet" else 61900, dt.date(purchase.year + 3, purchase.month, purchase.day),
-            status, accessories))
+        plan.devices.append((school.school_number, {
+            "kind": kind, "vendor": vendor, "model": model, "serial": serial,
+            "asset_tag": f"{school.school_number}-{i + 1:04d}", "mac": _mac(oui, seq * 1024 + i),
+            "mdm_id": f"MDM-{serial}", "mdm_enrolled": status != "retired",
+            "funding_programme": "digitalpakt_sofortausstattung", "purchase_date": purchase,
+            "price_cents": 44900 if kind == "tablet" else 61900,
+            "warranty_end": dt.date(purchase.year + 3, purchase.month, purchase.day), "status": status,
+            "accessories": accessories}))
 
 
 def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
@@ -267,6 +272,7 @@ async def seed_inventory() -> dict[str, int]:
     joins would be planned on the statistics of tables that were nearly empty a moment ago.
     """
     from schoolit.inventory import secrets
+    from schoolit.inventory.services.store import insert_rows
     from schoolit.settings import get_settings
     from schoolit.sql import fetch
 
@@ -313,16 +319,16 @@ async def seed_inventory() -> dict[str, int]:
     def room(number: str, building: str, name: str) -> int:
         return rooms[(buildings[(schools[number][0], building)], name)]
 
-    new_aps = await fetch(
-        "INSERT INTO access_point (school_id, county_id, snmp_profile_id, room_id, name, vendor, model, serial, "
-        "mac, management_ip, status, installed_on, warranty_end, funding_programme, purchase_date, price_cents) "
-        "SELECT a.school_id, a.county_id, a.profile, a.room, a.name, a.vendor, a.model, a.serial, a.mac::macaddr, "
-        "a.ip::inet, a.status, a.installed, a.warranty, a.funding, a.bought, a.price FROM unnest({}::int[], "
-        "{}::int[], {}::int[], {}::int[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
-        "{}::text[], {}::date[], {}::date[], {}::text[], {}::date[], {}::int[]) AS a(school_id, county_id, "
-        "profile, room, name, vendor, model, serial, mac, ip, status, installed, warranty, funding, bought, price) "
-        "ON CONFLICT DO NOTHING RETURNING id, serial, county_id, school_id",
-        *_columns([(*ids(a[0]), room(*a[:3]), *a[3:]) for a in plan.access_points]))
+    def placed(number: str) -> dict[str, Any]:
+        school_id, county_id, profile_id = ids(number)
+        return {"school_id": school_id, "county_id": county_id, "snmp_profile_id": profile_id}
+
+    # The columns come from the plan's rows (`insert_rows` types and casts them from the table and
+    # its description): a new column with a default needs nothing here.
+    returning = "id, serial, county_id, school_id"
+    new_aps = await insert_rows("access_point", [
+        {**placed(number), "room_id": room(number, building, name), **values}
+        for number, building, name, values in plan.access_points], returning=returning)
     fresh = {r["serial"]: r for r in new_aps}
     numbers_by_school = {school_id: number for number, (school_id, _) in schools.items()}
     coverage = [(fresh[serial]["county_id"], fresh[serial]["id"],
@@ -331,16 +337,9 @@ async def seed_inventory() -> dict[str, int]:
     if coverage:
         await fetch("INSERT INTO access_point_room (county_id, access_point_id, room_id) SELECT * FROM unnest("
                     "{}::int[], {}::int[], {}::int[]) ON CONFLICT DO NOTHING", *_columns(coverage))
-    new_devices = await fetch(
-        "INSERT INTO device (school_id, county_id, kind, vendor, model, serial, asset_tag, mac, mdm_id, "
-        "mdm_enrolled, funding_programme, purchase_date, price_cents, warranty_end, status, accessories) "
-        "SELECT d.school_id, d.county_id, d.kind, d.vendor, d.model, d.serial, d.tag, d.mac::macaddr, d.mdm, "
-        "d.enrolled, d.funding, d.bought, d.price, d.warranty, d.status, d.accessories FROM unnest({}::int[], "
-        "{}::int[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], {}::text[], "
-        "{}::boolean[], {}::text[], {}::date[], {}::int[], {}::date[], {}::text[], {}::text[]) AS d(school_id, "
-        "county_id, kind, vendor, model, serial, tag, mac, mdm, enrolled, funding, bought, price, warranty, status, "
-        "accessories) ON CONFLICT DO NOTHING RETURNING id, serial, county_id, school_id",
-        *_columns([(*schools[d[0]], *d[1:]) for d in plan.devices]))
+    new_devices = await insert_rows("device", [
+        {"school_id": schools[number][0], "county_id": schools[number][1], **values}
+        for number, values in plan.devices], returning=returning)
     fresh = {r["serial"]: r for r in new_devices}
     loans = [(fresh[loan[0]]["county_id"], fresh[loan[0]]["school_id"], fresh[loan[0]]["id"], *loan[1:])
              for loan in plan.loans if loan[0] in fresh]  # loans only for devices this run created

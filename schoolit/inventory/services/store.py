@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from schoolit import limits
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -84,6 +85,29 @@ async def insert_row(table: str, values: Mapping[str, Any]) -> int:
     placeholders = ", ".join(_placeholder(table, c) for c in values)
     rows = await fetch(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id", *values.values())  # noqa: S608
     return int(rows[0]["id"])
+
+
+async def insert_rows(table: str, rows: Sequence[Mapping[str, Any]], *, conflict: str = "ON CONFLICT DO NOTHING",
+                      returning: str = "") -> list[dict[str, Any]]:
+    """Many rows in one statement, each column one array (`unnest`): the columns the rows name (every
+    row the same), typed from the Piccolo table and cast as the description says; the table's other
+    columns take their defaults. `returning`: the RETURNING list (its rows are returned)."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    table_class = limits.table_by_name(table)
+    assert table_class is not None, table
+    types = {c._meta.db_column_name: c.column_type.lower() for c in table_class._meta.columns}
+    arrays, selects = [], []
+    for index, name in enumerate(names):
+        cast = _placeholder(table, name).removeprefix("{}")
+        arrays.append(f"{{}}::{'text' if cast else types[name]}[]")
+        selects.append(f"c{index}{cast}")
+    aliases = ", ".join(f"c{index}" for index in range(len(names)))
+    text = (f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(selects)} "  # noqa: S608
+            f"FROM unnest({', '.join(arrays)}) AS r({aliases}) {conflict}"
+            + (f" RETURNING {returning}" if returning else ""))
+    return await fetch(text, *([row[name] for row in rows] for name in names))
 
 
 async def update_row(table: str, row_id: int, values: Mapping[str, Any], *, touch: bool = True) -> None:
