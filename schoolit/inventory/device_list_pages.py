@@ -1,24 +1,23 @@
 """The device list across schools (`/devices`): the device description's filters (an empty choice means
-"all"), search by serial, asset tag or MAC, sortable columns, a pager with the total, the CSV file of
-exactly the filtered list in the shown columns and order, and the bulk status change of the devices
-ticked in it. The class return of loans (`/loans/return`): a school's class's open loans returned with
-one day and one condition note. Thin: `services.list_devices`, `set_device_status`, `list_loans` and
-`return_loans` do the work, with the caller's Scope."""
+"all"), search by serial, asset tag or MAC, the shared list view (`schoolit.lists`: sortable columns, a
+pager with the total, the CSV of exactly the filtered list in the shown columns and order), and the bulk
+status change of the devices ticked in it. The class return of loans (`/loans/return`): a school's class's
+open loans returned with one day and one condition note. Thin: `services.list_devices`,
+`set_device_status`, `list_loans` and `return_loans` do the work, with the caller's Scope."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
+from schoolit import lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.csvwriter import write_csv
 from schoolit.errors import ValidationFailed
 from schoolit.inventory import forms, services
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, FUNDING_PROGRAMME_LABELS
@@ -26,11 +25,8 @@ from schoolit.inventory.http import LOANS, READ, WRITE, Filters, Text, list_filt
 from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.replica import READ_ONLY
-from schoolit.schemas import Offset
 
 PAGE_SIZE = 50
-EXPORT_LIMIT = 20_000
 
 
 def _choice(labels: Mapping[Any, str], value: Any) -> str:
@@ -44,65 +40,64 @@ def _day(value: Any) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
 
 
-@dataclass(frozen=True)
-class Column:
-    """A column of the device list, the same on the page and in its CSV file."""
-
-    label: str  # English message id
-    sort: str | None  # the description's sort key
-    text: Callable[[Mapping[str, Any]], Any]
-
-
-COLUMNS = (
-    Column(N_("Serial number"), "serial", lambda d: d["serial"]),
-    Column(N_("Asset tag"), "asset_tag", lambda d: d["asset_tag"] or ""),
-    Column(N_("Kind"), "kind", lambda d: _choice(DEVICE_KIND_LABELS, d["kind"])),
-    Column(N_("Vendor"), "vendor", lambda d: d["vendor"]),
-    Column(N_("Model"), "model", lambda d: d["model"]),
-    Column(N_("School"), "school", lambda d: d["school_name"]),
-    Column(N_("Status"), "status", lambda d: _choice(DEVICE_STATUS_LABELS, d["status"])),
-    Column(N_("Warranty end"), "warranty_end", lambda d: _day(d["warranty_end"])),
-    Column(N_("Enrolled in the MDM"), None, lambda d: gettext("yes") if d["mdm_enrolled"] else gettext("no")),
-)
-# The filters in the order the form shows them (each described in the device's resource).
-FILTERS = ("county_id", "school_id", "status", "kind", "vendor", "model", "funding_programme", "warranty_before",
-           "mdm_enrolled", "mdm_silent")
+# The device list's table and CSV columns (the shared list view); the sort keys are the device description's.
+COLUMNS = lists.check_sorts((
+    lists.Column(N_("Serial number"), "serial", lists.key("serial")),
+    lists.Column(N_("Asset tag"), "asset_tag", lambda d: d["asset_tag"] or ""),
+    lists.Column(N_("Kind"), "kind", lambda d: _choice(DEVICE_KIND_LABELS, d["kind"])),
+    lists.Column(N_("Vendor"), "vendor", lists.key("vendor")),
+    lists.Column(N_("Model"), "model", lists.key("model")),
+    lists.Column(N_("School"), "school", lists.key("school_name")),
+    lists.Column(N_("Status"), "status", lambda d: _choice(DEVICE_STATUS_LABELS, d["status"])),
+    lists.Column(N_("Warranty end"), "warranty_end", lambda d: _day(d["warranty_end"])),
+    lists.Column(N_("Enrolled in the MDM"), None, lambda d: gettext("yes") if d["mdm_enrolled"] else gettext("no")),
+), DEVICES.sorts)
+TICK = lists.Column(N_("Ticked"), hidden_label=True)  # the bulk action's tick boxes (writers only), not in the CSV
 
 
-def _clean(filters: Mapping[str, str | None], q: str | None, sort: str | None) -> dict[str, str]:
-    """The list's query string as given, without empty values (they mean "all")."""
-    given = {name: (value or "").strip() for name, value in filters.items()}
-    given.update(q=(q or "").strip(), sort=(sort or "").strip())
-    return {name: value for name, value in given.items() if value}
-
-
-def _query_from(text: str) -> dict[str, str]:
+def _bulk_query(text: str) -> dict[str, str]:
     """A list's query string posted back by the bulk form (only the list's own parameters)."""
-    allowed = {*DEVICES.filters, "q", "sort", "offset"}
-    return {k: v for k, v in parse_qsl(text) if k in allowed and v}
+    allowed = {*DEVICES.filters, "q", *lists.OWN}
+    return {k: v for k, v in parse_qsl(text) if k in allowed and k != "format" and v}
 
 
 class DeviceListPages(Controller):
     include_in_schema = False
 
-    async def _page(self, caller: Scope, query: Mapping[str, str], *, offset: int = 0, status: int = 200,
+    async def _page(self, caller: Scope, query: Mapping[str, Any], *, status: int = 200,
                     errors: Sequence[str] = (), ticked: Sequence[int] = (), bulk_status: str = "",
-                    changed: int | None = None) -> Template:
-        sort = query.get("sort") or DEVICES.default_sort
+                    changed: int | None = None) -> Response[Any]:
+        """The list as `query` asks (filters, search, sort, page; `format=csv`: the CSV of every row). A
+        filter or list parameter it does not take is shown next to its field (422)."""
         filters = {name: query.get(name) for name in DEVICES.filters}
         filter_errors: dict[str, str] = {}
+        rows: list[dict[str, Any]] = []
+        total = 0
         try:
-            rows, total = await services.list_devices(caller, q=query.get("q"), sort=sort, limit=PAGE_SIZE,
-                                                      offset=offset, filters=filters)
-        except ValidationFailed as exc:  # a filter's value or the sort key it does not take: the form says which
-            rows, total, status = [], 0, 422
-            filter_errors = {e.field: gettext(e.message) for e in exc.errors}
+            wanted = lists.params(query, default_sort=DEVICES.default_sort, sorts=DEVICES.sorts,
+                                  default_limit=PAGE_SIZE)
+        except ValidationFailed as exc:
+            filter_errors.update({e.field: gettext(e.message) for e in exc.errors})
+            wanted = lists.params({}, default_sort=DEVICES.default_sort, sorts=DEVICES.sorts, default_limit=PAGE_SIZE)
+        if not filter_errors:
+            try:
+                rows, total = await services.list_devices(caller, q=query.get("q"), sort=wanted.sort,
+                                                          limit=wanted.fetch_limit, offset=wanted.fetch_offset,
+                                                          filters=filters)
+            except ValidationFailed as exc:  # a filter's value it does not take: the form says which
+                filter_errors.update({e.field: gettext(e.message) for e in exc.errors})
+        can_write = caller.can(Permission.INVENTORY_WRITE)
+        view = lists.view("/devices", query, (TICK, *COLUMNS) if can_write else COLUMNS, wanted, total=total,
+                          shown=len(rows), default_sort=DEVICES.default_sort, default_limit=PAGE_SIZE,
+                          drop=("changed",))
+        if wanted.csv and not filter_errors:
+            return lists.csv_response(view, rows, "geraete.csv")
         counties = await accounts.list_counties(caller)
         schools, _ = await services.list_schools(caller, limit=500, sort="name")
-        return Template("inventory/devices.html", status_code=status, context={
-            "devices": rows, "total": total, "offset": offset, "limit": PAGE_SIZE, "query": dict(query),
-            "sort": sort, "columns": [(gettext(c.label), c.sort) for c in COLUMNS],
-            "cells": [[c.text(d) for c in COLUMNS] for d in rows],
+        return Template("inventory/devices.html", status_code=422 if filter_errors else status, context={
+            "devices": rows, "view": view, "query": {k: str(v) for k, v in query.items()},
+            "sorts": [(gettext(c.label), c.sort) for c in COLUMNS if c.sort],
+            "cells": [[c.csv(d) for c in COLUMNS if c.csv is not None] for d in rows],
             "counties": [(str(c["id"]), c["name"]) for c in counties] if len(counties) > 1 else [],
             "schools": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools] if len(schools) > 1
             else [],
@@ -112,24 +107,17 @@ class DeviceListPages(Controller):
             "labels": {name: gettext(spec.label) for name, spec in DEVICES.filters.items()
                        if not isinstance(spec, str) and spec.label},
             "filter_errors": filter_errors, "errors": errors, "ticked": set(ticked), "bulk_status": bulk_status,
-            "changed": changed, "can_write": caller.can(Permission.INVENTORY_WRITE),
-            "status_label": lambda value: _choice(DEVICE_STATUS_LABELS, value),
+            "changed": changed, "can_write": can_write,
+            "back": view.url().partition("?")[2],
         })
 
     @get("/devices", name="devices", opt=READ, dependencies={"filters": list_filters(DEVICES)})
-    async def devices(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None,
-                      offset: Offset = 0, changed: Text = None) -> Template:
+    async def devices(self, request: Request[Any, Any, Any], caller: Caller, filters: Filters,
+                      changed: Text = None) -> Response[Any]:
+        """`filters` declares the description's filters as query parameters (API description, input
+        limits); the page reads them, with the list's own parameters, from the query string."""
         done = int(changed) if changed and changed.isdigit() else None
-        return await self._page(caller, _clean(filters, q, sort), offset=offset, changed=done)
-
-    @get("/devices/export.csv", opt={**READ, **READ_ONLY}, dependencies={"filters": list_filters(DEVICES)})
-    async def export(self, caller: Caller, filters: Filters, q: Text = None, sort: Text = None) -> Response[bytes]:
-        """The filtered list as the page shows it (its columns, its order), every page of it."""
-        rows, _total = await services.list_devices(caller, q=q, sort=sort or DEVICES.default_sort,
-                                                   limit=EXPORT_LIMIT, filters=filters)
-        content = write_csv([gettext(c.label) for c in COLUMNS], ([c.text(d) for c in COLUMNS] for d in rows))
-        return Response(content=content, media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="geraete.csv"'})
+        return await self._page(caller, request.query_params, changed=done)
 
     @post("/devices/status", opt=WRITE, status_code=303)
     async def set_status(self, caller: Caller, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -138,12 +126,11 @@ class DeviceListPages(Controller):
         form = await request.form()
         ids = [int(value) for value in form.getall("ids", []) if str(value).isdigit()]
         status = str(form.get("status") or "")
-        query = _query_from(str(form.get("query") or ""))
+        query = _bulk_query(str(form.get("query") or ""))
         try:
             changed = await services.set_device_status(caller, ids, status)
         except ValidationFailed as exc:
-            offset = int(query["offset"]) if query.get("offset", "").isdigit() else 0
-            return await self._page(caller, query, offset=offset, status=422, ticked=ids, bulk_status=status,
+            return await self._page(caller, query, status=422, ticked=ids, bulk_status=status,
                                     errors=[gettext(e.message) for e in exc.errors])
         return Redirect(path="/devices?" + urlencode({**query, "changed": len(changed)}), status_code=303)
 

@@ -45,9 +45,9 @@ def check(page: Page, what: str) -> None:
 
 
 def total(page: Page) -> int:
-    text = page.get_by_test_id("device-total").inner_text()
-    match = re.search(r"von (\d+) Geräten", text)
-    return int(match.group(1)) if match else 0
+    text = page.get_by_test_id("list-range").first.inner_text()
+    match = re.search(r"von ([\d.]+)", text)
+    return int(match.group(1).replace(".", "")) if match else 0
 
 
 def test_supporter_sets_devices_in_repair_back_to_stock(server: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
+from schoolit.db import MAX_INT
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
@@ -15,6 +16,7 @@ from schoolit.inventory.resources.access_point import ACCESS_POINTS
 from schoolit.inventory.resources.device import BULK_LENT, DEVICE, DEVICES, LENT, STAYS_LENT, move_problem
 from schoolit.inventory.services.store import (
     MAX_BULK_ROWS,
+    blocking,
     change_row,
     create_row,
     one,
@@ -91,7 +93,6 @@ async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
 # --- bulk status ---------------------------------------------------------------------------------
 
 BLOCKED = N_("Nothing was changed. These devices block it: %(devices)s")
-BLOCKING = N_("%(serial)s (%(reason)s)")
 
 
 async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any) -> list[dict[str, Any]]:
@@ -103,6 +104,8 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
     f = Input({"status": status}, partial=False)
     f.choice("status", DeviceStatus, required=True)
     ids = sorted({int(i) for i in device_ids})
+    if any(not 0 < i <= MAX_INT for i in ids):  # no row has such an id
+        raise NotFound("device not found")
     if not ids:
         f.error("ids", N_("choose at least one device"))
     elif len(ids) > MAX_BULK_ROWS:
@@ -115,15 +118,15 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
                                 extra=[fragment("d.id = ANY({})", ids)])
     if len(before) != len(ids):
         raise NotFound("device not found")
-    blocked = []
+    blocked: list[tuple[str, str]] = []
     for device in before:
         check = _device_input({"status": status}, device)
         if device["status"] == LENT and not check.has_error("status"):
             check.error("status", STAYS_LENT)
         if check.errors:
-            blocked.append(gettext(BLOCKING, serial=device["serial"], reason=gettext(check.errors[0].message)))
+            blocked.append((device["serial"], check.errors[0].message))
     if blocked:
-        raise ValidationFailed([FieldError("ids", gettext(BLOCKED, devices="; ".join(blocked)))])
+        raise ValidationFailed([FieldError("ids", gettext(BLOCKED, devices=blocking(blocked)))])
     changing = {d["id"]: d for d in before if d["status"] != status}
     if not changing:
         return before

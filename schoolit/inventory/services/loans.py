@@ -11,7 +11,7 @@ from typing import Any
 
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic
+from schoolit.db import MAX_INT, atomic
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
@@ -30,6 +30,7 @@ from schoolit.inventory.services.schools import get_school
 from schoolit.inventory.services.store import (
     MAX_BULK_ROWS,
     OPEN_LOAN,
+    blocking,
     insert_row,
     one,
     page,
@@ -197,7 +198,6 @@ async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
 
 
 BLOCKING_LOANS = N_("Nothing was returned. These loans block it: %(loans)s")
-BLOCKING_LOAN = N_("%(serial)s (%(reason)s)")
 
 
 async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -208,6 +208,8 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
     scope.require(Permission.LOANS_WRITE)
     f, returned_on, device_status = _return_input(data)
     ids = sorted({int(i) for i in loan_ids})
+    if any(not 0 < i <= MAX_INT for i in ids):  # no row has such an id
+        raise NotFound("loan not found")
     if not ids:
         f.error("ids", N_("choose at least one loan"))
     elif len(ids) > MAX_BULK_ROWS:
@@ -217,14 +219,14 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
                                 extra=[fragment("l.id = ANY({})", ids)])
     if len(before) != len(ids):
         raise NotFound("loan not found")
-    blocked = []
+    blocked: list[tuple[str, str]] = []
     for loan in before:
         reason = RETURNED_ALREADY if loan["returned_on"] is not None else (
             RETURNED_BEFORE_LENT if returned_on < loan["lent_on"] else None)
         if reason:
-            blocked.append(gettext(BLOCKING_LOAN, serial=loan["device_serial"], reason=gettext(reason)))
+            blocked.append((loan["device_serial"], reason))
     if blocked:
-        raise ValidationFailed([FieldError("ids", gettext(BLOCKING_LOANS, loans="; ".join(blocked)))])
+        raise ValidationFailed([FieldError("ids", gettext(BLOCKING_LOANS, loans=blocking(blocked)))])
     return await _record_returns(scope, returned_on, f.values.get("condition_in") or "", device_status, before,
                                  bulk=True)
 

@@ -18,7 +18,7 @@ from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.inventory.description import Listing
 from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources import BY_TABLE
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import Fragment, fetch, fragment
 
 MAX_BULK_ROWS = 200
@@ -186,6 +186,19 @@ def stays_at_school(f: Input, current: Mapping[str, Any]) -> None:
     f.reference("school_id")
     if f.value("school_id", current) != current["school_id"] and not f.has_error("school_id"):
         f.error("school_id", N_("cannot move to another school"))
+
+
+BLOCKING = N_("%(reason)s: %(serials)s")
+
+
+def blocking(problems: Sequence[tuple[str, str]]) -> str:
+    """What blocks a bulk change, in the caller's language: (serial, reason message id) pairs grouped by
+    reason, each reason once with the serials it blocks ("… bei der Rückgabe: SN1, SN2")."""
+    by_reason: dict[str, list[str]] = {}
+    for serial, reason in problems:
+        by_reason.setdefault(reason, []).append(serial)
+    return "; ".join(gettext(BLOCKING, reason=gettext(reason), serials=", ".join(serials))
+                     for reason, serials in by_reason.items())
 
 
 def _audit_view(row: Mapping[str, Any]) -> dict[str, Any]:

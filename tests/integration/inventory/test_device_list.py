@@ -77,6 +77,8 @@ async def test_bulk_status_scope(client: httpx.AsyncClient, world: World) -> Non
     assert foreign.status_code == 404, foreign.text
     lb_supporter = await call(client, world, "ludwigsburg_supporter", "POST", "/devices/status", mixed)
     assert lb_supporter.status_code == 404
+    no_such = await call(client, world, "admin", "POST", "/devices/status", {"ids": [2**40], "status": "lost"})
+    assert no_such.status_code == 404  # beyond any id: unknown, not a database error
     for actor in ("school_contact", "ludwigsburg_authority"):
         refused = await call(client, world, actor, "POST", "/devices/status",
                              {"ids": [device_id(world, "kib")], "status": "lost"})
@@ -118,18 +120,20 @@ async def test_device_list_page_filters_sort_pages_and_csv(client: httpx.AsyncCl
     county = world.counties["donnersbergkreis"]
     page = await client.get("/devices", params={"status": "repair", "county_id": county, "kind": "", "sort": "-serial"})
     assert page.status_code == 200, page.text
-    assert "1–2 von 2 Geräten" in page.text and 'aria-sort="descending"' in page.text
+    assert 'data-testid="list-range">1–2 von 2<' in page.text and 'aria-sort="descending"' in page.text
     assert page.text.index("DMPXROK0001") < page.text.index("DMPXKIB0001") and "DMPXLB0001" not in page.text
     second = await client.get("/devices", params={"offset": 2, "sort": "serial"})
-    assert "3–6 von 6 Geräten" in second.text and 'rel="prev"' in second.text
-    exported = await client.get("/devices/export.csv", params={"status": "repair", "county_id": county,
-                                                              "sort": "-serial"})
+    assert 'data-testid="list-range">3–6 von 6<' in second.text and 'rel="prev"' in second.text
+    exported = await client.get("/devices", params={"status": "repair", "county_id": county, "sort": "-serial",
+                                                   "format": "csv", "offset": 1})
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Seriennummer", "Inventarnummer", "Art"]
     assert [r[0] for r in rows[1:]] == ["DMPXROK0001", "DMPXKIB0001"] and rows[1][6] == "in Reparatur"
     bad = await client.get("/devices", params={"warranty_before": "morgen"})
     assert bad.status_code == 422 and 'data-field="warranty_before"' in bad.text and "Garantie endet vor" in bad.text
+    unsorted = await client.get("/devices", params={"sort": "price"})
+    assert unsorted.status_code == 422 and 'data-field="sort"' in unsorted.text
 
 
 async def test_device_list_page_bulk_status(client: httpx.AsyncClient, world: World) -> None:
@@ -184,6 +188,7 @@ async def test_return_a_class_api(client: httpx.AsyncClient, world: World) -> No
     foreign = await call(client, world, "school_contact", "POST", "/loans/return",
                          {"ids": [*loans, obj(world, "loan", "rok")]})
     assert foreign.status_code == 404
+    assert (await call(client, world, "admin", "POST", "/loans/return", {"ids": [2**40]})).status_code == 404
     assert await open_loans(loans) == 3
     done = await call(client, world, "school_contact", "POST", "/loans/return",
                       {"ids": loans, "returned_on": "2026-12-01", "condition_in": "alle vollständig"})
