@@ -56,6 +56,7 @@ class Column:
     csv: Callable[[Mapping[str, Any]], Any] | None = None
     numeric: bool = False
     hidden_label: bool = False  # the header is for screen readers only (a tick box column)
+    table: bool = True  # False: a column of the file only, whose value the table shows in the cell before
 
 
 def key(name: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -169,6 +170,11 @@ class ListView:
         first page."""
         assert column.sort is not None
         return self.url(sort="-" + column.sort if self.direction(column) == "ascending" else column.sort, offset=0)
+
+    @property
+    def shown_columns(self) -> tuple[Column, ...]:
+        """The table's columns (the file's without those it shows inside another cell)."""
+        return tuple(c for c in self.columns if c.table)
 
     @property
     def first_row(self) -> int:

@@ -18,6 +18,8 @@ import msgspec
 
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import AuditEvent
+from schoolit.errors import FieldError, ValidationFailed
+from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
 _SECRET_KEY = re.compile(r"pass|secret|token|community|key|hash|session", re.IGNORECASE)
@@ -104,15 +106,30 @@ async def pseudonymise_ticket_reporters(closed_before: dt.datetime) -> int:
     return int(rows[0]["changed"])
 
 
+# The audit list's sort keys (its column headers); "-key" sorts descending.
+SORTS = {"at": AuditEvent.id, "actor": AuditEvent.actor_label, "action": AuditEvent.action,
+         "object": AuditEvent.object_type}
+DEFAULT_SORT = "-at"
+UNKNOWN_SORT = N_("unknown sort key")
+
+
 async def list_events(scope: Scope, *, actor: str | None = None, action: str | None = None,
                       object_type: str | None = None, object_id: str | None = None,
                       since: dt.datetime | None = None, until: dt.datetime | None = None,
-                      limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Audit rows in the caller's scope (admins: all; authorities: their county), newest first."""
+                      limit: int = 50, offset: int = 0, sort: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Audit rows in the caller's scope (admins: all; authorities: their county), newest first unless
+    sorted otherwise (`sort`: a key of SORTS, "-key" descending; ties newest first)."""
     from schoolit.kernel.access import Permission
 
     scope.require(Permission.AUDIT_READ)
-    query = AuditEvent.select().order_by(AuditEvent.id, ascending=False)
+    key = (sort or DEFAULT_SORT).strip()
+    column = SORTS.get(key.lstrip("-"))
+    if column is None:
+        raise ValidationFailed([FieldError("sort", UNKNOWN_SORT)])
+    query = AuditEvent.select()
+    if column is not AuditEvent.id:
+        query = query.order_by(column, ascending=not key.startswith("-"))
+    query = query.order_by(AuditEvent.id, ascending=column is AuditEvent.id and not key.startswith("-"))
     count = AuditEvent.count()
     filters = []
     if actor:

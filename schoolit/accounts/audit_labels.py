@@ -51,6 +51,16 @@ def object_types() -> list[tuple[str, str]]:
                   key=lambda pair: pair[1])
 
 
+def action_kinds() -> list[tuple[str, str]]:
+    """Every kind of action (the part of the code before the dot) with its label, for a filter."""
+    return sorted(((code, gettext(label)) for code, label in OBJECTS.items()), key=lambda pair: (pair[1], pair[0]))
+
+
+def action_prefix(kind: str) -> str:
+    """The start of every action code of a kind: `ticket` -> `ticket.` (not `ticket_view.`)."""
+    return kind + "."
+
+
 def object_label(object_type: str) -> str:
     label = OBJECTS.get(object_type)
     return gettext(label) if label else object_type

@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import lists
 from schoolit.accounts import audit, audit_labels, credentials, services, sessions, tokens
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
@@ -22,11 +23,13 @@ from schoolit.accounts.schemas import audit_events
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services as sso
 from schoolit.errors import Conflict, FieldError, ValidationFailed
+from schoolit.kernel import labels
 from schoolit.kernel.access import Permission, public, requires
+from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.requests import client_ip, request_id
+from schoolit.kernel.times import berlin_time
 from schoolit.kernel.urls import local_path
-from schoolit.schemas import Offset
 from schoolit.settings import get_settings
 
 OptionalText = FromQuery[str | None]
@@ -139,23 +142,51 @@ def _parse_day(value: str | None, field: str) -> dt.datetime | None:
         raise ValidationFailed([FieldError(field, "must be a date like 2026-11-22")]) from None
 
 
+# The audit log's filters as an error page names them.
+labels.register({"actor": N_("Actor"), "action": N_("Action"), "object_type": N_("Object type"),
+                 "object_id": N_("Object id")})
+# The audit log's table and CSV columns; the sort keys are audit.SORTS.
+AUDIT_COLUMNS = (
+    lists.Column(N_("Time"), "at", lambda e: berlin_time(e["at"], seconds=True)),
+    lists.Column(N_("Actor"), "actor", lambda e: e["actor_label"] or e["actor_kind"]),
+    lists.Column(N_("Action"), "action", lambda e: audit_labels.action_label(e["action"])),
+    lists.Column(N_("Object"), "object", lambda e: " ".join(
+        p for p in (audit_labels.object_label(e["object_type"] or ""), e["object_id"] or "") if p)),
+    lists.Column(N_("Address"), None, lambda e: e["client_ip"] or ""),
+)
+
+
 class AuditPage(Controller):
     include_in_schema = False
 
     @get("/audit", name="audit", opt=requires(Permission.AUDIT_READ))
     async def audit_page(
-        self, caller: Caller, actor: OptionalText = None, object_type: OptionalText = None,
-        object_id: OptionalText = None, since: OptionalText = None, until: OptionalText = None, offset: Offset = 0,
-    ) -> Template:
-        until_day = _parse_day(until, "until")
+        self, request: Request[Any, Any, Any], caller: Caller, actor: OptionalText = None,
+        action: OptionalText = None, object_type: OptionalText = None, object_id: OptionalText = None,
+        since: OptionalText = None, until: OptionalText = None,
+    ) -> Response[Any]:
+        """The audit log: filters by actor, kind of action, object and days (Europe/Berlin), sortable
+        columns, pager with the total, and the CSV of what is shown."""
+        wanted = lists.params(request.query_params, default_sort=audit.DEFAULT_SORT, sorts=audit.SORTS)
+        since_day, until_day = _parse_day(since, "since"), _parse_day(until, "until")
+        if action and action not in audit_labels.OBJECTS:
+            raise ValidationFailed([FieldError("action", N_("not one of the allowed values"))])
         rows, total = await audit.list_events(
-            caller, actor=actor, object_type=object_type, object_id=object_id, since=_parse_day(since, "since"),
-            until=until_day + dt.timedelta(days=1) if until_day else None, limit=100, offset=offset)
+            caller, actor=actor, action=audit_labels.action_prefix(action) if action else None,
+            object_type=object_type, object_id=object_id, since=since_day,
+            until=until_day + dt.timedelta(days=1) if until_day else None, limit=wanted.fetch_limit,
+            offset=wanted.fetch_offset, sort=wanted.sort)
+        events = audit_events(rows)
+        view = lists.view("/audit", request.query_params, AUDIT_COLUMNS, wanted, total=total, shown=len(events),
+                          default_sort=audit.DEFAULT_SORT)
+        if wanted.csv:
+            return lists.csv_response(view, [msgspec.structs.asdict(e) for e in events], "audit-log.csv")
         return Template("accounts/audit.html", context={
-            "events": audit_events(rows), "total": total, "offset": offset,
+            "events": events, "view": view,
             "can_manage": caller.can(Permission.USERS_MANAGE), "object_types": audit_labels.object_types(),
+            "action_kinds": audit_labels.action_kinds(),
             "audit_action": audit_labels.action_label, "audit_object": audit_labels.object_label,
             "audit_href": audit_labels.object_href,
-            "filters": {"actor": actor or "", "object_type": object_type or "", "object_id": object_id or "",
-                        "since": since or "", "until": until or ""},
+            "filters": {"actor": actor or "", "action": action or "", "object_type": object_type or "",
+                        "object_id": object_id or "", "since": since or "", "until": until or ""},
         })

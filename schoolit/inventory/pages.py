@@ -34,6 +34,7 @@ from schoolit.inventory.choices import (
 from schoolit.inventory.device_list_pages import PAGE_HANDLERS as DEVICE_LIST_PAGES
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text, list_filters
 from schoolit.inventory.resources.access_point import ACCESS_POINT
+from schoolit.inventory.resources.access_point import ACCESS_POINTS as ACCESS_POINT_LIST
 from schoolit.inventory.resources.device import DEVICE, mdm_silent
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
@@ -57,6 +58,7 @@ navigation.register(
     navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
     navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
+    navigation.NavItem("/access-points", N_("Access points"), Permission.INVENTORY_READ),
     navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
     before="/admin/users",
 )
@@ -166,6 +168,10 @@ async def _building_options(caller: Scope, school_id: int) -> list[tuple[str, st
     return [(str(b["id"]), b["name"]) for b in rows]
 
 
+def _day(value: Any) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
 def _uplink_cell(row: Mapping[str, Any]) -> str:
     if not row.get("uplink_status"):
         return gettext("no uplink recorded")
@@ -181,7 +187,7 @@ def _percent(share: float | None) -> float | None:
 SCHOOL_COLUMNS = lists.check_sorts((
     lists.Column(N_("No."), "school_number", lists.key("school_number")),
     lists.Column(N_("School"), "name", lists.key("name")),
-    lists.Column(N_("School type"), "school_type", lambda r: _label("school_type", r["school_type"])),
+    lists.Column(N_("School type"), "school_type", lambda r: _label("school_type", r["school_type"]), table=False),
     lists.Column(N_("City"), "city", lists.key("city")),
     lists.Column(N_("County"), "county", lists.key("county_name")),
     lists.Column(N_("Uplink"), "uplink", _uplink_cell),
@@ -190,6 +196,21 @@ SCHOOL_COLUMNS = lists.check_sorts((
     lists.Column(N_("Devices"), "devices", lists.key("devices"), numeric=True),
     lists.Column(N_("Open loans"), "open_loans", lists.key("open_loans"), numeric=True),
 ), SCHOOLS.sorts)
+
+
+# The access point list's table and CSV columns; the sort keys are the access point description's.
+ACCESS_POINT_COLUMNS = lists.check_sorts((
+    lists.Column(N_("Name"), "name", lambda r: r["name"] or r["serial"]),
+    lists.Column(N_("School"), "school", lists.key("school_name")),
+    lists.Column(N_("Room"), "room", lists.key("room_name")),
+    lists.Column(N_("Vendor"), "vendor", lambda r: _label("vendor", r["vendor"])),
+    lists.Column(N_("Model"), "model", lists.key("model")),
+    lists.Column(N_("Serial number"), "serial", lists.key("serial")),
+    lists.Column(N_("MAC address"), None, lists.key("mac")),
+    lists.Column(N_("Management IP"), "management_ip", lists.key("management_ip")),
+    lists.Column(N_("Status"), "status", lambda r: _label("ap_status", r["status"])),
+    lists.Column(N_("Warranty end"), "warranty_end", lambda r: _day(r["warranty_end"])),
+), ACCESS_POINT_LIST.sorts)
 
 
 # --- pages: schools ------------------------------------------------------------------------------
@@ -476,6 +497,26 @@ class AssetPages(Controller):
                           options=options, action=f"/access-points/{ap['id']}/edit",
                           back=f"/access-points/{ap['id']}")
 
+    @get("/access-points", name="access_points", opt=READ, dependencies={"filters": list_filters(ACCESS_POINT_LIST)})
+    async def access_points(self, request: Request[Any, Any, Any], caller: Caller, filters: Filters,
+                            q: Text = None) -> Response[Any]:
+        """Access points across the caller's schools: the description's filters, search by name, serial,
+        MAC or address, sortable columns, pager and CSV."""
+        wanted = lists.params(request.query_params, default_sort="school", sorts=ACCESS_POINT_LIST.sorts)
+        rows, total = await services.list_access_points(caller, q=q, sort=wanted.sort, limit=wanted.fetch_limit,
+                                                        offset=wanted.fetch_offset, filters=filters)
+        view = lists.view("/access-points", request.query_params, ACCESS_POINT_COLUMNS, wanted, total=total,
+                          shown=len(rows), default_sort="school")
+        if wanted.csv:
+            return lists.csv_response(view, rows, "access-points.csv")
+        return Template("inventory/access_points.html", context={
+            **_base_context(caller), "access_points": rows, "view": view,
+            "counties": await _county_options(caller), "schools": await _school_options(caller),
+            "vendors": forms.enum_options(VENDOR_LABELS), "statuses": forms.enum_options(ACCESS_POINT_STATUS_LABELS),
+            "funding": forms.enum_options(FUNDING_PROGRAMME_LABELS),
+            "filters": {**{name: (value or "").strip() for name, value in filters.items()}, "q": q or ""},
+        })
+
     @get("/schools/{school_id:int}/access-points/new", opt=WRITE)
     async def new_access_point(self, request: Request[Any, Any, Any], caller: Caller,
                                school_id: FromPath[int]) -> Template:
@@ -603,10 +644,6 @@ class AssetPages(Controller):
 
 LOAN_TABS = (("due", N_("Due by the end of the school year")), ("overdue", N_("Overdue")), ("open", N_("All open")),
              ("returned", N_("Returned")))
-
-
-def _day(value: Any) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
 
 
 def _device_cell(row: Mapping[str, Any]) -> str:

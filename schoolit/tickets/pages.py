@@ -7,6 +7,7 @@ Thin: parse, call a service with the caller's Scope, shape the answer.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -16,13 +17,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import uploads
+from schoolit import lists, uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.kernel.requests import client_ip, request_id
 from schoolit.settings import get_settings
@@ -73,6 +74,29 @@ LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "l
 
 
 # --- supporter pages -----------------------------------------------------------------------------
+
+
+def _due_cell(ticket: Mapping[str, Any]) -> str:
+    breach = {"response": N_("response deadline missed"), "resolution": N_("resolution deadline missed")}
+    missed = breach.get(ticket["sla_breach"] or "")
+    due = local_time(ticket["resolution_due_at"])
+    return f"{due} ({gettext(missed)})" if missed else due
+
+
+def queue_columns(can_work: bool) -> tuple[lists.Column, ...]:
+    """The queue's table and CSV columns (a tick box first for those who act on tickets in bulk)."""
+    return (
+        *((lists.Column(N_("Tick"), hidden_label=True),) if can_work else ()),
+        lists.Column(N_("Number"), "number", lists.key("number")),
+        lists.Column(N_("Priority"), "priority", lambda t: gettext(PRIORITY_LABELS[t["priority"]])),
+        lists.Column(N_("Subject"), "subject", lists.key("subject")),
+        lists.Column(N_("Category"), "category", lists.key("category")),
+        lists.Column(N_("School"), "school", lists.key("school_name")),
+        lists.Column(N_("County"), "county", lists.key("county_name")),
+        lists.Column(N_("Status"), "status", lambda t: gettext(STATUS_LABELS[t["status"]])),
+        lists.Column(N_("Assignee"), "assignee", lambda t: t["assignee_name"] or ""),
+        lists.Column(N_("Due"), "due", _due_cell),
+    )
 
 
 class QueueFilters(msgspec.Struct):
@@ -137,31 +161,42 @@ class TicketPages(Controller):
     path = "/tickets"
     include_in_schema = False
 
-    async def _queue_context(self, caller: Scope, filters: queue.Filters) -> dict[str, Any]:
-        rows, total = await queue.list_tickets(caller, filters, limit=200)
-        return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters),
-                "can_work": caller.can(Permission.TICKETS_WORK), **LABELS}
+    async def _queue_context(self, request: Request[Any, Any, Any], caller: Scope,
+                             filters: queue.Filters) -> dict[str, Any]:
+        wanted = lists.params(request.query_params, default_sort=queue.DEFAULT_SORT, sorts=queue.SORTS)
+        rows, total = await queue.list_tickets(caller, filters, limit=wanted.fetch_limit, offset=wanted.fetch_offset,
+                                               sort=wanted.sort)
+        can_work = caller.can(Permission.TICKETS_WORK)
+        shown = {"view": filters.view, "status": filters.status or "", "county_id": filters.county_id or "",
+                 "school_id": filters.school_id or "", "q": filters.q or ""}
+        view = lists.view("/tickets", shown, queue_columns(can_work), wanted, total=total, shown=len(rows),
+                          default_sort=queue.DEFAULT_SORT)
+        return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters), "view": view,
+                "rows_query": view.url().partition("?")[2], "can_work": can_work, "csv": wanted.csv, **LABELS}
 
     @get("/", name="tickets", opt=requires(Permission.TICKETS_READ))
-    async def queue_page(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
-                         county_id: QueueQuery = None, school_id: QueueQuery = None, q: QueueQuery = None,
-                         claimed: QueueQuery = None, bulk_done: QueueQuery = None,
-                         bulk_skipped: QueueQuery = None) -> Template:
+    async def queue_page(self, request: Request[Any, Any, Any], caller: Caller, view: QueueQuery = None,
+                         status: QueueQuery = None, county_id: QueueQuery = None, school_id: QueueQuery = None,
+                         q: QueueQuery = None, claimed: QueueQuery = None, bulk_done: QueueQuery = None,
+                         bulk_skipped: QueueQuery = None) -> Response[Any]:
         filters = _filters(view, status, county_id, school_id, q)
-        context = await self._queue_context(caller, filters)
+        context = await self._queue_context(request, caller, filters)
+        if context["csv"]:
+            return lists.csv_response(context["view"], context["tickets"], "tickets.csv")
         return Template("tickets/queue.html", context={
             "bulk": (_int_or_none(bulk_done) or 0, _int_or_none(bulk_skipped) or 0) if bulk_done else None,
             **context, "counties": await accounts.list_counties(caller), "saved_views": await queue.saved_views(caller),
-            "can_work": caller.can(Permission.TICKETS_WORK), "queue_empty": claimed == "none",
-            "statuses": list(Status)})
+            "queue_empty": claimed == "none", "statuses": list(Status)})
 
     @get("/rows", opt=requires(Permission.TICKETS_READ))
-    async def queue_rows(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
-                         county_id: QueueQuery = None, school_id: QueueQuery = None,
+    async def queue_rows(self, request: Request[Any, Any, Any], caller: Caller, view: QueueQuery = None,
+                         status: QueueQuery = None, county_id: QueueQuery = None, school_id: QueueQuery = None,
                          q: QueueQuery = None) -> Template:
-        """The queue's table body, refreshed by htmx every 30 seconds and on filter changes."""
-        context = await self._queue_context(caller, _filters(view, status, county_id, school_id, q))
-        return Template("tickets/_queue_rows.html", context=context)
+        """The queue's list (range, table, pager), refreshed by htmx every 30 seconds and on filter
+        changes; the address bar follows the filters (HX-Replace-Url), so the list stays bookmarkable."""
+        context = await self._queue_context(request, caller, _filters(view, status, county_id, school_id, q))
+        return Template("tickets/_queue_rows.html", context=context,
+                        headers={"HX-Replace-Url": context["view"].url()})
 
     @get("/for-school/{school_id:int}", opt=requires(Permission.TICKETS_READ))
     async def school_section(self, caller: Caller, school_id: FromPath[int]) -> Template:

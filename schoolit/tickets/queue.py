@@ -37,11 +37,25 @@ VIEWS = {
     "school": N_("By school"),
     "all": N_("All, including closed"),
 }
-ORDERS = {
-    "county": "c.name, t.priority, t.resolution_due_at NULLS LAST, t.id",
-    "school": "c.name, s.name, t.priority, t.resolution_due_at NULLS LAST, t.id",
-}
-DEFAULT_ORDER = "t.priority, t.resolution_due_at NULLS LAST, t.id"
+# "county" and "school" group by where the tickets are before any sort; ties go most urgent first.
+GROUPS = {"county": "c.name", "school": "c.name, s.name"}
+URGENCY = "t.priority, t.resolution_due_at NULLS LAST, t.id"
+# The queue's sort keys (its column headers): key -> SQL expression; "-key" sorts descending.
+SORTS = {"number": "t.number", "priority": "t.priority", "subject": "lower(t.subject)", "category": "lower(cat.name)",
+         "school": "lower(s.name)", "county": "c.name", "status": "t.status", "assignee": "lower(u.display_name)",
+         "due": "t.resolution_due_at"}
+DEFAULT_SORT = "priority"
+UNKNOWN_SORT = N_("unknown sort key")
+
+
+def order_by(view: str, sort: str | None) -> str:
+    """The ORDER BY of a view sorted by `sort` (a key of SORTS, "-key" descending)."""
+    key = (sort or DEFAULT_SORT).strip()
+    expression = SORTS.get(key.lstrip("-"))
+    if expression is None:
+        raise ValidationFailed([FieldError("sort", UNKNOWN_SORT)])
+    direction = "DESC" if key.startswith("-") else "ASC"
+    return ", ".join([*([GROUPS[view]] if view in GROUPS else []), f"{expression} {direction} NULLS LAST", URGENCY])
 
 
 @dataclass(frozen=True)
@@ -89,13 +103,14 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
     return all_of(*parts)
 
 
-async def list_tickets(scope: Scope, filters: Filters, *, limit: int = 50,
-                       offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Tickets in scope matching the filters, most urgent first; and how many match in total."""
+async def list_tickets(scope: Scope, filters: Filters, *, limit: int = 50, offset: int = 0,
+                       sort: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Tickets in scope matching the filters, most urgent first unless sorted otherwise (`sort`, a key of
+    SORTS); and how many match in total."""
     scope.require(Permission.TICKETS_READ)
     moment = now()
     where = _where(scope, filters, moment)
-    order = ORDERS.get(filters.view, DEFAULT_ORDER)
+    order = order_by(filters.view, sort)
     rows = await fetch(TICKET_SELECT + f" WHERE {{}} ORDER BY {order} LIMIT {{}} OFFSET {{}}", where, limit, offset)
     total = await fetch("SELECT count(*) AS n FROM ticket t JOIN school_directory s ON s.id = t.school_id WHERE {}",
                         where)

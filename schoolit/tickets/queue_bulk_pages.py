@@ -1,5 +1,5 @@
-"""The ticket queue's list tools: the queue as CSV (exactly the filtered list, not only its first page)
-and bulk actions on the tickets ticked in it (assign to me, back to the queue, change the status).
+"""The ticket queue's list tools: the old address of the queue's CSV (the list itself serves it, see
+`schoolit.lists`) and bulk actions on the tickets ticked in it (assign to me, back to the queue, change the status).
 
 A bulk action runs the same service as the ticket page, ticket by ticket, with the caller's Scope: a
 ticket the caller may not change that way is skipped and named in the answer, the others are changed.
@@ -10,17 +10,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.response import Redirect
 
 from schoolit.accounts.auth import Caller
-from schoolit.csvwriter import write_csv
 from schoolit.errors import DomainError
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.i18n import N_, gettext
-from schoolit.tickets import queue, services
-from schoolit.tickets.choices import PRIORITY_LABELS, STATUS_LABELS, Status
-from schoolit.tickets.pages import QueueQuery, _filters, local_time
+from schoolit.kernel.i18n import N_
+from schoolit.tickets import services
+from schoolit.tickets.choices import Status
 
 EXPORT_LIMIT = 20_000
 COLUMNS = (N_("Number"), N_("Priority"), N_("Subject"), N_("Category"), N_("School"), N_("County"), N_("Status"),
@@ -32,18 +30,10 @@ class QueueListPages(Controller):
     include_in_schema = False
 
     @get("/export.csv", opt=requires(Permission.TICKETS_READ))
-    async def export(self, caller: Caller, view: QueueQuery = None, status: QueueQuery = None,
-                     county_id: QueueQuery = None, school_id: QueueQuery = None,
-                     q: QueueQuery = None) -> Response[bytes]:
-        """The queue with its filters as a CSV file (Excel's German dialect)."""
-        rows, _ = await queue.list_tickets(caller, _filters(view, status, county_id, school_id, q), limit=EXPORT_LIMIT)
-        breach = {"response": gettext("response deadline missed"), "resolution": gettext("resolution deadline missed")}
-        content = write_csv([gettext(title) for title in COLUMNS], (
-            (t["number"], gettext(PRIORITY_LABELS[t["priority"]]), t["subject"], t["category"], t["school_name"],
-             t["county_name"], gettext(STATUS_LABELS[t["status"]]), t["assignee_name"] or "",
-             local_time(t["resolution_due_at"]), breach.get(t["sla_breach"] or "", "")) for t in rows))
-        return Response(content=content, media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="tickets.csv"'})
+    async def export(self, request: Request[Any, Any, Any]) -> Redirect:
+        """The queue's CSV, as the list's own CSV link gives it (same filters, sort and columns)."""
+        query = [(k, v) for k, v in request.query_params.items() if k != "format"]
+        return Redirect(path="/tickets?" + urlencode([*query, ("format", "csv")]), status_code=303)
 
     @post("/bulk", opt=requires(Permission.TICKETS_WORK), status_code=303)
     async def bulk(self, caller: Caller, request: Request[Any, Any, Any]) -> Redirect:

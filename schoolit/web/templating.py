@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from schoolit import __version__
-from schoolit.kernel.i18n import LOCALE_NAMES, N_, current_locale, gettext, ngettext
+from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
 from schoolit.kernel.navigation import current_user, navigation
+from schoolit.kernel.times import berlin_time
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")
@@ -22,26 +21,6 @@ DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")
 def template_dirs() -> list[Path | os.PathLike[Any] | str]:
     """`templates/` of every domain package that has one (each holds `templates/<domain>/...`)."""
     return [PACKAGE_DIR / d / "templates" for d in DOMAINS if (PACKAGE_DIR / d / "templates").is_dir()]
-
-
-BERLIN = ZoneInfo("Europe/Berlin")
-# Time zone names in the page's language (Central European (Summer) Time).
-ZONE_NAMES = {"CET": N_("CET"), "CEST": N_("CEST")}
-
-
-def berlin_time(moment: dt.datetime | None, *, seconds: bool = False, zone: bool = True) -> str:
-    """A stored moment as people in Germany read it: Europe/Berlin, with the zone named (MEZ/MESZ)
-    where a bare time could be taken for UTC (logs, tokens, users)."""
-    if moment is None:
-        return "–"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    local = moment.astimezone(BERLIN)
-    text = local.strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
-    if not zone:
-        return text
-    name = local.strftime("%Z")
-    return f"{text} {gettext(ZONE_NAMES[name]) if name in ZONE_NAMES else name}"
 
 
 def _configure(engine: JinjaTemplateEngine) -> None:

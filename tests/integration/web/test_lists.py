@@ -77,7 +77,7 @@ async def test_school_headers_sort_and_toggle_keeping_filters(client: httpx.Asyn
     assert "sort=-name" not in sort_link(page.text, "Schule")  # toggles back to ascending
     by_city = await client.get(sort_link(page.text, "Ort"))
     assert aria_sort(by_city.text, "Ort") == "ascending"
-    assert [row[3] for row in table(by_city.text)[1]] == ["Kirchheimbolanden", "Kusel", "Rockenhausen"]
+    assert [row[2] for row in table(by_city.text)[1]] == ["Kirchheimbolanden", "Kusel", "Rockenhausen"]
 
 
 async def test_pager_shows_range_and_total_and_keeps_filters(client: httpx.AsyncClient, world: World) -> None:
@@ -110,9 +110,12 @@ async def test_school_csv_is_exactly_what_is_shown(client: httpx.AsyncClient, wo
     csv_link = link(page.text, "list-csv")
     assert "sort=-school_number" in csv_link and "uplink_status=live" in csv_link and "format=csv" in csv_link
     file_header, file_rows = read_csv(await client.get(csv_link))
-    assert file_header == headers
+    # the table shows the school type under the name; the file has it in a column of its own
+    assert file_header == [*headers[:2], "Schulart", *headers[2:]]
+    assert file_rows[0][2] == "Gymnasium" and rows[0][1] == "Mörike-Gymnasium Ludwigsburg Gymnasium"
     assert [r[0] for r in file_rows] == [r[0] for r in rows] == ["41004", "41003", "41002", "41001"]
-    assert [r[1] for r in file_rows] == [r[1] for r in rows]
+    assert all(shown[1] == f"{row[1]} {row[2]}" for shown, row in zip(rows, file_rows, strict=True))
+    assert [r[3] for r in file_rows] == [r[2] for r in rows]  # the city
 
 
 async def test_loan_tabs_sort_page_and_csv(client: httpx.AsyncClient, world: World) -> None:
@@ -146,3 +149,66 @@ async def test_bad_sort_page_size_or_filter_is_a_german_message(client: httpx.As
         assert answer.status_code == 422, (url, params, answer.status_code)
         assert text in _text(answer.text).replace(" :", ":"), (url, params, _text(answer.text))
         assert "Validation failed" not in answer.text
+
+
+async def test_access_points_across_schools(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    page = await client.get("/access-points", params={"vendor": "", "status": "active", "sort": "-school"})
+    assert page.status_code == 200
+    headers, rows = table(page.text)
+    assert [r[1] for r in rows] == ["Realschule plus Kusel", "Nordpfalzgymnasium Kirchheimbolanden",
+                                    "IGS Rockenhausen"]  # the supporter's three, not Ludwigsburg's
+    assert aria_sort(page.text, "Schule") == "descending"
+    file_header, file_rows = read_csv(await client.get(link(page.text, "list-csv")))
+    assert file_header == headers and [r[:3] for r in file_rows] == [r[:3] for r in rows]
+    by_mac = await client.get("/access-points", params={"q": "00-1A-1E-00-03-01"})
+    assert [r[0] for r in table(by_mac.text)[1]] == ["AP kus A101"]
+    assert "1–1 von 1" in by_mac.text
+    school_page = await client.get("/access-points", params={"school_id": world.schools["rok"]["id"]})
+    assert [r[1] for r in table(school_page.text)[1]] == ["IGS Rockenhausen"]
+    bad = await client.get("/access-points", params={"status": "kaputt"}, headers=HTML)
+    assert bad.status_code == 422 and "Status" in _text(bad.text)
+
+
+async def test_ticket_queue_sorts_pages_and_csv_is_what_is_shown(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    page = await client.get("/tickets", params={"view": "all", "sort": "-number", "limit": "25"})
+    assert page.status_code == 200
+    headers, rows = table(page.text)
+    numbers = [r[1] for r in rows]  # after the tick box
+    assert numbers == sorted(numbers, reverse=True) and numbers
+    assert aria_sort(page.text, "Nummer") == "descending"
+    total = int(re.search(r"von (\d+)", page.text).group(1))  # type: ignore[union-attr]
+    csv_link = link(page.text, "list-csv")
+    assert "view=all" in csv_link and "sort=-number" in csv_link
+    file_header, file_rows = read_csv(await client.get(csv_link))
+    assert file_header == headers[1:] and len(file_rows) == total
+    assert [r[0] for r in file_rows][:len(numbers)] == numbers
+    toggled = await client.get(sort_link(page.text, "Nummer"))
+    assert aria_sort(toggled.text, "Nummer") == "ascending"
+    rows_part = await client.get("/tickets/rows", params={"view": "all", "sort": "subject"})
+    assert rows_part.headers["hx-replace-url"] == "/tickets?view=all&sort=subject"
+    bad = await client.get("/tickets", params={"sort": "reporter_email"}, headers=HTML)
+    assert bad.status_code == 422 and "Sortieren nach: unbekanntes Sortierfeld" in _text(bad.text).replace(" :", ":")
+
+
+async def test_audit_log_filters_sorts_pages_and_csv(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "admin@test.example")
+    page = await client.get("/audit", params={"limit": "25"})
+    assert page.status_code == 200
+    assert aria_sort(page.text, "Zeit") == "descending"  # newest first
+    total = int(re.search(r"1–\d+ von (\d+)", page.text).group(1))  # type: ignore[union-attr]
+    assert total > 25 and len(table(page.text)[1]) == 25
+    logins = await client.get("/audit", params={"action": "login", "sort": "actor"})
+    headers, rows = table(logins.text)
+    assert rows and all(r[2].startswith("Anmeldung") for r in rows)
+    assert aria_sort(logins.text, "Akteur") == "ascending"
+    file_header, file_rows = read_csv(await client.get(link(logins.text, "list-csv")))
+    assert file_header == headers and [r[:3] for r in file_rows] == [r[:3] for r in rows]
+    today = await client.get("/audit", params={"action": "login", "since": "2000-01-01", "until": "2000-01-02"})
+    assert "0 von 0" in today.text and "Keine Einträge gefunden." in today.text
+    for params, text in (({"sort": "client_ip"}, "Sortieren nach: unbekanntes Sortierfeld"),
+                         ({"action": "drop"}, "Aktion: kein zulässiger Wert"),
+                         ({"since": "gestern"}, "Von:")):
+        bad = await client.get("/audit", params=params, headers=HTML)
+        assert bad.status_code == 422 and text in _text(bad.text).replace(" :", ":"), (params, _text(bad.text))

@@ -90,7 +90,7 @@ async def test_queue_as_csv_and_bulk_actions(client: httpx.AsyncClient, world: W
     page = await client.get("/tickets", params={"view": "unassigned"})
     ids = re.findall(r'name="ids" value="(\d+)" form="bulk"', page.text)
     assert len(ids) >= 2
-    csv_file = await client.get("/tickets/export.csv", params={"view": "unassigned"})
+    csv_file = await client.get("/tickets/export.csv", params={"view": "unassigned"}, follow_redirects=True)
     assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
     lines = csv_file.content.decode("utf-8-sig").strip().split("\r\n")
     assert lines[0].startswith("Nummer;Priorität;Betreff") and len(lines) == len(ids) + 1

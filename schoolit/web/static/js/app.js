@@ -67,7 +67,7 @@
   // A table wider than its box scrolls inside it (app.css, phones): make it reachable by keyboard and
   // name it for screen readers, after the page loads and after every htmx swap.
   function focusableScrollers() {
-    document.querySelectorAll("main table").forEach(function (table) {
+    document.querySelectorAll("main table, main .table-box").forEach(function (table) {
       var scrolls = table.scrollWidth > table.clientWidth + 1;
       if (scrolls && !table.hasAttribute("tabindex")) {
         table.setAttribute("tabindex", "0");
