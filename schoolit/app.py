@@ -36,6 +36,7 @@ from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory import resources as inventory_resources
 from schoolit.inventory import start as inventory_start
 from schoolit.inventory.api import API_HANDLERS as INVENTORY_API
+from schoolit.inventory.disposal_pages import DisposalPages
 from schoolit.inventory.import_controllers import ImportExportApi
 from schoolit.inventory.import_pages import ImportPages
 from schoolit.inventory.label_pages import LabelPages
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             WlanControllerPages,
             LabelPages,
             WarrantyPages,
+            DisposalPages,
             AdoptionPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,

@@ -32,6 +32,8 @@ VERBS = {
     "success": N_("succeeded"), "throttled": N_("throttled"), "time": N_("time logged"),
     "totp_enrol": N_("authenticator app set up"), "totp_reset": N_("authenticator app reset"),
     "update": N_("changed"), "upsert": N_("saved"), "status": N_("status changed"), "reopen": N_("reopened"),
+    "disposal_request": N_("disposal requested"), "disposal_approve": N_("disposal approved"),
+    "disposal_reject": N_("disposal rejected"), "dispose": N_("disposed of"),
 }
 # Pages an object of a type has, by its id; the admin pages only for those who manage users.
 LINKS = {

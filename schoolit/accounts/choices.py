@@ -91,7 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
     Role.AUTHORITY: frozenset({
         Permission.INVENTORY_READ, Permission.TICKETS_READ, Permission.DASHBOARDS_READ, Permission.EXPORT,
-        Permission.AUDIT_READ,
+        Permission.AUDIT_READ, Permission.DISPOSALS_DECIDE,
     }),
     Role.SCHOOL: frozenset({
         Permission.INVENTORY_READ, Permission.LOANS_WRITE, Permission.TICKETS_READ, Permission.TICKETS_REPORT,

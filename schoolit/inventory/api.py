@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from schoolit.accounts.auth import Caller
-from schoolit.inventory import services
+from schoolit.inventory import disposal_api, services
 from schoolit.inventory.http import LOANS, READ, WRITE, Day, Filters, LoanState, Text, list_filters, page_of
 from schoolit.inventory.resources.access_point import ACCESS_POINTS
 from schoolit.inventory.resources.device import DEVICES
@@ -313,4 +313,4 @@ async def lookup_api(caller: Caller, q: Text = None) -> list[LookupHit]:
 
 
 API_HANDLERS: list[Any] = [SchoolsApi, BuildingsApi, RoomsApi, SnmpProfilesApi, UplinksApi, AccessPointsApi,
-                           DevicesApi, LoansApi, lookup_api]
+                           DevicesApi, LoansApi, lookup_api, *disposal_api.HANDLERS]

@@ -119,7 +119,38 @@ class DeviceStatus(StrEnum):
     LENT = "lent"
     REPAIR = "repair"
     LOST = "lost"
-    RETIRED = "retired"
+    RETIRED = "retired"  # out of use, waiting for its disposal (Aussonderung)
+    DISPOSED = "disposed"  # disposed of: the end state, set only by an approved disposal (`disposals`)
+
+
+class DisposalReason(StrEnum):
+    """Why a device is disposed of (Aussonderungsgrund)."""
+
+    DEFECTIVE = "defective"  # defekt / wirtschaftlicher Totalschaden
+    OBSOLETE = "obsolete"
+    LOST = "lost"  # verloren / gestohlen
+    LEASE_RETURN = "lease_return"
+    OTHER = "other"  # with a note
+
+
+class DisposalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+DISPOSAL_REASON_LABELS = {
+    DisposalReason.DEFECTIVE: N_("defective / beyond economic repair"),
+    DisposalReason.OBSOLETE: N_("obsolete"),
+    DisposalReason.LOST: N_("lost / stolen"),
+    DisposalReason.LEASE_RETURN: N_("returned to the lessor"),
+    DisposalReason.OTHER: N_("other (see note)"),
+}
+DISPOSAL_STATE_LABELS = {
+    DisposalState.PENDING: N_("awaiting approval"),
+    DisposalState.APPROVED: N_("approved"),
+    DisposalState.REJECTED: N_("rejected"),
+}
 
 
 class FundingProgramme(StrEnum):
@@ -179,6 +210,7 @@ DEVICE_STATUS_LABELS = {
     DeviceStatus.REPAIR: N_("in repair"),
     DeviceStatus.LOST: N_("lost"),
     DeviceStatus.RETIRED: N_("retired"),
+    DeviceStatus.DISPOSED: N_("disposed of"),
 }
 FUNDING_PROGRAMME_LABELS = {
     FundingProgramme.DIGITALPAKT_BASIS: N_("DigitalPakt Schule (basic)"),

@@ -19,17 +19,22 @@ from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import Conflict, ValidationFailed
-from schoolit.inventory import forms, services
+from schoolit.inventory import disposals, forms, services
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
     DEVICE_KIND_LABELS,
     DEVICE_STATUS_LABELS,
+    DISPOSAL_REASON_LABELS,
+    DISPOSAL_STATE_LABELS,
     FUNDING_PROGRAMME_LABELS,
     SCHOOL_TYPE_LABELS,
     SNMP_VERSION_LABELS,
     UPLINK_STATUS_LABELS,
     UPLINK_TECHNOLOGY_LABELS,
     VENDOR_LABELS,
+    DeviceStatus,
+    DisposalReason,
+    DisposalState,
 )
 from schoolit.inventory.device_list_pages import PAGE_HANDLERS as DEVICE_LIST_PAGES
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text, list_filters
@@ -59,6 +64,7 @@ navigation.register(
     navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
     navigation.NavItem("/access-points", N_("Access points"), Permission.INVENTORY_READ),
+    navigation.NavItem("/disposals", N_("Disposals"), Permission.INVENTORY_READ),
     navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
     before="/admin/users",
 )
@@ -74,7 +80,8 @@ LABELS: dict[str, Mapping[Any, str]] = {
     "school_type": SCHOOL_TYPE_LABELS, "uplink_status": UPLINK_STATUS_LABELS,
     "uplink_technology": UPLINK_TECHNOLOGY_LABELS, "vendor": VENDOR_LABELS, "ap_status": ACCESS_POINT_STATUS_LABELS,
     "device_kind": DEVICE_KIND_LABELS, "device_status": DEVICE_STATUS_LABELS, "funding": FUNDING_PROGRAMME_LABELS,
-    "snmp_version": SNMP_VERSION_LABELS,
+    "snmp_version": SNMP_VERSION_LABELS, "disposal_reason": DISPOSAL_REASON_LABELS,
+    "disposal_state": DISPOSAL_STATE_LABELS,
 }
 
 
@@ -101,6 +108,25 @@ def _done(request: Request[Any, Any, Any], url: str) -> Response[Any]:
 def _base_context(caller: Scope) -> dict[str, Any]:
     return {"label": _label, "can_write": caller.can(Permission.INVENTORY_WRITE),
             "can_lend": caller.can(Permission.LOANS_WRITE), "today": services.today()}
+
+
+def base_context(caller: Scope) -> dict[str, Any]:
+    """What every inventory page's template takes (labels of stored choices, what the caller may do)."""
+    return _base_context(caller)
+
+
+async def device_context(caller: Scope, device_id: int, **disposal_form: Any) -> dict[str, Any]:
+    """The device page's context: the device, its loans and disposals, the disposal request form's state."""
+    device = await services.get_device(caller, device_id)
+    loans, _ = await services.list_loans(caller, device_id=device_id, sort="-lent_on", limit=100)
+    device_disposals = await disposals.list_disposals(caller, device_id=device_id)
+    pending = any(d["state"] == DisposalState.PENDING.value for d in device_disposals)
+    return {**_base_context(caller), "device": device, "loans": loans, "disposals": device_disposals,
+            "mdm_silent": mdm_silent(device), "silent_after_days": get_settings().mdm_silent_after_days,
+            "can_request_disposal": caller.can(Permission.INVENTORY_WRITE) and not pending
+            and device["status"] != DeviceStatus.DISPOSED.value,
+            "disposal_reasons": [(r.value, gettext(DISPOSAL_REASON_LABELS[r])) for r in DisposalReason],
+            "disposal_form": {"reason": "", "note": "", "errors": {}, "general": "", **disposal_form}}
 
 
 def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, form: Sequence[forms.Field],
@@ -599,12 +625,10 @@ class AssetPages(Controller):
                              lambda row: f"/devices/{row['id']}", render, {"school_id": school_id})
 
     @get("/devices/{device_id:int}", opt=READ)
-    async def device(self, caller: Caller, device_id: FromPath[int]) -> Template:
-        device = await services.get_device(caller, device_id)
-        loans, _ = await services.list_loans(caller, device_id=device_id, sort="-lent_on", limit=100)
-        return Template("inventory/device.html", context={
-            **_base_context(caller), "device": device, "loans": loans, "mdm_silent": mdm_silent(device),
-            "silent_after_days": get_settings().mdm_silent_after_days})
+    async def device(self, caller: Caller, device_id: FromPath[int], done: Text = None) -> Template:
+        context = await device_context(caller, device_id)
+        context["disposal_requested"] = done == "disposal-requested"
+        return Template("inventory/device.html", context=context)
 
     @get("/devices/{device_id:int}/edit", opt=WRITE)
     async def edit_device(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:

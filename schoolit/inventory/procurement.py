@@ -1,6 +1,7 @@
 """The funding proof's item list (#22): every device and access point of a county with its procurement data
 (funding programme, supplier, order and invoice number, invoice and purchase date, price), retired ones
-included, as the DigitalPakt's Verwendungsnachweis asks for them beside the sums of
+included, and disposed ones marked with their day and reason of disposal (Aussonderung), as the
+DigitalPakt's Verwendungsnachweis asks for them beside the sums of
 `exporting.funding_proof_csv`. Written like every export: `;`, UTF-8 with BOM, decimal commas and German
 dates in German files."""
 
@@ -10,7 +11,7 @@ from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
 from schoolit.errors import NotFound
-from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
+from schoolit.inventory.choices import DISPOSAL_REASON_LABELS, FUNDING_PROGRAMME_LABELS, DisposalReason
 from schoolit.inventory.csvformat import format_date, format_price
 from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.kernel.access import Permission
@@ -20,18 +21,21 @@ from schoolit.sql import all_of, fetch, fragment
 
 ITEMS_HEADER = {
     "de": ("Landkreis", "Schulnummer", "Schule", "Objektart", "Seriennummer", "Inventarnummer", "Förderprogramm",
-           "Lieferant", "Bestellnummer", "Rechnungsnummer", "Rechnungsdatum", "Kaufdatum", "Preis (EUR)", "Status"),
+           "Lieferant", "Bestellnummer", "Rechnungsnummer", "Rechnungsdatum", "Kaufdatum", "Preis (EUR)", "Status",
+           "Ausgesondert am", "Aussonderungsgrund"),
     "en": ("county", "school_number", "school", "object", "serial", "asset_tag", "funding_programme", "supplier",
-           "order_number", "invoice_number", "invoice_date", "purchase_date", "price_eur", "status"),
+           "order_number", "invoice_number", "invoice_date", "purchase_date", "price_eur", "status", "disposed_on",
+           "disposal_reason"),
 }
 _ITEMS = """
     SELECT x.*, s.school_number, s.name AS school_name
     FROM (SELECT 'device' AS object, county_id, school_id, serial, asset_tag, funding_programme, supplier,
-                 order_number, invoice_number, invoice_date, purchase_date, price_cents, status
+                 order_number, invoice_number, invoice_date, purchase_date, price_cents, status, disposed_on,
+                 disposal_reason
           FROM device
           UNION ALL
           SELECT 'access_point', county_id, school_id, serial, NULL, funding_programme, supplier, order_number,
-                 invoice_number, invoice_date, purchase_date, price_cents, status
+                 invoice_number, invoice_date, purchase_date, price_cents, status, NULL, NULL
           FROM access_point) AS x
     JOIN school s ON s.id = x.school_id
     WHERE {}
@@ -55,7 +59,9 @@ async def funding_proof_items_csv(scope: Scope, county_slug: str | None = None, 
                   r["serial"], r["asset_tag"] or "", _(FUNDING_PROGRAMME_LABELS.get(r["funding_programme"], "")) or
                   r["funding_programme"], r["supplier"], r["order_number"], r["invoice_number"],
                   format_date(r["invoice_date"], lang), format_date(r["purchase_date"], lang),
-                  format_price(r["price_cents"], lang), r["status"]) for r in rows]
+                  format_price(r["price_cents"], lang), r["status"], format_date(r["disposed_on"], lang),
+                  _(DISPOSAL_REASON_LABELS[DisposalReason(r["disposal_reason"])]) if r["disposal_reason"] else "")
+                 for r in rows]
     finally:
         current_locale.reset(token)
     return write_csv(ITEMS_HEADER[lang], lines, lang=lang)

@@ -10,9 +10,11 @@ secret: profiles show `has_community`, the v3 user and the protocols only.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from litestar.datastructures import UploadFile
 from msgspec import UNSET, UnsetType
 
 from schoolit.inventory.resources.access_point import ACCESS_POINT
@@ -174,3 +176,47 @@ class LookupHit(msgspec.Struct):
     asset_tag: str | None
     mac: str | None
     status: str
+
+
+# --- disposal (Aussonderung) ---------------------------------------------------------------------
+
+
+@dataclass
+class DisposalRequestForm:
+    """A device's disposal request (multipart): reason, note ("other" needs one), the data-wipe certificate
+    (PDF or image, at most 10 MiB)."""
+
+    reason: str
+    certificate: UploadFile
+    note: str = ""
+
+
+class DisposalDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An approval's or rejection's note."""
+
+    note: str = ""
+
+
+class DisposalOut(msgspec.Struct):
+    id: int
+    county_id: int
+    school_id: int
+    school_number: str
+    school_name: str
+    device_id: int
+    serial: str
+    asset_tag: str | None
+    reason: str
+    note: str
+    state: str
+    certificate_name: str
+    certificate_type: str
+    certificate_size: int
+    requested_by: int | None
+    requested_by_label: str
+    requested_at: dt.datetime
+    decided_by: int | None
+    decided_by_label: str
+    decided_at: dt.datetime | None
+    decision_note: str
+    disposed_on: dt.date | None

@@ -25,6 +25,8 @@ from schoolit.inventory.choices import (
     ControllerProfile,
     DeviceKind,
     DeviceStatus,
+    DisposalReason,
+    DisposalState,
     FundingProgramme,
     SchoolType,
     SnmpVersion,
@@ -187,8 +189,37 @@ class Device(Table):
     status = Varchar(length=10, choices=DeviceStatus, default=DeviceStatus.STOCK.value)
     accessories = Varchar(length=300, default="")  # e.g. "Hülle, Stift, Ladegerät"
     notes = Text(default="")
+    # Set by an approved disposal (`schoolit.inventory.disposals`), with status "disposed".
+    disposed_on = Date(null=True, default=None)
+    disposal_reason = Varchar(length=20, null=True, default=None, choices=DisposalReason)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeviceDisposal(Table, tablename="device_disposal"):
+    """A device's disposal (Aussonderung): requested with a reason and the data-wipe certificate (stored by
+    `schoolit.uploads`), decided by another person (four eyes, also a check constraint). It follows its
+    device: the school is the device's, `(device_id, county_id)` cascades a move to another county."""
+
+    id: Serial  # added by Piccolo; declared for the type checker
+    county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict)
+    device_id = Integer()  # (device_id, county_id) -> device (id, county_id), in the migration
+    reason = Varchar(length=20, choices=DisposalReason)
+    note = Text(default="")
+    state = Varchar(length=10, choices=DisposalState, default=DisposalState.PENDING.value)
+    certificate_name = Varchar(length=200)
+    certificate_type = Varchar(length=40)
+    certificate_size = Integer()
+    certificate_sha256 = Varchar(length=64)
+    # People (accounts' users) by id and label, as the audit log names them.
+    requested_by = Integer(null=True, default=None)
+    requested_by_label = Varchar(length=254, default="")
+    requested_at = Timestamptz(default=TimestamptzNow())
+    decided_by = Integer(null=True, default=None)
+    decided_by_label = Varchar(length=254, default="")
+    decided_at = Timestamptz(null=True, default=None)
+    decision_note = Text(default="")
+    disposed_on = Date(null=True, default=None)
 
 
 class Loan(Table):

@@ -1,6 +1,7 @@
 """Warranty and replacement (#22 item 3): what a county's IT plans with. Three lists, each also a CSV file:
 
-- warranty ending: devices and access points whose warranty ends in the next N days (retired ones left out),
+- warranty ending: devices and access points whose warranty ends in the next N days (retired and disposed
+  ones left out),
 - out of warranty in repair: devices in repair whose warranty has ended (the repair is paid by the county),
 - replacement plan: active devices by year of purchase and kind, with the year they are due for
   replacement (`LIFETIME_YEARS` after purchase) and what they cost then.
@@ -33,7 +34,7 @@ LISTS = ("ending", "repair", "plan")
 _ENDING = """
     SELECT x.*, s.school_number, s.name AS school_name
     FROM (SELECT 'device' AS object, id, county_id, school_id, serial, asset_tag, vendor, model, status,
-                 warranty_end FROM device WHERE status <> 'retired'
+                 warranty_end FROM device WHERE status NOT IN ('retired', 'disposed')
           UNION ALL
           SELECT 'access_point', id, county_id, school_id, serial, NULL, vendor, model, status, warranty_end
           FROM access_point WHERE status <> 'retired') AS x
@@ -50,7 +51,7 @@ _PLAN = """
     SELECT d.county_id, extract(year FROM d.purchase_date)::int AS purchased, d.kind, count(*) AS n,
            coalesce(sum(d.price_cents), 0) AS total, count(*) FILTER (WHERE d.price_cents IS NULL) AS without_price
     FROM device d
-    WHERE d.status <> 'retired' AND d.purchase_date IS NOT NULL AND {}
+    WHERE d.status NOT IN ('retired', 'disposed') AND d.purchase_date IS NOT NULL AND {}
     GROUP BY d.county_id, purchased, d.kind
     ORDER BY purchased, d.kind"""
 

@@ -31,6 +31,9 @@ BECOMES_LENT = N_("a device becomes lent through a loan")
 STAYS_LENT = N_("a lent device changes status when it is returned")
 LENT_STAYS = N_("the device is lent: return it before it moves to another school")
 LOANS_STAY = N_("a device with loan records stays in its county")
+DISPOSED = DeviceStatus.DISPOSED.value
+BECOMES_DISPOSED = N_("a device is disposed of through an approved disposal (Aussonderung)")
+STAYS_DISPOSED = N_("the device is disposed of and stays so")
 
 
 def silent_cutoff() -> dt.datetime:
@@ -58,7 +61,13 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
     if not check.given("status"):
         return
     status = check.value("status")
-    if stored.get("on_loan"):
+    if stored.get("status") == DISPOSED:
+        if status != DISPOSED:
+            check.error("status", STAYS_DISPOSED)
+        return
+    if status == DISPOSED:
+        check.error("status", BECOMES_DISPOSED)
+    elif stored.get("on_loan"):
         if status != LENT:
             check.error("status", STAYS_LENT)
     elif status == LENT and stored.get("status") != LENT:
@@ -116,13 +125,16 @@ DEVICE = Resource(
         Field("status", Choice(DeviceStatus, DEVICE_STATUS_LABELS, {
             "stock": ("Lager", "im Lager", "Bestand", "verfügbar", "in stock"), "lent": ("verliehen", "ausgeliehen"),
             "repair": ("Reparatur", "in Reparatur"), "lost": ("verloren", "gestohlen"),
-            "retired": ("ausgemustert", "ausgesondert", "entsorgt"),
+            "retired": ("ausgemustert", "außer Betrieb"), "disposed": ("ausgesondert", "entsorgt", "verschrottet"),
         }), N_("Status"), required=True, empty=DeviceStatus.STOCK.value, filter="eq", sort="status",
             help=N_("A device becomes lent through a loan."),
             csv=Csv("Status", "status", aliases=("Zustand", "state"), memo=True)),
         Field("accessories", Text(300), N_("Accessories"), help=N_("e.g. case, pen, charger"),
               csv=Csv("Zubehör", "accessories", aliases=("Ausstattung",), memo=True)),
         NOTES,
+        # Set only by an approved disposal (`schoolit.inventory.disposals`); the funding proof shows them.
+        shown("disposed_on", dt.date | None, "d.disposed_on", N_("Disposed of on")),
+        shown("disposal_reason", str | None, "d.disposal_reason", N_("Reason for disposal")),
         shown("open_loan_id", int | None, "l.id"),
         shown("open_loan_due_on", dt.date | None, "l.due_on"),
     ),
@@ -133,5 +145,6 @@ DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",), filters={
                          "(d.mdm_last_seen < {} AND d.status <> 'retired')", SilentSince()),
 })
 # What a bulk change may set (`set_device_status`): never "lent", which only a loan sets and only a return ends.
-BULK_STATUSES = tuple(s for s in DeviceStatus if s is not DeviceStatus.LENT)
+# Nor "disposed", which only an approved disposal sets.
+BULK_STATUSES = tuple(s for s in DeviceStatus if s not in (DeviceStatus.LENT, DeviceStatus.DISPOSED))
 BULK_LENT = N_("not lent: a device becomes lent through a loan")

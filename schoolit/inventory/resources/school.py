@@ -79,8 +79,8 @@ SCHOOL = Resource(
         shown("access_points", int,
               "(SELECT count(*) FROM access_point a WHERE a.school_id = s.id AND a.status <> 'retired')",
               sort="access_points"),
-        shown("devices", int, "(SELECT count(*) FROM device d WHERE d.school_id = s.id AND d.status <> 'retired')",
-              sort="devices"),
+        shown("devices", int, "(SELECT count(*) FROM device d WHERE d.school_id = s.id "
+                              "AND d.status NOT IN ('retired', 'disposed'))", sort="devices"),
         shown("open_loans", int,
               "(SELECT count(*) FROM loan l WHERE l.school_id = s.id AND l.returned_on IS NULL)",
               sort="open_loans"),

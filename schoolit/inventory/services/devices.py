@@ -13,7 +13,16 @@ from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
 from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources.access_point import ACCESS_POINTS
-from schoolit.inventory.resources.device import BULK_LENT, DEVICE, DEVICES, LENT, STAYS_LENT, move_problem
+from schoolit.inventory.resources.device import (
+    BULK_LENT,
+    DEVICE,
+    DEVICES,
+    DISPOSED,
+    LENT,
+    STAYS_DISPOSED,
+    STAYS_LENT,
+    move_problem,
+)
 from schoolit.inventory.services.store import (
     MAX_BULK_ROWS,
     blocking,
@@ -35,8 +44,10 @@ async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None =
                        **by: Any) -> tuple[list[dict[str, Any]], int]:
     """Devices; `filters` (a query string's) and `by` by the description's names (`DEVICES.filters`)."""
     scope.require(Permission.INVENTORY_READ)
-    return await page(DEVICES, scope, filters=DEVICES.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
-                       offset=offset)
+    parsed = DEVICES.parse({**(filters or {}), **by})
+    # A disposed device leaves the active lists; asked for by its status, it is listed (its history stays).
+    extra = [] if parsed.get("status") == DISPOSED else [fragment("d.status <> {}", DISPOSED)]
+    return await page(DEVICES, scope, filters=parsed, q=q, sort=sort, limit=limit, offset=offset, extra=extra)
 
 
 async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:
@@ -63,9 +74,12 @@ async def create_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]
 
 
 async def update_device(scope: Scope, device_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Also moves a device to another school in the caller's scope (not while it is lent)."""
+    """Also moves a device to another school in the caller's scope (not while it is lent); a disposed device
+    is not changed any more."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_device(scope, device_id)
+    if before["status"] == DISPOSED:
+        raise Conflict(gettext(STAYS_DISPOSED))
     f = _device_input(data, before)
     school = await school_for_write(scope, f, current=before)
     f.raise_if_invalid()

@@ -56,15 +56,16 @@ async def test_csv_import_export_and_funding_proof_items(client: httpx.AsyncClie
     assert proof.status_code == 200, proof.text
     assert _table(proof.content) == [
         ["Landkreis", "Schulnummer", "Schule", "Objektart", "Seriennummer", "Inventarnummer", "Förderprogramm",
-         "Lieferant", "Bestellnummer", "Rechnungsnummer", "Rechnungsdatum", "Kaufdatum", "Preis (EUR)", "Status"],
+         "Lieferant", "Bestellnummer", "Rechnungsnummer", "Rechnungsdatum", "Kaufdatum", "Preis (EUR)", "Status",
+         "Ausgesondert am", "Aussonderungsgrund"],
         ["Landkreis Kaiserslautern", "41050", "Gymnasium Landstuhl", "WLAN-Access-Point", "A1", "",
          "DigitalPakt Schule (Basis)", "Cancom GmbH", "B-2021-3", "RE 99", "02.08.2021", "01.08.2021", "489,00",
-         "active"],
+         "active", "", ""],
         ["Landkreis Kaiserslautern", "41050", "Gymnasium Landstuhl", "Schülergerät", "P2", "",
-         "DigitalPakt Leihgeräte für Lehrkräfte", "", "", "", "", "", "", "stock"],
+         "DigitalPakt Leihgeräte für Lehrkräfte", "", "", "", "", "", "", "stock", "", ""],
         ["Landkreis Kaiserslautern", "41050", "Gymnasium Landstuhl", "Schülergerät", "P1", "",
          "DigitalPakt Sofortausstattungsprogramm", "Bechtle AG", "B-2020-17", "RE 4711", "20.09.2020",
-         "15.09.2020", "1234,56", "stock"],
+         "15.09.2020", "1234,56", "stock", "", ""],
     ]
     other = await client.get("/api/v1/export/funding-proof-items.csv", params={"county": "kaiserslautern"},
                              headers=world.auth("ludwigsburg_authority"))

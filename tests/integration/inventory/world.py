@@ -1,5 +1,6 @@
 """The inventory's part of the test world: for every school a building, rooms, an uplink, an SNMP
-profile, an access point covering a room, a device in stock and a lent one with an open loan.
+profile, an access point covering a room, a device in stock (whose disposal awaits approval) and a lent one
+with an open loan.
 
 Created through the services (as the system), so the world also exercises them; recorded in
 `world.by_school` for the access matrix.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from schoolit.accounts.scope import Scope
-from schoolit.inventory import services
+from schoolit.inventory import disposals, services
 from tests.integration.world import SCHOOLS, World
 
 SYSTEM = Scope.system("test world")
@@ -46,6 +47,8 @@ async def inventory_world(world: World) -> None:
             f"PF{key.upper()}0002", "status": "stock", "funding_programme": "digitalpakt_sofortausstattung"})
         loan = await services.lend_device(SYSTEM, {"device_id": lent["id"], "pupil_ref": f"7b-{index:02d}",
                                                    "class_name": "7b", "lent_on": dt.date(2026, 9, 1)})
+        disposal = await disposals.request_disposal(SYSTEM, device["id"], {"reason": "obsolete"}, "loeschung.pdf",
+                                                    b"%PDF-1.4 Loeschprotokoll " + key.encode())
         for kind, row in (("building", building), ("room", rooms[0]), ("uplink", uplink), ("snmp_profile", profile),
-                          ("access_point", ap), ("device", device), ("loan", loan)):
+                          ("access_point", ap), ("device", device), ("loan", loan), ("disposal", disposal)):
             world.by_school.setdefault(kind, {})[key] = row["id"]

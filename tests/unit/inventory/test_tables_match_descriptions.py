@@ -23,8 +23,9 @@ ROW_COLUMNS = {"id", "county_id", "created_at", "updated_at"}
 NOT_DESCRIBED: dict[str, set[str]] = {
     # The return (services/loans.py) writes these; the loan's school is its device's.
     "loan": {"school_id", "returned_on", "condition_in", "pupil_ref_erased_at"},
-    # The MDM sync (inventory/mdm.py) writes these; the description shows them read-only.
-    "device": {"mdm_last_seen", "os_version", "mdm_source"},
+    # The MDM sync (inventory/mdm.py) writes these, an approved disposal (inventory/disposals.py) the last
+    # two; the description shows them read-only.
+    "device": {"mdm_last_seen", "os_version", "mdm_source", "disposed_on", "disposal_reason"},
 }
 # Fields stored elsewhere than a column of their own table.
 NOT_COLUMNS: dict[str, set[str]] = {"access_point": {"covered_room_ids"}}  # access_point_room

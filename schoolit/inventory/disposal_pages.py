@@ -1,0 +1,119 @@
+"""Pages of disposal (Aussonderung): the request form on the device page (`POST /devices/{id}/disposal`,
+multipart with the data-wipe certificate), the list `/disposals` (awaiting approval, decided; CSV), approve
+or reject with a note, the certificate's download. Thin: `schoolit.inventory.disposals` does the work."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+
+from schoolit import uploads
+from schoolit.accounts.auth import Caller
+from schoolit.accounts.scope import Scope
+from schoolit.errors import Conflict, Forbidden, ValidationFailed
+from schoolit.inventory import disposals
+from schoolit.inventory.choices import DISPOSAL_STATE_LABELS, DisposalState
+from schoolit.inventory.http import READ, WRITE
+from schoolit.inventory.pages import base_context, device_context
+from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.i18n import N_, gettext
+from schoolit.replica import READ_ONLY
+
+DECIDE = requires(Permission.DISPOSALS_DECIDE)
+State = Annotated[str | None, QueryParameter(name="state")]
+DONE = {"approved": N_("Disposal approved: the device is disposed of."),
+        "rejected": N_("Disposal rejected."), "requested": N_("Disposal requested: it awaits approval.")}
+FIELD_LABELS = {"reason": N_("Reason"), "note": N_("Note"), "certificate": N_("Data-wipe certificate")}
+
+
+async def _form_value(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def _list_context(caller: Scope, state: str | None, **extra: Any) -> dict[str, Any]:
+    wanted = state if state in disposals.STATES else None
+    rows = await disposals.list_disposals(caller, state=wanted)
+    return {
+        **base_context(caller),
+        "pending": [r for r in rows if r["state"] == DisposalState.PENDING.value],
+        "decided": [r for r in rows if r["state"] != DisposalState.PENDING.value],
+        "state": wanted or "", "states": [(s.value, gettext(DISPOSAL_STATE_LABELS[s])) for s in DisposalState],
+        "can_decide": caller.can(Permission.DISPOSALS_DECIDE), "can_export": caller.can(Permission.EXPORT),
+        "me": caller.actor.user_id, "done": "", "error": "", "error_id": None, **extra,
+    }
+
+
+class DisposalPages(Controller):
+    include_in_schema = False
+
+    @post("/devices/{device_id:int}/disposal", opt=WRITE, status_code=303,
+          request_max_body_size=uploads.UPLOAD_LIMIT)
+    async def request_disposal(self, caller: Caller, request: Request[Any, Any, Any],
+                               device_id: FromPath[int]) -> Response[Any]:
+        """Redirects to the device page; bad input shows it again with each field's message (422, 409)."""
+        form = await request.form()
+        reason, note = await _form_value(form, "reason"), await _form_value(form, "note")
+        upload = form.get("certificate")
+        filename, content = "", b""
+        if isinstance(upload, UploadFile):
+            filename, content = upload.filename or "datei", await upload.read()
+        try:
+            await disposals.request_disposal(caller, device_id, {"reason": reason, "note": note}, filename, content)
+        except ValidationFailed as exc:
+            errors = {e.field: gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS.get(e.field, e.field)),
+                                       reason=gettext(e.message)) for e in exc.errors}
+            context = await device_context(caller, device_id, reason=reason, note=note, errors=errors)
+            return Template("inventory/device.html", context=context, status_code=422)
+        except Conflict as exc:
+            context = await device_context(caller, device_id, reason=reason, note=note, general=gettext(exc.detail))
+            return Template("inventory/device.html", context=context, status_code=409)
+        return Redirect(path=f"/devices/{device_id}?done=disposal-requested#disposal", status_code=303)
+
+    @get("/disposals", opt={**READ, **READ_ONLY})
+    async def list_page(self, caller: Caller, disposal_state: State = None,
+                        done: FromQuery[str | None] = None) -> Template:
+        context = await _list_context(caller, disposal_state, done=DONE.get(done or "", ""))
+        return Template("inventory/disposals.html", context=context)
+
+    @get("/disposals.csv", opt={**requires(Permission.EXPORT), **READ_ONLY})
+    async def csv_file(self, caller: Caller, disposal_state: State = None,
+                       lang: FromQuery[Literal["de", "en"]] = "de") -> Response[bytes]:
+        wanted = disposal_state if disposal_state in disposals.STATES else None
+        content = await disposals.disposals_csv(caller, wanted, lang)
+        return Response(content=content, media_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="aussonderungen.csv"'})
+
+    @post("/disposals/{disposal_id:int}/approve", opt=DECIDE, status_code=303)
+    async def approve(self, caller: Caller, request: Request[Any, Any, Any],
+                      disposal_id: FromPath[int]) -> Response[Any]:
+        return await self._decide(caller, request, disposal_id, approve=True)
+
+    @post("/disposals/{disposal_id:int}/reject", opt=DECIDE, status_code=303)
+    async def reject(self, caller: Caller, request: Request[Any, Any, Any],
+                     disposal_id: FromPath[int]) -> Response[Any]:
+        return await self._decide(caller, request, disposal_id, approve=False)
+
+    async def _decide(self, caller: Scope, request: Request[Any, Any, Any], disposal_id: int, *,
+                      approve: bool) -> Response[Any]:
+        """Back to the list; a refusal (four eyes, a loan, a note too long) shows it again with the reason."""
+        form = await request.form()
+        note = await _form_value(form, "note")
+        try:
+            await disposals.decide_disposal(caller, disposal_id, approve, {"note": note})
+        except (Conflict, Forbidden, ValidationFailed) as exc:
+            message = (gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS["note"]),
+                               reason=gettext(exc.errors[0].message))
+                       if isinstance(exc, ValidationFailed) else gettext(exc.detail))
+            status = 422 if isinstance(exc, ValidationFailed) else 403 if isinstance(exc, Forbidden) else 409
+            context = await _list_context(caller, None, error=message, error_id=disposal_id)
+            return Template("inventory/disposals.html", context=context, status_code=status)
+        return Redirect(path=f"/disposals?done={'approved' if approve else 'rejected'}", status_code=303)
+
+    @get("/disposals/{disposal_id:int}/certificate", opt=READ)
+    async def certificate(self, caller: Caller, disposal_id: FromPath[int]) -> Response[bytes]:
+        return uploads.download(*await disposals.certificate(caller, disposal_id))
