@@ -18,6 +18,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from schoolit import __version__, db, jobs, replica, sql
+from schoolit.accounts import fields as accounts_fields
 from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts import start as accounts_start
 from schoolit.accounts.access import access_guard
@@ -32,6 +33,7 @@ from schoolit.accounts.tenant_pages import TenantPages
 from schoolit.dashboards import start as dashboards_start
 from schoolit.dashboards.api import DashboardsApi, OpenDataApi
 from schoolit.dashboards.pages import DashboardPages
+from schoolit.inventory import fields as inventory_fields
 from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory import resources as inventory_resources
 from schoolit.inventory import start as inventory_start
@@ -57,6 +59,7 @@ from schoolit.probes.pages import ProbePages
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.replica import read_routing_middleware_factory
 from schoolit.settings import Settings, get_settings
+from schoolit.tickets import fields as tickets_fields
 from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets import start as tickets_start
 from schoolit.tickets.api import TicketsApi, TicketSettingsApi
@@ -67,6 +70,7 @@ from schoolit.tickets.pages import PublicPages, TicketAdminPages, TicketPages
 from schoolit.tickets.queue_bulk_pages import QueueListPages
 from schoolit.tickets.text_module_pages import TextModulePages
 from schoolit.tickets.webhook_pages import WebhookPages
+from schoolit.web import fields as web_fields
 from schoolit.web import jobs as web_jobs
 from schoolit.web.controllers import WebController, health
 from schoolit.web.errors import EXCEPTION_HANDLERS
@@ -139,6 +143,16 @@ def check_route_access(app: Litestar) -> None:
         raise RuntimeError(f"routes without an access declaration: {', '.join(undeclared)}")
 
 
+def register_field_labels() -> None:
+    """Every field code's label, for error pages and the API's problem details that name a field by its
+    code: the inventory's described fields first (the first registration of a code wins), then what each
+    domain registers for its other fields, then the lists' shared query parameters."""
+    labels.register({field.name: field.label for resource in inventory_resources.BY_TABLE.values()
+                     for field in resource.fields})
+    for domain_labels in (inventory_fields.LABELS, accounts_fields.LABELS, tickets_fields.LABELS, web_fields.LABELS):
+        labels.register(domain_labels)
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
     """The ASGI application.
 
@@ -152,9 +166,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # The start page's panels, in the order they are asked (each panel carries its own position).
     start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
                    tickets_start.panels, inventory_start.panels)
-    # The labels of the inventory's described fields, for pages that name a field by its code.
-    labels.register({field.name: field.label for resource in inventory_resources.BY_TABLE.values()
-                     for field in resource.fields})
+    register_field_labels()
     api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, UserAdminApi, SignInApi, *INVENTORY_API,
                                                  WlanControllersApi, ProbeApi, NetworkStatsApi, TicketsApi,
                                                  TicketSettingsApi, DashboardsApi, OpenDataApi],

@@ -68,6 +68,23 @@ def N_(message: str) -> str:
     return message
 
 
+def from_accept_language(header: str | None) -> str | None:
+    """The supported locale an Accept-Language header prefers most (`en-US,en;q=0.9` -> en), or None."""
+    ranked = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language = tag.strip().lower().split("-")[0]
+        if language in LOCALES and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
 def negotiate(cookie_value: str | None, default: str = DEFAULT_LOCALE) -> str:
     """The locale chosen by the user's cookie, else the configured default."""
     if cookie_value is not None and cookie_value in LOCALES:

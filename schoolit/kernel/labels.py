@@ -4,7 +4,10 @@ is named by its label without a second table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+
+from schoolit.kernel.i18n import gettext
 
 _LABELS: dict[str, str] = {}
 
@@ -19,3 +22,13 @@ def register(labels: Mapping[str, str]) -> None:
 def label_of(code: str) -> str | None:
     """The message id of a field code's label, or None when no domain registered one."""
     return _LABELS.get(code)
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def shown(code: str) -> str:
+    """The label people see for a field code, in the request's language; a nested code
+    (`samples[1].school_id`) by its last part; a code no domain labelled stays as it is."""
+    label = label_of(code) or label_of(_INDEX.sub("", code.rsplit(".", 1)[-1]))
+    return gettext(label) if label else code

@@ -1,11 +1,15 @@
 """Errors as HTTP answers, in one place: problem details (RFC 9457) for the API, a page for people.
 
 Services raise `schoolit.errors` exceptions and never see a request; this module decides how each
-looks on the wire. Validation errors always list `field` and `message`.
+looks on the wire. Validation errors list each bad field with its code (`field`), its label (`label`)
+and the reason (`message`), label and reason in the request's language: German unless the page's
+language cookie or, for the API, Accept-Language asks for English. The parser's English messages
+("Expected `int`, got `str`") become reasons in words people use.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -46,7 +50,7 @@ def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
     return "text/html" not in accept and "application/json" in accept
 
 
-def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None,
+def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None,
             headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": "about:blank", "title": _TITLES.get(status, "Error"),
                             "status": status, "detail": detail}
@@ -55,37 +59,71 @@ def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-# The names people see for the query parameters and shared fields an error page may name (the API keeps
-# the codes); the fields of the domains' descriptions come from schoolit.kernel.labels, and a field
-# named nowhere is shown by its code.
-FIELD_LABELS = {
-    "county_id": N_("County"), "school_id": N_("School"), "category_id": N_("Category"), "assignee_id": N_("Assignee"),
-    "status": N_("Status"), "state": N_("Status"), "view": N_("Views"), "q": N_("Search"), "sort": N_("Sort by"),
-    "since": N_("From"), "until": N_("To"), "offset": N_("Pages"), "limit": N_("Pages"), "page": N_("Pages"),
-    "loan_page": N_("Pages"), "section": N_("Sections of the school page"), "email": N_("E-mail address"),
-    "name": N_("Name"), "month": N_("Month"), "school_type": N_("School type"), "class_name": N_("Class"),
-    "device_id": N_("Device"), "body": N_("Comment"), "file": N_("File"),
-}
+field_label = labels.shown  # a field code as people read it
 
 
-def field_label(field: str) -> str:
-    label = FIELD_LABELS.get(field) or labels.label_of(field)
-    return _(label) if label else field
+# The parser's (msgspec's, Litestar's) English messages and the reasons people read instead; the
+# first group of a pattern with one is a number the reason names, or the field a message names itself.
+_EXPECTED_TYPES = (
+    ("`int", N_("must be a whole number")), ("`float", N_("must be a number")),
+    ("`decimal", N_("must be a number")), ("`bool", N_("must be yes or no")), ("`str", N_("must be text")),
+    ("`array", N_("must be a list")), ("`object", N_("must be an object")), ("`date`", N_("must be a date")),
+    ("`datetime", N_("must be a date and time")), ("`uuid", N_("must be a UUID")),
+)
+_LENGTH = re.compile(r"Expected `(?:str|array|object)[^`]*` of length (<=|>=) (\d+)")
+_BOUND = re.compile(r"Expected `(?:int|float|decimal)[^`]*` (<=|>=|<|>) (-?[\d.e+]+)")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (?:query|path|header|cookie) parameter '([^']+)'")
 
 
-def _message(message: str) -> str:
-    """A validation message in the page's language (the parser's English ones in words people use)."""
-    if message.startswith("Expected `int"):
-        return _("must be a whole number")
+def reason(message: str) -> tuple[str, str | None]:
+    """A validation message in the request's language, and the field it names itself (msgspec says
+    which field of a body is missing or unknown) or None. Our own messages are message ids."""
+    if match := _MISSING.match(message):
+        return _("required"), match.group(1)
+    if match := _UNKNOWN.match(message):
+        return _("unknown field"), match.group(1)
+    if match := _LENGTH.match(message):
+        if match.group(1) == "<=":
+            return _("at most %(max)s characters", max=match.group(2)), None
+        return _("at least %(min)s characters", min=match.group(2)), None
+    if match := _BOUND.match(message):
+        bound = {"<=": N_("at most %(value)s"), ">=": N_("at least %(value)s"), "<": N_("less than %(value)s"),
+                 ">": N_("more than %(value)s")}[match.group(1)]
+        return _(bound, value=match.group(2)), None
+    if message.startswith("Invalid enum value"):
+        return _("not one of the allowed values"), None
     if message.startswith("Expected"):
-        return _("not one of the allowed values")
-    return _(message)
+        for prefix, text in _EXPECTED_TYPES:
+            if message.startswith(f"Expected {prefix}"):
+                return _(text), None
+        return _("not one of the allowed values"), None
+    if message.startswith("Invalid UUID"):
+        return _("must be a UUID"), None
+    if message.startswith("Invalid RFC3339"):
+        return _("must be a date and time"), None
+    if message.startswith("Invalid "):  # Invalid base64 string, ...
+        return _("not a valid value"), None
+    return _(message), None
+
+
+def shown_errors(errors: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Each bad field with its code (`field`, what programs match on), its `label` and the reason
+    (`message`) in the request's language; other keys (a CSV error's `row` and `column`) stay."""
+    if errors is None:
+        return None
+    shown = []
+    for error in errors:
+        message, named = reason(str(error.get("message", "")))
+        code = named or str(error.get("field", ""))
+        shown.append({**error, "field": code, "label": field_label(code), "message": message})
+    return shown
 
 
 def _page(request: Request[Any, Any, Any], status: int, detail: str,
-          errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
-    shown = [{"field": field_label(e.get("field", "")), "message": _message(e.get("message", ""))}
-             for e in errors or []]
+          errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+    shown = [{"field": e["label"], "message": e["message"]} for e in shown_errors(errors) or []]
     if detail.startswith("Validation failed"):
         detail = _("Some values could not be used:")
     return Template(
@@ -99,9 +137,9 @@ def _page(request: Request[Any, Any, Any], status: int, detail: str,
 
 
 def _answer(request: Request[Any, Any, Any], status: int, detail: str,
-            errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
     if wants_problem_json(request):
-        return problem(status, detail, errors, headers)
+        return problem(status, detail, shown_errors(errors), headers)
     return _page(request, status, detail, errors, headers)
 
 
@@ -113,12 +151,15 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    errors = []
+    errors: list[dict[str, Any]] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             errors.append({"field": str(item.get("key") or item.get("source") or ""),
                            "message": str(item.get("message", ""))})
-    return _answer(request, 422 if errors else 400, str(exc.detail), errors or None)
+    status = 422 if errors else 400
+    if match := _MISSING_PARAMETER.match(str(exc.detail)):  # Litestar names a missing parameter in its detail
+        errors.append({"field": match.group(1), "message": "required"})
+    return _answer(request, status, str(exc.detail), errors or None)
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

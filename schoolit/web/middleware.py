@@ -13,7 +13,7 @@ import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from schoolit.kernel.i18n import current_locale, negotiate
+from schoolit.kernel.i18n import current_locale, from_accept_language, negotiate
 from schoolit.logs import get_logger
 from schoolit.metrics import observe_request
 
@@ -101,7 +101,8 @@ async def security_headers(message: Message, scope: Scope) -> None:
 
 
 def locale_middleware_factory(default_locale: str) -> Callable[[ASGIApp], ASGIApp]:
-    """Middleware that sets the request's locale from the `lang` cookie (default: German)."""
+    """Middleware that sets the request's locale from the `lang` cookie, for the API without one from
+    Accept-Language (default: German)."""
 
     def locale_middleware(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -115,7 +116,13 @@ def locale_middleware_factory(default_locale: str) -> Callable[[ASGIApp], ASGIAp
             except Exception:  # a malformed cookie header must not break the page
                 cookie = SimpleCookie()
             morsel = cookie.get("lang")
-            token = current_locale.set(negotiate(morsel.value if morsel else None, default_locale))
+            locale = default_locale
+            if morsel is None and scope["path"].startswith("/api/"):
+                # API clients choose by Accept-Language (German unless they ask for English); people by
+                # the cookie the language switch sets.
+                header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+                locale = from_accept_language(header) or default_locale
+            token = current_locale.set(negotiate(morsel.value if morsel else None, locale))
             try:
                 await app(scope, receive, send)
             finally:

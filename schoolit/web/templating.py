@@ -10,6 +10,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from schoolit import __version__
+from schoolit.kernel import labels
 from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
 from schoolit.kernel.navigation import current_user, navigation
 from schoolit.kernel.times import berlin_time
@@ -34,6 +35,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         navigation=navigation,
         current_user=current_user,
         berlin_time=berlin_time,
+        field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)
     )
     env.trim_blocks = True
     env.lstrip_blocks = True

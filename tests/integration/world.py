@@ -42,6 +42,13 @@ class World:
     reset_tokens: dict[str, str] = field(default_factory=dict)  # a valid password-reset link of each user
 
     def auth(self, actor: str) -> dict[str, str]:
+        """An API client's headers as `actor`: its bearer token, and English as the language of the
+        answers, which the tests' expected messages are written in (the API answers in German to a
+        client that asks for no language: tests/integration/web/test_api_errors.py)."""
+        return {"authorization": f"Bearer {self.tokens[actor]}", "accept-language": "en"}
+
+    def auth_only(self, actor: str) -> dict[str, str]:
+        """An API client's headers without a language preference."""
         return {"authorization": f"Bearer {self.tokens[actor]}"}
 
 

@@ -33,7 +33,7 @@ def device_rows(school_number: str, count: int, *, start: int = 1, prefix: str =
 async def post_import(client: httpx.AsyncClient, world: World, actor: str, kind: str, data: bytes, *,
                       dry_run: bool = False, content_type: str = "text/csv") -> httpx.Response:
     return await client.post(f"/api/v1/import/{kind}", params={"dry_run": str(dry_run).lower()}, content=data,
-                             headers={**world.auth(actor), "content-type": content_type})
+                             headers={**world.auth_only(actor), "content-type": content_type})
 
 
 async def imported(client: httpx.AsyncClient, world: World, kind: str, rows: list[list[str]],

@@ -82,7 +82,7 @@ async def test_a_management_network_must_hold_the_schools_access_points(client: 
         (2, "Management-Netz", "Access Points dieser Schule haben Adressen außerhalb dieses Präfixes")]
     api = await client.patch(f"/api/v1/schools/{world.schools['kib']['id']}", headers=world.auth("admin"),
                              json={"management_prefix": "10.41.1.0/24"})
-    assert api.json()["errors"] == [{"field": "management_prefix",
+    assert api.json()["errors"] == [{"field": "management_prefix", "label": "Management network",
                                      "message": "access points of this school have addresses outside this prefix"}]
     assert (await imported(client, world, "schools", [rows[0], ["41001", "10.41.0.0/16"]]))["updated"] == 1
 

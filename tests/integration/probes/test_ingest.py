@@ -167,16 +167,23 @@ async def test_a_run_report_is_shown_per_probe(client: httpx.AsyncClient, world:
     assert (await client.get("/api/v1/stats/probes", headers=world.auth("probe"))).status_code == 403
 
 
+def field_messages(response: httpx.Response) -> list[dict[str, str]]:
+    """Each error's field code and reason (the label beside them is the field's, or its code)."""
+    errors = response.json()["errors"]
+    assert all(error["label"] for error in errors)
+    return [{"field": error["field"], "message": error["message"]} for error in errors]
+
+
 async def test_invalid_batch_names_fields(client: httpx.AsyncClient, world: World, network: Network) -> None:
     response = await client.post("/api/v1/probe/samples", headers=world.auth("probe"), json={
         "idempotency_key": "not-a-uuid", "sent_at": T0.isoformat(), "samples": []})
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "idempotency_key", "message": "Invalid UUID"}]
+    assert field_messages(response) == [{"field": "idempotency_key", "message": "must be a UUID"}]
     body = batch(ap_sample(network.access_points["kib"][0], 0), ap_sample(network.access_points["kib"][0], 5))
     body["samples"][1]["clients"] = "viele"
     response = await client.post("/api/v1/probe/samples", headers=world.auth("probe"), json=body)
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "samples[1].clients", "message": "Expected `int | null`, got `str`"}]
+    assert field_messages(response) == [{"field": "samples[1].clients", "message": "must be a whole number"}]
     response = await client.post("/api/v1/probe/samples", headers={**world.auth("probe"),
                                  "content-type": "application/json"}, content=b'{"samples": [')
     assert response.status_code == 400 and "not valid JSON" in response.json()["detail"]
@@ -194,7 +201,7 @@ async def test_numbers_beyond_their_columns_and_nul_bytes_are_a_422_per_sample(
                    "version": "1.0\x00"}
     response = await client.post("/api/v1/probe/samples", json=body, headers=world.auth("probe"))
     assert response.status_code == 422, response.text
-    assert response.json()["errors"] == [
+    assert field_messages(response) == [
         {"field": "samples[1].asset_id", "message": "at most 2147483647"},
         {"field": "samples[2].error", "message": "must not contain control characters"},
         {"field": "samples[3].uptime_ticks", "message": "at most 9223372036854775807"},

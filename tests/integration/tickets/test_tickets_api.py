@@ -70,10 +70,11 @@ async def test_scope_across_the_arrangement(client: httpx.AsyncClient, world: Wo
 
 async def test_status_machine_audit_and_mail(client: httpx.AsyncClient, world: World) -> None:
     ticket_id = world.by_school["ticket"]["kus"]
-    auth = world.auth("verbund_supporter")
+    auth = world.auth_only("verbund_supporter")  # no language asked: the mails go out in German
 
     async def move(status: str, actor: str = "verbund_supporter") -> httpx.Response:
-        return await client.patch(f"/api/v1/tickets/{ticket_id}", json={"status": status}, headers=world.auth(actor))
+        return await client.patch(f"/api/v1/tickets/{ticket_id}", json={"status": status},
+                                  headers=world.auth_only(actor))
 
     assert (await move("in_progress")).json()["assignee_id"] == world.users["verbund_supporter"]["id"]
     assert (await move("new")).status_code == 409  # in progress cannot go straight back to the queue

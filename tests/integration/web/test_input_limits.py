@@ -27,7 +27,7 @@ async def test_public_report_form_refuses_a_nul_byte_in_german(client: httpx.Asy
         "_csrf_token": token, "school_number": "41001", "category_id": str(await category_id()), "urgency": "high",
         "description": "Beamer\x00kaputt", "email": "lehrerin@schule.example", "consent": "yes"})
     assert response.status_code == 422
-    assert "description" in response.text and "darf keine Steuerzeichen enthalten" in response.text
+    assert "Beschreibung" in response.text and "darf keine Steuerzeichen enthalten" in response.text
     assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
 
 
