@@ -51,13 +51,15 @@ def kind_of(href: str) -> str:
 
 
 def local_links(page: Page) -> list[str]:
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    # Files to download (a list's CSV: `download`, `?format=csv`) are no pages to visit.
+    hrefs = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))")
     found = []
     for href in hrefs:
         if not href or href.startswith(("#", "mailto:", "http:", "https:", "//")):
             continue
         href = href.split("#", 1)[0]
-        if href.startswith("/") and not SKIP.search(urlsplit(href).path):
+        parts = urlsplit(href)
+        if href.startswith("/") and not SKIP.search(parts.path) and "format=csv" not in parts.query:
             found.append(href)
     return found
 
