@@ -8,6 +8,7 @@ tests do for oidc-provider. Screenshots go to tests/e2e/artifacts/ (git-ignored)
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -128,6 +129,20 @@ def assert_accessible(page: Any, what: str = "") -> None:
     violations = axe_violations(page)
     assert not violations, f"axe-core on {what or page.url}: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations)
+
+
+WIDE = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def look_at(page: Any, name: str) -> None:
+    """The page as a person gets it: no sideways scrolling at phone width, axe-core clean, a screenshot
+    `NAME.png` to look at."""
+    page.wait_for_load_state("networkidle")
+    if page.viewport_size and page.viewport_size["width"] <= PHONE["width"]:
+        assert horizontal_overflow(page) == 0, f"{name} scrolls sideways at {page.viewport_size['width']} px"
+    assert_accessible(page, name)
+    shot(page, re.sub(r"\W+", "-", name))
 
 
 def horizontal_overflow(page: Any) -> int:

@@ -12,33 +12,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.support import (
-    ROLE_PASSWORD,
-    ROLE_USERS,
-    assert_accessible,
-    horizontal_overflow,
-    launch_chromium,
-    log_in,
-    role_server,
-    shot,
-)
-
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+from tests.e2e.support import PHONE, ROLE_PASSWORD, ROLE_USERS, WIDE, launch_chromium, log_in, look_at, role_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with role_server(tmp_path_factory.mktemp("access-point-form")) as base:
         yield base
-
-
-def check(page: Page, what: str) -> None:
-    page.wait_for_load_state("networkidle")
-    if page.viewport_size and page.viewport_size["width"] <= 390:
-        assert horizontal_overflow(page) == 0, f"{what} scrolls sideways at 390 px"
-    assert_accessible(page, what)
-    shot(page, "access-point-form-" + re.sub(r"\W+", "-", what))
 
 
 def first_access_point_form(page: Page) -> str:
@@ -63,7 +43,7 @@ def test_mounting_location_in_the_access_point_form(server: str, role: str) -> N
                 page.goto(form)
                 field = page.get_by_label("Montageort")
                 expect(field).to_be_visible()
-                check(page, f"{role} {name}")
+                look_at(page, f"access-point-form {role} {name}")
                 if role == "supporter" and name == "1366":
                     field.fill("Decke über der Tür")
                     page.get_by_role("button", name=re.compile("Speichern")).click()
