@@ -57,8 +57,9 @@ async def mdm_sync(args: argparse.Namespace) -> int:
         print(f"schoolit: error: {exc.detail}", file=sys.stderr)
         return 1
     for error in report.errors:
-        where = ("entry " if report.shape == "json" else "row ") + str(error.row)
-        print(f"{where}{', ' + error.column if error.column else ''}: {error.message}", file=sys.stderr)
+        where = [("entry " if report.shape == "json" else "row ") + str(error.row)] if error.row else []
+        where += [error.column] if error.column else []
+        print(f"{', '.join(where) or 'file'}: {error.message}", file=sys.stderr)
     if not report.ok:
         print(f"{len(report.errors)} errors: nothing was synced", file=sys.stderr)
         return 1

@@ -361,8 +361,11 @@ def _read_json(export: MdmExport, text: str) -> None:
     export.shape = "json"
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        export.error(exc.lineno, "", _(BAD_JSON, line=exc.lineno, column=exc.colno))
+    except json.JSONDecodeError as exc:  # the whole file (row 0): the message names the line and column
+        export.error(0, "", _(BAD_JSON, line=exc.lineno, column=exc.colno))
+        return
+    except RecursionError:
+        export.error(0, "", _(BAD_JSON, line=1, column=1))
         return
     vendor, items = _json_vendor(document)
     if vendor is None or items is None:
