@@ -42,7 +42,8 @@ async def sync(client: httpx.AsyncClient, world: World, data: bytes, actor: str 
     params: dict[str, Any] = {"dry_run": str(dry_run).lower()}
     if adopt:
         params["adopt"] = adopt
-    return await client.post("/api/v1/mdm-sync", content=data, params=params, headers=world.auth(actor))
+    return await client.post("/api/v1/mdm-sync", content=data, params=params,
+                             headers={**world.auth(actor), "accept-language": "de"})
 
 
 async def get(client: httpx.AsyncClient, world: World, device_id: int) -> dict[str, Any]:
