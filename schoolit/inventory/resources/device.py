@@ -36,15 +36,20 @@ BECOMES_DISPOSED = N_("a device is disposed of through an approved disposal (Aus
 STAYS_DISPOSED = N_("the device is disposed of and stays so")
 
 
+# Devices no longer in use: the MDM does not miss them.
+GONE = (DeviceStatus.RETIRED.value, DeviceStatus.DISPOSED.value)
+
+
 def silent_cutoff() -> dt.datetime:
     """A device the MDM last saw before this moment is flagged (`MDM_SILENT_AFTER_DAYS`, 30 by default)."""
     return dt.datetime.now(dt.UTC) - dt.timedelta(days=get_settings().mdm_silent_after_days)
 
 
 def mdm_silent(device: Mapping[str, Any]) -> bool:
-    """Not seen by the MDM for too long: computed when read, never stored (a retired device is not missed)."""
+    """Not seen by the MDM for too long: computed when read, never stored (a retired or disposed device is not
+    missed)."""
     last_seen = device.get("mdm_last_seen")
-    return last_seen is not None and last_seen < silent_cutoff() and device.get("status") != DeviceStatus.RETIRED
+    return last_seen is not None and last_seen < silent_cutoff() and device.get("status") not in GONE
 
 
 class SilentSince(YesNo):
@@ -142,7 +147,7 @@ DEVICE = Resource(
 DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",), filters={
     "warranty_before": Filter("warranty_before", N_("Warranty ending before"), "d.warranty_end < {}", Day()),
     "mdm_silent": Filter("mdm_silent", N_("Not seen by the MDM lately"),
-                         "(d.mdm_last_seen < {} AND d.status <> 'retired')", SilentSince()),
+                         "(d.mdm_last_seen < {} AND d.status NOT IN ('retired', 'disposed'))", SilentSince()),
 })
 # What a bulk change may set (`set_device_status`): never "lent", which only a loan sets and only a return ends.
 # Nor "disposed", which only an approved disposal sets.

@@ -90,6 +90,10 @@ async def test_request_approve_and_the_device_leaves_the_active_lists(client: ht
     page = await client.get(f"/devices/{device['id']}")
     assert "ausgesondert" in page.text and "Loeschprotokoll.pdf" in page.text and "/edit" not in page.text
     assert 'data-testid="disposal-form"' not in page.text
+    # The MDM does not miss it: never flagged as not seen lately.
+    await fetch("UPDATE device SET mdm_last_seen = now() - interval '400 days' WHERE id = {}", device["id"])
+    silent = (await call(client, world, "admin", "GET", "/devices", status="disposed", mdm_silent="yes")).json()
+    assert silent["items"] == []
     # A disposed device is not changed any more, nor by a bulk status.
     patched = await call(client, world, "admin", "PATCH", f"/devices/{device['id']}", {"status": "stock"})
     assert patched.status_code == 409
