@@ -76,7 +76,7 @@ UPLINK = Resource(
             "Router-Interface-Name", "router_interface",
             note="instead of the index: the interface's ifName or ifAlias, e.g. `pppoe-wan` (a bare "
                  "`Router-Interface` header means this name, not the index)", aliases=(
-                "ifName", "ifAlias", "Interface-Name", "WAN-Interface", "interface name")),
+                "Router-Interface", "ifName", "ifAlias", "Interface-Name", "WAN-Interface", "interface name")),
               help=N_("Instead of the index: the interface's name or description on the router (ifName or ifAlias), "
                       "e.g. pppoe-wan. The index can change when the router adds an interface.")),
         SNMP_PORT,

@@ -222,7 +222,8 @@ async def test_uplinks_match_by_line_id_or_provider(client: httpx.AsyncClient, w
 async def test_uplink_router_interface_by_name_imports_and_exports(client: httpx.AsyncClient, world: World) -> None:
     from tests.integration.inventory.csvfiles import exported
 
-    rows = [["Schulnummer", "Anbieter", "Download (Mbit/s)", "Upload (Mbit/s)", "Router-IP", "ifName"],
+    # A bare "Router-Interface" header is the name (docs/import.md), as is "ifName".
+    rows = [["Schulnummer", "Anbieter", "Download (Mbit/s)", "Upload (Mbit/s)", "Router-IP", "Router-Interface"],
             ["41003", "Westnetz", "1000", "1000", "192.0.2.33", "pppoe-wan"]]
     assert (await imported(client, world, "uplinks", rows))["created"] == 1
     (uplink,) = await _rows("SELECT router_interface, router_if_index FROM uplink WHERE provider = 'Westnetz'")
@@ -231,7 +232,7 @@ async def test_uplink_router_interface_by_name_imports_and_exports(client: httpx
     header = table[0].split(";")
     (line,) = [line.split(";") for line in table if "Westnetz" in line]
     assert line[header.index("Router-Interface-Name")] == "pppoe-wan"
-    too_long = [rows[0], ["41003", "Westnetz", "1000", "1000", "192.0.2.33", "x" * 65]]
+    too_long = [[*rows[0][:-1], "ifName"], ["41003", "Westnetz", "1000", "1000", "192.0.2.33", "x" * 65]]
     response = await post_import(client, world, "admin", "uplinks", csv_bytes(too_long))
     assert response.status_code == 422 and [(row, column) for row, column, _m in _errors(response)] == [
         (2, "ifName")]  # the file's own header
