@@ -33,13 +33,18 @@ async def _request(client: httpx.AsyncClient, world: World, actor: str, device_i
                    note: str = "", file: tuple[str, bytes, str] = ("Loeschprotokoll.pdf", PDF, "application/pdf"),
                    ) -> httpx.Response:
     return await client.post(f"/api/v1/devices/{device_id}/disposal", data={"reason": reason, "note": note},
-                             files={"certificate": file}, headers=world.auth(actor))
+                             files={"certificate": file}, headers=_german(world, actor))
 
 
 async def _decide(client: httpx.AsyncClient, world: World, actor: str, disposal_id: int, verdict: str,
                   note: str = "") -> httpx.Response:
     return await client.post(f"/api/v1/disposals/{disposal_id}/{verdict}", json={"note": note},
-                             headers=world.auth(actor))
+                             headers=_german(world, actor))
+
+
+def _german(world: World, actor: str) -> dict[str, str]:
+    """The API in German (the tests' clients ask for English): the refusals below are read in German."""
+    return {**world.auth(actor), "accept-language": "de"}
 
 
 def _table(content: bytes) -> list[list[str]]:
