@@ -22,7 +22,7 @@ help:
 	@echo "make test     - install, then lint, type-check and run the whole test suite"
 	@echo "make lint     - ruff and mypy only"
 	@echo "make migrate  - apply pending migrations to DATABASE_URL (or the embedded database)"
-	@echo "make messages - extract translatable strings and update the catalogs"
+	@echo "make messages - add new translatable strings to a catalog (DOMAIN=inventory, default messages)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,9 +62,9 @@ test: $(STAMP) system-packages lint
 migrate: $(STAMP)
 	$(BIN)/schoolit migrate
 
+# New strings go to one domain's catalog: `make messages DOMAIN=inventory` (default: messages).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ -o schoolit/web/translations/messages.pot schoolit
-	$(BIN)/pybabel update -i schoolit/web/translations/messages.pot -d schoolit/web/translations -l de --no-fuzzy-matching
+	$(BIN)/python -m schoolit.kernel.catalogs --domain $(or $(DOMAIN),messages)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

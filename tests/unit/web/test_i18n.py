@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+import pytest
 from babel.messages.pofile import read_po
 
 import schoolit
+from schoolit.kernel import catalogs
 from schoolit.kernel.i18n import catalog_files, current_locale, gettext, negotiate
 
 ROOT = Path(schoolit.__file__).parent
@@ -19,26 +17,9 @@ REPO = ROOT.parent
 CATALOG_HINT = "schoolit/web/translations/de/LC_MESSAGES/<domain>.po"
 
 
-def _keywords() -> dict[str, Any]:
-    """Babel's default keywords, as `make messages` extracts with (its `-k` options add no other)."""
-    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    extra = {name.split(":")[0] for name in re.findall(r"-k (\S+)", makefile)}
-    assert extra and extra <= set(DEFAULT_KEYWORDS), f"make messages extracts keywords the test does not: {extra}"
-    return dict(DEFAULT_KEYWORDS)
-
-
 def source_messages() -> dict[tuple[str, str | None], list[str]]:
-    """Every message id (with its context) that babel extracts per babel.cfg, and where it stands
-    (`schoolit/...py:LINE`). A plural message counts by its singular id, as the catalogs key it."""
-    with (REPO / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
-    found: dict[tuple[str, str | None], list[str]] = {}
-    for filename, lineno, message, _comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=_keywords()):
-        msgid = message if isinstance(message, str) else message[0]
-        if msgid:
-            found.setdefault((msgid, context), []).append(f"schoolit/{filename}:{lineno}")
-    return found
+    """Every message id (with its context) that `make messages` extracts, and where it stands."""
+    return {key: places for key, (_message, places) in catalogs.source_messages().items()}
 
 
 @dataclass
@@ -123,3 +104,27 @@ def test_negotiate_only_accepts_known_locales() -> None:
     assert negotiate("fr") == "de"
     assert negotiate(None) == "de"
     assert negotiate(None, default="en") == "en"
+
+
+def test_make_messages_adds_only_new_strings_to_one_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make messages DOMAIN=x` adds what no catalog holds to x.po and leaves every other catalog alone."""
+    from schoolit.kernel import i18n
+
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "inventory.po").write_text('msgid ""\nmsgstr ""\n\nmsgid "Room"\nmsgstr "Raum"\n\n'
+                                         'msgid "Gone"\nmsgstr "Weg"\n', encoding="utf-8")
+    before = (folder / "inventory.po").read_bytes()
+    monkeypatch.setattr(i18n, "CATALOG_DIR", tmp_path)
+    monkeypatch.setattr(catalogs, "CATALOG_DIR", tmp_path)
+    monkeypatch.setattr(catalogs, "source_messages", lambda: {
+        ("Room", None): ("Room", ["schoolit/a.py:1"]),
+        ("New", None): ("New", ["schoolit/b.py:2"]),
+        ("%(num)s pupil", None): (("%(num)s pupil", "%(num)s pupils"), ["schoolit/t/c.html:3"])})
+    added, unused = catalogs.add_missing("tickets")
+    assert (added, unused) == (2, [("Gone", None)])
+    assert (folder / "inventory.po").read_bytes() == before
+    with (folder / "tickets.po").open("rb") as handle:
+        written = {m.id: m.string for m in read_po(handle, locale="de") if m.id}
+    assert written == {"New": "", ("%(num)s pupil", "%(num)s pupils"): ("", "")}
+    assert catalogs.add_missing("tickets") == (0, [("Gone", None)])  # a second run changes nothing
