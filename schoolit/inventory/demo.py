@@ -101,6 +101,7 @@ _DEVICE_MODELS = (("tablet", "Apple", "iPad (9. Gen.)", "DMP", "3c:22:fb", "Hül
                   ("laptop", "Lenovo", "ThinkPad L13 Yoga", "PF", "8c:16:45", "Netzteil, Stift"),
                   ("convertible", "HP", "ProBook x360 11 G7", "5CD", "f4:39:09", "Netzteil, Tasche"),
                   ("tablet", "Samsung", "Galaxy Tab S6 Lite", "R52", "5c:51:81", "Hülle, Ladekabel"))
+_CONTROLLER_COUNTIES = ("kaiserslautern", "kusel")
 _PROVIDERS = ("Deutsche Telekom", "Pfalzwerke Netz", "Inexio", "Vodafone", "Thüga SmartService", "Deutsche Glasfaser")
 
 
@@ -348,6 +349,14 @@ async def seed_inventory() -> dict[str, int]:
             "INSERT INTO loan (county_id, school_id, device_id, pupil_ref, class_name, lent_on, due_on, returned_on, "
             "condition_in, agreement_signed) SELECT *, TRUE FROM unnest({}::int[], {}::int[], {}::int[], "
             "{}::text[], {}::text[], {}::date[], {}::date[], {}::date[], {}::text[])", *_columns(loans))
+    # The central WLAN controllers of two counties of the shared support team. Not polled: the demo's probe
+    # and simulator serve Donnersbergkreis, whose access points answer the probe directly.
+    controllers = await fetch("SELECT id, name FROM county_directory WHERE slug = ANY({}) ORDER BY slug",
+                              list(_CONTROLLER_COUNTIES))
+    await insert_rows("wlan_controller", [
+        {"county_id": county["id"], "name": f"WLC {county['name']}", "profile": "lancom-wlc",
+         "model": "LANCOM WLC-1000", "management_ip": f"172.31.{index}.10"}
+        for index, county in enumerate(controllers, start=1)])
     counts = await fetch(
         "WITH s AS (SELECT unnest({}::int[]) AS id) SELECT "
         "(SELECT count(*) FROM uplink WHERE school_id IN (SELECT id FROM s)) AS uplinks, "

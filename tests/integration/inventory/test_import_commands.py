@@ -88,7 +88,7 @@ async def test_import_errors_exit_1_and_write_nothing(cli_env: dict[str, str], t
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "row 3, Schulnummer: unbekannte Schulnummer",
-        "row 4, Status: einer von: stock, lent, repair, lost, retired",
+        "row 4, Status: einer von: stock, lent, repair, lost, retired, disposed",
         "2 errors: nothing was imported"]
     assert await _devices(cli_env) == []
     missing = await _cli("import", "devices", str(tmp_path / "nope.csv"), env=cli_env)
