@@ -70,6 +70,10 @@ async def test_csv_import_export_and_funding_proof_items(client: httpx.AsyncClie
     other = await client.get("/api/v1/export/funding-proof-items.csv", params={"county": "kaiserslautern"},
                              headers=world.auth("ludwigsburg_authority"))
     assert other.status_code == 404
+    (ap,) = await fetch("SELECT id FROM access_point WHERE serial = 'A1'")
+    await login(client, "support@verbund.test.example")
+    page = await client.get(f"/access-points/{ap['id']}")  # the access point's page shows its procurement
+    assert "Lieferant</dt><dd>Cancom GmbH" in page.text and "Rechnungsdatum</dt><dd>02.08.2021" in page.text
 
 
 async def test_bad_invoice_date_names_the_column_and_writes_nothing(client: httpx.AsyncClient,
@@ -101,3 +105,8 @@ async def test_api_and_form_take_procurement_fields(client: httpx.AsyncClient, w
     form = await client.get(f"/schools/{school(world, 'kib')}/devices/new")
     for label in ("Lieferant", "Bestellnummer", "Rechnungsnummer", "Rechnungsdatum"):
         assert label in form.text, label
+    page = await client.get(f"/devices/{body['id']}")  # the device page shows what was bought from whom
+    assert page.status_code == 200
+    for shown in ("Lieferant</dt><dd>Bechtle AG", "Bestellnummer</dt><dd>B-7", "Rechnungsnummer</dt><dd>RE-7",
+                  "Rechnungsdatum</dt><dd>01.02.2025"):
+        assert shown in page.text, shown
