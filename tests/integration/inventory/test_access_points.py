@@ -132,3 +132,5 @@ async def test_mounting_location_through_api_filter_form_and_csv(client: httpx.A
     await login(client, "support@verbund.test.example")
     form = await client.get(f"/access-points/{created.json()['id']}/edit")
     assert form.status_code == 200 and "Montageort" in form.text and 'value="Flur vor A 101, Wand"' in form.text
+    page = await client.get(f"/access-points/{created.json()['id']}")
+    assert "Montageort</dt><dd>Flur vor A 101, Wand" in page.text
