@@ -31,15 +31,14 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schoolit.inventory import validation
 from schoolit.inventory.csvformat import CellError, RowError, decode, normalise, sniff_delimiter
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.times import BERLIN
 
 UTC = dt.UTC
-BERLIN = ZoneInfo("Europe/Berlin")
 
 UNKNOWN_FORMAT = N_("not a device export of Relution, Jamf School or Microsoft Intune (no known columns or keys)")
 NO_SERIAL_COLUMN = N_("the file has no serial number column")
