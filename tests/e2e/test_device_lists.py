@@ -15,18 +15,15 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.e2e.support import (
+    PHONE,
     ROLE_PASSWORD,
     ROLE_USERS,
-    assert_accessible,
-    horizontal_overflow,
+    WIDE,
     launch_chromium,
     log_in,
+    look_at,
     role_server,
-    shot,
 )
-
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def check(page: Page, what: str) -> None:
-    """No sideways scrolling at phone width, axe-core clean, a screenshot for people to look at."""
-    page.wait_for_load_state("networkidle")
-    if page.viewport_size and page.viewport_size["width"] <= 390:
-        assert horizontal_overflow(page) == 0, f"{what} scrolls sideways at 390 px"
-    assert_accessible(page, what)
-    shot(page, "device-lists-" + re.sub(r"\W+", "-", what))
 
 
 def total(page: Page) -> int:
@@ -67,7 +57,7 @@ def test_supporter_sets_devices_in_repair_back_to_stock(server: str) -> None:
             assert in_repair >= 2
             statuses = page.get_by_test_id("device-list").locator("td[data-label=Status]").all_inner_texts()
             assert statuses and set(statuses) == {"in Reparatur"}
-            check(page, "supporter devices in repair 1366")
+            look_at(page, "device-lists-supporter devices in repair 1366")
 
             boxes = page.get_by_test_id("device-list").locator("input[name=ids]")
             serials = [page.get_by_test_id("device-list").locator("tbody tr").nth(i).locator("code").inner_text()
@@ -90,7 +80,7 @@ def test_supporter_sets_devices_in_repair_back_to_stock(server: str) -> None:
             assert page.locator("input[name=ids]:checked").count() == page.locator("input[name=ids]").count() > 0
             page.get_by_test_id("device-bulk").get_by_role("button", name="Status setzen").click()
             expect(page.get_by_test_id("bulk-errors")).to_contain_text("Es wurde nichts geändert")
-            check(page, "supporter bulk refused 1366")
+            look_at(page, "device-lists-supporter bulk refused 1366")
         finally:
             browser.close()
 
@@ -110,11 +100,11 @@ def test_school_contact_returns_a_class_at_phone_width(server: str) -> None:
             loans = page.get_by_test_id("class-loans").locator("input[name=ids]")
             count = loans.count()
             assert count >= 1 and page.locator("input[name=ids]:checked").count() == count  # all of the class
-            check(page, "school class return 390")
+            look_at(page, "device-lists-school class return 390")
             page.locator("textarea[name=condition_in]").fill("vollständig, ohne Schäden")
             page.get_by_role("button", name="Rückgaben erfassen").click()
             expect(page).to_have_url(re.compile(r"/loans\?state=returned"))
-            check(page, "school class returned 390")
+            look_at(page, "device-lists-school class returned 390")
             page.goto(f"/loans/return?class_name={class_name}")
             expect(page.get_by_test_id("no-class-loans")).to_be_visible()
         finally:
@@ -132,10 +122,10 @@ def test_device_list_and_class_return_as_each_role(server: str, role: str) -> No
                 page.goto("/devices")
                 expect(page.get_by_test_id("device-list")).to_be_visible()
                 assert total(page) > 0
-                check(page, f"{role} devices {name}")
+                look_at(page, f"device-lists-{role} devices {name}")
                 if role != "authority":  # authorities do not lend or return
                     page.goto("/loans/return?class_name=7b")
-                    check(page, f"{role} class return page {name}")
+                    look_at(page, f"device-lists-{role} class return page {name}")
                 page.close()
         finally:
             browser.close()

@@ -11,21 +11,19 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.support import (
+    PHONE,
     ROLE_PASSWORD,
     ROLE_USERS,
-    assert_accessible,
-    horizontal_overflow,
+    WIDE,
     launch_chromium,
     log_in,
+    look_at,
     role_server,
-    shot,
 )
 
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 DISPOSED: dict[str, str] = {}  # the device the flow disposed of: its page, for the per-role test
 
@@ -36,12 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def check(page: Page, what: str) -> None:
-    page.wait_for_load_state("networkidle")
-    if page.viewport_size and page.viewport_size["width"] <= 390:
-        assert horizontal_overflow(page) == 0, f"{what} scrolls sideways at 390 px"
-    assert_accessible(page, what)
-    shot(page, "disposal-" + re.sub(r"\W+", "-", what))
 
 
 def test_supporter_requests_and_the_authority_approves(server: str) -> None:
@@ -69,14 +61,14 @@ def test_supporter_requests_and_the_authority_approves(server: str) -> None:
             form.get_by_role("button", name="Aussonderung beantragen").click()
             error = page.locator("[data-field=certificate]")
             expect(error).to_contain_text("Datenlöschnachweis")
-            check(page, "supporter certificate refused 1366")
+            look_at(page, "disposal-supporter certificate refused 1366")
             form = page.get_by_test_id("disposal-form")
             form.locator("input[name=certificate]").set_input_files(
                 {"name": "Loeschprotokoll.pdf", "mimeType": "application/pdf", "buffer": PDF})
             form.get_by_role("button", name="Aussonderung beantragen").click()
             expect(page).to_have_url(re.compile(r"done=disposal-requested"))
             expect(page.get_by_test_id("device-disposals")).to_contain_text("wartet auf Genehmigung")
-            check(page, "supporter requested 1366")
+            look_at(page, "disposal-supporter requested 1366")
             page.close()
 
             page = browser.new_page(base_url=server, viewport=PHONE)
@@ -84,13 +76,13 @@ def test_supporter_requests_and_the_authority_approves(server: str) -> None:
             page.goto("/disposals")
             row = page.get_by_test_id("disposals-pending").locator("tr", has_text=serial)
             expect(row).to_contain_text(ROLE_USERS["supporter"][0])  # who requested it
-            check(page, "authority pending 390")
+            look_at(page, "disposal-authority pending 390")
             row.locator("textarea[name=note]").fill("Löschprotokoll geprüft")
             row.get_by_role("button", name="Genehmigen").click()
             expect(page.get_by_test_id("disposal-done")).to_contain_text("Aussonderung genehmigt")
             expect(page.get_by_test_id("disposals-decided").locator("tr", has_text=serial)).to_contain_text(
                 "Löschprotokoll geprüft")
-            check(page, "authority approved 390")
+            look_at(page, "disposal-authority approved 390")
             page.goto(device_url)
             expect(page.get_by_test_id("disposed-on")).to_be_visible()
             expect(page.locator("dl.details")).to_contain_text("ausgesondert")
@@ -111,17 +103,17 @@ def test_disposal_pages_as_each_role(server: str, role: str) -> None:
                 log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
                 page.goto("/disposals")
                 expect(page.get_by_role("heading", name="Aussonderungen", exact=True)).to_be_visible()
-                check(page, f"{role} list {name}")
+                look_at(page, f"disposal-{role} list {name}")
                 if role != "school" and DISPOSED:
                     page.goto(DISPOSED["url"])
                     expect(page.get_by_test_id("disposal")).to_be_visible()
-                    check(page, f"{role} disposed device {name}")
+                    look_at(page, f"disposal-{role} disposed device {name}")
                 if role in ("admin", "supporter"):  # the request form, opened, on a device in stock
                     page.goto("/devices?status=stock&sort=serial")
                     page.get_by_test_id("device-list").locator("tbody tr a[href^='/devices/']").first.click()
                     page.get_by_text("Aussonderung beantragen", exact=True).first.click()
                     expect(page.get_by_test_id("disposal-form")).to_be_visible()
-                    check(page, f"{role} request form {name}")
+                    look_at(page, f"disposal-{role} request form {name}")
                 page.close()
         finally:
             browser.close()
