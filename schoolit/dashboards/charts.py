@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
@@ -22,8 +21,8 @@ from markupsafe import Markup
 
 from schoolit.dashboards.choices import Light
 from schoolit.kernel.i18n import current_locale
+from schoolit.kernel.times import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # Fill colours per light; the shapes and texts next to them carry the meaning in print.
 COLOURS = {Light.GREEN: "#1d7a3a", Light.AMBER: "#c77700", Light.RED: "#b3261e", Light.GREY: "#9aa4b1"}
 INK, MUTED, GRID = "#1d2733", "#5b6776", "#d9dee5"

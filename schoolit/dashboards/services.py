@@ -15,7 +15,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
@@ -53,11 +52,11 @@ from schoolit.errors import NotFound
 from schoolit.inventory import figures as inventory_figures
 from schoolit.inventory.choices import UplinkStatus
 from schoolit.kernel.access import Permission
+from schoolit.kernel.times import BERLIN
 from schoolit.probes import figures
 from schoolit.probes.choices import AssetKind
 from schoolit.tickets import reports
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # How far along a line is, for showing the status of a school without a live line.
 _STATUS_STEP = {UplinkStatus.PLANNED.value: 1, UplinkStatus.ORDERED.value: 2, UplinkStatus.CONSTRUCTION.value: 3,
                 UplinkStatus.LIVE.value: 4}

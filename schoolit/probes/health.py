@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.kernel.access import Permission
+from schoolit.kernel.times import BERLIN
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
@@ -38,7 +38,6 @@ from schoolit.tickets import outages as tickets
 
 log = get_logger("schoolit.probes")
 CATEGORY = "WLAN/Netzwerk"
-BERLIN = ZoneInfo("Europe/Berlin")
 _LOCK = "probe-silence"
 
 _CANDIDATES = """

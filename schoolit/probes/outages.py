@@ -29,12 +29,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from schoolit.accounts import probes as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory.wlan_controllers import controller_ticket_places
+from schoolit.kernel.times import BERLIN
 from schoolit.logs import get_logger
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, NOT_LISTED, RADIOS_DOWN
 from schoolit.probes.choices import AssetKind
@@ -43,7 +43,6 @@ from schoolit.sql import fetch
 from schoolit.tickets import outages as tickets
 
 log = get_logger("schoolit.probes")
-BERLIN = ZoneInfo("Europe/Berlin")
 CATEGORY = {AssetKind.ACCESS_POINT: "WLAN/Netzwerk", AssetKind.UPLINK: "Internet/Anschluss"}
 
 

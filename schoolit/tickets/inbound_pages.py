@@ -5,7 +5,6 @@ mails of unknown senders, each given a school or dismissed)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -16,9 +15,8 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.times import BERLIN
 from schoolit.tickets import inbound, mailboxes
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class MailboxForm(msgspec.Struct):

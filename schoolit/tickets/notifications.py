@@ -20,7 +20,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -32,6 +31,7 @@ from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.i18n import LOCALES, N_, current_locale
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
 from schoolit.tickets import mail, webhooks
@@ -46,7 +46,6 @@ from schoolit.tickets.choices import (
     Status,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
 DIGEST_HOUR = 7  # digests and weekly summaries go out from 07:00 local time
 BATCH = 200
 

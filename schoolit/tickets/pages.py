@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -26,6 +25,7 @@ from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.kernel.requests import client_ip, request_id
+from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, text_modules, workflow, worktime
@@ -51,7 +51,6 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
          NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE),
          NavItem("/admin/mailboxes", N_("Mailboxes"), Permission.USERS_MANAGE), before="/audit")
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 

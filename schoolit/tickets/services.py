@@ -14,7 +14,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -28,6 +27,7 @@ from schoolit.inventory import services as inventory
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
 from schoolit.tickets import mail, notifications, workflow
@@ -48,7 +48,6 @@ from schoolit.tickets.policy import Policy, policy_for_county
 from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
 from schoolit.tickets.tables import TicketCategory, TicketEvent
 
-BERLIN = ZoneInfo("Europe/Berlin")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRACKING_PREFIX = "trk_"
 

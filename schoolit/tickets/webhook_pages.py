@@ -4,7 +4,6 @@ secret is shown once), switch a webhook off and on, and see its latest deliverie
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -15,10 +14,10 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.times import BERLIN
 from schoolit.tickets import webhooks
 from schoolit.tickets.choices import Happening
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 class WebhookForm(msgspec.Struct):
     name: str = ""

@@ -12,8 +12,9 @@ from schoolit.db import atomic
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.kernel.times import BERLIN
 from schoolit.tickets.choices import INTERNAL_KINDS, EventKind
-from schoolit.tickets.services import BERLIN, add_event, get_ticket, mark_worked, now, sees_internal
+from schoolit.tickets.services import add_event, get_ticket, mark_worked, now, sees_internal
 from schoolit.tickets.tables import TimeEntry
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, get, post
 from litestar.exceptions import NotFoundException
@@ -16,9 +15,9 @@ from schoolit import jobs
 from schoolit.kernel import navigation, start
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext, ngettext
+from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
 
-BERLIN = ZoneInfo("Europe/Berlin")
 ACCESS = requires(Permission.JOBS_MANAGE)
 
 navigation.register(navigation.NavItem("/admin/jobs", N_("Scheduled jobs"), Permission.JOBS_MANAGE),
