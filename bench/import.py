@@ -98,7 +98,7 @@ async def measure(path: Path, rows: int, school_count: int, rounds: int) -> None
     from schoolit import db, sql
     from schoolit.accounts.scope import Scope
     from schoolit.accounts.tenants import upsert_county
-    from schoolit.inventory import csvformat
+    from schoolit.describe import csvformat
     from schoolit.inventory.importing import import_csv
     from schoolit.inventory.resources.device import DEVICE
     from schoolit.inventory.services import upsert_school

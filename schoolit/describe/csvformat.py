@@ -1,4 +1,4 @@
-"""The inventory's CSV format, shared by import and export: columns per kind, cell formats, file reading.
+"""The CSV format of described resources, shared by import and export: columns per kind, cell formats, file reading.
 
 The columns of each kind derive from its resource's description (`Resource.csv_kind`): each column's
 German and English header (plus the spellings people type), how a cell is read and how a value is

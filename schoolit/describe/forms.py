@@ -1,9 +1,10 @@
-"""The create and edit forms of the inventory pages, described as data and rendered by one template.
+"""Create and edit forms described as data and rendered by one template.
 
-A form is a tuple of `Field`s, derived from a resource's description (`Resource.form()`) or, for the
-resources not described yet, declared below. `fields()` turns it into what `inventory/_form.html` shows (value, options,
-the translated error next to each field); `from_form()` turns a posted form back into the mapping the
-services check; `from_row()` fills an edit form from a stored row.
+A form is a tuple of `Field`s, derived from a resource's description (`Resource.form()`) or, for a form
+no description covers, declared by its domain (the SNMP profile's, the loan return's). `fields()` turns
+it into what `inventory/_form.html` shows (value, options, the translated error next to each field);
+`from_form()` turns a posted form back into the mapping the services check; `from_row()` fills an edit
+form from a stored row.
 """
 
 from __future__ import annotations
@@ -14,12 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from schoolit.inventory.choices import (
-    SNMP_VERSION_LABELS,
-    SnmpAuthProtocol,
-    SnmpPrivProtocol,
-)
-from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.i18n import gettext
 
 Options = Sequence[tuple[str, str]]
 
@@ -41,27 +37,6 @@ class Field:
 def enum_options(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
     return [(str(value.value if isinstance(value, StrEnum) else value), gettext(label))
             for value, label in labels.items()]
-
-
-SNMP_PROFILE = (
-    Field("name", N_("Name"), required=True),
-    Field("county_id", N_("County"), "select", required=True),
-    Field("version", N_("Version"), "select", required=True, labels=SNMP_VERSION_LABELS),
-    Field("community", N_("Community (v2c)"), "secret"),
-    Field("v3_user", N_("User (v3)")),
-    Field("auth_protocol", N_("Authentication protocol (v3)"), "select", blank=True,
-          labels={p: p.value for p in SnmpAuthProtocol}),
-    Field("auth_key", N_("Authentication key (v3)"), "secret"),
-    Field("priv_protocol", N_("Privacy protocol (v3)"), "select", blank=True,
-          labels={p: p.value for p in SnmpPrivProtocol}),
-    Field("priv_key", N_("Privacy key (v3)"), "secret"),
-)
-RETURN = (
-    Field("returned_on", N_("Returned on"), "date", help=N_("Empty: today.")),
-    Field("condition_in", N_("Condition on return"), "textarea", autofocus=True),
-    Field("device_status", N_("The device goes"), "select", required=True, labels={
-        "stock": N_("back into stock"), "repair": N_("to repair"), "lost": N_("reported lost")}),
-)
 
 
 def _text(value: Any, kind: str) -> str:

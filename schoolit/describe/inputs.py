@@ -1,10 +1,10 @@
 """Checking raw input field by field, the same way for a JSON body and for a form.
 
 A JSON body arrives typed (msgspec has already checked the types); a form arrives as strings. `Input`
-takes either, reads each field it is asked about with the field's value kind (`schoolit.inventory.kinds`),
+takes either, reads each field it is asked about with the field's value kind (`schoolit.describe.kinds`),
 and collects one `FieldError` per bad field, so a service can report every problem at once and write
 nothing. Messages are English message ids marked with `N_`: pages translate them next to the field.
-An `Input` is also what a resource's `validate` checks (`description.Check`): `value` is the new value
+An `Input` is also what a resource's `validate` checks (`resource.Check`): `value` is the new value
 when given, else the stored one.
 """
 
@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from schoolit.describe.kinds import Choice, Day, IdList, Money, Normalised, Reference, Text, Whole, YesNo
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.inventory.kinds import Choice, Day, IdList, Money, Normalised, Reference, Text, Whole, YesNo
 from schoolit.kernel.i18n import N_
 
 if TYPE_CHECKING:
-    from schoolit.inventory.description import Field
+    from schoolit.describe.resource import Field
 
 REQUIRED = N_("required")
 STORED = object()  # `Input.value`'s default: fall back to the row being updated
@@ -115,7 +115,7 @@ class Input:
         self._set(field, Choice(choices).parse, required, empty)
 
     def convert(self, field: str, parse: Callable[[str], str], *, required: bool = False) -> None:
-        """A text field normalised by one of `schoolit.inventory.validation`'s functions."""
+        """A text field normalised by one of `schoolit.describe.identifiers`'s functions."""
         self._set(field, Normalised(parse).parse, required, None)
 
     def id_list(self, field: str) -> None:

@@ -1,4 +1,4 @@
-"""Value kinds of the inventory's fields: how a value is read from the API (typed JSON), a form or a
+"""Value kinds of described fields: how a value is read from the API (typed JSON), a form or a
 query string (text), and a CSV cell (German and English conventions), how it is written to a CSV cell
 and a form, and which widget and API type it has. Every `parse` raises ValueError with an English
 message id (pages and the import translate it); CSV parsers may raise `csvformat.CellError`.
@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from schoolit.db import MAX_INT
-from schoolit.inventory import csvformat
+from schoolit.describe import csvformat
 from schoolit.kernel.i18n import N_
 from schoolit.truth import truth
 
@@ -214,7 +214,7 @@ class Choice(ValueKind):
 
 @dataclass(frozen=True)
 class Normalised(ValueKind):
-    """Text normalised by one of `schoolit.inventory.validation`'s functions (serial, MAC, address, ...)."""
+    """Text normalised by one of `schoolit.describe.identifiers`'s functions (serial, MAC, address, ...)."""
 
     normalise: Callable[[str], str]
     inputmode: str | None = None

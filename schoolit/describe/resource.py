@@ -1,4 +1,5 @@
-"""Resource descriptions: each inventory resource is declared once, and everything else derives from it.
+"""Resource descriptions: each resource (the inventory's, tickets' categories) is declared once, and everything
+else derives from it.
 
 A `Resource` lists its `Field`s: value kind (text, whole number, money, date, yes/no, choice, a normalised
 identifier such as a serial number or MAC address), whether it takes NULL, the SQL cast of its stored
@@ -30,10 +31,10 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from schoolit.accounts.scope import Scope
+from schoolit.describe import csvformat, forms, identifiers
+from schoolit.describe.inputs import Input
+from schoolit.describe.kinds import Choice, Reference, Text, ValueKind
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.inventory import csvformat, forms, validation
-from schoolit.inventory.inputs import Input
-from schoolit.inventory.kinds import Choice, Reference, Text, ValueKind
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import Fragment, all_of, fragment
 
@@ -125,7 +126,7 @@ def dates_in_order(check: Check, earlier: str, later: str, message: str) -> None
 
 @dataclass(frozen=True)
 class Resource:
-    """One inventory resource: its table, fields, list query and rules."""
+    """One described resource: its table, fields, list query and rules."""
 
     name: str  # the API's name for one ("device")
     plural: str  # the import/export kind's name ("devices")
@@ -194,10 +195,10 @@ class Resource:
                   for f in self.writable if f.name not in skip]
         return msgspec.defstruct(name, fields, bases=(base,), module=base.__module__)
 
-    def output_struct(self, name: str) -> type[Any]:
-        """The API output Struct: every field, stored and read-only, in the order described."""
-        return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.fields],
-                                 module="schoolit.inventory.schemas")
+    def output_struct(self, name: str, module: str) -> type[Any]:
+        """The API output Struct: every field, stored and read-only, in the order described; `module` is
+        the schemas module it belongs to."""
+        return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.fields], module=module)
 
     def form(self, *, skip: Sequence[str] = ()) -> tuple[forms.Field, ...]:
         """The create and edit form's fields."""
@@ -264,7 +265,8 @@ _CAST_DOC = {"cidr": "network", "inet": "address"}
 
 
 def row_fields(alias: str, *, updated_at: bool = True) -> tuple[Field, ...]:
-    """What every inventory row has: id, county and creation (and change) time."""
+    """What every inventory row has: id, county and creation (and change) time (other domains' rows
+    name their own fields)."""
     return (
         shown("id", int, f"{alias}.id"),
         shown("county_id", int, f"{alias}.county_id", N_("County"), Reference(), filter="eq"),
@@ -349,7 +351,7 @@ class Listing:
             values: list[Any] = [like(text)] * len(self.search)
             if self.mac:
                 with contextlib.suppress(ValueError):
-                    mac = validation.mac_address(text)
+                    mac = identifiers.mac_address(text)
                     alternatives.append(f"{self.mac} = {{}}::macaddr")
                     values.append(mac)
             conditions.append(fragment(" OR ".join(alternatives), *values))

@@ -18,11 +18,13 @@ from schoolit import lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
+from schoolit.describe import forms
 from schoolit.errors import ValidationFailed
-from schoolit.inventory import forms, services
+from schoolit.inventory import services
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, Text, list_filters
 from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
+from schoolit.inventory.resources.loan import RETURN_FORM
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
 
@@ -137,7 +139,6 @@ class DeviceListPages(Controller):
 
 # --- the class return of loans -------------------------------------------------------------------
 
-RETURN_FORM = forms.RETURN
 
 
 class ClassReturnPages(Controller):

@@ -19,6 +19,8 @@ from schoolit import uploads
 from schoolit.accounts import audit, directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
+from schoolit.describe.csvformat import format_date
+from schoolit.describe.inputs import Input
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.inventory.choices import (
     DISPOSAL_REASON_LABELS,
@@ -27,9 +29,7 @@ from schoolit.inventory.choices import (
     DisposalReason,
     DisposalState,
 )
-from schoolit.inventory.csvformat import format_date
 from schoolit.inventory.definitions import today
-from schoolit.inventory.inputs import Input
 from schoolit.inventory.services.devices import get_device
 from schoolit.inventory.services.store import writing
 from schoolit.kernel.access import Permission

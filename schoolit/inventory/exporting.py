@@ -13,13 +13,13 @@ from typing import Any
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
-from schoolit.errors import NotFound
-from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
-from schoolit.inventory.csvformat import (
+from schoolit.describe.csvformat import (
     Kind,
     format_date,
     format_price,
 )
+from schoolit.errors import NotFound
+from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS
 from schoolit.inventory.importing import kind_named
 from schoolit.inventory.resources import RESOURCES
 from schoolit.kernel.access import Permission

@@ -11,7 +11,7 @@ import msgspec
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 
-from schoolit.inventory.description import Listing
+from schoolit.describe.resource import Listing
 from schoolit.kernel.access import Permission, requires
 from schoolit.schemas import Page
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import with_database
+from schoolit.describe.csvformat import Progress
 from schoolit.errors import DomainError
-from schoolit.inventory.csvformat import Progress
 from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import ImportReport, import_csv
 from schoolit.inventory.resources import KINDS

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from schoolit.inventory.csvformat import Column, Kind
+from schoolit.describe.csvformat import Column, Kind
 from schoolit.inventory.resources import KINDS
 from schoolit.inventory.resources.school import SCHOOL
 

@@ -32,8 +32,7 @@ from schoolit import sql
 from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
-from schoolit.errors import Conflict, NotFound
-from schoolit.inventory.csvformat import (
+from schoolit.describe.csvformat import (
     Kind,
     ParsedFile,
     Progress,
@@ -41,7 +40,8 @@ from schoolit.inventory.csvformat import (
     normalise,
     read,
 )
-from schoolit.inventory.description import Resource
+from schoolit.describe.resource import Resource
+from schoolit.errors import Conflict, NotFound
 from schoolit.inventory.resources import KINDS
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE, move_problem
@@ -103,7 +103,7 @@ class Plan:
 
 
 class RowCheck:
-    """One row as a resource's `validate` sees it (`description.Check`): a value is the file's when it has
+    """One row as a resource's `validate` sees it (`resource.Check`): a value is the file's when it has
     the column, and a problem goes to the row's cell, translated."""
 
     def __init__(self, planner: Planner, row: int, values: Sequence[Any], creating: bool) -> None:

@@ -28,9 +28,9 @@ import msgspec
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
+from schoolit.describe.csvformat import RowError
 from schoolit.errors import ValidationFailed
 from schoolit.inventory.choices import DeviceStatus, FundingProgramme
-from schoolit.inventory.csvformat import RowError
 from schoolit.inventory.mdm_formats import VENDOR_LABELS, MdmDevice, MdmExport, read_export
 from schoolit.inventory.resources.device import DEVICES
 from schoolit.inventory.services.devices import create_device

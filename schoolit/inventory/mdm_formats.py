@@ -32,8 +32,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from schoolit.inventory import validation
-from schoolit.inventory.csvformat import CellError, RowError, decode, normalise, sniff_delimiter
+from schoolit.describe import identifiers
+from schoolit.describe.csvformat import CellError, RowError, decode, normalise, sniff_delimiter
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.times import BERLIN
@@ -256,7 +256,7 @@ def _device(export: MdmExport, vendor: Vendor, row: int, values: Mapping[str, An
         failed = True
     else:
         try:
-            out["serial"] = validation.serial_number(serial_text)
+            out["serial"] = identifiers.serial_number(serial_text)
         except ValueError as exc:
             export.error(row, where["serial"], _(str(exc)))
             failed = True

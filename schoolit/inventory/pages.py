@@ -18,8 +18,9 @@ from schoolit import lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
+from schoolit.describe import forms
 from schoolit.errors import Conflict, ValidationFailed
-from schoolit.inventory import disposals, forms, services
+from schoolit.inventory import disposals, services
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
     DEVICE_KIND_LABELS,
@@ -41,11 +42,12 @@ from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.access_point import ACCESS_POINTS as ACCESS_POINT_LIST
 from schoolit.inventory.resources.device import DEVICE, mdm_silent
-from schoolit.inventory.resources.loan import LOAN
+from schoolit.inventory.resources.loan import LOAN, RETURN_FORM
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
 from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
 from schoolit.inventory.resources.uplink import UPLINK
+from schoolit.inventory.snmp_form import SNMP_PROFILE
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
@@ -754,7 +756,7 @@ class LoanPages(Controller):
                            status: int) -> Template:
         intro = gettext("Device %(serial)s, lent on %(lent)s to %(ref)s", serial=loan["device_serial"],
                         lent=loan["lent_on"].strftime("%d.%m.%Y"), ref=loan["pupil_ref"] or "–")
-        return _form_page(request, caller, title=gettext("Return device"), form=forms.RETURN, values=values,
+        return _form_page(request, caller, title=gettext("Return device"), form=RETURN_FORM, values=values,
                           errors=errors, general=general, status=status, intro=intro, submit=N_("Record return"),
                           action=f"/loans/{loan['id']}/return", back=f"/devices/{loan['device_id']}")
 
@@ -771,7 +773,7 @@ class LoanPages(Controller):
 
         render = functools.partial(self._return_form, request, caller, loan)
 
-        return await _submit(request, forms.RETURN, lambda data: services.return_loan(caller, loan_id, data),
+        return await _submit(request, RETURN_FORM, lambda data: services.return_loan(caller, loan_id, data),
                              lambda row: f"/devices/{row['device_id']}", render)
 
     @get("/loans/{loan_id:int}/agreement", opt=READ)
@@ -829,12 +831,12 @@ class SnmpProfilePages(Controller):
                             status: int) -> Template:
         intro = gettext("Secrets are stored encrypted and never shown again. Leave a secret empty to keep it.")
         if profile is None:
-            return _form_page(request, caller, title=gettext("New SNMP profile"), form=forms.SNMP_PROFILE,
+            return _form_page(request, caller, title=gettext("New SNMP profile"), form=SNMP_PROFILE,
                               values=values, errors=errors, general=general, status=status, intro=intro,
                               options={"county_id": await _county_options(caller)}, action="/snmp-profiles/new",
                               back="/snmp-profiles")
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=profile["name"]),
-                          form=forms.SNMP_PROFILE, values=values, errors=errors, general=general, status=status,
+                          form=SNMP_PROFILE, values=values, errors=errors, general=general, status=status,
                           intro=intro, skip=("county_id",), action=f"/snmp-profiles/{profile['id']}/edit",
                           back="/snmp-profiles")
 
@@ -849,14 +851,14 @@ class SnmpProfilePages(Controller):
     async def create_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._profile_form, request, caller, None)
 
-        return await _submit(request, forms.SNMP_PROFILE, lambda data: services.create_snmp_profile(caller, data),
+        return await _submit(request, SNMP_PROFILE, lambda data: services.create_snmp_profile(caller, data),
                              lambda row: "/snmp-profiles", render)
 
     @get("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE)
     async def edit_profile(self, request: Request[Any, Any, Any], caller: Caller,
                            snmp_profile_id: FromPath[int]) -> Template:
         profile = await services.get_snmp_profile(caller, snmp_profile_id)
-        return await self._profile_form(request, caller, profile, forms.from_row(forms.SNMP_PROFILE, profile), {},
+        return await self._profile_form(request, caller, profile, forms.from_row(SNMP_PROFILE, profile), {},
                                         (), 200)
 
     @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE, status_code=303)
@@ -866,7 +868,7 @@ class SnmpProfilePages(Controller):
 
         render = functools.partial(self._profile_form, request, caller, profile)
 
-        form = [f for f in forms.SNMP_PROFILE if f.name != "county_id"]
+        form = [f for f in SNMP_PROFILE if f.name != "county_id"]
         return await _submit(request, form, lambda data: services.update_snmp_profile(caller, snmp_profile_id, data),
                              lambda row: "/snmp-profiles", render)
 

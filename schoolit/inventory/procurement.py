@@ -10,9 +10,9 @@ from __future__ import annotations
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
+from schoolit.describe.csvformat import format_date, format_price
 from schoolit.errors import NotFound
 from schoolit.inventory.choices import DISPOSAL_REASON_LABELS, FUNDING_PROGRAMME_LABELS, DisposalReason
-from schoolit.inventory.csvformat import format_date, format_price
 from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import current_locale

@@ -57,15 +57,15 @@ if TYPE_CHECKING:  # the checker sees the bases, the app the Structs derived fro
     DeviceOut = msgspec.Struct
     LoanOut = msgspec.Struct
 else:
-    SchoolIn, SchoolOut = SCHOOL.input_struct("SchoolIn", Input), SCHOOL.output_struct("SchoolOut")
+    SchoolIn, SchoolOut = SCHOOL.input_struct("SchoolIn", Input), SCHOOL.output_struct("SchoolOut", __name__)
     BuildingIn = BUILDING_RESOURCE.input_struct("BuildingIn", Input)
-    BuildingOut = BUILDING_RESOURCE.output_struct("BuildingOut")
-    RoomIn, RoomOut = ROOM.input_struct("RoomIn", Input), ROOM.output_struct("RoomOut")
-    UplinkIn, UplinkOut = UPLINK.input_struct("UplinkIn", Input), UPLINK.output_struct("UplinkOut")
+    BuildingOut = BUILDING_RESOURCE.output_struct("BuildingOut", __name__)
+    RoomIn, RoomOut = ROOM.input_struct("RoomIn", Input), ROOM.output_struct("RoomOut", __name__)
+    UplinkIn, UplinkOut = UPLINK.input_struct("UplinkIn", Input), UPLINK.output_struct("UplinkOut", __name__)
     AccessPointIn = ACCESS_POINT.input_struct("AccessPointIn", Input)
-    AccessPointOut = ACCESS_POINT.output_struct("AccessPointOut")
-    DeviceIn, DeviceOut = DEVICE.input_struct("DeviceIn", Input), DEVICE.output_struct("DeviceOut")
-    LoanIn, LoanOut = LOAN.input_struct("LoanIn", Input), LOAN.output_struct("LoanOut")
+    AccessPointOut = ACCESS_POINT.output_struct("AccessPointOut", __name__)
+    DeviceIn, DeviceOut = DEVICE.input_struct("DeviceIn", Input), DEVICE.output_struct("DeviceOut", __name__)
+    LoanIn, LoanOut = LOAN.input_struct("LoanIn", Input), LOAN.output_struct("LoanOut", __name__)
     LoanPatch = LOAN.input_struct("LoanPatch", Input, skip=("device_id",))
 
 

@@ -17,9 +17,9 @@ from typing import Any
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
+from schoolit.describe.csvformat import format_date, format_price
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS
-from schoolit.inventory.csvformat import format_date, format_price
 from schoolit.inventory.definitions import today
 from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.kernel.access import Permission

@@ -19,7 +19,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.inventory import forms, services, wlan_controllers
+from schoolit.describe import forms
+from schoolit.inventory import services, wlan_controllers
 from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS
 from schoolit.inventory.http import READ, WRITE, page_of
 from schoolit.inventory.pages import _base_context, _county_options, _form_page, _school_options, _submit

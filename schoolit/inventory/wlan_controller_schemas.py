@@ -24,4 +24,4 @@ if TYPE_CHECKING:  # the checker sees the bases; the app the Structs derived fro
     WlanControllerOut = msgspec.Struct
 else:
     WlanControllerIn = WLAN_CONTROLLER.input_struct("WlanControllerIn", WlanControllerPlace)
-    WlanControllerOut = WLAN_CONTROLLER.output_struct("WlanControllerOut")
+    WlanControllerOut = WLAN_CONTROLLER.output_struct("WlanControllerOut", __name__)

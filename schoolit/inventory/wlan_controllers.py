@@ -22,8 +22,8 @@ import netaddr
 
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
+from schoolit.describe.inputs import REQUIRED, Input
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
-from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.resources.wlan_controller import (
     OUTSIDE_SCHOOL_NETWORK,
     STAYS,

@@ -1,9 +1,9 @@
-"""The descriptions of the inventory's resources (`schoolit.inventory.description`), one module each."""
+"""The descriptions of the inventory's resources (`schoolit.describe.resource`), one module each."""
 
 from __future__ import annotations
 
-from schoolit.inventory.csvformat import Kind
-from schoolit.inventory.description import Resource
+from schoolit.describe.csvformat import Kind
+from schoolit.describe.resource import Resource
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE
 from schoolit.inventory.resources.loan import LOAN

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
+from schoolit.describe.kinds import Choice as ChoiceKind
+from schoolit.describe.kinds import Day, IdList, Normalised, Reference, Text
+from schoolit.describe.resource import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.choices import ACCESS_POINT_STATUS_LABELS, VENDOR_LABELS, AccessPointStatus, Vendor
-from schoolit.inventory.description import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
-from schoolit.inventory.kinds import Choice as ChoiceKind
-from schoolit.inventory.kinds import Day, IdList, Normalised, Reference, Text
 from schoolit.inventory.resources.common import (
     BUILDING,
     DATES_WARRANTY,
@@ -37,7 +37,7 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
     dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
     dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
     ip = check.value("management_ip")
-    if ip and not check.has_error("management_ip") and not validation.in_network(ip, stored.get("prefix")):
+    if ip and not check.has_error("management_ip") and not identifiers.in_network(ip, stored.get("prefix")):
         check.error("management_ip", OUTSIDE_NETWORK)
 
 
@@ -81,7 +81,7 @@ ACCESS_POINT = Resource(
         replace(SERIAL, csv=replace(SERIAL.csv, required=False, to_create=False, note="key (or the MAC)")
                 if SERIAL.csv else None),
         MAC,
-        Field("management_ip", Normalised(validation.ip_address), N_("Management IP"), nullable=True, cast="inet",
+        Field("management_ip", Normalised(identifiers.ip_address), N_("Management IP"), nullable=True, cast="inet",
               sort="management_ip", csv=Csv("Management-IP", "management_ip", aliases=(
                   "IP", "IP-Adresse", "Management IP-Adresse", "ip address", "ip"))),
         SNMP_PORT,

@@ -3,17 +3,17 @@ data, funding programme, notes, the school a row belongs to)."""
 
 from __future__ import annotations
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
+from schoolit.describe.csvformat import Column
+from schoolit.describe.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole
+from schoolit.describe.resource import Csv, Field, shown
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS, FundingProgramme
-from schoolit.inventory.csvformat import Column
-from schoolit.inventory.description import Csv, Field, shown
-from schoolit.inventory.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole
 from schoolit.kernel.i18n import N_
 
 DATES_WARRANTY = N_("the warranty cannot end before the purchase")
 
 # The school a row belongs to: an id in the API and forms, its school number in CSV files.
-SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", Normalised(validation.school_number).cell,
+SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", Normalised(identifiers.school_number).cell,
                        aliases=("Schul-Nr.", "Schulnr", "Schulnummer (5-stellig)", "school number", "school"),
                        required=True, direct=False, memo=True)
 
@@ -31,10 +31,10 @@ def school_fields(alias: str) -> tuple[Field, ...]:
     )
 
 
-SERIAL = Field("serial", Normalised(validation.serial_number), N_("Serial number"), required=True, sort="serial",
+SERIAL = Field("serial", Normalised(identifiers.serial_number), N_("Serial number"), required=True, sort="serial",
                search=True, csv=Csv("Seriennummer", "serial", aliases=(
                    "Serien-Nr.", "Seriennr", "SN", "S/N", "serial number", "serial_number"), required=True))
-MAC = Field("mac", Normalised(validation.mac_address), N_("MAC address"), nullable=True, cast="macaddr",
+MAC = Field("mac", Normalised(identifiers.mac_address), N_("MAC address"), nullable=True, cast="macaddr",
             csv=Csv("MAC-Adresse", "mac", aliases=("MAC", "MAC Adresse", "WLAN-MAC", "Ethernet-MAC", "mac address")))
 FUNDING_PROGRAMME = Field(
     "funding_programme", Choice(FundingProgramme, FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS),

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from schoolit.describe.kinds import Choice, Day, Text, YesNo
+from schoolit.describe.resource import Check, Csv, Field, Filter, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, DeviceKind, DeviceStatus
-from schoolit.inventory.description import Check, Csv, Field, Filter, Resource, dates_in_order, row_fields, shown
-from schoolit.inventory.kinds import Choice, Day, Text, YesNo
 from schoolit.inventory.resources.common import (
     DATES_WARRANTY,
     FUNDING_PROGRAMME,

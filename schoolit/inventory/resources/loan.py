@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from schoolit.inventory import validation
+from schoolit.describe import forms, identifiers
+from schoolit.describe.kinds import Day, Normalised, Reference, Text, YesNo
+from schoolit.describe.resource import Check, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.definitions import today
-from schoolit.inventory.description import Check, Field, Resource, dates_in_order, row_fields, shown
-from schoolit.inventory.kinds import Day, Normalised, Reference, Text, YesNo
 from schoolit.kernel.i18n import N_
 
 DUE_BEFORE_LENT = N_("due before it was lent")
@@ -44,7 +44,7 @@ LOAN = Resource(
         shown("device_model", str, "d.model"),
         shown("device_accessories", str, "d.accessories"),
         # None once erased by the retention rule
-        Field("pupil_ref", Normalised(validation.pupil_reference), N_("Pupil reference"), required=True,
+        Field("pupil_ref", Normalised(identifiers.pupil_reference), N_("Pupil reference"), required=True,
               autofocus=True, sort="pupil_ref", search=True, out_type=str | None,
               help=N_("The pseudonym your school issues, e.g. 7b-14. Never a name.")),
         Field("class_name", Text(20), N_("Class"), filter="eq", sort="class", search=True),
@@ -59,3 +59,11 @@ LOAN = Resource(
     ),
 )
 LOANS = LOAN.listing(search=("d.serial", "d.asset_tag"))
+
+# The return of one loan (the class return has its own page): not a described resource's form.
+RETURN_FORM = (
+    forms.Field("returned_on", N_("Returned on"), "date", help=N_("Empty: today.")),
+    forms.Field("condition_in", N_("Condition on return"), "textarea", autofocus=True),
+    forms.Field("device_status", N_("The device goes"), "select", required=True, labels={
+        "stock": N_("back into stock"), "repair": N_("to repair"), "lost": N_("reported lost")}),
+)

@@ -4,8 +4,8 @@ what the DigitalPakt funding proof and a county's auditors ask for."""
 
 from __future__ import annotations
 
-from schoolit.inventory.description import Csv, Field
-from schoolit.inventory.kinds import Day, Text
+from schoolit.describe.kinds import Day, Text
+from schoolit.describe.resource import Csv, Field
 from schoolit.kernel.i18n import N_
 
 PROCUREMENT: tuple[Field, ...] = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from schoolit.inventory.description import Csv, Field, Resource, row_fields, shown
-from schoolit.inventory.kinds import Reference, Text, YesNo
+from schoolit.describe.kinds import Reference, Text, YesNo
+from schoolit.describe.resource import Csv, Field, Resource, row_fields, shown
 from schoolit.inventory.resources.common import BUILDING, SCHOOL_NUMBER, school_fields
 from schoolit.kernel.i18n import N_
 

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
+from schoolit.describe.kinds import Choice, Normalised, Reference, Text, Whole
+from schoolit.describe.resource import Check, Csv, Field, Resource, shown
 from schoolit.inventory.choices import SCHOOL_TYPE_LABELS, UPLINK_STATUS_LABELS, SchoolType, UplinkStatus
 from schoolit.inventory.definitions import PLANNED_COVERED
-from schoolit.inventory.description import Check, Csv, Field, Resource, shown
-from schoolit.inventory.kinds import Choice, Normalised, Reference, Text, Whole
 from schoolit.kernel.i18n import N_
 
 ADDRESSES_OUTSIDE = N_("access points of this school have addresses outside this prefix")
@@ -20,7 +20,7 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
     """`stored`: the management addresses of the school's access points (`access_point_ips`)."""
     prefix = check.value("management_prefix")
     if check.given("management_prefix") and prefix is not None and not check.has_error("management_prefix") \
-            and any(not validation.in_network(ip, prefix) for ip in stored.get("access_point_ips", ())):
+            and any(not identifiers.in_network(ip, prefix) for ip in stored.get("access_point_ips", ())):
         check.error("management_prefix", ADDRESSES_OUTSIDE)
 
 
@@ -35,7 +35,7 @@ SCHOOL = Resource(
     validate=validate,
     fields=(
         shown("id", int, "s.id"),
-        Field("school_number", Normalised(validation.school_number, inputmode="numeric"), N_("School number"),
+        Field("school_number", Normalised(identifiers.school_number, inputmode="numeric"), N_("School number"),
               required=True, sort="school_number", search=True, autofocus=True,
               help=N_("The 5-digit number of the school in Rhineland-Palatinate."),
               csv=Csv("Schulnummer", "school_number", aliases=(
@@ -55,7 +55,7 @@ SCHOOL = Resource(
         shown("county_name", str, "c.name", N_("County"), sort="county"),
         Field("street", Text(200), N_("Street"),
               csv=Csv("Straße", "street", aliases=("Anschrift", "Adresse", "address"))),
-        Field("postal_code", Normalised(validation.postal_code, inputmode="numeric", blank=""), N_("Postal code"),
+        Field("postal_code", Normalised(identifiers.postal_code, inputmode="numeric", blank=""), N_("Postal code"),
               csv=Csv("PLZ", "postal_code", note="five digits", aliases=("Postleitzahl", "postcode", "zip"))),
         Field("city", Text(120), N_("City"), sort="city", search=True,
               csv=Csv("Ort", "city", aliases=("Stadt", "Gemeinde", "town"), memo=True)),
@@ -64,7 +64,7 @@ SCHOOL = Resource(
                   "Schüler", "Schülerinnen und Schüler", "Anzahl Schüler", "pupil count"))),
         Field("website", Text(200), N_("Website"), filter="like", sort="website",
               csv=Csv("Webseite", "website", note="free text")),
-        Field("management_prefix", Normalised(validation.ip_prefix), N_("Management network"), nullable=True,
+        Field("management_prefix", Normalised(identifiers.ip_prefix), N_("Management network"), nullable=True,
               cast="cidr", help=N_("Access points' management addresses must lie inside it, e.g. 10.20.0.0/24."),
               csv=Csv("Management-Netz", "management_prefix", aliases=(
                   "Management-Präfix", "Managementnetz", "Verwaltungsnetz", "management network"))),

@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
+from schoolit.describe.kinds import Choice, Day, Normalised, Text, Whole, YesNo
+from schoolit.describe.resource import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.choices import UPLINK_STATUS_LABELS, UPLINK_TECHNOLOGY_LABELS, UplinkStatus, UplinkTechnology
 from schoolit.inventory.definitions import gigabit_symmetric_sql, today
-from schoolit.inventory.description import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
-from schoolit.inventory.kinds import Choice, Day, Normalised, Text, Whole, YesNo
 from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER, SNMP_PORT, SNMP_PROFILE, school_fields
 from schoolit.kernel.i18n import N_
 
@@ -67,7 +67,7 @@ UPLINK = Resource(
             memo=True)),
         Field("contract_end", Day(), N_("Contract end"), nullable=True, sort="contract_end", csv=Csv(
             "Vertragsende", "contract_end", aliases=("Vertrag bis", "Laufzeit bis", "contract end"), memo=True)),
-        Field("router_ip", Normalised(validation.ip_address), N_("Router management IP"), nullable=True, cast="inet",
+        Field("router_ip", Normalised(identifiers.ip_address), N_("Router management IP"), nullable=True, cast="inet",
               csv=Csv("Router-IP", "router_ip", aliases=("Router IP-Adresse", "Router", "router ip"))),
         Field("router_if_index", Whole(1), N_("Uplink interface index (SNMP)"), nullable=True, csv=Csv(
             "Router-Interface (ifIndex)", "router_if_index", note="whole number", aliases=(
@@ -80,7 +80,7 @@ UPLINK = Resource(
               help=N_("Instead of the index: the interface's name or description on the router (ifName or ifAlias), "
                       "e.g. pppoe-wan. The index can change when the router adds an interface.")),
         SNMP_PORT,
-        Field("public_prefix", Normalised(validation.ip_prefix), N_("Public prefix"), nullable=True, cast="cidr",
+        Field("public_prefix", Normalised(identifiers.ip_prefix), N_("Public prefix"), nullable=True, cast="cidr",
               csv=Csv("Öffentliches Netz", "public_prefix", aliases=(
                   "Öffentliches Präfix", "Öffentliche IP-Adressen", "public prefix", "public network"))),
         SNMP_PROFILE,

@@ -1,4 +1,4 @@
-"""WLAN controllers: the description (`schoolit.inventory.description`) of one, and its address check.
+"""WLAN controllers: the description (`schoolit.describe.resource`) of one, and its address check.
 
 A controller belongs to a county, and to a school when it is that school's; where it is entered it
 stays (the API takes `county_id` or `school_id` on creation only). The rules that need the database
@@ -12,10 +12,10 @@ import dataclasses
 
 import netaddr
 
-from schoolit.inventory import csvformat, validation
+from schoolit.describe import csvformat, identifiers
+from schoolit.describe.kinds import Choice, Normalised, Reference, Text
+from schoolit.describe.resource import Csv, Field, Resource, row_fields, shown
 from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS, ControllerProfile
-from schoolit.inventory.description import Csv, Field, Resource, row_fields, shown
-from schoolit.inventory.kinds import Choice, Normalised, Reference, Text
 from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER, SNMP_PORT
 from schoolit.kernel.i18n import N_
 
@@ -26,7 +26,7 @@ STAYS = N_("a controller stays where it was entered")
 
 def unicast_host(value: str) -> str:
     """A single unicast host address (no network, broadcast, multicast or unspecified address)."""
-    text = validation.ip_address(value)
+    text = identifiers.ip_address(value)
     if netaddr.IPAddress(text).is_multicast() or text in ("0.0.0.0", "::", "255.255.255.255"):  # noqa: S104
         raise ValueError(NOT_ONE_DEVICE)
     return text

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
+from schoolit.describe.inputs import Input
 from schoolit.inventory.choices import AccessPointStatus
-from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources.access_point import ACCESS_POINT, ACCESS_POINTS
 from schoolit.inventory.services.store import (
     insert_row,

@@ -8,10 +8,10 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.db import MAX_INT
+from schoolit.describe import identifiers
+from schoolit.describe.inputs import Input
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
-from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources.access_point import ACCESS_POINTS
 from schoolit.inventory.resources.device import (
     BULK_LENT,
@@ -167,7 +167,7 @@ async def lookup(scope: Scope, text: str) -> list[dict[str, Any]]:
     serial = text.upper()
     mac = None
     with contextlib.suppress(ValueError):
-        mac = validation.mac_address(text)
+        mac = identifiers.mac_address(text)
     devices, _ = await page(DEVICES, scope, limit=20, extra=[fragment(
         "(d.serial = {} OR upper(d.asset_tag) = {} OR d.mac = {}::macaddr)", serial, serial, mac)])
     access_points, _ = await page(ACCESS_POINTS, scope, limit=20, extra=[fragment(

@@ -12,8 +12,9 @@ from typing import Any
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import MAX_INT, atomic
+from schoolit.describe import identifiers
+from schoolit.describe.inputs import REQUIRED, Input
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from schoolit.inventory import validation
 from schoolit.inventory.choices import DeviceStatus
 from schoolit.inventory.definitions import (
     LOAN_OPEN,
@@ -22,7 +23,6 @@ from schoolit.inventory.definitions import (
     school_year_end,
     today,
 )
-from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.resources.device import DEVICES
 from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
 from schoolit.inventory.services.devices import get_device
@@ -256,11 +256,11 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
         serial_field, ref_field = f"rows.{index}.serial", f"rows.{index}.pupil_ref"
         serial = ref = ""
         try:
-            serial = validation.serial_number(row.serial)
+            serial = identifiers.serial_number(row.serial)
         except ValueError as exc:
             f.error(serial_field, REQUIRED if not row.serial.strip() else str(exc))
         try:
-            ref = validation.pupil_reference(row.pupil_ref)
+            ref = identifiers.pupil_reference(row.pupil_ref)
         except ValueError as exc:
             f.error(ref_field, REQUIRED if not row.pupil_ref.strip() else str(exc))
         if serial and serial in serials:

@@ -7,12 +7,12 @@ from typing import Any
 
 from schoolit.accounts import directory, tenants
 from schoolit.accounts.scope import Scope
+from schoolit.describe.inputs import REQUIRED, Input
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.inventory.definitions import (
     PLANNED_COVERED,
     gigabit_symmetric,
 )
-from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
 from schoolit.inventory.services.store import change_row, create_row, delete_row, one, only_county, page
 from schoolit.inventory.tables import School

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from schoolit.accounts.scope import Scope
+from schoolit.describe.inputs import REQUIRED, Input
+from schoolit.describe.resource import Listing
 from schoolit.errors import Forbidden, NotFound
 from schoolit.inventory import secrets
 from schoolit.inventory.choices import (
@@ -14,8 +16,6 @@ from schoolit.inventory.choices import (
     SnmpPrivProtocol,
     SnmpVersion,
 )
-from schoolit.inventory.description import Listing
-from schoolit.inventory.inputs import REQUIRED, Input
 from schoolit.inventory.services.store import change_row, create_row, delete_row, one, only_county, page
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_

@@ -14,9 +14,9 @@ from schoolit import limits
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
+from schoolit.describe.inputs import Input
+from schoolit.describe.resource import Listing
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from schoolit.inventory.description import Listing
-from schoolit.inventory.inputs import Input
 from schoolit.inventory.resources import BY_TABLE
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import Fragment, fetch, fragment

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.inventory.inputs import Input
+from schoolit.describe.inputs import Input
 from schoolit.inventory.resources.uplink import UPLINK, UPLINKS
 from schoolit.inventory.services.store import (
     change_row,

@@ -55,7 +55,7 @@ async def exported(client: httpx.AsyncClient, world: World, kind: str, actor: st
 
 
 def reason_of(check: Callable[[str], object], value: str) -> str:
-    """The German reason a `schoolit.inventory.validation` check gives for a bad value (as the API shows it)."""
+    """The German reason a `schoolit.describe.identifiers` check gives for a bad value (as the API shows it)."""
     try:
         check(value)
     except ValueError as exc:

@@ -10,7 +10,7 @@ import httpx
 import msgspec
 import pytest
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
 from schoolit.sql import fetch
 from tests.integration.inventory.csvfiles import (
     DEVICE_HEADER_DE,
@@ -130,7 +130,7 @@ async def test_every_row_error_is_reported_with_row_and_column(client: httpx.Asy
         (3, "Schulnummer"), (3, "Geräteart"), (3, "Seriennummer"), (3, "Förderprogramm"), (3, "Kaufdatum"),
         (3, "Preis (EUR)"), (3, "Status"), (4, "Kaufdatum"), (4, "Preis (EUR)")]
     messages = dict(((row, column), message) for row, column, message in found)
-    assert messages[(3, "Schulnummer")] == reason_of(validation.school_number, "4100")
+    assert messages[(3, "Schulnummer")] == reason_of(identifiers.school_number, "4100")
     assert messages[(3, "Kaufdatum")] == "dieses Datum gibt es nicht"
     assert messages[(3, "Geräteart")].startswith("einer von: tablet, laptop")
     assert all(e["field"] == e["column"] for e in body["errors"])
@@ -338,7 +338,7 @@ async def test_one_audit_event_per_county_and_one_per_changed_object(client: htt
 async def test_unreadable_keys_are_not_duplicates_of_each_other(client: httpx.AsyncClient, world: World) -> None:
     rows = [["Schulnummer", "Seriennummer"], ["41001", "x"], ["41001", ""], ["41001", "ä"], ["41001", "OK-1"]]
     response = await post_import(client, world, "admin", "devices", csv_bytes(rows))
-    reason = reason_of(validation.serial_number, "x")
+    reason = reason_of(identifiers.serial_number, "x")
     assert _errors(response) == [(2, "Seriennummer", reason), (3, "Seriennummer", "ein Wert ist erforderlich"),
                                  (4, "Seriennummer", reason)]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
 from schoolit.sql import fetch
 from tests.integration.inventory.csvfiles import csv_bytes, imported, post_import, reason_of
 from tests.integration.world import World
@@ -188,7 +188,7 @@ async def test_access_point_rules(client: httpx.AsyncClient, world: World) -> No
         (4, "Seriennummer", "Seriennummer oder MAC-Adresse erforderlich"),
         (5, "Raum", "unbekannter Raum (zuerst die Räume importieren)"),
         (5, "MAC-Adresse", "dieselbe MAC-Adresse steht mehrmals in dieser Datei (Zeilen 5, 6)"),
-        (5, "Management-IP", reason_of(validation.ip_address, "10.41.1.300")),
+        (5, "Management-IP", reason_of(identifiers.ip_address, "10.41.1.300")),
         (6, "MAC-Adresse", "dieselbe MAC-Adresse steht mehrmals in dieser Datei (Zeilen 5, 6)")]
 
 
@@ -249,7 +249,7 @@ async def test_uplink_rules(client: httpx.AsyncClient, world: World) -> None:
         (2, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
         (2, "Download (Mbit/s)", "mindestens 1"),
         (2, "Vertragsende", "der Vertrag kann nicht vor der Inbetriebnahme enden"),
-        (2, "Öffentliches Netz", reason_of(validation.ip_prefix, "198.51.100.1/29")),
+        (2, "Öffentliches Netz", reason_of(identifiers.ip_prefix, "198.51.100.1/29")),
         (3, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
         (3, "Upload (Mbit/s)", "ein Wert ist erforderlich")]
     response = await post_import(client, world, "admin", "uplinks", csv_bytes([["Schulnummer", "Anbieter"],

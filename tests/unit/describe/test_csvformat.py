@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from schoolit.inventory.csvformat import (
+from schoolit.describe.csvformat import (
     CellError,
     Kind,
     ParsedFile,

@@ -6,77 +6,63 @@ import datetime as dt
 
 import pytest
 
-from schoolit.inventory import validation
+from schoolit.describe import identifiers
+from schoolit.describe.inputs import Input
+from schoolit.describe.kinds import parse_date
 from schoolit.inventory.choices import DeviceStatus
-from schoolit.inventory.inputs import Input
-from schoolit.inventory.kinds import parse_date
-from schoolit.inventory.services import retention_cutoff, school_year_end
 
 
 @pytest.mark.parametrize("raw", ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "001a.2b3c.4d5e", " 001A2B3C4D5E "])
 def test_mac_addresses_are_normalised(raw: str) -> None:
-    assert validation.mac_address(raw) == "00:1a:2b:3c:4d:5e"
+    assert identifiers.mac_address(raw) == "00:1a:2b:3c:4d:5e"
 
 
 @pytest.mark.parametrize("raw", ["00:1a:2b:3c:4d", "zz:1a:2b:3c:4d:5e", "", "10.0.0.1", "00:1a:2b:3c:4d:5e:6f:70",
                                  "3C:22:FB", "1:2:3:4:5:6"])
 def test_bad_mac_addresses_are_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="MAC"):
-        validation.mac_address(raw)
+        identifiers.mac_address(raw)
 
 
 def test_ip_addresses_and_prefixes() -> None:
-    assert validation.ip_address(" 10.20.0.5 ") == "10.20.0.5"
-    assert validation.ip_address("2001:db8::1") == "2001:db8::1"
+    assert identifiers.ip_address(" 10.20.0.5 ") == "10.20.0.5"
+    assert identifiers.ip_address("2001:db8::1") == "2001:db8::1"
     for bad in ("10.20.0", "10.20.0.256", "10.20.0.5/24", "host.example"):
         with pytest.raises(ValueError):
-            validation.ip_address(bad)
-    assert validation.ip_prefix("10.20.0.0/24") == "10.20.0.0/24"
+            identifiers.ip_address(bad)
+    assert identifiers.ip_prefix("10.20.0.0/24") == "10.20.0.0/24"
     with pytest.raises(ValueError, match="host bits"):
-        validation.ip_prefix("10.20.0.1/24")
+        identifiers.ip_prefix("10.20.0.1/24")
     with pytest.raises(ValueError, match="length"):
-        validation.ip_prefix("10.20.0.0")
+        identifiers.ip_prefix("10.20.0.0")
     with pytest.raises(ValueError, match="prefix"):
-        validation.ip_prefix("10.20.0.0/33")
+        identifiers.ip_prefix("10.20.0.0/33")
 
 
 def test_serials_compare_upper_case_without_blanks() -> None:
-    assert validation.serial_number(" dmpx12ab ") == "DMPX12AB"
+    assert identifiers.serial_number(" dmpx12ab ") == "DMPX12AB"
     for bad in ("x", "has space", "ümlaut1", "A" * 81):
         with pytest.raises(ValueError):
-            validation.serial_number(bad)
+            identifiers.serial_number(bad)
 
 
 def test_school_numbers_have_five_digits() -> None:
-    assert validation.school_number(" 51234 ") == "51234"
+    assert identifiers.school_number(" 51234 ") == "51234"
     for bad in ("1234", "123456", "5123a"):
         with pytest.raises(ValueError, match="five digits"):
-            validation.school_number(bad)
+            identifiers.school_number(bad)
 
 
 @pytest.mark.parametrize("ref", ["7b-14", "S2026-0042", "BVJ1.07", "k9/3"])
 def test_pseudonymous_pupil_references_pass(ref: str) -> None:
-    assert validation.pupil_reference(ref) == ref
+    assert identifiers.pupil_reference(ref) == ref
 
 
 @pytest.mark.parametrize("ref", ["Max Mustermann", "Max.Mustermann", "Mustermann", "anna_schmidt", "7b 14", "",
                                  "x" * 41, "Müller1"])
 def test_names_and_spaces_are_refused_as_pupil_references(ref: str) -> None:
     with pytest.raises(ValueError, match="pseudonymous"):
-        validation.pupil_reference(ref)
-
-
-def test_school_year_ends_on_31_july() -> None:
-    assert school_year_end(dt.date(2026, 7, 31)) == dt.date(2026, 7, 31)
-    assert school_year_end(dt.date(2026, 8, 1)) == dt.date(2027, 7, 31)
-    assert school_year_end(dt.date(2027, 2, 1)) == dt.date(2027, 7, 31)
-
-
-def test_retention_cutoff_is_one_year_after_the_school_year_end() -> None:
-    # A loan returned in school year 2025/26 (ends 31.07.2026) is erased from 31.07.2027 on.
-    assert retention_cutoff(dt.date(2027, 7, 30)) == dt.date(2025, 7, 31)
-    assert retention_cutoff(dt.date(2027, 7, 31)) == dt.date(2026, 7, 31)
-    assert retention_cutoff(dt.date(2028, 1, 15)) == dt.date(2026, 7, 31)
+        identifiers.pupil_reference(ref)
 
 
 def test_input_collects_every_bad_field() -> None:

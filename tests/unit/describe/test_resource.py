@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from schoolit.inventory.description import FilterInvalid
-from schoolit.inventory.inputs import Input
+from schoolit.describe.inputs import Input
+from schoolit.describe.resource import FilterInvalid
 from schoolit.inventory.resources import KINDS, RESOURCES
 from schoolit.inventory.resources.device import DEVICE, DEVICES
 from schoolit.inventory.schemas import DeviceIn, DeviceOut

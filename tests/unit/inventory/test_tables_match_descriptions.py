@@ -14,8 +14,8 @@ from piccolo.columns import Column, ForeignKey, Varchar
 
 from schoolit import limits
 from schoolit.columns import Cidr, Inet, MacAddr
-from schoolit.inventory.description import Field, Resource
-from schoolit.inventory.kinds import Text
+from schoolit.describe.kinds import Text
+from schoolit.describe.resource import Field, Resource
 from schoolit.inventory.resources import RESOURCES
 
 # Columns every row has, or that a resource writes through code of its own rather than a field.
