@@ -16,10 +16,9 @@ from typing import Any
 
 import msgspec
 
+from schoolit import lists
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import AuditEvent
-from schoolit.errors import FieldError, ValidationFailed
-from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
 _SECRET_KEY = re.compile(r"pass|secret|token|community|key|hash|session", re.IGNORECASE)
@@ -110,7 +109,6 @@ async def pseudonymise_ticket_reporters(closed_before: dt.datetime) -> int:
 SORTS = {"at": AuditEvent.id, "actor": AuditEvent.actor_label, "action": AuditEvent.action,
          "object": AuditEvent.object_type}
 DEFAULT_SORT = "-at"
-UNKNOWN_SORT = N_("unknown sort key")
 
 
 async def list_events(scope: Scope, *, actor: str | None = None, action: str | None = None,
@@ -122,14 +120,12 @@ async def list_events(scope: Scope, *, actor: str | None = None, action: str | N
     from schoolit.kernel.access import Permission
 
     scope.require(Permission.AUDIT_READ)
-    key = (sort or DEFAULT_SORT).strip()
-    column = SORTS.get(key.lstrip("-"))
-    if column is None:
-        raise ValidationFailed([FieldError("sort", UNKNOWN_SORT)])
+    key, descending = lists.sort_key(sort, SORTS, DEFAULT_SORT)
+    column = SORTS[key]
     query = AuditEvent.select()
     if column is not AuditEvent.id:
-        query = query.order_by(column, ascending=not key.startswith("-"))
-    query = query.order_by(AuditEvent.id, ascending=column is AuditEvent.id and not key.startswith("-"))
+        query = query.order_by(column, ascending=not descending)
+    query = query.order_by(AuditEvent.id, ascending=column is AuditEvent.id and not descending)
     count = AuditEvent.count()
     filters = []
     if actor:

@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from schoolit.accounts import audit, schools
-from schoolit.accounts.choices import PERSON_ROLES, Role
+from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import MIN_PASSWORD_LENGTH, digest, hash_password, verify_password
 from schoolit.accounts.services import (
@@ -21,6 +21,7 @@ from schoolit.accounts.services import (
     keep_an_admin,
     now,
     resolve_user_scope,
+    role_of_person,
     scope_for_user,
 )
 from schoolit.accounts.sessions import forgive_login_attempt, reserve_login_attempt
@@ -59,11 +60,8 @@ async def update_user(scope: Scope, user_id: int, *, display_name: str, role: st
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         errors.append(FieldError("display_name", N_("must not be empty (at most 200 characters)")))
-    scope_ids: dict[str, int | None] = {}
-    if role not in {r.value for r in PERSON_ROLES}:
-        errors.append(FieldError("role", N_("choose a role")))
-    else:
-        scope_ids = await resolve_user_scope(Role(role), ref, errors)
+    person_role = role_of_person(role, errors)
+    scope_ids = {} if person_role is None else await resolve_user_scope(person_role, ref, errors)
     if errors:
         raise ValidationFailed(errors)
     async with atomic():

@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import lists
+from schoolit import lists, rules
 from schoolit.accounts import audit, audit_labels, credentials, services, sessions, tokens
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
@@ -136,10 +136,12 @@ class AdminPages(Controller):
 def _parse_day(value: str | None, field: str) -> dt.datetime | None:
     if not value:
         return None
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
-    except ValueError:
-        raise ValidationFailed([FieldError(field, "must be a date like 2026-11-22")]) from None
+    errors: list[FieldError] = []
+    day = rules.day(errors, field, value)
+    if errors:
+        raise ValidationFailed(errors)
+    assert day is not None
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 # The audit log's filters as an error page names them.
@@ -170,7 +172,7 @@ class AuditPage(Controller):
         wanted = lists.params(request.query_params, default_sort=audit.DEFAULT_SORT, sorts=audit.SORTS)
         since_day, until_day = _parse_day(since, "since"), _parse_day(until, "until")
         if action and action not in audit_labels.OBJECTS:
-            raise ValidationFailed([FieldError("action", N_("not one of the allowed values"))])
+            raise ValidationFailed([FieldError("action", rules.NOT_ALLOWED)])
         rows, total = await audit.list_events(
             caller, actor=actor, action=audit_labels.action_prefix(action) if action else None,
             object_type=object_type, object_id=object_id, since=since_day,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit, tenants
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
@@ -15,7 +16,6 @@ from schoolit.accounts.tables import ApiToken, Probe
 from schoolit.db import atomic
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
 
@@ -31,8 +31,7 @@ async def register_probe(scope: Scope, *, name: str, county_id: int,
     scope.require(Permission.INVENTORY_WRITE)
     scope.check(county_id, what="county")
     errors: list[FieldError] = []
-    if not name.strip():
-        errors.append(FieldError("name", N_("must not be empty")))
+    rules.not_empty(errors, "name", name)
     await tenants.refuse_retired_county(county_id, "school" if school_id is not None else "county", errors)
     if errors:
         raise ValidationFailed(errors)

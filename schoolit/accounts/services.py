@@ -8,10 +8,10 @@ data takes the caller's Scope.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit, schools, tenants
 from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
@@ -34,8 +34,8 @@ from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # write last-seen times (sessions, tokens, probes) at most this often
+CHOOSE_A_ROLE = N_("choose a role")
 LAST_ADMIN = N_("This is the last active administrator: make another user an administrator first.")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def now() -> dt.datetime:
@@ -116,6 +116,16 @@ USER_COLUMNS = (User.id, User.email, User.display_name, User.role, User.county_i
                 User.school_id, User.active, User.last_login_at, User.created_at)
 
 
+def role_of_person(role: str, errors: list[FieldError]) -> Role | None:
+    """The role a person is given (a user, a sign-in mapping), or None with "choose a role" among the
+    errors. There is no default: the forms preselect no role, so an admin is never made by a forgotten
+    field."""
+    if role in {r.value for r in PERSON_ROLES}:
+        return Role(role)
+    errors.append(FieldError("role", CHOOSE_A_ROLE))
+    return None
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -172,17 +182,11 @@ async def create_user(scope: Scope, *, email: str, display_name: str, role: str,
     scope.require(Permission.USERS_MANAGE)
     errors: list[FieldError] = []
     email = normalise_email(email)
-    if not _EMAIL.match(email) or len(email) > 254:
-        errors.append(FieldError("email", N_("not a valid e-mail address")))
-    display_name = display_name.strip()
-    if not display_name:
-        errors.append(FieldError("display_name", N_("must not be empty")))
-    if role not in {r.value for r in PERSON_ROLES}:
-        # No default: the form preselects no role, so an admin is never made by a forgotten field.
-        errors.append(FieldError("role", N_("choose a role")))
-        scope_ids: dict[str, int | None] = {}
-    else:
-        scope_ids = await resolve_user_scope(Role(role), ref, errors)
+    if not rules.is_email(email):
+        errors.append(FieldError("email", rules.NOT_AN_EMAIL))
+    display_name = rules.not_empty(errors, "display_name", display_name)
+    person_role = role_of_person(role, errors)
+    scope_ids = {} if person_role is None else await resolve_user_scope(person_role, ref, errors)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors.append(FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters"))
     if errors:

@@ -39,12 +39,14 @@ from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.rules import REQUIRED, TAKEN
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AGS = re.compile(r"^\d{5}$")
-REQUIRED = N_("required")
-TAKEN = N_("already in use")
 COUNTY_RETIRED = N_("the county is retired")
+UNKNOWN_COUNTY = N_("unknown county")
+IN_AN_ARRANGEMENT = N_("the county already belongs to an arrangement")
+UNKNOWN_SHARE_RULE = N_("unknown share rule")
 HUNDRED = Decimal(100)
 SEED_SCOPE = Scope.system("seed")
 
@@ -344,10 +346,23 @@ def _new_shares(members: list[dict[str, Any]], after_ids: set[int], given: Mappi
     return shares
 
 
+def _share_rule(errors: list[FieldError], value: str) -> ShareRule | None:
+    if value in {r.value for r in ShareRule}:
+        return ShareRule(value)
+    errors.append(FieldError("share_rule", UNKNOWN_SHARE_RULE))
+    return None
+
+
+async def _refuse_member_elsewhere(field: str, county_id: int, errors: list[FieldError]) -> None:
+    """A county belongs to one arrangement at the most."""
+    if await ArrangementMember.exists().where(ArrangementMember.county_id == county_id):
+        errors.append(FieldError(field, IN_AN_ARRANGEMENT))
+
+
 async def _county_for_member(field: str, county_id: int, errors: list[FieldError]) -> dict[str, Any] | None:
     row = await County.select(County.id, County.name, County.retired_at).where(County.id == county_id).first()
     if row is None:
-        errors.append(FieldError(field, N_("unknown county")))
+        errors.append(FieldError(field, UNKNOWN_COUNTY))
     elif row["retired_at"] is not None:
         errors.append(FieldError(field, COUNTY_RETIRED))
         return None
@@ -375,14 +390,12 @@ async def create_arrangement(scope: Scope, *, name: str, slug: str, lead_county_
     clean_name = _text(errors, "name", name, 200, required=True)
     clean_slug = _slug(errors, slug, required=True)
     await _unique(errors, Arrangement, {"name": clean_name, "slug": clean_slug}, None)
-    if share_rule not in {r.value for r in ShareRule}:
-        errors.append(FieldError("share_rule", N_("unknown share rule")))
+    _share_rule(errors, share_rule)
     if lead_county_id is None:
         errors.append(FieldError("lead_county", REQUIRED))
     else:
         await _county_for_member("lead_county", lead_county_id, errors)
-        if await ArrangementMember.exists().where(ArrangementMember.county_id == lead_county_id):
-            errors.append(FieldError("lead_county", N_("the county already belongs to an arrangement")))
+        await _refuse_member_elsewhere("lead_county", lead_county_id, errors)
     lead_share = parse_share((shares or {}).get(lead_county_id or 0), "shares", errors)
     if not errors and lead_county_id is not None:
         _check_shares(ShareRule(share_rule), {lead_county_id: lead_share}, errors)
@@ -419,12 +432,9 @@ async def update_arrangement(scope: Scope, arrangement_id: int, *, name: str | N
             errors.append(FieldError("lead_county", N_("the lead county must be a member of the arrangement")))
         values[Arrangement.lead_county_id] = lead_county_id
     rule = ShareRule(before["share_rule"])
-    if share_rule is not None:
-        if share_rule not in {r.value for r in ShareRule}:
-            errors.append(FieldError("share_rule", N_("unknown share rule")))
-        else:
-            rule = ShareRule(share_rule)
-            values[Arrangement.share_rule] = share_rule
+    if share_rule is not None and (chosen := _share_rule(errors, share_rule)) is not None:
+        rule = chosen
+        values[Arrangement.share_rule] = share_rule
     new_shares = _new_shares(before["members"], member_ids, shares, errors)
     if not errors:
         _check_shares(rule, new_shares, errors)
@@ -447,10 +457,7 @@ async def add_member(scope: Scope, arrangement_id: int, county_id: int,
     errors: list[FieldError] = []
     county = await _county_for_member("county", county_id, errors)
     if county is not None:
-        other = await ArrangementMember.select(ArrangementMember.arrangement_id.name).where(
-            ArrangementMember.county_id == county_id).first()
-        if other is not None:
-            errors.append(FieldError("county", N_("the county already belongs to an arrangement")))
+        await _refuse_member_elsewhere("county", county_id, errors)
     new_shares = _new_shares(before["members"], {m["county_id"] for m in before["members"]} | {county_id},
                              shares, errors)
     if not errors:

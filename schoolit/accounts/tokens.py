@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.probes import scope_for_probe
 from schoolit.accounts.scope import Scope
@@ -26,9 +27,8 @@ TOKEN_COLUMNS = (ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.user_id, 
 async def create_token(scope: Scope, *, user_id: int, name: str,
                        expires_days: int | None = None) -> tuple[str, dict[str, Any]]:
     """A new API token for a user; the token itself is returned once and never stored."""
-    errors = []
-    if not name.strip():
-        errors.append(FieldError("name", "must not be empty"))
+    errors: list[FieldError] = []
+    rules.not_empty(errors, "name", name)
     if expires_days is not None and not 1 <= expires_days <= 3650:
         errors.append(FieldError("expires_days", "must be between 1 and 3650"))
     if errors:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from schoolit import rules
 from schoolit.accounts import audit, sessions
 from schoolit.accounts import services as accounts
-from schoolit.accounts.choices import PERSON_ROLES, ActorKind, Role
+from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.sso import ldap, oidc
 from schoolit.accounts.sso.choices import ProviderKind, source_of
@@ -78,7 +79,7 @@ def _check_ldap(config: dict[str, Any], errors: list[FieldError]) -> dict[str, A
         errors.append(FieldError("ca_pem", N_("must be a PEM certificate")))
     for name in ("bind_dn", "base_dn"):
         if not clean[name]:
-            errors.append(FieldError(name, N_("must not be empty")))
+            errors.append(FieldError(name, rules.NOT_EMPTY))
     if "{login}" not in clean["user_filter"] or not clean["user_filter"].startswith("("):
         errors.append(FieldError("user_filter", N_("must be an LDAP filter containing {login}")))
     if "{dn}" not in clean["group_filter"] or not clean["group_filter"].startswith("("):
@@ -99,8 +100,7 @@ def _check_oidc(config: dict[str, Any], errors: list[FieldError]) -> dict[str, A
     secure = issuer.scheme == "https" or (issuer.scheme == "http" and _loopback(issuer.hostname))
     if not issuer.hostname or not secure:
         errors.append(FieldError("issuer", N_("must be an https:// address")))
-    if not clean["client_id"]:
-        errors.append(FieldError("client_id", N_("must not be empty")))
+    rules.not_empty(errors, "client_id", clean["client_id"])
     if "openid" not in clean["scopes"].split():
         errors.append(FieldError("scopes", N_("must contain openid")))
     return clean
@@ -124,7 +124,7 @@ def _validate(data: ProviderInput, *, has_secret: bool) -> tuple[dict[str, Any],
     errors += [FieldError(name, N_("not a setting of this kind of provider")) for name in sorted(data.config)
                if name not in known and data.kind in (ProviderKind.LDAP, ProviderKind.OIDC)]
     if not data.secret and not has_secret:
-        errors.append(FieldError("secret", N_("must not be empty")))
+        errors.append(FieldError("secret", rules.NOT_EMPTY))
     return config, errors
 
 
@@ -255,23 +255,22 @@ async def add_mapping(scope: Scope, *, provider_id: int, group_name: str, role: 
     """Map a provider's group to a role and a scope (named by slug or school number)."""
     scope.require(Permission.USERS_MANAGE)
     errors: list[FieldError] = []
-    group_name = group_name.strip()
-    if not group_name or len(group_name) > 500:
-        errors.append(FieldError("group_name", N_("must be 1-500 characters")))
+    group_name = rules.one_to(errors, "group_name", group_name, 500)
     if not 0 <= position <= 10000:
         errors.append(FieldError("position", N_("must be between 0 and 10000")))
     scope_ids: dict[str, int | None] = {}
     given = {name for name, value in (("county", ref.county_slug), ("arrangement", ref.arrangement_slug),
                                       ("school", ref.school_number)) if value}
-    if role not in {r.value for r in PERSON_ROLES}:
-        errors.append(FieldError("role", N_("choose a role")))
-    elif len(given) != (0 if role == Role.ADMIN else 1) or not given <= SCOPES_OF[Role(role)]:
+    person_role = accounts.role_of_person(role, errors)
+    fits = person_role is not None and len(given) == (0 if person_role == Role.ADMIN else 1) \
+        and given <= SCOPES_OF[person_role]
+    if person_role is not None and not fits:
         errors.append(FieldError("scope", SCOPE_MISMATCH))
-    else:
+    elif person_role is not None:
         # The accounts service resolves slugs and school numbers as it does for users; its messages
         # name the value, ours stay translatable.
         found: list[FieldError] = []
-        scope_ids = await accounts.resolve_user_scope(Role(role), ref, found)
+        scope_ids = await accounts.resolve_user_scope(person_role, ref, found)
         errors += [FieldError(e.field, UNKNOWN_SCOPE) for e in found]
     if not await SignInProvider.exists().where(SignInProvider.id == provider_id):
         errors.append(FieldError("provider", N_("unknown sign-in provider")))
@@ -378,7 +377,7 @@ async def sign_in(provider: dict[str, Any], identity: Identity, *, client_ip: st
             grant = await _grant(provider["id"], identity.groups)
             if grant is None:
                 refusal = Refusal.NO_ROLE
-            elif not accounts._EMAIL.match(email):
+            elif not rules.EMAIL.match(email):
                 refusal = Refusal.NO_EMAIL
             elif await User.exists().where((User.email == email) & (
                     (User.source != source) | (User.external_id != identity.external_id))):

@@ -1,0 +1,79 @@
+"""The rules every domain states the same way: one message id for each refusal, and one function where
+the check is the same too (a text that must not be empty, an e-mail address).
+
+A rule message is an English message id (`N_`) that a field error carries; pages, the API and the CLI
+translate it. A rule that belongs to one domain stays there (the county a write names is accounts',
+a ticket's priority levels are tickets'); what is here is the vocabulary no domain owns.
+`tests/unit/test_one_rule_message.py` fails when a rule message is defined in two modules.
+It imports nothing of schoolit but the errors and the kernel, so every domain, web and the
+top-level modules can use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from schoolit.errors import FieldError
+from schoolit.kernel.i18n import N_
+
+REQUIRED = N_("required")
+NOT_EMPTY = N_("must not be empty")
+TAKEN = N_("already in use")
+NOT_ALLOWED = N_("not one of the allowed values")
+TOO_MANY_ROWS = N_("too many rows")
+EMPTY_FILE = N_("the file is empty")
+NOT_AN_EMAIL = N_("not a valid e-mail address")
+# The kinds of value a field wants, as the API's parser and the forms' and CSV's parsers say it.
+WHOLE_NUMBER = N_("must be a whole number")
+TEXT = N_("must be text")
+YES_OR_NO = N_("must be yes or no")
+NOT_NEGATIVE = N_("must not be negative")
+NOT_A_DAY = N_("must be a date like 2026-11-22")
+
+# A text that must not be empty and fits its column, by the column's length.
+ONE_TO = {
+    80: N_("must be 1 to 80 characters"),
+    120: N_("must be 1 to 120 characters"),
+    254: N_("must be 1 to 254 characters"),
+    500: N_("must be 1-500 characters"),
+    5000: N_("must be 1 to 5,000 characters"),
+}
+
+# What counts as an e-mail address: something before and after one "@", a dot in the domain, no space.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX_LENGTH = 254  # RFC 5321's limit of a path, and every e-mail column's length
+
+
+def is_email(text: str) -> bool:
+    """Whether the text is an e-mail address that fits an e-mail column."""
+    return EMAIL.match(text) is not None and len(text) <= EMAIL_MAX_LENGTH
+
+
+def not_empty(errors: list[FieldError], field: str, text: str) -> str:
+    """The text without surrounding blanks; "must not be empty" among the errors when nothing is left."""
+    text = text.strip()
+    if not text:
+        errors.append(FieldError(field, NOT_EMPTY))
+    return text
+
+
+def day(errors: list[FieldError], field: str, text: str | None) -> dt.date | None:
+    """The ISO date of a filter or form field (what <input type=date> sends), None when empty; "must be a
+    date like 2026-11-22" among the errors for any other text."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(FieldError(field, NOT_A_DAY))
+        return None
+
+
+def one_to(errors: list[FieldError], field: str, text: str, maximum: int) -> str:
+    """The text without surrounding blanks; "must be 1 to <maximum> characters" among the errors unless
+    1 to `maximum` characters are left (`maximum` is one of ONE_TO's lengths)."""
+    text = text.strip()
+    if not text or len(text) > maximum:
+        errors.append(FieldError(field, ONE_TO[maximum]))
+    return text
