@@ -90,10 +90,8 @@ def params(query: Mapping[str, Any], *, default_sort: str, sorts: Iterable[str],
     descending with a leading "-"). A bad value is a field error in the caller's language (a 422
     page naming the field), never a server error."""
     errors: list[FieldError] = []
-    sort = (query.get("sort") or "").strip() or default_sort
-    if not _SORT_KEY.fullmatch(sort) or sort.lstrip("-") not in set(sorts):
-        errors.append(FieldError("sort", gettext(UNKNOWN_SORT)))
-        sort = default_sort
+    sort = _sort(errors, query.get("sort"), sorts, default_sort)
+    errors = [FieldError(e.field, gettext(e.message)) for e in errors]
     offset = 0
     raw_offset = (query.get("offset") or "").strip()
     if raw_offset:
@@ -114,6 +112,27 @@ def params(query: Mapping[str, Any], *, default_sort: str, sorts: Iterable[str],
     if errors:
         raise ValidationFailed(errors)
     return Params(sort=sort, offset=offset, limit=limit, csv=wanted == "csv")
+
+
+def _sort(errors: list[FieldError], sort: str | None, sorts: Iterable[str], default: str) -> str:
+    """The sort asked for, the default when none is; "unknown sort key" among the errors (and the default)
+    for anything but a key of `sorts` or "-key"."""
+    key = (sort or "").strip() or default
+    if _SORT_KEY.fullmatch(key) and key.lstrip("-") in set(sorts):
+        return key
+    errors.append(FieldError("sort", UNKNOWN_SORT))
+    return default
+
+
+def sort_key(sort: str | None, sorts: Iterable[str], default: str) -> tuple[str, bool]:
+    """The key a service's listing sorts by and whether descending: `sort` is a key of `sorts`, "-key"
+    for descending, or empty for the default; anything else is the field error "unknown sort key" (the
+    rule `params` applies to a page's query string, for the API's callers)."""
+    errors: list[FieldError] = []
+    key = _sort(errors, sort, sorts, default)
+    if errors:
+        raise ValidationFailed(errors)
+    return key.lstrip("-"), key.startswith("-")
 
 
 def number(value: int) -> str:

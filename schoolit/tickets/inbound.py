@@ -42,7 +42,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 from typing import Any
 
-from schoolit import uploads
+from schoolit import rules, uploads
 from schoolit.accounts import audit, directory
 from schoolit.accounts import services as accounts
 from schoolit.accounts.choices import Role
@@ -65,7 +65,6 @@ log = get_logger("schoolit.inbound")
 
 BATCH = 50  # messages per mailbox and run; the rest wait for the next minute
 MAX_BODY = 10_000  # a ticket's description holds at most this much
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NUMBER = re.compile(r"\bSIT-\d{4}-\d{5,}\b")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,246}>")
 _QUOTE_HEADER = re.compile(r"^\s*((Am|On)\b.{0,300}\b(schrieb|wrote)\b.*:|-{2,}\s*(Original Message|Ursprüngliche "
@@ -332,7 +331,7 @@ async def open_ticket(scope: Scope, school: dict[str, Any], parsed: Parsed, *, f
     text = parsed.body
     if follow_up:
         text = _("Follow-up to the closed ticket %(number)s.", number=follow_up) + "\n\n" + text
-    reporter = parsed.sender if _ADDRESS.match(parsed.sender) else ""
+    reporter = parsed.sender if rules.EMAIL.match(parsed.sender) else ""
     data = services.NewTicket(
         school_id=school["id"], category_id=await _category_id(),
         subject=(parsed.subject or _("(no subject)"))[:200], description=_fitted(_with_notes(text, notes)),

@@ -20,6 +20,7 @@ from typing import Any
 
 import aioimaplib
 
+from schoolit import rules
 from schoolit.accounts import audit, directory
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -79,8 +80,7 @@ async def _owner(owner: str, errors: list[FieldError]) -> tuple[int | None, int 
 
 async def _validated(data: MailboxInput, *, new: bool) -> tuple[dict[str, Any], list[FieldError]]:
     errors: list[FieldError] = []
-    if not data.name.strip() or len(data.name) > 120:
-        errors.append(FieldError("name", N_("must be 1 to 120 characters")))
+    rules.one_to(errors, "name", data.name, 120)
     host = data.host.strip()
     if not host or len(host) > 253 or any(ch.isspace() or ch in "/:@" for ch in host):
         errors.append(FieldError("host", N_("a host name or address")))
@@ -88,10 +88,9 @@ async def _validated(data: MailboxInput, *, new: bool) -> tuple[dict[str, Any], 
         errors.append(FieldError("port", N_("must be between 1 and 65535")))
     if data.tls not in TLS_MODES:
         errors.append(FieldError("tls", N_("unknown TLS mode")))
-    if not data.username.strip() or len(data.username) > 254:
-        errors.append(FieldError("username", N_("must be 1 to 254 characters")))
+    rules.one_to(errors, "username", data.username, 254)
     if new and not data.password:
-        errors.append(FieldError("password", N_("must not be empty")))
+        errors.append(FieldError("password", rules.NOT_EMPTY))
     if not _folder_ok(data.folder.strip()):
         errors.append(FieldError("folder", N_("a folder name without quotes or wildcards")))
     if data.done_folder.strip() and not _folder_ok(data.done_folder.strip()):

@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import lists, uploads
+from schoolit import lists, rules, uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
@@ -292,10 +292,7 @@ class TicketPages(Controller):
             minutes = _int_or_none(data.minutes)
             if minutes is None:
                 errors.append(FieldError("minutes", N_("must be a whole number of minutes")))
-            try:
-                day = dt.date.fromisoformat(data.worked_on) if data.worked_on else None
-            except ValueError:
-                errors.append(FieldError("worked_on", N_("must be a date like 2026-11-22")))
+            day = rules.day(errors, "worked_on", data.worked_on)
             if errors:
                 raise ValidationFailed(errors)
             await worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schoolit import throttle
+from schoolit import rules, throttle
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest
@@ -140,9 +140,10 @@ async def reply(token: str, body: str, *, client_ip: str | None, request_id: str
     # Replies are anonymous writes too: counted per address (a key of their own, so a school's
     # reports and its staff's replies do not use up each other's quota).
     await check_rate(digest("reply:" + (client_ip or "unknown")), now(), limit=REPLY_RATE_LIMIT)
-    body = body.strip()
-    if not body:
-        raise ValidationFailed([FieldError("body", N_("must not be empty"))])
+    errors: list[FieldError] = []
+    body = rules.not_empty(errors, "body", body)
+    if errors:
+        raise ValidationFailed(errors)
     if len(body) > MAX_REPLY:
         raise ValidationFailed([FieldError("body", f"at most {MAX_REPLY} characters")])
     async with atomic():

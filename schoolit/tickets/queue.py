@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from schoolit import lists, rules
 from schoolit.accounts import audit, directory
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -21,8 +22,8 @@ from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import Fragment, all_of, fetch, fragment
-from schoolit.tickets.choices import OPEN_STATUSES, Status
-from schoolit.tickets.services import TICKET_SELECT, get_ticket, now, with_sla_state
+from schoolit.tickets.choices import OPEN_STATUSES
+from schoolit.tickets.services import TICKET_SELECT, get_ticket, now, status_named, with_sla_state
 from schoolit.tickets.tables import SavedView
 
 PRESENCE_WINDOW = dt.timedelta(seconds=45)  # a page polls every 15 s; three misses and it is gone
@@ -45,17 +46,13 @@ SORTS = {"number": "t.number", "priority": "t.priority", "subject": "lower(t.sub
          "school": "lower(s.name)", "county": "c.name", "status": "t.status", "assignee": "lower(u.display_name)",
          "due": "t.resolution_due_at"}
 DEFAULT_SORT = "priority"
-UNKNOWN_SORT = N_("unknown sort key")
 
 
 def order_by(view: str, sort: str | None) -> str:
     """The ORDER BY of a view sorted by `sort` (a key of SORTS, "-key" descending)."""
-    key = (sort or DEFAULT_SORT).strip()
-    expression = SORTS.get(key.lstrip("-"))
-    if expression is None:
-        raise ValidationFailed([FieldError("sort", UNKNOWN_SORT)])
-    direction = "DESC" if key.startswith("-") else "ASC"
-    return ", ".join([*([GROUPS[view]] if view in GROUPS else []), f"{expression} {direction} NULLS LAST", URGENCY])
+    key, descending = lists.sort_key(sort, SORTS, DEFAULT_SORT)
+    direction = "DESC" if descending else "ASC"
+    return ", ".join([*([GROUPS[view]] if view in GROUPS else []), f"{SORTS[key]} {direction} NULLS LAST", URGENCY])
 
 
 @dataclass(frozen=True)
@@ -76,10 +73,7 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
     if filters.view not in VIEWS:
         raise ValidationFailed([FieldError("view", f"must be one of {', '.join(VIEWS)}")])
     if filters.status:
-        try:
-            parts.append(fragment("t.status = {}", Status(filters.status).value))
-        except ValueError:
-            raise ValidationFailed([FieldError("status", N_("unknown status"))]) from None
+        parts.append(fragment("t.status = {}", status_named(filters.status).value))
     elif filters.view != "all":
         parts.append(fragment("t.status = ANY({})", open_values))
     if filters.view == "mine":
@@ -183,9 +177,10 @@ async def save_view(scope: Scope, name: str, filters: Filters) -> dict[str, Any]
     scope.require(Permission.TICKETS_READ)
     if scope.actor.user_id is None:
         raise ValidationFailed([FieldError("caller", N_("only people save views"))])
-    name = name.strip()
-    if not name or len(name) > 80:
-        raise ValidationFailed([FieldError("name", N_("must be 1 to 80 characters"))])
+    errors: list[FieldError] = []
+    name = rules.one_to(errors, "name", name, 80)
+    if errors:
+        raise ValidationFailed(errors)
     _where(scope, filters, now())  # validates the filters
     encoded = msgspec.json.encode({k: v for k, v in asdict(filters).items() if v is not None}).decode()
     async with atomic():

@@ -10,13 +10,13 @@ Every function takes the caller's Scope first; every change is audited in its ow
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
+from schoolit import rules
 from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Scope
@@ -48,8 +48,10 @@ from schoolit.tickets.policy import Policy, policy_for_county
 from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
 from schoolit.tickets.tables import TicketCategory, TicketEvent
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TRACKING_PREFIX = "trk_"
+NOT_A_LEVEL = N_("must be low, medium or high")
+UNKNOWN_CATEGORY = N_("unknown category")
+UNKNOWN_STATUS = N_("unknown status")
 
 TICKET_SELECT = """
 SELECT t.id, t.number, t.county_id, c.name AS county_name, t.school_id, s.name AS school_name,
@@ -192,24 +194,34 @@ async def check_asset(kind: str | None, asset_id: int | None, school_id: int, er
         errors.append(FieldError("asset_id", N_("no such asset at this school")))
 
 
+def level_errors(**given: str | None) -> list[FieldError]:
+    """A field error for each given impact or urgency that is no level (None: not given)."""
+    levels = {level.value for level in Level}
+    return [FieldError(name, NOT_A_LEVEL) for name, value in given.items() if value is not None and value not in levels]
+
+
+def status_named(value: str) -> Status:
+    """The status a filter or a change names; "unknown status" for any other text."""
+    try:
+        return Status(value)
+    except ValueError:
+        raise ValidationFailed([FieldError("status", UNKNOWN_STATUS)]) from None
+
+
 async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], list[FieldError]]:
     """The school row and every problem with the input (the school must be in scope: 404)."""
     errors: list[FieldError] = []
-    if not data.subject.strip():
-        errors.append(FieldError("subject", N_("must not be empty")))
+    rules.not_empty(errors, "subject", data.subject)
     if len(data.subject) > 200:
         errors.append(FieldError("subject", N_("at most 200 characters")))
     if len(data.description) > 10_000:
         errors.append(FieldError("description", N_("at most 10,000 characters")))
-    if data.urgency not in {level.value for level in Level}:
-        errors.append(FieldError("urgency", N_("must be low, medium or high")))
-    if data.impact is not None and data.impact not in {level.value for level in Level}:
-        errors.append(FieldError("impact", N_("must be low, medium or high")))
-    if data.reporter_email and (not _EMAIL.match(data.reporter_email) or len(data.reporter_email) > 254):
-        errors.append(FieldError("reporter_email", N_("not a valid e-mail address")))
+    errors += level_errors(urgency=data.urgency, impact=data.impact)
+    if data.reporter_email and not rules.is_email(data.reporter_email):
+        errors.append(FieldError("reporter_email", rules.NOT_AN_EMAIL))
     category = await TicketCategory.select(TicketCategory.active).where(TicketCategory.id == data.category_id).first()
     if category is None or not category["active"]:
-        errors.append(FieldError("category_id", N_("unknown category")))
+        errors.append(FieldError("category_id", UNKNOWN_CATEGORY))
     school = await inventory.school_summary(school_id=data.school_id)
     if school is None or not scope.sees(school["county_id"], school["id"]):
         raise NotFound("school not found")
@@ -356,10 +368,7 @@ async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, 
 async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: str | None = None) -> dict[str, Any]:
     """A status change by a person, within the transitions their role may make."""
     scope.require(Permission.TICKETS_READ)
-    try:
-        status = Status(target)
-    except ValueError:
-        raise ValidationFailed([FieldError("status", N_("unknown status"))]) from None
+    status = status_named(target)
     async with atomic():
         ticket = await get_ticket(scope, ticket_id, lock=True)
         current = Status(ticket["status"])
@@ -434,10 +443,9 @@ async def reprioritise(scope: Scope, ticket_id: int, *, impact: str | None = Non
                        category_id: int | None = None) -> dict[str, Any]:
     """Change impact, urgency or category; the priority and the due times follow."""
     scope.require(Permission.TICKETS_WORK)
-    errors = [FieldError(name, N_("must be low, medium or high")) for name, value in (("impact", impact),
-              ("urgency", urgency)) if value is not None and value not in {level.value for level in Level}]
+    errors = level_errors(impact=impact, urgency=urgency)
     if category_id is not None and not await TicketCategory.exists().where(TicketCategory.id == category_id):
-        errors.append(FieldError("category_id", N_("unknown category")))
+        errors.append(FieldError("category_id", UNKNOWN_CATEGORY))
     if errors:
         raise ValidationFailed(errors)
     async with atomic():
@@ -462,8 +470,10 @@ async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool =
     scope.require(Permission.TICKETS_REPORT)
     if not public and not _is_worker(scope):
         raise Forbidden("only supporters write internal notes")
-    if not body.strip():
-        raise ValidationFailed([FieldError("body", N_("must not be empty"))])
+    errors: list[FieldError] = []
+    rules.not_empty(errors, "body", body)
+    if errors:
+        raise ValidationFailed(errors)
     async with atomic():
         ticket = await get_ticket(scope, ticket_id, lock=True)
         moment = now()

@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
 from schoolit.sql import Fragment, fetch, fragment
 
 PLACEHOLDERS = ("schule", "ticket", "name", "bearbeiter")
@@ -70,11 +70,9 @@ def _owner_or_none(scope: Scope) -> tuple[int | None, int | None] | None:
 
 
 def _validate(title: str, body: str) -> list[FieldError]:
-    errors = []
-    if not title or len(title) > MAX_TITLE:
-        errors.append(FieldError("title", N_("must be 1 to 80 characters")))
-    if not body or len(body) > MAX_BODY:
-        errors.append(FieldError("body", N_("must be 1 to 5,000 characters")))
+    errors: list[FieldError] = []
+    rules.one_to(errors, "title", title, MAX_TITLE)
+    rules.one_to(errors, "body", body, MAX_BODY)
     return errors
 
 

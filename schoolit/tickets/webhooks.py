@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -64,9 +65,8 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def _check(name: str, url: str, events: list[str]) -> list[FieldError]:
-    errors = []
-    if not name.strip() or len(name) > 120:
-        errors.append(FieldError("name", N_("must be 1 to 120 characters")))
+    errors: list[FieldError] = []
+    rules.one_to(errors, "name", name, 120)
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
         errors.append(FieldError("url", N_("must be an http or https address")))
