@@ -16,6 +16,7 @@ from typing import Any
 from litestar import Response
 from litestar.datastructures import UploadFile
 
+from schoolit import rules
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.i18n import N_
 
@@ -51,7 +52,7 @@ def clean_filename(name: str) -> str:
 def check(filename: str, content: bytes) -> str:
     """The content type of an acceptable upload, or ValidationFailed."""
     if not content:
-        raise ValidationFailed([FieldError("file", N_("the file is empty"))])
+        raise ValidationFailed([FieldError("file", rules.EMPTY_FILE)])
     if len(content) > MAX_BYTES:
         raise ValidationFailed([FieldError("file", N_("the file is larger than 10 MiB"))])
     content_type = sniff(content)

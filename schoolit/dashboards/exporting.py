@@ -17,6 +17,7 @@ from schoolit.dashboards.choices import LIGHT_WORDS, Light
 from schoolit.dashboards.schemas import ArrangementDashboard, CountyDashboard, OpenData
 from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
+from schoolit.truth import yes_no
 
 Getter = Callable[[Any], Any]
 
@@ -40,7 +41,7 @@ def _cell(value: Any, kind: str, lang: str) -> str:
     if kind == "list":
         return ", ".join(value)
     if kind == "yesno":
-        return _("yes") if value else _("no")
+        return yes_no(value)
     return str(value)
 
 

@@ -27,6 +27,7 @@ from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
 from schoolit.inventory.resources.loan import RETURN_FORM
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.truth import yes_no
 
 PAGE_SIZE = 50
 
@@ -52,7 +53,7 @@ COLUMNS = lists.check_sorts((
     lists.Column(N_("School"), "school", lists.key("school_name")),
     lists.Column(N_("Status"), "status", lambda d: _choice(DEVICE_STATUS_LABELS, d["status"])),
     lists.Column(N_("Warranty end"), "warranty_end", lambda d: _day(d["warranty_end"])),
-    lists.Column(N_("Enrolled in the MDM"), None, lambda d: gettext("yes") if d["mdm_enrolled"] else gettext("no")),
+    lists.Column(N_("Enrolled in the MDM"), None, lambda d: yes_no(d["mdm_enrolled"])),
 ), DEVICES.sorts)
 TICK = lists.Column(N_("Ticked"), hidden_label=True)  # the bulk action's tick boxes (writers only), not in the CSV
 

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from schoolit import limits, rules
 from schoolit.describe import identifiers
 from schoolit.describe.csvformat import CellError, RowError, decode, normalise, sniff_delimiter
 from schoolit.kernel.i18n import N_
@@ -47,8 +48,6 @@ BAD_TIME = N_("not a date and time (e.g. 31.07.2026 14:05 or 2026-07-31T14:05:00
 BAD_JSON = N_("not valid JSON (line %(line)s, column %(column)s)")
 NOT_AN_OBJECT = N_("each device must be a JSON object")
 SAME_SERIAL = N_("the same serial number appears more than once in this file (rows %(rows)s)")
-TOO_LONG = N_("at most %(max)s characters")
-EMPTY_FILE = N_("the file is empty")
 
 
 @dataclass(frozen=True)
@@ -234,7 +233,7 @@ def _text(value: Any, name: str) -> str:
     text = str(value).strip()
     limit = FIELD_LIMITS.get(name)
     if limit is not None and len(text) > limit:
-        raise CellError(TOO_LONG, max=limit)
+        raise CellError(limits.TOO_LONG, max=limit)
     return text
 
 
@@ -402,7 +401,7 @@ def read_export(data: bytes) -> MdmExport:
         return export
     stripped = text.lstrip()
     if not stripped:
-        export.error(1, "", _(EMPTY_FILE))
+        export.error(1, "", _(rules.EMPTY_FILE))
         return export
     if stripped[0] in "[{":
         _read_json(export, text)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import msgspec
 
+from schoolit import limits
 from schoolit.errors import DomainError, FieldError, ValidationFailed
 from schoolit.probes.agent.wire import SampleBatch
 
@@ -47,7 +48,7 @@ def _problems(batch: SampleBatch) -> list[FieldError]:
         if (problem := _number_problem(sample.response_ms)) is not None:
             errors.append(FieldError(f"samples[{index}].response_ms", problem))
         if sample.error is not None and _CONTROL.search(sample.error):
-            errors.append(FieldError(f"samples[{index}].error", "must not contain control characters"))
+            errors.append(FieldError(f"samples[{index}].error", limits.CONTROL))
     if batch.run is not None:
         for name, bounds in _RUN_INTS.items():
             if (problem := _number_problem(getattr(batch.run, name), bounds)) is not None:
@@ -55,7 +56,7 @@ def _problems(batch: SampleBatch) -> list[FieldError]:
         if (problem := _number_problem(batch.run.duration_s)) is not None:
             errors.append(FieldError("run.duration_s", problem))
         if _CONTROL.search(batch.run.version):
-            errors.append(FieldError("run.version", "must not contain control characters"))
+            errors.append(FieldError("run.version", limits.CONTROL))
     return errors
 
 

@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from schoolit import limits, rules
 from schoolit.errors import DomainError, ValidationFailed
 from schoolit.kernel import labels
 from schoolit.kernel.i18n import N_
@@ -64,11 +65,13 @@ field_label = labels.shown  # a field code as people read it
 
 # The parser's (msgspec's, Litestar's) English messages and the reasons people read instead; the
 # first group of a pattern with one is a number the reason names, or the field a message names itself.
+_NUMBER = N_("must be a number")
+_DATE_AND_TIME = N_("must be a date and time")
+_UUID = N_("must be a UUID")
 _EXPECTED_TYPES = (
-    ("`int", N_("must be a whole number")), ("`float", N_("must be a number")),
-    ("`decimal", N_("must be a number")), ("`bool", N_("must be yes or no")), ("`str", N_("must be text")),
-    ("`array", N_("must be a list")), ("`object", N_("must be an object")), ("`date`", N_("must be a date")),
-    ("`datetime", N_("must be a date and time")), ("`uuid", N_("must be a UUID")),
+    ("`int", rules.WHOLE_NUMBER), ("`float", _NUMBER), ("`decimal", _NUMBER), ("`bool", rules.YES_OR_NO),
+    ("`str", rules.TEXT), ("`array", N_("must be a list")), ("`object", N_("must be an object")),
+    ("`date`", N_("must be a date")), ("`datetime", _DATE_AND_TIME), ("`uuid", _UUID),
 )
 _LENGTH = re.compile(r"Expected `(?:str|array|object)[^`]*` of length (<=|>=) (\d+)")
 _BOUND = re.compile(r"Expected `(?:int|float|decimal)[^`]*` (<=|>=|<|>) (-?[\d.e+]+)")
@@ -81,28 +84,28 @@ def reason(message: str) -> tuple[str, str | None]:
     """A validation message in the request's language, and the field it names itself (msgspec says
     which field of a body is missing or unknown) or None. Our own messages are message ids."""
     if match := _MISSING.match(message):
-        return _("required"), match.group(1)
+        return _(rules.REQUIRED), match.group(1)
     if match := _UNKNOWN.match(message):
         return _("unknown field"), match.group(1)
     if match := _LENGTH.match(message):
         if match.group(1) == "<=":
-            return _("at most %(max)s characters", max=match.group(2)), None
+            return _(limits.TOO_LONG, max=match.group(2)), None
         return _("at least %(min)s characters", min=match.group(2)), None
     if match := _BOUND.match(message):
         bound = {"<=": N_("at most %(value)s"), ">=": N_("at least %(value)s"), "<": N_("less than %(value)s"),
                  ">": N_("more than %(value)s")}[match.group(1)]
         return _(bound, value=match.group(2)), None
     if message.startswith("Invalid enum value"):
-        return _("not one of the allowed values"), None
+        return _(rules.NOT_ALLOWED), None
     if message.startswith("Expected"):
         for prefix, text in _EXPECTED_TYPES:
             if message.startswith(f"Expected {prefix}"):
                 return _(text), None
-        return _("not one of the allowed values"), None
+        return _(rules.NOT_ALLOWED), None
     if message.startswith("Invalid UUID"):
-        return _("must be a UUID"), None
+        return _(_UUID), None
     if message.startswith("Invalid RFC3339"):
-        return _("must be a date and time"), None
+        return _(_DATE_AND_TIME), None
     if message.startswith("Invalid "):  # Invalid base64 string, ...
         return _("not a valid value"), None
     return _(message), None
