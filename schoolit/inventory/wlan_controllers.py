@@ -22,7 +22,7 @@ import netaddr
 
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
-from schoolit.describe.inputs import REQUIRED, Input
+from schoolit.describe.inputs import Input
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
 from schoolit.inventory.resources.wlan_controller import (
     OUTSIDE_SCHOOL_NETWORK,
@@ -33,10 +33,10 @@ from schoolit.inventory.resources.wlan_controller import (
 from schoolit.inventory.services.snmp import _CREDENTIAL_COLUMNS, SnmpCredentials, _decrypted
 from schoolit.inventory.services.store import (
     change_row,
+    county_for_write,
     create_row,
     delete_row,
     one,
-    only_county,
     page,
     same_county_profile,
     school_for_write,
@@ -75,13 +75,7 @@ async def _where(scope: Scope, f: Input, data: Mapping[str, Any]) -> tuple[int |
         school = await school_for_write(scope, f)
         return (school["county_id"], school["id"]) if school else (None, None)
     f.reference("county_id")
-    county_id = f.value("county_id") or only_county(scope)
-    if county_id is None:
-        f.error("county_id", REQUIRED)
-    elif not scope.sees_county(county_id) or scope.school_id is not None:
-        f.error("county_id", N_("unknown county"))
-        county_id = None
-    return county_id, None
+    return county_for_write(scope, f), None
 
 
 async def _address_rules(f: Input, county_id: int | None, school_id: int | None,

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.db import MAX_INT
 from schoolit.describe import identifiers
 from schoolit.describe.inputs import Input
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -24,8 +23,8 @@ from schoolit.inventory.resources.device import (
     move_problem,
 )
 from schoolit.inventory.services.store import (
-    MAX_BULK_ROWS,
     blocking,
+    bulk_ids,
     change_row,
     create_row,
     one,
@@ -117,13 +116,7 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
     scope.require(Permission.INVENTORY_WRITE)
     f = Input({"status": status}, partial=False)
     f.choice("status", DeviceStatus, required=True)
-    ids = sorted({int(i) for i in device_ids})
-    if any(not 0 < i <= MAX_INT for i in ids):  # no row has such an id
-        raise NotFound("device not found")
-    if not ids:
-        f.error("ids", N_("choose at least one device"))
-    elif len(ids) > MAX_BULK_ROWS:
-        f.error("ids", N_("too many rows"))
+    ids = bulk_ids(f, device_ids, "device", N_("choose at least one device"))
     if f.value("status") == LENT:
         f.error("status", BULK_LENT)
     f.raise_if_invalid()

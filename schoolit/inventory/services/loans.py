@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
-from schoolit.db import MAX_INT, atomic
+from schoolit.db import atomic
 from schoolit.describe import identifiers
 from schoolit.describe.inputs import REQUIRED, Input
 from schoolit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -28,9 +29,10 @@ from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
 from schoolit.inventory.services.devices import get_device
 from schoolit.inventory.services.schools import get_school
 from schoolit.inventory.services.store import (
-    MAX_BULK_ROWS,
     OPEN_LOAN,
     blocking,
+    bulk_ids,
+    bulk_size,
     insert_row,
     one,
     page,
@@ -68,7 +70,7 @@ async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.d
     elif state == "due":
         extra.append(fragment("l.returned_on IS NULL AND l.due_on <= {}", school_year_end(day)))
     elif state:
-        raise ValidationFailed([FieldError("state", N_("not one of the allowed values"))])
+        raise ValidationFailed([FieldError("state", rules.NOT_ALLOWED)])
     if due_before is not None:
         extra.append(fragment("l.due_on < {}", due_before))
     rows, total = await page(LOANS, scope, filters=LOANS.parse({**(filters or {}), **by}), q=q, sort=sort, limit=limit,
@@ -207,13 +209,7 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
     one. One audit entry per loan (`loan.return`, marked as bulk)."""
     scope.require(Permission.LOANS_WRITE)
     f, returned_on, device_status = _return_input(data)
-    ids = sorted({int(i) for i in loan_ids})
-    if any(not 0 < i <= MAX_INT for i in ids):  # no row has such an id
-        raise NotFound("loan not found")
-    if not ids:
-        f.error("ids", N_("choose at least one loan"))
-    elif len(ids) > MAX_BULK_ROWS:
-        f.error("ids", N_("too many rows"))
+    ids = bulk_ids(f, loan_ids, "loan", N_("choose at least one loan"))
     f.raise_if_invalid()
     before, _total = await page(LOANS, scope, limit=len(ids) + 1, sort="serial",
                                 extra=[fragment("l.id = ANY({})", ids)])
@@ -246,8 +242,7 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
     filled = [(i, r) for i, r in enumerate(rows) if r.serial.strip() or r.pupil_ref.strip()]
     if not filled:
         f.error("rows", N_("scan at least one device"))
-    if len(filled) > MAX_BULK_ROWS:
-        f.error("rows", N_("too many rows"))
+    bulk_size(f, "rows", len(filled))
     serials: dict[str, int] = {}
     refs: dict[str, int] = {}
     found: dict[str, dict[str, Any]] = {}

@@ -7,14 +7,14 @@ from typing import Any
 
 from schoolit.accounts import directory, tenants
 from schoolit.accounts.scope import Scope
-from schoolit.describe.inputs import REQUIRED, Input
+from schoolit.describe.inputs import Input
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.inventory.definitions import (
     PLANNED_COVERED,
     gigabit_symmetric,
 )
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
-from schoolit.inventory.services.store import change_row, create_row, delete_row, one, only_county, page
+from schoolit.inventory.services.store import change_row, county_for_write, create_row, delete_row, one, page
 from schoolit.inventory.tables import School
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
@@ -66,12 +66,8 @@ async def _school_input(data: Mapping[str, Any], current: Mapping[str, Any] | No
 async def create_school(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
     f = await _school_input(data, None)
-    county_id = f.value("county_id") or only_county(scope)
-    if county_id is None:
-        f.error("county_id", REQUIRED)
-    elif not scope.sees_county(county_id):
-        f.error("county_id", N_("unknown county"))
-    elif await tenants.retired_counties([county_id]):
+    county_id = county_for_write(scope, f)
+    if county_id is not None and await tenants.retired_counties([county_id]):
         f.error("county_id", tenants.COUNTY_RETIRED)
     f.raise_if_invalid()
     return await create_row(scope, "school", {**f.values, "county_id": county_id}, get_school)

@@ -10,10 +10,10 @@ from typing import Any
 
 import asyncpg
 
-from schoolit import limits
-from schoolit.accounts import audit
+from schoolit import limits, rules
+from schoolit.accounts import audit, tenants
 from schoolit.accounts.scope import Scope
-from schoolit.db import atomic
+from schoolit.db import MAX_INT, atomic
 from schoolit.describe.inputs import Input
 from schoolit.describe.resource import Listing
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -23,7 +23,7 @@ from schoolit.sql import Fragment, fetch, fragment
 
 MAX_BULK_ROWS = 200
 UNKNOWN_SCHOOL = N_("unknown school")
-ALREADY_IN_USE = N_("already in use")
+ALREADY_IN_USE = rules.TAKEN
 OPEN_LOAN = N_("the device already has an open loan: return it first")
 
 # --- SQL plumbing --------------------------------------------------------------------------------
@@ -144,6 +144,37 @@ def only_county(scope: Scope) -> int | None:
     if scope.county_ids is not None and len(scope.county_ids) == 1:
         return next(iter(scope.county_ids))
     return None
+
+
+def county_for_write(scope: Scope, f: Input) -> int | None:
+    """The county a new county-level row (a school, an SNMP profile, a county's controller) goes to: the
+    `county_id` given, else the caller's only county. None with "required" when there is neither, and
+    with "unknown county" when the caller does not see it or is bound to a school."""
+    county_id = f.value("county_id") or only_county(scope)
+    if county_id is None:
+        f.error("county_id", rules.REQUIRED)
+    elif not scope.sees_county(county_id) or scope.school_id is not None:
+        f.error("county_id", tenants.UNKNOWN_COUNTY)
+        return None
+    return county_id
+
+
+def bulk_ids(f: Input, ids: Sequence[int], what: str, none_chosen: str) -> list[int]:
+    """The distinct ids a bulk action names, in order. An id no row can have is `NotFound`, as for one row
+    (`what`: "device", "loan"); none chosen (`none_chosen`) and too many are errors of the field `ids`."""
+    chosen = sorted({int(i) for i in ids})
+    if any(not 0 < i <= MAX_INT for i in chosen):  # no row has such an id
+        raise NotFound(f"{what} not found")
+    if not chosen:
+        f.error("ids", none_chosen)
+    bulk_size(f, "ids", len(chosen))
+    return chosen
+
+
+def bulk_size(f: Input, field: str, count: int) -> None:
+    """One bulk action takes MAX_BULK_ROWS rows at the most; "too many rows" is an error of `field`."""
+    if count > MAX_BULK_ROWS:
+        f.error(field, rules.TOO_MANY_ROWS)
 
 
 async def school_for_write(scope: Scope, f: Input, field_name: str = "school_id",
