@@ -25,7 +25,7 @@ from schoolit.inventory.resources import RESOURCES
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
-from schoolit.sql import all_of, fetch, fragment
+from schoolit.sql import Fragment, all_of, fetch, fragment
 
 # The export query of each kind (its one value: the scope condition) and the columns that carry county
 # and school, derived from the resources' descriptions.
@@ -58,16 +58,23 @@ def _label(labels: Mapping[Any, str], code: str) -> str:
     return _(label) if label else code
 
 
-async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: str = "de") -> bytes:
-    """Devices and access points per county and funding programme: count, first and last purchase
-    date, sum of prices, and how many have no price (the proof needs them filled in)."""
-    scope.require(Permission.EXPORT)
+async def export_scope(scope: Scope, county_slug: str | None) -> Fragment:
+    """The rows an export reads (`x.county_id`, `x.school_id`): the caller's scope, or one county in it
+    named by its slug; a county the caller does not see is "county not found"."""
     condition = scope.where("x.county_id", school="x.school_id")
     if county_slug is not None:
         county_id = await directory.county_id_by_slug(county_slug)
         if county_id is None or not scope.sees_county(county_id):
             raise NotFound(_("county not found"))
         condition = all_of(condition, fragment("x.county_id = {}", county_id))
+    return condition
+
+
+async def funding_proof_csv(scope: Scope, county_slug: str | None = None, lang: str = "de") -> bytes:
+    """Devices and access points per county and funding programme: count, first and last purchase
+    date, sum of prices, and how many have no price (the proof needs them filled in)."""
+    scope.require(Permission.EXPORT)
+    condition = await export_scope(scope, county_slug)
     rows = await fetch("""
         SELECT x.county_id, x.object, x.funding_programme, count(*) AS n, min(x.purchase_date) AS first,
                max(x.purchase_date) AS last, coalesce(sum(x.price_cents), 0) AS total,

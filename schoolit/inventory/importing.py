@@ -46,9 +46,10 @@ from schoolit.inventory.resources import KINDS
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.device import DEVICE, move_problem
 from schoolit.inventory.resources.room import ROOM
-from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.school import SCHOOL, UNKNOWN_SCHOOL_NUMBER
 from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.inventory.resources.wlan_controller import OUTSIDE_SCHOOL_NETWORK, STAYS, WLAN_CONTROLLER
+from schoolit.inventory.services.store import ALREADY_IN_USE
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
@@ -175,7 +176,7 @@ class Planner:
         school = self.schools.get(number)
         if school is None and self.parsed.readable(row, "school_number"):
             # Foreign schools read exactly like unknown ones: the answer must not tell them apart.
-            self.error(row, "school_number", _("unknown school number"))
+            self.error(row, "school_number", _(UNKNOWN_SCHOOL_NUMBER))
         return school
 
     def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
@@ -275,7 +276,7 @@ class Planner:
         name = self.value(values, "county")
         county_id = self.counties.get(normalise(name)) if name else None
         if name and county_id is None and self.parsed.readable(row, "county"):
-            self.error(row, "county", _("unknown county"))
+            self.error(row, "county", _(tenants.UNKNOWN_COUNTY))
         return name, county_id
 
     def validate(self, row: int, values: Sequence[Any], stored: Any) -> None:
@@ -453,7 +454,7 @@ class AccessPointPlanner(Planner):
         elif self.parsed.readable(row, "serial") and self.parsed.readable(row, "mac"):
             self.error(row, where, _("a serial number or MAC address is required"))
         if existing is not None and not self.scope.sees(existing["county_id"], existing["school_id"]):
-            self.error(row, "serial" if serial else "mac", _("already in use"))
+            self.error(row, "serial" if serial else "mac", _(ALREADY_IN_USE))
             existing = None
         if school is None:
             return None, (None, None, None, None, serial)
@@ -567,7 +568,7 @@ class DevicePlanner(Planner):
         self.key(row, serial)
         existing = self.existing.get(serial)
         if existing is not None and not self.scope.sees(existing["county_id"], existing["school_id"]):
-            self.error(row, "serial", _("already in use"))
+            self.error(row, "serial", _(ALREADY_IN_USE))
             existing = None
         if school is None:
             return None, (None, None, serial)
@@ -593,7 +594,7 @@ class DevicePlanner(Planner):
             if self.scope.sees(holder["county_id"], holder["school_id"]):
                 self.error(row, "mac", _("already used by device %(serial)s", serial=holder["serial"]))
             else:
-                self.error(row, "mac", _("already in use"))
+                self.error(row, "mac", _(ALREADY_IN_USE))
 
     def plan(self, progress: Progress | None = None) -> Plan:
         plan = super().plan(progress)

@@ -11,13 +11,12 @@ from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
 from schoolit.describe.csvformat import format_date, format_price
-from schoolit.errors import NotFound
 from schoolit.inventory.choices import DISPOSAL_REASON_LABELS, FUNDING_PROGRAMME_LABELS, DisposalReason
-from schoolit.inventory.exporting import OBJECT_LABELS
+from schoolit.inventory.exporting import OBJECT_LABELS, export_scope
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import current_locale
 from schoolit.kernel.i18n import gettext as _
-from schoolit.sql import all_of, fetch, fragment
+from schoolit.sql import fetch
 
 ITEMS_HEADER = {
     "de": ("Landkreis", "Schulnummer", "Schule", "Objektart", "Seriennummer", "Inventarnummer", "Förderprogramm",
@@ -45,12 +44,7 @@ _ITEMS = """
 async def funding_proof_items_csv(scope: Scope, county_slug: str | None = None, lang: str = "de") -> bytes:
     """Each device and access point in scope (or of one county) with its procurement data."""
     scope.require(Permission.EXPORT)
-    condition = scope.where("x.county_id", school="x.school_id")
-    if county_slug is not None:
-        county_id = await directory.county_id_by_slug(county_slug)
-        if county_id is None or not scope.sees_county(county_id):
-            raise NotFound(_("county not found"))
-        condition = all_of(condition, fragment("x.county_id = {}", county_id))
+    condition = await export_scope(scope, county_slug)
     rows = await fetch(_ITEMS, condition)
     names = {county["id"]: county["name"] for county in await directory.counties(scope)}
     token = current_locale.set(lang)  # the labels follow the file's language, not the page's

@@ -18,6 +18,7 @@ from schoolit.accounts.security import digest
 from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
+from schoolit.inventory.resources.school import UNKNOWN_SCHOOL_NUMBER
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 from schoolit.tickets import notifications, workflow
@@ -100,7 +101,7 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: 
         errors.append(FieldError("description", N_("please describe the fault")))
     school = await school_by_number(form.school_number) if form.school_number.strip() else None
     if school is None:
-        errors.append(FieldError("school_number", N_("unknown school number")))
+        errors.append(FieldError("school_number", UNKNOWN_SCHOOL_NUMBER))
     category_id = int(form.category_id) if form.category_id.strip().isdigit() else 0
     subject = form.subject.strip() or form.description.strip().splitlines()[0][:120] if (
         form.subject.strip() or form.description.strip()) else ""

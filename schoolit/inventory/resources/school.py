@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from schoolit import rules
 from schoolit.describe import identifiers
 from schoolit.describe.kinds import Choice, Normalised, Reference, Text, Whole
 from schoolit.describe.resource import Check, Csv, Field, Resource, shown
@@ -13,6 +14,7 @@ from schoolit.inventory.choices import SCHOOL_TYPE_LABELS, UPLINK_STATUS_LABELS,
 from schoolit.inventory.definitions import PLANNED_COVERED
 from schoolit.kernel.i18n import N_
 
+UNKNOWN_SCHOOL_NUMBER = N_("unknown school number")
 ADDRESSES_OUTSIDE = N_("access points of this school have addresses outside this prefix")
 
 
@@ -59,7 +61,7 @@ SCHOOL = Resource(
               csv=Csv("PLZ", "postal_code", note="five digits", aliases=("Postleitzahl", "postcode", "zip"))),
         Field("city", Text(120), N_("City"), sort="city", search=True,
               csv=Csv("Ort", "city", aliases=("Stadt", "Gemeinde", "town"), memo=True)),
-        Field("pupils", Whole(0, 20_000, N_("must not be negative")), N_("Pupils"), empty=0, sort="pupils",
+        Field("pupils", Whole(0, 20_000, rules.NOT_NEGATIVE), N_("Pupils"), empty=0, sort="pupils",
               csv=Csv("Schülerzahl", "pupils", note="0–20,000", aliases=(
                   "Schüler", "Schülerinnen und Schüler", "Anzahl Schüler", "pupil count"))),
         Field("website", Text(200), N_("Website"), filter="like", sort="website",
