@@ -29,6 +29,7 @@ WHOLE_NUMBER = N_("must be a whole number")
 TEXT = N_("must be text")
 YES_OR_NO = N_("must be yes or no")
 NOT_NEGATIVE = N_("must not be negative")
+TOO_LONG_TEXT = N_("too long")
 NOT_A_DAY = N_("must be a date like 2026-11-22")
 
 # A text that must not be empty and fits its column, by the column's length.

@@ -39,7 +39,7 @@ from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
-from schoolit.rules import REQUIRED, TAKEN
+from schoolit.rules import REQUIRED, TAKEN, TOO_LONG_TEXT
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AGS = re.compile(r"^\d{5}$")
@@ -193,7 +193,7 @@ def _text(errors: list[FieldError], field: str, value: str | None, max_length: i
     if not value and required:
         errors.append(FieldError(field, REQUIRED))
     elif len(value) > max_length:
-        errors.append(FieldError(field, N_("too long")))
+        errors.append(FieldError(field, TOO_LONG_TEXT))
     return value
 
 

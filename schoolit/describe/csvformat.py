@@ -28,6 +28,7 @@ from schoolit.kernel.i18n import gettext as _
 from schoolit.truth import truth
 
 LANGS = ("de", "en")
+VALUE_REQUIRED = N_("a value is required")
 
 
 class CellError(ValueError):
@@ -66,7 +67,7 @@ Formatter = Callable[[Any, str], str]
 def text(max_length: int) -> Parser:
     def parse(cell: str, comma: bool) -> str:
         if len(cell) > max_length:
-            raise CellError(N_("at most %(max)s characters"), max=max_length)
+            raise CellError(limits.TOO_LONG, max=max_length)
         return cell
 
     return parse
@@ -91,9 +92,9 @@ def integer(minimum: int, maximum: int = MAX_INT) -> Parser:
             raise CellError(N_("a whole number"))
         number = int(digits)
         if number < minimum:
-            raise CellError(N_("at least %(min)s"), min=minimum)
+            raise CellError(limits.TOO_SMALL, min=minimum)
         if number > maximum:
-            raise CellError(N_("at most %(max)s"), max=maximum)
+            raise CellError(limits.TOO_LARGE, max=maximum)
         return number
 
     return parse
@@ -117,7 +118,7 @@ def price_cents(cell: str, comma: bool) -> int:
             cents = int((match.group(2) or "0").ljust(2, "0"))
             total = euros * 100 + cents
             if total > MAX_INT:
-                raise CellError(N_("at most %(max)s"), max="21.474.836,47 €")
+                raise CellError(limits.TOO_LARGE, max="21.474.836,47 €")
             return total
     raise CellError(N_("an amount in euros with at most two decimals, e.g. 1.234,56"))
 
@@ -431,7 +432,7 @@ def _read_row(parsed: ParsedFile, record: list[str], row: int,
             cell = cell[1:]  # the quote our export puts before a formula-like cell
         if not cell:
             if column.required:
-                parsed.error(row, column.field, _("a value is required"))
+                parsed.error(row, column.field, _(VALUE_REQUIRED))
             values.append(column.empty)
             continue
         value = _MISSING if memo is None else memo.get(cell, _MISSING)

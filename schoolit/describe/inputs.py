@@ -14,14 +14,14 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from schoolit import rules
 from schoolit.describe.kinds import Choice, Day, IdList, Money, Normalised, Reference, Text, Whole, YesNo
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.kernel.i18n import N_
 
 if TYPE_CHECKING:
     from schoolit.describe.resource import Field
 
-REQUIRED = N_("required")
+REQUIRED = rules.REQUIRED
 STORED = object()  # `Input.value`'s default: fall back to the row being updated
 
 

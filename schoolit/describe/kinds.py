@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.describe import csvformat
 from schoolit.kernel.i18n import N_
@@ -49,9 +50,9 @@ class Text(ValueKind):
 
     def parse(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError(N_("must be text"))
+            raise ValueError(rules.TEXT)
         if len(value) > self.max_length:
-            raise ValueError(N_("too long"))
+            raise ValueError(rules.TOO_LONG_TEXT)
         return value
 
     def cell(self, cell: str, comma: bool) -> str:
@@ -73,10 +74,10 @@ class Whole(ValueKind):
     def parse(self, value: Any) -> int:
         if isinstance(value, str):
             if not _WHOLE.fullmatch(value):
-                raise ValueError(N_("must be a whole number"))
+                raise ValueError(rules.WHOLE_NUMBER)
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(N_("must be a whole number"))
+            raise ValueError(rules.WHOLE_NUMBER)
         if value < self.minimum:
             raise ValueError(self.below_minimum or N_("too small"))
         if value > self.maximum:
@@ -94,6 +95,7 @@ class Reference(Whole):
     minimum: int = 1
 
 
+NOT_EUROS = N_("an amount in euros, e.g. 499,90")
 _EUROS = re.compile(r"^\d{1,7}([.,]\d{1,2})?$")
 
 
@@ -109,15 +111,15 @@ class Money(ValueKind):
     def parse(self, value: Any) -> int:
         if isinstance(value, str):
             if not _EUROS.match(value):
-                raise ValueError(N_("an amount in euros, e.g. 499,90"))
+                raise ValueError(NOT_EUROS)
             try:
                 return int(Decimal(value.replace(",", ".")) * 100)
             except InvalidOperation:
-                raise ValueError(N_("an amount in euros, e.g. 499,90")) from None
+                raise ValueError(NOT_EUROS) from None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(N_("must be a whole number"))
+            raise ValueError(rules.WHOLE_NUMBER)
         if value < 0:
-            raise ValueError(N_("must not be negative"))
+            raise ValueError(rules.NOT_NEGATIVE)
         return value
 
     def cell(self, cell: str, comma: bool) -> int:
@@ -180,7 +182,7 @@ class YesNo(ValueKind):
         if isinstance(value, str):
             with contextlib.suppress(ValueError):
                 return truth(value)
-        raise ValueError(N_("must be yes or no"))
+        raise ValueError(rules.YES_OR_NO)
 
     def cell(self, cell: str, comma: bool) -> bool:
         return csvformat.boolean(cell, comma)
@@ -205,7 +207,7 @@ class Choice(ValueKind):
 
     def parse(self, value: Any) -> str:
         if value not in {member.value for member in self.enum}:
-            raise ValueError(N_("not one of the allowed values"))
+            raise ValueError(rules.NOT_ALLOWED)
         return str(value)
 
     def cell(self, cell: str, comma: bool) -> str:
@@ -222,7 +224,7 @@ class Normalised(ValueKind):
 
     def parse(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError(N_("must be text"))
+            raise ValueError(rules.TEXT)
         return self.normalise(value)
 
 

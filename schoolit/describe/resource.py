@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from schoolit import lists
 from schoolit.accounts.scope import Scope
 from schoolit.describe import csvformat, forms, identifiers
 from schoolit.describe.inputs import Input
@@ -292,7 +293,6 @@ class Filter:
     contains: bool = False  # matched anywhere in the text, any case
 
 
-UNKNOWN_SORT = N_("unknown sort key")
 BAD_FILTER = N_("%(label)s: %(reason)s")
 
 
@@ -358,13 +358,9 @@ class Listing:
         return all_of(*conditions, *extra)
 
     def order(self, sort: str | None) -> str:
-        key = (sort or self.default_sort).strip()
-        descending = key.startswith("-")
-        expression = self.sorts.get(key.lstrip("-"))
-        if expression is None:
-            raise ValidationFailed([FieldError("sort", UNKNOWN_SORT)])
+        key, descending = lists.sort_key(sort, self.sorts, self.default_sort)
         direction = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
-        return f"{expression} {direction}, {self.id_column}"
+        return f"{self.sorts[key]} {direction}, {self.id_column}"
 
 
 class FilterInvalid(ValidationFailed):

@@ -32,7 +32,9 @@ from schoolit import sql
 from schoolit.accounts import audit, directory, tenants
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
+from schoolit.describe import identifiers
 from schoolit.describe.csvformat import (
+    VALUE_REQUIRED,
     Kind,
     ParsedFile,
     Progress,
@@ -44,11 +46,12 @@ from schoolit.describe.resource import Resource
 from schoolit.errors import Conflict, NotFound
 from schoolit.inventory.resources import KINDS
 from schoolit.inventory.resources.access_point import ACCESS_POINT
+from schoolit.inventory.resources.common import OUTSIDE_SCHOOL_NETWORK
 from schoolit.inventory.resources.device import DEVICE, move_problem
 from schoolit.inventory.resources.room import ROOM
 from schoolit.inventory.resources.school import SCHOOL, UNKNOWN_SCHOOL_NUMBER
 from schoolit.inventory.resources.uplink import UPLINK
-from schoolit.inventory.resources.wlan_controller import OUTSIDE_SCHOOL_NETWORK, STAYS, WLAN_CONTROLLER
+from schoolit.inventory.resources.wlan_controller import STAYS, WLAN_CONTROLLER
 from schoolit.inventory.services.store import ALREADY_IN_USE
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
@@ -217,7 +220,7 @@ class Planner:
         """A value needed to create an object cannot be emptied later either."""
         for j, name in self.needed:
             if values[j] in (None, "") and self.parsed.readable(row, name):
-                self.error(row, name, _("a value is required"))
+                self.error(row, name, _(VALUE_REQUIRED))
 
     def report_duplicates(self) -> None:
         repeated = self.report_repeats(self.keys, self.key_name, N_("the same key appears more than once in this "
@@ -637,11 +640,11 @@ class ControllerPlanner(Planner):
         if self.has("school_number") and not self.parsed.readable(row, "school_number"):
             return None  # an unreadable school number: already an error
         if self.scope.school_id is not None:  # a school's user enters the school's controller only
-            self.error(row, "school_number", _("a value is required"))
+            self.error(row, "school_number", _(VALUE_REQUIRED))
             return None
         county_id = county_id or (None if name else self.only_county)
         if county_id is None and not name:
-            self.error(row, "county", _("a value is required"))
+            self.error(row, "county", _(VALUE_REQUIRED))
         return county_id
 
     def resolve(self, row: int, values: Sequence[Any], school: SchoolRef | None) -> tuple[int | None, tuple[Any, ...]]:
@@ -654,8 +657,7 @@ class ControllerPlanner(Planner):
         school_id = school.id if school is not None else None
         if existing is not None and existing["school_id"] != school_id and (school_id or self.has("school_number")):
             self.error(row, "school_number", _(STAYS))
-        elif school is not None and school.prefix is not None and address \
-                and netaddr.IPAddress(address) not in school.prefix:
+        elif school is not None and address and not identifiers.in_network(address, school.prefix):
             self.error(row, "management_ip", _(OUTSIDE_SCHOOL_NETWORK))
         profile = self.snmp_profile(row, values, county_id, existing)
         if existing is not None:

@@ -18,14 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import netaddr
-
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
+from schoolit.describe import identifiers
 from schoolit.describe.inputs import Input
 from schoolit.inventory.choices import CONTROLLER_VENDORS, ControllerProfile
+from schoolit.inventory.resources.common import OUTSIDE_SCHOOL_NETWORK
 from schoolit.inventory.resources.wlan_controller import (
-    OUTSIDE_SCHOOL_NETWORK,
     STAYS,
     WLAN_CONTROLLER,
     WLAN_CONTROLLERS,
@@ -86,7 +85,7 @@ async def _address_rules(f: Input, county_id: int | None, school_id: int | None,
     if school_id is not None:
         rows = await fetch("SELECT management_prefix::text AS prefix FROM school WHERE id = {}", school_id)
         prefix = rows[0]["prefix"] if rows else None
-        if prefix and netaddr.IPAddress(address) not in netaddr.IPNetwork(prefix):
+        if not identifiers.in_network(address, prefix):
             f.error("management_ip", OUTSIDE_SCHOOL_NETWORK)
             return
     taken = await fetch("SELECT id FROM wlan_controller WHERE county_id = {} AND management_ip = {}::inet "

@@ -16,6 +16,7 @@ from schoolit.inventory.resources.common import (
     DATES_WARRANTY,
     FUNDING_PROGRAMME,
     MAC,
+    OUTSIDE_SCHOOL_NETWORK,
     PRICE,
     PURCHASE_DATE,
     SCHOOL_NUMBER,
@@ -28,7 +29,6 @@ from schoolit.inventory.resources.common import (
 from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
 
-OUTSIDE_NETWORK = N_("outside the school's management network")
 INSTALLED_BEFORE_BOUGHT = N_("cannot be installed before it was bought")
 
 
@@ -38,7 +38,7 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
     dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
     ip = check.value("management_ip")
     if ip and not check.has_error("management_ip") and not identifiers.in_network(ip, stored.get("prefix")):
-        check.error("management_ip", OUTSIDE_NETWORK)
+        check.error("management_ip", OUTSIDE_SCHOOL_NETWORK)
 
 
 # Rooms an access point covers, as "Gebäude: Raum, …" in CSV files.

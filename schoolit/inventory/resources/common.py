@@ -10,6 +10,9 @@ from schoolit.describe.resource import Csv, Field, shown
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS, FundingProgramme
 from schoolit.kernel.i18n import N_
 
+# A school's device (access point, controller) has its address inside the school's management network
+# (`identifiers.in_network`, for the API, the forms and the import alike).
+OUTSIDE_SCHOOL_NETWORK = N_("outside the school's management network")
 DATES_WARRANTY = N_("the warranty cannot end before the purchase")
 
 # The school a row belongs to: an id in the API and forms, its school number in CSV files.

@@ -20,7 +20,6 @@ from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER, SNMP_PORT
 from schoolit.kernel.i18n import N_
 
 NOT_ONE_DEVICE = N_("not the address of a single device")
-OUTSIDE_SCHOOL_NETWORK = N_("outside the school's management network")
 STAYS = N_("a controller stays where it was entered")
 
 
