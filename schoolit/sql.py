@@ -113,6 +113,12 @@ async def execute(text: str, *values: Any) -> str:
     return str(await _run("execute", text, values))
 
 
+async def lock(name: str) -> None:
+    """Wait for the transaction-level advisory lock on a name (PostgreSQL's `hashtext` of it), held until
+    the current transaction ends: two transactions that lock the same name take turns."""
+    await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", name)
+
+
 async def execute_many(text: str, rows: Iterable[Sequence[Any]]) -> None:
     """Run one statement once per row of values (no fragments among them), in one round trip."""
     rows = list(rows)

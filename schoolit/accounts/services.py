@@ -31,7 +31,7 @@ from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
-from schoolit.sql import fetch
+from schoolit.sql import fetch, lock
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # write last-seen times (sessions, tokens, probes) at most this often
 CHOOSE_A_ROLE = N_("choose a role")
@@ -254,7 +254,7 @@ async def keep_an_admin(user_id: int) -> None:
     """Refuse when this user is the last active admin (called before disabling, demoting or
     deleting an admin, inside the transaction that does it). A transaction-level advisory lock makes
     two admins disabling each other at the same moment take turns, so one of them stays."""
-    await fetch("SELECT pg_advisory_xact_lock(hashtext('schoolit.last-admin'))")
+    await lock("schoolit.last-admin")
     others = await User.count().where((User.role == Role.ADMIN.value) & (User.active == True)  # noqa: E712
                                       & (User.id != user_id))
     if not others:

@@ -33,7 +33,7 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.times import BERLIN
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
-from schoolit.sql import fetch
+from schoolit.sql import fetch, lock
 from schoolit.tickets import outages as tickets
 
 log = get_logger("schoolit.probes")
@@ -78,7 +78,7 @@ async def check_silent_probes(scope: Scope) -> tuple[int, int]:
     opened = resolved = 0
     silent_after = silent_after_interval()
     async with atomic():
-        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", _LOCK)
+        await lock(_LOCK)
         for probe in await fetch(_CANDIDATES, silent_after, silent_after):
             if probe["silence_ticket_id"] is not None:
                 await tickets.resolve_outage_ticket(

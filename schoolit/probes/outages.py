@@ -39,7 +39,7 @@ from schoolit.logs import get_logger
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, NOT_LISTED, RADIOS_DOWN
 from schoolit.probes.choices import AssetKind
 from schoolit.settings import get_settings
-from schoolit.sql import fetch
+from schoolit.sql import fetch, lock
 from schoolit.tickets import outages as tickets
 
 log = get_logger("schoolit.probes")
@@ -202,7 +202,7 @@ async def handle_controller_outages(scope: Scope, controller_ids: list[int], thr
             continue
         async with atomic():
             # One opener per controller: two batches at once cannot open two tickets.
-            await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"outage:controller:{row['controller_id']}")
+            await lock(f"outage:controller:{row['controller_id']}")
             (state,) = await fetch("SELECT reachable, consecutive_failures, down_since, outage_ticket_id, error "
                                    "FROM probe_controller_state WHERE controller_id = {}", row["controller_id"])
             await _controller_outage(scope, row["controller_id"], place, dict(state), threshold)

@@ -55,7 +55,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
-from schoolit.sql import fetch
+from schoolit.sql import fetch, lock
 from schoolit.tickets import mailboxes, public, services
 from schoolit.tickets.attachments import add_attachment
 from schoolit.tickets.categories import list_categories
@@ -369,7 +369,7 @@ async def process(mailbox: dict[str, Any], raw: bytes, county_ids: frozenset[int
     parsed = parse(raw, own)
     async with atomic():
         # Two fetchers that got the same message (a second process, a mailbox listed twice) wait here.
-        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "inbound:" + parsed.message_id)
+        await lock("inbound:" + parsed.message_id)
         if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = ANY({})",
                        [parsed.message_id, erased_message_id(parsed.message_id)]):
             return "duplicate"
@@ -434,7 +434,7 @@ async def keep_unprocessable(mailbox: dict[str, Any], raw: bytes, error: Excepti
         except Exception:  # not even the headers: keep the bytes under their digest
             message_id, sender, subject = f"<{hashlib.sha256(raw).hexdigest()}@schoolit.invalid>", "", ""
         async with atomic():
-            await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", "inbound:" + message_id)
+            await lock("inbound:" + message_id)
             if await fetch("SELECT 1 FROM inbound_mail WHERE message_id = ANY({})",
                            [message_id, erased_message_id(message_id)]):
                 return True

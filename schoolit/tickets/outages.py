@@ -16,7 +16,7 @@ from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.i18n import N_
-from schoolit.sql import fetch
+from schoolit.sql import fetch, lock
 from schoolit.tickets import notifications
 from schoolit.tickets.choices import OPEN_STATUSES, AssetKind, EventKind, Happening, Level, Source, Status
 from schoolit.tickets.services import (
@@ -48,7 +48,7 @@ async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind:
         if school is None or not scope.sees(school["county_id"], school_id):
             raise NotFound("school not found")
         # Serialise openers of the same asset so two probe rounds cannot open two tickets.
-        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", f"outage:{asset_kind}:{asset_id}")
+        await lock(f"outage:{asset_kind}:{asset_id}")
         existing = await fetch(f"SELECT id FROM ticket WHERE school_id = {{}} AND {column} = {{}} "  # noqa: S608 (column from AssetKind)
                                "AND status NOT IN ('resolved', 'closed') ORDER BY id LIMIT 1", school_id, asset_id)
         if existing:

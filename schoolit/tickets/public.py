@@ -30,6 +30,7 @@ from schoolit.tickets.services import (
     add_event,
     apply_status,
     insert_ticket,
+    lock_ticket,
     now,
     public_timeline,
     validate_new,
@@ -149,7 +150,7 @@ async def reply(token: str, body: str, *, client_ip: str | None, request_id: str
         raise ValidationFailed([FieldError("body", f"at most {MAX_REPLY} characters")])
     async with atomic():
         found = await ticket_by_token(token)
-        await fetch("SELECT id FROM ticket WHERE id = {} FOR UPDATE", found["id"])
+        await lock_ticket(found["id"])
         ticket = await ticket_by_token(token)
         scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
                           request_id=request_id, client_ip=client_ip)

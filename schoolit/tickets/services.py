@@ -90,10 +90,15 @@ def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> di
     return row
 
 
+async def lock_ticket(ticket_id: int) -> None:
+    """Lock the ticket's row until the transaction ends (the row only: what a listing joins is read, not
+    locked)."""
+    await fetch("SELECT id FROM ticket WHERE id = {} FOR UPDATE", ticket_id)
+
+
 async def ticket_row(ticket_id: int, *, lock: bool = False) -> dict[str, Any] | None:
     if lock:
-        # Lock the ticket row only (the joined rows are read, not locked).
-        await fetch("SELECT id FROM ticket WHERE id = {} FOR UPDATE", ticket_id)
+        await lock_ticket(ticket_id)
     rows = await fetch(TICKET_SELECT + " WHERE t.id = {}", ticket_id)
     return dict(rows[0]) if rows else None
 

@@ -108,6 +108,11 @@ async def retire_device(scope: Scope, device_id: int) -> dict[str, Any]:
 BLOCKED = N_("Nothing was changed. These devices block it: %(devices)s")
 
 
+async def write_device_status(device_ids: Sequence[int], status: str) -> None:
+    """Set the status of devices (inside the caller's transaction; scope and audit are the caller's)."""
+    await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", status, list(device_ids))
+
+
 async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any) -> list[dict[str, Any]]:
     """Set the status of many devices at once (stock, repair, lost or retired): all or nothing. The
     device's `validate` rules apply to each, and a lent device keeps its status until it is returned;
@@ -138,7 +143,7 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
     if not changing:
         return before
     async with writing():
-        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", status, list(changing))
+        await write_device_status(list(changing), status)
         after, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial",
                                    extra=[fragment("d.id = ANY({})", ids)])
         for device in after:

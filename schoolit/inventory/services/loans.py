@@ -26,7 +26,7 @@ from schoolit.inventory.definitions import (
 )
 from schoolit.inventory.resources.device import DEVICES
 from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
-from schoolit.inventory.services.devices import get_device
+from schoolit.inventory.services.devices import get_device, write_device_status
 from schoolit.inventory.services.schools import get_school
 from schoolit.inventory.services.store import (
     OPEN_LOAN,
@@ -175,8 +175,7 @@ async def _record_returns(scope: Scope, returned_on: dt.date, condition_in: str,
     async with writing():
         await fetch("UPDATE loan SET returned_on = {}, condition_in = {}, updated_at = now() WHERE id = ANY({})",
                     returned_on, condition_in, ids)
-        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", device_status,
-                    [loan["device_id"] for loan in before])
+        await write_device_status([loan["device_id"] for loan in before], device_status)
         after, _total = await page(LOANS, scope, limit=len(ids), sort="serial", extra=[fragment("l.id = ANY({})", ids)])
         by_id = {loan["id"]: loan for loan in before}
         for loan in after:
@@ -281,8 +280,7 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
             loan_id = await insert_row("loan", {**f.values, "pupil_ref": ref, "county_id": device["county_id"],
                                              "school_id": device["school_id"], "device_id": device["id"]})
             loans.append(loan_id)
-        await fetch("UPDATE device SET status = {}, updated_at = now() WHERE id = ANY({})", DeviceStatus.LENT.value,
-                    [found[s]["id"] for _, s, _ in normalised])
+        await write_device_status([found[s]["id"] for _, s, _ in normalised], DeviceStatus.LENT.value)
         result, _total = await page(LOANS, scope, limit=len(loans), extra=[fragment("l.id = ANY({})", loans)],
                                      sort="serial")
         for loan in result:
