@@ -1,10 +1,10 @@
 """Create and edit forms described as data and rendered by one template.
 
 A form is a tuple of `Field`s, derived from a resource's description (`Resource.form()`) or, for a form
-no description covers, declared by its domain (the SNMP profile's, the loan return's). `fields()` turns
-it into what `inventory/_form.html` shows (value, options, the translated error next to each field);
-`from_form()` turns a posted form back into the mapping the services check; `from_row()` fills an edit
-form from a stored row.
+no description covers, declared by its domain (the loan return's). `fields()` turns it into what
+`inventory/_form.html` shows (value, options, the translated error next to each field); `from_form()`
+turns a posted form back into the mapping the services check; `from_row()` fills an edit form from a
+stored row (never a secret).
 """
 
 from __future__ import annotations

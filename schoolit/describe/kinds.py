@@ -202,6 +202,7 @@ class Choice(ValueKind):
     enum: type[StrEnum]
     labels: Mapping[Any, str] | None = None  # value -> English label (the form's options)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    blank: Any = None  # "": none of them may be chosen (an empty select stores "")
 
     widget = "select"
 
@@ -212,6 +213,27 @@ class Choice(ValueKind):
 
     def cell(self, cell: str, comma: bool) -> str:
         return csvformat.choice(self.enum, dict(self.synonyms))(cell, comma)
+
+
+@dataclass(frozen=True)
+class Secret(ValueKind):
+    """A write-only secret (`description.Field.sealed`): text of `min_length` to `max_length` characters,
+    typed into a password box that is never filled in."""
+
+    min_length: int
+    max_length: int
+    too_short: str  # the message when it is shorter
+
+    widget = "secret"
+
+    def parse(self, value: Any) -> str:
+        text = Text(self.max_length).parse(value)
+        if len(text) < self.min_length:
+            raise ValueError(self.too_short)
+        return text
+
+    def form_text(self, value: Any) -> Any:
+        return ""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ it. From that come:
 - the field-by-field check of raw input (`check`), followed by the resource's one `validate`, which the
   API, the forms and the CSV import all call (the import with the context it fetched for all rows).
 
+A secret (`Field.sealed`, e.g. an SNMP community) is write-only: the API input and the form take it, an
+empty one keeps the stored one, and no output Struct, list, form value or CSV column ever has it.
+
 Adding a stored field is a migration plus one `Field` line in the resource's description.
 """
 
@@ -85,6 +88,14 @@ class Field:
     search: bool = False  # the list's `q` searches it
     writable: bool = True
     out_type: Any = None  # the API output type when not the kind's
+    sealed: str | None = None  # a secret's column, which stores it sealed: the field is write-only (below)
+
+    @property
+    def secret(self) -> bool:
+        """A write-only field (an SNMP community, a pass phrase): taken by the API input, the form and
+        `check`, never in an output Struct, a list, a form's values or a CSV file; an empty value keeps the
+        stored one. Its service seals a given value into `sealed` (`Resource.sealed_values`)."""
+        return self.sealed is not None
 
     def output_type(self) -> Any:
         base = self.out_type if self.out_type is not None else self.kind.api_type
@@ -149,6 +160,9 @@ class Resource:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        for f in self.secrets:
+            if f.csv or f.filter or f.sort or f.search or f.select is not None or f.nullable:
+                raise ValueError(f"{self.name}.{f.name}: a secret is never listed, exported or emptied")
 
     def __getitem__(self, name: str) -> Field:
         return self.by_name[name]
@@ -156,6 +170,15 @@ class Resource:
     @property
     def writable(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.writable)
+
+    @property
+    def secrets(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.secret)
+
+    @property
+    def shown(self) -> tuple[Field, ...]:
+        """What is read back: every field but the secrets."""
+        return tuple(f for f in self.fields if not f.secret)
 
     def select_sql(self, f: Field) -> str:
         if f.select is not None:
@@ -174,9 +197,19 @@ class Resource:
         return "{}::" + f.cast if f is not None and f.cast else "{}"
 
     def storable(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The values to write: an empty value of a column that takes no NULL keeps the stored one."""
-        return {k: v for k, v in values.items()
-                if v is not None or (k in self.by_name and self.by_name[k].nullable)}
+        """The values to write: an empty value of a column that takes no NULL keeps the stored one (a
+        secret's sealed column takes NULL: no secret)."""
+        nulls = {f.name for f in self.fields if f.nullable} | {f.sealed for f in self.secrets}
+        return {k: v for k, v in values.items() if v is not None or k in nulls}
+
+    def sealed_values(self, values: Mapping[str, Any], seal: Callable[[str], str | None]) -> dict[str, Any]:
+        """The values to write with each secret given sealed (`seal`) into its column; an empty secret
+        (not given, or given empty) leaves the stored one as it is."""
+        written = {k: v for k, v in values.items() if k not in self.by_name or not self.by_name[k].secret}
+        for f in self.secrets:
+            if values.get(f.name):
+                written[str(f.sealed)] = seal(values[f.name])
+        return written
 
     # --- input -----------------------------------------------------------------------------------
 
@@ -197,9 +230,9 @@ class Resource:
         return msgspec.defstruct(name, fields, bases=(base,), module=base.__module__)
 
     def output_struct(self, name: str, module: str) -> type[Any]:
-        """The API output Struct: every field, stored and read-only, in the order described; `module` is
-        the schemas module it belongs to."""
-        return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.fields], module=module)
+        """The API output Struct: every field, stored and read-only, in the order described (no secret);
+        `module` is the schemas module it belongs to."""
+        return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.shown], module=module)
 
     def form(self, *, skip: Sequence[str] = ()) -> tuple[forms.Field, ...]:
         """The create and edit form's fields."""
@@ -207,7 +240,7 @@ class Resource:
         return tuple(forms.Field(
             f.name, f.label, f.widget or f.kind.widget, required=f.required,
             labels=f.kind.labels if isinstance(f.kind, Choice) else None,
-            blank=f.nullable and (f.widget or f.kind.widget) == "select", help=f.help,
+            blank=(f.nullable or f.kind.blank == "") and (f.widget or f.kind.widget) == "select", help=f.help,
             inputmode=f.kind.inputmode, autofocus=f.autofocus, text=f.kind.form_text) for f in shown_fields)
 
     def csv_columns(self) -> tuple[csvformat.Column, ...]:
@@ -256,7 +289,7 @@ class Resource:
         described_sorts = {f.sort: (f.select or f"{self.alias}.{f.name}") for f in self.fields if f.sort}
         described_sorts.update(sorts or {})
         return Listing(
-            columns=", ".join(self.select_sql(f) for f in self.fields if f.select != ""),
+            columns=", ".join(self.select_sql(f) for f in self.shown if f.select != ""),
             source=self.source, county=self.county, school=self.school, filters=described_filters,
             search=(*(f"{self.alias}.{f.name}" for f in self.fields if f.search), *search), mac=mac,
             sorts=described_sorts, default_sort=self.default_sort, id_column=f"{self.alias}.id")

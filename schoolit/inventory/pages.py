@@ -46,8 +46,8 @@ from schoolit.inventory.resources.loan import LOAN, RETURN_FORM
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
 from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
+from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE
 from schoolit.inventory.resources.uplink import UPLINK
-from schoolit.inventory.snmp_form import SNMP_PROFILE
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
@@ -61,6 +61,7 @@ UPLINK_FORM = UPLINK.form(skip=("school_id",))  # an uplink stays at its school
 ACCESS_POINT_FORM = ACCESS_POINT.form()
 SCHOOL_FORM = SCHOOL.form()
 LOAN_FORM = LOAN.form()
+SNMP_PROFILE_FORM = SNMP_PROFILE.form()
 navigation.register(
     navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
     navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
@@ -831,12 +832,12 @@ class SnmpProfilePages(Controller):
                             status: int) -> Template:
         intro = gettext("Secrets are stored encrypted and never shown again. Leave a secret empty to keep it.")
         if profile is None:
-            return _form_page(request, caller, title=gettext("New SNMP profile"), form=SNMP_PROFILE,
+            return _form_page(request, caller, title=gettext("New SNMP profile"), form=SNMP_PROFILE_FORM,
                               values=values, errors=errors, general=general, status=status, intro=intro,
                               options={"county_id": await _county_options(caller)}, action="/snmp-profiles/new",
                               back="/snmp-profiles")
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=profile["name"]),
-                          form=SNMP_PROFILE, values=values, errors=errors, general=general, status=status,
+                          form=SNMP_PROFILE_FORM, values=values, errors=errors, general=general, status=status,
                           intro=intro, skip=("county_id",), action=f"/snmp-profiles/{profile['id']}/edit",
                           back="/snmp-profiles")
 
@@ -851,14 +852,14 @@ class SnmpProfilePages(Controller):
     async def create_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._profile_form, request, caller, None)
 
-        return await _submit(request, SNMP_PROFILE, lambda data: services.create_snmp_profile(caller, data),
+        return await _submit(request, SNMP_PROFILE_FORM, lambda data: services.create_snmp_profile(caller, data),
                              lambda row: "/snmp-profiles", render)
 
     @get("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE)
     async def edit_profile(self, request: Request[Any, Any, Any], caller: Caller,
                            snmp_profile_id: FromPath[int]) -> Template:
         profile = await services.get_snmp_profile(caller, snmp_profile_id)
-        return await self._profile_form(request, caller, profile, forms.from_row(SNMP_PROFILE, profile), {},
+        return await self._profile_form(request, caller, profile, forms.from_row(SNMP_PROFILE_FORM, profile), {},
                                         (), 200)
 
     @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE, status_code=303)
@@ -868,7 +869,7 @@ class SnmpProfilePages(Controller):
 
         render = functools.partial(self._profile_form, request, caller, profile)
 
-        form = [f for f in SNMP_PROFILE if f.name != "county_id"]
+        form = [f for f in SNMP_PROFILE_FORM if f.name != "county_id"]
         return await _submit(request, form, lambda data: services.update_snmp_profile(caller, snmp_profile_id, data),
                              lambda row: "/snmp-profiles", render)
 

@@ -3,8 +3,9 @@
 The Structs of a described resource derive from its description (`Resource.input_struct`,
 `Resource.output_struct`); the others are declared here. Inputs leave every field unset by default:
 a POST checks that the required ones are there (the service reports each missing field), a PATCH
-changes only the fields it names. Outputs never carry an SNMP
-secret: profiles show `has_community`, the v3 user and the protocols only.
+changes only the fields it names. Outputs never carry a secret (`Field.sealed`): SNMP profiles take
+their community and pass phrases as input (empty or left out: the stored ones stay) and show
+`has_community`, the v3 user and the protocols only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from schoolit.inventory.resources.device import DEVICE
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE
 from schoolit.inventory.resources.uplink import UPLINK
 
 
@@ -38,7 +40,7 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 # Giving `school_id` on a PATCH moves an access point or a device (within your scope; a device not while
 # it is lent). An uplink's `gigabit_symmetric` is derived and cannot be given. A loan names its pupil only
 # by the school's pseudonymous reference; `lent_on` defaults to today, `due_on` to the end of that school
-# year (31 July).
+# year (31 July). An SNMP profile stays in its county (`county_id` on creation only).
 
 if TYPE_CHECKING:  # the checker sees the bases, the app the Structs derived from the descriptions
     SchoolIn = Input
@@ -49,6 +51,7 @@ if TYPE_CHECKING:  # the checker sees the bases, the app the Structs derived fro
     DeviceIn = Input
     LoanIn = Input
     LoanPatch = Input
+    SnmpProfileIn = Input
     SchoolOut = msgspec.Struct
     BuildingOut = msgspec.Struct
     RoomOut = msgspec.Struct
@@ -56,6 +59,7 @@ if TYPE_CHECKING:  # the checker sees the bases, the app the Structs derived fro
     AccessPointOut = msgspec.Struct
     DeviceOut = msgspec.Struct
     LoanOut = msgspec.Struct
+    SnmpProfileOut = msgspec.Struct
 else:
     SchoolIn, SchoolOut = SCHOOL.input_struct("SchoolIn", Input), SCHOOL.output_struct("SchoolOut", __name__)
     BuildingIn = BUILDING_RESOURCE.input_struct("BuildingIn", Input)
@@ -67,6 +71,8 @@ else:
     DeviceIn, DeviceOut = DEVICE.input_struct("DeviceIn", Input), DEVICE.output_struct("DeviceOut", __name__)
     LoanIn, LoanOut = LOAN.input_struct("LoanIn", Input), LOAN.output_struct("LoanOut", __name__)
     LoanPatch = LOAN.input_struct("LoanPatch", Input, skip=("device_id",))
+    SnmpProfileIn = SNMP_PROFILE.input_struct("SnmpProfileIn", Input)
+    SnmpProfileOut = SNMP_PROFILE.output_struct("SnmpProfileOut", __name__)
 
 
 # --- schools -------------------------------------------------------------------------------------
@@ -84,37 +90,6 @@ class CoverageOut(msgspec.Struct):
     covered_teaching_rooms: int
     planned_coverage: float | None
     uncovered_rooms: list[RoomRef]
-
-
-# --- SNMP profiles -------------------------------------------------------------------------------
-
-
-class SnmpProfileIn(Input):
-    """Secrets are write-only: leave them out (or empty) to keep the stored ones."""
-
-    county_id: int | UnsetType = UNSET
-    name: str | UnsetType = UNSET
-    version: str | UnsetType = UNSET  # "2c" or "3"
-    community: str | UnsetType = UNSET
-    v3_user: str | UnsetType = UNSET
-    auth_protocol: str | UnsetType = UNSET  # SHA, SHA-256, SHA-512
-    auth_key: str | UnsetType = UNSET
-    priv_protocol: str | UnsetType = UNSET  # AES, AES-256, or "" for none
-    priv_key: str | UnsetType = UNSET
-
-
-class SnmpProfileOut(msgspec.Struct):
-    id: int
-    county_id: int
-    county_name: str
-    name: str
-    version: str
-    has_community: bool
-    v3_user: str
-    auth_protocol: str
-    priv_protocol: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
 
 
 # --- loans ---------------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from schoolit.inventory.resources.device import DEVICE
 from schoolit.inventory.resources.loan import LOAN
 from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL
+from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE
 from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
 
 RESOURCES: tuple[Resource, ...] = (SCHOOL, BUILDING_RESOURCE, ROOM, UPLINK, ACCESS_POINT, DEVICE, LOAN,
-                                   WLAN_CONTROLLER)
+                                   WLAN_CONTROLLER, SNMP_PROFILE)
 # How rows are written (casts, which empty values store NULL), also of resources without CSV import.
 BY_TABLE: dict[str, Resource] = {r.table: r for r in RESOURCES}
 # The import and export kinds, in the order a county's inventory is imported.

@@ -91,8 +91,6 @@ from schoolit.inventory.services.shared import (
     school_summary,
 )
 from schoolit.inventory.services.snmp import (
-    MIN_SNMP_SECRET,
-    SNMP_PROFILES,
     MonitoredAsset,
     SnmpCredentials,
     create_snmp_profile,
@@ -128,12 +126,10 @@ __all__ = [
     "LOAN_OVERDUE",
     "LOAN_STATES",
     "MAX_BULK_ROWS",
-    "MIN_SNMP_SECRET",
     "OPEN_LOAN",
     "OPEN_LOAN_INDEX",
     "PLANNED_COVERED",
     "RETURN_STATUSES",
-    "SNMP_PROFILES",
     "UNKNOWN_SCHOOL",
     "BulkRow",
     "Getter",

@@ -8,33 +8,14 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.describe.inputs import REQUIRED, Input
-from schoolit.describe.resource import Listing
 from schoolit.errors import Forbidden, NotFound
 from schoolit.inventory import secrets
-from schoolit.inventory.choices import (
-    SnmpAuthProtocol,
-    SnmpPrivProtocol,
-    SnmpVersion,
-)
+from schoolit.inventory.choices import SnmpVersion
+from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE, SNMP_PROFILES
 from schoolit.inventory.services.store import change_row, create_row, delete_row, one, only_county, page
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
-
-SNMP_PROFILES = Listing(
-    columns="p.id, p.county_id, c.name AS county_name, p.name, p.version, "
-            "(p.community_encrypted IS NOT NULL) AS has_community, p.v3_user, p.auth_protocol, p.priv_protocol, "
-            "p.created_at, p.updated_at",
-    source="snmp_profile p JOIN county_directory c ON c.id = p.county_id",
-    county="p.county_id",
-    school=None,
-    filters={"county_id": "p.county_id = {}", "version": "p.version = {}"},
-    search=("p.name", "p.v3_user"),
-    sorts={"name": "p.name", "county": "c.name", "version": "p.version"},
-    default_sort="name",
-    id_column="p.id",
-)
-MIN_SNMP_SECRET = 8  # RFC 3414: v3 passphrases have at least 8 characters; communities should too
 
 
 def _snmp_read(scope: Scope) -> None:
@@ -43,11 +24,12 @@ def _snmp_read(scope: Scope) -> None:
     scope.require(Permission.INVENTORY_WRITE)
 
 
-async def list_snmp_profiles(scope: Scope, *, county_id: int | None = None, version: str | None = None,
-                             q: str | None = None, sort: str | None = None, limit: int = 50,
-                             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def list_snmp_profiles(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
+                             offset: int = 0, filters: Mapping[str, Any] | None = None,
+                             **by: Any) -> tuple[list[dict[str, Any]], int]:
+    """Profiles, never their secrets; `filters` (a query string's) and `by` by the description's names."""
     _snmp_read(scope)
-    return await page(SNMP_PROFILES, scope, filters={"county_id": county_id, "version": version}, q=q, sort=sort,
+    return await page(SNMP_PROFILES, scope, filters=SNMP_PROFILES.parse({**(filters or {}), **by}), q=q, sort=sort,
                        limit=limit, offset=offset)
 
 
@@ -56,67 +38,37 @@ async def get_snmp_profile(scope: Scope, profile_id: int) -> dict[str, Any]:
     return await one(SNMP_PROFILES, scope, profile_id, "SNMP profile")
 
 
-def _secret(f: Input, field_name: str, needed: bool, stored: bool) -> str | None:
-    """A write-only secret: empty keeps the stored one; a new one is checked and encrypted."""
-    f.text(field_name, max_length=200)
-    plain = f.values.pop(field_name, None)
-    if plain:
-        if len(plain) < MIN_SNMP_SECRET:
-            f.error(field_name, N_("at least 8 characters"))
-        return secrets.encrypt(plain)
-    if needed and not stored:
-        f.error(field_name, REQUIRED)
-    return None
+async def _stored(profile_id: int) -> dict[str, Any]:
+    """What `validate` needs of the stored profile: its version and protocols, and which secrets it holds."""
+    held = ", ".join(f"{f.sealed} IS NOT NULL AS {f.name}" for f in SNMP_PROFILE.secrets)
+    rows = await fetch(f"SELECT version, auth_protocol, priv_protocol, {held} FROM snmp_profile "  # noqa: S608
+                       "WHERE id = {}", profile_id)
+    return rows[0]
 
 
-def _snmp_values(f: Input, current: Mapping[str, Any] | None) -> dict[str, Any]:
-    f.text("name", max_length=120, required=True)
-    f.choice("version", SnmpVersion, required=True)
-    f.text("v3_user", max_length=64)
-    f.choice("auth_protocol", SnmpAuthProtocol, empty="")
-    f.choice("priv_protocol", SnmpPrivProtocol, empty="")
-    version = f.value("version", current) or SnmpVersion.V3.value
-    stored = dict(current or {})
-    if current is not None and version != current["version"]:
-        stored = {}  # switching versions: the other version's secrets go
-    values = dict(f.values)
+def _values(f: Input, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked values to write: secrets sealed, and what the profile's version does not use emptied
+    (switching versions drops the other version's protocols and secrets; no privacy, no privacy key)."""
+    assert SNMP_PROFILE.validate is not None
+    SNMP_PROFILE.validate(f, stored)
+    values = SNMP_PROFILE.sealed_values(f.values, secrets.encrypt)
+    version = f.value("version") or SnmpVersion.V3.value
     if version == SnmpVersion.V2C.value:
-        community = _secret(f, "community", True, bool(stored.get("has_community")))
-        if community:
-            values["community_encrypted"] = community
         values.update(v3_user="", auth_protocol="", priv_protocol="", auth_key_encrypted=None,
                       priv_key_encrypted=None)
         return values
-    # SNMPv3: authentication is required (BSI NET.2.1); privacy is recommended and needs authentication.
-    if not f.value("v3_user", current):
-        f.error("v3_user", REQUIRED)
-    if not f.value("auth_protocol", stored or None):
-        f.error("auth_protocol", REQUIRED)
-    auth_key = _secret(f, "auth_key", True, bool(stored.get("has_auth_key")))
-    priv_protocol = f.value("priv_protocol", stored or None)
-    priv_key = _secret(f, "priv_key", bool(priv_protocol), bool(stored.get("has_priv_key")))
-    if auth_key:
-        values["auth_key_encrypted"] = auth_key
-    if priv_key:
-        values["priv_key_encrypted"] = priv_key
-    if not priv_protocol:
-        values["priv_key_encrypted"] = None
     values["community_encrypted"] = None
+    same = stored.get("version") == version
+    if not (f.value("priv_protocol") if f.given("priv_protocol") or same else None):
+        values["priv_key_encrypted"] = None
     return values
-
-
-async def _snmp_stored(profile_id: int) -> dict[str, Any]:
-    rows = await fetch("SELECT version, v3_user, auth_protocol, priv_protocol, community_encrypted IS NOT NULL AS "
-                       "has_community, auth_key_encrypted IS NOT NULL AS has_auth_key, priv_key_encrypted IS NOT "
-                       "NULL AS has_priv_key FROM snmp_profile WHERE id = {}", profile_id)
-    return rows[0]
 
 
 async def create_snmp_profile(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
-    f = Input(data, partial=False)
+    f = SNMP_PROFILE.check(data, None, skip=("county_id",))
     f.reference("county_id")
-    values = _snmp_values(f, None)
+    values = _values(f, {})
     county_id = f.value("county_id") or only_county(scope)
     if county_id is None:
         f.error("county_id", REQUIRED)
@@ -130,12 +82,11 @@ async def create_snmp_profile(scope: Scope, data: Mapping[str, Any]) -> dict[str
 async def update_snmp_profile(scope: Scope, profile_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_snmp_profile(scope, profile_id)
-    f = Input(data, partial=True)
-    values = _snmp_values(f, await _snmp_stored(profile_id))
+    f = SNMP_PROFILE.check(data, before, skip=("county_id",))
+    values = _values(f, await _stored(profile_id))
     if "county_id" in data and data["county_id"] not in (None, "", before["county_id"], str(before["county_id"])):
         f.error("county_id", N_("a profile stays in its county"))
     f.raise_if_invalid()
-    values.pop("county_id", None)
     return await change_row(scope, "snmp_profile", before, values, get_snmp_profile)
 
 

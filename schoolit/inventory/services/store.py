@@ -36,8 +36,7 @@ _CASTS = {"management_prefix": "cidr", "public_prefix": "cidr", "router_ip": "in
 # Columns that take NULL; an empty value of any other column means "leave as it is / the default".
 _NULLABLE = {"management_prefix", "building_id", "live_since", "contract_end", "router_ip", "router_if_index",
              "public_prefix", "snmp_profile_id", "room_id", "mac", "management_ip", "installed_on", "warranty_end",
-             "purchase_date", "price_cents", "asset_tag", "returned_on", "community_encrypted",
-             "auth_key_encrypted", "priv_key_encrypted"}
+             "purchase_date", "price_cents", "asset_tag", "returned_on"}
 # Unique indexes and constraints -> the input field they are about.
 _UNIQUE_FIELDS = {
     "school_school_number_key": "school_number",
