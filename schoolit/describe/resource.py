@@ -337,7 +337,7 @@ class Listing:
     source: str
     county: str
     school: str | None
-    filters: Mapping[str, Filter | str] = field(default_factory=dict)
+    filters: Mapping[str, Filter] = field(default_factory=dict)
     search: tuple[str, ...] = ()  # text expressions matched with ILIKE
     mac: str | None = None  # a macaddr expression matched exactly when q is a MAC
     sorts: Mapping[str, str] = field(default_factory=dict)  # public name -> SQL expression
@@ -352,9 +352,6 @@ class Listing:
         errors: list[FieldError] = []
         for name, spec in self.filters.items():
             raw = query.get(name)
-            if isinstance(spec, str):
-                values[name] = raw
-                continue
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             try:
@@ -374,9 +371,6 @@ class Listing:
             if value is None or value == "":
                 continue
             spec = self.filters[name]
-            if isinstance(spec, str):  # a condition of a list not described yet
-                conditions.append(fragment(spec, value))
-                continue
             conditions.append(fragment(spec.condition, like(value) if spec.contains else value))
         if q and q.strip():
             text = q.strip()
