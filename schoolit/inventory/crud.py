@@ -126,6 +126,6 @@ def acted(name: str, key: str, action: str, service: RowById, out: Any, *, opt: 
         _typed(handler, name, {"caller": Caller, key: FromPath[int]}, out))
 
 
-def resource_api(path: str, *handlers: HTTPRouteHandler | Callable[..., Any]) -> Router:
+def resource_api(path: str, *handlers: HTTPRouteHandler) -> Router:
     """A resource's API under `path` (tagged inventory): its made handlers and its special ones."""
     return Router(path=path, route_handlers=list(handlers), tags=["inventory"])

@@ -32,8 +32,8 @@ def _no_secret(page: Page) -> None:
 
 def _enter_profile(page: Page) -> None:
     page.goto("/snmp-profiles/new")
-    page.get_by_label("Landkreis", exact=True).select_option(label="Donnersbergkreis")
-    page.get_by_label("Name", exact=True).fill("E2E v3")
+    page.get_by_label(re.compile("^Landkreis")).select_option(label="Donnersbergkreis")
+    page.get_by_label(re.compile("^Name")).fill("E2E v3")
     page.get_by_label("Benutzer (v3)").fill("e2e-monitor")
     page.get_by_label(re.compile("^Authentifizierungsschlüssel")).fill(TYPED[0])
     page.get_by_label(re.compile("^Verschlüsselungsprotokoll")).select_option("AES-256")
