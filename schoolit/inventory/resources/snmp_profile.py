@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from schoolit.describe.inputs import REQUIRED
+from schoolit import rules
 from schoolit.describe.kinds import Choice, Reference, Secret, Text
 from schoolit.describe.resource import Check, Field, Resource, row_fields, shown
 from schoolit.inventory.choices import SNMP_VERSION_LABELS, SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
@@ -40,7 +40,7 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
 
     def needs(name: str) -> None:
         if not check.has_error(name):
-            check.error(name, REQUIRED)
+            check.error(name, rules.REQUIRED)
 
     if version == SnmpVersion.V2C.value:
         if not held("community"):

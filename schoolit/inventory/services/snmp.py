@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from schoolit.accounts.scope import Scope
-from schoolit.describe.inputs import REQUIRED, Input
+from schoolit.describe.inputs import Input
 from schoolit.errors import Forbidden, NotFound
 from schoolit.inventory import secrets
 from schoolit.inventory.choices import SnmpVersion
 from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE, SNMP_PROFILES
-from schoolit.inventory.services.store import change_row, create_row, delete_row, one, only_county, page
+from schoolit.inventory.services.store import change_row, county_for_write, create_row, delete_row, one, page
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
@@ -69,11 +69,7 @@ async def create_snmp_profile(scope: Scope, data: Mapping[str, Any]) -> dict[str
     f = SNMP_PROFILE.check(data, None, skip=("county_id",))
     f.reference("county_id")
     values = _values(f, {})
-    county_id = f.value("county_id") or only_county(scope)
-    if county_id is None:
-        f.error("county_id", REQUIRED)
-    elif not scope.sees_county(county_id):
-        f.error("county_id", N_("unknown county"))
+    county_id = county_for_write(scope, f)
     f.raise_if_invalid()
     values["county_id"] = county_id
     return await create_row(scope, "snmp_profile", values, get_snmp_profile)
