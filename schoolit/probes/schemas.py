@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 from schoolit import limits
 from schoolit.errors import DomainError, FieldError, ValidationFailed
-from schoolit.probes.agent.wire import SampleBatch
+from schoolit.probes.agent.wire import RunReport, Sample, SampleBatch
 
 _BATCH_DECODER = msgspec.json.Decoder(SampleBatch)
 
@@ -25,7 +26,51 @@ _SAMPLE_INTS = {"asset_id": _INT32, "uptime_ticks": _INT64, "clients": _INT32, "
 _RUN_INTS = {"targets": _INT32, "reachable": _INT32, "failed": _INT32, "spool_replayed": _INT32,
              "spool_damaged": _INT32, "samples_refused": _INT32}
 _REAL = 3.4e38  # PostgreSQL's `real`
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff"
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+
+# The same limits as msgspec constraints of the decoded types, checked in C while decoding: a batch
+# within them (nearly every one) costs no Python loop over its thousands of samples. A batch beyond
+# them is decoded again plainly, and `_problems` names every sample and field that does not fit.
+Int16 = Annotated[int, msgspec.Meta(ge=_INT16[0], le=_INT16[1])]
+Int32 = Annotated[int, msgspec.Meta(ge=_INT32[0], le=_INT32[1])]
+Int64 = Annotated[int, msgspec.Meta(ge=_INT64[0], le=_INT64[1])]
+# msgspec checks bounds within int64 only: a counter beyond (a Counter64 past 2^63) takes the plain way.
+Octets = Annotated[int, msgspec.Meta(ge=0, le=_INT64[1])]
+Real = Annotated[float, msgspec.Meta(ge=-_REAL, le=_REAL)]
+Text = Annotated[str, msgspec.Meta(pattern=f"^[^{_CONTROL_CHARACTERS}]*$")]
+
+
+class _CheckedSample(Sample, frozen=True, kw_only=True, omit_defaults=True, gc=False):
+    asset_id: Int32
+    uptime_ticks: Int64 | None = None
+    clients: Int32 | None = None
+    in_octets: Octets | None = None
+    out_octets: Octets | None = None
+    counter_bits: Int16 | None = None
+    if_speed_mbps: Int32 | None = None
+    oper_status: Int16 | None = None
+    response_ms: Real | None = None
+    error: Text | None = None
+
+
+class _CheckedRun(RunReport, frozen=True, kw_only=True):
+    duration_s: Real
+    targets: Int32
+    reachable: Int32
+    failed: Int32
+    spool_replayed: Int32 = 0
+    spool_damaged: Int32 = 0
+    samples_refused: Int32 = 0
+    version: Text = ""
+
+
+class _CheckedBatch(SampleBatch, frozen=True, kw_only=True):
+    samples: list[_CheckedSample]  # type: ignore[assignment]  # the subclass narrows what it holds
+    run: _CheckedRun | None = None
+
+
+_CHECKED_DECODER = msgspec.json.Decoder(_CheckedBatch)
 
 
 def _number_problem(value: float | None, bounds: tuple[int, int] | None = None) -> str | None:
@@ -65,6 +110,10 @@ def decode_batch(body: bytes) -> SampleBatch:
     every sample whose number does not fit its column, or whose text holds a control character.
 
     Strict as msgspec is by default: a number sent as a string ("12") is refused, not converted."""
+    try:
+        return _CHECKED_DECODER.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass  # decoded again below: the same error for malformed input, every problem for numbers and text
     try:
         batch = _BATCH_DECODER.decode(body)
     except msgspec.ValidationError as error:
