@@ -29,6 +29,7 @@ from schoolit.truth import truth
 
 LANGS = ("de", "en")
 VALUE_REQUIRED = N_("a value is required")
+COLUMN_MISSING = N_("required column is missing")
 
 
 class CellError(ValueError):
@@ -383,11 +384,11 @@ def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[
             mapping.append((index, column, {} if column.memo else None))
     for column in parsed.kind.columns:
         if column.required and column.field not in parsed.headers:
-            parsed.errors.append(RowError(row, f"{column.de} / {column.en}", _("required column is missing")))
+            parsed.errors.append(RowError(row, f"{column.de} / {column.en}", _(COLUMN_MISSING)))
     if parsed.kind.one_of and not any(name in parsed.headers for name in parsed.kind.one_of):
         # E.g. access points are known by serial number or, failing that, by MAC address.
         first = parsed.kind.column(parsed.kind.one_of[0])
-        parsed.errors.append(RowError(row, f"{first.de} / {first.en}", _("required column is missing")))
+        parsed.errors.append(RowError(row, f"{first.de} / {first.en}", _(COLUMN_MISSING)))
     parsed.width = len(record)
     parsed.columns = [column for _index, column, _memo in mapping]
     parsed.positions = {column.field: i for i, column in enumerate(parsed.columns)}

@@ -19,6 +19,8 @@ SCHOOL_NUMBER = re.compile(r"^[0-9]{5}$")
 PUPIL_REF = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
 DIGIT = re.compile(r"[0-9]")
 MAC_DIGITS = re.compile(r"[0-9A-Fa-f]{12}")
+NOT_A_MAC = N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)")
+FIVE_DIGITS = N_("five digits")
 
 
 def mac_address(value: str) -> str:
@@ -28,11 +30,11 @@ def mac_address(value: str) -> str:
     """
     text = value.strip()
     if not MAC_DIGITS.fullmatch(re.sub(r"[:.\-]", "", text)):
-        raise ValueError(N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)"))
+        raise ValueError(NOT_A_MAC)
     try:
         eui = netaddr.EUI(text, version=48)
     except (netaddr.AddrFormatError, TypeError, ValueError):
-        raise ValueError(N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)")) from None
+        raise ValueError(NOT_A_MAC) from None
     eui.dialect = netaddr.mac_unix_expanded
     return str(eui).lower()
 
@@ -73,7 +75,7 @@ def serial_number(value: str) -> str:
 def school_number(value: str) -> str:
     text = value.strip()
     if not SCHOOL_NUMBER.match(text):
-        raise ValueError(N_("five digits"))
+        raise ValueError(FIVE_DIGITS)
     return text
 
 
@@ -94,7 +96,7 @@ def postal_code(value: str) -> str:
     """A German postcode: five digits."""
     text = value.strip()
     if not (len(text) == 5 and text.isdigit()):
-        raise ValueError(N_("five digits"))
+        raise ValueError(FIVE_DIGITS)
     return text
 
 

@@ -57,6 +57,8 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 
+NEEDED_TO_CREATE = N_("needed to create a new %(what)s")
+USED_BY_DEVICE = N_("already used by device %(serial)s")
 SAME_MAC = N_("the same MAC address appears more than once in this file (rows %(rows)s)")
 
 
@@ -214,7 +216,7 @@ class Planner:
 
     def check_create(self, row: int) -> None:
         for name in self.lacking:
-            self.error(row, name, _("needed to create a new %(what)s", what=_(self.kind.label)))
+            self.error(row, name, _(NEEDED_TO_CREATE, what=_(self.kind.label)))
 
     def check_required(self, row: int, values: Sequence[Any]) -> None:
         """A value needed to create an object cannot be emptied later either."""
@@ -342,7 +344,7 @@ class SchoolPlanner(Planner):
             return existing["id"], (existing["county_id"], number)
         county_id = county_id or self.only_county
         if county_id is None and not county_name:
-            self.error(row, "county", _("needed to create a new %(what)s", what=_(self.kind.label)))
+            self.error(row, "county", _(NEEDED_TO_CREATE, what=_(self.kind.label)))
         elif county_id in self.retired:
             self.error(row, "county", _(tenants.COUNTY_RETIRED))
         self.validate(row, values, None)
@@ -584,7 +586,7 @@ class DevicePlanner(Planner):
             self.tags[(school.county_id, tag)].append(row)
             holder = self.asset_tags.get((school.county_id, tag))
             if holder is not None and holder != serial:
-                self.error(row, "asset_tag", _("already used by device %(serial)s", serial=holder))
+                self.error(row, "asset_tag", _(USED_BY_DEVICE, serial=holder))
         if self.mac_index is not None and values[self.mac_index]:
             self.check_mac(row, values[self.mac_index], serial)
         self.validate(row, values, existing)
@@ -595,7 +597,7 @@ class DevicePlanner(Planner):
         holder = self.mac_holders.get(mac)
         if holder is not None and holder["serial"] != serial:
             if self.scope.sees(holder["county_id"], holder["school_id"]):
-                self.error(row, "mac", _("already used by device %(serial)s", serial=holder["serial"]))
+                self.error(row, "mac", _(USED_BY_DEVICE, serial=holder["serial"]))
             else:
                 self.error(row, "mac", _(ALREADY_IN_USE))
 

@@ -33,6 +33,7 @@ from schoolit.sql import fetch
 _PASSWORDS = Sealer(b"schoolit imap passwords", "an IMAP password")
 TLS_MODES = {"tls": N_("TLS (IMAPS)"), "starttls": N_("STARTTLS"), "off": N_("none (same host only)")}
 TIMEOUT_SECONDS = 30.0
+NOT_A_FOLDER = N_("a folder name without quotes or wildcards")
 COLUMNS = ("id, name, arrangement_id, county_id, host, port, tls, username, folder, done_folder, active, "
            "last_fetch_at, last_error, created_at")
 
@@ -91,10 +92,9 @@ async def _validated(data: MailboxInput, *, new: bool) -> tuple[dict[str, Any], 
     rules.one_to(errors, "username", data.username, 254)
     if new and not data.password:
         errors.append(FieldError("password", rules.NOT_EMPTY))
-    if not _folder_ok(data.folder.strip()):
-        errors.append(FieldError("folder", N_("a folder name without quotes or wildcards")))
-    if data.done_folder.strip() and not _folder_ok(data.done_folder.strip()):
-        errors.append(FieldError("done_folder", N_("a folder name without quotes or wildcards")))
+    for name, folder, required in (("folder", data.folder, True), ("done_folder", data.done_folder, False)):
+        if (required or folder.strip()) and not _folder_ok(folder.strip()):
+            errors.append(FieldError(name, NOT_A_FOLDER))
     arrangement_id, county_id = await _owner(data.owner, errors)
     values = {"name": data.name.strip(), "arrangement_id": arrangement_id, "county_id": county_id, "host": host,
               "port": data.port, "tls": data.tls, "username": data.username.strip(), "folder": data.folder.strip(),
