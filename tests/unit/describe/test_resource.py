@@ -3,13 +3,17 @@ and rules: what derives from it matches it, and list filters read an empty choic
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from schoolit.describe import forms
 from schoolit.describe.inputs import Input
-from schoolit.describe.resource import FilterInvalid
+from schoolit.describe.resource import Csv, FilterInvalid
 from schoolit.inventory.resources import KINDS, RESOURCES
 from schoolit.inventory.resources.device import DEVICE, DEVICES
-from schoolit.inventory.schemas import DeviceIn, DeviceOut
+from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE, SNMP_PROFILES
+from schoolit.inventory.schemas import DeviceIn, DeviceOut, SnmpProfileIn, SnmpProfileOut
 from schoolit.kernel.i18n import current_locale
 from schoolit.truth import truth
 
@@ -67,3 +71,24 @@ def test_one_vocabulary_of_yes_and_no(word: str, meaning: bool) -> None:
     assert truth(word) is meaning
     with pytest.raises(ValueError, match="vielleicht"):
         truth("vielleicht")
+
+
+def test_a_secret_is_written_never_read_back() -> None:
+    """The SNMP profile's community and pass phrases: in the input Struct and the form (a password box
+    never filled in), in no output Struct or list column; a given one is sealed into its column, an empty
+    one leaves the stored; a secret that would be listed, exported or emptied is refused."""
+    secret_names = {"community", "auth_key", "priv_key"}
+    assert secret_names <= set(SnmpProfileIn.__struct_fields__)
+    assert not secret_names & set(SnmpProfileOut.__struct_fields__)
+    assert {f.name for f in SNMP_PROFILE.form() if f.kind == "secret"} == secret_names
+    assert forms.from_row(SNMP_PROFILE.form(), {"community": "geheim-123", "name": "x"}) == {"name": "x"}
+    listed = {column.rsplit(" AS ", 1)[-1].rsplit(".", 1)[-1] for column in SNMP_PROFILES.columns.split(", ")}
+    assert listed == set(SnmpProfileOut.__struct_fields__)  # what is read is what is shown: no secret
+    checked = SNMP_PROFILE.check({"name": "x", "version": "2c", "community": "kurz", "auth_key": ""}, None,
+                                 skip=("county_id",))
+    assert [(e.field, e.message) for e in checked.errors] == [("community", "at least 8 characters")]
+    sealed = SNMP_PROFILE.sealed_values({"name": "x", "community": "lang-genug", "auth_key": None}, str.upper)
+    assert sealed == {"name": "x", "community_encrypted": "LANG-GENUG"}
+    with pytest.raises(ValueError, match="never listed"):
+        dataclasses.replace(SNMP_PROFILE, fields=(*SNMP_PROFILE.fields, dataclasses.replace(
+            SNMP_PROFILE["community"], name="leaky", csv=Csv("Geheim", "secret"))))
