@@ -145,8 +145,9 @@ def check_route_access(app: Litestar) -> None:
 
 def register_field_labels() -> None:
     """Every field code's label, for error pages and the API's problem details that name a field by its
-    code: the inventory's described fields first (the first registration of a code wins), then what each
-    domain registers for its other fields, then the lists' shared query parameters."""
+    code and bring no label of their own (`schoolit.kernel.labels`): the inventory's described fields
+    first (the first registration of a code wins), then what each domain registers for its other fields,
+    then the lists' shared query parameters."""
     labels.register({field.name: field.label for resource in inventory_resources.BY_TABLE.values()
                      for field in resource.fields})
     for domain_labels in (inventory_fields.LABELS, accounts_fields.LABELS, tickets_fields.LABELS, web_fields.LABELS):

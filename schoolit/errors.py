@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -43,10 +44,12 @@ class Conflict(DomainError):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One invalid input field and why."""
+    """One invalid input field and why; `label` is the field's label as its resource describes it (an
+    English message id), None to name it by the label registered for its code (`schoolit.kernel.labels`)."""
 
     field: str
     message: str
+    label: str | None = None
 
 
 class ValidationFailed(DomainError):
@@ -54,9 +57,12 @@ class ValidationFailed(DomainError):
 
     status_code = 422
 
-    def __init__(self, errors: list[FieldError], detail: str = "Validation failed") -> None:
+    def __init__(self, errors: list[FieldError], detail: str = "Validation failed", *,
+                 labels: Mapping[str, str] | None = None) -> None:
+        """`labels`: the labels of the fields checked, by code, for the errors that bring none."""
         super().__init__(detail)
-        self.errors = errors
+        self.errors = [e if e.label is not None or not labels or e.field not in labels
+                       else FieldError(e.field, e.message, labels[e.field]) for e in errors]
 
 
 class CommandFailed(Exception):

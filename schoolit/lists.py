@@ -41,8 +41,8 @@ BAD_PAGE_SIZE = N_("must be one of 25, 50, 100 or 200")
 BAD_FORMAT = N_("only csv can be downloaded")
 _SORT_KEY = re.compile(r"-?[a-z_]{1,40}")
 # The names an error page gives the list's own parameters.
-labels.register({"sort": N_("Sort by"), "offset": N_("Pages"), "limit": N_("Rows per page"),
-                 "format": N_("File format")})
+LABELS = {"sort": N_("Sort by"), "offset": N_("Pages"), "limit": N_("Rows per page"), "format": N_("File format")}
+labels.register(LABELS)
 
 
 @dataclass(frozen=True)

@@ -24,3 +24,10 @@ LABELS = {
     "url": N_("URL"), "start_tls": N_("STARTTLS"), "ca_pem": N_("CA certificate (PEM)"),
     "user_filter": N_("User filter"), "group_filter": N_("Group filter"), "group_name": N_("Group name"),
 }
+
+# A county's fields as its form names them, for its errors (`ValidationFailed(labels=…)`, the API body's
+# `field_labels`): a county's `state` is its federal state, not the status other codes of that name mean.
+COUNTY = {
+    "name": N_("Name"), "slug": N_("Short name (slug)"), "ags": N_("AGS key"),
+    "seat": N_("Seat of the administration"), "state": N_("Federal state"),
+}

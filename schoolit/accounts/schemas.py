@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
+from schoolit.accounts import fields
 from schoolit.accounts.services import UserScopeRef
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
@@ -153,6 +154,7 @@ def audit_events(rows: list[dict[str, Any]]) -> list[AuditEventOut]:
 class CountyIn(msgspec.Struct, forbid_unknown_fields=True):
     """A county; on PATCH only the fields given change."""
 
+    field_labels: ClassVar[dict[str, str]] = fields.COUNTY
     name: str | None = None
     slug: str | None = None
     ags: str | None = None  # Amtlicher Gemeindeschlüssel, 5 digits

@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from schoolit.accounts import audit
+from schoolit.accounts import audit, fields
 from schoolit.accounts.choices import FederalState, ShareRule
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import Arrangement, ArrangementMember, County, Probe, User, WebSession
@@ -254,7 +254,7 @@ async def create_county(scope: Scope, data: Mapping[str, str | None]) -> dict[st
     values, errors = _county_input(data, partial=False)
     await _unique(errors, County, {k: values.get(k) for k in ("name", "slug", "ags")}, None)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, labels=fields.COUNTY)
     async with atomic():
         rows = await County.insert(County(**values)).returning(*COUNTY_COLUMNS)
         await _audit_county(scope, "county.create", rows[0]["id"], None, rows[0])
@@ -267,7 +267,7 @@ async def update_county(scope: Scope, county_id: int, data: Mapping[str, str | N
     values, errors = _county_input(data, partial=True)
     await _unique(errors, County, {k: values.get(k) for k in ("name", "slug", "ags")}, county_id)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, labels=fields.COUNTY)
     if all(before[k] == v for k, v in values.items()):
         return before
     async with atomic():

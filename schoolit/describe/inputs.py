@@ -29,8 +29,10 @@ class Input:
     """The fields of one create (`partial=False`: required fields must be there) or update
     (`partial=True`: only the fields given are checked and changed); `current` is the stored row."""
 
-    def __init__(self, data: Mapping[str, Any], *, partial: bool, current: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, data: Mapping[str, Any], *, partial: bool, current: Mapping[str, Any] | None = None,
+                 labels: Mapping[str, str] | None = None) -> None:
         self.data = data
+        self.labels = dict(labels or {})  # the labels of the fields checked (their resource's), by code
         self.partial = partial
         self.current = current
         self.creating = current is None
@@ -41,7 +43,7 @@ class Input:
 
     def error(self, field: str, message: str) -> None:
         if not any(e.field == field for e in self.errors):  # the first problem of a field is enough
-            self.errors.append(FieldError(field, message))
+            self.errors.append(FieldError(field, message, self.labels.get(field)))
 
     def has_error(self, field: str) -> bool:
         return any(e.field == field for e in self.errors)
@@ -85,7 +87,9 @@ class Input:
     # --- fields ----------------------------------------------------------------------------------
 
     def field(self, described: Field) -> None:
-        """A field of a resource description, read with its value kind."""
+        """A field of a resource description, read with its value kind; its errors name its label."""
+        if described.label:
+            self.labels.setdefault(described.name, described.label)
         self._set(described.name, described.kind.parse, described.required,
                   None if described.nullable else described.kind.blank)
 

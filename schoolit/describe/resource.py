@@ -167,6 +167,11 @@ class Resource:
     def __getitem__(self, name: str) -> Field:
         return self.by_name[name]
 
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """Each described field's label (English message id) by its name: what its errors are named by."""
+        return {f.name: f.label for f in self.fields if f.label}
+
     @property
     def writable(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.writable)
@@ -215,7 +220,7 @@ class Resource:
 
     def check(self, data: Any, current: Mapping[str, Any] | None, *, skip: Sequence[str] = ()) -> Any:
         """Read every writable field given (`inputs.Input`): each bad field is an error, nothing raised yet."""
-        f = Input(data, partial=current is not None, current=current)
+        f = Input(data, partial=current is not None, current=current, labels=self.labels)
         for fd in self.writable:
             if fd.name not in skip:
                 f.field(fd)
@@ -227,7 +232,8 @@ class Resource:
         """The API input Struct: every writable field, unset unless given (a PATCH changes only those)."""
         fields = [(f.name, f.kind.api_type | UnsetType | (None if f.nullable else UnsetType), UNSET)
                   for f in self.writable if f.name not in skip]
-        return msgspec.defstruct(name, fields, bases=(base,), module=base.__module__)
+        return msgspec.defstruct(name, fields, bases=(base,), module=base.__module__,
+                                 namespace={"field_labels": self.labels})
 
     def output_struct(self, name: str, module: str) -> type[Any]:
         """The API output Struct: every field, stored and read-only, in the order described (no secret);
@@ -358,7 +364,8 @@ class Listing:
                 values[name] = spec.kind.parse(raw.strip() if isinstance(raw, str) else raw)
             except ValueError as exc:
                 label = gettext(spec.label) if spec.label else name
-                errors.append(FieldError(name, gettext(BAD_FILTER, label=label, reason=gettext(str(exc)))))
+                errors.append(FieldError(name, gettext(BAD_FILTER, label=label, reason=gettext(str(exc))),
+                                         spec.label or None))
         if errors:
             raise FilterInvalid(errors)
         return values

@@ -27,7 +27,7 @@ DECIDE = requires(Permission.DISPOSALS_DECIDE)
 State = Annotated[str | None, QueryParameter(name="state")]
 DONE = {"approved": N_("Disposal approved: the device is disposed of."),
         "rejected": N_("Disposal rejected."), "requested": N_("Disposal requested: it awaits approval.")}
-FIELD_LABELS = {"reason": N_("Reason"), "note": N_("Note"), "certificate": N_("Data-wipe certificate")}
+FIELD_LABELS = disposals.FIELD_LABELS
 
 
 async def _form_value(form: Any, name: str) -> str:

@@ -37,6 +37,8 @@ from schoolit.kernel.i18n import N_, current_locale, gettext
 from schoolit.settings import get_settings
 from schoolit.sql import Fragment, all_of, fetch, fragment
 
+# A disposal's fields as its form names them (its `note` is the reason's note, not a ticket's work).
+FIELD_LABELS = {"reason": N_("Reason"), "note": N_("Note"), "certificate": N_("Data-wipe certificate")}
 NOTE_LENGTH = 2000
 NOTE_FOR_OTHER = N_("say why in the note when the reason is 'other'")
 LENT = N_("the device is lent (loan of %(day)s, class %(class_name)s, due %(due)s): return it first")
@@ -61,7 +63,7 @@ def _in_scope(scope: Scope) -> Fragment:
 
 
 def _decide_input(data: Mapping[str, Any]) -> Input:
-    f = Input(data, partial=False)
+    f = Input(data, partial=False, labels=FIELD_LABELS)
     f.text("note", max_length=NOTE_LENGTH)
     return f
 
@@ -83,7 +85,7 @@ async def request_disposal(scope: Scope, device_id: int, data: Mapping[str, Any]
     input, 409 when the device is lent, disposed of or already waiting for approval; nothing is stored."""
     scope.require(Permission.INVENTORY_WRITE)
     device = await get_device(scope, device_id)
-    f = Input(data, partial=False)
+    f = Input(data, partial=False, labels=FIELD_LABELS)
     f.choice("reason", DisposalReason, required=True)
     f.text("note", max_length=NOTE_LENGTH)
     if f.value("reason") == DisposalReason.OTHER.value and not f.value("note"):

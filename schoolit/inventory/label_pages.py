@@ -14,13 +14,12 @@ from schoolit.accounts.auth import Caller
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.inventory import labels, services
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.i18n import gettext
 
 READ = requires(Permission.INVENTORY_READ)
 Text = FromQuery[str | None]
 Format = Annotated[str | None, QueryParameter(name="format")]  # `format` is a builtin
-FIELD_LABELS = {"format": N_("Label format"), "skip": N_("Labels already used on the first sheet"),
-                "kind": N_("Labels for")}
+FIELD_LABELS = labels.FIELD_LABELS
 
 
 class LabelPages(Controller):
@@ -37,7 +36,7 @@ class LabelPages(Controller):
         fmt = labels.FORMATS[labels.DEFAULT_FORMAT]
         try:
             if chosen["kind"] not in labels.KINDS:
-                raise ValidationFailed([FieldError("kind", labels.UNKNOWN_KIND)])
+                raise ValidationFailed([FieldError("kind", labels.UNKNOWN_KIND)], labels=FIELD_LABELS)
             fmt = labels.label_format(chosen["format"])
             count = labels.skip_count(chosen["skip"], fmt)
             wanted = [int(i) for i in (ids or "").split(",") if i.strip().isdigit()]

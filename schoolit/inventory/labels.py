@@ -67,6 +67,10 @@ FORMATS: dict[str, LabelFormat] = {f.code: f for f in (
     LabelFormat("3666", "Zweckform 3666 (38 × 21,2 mm, 65)", 38, 21.2, 5, 13, 40.6, 21.2),
 )}
 DEFAULT_FORMAT = "3475"
+# The label sheet's options as its form names them (a sheet's `format` and `kind` are no file format
+# and no device kind).
+FIELD_LABELS = {"format": N_("Label format"), "skip": N_("Labels already used on the first sheet"),
+                "kind": N_("Labels for")}
 UNKNOWN_FORMAT = N_("not a label format offered here")
 UNKNOWN_KIND = N_("devices or access points")
 BAD_SKIP = N_("a whole number below the number of labels on a sheet")
@@ -87,7 +91,7 @@ def qr_svg(url: str) -> str:
 def label_format(code: str | None) -> LabelFormat:
     found = FORMATS.get((code or DEFAULT_FORMAT).strip())
     if found is None:
-        raise ValidationFailed([FieldError("format", UNKNOWN_FORMAT)])
+        raise ValidationFailed([FieldError("format", UNKNOWN_FORMAT)], labels=FIELD_LABELS)
     return found
 
 
@@ -95,7 +99,7 @@ def skip_count(raw: str | None, fmt: LabelFormat) -> int:
     """How many labels of the first sheet are used already (a sheet printed before)."""
     text = (raw or "").strip() or "0"
     if not text.isdigit() or int(text) >= fmt.per_sheet:
-        raise ValidationFailed([FieldError("skip", BAD_SKIP)])
+        raise ValidationFailed([FieldError("skip", BAD_SKIP)], labels=FIELD_LABELS)
     return int(text)
 
 

@@ -1,6 +1,9 @@
 """The labels people see for field codes, for pages that name a field without knowing its resource
 (the error page): each domain registers the labels of its descriptions once, at start-up, so a new field
-is named by its label without a second table."""
+is named by its label without a second table. A code means different things in different resources (a
+county's `state`, a loan's): an error that knows its resource brings that resource's label
+(`FieldError.label`, `ValidationFailed(labels=…)`, a body type's `field_labels`); this registry names only
+the rest."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from schoolit.tickets import text_modules
 
 register(NavItem("/text-modules", N_("Text modules"), Permission.TICKETS_WORK), before="/account/notifications")
 ACCESS = requires(Permission.TICKETS_WORK)
-FIELD_LABELS = {"title": N_("Title"), "body": N_("Text")}
+FIELD_LABELS = text_modules.FIELD_LABELS
 
 
 class TextModuleForm(msgspec.Struct):

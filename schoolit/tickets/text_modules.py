@@ -21,6 +21,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.sql import Fragment, fetch, fragment
 
 PLACEHOLDERS = ("schule", "ticket", "name", "bearbeiter")
@@ -69,6 +70,10 @@ def _owner_or_none(scope: Scope) -> tuple[int | None, int | None] | None:
         return None
 
 
+# A text module's fields as its form names them (its `body` is the text, not a comment).
+FIELD_LABELS = {"title": N_("Title"), "body": N_("Text")}
+
+
 def _validate(title: str, body: str) -> list[FieldError]:
     errors: list[FieldError] = []
     rules.one_to(errors, "title", title, MAX_TITLE)
@@ -82,7 +87,7 @@ async def save_module(scope: Scope, *, title: str, body: str, module_id: int | N
     title, body = title.strip(), body.strip()
     errors = _validate(title, body)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, labels=FIELD_LABELS)
     async with atomic():
         if module_id is None:
             arrangement_id, county_id = _owner(scope)

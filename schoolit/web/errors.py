@@ -10,6 +10,7 @@ language cookie or, for the API, Accept-Language asks for English. The parser's 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -120,7 +121,9 @@ def shown_errors(errors: list[dict[str, Any]] | None) -> list[dict[str, Any]] | 
     for error in errors:
         message, named = reason(str(error.get("message", "")))
         code = named or str(error.get("field", ""))
-        shown.append({**error, "field": code, "label": field_label(code), "message": message})
+        described = error.get("label")
+        label = _(described) if described else field_label(code)
+        shown.append({**error, "field": code, "label": label, "message": message})
     return shown
 
 
@@ -149,16 +152,28 @@ def _answer(request: Request[Any, Any, Any], status: int, detail: str,
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     errors = None
     if isinstance(exc, ValidationFailed):
-        errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+        errors = [{"field": e.field, "message": e.message, "label": e.label} for e in exc.errors]
     return _answer(request, exc.status_code, exc.detail, errors)
+
+
+def body_labels(request: Request[Any, Any, Any]) -> Mapping[str, str]:
+    """The field labels the route's body type describes (`field_labels`: a resource's input Struct
+    carries its fields' labels), so a field the parser refuses is named as its resource names it."""
+    handler = request.scope.get("route_handler")
+    signature = getattr(handler, "parsed_fn_signature", None)
+    data = signature.parameters.get("data") if signature is not None else None
+    return getattr(data.annotation, "field_labels", None) or {} if data is not None else {}
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors: list[dict[str, Any]] = []
+    described = body_labels(request)
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            errors.append({"field": str(item.get("key") or item.get("source") or ""),
-                           "message": str(item.get("message", ""))})
+            code = str(item.get("key") or item.get("source") or "")
+            message = str(item.get("message", ""))
+            named = reason(message)[1] or code
+            errors.append({"field": code, "message": message, "label": described.get(named)})
     status = 422 if errors else 400
     if match := _MISSING_PARAMETER.match(str(exc.detail)):  # Litestar names a missing parameter in its detail
         errors.append({"field": match.group(1), "message": "required"})

@@ -37,18 +37,18 @@ _CASTS = {"management_prefix": "cidr", "public_prefix": "cidr", "router_ip": "in
 _NULLABLE = {"management_prefix", "building_id", "live_since", "contract_end", "router_ip", "router_if_index",
              "public_prefix", "snmp_profile_id", "room_id", "mac", "management_ip", "installed_on", "warranty_end",
              "purchase_date", "price_cents", "asset_tag", "returned_on"}
-# Unique indexes and constraints -> the input field they are about.
+# Unique indexes and constraints -> the table and the input field they are about.
 _UNIQUE_FIELDS = {
-    "school_school_number_key": "school_number",
-    "device_serial_key": "serial",
-    "access_point_serial_key": "serial",
-    "device_mac_key": "mac",
-    "access_point_mac_key": "mac",
-    "device_asset_tag_per_county": "asset_tag",
-    "building_name_per_school": "name",
-    "room_name_per_building": "name",
-    "snmp_profile_name_per_county": "name",
-    "uplink_line_per_school": "line_id",
+    "school_school_number_key": ("school", "school_number"),
+    "device_serial_key": ("device", "serial"),
+    "access_point_serial_key": ("access_point", "serial"),
+    "device_mac_key": ("device", "mac"),
+    "access_point_mac_key": ("access_point", "mac"),
+    "device_asset_tag_per_county": ("device", "asset_tag"),
+    "building_name_per_school": ("building", "name"),
+    "room_name_per_building": ("room", "name"),
+    "snmp_profile_name_per_county": ("snmp_profile", "name"),
+    "uplink_line_per_school": ("uplink", "line_id"),
 }
 OPEN_LOAN_INDEX = "loan_one_open_per_device"
 
@@ -63,7 +63,10 @@ async def writing() -> AsyncIterator[None]:
         name = exc.constraint_name or ""
         if name == OPEN_LOAN_INDEX:
             raise Conflict(OPEN_LOAN) from None
-        raise ValidationFailed([FieldError(_UNIQUE_FIELDS.get(name, "id"), ALREADY_IN_USE)]) from None
+        table, field = _UNIQUE_FIELDS.get(name, ("", "id"))
+        described = BY_TABLE.get(table)
+        raise ValidationFailed([FieldError(field, ALREADY_IN_USE)],
+                               labels=described.labels if described else None) from None
 
 
 def _placeholder(table: str, column: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import msgspec
 import pytest
 
 import schoolit
@@ -75,3 +76,63 @@ def test_labels_and_languages() -> None:
     assert from_accept_language("fr-FR, de;q=0.8, en;q=0.9") == "en"
     assert from_accept_language("de-DE") == "de"
     assert from_accept_language("fr") is None and from_accept_language(None) is None
+
+
+def label_collisions() -> dict[str, list[tuple[str, str]]]:
+    """Field codes whose label differs between the resources and the label registries (the domains'
+    `fields.py`, the pages' own, the lists'): each such code must be named by its owner's label, never
+    by the registry's first. `python -m tests.unit.web.test_field_labels` lists them."""
+    from schoolit import lists
+    from schoolit.accounts import fields as accounts_fields
+    from schoolit.inventory import disposals
+    from schoolit.inventory import fields as inventory_fields
+    from schoolit.inventory import labels as label_sheets
+    from schoolit.inventory.resources import RESOURCES
+    from schoolit.probes import adoption
+    from schoolit.tickets import fields as tickets_fields
+    from schoolit.tickets import text_modules
+    from schoolit.web import fields as web_fields
+
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for resource in RESOURCES:
+        for code, label in resource.labels.items():
+            seen.setdefault(code, set()).add((label, f"resource {resource.name}"))
+    owners = {"inventory": inventory_fields.LABELS, "accounts": accounts_fields.LABELS,
+              "county": accounts_fields.COUNTY, "tickets": tickets_fields.LABELS, "web": web_fields.LABELS,
+              "lists": lists.LABELS, "disposal": disposals.FIELD_LABELS, "label sheet": label_sheets.FIELD_LABELS,
+              "text module": text_modules.FIELD_LABELS, "adoption": adoption.FIELD_LABELS}
+    for owner, registered in owners.items():
+        for code, label in registered.items():
+            seen.setdefault(code, set()).add((label, owner))
+    return {code: sorted(found) for code, found in sorted(seen.items()) if len({label for label, _ in found}) > 1}
+
+
+def test_collisions_are_listed() -> None:
+    collisions = label_collisions()
+    assert {"state", "name", "mac", "note", "body", "format", "kind", "room_id"} <= collisions.keys()
+
+
+def test_a_resources_errors_name_its_own_labels() -> None:
+    """Every described field of every resource, refused by the API's parser, the resource's check or a
+    unique index, is named by that resource's label: whatever other resource or registry shares its code."""
+    from schoolit.errors import FieldError, ValidationFailed
+    from schoolit.inventory.resources import RESOURCES
+
+    register_field_labels()
+    for resource in RESOURCES:
+        checked = resource.check({}, {})
+        for field in resource.writable:
+            checked.error(field.name, "required")
+        with pytest.raises(ValidationFailed) as refused:
+            checked.raise_if_invalid()
+        assert {e.field: e.label for e in refused.value.errors} == {
+            f.name: f.label or None for f in resource.writable}
+        by_index = ValidationFailed([FieldError(code, "already in use") for code in resource.labels],
+                                    labels=resource.labels)
+        assert {e.field: e.label for e in by_index.errors} == resource.labels
+        assert resource.input_struct("Probe", msgspec.Struct).field_labels == resource.labels
+
+
+if __name__ == "__main__":
+    for code, owners in label_collisions().items():
+        print(code, "  ".join(f"{label!r} ({owner})" for label, owner in owners))
