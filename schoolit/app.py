@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         template_config=template_config(),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        state=State({"default_locale": settings.default_locale}),  # for errors of no route (schoolit.web.errors)
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         openapi_config=OpenAPIConfig(
             title="schoolit API",

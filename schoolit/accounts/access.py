@@ -11,6 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import AUTHENTICATED, PUBLIC, Permission, declared_access
+from schoolit.kernel.i18n import N_
 
 
 def current_scope(connection: ASGIConnection[Any, Any, Any, Any]) -> Scope | None:
@@ -25,9 +26,9 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     if access == PUBLIC:
         return
     if access is None:
-        raise PermissionDeniedException("route declares no access")  # unreachable: create_app checks
+        raise PermissionDeniedException(N_("route declares no access"))  # unreachable: create_app checks
     scope = current_scope(connection)
     if scope is None:
-        raise NotAuthorizedException("login required")
+        raise NotAuthorizedException(N_("login required"))
     if access != AUTHENTICATED and not scope.can(Permission(access)):
-        raise PermissionDeniedException("your role may not do this")
+        raise PermissionDeniedException(N_("your role may not do this"))

@@ -32,6 +32,7 @@ from schoolit.accounts import services, sessions, tokens
 from schoolit.accounts.access import current_scope
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import PUBLIC, declared_access
+from schoolit.kernel.i18n import N_
 from schoolit.logs import get_logger
 from schoolit.settings import Settings
 
@@ -125,7 +126,7 @@ def authentication_middleware_factory(settings: Settings) -> Any:
                 if not hmac.compare_digest(given.encode(), expected.encode()):
                     log.warning("CSRF token rejected", method=method, path=scope["path"],
                                 reason="missing" if not given else "not this session's")
-                    raise PermissionDeniedException("CSRF token verification failed")
+                    raise PermissionDeniedException(N_("CSRF token verification failed"))
             ScopeState.from_scope(scope).csrf_token = expected
 
             async def send_cookie(message: Message) -> None:
@@ -175,7 +176,7 @@ def provide_scope(request: ASGIConnection[Any, Any, Any, Any]) -> Scope:
     """The `scope` dependency: the caller's Scope (the guard has made sure there is one)."""
     scope = current_scope(request)
     if scope is None:
-        raise NotAuthorizedException("login required")
+        raise NotAuthorizedException(N_("login required"))
     return scope
 
 

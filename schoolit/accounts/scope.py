@@ -16,6 +16,7 @@ from piccolo.query.base import Query
 from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Role
 from schoolit.errors import Forbidden, NotFound
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.sql import Fragment, all_of, fragment
 
 Q = TypeVar("Q", bound=Query[Any, Any])
@@ -64,7 +65,7 @@ class Scope:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise Forbidden("your role may not do this")
+            raise Forbidden(N_("your role may not do this"))
 
     def sees_county(self, county_id: int | None) -> bool:
         return self.county_ids is None or (county_id is not None and county_id in self.county_ids)

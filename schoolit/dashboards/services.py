@@ -52,6 +52,7 @@ from schoolit.errors import NotFound
 from schoolit.inventory import figures as inventory_figures
 from schoolit.inventory.choices import UplinkStatus
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.kernel.times import BERLIN
 from schoolit.probes import figures
 from schoolit.probes.choices import AssetKind
@@ -192,7 +193,7 @@ async def arrangement_dashboard(scope: Scope, arrangement_id: int,
     found = await directory.arrangement(arrangement_id)
     members = await directory.arrangement_members(arrangement_id)
     if found is None or not members or not all(scope.sees_county(m["id"]) for m in members):
-        raise NotFound("arrangement not found")
+        raise NotFound(N_("arrangement not found"))
     now = _now(now)
     today = now.astimezone(BERLIN).date()
     month_first, month_next, month = reports.month_range(None, today)

@@ -381,7 +381,7 @@ async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: s
             return ticket
         if not workflow.may_transition(scope.role, current, status):
             if not _is_worker(scope) and not workflow.allowed_targets(scope.role, current):
-                raise Forbidden("your role may not change this ticket's status")
+                raise Forbidden(N_("your role may not change this ticket's status"))
             raise Conflict(f"a ticket cannot go from {current.value} to {status.value}")
         await apply_status(scope, ticket, status, comment=comment)
     return await get_ticket(scope, ticket_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -21,9 +22,10 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from schoolit import limits, rules
 from schoolit.errors import DomainError, ValidationFailed
 from schoolit.kernel import labels
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
+from schoolit.web.middleware import request_locale
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("schoolit.errors")
@@ -41,6 +43,51 @@ _TITLES = {
     500: N_("Internal error"),
     503: N_("Service unavailable"),
 }
+
+
+# What people read instead of Litestar's own English details: a status's bare phrase ("Not Found") by its
+# status, and the texts it writes for a request.
+_DETAILS = {
+    400: N_("The request could not be read."),
+    401: N_("Please log in first."),
+    403: N_("You may not do this."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not take %(method)s requests."),
+    409: N_("The request conflicts with the current state."),
+    413: N_("The request is larger than this address accepts."),
+    415: N_("This address does not take that kind of content."),
+    422: N_("Some values could not be used."),
+    429: N_("Too many requests: please try again in a moment."),
+    500: N_("Something went wrong on our side."),
+    503: N_("The service is unavailable right now: please try again later."),
+}
+_PHRASES = {status.phrase: status.value for status in HTTPStatus}
+_LITESTAR_DETAILS = {
+    "Request Entity Too Large": _DETAILS[413],  # also a multipart body's, with status 400
+    "Invalid multipart/form-data": N_("The form data could not be read."),
+    "Unexpected eof in multipart/form-data": N_("The form data could not be read."),
+    "Invalid host header": N_("The request names no valid host."),
+    "Validation failed": _DETAILS[422],  # `ValidationFailed`'s own
+}
+_VALIDATION_FAILED = re.compile(r"Validation failed for (\S+) (\S+)$")
+
+
+def detail_shown(request: Request[Any, Any, Any], status: int, detail: str) -> str:
+    """The top-level `detail` in the request's language: Litestar's own English texts (a status's phrase,
+    "Validation failed for POST /…", a missing parameter) become sentences from the catalog, our own
+    details are message ids (or were translated where they were raised)."""
+    if match := _VALIDATION_FAILED.match(detail):
+        return _("Invalid input for %(method)s %(path)s", method=match.group(1), path=match.group(2))
+    if match := _MISSING_PARAMETER.match(detail):
+        return _("The parameter %(name)s is missing (%(path)s).", name=match.group(1), path=request.url.path)
+    if detail in _LITESTAR_DETAILS:
+        return _(_LITESTAR_DETAILS[detail])
+    if detail in _PHRASES:
+        known = _DETAILS.get(_PHRASES[detail]) or _DETAILS.get(status)
+        if known is None:
+            return _(_TITLES.get(status, "Error"))
+        return _(known, method=request.method) if "%(method)s" in known else _(known)
+    return _(detail)
 
 
 def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
@@ -130,8 +177,10 @@ def shown_errors(errors: list[dict[str, Any]] | None) -> list[dict[str, Any]] | 
 def _page(request: Request[Any, Any, Any], status: int, detail: str,
           errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
     shown = [{"field": e["label"], "message": e["message"]} for e in shown_errors(errors) or []]
-    if detail.startswith("Validation failed"):
+    if detail.startswith("Validation failed"):  # the parser's or `ValidationFailed`'s own: the list says it
         detail = _("Some values could not be used:")
+    else:
+        detail = detail_shown(request, status, detail)
     return Template(
         template_name="web/error.html",
         context={"status": status, "title": _(_TITLES.get(status, "Error")), "detail": detail,
@@ -145,7 +194,7 @@ def _page(request: Request[Any, Any, Any], status: int, detail: str,
 def _answer(request: Request[Any, Any, Any], status: int, detail: str,
             errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
     if wants_problem_json(request):
-        return problem(status, detail, shown_errors(errors), headers)
+        return problem(status, detail_shown(request, status, detail), shown_errors(errors), headers)
     return _page(request, status, detail, errors, headers)
 
 
@@ -186,12 +235,17 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         # A page that needs a login sends the browser to the login form and back afterwards.
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(path="/login", query_params={"next": target}, status_code=303)
-    return _answer(request, exc.status_code, str(exc.detail), None, headers)
+    # No route matched (404, 405): the middleware that sets the request's language did not run.
+    token = current_locale.set(request_locale(request.scope, request.app.state.get("default_locale", "de")))
+    try:
+        return _answer(request, exc.status_code, str(exc.detail), None, headers)
+    finally:
+        current_locale.reset(token)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error", path=request.url.path)
-    return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, _("Something went wrong on our side."))
+    return _answer(request, HTTP_500_INTERNAL_SERVER_ERROR, _DETAILS[500])
 
 
 EXCEPTION_HANDLERS = {

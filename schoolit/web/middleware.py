@@ -100,29 +100,33 @@ async def security_headers(message: Message, scope: Scope) -> None:
         headers["cache-control"] = "no-store"
 
 
+def request_locale(scope: Scope, default_locale: str) -> str:
+    """A request's language: the `lang` cookie's, for the API without one Accept-Language's (German
+    unless it asks for English), else `default_locale`."""
+    raw = dict(scope["headers"]).get(b"cookie", b"").decode("latin-1")
+    cookie = SimpleCookie()
+    try:
+        cookie.load(raw)
+    except Exception:  # a malformed cookie header must not break the page
+        cookie = SimpleCookie()
+    morsel = cookie.get("lang")
+    locale = default_locale
+    if morsel is None and scope["path"].startswith("/api/"):
+        # API clients choose by Accept-Language; people by the cookie the language switch sets.
+        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        locale = from_accept_language(header) or default_locale
+    return negotiate(morsel.value if morsel else None, locale)
+
+
 def locale_middleware_factory(default_locale: str) -> Callable[[ASGIApp], ASGIApp]:
-    """Middleware that sets the request's locale from the `lang` cookie, for the API without one from
-    Accept-Language (default: German)."""
+    """Middleware that sets the request's locale (`request_locale`, default: German)."""
 
     def locale_middleware(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            raw = dict(scope["headers"]).get(b"cookie", b"").decode("latin-1")
-            cookie = SimpleCookie()
-            try:
-                cookie.load(raw)
-            except Exception:  # a malformed cookie header must not break the page
-                cookie = SimpleCookie()
-            morsel = cookie.get("lang")
-            locale = default_locale
-            if morsel is None and scope["path"].startswith("/api/"):
-                # API clients choose by Accept-Language (German unless they ask for English); people by
-                # the cookie the language switch sets.
-                header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-                locale = from_accept_language(header) or default_locale
-            token = current_locale.set(negotiate(morsel.value if morsel else None, locale))
+            token = current_locale.set(request_locale(scope, default_locale))
             try:
                 await app(scope, receive, send)
             finally:

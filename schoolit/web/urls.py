@@ -9,6 +9,7 @@ from litestar.handlers import BaseRouteHandler
 
 from schoolit.db import MAX_INT
 from schoolit.errors import NotFound
+from schoolit.kernel.i18n import N_
 from schoolit.limits import has_control_characters
 
 
@@ -18,7 +19,7 @@ def ids_in_range(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     control characters (`%00`), which no stored key contains."""
     for value in connection.path_params.values():
         if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
-            raise NotFound("not found")
+            raise NotFound(N_("not found"))
         if isinstance(value, str) and has_control_characters(value, multiline=False):
-            raise NotFound("not found")
+            raise NotFound(N_("not found"))
 

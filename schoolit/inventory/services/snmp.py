@@ -126,7 +126,7 @@ async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
     """The decrypted credentials of a profile in the caller's scope: for probes (and the people who
     maintain the inventory, e.g. to test a profile)."""
     if not (scope.can(Permission.PROBE_INGEST) or scope.can(Permission.INVENTORY_WRITE)):
-        raise Forbidden("your role may not do this")
+        raise Forbidden(N_("your role may not do this"))
     rows = await fetch(f"SELECT id, county_id, {_CREDENTIAL_COLUMNS} FROM snmp_profile WHERE id = {{}}",  # noqa: S608
                        profile_id)
     if not rows:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 
 from schoolit.sql import fetch
+from tests.integration.inventory.support import obj
 from tests.integration.world import World
 
 
@@ -63,3 +64,40 @@ async def test_a_services_refusal_and_a_bad_choice(client: httpx.AsyncClient, wo
     assert wrong.status_code in (400, 422)
     assert wrong.json()["errors"] == [
         {"field": "limit", "label": "Zeilen pro Seite", "message": "muss eine ganze Zahl sein"}]
+
+
+async def test_the_detail_line_is_german_unless_english_is_asked(client: httpx.AsyncClient, world: World) -> None:
+    """Litestar's own top-level `detail` (a validation failure naming the request, a status's bare phrase)
+    and our refusals read in German by default, in English on request."""
+    admin, contact = world.auth_only("admin"), world.auth_only("school_contact")
+    english = {**admin, "Accept-Language": "en"}
+    bad = {"school_id": "kib", "category_id": 1, "subject": "Beamer"}
+    lent = (await client.get(f"/api/v1/loans/{obj(world, 'loan', 'kib')}", headers=admin)).json()["device_id"]
+    device = obj(world, "device", "kib")
+    cases = [  # (request, status, German detail, English detail)
+        (("POST", "/api/v1/tickets", admin, bad), 422,
+         "Ungültige Eingabe für POST /api/v1/tickets", "Invalid input for POST /api/v1/tickets"),
+        (("GET", "/api/v1/nothing-here", admin, None), 404,
+         "Unter dieser Adresse gibt es nichts.", "There is nothing at this address."),
+        (("DELETE", "/api/v1/tickets", admin, None), 405,
+         "Diese Adresse nimmt keine DELETE-Anfragen an.", "This address does not take DELETE requests."),
+        (("GET", "/api/v1/tickets", {}, None), 401, "Anmeldung erforderlich", "login required"),
+        (("POST", "/api/v1/counties", contact, {"name": "X"}), 403,
+         "Ihre Rolle darf das nicht", "your role may not do this"),
+        (("POST", "/api/v1/loans", admin, {"device_id": lent, "pupil_ref": "7b-99"}), 409,
+         "das Gerät ist bereits ausgeliehen", "the device already has an open loan"),
+    ]
+    for (method, path, headers, body), status, german, english_detail in cases:
+        for language, expected in (({}, german), ({"Accept-Language": "en"}, english_detail)):
+            answer = await client.request(method, path, headers={**headers, **language}, json=body)
+            assert answer.status_code == status, (method, path, answer.text)
+            assert answer.json()["detail"].startswith(expected), (method, path, language, answer.json())
+    too_large = await client.post(f"/api/v1/devices/{device}/disposal", headers=english,
+                                  files={"certificate": ("wipe.pdf", b"%PDF" + b"0" * (11 * 1024 * 1024))},
+                                  data={"reason": "defective"})
+    assert too_large.status_code == 413, too_large.text
+    assert too_large.json()["detail"] == "The request is larger than this address accepts."
+    german_too_large = await client.post(f"/api/v1/devices/{device}/disposal", headers=admin,
+                                         files={"certificate": ("wipe.pdf", b"%PDF" + b"0" * (11 * 1024 * 1024))},
+                                         data={"reason": "defective"})
+    assert german_too_large.json()["detail"] == "Die Anfrage ist größer, als diese Adresse annimmt."
