@@ -107,16 +107,17 @@ _PROVIDERS = ("Deutsche Telekom", "Pfalzwerke Netz", "Inexio", "Vodafone", "Thü
 
 @dataclass
 class InventoryPlan:
-    """Rows to insert, as plain tuples keyed by natural keys (school number, names, serials)."""
+    """Rows to insert, keyed by natural keys (school number, names, serials): each row's own columns as a
+    mapping, which `insert_rows` types and casts from the table and its description."""
 
     prefixes: list[tuple[str, str]]  # school number, management prefix
-    uplinks: list[tuple[Any, ...]]
+    uplinks: list[tuple[str, dict[str, Any]]]  # school number, columns
     buildings: list[tuple[str, str]]  # school number, name
-    rooms: list[tuple[str, str, str, str, bool]]  # school number, building, name, floor, teaching
+    rooms: list[tuple[str, str, dict[str, Any]]]  # school number, building, columns
     access_points: list[tuple[str, str, str, dict[str, Any]]]  # school number, building, room, columns
     coverage: list[tuple[str, str, str]]  # AP serial, building, room name
     devices: list[tuple[str, dict[str, Any]]]  # school number, columns
-    loans: list[tuple[Any, ...]]  # device serial, pupil ref, class, lent, due, returned, condition in
+    loans: list[tuple[str, dict[str, Any]]]  # device serial, columns
 
 
 def _school_key(school: DemoSchool) -> tuple[int, int]:
@@ -145,6 +146,13 @@ def inventory_plan(today: dt.date) -> InventoryPlan:
     return plan
 
 
+def _uplink(plan: InventoryPlan, school: DemoSchool, provider: str, line_id: str, technology: str, down: int,
+            up: int, status: str, live_since: dt.date | None, contract_end: dt.date | None) -> None:
+    plan.uplinks.append((school.school_number, {
+        "provider": provider, "line_id": line_id, "technology": technology, "down_mbps": down, "up_mbps": up,
+        "status": status, "live_since": live_since, "contract_end": contract_end}))
+
+
 def _plan_uplinks(plan: InventoryPlan, school: DemoSchool, rng: random.Random, today: dt.date) -> None:
     provider = rng.choice(_PROVIDERS)
     line = f"DEMO-{school.school_number}"
@@ -152,23 +160,23 @@ def _plan_uplinks(plan: InventoryPlan, school: DemoSchool, rng: random.Random, t
     live_since = dt.date(rng.randint(2019, 2025), rng.randint(1, 12), 1)
     contract_end = dt.date(live_since.year + 5, live_since.month, 1) - dt.timedelta(days=1)
     if roll < 0.5:  # the goal: symmetric gigabit fibre
-        plan.uplinks.append((school.school_number, provider, line + "-F", "fttb", 1000, 1000, "live", live_since,
-                             contract_end))
+        _uplink(plan, school, provider, line + "-F", "fttb", 1000, 1000, "live", live_since,
+                contract_end)
     elif roll < 0.7:  # fibre on its way, the school still runs on VDSL
-        plan.uplinks.append((school.school_number, "Deutsche Telekom", line + "-V", "vdsl", 250, 40, "live",
-                             live_since, None))
-        plan.uplinks.append((school.school_number, provider, line + "-F", "fttb", 1000, 1000,
-                             rng.choice(("ordered", "construction")), None, None))
+        _uplink(plan, school, "Deutsche Telekom", line + "-V", "vdsl", 250, 40, "live",
+                live_since, None)
+        _uplink(plan, school, provider, line + "-F", "fttb", 1000, 1000,
+                rng.choice(("ordered", "construction")), None, None)
     elif roll < 0.85:
-        plan.uplinks.append((school.school_number, "Deutsche Telekom", line + "-V", "vdsl", rng.choice((100, 250)),
-                             rng.choice((40, 40, 20)), "live", live_since, None))
+        _uplink(plan, school, "Deutsche Telekom", line + "-V", "vdsl", rng.choice((100, 250)),
+                rng.choice((40, 40, 20)), "live", live_since, None)
     elif roll < 0.95:
-        plan.uplinks.append((school.school_number, "Vodafone", line + "-C", "cable", 1000, 50, "live", live_since,
-                             contract_end))
+        _uplink(plan, school, "Vodafone", line + "-C", "cable", 1000, 50, "live", live_since,
+                contract_end)
     else:  # only a planned fibre line and a stop-gap
-        plan.uplinks.append((school.school_number, "Telefónica", line + "-L", "lte", 150, 50, "live",
-                             min(live_since, today), None))
-        plan.uplinks.append((school.school_number, provider, line + "-F", "fttb", 1000, 1000, "planned", None, None))
+        _uplink(plan, school, "Telefónica", line + "-L", "lte", 150, 50, "live",
+                min(live_since, today), None)
+        _uplink(plan, school, provider, line + "-F", "fttb", 1000, 1000, "planned", None, None)
 
 
 def _plan_rooms(plan: InventoryPlan, school: DemoSchool, rng: random.Random) -> list[tuple[str, str]]:
@@ -186,10 +194,10 @@ def _plan_rooms(plan: InventoryPlan, school: DemoSchool, rng: random.Random) -> 
         building, j = buildings[index], per_building[index]
         per_building[index] += 1
         name = specials.pop(0) if index == 0 and specials else f"{'ANB'[index]} {j // 8}.{j % 8 + 1:02d}"
-        plan.rooms.append((school.school_number, building, name, str(j // 8), True))
+        plan.rooms.append((school.school_number, building, {"name": name, "floor": str(j // 8), "is_teaching": True}))
         teaching.append((building, name))
     for name in ("Lehrerzimmer", "Sekretariat", "Bibliothek"):
-        plan.rooms.append((school.school_number, "Hauptgebäude", name, "0", False))
+        plan.rooms.append((school.school_number, "Hauptgebäude", {"name": name, "floor": "0", "is_teaching": False}))
     return teaching
 
 
@@ -224,6 +232,12 @@ def school_key_third(school: DemoSchool) -> int:
     return _school_key(school)[1] * 4
 
 
+def _loan(serial: str, pupil_ref: str, class_name: str, lent_on: dt.date, due_on: dt.date,
+          returned_on: dt.date | None = None, condition_in: str = "") -> tuple[str, dict[str, Any]]:
+    return serial, {"pupil_ref": pupil_ref, "class_name": class_name, "lent_on": lent_on, "due_on": due_on,
+                    "returned_on": returned_on, "condition_in": condition_in, "agreement_signed": True}
+
+
 def _plan_devices(plan: InventoryPlan, school: DemoSchool, rng: random.Random, seq: int, year_start: dt.date,
                   year_end: dt.date, today: dt.date) -> None:
     kind, vendor, model, serial_prefix, oui, accessories = rng.choice(_DEVICE_MODELS)
@@ -239,19 +253,19 @@ def _plan_devices(plan: InventoryPlan, school: DemoSchool, rng: random.Random, s
         ref = f"S{school.school_number[-3:]}-{i + 1:04d}"
         if roll < 0.62:  # lent this school year, due at its end
             lent = min(year_start + dt.timedelta(days=rng.randint(30, 50)), today)
-            plan.loans.append((serial, ref, class_name, lent, year_end, None, ""))
+            plan.loans.append(_loan(serial, ref, class_name, lent, year_end))
             status = "lent"
         elif roll < 0.66:  # not returned at the end of last school year: overdue
             lent = year_start - dt.timedelta(days=rng.randint(300, 330))
-            plan.loans.append((serial, ref, class_name, lent, year_start - dt.timedelta(days=1), None, ""))
+            plan.loans.append(_loan(serial, ref, class_name, lent, year_start - dt.timedelta(days=1)))
             status = "lent"
         elif roll < 0.70:
             status = rng.choice(("repair", "lost", "retired"))
         if roll >= 0.62 and roll < 0.9 and status != "lent":  # an earlier loan, returned two summers ago
             lent = dt.date(year_start.year - 2, 9, 15)
-            plan.loans.append((serial, f"S{school.school_number[-3:]}-A{i + 1:03d}", class_name, lent,
-                               dt.date(year_start.year - 1, 7, 31), dt.date(year_start.year - 1, 7, 10),
-                               "Gebrauchsspuren, vollständig"))
+            plan.loans.append(_loan(serial, f"S{school.school_number[-3:]}-A{i + 1:03d}", class_name, lent,
+                                    dt.date(year_start.year - 1, 7, 31), dt.date(year_start.year - 1, 7, 10),
+                                    "Gebrauchsspuren, vollständig"))
         plan.devices.append((school.school_number, {
             "kind": kind, "vendor": vendor, "model": model, "serial": serial,
             "asset_tag": f"{school.school_number}-{i + 1:04d}", "mac": _mac(oui, seq * 1024 + i),
@@ -294,38 +308,27 @@ async def seed_inventory() -> dict[str, int]:
     profiles = {r["county_id"]: r["id"] for r in await fetch(
         "SELECT id, county_id FROM snmp_profile WHERE lower(name) = 'demo snmpv3'")}
 
-    def ids(number: str) -> tuple[int, int, int | None]:
+    def at(number: str) -> dict[str, Any]:
         school_id, county_id = schools[number]
-        return school_id, county_id, profiles.get(county_id)
+        return {"school_id": school_id, "county_id": county_id}
 
-    await fetch(
-        "INSERT INTO uplink (school_id, county_id, snmp_profile_id, provider, line_id, technology, down_mbps, "
-        "up_mbps, status, live_since, contract_end) SELECT * FROM unnest({}::int[], {}::int[], {}::int[], "
-        "{}::text[], {}::text[], {}::text[], {}::int[], {}::int[], {}::text[], {}::date[], {}::date[]) "
-        "ON CONFLICT (school_id, line_id) WHERE line_id <> '' DO NOTHING",
-        *_columns([(*ids(u[0]), *u[1:]) for u in plan.uplinks]))
-    await fetch("INSERT INTO building (school_id, county_id, name) SELECT * FROM unnest({}::int[], {}::int[], "
-                "{}::text[]) ON CONFLICT (school_id, lower(name)) DO NOTHING",
-                *_columns([(*schools[b[0]], b[1]) for b in plan.buildings]))
+    def placed(number: str) -> dict[str, Any]:  # a polled row: with its county's SNMP profile
+        return {**at(number), "snmp_profile_id": profiles.get(schools[number][1])}
+
+    # Every row is written with `insert_rows` from the plan's columns (typed from the table, cast as its
+    # description says): a new column with a default needs nothing here. Rows already there are kept.
+    await insert_rows("uplink", [{**placed(number), **values} for number, values in plan.uplinks])
+    await insert_rows("building", [{**at(number), "name": name} for number, name in plan.buildings])
     buildings = {(r["school_id"], r["name"]): r["id"] for r in await fetch(
         "SELECT id, school_id, name FROM building WHERE school_id = ANY({})", school_ids)}
-    await fetch(
-        "INSERT INTO room (school_id, county_id, building_id, name, floor, is_teaching) SELECT * FROM unnest("
-        "{}::int[], {}::int[], {}::int[], {}::text[], {}::text[], {}::boolean[]) "
-        "ON CONFLICT (school_id, coalesce(building_id, 0), lower(name)) DO NOTHING",
-        *_columns([(*schools[r[0]], buildings[(schools[r[0]][0], r[1])], *r[2:]) for r in plan.rooms]))
+    await insert_rows("room", [{**at(number), "building_id": buildings[(schools[number][0], building)], **values}
+                               for number, building, values in plan.rooms])
     rooms = {(r["building_id"], r["name"]): r["id"] for r in await fetch(
         "SELECT id, building_id, name FROM room WHERE school_id = ANY({})", school_ids)}
 
     def room(number: str, building: str, name: str) -> int:
         return rooms[(buildings[(schools[number][0], building)], name)]
 
-    def placed(number: str) -> dict[str, Any]:
-        school_id, county_id, profile_id = ids(number)
-        return {"school_id": school_id, "county_id": county_id, "snmp_profile_id": profile_id}
-
-    # The columns come from the plan's rows (`insert_rows` types and casts them from the table and
-    # its description): a new column with a default needs nothing here.
     returning = "id, serial, county_id, school_id"
     new_aps = await insert_rows("access_point", [
         {**placed(number), "room_id": room(number, building, name), **values}
@@ -339,16 +342,11 @@ async def seed_inventory() -> dict[str, int]:
         await fetch("INSERT INTO access_point_room (county_id, access_point_id, room_id) SELECT * FROM unnest("
                     "{}::int[], {}::int[], {}::int[]) ON CONFLICT DO NOTHING", *_columns(coverage))
     new_devices = await insert_rows("device", [
-        {"school_id": schools[number][0], "county_id": schools[number][1], **values}
-        for number, values in plan.devices], returning=returning)
+        {**at(number), **values} for number, values in plan.devices], returning=returning)
     fresh = {r["serial"]: r for r in new_devices}
-    loans = [(fresh[loan[0]]["county_id"], fresh[loan[0]]["school_id"], fresh[loan[0]]["id"], *loan[1:])
-             for loan in plan.loans if loan[0] in fresh]  # loans only for devices this run created
-    if loans:
-        await fetch(
-            "INSERT INTO loan (county_id, school_id, device_id, pupil_ref, class_name, lent_on, due_on, returned_on, "
-            "condition_in, agreement_signed) SELECT *, TRUE FROM unnest({}::int[], {}::int[], {}::int[], "
-            "{}::text[], {}::text[], {}::date[], {}::date[], {}::date[], {}::text[])", *_columns(loans))
+    await insert_rows("loan", [  # loans only for devices this run created
+        {"county_id": fresh[serial]["county_id"], "school_id": fresh[serial]["school_id"],
+         "device_id": fresh[serial]["id"], **values} for serial, values in plan.loans if serial in fresh])
     # The central WLAN controllers of two counties of the shared support team. Not polled: the demo's probe
     # and simulator serve Donnersbergkreis, whose access points answer the probe directly.
     controllers = await fetch("SELECT id, name FROM county_directory WHERE slug = ANY({}) ORDER BY slug",
