@@ -169,6 +169,7 @@ class Device(Table):
     model = Varchar(length=120, default="")
     serial = Varchar(length=80, unique=True)
     asset_tag = Varchar(length=40, null=True, default=None)  # Inventarnummer, unique per county
+    inventory_number = Varchar(length=40, default="")  # Anlagennummer of the county's fixed-asset accounting
     # The Wi-Fi MAC, so a scanned MAC label finds the device like an access point's (added later: nullable).
     mac = MacAddr(null=True, default=None, unique=True)
     mdm_id = Varchar(length=80, default="")

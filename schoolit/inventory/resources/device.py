@@ -112,6 +112,10 @@ DEVICE = Resource(
         Field("asset_tag", Text(40), N_("Asset tag"), nullable=True, sort="asset_tag", search=True,
               csv=Csv("Inventarnummer", "asset_tag", note="unique per county", aliases=(
                   "Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset"))),
+        Field("inventory_number", Text(40), N_("Fixed-asset number"), filter="like", csv=Csv(
+            "Anlagennummer", "inventory_number", note="the county's fixed-asset accounting (Anlagenbuchhaltung); "
+            "text, up to 40 characters, not unique", aliases=("Anlagen-Nr.", "Anlagen-Nummer", "fixed asset number",
+                                                              "inventory number"))),
         replace(MAC, label=N_("MAC address (Wi-Fi)"),
                 csv=replace(MAC.csv, note="unique among devices") if MAC.csv else None),
         Field("mdm_id", Text(80), N_("MDM ID"), search=True,
