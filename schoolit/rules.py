@@ -23,6 +23,7 @@ TAKEN = N_("already in use")
 NOT_ALLOWED = N_("not one of the allowed values")
 TOO_MANY_ROWS = N_("too many rows")
 EMPTY_FILE = N_("the file is empty")
+NOT_FOUND = N_("not found")
 NOT_AN_EMAIL = N_("not a valid e-mail address")
 # The kinds of value a field wants, as the API's parser and the forms' and CSV's parsers say it.
 WHOLE_NUMBER = N_("must be a whole number")

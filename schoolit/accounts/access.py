@@ -9,9 +9,11 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from schoolit.accounts.scope import Scope
+from schoolit.accounts.scope import ROLE_MAY_NOT, Scope
 from schoolit.kernel.access import AUTHENTICATED, PUBLIC, Permission, declared_access
 from schoolit.kernel.i18n import N_
+
+LOGIN_REQUIRED = N_("login required")
 
 
 def current_scope(connection: ASGIConnection[Any, Any, Any, Any]) -> Scope | None:
@@ -29,6 +31,6 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
         raise PermissionDeniedException(N_("route declares no access"))  # unreachable: create_app checks
     scope = current_scope(connection)
     if scope is None:
-        raise NotAuthorizedException(N_("login required"))
+        raise NotAuthorizedException(LOGIN_REQUIRED)
     if access != AUTHENTICATED and not scope.can(Permission(access)):
-        raise PermissionDeniedException(N_("your role may not do this"))
+        raise PermissionDeniedException(ROLE_MAY_NOT)

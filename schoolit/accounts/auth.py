@@ -29,7 +29,7 @@ from litestar.types import Scope as ASGIScope
 from litestar.utils.scope.state import ScopeState
 
 from schoolit.accounts import services, sessions, tokens
-from schoolit.accounts.access import current_scope
+from schoolit.accounts.access import LOGIN_REQUIRED, current_scope
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import PUBLIC, declared_access
 from schoolit.kernel.i18n import N_
@@ -176,7 +176,7 @@ def provide_scope(request: ASGIConnection[Any, Any, Any, Any]) -> Scope:
     """The `scope` dependency: the caller's Scope (the guard has made sure there is one)."""
     scope = current_scope(request)
     if scope is None:
-        raise NotAuthorizedException(N_("login required"))
+        raise NotAuthorizedException(LOGIN_REQUIRED)
     return scope
 
 

@@ -21,6 +21,8 @@ from schoolit.sql import Fragment, all_of, fragment
 
 Q = TypeVar("Q", bound=Query[Any, Any])
 
+ROLE_MAY_NOT = N_("your role may not do this")
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -65,7 +67,7 @@ class Scope:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise Forbidden(N_("your role may not do this"))
+            raise Forbidden(ROLE_MAY_NOT)
 
     def sees_county(self, county_id: int | None) -> bool:
         return self.county_ids is None or (county_id is not None and county_id in self.county_ids)

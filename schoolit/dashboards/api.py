@@ -18,7 +18,6 @@ from schoolit.dashboards.schemas import OpenData
 from schoolit.db import MAX_INT
 from schoolit.errors import NotFound
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.i18n import N_
 from schoolit.replica import READ_ONLY
 
 Lang = FromQuery[Literal["de", "en"]]
@@ -38,7 +37,7 @@ def _split(value: str) -> tuple[str, bool]:
 def _arrangement_id(value: str) -> int:
     # A string in the path (for the `.csv` form), so the app's id range check does not see it.
     if not value.isdigit() or int(value) > MAX_INT:
-        raise NotFound(N_("arrangement not found"))
+        raise NotFound(services.ARRANGEMENT_NOT_FOUND)
     return int(value)
 
 

@@ -62,6 +62,7 @@ from schoolit.tickets import reports
 _STATUS_STEP = {UplinkStatus.PLANNED.value: 1, UplinkStatus.ORDERED.value: 2, UplinkStatus.CONSTRUCTION.value: 3,
                 UplinkStatus.LIVE.value: 4}
 LIGHT_KINDS = ("uplink", "coverage", "devices", "availability", "utilisation")
+ARRANGEMENT_NOT_FOUND = N_("arrangement not found")
 
 # --- set-based figures per school of a list of counties --------------------------------------------
 # Each domain answers its own figures for all schools of the counties at once (inventory.figures,
@@ -193,7 +194,7 @@ async def arrangement_dashboard(scope: Scope, arrangement_id: int,
     found = await directory.arrangement(arrangement_id)
     members = await directory.arrangement_members(arrangement_id)
     if found is None or not members or not all(scope.sees_county(m["id"]) for m in members):
-        raise NotFound(N_("arrangement not found"))
+        raise NotFound(ARRANGEMENT_NOT_FOUND)
     now = _now(now)
     today = now.astimezone(BERLIN).date()
     month_first, month_next, month = reports.month_range(None, today)

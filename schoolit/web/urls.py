@@ -7,9 +7,9 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
+from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.errors import NotFound
-from schoolit.kernel.i18n import N_
 from schoolit.limits import has_control_characters
 
 
@@ -19,7 +19,7 @@ def ids_in_range(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     control characters (`%00`), which no stored key contains."""
     for value in connection.path_params.values():
         if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
-            raise NotFound(N_("not found"))
+            raise NotFound(rules.NOT_FOUND)
         if isinstance(value, str) and has_control_characters(value, multiline=False):
-            raise NotFound(N_("not found"))
+            raise NotFound(rules.NOT_FOUND)
 

@@ -235,7 +235,7 @@ SCOPES_OF = {Role.ADMIN: set(), Role.SUPPORTER: {"county", "arrangement"}, Role.
              Role.SCHOOL: {"school"}}
 SCOPE_MISMATCH = N_("Choose exactly one scope that fits the role: a county or an arrangement for supporters, a "
                     "county for authorities, a school for school contacts, none for administrators.")
-UNKNOWN_SCOPE = N_("not found")
+UNKNOWN_SCOPE = rules.NOT_FOUND
 MAPPING_COLUMNS = (SignInMapping.id, SignInMapping.provider_id, SignInMapping.position, SignInMapping.group_name,
                    SignInMapping.role, SignInMapping.county_id, SignInMapping.arrangement_id, SignInMapping.school_id)
 

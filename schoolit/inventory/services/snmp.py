@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from schoolit.accounts.scope import Scope
+from schoolit.accounts.scope import ROLE_MAY_NOT, Scope
 from schoolit.describe.inputs import Input
 from schoolit.errors import Forbidden, NotFound
 from schoolit.inventory import secrets
@@ -126,7 +126,7 @@ async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
     """The decrypted credentials of a profile in the caller's scope: for probes (and the people who
     maintain the inventory, e.g. to test a profile)."""
     if not (scope.can(Permission.PROBE_INGEST) or scope.can(Permission.INVENTORY_WRITE)):
-        raise Forbidden(N_("your role may not do this"))
+        raise Forbidden(ROLE_MAY_NOT)
     rows = await fetch(f"SELECT id, county_id, {_CREDENTIAL_COLUMNS} FROM snmp_profile WHERE id = {{}}",  # noqa: S608
                        profile_id)
     if not rows:
