@@ -340,9 +340,13 @@ PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.
 
 # Sorts and hashes of a pass fit in memory this way (the default 4 MB spills them to disk); the
 # statistics of a day partition lag behind its newest rows, and with them the planner would probe
-# indexes row by row where hash joins are many times faster. The commit need not wait for the disk: a
-# pass lost in a crash is lost whole, marks included, and simply done again.
-DERIVATION_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off; SET LOCAL synchronous_commit = off"
+# indexes row by row where hash joins are many times faster. No JIT: the one nested loop left (the
+# state's look-up per asset) carries the planner's penalty for disabled plans, which puts the pass's
+# estimate far above `jit_above_cost`, and a server built with LLVM would compile the statement anew in
+# every pass. The commit need not wait for the disk: a pass lost in a crash is lost whole, marks
+# included, and simply done again.
+DERIVATION_SETTINGS = ("SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = off; SET LOCAL jit = off; "
+                       "SET LOCAL synchronous_commit = off")
 
 
 @dataclass
