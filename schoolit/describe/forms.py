@@ -32,6 +32,7 @@ class Field:
     inputmode: str | None = None
     autofocus: bool = False
     text: Callable[[Any], Any] | None = None  # the value as the form shows it (described fields: their kind's)
+    maxlength: int | None = None  # the most characters a text takes (described fields: their kind's)
 
 
 def enum_options(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
@@ -96,6 +97,7 @@ def fields(form: Sequence[Field], values: Mapping[str, Any], errors: Mapping[str
         shown.append({
             "name": f.name, "label": gettext(f.label), "kind": f.kind, "required": f.required, "blank": f.blank,
             "help": gettext(f.help) if f.help else "", "inputmode": f.inputmode, "autofocus": f.autofocus,
+            "maxlength": f.maxlength,
             "value": "" if f.kind in ("checkboxes", "secret") else ("" if value is None else value),
             "checked": bool(value) and str(value).lower() not in ("false", "0", "off"),
             "options": [{"value": v, "label": label, "selected": v in chosen} for v, label in choices],

@@ -146,10 +146,10 @@ class Resource:
     alias: str
     label: str  # English message id of one ("device")
     fields: tuple[Field, ...]
-    source: str  # FROM of the list query, the table under `alias` joined with what it shows
-    county: str  # SQL of the row's county (scope)
-    school: str | None  # SQL of the row's school (scope), None for county-wide resources
-    default_sort: str
+    source: str = ""  # FROM of the list query, the table under `alias` joined with what it shows
+    county: str = ""  # SQL of the row's county (scope); "" for an installation-wide resource (no scoped list)
+    school: str | None = None  # SQL of the row's school (scope), None for county-wide resources
+    default_sort: str = "id"
     validate: Validate | None = None
     csv_keys: tuple[tuple[csvformat.Column, str], ...] = ()  # resolved CSV columns and their export SQL
     export_source: str = ""  # FROM of the export query (default: `source`)
@@ -240,6 +240,16 @@ class Resource:
         `module` is the schemas module it belongs to."""
         return msgspec.defstruct(name, [(f.name, f.output_type()) for f in self.shown], module=module)
 
+    def form_struct(self, name: str, *, extra: Sequence[str] = ()) -> type[Any]:
+        """What a page's posted form decodes into: every form field as the browser sends it (text; a list
+        for checkboxes), empty when not posted (an unticked box), plus the `extra` text fields (a row's
+        id). Named after its table (`CategoryForm`), so the input limits check the fields against its
+        columns, as they do the API's input Struct."""
+        fields: list[tuple[str, Any, Any]] = [
+            (f.name, list[str], msgspec.field(default_factory=list)) if f.kind == "checkboxes" else (f.name, str, "")
+            for f in self.form()]
+        return msgspec.defstruct(name, [*fields, *((e, str, "") for e in extra)], module=__name__)
+
     def form(self, *, skip: Sequence[str] = ()) -> tuple[forms.Field, ...]:
         """The create and edit form's fields."""
         shown_fields = [f for f in self.writable if f.form and f.name not in skip]
@@ -247,7 +257,8 @@ class Resource:
             f.name, f.label, f.widget or f.kind.widget, required=f.required,
             labels=f.kind.labels if isinstance(f.kind, Choice) else None,
             blank=(f.nullable or f.kind.blank == "") and (f.widget or f.kind.widget) == "select", help=f.help,
-            inputmode=f.kind.inputmode, autofocus=f.autofocus, text=f.kind.form_text) for f in shown_fields)
+            inputmode=f.kind.inputmode, autofocus=f.autofocus, text=f.kind.form_text,
+            maxlength=f.kind.max_length if isinstance(f.kind, Text) else None) for f in shown_fields)
 
     def csv_columns(self) -> tuple[csvformat.Column, ...]:
         columns = [column for column, _sql in self.csv_keys]
@@ -284,6 +295,8 @@ class Resource:
                 mac: str | None = None, search: Sequence[str] = ()) -> Listing:
         """The list query; `filters`, `sorts` and `search` add what no single field says (a filter given
         as SQL takes an id; a `Filter` names its label and value kind, e.g. a date it compares with)."""
+        if not self.county or not self.source:
+            raise TypeError(f"{self.name} is installation-wide: it has no list scoped by county")
         described_filters: dict[str, Filter] = {}
         for f in self.fields:
             if f.filter is not None:

@@ -48,9 +48,8 @@ from schoolit.inventory.schemas import (
     SnmpProfileOut,
     UplinkIn,
     UplinkOut,
-    given,
 )
-from schoolit.schemas import Limit, Offset, Page
+from schoolit.schemas import Limit, Offset, Page, given
 
 # --- the resources: the same-shape handlers made by `schoolit.inventory.crud`, then the special ones ---
 

@@ -25,8 +25,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.describe.resource import Listing
 from schoolit.inventory.http import Filters, Text, list_filters, page_of
-from schoolit.inventory.schemas import given
-from schoolit.schemas import Limit, Offset, Page
+from schoolit.schemas import Limit, Offset, Page, given
 
 Row = dict[str, Any]
 Opt = Mapping[str, Any]

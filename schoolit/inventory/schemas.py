@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 from litestar.datastructures import UploadFile
@@ -25,16 +25,7 @@ from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL
 from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE
 from schoolit.inventory.resources.uplink import UPLINK
-
-
-def given(data: msgspec.Struct) -> dict[str, Any]:
-    """The fields an input Struct was given (unset ones are left out)."""
-    return {name: value for name in data.__struct_fields__ if (value := getattr(data, name)) is not UNSET}
-
-
-class Input(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """Base of input Structs: unknown fields are refused (a typo must not be ignored silently)."""
-
+from schoolit.schemas import Input
 
 # --- the described resources: their Structs derive from the descriptions -------------------------
 # Giving `school_id` on a PATCH moves an access point or a device (within your scope; a device not while

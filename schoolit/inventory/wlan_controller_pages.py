@@ -25,12 +25,11 @@ from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS
 from schoolit.inventory.http import READ, WRITE, page_of
 from schoolit.inventory.pages import _base_context, _county_options, _form_page, _school_options, _submit
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
-from schoolit.inventory.schemas import given
 from schoolit.inventory.wlan_controller_schemas import WlanControllerIn, WlanControllerOut
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.schemas import IdFilter, Limit, Offset, Page
+from schoolit.schemas import IdFilter, Limit, Offset, Page, given
 
 Text = FromQuery[str | None]
 

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
-from schoolit.inventory.schemas import Input
+from schoolit.schemas import Input
 
 
 class WlanControllerPlace(Input):

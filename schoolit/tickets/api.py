@@ -17,7 +17,7 @@ from schoolit import uploads
 from schoolit.accounts.auth import Caller
 from schoolit.kernel.access import Permission, authenticated, requires
 from schoolit.replica import READ_ONLY
-from schoolit.schemas import IdFilter, Limit, Offset, Page
+from schoolit.schemas import IdFilter, Limit, Offset, Page, given
 from schoolit.tickets import metrics as _metrics  # noqa: F401 (registers the ticket gauges)
 from schoolit.tickets import policy, queue, reports, services, worktime
 from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
@@ -158,15 +158,12 @@ class TicketSettingsApi(Controller):
 
     @post("/ticket-categories", opt=requires(Permission.USERS_MANAGE), status_code=HTTP_201_CREATED)
     async def create_category(self, caller: Caller, data: JSONBody[CategoryIn]) -> CategoryOut:
-        row = await save_category(caller, name=data.name, position=data.position, active=data.active)
-        return msgspec.convert(row, CategoryOut)
+        return msgspec.convert(await save_category(caller, given(data)), CategoryOut)
 
     @put("/ticket-categories/{category_id:int}", opt=requires(Permission.USERS_MANAGE))
     async def update_category(self, caller: Caller, category_id: FromPath[int],
                               data: JSONBody[CategoryIn]) -> CategoryOut:
-        row = await save_category(caller, name=data.name, position=data.position, active=data.active,
-                                           category_id=category_id)
-        return msgspec.convert(row, CategoryOut)
+        return msgspec.convert(await save_category(caller, given(data), category_id=category_id), CategoryOut)
 
     @put("/ticket-policies", opt=requires(Permission.USERS_MANAGE))
     async def set_policy(self, caller: Caller, data: JSONBody[PolicyIn]) -> PolicyOut:

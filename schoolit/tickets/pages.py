@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
@@ -20,6 +20,7 @@ from schoolit import lists, rules, uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
+from schoolit.describe import forms
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_, gettext
@@ -30,7 +31,7 @@ from schoolit.settings import get_settings
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, text_modules, workflow, worktime
 from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
-from schoolit.tickets.categories import list_categories, save_category
+from schoolit.tickets.categories import CATEGORY, list_categories, save_category
 from schoolit.tickets.choices import (
     EVENT_LABELS,
     LEVEL_LABELS,
@@ -318,36 +319,53 @@ class TicketPages(Controller):
         return uploads.download(*await get_attachment(caller, attachment_id))
 
 
-class CategoryForm(msgspec.Struct):
-    id: str = ""
-    name: str = ""
-    position: str = "0"
-    active: str = ""
+CATEGORY_FORM = CATEGORY.form()
+NEW_CATEGORY_SHOWS = ("name",)  # the new category's row asks for its name; it starts active at position 0
+if TYPE_CHECKING:
+    CategoryForm = msgspec.Struct
+else:
+    CategoryForm = CATEGORY.form_struct("CategoryForm", extra=("id",))
 
 
 class TicketAdminPages(Controller):
+    """The admins' categories: one form per category and one for a new one, their fields derived from
+    the category's description; a bad value comes back next to its field (422)."""
+
     path = "/admin/ticket-categories"
     include_in_schema = False
 
-    async def _page(self, caller: Scope, *, status_code: int = 200, error: str | None = None) -> Template:
+    async def _page(self, *, status_code: int = 200, posted_id: int | None = None,
+                    posted: Mapping[str, Any] | None = None,
+                    errors: Mapping[str, tuple[str, str]] | None = None) -> Template:
+        """Every category's form (the one posted, `posted_id` or None for the new one, with what was sent
+        and its errors: field -> (label, reason), message ids)."""
+        def shown(category_id: int | None, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+            mine = posted is not None and category_id == posted_id
+            values = posted if mine and posted is not None else forms.from_row(CATEGORY_FORM, row)
+            skip = () if category_id is not None else tuple(f.name for f in CATEGORY_FORM
+                                                           if f.name not in NEW_CATEGORY_SHOWS)
+            shown_errors = {name: message for name, (_label, message) in (errors or {}).items()} if mine else {}
+            return forms.fields(CATEGORY_FORM, values, shown_errors, skip=skip)
+
+        categories = await list_categories(active_only=False)
+        flash = [f"{gettext(label)}: {gettext(message)}" for label, message in (errors or {}).values()]
         return Template("tickets/categories.html", status_code=status_code, context={
-            "categories": await list_categories(active_only=False), "error": error})
+            "categories": [{"id": c["id"], "fields": shown(c["id"], c)} for c in categories],
+            "new": shown(None, {}), "errors": flash})
 
     @get("/", name="ticket_categories", opt=requires(Permission.USERS_MANAGE))
     async def categories(self, caller: Caller) -> Template:
-        return await self._page(caller)
+        return await self._page()
 
     @post("/", opt=requires(Permission.USERS_MANAGE), status_code=303)
     async def save(self, caller: Caller, data: URLEncodedBody[CategoryForm]) -> Response[Any]:
+        posted = msgspec.structs.asdict(data)
+        category_id = _int_or_none(posted.pop("id"))
         try:
-            position = int(data.position or 0)
-        except ValueError:
-            position = 0
-        try:
-            await save_category(caller, name=data.name, position=position, active=bool(data.active),
-                                         category_id=_int_or_none(data.id))
+            await save_category(caller, posted, category_id=category_id)
         except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, error="; ".join(e.message for e in exc.errors))
+            return await self._page(status_code=422, posted_id=category_id, posted=posted,
+                                    errors={e.field: (e.label or e.field, e.message) for e in exc.errors})
         return Redirect(path="/admin/ticket-categories", status_code=303)
 
 

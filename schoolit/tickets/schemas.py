@@ -1,12 +1,16 @@
 """API input and output of the tickets domain (msgspec Structs). Tracking tokens appear only once,
-in the answer that creates a ticket; their digests never leave the database."""
+in the answer that creates a ticket; their digests never leave the database. A category's Structs
+derive from its description (`schoolit.tickets.categories.CATEGORY`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
+
+from schoolit.schemas import Input
+from schoolit.tickets.categories import CATEGORY
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -120,17 +124,14 @@ class AttachmentOut(msgspec.Struct):
     created_at: dt.datetime
 
 
-class CategoryOut(msgspec.Struct):
-    id: int
-    name: str
-    position: int
-    active: bool
-
-
-class CategoryIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    position: int = 0
-    active: bool = True
+if TYPE_CHECKING:  # the checker sees the bases, the app the Structs derived from the description
+    CategoryIn = Input
+    CategoryOut = msgspec.Struct
+else:
+    # A create or a change (PUT) names the whole category: a field left out takes its default (position 0,
+    # active).
+    CategoryIn = CATEGORY.input_struct("CategoryIn", Input)
+    CategoryOut = CATEGORY.output_struct("CategoryOut", __name__)
 
 
 class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
