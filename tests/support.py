@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,24 +69,37 @@ def register_probe(env: dict[str, str], *args: str) -> str:
 
 
 def start_server(env: dict[str, str], *args: str, log: Any = subprocess.DEVNULL) -> tuple[subprocess.Popen[bytes], str]:
-    """`schoolit serve` in a subprocess on a free loopback port, returned once /health answers 200."""
-    port = free_port()
-    full_env = child_env({"HOST": "127.0.0.1", "PORT": str(port), **env})
-    proc = subprocess.Popen([*SCHOOLIT, "serve", *args], env=full_env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise TimeoutError("server did not become healthy in 30 s")
-        time.sleep(0.1)
+    """`schoolit serve` in a subprocess on a free loopback port, returned once /health answers 200.
+
+    The port is free when chosen but may be taken by another test process before the server binds it;
+    a server that exits because its address is in use is started again on another port. Any other early
+    exit raises with the end of the server's error output."""
+    for _ in range(3):
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 (read after the process ended)
+        port = free_port()
+        full_env = child_env({"HOST": "127.0.0.1", "PORT": str(port), **env})
+        proc = subprocess.Popen([*SCHOOLIT, "serve", *args], env=full_env, stdout=log,
+                                stderr=errors if log is subprocess.DEVNULL else log)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while proc.poll() is None:
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    errors.close()
+                    return proc, base
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                proc.kill()
+                errors.close()
+                raise TimeoutError("server did not become healthy in 30 s")
+            time.sleep(0.1)
+        errors.seek(0)
+        said = errors.read().decode(errors="replace")[-2000:]
+        errors.close()
+        if "address already in use" not in said.lower():
+            raise RuntimeError(f"server exited with {proc.returncode}: {said}")
+    raise RuntimeError("server found no free port in three attempts")
 
 
 @contextmanager
@@ -108,7 +122,6 @@ def throwaway_cluster() -> Iterator[Any]:
     Not under pytest's tmp_path: as root, pgserver runs PostgreSQL as its own system user, and pytest
     keeps /tmp/pytest-of-<user> private (0700), which would lock that user out.
     """
-    import tempfile
 
     import pgserver
 
