@@ -7,15 +7,16 @@ unset variable each mean what their caller says (usually no, or the default).
 
 from __future__ import annotations
 
-from schoolit.kernel.i18n import gettext
+from schoolit.kernel.i18n import N_, gettext
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "ja", "j", "wahr", "x"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", "nein", "falsch"})
+YES, NO = N_("yes"), N_("no")
 
 
 def yes_no(value: object) -> str:
     """Yes or no in the page's language (a list's or a report's cell)."""
-    return gettext("yes") if value else gettext("no")
+    return gettext(YES) if value else gettext(NO)
 
 
 def truth(text: str) -> bool:

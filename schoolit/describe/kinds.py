@@ -18,8 +18,8 @@ from typing import Any
 from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.describe import csvformat
-from schoolit.kernel.i18n import N_
-from schoolit.truth import truth
+from schoolit.kernel.i18n import N_, gettext
+from schoolit.truth import truth, yes_no
 
 
 class ValueKind:
@@ -28,9 +28,14 @@ class ValueKind:
     doc = ""  # the kind of value in docs/import.md's column tables
     inputmode: str | None = None
     blank: Any = None  # the value of an empty input where the column takes no NULL (None: keep or default)
+    code = False  # a detail page shows the value as code (a serial number, a MAC address)
 
     def parse(self, value: Any) -> Any:
         raise NotImplementedError
+
+    def show(self, value: Any) -> str:
+        """The value as a detail page shows it, in the page's language ("–" for none)."""
+        return "–" if value is None or value == "" else str(value)
 
     def cell(self, cell: str, comma: bool) -> Any:
         return self.parse(cell)
@@ -108,6 +113,9 @@ class Money(ValueKind):
     widget = "money"
     inputmode = "decimal"
 
+    def show(self, value: Any) -> str:
+        return "–" if value is None else f"{value / 100:.2f}".replace(".", ",") + " €"
+
     def parse(self, value: Any) -> int:
         if isinstance(value, str):
             if not _EUROS.match(value):
@@ -168,6 +176,9 @@ class Day(ValueKind):
     def form_text(self, value: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else ("" if value is None else value)
 
+    def show(self, value: Any) -> str:
+        return value.strftime("%d.%m.%Y") if value else "–"
+
 
 @dataclass(frozen=True)
 class YesNo(ValueKind):
@@ -189,6 +200,9 @@ class YesNo(ValueKind):
 
     def format(self, value: Any, lang: str) -> str:
         return csvformat.format_bool(value, lang)
+
+    def show(self, value: Any) -> str:
+        return yes_no(value)
 
     def form_text(self, value: Any) -> Any:
         return value
@@ -213,6 +227,14 @@ class Choice(ValueKind):
 
     def cell(self, cell: str, comma: bool) -> str:
         return csvformat.choice(self.enum, dict(self.synonyms))(cell, comma)
+
+    def options(self) -> list[tuple[str, str]]:
+        """Each value and its label in the page's language, in the enumeration's order."""
+        labels = self.labels or {}
+        return [(member.value, gettext(labels.get(member, member.value))) for member in self.enum]
+
+    def show(self, value: Any) -> str:
+        return dict(self.options()).get(value, "" if value is None else str(value))
 
 
 @dataclass(frozen=True)
@@ -243,6 +265,8 @@ class Normalised(ValueKind):
     normalise: Callable[[str], str]
     inputmode: str | None = None
     blank: Any = None  # "" for a column that takes no NULL and may be emptied
+
+    code = True
 
     def parse(self, value: Any) -> str:
         if not isinstance(value, str):

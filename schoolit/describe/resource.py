@@ -37,10 +37,11 @@ from schoolit import lists
 from schoolit.accounts.scope import Scope
 from schoolit.describe import csvformat, forms, identifiers
 from schoolit.describe.inputs import Input
-from schoolit.describe.kinds import Choice, Reference, Text, ValueKind
+from schoolit.describe.kinds import Choice, Day, Reference, Text, ValueKind, YesNo
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import Fragment, all_of, fragment
+from schoolit.truth import yes_no
 
 # --- fields and resources ------------------------------------------------------------------------
 
@@ -89,6 +90,8 @@ class Field:
     writable: bool = True
     out_type: Any = None  # the API output type when not the kind's
     sealed: str | None = None  # a secret's column, which stores it sealed: the field is write-only (below)
+    page: str | None = None  # the group of rows of the resource's detail page it is shown in (`Resource.details`)
+    page_label: str | None = None  # its label there when not `label`
 
     @property
     def secret(self) -> bool:
@@ -171,6 +174,16 @@ class Resource:
     def labels(self) -> dict[str, str]:
         """Each described field's label (English message id) by its name: what its errors are named by."""
         return {f.name: f.label for f in self.fields if f.label}
+
+    @cached_property
+    def details(self) -> dict[str, tuple[Field, ...]]:
+        """The fields of the detail page by their group (`Field.page`), each group in the order described: the
+        page places each group between its own rows (badges, links); the kind shows the value (`show`)."""
+        groups: dict[str, tuple[Field, ...]] = {}
+        for f in self.shown:
+            if f.page is not None:
+                groups[f.page] = (*groups.get(f.page, ()), f)
+        return groups
 
     @property
     def writable(self) -> tuple[Field, ...]:
@@ -292,9 +305,10 @@ class Resource:
                 f"WHERE {{}} ORDER BY {self.export_order}")
 
     def listing(self, *, filters: Mapping[str, str | Filter] | None = None, sorts: Mapping[str, str] | None = None,
-                mac: str | None = None, search: Sequence[str] = ()) -> Listing:
+                mac: str | None = None, search: Sequence[str] = (), first: Sequence[str] = ()) -> Listing:
         """The list query; `filters`, `sorts` and `search` add what no single field says (a filter given
-        as SQL takes an id; a `Filter` names its label and value kind, e.g. a date it compares with)."""
+        as SQL takes an id; a `Filter` names its label and value kind, e.g. a date it compares with). The list
+        page's filter form shows the filters named in `first` first, then the others in the order described."""
         if not self.county or not self.source:
             raise TypeError(f"{self.name} is installation-wide: it has no list scoped by county")
         described_filters: dict[str, Filter] = {}
@@ -311,7 +325,7 @@ class Resource:
             columns=", ".join(self.select_sql(f) for f in self.shown if f.select != ""),
             source=self.source, county=self.county, school=self.school, filters=described_filters,
             search=(*(f"{self.alias}.{f.name}" for f in self.fields if f.search), *search), mac=mac,
-            sorts=described_sorts, default_sort=self.default_sort, id_column=f"{self.alias}.id")
+            sorts=described_sorts, default_sort=self.default_sort, id_column=f"{self.alias}.id", first=tuple(first))
 
 
 _CAST_DOC = {"cidr": "network", "inet": "address"}
@@ -343,6 +357,18 @@ class Filter:
     condition: str  # SQL with one {}
     kind: ValueKind
     contains: bool = False  # matched anywhere in the text, any case
+    options: tuple[tuple[str, str], ...] = ()  # the form's choices (value, English message id) when not the kind's
+
+
+@dataclass(frozen=True)
+class FilterInput:
+    """One filter of a list page's form, in the page's language: a choice (`select`, empty meaning "all"),
+    a `date` or a `text` input."""
+
+    name: str
+    label: str
+    widget: str
+    options: tuple[tuple[str, str], ...] = ()
 
 
 BAD_FILTER = N_("%(label)s: %(reason)s")
@@ -362,6 +388,33 @@ class Listing:
     sorts: Mapping[str, str] = field(default_factory=dict)  # public name -> SQL expression
     default_sort: str = "id"
     id_column: str = "id"
+    first: tuple[str, ...] = ()  # the filters the page's form shows first
+
+    def inputs(self, choices: Mapping[str, Sequence[tuple[str, str]]]) -> list[FilterInput]:
+        """The list page's filter form from the described filters: a choice's values, yes/no, a date or text
+        (contains); an id filter (county, school) offers `choices` and is left out when they are fewer than
+        two (nothing to choose)."""
+        names = [*(n for n in self.first if n in self.filters), *(n for n in self.filters if n not in self.first)]
+        shown: list[FilterInput] = []
+        for name in names:
+            spec = self.filters[name]
+            label = gettext(spec.label) if spec.label else name
+            options: Sequence[tuple[str, str]] | None = None
+            if spec.options:
+                options = [(value, gettext(text)) for value, text in spec.options]
+            elif isinstance(spec.kind, Reference):
+                options = choices.get(name, ())
+                if len(options) < 2:
+                    continue
+            elif isinstance(spec.kind, Choice):
+                options = spec.kind.options()
+            elif isinstance(spec.kind, YesNo):
+                options = [("true", yes_no(True)), ("false", yes_no(False))]
+            if options is not None:
+                shown.append(FilterInput(name, label, "select", tuple(options)))
+            else:
+                shown.append(FilterInput(name, label, "date" if isinstance(spec.kind, Day) else "text"))
+        return shown
 
     def parse(self, query: Mapping[str, Any]) -> dict[str, Any]:
         """The list filters of a query string (or keyword arguments): an empty value means "all"; a value

@@ -21,7 +21,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.errors import ValidationFailed
 from schoolit.inventory import services
-from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, FUNDING_PROGRAMME_LABELS
+from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, Text, list_filters
 from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
 from schoolit.inventory.resources.loan import RETURN_FORM
@@ -101,14 +101,10 @@ class DeviceListPages(Controller):
             "devices": rows, "view": view, "query": {k: str(v) for k, v in query.items()},
             "sorts": [(gettext(c.label), c.sort) for c in COLUMNS if c.sort],
             "cells": [[c.csv(d) for c in COLUMNS if c.csv is not None] for d in rows],
-            "counties": [(str(c["id"]), c["name"]) for c in counties] if len(counties) > 1 else [],
-            "schools": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools] if len(schools) > 1
-            else [],
-            "kinds": forms.enum_options(DEVICE_KIND_LABELS), "statuses": forms.enum_options(DEVICE_STATUS_LABELS),
-            "funding": forms.enum_options(FUNDING_PROGRAMME_LABELS),
+            "filters": DEVICES.inputs({
+                "county_id": [(str(c["id"]), c["name"]) for c in counties],
+                "school_id": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools]}),
             "bulk_statuses": [(s.value, gettext(DEVICE_STATUS_LABELS[s])) for s in BULK_STATUSES],
-            "labels": {name: gettext(spec.label) for name, spec in DEVICES.filters.items()
-                       if not isinstance(spec, str) and spec.label},
             "filter_errors": filter_errors, "errors": errors, "ticked": set(ticked), "bulk_status": bulk_status,
             "changed": changed, "can_write": can_write,
             "back": view.url().partition("?")[2],

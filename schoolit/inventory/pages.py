@@ -124,7 +124,8 @@ async def device_context(caller: Scope, device_id: int, **disposal_form: Any) ->
     loans, _ = await services.list_loans(caller, device_id=device_id, sort="-lent_on", limit=100)
     device_disposals = await disposals.list_disposals(caller, device_id=device_id)
     pending = any(d["state"] == DisposalState.PENDING.value for d in device_disposals)
-    return {**_base_context(caller), "device": device, "loans": loans, "disposals": device_disposals,
+    return {**_base_context(caller), "device": device, "details": DEVICE.details, "loans": loans,
+            "disposals": device_disposals,
             "mdm_silent": mdm_silent(device), "silent_after_days": get_settings().mdm_silent_after_days,
             "can_request_disposal": caller.can(Permission.INVENTORY_WRITE) and not pending
             and device["status"] != DeviceStatus.DISPOSED.value,
@@ -568,7 +569,8 @@ class AssetPages(Controller):
     async def access_point(self, caller: Caller, access_point_id: FromPath[int]) -> Template:
         ap = await services.get_access_point(caller, access_point_id)
         return Template("inventory/access_point.html", context={
-            **_base_context(caller), "ap": ap, "rooms": await services.access_point_rooms(caller, access_point_id)})
+            **_base_context(caller), "ap": ap, "details": ACCESS_POINT.details,
+            "rooms": await services.access_point_rooms(caller, access_point_id)})
 
     @get("/access-points/{access_point_id:int}/edit", opt=WRITE)
     async def edit_access_point(self, request: Request[Any, Any, Any], caller: Caller,

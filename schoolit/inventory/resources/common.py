@@ -41,17 +41,17 @@ MAC = Field("mac", Normalised(identifiers.mac_address), N_("MAC address"), nulla
             csv=Csv("MAC-Adresse", "mac", aliases=("MAC", "MAC Adresse", "WLAN-MAC", "Ethernet-MAC", "mac address")))
 FUNDING_PROGRAMME = Field(
     "funding_programme", Choice(FundingProgramme, FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS),
-    N_("Funding programme"), required=True, empty=FundingProgramme.OTHER.value, filter="eq",
+    N_("Funding programme"), required=True, empty=FundingProgramme.OTHER.value, filter="eq", page="purchase",
     csv=Csv("Förderprogramm", "funding_programme", aliases=(
         "Förderung", "Finanzierung", "funding", "funding programme", "funding program"), memo=True))
-PURCHASE_DATE = Field("purchase_date", Day(), N_("Purchase date"), nullable=True, sort="purchase_date",
+PURCHASE_DATE = Field("purchase_date", Day(), N_("Purchase date"), nullable=True, sort="purchase_date", page="purchase",
                       csv=Csv("Kaufdatum", "purchase_date", aliases=(
                           "Anschaffungsdatum", "Beschaffungsdatum", "purchase date", "purchased"), memo=True))
-PRICE = Field("price_cents", Money(), N_("Price (EUR)"), nullable=True,
+PRICE = Field("price_cents", Money(), N_("Price (EUR)"), nullable=True, page="purchase", page_label=N_("Price"),
               csv=Csv("Preis (EUR)", "price_eur", aliases=(
                   "Preis", "Preis (€)", "Preis in EUR", "Kaufpreis", "Anschaffungspreis", "Bruttopreis", "price",
                   "price (EUR)"), memo=True))
-WARRANTY_END = Field("warranty_end", Day(), N_("Warranty end"), nullable=True, sort="warranty_end",
+WARRANTY_END = Field("warranty_end", Day(), N_("Warranty end"), nullable=True, sort="warranty_end", page="end",
                      csv=Csv("Garantie bis", "warranty_end", aliases=(
                          "Garantieende", "Gewährleistung bis", "warranty", "warranty end"), memo=True))
 NOTES = Field("notes", Text(4000), N_("Notes"), widget="textarea", csv=Csv("Bemerkungen", "notes", aliases=(

@@ -25,6 +25,7 @@ from schoolit.inventory.resources.common import (
 from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
+from schoolit.truth import YES
 
 LENT = DeviceStatus.LENT.value
 BECOMES_LENT = N_("a device becomes lent through a loan")
@@ -108,15 +109,15 @@ DEVICE = Resource(
               csv=Csv("Hersteller", "vendor", note="free text", aliases=("Marke", "manufacturer", "make"), memo=True)),
         Field("model", Text(120), N_("Model"), filter="like", sort="model", search=True,
               csv=Csv("Modell", "model", aliases=("Typ", "Gerätemodell"), memo=True)),
-        replace(SERIAL, autofocus=True),
-        Field("asset_tag", Text(40), N_("Asset tag"), nullable=True, sort="asset_tag", search=True,
+        replace(SERIAL, autofocus=True, page="identity"),
+        Field("asset_tag", Text(40), N_("Asset tag"), nullable=True, sort="asset_tag", search=True, page="identity",
               csv=Csv("Inventarnummer", "asset_tag", note="unique per county", aliases=(
                   "Inventar-Nr.", "Inventarnr", "Inventar", "asset tag", "asset"))),
-        Field("inventory_number", Text(40), N_("Fixed-asset number"), filter="like", csv=Csv(
+        Field("inventory_number", Text(40), N_("Fixed-asset number"), filter="like", page="identity", csv=Csv(
             "Anlagennummer", "inventory_number", note="the county's fixed-asset accounting (Anlagenbuchhaltung); "
             "text, up to 40 characters, not unique", aliases=("Anlagen-Nr.", "Anlagen-Nummer", "fixed asset number",
                                                               "inventory number"))),
-        replace(MAC, label=N_("MAC address (Wi-Fi)"),
+        replace(MAC, label=N_("MAC address (Wi-Fi)"), page="identity",
                 csv=replace(MAC.csv, note="unique among devices") if MAC.csv else None),
         Field("mdm_id", Text(80), N_("MDM ID"), search=True,
               csv=Csv("MDM-ID", "mdm_id", aliases=("MDM ID", "MDM-Kennung"))),
@@ -138,9 +139,9 @@ DEVICE = Resource(
         }), N_("Status"), required=True, empty=DeviceStatus.STOCK.value, filter="eq", sort="status",
             help=N_("A device becomes lent through a loan."),
             csv=Csv("Status", "status", aliases=("Zustand", "state"), memo=True)),
-        Field("accessories", Text(300), N_("Accessories"), help=N_("e.g. case, pen, charger"),
+        Field("accessories", Text(300), N_("Accessories"), help=N_("e.g. case, pen, charger"), page="end",
               csv=Csv("Zubehör", "accessories", aliases=("Ausstattung",), memo=True)),
-        NOTES,
+        replace(NOTES, page="end"),
         # Set only by an approved disposal (`schoolit.inventory.disposals`); the funding proof shows them.
         shown("disposed_on", dt.date | None, "d.disposed_on", N_("Disposed of on")),
         shown("disposal_reason", str | None, "d.disposal_reason", N_("Reason for disposal")),
@@ -148,10 +149,11 @@ DEVICE = Resource(
         shown("open_loan_due_on", dt.date | None, "l.due_on"),
     ),
 )
-DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",), filters={
+DEVICES = DEVICE.listing(mac="d.mac", search=("d.mac::text",), first=("county_id", "school_id", "status"), filters={
     "warranty_before": Filter("warranty_before", N_("Warranty ending before"), "d.warranty_end < {}", Day()),
     "mdm_silent": Filter("mdm_silent", N_("Not seen by the MDM lately"),
-                         "(d.mdm_last_seen < {} AND d.status NOT IN ('retired', 'disposed'))", SilentSince()),
+                         "(d.mdm_last_seen < {} AND d.status NOT IN ('retired', 'disposed'))", SilentSince(),
+                         options=(("yes", YES),)),
 })
 # What a bulk change may set (`set_device_status`): never "lent", which only a loan sets and only a return ends.
 # Nor "disposed", which only an approved disposal sets.
