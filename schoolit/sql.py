@@ -6,7 +6,9 @@ Scope's `where()`): its text and values are spliced in, numbered in order. A lit
 doubled (`'{{"a": 1}}'::jsonb`).
 
 A statement runs on the current transaction's connection (`schoolit.db.atomic()`), else on one from
-the pool for just that statement. `session()` is the exception for what must outlive transactions —
+the pool for just that statement. `concurrently()` runs independent reads at once, each on a pool
+connection of its own (one after another inside a transaction): a page waits for the database once
+instead of once per statement. `session()` is the exception for what must outlive transactions —
 session-level advisory locks (the scheduler): a connection of its own outside the pool, with the
 same two methods. No other module acquires connections or writes `$1` placeholders
 (tests/unit/test_one_way_to_query.py).
@@ -14,8 +16,9 @@ same two methods. No other module acquires connections or writes `$1` placeholde
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
 from functools import lru_cache
 from string import Formatter
 from typing import Any
@@ -101,6 +104,33 @@ async def _run(method: str, text: str, values: Sequence[Any]) -> Any:
         return await getattr(connection, method)(query, *args)
     finally:
         await connection.close()
+
+
+async def concurrently(*reads: Coroutine[Any, Any, Any]) -> list[Any]:
+    """The results of independent reads (coroutines of `fetch` and the services built on it), in order.
+
+    Outside a transaction they run at once, each statement on a pool connection of its own — one wait for
+    the database instead of one per statement, which under a busy CPU is one wakeup that queues for a core
+    instead of several (the pool's size bounds how many run; the rest wait for a connection). Inside a
+    transaction (a service's, a test's, a page's on the read replica) they run one after another on its
+    connection, which takes one statement at a time. The first failure cancels the others and is raised."""
+    if DB.current_transaction.get() is not None or DB.pool is None:
+        results: list[Any] = []
+        try:
+            for read in reads:
+                results.append(await read)
+        finally:
+            for unstarted in reads[len(results) + 1:]:  # after a failure: closed, not left never awaited
+                unstarted.close()
+        return results
+    tasks = [asyncio.ensure_future(read) for read in reads]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # their connections back in the pool first
+        raise
 
 
 async def fetch(text: str, *values: Any) -> list[dict[str, Any]]:

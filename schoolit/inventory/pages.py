@@ -53,6 +53,7 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter
 from schoolit.settings import get_settings
+from schoolit.sql import concurrently
 
 DEVICE_FORM = DEVICE.form()
 BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
@@ -298,13 +299,16 @@ class SchoolPages(Controller):
         """A school in sections (overview, network, rooms, devices and loans, tickets), one shown at a time
         as a tab, its lists SECTION_PAGE rows a page; the tickets and live network parts come by htmx."""
         section = section if section in SCHOOL_SECTIONS else "overview"
-        school = await services.get_school(caller, school_id)
         offset, loan_offset = (max(page, 1) - 1) * SECTION_PAGE, (max(loan_page, 1) - 1) * SECTION_PAGE
-        uplinks, _ = await services.list_uplinks(caller, school_id=school_id, sort="-status", limit=50)
-        totals = {"rooms": (await services.list_rooms(caller, school_id=school_id, limit=1))[1],
-                  "access_points": (await services.list_access_points(caller, school_id=school_id, limit=1))[1],
-                  "devices": (await services.list_devices(caller, school_id=school_id, limit=1))[1],
-                  "loans": (await services.list_loans(caller, school_id=school_id, state="open", limit=1))[1]}
+        # Independent reads at once (sql.concurrently); the lists' totals without rows (limit=0).
+        school, (uplinks, _), *counted = await concurrently(
+            services.get_school(caller, school_id),
+            services.list_uplinks(caller, school_id=school_id, sort="-status", limit=50),
+            services.list_rooms(caller, school_id=school_id, limit=0),
+            services.list_access_points(caller, school_id=school_id, limit=0),
+            services.list_devices(caller, school_id=school_id, limit=0),
+            services.list_loans(caller, school_id=school_id, state="open", limit=0))
+        totals = dict(zip(("rooms", "access_points", "devices", "loans"), (n for _, n in counted), strict=True))
         context: dict[str, Any] = {}
         if section == "network":
             context["access_points"], _ = await services.list_access_points(

@@ -39,7 +39,11 @@ async def add_attachment(scope: Scope, ticket_id: int, filename: str, content: b
 
 
 async def list_attachments(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
-    ticket = await get_ticket(scope, ticket_id)
+    return await attachments_of(await get_ticket(scope, ticket_id))
+
+
+async def attachments_of(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """`list_attachments` of a ticket `get_ticket` has read for the caller (the ticket page reads it once)."""
     return await TicketAttachment.select(*TicketAttachment.all_columns()).where(
         TicketAttachment.ticket_id == ticket["id"]).order_by(TicketAttachment.id)
 

@@ -28,9 +28,10 @@ from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
+from schoolit.sql import concurrently
 from schoolit.tickets import public as public_services
 from schoolit.tickets import queue, services, text_modules, workflow, worktime
-from schoolit.tickets.attachments import add_attachment, get_attachment, list_attachments
+from schoolit.tickets.attachments import add_attachment, attachments_of, get_attachment
 from schoolit.tickets.categories import CATEGORY, list_categories, save_category
 from schoolit.tickets.choices import (
     EVENT_LABELS,
@@ -232,20 +233,23 @@ class TicketPages(Controller):
                            errors: dict[str, str] | None = None) -> Template:
         ticket = await services.get_ticket(caller, ticket_id)
         works = caller.can(Permission.TICKETS_WORK)
-        entries = await worktime.time_entries(caller, ticket_id) if works else []
         allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
+        # The ticket read (and its scope checked) once; what hangs on it at once (sql.concurrently).
+        events, attachments, assets, *work = await concurrently(
+            services.events_of(caller, ticket), attachments_of(ticket), services.ticket_assets(ticket),
+            *((worktime.entries_of(caller, ticket), text_modules.list_modules(caller),
+               services.eligible_assignees(caller, ticket["county_id"]), services.reporter_history(caller, ticket))
+              if works else ()))
+        entries, module_rows, assignees, history = work or ([], [], [], [])
         modules = [{"title": m["title"], "text": text_modules.fill(m["body"], ticket, caller.actor.label)}
-                   for m in await text_modules.list_modules(caller)] if works else []
+                   for m in module_rows]
         return Template("tickets/ticket.html", status_code=status_code, context={
-            "ticket": ticket, "events": await services.timeline(caller, ticket_id),
-            "attachments": await list_attachments(caller, ticket_id), "time_entries": entries,
-            "assignees": await services.eligible_assignees(caller, ticket["county_id"]) if works else [],
+            "ticket": ticket, "events": events, "attachments": attachments, "time_entries": entries,
+            "assignees": assignees,
             "targets": [status for status in Status if status in allowed],  # the workflow's natural order
             "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
             "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
-            "assets": await services.ticket_assets(ticket), "text_modules": modules,
-            "history": await services.reporter_history(caller, ticket) if works else [],
-            **LABELS})
+            "assets": assets, "text_modules": modules, "history": history, **LABELS})
 
     @get("/{ticket_id:int}", name="ticket", opt=requires(Permission.TICKETS_READ))
     async def ticket_page(self, caller: Caller, ticket_id: FromPath[int]) -> Template:

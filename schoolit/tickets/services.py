@@ -29,7 +29,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
-from schoolit.sql import fetch
+from schoolit.sql import concurrently, fetch
 from schoolit.tickets import mail, notifications, workflow
 from schoolit.tickets.choices import (
     INTERNAL_KINDS,
@@ -500,7 +500,11 @@ async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool =
 
 async def timeline(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
     """Events of a ticket, oldest first; internal ones (`INTERNAL_KINDS`) only for the team."""
-    ticket = await get_ticket(scope, ticket_id)
+    return await events_of(scope, await get_ticket(scope, ticket_id))
+
+
+async def events_of(scope: Scope, ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """`timeline` of a ticket `get_ticket` has read for this scope (the ticket page reads it once)."""
     query = TicketEvent.select(TicketEvent.id, TicketEvent.at, TicketEvent.kind, TicketEvent.public,
                                TicketEvent.actor_label, TicketEvent.body, TicketEvent.data).where(
         TicketEvent.ticket_id == ticket["id"]).order_by(TicketEvent.id)
@@ -570,16 +574,13 @@ async def ticket_assets(ticket: dict[str, Any]) -> list[dict[str, Any]]:
     """The ticket's asset with its label and page, for links: kind, id, label, href."""
     pages = {"access_point": "/access-points/{id}", "device": "/devices/{id}",
              "uplink": "/schools/{school}?section=network#uplink", "room": "/schools/{school}?section=rooms#rooms"}
-    found = []
-    for kind in AssetKind:
-        asset_id = ticket.get(f"{kind.value}_id")
-        if asset_id is None:
-            continue
-        label = await inventory.asset_label(kind.value, asset_id, ticket["school_id"])
-        if label is not None:
-            found.append({"kind": kind.value, "id": asset_id, "label": label,
-                          "href": pages[kind.value].format(id=asset_id, school=ticket["school_id"])})
-    return found
+    named = [(kind.value, ticket[f"{kind.value}_id"]) for kind in AssetKind
+             if ticket.get(f"{kind.value}_id") is not None]
+    labels = await concurrently(*(inventory.asset_label(kind, asset_id, ticket["school_id"])
+                                  for kind, asset_id in named))
+    return [{"kind": kind, "id": asset_id, "label": label,
+             "href": pages[kind].format(id=asset_id, school=ticket["school_id"])}
+            for (kind, asset_id), label in zip(named, labels, strict=True) if label is not None]
 
 
 # --- tenants -----------------------------------------------------------------------------------

@@ -45,7 +45,11 @@ async def log_time(scope: Scope, ticket_id: int, minutes: int, *, worked_on: dt.
 
 async def time_entries(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
     """The time booked on a ticket: internal (`EventKind.TIME`), so none for school contacts."""
-    ticket = await get_ticket(scope, ticket_id)
+    return await entries_of(scope, await get_ticket(scope, ticket_id))
+
+
+async def entries_of(scope: Scope, ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """`time_entries` of a ticket `get_ticket` has read for this scope (the ticket page reads it once)."""
     if EventKind.TIME in INTERNAL_KINDS and not sees_internal(scope):
         return []
     return await TimeEntry.select(*TimeEntry.all_columns()).where(TimeEntry.ticket_id == ticket["id"]).order_by(

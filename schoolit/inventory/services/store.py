@@ -19,7 +19,7 @@ from schoolit.describe.resource import Listing
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.inventory.resources import BY_TABLE
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.sql import Fragment, fetch, fragment
+from schoolit.sql import Fragment, concurrently, fetch, fragment
 
 MAX_BULK_ROWS = 200
 UNKNOWN_SCHOOL = N_("unknown school")
@@ -124,11 +124,15 @@ async def update_row(table: str, row_id: int, values: Mapping[str, Any], *, touc
 async def page(listing: Listing, scope: Scope, *, filters: Mapping[str, Any] | None = None, q: str | None = None,
                 sort: str | None = None, limit: int = 50, offset: int = 0,
                 extra: Sequence[Fragment] = ()) -> tuple[list[dict[str, Any]], int]:
+    """A page of a list and the list's total, read at once; `limit=0` reads the total alone."""
     where = listing.where(scope, filters or {}, q, extra)
     order = listing.order(sort)
-    total = await fetch(f"SELECT count(*) AS n FROM {listing.source} WHERE {{}}", where)  # noqa: S608
-    rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {{}} ORDER BY {order} "  # noqa: S608
-                       "LIMIT {} OFFSET {}", where, limit, offset)
+    count = fetch(f"SELECT count(*) AS n FROM {listing.source} WHERE {{}}", where)  # noqa: S608
+    if limit == 0:
+        return [], int((await count)[0]["n"])
+    total, rows = await concurrently(count, fetch(
+        f"SELECT {listing.columns} FROM {listing.source} WHERE {{}} ORDER BY {order} "  # noqa: S608
+        "LIMIT {} OFFSET {}", where, limit, offset))
     return [dict(row) for row in rows], int(total[0]["n"])
 
 
