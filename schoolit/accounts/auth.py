@@ -28,7 +28,7 @@ from litestar.types import ASGIApp, Message, Receive, Send
 from litestar.types import Scope as ASGIScope
 from litestar.utils.scope.state import ScopeState
 
-from schoolit.accounts import services, sessions, tokens
+from schoolit.accounts import sessions, tokens
 from schoolit.accounts.access import LOGIN_REQUIRED, current_scope
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import PUBLIC, declared_access
@@ -152,10 +152,9 @@ def authentication_middleware_factory(settings: Settings) -> Any:
                 state["bearer_rejected"] = caller is None
             else:
                 session_id = _cookie(scope, SESSION_COOKIE)
-                user = await sessions.user_for_session(session_id, idle) if session_id else None
-                if user is not None:
-                    caller = await services.scope_for_user(user)
-                    state["user"] = user
+                found = await sessions.session_caller(session_id, idle) if session_id else None
+                if found is not None:
+                    state["user"], caller = found
                 else:
                     session_id = None
             if caller is not None:

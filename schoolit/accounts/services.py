@@ -99,13 +99,20 @@ async def arrangement_county_ids(arrangement_id: int) -> frozenset[int]:
 
 async def scope_for_user(user: dict[str, Any], token_id: int | None = None) -> Scope:
     """The Scope of a user row: its role and the counties, arrangement or school set on it."""
+    arranged = user["arrangement_id"] is not None and Role(user["role"]) == Role.SUPPORTER
+    return user_scope(user, await arrangement_county_ids(user["arrangement_id"]) if arranged else frozenset(),
+                      token_id)
+
+
+def user_scope(user: dict[str, Any], arrangement_counties: frozenset[int], token_id: int | None = None) -> Scope:
+    """`scope_for_user` with the counties of the user's arrangement already read (the session's look-up
+    reads them in the same statement as the user)."""
     role = Role(user["role"])
     actor = Actor(ActorKind.TOKEN if token_id else ActorKind.USER, user["id"], user["email"], token_id)
     if role == Role.ADMIN:
         return Scope(role=role, actor=actor, county_ids=None)
     if role == Role.SUPPORTER and user["arrangement_id"] is not None:
-        return Scope(role=role, actor=actor, county_ids=await arrangement_county_ids(user["arrangement_id"]),
-                     arrangement_id=user["arrangement_id"])
+        return Scope(role=role, actor=actor, county_ids=arrangement_counties, arrangement_id=user["arrangement_id"])
     return Scope(role=role, actor=actor, county_ids=frozenset({user["county_id"]}),
                  school_id=user["school_id"] if role == Role.SCHOOL else None)
 

@@ -13,11 +13,19 @@ from schoolit.accounts import audit
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest, hash_password, needs_rehash, new_session_id, verify_password
-from schoolit.accounts.services import TOUCH_EVERY, USER_COLUMNS, normalise_email, now, scope_for_user
+from schoolit.accounts.services import (
+    TOUCH_EVERY,
+    USER_COLUMNS,
+    normalise_email,
+    now,
+    scope_for_user,
+    user_scope,
+)
 from schoolit.accounts.sso.choices import password_login_off_roles
 from schoolit.accounts.tables import LoginFailure, User, WebSession
 from schoolit.db import atomic
 from schoolit.settings import get_settings
+from schoolit.sql import fetch
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 LOGIN_MAX_FAILURES = 5
@@ -136,23 +144,45 @@ async def end_session(session_id: str) -> None:
     await WebSession.delete().where(WebSession.session_hash == digest(session_id))
 
 
-async def user_for_session(session_id: str, idle: dt.timedelta, stage: str = FULL) -> dict[str, Any] | None:
-    """The active user of a live session in this login stage, or None; idle or too old sessions end
-    here. The authentication middleware asks for `full` sessions only, so a half-finished login
-    (password right, second factor not yet given or enrolled) grants no access at all."""
-    row = await WebSession.select(
-        WebSession.id, WebSession.created_at, WebSession.last_seen_at, WebSession.user_id
-    ).where((WebSession.session_hash == digest(session_id)) & (WebSession.stage == stage)).first()
-    if row is None:
+# The session, its user (if active) and the counties of the user's arrangement: one round trip per request.
+_SESSION_USER = (
+    "SELECT s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at AS session_seen_at, "  # noqa: S608
+    + ", ".join(f"u.{column._meta.db_column_name}" for column in USER_COLUMNS)
+    + ", ARRAY(SELECT m.county_id FROM arrangement_member m WHERE m.arrangement_id = u.arrangement_id) "
+    "AS arrangement_county_ids FROM web_session s LEFT JOIN app_user u ON u.id = s.user_id AND u.active "
+    "WHERE s.session_hash = {} AND s.stage = {}")
+_USER_KEYS = tuple(column._meta.name for column in USER_COLUMNS)
+
+
+async def _live_session(session_id: str, idle: dt.timedelta,
+                        stage: str) -> tuple[dict[str, Any], frozenset[int]] | None:
+    """The active user of a live session and the counties of the user's arrangement; idle or too old
+    sessions end here."""
+    rows = await fetch(_SESSION_USER, digest(session_id), stage)
+    if not rows:
         return None
+    row = rows[0]
     moment = now()
     max_age = SESSION_MAX_AGE if stage == FULL else PENDING_MAX_AGE
-    if moment - row["last_seen_at"] > idle or moment - row["created_at"] > max_age:
-        await WebSession.delete().where(WebSession.id == row["id"])
+    if moment - row["session_seen_at"] > idle or moment - row["session_created_at"] > max_age:
+        await WebSession.delete().where(WebSession.id == row["session_id"])
         return None
-    user = await User.select(*USER_COLUMNS).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712
-    if user is None:
+    if row["id"] is None:  # the user is gone or inactive
         return None
-    if moment - row["last_seen_at"] > TOUCH_EVERY:
-        await WebSession.update({WebSession.last_seen_at: moment}).where(WebSession.id == row["id"])
-    return user
+    if moment - row["session_seen_at"] > TOUCH_EVERY:
+        await WebSession.update({WebSession.last_seen_at: moment}).where(WebSession.id == row["session_id"])
+    return {key: row[key] for key in _USER_KEYS}, frozenset(row["arrangement_county_ids"])
+
+
+async def user_for_session(session_id: str, idle: dt.timedelta, stage: str = FULL) -> dict[str, Any] | None:
+    """The active user of a live session in this login stage, or None; idle or too old sessions end
+    here. The authentication middleware asks for `full` sessions only (`session_caller`), so a
+    half-finished login (password right, second factor not yet given or enrolled) grants no access at all."""
+    live = await _live_session(session_id, idle, stage)
+    return live[0] if live else None
+
+
+async def session_caller(session_id: str, idle: dt.timedelta) -> tuple[dict[str, Any], Scope] | None:
+    """The active user of a live `full` session and the user's Scope, or None."""
+    live = await _live_session(session_id, idle, FULL)
+    return (live[0], user_scope(*live)) if live else None
