@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import sys
 import tempfile
 import time
@@ -45,9 +46,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
-import httpx
 import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,46 @@ class Bodies:
                          b'","samples":[', head, (b"," + head).join(chosen), b"]}"))
 
 
+class Poster:
+    """POST /api/v1/probe/samples over kept-alive HTTP/1.1 connections (one per unanswered batch), written
+    by hand on asyncio streams: an httpx request cost the probes' process about 2 ms of CPU, several times
+    what encoding the batch costs now."""
+
+    def __init__(self, base: str, token: str) -> None:
+        address = urlsplit(base)
+        self.host, self.port = address.hostname or "127.0.0.1", address.port or 80
+        self.head = (f"POST /api/v1/probe/samples HTTP/1.1\r\nHost: {address.netloc}\r\n"
+                     f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n").encode()
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def __aenter__(self) -> Poster:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+    async def post(self, body: bytes) -> int:
+        """The answer's status code (its body read and dropped)."""
+        reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
+        writer.write(b"".join((self.head, b"Content-Length: ", str(len(body)).encode(), b"\r\n\r\n", body)))
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        headers = head.lower()
+        length = re.search(rb"\r\ncontent-length: *(\d+)", headers)
+        if length is not None:
+            await reader.readexactly(int(length.group(1)))
+        else:  # chunked
+            while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                await reader.readexactly(size + 2)
+            await reader.readuntil(b"\r\n")
+        if b"\r\nconnection: close" in headers:
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return status
+
+
 def _probe_process(base: str, probes: list[Probe], rate: float, batch: int, in_flight: int,
                    stop: Any, results: Any) -> None:
     """The probes, in a process of their own until `stop` is set; the result into `results`."""
@@ -140,15 +181,12 @@ async def _post(base: str, probes: list[Probe], rate: float, batch: int, in_flig
         nonlocal offered, stored, errors, behind
         gate = asyncio.Semaphore(in_flight)
         pending: set[asyncio.Task[None]] = set()
-        async with httpx.AsyncClient(base_url=base, timeout=300,
-                                     headers={"authorization": f"Bearer {one.token}",
-                                              "content-type": "application/json"}) as http:
+        async with Poster(base, one.token) as poster:
 
             async def send(body: bytes) -> None:
                 nonlocal stored, errors
                 try:
-                    answer = await http.post("/api/v1/probe/samples", content=body)
-                    if answer.status_code == 200:
+                    if await poster.post(body) == 200:
                         stored += batch
                     else:
                         errors += 1
