@@ -136,9 +136,21 @@ class Poster:
             writer.close()
 
     async def post(self, body: bytes) -> int:
-        """The answer's status code (its body read and dropped)."""
-        reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
-        writer.write(b"".join((self.head, b"Content-Length: ", str(len(body)).encode(), b"\r\n\r\n", body)))
+        """The answer's status code (its body read and dropped). A kept connection the server has closed
+        meanwhile (its keep-alive timeout) is replaced by a new one."""
+        request = b"".join((self.head, b"Content-Length: ", str(len(body)).encode(), b"\r\n\r\n", body))
+        while self.idle:
+            reader, writer = self.idle.pop()
+            try:
+                writer.write(request)
+                return await self._answer(reader, writer)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        writer.write(request)
+        return await self._answer(reader, writer)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         headers = head.lower()
@@ -190,6 +202,8 @@ async def _post(base: str, probes: list[Probe], rate: float, batch: int, in_flig
                         stored += batch
                     else:
                         errors += 1
+                except (OSError, asyncio.IncompleteReadError):
+                    errors += 1
                 finally:
                     gate.release()
 
