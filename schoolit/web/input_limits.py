@@ -129,12 +129,6 @@ async def refuse_unfit_input(request: Request[Any, Any, Any]) -> None:
     body = await _body(request)
     if body is not None:
         found += _body_problems(*body, module)
-    if found:
-        from schoolit.web.errors import wants_problem_json
-
-        english = wants_problem_json(request)
-        raise ValidationFailed([
-            FieldError(field, message % params if english else gettext(message, **params))
-            for field, message, params in found
-        ])
+    if found:  # in the request's language, for the API as for pages
+        raise ValidationFailed([FieldError(field, gettext(message, **params)) for field, message, params in found])
 

@@ -78,11 +78,14 @@ async def test_the_page_changes_a_row_and_a_put_replaces_the_whole_category(
 async def test_a_name_longer_than_its_column_is_refused_by_the_same_limit_on_api_and_page(
         client: httpx.AsyncClient, world: World) -> None:
     """The input limits check both against ticket_category.name (the page's form Struct is named after
-    its table like the API's); the API answers them in English (the input limits' own rule)."""
+    its table like the API's), in the request's language: German unless the client asks for English."""
     before = await _stored()
     answer = await client.post(API, json={"name": "T" * 81}, headers=world.auth("admin"))
     assert answer.status_code == 422
     assert answer.json()["errors"] == [{"field": "name", "label": "Name", "message": "at most 80 characters"}]
+    german = await client.post(API, json={"name": "T" * 81}, headers=world.auth_only("admin"))
+    assert german.status_code == 422
+    assert german.json()["errors"] == [{"field": "name", "label": "Name", "message": "höchstens 80 Zeichen"}]
     await login(client, "admin@test.example")
     token = await csrf_token(client, PAGE)
     page = await client.post(PAGE, data={"name": "T" * 81, "active": "yes", "_csrf_token": token})
