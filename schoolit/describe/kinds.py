@@ -229,9 +229,10 @@ class Choice(ValueKind):
         return csvformat.choice(self.enum, dict(self.synonyms))(cell, comma)
 
     def options(self) -> list[tuple[str, str]]:
-        """Each value and its label in the page's language, in the enumeration's order."""
-        labels = self.labels or {}
-        return [(member.value, gettext(labels.get(member, member.value))) for member in self.enum]
+        """Each value and its label in the page's language, in the labels' order (else the enumeration's)."""
+        if self.labels:
+            return [(str(getattr(value, "value", value)), gettext(label)) for value, label in self.labels.items()]
+        return [(member.value, member.value) for member in self.enum]
 
     def show(self, value: Any) -> str:
         return dict(self.options()).get(value, "" if value is None else str(value))

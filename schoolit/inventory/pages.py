@@ -262,9 +262,7 @@ class SchoolPages(Controller):
             return lists.csv_response(view, rows, "schulen.csv")
         return Template("inventory/schools.html", context={
             **_base_context(caller), "schools": rows, "view": view,
-            "counties": await _county_options(caller),
-            "school_types": forms.enum_options(SCHOOL_TYPE_LABELS),
-            "uplink_statuses": forms.enum_options(UPLINK_STATUS_LABELS),
+            "filter_inputs": SCHOOLS.inputs({"county_id": await _county_options(caller)}),
             "filters": {**{name: (value or "").strip() for name, value in filters.items()}, "q": q or ""},
         })
 
@@ -545,9 +543,8 @@ class AssetPages(Controller):
             return lists.csv_response(view, rows, "access-points.csv")
         return Template("inventory/access_points.html", context={
             **_base_context(caller), "access_points": rows, "view": view,
-            "counties": await _county_options(caller), "schools": await _school_options(caller),
-            "vendors": forms.enum_options(VENDOR_LABELS), "statuses": forms.enum_options(ACCESS_POINT_STATUS_LABELS),
-            "funding": forms.enum_options(FUNDING_PROGRAMME_LABELS),
+            "filter_inputs": ACCESS_POINT_LIST.inputs({"county_id": await _county_options(caller),
+                                                       "school_id": await _school_options(caller)}),
             "filters": {**{name: (value or "").strip() for name, value in filters.items()}, "q": q or ""},
         })
 
@@ -728,7 +725,7 @@ class LoanPages(Controller):
         return Template("inventory/loans.html", context={
             **_base_context(caller), "loans": rows, "view": view,
             "tabs": [(key, gettext(label)) for key, label in LOAN_TABS], "state": state,
-            "schools": await _school_options(caller),
+            "filter_inputs": LOAN_LIST.inputs({"school_id": await _school_options(caller)}),
             "filters": {**{name: (value or "").strip() for name, value in filters.items() if value}, "q": q or ""},
             "school_year_end": services.school_year_end(services.today()),
         })

@@ -108,4 +108,5 @@ ACCESS_POINT = Resource(
                   kind=Text(4000), export=_COVERS)),
     ),
 )
-ACCESS_POINTS = ACCESS_POINT.listing(mac="a.mac", search=("a.mac::text", "host(a.management_ip)"))
+ACCESS_POINTS = ACCESS_POINT.listing(mac="a.mac", search=("a.mac::text", "host(a.management_ip)"), first=(
+    "county_id", "school_id", "status", "vendor", "funding_programme"))

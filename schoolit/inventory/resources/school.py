@@ -94,4 +94,4 @@ SCHOOL = Resource(
         shown("uplink_gigabit_symmetric", bool, ""),
     ),
 )
-SCHOOLS = SCHOOL.listing()
+SCHOOLS = SCHOOL.listing(first=("county_id", "school_type", "uplink_status"))
