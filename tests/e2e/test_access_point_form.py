@@ -10,9 +10,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.support import PHONE, ROLE_PASSWORD, ROLE_USERS, WIDE, launch_chromium, log_in, look_at, role_server
+from tests.e2e.support import (
+    look_at,
+    pages_at_both_widths,
+    role_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,23 +37,15 @@ def first_access_point_form(page: Page) -> str:
 
 @pytest.mark.parametrize("role", ["admin", "supporter"])  # school contacts may not edit access points
 def test_mounting_location_in_the_access_point_form(server: str, role: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for name, viewport in (("1366", WIDE), ("390", PHONE)):
-                page = browser.new_page(base_url=server, viewport=viewport)
-                log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-                form = first_access_point_form(page)
-                page.goto(form)
-                field = page.get_by_label("Montageort")
-                expect(field).to_be_visible()
-                look_at(page, f"access-point-form {role} {name}")
-                if role == "supporter" and name == "1366":
-                    field.fill("Decke über der Tür")
-                    page.get_by_role("button", name=re.compile("Speichern")).click()
-                    page.wait_for_url(re.compile(r"/access-points/\d+(#.*)?$"))
-                    page.goto(form)
-                    expect(page.get_by_label("Montageort")).to_have_value("Decke über der Tür")
-                page.close()
-        finally:
-            browser.close()
+    for name, page in pages_at_both_widths(server, role):
+        form = first_access_point_form(page)
+        page.goto(form)
+        field = page.get_by_label("Montageort")
+        expect(field).to_be_visible()
+        look_at(page, f"access-point-form {role} {name}")
+        if role == "supporter" and name == "1366":
+            field.fill("Decke über der Tür")
+            page.get_by_role("button", name=re.compile("Speichern")).click()
+            page.wait_for_url(re.compile(r"/access-points/\d+(#.*)?$"))
+            page.goto(form)
+            expect(page.get_by_label("Montageort")).to_have_value("Decke über der Tür")

@@ -22,6 +22,7 @@ from tests.e2e.support import (
     launch_chromium,
     log_in,
     look_at,
+    pages_at_both_widths,
     role_server,
 )
 
@@ -113,19 +114,11 @@ def test_school_contact_returns_a_class_at_phone_width(server: str) -> None:
 
 @pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])
 def test_device_list_and_class_return_as_each_role(server: str, role: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for name, viewport in (("1366", WIDE), ("390", PHONE)):
-                page = browser.new_page(base_url=server, viewport=viewport)
-                log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-                page.goto("/devices")
-                expect(page.get_by_test_id("device-list")).to_be_visible()
-                assert total(page) > 0
-                look_at(page, f"device-lists-{role} devices {name}")
-                if role != "authority":  # authorities do not lend or return
-                    page.goto("/loans/return?class_name=7b")
-                    look_at(page, f"device-lists-{role} class return page {name}")
-                page.close()
-        finally:
-            browser.close()
+    for name, page in pages_at_both_widths(server, role):
+        page.goto("/devices")
+        expect(page.get_by_test_id("device-list")).to_be_visible()
+        assert total(page) > 0
+        look_at(page, f"device-lists-{role} devices {name}")
+        if role != "authority":  # authorities do not lend or return
+            page.goto("/loans/return?class_name=7b")
+            look_at(page, f"device-lists-{role} class return page {name}")

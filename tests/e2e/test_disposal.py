@@ -21,6 +21,7 @@ from tests.e2e.support import (
     launch_chromium,
     log_in,
     look_at,
+    pages_at_both_widths,
     role_server,
 )
 
@@ -95,25 +96,17 @@ def test_supporter_requests_and_the_authority_approves(server: str) -> None:
 
 @pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])
 def test_disposal_pages_as_each_role(server: str, role: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for name, viewport in (("1366", WIDE), ("390", PHONE)):
-                page = browser.new_page(base_url=server, viewport=viewport)
-                log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-                page.goto("/disposals")
-                expect(page.get_by_role("heading", name="Aussonderungen", exact=True)).to_be_visible()
-                look_at(page, f"disposal-{role} list {name}")
-                if role != "school" and DISPOSED:
-                    page.goto(DISPOSED["url"])
-                    expect(page.get_by_test_id("disposal")).to_be_visible()
-                    look_at(page, f"disposal-{role} disposed device {name}")
-                if role in ("admin", "supporter"):  # the request form, opened, on a device in stock
-                    page.goto("/devices?status=stock&sort=serial")
-                    page.get_by_test_id("device-list").locator("tbody tr a[href^='/devices/']").first.click()
-                    page.get_by_text("Aussonderung beantragen", exact=True).first.click()
-                    expect(page.get_by_test_id("disposal-form")).to_be_visible()
-                    look_at(page, f"disposal-{role} request form {name}")
-                page.close()
-        finally:
-            browser.close()
+    for name, page in pages_at_both_widths(server, role):
+        page.goto("/disposals")
+        expect(page.get_by_role("heading", name="Aussonderungen", exact=True)).to_be_visible()
+        look_at(page, f"disposal-{role} list {name}")
+        if role != "school" and DISPOSED:
+            page.goto(DISPOSED["url"])
+            expect(page.get_by_test_id("disposal")).to_be_visible()
+            look_at(page, f"disposal-{role} disposed device {name}")
+        if role in ("admin", "supporter"):  # the request form, opened, on a device in stock
+            page.goto("/devices?status=stock&sort=serial")
+            page.get_by_test_id("device-list").locator("tbody tr a[href^='/devices/']").first.click()
+            page.get_by_text("Aussonderung beantragen", exact=True).first.click()
+            expect(page.get_by_test_id("disposal-form")).to_be_visible()
+            look_at(page, f"disposal-{role} request form {name}")

@@ -11,9 +11,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.support import PHONE, ROLE_PASSWORD, ROLE_USERS, WIDE, launch_chromium, log_in, look_at, role_server
+from tests.e2e.support import (
+    look_at,
+    pages_at_both_widths,
+    role_server,
+)
 
 DEMO_SECRETS = ("demo-auth-passphrase", "demo-priv-passphrase")
 TYPED = ("e2e-auth-passphrase", "e2e-priv-passphrase")
@@ -50,25 +54,17 @@ def _enter_profile(page: Page) -> None:
 
 @pytest.mark.parametrize("role", ["admin", "supporter"])  # authorities and school contacts do not see profiles
 def test_snmp_profile_pages(server: str, role: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for name, viewport in (("1366", WIDE), ("390", PHONE)):
-                page = browser.new_page(base_url=server, viewport=viewport)
-                log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-                if role == "supporter" and name == "1366":
-                    _enter_profile(page)
-                page.goto("/snmp-profiles")
-                expect(page.get_by_role("heading", name="SNMP-Profile")).to_be_visible()
-                look_at(page, f"snmp-profiles {role} {name}")
-                _no_secret(page)
-                page.goto("/snmp-profiles/new")
-                look_at(page, f"snmp-profile-new {role} {name}")
-                page.goto("/snmp-profiles")
-                page.get_by_role("link", name="Bearbeiten").first.click()
-                expect(page.get_by_label(re.compile("^Authentifizierungsschlüssel"))).to_have_value("")
-                look_at(page, f"snmp-profile-edit {role} {name}")
-                _no_secret(page)
-                page.close()
-        finally:
-            browser.close()
+    for name, page in pages_at_both_widths(server, role):
+        if role == "supporter" and name == "1366":
+            _enter_profile(page)
+        page.goto("/snmp-profiles")
+        expect(page.get_by_role("heading", name="SNMP-Profile")).to_be_visible()
+        look_at(page, f"snmp-profiles {role} {name}")
+        _no_secret(page)
+        page.goto("/snmp-profiles/new")
+        look_at(page, f"snmp-profile-new {role} {name}")
+        page.goto("/snmp-profiles")
+        page.get_by_role("link", name="Bearbeiten").first.click()
+        expect(page.get_by_label(re.compile("^Authentifizierungsschlüssel"))).to_have_value("")
+        look_at(page, f"snmp-profile-edit {role} {name}")
+        _no_secret(page)
