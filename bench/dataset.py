@@ -421,7 +421,8 @@ ROLLUP_COLUMNS = ("samples, up_samples, clients_sum, clients_max, rate_samples, 
 def rollup_steps(plan: Plan) -> list[Step]:
     """Daily rollups for 30 days and hourly ones for the kept window, of polled access points and live
     uplinks: 5-minute polls, so 288 samples a day and 12 an hour (fewer in the current day and hour).
-    As derivation keeps them: the 29 finished days in `probe_rollup_daily`, today in `probe_rollup_today`."""
+    As derivation keeps them: the 29 finished days in `probe_rollup_daily`, the finished hours in
+    `probe_rollup_hourly`, today and the current hour in each asset's state row."""
     aps = (f"(SELECT n, {AP_SCHOOL} AS school, NULL::int AS down_mbps, NULL::int AS up_mbps "
            f"FROM generate_series({{lo}}, {{hi}}) AS n WHERE {POLLED_AP}) AS a")
     uplinks = ("(SELECT id AS n, school_id AS school, down_mbps, up_mbps FROM uplink "
@@ -435,19 +436,33 @@ def rollup_steps(plan: Plan) -> list[Step]:
     hour_now = plan.now.replace(minute=0, second=0)
     samples_this_hour = plan.now.minute // 5
 
-    def sql(table: str, column: str, source: str, first: dt.date | dt.datetime, periods: int, last_samples: int,
-            full: int, figures: str, kind: int) -> str:
+    def rows(column: str, source: str, first: dt.date | dt.datetime, periods: int, last_samples: int,
+             full: int, figures: str, kind: int) -> str:
         step = "k" if column == "day" else "k * interval '1 hour'"
         first_sql = f"'{first.isoformat()}'::{'date' if column == 'day' else 'timestamptz'}"
         # Access points 97, 194, … are faulty (down the last 3 periods); some others lose half a day a week.
         up = (f"CASE WHEN {kind} = 1 AND n % 97 = 0 AND k >= {periods - 3} THEN 0 "
               "WHEN n % 13 = 0 AND k % 7 = 3 THEN smp / 2 ELSE smp END")
-        return (f"INSERT INTO {table} (asset_kind, asset_id, {column}, county_id, school_id, {ROLLUP_COLUMNS}) "
-                f"SELECT {kind}, n, p, {county_of('school')}, school, smp, up, {figures} FROM ("
+        return (f"SELECT {kind}, n, p, {county_of('school')}, school, smp, up, {figures} FROM ("
                 f"  SELECT g.*, {up} AS up FROM ("
                 f"    SELECT a.*, k, {first_sql} + {step} AS p, "
                 f"      CASE WHEN k = {periods - 1} THEN {last_samples} ELSE {full} END AS smp "
                 f"    FROM {source} CROSS JOIN generate_series(0, {periods - 1}) AS k) AS g WHERE smp > 0) AS h")
+
+    def sql(table: str, column: str, *args: Any) -> str:
+        """Rows of finished periods into their table."""
+        return (f"INSERT INTO {table} (asset_kind, asset_id, {column}, county_id, school_id, {ROLLUP_COLUMNS}) "
+                + rows(column, *args))
+
+    def open_sql(column: str, *args: Any) -> str:
+        """The open period (today, this hour) into the state rows, where derivation keeps it."""
+        period, key = ("day", "day") if column == "day" else ("hour", "hour_at")
+        figures = ROLLUP_COLUMNS.split(", ")
+        types = ("int", "int", "bigint", "int", "int", "real", "real", "real", "real", "real")
+        return (f"UPDATE probe_asset_state st SET {key} = o.p, "  # (a NULL of the subquery is text: cast)
+                + ", ".join(f"{period}_{name} = o.{name}::{kind}" for name, kind in zip(figures, types, strict=True))
+                + f" FROM ({rows(column, *args)}) AS o(asset_kind, asset_id, p, county_id, school_id, "
+                f"{ROLLUP_COLUMNS}) WHERE st.asset_kind = o.asset_kind AND st.asset_id = o.asset_id")
 
     first_day = plan.today - dt.timedelta(days=DAILY_DAYS - 1)
     finished = DAILY_DAYS - 1
@@ -462,16 +477,19 @@ def rollup_steps(plan: Plan) -> list[Step]:
              sql=sql("probe_rollup_daily", "day", aps, first_day, finished, 288, 288, ap_figures, 1)),
         Step("probe_rollup_daily", plan.schools, chunk=4000, label="probe_rollup_daily (uplinks)",
              sql=sql("probe_rollup_daily", "day", uplinks, first_day, finished, 288, 288, uplink_figures, 2)),
-        Step("probe_rollup_today", plan.access_points, chunk=25_000, label="probe_rollup_today (access points)",
-             sql=sql("probe_rollup_today", "day", aps, plan.today, 1, samples_today, 288, ap_figures, 1)),
-        Step("probe_rollup_today", plan.schools, chunk=4000, label="probe_rollup_today (uplinks)",
-             sql=sql("probe_rollup_today", "day", uplinks, plan.today, 1, samples_today, 288, uplink_figures, 2)),
         Step("probe_rollup_hourly", plan.access_points, chunk=25_000, label="probe_rollup_hourly (access points)",
-             sql=sql("probe_rollup_hourly", "hour", aps, ap_from, hours(ap_from), samples_this_hour, 12,
-                     ap_figures, 1)),
+             sql=sql("probe_rollup_hourly", "hour", aps, ap_from, hours(ap_from) - 1, 12, 12, ap_figures, 1)),
         Step("probe_rollup_hourly", plan.schools, chunk=4000, label="probe_rollup_hourly (uplinks)",
-             sql=sql("probe_rollup_hourly", "hour", uplinks, uplink_from, hours(uplink_from), samples_this_hour, 12,
+             sql=sql("probe_rollup_hourly", "hour", uplinks, uplink_from, hours(uplink_from) - 1, 12, 12,
                      uplink_figures, 2)),
+        Step("probe_asset_state", plan.access_points, chunk=25_000, label="today's rollups (access points)",
+             sql=open_sql("day", aps, plan.today, 1, samples_today, 288, ap_figures, 1)),
+        Step("probe_asset_state", plan.schools, chunk=4000, label="today's rollups (uplinks)",
+             sql=open_sql("day", uplinks, plan.today, 1, samples_today, 288, uplink_figures, 2)),
+        Step("probe_asset_state", plan.access_points, chunk=25_000, label="this hour's rollups (access points)",
+             sql=open_sql("hour", aps, hour_now, 1, samples_this_hour, 12, ap_figures, 1)),
+        Step("probe_asset_state", plan.schools, chunk=4000, label="this hour's rollups (uplinks)",
+             sql=open_sql("hour", uplinks, hour_now, 1, samples_this_hour, 12, uplink_figures, 2)),
     ]
 
 
@@ -589,7 +607,7 @@ async def restore(conn: asyncpg.Connection, dropped: Dropped) -> None:
 
 
 BULK_TABLES = ("room", "access_point", "access_point_room", "device", "loan", "ticket", "ticket_event", "time_entry",
-               "probe_asset_state", "probe_rollup_daily", "probe_rollup_today", "probe_rollup_hourly")
+               "probe_asset_state", "probe_rollup_daily", "probe_rollup_hourly")
 SESSION = ("SET synchronous_commit = off", "SET maintenance_work_mem = '1GB'", "SET work_mem = '256MB'")
 
 
@@ -773,7 +791,7 @@ async def report(dsn: str, work: list[Step], total: float, console: Console) -> 
         table_size = sizes.get(step.table) if step.label in ("", step.table) else None
         console.print(f"{label:<38} {step.rows:>12,} {step.seconds:>9.1f} "
                       f"{'' if table_size is None else f'{table_size / 2**30:>8.2f} GiB'}")
-    for table in ("probe_rollup_daily", "probe_rollup_today", "probe_rollup_hourly", "probe_asset_state"):
+    for table in ("probe_rollup_daily", "probe_rollup_hourly", "probe_asset_state"):
         console.print(f"{table:<38} {'':>12} {'':>9} {sizes.get(table, 0) / 2**30:>6.2f} GiB")
     console.print(f"total {total / 60:.1f} min (target under 15 min); database size {size / 2**30:.2f} GiB "
                   "(target under 20 GiB)")

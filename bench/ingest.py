@@ -274,7 +274,7 @@ async def _counts(dsn: str) -> tuple[int, int]:
     conn = await asyncpg.connect(dsn)
     try:
         row = await conn.fetchrow("SELECT (SELECT count(*) FROM probe_sample WHERE batch_id < 1000000) AS stored, "
-                                  "(SELECT coalesce(sum(samples), 0) FROM probe_rollup_hourly) AS counted")
+                                  "(SELECT coalesce(sum(samples), 0) FROM probe_rollup_hours) AS counted")
         return int(row["stored"]), int(row["counted"])
     finally:
         await conn.close()

@@ -245,13 +245,105 @@ def ingesting(base: str, probes: list[Probe], args: argparse.Namespace) -> Itera
         process.join(timeout=60)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds (user + system) of a process from /proc, with its reaped children's if asked; 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / TICKS
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rsplit(b")", 1)[1].split()[1])
+
+
+def descendants(pid: int) -> list[int]:
+    """A process and everything it started that still runs (the app server's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        found.append(parent)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{task}/children") as kids:
+                    todo.extend(int(kid) for kid in kids.read().split())
+    return found
+
+
+def statement_class(backend_type: str, query: str) -> str:
+    """What a PostgreSQL process was doing, from pg_stat_activity: its kind, and for a client backend its
+    (last) statement: the derivation pass, the outage checks after it, a sample COPY, the rest of ingest,
+    this benchmark's own reads, or the pages (everything else)."""
+    if backend_type != "client backend":
+        return f"pg {backend_type}"
+    if "WITH pass AS" in query:
+        return "pg derivation pass"
+    if query.startswith("COPY"):
+        return "pg ingest COPY"
+    if "outage_ticket_id" in query or "FROM probe WHERE" in query:
+        return "pg outage checks after a pass"
+    if "probe_ingest_batch" in query or "probe_run" in query or "pg_advisory" in query:
+        return "pg ingest and derivation, other statements"
+    if "pg_stat_activity" in query or query.startswith("SELECT count(*) AS batches"):
+        return "pg benchmark's own reads"
+    return "pg pages and the rest"
+
+
+@dataclass
+class CpuWatch:
+    """Where a phase's CPU went: the app server's processes, and PostgreSQL's processes by what each was doing
+    when looked at (pg_stat_activity every `every` seconds; a backend's CPU since the last look counts for the
+    statement it ran or last ran then), the exited ones (autovacuum workers, say) from the postmaster's
+    reaped children."""
+
+    server_pid: int | None
+    every: float = 0.1
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    async def run(self, dsn: str, done: asyncio.Event) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            postmaster = await conn.fetchval("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+            postmaster = parent_of(postmaster)  # the checkpointer's parent
+            server = descendants(self.server_pid) if self.server_pid else []
+            app = {pid: process_cpu(pid) for pid in server}
+            reaped = process_cpu(postmaster, children=True) - process_cpu(postmaster)
+            last: dict[int, float] = {}
+            while not done.is_set():
+                rows = await conn.fetch("SELECT pid, backend_type, left(query, 60) AS query FROM pg_stat_activity")
+                for row in rows:
+                    now = process_cpu(row["pid"])
+                    if row["pid"] in last:
+                        part = statement_class(row["backend_type"] or "", row["query"] or "")
+                        self.seconds[part] = self.seconds.get(part, 0.0) + now - last[row["pid"]]
+                    last[row["pid"]] = now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), self.every)
+            self.seconds["pg exited processes (autovacuum workers, backends)"] = (
+                process_cpu(postmaster, children=True) - process_cpu(postmaster) - reaped)
+            if self.server_pid:
+                self.seconds["app server (workers)"] = sum(process_cpu(pid) - app.get(pid, 0.0)
+                                                           for pid in descendants(self.server_pid))
+        finally:
+            await conn.close()
+
+
 @dataclass
 class Phase:
-    """What the main process saw during a phase: the derivation backlog every second, its own CPU."""
+    """What the main process saw during a phase: the derivation backlog every second, its own CPU, and where
+    the server's and the database's CPU went."""
 
     backlog: list[tuple[float, int, int]] = field(default_factory=list)  # (seconds in, batches, samples)
     cpu: float = 0.0  # CPU seconds of the page clients (and this watcher)
     seconds: float = 0.0
+    watch: CpuWatch | None = None
 
     def largest(self) -> tuple[int, int]:
         return max(((b, s) for _, b, s in self.backlog), key=lambda seen: seen[1])
@@ -285,11 +377,14 @@ async def measure_with_backlog(base: str, dsn: str, pages: list[Page], args: arg
     done = asyncio.Event()
     cpu, started = cpu_seconds(), time.perf_counter()
     watcher = asyncio.create_task(watch_backlog(dsn, done, phase))
+    profiler = asyncio.create_task(phase.watch.run(dsn, done)) if phase.watch else None
     try:
         await measure_pages(base, pages, args.requests, args.concurrency, args.warmup)
     finally:
         done.set()
         await watcher
+        if profiler:
+            await profiler
         phase.cpu, phase.seconds = cpu_seconds() - cpu, time.perf_counter() - started
 
 
@@ -340,6 +435,15 @@ def report_ingest(result: IngestResult, idle: Phase, busy: Phase) -> None:
           f"{busy.backlog[-1][1]:,} / {busy.backlog[-1][2]:,} (idle phase: largest {idle.largest()[1]:,} samples)")
     print("derivation backlog per minute of the ingest phase (samples, largest / at its end): " + ", ".join(
         f"{minute + 1}: {largest:,} / {last:,}" for minute, largest, last in busy.per_minute()))
+    if idle.watch and busy.watch:
+        print(f"CPU by part, seconds and share of the two cores (idle {idle.seconds:.0f} s, under ingest "
+              f"{busy.seconds:.0f} s):")
+        for part in sorted(set(idle.watch.seconds) | set(busy.watch.seconds),
+                           key=lambda name: -busy.watch.seconds.get(name, 0.0)):  # type: ignore[union-attr]
+            quiet, loaded = idle.watch.seconds.get(part, 0.0), busy.watch.seconds.get(part, 0.0)
+            if quiet or loaded:
+                print(f"  {part:<52} idle {quiet:7.1f} s {quiet / idle.seconds / 2:6.1%}   under ingest "
+                      f"{loaded:7.1f} s {loaded / busy.seconds / 2:6.1%}")
 
 
 def main() -> None:
@@ -355,6 +459,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000, help="samples per batch")
     parser.add_argument("--in-flight", type=int, default=2, help="unanswered batches per probe at most")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", action="store_true",
+                        help="also print where the server's and the database's CPU went in each phase")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
@@ -377,12 +483,14 @@ def main() -> None:
         idle = [page for page in idle if page.visits]
         loaded = [copy.deepcopy(page) for page in idle]
         slugs = list(dict.fromkeys(path.rsplit("/", 1)[1] for path, _ in targets["county"]))
-        with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as base:
+        with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as (base, server_pid):
             probes = []
             for slug in slugs[: args.probes]:
                 probes.append(Probe(county_probe_token(dsn, {"DATA_DIR": data_dir}, slug),
                                     asyncio.run(county_access_points(dsn, slug))))
             idle_phase, busy_phase = Phase(), Phase()
+            if args.profile:
+                idle_phase.watch, busy_phase.watch = CpuWatch(server_pid), CpuWatch(server_pid)
             asyncio.run(measure_with_backlog(base, dsn, idle, args, idle_phase))
             with ingesting(base, probes, args) as outcome:
                 asyncio.run(measure_with_backlog(base, dsn, loaded, args, busy_phase))
@@ -392,15 +500,15 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[str]:
+def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[tuple[str, int | None]]:
     if args.url:
-        yield args.url.rstrip("/")
+        yield args.url.rstrip("/"), None
         return
     env = {"DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
            "SCHEDULER": "off", "DB_POOL_MAX": "10"}
     proc, base = start_server(env, "--workers", str(args.workers))
     try:
-        yield base
+        yield base, proc.pid
     finally:
         stop_process(proc)
 

@@ -81,9 +81,18 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 #     and whether the poll just before was answered too (consecutive numbers): counter rates, kept
 #     only up to the interface's speed, or without one (ifHighSpeed 0) the contracted rate;
 #  4. the hourly rollups straight from the samples (counts and clients need no order), with the
-#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day),
-#     into `probe_rollup_today`, whose updates stay heap-only (see `CLOSE_DAYS`); the state from the
-#     few rows that decide it.
+#     rates of step 3 added; the daily ones from the hourly (a UTC hour lies in one Berlin day; the
+#     day of each distinct hour is worked out once); the state from the few rows that decide it.
+#  5. where the rollups go: each asset's open hour and open day are columns of its state row, so a
+#     pass writes one row per asset (a heap-only update) instead of three — the state, the current
+#     hour's rollup and today's were two thirds of a pass's writes at a million access points, where
+#     nearly every asset appears once per pass and nothing amortises them. The open hour (day) after
+#     the pass is the later of the state's and the newest in the pass; the pass's rows of that period
+#     merge into the state's figures (or replace them, when the state's period has ended). Rows of
+#     earlier periods — the state's ended period, the pass's rows before the open one, and every row of
+#     an asset whose samples in the pass are all stragglers — go to `probe_rollup_hourly` and
+#     `probe_rollup_daily` by addition (once per asset and hour, nearly always an insert). Readers see
+#     both through the views `probe_rollup_hours` and `probe_rollup_days`.
 # Steps 2 and 3 are apart because rates need three more values of the previous poll and the numbering
 # (a window step of its own): for the access points, nearly all the samples, two lags are enough.
 # The windows partition by (asset_id, asset_kind), not the other way round: the sorts compare the first
@@ -102,7 +111,40 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 # lateral look-up from each asset's first sample, where `before_at` is empty): given `asset_id =
 # ANY(...)` instead, the planner did not know the array's length and scanned every state of the kind,
 # testing each against the whole array (60 ms of a 20,000-sample pass at 2,000 access points).
-TODAY = "(now() AT TIME ZONE 'Europe/Berlin')::date"  # the pass's day (now(): its transaction's start)
+ROLLUP_FIGURES = ("samples", "up_samples", "clients_sum", "clients_max", "rate_samples", "in_mbps_sum", "out_mbps_sum",
+                 "in_mbps_max", "out_mbps_max", "utilisation_max")
+_MAXIMA = {"clients_max", "in_mbps_max", "out_mbps_max", "utilisation_max"}  # merged by GREATEST, the rest by addition
+_FIGURES = ", ".join(f"{{source}}.{name}" for name in ROLLUP_FIGURES)
+_MERGED = ", ".join(f"{'max' if name in _MAXIMA else 'sum'}({{source}}.{name}) AS {name}" for name in ROLLUP_FIGURES)
+_OPEN_FIGURES = ", ".join(f"{period}_{name}" for period in ("hour", "day") for name in ROLLUP_FIGURES)
+_OPEN_COLUMNS = ", ".join(f"o.{column}" for column in _OPEN_FIGURES.split(", "))
+_OPEN_UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column in _OPEN_FIGURES.split(", "))
+_PRIOR_FIGURES = ", ".join(f"st.{{period}}_{name} AS {name}" for name in ROLLUP_FIGURES)
+# An open period's figures after the pass: the state's (`st`) while the period is still the open one, merged with
+# the pass's rows of that period (`hh` for the hour, `dd` for the day).
+_OPEN_MERGE = ", ".join(
+    (f"greatest(CASE WHEN st.{key} = o.{key} THEN st.{period}_{name} END, {row}.{name})" if name in _MAXIMA else
+     f"coalesce(CASE WHEN st.{key} = o.{key} THEN st.{period}_{name} END, 0) + coalesce({row}.{name}, 0)")
+    + f" AS {period}_{name}"
+    for period, key, row in (("hour", "hour_at", "hh"), ("day", "day", "dd")) for name in ROLLUP_FIGURES)
+def _ended(table: str, period: str, rows: str, key: str, columns: str, merge: str) -> str:
+    """Into `table` (by addition): the pass's `rows` of periods before the asset's open `period` ("hour" or
+    "day"; every row of an asset whose samples are all stragglers), and the state's open period that ended."""
+    open_key = "hour_at" if period == "hour" else "day"
+    return f"""INSERT INTO {table} AS r ({columns})
+    SELECT asset_kind, asset_id, {key}, max(county_id), max(school_id), {_MERGED.format(source="c")}
+      FROM (SELECT h.asset_kind, h.asset_id, h.{key}, h.county_id, h.school_id, {_FIGURES.format(source="h")}
+              FROM {rows} h LEFT JOIN periods o ON o.asset_kind = h.asset_kind AND o.asset_id = h.asset_id
+             WHERE o.{open_key} IS NULL OR h.{key} < o.{open_key}
+            UNION ALL
+            SELECT st.asset_kind, st.asset_id, st.{open_key}, st.county_id, st.school_id,
+                   {_PRIOR_FIGURES.format(period=period)}
+              FROM prior st JOIN periods o ON o.asset_kind = st.asset_kind AND o.asset_id = st.asset_id
+             WHERE st.{open_key} < o.{open_key}) c
+     GROUP BY 1, 2, 3
+    {merge}"""  # noqa: S608 (only constants)
+
+
 _HOUR = "date_bin('1 hour', {}, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 _PASS = f"""
 WITH pass AS MATERIALIZED (
@@ -117,7 +159,7 @@ WITH pass AS MATERIALIZED (
     SELECT st.*
       FROM pass p, LATERAL (SELECT asset_kind, asset_id, last_polled_at, reachable, consecutive_failures, down_since,
                                    last_up_at, uptime_ticks, reboots, last_reboot_at, clients, radio_up, in_octets,
-                                   out_octets
+                                   out_octets, county_id, school_id, hour_at, day, {_OPEN_FIGURES}
                               FROM probe_asset_state
                              WHERE asset_kind = p.asset_kind AND asset_id = p.asset_id OFFSET 0) st
      WHERE p.before_at IS NULL  -- the first sample of each asset in the pass
@@ -224,17 +266,31 @@ WITH pass AS MATERIALIZED (
                         max(in_mbps) AS in_mbps_max, max(out_mbps) AS out_mbps_max
                    FROM rated WHERE in_mbps IS NOT NULL GROUP BY 1, 2, 3) r
         ON r.asset_kind = h.asset_kind AND r.asset_id = h.asset_id AND r.hour = h.hour
-), hourly AS (
-    INSERT INTO probe_rollup_hourly AS r ({{columns}})
-    SELECT * FROM hours
-    {{merge}}
-), daily AS (  -- into the open days' table (see CLOSE_DAYS)
-    INSERT INTO probe_rollup_today AS r ({{columns_daily}})
-    SELECT asset_kind, asset_id, (hour AT TIME ZONE 'Europe/Berlin')::date, county_id, school_id, sum(samples),
-           sum(up_samples), sum(clients_sum), max(clients_max), sum(rate_samples), sum(in_mbps_sum),
-           sum(out_mbps_sum), max(in_mbps_max), max(out_mbps_max), max(utilisation_max)
-      FROM hours GROUP BY 1, 2, 3, 4, 5
-    {{merge_daily}}
+), hour_days AS (  -- each hour's Berlin day, once per distinct hour (not a time zone conversion per row)
+    SELECT hour, (hour AT TIME ZONE 'Europe/Berlin')::date AS day FROM (SELECT DISTINCT hour FROM hours) h
+), day_rows AS (
+    SELECT h.asset_kind, h.asset_id, d.day, max(h.county_id) AS county_id, max(h.school_id) AS school_id,
+           {_MERGED.format(source="h")}
+      FROM hours h JOIN hour_days d ON d.hour = h.hour
+     GROUP BY 1, 2, 3
+), periods AS (  -- the open hour and day of each asset whose state the pass writes (one that is not all stragglers)
+    SELECT h.asset_kind, h.asset_id, greatest(max(h.hour), max(st.hour_at)) AS hour_at,
+           greatest(max(d.day), max(st.day)) AS day
+      FROM hours h
+      JOIN hour_days d ON d.hour = h.hour
+      JOIN last l ON l.asset_kind = h.asset_kind AND l.asset_id = h.asset_id AND l.last_at IS NOT NULL
+      LEFT JOIN prior st ON st.asset_kind = h.asset_kind AND st.asset_id = h.asset_id
+     GROUP BY 1, 2
+), hourly AS (  -- hours that are not open (any more): the pass's, and the state's open hour that ended
+    {_ended("probe_rollup_hourly", "hour", "hours", "hour", "{columns}", "{merge}")}
+), daily AS (  -- the same for days
+    {_ended("probe_rollup_daily", "day", "day_rows", "day", "{columns_daily}", "{merge_daily}")}
+), open AS (  -- the open hour's and day's figures after the pass: the state's when still open, plus the pass's
+    SELECT o.asset_kind, o.asset_id, o.hour_at, o.day, {_OPEN_MERGE}
+      FROM periods o
+      LEFT JOIN prior st ON st.asset_kind = o.asset_kind AND st.asset_id = o.asset_id
+      LEFT JOIN hours hh ON hh.asset_kind = o.asset_kind AND hh.asset_id = o.asset_id AND hh.hour = o.hour_at
+      LEFT JOIN day_rows dd ON dd.asset_kind = o.asset_kind AND dd.asset_id = o.asset_id AND dd.day = o.day
 ), state AS ({{state}}
 )
 SELECT DISTINCT t.probe_id, a.school_id
@@ -260,11 +316,11 @@ _MERGE = """ON CONFLICT (asset_kind, asset_id, {period}) DO UPDATE SET
 # while down, the figures of the latest answered poll stay (from this pass, or from before it).
 # Only the rows that decide it are read: the latest, the latest answered, reboots, and the failures
 # since the last answer (the down tail).
-_STATE = """
+_STATE = f"""
     INSERT INTO probe_asset_state (asset_kind, asset_id, county_id, school_id, probe_id, last_polled_at, reachable,
                                    consecutive_failures, down_since, last_up_at, uptime_ticks, reboots,
                                    last_reboot_at, clients, radio_up, in_octets, out_octets, in_mbps, out_mbps,
-                                   utilisation, updated_at)
+                                   utilisation, updated_at, hour_at, day, {_OPEN_FIGURES})
     SELECT p.asset_kind, p.asset_id, p.county_id, a.school_id, p.probe_id, p.last_at, p.reachable,
            CASE WHEN p.reachable THEN 0
                 ELSE p.down_tail + CASE WHEN p.last_up IS NULL THEN coalesce(s.consecutive_failures, 0) ELSE 0 END
@@ -281,7 +337,8 @@ _STATE = """
            CASE WHEN p.answered THEN p.a_out ELSE s.out_octets END,
            CASE WHEN p.reachable THEN r.in_mbps END, CASE WHEN p.reachable THEN r.out_mbps END,
            CASE WHEN p.reachable AND r.in_mbps IS NOT NULL AND a.down_mbps > 0 AND a.up_mbps > 0
-                THEN greatest(r.in_mbps / a.down_mbps, r.out_mbps / a.up_mbps) END, now()
+                THEN greatest(r.in_mbps / a.down_mbps, r.out_mbps / a.up_mbps) END, now(),
+           o.hour_at, o.day, {_OPEN_COLUMNS}
       FROM (SELECT d.asset_kind, d.asset_id,
                    max(d.county_id) FILTER (WHERE d.latest) AS county_id,
                    max(d.probe_id) FILTER (WHERE d.latest) AS probe_id, max(d.last_at) AS last_at,
@@ -309,6 +366,7 @@ _STATE = """
                    FROM polls WHERE rebooted GROUP BY 1, 2) b ON b.asset_kind = p.asset_kind AND b.asset_id = p.asset_id
       -- the rates of the latest answered poll, which is the latest poll when the asset is up
       LEFT JOIN rated r ON r.asset_kind = p.asset_kind AND r.asset_id = p.asset_id AND r.latest
+      LEFT JOIN open o ON o.asset_kind = p.asset_kind AND o.asset_id = p.asset_id
     ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
         county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
         last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
@@ -316,22 +374,8 @@ _STATE = """
         last_up_at = EXCLUDED.last_up_at, uptime_ticks = EXCLUDED.uptime_ticks, reboots = EXCLUDED.reboots,
         last_reboot_at = EXCLUDED.last_reboot_at, clients = EXCLUDED.clients, radio_up = EXCLUDED.radio_up,
         in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
-        out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now()"""
-
-# Passes merge every day's rollups into `probe_rollup_today` (no figures in its indexes: updates stay
-# heap-only). The first pass of a day (`probe_rollup_close` remembers the day) moves the rows of
-# earlier days to `probe_rollup_daily`, whose covering index for the dashboards holds the figures, so
-# that a finished day is written there once — by addition: a day moved there before sums up. Late
-# samples of a finished day (a spool replayed after an outage) stay open until the next day's move.
-# Readers see both tables through the view `probe_rollup_days`.
-CLOSE_DAYS = f"""
-WITH first AS (INSERT INTO probe_rollup_close (day) VALUES ({TODAY}) ON CONFLICT (day) DO NOTHING RETURNING day),
-closed AS (DELETE FROM probe_rollup_today WHERE day < {TODAY} AND EXISTS (SELECT FROM first)
-           RETURNING {_ROLLUP_COLUMNS.format(period="day")})
-INSERT INTO probe_rollup_daily AS r ({_ROLLUP_COLUMNS.format(period="day")})
-SELECT * FROM closed
-{_MERGE.format(period="day")}
-"""  # noqa: S608 (only constants are formatted in)
+        out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now(),
+        hour_at = EXCLUDED.hour_at, day = EXCLUDED.day, {_OPEN_UPDATES}"""  # noqa: S608 (only constants)
 
 PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.format(period="hour"),
                     columns_daily=_ROLLUP_COLUMNS.format(period="day"), merge_daily=_MERGE.format(period="day"),
@@ -385,7 +429,6 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         if not batch_ids:
             return Derived(), {}
         await execute(DERIVATION_SETTINGS)
-        await execute(CLOSE_DAYS)
         touched: dict[int, set[int]] = defaultdict(set)
         for row in await fetch(PASS, batch_ids):
             touched[row["probe_id"]].add(row["school_id"])
@@ -444,6 +487,9 @@ async def run_worker(stop: asyncio.Event, wakeup: asyncio.Event, every: float = 
             await derive(wait=False)
         except Exception:  # the next round tries again; nothing is marked derived that was not
             log.exception("derivation pass failed")
+        else:
+            if wakeup.is_set() and not stop.is_set():
+                continue  # batches were stored while it derived: they have gathered already, derive them now
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=every)
             if not stop.is_set():

@@ -112,7 +112,7 @@ async def daily_availability(school_id: int, asset_kind: AssetKind, now: dt.date
 async def hourly_peaks(school_id: int, asset_kind: AssetKind, since: dt.datetime) -> list[tuple[dt.datetime, Any]]:
     """(hour, peak utilisation) of one school's assets of a kind since a moment, oldest first."""
     rows = await fetch(
-        "SELECT hour, max(utilisation_max) AS peak FROM probe_rollup_hourly WHERE school_id = {} "
+        "SELECT hour, max(utilisation_max) AS peak FROM probe_rollup_hours WHERE school_id = {} "
         "AND asset_kind = {} AND hour > {} GROUP BY hour ORDER BY hour", school_id, int(asset_kind), since)
     return [(row["hour"], row["peak"]) for row in rows]
 
@@ -128,7 +128,7 @@ async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) 
                 school_id, int(asset_kind), now, DAILY_WINDOWS[window])
         else:
             rows = await fetch(
-                f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_hourly "  # noqa: S608 (constants)
+                f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_hours "  # noqa: S608 (constants)
                 "WHERE school_id = {} AND asset_kind = {} AND hour > {} GROUP BY asset_id",
                 school_id, int(asset_kind), now - length)
         for row in rows:
@@ -163,7 +163,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
     uplinks = await fetch(
         "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "  # noqa: S608
         "s.out_mbps, s.utilisation, (s.reachable AND s.last_polled_at > {}) AS live, " + _UP_SINCE + ", "
-        "(SELECT max(h.utilisation_max) FROM probe_rollup_hourly h WHERE h.asset_kind = {} AND h.asset_id = u.id "
+        "(SELECT max(h.utilisation_max) FROM probe_rollup_hours h WHERE h.asset_kind = {} AND h.asset_id = u.id "
         " AND h.hour > {}) AS utilisation_peak_7d "
         "FROM uplink u LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = u.id "
         "WHERE u.school_id = {} ORDER BY u.id",

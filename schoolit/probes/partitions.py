@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from schoolit.db import atomic
 from schoolit.probes.choices import AssetKind
+from schoolit.probes.derivation import ROLLUP_FIGURES
 from schoolit.sql import fetch
 
 _NAME = re.compile(r"^probe_sample_(\d{8})$")
@@ -81,15 +82,23 @@ async def drop_expired(*, raw_days: int, hourly_days: int, ap_hourly_days: int, 
         result.batches = len(await fetch(
             "DELETE FROM probe_ingest_batch WHERE received_at < {} RETURNING 1", cut_time))
         hourly_cut = dt.datetime.combine(today - dt.timedelta(days=hourly_days), dt.time(), tzinfo=dt.UTC)
-        result.hourly_rows = len(await fetch("DELETE FROM probe_rollup_hourly WHERE hour < {} RETURNING 1",
-                                             hourly_cut))
         ap_hourly_cut = dt.datetime.combine(today - dt.timedelta(days=ap_hourly_days), dt.time(), tzinfo=dt.UTC)
-        result.hourly_rows += len(await fetch(
-            "DELETE FROM probe_rollup_hourly WHERE asset_kind = {} AND hour < {} RETURNING 1",
-            int(AssetKind.ACCESS_POINT), ap_hourly_cut))
         daily_cut = today - dt.timedelta(days=daily_days)
-        await fetch("DELETE FROM probe_rollup_close WHERE day < {}", daily_cut)
-        for table in ("probe_rollup_daily", "probe_rollup_today"):  # (an open day that old: derivation stopped)
-            result.daily_rows += len(await fetch(f"DELETE FROM {table} WHERE day < {{}} RETURNING 1",  # noqa: S608
-                                                 daily_cut))
+        # The finished periods' rows, and an open period that old in the state row of an asset that fell silent.
+        for kind, hours_cut in ((None, hourly_cut), (int(AssetKind.ACCESS_POINT), ap_hourly_cut)):
+            kind_only = "" if kind is None else f"asset_kind = {kind} AND "
+            result.hourly_rows += len(await fetch(
+                f"DELETE FROM probe_rollup_hourly WHERE {kind_only}hour < {{}} RETURNING 1", hours_cut))  # noqa: S608
+            result.hourly_rows += len(await fetch(
+                f"UPDATE probe_asset_state SET {_closed('hour')} WHERE {kind_only}hour_at < {{}} RETURNING 1",  # noqa: S608
+                hours_cut))
+        result.daily_rows += len(await fetch("DELETE FROM probe_rollup_daily WHERE day < {} RETURNING 1", daily_cut))
+        result.daily_rows += len(await fetch(
+            f"UPDATE probe_asset_state SET {_closed('day')} WHERE day < {{}} RETURNING 1", daily_cut))  # noqa: S608
     return result
+
+
+def _closed(period: str) -> str:
+    """The SET list that empties a state row's open `period` ("hour" or "day")."""
+    key = "hour_at" if period == "hour" else "day"
+    return ", ".join([f"{key} = NULL", *(f"{period}_{name} = DEFAULT" for name in ROLLUP_FIGURES)])

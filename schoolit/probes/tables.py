@@ -1,10 +1,12 @@
 """Probe data: ingested batches, the current state per asset, and hourly and daily rollups.
 
 Raw samples live in `probe_sample`, a table partitioned by day that Piccolo cannot declare; it is
-created by a raw migration and written with COPY (see `schoolit.probes.ingest`). The daily rollups
-derivation writes go to `probe_rollup_today` (today's, and late samples of finished days until the
-next day's move), the daily rollups' columns without an id, also created by a raw migration; readers
-take both tables through the view `probe_rollup_days`.
+created by a raw migration and written with COPY (see `schoolit.probes.ingest`). Each asset's open hour
+and open day (their rollup figures) live in its state row, in columns a raw migration added
+(`hour_at`, `hour_samples` …, `day`, `day_samples` …; written only by the derivation's SQL): a pass then
+writes one row per asset, and the hourly and daily tables only when an hour or day has ended. Readers
+take the finished and the open periods together through the views `probe_rollup_hours` and
+`probe_rollup_days`.
 """
 
 from piccolo.columns import (
@@ -45,7 +47,7 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
 class AssetState(Table, tablename="probe_asset_state"):
     """The current state of each polled asset (one row each; small and hot: every derivation pass
     rewrites it, so its pages are kept half empty for heap-only updates — fillfactor 50, set by the
-    probes baseline migration)."""
+    probes baseline migration). It also holds the asset's open hour and day (see the module docstring)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()
@@ -88,9 +90,10 @@ class RollupFigures:
 
 
 class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
-    """Per asset and hour: availability, clients, uplink rates. Kept for a few days (dashboards'
-    24 h and 7 d figures and charts); daily rollups carry the longer history. The current hour's rows
-    are rewritten by every pass: fillfactor 70 keeps room for that on their pages."""
+    """Per asset and finished hour: availability, clients, uplink rates. Kept for a few days (dashboards'
+    24 h and 7 d figures and charts); daily rollups carry the longer history. Written by the first
+    derivation pass after the hour (the open hour is in the asset's state row), by addition: late
+    samples of a finished hour add to its row."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()
@@ -102,8 +105,8 @@ class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
 
 class RollupDaily(RollupFigures, Table, tablename="probe_rollup_daily"):
     """Per asset and finished day (Europe/Berlin): the same figures as hourly, kept for months. Written
-    by the first derivation pass of the next day (moved from `probe_rollup_today`, by addition: late
-    samples of a finished day follow with the next day's move)."""
+    by the asset's first derivation pass of the next day (the open day is in its state row), by
+    addition: late samples of a finished day add to its row."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()

@@ -101,7 +101,7 @@ def assert_derived_once(deployment: dict[str, Any]) -> None:
     pending, counts, current = _sql(deployment["dsn"], [
         ("SELECT count(*) AS n FROM probe_ingest_batch WHERE derived_at IS NULL", ()),
         ("SELECT (SELECT count(*) FROM probe_sample) AS stored, "
-         "(SELECT sum(samples) FROM probe_rollup_hourly) AS hourly, "
+         "(SELECT sum(samples) FROM probe_rollup_hours) AS hourly, "
          "(SELECT sum(samples) FROM probe_rollup_days) AS daily", ()),
         ("SELECT count(*) AS n FROM probe_asset_state s WHERE s.last_polled_at = "
          "(SELECT max(p.polled_at) FROM probe_sample p WHERE p.asset_kind = s.asset_kind AND p.asset_id = s.asset_id)",

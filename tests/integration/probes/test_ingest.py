@@ -88,7 +88,7 @@ async def test_batch_is_stored_once(client: httpx.AsyncClient, world: World, net
     state = (await fetch("SELECT * FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = {}", ap))[0]
     assert state["reachable"] and state["clients"] == 12
     assert state["last_polled_at"] == T0 + dt.timedelta(minutes=10)
-    hourly = await fetch("SELECT samples, up_samples, clients_max FROM probe_rollup_hourly WHERE asset_id = {}", ap)
+    hourly = await fetch("SELECT samples, up_samples, clients_max FROM probe_rollup_hours WHERE asset_id = {}", ap)
     assert hourly == [{"samples": 3, "up_samples": 3, "clients_max": 12}]
 
 
@@ -300,61 +300,66 @@ async def row_pages(table: str, aps: list[int], condition: str = "true", *args: 
         f"AND {condition}", aps, *args)}
 
 
-async def test_passes_update_state_and_hourly_rows_in_place(world: World) -> None:
-    """A pass rewrites the state and current-hour rollup of every asset polled: the new row versions
-    stay on their rows' pages (heap-only updates, no new index entries, old versions pruned in place)."""
+async def test_a_pass_writes_one_row_per_asset_in_place_and_an_hours_rollup_once(world: World) -> None:
+    """A pass writes one row per asset polled: its state, which carries the open hour's and day's
+    rollups. The new row versions stay on their rows' pages (heap-only updates, no new index entries, old
+    versions pruned in place); an hour's rollup row is written once, by the first pass after it ended."""
     scope, aps = await probe_scope(world), await bulk_access_points(world, 400)
     pages = []
     for sweep in range(2):  # one sweep a minute, within one hour
         assert (await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(minutes=sweep)))).stored == len(aps)
         assert (await derive_pending()).batches == 1
-        pages.append({table: await row_pages(table, aps) for table in ("probe_asset_state", "probe_rollup_hourly")})
+        pages.append(await row_pages("probe_asset_state", aps))
+    assert sum(pages[1][ap] == pages[0][ap] for ap in aps) == len(aps)
+    assert await fetch("SELECT 1 FROM probe_rollup_hourly WHERE asset_id = ANY({})", aps) == []
+    open_hours = await fetch("SELECT DISTINCT hour_at, hour_samples FROM probe_asset_state WHERE asset_kind = 1 "
+                             "AND asset_id = ANY({})", aps)
+    assert open_hours == [{"hour_at": T0.replace(minute=0), "hour_samples": 2}]
 
-    def stayed(table: str) -> int:
-        return sum(pages[1][table][ap] == pages[0][table][ap] for ap in aps)
+    assert (await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(hours=1)))).stored == len(aps)
+    await derive_pending()
+    ended = await fetch("SELECT DISTINCT hour, samples FROM probe_rollup_hourly WHERE asset_id = ANY({})", aps)
+    assert ended == [{"hour": T0.replace(minute=0), "samples": 2}]
+    assert len(await fetch("SELECT 1 FROM probe_rollup_hourly WHERE asset_id = ANY({})", aps)) == len(aps)
+    assert (await fetch("SELECT DISTINCT hour_at, hour_samples FROM probe_asset_state WHERE asset_kind = 1 "
+                        "AND asset_id = ANY({})", aps)) == [{"hour_at": T0.replace(minute=0) + dt.timedelta(hours=1),
+                                                            "hour_samples": 1}]
 
-    assert stayed("probe_asset_state") == len(aps)
-    # The test's transaction keeps every old version, so only the room left free on each page takes new
-    # ones (in production earlier passes' versions are pruned): on full pages not one would stay.
-    assert stayed("probe_rollup_hourly") > len(aps) // 4
 
-
-async def test_daily_rollups_update_in_place_and_the_first_pass_of_a_day_closes_them(world: World) -> None:
-    """Every pass rewrites the current day's rollup of every asset polled. Apart from the finished days
-    (whose covering index holds the figures, so no update there is heap-only) the new versions stay on
-    their pages. The first pass of a day moves the days before to the daily rollups, adding to what an
-    earlier move put there; late samples of a finished day wait, updated in place, for the next move."""
+async def test_an_assets_open_day_moves_to_the_daily_rollups_when_its_next_day_begins(world: World) -> None:
+    """An asset's open day is in its state row; its first sample of a new day moves the day before to the
+    daily rollups, adding to what is there already. A late sample of a finished day goes straight to
+    them. Readers (`probe_rollup_days`) count every sample once either way."""
     scope, aps = await probe_scope(world), await bulk_access_points(world, 400)
     today = (await fetch("SELECT (now() AT TIME ZONE 'Europe/Berlin')::date AS day"))[0]["day"]
     ap, yesterday = aps[0], today - dt.timedelta(days=1)
-    # Yesterday still open (no pass since midnight), and an earlier move already put some of it away.
-    await fetch("DELETE FROM probe_rollup_close WHERE day = {}", today)
     county, school = (await fetch("SELECT county_id, school_id FROM access_point WHERE id = {}", ap))[0].values()
-    for table, samples, up, clients_max in (("probe_rollup_today", 280, 270, 31), ("probe_rollup_daily", 2, 1, 40)):
-        await fetch(f"INSERT INTO {table} (asset_kind, asset_id, day, county_id, school_id, samples, up_samples, "  # noqa: S608
-                    "clients_max) VALUES (1, {}, {}, {}, {}, {}, {}, {})",
-                    ap, yesterday, county, school, samples, up, clients_max)
+    await fetch("INSERT INTO probe_rollup_daily (asset_kind, asset_id, day, county_id, school_id, samples, up_samples, "
+                "clients_max) VALUES (1, {}, {}, {}, {}, 2, 1, 40)", ap, yesterday, county, school)
+    midnight = dt.datetime.combine(today, dt.time(), tzinfo=BERLIN).astimezone(dt.UTC)
+    for minutes in (10, 5):  # two sweeps late yesterday
+        assert (await ingest(scope, sweep_batch(aps, midnight - dt.timedelta(minutes=minutes)))).stored == len(aps)
+        await derive_pending()
+    assert len(await fetch("SELECT 1 FROM probe_rollup_daily WHERE asset_id = ANY({})", aps)) == 1
+    assert (await fetch("SELECT DISTINCT day, day_samples FROM probe_asset_state WHERE asset_kind = 1 "
+                        "AND asset_id = ANY({})", aps)) == [{"day": yesterday, "day_samples": 2}]
 
-    at = dt.datetime.combine(today, dt.time(0, 30), tzinfo=BERLIN).astimezone(dt.UTC)
-    pages = []
-    for sweep in range(2):
-        assert (await ingest(scope, sweep_batch(aps, at + dt.timedelta(minutes=sweep)))).stored == len(aps)
-        assert (await derive_pending()).batches == 1
-        pages.append(await row_pages("probe_rollup_today", aps, "day = {}", today))
-    assert len(pages[1]) == len(aps) and all(pages[1][ap] == pages[0][ap] for ap in aps)
-    closed = await fetch("SELECT day, samples, up_samples, clients_max FROM probe_rollup_daily "
-                         "WHERE asset_id = ANY({})", aps)
-    assert closed == [{"day": yesterday, "samples": 282, "up_samples": 271, "clients_max": 40}]
-    assert await fetch("SELECT 1 FROM probe_rollup_today WHERE day < {} AND asset_id = ANY({})", today, aps) == []
-
-    # A late sample of yesterday after the move: open again until tomorrow's; counted once either way.
-    assert (await ingest(scope, sweep_batch([ap], at - dt.timedelta(hours=2)))).stored == 1
+    assert (await ingest(scope, sweep_batch(aps, midnight + dt.timedelta(minutes=30)))).stored == len(aps)
     await derive_pending()
-    assert [r["day"] for r in await fetch("SELECT day FROM probe_rollup_today WHERE asset_id = {} ORDER BY day",
-                                          ap)] == [yesterday, today]
+    closed = await fetch("SELECT asset_id, samples, up_samples, clients_max FROM probe_rollup_daily "
+                         "WHERE asset_id = ANY({}) AND day = {}", aps, yesterday)
+    assert len(closed) == len(aps)
+    assert [row for row in closed if row["asset_id"] == ap] == [
+        {"asset_id": ap, "samples": 4, "up_samples": 3, "clients_max": 40}]
+    assert (await fetch("SELECT DISTINCT day, day_samples FROM probe_asset_state WHERE asset_kind = 1 "
+                        "AND asset_id = ANY({})", aps)) == [{"day": today, "day_samples": 1}]
+
+    # A late sample of yesterday (a probe's spool replayed): into the finished day, counted once.
+    assert (await ingest(scope, sweep_batch([ap], midnight - dt.timedelta(hours=2)))).stored == 1
+    await derive_pending()
     counted = await fetch("SELECT day, sum(samples) AS samples FROM probe_rollup_days WHERE asset_id = {} "
                           "GROUP BY day ORDER BY day", ap)
-    assert counted == [{"day": yesterday, "samples": 283}, {"day": today, "samples": 2}]
+    assert counted == [{"day": yesterday, "samples": 5}, {"day": today, "samples": 1}]
 
 
 async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> None:
@@ -415,7 +420,7 @@ async def test_rates_without_an_interface_speed_are_capped_by_the_contract(clien
                                 "AND asset_kind = 2", uplink)
             assert state[0]["in_mbps"] is None and state[0]["utilisation"] is None  # 267 Mbit/s on 100: garbage
     hours = await fetch("SELECT sum(rate_samples) AS rates, max(in_mbps_max) AS peak, max(utilisation_max) AS util "
-                        "FROM probe_rollup_hourly WHERE asset_kind = 2 AND asset_id = {}", uplink)
+                        "FROM probe_rollup_hours WHERE asset_kind = 2 AND asset_id = {}", uplink)
     assert hours[0]["rates"] == 2  # minutes 5 and 15; the jump gave none
     assert hours[0]["peak"] == pytest.approx(40.0) and hours[0]["util"] == pytest.approx(0.4)
 
@@ -492,6 +497,6 @@ async def test_32_bit_counters_wrap_into_a_rate(client: httpx.AsyncClient, world
             state = (await fetch("SELECT in_mbps, out_mbps FROM probe_asset_state WHERE asset_kind = 2 AND "
                                  "asset_id = {}", uplink))[0]
             assert state["in_mbps"] == pytest.approx(100.0) and state["out_mbps"] == pytest.approx(0.02)
-    hours = await fetch("SELECT sum(rate_samples) AS rates, max(in_mbps_max) AS peak FROM probe_rollup_hourly "
+    hours = await fetch("SELECT sum(rate_samples) AS rates, max(in_mbps_max) AS peak FROM probe_rollup_hours "
                         "WHERE asset_kind = 2 AND asset_id = {}", uplink)
     assert hours[0]["rates"] == 2 and hours[0]["peak"] == pytest.approx(100.0)

@@ -5,8 +5,8 @@ interface counter resets, the 497-day sysUpTime wrap, garbage counters, late str
 samples go through `ingest()` in random batch splits, derived batch by batch, in random groups of
 batches (random pass sizes too) or all in one pass at the end, and through the model one by one;
 state and hourly and daily rollups must agree. Half the seeds poll finished days, the other half
-into today; the daily rollups are compared through `probe_rollup_days`, the view readers use (the
-open days' and the finished days' tables together).
+into today; the rollups are compared through `probe_rollup_hours` and `probe_rollup_days`, the views
+readers use (the finished periods' tables and each asset's open hour and day in its state row together).
 """
 
 from __future__ import annotations
@@ -28,13 +28,20 @@ from tests.unit.probes.model import TIMETICKS_WRAP, Observation, Rollup, State, 
 
 T0 = dt.datetime(2026, 11, 20, 21, 30, tzinfo=dt.UTC)  # crosses midnight in Berlin and UTC
 BERLIN = ZoneInfo("Europe/Berlin")
-HOURS = "SELECT * FROM probe_rollup_hourly WHERE asset_kind = {} AND asset_id = {}"
-# The daily rollups merged from both tables as readers see them (sums add up, maxima are the larger).
-DAYS = ("SELECT day, sum(samples) AS samples, sum(up_samples) AS up_samples, sum(clients_sum) AS clients_sum, "
-        "max(clients_max) AS clients_max, sum(rate_samples) AS rate_samples, sum(in_mbps_sum) AS in_mbps_sum, "
-        "sum(out_mbps_sum) AS out_mbps_sum, max(in_mbps_max) AS in_mbps_max, max(out_mbps_max) AS out_mbps_max, "
-        "max(utilisation_max) AS utilisation_max FROM probe_rollup_days WHERE asset_kind = {} AND asset_id = {} "
-        "GROUP BY day")
+
+
+def merged(period: str, view: str) -> str:
+    """The rollups of one asset per `period` as readers see them through `view`: the finished periods'
+    table and the asset's open period in its state row together (sums add up, maxima are the larger)."""
+    return (f"SELECT {period}, sum(samples) AS samples, sum(up_samples) AS up_samples, "  # noqa: S608 (constants)
+            "sum(clients_sum) AS clients_sum, max(clients_max) AS clients_max, sum(rate_samples) AS rate_samples, "
+            "sum(in_mbps_sum) AS in_mbps_sum, sum(out_mbps_sum) AS out_mbps_sum, max(in_mbps_max) AS in_mbps_max, "
+            "max(out_mbps_max) AS out_mbps_max, max(utilisation_max) AS utilisation_max "
+            f"FROM {view} WHERE asset_kind = {{}} AND asset_id = {{}} GROUP BY {period}")
+
+
+HOURS = merged("hour", "probe_rollup_hours")
+DAYS = merged("day", "probe_rollup_days")
 
 
 def into_today() -> dt.datetime:

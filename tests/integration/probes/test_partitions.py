@@ -52,14 +52,21 @@ async def test_expiry_drops_old_partitions_and_rollups() -> None:
         await fetch("INSERT INTO probe_rollup_hourly (asset_kind, asset_id, hour, county_id, school_id, samples, "
                     "up_samples, clients_sum, rate_samples, in_mbps_sum, out_mbps_sum) "
                     "VALUES (1, 1, {}, 1, 1, 1, 1, 0, 0, 0, 0)", hour)
-    # Daily rollups of finished days, and of a day still open (derivation had stopped since): 400 days.
-    for table, day in (("probe_rollup_daily", TODAY - dt.timedelta(days=401)), ("probe_rollup_daily", TODAY),
-                       ("probe_rollup_today", TODAY - dt.timedelta(days=401)), ("probe_rollup_today", TODAY)):
-        await fetch(f"INSERT INTO {table} (asset_kind, asset_id, day, county_id, school_id) "  # noqa: S608
+    # Daily rollups of finished days, and open days in state rows (asset 2 fell silent 401 days ago).
+    for day in (TODAY - dt.timedelta(days=401), TODAY):
+        await fetch("INSERT INTO probe_rollup_daily (asset_kind, asset_id, day, county_id, school_id) "
                     "VALUES (1, 1, {}, 1, 1)", day)
+    for asset_id, day in ((1, TODAY), (2, TODAY - dt.timedelta(days=401))):
+        await fetch("INSERT INTO probe_asset_state (asset_kind, asset_id, county_id, school_id, day, day_samples, "
+                    "hour_at, hour_samples) VALUES (1, {}, 1, 1, {}, 3, {}, 3)", asset_id, day,
+                    dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC))
     expired = await drop_expired(raw_days=14, hourly_days=8, ap_hourly_days=1, daily_days=400, today=TODAY)
-    assert expired.partitions >= 2 and expired.hourly_rows == 1 and expired.daily_rows == 2
+    assert expired.partitions >= 2 and expired.hourly_rows == 2 and expired.daily_rows == 2
     assert await fetch("SELECT day FROM probe_rollup_days WHERE asset_id = 1") == [{"day": TODAY}] * 2
+    assert await fetch("SELECT day FROM probe_rollup_days WHERE asset_id = 2") == []
+    assert await fetch("SELECT hour FROM probe_rollup_hours WHERE asset_id = 2") == []
+    assert (await fetch("SELECT day_samples, hour_samples FROM probe_asset_state WHERE asset_id = 2")) == [
+        {"day_samples": 0, "hour_samples": 0}]  # the state row stays, its old open periods are gone
     assert await fetch("SELECT 1 FROM probe_sample WHERE polled_at = {}", old) == []
     assert len(await fetch("SELECT 1 FROM probe_sample WHERE polled_at = {}", recent)) == 1
     assert TODAY - dt.timedelta(days=20) not in await existing_partitions()

@@ -46,3 +46,47 @@ async def test_without_wake_ups_the_worker_derives_on_its_timer() -> None:
     stop.set()
     await asyncio.wait_for(worker, timeout=5)
     assert rounds >= 3
+
+
+async def test_batches_stored_during_a_pass_are_derived_right_after_it() -> None:
+    """Under steady ingest batches arrive while a pass runs: they have gathered already, so the next pass
+    starts at once instead of after another gathering wait."""
+    loop = asyncio.get_running_loop()
+    stop, wakeup, second = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    rounds: list[tuple[float, float]] = []
+
+    async def derive(**_: Any) -> Derived:
+        started = loop.time()
+        if len(rounds) == 0:
+            wakeup.set()  # a batch stored while the first pass runs
+        await asyncio.sleep(0.01)
+        rounds.append((started, loop.time()))
+        if len(rounds) == 2:
+            second.set()
+        return Derived()
+
+    worker = asyncio.create_task(run_worker(stop, wakeup, every=60, derive=derive))
+    await asyncio.wait_for(second.wait(), timeout=5)
+    stop.set()
+    wakeup.set()
+    await asyncio.wait_for(worker, timeout=5)
+    assert rounds[1][0] - rounds[0][1] < GATHER_SECONDS / 2
+
+
+async def test_a_failing_pass_does_not_spin() -> None:
+    """A pass that fails with batches waiting waits for the next wake-up (or the timer), not at once."""
+    stop, wakeup = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def derive(**_: Any) -> Derived:
+        nonlocal calls
+        calls += 1
+        wakeup.set()
+        raise RuntimeError("database gone")
+
+    worker = asyncio.create_task(run_worker(stop, wakeup, every=60, derive=derive))
+    await asyncio.sleep(GATHER_SECONDS * 2.5)
+    stop.set()
+    wakeup.set()
+    await asyncio.wait_for(worker, timeout=5)
+    assert 2 <= calls <= 4  # one per wake-up and gathering wait, not thousands
