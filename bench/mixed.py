@@ -283,7 +283,7 @@ def statement_class(backend_type: str, query: str) -> str:
     this benchmark's own reads, or the pages (everything else)."""
     if backend_type != "client backend":
         return f"pg {backend_type}"
-    if "WITH pass AS" in query:
+    if "WITH pass AS" in query or "WITH one AS" in query:
         return "pg derivation pass"
     if query.startswith("COPY"):
         return "pg ingest COPY"

@@ -16,7 +16,15 @@ import pytest
 from schoolit.db import atomic
 from schoolit.metrics import REGISTRY
 from schoolit.probes.agent.wire import Sample, SampleBatch, TargetList
-from schoolit.probes.derivation import DERIVATION_LOCK, DERIVATION_SETTINGS, PASS, derive_pending
+from schoolit.probes.derivation import (
+    DERIVATION_LOCK,
+    DERIVATION_SETTINGS,
+    GENERAL_SETTINGS,
+    PASS,
+    SIMPLE,
+    SIMPLE_SETTINGS,
+    derive_pending,
+)
 from schoolit.probes.ingest import ingest
 from schoolit.sql import execute, fetch
 from tests.integration.probes.network import Network, build_network, fresh_school, probe_scope
@@ -371,7 +379,10 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
     latest = await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(hours=1)))
     async with atomic():
         await execute(DERIVATION_SETTINGS)
-        plan = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id]))[0]["QUERY PLAN"]
+        await execute(SIMPLE_SETTINGS)
+        simple = (await fetch("EXPLAIN (FORMAT JSON) " + SIMPLE, [latest.batch_id]))[0]["QUERY PLAN"]
+        await execute(GENERAL_SETTINGS)
+        general = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id], []))[0]["QUERY PLAN"]
 
     def scans(node: dict[str, Any]) -> list[tuple[str, str]]:
         found = [(node["Node Type"], node.get("Relation Name", ""))]
@@ -379,9 +390,12 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
             found += scans(child)
         return found
 
-    plan_scans = scans(json.loads(plan)[0]["Plan"])
-    sample_scans = [kind for kind, relation in plan_scans if relation.startswith("probe_sample")]
-    assert sample_scans and "Seq Scan" not in sample_scans, sample_scans
+    for plan in (simple, general):
+        plan_scans = scans(json.loads(plan)[0]["Plan"])
+        sample_scans = [kind for kind, relation in plan_scans if relation.startswith("probe_sample")]
+        assert sample_scans and "Seq Scan" not in sample_scans, sample_scans
+        # The state, by its unique index (nationwide a scan reads 1,000,000 rows).
+        assert ("Seq Scan", "probe_asset_state") not in plan_scans, plan_scans
 
 
 async def test_passes_are_counted_in_metrics(world: World, network: Network) -> None:
