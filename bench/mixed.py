@@ -289,7 +289,8 @@ def statement_class(backend_type: str, query: str) -> str:
         return "pg ingest COPY"
     if "outage_ticket_id" in query or "FROM probe WHERE" in query:
         return "pg outage checks after a pass"
-    if "probe_ingest_batch" in query or "probe_run" in query or "pg_advisory" in query:
+    if ("probe_ingest_batch" in query or "probe_run" in query or "pg_advisory" in query
+            or query.startswith("SELECT kind, county_id, school_id, array_agg(id)")):  # ingest's scope check
         return "pg ingest and derivation, other statements"
     if "pg_stat_activity" in query or query.startswith("SELECT count(*) AS batches"):
         return "pg benchmark's own reads"
