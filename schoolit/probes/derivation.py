@@ -159,10 +159,7 @@ WITH pass AS MATERIALIZED (
            s.probe_id, s.county_id, s.clients, s.uptime_ticks, s.radio_up, s.in_octets, s.out_octets,
            s.if_speed_mbps, s.counter_bits
       FROM probe_sample s
-     WHERE s.batch_id = ANY({{batch_ids}}::bigint[])
-       -- not the access points `SIMPLE` did (a hashed anti-join: `<> ALL(array)` compares with each element)
-       AND NOT EXISTS (SELECT FROM unnest({{simple_ids}}::integer[]) AS done(id)
-                        WHERE s.asset_kind = 1 AND done.id = s.asset_id)
+     WHERE s.batch_id = ANY({{batch_ids}}::bigint[]){{not_simple}}
     WINDOW before AS (PARTITION BY s.asset_id, s.asset_kind ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), prior AS MATERIALIZED (  -- the state before the pass, of the pass's assets only: one probe of its unique index each
@@ -383,9 +380,15 @@ _STATE = f"""
         out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now(),
         hour_at = EXCLUDED.hour_at, day = EXCLUDED.day, {_OPEN_UPDATES}"""  # noqa: S608 (only constants)
 
-PASS = _PASS.format(columns=_ROLLUP_COLUMNS.format(period="hour"), merge=_MERGE.format(period="hour"),
-                    columns_daily=_ROLLUP_COLUMNS.format(period="day"), merge_daily=_MERGE.format(period="day"),
-                    state=_STATE, batch_ids="{}", simple_ids="{}")
+_PARTS = {"columns": _ROLLUP_COLUMNS.format(period="hour"), "merge": _MERGE.format(period="hour"),
+          "columns_daily": _ROLLUP_COLUMNS.format(period="day"), "merge_daily": _MERGE.format(period="day"),
+          "state": _STATE, "batch_ids": "{}"}
+# Not the access points `SIMPLE` did: a hashed anti-join (`<> ALL(array)` compares each sample with every element).
+# Without any, `PASS_EVERY` spares the hash of every sample of the pass the anti-join would build.
+PASS = _PASS.format(**_PARTS, not_simple="""
+       AND NOT EXISTS (SELECT FROM unnest({}::integer[]) AS done(id)
+                        WHERE s.asset_kind = 1 AND done.id = s.asset_id)""")
+PASS_EVERY = _PASS.format(**_PARTS, not_simple="")
 
 
 # The common case without windows, joins over the pass or rollup rows: an access point with one sample in the
@@ -497,7 +500,8 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):
             touched[probe_id].add(school_id)
         await execute(GENERAL_SETTINGS)
-        for row in await fetch(PASS, batch_ids, simple["asset_ids"]):
+        general = (PASS, batch_ids, simple["asset_ids"]) if simple["asset_ids"] else (PASS_EVERY, batch_ids)
+        for row in await fetch(*general):
             touched[row["probe_id"]].add(row["school_id"])
         samples = (await fetch(
             "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY({}::bigint[]) "

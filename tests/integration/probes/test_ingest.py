@@ -21,6 +21,7 @@ from schoolit.probes.derivation import (
     DERIVATION_SETTINGS,
     GENERAL_SETTINGS,
     PASS,
+    PASS_EVERY,
     SIMPLE,
     SIMPLE_SETTINGS,
     derive_pending,
@@ -382,7 +383,8 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
         await execute(SIMPLE_SETTINGS)
         simple = (await fetch("EXPLAIN (FORMAT JSON) " + SIMPLE, [latest.batch_id]))[0]["QUERY PLAN"]
         await execute(GENERAL_SETTINGS)
-        general = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id], []))[0]["QUERY PLAN"]
+        general = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id], [aps[0]]))[0]["QUERY PLAN"]
+        every = (await fetch("EXPLAIN (FORMAT JSON) " + PASS_EVERY, [latest.batch_id]))[0]["QUERY PLAN"]
 
     def scans(node: dict[str, Any]) -> list[tuple[str, str]]:
         found = [(node["Node Type"], node.get("Relation Name", ""))]
@@ -390,7 +392,7 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
             found += scans(child)
         return found
 
-    for plan in (simple, general):
+    for plan in (simple, general, every):
         plan_scans = scans(json.loads(plan)[0]["Plan"])
         sample_scans = [kind for kind, relation in plan_scans if relation.startswith("probe_sample")]
         assert sample_scans and "Seq Scan" not in sample_scans, sample_scans
