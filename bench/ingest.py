@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import os
 import platform
@@ -42,24 +41,12 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import tree_cpu  # noqa: E402
 from schoolit.probes.ingest import SAMPLE_COLUMNS  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
 from tests.support import register_probe, run_cli, start_server, throwaway_cluster  # noqa: E402
 
 T0 = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process, its live descendants and the children it has reaped (the exited
-    backends of a postmaster count in its children's times)."""
-    root = psutil.Process(pid)
-    times = root.cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for child in root.children(recursive=True):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            child_times = child.cpu_times()
-            total += child_times.user + child_times.system
-    return total
 
 
 class CpuMeter:

@@ -50,6 +50,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import msgspec
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,6 +65,7 @@ from bench.pages import (  # noqa: E402
     measure_pages,
     percentile,
 )
+from bench.support import own_cpu, tree_cpu  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
 from tests.support import start_server  # noqa: E402
 
@@ -245,38 +247,6 @@ def ingesting(base: str, probes: list[Probe], args: argparse.Namespace) -> Itera
         process.join(timeout=60)
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int, children: bool = False) -> float:
-    """CPU seconds (user + system) of a process from /proc, with its reaped children's if asked; 0 once gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
-    return ticks / TICKS
-
-
-def parent_of(pid: int) -> int:
-    with open(f"/proc/{pid}/stat", "rb") as stat:
-        return int(stat.read().rsplit(b")", 1)[1].split()[1])
-
-
-def descendants(pid: int) -> list[int]:
-    """A process and everything it started that still runs (the app server's workers)."""
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        found.append(parent)
-        with contextlib.suppress(OSError):
-            for task in os.listdir(f"/proc/{parent}/task"):
-                with open(f"/proc/{parent}/task/{task}/children") as kids:
-                    todo.extend(int(kid) for kid in kids.read().split())
-    return found
-
-
 def statement_class(backend_type: str, query: str) -> str:
     """What a PostgreSQL process was doing, from pg_stat_activity: its kind, and for a client backend its
     (last) statement: the derivation pass, the outage checks after it, a sample COPY, the rest of ingest,
@@ -311,27 +281,27 @@ class CpuWatch:
     async def run(self, dsn: str, done: asyncio.Event) -> None:
         conn = await asyncpg.connect(dsn)
         try:
-            postmaster = await conn.fetchval("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
-            postmaster = parent_of(postmaster)  # the checkpointer's parent
-            server = descendants(self.server_pid) if self.server_pid else []
-            app = {pid: process_cpu(pid) for pid in server}
-            reaped = process_cpu(postmaster, children=True) - process_cpu(postmaster)
+            checkpointer = await conn.fetchval("SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+            postmaster = psutil.Process(checkpointer).ppid()
+
+            def reaped() -> float:
+                return own_cpu(postmaster, reaped=True) - own_cpu(postmaster)
+
+            exited, app = reaped(), tree_cpu(self.server_pid) if self.server_pid else 0.0
             last: dict[int, float] = {}
             while not done.is_set():
                 rows = await conn.fetch("SELECT pid, backend_type, left(query, 60) AS query FROM pg_stat_activity")
                 for row in rows:
-                    now = process_cpu(row["pid"])
+                    now = own_cpu(row["pid"])
                     if row["pid"] in last:
                         part = statement_class(row["backend_type"] or "", row["query"] or "")
                         self.seconds[part] = self.seconds.get(part, 0.0) + now - last[row["pid"]]
                     last[row["pid"]] = now
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), self.every)
-            self.seconds["pg exited processes (autovacuum workers, backends)"] = (
-                process_cpu(postmaster, children=True) - process_cpu(postmaster) - reaped)
+            self.seconds["pg exited processes (autovacuum workers, backends)"] = reaped() - exited
             if self.server_pid:
-                self.seconds["app server (workers)"] = sum(process_cpu(pid) - app.get(pid, 0.0)
-                                                           for pid in descendants(self.server_pid))
+                self.seconds["app server (workers)"] = tree_cpu(self.server_pid) - app
         finally:
             await conn.close()
 

@@ -7,6 +7,7 @@ temporary directory; either is removed afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import psutil
 
 
 @asynccontextmanager
@@ -57,3 +59,24 @@ async def schoolit_environment(**settings: str) -> AsyncIterator[tuple[str, Path
             os.environ.update({"DATABASE_URL": dsn, "DATA_DIR": str(Path(work) / "data"),
                                "SECRET_KEY": secrets.token_urlsafe(48), "LOG_LEVEL": "warning", **settings})
             yield dsn, Path(work)
+
+
+def own_cpu(pid: int, *, reaped: bool = False) -> float:
+    """CPU seconds (user + system) of one process, with those of the children it has reaped if asked (the
+    exited backends of a postmaster); 0 once it is gone."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system + (times.children_user + times.children_system if reaped else 0.0)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process, its live descendants and the children it has reaped (the exited
+    backends of a postmaster count in its children's times)."""
+    total = own_cpu(pid, reaped=True)
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child_times = child.cpu_times()
+            total += child_times.user + child_times.system
+    return total
