@@ -112,13 +112,15 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 # ANY(...)` instead, the planner did not know the array's length and scanned every state of the kind,
 # testing each against the whole array (60 ms of a 20,000-sample pass at 2,000 access points).
 ROLLUP_FIGURES = ("samples", "up_samples", "clients_sum", "clients_max", "rate_samples", "in_mbps_sum", "out_mbps_sum",
-                 "in_mbps_max", "out_mbps_max", "utilisation_max")
+                  "in_mbps_max", "out_mbps_max", "utilisation_max")
 _MAXIMA = {"clients_max", "in_mbps_max", "out_mbps_max", "utilisation_max"}  # merged by GREATEST, the rest by addition
+OPEN_KEY = {"hour": "hour_at", "day": "day"}  # the state row's column naming its open hour, its open day
 _FIGURES = ", ".join(f"{{source}}.{name}" for name in ROLLUP_FIGURES)
 _MERGED = ", ".join(f"{'max' if name in _MAXIMA else 'sum'}({{source}}.{name}) AS {name}" for name in ROLLUP_FIGURES)
-_OPEN_FIGURES = ", ".join(f"{period}_{name}" for period in ("hour", "day") for name in ROLLUP_FIGURES)
-_OPEN_COLUMNS = ", ".join(f"o.{column}" for column in _OPEN_FIGURES.split(", "))
-_OPEN_UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column in _OPEN_FIGURES.split(", "))
+_OPEN_NAMES = [f"{period}_{name}" for period in OPEN_KEY for name in ROLLUP_FIGURES]
+_OPEN_FIGURES = ", ".join(_OPEN_NAMES)
+_OPEN_COLUMNS = ", ".join(f"o.{column}" for column in _OPEN_NAMES)
+_OPEN_UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column in _OPEN_NAMES)
 _PRIOR_FIGURES = ", ".join(f"st.{{period}}_{name} AS {name}" for name in ROLLUP_FIGURES)
 # An open period's figures after the pass: the state's (`st`) while the period is still the open one, merged with
 # the pass's rows of that period (`hh` for the hour, `dd` for the day).
@@ -126,23 +128,31 @@ _OPEN_MERGE = ", ".join(
     (f"greatest(CASE WHEN st.{key} = o.{key} THEN st.{period}_{name} END, {row}.{name})" if name in _MAXIMA else
      f"coalesce(CASE WHEN st.{key} = o.{key} THEN st.{period}_{name} END, 0) + coalesce({row}.{name}, 0)")
     + f" AS {period}_{name}"
-    for period, key, row in (("hour", "hour_at", "hh"), ("day", "day", "dd")) for name in ROLLUP_FIGURES)
-def _ended(table: str, period: str, rows: str, key: str, columns: str, merge: str) -> str:
+    for period, row in (("hour", "hh"), ("day", "dd")) for key in (OPEN_KEY[period],) for name in ROLLUP_FIGURES)
+# Rollups merge by addition (sums and counts) or GREATEST (maxima), so any split into batches or
+# passes gives the same rollup.
+_ROLLUP_COLUMNS = "asset_kind, asset_id, {period}, county_id, school_id, " + ", ".join(ROLLUP_FIGURES)
+_MERGE = "ON CONFLICT (asset_kind, asset_id, {period}) DO UPDATE SET " + ", ".join(
+    f"{name} = GREATEST(r.{name}, EXCLUDED.{name})" if name in _MAXIMA else f"{name} = r.{name} + EXCLUDED.{name}"
+    for name in ROLLUP_FIGURES)
+
+
+def _ended(table: str, period: str, rows: str) -> str:
     """Into `table` (by addition): the pass's `rows` of periods before the asset's open `period` ("hour" or
     "day"; every row of an asset whose samples are all stragglers), and the state's open period that ended."""
-    open_key = "hour_at" if period == "hour" else "day"
-    return f"""INSERT INTO {table} AS r ({columns})
-    SELECT asset_kind, asset_id, {key}, max(county_id), max(school_id), {_MERGED.format(source="c")}
-      FROM (SELECT h.asset_kind, h.asset_id, h.{key}, h.county_id, h.school_id, {_FIGURES.format(source="h")}
+    open_key = OPEN_KEY[period]
+    return f"""INSERT INTO {table} AS r ({_ROLLUP_COLUMNS.format(period=period)})
+    SELECT asset_kind, asset_id, {period}, max(county_id), max(school_id), {_MERGED.format(source="c")}
+      FROM (SELECT h.asset_kind, h.asset_id, h.{period}, h.county_id, h.school_id, {_FIGURES.format(source="h")}
               FROM {rows} h LEFT JOIN periods o ON o.asset_kind = h.asset_kind AND o.asset_id = h.asset_id
-             WHERE o.{open_key} IS NULL OR h.{key} < o.{open_key}
+             WHERE o.{open_key} IS NULL OR h.{period} < o.{open_key}
             UNION ALL
             SELECT st.asset_kind, st.asset_id, st.{open_key}, st.county_id, st.school_id,
                    {_PRIOR_FIGURES.format(period=period)}
               FROM prior st JOIN periods o ON o.asset_kind = st.asset_kind AND o.asset_id = st.asset_id
              WHERE st.{open_key} < o.{open_key}) c
      GROUP BY 1, 2, 3
-    {merge}"""  # noqa: S608 (only constants)
+    {_MERGE.format(period=period)}"""  # noqa: S608 (only constants)
 
 
 # An answered poll rebooted the device when its sysUpTime went back from the answered poll before (`p_`), and not
@@ -285,9 +295,9 @@ WITH pass AS MATERIALIZED (
       LEFT JOIN prior st ON st.asset_kind = h.asset_kind AND st.asset_id = h.asset_id
      GROUP BY 1, 2
 ), hourly AS (  -- hours that are not open (any more): the pass's, and the state's open hour that ended
-    {_ended("probe_rollup_hourly", "hour", "hours", "hour", "{columns}", "{merge}")}
+    {_ended("probe_rollup_hourly", "hour", "hours")}
 ), daily AS (  -- the same for days
-    {_ended("probe_rollup_daily", "day", "day_rows", "day", "{columns_daily}", "{merge_daily}")}
+    {_ended("probe_rollup_daily", "day", "day_rows")}
 ), open AS (  -- the open hour's and day's figures after the pass: the state's when still open, plus the pass's
     SELECT o.asset_kind, o.asset_id, o.hour_at, o.day, {_OPEN_MERGE}
       FROM periods o
@@ -300,20 +310,6 @@ SELECT DISTINCT t.probe_id, a.school_id
   FROM seen t
   JOIN assets a ON a.asset_kind = t.asset_kind AND a.asset_id = t.asset_id
 """  # noqa: S608 (only constants are formatted in)
-
-# Rollups merge by addition (sums and counts) or GREATEST (maxima), so any split into batches or
-# passes gives the same rollup.
-_ROLLUP_COLUMNS = ("asset_kind, asset_id, {period}, county_id, school_id, samples, up_samples, clients_sum, "
-                   "clients_max, rate_samples, in_mbps_sum, out_mbps_sum, in_mbps_max, out_mbps_max, utilisation_max")
-_MERGE = """ON CONFLICT (asset_kind, asset_id, {period}) DO UPDATE SET
-        samples = r.samples + EXCLUDED.samples, up_samples = r.up_samples + EXCLUDED.up_samples,
-        clients_sum = r.clients_sum + EXCLUDED.clients_sum,
-        clients_max = GREATEST(r.clients_max, EXCLUDED.clients_max),
-        rate_samples = r.rate_samples + EXCLUDED.rate_samples, in_mbps_sum = r.in_mbps_sum + EXCLUDED.in_mbps_sum,
-        out_mbps_sum = r.out_mbps_sum + EXCLUDED.out_mbps_sum,
-        in_mbps_max = GREATEST(r.in_mbps_max, EXCLUDED.in_mbps_max),
-        out_mbps_max = GREATEST(r.out_mbps_max, EXCLUDED.out_mbps_max),
-        utilisation_max = GREATEST(r.utilisation_max, EXCLUDED.utilisation_max)"""
 
 # The state after the pass: the latest sample decides up or down (and the probe, county, school);
 # while down, the figures of the latest answered poll stay (from this pass, or from before it).
@@ -380,9 +376,7 @@ _STATE = f"""
         out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now(),
         hour_at = EXCLUDED.hour_at, day = EXCLUDED.day, {_OPEN_UPDATES}"""  # noqa: S608 (only constants)
 
-_PARTS = {"columns": _ROLLUP_COLUMNS.format(period="hour"), "merge": _MERGE.format(period="hour"),
-          "columns_daily": _ROLLUP_COLUMNS.format(period="day"), "merge_daily": _MERGE.format(period="day"),
-          "state": _STATE, "batch_ids": "{}"}
+_PARTS = {"state": _STATE, "batch_ids": "{}"}
 # Not the access points `SIMPLE` did: a hashed anti-join (`<> ALL(array)` compares each sample with every element).
 # Without any, `PASS_EVERY` spares the hash of every sample of the pass the anti-join would build.
 PASS = _PASS.format(**_PARTS, not_simple="""
@@ -493,8 +487,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         batch_ids = _take(pending, limit)
         if not batch_ids:
             return Derived(), {}
-        await execute(DERIVATION_SETTINGS)
-        await execute(SIMPLE_SETTINGS)
+        await execute(f"{DERIVATION_SETTINGS}; {SIMPLE_SETTINGS}")
         simple = (await fetch(SIMPLE_DONE, batch_ids))[0]
         touched: dict[int, set[int]] = defaultdict(set)
         for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from schoolit.db import atomic
 from schoolit.probes.choices import AssetKind
-from schoolit.probes.derivation import ROLLUP_FIGURES
+from schoolit.probes.derivation import OPEN_KEY, ROLLUP_FIGURES
 from schoolit.sql import fetch
 
 _NAME = re.compile(r"^probe_sample_(\d{8})$")
@@ -100,5 +100,4 @@ async def drop_expired(*, raw_days: int, hourly_days: int, ap_hourly_days: int, 
 
 def _closed(period: str) -> str:
     """The SET list that empties a state row's open `period` ("hour" or "day")."""
-    key = "hour_at" if period == "hour" else "day"
-    return ", ".join([f"{key} = NULL", *(f"{period}_{name} = DEFAULT" for name in ROLLUP_FIGURES)])
+    return ", ".join([f"{OPEN_KEY[period]} = NULL", *(f"{period}_{name} = DEFAULT" for name in ROLLUP_FIGURES)])
