@@ -82,6 +82,7 @@ async def test_a_failing_pass_does_not_spin() -> None:
         nonlocal calls
         calls += 1
         wakeup.set()
+        await asyncio.sleep(0)  # a worker that spun would still let this test's clock run, and fail, not hang
         raise RuntimeError("database gone")
 
     worker = asyncio.create_task(run_worker(stop, wakeup, every=60, derive=derive))
