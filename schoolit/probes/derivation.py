@@ -385,21 +385,52 @@ PASS = _PASS.format(**_PARTS, not_simple="""
 PASS_EVERY = _PASS.format(**_PARTS, not_simple="")
 
 
-# The common case without windows, joins over the pass or rollup rows: an access point with one sample in the
-# pass, newer than its state and in the state's open hour (so in its open day too). Nationwide nearly every
-# sample is one — each access point is polled about once a minute, so a pass holds it once — and a general
-# pass spends ~30 µs of the database's CPU on such a sample. This statement updates the state row in place
-# through its unique index as `PASS` would (the tests hold both to the reference model) and returns the
-# access points it did, with probe and school; `PASS` leaves them out.
-_ANSWERED = "CASE WHEN o.reachable THEN {} ELSE st.{} END"  # the answered poll's value, else the state's
-_SIMPLE_REBOOT = "o.reachable AND " + _REBOOTED.format(uptime="o.uptime_ticks", polled="o.polled_at",
+# The common case without windows, joins over the pass or aggregates: an access point with one sample in the
+# pass, newer than its state and in the state's open hour or a later one. Nationwide nearly every sample is
+# one — each access point is polled about once a minute, so a pass holds it once — and a general pass spends
+# ~30 µs of the database's CPU on such a sample. This statement updates the state row in place through its
+# unique index as `PASS` would (the tests hold both to the reference model) and returns the access points it
+# did, with probe and school; `PASS` leaves them out. A sample in a later hour than the state's open one (the
+# first poll of every access point after each full hour) ends that hour: its figures go to
+# `probe_rollup_hourly` (and the open day's to `probe_rollup_daily` when the day ended too), and the sample's
+# period opens with the sample alone — in the general statement each of those samples cost as much as a million
+# access points' first minute of every hour took to derive, and the backlog it left reached minutes.
+_ANSWERED = "CASE WHEN m.reachable THEN {} ELSE st.{} END"  # the answered poll's value, else the state's
+_SIMPLE_REBOOT = "m.reachable AND " + _REBOOTED.format(uptime="m.uptime_ticks", polled="m.polled_at",
                                                        p_uptime="st.uptime_ticks", p_up_at="st.last_up_at")
-_SIMPLE_ROLLUPS = ",\n    ".join(
-    f"{period}_samples = st.{period}_samples + 1, {period}_up_samples = st.{period}_up_samples + o.reachable::integer, "
-    f"{period}_clients_sum = st.{period}_clients_sum + CASE WHEN o.reachable THEN coalesce(o.clients, 0) ELSE 0 END, "
-    f"{period}_clients_max = greatest(st.{period}_clients_max, CASE WHEN o.reachable THEN o.clients END)"
-    for period in ("hour", "day"))
-SIMPLE = f"""
+_SAMPLE_FIGURES = {  # the sample's own contribution to a rollup; figures it has none for (rates) add nothing
+    "samples": "1", "up_samples": "m.reachable::integer",
+    "clients_sum": "CASE WHEN m.reachable THEN coalesce(m.clients, 0) ELSE 0 END",
+    "clients_max": "CASE WHEN m.reachable THEN m.clients END"}
+
+
+def _open_figure(period: str, name: str) -> str:
+    """A figure of the open `period` after the sample: the state's while the period goes on (else nothing), with
+    the sample's added (sums and counts) or compared (maxima)."""
+    key = OPEN_KEY[period]
+    kept = f"CASE WHEN m.{key} = m.was_{key} THEN st.{period}_{name}{'' if name in _MAXIMA else ' ELSE 0'} END"
+    if name not in _SAMPLE_FIGURES:
+        return kept
+    return f"greatest({kept}, {_SAMPLE_FIGURES[name]})" if name in _MAXIMA else f"{kept} + {_SAMPLE_FIGURES[name]}"
+
+
+_SIMPLE_ROLLUPS = ",\n    ".join(f"{period}_{name} = {_open_figure(period, name)}"
+                                  for period in OPEN_KEY for name in ROLLUP_FIGURES)
+
+
+def _simple_ended(table: str, period: str) -> str:
+    """Into `table` (by addition): the state's open `period` ("hour" or "day") where the sample opens a later one."""
+    key = OPEN_KEY[period]
+    figures = ", ".join(f"m.was_{period}_{name}" for name in ROLLUP_FIGURES)
+    return f"""INSERT INTO {table} AS r ({_ROLLUP_COLUMNS.format(period=period)})
+    SELECT {int(AssetKind.ACCESS_POINT)}, m.asset_id, m.was_{key}, m.was_county_id, m.was_school_id, {figures}
+      FROM moving m WHERE m.{key} > m.was_{key}
+    {_MERGE.format(period=period)}"""  # noqa: S608 (only constants)
+
+
+_WAS = ", ".join(f"st.{column} AS was_{column}" for column in ("hour_at", "day", "county_id", "school_id",
+                                                               *_OPEN_NAMES))
+_SIMPLE_WITH = f"""
 WITH one AS MATERIALIZED (
     SELECT s.asset_id, min(s.polled_at) AS polled_at, bool_or(s.reachable) AS reachable, min(s.county_id) AS county_id,
            min(s.probe_id) AS probe_id, min(s.uptime_ticks) AS uptime_ticks, min(s.clients) AS clients,
@@ -407,32 +438,44 @@ WITH one AS MATERIALIZED (
       FROM probe_sample s
      WHERE s.batch_id = ANY({{}}::bigint[]) AND s.asset_kind = {int(AssetKind.ACCESS_POINT)}
      GROUP BY s.asset_id HAVING count(*) = 1
-)
+), moving AS MATERIALIZED (  -- with the sample's hour and day, and the state's open periods before it
+    SELECT o.*, a.school_id, h.hour_at,
+           CASE WHEN h.hour_at = st.hour_at THEN st.day ELSE (h.hour_at AT TIME ZONE 'Europe/Berlin')::date END AS day,
+           {_WAS}
+      FROM one o
+      JOIN probe_asset_state st ON st.asset_kind = {int(AssetKind.ACCESS_POINT)} AND st.asset_id = o.asset_id
+      JOIN access_point a ON a.id = o.asset_id
+      CROSS JOIN LATERAL (SELECT {_HOUR.format("o.polled_at")} AS hour_at) h
+     WHERE o.polled_at > st.last_polled_at AND h.hour_at >= st.hour_at
+       AND st.day = (st.hour_at AT TIME ZONE 'Europe/Berlin')::date
+), hourly AS (
+    {_simple_ended("probe_rollup_hourly", "hour")}
+), daily AS (
+    {_simple_ended("probe_rollup_daily", "day")}
+)"""  # noqa: S608 (only constants)
+_SIMPLE_UPDATE = f"""
 UPDATE probe_asset_state st SET
-    county_id = o.county_id, school_id = a.school_id, probe_id = o.probe_id, last_polled_at = o.polled_at,
-    reachable = o.reachable,
-    consecutive_failures = CASE WHEN o.reachable THEN 0 ELSE st.consecutive_failures + 1 END,
-    down_since = CASE WHEN o.reachable THEN NULL ELSE coalesce(st.down_since, o.polled_at) END,
-    last_up_at = {_ANSWERED.format("o.polled_at", "last_up_at")},
-    uptime_ticks = {_ANSWERED.format("o.uptime_ticks", "uptime_ticks")},
+    county_id = m.county_id, school_id = m.school_id, probe_id = m.probe_id, last_polled_at = m.polled_at,
+    reachable = m.reachable,
+    consecutive_failures = CASE WHEN m.reachable THEN 0 ELSE st.consecutive_failures + 1 END,
+    down_since = CASE WHEN m.reachable THEN NULL ELSE coalesce(st.down_since, m.polled_at) END,
+    last_up_at = {_ANSWERED.format("m.polled_at", "last_up_at")},
+    uptime_ticks = {_ANSWERED.format("m.uptime_ticks", "uptime_ticks")},
     reboots = st.reboots + CASE WHEN {_SIMPLE_REBOOT} THEN 1 ELSE 0 END,
-    last_reboot_at = CASE WHEN {_SIMPLE_REBOOT} THEN o.polled_at ELSE st.last_reboot_at END,
-    clients = {_ANSWERED.format("o.clients", "clients")}, radio_up = {_ANSWERED.format("o.radio_up", "radio_up")},
-    in_octets = {_ANSWERED.format("o.in_octets", "in_octets")},
-    out_octets = {_ANSWERED.format("o.out_octets", "out_octets")},
-    in_mbps = NULL, out_mbps = NULL, utilisation = NULL, updated_at = now(),
+    last_reboot_at = CASE WHEN {_SIMPLE_REBOOT} THEN m.polled_at ELSE st.last_reboot_at END,
+    clients = {_ANSWERED.format("m.clients", "clients")}, radio_up = {_ANSWERED.format("m.radio_up", "radio_up")},
+    in_octets = {_ANSWERED.format("m.in_octets", "in_octets")},
+    out_octets = {_ANSWERED.format("m.out_octets", "out_octets")},
+    in_mbps = NULL, out_mbps = NULL, utilisation = NULL, updated_at = now(), hour_at = m.hour_at, day = m.day,
     {_SIMPLE_ROLLUPS}
-  FROM one o
-  JOIN access_point a ON a.id = o.asset_id
- WHERE st.asset_kind = {int(AssetKind.ACCESS_POINT)} AND st.asset_id = o.asset_id AND o.polled_at > st.last_polled_at
-   AND o.polled_at >= st.hour_at AND o.polled_at < st.hour_at + interval '1 hour'
-   AND st.day = (st.hour_at AT TIME ZONE 'Europe/Berlin')::date
-RETURNING st.asset_id, st.probe_id, st.school_id
-"""  # noqa: S608 (only constants)
+  FROM moving m
+ WHERE st.asset_kind = {int(AssetKind.ACCESS_POINT)} AND st.asset_id = m.asset_id
+RETURNING st.asset_id, st.probe_id, st.school_id"""  # noqa: S608 (only constants)
+SIMPLE = _SIMPLE_WITH + _SIMPLE_UPDATE
 # Its answer as one row of arrays (decoded in C; a row per access point cost the worker's event loop, which
 # also serves pages, ~15 ms a pass): the access points done, and the (probe, school) pairs reported on.
-SIMPLE_DONE = f"""
-WITH done AS ({SIMPLE})
+# (A data-modifying statement's WITH must be the outermost one: `done` joins SIMPLE's list.)
+SIMPLE_DONE = f"""{_SIMPLE_WITH}, done AS ({_SIMPLE_UPDATE})
 SELECT coalesce((SELECT array_agg(asset_id) FROM done), '{{{{}}}}') AS asset_ids,
        coalesce(array_agg(probe_id), '{{{{}}}}') AS probe_ids, coalesce(array_agg(school_id), '{{{{}}}}') AS school_ids
   FROM (SELECT DISTINCT probe_id, school_id FROM done) pairs
@@ -454,10 +497,12 @@ GENERAL_SETTINGS = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin =
 
 @dataclass
 class Derived:
-    """What derivation took in: batches and samples; `busy` when another process held the lock."""
+    """What derivation took in: batches and samples (`simple` of them by the access points' own statement);
+    `busy` when another process held the lock."""
 
     batches: int = 0
     samples: int = 0
+    simple: int = 0
     busy: bool = False
 
 
@@ -499,7 +544,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         samples = (await fetch(
             "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY({}::bigint[]) "
             "RETURNING samples) SELECT coalesce(sum(samples), 0) AS samples FROM done", batch_ids))[0]["samples"]
-    return Derived(batches=len(batch_ids), samples=int(samples)), touched
+    return Derived(batches=len(batch_ids), samples=int(samples), simple=len(simple["asset_ids"])), touched
 
 
 async def _handle_outages(touched: dict[int, set[int]]) -> None:
@@ -527,6 +572,7 @@ async def derive_pending(*, wait: bool = True, limit: int = MAX_SAMPLES_PER_PASS
         DERIVATION_PASS_SECONDS.observe(time.perf_counter() - started)
         total.batches += derived.batches
         total.samples += derived.samples
+        total.simple += derived.simple
         if touched:
             await _handle_outages(touched)
 

@@ -325,8 +325,9 @@ async def test_a_pass_writes_one_row_per_asset_in_place_and_an_hours_rollup_once
                              "AND asset_id = ANY({})", aps)
     assert open_hours == [{"hour_at": T0.replace(minute=0), "hour_samples": 2}]
 
+    # Each access point's first poll of the next hour ends its open hour: the access points' own statement.
     assert (await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(hours=1)))).stored == len(aps)
-    await derive_pending()
+    assert (await derive_pending()).simple == len(aps)
     ended = await fetch("SELECT DISTINCT hour, samples FROM probe_rollup_hourly WHERE asset_id = ANY({})", aps)
     assert ended == [{"hour": T0.replace(minute=0), "samples": 2}]
     assert len(await fetch("SELECT 1 FROM probe_rollup_hourly WHERE asset_id = ANY({})", aps)) == len(aps)
@@ -354,7 +355,7 @@ async def test_an_assets_open_day_moves_to_the_daily_rollups_when_its_next_day_b
                         "AND asset_id = ANY({})", aps)) == [{"day": yesterday, "day_samples": 2}]
 
     assert (await ingest(scope, sweep_batch(aps, midnight + dt.timedelta(minutes=30)))).stored == len(aps)
-    await derive_pending()
+    assert (await derive_pending()).simple == len(aps)  # the access points' own statement ends the day too
     closed = await fetch("SELECT asset_id, samples, up_samples, clients_max FROM probe_rollup_daily "
                          "WHERE asset_id = ANY({}) AND day = {}", aps, yesterday)
     assert len(closed) == len(aps)

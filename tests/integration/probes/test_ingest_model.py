@@ -133,7 +133,7 @@ async def test_sql_ingest_agrees_with_the_model(world: World, seed: int, groupin
     seen: list[Sample] = []  # as derivation sees them: batch after batch, each batch in time order
     while position < len(arrival):
         # Poll by poll: one sample per pass, as nationwide (an access point polled once a minute appears once
-        # in a pass), which `SIMPLE` derives for an access point within its open hour.
+        # in a pass), which `SIMPLE` derives for an access point in its open hour or a later one.
         size = 1 if grouping == "poll by poll" else min(rng.randrange(1, 40), max(1, len(arrival) - 1 - position))
         batch = SampleBatch(idempotency_key=uuid.uuid4(), sent_at=T0, samples=arrival[position:position + size])
         assert (await ingest(scope, batch)).stored == len(batch.samples)
