@@ -235,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Run the web server. Migrations are applied only with --migrate.")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--migrate", action="store_true", help="apply pending migrations before serving")
+    serve.add_argument("--port", help="listen on this port instead of PORT (a second server, say, for probe ingest)")
     serve.set_defaults(handler=cmd_serve)
 
     migrate = commands.add_parser("migrate", help="apply all pending database migrations (idempotent)",
@@ -306,9 +307,13 @@ def _configure_logging(settings: Settings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "demo_mode", False):
-        os.environ["SCHOOLIT_DEMO"] = "1"
-        get_settings.cache_clear()
+    # Options that override a setting do so through the environment, which the server's workers inherit.
+    overrides = {"SCHOOLIT_DEMO": "1" if getattr(args, "demo_mode", False) else None,
+                 "PORT": getattr(args, "port", None)}
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[name] = value
+            get_settings.cache_clear()
     try:
         settings = get_settings()
         _configure_logging(settings)

@@ -39,3 +39,16 @@ def test_upstream_is_the_loopback_app_and_metrics_are_blocked() -> None:
     block = re.search(r"location = /metrics \{\s*return 404;\s*\}", CONF)
     assert block is not None
     assert CONF.count("{") == CONF.count("}")
+
+
+def test_probe_batches_go_to_the_ingest_server_and_fall_back_to_the_main_one() -> None:
+    defaults = load_settings({"DATA_DIR": "/nonexistent"})
+    block = re.search(r"upstream schoolit_ingest \{([^}]*)\}", CONF)
+    assert block is not None
+    servers = [" ".join(line.split()) for line in block.group(1).splitlines() if line.strip().startswith("server")]
+    assert servers == [f"server {defaults.host}:8001;", f"server {defaults.host}:{defaults.port} backup;"]
+    location = re.search(r"location = /api/v1/probe/samples \{\s*proxy_pass http://schoolit_ingest;\s*\}", CONF)
+    assert location is not None
+    # Both locations inherit the server block's headers: a location with a header of its own would drop them all.
+    assert CONF.count("proxy_set_header X-Forwarded-For") == 1
+    assert re.search(r"location / \{\s*proxy_pass http://schoolit_app;\s*\}", CONF) is not None

@@ -75,13 +75,23 @@ def test_verify_catches_a_missing_binary(tmp_path: Path) -> None:
     assert "/opt/schoolit/.venv/bin/schoolit" in result.stderr
 
 
-def test_web_service_is_sandboxed() -> None:
-    text = (DEPLOY / "schoolit.service").read_text()
+@pytest.mark.parametrize("unit", ["schoolit.service", "schoolit-ingest.service"])
+def test_web_service_is_sandboxed(unit: str) -> None:
+    text = (DEPLOY / unit).read_text()
     for option in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
                    "PrivateDevices=yes", "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service",
                    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "User=schoolit"):
         assert option in text, option
     assert "--migrate" not in text  # upgrades migrate explicitly (docs/operations.md)
+
+
+def test_ingest_server_is_the_one_nginx_sends_batches_to_at_a_lower_priority() -> None:
+    (argv,) = _exec_lines(DEPLOY / "schoolit-ingest.service")
+    serve = parse(argv)
+    conf = (DEPLOY / "nginx-schoolit.conf").read_text()
+    upstream = conf[conf.index("upstream schoolit_ingest {"):]
+    assert upstream.split("\n")[1].strip() == f"server 127.0.0.1:{serve.port};"
+    assert "Nice=10" in (DEPLOY / "schoolit-ingest.service").read_text().splitlines()
 
 
 def test_unit_commands_exist_in_the_cli() -> None:

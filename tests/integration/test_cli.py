@@ -48,3 +48,35 @@ def test_probe_agent_entry_point() -> None:
                             text=True, check=False)
     assert result.returncode == 0
     assert result.stdout.startswith("usage: schoolit-probe")
+
+
+def test_serve_port_option_overrides_port(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A second server from the same settings file (the ingest server of deploy/) listens where --port says."""
+    import subprocess
+    import time
+
+    import httpx
+
+    from schoolit.probes.simulators import stop_process
+    from tests.support import SCHOOLIT, child_env, free_port
+
+    port, other = free_port(), free_port()
+    process = subprocess.Popen([*SCHOOLIT, "serve", "--port", str(port)], stderr=subprocess.DEVNULL,
+                               env=child_env({"HOST": "127.0.0.1", "PORT": str(other), "DATA_DIR": str(tmp_path)}))
+    try:
+        deadline, answer = time.monotonic() + 30, None
+        while answer is None and process.poll() is None and time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert answer is not None and answer.status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{other}/health", timeout=1)
+    finally:
+        stop_process(process)
+
+def test_serve_port_option_is_checked_like_port(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("serve", "--port", "70000", env={"DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["schoolit: error: PORT must be between 1 and 65535, not 70000"]
