@@ -23,6 +23,10 @@ then the ingest rate offered and stored, the client backlog at the end and the d
 With DATABASE_READ_URL in the environment the server it starts reads its read-only pages (dashboards,
 exports) from that replica.
 
+With `--ingest-workers N` the probes post to a server of their own (N workers, run at `--ingest-nice`; its
+derivation worker, woken by the batches it stores, derives them): deploy/schoolit-ingest.service, where
+nginx sends `/api/v1/probe/samples` (docs/scaling.md §2).
+
 Run: `.venv/bin/python bench/mixed.py [--requests 100] [--rate 16700] [--probes 4] [--workers 2]`.
 """
 
@@ -60,14 +64,17 @@ from bench.pages import (  # noqa: E402
     Page,
     bench_dsn,
     choose,
-    county_access_points,
-    county_probe_token,
     measure_pages,
     percentile,
 )
 from bench.support import own_cpu, tree_cpu  # noqa: E402
+from schoolit.accounts.probes import register_probe  # noqa: E402
+from schoolit.accounts.scope import Scope  # noqa: E402
+from schoolit.db import connected  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
-from tests.support import start_server  # noqa: E402
+from schoolit.settings import load_settings  # noqa: E402
+from schoolit.sql import fetch  # noqa: E402
+from tests.support import run_cli, start_server  # noqa: E402
 
 RATE = 16_700  # 1,000,000 access points polled every minute
 BACKLOG_QUERY = ("SELECT count(*) AS batches, coalesce(sum(samples), 0) AS samples "
@@ -247,6 +254,39 @@ def ingesting(base: str, probes: list[Probe], args: argparse.Namespace) -> Itera
         process.join(timeout=60)
 
 
+async def county_fleets(dsn: str, sampled: list[str], count: int) -> dict[str, list[int]]:
+    """The access points of `count` counties, the sampled pages' counties first, the others in id order."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT c.slug, array_agg(ap.id ORDER BY ap.id) AS ids FROM county c "
+                                "JOIN access_point ap ON ap.county_id = c.id AND ap.status IN ('active', 'faulty') "
+                                "GROUP BY c.id, c.slug ORDER BY c.id")
+    finally:
+        await conn.close()
+    fleets = {row["slug"]: list(row["ids"]) for row in rows}
+    order = [slug for slug in sampled if slug in fleets] + [slug for slug in fleets if slug not in sampled]
+    return {slug: fleets[slug] for slug in order[:count]}
+
+
+def county_probe_tokens(dsn: str, env: dict[str, str], slugs: list[str]) -> dict[str, str]:
+    """A probe token per county, registered in this process through the function `schoolit probe register`
+    calls (a command per probe takes a second or two: all 400 counties would take ten minutes); the sample
+    partitions around today first, through the command."""
+    full_env = {**env, "DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY}
+    run_cli("maintenance", "partitions", env=full_env).check_returncode()
+
+    async def register() -> dict[str, str]:
+        async with connected(load_settings(full_env)):
+            counties = {row["slug"]: row["id"] for row in await fetch("SELECT id, slug FROM county")}
+            scope, tokens = Scope.system("bench"), {}
+            for slug in slugs:
+                name = f"bench-load-{uuid.uuid4().hex[:6]}"
+                tokens[slug] = (await register_probe(scope, name=name, county_id=counties[slug]))[0]
+            return tokens
+
+    return asyncio.run(register())
+
+
 def statement_class(backend_type: str, query: str) -> str:
     """What a PostgreSQL process was doing, from pg_stat_activity: its kind, and for a client backend its
     (last) statement: the derivation pass, the outage checks after it, a sample COPY, the rest of ingest,
@@ -274,7 +314,7 @@ class CpuWatch:
     statement it ran or last ran then), the exited ones (autovacuum workers, say) from the postmaster's
     reaped children."""
 
-    server_pid: int | None
+    servers: dict[str, int]  # the app servers' processes by name
     every: float = 0.1
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -287,7 +327,7 @@ class CpuWatch:
             def reaped() -> float:
                 return own_cpu(postmaster, reaped=True) - own_cpu(postmaster)
 
-            exited, app = reaped(), tree_cpu(self.server_pid) if self.server_pid else 0.0
+            exited, app = reaped(), {name: tree_cpu(pid) for name, pid in self.servers.items()}
             last: dict[int, float] = {}
             while not done.is_set():
                 rows = await conn.fetch("SELECT pid, backend_type, left(query, 60) AS query FROM pg_stat_activity")
@@ -300,8 +340,8 @@ class CpuWatch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), self.every)
             self.seconds["pg exited processes (autovacuum workers, backends)"] = reaped() - exited
-            if self.server_pid:
-                self.seconds["app server (workers)"] = tree_cpu(self.server_pid) - app
+            for name, pid in self.servers.items():
+                self.seconds[name] = tree_cpu(pid) - app[name]
         finally:
             await conn.close()
 
@@ -424,6 +464,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=2, help="page requests in flight (clients)")
     parser.add_argument("--workers", type=int, default=2, help="`schoolit serve --workers`")
+    parser.add_argument("--ingest-workers", type=int, default=0,
+                        help="serve ingest (and derivation) from a server of its own with this many workers")
+    parser.add_argument("--ingest-nice", type=int, default=10, help="the niceness of that server's processes")
     parser.add_argument("--sample", type=int, default=8, help="how many counties, arrangements, schools")
     parser.add_argument("--rate", type=float, default=RATE, help="samples per second from all probes")
     parser.add_argument("--probes", type=int, default=4, help="probe tokens, one per county")
@@ -438,6 +481,8 @@ def main() -> None:
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.requests} requests per page "
           f"and phase, {args.concurrency} in flight, {args.workers} worker(s); ingest {args.rate:,.0f} samples/s "
           f"from {args.probes} probes in batches of {args.batch:,}"
+          + (f"; ingest served apart: {args.ingest_workers} worker(s) at nice {args.ingest_nice}"
+             if args.ingest_workers else "")
           + ("; read replica: DATABASE_READ_URL" if os.environ.get("DATABASE_READ_URL") else ""))
     with bench_dsn() as dsn:
         targets = asyncio.run(choose(dsn, args.sample, rng))
@@ -453,17 +498,20 @@ def main() -> None:
                 print(f"{page.name}: none in this dataset, not measured")
         idle = [page for page in idle if page.visits]
         loaded = [copy.deepcopy(page) for page in idle]
-        slugs = list(dict.fromkeys(path.rsplit("/", 1)[1] for path, _ in targets["county"]))
-        with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as (base, server_pid):
+        sampled = list(dict.fromkeys(path.rsplit("/", 1)[1] for path, _ in targets["county"]))
+        with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as (base, ingest_base, servers):
             probes = []
-            for slug in slugs[: args.probes]:
-                probes.append(Probe(county_probe_token(dsn, {"DATA_DIR": data_dir}, slug),
-                                    asyncio.run(county_access_points(dsn, slug))))
+            fleets = asyncio.run(county_fleets(dsn, sampled, args.probes))
+            tokens = county_probe_tokens(dsn, {"DATA_DIR": data_dir}, list(fleets))
+            probes = [Probe(tokens[slug], access_points) for slug, access_points in fleets.items()]
+            per_minute = args.rate * 60 / sum(len(probe.access_points) for probe in probes)
+            print(f"probes: {len(probes)} counties, {sum(len(p.access_points) for p in probes):,} access points, "
+                  f"each polled {per_minute:.1f} times a minute")
             idle_phase, busy_phase = Phase(), Phase()
             if args.profile:
-                idle_phase.watch, busy_phase.watch = CpuWatch(server_pid), CpuWatch(server_pid)
+                idle_phase.watch, busy_phase.watch = CpuWatch(servers), CpuWatch(servers)
             asyncio.run(measure_with_backlog(base, dsn, idle, args, idle_phase))
-            with ingesting(base, probes, args) as outcome:
+            with ingesting(ingest_base, probes, args) as outcome:
                 asyncio.run(measure_with_backlog(base, dsn, loaded, args, busy_phase))
             report(idle, loaded)
             report_ingest(outcome[0], idle_phase, busy_phase)
@@ -471,15 +519,30 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[tuple[str, int | None]]:
+def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[tuple[str, str, dict[str, int]]]:
+    """The page server's and the ingest server's base URLs (the same one unless `--ingest-workers`), and the
+    processes started, by name."""
     if args.url:
-        yield args.url.rstrip("/"), None
+        yield args.url.rstrip("/"), args.url.rstrip("/"), {}
         return
     env = {"DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
            "SCHEDULER": "off", "DB_POOL_MAX": "10"}
+    if not args.ingest_workers:
+        proc, base = start_server(env, "--workers", str(args.workers))
+        try:
+            yield base, base, {"app server (workers)": proc.pid}
+        finally:
+            stop_process(proc)
+        return
     proc, base = start_server(env, "--workers", str(args.workers))
     try:
-        yield base, proc.pid
+        ingest, ingest_base = start_server(env, "--workers", str(args.ingest_workers))
+        try:
+            for process in [psutil.Process(ingest.pid), *psutil.Process(ingest.pid).children(recursive=True)]:
+                process.nice(args.ingest_nice)
+            yield base, ingest_base, {"app page server (workers)": proc.pid, "app ingest server": ingest.pid}
+        finally:
+            stop_process(ingest)
     finally:
         stop_process(proc)
 
