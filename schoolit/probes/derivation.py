@@ -393,8 +393,9 @@ PASS_EVERY = _PASS.format(**_PARTS, not_simple="")
 # did, with probe and school; `PASS` leaves them out. A sample in a later hour than the state's open one (the
 # first poll of every access point after each full hour) ends that hour: its figures go to
 # `probe_rollup_hourly` (and the open day's to `probe_rollup_daily` when the day ended too), and the sample's
-# period opens with the sample alone — in the general statement each of those samples cost as much as a million
-# access points' first minute of every hour took to derive, and the backlog it left reached minutes.
+# period opens with the sample alone. Nationwide those are a million samples in the first minute of every
+# hour; through the general statement they paid its windows and joins besides the hourly rows' inserts,
+# which remain the larger cost (docs/performance.md "Pages under ingest").
 _ANSWERED = "CASE WHEN m.reachable THEN {} ELSE st.{} END"  # the answered poll's value, else the state's
 _SIMPLE_REBOOT = "m.reachable AND " + _REBOOTED.format(uptime="m.uptime_ticks", polled="m.polled_at",
                                                        p_uptime="st.uptime_ticks", p_up_at="st.last_up_at")
