@@ -500,13 +500,12 @@ def main() -> None:
         loaded = [copy.deepcopy(page) for page in idle]
         sampled = list(dict.fromkeys(path.rsplit("/", 1)[1] for path, _ in targets["county"]))
         with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as (base, ingest_base, servers):
-            probes = []
             fleets = asyncio.run(county_fleets(dsn, sampled, args.probes))
             tokens = county_probe_tokens(dsn, {"DATA_DIR": data_dir}, list(fleets))
             probes = [Probe(tokens[slug], access_points) for slug, access_points in fleets.items()]
-            per_minute = args.rate * 60 / sum(len(probe.access_points) for probe in probes)
-            print(f"probes: {len(probes)} counties, {sum(len(p.access_points) for p in probes):,} access points, "
-                  f"each polled {per_minute:.1f} times a minute")
+            polled = sum(len(probe.access_points) for probe in probes)
+            print(f"probes: {len(probes)} counties, {polled:,} access points, "
+                  f"each polled {args.rate * 60 / polled:.1f} times a minute")
             idle_phase, busy_phase = Phase(), Phase()
             if args.profile:
                 idle_phase.watch, busy_phase.watch = CpuWatch(servers), CpuWatch(servers)
@@ -527,15 +526,11 @@ def serving(args: argparse.Namespace, dsn: str, data_dir: str) -> Iterator[tuple
         return
     env = {"DATABASE_URL": dsn, "SECRET_KEY": BENCH_SECRET_KEY, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
            "SCHEDULER": "off", "DB_POOL_MAX": "10"}
-    if not args.ingest_workers:
-        proc, base = start_server(env, "--workers", str(args.workers))
-        try:
-            yield base, base, {"app server (workers)": proc.pid}
-        finally:
-            stop_process(proc)
-        return
     proc, base = start_server(env, "--workers", str(args.workers))
     try:
+        if not args.ingest_workers:
+            yield base, base, {"app server (workers)": proc.pid}
+            return
         ingest, ingest_base = start_server(env, "--workers", str(args.ingest_workers))
         try:
             for process in [psutil.Process(ingest.pid), *psutil.Process(ingest.pid).children(recursive=True)]:
