@@ -281,7 +281,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
     for ap in network["access_points"]:
         ap["daily"] = [(day, daily[ap["id"]].get(day)) for day in days]
     network["utilisation"] = await figures.hourly_peaks(school_id, AssetKind.UPLINK,
-                                                        now - dt.timedelta(days=SPARKLINE_DAYS))
+                                                        now - dt.timedelta(days=SPARKLINE_DAYS), now)
     network["window_start"] = now - dt.timedelta(days=SPARKLINE_DAYS)
     network["now"] = now
     return network

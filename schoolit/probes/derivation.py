@@ -395,7 +395,8 @@ PASS_EVERY = _PASS.format(**_PARTS, not_simple="")
 # `probe_rollup_hourly` (and the open day's to `probe_rollup_daily` when the day ended too), and the sample's
 # period opens with the sample alone. Nationwide those are a million samples in the first minute of every
 # hour; through the general statement they paid its windows and joins besides the hourly rows' inserts,
-# which remain the larger cost (docs/performance.md "Pages under ingest").
+# which land together because the hourly table's indexes lead with the hour (docs/performance.md "Pages
+# under ingest").
 _ANSWERED = "CASE WHEN m.reachable THEN {} ELSE st.{} END"  # the answered poll's value, else the state's
 _SIMPLE_REBOOT = "m.reachable AND " + _REBOOTED.format(uptime="m.uptime_ticks", polled="m.polled_at",
                                                        p_uptime="st.uptime_ticks", p_up_at="st.last_up_at")

@@ -5,6 +5,9 @@ Availability is up samples / samples over a window, from hourly rollups (24 h) o
 keep hourly rollups only a day (PROBE_AP_HOURLY_RETENTION_DAYS), so anything longer has to come from
 the daily ones.
 
+Hourly rollups are read by `hour = ANY(the window's hours)`: their indexes lead with the hour, because
+each hour's rows of every asset are written together when it has ended (see `hours_after`).
+
 Live coverage counts teaching rooms covered by an access point that answered its latest poll, and
 only while that poll is recent (older state is "unknown", not "up").
 """
@@ -24,6 +27,7 @@ from schoolit.sql import fetch
 
 STALE_AFTER = dt.timedelta(minutes=30)  # probes run every 5 minutes; three missed runs is stale
 WINDOWS = {"24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7), "30d": dt.timedelta(days=30)}
+HOUR = dt.timedelta(hours=1)
 DAILY_WINDOWS = {"7d": 7, "30d": 30}  # windows answered from daily rollups: the last N days
 # Availability of the rollup rows summed: up samples / samples (None without samples).
 SHARE = "sum(up_samples)::float / nullif(sum(samples), 0)"
@@ -70,6 +74,21 @@ _ROLLUPS = (f"SELECT school_id, asset_kind, {SHARE} AS share, sum(up_samples)::b
 _UP_SINCE = "CASE WHEN s.reachable THEN s.last_polled_at - s.uptime_ticks * interval '10 milliseconds' END AS up_since"
 
 
+def hours_after(since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+    """The hours after `since` up to the one holding `until` and the next (a probe whose clock runs a little
+    ahead files its samples there), as derivation bins samples (UTC hours).
+
+    Readers ask the hourly rollups for exactly these (`hour = ANY(…)`: one descent per hour into an index
+    that leads with the hour) instead of a range `hour > since`, which such an index could only answer by
+    scanning every asset's rows of the window. The indexes lead with the hour because a million access
+    points end an hour within a minute: led by the asset, each of those rows went into a random leaf page
+    (a full-page image in the WAL apiece); led by the hour, they fill the hour's own new pages.
+    """
+    first = since.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0) + HOUR
+    count = int((until - first) // HOUR) + 2
+    return [first + i * HOUR for i in range(max(count, 0))]
+
+
 def _failures() -> int:
     """Failed polls in a row that make an access point's WLAN count as gone (as for outage tickets)."""
     return get_settings().outage_after_failures
@@ -109,11 +128,13 @@ async def daily_availability(school_id: int, asset_kind: AssetKind, now: dt.date
     return result
 
 
-async def hourly_peaks(school_id: int, asset_kind: AssetKind, since: dt.datetime) -> list[tuple[dt.datetime, Any]]:
-    """(hour, peak utilisation) of one school's assets of a kind since a moment, oldest first."""
+async def hourly_peaks(school_id: int, asset_kind: AssetKind, since: dt.datetime,
+                       until: dt.datetime) -> list[tuple[dt.datetime, Any]]:
+    """(hour, peak utilisation) of one school's assets of a kind after a moment up to another, oldest first."""
     rows = await fetch(
         "SELECT hour, max(utilisation_max) AS peak FROM probe_rollup_hours WHERE school_id = {} "
-        "AND asset_kind = {} AND hour > {} GROUP BY hour ORDER BY hour", school_id, int(asset_kind), since)
+        "AND asset_kind = {} AND hour = ANY({}) GROUP BY hour ORDER BY hour",
+        school_id, int(asset_kind), hours_after(since, until))
     return [(row["hour"], row["peak"]) for row in rows]
 
 
@@ -129,8 +150,8 @@ async def availability(school_id: int, asset_kind: AssetKind, now: dt.datetime) 
         else:
             rows = await fetch(
                 f"SELECT asset_id, {SHARE} AS share FROM probe_rollup_hours "  # noqa: S608 (constants)
-                "WHERE school_id = {} AND asset_kind = {} AND hour > {} GROUP BY asset_id",
-                school_id, int(asset_kind), now - length)
+                "WHERE school_id = {} AND asset_kind = {} AND hour = ANY({}) GROUP BY asset_id",
+                school_id, int(asset_kind), hours_after(now - length, now))
         for row in rows:
             result.setdefault(row["asset_id"], {w: None for w in WINDOWS})[window] = row["share"]
     return result
@@ -164,10 +185,10 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         "SELECT u.id, u.provider, u.down_mbps, u.up_mbps, u.status, s.reachable, s.last_polled_at, s.in_mbps, "  # noqa: S608
         "s.out_mbps, s.utilisation, (s.reachable AND s.last_polled_at > {}) AS live, " + _UP_SINCE + ", "
         "(SELECT max(h.utilisation_max) FROM probe_rollup_hours h WHERE h.asset_kind = {} AND h.asset_id = u.id "
-        " AND h.hour > {}) AS utilisation_peak_7d "
+        " AND h.hour = ANY({})) AS utilisation_peak_7d "
         "FROM uplink u LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = u.id "
         "WHERE u.school_id = {} ORDER BY u.id",
-        fresh_after, int(AssetKind.UPLINK), now - WINDOWS["7d"], int(AssetKind.UPLINK), school_id)
+        fresh_after, int(AssetKind.UPLINK), hours_after(now - WINDOWS["7d"], now), int(AssetKind.UPLINK), school_id)
     uplink_shares = await availability(school_id, AssetKind.UPLINK, now)
     for uplink in uplinks:
         uplink["live"] = bool(uplink["live"])

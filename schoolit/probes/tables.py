@@ -93,7 +93,9 @@ class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
     """Per asset and finished hour: availability, clients, uplink rates. Kept for a few days (dashboards'
     24 h and 7 d figures and charts); daily rollups carry the longer history. Written by the first
     derivation pass after the hour (the open hour is in the asset's state row), by addition: late
-    samples of a finished hour add to its row."""
+    samples of a finished hour add to its row. Its indexes lead with the hour, so that the rows of an
+    hour, written together when it ends, fill that hour's own index pages; readers ask for their
+    window's hours (`figures.hours_after`)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()
@@ -106,7 +108,8 @@ class RollupHourly(RollupFigures, Table, tablename="probe_rollup_hourly"):
 class RollupDaily(RollupFigures, Table, tablename="probe_rollup_daily"):
     """Per asset and finished day (Europe/Berlin): the same figures as hourly, kept for months. Written
     by the asset's first derivation pass of the next day (the open day is in its state row), by
-    addition: late samples of a finished day add to its row."""
+    addition: late samples of a finished day add to its row. Its unique key leads with the day, for
+    the same reason as the hourly one's."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     asset_kind = SmallInt()

@@ -39,3 +39,15 @@ async def test_week_and_month_come_from_daily_rollups_the_day_from_hourly() -> N
     assert shares["24h"] == pytest.approx(0.5)
     assert shares["7d"] == pytest.approx((72 + 288) / (144 + 288))
     assert shares["30d"] == pytest.approx((72 + 288 + 288) / (144 + 288 * 3))
+
+
+async def test_the_day_is_the_hours_after_24_hours_ago_up_to_the_next_hour() -> None:
+    await _hourly(2, 24, 10, 0)  # began exactly 24 h ago: not after it
+    await _hourly(2, 23, 10, 10)
+    await _hourly(2, 0, 10, 10)  # the current hour
+    await _hourly(2, -1, 10, 0)  # the next hour: a probe whose clock runs a little ahead
+    await _hourly(2, -2, 10, 0)  # further ahead than that: not read
+    shares = (await availability(SCHOOL, AssetKind.ACCESS_POINT, NOW))[2]
+    assert shares["24h"] == pytest.approx(20 / 30)
+    half_past = await availability(SCHOOL, AssetKind.ACCESS_POINT, NOW + dt.timedelta(minutes=30))
+    assert half_past[2]["24h"] == pytest.approx(20 / 30)  # 12:30 yesterday: its hour began before, so not after
