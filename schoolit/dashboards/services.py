@@ -56,6 +56,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.times import BERLIN
 from schoolit.probes import figures
 from schoolit.probes.choices import AssetKind
+from schoolit.sql import concurrently
 from schoolit.tickets import reports
 
 # How far along a line is, for showing the status of a school without a live line.
@@ -83,15 +84,17 @@ async def _figures(scope: Scope, county_ids: Sequence[int],
     """Rows and totals of every county in `county_ids` (the caller has checked the scope)."""
     ids = sorted(county_ids)
     today = now.astimezone(BERLIN).date()
-    schools = await inventory_figures.schools(scope, ids)
+    schools, uplink_rows, rooms, devices, loans, rollups, tickets = await concurrently(
+        inventory_figures.schools(scope, ids),
+        inventory_figures.uplink_lines(scope, ids),
+        figures.room_coverage(scope, ids, now),
+        inventory_figures.devices_in_service(scope, ids),
+        inventory_figures.loans(scope, ids, today),
+        figures.rollup_figures(scope, ids, now, max(AVAILABILITY_DAYS, UTILISATION_DAYS)),
+        reports.county_figures(scope, ids, now - dt.timedelta(days=RESOLUTION_DAYS)))
     uplinks: dict[int, list[UplinkLine]] = defaultdict(list)
-    for row in await inventory_figures.uplink_lines(scope, ids):
+    for row in uplink_rows:
         uplinks[row["school_id"]].append(UplinkLine(row["status"], row["down_mbps"], row["up_mbps"]))
-    rooms = await figures.room_coverage(scope, ids, now)
-    devices = await inventory_figures.devices_in_service(scope, ids)
-    loans = await inventory_figures.loans(scope, ids, today)
-    rollups = await figures.rollup_figures(scope, ids, now, max(AVAILABILITY_DAYS, UTILISATION_DAYS))
-    tickets = await reports.county_figures(scope, ids, now - dt.timedelta(days=RESOLUTION_DAYS))
 
     by_county: dict[int, list[SchoolFigures]] = {county_id: [] for county_id in ids}
     for school in schools:
@@ -199,11 +202,12 @@ async def arrangement_dashboard(scope: Scope, arrangement_id: int,
     today = now.astimezone(BERLIN).date()
     month_first, month_next, month = reports.month_range(None, today)
     year_first, year_next = dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
-    month_split = await reports.cost_split(scope, month_first, month_next, arrangement_id)
-    year_split = await reports.cost_split(scope, year_first, year_next, arrangement_id)
+    month_split, year_split, county_figures = await concurrently(
+        reports.cost_split(scope, month_first, month_next, arrangement_id),
+        reports.cost_split(scope, year_first, year_next, arrangement_id),
+        _figures(scope, [m["id"] for m in members], now))
     month_by_county = {r["county_id"]: r for r in month_split["counties"]}
     year_by_county = {r["county_id"]: r for r in year_split["counties"]}
-    county_figures = await _figures(scope, [m["id"] for m in members], now)
     counties = []
     for member in members:
         in_month, in_year = month_by_county[member["id"]], year_by_county[member["id"]]
