@@ -4,9 +4,9 @@ When an hour ends, every access point's first poll of the next one writes the en
 `probe_rollup_hourly`: a million rows within a minute, at the start of every hour. Indexed by asset
 first (`(asset_kind, asset_id, hour)` and `(school_id, hour)`), each of those rows went into a leaf page
 of its own among all assets' rows of the last day, and the first change of a page after a checkpoint
-writes the whole page to the WAL: 10–14 KB of WAL per row, 10–13 GB at the start of every hour on the
-nationwide dataset, and the derivation a million samples behind for minutes. Indexed by the hour first,
-an hour's rows fill that hour's own new leaf pages at the end of each index.
+writes the whole page to the WAL: on the nationwide dataset 1.7 GB of WAL for an hour's 960,000 rows
+(177,000 full-page images), and the derivation a million samples behind for minutes. Indexed by the hour
+first, an hour's rows fill that hour's own new leaf pages at the end of each index (398 MB, 21 images).
 
 Readers ask for the hours of their window (`hour = ANY(…)`, `schoolit.probes.figures.hours_after`),
 one index descent per hour. The daily rollups get the same key order for the day's end at midnight; no
