@@ -499,12 +499,14 @@ GENERAL_SETTINGS = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin =
 
 @dataclass
 class Derived:
-    """What derivation took in: batches and samples (`simple` of them by the access points' own statement);
-    `busy` when another process held the lock."""
+    """What derivation took in: batches and samples (`simple` of them by the access points' own statement,
+    in `simple_passes` of its passes: the others had no access point with one sample in a batch); `busy`
+    when another process held the lock."""
 
     batches: int = 0
     samples: int = 0
     simple: int = 0
+    simple_passes: int = 0
     busy: bool = False
 
 
@@ -529,24 +531,33 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
             await execute("SELECT pg_advisory_xact_lock({})", DERIVATION_LOCK)
         elif not (await fetch("SELECT pg_try_advisory_xact_lock({}) AS locked", DERIVATION_LOCK))[0]["locked"]:
             return None
-        pending = await fetch("SELECT id, samples FROM probe_ingest_batch WHERE derived_at IS NULL "
-                              "ORDER BY id LIMIT 10000")
+        pending = await fetch("SELECT id, samples, single_sample_aps FROM probe_ingest_batch "
+                              "WHERE derived_at IS NULL ORDER BY id LIMIT 10000")
         batch_ids = _take(pending, limit)
         if not batch_ids:
             return Derived(), {}
-        await execute(f"{DERIVATION_SETTINGS}; {SIMPLE_SETTINGS}")
-        simple = (await fetch(SIMPLE_DONE, batch_ids))[0]
         touched: dict[int, set[int]] = defaultdict(set)
-        for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):
-            touched[probe_id].add(school_id)
-        await execute(GENERAL_SETTINGS)
+        # An access point with one sample in the pass has one in its batch: without any, `SIMPLE` would
+        # read the pass's samples and find nothing (a spool replayed, several poll rounds per batch).
+        singles = [row["single_sample_aps"] for row in pending[:len(batch_ids)]]
+        ran_simple = None in singles or sum(singles) > 0
+        simple: dict[str, list[int]] = {"asset_ids": []}
+        if ran_simple:
+            await execute(f"{DERIVATION_SETTINGS}; {SIMPLE_SETTINGS}")
+            simple = (await fetch(SIMPLE_DONE, batch_ids))[0]
+            for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):
+                touched[probe_id].add(school_id)
+            await execute(GENERAL_SETTINGS)
+        else:
+            await execute(f"{DERIVATION_SETTINGS}; {GENERAL_SETTINGS}")
         general = (PASS, batch_ids, simple["asset_ids"]) if simple["asset_ids"] else (PASS_EVERY, batch_ids)
         for row in await fetch(*general):
             touched[row["probe_id"]].add(row["school_id"])
         samples = (await fetch(
             "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY({}::bigint[]) "
             "RETURNING samples) SELECT coalesce(sum(samples), 0) AS samples FROM done", batch_ids))[0]["samples"]
-    return Derived(batches=len(batch_ids), samples=int(samples), simple=len(simple["asset_ids"])), touched
+    return Derived(batches=len(batch_ids), samples=int(samples), simple=len(simple["asset_ids"]),
+                   simple_passes=int(ran_simple)), touched
 
 
 async def _handle_outages(touched: dict[int, set[int]]) -> None:
@@ -575,6 +586,7 @@ async def derive_pending(*, wait: bool = True, limit: int = MAX_SAMPLES_PER_PASS
         total.batches += derived.batches
         total.samples += derived.samples
         total.simple += derived.simple
+        total.simple_passes += derived.simple_passes
         if touched:
             await _handle_outages(touched)
 

@@ -17,6 +17,7 @@ state and rollup upserts that dominated when every batch paid for its own.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import msgspec
@@ -27,7 +28,7 @@ from schoolit.inventory.wlan_controllers import controller_places
 from schoolit.kernel.access import Permission
 from schoolit.logs import get_logger
 from schoolit.probes import outages
-from schoolit.probes.agent.wire import ControllerReport, RefusedSample, SampleBatch
+from schoolit.probes.agent.wire import ControllerReport, RefusedSample, Sample, SampleBatch
 from schoolit.probes.choices import AssetKind
 from schoolit.sql import copy_records, fetch
 
@@ -112,6 +113,12 @@ async def _store_controllers(scope: Scope, probe_id: int | None, reports: list[C
                     report.polled_at)
 
 
+def _single_sample_aps(samples: list[Sample]) -> int:
+    """Access points with one sample in the batch: only they can take derivation's simple statement."""
+    per_ap = Counter(s.asset_id for s in samples if s.asset_kind == "access_point")
+    return sum(1 for count in per_ap.values() if count == 1)
+
+
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
     """Store a batch once: the samples of visible assets, the others refused (and listed)."""
     scope.require(Permission.PROBE_INGEST)
@@ -134,9 +141,10 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
             refused = _refused(batch, county)
             samples = [s for s in batch.samples if s.asset_id in county.get(s.asset_kind, {})]
         claimed = await fetch(
-            "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples) "
-            "VALUES ({}, {}, {}, now(), {}, {}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(samples))
+            "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples, "
+            "single_sample_aps) VALUES ({}, {}, {}, now(), {}, {}, {}) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(samples), _single_sample_aps(samples))
         if not claimed:
             return IngestResult(stored=0, duplicate=True)
         batch_id = claimed[0]["id"]

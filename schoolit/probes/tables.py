@@ -32,7 +32,9 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
     """One stored batch, by the probe's idempotency key: a replayed batch is recognised and ignored.
 
     `derived_at` stays empty until state, rollups and outages have taken the batch in
-    (`schoolit.probes.derivation`); it is set in the same transaction as the derived rows."""
+    (`schoolit.probes.derivation`); it is set in the same transaction as the derived rows.
+    `single_sample_aps` counts the access points with one sample in the batch: a pass whose batches have
+    none skips derivation's simple statement (empty for batches stored before it was counted)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     idempotency_key = UUID(unique=True)
@@ -42,6 +44,7 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
     sent_at = Timestamptz(null=True, default=None)
     samples = Integer(default=0)
     derived_at = Timestamptz(null=True, default=None)
+    single_sample_aps = Integer(null=True, default=None)
 
 
 class AssetState(Table, tablename="probe_asset_state"):

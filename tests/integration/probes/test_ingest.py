@@ -336,6 +336,43 @@ async def test_a_pass_writes_one_row_per_asset_in_place_and_an_hours_rollup_once
                                                             "hour_samples": 1}]
 
 
+async def test_a_pass_without_single_samples_skips_the_access_points_statement(world: World) -> None:
+    """Each batch counts its access points with one sample in it. A pass of batches with none (a spool
+    replayed: several poll rounds per batch) goes straight to the general statement, and derives the same;
+    a batch of one poll round, or one stored before the count (none), runs the access points' own."""
+    scope, aps = await probe_scope(world), await bulk_access_points(world, 50)
+    replay = sweep_batch(aps, T0, sweeps=3)
+    replay.samples.append(Sample(asset_kind="access_point", asset_id=aps[0], polled_at=T0 + dt.timedelta(minutes=3),
+                                 reachable=False))
+    stored = [await ingest(scope, replay), await ingest(scope, sweep_batch(aps[:10], T0 + dt.timedelta(minutes=4),
+                                                                           sweeps=2))]
+    counts = await fetch("SELECT single_sample_aps FROM probe_ingest_batch WHERE id = ANY({}) ORDER BY id",
+                         [result.batch_id for result in stored])
+    assert [row["single_sample_aps"] for row in counts] == [0, 0]
+    derived = await derive_pending()
+    assert (derived.batches, derived.simple_passes, derived.simple) == (2, 0, 0)
+    state = {row["asset_id"]: row for row in await fetch(
+        "SELECT asset_id, last_polled_at, reachable, consecutive_failures, hour_samples, hour_up_samples "
+        "FROM probe_asset_state WHERE asset_kind = 1 AND asset_id = ANY({})", aps)}
+    assert state[aps[0]] == {"asset_id": aps[0], "last_polled_at": T0 + dt.timedelta(minutes=5), "reachable": True,
+                             "consecutive_failures": 0, "hour_samples": 6, "hour_up_samples": 5}
+    assert state[aps[20]]["last_polled_at"] == T0 + dt.timedelta(minutes=2)
+    assert state[aps[20]]["hour_samples"] == 3
+
+    one_round = await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(minutes=6)))
+    assert (await fetch("SELECT single_sample_aps FROM probe_ingest_batch WHERE id = {}",
+                        one_round.batch_id))[0]["single_sample_aps"] == len(aps)
+    derived = await derive_pending()
+    assert (derived.simple_passes, derived.simple) == (1, len(aps))
+
+    uncounted = await ingest(scope, sweep_batch(aps, T0 + dt.timedelta(minutes=7), sweeps=2))
+    await execute("UPDATE probe_ingest_batch SET single_sample_aps = NULL WHERE id = {}", uncounted.batch_id)
+    derived = await derive_pending()
+    assert (derived.simple_passes, derived.simple) == (1, 0)
+    assert (await fetch("SELECT DISTINCT hour_samples FROM probe_asset_state WHERE asset_kind = 1 "
+                        "AND asset_id = ANY({})", aps[10:])) == [{"hour_samples": 6}]
+
+
 async def test_an_assets_open_day_moves_to_the_daily_rollups_when_its_next_day_begins(world: World) -> None:
     """An asset's open day is in its state row; its first sample of a new day moves the day before to the
     daily rollups, adding to what is there already. A late sample of a finished day goes straight to
