@@ -63,7 +63,8 @@ async def test_a_provider_set_up_by_api_signs_people_in_and_keeps_its_secret(
     listing = await client.get(PROVIDERS, headers=admin)
     assert listing.status_code == 200 and "county" in listing.text and CLIENT_SECRET not in listing.text
     events = await AuditEvent.select(AuditEvent.action, AuditEvent.before, AuditEvent.after).where(
-        (AuditEvent.object_type == "sign_in_provider") & (AuditEvent.object_id == str(provider["id"])))
+        (AuditEvent.object_type == "sign_in_provider") & (AuditEvent.object_id == str(provider["id"]))
+    ).order_by(AuditEvent.id)
     assert [e["action"] for e in events] == ["sign_in_provider.create", "sign_in_provider.update"]
     assert CLIENT_SECRET not in str(events)
 
