@@ -19,9 +19,13 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str, **params: object) -> None:
+        """`detail`: an English message id; `params` fill its `%(name)s` places. `detail` keeps the filled
+        English text (logs, the command line); pages and problem answers translate `message` with `params`."""
+        filled = detail % params if params else detail
+        super().__init__(filled)
+        self.detail = filled
+        self.message, self.params = detail, params
 
 
 class NotFound(DomainError):

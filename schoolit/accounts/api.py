@@ -43,6 +43,7 @@ from schoolit.accounts.schemas import (
 from schoolit.errors import Forbidden
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.access import authenticated as any_login
+from schoolit.kernel.i18n import N_
 from schoolit.schemas import Limit, Offset, Page
 from schoolit.settings import get_settings
 
@@ -99,7 +100,7 @@ class AccountsApi(Controller):
     @post("/tokens", opt=any_login(), status_code=HTTP_201_CREATED)
     async def create_token(self, caller: Caller, data: JSONBody[TokenIn]) -> TokenCreated:
         if caller.actor.user_id is None:
-            raise Forbidden("only people create tokens")
+            raise Forbidden(N_("only people create tokens"))
         token, row = await tokens.create_token(caller, user_id=caller.actor.user_id, name=data.name,
                                                  expires_days=data.expires_days)
         return TokenCreated(token=token, details=msgspec.convert(row, TokenOut))

@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit, schools
 from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
@@ -43,7 +44,7 @@ RESET_LINK_INVALID = N_("This link is invalid, expired or already used. Ask an a
 async def _user(user_id: int) -> dict[str, Any]:
     user = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     return user
 
 
@@ -105,10 +106,10 @@ async def change_own_password(scope: Scope, *, current: str, new: str, keep_sess
     logins). Every other session of the user ends; `keep_session` (the caller's) stays."""
     user_id = scope.actor.user_id
     if user_id is None:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     row = await User.select(User.email, User.password_hash, User.county_id, User.id).where(User.id == user_id).first()
     if row is None:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     attempt = await reserve_login_attempt(row["email"], scope.client_ip)
     if attempt.retry_after is not None:
         raise ValidationFailed([FieldError("current_password", TOO_MANY_ATTEMPTS)])

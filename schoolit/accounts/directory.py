@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts.scope import Scope
 from schoolit.errors import NotFound
 from schoolit.sql import fetch
@@ -22,7 +23,7 @@ async def counties(scope: Scope, slug: str | None = None) -> list[dict[str, Any]
     if slug is not None:
         rows = await fetch("SELECT id, slug, name, ags FROM county WHERE slug = {}", slug)
         if not rows or not scope.sees_county(rows[0]["id"]):
-            raise NotFound("county not found")
+            raise NotFound(rules.COUNTY_NOT_FOUND)
         return rows
     return await fetch("SELECT id, slug, name, ags FROM county WHERE {} ORDER BY name", scope.where("id", school=None))
 

@@ -29,7 +29,7 @@ async def register_probe(scope: Scope, *, name: str, county_id: int,
                          school_id: int | None = None) -> tuple[str, dict[str, Any]]:
     """A new probe for a county (or one school) and its token, returned once."""
     scope.require(Permission.INVENTORY_WRITE)
-    scope.check(county_id, what="county")
+    scope.check(county_id, missing=rules.COUNTY_NOT_FOUND)
     errors: list[FieldError] = []
     rules.not_empty(errors, "name", name)
     await tenants.refuse_retired_county(county_id, "school" if school_id is not None else "county", errors)

@@ -13,6 +13,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.base import Query
 
+from schoolit import rules
 from schoolit.accounts.choices import ROLE_PERMISSIONS, ActorKind, Role
 from schoolit.errors import Forbidden, NotFound
 from schoolit.kernel.access import Permission
@@ -79,10 +80,11 @@ class Scope:
             return False
         return school_id is None or self.school_id is None or school_id == self.school_id
 
-    def check(self, county_id: int | None, school_id: int | None = None, what: str = "object") -> None:
-        """Raise NotFound for a row outside the scope (404 hides its existence)."""
+    def check(self, county_id: int | None, school_id: int | None = None, missing: str = rules.NOT_FOUND) -> None:
+        """Raise NotFound for a row outside the scope (404 hides its existence); `missing` is its message
+        (a message id: "ticket not found")."""
         if not self.sees(county_id, school_id):
-            raise NotFound(f"{what} not found")
+            raise NotFound(missing)
 
     def where(self, county: str, *, school: str | None) -> Fragment:
         """The scope as one SQL condition — the one scope predicate, for raw SQL and Piccolo alike: rows

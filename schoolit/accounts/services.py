@@ -66,11 +66,11 @@ async def list_counties(scope: Scope) -> list[dict[str, Any]]:
 
 
 async def get_county(scope: Scope, county_id: int) -> dict[str, Any]:
-    scope.check(county_id, what="county")
+    scope.check(county_id, missing=rules.COUNTY_NOT_FOUND)
     for row in await list_counties(scope):
         if row["id"] == county_id:
             return row
-    raise NotFound("county not found")
+    raise NotFound(rules.COUNTY_NOT_FOUND)
 
 
 async def list_arrangements(scope: Scope) -> list[dict[str, Any]]:
@@ -199,7 +199,7 @@ async def create_user(scope: Scope, *, email: str, display_name: str, role: str,
     if errors:
         raise ValidationFailed(errors)
     if scope_ids.get("county_id") is not None and not scope.sees_county(scope_ids["county_id"]):
-        raise NotFound("county not found")
+        raise NotFound(rules.COUNTY_NOT_FOUND)
     generated = None if password is not None else generate_password()
     async with atomic():
         if await User.exists().where(User.email == email):
@@ -248,7 +248,7 @@ async def get_user_by_email(scope: Scope, email: str) -> dict[str, Any]:
     scope.require(Permission.USERS_MANAGE)
     user = await User.select(*USER_COLUMNS).where(User.email == normalise_email(email)).first()
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     return user
 
 
@@ -274,7 +274,7 @@ async def disable_user(scope: Scope, user_id: int) -> dict[str, Any]:
     async with atomic():
         before = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
         if before is None:
-            raise NotFound("user not found")
+            raise NotFound(rules.USER_NOT_FOUND)
         if scope.actor.user_id == user_id:
             raise Conflict(N_("You cannot disable yourself."))
         if before["role"] == Role.ADMIN and before["active"]:

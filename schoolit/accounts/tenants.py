@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit, fields
 from schoolit.accounts.choices import FederalState, ShareRule
 from schoolit.accounts.scope import Scope
@@ -64,7 +65,8 @@ class CountyHeld(Conflict):
     """A county cannot be retired: another domain still has open work in it (e.g. open tickets)."""
 
     def __init__(self, what: str, count: int) -> None:
-        super().__init__(f"the county has {count} {what}; close them before retiring it")
+        super().__init__(N_("the county has %(count)s %(what)s; close them before retiring it"), count=count,
+                         what=what)
         self.what = what
         self.count = count
 
@@ -117,7 +119,7 @@ async def get_county(scope: Scope, county_id: int) -> dict[str, Any]:
     scope.require(Permission.TENANTS_MANAGE)
     row = await County.select(*COUNTY_COLUMNS).where(County.id == county_id).first()
     if row is None:
-        raise NotFound("county not found")
+        raise NotFound(rules.COUNTY_NOT_FOUND)
     return row
 
 
@@ -150,7 +152,7 @@ async def get_arrangement(scope: Scope, arrangement_id: int) -> dict[str, Any]:
     row = await Arrangement.select(*ARRANGEMENT_COLUMNS, Arrangement.lead_county_id.name).where(
         Arrangement.id == arrangement_id).first()
     if row is None:
-        raise NotFound("arrangement not found")
+        raise NotFound(rules.ARRANGEMENT_NOT_FOUND)
     row["lead_name"] = row.pop("lead_county_id.name")
     row["members"] = await _members(arrangement_id)
     return row
@@ -175,7 +177,7 @@ async def share_rule_of(arrangement_id: int) -> tuple[ShareRule, dict[int, Decim
     """The cost share rule of an arrangement and each member's fixed share (for the cost split)."""
     row = await Arrangement.select(Arrangement.share_rule).where(Arrangement.id == arrangement_id).first()
     if row is None:
-        raise NotFound("arrangement not found")
+        raise NotFound(rules.ARRANGEMENT_NOT_FOUND)
     members = await ArrangementMember.select(ArrangementMember.county_id, ArrangementMember.share_percent).where(
         ArrangementMember.arrangement_id == arrangement_id)
     return ShareRule(row["share_rule"]), {m["county_id"]: m["share_percent"] for m in members}
@@ -282,7 +284,7 @@ async def retire_county(scope: Scope, county_id: int) -> dict[str, Any]:
     arrangement, its users and probes are disabled, its data stays."""
     before = await get_county(scope, county_id)
     if before["retired_at"] is not None:
-        raise Conflict("the county is already retired")
+        raise Conflict(N_("the county is already retired"))
     for hold in _HOLDS:
         count, what = await hold(scope, county_id)
         if count:
@@ -290,7 +292,8 @@ async def retire_county(scope: Scope, county_id: int) -> dict[str, Any]:
     async with atomic():
         led = await Arrangement.select(Arrangement.name).where(Arrangement.lead_county_id == county_id).first()
         if led is not None:
-            raise Conflict(f"the county leads the arrangement {led['name']!r}; make another member the lead first")
+            raise Conflict(N_("the county leads the arrangement %(name)s; make another member the lead first"),
+                           name=repr(led["name"]))
         member = await ArrangementMember.select(ArrangementMember.arrangement_id).where(
             ArrangementMember.county_id == county_id).first()
         if member is not None:

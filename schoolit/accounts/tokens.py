@@ -19,6 +19,7 @@ from schoolit.accounts.tables import ApiToken, Probe, User
 from schoolit.db import atomic
 from schoolit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 TOKEN_COLUMNS = (ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.user_id, ApiToken.probe_id,
                  ApiToken.created_at, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
@@ -34,10 +35,10 @@ async def create_token(scope: Scope, *, user_id: int, name: str,
     if errors:
         raise ValidationFailed(errors)
     if not (scope.can(Permission.USERS_MANAGE) or scope.actor.user_id == user_id):
-        raise Forbidden("you may only create tokens for yourself")
+        raise Forbidden(N_("you may only create tokens for yourself"))
     user = await User.select(User.id, User.county_id, User.active).where(User.id == user_id).first()
     if user is None or not user["active"]:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     token, prefix, token_hash = new_token()
     expires_at = now() + dt.timedelta(days=expires_days) if expires_days else None
     async with atomic():
@@ -85,7 +86,7 @@ async def revoke_token(scope: Scope, token_id: int) -> dict[str, Any]:
         row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.id == token_id).first()
         owns = row is not None and row["user_id"] is not None and row["user_id"] == scope.actor.user_id
         if row is None or not (owns or scope.can(Permission.USERS_MANAGE)):
-            raise NotFound("token not found")
+            raise NotFound(N_("token not found"))
         if row["revoked_at"] is not None:
             return row
         moment = now()

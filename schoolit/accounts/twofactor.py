@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import (
@@ -67,7 +68,7 @@ async def start_enrolment(user: dict[str, Any]) -> Enrolment:
     page shows the same secret, so an app that scanned it keeps working."""
     row = await User.select(User.totp_secret_encrypted, User.totp_confirmed_at).where(User.id == user["id"]).first()
     if row is None:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     if row["totp_confirmed_at"] is not None:
         raise Conflict(ALREADY_ENROLLED)
     secret = _TOTP.decrypt(row["totp_secret_encrypted"])
@@ -82,7 +83,7 @@ async def confirm_enrolment(scope: Scope, user: dict[str, Any], code: str) -> li
     """Confirm the pending secret with a first code; returns the ten recovery codes (shown once)."""
     row = await User.select(User.totp_secret_encrypted, User.totp_confirmed_at).where(User.id == user["id"]).first()
     if row is None:
-        raise NotFound("user not found")
+        raise NotFound(rules.USER_NOT_FOUND)
     if row["totp_confirmed_at"] is not None:
         raise Conflict(ALREADY_ENROLLED)
     secret = _TOTP.decrypt(row["totp_secret_encrypted"])
@@ -149,7 +150,7 @@ async def reset(scope: Scope, user_id: int) -> dict[str, Any]:
     async with atomic():
         user = await User.select(*USER_COLUMNS).where(User.id == user_id).first()
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound(rules.USER_NOT_FOUND)
         await User.update({User.totp_secret_encrypted: None, User.totp_confirmed_at: None, User.totp_last_step: None,
                            User.updated_at: now()}).where(User.id == user_id)
         await RecoveryCode.delete().where(RecoveryCode.user_id == user_id)

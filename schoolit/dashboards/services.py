@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.dashboards import exporting
@@ -52,7 +53,6 @@ from schoolit.errors import NotFound
 from schoolit.inventory import figures as inventory_figures
 from schoolit.inventory.choices import UplinkStatus
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
 from schoolit.kernel.times import BERLIN
 from schoolit.probes import figures
 from schoolit.probes.choices import AssetKind
@@ -63,7 +63,7 @@ from schoolit.tickets import reports
 _STATUS_STEP = {UplinkStatus.PLANNED.value: 1, UplinkStatus.ORDERED.value: 2, UplinkStatus.CONSTRUCTION.value: 3,
                 UplinkStatus.LIVE.value: 4}
 LIGHT_KINDS = ("uplink", "coverage", "devices", "availability", "utilisation")
-ARRANGEMENT_NOT_FOUND = N_("arrangement not found")
+ARRANGEMENT_NOT_FOUND = rules.ARRANGEMENT_NOT_FOUND
 
 # --- set-based figures per school of a list of counties --------------------------------------------
 # Each domain answers its own figures for all schools of the counties at once (inventory.figures,

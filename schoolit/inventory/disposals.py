@@ -174,7 +174,7 @@ async def get_disposal(scope: Scope, disposal_id: int, *, lock: bool = False) ->
     rows = await fetch(_LIST + (" FOR UPDATE OF x" if lock else ""), _in_scope(scope),
                        fragment("x.id = {}", disposal_id))
     if not rows:
-        raise NotFound("disposal not found")
+        raise NotFound(N_("disposal not found"))
     return dict(rows[0])
 
 
@@ -195,7 +195,7 @@ async def certificate(scope: Scope, disposal_id: int) -> tuple[dict[str, Any], b
     row = await get_disposal(scope, disposal_id)
     path = uploads.path_of(get_settings().data_dir, row["certificate_sha256"])
     if not path.exists():
-        raise NotFound("certificate file is missing")
+        raise NotFound(N_("certificate file is missing"))
     return {"filename": row["certificate_name"], "content_type": row["certificate_type"]}, path.read_bytes()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import directory
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
@@ -65,7 +66,7 @@ async def export_scope(scope: Scope, county_slug: str | None) -> Fragment:
     if county_slug is not None:
         county_id = await directory.county_id_by_slug(county_slug)
         if county_id is None or not scope.sees_county(county_id):
-            raise NotFound(_("county not found"))
+            raise NotFound(_(rules.COUNTY_NOT_FOUND))
         condition = all_of(condition, fragment("x.county_id = {}", county_id))
     return condition
 

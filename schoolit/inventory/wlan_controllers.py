@@ -55,7 +55,7 @@ async def list_wlan_controllers(scope: Scope, *, county_id: int | None = None, s
 
 async def get_wlan_controller(scope: Scope, controller_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await one(WLAN_CONTROLLERS, scope, controller_id, "WLAN controller")
+    return await one(WLAN_CONTROLLERS, scope, controller_id, N_("WLAN controller not found"))
 
 
 async def wlan_controllers_csv(scope: Scope, lang: str = "de") -> bytes:

@@ -11,6 +11,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.errors import NotFound
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 from schoolit.settings import get_settings
 from schoolit.tickets.choices import EventKind
 from schoolit.tickets.services import add_event, get_ticket, label_of
@@ -53,9 +54,9 @@ async def get_attachment(scope: Scope, attachment_id: int) -> tuple[dict[str, An
     row = await TicketAttachment.select(*TicketAttachment.all_columns()).where(
         TicketAttachment.id == attachment_id).first()
     if row is None:
-        raise NotFound("attachment not found")
+        raise NotFound(N_("attachment not found"))
     await get_ticket(scope, row["ticket_id"])
     path = path_of(get_settings().data_dir, row["sha256"])
     if not path.exists():
-        raise NotFound("attachment file is missing")
+        raise NotFound(N_("attachment file is missing"))
     return row, path.read_bytes()

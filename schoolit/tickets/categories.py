@@ -56,7 +56,7 @@ async def save_category(scope: Scope, data: Mapping[str, Any], *, category_id: i
         if category_id is not None:
             clash = clash.where(TicketCategory.id != category_id)
         if await clash:
-            raise Conflict("a category with this name exists")
+            raise Conflict(N_("a category with this name exists"))
         if category_id is None:
             row = (await TicketCategory.insert(TicketCategory(**values))
                    .returning(*TicketCategory.all_columns()))[0]
@@ -64,7 +64,7 @@ async def save_category(scope: Scope, data: Mapping[str, Any], *, category_id: i
         else:
             before = await TicketCategory.select().where(TicketCategory.id == category_id).first()
             if before is None:
-                raise NotFound("category not found")
+                raise NotFound(N_("category not found"))
             row = (await TicketCategory.update(**values).where(TicketCategory.id == category_id)
                    .returning(*TicketCategory.all_columns()))[0]
         await audit.record(scope, "ticket_category.save", object_type="ticket_category", object_id=row["id"],

@@ -321,7 +321,7 @@ async def _category_id() -> int:
     categories = await list_categories()
     chosen = next((c for c in categories if c["name"] == "Sonstiges"), categories[-1] if categories else None)
     if chosen is None:
-        raise NotFound("no ticket category")
+        raise NotFound(N_("no ticket category"))
     return int(chosen["id"])
 
 
@@ -536,7 +536,7 @@ async def _waiting(scope: Scope, inbound_id: int) -> dict[str, Any]:
                        "AND outcome = 'triage' FOR UPDATE", inbound_id)
     boxes = await _visible_boxes(scope)
     if not rows or not (rows[0]["mailbox_id"] in boxes or (rows[0]["mailbox_id"] is None and scope.everything)):
-        raise NotFound("mail not found")
+        raise NotFound(N_("mail not found"))
     return {**rows[0], "county_ids": boxes.get(rows[0]["mailbox_id"])}
 
 

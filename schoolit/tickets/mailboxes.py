@@ -149,7 +149,7 @@ async def get_mailbox(scope: Scope, mailbox_id: int) -> dict[str, Any]:
     scope.require(Permission.USERS_MANAGE)
     rows = await fetch(f"SELECT {COLUMNS} FROM mailbox WHERE id = {{}}", mailbox_id)  # noqa: S608 (fixed columns)
     if not rows:
-        raise NotFound("mailbox not found")
+        raise NotFound(N_("mailbox not found"))
     return rows[0]
 
 
@@ -267,7 +267,7 @@ async def test_connection(scope: Scope, mailbox_id: int) -> str:
     await get_mailbox(scope, mailbox_id)
     mailbox = next((m for m in await _with_password(mailbox_id)), None)
     if mailbox is None:
-        raise NotFound("mailbox not found")
+        raise NotFound(N_("mailbox not found"))
     async with connected(mailbox) as client:
         response = ok(await client.uid_search("UNSEEN", charset=None), "search")
     return str(len(uids_of(response)))

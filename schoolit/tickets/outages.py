@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -46,7 +47,7 @@ async def open_or_get_outage_ticket(scope: Scope, *, school_id: int, asset_kind:
     async with atomic():
         school = await inventory.school_summary(school_id=school_id)
         if school is None or not scope.sees(school["county_id"], school_id):
-            raise NotFound("school not found")
+            raise NotFound(rules.SCHOOL_NOT_FOUND)
         # Serialise openers of the same asset so two probe rounds cannot open two tickets.
         await lock(f"outage:{asset_kind}:{asset_id}")
         existing = await fetch(f"SELECT id FROM ticket WHERE school_id = {{}} AND {column} = {{}} "  # noqa: S608 (column from AssetKind)
@@ -85,7 +86,7 @@ async def open_probe_ticket(scope: Scope, *, school_id: int, category: str, summ
     async with atomic():
         school = await inventory.school_summary(school_id=school_id)
         if school is None or not scope.sees(school["county_id"], school_id):
-            raise NotFound("school not found")
+            raise NotFound(rules.SCHOOL_NOT_FOUND)
         data = NewTicket(school_id=school_id, category_id=await _probe_category(category), subject=summary[:200],
                          description=summary, urgency=Level.HIGH.value, source=Source.PROBE)
         ticket, _token = await insert_ticket(scope, data, school)
@@ -97,7 +98,7 @@ async def resolve_outage_ticket(scope: Scope, ticket_id: int, comment: str) -> d
     async with atomic():
         row = await ticket_row(ticket_id, lock=True)
         if row is None or not scope.sees(row["county_id"], row["school_id"]):
-            raise NotFound("ticket not found")
+            raise NotFound(rules.TICKET_NOT_FOUND)
         ticket = with_sla_state(row)
         await add_event(scope, ticket, EventKind.COMMENT, public=True, body=comment.strip())
         await audit.record(scope, "ticket.comment", object_type="ticket", object_id=ticket_id,
@@ -121,7 +122,7 @@ async def promote_to_school_outage(scope: Scope, ticket_id: int, *, uplink_id: i
     async with atomic():
         row = await ticket_row(ticket_id, lock=True)
         if row is None or not scope.sees(row["county_id"], row["school_id"]):
-            raise NotFound("ticket not found")
+            raise NotFound(rules.TICKET_NOT_FOUND)
         ticket = with_sla_state(row)
         promoted = await fetch("SELECT 1 FROM ticket_event WHERE ticket_id = {} AND data->>'outage' = 'school'",
                                ticket_id)

@@ -124,10 +124,10 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: 
 async def ticket_by_token(token: str) -> dict[str, Any]:
     """The ticket a tracking token opens (404 for any other string)."""
     if not token or len(token) > 100:
-        raise NotFound("ticket not found")
+        raise NotFound(rules.TICKET_NOT_FOUND)
     rows = await fetch(TICKET_SELECT + " WHERE t.tracking_hash = {}", digest(token))
     if not rows:
-        raise NotFound("ticket not found")
+        raise NotFound(rules.TICKET_NOT_FOUND)
     return with_sla_state(rows[0])
 
 

@@ -198,7 +198,7 @@ async def delete_view(scope: Scope, view_id: int) -> None:
         rows = await SavedView.delete().where(
             (SavedView.id == view_id) & (SavedView.user_id == (scope.actor.user_id or -1))).returning(SavedView.id)
         if not rows:
-            raise NotFound("view not found")
+            raise NotFound(N_("view not found"))
         await audit.record(scope, "ticket_view.delete", object_type="saved_view", object_id=view_id)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import directory, tenants
 from schoolit.accounts.choices import ShareRule
 from schoolit.accounts.scope import Scope
@@ -52,7 +53,7 @@ async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | Non
     scope.require(Permission.EXPORT)
     first, following, label = month_range(month)
     if county_id is not None:
-        scope.check(county_id, what="county")
+        scope.check(county_id, missing=rules.COUNTY_NOT_FOUND)
     rows = await fetch(
         "SELECT e.county_id, t.number, t.school_id, cat.name AS category, t.subject, "
         "sum(e.minutes)::int AS minutes FROM time_entry e JOIN ticket t ON t.id = e.ticket_id "
@@ -110,10 +111,10 @@ async def _arrangement_for(scope: Scope, arrangement_id: int | None) -> dict[str
         return None
     found = await directory.arrangement(arrangement_id)
     if found is None:
-        raise NotFound("arrangement not found")
+        raise NotFound(rules.ARRANGEMENT_NOT_FOUND)
     members = await directory.arrangement_members(arrangement_id)
     if not any(scope.sees_county(m["id"]) for m in members):
-        raise NotFound("arrangement not found")
+        raise NotFound(rules.ARRANGEMENT_NOT_FOUND)
     return {**found, "members": members}
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import msgspec
 
+from schoolit import rules
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -141,7 +142,7 @@ async def erase_reporters(scope: Scope, moment: dt.datetime | None = None) -> Re
     """Erase the reporters of tickets closed more than `TICKET_RETENTION_DAYS` before `moment` (now), and
     mails of unknown senders older than `MAIL_TRIAGE_RETENTION_DAYS`."""
     if not scope.everything:
-        raise Forbidden("only the system runs the retention job")
+        raise Forbidden(rules.SYSTEM_ONLY)
     moment = moment or dt.datetime.now(dt.UTC)
     settings = get_settings()
     closed_before = moment - dt.timedelta(days=settings.ticket_retention_days)

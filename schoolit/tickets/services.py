@@ -108,8 +108,8 @@ async def get_ticket(scope: Scope, ticket_id: int, *, lock: bool = False) -> dic
     scope.require(Permission.TICKETS_READ)
     row = await ticket_row(ticket_id, lock=lock)
     if row is None:
-        raise NotFound("ticket not found")
-    scope.check(row["county_id"], row["school_id"], what="ticket")
+        raise NotFound(rules.TICKET_NOT_FOUND)
+    scope.check(row["county_id"], row["school_id"], missing=rules.TICKET_NOT_FOUND)
     return with_sla_state(row)
 
 
@@ -229,7 +229,7 @@ async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], l
         errors.append(FieldError("category_id", UNKNOWN_CATEGORY))
     school = await inventory.school_summary(school_id=data.school_id)
     if school is None or not scope.sees(school["county_id"], school["id"]):
-        raise NotFound("school not found")
+        raise NotFound(rules.SCHOOL_NOT_FOUND)
     await check_asset(data.asset_kind, data.asset_id, data.school_id, errors)
     return school, errors
 
@@ -350,7 +350,7 @@ async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, 
                **(extra or {})}
     if workflow.needs_assignee(target) and ticket["assignee_id"] is None and "assignee_id" not in changes:
         if scope.actor.user_id is None or not _is_worker(scope):
-            raise Conflict("an assigned ticket needs an assignee")
+            raise Conflict(N_("an assigned ticket needs an assignee"))
         changes["assignee_id"] = scope.actor.user_id
     if target == Status.NEW:
         changes["assignee_id"] = None
@@ -382,14 +382,15 @@ async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: s
         if not workflow.may_transition(scope.role, current, status):
             if not _is_worker(scope) and not workflow.allowed_targets(scope.role, current):
                 raise Forbidden(N_("your role may not change this ticket's status"))
-            raise Conflict(f"a ticket cannot go from {current.value} to {status.value}")
+            raise Conflict(_("a ticket cannot go from %(current)s to %(status)s", current=_(STATUS_LABELS[current]),
+                               status=_(STATUS_LABELS[status])))
         await apply_status(scope, ticket, status, comment=comment)
     return await get_ticket(scope, ticket_id)
 
 
 async def eligible_assignees(scope: Scope, county_id: int) -> list[dict[str, Any]]:
     """Active supporters (and admins) whose scope covers the county."""
-    scope.check(county_id, what="county")
+    scope.check(county_id, missing=rules.COUNTY_NOT_FOUND)
     return await directory.supporters_of_county(county_id)
 
 
@@ -405,7 +406,7 @@ async def assign(scope: Scope, ticket_id: int, assignee_id: int | None) -> dict[
             return ticket
         current = Status(ticket["status"])
         if current == Status.CLOSED:
-            raise Conflict("a closed ticket cannot be assigned")
+            raise Conflict(N_("a closed ticket cannot be assigned"))
         if assignee_id is not None and current == Status.NEW:
             await apply_status(scope, ticket, Status.ASSIGNED, extra={"assignee_id": assignee_id},
                                reason="ticket.assign")
@@ -474,7 +475,7 @@ async def add_comment(scope: Scope, ticket_id: int, body: str, *, public: bool =
     """A public comment (the reporter sees it) or an internal note (supporters only)."""
     scope.require(Permission.TICKETS_REPORT)
     if not public and not _is_worker(scope):
-        raise Forbidden("only supporters write internal notes")
+        raise Forbidden(N_("only supporters write internal notes"))
     errors: list[FieldError] = []
     rules.not_empty(errors, "body", body)
     if errors:
@@ -536,7 +537,7 @@ async def tickets_for_school(scope: Scope, school_id: int, limit: int = 10) -> l
     a school outside the scope is NotFound, not an empty list."""
     scope.require(Permission.TICKETS_READ)
     school = await inventory.school_summary(school_id=school_id)
-    scope.check(school["county_id"] if school else None, school_id, what="school")
+    scope.check(school["county_id"] if school else None, school_id, missing=rules.SCHOOL_NOT_FOUND)
     rows = await fetch(
         TICKET_SELECT + " WHERE t.school_id = {} AND {} "
         "ORDER BY (t.status IN ('resolved', 'closed')), t.priority, t.created_at DESC LIMIT {}",
@@ -562,7 +563,7 @@ async def tickets_for_asset(scope: Scope, kind: str, asset_id: int, limit: int =
     """The tickets about one access point, device, uplink or room (open ones first), in the caller's scope."""
     scope.require(Permission.TICKETS_READ)
     if kind not in {k.value for k in AssetKind} or not await inventory.asset_visible(scope, kind, asset_id):
-        raise NotFound("unknown asset")
+        raise NotFound(N_("unknown asset"))
     rows = await fetch(
         TICKET_SELECT + f" WHERE t.{kind}_id = {{}} AND {{}} "  # the column of a known kind (checked above)
         "ORDER BY (t.status IN ('resolved', 'closed')), t.created_at DESC LIMIT {}",
@@ -590,10 +591,10 @@ async def ticket_assets(ticket: dict[str, Any]) -> list[dict[str, Any]]:
 async def open_tickets_in_county(scope: Scope, county_id: int) -> tuple[int, str]:
     """How many tickets of a county are still open (new, assigned, in progress, waiting): a county
     with open tickets is not retired."""
-    scope.check(county_id, what="county")
+    scope.check(county_id, missing=rules.COUNTY_NOT_FOUND)
     rows = await fetch("SELECT count(*)::int AS n FROM ticket WHERE county_id = {} AND status = ANY({})",
                        county_id, [s.value for s in OPEN_STATUSES])
-    return rows[0]["n"], "open tickets"
+    return rows[0]["n"], N_("open tickets")
 
 
 # --- maintenance ---------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def _owner(scope: Scope) -> tuple[int | None, int | None]:
         return scope.arrangement_id, None
     if scope.county_ids and len(scope.county_ids) == 1:
         return None, next(iter(scope.county_ids))
-    raise Forbidden("text modules belong to an arrangement or a county")
+    raise Forbidden(N_("text modules belong to an arrangement or a county"))
 
 
 def _visible(scope: Scope) -> Fragment:
@@ -117,13 +117,13 @@ async def delete_module(scope: Scope, module_id: int) -> None:
 async def _changeable(scope: Scope, module_id: int) -> dict[str, Any]:
     rows = await fetch(f"SELECT {_COLUMNS} FROM text_module WHERE id = {{}} FOR UPDATE", module_id)  # noqa: S608
     if not rows:
-        raise NotFound("text module not found")
+        raise NotFound(N_("text module not found"))
     row = dict(rows[0])
     if not _may_change(scope, row):
         visible = await fetch("SELECT 1 FROM text_module WHERE id = {} AND {}", module_id, _visible(scope))
         if not visible:
-            raise NotFound("text module not found")
-        raise Forbidden("this text module belongs to another team")
+            raise NotFound(N_("text module not found"))
+        raise Forbidden(N_("this text module belongs to another team"))
     return row
 
 

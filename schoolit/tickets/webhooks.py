@@ -98,7 +98,7 @@ async def set_active(scope: Scope, webhook_id: int, active: bool) -> None:
     async with atomic():
         rows = await fetch("UPDATE webhook SET active = {} WHERE id = {} RETURNING id", active, webhook_id)
         if not rows:
-            raise NotFound("webhook not found")
+            raise NotFound(N_("webhook not found"))
         await audit.record(scope, "webhook.update", object_type="webhook", object_id=webhook_id,
                            after={"active": active})
 

@@ -18,6 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import rules
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
@@ -267,7 +268,7 @@ class SignInAdminPages(Controller):
                                            for k, v in provider["config"].items()
                                            if k in ProviderForm.__struct_fields__})
                     return await self._page(caller, provider_form=form, edit_id=edit)
-            raise NotFound("provider not found")
+            raise NotFound(rules.PROVIDER_NOT_FOUND)
         return await self._page(caller)
 
     @post("/providers", opt=requires(Permission.USERS_MANAGE), status_code=303)

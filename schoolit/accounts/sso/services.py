@@ -143,7 +143,7 @@ async def provider_id_by_name(scope: Scope, name: str) -> int:
     scope.require(Permission.USERS_MANAGE)
     row = await SignInProvider.select(SignInProvider.id).where(SignInProvider.name == name.strip().lower()).first()
     if row is None:
-        raise NotFound("unknown sign-in provider")
+        raise NotFound(N_("unknown sign-in provider"))
     return int(row["id"])
 
 
@@ -163,7 +163,7 @@ async def save_provider(scope: Scope, data: ProviderInput, provider_id: int | No
             before = await SignInProvider.select(*PROVIDER_COLUMNS, SignInProvider.secret_encrypted).where(
                 SignInProvider.id == provider_id).output(load_json=True).first()
             if before is None:
-                raise NotFound("provider not found")
+                raise NotFound(rules.PROVIDER_NOT_FOUND)
         config, errors = _validate(data, has_secret=bool(before and before["secret_encrypted"]))
         if errors:
             raise ValidationFailed(errors)
@@ -202,7 +202,7 @@ async def delete_provider(scope: Scope, provider_id: int) -> None:
         before = await SignInProvider.select(*PROVIDER_COLUMNS).where(SignInProvider.id == provider_id).output(
             load_json=True).first()
         if before is None:
-            raise NotFound("provider not found")
+            raise NotFound(rules.PROVIDER_NOT_FOUND)
         await SignInProvider.delete().where(SignInProvider.id == provider_id)
         await audit.record(scope, "sign_in_provider.delete", object_type="sign_in_provider", object_id=provider_id,
                            before=before)
@@ -214,7 +214,7 @@ async def provider_by_name(name: str) -> dict[str, Any]:
         (SignInProvider.name == name.lower()) & (SignInProvider.enabled == True)  # noqa: E712
     ).output(load_json=True).first()
     if row is None:
-        raise NotFound("unknown sign-in provider")
+        raise NotFound(N_("unknown sign-in provider"))
     row["secret"] = SECRETS.decrypt(row.pop("secret_encrypted")) or ""
     return row
 
@@ -293,7 +293,7 @@ async def delete_mapping(scope: Scope, mapping_id: int) -> None:
     async with atomic():
         before = await SignInMapping.select(*MAPPING_COLUMNS).where(SignInMapping.id == mapping_id).first()
         if before is None:
-            raise NotFound("mapping not found")
+            raise NotFound(N_("mapping not found"))
         await SignInMapping.delete().where(SignInMapping.id == mapping_id)
         await audit.record(scope, "sign_in_mapping.delete", object_type="sign_in_mapping", object_id=mapping_id,
                            county_id=before["county_id"], before=before)
@@ -415,7 +415,7 @@ async def ldap_sign_in(name: str, login: str, password: str, *, client_ip: str |
     """Sign in with a directory login and password (the directory checks the password)."""
     provider = await provider_by_name(name)
     if provider["kind"] != ProviderKind.LDAP:
-        raise NotFound("unknown sign-in provider")
+        raise NotFound(N_("unknown sign-in provider"))
     scope = _provider_scope(provider, login[:100], client_ip=client_ip, request_id=request_id)
     # Failures count like those of local logins (per login and address, before the password is
     # tried), so schoolit is no faster way to guess directory passwords than the directory itself.
@@ -446,7 +446,7 @@ async def oidc_provider(name: str) -> dict[str, Any]:
     """An enabled OpenID Connect provider by name; NotFound otherwise (also for a directory's name)."""
     provider = await provider_by_name(name)
     if provider["kind"] != ProviderKind.OIDC:
-        raise NotFound("unknown sign-in provider")
+        raise NotFound(N_("unknown sign-in provider"))
     return provider
 
 

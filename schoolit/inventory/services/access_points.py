@@ -36,7 +36,7 @@ async def list_access_points(scope: Scope, *, q: str | None = None, sort: str | 
 
 async def get_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await one(ACCESS_POINTS, scope, access_point_id, "access point")
+    return await one(ACCESS_POINTS, scope, access_point_id, N_("access point not found"))
 
 
 async def _access_point_input(f: Input, school: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> None:

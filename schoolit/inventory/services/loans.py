@@ -80,7 +80,7 @@ async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.d
 
 async def get_loan(scope: Scope, loan_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return _loan_figures(await one(LOANS, scope, loan_id, "loan"))
+    return _loan_figures(await one(LOANS, scope, loan_id, N_("loan not found")))
 
 
 def _loan_input(data: Mapping[str, Any], current: Mapping[str, Any] | None, *,
@@ -208,12 +208,12 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
     one. One audit entry per loan (`loan.return`, marked as bulk)."""
     scope.require(Permission.LOANS_WRITE)
     f, returned_on, device_status = _return_input(data)
-    ids = bulk_ids(f, loan_ids, "loan", N_("choose at least one loan"))
+    ids = bulk_ids(f, loan_ids, N_("loan not found"), N_("choose at least one loan"))
     f.raise_if_invalid()
     before, _total = await page(LOANS, scope, limit=len(ids) + 1, sort="serial",
                                 extra=[fragment("l.id = ANY({})", ids)])
     if len(before) != len(ids):
-        raise NotFound("loan not found")
+        raise NotFound(N_("loan not found"))
     blocked: list[tuple[str, str]] = []
     for loan in before:
         reason = RETURNED_ALREADY if loan["returned_on"] is not None else (
@@ -309,7 +309,7 @@ async def erase_pupil_references(scope: Scope, on: dt.date | None = None) -> Ret
     """Erase the pupil reference of every loan that ended in a school year which closed at least a
     year ago. Idempotent: erased references are NULL and are not counted again."""
     if not scope.everything:
-        raise Forbidden("only the system runs the retention job")
+        raise Forbidden(rules.SYSTEM_ONLY)
     cutoff = retention_cutoff(on or today())
     by_county: dict[int, list[int]] = {}
     async with atomic():

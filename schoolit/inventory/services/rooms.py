@@ -18,6 +18,7 @@ from schoolit.inventory.services.store import (
     stays_at_school,
 )
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 
 async def list_buildings(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
@@ -31,7 +32,7 @@ async def list_buildings(scope: Scope, *, q: str | None = None, sort: str | None
 
 async def get_building(scope: Scope, building_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await one(BUILDINGS, scope, building_id, "building")
+    return await one(BUILDINGS, scope, building_id, N_("building not found"))
 
 
 async def create_building(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,7 +79,7 @@ async def room_choices(scope: Scope, school_id: int) -> list[tuple[str, str]]:
 
 async def get_room(scope: Scope, room_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await one(ROOMS, scope, room_id, "room")
+    return await one(ROOMS, scope, room_id, N_("room not found"))
 
 
 async def create_room(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:

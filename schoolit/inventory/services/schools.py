@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from schoolit import rules
 from schoolit.accounts import directory, tenants
 from schoolit.accounts.scope import Scope
 from schoolit.describe.inputs import Input
@@ -41,7 +42,7 @@ async def list_schools(scope: Scope, *, q: str | None = None, sort: str | None =
 
 async def get_school(scope: Scope, school_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return _with_school_figures(await one(SCHOOLS, scope, school_id, "school"))
+    return _with_school_figures(await one(SCHOOLS, scope, school_id, rules.SCHOOL_NOT_FOUND))
 
 
 async def school_totals(county_ids: Sequence[int]) -> dict[int, dict[str, int]]:

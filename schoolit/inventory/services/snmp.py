@@ -35,7 +35,7 @@ async def list_snmp_profiles(scope: Scope, *, q: str | None = None, sort: str | 
 
 async def get_snmp_profile(scope: Scope, profile_id: int) -> dict[str, Any]:
     _snmp_read(scope)
-    return await one(SNMP_PROFILES, scope, profile_id, "SNMP profile")
+    return await one(SNMP_PROFILES, scope, profile_id, N_("SNMP profile not found"))
 
 
 async def _stored(profile_id: int) -> dict[str, Any]:
@@ -130,9 +130,9 @@ async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
     rows = await fetch(f"SELECT id, county_id, {_CREDENTIAL_COLUMNS} FROM snmp_profile WHERE id = {{}}",  # noqa: S608
                        profile_id)
     if not rows:
-        raise NotFound("SNMP profile not found")
+        raise NotFound(N_("SNMP profile not found"))
     row = rows[0]
-    scope.check(row["county_id"], what="SNMP profile")
+    scope.check(row["county_id"], missing=N_("SNMP profile not found"))
     return _decrypted(row["id"], row)
 
 

@@ -136,12 +136,12 @@ async def page(listing: Listing, scope: Scope, *, filters: Mapping[str, Any] | N
     return [dict(row) for row in rows], int(total[0]["n"])
 
 
-async def one(listing: Listing, scope: Scope, row_id: int, what: str) -> dict[str, Any]:
-    """One row by id, inside the scope, or NotFound."""
+async def one(listing: Listing, scope: Scope, row_id: int, missing: str) -> dict[str, Any]:
+    """One row by id, inside the scope, or NotFound with the message `missing` (a message id: "device not found")."""
     where = listing.where(scope, {}, None, [fragment(f"{listing.id_column} = {{}}", row_id)])
     rows = await fetch(f"SELECT {listing.columns} FROM {listing.source} WHERE {{}}", where)  # noqa: S608
     if not rows:
-        raise NotFound(f"{what} not found")
+        raise NotFound(missing)
     return dict(rows[0])
 
 
@@ -165,12 +165,12 @@ def county_for_write(scope: Scope, f: Input) -> int | None:
     return county_id
 
 
-def bulk_ids(f: Input, ids: Sequence[int], what: str, none_chosen: str) -> list[int]:
+def bulk_ids(f: Input, ids: Sequence[int], missing: str, none_chosen: str) -> list[int]:
     """The distinct ids a bulk action names, in order. An id no row can have is `NotFound`, as for one row
-    (`what`: "device", "loan"); none chosen (`none_chosen`) and too many are errors of the field `ids`."""
+    (`missing`: "device not found"); none chosen (`none_chosen`) and too many are errors of the field `ids`."""
     chosen = sorted({int(i) for i in ids})
     if any(not 0 < i <= MAX_INT for i in chosen):  # no row has such an id
-        raise NotFound(f"{what} not found")
+        raise NotFound(missing)
     if not chosen:
         f.error("ids", none_chosen)
     bulk_size(f, "ids", len(chosen))

@@ -19,6 +19,7 @@ from schoolit.inventory.services.store import (
     stays_at_school,
 )
 from schoolit.kernel.access import Permission
+from schoolit.kernel.i18n import N_
 
 
 async def list_uplinks(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
@@ -32,7 +33,7 @@ async def list_uplinks(scope: Scope, *, q: str | None = None, sort: str | None =
 
 async def get_uplink(scope: Scope, uplink_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await one(UPLINKS, scope, uplink_id, "uplink")
+    return await one(UPLINKS, scope, uplink_id, N_("uplink not found"))
 
 
 async def _uplink_input(f: Input, county_id: int | None, current: Mapping[str, Any] | None) -> None:

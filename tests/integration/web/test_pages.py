@@ -10,6 +10,9 @@ import pytest
 
 from schoolit.logs import configure_logging
 from schoolit.settings import Settings
+from schoolit.sql import fetch
+from tests.integration.accounts.test_login import login
+from tests.integration.world import World
 
 
 async def test_home_is_german_by_default(client: httpx.AsyncClient) -> None:
@@ -53,6 +56,26 @@ async def test_page_errors_are_german_pages(client: httpx.AsyncClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "Nicht gefunden" in response.text
+
+
+async def test_an_unknown_or_foreign_object_is_named_in_the_users_language(client: httpx.AsyncClient,
+                                                                           world: World) -> None:
+    """A page of an object that is not there (or outside the caller's scope: the same answer) names what
+    is missing in German, and in English when asked; never the English message id on a German page."""
+    await login(client, "support@verbund.test.example")
+    ludwigsburg = world.counties["ludwigsburg"]
+    foreign = (await fetch("SELECT id FROM device WHERE county_id = {} LIMIT 1", ludwigsburg))[0]["id"]
+    missing = (("/devices/999999", "Gerät nicht gefunden", "device not found"),
+               (f"/devices/{foreign}", "Gerät nicht gefunden", "device not found"),
+               ("/tickets/999999", "Ticket nicht gefunden", "ticket not found"),
+               ("/schools/999999", "Schule nicht gefunden", "school not found"))
+    for path, german, english in missing:
+        page = await client.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 404, path
+        assert german in page.text and english not in page.text, (path, page.text[-600:])
+    client.cookies.set("lang", "en")
+    for path, _german, english in missing:
+        assert english in (await client.get(path, headers={"accept": "text/html"})).text, path
 
 
 async def test_openapi_schema(client: httpx.AsyncClient) -> None:

@@ -22,8 +22,10 @@ def test_scope_sees_its_counties_and_school_only() -> None:
     assert SCHOOL.sees(1) and SCHOOL.sees(1, school_id=10)
     assert not SCHOOL.sees(1, school_id=11)
     assert Scope.system().sees(12345)
-    with pytest.raises(NotFound):
-        SCHOOL.check(1, school_id=11, what="device")
+    with pytest.raises(NotFound, match=r"^device not found$"):
+        SCHOOL.check(1, school_id=11, missing="device not found")
+    with pytest.raises(NotFound, match=r"^not found$"):
+        SCHOOL.check(1, school_id=11)
 
 
 def test_roles_and_permissions() -> None:
