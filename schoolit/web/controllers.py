@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, HttpMethod, Request, Response, get, route
 from litestar.datastructures import Cookie
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -43,6 +44,13 @@ class WebController(Controller):
             response.cookies.append(Cookie(key="lang", value=code, max_age=365 * 24 * 3600,
                                            httponly=True, samesite="lax", path="/"))
         return response
+
+    # Last in line: a path no route has. Answered here rather than by the router, so the login and the
+    # language are known and a signed-in person gets the 404 page with their own header and menu.
+    @route("/{rest:path}", http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+                                        HttpMethod.DELETE], name="nowhere", opt=public())
+    async def nowhere(self, rest: FromPath[str]) -> None:
+        raise NotFoundException()
 
 
 @get("/health", name="health", summary="Liveness and database check", tags=["system"], opt=public())

@@ -78,6 +78,18 @@ async def test_an_unknown_or_foreign_object_is_named_in_the_users_language(clien
         assert english in (await client.get(path, headers={"accept": "text/html"})).text, path
 
 
+async def test_a_wrong_address_keeps_the_signed_in_header(client: httpx.AsyncClient, world: World) -> None:
+    """A path no route has: the 404 page of a signed-in person shows their menu and logout, not a login
+    link; a visitor gets the same page with the login link."""
+    visitor = await client.get("/no-such-page/at-all", headers={"accept": "text/html"})
+    assert visitor.status_code == 404 and 'href="/login"' in visitor.text and 'action="/logout"' not in visitor.text
+    await login(client, "support@verbund.test.example")
+    signed_in = await client.get("/no-such-page/at-all", headers={"accept": "text/html"})
+    assert signed_in.status_code == 404 and "Unter dieser Adresse gibt es nichts." in signed_in.text
+    assert 'action="/logout"' in signed_in.text and 'href="/login"' not in signed_in.text
+    assert 'href="/tickets"' in signed_in.text  # the supporter's menu
+
+
 async def test_openapi_schema(client: httpx.AsyncClient) -> None:
     response = await client.get("/schema")
     assert response.status_code == 200
