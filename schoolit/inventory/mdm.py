@@ -7,7 +7,8 @@ a transaction and rolls it back, so its report (matched, changed, unknown to the
 exactly what the commit will do. Devices the MDM knows and the inventory does not are listed for adoption;
 adopting one into a school creates it through the device service (`create_device`: its rules, its audit
 entry). Only devices in the caller's scope are matched: another county's serial is unknown here and is
-never touched (adopting it fails like any serial already in use).
+never touched (adopting it fails like any serial already in use). A disposed device (the end of its
+disposal) is left as it is and listed apart: the MDM should not know it any more.
 
 A device the MDM has not seen for `MDM_SILENT_AFTER_DAYS` (30) is flagged when read (`resources.device.
 mdm_silent`, the list filter `mdm_silent`); nothing stores the flag. The export's user names, UPNs and
@@ -86,6 +87,8 @@ class MdmReport(msgspec.Struct):
     silent_after_days: int = 30
     matches: list[MdmRow] = msgspec.field(default_factory=list)
     unknown: list[MdmRow] = msgspec.field(default_factory=list)
+    # Disposed of, yet in the MDM's export: left as they are, listed so someone removes them from the MDM.
+    disposed: list[MdmRow] = msgspec.field(default_factory=list)
     flagged: list[Flagged] = msgspec.field(default_factory=list)
     flagged_total: int = 0
     errors: list[RowError] = msgspec.field(default_factory=list)
@@ -167,8 +170,13 @@ async def _sync(scope: Scope, export: MdmExport, report: MdmReport, adopt: Mappi
         if stored is None:
             report.unknown.append(row)
             continue
-        values = synced_values(device, stored, export.source)
         row.device_id, row.school_name, row.adopted = stored["id"], stored["school_name"], device.serial in adopted
+        if stored["status"] == DeviceStatus.DISPOSED:
+            # Its record is closed (the disposal's end state): the sync changes nothing on it, and lists it,
+            # since a disposed device the MDM still knows may still hold a school's data.
+            report.disposed.append(row)
+            continue
+        values = synced_values(device, stored, export.source)
         row.changes = [name for name in SYNCED if values[name] != stored[name]]
         report.matches.append(row)
         tally = counties[stored["county_id"]]

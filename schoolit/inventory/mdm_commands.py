@@ -69,6 +69,8 @@ async def mdm_sync(args: argparse.Namespace) -> int:
           f"{report.flagged_total} not seen for {report.silent_after_days} days")
     for row in report.unknown:
         print(f"unknown: {row.serial} {row.model}".rstrip())
+    for row in report.disposed:
+        print(f"disposed of, still in the MDM (left as it is): {row.serial}")
     if args.dry_run:
         print("dry run: nothing was written")
     return 0

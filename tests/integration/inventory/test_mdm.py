@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.support import call, school
 from tests.integration.world import World
@@ -139,6 +140,31 @@ async def test_foreign_county_serials_are_unknown_and_untouched(client: httpx.As
     assert (await get(client, world, foreign["id"]))["mdm_source"] == ""
     # Read-only roles may not sync.
     assert (await sync(client, world, data, actor="donnersberg_authority")).status_code == 403
+
+
+async def test_a_disposed_device_is_left_as_it_is_and_listed(client: httpx.AsyncClient, world: World) -> None:
+    """A disposed device the MDM still knows: the sync changes nothing on it (its record is closed) and
+    lists it apart, in the API's report and on the page, so someone removes it from the MDM."""
+    gone, kept = await device(client, world, "MDM-GONE1"), await device(client, world, "MDM-KEPT1")
+    await fetch("UPDATE device SET status = 'disposed' WHERE id = {}", gone["id"])
+    before = await get(client, world, gone["id"])
+    data = jamf(("MDM-GONE1", 1, True), ("MDM-KEPT1", 1, True))
+    done = await sync(client, world, data)
+    assert done.status_code == 200, done.text
+    report = done.json()
+    assert [(d["serial"], d["device_id"], d["enrolled"]) for d in report["disposed"]] == [
+        ("MDM-GONE1", gone["id"], True)]
+    assert (report["matched"], report["changed"]) == (1, 1)
+    assert [m["serial"] for m in report["matches"]] == ["MDM-KEPT1"]
+    assert await get(client, world, gone["id"]) == before
+    assert (await get(client, world, kept["id"]))["mdm_source"] == "jamf-school"
+
+    await login(client, "support@verbund.test.example")
+    token = await csrf_token(client, "/mdm")
+    checked = await client.post("/mdm", data={"action": "check", "_csrf_token": token},
+                                files={"file": ("geraete.json", data)})
+    assert checked.status_code == 200 and "Ausgesondert, aber noch im MDM (1)" in checked.text
+    assert f'href="/devices/{gone["id"]}">MDM-GONE1' in checked.text
 
 
 async def test_page_preview_and_commit_in_german(client: httpx.AsyncClient, world: World) -> None:

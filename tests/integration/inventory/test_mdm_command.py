@@ -51,6 +51,22 @@ async def test_mdm_sync_command(cli_env: dict[str, str], tmp_path: Path) -> None
     assert {(a["action"], a["actor_label"]) for a in actions} == {
         ("device.create", "cli"), ("device.mdm", "cli"), ("import.mdm", "cli")}
 
+    # A device disposed of since: left as it is, and named.
+    conn = await asyncpg.connect(cli_env["DATABASE_URL"])
+    try:
+        await conn.execute("UPDATE device SET status = 'disposed', os_version = '13' WHERE serial = 'R9WT20AB3CD'")
+    finally:
+        await conn.close()
+    disposed = await _cli("inventory", "mdm-sync", "--county", "donnersbergkreis", sample, env=cli_env)
+    assert disposed.returncode == 0, disposed.stderr
+    assert "1 devices matched" in disposed.stdout
+    assert "disposed of, still in the MDM (left as it is): R9WT20AB3CD" in disposed.stdout
+    conn = await asyncpg.connect(cli_env["DATABASE_URL"])
+    try:
+        assert await conn.fetchval("SELECT os_version FROM device WHERE serial = 'R9WT20AB3CD'") == "13"
+    finally:
+        await conn.close()
+
     bad = tmp_path / "bad.csv"
     bad.write_text("Name;Seriennummer;Status;Letzte Verbindung\nA;R9WT20AB3CD;Registriert;gestern\n", "utf-8")
     failed = await _cli("inventory", "mdm-sync", "--county", "donnersbergkreis", str(bad), env=cli_env)
