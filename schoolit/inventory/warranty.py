@@ -30,9 +30,10 @@ LIFETIME_YEARS = 5  # a pupil device's use before it is replaced (the DigitalPak
 MAX_DAYS = 3650
 BAD_DAYS = N_("a whole number of days from 1 to 3650")
 LISTS = ("ending", "repair", "plan")
+SHOWN = 200  # rows a list shows on the page (with how many there are); its CSV file has them all
 
 _ENDING = """
-    SELECT x.*, s.school_number, s.name AS school_name
+    SELECT x.*, s.school_number, s.name AS school_name, count(*) OVER () AS total
     FROM (SELECT 'device' AS object, id, county_id, school_id, serial, asset_tag, vendor, model, status,
                  warranty_end FROM device WHERE status NOT IN ('retired', 'disposed')
           UNION ALL
@@ -40,13 +41,15 @@ _ENDING = """
           FROM access_point WHERE status <> 'retired') AS x
     JOIN school s ON s.id = x.school_id
     WHERE x.warranty_end BETWEEN {} AND {} AND {}
-    ORDER BY x.warranty_end, s.school_number, x.serial"""
+    ORDER BY x.warranty_end, s.school_number, x.serial
+    LIMIT {}"""
 _REPAIR = """
     SELECT 'device' AS object, d.id, d.county_id, d.school_id, d.serial, d.asset_tag, d.vendor, d.model, d.status,
-           d.warranty_end, s.school_number, s.name AS school_name
+           d.warranty_end, s.school_number, s.name AS school_name, count(*) OVER () AS total
     FROM device d JOIN school s ON s.id = d.school_id
     WHERE d.status = 'repair' AND d.warranty_end < {} AND {}
-    ORDER BY d.warranty_end, s.school_number, d.serial"""
+    ORDER BY d.warranty_end, s.school_number, d.serial
+    LIMIT {}"""
 _PLAN = """
     SELECT d.county_id, extract(year FROM d.purchase_date)::int AS purchased, d.kind, count(*) AS n,
            coalesce(sum(d.price_cents), 0) AS total, count(*) FILTER (WHERE d.price_cents IS NULL) AS without_price
@@ -69,17 +72,20 @@ async def _named(scope: Scope, rows: list[Any]) -> list[dict[str, Any]]:
     return [{**dict(r), "county_name": names.get(r["county_id"], "")} for r in rows]
 
 
-async def warranty_ending(scope: Scope, days: int) -> list[dict[str, Any]]:
+async def warranty_ending(scope: Scope, days: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """The first `limit` rows (all without one); each row's `total` counts them all."""
     scope.require(Permission.INVENTORY_READ)
     start = today()
     rows = await fetch(_ENDING, start, start + dt.timedelta(days=days),
-                       scope.where("x.county_id", school="x.school_id"))
+                       scope.where("x.county_id", school="x.school_id"), limit)
     return await _named(scope, rows)
 
 
-async def out_of_warranty_in_repair(scope: Scope) -> list[dict[str, Any]]:
+async def out_of_warranty_in_repair(scope: Scope, limit: int | None = None) -> list[dict[str, Any]]:
+    """The first `limit` rows (all without one); each row's `total` counts them all."""
     scope.require(Permission.INVENTORY_READ)
-    return await _named(scope, await fetch(_REPAIR, today(), scope.where("d.county_id", school="d.school_id")))
+    return await _named(scope, await fetch(_REPAIR, today(), scope.where("d.county_id", school="d.school_id"),
+                                           limit))
 
 
 async def replacement_plan(scope: Scope) -> list[dict[str, Any]]:

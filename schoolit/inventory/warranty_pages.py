@@ -57,8 +57,8 @@ class WarrantyPages(Controller):
             "days": days if error else horizon, "error": error, "days_label": DAYS_LABEL, "lists": LIST_LABELS,
             "can_export": caller.can(Permission.EXPORT),
             "status_label": status_label, "kind_label": kind_label, "lifetime": warranty.LIFETIME_YEARS,
-            "ending": [] if error else await warranty.warranty_ending(caller, horizon),
-            "repair": [] if error else await warranty.out_of_warranty_in_repair(caller),
+            "ending": [] if error else await warranty.warranty_ending(caller, horizon, limit=warranty.SHOWN),
+            "repair": [] if error else await warranty.out_of_warranty_in_repair(caller, limit=warranty.SHOWN),
             "plan": [] if error else await warranty.replacement_plan(caller),
         }
         return Template("inventory/warranty.html", context=context, status_code=422 if error else 200)

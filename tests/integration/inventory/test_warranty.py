@@ -11,6 +11,8 @@ import io
 import httpx
 
 from schoolit.inventory.definitions import today
+from schoolit.inventory.warranty import SHOWN
+from schoolit.sql import fetch
 from tests.integration.accounts.test_login import login
 from tests.integration.inventory.support import call, school
 from tests.integration.world import World
@@ -63,6 +65,24 @@ async def test_lists_and_csv_files(client: httpx.AsyncClient, world: World) -> N
     assert ["Donnersbergkreis", "2021", "Tablet", "2", "2026", "400.00", "1"] in plan
     assert ["Donnersbergkreis", "2020", "Tablet", "1", "2025", "350.00", "0"] in plan  # the retired one left out
     assert not any(row[0] == "Landkreis Ludwigsburg" for row in plan)
+
+
+async def test_a_long_list_shows_its_first_rows_and_how_many_there_are(client: httpx.AsyncClient,
+                                                                        world: World) -> None:
+    """A county whose devices were bought together: the page shows the first rows of the list and how many
+    there are, the CSV file all of them."""
+    ends = today() + dt.timedelta(days=7)
+    await fetch("INSERT INTO device (county_id, school_id, serial, warranty_end) SELECT {}, {}, "
+                "'W-MANY' || lpad(n::text, 4, '0'), {} FROM generate_series(1, {}) AS n",
+                world.schools["kib"]["county_id"], school(world, "kib"), ends, SHOWN + 5)
+    await login(client, "support@verbund.test.example")
+    page = await client.get("/warranty", params={"days": "30"})
+    assert page.status_code == 200
+    assert page.text.count('<code>W-MANY') == SHOWN
+    assert f"Die ersten {SHOWN} von {SHOWN + 5}. Die CSV-Datei enthält alle." in page.text
+    ending = _table((await client.get("/warranty.csv", params={"list": "ending", "days": "30"})).content)
+    assert sum(row[4].startswith("W-MANY") for row in ending[1:]) == SHOWN + 5
+    assert "Die ersten" not in (await client.get("/warranty", params={"days": "3"})).text  # none ends that soon
 
 
 async def test_bad_days_are_a_german_422_and_school_contacts_see_their_school(client: httpx.AsyncClient,
