@@ -177,6 +177,6 @@ async def test_loan_audit_keeps_no_pupil_reference(client: httpx.AsyncClient, wo
                                                                  "pupil_ref": "8a-31"})
     await call(client, world, "admin", "POST", f"/loans/{lent.json()['id']}/return", {})
     rows = await AuditEvent.select(AuditEvent.action, AuditEvent.before, AuditEvent.after).where(
-        AuditEvent.object_type == "loan", AuditEvent.object_id == str(lent.json()["id"]))
+        AuditEvent.object_type == "loan", AuditEvent.object_id == str(lent.json()["id"])).order_by(AuditEvent.id)
     assert [r["action"] for r in rows] == ["loan.lend", "loan.return"]
     assert all("8a-31" not in str(r["before"]) + str(r["after"]) for r in rows)

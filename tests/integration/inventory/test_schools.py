@@ -24,7 +24,7 @@ async def test_create_read_update_school(client: httpx.AsyncClient, world: World
     assert changed.status_code == 200 and changed.json()["pupils"] == 655
     assert changed.json()["name"] == "Gymnasium Lauterecken"
     actions = [e["action"] for e in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.object_id == str(body["id"]), AuditEvent.object_type == "school")]
+        AuditEvent.object_id == str(body["id"]), AuditEvent.object_type == "school").order_by(AuditEvent.id)]
     assert actions == ["school.create", "school.update"]
 
 
