@@ -506,8 +506,8 @@ class ArrangementInUse(Conflict):
     """An arrangement cannot be dissolved: users are still scoped to it (they must be moved first)."""
 
     def __init__(self, count: int) -> None:
-        super().__init__(f"{count} user(s) are scoped to the arrangement; move them to another arrangement "
-                         "or county before dissolving it")
+        super().__init__(N_("%(count)s user(s) are scoped to the arrangement; move them to another arrangement "
+                            "or county before dissolving it"), count=count)
         self.count = count
 
 

@@ -23,12 +23,25 @@ NOT_FOR_PEOPLE = {
 }
 
 
+def _refusals(tree: ast.AST) -> list[ast.Call]:
+    """The calls that make a refusal: `NotFound(…)` and the like, and `super().__init__(…)` in a class of
+    their own (`class CountyHeld(Conflict)`)."""
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id in REFUSALS]
+    for cls in ast.walk(tree):
+        if isinstance(cls, ast.ClassDef) and any(isinstance(b, ast.Name) and b.id in REFUSALS for b in cls.bases):
+            calls += [node for node in ast.walk(cls) if isinstance(node, ast.Call)
+                      and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"
+                      and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
+                      and node.func.value.func.id == "super"]
+    return calls
+
+
 def unmarked(path: Path) -> list[tuple[int, str]]:
     """(line, text) of each refusal in `path` raised with a bare string or an f-string."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in REFUSALS
-                and node.args):
+    for node in _refusals(ast.parse(path.read_text(encoding="utf-8"))):
+        if not node.args:
             continue
         message = node.args[0]
         if isinstance(message, ast.Constant) and isinstance(message.value, str):
@@ -54,5 +67,9 @@ def test_the_check_finds_bare_strings_and_f_strings(tmp_path: Path) -> None:
     source = tmp_path / "sample.py"
     source.write_text('raise NotFound("device not found")\nraise Conflict(f"cannot go to {x}")\n'
                       'raise NotFound(N_("device not found"))\nraise Forbidden(ROLE_MAY_NOT)\n'
-                      'raise Conflict(_("cannot go to %(x)s", x=x))\n', encoding="utf-8")
-    assert unmarked(source) == [(1, "device not found"), (2, "cannot go to")]
+                      'raise Conflict(_("cannot go to %(x)s", x=x))\n'
+                      'class Held(Conflict):\n    def __init__(self, n):\n        super().__init__(f"{n} open")\n'
+                      'class Fine(Conflict):\n    def __init__(self, n):\n'
+                      '        super().__init__(N_("%(n)s open"), n=n)\n',
+                      encoding="utf-8")
+    assert unmarked(source) == [(1, "device not found"), (2, "cannot go to"), (8, "open")]

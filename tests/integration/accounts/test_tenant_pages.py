@@ -111,6 +111,9 @@ async def test_admin_dissolves_an_arrangement_once_no_user_is_scoped_to_it(clien
     admin = world.auth("admin")
     api_busy = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve", headers=admin)
     assert api_busy.status_code == 409 and f"{scoped} user(s) are scoped" in api_busy.json()["detail"]
+    in_german = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve",
+                                  headers=world.auth_only("admin"))
+    assert f"{scoped} Benutzer sind dem Verbund zugeordnet" in in_german.json()["detail"]
     county = await client.post("/api/v1/counties", headers=admin,
                                json={"name": "Landkreis Bad Kreuznach", "slug": "bad-kreuznach", "ags": "07133"})
     county_id = county.json()["id"]
