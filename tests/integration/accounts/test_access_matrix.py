@@ -73,6 +73,9 @@ PATH_PARAMS: dict[str, Filler] = {
     "code": lambda w, a, f: None if f else "en",
     "file_path": lambda w, a, f: None if f else "css/app.css",
     "path": lambda w, a, f: None if f else "openapi.json",  # /schema/{path}
+    # The last route (/{rest:path}) answers every address no other route has, always with 404
+    # (tests/integration/web/test_pages.py): nothing there to reach.
+    "rest": lambda w, a, f: None,
     # A ticket's tracking token (public pages): the one of the actor's own school's ticket; guessing is 404.
     "token": lambda w, a, f: None if f else w.tracking_tokens[OWN_SCHOOL[a]],
     # A password-reset link (public page): the actor's own, or the Donnersberg authority's for those without one.
