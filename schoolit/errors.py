@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from schoolit.kernel.i18n import gettext
+
 
 class ConfigError(Exception):
     """The configuration is unusable; the CLI prints it as one line and exits with code 2."""
@@ -26,6 +28,12 @@ class DomainError(Exception):
         super().__init__(filled)
         self.detail = filled
         self.message, self.params = detail, params
+
+    def shown(self) -> str:
+        """The refusal in the current language. Values that are message ids ("open tickets") are translated
+        too; names pass through unchanged."""
+        return gettext(self.message, **{name: gettext(value) if isinstance(value, str) else value
+                                        for name, value in self.params.items()})
 
 
 class NotFound(DomainError):

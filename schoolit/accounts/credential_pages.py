@@ -273,7 +273,7 @@ class UserAdminPages(Controller):
         except ValidationFailed as exc:
             return await self._page(caller, user_id, status_code=422, form=data, errors=field_errors(exc))
         except Conflict as exc:
-            return await self._page(caller, user_id, status_code=409, form=data, problem=_(exc.detail))
+            return await self._page(caller, user_id, status_code=409, form=data, problem=exc.shown())
         return await self._page(caller, user_id, notice=_("Changes saved."))
 
     @post("/enable", opt=MANAGE, status_code=303)
@@ -287,7 +287,7 @@ class UserAdminPages(Controller):
         try:
             await services.disable_user(caller, user_id)
         except Conflict as exc:
-            return await self._page(caller, user_id, status_code=409, problem=_(exc.detail))
+            return await self._page(caller, user_id, status_code=409, problem=exc.shown())
         return Redirect(path=f"/admin/users/{user_id}", status_code=303)
 
     @post("/password-reset", opt=MANAGE, status_code=200)

@@ -120,7 +120,7 @@ class AdminPages(Controller):
         except ValidationFailed as exc:
             return await self._users_page(caller, status_code=422, form=data, errors=field_errors(exc))
         except Conflict as exc:
-            return await self._users_page(caller, status_code=409, form=data, problem=_(exc.detail))
+            return await self._users_page(caller, status_code=409, form=data, problem=exc.shown())
         return await self._users_page(caller, created=user, generated_password=password)
 
     @get("/tokens", name="admin_tokens", opt=requires(Permission.USERS_MANAGE))

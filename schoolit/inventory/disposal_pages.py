@@ -70,7 +70,7 @@ class DisposalPages(Controller):
             context = await device_context(caller, device_id, reason=reason, note=note, errors=errors)
             return Template("inventory/device.html", context=context, status_code=422)
         except Conflict as exc:
-            context = await device_context(caller, device_id, reason=reason, note=note, general=gettext(exc.detail))
+            context = await device_context(caller, device_id, reason=reason, note=note, general=exc.shown())
             return Template("inventory/device.html", context=context, status_code=409)
         return Redirect(path=f"/devices/{device_id}?done=disposal-requested#disposal", status_code=303)
 
@@ -108,7 +108,7 @@ class DisposalPages(Controller):
         except (Conflict, Forbidden, ValidationFailed) as exc:
             message = (gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS["note"]),
                                reason=gettext(exc.errors[0].message))
-                       if isinstance(exc, ValidationFailed) else gettext(exc.detail))
+                       if isinstance(exc, ValidationFailed) else exc.shown())
             status = 422 if isinstance(exc, ValidationFailed) else 403 if isinstance(exc, Forbidden) else 409
             context = await _list_context(caller, None, error=message, error_id=disposal_id)
             return Template("inventory/disposals.html", context=context, status_code=status)

@@ -170,7 +170,7 @@ async def _submit(request: Request[Any, Any, Any], form: Sequence[forms.Field],
     except ValidationFailed as exc:
         return await render(_posted_values(form, posted), {e.field: e.message for e in exc.errors}, (), 422)
     except Conflict as exc:
-        return await render(_posted_values(form, posted), {}, (gettext(exc.detail),), 409)
+        return await render(_posted_values(form, posted), {}, (exc.shown(),), 409)
     return _done(request, success(row))
 
 

@@ -382,8 +382,8 @@ async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: s
         if not workflow.may_transition(scope.role, current, status):
             if not _is_worker(scope) and not workflow.allowed_targets(scope.role, current):
                 raise Forbidden(N_("your role may not change this ticket's status"))
-            raise Conflict(_("a ticket cannot go from %(current)s to %(status)s", current=_(STATUS_LABELS[current]),
-                               status=_(STATUS_LABELS[status])))
+            raise Conflict(N_("a ticket cannot go from %(current)s to %(status)s"), current=STATUS_LABELS[current],
+                           status=STATUS_LABELS[status])
         await apply_status(scope, ticket, status, comment=comment)
     return await get_ticket(scope, ticket_id)
 

@@ -202,10 +202,8 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     errors = None
     if isinstance(exc, ValidationFailed):
         errors = [{"field": e.field, "message": e.message, "label": e.label} for e in exc.errors]
-    # Values that are message ids ("open tickets") are translated too; names pass through unchanged.
-    detail = _(exc.message, **{name: _(value) if isinstance(value, str) else value
-                               for name, value in exc.params.items()}) if exc.params else exc.detail
-    return _answer(request, exc.status_code, detail, errors)
+    # Without values the detail is the message id itself, which `detail_shown` translates (and recognises).
+    return _answer(request, exc.status_code, exc.shown() if exc.params else exc.detail, errors)
 
 
 def body_labels(request: Request[Any, Any, Any]) -> Mapping[str, str]:
