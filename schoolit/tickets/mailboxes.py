@@ -42,6 +42,9 @@ _INSERT = ("INSERT INTO mailbox (name, arrangement_id, county_id, host, port, tl
            "done_folder, active) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING " + COLUMNS)
 
 
+MAILBOX_NOT_FOUND = N_("mailbox not found")
+
+
 class MailboxError(Exception):
     """The mailbox cannot be reached, refused the login or the folder (the text says which)."""
 
@@ -149,7 +152,7 @@ async def get_mailbox(scope: Scope, mailbox_id: int) -> dict[str, Any]:
     scope.require(Permission.USERS_MANAGE)
     rows = await fetch(f"SELECT {COLUMNS} FROM mailbox WHERE id = {{}}", mailbox_id)  # noqa: S608 (fixed columns)
     if not rows:
-        raise NotFound(N_("mailbox not found"))
+        raise NotFound(MAILBOX_NOT_FOUND)
     return rows[0]
 
 
@@ -267,7 +270,7 @@ async def test_connection(scope: Scope, mailbox_id: int) -> str:
     await get_mailbox(scope, mailbox_id)
     mailbox = next((m for m in await _with_password(mailbox_id)), None)
     if mailbox is None:
-        raise NotFound(N_("mailbox not found"))
+        raise NotFound(MAILBOX_NOT_FOUND)
     async with connected(mailbox) as client:
         response = ok(await client.uid_search("UNSEEN", charset=None), "search")
     return str(len(uids_of(response)))

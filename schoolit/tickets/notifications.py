@@ -61,6 +61,9 @@ ROLE_KINDS: dict[Role, tuple[NotifyKind, ...]] = {
 DEFAULT_OFF = frozenset({NotifyKind.WEEKLY_SUMMARY})
 NO_DIGEST = frozenset({NotifyKind.WEEKLY_SUMMARY})  # a summary already
 
+NO_SUCH_PERSON = N_("no such person")
+
+
 def default_mode(kind: NotifyKind) -> NotifyMode:
     return NotifyMode.OFF if kind in DEFAULT_OFF else NotifyMode.ON
 
@@ -370,11 +373,11 @@ async def dispatch_all() -> int:
 async def my_preferences(scope: Scope) -> dict[str, Any]:
     """The caller's language and, for each kind their role offers, the mode and its choices."""
     if scope.actor.user_id is None:
-        raise NotFound(N_("no such person"))
+        raise NotFound(NO_SUCH_PERSON)
     people = await _people([scope.actor.user_id])
     person = people.get(scope.actor.user_id)
     if person is None:
-        raise NotFound(N_("no such person"))
+        raise NotFound(NO_SUCH_PERSON)
     offered = ROLE_KINDS.get(Role(person["role"]), ())
     kinds = [{"kind": kind.value, "label": NOTIFY_LABELS[kind], "mode": mode_of(person, kind).value,
               "modes": [(mode.value, NOTIFY_MODE_LABELS[mode]) for mode in modes_for(kind)]} for kind in offered]
@@ -385,7 +388,7 @@ async def my_preferences(scope: Scope) -> dict[str, Any]:
 async def save_my_preferences(scope: Scope, *, locale: str, modes: dict[str, str]) -> dict[str, Any]:
     """Store the caller's language ("" = default) and modes; unknown kinds or modes are field errors."""
     if scope.actor.user_id is None:
-        raise NotFound(N_("no such person"))
+        raise NotFound(NO_SUCH_PERSON)
     offered = {kind.value: kind for kind in ROLE_KINDS.get(scope.role, ())}
     errors = []
     if locale and locale not in LOCALES:

@@ -31,6 +31,9 @@ MAX_BODY = 5_000
 _COLUMNS = "id, arrangement_id, county_id, title, body, created_at, updated_at"
 
 
+MODULE_NOT_FOUND = N_("text module not found")
+
+
 def _owner(scope: Scope) -> tuple[int | None, int | None]:
     """Where a module the caller makes belongs: (arrangement_id, county_id); admins' modules to all."""
     if scope.role == Role.ADMIN or scope.everything:
@@ -117,12 +120,12 @@ async def delete_module(scope: Scope, module_id: int) -> None:
 async def _changeable(scope: Scope, module_id: int) -> dict[str, Any]:
     rows = await fetch(f"SELECT {_COLUMNS} FROM text_module WHERE id = {{}} FOR UPDATE", module_id)  # noqa: S608
     if not rows:
-        raise NotFound(N_("text module not found"))
+        raise NotFound(MODULE_NOT_FOUND)
     row = dict(rows[0])
     if not _may_change(scope, row):
         visible = await fetch("SELECT 1 FROM text_module WHERE id = {} AND {}", module_id, _visible(scope))
         if not visible:
-            raise NotFound(N_("text module not found"))
+            raise NotFound(MODULE_NOT_FOUND)
         raise Forbidden(N_("this text module belongs to another team"))
     return row
 

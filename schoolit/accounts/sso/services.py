@@ -41,6 +41,9 @@ OIDC_FIELDS = ("issuer", "client_id", "scopes", "groups_claim")
 # --- providers -----------------------------------------------------------------------------------
 
 
+UNKNOWN_PROVIDER = N_("unknown sign-in provider")
+
+
 @dataclass
 class ProviderInput:
     """A provider as the admin enters it; `secret` empty keeps the stored one."""
@@ -143,7 +146,7 @@ async def provider_id_by_name(scope: Scope, name: str) -> int:
     scope.require(Permission.USERS_MANAGE)
     row = await SignInProvider.select(SignInProvider.id).where(SignInProvider.name == name.strip().lower()).first()
     if row is None:
-        raise NotFound(N_("unknown sign-in provider"))
+        raise NotFound(UNKNOWN_PROVIDER)
     return int(row["id"])
 
 
@@ -214,7 +217,7 @@ async def provider_by_name(name: str) -> dict[str, Any]:
         (SignInProvider.name == name.lower()) & (SignInProvider.enabled == True)  # noqa: E712
     ).output(load_json=True).first()
     if row is None:
-        raise NotFound(N_("unknown sign-in provider"))
+        raise NotFound(UNKNOWN_PROVIDER)
     row["secret"] = SECRETS.decrypt(row.pop("secret_encrypted")) or ""
     return row
 
@@ -273,7 +276,7 @@ async def add_mapping(scope: Scope, *, provider_id: int, group_name: str, role: 
         scope_ids = await accounts.resolve_user_scope(person_role, ref, found)
         errors += [FieldError(e.field, UNKNOWN_SCOPE) for e in found]
     if not await SignInProvider.exists().where(SignInProvider.id == provider_id):
-        errors.append(FieldError("provider", N_("unknown sign-in provider")))
+        errors.append(FieldError("provider", UNKNOWN_PROVIDER))
     if errors:
         raise ValidationFailed(errors)
     async with atomic():
@@ -415,7 +418,7 @@ async def ldap_sign_in(name: str, login: str, password: str, *, client_ip: str |
     """Sign in with a directory login and password (the directory checks the password)."""
     provider = await provider_by_name(name)
     if provider["kind"] != ProviderKind.LDAP:
-        raise NotFound(N_("unknown sign-in provider"))
+        raise NotFound(UNKNOWN_PROVIDER)
     scope = _provider_scope(provider, login[:100], client_ip=client_ip, request_id=request_id)
     # Failures count like those of local logins (per login and address, before the password is
     # tried), so schoolit is no faster way to guess directory passwords than the directory itself.
@@ -446,7 +449,7 @@ async def oidc_provider(name: str) -> dict[str, Any]:
     """An enabled OpenID Connect provider by name; NotFound otherwise (also for a directory's name)."""
     provider = await provider_by_name(name)
     if provider["kind"] != ProviderKind.OIDC:
-        raise NotFound(N_("unknown sign-in provider"))
+        raise NotFound(UNKNOWN_PROVIDER)
     return provider
 
 

@@ -37,6 +37,8 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch, fragment
 
+DEVICE_NOT_FOUND = N_("device not found")
+
 
 async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None = None, limit: int = 50,
                        offset: int = 0, filters: Mapping[str, Any] | None = None,
@@ -51,7 +53,7 @@ async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None =
 
 async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return await one(DEVICES, scope, device_id, N_("device not found"))
+    return await one(DEVICES, scope, device_id, DEVICE_NOT_FOUND)
 
 
 def _device_input(data: Mapping[str, Any], current: Mapping[str, Any] | None) -> Input:
@@ -121,7 +123,7 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
     scope.require(Permission.INVENTORY_WRITE)
     f = Input({"status": status}, partial=False)
     f.choice("status", DeviceStatus, required=True)
-    ids = bulk_ids(f, device_ids, N_("device not found"), N_("choose at least one device"))
+    ids = bulk_ids(f, device_ids, DEVICE_NOT_FOUND, N_("choose at least one device"))
     if f.value("status") == LENT:
         f.error("status", BULK_LENT)
     f.raise_if_invalid()
@@ -129,7 +131,7 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
     before, _total = await page(DEVICES, scope, limit=len(ids) + 1, sort="serial",
                                 extra=[fragment("d.id = ANY({})", ids)])
     if len(before) != len(ids):
-        raise NotFound(N_("device not found"))
+        raise NotFound(DEVICE_NOT_FOUND)
     blocked: list[tuple[str, str]] = []
     for device in before:
         check = _device_input({"status": status}, device)

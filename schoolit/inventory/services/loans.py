@@ -47,6 +47,9 @@ from schoolit.sql import Fragment, fetch, fragment
 LOAN_STATES = ("open", "returned", "overdue", "due")
 
 
+LOAN_NOT_FOUND = N_("loan not found")
+
+
 def _loan_figures(row: dict[str, Any], on: dt.date | None = None) -> dict[str, Any]:
     row["overdue"] = row["returned_on"] is None and row["due_on"] < (on or today())  # as LOAN_OVERDUE
     return row
@@ -80,7 +83,7 @@ async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.d
 
 async def get_loan(scope: Scope, loan_id: int) -> dict[str, Any]:
     scope.require(Permission.INVENTORY_READ)
-    return _loan_figures(await one(LOANS, scope, loan_id, N_("loan not found")))
+    return _loan_figures(await one(LOANS, scope, loan_id, LOAN_NOT_FOUND))
 
 
 def _loan_input(data: Mapping[str, Any], current: Mapping[str, Any] | None, *,
@@ -208,12 +211,12 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
     one. One audit entry per loan (`loan.return`, marked as bulk)."""
     scope.require(Permission.LOANS_WRITE)
     f, returned_on, device_status = _return_input(data)
-    ids = bulk_ids(f, loan_ids, N_("loan not found"), N_("choose at least one loan"))
+    ids = bulk_ids(f, loan_ids, LOAN_NOT_FOUND, N_("choose at least one loan"))
     f.raise_if_invalid()
     before, _total = await page(LOANS, scope, limit=len(ids) + 1, sort="serial",
                                 extra=[fragment("l.id = ANY({})", ids)])
     if len(before) != len(ids):
-        raise NotFound(N_("loan not found"))
+        raise NotFound(LOAN_NOT_FOUND)
     blocked: list[tuple[str, str]] = []
     for loan in before:
         reason = RETURNED_ALREADY if loan["returned_on"] is not None else (

@@ -17,6 +17,8 @@ from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
 
+PROFILE_NOT_FOUND = N_("SNMP profile not found")
+
 
 def _snmp_read(scope: Scope) -> None:
     # Profiles are the network team's working material: only those who maintain the inventory see
@@ -35,7 +37,7 @@ async def list_snmp_profiles(scope: Scope, *, q: str | None = None, sort: str | 
 
 async def get_snmp_profile(scope: Scope, profile_id: int) -> dict[str, Any]:
     _snmp_read(scope)
-    return await one(SNMP_PROFILES, scope, profile_id, N_("SNMP profile not found"))
+    return await one(SNMP_PROFILES, scope, profile_id, PROFILE_NOT_FOUND)
 
 
 async def _stored(profile_id: int) -> dict[str, Any]:
@@ -130,9 +132,9 @@ async def snmp_credentials(scope: Scope, profile_id: int) -> SnmpCredentials:
     rows = await fetch(f"SELECT id, county_id, {_CREDENTIAL_COLUMNS} FROM snmp_profile WHERE id = {{}}",  # noqa: S608
                        profile_id)
     if not rows:
-        raise NotFound(N_("SNMP profile not found"))
+        raise NotFound(PROFILE_NOT_FOUND)
     row = rows[0]
-    scope.check(row["county_id"], missing=N_("SNMP profile not found"))
+    scope.check(row["county_id"], missing=PROFILE_NOT_FOUND)
     return _decrypted(row["id"], row)
 
 
