@@ -16,7 +16,7 @@ from schoolit.accounts import tenants
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import SHARE_RULE_LABELS, FederalState, ShareRule
 from schoolit.accounts.scope import Scope
-from schoolit.errors import Conflict, DomainError, FieldError, ValidationFailed
+from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
@@ -42,19 +42,6 @@ DONE = {
 
 def _errors(exc: ValidationFailed) -> dict[str, str]:
     return {e.field: _(e.message) for e in exc.errors}
-
-
-def _refusal(exc: DomainError) -> str:
-    if isinstance(exc, tenants.ArrangementInUse):
-        return _("%(count)s users are scoped to the arrangement; move them to another arrangement or county "
-                 "before dissolving it.", count=exc.count)
-    if isinstance(exc, tenants.CountyHeld):
-        return _("The county still has %(count)s open tickets; close them before retiring it.", count=exc.count)
-    if "leads the arrangement" in exc.detail:
-        return _("The county leads its arrangement; make another member the lead county first.")
-    if "already retired" in exc.detail:
-        return _("The county is already retired.")
-    return exc.detail
 
 
 def _shares_from_form(data: dict[str, str]) -> dict[int, str]:
@@ -132,7 +119,7 @@ class TenantPages(Controller):
         try:
             await tenants.retire_county(caller, county_id)
         except Conflict as exc:
-            return await self._county(caller, county_id, status_code=409, refusal=_refusal(exc))
+            return await self._county(caller, county_id, status_code=409, refusal=exc.shown())
         except ValidationFailed as exc:
             return await self._county(caller, county_id, status_code=422,
                                       refusal="; ".join(_errors(exc).values()))
@@ -218,5 +205,5 @@ class TenantPages(Controller):
         try:
             await tenants.dissolve_arrangement(caller, arrangement_id)
         except Conflict as exc:
-            return await self._arrangement(caller, arrangement_id, status_code=409, refusal=_refusal(exc))
+            return await self._arrangement(caller, arrangement_id, status_code=409, refusal=exc.shown())
         return Redirect(path="/admin/arrangements?done=arrangement-dissolved", status_code=303)

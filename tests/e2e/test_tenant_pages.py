@@ -45,7 +45,7 @@ def test_admin_sets_up_counties_and_an_arrangement_in_the_browser(tmp_path: Path
             page.click("button:has-text('Landkreis anlegen')")
             expect(page.locator(".flash")).to_contain_text("Landkreis angelegt")
             page.screenshot(path=str(ARTIFACTS / "tenants-county-1366.png"), full_page=True)
-            page.click("nav >> text=Zweckvereinbarungen")
+            page.click("nav >> text=Verbünde")
             page.click("text=Schul-IT-Verbund Westpfalz")
             page.select_option("select[name=county]", label="Landkreis Kaiserslautern")
             page.click("button:has-text('Landkreis hinzufügen')")

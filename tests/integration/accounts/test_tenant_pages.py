@@ -3,6 +3,8 @@ say why, admins only, and the navigation entry."""
 
 from __future__ import annotations
 
+import html
+
 import httpx
 
 from schoolit.accounts.tables import Arrangement, ArrangementMember, County, User
@@ -104,9 +106,9 @@ async def test_admin_dissolves_an_arrangement_once_no_user_is_scoped_to_it(clien
     token = await csrf_token(client, "/admin/arrangements")
     scoped = await User.count().where(User.arrangement_id == world.arrangement_id)
     page = await client.get(f"/admin/arrangements/{world.arrangement_id}")
-    assert "Zweckvereinbarung auflösen" in page.text
+    assert "Verbund auflösen" in page.text
     busy = await client.post(f"/admin/arrangements/{world.arrangement_id}/dissolve", data={"_csrf_token": token})
-    assert busy.status_code == 409 and f"{scoped} Benutzer sind der Zweckvereinbarung zugeordnet" in busy.text
+    assert busy.status_code == 409 and f"{scoped} Benutzer sind dem Verbund zugeordnet" in busy.text
     assert await Arrangement.exists().where(Arrangement.id == world.arrangement_id)
     admin = world.auth("admin")
     api_busy = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve", headers=admin)
@@ -114,6 +116,7 @@ async def test_admin_dissolves_an_arrangement_once_no_user_is_scoped_to_it(clien
     in_german = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve",
                                   headers=world.auth_only("admin"))
     assert f"{scoped} Benutzer sind dem Verbund zugeordnet" in in_german.json()["detail"]
+    assert html.escape(in_german.json()["detail"]) in busy.text  # the page and the API in one wording
     county = await client.post("/api/v1/counties", headers=admin,
                                json={"name": "Landkreis Bad Kreuznach", "slug": "bad-kreuznach", "ags": "07133"})
     county_id = county.json()["id"]
@@ -128,6 +131,6 @@ async def test_admin_dissolves_an_arrangement_once_no_user_is_scoped_to_it(clien
             gone = await client.post(f"/admin/arrangements/{arrangement_id}/dissolve", data={"_csrf_token": token})
             assert gone.status_code == 303
             assert gone.headers["location"] == "/admin/arrangements?done=arrangement-dissolved"
-            assert "Zweckvereinbarung aufgelöst" in (await client.get(gone.headers["location"])).text
+            assert "Verbund aufgelöst" in (await client.get(gone.headers["location"])).text
         assert not await Arrangement.exists().where(Arrangement.id == arrangement_id)
         assert not await ArrangementMember.exists().where(ArrangementMember.county_id == county_id)
