@@ -25,14 +25,23 @@ def test_client_allowed(host: str | None, allowed: bool) -> None:
     assert metrics.client_allowed(host, networks) is allowed
 
 
-def test_single_worker_needs_no_shared_directory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
+@pytest.fixture
+def without_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No multiprocess directory during the test, and none after it: `delenv` of an unset variable records
+    nothing to restore, so a directory `prepare_workers` set would outlive the test and turn every later app
+    in this process to multiprocess mode (its /metrics then read the empty directory)."""
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, "restored after the test")
+    monkeypatch.delenv(metrics.MULTIPROC_ENV)
+
+
+@pytest.mark.usefixtures("without_directory")
+def test_single_worker_needs_no_shared_directory() -> None:
     metrics.prepare_workers(1)
     assert metrics.MULTIPROC_ENV not in os.environ
 
 
-def test_several_workers_get_a_fresh_directory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(metrics.MULTIPROC_ENV, raising=False)
+@pytest.mark.usefixtures("without_directory")
+def test_several_workers_get_a_fresh_directory() -> None:
     metrics.prepare_workers(3)
     directory = Path(os.environ[metrics.MULTIPROC_ENV])
     assert directory.is_dir() and not any(directory.iterdir())
