@@ -20,6 +20,13 @@ It prints per page p50/p95/p99 idle and under ingest and the ratio of the p95s a
 then the ingest rate offered and stored, the client backlog at the end and the derivation backlog
 (largest seen, and at the end).
 
+The page clients are a closed loop: `--concurrency` clients, each sending its next view as soon as the last is
+answered, which keeps the server as busy as it can be, so any other work (ingest) shows up in full in the
+views' times. `--load F` measures every page a second time in each phase, in an open loop: views arrive at
+random (a Poisson process, the same schedule in both phases) at F times the rate the idle closed loop served
+that page, whether or not earlier views have been answered, as independent users send them; a view's time
+runs from when it was due. That is the page's latency at a stated load (F = 0.5: half its capacity).
+
 With DATABASE_READ_URL in the environment the server it starts reads its read-only pages (dashboards,
 exports) from that replica.
 
@@ -27,7 +34,7 @@ With `--ingest-workers N` the probes post to a server of their own (N workers, r
 derivation worker, woken by the batches it stores, derives them): deploy/schoolit-ingest.service, where
 nginx sends `/api/v1/probe/samples` (docs/scaling.md §2).
 
-Run: `.venv/bin/python bench/mixed.py [--requests 100] [--rate 16700] [--probes 4] [--workers 2]`.
+Run: `.venv/bin/python bench/mixed.py [--requests 100] [--rate 16700] [--probes 4] [--workers 2] [--load 0.5]`.
 """
 
 from __future__ import annotations
@@ -63,8 +70,10 @@ from bench.dataset import BENCH_SECRET_KEY  # noqa: E402
 from bench.pages import (  # noqa: E402
     Page,
     bench_dsn,
+    capacity,
     choose,
     measure_pages,
+    measure_pages_at_rate,
     percentile,
 )
 from bench.support import own_cpu, tree_cpu  # noqa: E402
@@ -304,7 +313,10 @@ def statement_class(backend_type: str, query: str) -> str:
         return "pg ingest and derivation, other statements"
     if "pg_stat_activity" in query or query.startswith("SELECT count(*) AS batches"):
         return "pg benchmark's own reads"
-    return "pg pages and the rest"
+    return PAGES
+
+
+PAGES = "pg pages and the rest"
 
 
 @dataclass
@@ -317,6 +329,7 @@ class CpuWatch:
     servers: dict[str, int]  # the app servers' processes by name
     every: float = 0.1
     seconds: dict[str, float] = field(default_factory=dict)
+    page: str = ""  # the page being measured: the pages' statements and the page server count for it apart
 
     async def run(self, dsn: str, done: asyncio.Event) -> None:
         conn = await asyncpg.connect(dsn)
@@ -329,14 +342,23 @@ class CpuWatch:
 
             exited, app = reaped(), {name: tree_cpu(pid) for name, pid in self.servers.items()}
             last: dict[int, float] = {}
+            pages = next((pid for name, pid in self.servers.items() if "ingest" not in name), None)
+            pages_cpu = tree_cpu(pages) if pages else 0.0
             while not done.is_set():
                 rows = await conn.fetch("SELECT pid, backend_type, left(query, 60) AS query FROM pg_stat_activity")
                 for row in rows:
                     now = own_cpu(row["pid"])
                     if row["pid"] in last:
                         part = statement_class(row["backend_type"] or "", row["query"] or "")
+                        if part == PAGES and self.page:
+                            part = f"  of which {self.page}"
                         self.seconds[part] = self.seconds.get(part, 0.0) + now - last[row["pid"]]
                     last[row["pid"]] = now
+                if pages and self.page:
+                    now = tree_cpu(pages)
+                    name = f"  app page server for {self.page}"
+                    self.seconds[name] = self.seconds.get(name, 0.0) + now - pages_cpu
+                    pages_cpu = now
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), self.every)
             self.seconds["pg exited processes (autovacuum workers, backends)"] = reaped() - exited
@@ -384,13 +406,23 @@ async def watch_backlog(dsn: str, done: asyncio.Event, phase: Phase) -> None:
 
 
 async def measure_with_backlog(base: str, dsn: str, pages: list[Page], args: argparse.Namespace,
-                               phase: Phase) -> None:
+                               phase: Phase, at_rate: list[Page] | None = None) -> None:
+    """The pages in a closed loop (`--concurrency` clients back to back), then with `--load` the `at_rate` pages in
+    an open loop (arrivals at that share of each page's idle capacity, `args.rates`)."""
     done = asyncio.Event()
     cpu, started = cpu_seconds(), time.perf_counter()
     watcher = asyncio.create_task(watch_backlog(dsn, done, phase))
     profiler = asyncio.create_task(phase.watch.run(dsn, done)) if phase.watch else None
     try:
-        await measure_pages(base, pages, args.requests, args.concurrency, args.warmup)
+        measuring = (lambda page: setattr(phase.watch, "page", page.name)) if phase.watch else None
+        await measure_pages(base, pages, args.requests, args.concurrency, args.warmup, measuring)
+        if phase.watch:
+            phase.watch.page = ""  # the open loop's views count for the pages together
+        if at_rate is not None:
+            if not args.rates:  # the idle phase's closed loop tells each page's capacity
+                args.rates = {page.name: args.load * capacity(page, args.concurrency) for page in pages
+                              if not page.missing}
+            await measure_pages_at_rate(base, at_rate, args.requests, args.rates, args.seed)
     finally:
         done.set()
         await watcher
@@ -415,7 +447,8 @@ async def tickets_of(dsn: str, arrangements: list[tuple[str, str]], rng: random.
         await conn.close()
 
 
-def report(idle: list[Page], loaded: list[Page]) -> None:
+def report(idle: list[Page], loaded: list[Page], heading: str) -> None:
+    print(heading)
     print(f"{'page':<38} {'idle p50/p95/p99 ms':>22} {'ingest p50/p95/p99 ms':>24} {'p95 ×':>6}  verdict")
     for quiet, busy in zip(idle, loaded, strict=True):
         if quiet.missing or busy.missing:
@@ -449,8 +482,13 @@ def report_ingest(result: IngestResult, idle: Phase, busy: Phase) -> None:
     if idle.watch and busy.watch:
         print(f"CPU by part, seconds and share of the two cores (idle {idle.seconds:.0f} s, under ingest "
               f"{busy.seconds:.0f} s):")
-        for part in sorted(set(idle.watch.seconds) | set(busy.watch.seconds),
-                           key=lambda name: -busy.watch.seconds.get(name, 0.0)):  # type: ignore[union-attr]
+        parts = set(idle.watch.seconds) | set(busy.watch.seconds)
+        order = sorted((part for part in parts if not part.startswith("  ")),
+                       key=lambda name: -busy.watch.seconds.get(name, 0.0))  # type: ignore[union-attr]
+        # Below the pages' statements and the page server: their seconds by the page measured then.
+        below = {PAGES: "  of which ", "app page server (workers)": "  app page server for ",
+                 "app server (workers)": "  app page server for "}
+        for part in [p for top in order for p in [top, *sorted(q for q in parts if q.startswith(below.get(top, "-")))]]:
             quiet, loaded = idle.watch.seconds.get(part, 0.0), busy.watch.seconds.get(part, 0.0)
             if quiet or loaded:
                 print(f"  {part:<52} idle {quiet:7.1f} s {quiet / idle.seconds / 2:6.1%}   under ingest "
@@ -473,9 +511,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000, help="samples per batch")
     parser.add_argument("--in-flight", type=int, default=2, help="unanswered batches per probe at most")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--load", type=float, default=0.0,
+                        help="also measure every page in an open loop at this share of its idle capacity (0.5: "
+                             "views arrive at half the rate the closed loop served), idle and under ingest")
     parser.add_argument("--profile", action="store_true",
                         help="also print where the server's and the database's CPU went in each phase")
     args = parser.parse_args()
+    if not 0 <= args.load <= 1:
+        parser.error("--load is a share of the capacity: between 0 and 1")
+    args.rates = {}
     rng = random.Random(args.seed)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.requests} requests per page "
@@ -498,6 +542,8 @@ def main() -> None:
                 print(f"{page.name}: none in this dataset, not measured")
         idle = [page for page in idle if page.visits]
         loaded = [copy.deepcopy(page) for page in idle]
+        idle_open = [copy.deepcopy(page) for page in idle] if args.load else None
+        loaded_open = [copy.deepcopy(page) for page in idle] if args.load else None
         sampled = list(dict.fromkeys(path.rsplit("/", 1)[1] for path, _ in targets["county"]))
         with tempfile.TemporaryDirectory() as data_dir, serving(args, dsn, data_dir) as (base, ingest_base, servers):
             fleets = asyncio.run(county_fleets(dsn, sampled, args.probes))
@@ -509,10 +555,15 @@ def main() -> None:
             idle_phase, busy_phase = Phase(), Phase()
             if args.profile:
                 idle_phase.watch, busy_phase.watch = CpuWatch(servers), CpuWatch(servers)
-            asyncio.run(measure_with_backlog(base, dsn, idle, args, idle_phase))
+            asyncio.run(measure_with_backlog(base, dsn, idle, args, idle_phase, idle_open))
             with ingesting(ingest_base, probes, args) as outcome:
-                asyncio.run(measure_with_backlog(base, dsn, loaded, args, busy_phase))
-            report(idle, loaded)
+                asyncio.run(measure_with_backlog(base, dsn, loaded, args, busy_phase, loaded_open))
+            report(idle, loaded, f"closed loop: {args.concurrency} clients, each sending its next view when the "
+                                 "last has been answered")
+            if idle_open and loaded_open:
+                report(idle_open, loaded_open, f"open loop at {args.load:.0%} of each page's idle capacity "
+                       "(views per second: " + ", ".join(f"{name.split(' (')[0]} {rate:.1f}"
+                                                         for name, rate in args.rates.items()) + ")")
             report_ingest(outcome[0], idle_phase, busy_phase)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -44,7 +44,7 @@ import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -136,8 +136,9 @@ async def login(base: str, email: str) -> httpx.AsyncClient:
     return http
 
 
-async def visit(http: httpx.AsyncClient, page: Page, path: str, record: bool) -> None:
-    started = time.perf_counter()
+async def visit(http: httpx.AsyncClient, page: Page, path: str, record: bool, due: float | None = None) -> None:
+    """One page view with its sections; with `due` (open loop) the page's time runs from when it was due."""
+    started = time.perf_counter() if due is None else due
     answer = await http.get(path)
     elapsed = time.perf_counter() - started
     if answer.status_code == 404:
@@ -218,10 +219,14 @@ async def measure(base: str, pages: list[Page], requests: int, concurrency: int,
             await background
 
 
-async def measure_pages(base: str, pages: list[Page], requests: int, concurrency: int, warmup: int) -> None:
+async def measure_pages(base: str, pages: list[Page], requests: int, concurrency: int, warmup: int,
+                        measuring: Callable[[Page], None] | None = None) -> None:
+    """Each page in turn, `requests` views by `concurrency` clients back to back (`measuring` is told which)."""
     sessions = {email: await login(base, email) for page in pages for _, email in page.visits}
     try:
         for page in pages:
+            if measuring:
+                measuring(page)
             visits = [page.visits[i % len(page.visits)] for i in range(warmup + requests)]
             for path, email in visits[:warmup]:
                 await visit(sessions[email], page, path, record=False)
@@ -239,6 +244,41 @@ async def measure_pages(base: str, pages: list[Page], requests: int, concurrency
                     await visit(sessions[email], page, path, record=True)
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        for http in sessions.values():
+            await http.aclose()
+
+
+def capacity(page: Page, concurrency: int) -> float:
+    """Views per second a closed loop of `concurrency` clients got: each client waits for its view, then sends the
+    next, so together they served `concurrency` views per mean view time."""
+    return concurrency / statistics.fmean(page.totals)
+
+
+async def measure_pages_at_rate(base: str, pages: list[Page], requests: int, rates: dict[str, float],
+                                seed: int) -> None:
+    """Open loop: each page's `requests` views start at random times (a Poisson process at `rates[page.name]` per
+    second, the same schedule for the same seed), whether or not the views before them have been answered, as
+    independent users would. A view's time runs from when it was due, so a server or client that falls behind
+    counts its lateness (no coordinated omission)."""
+    sessions = {email: await login(base, email) for page in pages for _, email in page.visits}
+    try:
+        for page in pages:
+            if page.missing:
+                continue
+            rng = random.Random(f"{seed}:{page.name}")
+            rate = rates[page.name]
+            due, started = 0.0, time.perf_counter()
+            views = []
+            for index in range(requests):
+                due += rng.expovariate(rate)
+                path, email = page.visits[index % len(page.visits)]
+                wait = started + due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                views.append(asyncio.create_task(visit(sessions[email], page, path, record=True,
+                                                       due=started + due)))
+            await asyncio.gather(*views)
     finally:
         for http in sessions.values():
             await http.aclose()
