@@ -292,8 +292,8 @@ async def retire_county(scope: Scope, county_id: int) -> dict[str, Any]:
     async with atomic():
         led = await Arrangement.select(Arrangement.name).where(Arrangement.lead_county_id == county_id).first()
         if led is not None:
-            raise Conflict(N_("the county leads the arrangement %(name)s; make another member the lead first"),
-                           name=repr(led["name"]))
+            raise Conflict(N_("the county leads the arrangement “%(name)s”; make another member the lead first"),
+                           name=led["name"])
         member = await ArrangementMember.select(ArrangementMember.arrangement_id).where(
             ArrangementMember.county_id == county_id).first()
         if member is not None:

@@ -24,6 +24,14 @@ def template_dirs() -> list[Path | os.PathLike[Any] | str]:
     return [PACKAGE_DIR / d / "templates" for d in DOMAINS if (PACKAGE_DIR / d / "templates").is_dir()]
 
 
+def sentence(text: object) -> str:
+    """A message as a sentence on its own (a refusal in its box, an error page's detail): its first letter
+    upper case. Services word their refusals to be read mid-sentence too ("the county leads …"), as the API
+    answers them."""
+    shown = str(text)
+    return shown[:1].upper() + shown[1:]
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
@@ -37,6 +45,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         berlin_time=berlin_time,
         field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)
     )
+    env.filters["sentence"] = sentence
     env.trim_blocks = True
     env.lstrip_blocks = True
 

@@ -1,5 +1,6 @@
 """In Chromium: after `schoolit setup`, the administrator creates a second county and an arrangement
-through the admin pages, adds the county to it, and sees a refusal in German; at 1366 px and at
+through the admin pages, adds the county to it, and sees refusals in German (a wrong share, retiring the lead
+county); at 1366 px and at
 390 px (a phone) the pages fit the screen. Screenshots: tests/e2e/artifacts/tenants-*.png."""
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ def test_admin_sets_up_counties_and_an_arrangement_in_the_browser(tmp_path: Path
             for path, name in (("/admin/counties", "counties"), ("/admin/arrangements", "arrangements")):
                 page.goto(base + path)
                 page.screenshot(path=str(ARTIFACTS / f"tenants-{name}-1366.png"), full_page=True)
+            # The lead county cannot be retired: the refusal names its arrangement, as the API words it.
+            page.goto(base + "/admin/counties")
+            page.click("text=Landkreis Kusel")
+            page.click("button:has-text('Landkreis stilllegen')")
+            expect(page.locator(".flash.error")).to_contain_text(
+                "Der Landkreis ist federführend im Verbund „Schul-IT-Verbund Westpfalz“; machen Sie zuerst ein anderes")
+            page.screenshot(path=str(ARTIFACTS / "tenants-county-refused-1366.png"), full_page=True)
             phone = browser.new_page(viewport={"width": 390, "height": 844})
             phone.context.add_cookies(page.context.cookies())
             for path, name in (("/admin/counties", "counties"), ("/admin/arrangements", "arrangements"),
@@ -64,6 +72,12 @@ def test_admin_sets_up_counties_and_an_arrangement_in_the_browser(tmp_path: Path
                 phone.goto(base + path)
                 phone.screenshot(path=str(ARTIFACTS / f"tenants-{name}-390.png"), full_page=True)
                 assert phone.evaluate("document.documentElement.scrollWidth") <= 390, name
+            phone.goto(base + "/admin/counties")
+            phone.click("text=Landkreis Kusel")
+            phone.click("button:has-text('Landkreis stilllegen')")
+            expect(phone.locator(".flash.error")).to_contain_text("federführend im Verbund")
+            phone.screenshot(path=str(ARTIFACTS / "tenants-county-refused-390.png"), full_page=True)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
             browser.close()
     finally:
         db.cleanup()
