@@ -31,7 +31,7 @@ from litestar.utils.scope.state import ScopeState
 from schoolit.accounts import sessions, tokens
 from schoolit.accounts.access import LOGIN_REQUIRED, current_scope
 from schoolit.accounts.scope import Scope
-from schoolit.kernel.access import PUBLIC, declared_access
+from schoolit.kernel.access import CHANGES_NOTHING, PUBLIC, declared_access
 from schoolit.kernel.i18n import N_
 from schoolit.logs import get_logger
 from schoolit.settings import Settings
@@ -114,14 +114,15 @@ def authentication_middleware_factory(settings: Settings) -> Any:
     secret = settings.require_secret_key()
 
     def middleware(app: ASGIApp) -> ASGIApp:
-        async def csrf_checked(scope: ASGIScope, receive: Receive, send: Send, session_id: str | None) -> None:
+        async def csrf_checked(scope: ASGIScope, receive: Receive, send: Send, session_id: str | None,
+                               verify: bool) -> None:
             anonymous = _cookie(scope, CSRF_COOKIE) or ""
             issue = not _ANONYMOUS_TOKEN.match(anonymous)
             if issue:
                 anonymous = secrets.token_urlsafe(32)
             expected = csrf_token_for(secret, session_id, anonymous)
             method = scope.get("method", "GET")
-            if method not in SAFE_METHODS:
+            if verify and method not in SAFE_METHODS:
                 given = await _posted_csrf_token(scope, receive)
                 if not hmac.compare_digest(given.encode(), expected.encode()):
                     log.warning("CSRF token rejected", method=method, path=scope["path"],
@@ -163,8 +164,9 @@ def authentication_middleware_factory(settings: Settings) -> Any:
             needs_login = handler is not None and declared_access(handler, scope["path"]) != PUBLIC
             if token is not None or (caller is None and needs_login):
                 await app(scope, receive, send)
-            else:
-                await csrf_checked(scope, receive, send, session_id)
+            else:  # the token is still issued where nothing is verified: a page's forms (logout) need it
+                await csrf_checked(scope, receive, send, session_id,
+                                   verify=handler is None or not handler.opt.get(CHANGES_NOTHING))
 
         return authenticate
 

@@ -45,6 +45,11 @@ def public() -> dict[str, Any]:
     return {ACCESS_KEY: PUBLIC}
 
 
+# A route that changes nothing whatever its method (the last route, which answers 404): no CSRF check, so
+# a form posted to an address that does not exist is told so, not that its token is missing.
+CHANGES_NOTHING = "changes_nothing"
+
+
 def authenticated() -> dict[str, Any]:
     """Any logged-in person or token, whatever the role."""
     return {ACCESS_KEY: AUTHENTICATED}

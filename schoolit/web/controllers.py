@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from schoolit import db
 from schoolit.kernel import start
-from schoolit.kernel.access import public
+from schoolit.kernel.access import CHANGES_NOTHING, public
 from schoolit.kernel.i18n import LOCALES
 from schoolit.kernel.navigation import current_user
 from schoolit.kernel.urls import local_path
@@ -48,7 +48,7 @@ class WebController(Controller):
     # Last in line: a path no route has. Answered here rather than by the router, so the login and the
     # language are known and a signed-in person gets the 404 page with their own header and menu.
     @route("/{rest:path}", http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
-                                        HttpMethod.DELETE], name="nowhere", opt=public())
+                                        HttpMethod.DELETE], name="nowhere", opt={**public(), CHANGES_NOTHING: True})
     async def nowhere(self, rest: FromPath[str]) -> None:
         raise NotFoundException()
 

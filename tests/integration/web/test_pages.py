@@ -90,6 +90,18 @@ async def test_a_wrong_address_keeps_the_signed_in_header(client: httpx.AsyncCli
     assert 'href="/tickets"' in signed_in.text  # the supporter's menu
 
 
+async def test_a_form_posted_to_a_wrong_address_is_told_so(client: httpx.AsyncClient, world: World) -> None:
+    """A form sent to an address no route has gets the 404 page, not a refused CSRF token: that route changes
+    nothing. A real route still refuses a form without its token."""
+    visitor = await client.post("/no-such-page", data={"name": "x"}, headers={"accept": "text/html"})
+    assert visitor.status_code == 404 and "Unter dieser Adresse gibt es nichts." in visitor.text
+    await login(client, "support@verbund.test.example")
+    signed_in = await client.post("/no-such-page/form", data={"name": "x"}, headers={"accept": "text/html"})
+    assert signed_in.status_code == 404 and 'action="/logout"' in signed_in.text
+    assert 'name="_csrf_token" value="' in signed_in.text  # its logout form still carries the token
+    assert (await client.post("/logout", data={})).status_code == 403
+
+
 async def test_openapi_schema(client: httpx.AsyncClient) -> None:
     response = await client.get("/schema")
     assert response.status_code == 200
