@@ -65,7 +65,7 @@ class CountyHeld(Conflict):
     """A county cannot be retired: another domain still has open work in it (e.g. open tickets)."""
 
     def __init__(self, what: str, count: int) -> None:
-        super().__init__(N_("the county has %(count)s %(what)s; close them before retiring it"), count=count,
+        super().__init__(N_("the county still has %(what)s: %(count)s; close them before retiring it"), count=count,
                          what=what)
         self.what = what
         self.count = count
@@ -506,8 +506,8 @@ class ArrangementInUse(Conflict):
     """An arrangement cannot be dissolved: users are still scoped to it (they must be moved first)."""
 
     def __init__(self, count: int) -> None:
-        super().__init__(N_("%(count)s user(s) are scoped to the arrangement; move them to another arrangement "
-                            "or county before dissolving it"), count=count)
+        super().__init__(N_("users scoped to the arrangement: %(count)s; move them to another arrangement or county "
+                            "before dissolving it"), count=count)
         self.count = count
 
 

@@ -59,7 +59,7 @@ def test_counties_arrangement_and_school_without_sql(env: dict[str, str]) -> Non
     ok("user", "create", "--email", "support@nahe.test.example", "--name", "Support Nahe", "--role", "supporter",
        "--arrangement", "nahe", env=env)
     busy = run_cli("arrangement", "dissolve", "nahe", env=env)
-    assert busy.returncode == 1 and busy.stderr.startswith("schoolit: error: 1 user(s) are scoped to the arrangement")
+    assert busy.returncode == 1 and busy.stderr.startswith("schoolit: error: users scoped to the arrangement: 1;")
     ok("county", "create", "--name", "Landkreis Birkenfeld", "--slug", "birkenfeld", "--ags", "07134", env=env)
     ok("arrangement", "create", "--name", "Verbund Hunsrück", "--slug", "hunsrueck", "--lead", "birkenfeld", env=env)
     dissolved = ok("arrangement", "dissolve", "hunsrueck", env=env)

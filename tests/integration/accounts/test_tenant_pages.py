@@ -8,6 +8,7 @@ import html
 import httpx
 
 from schoolit.accounts.tables import Arrangement, ArrangementMember, County, User
+from schoolit.web.templating import sentence
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.world import World
 
@@ -37,7 +38,7 @@ async def test_admin_creates_renames_and_cannot_retire_a_busy_county(client: htt
     assert renamed.status_code == 303
     assert (await County.select(County.name).where(County.id == county_id).first()) == {"name": "Kreis Bad Kreuznach"}
     busy = await client.post(f"/admin/counties/{world.counties['kusel']}/retire", data={"_csrf_token": token})
-    assert busy.status_code == 409 and "offene Tickets" in busy.text
+    assert busy.status_code == 409 and "Der Landkreis hat noch offene Tickets: " in busy.text
     retired = await client.post(f"/admin/counties/{county_id}/retire", data={"_csrf_token": token})
     assert retired.status_code == 303
     assert "stillgelegt" in (await client.get(retired.headers["location"])).text
@@ -108,15 +109,16 @@ async def test_admin_dissolves_an_arrangement_once_no_user_is_scoped_to_it(clien
     page = await client.get(f"/admin/arrangements/{world.arrangement_id}")
     assert "Verbund auflösen" in page.text
     busy = await client.post(f"/admin/arrangements/{world.arrangement_id}/dissolve", data={"_csrf_token": token})
-    assert busy.status_code == 409 and f"{scoped} Benutzer sind dem Verbund zugeordnet" in busy.text
+    assert busy.status_code == 409 and f"Dem Verbund zugeordnete Benutzer: {scoped};" in busy.text
     assert await Arrangement.exists().where(Arrangement.id == world.arrangement_id)
     admin = world.auth("admin")
     api_busy = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve", headers=admin)
-    assert api_busy.status_code == 409 and f"{scoped} user(s) are scoped" in api_busy.json()["detail"]
+    assert api_busy.status_code == 409 and f"users scoped to the arrangement: {scoped};" in api_busy.json()["detail"]
     in_german = await client.post(f"/api/v1/arrangements/{world.arrangement_id}/dissolve",
                                   headers=world.auth_only("admin"))
-    assert f"{scoped} Benutzer sind dem Verbund zugeordnet" in in_german.json()["detail"]
-    assert html.escape(in_german.json()["detail"]) in busy.text  # the page and the API in one wording
+    assert f"dem Verbund zugeordnete Benutzer: {scoped};" in in_german.json()["detail"]
+    # The page and the API in one wording, the page's as a sentence of its own.
+    assert html.escape(sentence(in_german.json()["detail"])) in busy.text
     county = await client.post("/api/v1/counties", headers=admin,
                                json={"name": "Landkreis Bad Kreuznach", "slug": "bad-kreuznach", "ags": "07133"})
     county_id = county.json()["id"]

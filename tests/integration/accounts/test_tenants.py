@@ -61,7 +61,7 @@ async def test_retire_refuses_open_tickets_and_the_lead_then_retires(world: Worl
     assert open_tickets > 0
     with pytest.raises(tenants.CountyHeld) as held:
         await tenants.retire_county(ADMIN, kusel)
-    assert held.value.count == open_tickets and f"{open_tickets} open tickets" in held.value.detail
+    assert held.value.count == open_tickets and f"open tickets: {open_tickets};" in held.value.detail
     await fetch("UPDATE ticket SET status = 'closed' WHERE county_id = {}", kusel)
     with pytest.raises(Conflict, match="leads the arrangement"):
         await fetch("UPDATE ticket SET status = 'closed' WHERE county_id = {}", dbk)
@@ -162,7 +162,7 @@ async def test_dissolve_is_refused_while_users_are_scoped_then_frees_the_members
     assert scoped > 0
     with pytest.raises(tenants.ArrangementInUse) as busy:
         await tenants.dissolve_arrangement(ADMIN, world.arrangement_id)
-    assert busy.value.count == scoped and f"{scoped} user(s) are scoped" in busy.value.detail
+    assert busy.value.count == scoped and f"users scoped to the arrangement: {scoped};" in busy.value.detail
     assert await ArrangementMember.exists().where(ArrangementMember.arrangement_id == world.arrangement_id)
     county = await tenants.create_county(ADMIN, NEW)
     made = await tenants.create_arrangement(ADMIN, name="Verbund Nahe", slug="verbund-nahe",
