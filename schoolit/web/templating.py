@@ -11,7 +11,7 @@ from litestar.template.config import TemplateConfig
 
 from schoolit import __version__
 from schoolit.kernel import labels
-from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
+from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, translations
 from schoolit.kernel.navigation import current_user, navigation
 from schoolit.kernel.times import berlin_time
 
@@ -32,10 +32,18 @@ def sentence(text: object) -> str:
     return shown[:1].upper() + shown[1:]
 
 
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural translation, unfilled: Jinja's newstyle `ngettext` fills it with `num` (the
+    count, unless the call names another `num`) and any other named value, e.g.
+    `ngettext("%(live)s of %(num)s room", "%(live)s of %(num)s rooms", total, live=...)`.
+    `i18n.ngettext` would fill in the bare count alone first and fail on the other names."""
+    return translations(current_locale.get()).ngettext(singular, plural, n)
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         app_version=__version__,
         locale_names=LOCALE_NAMES,

@@ -10,7 +10,8 @@ from babel.messages.pofile import read_po
 
 import schoolit
 from schoolit.kernel import catalogs
-from schoolit.kernel.i18n import catalog_files, current_locale, gettext, negotiate
+from schoolit.kernel.i18n import catalog_files, current_locale, gettext, negotiate, ngettext
+from schoolit.web.templating import template_config
 
 ROOT = Path(schoolit.__file__).parent
 REPO = ROOT.parent
@@ -95,6 +96,36 @@ def test_gettext_follows_the_request_locale() -> None:
         assert gettext("Not found") == "Nicht gefunden"
         current_locale.set("en")
         assert gettext("Not found") == "Not found"
+    finally:
+        current_locale.reset(token)
+
+
+def test_ngettext_picks_the_form_by_the_count_and_fills_named_values() -> None:
+    token = current_locale.set("de")
+    try:
+        assert ngettext("%(num)s ticket changed", "%(num)s tickets changed", 1) == "1 Ticket geändert"
+        assert ngettext("%(num)s ticket changed", "%(num)s tickets changed", 0) == "0 Tickets geändert"
+        shown = ngettext("%(num)s device changed", "%(num)s devices changed", 1234, num="1.234")
+        assert shown == "1.234 Geräte geändert"
+        current_locale.set("en")
+        assert ngettext("%(num)s ticket changed", "%(num)s tickets changed", 1) == "1 ticket changed"
+    finally:
+        current_locale.reset(token)
+
+
+def test_templates_fill_a_plural_with_the_count_and_other_named_values() -> None:
+    """Jinja's newstyle `ngettext` in the templates: `num` is the count unless the call names another (a
+    formatted number), and further named values fill in too."""
+    env = template_config().engine_instance.engine
+    rooms = env.from_string('{{ ngettext("%(live)s of %(num)s room", "%(live)s of %(num)s rooms", total, live=live) }}')
+    devices = env.from_string('{{ ngettext("%(num)s device changed", "%(num)s devices changed", n, num=shown) }}')
+    token = current_locale.set("en")
+    try:
+        assert rooms.render(total=1, live=0) == "0 of 1 room"
+        assert rooms.render(total=5, live=3) == "3 of 5 rooms"
+        current_locale.set("de")
+        assert devices.render(n=1, shown="1") == "1 Gerät geändert"
+        assert devices.render(n=2345, shown="2.345") == "2.345 Geräte geändert"
     finally:
         current_locale.reset(token)
 
