@@ -29,7 +29,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
-from schoolit.kernel.i18n import LOCALES, N_, current_locale
+from schoolit.kernel.i18n import LOCALES, N_, current_locale, ngettext
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
@@ -310,7 +310,8 @@ async def send_digests(moment: dt.datetime | None = None) -> int:
                         event = {**item, "data": _json(item["data"])}
                         lines.append(f"- {headline(event, ticket, NotifyKind(item['notify_kind']))}\n"
                                      f"  {ticket_url(ticket['id'])}")
-                subject = _("Your daily summary: %(count)s notifications", count=len(lines))
+                subject = ngettext("Your daily summary: %(num)s notification",
+                                   "Your daily summary: %(num)s notifications", len(lines))
                 body = (_("What happened since the last summary:") + "\n\n" + "\n".join(lines) + "\n\n-- \n"
                         + _("Choose which mails you get: %(url)s", url=settings_url()) + "\n")
             if lines and person["active"]:

@@ -89,7 +89,7 @@ def test_admin_adds_a_mailbox_and_a_supporter_assigns_a_mail(imap: Imap, env: di
             assert imap.password not in page.content()
             page.get_by_role("button", name="Verbindung testen").click()
             expect(page.get_by_test_id("test-result")).to_contain_text(
-                "Verbindung funktioniert: 0 ungelesene Nachricht(en)")
+                "Verbindung funktioniert: 0 ungelesene Nachrichten")
             _check(page, "mailboxes", 1366)
             page.set_viewport_size({"width": 390, "height": 900})
             _check(page, "mailboxes", 390)

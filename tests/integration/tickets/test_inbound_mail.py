@@ -410,7 +410,10 @@ async def test_mailbox_admin_page(client: httpx.AsyncClient, imap: Imap, world: 
     edit = await client.get(f"/admin/mailboxes/{box['id']}")
     assert "Postfach ändern" in edit.text and imap.password not in edit.text
     tested = await client.post(f"/admin/mailboxes/{box['id']}/test", data={"_csrf_token": token})
-    assert "Verbindung funktioniert: 0 ungelesene Nachricht(en) im Ordner." in tested.text
+    assert "Verbindung funktioniert: 0 ungelesene Nachrichten im Ordner." in tested.text
+    await deliver(imap, message("neu@elsewhere.example", "Drucker", "Papierstau"))
+    tested = await client.post(f"/admin/mailboxes/{box['id']}/test", data={"_csrf_token": token})
+    assert "Verbindung funktioniert: 1 ungelesene Nachricht im Ordner." in tested.text
     changed = await client.post(f"/admin/mailboxes/{box['id']}", data={**form, "password": "", "port": "9"})
     assert changed.status_code == 303
     failed = await client.post(f"/admin/mailboxes/{box['id']}/test", data={"_csrf_token": token})
@@ -430,7 +433,7 @@ async def test_triage_page(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "support@verbund.test.example")
     start = await client.get("/")
     assert 'data-testid="start-triage"' in start.text
-    assert "1 Mail(s) unbekannter Absender warten auf die Zuordnung zu einer Schule." in start.text
+    assert "1 Mail eines unbekannten Absenders wartet auf die Zuordnung zu einer Schule." in start.text
     page = await client.get("/mail-triage")
     assert page.status_code == 200
     assert "unbekannt-verbund@elsewhere.example" in page.text and "Drucker kaputt" in page.text

@@ -81,6 +81,22 @@ async def test_off_digest_and_language(client: httpx.AsyncClient, world: World) 
     assert await notifications.send_digests(tomorrow_morning) == 0  # sent once
 
 
+async def test_the_digest_subject_counts_one_notification_and_several(client: httpx.AsyncClient,
+                                                                      world: World) -> None:
+    await mails()  # the world's own tickets are told the way they were chosen before
+    await choose(world, "verbund_supporter", new_ticket="digest")  # German, the default language
+    tomorrow_morning = dt.datetime.combine(dt.datetime.now(BERLIN).date() + dt.timedelta(days=1), dt.time(7, 30),
+                                           tzinfo=BERLIN)
+    subjects = []
+    for count, morning in ((1, tomorrow_morning), (3, tomorrow_morning + dt.timedelta(days=1))):
+        for _ in range(count):
+            await mails((await new_ticket(client, world, "school_contact", "kib"))["ticket"]["id"])
+        assert await notifications.send_digests(morning) == 1
+        subjects = to(await mails(), SUPPORTER)
+    assert subjects == ["Ihre tägliche Zusammenfassung: 1 Benachrichtigung",
+                        "Ihre tägliche Zusammenfassung: 3 Benachrichtigungen"]
+
+
 async def test_assignment_reply_and_status_changes(client: httpx.AsyncClient, world: World) -> None:
     created = (await new_ticket(client, world, "school_contact", "kib"))["ticket"]
     number = created["number"]

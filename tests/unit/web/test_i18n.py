@@ -130,6 +130,21 @@ def test_templates_fill_a_plural_with_the_count_and_other_named_values() -> None
         current_locale.reset(token)
 
 
+def test_the_triage_panel_counts_one_mail_and_several() -> None:
+    panel = template_config().engine_instance.engine.get_template("tickets/_start_triage.html")
+    token = current_locale.set("de")
+    try:
+        assert panel.render(panel={"context": {"waiting": 1}}).strip() == (
+            "<p>1 Mail eines unbekannten Absenders wartet auf die Zuordnung zu einer Schule.</p>")
+        assert panel.render(panel={"context": {"waiting": 3}}).strip() == (
+            "<p>3 Mails unbekannter Absender warten auf die Zuordnung zu einer Schule.</p>")
+        current_locale.set("en")
+        assert "1 mail from an unknown sender waits for a school." in panel.render(panel={"context": {"waiting": 1}})
+        assert "3 mails from unknown senders wait for a school." in panel.render(panel={"context": {"waiting": 3}})
+    finally:
+        current_locale.reset(token)
+
+
 def test_negotiate_only_accepts_known_locales() -> None:
     assert negotiate("en") == "en"
     assert negotiate("fr") == "de"
