@@ -6,7 +6,7 @@ A job is a name, an interval and an async function returning a short outcome tex
     from schoolit.jobs import Job
 
     async def close_resolved() -> str:
-        return f"closed {await services.close_resolved(SYSTEM)} resolved ticket(s)"
+        return f"resolved tickets closed: {await services.close_resolved(SYSTEM)}"
 
     JOBS = (Job("close-resolved", timedelta(hours=1), close_resolved, N_("Close resolved tickets")),)
 
@@ -32,9 +32,10 @@ task per job that sleeps until the job's next due time (checked at least every `
 slow or failing job delays no other. `/metrics` exports each job's last success time, last duration and
 failures in a row (read from `job_run`, the same for every worker); `/admin/jobs` shows them.
 
-A job states its outcome with `outcome(N_("closed %(count)s resolved ticket(s)"), count=3)`: the message id
+A job states its outcome with `outcome(N_("resolved tickets closed: %(count)s"), count=3)`: the message id
 of the catalogs and its values are stored, and `/admin/jobs` and the command line show it in their
-language (`outcome_text`).
+language (`outcome_text`). An outcome has no plural forms, so it names each count after a label
+("tickets opened: 1, resolved: 0"), which reads right for any number.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class JobRun(Table):
 
 @dataclass(frozen=True)
 class Job:
-    """A periodic job. `run` returns a short outcome text ("closed 3 resolved ticket(s)"); an exception
+    """A periodic job. `run` returns a short outcome text ("resolved tickets closed: 3"); an exception
     is a failure. `label` is an English message id shown (translated) on the admin page."""
 
     name: str

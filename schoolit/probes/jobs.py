@@ -25,15 +25,15 @@ async def expire_samples() -> str:
                                             hourly_days=settings.probe_hourly_retention_days,
                                             ap_hourly_days=settings.probe_ap_hourly_retention_days,
                                             daily_days=settings.probe_daily_retention_days)
-    return outcome(N_("expired: %(partitions)s sample partitions, %(stray)s stray samples, %(hourly)s hourly and "
-                      "%(daily)s daily rollups, %(batches)s batch keys"),
+    return outcome(N_("expired sample partitions dropped: %(partitions)s; stray samples: %(stray)s; hourly rollups: "
+                      "%(hourly)s; daily rollups: %(daily)s; batch keys: %(batches)s"),
                    partitions=expired.partitions, stray=expired.default_rows, hourly=expired.hourly_rows,
                    daily=expired.daily_rows, batches=expired.batches)
 
 
 async def silent_probes() -> str:
     opened, resolved = await health.check_silent_probes(Scope.system("probe-silence"))
-    return outcome(N_("silent probes: %(opened)s ticket(s) opened, %(resolved)s resolved"),
+    return outcome(N_("silent probes: tickets opened: %(opened)s, resolved: %(resolved)s"),
                    opened=opened, resolved=resolved)
 
 

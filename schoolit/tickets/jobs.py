@@ -20,41 +20,41 @@ SYSTEM = Scope.system("maintenance")
 async def sla() -> str:
     breached = await services.flag_breaches(SYSTEM)
     warned = await services.flag_warnings(SYSTEM)
-    return outcome(N_("flagged %(breached)s ticket(s) as SLA breached, %(warned)s at 80 %% of the resolution time"),
+    return outcome(N_("tickets flagged as SLA breached: %(breached)s; at 80 %% of the resolution time: %(warned)s"),
                    breached=breached, warned=warned)
 
 
 async def close_resolved() -> str:
-    return outcome(N_("closed %(count)s resolved ticket(s)"), count=await services.close_resolved(SYSTEM))
+    return outcome(N_("resolved tickets closed: %(count)s"), count=await services.close_resolved(SYSTEM))
 
 
 async def notify() -> str:
-    return outcome(N_("dispatched %(count)s notification event(s)"), count=await notifications.dispatch_all())
+    return outcome(N_("notification events dispatched: %(count)s"), count=await notifications.dispatch_all())
 
 
 async def digests() -> str:
     digests = await notifications.send_digests()
     summaries = await notifications.weekly_summaries()
-    return outcome(N_("queued %(digests)s daily digest(s), %(summaries)s weekly summary(ies)"),
+    return outcome(N_("daily digests queued: %(digests)s; weekly summaries queued: %(summaries)s"),
                    digests=digests, summaries=summaries)
 
 
 async def deliver_webhooks() -> str:
     delivered, failed = await webhooks.deliver_due()
-    return outcome(N_("delivered %(delivered)s webhook post(s), %(failed)s failed (retried later)"),
+    return outcome(N_("webhook posts delivered: %(delivered)s; failed (retried later): %(failed)s"),
                    delivered=delivered, failed=failed)
 
 
 async def fetch_mail() -> str:
-    return outcome(N_("%(mailboxes)s mailbox(es) read: %(ticket)s new ticket(s), %(comment)s comment(s), "
-                      "%(triage)s to the triage, %(ignored)s ignored, %(duplicate)s taken before"),
+    return outcome(N_("mailboxes read: %(mailboxes)s; new tickets: %(ticket)s; comments: %(comment)s; "
+                      "to the triage: %(triage)s; ignored: %(ignored)s; taken before: %(duplicate)s"),
                    **await inbound.fetch_all())
 
 
 async def ticket_retention() -> str:
     report = await retention.erase_reporters(Scope.system("retention"))
-    return outcome(N_("reporters erased from %(tickets)s ticket(s) closed before %(cutoff)s, %(rows)s audit row(s) "
-                      "pseudonymised, %(mails)s mail(s) of unknown senders erased"),
+    return outcome(N_("reporters erased: %(tickets)s (tickets closed before %(cutoff)s); audit rows pseudonymised: "
+                      "%(rows)s; mails of unknown senders erased: %(mails)s"),
                    tickets=report.tickets, cutoff=f"{report.closed_before:%Y-%m-%d}", rows=report.audit_rows,
                    mails=report.mails)
 

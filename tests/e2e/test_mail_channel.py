@@ -98,8 +98,8 @@ def test_admin_adds_a_mailbox_and_a_supporter_assigns_a_mail(imap: Imap, env: di
             _deliver(imap)
             fetched = run_cli("maintenance", "mail-fetch", env=env)
             assert fetched.returncode == 0, fetched.stderr
-            assert fetched.stdout.strip() == ("1 mailbox(es) read: 0 new ticket(s), 0 comment(s), 1 to the triage, "
-                                              "0 ignored, 0 taken before")
+            assert fetched.stdout.strip() == ("mailboxes read: 1; new tickets: 0; comments: 0; to the triage: 1; "
+                                              "ignored: 0; taken before: 0")
 
             for width in (1366, 390):
                 page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})

@@ -67,7 +67,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         assert admin.returncode == 0, admin.stderr
         asyncio.run(_probes(env["DATABASE_URL"]))
         silent = run_cli("maintenance", "silent-probes", env=env)
-        assert silent.returncode == 0 and "1 ticket(s) opened" in silent.stdout + silent.stderr, silent.stderr
+        assert silent.returncode == 0 and "tickets opened: 1" in silent.stdout + silent.stderr, silent.stderr
         with running_server(env, log_path=tmp_path / "server.log") as base:
             yield base
 

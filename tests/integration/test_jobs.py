@@ -254,6 +254,6 @@ def test_two_serve_processes_run_each_job_exactly_once(fresh_database: str) -> N
     due = run_cli("maintenance", "due", env={"DATABASE_URL": fresh_database})
     assert (due.returncode, due.stdout.strip()) == (0, "no job is due"), due.stderr
     forced = run_cli("maintenance", "close-resolved", env={"DATABASE_URL": fresh_database})
-    assert forced.returncode == 0 and forced.stdout.startswith("closed 0 resolved ticket(s)"), forced.stderr
+    assert forced.returncode == 0 and forced.stdout.startswith("resolved tickets closed: 0"), forced.stderr
     runs = {r["name"]: r["runs"] for r in _job_rows(fresh_database)}
     assert runs["close-resolved"] == 2 and runs["retention"] == 1

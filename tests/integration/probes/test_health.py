@@ -48,7 +48,7 @@ async def test_silent_probe_opens_and_on_return_resolves_its_ticket(client: http
     assert await silence_ticket(world.probe_id) is None
 
     await fetch("UPDATE probe SET last_seen_at = now() - interval '2 hours' WHERE id = {}", world.probe_id)
-    assert outcome_text(await silent_probes(), english=True) == "silent probes: 1 ticket(s) opened, 0 resolved"
+    assert outcome_text(await silent_probes(), english=True) == "silent probes: tickets opened: 1, resolved: 0"
     ticket_id = await silence_ticket(world.probe_id)
     assert ticket_id is not None
     opened = await ticket(ticket_id)

@@ -46,9 +46,9 @@ def test_calendar_and_maintenance_commands(fresh_env: dict[str, str], tmp_path: 
     unknown = run_cli("calendar", "import-holidays", "Gibt es nicht", str(ics), env=fresh_env)
     assert unknown.returncode == 1 and "unknown calendar" in unknown.stderr
     closed = run_cli("maintenance", "close-resolved", env=fresh_env)
-    assert closed.returncode == 0 and re.match(r"closed \d+ resolved ticket\(s\)", closed.stdout)
+    assert closed.returncode == 0 and re.match(r"resolved tickets closed: \d+$", closed.stdout)
     flagged = run_cli("maintenance", "sla-breaches", env=fresh_env)
-    assert flagged.returncode == 0 and "flagged" in flagged.stdout
+    assert flagged.returncode == 0 and flagged.stdout.startswith("tickets flagged as SLA breached: ")
 
 
 def test_server_sends_the_report_confirmation(fresh_env: dict[str, str], tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from schoolit.jobs import outcome, outcome_text
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, current_locale
 from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.world import World
@@ -28,16 +28,30 @@ async def test_admin_sees_every_job_in_german(client: httpx.AsyncClient, world: 
 
 async def test_outcomes_are_shown_in_the_readers_language(client: httpx.AsyncClient, world: World) -> None:
     """A job's outcome is stored as message and values: German on the page, English on the command line."""
-    stored = outcome(N_("closed %(count)s resolved ticket(s)"), count=3)
+    stored = outcome(N_("resolved tickets closed: %(count)s"), count=3)
     await fetch("INSERT INTO job_run (name, next_due_at, last_started_at, last_ok, last_outcome, runs) "
                 "VALUES ('close-resolved', now(), now(), true, {}, 1)", stored)
     await login(client, "admin@test.example")
     page = await client.get("/admin/jobs")
-    assert "3 gelöste(s) Ticket(s) geschlossen" in page.text and "resolved ticket" not in page.text
-    assert outcome_text(stored, english=True) == "closed 3 resolved ticket(s)"
+    assert "gelöste Tickets geschlossen: 3" in page.text and "resolved tickets" not in page.text
+    assert outcome_text(stored, english=True) == "resolved tickets closed: 3"
     english = await client.get("/language/en", follow_redirects=False)
     assert english.status_code in (302, 303)
-    assert "closed 3 resolved ticket(s)" in (await client.get("/admin/jobs")).text
+    assert "resolved tickets closed: 3" in (await client.get("/admin/jobs")).text
+
+
+def test_an_outcome_with_several_counts_reads_right_for_one_and_for_more() -> None:
+    """Outcomes name each count after a label: no '1 Tickets', no 'Ticket(s)', in German or in English."""
+    one = outcome(N_("silent probes: tickets opened: %(opened)s, resolved: %(resolved)s"), opened=1, resolved=0)
+    more = outcome(N_("silent probes: tickets opened: %(opened)s, resolved: %(resolved)s"), opened=2, resolved=3)
+    token = current_locale.set("de")
+    try:
+        assert outcome_text(one) == "stille Sonden: eröffnete Tickets: 1, gelöste: 0"
+        assert outcome_text(more) == "stille Sonden: eröffnete Tickets: 2, gelöste: 3"
+    finally:
+        current_locale.reset(token)
+    assert outcome_text(one, english=True) == "silent probes: tickets opened: 1, resolved: 0"
+    assert outcome_text(more, english=True) == "silent probes: tickets opened: 2, resolved: 3"
 
 
 async def test_run_now_makes_the_job_due(client: httpx.AsyncClient, world: World) -> None:
