@@ -27,7 +27,7 @@ from litestar import Response
 from schoolit.csvwriter import write_csv
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel import labels
-from schoolit.kernel.i18n import N_, current_locale, gettext
+from schoolit.kernel.i18n import N_, current_locale, gettext, ngettext
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 100
@@ -238,7 +238,9 @@ class ListView:
 
     @property
     def csv_text(self) -> str:
-        return gettext("CSV: all %(total)s rows of this list (every page, this sort)", total=number(self.total))
+        return ngettext("CSV: the %(num)s row of this list",
+                        "CSV: all %(num)s rows of this list (every page, this sort)", self.total,
+                        num=number(self.total))
 
     def kept(self) -> list[tuple[str, str]]:
         """The hidden fields of the page size form: filters and sort (the first page)."""

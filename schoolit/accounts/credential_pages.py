@@ -27,6 +27,7 @@ from schoolit.accounts.security import MIN_PASSWORD_LENGTH
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, authenticated, public, requires
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.i18n import ngettext
 from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.urls import local_path
 from schoolit.settings import get_settings
@@ -41,6 +42,13 @@ def field_errors(exc: ValidationFailed) -> dict[str, str]:
     """Each field's message in the page's language (messages are English message ids)."""
     return {e.field: _(e.message, count=MIN_PASSWORD_LENGTH) if "%(count)" in e.message else _(e.message)
             for e in exc.errors}
+
+
+def too_many_attempts(retry_after: int) -> str:
+    """The error of a throttled login step: when to try again, in whole minutes (one at least)."""
+    minutes = max(1, round(retry_after / 60))
+    return ngettext("Too many failed attempts. Please try again in %(num)s minute.",
+                    "Too many failed attempts. Please try again in %(num)s minutes.", minutes)
 
 
 async def _pending(request: AnyRequest, stage: str) -> dict[str, Any] | None:
@@ -105,11 +113,9 @@ class SecondFactorPages(Controller):
         result = await twofactor.check_login_code(await _scope_of(request, user), user, data.code)
         context = {"next": local_path(data.next)}
         if result.retry_after is not None:
-            minutes = max(1, round(result.retry_after / 60))
             return Template("accounts/login_code.html", status_code=429,
                             headers={"Retry-After": str(result.retry_after)},
-                            context={**context, "error": _("Too many failed attempts. Please try again in "
-                                                           "%(minutes)s minutes.", minutes=minutes)})
+                            context={**context, "error": too_many_attempts(result.retry_after)})
         if not result.ok:
             return Template("accounts/login_code.html", status_code=401,
                             context={**context, "error": _("The code is wrong or was already used.")})

@@ -18,7 +18,7 @@ from schoolit import lists, rules
 from schoolit.accounts import audit, audit_labels, credentials, services, sessions, tokens
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
-from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options
+from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options, too_many_attempts
 from schoolit.accounts.schemas import audit_events
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services as sso
@@ -59,10 +59,8 @@ class AuthPages(Controller):
                                              request_id=request_id(request))
         context = {"next": local_path(data.next), "email": data.email}
         if result.retry_after is not None:
-            minutes = max(1, round(result.retry_after / 60))
             return Template("accounts/login.html", status_code=429, headers={"Retry-After": str(result.retry_after)},
-                            context={**context, "error": _("Too many failed attempts. Please try again in "
-                                                           "%(minutes)s minutes.", minutes=minutes)})
+                            context={**context, "error": too_many_attempts(result.retry_after)})
         if result.password_off:
             return Template("accounts/login.html", status_code=403, context={
                 **context, "sign_in_options": await sso.login_options(),

@@ -21,6 +21,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.inventory import exporting, importing, procurement
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.i18n import ngettext
 from schoolit.replica import READ_ONLY
 from schoolit.web.errors import PROBLEM_JSON
 
@@ -37,6 +38,17 @@ async def read_upload(request: Request[Any, Any, Any]) -> bytes:
                 return await value.read()
         return b""
     return await request.body()
+
+
+def file_refused(report: Any) -> Response[Any]:
+    """422 for a file with errors (an import's or an MDM sync's report): problem details with the report,
+    each error with its `field` and `message`; the row and column say where in the file."""
+    body = {"type": "about:blank", "title": _("Invalid input"), "status": 422,
+            "detail": ngettext("%(num)s error in the file; nothing was imported",
+                               "%(num)s errors in the file; nothing was imported", len(report.errors)),
+            **msgspec.to_builtins(report)}
+    body["errors"] = [{"field": e["column"], **e} for e in body["errors"]]
+    return Response(content=body, status_code=422, media_type=PROBLEM_JSON)
 
 
 def _csv(content: bytes, filename: str) -> Response[bytes]:
@@ -61,14 +73,7 @@ class ImportExportApi(Controller):
         report = await importing.import_csv(caller, kind, await read_upload(request), dry_run=dry_run)
         if report.ok or report.dry_run:
             return Response(content=report)
-        body = {
-            "type": "about:blank", "title": _("Invalid input"), "status": 422,
-            "detail": _("%(n)s errors in the file; nothing was imported", n=len(report.errors)),
-            **msgspec.to_builtins(report),
-        }
-        # Problem details list `field` and `message`; the row and column say where in the file.
-        body["errors"] = [{"field": e["column"], **e} for e in body["errors"]]
-        return Response(content=body, status_code=422, media_type=PROBLEM_JSON)
+        return file_refused(report)
 
     @get("/export/funding-proof.csv", opt={**requires(Permission.EXPORT), **READ_ONLY},
          summary="DigitalPakt funding proof (CSV)",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, post
 from litestar import get as get_route
 from litestar.params import FromQuery
@@ -20,13 +19,11 @@ from litestar.response import Template
 from schoolit.accounts.auth import Caller
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.inventory import mdm, services
-from schoolit.inventory.import_controllers import read_upload
+from schoolit.inventory.import_controllers import file_refused, read_upload
 from schoolit.inventory.import_pages import decode_text, posted_file
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_
-from schoolit.kernel.i18n import gettext as _
-from schoolit.web.errors import PROBLEM_JSON
 
 ACCESS = requires(Permission.INVENTORY_WRITE)
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -59,11 +56,7 @@ class MdmApi(Controller):
         report = await mdm.sync(caller, await read_upload(request), dry_run=dry_run, adopt=_adoptions(adopt or []))
         if report.ok:
             return Response(content=report)
-        body = {"type": "about:blank", "title": _("Invalid input"), "status": 422,
-                "detail": _("%(n)s errors in the file; nothing was imported", n=len(report.errors)),
-                **msgspec.to_builtins(report)}
-        body["errors"] = [{"field": e["column"], **e} for e in body["errors"]]
-        return Response(content=body, status_code=422, media_type=PROBLEM_JSON)
+        return file_refused(report)
 
 
 class MdmPages(Controller):

@@ -22,7 +22,7 @@ from schoolit import rules
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
-from schoolit.accounts.credential_pages import begin_login
+from schoolit.accounts.credential_pages import begin_login, too_many_attempts
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import oidc, services
 from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind
@@ -140,10 +140,8 @@ class SignInPages(Controller):
             return Template("sso/ldap_login.html", status_code=401, context={
                 **context, "error": _("User name or password is wrong.")})
         if result.retry_after is not None:
-            minutes = max(1, round(result.retry_after / 60))
             return Template("sso/ldap_login.html", status_code=429, headers={"Retry-After": str(result.retry_after)},
-                            context={**context, "error": _("Too many failed attempts. Please try again in "
-                                                           "%(minutes)s minutes.", minutes=minutes)})
+                            context={**context, "error": too_many_attempts(result.retry_after)})
         return await finish(request, result, data.next)
 
 

@@ -127,6 +127,22 @@ async def test_page_shows_the_lights_of_the_data(client: httpx.AsyncClient, worl
     assert home.status_code == 200 and "Kennzahlen Donnersbergkreis" in home.text
 
 
+async def test_page_counts_one_device_and_several(client: httpx.AsyncClient, world: World, edges: Edges) -> None:
+    """German forms for one and for more: "1 Gerät", "7 Geräte", "von 4 Räumen" (dative), "11 Schulen"."""
+    html = (await client.get("/dashboards/counties/donnersbergkreis", headers=world.auth("donnersberg_authority"))).text
+
+    def school(number: str) -> str:
+        return html.split(f'<tr data-testid="school-{number}">')[1].split("</tr>")[0]
+
+    assert "1 Gerät · " in school(NO_PUPILS) and "Geräte" not in school(NO_PUPILS)
+    assert "7 Geräte · " in school(FULL) and "4 von 4 Räumen" in school(FULL)
+    assert "0 von 3 Räumen" in school(ALL_DOWN)
+    assert "11 Schulen · Stand" in html
+    english = await client.get("/dashboards/counties/donnersbergkreis",
+                               headers={**world.auth("donnersberg_authority"), "cookie": "lang=en"})
+    assert "1 device · " in english.text and "7 devices · " in english.text and "11 schools · as of" in english.text
+
+
 def _csv_rows(content: bytes) -> list[dict[str, str]]:
     text = content.decode("utf-8")
     assert text.startswith("\ufeff")

@@ -66,6 +66,6 @@ async def test_wlan_controllers_are_a_kind_of_the_page_and_commit(client: httpx.
     committed = await client.post("/import", data={"import_kind": "wlan-controllers", "action": "commit",
                                                    "_csrf_token": token, "content": csv})
     assert committed.status_code == 200, committed.text
-    assert "1 Zeilen importiert: 1 angelegt" in committed.text
+    assert "1 Zeile importiert: 1 angelegt, 0 aktualisiert (davon 0 geändert)." in committed.text
     stored = await fetch("SELECT profile FROM wlan_controller WHERE name = 'WLC Kreishaus'")
     assert stored == [{"profile": "lancom-wlc"}]
