@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from schoolit import __version__, ops
 from schoolit.errors import CommandFailed, ConfigError, DatabaseUnavailable
+from schoolit.kernel.i18n import counted
 from schoolit.settings import Settings, get_settings
 
 EXIT_CONFIG = 2
@@ -67,7 +68,9 @@ async def _seed(settings: Settings) -> int:
     async with connected(settings, pool=False):
         await require_migrated()
         report = await seed_demo(settings.secret_key if settings.demo else None)
-    print(f"demo data: {report.counties} counties, {report.arrangements} arrangement, {report.schools} schools")
+    print(f"demo data: {counted(report.counties, 'county', 'counties')}, "
+          f"{counted(report.arrangements, 'arrangement', 'arrangements')}, "
+          f"{counted(report.schools, 'school', 'schools')}")
     if report.inventory:
         print("demo inventory: " + ", ".join(f"{count} {kind.replace('_', ' ')}"
                                              for kind, count in report.inventory.items()))

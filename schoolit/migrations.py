@@ -23,6 +23,7 @@ from piccolo.conf.apps import Finder
 
 from schoolit.db import atomic
 from schoolit.errors import CommandFailed
+from schoolit.kernel.i18n import counted
 
 BASELINE = ("2026-11-22T00:00:00:000000", "2026-11-22T00:00:01:000000")
 
@@ -101,8 +102,8 @@ async def require_migrated() -> None:
     read or write the tables refuse an unmigrated database instead of failing on a missing table."""
     pending = await pending_migrations(read_only=True)
     if pending:
-        raise CommandFailed(f"the database is not migrated ({len(pending)} migrations pending): "
-                            "run `schoolit migrate` first")
+        raise CommandFailed(f"the database is not migrated ({counted(len(pending), 'migration', 'migrations')} "
+                            "pending): run `schoolit migrate` first")
 
 
 # Tables the app's role gets fewer privileges on than SELECT, INSERT, UPDATE, DELETE: the audit log is

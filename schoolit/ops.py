@@ -41,6 +41,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from schoolit import __version__
 from schoolit.errors import CommandFailed
+from schoolit.kernel.i18n import counted
 from schoolit.settings import Settings
 
 FORMAT = "schoolit-backup/1"
@@ -301,7 +302,7 @@ async def restore(settings: Settings, archive: Path, *, force: bool) -> RestoreR
         manifest = _read_archive(archive, scratch)
         existing = _attachment_files(attachments)
         if existing and not force:
-            raise CommandFailed(f"{attachments} is not empty ({len(existing)} files); "
+            raise CommandFailed(f"{attachments} is not empty ({counted(len(existing), 'file', 'files')}); "
                                 "restore into an empty data directory, or pass --force to replace it")
         async with connected(settings, pool=False, owner=True) as dsn:
             facts = await _database_facts(dsn)
@@ -333,16 +334,16 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandFailed(f"{directory} is a file, not a directory for backups")
     report = asyncio.run(backup(settings, directory))
     print(f"backup written: {report.path} (database {report.manifest['database']['bytes']} bytes, "
-          f"{report.manifest['attachments']['files']} attachments)")
+          f"{counted(report.manifest['attachments']['files'], 'attachment', 'attachments')})")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     report = asyncio.run(restore(settings, args.archive.expanduser().resolve(), force=args.force))
     print(f"restored backup of {report.manifest['created_at']} "
-          f"({report.manifest['attachments']['files']} attachments)")
+          f"({counted(report.manifest['attachments']['files'], 'attachment', 'attachments')})")
     if report.pending_migrations:
-        print(f"{report.pending_migrations} migrations are pending: run `schoolit migrate`")
+        print(f"{counted(report.pending_migrations, 'migration is', 'migrations are')} pending: run `schoolit migrate`")
     return 0
 
 

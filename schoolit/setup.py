@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from schoolit.accounts.choices import FederalState, Role, ShareRule
+from schoolit.kernel.i18n import counted
 from schoolit.settings import Settings
 
 EXIT_INVALID = 1
@@ -240,7 +241,8 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     print(f"county: {report.county_slug}" + (f", leading the arrangement {report.arrangement_slug}"
                                               if report.arrangement_slug else ""))
     print(f"business calendar '{report.calendar}': {report.public_holidays} public holidays ({answers.state}, "
-          f"{', '.join(map(str, answers.years))}), {report.school_holidays} school holiday days")
+          f"{', '.join(map(str, answers.years))}), "
+          f"{counted(report.school_holidays, 'school holiday day', 'school holiday days')}")
     print()
     print("\n".join(next_steps(report)))
     return 0

@@ -14,6 +14,7 @@ from schoolit.accounts.choices import FederalState, ShareRule
 from schoolit.accounts.commands import CLI_SCOPE
 from schoolit.commandline import with_database
 from schoolit.errors import FieldError, ValidationFailed
+from schoolit.kernel.i18n import counted
 
 
 def _county_line(county: dict[str, Any]) -> str:
@@ -65,8 +66,8 @@ async def county_update(args: argparse.Namespace) -> int:
 async def county_retire(args: argparse.Namespace) -> int:
     county = await tenants.county_by_slug(CLI_SCOPE, args.county)
     after = await tenants.retire_county(CLI_SCOPE, county["id"])
-    print(f"retired county {after['slug']}: {after['users_disabled']} user(s) and {after['probes_disabled']} "
-          "probe(s) disabled; its data is kept")
+    print(f"retired county {after['slug']}: {counted(after['users_disabled'], 'user', 'users')} and "
+          f"{counted(after['probes_disabled'], 'probe', 'probes')} disabled; its data is kept")
     return 0
 
 

@@ -21,7 +21,7 @@ from schoolit.errors import DomainError
 from schoolit.inventory.exporting import export_csv
 from schoolit.inventory.importing import ImportReport, import_csv
 from schoolit.inventory.resources import KINDS
-from schoolit.kernel.i18n import current_locale
+from schoolit.kernel.i18n import counted, current_locale
 from schoolit.settings import get_settings
 
 CLI_SCOPE = Scope.system("cli")
@@ -57,10 +57,10 @@ def print_report(report: ImportReport) -> None:
         print(f"ignored columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
     changed = "" if report.changed is None else f" ({report.changed} changed)"
     would = "would be " if report.dry_run or not report.ok else ""
-    print(f"{report.kind}: {report.rows} rows ({report.encoding}, '{report.delimiter}'): {report.created} "
-          f"{would}created, {report.updated} {would}updated{changed}")
+    print(f"{report.kind}: {counted(report.rows, 'row', 'rows')} ({report.encoding}, '{report.delimiter}'): "
+          f"{report.created} {would}created, {report.updated} {would}updated{changed}")
     if not report.ok:
-        print(f"{len(report.errors)} errors: nothing was imported", file=sys.stderr)
+        print(f"{counted(len(report.errors), 'error', 'errors')}: nothing was imported", file=sys.stderr)
     elif report.dry_run:
         print("dry run: nothing was written")
 

@@ -16,7 +16,7 @@ from schoolit.commandline import with_database
 from schoolit.errors import DomainError
 from schoolit.inventory import mdm
 from schoolit.inventory.services.shared import school_ref_by_number
-from schoolit.kernel.i18n import current_locale
+from schoolit.kernel.i18n import counted, current_locale
 from schoolit.settings import get_settings
 
 
@@ -61,12 +61,12 @@ async def mdm_sync(args: argparse.Namespace) -> int:
         where += [error.column] if error.column else []
         print(f"{', '.join(where) or 'file'}: {error.message}", file=sys.stderr)
     if not report.ok:
-        print(f"{len(report.errors)} errors: nothing was synced", file=sys.stderr)
+        print(f"{counted(len(report.errors), 'error', 'errors')}: nothing was synced", file=sys.stderr)
         return 1
     would = "would be " if args.dry_run else ""
-    print(f"{report.source_label}: {report.matched} devices {would}matched ({report.changed} {would}changed, "
-          f"{report.adopted} {would}adopted), {len(report.unknown)} unknown to the inventory, "
-          f"{report.flagged_total} not seen for {report.silent_after_days} days")
+    print(f"{report.source_label}: {counted(report.matched, 'device', 'devices')} {would}matched ({report.changed} "
+          f"{would}changed, {report.adopted} {would}adopted), {len(report.unknown)} unknown to the inventory, "
+          f"{report.flagged_total} not seen for {counted(report.silent_after_days, 'day', 'days')}")
     for row in report.unknown:
         print(f"unknown: {row.serial} {row.model}".rstrip())
     for row in report.disposed:

@@ -14,6 +14,7 @@ from schoolit.commandline import with_database
 from schoolit.errors import NotFound
 from schoolit.inventory import services
 from schoolit.inventory.choices import SchoolType
+from schoolit.kernel.i18n import counted
 from schoolit.sql import fetch
 
 FIELDS = ("name", "school_type", "street", "postal_code", "city", "pupils", "management_prefix")
@@ -49,7 +50,7 @@ async def school_list(args: argparse.Namespace) -> int:
     rows, total = await services.list_schools(CLI_SCOPE, county_id=county_id, sort="school_number", limit=10_000)
     for school in rows:
         print(f"{school['school_number']}  {school['school_type']:<16} {school['county_name']:<28} {school['name']}")
-    print(f"{total} school(s)")
+    print(counted(total, "school", "schools"))
     return 0
 
 

@@ -63,6 +63,12 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 _ = gettext
 
 
+def counted(n: int, singular: str, plural: str) -> str:
+    """"1 school", "2 schools": a count and its English noun, for the texts that stay English (the
+    command line's output, technical error texts). A text for the reader's language uses `ngettext`."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction where it is translated later (module-level tables)."""
     return message

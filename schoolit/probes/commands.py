@@ -8,6 +8,7 @@ import functools
 from typing import Any
 
 from schoolit.commandline import job_command, with_database
+from schoolit.kernel.i18n import counted
 from schoolit.probes import derivation
 from schoolit.probes import jobs as scheduled
 
@@ -26,7 +27,7 @@ def _days_ahead(value: str) -> int:
 
 async def derive(args: argparse.Namespace) -> int:
     derived = await derivation.derive_pending()
-    print(f"derived: {derived.batches} batches, {derived.samples} samples")
+    print(f"derived: {counted(derived.batches, 'batch', 'batches')}, {counted(derived.samples, 'sample', 'samples')}")
     return 0
 
 

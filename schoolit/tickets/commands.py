@@ -19,6 +19,7 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.commandline import job_command, with_database
+from schoolit.kernel.i18n import counted
 from schoolit.tickets import jobs as scheduled
 from schoolit.tickets import policy
 
@@ -47,7 +48,7 @@ async def import_holidays(args: argparse.Namespace) -> int:
         print(f"schoolit: error: {args.file} is not UTF-8 text", file=sys.stderr)
         return 1
     added = await policy.import_holidays_ical(CLI_SCOPE, args.calendar, text)
-    print(f"imported {added} new holiday(s) into '{args.calendar}'")
+    print(f"imported {counted(added, 'new holiday', 'new holidays')} into '{args.calendar}'")
     return 0
 
 

@@ -51,7 +51,7 @@ from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, counted
 from schoolit.kernel.i18n import gettext as _
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
@@ -468,8 +468,9 @@ async def fetch_all() -> dict[str, int]:
             problems.append(f"{box['name']}: {error}")
             continue
         failed, kept = counts.pop("failed", 0), counts.pop("unprocessable", 0)
-        trouble = ", ".join(([f"{failed} message(s) not processed (left unread)"] if failed else [])
-                            + ([f"{kept} message(s) not processed (kept in the triage)"] if kept else []))
+        trouble = ", ".join(
+            ([f"{counted(failed, 'message', 'messages')} not processed (left unread)"] if failed else [])
+            + ([f"{counted(kept, 'message', 'messages')} not processed (kept in the triage)"] if kept else []))
         await mailboxes.record_fetch(box["id"], trouble)
         if trouble:
             problems.append(f"{box['name']}: {trouble}")
@@ -477,8 +478,8 @@ async def fetch_all() -> dict[str, int]:
         for key, value in counts.items():
             totals[key] += value
     if problems:
-        summary = ", ".join(f"{totals[k]} {k}" for k in OUTCOMES)
-        raise InboundFailed(f"{len(boxes)} mailbox(es): {summary}; {'; '.join(problems)}"[:480])
+        summary = ", ".join(f"{k}: {totals[k]}" for k in OUTCOMES)
+        raise InboundFailed(f"mailboxes: {len(boxes)}, {summary}; {'; '.join(problems)}"[:480])
     return {"mailboxes": len(boxes), **totals}
 
 

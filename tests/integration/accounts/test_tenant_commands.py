@@ -69,7 +69,9 @@ def test_counties_arrangement_and_school_without_sql(env: dict[str, str]) -> Non
     # A retired county takes no new users, schools or probes: one line naming the field.
     ok("school", "create", "--county", "birkenfeld", "--number", "41090", "--name", "IGS Birkenfeld", "--type", "igs",
        env=env)
-    ok("county", "retire", "birkenfeld", env=env)
+    assert ok("school", "list", "--county", "birkenfeld", env=env).splitlines()[-1] == "1 school"
+    retired = ok("county", "retire", "birkenfeld", env=env)
+    assert retired.strip() == "retired county birkenfeld: 0 users and 0 probes disabled; its data is kept"
     for args, field in ((("user", "create", "--email", "x@birkenfeld.test.example", "--name", "X", "--role",
                           "authority", "--county", "birkenfeld"), "county"),
                         (("user", "create", "--email", "igs@birkenfeld.test.example", "--name", "IGS", "--role",

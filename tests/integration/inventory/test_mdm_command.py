@@ -32,7 +32,7 @@ async def test_mdm_sync_command(cli_env: dict[str, str], tmp_path: Path) -> None
 
     dry = await _cli("inventory", "mdm-sync", "--county", "donnersbergkreis", "--dry-run", sample, env=cli_env)
     assert dry.returncode == 0, dry.stderr
-    assert "Relution: 1 devices would be matched (1 would be changed" in dry.stdout
+    assert "Relution: 1 device would be matched (1 would be changed" in dry.stdout
     assert "unknown: DMPXA1002" in dry.stdout and "dry run: nothing was written" in dry.stdout
 
     done = await _cli("inventory", "mdm-sync", "--county", "donnersbergkreis", "--adopt", "DMPXA1002=41001", sample,
@@ -59,7 +59,7 @@ async def test_mdm_sync_command(cli_env: dict[str, str], tmp_path: Path) -> None
         await conn.close()
     disposed = await _cli("inventory", "mdm-sync", "--county", "donnersbergkreis", sample, env=cli_env)
     assert disposed.returncode == 0, disposed.stderr
-    assert "1 devices matched" in disposed.stdout
+    assert "1 device matched" in disposed.stdout
     assert "disposed of, still in the MDM (left as it is): R9WT20AB3CD" in disposed.stdout
     conn = await asyncpg.connect(cli_env["DATABASE_URL"])
     try:

@@ -38,7 +38,7 @@ def test_calendar_and_maintenance_commands(fresh_env: dict[str, str], tmp_path: 
     ics = tmp_path / "feiertage.ics"
     ics.write_text(ICS)
     imported = run_cli("calendar", "import-holidays", "Kreisverwaltung", str(ics), env=fresh_env)
-    assert imported.returncode == 0 and "imported 3 new holiday(s)" in imported.stdout
+    assert imported.returncode == 0 and "imported 3 new holidays" in imported.stdout
     bad = tmp_path / "kaputt.ics"
     bad.write_text("kein Kalender")
     refused = run_cli("calendar", "import-holidays", "Kreisverwaltung", str(bad), env=fresh_env)

@@ -290,7 +290,7 @@ async def test_a_failure_before_the_commit_loses_nothing_and_duplicates_nothing(
         assert await tickets_from(CONTACT) == []  # nothing of it committed
         assert len(await unseen(imap)) == 1  # and the message is still there, unread
         [box] = await fetch("SELECT last_error FROM mailbox WHERE id = {}", mailbox["id"])
-        assert box["last_error"] == "1 message(s) not processed (left unread)"
+        assert box["last_error"] == "1 message not processed (left unread)"
         await holding.rollback()  # the other fetcher is gone
     finally:
         await other.close()

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 import schoolit
 from schoolit.kernel import catalogs
-from schoolit.kernel.i18n import catalog_files, current_locale, gettext, negotiate, ngettext
+from schoolit.kernel.i18n import catalog_files, counted, current_locale, gettext, negotiate, ngettext
 from schoolit.web.templating import template_config
 
 ROOT = Path(schoolit.__file__).parent
@@ -143,6 +143,10 @@ def test_the_triage_panel_counts_one_mail_and_several() -> None:
         assert "3 mails from unknown senders wait for a school." in panel.render(panel={"context": {"waiting": 3}})
     finally:
         current_locale.reset(token)
+
+
+def test_counted_english_texts() -> None:
+    assert [counted(n, "school", "schools") for n in (0, 1, 2)] == ["0 schools", "1 school", "2 schools"]
 
 
 def test_negotiate_only_accepts_known_locales() -> None:
