@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 from schoolit.probes.derivation import GATHER_SECONDS, Derived, run_worker
@@ -76,18 +77,20 @@ async def test_batches_stored_during_a_pass_are_derived_right_after_it() -> None
 async def test_a_failing_pass_does_not_spin() -> None:
     """A pass that fails with batches waiting waits for the next wake-up (or the timer), not at once."""
     stop, wakeup = asyncio.Event(), asyncio.Event()
-    calls = 0
+    loop = asyncio.get_running_loop()
+    started: list[float] = []
 
     async def derive(**_: Any) -> Derived:
-        nonlocal calls
-        calls += 1
+        started.append(loop.time())
+        if len(started) == 3:
+            stop.set()
         wakeup.set()
         await asyncio.sleep(0)  # a worker that spun would still let this test's clock run, and fail, not hang
         raise RuntimeError("database gone")
 
     worker = asyncio.create_task(run_worker(stop, wakeup, every=60, derive=derive))
-    await asyncio.sleep(GATHER_SECONDS * 2.5)
-    stop.set()
-    wakeup.set()
-    await asyncio.wait_for(worker, timeout=5)
-    assert 2 <= calls <= 4  # one per wake-up and gathering wait, not thousands
+    await asyncio.wait_for(worker, timeout=10)
+    # Each failed pass is followed by the gathering wait before the next one, however slow the machine.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert len(started) == 3
+    assert min(gaps) >= GATHER_SECONDS * 0.9
