@@ -105,3 +105,27 @@ def test_report_lend_print_and_return_at_phone_width(server: str) -> None:
             check(page, "device after the return")
         finally:
             browser.close()
+
+
+def test_boxes_keep_their_size_and_long_words_wrap_at_phone_width(server: str) -> None:
+    """The fault form's consent box is a box a finger can tick, not a dot squeezed by its long label; a
+    comment with a pasted link or a very long word wraps inside the ticket's history instead of making the
+    page scroll sideways."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(base_url=server, viewport=PHONE)
+            log_in(page, EMAIL, ROLE_PASSWORD)
+            page.goto("/report")
+            consent = page.locator("input[name=consent]").bounding_box()
+            assert consent and consent["width"] >= 16 and consent["height"] >= 16, consent
+
+            page.goto("/")
+            page.get_by_test_id("start-school-tickets").locator("li a").first.click()
+            link = "https://portal.schule.example/support/anleitungen/wlan/" + "ZugangsdatenFuerSchuelerTablets" * 4
+            page.get_by_test_id("comment-body").fill(f"Siehe {link}\n{'x' * 400}")
+            page.get_by_test_id("comment-submit").click()
+            expect(page.get_by_text(link, exact=False)).to_be_visible()
+            check(page, "ticket with a long link")
+        finally:
+            browser.close()
