@@ -146,22 +146,29 @@ class UserScopeRef:
     school_number: str | None = None
 
 
+# What each role is bound to, and the one sentence that says it when a form gives something else.
+_ROLE_SCOPES = {Role.ADMIN: set(), Role.SUPPORTER: {"county", "arrangement"}, Role.AUTHORITY: {"county"},
+                Role.SCHOOL: {"school"}}
+_ROLE_SCOPE_RULES = {
+    Role.ADMIN: N_("an administrator is bound to no county, arrangement or school"),
+    Role.SUPPORTER: N_("a supporter works for one county or one arrangement"),
+    Role.AUTHORITY: N_("a school authority belongs to one county"),
+    Role.SCHOOL: N_("a school contact belongs to one school"),
+}
+
+
 async def resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldError]) -> dict[str, int | None]:
     given = [name for name, value in (("county", ref.county_slug), ("arrangement", ref.arrangement_slug),
                                       ("school", ref.school_number)) if value]
-    allowed = {Role.ADMIN: set(), Role.SUPPORTER: {"county", "arrangement"}, Role.AUTHORITY: {"county"},
-               Role.SCHOOL: {"school"}}[role]
-    if len(given) > 1 or (given and given[0] not in allowed):
-        errors.append(FieldError("scope", f"role {role.value} takes {' or '.join(sorted(allowed)) or 'no scope'}"))
-        return {}
-    if allowed and not given:
-        errors.append(FieldError("scope", f"role {role.value} needs {' or '.join(sorted(allowed))}"))
+    allowed = _ROLE_SCOPES[role]
+    if len(given) > 1 or (given and given[0] not in allowed) or (allowed and not given):
+        errors.append(FieldError("scope", _ROLE_SCOPE_RULES[role]))
         return {}
     result: dict[str, int | None] = {"county_id": None, "arrangement_id": None, "school_id": None}
     lookups = (
-        ("county", ref.county_slug, "SELECT id AS county_id FROM county WHERE slug = {}", "unknown county"),
+        ("county", ref.county_slug, "SELECT id AS county_id FROM county WHERE slug = {}", N_("unknown county")),
         ("arrangement", ref.arrangement_slug, "SELECT id AS arrangement_id FROM arrangement WHERE slug = {}",
-         "unknown arrangement"),
+         N_("unknown arrangement")),
     )
     for field, value, sql, unknown in lookups:
         if not value:
@@ -170,12 +177,12 @@ async def resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldEr
         if rows:
             result.update(rows[0])
         else:
-            errors.append(FieldError(field, f"{unknown} {value!r}"))
+            errors.append(FieldError(field, unknown))
     if ref.school_number:
         # Schools are inventory's: found through the lookup it registers (accounts <- inventory).
         school = await schools.by_number(ref.school_number)
         if school is None:
-            errors.append(FieldError("school", f"unknown school number {ref.school_number!r}"))
+            errors.append(FieldError("school", N_("unknown school number")))
         else:
             result.update(school_id=school.id, county_id=school.county_id)
     # A retired county takes no new users, neither directly nor through one of its schools.

@@ -71,7 +71,7 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
     parts = [scope.where("t.county_id", school="t.school_id")]
     open_values = [s.value for s in OPEN_STATUSES]
     if filters.view not in VIEWS:
-        raise ValidationFailed([FieldError("view", f"must be one of {', '.join(VIEWS)}")])
+        raise ValidationFailed([FieldError("view", rules.NOT_ALLOWED)])
     if filters.status:
         parts.append(fragment("t.status = {}", status_named(filters.status).value))
     elif filters.view != "all":

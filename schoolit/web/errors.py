@@ -176,8 +176,11 @@ def shown_errors(errors: list[dict[str, Any]] | None) -> list[dict[str, Any]] | 
 
 def _page(request: Request[Any, Any, Any], status: int, detail: str,
           errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
-    shown = [{"field": e["label"], "message": e["message"]} for e in shown_errors(errors) or []]
-    if detail.startswith("Validation failed"):  # the parser's or `ValidationFailed`'s own: the list says it
+    listed = shown_errors(errors) or []
+    # A list filter's message names its label already (`FilterInvalid`, for API callers): once on the page.
+    shown = [{"field": e["label"], "message": e["message"].removeprefix(f"{e['label']}: ")} for e in listed]
+    if detail.startswith("Validation failed") or (listed and detail == "; ".join(e["message"] for e in listed)):
+        # the parser's, `ValidationFailed`'s own or the messages themselves: the list says it
         detail = _("Some values could not be used:")
     else:
         detail = detail_shown(request, status, detail)

@@ -67,7 +67,7 @@ def test_user_token_and_probe_commands(fresh_env: dict[str, str]) -> None:
     assert re.search(r"password \(shown once\): \S{20,}", generated.stdout)
     bad = run_cli("user", "create", "--email", "x@kreis.example", "--name", "X", "--role", "school",
                   "--school", "99999", env=fresh_env)
-    assert bad.returncode == 1 and "school: unknown school number '99999'" in bad.stderr
+    assert bad.returncode == 1 and "school: unknown school number" in bad.stderr
     token_out = run_cli("token", "create", "--user", "leitung@kib.example", "--name", "Auswertung",
                         "--expires-days", "30", env=fresh_env)
     token = re.search(r"token \(shown once\): (sit_\S+)", token_out.stdout)

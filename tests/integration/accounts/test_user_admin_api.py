@@ -58,6 +58,12 @@ async def test_bad_input_names_every_field_and_changes_nothing(client: httpx.Asy
     unknown = await client.put(url, headers=admin, json={"display_name": "X", "role": "authority",
                                                          "county": "atlantis"})
     assert unknown.status_code == 422 and [e["field"] for e in unknown.json()["errors"]] == ["county"]
+    # The reasons are the catalog's sentences (German for a German caller), never the value echoed in English.
+    assert wrong_scope.json()["errors"][0]["message"] == "a school authority belongs to one county"
+    assert unknown.json()["errors"][0]["message"] == "unknown county"
+    german = await client.put(url, headers={**admin, "accept-language": "de"},
+                              json={"display_name": "X", "role": "authority", "county": "atlantis"})
+    assert german.json()["errors"][0]["message"] == "unbekannter Landkreis"
     missing = await client.put(url, headers=admin, json={"role": "authority", "county": "kusel"})
     assert missing.status_code in (400, 422) and "display_name" in missing.text
     extra = await client.put(url, headers=admin, json={"display_name": "X", "role": "admin", "password": "x"})

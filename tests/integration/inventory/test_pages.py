@@ -42,7 +42,8 @@ async def test_an_empty_filter_choice_means_all(client: httpx.AsyncClient, world
         assert tab.status_code == 200, (state, tab.text)
     assert "7b-01" in (await client.get("/loans", params={"state": "open", "school_id": ""})).text
     bad = await client.get("/schools", params={"county_id": "Kusel"}, headers={"accept": "text/html"})
-    assert bad.status_code == 422 and "Landkreis: muss eine ganze Zahl sein" in bad.text
+    assert bad.status_code == 422 and "<strong>Landkreis</strong>: muss eine ganze Zahl sein" in bad.text
+    assert "Landkreis: Landkreis" not in bad.text and "Einige Angaben" in bad.text  # the label once, a German lead
 
 
 async def test_school_page_shows_uplink_rooms_coverage_assets_loans(client: httpx.AsyncClient, world: World) -> None:
