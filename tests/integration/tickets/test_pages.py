@@ -30,6 +30,9 @@ async def test_queue_page_lists_the_arrangement_and_refreshes(client: httpx.Asyn
     assert "<html" not in rows.text
     mine = await client.get("/tickets?view=mine")
     assert "Keine passenden Tickets." in mine.text
+    unknown = await client.get("/tickets?view=bogus")  # an edited address: the field and a German reason
+    assert unknown.status_code == 422 and "kein zulässiger Wert" in unknown.text
+    assert "must be one of" not in unknown.text
 
 
 async def test_claim_comment_and_resolve_from_the_pages(client: httpx.AsyncClient, world: World) -> None:
