@@ -102,8 +102,10 @@ async def _figures(scope: Scope, county_ids: Sequence[int],
         lines = uplinks.get(sid, [])
         shown = best_live_uplink(lines) or max(lines, key=lambda line: _STATUS_STEP.get(line.status, 0),
                                                default=None)
-        room = rooms.get(sid, {"teaching": 0, "planned": 0, "live": 0, "without_wlan": []})
-        live_coverage = _share(room["live"], room["teaching"])
+        room = rooms.get(sid, {"teaching": 0, "planned": 0, "live": 0, "measured": 0, "without_wlan": []})
+        # Access points planned for the rooms but none ever measured (no probe polls them yet): live coverage is
+        # not known, which is no data, not 0 % (a school without any access point is 0 %).
+        live_coverage = None if room["planned"] and not room["measured"] else _share(room["live"], room["teaching"])
         available = devices.get(sid, 0)
         per_pupil = devices_per_pupil(available, school["pupils"])
         loan = loans.get(sid, {"open": 0, "overdue": 0})
@@ -119,7 +121,7 @@ async def _figures(scope: Scope, county_ids: Sequence[int],
             coverage_light=coverage_light(live_coverage, room["teaching"]), teaching_rooms=room["teaching"],
             planned_covered_rooms=room["planned"], live_covered_rooms=room["live"],
             planned_coverage=_share(room["planned"], room["teaching"]), live_coverage=live_coverage,
-            rooms_without_wlan=list(room["without_wlan"]),
+            rooms_without_wlan=list(room["without_wlan"]) if live_coverage is not None else [],
             devices_light=devices_light(per_pupil), devices_available=available, devices_per_pupil=per_pupil,
             loans_open=loan["open"], loans_overdue=loan["overdue"],
             availability_light=availability_light(aps["share"]), ap_samples_30d=aps["samples"],
@@ -140,12 +142,14 @@ def _totals(rows: list[SchoolFigures], ap_up_samples: int, median_seconds: float
     """Sums of the rows; shares of the sums (not means of the schools' shares)."""
     teaching = sum(r.teaching_rooms for r in rows)
     live = sum(r.live_covered_rooms for r in rows)
+    # Live coverage over the schools where it is known (measured, or without access points to measure).
+    known = [r for r in rows if r.live_coverage is not None]
     planned = sum(r.planned_covered_rooms for r in rows)
     pupils = sum(r.pupils for r in rows)
     available = sum(r.devices_available for r in rows)
     samples = sum(r.ap_samples_30d for r in rows)
     peaks = [r.uplink_utilisation_peak_30d for r in rows if r.uplink_utilisation_peak_30d is not None]
-    live_coverage = _share(live, teaching)
+    live_coverage = _share(sum(r.live_covered_rooms for r in known), sum(r.teaching_rooms for r in known))
     per_pupil = devices_per_pupil(available, pupils)
     availability = _share(ap_up_samples, samples)
     peak = max(peaks) if peaks else None

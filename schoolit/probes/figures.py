@@ -52,10 +52,10 @@ LIVE_COVERED = ("EXISTS (SELECT 1 FROM access_point_room c JOIN access_point a O
 # threshold, then the counties four times.
 _ROOM_COVERAGE = (
     "SELECT school_id, count(*) AS teaching, count(*) FILTER (WHERE planned) AS planned, "  # noqa: S608 (constants)
-    "count(*) FILTER (WHERE live) AS live, "
+    "count(*) FILTER (WHERE live) AS live, count(*) FILTER (WHERE measured) AS measured, "
     "coalesce(array_agg(name ORDER BY name) FILTER (WHERE NOT live), ARRAY[]::text[]) AS without_wlan "
     f"FROM (SELECT r.school_id, r.name, coalesce(bool_or({inventory.AP_COVERS_AS_PLANNED}), false) AS planned, "
-    f"      coalesce(bool_or({AP_COVERS_LIVE}), false) AS live "
+    f"      coalesce(bool_or({AP_COVERS_LIVE}), false) AS live, bool_or(s.asset_id IS NOT NULL) AS measured "
     "      FROM room r "
     "      LEFT JOIN access_point_room ar ON ar.room_id = r.id AND ar.county_id = ANY({}) "
     "      LEFT JOIN access_point a ON a.id = ar.access_point_id AND a.county_id = ANY({}) "
@@ -100,8 +100,9 @@ def _visible(scope: Scope, county_ids: Sequence[int]) -> list[int]:
 
 
 async def room_coverage(scope: Scope, county_ids: Sequence[int], now: dt.datetime) -> dict[int, dict[str, Any]]:
-    """Per school of the counties: `teaching` rooms, how many are covered as `planned` and `live`, and
-    the names of teaching rooms `without_wlan` now."""
+    """Per school of the counties: `teaching` rooms, how many are covered as `planned` and `live`, how many
+    have an access point a probe has `measured` at all (none: live coverage is not known yet), and the names
+    of teaching rooms `without_wlan` now."""
     ids = _visible(scope, county_ids)
     rows = await fetch(_ROOM_COVERAGE, now - STALE_AFTER, _failures(), ids, ids, ids, ids)
     return {row["school_id"]: row for row in rows}
