@@ -33,7 +33,7 @@ VIEWS = {
     "open": N_("All open"),
     "mine": N_("Mine"),
     "unassigned": N_("Unassigned"),
-    "breaching": N_("Breaching soon"),
+    "breaching": N_("Overdue or due soon"),
     "county": N_("By county"),
     "school": N_("By school"),
     "all": N_("All, including closed"),

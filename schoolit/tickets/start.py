@@ -41,8 +41,8 @@ async def panels(scope: Scope) -> list[Panel]:
                          empty=gettext("No tickets assigned to you.")),
             await _panel(scope, 20, gettext("Unassigned in my counties"), "unassigned", "start-unassigned",
                          empty=gettext("Every open ticket has someone.")),
-            await _panel(scope, 30, gettext("Breaching soon"), "breaching", "start-breaching",
-                         empty=gettext("No deadline is close.")),
+            await _panel(scope, 30, gettext("Overdue or due soon"), "breaching", "start-breaching",
+                         empty=gettext("No ticket is overdue or due soon.")),
             await _panel(scope, 40, gettext("Open outages"), "open", "start-outages", source=Source.PROBE.value,
                          empty=gettext("The probes report no outage.")),
         ]

@@ -136,3 +136,17 @@ async def test_policy_with_calendar_moves_due_times(client: httpx.AsyncClient, w
         "county": "ludwigsburg", "arrangement": "verbund-donnersberg-kl-kus", "close_after_days": 0})
     assert invalid.status_code == 422
     assert {e["field"] for e in invalid.json()["errors"]} == {"arrangement", "close_after_days"}
+
+
+async def test_a_missed_response_deadline_shows_on_its_own_row(client: httpx.AsyncClient, world: World) -> None:
+    """The badge of a missed response deadline stands at "Reaktion fällig", not at the resolution's row."""
+    ticket_id = world.by_school["ticket"]["rok"]
+    await fetch("UPDATE ticket SET response_due_at = now() - interval '1 hour', first_response_at = NULL "
+                "WHERE id = {}", ticket_id)
+    assert await services.flag_breaches(Scope.system("maintenance")) == 1
+    await login(client, "support@verbund.test.example")
+    page = (await client.get(f"/tickets/{ticket_id}")).text
+    response_row = page.split("<dt>Reaktion fällig</dt>")[1].split("<dt>")[0]
+    resolution_row = page.split("<dt>Lösung fällig</dt>")[1].split("</dd>")[0]
+    assert 'data-sla="response"' in response_row and "Reaktionsfrist überschritten" in response_row
+    assert "data-sla" not in resolution_row
