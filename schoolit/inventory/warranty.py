@@ -19,7 +19,12 @@ from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
 from schoolit.describe.csvformat import format_date, format_price
 from schoolit.errors import FieldError, ValidationFailed
-from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS
+from schoolit.inventory.choices import (
+    ACCESS_POINT_STATUS_LABELS,
+    DEVICE_KIND_LABELS,
+    DEVICE_STATUS_LABELS,
+    VENDOR_LABELS,
+)
 from schoolit.inventory.definitions import today
 from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.kernel.access import Permission
@@ -123,9 +128,21 @@ async def list_csv(scope: Scope, which: str, days: int, lang: str = "de") -> byt
                       r["n"], r["replace_in"], format_price(r["total"], lang), r["without_price"]) for r in rows]
         else:
             lines = [(r["county_name"], r["school_number"], r["school_name"], gettext(OBJECT_LABELS[r["object"]]),
-                      r["serial"], r["asset_tag"] or "", r["vendor"], r["model"],
-                      gettext(DEVICE_STATUS_LABELS.get(r["status"], r["status"])) if r["object"] == "device"
-                      else r["status"], format_date(r["warranty_end"], lang)) for r in rows]
+                      r["serial"], r["asset_tag"] or "", vendor_label(r), r["model"], status_label(r),
+                      format_date(r["warranty_end"], lang)) for r in rows]
     finally:
         current_locale.reset(token)
     return write_csv(HEADERS[which][lang], lines, lang=lang)
+
+
+def vendor_label(row: dict[str, Any]) -> str:
+    """A device's vendor as entered; an access point's by the name of its vendor code ("aruba": "Aruba")."""
+    if row["object"] == "device":
+        return str(row["vendor"] or "")
+    return gettext(VENDOR_LABELS.get(row["vendor"], row["vendor"]))
+
+
+def status_label(row: dict[str, Any]) -> str:
+    """A listed device's or access point's status in the reader's language."""
+    labels = DEVICE_STATUS_LABELS if row["object"] == "device" else ACCESS_POINT_STATUS_LABELS
+    return gettext(labels.get(row["status"], row["status"]))

@@ -12,7 +12,7 @@ from litestar.response import Template
 from schoolit.accounts.auth import Caller
 from schoolit.errors import ValidationFailed
 from schoolit.inventory import warranty
-from schoolit.inventory.choices import ACCESS_POINT_STATUS_LABELS, DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS
+from schoolit.inventory.choices import DEVICE_KIND_LABELS
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
@@ -31,10 +31,6 @@ navigation.register(navigation.NavItem("/warranty", N_("Warranty"), Permission.I
 def _label(labels: Any, value: str) -> str:
     found = labels.get(value)
     return gettext(found) if found else value
-
-
-def status_label(row: dict[str, Any]) -> str:
-    return _label(DEVICE_STATUS_LABELS if row["object"] == "device" else ACCESS_POINT_STATUS_LABELS, row["status"])
 
 
 def kind_label(kind: str) -> str:
@@ -56,7 +52,8 @@ class WarrantyPages(Controller):
         context: dict[str, Any] = {
             "days": days if error else horizon, "error": error, "days_label": DAYS_LABEL, "lists": LIST_LABELS,
             "can_export": caller.can(Permission.EXPORT),
-            "status_label": status_label, "kind_label": kind_label, "lifetime": warranty.LIFETIME_YEARS,
+            "status_label": warranty.status_label, "vendor_label": warranty.vendor_label, "kind_label": kind_label,
+            "lifetime": warranty.LIFETIME_YEARS,
             "ending": [] if error else await warranty.warranty_ending(caller, horizon, limit=warranty.SHOWN),
             "repair": [] if error else await warranty.out_of_warranty_in_repair(caller, limit=warranty.SHOWN),
             "plan": [] if error else await warranty.replacement_plan(caller),

@@ -99,3 +99,19 @@ async def test_bad_days_are_a_german_422_and_school_contacts_see_their_school(cl
     own = await client.get("/warranty", params={"days": "30"})
     assert own.status_code == 200 and "W-SOON" in own.text and "CSV-Datei" not in own.text  # no export right
     assert (await client.get("/warranty.csv")).status_code == 403
+
+
+async def test_an_access_point_is_listed_by_its_vendor_name_and_status(client: httpx.AsyncClient,
+                                                                      world: World) -> None:
+    """An access point's vendor is a code ("aruba"): the list and the CSV file name it ("Aruba", "aktiv")."""
+    created = await call(client, world, "admin", "POST", "/access-points", {
+        "school_id": school(world, "kib"), "vendor": "aruba", "model": "AP-505", "serial": "W-AP-SOON",
+        "mac": "00-3A-7D-11-22-44", "status": "active", "funding_programme": "digitalpakt_basis",
+        "warranty_end": (today() + dt.timedelta(days=10)).isoformat()})
+    assert created.status_code == 201, created.text
+    await login(client, "support@verbund.test.example")
+    page = (await client.get("/warranty", params={"days": "30"})).text
+    assert "Aruba AP-505" in page and "aruba AP-505" not in page
+    ending = _table((await client.get("/warranty.csv", params={"list": "ending", "days": "30"})).content)
+    line = next(r for r in ending[1:] if r[4] == "W-AP-SOON")
+    assert (line[3], line[6], line[7], line[8]) == ("WLAN-Access-Point", "Aruba", "AP-505", "aktiv")
