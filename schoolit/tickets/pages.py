@@ -384,10 +384,11 @@ class ReplyForm(msgspec.Struct):
 class PublicPages(Controller):
     include_in_schema = False
 
-    async def _form(self, form: ReportForm, *, status_code: int = 200, errors: dict[str, str] | None = None,
+    async def _form(self, form: ReportForm, *, status_code: int = 200, errors: list[FieldError] | None = None,
                     headers: dict[str, str] | None = None, school: dict[str, Any] | None = None) -> Template:
         return Template("tickets/report.html", status_code=status_code, headers=headers, context={
-            "form": form, "errors": errors or {}, "school": school, "categories": await list_categories(),
+            "form": form, "errors": {e.field: e.message for e in errors or []}, "error_list": errors or [],
+            "field_labels": public_services.FIELD_LABELS, "school": school, "categories": await list_categories(),
             "retention_days": get_settings().ticket_retention_days, **LABELS})
 
     @get("/report", name="report", opt=public())
@@ -411,12 +412,19 @@ class PublicPages(Controller):
                                                                 request_id=request_id(request))
         except public_services.RateLimited as exc:
             return await self._form(data, status_code=429, headers={"Retry-After": str(exc.retry_after)},
-                                    errors={"form": N_("Too many reports from your network. Please try again "
-                                                       "in a few minutes.")})
+                                    errors=[FieldError("form", N_("Too many reports from your network. Please "
+                                                                  "try again in a few minutes."))],
+                                    school=await self._school_of(data))
         except ValidationFailed as exc:
-            return await self._form(data, status_code=422, errors={e.field: e.message for e in exc.errors})
+            return await self._form(data, status_code=422, errors=exc.errors, school=await self._school_of(data))
         return Template("tickets/report_done.html", status_code=201, context={
             "ticket": ticket, "tracking_path": f"/track/{token}", "tracking_url": services.tracking_url(token)})
+
+    @staticmethod
+    async def _school_of(form: ReportForm) -> dict[str, Any] | None:
+        """The school a form that comes back names, shown next to its number."""
+        number = form.school_number.strip()
+        return await public_services.school_by_number(number) if number.isdigit() else None
 
     @get("/track/{token:str}", name="track", opt=public())
     async def track(self, token: FromPath[str]) -> Template:

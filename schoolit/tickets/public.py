@@ -29,11 +29,11 @@ from schoolit.tickets.services import (
     NewTicket,
     add_event,
     apply_status,
+    input_errors,
     insert_ticket,
     lock_ticket,
     now,
     public_timeline,
-    validate_new,
     with_sla_state,
 )
 
@@ -41,6 +41,22 @@ RATE_LIMIT = 5
 REPLY_RATE_LIMIT = 20
 RATE_WINDOW = dt.timedelta(minutes=10)
 MAX_REPLY = 5_000
+
+# The form's fields in the order it shows them: errors are listed in this order, each with its label.
+FIELD_LABELS = {
+    "school_number": N_("School number"),
+    "category_id": N_("Category"),
+    "urgency": N_("How urgent is it?"),
+    "subject": N_("Subject"),
+    "description": N_("What is wrong?"),
+    "device_serial": N_("Device serial number (optional)"),
+    "room": N_("Room (optional)"),
+    "name": N_("Your name (optional)"),
+    "email": N_("Your e-mail address"),
+    "consent": N_("Consent"),
+}
+PLEASE_ENTER = N_("please enter")
+PLEASE_CHOOSE = N_("please choose")
 
 
 class RateLimited(Exception):
@@ -84,25 +100,51 @@ async def check_rate(client_key: str, moment: dt.datetime, *, limit: int = RATE_
         raise RateLimited(wait)
 
 
+def _in_form_order(errors: list[FieldError]) -> list[FieldError]:
+    """One error per field (the first), fields in the form's order; `reporter_email` is the form's `email`."""
+    order = list(FIELD_LABELS)
+    shown: dict[str, FieldError] = {}
+    for error in errors:
+        field = "email" if error.field == "reporter_email" else error.field
+        shown.setdefault(field, FieldError(field, error.message, FIELD_LABELS.get(field)))
+    return sorted(shown.values(), key=lambda e: order.index(e.field) if e.field in order else len(order))
+
+
 async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: str = "") -> tuple[dict[str, Any], str]:
     """Validate the form and open a ticket; returns the ticket and its tracking token.
 
-    The rate limit counts every submission that passes the honeypot, valid or not (it runs in its own
-    transaction, so a rejected form still counts)."""
+    ValidationFailed lists every problem at once, each with its field's label. The rate limit counts
+    every submission that passes the honeypot, valid or not (it runs in its own transaction, so a
+    rejected form still counts)."""
     moment = now()
     if form.website.strip():
         raise ValidationFailed([FieldError("form", N_("the form could not be processed"))])
     await check_rate(digest(client_ip or "unknown"), moment)
+    school, data, errors = await _checked(form)
+    if errors or school is None:
+        raise ValidationFailed(_in_form_order(errors))
+    scope = anonymous(form.email.strip() or "anonymous", school["county_id"], school["id"],
+                      request_id=request_id, client_ip=client_ip)
+    return await insert_ticket(scope, data, school)
+
+
+async def _checked(form: ReportForm) -> tuple[dict[str, Any] | None, NewTicket, list[FieldError]]:
+    """The school, the ticket to open and every problem with the form (all fields, even when the
+    school number is unknown; the form names no asset, so the school's own checks are its number's)."""
     errors: list[FieldError] = []
-    if not form.consent.strip():
-        errors.append(FieldError("consent", N_("please agree to the processing of your details")))
-    if not form.email.strip():
-        errors.append(FieldError("email", N_("an e-mail address is needed for replies")))
+    school = await school_by_number(form.school_number) if form.school_number.strip() else None
+    if not form.school_number.strip():
+        errors.append(FieldError("school_number", PLEASE_ENTER))
+    elif school is None:
+        errors.append(FieldError("school_number", UNKNOWN_SCHOOL_NUMBER))
+    if not form.category_id.strip():
+        errors.append(FieldError("category_id", PLEASE_CHOOSE))
     if not form.description.strip():
         errors.append(FieldError("description", N_("please describe the fault")))
-    school = await school_by_number(form.school_number) if form.school_number.strip() else None
-    if school is None:
-        errors.append(FieldError("school_number", UNKNOWN_SCHOOL_NUMBER))
+    if not form.email.strip():
+        errors.append(FieldError("email", N_("an e-mail address is needed for replies")))
+    if not form.consent.strip():
+        errors.append(FieldError("consent", N_("please agree to the processing of your details")))
     category_id = int(form.category_id) if form.category_id.strip().isdigit() else 0
     subject = form.subject.strip() or form.description.strip().splitlines()[0][:120] if (
         form.subject.strip() or form.description.strip()) else ""
@@ -110,15 +152,11 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: 
                      description=form.description, urgency=form.urgency, source=Source.WEB_FORM,
                      reporter_email=form.email.strip(), reporter_name=form.name, device_serial=form.device_serial,
                      room_text=form.room)
-    if school is None:
-        raise ValidationFailed(errors)
-    scope = anonymous(form.email.strip() or "anonymous", school["county_id"], school["id"],
-                      request_id=request_id, client_ip=client_ip)
-    _school, more = await validate_new(scope, data)
-    errors += [e for e in more if e.field != "subject" or subject]
-    if errors:
-        raise ValidationFailed(errors)
-    return await insert_ticket(scope, data, school)
+    more = await input_errors(data)
+    # A subject left empty is taken from the description, a category left unchosen is reported above.
+    errors += [e for e in more if (e.field != "subject" or subject)
+               and (e.field != "category_id" or form.category_id.strip())]
+    return school, data, errors
 
 
 async def ticket_by_token(token: str) -> dict[str, Any]:

@@ -213,8 +213,9 @@ def status_named(value: str) -> Status:
         raise ValidationFailed([FieldError("status", UNKNOWN_STATUS)]) from None
 
 
-async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], list[FieldError]]:
-    """The school row and every problem with the input (the school must be in scope: 404)."""
+async def input_errors(data: NewTicket) -> list[FieldError]:
+    """Every problem with the input that does not depend on the school (the public form checks these
+    even when its school number is unknown, so one answer lists everything)."""
     errors: list[FieldError] = []
     rules.not_empty(errors, "subject", data.subject)
     if len(data.subject) > 200:
@@ -227,6 +228,12 @@ async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], l
     category = await TicketCategory.select(TicketCategory.active).where(TicketCategory.id == data.category_id).first()
     if category is None or not category["active"]:
         errors.append(FieldError("category_id", UNKNOWN_CATEGORY))
+    return errors
+
+
+async def validate_new(scope: Scope, data: NewTicket) -> tuple[dict[str, Any], list[FieldError]]:
+    """The school row and every problem with the input (the school must be in scope: 404)."""
+    errors = await input_errors(data)
     school = await inventory.school_summary(school_id=data.school_id)
     if school is None or not scope.sees(school["county_id"], school["id"]):
         raise NotFound(rules.SCHOOL_NOT_FOUND)

@@ -1,5 +1,6 @@
-"""The public fault form and tracking page through the real HTTP stack: validation, honeypot, CSRF,
-the per-address rate limit, reopen by reply, and that reporters never see internal notes."""
+"""The public fault form and tracking page through the real HTTP stack: validation (every field at
+once, marked for assistive technology, what was typed kept), honeypot, CSRF, the per-address rate limit,
+reopen by reply, and that reporters never see internal notes."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ async def test_validation_lists_every_problem_in_german(client: httpx.AsyncClien
     for message in ("unbekannte Schulnummer", "für Antworten wird eine E-Mail-Adresse benötigt",
                     "bitte stimmen Sie der Verarbeitung Ihrer Angaben zu", "bitte beschreiben Sie die Störung"):
         assert message in response.text
+    bad_category = await report(client, category_id="abc")
+    assert bad_category.status_code == 422 and "unbekannte Kategorie" in bad_category.text
     bad_email = await report(client, email="kein-at-zeichen")
     assert bad_email.status_code == 422 and "keine gültige E-Mail-Adresse" in bad_email.text
     assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
@@ -70,6 +73,48 @@ async def test_honeypot_and_csrf(client: httpx.AsyncClient, world: World) -> Non
     assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
     no_token = await client.post("/report", data={"school_number": "41001", "description": "x"})
     assert no_token.status_code == 403
+
+
+async def filed() -> int:
+    return int((await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"])
+
+
+def invalid_fields(page: str) -> set[str]:
+    """The fields marked aria-invalid and described by their message (which must be on the page)."""
+    marked = set(re.findall(r'name="([a-z_]+)"[^>]*aria-invalid="true" aria-describedby="error-\1"', page))
+    for field in marked:
+        assert f'id="error-{field}"' in page, field
+    return marked
+
+
+async def test_empty_form_lists_every_missing_field_at_once(client: httpx.AsyncClient, world: World) -> None:
+    response = await client.post("/report", data={"_csrf_token": await csrf(client)})
+    assert response.status_code == 422
+    summary = re.search(r'<div class="flash error" role="alert">(.*?)</div>', response.text, re.S)
+    assert summary, response.text
+    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", summary.group(1))]
+    assert items == ["Schulnummer: bitte angeben", "Kategorie: bitte wählen",
+                     "Was funktioniert nicht?: bitte beschreiben Sie die Störung",
+                     "Ihre E-Mail-Adresse: für Antworten wird eine E-Mail-Adresse benötigt",
+                     "Einwilligung: bitte stimmen Sie der Verarbeitung Ihrer Angaben zu"]
+    assert "unbekannt" not in response.text
+    assert invalid_fields(response.text) == {"school_number", "category_id", "description", "email", "consent"}
+    assert await filed() == 0
+
+
+async def test_form_comes_back_with_everything_typed(client: httpx.AsyncClient, world: World) -> None:
+    typed = {"subject": "Beamer <aus>", "description": "\nZeile eins\nZeile zwei", "device_serial": "SN-1",
+             "room": "B 204", "name": "Frau Özdemir", "email": "oz@schule.example", "urgency": "high"}
+    response = await report(client, category_id="", **typed)
+    assert response.status_code == 422
+    assert invalid_fields(response.text) == {"category_id"}
+    assert 'value="41001"' in response.text and "Nordpfalzgymnasium Kirchheimbolanden" in response.text
+    for name in ("subject", "device_serial", "room", "name", "email"):
+        assert f'name="{name}" value="{typed[name].replace("<", "&lt;").replace(">", "&gt;")}"' in response.text
+    # the browser drops one newline after <textarea>, so the template writes one before the text
+    assert re.search(r'name="description"[^>]*>\n\nZeile eins\nZeile zwei</textarea>', response.text)
+    assert '<option value="high" selected>' in response.text and 'name="consent" value="yes" checked' in response.text
+    assert await filed() == 0
 
 
 async def test_rate_limit_per_address(client: httpx.AsyncClient, world: World) -> None:

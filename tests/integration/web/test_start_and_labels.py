@@ -43,7 +43,7 @@ async def test_school_contact_reports_with_school_and_name_filled_in(client: htt
     form = await client.get("/report")
     assert 'name="school_number" value="41001"' in form.text
     assert 'name="email" value="it@kib.test.example"' in form.text
-    assert re.search(r'<select name="category_id" required><option value="" selected>', form.text)
+    assert re.search(r'<select [^>]*name="category_id"[^>]*><option value="" selected>', form.text)
 
 
 async def test_text_modules_fill_their_placeholders_and_stay_with_their_team(client: httpx.AsyncClient,
