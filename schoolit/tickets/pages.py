@@ -7,6 +7,7 @@ Thin: parse, call a service with the caller's Scope, shape the answer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, public, requires
-from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.i18n import N_, gettext, ngettext
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.times import BERLIN
@@ -407,14 +408,20 @@ class PublicPages(Controller):
 
     @post("/report", opt=public(), status_code=201)
     async def report(self, request: Request[Any, Any, Any], data: URLEncodedBody[ReportForm]) -> Template:
+        user = current_user(request)
         try:
-            ticket, token = await public_services.submit_report(data, client_ip=client_ip(request),
-                                                                request_id=request_id(request))
+            ticket, token = await public_services.submit_report(
+                data, client_ip=client_ip(request), user_id=user["id"] if user else None,
+                request_id=request_id(request))
         except public_services.RateLimited as exc:
+            minutes = max(1, math.ceil(exc.retry_after / 60))
+            message = ngettext("You have sent too many reports. Please try again in %(num)s minute.",
+                               "You have sent too many reports. Please try again in %(num)s minutes.", minutes) \
+                if exc.per_user else \
+                ngettext("Too many reports from your network. Please try again in %(num)s minute.",
+                         "Too many reports from your network. Please try again in %(num)s minutes.", minutes)
             return await self._form(data, status_code=429, headers={"Retry-After": str(exc.retry_after)},
-                                    errors=[FieldError("form", N_("Too many reports from your network. Please "
-                                                                  "try again in a few minutes."))],
-                                    school=await self._school_of(data))
+                                    errors=[FieldError("form", message)], school=await self._school_of(data))
         except ValidationFailed as exc:
             return await self._form(data, status_code=422, errors=exc.errors, school=await self._school_of(data))
         return Template("tickets/report_done.html", status_code=201, context={

@@ -1,9 +1,18 @@
-"""The public side: the fault form for school staff without an account, and the tracking page.
+"""The public side: the fault form for school staff (with or without an account), and the tracking page.
 
-Nobody is logged in here, so these services act as an anonymous Scope limited to the one school (the
-form) or the one ticket (the tracking token). Both anonymous writes (reports and replies) have a
-per-address rate limit kept in PostgreSQL (schoolit.throttle), so it holds across worker processes
-and under concurrency.
+These services act as an anonymous Scope limited to the one school (the form) or the one ticket (the
+tracking token). Both writes are open to anyone on the internet, so they are rate limited against spam
+and abuse, with the attempts kept in PostgreSQL (`report_attempt`, schoolit.throttle) so the limits hold
+across worker processes and under concurrency:
+
+- a signed-in user (a school contact, a supporter) files at most USER_REPORT_LIMIT reports per window,
+  counted per account: their address does not matter;
+- an anonymous reporter is counted per address, and a school's staff usually share one (NAT at the
+  school's uplink), so the budget is sized for a whole school: REPORT_LIMIT reports filed per window, and
+  separately FAILED_LIMIT refused attempts (invalid form, honeypot) per window, the ceiling that stops a
+  bot from hammering the form without ever filing anything. A refused attempt does not use up the
+  budget for filed reports;
+- replies on the tracking page: REPLY_RATE_LIMIT attempts per address and window.
 """
 
 from __future__ import annotations
@@ -37,9 +46,11 @@ from schoolit.tickets.services import (
     with_sla_state,
 )
 
-RATE_LIMIT = 5
-REPLY_RATE_LIMIT = 20
 RATE_WINDOW = dt.timedelta(minutes=10)
+REPORT_LIMIT = 20  # reports filed per address and window (anonymous: a whole school behind one address)
+FAILED_LIMIT = 30  # refused attempts per address and window (anonymous): the abuse ceiling
+USER_REPORT_LIMIT = 30  # reports filed per signed-in user and window
+REPLY_RATE_LIMIT = 20
 MAX_REPLY = 5_000
 
 # The form's fields in the order it shows them: errors are listed in this order, each with its label.
@@ -60,11 +71,12 @@ PLEASE_CHOOSE = N_("please choose")
 
 
 class RateLimited(Exception):
-    """Too many submissions from one address; `retry_after` in seconds."""
+    """Too many submissions from one address (or, `per_user`, one account); `retry_after` in seconds."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, *, per_user: bool = False) -> None:
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
+        self.per_user = per_user
 
 
 def anonymous(label: str, county_id: int | None = None, school_id: int | None = None, *,
@@ -82,22 +94,34 @@ async def school_by_id(school_id: int) -> dict[str, Any] | None:
     return await inventory.school_summary(school_id=school_id)
 
 
-async def check_rate(client_key: str, moment: dt.datetime, *, limit: int = RATE_LIMIT) -> None:
-    """Count this anonymous write against its key; RateLimited when the key used up its quota in
-    the window (schoolit.throttle: counted and recorded atomically)."""
-    async def recent(since: dt.datetime) -> list[dt.datetime]:
-        rows = await fetch("SELECT at FROM report_attempt WHERE client_key = {} AND at > {} ORDER BY at",
-                           client_key, since)
-        return [row["at"] for row in rows]
+async def _recent(client_key: str, since: dt.datetime) -> list[dt.datetime]:
+    rows = await fetch("SELECT at FROM report_attempt WHERE client_key = {} AND at > {} ORDER BY at",
+                       client_key, since)
+    return [row["at"] for row in rows]
 
-    async def record() -> None:
-        await fetch("INSERT INTO report_attempt (client_key, at) VALUES ({}, {})", client_key, moment)
-        await fetch("DELETE FROM report_attempt WHERE at < {}", moment - 2 * RATE_WINDOW)
 
+async def _record(client_key: str, moment: dt.datetime) -> None:
+    await fetch("INSERT INTO report_attempt (client_key, at) VALUES ({}, {})", client_key, moment)
+    await fetch("DELETE FROM report_attempt WHERE at < {}", moment - 2 * RATE_WINDOW)
+
+
+async def check_rate(client_key: str, moment: dt.datetime, *, limit: int, per_user: bool = False) -> None:
+    """Count this write against its key; RateLimited when the key used up its quota in the window
+    (schoolit.throttle: counted and recorded atomically)."""
     wait = await throttle.admit("report:" + client_key, limit=limit, window=RATE_WINDOW, moment=moment,
-                                recent=recent, record=record)
+                                recent=lambda since: _recent(client_key, since),
+                                record=lambda: _record(client_key, moment))
     if wait is not None:
-        raise RateLimited(wait)
+        raise RateLimited(wait, per_user=per_user)
+
+
+async def check_ceiling(client_key: str, moment: dt.datetime, *, limit: int) -> None:
+    """RateLimited when the key already has `limit` attempts in the window; records nothing (the
+    refused attempts are recorded one by one, `_record`). Parallel requests may each pass before
+    either records, so a burst can overshoot by its parallelism: fine for a ceiling against abuse."""
+    times = await _recent(client_key, moment - RATE_WINDOW)
+    if len(times) >= limit:
+        raise RateLimited(throttle.retry_after(times[-limit], RATE_WINDOW, moment))
 
 
 def _in_form_order(errors: list[FieldError]) -> list[FieldError]:
@@ -110,19 +134,29 @@ def _in_form_order(errors: list[FieldError]) -> list[FieldError]:
     return sorted(shown.values(), key=lambda e: order.index(e.field) if e.field in order else len(order))
 
 
-async def submit_report(form: ReportForm, *, client_ip: str | None, request_id: str = "") -> tuple[dict[str, Any], str]:
+async def submit_report(form: ReportForm, *, client_ip: str | None, user_id: int | None = None,
+                        request_id: str = "") -> tuple[dict[str, Any], str]:
     """Validate the form and open a ticket; returns the ticket and its tracking token.
 
-    ValidationFailed lists every problem at once, each with its field's label. The rate limit counts
-    every submission that passes the honeypot, valid or not (it runs in its own transaction, so a
-    rejected form still counts)."""
+    ValidationFailed lists every problem at once, each with its field's label. A signed-in user
+    (`user_id`) is limited per account, an anonymous reporter per address (see the module docstring)."""
     moment = now()
+    failed_key = None if user_id is not None else digest("failed:" + (client_ip or "unknown"))
+    if failed_key:
+        await check_ceiling(failed_key, moment, limit=FAILED_LIMIT)
     if form.website.strip():
+        if failed_key:
+            await _record(failed_key, moment)
         raise ValidationFailed([FieldError("form", N_("the form could not be processed"))])
-    await check_rate(digest(client_ip or "unknown"), moment)
     school, data, errors = await _checked(form)
     if errors or school is None:
+        if failed_key:
+            await _record(failed_key, moment)
         raise ValidationFailed(_in_form_order(errors))
+    if user_id is not None:
+        await check_rate(digest(f"user:{user_id}"), moment, limit=USER_REPORT_LIMIT, per_user=True)
+    else:
+        await check_rate(digest(client_ip or "unknown"), moment, limit=REPORT_LIMIT)
     scope = anonymous(form.email.strip() or "anonymous", school["county_id"], school["id"],
                       request_id=request_id, client_ip=client_ip)
     return await insert_ticket(scope, data, school)

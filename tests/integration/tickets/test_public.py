@@ -1,15 +1,19 @@
 """The public fault form and tracking page through the real HTTP stack: validation (every field at
-once, marked for assistive technology, what was typed kept), honeypot, CSRF, the per-address rate limit,
-reopen by reply, and that reporters never see internal notes."""
+once, marked for assistive technology), honeypot, CSRF, the rate limits (per account when signed in, per
+address otherwise, refused attempts apart from filed reports), reopen by reply, and that reporters never
+see internal notes."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import httpx
+import pytest
 
 from schoolit.sql import fetch
 from schoolit.tickets import public, services
+from tests.integration.accounts.test_login import login
 from tests.integration.tickets.test_tickets_api import _scope
 from tests.integration.tickets.world import category_id
 from tests.integration.world import World
@@ -117,14 +121,53 @@ async def test_form_comes_back_with_everything_typed(client: httpx.AsyncClient, 
     assert await filed() == 0
 
 
-async def test_rate_limit_per_address(client: httpx.AsyncClient, world: World) -> None:
-    for _ in range(5):
-        assert (await report(client, consent="")).status_code == 422  # invalid attempts count too
+async def test_refused_attempts_do_not_lock_out_a_school(client: httpx.AsyncClient, world: World) -> None:
+    for _ in range(8):  # colleagues behind the school's one address get the form wrong
+        assert (await report(client, consent="")).status_code == 422
+    assert (await report(client)).status_code == 201
+
+
+async def test_signed_in_contact_is_counted_per_account(client: httpx.AsyncClient, world: World,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(public, "REPORT_LIMIT", 1)
+    monkeypatch.setattr(public, "USER_REPORT_LIMIT", 2)
+    assert (await report(client)).status_code == 201  # the address's budget is used up
+    assert (await report(client)).status_code == 429
+    await login(client, "it@kib.test.example")
+    for _ in range(public.FAILED_LIMIT + 1):  # a signed-in user's mistakes are not counted at all
+        assert (await report(client, category_id="")).status_code == 422
+    assert (await report(client)).status_code == 201
+    assert (await report(client)).status_code == 201
+    limited = await report(client)
+    assert limited.status_code == 429 and "Sie haben zu viele Meldungen gesendet" in limited.text
+    assert await filed() == 3
+
+
+async def test_anonymous_abuse_ceiling(client: httpx.AsyncClient, world: World) -> None:
+    for _ in range(public.FAILED_LIMIT):
+        assert (await report(client, consent="")).status_code == 422
     limited = await report(client)
     assert limited.status_code == 429
+    wait = int(limited.headers["retry-after"])
+    assert 1 <= wait <= 600
+    minutes = math.ceil(wait / 60)
+    assert (f"Zu viele Meldungen aus Ihrem Netz. Bitte versuchen Sie es in {minutes} "
+            f"Minute{'n' if minutes != 1 else ''} erneut.") in limited.text
+    assert 'value="Lehrerin@Schule.example"' in limited.text  # what was typed stays
+    assert await filed() == 0
+    await fetch("UPDATE report_attempt SET at = at - interval '11 minutes'")  # the window has passed
+    assert (await report(client)).status_code == 201
+
+
+async def test_anonymous_filed_reports_per_address(client: httpx.AsyncClient, world: World,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(public, "REPORT_LIMIT", 2)
+    assert (await report(client)).status_code == 201
+    assert (await report(client)).status_code == 201
+    limited = await report(client)
+    assert limited.status_code == 429 and "Zu viele Meldungen aus Ihrem Netz" in limited.text
     assert 1 <= int(limited.headers["retry-after"]) <= 600
-    assert "Zu viele Meldungen" in limited.text
-    assert (await fetch("SELECT count(*) AS n FROM ticket WHERE source = 'web_form'"))[0]["n"] == 0
+    assert await filed() == 2
 
 
 async def test_reply_reopens_a_recently_resolved_ticket(client: httpx.AsyncClient, world: World) -> None:
