@@ -24,6 +24,7 @@ NOT_ALLOWED = N_("not one of the allowed values")
 TOO_MANY_ROWS = N_("too many rows")
 EMPTY_FILE = N_("the file is empty")
 NOT_FOUND = N_("not found")
+UNKNOWN_SCHOOL_NUMBER = N_("unknown school number")  # a school number no school has (forms, imports, users)
 # What a 404 names (unknown, or outside the caller's scope: the two answers are the same).
 ARRANGEMENT_NOT_FOUND = N_("arrangement not found")
 COUNTY_NOT_FOUND = N_("county not found")

@@ -166,7 +166,7 @@ async def resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldEr
         return {}
     result: dict[str, int | None] = {"county_id": None, "arrangement_id": None, "school_id": None}
     lookups = (
-        ("county", ref.county_slug, "SELECT id AS county_id FROM county WHERE slug = {}", N_("unknown county")),
+        ("county", ref.county_slug, "SELECT id AS county_id FROM county WHERE slug = {}", tenants.UNKNOWN_COUNTY),
         ("arrangement", ref.arrangement_slug, "SELECT id AS arrangement_id FROM arrangement WHERE slug = {}",
          N_("unknown arrangement")),
     )
@@ -182,7 +182,7 @@ async def resolve_user_scope(role: Role, ref: UserScopeRef, errors: list[FieldEr
         # Schools are inventory's: found through the lookup it registers (accounts <- inventory).
         school = await schools.by_number(ref.school_number)
         if school is None:
-            errors.append(FieldError("school", N_("unknown school number")))
+            errors.append(FieldError("school", rules.UNKNOWN_SCHOOL_NUMBER))
         else:
             result.update(school_id=school.id, county_id=school.county_id)
     # A retired county takes no new users, neither directly nor through one of its schools.

@@ -14,7 +14,7 @@ from schoolit.inventory.choices import SCHOOL_TYPE_LABELS, UPLINK_STATUS_LABELS,
 from schoolit.inventory.definitions import PLANNED_COVERED
 from schoolit.kernel.i18n import N_
 
-UNKNOWN_SCHOOL_NUMBER = N_("unknown school number")
+UNKNOWN_SCHOOL_NUMBER = rules.UNKNOWN_SCHOOL_NUMBER
 ADDRESSES_OUTSIDE = N_("access points of this school have addresses outside this prefix")
 
 

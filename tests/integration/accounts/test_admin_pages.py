@@ -39,7 +39,7 @@ async def test_invalid_form_shows_field_errors_and_writes_nothing(client: httpx.
         "_csrf_token": token, "email": "kaputt", "display_name": "", "role": "school", "school": "00000"})
     assert response.status_code == 422
     assert "keine gültige E-Mail-Adresse" in response.text and "darf nicht leer sein" in response.text
-    assert "unknown school number" in response.text
+    assert "unbekannte Schulnummer" in response.text and "unknown" not in response.text
     assert await User.count() == len(world.users)
 
 
