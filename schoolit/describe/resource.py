@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from schoolit import lists
+from schoolit import limits, lists
 from schoolit.accounts.scope import Scope
 from schoolit.describe import csvformat, forms, identifiers
 from schoolit.describe.inputs import Input
@@ -271,7 +271,17 @@ class Resource:
             labels=f.kind.labels if isinstance(f.kind, Choice) else None,
             blank=(f.nullable or f.kind.blank == "") and (f.widget or f.kind.widget) == "select", help=f.help,
             inputmode=f.kind.inputmode, autofocus=f.autofocus, text=f.kind.form_text,
-            maxlength=f.kind.max_length if isinstance(f.kind, Text) else None) for f in shown_fields)
+            maxlength=self.max_length(f)) for f in shown_fields)
+
+    def max_length(self, f: Field) -> int | None:
+        """The most characters a field's text takes: its kind's limit, else its column's (a normalised
+        identifier), the stricter of the two when both say one; None for a value that is not text."""
+        if (f.widget or f.kind.widget) not in ("text", "textarea") or f.secret:
+            return None
+        table = limits.table_by_name(self.table)
+        column = limits.limit_for(f.name, table).max_length if table is not None else None
+        own = f.kind.max_length if isinstance(f.kind, Text) else None
+        return min((n for n in (own, column) if n is not None), default=None)
 
     def csv_columns(self) -> tuple[csvformat.Column, ...]:
         columns = [column for column, _sql in self.csv_keys]

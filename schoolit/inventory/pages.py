@@ -54,6 +54,7 @@ from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter
 from schoolit.settings import get_settings
 from schoolit.sql import concurrently
+from schoolit.web import input_limits
 
 DEVICE_FORM = DEVICE.form()
 BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
@@ -164,6 +165,8 @@ async def _submit(request: Request[Any, Any, Any], form: Sequence[forms.Field],
                   render: Render, extra: Mapping[str, Any] | None = None) -> Response[Any]:
     """Check and save a posted form; on errors show it again with each error next to its field."""
     posted = await request.form()
+    if problems := input_limits.form_problems(request):
+        return await render(_posted_values(form, posted), problems, (), 422)
     data = {**forms.from_form(form, posted), **(extra or {})}
     try:
         row = await save(data)
@@ -284,7 +287,7 @@ class SchoolPages(Controller):
         return await self._school_form(request, caller, None, {"school_type": "gymnasium",
                                                                "county_id": str(only or "")}, {}, (), 200)
 
-    @post("/schools/new", opt=WRITE, status_code=303)
+    @post("/schools/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_school(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._school_form, request, caller, None)
 
@@ -334,7 +337,7 @@ class SchoolPages(Controller):
         school = await services.get_school(caller, school_id)
         return await self._school_form(request, caller, school, forms.from_row(SCHOOL_FORM, school), {}, (), 200)
 
-    @post("/schools/{school_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/schools/{school_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_school(self, request: Request[Any, Any, Any], caller: Caller,
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -369,7 +372,7 @@ class SchoolPages(Controller):
         await services.get_school(caller, school_id)
         return await self._building_form(request, caller, school_id, None, {}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/buildings/new", opt=WRITE, status_code=303)
+    @post("/schools/{school_id:int}/buildings/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_building(self, request: Request[Any, Any, Any], caller: Caller,
                               school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
@@ -384,7 +387,7 @@ class SchoolPages(Controller):
         return await self._building_form(request, caller, building["school_id"], building,
                                          forms.from_row(BUILDING_FORM, building), {}, (), 200)
 
-    @post("/buildings/{building_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/buildings/{building_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_building(self, request: Request[Any, Any, Any], caller: Caller,
                               building_id: FromPath[int]) -> Response[Any]:
         building = await services.get_building(caller, building_id)
@@ -419,7 +422,7 @@ class SchoolPages(Controller):
         return await self._room_form(request, caller, school_id, None,
                                      {"is_teaching": True, "building_id": str(building_id or "")}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/rooms/new", opt=WRITE, status_code=303)
+    @post("/schools/{school_id:int}/rooms/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_room(self, request: Request[Any, Any, Any], caller: Caller,
                           school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
@@ -435,7 +438,7 @@ class SchoolPages(Controller):
         return await self._room_form(request, caller, room["school_id"], room, forms.from_row(ROOM_FORM, room), {},
                                      (), 200)
 
-    @post("/rooms/{room_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/rooms/{room_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_room(self, request: Request[Any, Any, Any], caller: Caller,
                           room_id: FromPath[int]) -> Response[Any]:
         room = await services.get_room(caller, room_id)
@@ -471,7 +474,7 @@ class SchoolPages(Controller):
         return await self._uplink_form(request, caller, school, None, {"technology": "fttb", "status": "planned"},
                                        {}, (), 200)
 
-    @post("/schools/{school_id:int}/uplinks/new", opt=WRITE, status_code=303)
+    @post("/schools/{school_id:int}/uplinks/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_uplink(self, request: Request[Any, Any, Any], caller: Caller,
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -488,7 +491,7 @@ class SchoolPages(Controller):
         return await self._uplink_form(request, caller, school, uplink, forms.from_row(UPLINK_FORM, uplink), {}, (),
                                        200)
 
-    @post("/uplinks/{uplink_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/uplinks/{uplink_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_uplink(self, request: Request[Any, Any, Any], caller: Caller,
                             uplink_id: FromPath[int]) -> Response[Any]:
         uplink = await services.get_uplink(caller, uplink_id)
@@ -555,7 +558,7 @@ class AssetPages(Controller):
         return await self._ap_form(request, caller, school, None, {
             "vendor": "aruba", "status": "active", "funding_programme": "digitalpakt_basis"}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/access-points/new", opt=WRITE, status_code=303)
+    @post("/schools/{school_id:int}/access-points/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_access_point(self, request: Request[Any, Any, Any], caller: Caller,
                                   school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -580,7 +583,7 @@ class AssetPages(Controller):
         school = await services.get_school(caller, ap["school_id"])
         return await self._ap_form(request, caller, school, ap, forms.from_row(ACCESS_POINT_FORM, ap), {}, (), 200)
 
-    @post("/access-points/{access_point_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/access-points/{access_point_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_access_point(self, request: Request[Any, Any, Any], caller: Caller,
                                   access_point_id: FromPath[int]) -> Response[Any]:
         ap = await services.get_access_point(caller, access_point_id)
@@ -619,7 +622,7 @@ class AssetPages(Controller):
         return await self._device_form(request, caller, school, None, {
             "kind": "tablet", "status": "stock", "funding_programme": "digitalpakt_sofortausstattung"}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/devices/new", opt=WRITE, status_code=303)
+    @post("/schools/{school_id:int}/devices/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_device(self, request: Request[Any, Any, Any], caller: Caller,
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -643,7 +646,7 @@ class AssetPages(Controller):
         return await self._device_form(request, caller, school, device, forms.from_row(DEVICE_FORM, device), {}, (),
                                        200)
 
-    @post("/devices/{device_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/devices/{device_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_device(self, request: Request[Any, Any, Any], caller: Caller,
                             device_id: FromPath[int]) -> Response[Any]:
         device = await services.get_device(caller, device_id)
@@ -706,6 +709,12 @@ class BulkForm:
         return [services.BulkRow(serial=posted.get(f"serial_{i}", ""), pupil_ref=posted.get(f"pupil_ref_{i}", ""))
                 for i in indexes]
 
+    @staticmethod
+    def errors(problems: Mapping[str, str]) -> dict[str, str]:
+        """Problems by posted field, keyed as the service keys its own (`serial_3` -> `rows.3.serial`)."""
+        return {f"rows.{name.rsplit('_', 1)[1]}.{name.rsplit('_', 1)[0]}"
+                if name.startswith(("serial_", "pupil_ref_")) else name: message for name, message in problems.items()}
+
 
 class LoanPages(Controller):
     include_in_schema = False
@@ -746,7 +755,7 @@ class LoanPages(Controller):
         return await self._lend_form(request, caller, device, {
             "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat()}, {}, (), 200)
 
-    @post("/devices/{device_id:int}/lend", opt=LOANS, status_code=303)
+    @post("/devices/{device_id:int}/lend", opt=input_limits.at_fields(LOANS), status_code=303)
     async def lend(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Response[Any]:
         device = await services.get_device(caller, device_id)
 
@@ -770,7 +779,7 @@ class LoanPages(Controller):
         return await self._return_form(request, caller, loan, {"returned_on": services.today().isoformat(),
                                                                "device_status": "stock"}, {}, (), 200)
 
-    @post("/loans/{loan_id:int}/return", opt=LOANS, status_code=303)
+    @post("/loans/{loan_id:int}/return", opt=input_limits.at_fields(LOANS), status_code=303)
     async def return_loan(self, request: Request[Any, Any, Any], caller: Caller,
                           loan_id: FromPath[int]) -> Response[Any]:
         loan = await services.get_loan(caller, loan_id)
@@ -790,7 +799,9 @@ class LoanPages(Controller):
         count = max(BulkForm.ROWS, len(rows) + 5)
         padded = list(rows) + [services.BulkRow("", "")] * (count - len(rows))
         return Template("inventory/bulk.html", status_code=status, context={
-            **_base_context(caller), "school": school, "values": values, "rows": padded,
+            **_base_context(caller), "school": school, "values": values, "rows": padded, "maxlength": {
+                "class_name": LOAN.max_length(LOAN["class_name"]), "pupil_ref": LOAN.max_length(LOAN["pupil_ref"]),
+                "serial": DEVICE.max_length(DEVICE["serial"])},
             "errors": {k: gettext(v) for k, v in errors.items()},
             "general": [gettext(v) for k, v in errors.items() if not k.startswith("rows.") and k not in (
                 "class_name", "lent_on", "due_on")]})
@@ -802,13 +813,16 @@ class LoanPages(Controller):
         return self._bulk_page(caller, school, rows=[], errors={}, values={
             "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat(), "class_name": ""})
 
-    @post("/schools/{school_id:int}/loans/bulk", opt=LOANS, status_code=303)
+    @post("/schools/{school_id:int}/loans/bulk", opt=input_limits.at_fields(LOANS), status_code=303)
     async def bulk(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
         posted = await request.form()
         rows = BulkForm.rows(posted)
         terms = {k: posted.get(k, "") for k in ("class_name", "lent_on", "due_on")}
         terms["agreement_signed"] = posted.get("agreement_signed", "")
+        if problems := input_limits.form_problems(request):
+            return self._bulk_page(caller, school, rows=rows, values=terms, status=422,
+                                   errors=BulkForm.errors(problems))
         try:
             await services.bulk_lend(caller, school_id, rows, terms)
         except ValidationFailed as exc:
@@ -851,7 +865,7 @@ class SnmpProfilePages(Controller):
                                                                 "priv_protocol": "AES", "county_id": str(only or "")},
                                         {}, (), 200)
 
-    @post("/snmp-profiles/new", opt=WRITE, status_code=303)
+    @post("/snmp-profiles/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._profile_form, request, caller, None)
 
@@ -865,7 +879,7 @@ class SnmpProfilePages(Controller):
         return await self._profile_form(request, caller, profile, forms.from_row(SNMP_PROFILE_FORM, profile), {},
                                         (), 200)
 
-    @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_profile(self, request: Request[Any, Any, Any], caller: Caller,
                              snmp_profile_id: FromPath[int]) -> Response[Any]:
         profile = await services.get_snmp_profile(caller, snmp_profile_id)

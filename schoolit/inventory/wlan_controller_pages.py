@@ -30,6 +30,7 @@ from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page, given
+from schoolit.web import input_limits
 
 Text = FromQuery[str | None]
 
@@ -117,7 +118,7 @@ class WlanControllerPages(Controller):
         return await self._form(request, caller, None, {"county_id": str(only or ""), "snmp_port": "161"}, {}, (),
                                 200)
 
-    @post("/wlan-controllers/new", opt=WRITE, status_code=303)
+    @post("/wlan-controllers/new", opt=input_limits.at_fields(WRITE), status_code=303)
     async def create_controller(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._form, request, caller, None)
         return await _submit(request, FORM, lambda data: wlan_controllers.create_wlan_controller(caller, data),
@@ -129,7 +130,7 @@ class WlanControllerPages(Controller):
         controller = await wlan_controllers.get_wlan_controller(caller, controller_id)
         return await self._form(request, caller, controller, forms.from_row(FORM, controller), {}, (), 200)
 
-    @post("/wlan-controllers/{controller_id:int}/edit", opt=WRITE, status_code=303)
+    @post("/wlan-controllers/{controller_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
     async def update_controller(self, request: Request[Any, Any, Any], caller: Caller,
                                 controller_id: FromPath[int]) -> Response[Any]:
         controller = await wlan_controllers.get_wlan_controller(caller, controller_id)

@@ -11,7 +11,9 @@ Which columns a body's fields belong to comes from the handler's `data` type: a 
 its table (`SchoolIn` -> School), nested Structs likewise (`BulkLendIn.rows` -> BulkRowIn); a form
 read by the handler itself, and query parameters, match columns of that name in the handler's domain.
 A route whose body has a decoder of its own (the probes' sample batches) says so with
-`opt={"input_limits": "decoder"}` and is not decoded twice.
+`opt={"input_limits": "decoder"}` and is not decoded twice. A page whose posted form is shown again
+with each error at its field (`at_fields(opt)`) is not refused: the hook leaves the problems of its
+form for the handler (`form_problems`), which shows them instead of saving, and the typed values stay.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from schoolit.kernel.i18n import gettext
 
 OPT_KEY = "input_limits"
 OWN_DECODER = "decoder"
+AT_FIELDS = "fields"
+_FORM_PROBLEMS = "input_limit_problems"
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
 _QUERY_TEXT = limits.Limit(multiline=False)  # a query parameter is one line of any length
 
@@ -119,6 +123,17 @@ async def _body(request: Request[Any, Any, Any]) -> tuple[Any, type[msgspec.Stru
     return None
 
 
+def at_fields(opt: dict[str, Any]) -> dict[str, Any]:
+    """A route's `opt` for a page that shows its form's problems at the fields (see module doc)."""
+    return {**opt, OPT_KEY: AT_FIELDS}
+
+
+def form_problems(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The posted fields that do not fit their columns, each with its reason in the request's language,
+    for a route declared with `at_fields`: the handler must show them and save nothing."""
+    return dict(request.state.get(_FORM_PROBLEMS, {}))
+
+
 async def refuse_unfit_input(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request` hook: 422 when a value does not fit its column (see module doc)."""
     handler = request.route_handler
@@ -128,7 +143,11 @@ async def refuse_unfit_input(request: Request[Any, Any, Any]) -> None:
     found = _query_problems(request, module)
     body = await _body(request)
     if body is not None:
-        found += _body_problems(*body, module)
+        in_body = _body_problems(*body, module)
+        if in_body and not found and handler.opt.get(OPT_KEY) == AT_FIELDS:
+            request.state[_FORM_PROBLEMS] = {field: gettext(message, **params) for field, message, params in in_body}
+            return
+        found += in_body
     if found:  # in the request's language, for the API as for pages
         raise ValidationFailed([FieldError(field, gettext(message, **params)) for field, message, params in found])
 

@@ -8,12 +8,14 @@ import re
 
 import httpx
 
-from schoolit.inventory.tables import School
+from schoolit.inventory.resources.room import ROOM
+from schoolit.inventory.tables import Loan, Room, School
 from schoolit.sql import fetch
 from schoolit.tickets.tables import Ticket
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.csvfiles import csv_bytes, post_import
-from tests.integration.inventory.support import call, field_errors, school
+from tests.integration.inventory.support import call, field_errors, obj, school
+from tests.integration.inventory.test_pages import HTMX
 from tests.integration.tickets.world import category_id
 from tests.integration.world import World
 
@@ -59,17 +61,66 @@ async def test_json_bodies_by_their_columns(client: httpx.AsyncClient, world: Wo
     assert await Ticket.count().where(Ticket.subject.like("Drucker%")) == 0
 
 
-async def test_forms_refuse_in_german(client: httpx.AsyncClient, world: World) -> None:
+def at_fields(html: str) -> dict[str, tuple[str, str]]:
+    """Each field of a re-shown form that has an error: its label -> (the value it shows, the error)."""
+    assert "<html" not in html  # the form alone, swapped in place of the one typed into
+    found = re.findall(r'<label>([^<]+?)(?: \*)?\s*<input name="[^"]+" value="([^"]*)"(?:(?!</label>).)*?'
+                       r'data-field="[^"]+">([^<]+)<', html, re.DOTALL)
+    return {label.strip(): (value, error) for label, value, error in found}
+
+
+async def test_forms_show_unfit_values_at_their_fields(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "support@verbund.test.example")
     url = f"/schools/{school(world, 'kib')}/edit"
     token = await csrf_token(client, url)
-    response = await client.post(url, data={"_csrf_token": token, "school_number": "41001", "name": "Nord\x00",
-                                            "school_type": "gymnasium", "street": "x" * 201})
+    response = await client.post(url, headers=HTMX, data={
+        "_csrf_token": token, "school_number": "516020", "name": "Nord\x01", "school_type": "gymnasium",
+        "street": "x" * 201})
     assert response.status_code == 422
-    errors = dict(re.findall(r"<strong>([^<]+)</strong>: ([^<]+)</li>", response.text))
-    # Named by their labels (from the school's description), not by their codes.
-    assert errors == {"Name": "darf keine Steuerzeichen enthalten", "Straße": "höchstens 200 Zeichen"}
-    assert (await School.select(School.name).where(School.id == school(world, "kib")).first())["name"] != "Nord\x00"
+    # Named by their labels (from the school's description), not by their codes; what was typed stays.
+    assert at_fields(response.text) == {"Schulnummer": ("516020", "höchstens 5 Zeichen"),
+                                        "Name": ("Nord\x01", "darf keine Steuerzeichen enthalten"),
+                                        "Straße": ("x" * 201, "höchstens 200 Zeichen")}
+    assert (await School.select(School.street).where(School.id == school(world, "kib")).first())["street"] != "x" * 201
+
+
+async def test_room_form_limits_the_floor_as_its_description_does(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    url = f"/schools/{school(world, 'kib')}/rooms/new"
+    floor = ROOM["floor"].kind.max_length  # type: ignore[attr-defined]
+    assert floor == Room.floor._meta.params["length"]  # type: ignore[attr-defined]
+    form = await client.get(url)
+    assert re.search(rf'<input name="floor" value=""[^>]*maxlength="{floor}"', form.text)
+    before = await Room.count()
+    response = await client.post(url, headers=HTMX, data={
+        "_csrf_token": await csrf_token(client, url), "name": "Physik", "floor": "2. Obergeschoss Nordflügel"})
+    assert response.status_code == 422
+    assert at_fields(response.text) == {"Etage": ("2. Obergeschoss Nordflügel", f"höchstens {floor} Zeichen")}
+    assert 'value="Physik"' in response.text and await Room.count() == before
+
+
+async def test_lend_forms_keep_what_was_typed(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "it@kib.test.example")
+    long_class = "Berufsfachschule 1 Gruppe A"
+    lend = f"/devices/{obj(world, 'device', 'kib')}/lend"
+    before = await Loan.count()
+    one = await client.post(lend, headers=HTMX, data={"_csrf_token": await csrf_token(client, lend),
+                                                      "pupil_ref": "7b-09", "class_name": long_class})
+    assert one.status_code == 422
+    assert at_fields(one.text)["Klasse"] == (long_class, "höchstens 20 Zeichen")
+    bulk = f"/schools/{school(world, 'kib')}/loans/bulk"
+    page = await client.get(bulk)
+    assert 'name="class_name" value="" size="8" maxlength="20"' in page.text
+    assert '<label class="sr-only" for="serial_0">Seriennummer, Zeile 1</label>' in page.text
+    assert '<label class="sr-only" for="pupil_ref_29">Schülerkennung, Zeile 30</label>' in page.text
+    rows = await client.post(bulk, data={"_csrf_token": await csrf_token(client, bulk), "class_name": long_class,
+                                         "serial_0": "DMPXKIB0001", "pupil_ref_0": "7b-02",
+                                         "serial_1": "NIXDA01", "pupil_ref_1": "7b-03"})
+    assert rows.status_code == 422 and "Es wurde nichts ausgeliehen" in rows.text
+    assert 'data-field="class_name">höchstens 20 Zeichen<' in rows.text
+    for typed in (long_class, "DMPXKIB0001", "7b-02", "NIXDA01", "7b-03"):
+        assert f'value="{typed}"' in rows.text, typed
+    assert await Loan.count() == before
 
 
 async def test_a_nul_in_a_path_segment_is_not_found(client: httpx.AsyncClient, world: World) -> None:
