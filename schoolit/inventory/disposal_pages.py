@@ -44,7 +44,8 @@ async def _list_context(caller: Scope, state: str | None, **extra: Any) -> dict[
         "decided": [r for r in rows if r["state"] != DisposalState.PENDING.value],
         "state": wanted or "", "states": [(s.value, gettext(DISPOSAL_STATE_LABELS[s])) for s in DisposalState],
         "can_decide": caller.can(Permission.DISPOSALS_DECIDE), "can_export": caller.can(Permission.EXPORT),
-        "me": caller.actor.user_id, "done": "", "error": "", "error_id": None, **extra,
+        "me": caller.actor.user_id, "done": "", "error": "", "error_id": None, "note": "",
+        "note_length": disposals.NOTE_LENGTH, **extra,
     }
 
 
@@ -110,7 +111,7 @@ class DisposalPages(Controller):
                                reason=gettext(exc.errors[0].message))
                        if isinstance(exc, ValidationFailed) else exc.shown())
             status = 422 if isinstance(exc, ValidationFailed) else 403 if isinstance(exc, Forbidden) else 409
-            context = await _list_context(caller, None, error=message, error_id=disposal_id)
+            context = await _list_context(caller, None, error=message, error_id=disposal_id, note=note)
             return Template("inventory/disposals.html", context=context, status_code=status)
         return Redirect(path=f"/disposals?done={'approved' if approve else 'rejected'}", status_code=303)
 

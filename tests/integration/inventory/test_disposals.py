@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from schoolit.inventory import disposals
 from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.support import call, obj, school
@@ -221,7 +222,16 @@ async def test_pages_request_and_decide(client: httpx.AsyncClient, world: World)
     await login(client, world.users["donnersberg_authority"]["email"])
     listing = await client.get("/disposals")
     assert listing.status_code == 200 and f'data-testid="decide-{disposal_id}"' in listing.text
+    assert f'maxlength="{disposals.NOTE_LENGTH}"' in listing.text
     token = await csrf_token(client, "/disposals")
-    decided = await client.post(f"/disposals/{disposal_id}/approve", data={"_csrf_token": token, "note": "ok"})
+    # The disposal's note is its own (not a ticket's time entry with its 300 characters): named "Notiz", and
+    # what was typed stays in the list's form.
+    too_long = "x" * (disposals.NOTE_LENGTH + 1)
+    refused = await client.post(f"/disposals/{disposal_id}/reject", data={"_csrf_token": token, "note": too_long})
+    assert refused.status_code == 422
+    assert "Notiz: zu lang" in refused.text and "was wurde getan" not in refused.text
+    assert f">{too_long}</textarea>" in refused.text
+    assert (await fetch("SELECT state FROM device_disposal WHERE id = {}", disposal_id))[0]["state"] == "pending"
+    decided = await client.post(f"/disposals/{disposal_id}/approve", data={"_csrf_token": token, "note": "o" * 301})
     assert decided.status_code == 303
     assert (await call(client, world, "admin", "GET", f"/devices/{device['id']}")).json()["status"] == "disposed"
