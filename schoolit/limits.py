@@ -6,7 +6,8 @@ a number beyond its `integer`) would fail in the database as a 500. This module 
 table definitions once and answers, for a field name and the tables it belongs to, what the column
 allows, so a new column or field is covered without new code:
 
-- `Varchar(length=n)`: at most n characters, one line (no control characters at all);
+- `Varchar(length=n)`: at most n characters, one line (no control characters at all); a longer value of a
+  column with fixed choices is not one of them, and says so rather than how long it may be;
 - `Text`: any length, tab and line breaks allowed, no other control characters;
 - `SmallInt`/`Integer`/`Serial`/foreign keys/`BigInt`/`BigSerial`: the type's range.
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from piccolo.table import Table
 
+from schoolit import rules
 from schoolit.kernel.i18n import N_
 
 _RANGES = {"SMALLINT": 2**15, "INTEGER": 2**31, "SERIAL": 2**31, "BIGINT": 2**63, "BIGSERIAL": 2**63}
@@ -42,6 +44,7 @@ class Limit:
     max_length: int | None = None
     multiline: bool = True
     bound: int | None = None  # whole numbers lie in [-bound, bound - 1]
+    choice: bool = False  # the column takes one of fixed values (its service checks which)
 
     def problem(self, value: Any) -> tuple[str, dict[str, int]] | None:
         """Why the value does not fit (an English message id and its parameters), or None."""
@@ -51,7 +54,7 @@ class Limit:
             if has_control_characters(value if self.multiline else value.strip(), multiline=self.multiline):
                 return CONTROL, {}
             if self.max_length is not None and len(value) > self.max_length:
-                return TOO_LONG, {"max": self.max_length}
+                return (rules.NOT_ALLOWED, {}) if self.choice else (TOO_LONG, {"max": self.max_length})
         elif isinstance(value, int) and not isinstance(value, bool) and self.bound is not None:
             if value < -self.bound:
                 return TOO_SMALL, {"min": -self.bound}
@@ -63,7 +66,8 @@ class Limit:
         return Limit(max_length=None if self.max_length is None or other.max_length is None
                      else max(self.max_length, other.max_length),
                      multiline=self.multiline or other.multiline,
-                     bound=None if self.bound is None or other.bound is None else max(self.bound, other.bound))
+                     bound=None if self.bound is None or other.bound is None else max(self.bound, other.bound),
+                     choice=self.choice and other.choice)
 
 
 # A field that no column is named after: text may span lines, numbers must fit a bigint.
@@ -85,7 +89,7 @@ def column_limit(column: Any) -> Limit | None:
     column_type = str(column.column_type).upper()
     varchar = _VARCHAR.match(column_type)
     if varchar:
-        return Limit(max_length=int(varchar.group(1)), multiline=False)
+        return Limit(max_length=int(varchar.group(1)), multiline=False, choice=column._meta.choices is not None)
     if column_type == "TEXT":
         return Limit()
     if column_type in _RANGES:

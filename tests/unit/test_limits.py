@@ -50,3 +50,12 @@ def test_values() -> None:
     assert limits.Limit(bound=2**31).problem(True) is None
     assert limits.limit_for("offset") == limits.UNKNOWN
     assert limits.limit_for("frobnicator_id") == limits.Limit(bound=2**31)
+
+
+def test_a_choice_too_long_for_its_column_is_not_allowed_rather_than_too_long() -> None:
+    from schoolit.accounts.tables import County
+    from schoolit.inventory.tables import SnmpProfile
+
+    for column in (SnmpProfile.version, County.state):
+        assert limits.column_limit(column).problem("v99") == ("not one of the allowed values", {})  # type: ignore[union-attr]
+    assert limits.column_limit(School.name).problem("N" * 201) == (limits.TOO_LONG, {"max": 200})  # type: ignore[union-attr]

@@ -123,6 +123,16 @@ async def test_lend_forms_keep_what_was_typed(client: httpx.AsyncClient, world: 
     assert await Loan.count() == before
 
 
+async def test_an_unknown_choice_is_not_allowed_rather_than_too_long(client: httpx.AsyncClient,
+                                                                    world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    url = "/snmp-profiles/new"
+    response = await client.post(url, headers=HTMX, data={"_csrf_token": await csrf_token(client, url),
+                                                          "name": "Neu", "version": "v99"})
+    assert response.status_code == 422 and "<html" not in response.text
+    assert 'data-field="version">kein zulässiger Wert<' in response.text and "höchstens 2 Zeichen" not in response.text
+
+
 async def test_a_nul_in_a_path_segment_is_not_found(client: httpx.AsyncClient, world: World) -> None:
     assert (await client.get("/track/trk_%00abc")).status_code == 404
 
