@@ -7,12 +7,14 @@ redirects (303) back to the page with a message in the query string.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit.accounts import tenants
+from schoolit.accounts import fields, tenants
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import SHARE_RULE_LABELS, FederalState, ShareRule
 from schoolit.accounts.scope import Scope
@@ -55,6 +57,7 @@ def _int(value: str | None) -> int | None:
 
 
 class CountyForm(msgspec.Struct):
+    field_labels: ClassVar[dict[str, str]] = fields.COUNTY
     name: str = ""
     slug: str = ""
     ags: str = ""

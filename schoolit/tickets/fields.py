@@ -30,3 +30,7 @@ LABELS = {
     "owner": N_("Owner"), "remember": N_("Remember the sender"), "url": N_("URL"), "events": N_("Events"),
     "title": N_("Title"), "locale": N_("Language"),
 }
+
+# The public fault form's fields that no other ticket field names (`ReportForm.field_labels`).
+REPORT_FORM = {"school_number": N_("School number"), "device_serial": N_("Serial number"), "room": N_("Room"),
+               "name": N_("Name")}

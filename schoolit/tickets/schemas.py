@@ -5,11 +5,12 @@ derive from its description (`schoolit.tickets.categories.CATEGORY`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import msgspec
 
 from schoolit.schemas import Input
+from schoolit.tickets import fields
 from schoolit.tickets.categories import CATEGORY
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
@@ -155,6 +156,8 @@ class PolicyOut(msgspec.Struct):
 
 class ReportForm(msgspec.Struct):
     """The public fault form as typed in (all text, as browsers send it)."""
+
+    field_labels: ClassVar[dict[str, str]] = fields.REPORT_FORM
 
     school_number: str = ""
     category_id: str = ""

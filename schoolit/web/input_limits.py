@@ -4,8 +4,8 @@ A `before_request` hook of the app (so every route, API or page, is covered with
 own): the JSON body or the posted form, and the query parameters, are matched field by field to
 their columns (`schoolit.limits`), and any value a column cannot hold — control characters, text
 longer than its column, a number beyond its column's range — is refused with 422 naming the field
-(problem details for the API, a German page for people), before a service could send it to the
-database.
+(problem details for the API, a German page for people; named by the labels of the body type's
+`field_labels` where it has them), before a service could send it to the database.
 
 Which columns a body's fields belong to comes from the handler's `data` type: a Struct named after
 its table (`SchoolIn` -> School), nested Structs likewise (`BulkLendIn.rows` -> BulkRowIn); a form
@@ -142,12 +142,15 @@ async def refuse_unfit_input(request: Request[Any, Any, Any]) -> None:
     module = getattr(handler.fn, "__module__", "") or ""
     found = _query_problems(request, module)
     body = await _body(request)
+    labels: dict[str, str] = {}
     if body is not None:
+        labels = getattr(body[1], "field_labels", None) or {}
         in_body = _body_problems(*body, module)
         if in_body and not found and handler.opt.get(OPT_KEY) == AT_FIELDS:
             request.state[_FORM_PROBLEMS] = {field: gettext(message, **params) for field, message, params in in_body}
             return
         found += in_body
     if found:  # in the request's language, for the API as for pages
-        raise ValidationFailed([FieldError(field, gettext(message, **params)) for field, message, params in found])
+        raise ValidationFailed([FieldError(field, gettext(message, **params)) for field, message, params in found],
+                               labels=labels)
 

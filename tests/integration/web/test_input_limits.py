@@ -133,6 +133,28 @@ async def test_an_unknown_choice_is_not_allowed_rather_than_too_long(client: htt
     assert 'data-field="version">kein zulässiger Wert<' in response.text and "höchstens 2 Zeichen" not in response.text
 
 
+def listed_errors(html: str) -> dict[str, str]:
+    """The error page's list: label -> reason."""
+    return dict(re.findall(r"<strong>([^<]+)</strong>: ([^<]+)</li>", html))
+
+
+async def test_error_pages_name_fields_by_their_forms_labels(client: httpx.AsyncClient, world: World) -> None:
+    token = await csrf_token(client, "/report")
+    report = await client.post("/report", data={
+        "_csrf_token": token, "school_number": "41001", "category_id": str(await category_id()), "urgency": "high",
+        "description": "Beamer kaputt", "device_serial": "S" * 81, "email": "lehrerin@schule.example",
+        "consent": "yes"})
+    assert report.status_code == 422 and listed_errors(report.text) == {"Seriennummer": "höchstens 80 Zeichen"}
+    await login(client, "admin@test.example")
+    token = await csrf_token(client, "/admin/counties")
+    county = await client.post("/admin/counties", data={"_csrf_token": token, "name": "Landkreis Neu",
+                                                        "slug": "neu", "ags": "07133", "seat": "S" * 121,
+                                                        "state": "XYZ"})
+    assert county.status_code == 422
+    assert listed_errors(county.text) == {"Sitz der Verwaltung": "höchstens 120 Zeichen",
+                                          "Bundesland": "kein zulässiger Wert"}
+
+
 async def test_a_nul_in_a_path_segment_is_not_found(client: httpx.AsyncClient, world: World) -> None:
     assert (await client.get("/track/trk_%00abc")).status_code == 404
 
