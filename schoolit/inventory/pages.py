@@ -38,7 +38,7 @@ from schoolit.inventory.choices import (
     DisposalState,
 )
 from schoolit.inventory.device_list_pages import PAGE_HANDLERS as DEVICE_LIST_PAGES
-from schoolit.inventory.http import LOANS, READ, WRITE, Filters, LoanState, Text, list_filters
+from schoolit.inventory.http import LOANS, LOANS_FORM, READ, WRITE, WRITE_FORM, Filters, LoanState, Text, list_filters
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.access_point import ACCESS_POINTS as ACCESS_POINT_LIST
 from schoolit.inventory.resources.device import DEVICE, mdm_silent
@@ -287,7 +287,7 @@ class SchoolPages(Controller):
         return await self._school_form(request, caller, None, {"school_type": "gymnasium",
                                                                "county_id": str(only or "")}, {}, (), 200)
 
-    @post("/schools/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/new", opt=WRITE_FORM, status_code=303)
     async def create_school(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._school_form, request, caller, None)
 
@@ -337,7 +337,7 @@ class SchoolPages(Controller):
         school = await services.get_school(caller, school_id)
         return await self._school_form(request, caller, school, forms.from_row(SCHOOL_FORM, school), {}, (), 200)
 
-    @post("/schools/{school_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/{school_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_school(self, request: Request[Any, Any, Any], caller: Caller,
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -372,7 +372,7 @@ class SchoolPages(Controller):
         await services.get_school(caller, school_id)
         return await self._building_form(request, caller, school_id, None, {}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/buildings/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/{school_id:int}/buildings/new", opt=WRITE_FORM, status_code=303)
     async def create_building(self, request: Request[Any, Any, Any], caller: Caller,
                               school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
@@ -387,7 +387,7 @@ class SchoolPages(Controller):
         return await self._building_form(request, caller, building["school_id"], building,
                                          forms.from_row(BUILDING_FORM, building), {}, (), 200)
 
-    @post("/buildings/{building_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/buildings/{building_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_building(self, request: Request[Any, Any, Any], caller: Caller,
                               building_id: FromPath[int]) -> Response[Any]:
         building = await services.get_building(caller, building_id)
@@ -422,7 +422,7 @@ class SchoolPages(Controller):
         return await self._room_form(request, caller, school_id, None,
                                      {"is_teaching": True, "building_id": str(building_id or "")}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/rooms/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/{school_id:int}/rooms/new", opt=WRITE_FORM, status_code=303)
     async def create_room(self, request: Request[Any, Any, Any], caller: Caller,
                           school_id: FromPath[int]) -> Response[Any]:
         await services.get_school(caller, school_id)
@@ -438,7 +438,7 @@ class SchoolPages(Controller):
         return await self._room_form(request, caller, room["school_id"], room, forms.from_row(ROOM_FORM, room), {},
                                      (), 200)
 
-    @post("/rooms/{room_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/rooms/{room_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_room(self, request: Request[Any, Any, Any], caller: Caller,
                           room_id: FromPath[int]) -> Response[Any]:
         room = await services.get_room(caller, room_id)
@@ -474,7 +474,7 @@ class SchoolPages(Controller):
         return await self._uplink_form(request, caller, school, None, {"technology": "fttb", "status": "planned"},
                                        {}, (), 200)
 
-    @post("/schools/{school_id:int}/uplinks/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/{school_id:int}/uplinks/new", opt=WRITE_FORM, status_code=303)
     async def create_uplink(self, request: Request[Any, Any, Any], caller: Caller,
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -491,7 +491,7 @@ class SchoolPages(Controller):
         return await self._uplink_form(request, caller, school, uplink, forms.from_row(UPLINK_FORM, uplink), {}, (),
                                        200)
 
-    @post("/uplinks/{uplink_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/uplinks/{uplink_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_uplink(self, request: Request[Any, Any, Any], caller: Caller,
                             uplink_id: FromPath[int]) -> Response[Any]:
         uplink = await services.get_uplink(caller, uplink_id)
@@ -558,7 +558,7 @@ class AssetPages(Controller):
         return await self._ap_form(request, caller, school, None, {
             "vendor": "aruba", "status": "active", "funding_programme": "digitalpakt_basis"}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/access-points/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/{school_id:int}/access-points/new", opt=WRITE_FORM, status_code=303)
     async def create_access_point(self, request: Request[Any, Any, Any], caller: Caller,
                                   school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -583,7 +583,7 @@ class AssetPages(Controller):
         school = await services.get_school(caller, ap["school_id"])
         return await self._ap_form(request, caller, school, ap, forms.from_row(ACCESS_POINT_FORM, ap), {}, (), 200)
 
-    @post("/access-points/{access_point_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/access-points/{access_point_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_access_point(self, request: Request[Any, Any, Any], caller: Caller,
                                   access_point_id: FromPath[int]) -> Response[Any]:
         ap = await services.get_access_point(caller, access_point_id)
@@ -622,7 +622,7 @@ class AssetPages(Controller):
         return await self._device_form(request, caller, school, None, {
             "kind": "tablet", "status": "stock", "funding_programme": "digitalpakt_sofortausstattung"}, {}, (), 200)
 
-    @post("/schools/{school_id:int}/devices/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/schools/{school_id:int}/devices/new", opt=WRITE_FORM, status_code=303)
     async def create_device(self, request: Request[Any, Any, Any], caller: Caller,
                             school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
@@ -646,7 +646,7 @@ class AssetPages(Controller):
         return await self._device_form(request, caller, school, device, forms.from_row(DEVICE_FORM, device), {}, (),
                                        200)
 
-    @post("/devices/{device_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/devices/{device_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_device(self, request: Request[Any, Any, Any], caller: Caller,
                             device_id: FromPath[int]) -> Response[Any]:
         device = await services.get_device(caller, device_id)
@@ -755,7 +755,7 @@ class LoanPages(Controller):
         return await self._lend_form(request, caller, device, {
             "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat()}, {}, (), 200)
 
-    @post("/devices/{device_id:int}/lend", opt=input_limits.at_fields(LOANS), status_code=303)
+    @post("/devices/{device_id:int}/lend", opt=LOANS_FORM, status_code=303)
     async def lend(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Response[Any]:
         device = await services.get_device(caller, device_id)
 
@@ -779,7 +779,7 @@ class LoanPages(Controller):
         return await self._return_form(request, caller, loan, {"returned_on": services.today().isoformat(),
                                                                "device_status": "stock"}, {}, (), 200)
 
-    @post("/loans/{loan_id:int}/return", opt=input_limits.at_fields(LOANS), status_code=303)
+    @post("/loans/{loan_id:int}/return", opt=LOANS_FORM, status_code=303)
     async def return_loan(self, request: Request[Any, Any, Any], caller: Caller,
                           loan_id: FromPath[int]) -> Response[Any]:
         loan = await services.get_loan(caller, loan_id)
@@ -813,7 +813,7 @@ class LoanPages(Controller):
         return self._bulk_page(caller, school, rows=[], errors={}, values={
             "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat(), "class_name": ""})
 
-    @post("/schools/{school_id:int}/loans/bulk", opt=input_limits.at_fields(LOANS), status_code=303)
+    @post("/schools/{school_id:int}/loans/bulk", opt=LOANS_FORM, status_code=303)
     async def bulk(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Response[Any]:
         school = await services.get_school(caller, school_id)
         posted = await request.form()
@@ -865,7 +865,7 @@ class SnmpProfilePages(Controller):
                                                                 "priv_protocol": "AES", "county_id": str(only or "")},
                                         {}, (), 200)
 
-    @post("/snmp-profiles/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/snmp-profiles/new", opt=WRITE_FORM, status_code=303)
     async def create_profile(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._profile_form, request, caller, None)
 
@@ -879,7 +879,7 @@ class SnmpProfilePages(Controller):
         return await self._profile_form(request, caller, profile, forms.from_row(SNMP_PROFILE_FORM, profile), {},
                                         (), 200)
 
-    @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/snmp-profiles/{snmp_profile_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_profile(self, request: Request[Any, Any, Any], caller: Caller,
                              snmp_profile_id: FromPath[int]) -> Response[Any]:
         profile = await services.get_snmp_profile(caller, snmp_profile_id)

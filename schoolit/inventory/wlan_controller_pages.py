@@ -22,7 +22,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.inventory import services, wlan_controllers
 from schoolit.inventory.choices import CONTROLLER_PROFILE_LABELS
-from schoolit.inventory.http import READ, WRITE, page_of
+from schoolit.inventory.http import READ, WRITE, WRITE_FORM, page_of
 from schoolit.inventory.pages import _base_context, _county_options, _form_page, _school_options, _submit
 from schoolit.inventory.resources.wlan_controller import WLAN_CONTROLLER
 from schoolit.inventory.wlan_controller_schemas import WlanControllerIn, WlanControllerOut
@@ -30,7 +30,6 @@ from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.schemas import IdFilter, Limit, Offset, Page, given
-from schoolit.web import input_limits
 
 Text = FromQuery[str | None]
 
@@ -118,7 +117,7 @@ class WlanControllerPages(Controller):
         return await self._form(request, caller, None, {"county_id": str(only or ""), "snmp_port": "161"}, {}, (),
                                 200)
 
-    @post("/wlan-controllers/new", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/wlan-controllers/new", opt=WRITE_FORM, status_code=303)
     async def create_controller(self, request: Request[Any, Any, Any], caller: Caller) -> Response[Any]:
         render = functools.partial(self._form, request, caller, None)
         return await _submit(request, FORM, lambda data: wlan_controllers.create_wlan_controller(caller, data),
@@ -130,7 +129,7 @@ class WlanControllerPages(Controller):
         controller = await wlan_controllers.get_wlan_controller(caller, controller_id)
         return await self._form(request, caller, controller, forms.from_row(FORM, controller), {}, (), 200)
 
-    @post("/wlan-controllers/{controller_id:int}/edit", opt=input_limits.at_fields(WRITE), status_code=303)
+    @post("/wlan-controllers/{controller_id:int}/edit", opt=WRITE_FORM, status_code=303)
     async def update_controller(self, request: Request[Any, Any, Any], caller: Caller,
                                 controller_id: FromPath[int]) -> Response[Any]:
         controller = await wlan_controllers.get_wlan_controller(caller, controller_id)
