@@ -437,7 +437,8 @@ class PublicPages(Controller):
     async def track(self, token: FromPath[str]) -> Template:
         ticket, events = await public_services.tracking_view(token)
         return Template("tickets/track.html", context={"ticket": ticket, "events": events, "token": token,
-                                                       "errors": {}, **LABELS})
+                                                       "errors": {}, "max_reply": public_services.MAX_REPLY,
+                                                       **LABELS})
 
     @post("/track/{token:str}", opt=public(), status_code=303)
     async def reply(self, request: Request[Any, Any, Any], token: FromPath[str],
@@ -448,13 +449,15 @@ class PublicPages(Controller):
         except public_services.RateLimited as exc:
             return await self._tracking_page(token, 429, {"body": N_("Too many replies from your network. Please "
                                                                      "try again in a few minutes.")},
-                                             headers={"Retry-After": str(exc.retry_after)})
+                                             headers={"Retry-After": str(exc.retry_after)}, body=data.body)
         except ValidationFailed as exc:
-            return await self._tracking_page(token, 422, {e.field: e.message for e in exc.errors})
+            return await self._tracking_page(token, 422, {e.field: e.message for e in exc.errors}, body=data.body)
         return Redirect(path=f"/track/{token}", status_code=303)
 
     async def _tracking_page(self, token: str, status_code: int, errors: dict[str, str],
-                             headers: dict[str, str] | None = None) -> Template:
+                             headers: dict[str, str] | None = None, body: str = "") -> Template:
+        """The tracking page again, with the refused reply as it was typed and why."""
         ticket, events = await public_services.tracking_view(token)
         return Template("tickets/track.html", status_code=status_code, headers=headers, context={
-            "ticket": ticket, "events": events, "token": token, "errors": errors, **LABELS})
+            "ticket": ticket, "events": events, "token": token, "errors": errors, "body": body,
+            "max_reply": public_services.MAX_REPLY, **LABELS})

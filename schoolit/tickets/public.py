@@ -12,7 +12,8 @@ across worker processes and under concurrency:
   separately FAILED_LIMIT refused attempts (invalid form, honeypot) per window, the ceiling that stops a
   bot from hammering the form without ever filing anything. A refused attempt does not use up the
   budget for filed reports;
-- replies on the tracking page: REPLY_RATE_LIMIT attempts per address and window.
+- replies on the tracking page: REPLY_RATE_LIMIT replies sent per address and window; their refused
+  attempts (and tokens that open nothing) count against the same FAILED_LIMIT ceiling as the form's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schoolit import rules, throttle
+from schoolit import limits, rules, throttle
 from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest
@@ -28,7 +29,7 @@ from schoolit.db import atomic
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.inventory.resources.school import UNKNOWN_SCHOOL_NUMBER
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch
 from schoolit.tickets import notifications, workflow
 from schoolit.tickets.choices import EventKind, Happening, Source, Status
@@ -50,7 +51,7 @@ RATE_WINDOW = dt.timedelta(minutes=10)
 REPORT_LIMIT = 20  # reports filed per address and window (anonymous: a whole school behind one address)
 FAILED_LIMIT = 30  # refused attempts per address and window (anonymous): the abuse ceiling
 USER_REPORT_LIMIT = 30  # reports filed per signed-in user and window
-REPLY_RATE_LIMIT = 20
+REPLY_RATE_LIMIT = 20  # replies sent per address and window (refused ones count against FAILED_LIMIT)
 MAX_REPLY = 5_000
 
 # The form's fields in the order it shows them: errors are listed in this order, each with its label.
@@ -210,23 +211,34 @@ async def tracking_view(token: str) -> tuple[dict[str, Any], list[dict[str, Any]
 
 
 async def reply(token: str, body: str, *, client_ip: str | None, request_id: str = "") -> dict[str, Any]:
-    """The reporter answers on the tracking page; a ticket resolved in the last 14 days reopens."""
-    # Replies are anonymous writes too: counted per address (a key of their own, so a school's
-    # reports and its staff's replies do not use up each other's quota).
-    await check_rate(digest("reply:" + (client_ip or "unknown")), now(), limit=REPLY_RATE_LIMIT)
+    """The reporter answers on the tracking page; a ticket resolved in the last 14 days reopens.
+
+    Replies sent count per address (a key of their own, so a school's reports and its staff's replies do
+    not use up each other's quota); refused attempts (empty, too long, a token that opens nothing, a
+    closed ticket) count apart, against the abuse ceiling the fault form's refused attempts count
+    against too: a colleague's typo does not lock the school out, a bot guessing tokens is stopped."""
+    moment = now()
+    failed_key = digest("failed:" + (client_ip or "unknown"))
+    await check_ceiling(failed_key, moment, limit=FAILED_LIMIT)
     errors: list[FieldError] = []
     body = rules.not_empty(errors, "body", body)
-    if errors:
-        raise ValidationFailed(errors)
     if len(body) > MAX_REPLY:
-        raise ValidationFailed([FieldError("body", f"at most {MAX_REPLY} characters")])
-    async with atomic():
-        found = await ticket_by_token(token)
-        await lock_ticket(found["id"])
-        ticket = await ticket_by_token(token)
-        scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
-                          request_id=request_id, client_ip=client_ip)
-        await record_reply(scope, ticket, body)
+        errors.append(FieldError("body", gettext(limits.TOO_LONG, max=MAX_REPLY)))
+    try:
+        await ticket_by_token(token)
+        if errors:
+            raise ValidationFailed(errors)
+        await check_rate(digest("reply:" + (client_ip or "unknown")), moment, limit=REPLY_RATE_LIMIT)
+        async with atomic():
+            found = await ticket_by_token(token)
+            await lock_ticket(found["id"])
+            ticket = await ticket_by_token(token)
+            scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
+                              request_id=request_id, client_ip=client_ip)
+            await record_reply(scope, ticket, body)
+    except (NotFound, ValidationFailed):
+        await _record(failed_key, moment)
+        raise
     return await ticket_by_token(token)
 
 

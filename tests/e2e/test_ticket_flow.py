@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.support import assert_accessible, demo_database, launch_chromium, shot
+from tests.e2e.support import assert_accessible, demo_database, horizontal_overflow, launch_chromium, shot
 from tests.support import running_server
 
 PASSWORD = "ein langes Passwort für den Test"
@@ -79,5 +79,19 @@ def test_report_claim_comment_resolve_and_track(server: str) -> None:
             assert_accessible(reporter, "the tracking page")
             expect(reporter.get_by_text("Der Access Point wurde neu gestartet, das WLAN läuft.")).to_be_visible()
             shot(reporter, "3-tracking")
+
+            # At phone width, a reply of blanks comes back with the reason at the field; a real one reopens.
+            reporter.set_viewport_size({"width": 390, "height": 844})
+            reporter.locator("textarea[name=body]").fill("   ")
+            reporter.get_by_role("button", name="Antwort senden").click()
+            expect(reporter.locator("#error-body")).to_have_text("darf nicht leer sein")
+            expect(reporter.locator("textarea[name=body]")).to_have_attribute("aria-invalid", "true")
+            assert horizontal_overflow(reporter) == 0
+            assert_accessible(reporter, "the tracking page with a refused reply")
+            shot(reporter, "4-tracking-refused-reply")
+            reporter.locator("textarea[name=body]").fill("Seit heute früh ist das WLAN wieder weg.")
+            reporter.get_by_role("button", name="Antwort senden").click()
+            expect(reporter.get_by_test_id("status")).not_to_have_text("Gelöst")
+            expect(reporter.get_by_text("Seit heute früh ist das WLAN wieder weg.")).to_be_visible()
         finally:
             browser.close()

@@ -197,18 +197,62 @@ async def test_reply_reopens_a_recently_resolved_ticket(client: httpx.AsyncClien
     assert without_csrf.status_code == 403
 
 
-async def test_replies_are_rate_limited_per_address(client: httpx.AsyncClient, world: World) -> None:
+async def _tracking_link(client: httpx.AsyncClient) -> str:
     created = await report(client)
     link = re.search(r'href="(/track/trk_[^"]+)"', created.text)
     assert link
-    token = await csrf(client, link.group(1))
-    for _ in range(public.REPLY_RATE_LIMIT):  # empty replies are refused, but they count
-        assert (await client.post(link.group(1), data={"body": " ", "_csrf_token": token})).status_code == 422
-    limited = await client.post(link.group(1), data={"body": "Noch eine Antwort", "_csrf_token": token})
+    return link.group(1)
+
+
+async def _replies() -> int:
+    return int((await fetch("SELECT count(*) AS n FROM ticket_event WHERE kind = 'reply'"))[0]["n"])
+
+
+async def test_replies_sent_are_limited_per_address(client: httpx.AsyncClient, world: World,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(public, "REPLY_RATE_LIMIT", 2)
+    link = await _tracking_link(client)
+    token = await csrf(client, link)
+    for text in ("Danke!", "Noch eine Frage"):
+        assert (await client.post(link, data={"body": text, "_csrf_token": token})).status_code == 303
+    limited = await client.post(link, data={"body": "Und noch eine", "_csrf_token": token})
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 600
-    assert "Zu viele Antworten" in limited.text
+    assert "Zu viele Antworten" in limited.text and "Und noch eine</textarea>" in limited.text
+    assert await _replies() == 2
+
+
+async def test_refused_replies_do_not_use_up_the_schools_replies(client: httpx.AsyncClient, world: World) -> None:
+    link = await _tracking_link(client)
+    token = await csrf(client, link)
+    for _ in range(public.REPLY_RATE_LIMIT + 2):  # a colleague sending empty replies again and again
+        assert (await client.post(link, data={"body": " ", "_csrf_token": token})).status_code == 422
+    sent = await client.post(link, data={"body": "Jetzt mit Text", "_csrf_token": token})
+    assert sent.status_code == 303 and await _replies() == 1
+
+
+async def test_a_too_long_reply_comes_back_as_typed_with_the_reason(client: httpx.AsyncClient,
+                                                                    world: World) -> None:
+    link = await _tracking_link(client)
+    token = await csrf(client, link)
+    long = "x" * (public.MAX_REPLY + 1)
+    refused = await client.post(link, data={"body": long, "_csrf_token": token})
+    assert refused.status_code == 422
+    assert f"höchstens {public.MAX_REPLY} Zeichen" in refused.text and f">{long}</textarea>" in refused.text
+    assert 'aria-invalid="true"' in refused.text and f'maxlength="{public.MAX_REPLY}"' in refused.text
+    assert await _replies() == 0
+
+
+async def test_refused_replies_and_guessed_tokens_meet_a_ceiling(client: httpx.AsyncClient, world: World,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(public, "FAILED_LIMIT", 3)
+    link = await _tracking_link(client)
+    token = await csrf(client, link)
+    assert (await client.post(link, data={"body": " ", "_csrf_token": token})).status_code == 422
+    for guess in ("/track/trk_guessed", "/track/trk_guessed_again"):
+        assert (await client.post(guess, data={"body": "x", "_csrf_token": token})).status_code == 404
+    limited = await client.post(link, data={"body": "Eine echte Antwort", "_csrf_token": token})
+    assert limited.status_code == 429 and "Zu viele Antworten" in limited.text
     guessed = await client.post("/track/trk_guessed", data={"body": "x", "_csrf_token": token})
     assert guessed.status_code == 404  # a guessed token learns nothing more than before
-    replies = await fetch("SELECT count(*) AS n FROM ticket_event WHERE kind = 'reply'")
-    assert replies[0]["n"] == 0
+    assert await _replies() == 0
