@@ -68,6 +68,7 @@ class ValidationFailed(DomainError):
     """Input is invalid; every problem is listed with its field."""
 
     status_code = 422
+    detail_lists_errors = False  # the detail only says again what the errors say (a page shows them once)
 
     def __init__(self, errors: list[FieldError], detail: str = "Validation failed", *,
                  labels: Mapping[str, str] | None = None) -> None:

@@ -428,8 +428,8 @@ class Listing:
 
     def parse(self, query: Mapping[str, Any]) -> dict[str, Any]:
         """The list filters of a query string (or keyword arguments): an empty value means "all"; a value
-        that is not one the filter takes is a 422 whose message names the field's label, in the caller's
-        language (German by default). An unknown sort key is found by `order`."""
+        that is not one the filter takes is a 422 (`FilterInvalid`): the field's code, label and reason,
+        like any field error. An unknown sort key is found by `order`."""
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         for name, spec in self.filters.items():
@@ -439,9 +439,7 @@ class Listing:
             try:
                 values[name] = spec.kind.parse(raw.strip() if isinstance(raw, str) else raw)
             except ValueError as exc:
-                label = gettext(spec.label) if spec.label else name
-                errors.append(FieldError(name, gettext(BAD_FILTER, label=label, reason=gettext(str(exc))),
-                                         spec.label or None))
+                errors.append(FieldError(name, str(exc), spec.label or None))
         if errors:
             raise FilterInvalid(errors)
         return values
@@ -474,8 +472,13 @@ class Listing:
 
 
 class FilterInvalid(ValidationFailed):
-    """A list's query string gives a filter a value it does not take: a 422 like any field error, its
-    messages in the caller's language and naming the field's label (they are shown as they are)."""
+    """A list's query string gives a filter a value it does not take: a 422 like any field error (each
+    with its label and the reason alone); the detail names each label and reason in the caller's
+    language, for callers that read only the detail."""
+
+    detail_lists_errors = True
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(errors, detail="; ".join(e.message for e in errors))
+        super().__init__(errors, detail="; ".join(
+            gettext(BAD_FILTER, label=gettext(e.label) if e.label else e.field, reason=gettext(e.message))
+            for e in errors))

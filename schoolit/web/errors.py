@@ -175,12 +175,13 @@ def shown_errors(errors: list[dict[str, Any]] | None) -> list[dict[str, Any]] | 
 
 
 def _page(request: Request[Any, Any, Any], status: int, detail: str,
-          errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+          errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None, *,
+          repeated: bool = False) -> Response[Any]:
     listed = shown_errors(errors) or []
-    # A list filter's message names its label already (`FilterInvalid`, for API callers): once on the page.
-    shown = [{"field": e["label"], "message": e["message"].removeprefix(f"{e['label']}: ")} for e in listed]
-    if detail.startswith("Validation failed") or (listed and detail == "; ".join(e["message"] for e in listed)):
-        # the parser's, `ValidationFailed`'s own or the messages themselves: the list says it
+    shown = [{"field": e["label"], "message": e["message"]} for e in listed]
+    if detail.startswith("Validation failed") or repeated or (
+            listed and detail == "; ".join(e["message"] for e in listed)):
+        # the parser's, `ValidationFailed`'s own, or one that says again what the list says
         detail = _("Some values could not be used:")
     else:
         detail = detail_shown(request, status, detail)
@@ -195,10 +196,13 @@ def _page(request: Request[Any, Any, Any], status: int, detail: str,
 
 
 def _answer(request: Request[Any, Any, Any], status: int, detail: str,
-            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None, *,
+            repeated: bool = False) -> Response[Any]:
+    """Problem JSON for programs, the error page for people; `repeated`: the detail only says again
+    what the errors say (the page leads with a sentence of its own instead)."""
     if wants_problem_json(request):
         return problem(status, detail_shown(request, status, detail), shown_errors(errors), headers)
-    return _page(request, status, detail, errors, headers)
+    return _page(request, status, detail, errors, headers, repeated=repeated)
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -206,7 +210,8 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     if isinstance(exc, ValidationFailed):
         errors = [{"field": e.field, "message": e.message, "label": e.label} for e in exc.errors]
     # Without values the detail is the message id itself, which `detail_shown` translates (and recognises).
-    return _answer(request, exc.status_code, exc.shown() if exc.params else exc.detail, errors)
+    return _answer(request, exc.status_code, exc.shown() if exc.params else exc.detail, errors,
+                   repeated=isinstance(exc, ValidationFailed) and exc.detail_lists_errors)
 
 
 def body_labels(request: Request[Any, Any, Any]) -> Mapping[str, str]:

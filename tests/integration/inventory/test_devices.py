@@ -66,11 +66,12 @@ async def test_an_empty_filter_means_all_and_a_bad_one_names_its_label(client: h
     empty = await call(client, world, "admin", "GET", "/devices", county_id="", school_id="", status="", kind="")
     assert empty.status_code == 200 and empty.json()["total"] == everything["total"] > 0
     bad = await call(client, world, "admin", "GET", "/devices", county_id="alle", status="kaputt")
-    assert field_errors(bad) == {"county_id": "County: must be a whole number",
-                                 "status": "Status: not one of the allowed values"}
-    assert "County" in bad.json()["detail"]
+    assert field_errors(bad) == {"county_id": "must be a whole number", "status": "not one of the allowed values"}
+    assert [e["label"] for e in bad.json()["errors"]] == ["County", "Status"]
+    assert bad.json()["detail"] == "County: must be a whole number; Status: not one of the allowed values"
     german = await client.get("/api/v1/devices", params={"county_id": "alle"}, headers=world.auth_only("admin"))
-    assert field_errors(german) == {"county_id": "Landkreis: muss eine ganze Zahl sein"}
+    assert field_errors(german) == {"county_id": "muss eine ganze Zahl sein"}
+    assert german.json()["errors"][0]["label"] == "Landkreis"
 
 
 async def test_a_lent_device_keeps_its_status_until_returned(client: httpx.AsyncClient, world: World) -> None:

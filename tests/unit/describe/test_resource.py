@@ -37,18 +37,20 @@ def test_every_described_resource_names_its_filters_and_sort_keys_once() -> None
             assert name in resource.by_name
 
 
-def test_an_empty_filter_means_all_and_a_bad_one_names_the_label_in_german() -> None:
+def test_an_empty_filter_means_all_and_a_bad_one_gives_label_and_reason() -> None:
     assert DEVICES.parse({"county_id": "", "status": " ", "kind": None}) == {}
     assert DEVICES.parse({"county_id": "7", "vendor": "Apple"}) == {"county_id": 7, "vendor": "Apple"}
     with pytest.raises(FilterInvalid) as caught:
         DEVICES.parse({"county_id": "alle", "kind": "phone"})
-    assert [(e.field, e.message) for e in caught.value.errors] == [
-        ("county_id", "Landkreis: muss eine ganze Zahl sein"), ("kind", "Art: kein zulässiger Wert")]
+    # like every field error: the code, the label and the reason (a message id), each once
+    assert [(e.field, e.label, e.message) for e in caught.value.errors] == [
+        ("county_id", "County", "must be a whole number"), ("kind", "Kind", "not one of the allowed values")]
+    assert caught.value.detail == "Landkreis: muss eine ganze Zahl sein; Art: kein zulässiger Wert"
     token = current_locale.set("en")
     try:
         with pytest.raises(FilterInvalid) as caught:
             DEVICES.parse({"county_id": "all"})
-        assert caught.value.errors[0].message == "County: must be a whole number"
+        assert caught.value.detail == "County: must be a whole number"
     finally:
         current_locale.reset(token)
 
