@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 from xml.sax.saxutils import escape, quoteattr
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 from markupsafe import Markup
 
 from schoolit.dashboards.choices import Light
 from schoolit.kernel.i18n import current_locale
-from schoolit.kernel.times import BERLIN
+from schoolit.kernel.times import BERLIN, berlin_time
 
 # Fill colours per light; the shapes and texts next to them carry the meaning in print.
 COLOURS = {Light.GREEN: "#1d7a3a", Light.AMBER: "#c77700", Light.RED: "#b3261e", Light.GREY: "#9aa4b1"}
@@ -59,11 +59,13 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 def day(value: dt.date) -> str:
-    return format_date(value, "EEE d.M.", locale=current_locale.get())
+    """A day on a chart's axis: its weekday and DD.MM. ("Mo 07.12."), the year being the chart's."""
+    return format_date(value, "EEE dd.MM.", locale=current_locale.get())
 
 
 def moment(value: dt.datetime) -> str:
-    return format_datetime(value.astimezone(BERLIN), "d.M.yyyy HH:mm", locale=current_locale.get())
+    """A moment as every page shows it ("07.12.2026 14:05", Berlin time)."""
+    return berlin_time(value, zone=False)
 
 
 def _svg(width: float, height: float, label: str, body: list[str], css_class: str) -> Markup:

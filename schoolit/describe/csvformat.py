@@ -25,6 +25,7 @@ from schoolit.csvwriter import BOM, FORMULA_START
 from schoolit.db import MAX_INT
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
+from schoolit.kernel.times import day_text
 from schoolit.truth import truth
 
 LANGS = ("de", "en")
@@ -157,7 +158,7 @@ def date(cell: str, comma: bool) -> dt.date:
 def format_date(value: dt.date | None, lang: str) -> str:
     if value is None:
         return ""
-    return value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+    return day_text(value) if lang == "de" else value.isoformat()
 
 
 def boolean(cell: str, comma: bool) -> bool:

@@ -19,6 +19,7 @@ from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.describe import csvformat
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 from schoolit.truth import truth, yes_no
 
 
@@ -177,7 +178,7 @@ class Day(ValueKind):
         return value.isoformat() if isinstance(value, dt.date) else ("" if value is None else value)
 
     def show(self, value: Any) -> str:
-        return value.strftime("%d.%m.%Y") if value else "–"
+        return day_text(value)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from schoolit.inventory.resources.device import BULK_STATUSES, DEVICES
 from schoolit.inventory.resources.loan import RETURN_FORM
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 from schoolit.truth import yes_no
 
 PAGE_SIZE = 50
@@ -39,10 +40,6 @@ def _choice(labels: Mapping[Any, str], value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _day(value: Any) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
-
-
 # The device list's table and CSV columns (the shared list view); the sort keys are the device description's.
 COLUMNS = lists.check_sorts((
     lists.Column(N_("Serial number"), "serial", lists.key("serial")),
@@ -52,7 +49,7 @@ COLUMNS = lists.check_sorts((
     lists.Column(N_("Model"), "model", lists.key("model")),
     lists.Column(N_("School"), "school", lists.key("school_name")),
     lists.Column(N_("Status"), "status", lambda d: _choice(DEVICE_STATUS_LABELS, d["status"])),
-    lists.Column(N_("Warranty end"), "warranty_end", lambda d: _day(d["warranty_end"])),
+    lists.Column(N_("Warranty end"), "warranty_end", lambda d: day_text(d["warranty_end"], "")),
     lists.Column(N_("Enrolled in the MDM"), None, lambda d: yes_no(d["mdm_enrolled"])),
 ), DEVICES.sorts)
 TICK = lists.Column(N_("Ticked"), hidden_label=True)  # the bulk action's tick boxes (writers only), not in the CSV

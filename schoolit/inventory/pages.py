@@ -51,6 +51,7 @@ from schoolit.inventory.resources.uplink import UPLINK
 from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 from schoolit.schemas import IdFilter
 from schoolit.settings import get_settings
 from schoolit.sql import concurrently
@@ -202,10 +203,6 @@ async def _building_options(caller: Scope, school_id: int) -> list[tuple[str, st
     return [(str(b["id"]), b["name"]) for b in rows]
 
 
-def _day(value: Any) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
-
-
 def _uplink_cell(row: Mapping[str, Any]) -> str:
     if not row.get("uplink_status"):
         return gettext("no uplink recorded")
@@ -243,7 +240,7 @@ ACCESS_POINT_COLUMNS = lists.check_sorts((
     lists.Column(N_("MAC address"), None, lists.key("mac")),
     lists.Column(N_("Management IP"), "management_ip", lists.key("management_ip")),
     lists.Column(N_("Status"), "status", lambda r: _label("ap_status", r["status"])),
-    lists.Column(N_("Warranty end"), "warranty_end", lambda r: _day(r["warranty_end"])),
+    lists.Column(N_("Warranty end"), "warranty_end", lambda r: day_text(r["warranty_end"], "")),
 ), ACCESS_POINT_LIST.sorts)
 
 
@@ -690,9 +687,9 @@ LOAN_COLUMNS = lists.check_sorts((
     lists.Column(N_("School"), "school", lists.key("school_name")),
     lists.Column(N_("Pupil reference"), "pupil_ref", lists.key("pupil_ref")),
     lists.Column(N_("Class"), "class", lists.key("class_name")),
-    lists.Column(N_("Lent on"), "lent_on", lambda r: _day(r["lent_on"])),
-    lists.Column(N_("Due on"), "due_on", lambda r: _day(r["due_on"])),
-    lists.Column(N_("Returned on"), "returned_on", lambda r: _day(r["returned_on"])),
+    lists.Column(N_("Lent on"), "lent_on", lambda r: day_text(r["lent_on"], "")),
+    lists.Column(N_("Due on"), "due_on", lambda r: day_text(r["due_on"], "")),
+    lists.Column(N_("Returned on"), "returned_on", lambda r: day_text(r["returned_on"], "")),
     lists.Column(N_("Actions"), hidden_label=True),
 ), LOAN_LIST.sorts)
 
@@ -768,7 +765,7 @@ class LoanPages(Controller):
                            values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
                            status: int) -> Template:
         intro = gettext("Device %(serial)s, lent on %(lent)s to %(ref)s", serial=loan["device_serial"],
-                        lent=loan["lent_on"].strftime("%d.%m.%Y"), ref=loan["pupil_ref"] or "–")
+                        lent=day_text(loan["lent_on"]), ref=loan["pupil_ref"] or "–")
         return _form_page(request, caller, title=gettext("Return device"), form=RETURN_FORM, values=values,
                           errors=errors, general=general, status=status, intro=intro, submit=N_("Record return"),
                           action=f"/loans/{loan['id']}/return", back=f"/devices/{loan['device_id']}")

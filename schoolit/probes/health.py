@@ -30,7 +30,7 @@ from typing import Any
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.kernel.access import Permission
-from schoolit.kernel.times import BERLIN
+from schoolit.kernel.times import berlin_time
 from schoolit.logs import get_logger
 from schoolit.settings import get_settings
 from schoolit.sql import fetch, lock
@@ -90,11 +90,11 @@ async def check_silent_probes(scope: Scope) -> tuple[int, int]:
             if probe["ticket_school_id"] is None:
                 log.warning("probe silent, no school to file a ticket at", probe_id=probe["id"])
                 continue
-            seen = probe["last_seen_at"].astimezone(BERLIN)
+            seen = berlin_time(probe["last_seen_at"], zone=False)
             ticket = await tickets.open_probe_ticket(
                 scope, school_id=probe["ticket_school_id"], category=CATEGORY,
                 summary=f"Sonde „{probe['name']}“ meldet sich nicht mehr "
-                        f"(zuletzt {seen:%d.%m.%Y %H:%M}): "
+                        f"(zuletzt {seen}): "
                         "keine Messwerte, keine Ausfallmeldungen ihrer Geräte.")
             await _remember(probe["id"], int(ticket["id"]), probe["last_seen_at"])
             log.warning("probe silent", probe_id=probe["id"], ticket_id=ticket["id"])

@@ -34,7 +34,7 @@ from schoolit.accounts import probes as accounts
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.inventory.wlan_controllers import controller_ticket_places
-from schoolit.kernel.times import BERLIN
+from schoolit.kernel.times import berlin_time
 from schoolit.logs import get_logger
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED, NOT_LISTED, RADIOS_DOWN
 from schoolit.probes.choices import AssetKind
@@ -101,7 +101,7 @@ def _rejected(asset: dict[str, Any]) -> bool:
 
 
 def _since(moment: dt.datetime | None) -> str:
-    return f" seit {moment.astimezone(BERLIN):%d.%m.%Y %H:%M}" if moment else ""
+    return f" seit {berlin_time(moment, zone=False)}" if moment else ""
 
 
 async def _open(scope: Scope, school_id: int, carrier: dict[str, Any], summary: str) -> int:

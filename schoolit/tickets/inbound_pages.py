@@ -15,7 +15,6 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.times import BERLIN
 from schoolit.tickets import inbound, mailboxes
 
 
@@ -55,7 +54,7 @@ class MailboxPages(Controller):
         return Template("tickets/mailboxes.html", status_code=status_code, context={
             "mailboxes": await mailboxes.list_mailboxes(caller), "owners": await mailboxes.owner_choices(),
             "tls_modes": list(mailboxes.TLS_MODES.items()), "errors": errors or {}, "form": form or MailboxForm(),
-            "editing": editing, "tested": tested, "berlin": BERLIN})
+            "editing": editing, "tested": tested})
 
     @get("/", name="mailboxes", opt=requires(Permission.USERS_MANAGE))
     async def show(self, caller: Caller) -> Template:
@@ -111,7 +110,7 @@ class TriagePages(Controller):
     async def _page(self, caller: Scope, *, status_code: int = 200, errors: dict[int, str] | None = None,
                     done: str = "") -> Template:
         return Template("tickets/triage.html", status_code=status_code, context={
-            "waiting": await inbound.triage(caller), "errors": errors or {}, "done": done, "berlin": BERLIN})
+            "waiting": await inbound.triage(caller), "errors": errors or {}, "done": done})
 
     @get("/", name="mail_triage", opt=requires(Permission.TICKETS_WORK))
     async def show(self, caller: Caller, done: FromQuery[str] = "") -> Template:

@@ -31,7 +31,7 @@ from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.kernel.i18n import LOCALES, N_, current_locale, ngettext
 from schoolit.kernel.i18n import gettext as _
-from schoolit.kernel.times import BERLIN
+from schoolit.kernel.times import BERLIN, day_text
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
 from schoolit.tickets import mail, webhooks
@@ -350,7 +350,7 @@ async def weekly_summaries(moment: dt.datetime | None = None) -> int:
                 body = _("Tickets of %(county)s in the week before %(day)s:\n\n"
                          "opened: %(opened)s\nresolved: %(resolved)s\nstill open: %(open)s\n"
                          "of them past an SLA: %(breached)s\n", county=county_name,
-                         day=monday.strftime("%d.%m.%Y"), **figures)
+                         day=day_text(monday), **figures)
                 body += "\n" + _("The queue: %(url)s", url=queue_url) + "\n\n-- \n" + _(
                     "Choose which mails you get: %(url)s", url=settings_url()) + "\n"
             await mail.enqueue(person["email"], subject, body)

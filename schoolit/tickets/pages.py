@@ -27,7 +27,7 @@ from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_, gettext, ngettext
 from schoolit.kernel.navigation import NavItem, current_user, register
 from schoolit.kernel.requests import client_ip, request_id
-from schoolit.kernel.times import BERLIN
+from schoolit.kernel.times import BERLIN, berlin_time, day_text
 from schoolit.settings import get_settings
 from schoolit.sql import concurrently
 from schoolit.tickets import public as public_services
@@ -59,9 +59,9 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
 
 
 def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
-    if moment is None:
-        return "–"
-    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+    if moment is None or with_time:
+        return berlin_time(moment, zone=False)
+    return day_text(moment.astimezone(BERLIN))
 
 
 # The form fields of the ticket page by their labels, so that an error names what the person sees.

@@ -14,7 +14,6 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
-from schoolit.kernel.times import BERLIN
 from schoolit.tickets import webhooks
 from schoolit.tickets.choices import Happening
 
@@ -43,7 +42,7 @@ class WebhookPages(Controller):
             "webhooks": await webhooks.list_webhooks(caller), "errors": errors or {},
             "form": form or WebhookForm(events=[]), "created": created, "secret": secret,
             "happenings": [(h.value, webhooks.HAPPENING_LABELS[h]) for h in Happening],
-            "labels": {h.value: webhooks.HAPPENING_LABELS[h] for h in Happening}, "berlin": BERLIN})
+            "labels": {h.value: webhooks.HAPPENING_LABELS[h] for h in Happening}})
 
     @get("/", name="webhooks", opt=requires(Permission.USERS_MANAGE))
     async def show(self, caller: Caller) -> Template:

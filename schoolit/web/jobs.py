@@ -15,7 +15,7 @@ from schoolit import jobs
 from schoolit.kernel import navigation, start
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext, ngettext
-from schoolit.kernel.times import BERLIN
+from schoolit.kernel.times import berlin_time
 from schoolit.settings import get_settings
 
 ACCESS = requires(Permission.JOBS_MANAGE)
@@ -25,7 +25,7 @@ navigation.register(navigation.NavItem("/admin/jobs", N_("Scheduled jobs"), Perm
 
 
 def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M:%S") if moment else "–"
+    return berlin_time(moment, seconds=True, zone=False)
 
 
 def _interval(every: dt.timedelta) -> str:

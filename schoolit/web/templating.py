@@ -13,7 +13,7 @@ from schoolit import __version__
 from schoolit.kernel import labels
 from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, translations
 from schoolit.kernel.navigation import current_user, navigation
-from schoolit.kernel.times import berlin_time
+from schoolit.kernel.times import berlin_time, day_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")
@@ -51,6 +51,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         navigation=navigation,
         current_user=current_user,
         berlin_time=berlin_time,
+        day_text=day_text,  # a date as DD.MM.YYYY (schoolit.kernel.times)
         field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)
     )
     env.filters["sentence"] = sentence

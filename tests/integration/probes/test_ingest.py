@@ -525,7 +525,7 @@ async def test_the_school_page_shows_since_when_devices_run(client: httpx.AsyncC
     page = await client.get(f"/dashboards/schools/{world.schools['fresh']['id']}/network",
                             headers=world.auth("verbund_supporter"))
     assert page.status_code == 200
-    assert "<th>Läuft seit</th>" in page.text and 'data-testid="up-since">1.12.2026 09:00' in page.text
+    assert "<th>Läuft seit</th>" in page.text and 'data-testid="up-since">01.12.2026 09:00' in page.text
     assert "Router des Anschlusses Deutsche Glasfaser läuft seit 30.11.2026 10:00" in page.text
 
 
