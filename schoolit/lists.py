@@ -242,6 +242,11 @@ class ListView:
                         "CSV: all %(num)s rows of this list (every page, this sort)", self.total,
                         num=number(self.total))
 
+    def active_filters(self, besides: Iterable[str] = ()) -> int:
+        """How many filters (search included) the list is narrowed by: the page's other parameters but
+        `besides`, those that are no filter (a tab)."""
+        return sum(1 for k in self.query if k not in set(besides))
+
     def kept(self) -> list[tuple[str, str]]:
         """The hidden fields of the page size form: filters and sort (the first page)."""
         items = [(k, v) for k, v in self.query.items() if v not in (None, "")]

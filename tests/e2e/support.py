@@ -96,6 +96,16 @@ def log_in(page: Any, email: str, password: str) -> None:
     page.get_by_role("button", name="Anmelden").click()
 
 
+def menu_link(page: Any, name: str) -> Any:
+    """The main menu's entry `name`, ready to click at any width: on a phone the menu ("Menü", closed at
+    first) is opened."""
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    summary = nav.locator("details.menu > summary")
+    if summary.is_visible() and nav.locator("details.menu[open]").count() == 0:
+        summary.click()
+    return nav.get_by_role("link", name=name, exact=True)
+
+
 def axe_script() -> str:
     """axe-core's browser bundle, installed from the npm registry on first use (a lock file pins it)."""
     if not AXE_JS.exists():

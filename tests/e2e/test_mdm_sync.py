@@ -29,6 +29,7 @@ from tests.e2e.support import (
     horizontal_overflow,
     launch_chromium,
     log_in,
+    menu_link,
 )
 from tests.support import running_server
 
@@ -96,7 +97,7 @@ def test_mdm_sync_upload_preview_commit(server: tuple[str, str]) -> None:
                     page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
                     log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
                     page.goto("/")
-                    page.get_by_role("link", name="MDM-Abgleich").first.click()
+                    menu_link(page, "MDM-Abgleich").click()
                     expect(page.get_by_role("heading", name="MDM-Abgleich", exact=True)).to_be_visible()
                     _upload(page, "falsch.csv", b"Name;Seriennummer;Status;Letzte Verbindung\nA;X1Y2;Registriert;"
                                                 b"gestern\n")

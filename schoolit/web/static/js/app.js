@@ -64,6 +64,14 @@
     }
   });
 
+  // <details class="menu">: Escape closes the open main menu and gives the focus back to its summary.
+  document.addEventListener("keydown", function (event) {
+    var menu = event.key === "Escape" && event.target.closest && event.target.closest("details.menu[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
   // A table wider than its box scrolls inside it (app.css, phones): make it reachable by keyboard and
   // name it for screen readers, after the page loads and after every htmx swap.
   function focusableScrollers() {
