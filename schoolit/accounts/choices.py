@@ -66,6 +66,12 @@ ROLE_LABELS = {
 }
 
 PERSON_ROLES = (Role.ADMIN, Role.SUPPORTER, Role.AUTHORITY, Role.SCHOOL)
+# Whose menu a navigation entry is in (`NavItem.roles`, schoolit.kernel.navigation), beyond the permission its
+# page needs: the county's IT staff run the fleet (controllers, warranty, access points, notification rules of
+# the queue); the school authority oversees equipment, replacement and disposals. School contacts lend
+# devices, report faults and follow their tickets: the rest they reach from their school's and devices' pages.
+IT_STAFF = frozenset({Role.ADMIN, Role.SUPPORTER})
+IT_STAFF_AND_AUTHORITY = IT_STAFF | {Role.AUTHORITY}
 
 
 def person_roles(names: Iterable[str], setting: str) -> frozenset[Role]:

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from schoolit import lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.errors import Conflict, ValidationFailed
@@ -69,8 +70,9 @@ navigation.register(
     navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
     navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
-    navigation.NavItem("/access-points", N_("Access points"), Permission.INVENTORY_READ),
-    navigation.NavItem("/disposals", N_("Disposals"), Permission.INVENTORY_READ),
+    # School contacts reach their access points from the school page and a disposal from the device's page.
+    navigation.NavItem("/access-points", N_("Access points"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
+    navigation.NavItem("/disposals", N_("Disposals"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
     navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
     before="/admin/users",
 )

@@ -10,6 +10,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY
 from schoolit.errors import ValidationFailed
 from schoolit.inventory import warranty
 from schoolit.inventory.choices import DEVICE_KIND_LABELS
@@ -25,7 +26,8 @@ DAYS_LABEL = N_("Warranty ending within (days)")
 LIST_LABELS = {"ending": N_("Warranty ending"), "repair": N_("Out of warranty, in repair"),
                "plan": N_("Replacement plan")}
 
-navigation.register(navigation.NavItem("/warranty", N_("Warranty"), Permission.INVENTORY_READ), before="/admin/users")
+navigation.register(navigation.NavItem("/warranty", N_("Warranty"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
+                    before="/admin/users")
 
 
 def _label(labels: Any, value: str) -> str:

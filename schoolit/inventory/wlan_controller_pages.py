@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import IT_STAFF
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.inventory import services, wlan_controllers
@@ -34,7 +35,7 @@ from schoolit.schemas import IdFilter, Limit, Offset, Page, given
 Text = FromQuery[str | None]
 
 navigation.register(
-    navigation.NavItem("/wlan-controllers", N_("WLAN controllers"), Permission.INVENTORY_READ),
+    navigation.NavItem("/wlan-controllers", N_("WLAN controllers"), Permission.INVENTORY_READ, IT_STAFF),
     before="/snmp-profiles",
 )
 

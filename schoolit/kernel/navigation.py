@@ -1,4 +1,10 @@
-"""The main navigation: entries each domain registers, shown when the caller's role may use them."""
+"""The main navigation: entries each domain registers, shown to the roles whose work they serve.
+
+An entry names the permission its page needs and, where the page is not everyday work for every role that
+may open it, the roles it is in the menu for: a school contact may read the school's access points and a
+device's disposal, but lends devices and reports faults, so those pages are reached from the school's and the
+device's page instead of the menu. This is the one place that decides who sees which entry; templates only
+show the list."""
 
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ class NavItem:
     href: str
     label: str  # an English message id, translated when shown
     permission: Permission | None  # None: every logged-in caller
+    # The roles (their names, `accounts.choices.Role`) whose menu shows the entry; None: every role that holds
+    # the permission. Each role named must hold it (tests/integration/web/test_navigation.py).
+    roles: frozenset[str] | None = None
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -38,8 +47,14 @@ def navigation(request: Any) -> list[dict[str, Any]]:
     return [
         {"href": item.href, "label": gettext(item.label), "active": path.startswith(item.href)}
         for item in NAV_ITEMS
-        if item.permission is None or scope.can(item.permission)
+        if shown_to(item, scope)
     ]
+
+
+def shown_to(item: NavItem, scope: Any) -> bool:
+    """Whether the entry is in the menu of the caller with this scope (its role and permissions)."""
+    return ((item.permission is None or scope.can(item.permission))
+            and (item.roles is None or str(scope.role) in item.roles))
 
 
 def current_user(request: Any) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from schoolit import lists, rules, uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
+from schoolit.accounts.choices import IT_STAFF
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.errors import FieldError, ValidationFailed
@@ -49,7 +50,9 @@ from schoolit.tickets.schemas import ReportForm
 # webhook_pages.py and inbound_pages.py hold the other pages).
 register(NavItem("/tickets", N_("Tickets"), Permission.TICKETS_READ),
          NavItem("/mail-triage", N_("Mail triage"), Permission.TICKETS_WORK),
-         NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ), before="/admin/users")
+         # Others set their e-mails on their account page (/account links it).
+         NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ, IT_STAFF),
+         before="/admin/users")
 register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission.USERS_MANAGE),
          NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE),
          NavItem("/admin/mailboxes", N_("Mailboxes"), Permission.USERS_MANAGE), before="/audit")

@@ -1,6 +1,7 @@
 """In Chromium: a supporter, a school contact, an authority and an admin each open their notification
-settings (at 1366 and 390 px) and see the choices of their role; the supporter changes two and the
-language, and the page shows them saved; the admin registers a webhook and sees its secret once.
+settings (at 1366 and 390 px; from the menu or from their account page) and see the choices of their
+role; the supporter changes two and the language, and the page shows them saved; the admin registers a
+webhook and sees its secret once.
 Screenshots: tests/e2e/artifacts/notifications-<role>-<width>.png, webhooks-<width>.png."""
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in, menu_link
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für Benachrichtigungen"
@@ -26,6 +27,16 @@ SEES = {"supporter": ("Eine ganze Schule ist offline", "Wochenübersicht meines 
         "school": ("Eine Störung an meiner Schule beginnt oder ist behoben", "Ein neues Ticket in meinen Landkreisen"),
         "authority": ("Wochenübersicht meines Landkreises", "SLA verletzt"),
         "admin": ("Mir wurde ein Ticket zugewiesen", "Ein neues Ticket in meinen Landkreisen")}
+
+
+def open_notifications(page: Page, role: str) -> None:
+    """Supporters and admins open their notifications from the menu (on a phone behind "Menü"); school
+    contacts and authorities, whose menu leaves settings out, from their account page."""
+    if role in ("supporter", "admin"):
+        menu_link(page, "Benachrichtigungen").click()
+    else:
+        page.get_by_role("link", name=f"Person {role}").click()
+        page.get_by_role("link", name="Welche E-Mails Sie von schoolit erhalten, und in welcher Sprache.").click()
 
 
 @pytest.fixture
@@ -51,7 +62,7 @@ def test_each_role_chooses_its_notifications(server: str) -> None:
                 for width in (1366, 390):
                     page = browser.new_page(base_url=server, viewport={"width": width, "height": 900})
                     log_in(page, email, PASSWORD)
-                    page.get_by_role("link", name="Benachrichtigungen").click()
+                    open_notifications(page, role)
                     expect(page.get_by_role("heading", name="Benachrichtigungen")).to_be_visible()
                     shown, hidden = SEES[role]
                     expect(page.get_by_role("rowheader", name=shown)).to_be_visible()
@@ -82,7 +93,7 @@ def test_each_role_chooses_its_notifications(server: str) -> None:
             for width in (1366, 390):
                 page = browser.new_page(base_url=server, viewport={"width": width, "height": 900})
                 log_in(page, email, PASSWORD)
-                page.get_by_role("link", name="Webhooks").click()
+                menu_link(page, "Webhooks").click()
                 expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
                 page.get_by_label("Name").fill(f"Matrix {width}")
                 page.get_by_label("URL").fill("https://matrix.kreis.example/hooks/schoolit-support-team-2026")

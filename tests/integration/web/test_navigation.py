@@ -1,0 +1,67 @@
+"""The main menu of each role, over the real app: every registered entry is in the menus of the roles whose
+work it serves (schoolit.kernel.navigation); a school contact gets the few entries of their tasks, and the pages
+left out of a menu stay reachable (the page answers, and a page of the role links it)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from litestar import Litestar
+
+from schoolit.accounts.choices import PERSON_ROLES, ROLE_PERMISSIONS, Role
+from schoolit.kernel.navigation import NAV_ITEMS
+from tests.integration.accounts.test_login import login
+from tests.integration.world import World
+
+# Every person role's menu, in its order.
+MENUS = {
+    "admin": ["/admin/counties", "/admin/arrangements", "/dashboards", "/schools", "/devices", "/loans",
+              "/access-points", "/disposals", "/wlan-controllers", "/snmp-profiles", "/import", "/mdm", "/warranty",
+              "/probes", "/tickets", "/mail-triage", "/text-modules", "/account/notifications", "/admin/users",
+              "/admin/tokens", "/admin/sign-in", "/admin/ticket-categories", "/admin/webhooks", "/admin/mailboxes",
+              "/admin/jobs", "/audit"],
+    "verbund_supporter": ["/dashboards", "/schools", "/devices", "/loans", "/access-points", "/disposals",
+                          "/wlan-controllers", "/snmp-profiles", "/import", "/mdm", "/warranty", "/probes", "/tickets",
+                          "/mail-triage", "/text-modules", "/account/notifications"],
+    # oversight: figures, equipment and replacement, the disposals it decides, the audit log
+    "donnersberg_authority": ["/dashboards", "/schools", "/devices", "/loans", "/access-points", "/disposals",
+                              "/warranty", "/tickets", "/audit"],
+    # a teacher who looks after the school's IT: lends devices, reports faults, follows the tickets
+    "school_contact": ["/schools", "/devices", "/loans", "/tickets"],
+}
+# Pages some role may open but finds outside its menu, and the page of that role that links each.
+REACHED_FROM = {
+    "donnersberg_authority": {"/wlan-controllers": None, "/account/notifications": "/account"},
+    "school_contact": {"/access-points": "/schools/{kib}?section=network", "/disposals": None,
+                       "/wlan-controllers": None, "/warranty": None, "/account/notifications": "/account"},
+}
+
+
+def menu(html: str) -> list[str]:
+    """The links of the page's main navigation, in order."""
+    nav = re.search(r'<nav class="mainnav"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav, html[:2000]
+    return re.findall(r'<a href="([^"]+)"', nav.group(1))
+
+
+async def test_each_role_gets_the_menu_of_its_work(client: httpx.AsyncClient, world: World) -> None:
+    for actor, expected in MENUS.items():
+        client.cookies.clear()
+        await login(client, world.users[actor]["email"])
+        start = await client.get("/")
+        assert start.status_code == 200, actor
+        assert menu(start.text) == expected, actor
+        for path, linked_from in REACHED_FROM.get(actor, {}).items():
+            assert (await client.get(path)).status_code == 200, (actor, path)  # still theirs to open
+            if linked_from:
+                page = await client.get(linked_from.format(kib=world.schools["kib"]["id"]))
+                assert f'href="{path}' in page.text, (actor, path, linked_from)
+
+
+def test_an_entry_names_only_roles_that_may_open_its_page(app: Litestar) -> None:
+    """A role in an entry's audience holds the entry's permission (else the menu would lead it to a 403)."""
+    for item in NAV_ITEMS:
+        for role in item.roles or ():
+            assert role in PERSON_ROLES, (item.href, role)
+            assert item.permission is None or item.permission in ROLE_PERMISSIONS[Role(role)], (item.href, role)
