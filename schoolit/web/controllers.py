@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, get, route
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from schoolit import db
 from schoolit.kernel import start
@@ -19,6 +20,8 @@ from schoolit.kernel.urls import local_path
 from schoolit.logs import get_logger
 
 log = get_logger("schoolit.web")
+# The project's icon: every page links it (web/base.html), and /favicon.ico answers it.
+ICON = Path(__file__).resolve().parent / "static" / "img" / "icon.svg"
 
 
 class WebController(Controller):
@@ -44,6 +47,12 @@ class WebController(Controller):
             response.cookies.append(Cookie(key="lang", value=code, max_age=365 * 24 * 3600,
                                            httponly=True, samesite="lax", path="/"))
         return response
+
+    @get("/favicon.ico", name="favicon", opt=public())
+    async def favicon(self) -> File:
+        """Browsers ask every site for /favicon.ico, also where no page names an icon (a CSV, the API): the
+        project icon, answered as the static files are (ETag, Last-Modified), instead of a 404 in the log."""
+        return File(path=ICON, media_type="image/svg+xml", content_disposition_type="inline")
 
     # Last in line: a path no route has. Answered here rather than by the router, so the login and the
     # language are known and a signed-in person gets the 404 page with their own header and menu.

@@ -117,6 +117,22 @@ async def test_static_htmx_is_vendored(client: httpx.AsyncClient) -> None:
     assert "htmx" in response.text[:200]
 
 
+async def test_the_project_icon_answers_favicon_ico_and_is_linked_from_every_page(client: httpx.AsyncClient) -> None:
+    """Browsers ask /favicon.ico of every site: the icon, not a 404, with the static file's validators (ETag,
+    Last-Modified) and the same caching headers as /static."""
+    icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg") and b"schoolit" in icon.content
+    static = await client.get("/static/img/icon.svg")
+    assert static.status_code == 200 and static.content == icon.content
+    for header in ("etag", "last-modified", "cache-control"):
+        assert icon.headers.get(header) == static.headers.get(header), header
+    assert icon.headers["etag"]
+    home = await client.get("/")
+    assert '<link rel="icon" href="/static/img/icon.svg" type="image/svg+xml">' in home.text
+
+
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
     given = await client.get("/health", headers={"x-request-id": "proxy-abc-123"})
     assert given.headers["x-request-id"] == "proxy-abc-123"
