@@ -26,6 +26,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import MIN_PASSWORD_LENGTH
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel.access import Permission, authenticated, public, requires
+from schoolit.kernel.form_limits import at_fields, form_problems
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.i18n import ngettext
 from schoolit.kernel.requests import client_ip, request_id
@@ -269,8 +270,11 @@ class UserAdminPages(Controller):
     async def user(self, caller: Caller, user_id: FromPath[int]) -> Template:
         return await self._page(caller, user_id)
 
-    @post("/", opt=MANAGE, status_code=200)
-    async def update(self, caller: Caller, user_id: FromPath[int], data: URLEncodedBody[EditUserForm]) -> Template:
+    @post("/", opt=at_fields(MANAGE), status_code=200)
+    async def update(self, request: AnyRequest, caller: Caller, user_id: FromPath[int],
+                     data: URLEncodedBody[EditUserForm]) -> Template:
+        if problems := form_problems(request):  # a value too long for its column: at its field, typed values kept
+            return await self._page(caller, user_id, status_code=422, form=data, errors=problems)
         try:
             await credentials.update_user(caller, user_id, display_name=data.display_name, role=data.role,
                                           ref=services.UserScopeRef(county_slug=data.county or None,

@@ -25,6 +25,7 @@ from schoolit.accounts.sso import services as sso
 from schoolit.errors import Conflict, FieldError, ValidationFailed
 from schoolit.kernel import labels
 from schoolit.kernel.access import Permission, public, requires
+from schoolit.kernel.form_limits import at_fields, form_problems
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.requests import client_ip, request_id
@@ -106,10 +107,12 @@ class AdminPages(Controller):
     async def users(self, caller: Caller) -> Template:
         return await self._users_page(caller)
 
-    @post("/users", opt=requires(Permission.USERS_MANAGE), status_code=200)
+    @post("/users", opt=at_fields(requires(Permission.USERS_MANAGE)), status_code=200)
     async def create_user(
-        self, caller: Caller, data: URLEncodedBody[NewUserForm],
+        self, request: Request[Any, Any, Any], caller: Caller, data: URLEncodedBody[NewUserForm],
     ) -> Template:
+        if problems := form_problems(request):  # a value too long for its column: at its field, typed values kept
+            return await self._users_page(caller, status_code=422, form=data, errors=problems)
         try:
             user, password = await services.create_user(
                 caller, email=data.email, display_name=data.display_name, role=data.role,

@@ -13,16 +13,16 @@ from litestar.params import FromQuery, QueryParameter
 
 from schoolit.describe.resource import Listing
 from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.form_limits import at_fields
 from schoolit.schemas import Page
-from schoolit.web import input_limits
 
 READ = requires(Permission.INVENTORY_READ)
 WRITE = requires(Permission.INVENTORY_WRITE)
 LOANS = requires(Permission.LOANS_WRITE)
 # A page's form that shows a value too long for its column at the field, with what was typed
-# (`schoolit.web.input_limits.at_fields`), instead of the 422 page.
-WRITE_FORM = input_limits.at_fields(WRITE)
-LOANS_FORM = input_limits.at_fields(LOANS)
+# (`schoolit.kernel.form_limits.at_fields`), instead of the 422 page.
+WRITE_FORM = at_fields(WRITE)
+LOANS_FORM = at_fields(LOANS)
 
 Text = FromQuery[str | None]
 Flag = FromQuery[bool | None]

@@ -49,14 +49,13 @@ from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
 from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE
 from schoolit.inventory.resources.uplink import UPLINK
-from schoolit.kernel import navigation
+from schoolit.kernel import form_limits, navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.times import day_text
 from schoolit.schemas import IdFilter
 from schoolit.settings import get_settings
 from schoolit.sql import concurrently
-from schoolit.web import input_limits
 
 DEVICE_FORM = DEVICE.form()
 BUILDING_FORM = BUILDING_RESOURCE.form(skip=("school_id",))
@@ -168,7 +167,7 @@ async def _submit(request: Request[Any, Any, Any], form: Sequence[forms.Field],
                   render: Render, extra: Mapping[str, Any] | None = None) -> Response[Any]:
     """Check and save a posted form; on errors show it again with each error next to its field."""
     posted = await request.form()
-    if problems := input_limits.form_problems(request):
+    if problems := form_limits.form_problems(request):
         return await render(_posted_values(form, posted), problems, (), 422)
     data = {**forms.from_form(form, posted), **(extra or {})}
     try:
@@ -819,7 +818,7 @@ class LoanPages(Controller):
         rows = BulkForm.rows(posted)
         terms = {k: posted.get(k, "") for k in ("class_name", "lent_on", "due_on")}
         terms["agreement_signed"] = posted.get("agreement_signed", "")
-        if problems := input_limits.form_problems(request):
+        if problems := form_limits.form_problems(request):
             return self._bulk_page(caller, school, rows=rows, values=terms, status=422,
                                    errors=BulkForm.errors(problems))
         try:

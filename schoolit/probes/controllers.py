@@ -11,11 +11,11 @@ from litestar.params import FromPath, JSONBody
 
 from schoolit.accounts.auth import Caller
 from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.form_limits import OPT_KEY, OWN_DECODER
 from schoolit.probes import derivation, figures, health, ingest, outages, targets
 from schoolit.probes.agent.wire import IngestOut, SampleBatch, TargetList
 from schoolit.probes.metrics import INGEST_BATCHES, INGEST_REFUSED_SAMPLES, INGEST_SAMPLES
 from schoolit.probes.schemas import ProbeStatusOut, SchoolNetworkOut, decode_batch
-from schoolit.web.input_limits import OPT_KEY, OWN_DECODER
 
 
 class SampleBatchBody(MsgspecDTO[SampleBatch]):

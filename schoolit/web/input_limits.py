@@ -12,8 +12,9 @@ its table (`SchoolIn` -> School), nested Structs likewise (`BulkLendIn.rows` -> 
 read by the handler itself, and query parameters, match columns of that name in the handler's domain.
 A route whose body has a decoder of its own (the probes' sample batches) says so with
 `opt={"input_limits": "decoder"}` and is not decoded twice. A page whose posted form is shown again
-with each error at its field (`at_fields(opt)`) is not refused: the hook leaves the problems of its
-form for the handler (`form_problems`), which shows them instead of saving, and the typed values stay.
+with each error at its field (`schoolit.kernel.form_limits.at_fields(opt)`) is not refused: the hook
+leaves the problems of its form for the handler (`form_limits.form_problems`), which shows them instead
+of saving, and the typed values stay.
 """
 
 from __future__ import annotations
@@ -28,12 +29,9 @@ from litestar import Request
 
 from schoolit import limits
 from schoolit.errors import FieldError, ValidationFailed
+from schoolit.kernel import form_limits
 from schoolit.kernel.i18n import gettext
 
-OPT_KEY = "input_limits"
-OWN_DECODER = "decoder"
-AT_FIELDS = "fields"
-_FORM_PROBLEMS = "input_limit_problems"
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
 _QUERY_TEXT = limits.Limit(multiline=False)  # a query parameter is one line of any length
 
@@ -123,21 +121,10 @@ async def _body(request: Request[Any, Any, Any]) -> tuple[Any, type[msgspec.Stru
     return None
 
 
-def at_fields(opt: dict[str, Any]) -> dict[str, Any]:
-    """A route's `opt` for a page that shows its form's problems at the fields (see module doc)."""
-    return {**opt, OPT_KEY: AT_FIELDS}
-
-
-def form_problems(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """The posted fields that do not fit their columns, each with its reason in the request's language,
-    for a route declared with `at_fields`: the handler must show them and save nothing."""
-    return dict(request.state.get(_FORM_PROBLEMS, {}))
-
-
 async def refuse_unfit_input(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request` hook: 422 when a value does not fit its column (see module doc)."""
     handler = request.route_handler
-    if handler.opt.get(OPT_KEY) == OWN_DECODER:
+    if form_limits.own_decoder(handler.opt):
         return
     module = getattr(handler.fn, "__module__", "") or ""
     found = _query_problems(request, module)
@@ -146,8 +133,9 @@ async def refuse_unfit_input(request: Request[Any, Any, Any]) -> None:
     if body is not None:
         labels = getattr(body[1], "field_labels", None) or {}
         in_body = _body_problems(*body, module)
-        if in_body and not found and handler.opt.get(OPT_KEY) == AT_FIELDS:
-            request.state[_FORM_PROBLEMS] = {field: gettext(message, **params) for field, message, params in in_body}
+        if in_body and not found and form_limits.shows_at_fields(handler.opt):
+            form_limits.keep_form_problems(
+                request, {field: gettext(message, **params) for field, message, params in in_body})
             return
         found += in_body
     if found:  # in the request's language, for the API as for pages

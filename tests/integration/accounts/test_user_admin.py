@@ -157,3 +157,33 @@ async def test_own_password_change_needs_the_current_one_and_ends_other_sessions
     assert client.cookies.get(SESSION_COOKIE)
     assert await AuditEvent.count().where(AuditEvent.action == "user.password_change") == 1
     assert (await login(_other_client(client), "it@kib.test.example", NEW_PASSWORD)).status_code == 303
+
+
+async def test_over_long_values_come_back_at_their_fields_with_what_was_typed(client: httpx.AsyncClient,
+                                                                              world: World) -> None:
+    """The new-user and the edit form: a name or an e-mail address too long for its column is the form
+    again (422) with the German reason at the field and every typed value kept, not the bare error page."""
+    await login(client, "admin@test.example")
+    long_name = "Dr. " + "Mustermann-" * 20  # 224 characters, the column takes 200
+    long_email = "a" * 250 + "@kib.example"
+    before = await User.count()
+    created = await client.post("/admin/users", data={
+        "_csrf_token": await csrf_token(client, "/admin/users"), "email": long_email, "display_name": long_name,
+        "role": "school", "school": "41001"})
+    assert created.status_code == 422, created.text
+    assert "<h1>Benutzer</h1>" in created.text and "Neuer Benutzer" in created.text  # the page, not an error page
+    assert re.search(r'name="display_name" value="' + re.escape(long_name) + r'"[^>]*aria-invalid="true"',
+                     created.text)
+    assert 'data-field="display_name">höchstens 200 Zeichen<' in created.text
+    assert f'value="{long_email}"' in created.text and 'data-field="email">höchstens 254 Zeichen<' in created.text
+    assert 'value="41001" selected' in created.text  # the scope chosen stays too
+    assert await User.count() == before
+
+    user_id = world.users["school_contact"]["id"]
+    url = f"/admin/users/{user_id}"
+    edited = await client.post(url, data={"_csrf_token": await csrf_token(client, url), "display_name": long_name,
+                                          "role": "school", "school": "41001"})
+    assert edited.status_code == 422, edited.text
+    assert f'value="{long_name}"' in edited.text and 'data-field="display_name">höchstens 200 Zeichen<' in edited.text
+    row = await User.select(User.display_name).where(User.id == user_id).first()
+    assert row is not None and row["display_name"] != long_name
