@@ -135,6 +135,9 @@ class DeviceListPages(Controller):
 
 
 
+NOTHING_TICKED = N_("Nothing was recorded: tick the devices that came back.")
+
+
 class ClassReturnPages(Controller):
     include_in_schema = False
 
@@ -151,7 +154,9 @@ class ClassReturnPages(Controller):
         return Template("inventory/class_return.html", status_code=status, context={
             "schools": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools],
             "school_id": school, "class_name": class_name, "loans": loans,
-            "ticked": set(ticked) if ticked is not None else {loan["id"] for loan in loans},
+            # Nothing ticked until the teacher ticks it: a box ticked in advance records a device returned
+            # that is still out.
+            "ticked": set(ticked or ()),
             "fields": forms.fields(RETURN_FORM, values, errors, None),
             "general": [gettext(m) for f, m in errors.items() if f not in {f.name for f in RETURN_FORM}],
         })
@@ -167,11 +172,14 @@ class ClassReturnPages(Controller):
         ids = [int(value) for value in form.getall("ids", []) if str(value).isdigit()]
         school_id, class_name = str(form.get("school_id") or ""), str(form.get("class_name") or "")
         data = forms.from_form(RETURN_FORM, form)
+        values = {f.name: form.get(f.name, "") for f in RETURN_FORM}
+        if not ids:
+            return await self._page(caller, school_id, class_name, ticked=ids, status=422, values=values,
+                                    errors={"ids": NOTHING_TICKED})
         try:
             await services.return_loans(caller, ids, data)
         except ValidationFailed as exc:
-            return await self._page(caller, school_id, class_name, ticked=ids, status=422,
-                                    values={f.name: form.get(f.name, "") for f in RETURN_FORM},
+            return await self._page(caller, school_id, class_name, ticked=ids, status=422, values=values,
                                     errors={e.field: e.message for e in exc.errors})
         query = urlencode({"state": "returned", "school_id": school_id, "class_name": class_name})
         return Redirect(path=f"/loans?{query}", status_code=303)

@@ -100,8 +100,13 @@ def test_school_contact_returns_a_class_at_phone_width(server: str) -> None:
             page.get_by_role("button", name="Offene Ausleihen zeigen").click()
             loans = page.get_by_test_id("class-loans").locator("input[name=ids]")
             count = loans.count()
-            assert count >= 1 and page.locator("input[name=ids]:checked").count() == count  # all of the class
+            assert count >= 1 and page.locator("input[name=ids]:checked").count() == 0  # ticked as they come back
             look_at(page, "device-lists-school class return 390")
+            page.get_by_role("button", name="Rückgaben erfassen").click()
+            expect(page.get_by_test_id("return-errors")).to_contain_text("Bitte die Geräte anhaken")
+            look_at(page, "device-lists-school class return nothing ticked 390")
+            page.get_by_label("Alle der Klasse anhaken").check()
+            assert page.locator("input[name=ids]:checked").count() == count
             page.locator("textarea[name=condition_in]").fill("vollständig, ohne Schäden")
             page.get_by_role("button", name="Rückgaben erfassen").click()
             expect(page).to_have_url(re.compile(r"/loans\?state=returned"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import httpx
@@ -221,3 +222,27 @@ async def test_return_a_class_page(client: httpx.AsyncClient, world: World) -> N
     assert await open_loans(loans) == 0
     empty = await client.get(url)
     assert 'data-testid="no-class-loans"' in empty.text
+
+
+async def test_the_class_return_ticks_nothing_in_advance(client: httpx.AsyncClient, world: World) -> None:
+    """A teacher ticks what came back: no box of the class return page is ticked before they tick it (a
+    box ticked in advance would record a device returned that is still out), and posting with none ticked
+    records nothing and says what to do."""
+    loans = await lend_class(client, world, "kib", 2)
+    await login(client, "it@kib.test.example")
+    url = f"/loans/return?school_id={school(world, 'kib')}&class_name=9c"
+    page = await client.get(url)
+    assert page.status_code == 200 and "CLSKIB000" in page.text
+    assert len(re.findall(r'<input type="checkbox"', page.text)) == 3  # two loans and "tick all"
+    assert not re.search(r'<input type="checkbox"[^>]*\bchecked\b', page.text)
+    form = {"_csrf_token": await csrf_token(client, url), "school_id": str(school(world, "kib")), "class_name": "9c",
+            "returned_on": "2026-12-01", "condition_in": "ok", "device_status": "stock"}
+    none = await client.post("/loans/return", data=form)
+    assert none.status_code == 422
+    assert "Es wurde nichts erfasst: Bitte die Geräte anhaken, die zurückgekommen sind." in none.text
+    assert 'value="ok"' in none.text or ">ok</textarea>" in none.text  # what was typed stays
+    assert not re.search(r'<input type="checkbox"[^>]*\bchecked\b', none.text)
+    assert await open_loans(loans) == 2
+    one = await client.post("/loans/return", data={**form, "ids": [str(loans[0])]})
+    assert one.status_code == 303
+    assert await open_loans(loans) == 1
