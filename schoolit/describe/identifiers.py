@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import netaddr
 
@@ -21,6 +22,8 @@ DIGIT = re.compile(r"[0-9]")
 MAC_DIGITS = re.compile(r"[0-9A-Fa-f]{12}")
 NOT_A_MAC = N_("not a MAC address (e.g. 00:1a:2b:3c:4d:5e)")
 FIVE_DIGITS = N_("five digits")
+NOT_A_WEB_ADDRESS = N_("not a valid address (http:// or https://)")
+HOST_NAME = re.compile(r"^(?!-)[\w-]{1,63}(?<!-)(?:\.(?!-)[\w-]{1,63}(?<!-))*\.?$")
 
 
 def mac_address(value: str) -> str:
@@ -98,6 +101,41 @@ def postal_code(value: str) -> str:
     if not (len(text) == 5 and text.isdigit()):
         raise ValueError(FIVE_DIGITS)
     return text
+
+
+def web_address(value: str) -> str:
+    """A web page's address: http or https with a host (a name, an IPv4 or a bracketed IPv6 address),
+    no blanks or control characters. Anything else ("foo", "www.schule.de", "javascript:…") is refused,
+    so a stored address is always safe to show as a link."""
+    text = value.strip()
+    if not text or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError(NOT_A_WEB_ADDRESS)
+    try:
+        parts = urlsplit(text)
+        host, _port = parts.hostname, parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        raise ValueError(NOT_A_WEB_ADDRESS) from None
+    if parts.scheme.lower() not in ("http", "https") or not host or parts.username is not None:
+        raise ValueError(NOT_A_WEB_ADDRESS)
+    if not HOST_NAME.match(host) and not _is_ip(host):
+        raise ValueError(NOT_A_WEB_ADDRESS)
+    return text
+
+
+def is_web_address(value: Any) -> bool:
+    """Whether `value` may be shown as a link: what `web_address` accepts, and nothing else."""
+    try:
+        return isinstance(value, str) and bool(web_address(value))
+    except ValueError:
+        return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        netaddr.IPAddress(host)
+    except (netaddr.AddrFormatError, ValueError):
+        return False
+    return True
 
 
 def in_network(address: Any, prefix: Any) -> bool:

@@ -19,7 +19,7 @@ from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY
 from schoolit.accounts.scope import Scope
-from schoolit.describe import forms
+from schoolit.describe import forms, identifiers
 from schoolit.errors import Conflict, ValidationFailed
 from schoolit.inventory import disposals, services
 from schoolit.inventory.choices import (
@@ -328,6 +328,8 @@ class SchoolPages(Controller):
             "page": max(page, 1), "loan_page": max(loan_page, 1), "page_size": SECTION_PAGE,
             "ap_total": totals["access_points"], "device_total": totals["devices"], "loan_total": totals["loans"],
             "school_year_end": services.school_year_end(services.today()), **context,
+            # A link only to an http(s) address (one stored before the rule is shown as text).
+            "website_link": identifiers.is_web_address(school["website"]),
         })
 
     @get("/schools/{school_id:int}/edit", opt=WRITE)

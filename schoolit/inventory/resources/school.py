@@ -19,7 +19,12 @@ ADDRESSES_OUTSIDE = N_("access points of this school have addresses outside this
 
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
-    """`stored`: the management addresses of the school's access points (`access_point_ips`)."""
+    """`stored`: the management addresses of the school's access points (`access_point_ips`). The website
+    is an http(s) address with a host or empty (the school page links it)."""
+    website = check.value("website")
+    if check.given("website") and website and not check.has_error("website") \
+            and not identifiers.is_web_address(website):
+        check.error("website", identifiers.NOT_A_WEB_ADDRESS)
     prefix = check.value("management_prefix")
     if check.given("management_prefix") and prefix is not None and not check.has_error("management_prefix") \
             and any(not identifiers.in_network(ip, prefix) for ip in stored.get("access_point_ips", ())):
@@ -65,7 +70,8 @@ SCHOOL = Resource(
               csv=Csv("Schülerzahl", "pupils", note="0–20,000", aliases=(
                   "Schüler", "Schülerinnen und Schüler", "Anzahl Schüler", "pupil count"))),
         Field("website", Text(200), N_("Website"), filter="like", sort="website",
-              csv=Csv("Webseite", "website", note="free text")),
+              help=N_("The full address, e.g. https://www.gymnasium-beispiel.de"),
+              csv=Csv("Webseite", "website", note="an http:// or https:// address")),
         Field("management_prefix", Normalised(identifiers.ip_prefix), N_("Management network"), nullable=True,
               cast="cidr", help=N_("Access points' management addresses must lie inside it, e.g. 10.20.0.0/24."),
               csv=Csv("Management-Netz", "management_prefix", aliases=(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from schoolit.accounts.tables import AuditEvent
 from schoolit.inventory.tables import School
-from tests.integration.accounts.test_login import login
-from tests.integration.inventory.csvfiles import imported
+from schoolit.sql import fetch
+from tests.integration.accounts.test_login import csrf_token, login
+from tests.integration.inventory.csvfiles import csv_bytes, imported, post_import
 from tests.integration.inventory.support import call, field_errors, school
+from tests.integration.inventory.test_pages import HTMX
 from tests.integration.world import World
 
 
@@ -147,3 +151,47 @@ async def test_the_website_reaches_api_form_csv_and_lists(client: httpx.AsyncCli
     await login(client, "support@verbund.test.example")
     form = await client.get(f"/schools/{kib}/edit")
     assert "Webseite" in form.text and 'name="website"' in form.text and "https://kib.example" in form.text
+
+
+NOT_A_WEB_ADDRESS_DE = "keine gültige Adresse (http:// oder https://)"
+
+
+async def test_a_website_is_an_http_address_in_api_form_and_import(client: httpx.AsyncClient, world: World) -> None:
+    """One rule in the school's description: the API, the form and the CSV import refuse "foo" and
+    "javascript:…" at the field, and the school page never links what is not an http(s) address."""
+    kib = school(world, "kib")
+    for bad in ("foo", "javascript:alert(1)", "www.nordpfalz.example", "https://"):
+        refused = await call(client, world, "admin", "PATCH", f"/schools/{kib}", {"website": bad})
+        assert field_errors(refused) == {"website": "not a valid address (http:// or https://)"}, bad
+    german = await client.post("/api/v1/schools", headers={**world.auth("admin"), "accept-language": "de"}, json={
+        "county_id": world.counties["kusel"], "school_number": "41098", "name": "Realschule plus Kusel",
+        "school_type": "realschule_plus", "website": "javascript:alert(1)"})
+    assert german.status_code == 422
+    assert german.json()["errors"] == [{"field": "website", "label": "Webseite", "message": NOT_A_WEB_ADDRESS_DE}]
+    for good in ("https://nordpfalz.example/schule", "http://www.gymnasium-kib.de"):
+        assert (await call(client, world, "admin", "PATCH", f"/schools/{kib}", {"website": good})).status_code == 200
+    assert (await call(client, world, "admin", "PATCH", f"/schools/{kib}", {"website": ""})).status_code == 200
+
+    response = await post_import(client, world, "admin", "schools", csv_bytes([
+        ["Schulnummer", "Webseite"], ["41001", "javascript:alert(1)"], ["41002", "https://rok.example"]]))
+    assert [(e["row"], e["column"], e["message"]) for e in response.json()["errors"]] == [
+        (2, "Webseite", NOT_A_WEB_ADDRESS_DE)]
+
+    await login(client, "support@verbund.test.example")
+    url = f"/schools/{kib}/edit"
+    form = await client.post(url, headers=HTMX, data={
+        "_csrf_token": await csrf_token(client, url), "school_number": world.schools["kib"]["number"],
+        "name": "Nordpfalzgymnasium Kirchheimbolanden", "school_type": "gymnasium", "website": "javascript:alert(1)"})
+    assert form.status_code == 422
+    assert dict(re.findall(r'data-field="([^"]+)">([^<]+)<', form.text)) == {"website": NOT_A_WEB_ADDRESS_DE}
+    assert 'value="javascript:alert(1)"' in form.text  # what was typed stays
+    stored = await School.select(School.website).where(School.id == kib).first()
+    assert stored == {"website": ""}
+
+    # A value stored before the rule is shown as text, never as a link.
+    await fetch("UPDATE school SET website = 'javascript:alert(1)' WHERE id = {}", kib)
+    page = await client.get(f"/schools/{kib}")
+    assert "javascript:alert(1)" in page.text and 'href="javascript:' not in page.text
+    await fetch("UPDATE school SET website = 'https://kib.example' WHERE id = {}", kib)
+    page = await client.get(f"/schools/{kib}")
+    assert '<a href="https://kib.example" rel="noopener noreferrer">https://kib.example</a>' in page.text
