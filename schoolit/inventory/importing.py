@@ -432,8 +432,8 @@ class AccessPointPlanner(Planner):
     async def lookup(self) -> None:
         await super().lookup()
         await self.lookup_profiles()
-        found = await query("SELECT id, serial, mac::text AS mac, county_id, school_id, room_id, snmp_profile_id "
-                            "FROM access_point WHERE serial = ANY({}) OR mac = ANY({}::macaddr[])",
+        found = await query("SELECT id, serial, mac::text AS mac, county_id, school_id, room_id, snmp_profile_id, "
+                            "status FROM access_point WHERE serial = ANY({}) OR mac = ANY({}::macaddr[])",
                             sorted(self.values_of("serial")), sorted(self.values_of("mac")))
         self.by_serial = {r["serial"]: r for r in found}
         self.by_mac = {r["mac"]: r for r in found if r["mac"]}
@@ -463,7 +463,7 @@ class AccessPointPlanner(Planner):
             existing = None
         if school is None:
             return None, (None, None, None, None, serial)
-        self.validate(row, values, {"prefix": school.prefix})
+        self.validate(row, values, {"prefix": school.prefix, "status": existing["status"] if existing else None})
         room_id = self.room(row, values, school, existing)
         if self.has("covers"):
             self.coverage[row] = self.covered(row, values, school)

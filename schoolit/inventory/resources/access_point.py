@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -11,6 +12,7 @@ from schoolit.describe.kinds import Choice as ChoiceKind
 from schoolit.describe.kinds import Day, IdList, Normalised, Reference, Text
 from schoolit.describe.resource import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.choices import ACCESS_POINT_STATUS_LABELS, VENDOR_LABELS, AccessPointStatus, Vendor
+from schoolit.inventory.definitions import today
 from schoolit.inventory.resources.common import (
     BUILDING,
     DATES_WARRANTY,
@@ -30,12 +32,21 @@ from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
 
 INSTALLED_BEFORE_BOUGHT = N_("cannot be installed before it was bought")
+# A planned access point may name the day it is to be installed; an active one hangs already.
+ACTIVE_NOT_INSTALLED_YET = N_("an active access point cannot be installed in the future (not installed yet: "
+                              "status planned)")
 
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
-    """`stored`: the management network (`prefix`) of the school the access point is (or goes) at."""
+    """`stored`: the management network (`prefix`) of the school the access point is (or goes) at, and the
+    stored `status` where the check does not know it (the import's match). An active access point's
+    installation day is not in the future."""
     dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
     dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
+    status = check.value("status") or stored.get("status") or AccessPointStatus.ACTIVE.value  # a new one's default
+    if status == AccessPointStatus.ACTIVE.value and (check.value("installed_on") or dt.date.min) > today() \
+            and not check.has_error("installed_on"):
+        check.error("installed_on", ACTIVE_NOT_INSTALLED_YET)
     ip = check.value("management_ip")
     if ip and not check.has_error("management_ip") and not identifiers.in_network(ip, stored.get("prefix")):
         check.error("management_ip", OUTSIDE_SCHOOL_NETWORK)

@@ -4,15 +4,18 @@ moves between schools within the caller's scope, retiring instead of deleting.""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from typing import Any
 
 import httpx
 
 from schoolit.inventory.tables import AccessPoint, AccessPointRoom
-from tests.integration.accounts.test_login import login
-from tests.integration.inventory.csvfiles import exported, imported
+from tests.integration.accounts.test_login import csrf_token, login
+from tests.integration.inventory.csvfiles import csv_bytes, exported, imported, post_import
 from tests.integration.inventory.support import call, field_errors, obj, school
+from tests.integration.inventory.test_pages import HTMX
 from tests.integration.world import World
 
 
@@ -134,3 +137,50 @@ async def test_mounting_location_through_api_filter_form_and_csv(client: httpx.A
     assert form.status_code == 200 and "Montageort" in form.text and 'value="Flur vor A 101, Wand"' in form.text
     page = await client.get(f"/access-points/{created.json()['id']}")
     assert "Montageort</dt><dd>Flur vor A 101, Wand" in page.text
+
+
+FUTURE_DE = "ein aktiver Access Point kann nicht erst in der Zukunft installiert werden (noch nicht installiert: " \
+    "Status „geplant“)"
+
+
+async def test_an_active_access_point_is_not_installed_in_the_future(client: httpx.AsyncClient,
+                                                                      world: World) -> None:
+    """One rule in the access point's description: an active one's "Installiert am" is not in the future (a
+    planned one's may be), refused by the API, the form and the CSV import at the field, in German."""
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    before = await AccessPoint.count()
+    active = await call(client, world, "admin", "POST", "/access-points", ap(world, installed_on=future))
+    assert field_errors(active) == {
+        "installed_on": "an active access point cannot be installed in the future (not installed yet: status planned)"}
+    assert await AccessPoint.count() == before
+    planned = await call(client, world, "admin", "POST", "/access-points", ap(world, status="planned",
+                                                                             installed_on=future))
+    assert planned.status_code == 201, planned.text
+    switched = await call(client, world, "admin", "PATCH", f"/access-points/{planned.json()['id']}",
+                          {"status": "active"})
+    assert set(field_errors(switched)) == {"installed_on"}
+    today = await call(client, world, "admin", "PATCH", f"/access-points/{planned.json()['id']}",
+                       {"status": "active", "installed_on": dt.date.today().isoformat()})
+    assert today.status_code == 200, today.text
+
+    day = (dt.date.today() + dt.timedelta(days=30)).strftime("%d.%m.%Y")
+    response = await post_import(client, world, "admin", "access-points", csv_bytes([
+        ["Schulnummer", "Seriennummer", "Status", "Installiert am"],
+        ["41001", "CNKEYKIB01", "aktiv", day], ["41001", "AP-NEU-1", "geplant", day], ["41001", "AP-NEU-2", "", day]]))
+    assert [(e["row"], e["column"], e["message"]) for e in response.json()["errors"]] == [
+        (2, "Installiert am", FUTURE_DE), (4, "Installiert am", FUTURE_DE)]
+    existing = await post_import(client, world, "admin", "access-points", csv_bytes([
+        ["Schulnummer", "Seriennummer", "Installiert am"], ["41001", "CNKEYKIB01", day]]))  # stored: active
+    assert [(e["row"], e["column"]) for e in existing.json()["errors"]] == [(2, "Installiert am")]
+
+    await login(client, "support@verbund.test.example")
+    url = f"/access-points/{obj(world, 'access_point', 'kib')}/edit"
+    page = await client.get(url)
+    values = dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', page.text))
+    selected = dict(re.findall(r'<select name="([^"]+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected',
+                               page.text, re.DOTALL))
+    posted = await client.post(url, headers=HTMX, data={
+        **values, **selected, "_csrf_token": await csrf_token(client, url), "installed_on": future})
+    assert posted.status_code == 422, posted.text
+    assert dict(re.findall(r'data-field="([^"]+)">([^<]+)<', posted.text)) == {"installed_on": FUTURE_DE}
+    assert f'value="{future}"' in posted.text
