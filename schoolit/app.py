@@ -19,6 +19,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from schoolit import __version__, db, jobs, replica, sql
+from schoolit.accounts import audit_labels
 from schoolit.accounts import fields as accounts_fields
 from schoolit.accounts import jobs as accounts_jobs
 from schoolit.accounts import start as accounts_start
@@ -34,6 +35,7 @@ from schoolit.accounts.tenant_pages import TenantPages
 from schoolit.dashboards import start as dashboards_start
 from schoolit.dashboards.api import DashboardsApi, OpenDataApi
 from schoolit.dashboards.pages import DashboardPages
+from schoolit.inventory import audit_labels as inventory_audit_labels
 from schoolit.inventory import fields as inventory_fields
 from schoolit.inventory import jobs as inventory_jobs
 from schoolit.inventory import resources as inventory_resources
@@ -60,6 +62,7 @@ from schoolit.probes.pages import ProbePages
 from schoolit.probes.partitions import ensure_partitions
 from schoolit.replica import read_routing_middleware_factory
 from schoolit.settings import Settings, get_settings
+from schoolit.tickets import audit_labels as tickets_audit_labels
 from schoolit.tickets import fields as tickets_fields
 from schoolit.tickets import jobs as tickets_jobs
 from schoolit.tickets import start as tickets_start
@@ -169,6 +172,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     start.register(web_jobs.start_panels, probes_start.panels, dashboards_start.panels, accounts_start.panels,
                    tickets_start.panels, inventory_start.panels)
     register_field_labels()
+    # The kinds of object the audit log names, from the domains that own them (accounts registers its own).
+    audit_labels.register(*inventory_audit_labels.KINDS, *tickets_audit_labels.KINDS)
     api = Router(path="/api/v1", route_handlers=[AccountsApi, TenantApi, UserAdminApi, SignInApi, *INVENTORY_API,
                                                  WlanControllersApi, ProbeApi, NetworkStatsApi, TicketsApi,
                                                  TicketSettingsApi, DashboardsApi, OpenDataApi],

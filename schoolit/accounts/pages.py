@@ -134,15 +134,11 @@ class AdminPages(Controller):
         return Redirect(path="/admin/tokens", status_code=303)
 
 
-def _parse_day(value: str | None, field: str) -> dt.datetime | None:
-    if not value:
-        return None
-    errors: list[FieldError] = []
-    day = rules.day(errors, field, value)
-    if errors:
-        raise ValidationFailed(errors)
-    assert day is not None
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def _day(errors: list[FieldError], value: str | None, field: str) -> dt.datetime | None:
+    """The start of the day a date filter names (UTC midnight), None when empty; a malformed one goes to
+    `errors` (its German message is shown at the field)."""
+    day = rules.day(errors, field, value.strip() if value else None)
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day is not None else None
 
 
 # The audit log's filters as an error page names them.
@@ -153,8 +149,7 @@ AUDIT_COLUMNS = (
     lists.Column(N_("Time"), "at", lambda e: berlin_time(e["at"], seconds=True)),
     lists.Column(N_("Actor"), "actor", lambda e: e["actor_label"] or e["actor_kind"]),
     lists.Column(N_("Action"), "action", lambda e: audit_labels.action_label(e["action"])),
-    lists.Column(N_("Object"), "object", lambda e: " ".join(
-        p for p in (audit_labels.object_label(e["object_type"] or ""), e["object_id"] or "") if p)),
+    lists.Column(N_("Object"), "object", lambda e: e["object"]),
     lists.Column(N_("Address"), None, lambda e: e["client_ip"] or ""),
 )
 
@@ -171,25 +166,37 @@ class AuditPage(Controller):
         """The audit log: filters by actor, kind of action, object and days (Europe/Berlin), sortable
         columns, pager with the total, and the CSV of what is shown."""
         wanted = lists.params(request.query_params, default_sort=audit.DEFAULT_SORT, sorts=audit.SORTS)
-        since_day, until_day = _parse_day(since, "since"), _parse_day(until, "until")
-        if action and action not in audit_labels.OBJECTS:
+        if action and not audit_labels.is_action_kind(action):
             raise ValidationFailed([FieldError("action", rules.NOT_ALLOWED)])
-        rows, total = await audit.list_events(
-            caller, actor=actor, action=audit_labels.action_prefix(action) if action else None,
-            object_type=object_type, object_id=object_id, since=since_day,
-            until=until_day + dt.timedelta(days=1) if until_day else None, limit=wanted.fetch_limit,
-            offset=wanted.fetch_offset, sort=wanted.sort)
+        problems: list[FieldError] = []
+        since_day, until_day = _day(problems, since, "since"), _day(problems, until, "until")
+        rows: list[dict[str, Any]] = []
+        total = 0
+        if not problems:  # a malformed date lists nothing: the page says so at the field (422)
+            rows, total = await audit.list_events(
+                caller, actor=actor, action=audit_labels.action_prefix(action) if action else None,
+                object_type=object_type, object_id=object_id, since=since_day,
+                until=until_day + dt.timedelta(days=1) if until_day else None, limit=wanted.fetch_limit,
+                offset=wanted.fetch_offset, sort=wanted.sort)
         events = audit_events(rows)
+        named = await audit_labels.name_objects(caller, ((e.object_type, e.object_id) for e in events))
+        objects = [_shown_object(e, named.get((e.object_type or "", e.object_id or ""))) for e in events]
         view = lists.view("/audit", request.query_params, AUDIT_COLUMNS, wanted, total=total, shown=len(events),
                           default_sort=audit.DEFAULT_SORT)
-        if wanted.csv:
-            return lists.csv_response(view, [msgspec.structs.asdict(e) for e in events], "audit-log.csv")
-        return Template("accounts/audit.html", context={
-            "events": events, "view": view,
-            "can_manage": caller.can(Permission.USERS_MANAGE), "object_types": audit_labels.object_types(),
-            "action_kinds": audit_labels.action_kinds(),
-            "audit_action": audit_labels.action_label, "audit_object": audit_labels.object_label,
-            "audit_href": audit_labels.object_href,
+        if wanted.csv and not problems:
+            return lists.csv_response(view, [{**msgspec.structs.asdict(e), "object": o["text"]}
+                                             for e, o in zip(events, objects, strict=True)], "audit-log.csv")
+        return Template("accounts/audit.html", status_code=422 if problems else 200, context={
+            "entries": list(zip(events, objects, strict=True)), "view": view,
+            "object_types": audit_labels.object_types(), "action_kinds": audit_labels.action_kinds(),
+            "audit_action": audit_labels.action_label,
+            "errors": {e.field: _(e.message) for e in problems},
             "filters": {"actor": actor or "", "action": action or "", "object_type": object_type or "",
                         "object_id": object_id or "", "since": since or "", "until": until or ""},
         })
+
+
+def _shown_object(event: Any, named: audit_labels.Named | None) -> dict[str, Any]:
+    """An entry's object as the page and its CSV show it: in words, with its page where it has one."""
+    return {"text": audit_labels.object_text(event.object_type, event.object_id, named),
+            "href": named.href if named is not None else None}

@@ -68,7 +68,8 @@ async def test_audit_log_in_words_and_german_time(client: httpx.AsyncClient, wor
     page = await client.get("/audit")
     assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d (MEZ|MESZ)", page.text)
     assert "Anmeldung: erfolgreich" in page.text and "<code>login.success</code>" not in page.text
-    assert re.search(r'<a href="/admin/users/\d+">Benutzer \d+</a>', page.text)
+    # a user by their name and address, linked to their page (tests/integration/accounts/test_audit_page.py)
+    assert re.search(r'<a href="/admin/users/\d+">Benutzer „[^“<]+“ \([^)@<]+@[^)<]+\)</a>', page.text)
 
 
 async def test_language_switch_keeps_the_query(client: httpx.AsyncClient, world: World) -> None:
