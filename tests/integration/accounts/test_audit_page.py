@@ -17,7 +17,7 @@ from tests.integration.world import World
 
 def objects(html: str) -> list[str]:
     """The object cells of the audit table, as they stand in the HTML."""
-    return re.findall(r'<td data-testid="audit-object">(.*?)</td>', html, re.DOTALL)
+    return re.findall(r'<td data-label="[^"]*" data-testid="audit-object">(.*?)</td>', html, re.DOTALL)
 
 
 def options(html: str, name: str) -> list[tuple[str, str]]:
