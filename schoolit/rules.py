@@ -69,16 +69,28 @@ def not_empty(errors: list[FieldError], field: str, text: str) -> str:
     return text
 
 
+# A date as people in Germany write it (7.12.2026, 07.12.2026): what a browser without a date picker sends
+# when its user types the day.
+_GERMAN_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def day(errors: list[FieldError], field: str, text: str | None) -> dt.date | None:
-    """The ISO date of a filter or form field (what <input type=date> sends), None when empty; "must be a
-    date like 2026-11-22" among the errors for any other text."""
+    """The date of a filter or form field, None when empty: ISO (what <input type=date> sends) or German
+    (7.12.2026, typed where the browser has no date picker); "must be a date like 2026-11-22" (in German
+    "wie 22.11.2026") among the errors for any other text or a day no calendar has (31.02.2026)."""
+    text = (text or "").strip()
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        if german := _GERMAN_DAY.match(text):
+            return dt.date(int(german[3]), int(german[2]), int(german[1]))
+        if _ISO_DAY.match(text):
+            return dt.date.fromisoformat(text)
     except ValueError:
-        errors.append(FieldError(field, NOT_A_DAY))
-        return None
+        pass
+    errors.append(FieldError(field, NOT_A_DAY))
+    return None
 
 
 def one_to(errors: list[FieldError], field: str, text: str, maximum: int) -> str:

@@ -4,7 +4,7 @@ from the internet.
 Every chart is an inline `<svg>` with a `viewBox` (it scales with the page), `role="img"`, an
 `aria-label` and a `<title>`; every bar and point carries its value as text or as a `<title>`, so the
 chart reads without colour (print in black and white, colour-blind readers). Numbers and dates are
-formatted for the request's locale with Babel (German by default: "99,5 %", "Mo., 16.11.").
+formatted for the request's locale with Babel (German by default: "99,5 %", "Mo., 16.11.", "Dezember 2026").
 """
 
 from __future__ import annotations
@@ -66,6 +66,13 @@ def day(value: dt.date) -> str:
 def moment(value: dt.datetime) -> str:
     """A moment as every page shows it ("07.12.2026 14:05", Berlin time)."""
     return berlin_time(value, zone=False)
+
+
+def month(value: str | dt.date) -> str:
+    """A month as people read it in the locale ("Dezember 2026", "December 2026"), from a day in it or its
+    ISO form "2026-12" (what the JSON and the cost split's CSV carry)."""
+    first = value if isinstance(value, dt.date) else dt.date.fromisoformat(f"{value}-01")
+    return format_date(first, "LLLL y", locale=current_locale.get())
 
 
 def _svg(width: float, height: float, label: str, body: list[str], css_class: str) -> Markup:

@@ -20,7 +20,7 @@ LABELS = {
     "minutes": N_("Minutes"), "worked_on": N_("Day"), "note": N_("what was done"), "month": N_("Month"),
     "since": N_("From"), "until": N_("To"),
     # the queue
-    "view": N_("Views"),
+    "view": N_("View"),
     # categories, SLA policies and business calendars
     "arrangement": N_("Arrangement"), "matrix": N_("Response and resolution times"),
     "calendar": N_("Calendar"), "close_after_days": N_("Close after days"),

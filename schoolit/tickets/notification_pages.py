@@ -6,17 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.errors import ValidationFailed
+from schoolit.kernel import form_limits
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import LOCALE_NAMES
 from schoolit.tickets import notifications
-from schoolit.tickets.choices import NotifyKind
+from schoolit.tickets.choices import NOTIFY_LABELS, NotifyKind
+from schoolit.tickets.fields import LABELS
+
+# The form comes back with what was chosen and each problem at its field, a value too long for its column
+# included (`schoolit.kernel.form_limits.at_fields`), instead of the 422 page.
+READ_FORM = form_limits.at_fields(requires(Permission.TICKETS_READ))
 
 
 class NotificationForm(msgspec.Struct):
@@ -49,18 +55,35 @@ class NotificationPages(Controller):
             preferences["locale"] = chosen.locale
             for kind in preferences["kinds"]:
                 kind["mode"] = modes.get(kind["kind"], kind["mode"])
+        errors = errors or {}
+        # A problem of a field the page does not show (a kind the role is not offered) is listed by its name.
+        shown = {"locale", *(kind["kind"] for kind in preferences["kinds"])}
+        kinds = {kind.value: NOTIFY_LABELS[kind] for kind in NotifyKind}
+        unshown = [(kinds.get(field) or LABELS.get(field) or field, message)
+                   for field, message in errors.items() if field not in shown]
         return Template("tickets/notifications.html", status_code=status_code, context={
-            "preferences": preferences, "errors": errors or {}, "saved": saved, "locale_names": LOCALE_NAMES})
+            "preferences": preferences, "errors": errors, "unshown_errors": unshown, "saved": saved,
+            "locale_names": LOCALE_NAMES})
 
     @get("/", name="notifications", opt=requires(Permission.TICKETS_READ))
     async def show(self, caller: Caller, saved: FromQuery[bool] = False) -> Template:
         return await self._page(caller, saved=saved)
 
-    @post("/", opt=requires(Permission.TICKETS_READ), status_code=303)
-    async def save(self, caller: Caller, data: URLEncodedBody[NotificationForm]) -> Response[Any]:
-        try:
-            await notifications.save_my_preferences(caller, locale=data.locale, modes=data.modes())
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, errors={e.field: e.message for e in exc.errors},
-                                    chosen=data)
+    @post("/", opt=READ_FORM, status_code=303)
+    async def save(self, request: Request[Any, Any, Any], caller: Caller,
+                   data: URLEncodedBody[NotificationForm]) -> Response[Any]:
+        """Save the caller's choices. A refusal shows the form again (422) with what was chosen and each
+        reason at its field, and saves nothing; the service's reason wins over the column's (an unknown
+        language is "unknown language", not "at most 5 characters")."""
+        errors = form_limits.form_problems(request)
+        modes = data.modes()
+        errors |= {e.field: e.message for e in notifications.preference_errors(caller, locale=data.locale,
+                                                                                 modes=modes)}
+        if not errors:
+            try:
+                await notifications.save_my_preferences(caller, locale=data.locale, modes=modes)
+            except ValidationFailed as exc:
+                errors = {e.field: e.message for e in exc.errors}
+        if errors:
+            return await self._page(caller, status_code=422, errors=errors, chosen=data)
         return Redirect(path="/account/notifications?saved=true", status_code=303)

@@ -386,10 +386,9 @@ async def my_preferences(scope: Scope) -> dict[str, Any]:
             "digest": any(NotifyMode.DIGEST in modes_for(kind) for kind in offered)}
 
 
-async def save_my_preferences(scope: Scope, *, locale: str, modes: dict[str, str]) -> dict[str, Any]:
-    """Store the caller's language ("" = default) and modes; unknown kinds or modes are field errors."""
-    if scope.actor.user_id is None:
-        raise NotFound(NO_SUCH_PERSON)
+def preference_errors(scope: Scope, *, locale: str, modes: dict[str, str]) -> list[FieldError]:
+    """Why a language and modes cannot be the caller's choices ([] when they can): an unknown language
+    (whatever its length), a kind the role is not offered, a mode the kind does not have."""
     offered = {kind.value: kind for kind in ROLE_KINDS.get(scope.role, ())}
     errors = []
     if locale and locale not in LOCALES:
@@ -400,7 +399,14 @@ async def save_my_preferences(scope: Scope, *, locale: str, modes: dict[str, str
             errors.append(FieldError(name, N_("not a notification your role can choose")))
         elif value not in {mode.value for mode in modes_for(kind)}:
             errors.append(FieldError(name, N_("must be one of the offered choices")))
-    if errors:
+    return errors
+
+
+async def save_my_preferences(scope: Scope, *, locale: str, modes: dict[str, str]) -> dict[str, Any]:
+    """Store the caller's language ("" = default) and modes; unknown kinds or modes are field errors."""
+    if scope.actor.user_id is None:
+        raise NotFound(NO_SUCH_PERSON)
+    if errors := preference_errors(scope, locale=locale, modes=modes):
         raise ValidationFailed(errors)
     async with atomic():
         before = await fetch("SELECT locale, modes FROM notification_profile WHERE user_id = {}", scope.actor.user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from schoolit.accounts.choices import IT_STAFF
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
 from schoolit.errors import FieldError, ValidationFailed
+from schoolit.kernel import form_limits
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_, gettext, ngettext
 from schoolit.kernel.navigation import NavItem, current_user, register
@@ -57,8 +59,12 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
          NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE),
          NavItem("/admin/mailboxes", N_("Mailboxes"), Permission.USERS_MANAGE), before="/audit")
 
-
-
+# The forms that come back with what was typed and each problem at its field, a value too long for its
+# column included (`schoolit.kernel.form_limits.at_fields`), instead of the 422 page.
+READ_FORM = form_limits.at_fields(requires(Permission.TICKETS_READ))
+WORK_FORM = form_limits.at_fields(requires(Permission.TICKETS_WORK))
+NOT_MINUTES = N_("must be a whole number of minutes")
+TIME_FIELDS = ("minutes", "worked_on", "note")  # the time form's, in its order
 
 
 def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
@@ -105,17 +111,33 @@ def queue_columns(can_work: bool) -> tuple[lists.Column, ...]:
     )
 
 
-class QueueFilters(msgspec.Struct):
+class SavedViewForm(msgspec.Struct):
+    """The queue's "save view" form: the filters shown (hidden fields) and the view's name. Named after its
+    table, so the input limits take the saved view's own columns (a name of at most 80 characters)."""
+
     view: str = "open"
     status: str = ""
     county_id: str = ""
     school_id: str = ""
     q: str = ""
-    name: str = ""  # for saving the view
+    name: str = ""
 
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
+
+
+_SIGNED = re.compile(r"^[+-]?[0-9]+$")
+
+
+def _whole_number(value: str) -> int | None:
+    """A whole number as typed, its sign included ("-5" is a number below the limit, not "no number");
+    None for anything else. Beyond 18 digits it stands for a number beyond every limit."""
+    text = value.strip()
+    if not _SIGNED.match(text):
+        return None
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    return (-1 if text.startswith("-") else 1) * (int(digits) if len(digits) <= 18 else 10**18)
 
 
 def _filters(view: str | None, status: str | None, county_id: str | None, school_id: str | None,
@@ -180,6 +202,16 @@ class TicketPages(Controller):
         return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters), "view": view,
                 "rows_query": view.url().partition("?")[2], "can_work": can_work, "csv": wanted.csv, **LABELS}
 
+    async def _queue_page(self, context: dict[str, Any], caller: Scope, *, status_code: int = 200,
+                          view_name: str = "", view_errors: Mapping[str, str] | None = None,
+                          **extra: Any) -> Template:
+        """The queue page; `view_name` and `view_errors` (by field) fill the "save view" form when it comes
+        back refused."""
+        return Template("tickets/queue.html", status_code=status_code, context={
+            "bulk": None, "queue_empty": False, **extra, **context, "counties": await accounts.list_counties(caller),
+            "saved_views": await queue.saved_views(caller), "statuses": list(Status), "view_name": view_name,
+            "view_errors": view_errors or {}, "view_name_length": queue.VIEW_NAME_LENGTH})
+
     @get("/", name="tickets", opt=requires(Permission.TICKETS_READ))
     async def queue_page(self, request: Request[Any, Any, Any], caller: Caller, view: QueueQuery = None,
                          status: QueueQuery = None, county_id: QueueQuery = None, school_id: QueueQuery = None,
@@ -189,10 +221,9 @@ class TicketPages(Controller):
         context = await self._queue_context(request, caller, filters)
         if context["csv"]:
             return lists.csv_response(context["view"], context["tickets"], "tickets.csv")
-        return Template("tickets/queue.html", context={
-            "bulk": (_int_or_none(bulk_done) or 0, _int_or_none(bulk_skipped) or 0) if bulk_done else None,
-            **context, "counties": await accounts.list_counties(caller), "saved_views": await queue.saved_views(caller),
-            "queue_empty": claimed == "none", "statuses": list(Status)})
+        return await self._queue_page(
+            context, caller, queue_empty=claimed == "none",
+            bulk=(_int_or_none(bulk_done) or 0, _int_or_none(bulk_skipped) or 0) if bulk_done else None)
 
     @get("/rows", opt=requires(Permission.TICKETS_READ))
     async def queue_rows(self, request: Request[Any, Any, Any], caller: Caller, view: QueueQuery = None,
@@ -223,10 +254,30 @@ class TicketPages(Controller):
             return Redirect(path="/tickets", query_params={"claimed": "none"}, status_code=303)
         return Redirect(path=f"/tickets/{claimed['id']}", status_code=303)
 
-    @post("/views", opt=requires(Permission.TICKETS_READ), status_code=303)
-    async def save_view(self, caller: Caller, data: URLEncodedBody[QueueFilters]) -> Redirect:
+    @post("/views", opt=READ_FORM, status_code=303)
+    async def save_view(self, request: Request[Any, Any, Any], caller: Caller,
+                        data: URLEncodedBody[SavedViewForm]) -> Response[Any]:
+        """Save the queue's filters under a name. Every field is checked at once; a refusal shows the queue
+        again (422) with the typed name and each reason in the form, and saves nothing."""
         filters = _filters(data.view, data.status, data.county_id, data.school_id, data.q)
-        await queue.save_view(caller, data.name, filters)
+        errors = form_limits.form_problems(request)  # a value its column cannot hold (a name too long)
+        for field in ("county_id", "school_id"):  # a filter that is not a number is not dropped unsaid
+            if getattr(data, field).strip() and _int_or_none(getattr(data, field)) is None:
+                errors.setdefault(field, rules.WHOLE_NUMBER)
+        for error in queue.view_errors(data.name, filters):
+            errors.setdefault(error.field, error.message)
+        if not errors:
+            try:
+                await queue.save_view(caller, data.name, filters)
+            except ValidationFailed as exc:
+                errors = {e.field: e.message for e in exc.errors}
+        if errors:
+            # The list behind the form shows the filters that were to be saved, or all open tickets when
+            # those are what was refused (the message names which).
+            shown = filters if errors.keys() <= {"name"} else queue.Filters()
+            context = await self._queue_context(request, caller, shown)
+            return await self._queue_page(context, caller, status_code=422, view_name=data.name,
+                                          view_errors=errors)
         return Redirect(path="/tickets?" + _query(filters), status_code=303)
 
     @post("/views/delete", opt=requires(Permission.TICKETS_READ), status_code=303)
@@ -235,7 +286,10 @@ class TicketPages(Controller):
         return Redirect(path="/tickets", status_code=303)
 
     async def _ticket_page(self, caller: Scope, ticket_id: int, *, status_code: int = 200,
-                           errors: dict[str, str] | None = None) -> Template:
+                           errors: Mapping[str, str] | None = None,
+                           time_form: Mapping[str, str] | None = None) -> Template:
+        """The ticket page; `errors` by field (message ids or translated texts), `time_form` what was typed
+        into the time form when it comes back refused (else it offers today)."""
         ticket = await services.get_ticket(caller, ticket_id)
         works = caller.can(Permission.TICKETS_WORK)
         allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
@@ -254,6 +308,8 @@ class TicketPages(Controller):
             "targets": [status for status in Status if status in allowed],  # the workflow's natural order
             "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
             "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
+            "time_form": time_form or {"minutes": "", "worked_on": worktime.today().isoformat(), "note": ""},
+            "time_latest": worktime.latest_day().isoformat(), "note_length": worktime.NOTE_LENGTH,
             "assets": assets, "text_modules": modules, "history": history, **LABELS})
 
     @get("/{ticket_id:int}", name="ticket", opt=requires(Permission.TICKETS_READ))
@@ -294,20 +350,31 @@ class TicketPages(Controller):
         return await self._act(caller, ticket_id, services.add_comment(
             caller, ticket_id, data.body, public=data.visibility != "internal"))
 
-    @post("/{ticket_id:int}/time", opt=requires(Permission.TICKETS_WORK), status_code=303)
-    async def log_time(self, caller: Caller, ticket_id: FromPath[int],
+    @post("/{ticket_id:int}/time", opt=WORK_FORM, status_code=303)
+    async def log_time(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                        data: URLEncodedBody[TimeForm]) -> Response[Any]:
-        async def book() -> None:
-            errors = []
-            minutes = _int_or_none(data.minutes)
-            if minutes is None:
-                errors.append(FieldError("minutes", N_("must be a whole number of minutes")))
-            day = rules.day(errors, "worked_on", data.worked_on)
-            if errors:
-                raise ValidationFailed(errors)
-            await worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)
-
-        return await self._act(caller, ticket_id, book())
+        """Book time from the ticket page. Every field is checked at once; a refusal shows the page again
+        (422) with what was typed and each reason at its field, and books nothing."""
+        errors = form_limits.form_problems(request)  # a value its column cannot hold (a note too long)
+        minutes = _whole_number(data.minutes)
+        if minutes is None:
+            errors.setdefault("minutes", NOT_MINUTES)
+        found: list[FieldError] = []
+        day = rules.day(found, "worked_on", data.worked_on)
+        if not data.worked_on.strip():
+            found.append(FieldError("worked_on", rules.REQUIRED))  # the form offers today
+        for error in found + worktime.entry_errors(minutes, day):
+            errors.setdefault(error.field, error.message)
+        if not errors:
+            try:
+                await worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)
+            except ValidationFailed as exc:
+                errors = {e.field: e.message for e in exc.errors}
+        if errors:
+            in_form_order = {name: errors[name] for name in TIME_FIELDS if name in errors}
+            return await self._ticket_page(caller, ticket_id, status_code=422, errors={**in_form_order, **errors},
+                                           time_form={name: getattr(data, name) for name in TIME_FIELDS})
+        return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/priority", opt=requires(Permission.TICKETS_WORK), status_code=303)
     async def priority(self, caller: Caller, ticket_id: FromPath[int],

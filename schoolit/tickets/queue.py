@@ -172,16 +172,33 @@ async def saved_views(scope: Scope) -> list[dict[str, Any]]:
         SavedView.user_id == scope.actor.user_id).order_by(SavedView.name).output(load_json=True)
 
 
+VIEW_NAME_LENGTH = 80  # SavedView.name
+
+
+def view_errors(name: str, filters: Filters) -> list[FieldError]:
+    """Why filters cannot be saved under a name ([] when they can), every field at once: a name of 1 to
+    80 characters, a known view and status."""
+    errors: list[FieldError] = []
+    rules.one_to(errors, "name", name, VIEW_NAME_LENGTH)
+    if filters.view not in VIEWS:
+        errors.append(FieldError("view", rules.NOT_ALLOWED))
+    if filters.status:
+        try:
+            status_named(filters.status)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    return errors
+
+
 async def save_view(scope: Scope, name: str, filters: Filters) -> dict[str, Any]:
     """Keep the current filters under a name (per person; the same name replaces)."""
     scope.require(Permission.TICKETS_READ)
     if scope.actor.user_id is None:
         raise ValidationFailed([FieldError("caller", N_("only people save views"))])
-    errors: list[FieldError] = []
-    name = rules.one_to(errors, "name", name, 80)
-    if errors:
+    if errors := view_errors(name, filters):
         raise ValidationFailed(errors)
-    _where(scope, filters, now())  # validates the filters
+    name = name.strip()
+    _where(scope, filters, now())  # what else the list refuses
     encoded = msgspec.json.encode({k: v for k, v in asdict(filters).items() if v is not None}).decode()
     async with atomic():
         await fetch("DELETE FROM saved_view WHERE user_id = {} AND lower(name) = lower({})",

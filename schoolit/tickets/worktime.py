@@ -6,37 +6,60 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from schoolit import limits
 from schoolit.accounts import audit
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.times import BERLIN
 from schoolit.tickets.choices import INTERNAL_KINDS, EventKind
 from schoolit.tickets.services import add_event, get_ticket, mark_worked, now, sees_internal
 from schoolit.tickets.tables import TimeEntry
 
+MIN_MINUTES, MAX_MINUTES = 1, 1440  # one entry: at least a minute, at most a whole day
+NOTE_LENGTH = 300  # TimeEntry.note
+IN_THE_FUTURE = N_("must not be in the future")
+
+
+def today() -> dt.date:
+    """The day in Germany, which a time entry's day is (the page's default)."""
+    return now().astimezone(BERLIN).date()
+
+
+def latest_day() -> dt.date:
+    """The latest day an entry may name: tomorrow, for work done after midnight elsewhere."""
+    return today() + dt.timedelta(days=1)
+
+
+def entry_errors(minutes: int | None, worked_on: dt.date | None) -> list[FieldError]:
+    """Why minutes and a day cannot be booked ([] when they can); a value that is None is not checked
+    (the caller has its own error for it). The range is named as every limit is ("at least 1")."""
+    errors = []
+    if minutes is not None and minutes < MIN_MINUTES:
+        errors.append(FieldError("minutes", gettext(limits.TOO_SMALL, min=MIN_MINUTES)))
+    elif minutes is not None and minutes > MAX_MINUTES:
+        errors.append(FieldError("minutes", gettext(limits.TOO_LARGE, max=MAX_MINUTES)))
+    if worked_on is not None and worked_on > latest_day():
+        errors.append(FieldError("worked_on", IN_THE_FUTURE))
+    return errors
+
 
 async def log_time(scope: Scope, ticket_id: int, minutes: int, *, worked_on: dt.date | None = None,
                    note: str = "") -> dict[str, Any]:
-    """Book minutes of work on a ticket (1 to 1440 per entry)."""
+    """Book minutes of work on a ticket (1 to 1440 per entry) on a day up to tomorrow (default today)."""
     scope.require(Permission.TICKETS_WORK)
-    errors = []
-    if not 1 <= minutes <= 1440:
-        errors.append(FieldError("minutes", N_("must be between 1 and 1440")))
-    day = worked_on or now().astimezone(BERLIN).date()
-    if day > now().astimezone(BERLIN).date() + dt.timedelta(days=1):
-        errors.append(FieldError("worked_on", N_("must not be in the future")))
-    if errors:
+    day = worked_on or today()
+    if errors := entry_errors(minutes, day):
         raise ValidationFailed(errors)
     async with atomic():
         ticket = await get_ticket(scope, ticket_id, lock=True)
         rows = await TimeEntry.insert(TimeEntry(ticket_id=ticket_id, county_id=ticket["county_id"],
                                                 user_id=scope.actor.user_id, minutes=minutes, worked_on=day,
-                                                note=note.strip()[:300])).returning(*TimeEntry.all_columns())
+                                                note=note.strip()[:NOTE_LENGTH])).returning(*TimeEntry.all_columns())
         await mark_worked(scope, ticket_id)
-        await add_event(scope, ticket, EventKind.TIME, public=False, body=note.strip()[:300],
+        await add_event(scope, ticket, EventKind.TIME, public=False, body=note.strip()[:NOTE_LENGTH],
                         data={"minutes": minutes, "worked_on": day.isoformat()})
         await audit.record(scope, "ticket.time", object_type="ticket", object_id=ticket_id,
                            county_id=ticket["county_id"], after={"minutes": minutes, "worked_on": day})

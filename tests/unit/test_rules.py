@@ -37,13 +37,18 @@ def test_is_email(text: str, ok: bool) -> None:
     assert rules.is_email(text) is ok
 
 
-def test_day_reads_iso_dates_and_names_the_field_otherwise() -> None:
+def test_day_reads_iso_and_german_dates_and_names_the_field_otherwise() -> None:
     errors: list[FieldError] = []
     assert rules.day(errors, "since", "2026-11-22") == dt.date(2026, 11, 22)
+    # What a browser without a date picker sends when a person types the day.
+    assert rules.day(errors, "since", "22.11.2026") == dt.date(2026, 11, 22)
+    assert rules.day(errors, "since", " 7.12.2026 ") == dt.date(2026, 12, 7)
     assert rules.day(errors, "since", "") is None
     assert errors == []
-    assert rules.day(errors, "until", "22.11.2026") is None
-    assert errors == [FieldError("until", "must be a date like 2026-11-22")]
+    for text in ("31.02.2026", "7.12.26", "12/7/2026", "2026-W49-1", "morgen"):
+        errors = []
+        assert rules.day(errors, "until", text) is None, text
+        assert errors == [FieldError("until", "must be a date like 2026-11-22")], text
 
 
 def test_sort_key_is_a_key_or_a_descending_key_or_the_default() -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from schoolit.accounts.tokens import scope_for_token
+from schoolit.kernel.times import BERLIN
 from schoolit.probes.choices import AssetKind
 from schoolit.tickets import reports
 from tests.integration.dashboards.edges import ALL_DOWN, FULL, GIGABIT, NOW, TODAY, Edges, build_edges, hourly, state
@@ -62,6 +63,28 @@ async def test_arrangement_dashboard_and_cost_split(client: httpx.AsyncClient, w
         ("Landkreis Kusel", "0.75", "no")]
     page = await client.get(f"/dashboards/arrangements/{world.arrangement_id}", headers=world.auth("admin"))
     assert page.status_code == 200 and "Kostenaufteilung" in page.text and "2,75" in page.text
+
+
+GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                 "November", "Dezember")
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")
+
+
+async def test_the_cost_split_names_its_month_as_people_read_it(client: httpx.AsyncClient, world: World) -> None:
+    await _book(client, world)
+    today = dt.datetime.now(BERLIN).date()
+    path = f"/dashboards/arrangements/{world.arrangement_id}"
+    german = await client.get(path, headers=world.auth("verbund_supporter"))
+    assert german.status_code == 200
+    month = f"{GERMAN_MONTHS[today.month - 1]} {today.year}"
+    assert f"Stunden {month}</th>" in german.text and f"Stunden {today.year}</th>" in german.text
+    assert f"Kostenaufteilung {month} (CSV)" in german.text
+    # The ISO month only where a program reads it: the address of the cost split's CSV.
+    assert f"{today:%Y-%m}" not in german.text.replace(f"cost-split.csv?month={today:%Y-%m}", "")
+    english = await client.get(path, headers={**world.auth("verbund_supporter"), "cookie": "lang=en"})
+    month = f"{ENGLISH_MONTHS[today.month - 1]} {today.year}"
+    assert f"Hours {month}</th>" in english.text and f"Cost split {month} (CSV)" in english.text
 
 
 async def test_arrangement_needs_a_scope_covering_it(client: httpx.AsyncClient, world: World) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import httpx
 
 from schoolit.accounts.scope import Scope
+from schoolit.kernel.times import BERLIN
 from schoolit.sql import fetch
 from schoolit.tickets import policy, services
 from schoolit.tickets.choices import Priority
@@ -48,9 +49,12 @@ async def test_claim_comment_and_resolve_from_the_pages(client: httpx.AsyncClien
     assert (await client.post(f"{ticket_path}/comment", data={"body": "Access Point neu gestartet.",
                                                               "visibility": "public", "_csrf_token": token})
             ).status_code == 303
+    today = dt.datetime.now(BERLIN).date()
     assert (await client.post(f"{ticket_path}/time", data={"minutes": "20", "note": "Fernwartung",
-                                                           "_csrf_token": token})).status_code == 303
-    bad_time = await client.post(f"{ticket_path}/time", data={"minutes": "zwanzig", "_csrf_token": token})
+                                                           "worked_on": f"{today:%d.%m.%Y}", "_csrf_token": token})
+            ).status_code == 303
+    bad_time = await client.post(f"{ticket_path}/time", data={"minutes": "zwanzig", "worked_on": today.isoformat(),
+                                                              "_csrf_token": token})
     assert bad_time.status_code == 422 and "muss eine ganze Zahl von Minuten sein" in bad_time.text
     assert (await client.post(f"{ticket_path}/priority", data={"impact": "high", "_csrf_token": token})
             ).status_code == 303

@@ -1,0 +1,103 @@
+"""In Chromium on the demo data, as the arrangement's supporter at 1366 and 390 px: the forms that are refused
+come back as forms with the German reason at the field and what was typed still in it — the ticket page's
+time entry ("-5" minutes, a note longer than 300 characters), the queue's "save view" (a name longer than
+80 characters) and the notification settings (a language the page does not offer) — and the arrangement
+dashboard names the cost split's month as people read it ("Stunden Dezember 2026"). No sideways scrolling
+at 390 px, no serious or critical axe-core violation, a full-page screenshot each and one of the refused
+form itself (tests/e2e/artifacts/refused-*.png, arrangement-month-*.png)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from schoolit.kernel.times import BERLIN
+from tests.e2e.support import ARTIFACTS, look_at, pages_at_both_widths, role_server
+
+GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                 "November", "Dezember")
+# Sets a value past the input's maxlength or outside a select's options, as a client that checks nothing sends it.
+FORCE_VALUE = """(element, value) => {
+    if (element.tagName === "SELECT") { element.add(new Option(value, value)); }
+    element.value = value;
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with role_server(tmp_path_factory.mktemp("refused")) as base:
+        yield base
+
+
+def _form_shot(locator: Any, name: str) -> None:
+    """A screenshot of one part of the page (the refused form) beside the full page's."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_refused_forms_come_back_with_the_reason_at_the_field(server: str) -> None:
+    for width, page in pages_at_both_widths(server, "supporter"):
+        # The time entry: "-5" minutes.
+        page.goto("/tickets?view=all")
+        page.locator("#queue-rows a[href^='/tickets/']").first.click()
+        form = page.get_by_test_id("time-form")
+        expect(form.locator("input[name=worked_on]")).to_have_value(dt.datetime.now(BERLIN).date().isoformat())
+        form.get_by_test_id("time-minutes").fill("-5")
+        form.get_by_test_id("time-note").fill("Switch im Serverraum neu gestartet")
+        form.get_by_role("button", name="Zeit erfassen").click()
+        form = page.get_by_test_id("time-form")
+        expect(form.locator("[data-field=minutes]")).to_have_text("mindestens 1")
+        expect(form.get_by_test_id("time-minutes")).to_have_value("-5")
+        expect(form.get_by_test_id("time-note")).to_have_value("Switch im Serverraum neu gestartet")
+        expect(page.get_by_role("alert")).to_contain_text("Minuten: mindestens 1")
+        look_at(page, f"refused-time-minutes-{width}")
+        _form_shot(page.locator("h2#time ~ form").first, f"refused-time-minutes-form-{width}")
+
+        # The time entry: a note of 301 characters (sent past the field's maxlength).
+        note = "Access Point getauscht, Kabel geprüft. " * 8
+        form.get_by_test_id("time-minutes").fill("25")
+        form.get_by_test_id("time-note").evaluate(FORCE_VALUE, note)
+        form.get_by_role("button", name="Zeit erfassen").click()
+        form = page.get_by_test_id("time-form")
+        expect(form.locator("[data-field=note]")).to_have_text("höchstens 300 Zeichen")
+        expect(form.get_by_test_id("time-note")).to_have_value(note)
+        expect(form.get_by_test_id("time-minutes")).to_have_value("25")
+        look_at(page, f"refused-time-note-{width}")
+        _form_shot(form, f"refused-time-note-form-{width}")
+
+        # The queue's "save view": a name of 81 characters.
+        page.goto("/tickets?view=unassigned")
+        name = "Nicht zugewiesen im Verbund: die Schulen mit Glasfaser und dem WLAN-Ausbau im Jahr 2026"
+        assert len(name) > 80
+        save = page.get_by_test_id("save-view")
+        save.get_by_test_id("view-name").evaluate(FORCE_VALUE, name)
+        save.get_by_role("button", name="Ansicht speichern").click()
+        save = page.get_by_test_id("save-view")
+        expect(save.locator("[data-field=name]")).to_have_text("höchstens 80 Zeichen")
+        expect(save.get_by_test_id("view-name")).to_have_value(name)
+        expect(page.locator("nav.views a[aria-current=page]")).to_have_text("Nicht zugewiesen")
+        look_at(page, f"refused-view-name-{width}")
+        _form_shot(save, f"refused-view-name-form-{width}")
+
+        # The notification settings: a language the page does not offer, one other choice changed.
+        page.goto("/account/notifications")
+        page.get_by_role("group", name="SLA verletzt").get_by_label("aus").check()
+        page.get_by_label("Sprache der E-Mails").evaluate(FORCE_VALUE, "deutsch")
+        page.get_by_role("button", name="Speichern").click()
+        expect(page.locator("[data-field=locale]")).to_have_text("unbekannte Sprache")
+        expect(page.get_by_role("group", name="SLA verletzt").get_by_label("aus")).to_be_checked()
+        look_at(page, f"refused-notifications-language-{width}")
+
+        # The arrangement dashboard: the month of the cost split as people read it.
+        today = dt.datetime.now(BERLIN).date()
+        page.goto("/dashboards")
+        page.locator("a[href^='/dashboards/arrangements/']").first.click()
+        month = f"{GERMAN_MONTHS[today.month - 1]} {today.year}"
+        expect(page.get_by_test_id("cost").locator("thead")).to_contain_text(f"Stunden {month}")
+        expect(page.get_by_role("link", name=f"Kostenaufteilung {month} (CSV)")).to_be_visible()
+        look_at(page, f"arrangement-month-{width}")
+        _form_shot(page.get_by_test_id("cost"), f"arrangement-month-table-{width}")

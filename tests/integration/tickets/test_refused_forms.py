@@ -1,0 +1,198 @@
+"""A supporter's forms that are refused come back as forms: the ticket page's time entry, the queue's saved
+view and the notification settings answer 422 with the form again, what was typed or chosen still in it,
+the German reason at its field (in the wording of the project's limits and rules), and nothing stored —
+never the bare error page. A day may be typed the German way (7.12.2026), as a browser without a date
+picker sends it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import httpx
+
+from schoolit.kernel.times import BERLIN
+from schoolit.sql import fetch
+from tests.integration.accounts.test_login import csrf_token, login
+from tests.integration.world import World
+
+SUPPORTER = "support@verbund.test.example"
+ERROR_PAGE = "Ungültige Eingabe"  # the title of the bare 422 page
+
+
+def at_field(page: str, field: str) -> str:
+    """The message shown at a field (its `field-error` element), "" when it has none."""
+    match = re.search(rf'<span class="field-error"[^>]*\bdata-field="{field}"[^>]*>([^<]*)</span>', page)
+    return html.unescape(match.group(1)) if match else ""
+
+
+def value_of(page: str, name: str) -> str | None:
+    """The value an input of the page is filled with."""
+    match = re.search(rf'<input[^>]*\bname="{name}"[^>]*\bvalue="([^"]*)"', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def today() -> dt.date:
+    return dt.datetime.now(BERLIN).date()
+
+
+# --- the ticket page's time entry ------------------------------------------------------------------
+
+
+async def _ticket(client: httpx.AsyncClient, world: World) -> tuple[int, str, str]:
+    """The ticket's id and path, and a CSRF token, for the logged-in supporter."""
+    await login(client, SUPPORTER)
+    ticket_id = world.by_school["ticket"]["kib"]
+    path = f"/tickets/{ticket_id}"
+    return ticket_id, path, await csrf_token(client, path)
+
+
+async def _entries(ticket_id: int) -> list[dict[str, object]]:
+    return await fetch("SELECT minutes, worked_on, note FROM time_entry WHERE ticket_id = {} ORDER BY id", ticket_id)
+
+
+async def test_negative_minutes_are_below_the_limit_and_the_typed_values_stay(client: httpx.AsyncClient,
+                                                                            world: World) -> None:
+    ticket_id, path, token = await _ticket(client, world)
+    day = (today() - dt.timedelta(days=2)).isoformat()
+    refused = await client.post(f"{path}/time", data={"minutes": "-5", "worked_on": day,
+                                                      "note": "Switch neu gestartet", "_csrf_token": token})
+    assert refused.status_code == 422
+    assert ERROR_PAGE not in refused.text and 'data-testid="time-form"' in refused.text
+    # What is wrong, in the words of every limit, at the field and in the list on top.
+    assert at_field(refused.text, "minutes") == "mindestens 1"
+    assert '<a href="#field-minutes">Minuten</a>: mindestens 1' in refused.text
+    assert "ganze Zahl" not in refused.text
+    # What was typed stays, and the field is marked for assistive technology.
+    assert value_of(refused.text, "minutes") == "-5"
+    assert value_of(refused.text, "worked_on") == day
+    assert value_of(refused.text, "note") == "Switch neu gestartet"
+    assert re.search(r'name="minutes"[^>]*aria-invalid="true" aria-describedby="error-minutes"', refused.text)
+    assert await _entries(ticket_id) == []
+
+    for minutes, reason in (("0", "mindestens 1"), ("1441", "höchstens 1440"), ("9" * 30, "höchstens 1440"),
+                            ("zwanzig", "muss eine ganze Zahl von Minuten sein"),
+                            ("1,5", "muss eine ganze Zahl von Minuten sein")):
+        again = await client.post(f"{path}/time", data={"minutes": minutes, "worked_on": day, "_csrf_token": token})
+        assert again.status_code == 422, minutes
+        assert at_field(again.text, "minutes") == reason, minutes
+        assert value_of(again.text, "minutes") == minutes
+    assert await _entries(ticket_id) == []
+
+
+async def test_an_over_long_note_comes_back_at_its_field(client: httpx.AsyncClient, world: World) -> None:
+    ticket_id, path, token = await _ticket(client, world)
+    note = "Access Point im Raum 1.1 getauscht. " * 9  # 324 characters
+    assert len(note) > 300
+    refused = await client.post(f"{path}/time", data={"minutes": "25", "worked_on": today().isoformat(),
+                                                      "note": note, "_csrf_token": token})
+    assert refused.status_code == 422
+    assert ERROR_PAGE not in refused.text and 'data-testid="time-form"' in refused.text
+    assert at_field(refused.text, "note") == "höchstens 300 Zeichen"
+    assert '<a href="#field-note">was wurde getan</a>: höchstens 300 Zeichen' in refused.text
+    assert value_of(refused.text, "note") == note and value_of(refused.text, "minutes") == "25"
+    assert at_field(refused.text, "minutes") == ""
+    assert await _entries(ticket_id) == []
+
+
+async def test_the_day_missing_malformed_or_ahead_is_named_in_german(client: httpx.AsyncClient,
+                                                                     world: World) -> None:
+    ticket_id, path, token = await _ticket(client, world)
+    page = await client.get(path)
+    assert value_of(page.text, "worked_on") == today().isoformat()  # the form offers today
+    ahead = today() + dt.timedelta(days=30)
+    for typed, reason in (("", "Pflichtfeld"),
+                          ("31.02.2026", "muss ein Datum wie 22.11.2026 sein"),
+                          ("7.12.26", "muss ein Datum wie 22.11.2026 sein"),
+                          ("gestern", "muss ein Datum wie 22.11.2026 sein"),
+                          (ahead.isoformat(), "darf nicht in der Zukunft liegen"),
+                          (f"{ahead.day}.{ahead.month}.{ahead.year}", "darf nicht in der Zukunft liegen")):
+        refused = await client.post(f"{path}/time", data={"minutes": "15", "worked_on": typed, "note": "vor Ort",
+                                                          "_csrf_token": token})
+        assert refused.status_code == 422, typed
+        assert ERROR_PAGE not in refused.text
+        assert at_field(refused.text, "worked_on") == reason, typed
+        assert f'<a href="#field-worked_on">Tag</a>: {reason}' in refused.text, typed
+        assert value_of(refused.text, "worked_on") == typed
+        assert value_of(refused.text, "minutes") == "15" and value_of(refused.text, "note") == "vor Ort"
+    assert "2026-11-22" not in refused.text
+    assert await _entries(ticket_id) == []
+
+    # A day written the German way is what the server takes too (a browser without a date picker).
+    earlier = today() - dt.timedelta(days=3)
+    for typed in (f"{earlier.day}.{earlier.month}.{earlier.year}", earlier.strftime("%d.%m.%Y")):
+        booked = await client.post(f"{path}/time", data={"minutes": "10", "worked_on": typed, "_csrf_token": token})
+        assert booked.status_code == 303, typed
+    assert [(e["minutes"], e["worked_on"]) for e in await _entries(ticket_id)] == [(10, earlier), (10, earlier)]
+
+
+# --- the queue's saved views -----------------------------------------------------------------------
+
+
+async def _saved_views() -> list[dict[str, object]]:
+    return await fetch("SELECT name FROM saved_view")
+
+
+async def test_an_over_long_view_name_comes_back_to_the_queue(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, SUPPORTER)
+    token = await csrf_token(client, "/tickets")
+    kusel = str(world.counties["kusel"])
+    for name in ("Kusel " + "x" * 75, "Kusel " + "x" * 200):  # 81 characters, and longer than any name column
+        refused = await client.post("/tickets/views", data={"view": "unassigned", "county_id": kusel, "name": name,
+                                                            "_csrf_token": token})
+        assert refused.status_code == 422
+        assert ERROR_PAGE not in refused.text and "Ticket-Warteschlange" in refused.text
+        assert at_field(refused.text, "name") == "höchstens 80 Zeichen"
+        assert value_of(refused.text, "name") == name
+        # The list behind the form is the one that was to be saved.
+        assert re.search(r'<input type="hidden" name="view" value="unassigned">', refused.text)
+        assert f'<input type="hidden" name="county_id" value="{kusel}">' in refused.text
+    blank = await client.post("/tickets/views", data={"view": "open", "name": "  ", "_csrf_token": token})
+    assert blank.status_code == 422 and at_field(blank.text, "name") == "muss 1 bis 80 Zeichen lang sein"
+    assert await _saved_views() == []
+
+
+async def test_refused_filters_of_a_view_are_named_in_its_form(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, SUPPORTER)
+    token = await csrf_token(client, "/tickets")
+    refused = await client.post("/tickets/views", data={"view": "bogus", "status": "kaputt", "county_id": "Kusel",
+                                                        "name": "Meine Sicht", "_csrf_token": token})
+    assert refused.status_code == 422 and ERROR_PAGE not in refused.text
+    box = re.search(r'(?s)data-testid="save-view-errors">(.*?)</div>', refused.text)
+    assert box is not None
+    assert ("Ansicht: kein zulässiger Wert" in box.group(1) and "Status: unbekannter Status" in box.group(1)
+            and "Landkreis: muss eine ganze Zahl sein" in box.group(1))
+    assert value_of(refused.text, "name") == "Meine Sicht" and at_field(refused.text, "name") == ""
+    assert await _saved_views() == []
+    saved = await client.post("/tickets/views", data={"view": "unassigned", "name": "Meine Sicht",
+                                                      "_csrf_token": token})
+    assert saved.status_code == 303 and [v["name"] for v in await _saved_views()] == ["Meine Sicht"]
+
+
+# --- the notification settings ---------------------------------------------------------------------
+
+
+async def test_an_over_long_or_unknown_language_is_a_field_error(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, SUPPORTER)
+    token = await csrf_token(client, "/account/notifications")
+    for locale in ("deutsch", "fr", "de\x00"):
+        refused = await client.post("/account/notifications", data={"locale": locale, "sla_breach": "off",
+                                                                     "new_ticket": "digest", "_csrf_token": token})
+        assert refused.status_code == 422, locale
+        assert ERROR_PAGE not in refused.text and "Bitte prüfen Sie die markierten Felder." in refused.text
+        assert at_field(refused.text, "locale") == "unbekannte Sprache", locale
+        assert re.search(r'<select name="locale" aria-invalid="true" aria-describedby="error-locale">', refused.text)
+        # The other choices stay as they were made.
+        assert 'name="sla_breach" value="off" checked' in refused.text
+        assert 'name="new_ticket" value="digest" checked' in refused.text
+    for mode in ("x" * 40, "on\x00"):
+        refused = await client.post("/account/notifications", data={"new_ticket": mode, "_csrf_token": token})
+        assert refused.status_code == 422 and ERROR_PAGE not in refused.text
+        assert at_field(refused.text, "new_ticket") == "muss eine der angebotenen Möglichkeiten sein"
+    # A choice the role is not offered has no field on the page: the list on top names it.
+    other = await client.post("/account/notifications", data={"weekly_summary": "on", "_csrf_token": token})
+    assert other.status_code == 422
+    assert "Wochenübersicht meines Landkreises: keine Benachrichtigung, die Ihre Rolle wählen kann" in other.text
+    assert await fetch("SELECT 1 FROM notification_profile WHERE user_id = {}",
+                       world.users["verbund_supporter"]["id"]) == []
