@@ -211,6 +211,6 @@ async def test_audit_log_filters_sorts_pages_and_csv(client: httpx.AsyncClient, 
     assert "0 von 0" in today.text and "Keine Einträge gefunden." in today.text
     for params, text in (({"sort": "client_ip"}, "Sortieren nach: unbekanntes Sortierfeld"),
                          ({"action": "drop"}, "Aktion: kein zulässiger Wert"),
-                         ({"since": "gestern"}, "Von muss ein Datum wie 2026-11-22 sein")):  # at the field
+                         ({"since": "gestern"}, "Von muss ein Datum wie 22.11.2026 sein")):  # at the field
         bad = await client.get("/audit", params=params, headers=HTML)
         assert bad.status_code == 422 and text in _text(bad.text).replace(" :", ":"), (params, _text(bad.text))
