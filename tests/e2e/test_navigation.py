@@ -88,6 +88,28 @@ def test_the_main_menu_stays_a_row_of_links_on_a_wide_screen(server: str) -> Non
         look_at(page, "navigation-menu-1366")
 
 
+def test_without_details_content_styling_the_script_opens_menu_and_filters_on_a_wide_screen(server: str) -> None:
+    """Firefox before 143 (ESR 140) and Safari before 18.4 cannot style ::details-content: there app.js
+    opens the disclosures wider than a phone. This Chromium is told it cannot either."""
+    for page in logged_in(server, "supporter", WIDE):
+        page.add_init_script("""(() => { const supports = CSS.supports.bind(CSS);
+            CSS.supports = (...args) => !String(args[0]).includes("details-content") && supports(...args); })()""")
+        page.goto("/devices")
+        expect(page.locator("html.disclosures-opened")).to_have_count(1)
+        expect(page.locator("details.menu")).to_have_attribute("open", "")
+        expect(page.get_by_test_id("filter-box")).to_have_attribute("open", "")
+        expect(page.locator("details.menu > summary")).to_be_hidden()
+        expect(page.get_by_test_id("filter-box").locator("summary")).to_be_hidden()
+        nav = page.get_by_role("navigation", name="Hauptnavigation")
+        expect(nav.get_by_role("link", name="Tickets")).to_be_visible()
+        expect(page.locator("form.filters")).to_be_visible()
+        look_at(page, "navigation-fallback-1366")
+        page.set_viewport_size(PHONE)  # narrower: the phone's layout (the script only ever opens)
+        expect(page.locator("html.disclosures-opened")).to_have_count(0)
+        expect(page.locator("details.menu > summary")).to_be_visible()
+        look_at(page, "navigation-fallback-390")
+
+
 def test_list_filters_are_folded_on_a_phone_unless_set(server: str) -> None:
     for page in logged_in(server, "supporter", PHONE):
         page.goto("/devices")

@@ -64,6 +64,22 @@
     }
   });
 
+  // <details class="narrow-disclosure"> (the main menu, a list's filters) is a disclosure on phones only.
+  // Wider, app.css shows its content and hides its summary where the browser can style ::details-content;
+  // where it cannot (Firefox before 143 — Firefox ESR 140 in many schools and offices —, Safari before
+  // 18.4), this opens them and marks the page so that app.css hides their summaries there too.
+  if (!(window.CSS && CSS.supports && CSS.supports("selector(::details-content)")) && window.matchMedia) {
+    var wide = window.matchMedia("(min-width: 48.0625rem)");
+    var openWhenWide = function () {
+      document.documentElement.classList.toggle("disclosures-opened", wide.matches);
+      if (!wide.matches) { return; }
+      document.querySelectorAll("details.narrow-disclosure").forEach(function (box) { box.open = true; });
+    };
+    openWhenWide();
+    wide.addEventListener("change", openWhenWide);
+    document.body.addEventListener("htmx:afterSwap", openWhenWide);
+  }
+
   // <details class="menu">: Escape closes the open main menu and gives the focus back to its summary.
   document.addEventListener("keydown", function (event) {
     var menu = event.key === "Escape" && event.target.closest && event.target.closest("details.menu[open]");
