@@ -5,11 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -81,10 +80,9 @@ from schoolit.web.errors import EXCEPTION_HANDLERS
 from schoolit.web.input_limits import refuse_unfit_input
 from schoolit.web.jobs import JobsPage
 from schoolit.web.middleware import locale_middleware_factory, request_id_middleware, security_headers
-from schoolit.web.templating import template_config
+from schoolit.web.templating import STATIC_DIR, STATIC_MAX_AGE, template_config
 from schoolit.web.urls import ids_in_range
 
-STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 log = get_logger("schoolit.app")
 
 
@@ -215,7 +213,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             AdoptionPages,
             api,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
-                                       opt=public()),
+                                       opt=public(), cache_control=CacheControlHeader(
+                                           max_age=STATIC_MAX_AGE, public=True, immutable=True)),
         ],
         # The mail sender, the probe derivation and the scheduler need the database, so they start after
         # (and stop before) the pool.

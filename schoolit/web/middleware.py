@@ -87,6 +87,11 @@ def _credentials(scope: Scope) -> bool:
     return b"authorization" in headers or b"schoolit_session=" in headers.get(b"cookie", b"")
 
 
+# The same for every caller, and nothing personal: a browser may keep them whoever is logged in (every page
+# would load the style sheet and scripts anew otherwise).
+SHARED_PATHS = ("/static/", "/favicon.ico")
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """The app's `before_send` hook: every answer (errors answered by the app itself included) gets
     the security headers; one to a caller with credentials is never stored by a cache."""
@@ -96,7 +101,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:  # an attachment download sets a stricter policy of its own
             headers[name] = value
-    if _credentials(scope):
+    if _credentials(scope) and not scope["path"].startswith(SHARED_PATHS):
         headers["cache-control"] = "no-store"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,17 @@ from schoolit.kernel.times import berlin_time, day_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DOMAINS = ("web", "accounts", "inventory", "tickets", "probes", "dashboards")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_MAX_AGE = 365 * 24 * 3600  # a versioned static URL never changes its content: a year, `immutable`
+
+
+@functools.cache
+def static_url(path: str) -> str:
+    """A static file's URL with its content's digest (`/static/css/app.css?v=1a2b3c4d5e`): browsers keep it
+    for a year without asking again, and a release that changes the file changes the URL. Read once per
+    process, as the files do not change while it runs."""
+    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    return f"/static/{path}?v={digest}"
 
 
 def template_dirs() -> list[Path | os.PathLike[Any] | str]:
@@ -50,6 +63,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         current_locale=current_locale.get,
         navigation=navigation,
         current_user=current_user,
+        static_url=static_url,  # /static/... with its content's digest, cached for a year
         berlin_time=berlin_time,
         day_text=day_text,  # a date as DD.MM.YYYY (schoolit.kernel.times)
         field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)

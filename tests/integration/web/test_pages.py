@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from schoolit.logs import configure_logging
 from schoolit.settings import Settings
 from schoolit.sql import fetch
+from schoolit.web.templating import STATIC_DIR
 from tests.integration.accounts.test_login import login
 from tests.integration.world import World
 
@@ -119,18 +122,42 @@ async def test_static_htmx_is_vendored(client: httpx.AsyncClient) -> None:
 
 async def test_the_project_icon_answers_favicon_ico_and_is_linked_from_every_page(client: httpx.AsyncClient) -> None:
     """Browsers ask /favicon.ico of every site: the icon, not a 404, with the static file's validators (ETag,
-    Last-Modified) and the same caching headers as /static."""
+    Last-Modified), kept a day (its address has no version)."""
     icon = await client.get("/favicon.ico")
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.content.startswith(b"<svg") and b"schoolit" in icon.content
     static = await client.get("/static/img/icon.svg")
     assert static.status_code == 200 and static.content == icon.content
-    for header in ("etag", "last-modified", "cache-control"):
+    for header in ("etag", "last-modified"):
         assert icon.headers.get(header) == static.headers.get(header), header
-    assert icon.headers["etag"]
+    assert icon.headers["etag"] and icon.headers["cache-control"] == "public, max-age=86400"
     home = await client.get("/")
-    assert '<link rel="icon" href="/static/img/icon.svg" type="image/svg+xml">' in home.text
+    assert re.search(r'<link rel="icon" href="/static/img/icon\.svg\?v=[0-9a-f]{10}" type="image/svg\+xml">', home.text)
+
+
+def _static_file(address: str) -> bytes:
+    return (STATIC_DIR / address.removeprefix("/static/")).read_bytes()
+
+
+async def test_pages_name_static_files_by_content_and_browsers_keep_them(client: httpx.AsyncClient,
+                                                                      world: World) -> None:
+    """Every page loads the style sheet and scripts by an address that carries their content's digest, so
+    a browser keeps them for a year — signed in too: they are the same for everyone — and a release that
+    changes a file changes its address. The pages themselves are never stored."""
+    await login(client, "support@verbund.test.example")
+    page = await client.get("/tickets")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    addresses = re.findall(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]{10})"', page.text)
+    assert {path for path, _ in addresses} >= {"/static/css/app.css", "/static/js/app.js", "/static/img/icon.svg"}
+    for path, version in addresses:
+        content = _static_file(path)
+        assert version == hashlib.sha256(content).hexdigest()[:10], path
+        kept = await client.get(f"{path}?v={version}")
+        assert kept.status_code == 200 and kept.content == content
+        assert kept.headers["cache-control"] == "max-age=31536000, public, immutable", path
+    assert (await client.get("/favicon.ico")).headers["cache-control"] == "public, max-age=86400"
+    assert (await client.get("/account")).headers["cache-control"] == "no-store"
 
 
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
