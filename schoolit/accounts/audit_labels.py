@@ -14,7 +14,7 @@ shown by kind and number, without a link.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schoolit.accounts.scope import Scope
 from schoolit.kernel.access import Permission
@@ -43,6 +43,8 @@ class ObjectKind:
     names: NameObjects | None = None
     objects: bool = True  # entries record objects of this kind (`object_type`): a choice of the object filter
     actions: bool = True  # action codes start with it (`access_point.update`): a choice of the action filter
+    # the kind's own action verbs with their labels (`import.devices` -> "Devices"), besides the shared VERBS
+    verbs: Mapping[str, str] = field(default_factory=dict)
 
 
 _KINDS: dict[str, ObjectKind] = {}
@@ -105,11 +107,9 @@ def object_label(object_type: str) -> str:
 def action_label(action: str) -> str:
     """`ticket.assign` -> "Ticket: assigned" (in the page's language)."""
     kind, _, verb = action.partition(".")
-    if kind == "import" and kind in _KINDS:  # `import.devices`: the import of a kind of object
-        return f"{object_label(kind)}: {object_label(verb)}"
-    if kind not in _KINDS or verb not in VERBS:
-        return action
-    return f"{object_label(kind)}: {gettext(VERBS[verb])}"
+    known = _KINDS.get(kind)
+    said = (known.verbs.get(verb) or VERBS.get(verb)) if known is not None else None
+    return f"{object_label(kind)}: {gettext(said)}" if said else action
 
 
 _LONGEST_ID = 18  # an id of more digits is no row's (bigint)

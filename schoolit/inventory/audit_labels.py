@@ -77,5 +77,9 @@ KINDS = (
     ObjectKind("loan", N_("Loan"), _names("loan")),
     ObjectKind("snmp_profile", N_("SNMP profile"), _names("snmp_profile")),
     ObjectKind("wlan_controller", N_("WLAN controller"), _names("wlan_controller")),
-    ObjectKind("import", N_("Import"), objects=False),  # `import.devices`: recorded on the kind's table
+    # `import.devices`, recorded on the kind's table: what was imported (every kind of `importing.KINDS`)
+    ObjectKind("import", N_("Import"), objects=False, verbs={
+        "schools": N_("Schools"), "rooms": N_("Rooms"), "access-points": N_("Access points"),
+        "uplinks": N_("Uplinks"), "devices": N_("Devices"), "wlan-controllers": N_("WLAN controllers"),
+        "mdm": N_("MDM sync")}),
 )

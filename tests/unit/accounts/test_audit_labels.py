@@ -11,6 +11,7 @@ from schoolit.accounts import audit_labels
 from schoolit.accounts.audit_labels import Named, ObjectKind
 from schoolit.accounts.scope import Scope
 from schoolit.inventory import audit_labels as inventory_audit_labels
+from schoolit.inventory import importing
 from schoolit.tickets import audit_labels as tickets_audit_labels
 
 
@@ -40,3 +41,12 @@ def test_each_kind_is_a_choice_once_under_a_label_of_its_own() -> None:
     for offered in (audit_labels.action_kinds(), audit_labels.object_types()):
         codes, labels = [code for code, _ in offered], [label for _, label in offered]
         assert len(set(codes)) == len(codes) and len(set(labels)) == len(labels), offered
+
+
+def test_an_import_is_named_by_what_it_imported_for_every_kind_in_german() -> None:
+    audit_labels.register(*inventory_audit_labels.KINDS)
+    kinds = [*importing.KINDS, "mdm"]
+    labels = {kind: audit_labels.action_label(f"import.{kind}") for kind in kinds}
+    assert labels["devices"] == "Import: Geräte" and labels["mdm"] == "Import: MDM-Abgleich"
+    assert labels["uplinks"] == "Import: Internetanschlüsse"
+    assert all(label.startswith("Import: ") and kind not in label for kind, label in labels.items()), labels
