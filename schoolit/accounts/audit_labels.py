@@ -77,6 +77,9 @@ VERBS = {
 }
 NAMED = N_("%(kind)s “%(name)s” (%(where)s)")
 NAMED_NOWHERE = N_("%(kind)s “%(name)s”")
+# A name that says its kind itself ("Landkreis Kusel"): not "Landkreis „Landkreis Kusel“".
+NAMED_ITSELF = N_("“%(name)s” (%(where)s)")
+NAMED_ITSELF_NOWHERE = N_("“%(name)s”")
 
 
 def object_types() -> list[tuple[str, str]]:
@@ -138,6 +141,8 @@ def object_text(object_type: str | None, object_id: str | None, named: Named | N
     else its kind and number ("Access point 42": deleted, or not the viewer's)."""
     kind = object_label(object_type or "")
     if named is not None:
+        if named.name.casefold().startswith(kind.casefold() + " "):
+            return gettext(NAMED_ITSELF if named.where else NAMED_ITSELF_NOWHERE, name=named.name, where=named.where)
         return gettext(NAMED if named.where else NAMED_NOWHERE, kind=kind, name=named.name, where=named.where)
     return " ".join(part for part in (kind, object_id or "") if part)
 

@@ -21,7 +21,7 @@ async def test_a_page_is_named_with_one_call_per_kind(monkeypatch: pytest.Monkey
     def kind(code: str) -> ObjectKind:
         async def names(scope: Scope, ids: Sequence[int]) -> Mapping[int, Named]:
             calls.append((code, list(ids)))
-            return {i: Named(f"{code} {i}", "Schule X", f"/{code}/{i}") for i in ids if i != 3}
+            return {i: Named(f"no. {i}", "Schule X", f"/{code}/{i}") for i in ids if i != 3}
         return ObjectKind(code, code.title(), names)
 
     for code in ("thing", "gadget"):
@@ -30,10 +30,10 @@ async def test_a_page_is_named_with_one_call_per_kind(monkeypatch: pytest.Monkey
             ("thing", "x1"), ("thing", "9" * 30), ("nothing", "5"), (None, None)]
     named = await audit_labels.name_objects(Scope.system("test"), page)
     assert sorted(calls) == [("gadget", [7]), ("thing", [1, 2, 3])]
-    assert named[("thing", "1")] == Named("thing 1", "Schule X", "/thing/1")
+    assert named[("thing", "1")] == Named("no. 1", "Schule X", "/thing/1")
     assert ("thing", "3") not in named  # gone: kind and number, no link
     assert audit_labels.object_text("thing", "3", None) == "Thing 3"
-    assert audit_labels.object_text("thing", "1", named[("thing", "1")]) == "Thing „thing 1“ (Schule X)"  # German
+    assert audit_labels.object_text("thing", "1", named[("thing", "1")]) == "Thing „no. 1“ (Schule X)"  # German
 
 
 def test_each_kind_is_a_choice_once_under_a_label_of_its_own() -> None:
@@ -50,3 +50,12 @@ def test_an_import_is_named_by_what_it_imported_for_every_kind_in_german() -> No
     assert labels["devices"] == "Import: Geräte" and labels["mdm"] == "Import: MDM-Abgleich"
     assert labels["uplinks"] == "Import: Internetanschlüsse"
     assert all(label.startswith("Import: ") and kind not in label for kind, label in labels.items()), labels
+
+
+def test_a_name_that_says_its_kind_is_not_prefixed_with_it_again() -> None:
+    audit_labels.register(*audit_labels.KINDS)
+    county = audit_labels.object_text("county", "7", Named("Landkreis Kusel", href="/admin/counties/7"))
+    assert county == "„Landkreis Kusel“"  # not Landkreis „Landkreis Kusel“
+    assert audit_labels.object_text("county", "8", Named("Donnersbergkreis")) == "Landkreis „Donnersbergkreis“"
+    assert audit_labels.object_text("county", "9", Named("Landkreisverwaltung", where="X")) == \
+        "Landkreis „Landkreisverwaltung“ (X)"  # a word that only begins like the kind is a name of its own
