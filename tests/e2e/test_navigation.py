@@ -125,6 +125,9 @@ def test_list_filters_are_folded_on_a_phone_unless_set(server: str) -> None:
         form.get_by_role("button", name="Filtern").click()
         expect(box.locator("summary")).to_have_text("Filter (1 aktiv)")
         expect(form.locator("select[name=status]")).to_be_visible()  # set filters are shown
+        page.goto("/loans?state=open")
+        expect(page.get_by_test_id("filter-box").locator("summary")).to_have_text("Filter")
+        expect(page.get_by_test_id("loans-print")).to_be_visible()  # printing is not behind the folded filters
         page.goto("/loans?state=open&q=S600")  # a tab is no filter, the search is one
         expect(page.get_by_test_id("filter-box").locator("summary")).to_have_text("Filter (1 aktiv)")
         look_at(page, "navigation-filters-open-390")
