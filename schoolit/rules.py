@@ -75,6 +75,13 @@ _GERMAN_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def german_day(text: str) -> dt.date | None:
+    """The day of a date written the German way (7.12.2026), None for text of another form; ValueError
+    for a day no calendar has (31.02.2026). Forms' fields and resources' date kinds read it alike."""
+    german = _GERMAN_DAY.match(text)
+    return dt.date(int(german[3]), int(german[2]), int(german[1])) if german else None
+
+
 def day(errors: list[FieldError], field: str, text: str | None) -> dt.date | None:
     """The date of a filter or form field, None when empty: ISO (what <input type=date> sends) or German
     (7.12.2026, typed where the browser has no date picker); "must be a date like 2026-11-22" (in German
@@ -83,14 +90,14 @@ def day(errors: list[FieldError], field: str, text: str | None) -> dt.date | Non
     if not text:
         return None
     try:
-        if german := _GERMAN_DAY.match(text):
-            return dt.date(int(german[3]), int(german[2]), int(german[1]))
-        if _ISO_DAY.match(text):
-            return dt.date.fromisoformat(text)
+        found = german_day(text)
+        if found is None and _ISO_DAY.match(text):
+            found = dt.date.fromisoformat(text)
     except ValueError:
-        pass
-    errors.append(FieldError(field, NOT_A_DAY))
-    return None
+        found = None
+    if found is None:
+        errors.append(FieldError(field, NOT_A_DAY))
+    return found
 
 
 def one_to(errors: list[FieldError], field: str, text: str, maximum: int) -> str:

@@ -141,9 +141,6 @@ class Money(ValueKind):
         return csvformat.format_price(value, "de") if isinstance(value, int) else ("" if value is None else value)
 
 
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-
-
 def parse_date(value: Any) -> dt.date:
     """An ISO date (2026-07-31, what <input type=date> sends) or a German one (31.07.2026)."""
     if isinstance(value, dt.datetime):
@@ -151,11 +148,8 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        german = _GERMAN_DATE.match(value)
         with contextlib.suppress(ValueError):
-            if german:
-                return dt.date(int(german.group(3)), int(german.group(2)), int(german.group(1)))
-            return dt.date.fromisoformat(value)
+            return rules.german_day(value) or dt.date.fromisoformat(value)
     raise ValueError(N_("a date like 2026-07-31"))
 
 
