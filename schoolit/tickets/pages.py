@@ -505,10 +505,7 @@ class PublicPages(Controller):
 
     @get("/track/{token:str}", name="track", opt=public())
     async def track(self, token: FromPath[str]) -> Template:
-        ticket, events = await public_services.tracking_view(token)
-        return Template("tickets/track.html", context={"ticket": ticket, "events": events, "token": token,
-                                                       "errors": {}, "max_reply": public_services.MAX_REPLY,
-                                                       **LABELS})
+        return await self._tracking_page(token, 200, {})
 
     @post("/track/{token:str}", opt=public(), status_code=303)
     async def reply(self, request: Request[Any, Any, Any], token: FromPath[str],
@@ -526,7 +523,7 @@ class PublicPages(Controller):
 
     async def _tracking_page(self, token: str, status_code: int, errors: dict[str, str],
                              headers: dict[str, str] | None = None, body: str = "") -> Template:
-        """The tracking page again, with the refused reply as it was typed and why."""
+        """The tracking page; after a refused reply, with the reply as it was typed and why."""
         ticket, events = await public_services.tracking_view(token)
         return Template("tickets/track.html", status_code=status_code, headers=headers, context={
             "ticket": ticket, "events": events, "token": token, "errors": errors, "body": body,

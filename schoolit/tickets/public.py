@@ -225,12 +225,11 @@ async def reply(token: str, body: str, *, client_ip: str | None, request_id: str
     if len(body) > MAX_REPLY:
         errors.append(FieldError("body", gettext(limits.TOO_LONG, max=MAX_REPLY)))
     try:
-        await ticket_by_token(token)
+        found = await ticket_by_token(token)
         if errors:
             raise ValidationFailed(errors)
         await check_rate(digest("reply:" + (client_ip or "unknown")), moment, limit=REPLY_RATE_LIMIT)
         async with atomic():
-            found = await ticket_by_token(token)
             await lock_ticket(found["id"])
             ticket = await ticket_by_token(token)
             scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
