@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.support import (
     PHONE,
-    ROLE_PASSWORD,
-    ROLE_USERS,
     WIDE,
     assert_accessible,
     horizontal_overflow,
-    launch_chromium,
-    log_in,
+    logged_in_pages,
     look_at,
     shot,
 )
@@ -33,14 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def logged_in(server: str, role: str, viewport: dict[str, int]) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport=viewport)
-            log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-            yield page
-        finally:
-            browser.close()
+    for _, page in logged_in_pages(server, role, {"": viewport}):
+        yield page
 
 
 def menu_entries(page: Page) -> list[str]:
