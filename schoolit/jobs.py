@@ -215,7 +215,9 @@ async def run_job(job: Job, *, force: bool = False) -> Run | None:
                                    job.retry_after(claim["failures_in_row"] + 1), job.name)
                 return Run(job.name, False, error, seconds)
             seconds = time.monotonic() - started
-            log.info("scheduled job done", job=job.name, outcome=outcome, seconds=round(seconds, 3))
+            # The log is the operator's: the outcome as English text, not the stored message id and values.
+            log.info("scheduled job done", job=job.name, outcome=outcome_text(outcome, english=True),
+                     seconds=round(seconds, 3))
             await conn.execute(_SUCCESS, started_at, seconds, outcome, started_at, job.every, job.name)
             return Run(job.name, True, outcome, seconds)
         finally:

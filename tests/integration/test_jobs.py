@@ -117,6 +117,20 @@ async def test_a_failing_job_is_logged_retried_sooner_and_stops_no_other(
     assert all(entry["exc_info"] and entry["log_level"] == "error" for entry in failures)  # with the traceback
 
 
+async def test_the_log_states_a_jobs_outcome_as_text(job_name: Callable[[str], str]) -> None:
+    """The operator reads the outcome in the log as a sentence; the job's row keeps message id and values."""
+    name = job_name("counted")
+
+    async def counted() -> str:
+        return jobs.outcome("resolved tickets closed: %(count)s", count=7)
+
+    with structlog.testing.capture_logs() as logged:
+        await jobs.run_job(jobs.Job(name, dt.timedelta(hours=1), counted))
+    done = [entry for entry in logged if entry["event"] == "scheduled job done"]
+    assert [entry["outcome"] for entry in done] == ["resolved tickets closed: 7"]
+    assert jobs.outcome_text((await _row(name))["last_outcome"], english=True) == "resolved tickets closed: 7"
+
+
 async def _succeeded(name: str) -> bool:
     return bool((await _row(name)).get("last_ok"))
 
