@@ -212,6 +212,9 @@ class Choice(ValueKind):
     labels: Mapping[Any, str] | None = None  # value -> English label (the form's options)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     blank: Any = None  # "": none of them may be chosen (an empty select stores "")
+    # Values only a process sets (an approved disposal: "disposed"): lists filter by them, forms do not offer
+    # them (the resource's `validate` refuses them where they are typed, as in an API call or a CSV file).
+    unoffered: tuple[str, ...] = ()
 
     widget = "select"
 
@@ -231,6 +234,13 @@ class Choice(ValueKind):
 
     def show(self, value: Any) -> str:
         return dict(self.options()).get(value, "" if value is None else str(value))
+
+    def offered(self) -> Mapping[Any, str] | None:
+        """The labels a form offers: all but the `unoffered` values."""
+        if self.labels is None:
+            return None
+        return {value: label for value, label in self.labels.items()
+                if str(getattr(value, "value", value)) not in self.unoffered}
 
 
 @dataclass(frozen=True)

@@ -268,7 +268,7 @@ class Resource:
         shown_fields = [f for f in self.writable if f.form and f.name not in skip]
         return tuple(forms.Field(
             f.name, f.label, f.widget or f.kind.widget, required=f.required,
-            labels=f.kind.labels if isinstance(f.kind, Choice) else None,
+            labels=f.kind.offered() if isinstance(f.kind, Choice) else None,
             blank=(f.nullable or f.kind.blank == "") and (f.widget or f.kind.widget) == "select", help=f.help,
             inputmode=f.kind.inputmode, autofocus=f.autofocus, text=f.kind.form_text,
             maxlength=self.max_length(f)) for f in shown_fields)

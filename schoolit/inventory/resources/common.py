@@ -1,12 +1,16 @@
 """Fields and CSV columns that several inventory resources share (serial number, MAC address, purchase
-data, funding programme, notes, the school a row belongs to)."""
+data, funding programme, notes, the school a row belongs to), and the end status "disposed" that devices and
+access points reach through an approved disposal (`schoolit.inventory.disposals`)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from schoolit.describe import identifiers
 from schoolit.describe.csvformat import Column
 from schoolit.describe.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole
-from schoolit.describe.resource import Csv, Field, shown
+from schoolit.describe.resource import Check, Csv, Field, shown
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS, FundingProgramme
 from schoolit.kernel.i18n import N_
 
@@ -66,3 +70,32 @@ SNMP_PROFILE = Field("snmp_profile_id", Reference(), N_("SNMP profile"), nullabl
                      csv=Csv("SNMP-Profil", "snmp_profile", note="profile name", aliases=("SNMP", "snmp profile"),
                              memo=True, column="snmp_profile", resolved=True, kind=Text(120),
                              export="coalesce(p.name, '')"))
+
+
+# --- the end status "disposed" (devices and access points) ------------------------------------------
+
+DISPOSED = "disposed"  # DeviceStatus.DISPOSED and AccessPointStatus.DISPOSED
+DISPOSED_WORDS = ("ausgesondert", "entsorgt", "verschrottet")  # what spreadsheets say for it
+
+
+def disposed_status(check: Check, stored_status: Any, becomes: str, stays: str) -> bool:
+    """The rule of the end status: only an approved disposal sets "disposed" (`becomes` when it is typed in),
+    and a disposed row keeps it (`stays`). True when the status is settled by this rule, so the kind's other
+    status rules do not apply; a status not given (a PATCH, a CSV file without the column) is left alone."""
+    if not check.given("status"):
+        return stored_status == DISPOSED
+    status = check.value("status")
+    if stored_status == DISPOSED:
+        if status != DISPOSED:
+            check.error("status", stays)
+        return True
+    if status == DISPOSED:
+        check.error("status", becomes)
+        return True
+    return False
+
+
+def disposal_fields(alias: str) -> tuple[Field, ...]:
+    """The day and reason of the disposal: set only by an approved one, shown (and in the funding proof)."""
+    return (shown("disposed_on", dt.date | None, f"{alias}.disposed_on", N_("Disposed of on")),
+            shown("disposal_reason", str | None, f"{alias}.disposal_reason", N_("Reason for disposal")))

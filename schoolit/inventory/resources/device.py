@@ -12,6 +12,8 @@ from schoolit.describe.resource import Check, Csv, Field, Filter, Resource, date
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, DeviceKind, DeviceStatus
 from schoolit.inventory.resources.common import (
     DATES_WARRANTY,
+    DISPOSED,
+    DISPOSED_WORDS,
     FUNDING_PROGRAMME,
     MAC,
     NOTES,
@@ -20,6 +22,8 @@ from schoolit.inventory.resources.common import (
     SCHOOL_NUMBER,
     SERIAL,
     WARRANTY_END,
+    disposal_fields,
+    disposed_status,
     school_fields,
 )
 from schoolit.inventory.resources.procurement import PROCUREMENT
@@ -32,7 +36,6 @@ BECOMES_LENT = N_("a device becomes lent through a loan")
 STAYS_LENT = N_("a lent device changes status when it is returned")
 LENT_STAYS = N_("the device is lent: return it before it moves to another school")
 LOANS_STAY = N_("a device with loan records stays in its county")
-DISPOSED = DeviceStatus.DISPOSED.value
 BECOMES_DISPOSED = N_("a device is disposed of through an approved disposal (Aussonderung)")
 STAYS_DISPOSED = N_("the device is disposed of and stays so")
 
@@ -64,16 +67,10 @@ class SilentSince(YesNo):
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
     """The rules of one device. `stored`: `on_loan` (it has an open loan) and its `status` (empty when new)."""
     dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
-    if not check.given("status"):
+    if disposed_status(check, stored.get("status"), BECOMES_DISPOSED, STAYS_DISPOSED) or not check.given("status"):
         return
     status = check.value("status")
-    if stored.get("status") == DISPOSED:
-        if status != DISPOSED:
-            check.error("status", STAYS_DISPOSED)
-        return
-    if status == DISPOSED:
-        check.error("status", BECOMES_DISPOSED)
-    elif stored.get("on_loan"):
+    if stored.get("on_loan"):
         if status != LENT:
             check.error("status", STAYS_LENT)
     elif status == LENT and stored.get("status") != LENT:
@@ -135,16 +132,14 @@ DEVICE = Resource(
         Field("status", Choice(DeviceStatus, DEVICE_STATUS_LABELS, {
             "stock": ("Lager", "im Lager", "Bestand", "verfügbar", "in stock"), "lent": ("verliehen", "ausgeliehen"),
             "repair": ("Reparatur", "in Reparatur"), "lost": ("verloren", "gestohlen"),
-            "retired": ("ausgemustert", "außer Betrieb"), "disposed": ("ausgesondert", "entsorgt", "verschrottet"),
-        }), N_("Status"), required=True, empty=DeviceStatus.STOCK.value, filter="eq", sort="status",
-            help=N_("A device becomes lent through a loan."),
+            "retired": ("ausgemustert", "außer Betrieb"), "disposed": DISPOSED_WORDS,
+        }, unoffered=(DISPOSED,)), N_("Status"), required=True, empty=DeviceStatus.STOCK.value, filter="eq",
+            sort="status", help=N_("A device becomes lent through a loan."),
             csv=Csv("Status", "status", aliases=("Zustand", "state"), memo=True)),
         Field("accessories", Text(300), N_("Accessories"), help=N_("e.g. case, pen, charger"), page="end",
               csv=Csv("Zubehör", "accessories", aliases=("Ausstattung",), memo=True)),
         replace(NOTES, page="end"),
-        # Set only by an approved disposal (`schoolit.inventory.disposals`); the funding proof shows them.
-        shown("disposed_on", dt.date | None, "d.disposed_on", N_("Disposed of on")),
-        shown("disposal_reason", str | None, "d.disposal_reason", N_("Reason for disposal")),
+        *disposal_fields("d"),
         shown("open_loan_id", int | None, "l.id"),
         shown("open_loan_due_on", dt.date | None, "l.due_on"),
     ),

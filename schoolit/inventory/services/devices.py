@@ -31,6 +31,7 @@ from schoolit.inventory.services.store import (
     page,
     record,
     school_for_write,
+    unless_disposed,
     writing,
 )
 from schoolit.kernel.access import Permission
@@ -46,9 +47,8 @@ async def list_devices(scope: Scope, *, q: str | None = None, sort: str | None =
     """Devices; `filters` (a query string's) and `by` by the description's names (`DEVICES.filters`)."""
     scope.require(Permission.INVENTORY_READ)
     parsed = DEVICES.parse({**(filters or {}), **by})
-    # A disposed device leaves the active lists; asked for by its status, it is listed (its history stays).
-    extra = [] if parsed.get("status") == DISPOSED else [fragment("d.status <> {}", DISPOSED)]
-    return await page(DEVICES, scope, filters=parsed, q=q, sort=sort, limit=limit, offset=offset, extra=extra)
+    return await page(DEVICES, scope, filters=parsed, q=q, sort=sort, limit=limit, offset=offset,
+                      extra=unless_disposed(parsed, "d.status"))
 
 
 async def get_device(scope: Scope, device_id: int) -> dict[str, Any]:

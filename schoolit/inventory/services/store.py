@@ -18,6 +18,7 @@ from schoolit.describe.inputs import Input
 from schoolit.describe.resource import Listing
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.inventory.resources import BY_TABLE
+from schoolit.inventory.resources.common import DISPOSED
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import Fragment, concurrently, fetch, fragment
 
@@ -134,6 +135,12 @@ async def page(listing: Listing, scope: Scope, *, filters: Mapping[str, Any] | N
         f"SELECT {listing.columns} FROM {listing.source} WHERE {{}} ORDER BY {order} "  # noqa: S608
         "LIMIT {} OFFSET {}", where, limit, offset))
     return [dict(row) for row in rows], int(total[0]["n"])
+
+
+def unless_disposed(filters: Mapping[str, Any], status: str) -> list[Fragment]:
+    """A disposed device or access point leaves the active lists; asked for by its status ("disposed"), it is
+    listed (its history stays). `status`: the listed table's status column."""
+    return [] if filters.get("status") == DISPOSED else [fragment(f"{status} <> {{}}", DISPOSED)]
 
 
 async def one(listing: Listing, scope: Scope, row_id: int, missing: str) -> dict[str, Any]:
