@@ -101,9 +101,10 @@ CONTROLLER_PROFILE_LABELS = {
 
 class AccessPointStatus(StrEnum):
     PLANNED = "planned"
-    ACTIVE = "active"
+    ACTIVE = "active"  # in service: polled by the probes, counted for coverage
     FAULTY = "faulty"
-    RETIRED = "retired"
+    RETIRED = "retired"  # taken down, waiting for its disposal (Aussonderung)
+    DISPOSED = "disposed"  # disposed of: the end state, set only by an approved disposal (`disposals`)
 
 
 class DeviceKind(StrEnum):
@@ -124,7 +125,7 @@ class DeviceStatus(StrEnum):
 
 
 class DisposalReason(StrEnum):
-    """Why a device is disposed of (Aussonderungsgrund)."""
+    """Why a device or an access point is disposed of (Aussonderungsgrund)."""
 
     DEFECTIVE = "defective"  # defekt / wirtschaftlicher Totalschaden
     OBSOLETE = "obsolete"
@@ -196,6 +197,7 @@ ACCESS_POINT_STATUS_LABELS = {
     AccessPointStatus.ACTIVE: N_("active"),
     AccessPointStatus.FAULTY: N_("faulty"),
     AccessPointStatus.RETIRED: N_("retired"),
+    AccessPointStatus.DISPOSED: N_("disposed of"),
 }
 DEVICE_KIND_LABELS = {
     DeviceKind.TABLET: N_("Tablet"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from schoolit.inventory.choices import DeviceStatus
+from schoolit.inventory.choices import AccessPointStatus, DeviceStatus
 
 GIGABIT_MBPS = 1000
 
@@ -21,8 +21,18 @@ def gigabit_symmetric_sql(alias: str) -> str:
     return f"({alias}.down_mbps >= {GIGABIT_MBPS} AND {alias}.up_mbps = {alias}.down_mbps)"
 
 
-# A room (alias `r`) is covered as planned when an access point (alias `a`) that is not retired covers it.
-AP_COVERS_AS_PLANNED = "a.status <> 'retired'"
+# Access points taken down (retired) or disposed of: no longer counted (a school's access points, coverage,
+# warranty), but kept with their history.
+AP_GONE = (AccessPointStatus.RETIRED.value, AccessPointStatus.DISPOSED.value)
+
+
+def ap_counted(alias: str) -> str:
+    """SQL: the access point under `alias` is counted (neither retired nor disposed of)."""
+    return f"{alias}.status NOT IN ({', '.join(repr(status) for status in AP_GONE)})"
+
+
+# A room (alias `r`) is covered as planned when an access point (alias `a`) that is counted covers it.
+AP_COVERS_AS_PLANNED = ap_counted("a")
 PLANNED_COVERED = ("EXISTS (SELECT 1 FROM access_point_room ar JOIN access_point a ON a.id = ar.access_point_id "  # noqa: S608 (constants)
                    f"WHERE ar.room_id = r.id AND {AP_COVERS_AS_PLANNED})")
 # Devices the school still has for its pupils: lent, in stock or in repair (not lost, not retired).

@@ -1,6 +1,6 @@
-"""The disposal (Aussonderung) API under /api/v1: request a device's disposal with its data-wipe
-certificate, list disposals, approve or reject one (four eyes), download the certificate. Thin: the work
-is `schoolit.inventory.disposals`'s."""
+"""The disposal (Aussonderung) API under /api/v1: request the disposal of a device or an access point with its
+data-wipe certificate, list disposals, approve or reject one (four eyes), download the certificate. Thin: the
+work is `schoolit.inventory.disposals`'s."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ class DisposalsApi(Controller):
     @post("/{disposal_id:int}/approve", opt=DECIDE, status_code=200, summary="Approve a disposal")
     async def approve(self, caller: Caller, disposal_id: FromPath[int],
                       data: JSONBody[DisposalDecisionIn]) -> DisposalOut:
-        """Four eyes: 403 for the disposal's requester. 409 when the device has been lent meanwhile."""
+        """Four eyes: 403 for the disposal's requester. 409 when the device has been lent meanwhile or the access
+        point set active again."""
         row = await disposals.decide_disposal(caller, disposal_id, True, {"note": data.note})
         return msgspec.convert(row, DisposalOut)
 
@@ -55,6 +56,13 @@ class DisposalsApi(Controller):
         return uploads.download(*await disposals.certificate(caller, disposal_id))
 
 
+async def _request(caller: Caller, kind: str, asset_id: int, data: DisposalRequestForm) -> DisposalOut:
+    content = await data.certificate.read()
+    row = await disposals.request_disposal(caller, kind, asset_id, {"reason": data.reason, "note": data.note},
+                                           data.certificate.filename or "datei", content)
+    return msgspec.convert(row, DisposalOut)
+
+
 class DeviceDisposalApi(Controller):
     path = "/devices"
     tags = ["inventory"]  # noqa: RUF012
@@ -66,10 +74,20 @@ class DeviceDisposalApi(Controller):
         """Multipart: `reason` (defective, obsolete, lost, lease_return, other), `note` (needed for other),
         `certificate` (the data-wipe certificate: PDF or image, checked by its bytes, at most 10 MiB).
         409 naming the loan when the device is lent."""
-        content = await data.certificate.read()
-        row = await disposals.request_disposal(caller, device_id, {"reason": data.reason, "note": data.note},
-                                               data.certificate.filename or "datei", content)
-        return msgspec.convert(row, DisposalOut)
+        return await _request(caller, "device", device_id, data)
 
 
-HANDLERS: list[Any] = [DisposalsApi, DeviceDisposalApi]
+class AccessPointDisposalApi(Controller):
+    path = "/access-points"
+    tags = ["inventory"]  # noqa: RUF012
+
+    @post("/{access_point_id:int}/disposal", opt=WRITE, status_code=HTTP_201_CREATED,
+          summary="Request an access point's disposal", request_max_body_size=uploads.UPLOAD_LIMIT)
+    async def request(self, caller: Caller, access_point_id: FromPath[int],
+                      data: MultipartBody[DisposalRequestForm]) -> DisposalOut:
+        """Multipart, as a device's: `reason`, `note`, `certificate` (the record of its factory reset). 409 while
+        the access point is active: it is taken down and set to retired first."""
+        return await _request(caller, "access_point", access_point_id, data)
+
+
+HANDLERS: list[Any] = [DisposalsApi, DeviceDisposalApi, AccessPointDisposalApi]

@@ -1,9 +1,11 @@
-"""Pages of disposal (Aussonderung): the request form on the device page (`POST /devices/{id}/disposal`,
-multipart with the data-wipe certificate), the list `/disposals` (awaiting approval, decided; CSV), approve
-or reject with a note, the certificate's download. Thin: `schoolit.inventory.disposals` does the work."""
+"""Pages of disposal (Aussonderung): the request form on the page of a device or an access point
+(`POST /devices/{id}/disposal`, `POST /access-points/{id}/disposal`, multipart with the data-wipe certificate),
+the list `/disposals` (awaiting approval, decided; CSV), approve or reject with a note, the certificate's
+download. Thin: `schoolit.inventory.disposals` does the work."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
@@ -17,17 +19,25 @@ from schoolit.accounts.scope import Scope
 from schoolit.errors import Conflict, Forbidden, ValidationFailed
 from schoolit.inventory import disposals
 from schoolit.inventory.choices import DISPOSAL_STATE_LABELS, DisposalState
+from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.inventory.http import READ, WRITE
-from schoolit.inventory.pages import base_context, device_context
+from schoolit.inventory.pages import access_point_context, base_context, device_context
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.replica import READ_ONLY
 
 DECIDE = requires(Permission.DISPOSALS_DECIDE)
 State = Annotated[str | None, QueryParameter(name="state")]
-DONE = {"approved": N_("Disposal approved: the device is disposed of."),
+DONE = {"approved-device": N_("Disposal approved: the device is disposed of."),
+        "approved-access_point": N_("Disposal approved: the access point is disposed of."),
         "rejected": N_("Disposal rejected."), "requested": N_("Disposal requested: it awaits approval.")}
 FIELD_LABELS = disposals.FIELD_LABELS
+# The page of each kind of asset, which shows its disposals and the request form: its context (with the
+# form's state), template and address.
+ASSET_PAGES: dict[str, tuple[Callable[..., Awaitable[dict[str, Any]]], str, str]] = {
+    "device": (device_context, "inventory/device.html", "/devices/{}"),
+    "access_point": (access_point_context, "inventory/access_point.html", "/access-points/{}"),
+}
 
 
 async def _form_value(form: Any, name: str) -> str:
@@ -37,7 +47,9 @@ async def _form_value(form: Any, name: str) -> str:
 
 async def _list_context(caller: Scope, state: str | None, **extra: Any) -> dict[str, Any]:
     wanted = state if state in disposals.STATES else None
-    rows = await disposals.list_disposals(caller, state=wanted)
+    rows = [{**row, "asset_text": disposals.asset_text(row), "asset_label": gettext(OBJECT_LABELS[row["asset_kind"]]),
+             "asset_url": ASSET_PAGES[row["asset_kind"]][2].format(row["asset_id"])}
+            for row in await disposals.list_disposals(caller, state=wanted)]
     return {
         **base_context(caller),
         "pending": [r for r in rows if r["state"] == DisposalState.PENDING.value],
@@ -49,31 +61,43 @@ async def _list_context(caller: Scope, state: str | None, **extra: Any) -> dict[
     }
 
 
+async def _request(caller: Scope, request: Request[Any, Any, Any], kind: str, asset_id: int) -> Response[Any]:
+    """Redirects to the asset's page; bad input shows it again with each field's message (422, 409)."""
+    context_of, template, url = ASSET_PAGES[kind]
+    form = await request.form()
+    reason, note = await _form_value(form, "reason"), await _form_value(form, "note")
+    upload = form.get("certificate")
+    filename, content = "", b""
+    if isinstance(upload, UploadFile):
+        filename, content = upload.filename or "datei", await upload.read()
+    try:
+        await disposals.request_disposal(caller, kind, asset_id, {"reason": reason, "note": note}, filename,
+                                         content)
+    except ValidationFailed as exc:
+        errors = {e.field: gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS.get(e.field, e.field)),
+                                   reason=gettext(e.message)) for e in exc.errors}
+        context = await context_of(caller, asset_id, reason=reason, note=note, errors=errors)
+        return Template(template, context=context, status_code=422)
+    except Conflict as exc:
+        context = await context_of(caller, asset_id, reason=reason, note=note, general=exc.shown())
+        return Template(template, context=context, status_code=409)
+    return Redirect(path=url.format(asset_id) + "?done=disposal-requested#disposal", status_code=303)
+
+
 class DisposalPages(Controller):
     include_in_schema = False
 
     @post("/devices/{device_id:int}/disposal", opt=WRITE, status_code=303,
           request_max_body_size=uploads.UPLOAD_LIMIT)
-    async def request_disposal(self, caller: Caller, request: Request[Any, Any, Any],
-                               device_id: FromPath[int]) -> Response[Any]:
-        """Redirects to the device page; bad input shows it again with each field's message (422, 409)."""
-        form = await request.form()
-        reason, note = await _form_value(form, "reason"), await _form_value(form, "note")
-        upload = form.get("certificate")
-        filename, content = "", b""
-        if isinstance(upload, UploadFile):
-            filename, content = upload.filename or "datei", await upload.read()
-        try:
-            await disposals.request_disposal(caller, device_id, {"reason": reason, "note": note}, filename, content)
-        except ValidationFailed as exc:
-            errors = {e.field: gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS.get(e.field, e.field)),
-                                       reason=gettext(e.message)) for e in exc.errors}
-            context = await device_context(caller, device_id, reason=reason, note=note, errors=errors)
-            return Template("inventory/device.html", context=context, status_code=422)
-        except Conflict as exc:
-            context = await device_context(caller, device_id, reason=reason, note=note, general=exc.shown())
-            return Template("inventory/device.html", context=context, status_code=409)
-        return Redirect(path=f"/devices/{device_id}?done=disposal-requested#disposal", status_code=303)
+    async def request_device_disposal(self, caller: Caller, request: Request[Any, Any, Any],
+                                      device_id: FromPath[int]) -> Response[Any]:
+        return await _request(caller, request, "device", device_id)
+
+    @post("/access-points/{access_point_id:int}/disposal", opt=WRITE, status_code=303,
+          request_max_body_size=uploads.UPLOAD_LIMIT)
+    async def request_access_point_disposal(self, caller: Caller, request: Request[Any, Any, Any],
+                                            access_point_id: FromPath[int]) -> Response[Any]:
+        return await _request(caller, request, "access_point", access_point_id)
 
     @get("/disposals", opt={**READ, **READ_ONLY})
     async def list_page(self, caller: Caller, disposal_state: State = None,
@@ -101,11 +125,12 @@ class DisposalPages(Controller):
 
     async def _decide(self, caller: Scope, request: Request[Any, Any, Any], disposal_id: int, *,
                       approve: bool) -> Response[Any]:
-        """Back to the list; a refusal (four eyes, a loan, a note too long) shows it again with the reason."""
+        """Back to the list; a refusal (four eyes, a loan, an active access point, a note too long) shows it again
+        with the reason."""
         form = await request.form()
         note = await _form_value(form, "note")
         try:
-            await disposals.decide_disposal(caller, disposal_id, approve, {"note": note})
+            decided = await disposals.decide_disposal(caller, disposal_id, approve, {"note": note})
         except (Conflict, Forbidden, ValidationFailed) as exc:
             message = (gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS["note"]),
                                reason=gettext(exc.errors[0].message))
@@ -113,7 +138,8 @@ class DisposalPages(Controller):
             status = 422 if isinstance(exc, ValidationFailed) else 403 if isinstance(exc, Forbidden) else 409
             context = await _list_context(caller, None, error=message, error_id=disposal_id, note=note)
             return Template("inventory/disposals.html", context=context, status_code=status)
-        return Redirect(path=f"/disposals?done={'approved' if approve else 'rejected'}", status_code=303)
+        done = f"approved-{decided['asset_kind']}" if approve else "rejected"
+        return Redirect(path=f"/disposals?done={done}", status_code=303)
 
     @get("/disposals/{disposal_id:int}/certificate", opt=READ)
     async def certificate(self, caller: Caller, disposal_id: FromPath[int]) -> Response[bytes]:

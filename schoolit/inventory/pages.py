@@ -34,7 +34,6 @@ from schoolit.inventory.choices import (
     UPLINK_STATUS_LABELS,
     UPLINK_TECHNOLOGY_LABELS,
     VENDOR_LABELS,
-    DeviceStatus,
     DisposalReason,
     DisposalState,
 )
@@ -42,6 +41,7 @@ from schoolit.inventory.device_list_pages import PAGE_HANDLERS as DEVICE_LIST_PA
 from schoolit.inventory.http import LOANS, LOANS_FORM, READ, WRITE, WRITE_FORM, Filters, LoanState, Text, list_filters
 from schoolit.inventory.resources.access_point import ACCESS_POINT
 from schoolit.inventory.resources.access_point import ACCESS_POINTS as ACCESS_POINT_LIST
+from schoolit.inventory.resources.common import DISPOSED
 from schoolit.inventory.resources.device import DEVICE, mdm_silent
 from schoolit.inventory.resources.loan import LOAN, RETURN_FORM
 from schoolit.inventory.resources.loan import LOANS as LOAN_LIST
@@ -69,7 +69,7 @@ navigation.register(
     navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
     navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
-    # School contacts reach their access points from the school page and a disposal from the device's page.
+    # School contacts reach their access points from the school page, a disposal from its asset's page.
     navigation.NavItem("/access-points", N_("Access points"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
     navigation.NavItem("/disposals", N_("Disposals"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
     navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
@@ -122,19 +122,43 @@ def base_context(caller: Scope) -> dict[str, Any]:
     return _base_context(caller)
 
 
+# What an access point's data-wipe certificate is (a device's is plain: the wipe of its storage).
+AP_CERTIFICATE = N_("For an access point: the record of its factory reset, since it held WLAN keys and RADIUS "
+                    "secrets.")
+
+
+async def _disposal_section(caller: Scope, kind: str, asset: Mapping[str, Any], disposal_form: Mapping[str, Any],
+                            certificate_hint: str = "") -> dict[str, Any]:
+    """The disposal section of an asset's page (`inventory/_disposal.html`): its disposals, whether one may be
+    requested, the request form's state."""
+    found = await disposals.list_disposals(caller, kind=kind, asset_id=asset["id"])
+    pending = any(d["state"] == DisposalState.PENDING.value for d in found)
+    can_request = caller.can(Permission.INVENTORY_WRITE) and not pending and asset["status"] != DISPOSED
+    return {"disposals": found, "certificate_hint": gettext(certificate_hint) if certificate_hint else "",
+            "can_request_disposal": can_request,
+            "disposal_blocked": await disposals.blocked(kind, asset) if can_request else "",
+            "disposal_reasons": [(r.value, gettext(DISPOSAL_REASON_LABELS[r])) for r in DisposalReason],
+            "disposal_form": {"reason": "", "note": "", "errors": {}, "general": "", **disposal_form}}
+
+
 async def device_context(caller: Scope, device_id: int, **disposal_form: Any) -> dict[str, Any]:
     """The device page's context: the device, its loans and disposals, the disposal request form's state."""
     device = await services.get_device(caller, device_id)
     loans, _ = await services.list_loans(caller, device_id=device_id, sort="-lent_on", limit=100)
-    device_disposals = await disposals.list_disposals(caller, device_id=device_id)
-    pending = any(d["state"] == DisposalState.PENDING.value for d in device_disposals)
     return {**_base_context(caller), "device": device, "details": DEVICE.details, "loans": loans,
-            "disposals": device_disposals,
             "mdm_silent": mdm_silent(device), "silent_after_days": get_settings().mdm_silent_after_days,
-            "can_request_disposal": caller.can(Permission.INVENTORY_WRITE) and not pending
-            and device["status"] != DeviceStatus.DISPOSED.value,
-            "disposal_reasons": [(r.value, gettext(DISPOSAL_REASON_LABELS[r])) for r in DisposalReason],
-            "disposal_form": {"reason": "", "note": "", "errors": {}, "general": "", **disposal_form}}
+            "disposal_action": f"/devices/{device_id}/disposal",
+            **await _disposal_section(caller, "device", device, disposal_form)}
+
+
+async def access_point_context(caller: Scope, access_point_id: int, **disposal_form: Any) -> dict[str, Any]:
+    """The access point page's context: the access point, its rooms and disposals, the disposal request form's
+    state."""
+    ap = await services.get_access_point(caller, access_point_id)
+    return {**_base_context(caller), "ap": ap, "details": ACCESS_POINT.details,
+            "rooms": await services.access_point_rooms(caller, access_point_id),
+            "disposal_action": f"/access-points/{access_point_id}/disposal",
+            **await _disposal_section(caller, "access_point", ap, disposal_form, AP_CERTIFICATE)}
 
 
 def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, form: Sequence[forms.Field],
@@ -570,11 +594,10 @@ class AssetPages(Controller):
                              lambda row: f"/access-points/{row['id']}", render, {"school_id": school_id})
 
     @get("/access-points/{access_point_id:int}", opt=READ)
-    async def access_point(self, caller: Caller, access_point_id: FromPath[int]) -> Template:
-        ap = await services.get_access_point(caller, access_point_id)
-        return Template("inventory/access_point.html", context={
-            **_base_context(caller), "ap": ap, "details": ACCESS_POINT.details,
-            "rooms": await services.access_point_rooms(caller, access_point_id)})
+    async def access_point(self, caller: Caller, access_point_id: FromPath[int], done: Text = None) -> Template:
+        context = await access_point_context(caller, access_point_id)
+        context["disposal_requested"] = done == "disposal-requested"
+        return Template("inventory/access_point.html", context=context)
 
     @get("/access-points/{access_point_id:int}/edit", opt=WRITE)
     async def edit_access_point(self, request: Request[Any, Any, Any], caller: Caller,

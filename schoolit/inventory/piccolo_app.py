@@ -9,7 +9,7 @@ from schoolit.inventory.tables import (
     AccessPointRoom,
     Building,
     Device,
-    DeviceDisposal,
+    Disposal,
     Loan,
     Room,
     School,
@@ -22,7 +22,7 @@ APP_CONFIG = AppConfig(
     app_name="inventory",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
     table_classes=[School, Building, Room, SnmpProfile, Uplink, AccessPoint, AccessPointRoom, Device,
-                   DeviceDisposal, Loan, WlanController],
+                   Disposal, Loan, WlanController],
     migration_dependencies=["schoolit.accounts.piccolo_app"],
     commands=[],
 )

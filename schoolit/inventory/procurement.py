@@ -34,7 +34,7 @@ _ITEMS = """
           FROM device
           UNION ALL
           SELECT 'access_point', county_id, school_id, serial, NULL, funding_programme, supplier, order_number,
-                 invoice_number, invoice_date, purchase_date, price_cents, status, NULL, NULL
+                 invoice_number, invoice_date, purchase_date, price_cents, status, disposed_on, disposal_reason
           FROM access_point) AS x
     JOIN school s ON s.id = x.school_id
     WHERE {}

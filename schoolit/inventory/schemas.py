@@ -149,8 +149,8 @@ class LookupHit(msgspec.Struct):
 
 @dataclass
 class DisposalRequestForm:
-    """A device's disposal request (multipart): reason, note ("other" needs one), the data-wipe certificate
-    (PDF or image, at most 10 MiB)."""
+    """A disposal request of a device or an access point (multipart): reason, note ("other" needs one), the
+    data-wipe certificate (PDF or image, at most 10 MiB)."""
 
     reason: str
     certificate: UploadFile
@@ -164,13 +164,19 @@ class DisposalDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class DisposalOut(msgspec.Struct):
+    """A disposal of one asset: `asset_kind` "device" (with `device_id`) or "access_point" (with
+    `access_point_id`); `name` is an access point's, `asset_tag` a device's."""
+
     id: int
     county_id: int
     school_id: int
     school_number: str
     school_name: str
-    device_id: int
+    asset_kind: str
+    device_id: int | None
+    access_point_id: int | None
     serial: str
+    name: str
     asset_tag: str | None
     reason: str
     note: str

@@ -145,6 +145,9 @@ class AccessPoint(Table):
     order_number = Varchar(length=60, default="")
     invoice_number = Varchar(length=60, default="")
     invoice_date = Date(null=True, default=None)
+    # Set by an approved disposal (`schoolit.inventory.disposals`), with status "disposed".
+    disposed_on = Date(null=True, default=None)
+    disposal_reason = Varchar(length=20, null=True, default=None, choices=DisposalReason)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -197,14 +200,16 @@ class Device(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
-class DeviceDisposal(Table, tablename="device_disposal"):
-    """A device's disposal (Aussonderung): requested with a reason and the data-wipe certificate (stored by
-    `schoolit.uploads`), decided by another person (four eyes, also a check constraint). It follows its
-    device: the school is the device's, `(device_id, county_id)` cascades a move to another county."""
+class Disposal(Table, tablename="disposal"):
+    """The disposal (Aussonderung) of one asset, a device or an access point (exactly one of the two ids, a
+    check constraint): requested with a reason and the data-wipe certificate (stored by `schoolit.uploads`),
+    decided by another person (four eyes, also a check constraint). It follows its asset: the school is the
+    asset's, `(device_id, county_id)` and `(access_point_id, county_id)` cascade a move to another county."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     county_id = ForeignKey(County, null=False, on_delete=OnDelete.restrict)
-    device_id = Integer()  # (device_id, county_id) -> device (id, county_id), in the migration
+    device_id = Integer(null=True, default=None)  # (device_id, county_id) -> device (id, county_id), in migrations
+    access_point_id = Integer(null=True, default=None)  # (.., county_id) -> access_point (id, county_id), likewise
     reason = Varchar(length=20, choices=DisposalReason)
     note = Text(default="")
     state = Varchar(length=10, choices=DisposalState, default=DisposalState.PENDING.value)

@@ -25,7 +25,7 @@ from schoolit.inventory.choices import (
     DEVICE_STATUS_LABELS,
     VENDOR_LABELS,
 )
-from schoolit.inventory.definitions import today
+from schoolit.inventory.definitions import ap_counted, today
 from schoolit.inventory.exporting import OBJECT_LABELS
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, current_locale, gettext
@@ -37,17 +37,17 @@ BAD_DAYS = N_("a whole number of days from 1 to 3650")
 LISTS = ("ending", "repair", "plan")
 SHOWN = 200  # rows a list shows on the page (with how many there are); its CSV file has them all
 
-_ENDING = """
+_ENDING = f"""
     SELECT x.*, s.school_number, s.name AS school_name, count(*) OVER () AS total
     FROM (SELECT 'device' AS object, id, county_id, school_id, serial, asset_tag, vendor, model, status,
                  warranty_end FROM device WHERE status NOT IN ('retired', 'disposed')
           UNION ALL
           SELECT 'access_point', id, county_id, school_id, serial, NULL, vendor, model, status, warranty_end
-          FROM access_point WHERE status <> 'retired') AS x
+          FROM access_point a WHERE {ap_counted("a")}) AS x
     JOIN school s ON s.id = x.school_id
-    WHERE x.warranty_end BETWEEN {} AND {} AND {}
+    WHERE x.warranty_end BETWEEN {{}} AND {{}} AND {{}}
     ORDER BY x.warranty_end, s.school_number, x.serial
-    LIMIT {}"""
+    LIMIT {{}}"""  # noqa: S608 (constants)
 _REPAIR = """
     SELECT 'device' AS object, d.id, d.county_id, d.school_id, d.serial, d.asset_tag, d.vendor, d.model, d.status,
            d.warranty_end, s.school_number, s.name AS school_name, count(*) OVER () AS total

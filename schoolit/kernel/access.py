@@ -32,7 +32,7 @@ class Permission(StrEnum):
     TICKETS_WORK = "tickets.work"
     DASHBOARDS_READ = "dashboards.read"
     EXPORT = "export"
-    DISPOSALS_DECIDE = "disposals.decide"  # approve or reject a device's disposal (Aussonderung)
+    DISPOSALS_DECIDE = "disposals.decide"  # approve or reject the disposal of a device or access point
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     JOBS_MANAGE = "jobs.manage"  # the scheduled jobs page (admins)

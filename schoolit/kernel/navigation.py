@@ -1,10 +1,10 @@
 """The main navigation: entries each domain registers, shown to the roles whose work they serve.
 
 An entry names the permission its page needs and, where the page is not everyday work for every role that
-may open it, the roles it is in the menu for: a school contact may read the school's access points and a
-device's disposal, but lends devices and reports faults, so those pages are reached from the school's and the
-device's page instead of the menu. This is the one place that decides who sees which entry; templates only
-show the list."""
+may open it, the roles it is in the menu for: a school contact may read the school's access points and the
+disposals of its devices and access points, but lends devices and reports faults, so those pages are reached
+from the school's, the device's and the access point's page instead of the menu. This is the one place that
+decides who sees which entry; templates only show the list."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ async def school_network(scope: Scope, school_id: int, now: dt.datetime | None =
         "SELECT ap.id, ap.name, ap.vendor, ap.status, s.reachable, s.last_polled_at, s.clients, s.reboots, "
         "s.last_reboot_at, s.down_since, (s.reachable AND s.last_polled_at > {}) AS live, " + _UP_SINCE + " "
         "FROM access_point ap LEFT JOIN probe_asset_state s ON s.asset_kind = {} AND s.asset_id = ap.id "
-        "WHERE ap.school_id = {} AND ap.status <> 'retired' ORDER BY ap.name, ap.id",
+        f"WHERE ap.school_id = {{}} AND {inventory.ap_counted('ap')} ORDER BY ap.name, ap.id",
         fresh_after, int(AssetKind.ACCESS_POINT), school_id)
     shares = await availability(school_id, AssetKind.ACCESS_POINT, now)
     for ap in access_points:

@@ -173,7 +173,7 @@ def test_migrate_check_and_serve_migrate_only_when_asked() -> None:
 # --- the baseline -----------------------------------------------------------------------------------
 
 @contextlib.asynccontextmanager
-async def _new_database(server_dsn: str) -> AsyncIterator[str]:
+async def new_database(server_dsn: str) -> AsyncIterator[str]:
     """A new, empty database on the test server, dropped afterwards."""
     from urllib.parse import urlsplit, urlunsplit
 
@@ -191,7 +191,7 @@ async def _new_database(server_dsn: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def empty_database(database: str, owner_database_url: str) -> AsyncIterator[str]:
-    async with _new_database(owner_database_url) as dsn:
+    async with new_database(owner_database_url) as dsn:
         yield dsn
 
 
@@ -199,7 +199,7 @@ async def empty_database(database: str, owner_database_url: str) -> AsyncIterato
 async def migrated_database(database: str, owner_database_url: str, tmp_path: Path) -> AsyncIterator[str]:
     """A new database that `schoolit migrate` built from nothing (the session's database may hold
     what other tests committed, e.g. sample partitions made by the app at start)."""
-    async with _new_database(owner_database_url) as dsn:
+    async with new_database(owner_database_url) as dsn:
         result = await asyncio.to_thread(run_cli, "migrate", env={"DATABASE_URL": dsn,
                                                                   "DATA_DIR": str(tmp_path / "fresh")})
         assert result.returncode == 0, result.stderr
@@ -207,33 +207,41 @@ async def migrated_database(database: str, owner_database_url: str, tmp_path: Pa
 
 
 # Runs in its own process: the engine is one per process, and the tests' engine holds the test database.
-_APPLY_BASELINE_ONLY = f"""
-import asyncio
+# argv[1]: the JSON object of each app's last migration to apply ("all" for an app it leaves out).
+_APPLY_UP_TO = """
+import asyncio, json, sys
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from schoolit.db import connected
 from schoolit.settings import get_settings
 
 async def main():
+    until = json.loads(sys.argv[1])
     async with connected(get_settings(), pool=False):
         for app_name in BaseMigrationManager().get_sorted_app_names():
-            result = await run_forwards(app_name, migration_id={BASELINE[-1]!r})
+            result = await run_forwards(app_name, migration_id=until.get(app_name, "all"))
             assert result.success, result.message
 
 asyncio.run(main())
 """
 
 
-async def _apply_baseline_only(dsn: str) -> None:
+async def apply_up_to(dsn: str, until: dict[str, str]) -> None:
+    """Apply the migrations of every app up to (and including) its id in `until`, the others' all."""
+    import json
     import subprocess
     import sys
 
     from tests.support import child_env
 
     env = child_env({"DATABASE_URL": dsn})
-    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", _APPLY_BASELINE_ONLY], env=env,
-                                     capture_output=True, text=True, timeout=120, check=False)
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", _APPLY_UP_TO, json.dumps(until)],
+                                     env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
+
+
+async def _apply_baseline_only(dsn: str) -> None:
+    await apply_up_to(dsn, dict.fromkeys(SQUASHED, BASELINE[-1]))
 
 
 async def test_baseline_schema_equals_the_chain_it_replaced(empty_database: str) -> None:

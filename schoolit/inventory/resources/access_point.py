@@ -16,6 +16,8 @@ from schoolit.inventory.definitions import today
 from schoolit.inventory.resources.common import (
     BUILDING,
     DATES_WARRANTY,
+    DISPOSED,
+    DISPOSED_WORDS,
     FUNDING_PROGRAMME,
     MAC,
     OUTSIDE_SCHOOL_NETWORK,
@@ -26,6 +28,8 @@ from schoolit.inventory.resources.common import (
     SNMP_PORT,
     SNMP_PROFILE,
     WARRANTY_END,
+    disposal_fields,
+    disposed_status,
     school_fields,
 )
 from schoolit.inventory.resources.procurement import PROCUREMENT
@@ -35,17 +39,20 @@ INSTALLED_BEFORE_BOUGHT = N_("cannot be installed before it was bought")
 # A planned access point may name the day it is to be installed; an active one hangs already.
 ACTIVE_NOT_INSTALLED_YET = N_("an active access point cannot be installed in the future (not installed yet: "
                               "status planned)")
+BECOMES_DISPOSED = N_("an access point is disposed of through an approved disposal (Aussonderung)")
+STAYS_DISPOSED = N_("the access point is disposed of and stays so")
 
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
-    """`stored`: the management network (`prefix`) of the school the access point is (or goes) at, and the
-    stored `status` where the check does not know it (the import's match). An active access point's
-    installation day is not in the future."""
+    """`stored`: the management network (`prefix`) of the school the access point is (or goes) at, and its
+    stored `status` (empty when new). An active access point's installation day is not in the future;
+    "disposed" is set only by an approved disposal and never left."""
     dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
     dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
+    disposed = disposed_status(check, stored.get("status"), BECOMES_DISPOSED, STAYS_DISPOSED)
     status = check.value("status") or stored.get("status") or AccessPointStatus.ACTIVE.value  # a new one's default
-    if status == AccessPointStatus.ACTIVE.value and (check.value("installed_on") or dt.date.min) > today() \
-            and not check.has_error("installed_on"):
+    if not disposed and status == AccessPointStatus.ACTIVE.value \
+            and (check.value("installed_on") or dt.date.min) > today() and not check.has_error("installed_on"):
         check.error("installed_on", ACTIVE_NOT_INSTALLED_YET)
     ip = check.value("management_ip")
     if ip and not check.has_error("management_ip") and not identifiers.in_network(ip, stored.get("prefix")):
@@ -101,7 +108,9 @@ ACCESS_POINT = Resource(
         Field("status", ChoiceKind(AccessPointStatus, ACCESS_POINT_STATUS_LABELS, {
             "planned": ("geplant",), "active": ("aktiv", "in Betrieb", "online"),
             "faulty": ("defekt", "gestört", "Störung"), "retired": ("ausgemustert", "außer Betrieb", "abgebaut"),
-        }), N_("Status"), required=True, empty=AccessPointStatus.ACTIVE.value, filter="eq", sort="status",
+            "disposed": DISPOSED_WORDS,
+        }, unoffered=(DISPOSED,)), N_("Status"), required=True, empty=AccessPointStatus.ACTIVE.value, filter="eq",
+            sort="status",
             csv=Csv("Status", "status", aliases=("Zustand", "state"), memo=True)),
         Field("installed_on", Day(), N_("Installed on"), nullable=True, sort="installed_on", csv=Csv(
             "Installiert am", "installed_on", aliases=(
@@ -111,6 +120,7 @@ ACCESS_POINT = Resource(
         PURCHASE_DATE,
         PRICE,
         *PROCUREMENT,
+        *disposal_fields("a"),
         Field("covered_room_ids", IdList(), N_("Covered rooms"), help=N_("From the WLAN survey."),
               select="ARRAY(SELECT ar.room_id FROM access_point_room ar WHERE ar.access_point_id = a.id "
                      "ORDER BY ar.room_id)",

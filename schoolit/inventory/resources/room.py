@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from schoolit.describe.kinds import Reference, Text, YesNo
 from schoolit.describe.resource import Csv, Field, Resource, row_fields, shown
+from schoolit.inventory.definitions import AP_COVERS_AS_PLANNED
 from schoolit.inventory.resources.common import BUILDING, SCHOOL_NUMBER, school_fields
 from schoolit.kernel.i18n import N_
 
@@ -44,8 +45,8 @@ ROOM = Resource(
                   "Unterrichtsraum", "teaching_room", aliases=(
                       "Unterricht", "Klassenraum", "teaching", "is_teaching", "is teaching"), memo=True)),
         shown("covering_access_point_ids", list[int],
-              "ARRAY(SELECT ar.access_point_id FROM access_point_room ar JOIN access_point a ON a.id = "
-              "ar.access_point_id WHERE ar.room_id = r.id AND a.status <> 'retired' ORDER BY ar.access_point_id)"),
+              "ARRAY(SELECT ar.access_point_id FROM access_point_room ar JOIN access_point a ON a.id = "  # noqa: S608
+              f"ar.access_point_id WHERE ar.room_id = r.id AND {AP_COVERS_AS_PLANNED} ORDER BY ar.access_point_id)"),
     ),
 )
 ROOMS = ROOM.listing(search=("b.name",))

@@ -11,7 +11,7 @@ from schoolit.describe import identifiers
 from schoolit.describe.kinds import Choice, Normalised, Reference, Text, Whole
 from schoolit.describe.resource import Check, Csv, Field, Resource, shown
 from schoolit.inventory.choices import SCHOOL_TYPE_LABELS, UPLINK_STATUS_LABELS, SchoolType, UplinkStatus
-from schoolit.inventory.definitions import PLANNED_COVERED
+from schoolit.inventory.definitions import PLANNED_COVERED, ap_counted
 from schoolit.kernel.i18n import N_
 
 UNKNOWN_SCHOOL_NUMBER = rules.UNKNOWN_SCHOOL_NUMBER
@@ -85,7 +85,7 @@ SCHOOL = Resource(
         # covered teaching rooms / teaching rooms (None without teaching rooms)
         shown("planned_coverage", float | None, ""),
         shown("access_points", int,
-              "(SELECT count(*) FROM access_point a WHERE a.school_id = s.id AND a.status <> 'retired')",
+              f"(SELECT count(*) FROM access_point a WHERE a.school_id = s.id AND {ap_counted('a')})",  # noqa: S608
               sort="access_points"),
         shown("devices", int, "(SELECT count(*) FROM device d WHERE d.school_id = s.id "
                               "AND d.status NOT IN ('retired', 'disposed'))", sort="devices"),

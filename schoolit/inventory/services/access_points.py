@@ -1,4 +1,5 @@
-"""WLAN access points and the rooms they cover."""
+"""WLAN access points and the rooms they cover. A disposed one (the end of its disposal,
+`schoolit.inventory.disposals`) leaves the lists and is not changed any more."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from schoolit.accounts.scope import Scope
 from schoolit.describe.inputs import Input
+from schoolit.errors import Conflict
 from schoolit.inventory.choices import AccessPointStatus
-from schoolit.inventory.resources.access_point import ACCESS_POINT, ACCESS_POINTS
+from schoolit.inventory.resources.access_point import ACCESS_POINT, ACCESS_POINTS, STAYS_DISPOSED
 from schoolit.inventory.services.store import (
     insert_row,
     one,
@@ -17,11 +19,12 @@ from schoolit.inventory.services.store import (
     same_county_profile,
     same_school,
     school_for_write,
+    unless_disposed,
     update_row,
     writing,
 )
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch
 
 
@@ -30,8 +33,9 @@ async def list_access_points(scope: Scope, *, q: str | None = None, sort: str | 
                              **by: Any) -> tuple[list[dict[str, Any]], int]:
     """Access points; `filters` (a query string's) and `by` by the description's names."""
     scope.require(Permission.INVENTORY_READ)
-    return await page(ACCESS_POINTS, scope, filters=ACCESS_POINTS.parse({**(filters or {}), **by}), q=q,
-                       sort=sort, limit=limit, offset=offset)
+    parsed = ACCESS_POINTS.parse({**(filters or {}), **by})
+    return await page(ACCESS_POINTS, scope, filters=parsed, q=q, sort=sort, limit=limit, offset=offset,
+                      extra=unless_disposed(parsed, "a.status"))
 
 
 async def get_access_point(scope: Scope, access_point_id: int) -> dict[str, Any]:
@@ -53,7 +57,8 @@ async def _access_point_input(f: Input, school: Mapping[str, Any] | None, curren
         if found[0]["n"] != len(rooms):
             f.error("covered_room_ids", N_("rooms must be at this school"))
     assert ACCESS_POINT.validate is not None
-    ACCESS_POINT.validate(f, {"prefix": school["management_prefix"]})  # the (new) school's network
+    ACCESS_POINT.validate(f, {"prefix": school["management_prefix"],  # the (new) school's network
+                              "status": current["status"] if current is not None else None})
     await same_county_profile(f, school["county_id"], None if moving else current)
 
 
@@ -84,9 +89,12 @@ async def create_access_point(scope: Scope, data: Mapping[str, Any]) -> dict[str
 
 async def update_access_point(scope: Scope, access_point_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Also moves an access point to another school in the caller's scope (its coverage is then
-    the rooms given, or none: the old school's rooms do not come along)."""
+    the rooms given, or none: the old school's rooms do not come along); a disposed one is not changed any
+    more."""
     scope.require(Permission.INVENTORY_WRITE)
     before = await get_access_point(scope, access_point_id)
+    if before["status"] == AccessPointStatus.DISPOSED.value:
+        raise Conflict(gettext(STAYS_DISPOSED))
     f = ACCESS_POINT.check(data, before, skip=("school_id",))
     school = await school_for_write(scope, f, current=before)
     await _access_point_input(f, school, before)

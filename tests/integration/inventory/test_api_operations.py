@@ -101,6 +101,9 @@ OPERATIONS = {
         "Change an uplink", 200, "UplinkOut", "UplinkIn", "ApiV1UplinksUplinkIdUpdateUplink", ""),
     "POST /api/v1/access-points": (
         "Create an access point", 201, "AccessPointOut", "AccessPointIn", "ApiV1AccessPointsCreateAccessPoint", ""),
+    "POST /api/v1/access-points/{access_point_id}/disposal": (
+        "Request an access point's disposal", 201, "DisposalOut", "DisposalRequestForm",
+        "ApiV1AccessPointsAccessPointIdDisposalRequest", ""),
     "POST /api/v1/access-points/{access_point_id}/retire": (
         "Retire an access point", 200, "AccessPointOut", None,
         "ApiV1AccessPointsAccessPointIdRetireRetireAccessPoint", ""),

@@ -47,8 +47,8 @@ async def inventory_world(world: World) -> None:
             f"PF{key.upper()}0002", "status": "stock", "funding_programme": "digitalpakt_sofortausstattung"})
         loan = await services.lend_device(SYSTEM, {"device_id": lent["id"], "pupil_ref": f"7b-{index:02d}",
                                                    "class_name": "7b", "lent_on": dt.date(2026, 9, 1)})
-        disposal = await disposals.request_disposal(SYSTEM, device["id"], {"reason": "obsolete"}, "loeschung.pdf",
-                                                    b"%PDF-1.4 Loeschprotokoll " + key.encode())
+        disposal = await disposals.request_disposal(SYSTEM, "device", device["id"], {"reason": "obsolete"},
+                                                    "loeschung.pdf", b"%PDF-1.4 Loeschprotokoll " + key.encode())
         for kind, row in (("building", building), ("room", rooms[0]), ("uplink", uplink), ("snmp_profile", profile),
                           ("access_point", ap), ("device", device), ("loan", loan), ("disposal", disposal)):
             world.by_school.setdefault(kind, {})[key] = row["id"]

@@ -70,3 +70,30 @@ async def test_snmp_port_is_set_through_the_api_and_reaches_the_probe(client: ht
                                   type=TargetList).targets
     ports = {(t.asset_kind, t.asset_id): t.port for t in targets}
     assert ports[("access_point", ap)] == 1161 and ports[("uplink", uplink)] == 10161
+
+
+async def test_a_disposed_access_point_is_no_target_and_stays_none(client: httpx.AsyncClient, world: World) -> None:
+    """An access point leaves the target list when it is taken down (retired) and, once disposed of, cannot be
+    set active again: the probe never polls it again."""
+    ap = world.by_school["access_point"]["kib"]  # active, with an address and a profile
+
+    async def polled() -> bool:
+        answer = await client.get("/api/v1/probe/targets", headers=world.auth("probe"))
+        targets = msgspec.json.decode(answer.content, type=TargetList).targets
+        return ("access_point", ap) in {(t.asset_kind, t.asset_id) for t in targets}
+
+    assert await polled()
+    assert (await client.post(f"/api/v1/access-points/{ap}/retire", headers=world.auth("admin"))).status_code == 200
+    assert not await polled()
+    requested = await client.post(f"/api/v1/access-points/{ap}/disposal", data={"reason": "obsolete"},
+                                  files={"certificate": ("reset.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+                                  headers=world.auth("verbund_supporter"))
+    assert requested.status_code == 201, requested.text
+    approved = await client.post(f"/api/v1/disposals/{requested.json()['id']}/approve", json={"note": ""},
+                                 headers=world.auth("donnersberg_authority"))
+    assert approved.status_code == 200, approved.text
+    again = await client.patch(f"/api/v1/access-points/{ap}", json={"status": "active"}, headers=world.auth("admin"))
+    assert again.status_code == 409
+    assert (await fetch("SELECT status FROM access_point WHERE id = {}", ap))[0]["status"] == "disposed"
+    assert not await polled()
+    assert ap not in {a.id for a in await services.monitored_assets(await probe_scope(world))}
