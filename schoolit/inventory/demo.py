@@ -232,10 +232,12 @@ def school_key_third(school: DemoSchool) -> int:
     return _school_key(school)[1] * 4
 
 
-def _loan(serial: str, pupil_ref: str, class_name: str, lent_on: dt.date, due_on: dt.date,
+def _loan(serial: str, pupil_ref: str, class_name: str, lent_on: dt.date, due_on: dt.date, accessories: str,
           returned_on: dt.date | None = None, condition_in: str = "") -> tuple[str, dict[str, Any]]:
+    """A demo loan as recorded at the handover: its condition and the accessories handed out."""
     return serial, {"pupil_ref": pupil_ref, "class_name": class_name, "lent_on": lent_on, "due_on": due_on,
-                    "returned_on": returned_on, "condition_in": condition_in, "agreement_signed": True}
+                    "returned_on": returned_on, "condition_in": condition_in, "agreement_signed": True,
+                    "condition_out": "ohne sichtbare Schäden", "accessories_out": accessories}
 
 
 def _plan_devices(plan: InventoryPlan, school: DemoSchool, rng: random.Random, seq: int, year_start: dt.date,
@@ -253,19 +255,19 @@ def _plan_devices(plan: InventoryPlan, school: DemoSchool, rng: random.Random, s
         ref = f"S{school.school_number[-3:]}-{i + 1:04d}"
         if roll < 0.62:  # lent this school year, due at its end
             lent = min(year_start + dt.timedelta(days=rng.randint(30, 50)), today)
-            plan.loans.append(_loan(serial, ref, class_name, lent, year_end))
+            plan.loans.append(_loan(serial, ref, class_name, lent, year_end, accessories))
             status = "lent"
         elif roll < 0.66:  # not returned at the end of last school year: overdue
             lent = year_start - dt.timedelta(days=rng.randint(300, 330))
-            plan.loans.append(_loan(serial, ref, class_name, lent, year_start - dt.timedelta(days=1)))
+            plan.loans.append(_loan(serial, ref, class_name, lent, year_start - dt.timedelta(days=1), accessories))
             status = "lent"
         elif roll < 0.70:
             status = rng.choice(("repair", "lost", "retired"))
         if roll >= 0.62 and roll < 0.9 and status != "lent":  # an earlier loan, returned two summers ago
             lent = dt.date(year_start.year - 2, 9, 15)
             plan.loans.append(_loan(serial, f"S{school.school_number[-3:]}-A{i + 1:03d}", class_name, lent,
-                                    dt.date(year_start.year - 1, 7, 31), dt.date(year_start.year - 1, 7, 10),
-                                    "Gebrauchsspuren, vollständig"))
+                                    dt.date(year_start.year - 1, 7, 31), accessories,
+                                    dt.date(year_start.year - 1, 7, 10), "Gebrauchsspuren, vollständig"))
         plan.devices.append((school.school_number, {
             "kind": kind, "vendor": vendor, "model": model, "serial": serial,
             "asset_tag": f"{school.school_number}-{i + 1:04d}", "mac": _mac(oui, seq * 1024 + i),

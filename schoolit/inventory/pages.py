@@ -764,9 +764,15 @@ class LoanPages(Controller):
 
     async def _lend_form(self, request: Request[Any, Any, Any], caller: Scope, device: dict[str, Any],
                          values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],
-                         status: int) -> Template:
+                         status: int, last: Mapping[str, Any] | None = None) -> Template:
         intro = gettext("%(kind)s %(model)s, serial %(serial)s", kind=_label("device_kind", device["kind"]),
                         model=" ".join(p for p in (device["vendor"], device["model"]) if p), serial=device["serial"])
+        if last is not None:  # the condition below comes from that return: the supporter checks it
+            intro += " · " + gettext("Last returned on %(day)s: check the condition and the accessories below "
+                                     "against the device.", day=day_text(last["returned_on"]))
+            if device["accessories"]:
+                intro += " " + gettext("Its accessories according to the inventory: %(accessories)s.",
+                                       accessories=device["accessories"])
         return _form_page(request, caller, title=gettext("Lend device"), form=LOAN_FORM, values=values, errors=errors,
                           general=general, status=status, intro=intro, submit=N_("Lend"),
                           action=f"/devices/{device['id']}/lend", back=f"/devices/{device['id']}")
@@ -774,15 +780,15 @@ class LoanPages(Controller):
     @get("/devices/{device_id:int}/lend", opt=LOANS)
     async def lend_form(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:
         device = await services.get_device(caller, device_id)
-        today = services.today()
-        return await self._lend_form(request, caller, device, {
-            "lent_on": today.isoformat(), "due_on": services.school_year_end(today).isoformat()}, {}, (), 200)
+        values, last = await services.lend_terms(caller, device)
+        return await self._lend_form(request, caller, device, values, {}, (), 200, last)
 
     @post("/devices/{device_id:int}/lend", opt=LOANS_FORM, status_code=303)
     async def lend(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Response[Any]:
         device = await services.get_device(caller, device_id)
+        _terms, last = await services.lend_terms(caller, device)
 
-        render = functools.partial(self._lend_form, request, caller, device)
+        render = functools.partial(self._lend_form, request, caller, device, last=last)
 
         return await _submit(request, LOAN_FORM, lambda data: services.lend_device(caller, data),
                              lambda row: f"/loans/{row['id']}/agreement", render, {"device_id": device_id})

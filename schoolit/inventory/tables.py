@@ -242,6 +242,7 @@ class Loan(Table):
     due_on = Date()
     returned_on = Date(null=True, default=None)
     condition_out = Text(default="")
+    accessories_out = Text(default="")  # recorded at the handover; the device's own list is no record of it
     condition_in = Text(default="")
     agreement_signed = Boolean(default=False)
     pupil_ref_erased_at = Timestamptz(null=True, default=None)

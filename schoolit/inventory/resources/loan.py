@@ -52,7 +52,11 @@ LOAN = Resource(
         Field("due_on", Day(), N_("Due on"), sort="due_on", help=N_("Empty: the end of the school year (31 July).")),
         shown("returned_on", dt.date | None, "l.returned_on", sort="returned_on"),
         shown("overdue", bool, ""),
-        Field("condition_out", Text(2000), N_("Condition when lent"), widget="textarea"),
+        # What the agreement states of the handover: only what was recorded (empty: a line to fill in by hand).
+        Field("condition_out", Text(2000), N_("Condition when lent"), widget="textarea", help=N_(
+            "As found on handing over. Empty: the agreement leaves a line to fill in by hand.")),
+        Field("accessories_out", Text(300), N_("Accessories handed out"), widget="textarea", help=N_(
+            "E.g. case, charging cable, power supply. Empty: the agreement leaves a line to fill in by hand.")),
         shown("condition_in", str, "l.condition_in"),
         Field("agreement_signed", YesNo(), N_("Loan agreement signed")),
         shown("pupil_ref_erased_at", dt.datetime | None, "l.pupil_ref_erased_at"),

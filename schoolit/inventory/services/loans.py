@@ -135,6 +135,21 @@ async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
     return loan
 
 
+async def lend_terms(scope: Scope, device: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What the lend form of `device` starts from, and the device's last returned loan (None: never
+    lent). A loan runs from today to the end of the school year; it is handed over as the last return
+    found it (its condition note). The accessories are the inventory's list for a device never lent; after
+    a return, whose note may say that one is missing, the person handing it over enters them."""
+    scope.require(Permission.LOANS_WRITE)
+    day = today()
+    returned, _total = await list_loans(scope, state="returned", device_id=device["id"], sort="-returned_on",
+                                        limit=1)
+    last = returned[0] if returned else None
+    return {"lent_on": day.isoformat(), "due_on": school_year_end(day).isoformat(),
+            "condition_out": last["condition_in"] if last else "",
+            "accessories_out": "" if last else device["accessories"]}, last
+
+
 async def update_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Correct an open loan's terms (class, due date, condition, signed agreement, reference)."""
     scope.require(Permission.LOANS_WRITE)

@@ -1,9 +1,11 @@
 """Loans: lend, return with condition notes, one open loan per device (also in the database), bulk
-lending for a class (all or nothing), due and overdue lists, the printable agreement without names."""
+lending for a class (all or nothing), due and overdue lists, the printable agreement without names
+that states only what was recorded at the handover."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import asyncpg
 import httpx
@@ -13,19 +15,20 @@ from schoolit.accounts.tables import AuditEvent
 from schoolit.db import atomic
 from schoolit.inventory import services
 from schoolit.inventory.tables import Device, Loan
+from schoolit.kernel.times import day_text
 from schoolit.sql import fetch
-from tests.integration.accounts.test_login import login
+from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.support import call, field_errors, obj, school
 from tests.integration.inventory.world import SYSTEM
 from tests.integration.world import World
 
 
-async def _stock_devices(world: World, key: str, *serials: str) -> list[int]:
+async def _stock_devices(world: World, key: str, *serials: str, **columns: object) -> list[int]:
     ids = []
     for serial in serials:
         row = await services.create_device(SYSTEM, {"school_id": school(world, key), "kind": "tablet",
                                                     "serial": serial, "status": "stock",
-                                                    "funding_programme": "digitalpakt_sofortausstattung"})
+                                                    "funding_programme": "digitalpakt_sofortausstattung", **columns})
         ids.append(row["id"])
     return ids
 
@@ -157,16 +160,18 @@ async def test_due_and_overdue_lists(client: httpx.AsyncClient, world: World) ->
 
 
 async def test_agreement_page_is_printable_and_names_no_one(client: httpx.AsyncClient, world: World) -> None:
-    await services.update_device(SYSTEM, obj(world, "device", "kib"), {"accessories": "Hülle, Stift"})
     loan = await services.lend_device(SYSTEM, {"device_id": obj(world, "device", "kib"), "pupil_ref": "7b-23",
-                                               "class_name": "7b"})
+                                               "class_name": "7b", "accessories_out": "Hülle, Stift",
+                                               "condition_out": "Kratzer auf der Rückseite"})
     await login(client, "it@kib.test.example")
     page = await client.get(f"/loans/{loan['id']}/agreement")
     assert page.status_code == 200
     text = page.text
-    for expected in ("Leihvertrag", "7b-23", "DMPXKIB0001", "Hülle, Stift", "Nordpfalzgymnasium Kirchheimbolanden",
-                     "Unterschrift", 'data-action="print"', "Eigentum des Schulträgers"):
+    for expected in ("Leihvertrag", "7b-23", "DMPXKIB0001", "Hülle, Stift", "Kratzer auf der Rückseite",
+                     "Nordpfalzgymnasium Kirchheimbolanden", "Unterschrift", 'data-action="print"',
+                     "Eigentum des Schulträgers"):
         assert expected in text, expected
+    assert 'data-testid="fill-in"' not in text  # all recorded: no line left to fill in
     agreement = text[text.index('<article class="agreement"'):text.index("</article>")]
     for absent in ("Vorname", "Nachname", "Geburtsdatum", "Wohnort", "<input", "School Contact"):
         assert absent not in agreement, absent  # nothing to fill in about the pupil, no staff names either
@@ -180,3 +185,59 @@ async def test_loan_audit_keeps_no_pupil_reference(client: httpx.AsyncClient, wo
         AuditEvent.object_type == "loan", AuditEvent.object_id == str(lent.json()["id"])).order_by(AuditEvent.id)
     assert [r["action"] for r in rows] == ["loan.lend", "loan.return"]
     assert all("8a-31" not in str(r["before"]) + str(r["after"]) for r in rows)
+
+
+# --- what the agreement states of the handover ---------------------------------------------------
+
+
+def _agreement_row(page: str, testid: str) -> str:
+    start = page.index(f'data-testid="{testid}"')
+    return page[start:page.index("</dd>", start)]
+
+
+async def test_agreement_states_only_what_was_recorded_for_this_loan(client: httpx.AsyncClient,
+                                                                     world: World) -> None:
+    """After a damaged return the lend form offers that return's condition to confirm; a loan recorded
+    without a condition or accessories prints lines to fill in by hand, never "as new" or the inventory's
+    list of accessories."""
+    (device_id,) = await _stock_devices(world, "kib", "DAMAGE0001", accessories="Hülle, Ladekabel, Netzteil")
+    await login(client, "it@kib.test.example")
+    form = await client.get(f"/devices/{device_id}/lend")
+    # Never lent: the accessories the inventory lists are offered, the condition is for the supporter to say.
+    assert re.search(r'name="accessories_out"[^>]*>Hülle, Ladekabel, Netzteil</textarea>', form.text)
+    assert re.search(r'name="condition_out"[^>]*></textarea>', form.text)
+    first = await services.lend_device(SYSTEM, {"device_id": device_id, "pupil_ref": "8a-03",
+                                                "lent_on": services.today() - dt.timedelta(days=30),
+                                                "accessories_out": "Hülle, Ladekabel, Netzteil"})
+    await services.return_loan(SYSTEM, first["id"], {"condition_in": "Display gesprungen, Hülle fehlt",
+                                                     "device_status": "stock"})
+
+    form = await client.get(f"/devices/{device_id}/lend")
+    assert form.status_code == 200
+    assert re.search(r'name="condition_out"[^>]*>Display gesprungen, Hülle fehlt</textarea>', form.text)
+    assert re.search(r'name="accessories_out"[^>]*></textarea>', form.text)  # the return found the case missing
+    assert f"Zuletzt zurückgegeben am {day_text(services.today())}" in form.text
+
+    again = await call(client, world, "school_contact", "POST", "/loans", {"device_id": device_id,
+                                                                           "pupil_ref": "8a-04"})
+    assert again.status_code == 201, again.text
+    assert again.json()["condition_out"] == "" and again.json()["accessories_out"] == ""
+    page = (await client.get(f"/loans/{again.json()['id']}/agreement")).text
+    assert "neuwertig" not in page
+    for testid in ("agreement-condition", "agreement-accessories"):
+        row = _agreement_row(page, testid)
+        assert 'data-testid="fill-in"' in row and "Nicht erfasst: bei der Übergabe von Hand auszufüllen." in row
+        assert "Hülle" not in row, testid
+
+    # What the supporter confirms in the form is what the agreement states.
+    await call(client, world, "school_contact", "POST", f"/loans/{again.json()['id']}/return", {})
+    url = f"/devices/{device_id}/lend"
+    lent = await client.post(url, data={"_csrf_token": await csrf_token(client, url), "pupil_ref": "8a-05",
+                                        "condition_out": "Display gesprungen, Hülle fehlt",
+                                        "accessories_out": "Ladekabel, Netzteil"})
+    assert lent.status_code == 303, lent.text
+    page = (await client.get(lent.headers["location"])).text
+    assert "Display gesprungen, Hülle fehlt" in _agreement_row(page, "agreement-condition")
+    assert "Ladekabel, Netzteil" in _agreement_row(page, "agreement-accessories")
+    assert 'data-testid="fill-in"' not in page
+
