@@ -11,18 +11,46 @@ from schoolit.describe import forms, identifiers
 from schoolit.describe.kinds import Day, Normalised, Reference, Text, YesNo
 from schoolit.describe.resource import Check, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.definitions import today
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 
 DUE_BEFORE_LENT = N_("due before it was lent")
 IN_THE_FUTURE = N_("cannot lie in the future")
 ERASED = N_("erased by the retention rule")
+# No device of a school's fleet was lent before this day: an earlier one is a typo (1950 for 2025).
+EARLIEST_LEND_DAY = dt.date(2000, 1, 1)
+# The longest loan: a pupil's whole lower secondary (grades 5 to 10); a due year such as 2207 is a typo.
+LONGEST_LOAN_YEARS = 6
+BEFORE_PURCHASE = N_("no earlier than the device's purchase date (%(day)s)")
+TOO_EARLY = N_("no earlier than %(day)s")
+TOO_LONG = N_("no later than %(day)s (%(years)s years after the lend day)")
+
+
+def latest_due_day(lent_on: dt.date) -> dt.date:
+    """The last day a loan from `lent_on` may be due (29 February moves to the 28th)."""
+    try:
+        return lent_on.replace(year=lent_on.year + LONGEST_LOAN_YEARS)
+    except ValueError:
+        return lent_on.replace(year=lent_on.year + LONGEST_LOAN_YEARS, day=28)
 
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
-    """`stored`: whether the loan's pupil reference was erased by the retention rule (`erased`)."""
+    """`stored`: whether the loan's pupil reference was erased by the retention rule (`erased`) and the
+    device's purchase date (`purchase_date`, None when unknown): a device is not lent before it was
+    bought, nor before EARLIEST_LEND_DAY, and not for longer than LONGEST_LOAN_YEARS."""
     dates_in_order(check, "lent_on", "due_on", DUE_BEFORE_LENT)
-    if (check.value("lent_on") or dt.date.min) > today():
-        check.error("lent_on", IN_THE_FUTURE)
+    lent_on, due_on = check.value("lent_on"), check.value("due_on")
+    if lent_on is not None and not check.has_error("lent_on"):
+        purchased = stored.get("purchase_date")
+        if lent_on > today():
+            check.error("lent_on", IN_THE_FUTURE)
+        elif purchased is not None and lent_on < purchased:
+            check.error("lent_on", gettext(BEFORE_PURCHASE, day=day_text(purchased)))
+        elif lent_on < EARLIEST_LEND_DAY:
+            check.error("lent_on", gettext(TOO_EARLY, day=day_text(EARLIEST_LEND_DAY)))
+        elif due_on is not None and due_on > latest_due_day(lent_on) and not check.has_error("due_on"):
+            check.error("due_on", gettext(TOO_LONG, day=day_text(latest_due_day(lent_on)),
+                                          years=LONGEST_LOAN_YEARS))
     if stored.get("erased") and check.given("pupil_ref"):
         check.error("pupil_ref", ERASED)
 
@@ -43,6 +71,7 @@ LOAN = Resource(
         shown("device_vendor", str, "d.vendor"),
         shown("device_model", str, "d.model"),
         shown("device_accessories", str, "d.accessories"),
+        shown("device_purchase_date", dt.date | None, "d.purchase_date"),
         # None once erased by the retention rule
         Field("pupil_ref", Normalised(identifiers.pupil_reference), N_("Pupil reference"), required=True,
               autofocus=True, sort="pupil_ref", search=True, out_type=str | None,

@@ -88,17 +88,23 @@ async def get_loan(scope: Scope, loan_id: int) -> dict[str, Any]:
 
 def _loan_input(data: Mapping[str, Any], current: Mapping[str, Any] | None, *,
                 skip: Sequence[str] = ("device_id",)) -> Input:
-    """A loan's terms checked by the description and its rules; a new loan runs from today (unless
-    given) to the end of that school year."""
+    """A loan's terms read field by field (`_loan_rules` checks them together); a new loan runs from
+    today (unless given) to the end of that school year."""
     f: Input = LOAN.check(data, current, skip=skip)
     if current is None:
         lent_on = f.values.get("lent_on") or today()
         f.values["lent_on"] = lent_on
         if f.values.get("due_on") is None and not f.has_error("due_on"):
             f.values["due_on"] = school_year_end(lent_on)  # loans run to the end of the school year
-    assert LOAN.validate is not None
-    LOAN.validate(f, {"erased": current is not None and current["pupil_ref_erased_at"] is not None})
     return f
+
+
+def _loan_rules(f: Input, current: Mapping[str, Any] | None, purchase_date: dt.date | None) -> None:
+    """The loan description's rules, with what they need to know: whether the reference was erased and
+    the purchase date of the device (the latest one of a class's devices)."""
+    assert LOAN.validate is not None
+    LOAN.validate(f, {"erased": current is not None and current["pupil_ref_erased_at"] is not None,
+                      "purchase_date": purchase_date})
 
 
 def _lendable_device(f: Input, field_name: str, device: Mapping[str, Any] | None,
@@ -124,6 +130,7 @@ async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:
         if device is not None and device["open_loan_id"] is not None:
             raise Conflict(OPEN_LOAN)
         _lendable_device(f, "device_id", device)
+    _loan_rules(f, None, device["purchase_date"] if device is not None else None)
     f.raise_if_invalid()
     assert device is not None
     async with writing():
@@ -155,6 +162,7 @@ async def update_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
     scope.require(Permission.LOANS_WRITE)
     before = await get_loan(scope, loan_id)
     f = _loan_input(data, before)
+    _loan_rules(f, before, before["device_purchase_date"])
     f.raise_if_invalid()
     async with writing():
         await update_row("loan", loan_id, f.values)
@@ -290,6 +298,7 @@ async def bulk_lend(scope: Scope, school_id: int, rows: Sequence[BulkRow],
     for index, serial, _ref in normalised:
         if serial and not f.has_error(f"rows.{index}.serial"):
             _lendable_device(f, f"rows.{index}.serial", found.get(serial), school["id"])
+    _loan_rules(f, None, max((d["purchase_date"] for d in found.values() if d["purchase_date"]), default=None))
     f.raise_if_invalid()
     loans = []
     async with writing():

@@ -1,6 +1,6 @@
 """Loans: lend, return with condition notes, one open loan per device (also in the database), bulk
-lending for a class (all or nothing), due and overdue lists, the printable agreement without names
-that states only what was recorded at the handover."""
+lending for a class (all or nothing), the lend and due days a loan may have, due and overdue lists, the
+printable agreement without names that states only what was recorded at the handover."""
 
 from __future__ import annotations
 
@@ -240,4 +240,74 @@ async def test_agreement_states_only_what_was_recorded_for_this_loan(client: htt
     assert "Display gesprungen, Hülle fehlt" in _agreement_row(page, "agreement-condition")
     assert "Ladekabel, Netzteil" in _agreement_row(page, "agreement-accessories")
     assert 'data-testid="fill-in"' not in page
+
+
+# --- the days a loan may have --------------------------------------------------------------------
+
+
+async def test_impossible_loan_days_are_refused(client: httpx.AsyncClient, world: World) -> None:
+    (bought,) = await _stock_devices(world, "kib", "DAYS0001", purchase_date="2020-10-27")
+    (unknown,) = await _stock_devices(world, "kib", "DAYS0002")
+    before = await Loan.count()
+    early = await call(client, world, "school_contact", "POST", "/loans", {
+        "device_id": bought, "pupil_ref": "7b-31", "lent_on": "2020-10-26"})
+    assert field_errors(early) == {"lent_on": "no earlier than the device's purchase date (27.10.2020)"}
+    ancient = await call(client, world, "school_contact", "POST", "/loans", {
+        "device_id": unknown, "pupil_ref": "7b-31", "lent_on": "1950-01-01", "due_on": "2090-01-01"})
+    assert field_errors(ancient) == {"lent_on": "no earlier than 01.01.2000"}
+    too_long = await call(client, world, "school_contact", "POST", "/loans", {
+        "device_id": bought, "pupil_ref": "7b-31", "lent_on": "2025-09-01", "due_on": "2207-07-31"})
+    assert field_errors(too_long) == {"due_on": "no later than 01.09.2031 (6 years after the lend day)"}
+    german = await client.post("/api/v1/loans", headers={**world.auth("school_contact"), "accept-language": "de"},
+                               json={"device_id": bought, "pupil_ref": "7b-31", "lent_on": "2020-10-01"})
+    assert german.status_code == 422
+    assert german.json()["errors"][0]["message"] == "frühestens am Kaufdatum des Geräts (27.10.2020)"
+    assert await Loan.count() == before
+
+    # The day it was bought and a loan of exactly six years are fine.
+    lent = await call(client, world, "school_contact", "POST", "/loans", {
+        "device_id": bought, "pupil_ref": "7b-31", "lent_on": "2020-10-27", "due_on": "2026-10-27"})
+    assert lent.status_code == 201, lent.text
+    # A correction is held to the same rules.
+    moved = await call(client, world, "school_contact", "PATCH", f"/loans/{lent.json()['id']}",
+                       {"due_on": "2027-10-27"})
+    assert field_errors(moved) == {"due_on": "no later than 27.10.2026 (6 years after the lend day)"}
+    earlier = await call(client, world, "school_contact", "PATCH", f"/loans/{lent.json()['id']}",
+                         {"lent_on": "2019-01-01"})
+    assert field_errors(earlier) == {"lent_on": "no earlier than the device's purchase date (27.10.2020)"}
+    stored = await Loan.select(Loan.lent_on, Loan.due_on).where(Loan.id == lent.json()["id"]).first()
+    assert stored == {"lent_on": dt.date(2020, 10, 27), "due_on": dt.date(2026, 10, 27)}
+
+
+async def test_the_lend_form_and_the_class_lending_refuse_impossible_days(client: httpx.AsyncClient,
+                                                                          world: World) -> None:
+    (bought,) = await _stock_devices(world, "kib", "DAYS0003", purchase_date="2020-10-27")
+    (unknown,) = await _stock_devices(world, "kib", "DAYS0004")
+    before = await Loan.count()
+    await login(client, "it@kib.test.example")
+    url = f"/devices/{unknown}/lend"
+    refused = await client.post(url, data={"_csrf_token": await csrf_token(client, url), "pupil_ref": "7b-32",
+                                           "lent_on": "01.01.1950", "due_on": "01.01.2090"})
+    assert refused.status_code == 422
+    assert 'data-field="lent_on">frühestens am 01.01.2000<' in refused.text
+    assert 'value="01.01.1950"' in refused.text or 'value="1950-01-01"' in refused.text  # kept for correcting
+    url = f"/devices/{bought}/lend"
+    refused = await client.post(url, data={"_csrf_token": await csrf_token(client, url), "pupil_ref": "7b-32",
+                                           "lent_on": "2025-09-01", "due_on": "2207-07-31"})
+    assert refused.status_code == 422
+    assert 'data-field="due_on">spätestens am 01.09.2031 (6 Jahre nach dem Ausleihtag)<' in refused.text
+
+    bulk = f"/schools/{school(world, 'kib')}/loans/bulk"
+    refused = await client.post(bulk, data={"_csrf_token": await csrf_token(client, bulk), "class_name": "7b",
+                                            "lent_on": "2020-09-01", "serial_0": "DAYS0003", "pupil_ref_0": "7b-33",
+                                            "serial_1": "DAYS0004", "pupil_ref_1": "7b-34"})
+    assert refused.status_code == 422
+    assert "frühestens am Kaufdatum des Geräts (27.10.2020)" in refused.text
+    api = await call(client, world, "school_contact", "POST", "/loans/bulk", {
+        "school_id": school(world, "kib"), "lent_on": "1999-12-31", "rows": [{"serial": "DAYS0004",
+                                                                              "pupil_ref": "7b-34"}]})
+    assert field_errors(api) == {"lent_on": "no earlier than 01.01.2000"}
+    assert await Loan.count() == before
+    statuses = await Device.select(Device.status).where(Device.id.is_in([bought, unknown]))
+    assert statuses == [{"status": "stock"}, {"status": "stock"}]
 
