@@ -739,6 +739,9 @@ class BulkForm:
                 if name.startswith(("serial_", "pupil_ref_")) else name: message for name, message in problems.items()}
 
 
+LEND_PICK_LIMIT = 50  # devices in stock listed to pick from; more are narrowed by school or search
+
+
 class LoanPages(Controller):
     include_in_schema = False
 
@@ -761,6 +764,22 @@ class LoanPages(Controller):
             "filters": {**{name: (value or "").strip() for name, value in filters.items() if value}, "q": q or ""},
             "school_year_end": services.school_year_end(services.today()),
         })
+
+    @get("/loans/lend", opt=LOANS)
+    async def pick_device(self, caller: Caller, q: Text = None, school_id: IdFilter = None) -> Response[Any]:
+        """"Lend a device" from the loan list: the devices in stock (of one school, when chosen) whose serial,
+        asset tag or model matches what was typed or scanned; one hit opens its lend form, as the look-up
+        opens a device."""
+        text = (q or "").strip()
+        schools = await _school_options(caller)
+        chosen = str(school_id) if school_id else (schools[0][0] if len(schools) == 1 else "")
+        devices, total = await services.list_devices(caller, q=text, sort="serial", limit=LEND_PICK_LIMIT,
+                                                     status=DeviceStatus.STOCK.value, school_id=chosen or None)
+        if text and total == 1:
+            return Redirect(path=f"/devices/{devices[0]['id']}/lend", status_code=303)
+        return Template("inventory/lend_pick.html", context={
+            **_base_context(caller), "q": text, "devices": devices, "total": total, "schools": schools,
+            "school_id": chosen})
 
     async def _lend_form(self, request: Request[Any, Any, Any], caller: Scope, device: dict[str, Any],
                          values: Mapping[str, Any], errors: Mapping[str, str], general: Sequence[str],

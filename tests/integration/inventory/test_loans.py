@@ -1,6 +1,7 @@
 """Loans: lend, return with condition notes, one open loan per device (also in the database), bulk
 lending for a class (all or nothing), the lend and due days a loan may have, due and overdue lists, the
-printable agreement without names that states only what was recorded at the handover."""
+printable agreement without names that states only what was recorded at the handover, and lending from
+the loan list."""
 
 from __future__ import annotations
 
@@ -311,3 +312,52 @@ async def test_the_lend_form_and_the_class_lending_refuse_impossible_days(client
     statuses = await Device.select(Device.status).where(Device.id.is_in([bought, unknown]))
     assert statuses == [{"status": "stock"}, {"status": "stock"}]
 
+
+# --- lending from the loan list ------------------------------------------------------------------
+
+
+async def test_lend_a_device_from_the_loan_list(client: httpx.AsyncClient, world: World) -> None:
+    await _stock_devices(world, "kib", "PICK0001", asset_tag="INV-PICK-1")
+    await _stock_devices(world, "kib", "PICK0002")
+    await _stock_devices(world, "rok", "PICK0003")
+    await login(client, "it@kib.test.example")
+    loans = await client.get("/loans")
+    assert 'href="/loans/lend"' in loans.text and "Gerät ausleihen" in loans.text
+    pick = await client.get("/loans/lend")
+    assert pick.status_code == 200
+    # The school's devices in stock, not the lent one, not another school's.
+    assert "PICK0001" in pick.text and "PICK0002" in pick.text and "PICK0003" not in pick.text
+    assert "PFKIB0002" not in pick.text
+    assert f'href="/schools/{school(world, "kib")}/loans/bulk"' in pick.text  # the class lending of the school
+    scanned = await client.get("/loans/lend", params={"q": "pick0002"})
+    assert scanned.status_code == 303
+    assert scanned.headers["location"] == f"/devices/{(await _device_id('PICK0002'))}/lend"
+    by_tag = await client.get("/loans/lend", params={"q": "inv-pick-1"})
+    assert by_tag.headers["location"] == f"/devices/{(await _device_id('PICK0001'))}/lend"
+    several = await client.get("/loans/lend", params={"q": "PICK"})
+    assert several.status_code == 200 and "2 Geräte im Lager" in several.text
+    foreign = await client.get("/loans/lend", params={"q": "PICK0003"})
+    assert foreign.status_code == 200 and "Kein Gerät im Lager passt zu „PICK0003“." in foreign.text
+    lent = await client.get("/loans/lend", params={"q": "PFKIB0002"})
+    assert "Kein Gerät im Lager passt" in lent.text and 'href="/lookup?q=PFKIB0002"' in lent.text
+
+
+async def test_only_who_may_lend_sees_lend_a_device(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "st@dbk.test.example")  # the school authority reads loans, lends none
+    loans = await client.get("/loans")
+    assert loans.status_code == 200 and 'href="/loans/lend' not in loans.text
+    assert (await client.get("/loans/lend")).status_code == 403
+    client.cookies.clear()
+    await login(client, "support@verbund.test.example")
+    pick = await client.get("/loans/lend", params={"school_id": school(world, "kib")})
+    assert pick.status_code == 200 and "DMPXKIB0001" in pick.text and "DMPXROK0001" not in pick.text
+    everywhere = await client.get("/loans/lend")
+    assert "DMPXROK0001" in everywhere.text and "Für die Ausleihe an eine Klasse zuerst die Schule wählen." in \
+        everywhere.text
+    assert "CNKEY" not in everywhere.text  # devices only, no access points
+
+
+async def _device_id(serial: str) -> int:
+    row = await Device.select(Device.id).where(Device.serial == serial).first()
+    assert row is not None
+    return int(row["id"])
