@@ -152,8 +152,8 @@ DEVICES_API = resource_api(
 @get("/", opt=READ, summary="List loans", dependencies={"filters": list_filters(LOAN_LIST)})
 async def list_loans(caller: Caller, filters: Filters, loan_state: LoanState = None, due_before: Day = None,
                      q: Text = None, sort: Text = None, limit: Limit = 50, offset: Offset = 0) -> Page[LoanOut]:
-    """`state`: open, returned, overdue (open, past due) or due (open, due by the end of this school
-    year). `q` searches pupil reference, class, serial and asset tag."""
+    """`state`: open, returned, overdue (open, past due) or due (open, not overdue, due by the end of
+    this school year). `q` searches pupil reference, class, serial and asset tag."""
     rows, total = await services.list_loans(caller, state=loan_state, due_before=due_before, q=q, sort=sort,
                                             limit=limit, offset=offset, filters=filters)
     return page_of(rows, total, LoanOut)

@@ -757,8 +757,10 @@ class LoanPages(Controller):
                           shown=len(rows), default_sort=default_sort)
         if wanted.csv:
             return lists.csv_response(view, rows, f"ausleihen-{state}.csv")
+        # Overdue loans are a list of their own (not in "due"): its tab says how many there are.
+        _none, overdue_total = await services.list_loans(caller, state="overdue", q=q, limit=0, filters=filters)
         return Template("inventory/loans.html", context={
-            **_base_context(caller), "loans": rows, "view": view,
+            **_base_context(caller), "loans": rows, "view": view, "overdue_total": overdue_total,
             "tabs": [(key, gettext(label)) for key, label in LOAN_TABS], "state": state,
             "filter_inputs": LOAN_LIST.inputs({"school_id": await _school_options(caller)}),
             "filters": {**{name: (value or "").strip() for name, value in filters.items() if value}, "q": q or ""},

@@ -59,8 +59,9 @@ async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.d
                      q: str | None = None, sort: str | None = None, limit: int = 50, offset: int = 0,
                      on: dt.date | None = None, filters: Mapping[str, Any] | None = None,
                      **by: Any) -> tuple[list[dict[str, Any]], int]:
-    """Loans; `state`: open, returned, overdue (open and past due) or due (open and due by the end of
-    the current school year — the list to work through before the summer)."""
+    """Loans; `state`: open, returned, overdue (open and past due) or due (open, not overdue, and due by
+    the end of the current school year — the list to work through before the summer; the overdue ones,
+    due in an earlier school year or earlier in this one, are a list of their own)."""
     scope.require(Permission.INVENTORY_READ)
     day = on or today()
     extra: list[Fragment] = []
@@ -71,7 +72,7 @@ async def list_loans(scope: Scope, *, state: str | None = None, due_before: dt.d
     elif state == "overdue":
         extra.append(fragment(LOAN_OVERDUE, day))
     elif state == "due":
-        extra.append(fragment("l.returned_on IS NULL AND l.due_on <= {}", school_year_end(day)))
+        extra.append(fragment(LOAN_OPEN + " AND l.due_on >= {} AND l.due_on <= {}", day, school_year_end(day)))
     elif state:
         raise ValidationFailed([FieldError("state", rules.NOT_ALLOWED)])
     if due_before is not None:
