@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from schoolit.migrations import sql
 
-ID = "2026-12-07T07:00:00:000000"
+ID = "2026-12-07T09:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "loan.accessories_out (Zubehör bei Ausgabe)"
 
