@@ -34,6 +34,7 @@ from schoolit.inventory.choices import (
     UPLINK_STATUS_LABELS,
     UPLINK_TECHNOLOGY_LABELS,
     VENDOR_LABELS,
+    DeviceStatus,
     DisposalReason,
     DisposalState,
 )
