@@ -3,9 +3,9 @@
 The app's input limits (`schoolit.web.input_limits`, a `before_request` hook) refuse a value its
 column cannot hold with a 422 error page. A page whose form comes back with each error at its field
 declares so in its route's `opt` (`at_fields`); the hook then leaves the problems of its form for the
-handler (`form_problems`), which shows them instead of saving, and the typed values stay. This module
-is that agreement, in the kernel so that every domain's pages (accounts' too, which may not import
-`web`) and the hook share one implementation.
+handler (`form_problems`), whose form flow (`schoolit.form_flow.attempt`) shows them instead of saving,
+and the typed values stay. This module is that agreement, in the kernel so that every domain's pages
+(accounts' too, which may not import `web`) and the hook share one implementation.
 """
 
 from __future__ import annotations

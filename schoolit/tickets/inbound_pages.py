@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
 from schoolit.tickets import inbound, mailboxes
 
@@ -66,21 +66,20 @@ class MailboxPages(Controller):
                                 editing=mailbox_id)
 
     @post("/", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def create(self, caller: Caller, data: URLEncodedBody[MailboxForm]) -> Response[Any]:
-        try:
-            await mailboxes.create_mailbox(caller, data.value())
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, errors={e.field: e.message for e in exc.errors},
+    async def create(self, request: Request[Any, Any, Any], caller: Caller,
+                     data: URLEncodedBody[MailboxForm]) -> Response[Any]:
+        outcome = await form_flow.attempt(request, lambda: mailboxes.create_mailbox(caller, data.value()))
+        if isinstance(outcome, form_flow.Refused):  # the password is not sent back
+            return await self._page(caller, status_code=outcome.status, errors=outcome.errors,
                                     form=msgspec.structs.replace(data, password=""))
         return Redirect(path="/admin/mailboxes", status_code=303)
 
     @post("/{mailbox_id:int}", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def update(self, caller: Caller, mailbox_id: FromPath[int],
+    async def update(self, request: Request[Any, Any, Any], caller: Caller, mailbox_id: FromPath[int],
                      data: URLEncodedBody[MailboxForm]) -> Response[Any]:
-        try:
-            await mailboxes.update_mailbox(caller, mailbox_id, data.value())
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, errors={e.field: e.message for e in exc.errors},
+        outcome = await form_flow.attempt(request, lambda: mailboxes.update_mailbox(caller, mailbox_id, data.value()))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, errors=outcome.errors,
                                     form=msgspec.structs.replace(data, password=""), editing=mailbox_id)
         return Redirect(path="/admin/mailboxes", status_code=303)
 
@@ -117,14 +116,14 @@ class TriagePages(Controller):
         return await self._page(caller, done=done if done.isdigit() else "")
 
     @post("/{inbound_id:int}/assign", opt=requires(Permission.TICKETS_WORK), status_code=303)
-    async def assign(self, caller: Caller, inbound_id: FromPath[int],
+    async def assign(self, request: Request[Any, Any, Any], caller: Caller, inbound_id: FromPath[int],
                      data: URLEncodedBody[TriageForm]) -> Response[Any]:
         school_id = int(data.school_id) if data.school_id.strip().isdigit() else 0
-        try:
-            ticket = await inbound.assign_school(caller, inbound_id, school_id, remember=data.remember)
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, errors={inbound_id: exc.errors[0].message})
-        return Redirect(path=f"/mail-triage?done={ticket['id']}", status_code=303)
+        outcome = await form_flow.attempt(request, lambda: inbound.assign_school(
+            caller, inbound_id, school_id, remember=data.remember))
+        if isinstance(outcome, form_flow.Refused):  # the mail's row names its first reason
+            return await self._page(caller, status_code=outcome.status, errors={inbound_id: outcome.found[0].message})
+        return Redirect(path=f"/mail-triage?done={outcome.value['id']}", status_code=303)
 
     @post("/{inbound_id:int}/dismiss", opt=requires(Permission.TICKETS_WORK), status_code=303)
     async def dismiss(self, caller: Caller, inbound_id: FromPath[int]) -> Response[Any]:

@@ -10,9 +10,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.errors import ValidationFailed
 from schoolit.kernel import form_limits
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import LOCALE_NAMES
@@ -75,15 +75,10 @@ class NotificationPages(Controller):
         """Save the caller's choices. A refusal shows the form again (422) with what was chosen and each
         reason at its field, and saves nothing; the service's reason wins over the column's (an unknown
         language is "unknown language", not "at most 5 characters")."""
-        errors = form_limits.form_problems(request)
         modes = data.modes()
-        errors |= {e.field: e.message for e in notifications.preference_errors(caller, locale=data.locale,
-                                                                                 modes=modes)}
-        if not errors:
-            try:
-                await notifications.save_my_preferences(caller, locale=data.locale, modes=modes)
-            except ValidationFailed as exc:
-                errors = {e.field: e.message for e in exc.errors}
-        if errors:
-            return await self._page(caller, status_code=422, errors=errors, chosen=data)
+        outcome = await form_flow.attempt(
+            request, lambda: notifications.save_my_preferences(caller, locale=data.locale, modes=modes),
+            found=notifications.preference_errors(caller, locale=data.locale, modes=modes), checks_first=True)
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, errors=outcome.errors, chosen=data)
         return Redirect(path="/account/notifications?saved=true", status_code=303)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,13 +18,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import lists, rules, uploads
+from schoolit import form_flow, lists, rules, uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
-from schoolit.errors import FieldError, ValidationFailed
+from schoolit.errors import FieldError
 from schoolit.kernel import form_limits
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_, gettext, ngettext
@@ -260,24 +260,18 @@ class TicketPages(Controller):
         """Save the queue's filters under a name. Every field is checked at once; a refusal shows the queue
         again (422) with the typed name and each reason in the form, and saves nothing."""
         filters = _filters(data.view, data.status, data.county_id, data.school_id, data.q)
-        errors = form_limits.form_problems(request)  # a value its column cannot hold (a name too long)
-        for field in ("county_id", "school_id"):  # a filter that is not a number is not dropped unsaid
-            if getattr(data, field).strip() and _int_or_none(getattr(data, field)) is None:
-                errors.setdefault(field, rules.WHOLE_NUMBER)
-        for error in queue.view_errors(data.name, filters):
-            errors.setdefault(error.field, error.message)
-        if not errors:
-            try:
-                await queue.save_view(caller, data.name, filters)
-            except ValidationFailed as exc:
-                errors = {e.field: e.message for e in exc.errors}
-        if errors:
+        # A filter that is not a number is not dropped unsaid.
+        found = [FieldError(field, rules.WHOLE_NUMBER) for field in ("county_id", "school_id")
+                 if getattr(data, field).strip() and _int_or_none(getattr(data, field)) is None]
+        outcome = await form_flow.attempt(request, lambda: queue.save_view(caller, data.name, filters),
+                                          found=found + queue.view_errors(data.name, filters))
+        if isinstance(outcome, form_flow.Refused):
             # The list behind the form shows the filters that were to be saved, or all open tickets when
             # those are what was refused (the message names which).
-            shown = filters if errors.keys() <= {"name"} else queue.Filters()
+            shown = filters if outcome.errors.keys() <= {"name"} else queue.Filters()
             context = await self._queue_context(request, caller, shown)
-            return await self._queue_page(context, caller, status_code=422, view_name=data.name,
-                                          view_errors=errors)
+            return await self._queue_page(context, caller, status_code=outcome.status, view_name=data.name,
+                                          view_errors=outcome.errors)
         return Redirect(path="/tickets?" + _query(filters), status_code=303)
 
     @post("/views/delete", opt=requires(Permission.TICKETS_READ), status_code=303)
@@ -321,33 +315,35 @@ class TicketPages(Controller):
         """Polled by the ticket page: records the caller and names the others who have it open."""
         return Template("tickets/_presence.html", context={"others": await queue.touch_presence(caller, ticket_id)})
 
-    async def _act(self, caller: Scope, ticket_id: int, action: Any) -> Response[Any]:
-        try:
-            await action
-        except ValidationFailed as exc:
-            return await self._ticket_page(caller, ticket_id, status_code=422,
-                                           errors={e.field: e.message for e in exc.errors})
+    async def _act(self, request: Request[Any, Any, Any], caller: Scope, ticket_id: int,
+                   action: Callable[[], Awaitable[Any]]) -> Response[Any]:
+        """One of the ticket page's forms: done, or the page again with the reason at the field (422)."""
+        outcome = await form_flow.attempt(request, action)
+        if isinstance(outcome, form_flow.Refused):
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, errors=outcome.errors)
         return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/claim", opt=requires(Permission.TICKETS_WORK), status_code=303)
-    async def claim(self, caller: Caller, ticket_id: FromPath[int]) -> Response[Any]:
-        return await self._act(caller, ticket_id, services.assign(caller, ticket_id, caller.actor.user_id))
+    async def claim(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int]) -> Response[Any]:
+        return await self._act(request, caller, ticket_id,
+                               lambda: services.assign(caller, ticket_id, caller.actor.user_id))
 
     @post("/{ticket_id:int}/assign", opt=requires(Permission.TICKETS_WORK), status_code=303)
-    async def assign(self, caller: Caller, ticket_id: FromPath[int],
+    async def assign(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                      data: URLEncodedBody[AssignForm]) -> Response[Any]:
-        return await self._act(caller, ticket_id, services.assign(caller, ticket_id, _int_or_none(data.assignee_id)))
+        return await self._act(request, caller, ticket_id,
+                               lambda: services.assign(caller, ticket_id, _int_or_none(data.assignee_id)))
 
     @post("/{ticket_id:int}/status", opt=requires(Permission.TICKETS_READ), status_code=303)
-    async def status(self, caller: Caller, ticket_id: FromPath[int],
+    async def status(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                      data: URLEncodedBody[StatusForm]) -> Response[Any]:
-        return await self._act(caller, ticket_id, services.change_status(
+        return await self._act(request, caller, ticket_id, lambda: services.change_status(
             caller, ticket_id, data.status, comment=data.comment.strip() or None))
 
     @post("/{ticket_id:int}/comment", opt=requires(Permission.TICKETS_REPORT), status_code=303)
-    async def comment(self, caller: Caller, ticket_id: FromPath[int],
+    async def comment(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                       data: URLEncodedBody[CommentForm]) -> Response[Any]:
-        return await self._act(caller, ticket_id, services.add_comment(
+        return await self._act(request, caller, ticket_id, lambda: services.add_comment(
             caller, ticket_id, data.body, public=data.visibility != "internal"))
 
     @post("/{ticket_id:int}/time", opt=WORK_FORM, status_code=303)
@@ -355,39 +351,36 @@ class TicketPages(Controller):
                        data: URLEncodedBody[TimeForm]) -> Response[Any]:
         """Book time from the ticket page. Every field is checked at once; a refusal shows the page again
         (422) with what was typed and each reason at its field, and books nothing."""
-        errors = form_limits.form_problems(request)  # a value its column cannot hold (a note too long)
+        found: list[FieldError] = []
         minutes = _whole_number(data.minutes)
         if minutes is None:
-            errors.setdefault("minutes", NOT_MINUTES)
-        found: list[FieldError] = []
+            found.append(FieldError("minutes", NOT_MINUTES))
         day = rules.day(found, "worked_on", data.worked_on)
         if not data.worked_on.strip():
             found.append(FieldError("worked_on", rules.REQUIRED))  # the form offers today
-        for error in found + worktime.entry_errors(minutes, day):
-            errors.setdefault(error.field, error.message)
-        if not errors:
-            try:
-                await worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note)
-            except ValidationFailed as exc:
-                errors = {e.field: e.message for e in exc.errors}
-        if errors:
+        outcome = await form_flow.attempt(
+            request, lambda: worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note),
+            found=found + worktime.entry_errors(minutes, day))
+        if isinstance(outcome, form_flow.Refused):
+            errors = outcome.errors
             in_form_order = {name: errors[name] for name in TIME_FIELDS if name in errors}
-            return await self._ticket_page(caller, ticket_id, status_code=422, errors={**in_form_order, **errors},
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status,
+                                           errors={**in_form_order, **errors},
                                            time_form={name: getattr(data, name) for name in TIME_FIELDS})
         return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/priority", opt=requires(Permission.TICKETS_WORK), status_code=303)
-    async def priority(self, caller: Caller, ticket_id: FromPath[int],
+    async def priority(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                        data: URLEncodedBody[PriorityForm]) -> Response[Any]:
-        return await self._act(caller, ticket_id, services.reprioritise(
+        return await self._act(request, caller, ticket_id, lambda: services.reprioritise(
             caller, ticket_id, impact=data.impact or None, urgency=data.urgency or None))
 
     @post("/{ticket_id:int}/attachments", opt=requires(Permission.TICKETS_REPORT), status_code=303,
           request_max_body_size=uploads.UPLOAD_LIMIT)
-    async def upload(self, caller: Caller, ticket_id: FromPath[int],
+    async def upload(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                      data: MultipartBody[uploads.UploadForm]) -> Response[Any]:
         content = await data.file.read()
-        return await self._act(caller, ticket_id, add_attachment(
+        return await self._act(request, caller, ticket_id, lambda: add_attachment(
             caller, ticket_id, data.file.filename or "datei", content))
 
     @get("/attachments/{attachment_id:int}", opt=requires(Permission.TICKETS_READ))
@@ -434,14 +427,14 @@ class TicketAdminPages(Controller):
         return await self._page()
 
     @post("/", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def save(self, caller: Caller, data: URLEncodedBody[CategoryForm]) -> Response[Any]:
+    async def save(self, request: Request[Any, Any, Any], caller: Caller,
+                   data: URLEncodedBody[CategoryForm]) -> Response[Any]:
         posted = msgspec.structs.asdict(data)
         category_id = _int_or_none(posted.pop("id"))
-        try:
-            await save_category(caller, posted, category_id=category_id)
-        except ValidationFailed as exc:
-            return await self._page(status_code=422, posted_id=category_id, posted=posted,
-                                    errors={e.field: (e.label or e.field, e.message) for e in exc.errors})
+        outcome = await form_flow.attempt(request, lambda: save_category(caller, posted, category_id=category_id))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(status_code=outcome.status, posted_id=category_id, posted=posted,
+                                    errors={e.field: (e.label or e.field, e.message) for e in outcome.found})
         return Redirect(path="/admin/ticket-categories", status_code=303)
 
 
@@ -480,9 +473,9 @@ class PublicPages(Controller):
     async def report(self, request: Request[Any, Any, Any], data: URLEncodedBody[ReportForm]) -> Template:
         user = current_user(request)
         try:
-            ticket, token = await public_services.submit_report(
+            outcome = await form_flow.attempt(request, lambda: public_services.submit_report(
                 data, client_ip=client_ip(request), user_id=user["id"] if user else None,
-                request_id=request_id(request))
+                request_id=request_id(request)))
         except public_services.RateLimited as exc:
             minutes = max(1, math.ceil(exc.retry_after / 60))
             message = ngettext("You have sent too many reports. Please try again in %(num)s minute.",
@@ -492,8 +485,10 @@ class PublicPages(Controller):
                          "Too many reports from your network. Please try again in %(num)s minutes.", minutes)
             return await self._form(data, status_code=429, headers={"Retry-After": str(exc.retry_after)},
                                     errors=[FieldError("form", message)], school=await self._school_of(data))
-        except ValidationFailed as exc:
-            return await self._form(data, status_code=422, errors=exc.errors, school=await self._school_of(data))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._form(data, status_code=outcome.status, errors=list(outcome.found),
+                                    school=await self._school_of(data))
+        ticket, token = outcome.value
         return Template("tickets/report_done.html", status_code=201, context={
             "ticket": ticket, "tracking_path": f"/track/{token}", "tracking_url": services.tracking_url(token)})
 
@@ -511,14 +506,14 @@ class PublicPages(Controller):
     async def reply(self, request: Request[Any, Any, Any], token: FromPath[str],
                     data: URLEncodedBody[ReplyForm]) -> Response[Any]:
         try:
-            await public_services.reply(token, data.body, client_ip=client_ip(request),
-                                        request_id=request_id(request))
+            outcome = await form_flow.attempt(request, lambda: public_services.reply(
+                token, data.body, client_ip=client_ip(request), request_id=request_id(request)))
         except public_services.RateLimited as exc:
             return await self._tracking_page(token, 429, {"body": N_("Too many replies from your network. Please "
                                                                      "try again in a few minutes.")},
                                              headers={"Retry-After": str(exc.retry_after)}, body=data.body)
-        except ValidationFailed as exc:
-            return await self._tracking_page(token, 422, {e.field: e.message for e in exc.errors}, body=data.body)
+        if isinstance(outcome, form_flow.Refused):
+            return await self._tracking_page(token, outcome.status, outcome.errors, body=data.body)
         return Redirect(path=f"/track/{token}", status_code=303)
 
     async def _tracking_page(self, token: str, status_code: int, errors: dict[str, str],

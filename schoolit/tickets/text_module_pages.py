@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, register
@@ -46,13 +46,13 @@ class TextModulePages(Controller):
         return await self._page(caller)
 
     @post("/", opt=ACCESS, status_code=303)
-    async def save(self, caller: Caller, data: URLEncodedBody[TextModuleForm]) -> Response[Any]:
+    async def save(self, request: Request[Any, Any, Any], caller: Caller,
+                   data: URLEncodedBody[TextModuleForm]) -> Response[Any]:
         module_id = int(data.id) if data.id.strip().isdigit() else None
-        try:
-            await text_modules.save_module(caller, title=data.title, body=data.body, module_id=module_id)
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, form=data,
-                                    errors={e.field: e.message for e in exc.errors})
+        outcome = await form_flow.attempt(request, lambda: text_modules.save_module(
+            caller, title=data.title, body=data.body, module_id=module_id))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, form=data, errors=outcome.errors)
         return Redirect(path="/text-modules", status_code=303)
 
     @post("/{module_id:int}/delete", opt=ACCESS, status_code=303)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.errors import ValidationFailed
 from schoolit.kernel.access import Permission, requires
 from schoolit.tickets import webhooks
 from schoolit.tickets.choices import Happening
@@ -49,13 +49,13 @@ class WebhookPages(Controller):
         return await self._page(caller)
 
     @post("/", opt=requires(Permission.USERS_MANAGE), status_code=201)
-    async def create(self, caller: Caller, data: URLEncodedBody[WebhookForm]) -> Template:
-        try:
-            created, secret = await webhooks.create_webhook(caller, name=data.name, url=data.url,
-                                                            events=data.event_list())
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, errors={e.field: e.message for e in exc.errors},
-                                    form=data)
+    async def create(self, request: Request[Any, Any, Any], caller: Caller,
+                     data: URLEncodedBody[WebhookForm]) -> Template:
+        outcome = await form_flow.attempt(request, lambda: webhooks.create_webhook(
+            caller, name=data.name, url=data.url, events=data.event_list()))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, errors=outcome.errors, form=data)
+        created, secret = outcome.value
         return await self._page(caller, status_code=201, created=created, secret=secret)
 
     @post("/{webhook_id:int}/active", opt=requires(Permission.USERS_MANAGE), status_code=303)

@@ -13,8 +13,8 @@ read by the handler itself, and query parameters, match columns of that name in 
 A route whose body has a decoder of its own (the probes' sample batches) says so with
 `opt={"input_limits": "decoder"}` and is not decoded twice. A page whose posted form is shown again
 with each error at its field (`schoolit.kernel.form_limits.at_fields(opt)`) is not refused: the hook
-leaves the problems of its form for the handler (`form_limits.form_problems`), which shows them instead
-of saving, and the typed values stay.
+leaves the problems of its form for the handler (`form_limits.form_problems`, read by its form flow,
+`schoolit.form_flow.attempt`), which shows them instead of saving, and the typed values stay.
 """
 
 from __future__ import annotations

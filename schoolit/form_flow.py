@@ -1,0 +1,90 @@
+"""The one flow of a page's posted form: checked at once, saved, or shown again with each reason at its field.
+
+A page handler states only what is its own — its checks of what the service cannot see (a number typed as
+text, two passwords that differ), the service call, and how its page is drawn — and `attempt` does the rest:
+the values too long for their columns (`schoolit.kernel.form_limits.form_problems`, for a route declared
+`at_fields`) and the handler's checks are gathered, one reason per field; if there are none the service is
+called, and its `ValidationFailed` becomes the same kind of answer. The handler shows a `Refused` form again
+with what was typed (422 — 409 for a conflict it asks to show on the page), nothing saved, or goes on with
+the `Saved` value.
+
+It lives outside `web` and `kernel` because every domain's pages use it (accounts may not import web, and
+the kernel imports nothing of schoolit outside itself, the errors included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from schoolit.errors import Conflict, FieldError, ValidationFailed
+from schoolit.kernel import form_limits
+from schoolit.kernel.i18n import gettext
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """The form was taken: what the service answered."""
+
+    value: T
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The form is shown again, nothing saved: each problem at its field (`found`, the reasons in the
+    request's language, the labels as the service named them), or — a conflict with what is stored — one
+    `problem` about the whole form; `status` is the page's answer."""
+
+    found: tuple[FieldError, ...] = ()
+    problem: str = ""
+    status: int = 422
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The reason at each field (field -> text in the request's language)."""
+        return {error.field: error.message for error in self.found}
+
+
+def _shown(errors: Iterable[FieldError]) -> tuple[FieldError, ...]:
+    """The errors with their reasons in the request's language (message ids are translated; a text in it
+    already, as the column limits give it, stays as it is)."""
+    return tuple(FieldError(e.field, gettext(e.message), e.label) for e in errors)
+
+
+def _one_each(columns: Iterable[FieldError], checks: Iterable[FieldError], checks_first: bool) -> list[FieldError]:
+    """One reason per field, in the order the fields were found: the column's, unless the handler's own
+    check names the problem better (`checks_first`)."""
+    merged: dict[str, FieldError] = {}
+    for error in columns:
+        merged.setdefault(error.field, error)
+    checked: set[str] = set()
+    for error in checks:
+        if error.field not in checked and (checks_first or error.field not in merged):
+            merged[error.field] = error
+        checked.add(error.field)
+    return list(merged.values())
+
+
+async def attempt(request: Any, save: Callable[[], Awaitable[T]], *, found: Iterable[FieldError] = (),
+                  checks_first: bool = False, conflict: bool = False) -> Saved[T] | Refused:
+    """Save a posted form, or say why not (see the module doc).
+
+    `found`: the handler's own checks of the form; `save` is not called when they, or the columns, find a
+    problem. `checks_first`: a check's reason replaces the column's at the same field (a choice among known
+    values is "unknown language", whatever its length); otherwise the column's stands ("at most 80
+    characters"). `conflict`: a `Conflict` of the service is shown on the page (409) instead of the error
+    page."""
+    columns = [FieldError(field, message) for field, message in form_limits.form_problems(request).items()]
+    if problems := _one_each(columns, found, checks_first):
+        return Refused(_shown(problems))
+    try:
+        return Saved(await save())
+    except ValidationFailed as exc:
+        return Refused(_shown(exc.errors))
+    except Conflict as exc:
+        if not conflict:
+            raise
+        return Refused(problem=exc.shown(), status=exc.status_code)
