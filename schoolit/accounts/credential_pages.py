@@ -19,14 +19,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts import credentials, services, sessions, twofactor
 from schoolit.accounts.auth import Caller, session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import MIN_PASSWORD_LENGTH
-from schoolit.errors import Conflict, FieldError, ValidationFailed
+from schoolit.errors import Conflict, FieldError
 from schoolit.kernel.access import Permission, authenticated, public, requires
-from schoolit.kernel.form_limits import at_fields, form_problems
+from schoolit.kernel.form_limits import at_fields
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.i18n import ngettext
 from schoolit.kernel.requests import client_ip, request_id
@@ -39,10 +40,9 @@ NextParam = Annotated[str, QueryParameter(name="next")]
 
 
 
-def field_errors(exc: ValidationFailed) -> dict[str, str]:
-    """Each field's message in the page's language (messages are English message ids)."""
-    return {e.field: _(e.message, count=MIN_PASSWORD_LENGTH) if "%(count)" in e.message else _(e.message)
-            for e in exc.errors}
+def _repeated(password: str, repeated: str) -> list[FieldError]:
+    """The password forms' own check: the new password typed twice alike."""
+    return [] if password == repeated else [FieldError("repeat_password", credentials.PASSWORDS_DIFFER)]
 
 
 def too_many_attempts(retry_after: int) -> str:
@@ -154,13 +154,15 @@ class SecondFactorPages(Controller):
         if user is None:
             return Redirect(path="/login", status_code=303)
         next_ = local_path(data.next)
+        scope = await _scope_of(request, user)
         try:
-            codes = await twofactor.confirm_enrolment(await _scope_of(request, user), user, data.code)
-        except ValidationFailed as exc:
-            return await self._enrolment_page(user, pending, next_, field_errors(exc), 422)
-        except Conflict:
+            outcome = await form_flow.attempt(request, lambda: twofactor.confirm_enrolment(scope, user, data.code))
+        except Conflict:  # enrolled meanwhile (another tab): the page says so
             return Redirect(path="/account/two-factor", status_code=303)
-        response: Response[Any] = Template("accounts/recovery_codes.html", context={"codes": codes, "next": next_})
+        if isinstance(outcome, form_flow.Refused):
+            return await self._enrolment_page(user, pending, next_, outcome.errors, outcome.status)
+        response: Response[Any] = Template("accounts/recovery_codes.html", context={
+            "codes": outcome.value, "next": next_})
         if pending:  # enrolled as required: the login is complete now
             session_id = await sessions.start_session(
                 user["id"], client_ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
@@ -201,13 +203,11 @@ class AccountPages(Controller):
                               data: URLEncodedBody[PasswordForm]) -> Response[Any]:
         if caller.actor.user_id is None:
             return Redirect(path="/", status_code=303)
-        try:
-            if data.new_password != data.repeat_password:
-                raise ValidationFailed([FieldError("repeat_password", credentials.PASSWORDS_DIFFER)])
-            await credentials.change_own_password(caller, current=data.current_password, new=data.new_password,
-                                                  keep_session=session_id_of(request))
-        except ValidationFailed as exc:
-            return await self._account_page(caller, status_code=422, errors=field_errors(exc))
+        outcome = await form_flow.attempt(request, lambda: credentials.change_own_password(
+            caller, current=data.current_password, new=data.new_password, keep_session=session_id_of(request)),
+            found=_repeated(data.new_password, data.repeat_password))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._account_page(caller, status_code=outcome.status, errors=outcome.errors)
         return await self._account_page(caller, changed=True)
 
     @get("/password-reset/{reset_token:str}", name="password_reset", opt=public())
@@ -224,15 +224,15 @@ class AccountPages(Controller):
         if user is None:
             return Template("accounts/password_reset.html", status_code=410, context=context)
         try:
-            if data.password != data.repeat_password:
-                raise ValidationFailed([FieldError("repeat_password", credentials.PASSWORDS_DIFFER)])
-            await credentials.reset_password(reset_token, data.password, client_ip=client_ip(request),
-                                             request_id=request_id(request))
-        except ValidationFailed as exc:
-            return Template("accounts/password_reset.html", status_code=422,
-                            context={**context, "errors": field_errors(exc)})
-        except Conflict:
+            outcome = await form_flow.attempt(
+                request, lambda: credentials.reset_password(reset_token, data.password, client_ip=client_ip(request),
+                                                            request_id=request_id(request)),
+                found=_repeated(data.password, data.repeat_password))
+        except Conflict:  # the link was used or expired meanwhile
             return Template("accounts/password_reset.html", status_code=410, context={**context, "person": None})
+        if isinstance(outcome, form_flow.Refused):
+            return Template("accounts/password_reset.html", status_code=outcome.status,
+                            context={**context, "errors": outcome.errors})
         return Template("accounts/password_reset.html", context={**context, "done": True})
 
 
@@ -273,17 +273,13 @@ class UserAdminPages(Controller):
     @post("/", opt=at_fields(MANAGE), status_code=200)
     async def update(self, request: AnyRequest, caller: Caller, user_id: FromPath[int],
                      data: URLEncodedBody[EditUserForm]) -> Template:
-        if problems := form_problems(request):  # a value too long for its column: at its field, typed values kept
-            return await self._page(caller, user_id, status_code=422, form=data, errors=problems)
-        try:
-            await credentials.update_user(caller, user_id, display_name=data.display_name, role=data.role,
-                                          ref=services.UserScopeRef(county_slug=data.county or None,
-                                                                    arrangement_slug=data.arrangement or None,
-                                                                    school_number=data.school or None))
-        except ValidationFailed as exc:
-            return await self._page(caller, user_id, status_code=422, form=data, errors=field_errors(exc))
-        except Conflict as exc:
-            return await self._page(caller, user_id, status_code=409, form=data, problem=exc.shown())
+        outcome = await form_flow.attempt(request, lambda: credentials.update_user(
+            caller, user_id, display_name=data.display_name, role=data.role,
+            ref=services.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
+                                      school_number=data.school or None)), conflict=True)
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, user_id, status_code=outcome.status, form=data, errors=outcome.errors,
+                                    problem=outcome.problem or None)
         return await self._page(caller, user_id, notice=_("Changes saved."))
 
     @post("/enable", opt=MANAGE, status_code=303)

@@ -30,7 +30,7 @@ from schoolit.accounts.tables import Arrangement, County, PasswordReset, User, W
 from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch
 
 RESET_LINK_VALID = dt.timedelta(hours=48)
@@ -97,8 +97,8 @@ async def enable_user(scope: Scope, user_id: int) -> dict[str, Any]:
 
 
 def _check_new_password(password: str, field: str = "new_password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed([FieldError(field, PASSWORD_TOO_SHORT)])
+    if len(password) < MIN_PASSWORD_LENGTH:  # the length named, as every limit names its number
+        raise ValidationFailed([FieldError(field, gettext(PASSWORD_TOO_SHORT, count=MIN_PASSWORD_LENGTH))])
 
 
 async def change_own_password(scope: Scope, *, current: str, new: str, keep_session: str | None) -> None:

@@ -14,18 +14,18 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import lists, rules
+from schoolit import form_flow, lists, rules
 from schoolit.accounts import audit, audit_labels, credentials, services, sessions, tokens
 from schoolit.accounts.auth import Caller, expired_session_cookie, session_id_of
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
-from schoolit.accounts.credential_pages import begin_login, field_errors, scope_options, too_many_attempts
+from schoolit.accounts.credential_pages import begin_login, scope_options, too_many_attempts
 from schoolit.accounts.schemas import audit_events
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.sso import services as sso
-from schoolit.errors import Conflict, FieldError, ValidationFailed
+from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel import labels
 from schoolit.kernel.access import Permission, public, requires
-from schoolit.kernel.form_limits import at_fields, form_problems
+from schoolit.kernel.form_limits import at_fields
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.requests import client_ip, request_id
@@ -111,17 +111,14 @@ class AdminPages(Controller):
     async def create_user(
         self, request: Request[Any, Any, Any], caller: Caller, data: URLEncodedBody[NewUserForm],
     ) -> Template:
-        if problems := form_problems(request):  # a value too long for its column: at its field, typed values kept
-            return await self._users_page(caller, status_code=422, form=data, errors=problems)
-        try:
-            user, password = await services.create_user(
-                caller, email=data.email, display_name=data.display_name, role=data.role,
-                ref=services.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
-                                          school_number=data.school or None))
-        except ValidationFailed as exc:
-            return await self._users_page(caller, status_code=422, form=data, errors=field_errors(exc))
-        except Conflict as exc:
-            return await self._users_page(caller, status_code=409, form=data, problem=exc.shown())
+        outcome = await form_flow.attempt(request, lambda: services.create_user(
+            caller, email=data.email, display_name=data.display_name, role=data.role,
+            ref=services.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
+                                      school_number=data.school or None)), conflict=True)
+        if isinstance(outcome, form_flow.Refused):
+            return await self._users_page(caller, status_code=outcome.status, form=data, errors=outcome.errors,
+                                          problem=outcome.problem or None)
+        user, password = outcome.value
         return await self._users_page(caller, created=user, generated_password=password)
 
     @get("/tokens", name="admin_tokens", opt=requires(Permission.USERS_MANAGE))

@@ -7,27 +7,29 @@ redirects (303) back to the page with a message in the query string.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts import fields, tenants
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import SHARE_RULE_LABELS, FederalState, ShareRule
 from schoolit.accounts.scope import Scope
-from schoolit.errors import Conflict, FieldError, ValidationFailed
+from schoolit.errors import Conflict, FieldError
 from schoolit.kernel.access import Permission, requires
 from schoolit.kernel.i18n import N_
-from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.navigation import NavItem, register
 
 MANAGE = requires(Permission.TENANTS_MANAGE)
 
 register(NavItem("/admin/counties", N_("Counties"), Permission.TENANTS_MANAGE),
          NavItem("/admin/arrangements", N_("Support arrangements"), Permission.TENANTS_MANAGE), before="/admin/users")
+
+AnyRequest = Request[Any, Any, Any]
 
 # Messages a page shows after a redirect (?done=...): fixed ids, so nothing from the URL is echoed.
 DONE = {
@@ -40,10 +42,6 @@ DONE = {
     "arrangement-dissolved": N_("Arrangement dissolved: its counties belong to no arrangement now."),
     "member-removed": N_("County removed: the arrangement's supporters no longer see it."),
 }
-
-
-def _errors(exc: ValidationFailed) -> dict[str, str]:
-    return {e.field: _(e.message) for e in exc.errors}
 
 
 def _shares_from_form(data: dict[str, str]) -> dict[int, str]:
@@ -87,12 +85,12 @@ class TenantPages(Controller):
         return await self._counties(caller, done=done)
 
     @post("/counties", opt=MANAGE, status_code=303)
-    async def create_county(self, caller: Caller, data: URLEncodedBody[CountyForm]) -> Template | Redirect:
-        try:
-            county = await tenants.create_county(caller, msgspec.structs.asdict(data))
-        except ValidationFailed as exc:
-            return await self._counties(caller, status_code=422, form=data, errors=_errors(exc))
-        return Redirect(path=f"/admin/counties/{county['id']}?done=county-created", status_code=303)
+    async def create_county(self, request: AnyRequest, caller: Caller,
+                            data: URLEncodedBody[CountyForm]) -> Template | Redirect:
+        outcome = await form_flow.attempt(request, lambda: tenants.create_county(caller, msgspec.structs.asdict(data)))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._counties(caller, status_code=outcome.status, form=data, errors=outcome.errors)
+        return Redirect(path=f"/admin/counties/{outcome.value['id']}?done=county-created", status_code=303)
 
     async def _county(self, caller: Scope, county_id: int, *, status_code: int = 200, done: str | None = None,
                       form: CountyForm | None = None, errors: dict[str, str] | None = None,
@@ -109,23 +107,20 @@ class TenantPages(Controller):
         return await self._county(caller, county_id, done=done)
 
     @post("/counties/{county_id:int}", opt=MANAGE, status_code=303)
-    async def save_county(self, caller: Caller, county_id: FromPath[int],
+    async def save_county(self, request: AnyRequest, caller: Caller, county_id: FromPath[int],
                           data: URLEncodedBody[CountyForm]) -> Template | Redirect:
-        try:
-            await tenants.update_county(caller, county_id, msgspec.structs.asdict(data))
-        except ValidationFailed as exc:
-            return await self._county(caller, county_id, status_code=422, form=data, errors=_errors(exc))
+        outcome = await form_flow.attempt(request, lambda: tenants.update_county(
+            caller, county_id, msgspec.structs.asdict(data)))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._county(caller, county_id, status_code=outcome.status, form=data, errors=outcome.errors)
         return Redirect(path=f"/admin/counties/{county_id}?done=county-saved", status_code=303)
 
     @post("/counties/{county_id:int}/retire", opt=MANAGE, status_code=303)
-    async def retire_county(self, caller: Caller, county_id: FromPath[int]) -> Template | Redirect:
-        try:
-            await tenants.retire_county(caller, county_id)
-        except Conflict as exc:
-            return await self._county(caller, county_id, status_code=409, refusal=exc.shown())
-        except ValidationFailed as exc:
-            return await self._county(caller, county_id, status_code=422,
-                                      refusal="; ".join(_errors(exc).values()))
+    async def retire_county(self, request: AnyRequest, caller: Caller, county_id: FromPath[int]) -> Template | Redirect:
+        outcome = await form_flow.attempt(request, lambda: tenants.retire_county(caller, county_id), conflict=True)
+        if isinstance(outcome, form_flow.Refused):  # a button, no fields: the reasons on top
+            return await self._county(caller, county_id, status_code=outcome.status,
+                                      refusal=outcome.problem or "; ".join(outcome.errors.values()))
         return Redirect(path=f"/admin/counties/{county_id}?done=county-retired", status_code=303)
 
     async def _arrangements(self, caller: Scope, *, status_code: int = 200, done: str | None = None,
@@ -142,15 +137,13 @@ class TenantPages(Controller):
         return await self._arrangements(caller, done=done)
 
     @post("/arrangements", opt=MANAGE, status_code=303)
-    async def create_arrangement(self, caller: Caller,
+    async def create_arrangement(self, request: AnyRequest, caller: Caller,
                                  data: URLEncodedBody[NewArrangementForm]) -> Template | Redirect:
-        try:
-            arrangement = await tenants.create_arrangement(caller, name=data.name, slug=data.slug,
-                                                           lead_county_id=_int(data.lead_county),
-                                                           share_rule=data.share_rule)
-        except ValidationFailed as exc:
-            return await self._arrangements(caller, status_code=422, form=data, errors=_errors(exc))
-        return Redirect(path=f"/admin/arrangements/{arrangement['id']}?done=arrangement-created", status_code=303)
+        outcome = await form_flow.attempt(request, lambda: tenants.create_arrangement(
+            caller, name=data.name, slug=data.slug, lead_county_id=_int(data.lead_county), share_rule=data.share_rule))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._arrangements(caller, status_code=outcome.status, form=data, errors=outcome.errors)
+        return Redirect(path=f"/admin/arrangements/{outcome.value['id']}?done=arrangement-created", status_code=303)
 
     async def _arrangement(self, caller: Scope, arrangement_id: int, *, status_code: int = 200,
                            done: str | None = None, form: dict[str, str] | None = None,
@@ -169,38 +162,37 @@ class TenantPages(Controller):
         return await self._arrangement(caller, arrangement_id, done=done)
 
     @post("/arrangements/{arrangement_id:int}", opt=MANAGE, status_code=303)
-    async def save_arrangement(self, caller: Caller, arrangement_id: FromPath[int],
+    async def save_arrangement(self, request: AnyRequest, caller: Caller, arrangement_id: FromPath[int],
                                data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
-        try:
-            await tenants.update_arrangement(
-                caller, arrangement_id, name=data.get("name"), lead_county_id=_int(data.get("lead_county")),
-                share_rule=data.get("share_rule"), shares=_shares_from_form(data))
-        except ValidationFailed as exc:
-            return await self._arrangement(caller, arrangement_id, status_code=422, form=data, errors=_errors(exc))
+        outcome = await form_flow.attempt(request, lambda: tenants.update_arrangement(
+            caller, arrangement_id, name=data.get("name"), lead_county_id=_int(data.get("lead_county")),
+            share_rule=data.get("share_rule"), shares=_shares_from_form(data)))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._arrangement(caller, arrangement_id, status_code=outcome.status, form=data,
+                                           errors=outcome.errors)
         return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=arrangement-saved", status_code=303)
 
     @post("/arrangements/{arrangement_id:int}/members", opt=MANAGE, status_code=303)
-    async def add_member(self, caller: Caller, arrangement_id: FromPath[int],
+    async def add_member(self, request: AnyRequest, caller: Caller, arrangement_id: FromPath[int],
                          data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
         county_id = _int(data.get("county"))
-        try:
-            if county_id is None:
-                raise ValidationFailed([FieldError("county", tenants.REQUIRED)])
-            shares = _shares_from_form(data)
-            if data.get("share"):
-                shares[county_id] = data["share"]
-            await tenants.add_member(caller, arrangement_id, county_id, shares or None)
-        except ValidationFailed as exc:
-            return await self._arrangement(caller, arrangement_id, status_code=422, form=data, errors=_errors(exc))
+        shares = _shares_from_form(data)
+        if county_id is not None and data.get("share"):
+            shares[county_id] = data["share"]
+        outcome = await form_flow.attempt(
+            request, lambda: tenants.add_member(caller, arrangement_id, county_id or 0, shares or None),
+            found=[FieldError("county", tenants.REQUIRED)] if county_id is None else [])
+        if isinstance(outcome, form_flow.Refused):
+            return await self._arrangement(caller, arrangement_id, status_code=outcome.status, form=data,
+                                           errors=outcome.errors)
         return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=member-added", status_code=303)
 
     @post("/arrangements/{arrangement_id:int}/members/{county_id:int}/remove", opt=MANAGE, status_code=303)
-    async def remove_member(self, caller: Caller, arrangement_id: FromPath[int],
+    async def remove_member(self, request: AnyRequest, caller: Caller, arrangement_id: FromPath[int],
                             county_id: FromPath[int]) -> Template | Redirect:
-        try:
-            await tenants.remove_member(caller, arrangement_id, county_id)
-        except ValidationFailed as exc:
-            return await self._arrangement(caller, arrangement_id, status_code=422, errors=_errors(exc))
+        outcome = await form_flow.attempt(request, lambda: tenants.remove_member(caller, arrangement_id, county_id))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._arrangement(caller, arrangement_id, status_code=outcome.status, errors=outcome.errors)
         return Redirect(path=f"/admin/arrangements/{arrangement_id}?done=member-removed", status_code=303)
 
     @post("/arrangements/{arrangement_id:int}/dissolve", opt=MANAGE, status_code=303)

@@ -18,7 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import rules
+from schoolit import form_flow, rules
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_LABELS
@@ -28,7 +28,7 @@ from schoolit.accounts.sso import oidc, services
 from schoolit.accounts.sso.choices import KIND_LABELS, ProviderKind
 from schoolit.accounts.sso.services import Refusal
 from schoolit.encryption import Sealer
-from schoolit.errors import ConfigError, NotFound, ValidationFailed
+from schoolit.errors import ConfigError, NotFound
 from schoolit.kernel.access import Permission, public, requires
 from schoolit.kernel.i18n import N_
 from schoolit.kernel.i18n import gettext as _
@@ -233,10 +233,6 @@ class MappingForm(msgspec.Struct):
     position: str = "100"
 
 
-def _errors(exc: ValidationFailed) -> dict[str, str]:
-    return {error.field: _(error.message) for error in exc.errors}
-
-
 class SignInAdminPages(Controller):
     path = "/admin/sign-in"
     include_in_schema = False
@@ -270,21 +266,21 @@ class SignInAdminPages(Controller):
         return await self._page(caller)
 
     @post("/providers", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def create_provider(self, caller: Caller, data: URLEncodedBody[ProviderForm]) -> Response[Any]:
-        try:
-            await services.save_provider(caller, data.to_input())
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, provider_form=data, provider_errors=_errors(exc))
+    async def create_provider(self, request: Request[Any, Any, Any], caller: Caller,
+                              data: URLEncodedBody[ProviderForm]) -> Response[Any]:
+        outcome = await form_flow.attempt(request, lambda: services.save_provider(caller, data.to_input()))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, provider_form=data,
+                                    provider_errors=outcome.errors)
         return Redirect(path="/admin/sign-in", status_code=303)
 
     @post("/providers/{provider_id:int}", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def update_provider(self, caller: Caller, provider_id: FromPath[int],
+    async def update_provider(self, request: Request[Any, Any, Any], caller: Caller, provider_id: FromPath[int],
                               data: URLEncodedBody[ProviderForm]) -> Response[Any]:
-        try:
-            await services.save_provider(caller, data.to_input(), provider_id)
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, provider_form=data, provider_errors=_errors(exc),
-                                    edit_id=provider_id)
+        outcome = await form_flow.attempt(request, lambda: services.save_provider(caller, data.to_input(), provider_id))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, provider_form=data,
+                                    provider_errors=outcome.errors, edit_id=provider_id)
         return Redirect(path="/admin/sign-in", status_code=303)
 
     @post("/providers/{provider_id:int}/delete", opt=requires(Permission.USERS_MANAGE), status_code=303)
@@ -293,7 +289,8 @@ class SignInAdminPages(Controller):
         return Redirect(path="/admin/sign-in", status_code=303)
 
     @post("/mappings", opt=requires(Permission.USERS_MANAGE), status_code=303)
-    async def create_mapping(self, caller: Caller, data: URLEncodedBody[MappingForm]) -> Response[Any]:
+    async def create_mapping(self, request: Request[Any, Any, Any], caller: Caller,
+                             data: URLEncodedBody[MappingForm]) -> Response[Any]:
         try:
             position = int(data.position or "100")
         except ValueError:
@@ -302,13 +299,13 @@ class SignInAdminPages(Controller):
             provider_id = int(data.provider)
         except ValueError:
             provider_id = 0
-        try:
-            await services.add_mapping(
-                caller, provider_id=provider_id, group_name=data.group_name, role=data.role, position=position,
-                ref=accounts.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
-                                          school_number=data.school or None))
-        except ValidationFailed as exc:
-            return await self._page(caller, status_code=422, mapping_form=data, mapping_errors=_errors(exc))
+        outcome = await form_flow.attempt(request, lambda: services.add_mapping(
+            caller, provider_id=provider_id, group_name=data.group_name, role=data.role, position=position,
+            ref=accounts.UserScopeRef(county_slug=data.county or None, arrangement_slug=data.arrangement or None,
+                                      school_number=data.school or None)))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, status_code=outcome.status, mapping_form=data,
+                                    mapping_errors=outcome.errors)
         return Redirect(path="/admin/sign-in", status_code=303)
 
     @post("/mappings/{mapping_id:int}/delete", opt=requires(Permission.USERS_MANAGE), status_code=303)
