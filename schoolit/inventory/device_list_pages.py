@@ -14,12 +14,12 @@ from urllib.parse import parse_qsl, urlencode
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from schoolit import lists
+from schoolit import form_flow, lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms
-from schoolit.errors import ValidationFailed
+from schoolit.errors import FieldError, ValidationFailed
 from schoolit.inventory import services
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS
 from schoolit.inventory.http import LOANS, READ, WRITE, Filters, Text, list_filters
@@ -123,12 +123,11 @@ class DeviceListPages(Controller):
         ids = [int(value) for value in form.getall("ids", []) if str(value).isdigit()]
         status = str(form.get("status") or "")
         query = _bulk_query(str(form.get("query") or ""))
-        try:
-            changed = await services.set_device_status(caller, ids, status)
-        except ValidationFailed as exc:
-            return await self._page(caller, query, status=422, ticked=ids, bulk_status=status,
-                                    errors=[gettext(e.message) for e in exc.errors])
-        return Redirect(path="/devices?" + urlencode({**query, "changed": len(changed)}), status_code=303)
+        outcome = await form_flow.attempt(request, lambda: services.set_device_status(caller, ids, status))
+        if isinstance(outcome, form_flow.Refused):  # every device that blocks it, named on top
+            return await self._page(caller, query, status=outcome.status, ticked=ids, bulk_status=status,
+                                    errors=[e.message for e in outcome.found])
+        return Redirect(path="/devices?" + urlencode({**query, "changed": len(outcome.value)}), status_code=303)
 
 
 # --- the class return of loans -------------------------------------------------------------------
@@ -173,14 +172,11 @@ class ClassReturnPages(Controller):
         school_id, class_name = str(form.get("school_id") or ""), str(form.get("class_name") or "")
         data = forms.from_form(RETURN_FORM, form)
         values = {f.name: form.get(f.name, "") for f in RETURN_FORM}
-        if not ids:
-            return await self._page(caller, school_id, class_name, ticked=ids, status=422, values=values,
-                                    errors={"ids": NOTHING_TICKED})
-        try:
-            await services.return_loans(caller, ids, data)
-        except ValidationFailed as exc:
-            return await self._page(caller, school_id, class_name, ticked=ids, status=422, values=values,
-                                    errors={e.field: e.message for e in exc.errors})
+        outcome = await form_flow.attempt(request, lambda: services.return_loans(caller, ids, data),
+                                          found=[] if ids else [FieldError("ids", NOTHING_TICKED)])
+        if isinstance(outcome, form_flow.Refused):
+            return await self._page(caller, school_id, class_name, ticked=ids, status=outcome.status, values=values,
+                                    errors=outcome.errors)
         query = urlencode({"state": "returned", "school_id": school_id, "class_name": class_name})
         return Redirect(path=f"/loans?{query}", status_code=303)
 

@@ -14,13 +14,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from schoolit import lists
+from schoolit import form_flow, lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms, identifiers
-from schoolit.errors import Conflict, ValidationFailed
 from schoolit.inventory import disposals, services
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
@@ -50,7 +49,7 @@ from schoolit.inventory.resources.room import BUILDING_RESOURCE, ROOM
 from schoolit.inventory.resources.school import SCHOOL, SCHOOLS
 from schoolit.inventory.resources.snmp_profile import SNMP_PROFILE
 from schoolit.inventory.resources.uplink import UPLINK
-from schoolit.kernel import form_limits, navigation
+from schoolit.kernel import navigation
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.times import day_text
@@ -190,18 +189,15 @@ Render = Callable[[Mapping[str, Any], Mapping[str, str], Sequence[str], int], Aw
 async def _submit(request: Request[Any, Any, Any], form: Sequence[forms.Field],
                   save: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]], success: Callable[[dict[str, Any]], str],
                   render: Render, extra: Mapping[str, Any] | None = None) -> Response[Any]:
-    """Check and save a posted form; on errors show it again with each error next to its field."""
+    """Check and save a posted form; on errors show it again with each error next to its field (a conflict
+    on top)."""
     posted = await request.form()
-    if problems := form_limits.form_problems(request):
-        return await render(_posted_values(form, posted), problems, (), 422)
-    data = {**forms.from_form(form, posted), **(extra or {})}
-    try:
-        row = await save(data)
-    except ValidationFailed as exc:
-        return await render(_posted_values(form, posted), {e.field: e.message for e in exc.errors}, (), 422)
-    except Conflict as exc:
-        return await render(_posted_values(form, posted), {}, (exc.shown(),), 409)
-    return _done(request, success(row))
+    outcome = await form_flow.attempt(request, lambda: save({**forms.from_form(form, posted), **(extra or {})}),
+                                      conflict=True)
+    if isinstance(outcome, form_flow.Refused):
+        general = (outcome.problem,) if outcome.problem else ()
+        return await render(_posted_values(form, posted), outcome.errors, general, outcome.status)
+    return _done(request, success(outcome.value))
 
 
 async def _county_options(caller: Scope) -> list[tuple[str, str]]:
@@ -735,7 +731,8 @@ class BulkForm:
 
     @staticmethod
     def errors(problems: Mapping[str, str]) -> dict[str, str]:
-        """Problems by posted field, keyed as the service keys its own (`serial_3` -> `rows.3.serial`)."""
+        """Problems by posted field, keyed as the service keys its own (`serial_3` -> `rows.3.serial`; the
+        service's keys stay as they are)."""
         return {f"rows.{name.rsplit('_', 1)[1]}.{name.rsplit('_', 1)[0]}"
                 if name.startswith(("serial_", "pupil_ref_")) else name: message for name, message in problems.items()}
 
@@ -871,14 +868,10 @@ class LoanPages(Controller):
         rows = BulkForm.rows(posted)
         terms = {k: posted.get(k, "") for k in ("class_name", "lent_on", "due_on")}
         terms["agreement_signed"] = posted.get("agreement_signed", "")
-        if problems := form_limits.form_problems(request):
-            return self._bulk_page(caller, school, rows=rows, values=terms, status=422,
-                                   errors=BulkForm.errors(problems))
-        try:
-            await services.bulk_lend(caller, school_id, rows, terms)
-        except ValidationFailed as exc:
-            return self._bulk_page(caller, school, rows=rows, values=terms, status=422,
-                                   errors={e.field: e.message for e in exc.errors})
+        outcome = await form_flow.attempt(request, lambda: services.bulk_lend(caller, school_id, rows, terms))
+        if isinstance(outcome, form_flow.Refused):
+            return self._bulk_page(caller, school, rows=rows, values=terms, status=outcome.status,
+                                   errors=BulkForm.errors(outcome.errors))
         query = urlencode({"state": "open", "school_id": school_id, "class_name": terms["class_name"]})
         return Redirect(path=f"/loans?{query}", status_code=303)
 

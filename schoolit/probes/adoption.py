@@ -20,6 +20,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from schoolit import form_flow
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
 from schoolit.csvwriter import write_csv
@@ -172,10 +173,9 @@ class AdoptionPages(Controller):
         for number in ("school_id", "room_id"):
             text = str(data[number] or "")
             data[number] = int(text) if text.isdigit() else data[number]
-        try:
-            row = await adopt(caller, data)
-        except ValidationFailed as exc:
-            errors = {e.field: f"{gettext(FIELD_LABELS.get(e.field, e.field))}: {gettext(e.message)}"
-                      for e in exc.errors}
-            return await _page(caller, errors=errors, failed=data, status_code=422)
-        return Redirect(path=f"/wlan-controllers/adoption?adopted={row['id']}", status_code=303)
+        outcome = await form_flow.attempt(request, lambda: adopt(caller, data))
+        if isinstance(outcome, form_flow.Refused):  # the row's reasons, each with its field's label
+            errors = {field: f"{gettext(FIELD_LABELS.get(field, field))}: {message}"
+                      for field, message in outcome.errors.items()}
+            return await _page(caller, errors=errors, failed=data, status_code=outcome.status)
+        return Redirect(path=f"/wlan-controllers/adoption?adopted={outcome.value['id']}", status_code=303)
