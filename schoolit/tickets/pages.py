@@ -303,7 +303,8 @@ class TicketPages(Controller):
             "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
             "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
             "time_form": time_form or {"minutes": "", "worked_on": worktime.today().isoformat(), "note": ""},
-            "time_latest": worktime.latest_day().isoformat(), "note_length": worktime.NOTE_LENGTH,
+            "time_earliest": worktime.opened_on(ticket).isoformat(), "time_latest": worktime.latest_day().isoformat(),
+            "note_length": worktime.NOTE_LENGTH,
             "assets": assets, "text_modules": modules, "history": history, **LABELS})
 
     @get("/{ticket_id:int}", name="ticket", opt=requires(Permission.TICKETS_READ))
@@ -360,7 +361,7 @@ class TicketPages(Controller):
             found.append(FieldError("worked_on", rules.REQUIRED))  # the form offers today
         outcome = await form_flow.attempt(
             request, lambda: worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note),
-            found=found + worktime.entry_errors(minutes, day))
+            found=found + await worktime.time_errors(caller, ticket_id, minutes, day))
         if isinstance(outcome, form_flow.Refused):
             errors = outcome.errors
             in_form_order = {name: errors[name] for name in TIME_FIELDS if name in errors}

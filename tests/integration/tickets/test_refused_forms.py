@@ -40,10 +40,17 @@ def today() -> dt.date:
 # --- the ticket page's time entry ------------------------------------------------------------------
 
 
+async def _opened(ticket_id: int, at: dt.datetime) -> None:
+    """The ticket opened at that moment (time is booked from its day in Germany on)."""
+    await fetch("UPDATE ticket SET created_at = {} WHERE id = {}", at, ticket_id)
+
+
 async def _ticket(client: httpx.AsyncClient, world: World) -> tuple[int, str, str]:
-    """The ticket's id and path, and a CSRF token, for the logged-in supporter."""
+    """The ticket's id and path, and a CSRF token, for the logged-in supporter; the ticket was opened a week
+    ago, so the days of the last week may be booked on it."""
     await login(client, SUPPORTER)
     ticket_id = world.by_school["ticket"]["kib"]
+    await _opened(ticket_id, dt.datetime.combine(today() - dt.timedelta(days=7), dt.time(12), tzinfo=BERLIN))
     path = f"/tickets/{ticket_id}"
     return ticket_id, path, await csrf_token(client, path)
 
@@ -125,6 +132,31 @@ async def test_the_day_missing_malformed_or_ahead_is_named_in_german(client: htt
         booked = await client.post(f"{path}/time", data={"minutes": "10", "worked_on": typed, "_csrf_token": token})
         assert booked.status_code == 303, typed
     assert [(e["minutes"], e["worked_on"]) for e in await _entries(ticket_id)] == [(10, earlier), (10, earlier)]
+
+
+async def test_a_day_before_the_ticket_was_opened_is_named_with_that_day(client: httpx.AsyncClient,
+                                                                           world: World) -> None:
+    ticket_id, path, token = await _ticket(client, world)
+    # Opened half past midnight in Germany: the evening before in UTC, which is not the day that counts.
+    opened = today() - dt.timedelta(days=5)
+    await _opened(ticket_id, dt.datetime.combine(opened, dt.time(0, 30), tzinfo=BERLIN))
+    page = await client.get(path)
+    assert re.search(rf'name="worked_on"[^>]*\bmin="{opened.isoformat()}"', page.text)  # the date picker's limit
+    reason = f"darf nicht vor dem {opened:%d.%m.%Y} liegen, dem Tag, an dem das Ticket eröffnet wurde"
+    before = opened - dt.timedelta(days=1)
+    for typed in (before.isoformat(), f"{before:%d.%m.%Y}", "01.01.2020"):
+        refused = await client.post(f"{path}/time", data={"minutes": "30", "worked_on": typed, "note": "vor Ort",
+                                                          "_csrf_token": token})
+        assert refused.status_code == 422, typed
+        assert ERROR_PAGE not in refused.text
+        assert at_field(refused.text, "worked_on") == reason, typed  # years back too: the day of opening
+        assert f'<a href="#field-worked_on">Tag</a>: {reason}' in refused.text
+        assert value_of(refused.text, "worked_on") == typed and value_of(refused.text, "minutes") == "30"
+    assert await _entries(ticket_id) == []
+    booked = await client.post(f"{path}/time", data={"minutes": "30", "worked_on": opened.isoformat(),
+                                                     "_csrf_token": token})
+    assert booked.status_code == 303
+    assert [(e["minutes"], e["worked_on"]) for e in await _entries(ticket_id)] == [(30, opened)]
 
 
 # --- the queue's saved views -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from schoolit.accounts.tables import AuditEvent
 from schoolit.errors import NotFound
 from schoolit.inventory.services import upsert_school
 from schoolit.inventory.tables import AccessPoint
+from schoolit.kernel.times import BERLIN
 from schoolit.sql import fetch
 from schoolit.tickets import outages, services
 from schoolit.tickets.choices import Status
@@ -162,6 +163,31 @@ async def test_comments_notes_and_time(client: httpx.AsyncClient, world: World) 
     bad = await client.post(f"/api/v1/tickets/{ticket_id}/time", json={"minutes": 0}, headers=auth)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "minutes"
     assert [e["minutes"] for e in (await client.get(f"/api/v1/tickets/{ticket_id}/time", headers=auth)).json()] == [45]
+
+
+async def test_time_is_booked_from_the_day_the_ticket_was_opened_in_germany(client: httpx.AsyncClient,
+                                                                            world: World) -> None:
+    ticket_id = world.by_school["ticket"]["kib"]
+    auth = world.auth("verbund_supporter")
+    # Opened half past midnight in Germany, which is the evening before in UTC: the German day counts.
+    opened = dt.datetime.now(BERLIN).date() - dt.timedelta(days=4)
+    await fetch("UPDATE ticket SET created_at = {} WHERE id = {}",
+                dt.datetime.combine(opened, dt.time(0, 30), tzinfo=BERLIN), ticket_id)
+    for day in (opened - dt.timedelta(days=1), dt.date(2020, 1, 6)):
+        refused = await client.post(f"/api/v1/tickets/{ticket_id}/time",
+                                    json={"minutes": 30, "worked_on": day.isoformat()}, headers=auth)
+        assert refused.status_code == 422, day
+        assert [(e["field"], e["message"]) for e in refused.json()["errors"]] == [
+            ("worked_on", f"must not be before {opened:%d.%m.%Y}, the day the ticket was opened")], day
+    german = await client.post(f"/api/v1/tickets/{ticket_id}/time", json={"minutes": 30, "worked_on": "2020-01-06"},
+                               headers={**auth, "accept-language": "de"})
+    assert german.status_code == 422
+    assert german.json()["errors"][0]["message"] == (f"darf nicht vor dem {opened:%d.%m.%Y} liegen, dem Tag, an dem "
+                                                     "das Ticket eröffnet wurde")
+    assert await fetch("SELECT 1 FROM time_entry WHERE ticket_id = {}", ticket_id) == []
+    booked = await client.post(f"/api/v1/tickets/{ticket_id}/time",
+                               json={"minutes": 30, "worked_on": opened.isoformat()}, headers=auth)
+    assert booked.status_code == 201 and booked.json()["worked_on"] == opened.isoformat()
 
 
 async def test_attachments_are_checked_by_their_bytes(client: httpx.AsyncClient, world: World, data_dir) -> None:  # type: ignore[no-untyped-def]
