@@ -4,7 +4,8 @@ and a page size, and the CSV of exactly what the list shows. Templates render it
 
 A page describes its table once as `Column`s (header label, the sort key of the listing it shows —
 from the resource description —, the CSV cell), reads the list's own query parameters with `params`
-(`sort`, `offset`, `limit`, `format`), asks its service for one page (or, for `format=csv`, for every
+(`sort`, `offset`, `limit`, `format`; a search text `q` of at most SEARCH_LENGTH characters is
+checked by the listing, `search_errors`), asks its service for one page (or, for `format=csv`, for every
 row) and builds a `ListView`. Every link the view makes keeps the page's other query parameters
 (filters, search, tab), so a list can be bookmarked, shared and exported as it is shown; the CSV has
 the table's columns, the same filters and sort, and all pages of the result.
@@ -24,6 +25,7 @@ from urllib.parse import urlencode
 from babel.numbers import format_decimal
 from litestar import Response
 
+from schoolit import limits
 from schoolit.csvwriter import write_csv
 from schoolit.errors import FieldError, ValidationFailed
 from schoolit.kernel import labels
@@ -40,9 +42,22 @@ BAD_OFFSET = N_("must be a whole number, 0 or more")
 BAD_PAGE_SIZE = N_("must be one of 25, 50, 100 or 200")
 BAD_FORMAT = N_("only csv can be downloaded")
 _SORT_KEY = re.compile(r"-?[a-z_]{1,40}")
-# The names an error page gives the list's own parameters.
-LABELS = {"sort": N_("Sort by"), "offset": N_("Pages"), "limit": N_("Rows per page"), "format": N_("File format")}
+# The most characters of a list's search text (`q`, and the audit log's search for an actor): what a person
+# types to find rows, which the list keeps in its links and its search box and the ticket queue in saved views.
+SEARCH_LENGTH = 100
+# The names an error page gives the list's own parameters and its search text.
+LABELS = {"sort": N_("Sort by"), "offset": N_("Pages"), "limit": N_("Rows per page"), "format": N_("File format"),
+          "q": N_("Search")}
 labels.register(LABELS)
+
+
+def search_errors(text: str | None, field: str = "q") -> list[FieldError]:
+    """"at most 100 characters" (in the request's language) at the field of a list's search text when what is
+    searched for — the text without the blanks around it — is longer ([] otherwise); the field's label is the
+    one registered for its code. Every list's search, its API's and its page's, and a saved view check it."""
+    if len((text or "").strip()) <= SEARCH_LENGTH:
+        return []
+    return [FieldError(field, gettext(limits.TOO_LONG, max=SEARCH_LENGTH), labels.label_of(field))]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import msgspec
 from schoolit import lists
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.tables import AuditEvent
+from schoolit.errors import FieldError, ValidationFailed
 from schoolit.sql import fetch
 
 _SECRET_KEY = re.compile(r"pass|secret|token|community|key|hash|session", re.IGNORECASE)
@@ -111,6 +112,11 @@ SORTS = {"at": AuditEvent.id, "actor": AuditEvent.actor_label, "action": AuditEv
 DEFAULT_SORT = "-at"
 
 
+def searched_too_long(**typed: str | None) -> list[FieldError]:
+    """The audit log's text filters (actor, object id) longer than a list's search text may be."""
+    return [error for field, text in typed.items() for error in lists.search_errors(text, field)]
+
+
 async def list_events(scope: Scope, *, actor: str | None = None, action: str | None = None,
                       object_type: str | None = None, object_id: str | None = None,
                       since: dt.datetime | None = None, until: dt.datetime | None = None,
@@ -120,6 +126,8 @@ async def list_events(scope: Scope, *, actor: str | None = None, action: str | N
     from schoolit.kernel.access import Permission
 
     scope.require(Permission.AUDIT_READ)
+    if errors := searched_too_long(actor=actor, object_id=object_id):
+        raise ValidationFailed(errors)
     key, descending = lists.sort_key(sort, SORTS, DEFAULT_SORT)
     column = SORTS[key]
     query = AuditEvent.select()

@@ -165,11 +165,11 @@ class AuditPage(Controller):
         wanted = lists.params(request.query_params, default_sort=audit.DEFAULT_SORT, sorts=audit.SORTS)
         if action and not audit_labels.is_action_kind(action):
             raise ValidationFailed([FieldError("action", rules.NOT_ALLOWED)])
-        problems: list[FieldError] = []
+        problems = audit.searched_too_long(actor=actor, object_id=object_id)
         since_day, until_day = _day(problems, since, "since"), _day(problems, until, "until")
         rows: list[dict[str, Any]] = []
         total = 0
-        if not problems:  # a malformed date lists nothing: the page says so at the field (422)
+        if not problems:  # a malformed filter lists nothing: the page says so at the field (422)
             rows, total = await audit.list_events(
                 caller, actor=actor, action=audit_labels.action_prefix(action) if action else None,
                 object_type=object_type, object_id=object_id, since=since_day,

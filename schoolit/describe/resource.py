@@ -393,7 +393,7 @@ class Listing:
     county: str
     school: str | None
     filters: Mapping[str, Filter] = field(default_factory=dict)
-    search: tuple[str, ...] = ()  # text expressions matched with ILIKE
+    search: tuple[str, ...] = ()  # text expressions matched with ILIKE (by `q`, at most lists.SEARCH_LENGTH long)
     mac: str | None = None  # a macaddr expression matched exactly when q is a MAC
     sorts: Mapping[str, str] = field(default_factory=dict)  # public name -> SQL expression
     default_sort: str = "id"
@@ -446,7 +446,10 @@ class Listing:
 
     def where(self, scope: Scope, filters: Mapping[str, Any], q: str | None,
               extra: Sequence[Fragment] = ()) -> Fragment:
-        """The list's condition: the scope (`Scope.where`), the filters given, the search and `extra`."""
+        """The list's condition: the scope (`Scope.where`), the filters given, the search and `extra`. A search
+        text longer than every list takes (`lists.SEARCH_LENGTH`) is a 422 like a filter's bad value."""
+        if errors := lists.search_errors(q):
+            raise FilterInvalid(errors)
         conditions = [scope.where(self.county, school=self.school)]
         for name, value in filters.items():
             if value is None or value == "":

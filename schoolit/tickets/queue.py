@@ -63,13 +63,15 @@ class Filters:
     school_id: int | None = None
     category_id: int | None = None
     assignee_id: int | None = None
-    q: str | None = None
+    q: str | None = None  # the search text: at most lists.SEARCH_LENGTH characters (`lists.search_errors`)
     source: str | None = None  # how the ticket came in (schoolit.tickets.choices.Source), e.g. probe outages
 
 
 def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
     parts = [scope.where("t.county_id", school="t.school_id")]
     open_values = [s.value for s in OPEN_STATUSES]
+    if errors := lists.search_errors(filters.q):
+        raise ValidationFailed(errors)
     if filters.view not in VIEWS:
         raise ValidationFailed([FieldError("view", rules.NOT_ALLOWED)])
     if filters.status:
@@ -177,11 +179,12 @@ VIEW_NAME_LENGTH = 80  # SavedView.name
 
 def view_errors(name: str, filters: Filters) -> list[FieldError]:
     """Why filters cannot be saved under a name ([] when they can), every field at once: a name of 1 to
-    80 characters, a known view and status."""
+    80 characters, a known view and status, a search text the list takes."""
     errors: list[FieldError] = []
     rules.one_to(errors, "name", name, VIEW_NAME_LENGTH)
     if filters.view not in VIEWS:
         errors.append(FieldError("view", rules.NOT_ALLOWED))
+    errors += lists.search_errors(filters.q)
     if filters.status:
         try:
             status_named(filters.status)

@@ -1,5 +1,5 @@
 """The labels of the query parameters pages share beyond the list view's own (`schoolit/lists.py`
-registers sort, offset, limit and format): the search box and a page number. Registered at start-up
+registers sort, offset, limit, format and the search text): a page number. Registered at start-up
 like the domains' field labels (`schoolit.kernel.labels`)."""
 
 from __future__ import annotations
@@ -7,5 +7,5 @@ from __future__ import annotations
 from schoolit.kernel.i18n import N_
 
 LABELS = {
-    "q": N_("Search"), "page": N_("Pages"),
+    "page": N_("Pages"),
 }

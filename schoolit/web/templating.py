@@ -11,7 +11,7 @@ from typing import Any
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from schoolit import __version__
+from schoolit import __version__, lists
 from schoolit.kernel import labels
 from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, translations
 from schoolit.kernel.navigation import current_user, navigation
@@ -67,6 +67,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         berlin_time=berlin_time,
         day_text=day_text,  # a date as DD.MM.YYYY (schoolit.kernel.times)
         field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)
+        search_length=lists.SEARCH_LENGTH,  # the most characters a list's search box takes
     )
     env.filters["sentence"] = sentence
     env.trim_blocks = True

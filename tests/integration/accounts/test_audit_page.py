@@ -100,3 +100,19 @@ async def test_a_malformed_date_is_answered_at_its_field_in_german(client: httpx
     assert 'data-field="until">muss ein Datum wie 22.11.2026 sein<' in page.text
     assert 'name="actor" value="admin"' in page.text
     assert "must be" not in page.text and "since:" not in page.text
+
+
+async def test_an_over_long_actor_or_object_id_is_answered_at_its_field(client: httpx.AsyncClient,
+                                                                        world: World) -> None:
+    """The audit log's text filters take what a list's search takes (100 characters), the API's as well."""
+    await login(client, "admin@test.example")
+    long = "Verbund " + "x" * 93  # 101 characters
+    page = await client.get("/audit", params={"actor": long, "object_id": long})
+    assert page.status_code == 422 and "<h1>Protokoll</h1>" in page.text
+    for field in ("actor", "object_id"):
+        assert re.search(rf'name="{field}" value="{long}" maxlength="100"[^>]*aria-invalid="true"', page.text)
+        assert f'data-field="{field}">höchstens 100 Zeichen<' in page.text
+    assert (await client.get("/audit", params={"actor": long[:100]})).status_code == 200
+    api = await client.get("/api/v1/audit", params={"actor": long}, headers=world.auth("admin"))
+    assert api.status_code == 422
+    assert [(e["field"], e["message"]) for e in api.json()["errors"]] == [("actor", "at most 100 characters")]

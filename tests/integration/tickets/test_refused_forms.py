@@ -202,6 +202,22 @@ async def test_refused_filters_of_a_view_are_named_in_its_form(client: httpx.Asy
     assert saved.status_code == 303 and [v["name"] for v in await _saved_views()] == ["Meine Sicht"]
 
 
+async def test_an_over_long_search_text_of_a_view_is_named_in_its_form(client: httpx.AsyncClient,
+                                                                        world: World) -> None:
+    await login(client, SUPPORTER)
+    token = await csrf_token(client, "/tickets")
+    refused = await client.post("/tickets/views", data={"view": "open", "q": "Beamer " + "x" * 94,  # 101 characters
+                                                        "name": "Beamer", "_csrf_token": token})
+    assert refused.status_code == 422 and ERROR_PAGE not in refused.text
+    box = re.search(r'(?s)data-testid="save-view-errors">(.*?)</div>', refused.text)
+    assert box is not None and "Suche: höchstens 100 Zeichen" in box.group(1)
+    assert value_of(refused.text, "name") == "Beamer" and at_field(refused.text, "name") == ""
+    assert await _saved_views() == []
+    saved = await client.post("/tickets/views", data={"view": "open", "q": "Beamer " + "x" * 93, "name": "Beamer",
+                                                      "_csrf_token": token})
+    assert saved.status_code == 303 and [v["name"] for v in await _saved_views()] == ["Beamer"]
+
+
 # --- the notification settings ---------------------------------------------------------------------
 
 

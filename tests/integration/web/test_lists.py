@@ -214,3 +214,31 @@ async def test_audit_log_filters_sorts_pages_and_csv(client: httpx.AsyncClient, 
                          ({"since": "gestern"}, "Von muss ein Datum wie 22.11.2026 sein")):  # at the field
         bad = await client.get("/audit", params=params, headers=HTML)
         assert bad.status_code == 422 and text in _text(bad.text).replace(" :", ":"), (params, _text(bad.text))
+
+
+async def test_a_search_text_is_at_most_100_characters(client: httpx.AsyncClient, world: World) -> None:
+    """Every list's search box takes 100 characters; a longer search (a crafted address, a client of the API)
+    is refused with the search field's German label and reason, and the list's API answers 422."""
+    long, fits = "Kusel " + "x" * 95, "Kusel " + "x" * 94  # 101 and 100 characters
+    await login(client, "support@verbund.test.example")
+    for url in ("/schools", "/access-points", "/loans", "/tickets"):
+        assert (await client.get(url, params={"q": fits}, headers=HTML)).status_code == 200, url
+        refused = await client.get(url, params={"q": long}, headers=HTML)
+        assert refused.status_code == 422, url
+        assert "Suche: höchstens 100 Zeichen" in _text(refused.text).replace(" :", ":"), url
+    # The queue's and the device list's search boxes stop at 100 characters; the device list, which shows
+    # its list's refusals at the fields, names it at its search box, with what was typed.
+    for url in ("/tickets", "/devices"):
+        page = await client.get(url, params={"q": fits}, headers=HTML)
+        assert re.search(rf'<input type="search" name="q" value="{fits}" maxlength="100"', page.text), url
+    devices = await client.get("/devices", params={"q": long}, headers=HTML)
+    assert devices.status_code == 422
+    assert re.search(rf'name="q" value="{long}"[^>]*aria-invalid="true" aria-describedby="error-q"', devices.text)
+    assert 'data-field="q">höchstens 100 Zeichen<' in devices.text
+    # The APIs: a field error at `q` with its label (an API client reads English here).
+    auth = world.auth("verbund_supporter")
+    for url in ("/api/v1/schools", "/api/v1/devices", "/api/v1/access-points", "/api/v1/tickets"):
+        refused = await client.get(url, params={"q": long}, headers=auth)
+        assert refused.status_code == 422, url
+        assert [(e["field"], e["message"]) for e in refused.json()["errors"]] == [("q", "at most 100 characters")], url
+        assert (await client.get(url, params={"q": fits}, headers=auth)).status_code == 200, url
