@@ -72,6 +72,7 @@ PERSON_ROLES = (Role.ADMIN, Role.SUPPORTER, Role.AUTHORITY, Role.SCHOOL)
 # devices, report faults and follow their tickets: the rest they reach from their school's and devices' pages.
 IT_STAFF = frozenset({Role.ADMIN, Role.SUPPORTER})
 IT_STAFF_AND_AUTHORITY = IT_STAFF | {Role.AUTHORITY}
+SCHOOL_ONLY = frozenset({Role.SCHOOL})  # the school contacts, whose scope is one school
 
 
 def person_roles(names: Iterable[str], setting: str) -> frozenset[Role]:

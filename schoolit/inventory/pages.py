@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from schoolit import form_flow, lists
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
-from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY
+from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY, SCHOOL_ONLY
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms, identifiers
 from schoolit.inventory import disposals, services
@@ -66,7 +66,9 @@ SCHOOL_FORM = SCHOOL.form()
 LOAN_FORM = LOAN.form()
 SNMP_PROFILE_FORM = SNMP_PROFILE.form()
 navigation.register(
-    navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ),
+    # A school contact's scope is one school: the menu leads to its page, not to a list of one.
+    navigation.NavItem("/schools", N_("Schools"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
+    navigation.NavItem(f"/schools/{navigation.OWN_SCHOOL}", N_("My school"), Permission.INVENTORY_READ, SCHOOL_ONLY),
     navigation.NavItem("/devices", N_("Devices"), Permission.INVENTORY_READ),
     navigation.NavItem("/loans", N_("Loans"), Permission.INVENTORY_READ),
     # School contacts reach their access points from the school page, a disposal from its asset's page.

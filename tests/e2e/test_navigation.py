@@ -6,6 +6,7 @@ open. axe-core finds nothing serious in either state. Screenshots: tests/e2e/art
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ from tests.e2e.support import (
     horizontal_overflow,
     logged_in_pages,
     look_at,
+    menu_link,
     shot,
 )
 from tests.e2e.support import role_server as start_role_server
@@ -49,7 +51,7 @@ def test_the_main_menu_is_a_disclosure_on_a_phone(server: str) -> None:
         assert page.get_by_role("heading", level=1).bounding_box()["y"] < 200
         look_at(page, "navigation-menu-closed-390")
         toggle.click()
-        for name in ("Schulen", "Geräte", "Ausleihen", "Tickets"):
+        for name in ("Meine Schule", "Geräte", "Ausleihen", "Tickets"):
             expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
         assert horizontal_overflow(page) == 0
         assert_accessible(page, "the open menu at 390 px")
@@ -66,6 +68,22 @@ def test_the_main_menu_is_a_disclosure_on_a_phone(server: str) -> None:
         page.keyboard.press("Escape")
         expect(page.locator("details.menu")).not_to_have_attribute("open", "")
         expect(summary).to_be_focused()
+
+
+def test_a_school_contacts_menu_leads_to_their_school(server: str) -> None:
+    """A school contact's scope is one school: "Meine Schule" opens its page (marked in the menu), where no
+    link leads back to a list of that one school."""
+    for width, page in logged_in_pages(server, "school", {"1366": WIDE, "390": PHONE}):
+        menu_link(page, "Meine Schule").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Berufsbildende Schule Kirchheimbolanden")
+        expect(page.get_by_test_id("school-tabs")).to_be_visible()
+        assert re.fullmatch(r".*/schools/\d+", page.url), page.url
+        nav = page.get_by_role("navigation", name="Hauptnavigation")
+        expect(nav.locator("a[aria-current=page]")).to_have_count(1)
+        expect(nav.locator("a[aria-current=page]")).to_have_text("Meine Schule")
+        expect(nav.get_by_role("link", name="Schulen", exact=True)).to_have_count(0)
+        expect(page.locator("main a[href='/schools']")).to_have_count(0)
+        look_at(page, f"navigation-my-school-{width}")
 
 
 def test_the_main_menu_stays_a_row_of_links_on_a_wide_screen(server: str) -> None:

@@ -23,6 +23,7 @@ from tests.e2e.support import (
     horizontal_overflow,
     launch_chromium,
     log_in,
+    menu_link,
     role_server,
     shot,
 )
@@ -73,8 +74,7 @@ def test_report_lend_print_and_return_at_phone_width(server: str) -> None:
             expect(page.get_by_test_id("status")).to_be_visible()
             check(page, "ticket")
 
-            page.goto("/schools")
-            page.locator("main a[href^='/schools/']").first.click()
+            menu_link(page, "Meine Schule").click()  # their school's page, not a list of one
             page.get_by_test_id("tab-devices").click()
             check(page, "school page, devices and loans")
 

@@ -1,6 +1,7 @@
 """The main menu of each role, over the real app: every registered entry is in the menus of the roles whose
-work it serves (schoolit.kernel.navigation); a school contact gets the few entries of their tasks, and the pages
-left out of a menu stay reachable (the page answers, and a page of the role links it)."""
+work it serves (schoolit.kernel.navigation); a school contact gets the few entries of their tasks — their school
+is "My school", its page, not a list of one — and the pages left out of a menu stay reachable (the page answers,
+and a page of the role links it)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,12 @@ MENUS = {
     "donnersberg_authority": ["/dashboards", "/schools", "/devices", "/loans", "/access-points", "/disposals",
                               "/warranty", "/tickets", "/audit"],
     # a teacher who looks after the school's IT: lends devices, reports faults, follows the tickets
-    "school_contact": ["/schools", "/devices", "/loans", "/tickets"],
+    "school_contact": ["/schools/{kib}", "/devices", "/loans", "/tickets"],
 }
 # Pages some role may open but finds outside its menu, and the page of that role that links each.
 REACHED_FROM = {
     "donnersberg_authority": {"/wlan-controllers": None, "/account/notifications": "/account"},
-    "school_contact": {"/access-points": "/schools/{kib}?section=network", "/disposals": None,
+    "school_contact": {"/schools": None, "/access-points": "/schools/{kib}?section=network", "/disposals": None,
                        "/wlan-controllers": None, "/warranty": None, "/account/notifications": "/account"},
 }
 
@@ -51,7 +52,7 @@ async def test_each_role_gets_the_menu_of_its_work(client: httpx.AsyncClient, wo
         await login(client, world.users[actor]["email"])
         start = await client.get("/")
         assert start.status_code == 200, actor
-        assert menu(start.text) == expected, actor
+        assert menu(start.text) == [path.format(kib=world.schools["kib"]["id"]) for path in expected], actor
         for path, linked_from in REACHED_FROM.get(actor, {}).items():
             assert (await client.get(path)).status_code == 200, (actor, path)  # still theirs to open
             if linked_from:
@@ -65,3 +66,21 @@ def test_an_entry_names_only_roles_that_may_open_its_page(app: Litestar) -> None
         for role in item.roles or ():
             assert role in PERSON_ROLES, (item.href, role)
             assert item.permission is None or item.permission in ROLE_PERMISSIONS[Role(role)], (item.href, role)
+
+
+async def test_a_school_contacts_school_is_its_page_in_the_menu(client: httpx.AsyncClient, world: World) -> None:
+    kib = world.schools["kib"]
+    await login(client, world.users["school_contact"]["email"])
+    page = await client.get(f"/schools/{kib['id']}", params={"section": "devices"})
+    assert page.status_code == 200 and f"<h1>{kib['name']}</h1>" in page.text
+    assert re.search(rf'<a href="/schools/{kib["id"]}" aria-current="page">Meine Schule</a>', page.text)
+    assert ">Schulen<" not in page.text  # neither the menu nor a link back leads to the list of one
+    listed = await client.get("/schools")  # still the list, for an address kept from before
+    assert listed.status_code == 200 and kib["name"] in listed.text
+    # Those whose scope is more than one school keep the list, in the menu and as the way back.
+    client.cookies.clear()
+    await login(client, world.users["verbund_supporter"]["email"])
+    page = await client.get(f"/schools/{kib['id']}")
+    assert re.search(r'<a href="/schools" aria-current="page">Schulen</a>', page.text)
+    assert '<p class="no-print"><a href="/schools">Schulen</a></p>' in page.text
+    assert "Meine Schule" not in page.text
