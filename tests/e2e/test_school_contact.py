@@ -30,6 +30,7 @@ from tests.e2e.support import (
 
 EMAIL, NAME, _ = ROLE_USERS["school"]
 PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1366, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +116,37 @@ def test_report_lend_print_and_return_at_phone_width(server: str) -> None:
             page.get_by_role("button", name="Rückgabe erfassen").click()
             expect(page.locator("main")).to_contain_text("im Lager")
             check(page, "device after the return")
+        finally:
+            browser.close()
+
+
+# The lines a link's text is set on (1: it does not wrap).
+TEXT_LINES = """element => { const range = document.createRange(); range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+
+
+def test_report_a_fault_stays_one_line_in_the_top_bar(server: str) -> None:
+    """"Störung melden" in the top bar of every page of a school contact (and a visitor's) keeps its words on
+    one line beside the name and "Abmelden" at 390 px, without the page scrolling sideways, as at 1366 px."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for width, viewport in (("390", PHONE), ("1366", WIDE)):
+                visitor = browser.new_page(base_url=server, viewport=viewport)
+                visitor.goto("/login")
+                assert visitor.get_by_test_id("report-link").evaluate(TEXT_LINES) == 1, width
+                visitor.close()
+                page = browser.new_page(base_url=server, viewport=viewport)
+                log_in(page, EMAIL, ROLE_PASSWORD)
+                for path in ("/", "/devices", "/tickets", "/report"):
+                    page.goto(path)
+                    link = page.get_by_test_id("report-link")
+                    expect(link).to_have_text("Störung melden")
+                    assert link.evaluate(TEXT_LINES) == 1, (width, path)
+                    assert horizontal_overflow(page) == 0, (width, path)
+                page.goto("/")
+                shot(page, f"school-report-link-{width}")
+                page.close()
         finally:
             browser.close()
 
