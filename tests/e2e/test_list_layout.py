@@ -1,8 +1,9 @@
 """In Chromium, as each role that sees them, at 1366 px and 390 px: lists keep to the width of the page.
 
 One long value (a pasted URL as a ticket's subject) wraps instead of pushing the queue's other columns off
-the screen; the screen-reader text of a sorted column ("(aufsteigend sortiert)") never widens the page; a pill
-("in Betrieb") never wraps inside.
+the screen; the screen-reader text of a sorted column ("(aufsteigend sortiert)") never widens the page; the
+school page's network tab shows its tables as cards on a phone, as the other lists do; a pill ("in Betrieb")
+never wraps inside.
 """
 
 from __future__ import annotations
@@ -126,3 +127,26 @@ def test_pills_never_wrap_inside(server: str) -> None:
         page.goto("/tickets")
         expect(page.locator("#queue-rows .badge.sla-breached").first).to_be_visible()
         assert_one_line_pills(page, "the ticket queue")
+
+
+def test_the_network_tab_turns_into_cards_on_a_phone(server: str) -> None:
+    for role in ("admin", "supporter", "authority", "school"):
+        for width, page in pages_at_both_widths(server, role):
+            # the contact's own school; the others look at the one whose uplink table is the widest
+            page.goto(school_page(page, SCHOOL_NUMBER if role == "school" else WIDE_UPLINK) + "?section=network")
+            expect(page.get_by_test_id("network-status")).to_be_visible()  # loaded by htmx
+            for table in ("uplinks", "access-points", "network-status"):
+                found = page.get_by_test_id(table)
+                cells = found.locator("tbody tr").first.locator("td[data-label]")
+                assert cells.count() >= 5, (role, table)
+                if width == "390":
+                    expect(found.locator("thead")).to_be_hidden()  # each row a card, each value with its name
+                    for i in range(cells.count()):
+                        assert right_edge(cells.nth(i)) <= PHONE["width"], (role, table, cells.nth(i).inner_text())
+                else:
+                    expect(found.locator("thead")).to_be_visible()
+            mac = page.get_by_test_id("access-points").locator("tbody tr").first.locator("code").nth(1)
+            assert re.fullmatch(r"[0-9a-f:]{17}", mac.inner_text()), mac.inner_text()
+            assert right_edge(mac) <= page.viewport_size["width"], (role, width, "the MAC address is cut")
+            assert_one_line_pills(page, f"{role} {width} network tab")
+            look_at(page, f"list-layout-{role}-{width}-network")
