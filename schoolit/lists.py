@@ -211,6 +211,12 @@ class ListView:
         return tuple(c for c in self.columns if c.table)
 
     @property
+    def empty(self) -> bool:
+        """No row matches at all: the page shows its empty-state text, without a pager or CSV link (a page
+        beyond the last one is not empty: its pager leads back)."""
+        return self.total == 0
+
+    @property
     def first_row(self) -> int:
         return self.params.offset + 1 if self.shown else 0
 

@@ -3,7 +3,7 @@
 One long value (a pasted URL as a ticket's subject) wraps instead of pushing the queue's other columns off
 the screen; the screen-reader text of a sorted column ("(aufsteigend sortiert)") never widens the page; the
 school page's network tab shows its tables as cards on a phone, as the other lists do; a pill ("in Betrieb")
-never wraps inside.
+never wraps inside; an empty list shows its empty-state text without a CSV link or pager.
 """
 
 from __future__ import annotations
@@ -150,3 +150,13 @@ def test_the_network_tab_turns_into_cards_on_a_phone(server: str) -> None:
             assert right_edge(mac) <= page.viewport_size["width"], (role, width, "the MAC address is cut")
             assert_one_line_pills(page, f"{role} {width} network tab")
             look_at(page, f"list-layout-{role}-{width}-network")
+
+
+def test_an_empty_list_shows_its_text_without_csv_link_or_pager(server: str) -> None:
+    for width, page in pages_at_both_widths(server, "supporter"):
+        page.goto("/tickets?view=mine")  # the supporter has claimed nothing
+        expect(page.get_by_text("Keine passenden Tickets.")).to_be_visible()
+        expect(page.get_by_test_id("list-csv")).to_have_count(0)
+        expect(page.get_by_test_id("list-range")).to_have_count(0)
+        expect(page.locator("nav.list-pager")).to_have_count(0)
+        look_at(page, f"list-layout-supporter-{width}-empty-queue")
