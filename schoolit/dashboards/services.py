@@ -91,7 +91,7 @@ async def _figures(scope: Scope, county_ids: Sequence[int],
         inventory_figures.devices_in_service(scope, ids),
         inventory_figures.loans(scope, ids, today),
         figures.rollup_figures(scope, ids, now, max(AVAILABILITY_DAYS, UTILISATION_DAYS)),
-        reports.county_figures(scope, ids, now - dt.timedelta(days=RESOLUTION_DAYS)))
+        reports.county_figures(scope, ids, now - dt.timedelta(days=RESOLUTION_DAYS), now))
     uplinks: dict[int, list[UplinkLine]] = defaultdict(list)
     for row in uplink_rows:
         uplinks[row["school_id"]].append(UplinkLine(row["status"], row["down_mbps"], row["up_mbps"]))

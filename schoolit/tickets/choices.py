@@ -25,6 +25,8 @@ STATUS_LABELS = {
 OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
 # The SLA clock does not run while a ticket waits for someone else or is resolved (it may reopen).
 PAUSED_STATUSES = (Status.WAITING, Status.RESOLVED, Status.CLOSED)
+# ... and runs while it is new, assigned or in progress.
+RUNNING_STATUSES = tuple(status for status in Status if status not in PAUSED_STATUSES)
 
 
 class Level(StrEnum):

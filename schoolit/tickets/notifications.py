@@ -34,7 +34,7 @@ from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.times import BERLIN, day_text
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
-from schoolit.tickets import mail, webhooks
+from schoolit.tickets import mail, overdue, webhooks
 from schoolit.tickets.choices import (
     NOTIFY_LABELS,
     NOTIFY_MODE_LABELS,
@@ -342,9 +342,9 @@ async def weekly_summaries(moment: dt.datetime | None = None) -> int:
                 "SELECT count(*) FILTER (WHERE created_at >= {} AND created_at < {}) AS opened, "
                 "count(*) FILTER (WHERE resolved_at >= {} AND resolved_at < {}) AS resolved, "
                 "count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')) AS open, "
-                "count(*) FILTER (WHERE sla_breached AND status NOT IN ('resolved', 'closed')) AS breached "
+                "count(*) FILTER (WHERE {}) AS breached "
                 "FROM ticket WHERE county_id = {}", week_start, week_end, week_start, week_end,
-                person["county_id"]))[0]
+                overdue.past_sla(moment, "ticket"), person["county_id"]))[0]
             with language(person["locale"]):
                 subject = _("Weekly summary %(county)s", county=county_name)
                 body = _("Tickets of %(county)s in the week before %(day)s:\n\n"

@@ -22,6 +22,7 @@ from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import Fragment, all_of, fetch, fragment
+from schoolit.tickets import overdue
 from schoolit.tickets.choices import OPEN_STATUSES
 from schoolit.tickets.services import TICKET_SELECT, get_ticket, now, status_named, with_sla_state
 from schoolit.tickets.tables import SavedView
@@ -83,9 +84,7 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
     elif filters.view == "unassigned":
         parts.append(fragment("t.assignee_id IS NULL"))
     elif filters.view == "breaching":
-        parts.append(fragment("t.status IN ('new', 'assigned', 'in_progress') AND (t.sla_breached OR "
-                              "t.resolution_warn_at <= {} OR "
-                              "(t.first_response_at IS NULL AND t.response_due_at <= {}))", moment, moment))
+        parts.append(overdue.due_soon(moment))
     for column, value in (("t.county_id", filters.county_id), ("t.school_id", filters.school_id),
                           ("t.category_id", filters.category_id), ("t.assignee_id", filters.assignee_id)):
         if value is not None:

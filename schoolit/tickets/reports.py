@@ -23,6 +23,7 @@ from schoolit.inventory import services as inventory
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import fetch
+from schoolit.tickets import overdue
 from schoolit.tickets.choices import OPEN_STATUSES
 
 
@@ -84,7 +85,7 @@ async def monthly_time_csv(scope: Scope, month: str | None, county_id: int | Non
 _COUNTY_FIGURES = (
     "SELECT county_id, school_id, GROUPING(school_id) AS county_row, "
     "count(*) FILTER (WHERE status = ANY({})) AS open, "
-    "count(*) FILTER (WHERE status = ANY({}) AND sla_breached) AS breaching, "
+    "count(*) FILTER (WHERE {}) AS breaching, "
     "count(*) FILTER (WHERE resolved_at >= {}) AS resolved, "
     "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)) "
     "  FILTER (WHERE resolved_at >= {}) AS median_seconds "
@@ -92,13 +93,14 @@ _COUNTY_FIGURES = (
     "GROUP BY GROUPING SETS ((county_id, school_id), (county_id))")
 
 
-async def county_figures(scope: Scope, county_ids: Sequence[int],
-                         since: dt.datetime) -> dict[tuple[int, int | None], dict[str, Any]]:
+async def county_figures(scope: Scope, county_ids: Sequence[int], since: dt.datetime,
+                         moment: dt.datetime) -> dict[tuple[int, int | None], dict[str, Any]]:
     """The dashboards' ticket figures per (county, school) and per (county, None) for the whole county:
-    `open` and `breaching` tickets now, `resolved` since `since` and their `median_seconds` to resolve."""
+    `open` tickets and those `breaching` their SLA at `moment` (the queue's rule, `overdue.past_sla`),
+    `resolved` since `since` and their `median_seconds` to resolve."""
     ids = sorted(c for c in county_ids if scope.sees_county(c))
     open_ = [s.value for s in OPEN_STATUSES]
-    rows = await fetch(_COUNTY_FIGURES, open_, open_, since, since, ids, open_, since)
+    rows = await fetch(_COUNTY_FIGURES, open_, overdue.past_sla(moment, "ticket"), since, since, ids, open_, since)
     return {(row["county_id"], None if row["county_row"] else row["school_id"]): row for row in rows}
 
 

@@ -30,7 +30,7 @@ from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.times import BERLIN
 from schoolit.settings import get_settings
 from schoolit.sql import concurrently, fetch
-from schoolit.tickets import mail, notifications, workflow
+from schoolit.tickets import mail, notifications, overdue, workflow
 from schoolit.tickets.choices import (
     INTERNAL_KINDS,
     OPEN_STATUSES,
@@ -630,13 +630,13 @@ async def close_resolved(scope: Scope, moment: dt.datetime | None = None) -> int
 
 
 async def flag_breaches(scope: Scope, moment: dt.datetime | None = None) -> int:
-    """Set the breach flag on running tickets past a due time (the queue also shows it live)."""
+    """Set the breach flag on running tickets past a due time (`overdue.past_sla`, which every figure also
+    works out live): a breach stays one when the clock is paused and runs again."""
     moment = moment or now()
     async with atomic():
         rows = await fetch(
-            "UPDATE ticket SET sla_breached = true WHERE NOT sla_breached AND status IN ('new', 'assigned', "
-            "'in_progress') AND (resolution_due_at < {} OR (first_response_at IS NULL AND response_due_at < {})) "
-            "RETURNING id, county_id, school_id", moment, moment)
+            "UPDATE ticket SET sla_breached = true WHERE NOT sla_breached AND {} RETURNING id, county_id, school_id",
+            overdue.past_sla(moment, "ticket"))
         for row in rows:
             await audit.record(scope, "ticket.sla_breach", object_type="ticket", object_id=row["id"],
                                county_id=row["county_id"], after={"sla_breached": True})
