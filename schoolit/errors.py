@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from schoolit.kernel.i18n import gettext
+from schoolit.kernel.i18n import N_, gettext
+
+FIELD_AND_REASON = N_("%(label)s: %(reason)s")
 
 
 class ConfigError(Exception):
@@ -76,6 +78,12 @@ class ValidationFailed(DomainError):
         super().__init__(detail)
         self.errors = [e if e.label is not None or not labels or e.field not in labels
                        else FieldError(e.field, e.message, labels[e.field]) for e in errors]
+
+
+def listed(errors: Iterable[tuple[str, str]]) -> str:
+    """Field errors in one line, "Landkreis: muss eine ganze Zahl sein; Status: kein zulässiger Wert": each
+    label with its reason, both already in the reader's language."""
+    return "; ".join(gettext(FIELD_AND_REASON, label=label, reason=reason) for label, reason in errors)
 
 
 class CommandFailed(Exception):

@@ -46,8 +46,8 @@ _SORT_KEY = re.compile(r"-?[a-z_]{1,40}")
 # types to find rows, which the list keeps in its links and its search box and the ticket queue in saved views.
 SEARCH_LENGTH = 100
 # The names an error page gives the list's own parameters and its search text.
-LABELS = {"sort": N_("Sort by"), "offset": N_("Pages"), "limit": N_("Rows per page"), "format": N_("File format"),
-          "q": N_("Search")}
+LABELS = {"sort": N_("Sort by"), "offset": N_("Offset (rows skipped)"), "limit": N_("Rows per page"),
+          "format": N_("File format"), "q": N_("Search")}
 labels.register(LABELS)
 
 

@@ -38,7 +38,7 @@ from schoolit.accounts.scope import Scope
 from schoolit.describe import csvformat, forms, identifiers
 from schoolit.describe.inputs import Input
 from schoolit.describe.kinds import Choice, Day, Reference, Text, ValueKind, YesNo
-from schoolit.errors import FieldError, ValidationFailed
+from schoolit.errors import FieldError, ValidationFailed, listed
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import Fragment, all_of, fragment
 from schoolit.truth import yes_no
@@ -381,9 +381,6 @@ class FilterInput:
     options: tuple[tuple[str, str], ...] = ()
 
 
-BAD_FILTER = N_("%(label)s: %(reason)s")
-
-
 @dataclass(frozen=True)
 class Listing:
     """How one resource is listed: its columns and source, scope columns, filters, search and sorts."""
@@ -482,6 +479,5 @@ class FilterInvalid(ValidationFailed):
     detail_lists_errors = True
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(errors, detail="; ".join(
-            gettext(BAD_FILTER, label=gettext(e.label) if e.label else e.field, reason=gettext(e.message))
-            for e in errors))
+        super().__init__(errors, detail=listed((gettext(e.label) if e.label else e.field, gettext(e.message))
+                                               for e in errors))

@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from schoolit import limits, rules
-from schoolit.errors import DomainError, ValidationFailed
+from schoolit.errors import DomainError, ValidationFailed, listed
 from schoolit.kernel import labels
 from schoolit.kernel.i18n import N_, current_locale
 from schoolit.kernel.i18n import gettext as _
@@ -199,9 +199,18 @@ def _answer(request: Request[Any, Any, Any], status: int, detail: str,
             errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None, *,
             repeated: bool = False) -> Response[Any]:
     """Problem JSON for programs, the error page for people; `repeated`: the detail only says again
-    what the errors say (the page leads with a sentence of its own instead)."""
+    what the errors say (the page leads with a sentence of its own instead).
+
+    A read (GET, HEAD) refused for its query's values gets one detail whichever check refused them (the
+    parser's bounds of `limit` and `offset`, a list's filters, its sort, a service's own check): each label
+    with its reason, as a list's filters always said it."""
     if wants_problem_json(request):
-        return problem(status, detail_shown(request, status, detail), shown_errors(errors), headers)
+        shown = shown_errors(errors)
+        if status == 422 and shown and request.method in ("GET", "HEAD"):
+            text = listed((e["label"], e["message"]) for e in shown)
+        else:
+            text = detail_shown(request, status, detail)
+        return problem(status, text, shown, headers)
     return _page(request, status, detail, errors, headers, repeated=repeated)
 
 

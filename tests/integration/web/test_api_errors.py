@@ -107,3 +107,31 @@ async def test_the_detail_line_is_german_unless_english_is_asked(client: httpx.A
                                          files={"certificate": ("wipe.pdf", b"%PDF" + b"0" * (11 * 1024 * 1024))},
                                          data={"reason": "defective"})
     assert german_too_large.json()["detail"] == "Die Anfrage ist größer, als diese Adresse annimmt."
+
+
+async def test_a_lists_query_is_refused_alike_by_every_check(client: httpx.AsyncClient, world: World) -> None:
+    """`limit` and `offset` have labels of their own (an offset is no page), and a list endpoint refusing
+    its query answers the same kind of detail whichever check refused it (the parser's bounds, the
+    resource's filters, the sort, a service's own check): each label with its reason."""
+    admin = world.auth_only("admin")
+    rows_skipped = "Versatz (übersprungene Zeilen)"
+    cases = [  # (address, field, German label, German reason)
+        ("/api/v1/devices?offset=-5", "offset", rows_skipped, "mindestens 0"),
+        ("/api/v1/tickets?offset=viele", "offset", rows_skipped, "muss eine ganze Zahl sein"),
+        ("/api/v1/devices?limit=0", "limit", "Zeilen pro Seite", "mindestens 1"),
+        ("/api/v1/access-points?limit=100000", "limit", "Zeilen pro Seite", "höchstens 500"),
+        ("/api/v1/devices?status=kaputt", "status", "Status", "kein zulässiger Wert"),
+        ("/api/v1/devices?sort=password", "sort", "Sortieren nach", "unbekanntes Sortierfeld"),
+        ("/api/v1/tickets?status=kaputt", "status", "Status", "unbekannter Status"),
+        ("/api/v1/tickets?view=alles", "view", "Ansicht", "kein zulässiger Wert"),
+    ]
+    for path, field, label, reason in cases:
+        answer = await client.get(path, headers=admin)
+        assert answer.status_code == 422, (path, answer.text)
+        body = answer.json()
+        assert body["errors"] == [{"field": field, "label": label, "message": reason}], (path, body)
+        assert body["detail"] == f"{label}: {reason}", (path, body)
+    english = await client.get("/api/v1/devices?offset=-5", headers={**admin, "Accept-Language": "en"})
+    assert english.json()["detail"] == "Offset (rows skipped): at least 0"
+    two = (await client.get("/api/v1/devices?county_id=alle&kind=phone", headers=admin)).json()
+    assert two["detail"] == "Landkreis: muss eine ganze Zahl sein; Art: kein zulässiger Wert"

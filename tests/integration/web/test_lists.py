@@ -143,7 +143,7 @@ async def test_bad_sort_page_size_or_filter_is_a_german_message(client: httpx.As
         ("/schools", {"sort": "password"}, "Sortieren nach: unbekanntes Sortierfeld"),
         ("/schools", {"sort": "name; drop table school"}, "Sortieren nach: unbekanntes Sortierfeld"),
         ("/schools", {"limit": "7"}, "muss 25, 50, 100 oder 200 sein"),
-        ("/schools", {"offset": "-1"}, "muss eine ganze Zahl ab 0 sein"),
+        ("/schools", {"offset": "-1"}, "Versatz (übersprungene Zeilen): muss eine ganze Zahl ab 0 sein"),
         ("/schools", {"format": "xlsx"}, "nur csv"),
         ("/loans", {"sort": "-nothing", "state": "open"}, "Sortieren nach: unbekanntes Sortierfeld"),
         ("/loans", {"school_id": "Kusel"}, "Schule: muss eine ganze Zahl sein"),
