@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -101,14 +100,15 @@ class Reference(Whole):
     minimum: int = 1
 
 
-NOT_EUROS = N_("an amount in euros, e.g. 499,90")
-_EUROS = re.compile(r"^\d{1,7}([.,]\d{1,2})?$")
-
-
 @dataclass(frozen=True)
 class Money(ValueKind):
     doc = "price"
-    """Cents: an integer in JSON, euros ("499,90" or "499.90") in a form, German or English in CSV."""
+    """Cents: an integer in JSON; euros in a form or a CSV cell, one reading for both (`cell`).
+
+    A form's text is read as a German cell: "1.234,50", "1.234" and "1234,50". A point before one or two
+    digits is a decimal point ("499.90", typed on an English keyboard): no amount has three decimals, so a
+    point before a group of three digits can only be a thousands separator and neither is ambiguous. A comma
+    before three digits ("1,234", an English thousands separator) is refused with the example "1.234,56"."""
 
     api_type = int
     widget = "money"
@@ -119,12 +119,10 @@ class Money(ValueKind):
 
     def parse(self, value: Any) -> int:
         if isinstance(value, str):
-            if not _EUROS.match(value):
-                raise ValueError(NOT_EUROS)
             try:
-                return int(Decimal(value.replace(",", ".")) * 100)
-            except InvalidOperation:
-                raise ValueError(NOT_EUROS) from None
+                return self.cell(value, comma=True)
+            except csvformat.CellError as exc:  # its reason, or "too large" for the one with a value to fill
+                raise ValueError(N_("too large") if exc.params else exc.message) from None
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(rules.WHOLE_NUMBER)
         if value < 0:

@@ -77,7 +77,7 @@ async def test_htmx_form_shows_errors_next_to_fields_and_writes_nothing(client: 
     errors = dict(re.findall(r'data-field="([^"]+)">([^<]+)<', response.text))
     assert errors == {"mac": "keine MAC-Adresse (z. B. 00:1a:2b:3c:4d:5e)",
                       "warranty_end": "die Garantie kann nicht vor dem Kauf enden",
-                      "price_cents": "ein Betrag in Euro, z. B. 499,90"}
+                      "price_cents": "eine Zahl in Euro mit höchstens zwei Nachkommastellen, z. B. 1.234,56"}
     assert 'value="dmpxkib0001"' in response.text  # what was typed stays
     assert await Device.count() == before
     duplicate = await client.post(url, headers=HTMX, data={
@@ -86,11 +86,11 @@ async def test_htmx_form_shows_errors_next_to_fields_and_writes_nothing(client: 
     assert dict(re.findall(r'data-field="([^"]+)">([^<]+)<', duplicate.text)) == {"serial": "bereits vergeben"}
     created = await client.post(url, headers=HTMX, data={
         "_csrf_token": token, "serial": "dmpnew0001", "kind": "tablet", "status": "stock", "mdm_enrolled": "on",
-        "funding_programme": "digitalpakt_sofortausstattung", "price_cents": "449,90"})
+        "funding_programme": "digitalpakt_sofortausstattung", "price_cents": "1.449,90"})  # a thousands point
     assert created.status_code == 200 and created.headers["hx-redirect"].startswith("/devices/")
     row = await Device.select(Device.serial, Device.price_cents, Device.mdm_enrolled).where(
         Device.serial == "DMPNEW0001").first()
-    assert row == {"serial": "DMPNEW0001", "price_cents": 44990, "mdm_enrolled": True}
+    assert row == {"serial": "DMPNEW0001", "price_cents": 144990, "mdm_enrolled": True}
 
 
 async def test_plain_form_post_redirects_and_edit_keeps_unticked_boxes(client: httpx.AsyncClient,

@@ -77,7 +77,8 @@ def test_input_collects_every_bad_field() -> None:
     f.text("missing", max_length=10, required=True)
     assert {e.field: e.message for e in f.errors} == {
         "name": "required", "pupils": "must be a whole number", "when": "a date like 2026-07-31",
-        "status": "not one of the allowed values", "price": "an amount in euros, e.g. 499,90",
+        "status": "not one of the allowed values",
+        "price": "an amount in euros with at most two decimals, e.g. 1.234,56",
         "flag": "must be yes or no", "missing": "required"}
 
 
