@@ -6,7 +6,8 @@ the values too long for their columns (`schoolit.kernel.form_limits.form_problem
 `at_fields`) and the handler's checks are gathered, one reason per field; if there are none the service is
 called, and its `ValidationFailed` becomes the same kind of answer. The handler shows a `Refused` form again
 with what was typed (422 — 409 for a conflict it asks to show on the page), nothing saved, or goes on with
-the `Saved` value.
+the `Saved` value. A refused form opens with its error summary (`summary`, the macro `error_summary` of
+`web/_form.html`), where the reader is taken.
 
 It lives outside `web` and `kernel` because every domain's pages use it (accounts may not import web, and
 the kernel imports nothing of schoolit outside itself, the errors included).
@@ -14,7 +15,7 @@ the kernel imports nothing of schoolit outside itself, the errors included).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -46,6 +47,10 @@ class Refused:
     def errors(self) -> dict[str, str]:
         """The reason at each field (field -> text in the request's language)."""
         return {error.field: error.message for error in self.found}
+
+    def summary(self, labels: Mapping[str, str]) -> list[dict[str, str]]:
+        """The form's error summary (`summary`): the problem of the whole form first, then each field's."""
+        return summary(self.found, labels, (self.problem,) if self.problem else ())
 
 
 def _shown(errors: Iterable[FieldError]) -> tuple[FieldError, ...]:
@@ -88,3 +93,18 @@ async def attempt(request: Any, save: Callable[[], Awaitable[T]], *, found: Iter
         if not conflict:
             raise
         return Refused(problem=exc.shown(), status=exc.status_code)
+
+
+def summary(errors: Iterable[FieldError], labels: Mapping[str, str],
+            whole: Iterable[str] = ()) -> list[dict[str, str]]:
+    """What a refused form's error summary lists (`error_summary` in `web/_form.html`), in the request's
+    language: first the refusals of the whole form (`whole`, such as a conflict: sentences of their own), then
+    each field's label (`labels`: field -> message id, else the label the service named) and reason in the
+    order of `errors` (a form lists its fields in the order it shows them). An error of a field without a
+    label is shown as a sentence too."""
+    shown = [{"field": "", "label": "", "message": gettext(message)} for message in whole]
+    for error in errors:
+        label = labels.get(error.field) or error.label
+        shown.append({"field": error.field, "label": gettext(label) if label else "",
+                      "message": gettext(error.message)})
+    return shown

@@ -20,6 +20,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY, SCHOOL_ONLY
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms, identifiers
+from schoolit.errors import FieldError
 from schoolit.inventory import disposals, services
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
@@ -171,11 +172,15 @@ def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, fo
     """A create or edit form; `delete` is the action of the row's delete button (edit forms of rows that
     may be deleted)."""
     errors = errors or {}
-    names = {f.name for f in form if f.name not in skip}
+    shown = [f for f in form if f.name not in skip]
+    names = {f.name for f in shown}
+    # The summary at the top: what concerns the whole form, then each field's reason in the form's order.
+    whole = [*general, *(m for f, m in errors.items() if f not in names)]
+    at_fields = [FieldError(f.name, errors[f.name]) for f in shown if f.name in errors]
     context = {
         **_base_context(caller), "title": title, "action": action, "back": back, "submit": gettext(submit),
         "intro": intro, "delete": delete, "fields": forms.fields(form, values, errors, options, skip=skip),
-        "general": [*general, *(gettext(m) for f, m in errors.items() if f not in names)],
+        "problems": form_flow.summary(at_fields, {f.name: f.label for f in shown}, whole),
     }
     partial = _htmx(request) and status >= 400
     return Template("inventory/_form.html" if partial else "inventory/form.html", context=context, status_code=status)

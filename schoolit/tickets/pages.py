@@ -452,7 +452,8 @@ class PublicPages(Controller):
     async def _form(self, form: ReportForm, *, status_code: int = 200, errors: list[FieldError] | None = None,
                     headers: dict[str, str] | None = None, school: dict[str, Any] | None = None) -> Template:
         return Template("tickets/report.html", status_code=status_code, headers=headers, context={
-            "form": form, "errors": {e.field: e.message for e in errors or []}, "error_list": errors or [],
+            "form": form, "errors": {e.field: e.message for e in errors or []},
+            "problems": form_flow.summary(errors or [], public_services.FIELD_LABELS),
             "field_labels": public_services.FIELD_LABELS, "school": school, "categories": await list_categories(),
             "retention_days": get_settings().ticket_retention_days, **LABELS})
 

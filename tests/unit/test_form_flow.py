@@ -82,3 +82,15 @@ async def test_a_conflict_is_shown_on_the_page_only_when_asked() -> None:
         await form_flow.attempt(posted(), Service(refusal=Conflict(rules.TAKEN)))
     outcome = await form_flow.attempt(posted(), Service(refusal=Conflict(rules.TAKEN)), conflict=True)
     assert outcome == form_flow.Refused(problem="bereits vergeben", status=409)
+
+
+def test_the_summary_lists_the_whole_forms_refusal_then_each_field_with_its_label() -> None:
+    refused = form_flow.Refused(found=(FieldError("serial", "Pflichtfeld"), FieldError("ids", "CLSKIB000: verliehen"),
+                                       FieldError("mac", "keine MAC-Adresse", "MAC address")),
+                                problem="das Gerät ist ausgesondert", status=409)
+    assert refused.summary({"serial": "Serial number"}) == [
+        {"field": "", "label": "", "message": "das Gerät ist ausgesondert"},
+        {"field": "serial", "label": "Seriennummer", "message": "Pflichtfeld"},
+        {"field": "ids", "label": "", "message": "CLSKIB000: verliehen"},  # no label: a sentence of its own
+        {"field": "mac", "label": "MAC-Adresse", "message": "keine MAC-Adresse"}]  # as the service named it
+    assert form_flow.Refused().summary({}) == []

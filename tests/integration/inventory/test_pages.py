@@ -174,3 +174,52 @@ async def test_edit_pages_offer_delete_and_it_works(client: httpx.AsyncClient, w
     busy = await client.post(f"/schools/{school(world, 'kib')}/delete",
                              data={"_csrf_token": await csrf_token(client, f"/schools/{school(world, 'kib')}/edit")})
     assert busy.status_code == 409 and "Konflikt" in busy.text
+
+
+def _summary(page: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The refused form's error summary (its opening tag) and its links: (field, label, reason) each."""
+    found = re.search(r'(<div class="flash error error-summary"[^>]*>)(.*?)</div>', page, re.S)
+    assert found, page[:2000]
+    return found.group(1), re.findall(r'<li><a href="#field-([^"]+)">([^<]+)</a>: ([^<]+)</li>', found.group(2))
+
+
+async def test_every_inventory_form_opens_a_refusal_with_its_summary(client: httpx.AsyncClient,
+                                                                     world: World) -> None:
+    """Sent empty, each create form (swapped in place by htmx, or posted plainly) comes back with "Bitte
+    korrigieren:" on top, focused where the page loads: each refused field's label and reason as a link to
+    its input, in the order of the form, and nothing is written."""
+    await login(client, "support@verbund.test.example")
+    kib = school(world, "kib")
+    forms = [f"/schools/{kib}/{kind}/new" for kind in ("access-points", "uplinks", "devices", "rooms", "buildings")]
+    forms += ["/schools/new", "/snmp-profiles/new", "/wlan-controllers/new"]
+    before = await Device.count()
+    for url in forms:
+        token = await csrf_token(client, url)
+        for headers in (HTMX, {}):
+            refused = await client.post(url, headers=headers, data={"_csrf_token": token})
+            assert refused.status_code == 422, (url, refused.text[:500])
+            opening, links = _summary(refused.text)
+            assert 'role="alert"' in opening and 'tabindex="-1"' in opening and "autofocus" in opening, url
+            assert "Bitte korrigieren:" in refused.text, url
+            at_fields = re.findall(r'data-field="([^"]+)">([^<]+)<', refused.text)
+            assert [(field, reason) for field, _label, reason in links] == at_fields, url
+            for field, label, _reason in links:  # each link leads to its field's input, named by its label
+                assert re.search(rf'<label>{re.escape(label)}[^<]*\s*<(input|select|textarea) name="{field}"'
+                                 rf'( value="[^"]*")? id="field-{field}"', refused.text), (url, field, label)
+            # the summary is where the reader is taken: no field of the form takes the focus from it
+            assert refused.text.count("autofocus") == 1, url
+    assert await Device.count() == before
+
+
+async def test_a_bad_mac_and_address_are_named_in_the_summary(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    url = f"/schools/{school(world, 'kib')}/access-points/new"
+    refused = await client.post(url, headers=HTMX, data={
+        "_csrf_token": await csrf_token(client, url), "serial": "APNEU-1", "mac": "00:1a:zz",
+        "management_ip": "10.999.0.1", "vendor": "lancom", "status": "active",
+        "funding_programme": "digitalpakt_basis"})
+    assert refused.status_code == 422 and refused.text.lstrip().startswith('<form id="inventory-form"')
+    _opening, links = _summary(refused.text)
+    assert [(field, label) for field, label, _reason in links] == [("mac", "MAC-Adresse"),
+                                                                    ("management_ip", "Management-IP")]
+    assert links[1][2].startswith("keine IP-Adresse")

@@ -94,8 +94,9 @@ def invalid_fields(page: str) -> set[str]:
 async def test_empty_form_lists_every_missing_field_at_once(client: httpx.AsyncClient, world: World) -> None:
     response = await client.post("/report", data={"_csrf_token": await csrf(client)})
     assert response.status_code == 422
-    summary = re.search(r'<div class="flash error" role="alert">(.*?)</div>', response.text, re.S)
+    summary = re.search(r'<div class="flash error error-summary" role="alert"[^>]*>(.*?)</div>', response.text, re.S)
     assert summary, response.text
+    assert "Bitte korrigieren:" in summary.group(1)
     items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", summary.group(1))]
     assert items == ["Schulnummer: bitte angeben", "Kategorie: bitte wählen",
                      "Was funktioniert nicht?: bitte beschreiben Sie die Störung",

@@ -45,6 +45,30 @@
     }
   });
 
+  // A refused form opens with its error summary ([data-error-summary], web/_form.html): after htmx swapped
+  // the form in place, the reader is taken there — focused, and at the top of the window (it was where the
+  // submit button is, far below on a long form). A page loaded anew focuses it by its autofocus.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.elt;
+    var summary = target && target.querySelector && (target.matches("[data-error-summary]") ? target
+      : target.querySelector("[data-error-summary]"));
+    if (!summary) return;
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "start" });
+  });
+
+  // A link of the error summary moves the focus to its field and shows the field with its label (a plain
+  // jump to the input would hide the label above it).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#field-']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    var shown = (field.type === "checkbox" && field.closest("fieldset")) || field.closest("label") || field;
+    field.focus({ preventScroll: true });
+    shown.scrollIntoView({ block: "start" });
+  });
+
   // <input type="checkbox" data-select-all="NAME">: ticks or unticks every checkbox
   // NAME of its form (also those outside it that name the form with form="…"), e.g. a list's page.
   document.addEventListener("change", function (event) {
