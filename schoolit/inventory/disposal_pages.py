@@ -13,20 +13,22 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from schoolit import uploads
+from schoolit import form_flow, uploads
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.scope import Scope
-from schoolit.errors import Conflict, Forbidden, ValidationFailed
+from schoolit.errors import Forbidden
 from schoolit.inventory import disposals
 from schoolit.inventory.choices import DISPOSAL_STATE_LABELS, DisposalState
 from schoolit.inventory.exporting import OBJECT_LABELS
-from schoolit.inventory.http import READ, WRITE
+from schoolit.inventory.http import READ, WRITE_FORM
 from schoolit.inventory.pages import access_point_context, base_context, device_context
 from schoolit.kernel.access import Permission, requires
+from schoolit.kernel.form_limits import at_fields
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.replica import READ_ONLY
 
-DECIDE = requires(Permission.DISPOSALS_DECIDE)
+# Each form's problems are shown on its page (the column limits' too, `at_fields`), not on the error page.
+DECIDE = at_fields(requires(Permission.DISPOSALS_DECIDE))
 State = Annotated[str | None, QueryParameter(name="state")]
 DONE = {"approved-device": N_("Disposal approved: the device is disposed of."),
         "approved-access_point": N_("Disposal approved: the access point is disposed of."),
@@ -56,13 +58,14 @@ async def _list_context(caller: Scope, state: str | None, **extra: Any) -> dict[
         "decided": [r for r in rows if r["state"] != DisposalState.PENDING.value],
         "state": wanted or "", "states": [(s.value, gettext(DISPOSAL_STATE_LABELS[s])) for s in DisposalState],
         "can_decide": caller.can(Permission.DISPOSALS_DECIDE), "can_export": caller.can(Permission.EXPORT),
-        "me": caller.actor.user_id, "done": "", "error": "", "error_id": None, "note": "",
+        "me": caller.actor.user_id, "done": "", "problems": [], "error_id": None, "note": "",
         "note_length": disposals.NOTE_LENGTH, **extra,
     }
 
 
 async def _request(caller: Scope, request: Request[Any, Any, Any], kind: str, asset_id: int) -> Response[Any]:
-    """Redirects to the asset's page; bad input shows it again with each field's message (422, 409)."""
+    """Redirects to the asset's page; a refusal shows the page again with the form opened in its disposal
+    section, the summary on top, each reason at its field (422) or what blocks it (409)."""
     context_of, template, url = ASSET_PAGES[kind]
     form = await request.form()
     reason, note = await _form_value(form, "reason"), await _form_value(form, "note")
@@ -70,30 +73,25 @@ async def _request(caller: Scope, request: Request[Any, Any, Any], kind: str, as
     filename, content = "", b""
     if isinstance(upload, UploadFile):
         filename, content = upload.filename or "datei", await upload.read()
-    try:
-        await disposals.request_disposal(caller, kind, asset_id, {"reason": reason, "note": note}, filename,
-                                         content)
-    except ValidationFailed as exc:
-        errors = {e.field: gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS.get(e.field, e.field)),
-                                   reason=gettext(e.message)) for e in exc.errors}
-        context = await context_of(caller, asset_id, reason=reason, note=note, errors=errors)
-        return Template(template, context=context, status_code=422)
-    except Conflict as exc:
-        context = await context_of(caller, asset_id, reason=reason, note=note, general=exc.shown())
-        return Template(template, context=context, status_code=409)
+    outcome = await form_flow.attempt(request, lambda: disposals.request_disposal(
+        caller, kind, asset_id, {"reason": reason, "note": note}, filename, content), conflict=True)
+    if isinstance(outcome, form_flow.Refused):
+        context = await context_of(caller, asset_id, reason=reason, note=note, errors=outcome.errors,
+                                   problems=outcome.summary(FIELD_LABELS))
+        return Template(template, context=context, status_code=outcome.status)
     return Redirect(path=url.format(asset_id) + "?done=disposal-requested#disposal", status_code=303)
 
 
 class DisposalPages(Controller):
     include_in_schema = False
 
-    @post("/devices/{device_id:int}/disposal", opt=WRITE, status_code=303,
+    @post("/devices/{device_id:int}/disposal", opt=WRITE_FORM, status_code=303,
           request_max_body_size=uploads.UPLOAD_LIMIT)
     async def request_device_disposal(self, caller: Caller, request: Request[Any, Any, Any],
                                       device_id: FromPath[int]) -> Response[Any]:
         return await _request(caller, request, "device", device_id)
 
-    @post("/access-points/{access_point_id:int}/disposal", opt=WRITE, status_code=303,
+    @post("/access-points/{access_point_id:int}/disposal", opt=WRITE_FORM, status_code=303,
           request_max_body_size=uploads.UPLOAD_LIMIT)
     async def request_access_point_disposal(self, caller: Caller, request: Request[Any, Any, Any],
                                             access_point_id: FromPath[int]) -> Response[Any]:
@@ -125,20 +123,19 @@ class DisposalPages(Controller):
 
     async def _decide(self, caller: Scope, request: Request[Any, Any, Any], disposal_id: int, *,
                       approve: bool) -> Response[Any]:
-        """Back to the list; a refusal (four eyes, a loan, an active access point, a note too long) shows it again
-        with the reason."""
-        form = await request.form()
-        note = await _form_value(form, "note")
+        """Back to the list; a refusal (a loan, an active access point, a note too long; four eyes) shows it again
+        with the reason on top and the note as typed."""
+        note = await _form_value(await request.form(), "note")
         try:
-            decided = await disposals.decide_disposal(caller, disposal_id, approve, {"note": note})
-        except (Conflict, Forbidden, ValidationFailed) as exc:
-            message = (gettext("%(label)s: %(reason)s", label=gettext(FIELD_LABELS["note"]),
-                               reason=gettext(exc.errors[0].message))
-                       if isinstance(exc, ValidationFailed) else exc.shown())
-            status = 422 if isinstance(exc, ValidationFailed) else 403 if isinstance(exc, Forbidden) else 409
-            context = await _list_context(caller, None, error=message, error_id=disposal_id, note=note)
-            return Template("inventory/disposals.html", context=context, status_code=status)
-        done = f"approved-{decided['asset_kind']}" if approve else "rejected"
+            outcome = await form_flow.attempt(request, lambda: disposals.decide_disposal(
+                caller, disposal_id, approve, {"note": note}), conflict=True)
+        except Forbidden as exc:  # four eyes: refused to this person, who is told so on the list like a conflict
+            outcome = form_flow.Refused(problem=exc.shown(), status=exc.status_code)
+        if isinstance(outcome, form_flow.Refused):
+            context = await _list_context(caller, None, problems=outcome.summary(FIELD_LABELS), error_id=disposal_id,
+                                          note=note)
+            return Template("inventory/disposals.html", context=context, status_code=outcome.status)
+        done = f"approved-{outcome.value['asset_kind']}" if approve else "rejected"
         return Redirect(path=f"/disposals?done={done}", status_code=303)
 
     @get("/disposals/{disposal_id:int}/certificate", opt=READ)

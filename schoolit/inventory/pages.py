@@ -141,7 +141,7 @@ async def _disposal_section(caller: Scope, kind: str, asset: Mapping[str, Any], 
             "can_request_disposal": can_request,
             "disposal_blocked": await disposals.blocked(kind, asset) if can_request else "",
             "disposal_reasons": [(r.value, gettext(DISPOSAL_REASON_LABELS[r])) for r in DisposalReason],
-            "disposal_form": {"reason": "", "note": "", "errors": {}, "general": "", **disposal_form}}
+            "disposal_form": {"reason": "", "note": "", "errors": {}, "problems": [], **disposal_form}}
 
 
 async def device_context(caller: Scope, device_id: int, **disposal_form: Any) -> dict[str, Any]:

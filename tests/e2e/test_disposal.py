@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.e2e.support import (
     PHONE,
@@ -23,6 +23,7 @@ from tests.e2e.support import (
     WIDE,
     launch_chromium,
     log_in,
+    logged_in_pages,
     look_at,
     pages_at_both_widths,
     role_server,
@@ -44,6 +45,14 @@ def _send_request(page: Page, filename: str, content: bytes) -> None:
     form.locator("input[name=certificate]").set_input_files(
         {"name": filename, "mimeType": "application/pdf", "buffer": content})
     form.get_by_role("button", name="Aussonderung beantragen").click()
+
+
+def _summary_in_view(page: Page) -> Locator:
+    """The refused request's summary: in the window and focused, though the page was loaded anew at its top."""
+    summary = page.get_by_test_id("disposal-error")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    return summary
 
 
 def _requested(page: Page, name: str) -> None:
@@ -95,11 +104,15 @@ def test_supporter_requests_and_the_authority_approves(server: str) -> None:
             form = page.get_by_test_id("disposal-form")
             form.locator("select[name=reason]").select_option(label="veraltet")
             form.locator("textarea[name=note]").fill("Akku verschlissen, Ersatz beschafft")
-            # A program named like a PDF: refused by its bytes, the field named in German.
+            # A program named like a PDF: refused by its bytes. The page comes back at its top; the reader is
+            # taken to the form's summary, which names the field in German and leads to it.
             _send_request(page, "Loeschprotokoll.pdf", b"MZ\x90\x00 program")
-            error = page.locator("[data-field=certificate]")
-            expect(error).to_contain_text("Datenlöschnachweis")
+            summary = _summary_in_view(page)
+            expect(summary).to_contain_text("Bitte korrigieren: Datenlöschnachweis:")
+            expect(page.locator("[data-field=certificate]")).to_be_visible()
             look_at(page, "disposal-supporter certificate refused 1366")
+            summary.get_by_role("link", name="Datenlöschnachweis").click()
+            expect(page.get_by_test_id("disposal-form").locator("input[name=certificate]")).to_be_focused()
             _send_request(page, "Loeschprotokoll.pdf", PDF)
             _requested(page, "disposal-supporter requested 1366")
             page.close()
@@ -160,6 +173,33 @@ def test_supporter_retires_and_requests_an_access_point_and_the_authority_approv
             expect(page.locator("table tbody")).not_to_contain_text(name)
         finally:
             browser.close()
+
+
+def test_a_device_lent_meanwhile_is_refused_where_the_supporter_is(server: str) -> None:
+    """The request form opened on a phone, the device lent from another tab before it is sent: the refusal
+    ("Das Gerät ist verliehen …: zuerst zurücknehmen") is in the window and focused, not below the fold of the
+    page loaded anew."""
+    for _, page in logged_in_pages(server, "supporter", {"390": PHONE}):
+        page.goto("/devices?status=stock&sort=-serial")
+        page.get_by_test_id("device-list").locator("tbody tr a[href^='/devices/']").first.click()
+        device_url = page.url
+        page.get_by_text("Aussonderung beantragen", exact=True).first.click()
+        page.get_by_test_id("disposal-form").locator("select[name=reason]").select_option(label="veraltet")
+        browser = page.context.browser
+        assert browser is not None
+        other = browser.new_page(base_url=server, viewport=PHONE)  # the supporter's second window
+        log_in(other, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
+        other.goto(device_url + "/lend")
+        other.get_by_label("Schülerkennung").fill("9c-17")
+        other.get_by_role("button", name="Ausleihen").click()
+        expect(other).to_have_url(re.compile(r"/(devices|loans)/\d+"))
+        other.close()
+        _send_request(page, "Loeschprotokoll.pdf", PDF)
+        summary = _summary_in_view(page)
+        expect(summary).to_contain_text("Das Gerät ist verliehen (Ausleihe vom ")
+        expect(summary).to_contain_text("zuerst zurücknehmen")
+        expect(page.get_by_test_id("disposal-form").locator("select[name=reason]")).to_have_value("obsolete")
+        look_at(page, "disposal-supporter lent meanwhile refused 390")
 
 
 @pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import httpx
@@ -172,6 +173,18 @@ async def test_open_loans_block_the_request_and_the_approval(client: httpx.Async
     page = await client.get(f"/devices/{lent}")
     assert 'data-testid="disposal-blocked"' in page.text and "verliehen" in page.text
     assert 'data-testid="disposal-form"' not in page.text
+    # Sent from a page opened before the loan: the page comes back (409) with the refusal on top of the form,
+    # focused where the reader is taken, and the reason chosen kept.
+    stale = await client.post(f"/devices/{lent}/disposal", data={
+        "_csrf_token": await csrf_token(client, f"/devices/{lent}"), "reason": "obsolete"},
+        files={"certificate": ("protokoll.pdf", PDF, "application/pdf")})
+    assert stale.status_code == 409
+    opening, text = _summary(stale.text)
+    assert "autofocus" in opening and 'role="alert"' in opening and 'tabindex="-1"' in opening
+    assert text.startswith("Das Gerät ist verliehen (Ausleihe vom ") and text.endswith("zuerst zurücknehmen")
+    assert "Bitte korrigieren" not in text  # nothing to correct in the form: a sentence of its own
+    assert '<details class="no-print" open>' in stale.text and '<option value="obsolete" selected>' in stale.text
+    assert await fetch("SELECT id FROM disposal WHERE device_id = {}", lent) == []
 
     device = await _device(client, world, "DISP-3")
     disposal = (await _request(client, world, "verbund_supporter", device["id"])).json()
@@ -220,17 +233,32 @@ async def test_other_counties_see_nothing(client: httpx.AsyncClient, world: Worl
     assert [d["school_id"] for d in contact["items"]] == [school(world, "kib")]
 
 
+def _summary(page: str) -> tuple[str, str]:
+    """The opening tag and the text of a refused form's error summary (web/_form.html) on `page`."""
+    found = re.search(r'(<div class="flash error error-summary"[^>]*data-testid="disposal-error"[^>]*>)(.*?)</div>',
+                      page, re.S)
+    assert found, page[:2000]
+    return found.group(1), " ".join(re.sub(r"<[^>]+>", "", found.group(2)).split())
+
+
 async def _page_refuses_bad_requests(client: httpx.AsyncClient, url: str) -> str:
     """The request form of the asset page `url` (logged in) refuses a disguised certificate and "other" without
-    a note, each named by its German field label; the form's CSRF token."""
+    a note: the page comes back with the form opened, its summary focused on top ("Bitte korrigieren:", the
+    field's German label linked to its input) and the reason at the field; the form's CSRF token."""
     token = await csrf_token(client, url)
     wrong = await client.post(f"{url}/disposal", data={"_csrf_token": token, "reason": "defective"},
                               files={"certificate": ("x.pdf", b"GIF8 nope", "application/pdf")})
     assert wrong.status_code == 422 and 'data-field="certificate"' in wrong.text
-    assert "Datenlöschnachweis:" in wrong.text
+    opening, text = _summary(wrong.text)
+    assert "autofocus" in opening and 'role="alert"' in opening and text.startswith("Bitte korrigieren: Datenlöschnach")
+    assert '<a href="#field-certificate">Datenlöschnachweis</a>:' in wrong.text
+    assert 'id="field-certificate"' in wrong.text
     other = await client.post(f"{url}/disposal", data={"_csrf_token": token, "reason": "other"},
                               files={"certificate": ("protokoll.pdf", PDF, "application/pdf")})
-    assert other.status_code == 422 and "Notiz: bei „sonstiges“ den Grund in der Notiz nennen" in other.text
+    assert other.status_code == 422
+    assert _summary(other.text)[1] == "Bitte korrigieren: Notiz: bei „sonstiges“ den Grund in der Notiz nennen"
+    assert 'data-field="note">bei „sonstiges“ den Grund in der Notiz nennen<' in other.text
+    assert '<details class="no-print" open>' in other.text and '<option value="other" selected>' in other.text
     return token
 
 
@@ -255,8 +283,10 @@ async def test_pages_request_and_decide(client: httpx.AsyncClient, world: World)
     too_long = "x" * (disposals.NOTE_LENGTH + 1)
     refused = await client.post(f"/disposals/{disposal_id}/reject", data={"_csrf_token": token, "note": too_long})
     assert refused.status_code == 422
-    assert "Notiz: zu lang" in refused.text and "was wurde getan" not in refused.text
-    assert f">{too_long}</textarea>" in refused.text
+    assert _summary(refused.text)[1] == "Bitte korrigieren: Notiz: zu lang" and "was wurde getan" not in refused.text
+    # its link leads to the note of the row it was typed in, which keeps it
+    assert re.search(rf'<textarea id="field-note" name="note" rows="2" maxlength="\d+">{too_long}</textarea>',
+                     refused.text)
     assert (await fetch("SELECT state FROM disposal WHERE id = {}", disposal_id))[0]["state"] == "pending"
     decided = await client.post(f"/disposals/{disposal_id}/approve", data={"_csrf_token": token, "note": "o" * 301})
     assert decided.status_code == 303
@@ -468,7 +498,7 @@ async def test_pages_request_and_decide_an_access_points_disposal(client: httpx.
     assert f'data-testid="decide-{disposal_id}"' not in listing.text
     token = await csrf_token(client, "/disposals")
     own = await client.post(f"/disposals/{disposal_id}/approve", data={"_csrf_token": token, "note": ""})
-    assert own.status_code == 403 and "Vier-Augen-Prinzip" in own.text
+    assert own.status_code == 403 and _summary(own.text)[1].startswith("Vier-Augen-Prinzip")
     assert (await fetch("SELECT state FROM disposal WHERE id = {}", disposal_id))[0]["state"] == "pending"
 
     await client.post("/logout", data={"_csrf_token": await csrf_token(client, "/")})
@@ -479,3 +509,4 @@ async def test_pages_request_and_decide_an_access_points_disposal(client: httpx.
     shown = await client.get(decided.headers["location"])
     assert "der Access Point ist ausgesondert" in shown.text
     assert (await call(client, world, "admin", "GET", url)).json()["status"] == "disposed"
+
