@@ -164,13 +164,25 @@ async def access_point_context(caller: Scope, access_point_id: int, **disposal_f
             **await _disposal_section(caller, "access_point", ap, disposal_form, AP_CERTIFICATE)}
 
 
+# A disposed device or access point is at its end: its edit page says so instead of a form it would refuse.
+DISPOSED_NOT_EDITABLE = N_("Disposed of on %(day)s – no longer editable.")
+
+
+def _disposed(asset: Mapping[str, Any] | None, back_label: str) -> tuple[str, str] | None:
+    """The edit page's notice and its link's text for a disposed asset (None for one that may be edited)."""
+    if asset is None or asset["status"] != DISPOSED:
+        return None
+    return gettext(DISPOSED_NOT_EDITABLE, day=day_text(asset["disposed_on"])), gettext(back_label)
+
+
 def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, form: Sequence[forms.Field],
                values: Mapping[str, Any], action: str, back: str, errors: Mapping[str, str] | None = None,
                general: Sequence[str] = (), options: Mapping[str, forms.Options] | None = None,
                skip: Sequence[str] = (), status: int = 200, submit: str = N_("Save"),
-               intro: str = "", delete: str | None = None) -> Template:
+               intro: str = "", delete: str | None = None, ended: tuple[str, str] | None = None) -> Template:
     """A create or edit form; `delete` is the action of the row's delete button (edit forms of rows that
-    may be deleted)."""
+    may be deleted). `ended`: the row is no longer edited (its notice and the text of the link `back`, from
+    `_disposed`): the page says so and has no form; a form posted from an older page comes back so too."""
     errors = errors or {}
     shown = [f for f in form if f.name not in skip]
     names = {f.name for f in shown}
@@ -181,6 +193,7 @@ def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, fo
         **_base_context(caller), "title": title, "action": action, "back": back, "submit": gettext(submit),
         "intro": intro, "delete": delete, "fields": forms.fields(form, values, errors, options, skip=skip),
         "problems": form_flow.summary(at_fields, {f.name: f.label for f in shown}, whole),
+        "ended": ended[0] if ended else "", "back_label": ended[1] if ended else "",
     }
     partial = _htmx(request) and status >= 400
     return Template("inventory/_form.html" if partial else "inventory/form.html", context=context, status_code=status)
@@ -558,7 +571,7 @@ class AssetPages(Controller):
         return _form_page(request, caller, title=gettext("Edit %(name)s", name=ap["name"] or ap["serial"]),
                           form=ACCESS_POINT_FORM, values=values, errors=errors, general=general, status=status,
                           options=options, action=f"/access-points/{ap['id']}/edit",
-                          back=f"/access-points/{ap['id']}")
+                          back=f"/access-points/{ap['id']}", ended=_disposed(ap, N_("Back to the access point")))
 
     @get("/access-points", name="access_points", opt=READ, dependencies={"filters": list_filters(ACCESS_POINT_LIST)})
     async def access_points(self, request: Request[Any, Any, Any], caller: Caller, filters: Filters,
@@ -641,7 +654,8 @@ class AssetPages(Controller):
                               back=f"/schools/{school['id']}?section=devices#devices")
         return _form_page(request, caller, title=gettext("Edit device %(serial)s", serial=device["serial"]),
                           form=DEVICE_FORM, values=values, errors=errors, general=general, status=status,
-                          options=options, action=f"/devices/{device['id']}/edit", back=f"/devices/{device['id']}")
+                          options=options, action=f"/devices/{device['id']}/edit", back=f"/devices/{device['id']}",
+                          ended=_disposed(device, N_("Back to the device")))
 
     @get("/schools/{school_id:int}/devices/new", opt=WRITE)
     async def new_device(self, request: Request[Any, Any, Any], caller: Caller, school_id: FromPath[int]) -> Template:

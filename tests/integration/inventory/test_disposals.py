@@ -15,7 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from schoolit.describe import forms
 from schoolit.inventory import disposals
+from schoolit.inventory.resources.access_point import ACCESS_POINT
+from schoolit.inventory.resources.device import DEVICE
 from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.csvfiles import csv_bytes, post_import
@@ -510,3 +513,38 @@ async def test_pages_request_and_decide_an_access_points_disposal(client: httpx.
     assert "der Access Point ist ausgesondert" in shown.text
     assert (await call(client, world, "admin", "GET", url)).json()["status"] == "disposed"
 
+
+async def test_a_disposed_assets_edit_page_says_so_and_has_no_form(client: httpx.AsyncClient, world: World) -> None:
+    """A disposed device or access point is at its end: its page offers no "Bearbeiten", its edit page says since
+    when it is disposed of instead of a form, a form sent from a page opened before is refused so too (409),
+    and the API's PATCH answers 409; nothing changes."""
+    device = await _device(client, world, "DISP-END")
+    ap = await _access_point(client, world, "APDISP-END")
+    for plural, asset in (("devices", device), ("access-points", ap)):
+        disposal = (await _request(client, world, "verbund_supporter", asset["id"], plural=plural)).json()
+        assert (await _decide(client, world, "donnersberg_authority", disposal["id"], "approve")).status_code == 200
+    await login(client, world.users["verbund_supporter"]["email"])
+    today = dt.date.today().strftime("%d.%m.%Y")
+    for plural, asset, form, back in (("devices", device, DEVICE.form(), "Zurück zum Gerät"),
+                                      ("access-points", ap, ACCESS_POINT.form(), "Zurück zum Access Point")):
+        url = f"/{plural}/{asset['id']}"
+        page = await client.get(url)
+        assert page.status_code == 200 and f'href="{url}/edit"' not in page.text and ">Bearbeiten<" not in page.text
+        edit = await client.get(f"{url}/edit")
+        assert edit.status_code == 200
+        notice = re.search(r'<p class="flash error-summary"[^>]*data-testid="ended">([^<]+)</p>', edit.text)
+        assert notice and notice.group(1) == f"Ausgesondert am {today} – nicht mehr bearbeitbar.", edit.text[:3000]
+        assert "<form id=" not in edit.text and 'name="serial"' not in edit.text and "Speichern" not in edit.text
+        assert f'<a href="{url}">{back}</a>' in edit.text
+        # As the edit form sent it before the disposal: every field as stored, the serial changed.
+        stored = (await call(client, world, "admin", "GET", url)).json()
+        sent = {**forms.from_row(form, stored), "serial": "GEAENDERT-1", "_csrf_token": await csrf_token(client, url)}
+        sent = {name: value for name, value in sent.items() if value not in (None, False, [])}
+        for headers in ({"hx-request": "true"}, {}):
+            refused = await client.post(f"{url}/edit", headers=headers, data=sent)
+            assert refused.status_code == 409, refused.text[:3000]
+            assert f"Ausgesondert am {today} – nicht mehr bearbeitbar." in refused.text
+            assert 'name="serial"' not in refused.text
+        patched = await call(client, world, "admin", "PATCH", url, {"model": "Neu 2"})
+        assert patched.status_code == 409, patched.text
+        assert (await call(client, world, "admin", "GET", url)).json() == stored
