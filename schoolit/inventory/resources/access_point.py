@@ -15,7 +15,6 @@ from schoolit.inventory.choices import ACCESS_POINT_STATUS_LABELS, VENDOR_LABELS
 from schoolit.inventory.definitions import today
 from schoolit.inventory.resources.common import (
     BUILDING,
-    DATES_WARRANTY,
     DISPOSED,
     DISPOSED_WORDS,
     FUNDING_PROGRAMME,
@@ -30,6 +29,7 @@ from schoolit.inventory.resources.common import (
     WARRANTY_END,
     disposal_fields,
     disposed_status,
+    purchase_dates,
     school_fields,
 )
 from schoolit.inventory.resources.procurement import PROCUREMENT
@@ -47,7 +47,7 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
     """`stored`: the management network (`prefix`) of the school the access point is (or goes) at, and its
     stored `status` (empty when new). An active access point's installation day is not in the future;
     "disposed" is set only by an approved disposal and never left."""
-    dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
+    purchase_dates(check)
     dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
     disposed = disposed_status(check, stored.get("status"), BECOMES_DISPOSED, STAYS_DISPOSED)
     status = check.value("status") or stored.get("status") or AccessPointStatus.ACTIVE.value  # a new one's default

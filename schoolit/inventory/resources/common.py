@@ -10,14 +10,47 @@ from typing import Any
 from schoolit.describe import identifiers
 from schoolit.describe.csvformat import Column
 from schoolit.describe.kinds import Choice, Day, Money, Normalised, Reference, Text, Whole
-from schoolit.describe.resource import Check, Csv, Field, shown
+from schoolit.describe.resource import Check, Csv, Field, dates_in_order, shown
 from schoolit.inventory.choices import FUNDING_PROGRAMME_LABELS, FUNDING_PROGRAMME_WORDS, FundingProgramme
-from schoolit.kernel.i18n import N_
+from schoolit.inventory.definitions import today
+from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 
 # A school's device (access point, controller) has its address inside the school's management network
 # (`identifiers.in_network`, for the API, the forms and the import alike).
 OUTSIDE_SCHOOL_NETWORK = N_("outside the school's management network")
 DATES_WARRANTY = N_("the warranty cannot end before the purchase")
+# The days records keep of what happened (bought, invoiced, lent) have passed, and none lies before EARLIEST_DAY:
+# no device or access point a school still holds (nor its loan) dates from before 2000 — the fleets are from
+# the school programmes of the 2000s on and the DigitalPakt's (2019) —, so an earlier day is a typo (1800, 1950
+# for 2025) and a later one than today a year typed wrong (2031).
+EARLIEST_DAY = dt.date(2000, 1, 1)
+IN_THE_FUTURE = N_("cannot lie in the future")
+TOO_EARLY = N_("no earlier than %(day)s")
+
+
+
+def past_day_problem(day: dt.date) -> str | None:
+    """Why `day` cannot be a day records keep (see EARLIEST_DAY): it lies in the future, or before EARLIEST_DAY
+    (the message in the current language, with the day as pages show it); None when it can."""
+    if day > today():
+        return gettext(IN_THE_FUTURE)
+    if day < EARLIEST_DAY:
+        return gettext(TOO_EARLY, day=day_text(EARLIEST_DAY))
+    return None
+
+
+def purchase_dates(check: Check) -> None:
+    """The rules of a device's and an access point's purchase (API, forms and CSV import alike): its purchase
+    and invoice date, where given, are days that have passed and lie no earlier than EARLIEST_DAY; the
+    warranty does not end before the purchase."""
+    for name in ("purchase_date", "invoice_date"):
+        day = check.value(name)
+        if check.given(name) and day is not None and not check.has_error(name) \
+                and (problem := past_day_problem(day)) is not None:
+            check.error(name, problem)
+    dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
+
 
 # The school a row belongs to: an id in the API and forms, its school number in CSV files.
 SCHOOL_NUMBER = Column("school_number", "Schulnummer", "school_number", Normalised(identifiers.school_number).cell,

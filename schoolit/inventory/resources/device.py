@@ -8,10 +8,9 @@ from dataclasses import replace
 from typing import Any
 
 from schoolit.describe.kinds import Choice, Day, Text, YesNo
-from schoolit.describe.resource import Check, Csv, Field, Filter, Resource, dates_in_order, row_fields, shown
+from schoolit.describe.resource import Check, Csv, Field, Filter, Resource, row_fields, shown
 from schoolit.inventory.choices import DEVICE_KIND_LABELS, DEVICE_STATUS_LABELS, DeviceKind, DeviceStatus
 from schoolit.inventory.resources.common import (
-    DATES_WARRANTY,
     DISPOSED,
     DISPOSED_WORDS,
     FUNDING_PROGRAMME,
@@ -24,6 +23,7 @@ from schoolit.inventory.resources.common import (
     WARRANTY_END,
     disposal_fields,
     disposed_status,
+    purchase_dates,
     school_fields,
 )
 from schoolit.inventory.resources.procurement import PROCUREMENT
@@ -66,7 +66,7 @@ class SilentSince(YesNo):
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
     """The rules of one device. `stored`: `on_loan` (it has an open loan) and its `status` (empty when new)."""
-    dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
+    purchase_dates(check)
     if disposed_status(check, stored.get("status"), BECOMES_DISPOSED, STAYS_DISPOSED) or not check.given("status"):
         return
     status = check.value("status")

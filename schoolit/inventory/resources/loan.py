@@ -11,18 +11,15 @@ from schoolit.describe import forms, identifiers
 from schoolit.describe.kinds import Day, Normalised, Reference, Text, YesNo
 from schoolit.describe.resource import Check, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.definitions import today
+from schoolit.inventory.resources.common import past_day_problem
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.times import day_text
 
 DUE_BEFORE_LENT = N_("due before it was lent")
-IN_THE_FUTURE = N_("cannot lie in the future")
 ERASED = N_("erased by the retention rule")
-# No device of a school's fleet was lent before this day: an earlier one is a typo (1950 for 2025).
-EARLIEST_LEND_DAY = dt.date(2000, 1, 1)
 # The longest loan: a pupil's whole lower secondary (grades 5 to 10); a due year such as 2207 is a typo.
 LONGEST_LOAN_YEARS = 6
 BEFORE_PURCHASE = N_("no earlier than the device's purchase date (%(day)s)")
-TOO_EARLY = N_("no earlier than %(day)s")
 TOO_LONG = N_("no later than %(day)s (%(years)s years after the lend day)")
 
 
@@ -36,18 +33,17 @@ def latest_due_day(lent_on: dt.date) -> dt.date:
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
     """`stored`: whether the loan's pupil reference was erased by the retention rule (`erased`) and the
-    device's purchase date (`purchase_date`, None when unknown): a device is not lent before it was
-    bought, nor before EARLIEST_LEND_DAY, and not for longer than LONGEST_LOAN_YEARS."""
+    device's purchase date (`purchase_date`, None when unknown): a device is lent on a day that has passed,
+    not before it was bought, nor before the day records begin (`common.EARLIEST_DAY`), and not for longer
+    than LONGEST_LOAN_YEARS."""
     dates_in_order(check, "lent_on", "due_on", DUE_BEFORE_LENT)
     lent_on, due_on = check.value("lent_on"), check.value("due_on")
     if lent_on is not None and not check.has_error("lent_on"):
         purchased = stored.get("purchase_date")
-        if lent_on > today():
-            check.error("lent_on", IN_THE_FUTURE)
-        elif purchased is not None and lent_on < purchased:
+        if lent_on <= today() and purchased is not None and lent_on < purchased:
             check.error("lent_on", gettext(BEFORE_PURCHASE, day=day_text(purchased)))
-        elif lent_on < EARLIEST_LEND_DAY:
-            check.error("lent_on", gettext(TOO_EARLY, day=day_text(EARLIEST_LEND_DAY)))
+        elif (problem := past_day_problem(lent_on)) is not None:
+            check.error("lent_on", problem)
         elif due_on is not None and due_on > latest_due_day(lent_on) and not check.has_error("due_on"):
             check.error("due_on", gettext(TOO_LONG, day=day_text(latest_due_day(lent_on)),
                                           years=LONGEST_LOAN_YEARS))

@@ -24,8 +24,9 @@ from schoolit.inventory.definitions import (
     school_year_end,
     today,
 )
+from schoolit.inventory.resources.common import IN_THE_FUTURE
 from schoolit.inventory.resources.device import DEVICES
-from schoolit.inventory.resources.loan import IN_THE_FUTURE, LOAN, LOANS
+from schoolit.inventory.resources.loan import LOAN, LOANS
 from schoolit.inventory.services.devices import get_device, write_device_status
 from schoolit.inventory.services.schools import get_school
 from schoolit.inventory.services.store import (
