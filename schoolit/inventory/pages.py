@@ -20,7 +20,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY, SCHOOL_ONLY
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms, identifiers
-from schoolit.errors import FieldError
+from schoolit.errors import FieldError, ValidationFailed
 from schoolit.inventory import disposals, services
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
@@ -705,13 +705,20 @@ class AssetPages(Controller):
 
     @get("/lookup", name="lookup", opt=READ)
     async def lookup(self, caller: Caller, q: Text = None) -> Response[Any]:
-        """Typed or scanned (a scanner types and presses Enter): one hit opens it, several are listed."""
-        hits = await services.lookup(caller, q or "")
+        """Typed or scanned (a scanner types and presses Enter): one hit opens it, several are listed; a text
+        too long for a search is refused at the field (422)."""
+        try:
+            hits = await services.lookup(caller, q or "")
+        except ValidationFailed as exc:
+            return Template("inventory/lookup.html", status_code=exc.status_code, context={
+                **_base_context(caller), "q": q or "", "hits": [],
+                "errors": {e.field: gettext(e.message) for e in exc.errors}})
         if len(hits) == 1:
             hit = hits[0]
             kind = "devices" if hit["kind"] == "device" else "access-points"
             return Redirect(path=f"/{kind}/{hit['id']}", status_code=303)
-        return Template("inventory/lookup.html", context={**_base_context(caller), "q": q or "", "hits": hits})
+        return Template("inventory/lookup.html", context={**_base_context(caller), "q": q or "", "hits": hits,
+                                                          "errors": {}})
 
 
 # --- pages: loans --------------------------------------------------------------------------------

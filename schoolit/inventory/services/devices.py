@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from schoolit import lists
 from schoolit.accounts.scope import Scope
 from schoolit.describe import identifiers
 from schoolit.describe.inputs import Input
@@ -159,8 +160,11 @@ async def set_device_status(scope: Scope, device_ids: Sequence[int], status: Any
 
 
 async def lookup(scope: Scope, text: str) -> list[dict[str, Any]]:
-    """Devices and access points whose serial, asset tag or MAC is exactly what was typed or scanned."""
+    """Devices and access points whose serial, asset tag or MAC is exactly what was typed or scanned; a text
+    longer than a list's search takes (`lists.SEARCH_LENGTH`) is refused at `q`."""
     scope.require(Permission.INVENTORY_READ)
+    if errors := lists.search_errors(text):
+        raise ValidationFailed(errors)
     text = text.strip()
     if not text:
         return []

@@ -232,18 +232,24 @@ async def test_a_search_text_is_at_most_100_characters(client: httpx.AsyncClient
         refused = await client.get(url, params={"q": long}, headers=HTML)
         assert refused.status_code == 422, url
         assert "Suche: höchstens 100 Zeichen" in _text(refused.text).replace(" :", ":"), url
-    # The queue's and the device list's search boxes stop at 100 characters; the device list, which shows
-    # its list's refusals at the fields, names it at its search box, with what was typed.
-    for url in ("/tickets", "/devices"):
+    # Every list's search box (one macro) stops at 100 characters, and so does the look-up of a device or an
+    # access point, on its page and in the box other pages carry; the device list and the look-up, which
+    # show their refusals at the fields, name it at the search box, with what was typed.
+    for url in ("/tickets", "/devices", "/schools", "/access-points", "/loans", "/lookup"):
         page = await client.get(url, params={"q": fits}, headers=HTML)
         assert re.search(rf'<input type="search" name="q" value="{fits}" maxlength="100"', page.text), url
-    devices = await client.get("/devices", params={"q": long}, headers=HTML)
-    assert devices.status_code == 422
-    assert re.search(rf'name="q" value="{long}"[^>]*aria-invalid="true" aria-describedby="error-q"', devices.text)
-    assert 'data-field="q">höchstens 100 Zeichen<' in devices.text
+    assert re.search(r'<input type="search" name="q" value="" maxlength="100" placeholder="Seriennummer, '
+                     r'Inventarnummer oder MAC[^"]*" autocomplete="off" data-testid="lookup">',
+                     (await client.get("/schools")).text)
+    for url in ("/devices", "/lookup"):
+        refused = await client.get(url, params={"q": long}, headers=HTML)
+        assert refused.status_code == 422, url
+        assert re.search(rf'name="q" value="{long}"[^>]*aria-invalid="true" aria-describedby="error-q"',
+                         refused.text), url
+        assert 'data-field="q">höchstens 100 Zeichen<' in refused.text, url
     # The APIs: a field error at `q` with its label (an API client reads English here).
     auth = world.auth("verbund_supporter")
-    for url in ("/api/v1/schools", "/api/v1/devices", "/api/v1/access-points", "/api/v1/tickets"):
+    for url in ("/api/v1/schools", "/api/v1/devices", "/api/v1/access-points", "/api/v1/tickets", "/api/v1/lookup"):
         refused = await client.get(url, params={"q": long}, headers=auth)
         assert refused.status_code == 422, url
         assert [(e["field"], e["message"]) for e in refused.json()["errors"]] == [("q", "at most 100 characters")], url
