@@ -74,15 +74,20 @@ def _one_each(columns: Iterable[FieldError], checks: Iterable[FieldError], check
 
 
 async def attempt(request: Any, save: Callable[[], Awaitable[T]], *, found: Iterable[FieldError] = (),
-                  checks_first: bool = False, conflict: bool = False) -> Saved[T] | Refused:
+                  checks_first: bool = False, conflict: bool = False,
+                  left_to_service: Iterable[str] = ()) -> Saved[T] | Refused:
     """Save a posted form, or say why not (see the module doc).
 
     `found`: the handler's own checks of the form; `save` is not called when they, or the columns, find a
     problem. `checks_first`: a check's reason replaces the column's at the same field (a choice among known
     values is "unknown language", whatever its length); otherwise the column's stands ("at most 80
     characters"). `conflict`: a `Conflict` of the service is shown on the page (409) instead of the error
-    page."""
-    columns = [FieldError(field, message) for field, message in form_limits.form_problems(request).items()]
+    page. `left_to_service`: fields whose columns' problems the service states itself, beside the form's
+    other problems, because it stores nothing of them as typed (the fault form's school number, stripped
+    and looked up: " 51600 " is a school, "516001" "five digits")."""
+    left = set(left_to_service)
+    columns = [FieldError(field, message) for field, message in form_limits.form_problems(request).items()
+               if field not in left]
     if problems := _one_each(columns, found, checks_first):
         return Refused(_shown(problems))
     try:

@@ -471,13 +471,15 @@ class PublicPages(Controller):
         form.school_number = found["school_number"] if found else ""
         return await self._form(form, school=found)
 
-    @post("/report", opt=public(), status_code=201)
+    @post("/report", opt=form_limits.at_fields(public()), status_code=201)
     async def report(self, request: Request[Any, Any, Any], data: URLEncodedBody[ReportForm]) -> Template:
+        """A refused report comes back with what was typed and each reason at its field; the school number
+        is the service's to judge (stripped, five digits, a school's), whatever its length."""
         user = current_user(request)
         try:
             outcome = await form_flow.attempt(request, lambda: public_services.submit_report(
                 data, client_ip=client_ip(request), user_id=user["id"] if user else None,
-                request_id=request_id(request)))
+                request_id=request_id(request)), left_to_service=("school_number",))
         except public_services.RateLimited as exc:
             minutes = max(1, math.ceil(exc.retry_after / 60))
             message = ngettext("You have sent too many reports. Please try again in %(num)s minute.",

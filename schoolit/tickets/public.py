@@ -26,6 +26,7 @@ from schoolit.accounts.choices import ActorKind, Role
 from schoolit.accounts.scope import Actor, Scope
 from schoolit.accounts.security import digest
 from schoolit.db import atomic
+from schoolit.describe import identifiers
 from schoolit.errors import FieldError, NotFound, ValidationFailed
 from schoolit.inventory import services as inventory
 from schoolit.inventory.resources.school import UNKNOWN_SCHOOL_NUMBER
@@ -167,11 +168,14 @@ async def _checked(form: ReportForm) -> tuple[dict[str, Any] | None, NewTicket, 
     """The school, the ticket to open and every problem with the form (all fields, even when the
     school number is unknown; the form names no asset, so the school's own checks are its number's)."""
     errors: list[FieldError] = []
-    school = await school_by_number(form.school_number) if form.school_number.strip() else None
-    if not form.school_number.strip():
-        errors.append(FieldError("school_number", PLEASE_ENTER))
-    elif school is None:
-        errors.append(FieldError("school_number", UNKNOWN_SCHOOL_NUMBER))
+    school = None
+    try:  # spaces around it are what a paste brings; the number itself is the school's rule
+        school = await school_by_number(identifiers.school_number(form.school_number))
+    except ValueError as exc:
+        errors.append(FieldError("school_number", PLEASE_ENTER if not form.school_number.strip() else str(exc)))
+    else:
+        if school is None:
+            errors.append(FieldError("school_number", UNKNOWN_SCHOOL_NUMBER))
     if not form.category_id.strip():
         errors.append(FieldError("category_id", PLEASE_CHOOSE))
     if not form.description.strip():

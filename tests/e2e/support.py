@@ -155,9 +155,10 @@ def look_at(page: Any, name: str) -> None:
     shot(page, re.sub(r"\W+", "-", name))
 
 
-def logged_in_pages(server: str, role: str, viewports: dict[str, dict[str, int]]) -> Iterator[tuple[str, Any]]:
-    """A page of `server` logged in as `role`'s user for each named viewport in turn, each closed when the
-    loop moves on; the browser closes after the last."""
+def logged_in_pages(server: str, role: str | None,
+                    viewports: dict[str, dict[str, int]]) -> Iterator[tuple[str, Any]]:
+    """A page of `server` logged in as `role`'s user (None: a visitor, not logged in) for each named viewport
+    in turn, each closed when the loop moves on; the browser closes after the last."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -165,14 +166,15 @@ def logged_in_pages(server: str, role: str, viewports: dict[str, dict[str, int]]
         try:
             for name, viewport in viewports.items():
                 page = browser.new_page(base_url=server, viewport=viewport)
-                log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
+                if role is not None:
+                    log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
                 yield name, page
                 page.close()
         finally:
             browser.close()
 
 
-def pages_at_both_widths(server: str, role: str) -> Iterator[tuple[str, Any]]:
+def pages_at_both_widths(server: str, role: str | None) -> Iterator[tuple[str, Any]]:
     """`logged_in_pages` first at 1366 px ("1366") and then at 390 px ("390")."""
     return logged_in_pages(server, role, {"1366": WIDE, "390": PHONE})
 

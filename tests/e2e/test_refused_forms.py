@@ -2,9 +2,10 @@
 come back as forms with the German reason at the field and what was typed still in it — the ticket page's
 time entry ("-5" minutes, a note longer than 300 characters), the queue's "save view" (a name longer than
 80 characters) and the notification settings (a language the page does not offer) — and the arrangement
-dashboard names the cost split's month as people read it ("Stunden Dezember 2026"). No sideways scrolling
-at 390 px, no serious or critical axe-core violation, a full-page screenshot each and one of the refused
-form itself (tests/e2e/artifacts/refused-*.png, arrangement-month-*.png)."""
+dashboard names the cost split's month as people read it ("Stunden Dezember 2026"); the public fault form
+with a six-digit school number, as a visitor. No sideways scrolling at 390 px, no serious or critical
+axe-core violation, a full-page screenshot each and one of the refused form itself
+(tests/e2e/artifacts/refused-*.png, arrangement-month-*.png)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,32 @@ def test_refused_forms_come_back_with_the_reason_at_the_field(server: str) -> No
         expect(page.get_by_role("link", name=f"Kostenaufteilung {month} (CSV)")).to_be_visible()
         look_at(page, f"arrangement-month-{width}")
         _form_shot(page.get_by_test_id("cost"), f"arrangement-month-table-{width}")
+
+
+def test_a_refused_fault_report_keeps_what_was_typed(server: str) -> None:
+    """A school number of six digits (or with spaces around it, pasted) on the public form: the form comes back
+    with everything typed and "fünf Ziffern" at the field — spaces around a right number are dropped."""
+    for width, page in pages_at_both_widths(server, None):  # a visitor, as school staff without an account
+        page.goto("/report")
+        number = page.locator("input[name=school_number]")
+        expect(number).to_have_attribute("title", "fünfstellige Schulnummer")
+        number.fill("516001")
+        page.get_by_label("Kategorie").select_option(label="Endgerät")
+        page.fill("textarea[name=description]", "Der Beamer in Raum 2.04 zeigt kein Bild.")
+        page.fill("input[name=name]", "Frau Müller")
+        page.fill("input[name=email]", "lehrer@schule.example")
+        page.check("input[name=consent]")
+        page.get_by_role("button", name="Meldung absenden").click()
+        expect(page.locator("[data-field=school_number]")).to_have_text("fünf Ziffern")
+        expect(page.get_by_role("alert")).to_contain_text("Schulnummer: fünf Ziffern")
+        expect(number).to_have_value("516001")
+        expect(page.locator("textarea[name=description]")).to_have_value(
+            "Der Beamer in Raum 2.04 zeigt kein Bild.")
+        expect(page.locator("input[name=name]")).to_have_value("Frau Müller")
+        expect(page.locator("input[name=email]")).to_have_value("lehrer@schule.example")
+        expect(page.locator("input[name=consent]")).to_be_checked()
+        look_at(page, f"refused-report-school-number-{width}")
+        number.fill(" 51600 ")
+        page.get_by_role("button", name="Meldung absenden").click()
+        expect(page.get_by_test_id("ticket-number")).to_be_visible()
+        look_at(page, f"report-done-{width}")

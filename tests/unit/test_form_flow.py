@@ -51,6 +51,24 @@ async def test_a_form_without_problems_is_saved() -> None:
     assert outcome == form_flow.Saved({"id": 7}) and save.calls == 1
 
 
+async def test_a_field_left_to_the_service_is_its_to_judge() -> None:
+    """The fault form's school number: " 51600 " is longer than its column and still a school (the service
+    strips it), and "516001" gets the service's reason beside the form's other problems."""
+    save = Service(answer="saved")
+    assert await form_flow.attempt(posted({"school_number": "höchstens 5 Zeichen"}), save,
+                                   left_to_service=("school_number",)) == form_flow.Saved("saved")
+    refusing = Service(refusal=ValidationFailed([FieldError("school_number", "five digits"),
+                                                 FieldError("description", rules.REQUIRED)]))
+    outcome = await form_flow.attempt(posted({"school_number": "höchstens 5 Zeichen", "room": "höchstens 60 Zeichen"}),
+                                      refusing, left_to_service=("school_number",))
+    assert isinstance(outcome, form_flow.Refused) and refusing.calls == 0
+    assert outcome.errors == {"room": "höchstens 60 Zeichen"}  # another column's problem still stops the form
+    outcome = await form_flow.attempt(posted({"school_number": "höchstens 5 Zeichen"}), refusing,
+                                      left_to_service=("school_number",))
+    assert isinstance(outcome, form_flow.Refused) and refusing.calls == 1
+    assert outcome.errors == {"school_number": "fünf Ziffern", "description": "Pflichtfeld"}
+
+
 async def test_the_columns_and_the_checks_are_shown_at_once_and_nothing_is_saved() -> None:
     save = Service()
     outcome = await form_flow.attempt(posted({"note": "höchstens 300 Zeichen"}), save,

@@ -122,6 +122,29 @@ async def test_form_comes_back_with_everything_typed(client: httpx.AsyncClient, 
     assert await filed() == 0
 
 
+async def test_a_refused_school_number_comes_back_at_its_field(client: httpx.AsyncClient, world: World) -> None:
+    """Six digits, or any other text, is refused at the field in the school's own words ("fünf Ziffern"),
+    beside the form's other problems, with everything typed kept — not the bare error page of a value
+    longer than its column; spaces around a number are what a paste brings and are dropped."""
+    typed = {"name": "Frau Özdemir", "email": "oz@schule.example", "room": "B 204", "subject": "Beamer"}
+    for number in ("516001", "4100a", " 410011 "):
+        response = await report(client, school_number=number, consent="", **typed)
+        assert response.status_code == 422, number
+        assert "Ungültige Eingabe" not in response.text
+        assert invalid_fields(response.text) == {"school_number", "consent"}
+        assert re.search(r'id="error-school_number"[^>]*>fünf Ziffern<', response.text)
+        assert f'name="school_number" value="{number}"' in response.text
+        for name, value in typed.items():
+            assert f'name="{name}" value="{value}"' in response.text
+    assert await filed() == 0
+    page = await client.get("/report")
+    assert 'pattern="[0-9]{5}" title="fünfstellige Schulnummer"' in page.text
+    pasted = await report(client, school_number=" 41001 ")
+    assert pasted.status_code == 201, pasted.text
+    ticket = (await fetch("SELECT school_id FROM ticket WHERE source = 'web_form'"))[0]
+    assert ticket["school_id"] == world.schools["kib"]["id"]
+
+
 async def test_refused_attempts_do_not_lock_out_a_school(client: httpx.AsyncClient, world: World) -> None:
     for _ in range(8):  # colleagues behind the school's one address get the form wrong
         assert (await report(client, consent="")).status_code == 422
