@@ -80,7 +80,7 @@ FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter (
                 "urgency": N_("urgency"), "file": N_("File"), "category_id": N_("Category")}
 
 LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "level_labels": LEVEL_LABELS,
-          "event_labels": EVENT_LABELS, "source_labels": SOURCE_LABELS, "views": queue.VIEWS,
+          "event_labels": EVENT_LABELS, "source_labels": SOURCE_LABELS,
           "local_time": local_time, "levels": list(Level)}
 
 
@@ -200,15 +200,17 @@ class TicketPages(Controller):
         view = lists.view("/tickets", shown, queue_columns(can_work), wanted, total=total, shown=len(rows),
                           default_sort=queue.DEFAULT_SORT)
         return {"tickets": rows, "total": total, "filters": filters, "query": _query(filters), "view": view,
-                "rows_query": view.url().partition("?")[2], "can_work": can_work, "csv": wanted.csv, **LABELS}
+                "rows_query": view.url().partition("?")[2], "can_work": can_work, "csv": wanted.csv,
+                "role_queue": queue.queue_of(caller), **LABELS}
 
     async def _queue_page(self, context: dict[str, Any], caller: Scope, *, status_code: int = 200,
                           view_name: str = "", view_errors: Mapping[str, str] | None = None,
                           **extra: Any) -> Template:
         """The queue page; `view_name` and `view_errors` (by field) fill the "save view" form when it comes
         back refused."""
+        counties = await accounts.list_counties(caller) if context["role_queue"].counties else []
         return Template("tickets/queue.html", status_code=status_code, context={
-            "bulk": None, "queue_empty": False, **extra, **context, "counties": await accounts.list_counties(caller),
+            "bulk": None, "queue_empty": False, **extra, **context, "counties": counties,
             "saved_views": await queue.saved_views(caller), "statuses": list(Status), "view_name": view_name,
             "view_errors": view_errors or {}, "view_name_length": queue.VIEW_NAME_LENGTH})
 
@@ -264,7 +266,7 @@ class TicketPages(Controller):
         found = [FieldError(field, rules.WHOLE_NUMBER) for field in ("county_id", "school_id")
                  if getattr(data, field).strip() and _int_or_none(getattr(data, field)) is None]
         outcome = await form_flow.attempt(request, lambda: queue.save_view(caller, data.name, filters),
-                                          found=found + queue.view_errors(data.name, filters))
+                                          found=found + queue.view_errors(caller, data.name, filters))
         if isinstance(outcome, form_flow.Refused):
             # The list behind the form shows the filters that were to be saved, or all open tickets when
             # those are what was refused (the message names which).

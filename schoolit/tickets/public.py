@@ -150,7 +150,7 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, user_id: int
         if failed_key:
             await _record(failed_key, moment)
         raise ValidationFailed([FieldError("form", N_("the form could not be processed"))])
-    school, data, errors = await _checked(form)
+    school, data, errors = await _checked(form, user_id)
     if errors or school is None:
         if failed_key:
             await _record(failed_key, moment)
@@ -164,9 +164,11 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, user_id: int
     return await insert_ticket(scope, data, school)
 
 
-async def _checked(form: ReportForm) -> tuple[dict[str, Any] | None, NewTicket, list[FieldError]]:
-    """The school, the ticket to open and every problem with the form (all fields, even when the
-    school number is unknown; the form names no asset, so the school's own checks are its number's)."""
+async def _checked(form: ReportForm, user_id: int | None) -> tuple[dict[str, Any] | None, NewTicket,
+                                                                    list[FieldError]]:
+    """The school, the ticket to open (reported by `user_id`, the signed-in person, if any) and every problem
+    with the form (all fields, even when the school number is unknown; the form names no asset, so the
+    school's own checks are its number's)."""
     errors: list[FieldError] = []
     school = None
     try:  # spaces around it are what a paste brings; the number itself is the school's rule
@@ -190,7 +192,7 @@ async def _checked(form: ReportForm) -> tuple[dict[str, Any] | None, NewTicket, 
     data = NewTicket(school_id=school["id"] if school else 0, category_id=category_id, subject=subject,
                      description=form.description, urgency=form.urgency, source=Source.WEB_FORM,
                      reporter_email=form.email.strip(), reporter_name=form.name, device_serial=form.device_serial,
-                     room_text=form.room)
+                     room_text=form.room, reporter_user_id=user_id)
     more = await input_errors(data)
     # A subject left empty is taken from the description, a category left unchosen is reported above.
     errors += [e for e in more if (e.field != "subject" or subject)

@@ -16,9 +16,10 @@ import msgspec
 
 from schoolit import lists, rules
 from schoolit.accounts import audit, directory
+from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
-from schoolit.errors import FieldError, NotFound, ValidationFailed
+from schoolit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
 from schoolit.sql import Fragment, all_of, fetch, fragment
@@ -29,7 +30,8 @@ from schoolit.tickets.tables import SavedView
 
 PRESENCE_WINDOW = dt.timedelta(seconds=45)  # a page polls every 15 s; three misses and it is gone
 
-# Built-in views: name -> label. "county" and "school" group the open tickets by where they are.
+# Every built-in view: name -> label. "county" and "school" group the open tickets by where they are;
+# "mine" are the caller's to work on (assigned to them), "reported" those the caller reported.
 VIEWS = {
     "open": N_("All open"),
     "mine": N_("Mine"),
@@ -37,8 +39,55 @@ VIEWS = {
     "breaching": N_("Overdue or due soon"),
     "county": N_("By county"),
     "school": N_("By school"),
+    "reported": N_("Reported by me"),
     "all": N_("All, including closed"),
 }
+VIEW_NOT_OFFERED = N_("this view is not offered to your role")
+
+
+@dataclass(frozen=True)
+class RoleQueue:
+    """What the ticket list is for a role: its heading, the views it offers (name -> label, in the order
+    shown; any other view is refused), and whether it filters by county and keeps saved views."""
+
+    heading: str
+    views: dict[str, str]
+    counties: bool = True
+    saved_views: bool = True
+
+
+def _views(*names: str, **labels: str) -> dict[str, str]:
+    """The views named, in that order, each with its label in VIEWS unless `labels` gives another."""
+    return {name: labels.get(name, VIEWS[name]) for name in names}
+
+
+_WORKERS = RoleQueue(N_("Ticket queue"), _views("open", "mine", "unassigned", "breaching", "county", "school", "all"))
+# The views of each role, here in one place. Supporters and admins work the queue: the tickets assigned to
+# them, those nobody has yet. The school authority oversees it read-only and is never assigned a ticket, so
+# it has neither. A school contact follows their own school's tickets, those they reported among them; one
+# school lies in one county, and nobody works or claims tickets from their list.
+QUEUES: dict[Role, RoleQueue] = {
+    Role.ADMIN: _WORKERS,
+    Role.SUPPORTER: _WORKERS,
+    Role.AUTHORITY: RoleQueue(N_("Ticket queue"), _views("open", "breaching", "county", "school", "all")),
+    Role.SCHOOL: RoleQueue(N_("Our school's tickets"), _views("open", "reported", "all", open=N_("Open")),
+                           counties=False, saved_views=False),
+}
+_NONE = RoleQueue("", {}, counties=False, saved_views=False)
+
+
+def queue_of(scope: Scope) -> RoleQueue:
+    """The ticket list the caller's role has (`QUEUES`)."""
+    return QUEUES.get(scope.role, _NONE)
+
+
+def view_errors_of(scope: Scope, view: str) -> list[FieldError]:
+    """Why the caller's list has no view of that name ([] when it has)."""
+    if view in queue_of(scope).views:
+        return []
+    return [FieldError("view", VIEW_NOT_OFFERED if view in VIEWS else rules.NOT_ALLOWED)]
+
+
 # "county" and "school" group by where the tickets are before any sort; ties go most urgent first.
 GROUPS = {"county": "c.name", "school": "c.name, s.name"}
 URGENCY = "t.priority, t.resolution_due_at NULLS LAST, t.id"
@@ -73,8 +122,8 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
     open_values = [s.value for s in OPEN_STATUSES]
     if errors := lists.search_errors(filters.q):
         raise ValidationFailed(errors)
-    if filters.view not in VIEWS:
-        raise ValidationFailed([FieldError("view", rules.NOT_ALLOWED)])
+    if errors := view_errors_of(scope, filters.view):
+        raise ValidationFailed(errors)
     if filters.status:
         parts.append(fragment("t.status = {}", status_named(filters.status).value))
     elif filters.view != "all":
@@ -83,6 +132,8 @@ def _where(scope: Scope, filters: Filters, moment: dt.datetime) -> Fragment:
         parts.append(fragment("t.assignee_id = {}", scope.actor.user_id or -1))
     elif filters.view == "unassigned":
         parts.append(fragment("t.assignee_id IS NULL"))
+    elif filters.view == "reported":
+        parts.append(fragment("t.reporter_user_id = {}", scope.actor.user_id or -1))
     elif filters.view == "breaching":
         parts.append(overdue.due_soon(moment))
     for column, value in (("t.county_id", filters.county_id), ("t.school_id", filters.school_id),
@@ -167,7 +218,7 @@ async def claim_next(scope: Scope) -> dict[str, Any] | None:
 
 
 async def saved_views(scope: Scope) -> list[dict[str, Any]]:
-    if scope.actor.user_id is None:
+    if scope.actor.user_id is None or not queue_of(scope).saved_views:
         return []
     return await SavedView.select(SavedView.id, SavedView.name, SavedView.filters).where(
         SavedView.user_id == scope.actor.user_id).order_by(SavedView.name).output(load_json=True)
@@ -176,13 +227,12 @@ async def saved_views(scope: Scope) -> list[dict[str, Any]]:
 VIEW_NAME_LENGTH = 80  # SavedView.name
 
 
-def view_errors(name: str, filters: Filters) -> list[FieldError]:
+def view_errors(scope: Scope, name: str, filters: Filters) -> list[FieldError]:
     """Why filters cannot be saved under a name ([] when they can), every field at once: a name of 1 to
-    80 characters, a known view and status, a search text the list takes."""
+    80 characters, a view of the caller's list, a known status, a search text the list takes."""
     errors: list[FieldError] = []
     rules.one_to(errors, "name", name, VIEW_NAME_LENGTH)
-    if filters.view not in VIEWS:
-        errors.append(FieldError("view", rules.NOT_ALLOWED))
+    errors += view_errors_of(scope, filters.view)
     errors += lists.search_errors(filters.q)
     if filters.status:
         try:
@@ -197,7 +247,9 @@ async def save_view(scope: Scope, name: str, filters: Filters) -> dict[str, Any]
     scope.require(Permission.TICKETS_READ)
     if scope.actor.user_id is None:
         raise ValidationFailed([FieldError("caller", N_("only people save views"))])
-    if errors := view_errors(name, filters):
+    if not queue_of(scope).saved_views:
+        raise Forbidden(N_("your ticket list keeps no saved views"))
+    if errors := view_errors(scope, name, filters):
         raise ValidationFailed(errors)
     name = name.strip()
     _where(scope, filters, now())  # what else the list refuses

@@ -187,6 +187,9 @@ class NewTicket:
     asset_id: int | None = None
     device_serial: str = ""
     room_text: str = ""
+    # The account of the person who reports, when they are signed in but act through the public form (its
+    # Scope is anonymous): their list's "Reported by me" finds the ticket.
+    reporter_user_id: int | None = None
 
 
 async def check_asset(kind: str | None, asset_id: int | None, school_id: int, errors: list[FieldError]) -> None:
@@ -259,7 +262,7 @@ async def insert_ticket(scope: Scope, data: NewTicket, school: dict[str, Any]) -
     due = due_times(policy.calendar, moment, policy.target(priority))
     token, token_hash = new_tracking_token()
     assets = {f"{k.value}_id": data.asset_id if data.asset_kind == k.value else None for k in AssetKind}
-    reporter_user_id = scope.actor.user_id if scope.role == Role.SCHOOL else None
+    reporter_user_id = data.reporter_user_id or (scope.actor.user_id if scope.role == Role.SCHOOL else None)
     async with atomic():
         number = await next_number(moment)
         rows = await fetch(

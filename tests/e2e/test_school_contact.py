@@ -1,8 +1,9 @@
 """In Chromium at phone width (390 px), a school contact's day on the demo data: the start page with its
-"Störung melden" button and the loans due; the fault form with their school and name filled in; a
-ticket of their school; lending a device from the loan list (a scanned serial opens its lend form), the
-loan agreement and its print view; returning the device. No page of theirs scrolls
-sideways, and axe-core finds no serious or critical violation on any of them.
+"Störung melden" button and the loans due; the fault form with their school and name filled in; their
+school's ticket list, where the ticket they reported is theirs ("Von mir gemeldet"); a ticket of their
+school; lending a device from the loan list (a scanned serial opens its lend form), the loan agreement and
+its print view; returning the device. No page of theirs scrolls sideways, and axe-core finds no serious or
+critical violation on any of them.
 
 Runs `schoolit serve` on a free loopback port against a fresh database with the demo data and one person
 per role. Screenshots go to tests/e2e/artifacts/ (git-ignored).
@@ -69,6 +70,20 @@ def test_report_lend_print_and_return_at_phone_width(server: str) -> None:
             page.check("input[name=consent]")
             page.get_by_role("button", name="Meldung absenden").click()
             expect(page.get_by_test_id("ticket-number")).to_have_text(re.compile(r"SIT-\d{4}-\d{5}"))
+            number = page.get_by_test_id("ticket-number").inner_text()
+
+            # Their list: their school's tickets, those they reported among them; nothing of the supporters'
+            # queue (tickets assigned to them, unassigned ones, counties, saved views).
+            menu_link(page, "Tickets").click()
+            expect(page.get_by_role("heading", name="Tickets unserer Schule")).to_be_visible()
+            views = page.get_by_role("navigation", name="Ansichten").get_by_role("link")
+            expect(views).to_have_text(["Offen", "Von mir gemeldet", "Alle, auch geschlossene"])
+            expect(page.get_by_label("Landkreis")).to_have_count(0)
+            expect(page.get_by_test_id("save-view")).to_have_count(0)
+            views.get_by_text("Von mir gemeldet").click()
+            expect(page.locator("#queue-rows tbody tr")).to_have_count(1)
+            expect(page.locator("#queue-rows tbody")).to_contain_text(number)
+            check(page, "tickets reported by me")
 
             page.goto("/")
             page.get_by_test_id("start-school-tickets").locator("li a").first.click()
