@@ -15,6 +15,7 @@ LABELS = {
     "assignee_id": N_("Assignee"), "asset_kind": N_("Kind of asset"), "asset_id": N_("Asset"),
     "reporter_email": N_("Your e-mail address"), "reporter_name": N_("Name"), "body": N_("Comment"),
     "comment": N_("Comment"), "file": N_("File"), "consent": N_("Consent"), "form": N_("Form"),
+    "confirm": N_("Confirmation"),
     "caller": N_("Caller"),
     # time accounting and reports
     "minutes": N_("Minutes"), "worked_on": N_("Day"), "note": N_("what was done"), "month": N_("Month"),

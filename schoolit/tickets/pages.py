@@ -34,7 +34,7 @@ from schoolit.kernel.times import BERLIN, berlin_time, day_text
 from schoolit.settings import get_settings
 from schoolit.sql import concurrently
 from schoolit.tickets import public as public_services
-from schoolit.tickets import queue, services, text_modules, workflow, worktime
+from schoolit.tickets import queue, queue_bulk_pages, services, text_modules, workflow, worktime
 from schoolit.tickets.attachments import add_attachment, attachments_of, get_attachment
 from schoolit.tickets.categories import CATEGORY, list_categories, save_category
 from schoolit.tickets.choices import (
@@ -64,6 +64,7 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
 READ_FORM = form_limits.at_fields(requires(Permission.TICKETS_READ))
 WORK_FORM = form_limits.at_fields(requires(Permission.TICKETS_WORK))
 NOT_MINUTES = N_("must be a whole number of minutes")
+CONFIRM_CLOSING = N_("please confirm that you close the ticket for good")
 TIME_FIELDS = ("minutes", "worked_on", "note")  # the time form's, in its order
 
 
@@ -74,8 +75,9 @@ def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
 
 
 # The form fields of the ticket page by their labels, so that an error names what the person sees.
-FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter (optional)"),
-                "status": N_("New status"), "minutes": N_("minutes"), "worked_on": N_("Day"),
+FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter"),
+                "status": N_("New status"), "confirm": N_("Confirmation"), "minutes": N_("minutes"),
+                "worked_on": N_("Day"),
                 "note": N_("what was done"), "assignee_id": N_("Assignee"), "impact": N_("impact"),
                 "urgency": N_("urgency"), "file": N_("File"), "category_id": N_("Category")}
 
@@ -159,8 +161,11 @@ class CommentForm(msgspec.Struct):
 
 
 class StatusForm(msgspec.Struct):
+    """The ticket page's status change; closing (a form of its own) is confirmed with a tick."""
+
     status: str = ""
     comment: str = ""
+    confirm: str = ""
 
 
 class AssignForm(msgspec.Struct):
@@ -211,7 +216,8 @@ class TicketPages(Controller):
         counties = await accounts.list_counties(caller) if context["role_queue"].counties else []
         return Template("tickets/queue.html", status_code=status_code, context={
             "bulk": None, "queue_empty": False, **extra, **context, "counties": counties,
-            "saved_views": await queue.saved_views(caller), "statuses": list(Status), "view_name": view_name,
+            "saved_views": await queue.saved_views(caller), "statuses": list(Status),
+            "bulk_statuses": queue_bulk_pages.BULK_STATUSES, "view_name": view_name,
             "view_errors": view_errors or {}, "view_name_length": queue.VIEW_NAME_LENGTH})
 
     @get("/", name="tickets", opt=requires(Permission.TICKETS_READ))
@@ -283,9 +289,11 @@ class TicketPages(Controller):
 
     async def _ticket_page(self, caller: Scope, ticket_id: int, *, status_code: int = 200,
                            errors: Mapping[str, str] | None = None,
-                           time_form: Mapping[str, str] | None = None) -> Template:
-        """The ticket page; `errors` by field (message ids or translated texts), `time_form` what was typed
-        into the time form when it comes back refused (else it offers today)."""
+                           time_form: Mapping[str, str] | None = None,
+                           status_form: StatusForm | None = None) -> Template:
+        """The ticket page; `errors` by field (message ids or translated texts), `time_form` and `status_form`
+        what was typed into the time form and the status (or closing) form when it comes back refused (else
+        the time form offers today)."""
         ticket = await services.get_ticket(caller, ticket_id)
         works = caller.can(Permission.TICKETS_WORK)
         allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
@@ -301,7 +309,11 @@ class TicketPages(Controller):
         return Template("tickets/ticket.html", status_code=status_code, context={
             "ticket": ticket, "events": events, "attachments": attachments, "time_entries": entries,
             "assignees": assignees,
-            "targets": [status for status in Status if status in allowed],  # the workflow's natural order
+            # The workflow's natural order; closing, for good, has a form of its own.
+            "targets": [status for status in Status if status in allowed and status != Status.CLOSED],
+            "may_close": Status.CLOSED in allowed,
+            "reason_needed": workflow.needs_reason(Status(ticket["status"]), Status.CLOSED),
+            "status_form": status_form or StatusForm(),
             "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
             "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
             "time_form": time_form or {"minutes": "", "worked_on": worktime.today().isoformat(), "note": ""},
@@ -337,11 +349,19 @@ class TicketPages(Controller):
         return await self._act(request, caller, ticket_id,
                                lambda: services.assign(caller, ticket_id, _int_or_none(data.assignee_id)))
 
-    @post("/{ticket_id:int}/status", opt=requires(Permission.TICKETS_READ), status_code=303)
+    @post("/{ticket_id:int}/status", opt=READ_FORM, status_code=303)
     async def status(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                      data: URLEncodedBody[StatusForm]) -> Response[Any]:
-        return await self._act(request, caller, ticket_id, lambda: services.change_status(
-            caller, ticket_id, data.status, comment=data.comment.strip() or None))
+        """Change the status, or close the ticket (confirmed with a tick). Every field is checked at once; a
+        refusal shows the page again (422) with what was typed and each reason at its field."""
+        found = [FieldError("confirm", CONFIRM_CLOSING)] if data.status == Status.CLOSED and not data.confirm else []
+        outcome = await form_flow.attempt(request, lambda: services.change_status(
+            caller, ticket_id, data.status, comment=data.comment.strip() or None),
+            found=found + await services.status_errors(caller, ticket_id, data.status, data.comment))
+        if isinstance(outcome, form_flow.Refused):
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, errors=outcome.errors,
+                                           status_form=data)
+        return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/comment", opt=requires(Permission.TICKETS_REPORT), status_code=303)
     async def comment(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],

@@ -36,6 +36,7 @@ from schoolit.tickets import notifications, workflow
 from schoolit.tickets.choices import EventKind, Happening, Source, Status
 from schoolit.tickets.schemas import ReportForm
 from schoolit.tickets.services import (
+    PLEASE_CHOOSE,
     TICKET_SELECT,
     NewTicket,
     add_event,
@@ -69,7 +70,6 @@ FIELD_LABELS = {
     "consent": N_("Consent"),
 }
 PLEASE_ENTER = N_("please enter")
-PLEASE_CHOOSE = N_("please choose")
 
 
 class RateLimited(Exception):

@@ -1,5 +1,6 @@
 """The ticket queue's list tools: the old address of the queue's CSV (the list itself serves it, see
-`schoolit.lists`) and bulk actions on the tickets ticked in it (assign to me, back to the queue, change the status).
+`schoolit.lists`) and bulk actions on the tickets ticked in it (assign to me, back to the queue, change the status
+to any but closed).
 
 A bulk action runs the same service as the ticket page, ticket by ticket, with the caller's Scope: a
 ticket the caller may not change that way is skipped and named in the answer, the others are changed.
@@ -21,6 +22,9 @@ from schoolit.tickets import services
 from schoolit.tickets.choices import Status
 
 EXPORT_LIMIT = 20_000
+# The statuses the ticked tickets may be set to: not closed, which is for good — one ticket at a time, ticked
+# to confirm on its page (resolved tickets close by themselves after their policy's days).
+BULK_STATUSES = tuple(status for status in Status if status != Status.CLOSED)
 COLUMNS = (N_("Number"), N_("Priority"), N_("Subject"), N_("Category"), N_("School"), N_("County"), N_("Status"),
            N_("Assignee"), N_("Due"), N_("Deadline"))
 
@@ -49,7 +53,7 @@ class QueueListPages(Controller):
                     await services.assign(caller, ticket_id, caller.actor.user_id)
                 elif action == "unassign":
                     await services.assign(caller, ticket_id, None)
-                elif action.startswith("status:") and action[7:] in {s.value for s in Status}:
+                elif action.startswith("status:") and action[7:] in BULK_STATUSES:
                     await services.change_status(caller, ticket_id, action[7:])
                 else:
                     break

@@ -52,6 +52,9 @@ TRACKING_PREFIX = "trk_"
 NOT_A_LEVEL = N_("must be low, medium or high")
 UNKNOWN_CATEGORY = N_("unknown category")
 UNKNOWN_STATUS = N_("unknown status")
+# A choice left at "– please choose –" (the fault form's category, a new status).
+PLEASE_CHOOSE = N_("please choose")
+CLOSING_REASON = N_("please tell the reporter why the ticket is closed without a solution")
 
 TICKET_SELECT = """
 SELECT t.id, t.number, t.county_id, c.name AS county_name, t.school_id, s.name AS school_name,
@@ -209,7 +212,10 @@ def level_errors(**given: str | None) -> list[FieldError]:
 
 
 def status_named(value: str) -> Status:
-    """The status a filter or a change names; "unknown status" for any other text."""
+    """The status a filter or a change names; "please choose" for none, "unknown status" for any other
+    text."""
+    if not value.strip():
+        raise ValidationFailed([FieldError("status", PLEASE_CHOOSE)])
     try:
         return Status(value)
     except ValueError:
@@ -339,13 +345,15 @@ async def update_ticket(ticket_id: int, changes: dict[str, Any]) -> None:
     await fetch(f"UPDATE ticket SET {assignments} WHERE id = {{}}", *changes.values(), ticket_id)  # noqa: S608 (column names are ours)
 
 
-async def _notify_reporter(ticket: dict[str, Any], status: Status) -> None:
+async def _notify_reporter(ticket: dict[str, Any], status: Status, comment: str | None = None) -> None:
+    """Mail the reporter the new status, with the comment that came with it (why a ticket was closed)."""
     if ticket["reporter_email"]:
         await mail.enqueue(
             ticket["reporter_email"], _("Ticket %(number)s: %(status)s", number=ticket["number"],
                                         status=_(STATUS_LABELS[status])),
             _("The status of your ticket %(number)s (%(subject)s) is now: %(status)s.\n",
-              number=ticket["number"], subject=ticket["subject"], status=_(STATUS_LABELS[status])),
+              number=ticket["number"], subject=ticket["subject"], status=_(STATUS_LABELS[status]))
+            + (f"\n{comment}\n" if comment else ""),
             ticket_id=ticket["id"])
 
 
@@ -374,14 +382,34 @@ async def apply_status(scope: Scope, ticket: dict[str, Any], target: Status, *, 
     await audit.record(scope, reason, object_type="ticket", object_id=ticket["id"], county_id=ticket["county_id"],
                        before=audit_view(ticket), after=audit_view(after))
     if target != current:
-        await _notify_reporter(ticket, target)
+        await _notify_reporter(ticket, target, comment)
         await notifications.emit(Happening.STATUS_CHANGED, ticket, actor_user_id=scope.actor.user_id,
                                  **{"from": current.value, "to": target.value})
     return after
 
 
+def reason_errors(current: Status, target: Status, comment: str | None) -> list[FieldError]:
+    """A change that must tell the reporter why (`workflow.needs_reason`: closed unresolved) and has no
+    comment: the comment's field error."""
+    if workflow.needs_reason(current, target) and not (comment or "").strip():
+        return [FieldError("comment", CLOSING_REASON)]
+    return []
+
+
+async def status_errors(scope: Scope, ticket_id: int, target: str, comment: str | None) -> list[FieldError]:
+    """The field errors `change_status` would refuse the change with (a page shows them beside its own
+    checks): no status or an unknown one, a reason missing. Whether the role may make it is not a field's."""
+    try:
+        status = status_named(target)
+    except ValidationFailed as exc:
+        return list(exc.errors)
+    ticket = await get_ticket(scope, ticket_id)
+    return reason_errors(Status(ticket["status"]), status, comment)
+
+
 async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: str | None = None) -> dict[str, Any]:
-    """A status change by a person, within the transitions their role may make."""
+    """A status change by a person, within the transitions their role may make; one that closes an unresolved
+    ticket says why in `comment` (the reporter reads it)."""
     scope.require(Permission.TICKETS_READ)
     status = status_named(target)
     async with atomic():
@@ -394,7 +422,9 @@ async def change_status(scope: Scope, ticket_id: int, target: str, *, comment: s
                 raise Forbidden(N_("your role may not change this ticket's status"))
             raise Conflict(N_("a ticket cannot go from %(current)s to %(status)s"), current=STATUS_LABELS[current],
                            status=STATUS_LABELS[status])
-        await apply_status(scope, ticket, status, comment=comment)
+        if errors := reason_errors(current, status, comment):
+            raise ValidationFailed(errors)
+        await apply_status(scope, ticket, status, comment=(comment or "").strip() or None)
     return await get_ticket(scope, ticket_id)
 
 

@@ -2,6 +2,8 @@
 
 Pure rules, no database. Supporters work tickets; admins may also reopen a closed one; a school
 contact may confirm a resolution (close); the reporter's reply reopens a ticket resolved recently.
+Closing is for good (only admins reopen), so a ticket closed without having been resolved — spam, a
+duplicate, closed straight from new — tells its reporter why.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def allowed_targets(role: Role, current: Status) -> frozenset[Status]:
 
 def may_transition(role: Role, current: Status, target: Status) -> bool:
     return target in allowed_targets(role, current)
+
+
+def needs_reason(current: Status, target: Status) -> bool:
+    """Whether the change must come with a comment for the reporter: closing a ticket that was not
+    resolved (the reporter heard of no solution; the comment says why, e.g. "reported twice (SIT-…)")."""
+    return target == Status.CLOSED and current != Status.RESOLVED
 
 
 def needs_assignee(status: Status) -> bool:

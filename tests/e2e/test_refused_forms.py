@@ -2,10 +2,11 @@
 come back as forms with the German reason at the field and what was typed still in it — the ticket page's
 time entry ("-5" minutes, a note longer than 300 characters), the queue's "save view" (a name longer than
 80 characters) and the notification settings (a language the page does not offer) — and the arrangement
-dashboard names the cost split's month as people read it ("Stunden Dezember 2026"); the public fault form
-with a six-digit school number, as a visitor. No sideways scrolling at 390 px, no serious or critical
-axe-core violation, a full-page screenshot each and one of the refused form itself
-(tests/e2e/artifacts/refused-*.png, arrangement-month-*.png)."""
+dashboard names the cost split's month as people read it ("Stunden Dezember 2026"); the ticket page's status
+change without a status, and its closing without the tick or the reporter's reason, on the ticket's own
+address; the public fault form with a six-digit school number, as a visitor. No sideways scrolling at
+390 px, no serious or critical axe-core violation, a full-page screenshot each and one of the refused form
+itself (tests/e2e/artifacts/refused-*.png, arrangement-month-*.png)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,57 @@ def test_refused_forms_come_back_with_the_reason_at_the_field(server: str) -> No
         expect(page.get_by_role("link", name=f"Kostenaufteilung {month} (CSV)")).to_be_visible()
         look_at(page, f"arrangement-month-{width}")
         _form_shot(page.get_by_test_id("cost"), f"arrangement-month-table-{width}")
+
+
+# Drops the browser's own checks of a form (required fields, a required tick), as a client that checks nothing.
+NO_BROWSER_CHECKS = "form => form.querySelectorAll('[required]').forEach(field => field.removeAttribute('required'))"
+
+
+def test_a_ticket_is_closed_for_good_only_when_ticked_and_said_why(server: str) -> None:
+    """A status change without a status says "bitte wählen" at the field, on the ticket's own address; closing
+    a new ticket waits for the tick (the browser asks for it, the server too) and for the reporter's reason,
+    and the closed ticket names the day it was closed, with no deadline and no assignment left to change."""
+    for width, page in pages_at_both_widths(server, "supporter"):
+        page.goto("/tickets?status=new")
+        page.locator("#queue-rows a[href^='/tickets/']").first.click()
+        address = page.url
+        status_form = page.get_by_test_id("status-form")
+        status_form.evaluate(NO_BROWSER_CHECKS)
+        status_form.get_by_test_id("set-status").click()
+        expect(page.get_by_test_id("status-form").locator("[data-field=status]")).to_have_text("bitte wählen")
+        expect(page.get_by_role("alert")).to_contain_text("Neuer Status: bitte wählen")
+        assert page.url == address, page.url  # not /status: a reload shows the ticket
+        look_at(page, f"refused-status-empty-{width}")
+
+        page.get_by_test_id("close-ticket").locator("summary").click()
+        close = page.get_by_test_id("close-form")
+        close.get_by_test_id("close-comment").fill("Doppelt gemeldet")
+        close.get_by_test_id("close-submit").click()  # no tick: the browser holds the form back
+        expect(close.get_by_test_id("close-confirm")).to_have_js_property("validity.valueMissing", True)
+        expect(page.get_by_test_id("status")).to_have_text("Neu")
+        close.evaluate(NO_BROWSER_CHECKS)
+        close.get_by_test_id("close-comment").fill("")
+        close.get_by_test_id("close-submit").click()
+        close = page.get_by_test_id("close-form")
+        expect(close.locator("[data-field=confirm]")).to_have_text(
+            "bitte bestätigen Sie, dass Sie das Ticket endgültig schließen")
+        expect(close.locator("[data-field=comment]")).to_have_text(
+            "bitte der meldenden Person sagen, warum das Ticket ohne Lösung geschlossen wird")
+        expect(page.get_by_test_id("status")).to_have_text("Neu")
+        assert page.url == address, page.url
+        look_at(page, f"refused-close-{width}")
+        _form_shot(close, f"refused-close-form-{width}")
+
+        close.get_by_test_id("close-comment").fill("Doppelt gemeldet, siehe SIT-2026-00001")
+        close.get_by_test_id("close-confirm").check()
+        close.get_by_test_id("close-submit").click()
+        expect(page.get_by_test_id("status")).to_have_text("Geschlossen")
+        expect(page.get_by_test_id("closed-at")).to_be_visible()
+        expect(page.locator("dl.facts")).not_to_contain_text("fällig")
+        expect(page.locator("main")).not_to_contain_text("zurück in die Warteschlange")
+        expect(page.get_by_test_id("close-form")).to_have_count(0)
+        expect(page.locator(".timeline")).to_contain_text("Doppelt gemeldet, siehe SIT-2026-00001")
+        look_at(page, f"closed-{width}")
 
 
 def test_a_refused_fault_report_keeps_what_was_typed(server: str) -> None:

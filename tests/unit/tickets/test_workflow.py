@@ -11,6 +11,7 @@ from schoolit.tickets.workflow import (
     allowed_targets,
     may_transition,
     needs_assignee,
+    needs_reason,
     reopened_status,
     reopens_on_reply,
 )
@@ -28,6 +29,16 @@ def test_nobody_skips_back_from_closed_except_admins() -> None:
     assert may_transition(Role.ADMIN, Status.CLOSED, Status.IN_PROGRESS)
     assert not may_transition(Role.SUPPORTER, Status.WAITING, Status.NEW)
     assert not may_transition(Role.SUPPORTER, Status.RESOLVED, Status.WAITING)
+
+
+def test_closing_what_was_not_resolved_needs_a_reason() -> None:
+    """Spam and duplicates are closed straight from new, and the reporter is told why; a resolved ticket is
+    closed without one (the reporter confirms, or the job closes it after the policy's days)."""
+    assert may_transition(Role.SUPPORTER, Status.NEW, Status.CLOSED)
+    assert needs_reason(Status.NEW, Status.CLOSED) and needs_reason(Status.ASSIGNED, Status.CLOSED)
+    assert not needs_reason(Status.RESOLVED, Status.CLOSED)
+    assert not any(needs_reason(current, target) for current in Status for target in Status
+                   if target != Status.CLOSED)
 
 
 def test_other_roles() -> None:

@@ -35,6 +35,17 @@
     if (next) { next.focus(); next.select(); }
   });
 
+  // <… data-page-address="/tickets/7">: a form refused on its page is answered with the page again, at the
+  // form's address (POST /tickets/7/status). The address bar names the page, so that a reload or a bookmark
+  // opens it instead of sending the form again.
+  var refusedOn = document.querySelector("[data-page-address]");
+  if (refusedOn && window.history.replaceState) {
+    var address = refusedOn.getAttribute("data-page-address");
+    if (address && address.charAt(0) === "/" && window.location.pathname !== address) {
+      window.history.replaceState(null, "", address + window.location.hash);
+    }
+  }
+
   // <form data-swap-errors>: htmx swaps the answer in place also for 422 and 409, which carry the
   // form again with the errors next to its fields.
   document.addEventListener("htmx:beforeSwap", function (event) {
