@@ -94,6 +94,10 @@ EVENT_LABELS = {
     EventKind.SLA_WARNING: N_("80 % of the resolution time used"),
     EventKind.TIME: N_("time logged"),
 }
+# How an event names the reporter, who has no account here (the fault form, the tracking page, mail): by
+# their e-mail address, or by this when there is none (a report without one, or once `retention` erased it).
+# Pages show the name they gave instead (`services.events_of`).
+REPORTER_LABEL = "reporter"
 # Kinds a reporter sees on the tracking page (never internal notes).
 PUBLIC_KINDS = (EventKind.CREATED, EventKind.COMMENT, EventKind.REPLY, EventKind.STATUS)
 # What only the team (supporters, authorities, admins) sees, in every API and page: internal notes,

@@ -300,12 +300,10 @@ class TicketPages(Controller):
         # The ticket read (and its scope checked) once; what hangs on it at once (sql.concurrently).
         events, attachments, assets, *work = await concurrently(
             services.events_of(caller, ticket), attachments_of(ticket), services.ticket_assets(ticket),
-            *((worktime.entries_of(caller, ticket), text_modules.list_modules(caller),
+            *((worktime.entries_of(caller, ticket), text_modules.for_ticket(caller, ticket),
                services.eligible_assignees(caller, ticket["county_id"]), services.reporter_history(caller, ticket))
               if works else ()))
-        entries, module_rows, assignees, history = work or ([], [], [], [])
-        modules = [{"title": m["title"], "text": text_modules.fill(m["body"], ticket, caller.actor.label)}
-                   for m in module_rows]
+        entries, modules, assignees, history = work or ([], [], [], [])
         return Template("tickets/ticket.html", status_code=status_code, context={
             "ticket": ticket, "events": events, "attachments": attachments, "time_entries": entries,
             "assignees": assignees,
@@ -314,7 +312,8 @@ class TicketPages(Controller):
             "may_close": Status.CLOSED in allowed,
             "reason_needed": workflow.needs_reason(Status(ticket["status"]), Status.CLOSED),
             "status_form": status_form or StatusForm(),
-            "can_work": works, "me": caller.actor.user_id, "errors": errors or {},
+            "can_work": works, "can_report": caller.can(Permission.TICKETS_REPORT), "me": caller.actor.user_id,
+            "errors": errors or {},
             "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
             "time_form": time_form or {"minutes": "", "worked_on": worktime.today().isoformat(), "note": ""},
             "time_earliest": worktime.opened_on(ticket).isoformat(), "time_latest": worktime.latest_day().isoformat(),

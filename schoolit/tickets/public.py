@@ -33,7 +33,7 @@ from schoolit.inventory.resources.school import UNKNOWN_SCHOOL_NUMBER
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.sql import fetch
 from schoolit.tickets import notifications, workflow
-from schoolit.tickets.choices import EventKind, Happening, Source, Status
+from schoolit.tickets.choices import REPORTER_LABEL, EventKind, Happening, Source, Status
 from schoolit.tickets.schemas import ReportForm
 from schoolit.tickets.services import (
     PLEASE_CHOOSE,
@@ -159,7 +159,7 @@ async def submit_report(form: ReportForm, *, client_ip: str | None, user_id: int
         await check_rate(digest(f"user:{user_id}"), moment, limit=USER_REPORT_LIMIT, per_user=True)
     else:
         await check_rate(digest(client_ip or "unknown"), moment, limit=REPORT_LIMIT)
-    scope = anonymous(form.email.strip() or "anonymous", school["county_id"], school["id"],
+    scope = anonymous(form.email.strip() or REPORTER_LABEL, school["county_id"], school["id"],
                       request_id=request_id, client_ip=client_ip)
     return await insert_ticket(scope, data, school)
 
@@ -238,7 +238,7 @@ async def reply(token: str, body: str, *, client_ip: str | None, request_id: str
         async with atomic():
             await lock_ticket(found["id"])
             ticket = await ticket_by_token(token)
-            scope = anonymous(ticket["reporter_email"] or "reporter", ticket["county_id"], ticket["school_id"],
+            scope = anonymous(ticket["reporter_email"] or REPORTER_LABEL, ticket["county_id"], ticket["school_id"],
                               request_id=request_id, client_ip=client_ip)
             await record_reply(scope, ticket, body)
     except (NotFound, ValidationFailed):

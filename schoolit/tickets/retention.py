@@ -40,9 +40,10 @@ from schoolit.errors import Forbidden
 from schoolit.settings import get_settings
 from schoolit.sql import fetch
 from schoolit.tickets import inbound
+from schoolit.tickets.choices import REPORTER_LABEL
 
 ERASED = "[…]"  # what stands where a name or address was cut out of a text
-REPORTER = "reporter"  # the author of the reporter's events once their address is gone
+REPORTER = REPORTER_LABEL  # the author of the reporter's events once their address is gone
 BATCH = 200  # tickets per transaction
 
 

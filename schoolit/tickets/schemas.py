@@ -101,7 +101,8 @@ class EventOut(msgspec.Struct):
     at: dt.datetime
     kind: str
     public: bool
-    actor_label: str
+    actor_label: str  # as recorded: a person's or the reporter's e-mail address, a probe's name
+    actor_name: str  # as pages show it: a person's display name, the name the reporter gave
     body: str
     data: dict[str, object] | None
 

@@ -36,6 +36,7 @@ from schoolit.tickets.choices import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
     PUBLIC_KINDS,
+    REPORTER_LABEL,
     STATUS_LABELS,
     AssetKind,
     EventKind,
@@ -545,14 +546,38 @@ async def timeline(scope: Scope, ticket_id: int) -> list[dict[str, Any]]:
 
 
 async def events_of(scope: Scope, ticket: dict[str, Any]) -> list[dict[str, Any]]:
-    """`timeline` of a ticket `get_ticket` has read for this scope (the ticket page reads it once)."""
+    """`timeline` of a ticket `get_ticket` has read for this scope (the ticket page reads it once), each
+    event with its author's name (`actor_name`, see `actor_names`)."""
     query = TicketEvent.select(TicketEvent.id, TicketEvent.at, TicketEvent.kind, TicketEvent.public,
-                               TicketEvent.actor_label, TicketEvent.body, TicketEvent.data).where(
-        TicketEvent.ticket_id == ticket["id"]).order_by(TicketEvent.id)
+                               TicketEvent.actor_id, TicketEvent.actor_label, TicketEvent.body,
+                               TicketEvent.data).where(TicketEvent.ticket_id == ticket["id"]).order_by(TicketEvent.id)
     if not sees_internal(scope):
         query = query.where((TicketEvent.public == True)  # noqa: E712
                             & TicketEvent.kind.not_in([k.value for k in INTERNAL_KINDS]))
-    return await query.output(load_json=True)
+    return await actor_names(ticket, await query.output(load_json=True))
+
+
+def by_reporter(event: dict[str, Any]) -> bool:
+    """Whether the reporter wrote the event: no account of ours, and an e-mail address or REPORTER_LABEL as
+    its author (`choices.REPORTER_LABEL`)."""
+    label = event["actor_label"] or ""
+    return event["actor_id"] is None and ("@" in label or label == REPORTER_LABEL)
+
+
+async def actor_names(ticket: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events with `actor_name`, how people see who wrote them — never an e-mail address: a person with
+    an account by their display name, the reporter by the name they gave ("the reporter" without one), a
+    probe or the system by its label."""
+    names = {row["id"]: row["display_name"]
+             for row in await directory.display_names(e["actor_id"] for e in events if e["actor_id"] is not None)}
+    reporter = ticket["reporter_name"] or _("the reporter")
+
+    def name(event: dict[str, Any]) -> str:
+        if event["actor_id"] is not None:
+            return names.get(event["actor_id"]) or "–"  # accounts are deactivated, never deleted
+        return reporter if by_reporter(event) else event["actor_label"]
+
+    return [{**event, "actor_name": name(event)} for event in events]
 
 
 def sees_internal(scope: Scope) -> bool:

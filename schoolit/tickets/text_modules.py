@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from schoolit import rules
-from schoolit.accounts import audit
+from schoolit.accounts import audit, directory
 from schoolit.accounts.choices import Role
 from schoolit.accounts.scope import Scope
 from schoolit.db import atomic
@@ -132,6 +132,15 @@ async def _changeable(scope: Scope, module_id: int) -> dict[str, Any]:
 
 def _plain(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else {k: row[k] for k in ("arrangement_id", "county_id", "title", "body")}
+
+
+async def for_ticket(scope: Scope, ticket: dict[str, Any]) -> list[dict[str, str]]:
+    """`title` and `text` of the modules the caller may use, filled in for the ticket; {bearbeiter} is the
+    caller's display name, never their e-mail address (a public comment shows it to the reporter)."""
+    rows = await list_modules(scope)
+    me = await directory.display_names([scope.actor.user_id] if scope.actor.user_id is not None else [])
+    name = me[0]["display_name"] if me else ""
+    return [{"title": row["title"], "text": fill(row["body"], ticket, name)} for row in rows]
 
 
 def fill(body: str, ticket: dict[str, Any], supporter_name: str) -> str:

@@ -1,5 +1,6 @@
 """In Chromium: a teacher reports a fault on the public form; a supporter logs in, claims the ticket,
-comments publicly and resolves it; the teacher's tracking page shows the comment and the status.
+comments publicly and resolves it (the history names the teacher and the supporter, never an address); the
+teacher's tracking page shows the comment and the status, and names no supporter.
 
 Runs `schoolit serve` on a free loopback port against a fresh database. Screenshots go to
 tests/e2e/artifacts/ (git-ignored).
@@ -44,6 +45,7 @@ def test_report_claim_comment_resolve_and_track(server: str) -> None:
             reporter.get_by_label("Kategorie").select_option(label="WLAN/Netzwerk")
             reporter.select_option("select[name=urgency]", "high")
             reporter.fill("textarea[name=description]", "Das WLAN im Raum B 2.04 ist seit der ersten Stunde weg.")
+            reporter.fill("input[name=name]", "Frau Weber")
             reporter.fill("input[name=email]", "lehrkraft@schule.example")
             reporter.check("input[name=consent]")
             reporter.get_by_role("button", name="Meldung absenden").click()
@@ -70,6 +72,11 @@ def test_report_claim_comment_resolve_and_track(server: str) -> None:
             supporter.get_by_test_id("status-select").select_option("resolved")
             supporter.get_by_test_id("set-status").click()
             expect(supporter.get_by_test_id("status")).to_have_text("Gelöst")
+            # The history names people, never their addresses: the reporter by the name they gave.
+            timeline = supporter.locator(".timeline")
+            expect(timeline.locator("li").first).to_contain_text("Frau Weber · gemeldet")
+            expect(timeline).to_contain_text("Sabine Support · Status geändert")
+            expect(timeline).not_to_contain_text("@")
             shot(supporter, "2-resolved")
 
             reporter.goto(tracking)
@@ -78,6 +85,8 @@ def test_report_claim_comment_resolve_and_track(server: str) -> None:
                 "Das WLAN im Raum B 2.04 ist seit der ersten Stunde weg.")
             assert_accessible(reporter, "the tracking page")
             expect(reporter.get_by_text("Der Access Point wurde neu gestartet, das WLAN läuft.")).to_be_visible()
+            expect(reporter.locator("main")).not_to_contain_text("Sabine Support")  # the team, not a person
+            expect(reporter.locator("main")).not_to_contain_text("@")
             shot(reporter, "3-tracking")
 
             # At phone width, a reply of blanks comes back with the reason at the field; a real one reopens.

@@ -5,10 +5,13 @@ page."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from schoolit.accounts.scope import Scope
-from schoolit.tickets import services, worktime
+from schoolit.sql import fetch
+from schoolit.tickets import services, text_modules, worktime
 from schoolit.tickets.choices import INTERNAL_KINDS, PUBLIC_KINDS, EventKind
 from tests.integration.accounts.test_login import login
 from tests.integration.world import World
@@ -73,3 +76,51 @@ async def test_pages_and_tracking_page(client: httpx.AsyncClient, world: World) 
     assert team_page.status_code == 200 and "geheim-notiz" in team_page.text and "geheim-zeit" in team_page.text
     await login(client, "it@kib.test.example")  # kib's contact does not see rok's ticket at all
     assert (await client.get(f"/tickets/{other}")).status_code == 404
+
+
+async def test_the_history_names_people_never_their_addresses(client: httpx.AsyncClient, world: World) -> None:
+    """The timeline names a person by their display name and the reporter by the name they gave ("meldende
+    Person" without one), on the ticket page of every role and in the API; the public tracking page names no
+    supporter at all, and a text module's {bearbeiter} is the supporter's name, not their address."""
+    ticket_id = world.by_school["ticket"]["kib"]
+    await client.get("/report")  # the reporter answers on the tracking page, from their address
+    tracking_path = f"/track/{world.tracking_tokens['kib']}"  # type: ignore[attr-defined]
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', (await client.get(tracking_path)).text)
+    assert token
+    assert (await client.post(tracking_path, data={"body": "Geht wieder nicht.", "_csrf_token": token.group(1)})
+            ).status_code == 303
+    supporter = await _supporter(world)
+    await services.add_comment(supporter, ticket_id, "Wir schauen es uns an.")
+    await worktime.log_time(supporter, ticket_id, 10, note="Fernwartung")
+    await services.change_status(supporter, ticket_id, "in_progress", comment="Bin dran")
+    addresses = ("support@verbund.test.example", "lehrkraft-kib@schule.example", "it@kib.test.example")
+
+    for email in ("support@verbund.test.example", "st@dbk.test.example", "admin@test.example", "it@kib.test.example"):
+        await login(client, email)
+        page = await client.get(f"/tickets/{ticket_id}")
+        timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page.text, re.S)
+        assert page.status_code == 200 and timeline, email
+        authors = re.findall(r'<span class="muted">[^·<]+ · ([^·<]+) ·', timeline.group(1))
+        assert authors and not any("@" in author for author in authors), (email, authors)
+        # the world's ticket was opened by the system ("test"); the reply is the reporter's, who gave no name
+        assert authors[0] == "test" and "meldende Person" in authors, (email, authors)
+        assert "Verbund Supporter" in authors, (email, authors)
+        # the authority reads along: no comment or file forms it would be refused at (tickets.report)
+        reads_only = email == "st@dbk.test.example"
+        assert ('data-testid="comment-form"' in page.text) is not reads_only, email
+        assert ('data-testid="upload-form"' in page.text) is not reads_only, email
+    events = (await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth_only("admin"))).json()
+    assert {e["actor_name"] for e in events} == {"meldende Person", "Verbund Supporter", "test"}
+    await fetch("UPDATE ticket SET reporter_name = 'Frau Müller' WHERE id = {}", ticket_id)
+    named = (await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth_only("admin"))).json()
+    assert [e["actor_name"] for e in named if e["kind"] == "reply"] == ["Frau Müller"]
+
+    tracking = await client.get(tracking_path)
+    assert "Bin dran" in tracking.text and "Wir schauen es uns an." in tracking.text
+    assert not any(address in tracking.text for address in addresses) and "Verbund Supporter" not in tracking.text
+    assert "@" not in re.sub(r"<(script|link|meta)[^>]*>", "", tracking.text.split("<main", 1)[1])
+
+    await text_modules.save_module(supporter, title="Gruß", body="Viele Grüße, {bearbeiter}")
+    await login(client, "support@verbund.test.example")
+    page = await client.get(f"/tickets/{ticket_id}")
+    assert 'data-text="Viele Grüße, Verbund Supporter"' in page.text
