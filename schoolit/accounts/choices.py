@@ -29,6 +29,17 @@ class FederalState(StrEnum):
     SH = "SH"  # Schleswig-Holstein
     TH = "TH"  # Thüringen
 
+    @property
+    def key(self) -> str:
+        """The state's two digits that begin every Amtlicher Gemeindeschlüssel (AGS) in it."""
+        return STATE_KEYS[self]
+
+
+STATE_KEYS = {FederalState.SH: "01", FederalState.HH: "02", FederalState.NI: "03", FederalState.HB: "04",
+              FederalState.NW: "05", FederalState.HE: "06", FederalState.RP: "07", FederalState.BW: "08",
+              FederalState.BY: "09", FederalState.SL: "10", FederalState.BE: "11", FederalState.BB: "12",
+              FederalState.MV: "13", FederalState.SN: "14", FederalState.ST: "15", FederalState.TH: "16"}
+
 
 class ShareRule(StrEnum):
     """How an arrangement splits the shared team's cost among its member counties."""

@@ -39,7 +39,7 @@ from schoolit.accounts.tables import Arrangement, ArrangementMember, County, Pro
 from schoolit.db import atomic
 from schoolit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
-from schoolit.kernel.i18n import N_
+from schoolit.kernel.i18n import N_, gettext
 from schoolit.rules import REQUIRED, TAKEN, TOO_LONG_TEXT
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -241,6 +241,17 @@ def _county_input(data: Mapping[str, str | None], *, partial: bool) -> tuple[dic
     return {k: v for k, v in values.items() if v is not None}, errors
 
 
+def _check_ags_in_state(errors: list[FieldError], ags: str | None, state: str | None) -> None:
+    """A district's AGS begins with its state's key (07 for Rheinland-Pfalz): a key of another state is a typo
+    or the wrong state, and either would put the county's figures under the wrong state's holidays."""
+    if not (ags and state and state in FederalState.__members__ and AGS.match(ags)):
+        return  # a malformed key or state has its own message
+    key = FederalState(state).key
+    if not ags.startswith(key):
+        errors.append(FieldError("ags", gettext(N_("must begin with %(key)s, the key of the state %(state)s"),
+                                                key=key, state=state)))
+
+
 async def _audit_county(scope: Scope, action: str, county_id: int, before: dict[str, Any] | None,
                         after: dict[str, Any] | None) -> None:
     await audit.record(scope, action, object_type="county", object_id=county_id, county_id=county_id,
@@ -254,6 +265,7 @@ async def create_county(scope: Scope, data: Mapping[str, str | None]) -> dict[st
     """A new county: name, slug, AGS key (5 digits), seat and state (default RP)."""
     scope.require(Permission.TENANTS_MANAGE)
     values, errors = _county_input(data, partial=False)
+    _check_ags_in_state(errors, values.get("ags"), values.get("state"))
     await _unique(errors, County, {k: values.get(k) for k in ("name", "slug", "ags")}, None)
     if errors:
         raise ValidationFailed(errors, labels=fields.COUNTY)
@@ -267,6 +279,8 @@ async def update_county(scope: Scope, county_id: int, data: Mapping[str, str | N
     """Rename a county, or change its slug, AGS key, seat or state (only the fields given)."""
     before = await get_county(scope, county_id)
     values, errors = _county_input(data, partial=True)
+    if "ags" in values or "state" in values:
+        _check_ags_in_state(errors, values.get("ags", before["ags"]), values.get("state", before["state"]))
     await _unique(errors, County, {k: values.get(k) for k in ("name", "slug", "ags")}, county_id)
     if errors:
         raise ValidationFailed(errors, labels=fields.COUNTY)

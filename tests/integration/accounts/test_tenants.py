@@ -54,6 +54,24 @@ async def test_county_fields_and_taken_values_name_the_field(world: World) -> No
     assert await County.count() == before
 
 
+async def test_an_ags_key_begins_with_its_states_key(world: World) -> None:
+    """07 is Rheinland-Pfalz, 08 Baden-Württemberg: a key of another state is refused on creation and when
+    either the key or the state changes alone, and nothing is stored."""
+    before = await County.count()
+    with pytest.raises(ValidationFailed) as other_state:
+        await tenants.create_county(ADMIN, {**NEW, "ags": "08133"})
+    assert fields(other_state) == {"ags": "muss mit 07 beginnen, der Kennziffer des Landes RP"}
+    assert await County.count() == before
+    created = await tenants.create_county(ADMIN, {**NEW, "ags": "08133", "state": "bw"})
+    assert (created["ags"], created["state"]) == ("08133", "BW")
+    for change in ({"state": "RP"}, {"ags": "07133"}):
+        with pytest.raises(ValidationFailed) as moved:
+            await tenants.update_county(ADMIN, created["id"], change)
+        assert set(fields(moved)) == {"ags"}, change
+    moved_both = await tenants.update_county(ADMIN, created["id"], {"ags": "07133", "state": "RP"})
+    assert (moved_both["ags"], moved_both["state"]) == ("07133", "RP")
+
+
 async def test_retire_refuses_open_tickets_and_the_lead_then_retires(world: World) -> None:
     dbk, kusel = world.counties["donnersbergkreis"], world.counties["kusel"]
     open_tickets = (await fetch("SELECT count(*)::int AS n FROM ticket WHERE county_id = {} AND status IN "
