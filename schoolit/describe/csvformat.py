@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -330,8 +330,9 @@ def _records(text: str, delimiter: str) -> Iterator[list[str]]:
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
-def read(data: bytes, kind: Kind, progress: Progress | None = None) -> ParsedFile:
-    """Decode and read a whole file; every problem becomes a RowError, nothing is raised."""
+def read(data: bytes, kind: Kind, progress: Progress | None = None, others: Iterable[Kind] = ()) -> ParsedFile:
+    """Decode and read a whole file; every problem becomes a RowError, nothing is raised. A header that is
+    another of the `others` kinds' (a file of schools chosen as rooms) is refused as a whole."""
     parsed = ParsedFile(kind)
     try:
         text, parsed.encoding = decode(data)
@@ -350,6 +351,7 @@ def read(data: bytes, kind: Kind, progress: Progress | None = None) -> ParsedFil
                 continue  # empty lines, and the ";;;;" Excel writes for them
             if not mapping:
                 mapping = _read_header(parsed, record, row)
+                _refuse_another_kinds_header(parsed, record, row, others)
                 if parsed.errors or not mapping:
                     return parsed
                 continue
@@ -365,6 +367,23 @@ def read(data: bytes, kind: Kind, progress: Progress | None = None) -> ParsedFil
     if progress is not None:
         progress("read", row, row)
     return parsed
+
+
+def _refuse_another_kinds_header(parsed: ParsedFile, record: list[str], row: int, others: Iterable[Kind]) -> None:
+    """A header whose every column another kind knows, and more of them than this kind does, is that kind's:
+    read as this kind, its ignored columns would be lost and a school's name could become a room (`Name` is
+    a room's too). A file with columns neither knows (a spreadsheet's own notes) is not refused for them."""
+    if parsed.errors or not parsed.ignored_columns:
+        return
+    titles = {normalise(cell.strip().lstrip(BOM).strip()) for cell in record if cell.strip().lstrip(BOM).strip()}
+    known_here = sum(title in parsed.kind.columns_by_name for title in titles)
+    for other in others:
+        if other.name != parsed.kind.name and titles <= other.columns_by_name.keys() and len(titles) > known_here:
+            parsed.errors.append(RowError(row, "", _(
+                "the header is that of the kind “%(other)s”, not “%(kind)s” (%(columns)s do not belong to it): "
+                "import the file as “%(other)s”", other=_(other.label), kind=_(parsed.kind.label),
+                columns=", ".join(parsed.ignored_columns))))
+            return
 
 
 def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[int, Column, dict[str, Any] | None]]:

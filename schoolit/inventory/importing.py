@@ -812,7 +812,7 @@ async def import_csv(scope: Scope, kind_name: str, data: bytes, *, dry_run: bool
     kind = kind_named(kind_name)
     with _no_cyclic_gc():
         # Reading is pure CPU; in a thread it does not hold up the server's other requests for its duration.
-        parsed = await asyncio.to_thread(read, data, kind, progress)
+        parsed = await asyncio.to_thread(read, data, kind, progress, KINDS.values())
         return await _import_in_transaction(scope, kind, parsed, dry_run=dry_run, progress=progress)
 
 

@@ -8,7 +8,7 @@ import httpx
 
 from schoolit.describe import identifiers
 from schoolit.sql import fetch
-from tests.integration.inventory.csvfiles import csv_bytes, imported, post_import, reason_of
+from tests.integration.inventory.csvfiles import csv_bytes, exported, imported, post_import, reason_of
 from tests.integration.world import World
 
 
@@ -350,3 +350,20 @@ async def test_wlan_controller_rows_are_checked_and_nothing_is_written(client: h
     response = await post_import(client, world, "ludwigsburg_supporter", "wlan-controllers", csv_bytes(
         [CONTROLLER_HEADER, ["Donnersbergkreis", "", "", "WLC X", "aruba-os", "", "172.16.0.20", "", ""]]))
     assert response.status_code == 422 and _errors(response) == [(2, "Landkreis", "unbekannter Landkreis")]
+
+
+async def test_a_file_of_another_kind_is_refused_as_a_whole(client: httpx.AsyncClient, world: World) -> None:
+    """The schools export chosen as rooms: `Name` is a room's column too, so row by row every school would
+    become a room named like it. The header is that of schools, and nothing is written."""
+    rooms_before = await _rows("SELECT id FROM room")
+    schools = await exported(client, world, "schools")
+    response = await post_import(client, world, "admin", "rooms", schools)
+    assert response.status_code == 422, response.text
+    [(row, column, message)] = _errors(response)
+    assert (row, column) == (1, "")
+    assert message.startswith("die Kopfzeile ist die der Art „Schule“, nicht „Raum“ (Schulart, Landkreis, ")
+    assert message.endswith("gehören nicht dazu): die Datei als „Schule“ importieren"), message
+    assert await _rows("SELECT id FROM room") == rooms_before
+    # A column neither kind knows (a spreadsheet's own note) is only ignored, as before.
+    report = await imported(client, world, "rooms", [["Schulnummer", "Raum", "Bemerkung"], ["41001", "Z 9", "neu"]])
+    assert report["created"] == 1 and report["ignored_columns"] == ["Bemerkung"]

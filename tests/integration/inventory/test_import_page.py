@@ -44,6 +44,20 @@ async def test_check_shows_row_errors_then_the_fixed_file_imports(client: httpx.
     assert "2 Zeilen importiert: 2 angelegt, 0 aktualisiert" in committed.text and await _schools() == 2
 
 
+async def test_a_refused_header_leaves_every_row_unchecked(client: httpx.AsyncClient, world: World) -> None:
+    """A file of schools chosen as rooms is refused at its header: the page says so, and no row below it is
+    marked right (none was read)."""
+    await login(client, "support@verbund.test.example")
+    token = await csrf_token(client, "/import")
+    checked = await client.post("/import", data={"import_kind": "rooms", "action": "check", "_csrf_token": token},
+                                files={"file": ("schulen.csv", GOOD.encode("utf-8"), "text/csv")})
+    assert checked.status_code == 422
+    assert 'data-testid="error-row-1"' in checked.text and "die Kopfzeile ist die der Art „Schule“" in checked.text
+    assert "an ihrer Kopfzeile abgelehnt, daher wurde keine Zeile geprüft" in checked.text
+    assert checked.text.count("nicht geprüft</span>") == 2 and "korrekt" not in checked.text
+    assert "0 Zeilen" not in checked.text and await _schools() == 0
+
+
 async def test_the_page_needs_a_kind_and_a_file(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "support@verbund.test.example")
     token = await csrf_token(client, "/import")
