@@ -98,6 +98,21 @@ EVENT_LABELS = {
 # their e-mail address, or by this when there is none (a report without one, or once `retention` erased it).
 # Pages show the name they gave instead (`services.events_of`).
 REPORTER_LABEL = "reporter"
+# How the timeline names what acted without a person (`services.actor_names`): the system's own work by its
+# Scope's label (`Scope.system(...)`, what it does), a probe by its name after PROBE_PREFIX (accounts.probes).
+# Any other label (a job of a test, say) is shown as recorded.
+SYSTEM_ACTORS = {
+    "system": N_("system"),
+    "maintenance": N_("system (automatic)"),
+    "probe-silence": N_("system (probe monitoring)"),
+    "mail": N_("system (mail intake)"),
+    "retention": N_("system (data retention)"),
+    "cli": N_("system (command line)"),
+    "setup": N_("system (setup)"),
+    "seed": N_("system (setup)"),
+    "demo": N_("demo data"),
+}
+PROBE_PREFIX = "probe:"
 # Kinds a reporter sees on the tracking page (never internal notes).
 PUBLIC_KINDS = (EventKind.CREATED, EventKind.COMMENT, EventKind.REPLY, EventKind.STATUS)
 # What only the team (supporters, authorities, admins) sees, in every API and page: internal notes,

@@ -101,8 +101,9 @@ class EventOut(msgspec.Struct):
     at: dt.datetime
     kind: str
     public: bool
-    actor_label: str  # as recorded: a person's or the reporter's e-mail address, a probe's name
-    actor_name: str  # as pages show it: a person's display name, the name the reporter gave
+    # Who acted, as pages show it: a person's display name, the name the reporter gave, the system or a probe
+    # in the reader's language. Never an e-mail address: the recorded label stays in the database.
+    actor_name: str
     body: str
     data: dict[str, object] | None
 

@@ -35,9 +35,11 @@ from schoolit.tickets.choices import (
     INTERNAL_KINDS,
     OPEN_STATUSES,
     PAUSED_STATUSES,
+    PROBE_PREFIX,
     PUBLIC_KINDS,
     REPORTER_LABEL,
     STATUS_LABELS,
+    SYSTEM_ACTORS,
     AssetKind,
     EventKind,
     Happening,
@@ -566,8 +568,9 @@ def by_reporter(event: dict[str, Any]) -> bool:
 
 async def actor_names(ticket: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The events with `actor_name`, how people see who wrote them — never an e-mail address: a person with
-    an account by their display name, the reporter by the name they gave ("the reporter" without one), a
-    probe or the system by its label."""
+    an account by their display name, the reporter by the name they gave ("the reporter" without one), the
+    system and a probe in the reader's language (`choices.SYSTEM_ACTORS`). The recorded `actor_label` (an
+    address, for the reporter) is dropped: no reader gets it."""
     names = {row["id"]: row["display_name"]
              for row in await directory.display_names(e["actor_id"] for e in events if e["actor_id"] is not None)}
     reporter = ticket["reporter_name"] or _("the reporter")
@@ -575,9 +578,17 @@ async def actor_names(ticket: dict[str, Any], events: list[dict[str, Any]]) -> l
     def name(event: dict[str, Any]) -> str:
         if event["actor_id"] is not None:
             return names.get(event["actor_id"]) or "–"  # accounts are deactivated, never deleted
-        return reporter if by_reporter(event) else event["actor_label"]
+        if by_reporter(event):
+            return reporter
+        label = event["actor_label"]
+        if label in SYSTEM_ACTORS:
+            return _(SYSTEM_ACTORS[label])
+        if label.startswith(PROBE_PREFIX):
+            return _("probe %(name)s", name=label.removeprefix(PROBE_PREFIX))
+        return label
 
-    return [{**event, "actor_name": name(event)} for event in events]
+    return [{**{k: v for k, v in event.items() if k != "actor_label"}, "actor_name": name(event)}
+            for event in events]
 
 
 def sees_internal(scope: Scope) -> bool:

@@ -11,6 +11,7 @@ import httpx
 
 from schoolit.accounts.scope import Scope
 from schoolit.sql import fetch
+from schoolit.tickets import public as public_form
 from schoolit.tickets import services, text_modules, worktime
 from schoolit.tickets.choices import INTERNAL_KINDS, PUBLIC_KINDS, EventKind
 from tests.integration.accounts.test_login import login
@@ -124,3 +125,55 @@ async def test_the_history_names_people_never_their_addresses(client: httpx.Asyn
     await login(client, "support@verbund.test.example")
     page = await client.get(f"/tickets/{ticket_id}")
     assert 'data-text="Viele Grüße, Verbund Supporter"' in page.text
+
+
+async def test_the_api_names_who_acted_never_by_address(client: httpx.AsyncClient, world: World) -> None:
+    """The API's events carry `actor_name` as the pages show it and no recorded label: no reader — school
+    contact, authority, supporter or admin — gets a staff member's or the reporter's e-mail address there."""
+    ticket_id = world.by_school["ticket"]["kib"]
+    supporter = await _supporter(world)
+    await services.add_comment(supporter, ticket_id, "Wir schauen es uns an.")
+    ticket = await services.get_ticket(supporter, ticket_id)
+    reporter = public_form.anonymous("lehrkraft-kib@schule.example", ticket["county_id"], ticket["school_id"])
+    await services.add_event(reporter, ticket, EventKind.REPLY, public=True, body="Geht wieder nicht.")
+    await services.change_status(supporter, ticket_id, "in_progress", comment="Bin dran")
+    addresses = ("support@verbund.test.example", "lehrkraft-kib@schule.example")
+    for actor in ("school_contact", "donnersberg_authority", "verbund_supporter", "admin"):
+        answer = await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth(actor))
+        assert answer.status_code == 200, actor
+        assert all("actor_label" not in event for event in answer.json()), actor
+        assert not any(address in answer.text for address in addresses), actor
+        assert "Verbund Supporter" in {event["actor_name"] for event in answer.json()}, actor
+
+
+async def test_the_system_and_probes_are_named_in_the_readers_language(client: httpx.AsyncClient,
+                                                                        world: World) -> None:
+    """What acted without a person — the system's jobs, a probe — is named from the catalogs: German on the
+    page and to an API client that asks for no language, English to one that asks for English; a label the
+    catalogs do not know is shown as recorded."""
+    ticket_id = world.by_school["ticket"]["kib"]
+    ticket = await services.get_ticket(Scope.system("test"), ticket_id)
+    await services.add_event(Scope.system("maintenance"), ticket, EventKind.STATUS, public=True,
+                             data={"from": "resolved", "to": "closed"})
+    await services.add_event(Scope.system("probe-silence"), ticket, EventKind.COMMENT, public=True, body="still")
+    await fetch("INSERT INTO ticket_event (ticket_id, county_id, kind, public, actor_label, body) "
+                "VALUES ({}, {}, 'comment', true, 'probe:pi-kib-1', 'offline')",
+                ticket_id, ticket["county_id"])
+
+    def names(events: list[dict[str, object]]) -> list[object]:
+        return [event["actor_name"] for event in events]
+
+    german = (await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth_only("admin"))).json()
+    assert names(german)[0] == "test"
+    assert names(german)[-3:] == ["System (automatisch)", "System (Sondenüberwachung)",
+                                  "Sonde pi-kib-1"]
+    english = (await client.get(f"/api/v1/tickets/{ticket_id}/events", headers=world.auth("admin"))).json()
+    assert names(english)[-3:] == ["system (automatic)", "system (probe monitoring)",
+                                   "probe pi-kib-1"]
+    await login(client, "support@verbund.test.example")
+    page = await client.get(f"/tickets/{ticket_id}")
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page.text, re.S)
+    assert page.status_code == 200 and timeline
+    authors = re.findall(r'<span class="muted">[^·<]+ · ([^·<]+) ·', timeline.group(1))
+    assert authors[-3:] == ["System (automatisch)", "System (Sondenüberwachung)", "Sonde pi-kib-1"]
+    assert "maintenance" not in timeline.group(1) and "probe:" not in timeline.group(1)
