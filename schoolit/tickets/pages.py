@@ -74,6 +74,16 @@ def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
     return day_text(moment.astimezone(BERLIN))
 
 
+def done_on(ticket: Mapping[str, Any]) -> str:
+    """When a done ticket was closed ("Closed on …") or resolved ("Resolved on …"), as the ticket page
+    names them; "" while it is open. A done ticket has no deadline running, so its list shows this instead."""
+    if ticket["status"] == Status.CLOSED and ticket["closed_at"] is not None:
+        return f"{gettext('Closed on')} {local_time(ticket['closed_at'])}"
+    if ticket["status"] in (Status.RESOLVED, Status.CLOSED) and ticket["resolved_at"] is not None:
+        return f"{gettext('Resolved on')} {local_time(ticket['resolved_at'])}"
+    return ""
+
+
 # The form fields of the ticket page by their labels, so that an error names what the person sees.
 FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter"),
                 "status": N_("New status"), "confirm": N_("Confirmation"), "minutes": N_("minutes"),
@@ -83,13 +93,15 @@ FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter")
 
 LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "level_labels": LEVEL_LABELS,
           "event_labels": EVENT_LABELS, "source_labels": SOURCE_LABELS,
-          "local_time": local_time, "levels": list(Level)}
+          "local_time": local_time, "done_on": done_on, "levels": list(Level)}
 
 
 # --- supporter pages -----------------------------------------------------------------------------
 
 
 def _due_cell(ticket: Mapping[str, Any]) -> str:
+    if finished := done_on(ticket):
+        return finished
     breach = {"response": N_("response deadline missed"), "resolution": N_("resolution deadline missed")}
     missed = breach.get(ticket["sla_breach"] or "")
     due = local_time(ticket["resolution_due_at"])

@@ -83,15 +83,17 @@ def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> di
     """The ticket row as a dict with its `sla_state` (ok, warning, breached, paused)."""
     row = dict(row)
     moment = moment or now()
+    # The clock stops when the ticket is resolved, or closed without being resolved.
+    done_at = row["resolved_at"] or row["closed_at"]
     state = sla_state(moment, row["resolution_due_at"], row["resolution_warn_at"],
-                      paused=row["status"] in PAUSED_STATUSES, done_at=row["resolved_at"])
+                      paused=row["status"] in PAUSED_STATUSES, done_at=done_at)
     if row["sla_breached"]:
         state = "breached"
     row["sla_state"] = state
     # Which deadline is missed, for words next to the colour: the first answer, else the resolution.
     late_answer = (row["first_response_at"] is None and row["response_due_at"] is not None
                    and row["response_due_at"] < moment and row["status"] not in PAUSED_STATUSES
-                   and row["resolved_at"] is None)
+                   and done_at is None)
     row["sla_breach"] = "response" if late_answer else "resolution" if state == "breached" else None
     return row
 

@@ -102,7 +102,7 @@ async def test_the_page_closes_only_with_a_tick_and_a_reason(client: httpx.Async
     assert await status_of(ticket_id) == "closed"
     assert 'data-testid="closed-at"' in page.text and "Geschlossen am" in page.text
     for gone in ("Lösung fällig", "Reaktion fällig", "Frist pausiert", 'data-testid="assign-form"',
-                 "niemand (zurück in die Warteschlange)", 'data-testid="claim"', 'data-testid="close-form"',
+                 "niemand (Warteschlange)", 'data-testid="claim"', 'data-testid="close-form"',
                  'data-testid="status-form"'):
         assert gone not in page.text, gone
 
@@ -164,3 +164,40 @@ async def test_the_queue_closes_no_ticket_in_bulk(client: httpx.AsyncClient, wor
                                                     "_csrf_token": await csrf_token(client, "/tickets")})
     assert done.status_code == 303 and "bulk_done=0" in done.headers["location"]
     assert await status_of(ticket_id) == "resolved"
+
+
+async def test_the_queue_names_when_done_tickets_were_resolved_or_closed(client: httpx.AsyncClient,
+                                                                        world: World) -> None:
+    """In "Alle, auch geschlossene" (and its CSV) a resolved or closed ticket shows when it was resolved or
+    closed, as its page does, instead of a deadline: no due time, no deadline badge or colour — also when it was
+    closed unresolved before a deadline that has passed since (its clock stopped when it was closed)."""
+    supporter = await _scope(world, "verbund_supporter")
+    resolved, closed, running = (world.by_school["ticket"][school] for school in ("rok", "kib", "kus"))
+    await services.change_status(supporter, resolved, "resolved")
+    await services.change_status(supporter, closed, "closed", comment="Doppelt gemeldet")
+    await fetch("UPDATE ticket SET response_due_at = now() - interval '2 hours', "
+                "resolution_due_at = now() - interval '1 hour', resolution_warn_at = now() - interval '3 hours', "
+                "closed_at = now() - interval '1 day' WHERE id = {}", closed)
+    await fetch("UPDATE ticket SET resolution_due_at = now() + interval '1 day' WHERE id = {}", running)
+    numbers = {row["id"]: row["number"] for row in await fetch("SELECT id, number FROM ticket WHERE id = ANY({})",
+                                                               [resolved, closed, running])}
+    await login(client, SUPPORTER)
+    page = await client.get("/tickets?view=all")
+    assert page.status_code == 200
+
+    def row(ticket_id: int) -> str:
+        found = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*>{numbers[ticket_id]}</a>.*?</tr>", page.text, re.S)
+        assert found, numbers[ticket_id]
+        return found.group(0)
+
+    assert re.search(r'<td data-testid="done-on">Gelöst am \d\d\.\d\d\.\d{4} \d\d:\d\d</td>', row(resolved))
+    assert re.search(r'<td data-testid="done-on">Geschlossen am \d\d\.\d\d\.\d{4} \d\d:\d\d</td>', row(closed))
+    for done in (resolved, closed):
+        for gone in ('data-label="Fällig"', "sla-", "Frist", "pausiert"):
+            assert gone not in row(done), (numbers[done], gone)
+    assert 'data-label="Fällig"' in row(running) and "done-on" not in row(running)
+    assert (await services.get_ticket(supporter, closed))["sla_state"] == "ok"  # closed before the deadline
+
+    csv = await client.get("/tickets?view=all&format=csv")
+    lines = {line.split(";")[0].split(",")[0].strip('"'): line for line in csv.text.splitlines()}
+    assert "Gelöst am" in lines[numbers[resolved]] and "Geschlossen am" in lines[numbers[closed]]
