@@ -84,6 +84,12 @@ def has_control_characters(value: str, *, multiline: bool) -> bool:
     return (_CONTROL_BUT_BREAKS if multiline else _CONTROL_ANY).search(value) is not None
 
 
+def without_control_characters(value: str) -> str:
+    """The text without what `has_control_characters` refuses in any text (tab and line breaks stay): what a
+    refused form shows again, so that a NUL byte is never sent back."""
+    return _CONTROL_BUT_BREAKS.sub("", value)
+
+
 def column_limit(column: Any) -> Limit | None:
     """The limit of one Piccolo column, or None for types checked elsewhere (dates, booleans, JSON, ...)."""
     column_type = str(column.column_type).upper()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -18,7 +18,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from schoolit import form_flow, lists, rules, uploads
+from schoolit import form_flow, limits, lists, rules, uploads
 from schoolit.accounts import services as accounts
 from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF
@@ -66,6 +66,7 @@ WORK_FORM = form_limits.at_fields(requires(Permission.TICKETS_WORK))
 NOT_MINUTES = N_("must be a whole number of minutes")
 CONFIRM_CLOSING = N_("please confirm that you close the ticket for good")
 TIME_FIELDS = ("minutes", "worked_on", "note")  # the time form's, in its order
+CONTROLS_REMOVED = N_("contained invisible control characters, which were removed: please check it and send again")
 
 
 def local_time(moment: dt.datetime | None, with_time: bool = True) -> str:
@@ -135,6 +136,20 @@ class SavedViewForm(msgspec.Struct):
     school_id: str = ""
     q: str = ""
     name: str = ""
+
+
+FormT = TypeVar("FormT", bound=msgspec.Struct)
+
+
+def shown_again(form: FormT, found: Iterable[FieldError]) -> tuple[FormT, list[FieldError]]:
+    """A refused form as it is shown again: what was typed without the control characters the input limits
+    refused (a NUL byte is never echoed into the page), and at each field that lost some, why it changed."""
+    typed = {name: value for name, value in msgspec.structs.asdict(form).items() if isinstance(value, str)}
+    kept = {name: limits.without_control_characters(value) for name, value in typed.items()}
+    changed = {name for name, value in kept.items() if value != typed[name]}
+    return msgspec.structs.replace(form, **kept), [
+        FieldError(error.field, CONTROLS_REMOVED, error.label) if error.field in changed else error
+        for error in found]
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -290,8 +305,9 @@ class TicketPages(Controller):
             # those are what was refused (the message names which).
             shown = filters if outcome.errors.keys() <= {"name"} else queue.Filters()
             context = await self._queue_context(request, caller, shown)
-            return await self._queue_page(context, caller, status_code=outcome.status, view_name=data.name,
-                                          view_errors=outcome.errors)
+            typed, found = shown_again(data, outcome.found)
+            return await self._queue_page(context, caller, status_code=outcome.status, view_name=typed.name,
+                                          view_errors={error.field: error.message for error in found})
         return Redirect(path="/tickets?" + _query(filters), status_code=303)
 
     @post("/views/delete", opt=requires(Permission.TICKETS_READ), status_code=303)
@@ -302,10 +318,12 @@ class TicketPages(Controller):
     async def _ticket_page(self, caller: Scope, ticket_id: int, *, status_code: int = 200,
                            errors: Mapping[str, str] | None = None,
                            time_form: Mapping[str, str] | None = None,
-                           status_form: StatusForm | None = None) -> Template:
+                           status_form: StatusForm | None = None,
+                           time_problems: list[dict[str, str]] | None = None) -> Template:
         """The ticket page; `errors` by field (message ids or translated texts), `time_form` and `status_form`
         what was typed into the time form and the status (or closing) form when it comes back refused (else
-        the time form offers today)."""
+        the time form offers today); `time_problems` the refused time form's error summary
+        (`form_flow.summary`), shown at that form instead of the page's list of errors."""
         ticket = await services.get_ticket(caller, ticket_id)
         works = caller.can(Permission.TICKETS_WORK)
         allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
@@ -325,7 +343,7 @@ class TicketPages(Controller):
             "reason_needed": workflow.needs_reason(Status(ticket["status"]), Status.CLOSED),
             "status_form": status_form or StatusForm(),
             "can_work": works, "can_report": caller.can(Permission.TICKETS_REPORT), "me": caller.actor.user_id,
-            "errors": errors or {},
+            "errors": errors or {}, "time_problems": time_problems or [],
             "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
             "time_form": time_form or {"minutes": "", "worked_on": worktime.today().isoformat(), "note": ""},
             "time_earliest": worktime.opened_on(ticket).isoformat(), "time_latest": worktime.latest_day().isoformat(),
@@ -370,8 +388,9 @@ class TicketPages(Controller):
             caller, ticket_id, data.status, comment=data.comment.strip() or None),
             found=found + await services.status_errors(caller, ticket_id, data.status, data.comment))
         if isinstance(outcome, form_flow.Refused):
-            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, errors=outcome.errors,
-                                           status_form=data)
+            typed, found = shown_again(data, outcome.found)
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status,
+                                           errors={error.field: error.message for error in found}, status_form=typed)
         return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/comment", opt=requires(Permission.TICKETS_REPORT), status_code=303)
@@ -396,12 +415,18 @@ class TicketPages(Controller):
             request, lambda: worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note),
             found=found + await worktime.time_errors(caller, ticket_id, minutes, day))
         if isinstance(outcome, form_flow.Refused):
-            errors = outcome.errors
-            in_form_order = {name: errors[name] for name in TIME_FIELDS if name in errors}
+            # The summary at the form lists the fields in the form's order (a refusal about the ticket, such
+            # as its not being found in scope, after them).
+            order = {name: position for position, name in enumerate(TIME_FIELDS)}
+            typed, found = shown_again(data, sorted(outcome.found,
+                                                    key=lambda error: order.get(error.field, len(order))))
             return await self._ticket_page(caller, ticket_id, status_code=outcome.status,
-                                           errors={**in_form_order, **errors},
-                                           time_form={name: getattr(data, name) for name in TIME_FIELDS})
-        return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
+                                           errors={error.field: error.message for error in found},
+                                           time_form={name: getattr(typed, name) for name in TIME_FIELDS},
+                                           time_problems=form_flow.summary(found, FIELD_LABELS))
+        # Back at the time section; the form's own address has no fragment, which would keep a refused
+        # form's error summary from taking the focus (autofocus yields to a fragment's target).
+        return Redirect(path=f"/tickets/{ticket_id}#time", status_code=303)
 
     @post("/{ticket_id:int}/priority", opt=requires(Permission.TICKETS_WORK), status_code=303)
     async def priority(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
@@ -520,11 +545,13 @@ class PublicPages(Controller):
                 if exc.per_user else \
                 ngettext("Too many reports from your network. Please try again in %(num)s minute.",
                          "Too many reports from your network. Please try again in %(num)s minutes.", minutes)
-            return await self._form(data, status_code=429, headers={"Retry-After": str(exc.retry_after)},
-                                    errors=[FieldError("form", message)], school=await self._school_of(data))
+            shown, errors = shown_again(data, [FieldError("form", message)])
+            return await self._form(shown, status_code=429, headers={"Retry-After": str(exc.retry_after)},
+                                    errors=errors, school=await self._school_of(shown))
         if isinstance(outcome, form_flow.Refused):
-            return await self._form(data, status_code=outcome.status, errors=list(outcome.found),
-                                    school=await self._school_of(data))
+            shown, errors = shown_again(data, outcome.found)
+            return await self._form(shown, status_code=outcome.status, errors=errors,
+                                    school=await self._school_of(shown))
         ticket, token = outcome.value
         return Template("tickets/report_done.html", status_code=201, context={
             "ticket": ticket, "tracking_path": f"/track/{token}", "tracking_url": services.tracking_url(token)})

@@ -1,12 +1,13 @@
 """In Chromium on the demo data, as the arrangement's supporter at 1366 and 390 px: the forms that are refused
 come back as forms with the German reason at the field and what was typed still in it — the ticket page's
-time entry ("-5" minutes, a note longer than 300 characters), the queue's "save view" (a name longer than
-80 characters) and the notification settings (a language the page does not offer) — and the arrangement
-dashboard names the cost split's month as people read it ("Stunden Dezember 2026"); the ticket page's status
-change without a status, and its closing without the tick or the reporter's reason, on the ticket's own
-address; the public fault form with a six-digit school number, as a visitor. No sideways scrolling at
-390 px, no serious or critical axe-core violation, a full-page screenshot each and one of the refused form
-itself (tests/e2e/artifacts/refused-*.png, arrangement-month-*.png)."""
+time entry ("-5" minutes, a note longer than 300 characters; its error summary takes the focus), the queue's
+"save view" (a name longer than 80 characters) and the notification settings (a language the page does not
+offer) — and the arrangement dashboard names the cost split's month as people read it ("Stunden Dezember
+2026"); the ticket page's status change without a status, and its closing without the tick or the reporter's
+reason, on the ticket's own address; the public fault form with a six-digit school number, as a visitor; the
+assignment choices shown whole. No sideways scrolling at 390 px, no serious or critical axe-core violation, a
+full-page screenshot each and one of the refused form itself (tests/e2e/artifacts/refused-*.png,
+arrangement-month-*.png)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def test_refused_forms_come_back_with_the_reason_at_the_field(server: str) -> No
         expect(form.get_by_test_id("time-minutes")).to_have_value("-5")
         expect(form.get_by_test_id("time-note")).to_have_value("Switch im Serverraum neu gestartet")
         expect(page.get_by_role("alert")).to_contain_text("Minuten: mindestens 1")
+        # The reader is taken to the form's error summary, right above the form (web/_form.html).
+        expect(page.get_by_test_id("time-error-summary")).to_be_focused()
         look_at(page, f"refused-time-minutes-{width}")
         _form_shot(page.locator("h2#time ~ form").first, f"refused-time-minutes-form-{width}")
 
@@ -105,6 +108,32 @@ def test_refused_forms_come_back_with_the_reason_at_the_field(server: str) -> No
         _form_shot(page.get_by_test_id("cost"), f"arrangement-month-table-{width}")
 
 
+# How much wider a select is than its widest choice needs (CSS px; negative: a choice is cut off): the width
+# the same select takes when nothing limits it, measured on a hidden copy.
+ROOM_FOR_WIDEST_CHOICE = """select => {
+    const copy = select.cloneNode(true);
+    copy.style.cssText = "position: absolute; visibility: hidden; width: auto; max-width: none; min-width: 0";
+    document.body.appendChild(copy);
+    const needed = copy.getBoundingClientRect().width;
+    copy.remove();
+    return select.getBoundingClientRect().width - needed;
+}"""
+
+
+def test_the_assignment_choices_are_shown_whole(server: str) -> None:
+    """The ticket page's assignee select and the queue's bulk action show each choice whole, at 390 px too."""
+    for width, page in pages_at_both_widths(server, "supporter"):
+        page.goto("/tickets?view=all")
+        bulk = page.get_by_test_id("bulk-form").locator("select[name=action]")
+        assert bulk.evaluate(ROOM_FOR_WIDEST_CHOICE) > -1, width
+        page.goto("/tickets?status=new")
+        page.locator("#queue-rows a[href^='/tickets/']").first.click()
+        assignee = page.get_by_test_id("assign-form").locator("select[name=assignee_id]")
+        expect(assignee).to_have_value("")
+        assert assignee.evaluate(ROOM_FOR_WIDEST_CHOICE) > -1, width
+        _form_shot(page.locator("section.actions"), f"assignee-choice-{width}")
+
+
 # Drops the browser's own checks of a form (required fields, a required tick), as a client that checks nothing.
 NO_BROWSER_CHECKS = "form => form.querySelectorAll('[required]').forEach(field => field.removeAttribute('required'))"
 
@@ -150,7 +179,7 @@ def test_a_ticket_is_closed_for_good_only_when_ticked_and_said_why(server: str) 
         expect(page.get_by_test_id("status")).to_have_text("Geschlossen")
         expect(page.get_by_test_id("closed-at")).to_be_visible()
         expect(page.locator("dl.facts")).not_to_contain_text("fällig")
-        expect(page.locator("main")).not_to_contain_text("zurück in die Warteschlange")
+        expect(page.locator("main")).not_to_contain_text("niemand (Warteschlange)")
         expect(page.get_by_test_id("close-form")).to_have_count(0)
         expect(page.locator(".timeline")).to_contain_text("Doppelt gemeldet, siehe SIT-2026-00001")
         look_at(page, f"closed-{width}")

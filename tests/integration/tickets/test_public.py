@@ -280,3 +280,20 @@ async def test_refused_replies_and_guessed_tokens_meet_a_ceiling(client: httpx.A
     guessed = await client.post("/track/trk_guessed", data={"body": "x", "_csrf_token": token})
     assert guessed.status_code == 404  # a guessed token learns nothing more than before
     assert await _replies() == 0
+
+
+async def test_control_characters_are_not_sent_back(client: httpx.AsyncClient, world: World) -> None:
+    """A NUL byte or another control character in the form is refused, and the form comes back without it: the
+    rest of what was typed stays, and the field says what was removed, so the report can be sent as shown."""
+    response = await report(client, description="Der Beamer\x00 geht nicht\x07 an.\nRaum 204", name="Frau\x1b Weber")
+    assert response.status_code == 422
+    assert not any(character in response.text for character in ("\x00", "\x07", "\x1b"))
+    removed = "enthielt unsichtbare Steuerzeichen, die entfernt wurden: bitte prüfen und erneut senden"
+    assert re.search(r'name="description"[^>]*>\n(.*?)</textarea>', response.text, re.S).group(1) == \
+        "Der Beamer geht nicht an.\nRaum 204"  # type: ignore[union-attr]
+    assert 'name="name" value="Frau Weber"' in response.text
+    assert invalid_fields(response.text) == {"description", "name"}
+    assert f"Was funktioniert nicht?</a>: {removed}" in response.text
+    assert await filed() == 0
+    again = await report(client, description="Der Beamer geht nicht an.\nRaum 204", name="Frau Weber")
+    assert again.status_code == 201

@@ -71,6 +71,13 @@ async def test_negative_minutes_are_below_the_limit_and_the_typed_values_stay(cl
     assert at_field(refused.text, "minutes") == "mindestens 1"
     assert '<a href="#field-minutes">Minuten</a>: mindestens 1' in refused.text
     assert "ganze Zahl" not in refused.text
+    # The list on top is the form's error summary, focused when the page loads, right above the time form.
+    summary = re.search(r'<div class="flash error error-summary" role="alert" tabindex="-1" autofocus '
+                        r'data-error-summary data-testid="time-error-summary">(.*?)</div>\s*</div>\s*'
+                        r'<form[^>]*data-testid="time-form"', refused.text, re.S)
+    assert summary and "Bitte korrigieren:" in summary.group(1), refused.text
+    assert refused.text.count('role="alert"') == 1  # one list of what is wrong, not two
+    assert f'data-page-address="/tickets/{ticket_id}"' in refused.text
     # What was typed stays, and the field is marked for assistive technology.
     assert value_of(refused.text, "minutes") == "-5"
     assert value_of(refused.text, "worked_on") == day
@@ -131,6 +138,7 @@ async def test_the_day_missing_malformed_or_ahead_is_named_in_german(client: htt
     for typed in (f"{earlier.day}.{earlier.month}.{earlier.year}", earlier.strftime("%d.%m.%Y")):
         booked = await client.post(f"{path}/time", data={"minutes": "10", "worked_on": typed, "_csrf_token": token})
         assert booked.status_code == 303, typed
+        assert booked.headers["location"] == f"{path}#time"  # back at the time section
     assert [(e["minutes"], e["worked_on"]) for e in await _entries(ticket_id)] == [(10, earlier), (10, earlier)]
 
 
