@@ -66,10 +66,17 @@ async def test_the_authority_oversees_the_queue_without_an_own_or_unassigned_vie
     await login(client, "st@dbk.test.example")
     page = await client.get("/tickets")
     assert page.status_code == 200 and "<h1>Ticket-Warteschlange</h1>" in page.text
-    assert view_links(page.text) == ["Alle offenen", "Überfällig oder bald fällig", "Nach Landkreis",
-                                     "Nach Schule", "Alle, auch geschlossene"]
-    # One county in its scope: no county to choose between, so no county filter (the API still takes one).
+    # One county in its scope: no county to choose between, so no county filter and no grouping by county
+    # (the API still takes both, and an address kept from before still opens the view).
+    assert view_links(page.text) == ["Alle offenen", "Überfällig oder bald fällig", "Nach Schule",
+                                     "Alle, auch geschlossene"]
     assert '<select name="county_id"' not in page.text and 'data-testid="save-view"' in page.text
+    by_county = await client.get("/tickets?view=county")
+    assert by_county.status_code == 200 and 'aria-current="page">Nach Landkreis<' in by_county.text
+    # The status filter's empty choice says what the view lists without one.
+    assert '<select name="status"><option value="">offen</option>' in page.text
+    everything = await client.get("/tickets?view=all")
+    assert '<select name="status"><option value="">alle</option>' in everything.text
     assert (await client.get(f"/api/v1/tickets?county_id={world.counties['donnersbergkreis']}",
                              headers=world.auth_only("donnersberg_authority"))).status_code == 200
     for view in ("mine", "unassigned", "reported"):
