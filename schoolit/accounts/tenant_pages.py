@@ -27,7 +27,7 @@ from schoolit.kernel.navigation import NavItem, register
 MANAGE = requires(Permission.TENANTS_MANAGE)
 
 register(NavItem("/admin/counties", N_("Counties"), Permission.TENANTS_MANAGE),
-         NavItem("/admin/arrangements", N_("Support arrangements"), Permission.TENANTS_MANAGE), before="/admin/users")
+         NavItem("/admin/arrangements", N_("Support arrangements"), Permission.TENANTS_MANAGE))
 
 AnyRequest = Request[Any, Any, Any]
 

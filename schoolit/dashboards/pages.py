@@ -34,7 +34,7 @@ from schoolit.kernel.i18n import gettext as _
 from schoolit.kernel.navigation import NavItem, register
 from schoolit.replica import READ_ONLY
 
-register(NavItem("/dashboards", N_("Dashboards"), Permission.DASHBOARDS_READ), before="/admin/users")
+register(NavItem("/dashboards", N_("Dashboards"), Permission.DASHBOARDS_READ))
 
 AVAILABILITY_LOW = 0.9  # the availability chart starts at 90 %: the thresholds are 95 and 99 %
 # What every dashboard template needs: the light labels and shapes, and the chart and number helpers.

@@ -30,8 +30,7 @@ ACCESS = requires(Permission.INVENTORY_WRITE)
 MAX_UPLOAD = 10 * 1024 * 1024  # a page round trip; bigger files go through `schoolit import` or the API
 PREVIEW_ROWS = 200
 
-navigation.register(navigation.NavItem("/import", N_("CSV import"), Permission.INVENTORY_WRITE),
-                    before="/admin/users")
+navigation.register(navigation.NavItem("/import", N_("CSV import"), Permission.INVENTORY_WRITE))
 
 
 def _kinds() -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ ACCESS = requires(Permission.INVENTORY_WRITE)
 MAX_UPLOAD = 10 * 1024 * 1024
 BAD_ADOPT = N_("SERIAL=SCHOOL_ID, e.g. DMPXA1001=12")
 
-navigation.register(navigation.NavItem("/mdm", N_("MDM sync"), Permission.INVENTORY_WRITE), before="/admin/users")
+navigation.register(navigation.NavItem("/mdm", N_("MDM sync"), Permission.INVENTORY_WRITE))
 
 
 def _adoptions(pairs: list[str]) -> dict[str, int]:

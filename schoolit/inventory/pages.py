@@ -76,7 +76,6 @@ navigation.register(
     navigation.NavItem("/access-points", N_("Access points"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
     navigation.NavItem("/disposals", N_("Disposals"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
     navigation.NavItem("/snmp-profiles", N_("SNMP profiles"), Permission.INVENTORY_WRITE),
-    before="/admin/users",
 )
 
 # The sections of a school page, each its own tab (`?section=`), and the rows of a list per page.

@@ -26,8 +26,7 @@ DAYS_LABEL = N_("Warranty ending within (days)")
 LIST_LABELS = {"ending": N_("Warranty ending"), "repair": N_("Out of warranty, in repair"),
                "plan": N_("Replacement plan")}
 
-navigation.register(navigation.NavItem("/warranty", N_("Warranty"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY),
-                    before="/admin/users")
+navigation.register(navigation.NavItem("/warranty", N_("Warranty"), Permission.INVENTORY_READ, IT_STAFF_AND_AUTHORITY))
 
 
 def _label(labels: Any, value: str) -> str:

@@ -36,7 +36,6 @@ Text = FromQuery[str | None]
 
 navigation.register(
     navigation.NavItem("/wlan-controllers", N_("WLAN controllers"), Permission.INVENTORY_READ, IT_STAFF),
-    before="/snmp-profiles",
 )
 
 # The description's form, with the county a controller of no school belongs to.

@@ -5,7 +5,8 @@ may open it, the roles it is in the menu for: a school contact may read the scho
 disposals of its devices and access points, but lends devices and reports faults, so those pages are reached
 from the school's, the device's and the access point's page instead of the menu. An entry may lead to the
 caller's own school (`OWN_SCHOOL` in its address): a school contact's "My school" is that school's page, not a
-list of one. This is the one place that decides who sees which entry; templates only show the list."""
+list of one. This is the one place that decides who sees which entry, and in which order (`MENU_ORDER`: daily
+work first, administration last); templates only show the list."""
 
 from __future__ import annotations
 
@@ -32,17 +33,64 @@ class NavItem:
         return self.href.replace(OWN_SCHOOL, str(scope.school_id))
 
 
-NAV_ITEMS: list[NavItem] = [
+# The menu's order, a product decision stated here once: the day's work first (figures, tickets, schools and
+# their equipment), then the tools of IT staff, the caller's own settings, and administration last. Every entry
+# a domain registers has its place here; an address without one fails at import, so no entry is placed silently.
+MENU_ORDER: tuple[str, ...] = (
+    "/dashboards",
+    "/tickets",
+    "/mail-triage",
+    "/schools",
+    f"/schools/{OWN_SCHOOL}",
+    "/devices",
+    "/loans",
+    "/access-points",
+    "/wlan-controllers",
+    "/probes",
+    "/disposals",
+    "/warranty",
+    "/import",
+    "/mdm",
+    "/snmp-profiles",
+    "/text-modules",
+    "/account/notifications",
+    "/admin/counties",
+    "/admin/arrangements",
+    "/admin/users",
+    "/admin/tokens",
+    "/admin/sign-in",
+    "/admin/ticket-categories",
+    "/admin/webhooks",
+    "/admin/mailboxes",
+    "/admin/jobs",
+    "/audit",
+)
+
+NAV_ITEMS: list[NavItem] = []
+
+
+def in_menu_order(items: list[NavItem]) -> list[NavItem]:
+    """The entries in `MENU_ORDER`; an entry whose address has no place there, or one given twice, is refused."""
+    for item in items:
+        if item.href not in MENU_ORDER:
+            raise ValueError(f"menu entry {item.href!r} has no place in navigation.MENU_ORDER: add it there")
+    addresses = [item.href for item in items]
+    twice = sorted({href for href in addresses if addresses.count(href) > 1})
+    if twice:
+        raise ValueError(f"menu entries registered twice: {', '.join(twice)}")
+    return sorted(items, key=lambda item: MENU_ORDER.index(item.href))
+
+
+def register(*items: NavItem) -> None:
+    """Domains add their entries here (inventory, tickets, dashboards); each takes its place in `MENU_ORDER`."""
+    NAV_ITEMS[:] = in_menu_order([*NAV_ITEMS, *items])
+
+
+register(
     NavItem("/admin/users", N_("Users"), Permission.USERS_MANAGE),
     NavItem("/admin/tokens", N_("API tokens"), Permission.USERS_MANAGE),
     NavItem("/audit", N_("Audit log"), Permission.AUDIT_READ),
-]
-
-
-def register(*items: NavItem, before: str | None = None) -> None:
-    """Domains add their entries here (inventory, tickets, dashboards)."""
-    index = next((i for i, item in enumerate(NAV_ITEMS) if item.href == before), len(NAV_ITEMS))
-    NAV_ITEMS[index:index] = items
+)
 
 
 def navigation(request: Any) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from schoolit.tickets.choices import OPEN_STATUSES, STATUS_LABELS, Status
 # What needs a look comes first: silent probes, those never heard from, those whose targets fail.
 STATE_ORDER = {"silent": 0, "never": 1, "failing": 2, "ok": 3, "inactive": 4}
 
-navigation.register(navigation.NavItem("/probes", N_("Probes"), Permission.INVENTORY_WRITE), before="/admin/users")
+navigation.register(navigation.NavItem("/probes", N_("Probes"), Permission.INVENTORY_WRITE))
 
 
 def span(delta: dt.timedelta) -> str:

@@ -53,11 +53,10 @@ from schoolit.tickets.schemas import ReportForm
 register(NavItem("/tickets", N_("Tickets"), Permission.TICKETS_READ),
          NavItem("/mail-triage", N_("Mail triage"), Permission.TICKETS_WORK),
          # Others set their e-mails on their account page (/account links it).
-         NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ, IT_STAFF),
-         before="/admin/users")
+         NavItem("/account/notifications", N_("Notifications"), Permission.TICKETS_READ, IT_STAFF))
 register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission.USERS_MANAGE),
          NavItem("/admin/webhooks", N_("Webhooks"), Permission.USERS_MANAGE),
-         NavItem("/admin/mailboxes", N_("Mailboxes"), Permission.USERS_MANAGE), before="/audit")
+         NavItem("/admin/mailboxes", N_("Mailboxes"), Permission.USERS_MANAGE))
 
 # The forms that come back with what was typed and each problem at its field, a value too long for its
 # column included (`schoolit.kernel.form_limits.at_fields`), instead of the 422 page.

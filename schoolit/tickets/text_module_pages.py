@@ -20,7 +20,7 @@ from schoolit.kernel.i18n import N_
 from schoolit.kernel.navigation import NavItem, register
 from schoolit.tickets import text_modules
 
-register(NavItem("/text-modules", N_("Text modules"), Permission.TICKETS_WORK), before="/account/notifications")
+register(NavItem("/text-modules", N_("Text modules"), Permission.TICKETS_WORK))
 ACCESS = requires(Permission.TICKETS_WORK)
 FIELD_LABELS = text_modules.FIELD_LABELS
 

@@ -20,8 +20,7 @@ from schoolit.settings import get_settings
 
 ACCESS = requires(Permission.JOBS_MANAGE)
 
-navigation.register(navigation.NavItem("/admin/jobs", N_("Scheduled jobs"), Permission.JOBS_MANAGE),
-                    before="/audit")
+navigation.register(navigation.NavItem("/admin/jobs", N_("Scheduled jobs"), Permission.JOBS_MANAGE))
 
 
 def _when(moment: dt.datetime | None) -> str:

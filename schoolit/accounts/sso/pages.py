@@ -37,7 +37,7 @@ from schoolit.kernel.requests import client_ip, request_id
 from schoolit.kernel.urls import local_path
 from schoolit.settings import get_settings
 
-register(NavItem("/admin/sign-in", N_("Sign-in providers"), Permission.USERS_MANAGE), before="/audit")
+register(NavItem("/admin/sign-in", N_("Sign-in providers"), Permission.USERS_MANAGE))
 
 REFUSALS: dict[str, tuple[int, str]] = {
     Refusal.DISABLED: (403, N_("Your account is disabled in the directory. Please contact your IT department.")),

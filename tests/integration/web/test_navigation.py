@@ -11,25 +11,25 @@ import httpx
 from litestar import Litestar
 
 from schoolit.accounts.choices import PERSON_ROLES, ROLE_PERMISSIONS, Role
-from schoolit.kernel.navigation import NAV_ITEMS
+from schoolit.kernel.navigation import MENU_ORDER, NAV_ITEMS
 from tests.integration.accounts.test_login import login
 from tests.integration.world import World
 
-# Every person role's menu, in its order.
+# Every person role's menu, in its order (navigation.MENU_ORDER): the day's work first, administration last.
 MENUS = {
-    "admin": ["/admin/counties", "/admin/arrangements", "/dashboards", "/schools", "/devices", "/loans",
-              "/access-points", "/disposals", "/wlan-controllers", "/snmp-profiles", "/import", "/mdm", "/warranty",
-              "/probes", "/tickets", "/mail-triage", "/text-modules", "/account/notifications", "/admin/users",
+    "admin": ["/dashboards", "/tickets", "/mail-triage", "/schools", "/devices", "/loans", "/access-points",
+              "/wlan-controllers", "/probes", "/disposals", "/warranty", "/import", "/mdm", "/snmp-profiles",
+              "/text-modules", "/account/notifications", "/admin/counties", "/admin/arrangements", "/admin/users",
               "/admin/tokens", "/admin/sign-in", "/admin/ticket-categories", "/admin/webhooks", "/admin/mailboxes",
               "/admin/jobs", "/audit"],
-    "verbund_supporter": ["/dashboards", "/schools", "/devices", "/loans", "/access-points", "/disposals",
-                          "/wlan-controllers", "/snmp-profiles", "/import", "/mdm", "/warranty", "/probes", "/tickets",
-                          "/mail-triage", "/text-modules", "/account/notifications"],
-    # oversight: figures, equipment and replacement, the disposals it decides, the audit log
-    "donnersberg_authority": ["/dashboards", "/schools", "/devices", "/loans", "/access-points", "/disposals",
-                              "/warranty", "/tickets", "/audit"],
-    # a teacher who looks after the school's IT: lends devices, reports faults, follows the tickets
-    "school_contact": ["/schools/{kib}", "/devices", "/loans", "/tickets"],
+    "verbund_supporter": ["/dashboards", "/tickets", "/mail-triage", "/schools", "/devices", "/loans",
+                          "/access-points", "/wlan-controllers", "/probes", "/disposals", "/warranty", "/import",
+                          "/mdm", "/snmp-profiles", "/text-modules", "/account/notifications"],
+    # oversight: figures, tickets, equipment and replacement, the disposals it decides, the audit log
+    "donnersberg_authority": ["/dashboards", "/tickets", "/schools", "/devices", "/loans", "/access-points",
+                              "/disposals", "/warranty", "/audit"],
+    # a teacher who looks after the school's IT: follows the tickets, lends devices, reports faults
+    "school_contact": ["/tickets", "/schools/{kib}", "/devices", "/loans"],
 }
 # Pages some role may open but finds outside its menu, and the page of that role that links each.
 REACHED_FROM = {
@@ -58,6 +58,11 @@ async def test_each_role_gets_the_menu_of_its_work(client: httpx.AsyncClient, wo
             if linked_from:
                 page = await client.get(linked_from.format(kib=world.schools["kib"]["id"]))
                 assert f'href="{path}' in page.text, (actor, path, linked_from)
+
+
+def test_every_place_in_the_menu_order_has_its_entry(app: Litestar) -> None:
+    """The app registers an entry for each address of MENU_ORDER, once: the order names no page that is gone."""
+    assert [item.href for item in NAV_ITEMS] == list(MENU_ORDER)
 
 
 def test_an_entry_names_only_roles_that_may_open_its_page(app: Litestar) -> None:
