@@ -155,23 +155,38 @@ def look_at(page: Any, name: str) -> None:
     shot(page, re.sub(r"\W+", "-", name))
 
 
-def logged_in_pages(server: str, role: str | None,
-                    viewports: dict[str, dict[str, int]]) -> Iterator[tuple[str, Any]]:
-    """A page of `server` logged in as `role`'s user (None: a visitor, not logged in) for each named viewport
-    in turn, each closed when the loop moves on; the browser closes after the last."""
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A launched Chromium (`launch_chromium`) for the block, closed after it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            for name, viewport in viewports.items():
-                page = browser.new_page(base_url=server, viewport=viewport)
-                if role is not None:
-                    log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-                yield name, page
-                page.close()
+            yield browser
         finally:
             browser.close()
+
+
+def page_as(browser: Any, server: str, role: str | None, viewport: dict[str, int],
+            **new_page_options: Any) -> Any:
+    """A new page of `server` in `browser` at `viewport`, logged in as `role`'s user of ROLE_USERS (None: a
+    visitor, not logged in); further options go to `browser.new_page` (e.g. accept_downloads=True)."""
+    page = browser.new_page(base_url=server, viewport=viewport, **new_page_options)
+    if role is not None:
+        log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
+    return page
+
+
+def logged_in_pages(server: str, role: str | None,
+                    viewports: dict[str, dict[str, int]]) -> Iterator[tuple[str, Any]]:
+    """A page of `server` logged in as `role`'s user (None: a visitor, not logged in) for each named viewport
+    in turn, each closed when the loop moves on; the browser closes after the last."""
+    with chromium() as browser:
+        for name, viewport in viewports.items():
+            page = page_as(browser, server, role, viewport)
+            yield name, page
+            page.close()
 
 
 def pages_at_both_widths(server: str, role: str | None) -> Iterator[tuple[str, Any]]:

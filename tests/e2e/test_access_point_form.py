@@ -13,16 +13,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.support import (
     PHONE,
-    ROLE_PASSWORD,
-    ROLE_USERS,
     WIDE,
-    launch_chromium,
-    log_in,
+    chromium,
     look_at,
+    page_as,
     pages_at_both_widths,
     role_server,
 )
@@ -118,18 +116,13 @@ def test_a_refused_form_shows_its_summary_where_the_reader_is(server: str, role:
 
 
 def test_without_javascript_the_refused_form_lands_at_its_summary(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for viewport in (PHONE, WIDE):
-                page = browser.new_page(base_url=server, viewport=viewport, java_script_enabled=False)
-                log_in(page, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
-                page.goto(f"{first_school(page)}/access-points/new")
-                page.get_by_role("button", name="Speichern").click()
-                summary = page.locator("[data-error-summary]")
-                expect(summary).to_be_focused()  # its autofocus, with no script
-                expect(summary).to_be_in_viewport()
-                expect(summary).to_contain_text("Seriennummer")
-                page.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for viewport in (PHONE, WIDE):
+            page = page_as(browser, server, "supporter", viewport, java_script_enabled=False)
+            page.goto(f"{first_school(page)}/access-points/new")
+            page.get_by_role("button", name="Speichern").click()
+            summary = page.locator("[data-error-summary]")
+            expect(summary).to_be_focused()  # its autofocus, with no script
+            expect(summary).to_be_in_viewport()
+            expect(summary).to_contain_text("Seriennummer")
+            page.close()

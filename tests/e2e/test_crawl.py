@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.support import (
-    ROLE_PASSWORD,
     ROLE_USERS,
+    WIDE,
     axe_violations,
-    launch_chromium,
-    log_in,
+    chromium,
+    page_as,
     role_server,
     shot,
 )
@@ -96,33 +96,24 @@ def crawl(page: Page, role: str) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
 def test_every_page_of_the_role_answers_and_passes_axe(server: str, role: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
-            log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-            page.wait_for_url(re.compile(r"/$"))
-            visited, problems = crawl(page, role)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = page_as(browser, server, role, WIDE)
+        page.wait_for_url(re.compile(r"/$"))
+        visited, problems = crawl(page, role)
     assert len(visited) >= 5, visited
     assert not problems, "\n".join(problems)
 
 
 def test_anonymous_pages_answer_and_pass_axe(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
-            problems = []
-            for href in ("/", "/login", "/report"):
-                response = page.goto(href)
-                assert response is not None and response.status == 200, href
-                problems += [f"{href}: {v['id']} {v['nodes'][:2]}" for v in axe_violations(page)]
-            page.goto("/")
-            assert page.get_by_test_id("report-link").get_attribute("href") == "/report"
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = page_as(browser, server, None, WIDE)
+        problems = []
+        for href in ("/", "/login", "/report"):
+            response = page.goto(href)
+            assert response is not None and response.status == 200, href
+            problems += [f"{href}: {v['id']} {v['nodes'][:2]}" for v in axe_violations(page)]
+        page.goto("/")
+        assert page.get_by_test_id("report-link").get_attribute("href") == "/report"
     assert not problems, "\n".join(problems)
 
 
@@ -132,28 +123,23 @@ BAD_ROOMS = ("Schulnummer;Gebäude;Raum;Etage;Unterrichtsraum\n"
 
 
 def test_admin_imports_a_csv_with_a_bad_row_fixes_it_and_commits(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
-            log_in(page, ROLE_USERS["admin"][0], ROLE_PASSWORD)
-            page.get_by_role("link", name="CSV-Import").click()
-            page.get_by_label("Die Datei enthält").select_option("rooms")
-            page.get_by_label("CSV-Datei").set_input_files(
-                files=[{"name": "raeume.csv", "mimeType": "text/csv", "buffer": BAD_ROOMS.encode()}])
-            page.get_by_role("button", name="Datei prüfen").click()
-            expect(page.get_by_test_id("error-row-3")).to_contain_text("Schulnummer")
-            expect(page.get_by_test_id("import-result")).to_contain_text("es wurde nichts geschrieben")
-            expect(page.get_by_test_id("import-commit")).to_have_count(0)
-            assert not [v["id"] for v in axe_violations(page)]
+    with chromium() as browser:
+        page = page_as(browser, server, "admin", WIDE)
+        page.get_by_role("link", name="CSV-Import").click()
+        page.get_by_label("Die Datei enthält").select_option("rooms")
+        page.get_by_label("CSV-Datei").set_input_files(
+            files=[{"name": "raeume.csv", "mimeType": "text/csv", "buffer": BAD_ROOMS.encode()}])
+        page.get_by_role("button", name="Datei prüfen").click()
+        expect(page.get_by_test_id("error-row-3")).to_contain_text("Schulnummer")
+        expect(page.get_by_test_id("import-result")).to_contain_text("es wurde nichts geschrieben")
+        expect(page.get_by_test_id("import-commit")).to_have_count(0)
+        assert not [v["id"] for v in axe_violations(page)]
 
-            page.get_by_label("CSV-Datei").set_input_files(files=[{
-                "name": "raeume.csv", "mimeType": "text/csv", "buffer": BAD_ROOMS.replace("99999", "51600").encode()}])
-            page.get_by_label("Die Datei enthält").select_option("rooms")
-            page.get_by_role("button", name="Datei prüfen").click()
-            expect(page.get_by_test_id("import-result")).to_contain_text("würde 2 anlegen")
-            page.get_by_role("button", name="Jetzt importieren").click()
-            expect(page.get_by_test_id("import-result")).to_contain_text("2 Zeilen importiert: 2 angelegt")
-            shot(page, "admin-import")
-        finally:
-            browser.close()
+        page.get_by_label("CSV-Datei").set_input_files(files=[{
+            "name": "raeume.csv", "mimeType": "text/csv", "buffer": BAD_ROOMS.replace("99999", "51600").encode()}])
+        page.get_by_label("Die Datei enthält").select_option("rooms")
+        page.get_by_role("button", name="Datei prüfen").click()
+        expect(page.get_by_test_id("import-result")).to_contain_text("würde 2 anlegen")
+        page.get_by_role("button", name="Jetzt importieren").click()
+        expect(page.get_by_test_id("import-result")).to_contain_text("2 Zeilen importiert: 2 angelegt")
+        shot(page, "admin-import")

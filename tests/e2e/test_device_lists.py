@@ -12,16 +12,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.support import (
     PHONE,
-    ROLE_PASSWORD,
-    ROLE_USERS,
     WIDE,
-    launch_chromium,
-    log_in,
+    chromium,
     look_at,
+    page_as,
     pages_at_both_widths,
     role_server,
 )
@@ -42,79 +40,69 @@ def total(page: Page) -> int:
 
 
 def test_supporter_sets_devices_in_repair_back_to_stock(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport=WIDE)
-            log_in(page, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
-            page.get_by_role("link", name="Geräte", exact=True).click()
-            expect(page.get_by_role("heading", name="Geräte", exact=True)).to_be_visible()
-            filters = page.get_by_test_id("device-filters")
-            filters.locator("select[name=county_id]").select_option(label="Donnersbergkreis")
-            filters.locator("select[name=status]").select_option(label="in Reparatur")
-            filters.get_by_role("button", name="Filtern").click()
-            expect(page).to_have_url(re.compile(r"status=repair"))
-            in_repair = total(page)
-            assert in_repair >= 2
-            statuses = page.get_by_test_id("device-list").locator("td[data-label=Status]").all_inner_texts()
-            assert statuses and set(statuses) == {"in Reparatur"}
-            look_at(page, "device-lists-supporter devices in repair 1366")
+    with chromium() as browser:
+        page = page_as(browser, server, "supporter", WIDE)
+        page.get_by_role("link", name="Geräte", exact=True).click()
+        expect(page.get_by_role("heading", name="Geräte", exact=True)).to_be_visible()
+        filters = page.get_by_test_id("device-filters")
+        filters.locator("select[name=county_id]").select_option(label="Donnersbergkreis")
+        filters.locator("select[name=status]").select_option(label="in Reparatur")
+        filters.get_by_role("button", name="Filtern").click()
+        expect(page).to_have_url(re.compile(r"status=repair"))
+        in_repair = total(page)
+        assert in_repair >= 2
+        statuses = page.get_by_test_id("device-list").locator("td[data-label=Status]").all_inner_texts()
+        assert statuses and set(statuses) == {"in Reparatur"}
+        look_at(page, "device-lists-supporter devices in repair 1366")
 
-            boxes = page.get_by_test_id("device-list").locator("input[name=ids]")
-            serials = [page.get_by_test_id("device-list").locator("tbody tr").nth(i).locator("code").inner_text()
-                       for i in range(2)]
-            boxes.nth(0).check()
-            boxes.nth(1).check()
-            bulk = page.get_by_test_id("device-bulk")
-            bulk.locator("select[name=status]").select_option(label="im Lager")
-            bulk.get_by_role("button", name="Status setzen").click()
-            expect(page.get_by_test_id("bulk-result")).to_have_text("2 Geräte geändert")
-            assert total(page) == in_repair - 2
-            for serial in serials:
-                expect(page.get_by_test_id("device-list")).not_to_contain_text(serial)
-            page.goto("/devices?q=" + serials[0])
-            expect(page.get_by_test_id("device-list").locator("td[data-label=Status]")).to_have_text("im Lager")
+        boxes = page.get_by_test_id("device-list").locator("input[name=ids]")
+        serials = [page.get_by_test_id("device-list").locator("tbody tr").nth(i).locator("code").inner_text()
+                   for i in range(2)]
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        bulk = page.get_by_test_id("device-bulk")
+        bulk.locator("select[name=status]").select_option(label="im Lager")
+        bulk.get_by_role("button", name="Status setzen").click()
+        expect(page.get_by_test_id("bulk-result")).to_have_text("2 Geräte geändert")
+        assert total(page) == in_repair - 2
+        for serial in serials:
+            expect(page.get_by_test_id("device-list")).not_to_contain_text(serial)
+        page.goto("/devices?q=" + serials[0])
+        expect(page.get_by_test_id("device-list").locator("td[data-label=Status]")).to_have_text("im Lager")
 
-            # "select all on this page" ticks every row; a lent device among them blocks, naming it
-            page.goto("/devices?status=lent&sort=serial")
-            page.get_by_test_id("select-all").check()
-            assert page.locator("input[name=ids]:checked").count() == page.locator("input[name=ids]").count() > 0
-            page.get_by_test_id("device-bulk").get_by_role("button", name="Status setzen").click()
-            expect(page.get_by_test_id("bulk-errors")).to_contain_text("Es wurde nichts geändert")
-            look_at(page, "device-lists-supporter bulk refused 1366")
-        finally:
-            browser.close()
+        # "select all on this page" ticks every row; a lent device among them blocks, naming it
+        page.goto("/devices?status=lent&sort=serial")
+        page.get_by_test_id("select-all").check()
+        assert page.locator("input[name=ids]:checked").count() == page.locator("input[name=ids]").count() > 0
+        page.get_by_test_id("device-bulk").get_by_role("button", name="Status setzen").click()
+        expect(page.get_by_test_id("bulk-errors")).to_contain_text("Es wurde nichts geändert")
+        look_at(page, "device-lists-supporter bulk refused 1366")
 
 
 def test_school_contact_returns_a_class_at_phone_width(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport=PHONE)
-            log_in(page, ROLE_USERS["school"][0], ROLE_PASSWORD)
-            page.goto("/loans?state=open")
-            class_name = page.locator("td[data-label=Klasse]").first.inner_text().strip()
-            assert class_name and class_name != "–"
-            page.get_by_test_id("class-return-link").click()
-            page.locator("input[name=class_name]").fill(class_name)
-            page.get_by_role("button", name="Offene Ausleihen zeigen").click()
-            loans = page.get_by_test_id("class-loans").locator("input[name=ids]")
-            count = loans.count()
-            assert count >= 1 and page.locator("input[name=ids]:checked").count() == 0  # ticked as they come back
-            look_at(page, "device-lists-school class return 390")
-            page.get_by_role("button", name="Rückgaben erfassen").click()
-            expect(page.get_by_test_id("return-errors")).to_contain_text("Bitte die Geräte anhaken")
-            look_at(page, "device-lists-school class return nothing ticked 390")
-            page.get_by_label("Alle der Klasse anhaken").check()
-            assert page.locator("input[name=ids]:checked").count() == count
-            page.locator("textarea[name=condition_in]").fill("vollständig, ohne Schäden")
-            page.get_by_role("button", name="Rückgaben erfassen").click()
-            expect(page).to_have_url(re.compile(r"/loans\?state=returned"))
-            look_at(page, "device-lists-school class returned 390")
-            page.goto(f"/loans/return?class_name={class_name}")
-            expect(page.get_by_test_id("no-class-loans")).to_be_visible()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = page_as(browser, server, "school", PHONE)
+        page.goto("/loans?state=open")
+        class_name = page.locator("td[data-label=Klasse]").first.inner_text().strip()
+        assert class_name and class_name != "–"
+        page.get_by_test_id("class-return-link").click()
+        page.locator("input[name=class_name]").fill(class_name)
+        page.get_by_role("button", name="Offene Ausleihen zeigen").click()
+        loans = page.get_by_test_id("class-loans").locator("input[name=ids]")
+        count = loans.count()
+        assert count >= 1 and page.locator("input[name=ids]:checked").count() == 0  # ticked as they come back
+        look_at(page, "device-lists-school class return 390")
+        page.get_by_role("button", name="Rückgaben erfassen").click()
+        expect(page.get_by_test_id("return-errors")).to_contain_text("Bitte die Geräte anhaken")
+        look_at(page, "device-lists-school class return nothing ticked 390")
+        page.get_by_label("Alle der Klasse anhaken").check()
+        assert page.locator("input[name=ids]:checked").count() == count
+        page.locator("textarea[name=condition_in]").fill("vollständig, ohne Schäden")
+        page.get_by_role("button", name="Rückgaben erfassen").click()
+        expect(page).to_have_url(re.compile(r"/loans\?state=returned"))
+        look_at(page, "device-lists-school class returned 390")
+        page.goto(f"/loans/return?class_name={class_name}")
+        expect(page.get_by_test_id("no-class-loans")).to_be_visible()
 
 
 @pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])

@@ -14,17 +14,16 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.support import (
     PHONE,
-    ROLE_PASSWORD,
     ROLE_USERS,
     WIDE,
-    launch_chromium,
-    log_in,
+    chromium,
     logged_in_pages,
     look_at,
+    page_as,
     pages_at_both_widths,
     role_server,
 )
@@ -66,8 +65,7 @@ def _approve(browser: Browser, server: str, has_text: str, kind: str, done: str,
     """The authority on a phone approves the pending disposal of the row with `has_text` (an asset of `kind`,
     as the list names it, whose page is `url`): the list says `done`, the asset's page keeps it, marked with
     the day of its disposal. The page, on the asset's."""
-    page = browser.new_page(base_url=server, viewport=PHONE)
-    log_in(page, ROLE_USERS["authority"][0], ROLE_PASSWORD)
+    page = page_as(browser, server, "authority", PHONE)
     page.goto("/disposals")
     row = page.get_by_test_id("disposals-pending").locator("tr", has_text=has_text)
     expect(row).to_contain_text(ROLE_USERS["supporter"][0])  # who requested it
@@ -86,43 +84,38 @@ def _approve(browser: Browser, server: str, has_text: str, kind: str, done: str,
 
 
 def test_supporter_requests_and_the_authority_approves(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport=WIDE)
-            log_in(page, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
-            page.goto("/devices?status=stock&sort=serial")
-            filters = page.get_by_test_id("device-filters")
-            filters.locator("select[name=county_id]").select_option(label="Donnersbergkreis")
-            filters.get_by_role("button", name="Filtern").click()
-            expect(page).to_have_url(re.compile(r"county_id="))
-            link = page.get_by_test_id("device-list").locator("tbody tr a[href^='/devices/']").first
-            serial = link.inner_text().strip()
-            link.click()
-            device_url = page.url
-            page.get_by_text("Aussonderung beantragen", exact=True).first.click()
-            form = page.get_by_test_id("disposal-form")
-            form.locator("select[name=reason]").select_option(label="veraltet")
-            form.locator("textarea[name=note]").fill("Akku verschlissen, Ersatz beschafft")
-            # A program named like a PDF: refused by its bytes. The page comes back at its top; the reader is
-            # taken to the form's summary, which names the field in German and leads to it.
-            _send_request(page, "Loeschprotokoll.pdf", b"MZ\x90\x00 program")
-            summary = _summary_in_view(page)
-            expect(summary).to_contain_text("Bitte korrigieren: Datenlöschnachweis:")
-            expect(page.locator("[data-field=certificate]")).to_be_visible()
-            look_at(page, "disposal-supporter certificate refused 1366")
-            summary.get_by_role("link", name="Datenlöschnachweis").click()
-            expect(page.get_by_test_id("disposal-form").locator("input[name=certificate]")).to_be_focused()
-            _send_request(page, "Loeschprotokoll.pdf", PDF)
-            _requested(page, "disposal-supporter requested 1366")
-            page.close()
+    with chromium() as browser:
+        page = page_as(browser, server, "supporter", WIDE)
+        page.goto("/devices?status=stock&sort=serial")
+        filters = page.get_by_test_id("device-filters")
+        filters.locator("select[name=county_id]").select_option(label="Donnersbergkreis")
+        filters.get_by_role("button", name="Filtern").click()
+        expect(page).to_have_url(re.compile(r"county_id="))
+        link = page.get_by_test_id("device-list").locator("tbody tr a[href^='/devices/']").first
+        serial = link.inner_text().strip()
+        link.click()
+        device_url = page.url
+        page.get_by_text("Aussonderung beantragen", exact=True).first.click()
+        form = page.get_by_test_id("disposal-form")
+        form.locator("select[name=reason]").select_option(label="veraltet")
+        form.locator("textarea[name=note]").fill("Akku verschlissen, Ersatz beschafft")
+        # A program named like a PDF: refused by its bytes. The page comes back at its top; the reader is
+        # taken to the form's summary, which names the field in German and leads to it.
+        _send_request(page, "Loeschprotokoll.pdf", b"MZ\x90\x00 program")
+        summary = _summary_in_view(page)
+        expect(summary).to_contain_text("Bitte korrigieren: Datenlöschnachweis:")
+        expect(page.locator("[data-field=certificate]")).to_be_visible()
+        look_at(page, "disposal-supporter certificate refused 1366")
+        summary.get_by_role("link", name="Datenlöschnachweis").click()
+        expect(page.get_by_test_id("disposal-form").locator("input[name=certificate]")).to_be_focused()
+        _send_request(page, "Loeschprotokoll.pdf", PDF)
+        _requested(page, "disposal-supporter requested 1366")
+        page.close()
 
-            page = _approve(browser, server, serial, "Schülergerät", "Aussonderung genehmigt", device_url, "")
-            DISPOSED["url"] = device_url
-            page.goto("/devices?q=" + serial)
-            expect(page.get_by_test_id("device-list")).not_to_contain_text(serial)
-        finally:
-            browser.close()
+        page = _approve(browser, server, serial, "Schülergerät", "Aussonderung genehmigt", device_url, "")
+        DISPOSED["url"] = device_url
+        page.goto("/devices?q=" + serial)
+        expect(page.get_by_test_id("device-list")).not_to_contain_text(serial)
 
 
 def _first_active_access_point(page: Page) -> str:
@@ -140,39 +133,34 @@ def _first_active_access_point(page: Page) -> str:
 
 
 def test_supporter_retires_and_requests_an_access_point_and_the_authority_approves(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport=WIDE)
-            log_in(page, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
-            name = _first_active_access_point(page)
-            ap_url = page.url
-            # Still hanging: the page says why it cannot be disposed of yet.
-            expect(page.get_by_test_id("disposal-blocked")).to_contain_text("zuerst abbauen")
-            expect(page.get_by_test_id("disposal-form")).to_have_count(0)
-            look_at(page, "disposal-supporter access point active 1366")
-            page.get_by_role("button", name="Ausmustern").click()
-            page.get_by_text("Aussonderung beantragen", exact=True).first.click()
-            form = page.get_by_test_id("disposal-form")
-            expect(form).to_contain_text("Werkseinstellungen")
-            form.locator("select[name=reason]").select_option(label="sonstiges (siehe Notiz)")
-            _send_request(page, "Werksreset.pdf", PDF)
-            # "other" needs a note: the field says so in German, and the chosen reason stays.
-            expect(page.locator("[data-field=note]")).to_contain_text("Notiz")
-            look_at(page, "disposal-supporter access point note missing 1366")
-            page.get_by_test_id("disposal-form").locator("textarea[name=note]").fill(
-                "Ersetzt durch Wi-Fi-6-Modell, abgebaut am Vormittag")
-            _send_request(page, "Werksreset.pdf", PDF)
-            _requested(page, "disposal-supporter access point requested 1366")
-            page.close()
+    with chromium() as browser:
+        page = page_as(browser, server, "supporter", WIDE)
+        name = _first_active_access_point(page)
+        ap_url = page.url
+        # Still hanging: the page says why it cannot be disposed of yet.
+        expect(page.get_by_test_id("disposal-blocked")).to_contain_text("zuerst abbauen")
+        expect(page.get_by_test_id("disposal-form")).to_have_count(0)
+        look_at(page, "disposal-supporter access point active 1366")
+        page.get_by_role("button", name="Ausmustern").click()
+        page.get_by_text("Aussonderung beantragen", exact=True).first.click()
+        form = page.get_by_test_id("disposal-form")
+        expect(form).to_contain_text("Werkseinstellungen")
+        form.locator("select[name=reason]").select_option(label="sonstiges (siehe Notiz)")
+        _send_request(page, "Werksreset.pdf", PDF)
+        # "other" needs a note: the field says so in German, and the chosen reason stays.
+        expect(page.locator("[data-field=note]")).to_contain_text("Notiz")
+        look_at(page, "disposal-supporter access point note missing 1366")
+        page.get_by_test_id("disposal-form").locator("textarea[name=note]").fill(
+            "Ersetzt durch Wi-Fi-6-Modell, abgebaut am Vormittag")
+        _send_request(page, "Werksreset.pdf", PDF)
+        _requested(page, "disposal-supporter access point requested 1366")
+        page.close()
 
-            page = _approve(browser, server, name, "WLAN-Access-Point", "der Access Point ist ausgesondert", ap_url,
-                            "access point ")
-            DISPOSED["ap_url"] = ap_url
-            page.goto("/access-points?q=" + name)
-            expect(page.locator("table tbody")).not_to_contain_text(name)
-        finally:
-            browser.close()
+        page = _approve(browser, server, name, "WLAN-Access-Point", "der Access Point ist ausgesondert", ap_url,
+                        "access point ")
+        DISPOSED["ap_url"] = ap_url
+        page.goto("/access-points?q=" + name)
+        expect(page.locator("table tbody")).not_to_contain_text(name)
 
 
 def test_a_device_lent_meanwhile_is_refused_where_the_supporter_is(server: str) -> None:
@@ -187,8 +175,7 @@ def test_a_device_lent_meanwhile_is_refused_where_the_supporter_is(server: str) 
         page.get_by_test_id("disposal-form").locator("select[name=reason]").select_option(label="veraltet")
         browser = page.context.browser
         assert browser is not None
-        other = browser.new_page(base_url=server, viewport=PHONE)  # the supporter's second window
-        log_in(other, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
+        other = page_as(browser, server, "supporter", PHONE)  # the supporter's second window
         other.goto(device_url + "/lend")
         other.get_by_label("Schülerkennung").fill("9c-17")
         other.get_by_role("button", name="Ausleihen").click()

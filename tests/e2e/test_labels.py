@@ -14,17 +14,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from schoolit.inventory.labels import FORMATS
 from tests.e2e.support import (
     ARTIFACTS,
-    ROLE_PASSWORD,
-    ROLE_USERS,
+    WIDE,
     assert_accessible,
+    chromium,
     horizontal_overflow,
-    launch_chromium,
-    log_in,
+    page_as,
     role_server,
     shot,
 )
@@ -76,77 +75,66 @@ def _drawn_qr(page: Page) -> str:
 
 @pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])
 def test_label_sheet_per_role_and_width(server: str, role: str) -> None:
-    email = ROLE_USERS[role][0]
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
-            log_in(page, email, ROLE_PASSWORD)
-            page.goto("/schools?q=51600")
-            page.locator("main table a[href^='/schools/']").first.click()
-            school_url = urlsplit(page.url).path
-            page.goto(school_url + "?section=devices#devices")
-            page.get_by_test_id("labels-link").click()
-            expect(page.get_by_role("heading", name="Etiketten")).to_be_visible()
-            page.select_option("select[name=format]", "L4736")
-            page.get_by_role("button", name="Anzeigen").click()
-            page.wait_for_url("**format=L4736**")
-            page.wait_for_load_state("networkidle")
-            labels = page.get_by_test_id("asset-label")
-            expect(labels.first).to_be_visible()
-            count = labels.count()
-            assert count > 0
-            expect(page.get_by_test_id("label-count")).to_contain_text(f"{count} Etikett")
-            scan_url = labels.first.get_attribute("data-url")
-            assert scan_url is not None and _drawn_qr(page) == scan_url
-            for width in (1366, 390):
-                page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
-                assert horizontal_overflow(page) == 0, f"labels scroll sideways at {width} px as {role}"
-                assert_accessible(page, f"labels as {role} at {width} px")
-                shot(page, f"labels-{role}-{width}")
-            page.emulate_media(media="print")  # on paper: the first label where the data sheet puts it
-            fmt = FORMATS["L4736"]
-            sheet = page.locator(".sheet").first.bounding_box()
-            first = labels.first.bounding_box()
-            assert sheet is not None and first is not None
-            assert abs((first["x"] - sheet["x"]) / PX_PER_MM - fmt.left) < 0.3
-            assert abs((first["y"] - sheet["y"]) / PX_PER_MM - fmt.top) < 0.3
-            assert abs(first["width"] / PX_PER_MM - fmt.width) < 0.3
-            page.emulate_media(media="screen")
-            page.goto(urlsplit(scan_url).path)  # what a phone opens after scanning the first label
-            if role == "school":
-                expect(page.get_by_role("heading", name="Gerät ausleihen").or_(
-                    page.get_by_role("heading", name="Gerät zurücknehmen"))).to_be_visible()
-            else:
-                assert urlsplit(page.url).path.startswith("/devices/")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = page_as(browser, server, role, WIDE)
+        page.goto("/schools?q=51600")
+        page.locator("main table a[href^='/schools/']").first.click()
+        school_url = urlsplit(page.url).path
+        page.goto(school_url + "?section=devices#devices")
+        page.get_by_test_id("labels-link").click()
+        expect(page.get_by_role("heading", name="Etiketten")).to_be_visible()
+        page.select_option("select[name=format]", "L4736")
+        page.get_by_role("button", name="Anzeigen").click()
+        page.wait_for_url("**format=L4736**")
+        page.wait_for_load_state("networkidle")
+        labels = page.get_by_test_id("asset-label")
+        expect(labels.first).to_be_visible()
+        count = labels.count()
+        assert count > 0
+        expect(page.get_by_test_id("label-count")).to_contain_text(f"{count} Etikett")
+        scan_url = labels.first.get_attribute("data-url")
+        assert scan_url is not None and _drawn_qr(page) == scan_url
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+            assert horizontal_overflow(page) == 0, f"labels scroll sideways at {width} px as {role}"
+            assert_accessible(page, f"labels as {role} at {width} px")
+            shot(page, f"labels-{role}-{width}")
+        page.emulate_media(media="print")  # on paper: the first label where the data sheet puts it
+        fmt = FORMATS["L4736"]
+        sheet = page.locator(".sheet").first.bounding_box()
+        first = labels.first.bounding_box()
+        assert sheet is not None and first is not None
+        assert abs((first["x"] - sheet["x"]) / PX_PER_MM - fmt.left) < 0.3
+        assert abs((first["y"] - sheet["y"]) / PX_PER_MM - fmt.top) < 0.3
+        assert abs(first["width"] / PX_PER_MM - fmt.width) < 0.3
+        page.emulate_media(media="screen")
+        page.goto(urlsplit(scan_url).path)  # what a phone opens after scanning the first label
+        if role == "school":
+            expect(page.get_by_role("heading", name="Gerät ausleihen").or_(
+                page.get_by_role("heading", name="Gerät zurücknehmen"))).to_be_visible()
+        else:
+            assert urlsplit(page.url).path.startswith("/devices/")
 
 
 @pytest.mark.parametrize("role", ["admin", "supporter", "authority", "school"])
 def test_warranty_page_per_role_and_width(server: str, role: str) -> None:
     """The warranty and replacement page, from the navigation (a school contact by its address): a bad number
     of days is named by its label."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
-            log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-            if role == "school":  # not a school contact's work, so not in their menu; still theirs to open
-                page.goto("/warranty")
-            else:
-                page.get_by_role("link", name="Garantie", exact=True).first.click()
-            expect(page.get_by_role("heading", name="Garantie und Ersatz")).to_be_visible()
-            page.fill("input[name=days]", "365")
-            page.get_by_role("button", name="Anzeigen").click()
-            expect(page.get_by_test_id("warranty-plan")).to_be_visible()
-            for width in (1366, 390):
-                page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
-                assert horizontal_overflow(page) == 0, f"warranty scrolls sideways at {width} px as {role}"
-                assert_accessible(page, f"warranty as {role} at {width} px")
-                shot(page, f"warranty-{role}-{width}")
-            page.fill("input[name=days]", "0")
-            page.get_by_role("button", name="Anzeigen").click()
-            expect(page.locator(".field-error")).to_contain_text("Garantie endet innerhalb von (Tagen)")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = page_as(browser, server, role, WIDE)
+        if role == "school":  # not a school contact's work, so not in their menu; still theirs to open
+            page.goto("/warranty")
+        else:
+            page.get_by_role("link", name="Garantie", exact=True).first.click()
+        expect(page.get_by_role("heading", name="Garantie und Ersatz")).to_be_visible()
+        page.fill("input[name=days]", "365")
+        page.get_by_role("button", name="Anzeigen").click()
+        expect(page.get_by_test_id("warranty-plan")).to_be_visible()
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+            assert horizontal_overflow(page) == 0, f"warranty scrolls sideways at {width} px as {role}"
+            assert_accessible(page, f"warranty as {role} at {width} px")
+            shot(page, f"warranty-{role}-{width}")
+        page.fill("input[name=days]", "0")
+        page.get_by_role("button", name="Anzeigen").click()
+        expect(page.locator(".field-error")).to_contain_text("Garantie endet innerhalb von (Tagen)")

@@ -13,15 +13,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.e2e.support import (
     PHONE,
     WIDE,
+    chromium,
     horizontal_overflow,
-    launch_chromium,
     logged_in_pages,
     look_at,
+    page_as,
     pages_at_both_widths,
     role_server,
 )
@@ -40,20 +41,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def report_long_subject(server: str) -> None:
     """A teacher reports a fault on the public form with LONG_SUBJECT as its subject."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport=WIDE)
-            page.goto(f"/report?school={SCHOOL_NUMBER}")
-            page.get_by_label("Kategorie").select_option(label="WLAN/Netzwerk")
-            page.locator("input[name=subject]").fill(LONG_SUBJECT)
-            page.fill("textarea[name=description]", "Im Protokoll steht nur diese eine Zeile.")
-            page.fill("input[name=email]", "lehrkraft@schule.example")
-            page.check("input[name=consent]")
-            page.get_by_role("button", name="Meldung absenden").click()
-            expect(page.get_by_test_id("ticket-number")).to_be_visible()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = page_as(browser, server, None, WIDE)
+        page.goto(f"/report?school={SCHOOL_NUMBER}")
+        page.get_by_label("Kategorie").select_option(label="WLAN/Netzwerk")
+        page.locator("input[name=subject]").fill(LONG_SUBJECT)
+        page.fill("textarea[name=description]", "Im Protokoll steht nur diese eine Zeile.")
+        page.fill("input[name=email]", "lehrkraft@schule.example")
+        page.check("input[name=consent]")
+        page.get_by_role("button", name="Meldung absenden").click()
+        expect(page.get_by_test_id("ticket-number")).to_be_visible()
 
 
 def right_edge(locator: Any) -> float:

@@ -17,19 +17,20 @@ from typing import Any
 
 import asyncpg
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.e2e.support import (
     ARTIFACTS,
+    PHONE,
     ROLE_PASSWORD,
-    ROLE_USERS,
+    WIDE,
     add_role_users,
     assert_accessible,
+    chromium,
     demo_database,
     horizontal_overflow,
-    launch_chromium,
-    log_in,
     menu_link,
+    page_as,
 )
 from tests.support import running_server
 
@@ -89,55 +90,47 @@ def test_mdm_sync_upload_preview_commit(server: tuple[str, str]) -> None:
     fresh, silent = _serials(database_url)
     export = _export(fresh, silent)
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for role in ("admin", "supporter"):
-                for width in (390, 1366):
-                    page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
-                    log_in(page, ROLE_USERS[role][0], ROLE_PASSWORD)
-                    page.goto("/")
-                    menu_link(page, "MDM-Abgleich").click()
-                    expect(page.get_by_role("heading", name="MDM-Abgleich", exact=True)).to_be_visible()
-                    _upload(page, "falsch.csv", b"Name;Seriennummer;Status;Letzte Verbindung\nA;X1Y2;Registriert;"
-                                                b"gestern\n")
-                    expect(page.get_by_test_id("mdm-result")).to_contain_text(
-                        "Zeile 2, Letzte Verbindung: kein Datum mit Uhrzeit")
-                    page.screenshot(path=str(ARTIFACTS / f"mdm-error-{role}-{width}.png"), full_page=True)
-                    _fits(page, f"mdm error {role} {width}")
-                    _upload(page, "geraete.json", export)
-                    expect(page.get_by_test_id("mdm-result")).to_contain_text("Noch nichts geschrieben")
-                    expect(page.get_by_test_id("mdm-unknown")).to_contain_text("E2E-NEU-0001")
-                    expect(page.get_by_test_id("mdm-flagged")).to_contain_text(silent)
-                    page.screenshot(path=str(ARTIFACTS / f"mdm-preview-{role}-{width}.png"), full_page=True)
-                    _fits(page, f"mdm preview {role} {width}")
-                    page.close()
+    with chromium() as browser:
+        for role in ("admin", "supporter"):
+            for width in (390, 1366):
+                page = page_as(browser, base, role, {"width": width, "height": 900})
+                page.goto("/")
+                menu_link(page, "MDM-Abgleich").click()
+                expect(page.get_by_role("heading", name="MDM-Abgleich", exact=True)).to_be_visible()
+                _upload(page, "falsch.csv", b"Name;Seriennummer;Status;Letzte Verbindung\nA;X1Y2;Registriert;"
+                                            b"gestern\n")
+                expect(page.get_by_test_id("mdm-result")).to_contain_text(
+                    "Zeile 2, Letzte Verbindung: kein Datum mit Uhrzeit")
+                page.screenshot(path=str(ARTIFACTS / f"mdm-error-{role}-{width}.png"), full_page=True)
+                _fits(page, f"mdm error {role} {width}")
+                _upload(page, "geraete.json", export)
+                expect(page.get_by_test_id("mdm-result")).to_contain_text("Noch nichts geschrieben")
+                expect(page.get_by_test_id("mdm-unknown")).to_contain_text("E2E-NEU-0001")
+                expect(page.get_by_test_id("mdm-flagged")).to_contain_text(silent)
+                page.screenshot(path=str(ARTIFACTS / f"mdm-preview-{role}-{width}.png"), full_page=True)
+                _fits(page, f"mdm preview {role} {width}")
+                page.close()
 
-            page = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
-            log_in(page, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
-            page.goto("/mdm")
-            _upload(page, "geraete.json", export)
-            page.get_by_label("E2E-NEU-0001 übernehmen in").select_option(index=1)
-            page.get_by_role("button", name="Jetzt abgleichen").click()
-            expect(page.get_by_test_id("mdm-result")).to_contain_text("1 übernommen")
-            expect(page.get_by_test_id("mdm-matched")).to_contain_text("E2E-NEU-0001")
-            page.screenshot(path=str(ARTIFACTS / "mdm-synced-supporter-1366.png"), full_page=True)
-            _fits(page, "mdm synced")
-            page.get_by_test_id("mdm-flagged").get_by_role("link", name=silent).click()
-            expect(page.get_by_test_id("mdm-silent")).to_contain_text("seit mehr als 30 Tagen nicht gesehen")
-            page.screenshot(path=str(ARTIFACTS / "mdm-device-silent-supporter-1366.png"), full_page=True)
-            _fits(page, "device page")
-            page.goto("/devices?mdm_silent=yes")
-            expect(page.locator("main")).to_contain_text(silent)
-            phone = browser.new_page(base_url=base, viewport={"width": 390, "height": 844})
-            log_in(phone, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
-            phone.goto(page.url)
-            phone.screenshot(path=str(ARTIFACTS / "mdm-device-list-silent-supporter-390.png"), full_page=True)
-            _fits(phone, "device list filtered")
+        page = page_as(browser, base, "supporter", WIDE)
+        page.goto("/mdm")
+        _upload(page, "geraete.json", export)
+        page.get_by_label("E2E-NEU-0001 übernehmen in").select_option(index=1)
+        page.get_by_role("button", name="Jetzt abgleichen").click()
+        expect(page.get_by_test_id("mdm-result")).to_contain_text("1 übernommen")
+        expect(page.get_by_test_id("mdm-matched")).to_contain_text("E2E-NEU-0001")
+        page.screenshot(path=str(ARTIFACTS / "mdm-synced-supporter-1366.png"), full_page=True)
+        _fits(page, "mdm synced")
+        page.get_by_test_id("mdm-flagged").get_by_role("link", name=silent).click()
+        expect(page.get_by_test_id("mdm-silent")).to_contain_text("seit mehr als 30 Tagen nicht gesehen")
+        page.screenshot(path=str(ARTIFACTS / "mdm-device-silent-supporter-1366.png"), full_page=True)
+        _fits(page, "device page")
+        page.goto("/devices?mdm_silent=yes")
+        expect(page.locator("main")).to_contain_text(silent)
+        phone = page_as(browser, base, "supporter", PHONE)
+        phone.goto(page.url)
+        phone.screenshot(path=str(ARTIFACTS / "mdm-device-list-silent-supporter-390.png"), full_page=True)
+        _fits(phone, "device list filtered")
 
-            authority = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
-            log_in(authority, ROLE_USERS["authority"][0], ROLE_PASSWORD)
-            authority.goto("/")
-            expect(authority.get_by_role("link", name="MDM-Abgleich")).to_have_count(0)
-        finally:
-            browser.close()
+        authority = page_as(browser, base, "authority", WIDE)
+        authority.goto("/")
+        expect(authority.get_by_role("link", name="MDM-Abgleich")).to_have_count(0)

@@ -11,15 +11,13 @@ import asyncio
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.support import ARTIFACTS, axe_violations, demo_database, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, axe_violations, chromium, demo_database, log_in
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für Controller"
@@ -58,17 +56,6 @@ def _reported(database_url: str, controller_name: str) -> None:
         pool.submit(asyncio.run, store()).result()
 
 
-@contextmanager
-def _chromium() -> Iterator[Any]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def _fits(page: object) -> None:
     """No sideways scrolling, and no serious or critical axe-core violation."""
     assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")  # type: ignore[attr-defined]
@@ -77,7 +64,8 @@ def _fits(page: object) -> None:
 
 def test_admin_enters_a_controller_and_a_supporter_adopts_its_unknown_access_point(server: tuple[str, str]) -> None:
     base, database_url = server
-    with _chromium() as browser:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium() as browser:
         page = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
         log_in(page, ADMIN, PASSWORD)
         page.get_by_role("link", name="WLAN-Controller").first.click()
@@ -143,7 +131,8 @@ CONTROLLERS_CSV = ("Landkreis;Name;Controller-Typ;Modell;Management-IP;SNMP-Port
 
 def test_admins_and_supporters_import_controllers_from_csv(server: tuple[str, str]) -> None:
     base, _database_url = server
-    with _chromium() as browser:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium() as browser:
         for who, email in (("admin", ADMIN), ("supporter", SUPPORTER)):
             for width in (390, 1366):
                 page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
