@@ -16,9 +16,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, chromium, demo_database, log_in
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für die Kennzahlen"
@@ -103,41 +103,37 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_authority_sees_the_county_dashboard(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1360, "height": 900})
-            log_in(page, AUTHORITY, PASSWORD)
-            page.get_by_role("link", name="Kennzahlen").click()
-            expect(page.get_by_role("heading", name="Kennzahlen Landkreis Ahrweiler")).to_be_visible()
-            for number, (uplink, coverage) in EXPECTED.items():
-                expect(page.get_by_test_id(f"uplink-{number}")).to_have_attribute("data-light", uplink)
-                expect(page.get_by_test_id(f"coverage-{number}")).to_have_attribute("data-light", coverage)
-            expect(page.get_by_test_id("uplink-69001")).to_contain_text("gut")
-            expect(page.get_by_test_id("coverage-69005")).to_contain_text("keine Daten")
-            expect(page.get_by_test_id("school-69005")).to_contain_text("keine Unterrichtsräume erfasst")
-            expect(page.get_by_test_id("rooms-69006")).to_contain_text("N 1.10", use_inner_text=False)
-            # Every row's lights are the JSON figures' lights (same session, same service).
-            figures = page.request.get(f"/api/v1/dashboards/counties/{COUNTY}").json()
-            assert len(figures["schools"]) >= 10
-            for school in figures["schools"]:
-                for kind in KINDS:
-                    light = page.get_by_test_id(f"{kind}-{school['school_number']}").get_attribute("data-light")
-                    assert light == school[f"{kind}_light"], (school["name"], kind)
-            assert any(s["availability_light"] in ("green", "amber", "red") for s in figures["schools"])
-            expect(page.get_by_test_id("totals")).to_contain_text(str(figures["totals"]["schools"]))
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "county-dashboard.png"), full_page=True)
-            page.emulate_media(media="print")
-            page.screenshot(path=str(ARTIFACTS / "county-dashboard-print.png"), full_page=True)
-            page.emulate_media(media="screen")
-            # A school with measurements: its page loads the network section (htmx) with a sparkline per
-            # access point and the uplink chart.
-            measured = next(s for s in figures["schools"] if s["availability_light"] != "grey")
-            page.get_by_role("link", name=measured["name"], exact=True).first.click()
-            expect(page.get_by_role("heading", name="Netzwerkstatus")).to_be_visible()
-            expect(page.locator("svg.sparkline").first).to_be_visible()
-            expect(page.get_by_test_id("live-coverage")).not_to_have_text("–")
-            page.locator("section#network").screenshot(path=str(ARTIFACTS / "school-network.png"))
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(base_url=server, viewport={"width": 1360, "height": 900})
+        log_in(page, AUTHORITY, PASSWORD)
+        page.get_by_role("link", name="Kennzahlen").click()
+        expect(page.get_by_role("heading", name="Kennzahlen Landkreis Ahrweiler")).to_be_visible()
+        for number, (uplink, coverage) in EXPECTED.items():
+            expect(page.get_by_test_id(f"uplink-{number}")).to_have_attribute("data-light", uplink)
+            expect(page.get_by_test_id(f"coverage-{number}")).to_have_attribute("data-light", coverage)
+        expect(page.get_by_test_id("uplink-69001")).to_contain_text("gut")
+        expect(page.get_by_test_id("coverage-69005")).to_contain_text("keine Daten")
+        expect(page.get_by_test_id("school-69005")).to_contain_text("keine Unterrichtsräume erfasst")
+        expect(page.get_by_test_id("rooms-69006")).to_contain_text("N 1.10", use_inner_text=False)
+        # Every row's lights are the JSON figures' lights (same session, same service).
+        figures = page.request.get(f"/api/v1/dashboards/counties/{COUNTY}").json()
+        assert len(figures["schools"]) >= 10
+        for school in figures["schools"]:
+            for kind in KINDS:
+                light = page.get_by_test_id(f"{kind}-{school['school_number']}").get_attribute("data-light")
+                assert light == school[f"{kind}_light"], (school["name"], kind)
+        assert any(s["availability_light"] in ("green", "amber", "red") for s in figures["schools"])
+        expect(page.get_by_test_id("totals")).to_contain_text(str(figures["totals"]["schools"]))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "county-dashboard.png"), full_page=True)
+        page.emulate_media(media="print")
+        page.screenshot(path=str(ARTIFACTS / "county-dashboard-print.png"), full_page=True)
+        page.emulate_media(media="screen")
+        # A school with measurements: its page loads the network section (htmx) with a sparkline per
+        # access point and the uplink chart.
+        measured = next(s for s in figures["schools"] if s["availability_light"] != "grey")
+        page.get_by_role("link", name=measured["name"], exact=True).first.click()
+        expect(page.get_by_role("heading", name="Netzwerkstatus")).to_be_visible()
+        expect(page.locator("svg.sparkline").first).to_be_visible()
+        expect(page.get_by_test_id("live-coverage")).not_to_have_text("–")
+        page.locator("section#network").screenshot(path=str(ARTIFACTS / "school-network.png"))

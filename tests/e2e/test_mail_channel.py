@@ -13,10 +13,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from schoolit.tickets import mailboxes
-from tests.e2e.support import ARTIFACTS, assert_accessible, demo_database, horizontal_overflow, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, assert_accessible, chromium, demo_database, horizontal_overflow, log_in
 from tests.integration.tickets.dovecot import Imap, running_imap
 from tests.support import run_cli, running_server
 
@@ -70,57 +70,53 @@ def _check(page: object, name: str, width: int) -> None:
 def test_admin_adds_a_mailbox_and_a_supporter_assigns_a_mail(imap: Imap, env: dict[str, str],
                                                              tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with running_server(env, log_path=tmp_path / "server.log") as base, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
-            log_in(page, ADMIN, PASSWORD)
-            page.get_by_role("link", name="Postfächer").click()
-            expect(page.get_by_role("heading", name="Postfächer", exact=True)).to_be_visible()
-            page.get_by_label("Name", exact=True).fill("Support Ahrweiler")
-            page.locator("select[name=owner]").select_option(label="Landkreis Ahrweiler")
-            page.get_by_label("IMAP-Server").fill("127.0.0.1")
-            page.get_by_label("Port", exact=True).fill(str(imap.port))
-            page.locator("select[name=tls]").select_option("off")
-            page.get_by_label("Benutzername").fill(imap.user)
-            page.get_by_label("Passwort", exact=True).fill(imap.password)
-            page.get_by_role("button", name="Speichern").click()
-            expect(page.get_by_role("heading", name="Support Ahrweiler")).to_be_visible()
-            assert imap.password not in page.content()
-            page.get_by_role("button", name="Verbindung testen").click()
-            expect(page.get_by_test_id("test-result")).to_contain_text(
-                "Verbindung funktioniert: 0 ungelesene Nachrichten")
-            _check(page, "mailboxes", 1366)
-            page.set_viewport_size({"width": 390, "height": 900})
-            _check(page, "mailboxes", 390)
-            page.close()
+    with running_server(env, log_path=tmp_path / "server.log") as base, chromium() as browser:
+        page = browser.new_page(base_url=base, viewport={"width": 1366, "height": 900})
+        log_in(page, ADMIN, PASSWORD)
+        page.get_by_role("link", name="Postfächer").click()
+        expect(page.get_by_role("heading", name="Postfächer", exact=True)).to_be_visible()
+        page.get_by_label("Name", exact=True).fill("Support Ahrweiler")
+        page.locator("select[name=owner]").select_option(label="Landkreis Ahrweiler")
+        page.get_by_label("IMAP-Server").fill("127.0.0.1")
+        page.get_by_label("Port", exact=True).fill(str(imap.port))
+        page.locator("select[name=tls]").select_option("off")
+        page.get_by_label("Benutzername").fill(imap.user)
+        page.get_by_label("Passwort", exact=True).fill(imap.password)
+        page.get_by_role("button", name="Speichern").click()
+        expect(page.get_by_role("heading", name="Support Ahrweiler")).to_be_visible()
+        assert imap.password not in page.content()
+        page.get_by_role("button", name="Verbindung testen").click()
+        expect(page.get_by_test_id("test-result")).to_contain_text(
+            "Verbindung funktioniert: 0 ungelesene Nachrichten")
+        _check(page, "mailboxes", 1366)
+        page.set_viewport_size({"width": 390, "height": 900})
+        _check(page, "mailboxes", 390)
+        page.close()
 
-            _deliver(imap)
-            fetched = run_cli("maintenance", "mail-fetch", env=env)
-            assert fetched.returncode == 0, fetched.stderr
-            assert fetched.stdout.strip() == ("mailboxes read: 1; new tickets: 0; comments: 0; to the triage: 1; "
-                                              "ignored: 0; taken before: 0")
+        _deliver(imap)
+        fetched = run_cli("maintenance", "mail-fetch", env=env)
+        assert fetched.returncode == 0, fetched.stderr
+        assert fetched.stdout.strip() == ("mailboxes read: 1; new tickets: 0; comments: 0; to the triage: 1; "
+                                          "ignored: 0; taken before: 0")
 
-            for width in (1366, 390):
-                page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
-                log_in(page, SUPPORTER, PASSWORD)
-                if width == 1366:
-                    page.get_by_role("link", name="Mail-Zuordnung").click()
-                else:
-                    page.goto("/mail-triage")
+        for width in (1366, 390):
+            page = browser.new_page(base_url=base, viewport={"width": width, "height": 900})
+            log_in(page, SUPPORTER, PASSWORD)
+            if width == 1366:
+                page.get_by_role("link", name="Mail-Zuordnung").click()
+            else:
+                page.goto("/mail-triage")
+            expect(page.get_by_role("heading", name="Drucker im Lehrerzimmer druckt nicht")).to_be_visible()
+            expect(page.get_by_text("Anhänge: anzeige.png")).to_be_visible()
+            _check(page, "mail-triage", width)
+            if width == 390:
+                page.locator("select[name=school_id]").select_option(index=1)
+                page.get_by_label("von allen @grundschule-sinzig.test.example: immer diese Schule").check()
+                page.get_by_role("button", name="Ticket anlegen").click()
+                expect(page.get_by_role("status")).to_contain_text("Das Ticket ist angelegt.")
+                expect(page.get_by_text("Keine Mail wartet auf eine Schule.")).to_be_visible()
+                _check(page, "mail-triage-done", width)
+                page.get_by_role("link", name="Ticket öffnen").click()
                 expect(page.get_by_role("heading", name="Drucker im Lehrerzimmer druckt nicht")).to_be_visible()
-                expect(page.get_by_text("Anhänge: anzeige.png")).to_be_visible()
-                _check(page, "mail-triage", width)
-                if width == 390:
-                    page.locator("select[name=school_id]").select_option(index=1)
-                    page.get_by_label("von allen @grundschule-sinzig.test.example: immer diese Schule").check()
-                    page.get_by_role("button", name="Ticket anlegen").click()
-                    expect(page.get_by_role("status")).to_contain_text("Das Ticket ist angelegt.")
-                    expect(page.get_by_text("Keine Mail wartet auf eine Schule.")).to_be_visible()
-                    _check(page, "mail-triage-done", width)
-                    page.get_by_role("link", name="Ticket öffnen").click()
-                    expect(page.get_by_role("heading", name="Drucker im Lehrerzimmer druckt nicht")).to_be_visible()
-                    expect(page.get_by_text("anzeige.png").first).to_be_visible()
-                page.close()
-        finally:
-            browser.close()
+                expect(page.get_by_text("anzeige.png").first).to_be_visible()
+            page.close()

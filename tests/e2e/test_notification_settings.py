@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium, log_in, menu_link
+from tests.e2e.support import ARTIFACTS, chromium, demo_database, log_in, menu_link
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für Benachrichtigungen"
@@ -55,56 +55,52 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 def test_each_role_chooses_its_notifications(server: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            for role, (email, _scope) in PEOPLE.items():
-                for width in (1366, 390):
-                    page = browser.new_page(base_url=server, viewport={"width": width, "height": 900})
-                    log_in(page, email, PASSWORD)
-                    open_notifications(page, role)
-                    expect(page.get_by_role("heading", name="Benachrichtigungen")).to_be_visible()
-                    shown, hidden = SEES[role]
-                    expect(page.get_by_role("rowheader", name=shown)).to_be_visible()
-                    expect(page.get_by_role("rowheader", name=hidden)).to_have_count(0)
-                    page.screenshot(path=str(ARTIFACTS / f"notifications-{role}-{width}.png"), full_page=True)
-                    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-                    assert not overflow, f"{role} at {width} px scrolls sideways"
-                    page.close()
-
-            email, _scope = PEOPLE["supporter"]
-            page = browser.new_page(base_url=server, viewport={"width": 390, "height": 900})
-            log_in(page, email, PASSWORD)
-            page.goto("/account/notifications")
-            page.get_by_role("group", name="Ein neues Ticket in meinen Landkreisen").get_by_label(
-                "tägliche Zusammenfassung").check()
-            page.get_by_role("group", name="SLA verletzt").get_by_label("aus").check()
-            page.get_by_label("Sprache der E-Mails").select_option("en")
-            page.get_by_role("button", name="Speichern").click()
-            expect(page.get_by_role("status")).to_have_text("Ihre Auswahl ist gespeichert.")
-            expect(page.get_by_role("group", name="Ein neues Ticket in meinen Landkreisen").get_by_label(
-                "tägliche Zusammenfassung")).to_be_checked()
-            expect(page.get_by_role("group", name="SLA verletzt").get_by_label("aus")).to_be_checked()
-            expect(page.get_by_label("Sprache der E-Mails")).to_have_value("en")
-            page.screenshot(path=str(ARTIFACTS / "notifications-saved-390.png"), full_page=True)
-            page.close()
-
-            email, _scope = PEOPLE["admin"]
+    with chromium() as browser:
+        for role, (email, _scope) in PEOPLE.items():
             for width in (1366, 390):
                 page = browser.new_page(base_url=server, viewport={"width": width, "height": 900})
                 log_in(page, email, PASSWORD)
-                menu_link(page, "Webhooks").click()
-                expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
-                page.get_by_label("Name").fill(f"Matrix {width}")
-                page.get_by_label("URL").fill("https://matrix.kreis.example/hooks/schoolit-support-team-2026")
-                page.get_by_label("Schule offline").check()
-                page.get_by_label("Ticket erstellt").check()
-                page.get_by_role("button", name="Registrieren").click()
-                expect(page.get_by_test_id("webhook-secret")).to_contain_text("whsec_")
-                expect(page.get_by_role("heading", name=f"Matrix {width}")).to_be_visible()
-                page.screenshot(path=str(ARTIFACTS / f"webhooks-{width}.png"), full_page=True)
+                open_notifications(page, role)
+                expect(page.get_by_role("heading", name="Benachrichtigungen")).to_be_visible()
+                shown, hidden = SEES[role]
+                expect(page.get_by_role("rowheader", name=shown)).to_be_visible()
+                expect(page.get_by_role("rowheader", name=hidden)).to_have_count(0)
+                page.screenshot(path=str(ARTIFACTS / f"notifications-{role}-{width}.png"), full_page=True)
                 overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-                assert not overflow, f"webhooks at {width} px scrolls sideways"
+                assert not overflow, f"{role} at {width} px scrolls sideways"
                 page.close()
-        finally:
-            browser.close()
+
+        email, _scope = PEOPLE["supporter"]
+        page = browser.new_page(base_url=server, viewport={"width": 390, "height": 900})
+        log_in(page, email, PASSWORD)
+        page.goto("/account/notifications")
+        page.get_by_role("group", name="Ein neues Ticket in meinen Landkreisen").get_by_label(
+            "tägliche Zusammenfassung").check()
+        page.get_by_role("group", name="SLA verletzt").get_by_label("aus").check()
+        page.get_by_label("Sprache der E-Mails").select_option("en")
+        page.get_by_role("button", name="Speichern").click()
+        expect(page.get_by_role("status")).to_have_text("Ihre Auswahl ist gespeichert.")
+        expect(page.get_by_role("group", name="Ein neues Ticket in meinen Landkreisen").get_by_label(
+            "tägliche Zusammenfassung")).to_be_checked()
+        expect(page.get_by_role("group", name="SLA verletzt").get_by_label("aus")).to_be_checked()
+        expect(page.get_by_label("Sprache der E-Mails")).to_have_value("en")
+        page.screenshot(path=str(ARTIFACTS / "notifications-saved-390.png"), full_page=True)
+        page.close()
+
+        email, _scope = PEOPLE["admin"]
+        for width in (1366, 390):
+            page = browser.new_page(base_url=server, viewport={"width": width, "height": 900})
+            log_in(page, email, PASSWORD)
+            menu_link(page, "Webhooks").click()
+            expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+            page.get_by_label("Name").fill(f"Matrix {width}")
+            page.get_by_label("URL").fill("https://matrix.kreis.example/hooks/schoolit-support-team-2026")
+            page.get_by_label("Schule offline").check()
+            page.get_by_label("Ticket erstellt").check()
+            page.get_by_role("button", name="Registrieren").click()
+            expect(page.get_by_test_id("webhook-secret")).to_contain_text("whsec_")
+            expect(page.get_by_role("heading", name=f"Matrix {width}")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / f"webhooks-{width}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not overflow, f"webhooks at {width} px scrolls sideways"
+            page.close()

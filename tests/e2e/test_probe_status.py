@@ -13,9 +13,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.support import ARTIFACTS, assert_accessible, demo_database, horizontal_overflow, launch_chromium, log_in
+from tests.e2e.support import ARTIFACTS, assert_accessible, chromium, demo_database, horizontal_overflow, log_in
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für die Sonden"
@@ -75,40 +75,36 @@ def server(tmp_path: Path) -> Iterator[str]:
 @pytest.mark.parametrize("role, email", [("admin", ADMIN), ("supporter", SUPPORTER)])
 def test_the_probes_page_in_the_browser(server: str, role: str, email: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
-            log_in(page, email, PASSWORD)
-            if role == "admin":  # the start page's probes panel links the page
-                panel = page.get_by_test_id("start-probes")
-                expect(panel).to_contain_text("Sonde Gymnasium")
-                panel.get_by_role("link").click()
-            else:
-                expect(page.get_by_test_id("start-probes")).to_have_count(0)
-                page.get_by_role("navigation").get_by_role("link", name="Sonden").click()
-            expect(page.get_by_role("heading", name="Sonden", exact=True)).to_be_visible()
-            reporting = page.locator("li[data-state=failing]", has_text="Sonde Kreisverwaltung")
-            expect(reporting).to_contain_text("205 von 212 haben geantwortet, 7 ohne Antwort")
-            expect(reporting).to_contain_text("3 Pakete nachgeliefert, 1 beschädigter Eintrag beiseitegelegt")
-            expect(reporting).to_contain_text("vor 2 Minuten")
-            expect(reporting).to_contain_text("keins offen")
-            silent = page.locator("li[data-state=silent]", has_text="Sonde Gymnasium")
-            expect(silent).to_contain_text("seit 3 Stunden stumm")
-            expect(page.locator("li[data-state=never]", has_text="Sonde Ersatzgerät")).to_contain_text(
-                "hat sich noch nie gemeldet")
-            expect(page.locator("ul.probes > li").first).to_have_attribute("data-state", "silent")  # first
-            assert_accessible(page, "the probes page")
-            page.screenshot(path=str(ARTIFACTS / f"probes-{role}-1366.png"), full_page=True)
-            phone = browser.new_page(base_url=server, viewport={"width": 390, "height": 844})
-            phone.context.add_cookies(page.context.cookies())
-            phone.goto("/probes")
-            expect(phone.locator("li[data-state=silent]")).to_be_visible()
-            assert horizontal_overflow(phone) == 0
-            assert_accessible(phone, "the probes page on a phone")
-            phone.screenshot(path=str(ARTIFACTS / f"probes-{role}-390.png"), full_page=True)
-            # The silence ticket opened by the job is linked, and opens.
-            silent.get_by_role("link").click()
-            expect(page.locator("body")).to_contain_text("meldet sich nicht mehr")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(base_url=server, viewport={"width": 1366, "height": 900})
+        log_in(page, email, PASSWORD)
+        if role == "admin":  # the start page's probes panel links the page
+            panel = page.get_by_test_id("start-probes")
+            expect(panel).to_contain_text("Sonde Gymnasium")
+            panel.get_by_role("link").click()
+        else:
+            expect(page.get_by_test_id("start-probes")).to_have_count(0)
+            page.get_by_role("navigation").get_by_role("link", name="Sonden").click()
+        expect(page.get_by_role("heading", name="Sonden", exact=True)).to_be_visible()
+        reporting = page.locator("li[data-state=failing]", has_text="Sonde Kreisverwaltung")
+        expect(reporting).to_contain_text("205 von 212 haben geantwortet, 7 ohne Antwort")
+        expect(reporting).to_contain_text("3 Pakete nachgeliefert, 1 beschädigter Eintrag beiseitegelegt")
+        expect(reporting).to_contain_text("vor 2 Minuten")
+        expect(reporting).to_contain_text("keins offen")
+        silent = page.locator("li[data-state=silent]", has_text="Sonde Gymnasium")
+        expect(silent).to_contain_text("seit 3 Stunden stumm")
+        expect(page.locator("li[data-state=never]", has_text="Sonde Ersatzgerät")).to_contain_text(
+            "hat sich noch nie gemeldet")
+        expect(page.locator("ul.probes > li").first).to_have_attribute("data-state", "silent")  # first
+        assert_accessible(page, "the probes page")
+        page.screenshot(path=str(ARTIFACTS / f"probes-{role}-1366.png"), full_page=True)
+        phone = browser.new_page(base_url=server, viewport={"width": 390, "height": 844})
+        phone.context.add_cookies(page.context.cookies())
+        phone.goto("/probes")
+        expect(phone.locator("li[data-state=silent]")).to_be_visible()
+        assert horizontal_overflow(phone) == 0
+        assert_accessible(phone, "the probes page on a phone")
+        phone.screenshot(path=str(ARTIFACTS / f"probes-{role}-390.png"), full_page=True)
+        # The silence ticket opened by the job is linked, and opens.
+        silent.get_by_role("link").click()
+        expect(page.locator("body")).to_contain_text("meldet sich nicht mehr")

@@ -15,11 +15,11 @@ from typing import Any
 import ldap3
 import pgserver
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from schoolit.accounts.demo import DEMO_ARRANGEMENT_SLUG
 from schoolit.accounts.sso.ldap import VerifiedTls
-from tests.e2e.support import ARTIFACTS, launch_chromium
+from tests.e2e.support import ARTIFACTS, chromium
 from tests.sso import oidc
 from tests.sso.slapd import (
     BASE,
@@ -105,73 +105,69 @@ def add_mapping(page: Page, provider: str, group: str) -> None:
 
 def test_admin_sets_up_sign_in_and_people_sign_in_through_it(world: dict[str, Any]) -> None:
     directory: Directory = world["directory"]
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            admin = browser.new_page(base_url=world["base"])
-            log_in_locally(admin, ADMIN, ADMIN_PASSWORD)
-            admin.goto("/admin/sign-in")
-            expect(admin.get_by_role("heading", name="Anmeldedienste")).to_be_visible()
-            add_provider(admin, {"name": "landesportal", "label": "Landesportal Schule", "secret": oidc.CLIENT_SECRET,
-                                 "issuer": world["issuer"], "client_id": oidc.HONEST,
-                                 "scopes": "openid email profile groups"}, "oidc")
-            add_provider(admin, {"name": "kreis", "label": "Kreisverwaltung (AD)", "secret": SERVICE_PASSWORD,
-                                 "url": directory.ldap_url, "ca_pem": directory.certificates.ca_pem,
-                                 "bind_dn": SERVICE_DN, "base_dn": USERS, "group_base_dn": BASE}, "ldap")
-            add_mapping(admin, "Landesportal Schule (landesportal)", "Schul-IT-Support")
-            add_mapping(admin, "Kreisverwaltung (AD) (kreis)", SUPPORT_GROUP)
-            # The secrets are never shown again, not even in the page's source.
-            assert oidc.CLIENT_SECRET not in admin.content() and SERVICE_PASSWORD not in admin.content()
-            shots(admin, "admin")
+    with chromium() as browser:
+        admin = browser.new_page(base_url=world["base"])
+        log_in_locally(admin, ADMIN, ADMIN_PASSWORD)
+        admin.goto("/admin/sign-in")
+        expect(admin.get_by_role("heading", name="Anmeldedienste")).to_be_visible()
+        add_provider(admin, {"name": "landesportal", "label": "Landesportal Schule", "secret": oidc.CLIENT_SECRET,
+                             "issuer": world["issuer"], "client_id": oidc.HONEST,
+                             "scopes": "openid email profile groups"}, "oidc")
+        add_provider(admin, {"name": "kreis", "label": "Kreisverwaltung (AD)", "secret": SERVICE_PASSWORD,
+                             "url": directory.ldap_url, "ca_pem": directory.certificates.ca_pem,
+                             "bind_dn": SERVICE_DN, "base_dn": USERS, "group_base_dn": BASE}, "ldap")
+        add_mapping(admin, "Landesportal Schule (landesportal)", "Schul-IT-Support")
+        add_mapping(admin, "Kreisverwaltung (AD) (kreis)", SUPPORT_GROUP)
+        # The secrets are never shown again, not even in the page's source.
+        assert oidc.CLIENT_SECRET not in admin.content() and SERVICE_PASSWORD not in admin.content()
+        shots(admin, "admin")
 
-            # OpenID Connect: the whole redirect flow in the browser.
-            paula = browser.new_context(base_url=world["base"]).new_page()
-            paula.goto("/login?next=/tickets")
-            shots(paula, "login")
-            paula.get_by_test_id("sign-in-landesportal").click()
-            expect(paula.get_by_role("heading", name="Test identity provider")).to_be_visible()
-            paula.fill("input[name=login]", "paula")
-            paula.fill("input[name=password]", IDP_PASSWORD)
-            paula.get_by_role("button", name="Sign in at the IdP").click()
-            expect(paula.get_by_role("heading", name="Ticket-Warteschlange")).to_be_visible()
-            assert paula.url == f"{world['base']}/tickets"
-            shots(paula, "oidc-signed-in")
-            paula.get_by_role("button", name="Abmelden").click()
-            paula.goto("/tickets")
-            expect(paula.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
+        # OpenID Connect: the whole redirect flow in the browser.
+        paula = browser.new_context(base_url=world["base"]).new_page()
+        paula.goto("/login?next=/tickets")
+        shots(paula, "login")
+        paula.get_by_test_id("sign-in-landesportal").click()
+        expect(paula.get_by_role("heading", name="Test identity provider")).to_be_visible()
+        paula.fill("input[name=login]", "paula")
+        paula.fill("input[name=password]", IDP_PASSWORD)
+        paula.get_by_role("button", name="Sign in at the IdP").click()
+        expect(paula.get_by_role("heading", name="Ticket-Warteschlange")).to_be_visible()
+        assert paula.url == f"{world['base']}/tickets"
+        shots(paula, "oidc-signed-in")
+        paula.get_by_role("button", name="Abmelden").click()
+        paula.goto("/tickets")
+        expect(paula.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
 
-            # No mapped group: refused with a German page, no session.
-            otto = browser.new_context(base_url=world["base"]).new_page()
-            otto.goto("/sso/oidc/landesportal/start")
-            otto.fill("input[name=login]", "otto")
-            otto.fill("input[name=password]", IDP_PASSWORD)
-            otto.get_by_role("button", name="Sign in at the IdP").click()
-            expect(otto.get_by_test_id("refusal")).to_contain_text("keiner Ihrer Gruppen")
-            shots(otto, "refused")
-            otto.goto("/tickets")
-            expect(otto.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
+        # No mapped group: refused with a German page, no session.
+        otto = browser.new_context(base_url=world["base"]).new_page()
+        otto.goto("/sso/oidc/landesportal/start")
+        otto.fill("input[name=login]", "otto")
+        otto.fill("input[name=password]", IDP_PASSWORD)
+        otto.get_by_role("button", name="Sign in at the IdP").click()
+        expect(otto.get_by_test_id("refusal")).to_contain_text("keiner Ihrer Gruppen")
+        shots(otto, "refused")
+        otto.goto("/tickets")
+        expect(otto.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
 
-            # The directory login form; then the directory drops her group and the sync ends her access.
-            sabine = browser.new_context(base_url=world["base"]).new_page()
-            sabine.goto("/login")
-            sabine.get_by_test_id("sign-in-kreis").click()
-            sabine.fill("input[name=login]", "sabine")
-            sabine.fill("input[name=password]", PASSWORD)
-            shots(sabine, "ldap-form")
-            sabine.get_by_role("button", name="Anmelden").click()
-            sabine.goto("/tickets")
-            expect(sabine.get_by_role("heading", name="Ticket-Warteschlange")).to_be_visible()
-            drop_from_group(directory, "CN=Sabine Support,OU=Users," + BASE)
-            sync = run_cli("sso", "sync", env=world["env"])
-            assert sync.returncode == 0, sync.stderr
-            assert "directory accounts checked: 1; disabled: 1" in sync.stdout
-            sabine.goto("/tickets")
-            expect(sabine.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
-            users = run_cli("user", "list", env=world["env"]).stdout
-            assert any("sabine.support@kreis.test.example" in line and "disabled" in line
-                       for line in users.splitlines()), users
-        finally:
-            browser.close()
+        # The directory login form; then the directory drops her group and the sync ends her access.
+        sabine = browser.new_context(base_url=world["base"]).new_page()
+        sabine.goto("/login")
+        sabine.get_by_test_id("sign-in-kreis").click()
+        sabine.fill("input[name=login]", "sabine")
+        sabine.fill("input[name=password]", PASSWORD)
+        shots(sabine, "ldap-form")
+        sabine.get_by_role("button", name="Anmelden").click()
+        sabine.goto("/tickets")
+        expect(sabine.get_by_role("heading", name="Ticket-Warteschlange")).to_be_visible()
+        drop_from_group(directory, "CN=Sabine Support,OU=Users," + BASE)
+        sync = run_cli("sso", "sync", env=world["env"])
+        assert sync.returncode == 0, sync.stderr
+        assert "directory accounts checked: 1; disabled: 1" in sync.stdout
+        sabine.goto("/tickets")
+        expect(sabine.get_by_role("heading", name="Anmelden", exact=True)).to_be_visible()
+        users = run_cli("user", "list", env=world["env"]).stdout
+        assert any("sabine.support@kreis.test.example" in line and "disabled" in line
+                   for line in users.splitlines()), users
 
 
 def drop_from_group(directory: Directory, dn: str) -> None:

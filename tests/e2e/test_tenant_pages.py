@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pgserver
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.support import ARTIFACTS, launch_chromium
+from tests.e2e.support import ARTIFACTS, chromium
 from tests.support import run_cli, running_server
 
 ADMIN = "it@kreis-kusel.example"
@@ -27,8 +27,7 @@ def test_admin_sets_up_counties_and_an_arrangement_in_the_browser(tmp_path: Path
                         "--county-ags", "07336", "--arrangement-name", "Schul-IT-Verbund Westpfalz",
                         env=env, input_text=PASSWORD + "\n")
         assert setup.returncode == 0, setup.stderr
-        with running_server(env) as base, sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
+        with running_server(env) as base, chromium() as browser:
             page = browser.new_page(viewport={"width": 1366, "height": 900})
             page.goto(base + "/login")
             page.fill("input[name=email]", ADMIN)
@@ -78,6 +77,5 @@ def test_admin_sets_up_counties_and_an_arrangement_in_the_browser(tmp_path: Path
             expect(phone.locator(".flash.error")).to_contain_text("federführend im Verbund")
             phone.screenshot(path=str(ARTIFACTS / "tenants-county-refused-390.png"), full_page=True)
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-            browser.close()
     finally:
         db.cleanup()

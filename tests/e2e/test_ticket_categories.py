@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.support import PHONE, ROLE_PASSWORD, ROLE_USERS, WIDE, launch_chromium, log_in, look_at, role_server
+from tests.e2e.support import PHONE, WIDE, chromium, look_at, page_as, role_server
 
 PAGE = "/admin/ticket-categories"
 
 
 def test_admin_edits_ticket_categories_and_a_supporter_is_refused(tmp_path: Path) -> None:
-    with role_server(tmp_path) as base, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with role_server(tmp_path) as base, chromium() as browser:
         for size, viewport in (("1366", WIDE), ("390", PHONE)):
-            admin = browser.new_page(viewport=viewport, base_url=base)
-            log_in(admin, ROLE_USERS["admin"][0], ROLE_PASSWORD)
+            admin = page_as(browser, base, "admin", viewport)
             admin.goto(PAGE)
             expect(admin.locator("h1")).to_have_text("Ticket-Kategorien")
             look_at(admin, f"ticket-categories-admin-{size}")
@@ -41,10 +39,8 @@ def test_admin_edits_ticket_categories_and_a_supporter_is_refused(tmp_path: Path
             expect(row.get_by_label("Position")).to_have_value("9")
             expect(row.get_by_label("Aktiv")).not_to_be_checked()
             admin.close()
-            supporter = browser.new_page(viewport=viewport, base_url=base)
-            log_in(supporter, ROLE_USERS["supporter"][0], ROLE_PASSWORD)
+            supporter = page_as(browser, base, "supporter", viewport)
             response = supporter.goto(PAGE)
             assert response is not None and response.status == 403
             look_at(supporter, f"ticket-categories-supporter-{size}")
             supporter.close()
-        browser.close()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.support import ARTIFACTS, demo_database, launch_chromium
+from tests.e2e.support import ARTIFACTS, chromium, demo_database
 from tests.support import run_cli, running_server
 
 PASSWORD = "ein langes Passwort für den Test"
@@ -54,68 +54,64 @@ def log_in(page: Page, email: str) -> None:
 
 
 def test_enrol_then_log_in_with_a_code(server: str) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(base_url=server)
-            log_in(page, ADMIN)
-            expect(page.get_by_role("heading", name="Zwei-Faktor-Anmeldung")).to_be_visible()
-            assert page.url.endswith("/account/two-factor?next=%2Fadmin%2Fusers")
-            expect(page.locator(".qr svg")).to_be_visible()
-            secret = page.get_by_test_id("totp-secret").inner_text()
-            shots(page, "enrol")
-            page.goto("/admin/users")  # half logged in: nothing else opens
-            expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
-            page.goto("/account/two-factor?next=/admin/users")
-            assert page.get_by_test_id("totp-secret").inner_text() == secret  # a reload keeps the key
-            page.fill("input[name=code]", pyotp.TOTP(secret).now())
-            page.get_by_role("button", name="Bestätigen").click()
-            codes = page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
-            assert len(codes) == 10
-            shots(page, "recovery-codes")
-            page.get_by_role("link", name="Weiter").click()
-            expect(page.get_by_role("heading", name="Benutzer", exact=True)).to_be_visible()
-            shots(page, "users")
-            page.get_by_role("button", name="Abmelden").click()
+    with chromium() as browser:
+        page = browser.new_page(base_url=server)
+        log_in(page, ADMIN)
+        expect(page.get_by_role("heading", name="Zwei-Faktor-Anmeldung")).to_be_visible()
+        assert page.url.endswith("/account/two-factor?next=%2Fadmin%2Fusers")
+        expect(page.locator(".qr svg")).to_be_visible()
+        secret = page.get_by_test_id("totp-secret").inner_text()
+        shots(page, "enrol")
+        page.goto("/admin/users")  # half logged in: nothing else opens
+        expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+        page.goto("/account/two-factor?next=/admin/users")
+        assert page.get_by_test_id("totp-secret").inner_text() == secret  # a reload keeps the key
+        page.fill("input[name=code]", pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Bestätigen").click()
+        codes = page.get_by_test_id("recovery-codes").locator("li").all_inner_texts()
+        assert len(codes) == 10
+        shots(page, "recovery-codes")
+        page.get_by_role("link", name="Weiter").click()
+        expect(page.get_by_role("heading", name="Benutzer", exact=True)).to_be_visible()
+        shots(page, "users")
+        page.get_by_role("button", name="Abmelden").click()
 
-            log_in(page, ADMIN)
-            expect(page.get_by_role("heading", name="Zweiter Schritt")).to_be_visible()
-            page.fill("input[name=code]", "000000")
-            page.get_by_role("button", name="Anmelden").click()
-            expect(page.get_by_role("alert")).to_have_text("Der Code ist falsch oder wurde schon verwendet.")
-            shots(page, "code")
-            # The enrolment used this time step's code: the next step's is accepted (clock drift window).
-            page.fill("input[name=code]", pyotp.TOTP(secret).at(time.time() + 30))
-            page.get_by_role("button", name="Anmelden").click()
-            expect(page.get_by_role("heading", name="Benutzer", exact=True)).to_be_visible()
-            page.get_by_role("link", name="Anna Admin").click()
-            expect(page.get_by_role("heading", name="Mein Konto")).to_be_visible()
-            shots(page, "account")
+        log_in(page, ADMIN)
+        expect(page.get_by_role("heading", name="Zweiter Schritt")).to_be_visible()
+        page.fill("input[name=code]", "000000")
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.get_by_role("alert")).to_have_text("Der Code ist falsch oder wurde schon verwendet.")
+        shots(page, "code")
+        # The enrolment used this time step's code: the next step's is accepted (clock drift window).
+        page.fill("input[name=code]", pyotp.TOTP(secret).at(time.time() + 30))
+        page.get_by_role("button", name="Anmelden").click()
+        expect(page.get_by_role("heading", name="Benutzer", exact=True)).to_be_visible()
+        page.get_by_role("link", name="Anna Admin").click()
+        expect(page.get_by_role("heading", name="Mein Konto")).to_be_visible()
+        shots(page, "account")
 
-            # The admin's user page: role and scope by name, a one-time reset link for the supporter.
-            page.goto("/admin/users")
-            page.get_by_role("link", name=SUPPORTER).first.click()
-            expect(page.get_by_role("heading", name="Sabine Support")).to_be_visible()
-            assert page.locator("select[name=county] option[selected]").inner_text() == "Landkreis Ahrweiler"
-            page.get_by_role("button", name="Link zum Zurücksetzen des Passworts erzeugen").click()
-            link = page.get_by_test_id("reset-link").inner_text()
-            shots(page, "user")
+        # The admin's user page: role and scope by name, a one-time reset link for the supporter.
+        page.goto("/admin/users")
+        page.get_by_role("link", name=SUPPORTER).first.click()
+        expect(page.get_by_role("heading", name="Sabine Support")).to_be_visible()
+        assert page.locator("select[name=county] option[selected]").inner_text() == "Landkreis Ahrweiler"
+        page.get_by_role("button", name="Link zum Zurücksetzen des Passworts erzeugen").click()
+        link = page.get_by_test_id("reset-link").inner_text()
+        shots(page, "user")
 
-            holder = browser.new_page(base_url=server)
-            holder.goto(link)
-            expect(holder.get_by_role("heading", name="Neues Passwort setzen")).to_be_visible()
-            shots(holder, "password-reset")
-            new = "das neue Passwort von Sabine"
-            holder.fill("input[name=password]", new)
-            holder.fill("input[name=repeat_password]", new)
-            holder.get_by_role("button", name="Passwort speichern").click()
-            expect(holder.get_by_role("status")).to_contain_text("Ihr neues Passwort ist gesetzt")
-            # The supporter's role requires a second factor too: the login leads to the enrolment.
-            holder.goto("/login")
-            holder.fill("input[name=email]", SUPPORTER)
-            holder.fill("input[name=password]", new)
-            holder.get_by_role("button", name="Anmelden").click()
-            expect(holder.get_by_text("Ihre Rolle verlangt einen zweiten Faktor")).to_be_visible()
-            shots(holder, "enrol-supporter")
-        finally:
-            browser.close()
+        holder = browser.new_page(base_url=server)
+        holder.goto(link)
+        expect(holder.get_by_role("heading", name="Neues Passwort setzen")).to_be_visible()
+        shots(holder, "password-reset")
+        new = "das neue Passwort von Sabine"
+        holder.fill("input[name=password]", new)
+        holder.fill("input[name=repeat_password]", new)
+        holder.get_by_role("button", name="Passwort speichern").click()
+        expect(holder.get_by_role("status")).to_contain_text("Ihr neues Passwort ist gesetzt")
+        # The supporter's role requires a second factor too: the login leads to the enrolment.
+        holder.goto("/login")
+        holder.fill("input[name=email]", SUPPORTER)
+        holder.fill("input[name=password]", new)
+        holder.get_by_role("button", name="Anmelden").click()
+        expect(holder.get_by_text("Ihre Rolle verlangt einen zweiten Faktor")).to_be_visible()
+        shots(holder, "enrol-supporter")
