@@ -38,10 +38,10 @@ class NavItem:
 # a domain registers has its place here; an address without one fails at import, so no entry is placed silently.
 MENU_ORDER: tuple[str, ...] = (
     "/dashboards",
+    f"/schools/{OWN_SCHOOL}",  # a school contact's first entry: their school, where they lend and report
     "/tickets",
     "/mail-triage",
     "/schools",
-    f"/schools/{OWN_SCHOOL}",
     "/devices",
     "/loans",
     "/access-points",

@@ -29,7 +29,7 @@ MENUS = {
     "donnersberg_authority": ["/dashboards", "/tickets", "/schools", "/devices", "/loans", "/access-points",
                               "/disposals", "/warranty", "/audit"],
     # a teacher who looks after the school's IT: follows the tickets, lends devices, reports faults
-    "school_contact": ["/tickets", "/schools/{kib}", "/devices", "/loans"],
+    "school_contact": ["/schools/{kib}", "/tickets", "/devices", "/loans"],
 }
 # Pages some role may open but finds outside its menu, and the page of that role that links each.
 REACHED_FROM = {

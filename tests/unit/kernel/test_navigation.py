@@ -39,4 +39,5 @@ def test_the_order_names_each_address_once_and_puts_administration_last() -> Non
     assert len(set(MENU_ORDER)) == len(MENU_ORDER)
     administration = [i for i, href in enumerate(MENU_ORDER) if href.startswith("/admin/") or href == "/audit"]
     assert administration == list(range(len(MENU_ORDER) - len(administration), len(MENU_ORDER)))
-    assert MENU_ORDER[:2] == ("/dashboards", "/tickets")  # the day's work first
+    # The day's work first: the figures, a school contact's own school, the tickets before the inventory.
+    assert MENU_ORDER[:3] == ("/dashboards", f"/schools/{navigation.OWN_SCHOOL}", "/tickets")
