@@ -143,14 +143,12 @@ def date(cell: str, comma: bool) -> dt.date:
         if match and _TIME.fullmatch(cell[match.end():]):
             parts = match.groups()
             year, month, day = (int(parts[i]) for i in order)
-            if year < 100:
+            if len(parts[order[0]]) == 2:  # "1.8.21"; a year typed with four digits stays as typed ("0021")
                 year += 2000
             try:
                 value = dt.date(year, month, day)
             except ValueError:
                 raise CellError(N_("no such date")) from None
-            if not 1970 <= value.year <= 2100:
-                raise CellError(N_("a date between 1970 and 2100"))
             return value
     raise CellError(N_("a date like 31.07.2026 or 2026-07-31"))
 

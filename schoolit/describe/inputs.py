@@ -135,10 +135,3 @@ class Input:
             return self.values[field]
         stored = self.current if current is STORED else current
         return stored.get(field) if isinstance(stored, Mapping) else None
-
-    def dates_in_order(self, earlier: str, later: str, message: str,
-                       current: Mapping[str, Any] | None = None) -> None:
-        """`later` must not lie before `earlier` (reported on `later`)."""
-        first, second = self.value(earlier, current), self.value(later, current)
-        if first is not None and second is not None and second < first and not self.has_error(later):
-            self.error(later if later in self.values or earlier not in self.values else earlier, message)

@@ -40,6 +40,7 @@ from schoolit.describe.inputs import Input
 from schoolit.describe.kinds import Choice, Day, Reference, Text, ValueKind, YesNo
 from schoolit.errors import FieldError, ValidationFailed, listed
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 from schoolit.sql import Fragment, all_of, fragment
 from schoolit.truth import yes_no
 
@@ -132,11 +133,14 @@ Validate = Callable[[Check, Mapping[str, Any]], None]
 
 
 def dates_in_order(check: Check, earlier: str, later: str, message: str) -> None:
-    """`later` must not lie before `earlier`; reported on `later` unless only `earlier` was given."""
+    """`later` must not lie before `earlier`; reported on `later` unless only `earlier` was given. `message`
+    names both days (`%(earlier)s`, `%(later)s`, as pages show them): the reader sees which dates clash,
+    whichever of the two fields it stands at."""
     first, second = check.value(earlier), check.value(later)
     if first is not None and second is not None and second < first and not check.has_error(later) \
             and not check.has_error(earlier):
-        check.error(later if check.given(later) or not check.given(earlier) else earlier, message)
+        check.error(later if check.given(later) or not check.given(earlier) else earlier,
+                    gettext(message, earlier=day_text(first), later=day_text(second)))
 
 
 @dataclass(frozen=True)

@@ -289,12 +289,6 @@ class Planner:
         assert self.resource is not None and self.resource.validate is not None
         self.resource.validate(RowCheck(self, row, values, creating=not stored), stored or {})
 
-    def check_dates(self, row: int, values: Sequence[Any], first: str, last: str, message: str) -> None:
-        """`last` must not lie before `first` (the rules and words of the inventory's forms)."""
-        start, end = self.value(values, first), self.value(values, last)
-        if start is not None and end is not None and end < start:
-            self.error(row, last, _(message))
-
 
 def _picker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """The values at these positions as a tuple (`itemgetter` does it in C, but returns a bare value for one)."""

@@ -35,7 +35,7 @@ from schoolit.inventory.resources.common import (
 from schoolit.inventory.resources.procurement import PROCUREMENT
 from schoolit.kernel.i18n import N_
 
-INSTALLED_BEFORE_BOUGHT = N_("cannot be installed before it was bought")
+INSTALLED_BEFORE_BOUGHT = N_("cannot be installed (%(later)s) before it was bought (%(earlier)s)")
 # A planned access point may name the day it is to be installed; an active one hangs already.
 ACTIVE_NOT_INSTALLED_YET = N_("an active access point cannot be installed in the future (not installed yet: "
                               "status planned)")

@@ -19,7 +19,7 @@ from schoolit.kernel.times import day_text
 # A school's device (access point, controller) has its address inside the school's management network
 # (`identifiers.in_network`, for the API, the forms and the import alike).
 OUTSIDE_SCHOOL_NETWORK = N_("outside the school's management network")
-DATES_WARRANTY = N_("the warranty cannot end before the purchase")
+DATES_WARRANTY = N_("the warranty (until %(later)s) cannot end before the purchase (%(earlier)s)")
 # The days records keep of what happened (bought, invoiced, lent) have passed, and none lies before EARLIEST_DAY:
 # no device or access point a school still holds (nor its loan) dates from before 2000 — the fleets are from
 # the school programmes of the 2000s on and the DigitalPakt's (2019) —, so an earlier day is a typo (1800, 1950

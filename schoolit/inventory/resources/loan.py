@@ -15,7 +15,7 @@ from schoolit.inventory.resources.common import past_day_problem
 from schoolit.kernel.i18n import N_, gettext
 from schoolit.kernel.times import day_text
 
-DUE_BEFORE_LENT = N_("due before it was lent")
+DUE_BEFORE_LENT = N_("due (%(later)s) before it was lent (%(earlier)s)")
 ERASED = N_("erased by the retention rule")
 # The longest loan: a pupil's whole lower secondary (grades 5 to 10); a due year such as 2207 is a typo.
 LONGEST_LOAN_YEARS = 6

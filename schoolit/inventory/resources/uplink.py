@@ -15,7 +15,7 @@ from schoolit.inventory.definitions import gigabit_symmetric_sql, today
 from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER, SNMP_PORT, SNMP_PROFILE, school_fields
 from schoolit.kernel.i18n import N_
 
-CONTRACT_BEFORE_LIVE = N_("the contract cannot end before the line went live")
+CONTRACT_BEFORE_LIVE = N_("the contract (until %(later)s) cannot end before the line went live (%(earlier)s)")
 LIVE_IN_THE_FUTURE = N_("a live line cannot go live in the future")
 POSITIVE = N_("must be positive")
 

@@ -47,8 +47,10 @@ async def test_every_bad_field_is_reported(client: httpx.AsyncClient, world: Wor
     assert field_errors(response) == {
         "serial": "2–80 letters, digits, '.', '_', '/' or '-'", "mac": "not a MAC address (e.g. 00:1a:2b:3c:4d:5e)",
         "management_ip": "not an IP address", "vendor": "not one of the allowed values",
-        "status": "not one of the allowed values", "warranty_end": "the warranty cannot end before the purchase",
-        "installed_on": "cannot be installed before it was bought", "price_cents": "must not be negative",
+        "status": "not one of the allowed values",
+        "warranty_end": "the warranty (until 01.05.2023) cannot end before the purchase (01.05.2024)",
+        "installed_on": "cannot be installed (01.01.2024) before it was bought (01.05.2024)",
+        "price_cents": "must not be negative",
         "covered_room_ids": "rooms must be at this school", "room_id": "not at this school"}
     assert await AccessPoint.count() == before
 

@@ -34,7 +34,8 @@ async def test_device_validation(client: httpx.AsyncClient, world: World) -> Non
     assert field_errors(response) == {
         "kind": "not one of the allowed values", "serial": "2–80 letters, digits, '.', '_', '/' or '-'",
         "mac": "not a MAC address (e.g. 00:1a:2b:3c:4d:5e)",
-        "warranty_end": "the warranty cannot end before the purchase", "status": "a device becomes lent through a loan",
+        "warranty_end": "the warranty (until 01.01.2020) cannot end before the purchase (01.03.2021)",
+        "status": "a device becomes lent through a loan",
         "funding_programme": "not one of the allowed values", "price_cents": "must not be negative"}
     assert await Device.count() == before
 

@@ -248,7 +248,7 @@ async def test_uplink_rules(client: httpx.AsyncClient, world: World) -> None:
     assert _errors(response) == [
         (2, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
         (2, "Download (Mbit/s)", "mindestens 1"),
-        (2, "Vertragsende", "der Vertrag kann nicht vor der Inbetriebnahme enden"),
+        (2, "Vertragsende", "der Vertrag (bis 28.02.2021) kann nicht vor der Inbetriebnahme (01.03.2022) enden"),
         (2, "Öffentliches Netz", reason_of(identifiers.ip_prefix, "198.51.100.1/29")),
         (3, "Anbieter", "derselbe Schlüssel steht mehrmals in dieser Datei (Zeilen 2, 3)"),
         (3, "Upload (Mbit/s)", "ein Wert ist erforderlich")]
@@ -268,8 +268,9 @@ async def test_dates_follow_the_inventory_rules(client: httpx.AsyncClient, world
     response = await post_import(client, world, "admin", "access-points", csv_bytes([
         ["Schulnummer", "Seriennummer", "Kaufdatum", "Installiert am", "Garantie bis"],
         ["41001", "AP-9", "01.08.2021", "01.07.2021", "01.07.2021"]]))
-    assert _errors(response) == [(2, "Installiert am", "kann nicht vor dem Kauf installiert worden sein"),
-                                 (2, "Garantie bis", "die Garantie kann nicht vor dem Kauf enden")]
+    assert _errors(response) == [
+        (2, "Installiert am", "kann nicht vor dem Kauf (01.08.2021) installiert worden sein (01.07.2021)"),
+        (2, "Garantie bis", "die Garantie (bis 01.07.2021) kann nicht vor dem Kauf (01.08.2021) enden")]
 
 
 CONTROLLER_HEADER = ["Landkreis", "Schulnummer", "SNMP-Profil", "Name", "Controller-Typ", "Modell", "Management-IP",

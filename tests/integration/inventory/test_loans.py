@@ -68,7 +68,7 @@ async def test_loan_validation(client: httpx.AsyncClient, world: World) -> None:
     assert field_errors(response) == {
         "pupil_ref": "a pseudonymous reference with a number, e.g. 7b-14 (letters, digits, '.', '_', '/', '-'; "
                      "no spaces, no names)",
-        "due_on": "due before it was lent"}
+        "due_on": "due (01.08.2026) before it was lent (01.09.2026)"}
     # Longer than its column: refused before the service (schoolit.limits), with the column's length.
     too_long = await call(client, world, "admin", "POST", "/loans", {
         "device_id": obj(world, "device", "kib"), "pupil_ref": "7b-1", "class_name": "x" * 21})

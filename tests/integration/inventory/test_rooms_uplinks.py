@@ -51,7 +51,8 @@ async def test_uplink_validation(client: httpx.AsyncClient, world: World) -> Non
         "router_ip": "10.2.0.300", "public_prefix": "192.0.2.1/28", "router_if_index": 0})
     assert field_errors(response) == {
         "technology": "not one of the allowed values", "down_mbps": "must be positive", "up_mbps": "must be positive",
-        "contract_end": "the contract cannot end before the line went live", "router_ip": "not an IP address",
+        "contract_end": "the contract (until 01.06.2024) cannot end before the line went live (01.06.2025)",
+        "router_ip": "not an IP address",
         "public_prefix": "host bits are set: give the network address, e.g. 10.20.0.0/24",
         "router_if_index": "too small"}
     assert await Uplink.count() == before

@@ -9,6 +9,7 @@ import pytest
 from schoolit.describe import identifiers
 from schoolit.describe.inputs import Input
 from schoolit.describe.kinds import parse_date
+from schoolit.describe.resource import dates_in_order
 from schoolit.inventory.choices import DeviceStatus
 
 
@@ -112,8 +113,9 @@ def test_dates_in_order() -> None:
     f = Input({"purchase_date": "2024-05-01", "warranty_end": "2023-05-01"}, partial=False)
     f.date("purchase_date")
     f.date("warranty_end")
-    f.dates_in_order("purchase_date", "warranty_end", "the warranty cannot end before the purchase")
-    assert [(e.field, e.message) for e in f.errors] == [("warranty_end", "the warranty cannot end before the purchase")]
+    dates_in_order(f, "purchase_date", "warranty_end", "ends %(later)s, before %(earlier)s")
+    # The reason names both days as pages show them.
+    assert [(e.field, e.message) for e in f.errors] == [("warranty_end", "ends 01.05.2023, before 01.05.2024")]
 
 
 def test_parse_date_accepts_iso_and_german() -> None:

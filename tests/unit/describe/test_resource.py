@@ -60,7 +60,8 @@ def test_the_device_rules_are_one_validate_for_api_forms_and_import() -> None:
     f = DEVICE.check({"status": "lent", "purchase_date": "2024-01-01", "warranty_end": "2023-01-01"}, None)
     DEVICE.validate(f, {})
     assert {e.field: e.message for e in f.errors}["status"] == "a device becomes lent through a loan"
-    assert {e.field: e.message for e in f.errors}["warranty_end"] == "the warranty cannot end before the purchase"
+    assert {e.field: e.message for e in f.errors}["warranty_end"] == \
+        "die Garantie (bis 01.01.2023) kann nicht vor dem Kauf (01.01.2024) enden"
     on_loan = DEVICE.check({"status": "stock"}, {"status": "lent", "open_loan_id": 1})
     DEVICE.validate(on_loan, {"on_loan": True, "status": "lent"})
     assert isinstance(on_loan, Input)

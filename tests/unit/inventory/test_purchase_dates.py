@@ -48,7 +48,12 @@ def test_a_purchase_in_the_future_or_before_2000_is_refused_at_its_field(resourc
 @pytest.mark.parametrize("resource", [DEVICE, ACCESS_POINT], ids=["device", "access point"])
 def test_the_warranty_does_not_end_before_the_purchase(resource: Resource) -> None:
     assert refused(resource, {"purchase_date": "2024-05-02", "warranty_end": "2024-05-01"}) == {
-        "warranty_end": "die Garantie kann nicht vor dem Kauf enden"}
+        "warranty_end": "die Garantie (bis 01.05.2024) kann nicht vor dem Kauf (02.05.2024) enden"}
+    # Only the purchase date corrected (the warranty end stored): the reason stands at the purchase date and
+    # still names both days.
+    stored = {"status": "stock", "warranty_end": dt.date(2024, 5, 1)}
+    assert refused(resource, {"purchase_date": "2024-06-01"}, stored) == {
+        "purchase_date": "die Garantie (bis 01.05.2024) kann nicht vor dem Kauf (01.06.2024) enden"}
     assert refused(resource, {"purchase_date": "2024-05-02", "warranty_end": "2024-05-02"}) == {}
 
 
