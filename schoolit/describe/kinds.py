@@ -18,6 +18,7 @@ from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.describe import csvformat
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.money import euro_text
 from schoolit.kernel.times import day_text
 from schoolit.truth import truth, yes_no
 
@@ -115,7 +116,7 @@ class Money(ValueKind):
     inputmode = "decimal"
 
     def show(self, value: Any) -> str:
-        return "–" if value is None else f"{value / 100:.2f}".replace(".", ",") + " €"
+        return euro_text(value)
 
     def parse(self, value: Any) -> int:
         if isinstance(value, str):

@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 from schoolit import __version__, lists
 from schoolit.kernel import labels
 from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, translations
+from schoolit.kernel.money import euro_text
 from schoolit.kernel.navigation import current_user, navigation
 from schoolit.kernel.times import berlin_time, day_text
 
@@ -66,6 +67,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         static_url=static_url,  # /static/... with its content's digest, cached for a year
         berlin_time=berlin_time,
         day_text=day_text,  # a date as DD.MM.YYYY (schoolit.kernel.times)
+        euros=euro_text,  # cents as the page's language writes euros, "1.234,50 €" (schoolit.kernel.money)
         field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)
         search_length=lists.SEARCH_LENGTH,  # the most characters a list's search box takes
     )

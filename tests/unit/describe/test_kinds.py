@@ -9,6 +9,7 @@ import pytest
 
 from schoolit.describe.csvformat import price_cents
 from schoolit.describe.kinds import Money
+from schoolit.kernel.i18n import current_locale
 
 NOT_AN_AMOUNT = "an amount in euros with at most two decimals, e.g. 1.234,56"
 
@@ -42,3 +43,12 @@ def test_too_large_an_amount_and_typed_values() -> None:
                           (4.5, "must be a whole number")):
         with pytest.raises(ValueError, match=f"^{reason}$"):
             Money().parse(value)
+
+
+def test_a_price_is_shown_grouped_in_the_pages_language() -> None:
+    assert Money().show(123450) == "1.234,50\u00a0€" and Money().show(99) == "0,99\u00a0€" and Money().show(None) == "–"
+    token = current_locale.set("en")
+    try:
+        assert Money().show(123450) == "€1,234.50"
+    finally:
+        current_locale.reset(token)
