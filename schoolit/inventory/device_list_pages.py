@@ -86,8 +86,9 @@ class DeviceListPages(Controller):
                                                           filters=filters)
             except ValidationFailed as exc:  # a filter's value it does not take: the form says which
                 filter_errors.update({e.field: gettext(e.message) for e in exc.errors})
-        can_write = caller.can(Permission.INVENTORY_WRITE)
-        view = lists.view("/devices", query, (TICK, *COLUMNS) if can_write else COLUMNS, wanted, total=total,
+        # The bulk status form and its tick boxes: for writers, and only over devices to tick.
+        bulk = caller.can(Permission.INVENTORY_WRITE) and bool(rows)
+        view = lists.view("/devices", query, (TICK, *COLUMNS) if bulk else COLUMNS, wanted, total=total,
                           shown=len(rows), default_sort=DEVICES.default_sort, default_limit=PAGE_SIZE,
                           drop=("changed",))
         if wanted.csv and not filter_errors:
@@ -103,7 +104,7 @@ class DeviceListPages(Controller):
                 "school_id": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools]}),
             "bulk_statuses": [(s.value, gettext(DEVICE_STATUS_LABELS[s])) for s in BULK_STATUSES],
             "filter_errors": filter_errors, "errors": errors, "ticked": set(ticked), "bulk_status": bulk_status,
-            "changed": changed, "can_write": can_write,
+            "changed": changed, "bulk": bulk,
             "back": view.url().partition("?")[2],
         })
 

@@ -158,6 +158,17 @@ async def test_device_list_page_bulk_status(client: httpx.AsyncClient, world: Wo
     assert foreign.status_code == 404 and (await statuses("DMPXLB0001")) == {"DMPXLB0001": "stock"}
 
 
+async def test_an_empty_list_offers_no_bulk_form(client: httpx.AsyncClient, world: World) -> None:
+    await login(client, "support@verbund.test.example")
+    listed = await client.get("/devices", params={"q": "DMPXKIB"})
+    assert 'data-testid="device-bulk"' in listed.text and 'form="bulk"' in listed.text
+    # Nothing matches: nothing to tick, so neither the status form nor the tick column is offered.
+    empty = await client.get("/devices", params={"q": "NO-SUCH-DEVICE"})
+    assert empty.status_code == 200 and "Keine passenden Geräte." in empty.text
+    assert 'action="/devices/status"' not in empty.text and "data-select-all" not in empty.text
+    assert "Angehakt" not in empty.text
+
+
 async def test_school_contact_sees_own_devices_without_bulk(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "it@kib.test.example")
     page = await client.get("/devices")
