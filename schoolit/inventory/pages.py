@@ -826,6 +826,11 @@ class LoanPages(Controller):
     @get("/devices/{device_id:int}/lend", opt=LOANS)
     async def lend_form(self, request: Request[Any, Any, Any], caller: Caller, device_id: FromPath[int]) -> Template:
         device = await services.get_device(caller, device_id)
+        if services.lend_refusal(device) is not None:
+            # No form to fill in for nothing: the page says why (its open loan, or its status) and leads back (409).
+            loan = await services.get_loan(caller, device["open_loan_id"]) if device["open_loan_id"] else None
+            return Template("inventory/lend_refused.html", status_code=409, context={
+                **_base_context(caller), "device": device, "loan": loan})
         values, last = await services.lend_terms(caller, device)
         return await self._lend_form(request, caller, device, values, {}, (), 200, last)
 

@@ -109,15 +109,23 @@ def _loan_rules(f: Input, current: Mapping[str, Any] | None, purchase_date: dt.d
                       "purchase_date": purchase_date})
 
 
+def lend_refusal(device: Mapping[str, Any]) -> str | None:
+    """Why `device` cannot be lent (a message id; the lend form's page says it before anything is typed, the
+    lending refuses with it), None when it can: a device is lent when it is in stock and has no open loan."""
+    if device["open_loan_id"] is not None:
+        return N_("already lent")
+    if device["status"] != DeviceStatus.STOCK.value:
+        return N_("not in stock (in repair, lost or retired)")
+    return None
+
+
 def _lendable_device(f: Input, field_name: str, device: Mapping[str, Any] | None,
                      school_id: int | None = None) -> None:
     """A device can be lent when it is in stock at a school the caller sees (and at `school_id`)."""
     if device is None or (school_id is not None and device["school_id"] != school_id):
         f.error(field_name, N_("unknown device"))
-    elif device["open_loan_id"] is not None:
-        f.error(field_name, N_("already lent"))
-    elif device["status"] != DeviceStatus.STOCK.value:
-        f.error(field_name, N_("not in stock (in repair, lost or retired)"))
+    elif (refusal := lend_refusal(device)) is not None:
+        f.error(field_name, refusal)
 
 
 async def lend_device(scope: Scope, data: Mapping[str, Any]) -> dict[str, Any]:

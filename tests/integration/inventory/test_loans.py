@@ -366,3 +366,26 @@ async def _device_id(serial: str) -> int:
     row = await Device.select(Device.id).where(Device.serial == serial).first()
     assert row is not None
     return int(row["id"])
+
+
+async def test_the_lend_form_of_a_device_that_cannot_be_lent_says_why(client: httpx.AsyncClient,
+                                                                      world: World) -> None:
+    """A device on loan, or not in stock, gets no lend form to fill in: the page says in German why it cannot
+    be lent (its open loan, its status) and leads back (409); a device in stock still gets its form."""
+    lent_id, repair_id, stock_id = await _stock_devices(world, "kib", "NOLEND0001", "NOLEND0002", "NOLEND0003")
+    loan = await services.lend_device(SYSTEM, {"device_id": lent_id, "pupil_ref": "6a-11", "class_name": "6a",
+                                               "lent_on": services.today() - dt.timedelta(days=3)})
+    await Device.update({Device.status: "repair"}).where(Device.id == repair_id)
+    await login(client, "it@kib.test.example")
+    lent = await client.get(f"/devices/{lent_id}/lend")
+    assert lent.status_code == 409
+    assert "Dieses Gerät kann nicht verliehen werden" in lent.text and 'name="pupil_ref"' not in lent.text
+    assert (f"Es ist zurzeit verliehen: seit {day_text(loan['lent_on'])} an 6a-11, Rückgabe bis "
+            f"{day_text(loan['due_on'])}.") in lent.text
+    assert f'href="/loans/{loan["id"]}/return"' in lent.text and f'href="/devices/{lent_id}"' in lent.text
+    repair = await client.get(f"/devices/{repair_id}/lend")
+    assert repair.status_code == 409 and 'name="pupil_ref"' not in repair.text
+    assert "Sein Status ist „in Reparatur“: verliehen werden nur Geräte im Lager." in repair.text
+    assert f'href="/devices/{repair_id}"' in repair.text
+    stock = await client.get(f"/devices/{stock_id}/lend")
+    assert stock.status_code == 200 and 'name="pupil_ref"' in stock.text
