@@ -28,6 +28,9 @@ COLOURS = {Light.GREEN: "#1d7a3a", Light.AMBER: "#c77700", Light.RED: "#b3261e",
 INK, MUTED, GRID = "#1d2733", "#5b6776", "#d9dee5"
 FONT = 'font-family="system-ui, sans-serif"'
 LABEL_CHARS = 36  # school names longer than this are cut (the full name is in the bar's title)
+# The most a character of an axis label takes, in em ("Mo. 07.12." in system-ui is about 0.55 em a character):
+# room is made for a label by this, so that none is cut at the chart's edge.
+LABEL_EM = 0.65
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -164,7 +167,9 @@ def line_chart(points: Sequence[tuple[dt.datetime, float | None]], label: str, *
                end: dt.datetime, marks: Sequence[float] = (), step: dt.timedelta = dt.timedelta(hours=1),
                width: float = 720, height: float = 200) -> Markup:
     """Values 0..1 over time as an area with a line; gaps where points are missing (more than `step`
-    apart). A tick and a date per day (Europe/Berlin), 0–100 % on the left, dashed threshold lines."""
+    apart). A tick and a date per day (Europe/Berlin), 0–100 % on the left, dashed threshold lines. A day's
+    date stands right of its tick; the last one, close to the end when the day has just begun, gets room
+    beyond the plot (the chart is drawn that much wider) instead of being cut."""
     left, right, top, bottom = 44.0, 10.0, 10.0, 30.0
     plot_w, plot_h = width - left - right, height - top - bottom
     span = (end - start).total_seconds() or 1.0
@@ -183,11 +188,14 @@ def line_chart(points: Sequence[tuple[dt.datetime, float | None]], label: str, *
     for mark in marks:
         body.append(f'<line x1="{left:.0f}" y1="{y(mark):.1f}" x2="{width - right:.0f}" y2="{y(mark):.1f}" '
                     f'stroke="{MUTED}" stroke-dasharray="4 3"/>')
+    canvas = width
     midnight = start.astimezone(BERLIN).replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
     while midnight < end:
+        text = day(midnight.date())
         body.append(f'<line x1="{x(midnight):.1f}" y1="{top:.0f}" x2="{x(midnight):.1f}" y2="{top + plot_h + 4:.1f}" '
                     f'stroke="{GRID}"/><text x="{x(midnight) + 3:.1f}" y="{height - 12:.0f}" font-size="10" '
-                    f'fill="{MUTED}">{escape(day(midnight.date()))}</text>')
+                    f'fill="{MUTED}">{escape(text)}</text>')
+        canvas = max(canvas, x(midnight) + 3 + len(text) * 10 * LABEL_EM + 2)
         midnight = (midnight + dt.timedelta(days=1, hours=2)).replace(hour=0)  # DST-safe next midnight
     runs: list[list[tuple[dt.datetime, float]]] = []
     previous: dt.datetime | None = None
@@ -207,4 +215,4 @@ def line_chart(points: Sequence[tuple[dt.datetime, float | None]], label: str, *
     if not runs:
         body.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h / 2:.0f}" font-size="12" fill="{MUTED}" '
                     f'text-anchor="middle">–</text>')
-    return _svg(width, height, label, body, "line")
+    return _svg(round(canvas), height, label, body, "line")
