@@ -113,3 +113,12 @@ def summary(errors: Iterable[FieldError], labels: Mapping[str, str],
         shown.append({"field": error.field, "label": gettext(label) if label else "",
                       "message": gettext(error.message)})
     return shown
+
+
+def form_summary(labels: Mapping[str, str], errors: Mapping[str, str],
+                 general: Iterable[str] = ()) -> list[dict[str, str]]:
+    """`summary` of a page's form from the reason at each field (`errors`, as `Refused.errors` gives them):
+    `labels` names the form's fields (field -> message id or text) in the order the form shows them; the
+    refusals of the whole form (`general`, and a reason at no field of the form) come first."""
+    whole = [*general, *(message for field, message in errors.items() if field not in labels)]
+    return summary([FieldError(field, errors[field]) for field in labels if field in errors], labels, whole)

@@ -158,7 +158,8 @@ class ClassReturnPages(Controller):
             # that is still out.
             "ticked": set(ticked or ()),
             "fields": forms.fields(RETURN_FORM, values, errors, None),
-            "general": [gettext(m) for f, m in errors.items() if f not in {f.name for f in RETURN_FORM}],
+            # A refusal opens with its summary: the whole form's (nothing ticked, the loans that block it) first.
+            "problems": form_flow.form_summary({f.name: f.label for f in RETURN_FORM}, errors),
         })
 
     @get("/loans/return", opt=LOANS)

@@ -20,7 +20,7 @@ from schoolit.accounts.auth import Caller
 from schoolit.accounts.choices import IT_STAFF_AND_AUTHORITY, SCHOOL_ONLY
 from schoolit.accounts.scope import Scope
 from schoolit.describe import forms, identifiers
-from schoolit.errors import FieldError, ValidationFailed
+from schoolit.errors import ValidationFailed
 from schoolit.inventory import disposals, services
 from schoolit.inventory.choices import (
     ACCESS_POINT_STATUS_LABELS,
@@ -184,14 +184,10 @@ def _form_page(request: Request[Any, Any, Any], caller: Scope, *, title: str, fo
     `_disposed`): the page says so and has no form; a form posted from an older page comes back so too."""
     errors = errors or {}
     shown = [f for f in form if f.name not in skip]
-    names = {f.name for f in shown}
-    # The summary at the top: what concerns the whole form, then each field's reason in the form's order.
-    whole = [*general, *(m for f, m in errors.items() if f not in names)]
-    at_fields = [FieldError(f.name, errors[f.name]) for f in shown if f.name in errors]
     context = {
         **_base_context(caller), "title": title, "action": action, "back": back, "submit": gettext(submit),
         "intro": intro, "delete": delete, "fields": forms.fields(form, values, errors, options, skip=skip),
-        "problems": form_flow.summary(at_fields, {f.name: f.label for f in shown}, whole),
+        "problems": form_flow.form_summary({f.name: f.label for f in shown}, errors, general),
         "ended": ended[0] if ended else "", "back_label": ended[1] if ended else "",
     }
     partial = _htmx(request) and status >= 400
@@ -756,6 +752,23 @@ class BulkForm:
         return [services.BulkRow(serial=posted.get(f"serial_{i}", ""), pupil_ref=posted.get(f"pupil_ref_{i}", ""))
                 for i in indexes]
 
+    # The form's own fields above the rows, as the summary names them, and the two columns of a row.
+    TERMS: Mapping[str, str] = {"class_name": N_("Class"), "lent_on": N_("Lent on"), "due_on": N_("Due on")}
+    COLUMNS: Mapping[str, str] = {"serial": N_("Serial number, row %(row)s"),
+                                  "pupil_ref": N_("Pupil reference, row %(row)s")}
+
+    @classmethod
+    def summary(cls, errors: Mapping[str, str]) -> list[dict[str, str]]:
+        """The refused form's error summary (`form_flow.summary`): what concerns the whole lending first
+        (nothing was lent; a problem of no field), then the terms' fields and each row's cells in the order
+        the form shows them, each linked to its input (`field-rows.3.serial`)."""
+        split = {name: name.split(".") for name in errors if name.startswith("rows.")}
+        cells = sorted((int(parts[1]), list(cls.COLUMNS).index(parts[2]), name) for name, parts in split.items()
+                       if len(parts) == 3 and parts[1].isdigit() and parts[2] in cls.COLUMNS)
+        labels = {**cls.TERMS, **{name: gettext(list(cls.COLUMNS.values())[column], row=row + 1)
+                                  for row, column, name in cells}}
+        return form_flow.form_summary(labels, errors, [N_("Nothing was lent.")])
+
     @staticmethod
     def errors(problems: Mapping[str, str]) -> dict[str, str]:
         """Problems by posted field, keyed as the service keys its own (`serial_3` -> `rows.3.serial`; the
@@ -883,8 +896,7 @@ class LoanPages(Controller):
                 "class_name": LOAN.max_length(LOAN["class_name"]), "pupil_ref": LOAN.max_length(LOAN["pupil_ref"]),
                 "serial": DEVICE.max_length(DEVICE["serial"])},
             "errors": {k: gettext(v) for k, v in errors.items()},
-            "general": [gettext(v) for k, v in errors.items() if not k.startswith("rows.") and k not in (
-                "class_name", "lent_on", "due_on")]})
+            "problems": BulkForm.summary(errors) if errors else []})
 
     @get("/schools/{school_id:int}/loans/bulk", opt=LOANS)
     async def bulk_form(self, caller: Caller, school_id: FromPath[int]) -> Template:

@@ -9,7 +9,7 @@ import httpx
 
 from schoolit.inventory.tables import Device, Loan, Room
 from tests.integration.accounts.test_login import csrf_token, login
-from tests.integration.inventory.support import obj, school
+from tests.integration.inventory.support import call, obj, school
 from tests.integration.world import World
 
 HTMX = {"hx-request": "true"}
@@ -76,7 +76,7 @@ async def test_htmx_form_shows_errors_next_to_fields_and_writes_nothing(client: 
     assert response.text.lstrip().startswith('<form id="inventory-form"')  # only the form, swapped in place
     errors = dict(re.findall(r'data-field="([^"]+)">([^<]+)<', response.text))
     assert errors == {"mac": "keine MAC-Adresse (z. B. 00:1a:2b:3c:4d:5e)",
-                      "warranty_end": "die Garantie kann nicht vor dem Kauf enden",
+                      "warranty_end": "die Garantie (bis 01.01.2023) kann nicht vor dem Kauf (01.05.2024) enden",
                       "price_cents": "eine Zahl in Euro mit höchstens zwei Nachkommastellen, z. B. 1.234,56"}
     assert 'value="dmpxkib0001"' in response.text  # what was typed stays
     assert await Device.count() == before
@@ -223,3 +223,54 @@ async def test_a_bad_mac_and_address_are_named_in_the_summary(client: httpx.Asyn
     assert [(field, label) for field, label, _reason in links] == [("mac", "MAC-Adresse"),
                                                                     ("management_ip", "Management-IP")]
     assert links[1][2].startswith("keine IP-Adresse")
+
+
+async def test_the_class_lending_and_the_class_return_open_a_refusal_with_their_summary(
+        client: httpx.AsyncClient, world: World) -> None:
+    """The class lending and the class return are refused like every inventory form: "Bitte korrigieren:" on
+    top, focused, what concerns the whole form as a sentence, each refused field or row cell as a link to its
+    input (in the order of the form), and nothing is written."""
+    await login(client, "it@kib.test.example")
+    url = f"/schools/{school(world, 'kib')}/loans/bulk"
+    before = await Loan.count()
+    refused = await client.post(url, data={
+        "_csrf_token": await csrf_token(client, url), "class_name": "7b", "lent_on": "01.01.1950",
+        "serial_0": "DMPXKIB0001", "pupil_ref_0": "Max Mustermann", "serial_1": "NIXDA01", "pupil_ref_1": "7b-03"})
+    assert refused.status_code == 422
+    opening, links = _summary(refused.text)
+    assert 'role="alert"' in opening and "autofocus" in opening and refused.text.count("autofocus") == 1
+    assert "Bitte korrigieren:" in refused.text and "<li>Es wurde nichts ausgeliehen.</li>" in refused.text
+    assert [(field, label) for field, label, _reason in links] == [
+        ("lent_on", "Ausgeliehen am"), ("rows.0.pupil_ref", "Schülerkennung, Zeile 1"),
+        ("rows.1.serial", "Seriennummer, Zeile 2")]
+    at_fields = re.findall(r'data-field="([^"]+)">([^<]+)<', refused.text)
+    assert [(field, reason) for field, _label, reason in links] == at_fields
+    for field, _label, _reason in links:
+        assert f'id="field-{field}"' in refused.text, field
+    assert await Loan.count() == before
+
+    for serial in ("SUMKIB0001", "SUMKIB0002"):
+        created = await call(client, world, "admin", "POST", "/devices", {
+            "school_id": school(world, "kib"), "kind": "tablet", "serial": serial, "status": "stock",
+            "funding_programme": "other"})
+        assert created.status_code == 201, created.text
+    lend = f"/schools/{school(world, 'kib')}/loans/bulk"
+    lent = await client.post(lend, data={"_csrf_token": await csrf_token(client, lend), "class_name": "9d",
+                                         "serial_0": "SUMKIB0001", "pupil_ref_0": "9d-01",
+                                         "serial_1": "SUMKIB0002", "pupil_ref_1": "9d-02"})
+    assert lent.status_code == 303, lent.text[:2000]
+    ids = [str(r["id"]) for r in await Loan.select(Loan.id).where(Loan.class_name == "9d")]
+    back = f"/loans/return?school_id={school(world, 'kib')}&class_name=9d"
+    form = {"_csrf_token": await csrf_token(client, back), "school_id": str(school(world, "kib")),
+            "class_name": "9d", "condition_in": "ok", "device_status": "stock"}
+    future = await client.post("/loans/return", data={**form, "ids": ids, "returned_on": "2099-01-01"})
+    assert future.status_code == 422
+    opening, links = _summary(future.text)
+    assert 'data-testid="return-errors"' in opening and "autofocus" in opening
+    assert links == [("returned_on", "Zurückgegeben am", "darf nicht in der Zukunft liegen")]
+    assert 'id="field-returned_on"' in future.text
+    none_ticked = await client.post("/loans/return", data={**form, "returned_on": "2026-12-01"})
+    assert none_ticked.status_code == 422
+    opening, links = _summary(none_ticked.text)
+    assert links == [] and "<li>Es wurde nichts erfasst: Bitte die Geräte anhaken" in none_ticked.text
+    assert await Loan.count() == before + 2

@@ -114,9 +114,9 @@ async def test_lend_forms_keep_what_was_typed(client: httpx.AsyncClient, world: 
     assert at_fields(one.text)["Klasse"] == (long_class, "höchstens 20 Zeichen")
     bulk = f"/schools/{school(world, 'kib')}/loans/bulk"
     page = await client.get(bulk)
-    assert 'name="class_name" value="" size="8" maxlength="20"' in page.text
-    assert '<label class="sr-only" for="serial_0">Seriennummer, Zeile 1</label>' in page.text
-    assert '<label class="sr-only" for="pupil_ref_29">Schülerkennung, Zeile 30</label>' in page.text
+    assert 'name="class_name" id="field-class_name" value="" size="8" maxlength="20"' in page.text
+    assert '<label class="sr-only" for="field-rows.0.serial">Seriennummer, Zeile 1</label>' in page.text
+    assert '<label class="sr-only" for="field-rows.29.pupil_ref">Schülerkennung, Zeile 30</label>' in page.text
     rows = await client.post(bulk, data={"_csrf_token": await csrf_token(client, bulk), "class_name": long_class,
                                          "serial_0": "DMPXKIB0001", "pupil_ref_0": "7b-02",
                                          "serial_1": "NIXDA01", "pupil_ref_1": "7b-03"})
