@@ -11,7 +11,7 @@ from typing import Any
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from schoolit import __version__, lists
+from schoolit import __version__, form_flow, lists
 from schoolit.kernel import labels
 from schoolit.kernel.i18n import LOCALE_NAMES, current_locale, gettext, translations
 from schoolit.kernel.money import euro_text
@@ -67,6 +67,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         static_url=static_url,  # /static/... with its content's digest, cached for a year
         berlin_time=berlin_time,
         day_text=day_text,  # a date as DD.MM.YYYY (schoolit.kernel.times)
+        # A refused form's error summary from its reasons at the fields (pages that pass only `errors`):
+        # form_summary({field: label, ...} in the form's order, errors, [whole-form refusals]).
+        form_summary=form_flow.form_summary,
         euros=euro_text,  # cents as the page's language writes euros, "1.234,50 €" (schoolit.kernel.money)
         field_label=labels.shown,  # a field code as people read it (schoolit.kernel.labels)
         search_length=lists.SEARCH_LENGTH,  # the most characters a list's search box takes

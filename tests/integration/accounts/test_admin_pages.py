@@ -10,6 +10,7 @@ from schoolit.accounts.auth import session_cookie
 from schoolit.accounts.tables import ApiToken, User
 from schoolit.settings import Settings
 from tests.integration.accounts.test_login import csrf_token, login
+from tests.integration.accounts.test_refused_form_summaries import summary
 from tests.integration.world import World
 
 
@@ -40,6 +41,9 @@ async def test_invalid_form_shows_field_errors_and_writes_nothing(client: httpx.
     assert response.status_code == 422
     assert "keine gültige E-Mail-Adresse" in response.text and "darf nicht leer sein" in response.text
     assert "unbekannte Schulnummer" in response.text and "unknown" not in response.text
+    # On top of the form, its summary: each refused field by its label, linked to its input.
+    assert [(field, label) for field, label, _reason in summary(response.text)[1]] == [
+        ("email", "E-Mail-Adresse"), ("display_name", "Name"), ("school", "Schule (Schulkontakte)")]
     assert await User.count() == len(world.users)
 
 
