@@ -71,3 +71,4 @@ async def test_the_county_and_arrangement_forms_open_a_refusal_with_their_summar
     assert short.status_code == 422
     _opening, links, _sentences = summary(short.text)
     assert links[0][:2] == ("name", "Name")
+    assert re.search(r'<input name="name" id="field-name"[^>]* value=""', short.text)  # as typed: empty
