@@ -72,3 +72,23 @@ async def test_the_county_and_arrangement_forms_open_a_refusal_with_their_summar
     _opening, links, _sentences = summary(short.text)
     assert links[0][:2] == ("name", "Name")
     assert re.search(r'<input name="name" id="field-name"[^>]* value=""', short.text)  # as typed: empty
+
+
+async def test_the_sign_in_provider_form_opens_a_refusal_with_its_summary(client: httpx.AsyncClient,
+                                                                          world: World) -> None:
+    await login(client, "admin@test.example")
+    refused = await client.post("/admin/sign-in/providers", data={
+        "_csrf_token": await csrf_token(client, "/admin/sign-in"), "kind": "ldap", "name": "Kreis AD!",
+        "label": "", "url": "http://dc1.kreis.example"})
+    assert refused.status_code == 422
+    # In the order of the form, by the labels the form shows.
+    assert [(field, label) for field, label, _reason in summary(refused.text)[1]] == [
+        ("name", "Kurzname (Buchstaben, Ziffern, Bindestriche; steht in Adressen)"),
+        ("label", "Bezeichnung auf der Anmeldeseite"), ("secret", "Passwort des Dienstkontos oder Client-Secret"),
+        ("url", "Serveradresse (ldaps:// oder ldap:// mit StartTLS)"), ("bind_dn", "Dienstkonto (Bind-DN)"),
+        ("base_dn", "Suchbasis für Personen")]
+    mapping = await client.post("/admin/sign-in/mappings", data={
+        "_csrf_token": await csrf_token(client, "/admin/sign-in"), "provider": "", "group_name": "",
+        "role": "school", "position": "erste"})
+    assert mapping.status_code == 422
+    assert "group_name" in [field for field, _label, _reason in summary(mapping.text)[1]]
