@@ -43,6 +43,7 @@ from schoolit.inventory.services.store import (
 )
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_, gettext
+from schoolit.kernel.times import day_text
 from schoolit.sql import Fragment, fetch, fragment
 
 LOAN_STATES = ("open", "returned", "overdue", "due")
@@ -185,7 +186,8 @@ RETURN_STATUSES = (DeviceStatus.STOCK, DeviceStatus.REPAIR, DeviceStatus.LOST)
 
 
 RETURNED_ALREADY = N_("the loan has been returned already")
-RETURNED_BEFORE_LENT = N_("returned before it was lent")
+RETURNED_BEFORE_LENT = N_("returned before it was lent")  # a class's loans: each blocking serial is named
+RETURNED_BEFORE_LEND_DAY = N_("returned before it was lent (%(day)s)")  # one loan: its lend day is named
 
 
 def _return_input(data: Mapping[str, Any]) -> tuple[Input, dt.date, str]:
@@ -228,7 +230,7 @@ async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
         raise Conflict(RETURNED_ALREADY)
     f, returned_on, device_status = _return_input(data)
     if returned_on < before["lent_on"] and not f.has_error("returned_on"):
-        f.error("returned_on", RETURNED_BEFORE_LENT)
+        f.error("returned_on", gettext(RETURNED_BEFORE_LEND_DAY, day=day_text(before["lent_on"])))
     f.raise_if_invalid()
     return (await _record_returns(scope, returned_on, f.values.get("condition_in") or "", device_status,
                                   [before]))[0]

@@ -94,7 +94,7 @@ async def test_return_with_condition_notes(client: httpx.AsyncClient, world: Wor
     loan_id = obj(world, "loan", "kib")
     bad = await call(client, world, "school_contact", "POST", f"/loans/{loan_id}/return",
                      {"returned_on": "2026-08-01", "device_status": "retired"})
-    assert field_errors(bad) == {"returned_on": "returned before it was lent",
+    assert field_errors(bad) == {"returned_on": "returned before it was lent (01.09.2026)",
                                  "device_status": "in stock, in repair or lost"}
     returned = await call(client, world, "school_contact", "POST", f"/loans/{loan_id}/return",
                           {"condition_in": "Display gesprungen", "device_status": "repair"})
@@ -389,3 +389,18 @@ async def test_the_lend_form_of_a_device_that_cannot_be_lent_says_why(client: ht
     assert f'href="/devices/{repair_id}"' in repair.text
     stock = await client.get(f"/devices/{stock_id}/lend")
     assert stock.status_code == 200 and 'name="pupil_ref"' in stock.text
+
+
+async def test_the_return_form_names_the_lend_day_a_return_cannot_precede(client: httpx.AsyncClient,
+                                                                          world: World) -> None:
+    loan_id = obj(world, "loan", "kib")
+    lent_on = (await Loan.select(Loan.lent_on).where(Loan.id == loan_id).first())["lent_on"]
+    await login(client, "it@kib.test.example")
+    url = f"/loans/{loan_id}/return"
+    refused = await client.post(url, data={"_csrf_token": await csrf_token(client, url), "device_status": "stock",
+                                           "returned_on": (lent_on - dt.timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422
+    reason = f"Rückgabe vor der Ausgabe ({day_text(lent_on)})"
+    assert f'data-field="returned_on">{reason}<' in refused.text
+    assert f'<a href="#field-returned_on">Zurückgegeben am</a>: {reason}' in refused.text
+    assert (await Loan.select(Loan.returned_on).where(Loan.id == loan_id).first())["returned_on"] is None
