@@ -896,6 +896,7 @@ class LoanPages(Controller):
                 "class_name": LOAN.max_length(LOAN["class_name"]), "pupil_ref": LOAN.max_length(LOAN["pupil_ref"]),
                 "serial": DEVICE.max_length(DEVICE["serial"])},
             "errors": {k: gettext(v) for k, v in errors.items()},
+            "terms": {name: gettext(label) for name, label in BulkForm.TERMS.items()},
             "problems": BulkForm.summary(errors) if errors else []})
 
     @get("/schools/{school_id:int}/loans/bulk", opt=LOANS)
