@@ -27,6 +27,7 @@ from schoolit.inventory.resources.common import (
     SNMP_PORT,
     SNMP_PROFILE,
     WARRANTY_END,
+    days_on_record,
     disposal_fields,
     disposed_status,
     purchase_dates,
@@ -48,6 +49,7 @@ def validate(check: Check, stored: Mapping[str, Any]) -> None:
     stored `status` (empty when new). An active access point's installation day is not in the future;
     "disposed" is set only by an approved disposal and never left."""
     purchase_dates(check)
+    days_on_record(check, "installed_on")
     dates_in_order(check, "purchase_date", "installed_on", INSTALLED_BEFORE_BOUGHT)
     disposed = disposed_status(check, stored.get("status"), BECOMES_DISPOSED, STAYS_DISPOSED)
     status = check.value("status") or stored.get("status") or AccessPointStatus.ACTIVE.value  # a new one's default

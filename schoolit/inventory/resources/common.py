@@ -27,6 +27,11 @@ DATES_WARRANTY = N_("the warranty (until %(later)s) cannot end before the purcha
 EARLIEST_DAY = dt.date(2000, 1, 1)
 IN_THE_FUTURE = N_("cannot lie in the future")
 TOO_EARLY = N_("no earlier than %(day)s")
+# The other days of the inventory (a warranty's or a contract's end, an installation, a line going live) may lie
+# ahead, but none before EARLIEST_DAY (the lines in the register are today's contracts too) nor after LATEST_DAY:
+# beyond either, the year was typed wrong ("0021" is year 21, "2207" for 2027).
+LATEST_DAY = dt.date(2099, 12, 31)
+TOO_LATE = N_("no later than %(day)s")
 
 
 
@@ -40,15 +45,28 @@ def past_day_problem(day: dt.date) -> str | None:
     return None
 
 
+def days_on_record(check: Check, *names: str) -> None:
+    """The days `names`, where given, lie between EARLIEST_DAY and LATEST_DAY (API, forms and CSV import alike)."""
+    for name in names:
+        day = check.value(name)
+        if not check.given(name) or day is None or check.has_error(name):
+            continue
+        if day < EARLIEST_DAY:
+            check.error(name, gettext(TOO_EARLY, day=day_text(EARLIEST_DAY)))
+        elif day > LATEST_DAY:
+            check.error(name, gettext(TOO_LATE, day=day_text(LATEST_DAY)))
+
+
 def purchase_dates(check: Check) -> None:
     """The rules of a device's and an access point's purchase (API, forms and CSV import alike): its purchase
     and invoice date, where given, are days that have passed and lie no earlier than EARLIEST_DAY; the
-    warranty does not end before the purchase."""
+    warranty ends on a day on record (`days_on_record`), not before the purchase."""
     for name in ("purchase_date", "invoice_date"):
         day = check.value(name)
         if check.given(name) and day is not None and not check.has_error(name) \
                 and (problem := past_day_problem(day)) is not None:
             check.error(name, problem)
+    days_on_record(check, "warranty_end")
     dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
 
 

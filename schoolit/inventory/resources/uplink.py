@@ -12,7 +12,14 @@ from schoolit.describe.kinds import Choice, Day, Normalised, Text, Whole, YesNo
 from schoolit.describe.resource import Check, Csv, Field, Resource, dates_in_order, row_fields, shown
 from schoolit.inventory.choices import UPLINK_STATUS_LABELS, UPLINK_TECHNOLOGY_LABELS, UplinkStatus, UplinkTechnology
 from schoolit.inventory.definitions import gigabit_symmetric_sql, today
-from schoolit.inventory.resources.common import NOTES, SCHOOL_NUMBER, SNMP_PORT, SNMP_PROFILE, school_fields
+from schoolit.inventory.resources.common import (
+    NOTES,
+    SCHOOL_NUMBER,
+    SNMP_PORT,
+    SNMP_PROFILE,
+    days_on_record,
+    school_fields,
+)
 from schoolit.kernel.i18n import N_
 
 CONTRACT_BEFORE_LIVE = N_("the contract (until %(later)s) cannot end before the line went live (%(earlier)s)")
@@ -22,6 +29,7 @@ POSITIVE = N_("must be positive")
 
 def validate(check: Check, stored: Mapping[str, Any]) -> None:
     """`stored`: the line's stored `status` (the import's match; an update's row)."""
+    days_on_record(check, "live_since", "contract_end")
     dates_in_order(check, "live_since", "contract_end", CONTRACT_BEFORE_LIVE)
     status = check.value("status") or stored.get("status")
     if status == UplinkStatus.LIVE.value and (check.value("live_since") or dt.date.min) > today() \
