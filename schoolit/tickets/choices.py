@@ -91,7 +91,7 @@ EVENT_LABELS = {
     EventKind.ASSIGNMENT: N_("assignment changed"),
     EventKind.PRIORITY: N_("priority changed"),
     EventKind.ATTACHMENT: N_("attachment added"),
-    EventKind.SLA_WARNING: N_("80 % of the resolution time used"),
+    EventKind.SLA_WARNING: N_("80 %% of the resolution time used"),  # templates %-format what they translate
     EventKind.TIME: N_("time logged"),
 }
 # How an event names the reporter, who has no account here (the fault form, the tracking page, mail): by

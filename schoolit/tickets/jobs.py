@@ -60,7 +60,7 @@ async def ticket_retention() -> str:
 
 
 JOBS = (
-    Job("sla-breaches", dt.timedelta(minutes=5), sla, N_("Flag SLA breaches and 80 % warnings")),
+    Job("sla-breaches", dt.timedelta(minutes=5), sla, N_("Flag SLA breaches and 80-percent warnings")),
     Job("close-resolved", dt.timedelta(hours=1), close_resolved, N_("Close resolved tickets")),
     Job("notifications", dt.timedelta(minutes=1), notify, N_("Turn ticket events into notification mails")),
     Job("notification-digests", dt.timedelta(minutes=15), digests,

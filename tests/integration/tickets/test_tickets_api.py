@@ -20,6 +20,7 @@ from schoolit.tickets import outages, services
 from schoolit.tickets.choices import Status
 from schoolit.tickets.policy import Policy
 from schoolit.tickets.sla import Calendar
+from tests.integration.accounts.test_login import login
 from tests.integration.tickets.world import PNG, category_id
 from tests.integration.world import World
 
@@ -282,7 +283,8 @@ async def test_sla_breach_flag(world: World) -> None:
     assert ticket["sla_breached"] and ticket["sla_state"] == "breached"
 
 
-async def test_sla_warning_at_80_percent_is_recorded_once_as_an_internal_event(world: World) -> None:
+async def test_sla_warning_at_80_percent_is_recorded_once_as_an_internal_event(client: httpx.AsyncClient,
+                                                                               world: World) -> None:
     ticket_id = world.by_school["ticket"]["rok"]
     system = Scope.system("maintenance")
     await fetch("UPDATE ticket SET resolution_warn_at = now() + interval '1 hour' WHERE id = {}", ticket_id)
@@ -296,6 +298,11 @@ async def test_sla_warning_at_80_percent_is_recorded_once_as_an_internal_event(w
     assert events == [{"kind": "sla_warning", "public": False}]
     ticket = await services.get_ticket(Scope.system("test"), ticket_id)
     assert not ticket["sla_breached"] and ticket["sla_state"] == "warning"
+    # The ticket page names it in the timeline (its label holds a percent sign the template must not read as
+    # a conversion: the page answered 500 once).
+    await login(client, world.users["verbund_supporter"]["email"])
+    page = await client.get(f"/tickets/{ticket_id}")
+    assert page.status_code == 200 and "80 % der Lösungszeit verbraucht" in page.text
 
 
 async def test_tickets_for_the_school_page(world: World) -> None:

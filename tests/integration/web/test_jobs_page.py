@@ -18,7 +18,8 @@ async def test_admin_sees_every_job_in_german(client: httpx.AsyncClient, world: 
     await login(client, "admin@test.example")
     page = await client.get("/admin/jobs")
     assert page.status_code == 200
-    for label in ("Geplante Aufgaben", "SLA-Verletzungen und 80-%-Warnungen markieren", "Gelöste Tickets schließen",
+    for label in ("Geplante Aufgaben", "SLA-Verletzungen und 80-Prozent-Warnungen markieren",
+                  "Gelöste Tickets schließen",
                   "Schülerbezüge nach Ablauf der Aufbewahrungsfrist löschen", "Messwert-Partitionen im Voraus anlegen",
                   "Beendete Anmeldesitzungen entfernen", "alle 5 Minuten", "täglich", "stündlich"):
         assert label in page.text, label

@@ -178,3 +178,26 @@ def test_make_messages_adds_only_new_strings_to_one_domain(tmp_path: Path, monke
         written = {m.id: m.string for m in read_po(handle, locale="de") if m.id}
     assert written == {"New": "", ("%(num)s pupil", "%(num)s pupils"): ("", "")}
     assert catalogs.add_missing("tickets") == (0, [("Gone", None)])  # a second run changes nothing
+
+
+class _AnyValue(dict[str, object]):
+    """Any named placeholder's value: 0 (a number fits %(n)d and %(n)s alike)."""
+
+    def __missing__(self, key: str) -> object:
+        return 0
+
+
+def test_no_message_has_a_lone_percent_sign() -> None:
+    """Templates %-format every message they translate (Jinja's newstyle gettext), so "80 % der" would
+    raise there ("% d" is a conversion): a percent sign is written %%, in the message id and in German."""
+    for path in catalog_files("de"):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale="de")
+        for message in catalog:
+            texts = [*(message.id if isinstance(message.id, tuple) else (message.id,)),
+                     *(message.string if isinstance(message.string, tuple) else (message.string,))]
+            for text in filter(None, texts):
+                try:
+                    text % _AnyValue()
+                except (ValueError, TypeError) as exc:
+                    pytest.fail(f"{path.name}: {text!r} is no format string ({exc}); write a percent sign as %%")
