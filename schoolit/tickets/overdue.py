@@ -5,14 +5,20 @@ It is worked out live from the stored due times at the moment asked about, so a 
 scheduled job (`flag_breaches`, job sla-breaches) that stores the flag: a ticket is past its SLA when its
 clock runs (new, assigned, in progress: not waiting, resolved or closed) and its resolution is due, or its
 first response while none was given, or it was flagged so before (a late first answer stays a breach).
+
+`state_of` is the same rule for one ticket row, for what the pages show: its deadline badge is "breached" or
+"warning" exactly when `past_sla` or `due_soon` holds, "paused" while the clock stands (waiting); a done ticket
+keeps whether it was done late. tests/integration/dashboards/test_sla_figures.py holds the two to each other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from schoolit.sql import Fragment, fragment
-from schoolit.tickets.choices import RUNNING_STATUSES
+from schoolit.tickets.choices import OPEN_STATUSES, RUNNING_STATUSES
 
 RUNNING = [status.value for status in RUNNING_STATUSES]
 
@@ -29,3 +35,30 @@ def due_soon(moment: dt.datetime, ticket: str = "t") -> Fragment:
     """... or it will be soon: running and past the warning time (80 % of its resolution time used)."""
     return fragment(f"({{}} OR ({ticket}.status = ANY({{}}) AND {ticket}.resolution_warn_at <= {{}}))",
                     past_sla(moment, ticket), RUNNING, moment)
+
+
+def _before(when: dt.datetime | None, moment: dt.datetime) -> bool:
+    return when is not None and when < moment
+
+
+def response_missed(ticket: Mapping[str, Any], moment: dt.datetime) -> bool:
+    """The first response of a running ticket is due and none was given (`past_sla`'s second clause)."""
+    return (ticket["status"] in RUNNING and ticket["first_response_at"] is None
+            and _before(ticket["response_due_at"], moment))
+
+
+def state_of(ticket: Mapping[str, Any], moment: dt.datetime) -> str:
+    """'breached', 'warning', 'paused' or 'ok': the ticket's deadline at `moment` by the rule of `past_sla` and
+    `due_soon`. A waiting ticket's clock stands, so it is "paused" however its stored due times lie; a resolved
+    or closed one is "breached" when it was flagged or done after its resolution was due."""
+    status = ticket["status"]
+    if status in RUNNING:
+        if ticket["sla_breached"] or _before(ticket["resolution_due_at"], moment) or response_missed(ticket, moment):
+            return "breached"
+        warn = ticket["resolution_warn_at"]
+        return "warning" if warn is not None and warn <= moment else "ok"
+    if status in OPEN_STATUSES:
+        return "paused"
+    done_at = ticket["resolved_at"] or ticket["closed_at"]
+    late = done_at is not None and ticket["resolution_due_at"] is not None and done_at > ticket["resolution_due_at"]
+    return "breached" if ticket["sla_breached"] or late else "ok"

@@ -102,10 +102,11 @@ LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "l
 def _due_cell(ticket: Mapping[str, Any]) -> str:
     if finished := done_on(ticket):
         return finished
-    breach = {"response": N_("response deadline missed"), "resolution": N_("resolution deadline missed")}
-    missed = breach.get(ticket["sla_breach"] or "")
+    # The words of the deadline badge (tickets/_sla.html): which deadline was missed, or that the clock stands.
+    words = {"response": N_("response deadline missed"), "resolution": N_("resolution deadline missed"),
+             "paused": N_("deadline paused")}.get(ticket["sla_breach"] or ticket["sla_state"])
     due = local_time(ticket["resolution_due_at"])
-    return f"{due} ({gettext(missed)})" if missed else due
+    return f"{due} ({gettext(words)})" if words else due
 
 
 def queue_columns(can_work: bool) -> tuple[lists.Column, ...]:

@@ -48,7 +48,7 @@ from schoolit.tickets.choices import (
     Status,
 )
 from schoolit.tickets.policy import Policy, policy_for_county
-from schoolit.tickets.sla import business_seconds_between, due_times, priority_of, sla_state
+from schoolit.tickets.sla import business_seconds_between, due_times, priority_of
 from schoolit.tickets.tables import TicketCategory, TicketEvent
 
 TRACKING_PREFIX = "trk_"
@@ -80,20 +80,14 @@ def now() -> dt.datetime:
 
 
 def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> dict[str, Any]:
-    """The ticket row as a dict with its `sla_state` (ok, warning, breached, paused)."""
+    """The ticket row as a dict with its `sla_state` (ok, warning, breached, paused) by the rule every figure
+    counts by (`overdue.state_of`), and which deadline a breach missed (`sla_breach`)."""
     row = dict(row)
     moment = moment or now()
-    # The clock stops when the ticket is resolved, or closed without being resolved.
-    done_at = row["resolved_at"] or row["closed_at"]
-    state = sla_state(moment, row["resolution_due_at"], row["resolution_warn_at"],
-                      paused=row["status"] in PAUSED_STATUSES, done_at=done_at)
-    if row["sla_breached"]:
-        state = "breached"
+    state = overdue.state_of(row, moment)
     row["sla_state"] = state
     # Which deadline is missed, for words next to the colour: the first answer, else the resolution.
-    late_answer = (row["first_response_at"] is None and row["response_due_at"] is not None
-                   and row["response_due_at"] < moment and row["status"] not in PAUSED_STATUSES
-                   and done_at is None)
+    late_answer = state == "breached" and overdue.response_missed(row, moment)
     row["sla_breach"] = "response" if late_answer else "resolution" if state == "breached" else None
     return row
 

@@ -173,21 +173,6 @@ def due_times(calendar: Calendar, created_at: dt.datetime, target: Target, pause
     )
 
 
-def sla_state(now: dt.datetime, due: dt.datetime | None, warn: dt.datetime | None, *, paused: bool = False,
-              done_at: dt.datetime | None = None) -> str:
-    """'ok', 'warning' (80 % used), 'breached' or 'paused' for a due time at `now` (or when done)."""
-    if due is None:
-        return "ok"
-    moment = done_at or now
-    if moment > due:
-        return "breached"
-    if paused and done_at is None:
-        return "paused"
-    if warn is not None and moment >= warn:
-        return "warning"
-    return "ok"
-
-
 # --- holidays ------------------------------------------------------------------------------------
 
 

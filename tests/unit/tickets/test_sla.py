@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from schoolit.tickets import overdue
 from schoolit.tickets.sla import (
     Calendar,
     Target,
@@ -16,7 +17,6 @@ from schoolit.tickets.sla import (
     parse_ical_holidays,
     priority_of,
     public_holidays,
-    sla_state,
     validate_matrix,
 )
 
@@ -93,13 +93,26 @@ def test_waiting_moves_the_resolution_due_time() -> None:
     assert moved.response_due_at == plain.response_due_at  # a first answer is owed regardless
 
 
-def test_sla_state() -> None:
-    due, warn = at(2026, 11, 24, 9), at(2026, 11, 23, 14)
-    assert sla_state(at(2026, 11, 23, 10), due, warn) == "ok"
-    assert sla_state(at(2026, 11, 23, 15), due, warn) == "warning"
-    assert sla_state(at(2026, 11, 24, 10), due, warn) == "breached"
-    assert sla_state(at(2026, 11, 23, 15), due, warn, paused=True) == "paused"
-    assert sla_state(at(2026, 11, 30), due, warn, done_at=at(2026, 11, 23, 10)) == "ok"
+def _ticket(status: str, *, answered: bool = True, flagged: bool = False,
+            done_at: dt.datetime | None = None) -> dict[str, object]:
+    return {"status": status, "sla_breached": flagged, "first_response_at": at(2026, 11, 23, 9) if answered else None,
+            "response_due_at": at(2026, 11, 23, 12), "resolution_warn_at": at(2026, 11, 23, 14),
+            "resolution_due_at": at(2026, 11, 24, 9), "resolved_at": done_at, "closed_at": None}
+
+
+def test_the_deadline_state_of_a_ticket() -> None:
+    state = overdue.state_of
+    assert state(_ticket("in_progress"), at(2026, 11, 23, 10)) == "ok"
+    assert state(_ticket("in_progress"), at(2026, 11, 23, 15)) == "warning"
+    assert state(_ticket("in_progress"), at(2026, 11, 24, 10)) == "breached"
+    assert state(_ticket("in_progress", flagged=True), at(2026, 11, 23, 10)) == "breached"  # a late answer stays
+    assert state(_ticket("new", answered=False), at(2026, 11, 23, 13)) == "breached"  # no first response in time
+    # Waiting, the clock stands: neither due soon nor past its due time, even if flagged before.
+    assert state(_ticket("waiting"), at(2026, 11, 23, 15)) == "paused"
+    assert state(_ticket("waiting", answered=False, flagged=True), at(2026, 11, 30)) == "paused"
+    # Done: whether it was done in time, however long ago.
+    assert state(_ticket("resolved", done_at=at(2026, 11, 23, 10)), at(2026, 11, 30)) == "ok"
+    assert state(_ticket("resolved", done_at=at(2026, 11, 24, 10)), at(2026, 11, 30)) == "breached"
 
 
 def test_other_calendars() -> None:
