@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -84,12 +84,15 @@ def done_on(ticket: Mapping[str, Any]) -> str:
     return ""
 
 
-# The form fields of the ticket page by their labels, so that an error names what the person sees.
-FIELD_LABELS = {"body": N_("Comment"), "comment": N_("Comment for the reporter"),
-                "status": N_("New status"), "confirm": N_("Confirmation"), "minutes": N_("minutes"),
-                "worked_on": N_("Day"),
-                "note": N_("what was done"), "assignee_id": N_("Assignee"), "impact": N_("impact"),
-                "urgency": N_("urgency"), "file": N_("File"), "category_id": N_("Category")}
+# The form fields of the ticket page by their labels, so that an error names what the person sees; in the
+# order the page shows them, which its error summary follows.
+FIELD_LABELS = {"assignee_id": N_("Assignee"), "impact": N_("impact"), "urgency": N_("urgency"),
+                "status": N_("New status"), "comment": N_("Comment for the reporter"),
+                "confirm": N_("Confirmation"), "body": N_("Comment"), "file": N_("File"),
+                "minutes": N_("minutes"), "worked_on": N_("Day"), "note": N_("what was done"),
+                "category_id": N_("Category")}
+# The closing form's comment when closing an unresolved ticket needs one (`workflow.needs_reason`).
+REASON_LABEL = N_("Reason for the reporter")
 
 LABELS = {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS, "level_labels": LEVEL_LABELS,
           "event_labels": EVENT_LABELS, "source_labels": SOURCE_LABELS,
@@ -316,15 +319,21 @@ class TicketPages(Controller):
         return Redirect(path="/tickets", status_code=303)
 
     async def _ticket_page(self, caller: Scope, ticket_id: int, *, status_code: int = 200,
-                           errors: Mapping[str, str] | None = None,
+                           found: Sequence[FieldError] = (), problem: str = "",
                            time_form: Mapping[str, str] | None = None,
-                           status_form: StatusForm | None = None,
-                           time_problems: list[dict[str, str]] | None = None) -> Template:
-        """The ticket page; `errors` by field (message ids or translated texts), `time_form` and `status_form`
+                           status_form: StatusForm | None = None, time_refused: bool = False) -> Template:
+        """The ticket page; a refused form's reasons (`found`, each shown at its field and in the focused error
+        summary, `form_flow.summary`, with `problem` about the whole form first), `time_form` and `status_form`
         what was typed into the time form and the status (or closing) form when it comes back refused (else
-        the time form offers today); `time_problems` the refused time form's error summary
-        (`form_flow.summary`), shown at that form instead of the page's list of errors."""
+        the time form offers today). The time form's summary stands at that form (`time_refused`), every
+        other form's at the top of the page."""
         ticket = await services.get_ticket(caller, ticket_id)
+        reason_needed = workflow.needs_reason(Status(ticket["status"]), Status.CLOSED)
+        closing = status_form is not None and status_form.status == Status.CLOSED
+        labels = {**FIELD_LABELS, **({"comment": REASON_LABEL} if closing and reason_needed else {})}
+        order = {name: position for position, name in enumerate(labels)}
+        problems = form_flow.summary(sorted(found, key=lambda error: order.get(error.field, len(order))), labels,
+                                     (problem,) if problem else ())
         works = caller.can(Permission.TICKETS_WORK)
         allowed = workflow.allowed_targets(caller.role, Status(ticket["status"]))
         # The ticket read (and its scope checked) once; what hangs on it at once (sql.concurrently).
@@ -340,11 +349,12 @@ class TicketPages(Controller):
             # The workflow's natural order; closing, for good, has a form of its own.
             "targets": [status for status in Status if status in allowed and status != Status.CLOSED],
             "may_close": Status.CLOSED in allowed,
-            "reason_needed": workflow.needs_reason(Status(ticket["status"]), Status.CLOSED),
+            "reason_needed": reason_needed,
             "status_form": status_form or StatusForm(),
             "can_work": works, "can_report": caller.can(Permission.TICKETS_REPORT), "me": caller.actor.user_id,
-            "errors": errors or {}, "time_problems": time_problems or [],
-            "field_labels": FIELD_LABELS, "minutes_total": sum(e["minutes"] for e in entries),
+            "errors": {error.field: error.message for error in found},
+            "problems": [] if time_refused else problems, "time_problems": problems if time_refused else [],
+            "minutes_total": sum(e["minutes"] for e in entries),
             "time_form": time_form or {"minutes": "", "worked_on": worktime.today().isoformat(), "note": ""},
             "time_earliest": worktime.opened_on(ticket).isoformat(), "time_latest": worktime.latest_day().isoformat(),
             "note_length": worktime.NOTE_LENGTH,
@@ -364,7 +374,8 @@ class TicketPages(Controller):
         """One of the ticket page's forms: done, or the page again with the reason at the field (422)."""
         outcome = await form_flow.attempt(request, action)
         if isinstance(outcome, form_flow.Refused):
-            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, errors=outcome.errors)
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, found=outcome.found,
+                                           problem=outcome.problem)
         return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/claim", opt=requires(Permission.TICKETS_WORK), status_code=303)
@@ -389,8 +400,8 @@ class TicketPages(Controller):
             found=found + await services.status_errors(caller, ticket_id, data.status, data.comment))
         if isinstance(outcome, form_flow.Refused):
             typed, found = shown_again(data, outcome.found)
-            return await self._ticket_page(caller, ticket_id, status_code=outcome.status,
-                                           errors={error.field: error.message for error in found}, status_form=typed)
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, found=found,
+                                           problem=outcome.problem, status_form=typed)
         return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/comment", opt=requires(Permission.TICKETS_REPORT), status_code=303)
@@ -415,15 +426,11 @@ class TicketPages(Controller):
             request, lambda: worktime.log_time(caller, ticket_id, minutes or 0, worked_on=day, note=data.note),
             found=found + await worktime.time_errors(caller, ticket_id, minutes, day))
         if isinstance(outcome, form_flow.Refused):
-            # The summary at the form lists the fields in the form's order (a refusal about the ticket, such
-            # as its not being found in scope, after them).
-            order = {name: position for position, name in enumerate(TIME_FIELDS)}
-            typed, found = shown_again(data, sorted(outcome.found,
-                                                    key=lambda error: order.get(error.field, len(order))))
-            return await self._ticket_page(caller, ticket_id, status_code=outcome.status,
-                                           errors={error.field: error.message for error in found},
+            typed, found = shown_again(data, outcome.found)
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, found=found,
+                                           problem=outcome.problem,
                                            time_form={name: getattr(typed, name) for name in TIME_FIELDS},
-                                           time_problems=form_flow.summary(found, FIELD_LABELS))
+                                           time_refused=True)
         # Back at the time section; the form's own address has no fragment, which would keep a refused
         # form's error summary from taking the focus (autofocus yields to a fragment's target).
         return Redirect(path=f"/tickets/{ticket_id}#time", status_code=303)

@@ -143,8 +143,11 @@ async def test_no_status_chosen_says_please_choose_at_the_field(client: httpx.As
     assert at_field(refused.text, "status") == "bitte wählen"
     assert re.search(r'<select id="field-status" name="status"[^>]*aria-invalid="true" aria-describedby="error-status"',
                      refused.text)
-    summary = re.search(r'<div class="flash error"[^>]*>(.*?)</div>', refused.text, re.S)
-    assert summary and html.unescape(re.sub(r"<[^>]+>", "", summary.group(1))) == "Neuer Status: bitte wählen"
+    summary = re.search(r'<div class="flash error error-summary"[^>]*data-testid="error-summary">.*?<ul>(.*?)</ul>',
+                        refused.text, re.S)
+    assert summary and " ".join(html.unescape(re.sub(r"<[^>]+>", "", summary.group(1))).split()) \
+        == "Neuer Status: bitte wählen"
+    assert '<a href="#field-status">Neuer Status</a>' in summary.group(1)
     assert "unbekannter Status" not in refused.text
     assert f'data-page-address="/tickets/{ticket_id}"' in refused.text  # app.js shows the ticket's address
     assert 'name="comment" value="Bin dran"' in refused.text

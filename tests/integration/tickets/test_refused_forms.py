@@ -252,3 +252,60 @@ async def test_an_over_long_or_unknown_language_is_a_field_error(client: httpx.A
     assert "Wochenübersicht meines Landkreises: keine Benachrichtigung, die Ihre Rolle wählen kann" in other.text
     assert await fetch("SELECT 1 FROM notification_profile WHERE user_id = {}",
                        world.users["verbund_supporter"]["id"]) == []
+
+
+# --- the ticket page's other forms -----------------------------------------------------------------
+
+
+def _summary(page: str) -> str:
+    """The page's focused error summary (the `error_summary` macro), "" when it has none."""
+    match = re.search(r'<div class="flash error error-summary" role="alert" tabindex="-1" autofocus '
+                      r'data-error-summary data-testid="error-summary">(.*?)</div>', page, re.S)
+    return match.group(1) if match else ""
+
+
+async def test_each_refused_form_of_the_ticket_page_is_named_in_the_error_summary(client: httpx.AsyncClient,
+                                                                                  world: World) -> None:
+    """A refused status change, assignment, impact, comment or upload shows the page again (422) with the
+    focused error summary at its top: the field's label linked to its input, and the reason at the field too;
+    nothing changes."""
+    ticket_id, path, token = await _ticket(client, world)
+    stored = ("SELECT status, assignee_id, impact, updated_at, (SELECT count(*) FROM ticket_attachment a "
+              "WHERE a.ticket_id = ticket.id) AS files FROM ticket WHERE id = {}")
+    before = await fetch(stored, ticket_id)
+    posts = {
+        "status": ("status", {"status": ""}, None, "Neuer Status", "bitte wählen"),
+        "assignee_id": ("assign", {"assignee_id": str(2**31 - 1)}, None, "Bearbeitung", None),
+        "impact": ("priority", {"impact": "riesig"}, None, "Auswirkung", None),
+        "body": ("comment", {"body": "  "}, None, "Kommentar", None),
+        "file": ("attachments", {}, {"file": ("notiz.txt", b"kein Bild", "text/plain")}, "Datei", None),
+    }
+    for field, (action, data, files, label, reason) in posts.items():
+        refused = await client.post(f"{path}/{action}", data={**data, "_csrf_token": token}, files=files)
+        assert refused.status_code == 422, (field, refused.text[:300])
+        summary = _summary(refused.text)
+        assert summary.count("<li>") == 1, (field, summary)
+        link = re.search(rf'<a href="#field-{field}">([^<]*)</a>: ([^<]*)</li>', summary)
+        assert link and html.unescape(link.group(1)) == label, (field, summary)
+        assert html.unescape(link.group(2).strip()) == at_field(refused.text, field) != "", (field, summary)
+        assert reason is None or at_field(refused.text, field) == reason
+        assert re.search(rf'\bid="field-{field}"[^>]*aria-invalid="true" aria-describedby="error-{field}"',
+                         refused.text), field
+        assert refused.text.count(f'id="field-{field}"') == 1, field
+        assert 'class="flash error" role="alert"' not in refused.text  # no second, unfocused list
+    assert await fetch(stored, ticket_id) == before
+
+
+async def test_a_refused_comment_of_a_status_change_is_named_at_that_form(client: httpx.AsyncClient,
+                                                                          world: World) -> None:
+    """The status change's comment, with a control character, is linked at the status form's input, not the
+    closing form's."""
+    ticket_id, path, token = await _ticket(client, world)
+    refused = await client.post(f"{path}/status", data={"status": "in_progress", "comment": "Bin\x00 dran",
+                                                        "_csrf_token": token})
+    assert refused.status_code == 422
+    assert '<a href="#field-comment">' in _summary(refused.text)
+    status_form = re.search(r'<form[^>]*data-testid="status-form".*?</form>', refused.text, re.S)
+    assert status_form and 'id="field-comment"' in status_form.group(0)
+    assert 'data-field="comment"' in status_form.group(0) and refused.text.count('id="field-comment"') == 1
+    assert (await fetch("SELECT status FROM ticket WHERE id = {}", ticket_id))[0]["status"] == "new"
