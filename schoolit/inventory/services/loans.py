@@ -186,8 +186,7 @@ RETURN_STATUSES = (DeviceStatus.STOCK, DeviceStatus.REPAIR, DeviceStatus.LOST)
 
 
 RETURNED_ALREADY = N_("the loan has been returned already")
-RETURNED_BEFORE_LENT = N_("returned before it was lent")  # a class's loans: each blocking serial is named
-RETURNED_BEFORE_LEND_DAY = N_("returned before it was lent (%(day)s)")  # one loan: its lend day is named
+RETURNED_BEFORE_LEND_DAY = N_("returned before it was lent (%(day)s)")  # the lend day is what to correct
 
 
 def _return_input(data: Mapping[str, Any]) -> tuple[Input, dt.date, str]:
@@ -254,8 +253,11 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
         raise NotFound(LOAN_NOT_FOUND)
     blocked: list[tuple[str, str]] = []
     for loan in before:
+        # A loan lent after the return day is named with its lend day (grouped by it): the teacher sees
+        # which day to correct, or which device was ticked by mistake.
         reason = RETURNED_ALREADY if loan["returned_on"] is not None else (
-            RETURNED_BEFORE_LENT if returned_on < loan["lent_on"] else None)
+            gettext(RETURNED_BEFORE_LEND_DAY, day=day_text(loan["lent_on"])) if returned_on < loan["lent_on"]
+            else None)
         if reason:
             blocked.append((loan["device_serial"], reason))
     if blocked:

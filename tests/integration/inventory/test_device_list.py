@@ -196,7 +196,9 @@ async def test_return_a_class_api(client: httpx.AsyncClient, world: World) -> No
     since = await last_audit_id()
     early = await call(client, world, "school_contact", "POST", "/loans/return",
                        {"ids": loans, "returned_on": "2026-08-01"})
-    assert "CLSKIB000" in field_errors(early)["ids"]
+    # The lend day is named: it is what the teacher has to correct.
+    assert field_errors(early)["ids"] == ("Nothing was returned. These loans block it: returned before it was lent "
+                                          "(01.09.2026): CLSKIB000, CLSKIB001, CLSKIB002")
     foreign = await call(client, world, "school_contact", "POST", "/loans/return",
                          {"ids": [*loans, obj(world, "loan", "rok")]})
     assert foreign.status_code == 404
@@ -228,6 +230,11 @@ async def test_return_a_class_page(client: httpx.AsyncClient, world: World) -> N
             "ids": [str(i) for i in loans], "condition_in": "ok", "device_status": "stock"}
     future = await client.post("/loans/return", data={**form, "returned_on": "2099-01-01"})
     assert future.status_code == 422 and 'data-field="returned_on"' in future.text
+    early = await client.post("/loans/return", data={**form, "returned_on": "2026-08-31"})
+    assert early.status_code == 422
+    assert ("Es wurde nichts zurückgenommen. Diese Ausleihen verhindern es: Rückgabe vor der Ausgabe (01.09.2026): "
+            "CLSKIB000, CLSKIB001") in early.text
+    assert await open_loans(loans) == 2
     done = await client.post("/loans/return", data={**form, "returned_on": "2026-12-01"})
     assert done.status_code == 303 and "state=returned" in done.headers["location"]
     assert await open_loans(loans) == 0
