@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from schoolit.kernel.i18n import gettext
+from schoolit.kernel.money import euro_input_text
 
 Options = Sequence[tuple[str, str]]
 
@@ -44,7 +45,7 @@ def _text(value: Any, kind: str) -> str:
     if value is None:
         return ""
     if kind == "money" and isinstance(value, int):
-        return f"{value / 100:.2f}".replace(".", ",")
+        return euro_input_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -18,7 +18,7 @@ from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.describe import csvformat
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.kernel.money import euro_text
+from schoolit.kernel.money import euro_input_text, euro_text
 from schoolit.kernel.times import day_text
 from schoolit.truth import truth, yes_no
 
@@ -137,7 +137,7 @@ class Money(ValueKind):
         return csvformat.format_price(value, lang)
 
     def form_text(self, value: Any) -> Any:
-        return csvformat.format_price(value, "de") if isinstance(value, int) else ("" if value is None else value)
+        return euro_input_text(value) if isinstance(value, int) else ("" if value is None else value)
 
 
 def parse_date(value: Any) -> dt.date:

@@ -1,13 +1,14 @@
 """Amounts of money as pages show them: euros from the cents stored, grouped and with the decimal sign of the
 page's language ("1.234,50 €" in German, "€1,234.50" in English), one way for every page that shows a price
 or a sum (the described fields' `Money.show` and the templates' `euros`). CSV files keep their own format
-(`schoolit.describe.csvformat.format_price`: no grouping, so a file imports again unchanged)."""
+(`schoolit.describe.csvformat.format_price`: no grouping, so a file imports again unchanged). An edit form
+prefills the German grouped number ("1.234,50", `euro_input_text`), which its field reads back unchanged."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from schoolit.kernel.i18n import current_locale
 
@@ -18,3 +19,9 @@ def euro_text(cents: int | None, missing: str = "–") -> str:
     if cents is None:
         return missing
     return format_currency(Decimal(cents).scaleb(-2), "EUR", locale=current_locale.get())
+
+
+def euro_input_text(cents: int) -> str:
+    """`cents` as an edit form prefills them: the number the pages show, without the sign ("1.234,50").
+    German whatever the page's language, because a form's money field reads German ("1,234" is refused)."""
+    return format_decimal(Decimal(cents).scaleb(-2), format="#,##0.00", locale="de_DE")

@@ -4,10 +4,14 @@ price and the warranty page's replacement sums in German money format with a tho
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
-from tests.integration.accounts.test_login import login
+from schoolit.sql import fetch
+from tests.integration.accounts.test_login import csrf_token, login
 from tests.integration.inventory.support import call, school
+from tests.integration.test_demo_roundtrip import form_values
 from tests.integration.world import World
 
 NBSP = "\u00a0"  # between the amount and its sign: they never part at a line break
@@ -41,3 +45,28 @@ async def test_the_replacement_plan_sums_are_written_alike(client: httpx.AsyncCl
     page = await client.get("/warranty", params={"days": "30"})
     assert page.status_code == 200
     assert f"1.001.234,56{NBSP}€" in page.text  # the two laptops of 2022
+
+
+async def test_the_edit_form_prefills_the_price_as_the_pages_write_it_and_takes_it_back_unchanged(
+        client: httpx.AsyncClient, world: World) -> None:
+    """The edit form offers "1.234,56" (the device page's "1.234,56 €" without the sign); the form sent back
+    as it came keeps the price, and the update it records changes no field."""
+    device_id = await _device(client, world, "PRICE-4", 123456)
+    await login(client, "support@verbund.test.example")
+    url = f"/devices/{device_id}/edit"
+    edit = await client.get(url)
+    assert edit.status_code == 200
+    values = form_values(edit.text, "inventory-form")
+    assert ("price_cents", "1.234,56") in values
+    posted: dict[str, list[str]] = {}
+    for key, value in values:
+        posted.setdefault(key, []).append(value)
+    posted["_csrf_token"] = [await csrf_token(client, url)]
+    saved = await client.post(url, data=posted)
+    assert saved.status_code == 303, saved.text[:2000]
+    assert (await call(client, world, "admin", "GET", f"/devices/{device_id}")).json()["price_cents"] == 123456
+    entry = (await fetch("SELECT before, after FROM audit_log WHERE action = 'device.update' AND object_id = {} "
+                         "ORDER BY id DESC LIMIT 1", str(device_id)))[0]
+    before, after = json.loads(entry["before"]), json.loads(entry["after"])
+    assert before == after
+    assert ("price_cents", "1.234,56") in form_values((await client.get(url)).text, "inventory-form")

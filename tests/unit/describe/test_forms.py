@@ -24,9 +24,9 @@ def test_from_form_handles_checkboxes_lists_and_secrets() -> None:
 
 
 def test_from_row_never_fills_secrets_and_shows_euros() -> None:
-    values = forms.from_row(DEVICE.form(), {"serial": "ABC", "price_cents": 44900, "purchase_date": dt.date(2021, 3, 1),
-                                           "mdm_enrolled": True})
-    assert values == {"serial": "ABC", "price_cents": "449,00", "purchase_date": "2021-03-01", "mdm_enrolled": True}
+    values = forms.from_row(DEVICE.form(), {"serial": "ABC", "price_cents": 123490,
+                                           "purchase_date": dt.date(2021, 3, 1), "mdm_enrolled": True})
+    assert values == {"serial": "ABC", "price_cents": "1.234,90", "purchase_date": "2021-03-01", "mdm_enrolled": True}
     assert "community" not in forms.from_row(SNMP_PROFILE.form(), {"community": "geheim", "name": "x"})
 
 
