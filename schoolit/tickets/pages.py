@@ -62,6 +62,7 @@ register(NavItem("/admin/ticket-categories", N_("Ticket categories"), Permission
 # column included (`schoolit.kernel.form_limits.at_fields`), instead of the 422 page.
 READ_FORM = form_limits.at_fields(requires(Permission.TICKETS_READ))
 WORK_FORM = form_limits.at_fields(requires(Permission.TICKETS_WORK))
+REPORT_FORM = form_limits.at_fields(requires(Permission.TICKETS_REPORT))
 NOT_MINUTES = N_("must be a whole number of minutes")
 CONFIRM_CLOSING = N_("please confirm that you close the ticket for good")
 TIME_FIELDS = ("minutes", "worked_on", "note")  # the time form's, in its order
@@ -321,10 +322,12 @@ class TicketPages(Controller):
     async def _ticket_page(self, caller: Scope, ticket_id: int, *, status_code: int = 200,
                            found: Sequence[FieldError] = (), problem: str = "",
                            time_form: Mapping[str, str] | None = None,
-                           status_form: StatusForm | None = None, time_refused: bool = False) -> Template:
+                           status_form: StatusForm | None = None, comment_form: CommentForm | None = None,
+                           time_refused: bool = False) -> Template:
         """The ticket page; a refused form's reasons (`found`, each shown at its field and in the focused error
         summary, `form_flow.summary`, with `problem` about the whole form first), `time_form` and `status_form`
-        what was typed into the time form and the status (or closing) form when it comes back refused (else
+        what was typed into the time form, the status (or closing) form and the comment form (`comment_form`)
+        when it comes back refused (else
         the time form offers today). The time form's summary stands at that form (`time_refused`), every
         other form's at the top of the page."""
         ticket = await services.get_ticket(caller, ticket_id)
@@ -350,7 +353,7 @@ class TicketPages(Controller):
             "targets": [status for status in Status if status in allowed and status != Status.CLOSED],
             "may_close": Status.CLOSED in allowed,
             "reason_needed": reason_needed,
-            "status_form": status_form or StatusForm(),
+            "status_form": status_form or StatusForm(), "comment_form": comment_form or CommentForm(),
             "can_work": works, "can_report": caller.can(Permission.TICKETS_REPORT), "me": caller.actor.user_id,
             "errors": {error.field: error.message for error in found},
             "problems": [] if time_refused else problems, "time_problems": problems if time_refused else [],
@@ -404,11 +407,16 @@ class TicketPages(Controller):
                                            problem=outcome.problem, status_form=typed)
         return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
-    @post("/{ticket_id:int}/comment", opt=requires(Permission.TICKETS_REPORT), status_code=303)
+    @post("/{ticket_id:int}/comment", opt=REPORT_FORM, status_code=303)
     async def comment(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],
                       data: URLEncodedBody[CommentForm]) -> Response[Any]:
-        return await self._act(request, caller, ticket_id, lambda: services.add_comment(
+        outcome = await form_flow.attempt(request, lambda: services.add_comment(
             caller, ticket_id, data.body, public=data.visibility != "internal"))
+        if isinstance(outcome, form_flow.Refused):  # the text comes back as typed: a long comment is not lost
+            typed, found = shown_again(data, outcome.found)
+            return await self._ticket_page(caller, ticket_id, status_code=outcome.status, found=found,
+                                           problem=outcome.problem, comment_form=typed)
+        return Redirect(path=f"/tickets/{ticket_id}", status_code=303)
 
     @post("/{ticket_id:int}/time", opt=WORK_FORM, status_code=303)
     async def log_time(self, request: Request[Any, Any, Any], caller: Caller, ticket_id: FromPath[int],

@@ -309,3 +309,19 @@ async def test_a_refused_comment_of_a_status_change_is_named_at_that_form(client
     assert status_form and 'id="field-comment"' in status_form.group(0)
     assert 'data-field="comment"' in status_form.group(0) and refused.text.count('id="field-comment"') == 1
     assert (await fetch("SELECT status FROM ticket WHERE id = {}", ticket_id))[0]["status"] == "new"
+
+
+async def test_a_refused_comment_comes_back_as_typed(client: httpx.AsyncClient, world: World) -> None:
+    """A long comment refused (here for a control character pasted in) is not lost: the page gives it back,
+    without the character, with the visibility chosen; nothing is stored."""
+    ticket_id, path, token = await _ticket(client, world)
+    events = "SELECT count(*) AS n FROM ticket_event WHERE ticket_id = {}"
+    before = await fetch(events, ticket_id)
+    refused = await client.post(f"{path}/comment", data={
+        "_csrf_token": token, "body": "Drucker im Lehrerzimmer\x00 zieht kein Papier ein.", "visibility": "internal"})
+    assert refused.status_code == 422
+    assert re.search(r'data-testid="comment-body"[^>]*>Drucker im Lehrerzimmer zieht kein Papier ein\.</textarea>',
+                     refused.text), refused.text[-3000:]
+    assert '<input type="radio" name="visibility" value="internal" checked>' in refused.text
+    assert "entfernt" in at_field(refused.text, "body")
+    assert await fetch(events, ticket_id) == before
