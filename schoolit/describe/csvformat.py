@@ -367,13 +367,18 @@ def read(data: bytes, kind: Kind, progress: Progress | None = None, others: Iter
     return parsed
 
 
+def _title(cell: str) -> str:
+    """A header cell's title as written, without blanks and the byte order mark Excel puts before the first."""
+    return cell.strip().lstrip(BOM).strip()
+
+
 def _refuse_another_kinds_header(parsed: ParsedFile, record: list[str], row: int, others: Iterable[Kind]) -> None:
     """A header whose every column another kind knows, and more of them than this kind does, is that kind's:
     read as this kind, its ignored columns would be lost and a school's name could become a room (`Name` is
     a room's too). A file with columns neither knows (a spreadsheet's own notes) is not refused for them."""
     if parsed.errors or not parsed.ignored_columns:
         return
-    titles = {normalise(cell.strip().lstrip(BOM).strip()) for cell in record if cell.strip().lstrip(BOM).strip()}
+    titles = {normalise(title) for title in map(_title, record) if title}
     known_here = sum(title in parsed.kind.columns_by_name for title in titles)
     for other in others:
         if other.name != parsed.kind.name and titles <= other.columns_by_name.keys() and len(titles) > known_here:
@@ -388,7 +393,7 @@ def _read_header(parsed: ParsedFile, record: list[str], row: int) -> list[tuple[
     parsed.header_row = row
     mapping: list[tuple[int, Column, dict[str, Any] | None]] = []
     for index, cell in enumerate(record):
-        title = cell.strip().lstrip(BOM).strip()
+        title = _title(cell)
         if not title:
             continue
         column = parsed.kind.columns_by_name.get(normalise(title))

@@ -5,6 +5,7 @@ access points reach through an approved disposal (`schoolit.inventory.disposals`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from schoolit.describe import identifiers
@@ -34,38 +35,40 @@ LATEST_DAY = dt.date(2099, 12, 31)
 TOO_LATE = N_("no later than %(day)s")
 
 
+def _on_record_problem(day: dt.date) -> str | None:
+    """Why `day` cannot be a day of the inventory: before EARLIEST_DAY or after LATEST_DAY; None when it can."""
+    if day < EARLIEST_DAY:
+        return gettext(TOO_EARLY, day=day_text(EARLIEST_DAY))
+    if day > LATEST_DAY:
+        return gettext(TOO_LATE, day=day_text(LATEST_DAY))
+    return None
+
 
 def past_day_problem(day: dt.date) -> str | None:
     """Why `day` cannot be a day records keep (see EARLIEST_DAY): it lies in the future, or before EARLIEST_DAY
     (the message in the current language, with the day as pages show it); None when it can."""
-    if day > today():
-        return gettext(IN_THE_FUTURE)
-    if day < EARLIEST_DAY:
-        return gettext(TOO_EARLY, day=day_text(EARLIEST_DAY))
-    return None
+    return gettext(IN_THE_FUTURE) if day > today() else _on_record_problem(day)
+
+
+def _check_days(check: Check, names: tuple[str, ...], problem: Callable[[dt.date], str | None]) -> None:
+    """Each of the days `names` that is given (and not refused already) checked by `problem`."""
+    for name in names:
+        day = check.value(name)
+        if check.given(name) and day is not None and not check.has_error(name) \
+                and (reason := problem(day)) is not None:
+            check.error(name, reason)
 
 
 def days_on_record(check: Check, *names: str) -> None:
     """The days `names`, where given, lie between EARLIEST_DAY and LATEST_DAY (API, forms and CSV import alike)."""
-    for name in names:
-        day = check.value(name)
-        if not check.given(name) or day is None or check.has_error(name):
-            continue
-        if day < EARLIEST_DAY:
-            check.error(name, gettext(TOO_EARLY, day=day_text(EARLIEST_DAY)))
-        elif day > LATEST_DAY:
-            check.error(name, gettext(TOO_LATE, day=day_text(LATEST_DAY)))
+    _check_days(check, names, _on_record_problem)
 
 
 def purchase_dates(check: Check) -> None:
     """The rules of a device's and an access point's purchase (API, forms and CSV import alike): its purchase
     and invoice date, where given, are days that have passed and lie no earlier than EARLIEST_DAY; the
     warranty ends on a day on record (`days_on_record`), not before the purchase."""
-    for name in ("purchase_date", "invoice_date"):
-        day = check.value(name)
-        if check.given(name) and day is not None and not check.has_error(name) \
-                and (problem := past_day_problem(day)) is not None:
-            check.error(name, problem)
+    _check_days(check, ("purchase_date", "invoice_date"), past_day_problem)
     days_on_record(check, "warranty_end")
     dates_in_order(check, "purchase_date", "warranty_end", DATES_WARRANTY)
 
