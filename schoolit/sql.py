@@ -177,6 +177,17 @@ async def copy_records(table: str, records: Sequence[Sequence[Any]], columns: Se
     await transaction.connection.copy_records_to_table(table, records=records, columns=columns)
 
 
+async def copy_in(table: str, data: bytes) -> None:
+    """A binary COPY (`data`, as PostgreSQL writes it) into a table, in the current transaction."""
+    transaction = DB.current_transaction.get()
+    assert transaction is not None, "COPY belongs into the caller's transaction (schoolit.db.atomic)"
+
+    async def whole() -> AsyncIterator[bytes]:  # bytes alone would be taken for a file's path
+        yield data
+
+    await transaction.connection.copy_to_table(table, source=whole(), format="binary")
+
+
 class Session:
     """A connection of its own (see `session()`), with the module's placeholder style."""
 

@@ -2,14 +2,18 @@
 
 Ingest only stores batches (`schoolit.probes.ingest`). Everything that follows from the samples is
 derived here, afterwards, over every batch stored since the last pass at once — one set-based pass
-in PostgreSQL amortises the state and rollup upserts over many batches. A pass:
+amortises the state and rollup upserts over many batches. A pass:
 
 - takes the batches not derived yet (`probe_ingest_batch.derived_at IS NULL`) in id order, up to a
   bound, under a transaction-level advisory lock, so exactly one process derives at a time however
   many server workers run;
-- reads their samples (one statement), derives per sample whether it is a straggler, a reboot, and
-  its counter rates (window functions per asset), merges the hourly and daily rollups
-  by addition and writes the state per asset;
+- derives per sample whether it is a straggler, a reboot, and its counter rates, merges the hourly and
+  daily rollups by addition and writes the state per asset, in three parts: `SIMPLE`, one statement for
+  the access points with one sample in the pass (nationwide nearly all of them); the other access points'
+  samples in the app (`schoolit.probes.access_point_pass`, numpy: they have no counters, and their
+  windows and joins were most of a pass's database time); the uplinks' in `PASS`, window functions per
+  asset. Each batch counts its single-sample access points and its uplinks' samples, so a pass skips
+  the parts it has nothing for;
 - marks those batches derived in the same transaction: a crash loses nothing and counts nothing
   twice, the next pass simply starts where the last committed one ended;
 - then looks for outages at the schools it touched (`schoolit.probes.outages`), with the scope of
@@ -48,14 +52,17 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from schoolit.accounts import directory
 from schoolit.accounts.probes import scope_for_probe
 from schoolit.db import atomic
 from schoolit.logs import get_logger
+from schoolit.probes import access_point_pass as ap_pass
 from schoolit.probes import outages
 from schoolit.probes.choices import AssetKind
 from schoolit.probes.metrics import DERIVATION_PASS_BATCHES, DERIVATION_PASS_SECONDS
-from schoolit.sql import execute, fetch
+from schoolit.sql import copy_in, execute, fetch
 
 log = get_logger("schoolit.probes")
 
@@ -69,7 +76,8 @@ GATHER_SECONDS = 0.1  # after a wake-up, before the pass: what a probe's derived
 RETRY_SECONDS = 2.0  # the timer behind the wake-ups: another process held the lock, or a wake-up was lost
 DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any constant the project uses once)
 
-# One pass is one statement over the samples of the pass's batches:
+# The uplinks' part of a pass (`PASS`) is one statement over their samples of the pass's batches. It is written
+# for any kind of asset (until 7 December it derived the access points too), in steps:
 #  1. `samples`, in (batch, time) order per asset (the first sort): a sample is a straggler when it
 #     is not newer than the state nor than a sample before it (of an earlier batch; of the same batch
 #     only with the very same time, a duplicate);
@@ -111,9 +119,8 @@ DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any co
 # lateral look-up from each asset's first sample, where `before_at` is empty): given `asset_id =
 # ANY(...)` instead, the planner did not know the array's length and scanned every state of the kind,
 # testing each against the whole array (60 ms of a 20,000-sample pass at 2,000 access points).
-ROLLUP_FIGURES = ("samples", "up_samples", "clients_sum", "clients_max", "rate_samples", "in_mbps_sum", "out_mbps_sum",
-                  "in_mbps_max", "out_mbps_max", "utilisation_max")
-_MAXIMA = {"clients_max", "in_mbps_max", "out_mbps_max", "utilisation_max"}  # merged by GREATEST, the rest by addition
+ROLLUP_FIGURES = tuple(ap_pass.ROLLUP_TYPES)
+_MAXIMA = ap_pass.MAXIMA  # merged by GREATEST, the rest by addition
 OPEN_KEY = {"hour": "hour_at", "day": "day"}  # the state row's column naming its open hour, its open day
 _FIGURES = ", ".join(f"{{source}}.{name}" for name in ROLLUP_FIGURES)
 _MERGED = ", ".join(f"{'max' if name in _MAXIMA else 'sum'}({{source}}.{name}) AS {name}" for name in ROLLUP_FIGURES)
@@ -169,7 +176,7 @@ WITH pass AS MATERIALIZED (
            s.probe_id, s.county_id, s.clients, s.uptime_ticks, s.radio_up, s.in_octets, s.out_octets,
            s.if_speed_mbps, s.counter_bits
       FROM probe_sample s
-     WHERE s.batch_id = ANY({{batch_ids}}::bigint[]){{not_simple}}
+     WHERE s.batch_id = ANY({{batch_ids}}::bigint[]){{kind}}
     WINDOW before AS (PARTITION BY s.asset_id, s.asset_kind ORDER BY s.batch_id, s.polled_at
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), prior AS MATERIALIZED (  -- the state before the pass, of the pass's assets only: one probe of its unique index each
@@ -311,15 +318,27 @@ SELECT DISTINCT t.probe_id, a.school_id
   JOIN assets a ON a.asset_kind = t.asset_kind AND a.asset_id = t.asset_id
 """  # noqa: S608 (only constants are formatted in)
 
+_STATE_NAMES = ("asset_kind", "asset_id", "county_id", "school_id", "probe_id", "last_polled_at", "reachable",
+                "consecutive_failures", "down_since", "last_up_at", "uptime_ticks", "reboots", "last_reboot_at",
+                "clients", "radio_up", "in_octets", "out_octets", "in_mbps", "out_mbps", "utilisation", "updated_at",
+                "hour_at", "day", *_OPEN_NAMES)
+_STATE_COLUMNS = ", ".join(_STATE_NAMES)
+_STATE_WRITE = f"""ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
+        county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
+        last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
+        consecutive_failures = EXCLUDED.consecutive_failures, down_since = EXCLUDED.down_since,
+        last_up_at = EXCLUDED.last_up_at, uptime_ticks = EXCLUDED.uptime_ticks, reboots = EXCLUDED.reboots,
+        last_reboot_at = EXCLUDED.last_reboot_at, clients = EXCLUDED.clients, radio_up = EXCLUDED.radio_up,
+        in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
+        out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now(),
+        hour_at = EXCLUDED.hour_at, day = EXCLUDED.day, {_OPEN_UPDATES}"""
+
 # The state after the pass: the latest sample decides up or down (and the probe, county, school);
 # while down, the figures of the latest answered poll stay (from this pass, or from before it).
 # Only the rows that decide it are read: the latest, the latest answered, reboots, and the failures
 # since the last answer (the down tail).
 _STATE = f"""
-    INSERT INTO probe_asset_state (asset_kind, asset_id, county_id, school_id, probe_id, last_polled_at, reachable,
-                                   consecutive_failures, down_since, last_up_at, uptime_ticks, reboots,
-                                   last_reboot_at, clients, radio_up, in_octets, out_octets, in_mbps, out_mbps,
-                                   utilisation, updated_at, hour_at, day, {_OPEN_FIGURES})
+    INSERT INTO probe_asset_state ({_STATE_COLUMNS})
     SELECT p.asset_kind, p.asset_id, p.county_id, a.school_id, p.probe_id, p.last_at, p.reachable,
            CASE WHEN p.reachable THEN 0
                 ELSE p.down_tail + CASE WHEN p.last_up IS NULL THEN coalesce(s.consecutive_failures, 0) ELSE 0 END
@@ -366,23 +385,34 @@ _STATE = f"""
       -- the rates of the latest answered poll, which is the latest poll when the asset is up
       LEFT JOIN rated r ON r.asset_kind = p.asset_kind AND r.asset_id = p.asset_id AND r.latest
       LEFT JOIN open o ON o.asset_kind = p.asset_kind AND o.asset_id = p.asset_id
-    ON CONFLICT (asset_kind, asset_id) DO UPDATE SET
-        county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id, probe_id = EXCLUDED.probe_id,
-        last_polled_at = EXCLUDED.last_polled_at, reachable = EXCLUDED.reachable,
-        consecutive_failures = EXCLUDED.consecutive_failures, down_since = EXCLUDED.down_since,
-        last_up_at = EXCLUDED.last_up_at, uptime_ticks = EXCLUDED.uptime_ticks, reboots = EXCLUDED.reboots,
-        last_reboot_at = EXCLUDED.last_reboot_at, clients = EXCLUDED.clients, radio_up = EXCLUDED.radio_up,
-        in_octets = EXCLUDED.in_octets, out_octets = EXCLUDED.out_octets, in_mbps = EXCLUDED.in_mbps,
-        out_mbps = EXCLUDED.out_mbps, utilisation = EXCLUDED.utilisation, updated_at = now(),
-        hour_at = EXCLUDED.hour_at, day = EXCLUDED.day, {_OPEN_UPDATES}"""  # noqa: S608 (only constants)
+    {_STATE_WRITE}"""  # noqa: S608 (only constants)
 
-_PARTS = {"state": _STATE, "batch_ids": "{}"}
-# Not the access points `SIMPLE` did: a hashed anti-join (`<> ALL(array)` compares each sample with every element).
-# Without any, `PASS_EVERY` spares the hash of every sample of the pass the anti-join would build.
-PASS = _PASS.format(**_PARTS, not_simple="""
-       AND NOT EXISTS (SELECT FROM unnest({}::integer[]) AS done(id)
-                        WHERE s.asset_kind = 1 AND done.id = s.asset_id)""")
-PASS_EVERY = _PASS.format(**_PARTS, not_simple="")
+# The uplinks' samples: the access points' are derived in the app (`schoolit.probes.access_point_pass`). (`+ 0`:
+# never by the index on the kind, which holds every uplink's sample of the day.)
+PASS = _PASS.format(state=_STATE, batch_ids="{}", kind=f" AND s.asset_kind + 0 = {int(AssetKind.UPLINK)}")
+
+# What the access points' part of a pass (`ap_pass.derive`) writes, copied into temporary tables first: the
+# state rows, and the ended hours and days (periods in hours and days since 2000-01-01). The tables are
+# emptied before each pass (a pass inside an outer transaction, as in tests, commits nothing).
+_ORIGIN = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+AP_TABLES = {"state": "derivation_ap_state", "hour": "derivation_ap_hours", "day": "derivation_ap_days"}
+AP_TABLES_READY = "; ".join(
+    [ap_pass.table_of(table, ap_pass.STATE_COLUMNS if part == "state" else ap_pass.ROLLUP_COLUMNS)
+     for part, table in AP_TABLES.items()] + [f"TRUNCATE {', '.join(AP_TABLES.values())}"])
+_RATES_UNSET = {"in_mbps": "NULL", "out_mbps": "NULL", "utilisation": "NULL", "updated_at": "now()"}
+_AP_STATE_VALUES = {name: _RATES_UNSET.get(name) or ap_pass.state_value(name) for name in _STATE_NAMES[2:]}
+AP_STATE = f"""INSERT INTO probe_asset_state ({_STATE_COLUMNS})
+SELECT {int(AssetKind.ACCESS_POINT)}, u.asset_id, {", ".join(_AP_STATE_VALUES.values())}
+  FROM {AP_TABLES["state"]} u
+{_STATE_WRITE}"""  # noqa: S608 (only constants)
+_AP_FIGURES = ", ".join(ap_pass.value_of(next(c for c in ap_pass.ROLLUP_COLUMNS if c.name == name))
+                        if name in ap_pass.AP_FIGURES else ap_pass.nothing(name) for name in ROLLUP_FIGURES)
+AP_ENDED = {period: f"""INSERT INTO {table} AS r ({_ROLLUP_COLUMNS.format(period=period)})
+SELECT {int(AssetKind.ACCESS_POINT)}, u.asset_id, {value}, u.county_id, u.school_id, {_AP_FIGURES}
+  FROM {AP_TABLES[period]} u
+{_MERGE.format(period=period)}"""  # noqa: S608 (only constants)
+            for period, table, value in (("hour", "probe_rollup_hourly", f"{_ORIGIN} + u.period * INTERVAL '1 hour'"),
+                                         ("day", "probe_rollup_daily", "DATE '2000-01-01' + u.period::integer"))}
 
 
 # The common case without windows, joins over the pass or aggregates: an access point with one sample in the
@@ -500,13 +530,16 @@ GENERAL_SETTINGS = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin =
 @dataclass
 class Derived:
     """What derivation took in: batches and samples (`simple` of them by the access points' own statement,
-    in `simple_passes` of its passes: the others had no access point with one sample in a batch); `busy`
+    in `simple_passes` of its passes: the others had no access point with one sample in a batch); the passes
+    that derived access points in the app (`access_point_passes`) and uplinks in SQL (`uplink_passes`); `busy`
     when another process held the lock."""
 
     batches: int = 0
     samples: int = 0
     simple: int = 0
     simple_passes: int = 0
+    access_point_passes: int = 0
+    uplink_passes: int = 0
     busy: bool = False
 
 
@@ -522,6 +555,30 @@ def _take(pending: list[Any], limit: int) -> list[int]:
     return taken
 
 
+async def _derive_access_points(batch_ids: list[int], done: list[int], touched: dict[int, set[int]]) -> None:
+    """The access points of the pass that `SIMPLE` did not take, derived in the app (`ap_pass`)."""
+    await execute(ap_pass.SETTINGS)
+    samples = ap_pass.decode((await fetch(ap_pass.SAMPLES, batch_ids, done))[0], ap_pass.SAMPLE_COLUMNS)
+    if not len(samples["asset_id"]):
+        return
+    octets = await fetch(ap_pass.OCTETS, batch_ids) if samples["octets"].any() else []
+    samples = ap_pass.with_octets(samples, octets)
+    prior = ap_pass.decode((await fetch(ap_pass.PRIOR, np.unique(samples["asset_id"]).tolist()))[0],
+                           ap_pass.PRIOR_COLUMNS)
+    # In a thread: the event loop serves requests meanwhile (numpy lets go of the GIL for its loops).
+    derived = await asyncio.to_thread(ap_pass.derive, samples, prior)
+    await execute(AP_TABLES_READY)
+    if len(derived.states.get("asset_id", ())):
+        await copy_in(AP_TABLES["state"], derived.state_copy())
+        await execute(AP_STATE)
+    for period, ended in (("hour", derived.ended_hours), ("day", derived.ended_days)):
+        if len(ended):
+            await copy_in(AP_TABLES[period], ended.copy())
+            await execute(AP_ENDED[period])
+    for probe_id, school_id in derived.touched:
+        touched[probe_id].add(school_id)  # type: ignore[index]  # a probe's samples have its id
+
+
 async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, set[int]]] | None:
     """One pass in one transaction; None when another process derives right now (and `wait` is off).
 
@@ -531,33 +588,43 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
             await execute("SELECT pg_advisory_xact_lock({})", DERIVATION_LOCK)
         elif not (await fetch("SELECT pg_try_advisory_xact_lock({}) AS locked", DERIVATION_LOCK))[0]["locked"]:
             return None
-        pending = await fetch("SELECT id, samples, single_sample_aps FROM probe_ingest_batch "
+        pending = await fetch("SELECT id, samples, single_sample_aps, uplink_samples FROM probe_ingest_batch "
                               "WHERE derived_at IS NULL ORDER BY id LIMIT 10000")
         batch_ids = _take(pending, limit)
         if not batch_ids:
             return Derived(), {}
         touched: dict[int, set[int]] = defaultdict(set)
+        taken = pending[:len(batch_ids)]
         # An access point with one sample in the pass has one in its batch: without any, `SIMPLE` would
         # read the pass's samples and find nothing (a spool replayed, several poll rounds per batch).
-        singles = [row["single_sample_aps"] for row in pending[:len(batch_ids)]]
+        singles = [row["single_sample_aps"] for row in taken]
         ran_simple = None in singles or sum(singles) > 0
         simple: dict[str, list[int]] = {"asset_ids": []}
+        await execute(DERIVATION_SETTINGS)
         if ran_simple:
-            await execute(f"{DERIVATION_SETTINGS}; {SIMPLE_SETTINGS}")
+            await execute(SIMPLE_SETTINGS)
             simple = (await fetch(SIMPLE_DONE, batch_ids))[0]
             for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):
                 touched[probe_id].add(school_id)
+        # The batches count their uplinks' samples (those stored before did not): when `SIMPLE` took every access
+        # point's sample (nationwide, nearly every pass), nothing is left for the access points' part; without
+        # uplinks' samples, nothing for the uplinks' statement.
+        counted = all(row["uplink_samples"] is not None for row in taken)
+        access_points = not counted or sum(row["samples"] - row["uplink_samples"] for row in taken) > len(
+            simple["asset_ids"])
+        uplinks = not counted or any(row["uplink_samples"] for row in taken)
+        if access_points:
+            await _derive_access_points(batch_ids, simple["asset_ids"], touched)
+        if uplinks:
             await execute(GENERAL_SETTINGS)
-        else:
-            await execute(f"{DERIVATION_SETTINGS}; {GENERAL_SETTINGS}")
-        general = (PASS, batch_ids, simple["asset_ids"]) if simple["asset_ids"] else (PASS_EVERY, batch_ids)
-        for row in await fetch(*general):
-            touched[row["probe_id"]].add(row["school_id"])
+            for row in await fetch(PASS, batch_ids):
+                touched[row["probe_id"]].add(row["school_id"])
         samples = (await fetch(
             "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY({}::bigint[]) "
             "RETURNING samples) SELECT coalesce(sum(samples), 0) AS samples FROM done", batch_ids))[0]["samples"]
     return Derived(batches=len(batch_ids), samples=int(samples), simple=len(simple["asset_ids"]),
-                   simple_passes=int(ran_simple)), touched
+                   simple_passes=int(ran_simple), access_point_passes=int(access_points),
+                   uplink_passes=int(uplinks)), touched
 
 
 async def _handle_outages(touched: dict[int, set[int]]) -> None:
@@ -587,6 +654,8 @@ async def derive_pending(*, wait: bool = True, limit: int = MAX_SAMPLES_PER_PASS
         total.samples += derived.samples
         total.simple += derived.simple
         total.simple_passes += derived.simple_passes
+        total.access_point_passes += derived.access_point_passes
+        total.uplink_passes += derived.uplink_passes
         if touched:
             await _handle_outages(touched)
 

@@ -113,10 +113,11 @@ async def _store_controllers(scope: Scope, probe_id: int | None, reports: list[C
                     report.polled_at)
 
 
-def _single_sample_aps(samples: list[Sample]) -> int:
-    """Access points with one sample in the batch: only they can take derivation's simple statement."""
+def _counts(samples: list[Sample]) -> tuple[int, int]:
+    """Access points with one sample in the batch (only they can take derivation's simple statement), and
+    the uplinks' samples (a pass without any skips the uplinks' statement)."""
     per_ap = Counter(s.asset_id for s in samples if s.asset_kind == "access_point")
-    return sum(1 for count in per_ap.values() if count == 1)
+    return sum(1 for count in per_ap.values() if count == 1), len(samples) - per_ap.total()
 
 
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
@@ -142,9 +143,9 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
             samples = [s for s in batch.samples if s.asset_id in county.get(s.asset_kind, {})]
         claimed = await fetch(
             "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples, "
-            "single_sample_aps) VALUES ({}, {}, {}, now(), {}, {}, {}) "
+            "single_sample_aps, uplink_samples) VALUES ({}, {}, {}, now(), {}, {}, {}, {}) "
             "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(samples), _single_sample_aps(samples))
+            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(samples), *_counts(samples))
         if not claimed:
             return IngestResult(stored=0, duplicate=True)
         batch_id = claimed[0]["id"]

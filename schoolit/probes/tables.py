@@ -34,7 +34,8 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
     `derived_at` stays empty until state, rollups and outages have taken the batch in
     (`schoolit.probes.derivation`); it is set in the same transaction as the derived rows.
     `single_sample_aps` counts the access points with one sample in the batch: a pass whose batches have
-    none skips derivation's simple statement (empty for batches stored before it was counted)."""
+    none skips derivation's simple statement, and `uplink_samples` counts the uplinks' samples: a pass whose
+    batches have none skips the uplinks' statement (both empty for batches stored before they were counted)."""
 
     id: Serial  # added by Piccolo; declared for the type checker
     idempotency_key = UUID(unique=True)
@@ -45,6 +46,7 @@ class IngestBatch(Table, tablename="probe_ingest_batch"):
     samples = Integer(default=0)
     derived_at = Timestamptz(null=True, default=None)
     single_sample_aps = Integer(null=True, default=None)
+    uplink_samples = Integer(null=True, default=None)
 
 
 class AssetState(Table, tablename="probe_asset_state"):

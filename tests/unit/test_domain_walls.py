@@ -50,6 +50,7 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     # probes -> inventory: probe figures are about inventory assets, joined in the same statement.
     ("probes/derivation.py", "access_point"): "derivation pass: an asset's county and school (hot path)",
     ("probes/derivation.py", "uplink"): "derivation pass: an asset's county and school (hot path)",
+    ("probes/access_point_pass.py", "access_point"): "derivation pass: an access point's school (hot path)",
     ("probes/ingest.py", "access_point"): "ingest: which reported assets are visible to the probe (hot path)",
     ("probes/ingest.py", "uplink"): "ingest: which reported assets are visible to the probe (hot path)",
     ("probes/outages.py", "access_point"): "outage check: monitored means an active access point",

@@ -15,13 +15,13 @@ import pytest
 
 from schoolit.db import atomic
 from schoolit.metrics import REGISTRY
+from schoolit.probes import access_point_pass as ap_pass
 from schoolit.probes.agent.wire import Sample, SampleBatch, TargetList
 from schoolit.probes.derivation import (
     DERIVATION_LOCK,
     DERIVATION_SETTINGS,
     GENERAL_SETTINGS,
     PASS,
-    PASS_EVERY,
     SIMPLE,
     SIMPLE_SETTINGS,
     derive_pending,
@@ -421,8 +421,10 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
         await execute(SIMPLE_SETTINGS)
         simple = (await fetch("EXPLAIN (FORMAT JSON) " + SIMPLE, [latest.batch_id]))[0]["QUERY PLAN"]
         await execute(GENERAL_SETTINGS)
-        general = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id], [aps[0]]))[0]["QUERY PLAN"]
-        every = (await fetch("EXPLAIN (FORMAT JSON) " + PASS_EVERY, [latest.batch_id]))[0]["QUERY PLAN"]
+        general = (await fetch("EXPLAIN (FORMAT JSON) " + PASS, [latest.batch_id]))[0]["QUERY PLAN"]
+        await execute(ap_pass.SETTINGS)
+        samples = (await fetch("EXPLAIN (FORMAT JSON) " + ap_pass.SAMPLES, [latest.batch_id], [aps[0]]))[0]
+        prior = (await fetch("EXPLAIN (FORMAT JSON) " + ap_pass.PRIOR, aps))[0]
 
     def scans(node: dict[str, Any]) -> list[tuple[str, str]]:
         found = [(node["Node Type"], node.get("Relation Name", ""))]
@@ -430,12 +432,14 @@ async def test_a_pass_reads_its_own_batches_not_the_whole_day(world: World) -> N
             found += scans(child)
         return found
 
-    for plan in (simple, general, every):
+    for plan in (simple, general, samples["QUERY PLAN"], prior["QUERY PLAN"]):
         plan_scans = scans(json.loads(plan)[0]["Plan"])
         sample_scans = [kind for kind, relation in plan_scans if relation.startswith("probe_sample")]
-        assert sample_scans and "Seq Scan" not in sample_scans, sample_scans
-        # The state, by its unique index (nationwide a scan reads 1,000,000 rows).
+        assert plan is prior["QUERY PLAN"] or sample_scans, plan_scans
+        assert "Seq Scan" not in sample_scans, sample_scans
+        # The state, by its unique index (nationwide a scan reads 1,000,000 rows); the access points' too.
         assert ("Seq Scan", "probe_asset_state") not in plan_scans, plan_scans
+    assert ("Seq Scan", "access_point") not in scans(json.loads(prior["QUERY PLAN"])[0]["Plan"])
 
 
 async def test_passes_are_counted_in_metrics(world: World, network: Network) -> None:
