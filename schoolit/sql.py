@@ -170,22 +170,24 @@ def detach() -> None:
     DB.current_transaction.set(None)
 
 
-async def copy_records(table: str, records: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
-    """COPY rows into a table, in the current transaction (bulk inserts: the probes' samples)."""
+def _copying_connection() -> asyncpg.Connection:
+    """The current transaction's connection: a COPY belongs into the caller's transaction."""
     transaction = DB.current_transaction.get()
     assert transaction is not None, "COPY belongs into the caller's transaction (schoolit.db.atomic)"
-    await transaction.connection.copy_records_to_table(table, records=records, columns=columns)
+    return transaction.connection
+
+
+async def copy_records(table: str, records: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+    """COPY rows into a table, in the current transaction (bulk inserts: the probes' samples)."""
+    await _copying_connection().copy_records_to_table(table, records=records, columns=columns)
 
 
 async def copy_in(table: str, data: bytes) -> None:
     """A binary COPY (`data`, as PostgreSQL writes it) into a table, in the current transaction."""
-    transaction = DB.current_transaction.get()
-    assert transaction is not None, "COPY belongs into the caller's transaction (schoolit.db.atomic)"
-
     async def whole() -> AsyncIterator[bytes]:  # bytes alone would be taken for a file's path
         yield data
 
-    await transaction.connection.copy_to_table(table, source=whole(), format="binary")
+    await _copying_connection().copy_to_table(table, source=whole(), format="binary")
 
 
 class Session:

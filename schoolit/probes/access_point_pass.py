@@ -39,12 +39,13 @@ Array = npt.NDArray[Any]  # the columns are of several dtypes
 US_PER_HOUR = 3_600_000_000
 ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # PostgreSQL's epoch of binary timestamps and dates
 ORIGIN_DAY = ORIGIN.date()
+ORIGIN_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 WRAP = 4294967296  # sysUpTime (TimeTicks) wraps at 2^32; so do 32-bit counters
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _BINARY = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8", "boolean": "?", "real": ">f4",
            "timestamptz": ">i8", "date": ">i4"}
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "boolean": "false", "real": "0",
-         "timestamptz": "TIMESTAMPTZ '2000-01-01 00:00:00+00'", "date": "DATE '2000-01-01'"}
+         "timestamptz": ORIGIN_SQL, "date": "DATE '2000-01-01'"}
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ SAMPLES = f"""SELECT {arrays_of(SAMPLE_COLUMNS)}
    AND NOT EXISTS (SELECT FROM unnest({{}}::integer[]) AS done(id) WHERE done.id = s.asset_id)
 """  # noqa: S608 (only constants)
 OCTETS = f"""SELECT asset_id, polled_at, in_octets, out_octets FROM probe_sample
- WHERE batch_id = ANY({{}}::bigint[]) AND asset_kind = {_AP} AND (in_octets IS NOT NULL OR out_octets IS NOT NULL)
+ WHERE batch_id = ANY({{}}::bigint[]) AND asset_kind + 0 = {_AP} AND (in_octets IS NOT NULL OR out_octets IS NOT NULL)
 """  # noqa: S608 (only constants)
 # The figures of a rollup and their types; maxima are merged by the larger, the rest by addition (so any split
 # into batches or passes gives the same rollup).
@@ -189,10 +190,9 @@ MAXIMA = frozenset({"clients_max", "in_mbps_max", "out_mbps_max", "utilisation_m
 AP_FIGURES = {name: kind for name, kind in ROLLUP_TYPES.items() if name in ("samples", "up_samples", "clients_sum",
                                                                            "clients_max")}
 OPEN_PERIODS = ("hour", "day")
-# The state before the pass; without a state row (`has_state` off) every value is its type's zero.
+# The state before the pass; without a state row every value is its type's zero (and every nullable one null).
 PRIOR_COLUMNS = (
     Column("asset_id", "a.id", "integer"), Column("school_id", "ap.school_id", "integer"),
-    Column("has_state", "st.asset_id IS NOT NULL", "boolean"),
     Column("last_polled_at", "st.last_polled_at", "timestamptz", nullable=True),
     Column("consecutive_failures", "st.consecutive_failures", "integer", outer=True),
     Column("down_since", "st.down_since", "timestamptz", nullable=True),
@@ -214,6 +214,7 @@ PRIOR = f"""SELECT {arrays_of(PRIOR_COLUMNS)}
   CROSS JOIN LATERAL (SELECT school_id FROM access_point WHERE id = a.id OFFSET 0) ap
   LEFT JOIN LATERAL (SELECT * FROM probe_asset_state WHERE asset_kind = {_AP} AND asset_id = a.id OFFSET 0) st ON true
 """  # noqa: S608 (only constants)
+# The reads' plans: the state by nested loops over its unique index, SIMPLE's access points out by a hash.
 SETTINGS = "SET LOCAL enable_nestloop = on; SET LOCAL enable_hashjoin = on"
 
 # An ended hour's (day's) row as this pass writes it: the period in hours (days) since 2000-01-01.
@@ -369,9 +370,14 @@ def _lookup(rows: Rollups, ids: Array) -> tuple[Array, Array]:
     return index, rows.asset_id[index] == ids
 
 
+def microseconds(moment: dt.datetime) -> int:
+    """A moment as PostgreSQL's binary timestamp: microseconds since 2000-01-01 UTC."""
+    return (moment - ORIGIN) // dt.timedelta(microseconds=1)
+
+
 def with_octets(samples: dict[str, Array], rows: list[dict[str, Any]]) -> dict[str, Array]:
     """The samples with their counters in halves (`OCTETS`' rows: those of the samples that have any)."""
-    counters = {(row["asset_id"], (row["polled_at"] - ORIGIN) // dt.timedelta(microseconds=1)): row for row in rows}
+    counters = {(row["asset_id"], microseconds(row["polled_at"])): row for row in rows}
     arrays = dict(samples)
     count = len(samples["asset_id"])
     for name in ("in_octets", "out_octets"):
@@ -442,7 +448,8 @@ def derive(samples: dict[str, Array], prior: dict[str, Array]) -> Derived:
     # the latest answered poll stay (from this pass, or from before it); failures since then count.
     latest = _last_per_group(np.flatnonzero(moving), group, groups)
     latest_up = _last_per_group(answered, group, groups)
-    writes = np.flatnonzero(latest >= 0)  # access points whose samples are not all stragglers
+    writing = latest >= 0  # access points whose samples are not all stragglers
+    writes = np.flatnonzero(writing)
     last_up = np.where(latest_up >= 0, t[latest_up], NO_TIME)
     tail = moving & ~s["reachable"] & (t > last_up[group])
     down_tail = np.bincount(group[tail], minlength=groups)
@@ -455,7 +462,6 @@ def derive(samples: dict[str, Array], prior: dict[str, Array]) -> Derived:
     row_group = np.searchsorted(ids, hours.asset_id)
     days = Rollups(hours.asset_id, _days(hours.period), hours.county_id, hours.school_id, hours.figures).merged()
     day_group = np.searchsorted(ids, days.asset_id)
-    writing = latest >= 0
     ended: dict[str, Rollups] = {}
     opened: dict[str, Rollups] = {}
     open_at: dict[str, Array] = {}
@@ -502,7 +508,8 @@ def derive(samples: dict[str, Array], prior: dict[str, Array]) -> Derived:
             values = np.where(present, opened[period].figures[name][index] if present.any() else np.nan,
                               np.nan if name in MAXIMA else 0.0)
             states[f"{period}_{name}"] = np.nan_to_num(values, nan=0.0)
-            states[f"{period}_{name}_null"] = np.isnan(values)
+            if name in MAXIMA:  # the only figures that can be null
+                states[f"{period}_{name}_null"] = np.isnan(values)
     # The (probe, school) pairs the samples were about, for the outage check.
     probes = np.where(s["probe_id_null"], -1, s["probe_id"]).astype(np.int64)
     pairs = np.unique((probes << 32) | p["school_id"][group].astype(np.int64))

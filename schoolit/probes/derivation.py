@@ -393,8 +393,7 @@ PASS = _PASS.format(state=_STATE, batch_ids="{}", kind=f" AND s.asset_kind + 0 =
 
 # What the access points' part of a pass (`ap_pass.derive`) writes, copied into temporary tables first: the
 # state rows, and the ended hours and days (periods in hours and days since 2000-01-01). The tables are
-# emptied before each pass (a pass inside an outer transaction, as in tests, commits nothing).
-_ORIGIN = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+# emptied before the part reads (a pass inside an outer transaction, as in tests, commits nothing).
 AP_TABLES = {"state": "derivation_ap_state", "hour": "derivation_ap_hours", "day": "derivation_ap_days"}
 AP_TABLES_READY = "; ".join(
     [ap_pass.table_of(table, ap_pass.STATE_COLUMNS if part == "state" else ap_pass.ROLLUP_COLUMNS)
@@ -411,8 +410,9 @@ AP_ENDED = {period: f"""INSERT INTO {table} AS r ({_ROLLUP_COLUMNS.format(period
 SELECT {int(AssetKind.ACCESS_POINT)}, u.asset_id, {value}, u.county_id, u.school_id, {_AP_FIGURES}
   FROM {AP_TABLES[period]} u
 {_MERGE.format(period=period)}"""  # noqa: S608 (only constants)
-            for period, table, value in (("hour", "probe_rollup_hourly", f"{_ORIGIN} + u.period * INTERVAL '1 hour'"),
-                                         ("day", "probe_rollup_daily", "DATE '2000-01-01' + u.period::integer"))}
+            for period, table, value in (
+                ("hour", "probe_rollup_hourly", f"{ap_pass.ORIGIN_SQL} + u.period * INTERVAL '1 hour'"),
+                ("day", "probe_rollup_daily", "DATE '2000-01-01' + u.period::integer"))}
 
 
 # The common case without windows, joins over the pass or aggregates: an access point with one sample in the
@@ -557,7 +557,7 @@ def _take(pending: list[Any], limit: int) -> list[int]:
 
 async def _derive_access_points(batch_ids: list[int], done: list[int], touched: dict[int, set[int]]) -> None:
     """The access points of the pass that `SIMPLE` did not take, derived in the app (`ap_pass`)."""
-    await execute(ap_pass.SETTINGS)
+    await execute(f"{ap_pass.SETTINGS}; {AP_TABLES_READY}")
     samples = ap_pass.decode((await fetch(ap_pass.SAMPLES, batch_ids, done))[0], ap_pass.SAMPLE_COLUMNS)
     if not len(samples["asset_id"]):
         return
@@ -567,7 +567,6 @@ async def _derive_access_points(batch_ids: list[int], done: list[int], touched: 
                            ap_pass.PRIOR_COLUMNS)
     # In a thread: the event loop serves requests meanwhile (numpy lets go of the GIL for its loops).
     derived = await asyncio.to_thread(ap_pass.derive, samples, prior)
-    await execute(AP_TABLES_READY)
     if len(derived.states.get("asset_id", ())):
         await copy_in(AP_TABLES["state"], derived.state_copy())
         await execute(AP_STATE)
@@ -600,9 +599,8 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         singles = [row["single_sample_aps"] for row in taken]
         ran_simple = None in singles or sum(singles) > 0
         simple: dict[str, list[int]] = {"asset_ids": []}
-        await execute(DERIVATION_SETTINGS)
+        await execute(f"{DERIVATION_SETTINGS}; {SIMPLE_SETTINGS}" if ran_simple else DERIVATION_SETTINGS)
         if ran_simple:
-            await execute(SIMPLE_SETTINGS)
             simple = (await fetch(SIMPLE_DONE, batch_ids))[0]
             for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):
                 touched[probe_id].add(school_id)

@@ -31,17 +31,13 @@ VALUES = """(VALUES (1, '-9223372036854775808'::bigint, TIMESTAMPTZ '1999-12-31 
                      DATE '2000-01-01', false, real '-3.25')) AS v(n, big, at, day, up, ratio)"""
 
 
-def microseconds(moment: dt.datetime) -> int:
-    return (moment - ap_pass.ORIGIN) // dt.timedelta(microseconds=1)
-
-
 async def test_arrays_come_back_exactly_with_their_nulls(world: World) -> None:
     """Every type the pass reads, at its limits and null: one row of arrays decoded to the values."""
     row = (await fetch(f"SELECT {ap_pass.arrays_of(COLUMNS)} FROM {VALUES}"))[0]  # noqa: S608 (constants)
     arrays = ap_pass.decode(row, COLUMNS)
     assert arrays["n"].tolist() == [1, -2**31, 2**31 - 1]
     assert arrays["big"].tolist() == [-2**63, 0, 2**63 - 1] and arrays["big_null"].tolist() == [False, True, False]
-    assert arrays["at"].tolist() == [-1, 0, microseconds(dt.datetime(2026, 11, 23, 7, 0, 0, 1, tzinfo=dt.UTC))]
+    assert arrays["at"].tolist() == [-1, 0, ap_pass.microseconds(dt.datetime(2026, 11, 23, 7, 0, 0, 1, tzinfo=dt.UTC))]
     assert arrays["at_null"].tolist() == [False, True, False]
     assert arrays["day"].tolist() == [-10957, 36524, 0]  # days since 2000-01-01
     assert arrays["up"].tolist() == [True, False, False] and arrays["up_null"].tolist() == [False, True, False]
