@@ -60,7 +60,7 @@ async def test_v3_wrong_privacy_variant_is_not_polled(snmpd: RunningAgent) -> No
 async def test_v3_wrong_auth_key_is_reported(snmpd: RunningAgent) -> None:
     wrong = V3User(name=V3_USER.name, auth_key="not-the-auth-key", priv_key=V3_USER.priv_key)
     unknown = V3User(name="nobody-here", auth_key=V3_USER.auth_key, priv_key=V3_USER.priv_key)
-    async with SnmpPoller(timeout=0.5, retries=0) as poller:
+    async with SnmpPoller(timeout=2.0, retries=0) as poller:
         result = await poller.poll(v3(snmpd.ports[2], wrong))
         nobody = await poller.poll(v3(snmpd.ports[2], unknown))
     # Net-SNMP answers with a report (usmStatsWrongDigests, usmStatsUnknownUserNames): refused, not silent.
@@ -202,7 +202,7 @@ async def test_unknown_host_name_fails_that_target_only(snmpd: RunningAgent) -> 
         v2c(snmpd.ports[0]),
         ProbeTarget(asset_kind="access_point", asset_id=9, host="no-such-host.invalid", community="public"),
     ]
-    async with SnmpPoller(timeout=0.5, retries=0) as poller:
+    async with SnmpPoller(timeout=2.0, retries=0) as poller:
         good, bad = await poller.poll_all(targets)
     assert good.sample.reachable
     assert not bad.sample.reachable and bad.sample.error

@@ -54,7 +54,7 @@ def test_one_and_several_workers_give_the_same_results_in_target_order(
     snmpd: RunningAgent, dead_ports: list[int]
 ) -> None:
     targets = mixed_targets(snmpd, dead_ports)
-    settings = PollSettings(concurrency=16, timeout=0.5, retries=0)
+    settings = PollSettings(concurrency=16, timeout=2.0, retries=0)
     single = poll_split(targets, workers=1, settings=settings)
     for workers in (2, 3):
         seen: list[PollResult] = []
