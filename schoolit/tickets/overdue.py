@@ -8,7 +8,8 @@ first response while none was given, or it was flagged so before (a late first a
 
 `state_of` is the same rule for one ticket row, for what the pages show: its deadline badge is "breached" or
 "warning" exactly when `past_sla` or `due_soon` holds, "paused" while the clock stands (waiting); a done ticket
-keeps whether it was done late. tests/integration/dashboards/test_sla_figures.py holds the two to each other.
+keeps whether it was done late; `missed_deadlines` names the deadlines a breach missed.
+tests/integration/dashboards/test_sla_figures.py holds the two to each other.
 """
 
 from __future__ import annotations
@@ -47,6 +48,36 @@ def response_missed(ticket: Mapping[str, Any], moment: dt.datetime) -> bool:
             and _before(ticket["response_due_at"], moment))
 
 
+def _resolution_missed(ticket: Mapping[str, Any], moment: dt.datetime) -> bool:
+    done_at = ticket["resolved_at"] or ticket["closed_at"]
+    due = ticket["resolution_due_at"]
+    if ticket["status"] in RUNNING:
+        return _before(due, moment)
+    return done_at is not None and due is not None and done_at > due
+
+
+def missed_deadlines(ticket: Mapping[str, Any], moment: dt.datetime) -> tuple[str, ...]:
+    """The deadlines a breached ticket missed, 'response' and/or 'resolution' (none when it is not breached): the
+    response's while its first answer is overdue or when it came late, the resolution's when that is past. A breach
+    flagged before a pause moved the due times shows in neither: it counts as the resolution's (as ever)."""
+    if state_of(ticket, moment) != "breached":
+        return ()
+    first = ticket["first_response_at"]
+    answered_late = first is not None and ticket["response_due_at"] is not None and first > ticket["response_due_at"]
+    missed = (*(("response",) if response_missed(ticket, moment) or answered_late else ()),
+              *(("resolution",) if _resolution_missed(ticket, moment) else ()))
+    return missed or ("resolution",)
+
+
+def missed_deadline(ticket: Mapping[str, Any], moment: dt.datetime) -> str | None:
+    """The one deadline a breach is named by where there is room for one badge (the queue, its file): a first
+    answer still overdue comes first (the supporter can still give it), then the resolution."""
+    missed = missed_deadlines(ticket, moment)
+    if not missed:
+        return None
+    return "response" if response_missed(ticket, moment) or missed == ("response",) else "resolution"
+
+
 def state_of(ticket: Mapping[str, Any], moment: dt.datetime) -> str:
     """'breached', 'warning', 'paused' or 'ok': the ticket's deadline at `moment` by the rule of `past_sla` and
     `due_soon`. A waiting ticket's clock stands, so it is "paused" however its stored due times lie; a resolved
@@ -59,6 +90,4 @@ def state_of(ticket: Mapping[str, Any], moment: dt.datetime) -> str:
         return "warning" if warn is not None and warn <= moment else "ok"
     if status in OPEN_STATUSES:
         return "paused"
-    done_at = ticket["resolved_at"] or ticket["closed_at"]
-    late = done_at is not None and ticket["resolution_due_at"] is not None and done_at > ticket["resolution_due_at"]
-    return "breached" if ticket["sla_breached"] or late else "ok"
+    return "breached" if ticket["sla_breached"] or _resolution_missed(ticket, moment) else "ok"

@@ -108,7 +108,8 @@ def _due_cell(ticket: Mapping[str, Any]) -> str:
         return finished
     # The words of the deadline badge (tickets/_sla.html): which deadline was missed, or that the clock stands.
     words = {"response": N_("response deadline missed"), "resolution": N_("resolution deadline missed"),
-             "paused": N_("deadline paused")}.get(ticket["sla_breach"] or ticket["sla_state"])
+             "warning": N_("resolution deadline soon"), "paused": N_("deadline paused")}.get(
+                 ticket["sla_breach"] or ticket["sla_state"])
     due = local_time(ticket["resolution_due_at"])
     return f"{due} ({gettext(words)})" if words else due
 

@@ -81,14 +81,13 @@ def now() -> dt.datetime:
 
 def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> dict[str, Any]:
     """The ticket row as a dict with its `sla_state` (ok, warning, breached, paused) by the rule every figure
-    counts by (`overdue.state_of`), and which deadline a breach missed (`sla_breach`)."""
+    counts by (`overdue.state_of`), and which deadlines a breach missed (`sla_missed`, `sla_breach`)."""
     row = dict(row)
     moment = moment or now()
-    state = overdue.state_of(row, moment)
-    row["sla_state"] = state
-    # Which deadline is missed, for words next to the colour: the first answer, else the resolution.
-    late_answer = state == "breached" and overdue.response_missed(row, moment)
-    row["sla_breach"] = "response" if late_answer else "resolution" if state == "breached" else None
+    row["sla_state"] = overdue.state_of(row, moment)
+    # For words next to the colour: every missed deadline (the ticket's rows), the one that names it (the queue).
+    row["sla_missed"] = overdue.missed_deadlines(row, moment)
+    row["sla_breach"] = overdue.missed_deadline(row, moment)
     return row
 
 

@@ -154,3 +154,35 @@ async def test_a_missed_response_deadline_shows_on_its_own_row(client: httpx.Asy
     resolution_row = page.split("<dt>Lösung fällig</dt>")[1].split("</dd>")[0]
     assert 'data-sla="response"' in response_row and "Reaktionsfrist überschritten" in response_row
     assert "data-sla" not in resolution_row
+    # Past its resolution too: each row names its own missed deadline.
+    await fetch("UPDATE ticket SET resolution_due_at = now() - interval '1 minute' WHERE id = {}", ticket_id)
+    page = (await client.get(f"/tickets/{ticket_id}")).text
+    response_row = page.split("<dt>Reaktion fällig</dt>")[1].split("<dt>")[0]
+    resolution_row = page.split("<dt>Lösung fällig</dt>")[1].split("</dd>")[0]
+    assert 'data-sla="response"' in response_row and 'data-sla="resolution"' not in response_row
+    assert 'data-sla="resolution"' in resolution_row and "Lösungsfrist überschritten" in resolution_row
+
+
+async def test_a_late_first_answer_is_named_as_such_and_a_close_deadline_in_the_file(
+        client: httpx.AsyncClient, world: World) -> None:
+    """Answered after its response deadline, the breach is the response's (not "Lösungsfrist überschritten"
+    while the resolution is still in time); the queue's file says in words which deadline is missed or close."""
+    late, close = world.by_school["ticket"]["rok"], world.by_school["ticket"]["kus"]
+    await fetch("UPDATE ticket SET response_due_at = now() - interval '2 hours', first_response_at = now() - "
+                "interval '1 hour', sla_breached = true, resolution_due_at = now() + interval '1 day', "
+                "resolution_warn_at = now() + interval '20 hours' WHERE id = {}", late)
+    await fetch("UPDATE ticket SET resolution_warn_at = now() - interval '1 minute', resolution_due_at = now() + "
+                "interval '1 hour', response_due_at = now() + interval '1 hour', sla_breached = false "
+                "WHERE id = {}", close)
+    await login(client, "support@verbund.test.example")
+    page = (await client.get(f"/tickets/{late}")).text
+    response_row = page.split("<dt>Reaktion fällig</dt>")[1].split("<dt>")[0]
+    resolution_row = page.split("<dt>Lösung fällig</dt>")[1].split("</dd>")[0]
+    assert "beantwortet" in response_row and "Reaktionsfrist überschritten" in response_row
+    assert "data-sla" not in resolution_row and "Lösungsfrist" not in page
+    numbers = {row["id"]: row["number"] for row in await fetch(
+        "SELECT id, number FROM ticket WHERE id = ANY({})", [late, close])}
+    csv = (await client.get("/tickets?view=all&format=csv")).text
+    lines = {line.split(";")[0].split(",")[0].strip('"'): line for line in csv.splitlines()}
+    assert "(Reaktionsfrist überschritten)" in lines[numbers[late]]
+    assert "(Lösungsfrist läuft bald ab)" in lines[numbers[close]]

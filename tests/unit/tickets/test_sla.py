@@ -94,8 +94,9 @@ def test_waiting_moves_the_resolution_due_time() -> None:
 
 
 def _ticket(status: str, *, answered: bool = True, flagged: bool = False,
-            done_at: dt.datetime | None = None) -> dict[str, object]:
-    return {"status": status, "sla_breached": flagged, "first_response_at": at(2026, 11, 23, 9) if answered else None,
+            done_at: dt.datetime | None = None, answered_at: dt.datetime | None = None) -> dict[str, object]:
+    return {"status": status, "sla_breached": flagged,
+            "first_response_at": (answered_at or at(2026, 11, 23, 9)) if answered else None,
             "response_due_at": at(2026, 11, 23, 12), "resolution_warn_at": at(2026, 11, 23, 14),
             "resolution_due_at": at(2026, 11, 24, 9), "resolved_at": done_at, "closed_at": None}
 
@@ -113,6 +114,31 @@ def test_the_deadline_state_of_a_ticket() -> None:
     # Done: whether it was done in time, however long ago.
     assert state(_ticket("resolved", done_at=at(2026, 11, 23, 10)), at(2026, 11, 30)) == "ok"
     assert state(_ticket("resolved", done_at=at(2026, 11, 24, 10)), at(2026, 11, 30)) == "breached"
+
+
+def test_which_deadlines_a_breach_missed() -> None:
+    def missed(ticket: dict[str, object], moment: dt.datetime) -> tuple[tuple[str, ...], str | None]:
+        return overdue.missed_deadlines(ticket, moment), overdue.missed_deadline(ticket, moment)
+
+    late = at(2026, 11, 23, 13)  # the first answer after its due time (12:00), flagged when it was given
+    assert missed(_ticket("in_progress"), at(2026, 11, 23, 15)) == ((), None)  # a warning is no breach
+    assert missed(_ticket("new", answered=False), at(2026, 11, 23, 13)) == (("response",), "response")
+    assert missed(_ticket("in_progress", answered_at=late, flagged=True), at(2026, 11, 23, 15)) == (
+        ("response",), "response")
+    assert missed(_ticket("in_progress"), at(2026, 11, 24, 10)) == (("resolution",), "resolution")
+    # Both: answered late, or not at all, and now past the resolution too. One badge names the resolution, unless
+    # the first answer is still owed.
+    assert missed(_ticket("in_progress", answered_at=late, flagged=True), at(2026, 11, 24, 10)) == (
+        ("response", "resolution"), "resolution")
+    assert missed(_ticket("new", answered=False), at(2026, 11, 24, 10)) == (("response", "resolution"), "response")
+    # Done: answered late but resolved in time, or resolved late.
+    assert missed(_ticket("resolved", answered_at=late, flagged=True, done_at=at(2026, 11, 23, 16)),
+                  at(2026, 11, 30)) == (("response",), "response")
+    assert missed(_ticket("resolved", done_at=at(2026, 11, 24, 10)), at(2026, 11, 30)) == (
+        ("resolution",), "resolution")
+    # Flagged before a pause moved the due times: nothing tells which, so the resolution's (as ever).
+    assert missed(_ticket("in_progress", flagged=True), at(2026, 11, 23, 10)) == (("resolution",), "resolution")
+    assert missed(_ticket("waiting", flagged=True), at(2026, 11, 23, 10)) == ((), None)  # paused
 
 
 def test_other_calendars() -> None:
