@@ -76,6 +76,7 @@ async def test_presence_hint(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "support@verbund.test.example")
     hint = await client.get(f"/tickets/{ticket_id}/presence")
     assert "Ebenfalls geöffnet von: Admin" in hint.text
+    assert 'class="flash"' in hint.text and "error" not in hint.text  # a heads-up, not a failure
     others = await queue.touch_presence(admin, ticket_id)
     assert [o["display_name"] for o in others] == ["Verbund Supporter"]
     await fetch("UPDATE ticket_presence SET last_seen_at = now() - interval '2 minutes'")
