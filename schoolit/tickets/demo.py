@@ -1,5 +1,7 @@
 """Demo tickets: the arrangement's business calendar (RLP holidays 2026/2027), its support policy, and
 open and closed tickets across its counties (plus a few in Ludwigsburg) with comments and time entries.
+The deadline jobs run once at the end, so timelines hold SLA warnings and breaches, and one running ticket
+is always due soon (answered in time, its resolution deadline close).
 
 Idempotent: each demo ticket is known by its reporter address; one that exists is left as it is.
 Deterministic: the same tickets, texts and times (relative to the day of seeding) every time.
@@ -98,6 +100,31 @@ async def _backdate(ticket_id: int, county_id: int, days: int) -> None:
     await fetch("UPDATE ticket_event SET at = {} WHERE ticket_id = {} AND kind = 'created'", created, ticket_id)
 
 
+async def _due_soon(ticket_id: int, county_id: int) -> None:
+    """Move a worked ticket back until its resolution is due soon but not yet (the warning, not a breach), its
+    first answer given in time: the latest creation time, hour by hour, whose warning time has passed."""
+    rows = await fetch("SELECT urgency, impact FROM ticket WHERE id = {}", ticket_id)
+    support = await policy.policy_for_county(county_id)
+    target = support.target(priority_of(rows[0]["urgency"], rows[0]["impact"], support.matrix))
+    moment = services.now()
+    for hours in range(1, 24 * 60):
+        created = moment - dt.timedelta(hours=hours)
+        due = due_times(support.calendar, created, target)
+        if due.resolution_warn_at <= moment:
+            break
+    else:
+        return
+    if due.resolution_due_at <= moment:
+        return  # no calendar moment lies between (cannot happen with business hours every weekday)
+    answered = min(created + dt.timedelta(minutes=20), due.response_due_at)
+    await fetch("UPDATE ticket SET created_at = {}, response_due_at = {}, resolution_due_at = {}, "
+                "resolution_warn_at = {}, first_response_at = {}, sla_breached = false WHERE id = {}",
+                created, due.response_due_at, due.resolution_due_at, due.resolution_warn_at, answered, ticket_id)
+    # Its timeline then: reported, and worked on from its first answer.
+    await fetch("UPDATE ticket_event SET at = CASE WHEN kind = 'created' THEN {}::timestamptz ELSE {}::timestamptz END "
+                "WHERE ticket_id = {}", created, answered, ticket_id)
+
+
 async def _work(worker: Scope | None, ticket_id: int, fault: DemoTicket) -> None:
     if worker is None:  # without the demo logins nobody works the tickets
         return
@@ -146,6 +173,11 @@ async def seed_demo_tickets() -> int:
             reporter_name="Demo-Lehrkraft"))
         await _backdate(ticket["id"], school["county_id"], rng.randint(0, 20))
         await _work(worker if school["slug"] in MEMBER_COUNTIES else None, ticket["id"], fault)
+        if index == 0 and worker is not None:  # FAULTS[0] is in progress
+            await _due_soon(ticket["id"], school["county_id"])
+    # What the scheduler's deadline jobs would do first thing: the warnings and breaches, with their events.
+    await services.flag_warnings(system)
+    await services.flag_breaches(system)
     # The demo never sends its mails: they stay in the outbox as examples.
     await fetch("UPDATE outbox_mail SET sent_at = now(), last_error = 'demo' WHERE sent_at IS NULL "
                 "AND recipient LIKE '%demo.schoolit.example'")

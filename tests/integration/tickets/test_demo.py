@@ -3,9 +3,10 @@ twice changes nothing."""
 
 from __future__ import annotations
 
+from schoolit.accounts.scope import Scope
 from schoolit.demo import seed_demo
 from schoolit.sql import fetch
-from schoolit.tickets import policy
+from schoolit.tickets import policy, services
 from schoolit.tickets.demo import CALENDAR
 
 
@@ -19,6 +20,12 @@ async def test_demo_tickets_are_plausible_and_idempotent() -> None:
     minutes = await fetch("SELECT sum(minutes)::int AS m FROM time_entry")
     assert minutes[0]["m"] > 0
     assert (await fetch("SELECT count(*) AS n FROM ticket_event WHERE kind = 'comment'"))[0]["n"] > 0
+    # The deadline jobs ran: timelines hold warnings, breaches are flagged, and one ticket is due soon.
+    assert (await fetch("SELECT count(*) AS n FROM ticket_event WHERE kind = 'sla_warning'"))[0]["n"] > 0
+    assert (await fetch("SELECT count(*) AS n FROM ticket WHERE sla_breached"))[0]["n"] > 0
+    system = Scope.system("test")
+    states = [(await services.get_ticket(system, r["id"]))["sla_state"] for r in await fetch("SELECT id FROM ticket")]
+    assert {"warning", "breached", "ok"} <= set(states), states
     holidays = (await policy.load_calendar((await fetch(
         "SELECT id FROM business_calendar WHERE name = {}", CALENDAR))[0]["id"])).holidays
     assert len(holidays) == 22
