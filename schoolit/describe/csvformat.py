@@ -120,9 +120,11 @@ def price_cents(cell: str, comma: bool) -> int:
             cents = int((match.group(2) or "0").ljust(2, "0"))
             total = euros * 100 + cents
             if total > MAX_INT:
-                raise CellError(limits.TOO_LARGE, max="21.474.836,47 €")
+                raise CellError(limits.TOO_LARGE, max="21.474.836,47 €" if comma else "€21,474,836.47")
             return total
-    raise CellError(N_("an amount in euros with at most two decimals, e.g. 1.234,56"))
+    # The example in the cell's own convention: what the refused cell should have looked like.
+    raise CellError(N_("an amount in euros with at most two decimals, e.g. 1.234,56") if comma
+                    else N_("an amount in euros with at most two decimals, e.g. 1,234.56"))
 
 
 def format_price(cents: int | None, lang: str) -> str:

@@ -18,7 +18,7 @@ from schoolit import rules
 from schoolit.db import MAX_INT
 from schoolit.describe import csvformat
 from schoolit.kernel.i18n import N_, gettext
-from schoolit.kernel.money import euro_input_text, euro_text
+from schoolit.kernel.money import decimal_comma, euro_input_text, euro_text
 from schoolit.kernel.times import day_text
 from schoolit.truth import truth, yes_no
 
@@ -106,10 +106,11 @@ class Money(ValueKind):
     doc = "price"
     """Cents: an integer in JSON; euros in a form or a CSV cell, one reading for both (`cell`).
 
-    A form's text is read as a German cell: "1.234,50", "1.234" and "1234,50". A point before one or two
-    digits is a decimal point ("499.90", typed on an English keyboard): no amount has three decimals, so a
-    point before a group of three digits can only be a thousands separator and neither is ambiguous. A comma
-    before three digits ("1,234", an English thousands separator) is refused with the example "1.234,56"."""
+    A form's text is read as a cell of its page's language. German: "1.234,50", "1.234" and "1234,50"; a point
+    before one or two digits is a decimal point ("499.90", typed on an English keyboard): no amount has three
+    decimals, so a point before a group of three digits can only be a thousands separator and neither is
+    ambiguous. A comma before three digits ("1,234", an English thousands separator) is refused with the example
+    "1.234,56". English the other way round ("1,234.50", "1234,50"; "1.234" refused, the example "1,234.56")."""
 
     api_type = int
     widget = "money"
@@ -121,7 +122,7 @@ class Money(ValueKind):
     def parse(self, value: Any) -> int:
         if isinstance(value, str):
             try:
-                return self.cell(value, comma=True)
+                return self.cell(value, comma=decimal_comma())
             except csvformat.CellError as exc:  # its reason, or "too large" for the one with a value to fill
                 raise ValueError(N_("too large") if exc.params else exc.message) from None
         if isinstance(value, bool) or not isinstance(value, int):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from schoolit.sql import fetch
 from tests.integration.accounts.test_login import csrf_token, login
@@ -47,17 +48,23 @@ async def test_the_replacement_plan_sums_are_written_alike(client: httpx.AsyncCl
     assert f"1.001.234,56{NBSP}€" in page.text  # the two laptops of 2022
 
 
+@pytest.mark.parametrize(("lang", "shown", "refused", "reason"), [
+    ("de", "1.234,56", "1,234", "z. B. 1.234,56"),
+    ("en", "1,234.56", "1.234", "e.g. 1,234.56"),
+])
 async def test_the_edit_form_prefills_the_price_as_the_pages_write_it_and_takes_it_back_unchanged(
-        client: httpx.AsyncClient, world: World) -> None:
-    """The edit form offers "1.234,56" (the device page's "1.234,56 €" without the sign); the form sent back
-    as it came keeps the price, and the update it records changes no field."""
-    device_id = await _device(client, world, "PRICE-4", 123456)
+        client: httpx.AsyncClient, world: World, lang: str, shown: str, refused: str, reason: str) -> None:
+    """The edit form offers the price as its page writes it ("1.234,56" in German, "1,234.56" in English: the
+    device page's amount without the sign); the form sent back as it came keeps the price, and the update it
+    records changes no field. What the language writes otherwise is refused with its example."""
+    device_id = await _device(client, world, f"PRICE-4{lang}", 123456)
     await login(client, "support@verbund.test.example")
+    client.cookies.set("lang", lang)
     url = f"/devices/{device_id}/edit"
     edit = await client.get(url)
     assert edit.status_code == 200
     values = form_values(edit.text, "inventory-form")
-    assert ("price_cents", "1.234,56") in values
+    assert ("price_cents", shown) in values
     posted: dict[str, list[str]] = {}
     for key, value in values:
         posted.setdefault(key, []).append(value)
@@ -69,4 +76,8 @@ async def test_the_edit_form_prefills_the_price_as_the_pages_write_it_and_takes_
                          "ORDER BY id DESC LIMIT 1", str(device_id)))[0]
     before, after = json.loads(entry["before"]), json.loads(entry["after"])
     assert before == after
-    assert ("price_cents", "1.234,56") in form_values((await client.get(url)).text, "inventory-form")
+    assert ("price_cents", shown) in form_values((await client.get(url)).text, "inventory-form")
+    posted.update(price_cents=[refused], _csrf_token=[await csrf_token(client, url)])
+    refusal = await client.post(url, data=posted)
+    assert refusal.status_code == 422 and reason in refusal.text
+    assert (await call(client, world, "admin", "GET", f"/devices/{device_id}")).json()["price_cents"] == 123456
