@@ -88,7 +88,7 @@ async def test_a_county_controller_lies_outside_the_schools_networks_a_schools_i
     assert moved.status_code == 422
 
 
-async def _poll_and_ingest(client: httpx.AsyncClient, world: World, target: ProbeTarget, wait: float = 1.0) -> None:
+async def _poll_and_ingest(client: httpx.AsyncClient, world: World, target: ProbeTarget, wait: float = 3.0) -> None:
     """Poll the target once, post what the agent would send, and run the derivation."""
     async with SnmpPoller(timeout=wait, retries=0) as poller:
         result = await poller.poll(target)
