@@ -10,7 +10,6 @@ axe-core violation, a screenshot each (tests/e2e/artifacts/, git-ignored).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -22,14 +21,7 @@ from tests.e2e.support import (
     look_at,
     page_as,
     pages_at_both_widths,
-    role_server,
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("access-point-form")) as base:
-        yield base
 
 
 def first_access_point_form(page: Page) -> str:

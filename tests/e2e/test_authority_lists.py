@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.support import (
@@ -21,15 +19,8 @@ from tests.e2e.support import (
     chromium,
     horizontal_overflow,
     page_as,
-    role_server,
     shot,
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("authority-lists")) as base:
-        yield base
 
 
 def shown_rows(page: Page) -> list[list[str]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -23,7 +22,6 @@ from tests.e2e.support import (
     axe_violations,
     chromium,
     page_as,
-    role_server,
     shot,
 )
 
@@ -32,12 +30,6 @@ MAX_SECONDS = 75
 DEPTH = 2
 # Addresses a crawler must not open: they act (log out) or leave the HTML pages (files, the API, languages).
 SKIP = re.compile(r"^/(logout|language/|api/|static/|metrics|health|tickets/attachments/)|\.(csv|json|pdf)$")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("crawl")) as base:
-        yield base
 
 
 def kind_of(href: str) -> str:

@@ -9,7 +9,6 @@ Screenshots go to tests/e2e/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,16 +20,7 @@ from tests.e2e.support import (
     look_at,
     page_as,
     pages_at_both_widths,
-    role_server,
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("device-lists")) as base:
-        yield base
-
-
 
 
 def total(page: Page) -> int:

@@ -11,7 +11,6 @@ and 390 px: no sideways scrolling at 390 px, no serious or critical axe-core vio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -25,17 +24,10 @@ from tests.e2e.support import (
     look_at,
     page_as,
     pages_at_both_widths,
-    role_server,
 )
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 DISPOSED: dict[str, str] = {}  # the pages of the device and the access point the flows disposed of
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("disposal")) as base:
-        yield base
 
 
 def _send_request(page: Page, filename: str, content: bytes) -> None:

@@ -8,22 +8,15 @@ screenshot each (tests/e2e/artifacts/, git-ignored).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.support import WIDE, look_at, pages_at_both_widths, role_server
+from tests.e2e.support import WIDE, look_at, pages_at_both_widths
 
 # A cell's text ends this close to the cell's right padding when it is right-aligned (sub-pixel rounding).
 EDGE = 1.5
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("inventory-tables")) as base:
-        yield base
 
 
 def text_gaps(page: Any, cells: str) -> list[float]:

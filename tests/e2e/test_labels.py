@@ -9,7 +9,6 @@ Screenshots: tests/e2e/artifacts/labels-*.png."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,7 +23,6 @@ from tests.e2e.support import (
     chromium,
     horizontal_overflow,
     page_as,
-    role_server,
     shot,
 )
 
@@ -49,12 +47,6 @@ DRAW_QR = """async () => {
   for (let i = 0; i < rgba.length; i += 4) grey += String.fromCharCode(rgba[i]);
   return [whole, btoa(grey)];
 }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("labels")) as base:
-        yield base
 
 
 def _drawn_qr(page: Page) -> str:

@@ -9,10 +9,8 @@ never wraps inside; an empty list shows its empty-state text without a CSV link 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
@@ -24,19 +22,12 @@ from tests.e2e.support import (
     look_at,
     page_as,
     pages_at_both_widths,
-    role_server,
 )
 
 SCHOOL_NUMBER = "51600"  # Donnersbergkreis: the supporter's arrangement, the authority's county, the contact's school
 WIDE_UPLINK = "51602"  # fibre to the building, gigabit symmetric: its uplink row has the most to show
 # 200 characters without a space: a pasted link with a log line behind it.
 LONG_SUBJECT = ("https://portal.schule.example/support/protokoll?zeile=" + "Verbindungsabbruch" * 10)[:200]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("list-layout")) as base:
-        yield base
 
 
 def report_long_subject(server: str) -> None:

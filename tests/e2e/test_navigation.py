@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.support import (
@@ -22,13 +21,6 @@ from tests.e2e.support import (
     menu_link,
     shot,
 )
-from tests.e2e.support import role_server as start_role_server
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with start_role_server(tmp_path_factory.mktemp("navigation")) as base:
-        yield base
 
 
 def logged_in(server: str, role: str, viewport: dict[str, int]) -> Iterator[Page]:

@@ -12,14 +12,12 @@ arrangement-month-*.png)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from schoolit.kernel.times import BERLIN
-from tests.e2e.support import ARTIFACTS, look_at, pages_at_both_widths, role_server
+from tests.e2e.support import ARTIFACTS, look_at, pages_at_both_widths
 
 GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
                  "November", "Dezember")
@@ -28,12 +26,6 @@ FORCE_VALUE = """(element, value) => {
     if (element.tagName === "SELECT") { element.add(new Option(value, value)); }
     element.value = value;
 }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("refused")) as base:
-        yield base
 
 
 def _form_shot(locator: Any, name: str) -> None:

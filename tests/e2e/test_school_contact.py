@@ -12,9 +12,7 @@ per role. Screenshots go to tests/e2e/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.support import (
@@ -26,17 +24,10 @@ from tests.e2e.support import (
     horizontal_overflow,
     menu_link,
     page_as,
-    role_server,
     shot,
 )
 
 EMAIL, NAME, _ = ROLE_USERS["school"]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("school")) as base:
-        yield base
 
 
 def check(page: Page, what: str) -> None:

@@ -8,7 +8,6 @@ says so next to the field, in German; with the key it is saved, and no page show
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,17 +15,10 @@ from playwright.sync_api import Page, expect
 from tests.e2e.support import (
     look_at,
     pages_at_both_widths,
-    role_server,
 )
 
 DEMO_SECRETS = ("demo-auth-passphrase", "demo-priv-passphrase")
 TYPED = ("e2e-auth-passphrase", "e2e-priv-passphrase")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("snmp-profiles")) as base:
-        yield base
 
 
 def _no_secret(page: Page) -> None:

@@ -11,9 +11,7 @@ per role. Screenshots go to tests/e2e/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
@@ -22,17 +20,10 @@ from tests.e2e.support import (
     assert_accessible,
     chromium,
     page_as,
-    role_server,
     shot,
 )
 
 MODULE_BODY = "Guten Tag {name}, der Access Point an der {schule} ist neu gestartet ({ticket})."
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with role_server(tmp_path_factory.mktemp("supporter")) as base:
-        yield base
 
 
 def test_claim_comment_with_text_module_log_time_resolve(server: str) -> None:
