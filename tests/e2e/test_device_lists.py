@@ -87,6 +87,19 @@ def test_school_contact_returns_a_class_at_phone_width(server: str) -> None:
         look_at(page, "device-lists-school class return nothing ticked 390")
         page.get_by_label("Alle der Klasse anhaken").check()
         assert page.locator("input[name=ids]:checked").count() == count
+        # A day before the devices were lent: refused, each ticked row marked with its reason, the ticks kept.
+        returned_on = page.locator("input[name=returned_on]")
+        today = returned_on.input_value()
+        returned_on.fill("2000-01-01")
+        page.get_by_role("button", name="Rückgaben erfassen").click()
+        expect(page.get_by_test_id("blocked-loan")).to_have_count(count)
+        expect(page.get_by_test_id("blocked-loan").first).to_contain_text("Rückgabe vor der Ausgabe")
+        assert page.locator("input[name=ids]:checked").count() == count
+        page.get_by_test_id("return-errors").get_by_role("link", name="Angehakte Geräte").click()
+        expect(page.locator("#field-ids")).to_be_focused()  # the first row that blocks it
+        expect(page.locator("#field-ids")).to_be_in_viewport()
+        look_at(page, "device-lists-school class return refused 390")
+        page.locator("input[name=returned_on]").fill(today)
         page.locator("textarea[name=condition_in]").fill("vollständig, ohne Schäden")
         page.get_by_role("button", name="Rückgaben erfassen").click()
         expect(page).to_have_url(re.compile(r"/loans\?state=returned"))

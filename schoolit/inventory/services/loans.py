@@ -238,6 +238,23 @@ async def return_loan(scope: Scope, loan_id: int, data: Mapping[str, Any]) -> di
 BLOCKING_LOANS = N_("Nothing was returned. These loans block it: %(loans)s")
 
 
+def return_blocked_by(loan: Mapping[str, Any], returned_on: dt.date) -> str | None:
+    """Why `loan` cannot be returned on `returned_on` in a class return, or None: returned already, or lent
+    after that day — named with its lend day, so the teacher sees which day to correct, or which device was ticked
+    by mistake. The reason in the caller's language."""
+    if loan["returned_on"] is not None:
+        return gettext(RETURNED_ALREADY)
+    if returned_on < loan["lent_on"]:
+        return gettext(RETURNED_BEFORE_LEND_DAY, day=day_text(loan["lent_on"]))
+    return None
+
+
+def class_return_day(data: Mapping[str, Any]) -> dt.date | None:
+    """The day a class return's form asks for (today when it names none), None when it is not a valid one."""
+    f, returned_on, _ = _return_input(data)
+    return None if f.has_error("returned_on") else returned_on
+
+
 async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Return many loans at once (the devices of a class) with one date, one condition note and one
     place for the devices: all or nothing. The message names every loan that blocks it (returned
@@ -251,15 +268,7 @@ async def return_loans(scope: Scope, loan_ids: Sequence[int], data: Mapping[str,
                                 extra=[fragment("l.id = ANY({})", ids)])
     if len(before) != len(ids):
         raise NotFound(LOAN_NOT_FOUND)
-    blocked: list[tuple[str, str]] = []
-    for loan in before:
-        # A loan lent after the return day is named with its lend day (grouped by it): the teacher sees
-        # which day to correct, or which device was ticked by mistake.
-        reason = RETURNED_ALREADY if loan["returned_on"] is not None else (
-            gettext(RETURNED_BEFORE_LEND_DAY, day=day_text(loan["lent_on"])) if returned_on < loan["lent_on"]
-            else None)
-        if reason:
-            blocked.append((loan["device_serial"], reason))
+    blocked = [(loan["device_serial"], reason) for loan in before if (reason := return_blocked_by(loan, returned_on))]
     if blocked:
         raise ValidationFailed([FieldError("ids", gettext(BLOCKING_LOANS, loans=blocking(blocked)))])
     return await _record_returns(scope, returned_on, f.values.get("condition_in") or "", device_status, before,

@@ -234,6 +234,17 @@ async def test_return_a_class_page(client: httpx.AsyncClient, world: World) -> N
     assert early.status_code == 422
     assert ("Es wurde nichts zurückgenommen. Diese Ausleihen verhindern es: Rückgabe vor der Ausgabe (01.09.2026): "
             "CLSKIB000, CLSKIB001") in early.text
+    # The rows that block it are marked with their reason, and the summary leads to the first of them.
+    assert early.text.count('data-testid="blocked-loan"') == 2
+    assert early.text.count('aria-invalid="true" aria-describedby="blocked-') == 2
+    assert early.text.count(">Rückgabe vor der Ausgabe (01.09.2026)</span>") == 2
+    assert '<a href="#field-ids">Angehakte Geräte</a>' in early.text
+    assert early.text.count('id="field-ids"') == 1
+    # Only the ticked rows: with one of them ticked, only that one.
+    one = await client.post("/loans/return", data={**form, "ids": [str(loans[1])], "returned_on": "2026-08-31"})
+    assert one.text.count('data-testid="blocked-loan"') == 1 and f'id="blocked-{loans[1]}"' in one.text
+    nothing = await client.post("/loans/return", data={**form, "ids": [], "returned_on": "2026-12-01"})
+    assert nothing.status_code == 422 and "blocked-loan" not in nothing.text and 'href="#field-ids"' not in nothing.text
     assert await open_loans(loans) == 2
     done = await client.post("/loans/return", data={**form, "returned_on": "2026-12-01"})
     assert done.status_code == 303 and "state=returned" in done.headers["location"]
