@@ -51,7 +51,7 @@ async def test_demo_devices_answer_like_their_vendor_and_counters_move(demo_worl
     assert len(targets) == network.assets == expected[0]["n"]
     first_recording = sorted(network.recordings.glob("*.snmprec"))[0].stem
     with snmp_simulator(network.recordings, snmp_port, ready_community=first_recording):
-        async with SnmpPoller(concurrency=8, timeout=1.0, retries=1) as poller:
+        async with SnmpPoller(concurrency=8, timeout=3.0, retries=1) as poller:
             first = await poller.poll_all(targets)
             await asyncio.sleep(1.5)
             second = await poller.poll_all(targets)
