@@ -59,23 +59,18 @@ def _resolution_missed(ticket: Mapping[str, Any], moment: dt.datetime) -> bool:
 def missed_deadlines(ticket: Mapping[str, Any], moment: dt.datetime) -> tuple[str, ...]:
     """The deadlines a breached ticket missed, 'response' and/or 'resolution' (none when it is not breached): the
     response's while its first answer is overdue or when it came late, the resolution's when that is past. A breach
-    flagged before a pause moved the due times shows in neither: it counts as the resolution's (as ever)."""
+    flagged before a pause moved the due times shows in neither: it counts as the resolution's (as ever).
+
+    The first is the one a single badge names (the queue, its file): a first answer still owed (the supporter can
+    still give it), then the resolution, then a first answer that came late."""
     if state_of(ticket, moment) != "breached":
         return ()
     first = ticket["first_response_at"]
     answered_late = first is not None and ticket["response_due_at"] is not None and first > ticket["response_due_at"]
-    missed = (*(("response",) if response_missed(ticket, moment) or answered_late else ()),
-              *(("resolution",) if _resolution_missed(ticket, moment) else ()))
+    missed = (*(("response",) if response_missed(ticket, moment) else ()),
+              *(("resolution",) if _resolution_missed(ticket, moment) else ()),
+              *(("response",) if answered_late else ()))
     return missed or ("resolution",)
-
-
-def missed_deadline(ticket: Mapping[str, Any], moment: dt.datetime) -> str | None:
-    """The one deadline a breach is named by where there is room for one badge (the queue, its file): a first
-    answer still overdue comes first (the supporter can still give it), then the resolution."""
-    missed = missed_deadlines(ticket, moment)
-    if not missed:
-        return None
-    return "response" if response_missed(ticket, moment) or missed == ("response",) else "resolution"
 
 
 def state_of(ticket: Mapping[str, Any], moment: dt.datetime) -> str:

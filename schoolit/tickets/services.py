@@ -85,9 +85,9 @@ def with_sla_state(row: dict[str, Any], moment: dt.datetime | None = None) -> di
     row = dict(row)
     moment = moment or now()
     row["sla_state"] = overdue.state_of(row, moment)
-    # For words next to the colour: every missed deadline (the ticket's rows), the one that names it (the queue).
+    # For words next to the colour: every missed deadline (the ticket's rows), the first names it alone (the queue).
     row["sla_missed"] = overdue.missed_deadlines(row, moment)
-    row["sla_breach"] = overdue.missed_deadline(row, moment)
+    row["sla_breach"] = row["sla_missed"][0] if row["sla_missed"] else None
     return row
 
 
