@@ -152,17 +152,19 @@ class ClassReturnPages(Controller):
             loans, _ = await services.list_loans(caller, state="open", school_id=school, class_name=class_name,
                                                  sort="serial", limit=200)
         errors = dict(errors or {})
+        ticked_ids = set(ticked or ())
         # A refused return marks the ticked rows that block it, each with its reason, and the summary leads to the
         # first of them (the loans returned meanwhile are no longer listed: the summary names them).
         day = services.class_return_day(values) if "ids" in errors else None
-        blocked = {loan["id"]: reason for loan in loans if day is not None and loan["id"] in set(ticked or ())
-                   and (reason := services.return_blocked_by(loan, day))}
+        blocked = {} if day is None else {
+            loan["id"]: reason for loan in loans
+            if loan["id"] in ticked_ids and (reason := services.return_blocked_by(loan, day))}
         return Template("inventory/class_return.html", status_code=status, context={
             "schools": [(str(s["id"]), f"{s['name']} ({s['school_number']})") for s in schools],
             "school_id": school, "class_name": class_name, "loans": loans,
             # Nothing ticked until the teacher ticks it: a box ticked in advance records a device returned
             # that is still out.
-            "ticked": set(ticked or ()), "blocked": blocked,
+            "ticked": ticked_ids, "blocked": blocked,
             "fields": forms.fields(RETURN_FORM, values, errors, None),
             # A refusal opens with its summary: the whole form's (nothing ticked, the loans that block it) first,
             # linked to the first row that blocks it when one is listed.
