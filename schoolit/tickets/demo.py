@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from schoolit.accounts import directory
@@ -23,7 +24,7 @@ from schoolit.tickets import policy, services, worktime
 from schoolit.tickets.categories import list_categories
 from schoolit.tickets.choices import Level, Source, Status
 from schoolit.tickets.schemas import PolicyIn
-from schoolit.tickets.sla import due_times, priority_of, public_holidays
+from schoolit.tickets.sla import Due, due_times, priority_of, public_holidays
 
 CALENDAR = "Schul-IT-Verbund Donnersberg–Kaiserslautern–Kusel"
 SUPPORTER = "support@verbund.demo.schoolit.example"
@@ -87,13 +88,19 @@ async def _supporter_scope() -> Scope | None:
     return await accounts.scope_for_user(user)
 
 
-async def _backdate(ticket_id: int, county_id: int, days: int) -> None:
-    """Move a fresh ticket into the past, with the due times that creation time gives."""
+async def _due_times_of(ticket_id: int, county_id: int) -> tuple[dt.datetime, Callable[[dt.datetime], Due]]:
+    """A ticket's creation time, and the due times its county's policy gives it for a creation time."""
     rows = await fetch("SELECT created_at, urgency, impact FROM ticket WHERE id = {}", ticket_id)
     support = await policy.policy_for_county(county_id)
-    created = rows[0]["created_at"] - dt.timedelta(days=days, hours=days % 5)
-    due = due_times(support.calendar, created,
-                    support.target(priority_of(rows[0]["urgency"], rows[0]["impact"], support.matrix)))
+    target = support.target(priority_of(rows[0]["urgency"], rows[0]["impact"], support.matrix))
+    return rows[0]["created_at"], lambda created: due_times(support.calendar, created, target)
+
+
+async def _backdate(ticket_id: int, county_id: int, days: int) -> None:
+    """Move a fresh ticket into the past, with the due times that creation time gives."""
+    created_at, due_for = await _due_times_of(ticket_id, county_id)
+    created = created_at - dt.timedelta(days=days, hours=days % 5)
+    due = due_for(created)
     await fetch("UPDATE ticket SET created_at = {}, response_due_at = {}, resolution_due_at = {}, "
                 "resolution_warn_at = {} WHERE id = {}", created, due.response_due_at, due.resolution_due_at,
                 due.resolution_warn_at, ticket_id)
@@ -103,13 +110,11 @@ async def _backdate(ticket_id: int, county_id: int, days: int) -> None:
 async def _due_soon(ticket_id: int, county_id: int) -> None:
     """Move a worked ticket back until its resolution is due soon but not yet (the warning, not a breach), its
     first answer given in time: the latest creation time, hour by hour, whose warning time has passed."""
-    rows = await fetch("SELECT urgency, impact FROM ticket WHERE id = {}", ticket_id)
-    support = await policy.policy_for_county(county_id)
-    target = support.target(priority_of(rows[0]["urgency"], rows[0]["impact"], support.matrix))
+    _, due_for = await _due_times_of(ticket_id, county_id)
     moment = services.now()
     for hours in range(1, 24 * 60):
         created = moment - dt.timedelta(hours=hours)
-        due = due_times(support.calendar, created, target)
+        due = due_for(created)
         if due.resolution_warn_at <= moment:
             break
     else:
