@@ -8,8 +8,8 @@ hour or day (rollups), and the few rows that decide the state. numpy does that i
 a sample; what costs is moving the data, so both directions avoid a Python object per value:
 
 - reading, the samples of the pass's batches that `SIMPLE` did not take, and the state of their access
-  points before it, come as one row of arrays in PostgreSQL's binary form (`arrays_of`, `decode`): one
-  array per column, the booleans and null flags packed into one integer per row;
+  points before it, come as one bytea of fixed-width rows in PostgreSQL's binary form (`arrays_of`,
+  `decode`), the booleans and null flags packed into one integer per row;
 - writing, the state rows and the ended hours and days go as binary COPY (`encode`) into temporary tables,
   and from there by one upsert each (the same as the SQL's).
 
@@ -24,7 +24,6 @@ since then (`date_bin` on that origin), days are days since 2000-01-01 (a binary
 from __future__ import annotations
 
 import datetime as dt
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +43,8 @@ WRAP = 4294967296  # sysUpTime (TimeTicks) wraps at 2^32; so do 32-bit counters
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _BINARY = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8", "boolean": "?", "real": ">f4",
            "timestamptz": ">i8", "date": ">i4"}
+_SEND = {"smallint": "int2send", "integer": "int4send", "bigint": "int8send", "real": "float4send",
+         "timestamptz": "timestamptz_send", "date": "date_send"}  # each type's binary form, as in `_BINARY`
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "boolean": "false", "real": "0",
          "timestamptz": ORIGIN_SQL, "date": "DATE '2000-01-01'"}
 
@@ -77,41 +78,38 @@ def _bits(columns: tuple[Column, ...]) -> list[tuple[str, str]]:
     return bits
 
 
+def _flag_kind(columns: tuple[Column, ...]) -> str:
+    return "integer" if len(_bits(columns)) < 31 else "bigint"
+
+
 def arrays_of(columns: tuple[Column, ...]) -> str:
-    """The select list that aggregates `columns` into one row of arrays in PostgreSQL's binary form (byteas):
-    one per column that is not boolean, coalesced to its type's zero, and one bigint of flags per row (see
-    `decode`). Read so, a sample costs the database and the app far less than as a row of its own (binary
-    COPY: asyncpg spent ~1 µs on each row's message)."""
-    def array(expression: str, kind: str, name: str) -> str:
-        return f"array_send(coalesce(array_agg(({expression})::{kind}), '{{{{}}}}'::{kind}[])) AS {name}"
-
-    values = [array(column.value(), column.type, column.name) for column in columns if column.type != "boolean"]
-    bits = _bits(columns)
-    kind = "integer" if len(bits) < 31 else "bigint"
+    """The select list that reads `columns` of many rows as one value, `packed`: every row's values in
+    PostgreSQL's binary form one after the other (each column that is not boolean, coalesced to its type's
+    zero, then one integer of flags, see `decode`), all rows in one bytea by one aggregate. Read so, a sample
+    costs the database and the app far less than as a row of its own (binary COPY: asyncpg spent ~1 µs on
+    each row's message), and a third less than as one array per column (an aggregate call per column and
+    row: 87 of 135 ms for 100,000 samples)."""
+    values = [f"{_SEND[column.type]}(({column.value()})::{column.type})" for column in columns
+              if column.type != "boolean"]
+    kind = _flag_kind(columns)
     flags = " | ".join(f"(({bit})::{kind} << {index})" if index else f"({bit})::{kind}"
-                       for index, (_, bit) in enumerate(bits))
-    return ", ".join([*values, array(flags or "0", kind, "flags")])
-
-
-def _array(data: bytes, binary: str) -> Array:
-    """A one-dimensional array without nulls from its binary form: the header, then each element's length
-    and value."""
-    if struct.unpack(">i", data[:4])[0] == 0:  # no dimensions: empty
-        return np.zeros(0, np.dtype(binary))
-    return np.frombuffer(data, dtype=np.dtype([("length", ">i4"), ("value", binary)]), offset=20)["value"]
+                       for index, (_, bit) in enumerate(_bits(columns)))
+    values.append(f"{_SEND[kind]}(({flags or '0'})::{kind})")
+    return f"coalesce(string_agg({' || '.join(values)}, ''::bytea), ''::bytea) AS packed"
 
 
 def decode(row: dict[str, bytes], columns: tuple[Column, ...]) -> dict[str, Array]:
     """The arrays of a row selected by `arrays_of(columns)`: integers as int64 (times and days are compared and
     combined with each other), reals as float64, booleans and null flags as booleans."""
+    kind = _flag_kind(columns)
+    fields = [(column.name, _BINARY[column.type]) for column in columns if column.type != "boolean"]
+    rows = np.frombuffer(row["packed"], dtype=np.dtype([*fields, ("flags", _BINARY[kind])]))
     arrays: dict[str, Array] = {}
     for column in columns:
         if column.type != "boolean":
-            native = np.float64 if column.type == "real" else np.int64
-            arrays[column.name] = _array(row[column.name], _BINARY[column.type]).astype(native)
-    bits = _bits(columns)
-    flags = _array(row["flags"], ">i4" if len(bits) < 31 else ">i8").astype(np.int64)
-    for index, (name, _) in enumerate(bits):
+            arrays[column.name] = rows[column.name].astype(np.float64 if column.type == "real" else np.int64)
+    flags = rows["flags"].astype(np.int64)
+    for index, (name, _) in enumerate(_bits(columns)):
         arrays[name] = (flags >> index) & 1 == 1
     return arrays
 
