@@ -15,11 +15,12 @@ from schoolit.accounts.probes import scope_for_probe
 from schoolit.accounts.scope import Scope
 from schoolit.accounts.security import digest, new_token
 from schoolit.accounts.services import TOUCH_EVERY, USER_COLUMNS, now, scope_for_user
-from schoolit.accounts.tables import ApiToken, Probe, User
+from schoolit.accounts.tables import ApiToken, User
 from schoolit.db import atomic
 from schoolit.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from schoolit.kernel.access import Permission
 from schoolit.kernel.i18n import N_
+from schoolit.sql import fetch
 
 TOKEN_COLUMNS = (ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.user_id, ApiToken.probe_id,
                  ApiToken.created_at, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
@@ -51,9 +52,17 @@ async def create_token(scope: Scope, *, user_id: int, name: str,
 
 
 
+# The token and, for a probe's token, its probe (when active) in one query: probes present one on every batch.
+_BEARER_LOOKUP = (
+    "SELECT t.id, t.user_id, t.probe_id, t.expires_at, t.revoked_at, t.last_used_at, p.id AS probe_row_id, "
+    "p.name AS probe_name, p.county_id AS probe_county_id, p.school_id AS probe_school_id "
+    "FROM api_token t LEFT JOIN probe p ON p.id = t.probe_id AND p.active WHERE t.token_hash = {}")
+
+
 async def scope_for_token(token: str) -> Scope | None:
     """The Scope of a valid bearer token, or None (unknown, revoked, expired, or owner disabled)."""
-    row = await ApiToken.select(*TOKEN_COLUMNS).where(ApiToken.token_hash == digest(token)).first()
+    rows = await fetch(_BEARER_LOOKUP, digest(token))
+    row = rows[0] if rows else None
     moment = now()
     if row is None or row["revoked_at"] is not None or (row["expires_at"] and row["expires_at"] <= moment):
         return None
@@ -61,14 +70,13 @@ async def scope_for_token(token: str) -> Scope | None:
     if row["user_id"] is not None:
         user = await User.select(*USER_COLUMNS).where((User.id == row["user_id"]) & (User.active == True)).first()  # noqa: E712
         scope = await scope_for_user(user, token_id=row["id"]) if user else None
-    elif row["probe_id"] is not None:
-        probe = await Probe.select(Probe.id, Probe.name, Probe.county_id, Probe.school_id).where(
-            (Probe.id == row["probe_id"]) & (Probe.active == True)).first()  # noqa: E712
-        scope = scope_for_probe(probe, row["id"]) if probe else None
+    elif row["probe_row_id"] is not None:
+        probe = {"id": row["probe_row_id"], "name": row["probe_name"], "county_id": row["probe_county_id"],
+                 "school_id": row["probe_school_id"]}
+        scope = scope_for_probe(probe, row["id"])
     if scope is not None and (row["last_used_at"] is None or moment - row["last_used_at"] > TOUCH_EVERY):
         await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == row["id"])
     return scope
-
 
 
 async def list_tokens(scope: Scope) -> list[dict[str, Any]]:

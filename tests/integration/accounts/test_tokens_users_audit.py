@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from schoolit.accounts.scope import Scope
-from schoolit.accounts.tables import ApiToken, AuditEvent, User
+from schoolit.accounts.tables import ApiToken, AuditEvent, Probe, User
 from schoolit.accounts.tokens import create_token, scope_for_token
 from schoolit.db import atomic
 from schoolit.sql import fetch
@@ -50,6 +50,21 @@ async def test_token_of_disabled_user_stops_working(client: httpx.AsyncClient, w
     assert response.status_code == 200 and response.json()["active"] is False
     assert await scope_for_token(world.tokens["school_contact"]) is None
     assert (await client.get("/api/v1/me", headers=world.auth("school_contact"))).status_code == 401
+
+
+async def test_a_probe_token_acts_as_its_active_probe(client: httpx.AsyncClient, world: World) -> None:
+    scope = await scope_for_token(world.tokens["probe"])
+    assert scope is not None and scope.actor.id == world.probe_id and scope.actor.token_id == world.token_ids["probe"]
+    assert scope.county_ids == {world.counties["donnersbergkreis"]} and scope.school_id is None
+    assert scope.actor.label == "probe:Sonde Kirchheimbolanden"
+    await Probe.update({Probe.active: False}).where(Probe.id == world.probe_id)
+    assert await scope_for_token(world.tokens["probe"]) is None
+    assert (await client.get("/api/v1/probe/targets", headers=world.auth("probe"))).status_code == 401
+    await Probe.update({Probe.active: True}).where(Probe.id == world.probe_id)
+    assert (await client.get("/api/v1/probe/targets", headers=world.auth("probe"))).status_code == 200
+    await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(
+        ApiToken.id == world.token_ids["probe"])
+    assert await scope_for_token(world.tokens["probe"]) is None
 
 
 async def test_only_the_digest_of_a_token_is_stored(client: httpx.AsyncClient, world: World) -> None:
