@@ -16,8 +16,9 @@ amortises the state and rollup upserts over many batches. A pass:
   the parts it has nothing for;
 - marks those batches derived in the same transaction: a crash loses nothing and counts nothing
   twice, the next pass simply starts where the last committed one ended;
-- then looks for outages at the schools it touched (`schoolit.probes.outages`), with the scope of
-  the probe that sent the samples.
+- once no batch waits (or every `OUTAGE_CHECK_SECONDS` while a backlog lasts), looks for outages at
+  the schools the passes touched (`schoolit.probes.outages`), with the scope of the probe that sent
+  the samples.
 
 The result is the one processing batch by batch would give, in the order the batches are derived
 (id order; within a batch, time order): a sample is a straggler when it is not newer than the
@@ -73,6 +74,7 @@ SPEED_HEADROOM = 1.05  # a rate above the interface's own speed is a counter gli
 CONTRACT_HEADROOM = 1.2
 MAX_SAMPLES_PER_PASS = 500_000  # bounds one transaction when a large backlog waits (after an outage)
 GATHER_SECONDS = 0.1  # after a wake-up, before the pass: what a probe's derived state may lag more
+OUTAGE_CHECK_SECONDS = 2.0  # while a backlog lasts, how often its passes' schools are checked for outages
 RETRY_SECONDS = 2.0  # the timer behind the wake-ups: another process held the lock, or a wake-up was lost
 DERIVATION_LOCK = 0x5C4_0D_E71  # pg advisory lock key of the derivation (any constant the project uses once)
 
@@ -555,33 +557,47 @@ def _take(pending: list[Any], limit: int) -> list[int]:
     return taken
 
 
-async def _derive_access_points(batch_ids: list[int], done: list[int], touched: dict[int, set[int]]) -> None:
-    """The access points of the pass that `SIMPLE` did not take, derived in the app (`ap_pass`)."""
-    await execute(f"{ap_pass.SETTINGS}; {AP_TABLES_READY}")
+async def _derive_access_points(batch_ids: list[int], done: list[int], touched: dict[int, set[int]],
+                                setup: str) -> list[str]:
+    """The access points of the pass that `SIMPLE` did not take, derived in the app (`ap_pass`), after the
+    statements `setup`. Their rows go to temporary tables here; the statements that take them from there
+    are returned, for the pass's last round trip."""
+    await execute(f"{setup}{ap_pass.SETTINGS}; {AP_TABLES_READY}")
     samples = ap_pass.decode((await fetch(ap_pass.SAMPLES, batch_ids, done))[0], ap_pass.SAMPLE_COLUMNS)
     if not len(samples["asset_id"]):
-        return
+        return []
     octets = await fetch(ap_pass.OCTETS, batch_ids) if samples["octets"].any() else []
     samples = ap_pass.with_octets(samples, octets)
     prior = ap_pass.decode((await fetch(ap_pass.PRIOR, np.unique(samples["asset_id"]).tolist()))[0],
                            ap_pass.PRIOR_COLUMNS)
     # In a thread: the event loop serves requests meanwhile (numpy lets go of the GIL for its loops).
     derived = await asyncio.to_thread(ap_pass.derive, samples, prior)
+    writes = []
     if len(derived.states.get("asset_id", ())):
         await copy_in(AP_TABLES["state"], derived.state_copy())
-        await execute(AP_STATE)
+        writes.append(AP_STATE)
     for period, ended in (("hour", derived.ended_hours), ("day", derived.ended_days)):
         if len(ended):
             await copy_in(AP_TABLES[period], ended.copy())
-            await execute(AP_ENDED[period])
+            writes.append(AP_ENDED[period])
     for probe_id, school_id in derived.touched:
         touched[probe_id].add(school_id)  # type: ignore[index]  # a probe's samples have its id
+    return writes
+
+
+def _derived(batch_ids: list[int]) -> str:
+    """The statement that marks the pass's batches derived, without placeholders (it travels with others): the
+    ids are the database's own integers, the array's braces doubled for `schoolit.sql`'s placeholders."""
+    ids = ",".join(str(int(batch_id)) for batch_id in batch_ids)
+    return f"UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY('{{{{{ids}}}}}'::bigint[])"  # noqa: S608
 
 
 async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, set[int]]] | None:
     """One pass in one transaction; None when another process derives right now (and `wait` is off).
 
-    Returns what was derived and, per probe, the schools its samples were about."""
+    Returns what was derived and, per probe, the schools its samples were about. Under a busy CPU every
+    round trip waits for a core, so statements without answers travel together: the settings with the next
+    statement, and the access points' writes with the marks."""
     async with atomic():
         if wait:
             await execute("SELECT pg_advisory_xact_lock({})", DERIVATION_LOCK)
@@ -599,8 +615,10 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         singles = [row["single_sample_aps"] for row in taken]
         ran_simple = None in singles or sum(singles) > 0
         simple: dict[str, list[int]] = {"asset_ids": []}
-        await execute(f"{DERIVATION_SETTINGS}; {SIMPLE_SETTINGS}" if ran_simple else DERIVATION_SETTINGS)
+        setup = f"{DERIVATION_SETTINGS}; "
         if ran_simple:
+            await execute(f"{setup}{SIMPLE_SETTINGS}")
+            setup = ""
             simple = (await fetch(SIMPLE_DONE, batch_ids))[0]
             for probe_id, school_id in zip(simple["probe_ids"], simple["school_ids"], strict=True):
                 touched[probe_id].add(school_id)
@@ -611,18 +629,19 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
         access_points = not counted or sum(row["samples"] - row["uplink_samples"] for row in taken) > len(
             simple["asset_ids"])
         uplinks = not counted or any(row["uplink_samples"] for row in taken)
+        writes: list[str] = []
         if access_points:
-            await _derive_access_points(batch_ids, simple["asset_ids"], touched)
+            writes = await _derive_access_points(batch_ids, simple["asset_ids"], touched, setup)
+            setup = ""
         if uplinks:
-            await execute(GENERAL_SETTINGS)
+            await execute(f"{setup}{GENERAL_SETTINGS}")
+            setup = ""
             for row in await fetch(PASS, batch_ids):
                 touched[row["probe_id"]].add(row["school_id"])
-        samples = (await fetch(
-            "WITH done AS (UPDATE probe_ingest_batch SET derived_at = now() WHERE id = ANY({}::bigint[]) "
-            "RETURNING samples) SELECT coalesce(sum(samples), 0) AS samples FROM done", batch_ids))[0]["samples"]
-    return Derived(batches=len(batch_ids), samples=int(samples), simple=len(simple["asset_ids"]),
-                   simple_passes=int(ran_simple), access_point_passes=int(access_points),
-                   uplink_passes=int(uplinks)), touched
+        await execute("; ".join([*writes, _derived(batch_ids)]))
+    return Derived(batches=len(batch_ids), samples=sum(row["samples"] for row in taken),
+                   simple=len(simple["asset_ids"]), simple_passes=int(ran_simple),
+                   access_point_passes=int(access_points), uplink_passes=int(uplinks)), touched
 
 
 async def _handle_outages(touched: dict[int, set[int]]) -> None:
@@ -635,26 +654,38 @@ async def derive_pending(*, wait: bool = True, limit: int = MAX_SAMPLES_PER_PASS
     """Derive every batch stored and not derived yet, pass after pass, outages included.
 
     With `wait` (tests, the CLI) it waits for a pass another process is running and then derives
-    what is left; without it (the server's worker) it leaves the work to that process."""
+    what is left; without it (the server's worker) it leaves the work to that process. Outages are
+    looked for once the backlog is derived (or every `OUTAGE_CHECK_SECONDS` while it lasts), at every
+    school a pass touched since: between two passes the check would hold up the next pass, and outage
+    tickets wait for several failed polls, minutes apart, anyway."""
     total = Derived()
-    while True:
-        started = time.perf_counter()
-        step = await _derive_pass(wait=wait, limit=limit)
-        if step is None:
-            total.busy = True
-            return total
-        derived, touched = step
-        if not derived.batches:
-            return total
-        DERIVATION_PASS_BATCHES.observe(derived.batches)
-        DERIVATION_PASS_SECONDS.observe(time.perf_counter() - started)
-        total.batches += derived.batches
-        total.samples += derived.samples
-        total.simple += derived.simple
-        total.simple_passes += derived.simple_passes
-        total.access_point_passes += derived.access_point_passes
-        total.uplink_passes += derived.uplink_passes
-        if touched:
+    touched: dict[int, set[int]] = defaultdict(set)
+    checked = time.perf_counter()
+    try:
+        while True:
+            started = time.perf_counter()
+            step = await _derive_pass(wait=wait, limit=limit)
+            if step is None:
+                total.busy = True
+                return total
+            derived, schools = step
+            if not derived.batches:
+                return total
+            DERIVATION_PASS_BATCHES.observe(derived.batches)
+            DERIVATION_PASS_SECONDS.observe(time.perf_counter() - started)
+            total.batches += derived.batches
+            total.samples += derived.samples
+            total.simple += derived.simple
+            total.simple_passes += derived.simple_passes
+            total.access_point_passes += derived.access_point_passes
+            total.uplink_passes += derived.uplink_passes
+            for probe_id, ids in schools.items():
+                touched[probe_id] |= ids
+            if touched and time.perf_counter() - checked >= OUTAGE_CHECK_SECONDS:
+                due, touched, checked = touched, defaultdict(set), time.perf_counter()
+                await _handle_outages(due)
+    finally:
+        if touched:  # what the committed passes touched, even when a later one failed
             await _handle_outages(touched)
 
 

@@ -72,7 +72,7 @@ _LATEST_SAMPLE = ("LEFT JOIN LATERAL (SELECT p.error, p.icmp_reachable FROM prob
 async def _outage_assets(school_ids: list[int], threshold: int) -> list[dict[str, Any]]:
     """The monitored assets of these schools that tickets are about: down long enough, or on a ticket.
 
-    Only these, not every asset of the schools: this runs after every derivation pass, and nearly
+    Only these, not every asset of the schools: this runs after the derivation passes, and nearly
     always nothing is down."""
     return await fetch(
         "SELECT s.asset_kind, s.asset_id, s.school_id, s.reachable, s.consecutive_failures, s.down_since, "

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
+from schoolit.probes import derivation
 from schoolit.probes.derivation import derive_pending
 from schoolit.sql import fetch
 from tests.integration.probes.network import Network, build_network
@@ -133,6 +134,39 @@ async def test_batches_derived_together_open_one_ticket_and_a_past_outage_none(
     await derive_pending()
     after = await probe_tickets(school)
     assert [t["id"] for t in after] == [tickets[0]["id"]] and after[0]["status"] == "resolved"
+
+
+async def test_a_backlog_in_many_passes_is_checked_for_outages_after_the_last(
+        client: httpx.AsyncClient, world: World, network: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outages are looked for once the backlog is derived (each pass here takes one batch): an outage that
+    ended within the backlog opens nothing, one that lasts opens its ticket. While a backlog lasts longer than
+    `OUTAGE_CHECK_SECONDS`, the schools of its passes are checked on the way."""
+    school = world.schools["kib"]["id"]
+    one_batch = 3  # samples of a poll round: every pass takes one batch
+    await poll_round(client, world, 0, kib(network), derive=False)
+    for minute in (5, 10, 15, 20):
+        await poll_round(client, world, minute, kib(network, ap1=False), derive=False)
+    await poll_round(client, world, 25, kib(network), derive=False)
+    derived = await derive_pending(limit=one_batch)
+    assert derived.batches == 6 and derived.uplink_passes == 6  # six passes
+    assert await probe_tickets(school) == []
+
+    for minute in (30, 35, 40):
+        await poll_round(client, world, minute, kib(network, ap1=False), derive=False)
+    await derive_pending(limit=one_batch)
+    (ticket,) = await probe_tickets(school)
+    assert ticket["access_point_id"] == network.access_points["kib"][1] and ticket["status"] == "new"
+
+    # Checked after every pass (the backlog outlasts the interval): the first access point's outage opens its
+    # ticket on the way, and the pass that sees it answer again resolves it.
+    monkeypatch.setattr(derivation, "OUTAGE_CHECK_SECONDS", 0)
+    for minute in (45, 50, 55):
+        await poll_round(client, world, minute, kib(network, ap0=False, ap1=False), derive=False)
+    await poll_round(client, world, 60, kib(network, ap1=False), derive=False)
+    await derive_pending(limit=one_batch)
+    first, second = await probe_tickets(school)
+    assert first["id"] == ticket["id"] and first["status"] == "new"
+    assert second["access_point_id"] == network.access_points["kib"][0] and second["status"] == "resolved"
 
 
 async def test_devices_failing_in_three_passes_end_with_one_school_level_ticket(
