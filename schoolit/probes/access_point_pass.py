@@ -39,6 +39,7 @@ US_PER_HOUR = 3_600_000_000
 ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # PostgreSQL's epoch of binary timestamps and dates
 ORIGIN_DAY = ORIGIN.date()
 ORIGIN_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+ORIGIN_DAY_SQL = "DATE '2000-01-01'"
 WRAP = 4294967296  # sysUpTime (TimeTicks) wraps at 2^32; so do 32-bit counters
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _BINARY = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8", "boolean": "?", "real": ">f4",
@@ -46,7 +47,7 @@ _BINARY = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8", "boolean": "?",
 _SEND = {"smallint": "int2send", "integer": "int4send", "bigint": "int8send", "real": "float4send",
          "timestamptz": "timestamptz_send", "date": "date_send"}  # each type's binary form, as in `_BINARY`
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "boolean": "false", "real": "0",
-         "timestamptz": ORIGIN_SQL, "date": "DATE '2000-01-01'"}
+         "timestamptz": ORIGIN_SQL, "date": ORIGIN_DAY_SQL}
 
 
 @dataclass(frozen=True)

@@ -414,7 +414,7 @@ SELECT {int(AssetKind.ACCESS_POINT)}, u.asset_id, {value}, u.county_id, u.school
 {_MERGE.format(period=period)}"""  # noqa: S608 (only constants)
             for period, table, value in (
                 ("hour", "probe_rollup_hourly", f"{ap_pass.ORIGIN_SQL} + u.period * INTERVAL '1 hour'"),
-                ("day", "probe_rollup_daily", "DATE '2000-01-01' + u.period::integer"))}
+                ("day", "probe_rollup_daily", f"{ap_pass.ORIGIN_DAY_SQL} + u.period::integer"))}
 
 
 # The common case without windows, joins over the pass or aggregates: an access point with one sample in the

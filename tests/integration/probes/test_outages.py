@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
 from schoolit.probes import derivation
+from schoolit.probes.agent.wire import CREDENTIALS_REJECTED
 from schoolit.probes.derivation import derive_pending
 from schoolit.sql import fetch
 from tests.integration.probes.network import Network, build_network
