@@ -298,7 +298,7 @@ def county_probe_tokens(dsn: str, env: dict[str, str], slugs: list[str]) -> dict
 
 def statement_class(backend_type: str, query: str) -> str:
     """What a PostgreSQL process was doing, from pg_stat_activity: its kind, and for a client backend its
-    (last) statement: the derivation pass, the outage checks after it, a sample COPY, the rest of ingest,
+    (last) statement: the derivation pass, the outage checks after the passes, a sample COPY, the rest of ingest,
     this benchmark's own reads, or the pages (everything else)."""
     if backend_type != "client backend":
         return f"pg {backend_type}"
@@ -307,7 +307,7 @@ def statement_class(backend_type: str, query: str) -> str:
     if query.startswith("COPY"):
         return "pg ingest COPY"
     if "outage_ticket_id" in query or "FROM probe WHERE" in query:
-        return "pg outage checks after a pass"
+        return "pg outage checks after the passes"
     if ("probe_ingest_batch" in query or "probe_run" in query or "pg_advisory" in query
             or query.startswith("SELECT kind, county_id, school_id, array_agg(id)")):  # ingest's scope check
         return "pg ingest and derivation, other statements"
