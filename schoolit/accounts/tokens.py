@@ -54,7 +54,7 @@ async def create_token(scope: Scope, *, user_id: int, name: str,
 
 # The token and, for a probe's token, its probe (when active) in one query: probes present one on every batch.
 _BEARER_LOOKUP = (
-    "SELECT t.id, t.user_id, t.probe_id, t.expires_at, t.revoked_at, t.last_used_at, p.id AS probe_row_id, "
+    "SELECT t.id, t.user_id, t.expires_at, t.revoked_at, t.last_used_at, p.id AS probe_row_id, "
     "p.name AS probe_name, p.county_id AS probe_county_id, p.school_id AS probe_school_id "
     "FROM api_token t LEFT JOIN probe p ON p.id = t.probe_id AND p.active WHERE t.token_hash = {}")
 

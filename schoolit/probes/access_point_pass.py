@@ -79,8 +79,8 @@ def _bits(columns: tuple[Column, ...]) -> list[tuple[str, str]]:
     return bits
 
 
-def _flag_kind(columns: tuple[Column, ...]) -> str:
-    return "integer" if len(_bits(columns)) < 31 else "bigint"
+def _flag_kind(bits: list[tuple[str, str]]) -> str:
+    return "integer" if len(bits) < 31 else "bigint"
 
 
 def arrays_of(columns: tuple[Column, ...]) -> str:
@@ -92,9 +92,10 @@ def arrays_of(columns: tuple[Column, ...]) -> str:
     row: 87 of 135 ms for 100,000 samples)."""
     values = [f"{_SEND[column.type]}(({column.value()})::{column.type})" for column in columns
               if column.type != "boolean"]
-    kind = _flag_kind(columns)
+    bits = _bits(columns)
+    kind = _flag_kind(bits)
     flags = " | ".join(f"(({bit})::{kind} << {index})" if index else f"({bit})::{kind}"
-                       for index, (_, bit) in enumerate(_bits(columns)))
+                       for index, (_, bit) in enumerate(bits))
     values.append(f"{_SEND[kind]}(({flags or '0'})::{kind})")
     return f"coalesce(string_agg({' || '.join(values)}, ''::bytea), ''::bytea) AS packed"
 
@@ -102,7 +103,8 @@ def arrays_of(columns: tuple[Column, ...]) -> str:
 def decode(row: dict[str, bytes], columns: tuple[Column, ...]) -> dict[str, Array]:
     """The arrays of a row selected by `arrays_of(columns)`: integers as int64 (times and days are compared and
     combined with each other), reals as float64, booleans and null flags as booleans."""
-    kind = _flag_kind(columns)
+    bits = _bits(columns)
+    kind = _flag_kind(bits)
     fields = [(column.name, _BINARY[column.type]) for column in columns if column.type != "boolean"]
     rows = np.frombuffer(row["packed"], dtype=np.dtype([*fields, ("flags", _BINARY[kind])]))
     arrays: dict[str, Array] = {}
@@ -110,7 +112,7 @@ def decode(row: dict[str, bytes], columns: tuple[Column, ...]) -> dict[str, Arra
         if column.type != "boolean":
             arrays[column.name] = rows[column.name].astype(np.float64 if column.type == "real" else np.int64)
     flags = rows["flags"].astype(np.int64)
-    for index, (name, _) in enumerate(_bits(columns)):
+    for index, (name, _) in enumerate(bits):
         arrays[name] = (flags >> index) & 1 == 1
     return arrays
 

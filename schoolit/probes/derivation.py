@@ -638,7 +638,7 @@ async def _derive_pass(*, wait: bool, limit: int) -> tuple[Derived, dict[int, se
             setup = ""
             for row in await fetch(PASS, batch_ids):
                 touched[row["probe_id"]].add(row["school_id"])
-        await execute("; ".join([*writes, _derived(batch_ids)]))
+        await execute(setup + "; ".join([*writes, _derived(batch_ids)]))  # the settings too, when nothing ran
     return Derived(batches=len(batch_ids), samples=sum(row["samples"] for row in taken),
                    simple=len(simple["asset_ids"]), simple_passes=int(ran_simple),
                    access_point_passes=int(access_points), uplink_passes=int(uplinks)), touched
