@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.support import tree_cpu  # noqa: E402
+from schoolit.probes.agent.wire import SampleBatch, columns_of  # noqa: E402
 from schoolit.probes.ingest import SAMPLE_COLUMNS  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
 from tests.support import register_probe, run_cli, start_server, throwaway_cluster  # noqa: E402
@@ -103,6 +104,14 @@ def make_batches(ap_ids: list[int], batches: int, batch_size: int, first_sample:
             sample_index += 1
         result.append({"idempotency_key": str(uuid.uuid4()), "sent_at": T0.isoformat(), "samples": samples})
     return result
+
+
+def encode(batch: dict[str, object], form: str) -> bytes:
+    """A batch's body, its samples as objects or as columns."""
+    if form == "rows":
+        return msgspec.json.encode(batch)
+    decoded = msgspec.convert(batch, SampleBatch)
+    return msgspec.json.encode(msgspec.structs.replace(decoded, samples=[], columns=columns_of(decoded.samples)))
 
 
 async def post_all(base: str, token: str, bodies: list[bytes], concurrency: int, dsn: str) -> tuple[float, float]:
@@ -171,12 +180,14 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--format", choices=("columns", "rows"), default="columns",
+                        help="how batches carry their samples: as columns (as the agent sends them) or objects")
     args = parser.parse_args()
     total = args.batches * args.batch_size
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"each round: {total:,} samples in {args.batches} batches of {args.batch_size:,} "
-          f"({args.access_points:,} access points), {args.concurrency} in flight")
+          f"({args.access_points:,} access points), {args.concurrency} in flight, samples as {args.format}")
     answered_rates, derived_rates, copy_rates = [], [], []
     api_cpu: list[dict[str, float]] = []
     copy_cpu: list[dict[str, float]] = []
@@ -194,7 +205,7 @@ def main() -> None:
         try:
             for round_no in range(args.rounds):
                 batches = make_batches(ap_ids, args.batches, args.batch_size, round_no * total)
-                bodies = [msgspec.json.encode(b) for b in batches]
+                bodies = [encode(b, args.format) for b in batches]
                 load = os.getloadavg()[0]
                 with CpuMeter(postmaster, server.pid) as used:
                     answered, derived = asyncio.run(post_all(base, token, bodies, args.concurrency, dsn))

@@ -51,11 +51,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.dataset import BENCH_PASSWORD, BENCH_SECRET_KEY, CLUSTER_DIR, DATABASE  # noqa: E402
+from schoolit.probes.agent.wire import Sample, SampleBatch, columns_of  # noqa: E402
 from schoolit.probes.simulators import stop_process  # noqa: E402
 from tests.support import register_probe, run_cli, start_server  # noqa: E402
 
@@ -176,13 +178,14 @@ class IngestLoad:
                                      headers={"authorization": f"Bearer {self.token}"}) as http:
             offset = 0
             while not done.is_set():
-                polled_at = dt.datetime.now(dt.UTC).isoformat()
+                now = dt.datetime.now(dt.UTC)
                 chosen = [self.access_points[(offset + i) % len(self.access_points)] for i in range(INGEST_BATCH)]
                 offset += INGEST_BATCH
-                body = {"idempotency_key": str(uuid.uuid4()), "sent_at": polled_at, "samples": [
-                    {"asset_kind": "access_point", "asset_id": ap, "polled_at": polled_at, "reachable": True,
-                     "response_ms": 2.5, "uptime_ticks": 1_000_000 + offset, "clients": ap % 40, "radio_up": True}
-                    for ap in chosen]}
+                samples = [Sample(asset_kind="access_point", asset_id=ap, polled_at=now, reachable=True,
+                                  response_ms=2.5, uptime_ticks=1_000_000 + offset, clients=ap % 40, radio_up=True)
+                           for ap in chosen]  # as the agent sends them: columns
+                body = msgspec.to_builtins(SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now,
+                                                       columns=columns_of(samples)))
                 answer = await http.post("/api/v1/probe/samples", json=body)
                 if answer.status_code != 200:
                     raise RuntimeError(f"ingest answered {answer.status_code}: {answer.text[:300]}")

@@ -182,12 +182,13 @@ async def copy_records(table: str, records: Sequence[Sequence[Any]], columns: Se
     await _copying_connection().copy_records_to_table(table, records=records, columns=columns)
 
 
-async def copy_in(table: str, data: bytes) -> None:
-    """A binary COPY (`data`, as PostgreSQL writes it) into a table, in the current transaction."""
+async def copy_in(table: str, data: bytes, columns: Sequence[str] | None = None) -> None:
+    """A binary COPY (`data`, as PostgreSQL writes it, see `schoolit.binary_copy`) into a table (into `columns`
+    of it, or all), in the current transaction."""
     async def whole() -> AsyncIterator[bytes]:  # bytes alone would be taken for a file's path
         yield data
 
-    await _copying_connection().copy_to_table(table, source=whole(), format="binary")
+    await _copying_connection().copy_to_table(table, source=whole(), columns=columns, format="binary")
 
 
 class Session:

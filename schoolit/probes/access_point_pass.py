@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from schoolit import binary_copy
 from schoolit.kernel.times import BERLIN
 from schoolit.probes.choices import AssetKind
 
@@ -41,9 +42,7 @@ ORIGIN_DAY = ORIGIN.date()
 ORIGIN_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 ORIGIN_DAY_SQL = "DATE '2000-01-01'"
 WRAP = 4294967296  # sysUpTime (TimeTicks) wraps at 2^32; so do 32-bit counters
-_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-_BINARY = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8", "boolean": "?", "real": ">f4",
-           "timestamptz": ">i8", "date": ">i4"}
+_BINARY = binary_copy.DTYPES
 _SEND = {"smallint": "int2send", "integer": "int4send", "bigint": "int8send", "real": "float4send",
          "timestamptz": "timestamptz_send", "date": "date_send"}  # each type's binary form, as in `_BINARY`
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "boolean": "false", "real": "0",
@@ -117,28 +116,15 @@ def decode(row: dict[str, bytes], columns: tuple[Column, ...]) -> dict[str, Arra
     return arrays
 
 
-def _row_type(columns: tuple[Column, ...]) -> np.dtype[Any]:
-    """A binary COPY row of `columns` (none of them null: nullable ones come with their flag)."""
-    fields: list[tuple[str, str]] = [("fields", ">i2")]
-    for column in columns:
-        fields += [(f"{column.name}_length", ">i4"), (column.name, _BINARY[column.type])]
-        if column.nullable:
-            fields += [(f"{column.name}_null_length", ">i4"), (f"{column.name}_null", "?")]
-    return np.dtype(fields)
-
-
 def encode(arrays: dict[str, Array], columns: tuple[Column, ...]) -> bytes:
-    """`arrays` (a nullable column's with its flag `<name>_null`) as a binary COPY whose rows are `columns`."""
-    row_type = _row_type(columns)
-    rows = np.zeros(len(arrays[columns[0].name]), dtype=row_type)
-    rows["fields"] = sum(2 if column.nullable else 1 for column in columns)
+    """`arrays` (a nullable column's with its flag `<name>_null`) as a binary COPY whose rows are `columns`, each
+    nullable one followed by its flag (never null: a table of `table_of`)."""
+    fields = []
     for column in columns:
-        rows[f"{column.name}_length"] = np.dtype(_BINARY[column.type]).itemsize
-        rows[column.name] = arrays[column.name]
+        fields.append(binary_copy.Field(column.type, arrays[column.name]))
         if column.nullable:
-            rows[f"{column.name}_null_length"] = 1
-            rows[f"{column.name}_null"] = arrays[f"{column.name}_null"]
-    return _COPY_SIGNATURE + bytes(8) + rows.tobytes() + b"\xff\xff"
+            fields.append(binary_copy.Field("boolean", arrays[f"{column.name}_null"]))
+    return binary_copy.rows(fields)
 
 
 def table_of(name: str, columns: tuple[Column, ...]) -> str:

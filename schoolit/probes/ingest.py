@@ -18,26 +18,38 @@ state and rollup upserts that dominated when every batch paid for its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
+import numpy as np
 
+from schoolit import binary_copy
 from schoolit.accounts.scope import Scope
+from schoolit.binary_copy import NUMERIC, TEXT, Array
 from schoolit.db import atomic
 from schoolit.inventory.wlan_controllers import controller_places
 from schoolit.kernel.access import Permission
 from schoolit.logs import get_logger
 from schoolit.probes import outages
-from schoolit.probes.agent.wire import ControllerReport, RefusedSample, Sample, SampleBatch
+from schoolit.probes.agent.wire import ControllerReport, RefusedSample, SampleBatch, SampleColumns, columns_of
 from schoolit.probes.choices import AssetKind
-from schoolit.sql import copy_records, fetch
+from schoolit.sql import copy_in, fetch
 
 log = get_logger("schoolit.probes")
 
-SAMPLE_COLUMNS = ("polled_at", "asset_kind", "asset_id", "county_id", "probe_id", "batch_id", "reachable",
-                  "response_ms", "uptime_ticks", "clients", "radio_up", "in_octets", "out_octets", "if_speed_mbps",
-                  "oper_status", "error", "icmp_reachable", "counter_bits")
-# Plain ints, not the IntEnum: a batch builds thousands of keys, and an enum member hashes in Python.
+# The columns of probe_sample a batch fills, with their types in binary COPY (`schoolit.binary_copy`).
+STORED = (("polled_at", "timestamptz"), ("asset_kind", "smallint"), ("asset_id", "integer"),
+          ("county_id", "integer"), ("probe_id", "integer"), ("batch_id", "bigint"), ("reachable", "boolean"),
+          ("response_ms", "real"), ("uptime_ticks", "bigint"), ("clients", "integer"), ("radio_up", "boolean"),
+          ("in_octets", NUMERIC), ("out_octets", NUMERIC), ("if_speed_mbps", "integer"), ("oper_status", "smallint"),
+          ("error", TEXT), ("icmp_reachable", "boolean"), ("counter_bits", "smallint"))
+SAMPLE_COLUMNS = tuple(name for name, _ in STORED)
+_NUMBERS = {"timestamptz": np.int64, "smallint": np.int64, "integer": np.int64, "bigint": np.int64,
+            "boolean": np.bool_, "real": np.float64, NUMERIC: np.uint64}
 _KINDS = {"access_point": int(AssetKind.ACCESS_POINT), "uplink": int(AssetKind.UPLINK)}
+_UNIX_TO_POSTGRES_US = 946_684_800_000_000  # from 1970-01-01 to 2000-01-01, PostgreSQL's binary epoch
+_EXACT = 2.0**53  # integers below it survive the way through float64 (which turns null into NaN)
+
 
 @dataclass
 class IngestResult:
@@ -45,33 +57,6 @@ class IngestResult:
     duplicate: bool
     batch_id: int | None = None
     refused: list[RefusedSample] = field(default_factory=list)
-
-
-async def _visible_counties(scope: Scope, ids: dict[str, set[int]]) -> dict[str, dict[int, int]]:
-    """The county of every named asset that exists and that the scope may see, by wire kind and id."""
-    # One row per school and kind with its assets' ids (a batch names thousands of assets at a handful
-    # of schools): no row and no dict per asset in Python, and the scope is asked once per school.
-    rows = await fetch(
-        "SELECT kind, county_id, school_id, array_agg(id) AS ids FROM ("
-        "SELECT {}::smallint AS kind, id, county_id, school_id FROM access_point WHERE id = ANY({}::integer[]) "
-        "UNION ALL "
-        "SELECT {}::smallint, id, county_id, school_id FROM uplink WHERE id = ANY({}::integer[])) a "
-        "GROUP BY 1, 2, 3",
-        _KINDS["access_point"], list(ids["access_point"]), _KINDS["uplink"], list(ids["uplink"]))
-    wire = {kind: name for name, kind in _KINDS.items()}
-    county: dict[str, dict[int, int]] = {name: {} for name in _KINDS}
-    for row in rows:
-        if scope.sees(row["county_id"], row["school_id"]):
-            county[wire[row["kind"]]].update(dict.fromkeys(row["ids"], row["county_id"]))
-    return county
-
-
-def _refused(batch: SampleBatch, visible: dict[str, dict[int, int]]) -> list[RefusedSample]:
-    # The same words for unknown and foreign assets: nothing about other counties leaks.
-    return [RefusedSample(index, sample.asset_kind, sample.asset_id,
-                          f"unknown {sample.asset_kind.replace('_', ' ')} {sample.asset_id}")
-            for index, sample in enumerate(batch.samples)
-            if sample.asset_id not in visible.get(sample.asset_kind, {})]
 
 
 _RUN_UPSERT = (
@@ -114,32 +99,105 @@ async def _store_controllers(scope: Scope, probe_id: int | None, reports: list[C
 
 @dataclass
 class _Tally:
-    """What one look at a batch's samples finds: the assets named, by wire kind; the access points with one
-    sample (only they can take derivation's simple statement); the uplinks' samples (a pass without any skips
-    the uplinks' statement); samples of other kinds (refused)."""
+    """What one look at a batch's samples finds: the assets named, by kind (sorted, once each); the access
+    points with one sample (only they can take derivation's simple statement); the uplinks' samples (a pass
+    without any skips the uplinks' statement)."""
 
-    ids: dict[str, set[int]]
+    ids: dict[int, Array]
     single_sample_aps: int
     uplink_samples: int
-    other_kinds: int
 
 
-def _tally(samples: list[Sample]) -> _Tally:
-    ids: dict[str, set[int]] = {name: set() for name in _KINDS}
-    aps, uplinks, repeated = ids["access_point"], ids["uplink"], set()
-    uplink_samples = other_kinds = 0
-    for sample in samples:  # one loop without a Counter: thousands of samples a batch
-        if sample.asset_kind == "access_point":
-            if sample.asset_id in aps:
-                repeated.add(sample.asset_id)
-            else:
-                aps.add(sample.asset_id)
-        elif sample.asset_kind == "uplink":
-            uplinks.add(sample.asset_id)
-            uplink_samples += 1
-        else:  # a controller's own sample (the agent sends its report instead): refused
-            other_kinds += 1
-    return _Tally(ids, len(aps) - len(repeated), uplink_samples, other_kinds)
+def _tally(kinds: Array, ids: Array) -> _Tally:
+    access_points, counts = np.unique(ids[kinds == _KINDS["access_point"]], return_counts=True)
+    of_uplinks = kinds == _KINDS["uplink"]
+    return _Tally({_KINDS["access_point"]: access_points, _KINDS["uplink"]: np.unique(ids[of_uplinks])},
+                  int(np.count_nonzero(counts == 1)), int(np.count_nonzero(of_uplinks)))
+
+
+async def _counties(scope: Scope, kinds: Array, ids: Array, named: dict[int, Array]) -> Array:
+    """The county of every sample's asset, or 0 where it does not exist or the scope may not see it."""
+    # One row per school and kind with its assets' ids (a batch names thousands of assets at a handful
+    # of schools): no row and no dict per asset in Python, and the scope is asked once per school.
+    rows = await fetch(
+        "SELECT kind, county_id, school_id, array_agg(id) AS ids FROM ("
+        "SELECT {}::smallint AS kind, id, county_id, school_id FROM access_point WHERE id = ANY({}::integer[]) "
+        "UNION ALL "
+        "SELECT {}::smallint, id, county_id, school_id FROM uplink WHERE id = ANY({}::integer[])) a "
+        "GROUP BY 1, 2, 3",
+        _KINDS["access_point"], named[_KINDS["access_point"]].tolist(), _KINDS["uplink"],
+        named[_KINDS["uplink"]].tolist())
+    county = np.zeros(len(ids), np.int64)
+    for kind in _KINDS.values():
+        visible = [row for row in rows if row["kind"] == kind and scope.sees(row["county_id"], row["school_id"])]
+        if not visible:
+            continue
+        known = np.concatenate([np.asarray(row["ids"], np.int64) for row in visible])
+        counties = np.concatenate([np.full(len(row["ids"]), row["county_id"], np.int64) for row in visible])
+        order = np.argsort(known)
+        known, counties = known[order], counties[order]
+        of_kind = np.flatnonzero(kinds == kind)
+        position = np.minimum(np.searchsorted(known, ids[of_kind]), len(known) - 1)
+        county[of_kind] = np.where(known[position] == ids[of_kind], counties[position], 0)
+    return county
+
+
+def _refused(columns: SampleColumns, indexes: Array) -> list[RefusedSample]:
+    # The same words for unknown and foreign assets: nothing about other counties leaks.
+    refused = []
+    for index in indexes.tolist():
+        kind, asset_id = columns.asset_kind[index], columns.asset_id[index]
+        refused.append(RefusedSample(index, kind, asset_id, f"unknown {kind.replace('_', ' ')} {asset_id}"))
+    return refused
+
+
+def _numbers(values: list[Any] | None, count: int, kind: type) -> tuple[Array, Array | None]:
+    """A column's values as an array, and where they are null (None: nowhere); an absent column is all null."""
+    if values is None:
+        return np.zeros(count, kind), np.ones(count, bool)
+    if None not in values:
+        return np.asarray(values, dtype=kind), None
+    as_float = np.array(values, dtype=np.float64)
+    null = np.isnan(as_float)
+    if kind is np.float64 or not np.any(np.abs(as_float[~null]) >= _EXACT):
+        return np.where(null, 0, as_float).astype(kind), null
+    return np.array([0 if value is None else value for value in values], dtype=kind), null  # large counters
+
+
+def _texts(values: list[str | None] | None, count: int) -> tuple[Array, Array]:
+    """A text column as UTF-8 bytes, and where it is null."""
+    if values is None:
+        return np.zeros(count, "S1"), np.ones(count, bool)
+    null = np.fromiter((value is None for value in values), bool, count)
+    present = np.flatnonzero(~null)
+    encoded = [values[index].encode() for index in present.tolist()]  # type: ignore[union-attr]
+    texts = np.zeros(count, f"S{max(map(len, encoded), default=1)}")
+    texts[present] = encoded
+    return texts, null
+
+
+def _copy(columns: SampleColumns, kinds: Array, county: Array, probe_id: int | None, batch_id: int,
+          keep: Array | None) -> bytes:
+    """The binary COPY of the batch's samples (those in `keep`, or all) into `SAMPLE_COLUMNS`."""
+    count = len(columns)
+    given: dict[str, tuple[Array, Array | None]] = {
+        "polled_at": (np.asarray(columns.polled_at_us, np.int64) - _UNIX_TO_POSTGRES_US, None),
+        "asset_kind": (kinds, None), "asset_id": (np.asarray(columns.asset_id, np.int64), None),
+        "county_id": (county, None),
+        "probe_id": (np.full(count, probe_id or 0), None if probe_id is not None else np.ones(count, bool)),
+        "batch_id": (np.full(count, batch_id, np.int64), None)}
+    fields = []
+    for name, kind in STORED:
+        if name in given:
+            values, null = given[name]
+        elif kind == TEXT:
+            values, null = _texts(getattr(columns, name), count)
+        else:
+            values, null = _numbers(getattr(columns, name), count, _NUMBERS[kind])
+        if keep is not None:
+            values, null = values[keep], None if null is None else null[keep]
+        fields.append(binary_copy.Field(kind, values, null))
+    return binary_copy.rows(fields)
 
 
 async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
@@ -147,31 +205,33 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
     scope.require(Permission.PROBE_INGEST)
     probe_id = scope.actor.id
     probe_county = min(scope.county_ids) if scope.county_ids else None
+    columns = batch.columns if batch.columns is not None else columns_of(batch.samples)
+    # Other kinds (a controller's own sample: the agent sends its report instead) are refused.
+    kinds = np.fromiter((_KINDS.get(kind, -1) for kind in columns.asset_kind), np.int64, len(columns))
+    ids = np.asarray(columns.asset_id, np.int64)
     async with atomic():
-        tally = _tally(batch.samples)
-        county = await _visible_counties(scope, tally.ids)
-        kinds = _KINDS
-        if not tally.other_kinds and sum(map(len, county.values())) == sum(map(len, tally.ids.values())):
+        tally = _tally(kinds, ids)
+        county = await _counties(scope, kinds, ids, tally.ids)
+        stored = county > 0
+        if stored.all():
             refused: list[RefusedSample] = []
-            samples = batch.samples
+            keep = None
         else:
-            refused = _refused(batch, county)
-            samples = [s for s in batch.samples if s.asset_id in county.get(s.asset_kind, {})]
-            tally = _tally(samples)  # what is stored
+            refused = _refused(columns, np.flatnonzero(~stored))
+            keep = stored
+            tally = _tally(kinds[keep], ids[keep])  # what is stored
+        count = int(np.count_nonzero(stored))
         claimed = await fetch(
             "INSERT INTO probe_ingest_batch (idempotency_key, probe_id, county_id, received_at, sent_at, samples, "
             "single_sample_aps, uplink_samples) VALUES ({}, {}, {}, now(), {}, {}, {}, {}) "
             "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            batch.idempotency_key, probe_id, probe_county, batch.sent_at, len(samples), tally.single_sample_aps,
+            batch.idempotency_key, probe_id, probe_county, batch.sent_at, count, tally.single_sample_aps,
             tally.uplink_samples)
         if not claimed:
             return IngestResult(stored=0, duplicate=True)
         batch_id = claimed[0]["id"]
-        records = [(s.polled_at, kinds[s.asset_kind], s.asset_id, county[s.asset_kind][s.asset_id], probe_id, batch_id,
-                    s.reachable, s.response_ms, s.uptime_ticks, s.clients, s.radio_up, s.in_octets, s.out_octets,
-                    s.if_speed_mbps, s.oper_status, s.error, s.icmp_reachable, s.counter_bits) for s in samples]
-        if records:
-            await copy_records("probe_sample", records, SAMPLE_COLUMNS)
+        if count:
+            await copy_in("probe_sample", _copy(columns, kinds, county, probe_id, batch_id, keep), SAMPLE_COLUMNS)
         if batch.run is not None and probe_id is not None:
             run = batch.run
             await fetch(_RUN_UPSERT, probe_id, run.started_at, run.duration_s, run.targets, run.reachable, run.failed,
@@ -184,4 +244,4 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
             await outages.handle_controller_outages(scope, [report.controller_id for report in batch.controllers])
         except Exception:
             log.exception("controller outages not handled", probe_id=probe_id)
-    return IngestResult(stored=len(records), duplicate=False, batch_id=batch_id, refused=refused)
+    return IngestResult(stored=count, duplicate=False, batch_id=batch_id, refused=refused)

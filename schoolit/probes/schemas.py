@@ -6,14 +6,14 @@ The contract with the agent (targets, samples, batches, ingest answers) is `scho
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import msgspec
 
 from schoolit import limits
 from schoolit.errors import DomainError, FieldError, ValidationFailed
-from schoolit.probes.agent.wire import RunReport, Sample, SampleBatch
+from schoolit.probes.agent.wire import COLUMN_FIELDS, RunReport, Sample, SampleBatch, SampleColumns
 
 _BATCH_DECODER = msgspec.json.Decoder(SampleBatch)
 
@@ -21,8 +21,13 @@ _BATCH_DECODER = msgspec.json.Decoder(SampleBatch)
 # the ingest route has a decoder of its own, so the app's input limits (schoolit.limits) do not see the
 # batch; a value beyond its column is a 422 naming the sample's field, not a database error (500).
 _INT16, _INT32, _INT64 = (-(2**15), 2**15 - 1), (-(2**31), 2**31 - 1), (-(2**63), 2**63 - 1)
-_SAMPLE_INTS = {"asset_id": _INT32, "uptime_ticks": _INT64, "clients": _INT32, "in_octets": (0, 10**20 - 1),
-                "out_octets": (0, 10**20 - 1), "counter_bits": _INT16, "if_speed_mbps": _INT32, "oper_status": _INT16}
+# Octets are a Counter64's (below 2^64, as numeric(20, 0) and the binary COPY of `schoolit.binary_copy` take them).
+_SAMPLE_INTS = {"asset_id": _INT32, "uptime_ticks": _INT64, "clients": _INT32, "in_octets": (0, 2**64 - 1),
+                "out_octets": (0, 2**64 - 1), "counter_bits": _INT16, "if_speed_mbps": _INT32, "oper_status": _INT16}
+# A sample's time as columns carry it (microseconds since 1970): within the years 1 to 9999, as a datetime is.
+_POLLED_AT_US = ((datetime(1, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1),
+                 (datetime.max.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+_COLUMN_INTS = {**_SAMPLE_INTS, "polled_at_us": _POLLED_AT_US}
 _RUN_INTS = {"targets": _INT32, "reachable": _INT32, "failed": _INT32, "spool_replayed": _INT32,
              "spool_damaged": _INT32, "samples_refused": _INT32}
 _REAL = 3.4e38  # PostgreSQL's `real`
@@ -54,6 +59,21 @@ class _CheckedSample(Sample, frozen=True, kw_only=True, omit_defaults=True, gc=F
     error: Text | None = None
 
 
+def _checked_columns() -> type[msgspec.Struct]:
+    """`SampleColumns` with the constraints of `_CheckedSample`, each on every value of its field's array."""
+    fields: list[tuple[str, object] | tuple[str, object, object]] = [
+        ("polled_at_us", list[Annotated[int, msgspec.Meta(ge=_POLLED_AT_US[0], le=_POLLED_AT_US[1])]])]
+    for checked in msgspec.structs.fields(_CheckedSample):
+        if checked.name in COLUMN_FIELDS:
+            fields.append((checked.name, list[checked.type]) if checked.required  # type: ignore[name-defined]
+                          else (checked.name, list[checked.type] | None, None))  # type: ignore[name-defined]
+    return msgspec.defstruct("_CheckedColumns", fields, bases=(SampleColumns,), frozen=True, kw_only=True,
+                             omit_defaults=True)
+
+
+_CheckedColumns = _checked_columns()
+
+
 class _CheckedRun(RunReport, frozen=True, kw_only=True):
     duration_s: Real
     targets: Int32
@@ -66,7 +86,8 @@ class _CheckedRun(RunReport, frozen=True, kw_only=True):
 
 
 class _CheckedBatch(SampleBatch, frozen=True, kw_only=True):
-    samples: list[_CheckedSample]  # type: ignore[assignment]  # the subclass narrows what it holds
+    samples: list[_CheckedSample] = msgspec.field(default_factory=list)  # type: ignore[assignment]  # narrowed
+    columns: _CheckedColumns | None = None  # type: ignore[valid-type]
     run: _CheckedRun | None = None
 
 
@@ -84,16 +105,39 @@ def _number_problem(value: float | None, bounds: tuple[int, int] | None = None) 
     return f"at most {high}" if value > high else None
 
 
+def _value_problem(name: str, value: object) -> str | None:
+    """What is wrong with one value of a sample's field (checked ones: numbers and the error text)."""
+    if name == "error":
+        return limits.CONTROL if isinstance(value, str) and _CONTROL.search(value) else None
+    return _number_problem(value, _COLUMN_INTS.get(name))  # type: ignore[arg-type]
+
+
+_CHECKED_FIELDS = (*_SAMPLE_INTS, "response_ms", "error")
+
+
+def _shape_problems(batch: SampleBatch) -> list[FieldError]:
+    """Columns of another length than the batch's, or samples sent both ways."""
+    if batch.columns is None:
+        return []
+    if batch.samples:
+        return [FieldError("columns", "a batch carries its samples as `samples` or as `columns`, not both")]
+    count = len(batch.columns)
+    return [FieldError(f"columns.{name}", f"{len(column)} values for {count} samples")
+            for name in ("polled_at_us", *COLUMN_FIELDS)
+            if (column := getattr(batch.columns, name)) is not None and len(column) != count]
+
+
 def _problems(batch: SampleBatch) -> list[FieldError]:
     errors: list[FieldError] = []
     for index, sample in enumerate(batch.samples):
-        for name, bounds in _SAMPLE_INTS.items():
-            if (problem := _number_problem(getattr(sample, name), bounds)) is not None:
+        for name in _CHECKED_FIELDS:
+            if (problem := _value_problem(name, getattr(sample, name))) is not None:
                 errors.append(FieldError(f"samples[{index}].{name}", problem))
-        if (problem := _number_problem(sample.response_ms)) is not None:
-            errors.append(FieldError(f"samples[{index}].response_ms", problem))
-        if sample.error is not None and _CONTROL.search(sample.error):
-            errors.append(FieldError(f"samples[{index}].error", limits.CONTROL))
+    if batch.columns is not None:
+        for name in ("polled_at_us", *_CHECKED_FIELDS):
+            for index, value in enumerate(getattr(batch.columns, name) or ()):
+                if (problem := _value_problem(name, value)) is not None:
+                    errors.append(FieldError(f"columns.{name}[{index}]", problem))
     if batch.run is not None:
         for name, bounds in _RUN_INTS.items():
             if (problem := _number_problem(getattr(batch.run, name), bounds)) is not None:
@@ -106,14 +150,19 @@ def _problems(batch: SampleBatch) -> list[FieldError]:
 
 
 def decode_batch(body: bytes) -> SampleBatch:
-    """A posted batch from its JSON body; invalid input names the field (`samples[3].asset_id`) and why:
-    every sample whose number does not fit its column, or whose text holds a control character.
+    """A posted batch from its JSON body; invalid input names the field (`samples[3].asset_id`,
+    `columns.clients[3]`) and why: every sample whose number does not fit its column, or whose text holds a
+    control character, and columns of another length than the batch's.
 
     Strict as msgspec is by default: a number sent as a string ("12") is refused, not converted."""
     try:
-        return _CHECKED_DECODER.decode(body)
+        checked = _CHECKED_DECODER.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass  # decoded again below: the same error for malformed input, every problem for numbers and text
+    else:
+        if errors := _shape_problems(checked):
+            raise ValidationFailed(errors)
+        return checked
     try:
         batch = _BATCH_DECODER.decode(body)
     except msgspec.ValidationError as error:
@@ -121,7 +170,7 @@ def decode_batch(body: bytes) -> SampleBatch:
         raise ValidationFailed([FieldError(path.rstrip("`").lstrip("."), message)]) from None
     except msgspec.DecodeError as error:
         raise DomainError(f"the body is not valid JSON: {error}") from None
-    errors = _problems(batch)
+    errors = _shape_problems(batch) + _problems(batch)
     if errors:
         raise ValidationFailed(errors)
     return batch

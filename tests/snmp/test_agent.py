@@ -79,11 +79,12 @@ def make_handler(state: FakeServer) -> type[BaseHTTPRequestHandler]:
                 return self._answer(state.samples_status if state.samples_status != 200 else 401)
             batch = msgspec.json.decode(body, type=SampleBatch)
             assert self.headers.get("Idempotency-Key") == str(batch.idempotency_key)
+            samples = batch.as_samples()
             refused = [RefusedSample(n, s.asset_kind, s.asset_id, f"unknown {s.asset_kind} {s.asset_id}")
-                       for n, s in enumerate(batch.samples) if s.asset_id in state.refuse_assets]
-            kept = [s for s in batch.samples if s.asset_id not in state.refuse_assets]
+                       for n, s in enumerate(samples) if s.asset_id in state.refuse_assets]
+            kept = [s for s in samples if s.asset_id not in state.refuse_assets]
             if all(stored.idempotency_key != batch.idempotency_key for stored in state.stored):
-                state.stored.append(msgspec.structs.replace(batch, samples=kept))
+                state.stored.append(msgspec.structs.replace(batch, samples=kept, columns=None))
             answer = IngestOut(stored=len(kept), duplicate=False, refused=refused)
             self._answer(200, msgspec.json.encode(answer), {"Content-Type": "application/json"})
 

@@ -105,7 +105,7 @@ async def test_the_agent_sends_the_access_points_samples_and_the_controllers_rep
     assert [(s.asset_kind, s.asset_id) for s in samples] == [("access_point", 1)]  # not the controller itself
     assert result.report is not None
     (batch,) = make_batches(samples, 500, None, [result.report])
-    assert batch.controllers == [result.report] and batch.samples == samples
+    assert batch.controllers == [result.report] and batch.as_samples() == samples
 
 
 async def test_ruckus_zonedirector_index_with_length_and_radios_without_vaps(snmpsim: RunningAgent) -> None:

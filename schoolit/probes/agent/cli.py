@@ -51,6 +51,7 @@ from schoolit.probes.agent.wire import (
     Sample,
     SampleBatch,
     TargetList,
+    columns_of,
 )
 from schoolit.probes.agent.workers import TARGETS_PER_WORKER, PollSettings, SplitSweep, auto_workers
 from schoolit.snmp_protocols import AUTH_PROTOCOLS, PRIV_PROTOCOLS
@@ -232,12 +233,11 @@ def warn(message: str) -> None:
 # --- run -------------------------------------------------------------------------------------------
 
 
-def _keep_refused(
-    spool: Spool, key: str, samples: Sequence[Sample], answer: IngestOut, summary: dict[str, Any]
-) -> None:
+def _keep_refused(spool: Spool, key: str, batch: SampleBatch, answer: IngestOut, summary: dict[str, Any]) -> None:
     """Set the samples the server refused aside in `rejected/`, with its reasons; the rest are stored."""
     if not answer.refused:
         return
+    samples = batch.as_samples()
     refused = [
         {"sample": samples[item.index] if 0 <= item.index < len(samples) else None, "reason": item.reason}
         for item in answer.refused
@@ -276,7 +276,7 @@ async def _replay(server: ProbeServer, spool: Spool, summary: dict[str, Any]) ->
                 warn(f"spooled batch {path.name}: {moved}")
                 summary["spool_damaged"] += 1
             continue
-        _keep_refused(spool, key, msgspec.json.decode(body, type=SampleBatch).samples, answer, summary)
+        _keep_refused(spool, key, msgspec.json.decode(body, type=SampleBatch), answer, summary)
         path.unlink(missing_ok=True)
         summary["spool_replayed"] += 1
     return True
@@ -433,12 +433,12 @@ def make_batches(
     report: RunReport | None = None,
     controllers: Sequence[ControllerReport] = (),
 ) -> list[SampleBatch]:
-    """The samples in batches of `size`; the run's report and the controllers' reports ride with the last
-    (an empty one if none)."""
+    """The samples in batches of `size`, as columns (`SampleColumns`: the server stores them without an object
+    per sample); the run's report and the controllers' reports ride with the last (an empty one if none)."""
     now = datetime.now(UTC)
     starts = range(0, len(samples), size) if samples else range(1)
     batches = [
-        SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now, samples=list(samples[start : start + size]))
+        SampleBatch(idempotency_key=uuid.uuid4(), sent_at=now, columns=columns_of(samples[start : start + size]))
         for start in starts
     ]
     if report is not None or controllers:
@@ -480,7 +480,7 @@ async def _deliver(
                     warn(f"cannot keep the rejected batch {key}: {kept}")
                 continue
             else:
-                _keep_refused(spool, key, batch.samples, answer, summary)
+                _keep_refused(spool, key, batch, answer, summary)
                 summary["batches_sent"] += 1
                 continue
         # The server is unavailable: keep this batch, and every later one, for the next run.

@@ -3,7 +3,9 @@
 `GET /api/v1/probe/targets` answers a `TargetList` (with an `ETag` header; the agent sends
 `If-None-Match` and accepts 304). `POST /api/v1/probe/samples` takes a `SampleBatch`; the server stores
 a batch at most once per `idempotency_key` (the agent also sends it as the `Idempotency-Key` header),
-so a batch replayed from the agent's spool after a lost answer is not stored twice.
+so a batch replayed from the agent's spool after a lost answer is not stored twice. A batch carries its
+samples as objects (`samples`, one per poll) or as columns (`columns`, one array per field, which the agent
+sends: the server then stores them without an object per sample).
 
 Secrets (community, v3 keys) travel only server -> probe, over HTTPS in production; samples carry none.
 Unknown fields are ignored on decode, so either side may add optional fields first.
@@ -12,7 +14,8 @@ Unknown fields are ignored on decode, so either side may add optional fields fir
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
@@ -168,14 +171,76 @@ class ControllerReport(msgspec.Struct, frozen=True, kw_only=True):
     unknown: list[ListedAccessPoint] = msgspec.field(default_factory=list)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# The fields of `Sample` that `SampleColumns` holds under the same name; `polled_at` is `polled_at_us`.
+COLUMN_FIELDS = tuple(name for name in Sample.__struct_fields__ if name != "polled_at")
+_REQUIRED = {field.name for field in msgspec.structs.fields(Sample) if field.required}
+
+
+class SampleColumns(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The samples of a batch as one array per field of `Sample`: sample i is position i of every array.
+
+    `polled_at_us` is `polled_at` as microseconds since 1970-01-01 UTC. An optional field's array holds null
+    where a sample has no value, and is left out (null) when no sample has one. Decoded, a batch of thousands
+    of samples is a few arrays of numbers instead of an object per sample, and the server stores it so."""
+
+    asset_kind: list[AssetKind]
+    asset_id: list[int]
+    polled_at_us: list[int]
+    reachable: list[bool]
+    response_ms: list[float | None] | None = None
+    uptime_ticks: list[int | None] | None = None
+    clients: list[int | None] | None = None
+    radio_up: list[bool | None] | None = None
+    in_octets: list[int | None] | None = None
+    out_octets: list[int | None] | None = None
+    counter_bits: list[int | None] | None = None
+    if_speed_mbps: list[int | None] | None = None
+    oper_status: list[int | None] | None = None
+    error: list[str | None] | None = None
+    icmp_reachable: list[bool | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.asset_id)
+
+    def rows(self) -> list[Sample]:
+        """The samples as objects, in order."""
+        present = {name: column for name in COLUMN_FIELDS if (column := getattr(self, name)) is not None}
+        return [Sample(polled_at=_EPOCH + polled_at_us * _MICROSECOND,
+                       **{name: column[index] for name, column in present.items()})
+                for index, polled_at_us in enumerate(self.polled_at_us)]
+
+
+def columns_of(samples: Sequence[Sample]) -> SampleColumns:
+    """`samples` as columns (an optional field that no sample has is left out)."""
+    # One tuple per sample, transposed: a third of the time of a getattr per field and sample.
+    rows = map(msgspec.structs.astuple, samples)
+    fields = zip(*rows, strict=True) if samples else ([] for _ in Sample.__struct_fields__)
+    columns: dict[str, list[object]] = {}
+    polled_at_us: list[int] = []
+    for name, values in zip(Sample.__struct_fields__, fields, strict=True):
+        if name == "polled_at":
+            polled_at_us = [(moment - _EPOCH) // _MICROSECOND for moment in values]
+        elif name in _REQUIRED or values.count(None) < len(values):
+            columns[name] = list(values)
+    return SampleColumns(polled_at_us=polled_at_us, **columns)  # type: ignore[arg-type]
+
+
 class SampleBatch(msgspec.Struct, frozen=True, kw_only=True):
-    """Samples posted together; stored at most once per idempotency key."""
+    """Samples posted together, as objects (`samples`) or as columns (`columns`), not both; stored at most
+    once per idempotency key."""
 
     idempotency_key: uuid.UUID
     sent_at: UtcDatetime  # when the probe made the batch (a replayed batch keeps it)
-    samples: list[Sample]
+    samples: list[Sample] = msgspec.field(default_factory=list)
+    columns: SampleColumns | None = None
     run: RunReport | None = None
     controllers: list[ControllerReport] = msgspec.field(default_factory=list)
+
+    def as_samples(self) -> list[Sample]:
+        """The batch's samples as objects, whichever way it carries them."""
+        return self.columns.rows() if self.columns is not None else self.samples
 
 
 class RefusedSample(msgspec.Struct, frozen=True):
