@@ -52,6 +52,7 @@ from schoolit.kernel import labels, start
 from schoolit.kernel.access import declared_access, public
 from schoolit.logs import configure_logging, get_logger
 from schoolit.metrics import metrics_handler
+from schoolit.probes import fields as probes_fields
 from schoolit.probes import jobs as probes_jobs
 from schoolit.probes import start as probes_start
 from schoolit.probes.adoption import AdoptionPages
@@ -152,7 +153,8 @@ def register_field_labels() -> None:
     then the lists' shared query parameters."""
     labels.register({field.name: field.label for resource in inventory_resources.BY_TABLE.values()
                      for field in resource.fields})
-    for domain_labels in (inventory_fields.LABELS, accounts_fields.LABELS, tickets_fields.LABELS, web_fields.LABELS):
+    for domain_labels in (inventory_fields.LABELS, accounts_fields.LABELS, tickets_fields.LABELS, probes_fields.LABELS,
+                          web_fields.LABELS):
         labels.register(domain_labels)
 
 

@@ -9,6 +9,11 @@ other samples are stored. The one query that finds the assets' counties decides 
 batch, so a batch costs no more queries with refusals than without. The run report a batch may carry
 (`RunReport`) is kept per probe in `probe_run`.
 
+A batch's samples, as columns (`SampleColumns`, what the agent sends) or as objects (turned into columns
+first), become one numpy array per column: the scope check, the refusals and the batch's counts are array
+operations, and the COPY is binary, built by `schoolit.binary_copy` — no tuple per sample and no encoding of
+each value by asyncpg, which took about a third of the server's time on ingest.
+
 What follows from the samples — reboots and rates, the state per asset, hourly and daily rollups,
 outage tickets — is derived afterwards from the stored batches, in batch order and over many batches
 at once (`schoolit.probes.derivation`), which is what makes ingest cheap: one pass amortises the
