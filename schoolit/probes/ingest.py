@@ -169,23 +169,19 @@ def _numbers(values: list[Any] | None, count: int, kind: type) -> tuple[Array, A
     return np.array([0 if value is None else value for value in values], dtype=kind), null  # large counters
 
 
-def _texts(values: list[str | None] | None, count: int) -> tuple[Array, Array]:
+def _texts(values: list[str | None] | None, count: int) -> tuple[list[bytes], Array]:
     """A text column as UTF-8 bytes, and where it is null."""
     if values is None:
-        return np.zeros(count, "S1"), np.ones(count, bool)
-    null = np.fromiter((value is None for value in values), bool, count)
-    present = np.flatnonzero(~null)
-    encoded = [values[index].encode() for index in present.tolist()]  # type: ignore[union-attr]
-    texts = np.zeros(count, f"S{max(map(len, encoded), default=1)}")
-    texts[present] = encoded
-    return texts, null
+        return [b""] * count, np.ones(count, bool)
+    return [b"" if value is None else value.encode() for value in values], \
+        np.fromiter((value is None for value in values), bool, count)
 
 
 def _copy(columns: SampleColumns, kinds: Array, county: Array, probe_id: int | None, batch_id: int,
           keep: Array | None) -> bytes:
     """The binary COPY of the batch's samples (those in `keep`, or all) into `SAMPLE_COLUMNS`."""
     count = len(columns)
-    given: dict[str, tuple[Array, Array | None]] = {
+    given: dict[str, tuple[Array | list[bytes], Array | None]] = {
         "polled_at": (np.asarray(columns.polled_at_us, np.int64) - _UNIX_TO_POSTGRES_US, None),
         "asset_kind": (kinds, None), "asset_id": (np.asarray(columns.asset_id, np.int64), None),
         "county_id": (county, None),
@@ -200,7 +196,9 @@ def _copy(columns: SampleColumns, kinds: Array, county: Array, probe_id: int | N
         else:
             values, null = _numbers(getattr(columns, name), count, _NUMBERS[kind])
         if keep is not None:
-            values, null = values[keep], None if null is None else null[keep]
+            values = [values[index] for index in np.flatnonzero(keep).tolist()] if isinstance(values, list) \
+                else values[keep]
+            null = None if null is None else null[keep]
         fields.append(binary_copy.Field(kind, values, null))
     return binary_copy.rows(fields)
 

@@ -19,9 +19,8 @@ TABLE = ("CREATE TEMPORARY TABLE copy_check (n smallint, i integer, big bigint, 
 NAMES = ("n", "i", "big", "up", "ratio", "share", "at", "day", "octets", "error")
 
 
-def texts(*values: str) -> np.ndarray:
-    encoded = [value.encode() for value in values]
-    return np.array(encoded, dtype=f"S{max(map(len, encoded))}")
+def texts(*values: str) -> list[bytes]:
+    return [value.encode() for value in values]
 
 
 async def copied(fields: list[Field], names: tuple[str, ...] = NAMES) -> list[dict[str, object]]:
@@ -62,12 +61,33 @@ async def test_every_type_at_its_limits_and_null_reads_back_as_written() -> None
 
 
 async def test_rows_with_nulls_in_different_columns_and_no_rows() -> None:
-    """Each row leaves out the bytes of its own nulls: a row's neighbours are not shifted."""
+    """Each row leaves out the bytes of its own nulls: a row's neighbours are not shifted; a column null in
+    every row, and no rows at all."""
     fields = [Field("integer", np.array([1, 2, 3])),
               Field(NUMERIC, np.array([10**19, 0, 123456789], dtype=np.uint64), np.array([False, True, False])),
-              Field(TEXT, texts("a", "längerer Text", ""), np.array([True, False, False]))]
-    rows = await copied(fields, ("i", "octets", "error"))
-    assert [(row["i"], row["octets"], row["error"]) for row in rows] == [
-        (1, Decimal(10**19), None), (2, None, "längerer Text"), (3, Decimal(123456789), "")]
-    empty = [Field("integer", np.zeros(0, np.int64)), Field(TEXT, np.zeros(0, "S1"), np.zeros(0, bool))]
+              Field(TEXT, texts("a", "längerer Text", ""), np.array([True, False, False])),
+              Field("bigint", np.array([1, 2, 3]), np.ones(3, bool))]  # null in every row: its length alone
+    rows = await copied(fields, ("i", "octets", "error", "big"))
+    assert [(row["i"], row["octets"], row["error"], row["big"]) for row in rows] == [
+        (1, Decimal(10**19), None, None), (2, None, "längerer Text", None), (3, Decimal(123456789), "", None)]
+    empty = [Field("integer", np.zeros(0, np.int64)), Field(TEXT, [], np.zeros(0, bool))]
     assert await copied(empty, ("i", "error")) == []
+
+
+async def test_texts_are_as_long_as_they_are_between_other_fields() -> None:
+    """A long text does not widen the other rows (a probe's error message must not cost every sample of its
+    batch its length), and two texts in a row, empty and null ones among them, keep their places."""
+    long = "Zeitüberschreitung " * 5000
+    fields = [Field("integer", np.arange(1, 5)),
+              Field(TEXT, texts(long, "", "b", "c"), np.array([False, False, True, False])),
+              Field("bigint", np.array([7, 8, 9, 10]), np.array([False, True, False, False])),
+              Field(TEXT, texts("x", "yy", "", "zzz"), np.array([False, False, False, True]))]
+    data = binary_copy.rows(fields)
+    assert len(data) < len(long.encode()) + 4 * 60  # the long text once, not once a row
+    async with atomic():
+        await execute("DROP TABLE IF EXISTS text_check")
+        await execute("CREATE TEMPORARY TABLE text_check (i integer, a text, big bigint, b text)")
+        await copy_in("text_check", data, ("i", "a", "big", "b"))
+        rows = await fetch("SELECT * FROM text_check ORDER BY i")
+    assert rows == [{"i": 1, "a": long, "big": 7, "b": "x"}, {"i": 2, "a": "", "big": None, "b": "yy"},
+                    {"i": 3, "a": None, "big": 9, "b": ""}, {"i": 4, "a": "c", "big": 10, "b": None}]

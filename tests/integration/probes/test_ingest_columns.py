@@ -120,3 +120,15 @@ async def test_columns_that_do_not_fit_name_their_position_and_store_nothing(
     assert field_messages(response)[0]["field"] == "columns.asset_kind[1]"
     assert (await fetch("SELECT count(*) AS n FROM probe_ingest_batch"))[0]["n"] == 0
     assert (await post(client, world, posted())).json()["stored"] == 3  # the foreign access point refused
+
+
+async def test_one_long_error_among_many_samples_is_stored_as_sent(client: httpx.AsyncClient, world: World,
+                                                                   network: Network) -> None:
+    """The COPY lays each error in as long as it is: one long message costs its own length, not every sample's."""
+    own = network.access_points["kib"][0]
+    samples = [Sample(asset_kind="access_point", asset_id=own, polled_at=T0 + dt.timedelta(seconds=n),
+                      reachable=False, error="x" * 2_000_000 if n == 1 else "timeout") for n in range(5000)]
+    response = await post(client, world, body(samples, as_columns=True))
+    assert response.status_code == 200 and response.json()["stored"] == 5000
+    lengths = await fetch("SELECT length(error) AS n, count(*) AS c FROM probe_sample GROUP BY 1 ORDER BY 1")
+    assert lengths == [{"n": 7, "c": 4999}, {"n": 2_000_000, "c": 1}]
