@@ -4,7 +4,7 @@ A binary COPY is a signature and header, then per row the number of its fields a
 bytes (-1: null) followed by the value in its type's binary form (big-endian integers and floats, a timestamp as
 microseconds since 2000-01-01 UTC, a numeric as base-10000 digits), then a trailer. Every row here has the same
 layout, so the rows are one structured numpy array; nulls leave bytes out, cut by one mask, and texts (each as
-long as it is: one long text must not widen every row) are laid in between by placing every byte at once.
+long as it is: one long text must not widen every row) are joined in between at the places the rows reach them.
 
 Built so, 5,000 probe samples cost the app about a millisecond; asyncpg's `copy_records_to_table` spends 5-9 ms
 encoding the same rows from tuples (and the tuples must be built first).

@@ -22,6 +22,7 @@ state and rollup upserts that dominated when every batch paid for its own.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from schoolit.db import atomic
 from schoolit.inventory.wlan_controllers import controller_places
 from schoolit.kernel.access import Permission
 from schoolit.logs import get_logger
+from schoolit.probes import access_point_pass as ap_pass
 from schoolit.probes import outages
 from schoolit.probes.agent.wire import ControllerReport, RefusedSample, SampleBatch, SampleColumns, columns_of
 from schoolit.probes.choices import AssetKind
@@ -52,7 +54,7 @@ SAMPLE_COLUMNS = tuple(name for name, _ in STORED)
 _NUMBERS = {"timestamptz": np.int64, "smallint": np.int64, "integer": np.int64, "bigint": np.int64,
             "boolean": np.bool_, "real": np.float64, NUMERIC: np.uint64}
 _KINDS = {"access_point": int(AssetKind.ACCESS_POINT), "uplink": int(AssetKind.UPLINK)}
-_UNIX_TO_POSTGRES_US = 946_684_800_000_000  # from 1970-01-01 to 2000-01-01, PostgreSQL's binary epoch
+_UNIX_EPOCH_US = ap_pass.microseconds(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))  # in PostgreSQL's binary time
 _EXACT = 2.0**53  # integers below it survive the way through float64 (which turns null into NaN)
 
 
@@ -177,13 +179,13 @@ def _texts(values: list[str | None] | None, count: int) -> tuple[list[bytes], Ar
         np.fromiter((value is None for value in values), bool, count)
 
 
-def _copy(columns: SampleColumns, kinds: Array, county: Array, probe_id: int | None, batch_id: int,
+def _copy(columns: SampleColumns, kinds: Array, ids: Array, county: Array, probe_id: int | None, batch_id: int,
           keep: Array | None) -> bytes:
     """The binary COPY of the batch's samples (those in `keep`, or all) into `SAMPLE_COLUMNS`."""
     count = len(columns)
     given: dict[str, tuple[Array | list[bytes], Array | None]] = {
-        "polled_at": (np.asarray(columns.polled_at_us, np.int64) - _UNIX_TO_POSTGRES_US, None),
-        "asset_kind": (kinds, None), "asset_id": (np.asarray(columns.asset_id, np.int64), None),
+        "polled_at": (np.asarray(columns.polled_at_us, np.int64) + _UNIX_EPOCH_US, None),
+        "asset_kind": (kinds, None), "asset_id": (ids, None),
         "county_id": (county, None),
         "probe_id": (np.full(count, probe_id or 0), None if probe_id is not None else np.ones(count, bool)),
         "batch_id": (np.full(count, batch_id, np.int64), None)}
@@ -234,7 +236,7 @@ async def ingest(scope: Scope, batch: SampleBatch) -> IngestResult:
             return IngestResult(stored=0, duplicate=True)
         batch_id = claimed[0]["id"]
         if count:
-            await copy_in("probe_sample", _copy(columns, kinds, county, probe_id, batch_id, keep), SAMPLE_COLUMNS)
+            await copy_in("probe_sample", _copy(columns, kinds, ids, county, probe_id, batch_id, keep), SAMPLE_COLUMNS)
         if batch.run is not None and probe_id is not None:
             run = batch.run
             await fetch(_RUN_UPSERT, probe_id, run.started_at, run.duration_s, run.targets, run.reachable, run.failed,
